@@ -1,0 +1,84 @@
+"""Who may see and do what in a project.
+
+An outsider gets 404 for every object of a project they are not in (so its existence is not
+revealed); a member without the needed role gets 403. Superusers hold every role.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from annotations.models import Membership, Project, Role, Section, Specimen, Volume
+from cellweb.errors import NotAllowed
+
+ALL_ROLES = frozenset(Role.values)
+
+
+def user_roles(user, project: Project) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.is_superuser:
+        return ALL_ROLES
+    cache = getattr(user, "_cellweb_roles", None)
+    if cache is None:
+        cache = {}
+        user._cellweb_roles = cache
+    if project.pk not in cache:
+        cache[project.pk] = frozenset(
+            Membership.objects.filter(project=project, user=user).values_list("role", flat=True)
+        )
+    return cache[project.pk]
+
+
+def projects_for(user) -> QuerySet[Project]:
+    if user.is_superuser:
+        return Project.objects.all()
+    return Project.objects.filter(memberships__user=user).distinct()
+
+
+def require_role(user, project: Project, *roles: str) -> frozenset[str]:
+    """Return the user's roles; 404 for outsiders, 403 for members lacking every one of ``roles``."""
+    held = user_roles(user, project)
+    if not held:
+        raise Http404("No such project.")
+    if roles and not held.intersection(roles):
+        names = " or ".join(roles)
+        raise NotAllowed(f"This needs the {names} role in project “{project.name}”.")
+    return held
+
+
+def get_project(user, slug: str, *roles: str) -> Project:
+    try:
+        project = Project.objects.get(slug=slug)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+    require_role(user, project, *roles)
+    return project
+
+
+def get_specimen(user, specimen_id: int, *roles: str) -> Specimen:
+    try:
+        specimen = Specimen.objects.select_related("project").get(pk=specimen_id)
+    except Specimen.DoesNotExist:
+        raise Http404("No such specimen.") from None
+    require_role(user, specimen.project, *roles)
+    return specimen
+
+
+def get_volume(user, volume_id: int, *roles: str) -> Volume:
+    try:
+        volume = Volume.objects.select_related("specimen__project").get(pk=volume_id)
+    except Volume.DoesNotExist:
+        raise Http404("No such volume.") from None
+    require_role(user, volume.specimen.project, *roles)
+    return volume
+
+
+def get_section(user, section_id: int, *roles: str) -> Section:
+    try:
+        section = Section.objects.select_related("volume", "project", "specimen").get(pk=section_id)
+    except Section.DoesNotExist:
+        raise Http404("No such section.") from None
+    require_role(user, section.project, *roles)
+    return section

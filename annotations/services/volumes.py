@@ -1,0 +1,205 @@
+"""Storing volumes and cutting them into sections.
+
+Arrays live in files behind Django's storage API (one C-ordered ``.npy`` per volume, so one
+z-section is a contiguous slice that can be memory-mapped); sections are rows. A volume and its
+sections are created together or not at all, and a file written for a transaction that rolls
+back is removed again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from annotations.imaging.sections import section_stats
+from annotations.models import (
+    LABEL_FREE_MODALITIES,
+    Modality,
+    Section,
+    SourceFile,
+    Specimen,
+    Volume,
+)
+from cellweb.errors import InvalidInput
+
+
+def _volume_stats(data: np.ndarray) -> dict:
+    sample = data[:, ::4, ::4] if data.size > 4_000_000 else data
+    p0_5, p1, p99, p99_5 = np.percentile(sample, [0.5, 1, 99, 99.5])
+    return {
+        "min": float(data.min()),
+        "max": float(data.max()),
+        "mean": float(sample.mean()),
+        "p0_5": float(p0_5),
+        "p1": float(p1),
+        "p99": float(p99),
+        "p99_5": float(p99_5),
+    }
+
+
+_local = threading.local()
+
+
+@contextmanager
+def atomic_with_file_cleanup() -> Iterator[None]:
+    """``transaction.atomic`` that also deletes the files saved inside it if it fails.
+
+    Nested uses join the outermost block, which owns the cleanup, so an import that stores
+    several volumes leaves no file behind when any one of them is refused.
+    """
+    if getattr(_local, "files", None) is not None:
+        with transaction.atomic():
+            yield
+        return
+    _local.files = []
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for name in _local.files:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+        raise
+    finally:
+        _local.files = None
+
+
+def _save_array(specimen: Specimen, data: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(data, dtype=np.float32), allow_pickle=False)
+    name = f"volumes/{specimen.project_id}/{specimen.pk}/{uuid.uuid4().hex}.npy"
+    saved = default_storage.save(name, ContentFile(buffer.getbuffer()))
+    if getattr(_local, "files", None) is not None:
+        _local.files.append(saved)
+    return saved
+
+
+def volume_create(
+    *,
+    specimen: Specimen,
+    data: np.ndarray,
+    modality: str,
+    channel: str = "",
+    time_index: int = 0,
+    voxel_size: tuple[float, float, float] | None = None,
+    source_file: SourceFile | None = None,
+    units: str | None = None,
+) -> Volume:
+    """Store ``data`` (z, y, x) as a volume of ``specimen`` and cut it into z-sections."""
+    if modality not in Modality.values:
+        raise InvalidInput(f"Unknown modality “{modality}”; choose one of {', '.join(Modality.values)}.")
+    if data.ndim == 2:
+        data = data[np.newaxis]
+    if data.ndim != 3:
+        raise InvalidInput(f"A volume must be 2D or 3D (z, y, x); this array has {data.ndim} dimensions.")
+    if not np.isfinite(data).all():
+        raise InvalidInput("The image contains NaN or infinite values; it cannot be displayed or trained on.")
+    data = np.asarray(data, dtype=np.float32)
+    is_label_free = modality in LABEL_FREE_MODALITIES
+    if Volume.objects.filter(specimen=specimen, modality=modality, channel=channel, time_index=time_index).exists():
+        label = f"{modality}{' ' + channel if channel else ''}"
+        raise InvalidInput(
+            f"Specimen “{specimen.name}” already has a {label} volume at time point {time_index}."
+        )
+    partner = _find_partner(specimen, modality=modality, time_index=time_index)
+    if partner is not None and partner.shape != data.shape:
+        mine = "×".join(map(str, data.shape))
+        theirs = "×".join(map(str, partner.shape))
+        kind = "fluorescence stack" if not is_label_free else "label-free stack"
+        raise InvalidInput(
+            f"This {kind} is {mine} (z×y×x) but its partner at time point {time_index} is {theirs}; "
+            "a fluorescence stack must match its label-free image section by section."
+        )
+
+    with atomic_with_file_cleanup():
+        stored_name = _save_array(specimen, data)
+        vz, vy, vx = voxel_size if voxel_size else (None, None, None)
+        volume = Volume(
+            specimen=specimen,
+            source_file=source_file,
+            modality=modality,
+            channel=channel,
+            time_index=time_index,
+            size_z=data.shape[0],
+            size_y=data.shape[1],
+            size_x=data.shape[2],
+            voxel_size_z=vz,
+            voxel_size_y=vy,
+            voxel_size_x=vx,
+            units=units or ("ri" if modality == Modality.RI else "intensity"),
+            stats=_volume_stats(data),
+        )
+        volume.data.name = stored_name
+        volume.full_clean(exclude=["data"])
+        if not is_label_free and partner is not None:
+            volume.paired_with = partner
+        volume.save()
+        if is_label_free and partner is not None:
+            partner.paired_with = volume
+            partner.save(update_fields=["paired_with"])
+        Section.objects.bulk_create(
+            [
+                Section(
+                    volume=volume,
+                    project_id=specimen.project_id,
+                    specimen=specimen,
+                    z=z,
+                    is_label_free=is_label_free,
+                    stats=section_stats(data[z]),
+                )
+                for z in range(data.shape[0])
+            ]
+        )
+        if partner is not None:
+            _link_sections(volume, partner)
+    return volume
+
+
+def _find_partner(specimen: Specimen, *, modality: str, time_index: int) -> Volume | None:
+    """A fluorescence volume pairs with the label-free volume of the same specimen and time point."""
+    if modality in LABEL_FREE_MODALITIES:
+        return (
+            Volume.objects.filter(specimen=specimen, time_index=time_index, modality=Modality.FLUORESCENCE)
+            .order_by("channel")
+            .first()
+        )
+    return (
+        Volume.objects.filter(specimen=specimen, time_index=time_index, modality__in=LABEL_FREE_MODALITIES)
+        .order_by("id")
+        .first()
+    )
+
+
+def _link_sections(volume: Volume, partner: Volume) -> None:
+    label_free, fluorescence = (volume, partner) if volume.is_label_free else (partner, volume)
+    fl_by_z = dict(Section.objects.filter(volume=fluorescence).values_list("z", "id"))
+    to_update = list(Section.objects.filter(volume=label_free))
+    for section in to_update:
+        section.fluorescence_id = fl_by_z.get(section.z)
+    Section.objects.bulk_update(to_update, ["fluorescence"])
+
+
+@lru_cache(maxsize=64)
+def _open_memmap(path: str, mtime: float) -> np.ndarray:
+    return np.load(path, mmap_mode="r")
+
+
+def volume_array(volume: Volume) -> np.ndarray:
+    """The whole volume, memory-mapped read-only."""
+    path = default_storage.path(volume.data.name)
+    return _open_memmap(path, os.path.getmtime(path))
+
+
+def section_array(section: Section) -> np.ndarray:
+    """One z-section as a float32 array (a copy, safe to modify)."""
+    return np.array(volume_array(section.volume)[section.z], dtype=np.float32)

@@ -1,0 +1,51 @@
+"""A channel layer for the embedded (single-process) mode.
+
+Channels' in-memory layer keeps asyncio queues that belong to the server's event loop. In
+embedded mode a Celery worker thread in the same process emits job events from its own event
+loop, and putting into another loop's queue from a foreign thread is not safe. This layer
+hands every send over to the loop that owns the receivers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from channels.layers import InMemoryChannelLayer
+
+
+class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._owner_loop: asyncio.AbstractEventLoop | None = None
+        self._owner_lock = threading.Lock()
+
+    async def receive(self, channel):
+        with self._owner_lock:
+            if self._owner_loop is None or self._owner_loop.is_closed():
+                self._owner_loop = asyncio.get_running_loop()
+        return await super().receive(channel)
+
+    def _foreign_loop(self) -> asyncio.AbstractEventLoop | None:
+        owner = self._owner_loop
+        if owner is None or owner.is_closed() or not owner.is_running():
+            return None
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        return owner if owner is not current else None
+
+    async def send(self, channel, message):
+        owner = self._foreign_loop()
+        if owner is None:
+            return await super().send(channel, message)
+        future = asyncio.run_coroutine_threadsafe(super().send(channel, message), owner)
+        return await asyncio.wrap_future(future)
+
+    async def group_send(self, group, message):
+        owner = self._foreign_loop()
+        if owner is None:
+            return await super().group_send(group, message)
+        future = asyncio.run_coroutine_threadsafe(super().group_send(group, message), owner)
+        return await asyncio.wrap_future(future)

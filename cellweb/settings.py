@@ -1,0 +1,221 @@
+"""CellWeb settings, read from the environment (see README, "Configuration").
+
+With no environment at all the site runs on embedded defaults: SQLite, an in-process Celery
+broker and an in-process channel layer. Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to
+PostgreSQL and Redis, which is how tests and ``docker/`` run it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from cellweb.env import env_bool, env_float, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("CELLWEB_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("CELLWEB_DEBUG", False)
+
+
+def _secret_key() -> str:
+    configured = env_str("CELLWEB_SECRET_KEY")
+    if configured:
+        if len(configured) < 32:
+            raise ImproperlyConfigured("CELLWEB_SECRET_KEY must be at least 32 characters long.")
+        return configured
+    # No key configured: keep a random one next to the data so sessions survive restarts,
+    # and nothing secret ever lives in the repository.
+    key_file = VAR_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("CELLWEB_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CELLWEB_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "channels",
+    "cellweb",
+    "annotations",
+    "inference",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cellweb.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "cellweb" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "cellweb.wsgi.application"
+ASGI_APPLICATION = "cellweb.asgi.application"
+
+# --- Database -------------------------------------------------------------------------------
+_database_url = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "cellweb.sqlite3",
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
+USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: broker, channel layer and cache -------------------------------------------------
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+EMBEDDED_SERVICES = REDIS_URL is None
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CELLWEB_CHANNEL_PREFIX", "cellweb")},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CELLWEB_CACHE_PREFIX", "cellweb"),
+            "TIMEOUT": 3600,
+        }
+    }
+else:
+    # One process runs the site and a worker thread (``manage.py demo``), so in-process
+    # transports are enough and nothing has to be installed.
+    CELERY_BROKER_URL = "memory://"
+    CHANNEL_LAYERS = {"default": {"BACKEND": "cellweb.channel_layer.ThreadSafeInMemoryChannelLayer"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "cellweb",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELLWEB_VISIBILITY_TIMEOUT", 3600, minimum=10)}
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELLWEB_TASKS_EAGER", False)
+
+# --- Files ----------------------------------------------------------------------------------
+MEDIA_ROOT = Path(env_str("CELLWEB_DATA_DIR", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+MAX_UPLOAD_MB = env_int("CELLWEB_MAX_UPLOAD_MB", 4096, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+
+# --- Display --------------------------------------------------------------------------------
+RI_WINDOW_DEFAULT = (env_float("CELLWEB_RI_WINDOW_LOW", 1.33), env_float("CELLWEB_RI_WINDOW_HIGH", 1.40))
+if RI_WINDOW_DEFAULT[0] >= RI_WINDOW_DEFAULT[1]:
+    raise ImproperlyConfigured("CELLWEB_RI_WINDOW_LOW must be below CELLWEB_RI_WINDOW_HIGH.")
+SECTION_IMAGE_MAX_AGE = env_int("CELLWEB_IMAGE_MAX_AGE", 86400, minimum=0)
+
+# --- Training -------------------------------------------------------------------------------
+HEARTBEAT_TIMEOUT_S = env_int("CELLWEB_HEARTBEAT_TIMEOUT", 120, minimum=5)
+TRAINING_MAX_RETRIES = env_int("CELLWEB_TRAINING_MAX_RETRIES", 2, minimum=0)
+
+# --- Auth, REST, schema ---------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "cellweb.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CellWeb API",
+    "DESCRIPTION": "Label-free nucleus segmentation: images, annotations, review, training, evaluation.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("CELLWEB_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+SESSION_COOKIE_SECURE = env_bool("CELLWEB_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CELLWEB_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}, "uvicorn.access": {"level": "WARNING"}},
+}

@@ -1,0 +1,8 @@
+"""URL map of the inference app; each area keeps its own module."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("inference.urls_training")),
+    path("", include("inference.urls_evaluation")),
+]

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Lint and run the whole test suite against the real PostgreSQL and Redis on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+scripts/services.sh
+psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='cellweb'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE cellweb"
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> pytest"
+export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
+exec .venv/bin/pytest "$@"
