@@ -43,7 +43,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use one of true/false/1/0/yes/no.")
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean; use one of true/false/1/0/yes/no."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:

@@ -34,7 +34,9 @@ FINAL_STATUSES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 class JobFields(models.Model):
     """Fields every long-running job shares."""
 
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -125,7 +127,10 @@ class JobRunner:
         except Exception as exc:  # the job must end in a final state whatever happened
             logger.exception("Job %s failed", self.job.pk)
             message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-            self.job.log = [*self.job.log, {"at": timezone.now().isoformat(), "line": traceback.format_exc()[-4000:]}]
+            self.job.log = [
+                *self.job.log,
+                {"at": timezone.now().isoformat(), "line": traceback.format_exc()[-4000:]},
+            ]
             self.job.save(update_fields=["log"])
             self.terminate(JobStatus.FAILED, error=message)
         else:

@@ -98,10 +98,26 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "cellweb.sqlite3",
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # IMMEDIATE: a transaction takes the write lock when it begins, so two worker threads
+            # that read and then write wait for each other (timeout) instead of one failing at
+            # once with "database is locked" when upgrading its read lock.
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if USING_POSTGRES and env_bool("CELLWEB_DB_POOL", True):
+    # Under ASGI each request runs in a fresh thread, so per-thread persistent connections pile
+    # up until PostgreSQL refuses clients; a per-process pool hands connections back instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("CELLWEB_DB_POOL_SIZE", 10, minimum=1),
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, channel layer and cache -------------------------------------------------
@@ -113,7 +129,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CELLWEB_CHANNEL_PREFIX", "cellweb")},
+            # redis-py >= 8 reads with a 5 s socket timeout by default, the same length as the
+            # layer's blocking BZPOPMIN: on a busy host the read times out and kills the consumer.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": env_str("CELLWEB_CHANNEL_PREFIX", "cellweb"),
+            },
         }
     }
     CACHES = {
@@ -128,7 +149,9 @@ else:
     # One process runs the site and a worker thread (``manage.py demo``), so in-process
     # transports are enough and nothing has to be installed.
     CELERY_BROKER_URL = "memory://"
-    CHANNEL_LAYERS = {"default": {"BACKEND": "cellweb.channel_layer.ThreadSafeInMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "cellweb.channel_layer.ThreadSafeInMemoryChannelLayer"}
+    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -146,14 +169,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELLWEB_VISIBILITY_TIMEOUT", 3600, minimum=10)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELLWEB_VISIBILITY_TIMEOUT", 3600, minimum=10)
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELLWEB_TASKS_EAGER", False)
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("CELLWEB_DATA_DIR", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("CELLWEB_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Static files are served from the app folders (WHITENOISE_USE_FINDERS) until collectstatic runs;
+# an existing root keeps WhiteNoise from warning on every request.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -168,7 +196,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 
 # --- Display --------------------------------------------------------------------------------
-RI_WINDOW_DEFAULT = (env_float("CELLWEB_RI_WINDOW_LOW", 1.33), env_float("CELLWEB_RI_WINDOW_HIGH", 1.40))
+RI_WINDOW_DEFAULT = (
+    env_float("CELLWEB_RI_WINDOW_LOW", 1.33),
+    env_float("CELLWEB_RI_WINDOW_HIGH", 1.40),
+)
 if RI_WINDOW_DEFAULT[0] >= RI_WINDOW_DEFAULT[1]:
     raise ImproperlyConfigured("CELLWEB_RI_WINDOW_LOW must be below CELLWEB_RI_WINDOW_HIGH.")
 SECTION_IMAGE_MAX_AGE = env_int("CELLWEB_IMAGE_MAX_AGE", 86400, minimum=0)

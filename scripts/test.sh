@@ -9,6 +9,8 @@ psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='cell
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "==> front-end unit tests (Vitest)"
+(cd frontend && npm test --silent)
 echo "==> pytest"
 export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
 exec .venv/bin/pytest "$@"

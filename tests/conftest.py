@@ -12,7 +12,7 @@ from cellweb.celery import app as celery_app
 
 PASSWORD = "pass-word-123"
 
-pytest_plugins = ["tests.fixtures_live"]
+pytest_plugins = ["tests.fixtures_live", "tests.data_files"]
 
 
 def _user(username: str, **extra):
@@ -85,7 +85,9 @@ def make_volume(db):
     """Create a volume with its sections from an array, through the same service imports use."""
     from annotations.services.volumes import volume_create
 
-    def make(specimen, data=None, *, modality="ri", channel="", time_index=0, shape=(4, 32, 32), seed=0):
+    def make(
+        specimen, data=None, *, modality="ri", channel="", time_index=0, shape=(4, 32, 32), seed=0
+    ):
         if data is None:
             rng = np.random.default_rng(seed)
             data = (1.34 + 0.02 * rng.random(shape)).astype(np.float32)

@@ -6,6 +6,7 @@ They run against the test database that pytest-django created, so tests using th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -49,7 +50,12 @@ class ManagedProcess:
         self.log_path = ARTIFACTS / f"{name}-{os.getpid()}-{int(time.time() * 1000)}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def log_text(self) -> str:
@@ -71,13 +77,31 @@ class ManagedProcess:
         self._log.close()
 
 
-def start_worker(*, queues: str = "celery,gpu", name: str = "worker", extra_env: dict | None = None) -> ManagedProcess:
+def start_worker(
+    *, queues: str = "celery,gpu", name: str = "worker", extra_env: dict | None = None
+) -> ManagedProcess:
     env = child_env() | (extra_env or {})
     process = ManagedProcess(
         [
-            sys.executable, "-m", "celery", "-A", "cellweb", "worker", "-Q", queues, "-P", "solo",
-            "-c", "1", "--without-mingle", "--without-gossip", "--without-heartbeat",
-            "-n", f"{name}-{os.getpid()}-{time.time_ns()}@%h", "-l", "INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cellweb",
+            "worker",
+            "-Q",
+            queues,
+            "-P",
+            "solo",
+            "-c",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "-n",
+            f"{name}-{os.getpid()}-{time.time_ns()}@%h",
+            "-l",
+            "INFO",
         ],
         name=name,
         env=env,
@@ -131,8 +155,18 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
     """The real ASGI application (HTTP and websockets) served by uvicorn in a child process."""
     port = _free_port()
     process = ManagedProcess(
-        [sys.executable, "-m", "uvicorn", "cellweb.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "cellweb.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         name="asgi",
         env=child_env(),
     )
@@ -163,13 +197,22 @@ def chromium_path() -> str:
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop on the main thread; the tests' own ORM calls stay
+    # synchronous, so Django's async-context guard would refuse them (and the database flush).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=chromium_path(),
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
             ],
         )
         yield instance
@@ -198,3 +241,15 @@ def login(tab, server: LiveServer, username: str, password: str = "pass-word-123
     tab.fill("input[name=password]", password)
     tab.click("button[type=submit]")
     tab.wait_for_load_state("networkidle")
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion on its own thread.
+
+    The session's Playwright browser keeps an event loop on the main thread, where
+    ``asyncio.run`` refuses to start.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -18,8 +18,12 @@ class Annotation(models.Model):
     """One annotator's mask of one section; its pixels live in its revisions."""
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="annotations")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
-    status = models.CharField(max_length=16, choices=AnnotationStatus.choices, default=AnnotationStatus.DRAFT)
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations"
+    )
+    status = models.CharField(
+        max_length=16, choices=AnnotationStatus.choices, default=AnnotationStatus.DRAFT
+    )
     revision = models.PositiveIntegerField(default=0, help_text="Number of the latest revision.")
     time_spent_s = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -28,7 +32,9 @@ class Annotation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["section", "annotator"], name="annotation_one_per_annotator")
+            models.UniqueConstraint(
+                fields=["section", "annotator"], name="annotation_one_per_annotator"
+            )
         ]
         indexes = [models.Index(fields=["annotator", "status"])]
 
@@ -60,7 +66,9 @@ class SectionOffer(models.Model):
     """The queue hands each section to each annotator at most once."""
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="offers")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     offered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -64,13 +64,17 @@ class Project(models.Model):
 
 class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "user", "role"], name="membership_unique_role")
+            models.UniqueConstraint(
+                fields=["project", "user", "role"], name="membership_unique_role"
+            )
         ]
         indexes = [models.Index(fields=["user", "project"])]
 
@@ -101,7 +105,9 @@ class Specimen(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "name"], name="specimen_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="specimen_unique_name")
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -122,7 +128,9 @@ class SourceFile(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "sha256"], name="source_unique_checksum")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "sha256"], name="source_unique_checksum")
+        ]
 
 
 class ImportJob(JobFields):
@@ -135,7 +143,9 @@ class ImportJob(JobFields):
     staged_path = models.CharField(max_length=500, blank=True, default="")
     original_name = models.CharField(max_length=255)
     params = models.JSONField(default=dict)
-    specimen = models.ForeignKey(Specimen, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    specimen = models.ForeignKey(
+        Specimen, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -177,7 +187,8 @@ class Volume(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["specimen", "modality", "channel", "time_index"], name="volume_unique_channel_time"
+                fields=["specimen", "modality", "channel", "time_index"],
+                name="volume_unique_channel_time",
             )
         ]
         ordering = ["specimen", "time_index", "modality", "channel"]
@@ -227,17 +238,23 @@ class Section(models.Model):
         related_name="label_free_partners",
         help_text="The paired fluorescence section of a label-free section.",
     )
-    status = models.CharField(max_length=16, choices=SectionStatus.choices, default=SectionStatus.OPEN)
+    status = models.CharField(
+        max_length=16, choices=SectionStatus.choices, default=SectionStatus.OPEN
+    )
     submitted_count = models.PositiveSmallIntegerField(default=0)
     started_count = models.PositiveSmallIntegerField(default=0)
-    agreement = models.FloatField(null=True, blank=True, help_text="Mean pairwise Dice of submitted annotations.")
+    agreement = models.FloatField(
+        null=True, blank=True, help_text="Mean pairwise Dice of submitted annotations."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["volume", "z"], name="section_unique_z")]
         indexes = [
             models.Index(fields=["project", "status", "agreement"], name="section_review_queue"),
-            models.Index(fields=["project", "status", "submitted_count"], name="section_annotation_queue"),
+            models.Index(
+                fields=["project", "status", "submitted_count"], name="section_annotation_queue"
+            ),
             models.Index(fields=["specimen", "z"]),
         ]
         ordering = ["volume", "z"]

@@ -19,7 +19,8 @@ class Consensus(models.Model):
     mask_png = models.BinaryField()
     agreement = models.JSONField(default=dict, help_text="Pairwise Dice/Jaccard and their means.")
     annotator_stats = models.JSONField(
-        default=dict, help_text="Per annotator: STAPLE sensitivity/specificity, Dice with consensus."
+        default=dict,
+        help_text="Per annotator: STAPLE sensitivity/specificity, Dice with consensus.",
     )
     disagreement_png = models.BinaryField(null=True, blank=True)
     is_current = models.BooleanField(default=True)
@@ -44,9 +45,12 @@ class GroundTruth(models.Model):
     version = models.PositiveIntegerField()
     mask_png = models.BinaryField()
     foreground_pixels = models.PositiveIntegerField(default=0)
-    consensus = models.ForeignKey(Consensus, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consensus = models.ForeignKey(
+        Consensus, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     input_revisions = models.JSONField(
-        default=list, help_text="[{annotation_id, revision, annotator}] the consensus was built from."
+        default=list,
+        help_text="[{annotation_id, revision, annotator}] the consensus was built from.",
     )
     method = models.CharField(max_length=32, blank=True, default="")
     params = models.JSONField(default=dict, blank=True, help_text="e.g. fluorescence thresholds.")
@@ -57,11 +61,15 @@ class GroundTruth(models.Model):
     edit_summary = models.JSONField(default=dict, blank=True)
     confirmed_at = models.DateTimeField(default=timezone.now, db_index=True)
     is_current = models.BooleanField(default=True)
-    stale = models.BooleanField(default=False, help_text="An input annotation changed after confirmation.")
+    stale = models.BooleanField(
+        default=False, help_text="An input annotation changed after confirmation."
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["section", "source", "version"], name="gt_unique_version"),
+            models.UniqueConstraint(
+                fields=["section", "source", "version"], name="gt_unique_version"
+            ),
             models.UniqueConstraint(
                 fields=["section", "source"],
                 condition=models.Q(is_current=True),

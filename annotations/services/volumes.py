@@ -97,16 +97,24 @@ def volume_create(
 ) -> Volume:
     """Store ``data`` (z, y, x) as a volume of ``specimen`` and cut it into z-sections."""
     if modality not in Modality.values:
-        raise InvalidInput(f"Unknown modality “{modality}”; choose one of {', '.join(Modality.values)}.")
+        raise InvalidInput(
+            f"Unknown modality “{modality}”; choose one of {', '.join(Modality.values)}."
+        )
     if data.ndim == 2:
         data = data[np.newaxis]
     if data.ndim != 3:
-        raise InvalidInput(f"A volume must be 2D or 3D (z, y, x); this array has {data.ndim} dimensions.")
+        raise InvalidInput(
+            f"A volume must be 2D or 3D (z, y, x); this array has {data.ndim} dimensions."
+        )
     if not np.isfinite(data).all():
-        raise InvalidInput("The image contains NaN or infinite values; it cannot be displayed or trained on.")
+        raise InvalidInput(
+            "The image contains NaN or infinite values; it cannot be displayed or trained on."
+        )
     data = np.asarray(data, dtype=np.float32)
     is_label_free = modality in LABEL_FREE_MODALITIES
-    if Volume.objects.filter(specimen=specimen, modality=modality, channel=channel, time_index=time_index).exists():
+    if Volume.objects.filter(
+        specimen=specimen, modality=modality, channel=channel, time_index=time_index
+    ).exists():
         label = f"{modality}{' ' + channel if channel else ''}"
         raise InvalidInput(
             f"Specimen “{specimen.name}” already has a {label} volume at time point {time_index}."
@@ -169,12 +177,16 @@ def _find_partner(specimen: Specimen, *, modality: str, time_index: int) -> Volu
     """A fluorescence volume pairs with the label-free volume of the same specimen and time point."""
     if modality in LABEL_FREE_MODALITIES:
         return (
-            Volume.objects.filter(specimen=specimen, time_index=time_index, modality=Modality.FLUORESCENCE)
+            Volume.objects.filter(
+                specimen=specimen, time_index=time_index, modality=Modality.FLUORESCENCE
+            )
             .order_by("channel")
             .first()
         )
     return (
-        Volume.objects.filter(specimen=specimen, time_index=time_index, modality__in=LABEL_FREE_MODALITIES)
+        Volume.objects.filter(
+            specimen=specimen, time_index=time_index, modality__in=LABEL_FREE_MODALITIES
+        )
         .order_by("id")
         .first()
     )

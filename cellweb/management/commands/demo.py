@@ -34,18 +34,28 @@ def start_embedded_worker(concurrency: int = 2) -> threading.Thread:
 
 
 class Command(BaseCommand):
-    help = "Serve the site at http://127.0.0.1:8000 (with an in-process worker on embedded defaults)."
+    help = (
+        "Serve the site at http://127.0.0.1:8000 (with an in-process worker on embedded defaults)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded worker.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Do not start the embedded worker."
+        )
 
     def handle(self, *args, host: str, port: int, no_worker: bool, **options):
         if settings.EMBEDDED_SERVICES and not no_worker:
             start_embedded_worker()
             self.stdout.write("Background jobs: in-process worker (queues celery, gpu).")
         elif not settings.EMBEDDED_SERVICES:
-            self.stdout.write("Background jobs: Celery workers on Redis (start them with `celery -A cellweb worker`).")
-        self.stdout.write(self.style.SUCCESS(f"CellWeb is running at http://{host}:{port}/  (Ctrl+C stops it)"))
-        uvicorn.run("cellweb.asgi:application", host=host, port=port, log_level="warning", lifespan="off")
+            self.stdout.write(
+                "Background jobs: Celery workers on Redis (start them with `celery -A cellweb worker`)."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"CellWeb is running at http://{host}:{port}/  (Ctrl+C stops it)")
+        )
+        uvicorn.run(
+            "cellweb.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
+        )

@@ -1,7 +1,7 @@
-"""Loaded with ``-p tests.envsetup`` before Django starts: point the suite at the real services.
+"""Test settings: the real services on 127.0.0.1, fresh files and channel prefixes per run.
 
-Defaults match the development and CI machines (PostgreSQL and Redis on 127.0.0.1); any of them
-can be overridden from the environment.
+Environment defaults are set before the project settings read them; any of them can be
+overridden from the environment. Child processes (worker, ASGI server) inherit them.
 """
 
 import os
@@ -19,3 +19,8 @@ os.environ.setdefault("CELLWEB_DATA_DIR", os.path.join(os.environ["CELLWEB_VAR_D
 os.environ.setdefault("CELLWEB_SECRET_KEY", "test-only-" + uuid.uuid4().hex + uuid.uuid4().hex)
 os.environ.setdefault("MALLOC_MMAP_MAX_", "0")
 os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "68719476736")
+
+from cellweb.settings import *  # noqa: E402,F403
+
+# Users are created in almost every test; the production hasher would cost ~0.4 s each.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,288 @@
+"""REST endpoints of annotating: the user's own mask, the blind listing, history, queue, export."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Role
+from annotations.permissions import get_project, get_section
+from annotations.selectors.annotation import (
+    annotation_get_visible,
+    annotation_mine_state,
+    annotation_progress,
+    annotation_public,
+    annotation_revisions,
+    next_section_for,
+    visible_annotations,
+)
+from annotations.serializers_annotation import (
+    MAX_MASK_UPLOAD_BYTES,
+    AnnotateNextSerializer,
+    AnnotationConflictSerializer,
+    AnnotationErrorSerializer,
+    AnnotationProgressSerializer,
+    AnnotationPublicSerializer,
+    AnnotationRevisionSerializer,
+    ExportQuerySerializer,
+    MineSaveSerializer,
+    MineStateSerializer,
+    MineUploadSerializer,
+    NextQuerySerializer,
+    RevisionQuerySerializer,
+)
+from annotations.services.annotation import annotation_reopen, annotation_save, mask_from_payload
+from annotations.services.export import export_masks
+from cellweb.errors import InvalidInput, PayloadTooLarge
+
+_ERRORS = {
+    400: OpenApiResponse(
+        AnnotationErrorSerializer, description="Malformed request or unusable mask."
+    ),
+    403: OpenApiResponse(AnnotationErrorSerializer, description="Lacks the role."),
+    404: OpenApiResponse(
+        AnnotationErrorSerializer, description="No such object (or not visible to you)."
+    ),
+}
+_SAVE_ERRORS = {
+    **_ERRORS,
+    409: OpenApiResponse(
+        AnnotationConflictSerializer,
+        description="Stale base revision, submitted annotation or locked section.",
+    ),
+    413: OpenApiResponse(AnnotationErrorSerializer, description="Mask too large."),
+}
+
+
+def _flatten_errors(errors, prefix: str = "") -> list[str]:
+    if isinstance(errors, dict):
+        out = []
+        for field, value in errors.items():
+            label = field if field != "non_field_errors" else ""
+            out.extend(_flatten_errors(value, f"{prefix}{label}: " if label else prefix))
+        return out
+    if isinstance(errors, list):
+        return [message for item in errors for message in _flatten_errors(item, prefix)]
+    return [f"{prefix}{errors}"]
+
+
+def _parse(serializer_class, data) -> dict:
+    """Validate input; every problem becomes one readable 400 ``{"detail"}`` (the client contract)."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise InvalidInput(" ".join(_flatten_errors(serializer.errors)))
+    return serializer.validated_data
+
+
+def _decode_base64_png(text: str) -> bytes:
+    text = text.strip()
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("“mask_png” is not valid base64.") from None
+
+
+class SectionMineApi(APIView):
+    """The caller's own annotation of a section: read it, save a draft, submit."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="annotation_mine_get",
+        summary="My annotation of a section",
+        responses={200: MineStateSerializer, **_ERRORS},
+    )
+    def get(self, request, section_id: int):
+        section = get_section(request.user, section_id)
+        state = annotation_mine_state(user=request.user, section=section)
+        return Response(MineStateSerializer(state).data)
+
+    @extend_schema(
+        operation_id="annotation_mine_save",
+        summary="Save a draft or submit my annotation",
+        description="Each save appends a revision. `base_revision` must be the latest revision "
+        "(null before the first save); otherwise 409 with the current version and nothing is stored. "
+        "The mask comes as `mask_png` (base64 PNG) or `polygons` in JSON, or as a PNG file `mask` "
+        "in a multipart form.",
+        request={
+            "application/json": MineSaveSerializer,
+            "multipart/form-data": MineUploadSerializer,
+        },
+        responses={200: MineStateSerializer, **_SAVE_ERRORS},
+    )
+    def put(self, request, section_id: int):
+        section = get_section(request.user, section_id, Role.ANNOTATOR)
+        if request.content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+            data = _parse(MineUploadSerializer, request.data)
+            upload = data["mask"]
+            if upload.size > MAX_MASK_UPLOAD_BYTES:
+                raise PayloadTooLarge(
+                    f"The mask file is larger than {MAX_MASK_UPLOAD_BYTES // 2**20} MB."
+                )
+            png_bytes, polygons, source = upload.read(), None, "png"
+        else:
+            data = _parse(MineSaveSerializer, request.data)
+            encoded = data.get("mask_png")
+            polygons = data.get("polygons")
+            png_bytes = _decode_base64_png(encoded) if encoded is not None else None
+            source = data.get("source") or ("polygons" if polygons is not None else "canvas")
+        mask = mask_from_payload(section=section, png_bytes=png_bytes, polygons=polygons)
+        annotation = annotation_save(
+            section=section,
+            user=request.user,
+            mask=mask,
+            base_revision=data["base_revision"],
+            time_spent_s=data["time_spent_s"],
+            submit=data["action"] == "submit",
+            source=source,
+        )
+        state = annotation_mine_state(
+            user=request.user, section=annotation.section, annotation=annotation, lookup=False
+        )
+        return Response(MineStateSerializer(state).data)
+
+
+class SectionMineReopenApi(APIView):
+    @extend_schema(
+        operation_id="annotation_mine_reopen",
+        summary="Reopen my submitted annotation",
+        description="Allowed until a reviewer confirms ground truth built from it.",
+        request=None,
+        responses={200: MineStateSerializer, **_ERRORS, 409: AnnotationConflictSerializer},
+    )
+    def post(self, request, section_id: int):
+        section = get_section(request.user, section_id, Role.ANNOTATOR)
+        annotation = annotation_reopen(section=section, user=request.user)
+        state = annotation_mine_state(
+            user=request.user, section=annotation.section, annotation=annotation, lookup=False
+        )
+        return Response(MineStateSerializer(state).data)
+
+
+class SectionAnnotationsApi(APIView):
+    @extend_schema(
+        operation_id="section_annotations_list",
+        summary="The annotations of a section you may see",
+        description="Annotators see only their own until the section has all its required "
+        "submissions; reviewers and managers see all.",
+        responses={200: AnnotationPublicSerializer(many=True), **_ERRORS},
+    )
+    def get(self, request, section_id: int):
+        section = get_section(request.user, section_id)
+        annotations = visible_annotations(user=request.user, section=section).order_by(
+            "annotator__username"
+        )
+        items = []
+        for annotation in annotations:
+            annotation.section = section
+            items.append(annotation_public(annotation))
+        return Response(AnnotationPublicSerializer(items, many=True).data)
+
+
+class AnnotationDetailApi(APIView):
+    @extend_schema(
+        operation_id="annotation_get",
+        summary="One annotation (blind rule applies)",
+        responses={200: AnnotationPublicSerializer, **_ERRORS},
+    )
+    def get(self, request, annotation_id: int):
+        annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
+        return Response(AnnotationPublicSerializer(annotation_public(annotation)).data)
+
+
+class AnnotationRevisionsApi(APIView):
+    @extend_schema(
+        operation_id="annotation_revisions",
+        summary="The revision history of an annotation",
+        parameters=[RevisionQuerySerializer],
+        responses={200: AnnotationRevisionSerializer(many=True), **_ERRORS},
+    )
+    def get(self, request, annotation_id: int):
+        annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
+        query = _parse(RevisionQuerySerializer, request.query_params)
+        history = annotation_revisions(annotation=annotation, include_masks=query["include_masks"])
+        return Response(AnnotationRevisionSerializer(history, many=True).data)
+
+
+class AnnotationProgressApi(APIView):
+    @extend_schema(
+        operation_id="annotation_progress",
+        summary="Project and personal annotation progress",
+        responses={200: AnnotationProgressSerializer, **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        return Response(
+            AnnotationProgressSerializer(
+                annotation_progress(user=request.user, project=project)
+            ).data
+        )
+
+
+class AnnotateNextApi(APIView):
+    @extend_schema(
+        operation_id="annotate_next",
+        summary="Hand me the next section to annotate",
+        description="Sections with your draft come first, then sections never offered to you, "
+        "closest to complete first. 204 when nothing is left.",
+        request=None,
+        parameters=[NextQuerySerializer],
+        responses={
+            200: AnnotateNextSerializer,
+            204: OpenApiResponse(description="Nothing left."),
+            **_ERRORS,
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.ANNOTATOR)
+        query = _parse(NextQuerySerializer, request.query_params)
+        section = next_section_for(user=request.user, project=project, skip=query.get("skip"))
+        if section is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        url = reverse("annotate", args=[section.pk])
+        return Response(AnnotateNextSerializer({"section_id": section.pk, "url": url}).data)
+
+
+class _IgnoreFormatOverride(DefaultContentNegotiation):
+    """``?format=`` picks the archive's image format here, not a DRF renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class ProjectExportApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _IgnoreFormatOverride
+
+    @extend_schema(
+        operation_id="annotation_export",
+        summary="Download the submitted masks as a zip",
+        description="PNG per annotation or one multi-page TIFF per section, plus index.csv "
+        "(annotator, specimen, section, z, time point, revision, submitted_at, filename, page). "
+        "Reviewers and managers get every annotation; annotators only their own.",
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["png", "tiff"], required=False),
+        ],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        query = _parse(ExportQuerySerializer, request.query_params)
+        archive, filename = export_masks(user=request.user, project=project, fmt=query["format"])
+        return FileResponse(
+            archive, as_attachment=True, filename=filename, content_type="application/zip"
+        )

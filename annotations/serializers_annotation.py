@@ -1,0 +1,143 @@
+"""Request and response shapes of the annotation API (the annotator front end's contract)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annotations.models import AnnotationStatus
+from annotations.services.annotation import MAX_TIME_SPENT_S
+
+# A 448x448 mask is a few KB; this leaves room for large sections while refusing junk early.
+MAX_MASK_BASE64_CHARS = 24 * 1024 * 1024
+MAX_MASK_UPLOAD_BYTES = 16 * 1024 * 1024
+
+_POLYGONS_SCHEMA = {
+    "type": "array",
+    "description": "Polygons in pixel coordinates, each a list of at least 3 [x, y] points "
+    "(x = column, y = row, 0..width / 0..height, pixel edges).",
+    "items": {
+        "type": "array",
+        "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+    },
+}
+
+
+@extend_schema_field(_POLYGONS_SCHEMA)
+class PolygonsField(serializers.JSONField):
+    """Passed through as is; ``mask_from_payload`` checks the geometry against the section."""
+
+
+class AnnotationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MineStateSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=AnnotationStatus.choices, allow_null=True)
+    mask_png = serializers.CharField(
+        allow_null=True, help_text="Base64 PNG of the mask (white = nucleus)."
+    )
+    polygons = PolygonsField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    time_spent_s = serializers.FloatField()
+    can_edit = serializers.BooleanField()
+    can_reopen = serializers.BooleanField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnnotationConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = MineStateSerializer()
+
+
+class _SaveFields(serializers.Serializer):
+    base_revision = serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The revision this edit started from (null when there was none).",
+    )
+    time_spent_s = serializers.FloatField(
+        required=False,
+        default=0.0,
+        min_value=0.0,
+        max_value=MAX_TIME_SPENT_S,
+        help_text="Active drawing time since the previous save, in seconds.",
+    )
+    action = serializers.ChoiceField(choices=["save", "submit"], default="save")
+
+
+class MineSaveSerializer(_SaveFields):
+    mask_png = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=MAX_MASK_BASE64_CHARS,
+        help_text="Base64 PNG (a data: URL prefix is accepted): 8-bit grey, 1-bit, or RGB(A) with "
+        "equal channels and opaque alpha; 0 = background, 255 (or 1) = nucleus.",
+    )
+    polygons = PolygonsField(required=False, allow_null=True)
+    source = serializers.ChoiceField(
+        choices=["canvas", "copy"],
+        required=False,
+        help_text="“copy” when copied from another section.",
+    )
+
+
+class MineUploadSerializer(_SaveFields):
+    mask = serializers.FileField(help_text="The mask as a PNG file (same rules as mask_png).")
+
+
+class AnnotationPublicSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    annotator = serializers.CharField()
+    section = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AnnotationStatus.choices)
+    revision = serializers.IntegerField()
+    time_spent_s = serializers.FloatField()
+    updated_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    mask_png = serializers.CharField(allow_null=True)
+    polygons = PolygonsField()
+
+
+class AnnotationRevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    author = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=AnnotationStatus.choices)
+    time_spent_s = serializers.FloatField()
+    foreground_pixels = serializers.IntegerField()
+    source = serializers.CharField()
+    mask_png = serializers.CharField(required=False, help_text="Only with ?include_masks=1.")
+
+
+class RevisionQuerySerializer(serializers.Serializer):
+    include_masks = serializers.BooleanField(required=False, default=False)
+
+
+class AnnotationProgressSerializer(serializers.Serializer):
+    sections_total = serializers.IntegerField()
+    sections_complete = serializers.IntegerField()
+    required_per_section = serializers.IntegerField()
+    mine_submitted = serializers.IntegerField()
+    mine_drafts = serializers.IntegerField()
+
+
+class NextQuerySerializer(serializers.Serializer):
+    skip = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**62,
+        help_text="A section to pass over (the one on screen).",
+    )
+
+
+class AnnotateNextSerializer(serializers.Serializer):
+    section_id = serializers.IntegerField()
+    url = serializers.CharField()
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["png", "tiff"], default="png")

@@ -1,0 +1,162 @@
+"""Export of a project's submitted masks as a zip: PNG per annotation or multi-page TIFF per section.
+
+The archive is written into a spooled temporary file (memory first, disk past a few MB) and
+streamed from there, so a large project neither fills the web process's memory nor has to be
+built twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+import zipfile
+from typing import IO
+
+import numpy as np
+import tifffile
+from django.db.models import F
+
+from annotations.imaging.masks import decode_mask
+from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
+from annotations.permissions import require_role, user_roles
+from cellweb.errors import InvalidInput
+
+__all__ = ["EXPORT_FORMATS", "INDEX_COLUMNS", "export_masks"]
+
+EXPORT_FORMATS = ("png", "tiff")
+INDEX_COLUMNS = [
+    "annotator",
+    "specimen",
+    "section_id",
+    "z",
+    "time_point",
+    "revision",
+    "submitted_at",
+    "filename",
+    "page",
+    "foreground_pixels",
+]
+_SPOOL_BYTES = 8 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name).strip("._")
+    return cleaned or "unnamed"
+
+
+def _section_folder(section) -> str:
+    return f"masks/{_safe(section.specimen.name)}/t{section.volume.time_index:03d}"
+
+
+def _row(revision: AnnotationRevision, filename: str, page: int) -> list:
+    annotation = revision.annotation
+    section = annotation.section
+    submitted = annotation.submitted_at or revision.created_at
+    return [
+        annotation.annotator.get_username(),
+        section.specimen.name,
+        section.pk,
+        section.z,
+        section.volume.time_index,
+        revision.number,
+        submitted.isoformat(),
+        filename,
+        page,
+        revision.foreground_pixels,
+    ]
+
+
+def _submitted_revisions(*, user, project: Project):
+    revisions = (
+        AnnotationRevision.objects.filter(
+            annotation__section__project=project,
+            annotation__status=AnnotationStatus.SUBMITTED,
+            number=F("annotation__revision"),
+        )
+        .exclude(annotation__section__status=SectionStatus.EXCLUDED)
+        .select_related(
+            "annotation__annotator",
+            "annotation__section__specimen",
+            "annotation__section__volume",
+        )
+        .order_by(
+            "annotation__section__specimen__name",
+            "annotation__section__volume__time_index",
+            "annotation__section__z",
+            "annotation__section_id",
+            "annotation__annotator__username",
+        )
+    )
+    if not user_roles(user, project) & {Role.REVIEWER, Role.MANAGER}:
+        revisions = revisions.filter(annotation__annotator=user)
+    return revisions
+
+
+def _tiff_bytes(pages: list[np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    stack = np.stack(pages).astype(np.uint8) * np.uint8(255)
+    tifffile.imwrite(buffer, stack, photometric="minisblack", compression="zlib")
+    return buffer.getvalue()
+
+
+def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
+    """Build the export archive; returns an open file positioned at its start and a file name.
+
+    Reviewers and managers get every submitted annotation; an annotator only their own.
+    """
+    require_role(user, project)
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"Unknown export format “{fmt}”; choose png or tiff.")
+    # Handed to the response, which closes it once the download is sent.
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+    index = io.StringIO()
+    writer = csv.writer(index, lineterminator="\n")
+    writer.writerow(INDEX_COLUMNS)
+    revisions = _submitted_revisions(user=user, project=project).iterator(chunk_size=200)
+    try:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            if fmt == "png":
+                for revision in revisions:
+                    annotation = revision.annotation
+                    section = annotation.section
+                    filename = (
+                        f"{_section_folder(section)}/z{section.z:03d}_section{section.pk}_"
+                        f"{_safe(annotation.annotator.get_username())}_r{revision.number}.png"
+                    )
+                    # Stored masks are PNG already: copy the bytes, do not recompress them.
+                    archive.writestr(
+                        filename, bytes(revision.mask_png), compress_type=zipfile.ZIP_STORED
+                    )
+                    writer.writerow(_row(revision, filename, 0))
+            else:
+                _write_tiffs(archive, writer, revisions)
+            archive.writestr("index.csv", index.getvalue())
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, f"{project.slug}-masks-{fmt}.zip"
+
+
+def _write_tiffs(archive: zipfile.ZipFile, writer, revisions) -> None:
+    group: list[AnnotationRevision] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        section = group[0].annotation.section
+        filename = f"{_section_folder(section)}/z{section.z:03d}_section{section.pk}.tif"
+        pages = [decode_mask(bytes(revision.mask_png), section.shape) for revision in group]
+        archive.writestr(filename, _tiff_bytes(pages), compress_type=zipfile.ZIP_STORED)
+        for page, revision in enumerate(group):
+            writer.writerow(_row(revision, filename, page))
+        group.clear()
+
+    for revision in revisions:
+        if group and group[0].annotation.section_id != revision.annotation.section_id:
+            flush()
+        group.append(revision)
+    flush()

@@ -1,0 +1,119 @@
+"""Projects and specimens: creating them for imports and changing a project's settings."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from annotations.models import ConsensusMethod, Project, Specimen
+from cellweb.errors import InvalidInput
+
+SPECIMEN_NAME_MAX = Specimen._meta.get_field("name").max_length
+LAB_MAX = Specimen._meta.get_field("lab").max_length
+
+SETTINGS_FIELDS = (
+    "required_annotations",
+    "consensus_method",
+    "allow_fluorescence_reference",
+    "allow_self_review",
+)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        parts = []
+        for field, errors in exc.message_dict.items():
+            label = field.replace("_", " ")
+            parts.append(f"{label}: {' '.join(errors)}" if field != "__all__" else " ".join(errors))
+        return " ".join(parts)
+    return " ".join(exc.messages)
+
+
+@transaction.atomic
+def project_get_or_create(*, slug: str, user=None) -> tuple[Project, bool]:
+    """The project with ``slug``; a new one (named after the slug) when there is none."""
+    clean = slugify(slug or "")
+    if not clean or clean != slug:
+        raise InvalidInput(
+            f"“{slug}” is not a valid project short name; use letters, digits, hyphens or "
+            f"underscores (e.g. “{clean or 'my-project'}”)."
+        )
+    project = Project.objects.filter(slug=slug).first()
+    if project is not None:
+        return project, False
+    project = Project(slug=slug, name=slug, created_by=user)
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(_validation_message(exc)) from exc
+    project.save()
+    return project, True
+
+
+def specimen_name_check(name: str) -> str:
+    """The trimmed specimen name, or InvalidInput saying what is wrong with it."""
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise InvalidInput("Give the specimen a name (e.g. “HeLa-01”).")
+    if len(cleaned) > SPECIMEN_NAME_MAX:
+        raise InvalidInput(
+            f"The specimen name is too long ({len(cleaned)} characters; at most {SPECIMEN_NAME_MAX})."
+        )
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise InvalidInput("The specimen name must not contain control characters.")
+    return cleaned
+
+
+def lab_check(lab: str) -> str:
+    cleaned = (lab or "").strip()
+    if len(cleaned) > LAB_MAX:
+        raise InvalidInput(
+            f"The lab name is too long ({len(cleaned)} characters; at most {LAB_MAX})."
+        )
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise InvalidInput("The lab name must not contain control characters.")
+    return cleaned
+
+
+@transaction.atomic
+def specimen_get_or_create(*, project: Project, name: str, lab: str = "") -> tuple[Specimen, bool]:
+    """The specimen called ``name`` in ``project`` (created when new); a given lab is recorded."""
+    name = specimen_name_check(name)
+    lab = lab_check(lab)
+    specimen = Specimen.objects.select_for_update().filter(project=project, name=name).first()
+    if specimen is not None:
+        if lab and specimen.lab != lab:
+            specimen.lab = lab
+            specimen.save(update_fields=["lab"])
+        return specimen, False
+    specimen = Specimen(project=project, name=name, lab=lab)
+    try:
+        specimen.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(_validation_message(exc)) from exc
+    specimen.save()
+    return specimen, True
+
+
+@transaction.atomic
+def project_settings_update(*, project: Project, **changes) -> Project:
+    """Change how a project's annotation and review work (managers only; checked by the caller)."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInput(f"These project settings do not exist: {', '.join(sorted(unknown))}.")
+    if "consensus_method" in changes and changes["consensus_method"] not in ConsensusMethod.values:
+        raise InvalidInput(
+            f"Unknown consensus method “{changes['consensus_method']}”; choose one of "
+            f"{', '.join(ConsensusMethod.values)}."
+        )
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    for field, value in changes.items():
+        setattr(project, field, value)
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(_validation_message(exc)) from exc
+    if changes:
+        project.save(update_fields=list(changes))
+    return project

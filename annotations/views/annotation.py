@@ -1,0 +1,174 @@
+"""Annotation pages: "next section", the annotate page, and the export page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+
+from annotations.models import Role
+from annotations.permissions import get_project, get_section, user_roles
+from annotations.selectors.annotation import (
+    LOCKED_SECTION_STATUSES,
+    annotate_page_config,
+    annotation_progress,
+    can_see_all_annotations,
+    next_section_for,
+)
+from annotations.selectors.data import project_links
+from cellweb.errors import DomainError
+
+MAX_DB_ID = 2**63 - 1
+
+# Mirrors the annotator module's own shortcut list (frontend/src/modules/annotator and
+# frontend/src/editor/MaskEditor.ts), so the page lists them even before the script runs.
+SHORTCUTS = [
+    (
+        "Drawing",
+        [
+            (
+                "P",
+                "Polygon: click points, double-click or Enter closes, Esc cancels, Backspace removes the last point",
+            ),
+            ("L", "Lasso: drag an outline, release closes it"),
+            ("B", "Brush"),
+            ("E", "Eraser"),
+            ("[ / ]", "Smaller / larger brush"),
+            ("Shift + draw", "Subtract with polygon or lasso, erase with the brush"),
+            ("F", "Fill holes"),
+            ("Shift+Delete", "Clear the mask (undoable)"),
+            ("Ctrl+Z", "Undo"),
+            ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+            ("O", "Mask: filled / outline / hidden"),
+        ],
+    ),
+    (
+        "View",
+        [
+            ("Wheel / + −", "Zoom around the cursor"),
+            ("0", "Fit the image to the window"),
+            ("H", "Hand tool"),
+            ("Space + drag", "Pan (also middle or right drag)"),
+            ("W", "Reset the display window"),
+        ],
+    ),
+    (
+        "Sections",
+        [
+            ("Ctrl+S", "Save the draft now (drafts also save automatically)"),
+            ("Ctrl+Enter", "Submit this section"),
+            (",", "Show / hide the previous section"),
+            (".", "Show / hide the next section"),
+            ("G", "Ghost: your outline on the adjacent section"),
+            ("C", "Copy your mask from the previous section (Shift+C: from the next)"),
+            ("N", "Next section (after submitting)"),
+            ("?", "Show / hide the shortcut list"),
+        ],
+    ),
+]
+FLUORESCENCE_SHORTCUT = ("R", "Reference fluorescence panel")
+
+
+def _refused(request, error: DomainError):
+    messages.error(request, error.message)
+    return render(request, "base.html", status=error.status_code)
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _progress_context(progress: dict) -> dict:
+    total = progress["sections_total"]
+    return {
+        **progress,
+        "project_percent": _percent(progress["sections_complete"], total),
+        "mine_percent": _percent(progress["mine_submitted"], total),
+        "drafts_percent": _percent(progress["mine_drafts"], total),
+    }
+
+
+def _skip_param(request) -> int | None:
+    raw = request.GET.get("skip", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_DB_ID else None
+
+
+@login_required
+def annotate_next(request, slug: str):
+    try:
+        project = get_project(request.user, slug, Role.ANNOTATOR)
+        section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
+        if section is not None:
+            return redirect("annotate", section_id=section.pk)
+        progress = annotation_progress(user=request.user, project=project)
+    except DomainError as error:
+        return _refused(request, error)
+    return render(
+        request,
+        "annotations/annotate_done.html",
+        {
+            "project": project,
+            "project_links": project_links(project, user_roles(request.user, project)),
+            "progress": _progress_context(progress),
+        },
+    )
+
+
+@login_required
+def annotate(request, section_id: int):
+    try:
+        section = get_section(request.user, section_id)
+        project = section.project
+        progress = annotation_progress(user=request.user, project=project)
+    except DomainError as error:
+        return _refused(request, error)
+    is_annotator = Role.ANNOTATOR in user_roles(request.user, project)
+    can_edit = (
+        is_annotator and section.is_label_free and section.status not in LOCKED_SECTION_STATUSES
+    )
+    config = annotate_page_config(
+        user=request.user, section=section, csrf_token=get_token(request), can_edit=can_edit
+    )
+    shortcuts = [(title, list(items)) for title, items in SHORTCUTS]
+    if config["fluorescence"] is not None:
+        shortcuts[-1][1].insert(-2, FLUORESCENCE_SHORTCUT)
+    if not section.is_label_free:
+        notice = "This is a fluorescence section; annotations are drawn on label-free sections."
+    elif section.status in LOCKED_SECTION_STATUSES:
+        notice = f"This section is {section.get_status_display().lower()}; it no longer takes annotations."
+    elif not is_annotator:
+        notice = "You are not an annotator in this project, so this page is read-only."
+    else:
+        notice = ""
+    return render(
+        request,
+        "annotations/annotate.html",
+        {
+            "project": project,
+            "project_links": project_links(project, user_roles(request.user, project)),
+            "section": section,
+            "config": config,
+            "progress": _progress_context(progress),
+            "shortcuts": shortcuts,
+            "notice": notice,
+            "is_annotator": is_annotator,
+        },
+    )
+
+
+@login_required
+def export_page(request, slug: str):
+    try:
+        project = get_project(request.user, slug)
+    except DomainError as error:
+        return _refused(request, error)
+    return render(
+        request,
+        "annotations/export.html",
+        {
+            "project": project,
+            "project_links": project_links(project, user_roles(request.user, project)),
+            "sees_all": can_see_all_annotations(request.user, project),
+        },
+    )

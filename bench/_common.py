@@ -1,0 +1,64 @@
+"""Helpers shared by the bench scripts: the figure line format, timing, and the malloc setting.
+
+Import this before torch and call ``ensure_malloc_env()`` first thing: glibc reads the malloc
+tunables at process start, so they can only take effect through a re-exec.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["MALLOC_ENV", "REPO_ROOT", "ensure_malloc_env", "figure", "format_value", "median_ms"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Without these, glibc mmaps every large tensor and returns it to the kernel after each pass:
+# ~0.8 M page faults per batch and 1.5-2.8x slower CPU inference (PERFORMANCE.md).
+MALLOC_ENV: dict[str, str] = {
+    "MALLOC_MMAP_MAX_": "0",
+    "MALLOC_TRIM_THRESHOLD_": "68719476736",
+}
+
+
+def ensure_malloc_env() -> None:
+    """Re-exec the running script with ``MALLOC_ENV`` set, unless it already is."""
+    if all(os.environ.get(k) == v for k, v in MALLOC_ENV.items()):
+        return
+    env = {**os.environ, **MALLOC_ENV}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+
+def format_value(value: float | int | str) -> str:
+    """Four significant digits for floats (enough for timings, stable to read)."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def figure(name: str, value: float | int | str, unit: str) -> None:
+    """Print one measured figure as ``figure: NAME = VALUE UNIT`` (parsed by tooling)."""
+    print(f"figure: {name} = {format_value(value)} {unit}", flush=True)
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in milliseconds after ``warmup`` untimed calls.
+
+    ``fn`` must finish its work before returning (e.g. synchronise CUDA inside it).
+    """
+    if repeat < 1:
+        raise ValueError("repeat must be >= 1")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)

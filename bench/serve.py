@@ -1,0 +1,256 @@
+"""Serving rendered sections: latency of GET /api/sections/<id>/image.png under 16 clients.
+
+Seeds a throwaway database (SQLite in a temporary folder, or ``BENCH_DATABASE_URL``) with one
+64×448×448 RI volume, starts the real ASGI site under uvicorn as a child process, and has 16
+threads (one keep-alive connection each) request section images:
+
+- cached: the same few windows over and over (after one warm-up pass, every answer comes from
+  the cache: Redis when ``BENCH_REDIS_URL`` is set, else the in-process cache);
+- uncached: a distinct lo/hi for every request, so each one is rendered.
+
+    .venv/bin/python bench/serve.py [--requests 1600] [--clients 16] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import ensure_malloc_env, figure  # noqa: E402
+
+
+def configure(workdir: Path) -> dict[str, str]:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "cellweb.settings",
+        "CELLWEB_VAR_DIR": str(workdir),
+        "CELLWEB_DATA_DIR": str(workdir / "media"),
+        "CELLWEB_SECRET_KEY": "bench-only-" + "y" * 40,
+        "CELLWEB_CACHE_PREFIX": f"bench{os.getpid()}",
+        "CELLWEB_CHANNEL_PREFIX": f"bench{os.getpid()}",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
+        or f"sqlite:///{workdir / 'bench.sqlite3'}",
+    }
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    else:
+        os.environ.pop("REDIS_URL", None)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.apps import apps
+    from django.conf import settings
+    from django.core.management import call_command
+
+    # A throwaway database: every table straight from the models, whatever migrations exist.
+    settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    return env
+
+
+def seed(shape: tuple[int, int, int]) -> tuple[str, list[int]]:
+    """One manager, one project, one RI volume; returns a session cookie and the section ids."""
+    import numpy as np
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from annotations.models import Membership, Project, Specimen
+    from annotations.services.volumes import volume_create
+
+    user = get_user_model().objects.create_user("bench", password="bench-password-123")
+    project = Project.objects.create(slug="bench", name="Bench")
+    Membership.objects.create(project=project, user=user, role="manager")
+    specimen = Specimen.objects.create(project=project, name="cell")
+    rng = np.random.default_rng(0)
+    zz, yy, xx = np.mgrid[0 : shape[0], 0 : shape[1], 0 : shape[2]].astype(np.float32)
+    cell = ((yy - shape[1] / 2) ** 2 + (xx - shape[2] / 2) ** 2) < (0.35 * shape[1]) ** 2
+    data = (1.337 + 0.03 * cell + 0.004 * rng.standard_normal(shape)).astype(np.float32)
+    volume = volume_create(
+        specimen=specimen, data=data, modality="ri", voxel_size=(0.195, 0.098, 0.098)
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key, list(volume.sections.order_by("z").values_list("id", flat=True))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    args = [sys.executable, "-m", "uvicorn", "cellweb.asgi:application", "--host", "127.0.0.1"]
+    args += [
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit("uvicorn exited early") from None
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("uvicorn did not start")
+
+
+def run_clients(
+    port: int, cookie: str, urls: list[str], clients: int, rate: float | None = None
+) -> list[float]:
+    """Fetch ``urls`` with ``clients`` threads; returns each request's latency in ms.
+
+    Without ``rate`` every client sends its next request as soon as the last one is answered
+    (the server is saturated). With ``rate`` each client keeps to that many requests a second,
+    like a person scrolling through sections; a late answer delays only that client.
+    """
+    latencies: list[float] = []
+    lock = threading.Lock()
+    position = iter(range(len(urls)))
+    errors: list[str] = []
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        next_at = time.perf_counter() + (number / clients / rate if rate else 0.0)
+        while True:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                break
+            if rate:
+                pause = next_at - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                next_at = max(next_at + 1.0 / rate, time.perf_counter())
+            started = time.perf_counter()
+            connection.request("GET", urls[index], headers={"Cookie": f"sessionid={cookie}"})
+            response = connection.getresponse()
+            body = response.read()
+            mine.append((time.perf_counter() - started) * 1000.0)
+            if response.status != 200 or not body.startswith(b"\x89PNG"):
+                errors.append(f"{urls[index]} -> {response.status} {body[:120]!r}")
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    return latencies
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def main() -> None:
+    ensure_malloc_env()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=1600)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--shape", type=int, nargs=3, default=(64, 448, 448))
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=10.0,
+        help="requests per second per client for the paced runs (0 skips them)",
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="cellweb-bench-serve-") as tmp:
+        env = configure(Path(tmp))
+        cookie, sections = seed(tuple(args.shape))
+        port = free_port()
+        server = start_server(env, port, args.workers)
+        try:
+            # A handful of windows a viewer uses; one pass fills the cache.
+            windows = [(1.33, 1.40), (1.335, 1.39), (1.34, 1.38)]
+            cached_urls = [
+                f"/api/sections/{sid}/image.png?lo={lo}&hi={hi}"
+                for sid in sections[:16]
+                for lo, hi in windows
+            ]
+            run_clients(port, cookie, cached_urls, args.clients)
+            urls = [cached_urls[i % len(cached_urls)] for i in range(args.requests)]
+            cached = run_clients(port, cookie, urls, args.clients)
+
+            uncached_urls = [
+                f"/api/sections/{sections[i % len(sections)]}/image.png?lo={1.33 + i * 1e-6:.6f}&hi=1.4"
+                for i in range(args.requests // 2)
+            ]
+            uncached = run_clients(port, cookie, uncached_urls, args.clients)
+
+            paced_cached = paced_uncached = None
+            if args.paced_rate > 0:
+                paced_cached = run_clients(port, cookie, urls, args.clients, rate=args.paced_rate)
+                paced_urls = [
+                    f"/api/sections/{sections[i % len(sections)]}/image.png?lo=1.33&hi={1.4 - i * 1e-6:.6f}"
+                    for i in range(args.requests // 2)
+                ]
+                paced_uncached = run_clients(
+                    port, cookie, paced_urls, args.clients, rate=args.paced_rate
+                )
+        finally:
+            server.terminate()
+            server.wait(15)
+
+    print(
+        f"saturating: {args.clients} clients, {args.workers} uvicorn worker(s), sections {args.shape[1]}×{args.shape[2]}, "
+        f"cache: {'Redis' if os.environ.get('BENCH_REDIS_URL') else 'in-process'}, cores: {os.cpu_count()}"
+    )
+    figure("section_png_p95_ms_cached", p95(cached), "ms")
+    figure("section_png_median_ms_cached", statistics.median(cached), "ms")
+    figure("section_png_p95_ms_uncached", p95(uncached), "ms")
+    figure("section_png_median_ms_uncached", statistics.median(uncached), "ms")
+    total = len(cached) + len(uncached)
+    if paced_cached is not None:
+        rate = args.paced_rate * args.clients
+        print(
+            f"paced: {args.clients} clients × {args.paced_rate:g} requests/s = {rate:g} requests/s offered"
+        )
+        figure("section_png_p95_ms_cached_paced", p95(paced_cached), "ms")
+        figure("section_png_median_ms_cached_paced", statistics.median(paced_cached), "ms")
+        figure("section_png_p95_ms_uncached_paced", p95(paced_uncached), "ms")
+        figure("section_png_median_ms_uncached_paced", statistics.median(paced_uncached), "ms")
+        total += len(paced_cached) + len(paced_uncached)
+    figure("section_png_requests", total, "requests")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+/** Import job progress: polls statusUrl once a second until the job ends. */
+
+import { ApiError, getJson } from '../lib/api';
+import { h, progressBar, setChildren } from '../lib/dom';
+import { icons } from '../lib/icons';
+
+export interface ImportConfig {
+  module: 'import';
+  statusUrl?: string | null;
+  doneUrl?: string | null;
+  /** Optional: where the imported specimen can be opened. */
+  specimenUrl?: string | null;
+  /** Optional: the status at render time, shown before the first poll answers. */
+  job?: ImportStatus | null;
+  title?: string;
+}
+
+export interface ImportStatus {
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | string;
+  progress?: number | null;
+  message?: string | null;
+  error?: string | null;
+  result?: Record<string, unknown> | null;
+  specimen_url?: string | null;
+}
+
+export class ImportPage {
+  status: ImportStatus | null = null;
+  private bar = progressBar('Import progress');
+  private badge = h('span', { class: 'cw-badge cw-badge-queued' }, 'queued');
+  private message = h('p', { class: 'cw-import-message' }, 'Waiting for the import to start…');
+  private outcome = h('div', { class: 'cw-import-outcome', 'aria-live': 'polite' });
+  private failures = 0;
+  private timer = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly cfg: ImportConfig,
+  ) {
+    root.classList.add('cw-app', 'cw-import');
+    this.bar.set(null);
+    setChildren(
+      root,
+      h(
+        'div',
+        { class: 'cw-page cw-page-narrow' },
+        h('section', { class: 'cw-card' }, h('div', { class: 'cw-card-head' }, h('h1', { class: 'cw-card-title' }, cfg.title ?? 'Importing data'), this.badge), this.bar.el, this.message, this.outcome),
+      ),
+    );
+    if (cfg.job && typeof cfg.job.status === 'string') this.render(cfg.job);
+    if (!cfg.statusUrl) {
+      if (!cfg.job) this.message.textContent = 'No import to follow.';
+      return;
+    }
+    if (cfg.job?.status === 'succeeded' || cfg.job?.status === 'failed') return;
+    void this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    let delay = 1000;
+    try {
+      const st = await getJson<ImportStatus>(this.cfg.statusUrl!);
+      this.failures = 0;
+      this.render(st);
+      if (st.status === 'succeeded' || st.status === 'failed') return;
+    } catch (err) {
+      this.failures++;
+      const retryable = !(err instanceof ApiError) || err.retryable;
+      const detail = err instanceof ApiError ? err.detail : String(err);
+      if (!retryable) {
+        setChildren(this.outcome, h('div', { class: 'cw-callout cw-callout-danger' }, `Cannot follow this import: ${detail}`));
+        return;
+      }
+      delay = Math.min(30000, 1000 * 2 ** Math.min(5, this.failures));
+      this.message.textContent = `Connection problem (${detail}) — retrying in ${Math.round(delay / 1000)} s. The import keeps running on the server.`;
+    }
+    this.timer = window.setTimeout(() => void this.poll(), delay);
+  }
+
+  private render(st: ImportStatus): void {
+    this.status = st;
+    this.root.dataset.status = st.status;
+    this.badge.className = `cw-badge cw-badge-${st.status}`;
+    this.badge.textContent = st.status;
+    const p = typeof st.progress === 'number' && Number.isFinite(st.progress) ? st.progress : null;
+    if (st.status === 'succeeded') this.bar.set(1, '100 %');
+    else if (st.status === 'queued') this.bar.set(null);
+    else this.bar.set(p, p !== null ? `${Math.round(p * 100)} %` : '');
+    this.message.textContent = st.message || (st.status === 'queued' ? 'Waiting for a worker…' : st.status === 'running' ? 'Working…' : '');
+    if (st.status === 'succeeded') {
+      const specimenUrl = this.cfg.specimenUrl ?? st.specimen_url ?? null;
+      const open = specimenUrl
+        ? h('a', { class: 'cw-btn cw-btn-primary', href: specimenUrl, 'data-action': 'open-specimen' }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.eye }), h('span', { class: 'cw-btn-label' }, 'Open the specimen'))
+        : null;
+      const done = this.cfg.doneUrl
+        ? h('a', { class: `cw-btn${open ? '' : ' cw-btn-primary'}`, href: this.cfg.doneUrl, 'data-action': 'done' }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.next }), h('span', { class: 'cw-btn-label' }, open ? 'Back to the project' : 'Continue'))
+        : null;
+      setChildren(
+        this.outcome,
+        h('div', { class: 'cw-callout cw-callout-success' }, h('p', null, 'Import finished.'), summary(st.result), open || done ? h('div', { class: 'cw-btn-row' }, open, done) : null),
+      );
+    } else if (st.status === 'failed') {
+      setChildren(this.outcome, h('div', { class: 'cw-callout cw-callout-danger', 'data-result': 'failed' }, h('p', null, h('strong', null, 'Import failed.')), h('pre', { class: 'cw-pre' }, st.error || 'No error message was given.')));
+    }
+  }
+
+  dispose(): void {
+    window.clearTimeout(this.timer);
+  }
+}
+
+/** Scalar result fields as a key/value list, plus any `warnings` strings. */
+function summary(result: Record<string, unknown> | null | undefined): HTMLElement | null {
+  if (!result || typeof result !== 'object') return null;
+  const entries = Object.entries(result).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
+  const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w): w is string => typeof w === 'string') : [];
+  if (!entries.length && !warnings.length) return null;
+  return h(
+    'div',
+    null,
+    entries.length ? h('dl', { class: 'cw-kv' }, ...entries.flatMap(([k, v]) => [h('dt', null, k.replace(/_/g, ' ')), h('dd', null, String(v))])) : null,
+    warnings.length ? h('ul', { class: 'cw-warnings' }, ...warnings.map((w) => h('li', null, w))) : null,
+  );
+}
+
+export function mountImport(root: HTMLElement, config: ImportConfig): ImportPage {
+  return new ImportPage(root, config);
+}

@@ -1,0 +1,1 @@
+"""APIs of the inference app, one module per area (training, evaluation)."""

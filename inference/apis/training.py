@@ -1,0 +1,447 @@
+"""REST endpoints of training: launch, follow and cancel jobs; estimate; list, compare, download and
+activate model versions."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Role
+from annotations.permissions import get_project
+from inference.ml.nets import MODEL_NAMES
+from inference.selectors import training as selectors
+from inference.services import training as services
+from inference.services.model_versions import model_version_activate
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+class TrainingConfigInput(serializers.Serializer):
+    """A training configuration; every field is optional and defaults to the OS-Net paper."""
+
+    arch = serializers.ChoiceField(
+        choices=list(MODEL_NAMES),
+        default="osnet",
+        error_messages={
+            "invalid_choice": f"Unknown network “{{input}}”; choose one of {', '.join(MODEL_NAMES)}."
+        },
+    )
+    folds = serializers.IntegerField(default=4, min_value=2, max_value=services.MAX_FOLDS)
+    epochs = serializers.IntegerField(default=300, min_value=1, max_value=services.MAX_EPOCHS)
+    batch_size = serializers.IntegerField(default=32, min_value=1, max_value=services.MAX_BATCH)
+    lr = serializers.FloatField(default=5e-4, min_value=1e-12, max_value=1.0)
+    betas = serializers.ListField(
+        child=serializers.FloatField(min_value=0.0, max_value=0.999999),
+        min_length=2,
+        max_length=2,
+        default=[0.5, 0.999],
+    )
+    loss = serializers.ChoiceField(choices=list(services.LOSSES), default="bce")
+    elastic = serializers.BooleanField(default=True)
+    flips = serializers.BooleanField(default=True)
+    enlarge_crop = serializers.BooleanField(default=True)
+    aug_fraction = serializers.FloatField(default=0.3, min_value=0.0, max_value=1.0)
+    input_size = serializers.IntegerField(
+        default=448,
+        min_value=services.MIN_INPUT,
+        max_value=services.MAX_INPUT,
+        help_text="A multiple of 16.",
+    )
+    seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
+    gt_source = serializers.ChoiceField(
+        choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS
+    )
+    labs = serializers.ListField(
+        child=serializers.CharField(max_length=100), default=list, max_length=200
+    )
+    modalities = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(str(m) for m in LABEL_FREE_MODALITIES)),
+        default=list,
+        max_length=10,
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), default=list, max_length=200
+    )
+    specimen_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        default=list,
+        max_length=10_000,
+    )
+    final_model = serializers.BooleanField(default=False)
+
+    def to_config(self) -> services.TrainingConfig:
+        data = dict(self.validated_data)
+        data["betas"] = tuple(data["betas"])
+        return services.TrainingConfig(**data)
+
+
+class TrainingListQuery(serializers.Serializer):
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
+
+
+class ModelCompareQuery(serializers.Serializer):
+    ids = serializers.RegexField(
+        r"^\s*\d{1,18}\s*(,\s*\d{1,18}\s*){1,19}$",
+        max_length=400,
+        error_messages={
+            "invalid": "Give 2 to 20 model version ids separated by commas, e.g. ids=3,5."
+        },
+    )
+
+    def id_list(self) -> list[int]:
+        ids = [int(part) for part in self.validated_data["ids"].split(",")]
+        return list(dict.fromkeys(ids))
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+class TrainingErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TrainingHistoryPointSerializer(serializers.Serializer):
+    epoch = serializers.IntegerField()
+    train_loss = serializers.FloatField(allow_null=True)
+    val_loss = serializers.FloatField(allow_null=True)
+    val_dice = serializers.FloatField(allow_null=True)
+
+
+class TrainingFoldSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["cv", "final"])
+    label = serializers.CharField()
+    status = serializers.CharField()
+    worker = serializers.CharField(allow_null=True)
+    device = serializers.CharField(allow_null=True)
+    epoch = serializers.IntegerField()
+    epochs = serializers.IntegerField()
+    batch = serializers.IntegerField()
+    batches = serializers.IntegerField()
+    eta_s = serializers.FloatField(allow_null=True)
+    attempts = serializers.IntegerField()
+    error = serializers.CharField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+    started_at = serializers.CharField(allow_null=True)
+    finished_at = serializers.CharField(allow_null=True)
+    heartbeat_at = serializers.CharField(allow_null=True)
+    train_sections = serializers.IntegerField()
+    val_sections = serializers.IntegerField()
+    specimens_train = serializers.ListField(child=serializers.CharField())
+    specimens_val = serializers.ListField(child=serializers.CharField())
+    metrics = serializers.JSONField(allow_null=True)
+    model_version = serializers.IntegerField(allow_null=True)
+    history = TrainingHistoryPointSerializer(many=True)
+
+
+class TrainingJobSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.CharField()
+    finished_at = serializers.CharField(allow_null=True)
+    created_by = serializers.CharField(allow_null=True)
+    arch = serializers.CharField(allow_null=True)
+    arch_label = serializers.CharField(allow_blank=True)
+    folds = serializers.IntegerField(allow_null=True)
+    epochs = serializers.IntegerField(allow_null=True)
+    input_size = serializers.IntegerField(allow_null=True)
+    gt_source = serializers.CharField(allow_null=True)
+    sections = serializers.IntegerField()
+    estimate_s = serializers.FloatField(allow_null=True)
+    progress = serializers.FloatField()
+    dice = serializers.FloatField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+
+
+class TrainingJobListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = TrainingJobSummarySerializer(many=True)
+
+
+class TrainingJobDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.CharField()
+    started_at = serializers.CharField(allow_null=True)
+    finished_at = serializers.CharField(allow_null=True)
+    created_by = serializers.CharField(allow_null=True)
+    project = serializers.CharField()
+    arch = serializers.CharField(allow_null=True)
+    arch_label = serializers.CharField(allow_blank=True)
+    config = serializers.JSONField()
+    estimate_s = serializers.FloatField(allow_null=True)
+    device_kind = serializers.CharField(allow_blank=True)
+    code_version = serializers.CharField(allow_blank=True)
+    snapshot = serializers.JSONField()
+    sections = serializers.IntegerField()
+    progress = serializers.FloatField()
+    cancel_requested = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_null=True)
+    folds = TrainingFoldSerializer(many=True)
+    summary = serializers.JSONField(
+        allow_null=True,
+        help_text='{"metrics": {"dice": {"mean", "std", "per_fold"}, "jaccard", "f05", "precision", "recall", "auc_pr"}, ...}',
+    )
+    seq = serializers.IntegerField(
+        help_text="The latest event number; live events with a smaller seq are older."
+    )
+
+
+class TrainingEstimateSerializer(serializers.Serializer):
+    estimate_s = serializers.FloatField(allow_null=True)
+    device_kind = serializers.CharField(required=False)
+    estimates = serializers.DictField(child=serializers.FloatField(), required=False)
+    specimens = serializers.IntegerField(required=False)
+    sections = serializers.IntegerField(required=False)
+    folds = serializers.JSONField(required=False)
+    problem = serializers.CharField(allow_null=True)
+    errors = serializers.DictField(child=serializers.CharField())
+
+
+class ModelVersionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    arch = serializers.CharField()
+    arch_label = serializers.CharField(allow_blank=True)
+    job = serializers.IntegerField(allow_null=True)
+    fold = serializers.IntegerField(allow_null=True)
+    created_at = serializers.CharField()
+    created_by = serializers.CharField(allow_null=True)
+    is_active = serializers.BooleanField()
+    code_version = serializers.CharField(allow_blank=True)
+    snapshot = serializers.IntegerField(allow_null=True)
+    gt_source = serializers.CharField(allow_null=True)
+    input_size = serializers.IntegerField(allow_null=True)
+    epochs = serializers.IntegerField(allow_null=True)
+    config = serializers.JSONField()
+    train_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
+    val_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
+    metrics = serializers.JSONField()
+    download_url = serializers.CharField()
+
+
+class ModelVersionListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ModelVersionSerializer(many=True)
+
+
+class ModelCompareRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    values = serializers.ListField(child=serializers.JSONField(allow_null=True))
+    best = serializers.FloatField(allow_null=True, required=False)
+
+
+class ModelCompareSerializer(serializers.Serializer):
+    versions = ModelVersionSerializer(many=True)
+    metrics = ModelCompareRowSerializer(many=True)
+    settings = ModelCompareRowSerializer(many=True)
+
+
+_ERRORS = {
+    400: OpenApiResponse(TrainingErrorSerializer, description="Invalid configuration or request."),
+    403: OpenApiResponse(TrainingErrorSerializer, description="Lacks the role."),
+    404: OpenApiResponse(
+        TrainingErrorSerializer, description="No such object (or not visible to you)."
+    ),
+}
+
+
+def _page(request, items: list) -> tuple[int, list]:
+    query = TrainingListQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    limit, offset = query.validated_data["limit"], query.validated_data["offset"]
+    return len(items), items[offset : offset + limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs
+
+
+class ProjectTrainingJobsApi(APIView):
+    @extend_schema(
+        operation_id="training_jobs_list",
+        summary="Training jobs of a project, newest first",
+        parameters=[TrainingListQuery],
+        responses={200: TrainingJobListSerializer, **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        count, jobs = _page(request, list(selectors.training_jobs_for_project(project)[:5000]))
+        results = [selectors.training_job_public(job) for job in jobs]
+        return Response(TrainingJobListSerializer({"count": count, "results": results}).data)
+
+    @extend_schema(
+        operation_id="training_jobs_launch",
+        summary="Launch a cross-validated training job (managers)",
+        description=(
+            "Validates the configuration and the data first (network, folds versus specimens with "
+            "ground truth, ranges); nothing is queued when it cannot work. Freezes the ground truth, "
+            "splits the specimens into folds and queues one task per fold on the gpu queue."
+        ),
+        request=TrainingConfigInput,
+        responses={201: TrainingJobDetailSerializer, **_ERRORS},
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        body = TrainingConfigInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = services.training_job_launch(
+            project=project, user=request.user, config=body.to_config()
+        )
+        return Response(
+            TrainingJobDetailSerializer(selectors.training_job_snapshot(job)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TrainingEstimateApi(APIView):
+    @extend_schema(
+        operation_id="training_estimate",
+        summary="Run-time estimate of a configuration (for the launch form)",
+        description="Answers 200 with `problem` set when the configuration or the data cannot work.",
+        request=TrainingConfigInput,
+        responses={200: TrainingEstimateSerializer, **_ERRORS},
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug)
+        body = TrainingConfigInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.training_estimate(project=project, config=body.to_config())
+        return Response(TrainingEstimateSerializer(result).data)
+
+
+class TrainingJobDetailApi(APIView):
+    @extend_schema(
+        operation_id="training_job_get",
+        summary="A training job: configuration, folds with split and history, summary",
+        responses={200: TrainingJobDetailSerializer, **_ERRORS},
+    )
+    def get(self, request, job_id: int):
+        job = selectors.training_job_get(user=request.user, job_id=job_id)
+        if services.training_mark_stale_folds(job=job):
+            job.refresh_from_db()
+        return Response(TrainingJobDetailSerializer(selectors.training_job_snapshot(job)).data)
+
+
+class TrainingJobCancelApi(APIView):
+    @extend_schema(
+        operation_id="training_job_cancel",
+        summary="Cancel a training job (running folds stop at their next batch)",
+        request=None,
+        responses={
+            200: TrainingJobDetailSerializer,
+            409: OpenApiResponse(TrainingErrorSerializer, description="The job has already ended."),
+            **_ERRORS,
+        },
+    )
+    def post(self, request, job_id: int):
+        job = selectors.training_job_get(user=request.user, job_id=job_id)
+        job = services.training_job_cancel(job=job, user=request.user)
+        return Response(TrainingJobDetailSerializer(selectors.training_job_snapshot(job)).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model versions
+
+
+class ProjectModelVersionsApi(APIView):
+    @extend_schema(
+        operation_id="model_versions_list",
+        summary="Model versions of a project, newest first",
+        parameters=[TrainingListQuery],
+        responses={200: ModelVersionListSerializer, **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        count, versions = _page(request, list(selectors.model_versions_for_project(project)[:5000]))
+        results = [selectors.model_version_public(v) for v in versions]
+        return Response(ModelVersionListSerializer({"count": count, "results": results}).data)
+
+
+class ModelVersionCompareApi(APIView):
+    @extend_schema(
+        operation_id="model_versions_compare",
+        summary="Compare model versions side by side",
+        parameters=[
+            OpenApiParameter("ids", OpenApiTypes.STR, required=True, description="e.g. 3,5,8")
+        ],
+        responses={200: ModelCompareSerializer, **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        query = ModelCompareQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = selectors.model_version_compare(project=project, ids=query.id_list())
+        return Response(ModelCompareSerializer(result).data)
+
+
+class ModelVersionDetailApi(APIView):
+    @extend_schema(
+        operation_id="model_version_get",
+        summary="A model version with its provenance and metrics",
+        responses={200: ModelVersionSerializer, **_ERRORS},
+    )
+    def get(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
+
+
+class _AnyAccept(DefaultContentNegotiation):
+    """A file download answers whatever the client accepts; errors still come back as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class ModelVersionDownloadApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="model_version_download",
+        summary="Download the weights (PyTorch file; load with torch.load(weights_only=True))",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **_ERRORS,
+        },
+    )
+    def get(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        try:
+            handle = version.weights.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404("The weights file of this version is missing.") from None
+        filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.pt"
+        return FileResponse(
+            handle, as_attachment=True, filename=filename, content_type="application/octet-stream"
+        )
+
+
+class ModelVersionActivateApi(APIView):
+    @extend_schema(
+        operation_id="model_version_activate",
+        summary="Use this version for prediction in its project (managers)",
+        request=None,
+        responses={
+            200: ModelVersionSerializer,
+            409: OpenApiResponse(TrainingErrorSerializer),
+            **_ERRORS,
+        },
+    )
+    def post(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        version = model_version_activate(version=version, user=request.user)
+        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)

@@ -1,0 +1,133 @@
+"""The frozen ground-truth snapshot of a training job, as arrays and training tensors.
+
+A snapshot pins exact ground-truth versions; this module turns its entries into the (image,
+mask) pairs a fold trains and validates on. Images come from the stored volumes (memory-mapped),
+masks from the PNG bytes of the pinned ground-truth rows, so later re-confirmations never change
+what a job trained on.
+
+A ground-truth row normally belongs to a label-free section. Fluorescence-derived masks may be
+stored on the fluorescence section instead; their image is then the paired label-free section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from annotations.imaging.masks import decode_mask
+from annotations.models import GroundTruth, GroundTruthSnapshot, Section
+from annotations.services.volumes import section_array
+from inference.ml.data import prepare_sections
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    """One ground-truth mask and the label-free section it is the truth for."""
+
+    ground_truth_id: int
+    section_id: int
+    specimen_id: int
+    specimen_name: str
+    modality: str
+    volume_id: int
+    z: int
+
+
+def entries_for_ground_truths(ground_truth_ids: Iterable[int]) -> list[SnapshotEntry]:
+    """Entries in a stable order (specimen name, volume, z), so folds are reproducible.
+
+    Ground truth whose section has no label-free image (a fluorescence section without a
+    label-free partner) is left out: there is nothing to train on.
+    """
+    rows = list(
+        GroundTruth.objects.filter(pk__in=list(ground_truth_ids)).values_list(
+            "pk", "section_id", "section__is_label_free"
+        )
+    )
+    fluorescence_ids = [section_id for _, section_id, label_free in rows if not label_free]
+    partner_of: dict[int, int] = {}
+    if fluorescence_ids:
+        for section_id, fluorescence_id in (
+            Section.objects.filter(fluorescence_id__in=fluorescence_ids, is_label_free=True)
+            .order_by("id")
+            .values_list("id", "fluorescence_id")
+        ):
+            partner_of.setdefault(fluorescence_id, section_id)
+    image_section = {
+        gt_id: (section_id if label_free else partner_of.get(section_id))
+        for gt_id, section_id, label_free in rows
+    }
+    wanted = {sid for sid in image_section.values() if sid is not None}
+    sections = {
+        row[0]: row
+        for row in Section.objects.filter(pk__in=wanted).values_list(
+            "id", "specimen_id", "specimen__name", "volume__modality", "volume_id", "z"
+        )
+    }
+    entries = [
+        SnapshotEntry(
+            ground_truth_id=gt_id,
+            section_id=sid,
+            specimen_id=sections[sid][1],
+            specimen_name=sections[sid][2],
+            modality=sections[sid][3],
+            volume_id=sections[sid][4],
+            z=sections[sid][5],
+        )
+        for gt_id, sid in image_section.items()
+        if sid is not None and sid in sections
+    ]
+    entries.sort(
+        key=lambda e: (e.specimen_name, e.specimen_id, e.volume_id, e.z, e.ground_truth_id)
+    )
+    return entries
+
+
+def snapshot_entries(snapshot: GroundTruthSnapshot) -> list[SnapshotEntry]:
+    return entries_for_ground_truths(snapshot.entries.values_list("pk", flat=True))
+
+
+def load_pairs(entries: Sequence[SnapshotEntry]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(images, masks) at native resolution, in the order of ``entries``."""
+    truths = GroundTruth.objects.only("id", "mask_png").in_bulk(
+        [e.ground_truth_id for e in entries]
+    )
+    sections = Section.objects.select_related("volume").in_bulk([e.section_id for e in entries])
+    images: list[np.ndarray] = []
+    masks: list[np.ndarray] = []
+    for entry in entries:
+        image = section_array(sections[entry.section_id])
+        images.append(image)
+        masks.append(decode_mask(bytes(truths[entry.ground_truth_id].mask_png), image.shape))
+    return images, masks
+
+
+def training_tensors(
+    entries: Sequence[SnapshotEntry], *, input_size: int, chunk: int = 64
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised (N, 1, S, S) images and binary masks for ``entries``, in their order.
+
+    Each modality is normalised its own way (physical scaling for RI, percentiles otherwise),
+    exactly as at inference time. Sections are read ``chunk`` at a time, so only the resized
+    tensors, never every full-resolution section at once, are held in memory.
+    """
+    x = torch.empty((len(entries), 1, input_size, input_size), dtype=torch.float32)
+    y = torch.empty_like(x)
+    for start in range(0, len(entries), chunk):
+        part = entries[start : start + chunk]
+        images, masks = load_pairs(part)
+        for modality in sorted({e.modality for e in part}):
+            idx = [i for i, e in enumerate(part) if e.modality == modality]
+            mx, my = prepare_sections(
+                [images[i] for i in idx],
+                [masks[i] for i in idx],
+                input_size=input_size,
+                modality=modality,
+            )
+            rows = [start + i for i in idx]
+            x[rows] = mx
+            y[rows] = my
+    return x, y

@@ -1,0 +1,166 @@
+"""Forms of the inference pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from inference.selectors.training import training_form_choices
+from inference.services import training as services
+from inference.services.training import TrainingConfig
+
+_SMALL = {"class": "cw-input-small"}
+
+
+class TrainingLaunchForm(forms.Form):
+    """The launch form; defaults are the OS-Net paper's. Choices and counts come from the project."""
+
+    labs = forms.MultipleChoiceField(
+        label="Labs", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    modalities = forms.MultipleChoiceField(
+        label="Modalities", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = forms.MultipleChoiceField(
+        label="Tags", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    gt_source = forms.ChoiceField(label="Ground truth", widget=forms.RadioSelect)
+    arch = forms.ChoiceField(label="Network", initial="osnet")
+    folds = forms.IntegerField(
+        label="Folds",
+        initial=4,
+        min_value=2,
+        max_value=services.MAX_FOLDS,
+        widget=forms.NumberInput(_SMALL),
+    )
+    epochs = forms.IntegerField(
+        label="Epochs",
+        initial=300,
+        min_value=1,
+        max_value=services.MAX_EPOCHS,
+        widget=forms.NumberInput(_SMALL),
+    )
+    batch_size = forms.IntegerField(
+        label="Batch size",
+        initial=32,
+        min_value=1,
+        max_value=services.MAX_BATCH,
+        widget=forms.NumberInput(_SMALL),
+    )
+    lr = forms.FloatField(
+        label="Learning rate",
+        initial=5e-4,
+        min_value=1e-12,
+        max_value=1.0,
+        widget=forms.NumberInput({**_SMALL, "step": "any"}),
+    )
+    beta1 = forms.FloatField(
+        label="Adam β1",
+        initial=0.5,
+        min_value=0.0,
+        max_value=0.999999,
+        widget=forms.NumberInput({**_SMALL, "step": "any"}),
+    )
+    beta2 = forms.FloatField(
+        label="Adam β2",
+        initial=0.999,
+        min_value=0.0,
+        max_value=0.999999,
+        widget=forms.NumberInput({**_SMALL, "step": "any"}),
+    )
+    loss = forms.ChoiceField(label="Loss", choices=list(services.LOSSES.items()), initial="bce")
+    elastic = forms.BooleanField(
+        label="Elastic deformation (α, σ) ∈ (1,1), (5,2), (1,0.5), (1,3)",
+        required=False,
+        initial=True,
+    )
+    flips = forms.BooleanField(label="Horizontal and vertical flips", required=False, initial=True)
+    enlarge_crop = forms.BooleanField(
+        label="Enlarge ×1.2/1.3/1.4, then crop", required=False, initial=True
+    )
+    aug_fraction = forms.FloatField(
+        label="Augmented share per epoch",
+        initial=0.3,
+        min_value=0.0,
+        max_value=1.0,
+        widget=forms.NumberInput({**_SMALL, "step": "0.05"}),
+    )
+    input_size = forms.IntegerField(
+        label="Input size (px)",
+        initial=448,
+        min_value=services.MIN_INPUT,
+        max_value=services.MAX_INPUT,
+        help_text="A multiple of 16; 448 as in the paper, smaller for quick runs.",
+        widget=forms.NumberInput({**_SMALL, "step": "16"}),
+    )
+    seed = forms.IntegerField(
+        label="Seed",
+        initial=0,
+        min_value=0,
+        max_value=services.MAX_SEED,
+        widget=forms.NumberInput(_SMALL),
+    )
+    final_model = forms.BooleanField(
+        label="Also train a final model on all data", required=False, initial=False
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = training_form_choices(project)
+        c = self.choices
+        self.fields["labs"].choices = [(x["value"], f"{x['value']} ({x['n']})") for x in c["labs"]]
+        self.fields["tags"].choices = [(x["value"], f"{x['value']} ({x['n']})") for x in c["tags"]]
+        self.fields["modalities"].choices = [
+            (x["value"], f"{x['label']} ({x['n']})") for x in c["modalities"]
+        ]
+        self.fields["gt_source"].choices = [
+            (x["value"], f"{x['label']} — {x['sections']} sections of {x['specimens']} specimens")
+            for x in c["sources"]
+        ]
+        self.fields["arch"].choices = [(x["value"], x["label"]) for x in c["networks"]]
+        # Default to the source that actually has ground truth when confirmed consensus has none.
+        with_data = [x["value"] for x in c["sources"] if x["sections"]]
+        default_source = "consensus" if "consensus" in with_data or not with_data else with_data[0]
+        self.fields["gt_source"].initial = default_source
+
+    def _bound(self, *names: str) -> list:
+        return [self[name] for name in names]
+
+    @property
+    def network_fields(self) -> list:
+        return self._bound("arch", "folds", "epochs", "batch_size", "lr", "beta1", "beta2", "loss")
+
+    @property
+    def augment_switches(self) -> list:
+        return self._bound("elastic", "flips", "enlarge_crop")
+
+    @property
+    def input_fields(self) -> list:
+        return self._bound("aug_fraction", "input_size", "seed")
+
+    def to_config(self) -> TrainingConfig:
+        d = self.cleaned_data
+        return TrainingConfig(
+            arch=d["arch"],
+            folds=d["folds"],
+            epochs=d["epochs"],
+            batch_size=d["batch_size"],
+            lr=d["lr"],
+            betas=(d["beta1"], d["beta2"]),
+            loss=d["loss"],
+            elastic=d["elastic"],
+            flips=d["flips"],
+            enlarge_crop=d["enlarge_crop"],
+            aug_fraction=d["aug_fraction"],
+            input_size=d["input_size"],
+            seed=d["seed"],
+            gt_source=d["gt_source"],
+            labs=list(d["labs"]),
+            modalities=list(d["modalities"]),
+            tags=list(d["tags"]),
+            final_model=d["final_model"],
+        )
+
+    def add_config_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = {"betas": "beta1", "specimen_ids": None, "data": None}.get(name, name)
+            self.add_error(field if field in self.fields else None, message)

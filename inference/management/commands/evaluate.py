@@ -1,0 +1,121 @@
+"""Launch an evaluation from the shell: the same service as the web form and the API.
+
+    python manage.py evaluate --project SLUG [--model-version ID] --set cross_modality
+        [--lab X] [--tag T] [--specimen ID ...] [--include-training]
+        [--gt-source fluorescence] [--threshold 0.5] [--wait] [--device cpu|cuda]
+
+Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With ``--wait`` this
+process runs it and prints the summary: the model and both baselines, mean ± SD.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotations.models import GroundTruthSource, Project
+from cellweb.errors import DomainError
+from inference.models import EvaluationSetKind
+from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
+from inference.services.reports import method_label
+
+
+class Command(BaseCommand):
+    help = "Evaluate a model version (and the edge-based and Otsu baselines) on a specimen set."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument(
+            "--model-version",
+            type=int,
+            default=None,
+            help="Model version id (omit: baselines only).",
+        )
+        parser.add_argument(
+            "--set", dest="set_kind", required=True, choices=EvaluationSetKind.values
+        )
+        parser.add_argument("--lab", default=None, help="Lab to score (cross_lab) or to filter by.")
+        parser.add_argument("--tag", default=None, help="Tag of the specimens to score.")
+        parser.add_argument(
+            "--specimen", action="append", type=int, default=[], help="Specimen id (repeatable)."
+        )
+        parser.add_argument(
+            "--include-training",
+            action="store_true",
+            help="Also score specimens the model was trained on.",
+        )
+        parser.add_argument("--gt-source", default=None, choices=GroundTruthSource.values)
+        parser.add_argument("--threshold", type=float, default=0.5)
+        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
+        parser.add_argument("--wait", action="store_true", help="Run here and print the summary.")
+        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+
+    def handle(self, *args, **o):
+        try:
+            project = Project.objects.get(slug=o["project"])
+        except Project.DoesNotExist:
+            raise CommandError(f"No project with slug “{o['project']}”.") from None
+        user = None
+        if o["user"]:
+            user = get_user_model().objects.filter(username=o["user"]).first()
+            if user is None:
+                raise CommandError(f"No user “{o['user']}”.")
+        if not o["wait"] and settings.EMBEDDED_SERVICES:
+            raise CommandError(
+                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
+            )
+        set_params = {}
+        if o["lab"]:
+            set_params["lab"] = o["lab"]
+        if o["tag"]:
+            set_params["tag"] = o["tag"]
+        if o["specimen"]:
+            set_params["specimen_ids"] = o["specimen"]
+        if o["include_training"]:
+            set_params["include_training"] = True
+        try:
+            evaluation = evaluation_launch(
+                project=project,
+                user=user,
+                model_version_id=o["model_version"],
+                set_kind=o["set_kind"],
+                set_params=set_params,
+                gt_source=o["gt_source"],
+                threshold=o["threshold"],
+                queue=not o["wait"],
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            self.style.SUCCESS(f"Evaluation {evaluation.pk}") + f" · {evaluation.message}"
+        )
+        if not o["wait"]:
+            self.stdout.write(
+                f"Queued on the gpu queue. Follow it at /evaluations/{evaluation.pk}/"
+            )
+            return
+        evaluation = evaluation_run(
+            evaluation_id=evaluation.pk, device=o["device"], worker="manage.py evaluate"
+        )
+        self.stdout.write(f"Evaluation {evaluation.pk} {evaluation.status}.")
+        if evaluation.error:
+            raise CommandError(evaluation.error)
+        self._summary(evaluation)
+
+    def _summary(self, evaluation) -> None:
+        summary = evaluation.summary or {}
+        header = f"{'method':<28} " + " ".join(f"{k:>15}" for k in METRIC_KEYS)
+        self.stdout.write(header)
+        for method in summary.get("methods") or []:
+            block = ((summary.get("by_method") or {}).get(method) or {}).get("set") or {}
+            cells = []
+            for key in METRIC_KEYS:
+                value = block.get(key) or {}
+                mean, std = value.get("mean"), value.get("std")
+                cells.append(f"{mean:.3f} ± {std:.3f}" if mean is not None else "—")
+            name = method_label(evaluation, method)[:28]
+            self.stdout.write(f"{name:<28} " + " ".join(f"{c:>15}" for c in cells))
+        self.stdout.write(
+            f"Report: /evaluations/{evaluation.pk}/  CSV: /evaluations/{evaluation.pk}/results.csv"
+        )

@@ -1,0 +1,69 @@
+"""Derive fluorescence ground truth from the paired nuclear stain: the same service as the page.
+
+python manage.py fluorescence_gt --project SLUG [--specimen ID ...] [--method otsu|fixed]
+    [--value V] [--scope section|volume] [--sigma 1.0] [--min-size 64] [--no-fill-holes]
+    [--keep-border] [--channel DAPI] [--user NAME]
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotations.models import Project
+from cellweb.errors import DomainError
+from inference.services.fluorescence_gt import (
+    fluorescence_gt_create,
+    fluorescence_gt_params,
+    fluorescence_pairs,
+)
+
+
+class Command(BaseCommand):
+    help = "Threshold the stain paired with each label-free volume into fluorescence ground truth."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", required=True)
+        parser.add_argument("--specimen", action="append", type=int, default=[])
+        parser.add_argument("--method", choices=["otsu", "fixed"], default="otsu")
+        parser.add_argument("--value", type=float, default=None, help="Fixed threshold.")
+        parser.add_argument("--scope", choices=["section", "volume"], default="section")
+        parser.add_argument("--sigma", type=float, default=1.0, help="Gaussian smoothing, px.")
+        parser.add_argument("--min-size", type=int, default=64)
+        parser.add_argument("--no-fill-holes", action="store_true")
+        parser.add_argument("--keep-border", action="store_true")
+        parser.add_argument("--channel", default=None)
+        parser.add_argument("--user", default=None, help="Record this reviewer or manager.")
+
+    def handle(self, *args, **o):
+        project = Project.objects.filter(slug=o["project"]).first()
+        if project is None:
+            raise CommandError(f"No project with slug “{o['project']}”.")
+        user = None
+        if o["user"]:
+            user = get_user_model().objects.filter(username=o["user"]).first()
+            if user is None:
+                raise CommandError(f"No user “{o['user']}”.")
+        specimens = o["specimen"] or None
+        try:
+            params = fluorescence_gt_params(
+                {
+                    "method": o["method"],
+                    "value": o["value"],
+                    "scope": o["scope"],
+                    "smoothing_sigma": o["sigma"],
+                    "min_size": o["min_size"],
+                    "fill_holes": not o["no_fill_holes"],
+                    "remove_border": not o["keep_border"],
+                }
+            )
+            pairs = fluorescence_pairs(project=project, specimens=specimens, channel=o["channel"])
+            created = fluorescence_gt_create(
+                project=project, user=user, params=params, specimens=specimens, channel=o["channel"]
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            self.style.SUCCESS(f"{created} fluorescence ground-truth sections")
+            + f" from {len(pairs)} volumes ({params.method}, per {params.scope})."
+        )

@@ -1,0 +1,190 @@
+"""Launch a cross-validated training job from the shell: the same service as the form and the API.
+
+    python manage.py train --project SLUG --arch osnet --folds 4 --epochs 300 [--wait] ...
+
+Without ``--wait`` the folds are queued for the Celery workers (queue ``gpu``). With ``--wait``
+this process trains them itself, one after the other, and prints the cross-validation summary.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Project
+from cellweb.errors import DomainError
+from inference.ml.nets import MODEL_NAMES
+from inference.selectors.training import METRIC_LABELS
+from inference.services import training as services
+from inference.services.training import TrainingConfig, TrainingConfigError
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class Command(BaseCommand):
+    help = (
+        "Launch k-fold cross-validated training of a segmentation network (optionally run it here)."
+    )
+
+    def add_arguments(self, parser):
+        d = TrainingConfig()
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument("--arch", default=d.arch, choices=MODEL_NAMES)
+        parser.add_argument("--folds", type=int, default=d.folds)
+        parser.add_argument("--epochs", type=int, default=d.epochs)
+        parser.add_argument("--batch-size", type=int, default=d.batch_size)
+        parser.add_argument("--lr", type=float, default=d.lr)
+        parser.add_argument("--beta1", type=float, default=d.betas[0])
+        parser.add_argument("--beta2", type=float, default=d.betas[1])
+        parser.add_argument("--loss", default=d.loss, choices=list(services.LOSSES))
+        parser.add_argument(
+            "--input-size",
+            type=int,
+            default=d.input_size,
+            help="Multiple of 16 (448 as in the paper).",
+        )
+        parser.add_argument("--seed", type=int, default=d.seed)
+        parser.add_argument("--no-elastic", action="store_true", help="No elastic deformation.")
+        parser.add_argument("--no-flips", action="store_true", help="No flips.")
+        parser.add_argument("--no-enlarge", action="store_true", help="No enlarge-then-crop.")
+        parser.add_argument("--aug-fraction", type=float, default=d.aug_fraction)
+        parser.add_argument("--gt-source", default=d.gt_source, choices=GroundTruthSource.values)
+        parser.add_argument(
+            "--lab", action="append", default=[], help="Only specimens of this lab (repeatable)."
+        )
+        parser.add_argument(
+            "--tag", action="append", default=[], help="Only specimens with this tag (repeatable)."
+        )
+        parser.add_argument(
+            "--modality",
+            action="append",
+            default=[],
+            choices=sorted(str(m) for m in LABEL_FREE_MODALITIES),
+        )
+        parser.add_argument(
+            "--specimen", action="append", type=int, default=[], help="Only this specimen id."
+        )
+        parser.add_argument(
+            "--final-model", action="store_true", help="Also train a final model on all data."
+        )
+        parser.add_argument(
+            "--user", help="Launch as this user (must be a manager of the project)."
+        )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="Train here, fold after fold, and print the summary.",
+        )
+        parser.add_argument(
+            "--device", default=None, help="With --wait: auto (default), cpu or cuda."
+        )
+
+    def handle(self, *args, **o):
+        try:
+            project = Project.objects.get(slug=o["project"])
+        except Project.DoesNotExist:
+            raise CommandError(f"No project with slug “{o['project']}”.") from None
+        user = None
+        if o["user"]:
+            try:
+                user = get_user_model().objects.get(username=o["user"])
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No user “{o['user']}”.") from None
+        if not o["wait"] and settings.EMBEDDED_SERVICES:
+            raise CommandError(
+                "Without REDIS_URL there is no worker this command can hand the folds to; add --wait to train here."
+            )
+        config = TrainingConfig(
+            arch=o["arch"],
+            folds=o["folds"],
+            epochs=o["epochs"],
+            batch_size=o["batch_size"],
+            lr=o["lr"],
+            betas=(o["beta1"], o["beta2"]),
+            loss=o["loss"],
+            elastic=not o["no_elastic"],
+            flips=not o["no_flips"],
+            enlarge_crop=not o["no_enlarge"],
+            aug_fraction=o["aug_fraction"],
+            input_size=o["input_size"],
+            seed=o["seed"],
+            gt_source=o["gt_source"],
+            labs=o["lab"],
+            modalities=o["modality"],
+            tags=o["tag"],
+            specimen_ids=o["specimen"],
+            final_model=o["final_model"],
+        )
+        try:
+            job = services.training_job_launch(
+                project=project, user=user, config=config, queue=not o["wait"]
+            )
+        except TrainingConfigError as exc:
+            raise CommandError("\n".join(exc.errors.values())) from None
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+
+        self.stdout.write(self.style.SUCCESS(f"Training job {job.pk}") + f" · {job.message}")
+        self.stdout.write(
+            f"Estimated compute: {_duration(job.estimate_s)} on {job.device_kind or 'cpu'}"
+        )
+        for fold in job.folds.order_by("index"):
+            held_out = ", ".join(s["name"] for s in fold.val_specimens) or "none (all data)"
+            self.stdout.write(
+                f"  {fold.label:<12} train {fold.train_sections:>4} sections · validate {fold.val_sections:>4} "
+                f"sections · held out: {held_out}"
+            )
+        if not o["wait"]:
+            self.stdout.write(
+                f"Queued one task per fold on the gpu queue. Follow it at /training-jobs/{job.pk}/"
+            )
+            return
+
+        started = time.monotonic()
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # a plain kill ends like Ctrl+C
+        try:
+            job = services.training_job_run_foreground(
+                job=job, device=o["device"], report=self.stdout.write
+            )
+        except KeyboardInterrupt:
+            services.training_job_cancel(job=job, user=None, stop_running_now=True)
+            raise CommandError(f"Interrupted; training job {job.pk} is cancelled.") from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        elapsed = time.monotonic() - started
+        self.stdout.write(f"Job {job.pk} {job.status} in {_duration(elapsed)}.")
+        if job.error:
+            self.stdout.write(self.style.ERROR(job.error))
+        self._summary(job)
+
+    def _summary(self, job) -> None:
+        summary = job.summary or {}
+        metrics = summary.get("metrics")
+        if not metrics:
+            return
+        folds = summary.get("folds", [])
+        header = f"{'metric':<10} {'mean ± SD':>18} " + " ".join(
+            f"{'fold ' + str(i + 1):>8}" for i in folds
+        )
+        self.stdout.write(header)
+        for key, label in METRIC_LABELS.items():
+            row = metrics.get(key) or {}
+            mean, std = row.get("mean"), row.get("std")
+            cell = f"{mean:.4f} ± {std:.4f}" if mean is not None and std is not None else "—"
+            per = " ".join(
+                f"{v:>8.4f}" if v is not None else f"{'—':>8}" for v in row.get("per_fold", [])
+            )
+            self.stdout.write(f"{label:<10} {cell:>18} {per}")

@@ -1,0 +1,2 @@
+from inference.models.evaluation import *  # noqa: F403
+from inference.models.training import *  # noqa: F403

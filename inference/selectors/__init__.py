@@ -1,0 +1,1 @@
+"""Selectors of the inference app, one module per area (training, evaluation)."""

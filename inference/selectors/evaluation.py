@@ -1,0 +1,363 @@
+"""Reads for evaluations: lists, the live snapshot, per-section results, comparisons, the
+launch form's choices and the gallery. Every read checks membership (outsiders get 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen, Tag
+from annotations.permissions import require_role
+from inference.models import (
+    Evaluation,
+    EvaluationMethod,
+    EvaluationSetKind,
+    ModelVersion,
+    SectionResult,
+)
+
+__all__ = [
+    "ORDERINGS",
+    "evaluation_compare",
+    "evaluation_form_choices",
+    "evaluation_get",
+    "evaluation_job_snapshot_for",
+    "evaluation_list_rows",
+    "evaluation_public",
+    "evaluation_snapshot",
+    "evaluations_for_project",
+    "gallery_page",
+    "section_results",
+]
+
+ORDERINGS = {
+    "dice": ("dice", "specimen__name", "volume_id", "z"),
+    "-dice": ("-dice", "specimen__name", "volume_id", "z"),
+    "section": ("specimen__name", "volume__time_index", "volume_id", "z"),
+}
+METRIC_FIELDS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
+
+
+def evaluations_for_project(project: Project) -> QuerySet[Evaluation]:
+    return (
+        Evaluation.objects.filter(project=project)
+        .select_related("created_by", "model_version")
+        .defer("config", "summary", "log")
+        .order_by("-created_at", "-id")
+    )
+
+
+def evaluation_get(*, user, evaluation_id: int) -> Evaluation:
+    """The evaluation if ``user`` is a member of its project (outsiders get 404)."""
+    evaluation = (
+        Evaluation.objects.select_related("project", "created_by", "model_version")
+        .filter(pk=evaluation_id)
+        .first()
+    )
+    if evaluation is None:
+        raise Http404("No such evaluation.")
+    require_role(user, evaluation.project)
+    return evaluation
+
+
+def _primary_dice(evaluation: Evaluation) -> float | None:
+    if "summary" in evaluation.get_deferred_fields():
+        return None
+    metrics = (evaluation.summary or {}).get("metrics") or {}
+    return (metrics.get("dice") or {}).get("mean")
+
+
+def evaluation_public(evaluation: Evaluation, *, dice: float | None = None) -> dict[str, Any]:
+    """The short form used in lists."""
+    return {
+        "id": evaluation.pk,
+        "status": evaluation.status,
+        "created_at": evaluation.created_at.isoformat(),
+        "finished_at": evaluation.finished_at.isoformat() if evaluation.finished_at else None,
+        "created_by": evaluation.created_by.get_username() if evaluation.created_by else None,
+        "model_version": evaluation.model_version_id,
+        "model_name": (
+            evaluation.model_version.name
+            if evaluation.model_version_id and evaluation.model_version
+            else None
+        ),
+        "set_kind": evaluation.set_kind,
+        "set_label": evaluation.get_set_kind_display(),
+        "set_params": evaluation.set_params,
+        "gt_source": evaluation.gt_source,
+        "threshold": evaluation.threshold,
+        "sections": evaluation.sections,
+        "progress": evaluation.progress,
+        "dice": dice if dice is not None else _primary_dice(evaluation),
+        "error": evaluation.error or None,
+        "url": f"/evaluations/{evaluation.pk}/",
+    }
+
+
+def evaluation_list_rows(
+    project: Project, *, limit: int = 100, offset: int = 0
+) -> tuple[int, list[dict]]:
+    """Evaluations with their mean Dice, without loading the large JSON columns."""
+    query = evaluations_for_project(project)
+    count = query.count()
+    page = list(query[offset : offset + limit])
+    dice = dict(
+        Evaluation.objects.filter(pk__in=[e.pk for e in page]).values_list(
+            "pk", "summary__metrics__dice__mean"
+        )
+    )
+    return count, [
+        evaluation_public(e, dice=dice.get(e.pk) if isinstance(dice.get(e.pk), float) else None)
+        for e in page
+    ]
+
+
+def _plan(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in (config or {}).items() if k != "ground_truth_ids"}
+
+
+def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
+    """Everything the live page needs, from the database (the websocket's first message)."""
+    from inference.services.evaluation import current_event_seq
+
+    seq = current_event_seq(evaluation.pk)
+    evaluation = Evaluation.objects.select_related("project", "created_by", "model_version").get(
+        pk=evaluation.pk
+    )
+    config = evaluation.config or {}
+    total = int(config.get("total_sections") or 0)
+    done = round(evaluation.progress * total) if total else None
+    model = config.get("model") or {}
+    summary = evaluation.summary
+    return {
+        **evaluation_public(evaluation),
+        "project": evaluation.project.slug,
+        "started_at": evaluation.started_at.isoformat() if evaluation.started_at else None,
+        "heartbeat_at": evaluation.heartbeat_at.isoformat() if evaluation.heartbeat_at else None,
+        "message": evaluation.message,
+        "cancel_requested": evaluation.cancel_requested,
+        "config": {
+            "model": model.get("name") or "baselines only",
+            "set": evaluation.set_kind,
+            "set_params": evaluation.set_params,
+            "gt_source": evaluation.gt_source,
+            "threshold": evaluation.threshold,
+            "methods": config.get("methods") or [],
+            "specimens": config.get("specimens"),
+            "volumes": config.get("volumes"),
+        },
+        "plan": _plan(config),
+        "folds": [
+            {
+                "index": -1,
+                "status": evaluation.status,
+                "batch": done,
+                "batches": total or None,
+                "eta_s": None,
+                "error": evaluation.error or None,
+            }
+        ],
+        "summary": {"metrics": (summary or {}).get("metrics") or {}} if summary else None,
+        "report_url": f"/evaluations/{evaluation.pk}/report.html" if evaluation.report else None,
+        "csv_url": f"/evaluations/{evaluation.pk}/results.csv",
+        "seq": seq,
+    }
+
+
+def evaluation_job_snapshot_for(user, job_id: int) -> dict[str, Any]:
+    """The websocket consumer's loader for kind "evaluation" (see ``inference.consumers``)."""
+    from inference.services.evaluation import evaluation_mark_stale
+
+    evaluation = evaluation_get(user=user, evaluation_id=job_id)
+    evaluation_mark_stale(evaluation)
+    return evaluation_snapshot(evaluation)
+
+
+def section_results(
+    *,
+    evaluation: Evaluation,
+    method: str | None = None,
+    ordering: str = "dice",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Per-section results, worst Dice first by default (served by the (evaluation, method,
+    dice) index)."""
+    methods = (evaluation.config or {}).get("methods") or []
+    method = method or (methods[0] if methods else EvaluationMethod.EDGE)
+    rows = SectionResult.objects.filter(evaluation=evaluation, method=method)
+    count = rows.count()
+    values = rows.order_by(*ORDERINGS[ordering]).values(
+        "section_id",
+        "specimen_id",
+        "specimen__name",
+        "specimen__lab",
+        "volume_id",
+        "volume__time_index",
+        "z",
+        "method",
+        "fold_index",
+        "ground_truth_id",
+        "section__fluorescence_id",
+        "gt_pixels",
+        "pred_pixels",
+        *METRIC_FIELDS,
+    )[offset : offset + limit]
+    return count, [
+        {
+            "section": r["section_id"],
+            "specimen": r["specimen__name"],
+            "specimen_id": r["specimen_id"],
+            "lab": r["specimen__lab"],
+            "volume": r["volume_id"],
+            "time_index": r["volume__time_index"],
+            "z": r["z"],
+            "method": r["method"],
+            "fold": r["fold_index"],
+            "ground_truth": r["ground_truth_id"],
+            "fluorescence_section": r["section__fluorescence_id"],
+            "gt_pixels": r["gt_pixels"],
+            "pred_pixels": r["pred_pixels"],
+            **{k: r[k] for k in METRIC_FIELDS},
+        }
+        for r in values
+    ]
+
+
+def gallery_page(*, evaluation: Evaluation, page: int, per_page: int = 12) -> dict[str, Any]:
+    methods = (evaluation.config or {}).get("methods") or []
+    primary = methods[0] if methods else EvaluationMethod.EDGE
+    count = SectionResult.objects.filter(evaluation=evaluation, method=primary).count()
+    pages = max(1, -(-count // per_page))
+    page = min(max(1, page), pages)
+    _, rows = section_results(
+        evaluation=evaluation, method=primary, limit=per_page, offset=(page - 1) * per_page
+    )
+    base = f"/api/evaluations/{evaluation.pk}/sections"
+    for row in rows:
+        row["image_url"] = f"/api/sections/{row['section']}/image.png"
+        row["layers"] = {
+            layer: f"{base}/{row['section']}/layer/{layer}.png" for layer in ("gt", "pred", "edge")
+        }
+        row["fluorescence_url"] = (
+            f"/api/sections/{row['fluorescence_section']}/image.png?tint=green"
+            if row["fluorescence_section"]
+            else None
+        )
+    return {
+        "rows": rows,
+        "page": page,
+        "pages": pages,
+        "count": count,
+        "per_page": per_page,
+        "primary": primary,
+        "has_model": "model" in methods,
+    }
+
+
+def _set_block(evaluation: Evaluation, method: str, key: str) -> dict:
+    by_method = (evaluation.summary or {}).get("by_method") or {}
+    return ((by_method.get(method) or {}).get("set") or {}).get(key) or {}
+
+
+def evaluation_compare(*, user, a_id: int, b_id: int) -> dict[str, Any]:
+    """Two evaluations side by side: each one's main method (its model, or the edge-based
+    method without one) against the other's, then the baselines both ran. Sections are paired
+    by id (the same set scores the same sections)."""
+    a = evaluation_get(user=user, evaluation_id=a_id)
+    b = evaluation_get(user=user, evaluation_id=b_id)
+    if a.project_id != b.project_id:
+        raise Http404("Both evaluations must belong to the same project.")
+    methods_a = (a.config or {}).get("methods") or [EvaluationMethod.EDGE]
+    methods_b = (b.config or {}).get("methods") or [EvaluationMethod.EDGE]
+    pairs_of_methods = [(methods_a[0], methods_b[0])]
+    pairs_of_methods += [
+        (m, m)
+        for m in methods_a
+        if m in methods_b and (m, m) != pairs_of_methods[0] and m != "model"
+    ]
+    rows = [
+        {
+            "method_a": method_a,
+            "method_b": method_b,
+            "key": key,
+            "a": _set_block(a, method_a, key),
+            "b": _set_block(b, method_b, key),
+        }
+        for method_a, method_b in pairs_of_methods
+        for key in METRIC_FIELDS
+    ]
+    primary_a, primary_b = pairs_of_methods[0]
+    dice_a = dict(
+        SectionResult.objects.filter(evaluation=a, method=primary_a).values_list(
+            "section_id", "dice"
+        )
+    )
+    dice_b = dict(
+        SectionResult.objects.filter(evaluation=b, method=primary_b).values_list(
+            "section_id", "dice"
+        )
+    )
+    shared = sorted(set(dice_a) & set(dice_b))
+    return {
+        "a": a,
+        "b": b,
+        "method_pairs": pairs_of_methods,
+        "primary_a": primary_a,
+        "primary_b": primary_b,
+        "rows": rows,
+        "pairs": [(dice_a[s], dice_b[s]) for s in shared],
+        "only_a": len(set(dice_a) - set(dice_b)),
+        "only_b": len(set(dice_b) - set(dice_a)),
+        "same_set": a.set_kind == b.set_kind
+        and a.set_params == b.set_params
+        and a.gt_source == b.gt_source,
+    }
+
+
+def evaluation_form_choices(project: Project) -> dict[str, Any]:
+    """Model versions, labs, tags, specimens and ground-truth counts for the launch form."""
+    versions = list(
+        ModelVersion.objects.filter(project=project)
+        .order_by("-created_at", "-id")
+        .values("id", "name", "kind", "job_id")[:200]
+    )
+    labs = list(
+        Specimen.objects.filter(project=project)
+        .exclude(lab="")
+        .values("lab")
+        .annotate(n=Count("id"))
+        .order_by("lab")
+    )
+    tags = list(
+        Tag.objects.filter(project=project)
+        .annotate(n=Count("specimens"))
+        .order_by("name")
+        .values("name", "n")
+    )
+    gt_counts = dict(
+        GroundTruth.objects.filter(section__project=project, is_current=True)
+        .values_list("source")
+        .annotate(n=Count("id"))
+    )
+    specimens = list(
+        Specimen.objects.filter(project=project)
+        .annotate(
+            gt=Count("sections__ground_truths", filter=Q(sections__ground_truths__is_current=True))
+        )
+        .order_by("name")
+        .values("id", "name", "lab", "gt")[:1000]
+    )
+    return {
+        "versions": versions,
+        "labs": [{"value": r["lab"], "n": r["n"]} for r in labs],
+        "tags": [{"value": r["name"], "n": r["n"]} for r in tags],
+        "sources": [
+            {"value": s.value, "label": s.label, "sections": gt_counts.get(s.value, 0)}
+            for s in GroundTruthSource
+        ],
+        "set_kinds": [{"value": k.value, "label": k.label} for k in EvaluationSetKind],
+        "specimens": specimens,
+    }

@@ -1,0 +1,339 @@
+"""Reads for training: jobs with their folds and history, model versions, launch-form choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from annotations.models import (
+    LABEL_FREE_MODALITIES,
+    GroundTruth,
+    GroundTruthSource,
+    Modality,
+    Project,
+    Specimen,
+    Tag,
+)
+from annotations.permissions import require_role
+from inference.ml.nets import MODEL_NAMES, model_label
+from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
+
+__all__ = [
+    "METRIC_LABELS",
+    "model_version_compare",
+    "model_version_get",
+    "model_version_public",
+    "model_versions_for_project",
+    "training_form_choices",
+    "training_job_get",
+    "training_job_public",
+    "training_job_snapshot",
+    "training_jobs_for_project",
+]
+
+METRIC_LABELS = {
+    "dice": "Dice",
+    "jaccard": "Jaccard",
+    "f05": "F0.5",
+    "precision": "Precision",
+    "recall": "Recall",
+    "auc_pr": "AUC-PR",
+}
+
+
+def training_jobs_for_project(project: Project) -> QuerySet[TrainingJob]:
+    return (
+        TrainingJob.objects.filter(project=project)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def training_job_get(*, user, job_id: int) -> TrainingJob:
+    """The job if ``user`` is a member of its project (outsiders get 404)."""
+    try:
+        job = TrainingJob.objects.select_related("project", "created_by", "snapshot").get(pk=job_id)
+    except TrainingJob.DoesNotExist:
+        raise Http404("No such training job.") from None
+    require_role(user, job.project)
+    return job
+
+
+def training_job_public(job: TrainingJob) -> dict[str, Any]:
+    """The short form used in lists."""
+    config = job.config or {}
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "created_by": job.created_by.get_username() if job.created_by else None,
+        "arch": config.get("arch"),
+        "arch_label": _label(config.get("arch")),
+        "folds": config.get("folds"),
+        "epochs": config.get("epochs"),
+        "input_size": config.get("input_size"),
+        "gt_source": config.get("gt_source"),
+        "sections": job.sections,
+        "estimate_s": job.estimate_s,
+        "progress": job.progress,
+        "dice": (((job.summary or {}).get("metrics") or {}).get("dice") or {}).get("mean"),
+        "error": job.error or None,
+    }
+
+
+def _label(arch: str | None) -> str:
+    try:
+        return model_label(arch or "")
+    except ValueError:
+        return arch or ""
+
+
+def _fold_public(fold: FoldRun, history: list[EpochLog]) -> dict[str, Any]:
+    return {
+        "index": fold.index,
+        "kind": fold.kind,
+        "label": fold.label,
+        "status": fold.status,
+        "worker": fold.worker or None,
+        "device": fold.device or None,
+        "epoch": fold.epoch,
+        "epochs": fold.epochs,
+        "batch": fold.batch,
+        "batches": fold.batches,
+        "eta_s": fold.eta_s,
+        "attempts": fold.attempts,
+        "error": fold.error or None,
+        "message": fold.message,
+        "started_at": fold.started_at.isoformat() if fold.started_at else None,
+        "finished_at": fold.finished_at.isoformat() if fold.finished_at else None,
+        "heartbeat_at": fold.heartbeat_at.isoformat() if fold.heartbeat_at else None,
+        "train_sections": fold.train_sections,
+        "val_sections": fold.val_sections,
+        "specimens_train": [s["name"] for s in fold.train_specimens],
+        "specimens_val": [s["name"] for s in fold.val_specimens],
+        "metrics": fold.metrics or None,
+        "history": [
+            {
+                "epoch": log.epoch,
+                "train_loss": log.train_loss,
+                "val_loss": log.val_loss,
+                "val_dice": log.val_dice,
+            }
+            for log in history
+        ],
+    }
+
+
+def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
+    """Everything the job page shows, from the database (what the websocket sends first)."""
+    from inference.services.training import current_event_seq
+
+    # The event counter first, then the rows: whatever changed after this read comes with a
+    # larger seq, so the page applies it on top of this snapshot.
+    seq = current_event_seq(job.pk)
+    job = TrainingJob.objects.select_related("project", "created_by", "snapshot").get(pk=job.pk)
+    folds = list(job.folds.order_by("index"))
+    logs: dict[int, list[EpochLog]] = {f.pk: [] for f in folds}
+    for log in EpochLog.objects.filter(fold__job=job).order_by("fold_id", "epoch"):
+        logs[log.fold_id].append(log)
+    versions = {v.fold_id: v.pk for v in ModelVersion.objects.filter(job=job).only("id", "fold_id")}
+    fold_rows = []
+    for fold in folds:
+        row = _fold_public(fold, logs[fold.pk])
+        row["model_version"] = versions.get(fold.pk)
+        fold_rows.append(row)
+    return {
+        **training_job_public(job),
+        "id": job.pk,
+        "status": job.status,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "project": job.project.slug,
+        "config": job.config,
+        "estimate_s": job.estimate_s,
+        "device_kind": job.device_kind,
+        "code_version": job.code_version,
+        "snapshot": {
+            "id": job.snapshot_id,
+            "source": job.snapshot.source,
+            "as_of": job.snapshot.as_of.isoformat(),
+            "sections": job.sections,
+        },
+        "cancel_requested": job.cancel_requested,
+        "message": job.message,
+        "folds": fold_rows,
+        "summary": job.summary,
+        "seq": seq,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Model versions
+
+
+def model_versions_for_project(project: Project) -> QuerySet[ModelVersion]:
+    return (
+        ModelVersion.objects.filter(project=project)
+        .select_related("created_by", "job")
+        .order_by("-created_at", "-id")
+    )
+
+
+def model_version_get(*, user, version_id: int) -> ModelVersion:
+    try:
+        version = ModelVersion.objects.select_related("project", "created_by", "snapshot").get(
+            pk=version_id
+        )
+    except ModelVersion.DoesNotExist:
+        raise Http404("No such model version.") from None
+    require_role(user, version.project)
+    return version
+
+
+def model_version_public(version: ModelVersion) -> dict[str, Any]:
+    config = version.config or {}
+    return {
+        "id": version.pk,
+        "name": version.name,
+        "kind": version.kind,
+        "arch": version.arch,
+        "arch_label": _label(version.arch),
+        "job": version.job_id,
+        "fold": version.fold.index if version.fold_id and version.fold else None,
+        "created_at": version.created_at.isoformat(),
+        "created_by": version.created_by.get_username() if version.created_by else None,
+        "is_active": version.is_active,
+        "code_version": version.code_version,
+        "snapshot": version.snapshot_id,
+        "gt_source": version.snapshot.source
+        if version.snapshot_id and version.snapshot
+        else config.get("gt_source"),
+        "input_size": config.get("input_size"),
+        "epochs": config.get("epochs"),
+        "config": config,
+        "train_specimens": [s.get("name") for s in version.train_specimens],
+        "val_specimens": [s.get("name") for s in version.val_specimens],
+        "metrics": version.metrics,
+        "download_url": f"/api/model-versions/{version.pk}/download/",
+    }
+
+
+def _metric_value(version: ModelVersion, key: str) -> float | None:
+    metrics = version.metrics or {}
+    value = metrics.get(key)
+    if value is None:
+        value = (metrics.get("cross_validation") or {}).get(key)
+    return value
+
+
+def model_version_compare(*, project: Project, ids: list[int]) -> dict[str, Any]:
+    """Versions side by side: one row per metric or setting, one column per version."""
+    versions = list(
+        ModelVersion.objects.filter(project=project, pk__in=ids).select_related(
+            "created_by", "snapshot", "fold"
+        )
+    )
+    found = {v.pk for v in versions}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise Http404(f"No model version {missing[0]} in this project.")
+    versions.sort(key=lambda v: ids.index(v.pk))
+    rows = []
+    for key, label in METRIC_LABELS.items():
+        values = [_metric_value(v, key) for v in versions]
+        numeric = [x for x in values if isinstance(x, int | float)]
+        best = max(numeric) if numeric else None
+        rows.append({"key": key, "label": label, "values": values, "best": best})
+    settings_rows = [
+        ("arch", "Network", lambda v: _label(v.arch)),
+        ("kind", "Kind", lambda v: v.get_kind_display()),
+        ("input_size", "Input size", lambda v: v.config.get("input_size")),
+        ("epochs", "Epochs", lambda v: v.config.get("epochs")),
+        ("batch_size", "Batch size", lambda v: v.config.get("batch_size")),
+        ("lr", "Learning rate", lambda v: v.config.get("lr")),
+        ("loss", "Loss", lambda v: v.config.get("loss")),
+        (
+            "gt_source",
+            "Ground truth",
+            lambda v: v.snapshot.source if v.snapshot else v.config.get("gt_source"),
+        ),
+        (
+            "val_specimens",
+            "Held-out specimens",
+            lambda v: ", ".join(s.get("name", "") for s in v.val_specimens),
+        ),
+        ("code_version", "Code version", lambda v: v.code_version),
+    ]
+    return {
+        "versions": [model_version_public(v) for v in versions],
+        "metrics": rows,
+        "settings": [
+            {"key": k, "label": lbl, "values": [get(v) for v in versions]}
+            for k, lbl, get in settings_rows
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The launch form
+
+
+def training_form_choices(project: Project) -> dict[str, Any]:
+    """Data filters with counts, networks and ground-truth sources, for the launch form."""
+    labs = list(
+        Specimen.objects.filter(project=project)
+        .exclude(lab="")
+        .values("lab")
+        .annotate(n=Count("id"))
+        .order_by("lab")
+    )
+    tags = list(
+        Tag.objects.filter(project=project)
+        .annotate(n=Count("specimens"))
+        .order_by("name")
+        .values("name", "n")
+    )
+    modality_counts = dict(
+        Specimen.objects.filter(project=project, volumes__modality__in=LABEL_FREE_MODALITIES)
+        .values_list("volumes__modality")
+        .annotate(n=Count("id", distinct=True))
+    )
+    modalities = [
+        {"value": m.value, "label": m.label, "n": modality_counts.get(m.value, 0)}
+        for m in Modality
+        if m.value in LABEL_FREE_MODALITIES and modality_counts.get(m.value)
+    ]
+    gt_counts = dict(
+        GroundTruth.objects.filter(section__project=project, is_current=True)
+        .values_list("source")
+        .annotate(n=Count("id"))
+    )
+    gt_specimens = dict(
+        GroundTruth.objects.filter(section__project=project, is_current=True)
+        .values_list("source")
+        .annotate(n=Count("section__specimen", distinct=True))
+    )
+    sources = [
+        {
+            "value": s.value,
+            "label": s.label,
+            "sections": gt_counts.get(s.value, 0),
+            "specimens": gt_specimens.get(s.value, 0),
+        }
+        for s in GroundTruthSource
+    ]
+    return {
+        "labs": [{"value": row["lab"], "n": row["n"]} for row in labs],
+        "tags": [{"value": row["name"], "n": row["n"]} for row in tags],
+        "modalities": modalities,
+        "sources": sources,
+        "networks": [{"value": name, "label": model_label(name)} for name in MODEL_NAMES],
+        "specimens": Specimen.objects.filter(project=project).count(),
+        "specimens_with_gt": Specimen.objects.filter(project=project)
+        .filter(Q(sections__ground_truths__is_current=True))
+        .distinct()
+        .count(),
+    }

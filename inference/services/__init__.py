@@ -1,0 +1,1 @@
+"""Services of the inference app, one module per area (training, evaluation)."""

@@ -1,0 +1,142 @@
+"""Model versions: storing trained weights with their provenance, loading them, activating one.
+
+Weights files hold a plain dict (tensors and plain values only, so they load with
+``torch.load(weights_only=True)`` and never execute code)::
+
+    {"format": 1, "arch": "osnet", "input_size": 448, "in_channels": 1,
+     "normalisation": "inference.ml.data.normalise", "state_dict": {...}}
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import torch
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from torch import nn
+
+from annotations.models import Role
+from annotations.permissions import require_role
+from cellweb.errors import ConflictError, InvalidInput
+from inference.ml.nets import create_model
+from inference.models import ModelVersion
+
+WEIGHTS_FORMAT = 1
+
+__all__ = [
+    "WEIGHTS_FORMAT",
+    "model_version_activate",
+    "model_version_create",
+    "model_version_load",
+    "weights_payload",
+]
+
+
+def weights_payload(model: nn.Module, *, arch: str, input_size: int) -> bytes:
+    state = {
+        k: v.detach().to("cpu").contiguous()
+        for k, v in getattr(model, "_orig_mod", model).state_dict().items()
+    }
+    buffer = io.BytesIO()
+    torch.save(
+        {
+            "format": WEIGHTS_FORMAT,
+            "arch": arch,
+            "input_size": int(input_size),
+            "in_channels": 1,
+            "normalisation": "inference.ml.data.normalise",
+            "state_dict": state,
+        },
+        buffer,
+    )
+    return buffer.getvalue()
+
+
+def model_version_create(
+    *,
+    project,
+    name: str,
+    arch: str,
+    weights: bytes,
+    kind: str = "fold",
+    job=None,
+    fold=None,
+    config: dict | None = None,
+    snapshot=None,
+    train_specimens: list | None = None,
+    val_specimens: list | None = None,
+    code_version: str = "",
+    metrics: dict | None = None,
+    created_by=None,
+) -> ModelVersion:
+    """Store ``weights`` under ``models/<project>/`` and record the version.
+
+    The file is written before the row; a caller whose transaction fails afterwards deletes
+    ``version.weights`` again (see ``training``)."""
+    version = ModelVersion(
+        project=project,
+        job=job,
+        fold=fold,
+        kind=kind,
+        name=name[:200],
+        arch=arch,
+        config=config or {},
+        snapshot=snapshot,
+        train_specimens=train_specimens or [],
+        val_specimens=val_specimens or [],
+        code_version=code_version,
+        metrics=metrics or {},
+        created_by=created_by,
+    )
+    label = f"job{job.pk}-" if job is not None else ""
+    label += f"fold{fold.index}-" if fold is not None and kind == "fold" else f"{kind}-"
+    version.weights.save(f"{label}{uuid.uuid4().hex[:12]}.pt", ContentFile(weights), save=False)
+    version.full_clean(exclude=["weights"])
+    version.save()
+    return version
+
+
+def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
+    """Make ``version`` the one used for prediction in its project (managers only)."""
+    require_role(user, version.project, Role.MANAGER)
+    try:
+        with transaction.atomic():
+            # Lock the project's versions so two managers activating at once cannot both win.
+            list(
+                ModelVersion.objects.select_for_update()
+                .filter(project=version.project)
+                .values_list("id")
+            )
+            ModelVersion.objects.filter(project=version.project, is_active=True).exclude(
+                pk=version.pk
+            ).update(is_active=False)
+            if not version.is_active:
+                version.is_active = True
+                version.save(update_fields=["is_active"])
+    except IntegrityError:
+        raise ConflictError(
+            "Another version was activated at the same moment; reload and try again."
+        ) from None
+    return version
+
+
+def model_version_load(
+    version: ModelVersion, *, device: torch.device | None = None
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The network of ``version`` with its weights, in eval mode, and the file's metadata."""
+    with version.weights.open("rb") as fh:
+        payload = torch.load(io.BytesIO(fh.read()), map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or "state_dict" not in payload:
+        raise InvalidInput(
+            f"The weights of model version “{version.name}” are not a CellWeb weights file."
+        )
+    model = create_model(payload.get("arch", version.arch))
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    if device is not None:
+        model = model.to(device=device, memory_format=torch.channels_last)
+    meta = {k: v for k, v in payload.items() if k != "state_dict"}
+    return model, meta

@@ -1,0 +1,88 @@
+"""Routes of evaluation: pages, downloads and REST endpoints; fluorescence ground truth."""
+
+from django.urls import path
+
+import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
+from inference.apis import evaluation as apis
+from inference.views import evaluation as views
+
+urlpatterns = [
+    # Pages
+    path("projects/<slug:slug>/evaluations/", views.evaluations_page, name="evaluations"),
+    path("evaluations/compare/", views.evaluation_compare_page, name="evaluation-compare"),
+    path("evaluations/<dbid:evaluation_id>/", views.evaluation_page, name="evaluation"),
+    path(
+        "evaluations/<dbid:evaluation_id>/gallery/",
+        views.evaluation_gallery_page,
+        name="evaluation-gallery",
+    ),
+    path(
+        "evaluations/<dbid:evaluation_id>/report.html",
+        views.evaluation_report_download,
+        name="evaluation-report",
+    ),
+    path(
+        "evaluations/<dbid:evaluation_id>/results.csv",
+        views.evaluation_results_csv,
+        name="evaluation-csv",
+    ),
+    path(
+        "evaluations/<dbid:evaluation_id>/masks/<dbid:volume_id>.tif",
+        views.evaluation_mask_download,
+        name="evaluation-mask",
+    ),
+    path(
+        "evaluations/<dbid:evaluation_id>/figures/<slug:name>.png",
+        views.evaluation_figure,
+        name="evaluation-figure",
+    ),
+    path(
+        "projects/<slug:slug>/fluorescence-gt/", views.fluorescence_gt_page, name="fluorescence-gt"
+    ),
+    path(
+        "sections/<dbid:section_id>/fluorescence-gt/",
+        views.section_fluorescence_gt_page,
+        name="section-fluorescence-gt",
+    ),
+    # REST
+    path(
+        "api/projects/<slug:slug>/evaluations/",
+        apis.ProjectEvaluationsApi.as_view(),
+        name="api-evaluations",
+    ),
+    path(
+        "api/evaluations/<dbid:evaluation_id>/",
+        apis.EvaluationDetailApi.as_view(),
+        name="api-evaluation",
+    ),
+    path(
+        "api/evaluations/<dbid:evaluation_id>/cancel/",
+        apis.EvaluationCancelApi.as_view(),
+        name="api-evaluation-cancel",
+    ),
+    path(
+        "api/evaluations/<dbid:evaluation_id>/sections/",
+        apis.EvaluationSectionsApi.as_view(),
+        name="api-evaluation-sections",
+    ),
+    path(
+        "api/evaluations/<dbid:evaluation_id>/sections/<dbid:section_id>/layer/<slug:layer>.png",
+        apis.EvaluationLayerApi.as_view(),
+        name="api-evaluation-layer",
+    ),
+    path(
+        "api/projects/<slug:slug>/fluorescence-gt/",
+        apis.ProjectFluorescenceGTApi.as_view(),
+        name="api-fluorescence-gt",
+    ),
+    path(
+        "api/sections/<dbid:section_id>/fluorescence-gt/",
+        apis.SectionFluorescenceGTApi.as_view(),
+        name="api-section-fluorescence-gt",
+    ),
+    path(
+        "api/sections/<dbid:section_id>/fluorescence-gt/confirm/",
+        apis.SectionFluorescenceGTConfirmApi.as_view(),
+        name="api-section-fluorescence-gt-confirm",
+    ),
+]

@@ -1,0 +1,66 @@
+"""Routes of training: pages and REST endpoints for jobs and model versions."""
+
+from django.urls import path
+
+import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
+from inference.apis import training as apis
+from inference.views import training as views
+
+urlpatterns = [
+    # Pages
+    path("projects/<slug:slug>/training/", views.training_page, name="training"),
+    path("training-jobs/<dbid:job_id>/", views.training_job_page, name="training-job"),
+    path("projects/<slug:slug>/models/", views.models_page, name="models"),
+    path("projects/<slug:slug>/models/compare/", views.model_compare_page, name="model-compare"),
+    path(
+        "model-versions/<dbid:version_id>/activate/",
+        views.model_activate_page,
+        name="model-activate",
+    ),
+    # REST
+    path(
+        "api/projects/<slug:slug>/training-jobs/",
+        apis.ProjectTrainingJobsApi.as_view(),
+        name="api-training-jobs",
+    ),
+    path(
+        "api/projects/<slug:slug>/training-estimate/",
+        apis.TrainingEstimateApi.as_view(),
+        name="api-training-estimate",
+    ),
+    path(
+        "api/training-jobs/<dbid:job_id>/",
+        apis.TrainingJobDetailApi.as_view(),
+        name="api-training-job",
+    ),
+    path(
+        "api/training-jobs/<dbid:job_id>/cancel/",
+        apis.TrainingJobCancelApi.as_view(),
+        name="api-training-job-cancel",
+    ),
+    path(
+        "api/projects/<slug:slug>/model-versions/",
+        apis.ProjectModelVersionsApi.as_view(),
+        name="api-model-versions",
+    ),
+    path(
+        "api/projects/<slug:slug>/model-versions/compare/",
+        apis.ModelVersionCompareApi.as_view(),
+        name="api-model-versions-compare",
+    ),
+    path(
+        "api/model-versions/<dbid:version_id>/",
+        apis.ModelVersionDetailApi.as_view(),
+        name="api-model-version",
+    ),
+    path(
+        "api/model-versions/<dbid:version_id>/download/",
+        apis.ModelVersionDownloadApi.as_view(),
+        name="api-model-version-download",
+    ),
+    path(
+        "api/model-versions/<dbid:version_id>/activate/",
+        apis.ModelVersionActivateApi.as_view(),
+        name="api-model-version-activate",
+    ),
+]

@@ -1,0 +1,1 @@
+"""Views of the inference app, one module per area (training, evaluation)."""

@@ -1,0 +1,172 @@
+"""Pages of training: job list with the launch form, a live job page, model versions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotations.models import Role
+from annotations.permissions import get_project, user_roles
+from annotations.selectors.data import project_links
+from cellweb.errors import DomainError, NotAllowed
+from inference.forms import TrainingLaunchForm
+from inference.selectors import training as selectors
+from inference.services.model_versions import model_version_activate
+from inference.services.training import (
+    TrainingConfigError,
+    training_job_launch,
+    training_mark_stale_folds,
+)
+
+
+def _context(request, project) -> dict:
+    roles = user_roles(request.user, project)
+    return {
+        "project": project,
+        "is_manager": Role.MANAGER in roles,
+        "project_links": project_links(project, roles),
+    }
+
+
+def _refused(request, error: DomainError):
+    messages.error(request, error.message)
+    return render(request, "base.html", status=error.status_code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_page(request, slug: str):
+    project = get_project(request.user, slug)
+    context = _context(request, project)
+    status = 200
+    form = None
+    if request.method == "POST":
+        if not context["is_manager"]:
+            return _refused(request, NotAllowed("Launching a training job needs the manager role."))
+        form = TrainingLaunchForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                job = training_job_launch(
+                    project=project, user=request.user, config=form.to_config()
+                )
+            except TrainingConfigError as exc:
+                form.add_config_errors(exc.errors)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Training job {job.pk} is queued.")
+                return redirect("training-job", job_id=job.pk)
+        status = 400
+    elif context["is_manager"]:
+        form = TrainingLaunchForm(project=project)
+    jobs = [
+        selectors.training_job_public(job) | {"created": job.created_at}
+        for job in selectors.training_jobs_for_project(project)[:100]
+    ]
+    context |= {
+        "form": form,
+        "jobs": jobs,
+        "estimate_url": f"/api/projects/{project.slug}/training-estimate/",
+        "csrf_token_value": get_token(request),
+    }
+    return render(request, "inference/training_list.html", context, status=status)
+
+
+@login_required
+def training_job_page(request, job_id: int):
+    job = selectors.training_job_get(user=request.user, job_id=job_id)
+    training_mark_stale_folds(job=job)
+    snapshot = selectors.training_job_snapshot(job)
+    context = _context(request, job.project) | {
+        "job": job,
+        "snapshot": snapshot,
+        "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
+        "summary_rows": _summary_rows(snapshot.get("summary")),
+        "config": {
+            "module": "job",
+            "kind": "training",
+            "title": f"Training job {job.pk} · {snapshot['arch_label']}",
+            "wsUrl": f"/ws/jobs/{job.pk}/",
+            "snapshotUrl": f"/api/training-jobs/{job.pk}/",
+            "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
+            "csrfToken": get_token(request),
+        },
+    }
+    return render(request, "inference/training_job.html", context)
+
+
+def _summary_rows(summary: dict | None) -> list[dict]:
+    if not summary:
+        return []
+    metrics = summary.get("metrics") or {}
+    rows = []
+    for key, label in selectors.METRIC_LABELS.items():
+        value = metrics.get(key) or {}
+        rows.append({"key": key, "label": label, **value})
+    return rows
+
+
+@login_required
+def models_page(request, slug: str):
+    project = get_project(request.user, slug)
+    versions = [
+        selectors.model_version_public(v) | {"created": v.created_at}
+        for v in selectors.model_versions_for_project(project)[:500]
+    ]
+    for version in versions:
+        metrics = version["metrics"] or {}
+        cv = metrics.get("cross_validation") or {}
+        version["cells"] = [
+            {"value": metrics.get(key), "cv": False}
+            if metrics.get(key) is not None
+            else {"value": cv.get(key), "cv": True}
+            for key in selectors.METRIC_LABELS
+        ]
+    context = _context(request, project) | {
+        "versions": versions,
+        "metric_labels": selectors.METRIC_LABELS,
+    }
+    return render(request, "inference/models.html", context)
+
+
+def _compare_ids(request) -> list[int]:
+    raw = ",".join(request.GET.getlist("ids"))
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part.isdigit() and len(part) <= 18:
+            ids.append(int(part))
+    return list(dict.fromkeys(ids))[:20]
+
+
+@login_required
+def model_compare_page(request, slug: str):
+    project = get_project(request.user, slug)
+    ids = _compare_ids(request)
+    if len(ids) < 2:
+        messages.error(request, "Tick at least two model versions to compare.")
+        return redirect("models", slug=project.slug)
+    try:
+        comparison = selectors.model_version_compare(project=project, ids=ids)
+    except Http404 as exc:
+        messages.error(request, str(exc))
+        return redirect("models", slug=project.slug)
+    context = _context(request, project) | {"comparison": comparison}
+    return render(request, "inference/model_compare.html", context)
+
+
+@login_required
+@require_POST
+def model_activate_page(request, version_id: int):
+    version = selectors.model_version_get(user=request.user, version_id=version_id)
+    try:
+        model_version_activate(version=version, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"“{version.name}” is now the model used for prediction.")
+    return redirect("models", slug=version.project.slug)

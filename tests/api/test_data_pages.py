@@ -1,0 +1,214 @@
+"""The data pages: home, project, import form and job, settings and the specimen viewer."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from annotations.models import ImportJob, Membership, Tag
+from tests.data_files import assert_nothing_written, files_under, ri_stack
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_config(response) -> dict:
+    match = re.search(
+        r'<script id="cw-config" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, "the page has no cw-config"
+    return json.loads(match.group(1))
+
+
+def npy_file(name="ri.npy", data=None) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    np.save(buffer, ri_stack() if data is None else data)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def test_home_lists_my_projects_with_roles_and_counts(annotator, project, specimen, make_volume):
+    make_volume(specimen)
+    html = client_for(annotator).get("/").content.decode()
+    assert "Lab project" in html and 'href="/projects/lab/"' in html
+    assert "annotator" in html
+    assert re.search(r"<td>1</td>\s*<td>4</td>", html)
+
+
+def test_the_project_page_lists_specimens_with_thumbnails_and_role_links(
+    annotator, project, specimen, make_volume
+):
+    volume = make_volume(specimen, shape=(5, 32, 32))
+    other = specimen.project.specimens.create(name="cell-02", lab="Lab B")
+    other.tags.add(Tag.objects.create(project=project, name="cross-lab"))
+    client = client_for(annotator)
+
+    html = client.get("/projects/lab/").content.decode()
+
+    middle = volume.sections.get(z=2)
+    assert f'src="/api/sections/{middle.pk}/image.png?size=96"' in html
+    assert 'href="/projects/lab/annotate/next/"' in html
+    assert 'href="/projects/lab/models/"' in html and 'href="/projects/lab/evaluations/"' in html
+    assert "/projects/lab/import/" not in html and "/projects/lab/settings/" not in html
+    assert "cell-01" in html and "cell-02" in html
+    filtered = client.get("/projects/lab/?tag=cross-lab").content.decode()
+    assert "cell-02" in filtered and f"/specimens/{specimen.pk}/" not in filtered
+    assert "cell-01" not in client.get("/projects/lab/?lab=Lab+B").content.decode()
+
+
+def test_managers_see_import_and_settings_links(manager, project):
+    html = client_for(manager).get("/projects/lab/").content.decode()
+    for path in ("import", "settings", "dashboard", "training"):
+        assert f'href="/projects/lab/{path}/"' in html
+
+
+def test_the_import_form_offers_existing_specimen_names(manager, specimen):
+    html = client_for(manager).get("/projects/lab/import/").content.decode()
+    assert '<datalist id="specimen-names"><option value="cell-01">' in html
+    assert 'enctype="multipart/form-data"' in html
+
+
+def test_a_good_upload_redirects_to_its_job_page(manager, project, media_root):
+    response = client_for(manager).post(
+        "/projects/lab/import/",
+        {"file": npy_file(), "specimen": "cell-09", "modality": "ri", "lab": "KAIST"},
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/imports/{job.pk}/"
+    assert job.params["lab"] == "KAIST"
+
+
+@pytest.mark.parametrize(
+    "fields, status, message",
+    [
+        (
+            {"file": SimpleUploadedFile("bad.TCF", b"garbage" * 100)},
+            400,
+            "not a supported image file",
+        ),
+        ({"file": npy_file(data=ri_stack()[0])}, 400, "2D image"),
+        ({"file": npy_file(), "voxel_size": "a,b"}, 400, "is not understood"),
+        ({"file": npy_file(), "modality": "fluorescence", "channel": "x" * 40}, 400, "at most 32"),
+    ],
+)
+def test_a_refused_upload_shows_the_reason_in_the_form(
+    manager, project, media_root, fields, status, message
+):
+    data = {"specimen": "cell-09", "modality": "ri"} | fields
+    response = client_for(manager).post("/projects/lab/import/", data)
+    assert response.status_code == status
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not ImportJob.objects.exists()
+    assert_nothing_written(media_root)
+
+
+def test_an_upload_over_the_limit_shows_the_sizes(manager, project, media_root, settings):
+    settings.MAX_UPLOAD_MB = 1
+    response = client_for(manager).post(
+        "/projects/lab/import/",
+        {"file": npy_file(data=ri_stack((6, 256, 256))), "specimen": "c", "modality": "ri"},
+    )
+    assert response.status_code == 413
+    assert "The file is 1.5 MB; the limit is 1 MB" in response.content.decode()
+    assert files_under(media_root / "staging") == []
+
+
+def test_the_import_job_page_configures_the_import_module_with_a_fallback(manager, project):
+    job = ImportJob.objects.create(
+        project=project,
+        created_by=manager,
+        original_name="cell.TCF",
+        params={"specimen_name": "c", "modality": "ri"},
+    )
+    response = client_for(manager).get(f"/imports/{job.pk}/")
+    config = page_config(response)
+    assert config["module"] == "import"
+    assert config["statusUrl"] == f"/api/import-jobs/{job.pk}/"
+    assert config["doneUrl"] == "/projects/lab/"
+    html = response.content.decode()
+    assert 'id="import-status"' in html and "Queued" in html
+    assert 'http-equiv="refresh"' in html  # keeps the page current without JavaScript
+
+
+def test_the_settings_page_saves_valid_settings(manager, project):
+    client = client_for(manager)
+    assert 'value="3"' in client.get("/projects/lab/settings/").content.decode()
+    response = client.post(
+        "/projects/lab/settings/",
+        {"required_annotations": "2", "consensus_method": "majority", "allow_self_review": "on"},
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.required_annotations == 2
+    assert project.consensus_method == "majority"
+    assert project.allow_self_review and not project.allow_fluorescence_reference
+
+
+def test_the_settings_page_shows_errors_and_changes_nothing(manager, project):
+    response = client_for(manager).post(
+        "/projects/lab/settings/", {"required_annotations": "0", "consensus_method": "majority"}
+    )
+    assert response.status_code == 400
+    assert "greater than or equal to 1" in response.content.decode()
+    project.refresh_from_db()
+    assert project.required_annotations == 3 and project.consensus_method == "staple"
+
+
+def test_the_specimen_page_configures_the_viewer(annotator, specimen, make_volume):
+    ri = make_volume(specimen)
+    fl = make_volume(specimen, modality="fluorescence", channel="DAPI", seed=4)
+    make_volume(specimen, time_index=1, seed=5)
+    response = client_for(annotator).get(f"/specimens/{specimen.pk}/")
+    config = page_config(response)
+
+    assert config["module"] == "viewer"
+    assert config["specimen"] == {"id": specimen.pk, "name": "cell-01", "lab": "Lab A"}
+    assert config["modality"] == "ri"
+    assert config["window"] == {
+        "lo": 1.33,
+        "hi": 1.40,
+        "min": 1.30,
+        "max": 1.46,
+        "step": 0.001,
+        "units": "RI",
+    }
+    assert config["annotateUrlTemplate"] == "/sections/{id}/annotate/"
+    assert [tp["t"] for tp in config["timePoints"]] == [0, 1]
+    t0 = config["timePoints"][0]
+    assert t0["volumeId"] == ri.pk
+    first = t0["sections"][0]
+    assert first["z"] == 0
+    assert first["imageUrl"] == f"/api/sections/{first['id']}/image.png"
+    assert first["fluorescenceUrl"] == f"/api/sections/{fl.sections.get(z=0).pk}/image.png"
+    assert config["timePoints"][1]["sections"][0]["fluorescenceUrl"] is None
+    html = response.content.decode()
+    assert 'id="volume-table"' in html and "4×32×32" in html and "0.195×0.098×0.098" in html
+
+
+def test_a_bright_field_viewer_uses_the_intensity_range(annotator, specimen, make_volume):
+    data = np.linspace(100, 200, 32 * 32, dtype=np.float32).reshape(1, 32, 32)
+    make_volume(specimen, data, modality="brightfield")
+    window = page_config(client_for(annotator).get(f"/specimens/{specimen.pk}/"))["window"]
+    assert window["units"] == "intensity"
+    assert window["min"] == pytest.approx(100) and window["max"] == pytest.approx(200)
+    assert 100 < window["lo"] < window["hi"] < 200
+
+
+def test_a_reviewer_only_member_sees_the_review_link(reviewer, project):
+    Membership.objects.filter(user=reviewer).update(role="reviewer")
+    html = client_for(reviewer).get("/projects/lab/").content.decode()
+    assert 'href="/projects/lab/review/"' in html
+    assert "/projects/lab/annotate/next/" not in html

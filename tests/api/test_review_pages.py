@@ -1,0 +1,166 @@
+"""The server-rendered review pages: queue, review-next, the review page's config, the dashboard."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from annotations.models import Membership, Role, Section, SectionStatus
+from annotations.services.review import consensus_compute_for_section, review_confirm
+from tests.review_support import (
+    disk,
+    fast_password_hashing,  # noqa: F401
+    sections_of,
+    submit_all,
+)
+
+SHAPE = (32, 32)
+
+
+@pytest.fixture
+def sections(specimen, make_volume):
+    return sections_of(specimen, make_volume)
+
+
+@pytest.fixture
+def ready(sections, annotator, second_annotator, third_annotator):
+    section = sections[1]
+    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
+    submit_all(section, dict(zip([annotator, second_annotator, third_annotator], masks)))
+    consensus = consensus_compute_for_section(section)
+    section.refresh_from_db()
+    return section, consensus
+
+
+def _config(response) -> dict:
+    match = re.search(
+        r'<script id="cw-config" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, "the page carries no cw-config"
+    return json.loads(match.group(1))
+
+
+def test_queue_page_lists_lowest_agreement_first_with_a_review_next_link(
+    client, reviewer, sections
+):
+    for section, agreement in zip(sections, [0.95, 0.6, 0.8]):
+        Section.objects.filter(pk=section.pk).update(
+            status=SectionStatus.REVIEW, agreement=agreement
+        )
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    order = [int(pk) for pk in re.findall(r'<tr data-section-id="(\d+)"', html)]
+    assert order == [sections[1].pk, sections[2].pk, sections[0].pk]
+    assert 'href="/projects/lab/review/next/"' in html
+
+
+def test_review_next_opens_the_lowest_agreement_section(client, reviewer, sections):
+    for section, agreement in zip(sections, [0.95, 0.6, 0.8]):
+        Section.objects.filter(pk=section.pk).update(
+            status=SectionStatus.REVIEW, agreement=agreement
+        )
+    client.force_login(reviewer)
+
+    response = client.get("/projects/lab/review/next/")
+
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/sections/{sections[1].pk}/review/"
+    )
+
+
+def test_review_next_with_an_empty_queue_returns_to_the_queue(client, reviewer, project):
+    client.force_login(reviewer)
+    response = client.get("/projects/lab/review/next/", follow=True)
+    assert response.redirect_chain[-1][0] == "/projects/lab/review/"
+    assert "Nothing is waiting" in response.content.decode()
+
+
+def test_review_page_config_follows_the_front_end_contract(client, reviewer, ready, sections):
+    section, consensus = ready
+    client.force_login(reviewer)
+
+    response = client.get(f"/sections/{section.pk}/review/")
+
+    config = _config(response)
+    assert config["module"] == "review" and config["csrfToken"]
+    assert config["section"] == {
+        "id": section.pk,
+        "width": 32,
+        "height": 32,
+        "z": 1,
+        "nZ": 3,
+        "modality": "ri",
+        "imageUrl": f"/api/sections/{section.pk}/image.png",
+        "label": config["section"]["label"],
+    }
+    assert set(config["window"]) == {"lo", "hi", "min", "max", "step", "units"}
+    assert config["neighbours"]["prev"]["id"] == sections[0].pk
+    assert config["neighbours"]["next"]["id"] == sections[2].pk
+    assert [a["annotator"] for a in config["annotations"]] == ["alice", "bob", "carol"]
+    assert len({a["colour"] for a in config["annotations"]}) == 3
+    assert all(a["revision"] == 1 and a["mask_png"] for a in config["annotations"])
+    assert config["consensus"]["id"] == consensus.pk and config["consensus"]["method"] == "staple"
+    assert config["disagreement_png"]
+    assert len(config["agreement"]["pairs"]) == 3 and config["agreement"]["mean_dice"] > 0.8
+    assert config["groundTruth"] is None
+    assert config["actions"] == {
+        "confirm": f"/api/sections/{section.pk}/review/confirm/",
+        "sendBack": f"/api/sections/{section.pk}/review/send-back/",
+        "exclude": f"/api/sections/{section.pk}/review/exclude/",
+    }
+    assert config["annotators"] == ["alice", "bob", "carol"]
+    assert config["nextUrl"] == "/projects/lab/review/next/"
+    assert config["auditUrl"] == f"/api/sections/{section.pk}/audit/"
+    assert config["readOnly"] is False
+    html = response.content.decode()
+    assert 'id="cw-root"' in html and 'id="agreement-pairs"' in html and 'id="audit-trail"' in html
+
+
+def test_review_page_shows_confirmed_ground_truth_and_the_audit_trail(client, reviewer, ready):
+    section, consensus = ready
+    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    client.force_login(reviewer)
+
+    response = client.get(f"/sections/{section.pk}/review/")
+
+    config = _config(response)
+    assert config["groundTruth"]["version"] == 1 and config["groundTruth"]["stale"] is False
+    html = response.content.decode()
+    assert 'data-action="consensus"' in html and 'data-action="confirm"' in html
+
+
+def test_review_page_is_read_only_for_a_reviewer_who_annotated_it(
+    client, ready, annotator, project
+):
+    section, _ = ready
+    Membership.objects.create(project=project, user=annotator, role=Role.REVIEWER)
+    client.force_login(annotator)
+
+    response = client.get(f"/sections/{section.pk}/review/")
+
+    assert _config(response)["readOnly"] is True
+    assert _config(response)["actions"] == {}
+    assert "self-review" in response.content.decode()
+
+
+def test_dashboard_page_exposes_counts_for_browser_tests(client, reviewer, ready, sections):
+    section, consensus = ready
+    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    Section.objects.filter(pk=sections[0].pk).update(status=SectionStatus.SENT_BACK)
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/dashboard/").content.decode()
+
+    assert 'data-count-confirmed="1"' in html
+    assert 'data-count-sent-back="1"' in html
+    assert 'data-count-total="3"' in html
+    alice_row = re.search(r'<tr data-annotator="alice">(.*?)</tr>', html, re.S).group(1)
+    assert 'data-count-annotated="1"' in alice_row and 'data-count-confirmed="1"' in alice_row
+    assert 'id="agreement-histogram"' in html

@@ -1,0 +1,158 @@
+"""Who may do what in review: annotators 403, outsiders 404, managers read, reviewers act."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.models import Membership, Role
+from annotations.services.review import consensus_compute_for_section
+from tests.review_support import (
+    disk,
+    fast_password_hashing,  # noqa: F401
+    sections_of,
+    submit_all,
+)
+
+SHAPE = (32, 32)
+
+
+@pytest.fixture
+def ready(specimen, make_volume, annotator, second_annotator, third_annotator):
+    section = sections_of(specimen, make_volume)[0]
+    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
+    submit_all(section, dict(zip([annotator, second_annotator, third_annotator], masks)))
+    consensus = consensus_compute_for_section(section)
+    return section, consensus
+
+
+READS = [
+    ("get", "/api/projects/lab/review-queue/"),
+    ("get", "/api/projects/lab/dashboard/"),
+    ("get", "/api/sections/{id}/agreement/"),
+    ("post", "/api/sections/{id}/consensus/"),
+    ("get", "/api/sections/{id}/ground-truth/"),
+    ("get", "/api/sections/{id}/audit/"),
+]
+ACTIONS = [
+    ("post", "/api/sections/{id}/review/confirm/"),
+    ("post", "/api/sections/{id}/review/send-back/"),
+    ("post", "/api/sections/{id}/review/exclude/"),
+]
+PAGES = [
+    "/projects/lab/review/",
+    "/projects/lab/review/next/",
+    "/projects/lab/dashboard/",
+    "/sections/{id}/review/",
+]
+
+
+def _body(url: str, consensus) -> dict:
+    if url.endswith("confirm/"):
+        return {"consensus_id": consensus.pk, "edited": False, "base_version": None}
+    if url.endswith("send-back/"):
+        return {"comment": "redo the edge", "annotators": ["alice"]}
+    if url.endswith("exclude/"):
+        return {"reason": "out of focus"}
+    return {}
+
+
+def _call(client, method, url, ready):
+    section, consensus = ready
+    url = url.format(id=section.pk)
+    if method == "get":
+        return client.get(url)
+    return client.post(url, _body(url, consensus), format="json")
+
+
+@pytest.mark.parametrize(("method", "url"), READS + ACTIONS)
+def test_annotators_get_403(api, ready, annotator, method, url):
+    assert _call(api(annotator), method, url, ready).status_code == 403
+
+
+@pytest.mark.parametrize(("method", "url"), READS + ACTIONS)
+def test_outsiders_get_404(api, ready, outsider, method, url):
+    assert _call(api(outsider), method, url, ready).status_code == 404
+
+
+@pytest.mark.parametrize(("method", "url"), READS + ACTIONS)
+def test_anonymous_callers_are_refused(api, ready, method, url):
+    assert _call(api(None), method, url, ready).status_code in (401, 403)
+
+
+@pytest.mark.parametrize(("method", "url"), READS + ACTIONS)
+def test_reviewers_may(api, ready, reviewer, method, url):
+    response = _call(api(reviewer), method, url, ready)
+    assert response.status_code in (200, 201), response.content
+
+
+@pytest.mark.parametrize(("method", "url"), READS)
+def test_managers_may_look(api, ready, manager, method, url):
+    assert _call(api(manager), method, url, ready).status_code in (200, 201)
+
+
+@pytest.mark.parametrize(("method", "url"), ACTIONS)
+def test_managers_may_not_decide(api, ready, manager, method, url):
+    assert _call(api(manager), method, url, ready).status_code == 403
+
+
+@pytest.mark.parametrize(("method", "url"), ACTIONS)
+def test_a_reviewer_who_annotated_the_section_is_refused(
+    api, ready, annotator, project, method, url
+):
+    Membership.objects.create(project=project, user=annotator, role=Role.REVIEWER)
+    response = _call(api(annotator), method, url, ready)
+    assert response.status_code == 403
+    assert "self-review" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "url"), ACTIONS)
+def test_self_review_works_when_the_project_allows_it(api, ready, annotator, project, method, url):
+    Membership.objects.create(project=project, user=annotator, role=Role.REVIEWER)
+    project.allow_self_review = True
+    project.save()
+    assert _call(api(annotator), method, url, ready).status_code == 200
+
+
+def test_unknown_sections_and_huge_ids_are_404(api, reviewer):
+    client = api(reviewer)
+    assert client.get("/api/sections/999999/agreement/").status_code == 404
+    assert client.get(f"/api/sections/{2**64}/audit/").status_code == 404
+    assert (
+        client.post(
+            f"/api/sections/{2**64}/review/exclude/", {"reason": "x"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert client.get("/api/projects/nope/review-queue/").status_code == 404
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _page(client, url, ready):
+    return client.get(url.format(id=ready[0].pk))
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_refuse_annotators_with_403(client, ready, annotator, url):
+    client.force_login(annotator)
+    assert _page(client, url, ready).status_code == 403
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_hide_projects_from_outsiders(client, ready, outsider, url):
+    client.force_login(outsider)
+    assert _page(client, url, ready).status_code == 404
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_send_anonymous_visitors_to_sign_in(client, ready, url):
+    response = _page(client, url, ready)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_open_for_reviewers_and_managers(client, ready, reviewer, manager, url):
+    for user in (reviewer, manager):
+        client.force_login(user)
+        assert _page(client, url, ready).status_code in (200, 302)

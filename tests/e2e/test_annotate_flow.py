@@ -1,0 +1,192 @@
+"""An annotator's whole round in Chromium: next section, draw, erase, undo, submit, reload, compare."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from annotations.imaging.masks import decode_mask
+from annotations.models import Annotation, AnnotationRevision, Section
+from tests.fixtures_live import ROOT, login, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SIZE = 96
+BUNDLE = ROOT / "cellweb" / "static" / "cellweb" / "build" / "app.js"
+
+
+@pytest.fixture
+def sections(specimen, make_volume):
+    if not BUNDLE.exists():
+        pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
+    cell = (yy - 48) ** 2 + (xx - 48) ** 2 < 40**2
+    nucleus = (yy - 44) ** 2 + ((xx - 50) / 1.3) ** 2 < 18**2
+    rng = np.random.default_rng(3)
+    data = np.stack(
+        [
+            1.337 + 0.02 * cell + 0.015 * nucleus + 0.002 * rng.standard_normal((SIZE, SIZE))
+            for _ in range(3)
+        ]
+    ).astype(np.float32)
+    volume = make_volume(specimen, data=data)
+    return list(Section.objects.filter(volume=volume).order_by("z"))
+
+
+def editor_ready(page) -> None:
+    page.wait_for_function(
+        "() => window.cellweb && window.cellweb.editor && "
+        "document.querySelector('.cw-status') && document.querySelector('.cw-status').dataset.phase !== 'loading'"
+    )
+
+
+def shown_mask(page) -> np.ndarray:
+    values = page.evaluate("() => Array.from(window.cellweb.editor.getMask())")
+    return np.asarray(values, dtype=np.uint8).reshape(SIZE, SIZE) > 0
+
+
+def to_page(page, x: float, y: float) -> tuple[float, float]:
+    """Image pixel coordinates -> page coordinates, through the editor's current view."""
+    return tuple(
+        page.evaluate(
+            """([x, y]) => {
+                const view = window.cellweb.editor.getView();
+                const box = document.querySelector('.cw-editor-viewport').getBoundingClientRect();
+                return [box.left + x * view.scale + view.tx, box.top + y * view.scale + view.ty];
+            }""",
+            [x, y],
+        )
+    )
+
+
+def drag(page, points: list[tuple[float, float]]) -> None:
+    page.mouse.move(*to_page(page, *points[0]))
+    page.mouse.down()
+    for a, b in zip(points, points[1:]):
+        for t in np.linspace(0, 1, 6)[1:]:
+            page.mouse.move(*to_page(page, a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t))
+    page.mouse.up()
+
+
+def stored_mask(annotation: Annotation) -> np.ndarray:
+    revision = AnnotationRevision.objects.get(annotation=annotation, number=annotation.revision)
+    return decode_mask(bytes(revision.mask_png), (SIZE, SIZE))
+
+
+def wait_for(predicate, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the server")
+
+
+def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
+    asgi_server, page, browser, project, sections, annotator, second_annotator
+):
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, asgi_server, "alice")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    assert "/annotate/" in page.url and "/next/" not in page.url
+    section_id = int(page.url.rstrip("/").split("/")[-2])
+    editor_ready(page)
+    assert page.locator("#shortcut-list").count() == 1
+    assert not shown_mask(page).any()
+
+    # Polygon: four clicks and Enter.
+    page.keyboard.press("p")
+    for x, y in [(20, 20), (50, 20), (50, 50), (20, 50)]:
+        page.mouse.click(*to_page(page, x, y))
+    page.keyboard.press("Enter")
+    after_polygon = shown_mask(page)
+    assert after_polygon[35, 35] and not after_polygon[70, 70]
+
+    # A brush stroke away from it: a second, disjoint region.
+    page.keyboard.press("b")
+    drag(page, [(65, 70), (85, 70), (85, 85)])
+    drawn = shown_mask(page)
+    assert drawn[70, 75] and drawn[35, 35]
+
+    # Erase through the polygon, then undo that erase.
+    page.keyboard.press("e")
+    drag(page, [(10, 35), (60, 35)])
+    erased = shown_mask(page)
+    assert not erased[35, 35] and erased.sum() < drawn.sum()
+    page.keyboard.press("Control+z")
+    assert np.array_equal(shown_mask(page), drawn)
+    screenshot(page, "annotate-drawn")
+
+    page.get_by_role("button", name="Submit").click()
+    annotation = wait_for(
+        lambda: Annotation.objects.filter(
+            section_id=section_id, annotator=annotator, status="submitted"
+        ).first()
+    )
+    page.locator("[data-panel=submitted]").wait_for(state="visible")
+    page.wait_for_timeout(500)  # let the progress bars finish their transition for the picture
+    screenshot(page, "annotate-submitted")
+    shown = shown_mask(page)
+    assert np.array_equal(stored_mask(annotation), shown)
+    assert np.array_equal(shown, drawn)
+
+    page.reload()
+    editor_ready(page)
+    assert np.array_equal(shown_mask(page), stored_mask(annotation))
+    screenshot(page, "annotate-reloaded")
+    assert not errors, errors
+
+    # Bob gets either another section or this one, but never sees alice's mask.
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    try:
+        bob = context.new_page()
+        login(bob, asgi_server, "bob")
+        bob.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+        editor_ready(bob)
+        assert not shown_mask(bob).any()
+        content = bob.content()
+        revision = AnnotationRevision.objects.get(annotation=annotation, number=annotation.revision)
+        import base64
+
+        assert base64.b64encode(bytes(revision.mask_png)).decode() not in content
+        listed = bob.evaluate(
+            "async (id) => (await (await fetch(`/api/sections/${id}/annotations/`)).json()).map(a => a.annotator)",
+            section_id,
+        )
+        assert "alice" not in listed
+        gone = bob.evaluate(
+            "async (id) => (await fetch(`/api/annotations/${id}/`)).status", annotation.pk
+        )
+        assert gone == 404
+        screenshot(bob, "annotate-second-annotator")
+    finally:
+        context.close()
+
+
+def test_nothing_left_page_thanks_the_annotator(asgi_server, page, project, sections, annotator):
+    from annotations.models import SectionOffer
+
+    for section in sections:
+        SectionOffer.objects.create(section=section, annotator=annotator)
+    login(page, asgi_server, "alice")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    assert "thank you" in page.content()
+    screenshot(page, "annotate-done")
+
+
+def test_export_page_downloads_a_zip(asgi_server, page, project, sections, reviewer):
+    import zipfile
+
+    login(page, asgi_server, "rita")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/export/")
+    screenshot(page, "annotate-export-page")
+    with page.expect_download() as download_info:
+        page.click("#export-tiff")
+    download = download_info.value
+    assert download.suggested_filename == f"{project.slug}-masks-tiff.zip"
+    with zipfile.ZipFile(download.path()) as archive:
+        assert archive.namelist() == ["index.csv"]

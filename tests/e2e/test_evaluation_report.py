@@ -1,0 +1,170 @@
+"""A manager launches a cross-modality evaluation from the form, watches it turn into the
+report, toggles the overlay layers in the gallery and downloads the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from cellweb.celery import app as celery_app
+from inference.ml.fluorescence import FluorescenceGTParams
+from inference.models import Evaluation, SectionResult
+from inference.services.evaluation import evaluation_launch, evaluation_run
+from inference.services.fluorescence_gt import fluorescence_gt_create
+from tests.fixtures_live import login, screenshot
+from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_training import SINGLE_THREAD_ENV
+from tests.integration.test_evaluation_worker import SHAPE, demo_like
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def _hidden(page, layer: str) -> list[bool]:
+    return page.eval_on_selector_all(f"[data-layer-img='{layer}']", "els => els.map(e => e.hidden)")
+
+
+def test_manager_evaluates_then_reads_the_report_toggles_overlays_and_downloads_the_csv(
+    asgi_server, worker_factory, page, project, manager, reviewer
+):
+    celery_app.control.purge()
+    demo_like(project)
+    fluorescence_gt_create(
+        project=project, user=reviewer, params=FluorescenceGTParams(scope="volume")
+    )
+    version = tiny_model_version(project, input_size=64, name="OS-Net e2e")
+
+    login(page, asgi_server, "mona")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/evaluations/")
+    page.select_option("select[name=model_version]", str(version.pk))
+    page.select_option("select[name=set_kind]", "cross_modality")
+    screenshot(page, "evaluation-01-form")
+    page.click("[data-role=launch]")
+    page.wait_for_url(re.compile(r"/evaluations/\d+/$"))
+    evaluation = Evaluation.objects.get()
+    # No worker yet: the live job page waits for one, then follows it.
+    page.wait_for_selector("#cw-root[data-status=queued] [data-fold='-1']")
+    screenshot(page, "evaluation-02a-queued")
+    worker_factory(name="e2e-eval-worker", extra_env=SINGLE_THREAD_ENV)
+
+    # The live page becomes the report once the worker is done.
+    page.wait_for_selector("#summary-table", timeout=120_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure[data-figure] img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "evaluation-02-report")
+    rows = page.locator("#summary-table tbody tr[data-scope='Whole set']")
+    assert rows.count() == 3
+    assert "OS-Net e2e" in page.inner_text("#summary-table")
+    for name in ("pr_curves", "dice_boxplot", "volume_agreement", "orthogonal", "worst"):
+        assert page.eval_on_selector(
+            f"figure[data-figure={name}] img", "img => img.complete && img.naturalWidth > 100"
+        ), name
+
+    # The CSV download holds every per-section and per-volume number.
+    with page.expect_download() as download_info:
+        page.click("[data-role=csv-download]")
+    text = Path(download_info.value.path()).read_text(encoding="utf-8")
+    table = list(csv.DictReader(io.StringIO(text)))
+    sections = [r for r in table if r["level"] == "section"]
+    assert (
+        len(sections)
+        == SectionResult.objects.filter(evaluation=evaluation).count()
+        == 3 * 3 * SHAPE[0]
+    )
+    assert {r["method"] for r in table} == {"model", "edge", "otsu"}
+    assert [r for r in table if r["level"] == "volume"]
+
+    # Gallery: worst Dice first, each layer toggled by its checkbox.
+    page.click("[data-role=gallery]")
+    page.wait_for_selector(".cw-overlay img[data-layer-img=gt]")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cw-overlay img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "evaluation-03-gallery")
+    items = page.locator(".cw-gallery-item")
+    assert items.count() == 12
+    dices = [
+        float(d)
+        for d in page.eval_on_selector_all(
+            ".cw-gallery-item", "els => els.map(e => e.dataset.dice)"
+        )
+    ]
+    assert dices == sorted(dices)
+    assert not any(_hidden(page, "pred"))
+    page.uncheck("input[data-layer=pred]")
+    assert all(_hidden(page, "pred")) and not any(_hidden(page, "gt"))
+    page.uncheck("input[data-layer=edge]")
+    assert all(_hidden(page, "edge"))
+    screenshot(page, "evaluation-04-gallery-gt-only")
+    page.check("input[data-layer=pred]")
+    assert not any(_hidden(page, "pred"))
+    first = page.locator(".cw-gallery-item").first
+    assert first.locator("img.cw-stain").count() == 1, "the paired fluorescence sits beside"
+
+    # The standalone report opens on its own.
+    page.goto(f"{asgi_server.url}/evaluations/{evaluation.pk}/report.html")
+    assert page.locator("figure[data-figure] img").count() == 6
+    screenshot(page, "evaluation-05-standalone")
+
+    # A baselines-only run on the same set, compared side by side from the list.
+    baselines = evaluation_run(
+        evaluation_id=evaluation_launch(
+            project=project,
+            user=manager,
+            model_version_id=None,
+            set_kind="cross_modality",
+            queue=False,
+        ).pk,
+        device="cpu",
+    )
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/evaluations/")
+    page.check(f"input[name=a][value='{evaluation.pk}']")
+    page.check(f"input[name=b][value='{baselines.pk}']")
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_selector("#compare-table")
+    screenshot(page, "evaluation-06-compare")
+    # model / edge-based, edge-based / edge-based and Otsu / Otsu, 6 metrics each
+    assert page.locator("#compare-table tbody tr").count() == 18
+    assert f"{3 * SHAPE[0]} sections scored by both" in page.inner_text("#compare-scatter")
+
+
+def test_reviewer_inspects_and_confirms_a_fluorescence_mask_with_the_review_tools(
+    asgi_server, page, project, reviewer
+):
+    demo_like(project, n=1)
+    fluorescence_gt_create(
+        project=project, user=reviewer, params=FluorescenceGTParams(scope="volume")
+    )
+    from annotations.models import GroundTruth, Section
+
+    section = Section.objects.get(project=project, is_label_free=True, z=SHAPE[0] // 2)
+
+    login(page, asgi_server, "rita")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/fluorescence-gt/")
+    page.select_option("select[name=scope]", "volume")
+    page.select_option("select[name=section]", str(section.pk))
+    page.click("[data-role=preview]")
+    page.wait_for_selector("#fl-preview")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#fl-preview img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "fluorescence-gt-00-preview")
+    assert "threshold used" in page.inner_text("#fl-preview")
+
+    page.goto(f"{asgi_server.url}/sections/{section.pk}/fluorescence-gt/")
+    page.wait_for_selector("#cw-root canvas")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#fl-mask img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "fluorescence-gt-01-section")
+    assert "fluorescence v1" in page.inner_text("#fl-version")
+    page.click("[data-card=actions] button:has-text('Confirm')")
+    page.wait_for_selector("[data-result=success]")
+    assert "version 2" in page.inner_text("[data-result=success]")
+    screenshot(page, "fluorescence-gt-02-confirmed")
+    truth = GroundTruth.objects.get(section=section, source="fluorescence", is_current=True)
+    assert truth.version == 2 and truth.reviewer == reviewer

@@ -1,0 +1,86 @@
+"""A manager launches a small training job from the form and watches it live until it succeeds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cellweb.celery import app as celery_app
+from inference.models import TrainingJob
+from tests.fixtures_live import login, screenshot
+from tests.helpers_training import SINGLE_THREAD_ENV, add_specimens
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def _points(page) -> int:
+    return int(page.get_attribute("[data-fold='0'] [data-chart=loss]", "data-points") or 0)
+
+
+def test_manager_launches_from_the_form_and_sees_the_curves_grow_until_success(
+    asgi_server, worker_factory, page, project, manager, make_volume
+):
+    celery_app.control.purge()
+    add_specimens(project, make_volume, 4, sections=2, lab="KAIST")
+    worker = worker_factory(name="e2e-worker", extra_env=SINGLE_THREAD_ENV)
+
+    login(page, asgi_server, "mona")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/training/")
+    # The live estimate follows the form: hours for the paper's 4 x 300 epochs at 448 px on a
+    # CPU, seconds for the tiny run below.
+    page.wait_for_function(
+        "() => { const o = document.querySelector('#training-estimate');"
+        " return o.dataset.state === 'ok' && Number(o.dataset.seconds) > 3600; }"
+    )
+    page.select_option("select[name=arch]", "unet16")
+    page.fill("input[name=folds]", "2")
+    page.fill("input[name=epochs]", "40")
+    page.fill("input[name=batch_size]", "1")
+    page.fill("input[name=input_size]", "32")
+    page.uncheck("input[name=elastic]")
+    page.check("input[name=gt_source][value=consensus]")
+    page.wait_for_function(
+        """() => {
+            const out = document.querySelector('#training-estimate');
+            return out.dataset.state === 'ok' && Number(out.dataset.seconds) < 60
+                && out.textContent.includes('8 sections of 4 specimens');
+        }"""
+    )
+    screenshot(page, "training-01-form")
+
+    # A configuration that cannot work is refused on the form, with its message, before queuing.
+    page.fill("input[name=folds]", "5")
+    page.click("#training-launch-button")
+    assert "5-fold cross-validation needs at least 5 specimens" in page.inner_text(
+        "#training-launch"
+    )
+    assert TrainingJob.objects.count() == 0
+    screenshot(page, "training-02-refused")
+
+    page.fill("input[name=folds]", "2")
+    page.fill("input[name=epochs]", "40")
+    page.fill("input[name=batch_size]", "1")
+    page.fill("input[name=input_size]", "32")
+    page.select_option("select[name=arch]", "unet16")
+    page.uncheck("input[name=elastic]")
+    page.click("#training-launch-button")
+    page.wait_for_url(re.compile(r"/training-jobs/\d+/$"))
+
+    page.wait_for_function(
+        "() => Number(document.querySelector(\"[data-fold='0'] [data-chart=loss]\")?.dataset.points) > 0"
+    )
+    first = _points(page)
+    page.wait_for_function(
+        f"() => Number(document.querySelector(\"[data-fold='0'] [data-chart=loss]\").dataset.points) > {first}",
+        timeout=60_000,
+    )
+    screenshot(page, "training-03-live")
+    page.wait_for_selector("#cw-root[data-status=succeeded]", timeout=120_000)
+    screenshot(page, "training-04-succeeded")
+    assert _points(page) > first
+    assert TrainingJob.objects.get().status == "succeeded", worker.log_text()[-2000:]
+
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/models/")
+    assert page.locator("#model-version-table tbody tr").count() == 2
+    screenshot(page, "training-05-models")

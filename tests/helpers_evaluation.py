@@ -1,0 +1,174 @@
+"""Tiny evaluation data: RI volumes with a bright disk-shaped nucleus, its stain, ground truth,
+and model versions (optionally the fold models of a cross-validation job)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from django.utils import timezone
+
+from annotations.imaging.masks import encode_mask
+from annotations.models import GroundTruth, Specimen, Tag
+from annotations.services.snapshots import ground_truth_snapshot_create
+from inference.ml.nets import create_model
+from inference.models import FoldRun, ModelVersion, TrainingJob
+from inference.services.model_versions import model_version_create, weights_payload
+
+VOXEL = (0.4, 0.2, 0.2)
+
+
+def disk_volume(
+    z: int, size: int, rng: np.random.Generator, *, radius: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ri, nucleus): an ellipsoid-ish nucleus brighter than a noisy medium; empty end sections."""
+    yy, xx = np.mgrid[:size, :size]
+    cy, cx = rng.integers(size // 3, 2 * size // 3, 2)
+    top = radius or float(rng.uniform(size / 6, size / 4.5))
+    nucleus = np.zeros((z, size, size), dtype=bool)
+    for i in range(z):
+        r = top * max(0.0, 1.0 - (abs(i - (z - 1) / 2) / (z / 2)) ** 2) ** 0.5
+        nucleus[i] = (yy - cy) ** 2 + (xx - cx) ** 2 < r**2
+    nucleus[0] = nucleus[-1] = False
+    ri = 1.337 + 0.004 * rng.standard_normal((z, size, size)) + 0.03 * nucleus
+    return ri.astype(np.float32), nucleus
+
+
+def stain_of(nucleus: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return (100.0 + 900.0 * nucleus + rng.normal(0.0, 20.0, nucleus.shape)).astype(np.float32)
+
+
+def add_gt(volume, masks: np.ndarray, source: str = "consensus", *, every: int = 1) -> None:
+    for section in volume.sections.order_by("z"):
+        if section.z % every:
+            continue
+        GroundTruth.objects.create(
+            section=section,
+            source=source,
+            version=1,
+            mask_png=encode_mask(masks[section.z]),
+            foreground_pixels=int(masks[section.z].sum()),
+            confirmed_at=timezone.now(),
+            is_current=True,
+        )
+
+
+def make_specimens(
+    project,
+    make_volume,
+    n: int,
+    *,
+    z: int = 5,
+    size: int = 32,
+    lab: str = "Lab A",
+    prefix: str = "cell",
+    gt: str | None = "consensus",
+    stain: bool = False,
+    time_points: int = 1,
+    tag: str | None = None,
+    seed: int = 0,
+) -> list[tuple[Specimen, list]]:
+    """``n`` specimens; returns (specimen, [(volume, nucleus) per time point])."""
+    from annotations.services.volumes import volume_create
+
+    rng = np.random.default_rng(seed)
+    made = []
+    start = Specimen.objects.filter(project=project).count()
+    for i in range(n):
+        specimen = Specimen.objects.create(
+            project=project, name=f"{prefix}-{start + i:02d}", lab=lab
+        )
+        if tag:
+            specimen.tags.add(Tag.objects.get_or_create(project=project, name=tag)[0])
+        volumes = []
+        for t in range(time_points):
+            ri, nucleus = disk_volume(z, size, rng)
+            volume = volume_create(
+                specimen=specimen, data=ri, modality="ri", time_index=t, voxel_size=VOXEL
+            )
+            if stain:
+                volume_create(
+                    specimen=specimen,
+                    data=stain_of(nucleus, rng),
+                    modality="fluorescence",
+                    channel="DAPI",
+                    time_index=t,
+                    voxel_size=VOXEL,
+                )
+            if gt:
+                add_gt(volume, nucleus, gt)
+            volume.refresh_from_db()
+            volumes.append((volume, nucleus))
+        made.append((specimen, volumes))
+    return made
+
+
+def _specimen_list(specimens) -> list[dict]:
+    return [{"id": s.pk, "name": s.name} for s in specimens]
+
+
+def tiny_model_version(
+    project,
+    *,
+    arch: str = "unet16",
+    input_size: int = 32,
+    train=(),
+    val=(),
+    job=None,
+    fold=None,
+    seed: int = 0,
+    name: str = "tiny model",
+    kind: str = "fold",
+) -> ModelVersion:
+    torch.manual_seed(seed)
+    model = create_model(arch)
+    with torch.no_grad():
+        # An untrained head gives probabilities within 0.5 ± 0.01; a steeper head spreads them
+        # over [0, 1] like a trained network's, which is what AUC-PR's binning is built for.
+        model.head.weight.mul_(40.0)
+    return model_version_create(
+        project=project,
+        name=name,
+        arch=arch,
+        weights=weights_payload(model, arch=arch, input_size=input_size),
+        kind=kind,
+        job=job,
+        fold=fold,
+        config={"arch": arch, "input_size": input_size},
+        snapshot=job.snapshot if job else None,
+        train_specimens=_specimen_list(train),
+        val_specimens=_specimen_list(val),
+    )
+
+
+def cross_validation_job(project, specimens: list[Specimen], *, folds: int = 2, source="consensus"):
+    """A finished training job whose fold models each hold out every ``folds``-th specimen."""
+    snapshot = ground_truth_snapshot_create(project=project, source=source)
+    job = TrainingJob.objects.create(
+        project=project,
+        config={"arch": "unet16", "folds": folds, "input_size": 32, "gt_source": source},
+        snapshot=snapshot,
+        status="succeeded",
+    )
+    versions = []
+    for index in range(folds):
+        val = specimens[index::folds]
+        train = [s for s in specimens if s not in val]
+        fold = FoldRun.objects.create(
+            job=job,
+            index=index,
+            status="succeeded",
+            train_specimens=_specimen_list(train),
+            val_specimens=_specimen_list(val),
+        )
+        versions.append(
+            tiny_model_version(
+                project,
+                job=job,
+                fold=fold,
+                train=train,
+                val=val,
+                seed=index,
+                name=f"fold {index + 1}",
+            )
+        )
+    return job, versions

@@ -1,0 +1,114 @@
+"""An evaluation job end to end: launched like the web does, run by a real Celery worker on
+Redis and PostgreSQL, followed live over the job websocket, leaving results, masks and a report."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from annotations.imaging.synthetic import make_cell
+from annotations.models import Specimen
+from annotations.services.volumes import volume_create
+from cellweb.celery import app as celery_app
+from inference.ml.fluorescence import FluorescenceGTParams
+from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation import evaluation_launch
+from inference.services.fluorescence_gt import fluorescence_gt_create
+from tests.fixtures_live import run_async
+from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_training import SINGLE_THREAD_ENV
+from tests.integration.test_training_websocket import _collect, session_cookie
+
+pytestmark = pytest.mark.integration
+
+SHAPE = (8, 64, 64)
+
+
+def demo_like(project, n: int = 3) -> list[Specimen]:
+    """Synthetic cells as in the demo (one with a dark nucleus), each with its DAPI stack."""
+    specimens = []
+    for i in range(n):
+        cell = make_cell(seed=500 + i, shape=SHAPE, lab="A" if i else "B", dark_nucleus=i == 2)
+        specimen = Specimen.objects.create(
+            project=project, name=f"demo-{i}", lab="KAIST" if i else "Mannheim"
+        )
+        volume_create(specimen=specimen, data=cell.ri, modality="ri", voxel_size=cell.voxel_size)
+        volume_create(
+            specimen=specimen,
+            data=cell.dapi,
+            modality="fluorescence",
+            channel="DAPI",
+            voxel_size=cell.voxel_size,
+        )
+        specimens.append(specimen)
+    return specimens
+
+
+def wait_for(evaluation_id: int, timeout: float = 120.0) -> Evaluation:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        evaluation = Evaluation.objects.get(pk=evaluation_id)
+        if evaluation.is_final:
+            return evaluation
+        time.sleep(0.2)
+    raise AssertionError(f"evaluation {evaluation_id} did not finish in {timeout} s")
+
+
+def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress(
+    asgi_server, worker_factory, project, manager, reviewer
+):
+    celery_app.control.purge()
+    demo_like(project)
+    fluorescence_gt_create(
+        project=project, user=reviewer, params=FluorescenceGTParams(scope="volume")
+    )
+    version = tiny_model_version(project, input_size=64)
+    evaluation = evaluation_launch(
+        project=project,
+        user=manager,
+        model_version_id=version.pk,
+        set_kind="cross_modality",
+    )
+    headers = {"Cookie": session_cookie(asgi_server, "mona"), "Origin": asgi_server.url}
+    workers = []
+
+    snapshot, events = run_async(
+        _collect(
+            f"{asgi_server.ws_url}/ws/jobs/evaluation/{evaluation.pk}/",
+            headers,
+            on_snapshot=lambda: workers.append(
+                worker_factory(name="eval-worker", extra_env=SINGLE_THREAD_ENV)
+            ),
+        )
+    )
+
+    assert snapshot["job"]["id"] == evaluation.pk and snapshot["job"]["status"] == "queued"
+    assert snapshot["job"]["folds"][0]["index"] == -1
+    final = events[-1]
+    assert final["type"] == "job_status" and final["status"] == "succeeded", workers[0].log_text()[
+        -3000:
+    ]
+    progress = [e for e in events if e["type"] == "progress"]
+    assert progress and all(e["fold"] == -1 and e["batches"] == 3 * SHAPE[0] for e in progress)
+    assert progress[-1]["batch"] == 3 * SHAPE[0]
+    seqs = [e["seq"] for e in events]
+    assert seqs == sorted(seqs) and all(s > snapshot["job"]["seq"] for s in seqs)
+    assert set(final["summary"]["metrics"]) == {
+        "dice",
+        "jaccard",
+        "f05",
+        "precision",
+        "recall",
+        "auc_pr",
+    }
+
+    evaluation = wait_for(evaluation.pk)
+    assert evaluation.status == "succeeded" and evaluation.progress == 1.0
+    assert evaluation.gt_source == "fluorescence"
+    assert SectionResult.objects.filter(evaluation=evaluation).count() == 3 * 3 * SHAPE[0]
+    for result in VolumeResult.objects.filter(evaluation=evaluation):
+        assert result.pred_mask.storage.exists(result.pred_mask.name)
+        assert result.dice_3d is not None and result.gt_volume_um3 > 0
+    assert evaluation.report.storage.exists(evaluation.report.name)
+    assert any("eval-worker" in line["line"] for line in evaluation.log)

@@ -1,0 +1,97 @@
+"""Small builders for review tests: masks, sections and submitted annotations made with the ORM.
+
+Review tests only need "this annotator submitted this mask"; building that directly keeps them
+independent of the annotation service's own rules (its tests cover those).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from annotations.imaging.masks import encode_mask
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    AnnotationStatus,
+    Section,
+    SectionStatus,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The cast's users are created per test; the production hasher costs ~0.4 s each.
+
+    Import this into a test module to use it. Not for tests that sign in through a live server:
+    that process keeps the production hashers and could not check these hashes.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def disk(shape: tuple[int, int], cy: float, cx: float, radius: float) -> np.ndarray:
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    return (yy - cy) ** 2 + (xx - cx) ** 2 < radius**2
+
+
+def box(shape: tuple[int, int], rows: slice, cols: slice) -> np.ndarray:
+    mask = np.zeros(shape, dtype=bool)
+    mask[rows, cols] = True
+    return mask
+
+
+def sections_of(specimen, make_volume, *, shape=(3, 32, 32), seed: int = 0) -> list[Section]:
+    volume = make_volume(specimen, shape=shape, seed=seed)
+    return list(
+        Section.objects.filter(volume=volume).select_related("volume", "project").order_by("z")
+    )
+
+
+def save_revision(section: Section, user, mask: np.ndarray, *, submit: bool = True) -> Annotation:
+    """Append a revision of ``user``'s annotation of ``section`` and keep the counters right."""
+    now = timezone.now()
+    annotation, _ = Annotation.objects.get_or_create(
+        section=section, annotator=user, defaults={"created_at": now, "updated_at": now}
+    )
+    number = annotation.revision + 1
+    status = AnnotationStatus.SUBMITTED if submit else AnnotationStatus.DRAFT
+    AnnotationRevision.objects.create(
+        annotation=annotation,
+        number=number,
+        author=user,
+        created_at=now,
+        status=status,
+        mask_png=encode_mask(mask),
+        foreground_pixels=int(np.count_nonzero(mask)),
+    )
+    annotation.revision = number
+    annotation.status = status
+    annotation.updated_at = now
+    annotation.submitted_at = now if submit else None
+    annotation.save()
+    section.submitted_count = Annotation.objects.filter(
+        section=section, status=AnnotationStatus.SUBMITTED
+    ).count()
+    section.save(update_fields=["submitted_count"])
+    return annotation
+
+
+def submit_all(section: Section, masks_by_user: dict, *, ready: bool = True) -> Section:
+    """Every user submits their mask; the section becomes ready for review (as annotation does)."""
+    for user, mask in masks_by_user.items():
+        save_revision(section, user, mask)
+    if ready:
+        section.status = SectionStatus.REVIEW
+        section.save(update_fields=["status"])
+    return section
+
+
+def jittered_disks(shape: tuple[int, int], n: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    cy, cx = shape[0] / 2, shape[1] / 2
+    r = min(shape) / 4
+    return [
+        disk(shape, cy + rng.normal(0, 1.0), cx + rng.normal(0, 1.0), r + rng.normal(0, 1.0))
+        for _ in range(n)
+    ]

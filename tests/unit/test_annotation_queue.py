@@ -1,0 +1,207 @@
+"""next_section_for / annotation_progress: the annotation work queue."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from annotations.models import Section, SectionOffer, SectionStatus, Specimen
+from annotations.selectors.annotation import annotation_progress, next_section_for
+from annotations.services.annotation import annotation_save
+from cellweb.errors import NotAllowed
+
+SHAPE = (16, 16)
+
+
+def mask() -> np.ndarray:
+    out = np.zeros(SHAPE, dtype=bool)
+    out[4:10, 4:10] = True
+    return out
+
+
+def save(section, user, *, submit=False, base=None):
+    section = Section.objects.select_related("project", "volume", "specimen").get(pk=section.pk)
+    return annotation_save(
+        section=section,
+        user=user,
+        mask=mask(),
+        base_revision=base,
+        time_spent_s=1,
+        submit=submit,
+        source="canvas",
+    )
+
+
+@pytest.fixture
+def sections(specimen, make_volume):
+    volume = make_volume(specimen, shape=(4, *SHAPE))
+    return list(Section.objects.filter(volume=volume).order_by("z"))
+
+
+def drain(user, project, limit=50) -> list[int]:
+    handed = []
+    for _ in range(limit):
+        section = next_section_for(user=user, project=project)
+        if section is None:
+            return handed
+        handed.append(section.pk)
+        # Taking the section without saving: the queue must still never hand it out again.
+    raise AssertionError("the queue never ran dry")
+
+
+def test_each_section_is_offered_to_an_annotator_at_most_once(project, sections, annotator):
+    handed = drain(annotator, project)
+    assert sorted(handed) == sorted(s.pk for s in sections)
+    assert next_section_for(user=annotator, project=project) is None
+    assert SectionOffer.objects.filter(annotator=annotator).count() == len(sections)
+
+
+def test_other_annotators_get_their_own_offers(project, sections, annotator, second_annotator):
+    drain(annotator, project)
+    assert len(drain(second_annotator, project)) == len(sections)
+
+
+def test_sections_with_the_annotators_draft_come_back_first(project, sections, annotator):
+    first = next_section_for(user=annotator, project=project)
+    next_section_for(user=annotator, project=project)
+    save(sections[3], annotator)  # started without being offered (opened from a link)
+
+    assert next_section_for(user=annotator, project=project).pk == sections[3].pk
+    assert next_section_for(user=annotator, project=project).pk == sections[3].pk
+    save(sections[3], annotator, base=1, submit=True)
+    following = next_section_for(user=annotator, project=project)
+    assert following.pk not in {first.pk, sections[3].pk}
+
+
+def test_skip_passes_over_the_section_on_screen(project, sections, annotator):
+    save(sections[1], annotator)
+    skipped = next_section_for(user=annotator, project=project, skip=sections[1].pk)
+    assert skipped.pk != sections[1].pk
+
+
+def test_closest_to_complete_comes_first(
+    project, sections, annotator, second_annotator, third_annotator
+):
+    save(sections[2], second_annotator, submit=True)
+    save(sections[2], third_annotator)  # 1 submitted + 1 started: one more needed
+    save(sections[1], second_annotator, submit=True)  # 1 submitted: two more needed
+
+    order = drain(annotator, project)
+    assert order[:2] == [sections[2].pk, sections[1].pk]
+    assert sorted(order[2:]) == [sections[0].pk, sections[3].pk]
+
+
+def test_ties_follow_specimen_then_z(project, specimen, make_volume, annotator):
+    other = Specimen.objects.create(project=project, name="cell-02")
+    # The later specimen's volume is imported first: the specimen order must still win.
+    volume_other = make_volume(other, shape=(2, *SHAPE))
+    volume_first = make_volume(specimen, shape=(3, *SHAPE))
+    expected = [
+        *Section.objects.filter(volume=volume_first).order_by("z").values_list("pk", flat=True),
+        *Section.objects.filter(volume=volume_other).order_by("z").values_list("pk", flat=True),
+    ]
+    assert drain(annotator, project) == expected
+
+
+def test_time_points_of_a_specimen_are_handed_out_in_order(
+    project, specimen, make_volume, annotator
+):
+    later = make_volume(specimen, shape=(1, *SHAPE), time_index=1)
+    earlier = make_volume(specimen, shape=(1, *SHAPE), time_index=0)
+    order = drain(annotator, project)
+    assert order == [
+        Section.objects.get(volume=earlier).pk,
+        Section.objects.get(volume=later).pk,
+    ]
+
+
+def test_sections_already_worked_on_by_enough_people_go_last(
+    project, sections, annotator, second_annotator, third_annotator, manager
+):
+    # Three drafts on section 0 (nobody submitted yet): enough people are on it already.
+    from annotations.models import Membership, Role
+
+    Membership.objects.create(project=project, user=manager, role=Role.ANNOTATOR)
+    for user in (second_annotator, third_annotator, manager):
+        save(sections[0], user)
+    save(sections[1], second_annotator, submit=True)
+
+    order = drain(annotator, project)
+    assert order[0] == sections[1].pk
+    assert order[-1] == sections[0].pk
+
+
+def test_complete_excluded_and_fluorescence_sections_are_never_offered(
+    project, specimen, make_volume, sections, annotator, second_annotator, third_annotator, manager
+):
+    make_volume(specimen, modality="fluorescence", channel="DAPI", shape=(4, *SHAPE))
+    Section.objects.filter(pk=sections[0].pk).update(status=SectionStatus.EXCLUDED)
+    Section.objects.filter(pk=sections[1].pk).update(submitted_count=3, status=SectionStatus.REVIEW)
+    Section.objects.filter(pk=sections[2].pk).update(status=SectionStatus.CONFIRMED)
+
+    assert drain(annotator, project) == [sections[3].pk]
+
+
+def test_only_annotators_use_the_queue(project, sections, reviewer):
+    with pytest.raises(NotAllowed):
+        next_section_for(user=reviewer, project=project)
+
+
+def test_the_queue_is_answered_by_a_few_queries_whatever_the_project_size(
+    project, specimen, make_volume, annotator, django_assert_max_num_queries
+):
+    make_volume(specimen, shape=(40, *SHAPE))
+    annotator._cellweb_roles = None  # count the role lookup too
+    with django_assert_max_num_queries(6):
+        next_section_for(user=annotator, project=project)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_of_one_annotator_get_different_sections(project, sections, annotator):
+    barrier = threading.Barrier(4)
+    results: list[int | None] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def ask():
+        try:
+            barrier.wait(timeout=10)
+            section = next_section_for(user=annotator, project=project)
+            with lock:
+                results.append(section.pk if section else None)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert not errors
+    assert None not in results
+    assert len(set(results)) == 4
+    assert SectionOffer.objects.filter(annotator=annotator).count() == 4
+
+
+def test_progress_counts_the_project_and_the_annotator(
+    project, sections, annotator, second_annotator, third_annotator
+):
+    for user in (annotator, second_annotator, third_annotator):
+        save(sections[0], user, submit=True)
+    save(sections[1], annotator)
+    Section.objects.filter(pk=sections[3].pk).update(status=SectionStatus.EXCLUDED)
+
+    assert annotation_progress(user=annotator, project=project) == {
+        "sections_total": 3,
+        "sections_complete": 1,
+        "required_per_section": 3,
+        "mine_submitted": 1,
+        "mine_drafts": 1,
+    }
+    assert annotation_progress(user=second_annotator, project=project)["mine_drafts"] == 0

@@ -1,0 +1,358 @@
+"""Launching, running, resuming, cancelling and recovering training folds (in-process, no worker)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+import torch
+from django.utils import timezone
+
+from annotations.models import GroundTruth
+from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
+from inference.services import training as services
+from inference.services.model_versions import model_version_activate, model_version_load
+from inference.services.training import (
+    fold_run_execute,
+    training_job_cancel,
+    training_job_launch,
+    training_job_run_foreground,
+    training_mark_stale_folds,
+)
+from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
+
+pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__, "fast_passwords")
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    from inference import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append((a, k)))
+    return sent
+
+
+@pytest.fixture
+def five_cells(project, make_volume):
+    return add_specimens(project, make_volume, 5, sections=2)
+
+
+def test_launch_freezes_ground_truth_and_stores_a_split_that_never_splits_a_specimen(
+    project, manager, five_cells, queued
+):
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(folds=3), queue=False
+    )
+    assert job.snapshot.entries.count() == 10
+    folds = list(job.folds.order_by("index"))
+    assert [f.kind for f in folds] == ["cv", "cv", "cv"]
+    held_out = []
+    for fold in folds:
+        train = {s["id"] for s in fold.train_specimens}
+        val = {s["id"] for s in fold.val_specimens}
+        assert train and val and not train & val
+        assert train | val == {s.pk for s in five_cells}
+        assert fold.val_sections == 2 * len(val) and fold.train_sections == 2 * len(train)
+        held_out += sorted(val)
+    assert sorted(held_out) == sorted(
+        s.pk for s in five_cells
+    )  # each specimen held out exactly once
+    assert job.estimate_s > 0 and job.code_version
+
+
+def test_a_later_confirmation_does_not_change_a_launched_jobs_snapshot(
+    project, manager, five_cells
+):
+    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    frozen = set(job.snapshot.entries.values_list("pk", flat=True))
+    truth = GroundTruth.objects.filter(section__specimen=five_cells[0]).first()
+    truth.is_current = False
+    truth.save(update_fields=["is_current"])
+    GroundTruth.objects.create(
+        section=truth.section, source="consensus", version=2, mask_png=truth.mask_png
+    )
+    assert set(job.snapshot.entries.values_list("pk", flat=True)) == frozen
+
+
+def test_folds_are_queued_once_each_only_after_commit(
+    project, manager, five_cells, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = training_job_launch(
+            project=project, user=manager, config=tiny_config(folds=2, final_model=True)
+        )
+    assert queued == []
+    for callback in callbacks:
+        callback()
+    task_ids = sorted(k["task_id"] for _, k in queued)
+    assert task_ids == sorted(job.folds.values_list("task_id", flat=True))
+    assert sorted(k["args"][0] for _, k in queued) == sorted(job.folds.values_list("pk", flat=True))
+
+
+def test_a_job_run_here_trains_every_fold_logs_epochs_and_creates_versions_and_summary(
+    project, manager, five_cells
+):
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(final_model=True), queue=False
+    )
+    job = training_job_run_foreground(job=job)
+    assert job.status == "succeeded", job.error
+    folds = list(job.folds.order_by("index"))
+    assert [f.status for f in folds] == ["succeeded"] * 3
+    for fold in folds:
+        assert list(fold.epoch_logs.values_list("epoch", flat=True)) == [1, 2]
+        assert fold.device.startswith("cpu") and fold.worker
+        assert fold.attempts == 1
+    assert folds[0].metrics["sections"] == folds[0].val_sections
+    versions = ModelVersion.objects.filter(job=job)
+    assert sorted(versions.values_list("kind", flat=True)) == ["final", "fold", "fold"]
+    final = versions.get(kind="final")
+    assert final.metrics["cross_validation"]["dice"] == pytest.approx(
+        job.summary["metrics"]["dice"]["mean"]
+    )
+    for key in services.METRIC_KEYS:
+        row = job.summary["metrics"][key]
+        assert len(row["per_fold"]) == 2
+        values = [v for v in row["per_fold"] if v is not None]
+        if values:
+            assert row["mean"] == pytest.approx(np.mean(values))
+    model, meta = model_version_load(versions.get(fold=folds[0]))
+    assert meta["arch"] == "unet16" and meta["input_size"] == 32
+    with torch.no_grad():
+        assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 1, 32, 32)
+
+
+def test_a_fold_killed_after_an_epoch_resumes_from_its_checkpoint(
+    project, manager, five_cells, monkeypatch
+):
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(epochs=3), queue=False
+    )
+    fold = job.folds.get(index=0)
+    original = services._FoldTrainer._end_epoch
+
+    def die_after_first_epoch(self, entry):
+        original(self, entry)
+        raise KeyboardInterrupt  # like SIGKILL: nothing below runs, the fold stays "running"
+
+    monkeypatch.setattr(services._FoldTrainer, "_end_epoch", die_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        fold_run_execute(fold_id=fold.pk, worker="w1")
+    monkeypatch.setattr(services._FoldTrainer, "_end_epoch", original)
+    fold.refresh_from_db()
+    assert (fold.status, fold.epoch, fold.attempts) == ("running", 1, 1)
+    assert services.checkpoint_path(fold).exists()
+
+    # The redelivered task arrives once the heartbeat is old: it takes over and resumes.
+    FoldRun.objects.filter(pk=fold.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert fold_run_execute(fold_id=fold.pk, worker="w2") == "succeeded"
+    fold.refresh_from_db()
+    assert (fold.status, fold.attempts, fold.worker) == ("succeeded", 2, "w2")
+    assert list(fold.epoch_logs.values_list("epoch", flat=True)) == [1, 2, 3]
+    assert "worker lost at epoch 1" in " ".join(line["line"] for line in fold.log)
+
+
+def test_a_second_delivery_while_the_first_run_is_alive_is_skipped(project, manager, five_cells):
+    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    fold = job.folds.get(index=0)
+    FoldRun.objects.filter(pk=fold.pk).update(
+        status="running", attempts=1, heartbeat_at=timezone.now()
+    )
+    assert fold_run_execute(fold_id=fold.pk, worker="w2") == "skipped"
+    fold.refresh_from_db()
+    assert fold.attempts == 1 and not fold.epoch_logs.exists()
+
+
+def test_a_fold_that_keeps_failing_ends_failed_with_its_error(
+    project, manager, five_cells, monkeypatch, settings
+):
+    settings.TRAINING_MAX_RETRIES = 1
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the data loader exploded")
+
+    monkeypatch.setattr(services, "training_tensors", broken)
+    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = training_job_run_foreground(job=job)
+    assert job.status == "failed"
+    for fold in job.folds.all():
+        assert fold.status == "failed" and fold.attempts == 2
+        assert "RuntimeError: the data loader exploded" in fold.error
+    assert "fold 1 failed: RuntimeError: the data loader exploded" in job.error
+
+
+def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
+    project, manager, five_cells, monkeypatch, django_capture_on_commit_callbacks
+):
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(epochs=50, batch_size=1), queue=False
+    )
+    original = services._FoldTrainer.on_batch
+    seen = []
+
+    def cancel_on_first_batch(self, done, total, loss):
+        original(self, done, total, loss)
+        seen.append(done)
+        if len(seen) == 1:
+            training_job_cancel(job=job, user=manager)
+
+    monkeypatch.setattr(services._FoldTrainer, "on_batch", cancel_on_first_batch)
+    first = job.folds.get(index=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fold_run_execute(fold_id=first.pk, worker="w") == "cancelled"
+    assert seen == [1]  # stopped before the second batch
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert set(job.folds.values_list("status", flat=True)) == {"cancelled"}
+    assert not EpochLog.objects.filter(fold__job=job).exists()
+    # A queued fold whose task starts later is skipped.
+    assert fold_run_execute(fold_id=job.folds.get(index=1).pk, worker="w") == "skipped"
+
+
+def test_cancelling_an_ended_job_is_a_conflict(project, manager, five_cells):
+    from cellweb.errors import ConflictError
+
+    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    TrainingJob.objects.filter(pk=job.pk).update(status="succeeded")
+    with pytest.raises(ConflictError):
+        training_job_cancel(job=job, user=manager)
+
+
+def test_a_silent_running_fold_is_requeued_then_failed_when_out_of_attempts(
+    project, manager, five_cells, queued, settings, django_capture_on_commit_callbacks
+):
+    settings.TRAINING_MAX_RETRIES = 1
+    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    fold = job.folds.get(index=0)
+    old = timezone.now() - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_S + 5)
+    FoldRun.objects.filter(pk=fold.pk).update(
+        status="running", attempts=1, heartbeat_at=old, task_id="t1"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert training_mark_stale_folds() == 1
+    fold.refresh_from_db()
+    assert fold.status == "queued" and fold.task_id != "t1"
+    assert queued[-1][1]["task_id"] == fold.task_id
+    # The old delivery of t1, if the broker brings it back, no longer owns the fold.
+    assert fold_run_execute(fold_id=fold.pk, worker="late", task_id="t1") == "skipped"
+
+    FoldRun.objects.filter(pk=fold.pk).update(status="running", attempts=2, heartbeat_at=old)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert training_mark_stale_folds() == 1
+    fold.refresh_from_db()
+    assert fold.status == "failed" and "stopped responding" in fold.error
+    assert training_mark_stale_folds() == 0
+
+
+def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells):
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(folds=3), queue=False
+    )
+    dices = [0.8, 0.9, 1.0]
+    for fold, dice in zip(job.folds.order_by("index"), dices):
+        FoldRun.objects.filter(pk=fold.pk).update(
+            status="succeeded", metrics=dict.fromkeys(services.METRIC_KEYS, dice) | {"auc_pr": None}
+        )
+    services._gather(job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    dice = job.summary["metrics"]["dice"]
+    assert dice["per_fold"] == dices
+    assert dice["mean"] == pytest.approx(0.9) and dice["std"] == pytest.approx(0.1)
+    assert job.summary["metrics"]["auc_pr"]["mean"] is None
+
+
+def test_only_one_version_per_project_is_active(project, manager, five_cells):
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(epochs=1), queue=False
+    )
+    training_job_run_foreground(job=job)
+    first, second = ModelVersion.objects.filter(job=job).order_by("pk")
+    model_version_activate(version=first, user=manager)
+    model_version_activate(version=second, user=manager)
+    assert list(ModelVersion.objects.filter(is_active=True)) == [second]
+
+
+def test_the_train_command_launches_runs_here_and_prints_the_summary(project, five_cells):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "train",
+        "--project",
+        project.slug,
+        "--arch",
+        "unet16",
+        "--folds",
+        "2",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--input-size",
+        "32",
+        "--no-elastic",
+        "--lab",
+        "Lab A",
+        "--wait",
+        stdout=out,
+    )
+    text = out.getvalue()
+    job = TrainingJob.objects.get()
+    assert (
+        job.status == "succeeded"
+        and job.config["elastic"] is False
+        and job.config["labs"] == ["Lab A"]
+    )
+    assert f"Training job {job.pk}" in text and "held out:" in text and "Estimated compute" in text
+    assert "Dice" in text and "±" in text and "AUC-PR" in text
+
+
+def test_the_train_command_reports_a_configuration_that_cannot_work(project, five_cells):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="6-fold cross-validation needs at least 6 specimens"):
+        call_command("train", "--project", project.slug, "--folds", "6", "--wait")
+    with pytest.raises(CommandError, match="No project"):
+        call_command("train", "--project", "nope", "--wait")
+    assert TrainingJob.objects.count() == 0
+
+
+def test_fluorescence_ground_truth_stored_on_the_stain_trains_on_the_paired_label_free_image(
+    project, manager, make_volume
+):
+    from annotations.imaging.masks import encode_mask
+    from annotations.models import Section, Specimen
+    from inference.datasets import snapshot_entries, training_tensors
+    from tests.helpers_training import disk_section
+
+    rng = np.random.default_rng(3)
+    for i in range(2):
+        specimen = Specimen.objects.create(project=project, name=f"stained-{i}")
+        pairs = [disk_section(32, rng) for _ in range(2)]
+        ri = make_volume(specimen, np.stack([p[0] for p in pairs]))
+        stain = make_volume(
+            specimen,
+            np.stack([p[1].astype(np.float32) for p in pairs]),
+            modality="fluorescence",
+            channel="DAPI",
+        )
+        for section, (_, mask) in zip(stain.sections.order_by("z"), pairs):
+            GroundTruth.objects.create(
+                section=section, source="fluorescence", version=1, mask_png=encode_mask(mask)
+            )
+        assert Section.objects.filter(volume=ri, fluorescence__isnull=False).count() == 2
+
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(gt_source="fluorescence"), queue=False
+    )
+    entries = snapshot_entries(job.snapshot)
+    assert len(entries) == 4 and {e.modality for e in entries} == {"ri"}
+    images, masks = training_tensors(entries, input_size=32)
+    assert images.shape == masks.shape == (4, 1, 32, 32)
+    assert set(masks.unique().tolist()) == {0.0, 1.0}

@@ -1,0 +1,147 @@
+"""A training configuration that cannot work is refused before anything is written or queued."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.models import GroundTruthSnapshot
+from cellweb.errors import NotAllowed
+from inference.models import FoldRun, TrainingJob
+from inference.services.training import (
+    TrainingConfigError,
+    training_estimate,
+    training_job_launch,
+)
+from tests.helpers_training import add_specimens, tiny_config
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Every fold task the code tries to queue."""
+    from inference import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append((a, k)))
+    return sent
+
+
+def _refused(project, user, config, captured) -> TrainingConfigError:
+    with captured(execute=True), pytest.raises(TrainingConfigError) as info:
+        training_job_launch(project=project, user=user, config=config)
+    return info.value
+
+
+def _nothing_written(sent) -> None:
+    assert TrainingJob.objects.count() == 0
+    assert FoldRun.objects.count() == 0
+    assert GroundTruthSnapshot.objects.count() == 0
+    assert sent == []
+
+
+def test_unknown_network_is_refused_before_anything_is_queued(
+    project, manager, make_volume, queued, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 4, sections=1)
+    error = _refused(
+        project, manager, tiny_config(arch="resnet9000"), django_capture_on_commit_callbacks
+    )
+    assert "Unknown network “resnet9000”" in error.message and "osnet" in error.message
+    assert "arch" in error.errors
+    _nothing_written(queued)
+
+
+def test_fewer_specimens_with_ground_truth_than_folds_is_refused(
+    project, manager, make_volume, queued, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 3, sections=2)
+    error = _refused(project, manager, tiny_config(folds=4), django_capture_on_commit_callbacks)
+    assert "4-fold cross-validation needs at least 4 specimens" in error.message
+    assert "has 3" in error.message
+    _nothing_written(queued)
+
+
+def test_specimens_without_ground_truth_do_not_count_towards_the_folds(
+    project, manager, make_volume, queued, specimen, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 1, sections=2)
+    make_volume(specimen)  # a specimen with images but nothing confirmed
+    error = _refused(project, manager, tiny_config(folds=2), django_capture_on_commit_callbacks)
+    assert "needs at least 2 specimens" in error.message
+    _nothing_written(queued)
+
+
+def test_no_confirmed_ground_truth_for_the_chosen_source_is_refused(
+    project, manager, make_volume, queued, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 4, sections=1, source="imported")
+    error = _refused(
+        project, manager, tiny_config(gt_source="consensus"), django_capture_on_commit_callbacks
+    )
+    assert "no confirmed consensus ground truth" in error.message.lower()
+    assert "data" in error.errors
+    _nothing_written(queued)
+
+
+def test_a_lab_filter_that_matches_nothing_is_refused(
+    project, manager, make_volume, queued, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 4, sections=1, lab="KAIST")
+    error = _refused(
+        project, manager, tiny_config(labs=["Elsewhere"]), django_capture_on_commit_callbacks
+    )
+    assert "No specimen matches lab Elsewhere" in error.message
+    _nothing_written(queued)
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "text"),
+    [
+        ({"folds": 1}, "folds", "at least 2 folds"),
+        ({"epochs": 0}, "epochs", "Epochs must be between"),
+        ({"batch_size": 0}, "batch_size", "batch size"),
+        ({"input_size": 100}, "input_size", "multiple of 16"),
+        ({"input_size": 16}, "input_size", "between 32 and 1024"),
+        ({"input_size": 2048}, "input_size", "between 32 and 1024"),
+        ({"lr": 0.0}, "lr", "learning rate"),
+        ({"betas": (0.5, 1.0)}, "betas", "betas"),
+        ({"loss": "hinge"}, "loss", "Unknown loss"),
+        ({"aug_fraction": 1.5}, "aug_fraction", "between 0 and 1"),
+        ({"modalities": ["fluorescence"]}, "modalities", "label-free"),
+        ({"gt_source": "rumour"}, "gt_source", "ground-truth source"),
+    ],
+)
+def test_out_of_range_settings_are_refused_with_a_message_per_field(
+    project, manager, make_volume, queued, override, field, text, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 2, sections=1)
+    error = _refused(project, manager, tiny_config(**override), django_capture_on_commit_callbacks)
+    assert field in error.errors
+    assert text in error.errors[field]
+    _nothing_written(queued)
+
+
+def test_only_managers_may_launch(project, annotator, make_volume, queued):
+    add_specimens(project, make_volume, 2, sections=1)
+    with pytest.raises(NotAllowed):
+        training_job_launch(project=project, user=annotator, config=tiny_config())
+    _nothing_written(queued)
+
+
+def test_estimate_reports_the_problem_instead_of_raising(project, make_volume):
+    add_specimens(project, make_volume, 2, sections=1)
+    result = training_estimate(project=project, config=tiny_config(folds=3))
+    assert result["estimate_s"] is None
+    assert "3-fold cross-validation needs at least 3 specimens" in result["problem"]
+
+
+def test_estimate_grows_with_epochs_and_input_size(project, make_volume):
+    add_specimens(project, make_volume, 4, sections=2)
+    small = training_estimate(project=project, config=tiny_config(epochs=10, input_size=64))
+    more_epochs = training_estimate(project=project, config=tiny_config(epochs=20, input_size=64))
+    larger = training_estimate(project=project, config=tiny_config(epochs=10, input_size=128))
+    assert small["problem"] is None and small["sections"] == 8 and small["specimens"] == 4
+    assert more_epochs["estimate_s"] == pytest.approx(2 * small["estimate_s"])
+    assert larger["estimate_s"] == pytest.approx(4 * small["estimate_s"])
+    assert small["estimates"]["cuda"] < small["estimates"]["cpu"]
