@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -79,36 +80,35 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
+            await self._refuse(CLOSE_FORBIDDEN)
         self.loader = _loader(self.kind)
         if self.loader is None:
-            await self.close(code=CLOSE_NOT_FOUND)
-            return
+            await self._refuse(CLOSE_NOT_FOUND)
         # Join before reading the snapshot: an event published meanwhile is queued, not lost.
         self.group = job_group(self.kind, self.job_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        if await self.send_snapshot():
-            self.allowed = True
+        await self.send_snapshot()
+        self.allowed = True
 
-    async def send_snapshot(self) -> bool:
+    async def send_snapshot(self) -> None:
         try:
             snapshot = await database_sync_to_async(self.loader)(self.scope["user"], self.job_id)
         except (Http404, NotFoundError):
             await self._refuse(CLOSE_NOT_FOUND)
-            return False
         except (NotAllowed, PermissionDenied):
             await self._refuse(CLOSE_FORBIDDEN)
-            return False
         await self.send_json({"type": "snapshot", "job": snapshot})
-        return True
 
-    async def _refuse(self, code: int) -> None:
+    async def _refuse(self, code: int) -> NoReturn:
+        """Close with ``code`` and end this consumer now: waiting for the client's half of the
+        closing handshake would keep the connection (and a server shutdown) hanging when the
+        client never sends it."""
         self.allowed = False
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None
         await self.close(code=code)
+        raise StopConsumer()
 
     @classmethod
     async def decode_json(cls, text_data):

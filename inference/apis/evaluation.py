@@ -98,7 +98,7 @@ class FluorescenceParamsInput(serializers.Serializer):
         max_value=1e12,
         help_text="Threshold on the smoothed stain for method=fixed.",
     )
-    scope = serializers.ChoiceField(choices=["section", "volume"], default="section")
+    scope = serializers.ChoiceField(choices=["section", "volume"], default="volume")
     smoothing_sigma = serializers.FloatField(default=1.0, min_value=0.0, max_value=50.0)
     fill_holes = serializers.BooleanField(default=True)
     min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)

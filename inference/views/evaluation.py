@@ -371,7 +371,7 @@ class FluorescenceGTForm(forms.Form):
     scope = forms.ChoiceField(
         label="Computed",
         choices=[("section", "per section"), ("volume", "per volume")],
-        initial="section",
+        initial="volume",
     )
     smoothing_sigma = forms.FloatField(
         label="Smoothing σ (px, 0 = none)", initial=1.0, min_value=0.0, max_value=50.0

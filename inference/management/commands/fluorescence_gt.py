@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project
+from annotations.models import GroundTruth, GroundTruthSource, Project
 from cellweb.errors import DomainError
 from inference.services.fluorescence_gt import (
     fluorescence_gt_create,
@@ -27,18 +27,31 @@ class Command(BaseCommand):
         parser.add_argument("--specimen", action="append", type=int, default=[])
         parser.add_argument("--method", choices=["otsu", "fixed"], default="otsu")
         parser.add_argument("--value", type=float, default=None, help="Fixed threshold.")
-        parser.add_argument("--scope", choices=["section", "volume"], default="section")
+        parser.add_argument("--scope", choices=["section", "volume"], default="volume")
         parser.add_argument("--sigma", type=float, default=1.0, help="Gaussian smoothing, px.")
         parser.add_argument("--min-size", type=int, default=64)
         parser.add_argument("--no-fill-holes", action="store_true")
         parser.add_argument("--keep-border", action="store_true")
         parser.add_argument("--channel", default=None)
         parser.add_argument("--user", default=None, help="Record this reviewer or manager.")
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="Do nothing when the project already has fluorescence ground truth.",
+        )
 
     def handle(self, *args, **o):
         project = Project.objects.filter(slug=o["project"]).first()
         if project is None:
             raise CommandError(f"No project with slug “{o['project']}”.")
+        if (
+            o["if_missing"]
+            and GroundTruth.objects.filter(
+                section__project=project, source=GroundTruthSource.FLUORESCENCE
+            ).exists()
+        ):
+            self.stdout.write("Fluorescence ground truth already present; nothing changed.")
+            return
         user = None
         if o["user"]:
             user = get_user_model().objects.filter(username=o["user"]).first()
