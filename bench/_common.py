@@ -7,13 +7,24 @@ tunables at process start, so they can only take effect through a re-exec.
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["MALLOC_ENV", "REPO_ROOT", "ensure_malloc_env", "figure", "format_value", "median_ms"]
+__all__ = [
+    "MALLOC_ENV",
+    "REPO_ROOT",
+    "ensure_malloc_env",
+    "figure",
+    "format_value",
+    "free_port",
+    "median_ms",
+    "start_server",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,3 +73,38 @@ def median_ms(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> flo
         fn()
         times.append((time.perf_counter() - start) * 1000.0)
     return statistics.median(times)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    """Serve the ASGI site with uvicorn in a child process and wait until it accepts connections."""
+    args = [sys.executable, "-m", "uvicorn", "cellweb.asgi:application", "--host", "127.0.0.1"]
+    args += [
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(
+        args, cwd=REPO_ROOT, env={**os.environ, **env}, start_new_session=True
+    )
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit("uvicorn exited early") from None
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("uvicorn did not start")

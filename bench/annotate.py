@@ -30,9 +30,7 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +41,13 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_malloc_env, figure, median_ms  # noqa: E402
+from bench._common import (  # noqa: E402
+    ensure_malloc_env,
+    figure,
+    free_port,
+    median_ms,
+    start_server,
+)
 
 SIZE = 448
 PASSWORD = "bench-password-123"
@@ -222,37 +226,6 @@ def bench_service(slug: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ load test
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    args = [sys.executable, "-m", "uvicorn", "cellweb.asgi:application", "--host", "127.0.0.1"]
-    args += [
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--workers",
-        str(workers),
-    ]
-    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit("uvicorn exited early") from None
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("uvicorn did not start")
 
 
 class Annotator:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_malloc_env, figure  # noqa: E402
+from bench._common import ensure_malloc_env, figure, free_port, start_server  # noqa: E402
 
 
 def configure(workdir: Path) -> dict[str, str]:
@@ -92,37 +90,6 @@ def seed(shape: tuple[int, int, int]) -> tuple[str, list[int]]:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     return session.session_key, list(volume.sections.order_by("z").values_list("id", flat=True))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    args = [sys.executable, "-m", "uvicorn", "cellweb.asgi:application", "--host", "127.0.0.1"]
-    args += [
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--workers",
-        str(workers),
-    ]
-    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit("uvicorn exited early") from None
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("uvicorn did not start")
 
 
 def run_clients(
