@@ -76,12 +76,3 @@ def assert_nothing_written(root: Path) -> None:
     assert SourceFile.objects.count() == 0
     assert files_under(root / "volumes") == []
     assert files_under(root / "staging") == []
-
-
-@pytest.fixture
-def fast_passwords(settings):
-    """The cast's passwords hashed cheaply: PBKDF2 costs ~0.4 s a user on a small machine.
-
-    Not for tests whose users sign in to a server process, which hashes with the real settings.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,7 +7,6 @@ independent of the annotation service's own rules (its tests cover those).
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from django.utils import timezone
 
 from annotations.imaging.masks import encode_mask
@@ -18,16 +17,6 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The cast's users are created per test; the production hasher costs ~0.4 s each.
-
-    Import this into a test module to use it. Not for tests that sign in through a live server:
-    that process keeps the production hashers and could not check these hashes.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def disk(shape: tuple[int, int], cy: float, cx: float, radius: float) -> np.ndarray:

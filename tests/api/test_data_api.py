@@ -11,7 +11,7 @@ from PIL import Image
 from annotations.models import Project, Specimen, Tag
 from annotations.selectors import data as data_selectors
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.test import Client
 from annotations.models import ImportJob, Membership, Tag
 from tests.data_files import assert_nothing_written, files_under, ri_stack
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def client_for(user) -> Client:

@@ -19,7 +19,7 @@ from tests.data_files import (
     write_small_tcf,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def npy_bytes(data: np.ndarray) -> bytes:

@@ -12,7 +12,7 @@ from django.test import Client
 from annotations.models import ImportJob
 from tests.data_files import ri_stack
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from annotations.services.review import consensus_compute_for_section, review_co
 from tests.review_support import (
     box,
     disk,
-    fast_password_hashing,  # noqa: F401
     save_revision,
     sections_of,
     submit_all,

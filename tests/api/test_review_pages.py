@@ -11,7 +11,6 @@ from annotations.models import Membership, Role, Section, SectionStatus
 from annotations.services.review import consensus_compute_for_section, review_confirm
 from tests.review_support import (
     disk,
-    fast_password_hashing,  # noqa: F401
     sections_of,
     submit_all,
 )

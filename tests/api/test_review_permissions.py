@@ -8,7 +8,6 @@ from annotations.models import Membership, Role
 from annotations.services.review import consensus_compute_for_section
 from tests.review_support import (
     disk,
-    fast_password_hashing,  # noqa: F401
     sections_of,
     submit_all,
 )

@@ -22,7 +22,7 @@ from schemathesis.checks import not_a_server_error
 from annotations.models import ImportJob
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords", "media_root")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 # Per operation and generation mode (positive and negative): a few hundred requests in all.
 MAX_EXAMPLES = 6

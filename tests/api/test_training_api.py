@@ -13,8 +13,6 @@ from inference.models import ModelVersion, TrainingJob
 from inference.services.model_versions import model_version_create, weights_payload
 from tests.helpers_training import TINY, add_specimens
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 
 @pytest.fixture
 def queued(monkeypatch):

@@ -73,9 +73,7 @@ def _train(project: Project, specimens: list[Specimen]):
     return model, x.shape[0]
 
 
-def test_trained_osnet_beats_the_edge_based_method_in_the_cross_modality_set(
-    media_root, fast_passwords
-):
+def test_trained_osnet_beats_the_edge_based_method_in_the_cross_modality_set(media_root):
     t0 = time.monotonic()
     seed_demo()
     project = Project.objects.get(slug="demo")

@@ -16,7 +16,7 @@ from annotations.services import imports
 from cellweb.jobs import JobStatus
 from tests.data_files import files_under, write_small_tcf
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.integration
 
 
 def wait_for_final(job_id: int, timeout: float = 90.0) -> ImportJob:

@@ -20,7 +20,6 @@ from annotations.services.review import consensus_compute_for_section
 from tests.conftest import _member
 from tests.review_support import (
     disk,
-    fast_password_hashing,  # noqa: F401
     sections_of,
     submit_all,
 )

@@ -19,7 +19,6 @@ from annotations.services.review import (
 from cellweb.errors import InvalidInput
 from tests.review_support import (
     box,
-    fast_password_hashing,  # noqa: F401
     jittered_disks,
     save_revision,
     sections_of,

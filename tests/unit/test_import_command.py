@@ -17,7 +17,7 @@ from tests.data_files import (
     write_small_tcf,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:

@@ -25,7 +25,7 @@ from tests.data_files import (
     write_tiff,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def _import(path, project, **kwargs):

@@ -29,7 +29,6 @@ from annotations.services.review import (
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed
 from tests.review_support import (
     disk,
-    fast_password_hashing,  # noqa: F401
     save_revision,
     sections_of,
     submit_all,

@@ -18,7 +18,7 @@ from annotations.models import (
     Volume,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def seed() -> str:

@@ -19,7 +19,6 @@ from annotations.services.snapshots import ground_truth_snapshot_create, snapsho
 from cellweb.errors import InvalidInput
 from tests.review_support import (
     disk,
-    fast_password_hashing,  # noqa: F401
     sections_of,
     submit_all,
 )

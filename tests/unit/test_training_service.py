@@ -22,7 +22,7 @@ from inference.services.training import (
 )
 from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__, "fast_passwords")
+pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
 
 
 @pytest.fixture

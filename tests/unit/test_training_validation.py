@@ -14,8 +14,6 @@ from inference.services.training import (
 )
 from tests.helpers_training import add_specimens, tiny_config
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 
 @pytest.fixture
 def queued(monkeypatch):
