@@ -5,10 +5,15 @@ Seeds a throwaway database (SQLite in a temporary folder, or ``BENCH_DATABASE_UR
 threads (one keep-alive connection each) request section images:
 
 - cached: the same few windows over and over (after one warm-up pass, every answer comes from
-  the cache: Redis when ``BENCH_REDIS_URL`` is set, else the in-process cache);
+  the server process's memory; the default window is also in the shared cache: Redis when
+  ``BENCH_REDIS_URL`` is set, else the in-process cache);
 - uncached: a distinct lo/hi for every request, so each one is rendered.
 
-    .venv/bin/python bench/serve.py [--requests 1600] [--clients 16] [--workers 1]
+Then, as the baseline, the same two runs against a second server with the section-image front
+turned off (``CELLWEB_IMAGE_FRONT=false``: every request through Django's middleware, session
+and the API view), and the ratios between the two.
+
+    .venv/bin/python bench/serve.py [--requests 1600] [--clients 16] [--workers 1] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -153,6 +158,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--shape", type=int, nargs=3, default=(64, 448, 448))
     parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the baseline runs through Django with the section-image front off",
+    )
+    parser.add_argument(
         "--paced-rate",
         type=float,
         default=10.0,
@@ -197,6 +207,22 @@ def main() -> None:
             server.terminate()
             server.wait(15)
 
+        baseline_cached = baseline_uncached = None
+        if not args.no_baseline:
+            port = free_port()
+            server = start_server({**env, "CELLWEB_IMAGE_FRONT": "false"}, port, args.workers)
+            try:
+                run_clients(port, cookie, cached_urls, args.clients)
+                baseline_cached = run_clients(port, cookie, urls, args.clients)
+                baseline_urls = [
+                    f"/api/sections/{sections[i % len(sections)]}/image.png?lo=1.331&hi={1.4 - i * 1e-6:.6f}"
+                    for i in range(args.requests // 2)
+                ]
+                baseline_uncached = run_clients(port, cookie, baseline_urls, args.clients)
+            finally:
+                server.terminate()
+                server.wait(15)
+
     print(
         f"saturating: {args.clients} clients, {args.workers} uvicorn worker(s), sections {args.shape[1]}×{args.shape[2]}, "
         f"cache: {'Redis' if os.environ.get('BENCH_REDIS_URL') else 'in-process'}, cores: {os.cpu_count()}"
@@ -216,6 +242,13 @@ def main() -> None:
         figure("section_png_p95_ms_uncached_paced", p95(paced_uncached), "ms")
         figure("section_png_median_ms_uncached_paced", statistics.median(paced_uncached), "ms")
         total += len(paced_cached) + len(paced_uncached)
+    if baseline_cached is not None:
+        print("baseline: the same, through Django with the section-image front off")
+        figure("section_png_p95_ms_cached_django", p95(baseline_cached), "ms")
+        figure("section_png_p95_ms_uncached_django", p95(baseline_uncached), "ms")
+        figure("section_png_p95_speedup_cached", p95(baseline_cached) / p95(cached), "x")
+        figure("section_png_p95_speedup_uncached", p95(baseline_uncached) / p95(uncached), "x")
+        total += len(baseline_cached) + len(baseline_uncached)
     figure("section_png_requests", total, "requests")
 
 

@@ -7,6 +7,7 @@ instead of surfacing later as a confusing runtime error. Secrets may also be giv
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -61,14 +62,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return parsed
 
 
-def env_float(name: str, default: float) -> float:
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     value = _raw(name)
     if value is None:
         return default
     try:
-        return float(value)
+        parsed = float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if not math.isfinite(parsed):
+        raise ImproperlyConfigured(f"{name}={value!r} must be a finite number.")
+    if minimum is not None and parsed < minimum:
+        raise ImproperlyConfigured(f"{name}={parsed:g} must be at least {minimum:g}.")
+    return parsed
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -203,6 +203,14 @@ RI_WINDOW_DEFAULT = (
 if RI_WINDOW_DEFAULT[0] >= RI_WINDOW_DEFAULT[1]:
     raise ImproperlyConfigured("CELLWEB_RI_WINDOW_LOW must be below CELLWEB_RI_WINDOW_HIGH.")
 SECTION_IMAGE_MAX_AGE = env_int("CELLWEB_IMAGE_MAX_AGE", 86400, minimum=0)
+# Section images are answered in front of Django when the session is known to be allowed
+# (annotations.selectors.section_images.py): how long that knowledge lasts, how often a process
+# looks for revocations by others, the rendered PNGs kept per process, and rendering threads.
+SECTION_IMAGE_FRONT = env_bool("CELLWEB_IMAGE_FRONT", True)
+SECTION_IMAGE_GRANT_TTL = env_float("CELLWEB_IMAGE_GRANT_TTL", 60.0, minimum=0.0)
+SECTION_IMAGE_GRANT_RECHECK_S = env_float("CELLWEB_IMAGE_GRANT_RECHECK", 1.0, minimum=0.0)
+SECTION_IMAGE_MEMORY_MB = env_int("CELLWEB_IMAGE_MEMORY_MB", 64, minimum=0)
+SECTION_IMAGE_THREADS = env_int("CELLWEB_IMAGE_THREADS", 0, minimum=0)
 
 # --- Training -------------------------------------------------------------------------------
 HEARTBEAT_TIMEOUT_S = env_int("CELLWEB_HEARTBEAT_TIMEOUT", 120, minimum=5)

@@ -17,6 +17,9 @@ os.environ.setdefault("CELLWEB_CACHE_PREFIX", f"cwtest{_run}")
 os.environ.setdefault("CELLWEB_VAR_DIR", tempfile.mkdtemp(prefix="cellweb-test-"))
 os.environ.setdefault("CELLWEB_DATA_DIR", os.path.join(os.environ["CELLWEB_VAR_DIR"], "media"))
 os.environ.setdefault("CELLWEB_SECRET_KEY", "test-only-" + uuid.uuid4().hex + uuid.uuid4().hex)
+# Every process looks for revoked image access on every request, so a test that revokes in this
+# process sees the ASGI server's answer change at once.
+os.environ.setdefault("CELLWEB_IMAGE_GRANT_RECHECK", "0")
 os.environ.setdefault("MALLOC_MMAP_MAX_", "0")
 os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "68719476736")
 

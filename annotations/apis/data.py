@@ -18,6 +18,7 @@ from annotations.imaging.render import TINTS
 from annotations.models import ConsensusMethod, Modality, Role
 from annotations.permissions import get_project, get_section, get_specimen, get_volume
 from annotations.selectors import data as selectors
+from annotations.selectors import section_images
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from annotations.services.projects import project_settings_update
 
@@ -400,8 +401,8 @@ class SectionImageQuerySerializer(serializers.Serializer):
     )
     size = serializers.IntegerField(
         required=False,
-        min_value=selectors.IMAGE_SIZE_RANGE[0],
-        max_value=selectors.IMAGE_SIZE_RANGE[1],
+        min_value=section_images.IMAGE_SIZE_RANGE[0],
+        max_value=section_images.IMAGE_SIZE_RANGE[1],
         help_text="Longest side in pixels (thumbnails); never enlarged.",
     )
     tint = serializers.ChoiceField(choices=list(TINTS), required=False, default="gray")
@@ -438,27 +439,16 @@ class SectionImageApi(APIView):
         },
     )
     def get(self, request, section_id: int):
-        source = selectors.section_image_source(user=request.user, section_id=section_id)
+        source = section_images.section_image_source(user=request.user, section_id=section_id)
         # Parsed by hand: this is the hottest endpoint, and a serializer costs more than the rest.
-        params = selectors.section_image_params(request.query_params)
-        spec = selectors.section_image_spec(source=source, **params)
-        if spec.etag in _etags(request.headers.get("If-None-Match", "")):
+        params = section_images.section_image_params(request.query_params)
+        spec = section_images.section_image_spec(source=source, **params)
+        if section_images.etag_matches(spec.etag, request.headers.get("If-None-Match", "")):
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(
-                selectors.section_image_png(spec=spec), content_type="image/png"
+                section_images.section_image_png(spec=spec), content_type="image/png"
             )
         response["ETag"] = spec.etag
         patch_cache_control(response, private=True, max_age=settings.SECTION_IMAGE_MAX_AGE)
         return response
-
-
-def _etags(header: str) -> set[str]:
-    tags = set()
-    for part in header.split(","):
-        part = part.strip()
-        if part.startswith("W/"):
-            part = part[2:]
-        if part:
-            tags.add(part)
-    return tags

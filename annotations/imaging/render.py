@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
+from isal import isal_zlib
 from PIL import Image
 
 from .readers import MODALITIES
@@ -28,7 +29,7 @@ __all__ = [
 # Medium (~1.334) renders near black and lipid droplets (~1.40) near white, the
 # range biologists use in TomoStudio for cells.
 DEFAULT_RI_WINDOW: tuple[float, float] = (1.33, 1.40)
-# zlib level 1 is ~5x faster than the default 6 and only ~15 % larger for micrographs.
+# ISA-L level 1 (of 0-3): the fastest level that still finds repeats (flat background).
 PNG_COMPRESS_LEVEL = 1
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_GREY, _PNG_RGB, _PNG_PALETTE = 0, 2, 3
@@ -201,7 +202,9 @@ def encode_png(pixels: np.ndarray, *, palette: bytes | None = None) -> bytes:
     chunks = [_png_chunk(b"IHDR", header)]
     if palette is not None:
         chunks.append(_png_chunk(b"PLTE", palette))
-    chunks.append(_png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), PNG_COMPRESS_LEVEL)))
+    # ISA-L's deflate (a standard zlib stream) at level 1 takes a third of zlib's time for a
+    # 448² micrograph, within a few percent of its size, and releases the GIL while it works.
+    chunks.append(_png_chunk(b"IDAT", isal_zlib.compress(filtered, PNG_COMPRESS_LEVEL)))
     chunks.append(_png_chunk(b"IEND", b""))
     return _PNG_SIGNATURE + b"".join(chunks)
 

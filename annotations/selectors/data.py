@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-import time
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
 
-import numpy as np
 from django.conf import settings
-from django.core.cache import cache
-from django.core.files.storage import default_storage
-from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 
-from annotations.imaging.render import TINTS, render_png
 from annotations.models import (
     LABEL_FREE_MODALITIES,
     ImportJob,
-    Membership,
     Modality,
     Project,
     Role,
@@ -33,11 +22,7 @@ from annotations.models import (
     Volume,
 )
 from annotations.permissions import projects_for, require_role, user_roles
-from cellweb.errors import InvalidInput
 
-# Bump when rendering changes, so browsers and the cache do not keep the old pictures.
-RENDER_VERSION = 1
-IMAGE_SIZE_RANGE = (16, 2048)
 RI_SLIDER_RANGE = (1.30, 1.46)
 ROLE_ORDER = ("manager", "reviewer", "annotator")
 
@@ -505,218 +490,3 @@ def import_jobs_recent(*, project: Project, limit: int = 10) -> list[ImportJob]:
         .select_related("created_by")
         .order_by("-created_at")[:limit]
     )
-
-
-# --------------------------------------------------------------------------- rendered sections
-
-# What rendering needs about a section never changes after import (a volume's pixels, its file
-# and its project are fixed), so it is kept in memory briefly: a cached image then costs one
-# small membership query besides the session. The time limit bounds staleness after a deletion.
-_SOURCE_TTL_S = 120.0
-_SOURCE_MAX = 20_000
-_sources: dict[int, tuple[float, SectionSource]] = {}
-
-
-@dataclass(frozen=True)
-class SectionSource:
-    section_id: int
-    project_id: int
-    volume_id: int
-    z: int
-    modality: str
-    size_y: int
-    size_x: int
-    data_name: str
-    stats: dict
-
-
-def _section_source(section_id: int) -> SectionSource | None:
-    now = time.monotonic()
-    hit = _sources.get(section_id)
-    if hit is not None and now - hit[0] < _SOURCE_TTL_S:
-        return hit[1]
-    row = (
-        Section.objects.filter(pk=section_id)
-        .values_list(
-            "project_id",
-            "volume_id",
-            "z",
-            "stats",
-            "volume__modality",
-            "volume__size_y",
-            "volume__size_x",
-            "volume__data",
-        )
-        .first()
-    )
-    if row is None:
-        _sources.pop(section_id, None)
-        return None
-    project_id, volume_id, z, stats, modality, size_y, size_x, data_name = row
-    source = SectionSource(
-        section_id=section_id,
-        project_id=project_id,
-        volume_id=volume_id,
-        z=z,
-        modality=modality,
-        size_y=size_y,
-        size_x=size_x,
-        data_name=data_name,
-        stats=stats or {},
-    )
-    if len(_sources) >= _SOURCE_MAX:
-        _sources.clear()
-    _sources[section_id] = (now, source)
-    return source
-
-
-_MEMBER_SQL = (
-    f"SELECT 1 FROM {Membership._meta.db_table} WHERE project_id = %s AND user_id = %s LIMIT 1"
-)
-
-
-def _is_member(user, project_id: int) -> bool:
-    """Any role in the project (what ``permissions.user_roles`` answers), in one plain query:
-    building an ORM query costs more than the rest of a cached image request."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute(_MEMBER_SQL, [project_id, user.pk])
-        return cursor.fetchone() is not None
-
-
-def section_image_source(*, user, section_id: int) -> SectionSource:
-    """The section to render, for any member of its project; 404 otherwise (as get_section)."""
-    source = _section_source(section_id)
-    if source is None or not _is_member(user, source.project_id):
-        raise Http404("No such section.")
-    return source
-
-
-@dataclass(frozen=True)
-class SectionImage:
-    """A fully resolved rendering request; equal requests give identical PNG bytes."""
-
-    source: SectionSource
-    window: tuple[float, float]
-    size: int | None
-    tint: str
-
-    @cached_property
-    def digest(self) -> str:
-        s = self.source
-        text = (
-            f"{RENDER_VERSION}|{s.section_id}|{s.volume_id}|{s.z}|{s.data_name}|"
-            f"{self.window[0]!r}|{self.window[1]!r}|{self.size}|{self.tint}|{s.modality}"
-        )
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.digest}"'
-
-    @property
-    def cache_key(self) -> str:
-        return f"secpng:{self.source.section_id}:{self.digest}"
-
-
-def _number(params, name: str) -> float | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            f"{name} must be a number (the display window bound); got “{raw[:40]}”."
-        ) from None
-    if not math.isfinite(value):
-        raise InvalidInput(f"{name} must be a finite number.")
-    return value
-
-
-def section_image_params(params) -> dict:
-    """lo, hi, size and tint from a query string, checked."""
-    size_raw = params.get("size")
-    size = None
-    if size_raw not in (None, ""):
-        try:
-            size = int(size_raw)
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                f"size must be a whole number of pixels; got “{size_raw[:40]}”."
-            ) from None
-    return {
-        "lo": _number(params, "lo"),
-        "hi": _number(params, "hi"),
-        "size": size,
-        "tint": params.get("tint") or "gray",
-    }
-
-
-def section_image_spec(
-    *,
-    source: SectionSource,
-    lo: float | None = None,
-    hi: float | None = None,
-    size: int | None = None,
-    tint: str = "gray",
-) -> SectionImage:
-    """Resolve the display window (RI default, percentiles otherwise) and validate the request."""
-    for name, value in (("lo", lo), ("hi", hi)):
-        if value is not None and not math.isfinite(value):
-            raise InvalidInput(f"The window bound {name} must be a finite number.")
-    if source.modality == Modality.RI:
-        default_lo, default_hi = settings.RI_WINDOW_DEFAULT
-    else:
-        stats = source.stats or {}
-        default_lo = stats.get("p0_5", stats.get("min", 0.0))
-        default_hi = stats.get("p99_5", stats.get("max", 1.0))
-        if default_hi <= default_lo:
-            default_lo, default_hi = stats.get("min", 0.0), stats.get("max", 1.0)
-        if default_hi <= default_lo:
-            default_hi = default_lo + 1.0
-    window = (float(default_lo if lo is None else lo), float(default_hi if hi is None else hi))
-    if not window[0] < window[1]:
-        raise InvalidInput(
-            f"The display window needs lo < hi; got lo={window[0]:g}, hi={window[1]:g}."
-        )
-    if size is not None:
-        if not IMAGE_SIZE_RANGE[0] <= size <= IMAGE_SIZE_RANGE[1]:
-            raise InvalidInput(
-                f"size must be between {IMAGE_SIZE_RANGE[0]} and {IMAGE_SIZE_RANGE[1]} pixels."
-            )
-        if size >= max(source.size_y, source.size_x):
-            size = None  # never enlarged, so this is the full-size picture
-    if tint not in TINTS:
-        raise InvalidInput(f"Unknown tint “{tint}”; choose one of {', '.join(TINTS)}.")
-    return SectionImage(source=source, window=window, size=size, tint=tint)
-
-
-@lru_cache(maxsize=64)
-def _memmap(path: str, mtime: float) -> np.ndarray:
-    return np.load(path, mmap_mode="r")
-
-
-def _section_pixels(source: SectionSource) -> np.ndarray:
-    path = default_storage.path(source.data_name)
-    return _memmap(path, os.path.getmtime(path))[source.z]
-
-
-def section_image_png(*, spec: SectionImage) -> bytes:
-    """The PNG for ``spec``, from the cache or rendered now (and cached)."""
-    png = cache.get(spec.cache_key)
-    if png is not None:
-        return png
-    png = render_png(
-        _section_pixels(spec.source),
-        modality=spec.source.modality,
-        window=spec.window,
-        stats=spec.source.stats or None,
-        tint=spec.tint,
-        max_size=spec.size,
-    )
-    cache.set(spec.cache_key, png, timeout=settings.SECTION_IMAGE_MAX_AGE or 3600)
-    return png

@@ -1,0 +1,81 @@
+"""Settings from the environment are parsed strictly: a bad value stops the start with its name."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from cellweb.env import env_bool, env_float, env_int, env_list, env_str, env_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("Off", False), ("0", False), ("", True)]
+)
+def test_booleans(monkeypatch, raw, expected):
+    monkeypatch.setenv("CW_TEST", raw)
+    assert env_bool("CW_TEST", True) is expected
+
+
+@pytest.mark.parametrize(
+    ("parse", "raw", "message"),
+    [
+        (lambda: env_bool("CW_TEST", False), "maybe", "is not a boolean"),
+        (lambda: env_int("CW_TEST", 1), "1.5", "is not an integer"),
+        (lambda: env_int("CW_TEST", 1, minimum=2), "1", "must be at least 2"),
+        (lambda: env_float("CW_TEST", 1.0), "fast", "is not a number"),
+        (lambda: env_float("CW_TEST", 1.0), "nan", "must be a finite number"),
+        (lambda: env_float("CW_TEST", 1.0, minimum=0.0), "-0.5", "must be at least 0"),
+        (lambda: env_url("CW_TEST", schemes=("redis",)), "http://x", "unsupported scheme"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch, parse, raw, message):
+    monkeypatch.setenv("CW_TEST", raw)
+    with pytest.raises(ImproperlyConfigured, match=message) as error:
+        parse()
+    assert "CW_TEST" in str(error.value)
+
+
+def test_values_and_defaults(monkeypatch):
+    monkeypatch.setenv("CW_TEST", " 2.5 ")
+    assert env_float("CW_TEST", 1.0, minimum=0.0) == 2.5
+    monkeypatch.setenv("CW_TEST", "a, b,,c")
+    assert env_list("CW_TEST", []) == ["a", "b", "c"]
+    monkeypatch.delenv("CW_TEST")
+    assert env_int("CW_TEST", 7) == 7
+    assert env_str("CW_TEST", "x") == "x"
+
+
+def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("CW_TEST_FILE", str(secret))
+    assert env_str("CW_TEST") == "from-a-file"
+    monkeypatch.setenv("CW_TEST_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="CW_TEST_FILE"):
+        env_str("CW_TEST")
+
+
+def test_the_site_refuses_to_start_with_a_bad_setting(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cellweb.settings",
+        "CELLWEB_VAR_DIR": str(tmp_path),
+        "CELLWEB_IMAGE_GRANT_TTL": "a minute",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "CELLWEB_IMAGE_GRANT_TTL='a minute' is not a number" in result.stderr
