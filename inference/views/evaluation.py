@@ -614,9 +614,11 @@ def _review_config(request, section, truth, *, can_act: bool, next_id: int | Non
         if section.fluorescence_id
         else None,
         "annotations": [],
+        "proposalName": "fluorescence mask",
+        "annotatorTools": False,
         "consensus": {
             "id": truth.pk,
-            "method": f"fluorescence {truth.method} v{truth.version}",
+            "method": f"{truth.method} v{truth.version}",
             "mask_png": b64(truth.mask_png),
         },
         "disagreement_png": None,

@@ -162,6 +162,11 @@ def test_reviewer_inspects_and_confirms_a_fluorescence_mask_with_the_review_tool
     )
     screenshot(page, "fluorescence-gt-01-section")
     assert "fluorescence v1" in page.inner_text("#fl-version")
+    # The proposal here is the stain's mask, and the page calls it that.
+    assert page.get_by_role("button", name="Edit fluorescence mask").count() == 1
+    assert "consensus" not in page.inner_text("#fl-edit").lower()
+    assert page.get_by_role("button", name="Send back").count() == 0
+    assert page.locator("[data-card=agreement]").count() == 0
     page.click("[data-card=actions] button:has-text('Confirm')")
     page.wait_for_selector("[data-result=success]")
     assert "version 2" in page.inner_text("[data-result=success]")

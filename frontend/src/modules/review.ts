@@ -30,6 +30,10 @@ export interface ReviewConfig {
   neighbours?: { prev?: { imageUrl: string } | null; next?: { imageUrl: string } | null } | null;
   annotations?: ReviewAnnotation[];
   consensus?: { method?: string; mask_png: string; id: number | string } | null;
+  /** What the proposal to confirm is called on this page (default "consensus"). */
+  proposalName?: string;
+  /** False where the proposal does not come from annotators (no agreement, send back or exclude). */
+  annotatorTools?: boolean;
   disagreement_png?: string | null;
   agreement?: {
     mean_dice?: number | null;
@@ -64,6 +68,9 @@ export class ReviewPage {
   private editing = false;
   private edited = false;
   private consensusMask: Uint8Array | null = null;
+  private get proposal(): string {
+    return this.cfg.proposalName || 'consensus';
+  }
   private resultEl!: HTMLElement;
   private actionBar!: HTMLElement;
   private formHost!: HTMLElement;
@@ -164,7 +171,7 @@ export class ReviewPage {
       if (this.consensusMask) {
         this.layers.push({
           name: 'consensus',
-          label: `Consensus${this.cfg.consensus.method ? ` (${this.cfg.consensus.method})` : ''}`,
+          label: `${capitalise(this.proposal)}${this.cfg.consensus.method ? ` (${this.cfg.consensus.method})` : ''}`,
           colour: CONSENSUS_COLOUR,
           swatch: CONSENSUS_COLOUR,
           mask: this.consensusMask,
@@ -231,7 +238,7 @@ export class ReviewPage {
     }
     if (!this.layers.length) legend.appendChild(h('li', { class: 'cw-muted' }, 'No annotations to compare yet.'));
 
-    this.editBtn = button('Edit consensus', { icon: icons.edit, small: true, onClick: () => this.toggleEdit() });
+    this.editBtn = button(`Edit ${this.proposal}`, { icon: icons.edit, small: true, onClick: () => this.toggleEdit() });
     this.confirmBtn = button('Confirm', { icon: icons.check, variant: 'primary', kbd: 'Ctrl+↵', onClick: () => void this.confirm() });
     const acts = this.cfg.actions ?? {};
     if (!acts.confirm) this.confirmBtn.disabled = true;
@@ -239,17 +246,18 @@ export class ReviewPage {
     const exclBtn = button('Exclude', { icon: icons.ban, variant: 'danger', onClick: () => this.showExclude() });
     if (!acts.sendBack) sendBtn.disabled = true;
     if (!acts.exclude) exclBtn.disabled = true;
-    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, sendBtn, exclBtn);
+    const withAnnotators = this.cfg.annotatorTools ?? true;
+    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
     this.formHost = h('div', { class: 'cw-form-host' });
     this.resultEl = h('div', { class: 'cw-result', 'aria-live': 'polite' });
-    if (!this.consensusMask) this.confirmBtn.title = 'No consensus yet: use Edit to draw the ground truth, then confirm';
+    if (!this.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
 
     sidebar.append(
       h('section', { class: 'cw-card', 'data-card': 'actions' }, h('h2', { class: 'cw-card-title' }, 'Decision'), h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl),
       h('section', { class: 'cw-card', 'data-card': 'layers' }, h('h2', { class: 'cw-card-title' }, 'Layers'), legend),
     );
     // The template may render a fuller agreement table itself; then it is not repeated here.
-    if (!outside(this.root, '#agreement, #agreement-pairs')) sidebar.appendChild(this.agreementCard());
+    if (withAnnotators && !outside(this.root, '#agreement, #agreement-pairs')) sidebar.appendChild(this.agreementCard());
     if (this.windowCtl) sidebar.appendChild(h('section', { class: 'cw-card' }, h('h2', { class: 'cw-card-title' }, 'Display'), this.windowCtl.el));
     const nb = this.cfg.neighbours ?? {};
     if (nb.prev || nb.next) {
@@ -325,7 +333,7 @@ export class ReviewPage {
 
   private shortcuts(): ShortcutGroup[] {
     const items = [
-      { keys: 'K', label: 'Consensus contour on/off' },
+      { keys: 'K', label: `${capitalise(this.proposal)} contour on/off` },
       { keys: 'D', label: 'Disagreement map on/off' },
       { keys: 'T', label: 'Ground truth contour on/off' },
       { keys: '1 … 9', label: 'Annotator contours on/off' },
@@ -385,17 +393,17 @@ export class ReviewPage {
     if (this.editing) {
       if (!this.edited) {
         const start = this.consensusMask ?? new Uint8Array(this.editor.width * this.editor.height);
-        this.editor.setMask(start, { record: false, label: 'Start from consensus' });
+        this.editor.setMask(start, { record: false, label: `Start from ${this.proposal}` });
       }
       this.editor.setMaskStyle('fill');
       this.editor.setReadOnly(false);
       this.editor.setTool('brush');
       this.editBtn.querySelector('.cw-btn-label')!.textContent = 'Stop editing';
-      this.editor.showToast('Editing the consensus — your edits are confirmed with Confirm');
+      this.editor.showToast(`Editing the ${this.proposal} — your edits are confirmed with Confirm`);
     } else {
       this.editor.setReadOnly(true);
       this.editor.setMaskStyle('outline');
-      this.editBtn.querySelector('.cw-btn-label')!.textContent = this.edited ? 'Continue editing' : 'Edit consensus';
+      this.editBtn.querySelector('.cw-btn-label')!.textContent = this.edited ? 'Continue editing' : `Edit ${this.proposal}`;
     }
     this.root.classList.toggle('is-editing', this.editing);
     this.applyOverlays();
@@ -407,7 +415,7 @@ export class ReviewPage {
     // Edits that were all undone again are not an edit.
     const useEdited = this.edited && !(this.consensusMask && sameMask(this.editor.getMask(), this.consensusMask));
     if (!useEdited && !this.cfg.consensus) {
-      this.showResult('warning', 'There is no consensus to confirm. Use “Edit consensus” to draw the ground truth first.');
+      this.showResult('warning', `There is no ${this.proposal} to confirm. Use “Edit ${this.proposal}” to draw the ground truth first.`);
       return;
     }
     const body = {
@@ -637,4 +645,8 @@ function resizeValues(src: Uint16Array, sw: number, sh: number, dw: number, dh: 
 
 export function mountReview(root: HTMLElement, config: ReviewConfig): ReviewPage {
   return new ReviewPage(root, config);
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
