@@ -94,10 +94,9 @@ def forget_section_sources() -> None:
 
 def section_source(section_id: int) -> SectionSource | None:
     """What rendering needs to know about a section (from memory when recent); None if gone."""
-    now = time.monotonic()
-    hit = _sources.get(section_id)
-    if hit is not None and now - hit[0] < _SOURCE_TTL_S:
-        return hit[1]
+    known = section_source_in_memory(section_id)
+    if known is not None:
+        return known
     row = (
         Section.objects.filter(pk=section_id)
         .values_list(
@@ -129,7 +128,7 @@ def section_source(section_id: int) -> SectionSource | None:
     )
     if len(_sources) >= _SOURCE_MAX:
         _sources.clear()
-    _sources[section_id] = (now, source)
+    _sources[section_id] = (time.monotonic(), source)
     return source
 
 
@@ -463,6 +462,17 @@ def etag_matches(etag: str, header: str) -> bool:
     return False
 
 
+def _answer_for(request: ImageRequest, source, png_for) -> ImageAnswer | None:
+    """304 or 200 for a request whose access is settled; ``png_for(spec)`` may return None."""
+    spec = _spec(request, source)
+    if spec is None:
+        return None
+    if etag_matches(spec.etag, request.if_none_match):
+        return ImageAnswer(304, spec.etag)
+    png = png_for(spec)
+    return None if png is None else ImageAnswer(200, spec.etag, png)
+
+
 def answer_from_memory(request: ImageRequest) -> ImageAnswer | None:
     """The answer when everything it needs is already in this process's memory, else None."""
     if not request.session_key:
@@ -471,15 +481,7 @@ def answer_from_memory(request: ImageRequest) -> ImageAnswer | None:
     source = section_source_in_memory(request.section_id)
     if source is None or not _grants.allowed(request.session_key, source.project_id):
         return None
-    spec = _spec(request, source)
-    if spec is None:
-        return None
-    if etag_matches(spec.etag, request.if_none_match):
-        return ImageAnswer(304, spec.etag)
-    png = _pngs.get(spec.cache_key)
-    if png is None:
-        return None
-    return ImageAnswer(200, spec.etag, png)
+    return _answer_for(request, source, lambda spec: _pngs.get(spec.cache_key))
 
 
 def _session_may_see(session_key: str, project_id: int) -> bool:
@@ -504,13 +506,11 @@ def answer(request: ImageRequest) -> ImageAnswer | None:
         if not _session_may_see(request.session_key, source.project_id):
             return None
         _grants.add(request.session_key, source.project_id, generation=generation)
-    spec = _spec(request, source)
-    if spec is None:
-        return None
-    if etag_matches(spec.etag, request.if_none_match):
-        return ImageAnswer(304, spec.etag)
+    return _answer_for(request, source, _png_or_none)
+
+
+def _png_or_none(spec: SectionImage) -> bytes | None:
     try:
-        png = section_image_png(spec=spec)
+        return section_image_png(spec=spec)
     except (OSError, ValueError):
         return None  # a missing or unreadable file: the view explains it
-    return ImageAnswer(200, spec.etag, png)
