@@ -23,6 +23,9 @@ from typing import Any, Literal
 import numpy as np
 import SimpleITK as sitk
 
+# Pairwise scores come from the one implementation the segmentation metrics use too.
+from annotations.imaging.overlap import dice, jaccard
+
 __all__ = [
     "AgreementResult",
     "ConsensusResult",
@@ -81,46 +84,6 @@ def _vote_counts(bool_masks: Sequence[np.ndarray]) -> np.ndarray:
     for mask in bool_masks[1:]:
         counts += mask.view(np.uint8)
     return counts
-
-
-# --------------------------------------------------------------------------------------------
-# Overlap scores
-# --------------------------------------------------------------------------------------------
-
-
-def dice(a: np.ndarray, b: np.ndarray) -> float:
-    """Dice coefficient 2|A∩B| / (|A| + |B|) of two masks (non-zero = foreground).
-
-    Edge cases: both masks empty ⇒ 1.0 (the annotators agree there is no nucleus); exactly one
-    empty ⇒ 0.0.
-    """
-    a_bool, b_bool = _pair(a, b)
-    size_a = int(np.count_nonzero(a_bool))
-    size_b = int(np.count_nonzero(b_bool))
-    if size_a + size_b == 0:
-        return 1.0
-    intersection = int(np.count_nonzero(a_bool & b_bool))
-    return 2.0 * intersection / (size_a + size_b)
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard index |A∩B| / |A∪B| of two masks (non-zero = foreground).
-
-    Edge cases: both masks empty ⇒ 1.0 (the annotators agree there is no nucleus); exactly one
-    empty ⇒ 0.0.
-    """
-    a_bool, b_bool = _pair(a, b)
-    union = int(np.count_nonzero(a_bool | b_bool))
-    if union == 0:
-        return 1.0
-    return int(np.count_nonzero(a_bool & b_bool)) / union
-
-
-def _pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a_arr, b_arr = np.asarray(a), np.asarray(b)
-    if a_arr.shape != b_arr.shape:
-        raise ValueError(f"masks must have the same shape, got {a_arr.shape} and {b_arr.shape}")
-    return a_arr != 0, b_arr != 0
 
 
 # --------------------------------------------------------------------------------------------

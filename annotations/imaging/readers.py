@@ -24,6 +24,7 @@ import tifffile
 from PIL import Image
 
 from .errors import ImageReadError, ImagingError
+from .ri import RI_INTEGER_SCALE
 
 __all__ = [
     "LABEL_FREE_MODALITIES",
@@ -38,9 +39,6 @@ __all__ = [
 MODALITIES = ("ri", "brightfield", "phase", "dic", "fluorescence")
 LABEL_FREE_MODALITIES = ("ri", "brightfield", "phase", "dic")
 MIN_SECTION_SIZE = 16
-# Tomocube stores RI as uint16 = RI x 10000 from format 1.3 on; integer RI in
-# other containers (TomoStudio TIFF exports) follows the same convention.
-RI_INTEGER_SCALE = 1e4
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from sklearn.model_selection import GroupKFold
 from torch import Tensor
 
+from annotations.imaging.ri import ri_scale
+
 from .augment import AugmentConfig, augment_batch
 from .device import to_device
 
@@ -44,9 +46,6 @@ Modality = Literal["ri", "brightfield", "phase", "dic", "fluorescence", "other"]
 # RI information that distinguishes organelles.
 RI_CENTER = 1.337
 RI_SCALE = 0.03
-# Tomocube TCF >= 1.3 stores RI x 1e4 as uint16; any RI-like data whose median exceeds this is in
-# that encoding (real RI medians are ~1.33).
-_RI_ENCODED_THRESHOLD = 100.0
 # RI artefacts (reconstruction spikes) should not dominate a batch: clip at +-10 scaled units,
 # i.e. RI 1.04-1.64, far outside anything biological.
 _RI_CLIP = 10.0
@@ -61,11 +60,9 @@ def _as_float_tensor(x: np.ndarray | Tensor) -> Tensor:
 def normalise_ri(x: np.ndarray | Tensor) -> Tensor:
     """Map refractive index (or Tomocube's RI x 1e4 encoding) to ``(ri - 1.337) / 0.03``, float32."""
     t = _as_float_tensor(x)
-    if (
-        t.numel()
-        and float(t.flatten()[:: max(1, t.numel() // 65536)].median()) > _RI_ENCODED_THRESHOLD
-    ):
-        t = t / 1e4
+    scale = ri_scale(t.detach().cpu().flatten()[:: max(1, t.numel() // 65536)])
+    if scale != 1.0:
+        t = t / scale
     return ((t - RI_CENTER) / RI_SCALE).clamp_(-_RI_CLIP, _RI_CLIP)
 
 

@@ -47,6 +47,15 @@ from typing import Any
 
 import numpy as np
 
+from annotations.imaging.overlap import (
+    _binary_pair,
+    _ratio,
+    confusion,
+    dice,
+    jaccard,
+    scores_from_counts,
+)
+
 __all__ = [
     "LOG_ODDS_BINS",
     "aggregate",
@@ -68,62 +77,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Counts and threshold metrics
 # --------------------------------------------------------------------------------------------
-
-
-def _binary_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    pred_arr, gt_arr = np.asarray(pred), np.asarray(gt)
-    if pred_arr.shape != gt_arr.shape:
-        raise ValueError(
-            f"prediction and ground truth shapes differ: {pred_arr.shape} vs {gt_arr.shape}"
-        )
-    return pred_arr != 0, gt_arr != 0
-
-
-def confusion(pred: np.ndarray, gt: np.ndarray) -> tuple[int, int, int, int]:
-    """Pixel counts ``(tp, fp, fn, tn)`` of a binary prediction against binary ground truth."""
-    pred_b, gt_b = _binary_pair(pred, gt)
-    tp = int(np.count_nonzero(pred_b & gt_b))
-    predicted = int(np.count_nonzero(pred_b))
-    actual = int(np.count_nonzero(gt_b))
-    fp = predicted - tp
-    fn = actual - tp
-    tn = int(pred_b.size) - tp - fp - fn
-    return tp, fp, fn, tn
-
-
-def _ratio(numerator: float, denominator: float, both_empty: bool) -> float:
-    """numerator / denominator, with 0/0 = 1.0 when prediction and GT are both empty, else 0.0."""
-    if denominator > 0:
-        return float(numerator) / float(denominator)
-    return 1.0 if both_empty else 0.0
-
-
-def scores_from_counts(tp: int, fp: int, fn: int, *, beta: float = 0.5) -> dict[str, float]:
-    """DICE, Jaccard, F-beta, precision and recall from counts, with the module's edge cases.
-
-    Useful for pooled metrics: sum the counts of many sections, then call this once.
-    """
-    both_empty = tp == 0 and fp == 0 and fn == 0
-    b2 = beta * beta
-    return {
-        "dice": _ratio(2 * tp, 2 * tp + fp + fn, both_empty),
-        "jaccard": _ratio(tp, tp + fp + fn, both_empty),
-        "f_beta": _ratio((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp, both_empty),
-        "precision": _ratio(tp, tp + fp, both_empty),
-        "recall": _ratio(tp, tp + fn, both_empty),
-    }
-
-
-def dice(pred: np.ndarray, gt: np.ndarray) -> float:
-    """DICE = 2TP / (2TP + FP + FN); both empty ⇒ 1.0, one empty ⇒ 0.0."""
-    tp, fp, fn, _ = confusion(pred, gt)
-    return scores_from_counts(tp, fp, fn)["dice"]
-
-
-def jaccard(pred: np.ndarray, gt: np.ndarray) -> float:
-    """Jaccard = TP / (TP + FP + FN); both empty ⇒ 1.0, one empty ⇒ 0.0."""
-    tp, fp, fn, _ = confusion(pred, gt)
-    return scores_from_counts(tp, fp, fn)["jaccard"]
 
 
 def f_beta(pred: np.ndarray, gt: np.ndarray, beta: float = 0.5) -> float:

@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.imaging.masks import decode_mask
+from annotations.imaging.ri import decode_ri
 from annotations.models import (
     LABEL_FREE_MODALITIES,
     GroundTruth,
@@ -104,7 +105,6 @@ CHUNK_SECTIONS = 16
 PROGRESS_INTERVAL_S = 0.25
 MAX_NUCLEI = 10
 MIN_NUCLEUS_VOXELS = 27
-RI_ENCODED_MEDIAN = 100.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,11 +602,7 @@ class _PRAccumulator:
 
 
 def _ri(volume: Volume, array: np.ndarray) -> np.ndarray:
-    ri = np.asarray(array, dtype=np.float32)
-    sample = ri.ravel()[:: max(1, ri.size // 65536)]
-    if sample.size and float(np.median(sample)) > RI_ENCODED_MEDIAN:
-        ri = ri / np.float32(1e4)
-    return ri
+    return decode_ri(array)
 
 
 def _nuclei(mask: np.ndarray, volume: Volume, ri: np.ndarray | None) -> list[dict[str, Any]]:

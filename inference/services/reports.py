@@ -34,6 +34,7 @@ from scipy import ndimage as ndi
 
 from annotations.imaging.masks import decode_mask
 from annotations.imaging.render import to_uint8
+from annotations.imaging.ri import decode_ri
 from annotations.models import GroundTruth, Modality, Section
 from annotations.services.volumes import volume_array
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
@@ -184,9 +185,7 @@ def _section_gt(result: SectionResult) -> np.ndarray | None:
 
 def _display(volume, image: np.ndarray) -> np.ndarray:
     if volume.modality == Modality.RI:
-        sample = image.ravel()[:: max(1, image.size // 65536)]
-        scale = 1e4 if sample.size and float(np.median(sample)) > 100 else 1.0
-        return to_uint8(image / scale, 1.33, 1.40)
+        return to_uint8(decode_ri(image), 1.33, 1.40)
     finite = image[np.isfinite(image)]
     lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0)
     return to_uint8(image, float(lo), float(hi) if hi > lo else float(lo) + 1.0)
