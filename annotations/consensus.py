@@ -224,7 +224,7 @@ def staple(
         Two or more 2D or 3D masks of the same shape; non-zero = foreground.
     max_iterations:
         Bound on the EM iterations. Always bounded: on noisy masks the EM does not converge and
-        an unbounded call runs for about a minute (PERFORMANCE.md), stalling a web worker.
+        an unbounded call runs for about a minute (docs/performance.md), stalling a web worker.
     threshold:
         ``mask = probability > threshold``; values within 1e-9 of it are ties and go to
         background, as in :func:`majority_vote`.

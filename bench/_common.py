@@ -29,7 +29,7 @@ __all__ = [
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # Without these, glibc mmaps every large tensor and returns it to the kernel after each pass:
-# ~0.8 M page faults per batch and 1.5-2.8x slower CPU inference (PERFORMANCE.md).
+# ~0.8 M page faults per batch and 1.5-2.8x slower CPU inference (docs/performance.md).
 MALLOC_ENV: dict[str, str] = {
     "MALLOC_MMAP_MAX_": "0",
     "MALLOC_TRIM_THRESHOLD_": "68719476736",

@@ -1,6 +1,6 @@
 """Timing helpers for consensus figures (imported by ``bench/consensus.py``; prints nothing).
 
-The workload is the one PERFORMANCE.md measured: three annotators' masks of one nucleus on a
+The workload is the one docs/performance.md describes: three annotators' masks of one nucleus on a
 448x448 section, each a disk jittered in centre (sd 3 px) and radius (sd 3 px) around a shared
 nucleus whose position and radius (60-110 px) vary with the seed.
 """

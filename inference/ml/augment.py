@@ -5,7 +5,7 @@ The paper (section II.G): elastic deformation with (alpha, sigma) in (1, 1), (5,
 input size. Every epoch uses all training sections plus a random 30 % of them augmented.
 
 Keeping this on the GPU matters there: the networks are memory-bound and a host-side pipeline
-would starve them (PERFORMANCE.md). Random draws are few and tiny (a choice per sample and a
+would starve them (docs/performance.md). Random draws are few and tiny (a choice per sample and a
 28 x 28 noise grid), so they come from a CPU ``torch.Generator`` for reproducibility across
 devices and are copied over; the per-pixel work (up-sampling the field, ``grid_sample``) runs on
 the batch's device, batched.

@@ -4,7 +4,7 @@ Edge-based (paper 000, Sec. II): "the gradient of the image pixels was first cal
 3 × 3 Sobel operator. Then, a dilated gradient mask was created from the calculated gradient
 mask, and the interior gap was filled. After that, the surrounding diamond structuring elements
 were removed using a smoothing kernel, and the segmentation map was generated." Border-connected
-and small objects are removed as well (DOMAIN.md). The paper shows why it loses: it "falsely
+and small objects are removed as well (docs/domain.md). The paper shows why it loses: it "falsely
 identified the nucleolus or organelles with higher RI values than surrounding pixels as part of
 the nuclear region" - that is the point of the baseline, not a bug here.
 

@@ -353,7 +353,7 @@ def load_checkpoint(
 # Run-time estimate for the launch form
 
 # Convolution GFLOP (2 x multiply-adds) per 448 x 448 section, from torch's FLOP counter;
-# OS-Net, Unet16 and Unet64 agree with PERFORMANCE.md.
+# OS-Net, Unet16 and Unet64 agree with docs/performance.md.
 FORWARD_GFLOP_448: dict[str, float] = {
     "osnet": 32.43,
     "unet16": 20.92,
@@ -370,10 +370,10 @@ TRAIN_GFLOP_448: dict[str, float] = {
 }
 
 # Measured with bench/train.py on the 2-core development CPU (AMD EPYC with AVX-512, torch 2.13,
-# channels_last, the malloc settings of PERFORMANCE.md, runs with little other load): training
+# channels_last, the malloc settings of docs/performance.md, runs with little other load): training
 # sections/s at batch 8, inference s/section at batch 1, both at 448 x 448. Unet16+GCN has
 # OS-Net's layers and FLOPs and takes its figures. An AVX2-only CPU is about 2.5x slower
-# (PERFORMANCE.md: OS-Net 0.24 s/section, 0.88 training sections/s), so treat these as
+# (docs/performance.md: OS-Net 0.24 s/section, 0.88 training sections/s), so treat these as
 # optimistic on other hosts.
 CPU_TRAIN_SECTIONS_PER_S: dict[str, float] = {
     "osnet": 2.0,
@@ -389,7 +389,7 @@ CPU_INFER_S_PER_SECTION: dict[str, float] = {
     "fusionnet": 0.14,
     "unet64": 0.80,
 }
-# CUDA: PERFORMANCE.md's realistic eager H100 estimate for OS-Net, scaled by training FLOPs for
+# CUDA: docs/performance.md's realistic eager H100 estimate for OS-Net, scaled by training FLOPs for
 # the other networks; inference is taken as 3x the training rate (forward only: 1/3 of the work).
 GPU_OSNET_TRAIN_SECTIONS_PER_S = 830.0
 REFERENCE_SIZE = 448

@@ -5,7 +5,7 @@ All networks share the same skeleton: four down modules, a bridge ConvBlock, fou
 keeps BCE numerically stable and lets bf16 autocast run the whole body).
 
 OS-Net follows the authors' published ``osnet.py`` rather than the paper's prose where the two
-differ (see PERFORMANCE.md): every convolution is conv (no bias) + BatchNorm + ReLU, the GCN has
+differ (see docs/performance.md): every convolution is conv (no bias) + BatchNorm + ReLU, the GCN has
 kernel 7, the long skip carries ``c + g`` (the short skip connection, SSC) while the max-pool takes
 ``g`` alone, and the up-sampling transposed convolution has neither bias nor BatchNorm. These
 choices reproduce the published parameter counts exactly (OS-Net 3,075,489; Unet16 2,464,289;

@@ -208,7 +208,7 @@ def test_estimate_seconds_scales_sensibly() -> None:
     assert estimate_seconds("unet16_gcn_ssc", 700, 10, 4, 448, "cpu") == pytest.approx(base)
     assert estimate_seconds("unet64", 700, 10, 4, 448, "cpu") > 5 * base
     gpu = estimate_seconds("osnet", 700, 300, 4, 448, "cuda")
-    # PERFORMANCE.md: the paper's full regime is ~17 min on an H100 in eager mode.
+    # docs/performance.md: the paper's full regime is ~17 min on an H100 in eager mode.
     assert 10 * 60 < gpu < 30 * 60
     with pytest.raises(ValueError):
         estimate_seconds("resnet", 700, 10, 4, 448, "cpu")

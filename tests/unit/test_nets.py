@@ -13,7 +13,7 @@ from inference.ml.nets import (
     model_info,
 )
 
-# From the authors' published code (PERFORMANCE.md).
+# From the authors' published code (docs/performance.md).
 REFERENCE_PARAMETERS = {"osnet": 3_075_489, "unet16": 2_464_289, "unet64": 39_391_361}
 # The other three follow from the same building blocks; pinned so a change is noticed.
 DERIVED_PARAMETERS = {"unet16_gcn": 3_075_489, "unet16_gcn_ssc": 3_075_489, "fusionnet": 5_217_857}
