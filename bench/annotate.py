@@ -173,9 +173,9 @@ def grey_png_base64(mask) -> str:
 def bench_in_process() -> None:
     import numpy as np
 
+    from annotations.demo import make_cell
     from annotations.imaging.masks import decode_mask, encode_mask
     from annotations.imaging.sections import resize_section
-    from annotations.imaging.synthetic import make_cell
 
     cell = make_cell(seed=1)
     middle = cell.ri.shape[0] // 2
