@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from annotations import consensus as consensus_module
 from annotations.consensus import (
     consensus,
     dice,
@@ -242,7 +241,7 @@ def test_staple_all_empty_does_not_call_itk(monkeypatch: pytest.MonkeyPatch) -> 
     def refuse() -> None:
         raise AssertionError("ITK must not be called for all-empty masks")
 
-    monkeypatch.setattr(consensus_module.sitk, "STAPLEImageFilter", refuse)
+    monkeypatch.setattr(sitk, "STAPLEImageFilter", refuse)
     empty = np.zeros((16, 16), dtype=bool)
     result = staple([empty, empty, empty])
     assert not result.mask.any()
