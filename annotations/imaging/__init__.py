@@ -13,6 +13,7 @@ from .masks import (
     polygon_area,
     polygons_to_mask,
 )
+from .outlines import mask_outlines
 from .readers import (
     LABEL_FREE_MODALITIES,
     MIN_SECTION_SIZE,
@@ -49,6 +50,7 @@ __all__ = [
     "encode_mask",
     "encode_png",
     "mask_contours",
+    "mask_outlines",
     "mask_to_polygons",
     "open_image",
     "polygon_area",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -16,8 +15,9 @@ from annotations.selectors.annotation import (
     can_see_all_annotations,
     next_section_for,
 )
-from annotations.selectors.data import project_links
+from annotations.views.context import project_context
 from cellweb.errors import DomainError
+from cellweb.pages import refused
 
 MAX_DB_ID = 2**63 - 1
 
@@ -70,11 +70,6 @@ SHORTCUTS = [
 FLUORESCENCE_SHORTCUT = ("R", "Reference fluorescence panel")
 
 
-def _refused(request, error: DomainError):
-    messages.error(request, error.message)
-    return render(request, "base.html", status=error.status_code)
-
-
 def _percent(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
@@ -103,15 +98,11 @@ def annotate_next(request, slug: str):
             return redirect("annotate", section_id=section.pk)
         progress = annotation_progress(user=request.user, project=project)
     except DomainError as error:
-        return _refused(request, error)
+        return refused(request, error)
     return render(
         request,
         "annotations/annotate_done.html",
-        {
-            "project": project,
-            "project_links": project_links(project, user_roles(request.user, project)),
-            "progress": _progress_context(progress),
-        },
+        project_context(request, project) | {"progress": _progress_context(progress)},
     )
 
 
@@ -122,7 +113,7 @@ def annotate(request, section_id: int):
         project = section.project
         progress = annotation_progress(user=request.user, project=project)
     except DomainError as error:
-        return _refused(request, error)
+        return refused(request, error)
     is_annotator = Role.ANNOTATOR in user_roles(request.user, project)
     can_edit = (
         is_annotator and section.is_label_free and section.status not in LOCKED_SECTION_STATUSES
@@ -144,9 +135,8 @@ def annotate(request, section_id: int):
     return render(
         request,
         "annotations/annotate.html",
-        {
-            "project": project,
-            "project_links": project_links(project, user_roles(request.user, project)),
+        project_context(request, project)
+        | {
             "section": section,
             "config": config,
             "progress": _progress_context(progress),
@@ -162,13 +152,10 @@ def export_page(request, slug: str):
     try:
         project = get_project(request.user, slug)
     except DomainError as error:
-        return _refused(request, error)
+        return refused(request, error)
     return render(
         request,
         "annotations/export.html",
-        {
-            "project": project,
-            "project_links": project_links(project, user_roles(request.user, project)),
-            "sees_all": can_see_all_annotations(request.user, project),
-        },
+        project_context(request, project)
+        | {"sees_all": can_see_all_annotations(request.user, project)},
     )

@@ -20,13 +20,14 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
-from annotations.services import annotation as service
 from annotations.services.annotation import (
     annotation_reopen,
     annotation_return_to_draft,
     annotation_save,
+    hooks,
     mask_from_payload,
 )
+from annotations.services.annotation import save as save_module
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed
 
 SHAPE = (32, 32)
@@ -195,7 +196,7 @@ def test_reaching_the_required_submissions_sends_the_section_to_review_once(
     section, annotator, second_annotator, third_annotator, monkeypatch
 ):
     calls = []
-    monkeypatch.setattr(service, "on_annotations_complete", lambda s: calls.append(s.pk))
+    monkeypatch.setattr(save_module, "on_annotations_complete", lambda s: calls.append(s.pk))
     save(section, annotator, submit=True)
     save(section, second_annotator, submit=True)
     assert fresh(section).status == SectionStatus.OPEN and calls == []
@@ -221,7 +222,7 @@ def test_a_failing_consensus_never_costs_the_submission(
         raise RuntimeError("consensus exploded")
 
     monkeypatch.setattr(
-        service,
+        hooks,
         "_review_hook",
         lambda name: broken if name == "consensus_compute_for_section" else None,
     )
@@ -296,7 +297,7 @@ def test_edits_after_confirmation_mark_the_ground_truth_stale(section, annotator
 def test_reopen_turns_the_submission_into_a_draft_and_the_section_back_to_open(
     section, annotator, second_annotator, third_annotator, monkeypatch
 ):
-    monkeypatch.setattr(service, "on_annotations_complete", lambda s: None)
+    monkeypatch.setattr(save_module, "on_annotations_complete", lambda s: None)
     save(section, annotator, submit=True)
     save(section, second_annotator, submit=True)
     save(section, third_annotator, submit=True)
@@ -435,7 +436,7 @@ def test_outlines_given_with_every_mask_round_trip_exactly():
     from scipy import ndimage as ndi
 
     from annotations.imaging.masks import polygons_to_mask
-    from annotations.selectors.annotation import mask_outlines
+    from annotations.imaging.outlines import mask_outlines
 
     rng = np.random.default_rng(4)
     for _ in range(20):
