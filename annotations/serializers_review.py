@@ -203,25 +203,25 @@ class SpecimenAgreementDistributionSerializer(serializers.Serializer):
     distribution = AgreementHistogramSerializer()
 
 
-class DashboardTotalsSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
+class _WorkflowCountsSerializer(serializers.Serializer):
+    """Sections annotated, and in each review state (the project's, or one annotator's)."""
+
     annotated = serializers.IntegerField()
-    open = serializers.IntegerField()
     review = serializers.IntegerField()
     confirmed = serializers.IntegerField()
     sent_back = serializers.IntegerField()
     excluded = serializers.IntegerField()
+
+
+class DashboardTotalsSerializer(_WorkflowCountsSerializer):
+    total = serializers.IntegerField()
+    open = serializers.IntegerField()
     stale = serializers.IntegerField()
 
 
-class DashboardAnnotatorRowSerializer(serializers.Serializer):
+class DashboardAnnotatorRowSerializer(_WorkflowCountsSerializer):
     username = serializers.CharField()
-    annotated = serializers.IntegerField()
     drafts = serializers.IntegerField()
-    review = serializers.IntegerField()
-    confirmed = serializers.IntegerField()
-    sent_back = serializers.IntegerField()
-    excluded = serializers.IntegerField()
     sections_in_consensus = serializers.IntegerField()
     mean_dice_others = serializers.FloatField(allow_null=True)
     sections_confirmed = serializers.IntegerField()

@@ -53,6 +53,14 @@ _SAVE_ERRORS = {
 }
 
 
+def _mine_response(request, annotation) -> Response:
+    """The caller's annotation as it now stands, answered from what the service just stored."""
+    state = annotation_mine_state(
+        user=request.user, section=annotation.section, annotation=annotation, lookup=False
+    )
+    return Response(MineStateSerializer(state).data)
+
+
 class SectionMineApi(APIView):
     """The caller's own annotation of a section: read it, save a draft, submit."""
 
@@ -107,10 +115,7 @@ class SectionMineApi(APIView):
             submit=data["action"] == "submit",
             source=source,
         )
-        state = annotation_mine_state(
-            user=request.user, section=annotation.section, annotation=annotation, lookup=False
-        )
-        return Response(MineStateSerializer(state).data)
+        return _mine_response(request, annotation)
 
 
 class SectionMineReopenApi(APIView):
@@ -124,10 +129,7 @@ class SectionMineReopenApi(APIView):
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.ANNOTATOR)
         annotation = annotation_reopen(section=section, user=request.user)
-        state = annotation_mine_state(
-            user=request.user, section=annotation.section, annotation=annotation, lookup=False
-        )
-        return Response(MineStateSerializer(state).data)
+        return _mine_response(request, annotation)
 
 
 class SectionAnnotationsApi(APIView):

@@ -42,7 +42,7 @@ class ProjectSettingsPatchSerializer(ProjectSettingsSerializer):
         return attrs
 
 
-class ProjectSummarySerializer(serializers.Serializer):
+class _ProjectFields(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -50,6 +50,9 @@ class ProjectSummarySerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
     specimen_count = serializers.IntegerField()
     section_count = serializers.IntegerField()
+
+
+class ProjectSummarySerializer(_ProjectFields):
     url = serializers.CharField()
 
 
@@ -59,15 +62,8 @@ class LinkSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-class ProjectDetailSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField(allow_blank=True)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+class ProjectDetailSerializer(_ProjectFields):
     settings = ProjectSettingsSerializer()
-    specimen_count = serializers.IntegerField()
-    section_count = serializers.IntegerField()
     links = LinkSerializer(many=True)
 
 

@@ -1,16 +1,13 @@
 """Reads of import jobs (the import page and API), and the names those pages share.
 
-Browsing reads live in ``projects``, ``specimens`` and ``viewer``."""
+Browsing reads live in ``projects``, ``specimens`` and ``viewer``.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404
 
-from annotations.models import (
-    ImportJob,
-    Project,
-    Role,
-)
+from annotations.models import ImportJob, Project, Role
 from annotations.permissions import require_role
 from annotations.selectors.projects import project_links, sorted_roles
 from annotations.selectors.specimens import specimen_names

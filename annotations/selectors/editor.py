@@ -14,11 +14,7 @@ from typing import Any
 from django.urls import reverse
 
 from annotations.models import Section
-from annotations.selectors.display import (
-    section_display_window,
-    section_image_url,
-    section_label,
-)
+from annotations.selectors.display import section_display_window, section_image_url, section_label
 
 
 def _neighbours(section: Section, urls: Mapping[str, str]) -> dict:

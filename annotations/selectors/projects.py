@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from annotations.models import (
-    Project,
-    Section,
-    Specimen,
-    Tag,
-)
+from annotations.models import Project, Section, Specimen, Tag
 from annotations.permissions import projects_for, user_roles
 
 ROLE_ORDER = ("manager", "reviewer", "annotator")

@@ -6,13 +6,7 @@ from collections import defaultdict
 
 from django.db.models import Q
 
-from annotations.models import (
-    LABEL_FREE_MODALITIES,
-    Project,
-    Section,
-    Specimen,
-    Volume,
-)
+from annotations.models import LABEL_FREE_MODALITIES, Project, Section, Specimen, Volume
 from annotations.selectors.display import section_image_url
 
 

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from annotations.models import (
-    Modality,
-    Section,
-    Specimen,
-    Volume,
-)
+from annotations.models import Modality, Section, Specimen, Volume
 from annotations.selectors.display import RI_SLIDER_RANGE, display_window, section_image_url
 
 ANNOTATE_URL_TEMPLATE = "/sections/{id}/annotate/"

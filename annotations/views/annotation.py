@@ -16,8 +16,7 @@ from annotations.selectors.annotation import (
     next_section_for,
 )
 from annotations.views.context import project_context
-from cellweb.errors import DomainError
-from cellweb.pages import refused
+from cellweb.pages import refusing
 
 MAX_DB_ID = 2**63 - 1
 
@@ -90,15 +89,13 @@ def _skip_param(request) -> int | None:
 
 
 @login_required
+@refusing
 def annotate_next(request, slug: str):
-    try:
-        project = get_project(request.user, slug, Role.ANNOTATOR)
-        section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
-        if section is not None:
-            return redirect("annotate", section_id=section.pk)
-        progress = annotation_progress(user=request.user, project=project)
-    except DomainError as error:
-        return refused(request, error)
+    project = get_project(request.user, slug, Role.ANNOTATOR)
+    section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
+    if section is not None:
+        return redirect("annotate", section_id=section.pk)
+    progress = annotation_progress(user=request.user, project=project)
     return render(
         request,
         "annotations/annotate_done.html",
@@ -107,13 +104,11 @@ def annotate_next(request, slug: str):
 
 
 @login_required
+@refusing
 def annotate(request, section_id: int):
-    try:
-        section = get_section(request.user, section_id)
-        project = section.project
-        progress = annotation_progress(user=request.user, project=project)
-    except DomainError as error:
-        return refused(request, error)
+    section = get_section(request.user, section_id)
+    project = section.project
+    progress = annotation_progress(user=request.user, project=project)
     is_annotator = Role.ANNOTATOR in user_roles(request.user, project)
     can_edit = (
         is_annotator and section.is_label_free and section.status not in LOCKED_SECTION_STATUSES
@@ -148,11 +143,9 @@ def annotate(request, section_id: int):
 
 
 @login_required
+@refusing
 def export_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug)
-    except DomainError as error:
-        return refused(request, error)
+    project = get_project(request.user, slug)
     return render(
         request,
         "annotations/export.html",

@@ -14,8 +14,8 @@ from annotations.selectors.projects import project_filters, project_list, projec
 from annotations.selectors.specimens import specimen_list
 from annotations.services.projects import project_settings_update
 from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.errors import DomainError
+from cellweb.pages import refusing
 
 
 @login_required
@@ -44,11 +44,9 @@ def project_page(request, slug: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusing
 def project_settings_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug, Role.MANAGER)
-    except NotAllowed as exc:
-        return refused(request, exc)
+    project = get_project(request.user, slug, Role.MANAGER)
     status = 200
     if request.method == "POST":
         form = ProjectSettingsForm(request.POST)

@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from annotations.models import Role, SectionStatus
 from annotations.permissions import get_project, get_section, user_roles
 from annotations.selectors import review as selectors
-from cellweb.errors import DomainError
-from cellweb.pages import refused
+from cellweb.pages import refusing
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 
@@ -33,11 +32,9 @@ def _bar_chart(distribution: dict) -> list[dict]:
 
 
 @login_required
+@refusing
 def review_queue_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug, *READ_ROLES)
-    except DomainError as error:
-        return refused(request, error)
+    project = get_project(request.user, slug, *READ_ROLES)
     rows = selectors.review_queue(project=project, user=request.user, limit=200)
     labels = dict(SectionStatus.choices)
     for row in rows:
@@ -50,11 +47,9 @@ def review_queue_page(request, slug: str):
 
 
 @login_required
+@refusing
 def review_next(request, slug: str):
-    try:
-        project = get_project(request.user, slug, *READ_ROLES)
-    except DomainError as error:
-        return refused(request, error)
+    project = get_project(request.user, slug, *READ_ROLES)
     section_id = selectors.review_queue_next(project=project, user=request.user)
     if section_id is None:
         messages.info(request, "Nothing is waiting for your review in this project.")
@@ -63,11 +58,9 @@ def review_next(request, slug: str):
 
 
 @login_required
+@refusing
 def dashboard_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug, *READ_ROLES)
-    except DomainError as error:
-        return refused(request, error)
+    project = get_project(request.user, slug, *READ_ROLES)
     data = selectors.dashboard(project)
     specimens = [
         {**entry, "bars": _bar_chart(entry["distribution"])} for entry in data["specimens"]
@@ -87,11 +80,9 @@ def dashboard_page(request, slug: str):
 
 
 @login_required
+@refusing
 def review_page(request, section_id: int):
-    try:
-        section = get_section(request.user, section_id, *READ_ROLES)
-    except DomainError as error:
-        return refused(request, error)
+    section = get_section(request.user, section_id, *READ_ROLES)
     is_reviewer = Role.REVIEWER in user_roles(request.user, section.project)
     blocked = selectors.self_review_blocked(section=section, user=request.user)
     if blocked and is_reviewer:

@@ -16,13 +16,8 @@ from rest_framework.test import APIClient
 
 from annotations.models import AuditEvent, GroundTruth, ReviewAction, Role
 from annotations.services.review import confirm as confirm_module
-from annotations.services.review import consensus_compute_for_section
 from tests.conftest import _member
-from tests.review_support import (
-    disk,
-    sections_of,
-    submit_all,
-)
+from tests.review_support import sections_of, with_consensus
 
 pytestmark = pytest.mark.integration
 
@@ -30,11 +25,8 @@ SHAPE = (32, 32)
 
 
 @pytest.fixture
-def ready(transactional_db, specimen, make_volume, annotator, second_annotator, third_annotator):
-    section = sections_of(specimen, make_volume)[0]
-    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-    submit_all(section, dict(zip([annotator, second_annotator, third_annotator], masks)))
-    return section, consensus_compute_for_section(section)
+def ready(transactional_db, specimen, make_volume, cast):
+    return with_consensus(sections_of(specimen, make_volume)[0], cast)
 
 
 def test_two_reviewers_confirming_at_once_one_wins_the_other_gets_409(

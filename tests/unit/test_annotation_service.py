@@ -324,18 +324,22 @@ def test_nothing_to_reopen_without_an_annotation(section, annotator):
         annotation_reopen(section=section, user=annotator)
 
 
-def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section, annotator):
-    submitted = save(section, annotator, submit=True)
-    GroundTruth.objects.create(
-        section=section,
+def _ground_truth_built_from(annotation, *, current: bool) -> GroundTruth:
+    return GroundTruth.objects.create(
+        section=annotation.section,
         source=GroundTruthSource.CONSENSUS,
         version=1,
         mask_png=encode_mask(disk()),
         input_revisions=[
-            {"annotation_id": submitted.pk, "revision": submitted.revision, "annotator": "alice"}
+            {"annotation_id": annotation.pk, "revision": annotation.revision, "annotator": "alice"}
         ],
-        is_current=True,
+        is_current=current,
     )
+
+
+def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section, annotator):
+    submitted = save(section, annotator, submit=True)
+    _ground_truth_built_from(submitted, current=True)
     with pytest.raises(ConflictError, match="confirmed"):
         annotation_reopen(section=section, user=annotator)
     assert Annotation.objects.get(pk=submitted.pk).status == "submitted"
@@ -343,16 +347,7 @@ def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section
 
 def test_reopen_is_allowed_when_the_ground_truth_using_it_was_superseded(section, annotator):
     submitted = save(section, annotator, submit=True)
-    GroundTruth.objects.create(
-        section=section,
-        source=GroundTruthSource.CONSENSUS,
-        version=1,
-        mask_png=encode_mask(disk()),
-        input_revisions=[
-            {"annotation_id": submitted.pk, "revision": submitted.revision, "annotator": "alice"}
-        ],
-        is_current=False,
-    )
+    _ground_truth_built_from(submitted, current=False)
     assert annotation_reopen(section=section, user=annotator).status == "draft"
 
 

@@ -10,13 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ImageReadError
-from .request import (
-    MIN_SECTION_SIZE,
-    ReadRequest,
-    VoxelSize,
-    check_shape_usable,
-    ri_needs_3d,
-)
+from .request import MIN_SECTION_SIZE, ReadRequest, VoxelSize, check_shape_usable, ri_needs_3d
 from .volume import VolumeHandle, integer_ri_scale
 
 

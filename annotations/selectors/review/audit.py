@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from annotations.models import (
-    AuditEvent,
-    ReviewAction,
-    Section,
-)
+from annotations.models import AuditEvent, ReviewAction, Section
 
 
 def audit_trail(section: Section) -> list[dict]:

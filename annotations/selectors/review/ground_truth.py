@@ -8,12 +8,7 @@ import numpy as np
 from django.http import Http404
 
 from annotations.imaging.masks import decode_mask
-from annotations.models import (
-    GroundTruth,
-    GroundTruthSnapshot,
-    GroundTruthSource,
-    Section,
-)
+from annotations.models import GroundTruth, GroundTruthSnapshot, GroundTruthSource, Section
 from annotations.selectors.encoding import b64
 
 
@@ -27,13 +22,12 @@ def ground_truth_public(truth: GroundTruth) -> dict:
     }
 
 
+def _versions(section: Section, source: str):
+    return GroundTruth.objects.filter(section=section, source=source).select_related("reviewer")
+
+
 def ground_truth_versions(section: Section, *, source: str = GroundTruthSource.CONSENSUS):
-    return (
-        GroundTruth.objects.filter(section=section, source=source)
-        .select_related("reviewer")
-        .defer("mask_png")
-        .order_by("-version")
-    )
+    return _versions(section, source).defer("mask_png").order_by("-version")
 
 
 def ground_truth_detail(truth: GroundTruth) -> dict:
@@ -63,20 +57,12 @@ def snapshot_masks(snapshot: GroundTruthSnapshot) -> Iterator[tuple[Section, np.
 
 def ground_truth_current(section: Section, *, source: str = GroundTruthSource.CONSENSUS):
     """The section's current ground truth from ``source`` (with its reviewer), or ``None``."""
-    return (
-        GroundTruth.objects.filter(section=section, source=source, is_current=True)
-        .select_related("reviewer")
-        .first()
-    )
+    return _versions(section, source).filter(is_current=True).first()
 
 
 def ground_truth_version_detail(section: Section, *, source: str, version: int) -> dict:
     """One ground-truth version of the section in full; 404 when there is no such version."""
-    truth = (
-        GroundTruth.objects.filter(section=section, source=source, version=version)
-        .select_related("reviewer")
-        .first()
-    )
+    truth = _versions(section, source).filter(version=version).first()
     if truth is None:
         raise Http404("No such ground-truth version.")
     return ground_truth_detail(truth)

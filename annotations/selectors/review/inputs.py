@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 
-from annotations.models import (
-    AnnotationRevision,
-    AnnotationStatus,
-    Consensus,
-    Section,
-)
+from annotations.models import AnnotationRevision, AnnotationStatus, Consensus, Section
 
 
 def latest_submitted_revisions(section: Section) -> list[AnnotationRevision]:

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from annotations.models import (
-    Annotation,
-    GroundTruth,
-    GroundTruthSource,
-    Section,
-)
+from annotations.models import Annotation, GroundTruth, GroundTruthSource, Section
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.encoding import b64
 

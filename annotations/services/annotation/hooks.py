@@ -1,7 +1,8 @@
 """What annotating tells review: a section complete, an annotation changed.
 
 The review service builds on this one (it reopens annotations through it), so it is looked up
-when needed rather than imported: either can be loaded first."""
+when needed rather than imported: either can be loaded first.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +13,7 @@ import logging
 from django.db import transaction
 from django.db.models import OuterRef
 
-from annotations.models import (
-    Annotation,
-    GroundTruth,
-    GroundTruthSource,
-    Section,
-)
+from annotations.models import Annotation, GroundTruth, GroundTruthSource, Section
 
 logger = logging.getLogger(__name__)
 
@@ -30,20 +26,31 @@ def _review_hook(name: str):
     return getattr(module, name, None)
 
 
+def _run_in_savepoint(hook_name: str, argument, failure: str, *failure_args) -> None:
+    """Review's ``hook_name`` on ``argument`` in a savepoint: a failure there is logged and
+    rolled back, never passed on, so the annotator's save is kept."""
+    hook = _review_hook(hook_name)
+    if hook is None:
+        return
+    try:
+        with transaction.atomic():
+            hook(argument)
+    except Exception:
+        logger.exception(failure, *failure_args)
+
+
 def on_annotations_complete(section: Section) -> None:
     """The section just reached its required submissions: compute the consensus proposal.
 
     Runs inside the submitting transaction but in a savepoint: a failing consensus must never
     cost the annotator their submission; the reviewer can recompute it later.
     """
-    compute = _review_hook("consensus_compute_for_section")
-    if compute is None:
-        return
-    try:
-        with transaction.atomic():
-            compute(section)
-    except Exception:
-        logger.exception("Consensus for section %s failed; the submission is kept.", section.pk)
+    _run_in_savepoint(
+        "consensus_compute_for_section",
+        section,
+        "Consensus for section %s failed; the submission is kept.",
+        section.pk,
+    )
 
 
 def flaggable_ground_truth():
@@ -62,13 +69,9 @@ def on_annotation_changed(annotation: Annotation) -> None:
     # already found out (``has_ground_truth``), so the common draft save costs no extra query.
     if not getattr(annotation, "has_ground_truth", True):
         return
-    changed = _review_hook("on_annotation_changed")
-    if changed is None:
-        return
-    try:
-        with transaction.atomic():
-            changed(annotation)
-    except Exception:
-        logger.exception(
-            "Review bookkeeping for annotation %s failed; the save is kept.", annotation.pk
-        )
+    _run_in_savepoint(
+        "on_annotation_changed",
+        annotation,
+        "Review bookkeeping for annotation %s failed; the save is kept.",
+        annotation.pk,
+    )

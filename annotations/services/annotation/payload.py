@@ -10,9 +10,7 @@ from PIL import Image
 
 from annotations.imaging.errors import MaskError
 from annotations.imaging.masks import decode_mask, polygons_to_mask
-from annotations.models import (
-    Section,
-)
+from annotations.models import Section
 from cellweb.errors import InvalidInput
 
 MASK_SOURCES = ("canvas", "png", "polygons", "copy")

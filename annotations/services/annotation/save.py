@@ -1,7 +1,8 @@
 """Saving a draft or submitting: each save appends a numbered revision, never an update.
 
 A save names the revision it was based on; if another tab or device saved in between, the save
-is refused with the newer version so the annotator can choose, and nothing is stored."""
+is refused with the newer version so the annotator can choose, and nothing is stored.
+"""
 
 from __future__ import annotations
 

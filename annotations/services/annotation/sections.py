@@ -5,11 +5,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from annotations.models import (
-    Annotation,
-    Section,
-    SectionStatus,
-)
+from annotations.models import Annotation, Section, SectionStatus
 from annotations.selectors.annotation import annotation_mine_state
 from cellweb.errors import ConflictError
 

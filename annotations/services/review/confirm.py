@@ -1,7 +1,8 @@
 """Confirming: the (possibly edited) consensus becomes the section's next ground-truth version.
 
 Confirmed ground truth is never overwritten: each confirmation adds a version with its full
-provenance."""
+provenance.
+"""
 
 from __future__ import annotations
 

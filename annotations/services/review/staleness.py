@@ -1,7 +1,8 @@
 """Staleness: later edits to the annotations that fed confirmed ground truth only flag it.
 
 The ground truth itself is left exactly as confirmed (training snapshots rely on that); the
-section goes back to the review queue."""
+section goes back to the review queue.
+"""
 
 from __future__ import annotations
 
