@@ -1,4 +1,4 @@
-"""Reads of import jobs (the import page and API), and the names those pages share.
+"""Reads of import jobs (the import page and API), and the project links other apps import here.
 
 Browsing reads live in ``projects``, ``specimens`` and ``viewer``.
 """
@@ -9,7 +9,7 @@ from django.http import Http404
 
 from annotations.models import ImportJob, Project, Role
 from annotations.permissions import require_role
-from annotations.selectors.projects import project_links, sorted_roles
+from annotations.selectors.projects import project_links
 from annotations.selectors.specimens import specimen_names
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "import_job_status",
     "import_jobs_recent",
     "project_links",
-    "sorted_roles",
     "specimen_names",
 ]
 
