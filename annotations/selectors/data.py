@@ -1,4 +1,5 @@
-"""Reads of import jobs (the import page and API), and the project links other apps import here.
+"""Reads of import jobs (the import page and API); ``project_links`` and ``specimen_names``
+are re-exported for the callers that import them from here.
 
 Browsing reads live in ``projects``, ``specimens`` and ``viewer``.
 """
