@@ -48,37 +48,35 @@ def require_role(user, project: Project, *roles: str) -> frozenset[str]:
     return held
 
 
-def get_project(user, slug: str, *roles: str) -> Project:
+def _get(queryset, message: str, **lookup):
     try:
-        project = Project.objects.get(slug=slug)
-    except Project.DoesNotExist:
-        raise Http404("No such project.") from None
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(message) from None
+
+
+def get_project(user, slug: str, *roles: str) -> Project:
+    project = _get(Project.objects, "No such project.", slug=slug)
     require_role(user, project, *roles)
     return project
 
 
 def get_specimen(user, specimen_id: int, *roles: str) -> Specimen:
-    try:
-        specimen = Specimen.objects.select_related("project").get(pk=specimen_id)
-    except Specimen.DoesNotExist:
-        raise Http404("No such specimen.") from None
+    specimen = _get(Specimen.objects.select_related("project"), "No such specimen.", pk=specimen_id)
     require_role(user, specimen.project, *roles)
     return specimen
 
 
 def get_volume(user, volume_id: int, *roles: str) -> Volume:
-    try:
-        volume = Volume.objects.select_related("specimen__project").get(pk=volume_id)
-    except Volume.DoesNotExist:
-        raise Http404("No such volume.") from None
+    volume = _get(
+        Volume.objects.select_related("specimen__project"), "No such volume.", pk=volume_id
+    )
     require_role(user, volume.specimen.project, *roles)
     return volume
 
 
 def get_section(user, section_id: int, *roles: str) -> Section:
-    try:
-        section = Section.objects.select_related("volume", "project", "specimen").get(pk=section_id)
-    except Section.DoesNotExist:
-        raise Http404("No such section.") from None
+    queryset = Section.objects.select_related("volume", "project", "specimen")
+    section = _get(queryset, "No such section.", pk=section_id)
     require_role(user, section.project, *roles)
     return section

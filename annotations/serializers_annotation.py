@@ -28,10 +28,6 @@ class PolygonsField(serializers.JSONField):
     """Passed through as is; ``mask_from_payload`` checks the geometry against the section."""
 
 
-class AnnotationErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class MineStateSerializer(serializers.Serializer):
     revision = serializers.IntegerField(allow_null=True)
     status = serializers.ChoiceField(choices=AnnotationStatus.choices, allow_null=True)

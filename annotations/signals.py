@@ -1,4 +1,4 @@
-"""Receivers that take back section-image access held in memory (selectors/section_images.py)."""
+"""Receivers that take back section-image access held in memory (selectors/section_images/grants.py)."""
 
 from __future__ import annotations
 

@@ -1,53 +1,39 @@
 """Routes of annotating: pages and the REST API the annotator front end calls."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
+import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
 from annotations.apis import annotation as apis
 from annotations.views import annotation as views
-
-
-class _RowId:
-    """A positive id that fits a 64-bit key: an absurd id is a 404, never a database error."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(int(value))
-
-
-register_converter(_RowId, "annotation_rowid")
 
 urlpatterns = [
     # Pages
     path("projects/<slug:slug>/annotate/next/", views.annotate_next, name="annotate-next"),
-    path("sections/<annotation_rowid:section_id>/annotate/", views.annotate, name="annotate"),
+    path("sections/<dbid:section_id>/annotate/", views.annotate, name="annotate"),
     path("projects/<slug:slug>/export/", views.export_page, name="project-export"),
     # API
     path(
-        "api/sections/<annotation_rowid:section_id>/annotations/mine/",
+        "api/sections/<dbid:section_id>/annotations/mine/",
         apis.SectionMineApi.as_view(),
         name="api-annotation-mine",
     ),
     path(
-        "api/sections/<annotation_rowid:section_id>/annotations/mine/reopen/",
+        "api/sections/<dbid:section_id>/annotations/mine/reopen/",
         apis.SectionMineReopenApi.as_view(),
         name="api-annotation-mine-reopen",
     ),
     path(
-        "api/sections/<annotation_rowid:section_id>/annotations/",
+        "api/sections/<dbid:section_id>/annotations/",
         apis.SectionAnnotationsApi.as_view(),
         name="api-section-annotations",
     ),
     path(
-        "api/annotations/<annotation_rowid:annotation_id>/",
+        "api/annotations/<dbid:annotation_id>/",
         apis.AnnotationDetailApi.as_view(),
         name="api-annotation",
     ),
     path(
-        "api/annotations/<annotation_rowid:annotation_id>/revisions/",
+        "api/annotations/<dbid:annotation_id>/revisions/",
         apis.AnnotationRevisionsApi.as_view(),
         name="api-annotation-revisions",
     ),

@@ -23,6 +23,7 @@ __all__ = [
     "format_value",
     "free_port",
     "median_ms",
+    "setup_django",
     "start_server",
 ]
 
@@ -108,3 +109,27 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("uvicorn did not start")
+
+
+def setup_django(workdir: Path, database_url: str, *, secret_filler: str = "x") -> dict[str, str]:
+    """Point this process at a throwaway site in ``workdir`` and set Django up; returns the
+    environment a server started for the same site needs. Redis only with ``BENCH_REDIS_URL``.
+    """
+    env = {
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "cellweb.settings"),
+        "CELLWEB_VAR_DIR": str(workdir),
+        "CELLWEB_DATA_DIR": str(workdir / "media"),
+        "CELLWEB_SECRET_KEY": "bench-only-" + secret_filler * 40,
+        "CELLWEB_CACHE_PREFIX": f"bench{os.getpid()}",
+        "CELLWEB_CHANNEL_PREFIX": f"bench{os.getpid()}",
+        "DATABASE_URL": database_url,
+    }
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    else:
+        os.environ.pop("REDIS_URL", None)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env

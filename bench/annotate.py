@@ -46,6 +46,7 @@ from bench._common import (  # noqa: E402
     figure,
     free_port,
     median_ms,
+    setup_django,
     start_server,
 )
 
@@ -74,23 +75,7 @@ def _psql(maintenance_url: str, sql: str) -> None:
 
 
 def configure(workdir: Path, database_url: str) -> dict[str, str]:
-    env = {
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "cellweb.settings"),
-        "CELLWEB_VAR_DIR": str(workdir),
-        "CELLWEB_DATA_DIR": str(workdir / "media"),
-        "CELLWEB_SECRET_KEY": "bench-only-" + "z" * 40,
-        "CELLWEB_CACHE_PREFIX": f"bench{os.getpid()}",
-        "CELLWEB_CHANNEL_PREFIX": f"bench{os.getpid()}",
-        "DATABASE_URL": database_url,
-    }
-    if os.environ.get("BENCH_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
-    else:
-        os.environ.pop("REDIS_URL", None)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    env = setup_django(workdir, database_url, secret_filler="z")
     from django.core.management import call_command
 
     # auth first: apps without migrations reference its tables.
@@ -173,9 +158,9 @@ def grey_png_base64(mask) -> str:
 def bench_in_process() -> None:
     import numpy as np
 
+    from annotations.demo import make_cell
     from annotations.imaging.masks import decode_mask, encode_mask
     from annotations.imaging.sections import resize_section
-    from annotations.imaging.synthetic import make_cell
 
     cell = make_cell(seed=1)
     middle = cell.ri.shape[0] // 2

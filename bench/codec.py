@@ -12,10 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from annotations.demo import make_cell
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.imaging.render import render_png
 from annotations.imaging.sections import resize_section
-from annotations.imaging.synthetic import make_cell
 from bench._common import figure, median_ms
 
 

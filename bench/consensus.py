@@ -32,45 +32,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np
 import psycopg
+from consensus_core import realistic_masks, time_majority_ms, time_staple_ms
 from psycopg import sql
-
-try:
-    from consensus_core import realistic_masks, time_majority_ms, time_staple_ms
-except ImportError:  # the shared timing helpers are optional; time the same workload directly
-    import statistics
-
-    def realistic_masks(seed: int, n_annotators: int = 3, size: int = 448) -> list[np.ndarray]:
-        rng = np.random.default_rng(seed)
-        yy, xx = np.mgrid[:size, :size]
-        cy, cx = rng.uniform(150, 300, 2)
-        radius = rng.uniform(60, 110)
-        return [
-            (yy - cy - rng.normal(0, 3)) ** 2 + (xx - cx - rng.normal(0, 3)) ** 2
-            <= (radius + rng.normal(0, 3)) ** 2
-            for _ in range(n_annotators)
-        ]
-
-    def _median_over_sets(call, repeats: int) -> float:
-        sets = [realistic_masks(seed) for seed in range(20)]
-        call(sets[0])
-        times = []
-        for masks in sets:
-            for _ in range(repeats):
-                start = time.perf_counter()
-                call(masks)
-                times.append((time.perf_counter() - start) * 1000.0)
-        return statistics.median(times)
-
-    def time_staple_ms(**kwargs) -> float:
-        from annotations.consensus import staple
-
-        return _median_over_sets(lambda masks: staple(masks, **kwargs), 3)
-
-    def time_majority_ms() -> float:
-        from annotations.consensus import majority_vote
-
-        return _median_over_sets(majority_vote, 20)
-
 
 STATUS_SHARES = {
     "review": 0.35,

@@ -21,24 +21,9 @@ if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
 from annotations.consensus import majority_vote, staple  # noqa: E402
+from annotations.demo import annotator_masks as realistic_masks  # noqa: E402
 
 __all__ = ["realistic_masks", "time_majority_ms", "time_staple_ms"]
-
-SECTION_SIZE = 448
-
-
-def realistic_masks(seed: int, n_annotators: int = 3, size: int = SECTION_SIZE) -> list[np.ndarray]:
-    """``n_annotators`` jittered disks around one nucleus (bool, ``size`` x ``size``)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:size, :size]
-    scale = size / SECTION_SIZE
-    cy, cx = rng.uniform(150 * scale, 300 * scale, 2)
-    radius = rng.uniform(60 * scale, 110 * scale)
-    return [
-        (yy - cy - rng.normal(0, 3)) ** 2 + (xx - cx - rng.normal(0, 3)) ** 2
-        <= (radius + rng.normal(0, 3)) ** 2
-        for _ in range(n_annotators)
-    ]
 
 
 def _median_ms_over_sets(

@@ -46,7 +46,7 @@ def configure_django(workdir: Path) -> None:
 def make_files(workdir: Path, shape: tuple[int, int, int], fmt: str) -> list[tuple[Path, dict]]:
     import numpy as np
 
-    from annotations.imaging.synthetic import write_tcf
+    from annotations.demo import write_tcf
 
     rng = np.random.default_rng(0)
     ri = (1.337 + 0.05 * rng.random(shape, dtype=np.float32)).astype(np.float32)

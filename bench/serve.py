@@ -31,28 +31,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_malloc_env, figure, free_port, start_server  # noqa: E402
+from bench._common import (  # noqa: E402
+    ensure_malloc_env,
+    figure,
+    free_port,
+    setup_django,
+    start_server,
+)
 
 
 def configure(workdir: Path) -> dict[str, str]:
-    env = {
-        "DJANGO_SETTINGS_MODULE": "cellweb.settings",
-        "CELLWEB_VAR_DIR": str(workdir),
-        "CELLWEB_DATA_DIR": str(workdir / "media"),
-        "CELLWEB_SECRET_KEY": "bench-only-" + "y" * 40,
-        "CELLWEB_CACHE_PREFIX": f"bench{os.getpid()}",
-        "CELLWEB_CHANNEL_PREFIX": f"bench{os.getpid()}",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
-        or f"sqlite:///{workdir / 'bench.sqlite3'}",
-    }
-    if os.environ.get("BENCH_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
-    else:
-        os.environ.pop("REDIS_URL", None)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    env = setup_django(workdir, database_url, secret_filler="y")
     from django.apps import apps
     from django.conf import settings
     from django.core.management import call_command

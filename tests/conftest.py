@@ -47,6 +47,12 @@ def third_annotator(project):
 
 
 @pytest.fixture
+def cast(annotator, second_annotator, third_annotator):
+    """The three annotators a section needs before review."""
+    return annotator, second_annotator, third_annotator
+
+
+@pytest.fixture
 def reviewer(project):
     return _member(project, "rita", Role.REVIEWER)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from annotations.imaging.synthetic import write_tcf
+from annotations.demo import write_tcf
 
 VOXEL = (0.195, 0.098, 0.098)
 

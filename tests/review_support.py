@@ -14,9 +14,11 @@ from annotations.models import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    Consensus,
     Section,
     SectionStatus,
 )
+from annotations.services.review import consensus_compute_for_section
 
 
 def disk(shape: tuple[int, int], cy: float, cx: float, radius: float) -> np.ndarray:
@@ -74,6 +76,19 @@ def submit_all(section: Section, masks_by_user: dict, *, ready: bool = True) -> 
         section.status = SectionStatus.REVIEW
         section.save(update_fields=["status"])
     return section
+
+
+def three_disks(shape: tuple[int, int] = (32, 32)) -> list[np.ndarray]:
+    """Three annotators' slightly different outlines of one nucleus."""
+    return [disk(shape, 16, 16, 8), disk(shape, 16, 17, 8), disk(shape, 15, 16, 9)]
+
+
+def with_consensus(section: Section, annotators) -> tuple[Section, Consensus]:
+    """``annotators`` submit ``three_disks``; the section's consensus is computed."""
+    submit_all(section, dict(zip(annotators, three_disks())))
+    consensus = consensus_compute_for_section(section)
+    section.refresh_from_db()
+    return section, consensus
 
 
 def jittered_disks(shape: tuple[int, int], n: int, seed: int) -> list[np.ndarray]:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -31,7 +27,6 @@ from annotations.serializers_annotation import (
     MAX_MASK_UPLOAD_BYTES,
     AnnotateNextSerializer,
     AnnotationConflictSerializer,
-    AnnotationErrorSerializer,
     AnnotationProgressSerializer,
     AnnotationPublicSerializer,
     AnnotationRevisionSerializer,
@@ -44,55 +39,26 @@ from annotations.serializers_annotation import (
 )
 from annotations.services.annotation import annotation_reopen, annotation_save, mask_from_payload
 from annotations.services.export import export_masks
-from cellweb.errors import InvalidInput, PayloadTooLarge
+from cellweb.api import FirstRendererNegotiation, decode_base64_png, error_responses, parse
+from cellweb.errors import PayloadTooLarge
 
-_ERRORS = {
-    400: OpenApiResponse(
-        AnnotationErrorSerializer, description="Malformed request or unusable mask."
-    ),
-    403: OpenApiResponse(AnnotationErrorSerializer, description="Lacks the role."),
-    404: OpenApiResponse(
-        AnnotationErrorSerializer, description="No such object (or not visible to you)."
-    ),
-}
+_ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
 _SAVE_ERRORS = {
     **_ERRORS,
     409: OpenApiResponse(
         AnnotationConflictSerializer,
         description="Stale base revision, submitted annotation or locked section.",
     ),
-    413: OpenApiResponse(AnnotationErrorSerializer, description="Mask too large."),
+    **error_responses(413, descriptions={413: "Mask too large."}),
 }
 
 
-def _flatten_errors(errors, prefix: str = "") -> list[str]:
-    if isinstance(errors, dict):
-        out = []
-        for field, value in errors.items():
-            label = field if field != "non_field_errors" else ""
-            out.extend(_flatten_errors(value, f"{prefix}{label}: " if label else prefix))
-        return out
-    if isinstance(errors, list):
-        return [message for item in errors for message in _flatten_errors(item, prefix)]
-    return [f"{prefix}{errors}"]
-
-
-def _parse(serializer_class, data) -> dict:
-    """Validate input; every problem becomes one readable 400 ``{"detail"}`` (the client contract)."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise InvalidInput(" ".join(_flatten_errors(serializer.errors)))
-    return serializer.validated_data
-
-
-def _decode_base64_png(text: str) -> bytes:
-    text = text.strip()
-    if text.startswith("data:"):
-        text = text.partition(",")[2]
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("“mask_png” is not valid base64.") from None
+def _mine_response(request, annotation) -> Response:
+    """The caller's annotation as it now stands, answered from what the service just stored."""
+    state = annotation_mine_state(
+        user=request.user, section=annotation.section, annotation=annotation, lookup=False
+    )
+    return Response(MineStateSerializer(state).data)
 
 
 class SectionMineApi(APIView):
@@ -126,7 +92,7 @@ class SectionMineApi(APIView):
     def put(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.ANNOTATOR)
         if request.content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
-            data = _parse(MineUploadSerializer, request.data)
+            data = parse(MineUploadSerializer, request.data, flat=True)
             upload = data["mask"]
             if upload.size > MAX_MASK_UPLOAD_BYTES:
                 raise PayloadTooLarge(
@@ -134,10 +100,10 @@ class SectionMineApi(APIView):
                 )
             png_bytes, polygons, source = upload.read(), None, "png"
         else:
-            data = _parse(MineSaveSerializer, request.data)
+            data = parse(MineSaveSerializer, request.data, flat=True)
             encoded = data.get("mask_png")
             polygons = data.get("polygons")
-            png_bytes = _decode_base64_png(encoded) if encoded is not None else None
+            png_bytes = decode_base64_png(encoded) if encoded is not None else None
             source = data.get("source") or ("polygons" if polygons is not None else "canvas")
         mask = mask_from_payload(section=section, png_bytes=png_bytes, polygons=polygons)
         annotation = annotation_save(
@@ -149,10 +115,7 @@ class SectionMineApi(APIView):
             submit=data["action"] == "submit",
             source=source,
         )
-        state = annotation_mine_state(
-            user=request.user, section=annotation.section, annotation=annotation, lookup=False
-        )
-        return Response(MineStateSerializer(state).data)
+        return _mine_response(request, annotation)
 
 
 class SectionMineReopenApi(APIView):
@@ -166,10 +129,7 @@ class SectionMineReopenApi(APIView):
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.ANNOTATOR)
         annotation = annotation_reopen(section=section, user=request.user)
-        state = annotation_mine_state(
-            user=request.user, section=annotation.section, annotation=annotation, lookup=False
-        )
-        return Response(MineStateSerializer(state).data)
+        return _mine_response(request, annotation)
 
 
 class SectionAnnotationsApi(APIView):
@@ -212,7 +172,7 @@ class AnnotationRevisionsApi(APIView):
     )
     def get(self, request, annotation_id: int):
         annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
-        query = _parse(RevisionQuerySerializer, request.query_params)
+        query = parse(RevisionQuerySerializer, request.query_params, flat=True)
         history = annotation_revisions(annotation=annotation, include_masks=query["include_masks"])
         return Response(AnnotationRevisionSerializer(history, many=True).data)
 
@@ -248,7 +208,7 @@ class AnnotateNextApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.ANNOTATOR)
-        query = _parse(NextQuerySerializer, request.query_params)
+        query = parse(NextQuerySerializer, request.query_params, flat=True)
         section = next_section_for(user=request.user, project=project, skip=query.get("skip"))
         if section is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -256,17 +216,10 @@ class AnnotateNextApi(APIView):
         return Response(AnnotateNextSerializer({"section_id": section.pk, "url": url}).data)
 
 
-class _IgnoreFormatOverride(DefaultContentNegotiation):
-    """``?format=`` picks the archive's image format here, not a DRF renderer."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        renderer = renderers[0]
-        return renderer, renderer.media_type
-
-
 class ProjectExportApi(APIView):
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _IgnoreFormatOverride
+    # ?format= picks the archive's image format here, not a DRF renderer.
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         operation_id="annotation_export",
@@ -281,7 +234,7 @@ class ProjectExportApi(APIView):
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        query = _parse(ExportQuerySerializer, request.query_params)
+        query = parse(ExportQuerySerializer, request.query_params, flat=True)
         archive, filename = export_masks(user=request.user, project=project, fmt=query["format"])
         return FileResponse(
             archive, as_attachment=True, filename=filename, content_type="application/zip"

@@ -13,6 +13,7 @@ from .masks import (
     polygon_area,
     polygons_to_mask,
 )
+from .outlines import mask_outlines
 from .readers import (
     LABEL_FREE_MODALITIES,
     MIN_SECTION_SIZE,
@@ -32,21 +33,10 @@ from .render import (
     to_uint8,
 )
 from .sections import resize_mask, resize_section, section_stats
-from .synthetic import (
-    LAB_PROFILES,
-    MEDIUM_RI,
-    SyntheticCell,
-    make_brightfield,
-    make_cell,
-    make_time_series,
-    write_tcf,
-)
 
 __all__ = [
     "DEFAULT_RI_WINDOW",
     "LABEL_FREE_MODALITIES",
-    "LAB_PROFILES",
-    "MEDIUM_RI",
     "MIN_SECTION_SIZE",
     "MODALITIES",
     "TINTS",
@@ -54,16 +44,13 @@ __all__ = [
     "ImageSource",
     "ImagingError",
     "MaskError",
-    "SyntheticCell",
     "VolumeHandle",
     "decode_mask",
     "display_window",
     "encode_mask",
     "encode_png",
-    "make_brightfield",
-    "make_cell",
-    "make_time_series",
     "mask_contours",
+    "mask_outlines",
     "mask_to_polygons",
     "open_image",
     "polygon_area",
@@ -75,5 +62,4 @@ __all__ = [
     "section_stats",
     "sha256_file",
     "to_uint8",
-    "write_tcf",
 ]

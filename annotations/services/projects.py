@@ -30,6 +30,14 @@ def _validation_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _full_clean(instance) -> None:
+    """The model's own checks, as one readable 400."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(_validation_message(exc)) from exc
+
+
 @transaction.atomic
 def project_get_or_create(*, slug: str, user=None) -> tuple[Project, bool]:
     """The project with ``slug``; a new one (named after the slug) when there is none."""
@@ -43,10 +51,7 @@ def project_get_or_create(*, slug: str, user=None) -> tuple[Project, bool]:
     if project is not None:
         return project, False
     project = Project(slug=slug, name=slug, created_by=user)
-    try:
-        project.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput(_validation_message(exc)) from exc
+    _full_clean(project)
     project.save()
     return project, True
 
@@ -88,10 +93,7 @@ def specimen_get_or_create(*, project: Project, name: str, lab: str = "") -> tup
             specimen.save(update_fields=["lab"])
         return specimen, False
     specimen = Specimen(project=project, name=name, lab=lab)
-    try:
-        specimen.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput(_validation_message(exc)) from exc
+    _full_clean(specimen)
     specimen.save()
     return specimen, True
 
@@ -110,10 +112,7 @@ def project_settings_update(*, project: Project, **changes) -> Project:
     project = Project.objects.select_for_update().get(pk=project.pk)
     for field, value in changes.items():
         setattr(project, field, value)
-    try:
-        project.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput(_validation_message(exc)) from exc
+    _full_clean(project)
     if changes:
         project.save(update_fields=list(changes))
     return project

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -16,8 +15,8 @@ from annotations.selectors.annotation import (
     can_see_all_annotations,
     next_section_for,
 )
-from annotations.selectors.data import project_links
-from cellweb.errors import DomainError
+from annotations.views.context import project_context
+from cellweb.pages import refusing
 
 MAX_DB_ID = 2**63 - 1
 
@@ -70,11 +69,6 @@ SHORTCUTS = [
 FLUORESCENCE_SHORTCUT = ("R", "Reference fluorescence panel")
 
 
-def _refused(request, error: DomainError):
-    messages.error(request, error.message)
-    return render(request, "base.html", status=error.status_code)
-
-
 def _percent(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
@@ -95,34 +89,26 @@ def _skip_param(request) -> int | None:
 
 
 @login_required
+@refusing
 def annotate_next(request, slug: str):
-    try:
-        project = get_project(request.user, slug, Role.ANNOTATOR)
-        section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
-        if section is not None:
-            return redirect("annotate", section_id=section.pk)
-        progress = annotation_progress(user=request.user, project=project)
-    except DomainError as error:
-        return _refused(request, error)
+    project = get_project(request.user, slug, Role.ANNOTATOR)
+    section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
+    if section is not None:
+        return redirect("annotate", section_id=section.pk)
+    progress = annotation_progress(user=request.user, project=project)
     return render(
         request,
         "annotations/annotate_done.html",
-        {
-            "project": project,
-            "project_links": project_links(project, user_roles(request.user, project)),
-            "progress": _progress_context(progress),
-        },
+        project_context(request, project) | {"progress": _progress_context(progress)},
     )
 
 
 @login_required
+@refusing
 def annotate(request, section_id: int):
-    try:
-        section = get_section(request.user, section_id)
-        project = section.project
-        progress = annotation_progress(user=request.user, project=project)
-    except DomainError as error:
-        return _refused(request, error)
+    section = get_section(request.user, section_id)
+    project = section.project
+    progress = annotation_progress(user=request.user, project=project)
     is_annotator = Role.ANNOTATOR in user_roles(request.user, project)
     can_edit = (
         is_annotator and section.is_label_free and section.status not in LOCKED_SECTION_STATUSES
@@ -144,9 +130,8 @@ def annotate(request, section_id: int):
     return render(
         request,
         "annotations/annotate.html",
-        {
-            "project": project,
-            "project_links": project_links(project, user_roles(request.user, project)),
+        project_context(request, project)
+        | {
             "section": section,
             "config": config,
             "progress": _progress_context(progress),
@@ -158,17 +143,12 @@ def annotate(request, section_id: int):
 
 
 @login_required
+@refusing
 def export_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug)
-    except DomainError as error:
-        return _refused(request, error)
+    project = get_project(request.user, slug)
     return render(
         request,
         "annotations/export.html",
-        {
-            "project": project,
-            "project_links": project_links(project, user_roles(request.user, project)),
-            "sees_all": can_see_all_annotations(request.user, project),
-        },
+        project_context(request, project)
+        | {"sees_all": can_see_all_annotations(request.user, project)},
     )

@@ -4,61 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 
-from annotations.models import ReviewAction, Role, SectionStatus
+from annotations.models import Role, SectionStatus
 from annotations.permissions import get_project, get_section, user_roles
 from annotations.selectors import review as selectors
-from cellweb.errors import DomainError
+from cellweb.pages import refusing
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
-MAX_DB_ID = 2**63 - 1
-
-
-def _refused(request, error: DomainError):
-    messages.error(request, error.message)
-    return render(request, "base.html", status=error.status_code)
-
-
-def _audit_summary(action: str, detail: dict) -> str:
-    """One readable line per audit event; the raw detail stays available through the API."""
-    detail = detail or {}
-    if action == ReviewAction.CONSENSUS:
-        inputs = ", ".join(
-            f"{i.get('annotator')} r{i.get('revision')}" for i in detail.get("inputs", [])
-        )
-        return f"{detail.get('method', '')} from {inputs}; mean Dice {detail.get('mean_dice')}"
-    if action in (ReviewAction.CONFIRM, ReviewAction.EDIT_CONFIRM):
-        text = f"version {detail.get('version')} ({detail.get('method', '')})"
-        if action == ReviewAction.EDIT_CONFIRM:
-            text += f"; {detail.get('pixels_added', 0)} pixels added, {detail.get('pixels_removed', 0)} removed"
-        return text
-    if action == ReviewAction.SEND_BACK:
-        return f"to {', '.join(detail.get('annotators', []))}: “{detail.get('comment', '')}”"
-    if action == ReviewAction.EXCLUDE:
-        return f"“{detail.get('reason', '')}”"
-    if action == ReviewAction.STALE:
-        return (
-            f"{detail.get('annotator')} changed their annotation (r{detail.get('confirmed_revision')} → "
-            f"r{detail.get('new_revision')}); version {detail.get('version')} is stale"
-        )
-    if action == ReviewAction.REOPEN:
-        return f"{detail.get('annotator', '')} reopened revision {detail.get('revision')}"
-    return ""
-
-
-def _audit_rows(section) -> list[dict]:
-    labels = dict(ReviewAction.choices)
-    return [
-        {
-            **event,
-            "label": labels.get(event["action"], event["action"]),
-            "summary": _audit_summary(event["action"], event["detail"]),
-        }
-        for event in selectors.audit_trail(section)
-    ]
 
 
 def _bar_chart(distribution: dict) -> list[dict]:
@@ -78,11 +32,9 @@ def _bar_chart(distribution: dict) -> list[dict]:
 
 
 @login_required
+@refusing
 def review_queue_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug, *READ_ROLES)
-    except DomainError as error:
-        return _refused(request, error)
+    project = get_project(request.user, slug, *READ_ROLES)
     rows = selectors.review_queue(project=project, user=request.user, limit=200)
     labels = dict(SectionStatus.choices)
     for row in rows:
@@ -95,11 +47,9 @@ def review_queue_page(request, slug: str):
 
 
 @login_required
+@refusing
 def review_next(request, slug: str):
-    try:
-        project = get_project(request.user, slug, *READ_ROLES)
-    except DomainError as error:
-        return _refused(request, error)
+    project = get_project(request.user, slug, *READ_ROLES)
     section_id = selectors.review_queue_next(project=project, user=request.user)
     if section_id is None:
         messages.info(request, "Nothing is waiting for your review in this project.")
@@ -108,11 +58,9 @@ def review_next(request, slug: str):
 
 
 @login_required
+@refusing
 def dashboard_page(request, slug: str):
-    try:
-        project = get_project(request.user, slug, *READ_ROLES)
-    except DomainError as error:
-        return _refused(request, error)
+    project = get_project(request.user, slug, *READ_ROLES)
     data = selectors.dashboard(project)
     specimens = [
         {**entry, "bars": _bar_chart(entry["distribution"])} for entry in data["specimens"]
@@ -132,13 +80,9 @@ def dashboard_page(request, slug: str):
 
 
 @login_required
+@refusing
 def review_page(request, section_id: int):
-    if section_id > MAX_DB_ID:
-        raise Http404("No such section.")
-    try:
-        section = get_section(request.user, section_id, *READ_ROLES)
-    except DomainError as error:
-        return _refused(request, error)
+    section = get_section(request.user, section_id, *READ_ROLES)
     is_reviewer = Role.REVIEWER in user_roles(request.user, section.project)
     blocked = selectors.self_review_blocked(section=section, user=request.user)
     if blocked and is_reviewer:
@@ -161,6 +105,6 @@ def review_page(request, section_id: int):
             "section": section,
             "config": config,
             "agreement": selectors.section_agreement(section),
-            "audit": _audit_rows(section),
+            "audit": selectors.audit_rows(section),
         },
     )

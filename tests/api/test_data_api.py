@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from annotations.models import Project, Specimen, Tag
-from annotations.selectors import section_images
+from annotations.selectors.section_images import pngs
 
 pytestmark = pytest.mark.django_db
 
@@ -201,10 +201,8 @@ def test_a_matching_etag_gets_304(api, annotator, paired):
 def test_a_rendered_section_is_cached(api, annotator, paired, monkeypatch):
     section = paired[0].sections.get(z=3)
     calls = []
-    real = section_images.render_png
-    monkeypatch.setattr(
-        section_images, "render_png", lambda *a, **k: calls.append(1) or real(*a, **k)
-    )
+    real = pngs.render_png
+    monkeypatch.setattr(pngs, "render_png", lambda *a, **k: calls.append(1) or real(*a, **k))
     client = api(annotator)
     url = image_url(section, lo=1.331, hi=1.399, size=16)
     first = client.get(url).content

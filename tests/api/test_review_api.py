@@ -9,29 +9,11 @@ import numpy as np
 import pytest
 
 from annotations.imaging.masks import decode_mask, encode_mask
-from annotations.models import (
-    Annotation,
-    GroundTruth,
-    Membership,
-    Role,
-    Section,
-    SectionStatus,
-)
-from annotations.services.review import consensus_compute_for_section, review_confirm
-from tests.review_support import (
-    box,
-    disk,
-    save_revision,
-    sections_of,
-    submit_all,
-)
+from annotations.models import Annotation, GroundTruth, Membership, Role, Section, SectionStatus
+from annotations.services.review import review_confirm
+from tests.review_support import box, disk, save_revision, sections_of, with_consensus
 
 SHAPE = (32, 32)
-
-
-@pytest.fixture
-def cast(annotator, second_annotator, third_annotator):
-    return annotator, second_annotator, third_annotator
 
 
 @pytest.fixture
@@ -41,12 +23,7 @@ def sections(specimen, make_volume):
 
 @pytest.fixture
 def ready(sections, cast):
-    section = sections[0]
-    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-    submit_all(section, dict(zip(cast, masks)))
-    consensus = consensus_compute_for_section(section)
-    section.refresh_from_db()
-    return section, consensus
+    return with_consensus(sections[0], cast)
 
 
 def _b64(mask) -> str:
@@ -203,20 +180,17 @@ def test_confirm_returns_the_new_version(api, ready, reviewer):
     )
 
 
-def test_confirm_with_an_edited_mask(api, ready, reviewer):
+def _confirm_edited(client, ready, mask_png: str):
     section, consensus = ready
+    body = {"consensus_id": consensus.pk, "edited": True, "mask_png": mask_png}
+    return client.post(f"/api/sections/{section.pk}/review/confirm/", body, format="json")
+
+
+def test_confirm_with_an_edited_mask(api, ready, reviewer):
+    section, _ = ready
     edited = box(SHAPE, slice(4, 20), slice(4, 20))
 
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/confirm/",
-        {
-            "consensus_id": consensus.pk,
-            "edited": True,
-            "mask_png": _b64(edited),
-            "base_version": None,
-        },
-        format="json",
-    )
+    response = _confirm_edited(api(reviewer), ready, _b64(edited))
 
     assert response.status_code == 200, response.content
     np.testing.assert_array_equal(_unb64(response.json()["mask_png"]), edited)
@@ -225,17 +199,8 @@ def test_confirm_with_an_edited_mask(api, ready, reviewer):
 
 
 def test_confirm_accepts_a_data_url(api, ready, reviewer):
-    section, consensus = ready
     edited = box(SHAPE, slice(4, 20), slice(4, 20))
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/confirm/",
-        {
-            "consensus_id": consensus.pk,
-            "edited": True,
-            "mask_png": "data:image/png;base64," + _b64(edited),
-        },
-        format="json",
-    )
+    response = _confirm_edited(api(reviewer), ready, "data:image/png;base64," + _b64(edited))
     assert response.status_code == 200, response.content
 
 

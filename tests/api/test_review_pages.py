@@ -8,12 +8,8 @@ import re
 import pytest
 
 from annotations.models import Membership, Role, Section, SectionStatus
-from annotations.services.review import consensus_compute_for_section, review_confirm
-from tests.review_support import (
-    disk,
-    sections_of,
-    submit_all,
-)
+from annotations.services.review import review_confirm
+from tests.review_support import sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -24,13 +20,8 @@ def sections(specimen, make_volume):
 
 
 @pytest.fixture
-def ready(sections, annotator, second_annotator, third_annotator):
-    section = sections[1]
-    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-    submit_all(section, dict(zip([annotator, second_annotator, third_annotator], masks)))
-    consensus = consensus_compute_for_section(section)
-    section.refresh_from_db()
-    return section, consensus
+def ready(sections, cast):
+    return with_consensus(sections[1], cast)
 
 
 def _config(response) -> dict:

@@ -5,23 +5,14 @@ from __future__ import annotations
 import pytest
 
 from annotations.models import Membership, Role
-from annotations.services.review import consensus_compute_for_section
-from tests.review_support import (
-    disk,
-    sections_of,
-    submit_all,
-)
+from tests.review_support import sections_of, with_consensus
 
 SHAPE = (32, 32)
 
 
 @pytest.fixture
-def ready(specimen, make_volume, annotator, second_annotator, third_annotator):
-    section = sections_of(specimen, make_volume)[0]
-    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-    submit_all(section, dict(zip([annotator, second_annotator, third_annotator], masks)))
-    consensus = consensus_compute_for_section(section)
-    return section, consensus
+def ready(specimen, make_volume, cast):
+    return with_consensus(sections_of(specimen, make_volume)[0], cast)
 
 
 READS = [

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from annotations.imaging.synthetic import make_cell, write_tcf
+from annotations.demo import make_cell, write_tcf
 from annotations.models import Specimen, Volume
 from tests.fixtures_live import login, screenshot
 

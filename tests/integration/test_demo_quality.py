@@ -1,6 +1,6 @@
 """On the demo data, a briefly trained OS-Net beats the edge-based method in the cross-modality set.
 
-The demo (``annotations.demo.seed_demo``) has ten KAIST cells with imported ground truth, a third
+The demo (``annotations.demo.seed.seed_demo``) has ten KAIST cells with imported ground truth, a third
 of them with a nucleus darker than its cytoplasm (as in HL60 cells), four Mannheim cells from
 another lab's microscope with Hoechst, and a four-step time-lapse with DAPI. OS-Net is trained
 on one CPU thread on six KAIST cells (64 px input, 20 epochs, about a minute; one thread
@@ -21,7 +21,7 @@ import torch
 from django.db.models import Avg, Count
 from django.utils import timezone
 
-from annotations.demo import seed_demo
+from annotations.demo.seed import seed_demo
 from annotations.models import GroundTruthSource, Project, Specimen
 from annotations.services.snapshots import ground_truth_as_of
 from inference.datasets import entries_for_ground_truths, training_tensors

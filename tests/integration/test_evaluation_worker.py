@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from annotations.imaging.synthetic import make_cell
+from annotations.demo import make_cell
 from annotations.models import Specimen
 from annotations.services.volumes import volume_create
 from cellweb.celery import app as celery_app

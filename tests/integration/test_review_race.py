@@ -15,14 +15,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from annotations.models import AuditEvent, GroundTruth, ReviewAction, Role
-from annotations.services import review as review_service
-from annotations.services.review import consensus_compute_for_section
+from annotations.services.review import confirm as confirm_module
 from tests.conftest import _member
-from tests.review_support import (
-    disk,
-    sections_of,
-    submit_all,
-)
+from tests.review_support import sections_of, with_consensus
 
 pytestmark = pytest.mark.integration
 
@@ -30,11 +25,8 @@ SHAPE = (32, 32)
 
 
 @pytest.fixture
-def ready(transactional_db, specimen, make_volume, annotator, second_annotator, third_annotator):
-    section = sections_of(specimen, make_volume)[0]
-    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-    submit_all(section, dict(zip([annotator, second_annotator, third_annotator], masks)))
-    return section, consensus_compute_for_section(section)
+def ready(transactional_db, specimen, make_volume, cast):
+    return with_consensus(sections_of(specimen, make_volume)[0], cast)
 
 
 def test_two_reviewers_confirming_at_once_one_wins_the_other_gets_409(
@@ -42,14 +34,14 @@ def test_two_reviewers_confirming_at_once_one_wins_the_other_gets_409(
 ):
     section, consensus = ready
     second_reviewer = _member(project, "ruth", Role.REVIEWER)
-    read_current = review_service._current_consensus_gt
+    read_current = confirm_module._current_consensus_gt
 
     def slow_read(section):
         current = read_current(section)
         time.sleep(0.3)  # both requests are inside review_confirm now
         return current
 
-    monkeypatch.setattr(review_service, "_current_consensus_gt", slow_read)
+    monkeypatch.setattr(confirm_module, "_current_consensus_gt", slow_read)
     start = threading.Barrier(2)
     results: dict[str, object] = {}
 

@@ -20,13 +20,14 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
-from annotations.services import annotation as service
 from annotations.services.annotation import (
     annotation_reopen,
     annotation_return_to_draft,
     annotation_save,
+    hooks,
     mask_from_payload,
 )
+from annotations.services.annotation import save as save_module
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed
 
 SHAPE = (32, 32)
@@ -195,7 +196,7 @@ def test_reaching_the_required_submissions_sends_the_section_to_review_once(
     section, annotator, second_annotator, third_annotator, monkeypatch
 ):
     calls = []
-    monkeypatch.setattr(service, "on_annotations_complete", lambda s: calls.append(s.pk))
+    monkeypatch.setattr(save_module, "on_annotations_complete", lambda s: calls.append(s.pk))
     save(section, annotator, submit=True)
     save(section, second_annotator, submit=True)
     assert fresh(section).status == SectionStatus.OPEN and calls == []
@@ -221,7 +222,7 @@ def test_a_failing_consensus_never_costs_the_submission(
         raise RuntimeError("consensus exploded")
 
     monkeypatch.setattr(
-        service,
+        hooks,
         "_review_hook",
         lambda name: broken if name == "consensus_compute_for_section" else None,
     )
@@ -296,7 +297,7 @@ def test_edits_after_confirmation_mark_the_ground_truth_stale(section, annotator
 def test_reopen_turns_the_submission_into_a_draft_and_the_section_back_to_open(
     section, annotator, second_annotator, third_annotator, monkeypatch
 ):
-    monkeypatch.setattr(service, "on_annotations_complete", lambda s: None)
+    monkeypatch.setattr(save_module, "on_annotations_complete", lambda s: None)
     save(section, annotator, submit=True)
     save(section, second_annotator, submit=True)
     save(section, third_annotator, submit=True)
@@ -323,18 +324,22 @@ def test_nothing_to_reopen_without_an_annotation(section, annotator):
         annotation_reopen(section=section, user=annotator)
 
 
-def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section, annotator):
-    submitted = save(section, annotator, submit=True)
-    GroundTruth.objects.create(
-        section=section,
+def _ground_truth_built_from(annotation, *, current: bool) -> GroundTruth:
+    return GroundTruth.objects.create(
+        section=annotation.section,
         source=GroundTruthSource.CONSENSUS,
         version=1,
         mask_png=encode_mask(disk()),
         input_revisions=[
-            {"annotation_id": submitted.pk, "revision": submitted.revision, "annotator": "alice"}
+            {"annotation_id": annotation.pk, "revision": annotation.revision, "annotator": "alice"}
         ],
-        is_current=True,
+        is_current=current,
     )
+
+
+def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section, annotator):
+    submitted = save(section, annotator, submit=True)
+    _ground_truth_built_from(submitted, current=True)
     with pytest.raises(ConflictError, match="confirmed"):
         annotation_reopen(section=section, user=annotator)
     assert Annotation.objects.get(pk=submitted.pk).status == "submitted"
@@ -342,16 +347,7 @@ def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section
 
 def test_reopen_is_allowed_when_the_ground_truth_using_it_was_superseded(section, annotator):
     submitted = save(section, annotator, submit=True)
-    GroundTruth.objects.create(
-        section=section,
-        source=GroundTruthSource.CONSENSUS,
-        version=1,
-        mask_png=encode_mask(disk()),
-        input_revisions=[
-            {"annotation_id": submitted.pk, "revision": submitted.revision, "annotator": "alice"}
-        ],
-        is_current=False,
-    )
+    _ground_truth_built_from(submitted, current=False)
     assert annotation_reopen(section=section, user=annotator).status == "draft"
 
 
@@ -435,7 +431,7 @@ def test_outlines_given_with_every_mask_round_trip_exactly():
     from scipy import ndimage as ndi
 
     from annotations.imaging.masks import polygons_to_mask
-    from annotations.selectors.annotation import mask_outlines
+    from annotations.imaging.outlines import mask_outlines
 
     rng = np.random.default_rng(4)
     for _ in range(20):

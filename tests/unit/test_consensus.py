@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from annotations import consensus as consensus_module
 from annotations.consensus import (
     consensus,
     dice,
@@ -16,6 +15,7 @@ from annotations.consensus import (
     pairwise_agreement,
     staple,
 )
+from annotations.demo import annotator_masks
 
 # Three 4x4 annotations drawn by hand; the expected results below are counted by hand too.
 A = np.array(
@@ -45,18 +45,6 @@ C = np.array(
     ],
     dtype=bool,
 )
-
-
-def _disk_masks(seed: int, n: int = 3, size: int = 448) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:size, :size]
-    cy, cx = rng.uniform(150, 300, 2)
-    radius = rng.uniform(60, 110)
-    return [
-        (yy - cy - rng.normal(0, 3)) ** 2 + (xx - cx - rng.normal(0, 3)) ** 2
-        <= (radius + rng.normal(0, 3)) ** 2
-        for _ in range(n)
-    ]
 
 
 def _itk_staple(masks: list[np.ndarray], max_iterations: int):
@@ -217,7 +205,7 @@ def test_staple_equals_simpleitk_on_random_masks_with_bounded_iterations() -> No
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_staple_equals_simpleitk_on_realistic_nucleus_disks(seed: int) -> None:
-    masks = _disk_masks(seed)
+    masks = annotator_masks(seed)
     probability, sensitivity, specificity, iterations = _itk_staple(masks, max_iterations=50)
 
     result = staple(masks)
@@ -242,7 +230,7 @@ def test_staple_all_empty_does_not_call_itk(monkeypatch: pytest.MonkeyPatch) -> 
     def refuse() -> None:
         raise AssertionError("ITK must not be called for all-empty masks")
 
-    monkeypatch.setattr(consensus_module.sitk, "STAPLEImageFilter", refuse)
+    monkeypatch.setattr(sitk, "STAPLEImageFilter", refuse)
     empty = np.zeros((16, 16), dtype=bool)
     result = staple([empty, empty, empty])
     assert not result.mask.any()
@@ -263,7 +251,7 @@ def test_staple_two_way_split_is_a_tie_and_goes_to_background() -> None:
 
 
 def test_staple_roi_margin_is_staple_on_the_grown_box() -> None:
-    masks = _disk_masks(4)
+    masks = annotator_masks(4)
     union = np.logical_or.reduce(masks)
     rows = np.flatnonzero(union.any(axis=1))
     cols = np.flatnonzero(union.any(axis=0))
@@ -296,7 +284,7 @@ def test_consensus_dispatches_to_majority_and_staple() -> None:
     np.testing.assert_array_equal(majority.mask, majority_vote([A, B, C]))
     assert majority.probability is None and majority.sensitivity is None
 
-    masks = _disk_masks(5)
+    masks = annotator_masks(5)
     by_staple = consensus(masks, "staple", max_iterations=20)
     direct = staple(masks, max_iterations=20)
     assert by_staple.method == "staple"

@@ -17,13 +17,7 @@ from annotations.services.review import (
     consensus_recompute,
 )
 from cellweb.errors import InvalidInput
-from tests.review_support import (
-    box,
-    jittered_disks,
-    save_revision,
-    sections_of,
-    submit_all,
-)
+from tests.review_support import box, jittered_disks, save_revision, sections_of, submit_all
 
 SHAPE = (32, 32)
 
@@ -38,11 +32,6 @@ CAROL = box(SHAPE, slice(0, 10), slice(5, 15))
 @pytest.fixture
 def section(specimen, make_volume):
     return sections_of(specimen, make_volume)[0]
-
-
-@pytest.fixture
-def cast(annotator, second_annotator, third_annotator):
-    return annotator, second_annotator, third_annotator
 
 
 def _grey(png: bytes) -> np.ndarray:

@@ -12,13 +12,13 @@ import pytest
 import tifffile
 from PIL import Image
 
+from annotations.demo import make_cell, write_tcf
 from annotations.imaging import (
     ImageReadError,
     ImagingError,
     open_image,
     sha256_file,
 )
-from annotations.imaging.synthetic import make_cell, write_tcf
 
 SHAPE = (12, 48, 56)
 VOXEL = (0.195, 0.098, 0.098)

@@ -1,4 +1,4 @@
-"""Synthetic tomograms look and behave like the real thing."""
+"""Synthetic tomograms (annotations.demo) look and behave like the real thing."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from annotations.imaging import open_image
-from annotations.imaging.synthetic import (
+from annotations.demo import (
     LAB_PROFILES,
     MEDIUM_RI,
     make_brightfield,
@@ -15,6 +14,7 @@ from annotations.imaging.synthetic import (
     make_time_series,
     write_tcf,
 )
+from annotations.imaging import open_image
 
 SHAPE = (24, 128, 128)
 

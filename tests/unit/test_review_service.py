@@ -27,30 +27,15 @@ from annotations.services.review import (
     review_send_back,
 )
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed
-from tests.review_support import (
-    disk,
-    save_revision,
-    sections_of,
-    submit_all,
-)
+from tests.review_support import disk, save_revision, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
 
 @pytest.fixture
-def cast(annotator, second_annotator, third_annotator):
-    return annotator, second_annotator, third_annotator
-
-
-@pytest.fixture
 def ready(specimen, make_volume, cast):
     """A section with three submitted jittered disks and its consensus."""
-    section = sections_of(specimen, make_volume)[0]
-    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-    submit_all(section, dict(zip(cast, masks)))
-    consensus = consensus_compute_for_section(section)
-    section.refresh_from_db()
-    return section, consensus
+    return with_consensus(sections_of(specimen, make_volume)[0], cast)
 
 
 def _mask(png) -> np.ndarray:

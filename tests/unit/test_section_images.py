@@ -17,6 +17,9 @@ from annotations.selectors.section_images import (
     ImageRequest,
     answer,
     answer_from_memory,
+    answers,
+    grants,
+    pngs,
 )
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +76,8 @@ def test_a_new_window_is_rendered_but_known_access_is_reused(annotator, section,
     key = session_of(annotator)
     answer(ask(section, key))
     asked = []
-    real = section_images._session_may_see
-    monkeypatch.setattr(section_images, "_session_may_see", lambda *a: asked.append(a) or real(*a))
+    real = answers._session_may_see
+    monkeypatch.setattr(answers, "_session_may_see", lambda *a: asked.append(a) or real(*a))
     narrow = answer(ask(section, key, lo=1.36, hi=1.37))
     assert narrow.status == 200
     assert asked == []  # the grant answered, not the session store
@@ -159,7 +162,7 @@ def test_an_unreadable_cache_drops_every_grant(annotator, section, monkeypatch):
         def get(self, *args, **kwargs):
             raise ConnectionError("cache is down")
 
-    monkeypatch.setattr(section_images, "_epoch_cache", lambda: Unreachable())
+    monkeypatch.setattr(grants, "_epoch_cache", lambda: Unreachable())
     assert answer_from_memory(ask(section, key)) is None
 
 
@@ -187,7 +190,7 @@ def test_only_default_windows_go_to_the_shared_cache(annotator, section):
 
 def test_the_png_memory_keeps_to_its_budget(settings):
     settings.SECTION_IMAGE_MEMORY_MB = 1
-    memory = section_images._PngMemory()
+    memory = pngs.PngMemory()
     memory.put("a", b"a" * 400_000)
     memory.put("b", b"b" * 400_000)
     assert memory.get("a") is not None  # "a" is now the most recently used

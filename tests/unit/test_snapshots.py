@@ -10,36 +10,18 @@ from django.utils import timezone
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Specimen
-from annotations.services.review import (
-    consensus_compute_for_section,
-    review_confirm,
-    review_exclude,
-)
+from annotations.services.review import review_confirm, review_exclude
 from annotations.services.snapshots import ground_truth_snapshot_create, snapshot_masks
 from cellweb.errors import InvalidInput
-from tests.review_support import (
-    disk,
-    sections_of,
-    submit_all,
-)
+from tests.review_support import disk, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
 
 @pytest.fixture
-def cast(annotator, second_annotator, third_annotator):
-    return annotator, second_annotator, third_annotator
-
-
-@pytest.fixture
 def sections(specimen, make_volume, cast):
     """Two sections, each with a consensus of three jittered disks."""
-    result = []
-    for section in sections_of(specimen, make_volume)[:2]:
-        masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 17, 8), disk(SHAPE, 15, 16, 9)]
-        submit_all(section, dict(zip(cast, masks)))
-        result.append((section, consensus_compute_for_section(section)))
-    return result
+    return [with_consensus(section, cast) for section in sections_of(specimen, make_volume)[:2]]
 
 
 def _confirm(section, consensus, reviewer, *, base_version=None, mask=None):

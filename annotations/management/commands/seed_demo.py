@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from annotations.demo import ADMIN, CAST, DEMO_PASSWORD, DEMO_SLUG, seed_demo
+from annotations.demo.seed import ADMIN, CAST, DEMO_PASSWORD, DEMO_SLUG, seed_demo
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Shared API plumbing: domain errors become clear 4xx answers."""
+"""DRF's exception handler: domain errors become clear 4xx answers with a `detail`."""
 
 from __future__ import annotations
 

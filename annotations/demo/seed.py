@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from PIL import Image
 
-from annotations.imaging.synthetic import make_brightfield, make_cell, make_time_series, write_tcf
+from annotations.demo import make_brightfield, make_cell, make_time_series, write_tcf
 from annotations.models import ConsensusMethod, Membership, Project, Role, Specimen, Tag, Volume
 from annotations.services.groundtruth_import import ground_truth_import
 from annotations.services.imports import import_file

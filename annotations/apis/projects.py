@@ -1,0 +1,102 @@
+"""REST endpoints of projects: the user's list, one project, and its settings."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import ConsensusMethod, Role
+from annotations.permissions import get_project
+from annotations.selectors.projects import project_detail, project_list
+from annotations.services.projects import project_settings_update
+from cellweb.api import error_responses, parse
+
+
+class ProjectSettingsSerializer(serializers.Serializer):
+    required_annotations = serializers.IntegerField(min_value=1, max_value=20)
+    consensus_method = serializers.ChoiceField(choices=ConsensusMethod.choices)
+    allow_fluorescence_reference = serializers.BooleanField()
+    allow_self_review = serializers.BooleanField()
+
+
+class ProjectSettingsPatchSerializer(ProjectSettingsSerializer):
+    """Any subset of the settings; a name that is not a setting is refused."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+    def validate(self, attrs):
+        unknown = (
+            set(self.initial_data) - set(self.fields)
+            if hasattr(self.initial_data, "keys")
+            else set()
+        )
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This is not a project setting."] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class _ProjectFields(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    specimen_count = serializers.IntegerField()
+    section_count = serializers.IntegerField()
+
+
+class ProjectSummarySerializer(_ProjectFields):
+    url = serializers.CharField()
+
+
+class LinkSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class ProjectDetailSerializer(_ProjectFields):
+    settings = ProjectSettingsSerializer()
+    links = LinkSerializer(many=True)
+
+
+class ProjectListApi(APIView):
+    @extend_schema(
+        operation_id="projects_list", responses={200: ProjectSummarySerializer(many=True)}
+    )
+    def get(self, request):
+        return Response(ProjectSummarySerializer(project_list(user=request.user), many=True).data)
+
+
+class ProjectDetailApi(APIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="projects_retrieve",
+        responses={200: ProjectDetailSerializer, **error_responses(404)},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        return Response(
+            ProjectDetailSerializer(project_detail(user=request.user, project=project)).data
+        )
+
+    @extend_schema(
+        operation_id="projects_settings_update",
+        request=ProjectSettingsPatchSerializer,
+        responses={200: ProjectDetailSerializer, **error_responses(400, 403, 404)},
+    )
+    def patch(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        changes = parse(ProjectSettingsPatchSerializer, request.data)
+        project = project_settings_update(project=project, **changes)
+        return Response(
+            ProjectDetailSerializer(project_detail(user=request.user, project=project)).data
+        )

@@ -1,0 +1,68 @@
+"""The rendered section image endpoint (the Django side of the section-image front)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from annotations.imaging.render import TINTS
+from annotations.selectors import section_images
+from cellweb.api import FirstRendererNegotiation, error_responses
+
+
+class SectionImageQuerySerializer(serializers.Serializer):
+    lo = serializers.FloatField(
+        required=False, help_text="Display window low end (RI or intensity)."
+    )
+    hi = serializers.FloatField(
+        required=False, help_text="Display window high end; must exceed lo."
+    )
+    size = serializers.IntegerField(
+        required=False,
+        min_value=section_images.IMAGE_SIZE_RANGE[0],
+        max_value=section_images.IMAGE_SIZE_RANGE[1],
+        help_text="Longest side in pixels (thumbnails); never enlarged.",
+    )
+    tint = serializers.ChoiceField(choices=list(TINTS), required=False, default="gray")
+
+
+class SectionImageApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="sections_image",
+        parameters=[
+            SectionImageQuerySerializer,
+            OpenApiParameter(
+                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
+            ),
+        ],
+        responses={
+            (200, "image/png"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The rendered section."
+            ),
+            304: OpenApiResponse(description="Unchanged since the ETag the client holds."),
+            **error_responses(400, 404),
+        },
+    )
+    def get(self, request, section_id: int):
+        source = section_images.section_image_source(user=request.user, section_id=section_id)
+        # Parsed by hand: this is the hottest endpoint, and a serializer costs more than the rest.
+        params = section_images.section_image_params(request.query_params)
+        spec = section_images.section_image_spec(source=source, **params)
+        if section_images.etag_matches(spec.etag, request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(
+                section_images.section_image_png(spec=spec), content_type="image/png"
+            )
+        response["ETag"] = spec.etag
+        patch_cache_control(response, private=True, max_age=settings.SECTION_IMAGE_MAX_AGE)
+        return response

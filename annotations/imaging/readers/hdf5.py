@@ -1,0 +1,188 @@
+"""Tomocube TCF files and generic HDF5 files (one named dataset)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import h5py
+import hdf5plugin  # noqa: F401  (registers the compression filters used by Tomocube TCF files)
+import numpy as np
+
+from ..errors import ImageReadError
+from .layout import axes_for_plain_array, handles_from_layout
+from .request import ReadRequest, VoxelSize, check_dtype, check_shape_usable
+from .select import natural_key
+from .volume import VolumeHandle, integer_ri_scale
+
+
+def _open_h5(request: ReadRequest) -> h5py.File:
+    try:
+        return h5py.File(request.path, "r")
+    except OSError as exc:
+        text = str(exc)
+        if "truncated" in text:
+            raise ImageReadError(
+                f"{request.name} is incomplete (truncated): it was probably cut off during upload "
+                "or copying. Please upload the complete file."
+            ) from exc
+        raise ImageReadError(
+            f"{request.name} looks like an HDF5/TCF file but cannot be opened; it seems corrupt "
+            f"({text})."
+        ) from exc
+
+
+def open_hdf5(request: ReadRequest) -> tuple[str, list[VolumeHandle]]:
+    with _open_h5(request) as f:
+        is_tcf = isinstance(f.get("Data/3D"), h5py.Group) or isinstance(
+            f.get("Data/3DFL"), h5py.Group
+        )
+        if request.dataset is not None:
+            return ("tcf" if is_tcf else "hdf5"), _hdf5_dataset_handles(f, request)
+        if is_tcf:
+            return "tcf", _tcf_handles(f, request)
+        if request.path.suffix.lower() == ".tcf":
+            raise ImageReadError(
+                f"{request.name} is named .TCF but has no /Data/3D tomogram; it is not a "
+                "Tomocube 3D file or it was exported without the 3D data."
+            )
+        raise ImageReadError(
+            f"{request.name} is a generic HDF5 file: please say which dataset holds the image. "
+            f"Available datasets: {_list_datasets(f)}."
+        )
+
+
+def _list_datasets(f: h5py.File) -> str:
+    found: list[str] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset) and len(found) < 20:
+            found.append(f"/{name} {tuple(obj.shape)} {obj.dtype}")
+
+    f.visititems(visit)
+    return "; ".join(found) if found else "none (the file holds no arrays)"
+
+
+def _hdf5_dataset_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
+    name = request.dataset or ""
+    obj = f.get(name)
+    if not isinstance(obj, h5py.Dataset):
+        problem = "is a group, not an array" if isinstance(obj, h5py.Group) else "does not exist"
+        raise ImageReadError(
+            f"Dataset '{name}' {problem} in {request.name}. "
+            f"Available datasets: {_list_datasets(f)}."
+        )
+    shape, dtype = tuple(int(n) for n in obj.shape), obj.dtype
+    check_dtype(dtype, request)
+    axes = axes_for_plain_array(shape, request)
+    metadata_vs = _voxel_size_from_attrs(obj.attrs, ("element_size_um", "voxel_size_um"))
+    path, ds_name = request.path, obj.name
+
+    def read(index: tuple[Any, ...]) -> np.ndarray:
+        with h5py.File(path, "r") as fh:
+            return np.asarray(fh[ds_name][index])
+
+    return handles_from_layout(shape, axes, dtype, request, metadata_vs, read)
+
+
+def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
+    if request.modality not in ("ri", "fluorescence"):
+        raise ImageReadError(
+            f"{request.name} is a Tomocube TCF file, which holds 3D refractive-index tomograms: "
+            "choose the modality 'ri' (or 'fluorescence' for its fluorescence channels)."
+        )
+    handles: list[VolumeHandle] = []
+    if request.modality == "ri":
+        group = f.get("Data/3D")
+        if not isinstance(group, h5py.Group):
+            raise ImageReadError(f"{request.name} has no refractive-index tomogram (/Data/3D).")
+        handles += _tcf_group_handles(group, request, "label_free", "", group.attrs)
+    fl = f.get("Data/3DFL")
+    if isinstance(fl, h5py.Group):
+        for ch_name in sorted(fl, key=natural_key):
+            ch = fl[ch_name]
+            if isinstance(ch, h5py.Group):
+                attrs = ch.attrs if "ResolutionX" in ch.attrs else fl.attrs
+                handles += _tcf_group_handles(ch, request, "fluorescence", ch_name, attrs)
+    if request.modality == "fluorescence" and not handles:
+        raise ImageReadError(f"{request.name} contains no fluorescence data (/Data/3DFL).")
+    return handles
+
+
+def _tcf_group_handles(
+    group: h5py.Group,
+    request: ReadRequest,
+    kind: Literal["label_free", "fluorescence"],
+    channel: str,
+    attrs: Any,
+) -> list[VolumeHandle]:
+    voxel = _voxel_size_from_tcf_attrs(attrs)
+    if request.voxel_size is not None:
+        voxel = request.voxel_size
+    names = sorted((n for n in group if isinstance(group.get(n), h5py.Dataset)), key=natural_key)
+    if not names:
+        tiled = any(isinstance(group.get(n), h5py.Group) for n in group)
+        detail = " (this TCF uses a tiled layout that is not supported yet)" if tiled else ""
+        raise ImageReadError(f"{request.name}: {group.name} holds no volumes{detail}.")
+    handles = []
+    for position, name in enumerate(names):
+        ds = group[name]
+        shape = tuple(int(n) for n in ds.shape)
+        where = f"{request.name} ({ds.name})"
+        if len(shape) != 3:
+            raise ImageReadError(
+                f"{where} should be a 3D volume (z, y, x) but has {len(shape)} dimensions {shape}."
+            )
+        check_shape_usable(shape, where)
+        check_dtype(ds.dtype, request)
+        is_ri = kind == "label_free"
+        scale = integer_ri_scale(is_ri, ds.dtype)
+        handles.append(
+            VolumeHandle(
+                kind=kind,
+                channel=channel,
+                time_index=int(name) if name.isdigit() else position,
+                shape=(shape[0], shape[1], shape[2]),
+                voxel_size=voxel,
+                units="ri" if is_ri else "intensity",
+                _read=_h5_reader(request.path, ds.name),
+                _scale=scale,
+                _source_name=request.name,
+                _nbytes=ds.dtype.itemsize * math.prod(shape),
+            )
+        )
+    return handles
+
+
+def _h5_reader(path: Path, ds_name: str) -> Callable[[], np.ndarray]:
+    def read() -> np.ndarray:
+        with h5py.File(path, "r") as fh:
+            return np.asarray(fh[ds_name][()])
+
+    return read
+
+
+def _attr_float(attrs: Any, key: str) -> float | None:
+    if key not in attrs:
+        return None
+    try:
+        value = float(np.asarray(attrs[key]).ravel()[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _voxel_size_from_tcf_attrs(attrs: Any) -> VoxelSize | None:
+    z, y, x = (_attr_float(attrs, f"Resolution{a}") for a in "ZYX")
+    return (z, y, x) if z and y and x else None
+
+
+def _voxel_size_from_attrs(attrs: Any, keys: Sequence[str]) -> VoxelSize | None:
+    for key in keys:
+        if key in attrs:
+            values = np.asarray(attrs[key], dtype=float).ravel()
+            if values.size == 3 and np.all(np.isfinite(values)) and np.all(values > 0):
+                return (float(values[0]), float(values[1]), float(values[2]))
+    return None

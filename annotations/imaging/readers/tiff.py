@@ -1,0 +1,211 @@
+"""TIFF and OME-TIFF stacks: damage checks, page-wise reading and voxel size metadata."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tifffile
+
+from ..errors import ImageReadError, ImagingError
+from .layout import handles_from_layout
+from .request import ReadRequest, VoxelSize, check_dtype
+from .volume import VolumeHandle
+
+UM_PER_UNIT = {
+    "um": 1.0,
+    "µm": 1.0,
+    "\u03bcm": 1.0,
+    "micron": 1.0,
+    "microns": 1.0,
+    "micrometer": 1.0,
+    "micrometre": 1.0,
+    "nm": 1e-3,
+    "nanometer": 1e-3,
+    "mm": 1e3,
+    "m": 1e6,
+}
+
+
+class _LogCollector(logging.Handler):
+    """Collects tifffile's warnings, which are its only signal for damaged files."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
+    collector = _LogCollector()
+    tiff_logger = logging.getLogger("tifffile")
+    tiff_logger.addHandler(collector)
+    try:
+        with tifffile.TiffFile(request.path) as tif:
+            if not tif.series:
+                raise ImageReadError(f"{request.name} is a TIFF file without any image.")
+            series = tif.series[0]
+            shape, axes, dtype = tuple(series.shape), series.axes, np.dtype(series.dtype)
+            page_axes = series.keyframe.axes
+            n_pages = len(series.pages)
+            stacked = _single_page_series_count(tif)
+            if stacked > 1:
+                shape, axes, n_pages = (stacked, *shape), "Q" + axes, stacked
+            truncated = _tiff_is_truncated(request.path, tif.series[-1])
+            truncated = truncated or _imagej_is_short(tif, shape)
+            metadata_vs = _tiff_voxel_size(tif)
+    except ImagingError:
+        raise
+    except Exception as exc:
+        raise ImageReadError(
+            f"{request.name} is not a readable TIFF file; it seems corrupt or incomplete ({exc})."
+        ) from exc
+    finally:
+        tiff_logger.removeHandler(collector)
+    damaged = [m for m in collector.messages if _TIFF_DAMAGE.search(m)]
+    if truncated or damaged:
+        raise ImageReadError(
+            f"{request.name} is incomplete or damaged: some image planes are missing or cut off. "
+            "It was probably truncated during upload or copying; please upload the complete file."
+        )
+    check_dtype(dtype, request)
+    reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
+    return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
+
+
+def _single_page_series_count(tif: tifffile.TiffFile) -> int:
+    """Number of planes when a stack was saved as one series per plane, else 0."""
+    series = tif.series
+    if len(series) < 2:
+        return 0
+    first = series[0]
+    same = all(
+        len(s.pages) == 1 and s.shape == first.shape and s.dtype == first.dtype for s in series
+    )
+    return len(series) if same and len(tif.pages) == len(series) else 0
+
+
+_TIFF_DAMAGE = re.compile(r"corrupt|invalid page offset|truncat|invalid tag|out of range", re.I)
+
+
+def _imagej_is_short(tif: tifffile.TiffFile, shape: tuple[int, ...]) -> bool:
+    meta = tif.imagej_metadata if tif.is_imagej else None
+    if not meta or "images" not in meta:
+        return False
+    planes = math.prod(shape[:-3] if shape and shape[-1] in (3, 4) else shape[:-2])
+    return int(meta["images"]) > planes
+
+
+def _tiff_is_truncated(path: Path, series: Any) -> bool:
+    # Only the last plane is checked so that opening stays cheap for long stacks.
+    try:
+        last = series.pages[-1]
+        ends = [o + c for o, c in zip(last.dataoffsets, last.databytecounts) if o]
+    except (AttributeError, IndexError, TypeError):
+        return False
+    return bool(ends) and max(ends) > path.stat().st_size
+
+
+class _TiffReader:
+    """Reads only the TIFF pages that make up one requested volume."""
+
+    def __init__(
+        self,
+        path: Path,
+        shape: tuple[int, ...],
+        axes: str,
+        page_axes: str,
+        n_pages: int,
+        *,
+        whole_file: bool = False,
+    ) -> None:
+        self.path, self.shape, self.axes = path, shape, axes
+        self.series = None if whole_file else 0
+        self.page_axes = page_axes
+        n_lead = len(axes) - len(page_axes)
+        self.lead_shape = shape[:n_lead]
+        self.paged = axes.endswith(page_axes) and math.prod(self.lead_shape) == n_pages
+
+    def read(self, index: tuple[Any, ...]) -> np.ndarray:
+        with tifffile.TiffFile(self.path) as tif:
+            if not self.paged:
+                return np.asarray(tif.series[0].asarray())[index]
+            n_lead = len(self.lead_shape)
+            lead_index, page_index = index[:n_lead], index[n_lead:]
+            grids = [
+                np.arange(n)[i] if isinstance(i, slice) else np.array([i])
+                for n, i in zip(self.lead_shape, lead_index)
+            ]
+            mesh = np.meshgrid(*grids, indexing="ij") if grids else []
+            keys = (
+                np.ravel_multi_index([m.ravel() for m in mesh], self.lead_shape).tolist()
+                if grids
+                else [0]
+            )
+            pages = np.asarray(tif.asarray(key=keys, series=self.series))
+            pages = pages.reshape(len(keys), *pages.shape[-len(self.page_axes) :])
+            kept = [len(g) for g, i in zip(grids, lead_index) if isinstance(i, slice)]
+            return pages.reshape(*kept, *pages.shape[1:])[(..., *page_index)]
+
+
+def _tiff_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
+    if tif.is_ome and tif.ome_metadata:
+        found = _ome_voxel_size(tif.ome_metadata)
+        if found:
+            return found
+    if tif.is_imagej and tif.imagej_metadata:
+        return _imagej_voxel_size(tif)
+    return None
+
+
+def _ome_voxel_size(xml: str) -> VoxelSize | None:
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None
+    pixels = next((el for el in root.iter() if el.tag.endswith("}Pixels")), None)
+    if pixels is None:
+        return None
+    values = []
+    for axis in "ZYX":
+        raw = pixels.get(f"PhysicalSize{axis}")
+        factor = UM_PER_UNIT.get(pixels.get(f"PhysicalSize{axis}Unit", "µm").lower())
+        if raw is None or factor is None:
+            values.append(None)
+        else:
+            values.append(float(raw) * factor)
+    return complete_voxel_size(values)
+
+
+def _imagej_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
+    meta = tif.imagej_metadata or {}
+    unit = str(meta.get("unit", "")).replace("\\u00B5", "µ").lower()
+    factor = UM_PER_UNIT.get(unit)
+    if factor is None:
+        return None
+    tags = tif.pages[0].tags
+    values: list[float | None] = [None, None, None]
+    spacing = meta.get("spacing")
+    if spacing is not None:
+        values[0] = float(spacing) * factor
+    for i, tag in ((1, "YResolution"), (2, "XResolution")):
+        if tag in tags:
+            num, den = tags[tag].value
+            values[i] = den / num * factor if num else None
+    return complete_voxel_size(values)
+
+
+def complete_voxel_size(values: Sequence[float | None]) -> VoxelSize | None:
+    z, y, x = values
+    if not (y and x and y > 0 and x > 0):
+        return None
+    # A single plane has no z spacing; square pixels keep area-based measures meaningful.
+    return (z if z and z > 0 else -1.0, y, x)

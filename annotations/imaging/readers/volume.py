@@ -1,0 +1,111 @@
+"""What a reader hands back: lazy handles on the (z, y, x) volumes of a file, and their loading."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from ..errors import ImageReadError, ImagingError
+from ..ri import RI_INTEGER_SCALE
+from .request import VoxelSize
+
+_LUMINANCE = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
+
+
+def integer_ri_scale(is_ri: bool, dtype: np.dtype) -> float | None:
+    """The factor that turns stored integers into RI (Tomocube's RI x 10,000), else None."""
+    return 1.0 / RI_INTEGER_SCALE if is_ri and dtype.kind in "ui" else None
+
+
+@dataclass(frozen=True)
+class VolumeHandle:
+    """One (z, y, x) volume in a file: a time point of one channel. Reads nothing until ``load``."""
+
+    kind: Literal["label_free", "fluorescence"]
+    channel: str
+    time_index: int
+    shape: tuple[int, int, int]
+    voxel_size: VoxelSize | None
+    units: Literal["ri", "intensity"]
+    _read: Callable[[], np.ndarray] = field(repr=False, compare=False)
+    _scale: float | None = field(default=None, repr=False, compare=False)
+    _rgb: bool = field(default=False, repr=False, compare=False)
+    _source_name: str = field(default="", repr=False, compare=False)
+    _nbytes: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        what = "label-free" if self.kind == "label_free" else f"fluorescence {self.channel}"
+        return f"{what} volume at time point {self.time_index}"
+
+    def load(self) -> np.ndarray:
+        """Read this volume as float32 (z, y, x); RI in physical units."""
+        try:
+            raw = self._read()
+        except ImagingError:
+            raise
+        except MemoryError:
+            raise
+        except Exception as exc:
+            raise ImageReadError(
+                f"Could not read the {self.description} of {self._source_name}: the file seems "
+                f"corrupt or incomplete ({type(exc).__name__}: {exc})."
+            ) from exc
+        volume = to_float_zyx(raw, rgb=self._rgb, scale=self._scale)
+        if volume.shape != self.shape:
+            raise ImageReadError(
+                f"The {self.description} of {self._source_name} has shape {volume.shape}, "
+                f"but the file header announced {self.shape}; the file seems corrupt."
+            )
+        if raw.dtype.kind == "f":
+            check_finite(volume, f"the {self.description} of {self._source_name}")
+        return volume
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """What ``open_image`` found in a file."""
+
+    path: Path
+    format: str
+    volumes: list[VolumeHandle]
+    nbytes: int
+
+    @property
+    def label_free(self) -> list[VolumeHandle]:
+        return [v for v in self.volumes if v.kind == "label_free"]
+
+    @property
+    def fluorescence(self) -> list[VolumeHandle]:
+        return [v for v in self.volumes if v.kind == "fluorescence"]
+
+
+def to_float_zyx(raw: np.ndarray, *, rgb: bool, scale: float | None) -> np.ndarray:
+    data = raw
+    if rgb:
+        data = np.tensordot(data[..., :3].astype(np.float32, copy=False), _LUMINANCE, axes=1)
+    volume = np.ascontiguousarray(data, dtype=np.float32)
+    if not volume.flags.writeable:
+        volume = volume.copy()
+    if scale is not None:
+        volume *= np.float32(scale)
+    if volume.ndim == 2:
+        volume = volume[np.newaxis]
+    return volume
+
+
+def check_finite(volume: np.ndarray, where: str) -> None:
+    # min/max propagate NaN and inf without allocating a boolean volume.
+    lo, hi = volume.min(), volume.max()
+    if math.isfinite(lo) and math.isfinite(hi):
+        return
+    bad = int(np.count_nonzero(~np.isfinite(volume)))
+    raise ImageReadError(
+        f"{where[:1].upper()}{where[1:]} contains {bad} invalid value(s) (NaN or infinity), usually left by a failed "
+        "reconstruction or export. Re-export the image and upload it again."
+    )

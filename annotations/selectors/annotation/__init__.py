@@ -1,0 +1,44 @@
+"""Reads for annotating: the work queue (``queue``), the blind rule (``visibility``), what the
+editor and the API get of an annotation (``state``) and the annotate page's config (``page``)."""
+
+from annotations.imaging.outlines import mask_outlines
+from annotations.selectors.display import section_display_window
+
+from .page import annotate_page_config
+from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_for
+from .state import (
+    LOCKED_SECTION_STATUSES,
+    annotation_mine_state,
+    annotation_public,
+    annotation_revisions,
+    annotation_used_in_confirmed_ground_truth,
+    latest_revision,
+)
+from .visibility import (
+    annotation_get_visible,
+    can_see_all_annotations,
+    section_is_unblinded,
+    visible_annotations,
+)
+
+# The fluorescence ground-truth page (inference) still imports the editor's window by this name;
+# new code calls ``section_editor_config`` or ``annotations.selectors.display`` instead.
+_display_window = section_display_window
+
+__all__ = [
+    "DRAFTABLE_SECTION_STATUSES",
+    "LOCKED_SECTION_STATUSES",
+    "annotate_page_config",
+    "annotation_get_visible",
+    "annotation_mine_state",
+    "annotation_progress",
+    "annotation_public",
+    "annotation_revisions",
+    "annotation_used_in_confirmed_ground_truth",
+    "can_see_all_annotations",
+    "latest_revision",
+    "mask_outlines",
+    "next_section_for",
+    "section_is_unblinded",
+    "visible_annotations",
+]

@@ -1,0 +1,77 @@
+"""Confirmed ground truth: its versions, their details and the masks a snapshot froze."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from django.http import Http404
+
+from annotations.imaging.masks import decode_mask
+from annotations.models import GroundTruth, GroundTruthSnapshot, GroundTruthSource, Section
+from annotations.selectors.encoding import b64
+
+
+def ground_truth_public(truth: GroundTruth) -> dict:
+    """What a reviewer who lost a race sees of the winner's result."""
+    return {
+        "version": truth.version,
+        "mask_png": b64(truth.mask_png),
+        "reviewer": truth.reviewer.get_username() if truth.reviewer_id else None,
+        "confirmed_at": truth.confirmed_at.isoformat(),
+    }
+
+
+def _versions(section: Section, source: str):
+    return GroundTruth.objects.filter(section=section, source=source).select_related("reviewer")
+
+
+def ground_truth_versions(section: Section, *, source: str = GroundTruthSource.CONSENSUS):
+    return _versions(section, source).defer("mask_png").order_by("-version")
+
+
+def ground_truth_detail(truth: GroundTruth) -> dict:
+    return {
+        **ground_truth_public(truth),
+        "source": truth.source,
+        "is_current": truth.is_current,
+        "stale": truth.stale,
+        "method": truth.method,
+        "params": truth.params,
+        "consensus_id": truth.consensus_id,
+        "input_revisions": truth.input_revisions,
+        "edited": truth.edited,
+        "edit_summary": truth.edit_summary,
+        "foreground_pixels": truth.foreground_pixels,
+    }
+
+
+def snapshot_masks(snapshot: GroundTruthSnapshot) -> Iterator[tuple[Section, np.ndarray]]:
+    """Every (section, ground-truth mask) frozen in ``snapshot``, in section order."""
+    entries = snapshot.entries.select_related("section__volume", "section__specimen").order_by(
+        "section_id"
+    )
+    for truth in entries.iterator(chunk_size=200):
+        yield truth.section, decode_mask(bytes(truth.mask_png), truth.section.shape)
+
+
+def ground_truth_current(section: Section, *, source: str = GroundTruthSource.CONSENSUS):
+    """The section's current ground truth from ``source`` (with its reviewer), or ``None``."""
+    return _versions(section, source).filter(is_current=True).first()
+
+
+def ground_truth_version_detail(section: Section, *, source: str, version: int) -> dict:
+    """One ground-truth version of the section in full; 404 when there is no such version."""
+    truth = _versions(section, source).filter(version=version).first()
+    if truth is None:
+        raise Http404("No such ground-truth version.")
+    return ground_truth_detail(truth)
+
+
+def section_ground_truth(section: Section, *, source: str) -> dict:
+    """The current version in full (``None`` before the first) and the summary of every version."""
+    current = ground_truth_current(section, source=source)
+    return {
+        "current": ground_truth_detail(current) if current else None,
+        "versions": list(ground_truth_versions(section, source=source)),
+    }

@@ -1,0 +1,100 @@
+"""The review page's editor configuration (the ``review`` front-end module)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from annotations.models import Annotation, GroundTruth, GroundTruthSource, Section
+from annotations.selectors.editor import section_editor_config
+from annotations.selectors.encoding import b64
+
+from .agreement import section_agreement
+from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
+
+# Distinct on dark RI sections and between themselves (Trubetskoy's 20-colour list, in order).
+ANNOTATOR_COLOURS = (
+    "#e6194b",
+    "#3cb44b",
+    "#ffe119",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#bfef45",
+    "#fabed4",
+)
+
+
+def self_review_blocked(*, section: Section, user) -> bool:
+    return (
+        not section.project.allow_self_review
+        and Annotation.objects.filter(section=section, annotator=user).exists()
+    )
+
+
+def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool) -> dict:
+    """The ``review`` front-end module's configuration (the front-end contract)."""
+    consensus = current_consensus(section)
+    revisions = consensus_inputs(consensus) if consensus else latest_submitted_revisions(section)
+    names = [revision.annotation.annotator.get_username() for revision in revisions]
+    annotations = [
+        {
+            "annotator": name,
+            "revision": revision.number,
+            "colour": ANNOTATOR_COLOURS[index % len(ANNOTATOR_COLOURS)],
+            "mask_png": b64(revision.mask_png),
+        }
+        for index, (name, revision) in enumerate(zip(names, revisions))
+    ]
+    agreement = section_agreement(section)
+    truth = (
+        GroundTruth.objects.filter(
+            section=section, source=GroundTruthSource.CONSENSUS, is_current=True
+        )
+        .only("version", "mask_png", "stale")
+        .first()
+    )
+    extra = {
+        "annotations": annotations,
+        "consensus": {
+            "id": consensus.pk,
+            "method": consensus.method,
+            "mask_png": b64(consensus.mask_png),
+        }
+        if consensus
+        else None,
+        "disagreement_png": b64(consensus.disagreement_png) if consensus else None,
+        "agreement": {
+            "mean_dice": agreement["mean_dice"],
+            "mean_jaccard": agreement["mean_jaccard"],
+            "pairs": agreement["pairs"],
+        },
+        "groundTruth": {
+            "version": truth.version,
+            "mask_png": b64(truth.mask_png),
+            "stale": truth.stale,
+        }
+        if truth
+        else None,
+        # Without the right to decide (a manager, or self-review) the module gets no action
+        # URLs, so it shows the buttons disabled instead of offering a certain 403.
+        "actions": {
+            "confirm": reverse("api-review-confirm", args=[section.pk]),
+            "sendBack": reverse("api-review-send-back", args=[section.pk]),
+            "exclude": reverse("api-review-exclude", args=[section.pk]),
+        }
+        if can_act
+        else {},
+        "annotators": names,
+        "nextUrl": reverse("review-next", args=[section.project.slug]),
+        "auditUrl": reverse("api-section-audit", args=[section.pk]),
+        "status": section.status,
+    }
+    return section_editor_config(
+        section=section,
+        module="review",
+        csrf_token=csrf_token,
+        read_only=not can_act,
+        extra=extra,
+    )

@@ -1,0 +1,89 @@
+"""The review queue: sections waiting for a reviewer, lowest agreement first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Exists, F, OuterRef
+
+from annotations.models import (
+    Annotation,
+    AnnotationStatus,
+    GroundTruth,
+    GroundTruthSource,
+    Project,
+    Section,
+    SectionStatus,
+    Specimen,
+)
+
+
+def review_queue_queryset(*, project: Project, user):
+    """Sections ready for review, lowest agreement first (no agreement yet: first of all).
+
+    Sections whose confirmed ground truth went stale are back in "review"; ``review_queue``
+    flags them. The ordering is the database's, on the ``section_review_queue`` index columns
+    (project, status, agreement); nothing is sorted in Python.
+    """
+    queryset = Section.objects.filter(project=project, status=SectionStatus.REVIEW)
+    if not project.allow_self_review:
+        queryset = queryset.filter(
+            ~Exists(Annotation.objects.filter(section=OuterRef("pk"), annotator=user))
+        )
+    # Sections without a measurable agreement (a single annotation) come first: nobody has
+    # cross-checked them. On PostgreSQL the partial index ``section_review_order`` (created in a
+    # migration: SQLite cannot declare NULLS FIRST in an index) serves this order directly.
+    return queryset.order_by(F("agreement").asc(nulls_first=True), "pk")
+
+
+def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
+    rows = list(
+        review_queue_queryset(project=project, user=user).values(
+            "id",
+            "z",
+            "agreement",
+            "status",
+            "submitted_count",
+            "specimen_id",
+            "volume_id",
+        )[: max(int(limit), 0)]
+    )
+    specimens = dict(
+        Specimen.objects.filter(pk__in={row["specimen_id"] for row in rows}).values_list(
+            "pk", "name"
+        )
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    for section_id, username in (
+        Annotation.objects.filter(
+            section_id__in=[row["id"] for row in rows], status=AnnotationStatus.SUBMITTED
+        )
+        .order_by("annotator__username")
+        .values_list("section_id", "annotator__username")
+    ):
+        names[section_id].append(username)
+    stale = set(
+        GroundTruth.objects.filter(
+            section_id__in=[row["id"] for row in rows],
+            source=GroundTruthSource.CONSENSUS,
+            is_current=True,
+            stale=True,
+        ).values_list("section_id", flat=True)
+    )
+    for row in rows:
+        row["annotators"] = names.get(row["id"], [])
+        row["stale"] = row["id"] in stale
+        row["specimen_name"] = specimens.get(row["specimen_id"], "")
+    return rows
+
+
+def review_queue_next(*, project: Project, user) -> int | None:
+    return review_queue_queryset(project=project, user=user).values_list("pk", flat=True).first()
+
+
+def review_queue_page(*, project: Project, user, limit: int = 50) -> dict:
+    """How many sections wait for this reviewer, and the first ``limit`` of them."""
+    return {
+        "count": review_queue_queryset(project=project, user=user).count(),
+        "results": review_queue(project=project, user=user, limit=limit),
+    }

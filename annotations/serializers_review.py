@@ -1,0 +1,237 @@
+"""Request and response shapes of the review API (the review front end's contract)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annotations.models import GroundTruth, GroundTruthSource
+from annotations.services.review import MAX_COMMENT_LENGTH
+
+MAX_DB_ID = 2**63 - 1
+
+
+MAX_VERSION = 2**31 - 1
+
+
+# A 1-bit PNG of an 8192x8192 mask is far below this; base64 adds a third.
+MAX_MASK_B64_CHARS = 24 * 1024 * 1024
+
+
+class ReviewQueueItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    specimen_id = serializers.IntegerField()
+    specimen = serializers.CharField(source="specimen_name")
+    z = serializers.IntegerField()
+    agreement = serializers.FloatField(allow_null=True)
+    status = serializers.CharField()
+    stale = serializers.BooleanField()
+    submitted_count = serializers.IntegerField()
+    annotators = serializers.ListField(child=serializers.CharField())
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, row) -> str:
+        return f"/sections/{row['id']}/review/"
+
+
+class ReviewQueueSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ReviewQueueItemSerializer(many=True)
+
+
+class AgreementPairSerializer(serializers.Serializer):
+    a = serializers.CharField()
+    b = serializers.CharField()
+    dice = serializers.FloatField()
+    jaccard = serializers.FloatField()
+
+
+class SectionAnnotatorAgreementSerializer(serializers.Serializer):
+    annotator = serializers.CharField()
+    revision = serializers.IntegerField(allow_null=True)
+    mean_dice = serializers.FloatField(allow_null=True)
+    dice_consensus = serializers.FloatField(allow_null=True)
+    dice_ground_truth = serializers.FloatField(allow_null=True)
+    sensitivity = serializers.FloatField(allow_null=True)
+    specificity = serializers.FloatField(allow_null=True)
+
+
+class SectionAgreementSerializer(serializers.Serializer):
+    consensus_id = serializers.IntegerField(allow_null=True)
+    method = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    n = serializers.IntegerField()
+    mean_dice = serializers.FloatField(allow_null=True)
+    mean_jaccard = serializers.FloatField(allow_null=True)
+    pairs = AgreementPairSerializer(many=True)
+    annotators = SectionAnnotatorAgreementSerializer(many=True)
+    staple = serializers.JSONField(allow_null=True)
+
+
+class ConsensusProposalSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="consensus_id")
+    method = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    mask_png = serializers.CharField()
+    disagreement_png = serializers.CharField(allow_null=True)
+    agreement = SectionAgreementSerializer()
+
+
+class GroundTruthResultSerializer(serializers.Serializer):
+    version = serializers.IntegerField(allow_null=True)
+    mask_png = serializers.CharField(allow_null=True)
+    reviewer = serializers.CharField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReviewConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = GroundTruthResultSerializer()
+
+
+class GroundTruthVersionDetailSerializer(GroundTruthResultSerializer):
+    source = serializers.CharField()
+    is_current = serializers.BooleanField()
+    stale = serializers.BooleanField()
+    method = serializers.CharField()
+    params = serializers.JSONField()
+    consensus_id = serializers.IntegerField(allow_null=True)
+    input_revisions = serializers.JSONField()
+    edited = serializers.BooleanField()
+    edit_summary = serializers.JSONField()
+    foreground_pixels = serializers.IntegerField()
+
+
+class GroundTruthVersionSummarySerializer(serializers.ModelSerializer):
+    reviewer = serializers.SerializerMethodField()
+    source = serializers.CharField()
+
+    class Meta:
+        model = GroundTruth
+        fields = [
+            "version",
+            "source",
+            "confirmed_at",
+            "reviewer",
+            "method",
+            "edited",
+            "stale",
+            "is_current",
+        ]
+
+    def get_reviewer(self, truth) -> str | None:
+        return truth.reviewer.get_username() if truth.reviewer_id else None
+
+
+class SectionGroundTruthSerializer(serializers.Serializer):
+    current = GroundTruthVersionDetailSerializer(allow_null=True)
+    versions = GroundTruthVersionSummarySerializer(many=True)
+
+
+class SectionGroundTruthQuerySerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, required=False)
+    source = serializers.ChoiceField(
+        choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS, required=False
+    )
+
+
+class SectionAuditEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    action = serializers.CharField()
+    detail = serializers.JSONField()
+
+
+class ReviewConfirmInputSerializer(serializers.Serializer):
+    consensus_id = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID, allow_null=True)
+    mask_png = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=MAX_MASK_B64_CHARS,
+        trim_whitespace=True,
+    )
+    edited = serializers.BooleanField(required=False, default=False)
+    base_version = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_VERSION
+    )
+
+    def validate(self, attrs):
+        if attrs.get("edited") and not attrs.get("mask_png"):
+            raise serializers.ValidationError(
+                {"mask_png": "An edited confirmation needs the edited mask."}
+            )
+        return attrs
+
+
+class ReviewConfirmOutputSerializer(GroundTruthResultSerializer):
+    edited = serializers.BooleanField()
+    stale = serializers.BooleanField()
+
+
+class ReviewSendBackInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
+    annotators = serializers.ListField(
+        child=serializers.CharField(max_length=150), min_length=1, max_length=100
+    )
+
+
+class ReviewSendBackOutputSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    annotators = serializers.ListField(child=serializers.CharField())
+    submitted_count = serializers.IntegerField()
+
+
+class ReviewExcludeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
+
+
+class ReviewStatusSerializer(serializers.Serializer):
+    status = serializers.CharField()
+
+
+class AgreementHistogramSerializer(serializers.Serializer):
+    edges = serializers.ListField(child=serializers.FloatField())
+    counts = serializers.ListField(child=serializers.IntegerField())
+    n = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+
+
+class SpecimenAgreementDistributionSerializer(serializers.Serializer):
+    specimen_id = serializers.IntegerField()
+    specimen = serializers.CharField()
+    distribution = AgreementHistogramSerializer()
+
+
+class _WorkflowCountsSerializer(serializers.Serializer):
+    """Sections annotated, and in each review state (the project's, or one annotator's)."""
+
+    annotated = serializers.IntegerField()
+    review = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+    sent_back = serializers.IntegerField()
+    excluded = serializers.IntegerField()
+
+
+class DashboardTotalsSerializer(_WorkflowCountsSerializer):
+    total = serializers.IntegerField()
+    open = serializers.IntegerField()
+    stale = serializers.IntegerField()
+
+
+class DashboardAnnotatorRowSerializer(_WorkflowCountsSerializer):
+    username = serializers.CharField()
+    drafts = serializers.IntegerField()
+    sections_in_consensus = serializers.IntegerField()
+    mean_dice_others = serializers.FloatField(allow_null=True)
+    sections_confirmed = serializers.IntegerField()
+    mean_dice_ground_truth = serializers.FloatField(allow_null=True)
+    mean_sensitivity = serializers.FloatField(allow_null=True)
+    mean_specificity = serializers.FloatField(allow_null=True)
+
+
+class ProjectDashboardSerializer(serializers.Serializer):
+    totals = DashboardTotalsSerializer()
+    annotators = DashboardAnnotatorRowSerializer(many=True)
+    distribution = AgreementHistogramSerializer()
+    specimens = SpecimenAgreementDistributionSerializer(many=True)

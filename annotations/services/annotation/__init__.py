@@ -1,0 +1,28 @@
+"""Saving, submitting and reopening annotations.
+
+Every save appends a numbered revision (never an update), so the history of who drew what and
+when is complete. A save names the revision it was based on; if another tab or device saved in
+between, the save is refused with the newer version so the annotator can choose, and nothing
+is stored. The section's counters drive the work queue and the hand-over to review.
+
+Lock order, shared with the review service (``services/locking.py``): section row first (only
+for saves that change the section's counters: first save, submit, reopen), then the annotation
+row. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
+``sections`` keeps the section's side, ``hooks`` tells review.
+"""
+
+from .hooks import on_annotations_complete
+from .payload import MASK_SOURCES, MAX_POLYGON_POINTS, MAX_TIME_SPENT_S, mask_from_payload
+from .reopen import annotation_reopen, annotation_return_to_draft
+from .save import annotation_save
+
+__all__ = [
+    "MASK_SOURCES",
+    "MAX_POLYGON_POINTS",
+    "MAX_TIME_SPENT_S",
+    "annotation_reopen",
+    "annotation_return_to_draft",
+    "annotation_save",
+    "mask_from_payload",
+    "on_annotations_complete",
+]

@@ -1,0 +1,128 @@
+"""Masks from the wire: a PNG or polygons, checked, as the bool mask of a section."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from PIL import Image
+
+from annotations.imaging.errors import MaskError
+from annotations.imaging.masks import decode_mask, polygons_to_mask
+from annotations.models import Section
+from cellweb.errors import InvalidInput
+
+MASK_SOURCES = ("canvas", "png", "polygons", "copy")
+
+
+# One save reports the time since the previous one; a day is far above any real session.
+MAX_TIME_SPENT_S = 86_400.0
+MAX_POLYGONS = 10_000
+
+
+MAX_POLYGON_POINTS = 1_000_000
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+_PNG_ALPHA_COLOUR_TYPES = {4, 6}
+
+
+def _check_png_opaque(png_bytes: bytes) -> None:
+    """Canvas exports carry an alpha channel; a transparent pixel has no defined meaning."""
+    if (
+        len(png_bytes) < 26
+        or not png_bytes.startswith(_PNG_SIGNATURE)
+        or png_bytes[12:16] != b"IHDR"
+    ):
+        return  # decode_mask explains what is wrong with it
+    if png_bytes[25] not in _PNG_ALPHA_COLOUR_TYPES:
+        return
+    try:
+        image = Image.open(io.BytesIO(png_bytes), formats=["PNG"])
+        width, height = image.size
+        if width * height > 8192 * 8192:
+            return
+        alpha = np.asarray(image.getchannel("A"))
+    except Exception:
+        return  # corrupt: decode_mask gives the message
+    if alpha.dtype == np.uint8:
+        opaque = alpha.min(initial=255) == 255
+    else:
+        opaque = alpha.min(initial=65535) == np.iinfo(alpha.dtype).max
+    if not opaque:
+        raise MaskError(
+            "The mask PNG has transparent pixels; export it on an opaque black background "
+            "(black = background, white = nucleus)."
+        )
+
+
+def _validated_polygons(polygons) -> list:
+    if not isinstance(polygons, list | tuple):
+        raise MaskError("“polygons” must be a list of polygons, each a list of [x, y] points.")
+    if len(polygons) > MAX_POLYGONS:
+        raise MaskError(
+            f"Too many polygons ({len(polygons)}); at most {MAX_POLYGONS} are accepted."
+        )
+    points = 0
+    for number, polygon in enumerate(polygons, start=1):
+        if not isinstance(polygon, list | tuple) or not all(
+            isinstance(point, list | tuple)
+            and len(point) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+            for point in polygon
+        ):
+            raise MaskError(
+                f"Polygon {number} is not a list of [x, y] points with numeric coordinates."
+            )
+        points += len(polygon)
+        if points > MAX_POLYGON_POINTS:
+            raise MaskError(f"The polygons have more than {MAX_POLYGON_POINTS} points in all.")
+    return list(polygons)
+
+
+def mask_from_payload(
+    *, section: Section, png_bytes: bytes | None = None, polygons=None
+) -> np.ndarray:
+    """The bool mask of a request, given as PNG bytes or as polygons (exactly one of them)."""
+    if png_bytes is not None and polygons is not None:
+        raise InvalidInput("Send the mask either as a PNG or as polygons, not both.")
+    if png_bytes is None and polygons is None:
+        raise InvalidInput(
+            "No mask was sent: give a PNG mask (“mask_png” or a “mask” file) or “polygons”."
+        )
+    shape = section.shape
+    try:
+        if png_bytes is not None:
+            png_bytes = bytes(png_bytes)
+            _check_png_opaque(png_bytes)
+            return decode_mask(png_bytes, shape)
+        return polygons_to_mask(_validated_polygons(polygons), shape)
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
+
+
+def validated_mask(mask: np.ndarray, section: Section) -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.shape != section.shape:
+        got = "×".join(str(n) for n in mask.shape[::-1]) or "0"
+        raise InvalidInput(
+            f"The mask is {got} pixels but the section is {section.shape[1]}×{section.shape[0]} "
+            "(width × height)."
+        )
+    if mask.dtype != bool:
+        values = np.unique(mask)
+        if not set(values.tolist()) <= {0, 1, 255}:
+            raise InvalidInput("The mask must be binary (0 = background, 1 or 255 = nucleus).")
+        mask = mask != 0
+    return mask
+
+
+def validated_time(time_spent_s) -> float:
+    try:
+        value = float(time_spent_s or 0.0)
+    except (TypeError, ValueError):
+        raise InvalidInput("“time_spent_s” must be a number of seconds.") from None
+    if not math.isfinite(value) or value < 0 or value > MAX_TIME_SPENT_S:
+        raise InvalidInput(f"“time_spent_s” must be between 0 and {MAX_TIME_SPENT_S:.0f} seconds.")
+    return value

@@ -1,0 +1,35 @@
+"""The section side of an annotation: refusing locked sections, keeping its counters."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from annotations.models import Annotation, Section, SectionStatus
+from annotations.selectors.annotation import annotation_mine_state
+from cellweb.errors import ConflictError
+
+
+def refuse_locked_section(*, user, section: Section, annotation: Annotation | None) -> None:
+    if section.status == SectionStatus.EXCLUDED:
+        message = "This section was excluded by a reviewer; it no longer takes annotations."
+    elif section.status == SectionStatus.CONFIRMED:
+        message = "This section's ground truth is confirmed; its annotations are locked."
+    else:
+        return
+    raise ConflictError(
+        message,
+        current=annotation_mine_state(
+            user=user, section=section, annotation=annotation, lookup=False
+        ),
+    )
+
+
+def adjust_counts(section: Section, *, started: int = 0, submitted: int = 0) -> None:
+    changes = {}
+    if started:
+        changes["started_count"] = Greatest(F("started_count") + started, 0)
+    if submitted:
+        changes["submitted_count"] = Greatest(F("submitted_count") + submitted, 0)
+    if changes:
+        Section.objects.filter(pk=section.pk).update(**changes)

@@ -1,0 +1,187 @@
+"""Confirming: the (possibly edited) consensus becomes the section's next ground-truth version.
+
+Confirmed ground truth is never overwritten: each confirmation adds a version with its full
+provenance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from annotations import consensus as consensus_math
+from annotations.imaging.errors import MaskError
+from annotations.imaging.masks import decode_mask, encode_mask
+from annotations.models import (
+    AuditEvent,
+    Consensus,
+    ConsensusMethod,
+    GroundTruth,
+    GroundTruthSource,
+    ReviewAction,
+    Section,
+    SectionStatus,
+)
+from annotations.selectors.review import ground_truth_current, ground_truth_public
+from annotations.services.locking import lock_section
+from cellweb.errors import ConflictError, InvalidInput
+
+from .consensus import MIN_ANNOTATIONS_FOR_CONSENSUS, STAPLE_MAX_ITERATIONS
+from .decisions import require_reviewer
+
+
+def _current_consensus_gt(section: Section) -> GroundTruth | None:
+    return ground_truth_current(section, source=GroundTruthSource.CONSENSUS)
+
+
+def _conflict_state(section: Section, current_gt: GroundTruth | None) -> dict:
+    state = (
+        ground_truth_public(current_gt)
+        if current_gt is not None
+        else {"version": None, "mask_png": None, "reviewer": None, "confirmed_at": None}
+    )
+    current_consensus = (
+        Consensus.objects.filter(section=section, is_current=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    state["consensus_id"] = current_consensus
+    return state
+
+
+@transaction.atomic
+def review_confirm(
+    *,
+    section: Section,
+    reviewer,
+    consensus_id: int | None,
+    mask: np.ndarray | None = None,
+    edited: bool = False,
+    base_version: int | None = None,
+) -> GroundTruth:
+    """Confirm the consensus (``edited``: the reviewer's ``mask``) as the next ground-truth version.
+
+    ``base_version`` is the ground-truth version the reviewer saw (``None``: none yet). The
+    section row is locked, so of two reviewers confirming together the second one waits, finds a
+    newer version than the one it saw, and gets a ``ConflictError`` carrying the winner's result.
+    """
+    section = lock_section(section)
+    require_reviewer(reviewer, section)
+
+    current_gt = _current_consensus_gt(section)
+    current_version = current_gt.version if current_gt is not None else None
+    if current_version != base_version:
+        if current_gt is None:
+            message = (
+                f"You reviewed ground-truth version {base_version}, but this section has no "
+                "confirmed ground truth; reload it."
+            )
+        else:
+            who = current_gt.reviewer.get_username() if current_gt.reviewer else "Someone"
+            message = (
+                f"{who} confirmed this section meanwhile (version {current_version}); "
+                "look at their result before confirming again."
+            )
+        raise ConflictError(message, current=_conflict_state(section, current_gt))
+
+    if consensus_id is None:
+        raise InvalidInput(
+            "There is no consensus to confirm: a section needs at least "
+            f"{MIN_ANNOTATIONS_FOR_CONSENSUS} submitted annotations first."
+        )
+    try:
+        consensus = Consensus.objects.prefetch_related("inputs__annotation__annotator").get(
+            pk=consensus_id, section=section
+        )
+    except Consensus.DoesNotExist:
+        raise InvalidInput("This consensus does not belong to this section.") from None
+    if not consensus.is_current:
+        raise ConflictError(
+            "The annotations changed and a newer consensus was computed since you opened this "
+            "section; reload it and review the new proposal.",
+            current=_conflict_state(section, current_gt),
+        )
+
+    consensus_mask = decode_mask(bytes(consensus.mask_png), section.shape)
+    if edited:
+        if mask is None:
+            raise InvalidInput("An edited confirmation needs the edited mask.")
+        final = np.asarray(mask)
+        if final.shape != consensus_mask.shape:
+            height, width = consensus_mask.shape
+            raise InvalidInput(
+                f"The mask has shape {final.shape} but the section is {width}×{height} pixels "
+                "(width × height); draw it on this section."
+            )
+        final = final != 0
+    else:
+        final = consensus_mask
+    added = int(np.count_nonzero(final & ~consensus_mask))
+    removed = int(np.count_nonzero(consensus_mask & ~final))
+    really_edited = bool(added or removed)
+
+    inputs = sorted(consensus.inputs.all(), key=lambda r: r.annotation.annotator.get_username())
+    input_revisions = []
+    for revision in inputs:
+        try:
+            input_mask = decode_mask(bytes(revision.mask_png), section.shape)
+            dice_gt = consensus_math.dice(input_mask, final)
+        except MaskError:
+            dice_gt = None
+        input_revisions.append(
+            {
+                "annotation_id": revision.annotation_id,
+                "revision": revision.number,
+                "revision_id": revision.pk,
+                "annotator": revision.annotation.annotator.get_username(),
+                "dice_with_ground_truth": dice_gt,
+            }
+        )
+
+    previous_version = (
+        GroundTruth.objects.filter(section=section, source=GroundTruthSource.CONSENSUS)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    ) or 0
+    if current_gt is not None:
+        current_gt.is_current = False
+        current_gt.save(update_fields=["is_current"])
+    truth = GroundTruth(
+        section=section,
+        source=GroundTruthSource.CONSENSUS,
+        version=previous_version + 1,
+        mask_png=encode_mask(final),
+        foreground_pixels=int(np.count_nonzero(final)),
+        consensus=consensus,
+        input_revisions=input_revisions,
+        method=consensus.method,
+        params={"staple_max_iterations": STAPLE_MAX_ITERATIONS}
+        if consensus.method == ConsensusMethod.STAPLE
+        else {},
+        reviewer=reviewer,
+        edited=really_edited,
+        edit_summary={"pixels_added": added, "pixels_removed": removed} if really_edited else {},
+        confirmed_at=timezone.now(),
+        is_current=True,
+        stale=False,
+    )
+    truth.full_clean()
+    truth.save()
+
+    section.status = SectionStatus.CONFIRMED
+    section.save(update_fields=["status", "updated_at"])
+    AuditEvent.objects.create(
+        section=section,
+        actor=reviewer,
+        action=ReviewAction.EDIT_CONFIRM if really_edited else ReviewAction.CONFIRM,
+        detail={
+            "version": truth.version,
+            "consensus_id": consensus.pk,
+            "method": consensus.method,
+            "pixels_added": added,
+            "pixels_removed": removed,
+        },
+    )
+    return truth

@@ -1,0 +1,108 @@
+"""A reviewer's other decisions: send a section back to named annotators, or exclude it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from annotations.models import (
+    Annotation,
+    AnnotationStatus,
+    AuditEvent,
+    ReviewAction,
+    Role,
+    Section,
+    SectionStatus,
+)
+from annotations.permissions import require_role
+from annotations.services.annotation import annotation_return_to_draft
+from annotations.services.locking import lock_section
+from cellweb.errors import InvalidInput, NotAllowed
+
+MAX_COMMENT_LENGTH = 2000
+
+
+def require_reviewer(user, section: Section) -> None:
+    require_role(user, section.project, Role.REVIEWER)
+    if section.project.allow_self_review:
+        return
+    if Annotation.objects.filter(section=section, annotator=user).exists():
+        raise NotAllowed(
+            "You annotated this section, so you cannot review it: this project does not allow "
+            "self-review. Another reviewer has to do it."
+        )
+
+
+@transaction.atomic
+def review_send_back(
+    *, section: Section, reviewer, comment: str, annotator_ids: Sequence[int]
+) -> Section:
+    """Reopen the named annotators' annotations (their revisions stay) and tell them why."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidInput("Say what the annotators should change: a comment is required.")
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(f"The comment is too long (at most {MAX_COMMENT_LENGTH} characters).")
+    wanted = sorted({int(pk) for pk in annotator_ids})
+    if not wanted:
+        raise InvalidInput("Name at least one annotator to send the section back to.")
+
+    section = lock_section(section)
+    require_reviewer(reviewer, section)
+    annotations = list(
+        Annotation.objects.select_for_update(of=("self",))
+        .filter(section=section, annotator_id__in=wanted)
+        .select_related("annotator")
+    )
+    found = {a.annotator_id for a in annotations}
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        names = sorted(
+            get_user_model().objects.filter(pk__in=missing).values_list("username", flat=True)
+        ) or [str(pk) for pk in missing]
+        raise InvalidInput(f"{', '.join(names)} did not annotate this section.")
+
+    reopened = [a for a in annotations if a.status == AnnotationStatus.SUBMITTED]
+    for annotation in annotations:
+        annotation.section = section
+    annotation_return_to_draft(annotations=reopened)
+    section.status = SectionStatus.SENT_BACK
+    section.save(update_fields=["status", "updated_at"])
+    section.refresh_from_db(fields=["submitted_count", "started_count"])
+    AuditEvent.objects.create(
+        section=section,
+        actor=reviewer,
+        action=ReviewAction.SEND_BACK,
+        detail={
+            "comment": comment,
+            "annotators": sorted(a.annotator.get_username() for a in annotations),
+            "reopened": sorted(a.annotator.get_username() for a in reopened),
+        },
+    )
+    return section
+
+
+@transaction.atomic
+def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
+    """Take the section out of annotation, review and training (out of focus, no nucleus...)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            "Give a reason for excluding the section (e.g. out of focus, no nucleus in view)."
+        )
+    if len(reason) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(f"The reason is too long (at most {MAX_COMMENT_LENGTH} characters).")
+    section = lock_section(section)
+    require_reviewer(reviewer, section)
+    previous = section.status
+    section.status = SectionStatus.EXCLUDED
+    section.save(update_fields=["status", "updated_at"])
+    AuditEvent.objects.create(
+        section=section,
+        actor=reviewer,
+        action=ReviewAction.EXCLUDE,
+        detail={"reason": reason, "previous_status": previous},
+    )
+    return section

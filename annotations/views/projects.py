@@ -1,0 +1,71 @@
+"""Project pages: the list of the user's projects, one project's specimens, its settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from annotations.forms import ProjectSettingsForm
+from annotations.models import Role
+from annotations.permissions import get_project
+from annotations.selectors.projects import project_filters, project_list, project_settings
+from annotations.selectors.specimens import specimen_list
+from annotations.services.projects import project_settings_update
+from annotations.views.context import project_context
+from cellweb.errors import DomainError
+from cellweb.pages import refusing
+
+
+@login_required
+def home(request):
+    return render(request, "annotations/home.html", {"projects": project_list(user=request.user)})
+
+
+@login_required
+def project_page(request, slug: str):
+    project = get_project(request.user, slug)
+    lab = (request.GET.get("lab") or "").strip()[:100]
+    tag = (request.GET.get("tag") or "").strip()[:64]
+    search = (request.GET.get("q") or "").strip()[:200]
+    context = project_context(request, project) | {
+        "specimens": specimen_list(
+            project=project, lab=lab or None, tag=tag or None, search=search or None
+        ),
+        "filters": project_filters(project=project),
+        "lab": lab,
+        "tag": tag,
+        "q": search,
+        "settings": project_settings(project),
+    }
+    return render(request, "annotations/project.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@refusing
+def project_settings_page(request, slug: str):
+    project = get_project(request.user, slug, Role.MANAGER)
+    status = 200
+    if request.method == "POST":
+        form = ProjectSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                project_settings_update(project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "Project settings saved.")
+                return redirect("project-settings", slug=project.slug)
+        else:
+            status = 400
+    else:
+        form = ProjectSettingsForm(initial=project_settings(project))
+    return render(
+        request,
+        "annotations/project_settings.html",
+        project_context(request, project) | {"form": form},
+        status=status,
+    )
