@@ -20,7 +20,6 @@ from .set_figures import dice_figure, pr_figure, timelapse_figure, volume_figure
 __all__ = [
     "FIGURES",
     "FIGURE_TITLES",
-    "WIDE_FIGURES",
     "FigureSet",
     "draw_figures",
     "report_figures",
@@ -33,11 +32,10 @@ logger = logging.getLogger(__name__)
 class _Spec:
     title: str
     build: Callable[[Evaluation, dict], Figure]
-    wide: bool = True
 
 
 SPECS: dict[str, _Spec] = {
-    "pr_curves": _Spec("Precision-recall curves (pixels pooled over the set)", pr_figure, False),
+    "pr_curves": _Spec("Precision-recall curves (pixels pooled over the set)", pr_figure),
     "dice_boxplot": _Spec(
         "Per-section Dice, all sections and sections with a nucleus "
         "(one point per section; box: quartiles, whiskers: 1.5 × IQR)",
@@ -56,7 +54,6 @@ SPECS: dict[str, _Spec] = {
 }
 FIGURES = tuple(SPECS)
 FIGURE_TITLES = {name: spec.title for name, spec in SPECS.items()}
-WIDE_FIGURES = frozenset(name for name, spec in SPECS.items() if spec.wide)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 
 from inference.models import Evaluation, VolumeResult
 
-from .figures import FIGURE_TITLES, FIGURES, WIDE_FIGURES, FigureSet, draw_figures
+from .figures import FIGURE_TITLES, FIGURES, FigureSet, draw_figures
 from .labels import SUBSETS, method_label
 from .sections import section_rows
 from .tables import report_context
@@ -45,7 +45,6 @@ def _figure_entries(figures: FigureSet) -> list[dict[str, Any]]:
         {
             "name": name,
             "title": FIGURE_TITLES[name],
-            "wide": name in WIDE_FIGURES,
             "note": figures.notes.get(name) if name not in figures.images else None,
         }
         for name in FIGURES
