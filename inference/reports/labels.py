@@ -26,7 +26,7 @@ __all__ = [
     "metric_label",
 ]
 
-# The model-version pages already name the six section metrics; one table serves both.
+# METRIC_LABELS is the model-version pages' table of the six section metrics: one serves both.
 VOLUME_METRIC_LABELS = {
     "dice_3d": "3D Dice",
     "intersection_ratio": "Volume intersection ratio",

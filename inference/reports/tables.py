@@ -91,10 +91,10 @@ def _headline(
         dice = (block.get("dice") or {}).get("mean")
         if dice is not None:
             parts.append(f"{dice:.3f} over {SUBSETS[subset]} ({block.get('sections')})")
-    means = (by_subset["all"].get(primary) or {}).get("fold_means") or {}
-    dice = (means.get("dice") or {}).get("mean")
-    if dice is not None:
-        parts.append(f"{dice:.3f} ± {means['dice']['std']:.3f} over the folds' means")
+    folds = ((by_subset["all"].get(primary) or {}).get("fold_means") or {}).get("dice") or {}
+    if folds.get("mean") is not None:
+        spread = f" ± {folds['std']:.3f}" if folds.get("std") is not None else ""
+        parts.append(f"{folds['mean']:.3f}{spread} over the folds' means")
     lines = [f"Dice of {label}, mean over sections: " + " · ".join(parts)] if parts else []
     counts = pooled.get(primary) or {}
     if counts.get("set") is not None:
