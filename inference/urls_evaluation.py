@@ -5,6 +5,8 @@ from django.urls import path
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
 from inference.apis import evaluation as apis
 from inference.views import evaluation as views
+from inference.views import evaluation_downloads as downloads
+from inference.views import fluorescence_gt as fluorescence_views
 
 urlpatterns = [
     # Pages
@@ -18,30 +20,32 @@ urlpatterns = [
     ),
     path(
         "evaluations/<dbid:evaluation_id>/report.html",
-        views.evaluation_report_download,
+        downloads.evaluation_report_download,
         name="evaluation-report",
     ),
     path(
         "evaluations/<dbid:evaluation_id>/results.csv",
-        views.evaluation_results_csv,
+        downloads.evaluation_results_csv,
         name="evaluation-csv",
     ),
     path(
         "evaluations/<dbid:evaluation_id>/masks/<dbid:volume_id>.tif",
-        views.evaluation_mask_download,
+        downloads.evaluation_mask_download,
         name="evaluation-mask",
     ),
     path(
         "evaluations/<dbid:evaluation_id>/figures/<slug:name>.png",
-        views.evaluation_figure,
+        downloads.evaluation_figure,
         name="evaluation-figure",
     ),
     path(
-        "projects/<slug:slug>/fluorescence-gt/", views.fluorescence_gt_page, name="fluorescence-gt"
+        "projects/<slug:slug>/fluorescence-gt/",
+        fluorescence_views.fluorescence_gt_page,
+        name="fluorescence-gt",
     ),
     path(
         "sections/<dbid:section_id>/fluorescence-gt/",
-        views.section_fluorescence_gt_page,
+        fluorescence_views.section_fluorescence_gt_page,
         name="section-fluorescence-gt",
     ),
     # REST

@@ -172,3 +172,29 @@ def cross_validation_job(project, specimens: list[Specimen], *, folds: int = 2, 
             )
         )
     return job, versions
+
+
+def launch_evaluation(
+    project, user, *, specimens=None, version=None, set_kind="specimens", **launch
+):
+    """Launch an evaluation without queueing it: it waits, queued, for ``run_evaluation``."""
+    from inference.services.evaluation import evaluation_launch
+
+    params = {"specimen_ids": [s.pk for s in specimens]} if specimens is not None else None
+    return evaluation_launch(
+        project=project,
+        user=user,
+        model_version_id=version.pk if version else None,
+        set_kind=set_kind,
+        set_params=params,
+        queue=False,
+        **launch,
+    )
+
+
+def run_evaluation(project, user, **launch):
+    """Launch an evaluation and run it here to its end (no worker)."""
+    from inference.services.evaluation import evaluation_run
+
+    evaluation = launch_evaluation(project, user, **launch)
+    return evaluation_run(evaluation_id=evaluation.pk, device="cpu")

@@ -105,9 +105,18 @@ def test_manager_evaluates_then_reads_the_report_toggles_overlays_and_downloads_
     first = page.locator(".cw-gallery-item").first
     assert first.locator("img.cw-stain").count() == 1, "the paired fluorescence sits beside"
 
-    # The standalone report opens on its own.
+    # Only sections with a nucleus in the ground truth, each subset with its mean Dice.
+    page.click("#subsets a[data-subset=nucleus]")
+    page.wait_for_selector("#subsets a[data-subset=nucleus][aria-current=page]")
+    assert page.locator(".cw-gallery-item[data-has-nucleus=false]").count() == 0
+    assert "mean over these sections" in page.inner_text("#subsets")
+
+    # The standalone report opens on its own; a figure without data (no time-lapse here) is
+    # left out with its reason.
     page.goto(f"{asgi_server.url}/evaluations/{evaluation.pk}/report.html")
-    assert page.locator("figure[data-figure] img").count() == 6
+    assert page.locator("figure[data-figure]").count() == 6
+    assert page.locator("figure[data-figure] img").count() == 5
+    assert "several time points" in page.inner_text("figure[data-figure=timelapse]")
     screenshot(page, "evaluation-05-standalone")
 
     # A baselines-only run on the same set, compared side by side from the list.

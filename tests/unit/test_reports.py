@@ -15,8 +15,7 @@ from scipy import ndimage as ndi
 from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth
 from inference.models import SectionResult, VolumeResult
-from inference.services.evaluation import evaluation_launch, evaluation_run
-from inference.services.reports import (
+from inference.reports import (
     CSV_COLUMNS,
     FIGURES,
     LAYER_COLOURS,
@@ -24,9 +23,20 @@ from inference.services.reports import (
     report_figures,
     report_html,
     results_csv_lines,
+    set_figures,
+    stored_figures,
     volume_result_mask,
 )
-from tests.helpers_evaluation import make_specimens, tiny_model_version
+from inference.reports import figures as figure_registry
+from inference.reports.labels import METRIC_LABELS, method_label
+from inference.reports.sections import nucleus_blocks
+from inference.services.evaluation import evaluation_launch, evaluation_run
+from tests.helpers_evaluation import (
+    cross_validation_job,
+    make_specimens,
+    run_evaluation,
+    tiny_model_version,
+)
 
 
 @pytest.fixture
@@ -159,3 +169,147 @@ def test_a_baselines_only_report_draws_otsu_as_the_prediction(project, manager, 
         pred[..., 3] == 255, otsu_mask & ~ndi.binary_erosion(otsu_mask, border_value=0)
     )
     assert "baselines only" in report_html(evaluation)
+
+
+# ---------------------------------------------------------------------------------------------
+# A figure never fails the evaluation
+
+
+def test_a_figure_that_raises_is_left_out_with_a_note_and_the_evaluation_succeeds(
+    project, manager, make_volume, monkeypatch
+):
+    def broken(evaluation, summary):
+        raise TypeError("Input z must be at least a (2, 2) shaped array")
+
+    spec = figure_registry.SPECS["pr_curves"]
+    monkeypatch.setitem(figure_registry.SPECS, "pr_curves", type(spec)(spec.title, broken))
+    made = make_specimens(project, make_volume, 1, z=4, size=32)
+
+    done = run_evaluation(project, manager, specimens=[made[0][0]])
+
+    assert done.status == "succeeded", done.error
+    assert done.summary["by_method"]["edge"]["set"]["dice"]["mean"] is not None
+    assert SectionResult.objects.filter(evaluation=done).count() == 2 * 4
+    assert "pr_curves" not in done.result["figures"] and "dice_boxplot" in done.result["figures"]
+    with done.report.open("rb") as fh:
+        stored = fh.read().decode("utf-8")
+    assert 'data-figure="pr_curves" data-left-out="true"' in stored
+    assert "could not be drawn (TypeError: Input z must be" in stored
+    notes = {f["name"]: f["note"] for f in stored_figures(done)}
+    assert "TypeError" in notes["pr_curves"] and notes["dice_boxplot"] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and aggregations
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_the_report_names_every_metric_and_never_shows_a_raw_key(evaluation):
+    text = _visible_text(report_html(evaluation))
+
+    for label in METRIC_LABELS.values():
+        assert label in text
+    for raw in ("auc_pr", "f05", "dice_3d", "intersection_ratio", "fn_rate", "n_gt"):
+        assert raw not in text, raw
+
+
+def test_every_table_says_how_it_is_aggregated_and_the_objects_table_names_both_criteria(
+    evaluation,
+):
+    text = _visible_text(report_html(evaluation))
+
+    assert "mean ± sample SD over sections" in text
+    assert "mean ± sample SD over volumes" in text
+    assert "counts summed over volumes" in text
+    assert "pixels pooled over the set" in text
+    assert "IoU ≥ 0.7" in text and "covered &lt; 70 %" in text
+
+
+def test_the_report_gives_dice_over_all_sections_and_over_sections_with_a_nucleus(evaluation):
+    rows = SectionResult.objects.filter(evaluation=evaluation, method="model")
+    everything = [r.dice for r in rows]
+    with_nucleus = [r.dice for r in rows if r.gt_pixels > 0]
+    assert 0 < len(with_nucleus) < len(everything), "the fixture has empty end sections"
+
+    blocks = nucleus_blocks(evaluation, ["model", "edge"])
+    assert blocks["model"]["set"]["sections"] == len(with_nucleus)
+    assert blocks["model"]["set"]["dice"]["mean"] == pytest.approx(np.mean(with_nucleus))
+    assert blocks["model"]["set"]["dice"]["std"] == pytest.approx(np.std(with_nucleus, ddof=1))
+    html = report_html(evaluation)
+    headline = re.search(r'data-role="headline">([^<]*)<', html).group(1)
+    assert f"{np.mean(everything):.3f} over all sections ({len(everything)})" in headline
+    assert f"{np.mean(with_nucleus):.3f} over sections with a nucleus ({len(with_nucleus)})" in (
+        headline
+    )
+    tp, fp, fn = (sum(getattr(r, k) for r in rows) for k in ("tp", "fp", "fn"))
+    assert f"Pixels pooled over the set: {2 * tp / (2 * tp + fp + fn):.3f}" in html
+    nucleus_table = html[html.index('id="nucleus-table"') :]
+    assert f"{np.mean(with_nucleus):.3f} ± {np.std(with_nucleus, ddof=1):.3f}" in nucleus_table
+
+
+def test_a_cross_validation_evaluation_is_labelled_by_its_job_not_its_first_fold(
+    project, manager, make_volume
+):
+    made = make_specimens(project, make_volume, 4, z=3, size=32)
+    job, versions = cross_validation_job(project, [s for s, _ in made], folds=2)
+    done = run_evaluation(project, manager, version=versions[0], set_kind="cross_validation")
+
+    label = f"Unet16 · job {job.pk} (2 folds)"
+    assert method_label(done, "model") == label
+    html = report_html(done)
+    assert label in html
+    assert versions[0].name not in re.search(r"<figure.*</figure>", html, re.S).group(0)
+    # The pooled Dice per fold, as the training job page computes it, sits in the headline.
+    assert "pooled per fold, mean over 2 folds" in html
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout: nothing covers anything else at the size the report uses
+
+
+def _boxes(fig, artists):
+    renderer = fig.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+def _draw(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def test_the_pr_legend_sits_outside_the_curves(evaluation):
+    fig = _draw(set_figures.pr_figure(evaluation, evaluation.summary))
+    (ax,) = fig.axes
+    (legend,) = fig.legends
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+
+
+def test_time_lapse_tick_labels_stay_inside_their_own_panel(evaluation):
+    fig = _draw(set_figures.timelapse_figure(evaluation, evaluation.summary))
+    renderer = fig.canvas.get_renderer()
+    axes = fig.axes
+    assert len(axes) == 3
+    for left, right in zip(axes, axes[1:]):
+        assert left.get_tightbbox(renderer).x1 < right.get_tightbbox(renderer).x0
+    labels = [t.get_text() for t in axes[2].get_yticklabels()]
+    assert all(re.fullmatch(r"1\.3\d{3}", t) for t in labels), labels
+
+
+def test_box_plot_tick_labels_do_not_overlap_with_long_method_names(project, manager, make_volume):
+    made = make_specimens(project, make_volume, 1, z=4, size=32)
+    made += make_specimens(project, make_volume, 1, z=4, size=32, lab="Another lab", seed=2)
+    version = tiny_model_version(project, name="OS-Net · job 12 · fold 1/4 · a long name")
+    done = run_evaluation(project, manager, specimens=[s for s, _ in made], version=version)
+
+    fig = _draw(set_figures.dice_figure(done, done.summary))
+    for ax in fig.axes:
+        boxes = _boxes(fig, [t for t in ax.get_xticklabels() if t.get_text()])
+        assert len(boxes) == 2
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert fig.legends, "methods are named in a legend when boxes are grouped by lab"

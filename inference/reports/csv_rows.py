@@ -1,0 +1,110 @@
+"""One CSV of every per-section and per-volume number, with a ``level`` column ("section" or
+"volume") so a single file loads into any spreadsheet or data frame; columns that do not apply to
+a level are empty. The column table below is the only list of columns: each names where a
+section row and where a volume row takes its value."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from inference.models import Evaluation, SectionResult, VolumeResult
+
+__all__ = ["CSV_COLUMNS", "results_csv_lines", "results_csv_rows"]
+
+
+def _objects(key: str) -> Callable[[VolumeResult], Any]:
+    return lambda v: (v.object_metrics or {}).get(key)
+
+
+def _largest(key: str) -> Callable[[VolumeResult], Any]:
+    return lambda v: (v.nuclei[0] if v.nuclei else {}).get(key)
+
+
+def _attr(name: str) -> Callable[[VolumeResult], Any]:
+    return lambda v: getattr(v, name)
+
+
+# (column, field of a SectionResult row or None, value of a VolumeResult or None)
+COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...] = (
+    ("method", "method", _attr("method")),
+    ("fold", "fold_index", _attr("fold_index")),
+    ("specimen", "specimen__name", lambda v: v.specimen.name),
+    ("lab", "specimen__lab", lambda v: v.specimen.lab),
+    ("volume_id", "volume_id", _attr("volume_id")),
+    ("time_index", "volume__time_index", _attr("time_index")),
+    ("section_id", "section_id", None),
+    ("z", "z", None),
+    ("ground_truth_id", "ground_truth_id", None),
+    *((key, key, None) for key in ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")),
+    *((key, key, None) for key in ("gt_pixels", "pred_pixels", "tp", "fp", "fn")),
+    *(
+        (key, None, _attr(key))
+        for key in (
+            "gt_sections",
+            "pred_volume_um3",
+            "gt_volume_um3",
+            "volume_difference_um3",
+            "volume_difference_pct",
+        )
+    ),
+    ("volume_intersection_ratio", None, _attr("intersection_ratio")),
+    ("dice_3d", None, _attr("dice_3d")),
+    ("jaccard_3d", None, _attr("jaccard_3d")),
+    ("objects_gt", None, _objects("n_gt")),
+    ("objects_pred", None, _objects("n_pred")),
+    ("objects_correct", None, _objects("correct")),
+    ("objects_fn_rate", None, _objects("fn_rate")),
+    ("objects_fp_rate", None, _objects("fp_rate")),
+    ("objects_split", None, _objects("split")),
+    ("objects_merge", None, _objects("merge")),
+    ("objects_map", None, _objects("map")),
+    ("nuclei", None, lambda v: len(v.nuclei or [])),
+    ("largest_nucleus_volume_um3", None, _largest("volume_um3")),
+    ("largest_nucleus_surface_um2", None, _largest("surface_area_um2")),
+    ("largest_nucleus_mean_ri", None, _largest("mean_ri")),
+    ("largest_nucleus_concentration", None, _largest("concentration_pg_per_um3")),
+)
+CSV_COLUMNS = ("level", *(name for name, _, _ in COLUMNS))
+
+
+def _fmt(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if not math.isfinite(value) else repr(round(value, 10))
+    return value
+
+
+def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
+    """Header, then one row per scored section and method, then one per volume and method."""
+    yield list(CSV_COLUMNS)
+    fields = [field for _, field, _ in COLUMNS if field]
+    sections = (
+        SectionResult.objects.filter(evaluation=evaluation)
+        .order_by("method", "specimen__name", "volume_id", "z")
+        .values_list(*fields)
+    )
+    for values in sections.iterator(chunk_size=2000):
+        by_field = dict(zip(fields, values))
+        yield ["section", *(_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS)]
+    volumes = (
+        VolumeResult.objects.filter(evaluation=evaluation)
+        .select_related("specimen")
+        .order_by("method", "specimen__name", "time_index", "volume_id")
+    )
+    for volume in volumes.iterator(chunk_size=200):
+        yield ["volume", *(_fmt(get(volume)) if get else "" for _, _, get in COLUMNS)]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def results_csv_lines(evaluation: Evaluation) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    for row in results_csv_rows(evaluation):
+        yield writer.writerow(row)

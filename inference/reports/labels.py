@@ -1,0 +1,86 @@
+"""What people read for a metric key, a method, a model and an aggregation: one table each.
+
+The report, the evaluation pages, the comparison and ``manage.py evaluate`` all name things from
+here, so a key such as ``f05`` or ``auc_pr`` never reaches a reader raw, and every number says
+how it was aggregated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inference.ml.nets import model_label
+from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind
+from inference.selectors.training import METRIC_LABELS
+
+__all__ = [
+    "AGGREGATIONS",
+    "METRICS",
+    "METRIC_LABELS",
+    "NUCLEUS_DEFINITION",
+    "SUBSETS",
+    "VOLUME_METRICS",
+    "VOLUME_METRIC_LABELS",
+    "cross_validation_label",
+    "method_label",
+    "metric_label",
+]
+
+# METRIC_LABELS is the model-version pages' table of the six section metrics: one serves both.
+VOLUME_METRIC_LABELS = {
+    "dice_3d": "3D Dice",
+    "intersection_ratio": "Volume intersection ratio",
+    "abs_volume_difference_um3": "|Volume difference| (µm³)",
+    "volume_difference_pct": "Volume difference (%)",
+}
+METRICS = tuple(METRIC_LABELS.items())
+VOLUME_METRICS = tuple(VOLUME_METRIC_LABELS.items())
+
+# Which sections a per-section number is taken over. Sections empty in both the prediction and
+# the ground truth score Dice 1.0, so "all" flatters a model on sets with many empty sections.
+SUBSETS = {"all": "all sections", "nucleus": "sections with a nucleus"}
+NUCLEUS_DEFINITION = "the ground truth of the section is not empty"
+
+AGGREGATIONS = {
+    "sections": "mean ± sample SD over sections",
+    "folds": "mean ± sample SD over the folds' means",
+    "volumes": "mean ± sample SD over volumes",
+    "pixels": "pixels pooled over the set",
+    "objects": "counts summed over volumes; mAP: mean over volumes",
+    "box": "one point per section; box: quartiles, whiskers: 1.5 × IQR",
+}
+
+
+def metric_label(key: str) -> str:
+    return METRIC_LABELS.get(key) or VOLUME_METRIC_LABELS.get(key) or key.replace("_", " ")
+
+
+def _arch_label(arch: str) -> str:
+    try:
+        return model_label(arch)
+    except (KeyError, ValueError):
+        return arch or "Model"
+
+
+def cross_validation_label(*, arch: str, job_id: int | None, folds: int) -> str:
+    """A k-fold job scored fold by fold is one model family, not its first fold."""
+    job = f" · job {job_id}" if job_id else ""
+    return f"{_arch_label(arch)}{job} ({folds} fold{'s' if folds != 1 else ''})"
+
+
+def _model_name(evaluation: Evaluation) -> str:
+    config: dict[str, Any] = evaluation.config or {}
+    model = config.get("model") or {}
+    if evaluation.set_kind == EvaluationSetKind.CROSS_VALIDATION:
+        folds = [u for u in config.get("units") or [] if int(u.get("fold", -1)) >= 0]
+        if folds:
+            return cross_validation_label(
+                arch=model.get("arch") or "", job_id=model.get("job"), folds=len(folds)
+            )
+    return model.get("name") or "Model"
+
+
+def method_label(evaluation: Evaluation, method: str) -> str:
+    if method == EvaluationMethod.MODEL:
+        return _model_name(evaluation)
+    return dict(EvaluationMethod.choices).get(method, method)

@@ -1,0 +1,78 @@
+"""Transparent contour layers, the section's own size, that pages stack over a section image:
+the gallery's ground truth / prediction / edge-based overlays and the fluorescence masks."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage as ndi
+
+from annotations.models import Section
+from inference.models import Evaluation, SectionResult, VolumeResult
+
+from .masks import ground_truth_masks, volume_result_mask
+
+__all__ = ["LAYER_COLOURS", "contour_data_uri", "contour_png", "layer_png", "outline"]
+
+LAYER_COLOURS = {"gt": (255, 45, 45), "pred": (255, 225, 25), "edge": (0, 229, 255)}
+
+
+def outline(mask: np.ndarray, thickness: int) -> np.ndarray:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return mask
+    inner = ndi.binary_erosion(mask, iterations=thickness, border_value=0)
+    return mask & ~inner
+
+
+def contour_png(mask: np.ndarray, colour: tuple[int, int, int]) -> bytes:
+    """RGBA PNG: the mask's outline in ``colour``, transparent elsewhere. The line grows with
+    the image (1 px per 224 px of its larger side) so it stays visible when scaled down."""
+    mask = np.asarray(mask, dtype=bool)
+    line = outline(mask, max(1, round(max(mask.shape) / 224)))
+    rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
+    rgba[line, :3] = colour
+    rgba[line, 3] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def contour_data_uri(mask: np.ndarray, colour: tuple[int, int, int] = LAYER_COLOURS["gt"]) -> str:
+    return "data:image/png;base64," + base64.b64encode(contour_png(mask, colour)).decode("ascii")
+
+
+def _layer_mask(evaluation: Evaluation, section: Section, layer: str) -> np.ndarray | None:
+    volume = section.volume
+    if layer == "gt":
+        gt_id = (
+            SectionResult.objects.filter(evaluation=evaluation, section=section)
+            .values_list("ground_truth_id", flat=True)
+            .first()
+        )
+        return ground_truth_masks([gt_id], {gt_id: section.shape}).get(gt_id)
+    methods = (evaluation.config or {}).get("methods") or []
+    method = "edge" if layer == "edge" else ("model" if "model" in methods else "otsu")
+    result = (
+        VolumeResult.objects.filter(evaluation=evaluation, volume=volume, method=method)
+        .exclude(pred_mask="")
+        .first()
+    )
+    if result is None:
+        return None
+    result.volume = volume
+    return volume_result_mask(result, section.z)
+
+
+def layer_png(*, evaluation: Evaluation, section: Section, layer: str) -> bytes:
+    """One contour of a scored section: ``gt`` (red), ``pred`` (yellow; the model, or Otsu in
+    a baselines-only evaluation) or ``edge`` (cyan)."""
+    if layer not in LAYER_COLOURS:
+        raise ValueError(f"unknown layer {layer!r}")
+    mask = _layer_mask(evaluation, section, layer)
+    if mask is None:
+        mask = np.zeros(section.shape, dtype=bool)
+    return contour_png(mask, LAYER_COLOURS[layer])

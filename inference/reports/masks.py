@@ -1,0 +1,67 @@
+"""Masks and images exactly as an evaluation stored them: the predicted TIFF of a volume, the
+ground-truth versions it was scored against, and the label-free image for display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import tifffile
+
+from annotations.imaging.masks import decode_mask
+from annotations.imaging.render import display_window, to_uint8
+from annotations.imaging.ri import decode_ri
+from annotations.models import GroundTruth, Modality, Volume
+from inference.models import Evaluation, SectionResult, VolumeResult
+
+__all__ = [
+    "display_image",
+    "ground_truth_masks",
+    "ground_truth_volume",
+    "volume_result_mask",
+]
+
+
+def volume_result_mask(result: VolumeResult, z: int | None = None) -> np.ndarray:
+    """The stored predicted mask (whole volume, or one section) as bool."""
+    # Read through the open file: one page of a large stack is read, not the whole file.
+    with result.pred_mask.open("rb") as fh, tifffile.TiffFile(fh) as tif:
+        if z is None:
+            volume = result.volume
+            return tif.asarray().reshape(volume.size_z, volume.size_y, volume.size_x) > 0
+        return tif.pages[z].asarray() > 0
+
+
+def ground_truth_masks(ids: Iterable[int | None], shapes: dict[int, tuple[int, int]]):
+    """``{ground_truth_id: bool mask}`` for the given ids, in one query; ``shapes`` maps each id
+    to its section's (height, width)."""
+    wanted = [i for i in ids if i is not None]
+    rows = GroundTruth.objects.only("id", "mask_png").in_bulk(wanted)
+    return {pk: decode_mask(bytes(row.mask_png), shapes[pk]) for pk, row in rows.items()}
+
+
+def ground_truth_volume(evaluation: Evaluation, volume: Volume) -> tuple[np.ndarray, np.ndarray]:
+    """Ground-truth stack of ``volume`` as scored (zeros where a section had none) and the
+    bool vector of sections that had ground truth."""
+    shape = (volume.size_y, volume.size_x)
+    stack = np.zeros(volume.shape, dtype=bool)
+    present = np.zeros(volume.size_z, dtype=bool)
+    gt_by_z = dict(
+        SectionResult.objects.filter(evaluation=evaluation, volume=volume)
+        .values_list("z", "ground_truth_id")
+        .distinct()
+    )
+    masks = ground_truth_masks(gt_by_z.values(), dict.fromkeys(gt_by_z.values(), shape))
+    for z, gt_id in gt_by_z.items():
+        if gt_id in masks:
+            stack[z] = masks[gt_id]
+            present[z] = True
+    return stack, present
+
+
+def display_image(volume: Volume, image: np.ndarray) -> np.ndarray:
+    """8-bit grey for a figure, with the viewer's default window for the modality."""
+    if volume.modality == Modality.RI:
+        image = decode_ri(image)
+    lo, hi = display_window(image, modality=volume.modality)
+    return to_uint8(image, lo, hi)

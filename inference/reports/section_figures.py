@@ -1,0 +1,164 @@
+"""Figures drawn over section images: orthogonal views (xy/xz/yz) of one 3D prediction, and the
+worst sections' overlays (ground truth red, model yellow, edge-based cyan, as in paper 000)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from annotations.services.volumes import volume_array
+from inference.models import Evaluation, SectionResult, VolumeResult
+
+from .labels import method_label
+from .masks import display_image, ground_truth_masks, ground_truth_volume, volume_result_mask
+from .plotting import EDGE_COLOUR, GT_COLOUR, PRED_COLOUR, FigureLeftOut, new_figure
+
+__all__ = ["WORST_COUNT", "orthogonal_figure", "worst_figure", "worst_results"]
+
+WORST_COUNT = 6
+
+
+def _primary(summary: dict) -> str:
+    return summary.get("primary") or "model"
+
+
+def _prediction_method(summary: dict) -> str:
+    """The yellow contour: the model, or Otsu in a baselines-only evaluation."""
+    return "model" if "model" in (summary.get("methods") or []) else "otsu"
+
+
+def _contour(ax, mask: np.ndarray | None, colour: str, width: float) -> None:
+    # A contour needs at least 2 x 2 samples and both sides of the 0.5 level.
+    if mask is None or min(mask.shape) < 2 or not mask.any():
+        return
+    ax.contour(mask.astype(float), levels=[0.5], colors=[colour], linewidths=width)
+
+
+def _centre(gt: np.ndarray, pred: np.ndarray, present: np.ndarray) -> tuple[int, int, int]:
+    zs = np.flatnonzero(gt.any(axis=(1, 2))) if gt.any() else np.flatnonzero(present)
+    zc = int(zs[len(zs) // 2]) if zs.size else gt.shape[0] // 2
+    if gt[zc].any():
+        ys, xs = np.nonzero(gt[zc])
+    elif pred[zc].any():
+        ys, xs = np.nonzero(pred[zc])
+    else:
+        ys, xs = np.array([gt.shape[1] // 2]), np.array([gt.shape[2] // 2])
+    return zc, int(np.median(ys)), int(np.median(xs))
+
+
+def orthogonal_figure(evaluation: Evaluation, summary: dict) -> Figure:
+    scored = VolumeResult.objects.filter(
+        evaluation=evaluation, method=_primary(summary), gt_sections__gt=0
+    ).exclude(pred_mask="")
+    result = (
+        scored.filter(volume__size_z__gt=1)
+        .select_related("volume", "specimen")
+        .order_by("-gt_sections", "specimen__name", "time_index", "volume_id")
+        .first()
+    )
+    if result is None:
+        if scored.exists():
+            raise FigureLeftOut("2D images (one section per volume) have no xz or yz views.")
+        raise FigureLeftOut("No segmented volume with ground truth.")
+    volume = result.volume
+    pred = volume_result_mask(result)
+    gt, present = ground_truth_volume(evaluation, volume)
+    image = np.asarray(volume_array(volume), dtype=np.float32)
+    zc, yc, xc = _centre(gt, pred, present)
+    voxel = volume.voxel_size or (1.0, 1.0, 1.0)
+    views = (
+        (f"xy (z = {zc})", np.s_[zc], 1.0),
+        (f"xz (y = {yc})", np.s_[:, yc, :], voxel[0] / voxel[2]),
+        (f"yz (x = {xc})", np.s_[:, :, xc], voxel[0] / voxel[1]),
+    )
+    fig = new_figure(10.5, 4.2)
+    for index, (title, cut, aspect) in enumerate(views, start=1):
+        ax = fig.add_subplot(1, 3, index)
+        ax.imshow(
+            display_image(volume, image[cut]),
+            cmap="gray",
+            vmin=0,
+            vmax=255,
+            aspect=aspect,
+            interpolation="nearest",
+        )
+        _contour(ax, gt[cut], GT_COLOUR, 1.3)
+        _contour(ax, pred[cut], PRED_COLOUR, 1.3)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    partial = "" if present.all() else f" (ground truth on {int(present.sum())} of {volume.size_z})"
+    fig.suptitle(
+        f"{result.specimen.name} · t{result.time_index} — ground truth red, "
+        f"{method_label(evaluation, result.method)} yellow{partial}",
+        fontsize=9,
+    )
+    return fig
+
+
+def worst_results(evaluation: Evaluation, summary: dict, count: int = WORST_COUNT):
+    """The lowest-Dice sections of the primary method among those with a nucleus in the
+    ground truth (an empty section says little about a contour), else among all."""
+    scored = SectionResult.objects.filter(evaluation=evaluation, method=_primary(summary))
+    with_nucleus = scored.filter(gt_pixels__gt=0)
+    chosen = with_nucleus if with_nucleus.exists() else scored
+    return list(
+        chosen.select_related("specimen", "volume").order_by(
+            "dice", "specimen__name", "volume_id", "z"
+        )[:count]
+    )
+
+
+def _predicted(evaluation: Evaluation, worst, methods) -> dict:
+    """{(volume id, method): VolumeResult} for the volumes of ``worst``, in one query."""
+    volumes = {r.volume_id: r.volume for r in worst}
+    found = {}
+    for vr in VolumeResult.objects.filter(
+        evaluation=evaluation, volume_id__in=list(volumes), method__in=methods
+    ).exclude(pred_mask=""):
+        vr.volume = volumes[vr.volume_id]
+        found[(vr.volume_id, vr.method)] = vr
+    return found
+
+
+def worst_figure(evaluation: Evaluation, summary: dict) -> Figure:
+    worst = worst_results(evaluation, summary)
+    if not worst:
+        raise FigureLeftOut("No section was scored.")
+    pred_method = _prediction_method(summary)
+    overlays = ((pred_method, PRED_COLOUR), ("edge", EDGE_COLOUR))
+    predicted = _predicted(evaluation, worst, [m for m, _ in overlays])
+    truths = ground_truth_masks(
+        [r.ground_truth_id for r in worst],
+        {r.ground_truth_id: (r.volume.size_y, r.volume.size_x) for r in worst},
+    )
+    columns = 3
+    rows = math.ceil(len(worst) / columns)
+    fig = new_figure(10.5, 0.4 + 3.6 * rows)
+    for index, result in enumerate(worst, start=1):
+        volume = result.volume
+        ax = fig.add_subplot(rows, columns, index)
+        image = np.asarray(volume_array(volume)[result.z], dtype=np.float32)
+        ax.imshow(
+            display_image(volume, image), cmap="gray", vmin=0, vmax=255, interpolation="nearest"
+        )
+        _contour(ax, truths.get(result.ground_truth_id), GT_COLOUR, 1.2)
+        for method, colour in overlays:
+            vr = predicted.get((volume.pk, method))
+            if vr is not None:
+                _contour(ax, volume_result_mask(vr, result.z), colour, 1.2)
+        ax.set_title(
+            f"{result.specimen.name} t{volume.time_index} z{result.z} · Dice {result.dice:.3f}\n"
+            f"ground truth {result.gt_pixels} px · predicted {result.pred_pixels} px",
+            fontsize=8,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(
+        f"Ranked by the Dice of {method_label(evaluation, _primary(summary))}. Ground truth red, "
+        f"{method_label(evaluation, pred_method)} yellow, edge-based cyan",
+        fontsize=9,
+    )
+    return fig

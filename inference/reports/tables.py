@@ -1,0 +1,183 @@
+"""The report's tables and headline, shared by the report page and the standalone report: read
+from the stored summary plus one grouped query (sections with a nucleus), never per row, so the
+page stays fast for any number of sections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inference.models import Evaluation, VolumeResult
+
+from .figures import FIGURE_TITLES
+from .labels import (
+    AGGREGATIONS,
+    METRICS,
+    NUCLEUS_DEFINITION,
+    SUBSETS,
+    VOLUME_METRICS,
+    method_label,
+)
+from .sections import nucleus_blocks, pooled_dice
+
+__all__ = ["report_context"]
+
+
+def _cell(block: dict | None, key: str) -> dict[str, Any]:
+    value = (block or {}).get(key) or {}
+    return {"mean": value.get("mean"), "std": value.get("std")}
+
+
+def _row(scope: str, method: str, label: str, n, block: dict, aggregation: str) -> dict:
+    return {
+        "scope": scope,
+        "method": method,
+        "method_label": label,
+        "n": n,
+        "aggregation": aggregation,
+        "cells": [_cell(block, k) for k, _ in METRICS],
+    }
+
+
+def _section_rows(by_method: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Whole set, mean over folds, each fold, each lab (when several): one row per method."""
+    methods = [m for m in labels if m in by_method]
+    rows = [
+        _row(
+            "Whole set",
+            m,
+            labels[m],
+            by_method[m]["set"].get("sections"),
+            by_method[m]["set"],
+            "sections",
+        )
+        for m in methods
+        if by_method[m].get("set")
+    ]
+    for m in methods:
+        means = by_method[m].get("fold_means") or {}
+        if means:
+            folds = len(next(iter(means.values())).get("per_fold") or [])
+            rows.append(_row("Mean ± SD over folds", m, labels[m], folds, means, "folds"))
+    fold_keys = sorted(
+        {k for m in methods for k in by_method[m].get("folds", {}) if k != "-1"}, key=int
+    )
+    for k in fold_keys:
+        for m in methods:
+            block = (by_method[m].get("folds") or {}).get(k)
+            if block:
+                rows.append(
+                    _row(
+                        f"Fold {int(k) + 1}", m, labels[m], block.get("sections"), block, "sections"
+                    )
+                )
+    lab_keys = sorted({k for m in methods for k in by_method[m].get("labs", {})})
+    if len(lab_keys) > 1:
+        for k in lab_keys:
+            for m in methods:
+                block = (by_method[m].get("labs") or {}).get(k)
+                if block:
+                    rows.append(
+                        _row(f"Lab {k}", m, labels[m], block.get("sections"), block, "sections")
+                    )
+    return rows
+
+
+def _headline(
+    by_subset: dict[str, dict], pooled: dict[str, Any], primary: str, label: str
+) -> list[str]:
+    parts = []
+    for subset, by_method in by_subset.items():
+        block = (by_method.get(primary) or {}).get("set") or {}
+        dice = (block.get("dice") or {}).get("mean")
+        if dice is not None:
+            parts.append(f"{dice:.3f} over {SUBSETS[subset]} ({block.get('sections')})")
+    folds = ((by_subset["all"].get(primary) or {}).get("fold_means") or {}).get("dice") or {}
+    if folds.get("mean") is not None:
+        spread = f" ± {folds['std']:.3f}" if folds.get("std") is not None else ""
+        parts.append(f"{folds['mean']:.3f}{spread} over the folds' means")
+    lines = [f"Dice of {label}, mean over sections: " + " · ".join(parts)] if parts else []
+    counts = pooled.get(primary) or {}
+    if counts.get("set") is not None:
+        line = f"pixels pooled over the set: {counts['set']:.3f}"
+        if counts.get("fold_mean") is not None:
+            line += (
+                f" · pooled per fold, mean over {counts['folds']} folds: {counts['fold_mean']:.3f}"
+                " (the training job page's way)"
+            )
+        lines.append(line[0].upper() + line[1:])
+    return lines
+
+
+def _volume_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for method, label in labels.items():
+        block = (summary.get("volumes") or {}).get(method) or {}
+        if block.get("volumes"):
+            cells = [_cell(block, k) for k, _ in VOLUME_METRICS]
+            rows.append(
+                {"method": method, "method_label": label, "n": block["volumes"], "cells": cells}
+            )
+    return rows
+
+
+def _object_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for method, label in labels.items():
+        block = (summary.get("objects") or {}).get(method) or {}
+        if block.get("n_gt") or block.get("n_pred"):
+            rows.append({"method": method, "method_label": label, **block})
+    return rows
+
+
+def report_context(evaluation: Evaluation) -> dict[str, Any]:
+    summary = evaluation.summary or {}
+    methods = summary.get("methods") or []
+    labels = {m: method_label(evaluation, m) for m in methods}
+    by_subset = {
+        "all": summary.get("by_method") or {},
+        "nucleus": nucleus_blocks(evaluation, methods),
+    }
+    tables = [
+        {
+            "id": "summary-table" if subset == "all" else "nucleus-table",
+            "subset": subset,
+            "title": SUBSETS[subset],
+            "rows": _section_rows(by_method, labels),
+        }
+        for subset, by_method in by_subset.items()
+    ]
+    # When every scored section has a nucleus the second table would repeat the first.
+    tables[1]["same_as_all"] = all(
+        ((by_subset["nucleus"].get(m) or {}).get("set") or {}).get("sections")
+        == ((by_subset["all"].get(m) or {}).get("set") or {}).get("sections")
+        for m in methods
+    )
+    primary = summary.get("primary") or (methods[0] if methods else "")
+    config = evaluation.config or {}
+    return {
+        "evaluation": evaluation,
+        "summary": summary,
+        "plan": config,
+        "metric_labels": [label for _, label in METRICS],
+        "volume_metric_labels": [label for _, label in VOLUME_METRICS],
+        "section_tables": tables,
+        "headline": _headline(
+            by_subset, pooled_dice(evaluation, [primary]), primary, labels.get(primary, "")
+        ),
+        "aggregations": AGGREGATIONS,
+        "nucleus_definition": NUCLEUS_DEFINITION,
+        "has_folds": any(r["aggregation"] == "folds" for r in tables[0]["rows"]),
+        "only_2d": not VolumeResult.objects.filter(
+            evaluation=evaluation, volume__size_z__gt=1
+        ).exists(),
+        "volume_rows": _volume_rows(summary, labels),
+        "object_rows": _object_rows(summary, labels),
+        "timelapse": summary.get("timelapse") or [],
+        "figure_titles": FIGURE_TITLES,
+        "method_labels": labels,
+        "model_label": labels.get("model") or "none — baselines only",
+        "primary_label": labels.get(primary, ""),
+        "set_label": evaluation.get_set_kind_display(),
+        "gt_label": evaluation.get_gt_source_display(),
+        "baselines": config.get("baselines") or {},
+    }

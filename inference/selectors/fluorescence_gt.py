@@ -1,0 +1,204 @@
+"""Reads behind the fluorescence ground-truth pages: the project overview (paired volumes, how
+many sections have a mask, the sections to preview), a preview that stores nothing, and one
+section's mask with its versions and the review editor's configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db.models import Count
+
+from annotations.imaging.masks import decode_mask
+from annotations.models import GroundTruth, GroundTruthSource, Project, Role, Section
+from annotations.permissions import user_roles
+from annotations.selectors.review import audit_trail, b64
+from cellweb.errors import InvalidInput
+from inference.ml.fluorescence import FluorescenceGTParams
+from inference.reports.layers import contour_data_uri
+from inference.services.fluorescence_gt import fluorescence_gt_preview, fluorescence_pairs
+
+__all__ = [
+    "PREVIEW_SECTIONS_MAX_VOLUMES",
+    "fluorescence_gt_overview",
+    "fluorescence_gt_preview_page",
+    "section_fluorescence_gt",
+]
+
+PREVIEW_SECTIONS_MAX_VOLUMES = 200
+SOURCE = GroundTruthSource.FLUORESCENCE
+
+
+def _image_url(section_id: int, tint: str | None = None) -> str:
+    return f"/api/sections/{section_id}/image.png" + (f"?tint={tint}" if tint else "")
+
+
+def fluorescence_gt_overview(project: Project) -> dict[str, Any]:
+    """Paired volumes with their counts, and the label-free sections one may preview."""
+    pairs = fluorescence_pairs(project=project)
+    volume_ids = [p.label_free.pk for p in pairs]
+    counts = dict(
+        GroundTruth.objects.filter(
+            section__volume_id__in=volume_ids, source=SOURCE, is_current=True
+        )
+        .values_list("section__volume_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    first = dict(
+        Section.objects.filter(volume_id__in=volume_ids, z=0).values_list("volume_id", "id")
+    )
+    listed = {p.label_free.pk: p for p in pairs[:PREVIEW_SECTIONS_MAX_VOLUMES]}
+    sections = [
+        {
+            "id": section_id,
+            "label": f"{listed[volume_id].label_free.specimen.name} · "
+            f"t{listed[volume_id].label_free.time_index} · z{z}",
+        }
+        for section_id, volume_id, z in Section.objects.filter(volume_id__in=list(listed))
+        .order_by(
+            "volume__specimen__name", "volume__specimen_id", "volume__time_index", "volume_id", "z"
+        )
+        .values_list("id", "volume_id", "z")
+    ]
+    return {
+        "pairs": [
+            {
+                "specimen": p.label_free.specimen.name,
+                "lab": p.label_free.specimen.lab,
+                "time_index": p.label_free.time_index,
+                "modality": p.label_free.get_modality_display(),
+                "channel": p.fluorescence.channel or "—",
+                "sections": p.label_free.size_z,
+                "with_gt": counts.get(p.label_free.pk, 0),
+                "first_section": first.get(p.label_free.pk),
+            }
+            for p in pairs
+        ],
+        "sections": sections,
+        "volumes": len(pairs),
+    }
+
+
+def fluorescence_gt_preview_page(
+    project: Project,
+    *,
+    section_id: int | None,
+    params: FluorescenceGTParams,
+    channel: str | None,
+) -> dict[str, Any]:
+    """The mask ``params`` would give for one section (default: the middle section of the
+    first paired volume), drawn over the section and its stain; nothing is stored. Raises
+    InvalidInput when the section has no paired stain."""
+    sections = Section.objects.select_related("volume", "specimen", "project", "fluorescence")
+    if section_id:
+        section = sections.filter(pk=section_id, project=project, is_label_free=True).first()
+    else:
+        pairs = fluorescence_pairs(project=project)
+        volume = pairs[0].label_free if pairs else None
+        section = sections.filter(volume=volume, z=volume.size_z // 2).first() if volume else None
+    if section is None:
+        raise InvalidInput("Choose a label-free section of this project with a paired stain.")
+    mask, info = fluorescence_gt_preview(section=section, params=params, channel=channel)
+    return {
+        "section": section,
+        "image_url": _image_url(section.pk),
+        "stain_url": _image_url(section.fluorescence_id, "green")
+        if section.fluorescence_id
+        else None,
+        "contour": contour_data_uri(mask),
+        "pixels": int(np.count_nonzero(mask)),
+        "info": info,
+    }
+
+
+def _review_config(
+    section: Section, truth: GroundTruth, *, can_act: bool, next_id: int | None, csrf_token: str
+) -> dict[str, Any]:
+    """The ``review`` module with the fluorescence mask as its proposal; Confirm stores the
+    (edited) mask as the next fluorescence version."""
+    from annotations.selectors.annotation import _display_window
+
+    volume = section.volume
+    label = f"{section.specimen.name} · t{volume.time_index} · z{section.z}/{volume.size_z}"
+    return {
+        "module": "review",
+        "csrfToken": csrf_token,
+        "section": {
+            "id": section.pk,
+            "width": volume.size_x,
+            "height": volume.size_y,
+            "z": section.z,
+            "nZ": volume.size_z,
+            "modality": volume.modality,
+            "imageUrl": _image_url(section.pk),
+            "label": f"fluorescence ground truth · {label}",
+        },
+        "window": _display_window(section),
+        "neighbours": {"prev": None, "next": None},
+        "fluorescence": {"imageUrl": _image_url(section.fluorescence_id)}
+        if section.fluorescence_id
+        else None,
+        "annotations": [],
+        "proposalName": "fluorescence mask",
+        "annotatorTools": False,
+        "consensus": {
+            "id": truth.pk,
+            "method": f"{truth.method} v{truth.version}",
+            "mask_png": b64(truth.mask_png),
+        },
+        "disagreement_png": None,
+        "agreement": None,
+        "groundTruth": {"version": truth.version, "mask_png": b64(truth.mask_png), "stale": False},
+        "actions": {"confirm": f"/api/sections/{section.pk}/fluorescence-gt/confirm/"}
+        if can_act
+        else {},
+        "annotators": [],
+        "nextUrl": f"/sections/{next_id}/fluorescence-gt/" if next_id else None,
+        "auditUrl": f"/api/sections/{section.pk}/audit/",
+        "status": section.status,
+        "readOnly": not can_act,
+    }
+
+
+def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[str, Any]:
+    """One section's current fluorescence mask over its image and stain, every version, the
+    neighbouring sections and, when there is a mask, the review editor to correct it."""
+    truth = (
+        GroundTruth.objects.filter(section=section, source=SOURCE, is_current=True)
+        .select_related("reviewer")
+        .first()
+    )
+    versions = list(
+        GroundTruth.objects.filter(section=section, source=SOURCE)
+        .select_related("reviewer")
+        .defer("mask_png")
+        .order_by("-version")[:50]
+    )
+    neighbours = {"prev": None, "next": None}
+    for neighbour_id, z in Section.objects.filter(
+        volume=section.volume, z__in=[section.z - 1, section.z + 1]
+    ).values_list("id", "z"):
+        neighbours["prev" if z < section.z else "next"] = neighbour_id
+    is_reviewer = Role.REVIEWER in user_roles(user, section.project)
+    context = {
+        "section": section,
+        "neighbours": neighbours,
+        "truth": truth,
+        "versions": versions,
+        "image_url": _image_url(section.pk),
+        "stain_url": _image_url(section.fluorescence_id, "green")
+        if section.fluorescence_id
+        else None,
+        "audit": [
+            e for e in audit_trail(section) if e["action"] in ("fluorescence_gt", "edit_confirm")
+        ],
+        "is_reviewer": is_reviewer,
+    }
+    if truth is not None:
+        mask = decode_mask(bytes(truth.mask_png), section.shape)
+        context["contour"] = contour_data_uri(mask)
+        context["config"] = _review_config(
+            section, truth, can_act=is_reviewer, next_id=neighbours["next"], csrf_token=csrf_token
+        )
+    return context

@@ -1,0 +1,174 @@
+"""Deriving fluorescence ground truth for every label-free section with a paired stain section,
+and previewing one section's mask without storing it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotations.imaging.masks import encode_mask
+from annotations.models import (
+    AuditEvent,
+    GroundTruth,
+    Project,
+    ReviewAction,
+    Role,
+    Section,
+    Specimen,
+    Volume,
+)
+from annotations.permissions import require_role
+from annotations.services.volumes import volume_array
+from cellweb.errors import InvalidInput
+from inference.ml.fluorescence import FluorescenceGTParams, fluorescence_ground_truth
+
+from .pairs import SOURCE, FluorescencePair, fluorescence_pairs
+
+__all__ = ["fluorescence_gt_create", "fluorescence_gt_preview"]
+
+
+def _stain_stack(volume: Volume) -> np.ndarray:
+    return np.asarray(volume_array(volume), dtype=np.float32)
+
+
+def _section_params(
+    params: FluorescenceGTParams, info: dict[str, Any], pair: FluorescencePair, z: int, fl_ids
+) -> dict[str, Any]:
+    threshold = info["thresholds"][z]
+    return {
+        **params.to_dict(),
+        "threshold_used": threshold,
+        "volume_threshold": info["volume_threshold"],
+        "channel": pair.fluorescence.channel,
+        "fluorescence_volume_id": pair.fluorescence.pk,
+        "fluorescence_section_id": fl_ids.get(z),
+    }
+
+
+@transaction.atomic
+def fluorescence_gt_create(
+    *,
+    project: Project,
+    user,
+    params: FluorescenceGTParams | None = None,
+    specimens: Iterable[Specimen | int] | None = None,
+    volumes: Iterable[Volume | int] | None = None,
+    channel: str | None = None,
+) -> int:
+    """Derive fluorescence ground truth for every label-free section with a paired stain
+    section (optionally only some specimens or volumes). Returns the number of versions made.
+
+    ``user`` None is the system (``manage.py fluorescence_gt`` without ``--user``).
+    """
+    if user is not None:
+        require_role(user, project, Role.REVIEWER, Role.MANAGER)
+    params = params or FluorescenceGTParams()
+    pairs = fluorescence_pairs(
+        project=project, specimens=specimens, volumes=volumes, channel=channel
+    )
+    if not pairs:
+        which = f" with a “{channel}” channel" if channel else ""
+        raise InvalidInput(
+            "No label-free volume in this selection has a paired fluorescence stack"
+            f"{which}; import the stain (same specimen and time point) first."
+        )
+    actor = user if getattr(user, "is_authenticated", False) else None
+    now = timezone.now()
+    created = 0
+    for pair in pairs:
+        masks, info = fluorescence_ground_truth(_stain_stack(pair.fluorescence), params)
+        # Lock the sections so two derivations of one volume cannot both write version n + 1.
+        sections = list(
+            Section.objects.select_for_update().filter(volume=pair.label_free).order_by("z")
+        )
+        fl_ids = dict(Section.objects.filter(volume=pair.fluorescence).values_list("z", "id"))
+        latest = dict(
+            GroundTruth.objects.filter(section__volume=pair.label_free, source=SOURCE)
+            .values("section_id")
+            .annotate(top=Max("version"))
+            .values_list("section_id", "top")
+        )
+        GroundTruth.objects.filter(
+            section__volume=pair.label_free, source=SOURCE, is_current=True
+        ).update(is_current=False)
+        rows = []
+        events = []
+        for section in sections:
+            mask = masks[section.z]
+            section_params = _section_params(params, info, pair, section.z, fl_ids)
+            version = latest.get(section.pk, 0) + 1
+            rows.append(
+                GroundTruth(
+                    section=section,
+                    source=SOURCE,
+                    version=version,
+                    mask_png=encode_mask(mask),
+                    foreground_pixels=int(np.count_nonzero(mask)),
+                    method=params.method,
+                    params=section_params,
+                    reviewer=actor,
+                    confirmed_at=now,
+                    is_current=True,
+                )
+            )
+            events.append(
+                AuditEvent(
+                    section=section,
+                    actor=actor,
+                    action=ReviewAction.FLUORESCENCE_GT,
+                    at=now,
+                    detail={
+                        "version": version,
+                        "method": params.method,
+                        "scope": params.scope,
+                        "threshold": section_params["threshold_used"],
+                        "channel": pair.fluorescence.channel,
+                        "pixels": int(np.count_nonzero(mask)),
+                    },
+                )
+            )
+        for row in rows:
+            # Uniqueness is the database's job here (the sections are locked); one query per
+            # row would make a 260-section volume slow for nothing.
+            row.full_clean(
+                exclude=["section", "reviewer", "input_revisions"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        GroundTruth.objects.bulk_create(rows)
+        AuditEvent.objects.bulk_create(events)
+        created += len(rows)
+    return created
+
+
+def fluorescence_gt_preview(
+    *, section: Section, params: FluorescenceGTParams, channel: str | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The mask the parameters would give for one label-free section, without storing it.
+
+    ``scope="volume"`` thresholds need the whole stack, so they are computed on it.
+    """
+    pairs = fluorescence_pairs(
+        project=section.project, volumes=[section.volume_id], channel=channel
+    )
+    if not pairs:
+        raise InvalidInput("This section has no paired fluorescence stack.")
+    stack = _stain_stack(pairs[0].fluorescence)
+    if params.scope == "volume" and params.method == "otsu":
+        masks, info = fluorescence_ground_truth(stack, params)
+        return masks[section.z], {
+            "threshold_used": info["thresholds"][section.z],
+            "volume_threshold": info["volume_threshold"],
+            "channel": pairs[0].fluorescence.channel,
+        }
+    mask, info = fluorescence_ground_truth(stack[section.z], params)
+    return mask, {
+        "threshold_used": info["thresholds"][0],
+        "volume_threshold": info["volume_threshold"],
+        "channel": pairs[0].fluorescence.channel,
+    }

@@ -1,0 +1,89 @@
+"""Pages of fluorescence ground truth: the project page (parameters, preview, derive for every
+paired volume) and one section's mask with the review editor to correct it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from annotations.models import Role
+from annotations.permissions import get_project, get_section
+from cellweb.errors import DomainError
+from inference.forms_evaluation import FluorescenceGTForm
+from inference.selectors import fluorescence_gt as selectors
+from inference.services.fluorescence_gt import fluorescence_gt_create
+from inference.views.pages import page_context, refused
+
+__all__ = ["fluorescence_gt_page", "section_fluorescence_gt_page"]
+
+
+def _preview(project, form: FluorescenceGTForm) -> dict | None:
+    if not form.is_valid():
+        return None
+    try:
+        return selectors.fluorescence_gt_preview_page(
+            project,
+            section_id=form.cleaned_data.get("section"),
+            params=form.params(),
+            channel=form.cleaned_data.get("channel") or None,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+def _derive(request, project, form: FluorescenceGTForm):
+    if not form.is_valid():
+        return None
+    try:
+        created = fluorescence_gt_create(
+            project=project,
+            user=request.user,
+            params=form.params(),
+            channel=form.cleaned_data.get("channel") or None,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, f"Derived {created} fluorescence ground-truth sections.")
+    return redirect("fluorescence-gt", slug=project.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fluorescence_gt_page(request, slug: str):
+    try:
+        project = get_project(request.user, slug, Role.REVIEWER, Role.MANAGER)
+    except DomainError as error:
+        return refused(request, error)
+    # Both buttons post the same parameters: "preview" draws one section, "derive" stores all.
+    form = FluorescenceGTForm(request.POST) if request.method == "POST" else FluorescenceGTForm()
+    preview = None
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "preview":
+        preview = _preview(project, form)
+        status = 200 if preview else 400
+    elif request.method == "POST":
+        done = _derive(request, project, form)
+        if done is not None:
+            return done
+        status = 400
+    context = page_context(request, project) | selectors.fluorescence_gt_overview(project)
+    context |= {"form": form, "preview": preview, "can_derive": True}
+    return render(request, "inference/fluorescence_gt.html", context, status=status)
+
+
+@login_required
+def section_fluorescence_gt_page(request, section_id: int):
+    try:
+        section = get_section(request.user, section_id, Role.REVIEWER, Role.MANAGER)
+    except DomainError as error:
+        return refused(request, error)
+    context = page_context(request, section.project)
+    context |= selectors.section_fluorescence_gt(
+        section, user=request.user, csrf_token=get_token(request)
+    )
+    return render(request, "inference/fluorescence_gt_section.html", context)
