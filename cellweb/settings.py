@@ -89,25 +89,33 @@ WSGI_APPLICATION = "cellweb.wsgi.application"
 ASGI_APPLICATION = "cellweb.asgi.application"
 
 # --- Database -------------------------------------------------------------------------------
-_database_url = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
-if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "cellweb.sqlite3",
-            # IMMEDIATE: a transaction takes the write lock when it begins, so two worker threads
-            # that read and then write wait for each other (timeout) instead of one failing at
-            # once with "database is locked" when upgrading its read lock.
-            "OPTIONS": {
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
-        }
-    }
+# IMMEDIATE: a transaction takes the write lock when it begins, so two worker threads that read
+# and then write wait for each other (busy timeout) instead of one failing at once with "database
+# is locked" when upgrading its read lock; WAL lets readers go on while one thread writes.
+# Every SQLite database gets these, whether it is the embedded default or a DATABASE_URL; options
+# written in the URL (``?timeout=5``) win.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "transaction_mode": "IMMEDIATE",
+}
+
+
+def _database(url: str | None) -> dict:
+    if url is None:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "cellweb.sqlite3"}
+    elif url.startswith("sqlite"):
+        config = dj_database_url.parse(url)
+    else:
+        return dj_database_url.parse(url, conn_max_age=60)
+    config["OPTIONS"] = SQLITE_OPTIONS | config.get("OPTIONS", {})
+    return config
+
+
+DATABASES = {
+    "default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite")))
+}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USING_POSTGRES and env_bool("CELLWEB_DB_POOL", True):
     # Under ASGI each request runs in a fresh thread, so per-thread persistent connections pile
