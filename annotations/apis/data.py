@@ -345,7 +345,7 @@ class ImportCreateApi(APIView):
         except ValueError:
             announced = 0
         if announced > settings.MAX_UPLOAD_MB * 1024 * 1024 + _MULTIPART_SLACK_BYTES:
-            upload_size_check(size_bytes=announced - _MULTIPART_SLACK_BYTES)
+            upload_size_check(size_bytes=announced)
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
