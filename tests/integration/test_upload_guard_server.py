@@ -15,7 +15,6 @@ import re
 import secrets
 import select
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from django.test import Client
 
 from annotations.models import ImportJob
 from tests.conftest import PASSWORD
-from tests.fixtures_live import LiveServer, ManagedProcess, _free_port, child_env
+from tests.fixtures_live import LiveServer, start_asgi_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -49,28 +48,11 @@ def server(django_db_setup, server_tmp) -> Iterator[LiveServer]:
 
     One server for the module: each test's rows are committed, so the server sees them.
     """
-    port = _free_port()
-    env = child_env() | {
-        "CELLWEB_MAX_UPLOAD_MB": "1",
-        "TMPDIR": str(server_tmp),
-    }
-    process = ManagedProcess(
-        [sys.executable, "-m", "uvicorn", "cellweb.asgi:application", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
-        name="asgi-guard",
-        env=env,
+    server = start_asgi_server(
+        name="asgi-guard", extra_env={"CELLWEB_MAX_UPLOAD_MB": "1", "TMPDIR": str(server_tmp)}
     )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited early:\n{process.log_text()}") from None
-            time.sleep(0.2)
-    yield LiveServer(process, port)
-    process.stop()
+    yield server
+    server.process.stop()
 
 
 def session_cookie(user) -> str:
