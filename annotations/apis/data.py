@@ -21,9 +21,7 @@ from annotations.selectors import data as selectors
 from annotations.selectors import section_images
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from annotations.services.projects import project_settings_update
-
-# Multipart framing around the file is small; anything this much over the limit is the file.
-_MULTIPART_SLACK_BYTES = 1024 * 1024
+from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
 
 class DataDetailSerializer(serializers.Serializer):
@@ -344,7 +342,7 @@ class ImportCreateApi(APIView):
             announced = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             announced = 0
-        if announced > settings.MAX_UPLOAD_MB * 1024 * 1024 + _MULTIPART_SLACK_BYTES:
+        if announced > settings.MAX_UPLOAD_MB * 1024 * 1024 + MULTIPART_SLACK_BYTES:
             upload_size_check(size_bytes=announced)
         super().initial(request, *args, **kwargs)
 
