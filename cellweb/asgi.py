@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django (section images through their front), websockets
-through Channels."""
+through Channels. Every HTTP request passes the body guard first, so no body is read that its
+endpoint would refuse."""
 
 import os
 
@@ -15,8 +16,11 @@ from django.conf import settings  # noqa: E402
 
 from annotations.asgi import SectionImageFront  # noqa: E402
 from cellweb.routing import websocket_urlpatterns  # noqa: E402
+from cellweb.upload_guard import RequestBodyGuard  # noqa: E402
 
-http_app = SectionImageFront(django_asgi_app) if settings.SECTION_IMAGE_FRONT else django_asgi_app
+http_app = RequestBodyGuard(
+    SectionImageFront(django_asgi_app) if settings.SECTION_IMAGE_FRONT else django_asgi_app
+)
 
 application = ProtocolTypeRouter(
     {

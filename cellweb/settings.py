@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "cellweb",
     "annotations",
@@ -89,25 +90,33 @@ WSGI_APPLICATION = "cellweb.wsgi.application"
 ASGI_APPLICATION = "cellweb.asgi.application"
 
 # --- Database -------------------------------------------------------------------------------
-_database_url = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
-if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "cellweb.sqlite3",
-            # IMMEDIATE: a transaction takes the write lock when it begins, so two worker threads
-            # that read and then write wait for each other (timeout) instead of one failing at
-            # once with "database is locked" when upgrading its read lock.
-            "OPTIONS": {
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
-        }
-    }
+# IMMEDIATE: a transaction takes the write lock when it begins, so two worker threads that read
+# and then write wait for each other (busy timeout) instead of one failing at once with "database
+# is locked" when upgrading its read lock; WAL lets readers go on while one thread writes.
+# Every SQLite database gets these, whether it is the embedded default or a DATABASE_URL; options
+# written in the URL (``?timeout=5``) win.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "transaction_mode": "IMMEDIATE",
+}
+
+
+def _database(url: str | None) -> dict:
+    if url is None:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "cellweb.sqlite3"}
+    elif url.startswith("sqlite"):
+        config = dj_database_url.parse(url)
+    else:
+        return dj_database_url.parse(url, conn_max_age=60)
+    config["OPTIONS"] = SQLITE_OPTIONS | config.get("OPTIONS", {})
+    return config
+
+
+DATABASES = {
+    "default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite")))
+}
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USING_POSTGRES and env_bool("CELLWEB_DB_POOL", True):
     # Under ASGI each request runs in a fresh thread, so per-thread persistent connections pile
@@ -241,6 +250,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and its pages are for signed-in users, like the API they describe (README, "API
+    # documentation"); the pages themselves send a visitor to the sign-in form first.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI and Redoc come from our own static files: lab servers are often offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema's address to an outside validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LANGUAGE_CODE = "en-us"

@@ -150,8 +150,7 @@ class LiveServer:
         self.ws_url = f"ws://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def asgi_server(transactional_db) -> Iterator[LiveServer]:
+def start_asgi_server(*, name: str = "asgi", extra_env: dict | None = None) -> LiveServer:
     """The real ASGI application (HTTP and websockets) served by uvicorn in a child process."""
     port = _free_port()
     process = ManagedProcess(
@@ -167,8 +166,8 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
             "--log-level",
             "warning",
         ],
-        name="asgi",
-        env=child_env(),
+        name=name,
+        env=child_env() | (extra_env or {}),
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -182,8 +181,15 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
     else:
         process.stop()
         raise RuntimeError("ASGI server did not start")
-    yield LiveServer(process, port)
-    process.stop()
+    return LiveServer(process, port)
+
+
+@pytest.fixture
+def asgi_server(transactional_db) -> Iterator[LiveServer]:
+    """The real ASGI application (HTTP and websockets) served by uvicorn in a child process."""
+    server = start_asgi_server()
+    yield server
+    server.process.stop()
 
 
 def chromium_path() -> str:

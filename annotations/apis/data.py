@@ -18,9 +18,7 @@ from annotations.selectors import data as selectors
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import error_responses as _errors
-
-# Multipart framing around the file is small; anything this much over the limit is the file.
-_MULTIPART_SLACK_BYTES = 1024 * 1024
+from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
 
 class ImportJobSerializer(serializers.Serializer):
@@ -79,8 +77,8 @@ class ImportCreateApi(APIView):
             announced = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             announced = 0
-        if announced > settings.MAX_UPLOAD_MB * 1024 * 1024 + _MULTIPART_SLACK_BYTES:
-            upload_size_check(size_bytes=announced - _MULTIPART_SLACK_BYTES)
+        if announced > settings.MAX_UPLOAD_MB * 1024 * 1024 + MULTIPART_SLACK_BYTES:
+            upload_size_check(size_bytes=announced)
         super().initial(request, *args, **kwargs)
 
     @extend_schema(

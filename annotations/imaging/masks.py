@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 # Far above any section (OS-Net uses 448x448) yet small enough that a hostile
-# PNG cannot make the server allocate gigabytes.
+# PNG cannot make the server allocate gigabytes. It is compared with the size in
+# the PNG header, before a single pixel is decoded: a PNG of a few hundred KB can
+# declare 8000x8000 RGBA pixels (256 MB once decoded).
 MAX_MASK_PIXELS = 8192 * 8192
 _ALLOWED_VALUE_PAIRS = ((0, 255), (0, 1), (0, 65535))
 _EDGE_TOLERANCE = 1e-6
@@ -55,10 +57,11 @@ def decode_mask(data: bytes, shape: tuple[int, int] | None = None) -> np.ndarray
     """Decode PNG bytes into a bool (height, width) mask.
 
     Accepts 1-bit, 8/16-bit grey, palette and RGB(A) PNGs whose pixels take at
-    most two values (0 and 255, or 0 and 1). ``shape`` (height, width), when
-    given, must match the image size.
+    most two values (0 and 255, or 0 and 1) and are all opaque. ``shape``
+    (height, width), when given, must match the image size. The size is checked
+    from the PNG header, so a PNG of the wrong size is refused without decoding it.
     """
-    image = _open_png(data)
+    image = _open_png(data)  # reads the header only
     width, height = image.size
     if shape is not None and (height, width) != tuple(shape):
         raise MaskError(
@@ -72,7 +75,7 @@ def decode_mask(data: bytes, shape: tuple[int, int] | None = None) -> np.ndarray
             "The mask is not a readable PNG image; the upload may be corrupt or incomplete."
         ) from exc
     try:
-        if image.mode == "1":
+        if image.mode == "1" and "transparency" not in image.info:
             packed = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, -1)
             return np.unpackbits(packed, axis=1, count=width).view(bool)
         return _binary_values(_grey_pixels(image))
@@ -187,6 +190,11 @@ def _open_png(data: bytes) -> Image.Image:
 
 
 def _grey_pixels(image: Image.Image) -> np.ndarray:
+    if "transparency" in image.info:
+        # A tRNS chunk (a transparent palette entry or grey/colour value) becomes alpha here.
+        image = image.convert("LA" if image.mode in ("1", "L") else "RGBA")
+    if image.mode in ("LA", "PA", "RGBA"):
+        _check_opaque(image)
     if image.mode in ("L", "I", "I;16", "I;16B", "I;16L"):
         return np.asarray(image)
     if image.mode in ("LA", "PA", "RGBA", "P", "RGB"):
@@ -202,6 +210,16 @@ def _grey_pixels(image: Image.Image) -> np.ndarray:
             )
         return first
     raise MaskError(f"PNG masks in mode '{image.mode}' are not supported; use black and white.")
+
+
+def _check_opaque(image: Image.Image) -> None:
+    """Canvas exports carry an alpha channel; a transparent pixel has no defined meaning."""
+    alpha = np.asarray(image.getchannel("A"))
+    if alpha.min(initial=np.iinfo(alpha.dtype).max) < np.iinfo(alpha.dtype).max:
+        raise MaskError(
+            "The mask PNG has transparent pixels; export it on an opaque black background "
+            "(black = background, white = nucleus)."
+        )
 
 
 def _check_shape(shape: tuple[int, int]) -> tuple[int, int]:

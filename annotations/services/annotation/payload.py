@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
-from PIL import Image
 
 from annotations.imaging.errors import MaskError
 from annotations.imaging.masks import decode_mask, polygons_to_mask
@@ -22,39 +20,6 @@ MAX_POLYGONS = 10_000
 
 
 MAX_POLYGON_POINTS = 1_000_000
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-_PNG_ALPHA_COLOUR_TYPES = {4, 6}
-
-
-def _check_png_opaque(png_bytes: bytes) -> None:
-    """Canvas exports carry an alpha channel; a transparent pixel has no defined meaning."""
-    if (
-        len(png_bytes) < 26
-        or not png_bytes.startswith(_PNG_SIGNATURE)
-        or png_bytes[12:16] != b"IHDR"
-    ):
-        return  # decode_mask explains what is wrong with it
-    if png_bytes[25] not in _PNG_ALPHA_COLOUR_TYPES:
-        return
-    try:
-        image = Image.open(io.BytesIO(png_bytes), formats=["PNG"])
-        width, height = image.size
-        if width * height > 8192 * 8192:
-            return
-        alpha = np.asarray(image.getchannel("A"))
-    except Exception:
-        return  # corrupt: decode_mask gives the message
-    if alpha.dtype == np.uint8:
-        opaque = alpha.min(initial=255) == 255
-    else:
-        opaque = alpha.min(initial=65535) == np.iinfo(alpha.dtype).max
-    if not opaque:
-        raise MaskError(
-            "The mask PNG has transparent pixels; export it on an opaque black background "
-            "(black = background, white = nucleus)."
-        )
 
 
 def _validated_polygons(polygons) -> list:
@@ -94,9 +59,7 @@ def mask_from_payload(
     shape = section.shape
     try:
         if png_bytes is not None:
-            png_bytes = bytes(png_bytes)
-            _check_png_opaque(png_bytes)
-            return decode_mask(png_bytes, shape)
+            return decode_mask(bytes(png_bytes), shape)
         return polygons_to_mask(_validated_polygons(polygons), shape)
     except MaskError as exc:
         raise InvalidInput(exc.message) from exc
