@@ -3,7 +3,9 @@
 from django.urls import path, register_converter
 
 from annotations.apis import data as apis
+from annotations.apis import imports as import_apis
 from annotations.views import data as views
+from annotations.views import imports as import_views
 
 
 class DatabaseIdConverter:
@@ -24,9 +26,9 @@ urlpatterns = [
     # Pages
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_page, name="project"),
-    path("projects/<slug:slug>/import/", views.import_page, name="project-import"),
+    path("projects/<slug:slug>/import/", import_views.import_page, name="project-import"),
     path("projects/<slug:slug>/settings/", views.project_settings_page, name="project-settings"),
-    path("imports/<dbid:job_id>/", views.import_job_page, name="import-job"),
+    path("imports/<dbid:job_id>/", import_views.import_job_page, name="import-job"),
     path("specimens/<dbid:specimen_id>/", views.specimen_page, name="specimen"),
     # REST
     path("api/projects/", apis.ProjectListApi.as_view(), name="api-projects"),
@@ -38,11 +40,13 @@ urlpatterns = [
     ),
     path(
         "api/projects/<slug:slug>/imports/",
-        apis.ImportCreateApi.as_view(),
+        import_apis.ImportCreateApi.as_view(),
         name="api-project-imports",
     ),
     path(
-        "api/import-jobs/<dbid:job_id>/", apis.ImportJobDetailApi.as_view(), name="api-import-job"
+        "api/import-jobs/<dbid:job_id>/",
+        import_apis.ImportJobDetailApi.as_view(),
+        name="api-import-job",
     ),
     path(
         "api/specimens/<dbid:specimen_id>/", apis.SpecimenDetailApi.as_view(), name="api-specimen"

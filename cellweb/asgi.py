@@ -1,5 +1,5 @@
 """ASGI entry point: HTTP through Django (section images through their front), websockets
-through Channels."""
+through Channels, and the lifespan that runs the job sweeper."""
 
 import os
 
@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from annotations.asgi import SectionImageFront  # noqa: E402
+from cellweb.jobs.sweeper import SweeperLifespan  # noqa: E402
 from cellweb.routing import websocket_urlpatterns  # noqa: E402
 
 http_app = SectionImageFront(django_asgi_app) if settings.SECTION_IMAGE_FRONT else django_asgi_app
@@ -21,6 +22,9 @@ http_app = SectionImageFront(django_asgi_app) if settings.SECTION_IMAGE_FRONT el
 application = ProtocolTypeRouter(
     {
         "http": http_app,
+        # The job sweeper runs in the web process too, so a job whose worker died is noticed
+        # even when no worker is alive.
+        "lifespan": SweeperLifespan(),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

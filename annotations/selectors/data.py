@@ -7,21 +7,18 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.http import Http404
 from django.urls import reverse
 
 from annotations.models import (
     LABEL_FREE_MODALITIES,
-    ImportJob,
     Modality,
     Project,
-    Role,
     Section,
     Specimen,
     Tag,
     Volume,
 )
-from annotations.permissions import projects_for, require_role, user_roles
+from annotations.permissions import projects_for, user_roles
 
 RI_SLIDER_RANGE = (1.30, 1.46)
 ROLE_ORDER = ("manager", "reviewer", "annotator")
@@ -448,45 +445,3 @@ def _display_window_default() -> dict:
         "step": 0.001,
         "units": "RI",
     }
-
-
-# --------------------------------------------------------------------------- import jobs
-
-
-def import_job_status(*, job: ImportJob) -> dict:
-    specimen_url = f"/specimens/{job.specimen_id}/" if job.specimen_id else None
-    return {
-        "id": job.pk,
-        "status": job.status,
-        "progress": job.progress,
-        "message": job.message,
-        "error": job.error,
-        "result": job.result or {},
-        "original_name": job.original_name,
-        "project": job.project.slug,
-        "specimen_url": specimen_url,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "stale": job.is_stale(),
-    }
-
-
-def import_job_get(*, user, job_id: int) -> ImportJob:
-    """An import job for its project's managers (and whoever started it, while still a member)."""
-    job = ImportJob.objects.select_related("project").filter(pk=job_id).first()
-    if job is None:
-        raise Http404("No such import.")
-    if job.created_by_id is not None and job.created_by_id == user.pk:
-        require_role(user, job.project)
-    else:
-        require_role(user, job.project, Role.MANAGER)
-    return job
-
-
-def import_jobs_recent(*, project: Project, limit: int = 10) -> list[ImportJob]:
-    return list(
-        ImportJob.objects.filter(project=project)
-        .select_related("created_by")
-        .order_by("-created_at")[:limit]
-    )

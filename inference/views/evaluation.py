@@ -166,7 +166,6 @@ def _worst(evaluation, count: int = WORST_ON_PAGE) -> list[dict]:
 @login_required
 def evaluation_page(request, evaluation_id: int):
     evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
-    services.evaluation_mark_stale(evaluation)
     context = _context(request, evaluation.project) | {
         "evaluation": evaluation,
         "config_data": evaluation.config or {},

@@ -10,16 +10,18 @@ import torch
 from django.utils import timezone
 
 from annotations.models import GroundTruth
+from cellweb.jobs.sweeper import jobs_sweep
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.services import training as services
 from inference.services.model_versions import model_version_activate, model_version_load
 from inference.services.training import (
     fold_run_execute,
     training_job_cancel,
+    training_job_gather,
     training_job_launch,
     training_job_run_foreground,
-    training_mark_stale_folds,
 )
+from inference.services.training import fold_trainer as trainer
 from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
 
 pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
@@ -27,10 +29,10 @@ pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
 
 @pytest.fixture
 def queued(monkeypatch):
-    from inference import tasks
+    from cellweb.jobs.tasks import run_job
 
     sent = []
-    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append((a, k)))
+    monkeypatch.setattr(run_job, "apply_async", lambda *a, **k: sent.append((a, k)))
     return sent
 
 
@@ -88,7 +90,9 @@ def test_folds_are_queued_once_each_only_after_commit(
         callback()
     task_ids = sorted(k["task_id"] for _, k in queued)
     assert task_ids == sorted(job.folds.values_list("task_id", flat=True))
-    assert sorted(k["args"][0] for _, k in queued) == sorted(job.folds.values_list("pk", flat=True))
+    assert {k["args"][0] for _, k in queued} == {"fold"}
+    assert sorted(k["args"][1] for _, k in queued) == sorted(job.folds.values_list("pk", flat=True))
+    assert {k["queue"] for _, k in queued} == {"gpu"}
 
 
 def test_a_job_run_here_trains_every_fold_logs_epochs_and_creates_versions_and_summary(
@@ -131,16 +135,16 @@ def test_a_fold_killed_after_an_epoch_resumes_from_its_checkpoint(
         project=project, user=manager, config=tiny_config(epochs=3), queue=False
     )
     fold = job.folds.get(index=0)
-    original = services._FoldTrainer._end_epoch
+    original = trainer.FoldTrainer._end_epoch
 
     def die_after_first_epoch(self, entry):
         original(self, entry)
         raise KeyboardInterrupt  # like SIGKILL: nothing below runs, the fold stays "running"
 
-    monkeypatch.setattr(services._FoldTrainer, "_end_epoch", die_after_first_epoch)
+    monkeypatch.setattr(trainer.FoldTrainer, "_end_epoch", die_after_first_epoch)
     with pytest.raises(KeyboardInterrupt):
         fold_run_execute(fold_id=fold.pk, worker="w1")
-    monkeypatch.setattr(services._FoldTrainer, "_end_epoch", original)
+    monkeypatch.setattr(trainer.FoldTrainer, "_end_epoch", original)
     fold.refresh_from_db()
     assert (fold.status, fold.epoch, fold.attempts) == ("running", 1, 1)
     assert services.checkpoint_path(fold).exists()
@@ -173,7 +177,7 @@ def test_a_fold_that_keeps_failing_ends_failed_with_its_error(
     def broken(*args, **kwargs):
         raise RuntimeError("the data loader exploded")
 
-    monkeypatch.setattr(services, "training_tensors", broken)
+    monkeypatch.setattr(trainer, "training_tensors", broken)
     job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
     job = training_job_run_foreground(job=job)
     assert job.status == "failed"
@@ -189,7 +193,7 @@ def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
     job = training_job_launch(
         project=project, user=manager, config=tiny_config(epochs=50, batch_size=1), queue=False
     )
-    original = services._FoldTrainer.on_batch
+    original = trainer.FoldTrainer.on_batch
     seen = []
 
     def cancel_on_first_batch(self, done, total, loss):
@@ -198,7 +202,7 @@ def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
         if len(seen) == 1:
             training_job_cancel(job=job, user=manager)
 
-    monkeypatch.setattr(services._FoldTrainer, "on_batch", cancel_on_first_batch)
+    monkeypatch.setattr(trainer.FoldTrainer, "on_batch", cancel_on_first_batch)
     first = job.folds.get(index=0)
     with django_capture_on_commit_callbacks(execute=True):
         assert fold_run_execute(fold_id=first.pk, worker="w") == "cancelled"
@@ -231,7 +235,7 @@ def test_a_silent_running_fold_is_requeued_then_failed_when_out_of_attempts(
         status="running", attempts=1, heartbeat_at=old, task_id="t1"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert training_mark_stale_folds() == 1
+        assert jobs_sweep() == 1
     fold.refresh_from_db()
     assert fold.status == "queued" and fold.task_id != "t1"
     assert queued[-1][1]["task_id"] == fold.task_id
@@ -240,10 +244,10 @@ def test_a_silent_running_fold_is_requeued_then_failed_when_out_of_attempts(
 
     FoldRun.objects.filter(pk=fold.pk).update(status="running", attempts=2, heartbeat_at=old)
     with django_capture_on_commit_callbacks(execute=True):
-        assert training_mark_stale_folds() == 1
+        assert jobs_sweep() == 1
     fold.refresh_from_db()
     assert fold.status == "failed" and "stopped responding" in fold.error
-    assert training_mark_stale_folds() == 0
+    assert jobs_sweep() == 0
 
 
 def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells):
@@ -255,7 +259,7 @@ def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells)
         FoldRun.objects.filter(pk=fold.pk).update(
             status="succeeded", metrics=dict.fromkeys(services.METRIC_KEYS, dice) | {"auc_pr": None}
         )
-    services._gather(job.pk)
+    training_job_gather(job.pk)
     job.refresh_from_db()
     assert job.status == "succeeded"
     dice = job.summary["metrics"]["dice"]

@@ -18,10 +18,10 @@ from tests.helpers_training import add_specimens, tiny_config
 @pytest.fixture
 def queued(monkeypatch):
     """Every fold task the code tries to queue."""
-    from inference import tasks
+    from cellweb.jobs.tasks import run_job
 
     sent = []
-    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append((a, k)))
+    monkeypatch.setattr(run_job, "apply_async", lambda *a, **k: sent.append((a, k)))
     return sent
 
 

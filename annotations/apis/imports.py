@@ -1,0 +1,126 @@
+"""REST endpoints of imports: upload a file to import, follow its job."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.apis.data import DataDetailSerializer, _errors
+from annotations.models import Modality, Role
+from annotations.permissions import get_project
+from annotations.selectors import imports as selectors
+from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
+
+# Multipart framing around the file is small; anything this much over the limit is the file.
+_MULTIPART_SLACK_BYTES = 1024 * 1024
+
+
+class ImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    message = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_blank=True)
+    result = serializers.JSONField()
+    original_name = serializers.CharField()
+    project = serializers.CharField()
+    specimen_url = serializers.CharField(allow_null=True)
+    created_at = serializers.CharField()
+    started_at = serializers.CharField(allow_null=True)
+    finished_at = serializers.CharField(allow_null=True)
+    stale = serializers.BooleanField()
+    seq = serializers.IntegerField(
+        help_text="The latest event number; live events with a smaller seq are older."
+    )
+
+
+class ImportCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False, use_url=False)
+    specimen = serializers.CharField(max_length=200, help_text="Specimen name; created when new.")
+    modality = serializers.ChoiceField(choices=Modality.choices)
+    channel = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Fluorescence channel, e.g. DAPI.",
+    )
+    dataset = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Dataset path inside an HDF5 file.",
+    )
+    time = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, allow_null=True, default=None
+    )
+    lab = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    voxel_size = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="z,y,x in micrometres.",
+    )
+
+
+class ImportCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        # Refuse an oversized upload from its announced length, before its body is received.
+        try:
+            announced = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            announced = 0
+        if announced > settings.MAX_UPLOAD_MB * 1024 * 1024 + _MULTIPART_SLACK_BYTES:
+            upload_size_check(size_bytes=announced - _MULTIPART_SLACK_BYTES)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="projects_imports_create",
+        request={"multipart/form-data": ImportCreateSerializer},
+        responses={
+            202: ImportJobSerializer,
+            413: OpenApiResponse(
+                DataDetailSerializer, description="The file is over the upload limit."
+            ),
+            **_errors(400, 403, 404),
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        data = ImportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        job = import_job_create(
+            project=project,
+            user=request.user,
+            upload=values["file"],
+            specimen_name=values["specimen"],
+            modality=values["modality"],
+            channel=values.get("channel", ""),
+            dataset=values.get("dataset", ""),
+            time_index=values.get("time"),
+            lab=values.get("lab", ""),
+            voxel_size=parse_voxel_size(values.get("voxel_size", "")),
+        )
+        return Response(
+            ImportJobSerializer(selectors.import_job_status(job=job)).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class ImportJobDetailApi(APIView):
+    @extend_schema(
+        operation_id="import_jobs_retrieve",
+        responses={200: ImportJobSerializer, **_errors(403, 404)},
+    )
+    def get(self, request, job_id: int):
+        job = selectors.import_job_get(user=request.user, job_id=job_id)
+        return Response(ImportJobSerializer(selectors.import_job_status(job=job)).data)
