@@ -150,9 +150,9 @@ class LiveServer:
         self.ws_url = f"ws://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def asgi_server(transactional_db) -> Iterator[LiveServer]:
-    """The real ASGI application (HTTP and websockets) served by uvicorn in a child process."""
+def start_asgi_server(*, extra_env: dict | None = None) -> LiveServer:
+    """The real ASGI application (HTTP, websockets, lifespan) served by uvicorn in a child
+    process."""
     port = _free_port()
     process = ManagedProcess(
         [
@@ -168,7 +168,7 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
             "warning",
         ],
         name="asgi",
-        env=child_env(),
+        env=child_env() | (extra_env or {}),
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -182,8 +182,14 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
     else:
         process.stop()
         raise RuntimeError("ASGI server did not start")
-    yield LiveServer(process, port)
-    process.stop()
+    return LiveServer(process, port)
+
+
+@pytest.fixture
+def asgi_server(transactional_db) -> Iterator[LiveServer]:
+    server = start_asgi_server()
+    yield server
+    server.process.stop()
 
 
 def chromium_path() -> str:

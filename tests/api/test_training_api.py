@@ -15,15 +15,6 @@ from tests.helpers_training import TINY, add_specimens
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    from cellweb.jobs.tasks import run_job
-
-    sent = []
-    monkeypatch.setattr(run_job, "apply_async", lambda *a, **k: sent.append(k))
-    return sent
-
-
-@pytest.fixture
 def cells(project, make_volume):
     return add_specimens(project, make_volume, 4, sections=2)
 

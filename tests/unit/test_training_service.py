@@ -28,15 +28,6 @@ pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    from cellweb.jobs.tasks import run_job
-
-    sent = []
-    monkeypatch.setattr(run_job, "apply_async", lambda *a, **k: sent.append((a, k)))
-    return sent
-
-
-@pytest.fixture
 def five_cells(project, make_volume):
     return add_specimens(project, make_volume, 5, sections=2)
 

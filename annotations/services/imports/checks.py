@@ -27,6 +27,7 @@ from cellweb.jobs import JobStatus
 
 logger = logging.getLogger(__name__)
 
+
 def modality_check(modality: str) -> str:
     if modality not in Modality.values:
         raise InvalidInput(
@@ -259,5 +260,3 @@ def duplicate_check(*, project: Project, sha256: str, in_flight: bool = False) -
             f"This file is already being imported (import #{waiting.pk} of “{waiting.original_name}”); "
             "wait for it to finish."
         )
-
-

@@ -234,5 +234,3 @@ def import_file(
         source_file=source_file,
         warnings=warnings,
     )
-
-

@@ -80,4 +80,3 @@ def stage_upload(upload: UploadedFile) -> tuple[str, str, int]:
         discard_staged(relative)
         raise
     return relative, digest.hexdigest(), size
-
