@@ -351,3 +351,39 @@ def test_fluorescence_ground_truth_stored_on_the_stain_trains_on_the_paired_labe
     images, masks = training_tensors(entries, input_size=32)
     assert images.shape == masks.shape == (4, 1, 32, 32)
     assert set(masks.unique().tolist()) == {0.0, 1.0}
+
+
+def test_the_epoch_loop_reads_the_fold_once_per_batch_and_writes_progress_throttled(
+    project, manager, five_cells, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(epochs=3, batch_size=1), queue=False
+    )
+    batches = []
+    original = trainer.FoldTrainer.on_batch
+
+    def counting(self, done, total, loss):
+        batches.append(done)
+        original(self, done, total, loss)
+
+    monkeypatch.setattr(trainer.FoldTrainer, "on_batch", counting)
+    with CaptureQueriesContext(connection) as queries:
+        assert fold_run_execute(fold_id=job.folds.get(index=0).pk, worker="w") == "succeeded"
+
+    checks = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "inference_foldrun"."cancel_requested"')
+    ]
+    assert len(batches) >= 3 * 4
+    # One read per batch, plus one after each epoch and one when the epoch is logged.
+    assert len(batches) <= len(checks) <= len(batches) + 2 * 3 + 1
+    progress_writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("UPDATE") and '"batches"' in q["sql"]
+    ]
+    assert 3 <= len(progress_writes) <= len(batches) + 3
