@@ -88,11 +88,19 @@ def mark_final(
 
 
 def after_final(kind: JobKind, job: Any) -> None:
+    """Cleanup, finish and the parent's gather; one failing step does not skip the others."""
+    steps = []
     if job.status != JobStatus.SUCCEEDED:
-        kind.cleanup(job)
-    kind.finish(job)
+        steps.append(lambda: kind.cleanup(job))
+    steps.append(lambda: kind.finish(job))
     if kind.parent:
-        kind_named(kind.parent).gather(getattr(job, f"{kind.parent_field}_id"))
+        parent_id = getattr(job, f"{kind.parent_field}_id")
+        steps.append(lambda: kind_named(kind.parent).gather(parent_id))
+    for step in steps:
+        try:
+            step()
+        except Exception:  # the job has ended; what follows must not undo or hide that
+            logger.exception("After %s %s ended", kind.name, job.pk)
 
 
 def requeue(kind: JobKind, job: Any, *, countdown: float | None = None) -> list[str]:
