@@ -3,11 +3,11 @@
 from django.urls import path
 
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
-from annotations.apis import data as import_apis
+from annotations.apis import imports as import_apis
 from annotations.apis import projects as project_apis
 from annotations.apis import section_images as image_apis
 from annotations.apis import specimens as specimen_apis
-from annotations.views import data as import_views
+from annotations.views import imports as import_views
 from annotations.views import projects as project_views
 from annotations.views import specimens as specimen_views
 

@@ -62,12 +62,12 @@ def _probability_maps(n: int, size: int, rng: np.random.Generator) -> tuple[np.n
 
 def bench_metrics(n_sections: int) -> None:
     from inference.ml.metrics import batch_section_metrics
-    from inference.services.evaluation import _PRAccumulator
+    from inference.ml.pr import PRCounts
 
     rng = np.random.default_rng(0)
     elapsed = 0.0
     done = 0
-    pr = _PRAccumulator()
+    pr = PRCounts()
     while done < n_sections:
         count = min(CHUNK, n_sections - done)
         probs, gts = _probability_maps(count, SIZE, rng)  # generation is not timed

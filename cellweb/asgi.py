@@ -1,6 +1,6 @@
 """ASGI entry point: HTTP through Django (section images through their front), websockets
-through Channels. Every HTTP request passes the body guard first, so no body is read that its
-endpoint would refuse."""
+through Channels, and the lifespan that runs the job sweeper. Every HTTP request passes the
+body guard first, so no body is read that its endpoint would refuse."""
 
 import os
 
@@ -15,6 +15,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from annotations.asgi import SectionImageFront  # noqa: E402
+from cellweb.jobs.sweeper import SweeperLifespan  # noqa: E402
 from cellweb.routing import websocket_urlpatterns  # noqa: E402
 from cellweb.upload_guard import RequestBodyGuard  # noqa: E402
 
@@ -25,6 +26,9 @@ http_app = RequestBodyGuard(
 application = ProtocolTypeRouter(
     {
         "http": http_app,
+        # The job sweeper runs in the web process too, so a job whose worker died is noticed
+        # even when no worker is alive.
+        "lifespan": SweeperLifespan(),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

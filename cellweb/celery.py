@@ -1,7 +1,8 @@
 """The Celery application. Long work (imports, training folds, evaluations) runs here.
 
-Queues: ``celery`` for CPU work such as imports, ``gpu`` for training and inference, so a
-facility can point one worker process per GPU at the ``gpu`` queue.
+Every job kind runs through the one task in ``cellweb.jobs.tasks``, sent to its kind's queue:
+``celery`` for CPU work such as imports, ``gpu`` for training and inference, so a facility can
+point one worker process per GPU at the ``gpu`` queue.
 """
 
 import os
@@ -12,8 +13,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cellweb.settings")
 
 app = Celery("cellweb")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_routes = {
-    "inference.tasks.*": {"queue": "gpu"},
-    "annotations.tasks.*": {"queue": "celery"},
-}
+app.conf.include = ["cellweb.jobs.tasks"]
 app.autodiscover_tasks()

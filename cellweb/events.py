@@ -1,22 +1,56 @@
 """Live events: only services emit them, and only after the transaction commits (Zulip's rule).
 
-Consumers authenticate, join a group and relay; the database stays the history.
+Every job event has one shape, ``{"kind", "id", "seq", "type", ...}``, and goes to the channel
+group of that job; consumers authenticate, join the group and relay; the database stays the
+history. ``seq`` grows per job (one counter per kind and id, shared by every process through the
+cache), so a page drops what it has already seen.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+SEQ_TTL_S = 30 * 24 * 3600
+
 
 def job_group(kind: str, job_id: int) -> str:
     return f"job.{kind}.{job_id}"
+
+
+def _seq_key(kind: str, job_id: int) -> str:
+    return f"job-seq:{kind}:{job_id}"
+
+
+def next_event_seq(kind: str, job_id: int) -> int:
+    """A number that only grows per job, shared by every process through the cache (Redis).
+
+    The counter starts from the clock in milliseconds, so if the cache loses it the next
+    numbers are still larger than every number handed out before.
+    """
+    key = _seq_key(kind, job_id)
+    for _ in range(3):
+        cache.add(key, int(time.time() * 1000), timeout=SEQ_TTL_S)
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # evicted between add and incr
+            continue
+    return int(time.time() * 1000)
+
+
+def current_event_seq(kind: str, job_id: int) -> int:
+    """The last number handed out. A snapshot reads it before it reads the database, so an
+    event it has not seen always carries a larger number and the page applies it (at worst an
+    update is applied twice, never lost)."""
+    return int(cache.get(_seq_key(kind, job_id)) or 0)
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:
@@ -29,6 +63,12 @@ def send_now(group: str, event: dict[str, Any]) -> None:
         logger.warning("Could not publish event to %s", group, exc_info=True)
 
 
-def emit(group: str, event: dict[str, Any]) -> None:
-    """Publish ``event`` to ``group`` once the current transaction (if any) commits."""
-    transaction.on_commit(lambda: send_now(group, event))
+def emit(kind: str, job_id: int, event: dict[str, Any]) -> None:
+    """Publish ``event`` about job ``kind``/``job_id`` once the current transaction (if any)
+    commits, numbered then."""
+
+    def send() -> None:
+        numbered = {"kind": kind, "id": job_id, **event, "seq": next_event_seq(kind, job_id)}
+        send_now(job_group(kind, job_id), numbered)
+
+    transaction.on_commit(send)

@@ -1,5 +1,9 @@
-"""Websocket routes of every app, gathered in one list for the ASGI router."""
+"""Websocket routes, gathered in one list for the ASGI router: one live route for every job."""
 
-from inference.routing import websocket_urlpatterns as inference_routes
+from django.urls import path
 
-websocket_urlpatterns = [*inference_routes]
+from cellweb.jobs.consumer import JobConsumer
+
+websocket_urlpatterns = [
+    path("ws/jobs/<slug:kind>/<int:job_id>/", JobConsumer.as_asgi()),
+]

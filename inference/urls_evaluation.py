@@ -4,6 +4,8 @@ from django.urls import path
 
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
 from inference.apis import evaluation as apis
+from inference.apis import fluorescence as fluorescence_apis
+from inference.apis import results as result_apis
 from inference.views import evaluation as views
 from inference.views import evaluation_downloads as downloads
 from inference.views import fluorescence_gt as fluorescence_views
@@ -66,27 +68,27 @@ urlpatterns = [
     ),
     path(
         "api/evaluations/<dbid:evaluation_id>/sections/",
-        apis.EvaluationSectionsApi.as_view(),
+        result_apis.EvaluationSectionsApi.as_view(),
         name="api-evaluation-sections",
     ),
     path(
         "api/evaluations/<dbid:evaluation_id>/sections/<dbid:section_id>/layer/<slug:layer>.png",
-        apis.EvaluationLayerApi.as_view(),
+        result_apis.EvaluationLayerApi.as_view(),
         name="api-evaluation-layer",
     ),
     path(
         "api/projects/<slug:slug>/fluorescence-gt/",
-        apis.ProjectFluorescenceGTApi.as_view(),
+        fluorescence_apis.ProjectFluorescenceGTApi.as_view(),
         name="api-fluorescence-gt",
     ),
     path(
         "api/sections/<dbid:section_id>/fluorescence-gt/",
-        apis.SectionFluorescenceGTApi.as_view(),
+        fluorescence_apis.SectionFluorescenceGTApi.as_view(),
         name="api-section-fluorescence-gt",
     ),
     path(
         "api/sections/<dbid:section_id>/fluorescence-gt/confirm/",
-        apis.SectionFluorescenceGTConfirmApi.as_view(),
+        fluorescence_apis.SectionFluorescenceGTConfirmApi.as_view(),
         name="api-section-fluorescence-gt-confirm",
     ),
 ]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
+from inference.apis import model_versions as version_apis
 from inference.apis import training as apis
 from inference.views import training as views
 
@@ -40,27 +41,27 @@ urlpatterns = [
     ),
     path(
         "api/projects/<slug:slug>/model-versions/",
-        apis.ProjectModelVersionsApi.as_view(),
+        version_apis.ProjectModelVersionsApi.as_view(),
         name="api-model-versions",
     ),
     path(
         "api/projects/<slug:slug>/model-versions/compare/",
-        apis.ModelVersionCompareApi.as_view(),
+        version_apis.ModelVersionCompareApi.as_view(),
         name="api-model-versions-compare",
     ),
     path(
         "api/model-versions/<dbid:version_id>/",
-        apis.ModelVersionDetailApi.as_view(),
+        version_apis.ModelVersionDetailApi.as_view(),
         name="api-model-version",
     ),
     path(
         "api/model-versions/<dbid:version_id>/download/",
-        apis.ModelVersionDownloadApi.as_view(),
+        version_apis.ModelVersionDownloadApi.as_view(),
         name="api-model-version-download",
     ),
     path(
         "api/model-versions/<dbid:version_id>/activate/",
-        apis.ModelVersionActivateApi.as_view(),
+        version_apis.ModelVersionActivateApi.as_view(),
         name="api-model-version-activate",
     ),
 ]

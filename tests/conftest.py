@@ -12,7 +12,7 @@ from cellweb.celery import app as celery_app
 
 PASSWORD = "pass-word-123"
 
-pytest_plugins = ["tests.fixtures_live", "tests.data_files"]
+pytest_plugins = ["tests.fixtures_live", "tests.data_files", "tests.helpers_jobs"]
 
 
 def _user(username: str, **extra):

@@ -151,7 +151,8 @@ class LiveServer:
 
 
 def start_asgi_server(*, name: str = "asgi", extra_env: dict | None = None) -> LiveServer:
-    """The real ASGI application (HTTP and websockets) served by uvicorn in a child process."""
+    """The real ASGI application (HTTP, websockets, lifespan) served by uvicorn in a child
+    process."""
     port = _free_port()
     process = ManagedProcess(
         [

@@ -25,5 +25,8 @@ os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "68719476736")
 
 from cellweb.settings import *  # noqa: E402,F403
 
+# The smallest job kind, run end to end by a real worker (tests/integration/test_jobs_live.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.jobkind_app"]  # noqa: F405
+
 # Users are created in almost every test; the production hasher would cost ~0.4 s each.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -136,6 +136,20 @@ describe('job reducer', () => {
     expect(s.status).toBe('running');
   });
 
+  it('shows the status events of a job without folds on its single unit', () => {
+    const snap: JobMessage = { type: 'snapshot', seq: 5, job: { id: 7, status: 'queued', folds: [{ index: -1, status: 'queued', batch: 0, batches: 12 }] } };
+    let s = reduce(initialState(), snap);
+    s = reduce(s, { kind: 'evaluation', id: 7, type: 'progress', progress: 0.5, batch: 6, batches: 12, seq: 6 } as JobMessage);
+    expect(s.folds[0]!.status).toBe('running');
+    s = reduce(s, { kind: 'evaluation', id: 7, type: 'job_status', status: 'failed', error: 'disk on fire', seq: 7 } as JobMessage);
+    expect(s.status).toBe('failed');
+    expect(s.folds[0]!.status).toBe('failed');
+    expect(s.folds[0]!.error).toBe('disk on fire');
+    // A training job's status never rewrites its folds.
+    const training = reduce(run([snapshot]), { type: 'job_status', status: 'cancelled', seq: 99 });
+    expect(training.folds.map((f) => f.status)).toEqual(run([snapshot]).folds.map((f) => f.status));
+  });
+
   it('reads snapshot epochs as completed epochs and progress events as the running epoch', () => {
     const snap = (fold: Record<string, unknown>): JobMessage => ({ type: 'snapshot', seq: 1, job: { id: 1, status: 'running', folds: [{ index: 0, status: 'running', epochs: 4, ...fold }] } });
     let s = reduce(initialState(), snap({ epoch: 0, batch: null, batches: null }));

@@ -1,23 +1,18 @@
-"""REST endpoints of training: launch, follow and cancel jobs; estimate; list, compare, download and
-activate model versions."""
+"""REST endpoints of training jobs: launch, list, follow and cancel them; estimate a run."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Role
 from annotations.permissions import get_project
+from cellweb.jobs.api import job_api_views
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services import training as services
-from inference.services.model_versions import model_version_activate
 
 # ---------------------------------------------------------------------------------------------
 # Input
@@ -85,20 +80,6 @@ class TrainingConfigInput(serializers.Serializer):
 class TrainingListQuery(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
     offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
-
-
-class ModelCompareQuery(serializers.Serializer):
-    ids = serializers.RegexField(
-        r"^\s*\d{1,18}\s*(,\s*\d{1,18}\s*){1,19}$",
-        max_length=400,
-        error_messages={
-            "invalid": "Give 2 to 20 model version ids separated by commas, e.g. ids=3,5."
-        },
-    )
-
-    def id_list(self) -> list[int]:
-        ids = [int(part) for part in self.validated_data["ids"].split(",")]
-        return list(dict.fromkeys(ids))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,48 +189,7 @@ class TrainingEstimateSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.CharField())
 
 
-class ModelVersionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
-    arch = serializers.CharField()
-    arch_label = serializers.CharField(allow_blank=True)
-    job = serializers.IntegerField(allow_null=True)
-    fold = serializers.IntegerField(allow_null=True)
-    created_at = serializers.CharField()
-    created_by = serializers.CharField(allow_null=True)
-    is_active = serializers.BooleanField()
-    code_version = serializers.CharField(allow_blank=True)
-    snapshot = serializers.IntegerField(allow_null=True)
-    gt_source = serializers.CharField(allow_null=True)
-    input_size = serializers.IntegerField(allow_null=True)
-    epochs = serializers.IntegerField(allow_null=True)
-    config = serializers.JSONField()
-    train_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
-    val_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
-    metrics = serializers.JSONField()
-    download_url = serializers.CharField()
-
-
-class ModelVersionListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    results = ModelVersionSerializer(many=True)
-
-
-class ModelCompareRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    values = serializers.ListField(child=serializers.JSONField(allow_null=True))
-    best = serializers.FloatField(allow_null=True, required=False)
-
-
-class ModelCompareSerializer(serializers.Serializer):
-    versions = ModelVersionSerializer(many=True)
-    metrics = ModelCompareRowSerializer(many=True)
-    settings = ModelCompareRowSerializer(many=True)
-
-
-_ERRORS = {
+ERRORS = {
     400: OpenApiResponse(TrainingErrorSerializer, description="Invalid configuration or request."),
     403: OpenApiResponse(TrainingErrorSerializer, description="Lacks the role."),
     404: OpenApiResponse(
@@ -258,7 +198,7 @@ _ERRORS = {
 }
 
 
-def _page(request, items: list) -> tuple[int, list]:
+def list_page(request, items: list) -> tuple[int, list]:
     query = TrainingListQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     limit, offset = query.validated_data["limit"], query.validated_data["offset"]
@@ -274,11 +214,11 @@ class ProjectTrainingJobsApi(APIView):
         operation_id="training_jobs_list",
         summary="Training jobs of a project, newest first",
         parameters=[TrainingListQuery],
-        responses={200: TrainingJobListSerializer, **_ERRORS},
+        responses={200: TrainingJobListSerializer, **ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        count, jobs = _page(request, list(selectors.training_jobs_for_project(project)[:5000]))
+        count, jobs = list_page(request, list(selectors.training_jobs_for_project(project)[:5000]))
         results = [selectors.training_job_public(job) for job in jobs]
         return Response(TrainingJobListSerializer({"count": count, "results": results}).data)
 
@@ -291,7 +231,7 @@ class ProjectTrainingJobsApi(APIView):
             "splits the specimens into folds and queues one task per fold on the gpu queue."
         ),
         request=TrainingConfigInput,
-        responses={201: TrainingJobDetailSerializer, **_ERRORS},
+        responses={201: TrainingJobDetailSerializer, **ERRORS},
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
@@ -312,7 +252,7 @@ class TrainingEstimateApi(APIView):
         summary="Run-time estimate of a configuration (for the launch form)",
         description="Answers 200 with `problem` set when the configuration or the data cannot work.",
         request=TrainingConfigInput,
-        responses={200: TrainingEstimateSerializer, **_ERRORS},
+        responses={200: TrainingEstimateSerializer, **ERRORS},
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug)
@@ -322,126 +262,13 @@ class TrainingEstimateApi(APIView):
         return Response(TrainingEstimateSerializer(result).data)
 
 
-class TrainingJobDetailApi(APIView):
-    @extend_schema(
-        operation_id="training_job_get",
-        summary="A training job: configuration, folds with split and history, summary",
-        responses={200: TrainingJobDetailSerializer, **_ERRORS},
-    )
-    def get(self, request, job_id: int):
-        job = selectors.training_job_get(user=request.user, job_id=job_id)
-        if services.training_mark_stale_folds(job=job):
-            job.refresh_from_db()
-        return Response(TrainingJobDetailSerializer(selectors.training_job_snapshot(job)).data)
-
-
-class TrainingJobCancelApi(APIView):
-    @extend_schema(
-        operation_id="training_job_cancel",
-        summary="Cancel a training job (running folds stop at their next batch)",
-        request=None,
-        responses={
-            200: TrainingJobDetailSerializer,
-            409: OpenApiResponse(TrainingErrorSerializer, description="The job has already ended."),
-            **_ERRORS,
-        },
-    )
-    def post(self, request, job_id: int):
-        job = selectors.training_job_get(user=request.user, job_id=job_id)
-        job = services.training_job_cancel(job=job, user=request.user)
-        return Response(TrainingJobDetailSerializer(selectors.training_job_snapshot(job)).data)
-
-
-# ---------------------------------------------------------------------------------------------
-# Model versions
-
-
-class ProjectModelVersionsApi(APIView):
-    @extend_schema(
-        operation_id="model_versions_list",
-        summary="Model versions of a project, newest first",
-        parameters=[TrainingListQuery],
-        responses={200: ModelVersionListSerializer, **_ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        count, versions = _page(request, list(selectors.model_versions_for_project(project)[:5000]))
-        results = [selectors.model_version_public(v) for v in versions]
-        return Response(ModelVersionListSerializer({"count": count, "results": results}).data)
-
-
-class ModelVersionCompareApi(APIView):
-    @extend_schema(
-        operation_id="model_versions_compare",
-        summary="Compare model versions side by side",
-        parameters=[
-            OpenApiParameter("ids", OpenApiTypes.STR, required=True, description="e.g. 3,5,8")
-        ],
-        responses={200: ModelCompareSerializer, **_ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        query = ModelCompareQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        result = selectors.model_version_compare(project=project, ids=query.id_list())
-        return Response(ModelCompareSerializer(result).data)
-
-
-class ModelVersionDetailApi(APIView):
-    @extend_schema(
-        operation_id="model_version_get",
-        summary="A model version with its provenance and metrics",
-        responses={200: ModelVersionSerializer, **_ERRORS},
-    )
-    def get(self, request, version_id: int):
-        version = selectors.model_version_get(user=request.user, version_id=version_id)
-        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
-
-
-class _AnyAccept(DefaultContentNegotiation):
-    """A file download answers whatever the client accepts; errors still come back as JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        renderer = renderers[0]
-        return renderer, renderer.media_type
-
-
-class ModelVersionDownloadApi(APIView):
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _AnyAccept
-
-    @extend_schema(
-        operation_id="model_version_download",
-        summary="Download the weights (PyTorch file; load with torch.load(weights_only=True))",
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            **_ERRORS,
-        },
-    )
-    def get(self, request, version_id: int):
-        version = selectors.model_version_get(user=request.user, version_id=version_id)
-        try:
-            handle = version.weights.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404("The weights file of this version is missing.") from None
-        filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.pt"
-        return FileResponse(
-            handle, as_attachment=True, filename=filename, content_type="application/octet-stream"
-        )
-
-
-class ModelVersionActivateApi(APIView):
-    @extend_schema(
-        operation_id="model_version_activate",
-        summary="Use this version for prediction in its project (managers)",
-        request=None,
-        responses={
-            200: ModelVersionSerializer,
-            409: OpenApiResponse(TrainingErrorSerializer),
-            **_ERRORS,
-        },
-    )
-    def post(self, request, version_id: int):
-        version = selectors.model_version_get(user=request.user, version_id=version_id)
-        version = model_version_activate(version=version, user=request.user)
-        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
+TrainingJobDetailApi, TrainingJobCancelApi = job_api_views(
+    "training",
+    output=TrainingJobDetailSerializer,
+    errors=ERRORS,
+    operations=("training_job_get", "training_job_cancel"),
+    summaries=(
+        "A training job: configuration, folds with split and history, summary",
+        "Cancel a training job (running folds stop at their next batch)",
+    ),
+)

@@ -55,6 +55,7 @@ from annotations.imaging.overlap import (
     jaccard,
     scores_from_counts,
 )
+from inference.ml.pr import PRCounts
 
 __all__ = [
     "LOG_ODDS_BINS",
@@ -64,6 +65,7 @@ __all__ = [
     "confusion",
     "dice",
     "f_beta",
+    "finite_or_none",
     "jaccard",
     "pr_curve",
     "precision",
@@ -268,35 +270,11 @@ def pr_curve(
     Returns ``(precision, recall, thresholds)`` with ``thresholds = linspace(0, 1, n_points)``
     and a pixel predicted positive at ``t`` when ``p > t`` (as everywhere here). Where nothing is
     predicted (``t = 1``) precision is 1.0, the usual end point of a PR curve; with no positive
-    pixel at all recall is NaN.
+    pixel at all recall is NaN. Chunk by chunk: :class:`PRCounts`.
     """
-    if n_points < 2:
-        raise ValueError(f"n_points must be >= 2, got {n_points}")
-    probs_arr = np.asarray(probs)
-    gts_arr = np.asarray(gts)
-    if probs_arr.shape != gts_arr.shape:
-        raise ValueError(f"probs and gts shapes differ: {probs_arr.shape} vs {gts_arr.shape}")
-    thresholds = np.linspace(0.0, 1.0, n_points)
-    above_pos = np.zeros(n_points + 1, dtype=np.int64)
-    above_neg = np.zeros(n_points + 1, dtype=np.int64)
-    flat_p = probs_arr.reshape(-1)
-    flat_t = gts_arr.reshape(-1)
-    step = 1 << 22  # bounded temporaries for large stacks
-    for start in range(0, flat_p.size, step):
-        p = flat_p[start : start + step]
-        truth = flat_t[start : start + step] != 0
-        # Number of thresholds strictly below p = number of thresholds at which p is positive.
-        n_below = np.searchsorted(thresholds, p, side="left")
-        above_pos += np.bincount(n_below[truth], minlength=n_points + 1)
-        above_neg += np.bincount(n_below[~truth], minlength=n_points + 1)
-    # Pixels positive at threshold k are those with more than k thresholds below them.
-    tp = np.cumsum(above_pos[::-1])[::-1][1:]
-    fp = np.cumsum(above_neg[::-1])[::-1][1:]
-    total_pos = int(above_pos.sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision_curve = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 1.0)
-        recall_curve = tp / total_pos if total_pos else np.full(n_points, np.nan)
-    return precision_curve, recall_curve, thresholds
+    counts = PRCounts(n_points)
+    counts.add(probs, gts)
+    return counts.curve()
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,6 +332,14 @@ def volume_metrics(
 # --------------------------------------------------------------------------------------------
 # Aggregation
 # --------------------------------------------------------------------------------------------
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A number that JSON can hold: NaN and infinities become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def aggregate(values: Iterable[float], *, ddof: int = 1) -> tuple[float, float]:

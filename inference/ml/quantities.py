@@ -20,7 +20,15 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.measure import marching_cubes, mesh_surface_area, regionprops
 
-__all__ = ["DEFAULT_N0", "DEFAULT_RII", "nucleus_quantities", "surface_area_um2"]
+from inference.ml.objects import label_instances
+
+__all__ = [
+    "DEFAULT_N0",
+    "DEFAULT_RII",
+    "largest_nuclei",
+    "nucleus_quantities",
+    "surface_area_um2",
+]
 
 DEFAULT_N0 = 1.3337
 DEFAULT_RII = 0.19
@@ -118,3 +126,24 @@ def nucleus_quantities(
             }
         )
     return results
+
+
+def largest_nuclei(
+    mask_3d: np.ndarray,
+    ri_volume: np.ndarray,
+    voxel_size_zyx: Sequence[float],
+    *,
+    keep: int = 10,
+    min_voxels: int = 27,
+) -> list[dict[str, Any]]:
+    """:func:`nucleus_quantities` of the ``keep`` largest nuclei of a binary mask (at least
+    ``min_voxels`` each, so specks are not reported as nuclei), largest first."""
+    if not np.any(mask_3d):
+        return []
+    labels = label_instances(mask_3d)
+    sizes = np.bincount(labels.ravel())[1:]
+    kept = [int(i) + 1 for i in np.argsort(sizes)[::-1][:keep] if sizes[i] >= min_voxels]
+    if not kept:
+        return []
+    rows = nucleus_quantities(np.where(np.isin(labels, kept), labels, 0), ri_volume, voxel_size_zyx)
+    return sorted(rows, key=lambda row: -row["voxel_count"])

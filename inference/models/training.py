@@ -90,13 +90,9 @@ class FoldRun(JobFields):
     batch = models.PositiveIntegerField(default=0, help_text="Batches done in the current epoch.")
     batches = models.PositiveIntegerField(default=0, help_text="Batches in the current epoch.")
     eta_s = models.FloatField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     checkpoint = models.CharField(max_length=500, blank=True, default="")
     metrics = models.JSONField(
         default=dict, blank=True, help_text="Held-out metrics at threshold 0.5."
-    )
-    task_id = models.CharField(
-        max_length=64, blank=True, default="", help_text="The Celery task that owns this fold now."
     )
 
     class Meta:

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen, Tag
 from annotations.permissions import require_role
+from cellweb.events import current_event_seq
 from inference.models import (
     Evaluation,
     EvaluationMethod,
@@ -17,13 +18,13 @@ from inference.models import (
     ModelVersion,
     SectionResult,
 )
+from inference.selectors.evaluation_compare import METRIC_FIELDS, evaluation_compare
 
 __all__ = [
     "ORDERINGS",
     "evaluation_compare",
     "evaluation_form_choices",
     "evaluation_get",
-    "evaluation_job_snapshot_for",
     "evaluation_list_rows",
     "evaluation_public",
     "evaluation_snapshot",
@@ -37,7 +38,6 @@ ORDERINGS = {
     "-dice": ("-dice", "specimen__name", "volume_id", "z"),
     "section": ("specimen__name", "volume__time_index", "volume_id", "z"),
 }
-METRIC_FIELDS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
 
 def evaluations_for_project(project: Project) -> QuerySet[Evaluation]:
@@ -119,10 +119,12 @@ def _plan(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
-    """Everything the live page needs, from the database (the websocket's first message)."""
-    from inference.services.evaluation import current_event_seq
+    """Everything the live page needs, from the database (the websocket's first message).
 
-    seq = current_event_seq(evaluation.pk)
+    The evaluation is one unit of work, shown as the single entry of ``folds`` (index -1); its
+    live events are the job's own (no fold)."""
+    # The event counter first, then the rows (see ``cellweb.events.current_event_seq``).
+    seq = current_event_seq("evaluation", evaluation.pk)
     evaluation = Evaluation.objects.select_related("project", "created_by", "model_version").get(
         pk=evaluation.pk
     )
@@ -164,15 +166,6 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
         "csv_url": f"/evaluations/{evaluation.pk}/results.csv",
         "seq": seq,
     }
-
-
-def evaluation_job_snapshot_for(user, job_id: int) -> dict[str, Any]:
-    """The websocket consumer's loader for kind "evaluation" (see ``inference.consumers``)."""
-    from inference.services.evaluation import evaluation_mark_stale
-
-    evaluation = evaluation_get(user=user, evaluation_id=job_id)
-    evaluation_mark_stale(evaluation)
-    return evaluation_snapshot(evaluation)
 
 
 def section_results(
@@ -254,66 +247,6 @@ def gallery_page(*, evaluation: Evaluation, page: int, per_page: int = 12) -> di
         "per_page": per_page,
         "primary": primary,
         "has_model": "model" in methods,
-    }
-
-
-def _set_block(evaluation: Evaluation, method: str, key: str) -> dict:
-    by_method = (evaluation.summary or {}).get("by_method") or {}
-    return ((by_method.get(method) or {}).get("set") or {}).get(key) or {}
-
-
-def evaluation_compare(*, user, a_id: int, b_id: int) -> dict[str, Any]:
-    """Two evaluations side by side: each one's main method (its model, or the edge-based
-    method without one) against the other's, then the baselines both ran. Sections are paired
-    by id (the same set scores the same sections)."""
-    a = evaluation_get(user=user, evaluation_id=a_id)
-    b = evaluation_get(user=user, evaluation_id=b_id)
-    if a.project_id != b.project_id:
-        raise Http404("Both evaluations must belong to the same project.")
-    methods_a = (a.config or {}).get("methods") or [EvaluationMethod.EDGE]
-    methods_b = (b.config or {}).get("methods") or [EvaluationMethod.EDGE]
-    pairs_of_methods = [(methods_a[0], methods_b[0])]
-    pairs_of_methods += [
-        (m, m)
-        for m in methods_a
-        if m in methods_b and (m, m) != pairs_of_methods[0] and m != "model"
-    ]
-    rows = [
-        {
-            "method_a": method_a,
-            "method_b": method_b,
-            "key": key,
-            "a": _set_block(a, method_a, key),
-            "b": _set_block(b, method_b, key),
-        }
-        for method_a, method_b in pairs_of_methods
-        for key in METRIC_FIELDS
-    ]
-    primary_a, primary_b = pairs_of_methods[0]
-    dice_a = dict(
-        SectionResult.objects.filter(evaluation=a, method=primary_a).values_list(
-            "section_id", "dice"
-        )
-    )
-    dice_b = dict(
-        SectionResult.objects.filter(evaluation=b, method=primary_b).values_list(
-            "section_id", "dice"
-        )
-    )
-    shared = sorted(set(dice_a) & set(dice_b))
-    return {
-        "a": a,
-        "b": b,
-        "method_pairs": pairs_of_methods,
-        "primary_a": primary_a,
-        "primary_b": primary_b,
-        "rows": rows,
-        "pairs": [(dice_a[s], dice_b[s]) for s in shared],
-        "only_a": len(set(dice_a) - set(dice_b)),
-        "only_b": len(set(dice_b) - set(dice_a)),
-        "same_set": a.set_kind == b.set_kind
-        and a.set_params == b.set_params
-        and a.gt_source == b.gt_source,
     }
 
 

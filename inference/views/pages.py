@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from annotations.models import Role
 from annotations.permissions import user_roles
-from annotations.selectors.data import project_links
+from annotations.selectors.projects import project_links
 from cellweb.errors import DomainError
 
 __all__ = ["page_context", "refused"]

@@ -11,16 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.models import Role
 from annotations.permissions import get_project, user_roles
-from annotations.selectors.data import project_links
+from annotations.selectors.projects import project_links
 from cellweb.errors import DomainError, NotAllowed
 from inference.forms import TrainingLaunchForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
-from inference.services.training import (
-    TrainingConfigError,
-    training_job_launch,
-    training_mark_stale_folds,
-)
+from inference.services.training import TrainingConfigError, training_job_launch
 
 
 def _context(request, project) -> dict:
@@ -79,7 +75,6 @@ def training_page(request, slug: str):
 @login_required
 def training_job_page(request, job_id: int):
     job = selectors.training_job_get(user=request.user, job_id=job_id)
-    training_mark_stale_folds(job=job)
     snapshot = selectors.training_job_snapshot(job)
     context = _context(request, job.project) | {
         "job": job,
@@ -90,7 +85,7 @@ def training_job_page(request, job_id: int):
             "module": "job",
             "kind": "training",
             "title": f"Training job {job.pk} · {snapshot['arch_label']}",
-            "wsUrl": f"/ws/jobs/{job.pk}/",
+            "wsUrl": f"/ws/jobs/training/{job.pk}/",
             "snapshotUrl": f"/api/training-jobs/{job.pk}/",
             "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
             "csrfToken": get_token(request),

@@ -211,12 +211,13 @@ def test_the_same_file_while_its_first_import_waits_is_refused(api, manager, med
 def test_a_failure_in_the_worker_is_recorded_on_the_job_and_cleans_up(
     api, manager, media_root, eager_tasks, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from annotations.services import imports
+    from annotations.services.imports import importer
+    from cellweb.errors import InvalidInput
 
     def refuse(*args, **kwargs):
-        raise imports.InvalidInput("The tomogram could not be stored.")
+        raise InvalidInput("The tomogram could not be stored.")
 
-    monkeypatch.setattr(imports, "volume_create", refuse)
+    monkeypatch.setattr(importer, "volume_create", refuse)
     client = api(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, "ri.npy", npy_bytes(ri_stack()))

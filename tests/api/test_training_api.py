@@ -15,15 +15,6 @@ from tests.helpers_training import TINY, add_specimens
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    from inference import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append(k))
-    return sent
-
-
-@pytest.fixture
 def cells(project, make_volume):
     return add_specimens(project, make_volume, 4, sections=2)
 
@@ -277,7 +268,7 @@ def test_the_training_page_shows_the_form_to_managers_and_refuses_bad_configs(
     assert job.config["flips"] is False and job.config["arch"] == "unet16"  # unticked boxes are off
 
     job_page = client.get(f"/training-jobs/{job.pk}/").content.decode()
-    assert '"module": "job"' in job_page and f'"wsUrl": "/ws/jobs/{job.pk}/"' in job_page
+    assert '"module": "job"' in job_page and f'"wsUrl": "/ws/jobs/training/{job.pk}/"' in job_page
     assert 'id="split-table"' in job_page
 
 

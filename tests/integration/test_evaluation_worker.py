@@ -90,7 +90,8 @@ def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress
         -3000:
     ]
     progress = [e for e in events if e["type"] == "progress"]
-    assert progress and all(e["fold"] == -1 and e["batches"] == 3 * SHAPE[0] for e in progress)
+    assert progress and all("fold" not in e and e["batches"] == 3 * SHAPE[0] for e in progress)
+    assert all(e["kind"] == "evaluation" and e["id"] == evaluation.pk for e in events)
     assert progress[-1]["batch"] == 3 * SHAPE[0]
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs) and all(s > snapshot["job"]["seq"] for s in seqs)

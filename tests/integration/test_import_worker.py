@@ -13,6 +13,7 @@ from django.db import connection
 
 from annotations.models import ImportJob, Section, Volume
 from annotations.services import imports
+from annotations.services.imports import importer
 from cellweb.jobs import JobStatus
 from tests.data_files import files_under, write_small_tcf
 
@@ -97,7 +98,7 @@ def test_progress_is_visible_to_other_connections_while_the_import_transaction_i
         params={"specimen_name": "cell-01", "modality": "ri", "channel": "DAPI"},
     )
     seen: list[float] = []
-    real_volume_create = imports.volume_create
+    real_volume_create = importer.volume_create
 
     def observe_from_another_connection():
         try:
@@ -122,7 +123,7 @@ def test_progress_is_visible_to_other_connections_while_the_import_transaction_i
             watcher.join()
         return volume
 
-    monkeypatch.setattr(imports, "volume_create", slow_volume_create)
+    monkeypatch.setattr(importer, "volume_create", slow_volume_create)
     imports.import_job_run(job_id=job.pk)
 
     job.refresh_from_db()

@@ -82,14 +82,16 @@ def test_strangers_are_turned_away_and_a_member_gets_the_snapshot_then_every_eve
     celery_app.control.purge()
     add_specimens(project, make_volume, 4, sections=2)
     job = training_job_launch(project=project, user=manager, config=tiny_config(epochs=3))
-    url = f"{asgi_server.ws_url}/ws/jobs/{job.pk}/"
+    url = f"{asgi_server.ws_url}/ws/jobs/training/{job.pk}/"
     origin = {"Origin": asgi_server.url}
     headers = {"Cookie": session_cookie(asgi_server, "mona"), **origin}
 
     assert run(_close_code(url, origin)) == 4403  # not signed in
     outsider_headers = {"Cookie": session_cookie(asgi_server, "otto"), **origin}
     assert run(_close_code(url, outsider_headers)) == 4404  # not a member
-    assert run(_close_code(f"{asgi_server.ws_url}/ws/jobs/{job.pk + 1000}/", headers)) == 4404
+    assert (
+        run(_close_code(f"{asgi_server.ws_url}/ws/jobs/training/{job.pk + 1000}/", headers)) == 4404
+    )
     assert run(_close_code(f"{asgi_server.ws_url}/ws/jobs/nonsense/{job.pk}/", headers)) == 4404
     started = []
 
@@ -98,7 +100,7 @@ def test_strangers_are_turned_away_and_a_member_gets_the_snapshot_then_every_eve
 
     snapshot, events = run(
         _collect(
-            f"{asgi_server.ws_url}/ws/jobs/{job.pk}/",
+            url,
             headers,
             on_snapshot=start_worker_after_the_snapshot,
         )

@@ -22,8 +22,13 @@ from inference.ml.infer import predict_volume
 from inference.ml.metrics import section_metrics, volume_metrics
 from inference.ml.objects import label_instances, match_instances, mean_average_precision
 from inference.models import Evaluation, SectionResult, VolumeResult
-from inference.services import evaluation as services
-from inference.services.evaluation import evaluation_cancel, evaluation_launch, evaluation_run
+from inference.services.evaluation import (
+    evaluation_cancel,
+    evaluation_launch,
+    evaluation_run,
+    runner,
+    scoring,
+)
 from inference.services.model_versions import model_version_load
 from tests.helpers_evaluation import cross_validation_job, make_specimens, tiny_model_version
 
@@ -378,19 +383,23 @@ def test_a_time_lapse_gets_nucleus_curves_over_time(project, manager, make_volum
     assert len(series["gt_points"]) == 3
 
 
-def test_progress_and_status_events_have_the_training_shapes(
+def test_progress_and_status_events_are_the_jobs_own_on_the_one_envelope(
     project, manager, make_volume, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from cellweb import events as live
+
     events = []
-    monkeypatch.setattr(services, "send_now", lambda group, event: events.append((group, event)))
+    monkeypatch.setattr(live, "send_now", lambda group, event: events.append((group, event)))
     made = make_specimens(project, make_volume, 1, z=3)
     with django_capture_on_commit_callbacks(execute=True):
         evaluation = run(launch(project, manager, set_params={"specimen_ids": [made[0][0].pk]}))
 
     group = f"job.evaluation.{evaluation.pk}"
     assert {g for g, _ in events} == {group}
+    assert all(e["kind"] == "evaluation" and e["id"] == evaluation.pk for _, e in events)
     progress = [e for _, e in events if e["type"] == "progress"]
-    assert progress and all(e["fold"] == -1 and e["batches"] == 3 for e in progress)
+    assert progress and all("fold" not in e and e["batches"] == 3 for e in progress)
+    assert not [e for _, e in events if e["type"] == "fold_status"]
     assert progress[-1]["batch"] == 3
     final = [e for _, e in events if e["type"] == "job_status"][-1]
     assert final["status"] == "succeeded" and "dice" in final["summary"]["metrics"]
@@ -425,14 +434,14 @@ def test_a_cancel_during_the_run_stops_it_and_keeps_no_partial_results(
 ):
     made = make_specimens(project, make_volume, 2, z=3)
     evaluation = launch(project, manager, set_params={"specimen_ids": [s.pk for s, _ in made]})
-    original = services._Runner.progress
+    original = runner._Progress.__call__
 
     def cancel_then_progress(self, sections, message):
         Evaluation.objects.filter(pk=evaluation.pk).update(cancel_requested=True)
-        self.last_progress = 0.0
+        self.ctx._last_progress = float("-inf")  # this report is written, not throttled
         original(self, sections, message)
 
-    monkeypatch.setattr(services._Runner, "progress", cancel_then_progress)
+    monkeypatch.setattr(runner._Progress, "__call__", cancel_then_progress)
     result = evaluation_run(evaluation_id=evaluation.pk, device="cpu")
 
     assert result.status == "cancelled"
@@ -447,7 +456,7 @@ def test_a_failure_is_recorded_on_the_evaluation(project, manager, make_volume, 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "edge_based", broken)
+    monkeypatch.setattr(scoring, "edge_based", broken)
     result = evaluation_run(evaluation_id=evaluation.pk, device="cpu")
 
     assert result.status == "failed" and "disk on fire" in result.error

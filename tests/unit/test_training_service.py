@@ -10,28 +10,21 @@ import torch
 from django.utils import timezone
 
 from annotations.models import GroundTruth
+from cellweb.jobs.sweeper import jobs_sweep
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.services import training as services
 from inference.services.model_versions import model_version_activate, model_version_load
 from inference.services.training import (
     fold_run_execute,
     training_job_cancel,
+    training_job_gather,
     training_job_launch,
     training_job_run_foreground,
-    training_mark_stale_folds,
 )
+from inference.services.training import fold_trainer as trainer
 from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
 
 pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    from inference import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append((a, k)))
-    return sent
 
 
 @pytest.fixture
@@ -88,7 +81,9 @@ def test_folds_are_queued_once_each_only_after_commit(
         callback()
     task_ids = sorted(k["task_id"] for _, k in queued)
     assert task_ids == sorted(job.folds.values_list("task_id", flat=True))
-    assert sorted(k["args"][0] for _, k in queued) == sorted(job.folds.values_list("pk", flat=True))
+    assert {k["args"][0] for _, k in queued} == {"fold"}
+    assert sorted(k["args"][1] for _, k in queued) == sorted(job.folds.values_list("pk", flat=True))
+    assert {k["queue"] for _, k in queued} == {"gpu"}
 
 
 def test_a_job_run_here_trains_every_fold_logs_epochs_and_creates_versions_and_summary(
@@ -131,16 +126,16 @@ def test_a_fold_killed_after_an_epoch_resumes_from_its_checkpoint(
         project=project, user=manager, config=tiny_config(epochs=3), queue=False
     )
     fold = job.folds.get(index=0)
-    original = services._FoldTrainer._end_epoch
+    original = trainer.FoldTrainer._end_epoch
 
     def die_after_first_epoch(self, entry):
         original(self, entry)
         raise KeyboardInterrupt  # like SIGKILL: nothing below runs, the fold stays "running"
 
-    monkeypatch.setattr(services._FoldTrainer, "_end_epoch", die_after_first_epoch)
+    monkeypatch.setattr(trainer.FoldTrainer, "_end_epoch", die_after_first_epoch)
     with pytest.raises(KeyboardInterrupt):
         fold_run_execute(fold_id=fold.pk, worker="w1")
-    monkeypatch.setattr(services._FoldTrainer, "_end_epoch", original)
+    monkeypatch.setattr(trainer.FoldTrainer, "_end_epoch", original)
     fold.refresh_from_db()
     assert (fold.status, fold.epoch, fold.attempts) == ("running", 1, 1)
     assert services.checkpoint_path(fold).exists()
@@ -173,7 +168,7 @@ def test_a_fold_that_keeps_failing_ends_failed_with_its_error(
     def broken(*args, **kwargs):
         raise RuntimeError("the data loader exploded")
 
-    monkeypatch.setattr(services, "training_tensors", broken)
+    monkeypatch.setattr(trainer, "training_tensors", broken)
     job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
     job = training_job_run_foreground(job=job)
     assert job.status == "failed"
@@ -189,7 +184,7 @@ def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
     job = training_job_launch(
         project=project, user=manager, config=tiny_config(epochs=50, batch_size=1), queue=False
     )
-    original = services._FoldTrainer.on_batch
+    original = trainer.FoldTrainer.on_batch
     seen = []
 
     def cancel_on_first_batch(self, done, total, loss):
@@ -198,7 +193,7 @@ def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
         if len(seen) == 1:
             training_job_cancel(job=job, user=manager)
 
-    monkeypatch.setattr(services._FoldTrainer, "on_batch", cancel_on_first_batch)
+    monkeypatch.setattr(trainer.FoldTrainer, "on_batch", cancel_on_first_batch)
     first = job.folds.get(index=0)
     with django_capture_on_commit_callbacks(execute=True):
         assert fold_run_execute(fold_id=first.pk, worker="w") == "cancelled"
@@ -231,7 +226,7 @@ def test_a_silent_running_fold_is_requeued_then_failed_when_out_of_attempts(
         status="running", attempts=1, heartbeat_at=old, task_id="t1"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert training_mark_stale_folds() == 1
+        assert jobs_sweep() == 1
     fold.refresh_from_db()
     assert fold.status == "queued" and fold.task_id != "t1"
     assert queued[-1][1]["task_id"] == fold.task_id
@@ -240,10 +235,10 @@ def test_a_silent_running_fold_is_requeued_then_failed_when_out_of_attempts(
 
     FoldRun.objects.filter(pk=fold.pk).update(status="running", attempts=2, heartbeat_at=old)
     with django_capture_on_commit_callbacks(execute=True):
-        assert training_mark_stale_folds() == 1
+        assert jobs_sweep() == 1
     fold.refresh_from_db()
     assert fold.status == "failed" and "stopped responding" in fold.error
-    assert training_mark_stale_folds() == 0
+    assert jobs_sweep() == 0
 
 
 def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells):
@@ -255,7 +250,7 @@ def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells)
         FoldRun.objects.filter(pk=fold.pk).update(
             status="succeeded", metrics=dict.fromkeys(services.METRIC_KEYS, dice) | {"auc_pr": None}
         )
-    services._gather(job.pk)
+    training_job_gather(job.pk)
     job.refresh_from_db()
     assert job.status == "succeeded"
     dice = job.summary["metrics"]["dice"]
@@ -356,3 +351,39 @@ def test_fluorescence_ground_truth_stored_on_the_stain_trains_on_the_paired_labe
     images, masks = training_tensors(entries, input_size=32)
     assert images.shape == masks.shape == (4, 1, 32, 32)
     assert set(masks.unique().tolist()) == {0.0, 1.0}
+
+
+def test_the_epoch_loop_reads_the_fold_once_per_batch_and_writes_progress_throttled(
+    project, manager, five_cells, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(epochs=3, batch_size=1), queue=False
+    )
+    batches = []
+    original = trainer.FoldTrainer.on_batch
+
+    def counting(self, done, total, loss):
+        batches.append(done)
+        original(self, done, total, loss)
+
+    monkeypatch.setattr(trainer.FoldTrainer, "on_batch", counting)
+    with CaptureQueriesContext(connection) as queries:
+        assert fold_run_execute(fold_id=job.folds.get(index=0).pk, worker="w") == "succeeded"
+
+    checks = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "inference_foldrun"."cancel_requested"')
+    ]
+    assert len(batches) >= 3 * 4
+    # One read per batch, plus one after each epoch and one when the epoch is logged.
+    assert len(batches) <= len(checks) <= len(batches) + 2 * 3 + 1
+    progress_writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("UPDATE") and '"batches"' in q["sql"]
+    ]
+    assert 3 <= len(progress_writes) <= len(batches) + 3

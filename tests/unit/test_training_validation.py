@@ -15,16 +15,6 @@ from inference.services.training import (
 from tests.helpers_training import add_specimens, tiny_config
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """Every fold task the code tries to queue."""
-    from inference import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.training_fold_run, "apply_async", lambda *a, **k: sent.append((a, k)))
-    return sent
-
-
 def _refused(project, user, config, captured) -> TrainingConfigError:
     with captured(execute=True), pytest.raises(TrainingConfigError) as info:
         training_job_launch(project=project, user=user, config=config)

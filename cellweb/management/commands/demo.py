@@ -57,5 +57,5 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"CellWeb is running at http://{host}:{port}/  (Ctrl+C stops it)")
         )
         uvicorn.run(
-            "cellweb.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
+            "cellweb.asgi:application", host=host, port=port, log_level="warning", lifespan="on"
         )

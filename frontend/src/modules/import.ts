@@ -1,11 +1,16 @@
-/** Import job progress: polls statusUrl once a second until the job ends. */
+/**
+ * Import job progress, live over the job's WebSocket (snapshot, then progress
+ * and status events; see job/socket.ts), with the HTTP status as the fallback
+ * where the socket is unavailable.
+ */
 
-import { ApiError, getJson } from '../lib/api';
 import { h, progressBar, setChildren } from '../lib/dom';
 import { icons } from '../lib/icons';
+import { CLOSE_FORBIDDEN, LiveSocket } from './job/socket';
 
 export interface ImportConfig {
   module: 'import';
+  wsUrl?: string | null;
   statusUrl?: string | null;
   doneUrl?: string | null;
   /** Optional: where the imported specimen can be opened. */
@@ -22,6 +27,38 @@ export interface ImportStatus {
   error?: string | null;
   result?: Record<string, unknown> | null;
   specimen_url?: string | null;
+  seq?: number | null;
+}
+
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+export interface ImportFollow {
+  status: ImportStatus | null;
+  lastSeq: number;
+}
+
+/**
+ * The import's status after one socket message (pure): a snapshot replaces it
+ * and resets the sequence; an event newer than the last one applied updates it;
+ * an older or repeated one is ignored.
+ */
+export function followImport(state: ImportFollow, msg: Record<string, unknown>): ImportFollow {
+  if (msg.type === 'snapshot') {
+    const job = (msg.job ?? {}) as ImportStatus;
+    return { status: job, lastSeq: typeof job.seq === 'number' ? job.seq : 0 };
+  }
+  const seq = typeof msg.seq === 'number' ? msg.seq : null;
+  if (seq !== null && seq <= state.lastSeq) return state;
+  const lastSeq = seq ?? state.lastSeq;
+  const current: ImportStatus = state.status ?? { status: 'queued' };
+  if (msg.type === 'progress') {
+    const status = FINAL.has(current.status) ? current.status : 'running';
+    const progress = typeof msg.progress === 'number' ? msg.progress : current.progress;
+    const message = typeof msg.message === 'string' ? msg.message : current.message;
+    return { status: { ...current, status, progress, message }, lastSeq };
+  }
+  if (msg.type === 'job_status') return { status: { ...current, ...(msg as unknown as ImportStatus) }, lastSeq };
+  return { status: state.status, lastSeq };
 }
 
 export class ImportPage {
@@ -30,8 +67,8 @@ export class ImportPage {
   private badge = h('span', { class: 'cw-badge cw-badge-queued' }, 'queued');
   private message = h('p', { class: 'cw-import-message' }, 'Waiting for the import to start…');
   private outcome = h('div', { class: 'cw-import-outcome', 'aria-live': 'polite' });
-  private failures = 0;
-  private timer = 0;
+  private socket: LiveSocket | null = null;
+  private lastSeq = -1;
 
   constructor(
     private readonly root: HTMLElement,
@@ -48,33 +85,36 @@ export class ImportPage {
       ),
     );
     if (cfg.job && typeof cfg.job.status === 'string') this.render(cfg.job);
-    if (!cfg.statusUrl) {
+    if (!cfg.wsUrl && !cfg.statusUrl) {
       if (!cfg.job) this.message.textContent = 'No import to follow.';
       return;
     }
-    if (cfg.job?.status === 'succeeded' || cfg.job?.status === 'failed') return;
-    void this.poll();
+    if (cfg.job && FINAL.has(cfg.job.status)) return;
+    this.socket = new LiveSocket({
+      wsUrl: cfg.wsUrl,
+      snapshotUrl: cfg.statusUrl,
+      onMessage: (msg) => this.apply(msg),
+      onSnapshot: (job) => this.apply({ type: 'snapshot', job }),
+      onConn: () => undefined,
+      onRefused: (code) => this.refuse(code === CLOSE_FORBIDDEN ? 'live updates were refused; sign in again' : 'this import does not exist or is not visible to you'),
+      onError: (detail, retryable) => {
+        if (retryable) this.message.textContent = `Connection problem (${detail}) — retrying. The import keeps running on the server.`;
+        else this.refuse(detail);
+      },
+      isFinished: () => FINAL.has(this.status?.status ?? ''),
+      hasSnapshot: () => this.lastSeq >= 0,
+      pollMs: 1000,
+    });
   }
 
-  private async poll(): Promise<void> {
-    let delay = 1000;
-    try {
-      const st = await getJson<ImportStatus>(this.cfg.statusUrl!);
-      this.failures = 0;
-      this.render(st);
-      if (st.status === 'succeeded' || st.status === 'failed') return;
-    } catch (err) {
-      this.failures++;
-      const retryable = !(err instanceof ApiError) || err.retryable;
-      const detail = err instanceof ApiError ? err.detail : String(err);
-      if (!retryable) {
-        setChildren(this.outcome, h('div', { class: 'cw-callout cw-callout-danger' }, `Cannot follow this import: ${detail}`));
-        return;
-      }
-      delay = Math.min(30000, 1000 * 2 ** Math.min(5, this.failures));
-      this.message.textContent = `Connection problem (${detail}) — retrying in ${Math.round(delay / 1000)} s. The import keeps running on the server.`;
-    }
-    this.timer = window.setTimeout(() => void this.poll(), delay);
+  apply(msg: Record<string, unknown>): void {
+    const next = followImport({ status: this.status, lastSeq: this.lastSeq }, msg);
+    this.lastSeq = next.lastSeq;
+    if (next.status && next.status !== this.status) this.render(next.status);
+  }
+
+  private refuse(detail: string): void {
+    setChildren(this.outcome, h('div', { class: 'cw-callout cw-callout-danger' }, `Cannot follow this import: ${detail}`));
   }
 
   private render(st: ImportStatus): void {
@@ -105,7 +145,7 @@ export class ImportPage {
   }
 
   dispose(): void {
-    window.clearTimeout(this.timer);
+    this.socket?.dispose();
   }
 }
 

@@ -17,8 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from annotations.models import GroundTruthSource, Project
 from cellweb.errors import DomainError
 from inference.models import EvaluationSetKind
+from inference.reports import method_label
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
-from inference.services.reports import method_label
 
 
 class Command(BaseCommand):

@@ -1,28 +1,21 @@
 /**
- * Live training / evaluation job page. State comes from a WebSocket (first a
- * snapshot, then events) and is folded by the pure reducer in state.ts.
- * If the socket drops, the page reconnects with backoff and polls the HTTP
- * snapshot meanwhile, so it never shows stale progress as live.
+ * Live training / evaluation job page. State comes from the job's WebSocket
+ * (first a snapshot, then events; see socket.ts) and is folded by the pure
+ * reducer in state.ts; folds.ts and summary.ts draw it.
  */
 
-import { ApiError, getJson, postJson } from '../../lib/api';
+import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
-import { dateTime, duration, num } from '../../lib/format';
+import { dateTime, duration } from '../../lib/format';
 import { icons } from '../../lib/icons';
-import { LineChart } from './chart';
-import {
-  displayEpoch,
-  etaNow,
-  foldProgress,
-  initialState,
-  jobProgress,
-  reduce,
-  TERMINAL,
-  type FoldState,
-  type JobMessage,
-  type JobSnapshot,
-  type JobState,
-} from './state';
+import { jobProgress } from './derive';
+import { createFoldView, foldMeta, updateFoldView, type FoldView } from './folds';
+import { CLOSE_FORBIDDEN, LiveSocket, type Conn } from './socket';
+import { initialState, reduce } from './state';
+import { summaryCard } from './summary';
+import { TERMINAL, type JobMessage, type JobSnapshot, type JobState } from './types';
+
+export { wsAbsoluteUrl } from './socket';
 
 export interface JobConfig {
   module: 'job';
@@ -34,39 +27,13 @@ export interface JobConfig {
   title?: string;
 }
 
-type Conn = 'connecting' | 'live' | 'reconnecting' | 'closed' | 'unavailable';
-
-interface FoldView {
-  el: HTMLElement;
-  title: HTMLElement;
-  badge: HTMLElement;
-  progress: ReturnType<typeof progressBar>;
-  meta: HTMLElement;
-  split: HTMLElement;
-  error: HTMLElement;
-  loss: LineChart | null;
-  dice: LineChart | null;
-}
-
-const COLOURS = { train: '#2563eb', val: '#ea580c', batch: '#64748b', dice: '#059669' };
-
-export function wsAbsoluteUrl(url: string, loc: Pick<Location, 'protocol' | 'host'> = location): string {
-  if (/^wss?:\/\//i.test(url)) return url;
-  if (/^https?:\/\//i.test(url)) return url.replace(/^http/i, 'ws');
-  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${loc.host}${url.startsWith('/') ? '' : '/'}${url}`;
-}
-
 export class JobPage {
   state: JobState = initialState();
   conn: Conn = 'connecting';
   private readonly cfg: JobConfig;
   private readonly evaluation: boolean;
-  private ws: WebSocket | null = null;
-  private attempt = 0;
+  private readonly socket: LiveSocket;
   private reconnectAt: number | null = null;
-  private reconnectTimer = 0;
-  private snapshotTimer = 0;
   private frame = 0;
   private views = new Map<number, FoldView>();
   private foldsHost: HTMLElement;
@@ -79,7 +46,6 @@ export class JobPage {
   private cancelHost: HTMLElement;
   private cancelBtn: HTMLButtonElement | null = null;
   private messageEl: HTMLElement;
-  private disposed = false;
   private announced: string | null = null;
 
   constructor(
@@ -118,11 +84,21 @@ export class JobPage {
       ),
     );
     this.renderCancel();
-    this.connect();
-    // If the socket does not deliver a snapshot quickly, show the HTTP one.
-    this.snapshotTimer = window.setTimeout(() => {
-      if (!this.state.hasSnapshot) void this.fetchSnapshot();
-    }, 2500);
+    this.socket = new LiveSocket({
+      wsUrl: config.wsUrl,
+      snapshotUrl: config.snapshotUrl,
+      onMessage: (msg) => this.dispatch(msg as JobMessage),
+      onSnapshot: (job) => this.dispatch({ type: 'snapshot', job: job as JobSnapshot }),
+      onConn: (conn, at) => this.setConn(conn, at),
+      onRefused: (code) =>
+        this.setMessage(
+          code === CLOSE_FORBIDDEN ? 'Live updates were refused: sign in again, or ask a project manager for access.' : 'This job does not exist or is not visible to you.',
+          'danger',
+        ),
+      onError: (detail) => this.setMessage(`Could not load the job (${detail}).`, 'danger'),
+      isFinished: () => TERMINAL.has(this.state.status),
+      hasSnapshot: () => this.state.hasSnapshot,
+    });
     // ETAs count down between events.
     window.setInterval(() => this.renderEtas(), 1000);
   }
@@ -135,99 +111,12 @@ export class JobPage {
   }
 
   dispose(): void {
-    this.disposed = true;
-    this.ws?.close();
-    window.clearTimeout(this.reconnectTimer);
-    window.clearTimeout(this.snapshotTimer);
+    this.socket.dispose();
   }
 
-  // ---------------------------------------------------------------- connection
-
-  private connect(): void {
-    if (this.disposed) return;
-    if (!this.cfg.wsUrl || typeof WebSocket === 'undefined') {
-      this.setConn('unavailable');
-      void this.pollWithoutSocket();
-      return;
-    }
-    this.setConn(this.attempt ? 'reconnecting' : 'connecting');
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(wsAbsoluteUrl(this.cfg.wsUrl));
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    this.ws = ws;
-    ws.onopen = () => {
-      this.attempt = 0;
-      this.setConn('live');
-    };
-    ws.onmessage = (ev) => {
-      let msg: JobMessage;
-      try {
-        msg = JSON.parse(String(ev.data)) as JobMessage;
-      } catch {
-        return;
-      }
-      this.dispatch(msg);
-    };
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      if (this.disposed) return;
-      if (TERMINAL.has(this.state.status)) {
-        this.setConn('closed');
-        return;
-      }
-      // 4403 / 4404: refused by the server; retrying cannot help.
-      if (ev.code === 4403 || ev.code === 4404) {
-        this.setConn('unavailable');
-        this.setMessage(
-          ev.code === 4403
-            ? 'Live updates were refused: sign in again, or ask a project manager for access.'
-            : 'This job does not exist or is not visible to you.',
-          'danger',
-        );
-        return;
-      }
-      this.scheduleReconnect();
-    };
-  }
-
-  private scheduleReconnect(): void {
-    this.attempt++;
-    const delay = Math.min(30, 2 ** (this.attempt - 1));
-    this.reconnectAt = Date.now() + delay * 1000;
-    this.setConn('reconnecting');
-    // Keep the page current over HTTP while the socket is down.
-    void this.fetchSnapshot();
-    window.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = window.setTimeout(() => this.connect(), delay * 1000);
-  }
-
-  private async pollWithoutSocket(): Promise<void> {
-    while (!this.disposed) {
-      await this.fetchSnapshot();
-      if (TERMINAL.has(this.state.status)) return;
-      await new Promise((r) => setTimeout(r, 3000));
-    }
-  }
-
-  private async fetchSnapshot(): Promise<void> {
-    if (!this.cfg.snapshotUrl) return;
-    try {
-      const job = await getJson<JobSnapshot>(this.cfg.snapshotUrl);
-      // A live socket's own snapshot and events are newer; do not overwrite them.
-      if (this.ws && this.ws.readyState === WebSocket.OPEN && this.state.hasSnapshot) return;
-      this.dispatch({ type: 'snapshot', job });
-    } catch (err) {
-      if (!this.state.hasSnapshot) this.setMessage(`Could not load the job (${err instanceof ApiError ? err.detail : String(err)}).`, 'danger');
-    }
-  }
-
-  private setConn(c: Conn): void {
+  private setConn(c: Conn, reconnectAt: number | null): void {
     this.conn = c;
+    this.reconnectAt = reconnectAt;
     this.connEl.dataset.conn = c;
     this.root.dataset.conn = c;
     this.renderConn();
@@ -319,7 +208,7 @@ export class JobPage {
     this.overallText.textContent =
       s.status === 'queued' ? 'Waiting for a worker…' : p !== null ? `${Math.round(p * 100)} % overall` : TERMINAL.has(s.status) ? '' : 'Starting…';
     this.renderCancel();
-    this.renderSummary();
+    setChildren(this.summaryHost, summaryCard(s));
     this.renderFolds();
     this.renderConn();
     if (TERMINAL.has(s.status) && s.status !== this.announced) {
@@ -339,21 +228,8 @@ export class JobPage {
     if (this.conn === 'reconnecting') this.renderConn();
     for (const f of this.state.folds) {
       const v = this.views.get(f.index);
-      if (v) v.meta.textContent = this.foldMeta(f);
+      if (v) v.meta.textContent = foldMeta(f);
     }
-  }
-
-  private foldMeta(f: FoldState): string {
-    const parts: string[] = [];
-    const ep = displayEpoch(f);
-    if (ep !== null && f.epochs) parts.push(`epoch ${ep}/${f.epochs}`);
-    if (f.batch !== null && f.batches) parts.push(`batch ${f.batch}/${f.batches}`);
-    const eta = etaNow(f);
-    if (eta !== null && f.status === 'running') parts.push(`ETA ${duration(eta)}`);
-    if (f.loss !== null && f.status === 'running') parts.push(`loss ${num(f.loss, 4)}`);
-    const where = [f.worker, f.device].filter(Boolean).join(' · ');
-    if (where) parts.push(where);
-    return parts.join(' · ') || (f.status === 'queued' ? 'Waiting for a worker…' : '');
   }
 
   private renderFolds(): void {
@@ -363,35 +239,11 @@ export class JobPage {
       seen.add(f.index);
       let v = this.views.get(f.index);
       if (!v) {
-        v = this.createFoldView(f);
+        v = createFoldView(f, { charts: !this.evaluation, unitName: this.evaluation ? 'Evaluation' : 'Job' });
         this.views.set(f.index, v);
         this.foldsHost.appendChild(v.el);
       }
-      v.el.dataset.status = f.status;
-      v.badge.className = `cw-badge cw-badge-${f.status}`;
-      v.badge.textContent = f.status;
-      const fp = foldProgress(f);
-      v.progress.set(f.status === 'queued' ? 0 : fp, fp !== null ? `${Math.round(fp * 100)} %` : '');
-      v.meta.textContent = this.foldMeta(f);
-      if (f.specimensTrain.length || f.specimensVal.length) {
-        setChildren(
-          v.split,
-          f.specimensTrain.length ? h('div', null, h('span', { class: 'cw-split-label' }, `Train (${f.specimensTrain.length})`), ' ', f.specimensTrain.join(', ')) : null,
-          f.specimensVal.length ? h('div', null, h('span', { class: 'cw-split-label' }, `Validation (${f.specimensVal.length})`), ' ', f.specimensVal.join(', ')) : null,
-        );
-      }
-      v.error.hidden = !f.error;
-      v.error.textContent = f.error ?? '';
-      const axis = { xMax: f.epochs ?? 1 };
-      v.loss?.update(
-        [
-          { name: 'batch loss', colour: COLOURS.batch, points: f.batchLoss, style: 'dots' },
-          { name: 'train loss', colour: COLOURS.train, points: pts(f, 'train_loss') },
-          { name: 'validation loss', colour: COLOURS.val, points: pts(f, 'val_loss') },
-        ],
-        axis,
-      );
-      v.dice?.update([{ name: 'validation Dice', colour: COLOURS.dice, points: pts(f, 'val_dice') }], axis);
+      updateFoldView(v, f);
     }
     for (const [idx, v] of this.views) {
       if (!seen.has(idx)) {
@@ -402,78 +254,6 @@ export class JobPage {
     // An evaluation has a single unit of work; its bar is the overall one.
     this.root.classList.toggle('is-single', s.folds.length === 1 && this.evaluation);
   }
-
-  private createFoldView(f: FoldState): FoldView {
-    const title = h('h2', { class: 'cw-card-title' }, (f.label ? f.label.charAt(0).toUpperCase() + f.label.slice(1) : null) ?? (f.index < 0 ? (this.evaluation ? 'Evaluation' : 'Job') : `Fold ${f.index}`));
-    const badge = h('span', { class: 'cw-badge' });
-    const progress = progressBar(f.index < 0 ? 'Progress' : `Fold ${f.index} progress`);
-    const meta = h('div', { class: 'cw-fold-meta' });
-    const split = h('div', { class: 'cw-fold-split' });
-    const error = h('pre', { class: 'cw-fold-error', hidden: true });
-    const showCharts = !this.evaluation;
-    const loss = showCharts ? new LineChart({ title: 'Loss', xLabel: 'epoch', yMin: 0 }) : null;
-    const dice = showCharts ? new LineChart({ title: 'Validation Dice', xLabel: 'epoch', yMin: 0, yMax: 1, yDigits: 1 }) : null;
-    if (loss) loss.el.dataset.chart = 'loss';
-    if (dice) dice.el.dataset.chart = 'dice';
-    const el = h(
-      'section',
-      { class: 'cw-card cw-fold', 'data-fold': f.index },
-      h('div', { class: 'cw-card-head' }, title, badge),
-      progress.el,
-      meta,
-      split,
-      error,
-      showCharts ? h('div', { class: 'cw-fold-charts' }, loss!.el, dice!.el) : null,
-    );
-    return { el, title, badge, progress, meta, split, error, loss, dice };
-  }
-
-  private renderSummary(): void {
-    const metrics = this.state.summary?.metrics;
-    if (!metrics || !Object.keys(metrics).length) {
-      this.summaryHost.replaceChildren();
-      return;
-    }
-    const foldCount = Math.max(0, ...Object.values(metrics).map((m) => m?.per_fold?.length ?? 0));
-    // per_fold follows the cross-validation folds in index order.
-    const cv = this.state.folds.filter((f) => f.index >= 0 && (f.kind === null || f.kind === 'cv'));
-    const name = (i: number) => {
-      const l = cv[i]?.label;
-      return l ? l.charAt(0).toUpperCase() + l.slice(1) : `Fold ${cv[i]?.index ?? i}`;
-    };
-    const foldHeads = Array.from({ length: foldCount }, (_, i) => h('th', { class: 'cw-num' }, name(i)));
-    const rows = Object.entries(metrics).map(([name, m]) =>
-      h(
-        'tr',
-        null,
-        h('th', { scope: 'row' }, name),
-        ...Array.from({ length: foldCount }, (_, i) => h('td', { class: 'cw-num' }, num(m?.per_fold?.[i] ?? null))),
-        h('td', { class: 'cw-num cw-strong' }, `${num(m?.mean ?? null)}${m?.std !== undefined && m?.std !== null ? ` ± ${num(m.std)}` : ''}`),
-      ),
-    );
-    setChildren(
-      this.summaryHost,
-      h(
-        'section',
-        { class: 'cw-card', 'data-card': 'summary' },
-        h('h2', { class: 'cw-card-title' }, 'Summary'),
-        h(
-          'div',
-          { class: 'cw-table-wrap' },
-          h('table', { class: 'cw-table' }, h('thead', null, h('tr', null, h('th', null, 'Metric'), ...foldHeads, h('th', { class: 'cw-num' }, 'Mean ± std'))), h('tbody', null, ...rows)),
-        ),
-      ),
-    );
-  }
-}
-
-function pts(f: FoldState, key: 'train_loss' | 'val_loss' | 'val_dice'): [number, number][] {
-  const out: [number, number][] = [];
-  for (const p of f.history) {
-    const v = p[key];
-    if (typeof v === 'number' && Number.isFinite(v)) out.push([p.epoch, v]);
-  }
-  return out;
 }
 
 export function mountJob(root: HTMLElement, config: JobConfig): JobPage {

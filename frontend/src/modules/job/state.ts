@@ -9,110 +9,15 @@
  *   - `progress` event `epoch`: the running epoch, counted from 1;
  *   - `epoch` event and history `epoch`: the epoch just completed, from 1.
  * Curves put epoch e at x = e and the batches of epoch e between e-1 and e.
+ *
+ * Events without `fold` belong to the job itself; a job without folds (an
+ * evaluation) shows them on its single unit, index -1.
  */
 
-export type Status = string;
+import { TERMINAL, type EpochPoint, type FoldState, type JobMessage, type JobSnapshot, type JobState, type JobSummary } from './types';
 
-export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'canceled', 'error']);
-
-export interface EpochPoint {
-  epoch: number;
-  train_loss?: number | null;
-  val_loss?: number | null;
-  val_dice?: number | null;
-}
-
-export interface FoldState {
-  index: number;
-  /** Display name from the server (e.g. "fold 1", "final model"), if any. */
-  label: string | null;
-  /** "cv" for cross-validation folds, "final" for a model trained on everything, … */
-  kind: string | null;
-  status: Status;
-  worker: string | null;
-  device: string | null;
-  /** Epochs completed. */
-  completed: number | null;
-  /** Fraction (0..1) of the running epoch that is done. */
-  epochFraction: number;
-  /** Server-computed fraction of the whole fold, when the snapshot has one; cleared by newer events. */
-  serverProgress: number | null;
-  epochs: number | null;
-  batch: number | null;
-  batches: number | null;
-  etaS: number | null;
-  /** Client time (ms) at which etaS was reported, to count it down between events. */
-  etaAt: number | null;
-  loss: number | null;
-  error: string | null;
-  specimensTrain: string[];
-  specimensVal: string[];
-  history: EpochPoint[];
-  /** Batch-level training loss: [x in epochs, loss]. */
-  batchLoss: [number, number][];
-}
-
-export interface MetricSummary {
-  mean?: number | null;
-  std?: number | null;
-  per_fold?: (number | null)[];
-}
-
-export interface JobSummary {
-  metrics?: Record<string, MetricSummary>;
-  [k: string]: unknown;
-}
-
-export interface JobState {
-  id: number | string | null;
-  status: Status;
-  createdAt: string | null;
-  config: Record<string, unknown> | null;
-  estimateS: number | null;
-  folds: FoldState[];
-  summary: JobSummary | null;
-  lastSeq: number;
-  hasSnapshot: boolean;
-}
-
-export interface SnapshotFold {
-  index: number;
-  status?: Status;
-  worker?: string | null;
-  device?: string | null;
-  epoch?: number | null;
-  epochs?: number | null;
-  batch?: number | null;
-  batches?: number | null;
-  progress?: number | null;
-  eta_s?: number | null;
-  error?: string | null;
-  loss?: number | null;
-  label?: string | null;
-  kind?: string | null;
-  specimens_train?: unknown[];
-  specimens_val?: unknown[];
-  history?: EpochPoint[];
-}
-
-export interface JobSnapshot {
-  id?: number | string;
-  status?: Status;
-  created_at?: string | null;
-  config?: Record<string, unknown> | null;
-  estimate_s?: number | null;
-  folds?: SnapshotFold[];
-  summary?: JobSummary | null;
-  seq?: number;
-}
-
-export type JobMessage =
-  | { type: 'snapshot'; job: JobSnapshot; seq?: number }
-  | { type: 'progress'; fold?: number | null; epoch?: number; epochs?: number; batch?: number; batches?: number; eta_s?: number | null; loss?: number | null; seq?: number }
-  | { type: 'epoch'; fold?: number | null; epoch: number; train_loss?: number | null; val_loss?: number | null; val_dice?: number | null; seq?: number }
-  | { type: 'fold_status'; fold?: number | null; status: Status; worker?: string | null; device?: string | null; error?: string | null; seq?: number }
-  | { type: 'job_status'; status: Status; summary?: JobSummary | null; seq?: number }
-  | { type: string; seq?: number; [k: string]: unknown };
+export * from './types';
+export { displayEpoch, etaNow, foldProgress, jobProgress } from './derive';
 
 const MAX_BATCH_POINTS = 3000;
 
@@ -168,7 +73,7 @@ function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** Index used for evaluation jobs, whose events have fold -1 or none. */
+/** The unit an event is about: its fold, or -1 for the job itself (no fold). */
 export function foldIndex(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : -1;
 }
@@ -248,10 +153,20 @@ export function reduce(state: JobState, msg: JobMessage, now = Date.now()): JobS
         if ('error' in m) f.error = (m.error as string | null) ?? null;
         return f;
       });
-    case 'job_status':
+    case 'job_status': {
       if (typeof m.status === 'string') next.status = m.status;
       if ('summary' in m) next.summary = (m.summary as JobSummary | null) ?? null;
+      // A job without folds is shown as one unit (index -1) that follows the job's own status.
+      const unit = next.folds.findIndex((f) => f.index === -1);
+      if (unit >= 0) {
+        const folds = [...next.folds];
+        const f = { ...folds[unit]!, status: next.status };
+        if ('error' in m) f.error = (m.error as string | null) ?? null;
+        folds[unit] = f;
+        next.folds = folds;
+      }
       return next;
+    }
     default:
       return state;
   }
@@ -309,37 +224,6 @@ function appendPoint(points: [number, number][], p: [number, number]): [number, 
     out = out.filter((_, i) => i % 2 === 0 || i === out.length - 1);
   }
   return out;
-}
-
-/** Fraction of the fold that is done, or null when unknown. */
-export function foldProgress(f: FoldState): number | null {
-  if (f.status === 'succeeded') return 1;
-  if (f.serverProgress !== null) return clamp01(f.serverProgress);
-  if (f.epochs && f.completed !== null) return clamp01((f.completed + f.epochFraction) / f.epochs);
-  if (f.batches && f.batch !== null) return clamp01(f.batch / f.batches);
-  return null;
-}
-
-/** The epoch to show as "epoch N of M": the running one, counted from 1. */
-export function displayEpoch(f: FoldState): number | null {
-  if (f.completed === null || !f.epochs) return null;
-  if (TERMINAL.has(f.status) || f.completed >= f.epochs) return Math.min(f.completed, f.epochs);
-  return f.completed + 1;
-}
-
-/** Remaining seconds, counted down since the last report. */
-export function etaNow(f: FoldState, now = Date.now()): number | null {
-  if (f.etaS === null) return null;
-  if (TERMINAL.has(f.status)) return null;
-  const elapsed = f.etaAt !== null ? (now - f.etaAt) / 1000 : 0;
-  return Math.max(0, f.etaS - elapsed);
-}
-
-export function jobProgress(s: JobState): number | null {
-  if (s.status === 'succeeded') return 1;
-  const parts = s.folds.map((f) => foldProgress(f));
-  if (!parts.length || parts.every((p) => p === null)) return null;
-  return parts.reduce<number>((a, p) => a + (p ?? 0), 0) / parts.length;
 }
 
 function clamp01(v: number): number {

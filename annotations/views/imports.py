@@ -1,7 +1,4 @@
-"""Pages for bringing data in: the import form and an import job's progress.
-
-Browsing pages live in ``projects`` and ``specimens``.
-"""
+"""Pages of imports: the upload form and the live page of one import job."""
 
 from __future__ import annotations
 
@@ -12,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 from annotations.forms import ImportForm
 from annotations.models import Modality, Role
 from annotations.permissions import get_project
-from annotations.selectors import data as selectors
+from annotations.selectors import imports as selectors
+from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError, NotAllowed
@@ -55,7 +53,7 @@ def import_page(request, slug: str):
         form = ImportForm(initial={"modality": Modality.RI})
     context = _project_context(request, project) | {
         "form": form,
-        "specimen_names": selectors.specimen_names(project=project),
+        "specimen_names": specimen_names(project=project),
         "recent_jobs": selectors.import_jobs_recent(project=project),
     }
     return render(request, "annotations/import_form.html", context, status=status)
@@ -70,6 +68,7 @@ def import_job_page(request, job_id: int):
     status = selectors.import_job_status(job=job)
     config = {
         "module": "import",
+        "wsUrl": f"/ws/jobs/import/{job.pk}/",
         "statusUrl": f"/api/import-jobs/{job.pk}/",
         "doneUrl": f"/projects/{job.project.slug}/",
         "specimenUrl": status["specimen_url"],

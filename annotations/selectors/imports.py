@@ -1,8 +1,4 @@
-"""Reads of import jobs (the import page and API); ``project_links`` and ``specimen_names``
-are re-exported for the callers that import them from here.
-
-Browsing reads live in ``projects``, ``specimens`` and ``viewer``.
-"""
+"""Reads for imports: an import job for those who may follow it, its status, recent imports."""
 
 from __future__ import annotations
 
@@ -10,19 +6,17 @@ from django.http import Http404
 
 from annotations.models import ImportJob, Project, Role
 from annotations.permissions import require_role
-from annotations.selectors.projects import project_links
-from annotations.selectors.specimens import specimen_names
-
-__all__ = [
-    "import_job_get",
-    "import_job_status",
-    "import_jobs_recent",
-    "project_links",
-    "specimen_names",
-]
+from cellweb.events import current_event_seq
 
 
 def import_job_status(*, job: ImportJob) -> dict:
+    """What the import page shows, with the event number it was read at (read first)."""
+    seq = current_event_seq("import", job.pk)
+    job = ImportJob.objects.select_related("project").get(pk=job.pk)
+    return import_job_public(job) | {"seq": seq}
+
+
+def import_job_public(job: ImportJob) -> dict:
     specimen_url = f"/specimens/{job.specimen_id}/" if job.specimen_id else None
     return {
         "id": job.pk,

@@ -1,7 +1,4 @@
-"""REST endpoints of imports: upload a file as a background job, and follow the job.
-
-Browsing lives in ``projects``, ``specimens`` and ``section_images``.
-"""
+"""REST endpoints of imports: upload a file to import, follow its job."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from rest_framework.views import APIView
 
 from annotations.models import Modality, Role
 from annotations.permissions import get_project
-from annotations.selectors import data as selectors
+from annotations.selectors import imports as selectors
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import error_responses as _errors
@@ -35,6 +32,9 @@ class ImportJobSerializer(serializers.Serializer):
     started_at = serializers.CharField(allow_null=True)
     finished_at = serializers.CharField(allow_null=True)
     stale = serializers.BooleanField()
+    seq = serializers.IntegerField(
+        help_text="The latest event number; live events with a smaller seq are older."
+    )
 
 
 class ImportCreateSerializer(serializers.Serializer):

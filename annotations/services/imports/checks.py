@@ -1,0 +1,262 @@
+"""Checks that refuse a bad import before any pixel is read: names, modality, time point, voxel
+size, upload size, what a file holds and whether it fits the specimen, and duplicates."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from django.conf import settings
+
+from annotations.imaging.errors import ImagingError
+from annotations.imaging.readers import ImageSource, VolumeHandle, open_image
+from annotations.models import (
+    LABEL_FREE_MODALITIES,
+    ImportJob,
+    Modality,
+    Project,
+    SourceFile,
+    Specimen,
+    Volume,
+)
+from cellweb.errors import InvalidInput, PayloadTooLarge
+from cellweb.jobs import JobStatus
+
+logger = logging.getLogger(__name__)
+
+
+def modality_check(modality: str) -> str:
+    if modality not in Modality.values:
+        raise InvalidInput(
+            f"Unknown modality “{modality}”; choose one of {', '.join(Modality.values)} "
+            "(ri = refractive-index tomogram)."
+        )
+    return modality
+
+
+def time_index_check(time_index: int | None) -> int | None:
+    if time_index is None:
+        return None
+    if (
+        isinstance(time_index, bool)
+        or not isinstance(time_index, int)
+        or time_index < 0
+        or time_index > 100_000
+    ):
+        raise InvalidInput(f"The time point must be a whole number from 0 up; got {time_index!r}.")
+    return time_index
+
+
+def voxel_size_check(voxel_size: Sequence[float] | None) -> tuple[float, ...] | None:
+    if voxel_size is None:
+        return None
+    try:
+        values = tuple(float(v) for v in voxel_size)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "The voxel size must be numbers in micrometres, e.g. 0.195,0.098,0.098."
+        ) from None
+    if len(values) not in (2, 3) or not all(math.isfinite(v) and 0 < v < 1000 for v in values):
+        raise InvalidInput(
+            "The voxel size must be three positive numbers z,y,x in micrometres "
+            "(e.g. 0.195,0.098,0.098), or y,x for a 2D image."
+        )
+    return values
+
+
+def parse_voxel_size(text: str) -> list[float] | None:
+    """“0.195,0.098,0.098” (z,y,x, micrometres; spaces or ×/x also work) → [z, y, x]."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    parts = [p for p in text.replace("×", ",").replace("x", ",").replace(" ", ",").split(",") if p]
+    try:
+        return [float(p) for p in parts]
+    except ValueError:
+        raise InvalidInput(
+            f"The voxel size “{text}” is not understood; write three numbers z,y,x in micrometres, "
+            "e.g. 0.195,0.098,0.098."
+        ) from None
+
+
+def _mb(size_bytes: int) -> str:
+    return f"{size_bytes / (1024 * 1024):.1f}"
+
+
+def upload_size_check(*, size_bytes: int) -> None:
+    """PayloadTooLarge when a file exceeds ``settings.MAX_UPLOAD_MB``."""
+    limit_mb = settings.MAX_UPLOAD_MB
+    if size_bytes > limit_mb * 1024 * 1024:
+        raise PayloadTooLarge(
+            f"The file is {_mb(size_bytes)} MB; the limit is {limit_mb} MB. Import larger files on the "
+            "server with “manage.py import_volume”, or ask the administrator to raise CELLWEB_MAX_UPLOAD_MB."
+        )
+
+
+def channel_label(handle: VolumeHandle) -> str:
+    return handle.channel if handle.kind == "fluorescence" else ""
+
+
+def inspect_file(
+    *,
+    path: str | Path,
+    modality: str,
+    channel: str = "",
+    dataset: str | None = None,
+    time_index: int | None = None,
+    voxel_size: Sequence[float] | None = None,
+) -> tuple[ImageSource, list[VolumeHandle]]:
+    """Open a file without reading its pixels and decide which volumes an import would create.
+
+    A file with one time point is stored at ``time_index`` (so a DAPI stack can join time point 3
+    of a time-lapse specimen); a file with several keeps only that time point. ``channel`` names
+    the channel of a single-channel fluorescence file (“DAPI”), renames the only fluorescence
+    channel of a TCF, or picks one channel of a multi-channel file.
+    """
+    modality_check(modality)
+    time_index_check(time_index)
+    channel = (channel or "").strip()
+    if len(channel) > 32:
+        raise InvalidInput("The channel name is too long (at most 32 characters, e.g. “DAPI”).")
+    try:
+        source = open_image(
+            path,
+            modality=modality,
+            dataset=(dataset or None),
+            time_index=None,
+            voxel_size=voxel_size,
+            channel=None,
+        )
+    except ImagingError as exc:
+        raise InvalidInput(exc.message) from exc
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+        logger.warning("Could not inspect %s", path, exc_info=True)
+        raise InvalidInput(
+            f"'{Path(path).name}' could not be read as an image; it seems corrupt or is not a "
+            f"supported format ({type(exc).__name__})."
+        ) from exc
+    handles = list(source.volumes)
+    if not handles:
+        raise InvalidInput(f"'{Path(path).name}' holds no image volume.")
+
+    times = sorted({h.time_index for h in handles})
+    if time_index is not None:
+        if len(times) == 1:
+            handles = [replace(h, time_index=time_index) for h in handles]
+        else:
+            handles = [h for h in handles if h.time_index == time_index]
+            if not handles:
+                raise InvalidInput(
+                    f"Time point {time_index} is not in '{Path(path).name}'; it has "
+                    f"{len(times)} time points ({times[0]}–{times[-1]})."
+                )
+
+    fl_channels = sorted({h.channel for h in handles if h.kind == "fluorescence"})
+    if channel:
+        if channel in fl_channels:
+            handles = [h for h in handles if h.kind == "label_free" or h.channel == channel]
+        elif len(fl_channels) == 1:
+            handles = [
+                replace(h, channel=channel) if h.kind == "fluorescence" else h for h in handles
+            ]
+        elif not fl_channels:
+            raise InvalidInput(
+                f"'{Path(path).name}' holds no fluorescence channel, so the channel “{channel}” "
+                "does not apply; leave the channel empty for a label-free image."
+            )
+        else:
+            raise InvalidInput(
+                f"Fluorescence channel “{channel}” is not in '{Path(path).name}'; it has the "
+                f"channels {', '.join(fl_channels)}. Give one of these names or leave it empty."
+            )
+    # Label-free first at each time point, so every fluorescence volume finds its partner.
+    handles.sort(key=lambda h: (h.time_index, h.kind != "label_free", h.channel))
+    return source, handles
+
+
+def _shape_text(shape) -> str:
+    return "×".join(map(str, shape))
+
+
+def fit_check(
+    *, project: Project, specimen_name: str, modality: str, handles: list[VolumeHandle]
+) -> None:
+    """Refuse, before any pixel is read, volumes that clash with the specimen or with each other.
+
+    A fluorescence stack must match its label-free partner of the same time point section by
+    section, and a specimen holds one volume per modality, channel and time point.
+    """
+    specimen = Specimen.objects.filter(project=project, name=specimen_name).first()
+    existing = list(Volume.objects.filter(specimen=specimen)) if specimen else []
+    planned: list[tuple[str, str, int, tuple[int, int, int]]] = [
+        (
+            Modality.FLUORESCENCE if h.kind == "fluorescence" else modality,
+            channel_label(h),
+            h.time_index,
+            h.shape,
+        )
+        for h in handles
+    ]
+    known = [(v.modality, v.channel, v.time_index, v.shape) for v in existing]
+    for number, (mod, channel, t, shape) in enumerate(planned):
+        label = f"{mod} {channel}".strip()
+        if any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in known):
+            raise InvalidInput(
+                f"Specimen “{specimen_name}” already has a {label} volume at time point {t}; choose another "
+                "specimen name or time point."
+            )
+        is_label_free = mod in LABEL_FREE_MODALITIES
+        partners = [
+            (m, s)
+            for m, _c, tt, s in known + planned[:number]
+            if tt == t and (m in LABEL_FREE_MODALITIES) != is_label_free
+        ]
+        for partner_modality, partner_shape in partners:
+            if partner_shape != shape:
+                stain, free = (
+                    (label, partner_modality) if not is_label_free else (partner_modality, label)
+                )
+                stain_shape, free_shape = (
+                    (shape, partner_shape) if not is_label_free else (partner_shape, shape)
+                )
+                raise InvalidInput(
+                    f"The {stain} stack is {_shape_text(stain_shape)} (z×y×x) but the {free} image of "
+                    f"“{specimen_name}” at time point {t} is {_shape_text(free_shape)}; a fluorescence stack "
+                    "must match its label-free image section by section."
+                )
+
+
+def duplicate_check(*, project: Project, sha256: str, in_flight: bool = False) -> None:
+    """Refuse a file whose exact content the project already holds (or, with ``in_flight``, is
+    already queued or running as an upload)."""
+    earlier = (
+        SourceFile.objects.filter(project=project, sha256=sha256)
+        .select_related("uploaded_by")
+        .first()
+    )
+    if earlier is not None:
+        specimens = sorted(set(earlier.volumes.values_list("specimen__name", flat=True)))
+        where = f" (specimen {', '.join('“' + s + '”' for s in specimens)})" if specimens else ""
+        by = f" by {earlier.uploaded_by.get_username()}" if earlier.uploaded_by else ""
+        raise InvalidInput(
+            f"This file was already imported into project “{project.name}” as "
+            f"“{earlier.original_name}” on {earlier.created_at:%Y-%m-%d %H:%M}{by}{where}; "
+            "it was not imported again."
+        )
+    if not in_flight:
+        return
+    waiting = (
+        ImportJob.objects.filter(
+            project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING], params__sha256=sha256
+        )
+        .order_by("id")
+        .first()
+    )
+    if waiting is not None:
+        raise InvalidInput(
+            f"This file is already being imported (import #{waiting.pk} of “{waiting.original_name}”); "
+            "wait for it to finish."
+        )

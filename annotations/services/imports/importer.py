@@ -1,0 +1,236 @@
+"""Importing one file into a specimen, all or nothing.
+
+``import_file`` checks a file cheaply (header only), refuses a file the project already holds,
+then reads one volume at a time and stores it with ``volume_create``, all inside a single
+``atomic_with_file_cleanup`` block: a refused or interrupted import leaves no row and no file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from annotations.imaging.errors import ImagingError
+from annotations.imaging.readers import VolumeHandle, sha256_file
+from annotations.models import Modality, Project, SourceFile, Specimen
+from annotations.services.imports.checks import (
+    channel_label,
+    duplicate_check,
+    fit_check,
+    inspect_file,
+    voxel_size_check,
+)
+from annotations.services.projects import lab_check, specimen_get_or_create, specimen_name_check
+from annotations.services.volumes import atomic_with_file_cleanup, volume_create
+from cellweb.errors import InvalidInput
+
+Progress = Callable[[float, str], None]
+# RI of water is 1.333 and of lipid droplets about 1.40; values far outside mean the file holds
+# intensities or a contrast image rather than a refractive-index tomogram.
+_PLAUSIBLE_RI = (1.0, 2.0)
+
+
+@dataclass
+class ImportResult:
+    specimen: Specimen
+    volumes: list[tuple[str, str, int, tuple[int, int, int]]]
+    time_points: list[int]
+    sections_count: int
+    source_file: SourceFile
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """A JSON-safe description (stored on the job, shown on the page)."""
+        return {
+            # Flat values first: the import page lists them as they are.
+            "specimen_name": self.specimen.name,
+            "volumes_created": len(self.volumes),
+            "time_points_count": len(self.time_points),
+            "sections_count": self.sections_count,
+            "specimen": {
+                "id": self.specimen.pk,
+                "name": self.specimen.name,
+                "lab": self.specimen.lab,
+            },
+            "volumes": [
+                {"modality": modality, "channel": channel, "time_index": t, "shape": list(shape)}
+                for modality, channel, t, shape in self.volumes
+            ],
+            "time_points": self.time_points,
+            "source_file": {
+                "id": self.source_file.pk,
+                "name": self.source_file.original_name,
+                "format": self.source_file.format,
+                "sha256": self.source_file.sha256,
+            },
+            "warnings": self.warnings,
+        }
+
+    def describe(self) -> list[str]:
+        """Lines a person reads after an import."""
+        lines = [
+            f"Specimen “{self.specimen.name}”"
+            + (f" (lab {self.specimen.lab})" if self.specimen.lab else "")
+        ]
+        for modality, channel, t, shape in self.volumes:
+            label = f"{modality} {channel}".strip()
+            lines.append(f"  {label:<22} time point {t:<3} {'×'.join(map(str, shape))} (z×y×x)")
+        lines.append(
+            f"{len(self.volumes)} volume(s), {len(self.time_points)} time point(s), "
+            f"{self.sections_count} section(s)."
+        )
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return lines
+
+
+def _load(handle: VolumeHandle):
+    try:
+        return handle.load()
+    except ImagingError as exc:
+        raise InvalidInput(exc.message) from exc
+    except MemoryError:
+        raise InvalidInput(
+            f"The {handle.description} is too large for this server's memory "
+            f"({'×'.join(map(str, handle.shape))} voxels)."
+        ) from None
+
+
+def _ri_warning(volume, description: str) -> str | None:
+    low, high = volume.stats.get("p1"), volume.stats.get("p99")
+    if low is None or high is None:
+        return None
+    if high < _PLAUSIBLE_RI[0] or low > _PLAUSIBLE_RI[1]:
+        return (
+            f"The {description} has values {low:.4g}–{high:.4g}, far from refractive indices "
+            "(about 1.33–1.40); check that the file holds RI and that the modality is right."
+        )
+    return None
+
+
+def import_file(
+    *,
+    path: str | Path,
+    project: Project,
+    specimen_name: str,
+    modality: str,
+    channel: str = "",
+    dataset: str | None = None,
+    time_index: int | None = None,
+    lab: str = "",
+    voxel_size: Sequence[float] | None = None,
+    user=None,
+    original_name: str | None = None,
+    progress: Progress | None = None,
+    sha256: str | None = None,
+) -> ImportResult:
+    """Import every volume of one file into a specimen of ``project``, all or nothing.
+
+    ``sha256`` may be passed when the caller already hashed the file (uploads are hashed while
+    they are staged).
+    """
+    report: Progress = progress or (lambda fraction, message: None)
+    path = Path(path)
+    display_name = original_name or path.name
+    specimen_name = specimen_name_check(specimen_name)
+    lab = lab_check(lab)
+    voxel_size = voxel_size_check(voxel_size)
+
+    report(0.0, f"Checking {display_name}")
+    source, handles = inspect_file(
+        path=path,
+        modality=modality,
+        channel=channel,
+        dataset=dataset,
+        time_index=time_index,
+        voxel_size=voxel_size,
+    )
+    fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
+    size_bytes = path.stat().st_size
+    if sha256 is None:
+        report(0.01, f"Computing the checksum of {display_name}")
+        sha256 = sha256_file(path)
+    duplicate_check(project=project, sha256=sha256)
+
+    weights = [max(1, math.prod(h.shape)) for h in handles]
+    total_weight = float(sum(weights))
+    done_weight = 0.0
+    created: list[tuple[str, str, int, tuple[int, int, int]]] = []
+    warnings: list[str] = []
+    sections_count = 0
+
+    def fraction(extra: float = 0.0) -> float:
+        return 0.05 + 0.9 * (done_weight + extra) / total_weight
+
+    try:
+        with atomic_with_file_cleanup():
+            source_file = SourceFile(
+                project=project,
+                sha256=sha256,
+                original_name=display_name[:255],
+                size_bytes=size_bytes,
+                format=source.format,
+                uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            try:
+                source_file.full_clean(validate_constraints=False)
+                with transaction.atomic():
+                    source_file.save()
+            except IntegrityError:
+                raise InvalidInput(
+                    "This file was imported into the project a moment ago by another import."
+                ) from None
+            except ValidationError as exc:
+                raise InvalidInput(" ".join(exc.messages)) from exc
+            specimen, _ = specimen_get_or_create(project=project, name=specimen_name, lab=lab)
+
+            for number, (handle, weight) in enumerate(zip(handles, weights), start=1):
+                step = f"({number}/{len(handles)})"
+                report(fraction(), f"Reading the {handle.description} {step}")
+                data = _load(handle)
+                report(fraction(0.5 * weight), f"Storing the {handle.description} {step}")
+                target_modality = (
+                    Modality.FLUORESCENCE if handle.kind == "fluorescence" else modality
+                )
+                try:
+                    volume = volume_create(
+                        specimen=specimen,
+                        data=data,
+                        modality=target_modality,
+                        channel=channel_label(handle),
+                        time_index=handle.time_index,
+                        voxel_size=handle.voxel_size,
+                        source_file=source_file,
+                        units=handle.units,
+                    )
+                except ValidationError as exc:
+                    raise InvalidInput(" ".join(exc.messages)) from exc
+                del data
+                created.append((volume.modality, volume.channel, volume.time_index, volume.shape))
+                sections_count += volume.size_z
+                if volume.modality == Modality.RI and (
+                    warning := _ri_warning(volume, handle.description)
+                ):
+                    warnings.append(warning)
+                done_weight += weight
+            report(0.97, "Saving")
+    except IntegrityError:
+        # Two imports created the same specimen or volume at the same moment; one of them wins.
+        raise InvalidInput(
+            f"Another import changed specimen “{specimen_name}” at the same moment; nothing was "
+            "imported from this file. Please try again."
+        ) from None
+
+    report(1.0, f"Imported {len(created)} volume(s) with {sections_count} section(s)")
+    return ImportResult(
+        specimen=specimen,
+        volumes=created,
+        time_points=sorted({t for _, _, t, _ in created}),
+        sections_count=sections_count,
+        source_file=source_file,
+        warnings=warnings,
+    )

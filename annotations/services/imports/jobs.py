@@ -1,0 +1,140 @@
+"""Uploads as jobs: staged and checked at once (a bad file is refused while the biologist waits),
+then imported by a worker as the job kind "import" (``annotations/job_kinds.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from annotations.models import ImportJob, Project
+from annotations.services.imports.checks import (
+    duplicate_check,
+    fit_check,
+    inspect_file,
+    modality_check,
+    time_index_check,
+    upload_size_check,
+    voxel_size_check,
+)
+from annotations.services.imports.importer import import_file
+from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
+from annotations.services.projects import lab_check, specimen_name_check
+from cellweb.errors import InvalidInput
+from cellweb.jobs import JobContext, job_enqueue, job_execute
+
+
+def import_job_create(
+    *,
+    project: Project,
+    user,
+    upload: UploadedFile,
+    specimen_name: str,
+    modality: str,
+    channel: str = "",
+    dataset: str = "",
+    time_index: int | None = None,
+    lab: str = "",
+    voxel_size: Sequence[float] | None = None,
+) -> ImportJob:
+    """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import."""
+    upload_size_check(size_bytes=upload.size or 0)
+    specimen_name = specimen_name_check(specimen_name)
+    lab = lab_check(lab)
+    modality_check(modality)
+    time_index_check(time_index)
+    voxel_size = voxel_size_check(voxel_size)
+    channel = (channel or "").strip()
+    dataset = (dataset or "").strip()
+    if len(dataset) > 500:
+        raise InvalidInput("The dataset path is too long (at most 500 characters).")
+    original_name = Path(upload.name or "upload").name[:255] or "upload"
+
+    relative, sha256, size = stage_upload(upload)
+    try:
+        upload_size_check(size_bytes=size)
+        if size == 0:
+            raise InvalidInput(f"'{original_name}' is empty (0 bytes).")
+        _source, handles = inspect_file(
+            path=Path(settings.MEDIA_ROOT) / relative,
+            modality=modality,
+            channel=channel,
+            dataset=dataset or None,
+            time_index=time_index,
+            voxel_size=voxel_size,
+        )
+        fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
+        with transaction.atomic():
+            duplicate_check(project=project, sha256=sha256, in_flight=True)
+            job = ImportJob(
+                project=project,
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+                staged_path=relative,
+                original_name=original_name,
+                message="Waiting for a worker",
+                params={
+                    "specimen_name": specimen_name,
+                    "modality": modality,
+                    "channel": channel,
+                    "dataset": dataset,
+                    "time_index": time_index,
+                    "lab": lab,
+                    "voxel_size": list(voxel_size) if voxel_size else None,
+                    "sha256": sha256,
+                    "size_bytes": size,
+                },
+            )
+            job.full_clean()
+            job.save()
+            job_enqueue("import", job)
+    except BaseException:
+        discard_staged(relative)
+        raise
+    return job
+
+
+def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
+    """The import of a staged upload: all volumes or none (``import_file``)."""
+    path = staged_path(job.staged_path)
+    if path is None or not path.is_file():
+        raise InvalidInput(
+            "The uploaded file is no longer on the server (it was removed or the server was "
+            "cleaned up); please upload it again."
+        )
+    params = job.params or {}
+    with ctx.keepalive():
+        result = import_file(
+            path=path,
+            project=job.project,
+            specimen_name=params.get("specimen_name", ""),
+            modality=params.get("modality", ""),
+            channel=params.get("channel") or "",
+            dataset=params.get("dataset") or None,
+            time_index=params.get("time_index"),
+            lab=params.get("lab") or "",
+            voxel_size=params.get("voxel_size"),
+            user=job.created_by,
+            original_name=job.original_name,
+            progress=lambda fraction, message: ctx.progress(fraction, message=message),
+            sha256=params.get("sha256"),
+        )
+    job.specimen = result.specimen
+    job.message = (
+        f"Imported {len(result.volumes)} volume(s) with {result.sections_count} section(s)"
+    )
+    ctx.save("specimen", "message")
+    return result.summary()
+
+
+def import_job_finish(job: ImportJob) -> None:
+    """The staged file goes whatever the outcome: imported, refused or cancelled."""
+    discard_staged(job.staged_path)
+
+
+def import_job_run(*, job_id: int, worker: str = "") -> str:
+    """Run a queued import here (a worker does it through the job task)."""
+    return job_execute("import", job_id, worker=worker or "this process")

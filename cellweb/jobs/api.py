@@ -1,0 +1,69 @@
+"""The REST piece every job kind shares: read a job (its live page's snapshot) and cancel it.
+
+A kind's API subclasses these with its ``kind``, the URL keyword of the id and its output
+serializer (and its schema); who may read and who may cancel are the kind's rules.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cellweb.jobs.cancel import job_cancel
+from cellweb.jobs.lifecycle import kind_named
+
+
+class _JobApi(APIView):
+    kind: ClassVar[str]
+    id_kwarg: ClassVar[str] = "job_id"
+    output: ClassVar[type[serializers.Serializer]]
+
+    def job_for(self, request, kwargs):
+        return kind_named(self.kind).get_for(request.user, kwargs[self.id_kwarg])
+
+    def answer(self, job) -> Response:
+        return Response(self.output(kind_named(self.kind).snapshot(job)).data)
+
+
+class JobDetailApi(_JobApi):
+    def get(self, request, **kwargs):
+        return self.answer(self.job_for(request, kwargs))
+
+
+class JobCancelApi(_JobApi):
+    def post(self, request, **kwargs):
+        job = job_cancel(self.kind, job=self.job_for(request, kwargs), user=request.user)
+        return self.answer(job)
+
+
+def job_api_views(
+    kind: str,
+    *,
+    output: type[serializers.Serializer],
+    errors: dict,
+    id_kwarg: str = "job_id",
+    operations: tuple[str, str],
+    summaries: tuple[str, str],
+) -> tuple[type[JobDetailApi], type[JobCancelApi]]:
+    """The detail and cancel endpoints of ``kind``, with their schema (``operations`` and
+    ``summaries``: detail first, cancel second)."""
+    attrs = {"kind": kind, "id_kwarg": id_kwarg, "output": output}
+    conflict = OpenApiResponse(errors[400].response, description="The job has already ended.")
+    detail = extend_schema_view(
+        get=extend_schema(
+            operation_id=operations[0], summary=summaries[0], responses={200: output, **errors}
+        )
+    )(type(f"{kind.title()}DetailApi", (JobDetailApi,), attrs))
+    cancel = extend_schema_view(
+        post=extend_schema(
+            operation_id=operations[1],
+            summary=summaries[1],
+            request=None,
+            responses={200: output, 409: conflict, **errors},
+        )
+    )(type(f"{kind.title()}CancelApi", (JobCancelApi,), attrs))
+    return detail, cancel

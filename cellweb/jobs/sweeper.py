@@ -1,0 +1,139 @@
+"""The one sweeper: running jobs of every kind whose worker stopped sending heartbeats.
+
+A silent job is queued again while its kind's retry policy allows (a fold resumes from its
+checkpoint), else it fails (or ends cancelled when a cancel was pending), with its event, its
+cleanup and its parent's gather. Nothing reads-and-sweeps: pages and APIs only read.
+
+It runs in the web process (``SweeperLifespan``, the ASGI lifespan of ``cellweb.asgi``), so a
+dead worker's job is noticed even when no worker is alive, and in every worker (the
+``worker_init``/``worker_ready`` signals of ``cellweb.jobs.tasks``); a cache lock lets one
+process sweep per interval. ``manage.py sweep_jobs`` sweeps once, for a cron.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cellweb.jobs.fields import JobStatus
+from cellweb.jobs.kinds import JobKind, kinds
+from cellweb.jobs.lifecycle import emit_status, mark_final, requeue
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = "jobs-sweep-lock"
+
+
+def sweep_interval_s() -> float:
+    return max(1.0, settings.HEARTBEAT_TIMEOUT_S / 4)
+
+
+def _sweep_row(kind: JobKind, job_id: int, cutoff) -> bool:
+    with transaction.atomic():
+        job = kind.model.objects.select_for_update().filter(pk=job_id).first()
+        last_sign = (job.heartbeat_at or job.started_at) if job is not None else None
+        if job is None or job.status != JobStatus.RUNNING or not last_sign or last_sign >= cutoff:
+            return False
+        silent = int((timezone.now() - last_sign).total_seconds())
+        worker = getattr(job, "worker", "") or "the worker"
+        job.log_append(f"No heartbeat from {worker} for {silent} s.")
+        parent = getattr(job, kind.parent_field) if kind.parent else None
+        cancelled = job.cancel_requested or (parent is not None and parent.cancel_requested)
+        note = kind.lost_note(job)
+        if kind.retry.may_retry(job.attempts) and not cancelled:
+            job.message = "worker stopped responding" + (f" {note}" if note else "") + "; re-queued"
+            fields = ["message", "log", *requeue(kind, job)]
+            job.save(update_fields=fields)
+            emit_status(kind, job)
+            return True
+        if cancelled:
+            mark_final(kind, job, JobStatus.CANCELLED, fields=["log"])
+        else:
+            error = (
+                f"The worker stopped responding (no heartbeat for {silent} s, attempt "
+                f"{job.attempts} of {kind.retry.max_attempts()})."
+            )
+            mark_final(kind, job, JobStatus.FAILED, error=error, fields=["log"])
+    return True
+
+
+def jobs_sweep() -> int:
+    """Sweep every kind once; returns how many jobs changed."""
+    cutoff = timezone.now() - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_S)
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    changed = 0
+    for kind in kinds():
+        if not kind.runs:
+            continue
+        ids = kind.model.objects.filter(silent, status=JobStatus.RUNNING)
+        for job_id in list(ids.values_list("pk", flat=True)):
+            changed += _sweep_row(kind, job_id, cutoff)
+    return changed
+
+
+def sweep_if_due() -> int | None:
+    """Sweep unless another process did within the interval (None: not this process's turn)."""
+    if not cache.add(LOCK_KEY, f"{os.getpid()}", timeout=max(1, int(sweep_interval_s()))):
+        return None
+    changed = jobs_sweep()
+    if changed:
+        logger.warning("Re-queued or ended %d job(s) whose worker stopped responding", changed)
+    return changed
+
+
+def _sweep_forever(stop: threading.Event) -> None:
+    interval = sweep_interval_s()
+    logger.info("Checking every %.0f s for jobs whose worker stopped responding", interval)
+    while not stop.wait(interval):
+        try:
+            sweep_if_due()
+        except Exception:  # the sweeper must outlive a database or cache hiccup
+            logger.exception("Sweeping stale jobs failed")
+        finally:
+            close_old_connections()
+
+
+_started: dict[str, threading.Event] = {}
+_lock = threading.Lock()
+
+
+def start_sweeper(where: str) -> threading.Event:
+    """Start this process's sweeping thread once; returns the event that stops it."""
+    with _lock:
+        if "stop" not in _started:
+            stop = threading.Event()
+            threading.Thread(
+                target=_sweep_forever, args=(stop,), name=f"job-sweeper-{where}", daemon=True
+            ).start()
+            _started["stop"] = stop
+        return _started["stop"]
+
+
+def stop_sweeper() -> None:
+    with _lock:
+        stop = _started.pop("stop", None)
+    if stop is not None:
+        stop.set()
+
+
+class SweeperLifespan:
+    """The ASGI lifespan of a web process: the sweeper runs from start-up to shut-down."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                start_sweeper("web")
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                stop_sweeper()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

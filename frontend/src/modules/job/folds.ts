@@ -1,0 +1,99 @@
+/** One card per fold (or the single unit of a job without folds): status, progress, split, charts. */
+
+import { h, progressBar, setChildren } from '../../lib/dom';
+import { duration, num } from '../../lib/format';
+import { LineChart } from './chart';
+import { displayEpoch, etaNow, foldProgress } from './derive';
+import type { FoldState } from './types';
+
+export interface FoldView {
+  el: HTMLElement;
+  title: HTMLElement;
+  badge: HTMLElement;
+  progress: ReturnType<typeof progressBar>;
+  meta: HTMLElement;
+  split: HTMLElement;
+  error: HTMLElement;
+  loss: LineChart | null;
+  dice: LineChart | null;
+}
+
+const COLOURS = { train: '#2563eb', val: '#ea580c', batch: '#64748b', dice: '#059669' };
+
+function capitalised(label: string): string {
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
+export function createFoldView(f: FoldState, { charts, unitName }: { charts: boolean; unitName: string }): FoldView {
+  const title = h('h2', { class: 'cw-card-title' }, f.label ? capitalised(f.label) : f.index < 0 ? unitName : `Fold ${f.index}`);
+  const badge = h('span', { class: 'cw-badge' });
+  const progress = progressBar(f.index < 0 ? 'Progress' : `Fold ${f.index} progress`);
+  const meta = h('div', { class: 'cw-fold-meta' });
+  const split = h('div', { class: 'cw-fold-split' });
+  const error = h('pre', { class: 'cw-fold-error', hidden: true });
+  const loss = charts ? new LineChart({ title: 'Loss', xLabel: 'epoch', yMin: 0 }) : null;
+  const dice = charts ? new LineChart({ title: 'Validation Dice', xLabel: 'epoch', yMin: 0, yMax: 1, yDigits: 1 }) : null;
+  if (loss) loss.el.dataset.chart = 'loss';
+  if (dice) dice.el.dataset.chart = 'dice';
+  const el = h(
+    'section',
+    { class: 'cw-card cw-fold', 'data-fold': f.index },
+    h('div', { class: 'cw-card-head' }, title, badge),
+    progress.el,
+    meta,
+    split,
+    error,
+    loss && dice ? h('div', { class: 'cw-fold-charts' }, loss.el, dice.el) : null,
+  );
+  return { el, title, badge, progress, meta, split, error, loss, dice };
+}
+
+export function foldMeta(f: FoldState): string {
+  const parts: string[] = [];
+  const ep = displayEpoch(f);
+  if (ep !== null && f.epochs) parts.push(`epoch ${ep}/${f.epochs}`);
+  if (f.batch !== null && f.batches) parts.push(`batch ${f.batch}/${f.batches}`);
+  const eta = etaNow(f);
+  if (eta !== null && f.status === 'running') parts.push(`ETA ${duration(eta)}`);
+  if (f.loss !== null && f.status === 'running') parts.push(`loss ${num(f.loss, 4)}`);
+  const where = [f.worker, f.device].filter(Boolean).join(' · ');
+  if (where) parts.push(where);
+  return parts.join(' · ') || (f.status === 'queued' ? 'Waiting for a worker…' : '');
+}
+
+export function updateFoldView(v: FoldView, f: FoldState): void {
+  v.el.dataset.status = f.status;
+  v.badge.className = `cw-badge cw-badge-${f.status}`;
+  v.badge.textContent = f.status;
+  const fp = foldProgress(f);
+  v.progress.set(f.status === 'queued' ? 0 : fp, fp !== null ? `${Math.round(fp * 100)} %` : '');
+  v.meta.textContent = foldMeta(f);
+  if (f.specimensTrain.length || f.specimensVal.length) {
+    setChildren(
+      v.split,
+      f.specimensTrain.length ? h('div', null, h('span', { class: 'cw-split-label' }, `Train (${f.specimensTrain.length})`), ' ', f.specimensTrain.join(', ')) : null,
+      f.specimensVal.length ? h('div', null, h('span', { class: 'cw-split-label' }, `Validation (${f.specimensVal.length})`), ' ', f.specimensVal.join(', ')) : null,
+    );
+  }
+  v.error.hidden = !f.error;
+  v.error.textContent = f.error ?? '';
+  const axis = { xMax: f.epochs ?? 1 };
+  v.loss?.update(
+    [
+      { name: 'batch loss', colour: COLOURS.batch, points: f.batchLoss, style: 'dots' },
+      { name: 'train loss', colour: COLOURS.train, points: points(f, 'train_loss') },
+      { name: 'validation loss', colour: COLOURS.val, points: points(f, 'val_loss') },
+    ],
+    axis,
+  );
+  v.dice?.update([{ name: 'validation Dice', colour: COLOURS.dice, points: points(f, 'val_dice') }], axis);
+}
+
+function points(f: FoldState, key: 'train_loss' | 'val_loss' | 'val_dice'): [number, number][] {
+  const out: [number, number][] = [];
+  for (const p of f.history) {
+    const v = p[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out.push([p.epoch, v]);
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { followImport, type ImportFollow } from '../src/modules/import';
+
+const start: ImportFollow = { status: null, lastSeq: -1 };
+
+describe('followImport', () => {
+  it('starts from the snapshot and applies newer progress and status events', () => {
+    let s = followImport(start, { type: 'snapshot', job: { status: 'queued', progress: 0, message: 'Waiting for a worker', seq: 10 } });
+    expect(s.lastSeq).toBe(10);
+    s = followImport(s, { kind: 'import', id: 3, type: 'progress', progress: 0.4, message: 'Reading the RI stack (1/2)', seq: 11 });
+    expect(s.status).toMatchObject({ status: 'running', progress: 0.4, message: 'Reading the RI stack (1/2)' });
+    s = followImport(s, { kind: 'import', id: 3, type: 'job_status', status: 'succeeded', progress: 1, result: { sections_count: 4 }, seq: 12 });
+    expect(s.status).toMatchObject({ status: 'succeeded', progress: 1, result: { sections_count: 4 } });
+    expect(s.lastSeq).toBe(12);
+  });
+
+  it('ignores events the snapshot already holds, and progress after the end', () => {
+    let s = followImport(start, { type: 'snapshot', job: { status: 'running', progress: 0.7, seq: 20 } });
+    const same = followImport(s, { type: 'progress', progress: 0.2, seq: 19 });
+    expect(same).toBe(s);
+    s = followImport(s, { type: 'job_status', status: 'failed', error: 'NaN or infinity', seq: 21 });
+    s = followImport(s, { type: 'progress', progress: 0.9, seq: 22 });
+    expect(s.status).toMatchObject({ status: 'failed', error: 'NaN or infinity' });
+  });
+});

@@ -1,0 +1,213 @@
+"""REST endpoints of fluorescence ground truth: derive it from the paired stain, read it, and
+store a reviewer's correction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.imaging.errors import MaskError
+from annotations.imaging.masks import decode_mask
+from annotations.models import GroundTruth, GroundTruthSource, Role
+from annotations.permissions import get_project, get_section
+from annotations.selectors.review import ground_truth_public
+from cellweb.errors import InvalidInput
+from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
+from inference.services import fluorescence_gt as fl_services
+
+MAX_MASK_B64_CHARS = 24 * 1024 * 1024
+
+
+class FluorescenceParamsInput(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["otsu", "fixed"], default="otsu")
+    value = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=-1e12,
+        max_value=1e12,
+        help_text="Threshold on the smoothed stain for method=fixed.",
+    )
+    scope = serializers.ChoiceField(choices=["section", "volume"], default="volume")
+    smoothing_sigma = serializers.FloatField(default=1.0, min_value=0.0, max_value=50.0)
+    fill_holes = serializers.BooleanField(default=True)
+    min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)
+    remove_border = serializers.BooleanField(default=True)
+
+    def validate(self, attrs):
+        if attrs["method"] == "fixed" and attrs.get("value") is None:
+            raise serializers.ValidationError({"value": "A fixed threshold needs a value."})
+        return attrs
+
+
+class FluorescenceCreateInput(FluorescenceParamsInput):
+    specimen_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=10_000,
+        help_text="Only these specimens (default: every specimen with a paired stain).",
+    )
+    volume_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=10_000,
+    )
+    channel = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=32, help_text="e.g. DAPI"
+    )
+
+    def params(self):
+        data = {
+            k: self.validated_data[k]
+            for k in FluorescenceParamsInput._declared_fields
+            if k in self.validated_data
+        }
+        return fl_services.fluorescence_gt_params(data)
+
+
+class FluorescenceEditInput(serializers.Serializer):
+    """What the review module posts to confirm (``consensus_id`` is the ground-truth row the
+    page showed; ``mask_png`` the edited mask)."""
+
+    consensus_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_DB_ID, allow_null=True, required=False
+    )
+    mask_png = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=MAX_MASK_B64_CHARS
+    )
+    edited = serializers.BooleanField(required=False, default=False)
+    base_version = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**31 - 1
+    )
+
+
+class FluorescenceCreateOutput(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Ground-truth versions created (one per section).")
+    volumes = serializers.IntegerField()
+    params = serializers.JSONField()
+
+
+class GroundTruthOutput(serializers.Serializer):
+    version = serializers.IntegerField()
+    mask_png = serializers.CharField(allow_null=True)
+    reviewer = serializers.CharField(allow_null=True)
+    confirmed_at = serializers.CharField()
+    edited = serializers.BooleanField()
+    method = serializers.CharField(allow_blank=True)
+    params = serializers.JSONField()
+
+
+def _decode_b64_mask(text: str, shape: tuple[int, int]):
+    text = (text or "").strip()
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("mask_png must be a base64-encoded PNG image.") from None
+    try:
+        return decode_mask(data, shape)
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
+
+
+class ProjectFluorescenceGTApi(APIView):
+    @extend_schema(
+        operation_id="fluorescence_gt_create",
+        summary="Derive ground truth from the paired nuclear stain (reviewers and managers)",
+        description=(
+            "Thresholds the fluorescence stack paired with each label-free volume (Otsu per "
+            "section by default, or per volume, or a fixed value; optional smoothing; hole "
+            "filling; small and border objects removed) and stores one new fluorescence "
+            "ground-truth version per label-free section, with every parameter and the "
+            "threshold used."
+        ),
+        request=FluorescenceCreateInput,
+        responses={201: FluorescenceCreateOutput, **ERRORS},
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.REVIEWER, Role.MANAGER)
+        body = FluorescenceCreateInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        params = body.params()
+        pairs = fl_services.fluorescence_pairs(
+            project=project,
+            specimens=data.get("specimen_ids"),
+            volumes=data.get("volume_ids"),
+            channel=data.get("channel") or None,
+        )
+        created = fl_services.fluorescence_gt_create(
+            project=project,
+            user=request.user,
+            params=params,
+            specimens=data.get("specimen_ids"),
+            volumes=data.get("volume_ids"),
+            channel=data.get("channel") or None,
+        )
+        payload = {"created": created, "volumes": len(pairs), "params": params.to_dict()}
+        return Response(FluorescenceCreateOutput(payload).data, status=status.HTTP_201_CREATED)
+
+
+def _truth_payload(truth: GroundTruth) -> dict:
+    return {
+        **ground_truth_public(truth),
+        "edited": truth.edited,
+        "method": truth.method,
+        "params": truth.params,
+    }
+
+
+class SectionFluorescenceGTApi(APIView):
+    @extend_schema(
+        operation_id="section_fluorescence_gt",
+        summary="The current fluorescence ground truth of a label-free section",
+        responses={200: GroundTruthOutput, **ERRORS},
+    )
+    def get(self, request, section_id: int):
+        section = get_section(request.user, section_id)
+        truth = (
+            GroundTruth.objects.filter(
+                section=section, source=GroundTruthSource.FLUORESCENCE, is_current=True
+            )
+            .select_related("reviewer")
+            .first()
+        )
+        if truth is None:
+            raise Http404("This section has no fluorescence ground truth.")
+        return Response(GroundTruthOutput(_truth_payload(truth)).data)
+
+
+class SectionFluorescenceGTConfirmApi(APIView):
+    @extend_schema(
+        operation_id="section_fluorescence_gt_confirm",
+        summary="Store a reviewer's correction of the fluorescence mask as the next version",
+        request=FluorescenceEditInput,
+        responses={
+            200: GroundTruthOutput,
+            409: OpenApiResponse(DetailSerializer, description="A newer version exists."),
+            **ERRORS,
+        },
+    )
+    def post(self, request, section_id: int):
+        section = get_section(request.user, section_id, Role.REVIEWER)
+        body = FluorescenceEditInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if not data.get("mask_png"):
+            raise InvalidInput("Send the mask to store: mask_png.")
+        mask = _decode_b64_mask(data["mask_png"], section.shape)
+        truth = fl_services.fluorescence_gt_edit(
+            section=section, user=request.user, mask=mask, base_version=data.get("base_version")
+        )
+        return Response(GroundTruthOutput(_truth_payload(truth)).data)

@@ -1,0 +1,169 @@
+"""REST endpoints of model versions: list, compare, read, download and activate them."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.permissions import get_project
+from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingListQuery, list_page
+from inference.selectors import training as selectors
+from inference.services.model_versions import model_version_activate
+
+
+class ModelCompareQuery(serializers.Serializer):
+    ids = serializers.RegexField(
+        r"^\s*\d{1,18}\s*(,\s*\d{1,18}\s*){1,19}$",
+        max_length=400,
+        error_messages={
+            "invalid": "Give 2 to 20 model version ids separated by commas, e.g. ids=3,5."
+        },
+    )
+
+    def id_list(self) -> list[int]:
+        ids = [int(part) for part in self.validated_data["ids"].split(",")]
+        return list(dict.fromkeys(ids))
+
+
+class ModelVersionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    arch = serializers.CharField()
+    arch_label = serializers.CharField(allow_blank=True)
+    job = serializers.IntegerField(allow_null=True)
+    fold = serializers.IntegerField(allow_null=True)
+    created_at = serializers.CharField()
+    created_by = serializers.CharField(allow_null=True)
+    is_active = serializers.BooleanField()
+    code_version = serializers.CharField(allow_blank=True)
+    snapshot = serializers.IntegerField(allow_null=True)
+    gt_source = serializers.CharField(allow_null=True)
+    input_size = serializers.IntegerField(allow_null=True)
+    epochs = serializers.IntegerField(allow_null=True)
+    config = serializers.JSONField()
+    train_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
+    val_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
+    metrics = serializers.JSONField()
+    download_url = serializers.CharField()
+
+
+class ModelVersionListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ModelVersionSerializer(many=True)
+
+
+class ModelCompareRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    values = serializers.ListField(child=serializers.JSONField(allow_null=True))
+    best = serializers.FloatField(allow_null=True, required=False)
+
+
+class ModelCompareSerializer(serializers.Serializer):
+    versions = ModelVersionSerializer(many=True)
+    metrics = ModelCompareRowSerializer(many=True)
+    settings = ModelCompareRowSerializer(many=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model versions
+
+
+class ProjectModelVersionsApi(APIView):
+    @extend_schema(
+        operation_id="model_versions_list",
+        summary="Model versions of a project, newest first",
+        parameters=[TrainingListQuery],
+        responses={200: ModelVersionListSerializer, **ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        count, versions = list_page(
+            request, list(selectors.model_versions_for_project(project)[:5000])
+        )
+        results = [selectors.model_version_public(v) for v in versions]
+        return Response(ModelVersionListSerializer({"count": count, "results": results}).data)
+
+
+class ModelVersionCompareApi(APIView):
+    @extend_schema(
+        operation_id="model_versions_compare",
+        summary="Compare model versions side by side",
+        parameters=[
+            OpenApiParameter("ids", OpenApiTypes.STR, required=True, description="e.g. 3,5,8")
+        ],
+        responses={200: ModelCompareSerializer, **ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        query = ModelCompareQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = selectors.model_version_compare(project=project, ids=query.id_list())
+        return Response(ModelCompareSerializer(result).data)
+
+
+class ModelVersionDetailApi(APIView):
+    @extend_schema(
+        operation_id="model_version_get",
+        summary="A model version with its provenance and metrics",
+        responses={200: ModelVersionSerializer, **ERRORS},
+    )
+    def get(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
+
+
+class _AnyAccept(DefaultContentNegotiation):
+    """A file download answers whatever the client accepts; errors still come back as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class ModelVersionDownloadApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="model_version_download",
+        summary="Download the weights (PyTorch file; load with torch.load(weights_only=True))",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **ERRORS,
+        },
+    )
+    def get(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        try:
+            handle = version.weights.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404("The weights file of this version is missing.") from None
+        filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.pt"
+        return FileResponse(
+            handle, as_attachment=True, filename=filename, content_type="application/octet-stream"
+        )
+
+
+class ModelVersionActivateApi(APIView):
+    @extend_schema(
+        operation_id="model_version_activate",
+        summary="Use this version for prediction in its project (managers)",
+        request=None,
+        responses={
+            200: ModelVersionSerializer,
+            409: OpenApiResponse(TrainingErrorSerializer),
+            **ERRORS,
+        },
+    )
+    def post(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        version = model_version_activate(version=version, user=request.user)
+        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)

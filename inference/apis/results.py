@@ -1,0 +1,122 @@
+"""REST endpoints of an evaluation's results: per-section numbers and their overlay layers."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Section
+from inference.apis.evaluation import ERRORS, ListQuery
+from inference.models import EvaluationMethod, SectionResult
+from inference.reports import LAYER_COLOURS, layer_png
+from inference.selectors import evaluation as selectors
+
+
+class SectionsQuery(ListQuery):
+    method = serializers.ChoiceField(choices=EvaluationMethod.choices, required=False)
+    ordering = serializers.ChoiceField(
+        choices=list(selectors.ORDERINGS), required=False, default="dice"
+    )
+
+
+class SectionResultSerializer(serializers.Serializer):
+    section = serializers.IntegerField()
+    specimen = serializers.CharField()
+    specimen_id = serializers.IntegerField()
+    lab = serializers.CharField(allow_blank=True)
+    volume = serializers.IntegerField()
+    time_index = serializers.IntegerField()
+    z = serializers.IntegerField()
+    method = serializers.CharField()
+    fold = serializers.IntegerField()
+    ground_truth = serializers.IntegerField(allow_null=True)
+    fluorescence_section = serializers.IntegerField(allow_null=True)
+    gt_pixels = serializers.IntegerField()
+    pred_pixels = serializers.IntegerField()
+    dice = serializers.FloatField()
+    jaccard = serializers.FloatField()
+    f05 = serializers.FloatField()
+    precision = serializers.FloatField()
+    recall = serializers.FloatField()
+    auc_pr = serializers.FloatField(allow_null=True)
+
+
+class SectionResultListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = SectionResultSerializer(many=True)
+
+
+class EvaluationSectionsApi(APIView):
+    @extend_schema(
+        operation_id="evaluation_sections",
+        summary="Per-section results (worst Dice first by default)",
+        parameters=[SectionsQuery],
+        responses={200: SectionResultListSerializer, **ERRORS},
+    )
+    def get(self, request, evaluation_id: int):
+        evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
+        query = SectionsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        count, rows = selectors.section_results(
+            evaluation=evaluation,
+            method=data.get("method"),
+            ordering=data["ordering"],
+            limit=data["limit"],
+            offset=data["offset"],
+        )
+        return Response(SectionResultListSerializer({"count": count, "results": rows}).data)
+
+
+class _ImageNegotiation(BaseContentNegotiation):
+    """An <img> asks for image/*; errors still come back as JSON rather than 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class EvaluationLayerApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _ImageNegotiation
+
+    @extend_schema(
+        operation_id="evaluation_section_layer",
+        summary="A transparent contour layer of one scored section (PNG, the section's size)",
+        description="gt: ground truth (red); pred: the model, or Otsu without a model (yellow); "
+        "edge: the edge-based baseline (cyan). Rendered from the stored masks.",
+        parameters=[
+            OpenApiParameter(
+                "layer", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(LAYER_COLOURS)
+            )
+        ],
+        responses={
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            **ERRORS,
+        },
+    )
+    def get(self, request, evaluation_id: int, section_id: int, layer: str):
+        evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
+        if layer not in LAYER_COLOURS:
+            raise Http404("Unknown layer; use gt, pred or edge.")
+        section = Section.objects.select_related("volume").filter(pk=section_id).first()
+        if (
+            section is None
+            or not SectionResult.objects.filter(evaluation=evaluation, section=section).exists()
+        ):
+            raise Http404("This section was not scored in this evaluation.")
+        response = HttpResponse(
+            layer_png(evaluation=evaluation, section=section, layer=layer),
+            content_type="image/png",
+        )
+        patch_cache_control(response, private=True, max_age=3600)
+        return response

@@ -1,0 +1,119 @@
+"""The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
+a parent gathered from its folds; a fold and an evaluation are work on the ``gpu`` queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
+from inference.ml.device import device_description, pick_device
+from inference.models import Evaluation, FoldRun, TrainingJob
+from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
+from inference.selectors.training import training_job_get, training_job_snapshot
+from inference.services.evaluation import (
+    evaluation_cleanup,
+    evaluation_report,
+    evaluation_work,
+)
+from inference.services.training import (
+    fold_started,
+    fold_work,
+    training_job_gather,
+)
+
+
+@register
+class TrainingKind(JobKind):
+    """A cross-validation job: no work of its own; its status is gathered from its folds."""
+
+    name = "training"
+    model = TrainingJob
+
+    def children(self, job: TrainingJob):
+        return FoldRun.objects.filter(job=job)
+
+    def gather(self, job_id: int) -> None:
+        training_job_gather(job_id)
+
+    def status_event(self, job: TrainingJob) -> dict[str, Any]:
+        return {**super().status_event(job), "summary": job.summary}
+
+    def get_for(self, user, job_id: int) -> TrainingJob:
+        return training_job_get(user=user, job_id=job_id)
+
+    def snapshot(self, job: TrainingJob) -> dict[str, Any]:
+        return training_job_snapshot(job)
+
+
+@register
+class FoldKind(JobKind):
+    """One fold of a training job; retried from its checkpoint, watched on its job's page."""
+
+    name = "fold"
+    model = FoldRun
+    queue = "gpu"
+    parent = "training"
+    parent_field = "job"
+    retry = RetryPolicy(retries=lambda: settings.TRAINING_MAX_RETRIES, resume=True)
+
+    def work(self, job: FoldRun, ctx) -> None:
+        fold_work(job, ctx)
+
+    def started(self, job: FoldRun, ctx) -> list[str]:
+        return fold_started(job, ctx)
+
+    def ending(self, job: FoldRun) -> list[str]:
+        job.eta_s = 0.0 if job.status == JobStatus.SUCCEEDED else None
+        return ["eta_s"]
+
+    def lost_note(self, job: FoldRun) -> str:
+        return f"at epoch {job.epoch}"
+
+    def event_fields(self, job: FoldRun) -> dict[str, Any]:
+        return {"fold": job.index}
+
+    def status_event(self, job: FoldRun) -> dict[str, Any]:
+        return {
+            "type": "fold_status",
+            "status": job.status,
+            "worker": job.worker,
+            "device": job.device,
+            "attempts": job.attempts,
+            "error": job.error or None,
+        }
+
+
+@register
+class EvaluationKind(JobKind):
+    """An evaluation. Not retried; a run cut short by a lost worker starts again cleanly."""
+
+    name = "evaluation"
+    model = Evaluation
+    queue = "gpu"
+
+    def started(self, job: Evaluation, ctx) -> list[str]:
+        device = pick_device(ctx.options.get("device"))
+        ctx.options["torch_device"] = device
+        ctx.where = f"{ctx.worker} ({device_description(device)})"
+        return []
+
+    def work(self, job: Evaluation, ctx) -> dict[str, Any]:
+        return evaluation_work(job, ctx)
+
+    def report(self, job: Evaluation, ctx) -> dict[str, Any]:
+        return evaluation_report(job)
+
+    def cleanup(self, job: Evaluation) -> None:
+        evaluation_cleanup(job)
+
+    def status_event(self, job: Evaluation) -> dict[str, Any]:
+        summary = {"metrics": job.summary.get("metrics") or {}} if job.summary else None
+        return {**super().status_event(job), "summary": summary}
+
+    def get_for(self, user, job_id: int) -> Evaluation:
+        return evaluation_get(user=user, evaluation_id=job_id)
+
+    def snapshot(self, job: Evaluation) -> dict[str, Any]:
+        return evaluation_snapshot(job)

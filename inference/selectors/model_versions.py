@@ -1,0 +1,132 @@
+"""Reads for model versions: lists, one version with its provenance, side-by-side comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from annotations.models import Project
+from annotations.permissions import require_role
+from inference.ml.nets import model_label
+from inference.models import ModelVersion
+
+METRIC_LABELS = {
+    "dice": "Dice",
+    "jaccard": "Jaccard",
+    "f05": "F0.5",
+    "precision": "Precision",
+    "recall": "Recall",
+    "auc_pr": "AUC-PR",
+}
+
+
+def arch_label(arch: str | None) -> str:
+    try:
+        return model_label(arch or "")
+    except ValueError:
+        return arch or ""
+
+
+def model_versions_for_project(project: Project) -> QuerySet[ModelVersion]:
+    return (
+        ModelVersion.objects.filter(project=project)
+        .select_related("created_by", "job")
+        .order_by("-created_at", "-id")
+    )
+
+
+def model_version_get(*, user, version_id: int) -> ModelVersion:
+    try:
+        version = ModelVersion.objects.select_related("project", "created_by", "snapshot").get(
+            pk=version_id
+        )
+    except ModelVersion.DoesNotExist:
+        raise Http404("No such model version.") from None
+    require_role(user, version.project)
+    return version
+
+
+def model_version_public(version: ModelVersion) -> dict[str, Any]:
+    config = version.config or {}
+    return {
+        "id": version.pk,
+        "name": version.name,
+        "kind": version.kind,
+        "arch": version.arch,
+        "arch_label": arch_label(version.arch),
+        "job": version.job_id,
+        "fold": version.fold.index if version.fold_id and version.fold else None,
+        "created_at": version.created_at.isoformat(),
+        "created_by": version.created_by.get_username() if version.created_by else None,
+        "is_active": version.is_active,
+        "code_version": version.code_version,
+        "snapshot": version.snapshot_id,
+        "gt_source": version.snapshot.source
+        if version.snapshot_id and version.snapshot
+        else config.get("gt_source"),
+        "input_size": config.get("input_size"),
+        "epochs": config.get("epochs"),
+        "config": config,
+        "train_specimens": [s.get("name") for s in version.train_specimens],
+        "val_specimens": [s.get("name") for s in version.val_specimens],
+        "metrics": version.metrics,
+        "download_url": f"/api/model-versions/{version.pk}/download/",
+    }
+
+
+def _metric_value(version: ModelVersion, key: str) -> float | None:
+    metrics = version.metrics or {}
+    value = metrics.get(key)
+    if value is None:
+        value = (metrics.get("cross_validation") or {}).get(key)
+    return value
+
+
+def model_version_compare(*, project: Project, ids: list[int]) -> dict[str, Any]:
+    """Versions side by side: one row per metric or setting, one column per version."""
+    versions = list(
+        ModelVersion.objects.filter(project=project, pk__in=ids).select_related(
+            "created_by", "snapshot", "fold"
+        )
+    )
+    found = {v.pk for v in versions}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise Http404(f"No model version {missing[0]} in this project.")
+    versions.sort(key=lambda v: ids.index(v.pk))
+    rows = []
+    for key, label in METRIC_LABELS.items():
+        values = [_metric_value(v, key) for v in versions]
+        numeric = [x for x in values if isinstance(x, int | float)]
+        best = max(numeric) if numeric else None
+        rows.append({"key": key, "label": label, "values": values, "best": best})
+    settings_rows = [
+        ("arch", "Network", lambda v: arch_label(v.arch)),
+        ("kind", "Kind", lambda v: v.get_kind_display()),
+        ("input_size", "Input size", lambda v: v.config.get("input_size")),
+        ("epochs", "Epochs", lambda v: v.config.get("epochs")),
+        ("batch_size", "Batch size", lambda v: v.config.get("batch_size")),
+        ("lr", "Learning rate", lambda v: v.config.get("lr")),
+        ("loss", "Loss", lambda v: v.config.get("loss")),
+        (
+            "gt_source",
+            "Ground truth",
+            lambda v: v.snapshot.source if v.snapshot else v.config.get("gt_source"),
+        ),
+        (
+            "val_specimens",
+            "Held-out specimens",
+            lambda v: ", ".join(s.get("name", "") for s in v.val_specimens),
+        ),
+        ("code_version", "Code version", lambda v: v.code_version),
+    ]
+    return {
+        "versions": [model_version_public(v) for v in versions],
+        "metrics": rows,
+        "settings": [
+            {"key": k, "label": lbl, "values": [get(v) for v in versions]}
+            for k, lbl, get in settings_rows
+        ],
+    }

@@ -1,0 +1,182 @@
+"""Which specimens an evaluation scores, with which model: the set kinds and their parameters.
+
+Cross-validation scores each fold's model on that fold's held-out specimens; cross-modality uses
+fluorescence ground truth; cross-laboratory scores labs the model never saw; tagged and chosen
+sets are what they say. A model never scores the specimens it was trained on unless asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotations.models import GroundTruthSource, Project, Specimen, Tag
+from cellweb.errors import InvalidInput
+from inference.models import EvaluationSetKind, ModelVersion
+
+SET_PARAM_KEYS = ("lab", "tag", "specimen_ids", "include_training")
+
+
+def clean_set_params(set_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
+    raw = dict(raw or {})
+    unknown = sorted(set(raw) - set(SET_PARAM_KEYS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown set parameter(s): {', '.join(unknown)}; use {', '.join(SET_PARAM_KEYS)}."
+        )
+    params: dict[str, Any] = {}
+    for key in ("lab", "tag"):
+        value = raw.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or len(value) > 100:
+            raise InvalidInput(f"“{key}” must be a name of at most 100 characters.")
+        params[key] = value.strip()
+    ids = raw.get("specimen_ids")
+    if ids not in (None, "", []):
+        if not isinstance(ids, list | tuple) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**62 for i in ids
+        ):
+            raise InvalidInput("“specimen_ids” must be a list of specimen ids.")
+        params["specimen_ids"] = sorted({int(i) for i in ids})
+    if raw.get("include_training") is not None:
+        if not isinstance(raw["include_training"], bool):
+            raise InvalidInput("“include_training” must be true or false.")
+        params["include_training"] = raw["include_training"]
+    if set_kind == EvaluationSetKind.TAG and "tag" not in params:
+        raise InvalidInput("A tagged set needs a tag: set_params.tag.")
+    if set_kind == EvaluationSetKind.SPECIMENS and "specimen_ids" not in params:
+        raise InvalidInput("A set of chosen specimens needs set_params.specimen_ids.")
+    return params
+
+
+def specimen_dicts(specimens) -> list[dict[str, Any]]:
+    return [
+        {"id": s.pk, "name": s.name, "lab": s.lab}
+        for s in sorted(specimens, key=lambda s: (s.name, s.pk))
+    ]
+
+
+@dataclass
+class Unit:
+    fold: int
+    version: ModelVersion | None
+    specimens: list[Specimen]
+
+
+@dataclass
+class SetPlan:
+    units: list[Unit]
+    gt_source: str
+    excluded_training: list[str] = field(default_factory=list)
+
+
+def _training_ids(version: ModelVersion | None) -> set[int]:
+    if version is None:
+        return set()
+    return {int(s["id"]) for s in version.train_specimens if isinstance(s, dict) and "id" in s}
+
+
+def _filtered(project: Project, params: dict[str, Any]):
+    specimens = Specimen.objects.filter(project=project)
+    if "lab" in params:
+        specimens = specimens.filter(lab=params["lab"])
+    if "tag" in params:
+        if not Tag.objects.filter(project=project, name=params["tag"]).exists():
+            raise InvalidInput(f"Project “{project.name}” has no tag “{params['tag']}”.")
+        specimens = specimens.filter(tags__project=project, tags__name=params["tag"])
+    if "specimen_ids" in params:
+        wanted = set(params["specimen_ids"])
+        known = set(
+            Specimen.objects.filter(project=project, pk__in=wanted).values_list("pk", flat=True)
+        )
+        missing = sorted(wanted - known)
+        if missing:
+            raise InvalidInput(
+                f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
+            )
+        specimens = specimens.filter(pk__in=wanted)
+    return specimens.distinct()
+
+
+def set_plan(
+    project: Project,
+    version: ModelVersion | None,
+    set_kind: str,
+    params: dict[str, Any],
+    gt_source: str | None,
+) -> SetPlan:
+    if set_kind == EvaluationSetKind.CROSS_VALIDATION:
+        if version is None:
+            raise InvalidInput(
+                "Cross-validation scores each fold's model on its held-out specimens: choose a "
+                "model version from a cross-validation job."
+            )
+        folds = list(
+            ModelVersion.objects.filter(job_id=version.job_id, kind="fold", project=project)
+            .select_related("fold")
+            .order_by("fold__index", "id")
+            if version.job_id
+            else []
+        )
+        if not folds:
+            raise InvalidInput(
+                f"“{version.name}” does not come from a cross-validation job with fold models."
+            )
+        units = []
+        for fold_version in folds:
+            ids = [int(s["id"]) for s in fold_version.val_specimens if isinstance(s, dict)]
+            # A held-out specimen deleted since training is simply no longer scored.
+            specimens = list(Specimen.objects.filter(project=project, pk__in=ids))
+            index = fold_version.fold.index if fold_version.fold_id else len(units)
+            units.append(Unit(fold=index, version=fold_version, specimens=specimens))
+        source = gt_source or (
+            version.snapshot.source if version.snapshot_id else GroundTruthSource.CONSENSUS
+        )
+        return SetPlan(units=units, gt_source=source)
+
+    if set_kind == EvaluationSetKind.CROSS_MODALITY:
+        if gt_source not in (None, GroundTruthSource.FLUORESCENCE):
+            raise InvalidInput(
+                "The cross-modality set is scored against fluorescence ground truth; "
+                "leave the ground-truth source empty or choose “fluorescence”."
+            )
+        source = GroundTruthSource.FLUORESCENCE
+        specimens = _filtered(project, params)
+    elif set_kind == EvaluationSetKind.CROSS_LAB:
+        source = gt_source or GroundTruthSource.CONSENSUS
+        if "lab" in params:
+            specimens = _filtered(project, params)
+        elif version is not None:
+            trained = Specimen.objects.filter(pk__in=_training_ids(version))
+            labs = set(trained.values_list("lab", flat=True))
+            specimens = _filtered(project, params).exclude(lab__in=labs)
+            if not specimens.exists():
+                raise InvalidInput(
+                    "Every specimen comes from a lab the model was trained on "
+                    f"({', '.join(sorted(labs)) or 'no lab'}); name the lab to score: set_params.lab."
+                )
+        else:
+            raise InvalidInput("A cross-laboratory set needs the lab to score: set_params.lab.")
+    else:
+        source = gt_source or GroundTruthSource.CONSENSUS
+        specimens = _filtered(project, params)
+
+    specimens = list(specimens)
+    excluded: list[str] = []
+    if version is not None and not params.get("include_training", False):
+        trained = _training_ids(version)
+        excluded = sorted(s.name for s in specimens if s.pk in trained)
+        specimens = [s for s in specimens if s.pk not in trained]
+    if not specimens:
+        reason = (
+            " (the model was trained on all of them; set include_training to score them anyway)"
+            if excluded
+            else ""
+        )
+        raise InvalidInput(f"No specimen matches this set{reason}.")
+    return SetPlan(
+        units=[Unit(fold=-1, version=version, specimens=specimens)],
+        gt_source=source,
+        excluded_training=excluded,
+    )

@@ -1,0 +1,124 @@
+"""A training job's configuration: every setting, its default (the OS-Net paper's), its range."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
+from cellweb.errors import InvalidInput
+from inference.ml.augment import AugmentConfig
+from inference.ml.nets import MODEL_NAMES
+
+LOSSES = {"bce": "Binary cross-entropy (paper)", "dice_bce": "Dice + BCE"}
+MAX_FOLDS = 20
+MAX_EPOCHS = 10_000
+MAX_BATCH = 1024
+MIN_INPUT, MAX_INPUT = 32, 1024
+MAX_SEED = 2**31 - 1
+
+
+class TrainingConfigError(InvalidInput):
+    """A configuration that cannot work; ``errors`` maps form fields to their messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+@dataclass
+class TrainingConfig:
+    """Everything a training job is launched with; defaults are the OS-Net paper's."""
+
+    arch: str = "osnet"
+    folds: int = 4
+    epochs: int = 300
+    batch_size: int = 32
+    lr: float = 5e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    loss: str = "bce"
+    elastic: bool = True
+    flips: bool = True
+    enlarge_crop: bool = True
+    aug_fraction: float = 0.3
+    input_size: int = 448
+    seed: int = 0
+    gt_source: str = GroundTruthSource.CONSENSUS
+    labs: list[str] = field(default_factory=list)
+    modalities: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    specimen_ids: list[int] = field(default_factory=list)
+    final_model: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["betas"] = [float(b) for b in self.betas]
+        data["gt_source"] = str(self.gt_source)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
+        if "betas" in values:
+            values["betas"] = tuple(values["betas"])
+        return cls(**values)
+
+    def augment(self) -> AugmentConfig:
+        return AugmentConfig(
+            elastic=self.elastic,
+            flips=self.flips,
+            enlarge_crop=self.enlarge_crop,
+            fraction=self.aug_fraction,
+        )
+
+    def problems(self) -> dict[str, str]:
+        """Field → message for every setting out of range (no database access)."""
+        errors: dict[str, str] = {}
+        if self.arch not in MODEL_NAMES:
+            errors["arch"] = (
+                f"Unknown network “{self.arch}”; choose one of {', '.join(MODEL_NAMES)}."
+            )
+        if not isinstance(self.folds, int) or self.folds < 2:
+            errors["folds"] = "Cross-validation needs at least 2 folds."
+        elif self.folds > MAX_FOLDS:
+            errors["folds"] = f"At most {MAX_FOLDS} folds."
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= MAX_EPOCHS:
+            errors["epochs"] = f"Epochs must be between 1 and {MAX_EPOCHS}."
+        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH:
+            errors["batch_size"] = f"The batch size must be between 1 and {MAX_BATCH}."
+        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and 0 < self.lr <= 1):
+            errors["lr"] = "The learning rate must be above 0 and at most 1."
+        if len(self.betas) != 2 or not all(
+            isinstance(b, int | float) and math.isfinite(b) and 0 <= b < 1 for b in self.betas
+        ):
+            errors["betas"] = "Adam's betas must be two numbers in [0, 1), e.g. 0.5 and 0.999."
+        if self.loss not in LOSSES:
+            errors["loss"] = f"Unknown loss “{self.loss}”; choose one of {', '.join(LOSSES)}."
+        if not (isinstance(self.aug_fraction, int | float) and 0 <= self.aug_fraction <= 1):
+            errors["aug_fraction"] = (
+                "The augmented fraction must be between 0 and 1 (the paper uses 0.3)."
+            )
+        if (
+            not isinstance(self.input_size, int)
+            or not MIN_INPUT <= self.input_size <= MAX_INPUT
+            or self.input_size % 16
+        ):
+            errors["input_size"] = (
+                f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT} "
+                f"(the networks halve it four times); got {self.input_size}."
+            )
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            errors["seed"] = f"The seed must be between 0 and {MAX_SEED}."
+        if self.gt_source not in GroundTruthSource.values:
+            errors["gt_source"] = (
+                f"Unknown ground-truth source “{self.gt_source}”; choose one of {', '.join(GroundTruthSource.values)}."
+            )
+        bad_modalities = [m for m in self.modalities if m not in LABEL_FREE_MODALITIES]
+        if bad_modalities:
+            allowed = ", ".join(sorted(str(m) for m in LABEL_FREE_MODALITIES))
+            errors["modalities"] = (
+                f"Networks train on label-free images; “{bad_modalities[0]}” is not one ({allowed})."
+            )
+        return errors

@@ -1,0 +1,160 @@
+"""One fold as a job of the kind "fold" (``inference/job_kinds.py``): where it runs, its work
+(train, score the held-out specimens, store a model version) and foreground runs.
+
+A fold is retried from its checkpoint up to ``settings.TRAINING_MAX_RETRIES`` times; its events
+go to its training job's page, each with the fold's index. The model version and the fold's
+success are written in one transaction, so a fold never ends succeeded without its weights.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from django.conf import settings
+
+from cellweb.jobs import JobContext, job_execute
+from inference.ml import engine
+from inference.ml.device import device_description, pick_device
+from inference.ml.metrics import (
+    aggregate,
+    auc_pr,
+    batch_section_metrics,
+    finite_or_none,
+    scores_from_counts,
+)
+from inference.ml.nets import model_label
+from inference.models import FoldRun, TrainingJob
+from inference.services.model_versions import model_version_create, weights_payload
+from inference.services.training.config import TrainingConfig
+from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
+from inference.services.training.gather import METRIC_KEYS, THRESHOLD, training_job_gather
+from inference.services.training.recovery import checkpoint_path
+
+# The in-process worker of ``manage.py demo`` runs this many folds at once, in threads.
+EMBEDDED_CONCURRENCY = 2
+
+
+def fold_started(fold: FoldRun, ctx: JobContext) -> list[str]:
+    """Under the claim's lock: the device this attempt trains on, and where it runs."""
+    device = pick_device(ctx.options.get("device"))
+    ctx.options["torch_device"] = device
+    fold.worker = ctx.worker[:255]
+    fold.device = device_description(device)[:255]
+    fold.message = f"attempt {fold.attempts}" + (
+        f", resuming after epoch {fold.epoch}" if fold.epoch else ""
+    )
+    ctx.where = f"{ctx.worker} ({fold.device})"
+    return ["worker", "device", "message"]
+
+
+def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[str, Any]:
+    """The paper's metrics on the fold's held-out sections at threshold 0.5.
+
+    The fold's numbers pool the pixels of all its held-out sections (counts summed, AUC-PR over
+    every pixel), so sections above or below the nucleus, where an empty prediction is trivially
+    right, do not inflate them. Per-section means are kept alongside under ``section_mean``.
+    """
+    if trained.val_x is None:
+        return {}
+    probs = engine.predict_probabilities(
+        trained.model, trained.val_x, device=device, batch_size=batch_size
+    )
+    probs = probs[:, 0].numpy()
+    truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
+    per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
+    tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
+    pooled = scores_from_counts(tp, fp, fn, beta=0.5)
+    return {
+        "dice": pooled["dice"],
+        "jaccard": pooled["jaccard"],
+        "f05": pooled["f_beta"],
+        "precision": pooled["precision"],
+        "recall": pooled["recall"],
+        "auc_pr": finite_or_none(auc_pr(probs, truth)),
+        "section_mean": {
+            k: finite_or_none(aggregate([s[k] for s in per_section])[0]) for k in METRIC_KEYS
+        },
+        "sections": len(per_section),
+        "threshold": THRESHOLD,
+    }
+
+
+def fold_work(fold: FoldRun, ctx: JobContext) -> None:
+    if settings.EMBEDDED_SERVICES:
+        # The in-process worker runs two folds at once in threads of one process; one core each
+        # beats both sharing one OpenMP pool, whose spinning threads then fight over the cores.
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // EMBEDDED_CONCURRENCY))
+    device = ctx.options.get("torch_device") or pick_device(ctx.options.get("device"))
+    job = fold.job
+    cfg = TrainingConfig.from_dict(job.config)
+    trained = FoldTrainer(fold, ctx, device).run()
+    metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
+    weights = weights_payload(trained.model, arch=cfg.arch, input_size=cfg.input_size)
+    version = None
+    try:
+        with ctx.finishing("metrics", "epoch", "message") as locked:
+            kind = "final" if fold.kind == "final" else "fold"
+            name = f"{model_label(cfg.arch)} · job {job.pk} · " + (
+                "final (all data)" if kind == "final" else f"fold {fold.index + 1}/{cfg.folds}"
+            )
+            version = model_version_create(
+                project=job.project,
+                name=name,
+                arch=cfg.arch,
+                weights=weights,
+                kind=kind,
+                job=job,
+                fold=locked,
+                config=job.config,
+                snapshot=job.snapshot,
+                train_specimens=locked.train_specimens,
+                val_specimens=locked.val_specimens,
+                code_version=job.code_version,
+                metrics=metrics,
+                created_by=job.created_by,
+            )
+            locked.metrics = metrics
+            locked.epoch = fold.epoch
+            locked.message = "finished"
+    except BaseException:
+        if version is not None and version.weights.name:
+            version.weights.storage.delete(version.weights.name)
+        raise
+    checkpoint_path(fold).unlink(missing_ok=True)
+
+
+def fold_run_execute(
+    *,
+    fold_id: int,
+    worker: str,
+    task_id: str | None = None,
+    device: str | None = None,
+    report: Callable[[str], None] | None = None,
+) -> str:
+    """Run (or resume) one fold here; see ``cellweb.jobs.job_execute`` for the outcomes."""
+    options = {"device": device, "report": report}
+    return job_execute("fold", fold_id, worker=worker, task_id=task_id, options=options)
+
+
+def foreground_worker_name() -> str:
+    return f"manage.py train (pid {os.getpid()})@{socket.gethostname()}"
+
+
+def training_job_run_foreground(
+    *, job: TrainingJob, device: str | None = None, report: Callable[[str], None] | None = None
+) -> TrainingJob:
+    """Run every fold of ``job`` here, one after the other (no worker needed)."""
+    worker = foreground_worker_name()
+    for fold in job.folds.order_by("index"):
+        outcome = "retry"
+        while outcome == "retry":
+            outcome = fold_run_execute(fold_id=fold.pk, worker=worker, device=device, report=report)
+            if report:
+                report(f"{fold.label}: {outcome}")
+    training_job_gather(job.pk)
+    job.refresh_from_db()
+    return job

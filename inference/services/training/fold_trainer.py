@@ -1,0 +1,230 @@
+"""The epoch loop of one fold: batches with progress, a cancel and ownership check per batch (one
+indexed query), validation, a checkpoint and an epoch log after every epoch."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from django.db import transaction
+from django.db.models import Avg
+
+from cellweb.jobs import JobCancelled, JobContext
+from inference.datasets import SnapshotEntry, snapshot_entries, training_tensors
+from inference.ml import engine
+from inference.ml.augment import epoch_indices
+from inference.ml.data import iterate_batches
+from inference.ml.metrics import finite_or_none
+from inference.ml.nets import create_model
+from inference.models import EpochLog, FoldRun, TrainingJob
+from inference.services.training.config import TrainingConfig
+from inference.services.training.recovery import (
+    checkpoint_path,
+    checkpoint_resume,
+    checkpoint_save,
+)
+
+VAL_METRICS = ("dice", "jaccard", "f05", "precision", "recall")
+EPOCH_LOG_FIELDS = ("train_loss", "val_loss", "val_dice", "val_metrics", "seconds")
+
+
+@dataclass
+class TrainedFold:
+    model: torch.nn.Module
+    val_x: torch.Tensor | None
+    val_y: torch.Tensor | None
+
+
+def fold_entries(fold: FoldRun) -> tuple[list[SnapshotEntry], list[SnapshotEntry]]:
+    entries = snapshot_entries(fold.job.snapshot)
+    train_ids = {s["id"] for s in fold.train_specimens}
+    val_ids = {s["id"] for s in fold.val_specimens}
+    return [e for e in entries if e.specimen_id in train_ids], [
+        e for e in entries if e.specimen_id in val_ids
+    ]
+
+
+class FoldTrainer:
+    def __init__(self, fold: FoldRun, ctx: JobContext, device: torch.device):
+        self.fold = fold
+        self.ctx = ctx
+        self.device = device
+        self.config = TrainingConfig.from_dict(fold.job.config)
+        self.attempt_batches = 0
+        self.attempt_batch_seconds = 0.0
+        self.batch_started = 0.0
+        self.eval_seconds = 0.0
+        self.n_batches = 0
+
+    def should_stop(self) -> bool:
+        self.batch_started = time.perf_counter()
+        return self.ctx.stop_requested()
+
+    # -- progress
+
+    def _eta(self, epoch_done: int, batch_done: int) -> float | None:
+        if not self.attempt_batches:
+            return None
+        per_batch = self.attempt_batch_seconds / self.attempt_batches
+        remaining_epochs = self.fold.epochs - epoch_done
+        remaining_batches = remaining_epochs * self.n_batches - batch_done
+        return max(0.0, remaining_batches * per_batch + remaining_epochs * self.eval_seconds)
+
+    def on_batch(self, done: int, total: int, loss: float) -> None:
+        self.attempt_batches += 1
+        self.attempt_batch_seconds += time.perf_counter() - self.batch_started
+        fold = self.fold
+        fold.batch, fold.batches = done, total
+        fold.eta_s = self._eta(fold.epoch, done)
+        # The last batch of an epoch is always reported; the others a few times a second.
+        self.ctx.progress(
+            min(1.0, (fold.epoch + done / max(total, 1)) / max(fold.epochs, 1)),
+            fields=("batch", "batches", "eta_s"),
+            force=done == total,
+            epoch=fold.epoch + 1,
+            epochs=fold.epochs,
+            batch=done,
+            batches=total,
+            eta_s=finite_or_none(fold.eta_s),
+            loss=finite_or_none(loss),
+        )
+
+    # -- the loop
+
+    def _tensors(self) -> tuple[Any, ...]:
+        cfg, fold, device = self.config, self.fold, self.device
+        train_entries, val_entries = fold_entries(fold)
+        self.ctx.report(
+            f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation sections"
+        )
+        with self.ctx.keepalive():  # reading every section of a large set reports no progress
+            train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size)
+            val_x, val_y = (
+                training_tensors(val_entries, input_size=cfg.input_size)
+                if val_entries
+                else (None, None)
+            )
+        self.ctx.save()
+        if device.type == "cuda":  # the whole set lives on the GPU; augmentation runs there
+            train_x, train_y = train_x.to(device), train_y.to(device)
+            if val_x is not None:
+                val_x, val_y = val_x.to(device), val_y.to(device)
+        return train_x, train_y, val_x, val_y
+
+    def run(self) -> TrainedFold:
+        cfg, fold, device = self.config, self.fold, self.device
+        train_x, train_y, val_x, val_y = self._tensors()
+        generator = engine.seed_everything(cfg.seed * 1009 + fold.index)
+        model = engine.prepare_model(create_model(cfg.arch), device)
+        optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
+        loss_fn = engine.make_loss(cfg.loss)
+        augment = cfg.augment()
+        start_epoch, history = checkpoint_resume(
+            fold, model=model, optimizer=optimizer, generator=generator, device=device
+        )
+        if start_epoch:
+            self.ctx.report(f"{fold.label}: resumed from the checkpoint after epoch {start_epoch}")
+        fold.checkpoint = str(checkpoint_path(fold))
+        fold.epoch = start_epoch
+
+        for epoch in range(start_epoch, fold.epochs):
+            indices, flags = epoch_indices(train_x.shape[0], augment, generator)
+            self.n_batches = math.ceil(indices.numel() / cfg.batch_size)
+            fold.batch, fold.batches = 0, self.n_batches
+            batches = iterate_batches(
+                train_x,
+                train_y,
+                indices,
+                flags,
+                cfg.batch_size,
+                augment if augment.enabled else None,
+                generator,
+            )
+            started = time.perf_counter()
+            try:
+                stats = engine.train_one_epoch(
+                    model,
+                    batches,
+                    optimizer,
+                    loss_fn,
+                    device=device,
+                    epoch=epoch + 1,
+                    n_batches=self.n_batches,
+                    on_batch=self.on_batch,
+                    should_stop=self.should_stop,
+                )
+            except engine.TrainingCancelled as exc:
+                raise JobCancelled() from exc
+            self.ctx.check()
+            val = None
+            if val_x is not None:
+                eval_started = time.perf_counter()
+                val = engine.evaluate(
+                    model,
+                    iterate_batches(
+                        val_x, val_y, torch.arange(val_x.shape[0]), None, cfg.batch_size
+                    ),
+                    loss_fn,
+                    device=device,
+                )
+                self.eval_seconds = time.perf_counter() - eval_started
+            entry = {
+                "epoch": epoch + 1,
+                "train_loss": finite_or_none(stats.loss),
+                "val_loss": finite_or_none(val.loss) if val else None,
+                "val_dice": finite_or_none(val.dice) if val else None,
+                "val_metrics": (
+                    {k: finite_or_none(getattr(val, k)) for k in VAL_METRICS} if val else {}
+                ),
+                "seconds": time.perf_counter() - started,
+            }
+            history.append(entry)
+            checkpoint_save(
+                fold, model=model, optimizer=optimizer, generator=generator, history=history
+            )
+            self._end_epoch(entry)
+            val_text = (
+                f", val loss {entry['val_loss']:.4f}, val Dice {entry['val_dice']:.4f}"
+                if val
+                else ""
+            )
+            self.ctx.report(
+                f"{fold.label}: epoch {epoch + 1}/{fold.epochs}, train loss {entry['train_loss']:.4f}{val_text}"
+            )
+        self.ctx.stop_requested()  # still ours (a cancel now no longer loses the fold's work)
+        return TrainedFold(model=model, val_x=val_x, val_y=val_y)
+
+    def _end_epoch(self, entry: dict[str, Any]) -> None:
+        fold = self.fold
+        with transaction.atomic():
+            self.ctx.stop_requested()  # raises when another run owns the fold now
+            EpochLog.objects.update_or_create(
+                fold=fold,
+                epoch=entry["epoch"],
+                defaults={k: entry[k] for k in EPOCH_LOG_FIELDS},
+            )
+            fold.epoch = entry["epoch"]
+            fold.batch = fold.batches
+            fold.progress = fold.epoch / max(fold.epochs, 1)
+            fold.eta_s = self._eta(fold.epoch, 0)
+            fold.message = f"epoch {fold.epoch} of {fold.epochs}"
+            self.ctx.save("epoch", "batch", "batches", "progress", "eta_s", "checkpoint", "message")
+            progress = (
+                FoldRun.objects.filter(job_id=fold.job_id).aggregate(p=Avg("progress"))["p"] or 0.0
+            )
+            TrainingJob.objects.filter(pk=fold.job_id).update(
+                progress=progress, heartbeat_at=fold.heartbeat_at
+            )
+            self.ctx.emit(
+                {
+                    "type": "epoch",
+                    "epoch": entry["epoch"],
+                    "epochs": fold.epochs,
+                    "train_loss": entry["train_loss"],
+                    "val_loss": entry["val_loss"],
+                    "val_dice": entry["val_dice"],
+                }
+            )

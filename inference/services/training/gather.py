@@ -1,0 +1,89 @@
+"""Gathering the folds into the job's status and cross-validation summary.
+
+Each fold, when it reaches a final state, has the framework call ``training_job_gather`` after
+commit; it locks the job row and checks whether every fold has ended, and the last one builds the
+summary in that same transaction. This is the chord's job done without a result backend, and it
+is what stays correct here: folds are redelivered after a worker dies (late acks), retried,
+cancelled or failed by the sweeper, and may be run in the foreground by ``manage.py train
+--wait`` or by the in-process worker of ``manage.py demo``; a Celery chord would need a result
+backend, would not fire its callback when one fold failed, and could count a redelivered fold
+twice. The row lock makes the summary happen exactly once, whoever finishes last.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind
+from inference.ml.metrics import aggregate, finite_or_none
+from inference.models import FoldRun, ModelVersion, TrainingJob
+from inference.services.training.recovery import checkpoint_dir
+
+METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
+THRESHOLD = 0.5
+
+
+def _summary(folds: list[FoldRun]) -> dict[str, Any] | None:
+    done = [f for f in folds if f.kind == "cv" and f.status == JobStatus.SUCCEEDED and f.metrics]
+    if not done:
+        return None
+    metrics: dict[str, Any] = {}
+    for key in METRIC_KEYS:
+        per_fold = [finite_or_none(f.metrics.get(key)) for f in done]
+        mean, std = aggregate([math.nan if v is None else v for v in per_fold])
+        metrics[key] = {
+            "mean": finite_or_none(mean),
+            "std": finite_or_none(std),
+            "per_fold": per_fold,
+        }
+    return {
+        "metrics": metrics,
+        "folds": [f.index for f in done],
+        "folds_total": sum(1 for f in folds if f.kind == "cv"),
+        "threshold": THRESHOLD,
+        "std": "sample standard deviation over folds",
+        "sections": [f.metrics.get("sections") for f in done],
+    }
+
+
+def training_job_gather(job_id: int) -> None:
+    """Finish the job once every fold has ended; exactly once, whoever ends last."""
+    with transaction.atomic():
+        job = TrainingJob.objects.select_for_update().get(pk=job_id)
+        if job.status in FINAL_STATUSES:
+            return
+        folds = list(job.folds.order_by("index"))
+        if any(f.status not in FINAL_STATUSES for f in folds):
+            return
+        statuses = {f.status for f in folds}
+        job.summary = _summary(folds)
+        if statuses == {JobStatus.SUCCEEDED}:
+            job.status = JobStatus.SUCCEEDED
+            job.error = ""
+        elif JobStatus.FAILED in statuses:
+            job.status = JobStatus.FAILED
+            job.error = "; ".join(
+                f"{f.label} failed: {f.error}" for f in folds if f.status == JobStatus.FAILED
+            )[:5000]
+        else:
+            job.status = JobStatus.CANCELLED
+        now = timezone.now()
+        job.finished_at = now
+        job.gathered_at = now
+        job.progress = 1.0 if job.status == JobStatus.SUCCEEDED else job.progress
+        job.save(
+            update_fields=["status", "summary", "error", "finished_at", "gathered_at", "progress"]
+        )
+        if job.summary:
+            means = {k: v["mean"] for k, v in job.summary["metrics"].items()}
+            for version in ModelVersion.objects.filter(job=job, kind="final"):
+                version.metrics = {**version.metrics, "cross_validation": means}
+                version.save(update_fields=["metrics"])
+        emit_status(get_kind("training"), job)
+        # Checkpoints only serve resuming a fold of an unfinished job.
+        transaction.on_commit(lambda: shutil.rmtree(checkpoint_dir(job.pk), ignore_errors=True))

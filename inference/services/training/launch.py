@@ -1,0 +1,119 @@
+"""Launching a cross-validated training job: the one path for the form, the API and
+``manage.py train``; and cancelling one.
+
+``training_job_launch`` validates the configuration and the data before anything is written,
+freezes the ground truth in a snapshot, splits the specimens into folds (all sections of one
+specimen in the same fold), estimates the run time, creates one ``FoldRun`` per fold and, after
+commit, queues each fold as a job of the kind "fold" on the ``gpu`` queue.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import Project, Role
+from annotations.permissions import require_role
+from annotations.services.snapshots import ground_truth_snapshot_create
+from cellweb.jobs import job_cancel
+from cellweb.jobs.queue import assign_task, send_after_commit
+from inference.models import FoldRun, TrainingJob
+from inference.services.training.config import TrainingConfig
+from inference.services.training.plan import FoldPlan, training_plan
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """``git describe`` of the running code when available, else the package version."""
+    root = Path(settings.BASE_DIR)
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return f"git {out.stdout.strip()}"[:100]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        with (root / "pyproject.toml").open("rb") as fh:
+            return f"cellweb {tomllib.load(fh)['project']['version']}"
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "cellweb (unknown version)"
+
+
+def training_job_launch(
+    *, project: Project, user, config: TrainingConfig, queue: bool = True
+) -> TrainingJob:
+    """Validate, freeze the ground truth, split, create the fold rows and queue the folds.
+
+    Nothing is written or queued when the configuration or the data cannot work. ``queue=False``
+    leaves the folds for ``training_job_run_foreground`` (``manage.py train --wait``).
+    """
+    if user is not None:
+        require_role(user, project, Role.MANAGER)
+    now = timezone.now()
+    plan = training_plan(project, config, as_of=now)
+    with transaction.atomic():
+        snapshot = ground_truth_snapshot_create(
+            project=project,
+            source=config.gt_source,
+            as_of=now,
+            user=user,
+            specimen_ids=sorted({e.specimen_id for e in plan.entries}),
+        )
+        # The snapshot holds exactly what is trained on (modality filters applied).
+        snapshot.entries.set([e.ground_truth_id for e in plan.entries])
+        job = TrainingJob(
+            project=project,
+            created_by=user,
+            config=config.to_dict(),
+            snapshot=snapshot,
+            estimate_s=plan.estimate_s,
+            device_kind=plan.device_kind,
+            code_version=code_version(),
+            sections=len(plan.entries),
+            message=f"{len(plan.entries)} sections of {plan.specimens} specimens",
+        )
+        job.full_clean()
+        job.save()
+        folds = []
+        for fold_plan in plan.folds:
+            fold = FoldRun(
+                job=job,
+                index=fold_plan.index,
+                kind=fold_plan.kind,
+                train_specimens=FoldPlan.specimens(fold_plan.train),
+                val_specimens=FoldPlan.specimens(fold_plan.val),
+                train_sections=len(fold_plan.train),
+                val_sections=len(fold_plan.val),
+                epochs=config.epochs,
+            )
+            if queue:
+                assign_task(fold)
+            fold.full_clean()
+            folds.append(fold)
+        FoldRun.objects.bulk_create(folds)
+        if queue:
+            for fold in job.folds.order_by("index"):
+                send_after_commit("fold", fold.pk, fold.task_id)
+    return job
+
+
+def training_job_cancel(*, job: TrainingJob, user, stop_running_now: bool = False) -> TrainingJob:
+    """Stop a job: queued folds end cancelled now, running folds at their next batch.
+
+    ``stop_running_now`` also ends running folds at once; only for the process that runs them
+    (``manage.py train --wait`` after Ctrl+C), which will not reach another batch.
+    """
+    return job_cancel("training", job=job, user=user, stop_running_now=stop_running_now)

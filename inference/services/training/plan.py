@@ -1,0 +1,195 @@
+"""Which sections a job trains on and how they split into folds, checked before anything is
+written; and the run-time estimate the launch form shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from django.conf import settings
+from django.utils import timezone
+
+from annotations.models import GroundTruthSource, Project, Specimen
+from annotations.services.snapshots import ground_truth_as_of
+from inference.datasets import SnapshotEntry, entries_for_ground_truths
+from inference.ml import engine
+from inference.ml.data import grouped_folds
+from inference.services.training.config import TrainingConfig, TrainingConfigError
+
+
+@dataclass
+class FoldPlan:
+    index: int
+    kind: str
+    train: list[SnapshotEntry]
+    val: list[SnapshotEntry]
+
+    @staticmethod
+    def specimens(entries: list[SnapshotEntry]) -> list[dict[str, Any]]:
+        seen: dict[int, str] = {}
+        for e in entries:
+            seen.setdefault(e.specimen_id, e.specimen_name)
+        return [
+            {"id": pk, "name": name}
+            for pk, name in sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))
+        ]
+
+
+@dataclass
+class TrainingPlan:
+    entries: list[SnapshotEntry]
+    folds: list[FoldPlan]
+    specimens: int
+    estimate_s: float
+    device_kind: str
+    estimates: dict[str, float]
+
+
+def _source_label(source: str) -> str:
+    try:
+        return GroundTruthSource(source).label.lower()
+    except ValueError:
+        return source
+
+
+def _selected_specimen_ids(project: Project, config: TrainingConfig) -> list[int]:
+    specimens = Specimen.objects.filter(project=project)
+    if config.specimen_ids:
+        wanted = {int(pk) for pk in config.specimen_ids}
+        known = set(specimens.filter(pk__in=wanted).values_list("pk", flat=True))
+        missing = sorted(wanted - known)
+        if missing:
+            raise TrainingConfigError(
+                {
+                    "specimen_ids": f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
+                }
+            )
+        specimens = specimens.filter(pk__in=wanted)
+    if config.labs:
+        specimens = specimens.filter(lab__in=config.labs)
+    if config.tags:
+        specimens = specimens.filter(tags__project=project, tags__name__in=config.tags)
+    ids = sorted(set(specimens.values_list("pk", flat=True)))
+    if not ids:
+        filters = []
+        if config.labs:
+            filters.append("lab " + ", ".join(config.labs))
+        if config.tags:
+            filters.append("tag " + ", ".join(config.tags))
+        if config.specimen_ids:
+            filters.append(f"{len(config.specimen_ids)} chosen specimens")
+        what = " and ".join(filters) if filters else "this project"
+        raise TrainingConfigError({"data": f"No specimen matches {what}."})
+    return ids
+
+
+def training_plan(project: Project, config: TrainingConfig, *, as_of) -> TrainingPlan:
+    """Validate the data for ``config`` and split it; raises TrainingConfigError."""
+    errors = config.problems()
+    if errors:
+        raise TrainingConfigError(errors)
+    specimen_ids = _selected_specimen_ids(project, config)
+    gt_ids = ground_truth_as_of(
+        project=project, source=config.gt_source, as_of=as_of, specimen_ids=specimen_ids
+    )
+    entries = entries_for_ground_truths(gt_ids)
+    if config.modalities:
+        entries = [e for e in entries if e.modality in config.modalities]
+    source = _source_label(config.gt_source)
+    if not entries:
+        raise TrainingConfigError(
+            {
+                "data": (
+                    f"There is no {source} ground truth for the {len(specimen_ids)} selected "
+                    f"specimen{'s' if len(specimen_ids) != 1 else ''}"
+                    + (f" ({', '.join(config.modalities)} images)" if config.modalities else "")
+                    + ". Confirm sections in review first, or choose another ground-truth source."
+                )
+            }
+        )
+    names = sorted({e.specimen_name for e in entries})
+    if len(names) < config.folds:
+        raise TrainingConfigError(
+            {
+                "folds": (
+                    f"{config.folds}-fold cross-validation needs at least {config.folds} specimens with "
+                    f"{source} ground truth (folds never split a specimen); the selection has "
+                    f"{len(names)}: {', '.join(names)}. Use fewer folds or select more specimens."
+                )
+            }
+        )
+    splits = grouped_folds([str(e.specimen_id) for e in entries], config.folds, seed=config.seed)
+    folds = [
+        FoldPlan(
+            index=i, kind="cv", train=[entries[j] for j in train], val=[entries[j] for j in val]
+        )
+        for i, (train, val) in enumerate(splits)
+    ]
+    if config.final_model:
+        folds.append(FoldPlan(index=len(folds), kind="final", train=list(entries), val=[]))
+    estimates = {kind: _estimate(config, folds, kind) for kind in ("cpu", "cuda")}
+    device_kind = _estimate_device_kind()
+    return TrainingPlan(
+        entries=entries,
+        folds=folds,
+        specimens=len(names),
+        estimate_s=estimates[device_kind],
+        device_kind=device_kind,
+        estimates=estimates,
+    )
+
+
+def _estimate_device_kind() -> str:
+    configured = getattr(settings, "TRAINING_ESTIMATE_DEVICE", "") or ""
+    if configured in ("cpu", "cuda"):
+        return configured
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _estimate(config: TrainingConfig, folds: list[FoldPlan], device_kind: str) -> float:
+    """Compute seconds for all folds (they run in parallel when several workers are free)."""
+    fraction = config.aug_fraction if config.augment().enabled else 0.0
+    cv = [f for f in folds if f.kind == "cv"]
+    mean_train = sum(len(f.train) for f in cv) / max(1, len(cv))
+    total = engine.estimate_seconds(
+        config.arch,
+        round(mean_train),
+        config.epochs,
+        len(cv),
+        config.input_size,
+        device_kind,
+        augment_fraction=fraction,
+    )
+    for final in (f for f in folds if f.kind == "final"):
+        train_rate, _ = engine.throughput(config.arch, device_kind)
+        scale = (config.input_size / engine.REFERENCE_SIZE) ** 2
+        total += config.epochs * len(final.train) * (1 + fraction) / train_rate * scale
+    return float(total)
+
+
+def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, Any]:
+    """What the launch form shows while the user edits: counts, estimates, or the problem."""
+    try:
+        plan = training_plan(project, config, as_of=timezone.now())
+    except TrainingConfigError as exc:
+        return {"estimate_s": None, "problem": exc.message, "errors": exc.errors}
+    return {
+        "estimate_s": plan.estimate_s,
+        "device_kind": plan.device_kind,
+        "estimates": plan.estimates,
+        "specimens": plan.specimens,
+        "sections": len(plan.entries),
+        "folds": [
+            {
+                "index": f.index,
+                "kind": f.kind,
+                "train_sections": len(f.train),
+                "val_sections": len(f.val),
+                "specimens_val": [s["name"] for s in FoldPlan.specimens(f.val)],
+            }
+            for f in plan.folds
+        ],
+        "problem": None,
+        "errors": {},
+    }
