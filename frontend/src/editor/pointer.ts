@@ -87,8 +87,9 @@ export class PointerInput {
     if (!pan && (ev.button !== 0 || host.readOnly)) return;
     ev.preventDefault();
     const tool = pan ? host.hand : host.tool;
+    const p = this.toPointer(ev, false);
     this.timed(() => {
-      if (tool.down(this.toPointer(ev, false), host.ctx)) {
+      if (tool.down(p, host.ctx)) {
         this.gesture = { tool, pointerId: ev.pointerId };
         host.element.setPointerCapture(ev.pointerId);
       }
@@ -98,8 +99,12 @@ export class PointerInput {
 
   private move(ev: PointerEvent): void {
     const g = this.gesture;
-    if (g && g.pointerId === ev.pointerId) this.timed(() => g.tool.move(this.toPointer(ev, g.tool.continuous), this.host.ctx));
-    else this.track(ev);
+    if (g && g.pointerId === ev.pointerId) {
+      const p = this.toPointer(ev, g.tool.continuous);
+      this.timed(() => g.tool.move(p, this.host.ctx));
+    } else {
+      this.track(ev);
+    }
     this.host.moved();
   }
 
@@ -132,6 +137,7 @@ export class PointerInput {
     this.host.zoomBy(Math.exp(-Math.max(-300, Math.min(300, delta)) * 0.0022), sx, sy);
   }
 
+  /** Runs tool work and counts it (reading the pointer position, which may flush layout, is not tool work). */
   private timed(work: () => void): void {
     const t0 = performance.now();
     work();
