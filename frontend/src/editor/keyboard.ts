@@ -123,33 +123,33 @@ export function bindKeyboard(host: KeyHost): () => void {
   };
 }
 
+const DRAWING_KEYS: ShortcutGroup = {
+  title: 'Drawing',
+  items: [
+    { keys: 'P', label: 'Polygon: click points, double-click / Enter closes, Esc cancels, Backspace removes last point' },
+    { keys: 'L', label: 'Lasso: drag an outline, release closes' },
+    { keys: 'B / E', label: 'Brush / Eraser' },
+    { keys: '[ / ]', label: 'Smaller / larger brush' },
+    { keys: 'Shift + draw', label: 'Subtract with polygon/lasso, erase with brush' },
+    { keys: 'F', label: 'Fill holes' },
+    { keys: 'Shift+Delete', label: 'Clear mask (undoable)' },
+    { keys: 'Ctrl+Z', label: 'Undo' },
+    { keys: 'Ctrl+Shift+Z / Ctrl+Y', label: 'Redo' },
+    { keys: 'O', label: 'Mask: filled / outline / hidden' },
+  ],
+};
+
+const VIEW_KEYS: ShortcutGroup = {
+  title: 'View',
+  items: [
+    { keys: 'Wheel / + −', label: 'Zoom (around the cursor)' },
+    { keys: '0', label: 'Fit image to window' },
+    { keys: 'H', label: 'Hand tool' },
+    { keys: 'Space + drag', label: 'Pan (also middle or right drag)' },
+  ],
+};
+
+/** The editor's part of the shortcut list; a read-only editor only views. */
 export function editorShortcuts(readOnly: boolean): ShortcutGroup[] {
-  const groups: ShortcutGroup[] = [];
-  if (!readOnly) {
-    groups.push({
-      title: 'Drawing',
-      items: [
-        { keys: 'P', label: 'Polygon: click points, double-click / Enter closes, Esc cancels, Backspace removes last point' },
-        { keys: 'L', label: 'Lasso: drag an outline, release closes' },
-        { keys: 'B / E', label: 'Brush / Eraser' },
-        { keys: '[ / ]', label: 'Smaller / larger brush' },
-        { keys: 'Shift + draw', label: 'Subtract with polygon/lasso, erase with brush' },
-        { keys: 'F', label: 'Fill holes' },
-        { keys: 'Shift+Delete', label: 'Clear mask (undoable)' },
-        { keys: 'Ctrl+Z', label: 'Undo' },
-        { keys: 'Ctrl+Shift+Z / Ctrl+Y', label: 'Redo' },
-        { keys: 'O', label: 'Mask: filled / outline / hidden' },
-      ],
-    });
-  }
-  groups.push({
-    title: 'View',
-    items: [
-      { keys: 'Wheel / + −', label: 'Zoom (around the cursor)' },
-      { keys: '0', label: 'Fit image to window' },
-      { keys: 'H', label: 'Hand tool' },
-      { keys: 'Space + drag', label: 'Pan (also middle or right drag)' },
-    ],
-  });
-  return groups;
+  return readOnly ? [VIEW_KEYS] : [DRAWING_KEYS, VIEW_KEYS];
 }
