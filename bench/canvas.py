@@ -1,6 +1,7 @@
 """Brush-stroke rendering benchmark for the MaskEditor.
 
-Serves frontend/harness.html and the built bundle on 127.0.0.1 (random port),
+Serves frontend/harness.html and the harness bundle (frontend/harness-build/, a
+development build kept out of the production app.js) on 127.0.0.1 (random port),
 drives headless Chromium with Playwright, paints brush strokes on the
 synthetic 448x448 section and reports how long the editor spends per frame
 (raster work + redraw of the dirty rectangle), measured in the page with
@@ -23,32 +24,25 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "cellweb" / "static" / "cellweb" / "build"
+sys.path.insert(0, str(ROOT / "frontend" / "e2e"))
+from browser import HARNESS_BUILD, launch, missing_bundles  # noqa: E402
+
 HARNESS = ROOT / "frontend" / "harness.html"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BUDGET_MS = 16.0
 
 
 class HarnessHandler(http.server.SimpleHTTPRequestHandler):
-    """Maps / to the harness page and /static/cellweb/build/ to the bundle, nothing else."""
+    """Maps / to the harness page and /harness-build/ to the harness bundle, nothing else."""
 
     def translate_path(self, path: str) -> str:
         path = path.split("?", 1)[0].split("#", 1)[0]
         if path in ("/", "/harness.html"):
             return str(HARNESS)
-        prefix = "/static/cellweb/build/"
+        prefix = "/harness-build/"
         if path.startswith(prefix):
             name = path[len(prefix) :]
             if name and "/" not in name and ".." not in name:
-                return str(BUILD / name)
+                return str(HARNESS_BUILD / name)
         return str(ROOT / "__not_served__")
 
     def end_headers(self) -> None:
@@ -105,7 +99,7 @@ def run_bench(url: str, screenshot: str | None, strokes: int) -> int:
         return 2
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -195,12 +189,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    missing = [p for p in (BUILD / "app.js", BUILD / "app.css") if not p.is_file()]
+    missing = missing_bundles()
     if missing:
         print(
-            "The frontend bundle is missing: "
+            "Front-end bundles are missing: "
             + ", ".join(str(p.relative_to(ROOT)) for p in missing)
-            + "\nBuild it first:  cd frontend && npm install && npm run build",
+            + "\nBuild them first:  cd frontend && npm install && npm run build",
             file=sys.stderr,
         )
         return 1

@@ -23,20 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from browser import APP_BUILD, HARNESS_BUILD, launch, missing_bundles
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD = ROOT / "cellweb" / "static" / "cellweb" / "build"
 ORIGIN = "http://cellweb.test"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 W = H = 448
+# Where a page loads each bundle from: the app as Django serves it, the harness from its own folder.
+BUNDLES = {
+    "app": ("/static/cellweb/build/", "app"),
+    "harness": ("/harness-build/", "harness"),
+}
 
 
 # ---------------------------------------------------------------- fixtures
@@ -78,14 +74,19 @@ def decode_mask(b64: str) -> Image.Image:
 
 
 def page_html(
-    config: dict[str, Any], body_extra: str = "", before: str = "", body_class: str = "cw-body"
+    config: dict[str, Any],
+    body_extra: str = "",
+    before: str = "",
+    body_class: str = "cw-body",
+    bundle: str = "app",
 ) -> str:
     cfg = json.dumps(config).replace("<", "\\u003c")
+    base, name = BUNDLES[bundle]
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>t</title>
-<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/cellweb/build/app.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="{base}{name}.css"></head>
 <body class="{body_class}">{before}<div id="cw-root"></div>{body_extra}
 <script id="cw-config" type="application/json">{cfg}</script>
-<script type="module" src="/static/cellweb/build/app.js"></script></body></html>"""
+<script type="module" src="{base}{name}.js"></script></body></html>"""
 
 
 class Backend:
@@ -106,8 +107,10 @@ class Backend:
         path, _, query = url.partition("?")
         if path == "/page/":
             return route.fulfill(status=200, content_type="text/html", body=self.html)
-        if path.startswith("/static/cellweb/build/"):
-            f = BUILD / path.rsplit("/", 1)[1]
+        folder, _, name = path.rpartition("/")
+        bundle = {"/static/cellweb/build": APP_BUILD, "/harness-build": HARNESS_BUILD}.get(folder)
+        if bundle:
+            f = bundle / name
             ctype = "text/css" if f.suffix == ".css" else "application/javascript"
             return route.fulfill(status=200, content_type=ctype, body=f.read_bytes())
         body = None
@@ -181,10 +184,9 @@ def mask_count(page) -> int:
 # ---------------------------------------------------------------- scenarios
 
 
-def annotator_config(**extra: Any) -> dict[str, Any]:
-    cfg = {
-        "module": "annotator",
-        "csrfToken": "tok123",
+def section_and_window() -> dict[str, Any]:
+    """The section 12 (z5 of 24) and RI display window that the annotator and review pages share."""
+    return {
         "section": {
             "id": 12,
             "width": W,
@@ -196,6 +198,14 @@ def annotator_config(**extra: Any) -> dict[str, Any]:
             "label": "cell-01 · t0 · z5/24",
         },
         "window": {"lo": 1.33, "hi": 1.40, "min": 1.30, "max": 1.46, "step": 0.001, "units": "RI"},
+    }
+
+
+def annotator_config(**extra: Any) -> dict[str, Any]:
+    cfg = {
+        "module": "annotator",
+        "csrfToken": "tok123",
+        **section_and_window(),
         "neighbours": {
             "prev": {
                 "id": 11,
@@ -479,17 +489,7 @@ def review_config(**extra: Any) -> dict[str, Any]:
     cfg = {
         "module": "review",
         "csrfToken": "tok",
-        "section": {
-            "id": 12,
-            "width": W,
-            "height": H,
-            "z": 5,
-            "nZ": 24,
-            "modality": "ri",
-            "imageUrl": "/api/sections/12/image.png",
-            "label": "cell-01 · t0 · z5/24",
-        },
-        "window": {"lo": 1.33, "hi": 1.40, "min": 1.30, "max": 1.46, "step": 0.001, "units": "RI"},
+        **section_and_window(),
         "neighbours": {"prev": {"imageUrl": "/api/sections/11/image.png"}, "next": None},
         "annotations": [
             {
@@ -1040,7 +1040,7 @@ def test_shortcut_panel(browser, shots: Path | None) -> None:
 def test_editor_view_and_polygon_keys(browser, shots: Path | None) -> None:
     page = browser.new_page(viewport={"width": 1300, "height": 850})
     errors = watch_errors(page)
-    b = Backend(page, page_html({"module": "harness"}))
+    b = Backend(page, page_html({"module": "harness"}, bundle="harness"))
     assert b
     page.goto(f"{ORIGIN}/page/")
     page.wait_for_function("() => window.cellweb && window.cellweb.editor")
@@ -1191,8 +1191,8 @@ def main() -> int:
     parser.add_argument("--shots", type=Path, help="directory for screenshots")
     parser.add_argument("-k", dest="pattern", help="only scenarios whose name contains this")
     args = parser.parse_args()
-    if not (BUILD / "app.js").is_file():
-        print("Build the bundle first: cd frontend && npm run build", file=sys.stderr)
+    if missing_bundles():
+        print("Build the bundles first: cd frontend && npm run build", file=sys.stderr)
         return 1
     if args.shots:
         args.shots.mkdir(parents=True, exist_ok=True)
@@ -1200,7 +1200,7 @@ def main() -> int:
 
     failed = 0
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(pw)
         for fn in SCENARIOS:
             if args.pattern and args.pattern not in fn.__name__:
                 continue

@@ -5,6 +5,7 @@
  * browser, since annotators keep the same contrast for hours.
  */
 
+import { withWindow } from '../lib/api';
 import { h } from '../lib/dom';
 import { decimalsForStep } from '../lib/format';
 import { icons } from '../lib/icons';
@@ -78,6 +79,16 @@ export class WindowControl {
     this.hiInput.addEventListener('input', () => this.onInput('hi'));
     this.debounceMs = opts.debounceMs ?? 250;
     this.updateText();
+  }
+
+  /** A control remembered per modality in this browser, or null when the config has no usable window. */
+  static forModality(win: unknown, modality: string | undefined, onChange: (lo: number, hi: number) => void): WindowControl | null {
+    return isWindowConfig(win) ? new WindowControl(win, onChange, { storageKey: `cellweb.window.${modality ?? 'default'}` }) : null;
+  }
+
+  /** `imageUrl` with this window appended, unless it is the server default. */
+  url(imageUrl: string): string {
+    return this.isCustom ? withWindow(imageUrl, this.lo, this.hi) : imageUrl;
   }
 
   /** True when the window differs from the server default (so URLs need ?lo=&hi=). */

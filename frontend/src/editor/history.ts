@@ -1,5 +1,5 @@
 /**
- * Undo/redo for a binary mask. Each step stores only the bounding box of the
+ * Undo/redo for a label mask. Each step stores only the bounding box of the
  * pixels that changed, run-length encoded before and after, so a brush dab
  * costs a few hundred bytes instead of a full 448×448 snapshot and hundreds
  * of steps fit comfortably in memory.
@@ -7,38 +7,62 @@
 
 import { diffRect, type Rect } from './raster';
 
+/**
+ * Run lengths of a rectangular region. Runs alternate background (0) and
+ * labelled pixels, starting with background, exactly as for a binary mask;
+ * where two labels touch, an empty background run separates them. `labels`
+ * holds the value of each labelled run, or is null when all are 1, so a
+ * nucleus-only mask costs nothing beyond its runs.
+ */
+export interface RegionRuns {
+  runs: Uint32Array;
+  labels: Uint8Array | null;
+}
+
 export interface HistoryEntry {
   rect: Rect;
-  before: Uint32Array;
-  after: Uint32Array;
+  before: RegionRuns;
+  after: RegionRuns;
   label: string;
 }
 
-/** Run lengths of a rectangular region, alternating 0-runs and 1-runs, starting with 0. */
-export function encodeRegion(mask: Uint8Array, W: number, r: Rect): Uint32Array {
+export function encodeRegionRuns(mask: Uint8Array, W: number, r: Rect): RegionRuns {
   const runs: number[] = [];
+  const labels: number[] = [];
+  let onlyOnes = true;
   let current = 0;
   let len = 0;
   for (let y = r.y; y < r.y + r.h; y++) {
     const row = y * W;
     for (let x = r.x; x < r.x + r.w; x++) {
-      const v = mask[row + x] ? 1 : 0;
+      const v = mask[row + x]!;
       if (v === current) {
         len++;
-      } else {
-        runs.push(len);
-        current = v;
-        len = 1;
+        continue;
       }
+      runs.push(len);
+      if (v && current) runs.push(0);
+      if (v) {
+        labels.push(v);
+        if (v !== 1) onlyOnes = false;
+      }
+      current = v;
+      len = 1;
     }
   }
   runs.push(len);
-  return Uint32Array.from(runs);
+  return { runs: Uint32Array.from(runs), labels: onlyOnes ? null : Uint8Array.from(labels) };
 }
 
-export function decodeRegion(runs: Uint32Array, mask: Uint8Array, W: number, r: Rect): void {
+/** The run lengths alone (binary masks: alternating 0-runs and 1-runs, starting with 0). */
+export function encodeRegion(mask: Uint8Array, W: number, r: Rect): Uint32Array {
+  return encodeRegionRuns(mask, W, r).runs;
+}
+
+export function decodeRegion(runs: Uint32Array, mask: Uint8Array, W: number, r: Rect, labels: Uint8Array | null = null): void {
   let value = 0;
   let k = 0;
+  let labelled = 0;
   let left = runs[0] ?? 0;
   for (let y = r.y; y < r.y + r.h; y++) {
     const row = y * W;
@@ -46,7 +70,7 @@ export function decodeRegion(runs: Uint32Array, mask: Uint8Array, W: number, r: 
       while (left === 0 && k < runs.length - 1) {
         k++;
         left = runs[k]!;
-        value ^= 1;
+        value = k & 1 ? (labels ? labels[labelled++]! : 1) : 0;
       }
       mask[row + x] = value;
       left--;
@@ -114,8 +138,8 @@ export class MaskHistory {
     if (!rect) return null;
     const entry: HistoryEntry = {
       rect,
-      before: encodeRegion(before, this.W, rect),
-      after: encodeRegion(after, this.W, rect),
+      before: encodeRegionRuns(before, this.W, rect),
+      after: encodeRegionRuns(after, this.W, rect),
       label,
     };
     this.undoStack.push(entry);
@@ -129,20 +153,20 @@ export class MaskHistory {
     return rect;
   }
 
-  /** Applies the inverse of the last step to `mask`; returns the changed box. */
+  /** Applies the inverse of the last step to `mask`; returns the step. */
   undo(mask: Uint8Array): HistoryEntry | null {
-    const e = this.undoStack.pop();
-    if (!e) return null;
-    decodeRegion(e.before, mask, this.W, e.rect);
-    this.redoStack.push(e);
-    return e;
+    return this.travel(this.undoStack, this.redoStack, 'before', mask);
   }
 
   redo(mask: Uint8Array): HistoryEntry | null {
-    const e = this.redoStack.pop();
+    return this.travel(this.redoStack, this.undoStack, 'after', mask);
+  }
+
+  private travel(from: HistoryEntry[], to: HistoryEntry[], side: 'before' | 'after', mask: Uint8Array): HistoryEntry | null {
+    const e = from.pop();
     if (!e) return null;
-    decodeRegion(e.after, mask, this.W, e.rect);
-    this.undoStack.push(e);
+    decodeRegion(e[side].runs, mask, this.W, e.rect, e[side].labels);
+    to.push(e);
     return e;
   }
 
@@ -154,5 +178,6 @@ export class MaskHistory {
 }
 
 function entryBytes(e: HistoryEntry): number {
-  return e.before.byteLength + e.after.byteLength + 64;
+  const size = (r: RegionRuns) => r.runs.byteLength + (r.labels?.byteLength ?? 0);
+  return size(e.before) + size(e.after) + 64;
 }

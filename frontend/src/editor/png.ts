@@ -1,8 +1,10 @@
 /**
  * Mask <-> PNG conversion without a canvas, so the result is bit-exact and
- * the same code runs in tests. Masks are written as 8-bit grayscale PNGs with
- * pixel values exactly 0 or 255. Decoding accepts any PNG colour type and bit
- * depth the server might produce (grayscale, 1-bit, palette, RGB(A), 16-bit).
+ * the same code runs in tests. Masks are written as binary 8-bit grayscale
+ * PNGs: background 0, every label 255 (what the server stores today). Decoding
+ * accepts any PNG colour type and bit depth the server might produce
+ * (grayscale, 1-bit, palette, RGB(A), 16-bit) and gives 0/1, 1 being the
+ * nucleus label.
  */
 
 import { decode, encode } from 'fast-png';
@@ -104,12 +106,12 @@ export function pngBase64ToMask(b64: string): DecodedMask {
 }
 
 /**
- * Resamples a mask to another size by nearest neighbour, for the rare case
- * where a stored mask does not match the section size.
+ * Resamples one value per pixel to another size by nearest neighbour, for the
+ * rare case where a stored mask or map does not match the section size.
  */
-export function resizeMask(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
+export function resizeMask<T extends Uint8Array | Uint16Array>(src: T, sw: number, sh: number, dw: number, dh: number): T {
   if (sw === dw && sh === dh) return src;
-  const out = new Uint8Array(dw * dh);
+  const out = new (src.constructor as new (n: number) => T)(dw * dh);
   for (let y = 0; y < dh; y++) {
     const sy = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / dh));
     for (let x = 0; x < dw; x++) {
@@ -118,4 +120,10 @@ export function resizeMask(src: Uint8Array, sw: number, sh: number, dw: number, 
     }
   }
   return out;
+}
+
+/** A base64 mask PNG as a W×H 0/1 mask, resampled if the PNG has another size. */
+export function pngBase64ToMaskOfSize(b64: string, W: number, H: number): Uint8Array {
+  const d = pngBase64ToMask(b64);
+  return resizeMask(d.mask, d.width, d.height, W, H);
 }

@@ -1,6 +1,7 @@
 /**
- * Pure raster operations on a binary mask stored as a Uint8Array (0 or 1),
- * row-major, width W and height H.
+ * Pure raster operations on a label mask stored as a Uint8Array (0 =
+ * background, otherwise a label value; see labels.ts), row-major, width W
+ * and height H. Painting functions take the value to write.
  *
  * A pixel (x, y) is covered by a shape when its centre (x + 0.5, y + 0.5) is
  * inside the shape. This keeps every operation exact and reproducible: no
@@ -46,6 +47,26 @@ export function fullRect(W: number, H: number): Rect {
   return { x: 0, y: 0, w: W, h: H };
 }
 
+/** Grows the bounding box of touched pixels one run at a time. */
+class Box {
+  private x0 = Infinity;
+  private x1 = -Infinity;
+  private y0 = Infinity;
+  private y1 = -Infinity;
+
+  add(y: number, first: number, last: number): void {
+    if (first < this.x0) this.x0 = first;
+    if (last > this.x1) this.x1 = last;
+    if (y < this.y0) this.y0 = y;
+    if (y > this.y1) this.y1 = y;
+  }
+
+  rect(): Rect | null {
+    if (this.x1 < this.x0) return null;
+    return { x: this.x0, y: this.y0, w: this.x1 - this.x0 + 1, h: this.y1 - this.y0 + 1 };
+  }
+}
+
 export function countOn(mask: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
@@ -65,7 +86,7 @@ export function fillPolygon(
   W: number,
   H: number,
   pts: readonly Pt[],
-  value: 0 | 1,
+  value: number,
   rule: FillRule = 'nonzero',
 ): Rect | null {
   const n = pts.length;
@@ -82,10 +103,7 @@ export function fillPolygon(
 
   const xs = new Float64Array(n);
   const dirs = new Int8Array(n);
-  let bx0 = Infinity;
-  let bx1 = -Infinity;
-  let by0 = Infinity;
-  let by1 = -Infinity;
+  const box = new Box();
 
   for (let y = yStart; y <= yEnd; y++) {
     const yc = y + 0.5;
@@ -121,14 +139,10 @@ export function fillPolygon(
       const px1 = Math.min(W - 1, Math.ceil(xs[k + 1]! - 0.5) - 1);
       if (px1 < px0) continue;
       mask.fill(value, row + px0, row + px1 + 1);
-      if (px0 < bx0) bx0 = px0;
-      if (px1 > bx1) bx1 = px1;
-      if (y < by0) by0 = y;
-      if (y > by1) by1 = y;
+      box.add(y, px0, px1);
     }
   }
-  if (bx1 < bx0) return null;
-  return { x: bx0, y: by0, w: bx1 - bx0 + 1, h: by1 - by0 + 1 };
+  return box.rect();
 }
 
 /**
@@ -150,7 +164,7 @@ export function stampDisk(
   cx: number,
   cy: number,
   diameter: number,
-  value: 0 | 1,
+  value: number,
 ): Rect | null {
   return stampSegment(mask, W, H, cx, cy, cx, cy, diameter, value);
 }
@@ -169,7 +183,7 @@ export function stampSegment(
   x1: number,
   y1: number,
   diameter: number,
-  value: 0 | 1,
+  value: number,
 ): Rect | null {
   const r = Math.max(0.5, diameter / 2);
   const r2 = r * r + 1e-9;
@@ -187,10 +201,7 @@ export function stampSegment(
   const dx = x1 - x0;
   const dy = y1 - y0;
   const len2 = dx * dx + dy * dy;
-  let bx0 = Infinity;
-  let bx1 = -Infinity;
-  let by0 = Infinity;
-  let by1 = -Infinity;
+  const box = new Box();
   for (let y = bounds.y; y < bounds.y + bounds.h; y++) {
     const py = y + 0.5;
     let first = -1;
@@ -212,22 +223,18 @@ export function stampSegment(
     }
     if (first < 0) continue;
     mask.fill(value, y * W + first, y * W + last + 1);
-    if (first < bx0) bx0 = first;
-    if (last > bx1) bx1 = last;
-    if (y < by0) by0 = y;
-    if (y > by1) by1 = y;
+    box.add(y, first, last);
   }
-  if (bx1 < bx0) return null;
-  return { x: bx0, y: by0, w: bx1 - bx0 + 1, h: by1 - by0 + 1 };
+  return box.rect();
 }
 
 /**
- * Fills enclosed background. Background is flood-filled from the image border
- * with 4-connectivity; every background pixel not reached becomes foreground.
- * Foreground is therefore treated as 8-connected: a diagonal chain of pixels
- * closes a hole, matching how the outline is drawn.
+ * Fills enclosed background with `value`. Background is flood-filled from the
+ * image border with 4-connectivity; every background pixel not reached is
+ * enclosed. Foreground (any label) is therefore treated as 8-connected: a
+ * diagonal chain of pixels closes a hole, matching how the outline is drawn.
  */
-export function fillHoles(mask: Uint8Array, W: number, H: number): Rect | null {
+export function fillHoles(mask: Uint8Array, W: number, H: number, value = 1): Rect | null {
   const reached = new Uint8Array(W * H);
   const stack = new Int32Array(W * H);
   let sp = 0;
@@ -253,52 +260,31 @@ export function fillHoles(mask: Uint8Array, W: number, H: number): Rect | null {
     if (i >= W) seed(i - W);
     if (i < W * (H - 1)) seed(i + W);
   }
-  let bx0 = Infinity;
-  let bx1 = -Infinity;
-  let by0 = Infinity;
-  let by1 = -Infinity;
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    for (let x = 0; x < W; x++) {
-      const i = row + x;
-      if (!mask[i] && !reached[i]) {
-        mask[i] = 1;
-        if (x < bx0) bx0 = x;
-        if (x > bx1) bx1 = x;
-        if (y < by0) by0 = y;
-        if (y > by1) by1 = y;
-      }
-    }
+  const box = new Box();
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] || reached[i]) continue;
+    mask[i] = value;
+    const y = Math.floor(i / W);
+    box.add(y, i - y * W, i - y * W);
   }
-  if (bx1 < bx0) return null;
-  return { x: bx0, y: by0, w: bx1 - bx0 + 1, h: by1 - by0 + 1 };
+  return box.rect();
 }
 
 /** Bounding box of the pixels that differ between two masks, or null. */
 export function diffRect(a: Uint8Array, b: Uint8Array, W: number, H: number, within?: Rect | null): Rect | null {
   const r = within ? clipRect(within, W, H) : fullRect(W, H);
   if (!r) return null;
-  let bx0 = Infinity;
-  let bx1 = -Infinity;
-  let by0 = Infinity;
-  let by1 = -Infinity;
+  const box = new Box();
   for (let y = r.y; y < r.y + r.h; y++) {
     const row = y * W;
+    let first = -1;
+    let last = -1;
     for (let x = r.x; x < r.x + r.w; x++) {
-      if (a[row + x] !== b[row + x]) {
-        if (x < bx0) bx0 = x;
-        if (x > bx1) bx1 = x;
-        if (y < by0) by0 = y;
-        if (y > by1) by1 = y;
-      }
+      if (a[row + x] === b[row + x]) continue;
+      if (first < 0) first = x;
+      last = x;
     }
+    if (first >= 0) box.add(y, first, last);
   }
-  if (bx1 < bx0) return null;
-  return { x: bx0, y: by0, w: bx1 - bx0 + 1, h: by1 - by0 + 1 };
-}
-
-/** Coerces any byte mask (e.g. 0/255) to 0/1 in place. */
-export function normalise(mask: Uint8Array): Uint8Array {
-  for (let i = 0; i < mask.length; i++) mask[i] = mask[i] ? 1 : 0;
-  return mask;
+  return box.rect();
 }

@@ -1,7 +1,8 @@
 /**
- * Converts a rectangle of the binary mask to RGBA for putImageData: a
- * translucent fill plus an opaque one-pixel outline on foreground pixels that
- * touch background. Pure so it can be timed and tested without a canvas.
+ * Pure pixel work for the renderer: label masks and heat maps to RGBA for
+ * putImageData. A translucent fill plus an opaque one-pixel outline where a
+ * label touches anything else. Pure so it can be timed and tested without a
+ * canvas.
  */
 
 import type { Rect } from './raster';
@@ -35,20 +36,31 @@ export function rgba(c: Rgb, a: number): string {
   return `rgba(${c.r},${c.g},${c.b},${a})`;
 }
 
+/**
+ * RGB by label value, 4 bytes a value (r, g, b, unused), so the inner loop
+ * reads colours without a lookup per pixel. Values without an entry get
+ * `fallback`.
+ */
+export function buildPalette(entries: readonly { value: number; rgb: Rgb }[], fallback: Rgb): Uint8Array {
+  const lut = new Uint8Array(256 * 4);
+  for (let v = 1; v < 256; v++) lut.set([fallback.r, fallback.g, fallback.b, 255], v * 4);
+  for (const e of entries) lut.set([e.rgb.r, e.rgb.g, e.rgb.b, 255], e.value * 4);
+  return lut;
+}
+
 export function renderMaskRgba(
   mask: Uint8Array,
   W: number,
   H: number,
   r: Rect,
   out: Uint8ClampedArray,
-  colour: Rgb,
+  palette: Uint8Array,
   style: MaskStyle,
   fillAlpha = 80,
 ): void {
   out.fill(0);
   if (style === 'hidden') return;
   const fa = style === 'fill' ? fillAlpha : 0;
-  const { r: cr, g: cg, b: cb } = colour;
   let o = 0;
   for (let y = r.y; y < r.y + r.h; y++) {
     const row = y * W;
@@ -56,14 +68,42 @@ export function renderMaskRgba(
     const bottom = y < H - 1;
     for (let x = r.x; x < r.x + r.w; x++, o += 4) {
       const i = row + x;
-      if (!mask[i]) continue;
+      const v = mask[i]!;
+      if (!v) continue;
       const edge =
-        x === 0 || x === W - 1 || !top || !bottom || !mask[i - 1] || !mask[i + 1] || !mask[i - W] || !mask[i + W];
+        x === 0 || x === W - 1 || !top || !bottom || mask[i - 1] !== v || mask[i + 1] !== v || mask[i - W] !== v || mask[i + W] !== v;
       if (!edge && fa === 0) continue;
-      out[o] = cr;
-      out[o + 1] = cg;
-      out[o + 2] = cb;
+      const p = v * 4;
+      out[o] = palette[p]!;
+      out[o + 1] = palette[p + 1]!;
+      out[o + 2] = palette[p + 2]!;
       out[o + 3] = edge ? 235 : fa;
+    }
+  }
+}
+
+export interface HeatLayer {
+  heat: ArrayLike<number>;
+  heatMax?: number;
+}
+
+/** Per-pixel counts as yellow (few) to red (all), stronger with more disagreement; 0 stays transparent. */
+export function renderHeatRgba(layers: readonly HeatLayer[], n: number, out: Uint8ClampedArray): void {
+  for (const o of layers) {
+    const values = o.heat;
+    let max = o.heatMax ?? 0;
+    if (!max) for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]!);
+    if (!max) continue;
+    const len = Math.min(values.length, n);
+    for (let i = 0; i < len; i++) {
+      const v = values[i]!;
+      if (!v) continue;
+      const t = Math.min(1, v / max);
+      const o4 = i * 4;
+      out[o4] = 255;
+      out[o4 + 1] = Math.round(220 * (1 - t));
+      out[o4 + 2] = 0;
+      out[o4 + 3] = Math.max(out[o4 + 3]!, Math.round(70 + 130 * t));
     }
   }
 }

@@ -74,6 +74,24 @@ export function button(
   return btn;
 }
 
+/** A sidebar card: a white panel under a small-caps heading (or a heading row given as an element). */
+export function card(title: string | HTMLElement, attrs: Attrs | null, ...children: (Child | Child[])[]): HTMLElement {
+  const head = typeof title === 'string' ? h('h2', { class: 'cw-card-title' }, title) : title;
+  const cls = attrs?.class ? `cw-card ${String(attrs.class)}` : 'cw-card';
+  return h('section', { ...attrs, class: cls }, head, ...children);
+}
+
+/** The "Next section" link a page offers once the section is done (N follows it too). */
+export function nextLink(url: string, icon: string): HTMLAnchorElement {
+  return h(
+    'a',
+    { class: 'cw-btn cw-btn-primary', href: url, 'data-action': 'next' },
+    h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icon }),
+    h('span', { class: 'cw-btn-label' }, 'Next section'),
+    h('kbd', { class: 'cw-kbd' }, 'N'),
+  );
+}
+
 export function progressBar(label?: string): { el: HTMLElement; set(fraction: number | null, text?: string): void } {
   const bar = h('div', { class: 'cw-progress-bar' });
   const text = h('span', { class: 'cw-progress-text' });

@@ -24,3 +24,20 @@ export interface ShortcutGroup {
   title: string;
   items: ShortcutDef[];
 }
+
+/**
+ * Page shortcuts on the document: `pick` names the action a key press stands
+ * for, or nothing. Keys typed into text fields and events another handler
+ * already took are ignored; a picked key does not also reach the browser.
+ */
+export function onShortcut(pick: (ev: KeyboardEvent) => (() => void) | null | undefined | false): () => void {
+  const listener = (ev: KeyboardEvent) => {
+    if (ev.defaultPrevented || isTypingTarget(ev.target)) return;
+    const action = pick(ev);
+    if (!action) return;
+    ev.preventDefault();
+    action();
+  };
+  document.addEventListener('keydown', listener);
+  return () => document.removeEventListener('keydown', listener);
+}

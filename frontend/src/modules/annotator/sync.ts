@@ -1,65 +1,20 @@
 /**
  * Keeps the annotator's mask in sync with the server without ever losing or
- * silently overwriting work:
- *
- * - autosave 1.5 s after the last edit, and at least every 15 s while edits
- *   keep coming;
- * - network/5xx failures retry with exponential backoff (1, 2, 4 … 30 s)
- *   while the edits stay in the page and in a localStorage backup;
- * - a 409 (someone saved a newer revision) stops autosave and waits for the
- *   user to choose "Load newer" or "Keep mine";
- * - 4xx errors are shown and retried only after the next edit.
- *
- * Transport, storage and clock are injected so the logic runs in unit tests.
+ * silently overwriting work: saves when schedule.ts says so; network and 5xx
+ * failures retry with backoff while the edits stay in the page and in the
+ * local backup (backup.ts); a 409 (someone saved a newer revision) stops
+ * autosave until the user chooses "Load newer" or "Keep mine"; other 4xx
+ * errors are shown and retried only after the next edit. Transport, storage
+ * and clock are injected so the logic runs in unit tests.
  */
 
-import { ApiError, type Transport } from '../../lib/api';
-import type { ActiveTime } from './activeTime';
-import type { AnnotationDto, AnnotationStatus, LocalBackup } from './types';
+import { ApiError } from '../../lib/api';
+import { BackupStore } from './backup';
+import { SaveSchedule } from './schedule';
+import type { AnnotationDto, AnnotationStatus, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
 
-export type Phase = 'loading' | 'clean' | 'dirty' | 'saving' | 'offline' | 'conflict' | 'error' | 'locked';
-export type SaveAction = 'save' | 'submit';
-
-export interface SyncState {
-  phase: Phase;
-  dirty: boolean;
-  revision: number | null;
-  status: AnnotationStatus;
-  canEdit: boolean;
-  canReopen: boolean;
-  editable: boolean;
-  lastSavedAt: number | null;
-  retryAt: number | null;
-  error: string | null;
-  conflict: AnnotationDto | null;
-  pendingSubmit: boolean;
-}
-
-export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-
-export interface SyncDeps {
-  url: string;
-  sectionId: number | string;
-  transport: Transport;
-  getMaskPng: () => string;
-  activeTime: Pick<ActiveTime, 'take' | 'giveBack'>;
-  storage?: StorageLike | null;
-  now?: () => number;
-  readOnly?: boolean;
-  debounceMs?: number;
-  maxIntervalMs?: number;
-  maxBackoffS?: number;
-  backupDelayMs?: number;
-}
-
-export interface LoadResult {
-  dto: AnnotationDto;
-  restored: LocalBackup | null;
-}
-
-export function backupKey(sectionId: number | string): string {
-  return `cellweb.annotation.${sectionId}`;
-}
+export { backupKey, type StorageLike } from './backup';
+export type { LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
 
 export class AnnotationSync {
   revision: number | null = null;
@@ -69,7 +24,6 @@ export class AnnotationSync {
   updatedAt: string | null = null;
   conflict: AnnotationDto | null = null;
   lastSavedAt: number | null = null;
-  retryAt: number | null = null;
   error: string | null = null;
   phase: Phase = 'loading';
 
@@ -81,20 +35,26 @@ export class AnnotationSync {
   private pendingAction: SaveAction = 'save';
   private inflight: Promise<void> | null = null;
   private saveAgain = false;
-  private attempt = 0;
-  private debounceTimer: ReturnType<typeof setTimeout> | null = null;
-  private maxTimer: ReturnType<typeof setTimeout> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private backupTimer: ReturnType<typeof setTimeout> | null = null;
-  private backupPendingSince = 0;
-  private tickTimer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
+  private readonly backup: BackupStore;
+  private readonly schedule: SaveSchedule;
 
   constructor(
     private readonly deps: SyncDeps,
     private readonly listener: (s: SyncState) => void = () => {},
   ) {
     this.now = deps.now ?? (() => Date.now());
+    this.backup = new BackupStore(deps.storage, deps.sectionId, this.now, deps.backupDelayMs ?? 700);
+    this.schedule = new SaveSchedule(
+      () => void this.save(),
+      () => this.emit(),
+      { now: this.now, debounceMs: deps.debounceMs, maxIntervalMs: deps.maxIntervalMs, maxBackoffS: deps.maxBackoffS },
+    );
+  }
+
+  /** When the waiting retry fires, or null. */
+  get retryAt(): number | null {
+    return this.schedule.retryAt;
   }
 
   get dirty(): boolean {
@@ -103,6 +63,11 @@ export class AnnotationSync {
 
   get editable(): boolean {
     return !this.deps.readOnly && this.canEdit && this.status !== 'submitted';
+  }
+
+  /** Where the state machine rests when nothing is pending. */
+  private get settledPhase(): Phase {
+    return this.editable ? 'clean' : 'locked';
   }
 
   get busy(): boolean {
@@ -139,21 +104,11 @@ export class AnnotationSync {
       dto = { revision: null, status: null, mask_png: null };
     }
     this.applyDto(dto);
-    let restored: LocalBackup | null = null;
-    const backup = this.readBackup();
-    if (backup) {
-      const serverTime = dto.updated_at ? Date.parse(dto.updated_at) : 0;
-      const newer = backup.savedAt > (Number.isFinite(serverTime) ? serverTime : 0);
-      if (this.editable && newer && backup.maskPng !== dto.mask_png) {
-        restored = backup;
-        // Saving against the revision the edits were based on lets the server
-        // detect (409) if someone else saved in between.
-        this.revision = backup.baseRevision;
-      } else {
-        this.removeBackup();
-      }
-    }
-    this.phase = this.editable ? 'clean' : 'locked';
+    const restored = this.backup.newerThan(dto, this.editable);
+    // Saving against the revision the edits were based on lets the server
+    // detect (409) if someone else saved in between.
+    if (restored) this.revision = restored.baseRevision;
+    this.phase = this.settledPhase;
     if (restored) this.markDirty();
     else this.emit();
     return { dto, restored };
@@ -162,15 +117,13 @@ export class AnnotationSync {
   markDirty(): void {
     if (!this.editable) return;
     this.editSeq++;
-    this.scheduleBackup();
+    this.backup.schedule(() => this.writeBackup());
     if (this.conflict) {
       this.emit();
       return;
     }
     if (this.phase !== 'offline') {
-      this.clearTimer('debounceTimer');
-      this.debounceTimer = setTimeout(() => void this.save(), this.deps.debounceMs ?? 1500);
-      if (!this.maxTimer) this.maxTimer = setTimeout(() => void this.save(), this.deps.maxIntervalMs ?? 15000);
+      this.schedule.edited();
       if (this.phase !== 'saving') this.phase = 'dirty';
     }
     this.emit();
@@ -178,16 +131,14 @@ export class AnnotationSync {
 
   /** Saves now if there is anything to save (Ctrl+S, page hide). */
   save(): Promise<void> {
-    this.clearTimer('debounceTimer');
-    this.clearTimer('maxTimer');
+    this.schedule.due();
     if (this.inflight) {
       this.saveAgain = true;
       return this.inflight;
     }
     if (this.conflict || !this.editable) return Promise.resolve();
     if (!this.dirty && this.pendingAction === 'save') return Promise.resolve();
-    this.clearTimer('retryTimer');
-    this.stopTicker();
+    this.schedule.saving();
 
     const seq = this.editSeq;
     const action = this.pendingAction;
@@ -213,8 +164,7 @@ export class AnnotationSync {
     this.inflight = (async () => {
       try {
         const dto = (await this.deps.transport('PUT', this.deps.url, { body })) as AnnotationDto;
-        this.attempt = 0;
-        this.retryAt = null;
+        this.schedule.succeeded();
         this.error = null;
         this.applyDto(dto);
         this.savedSeq = seq;
@@ -223,10 +173,10 @@ export class AnnotationSync {
         if (this.dirty && this.editable) {
           this.phase = 'dirty';
           this.writeBackup();
-          this.debounceTimer = setTimeout(() => void this.save(), this.deps.debounceMs ?? 1500);
+          this.schedule.later();
         } else {
-          this.phase = this.editable ? 'clean' : 'locked';
-          this.removeBackup();
+          this.phase = this.settledPhase;
+          this.backup.remove();
         }
         this.emit();
         this.onSaved?.(dto, action);
@@ -250,11 +200,7 @@ export class AnnotationSync {
     if (apiErr && apiErr.status === 409) {
       const current = (apiErr.data as { current?: AnnotationDto } | null)?.current ?? null;
       this.conflict = current ?? { revision: null, status: null, mask_png: null };
-      this.phase = 'conflict';
-      this.error = apiErr.detail;
-      this.writeBackup();
-      this.emit();
-      return;
+      return this.halt('conflict', apiErr.detail);
     }
     if (!apiErr || apiErr.retryable) {
       this.scheduleRetry(apiErr?.detail ?? (err as Error)?.message ?? 'Network error');
@@ -263,35 +209,25 @@ export class AnnotationSync {
     // 400/403/404: retrying the same request cannot help; the next edit or an
     // explicit save tries again.
     if (action === 'submit') this.pendingAction = 'save';
-    this.phase = 'error';
-    this.error = apiErr.detail;
-    this.writeBackup();
-    this.emit();
+    this.halt('error', apiErr.detail);
   }
 
   private scheduleRetry(reason: string): void {
-    this.attempt++;
-    const delayS = Math.min(this.deps.maxBackoffS ?? 30, 2 ** (this.attempt - 1));
-    this.retryAt = this.now() + delayS * 1000;
-    this.phase = 'offline';
-    this.error = reason;
+    this.schedule.failed();
+    this.halt('offline', reason);
+  }
+
+  /** Saving stops in `phase` until a retry or the user acts; the edits stay in the page and in the backup. */
+  private halt(phase: Phase, error: string): void {
+    this.phase = phase;
+    this.error = error;
     this.writeBackup();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.save();
-    }, delayS * 1000);
-    // Re-render the countdown once a second.
-    this.stopTicker();
-    this.tickTimer = setInterval(() => this.emit(), 1000);
     this.emit();
   }
 
   /** Skips the remaining backoff (e.g. when the browser reports it is online again). */
   retryNow(): void {
-    if (this.phase === 'offline' && this.retryTimer) {
-      this.clearTimer('retryTimer');
-      void this.save();
-    }
+    if (this.phase === 'offline') this.schedule.retryNow();
   }
 
   /** Saves with action "submit"; the outcome arrives through onSaved / the state. */
@@ -316,7 +252,7 @@ export class AnnotationSync {
     this.savedSeq = this.editSeq;
     this.pendingAction = 'save';
     this.error = null;
-    this.phase = this.editable ? 'clean' : 'locked';
+    this.phase = this.settledPhase;
     this.emit();
     return dto;
   }
@@ -348,74 +284,20 @@ export class AnnotationSync {
     this.error = null;
     this.savedSeq = this.editSeq;
     this.pendingAction = 'save';
-    this.clearTimer('debounceTimer');
-    this.clearTimer('maxTimer');
-    this.clearTimer('retryTimer');
-    this.stopTicker();
-    this.removeBackup();
-    this.phase = this.editable ? 'clean' : 'locked';
+    this.schedule.stop();
+    this.backup.remove();
+    this.phase = this.settledPhase;
     this.emit();
   }
 
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
-    if (!this.dirty || !this.deps.storage) return;
-    this.clearTimer('backupTimer');
-    try {
-      const backup: LocalBackup = {
-        v: 1,
-        sectionId: this.deps.sectionId,
-        savedAt: this.now(),
-        baseRevision: this.revision,
-        maskPng: this.deps.getMaskPng(),
-      };
-      this.deps.storage.setItem(backupKey(this.deps.sectionId), JSON.stringify(backup));
-    } catch {
-      // Quota exceeded or storage disabled: the in-page copy still exists.
-    }
-  }
-
-  readBackup(): LocalBackup | null {
-    try {
-      const raw = this.deps.storage?.getItem(backupKey(this.deps.sectionId));
-      if (!raw) return null;
-      const b = JSON.parse(raw) as Partial<LocalBackup>;
-      if (b.v !== 1 || typeof b.maskPng !== 'string' || typeof b.savedAt !== 'number') return null;
-      return b as LocalBackup;
-    } catch {
-      return null;
-    }
-  }
-
-  removeBackup(): void {
-    this.clearTimer('backupTimer');
-    try {
-      this.deps.storage?.removeItem(backupKey(this.deps.sectionId));
-    } catch {
-      // ignore
-    }
+    if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng());
   }
 
   dispose(): void {
-    for (const t of ['debounceTimer', 'maxTimer', 'retryTimer', 'backupTimer'] as const) this.clearTimer(t);
-    this.stopTicker();
-  }
-
-  /**
-   * Backups wait for a short pause in editing (encoding the PNG costs a few
-   * milliseconds, which must not land in the middle of a brush stroke), but
-   * never more than 10 s.
-   */
-  private scheduleBackup(): void {
-    if (!this.deps.storage) return;
-    const now = this.now();
-    if (this.backupTimer && now - this.backupPendingSince > 10_000) return;
-    if (!this.backupTimer) this.backupPendingSince = now;
-    this.clearTimer('backupTimer');
-    this.backupTimer = setTimeout(() => {
-      this.backupTimer = null;
-      this.writeBackup();
-    }, this.deps.backupDelayMs ?? 700);
+    this.schedule.stop();
+    this.backup.cancel();
   }
 
   private applyDto(dto: AnnotationDto): void {
@@ -424,17 +306,6 @@ export class AnnotationSync {
     this.canEdit = dto.can_edit ?? true;
     this.canReopen = dto.can_reopen ?? false;
     this.updatedAt = dto.updated_at ?? null;
-  }
-
-  private clearTimer(name: 'debounceTimer' | 'maxTimer' | 'retryTimer' | 'backupTimer'): void {
-    const t = this[name];
-    if (t !== null) clearTimeout(t);
-    this[name] = null;
-  }
-
-  private stopTicker(): void {
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
-    this.tickTimer = null;
   }
 
   private emit(): void {

@@ -1,3 +1,42 @@
+/** Shapes of the annotator's config and of the annotation API (see frontend/README.md). */
+
+import type { WindowConfig } from '../../components/WindowControl';
+import type { Transport } from '../../lib/api';
+import type { ActiveTime } from './activeTime';
+import type { StorageLike } from './backup';
+
+/** The section a page shows; the review page shares it. */
+export interface SectionConfig {
+  id: number | string;
+  width: number;
+  height: number;
+  z?: number;
+  nZ?: number;
+  modality?: string;
+  imageUrl: string;
+  label?: string;
+}
+
+export interface NeighbourConfig {
+  id?: number | string;
+  imageUrl: string;
+  ownMaskUrl?: string;
+}
+
+export interface AnnotatorConfig {
+  module: 'annotator';
+  csrfToken?: string;
+  section: SectionConfig;
+  window?: WindowConfig | null;
+  neighbours?: { prev?: NeighbourConfig | null; next?: NeighbourConfig | null } | null;
+  fluorescence?: { imageUrl: string } | null;
+  annotationUrl: string;
+  nextUrl?: string | null;
+  progressUrl?: string | null;
+  readOnly?: boolean;
+  colour?: string;
+}
+
 export type AnnotationStatus = 'draft' | 'submitted' | null;
 
 /** Shape of GET/PUT annotationUrl responses (and of `current` in a 409). */
@@ -19,4 +58,44 @@ export interface LocalBackup {
   savedAt: number;
   baseRevision: number | null;
   maskPng: string;
+}
+
+/** Where the save state machine (sync.ts) stands, as the page shows it. */
+export type Phase = 'loading' | 'clean' | 'dirty' | 'saving' | 'offline' | 'conflict' | 'error' | 'locked';
+export type SaveAction = 'save' | 'submit';
+
+export interface SyncState {
+  phase: Phase;
+  dirty: boolean;
+  revision: number | null;
+  status: AnnotationStatus;
+  canEdit: boolean;
+  canReopen: boolean;
+  editable: boolean;
+  lastSavedAt: number | null;
+  retryAt: number | null;
+  error: string | null;
+  conflict: AnnotationDto | null;
+  pendingSubmit: boolean;
+}
+
+export interface LoadResult {
+  dto: AnnotationDto;
+  restored: LocalBackup | null;
+}
+
+/** What the save state machine needs from the page; injected so it runs in unit tests. */
+export interface SyncDeps {
+  url: string;
+  sectionId: number | string;
+  transport: Transport;
+  getMaskPng: () => string;
+  activeTime: Pick<ActiveTime, 'take' | 'giveBack'>;
+  storage?: StorageLike | null;
+  now?: () => number;
+  readOnly?: boolean;
+  debounceMs?: number;
+  maxIntervalMs?: number;
+  maxBackoffS?: number;
+  backupDelayMs?: number;
 }

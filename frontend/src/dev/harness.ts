@@ -1,15 +1,15 @@
 /**
  * Development harness: the MaskEditor on a synthetic 448×448 refractive-index
- * section, no backend needed. Used by bench/canvas.py and for trying the
- * editor by hand (see frontend/README.md).
+ * section, no backend needed. Built as its own bundle (src/dev/main.ts), never
+ * into app.js; used by bench/canvas.py, the browser smoke tests and for trying
+ * the editor by hand (see frontend/README.md).
  */
 
-import { helpButton, ShortcutPanel } from '../components/ShortcutPanel';
 import { WindowControl } from '../components/WindowControl';
+import { workbench } from '../components/Workbench';
 import { MaskEditor } from '../editor/MaskEditor';
-import { fillPolygon } from '../editor/raster';
-import { h, setChildren } from '../lib/dom';
-import { fitToViewport } from '../lib/layout';
+import { countOn, fillPolygon } from '../editor/raster';
+import { card, h } from '../lib/dom';
 
 export interface HarnessConfig {
   module: 'harness';
@@ -109,27 +109,14 @@ export class HarnessPage {
     const W = cfg.width ?? 448;
     const H = cfg.height ?? 448;
     this.ri = syntheticRi(W, H, cfg.seed ?? 7);
-    root.classList.add('cw-app', 'cw-harness');
-    const main = h('div', { class: 'cw-main' });
-    const sidebar = h('aside', { class: 'cw-sidebar' });
+    const { main, sidebar } = workbench(root, { page: 'harness', title: `Mask editor harness · synthetic section ${W}×${H}`, shortcuts: () => this.editor.shortcuts() });
     const status = h('div', { class: 'cw-status', 'data-phase': 'clean' }, h('span', { class: 'cw-status-dot' }), h('span', { class: 'cw-status-text' }, 'Harness — nothing is saved'));
-    let panel: ShortcutPanel | null = null;
-    const helpHost = h('div', { class: 'cw-appbar-actions' });
-    setChildren(
-      root,
-      h('header', { class: 'cw-appbar' }, h('div', { class: 'cw-appbar-title' }, h('h1', null, 'Mask editor harness · synthetic section 448×448')), helpHost),
-      h('div', { class: 'cw-workspace' }, main, sidebar),
-    );
-    fitToViewport(root);
     const win = { lo: 1.33, hi: 1.4, min: 1.3, max: 1.46, step: 0.001, units: 'RI' };
     const windowCtl = new WindowControl(win, (lo, hi) => this.editor.setImageUrl(riToDataUrl(this.ri, W, H, lo, hi)), { storageKey: null, debounceMs: 60 });
     this.editor = new MaskEditor(main, { width: W, height: H, imageUrl: riToDataUrl(this.ri, W, H, win.lo, win.hi) });
-    panel = new ShortcutPanel(() => this.editor.shortcuts());
-    helpHost.appendChild(helpButton(panel));
     const pixels = h('span', { class: 'cw-muted' }, '0 px');
     this.editor.addEventListener('change', (ev) => {
-      const n = this.editor.getMask().reduce((a, v) => a + v, 0);
-      pixels.textContent = `${n} px`;
+      pixels.textContent = `${countOn(this.editor.getMask())} px`;
       status.querySelector('.cw-status-text')!.textContent = `Edited: ${(ev as CustomEvent<{ label: string }>).detail.label}`;
       status.dataset.phase = 'dirty';
     });
@@ -149,9 +136,9 @@ export class HarnessPage {
       return h('li', null, h('label', null, input, sw, h('span', { class: 'cw-legend-label' }, label)));
     };
     sidebar.append(
-      h('section', { class: 'cw-card' }, status, h('p', { class: 'cw-muted' }, 'Mask area: ', pixels)),
-      h('section', { class: 'cw-card' }, h('h2', { class: 'cw-card-title' }, 'Display'), windowCtl.el),
-      h('section', { class: 'cw-card' }, h('h2', { class: 'cw-card-title' }, 'Overlays'), h('ul', { class: 'cw-legend' }, toggle('ghost', 'Ghost (adjacent section)', '#ffb020', true), toggle('alice', 'alice', '#e6194b', false))),
+      card(status, null, h('p', { class: 'cw-muted' }, 'Mask area: ', pixels)),
+      card('Display', null, windowCtl.el),
+      card('Overlays', null, h('ul', { class: 'cw-legend' }, toggle('ghost', 'Ghost (adjacent section)', '#ffb020', true), toggle('alice', 'alice', '#e6194b', false))),
     );
   }
 }

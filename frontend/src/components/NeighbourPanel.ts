@@ -1,0 +1,71 @@
+/**
+ * The adjacent z-sections beside the editor: one image at a time, toggled by
+ * its button (or `,` and `.`), drawn with the current display window.
+ */
+
+import { button, h } from '../lib/dom';
+
+export type Side = 'prev' | 'next';
+
+export type Neighbours = Partial<Record<Side, { imageUrl: string } | null>> | null | undefined;
+
+const WORD: Record<Side, { adj: string; title: string; dz: number }> = {
+  prev: { adj: 'previous', title: 'Previous', dz: -1 },
+  next: { adj: 'next', title: 'Next', dz: 1 },
+};
+
+export class NeighbourPanel {
+  readonly figure: HTMLElement;
+  shown: Side | null = null;
+  /** Called when a side is shown. */
+  onShow: ((side: Side) => void) | null = null;
+  private readonly img = h('img', { class: 'cw-side-image', alt: '' });
+  private readonly caption = h('figcaption');
+  private readonly buttons = new Map<Side, HTMLButtonElement>();
+
+  constructor(
+    private readonly neighbours: Neighbours,
+    /** The image URL with the current display window. */
+    private readonly imageUrl: (url: string) => string,
+    /** The section's z, to name the neighbours' z in captions (omitted when unknown). */
+    private readonly z?: number,
+  ) {
+    this.figure = h('figure', { class: 'cw-side-figure', hidden: true }, this.img, this.caption);
+  }
+
+  /** " (z4)" for the previous section of z5, or nothing when z is unknown. */
+  zLabel(side: Side): string {
+    return this.z !== undefined ? ` (z${this.z + WORD[side].dz})` : '';
+  }
+
+  /** The button that shows or hides one side; disabled when there is no such section. */
+  button(side: Side, label: string, kbd: string, icon?: string): HTMLButtonElement {
+    const b = button(label, { icon, kbd, small: true, onClick: () => this.toggle(side) });
+    b.title = `Show / hide the ${WORD[side].adj} z-section beside the editor (${kbd})`;
+    b.setAttribute('aria-pressed', 'false');
+    if (!this.neighbours?.[side]) b.disabled = true;
+    this.buttons.set(side, b);
+    return b;
+  }
+
+  toggle(side: Side): void {
+    if (!this.neighbours?.[side]) return;
+    this.shown = this.shown === side ? null : side;
+    this.figure.hidden = this.shown === null;
+    if (this.shown) {
+      this.refresh();
+      this.onShow?.(side);
+    }
+    for (const [s, b] of this.buttons) b.setAttribute('aria-pressed', String(s === this.shown));
+  }
+
+  /** Loads the shown image again, e.g. after the display window changed. */
+  refresh(): void {
+    const side = this.shown;
+    const nb = side ? this.neighbours?.[side] : null;
+    if (!side || !nb) return;
+    this.img.src = this.imageUrl(nb.imageUrl);
+    this.img.alt = `${WORD[side].title} z-section`;
+    this.caption.textContent = `${WORD[side].title} section${this.zLabel(side)}`;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The annotator's neighbouring sections: the adjacent z-section images, a
+ * ghost of the user's own outline on the adjacent section drawn over this
+ * one, and copying that mask into this section as an undoable step.
+ */
+
+import { NeighbourPanel, type Side } from '../../components/NeighbourPanel';
+import type { MaskEditor } from '../../editor/MaskEditor';
+import { pngBase64ToMaskOfSize } from '../../editor/png';
+import { ApiError, getJson } from '../../lib/api';
+import { button, card, h } from '../../lib/dom';
+import { icons } from '../../lib/icons';
+import type { AnnotationDto, AnnotatorConfig } from './types';
+
+const GHOST_COLOUR = '#ffb020';
+const WORD: Record<Side, string> = { prev: 'previous', next: 'next' };
+
+export class NeighbourTools {
+  readonly card: HTMLElement;
+  readonly panel: NeighbourPanel;
+  private readonly ghostBtn: HTMLButtonElement;
+  private ghostOn = false;
+  private ghostSide: Side | null = null;
+  private masks = new Map<Side, Promise<Uint8Array | null>>();
+
+  constructor(
+    private readonly cfg: AnnotatorConfig,
+    private readonly editor: MaskEditor,
+    imageUrl: (url: string) => string,
+    /** Copying is offered only while the annotation can be edited. */
+    private readonly editable: () => boolean,
+  ) {
+    const nb = cfg.neighbours ?? {};
+    this.panel = new NeighbourPanel(nb, imageUrl, cfg.section.z);
+    this.panel.onShow = (side) => {
+      if (this.ghostOn && this.ghostSide !== side) void this.setGhost(side);
+    };
+    this.ghostBtn = button('Ghost outline', { icon: icons.ghost, kbd: 'G', small: true, onClick: () => this.toggleGhost() });
+    this.ghostBtn.setAttribute('aria-pressed', 'false');
+    this.ghostBtn.title = 'Dashed outline of your own mask on the adjacent section (G)';
+    const copyBtn = button('Copy mask from previous', { icon: icons.copy, kbd: 'C', small: true, onClick: () => void this.copyFrom('prev') });
+    copyBtn.title = 'Replace this mask with your mask of the previous section (C; Shift+C: next section). Undo restores.';
+    if (!nb.prev?.ownMaskUrl) copyBtn.disabled = true;
+    const p = this.panel;
+    this.card = card(
+      'Neighbouring sections',
+      null,
+      h(
+        'div',
+        { class: 'cw-btn-stack' },
+        p.button('prev', `Previous section${p.zLabel('prev')}`, ',', icons.up),
+        p.button('next', `Next section${p.zLabel('next')}`, '.', icons.down),
+        this.ghostBtn,
+        copyBtn,
+      ),
+      p.figure,
+    );
+  }
+
+  toggleGhost(): void {
+    if (this.ghostOn) {
+      this.ghostOn = false;
+      this.ghostSide = null;
+      this.editor.setOverlays([]);
+      this.ghostBtn.setAttribute('aria-pressed', 'false');
+      return;
+    }
+    const nb = this.cfg.neighbours ?? {};
+    const side: Side | null = this.panel.shown ?? (nb.prev?.ownMaskUrl ? 'prev' : nb.next?.ownMaskUrl ? 'next' : null);
+    if (!side) {
+      this.editor.showToast('No adjacent section to show a ghost from');
+      return;
+    }
+    this.ghostOn = true;
+    this.ghostBtn.setAttribute('aria-pressed', 'true');
+    void this.setGhost(side);
+  }
+
+  async copyFrom(side: Side): Promise<void> {
+    if (!this.editable()) return;
+    if (!this.cfg.neighbours?.[side]?.ownMaskUrl) {
+      this.editor.showToast(`There is no ${WORD[side]} section`);
+      return;
+    }
+    const mask = await this.fetchMask(side);
+    if (mask === undefined) return;
+    if (!mask) {
+      this.editor.showToast(`You have no mask on the ${WORD[side]} section yet`);
+      return;
+    }
+    this.editor.setMask(mask, { record: true, label: `Copy from ${WORD[side]} section` });
+    this.editor.showToast(`Copied your mask from the ${WORD[side]} section — Ctrl+Z undoes`, 4000);
+  }
+
+  private async setGhost(side: Side): Promise<void> {
+    this.ghostSide = side;
+    const mask = await this.fetchMask(side);
+    if (mask === undefined || !this.ghostOn || this.ghostSide !== side) return;
+    if (!mask || !mask.includes(1)) {
+      this.editor.setOverlays([]);
+      this.editor.showToast(`You have no mask on the ${WORD[side]} section yet`);
+      return;
+    }
+    this.editor.setOverlays([{ name: 'ghost', colour: GHOST_COLOUR, mask, dashed: true, visible: true }]);
+    this.editor.showToast(`Ghost: your outline on the ${WORD[side]} section`);
+  }
+
+  /** The user's mask of the adjacent section (null: none yet), or undefined when it could not be loaded (said in a toast). */
+  private async fetchMask(side: Side): Promise<Uint8Array | null | undefined> {
+    try {
+      return await this.mask(side);
+    } catch (err) {
+      this.editor.showToast(`Could not load the ${WORD[side]} section's mask: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
+      return undefined;
+    }
+  }
+
+  private mask(side: Side): Promise<Uint8Array | null> {
+    const url = this.cfg.neighbours?.[side]?.ownMaskUrl;
+    if (!url) return Promise.resolve(null);
+    let p = this.masks.get(side);
+    if (!p) {
+      p = getJson<AnnotationDto>(url).then((dto) => (dto?.mask_png ? pngBase64ToMaskOfSize(dto.mask_png, this.editor.width, this.editor.height) : null));
+      // A failed request may succeed later; do not cache the failure.
+      p.catch(() => this.masks.delete(side));
+      this.masks.set(side, p);
+    }
+    return p;
+  }
+}

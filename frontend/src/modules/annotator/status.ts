@@ -1,0 +1,142 @@
+/**
+ * The annotator's save card: the status line (saved, saving, offline with a
+ * countdown, conflict, error, read-only), the conflict choice, the submitted
+ * panel and the Save / Submit buttons. It shows the sync state and calls back
+ * for every decision; it never talks to the server itself.
+ */
+
+import { button, card, h, nextLink, setChildren } from '../../lib/dom';
+import { clockTime, dateTime, parseDate, shortTime } from '../../lib/format';
+import { icons } from '../../lib/icons';
+import type { SyncState } from './sync';
+import type { AnnotationDto } from './types';
+
+export interface SaveCardActions {
+  save(): void;
+  submit(): void;
+  retryNow(): void;
+  loadNewer(): void;
+  keepMine(): void;
+  reopen(): void;
+}
+
+export interface StatusContext {
+  /** When the server copy was saved (shown before this page saved anything). */
+  updatedAt: string | null;
+  /** The page was opened read-only (not merely locked by a submit). */
+  readOnly: boolean;
+  /** The annotation has loaded, so submitting makes sense. */
+  loaded: boolean;
+}
+
+export class SaveCard {
+  readonly card: HTMLElement;
+  /** The submitted panel is showing (N then goes to the next section). */
+  submittedShown = false;
+  private readonly status: HTMLElement;
+  private readonly text = h('span', { class: 'cw-status-text' }, 'Loading annotation…');
+  private readonly action = h('span', { class: 'cw-status-action' });
+  private readonly conflictPanel = h('div', { class: 'cw-callout cw-callout-danger', hidden: true, 'data-panel': 'conflict' });
+  private readonly submittedPanel = h('div', { class: 'cw-callout cw-callout-success', hidden: true, 'data-panel': 'submitted' });
+  private readonly saveBtn: HTMLButtonElement;
+  private readonly submitBtn: HTMLButtonElement;
+
+  constructor(
+    private readonly actions: SaveCardActions,
+    private readonly root: HTMLElement,
+  ) {
+    this.status = h('div', { class: 'cw-status', 'data-phase': 'loading', role: 'status', 'aria-live': 'polite' }, h('span', { class: 'cw-status-dot', 'aria-hidden': 'true' }), this.text, this.action);
+    this.saveBtn = button('Save', { icon: icons.save, title: 'Save draft now (Ctrl+S) — drafts also save automatically', onClick: () => actions.save() });
+    this.submitBtn = button('Submit', { icon: icons.check, kbd: 'Ctrl+↵', variant: 'primary', onClick: () => actions.submit() });
+    this.card = card(this.status, { class: 'cw-save-card' }, this.conflictPanel, this.submittedPanel, h('div', { class: 'cw-actions' }, this.saveBtn, this.submitBtn));
+  }
+
+  render(st: SyncState, c: StatusContext): void {
+    this.status.dataset.phase = st.phase;
+    const [text, action] = this.describe(st, c);
+    this.text.textContent = text;
+    setChildren(this.action, action);
+    this.status.title = st.error && st.phase !== 'error' ? st.error : '';
+    this.renderConflict(st.conflict);
+    const canSubmit = st.editable && !st.conflict && c.loaded;
+    this.submitBtn.disabled = !canSubmit || (st.phase === 'saving' && st.pendingSubmit);
+    this.saveBtn.disabled = !st.editable || !st.dirty || st.phase === 'saving' || !!st.conflict;
+    this.root.dataset.phase = st.phase;
+    this.root.dataset.revision = st.revision === null ? '' : String(st.revision);
+  }
+
+  /** The load failed: says why, offers a retry, and says when the next automatic one comes. */
+  showLoadError(text: string, retry: () => void): void {
+    this.status.dataset.phase = 'error';
+    this.text.textContent = text;
+    setChildren(this.action, button('Retry now', { small: true, onClick: retry }));
+  }
+
+  showSubmitted(dto: AnnotationDto, nextUrl: string | null | undefined, canReopen: boolean): void {
+    const actions: HTMLElement[] = [];
+    if (nextUrl) actions.push(nextLink(nextUrl, icons.next));
+    if (canReopen) actions.push(button('Reopen', { icon: icons.reopen, onClick: () => this.actions.reopen() }));
+    setChildren(
+      this.submittedPanel,
+      h('p', null, h('strong', null, 'Submitted'), dto.revision !== null ? ` · revision ${dto.revision}` : ''),
+      h('div', { class: 'cw-btn-row' }, ...actions),
+    );
+    this.setSubmitted(true);
+    (this.submittedPanel.querySelector('[data-action="next"]') as HTMLElement | null)?.focus({ preventScroll: true });
+  }
+
+  setSubmitted(shown: boolean): void {
+    this.submittedShown = shown;
+    this.submittedPanel.hidden = !shown;
+    this.submitBtn.hidden = shown;
+    this.saveBtn.hidden = shown;
+  }
+
+  private describe(st: SyncState, c: StatusContext): [string, HTMLElement | null] {
+    const rev = st.revision !== null ? ` · revision ${st.revision}` : '';
+    switch (st.phase) {
+      case 'loading':
+        return ['Loading annotation…', null];
+      case 'clean':
+        if (st.lastSavedAt) return [`Saved ${clockTime(new Date(st.lastSavedAt))}${rev}`, null];
+        if (st.revision !== null) return [`Up to date${rev}${c.updatedAt ? ` (saved ${dateTime(c.updatedAt)})` : ''}`, null];
+        return ['No annotation yet — start drawing; drafts save automatically', null];
+      case 'dirty':
+        return ['Unsaved changes — saving in a moment', null];
+      case 'saving':
+        return [st.pendingSubmit ? 'Submitting…' : 'Saving…', null];
+      case 'offline': {
+        const s = st.retryAt ? Math.max(0, Math.ceil((st.retryAt - Date.now()) / 1000)) : 0;
+        const text = `Offline — retrying in ${s} s, your edits are kept in this page${st.pendingSubmit ? ' (submit pending)' : ''}`;
+        return [text, button('Retry now', { small: true, onClick: () => this.actions.retryNow() })];
+      }
+      case 'conflict':
+        return ['Conflict — a newer version exists on the server', null];
+      case 'error':
+        return [`Not saved: ${st.error ?? 'the server refused the request'}`, button('Try again', { small: true, onClick: () => this.actions.save() })];
+      case 'locked':
+        if (st.status === 'submitted') return [`Submitted${rev}`, null];
+        return [c.readOnly ? `Read-only${rev}` : `Read-only — you cannot edit this annotation${rev}`, null];
+    }
+  }
+
+  private renderConflict(current: AnnotationDto | null): void {
+    if (!current) {
+      this.conflictPanel.hidden = true;
+      return;
+    }
+    const when = parseDate(current.updated_at);
+    const rev = current.revision !== null && current.revision !== undefined ? `revision ${current.revision}` : 'a newer revision';
+    const loadBtn = button('Load newer', { variant: 'primary', small: true, onClick: () => this.actions.loadNewer() });
+    loadBtn.title = 'Replace your mask with the server version (your version stays in undo history)';
+    const keepBtn = button('Keep mine', { small: true, onClick: () => this.actions.keepMine() });
+    keepBtn.title = 'Save your mask as the newest revision';
+    setChildren(
+      this.conflictPanel,
+      h('p', null, h('strong', null, 'Conflict. '), `A newer version (${rev}${when ? `, saved ${shortTime(when)}` : ''}) exists — probably from another tab or device.`),
+      h('p', { class: 'cw-muted' }, 'Your edits are kept here until you choose.'),
+      h('div', { class: 'cw-btn-row' }, loadBtn, keepBtn),
+    );
+    this.conflictPanel.hidden = false;
+  }
+}

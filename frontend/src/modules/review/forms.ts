@@ -1,0 +1,84 @@
+/**
+ * The review's decision forms: send the section back to chosen annotators
+ * with a comment, or exclude it with a reason. Both are one text field plus
+ * an optional choice, checked before anything is sent.
+ */
+
+import { button, h } from '../../lib/dom';
+import { icons } from '../../lib/icons';
+
+interface TextFormOptions {
+  field: string;
+  rows: number;
+  placeholder: string;
+  /** More fields between the text and the buttons. */
+  extra?: HTMLElement | null;
+  submit: HTMLButtonElement;
+  /** An error to show instead of sending, or null when the form is complete. */
+  check: (text: string) => string | null;
+  send: (text: string) => void;
+  cancel: () => void;
+}
+
+/** A form with one required text field; returns it with its text field (to focus). */
+function textForm(o: TextFormOptions): [HTMLFormElement, HTMLTextAreaElement] {
+  const text = h('textarea', { rows: o.rows, required: true, placeholder: o.placeholder });
+  const err = h('p', { class: 'cw-form-error', hidden: true });
+  o.submit.type = 'submit';
+  const form = h(
+    'form',
+    { class: 'cw-form', novalidate: true },
+    h('label', { class: 'cw-field' }, h('span', null, o.field), text),
+    o.extra ?? null,
+    err,
+    h('div', { class: 'cw-btn-row' }, o.submit, button('Cancel', { small: true, variant: 'ghost', onClick: o.cancel })),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const value = text.value.trim();
+    const problem = o.check(value);
+    if (problem) {
+      err.textContent = problem;
+      err.hidden = false;
+      return;
+    }
+    o.send(value);
+  });
+  return [form, text];
+}
+
+export function sendBackForm(
+  annotators: string[],
+  send: (comment: string, chosen: string[], submit: HTMLButtonElement) => void,
+  cancel: () => void,
+): [HTMLFormElement, HTMLTextAreaElement] {
+  const boxes = annotators.map((n) => {
+    const c = h('input', { type: 'checkbox', value: n });
+    return { n, c, el: h('label', { class: 'cw-check' }, c, n) };
+  });
+  const chosen = () => boxes.filter((b) => b.c.checked).map((b) => b.n);
+  const submit = button('Send back', { variant: 'primary', small: true, icon: icons.send });
+  return textForm({
+    field: 'Comment',
+    rows: 3,
+    placeholder: 'What should be corrected? (shown to the annotators)',
+    extra: h('fieldset', { class: 'cw-field' }, h('legend', null, 'Annotators who should revise'), ...boxes.map((b) => b.el)),
+    submit,
+    check: (text) => (!text ? 'Please write a comment.' : !chosen().length ? 'Choose at least one annotator.' : null),
+    send: (text) => send(text, chosen(), submit),
+    cancel,
+  });
+}
+
+export function excludeForm(send: (reason: string, submit: HTMLButtonElement) => void, cancel: () => void): [HTMLFormElement, HTMLTextAreaElement] {
+  const submit = button('Exclude section', { variant: 'danger', small: true, icon: icons.ban });
+  return textForm({
+    field: 'Reason',
+    rows: 2,
+    placeholder: 'e.g. out of focus, no nucleus, artefact',
+    submit,
+    check: (text) => (text ? null : 'Please give a reason.'),
+    send: (text) => send(text, submit),
+    cancel,
+  });
+}

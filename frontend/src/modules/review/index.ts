@@ -1,0 +1,283 @@
+/**
+ * Review page: compare annotators' contours, the consensus and the
+ * disagreement map; confirm (optionally after editing), send back or exclude.
+ * The layers and legend (layers.ts), the agreement card (agreement.ts), the
+ * decision forms (forms.ts) and the audit trail (audit.ts) live beside it.
+ */
+
+import { NeighbourPanel } from '../../components/NeighbourPanel';
+import { ReferencePanel } from '../../components/ReferencePanel';
+import { WindowControl } from '../../components/WindowControl';
+import { workbench } from '../../components/Workbench';
+import { MaskEditor } from '../../editor/MaskEditor';
+import { ApiError, postJson } from '../../lib/api';
+import { button, card, h, nextLink, setChildren } from '../../lib/dom';
+import { dateTime } from '../../lib/format';
+import { icons } from '../../lib/icons';
+import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
+import { agreementCard } from './agreement';
+import { AuditTrail } from './audit';
+import { excludeForm, sendBackForm } from './forms';
+import { ReviewLayers } from './layers';
+import type { ReviewConfig } from './types';
+
+export type { ReviewAnnotation, ReviewConfig } from './types';
+
+const EDIT_COLOUR = '#00e5ff';
+
+type Outcome = 'success' | 'warning' | 'danger';
+
+export class ReviewPage {
+  readonly editor: MaskEditor;
+  private readonly layers: ReviewLayers;
+  private readonly windowCtl: WindowControl | null;
+  private readonly neighbours: NeighbourPanel;
+  private readonly reference: ReferencePanel | null = null;
+  private readonly audit: AuditTrail;
+  private readonly resultEl = h('div', { class: 'cw-result', 'aria-live': 'polite' });
+  private readonly formHost = h('div', { class: 'cw-form-host' });
+  private readonly actionBar: HTMLElement;
+  private readonly editBtn: HTMLButtonElement;
+  private readonly confirmBtn: HTMLButtonElement;
+  private editing = false;
+  private edited = false;
+  private done = false;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly cfg: ReviewConfig,
+  ) {
+    const s = cfg.section;
+    const { main, sidebar } = workbench(root, { page: 'review', title: `Review · ${s.label ?? `section ${s.id}`}`, beside: this.gtBadge(), shortcuts: () => this.shortcuts() });
+    this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
+    this.editor = new MaskEditor(main, { width: s.width, height: s.height, imageUrl: this.imageUrl(s.imageUrl), readOnly: true, colour: EDIT_COLOUR, ariaLabel: `Review of section ${s.label ?? s.id}` });
+    this.editor.setMaskStyle('outline');
+    this.editor.addEventListener('change', (ev) => {
+      if ((ev as CustomEvent<{ source: string }>).detail.source !== 'api') this.edited = true;
+    });
+    this.layers = new ReviewLayers(cfg, s.width, s.height, capitalise(this.proposal));
+    this.editBtn = button(`Edit ${this.proposal}`, { icon: icons.edit, small: true, onClick: () => this.toggleEdit() });
+    this.confirmBtn = button('Confirm', { icon: icons.check, variant: 'primary', kbd: 'Ctrl+↵', onClick: () => void this.confirm() });
+    const acts = cfg.actions ?? {};
+    const sendBtn = button('Send back', { icon: icons.send, onClick: () => this.showSendBack() });
+    const exclBtn = button('Exclude', { icon: icons.ban, variant: 'danger', onClick: () => this.showExclude() });
+    this.confirmBtn.disabled = !acts.confirm;
+    sendBtn.disabled = !acts.sendBack;
+    exclBtn.disabled = !acts.exclude;
+    if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
+    const withAnnotators = cfg.annotatorTools ?? true;
+    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
+    this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u));
+    this.audit = new AuditTrail(cfg.auditUrl, outside(root, '#audit-trail ol, #audit-trail ul'));
+    sidebar.append(
+      card('Decision', { 'data-card': 'actions' }, h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl),
+      card('Layers', { 'data-card': 'layers' }, this.layers.legend((name, visible) => this.toggleLayer(name, visible))),
+    );
+    // The template may render a fuller agreement table itself; then it is not repeated here.
+    if (withAnnotators && !outside(root, '#agreement, #agreement-pairs')) sidebar.appendChild(agreementCard(cfg));
+    if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
+    if (cfg.neighbours?.prev || cfg.neighbours?.next) {
+      const row = h('div', { class: 'cw-btn-row' }, this.neighbours.button('prev', 'Previous', ','), this.neighbours.button('next', 'Next', '.'));
+      sidebar.appendChild(card('Neighbouring sections', null, row, this.neighbours.figure));
+    }
+    if (cfg.fluorescence?.imageUrl) {
+      this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
+      sidebar.appendChild(this.reference.card);
+    }
+    if (this.audit.card) sidebar.appendChild(this.audit.card);
+    this.applyOverlays();
+    onShortcut((ev) => this.keyAction(ev));
+    if (!this.audit.fromTemplate) void this.audit.load();
+  }
+
+  private get proposal(): string {
+    return this.cfg.proposalName || 'consensus';
+  }
+
+  private gtBadge(): HTMLElement | null {
+    const gt = this.cfg.groundTruth;
+    if (!gt) return null;
+    const title = gt.stale ? 'Annotations changed after this ground truth was confirmed' : 'Confirmed ground truth exists';
+    return h('span', { class: `cw-badge ${gt.stale ? 'cw-badge-warning' : 'cw-badge-succeeded'}`, title }, `Ground truth v${gt.version}${gt.stale ? ' · stale' : ''}`);
+  }
+
+  private applyOverlays(): void {
+    this.editor.setOverlays(this.layers.overlays(this.editing));
+  }
+
+  private toggleLayer(name: string, visible?: boolean): void {
+    if (this.layers.toggle(name, visible)) this.applyOverlays();
+  }
+
+  private shortcuts(): ShortcutGroup[] {
+    const items = [
+      { keys: 'K', label: `${capitalise(this.proposal)} contour on/off` },
+      { keys: 'D', label: 'Disagreement map on/off' },
+      { keys: 'T', label: 'Ground truth contour on/off' },
+      { keys: '1 … 9', label: 'Annotator contours on/off' },
+      { keys: ', / .', label: 'Previous / next section panel' },
+      { keys: 'W', label: 'Reset display window' },
+      ...(this.cfg.fluorescence ? [{ keys: 'R', label: 'Reference fluorescence panel' }] : []),
+      { keys: 'Ctrl+Enter', label: 'Confirm' },
+      { keys: '?', label: 'Show / hide this list' },
+    ];
+    return [{ title: 'Review', items }, ...this.editor.shortcuts()];
+  }
+
+  private imageUrl(url: string): string {
+    return this.windowCtl?.url(url) ?? url;
+  }
+
+  private applyWindow(): void {
+    this.editor.setImageUrl(this.imageUrl(this.cfg.section.imageUrl));
+    this.neighbours.refresh();
+  }
+
+  private toggleEdit(): void {
+    if (this.done) return;
+    this.editing = !this.editing;
+    const label = this.editBtn.querySelector('.cw-btn-label')!;
+    if (this.editing) {
+      if (!this.edited) {
+        const start = this.layers.consensusMask ?? new Uint8Array(this.editor.width * this.editor.height);
+        this.editor.setMask(start, { record: false, label: `Start from ${this.proposal}` });
+      }
+      this.editor.setMaskStyle('fill');
+      this.editor.setReadOnly(false);
+      this.editor.setTool('brush');
+      label.textContent = 'Stop editing';
+      this.editor.showToast(`Editing the ${this.proposal} — your edits are confirmed with Confirm`);
+    } else {
+      this.editor.setReadOnly(true);
+      this.editor.setMaskStyle('outline');
+      label.textContent = this.edited ? 'Continue editing' : `Edit ${this.proposal}`;
+    }
+    this.root.classList.toggle('is-editing', this.editing);
+    this.applyOverlays();
+  }
+
+  private async confirm(): Promise<void> {
+    const url = this.cfg.actions?.confirm;
+    if (!url || this.done) return;
+    // Edits that were all undone again are not an edit.
+    const consensus = this.layers.consensusMask;
+    const useEdited = this.edited && !(consensus && sameMask(this.editor.getMask(), consensus));
+    if (!useEdited && !this.cfg.consensus) {
+      this.showResult('warning', `There is no ${this.proposal} to confirm. Use “Edit ${this.proposal}” to draw the ground truth first.`);
+      return;
+    }
+    const body = {
+      consensus_id: this.cfg.consensus?.id ?? null,
+      mask_png: useEdited ? this.editor.toPngBase64Sync() : this.cfg.consensus!.mask_png,
+      edited: useEdited,
+      base_version: this.cfg.groundTruth?.version ?? null,
+    };
+    const ok = (res: { version?: number }) => `Confirmed — ground truth version ${res?.version ?? '?'}${useEdited ? ' (edited)' : ''}.`;
+    await this.runAction(this.confirmBtn, () => postJson<{ version?: number }>(url, body), ok);
+  }
+
+  private async runAction<T>(btn: HTMLButtonElement, call: () => Promise<T>, ok: (res: T) => string): Promise<void> {
+    btn.disabled = true;
+    const label = btn.querySelector('.cw-btn-label');
+    const original = label?.textContent ?? '';
+    if (label) label.textContent = 'Working…';
+    try {
+      this.finish('success', ok(await call()));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        this.showConflict(err);
+      } else {
+        const detail = err instanceof ApiError ? err.detail : String(err);
+        this.showResult('danger', `Not done: ${detail}${err instanceof ApiError && err.retryable ? ' — check the connection and try again.' : ''}`);
+        btn.disabled = false;
+      }
+    } finally {
+      if (label) label.textContent = original;
+    }
+  }
+
+  private showConflict(err: ApiError): void {
+    const cur = (err.data as { current?: { version?: number; mask_png?: string; reviewer?: string; confirmed_at?: string } } | null)?.current;
+    if (this.layers.addWinner(cur?.mask_png, cur?.reviewer)) this.applyOverlays();
+    const who = cur?.reviewer ? ` by ${cur.reviewer}` : '';
+    const when = cur?.confirmed_at ? ` at ${dateTime(cur.confirmed_at)}` : '';
+    this.finish('warning', `Another reviewer was first: ground truth version ${cur?.version ?? '?'} was confirmed${who}${when}. Their result is shown in green. ${err.detail}`);
+  }
+
+  private finish(kind: 'success' | 'warning', text: string): void {
+    this.done = true;
+    if (this.editing) this.toggleEdit();
+    this.editBtn.disabled = true;
+    for (const b of this.actionBar.querySelectorAll('button')) b.disabled = true;
+    this.formHost.replaceChildren();
+    this.showResult(kind, text, true);
+    void this.audit.load();
+  }
+
+  private showResult(kind: Outcome, text: string, withNext = false): void {
+    const next = withNext && this.cfg.nextUrl ? nextLink(this.cfg.nextUrl, icons.next) : null;
+    setChildren(this.resultEl, h('div', { class: `cw-callout cw-callout-${kind}`, 'data-result': kind }, h('p', null, text), next ? h('div', { class: 'cw-btn-row' }, next) : null));
+    next?.focus({ preventScroll: true });
+    this.root.dataset.outcome = kind;
+  }
+
+  private showSendBack(): void {
+    const url = this.cfg.actions?.sendBack;
+    if (!url || this.done) return;
+    const names = this.cfg.annotators ?? (this.cfg.annotations ?? []).map((a) => a.annotator);
+    const send = (comment: string, chosen: string[], submit: HTMLButtonElement) =>
+      void this.runAction(submit, () => postJson(url, { comment, annotators: chosen }), () => `Sent back to ${chosen.join(', ')}.`);
+    this.showForm(sendBackForm(names, send, () => this.formHost.replaceChildren()));
+  }
+
+  private showExclude(): void {
+    const url = this.cfg.actions?.exclude;
+    if (!url || this.done) return;
+    const send = (reason: string, submit: HTMLButtonElement) =>
+      void this.runAction(submit, () => postJson(url, { reason }), () => 'Section excluded from the data set.');
+    this.showForm(excludeForm(send, () => this.formHost.replaceChildren()));
+  }
+
+  private showForm([form, field]: [HTMLFormElement, HTMLTextAreaElement]): void {
+    setChildren(this.formHost, form);
+    field.focus();
+  }
+
+  private keyAction(ev: KeyboardEvent): (() => void) | null {
+    if (isMod(ev) && ev.key === 'Enter') return () => void this.confirm();
+    if (isMod(ev) || ev.altKey) return null;
+    const k = ev.key.toLowerCase();
+    const layer = { k: 'consensus', d: 'disagreement', t: 'gt' }[k];
+    if (layer) return () => this.toggleLayer(layer);
+    if (k === ',' || k === '.') return () => this.neighbours.toggle(k === ',' ? 'prev' : 'next');
+    if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
+    if (k === 'r' && this.reference) return () => this.reference?.toggle();
+    const next = this.cfg.nextUrl;
+    if (k === 'n' && this.done && next) {
+      return () => {
+        window.location.href = next;
+      };
+    }
+    const annotator = /^[1-9]$/.test(k) ? this.layers.annotator(Number(k)) : undefined;
+    return annotator ? () => this.toggleLayer(annotator.name) : null;
+  }
+}
+
+function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** First element matching `selector` that is not part of the app itself. */
+function outside(root: HTMLElement, selector: string): HTMLElement | null {
+  return Array.from(document.querySelectorAll<HTMLElement>(selector)).find((el) => !root.contains(el)) ?? null;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function mountReview(root: HTMLElement, config: ReviewConfig): ReviewPage {
+  return new ReviewPage(root, config);
+}

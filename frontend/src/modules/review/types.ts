@@ -1,0 +1,44 @@
+/** Shapes of the review page's config (see frontend/README.md). */
+
+import type { WindowConfig } from '../../components/WindowControl';
+import type { SectionConfig } from '../annotator/types';
+
+export interface ReviewAnnotation {
+  annotator: string;
+  revision?: number;
+  colour?: string;
+  mask_png: string;
+}
+
+export interface ReviewConfig {
+  module: 'review';
+  csrfToken?: string;
+  section: SectionConfig;
+  window?: WindowConfig | null;
+  neighbours?: { prev?: { imageUrl: string } | null; next?: { imageUrl: string } | null } | null;
+  annotations?: ReviewAnnotation[];
+  consensus?: { method?: string; mask_png: string; id: number | string } | null;
+  /** What the proposal to confirm is called on this page (default "consensus"). */
+  proposalName?: string;
+  /** False where the proposal does not come from annotators (no agreement, send back or exclude). */
+  annotatorTools?: boolean;
+  disagreement_png?: string | null;
+  agreement?: {
+    mean_dice?: number | null;
+    mean_jaccard?: number | null;
+    pairs?: { a: string; b: string; dice?: number | null; jaccard?: number | null }[];
+  } | null;
+  groundTruth?: { version: number; mask_png?: string | null; stale?: boolean } | null;
+  fluorescence?: { imageUrl: string } | null;
+  actions?: { confirm?: string; sendBack?: string; exclude?: string };
+  annotators?: string[];
+  nextUrl?: string | null;
+  auditUrl?: string | null;
+}
+
+/** Annotator contour colours, in config order, when the config gives none. */
+export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080'];
+
+export function annotatorColour(cfg: ReviewConfig, index: number): string {
+  return cfg.annotations?.[index]?.colour ?? PALETTE[index % PALETTE.length]!;
+}

@@ -1,0 +1,28 @@
+/** Shapes of the viewer's config (see frontend/README.md). */
+
+import type { WindowConfig } from '../../components/WindowControl';
+
+export interface ViewerSection {
+  id: number | string;
+  z: number;
+  imageUrl: string;
+  fluorescenceUrl?: string | null;
+  width?: number;
+  height?: number;
+}
+
+export interface ViewerConfig {
+  module: 'viewer';
+  specimen?: { name?: string; lab?: string } | null;
+  timePoints?: { t: number; volumeId?: number | string; sections: ViewerSection[] }[];
+  modality?: string;
+  window?: WindowConfig | null;
+  /** Optional display window for the fluorescence images (same shape as `window`). */
+  fluorescenceWindow?: WindowConfig | null;
+  annotateUrlTemplate?: string | null;
+  width?: number;
+  height?: number;
+}
+
+/** Fluorescence: not shown, in a second pane beside the section, or tinted over it. */
+export type FluorMode = 'off' | 'side' | 'overlay';
