@@ -95,3 +95,24 @@ def nuclei_image(instances: np.ndarray, seed: int, *, noise: float = 0.08) -> np
     brightness = np.concatenate([[0.0], rng.uniform(0.7, 1.0, int(instances.max()))])
     image = ndi.gaussian_filter(brightness[instances].astype(np.float32), 1.0)
     return image + rng.normal(0, noise, instances.shape).astype(np.float32)
+
+
+def nuclei_samples(
+    seeds: range | list[int],
+    *,
+    size: int = 64,
+    n_nuclei: int = 6,
+    radius: tuple[float, float] = (6.0, 10.0),
+    touching: float = 0.6,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Small crowded fields for training: images (N, 1, size, size) float32 and their instance
+    maps (N, size, size) uint16, one per seed."""
+    fields = [
+        paint_disks(
+            nuclei_disks(seed, size=size, n_nuclei=n_nuclei, radius=radius, touching=touching),
+            size,
+        )
+        for seed in seeds
+    ]
+    images = [nuclei_image(field, seed) for field, seed in zip(fields, seeds)]
+    return np.stack(images)[:, None], np.stack(fields)
