@@ -271,7 +271,7 @@ def _label_pixels(image: Image.Image, what: str) -> np.ndarray:
         )
     try:
         image.load()
-        values = np.asarray(image)
+        values = np.array(image)  # a writeable copy: callers edit decoded masks
     except Exception as exc:
         raise MaskError(f"The {what} is not a readable PNG image ({exc}).") from exc
     if values.dtype == np.bool_:

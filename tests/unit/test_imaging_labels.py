@@ -50,7 +50,7 @@ def test_class_map_round_trips_as_an_8bit_label_png():
     data = encode_class_map(values, [1, 2, 3])
     assert Image.open(io.BytesIO(data)).mode == "L"
     decoded = decode_class_map(data, [1, 2, 3], values.shape)
-    assert decoded.dtype == np.uint8
+    assert decoded.dtype == np.uint8 and decoded.flags.writeable
     np.testing.assert_array_equal(decoded, values)
 
 
@@ -106,7 +106,7 @@ def test_instance_map_round_trips_as_a_16bit_label_png_with_its_classes():
     assert Image.open(io.BytesIO(data)).mode == "I;16"
     decoded = decode_instance_map(data, [1, 4], ids.shape)
     np.testing.assert_array_equal(decoded.instances, ids)
-    assert decoded.instances.dtype == np.uint16
+    assert decoded.instances.dtype == np.uint16 and decoded.instances.flags.writeable
     assert decoded.classes == classes
     assert read_instance_classes(data) == classes
 
