@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from annotations.demo import make_cell
+from annotations.demo.nuclei import nuclei_field
+from annotations.imaging.labels import decode_instance_map, encode_instance_map
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.imaging.render import render_png
 from annotations.imaging.sections import resize_section
@@ -35,6 +37,18 @@ def main() -> None:
         "ms",
     )
     figure("synthetic_cell_ms", median_ms(lambda: make_cell(seed=2), repeat=5, warmup=1), "ms")
+    instance_codec()
+
+
+def instance_codec() -> None:
+    """Encode + decode of a 448x448 16-bit instance map of 30 nuclei with its class table."""
+    instances = nuclei_field(seed=1)
+    classes = {int(i): 1 for i in range(1, int(instances.max()) + 1)}
+
+    def round_trip() -> None:
+        decode_instance_map(encode_instance_map(instances, classes, [1]), [1], instances.shape)
+
+    figure("instance_mask_codec_ms", median_ms(round_trip, repeat=200, warmup=20), "ms")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import numpy as np
 from annotations.imaging.overlap import dice, jaccard
 
 from .agreement import AgreementResult, PairAgreement, pairwise_agreement
+from .instances import *  # noqa: F403  (instance classes: match, keep by majority, nucleus F1)
+from .multilabel import *  # noqa: F403  (region classes: plurality vote, multi-label STAPLE)
 from .staple_itk import StapleResult, staple
 from .votes import disagreement_map, majority_vote
 

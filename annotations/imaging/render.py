@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-import struct
-import zlib
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from isal import isal_zlib
 from PIL import Image
 
+from .png import encode_png
 from .readers import MODALITIES
 from .sections import section_stats
 
@@ -29,11 +27,6 @@ __all__ = [
 # Medium (~1.334) renders near black and lipid droplets (~1.40) near white, the
 # range biologists use in TomoStudio for cells.
 DEFAULT_RI_WINDOW: tuple[float, float] = (1.33, 1.40)
-# ISA-L level 1 (of 0-3): the fastest level that still finds repeats (flat background).
-PNG_COMPRESS_LEVEL = 1
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_GREY, _PNG_RGB, _PNG_PALETTE = 0, 2, 3
-_PNG_FILTER_UP = 2
 
 Tint = Literal["gray", "green", "blue", "magenta"]
 TINTS: dict[str, tuple[float, float, float]] = {
@@ -176,38 +169,3 @@ def _limit_size(image: Image.Image, max_size: int | None) -> Image.Image:
     factor = max_size / max(w, h)
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-
-
-def encode_png(pixels: np.ndarray, *, palette: bytes | None = None) -> bytes:
-    """Encode uint8 grey (h, w), palette-indexed (h, w) or RGB (h, w, 3) pixels as PNG.
-
-    Every row uses the PNG "Up" filter, computed for the whole image at once;
-    for smooth micrographs it compresses as well as Pillow's per-row adaptive
-    filtering at about half the encoding time.
-    """
-    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
-    if pixels.ndim == 3 and pixels.shape[2] == 3 and palette is None:
-        colour_type = _PNG_RGB
-    elif pixels.ndim == 2:
-        colour_type = _PNG_GREY if palette is None else _PNG_PALETTE
-    else:
-        raise ValueError(f"Cannot encode pixels of shape {pixels.shape} as PNG.")
-    height, width = pixels.shape[:2]
-    rows = pixels.reshape(height, -1)
-    filtered = np.empty((height, rows.shape[1] + 1), dtype=np.uint8)
-    filtered[:, 0] = _PNG_FILTER_UP
-    filtered[0, 1:] = rows[0]
-    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])
-    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
-    chunks = [_png_chunk(b"IHDR", header)]
-    if palette is not None:
-        chunks.append(_png_chunk(b"PLTE", palette))
-    # ISA-L's deflate (a standard zlib stream) at level 1 takes a third of zlib's time for a
-    # 448² micrograph, within a few percent of its size, and releases the GIL while it works.
-    chunks.append(_png_chunk(b"IDAT", isal_zlib.compress(filtered, PNG_COMPRESS_LEVEL)))
-    chunks.append(_png_chunk(b"IEND", b""))
-    return _PNG_SIGNATURE + b"".join(chunks)
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
