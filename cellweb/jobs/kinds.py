@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.module_loading import autodiscover_modules
 
+from cellweb.errors import NotAllowed
 from cellweb.jobs.fields import JobFields
 
 if TYPE_CHECKING:
@@ -134,14 +135,10 @@ class JobKind:
         raise NotImplementedError
 
     def may_cancel(self, user, job: Any) -> None:
-        """Raise NotAllowed unless ``user`` manages the project or launched the job."""
-        from annotations.models import Role
-        from annotations.permissions import require_role
-        from cellweb.errors import NotAllowed
-
-        held = require_role(user, job.project)
-        if Role.MANAGER not in held and job.created_by_id != user.pk:
-            raise NotAllowed("Only a manager or the person who launched this job can cancel it.")
+        """Raise NotAllowed unless ``user`` may cancel ``job``. Who may is the kind's rule (the
+        project apps' kinds: ``annotations.permissions.require_manager_or_launcher``); a kind
+        that names none cannot be cancelled by a user."""
+        raise NotAllowed("Jobs of this kind cannot be cancelled.")
 
 
 _KINDS: dict[str, JobKind] = {}
