@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 
-from annotations.permissions import require_manager_or_launcher
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
 from inference.ml.device import device_description, pick_device
 from inference.models import Evaluation, FoldRun, TrainingJob
@@ -25,15 +24,8 @@ from inference.services.training import (
 )
 
 
-class _LaunchedInProject(JobKind):
-    """A kind whose jobs a manager of their project or the person who launched them may cancel."""
-
-    def may_cancel(self, user, job) -> None:
-        require_manager_or_launcher(user, job)
-
-
 @register
-class TrainingKind(_LaunchedInProject):
+class TrainingKind(JobKind):
     """A cross-validation job: no work of its own; its status is gathered from its folds."""
 
     name = "training"
@@ -94,7 +86,7 @@ class FoldKind(JobKind):
 
 
 @register
-class EvaluationKind(_LaunchedInProject):
+class EvaluationKind(JobKind):
     """An evaluation. Not retried; a run cut short by a lost worker starts again cleanly."""
 
     name = "evaluation"

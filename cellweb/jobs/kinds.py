@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.module_loading import autodiscover_modules
+from django.utils.module_loading import autodiscover_modules, import_string
 
-from cellweb.errors import NotAllowed
 from cellweb.jobs.fields import JobFields
 
 if TYPE_CHECKING:
@@ -135,10 +135,9 @@ class JobKind:
         raise NotImplementedError
 
     def may_cancel(self, user, job: Any) -> None:
-        """Raise NotAllowed unless ``user`` may cancel ``job``. Who may is the kind's rule (the
-        project apps' kinds: ``annotations.permissions.require_manager_or_launcher``); a kind
-        that names none cannot be cancelled by a user."""
-        raise NotAllowed("Jobs of this kind cannot be cancelled.")
+        """Raise NotAllowed unless ``user`` may cancel ``job``; by default the project's rule,
+        ``settings.JOB_CANCEL_RULE`` (a manager of the job's project or whoever launched it)."""
+        import_string(settings.JOB_CANCEL_RULE)(user, job)
 
 
 _KINDS: dict[str, JobKind] = {}

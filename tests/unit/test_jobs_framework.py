@@ -111,9 +111,14 @@ def test_a_cancel_ends_a_queued_job_now_and_a_second_cancel_is_a_conflict(heard,
         job_cancel("chore", job=cancelled, user=None)
 
 
-def test_a_kind_without_a_cancel_rule_refuses_every_user_but_not_the_system(
-    heard, queued, django_user_model
+def refuse_everyone(user, job) -> None:
+    raise NotAllowed(f"{user} may not cancel {job}.")
+
+
+def test_the_default_cancel_rule_is_the_one_the_settings_name_and_binds_users_only(
+    heard, queued, django_user_model, settings
 ):
+    settings.JOB_CANCEL_RULE = f"{__name__}.refuse_everyone"
     chore = queued_chore()
     someone = django_user_model.objects.create_user("someone", password="x")
     with pytest.raises(NotAllowed):
