@@ -31,18 +31,9 @@ from inference.services.evaluation import (
 )
 from inference.services.model_versions import model_version_load
 from tests.helpers_evaluation import cross_validation_job, make_specimens, tiny_model_version
+from tests.helpers_training import single_thread_torch
 
-pytestmark = pytest.mark.usefixtures("single_thread")
-
-
-@pytest.fixture
-def single_thread():
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
 
 
 def launch(project, manager, **kwargs):

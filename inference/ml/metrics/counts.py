@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from annotations.imaging.overlap import confusion, dice, jaccard, scores_from_counts
+from annotations.imaging.overlap import (
+    confusion,
+    dice,
+    jaccard,
+    pair_score,
+    scores_from_counts,
+)
 
 __all__ = [
     "confusion",
@@ -26,17 +32,14 @@ def f_beta(pred: np.ndarray, gt: np.ndarray, beta: float = 0.5) -> float:
     F0.5 = 1.25TP / (1.25TP + FP + 0.25FN). Both empty ⇒ 1.0, one empty ⇒ 0.0."""
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta}")
-    tp, fp, fn, _ = confusion(pred, gt)
-    return scores_from_counts(tp, fp, fn, beta=beta)["f_beta"]
+    return pair_score(pred, gt, "f_beta", beta=beta)
 
 
 def precision(pred: np.ndarray, gt: np.ndarray) -> float:
     """TP / (TP + FP); both empty ⇒ 1.0; empty prediction with a nucleus in GT ⇒ 0.0."""
-    tp, fp, fn, _ = confusion(pred, gt)
-    return scores_from_counts(tp, fp, fn)["precision"]
+    return pair_score(pred, gt, "precision")
 
 
 def recall(pred: np.ndarray, gt: np.ndarray) -> float:
     """TP / (TP + FN); both empty ⇒ 1.0; prediction on a section without nucleus ⇒ 0.0."""
-    tp, fp, fn, _ = confusion(pred, gt)
-    return scores_from_counts(tp, fp, fn)["recall"]
+    return pair_score(pred, gt, "recall")
