@@ -126,7 +126,7 @@ class NextQuerySerializer(serializers.Serializer):
         required=False,
         min_value=1,
         max_value=2**62,
-        help_text="A section to pass over (the one on screen).",
+        help_text="The section on screen, skipped: it comes back after every fresh section.",
     )
 
 

@@ -37,7 +37,12 @@ from annotations.serializers_annotation import (
     NextQuerySerializer,
     RevisionQuerySerializer,
 )
-from annotations.services.annotation import annotation_reopen, annotation_save, mask_from_payload
+from annotations.services.annotation import (
+    annotation_reopen,
+    annotation_save,
+    annotation_skip,
+    mask_from_payload,
+)
 from annotations.services.export import export_masks
 from cellweb.api import FirstRendererNegotiation, decode_base64_png, error_responses, parse
 from cellweb.errors import PayloadTooLarge
@@ -196,8 +201,11 @@ class AnnotateNextApi(APIView):
     @extend_schema(
         operation_id="annotate_next",
         summary="Hand me the next section to annotate",
-        description="Sections with your draft come first, then sections never offered to you, "
-        "closest to complete first. 204 when nothing is left.",
+        description="Sections with your draft come first, then the section you opened and have "
+        "not saved (for 30 minutes), then sections never offered to you, closest to complete "
+        "first and middle-out within a specimen, then sections you skipped or left unsaved. "
+        "`skip` (the section on screen) is skipped: it comes back after every fresh section. "
+        "204 when nothing is left.",
         request=None,
         parameters=[NextQuerySerializer],
         responses={
@@ -209,7 +217,10 @@ class AnnotateNextApi(APIView):
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.ANNOTATOR)
         query = parse(NextQuerySerializer, request.query_params, flat=True)
-        section = next_section_for(user=request.user, project=project, skip=query.get("skip"))
+        skip = query.get("skip")
+        if skip is not None:
+            annotation_skip(project=project, user=request.user, section_id=skip)
+        section = next_section_for(user=request.user, project=project, skip=skip)
         if section is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         url = reverse("annotate", args=[section.pk])

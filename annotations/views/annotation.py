@@ -18,8 +18,6 @@ from annotations.selectors.annotation import (
 from annotations.views.context import project_context
 from cellweb.pages import refusing
 
-MAX_DB_ID = 2**63 - 1
-
 # Mirrors the annotator module's own shortcut list (frontend/src/modules/annotator and
 # frontend/src/editor/MaskEditor.ts), so the page lists them even before the script runs.
 SHORTCUTS = [
@@ -83,16 +81,13 @@ def _progress_context(progress: dict) -> dict:
     }
 
 
-def _skip_param(request) -> int | None:
-    raw = request.GET.get("skip", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_DB_ID else None
-
-
 @login_required
 @refusing
 def annotate_next(request, slug: str):
     project = get_project(request.user, slug, Role.ANNOTATOR)
-    section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
+    # The menu's "Annotate": the section opened and not saved yet comes back first, so this link
+    # never skips a section silently (Skip is the annotate page's own button, a POST).
+    section = next_section_for(user=request.user, project=project)
     if section is not None:
         return redirect("annotate", section_id=section.pk)
     progress = annotation_progress(user=request.user, project=project)

@@ -345,16 +345,29 @@ def test_a_bad_skip_is_400(api, annotator, project, sections):
     assert response.status_code == 400 and "skip" in response.json()["detail"]
 
 
-def test_next_hands_out_each_section_once_then_204(api, annotator, project, sections):
+def test_next_with_skip_hands_out_every_section_then_the_skipped_ones_again(
+    api, annotator, project, sections
+):
     client = api(annotator)
-    seen = []
-    for _ in sections:
-        response = client.post(f"/api/projects/{project.slug}/annotate/next/")
+    url = f"/api/projects/{project.slug}/annotate/next/"
+    seen = [client.post(url).json()["section_id"]]
+    # "Annotate" again without saving: the same section (the menu never skips silently).
+    assert client.post(url).json()["section_id"] == seen[0]
+    for _ in sections[1:]:
+        response = client.post(f"{url}?skip={seen[-1]}")
         assert response.status_code == 200
         seen.append(response.json()["section_id"])
         assert response.json()["url"] == f"/sections/{seen[-1]}/annotate/"
     assert sorted(seen) == sorted(s.pk for s in sections)
-    assert client.post(f"/api/projects/{project.slug}/annotate/next/").status_code == 204
+    # Skipped sections come back, first skipped first.
+    assert client.post(f"{url}?skip={seen[-1]}").json()["section_id"] == seen[0]
+    Section.objects.filter(project=project).update(status=SectionStatus.REVIEW)
+    assert client.post(url).status_code == 204
+
+
+def test_skipping_a_section_of_another_project_is_400(api, annotator, project, sections):
+    response = api(annotator).post(f"/api/projects/{project.slug}/annotate/next/?skip=999999")
+    assert response.status_code == 400 and "not a label-free section" in response.json()["detail"]
 
 
 def test_next_is_for_annotators_and_members_only(api, reviewer, outsider, project, sections):
@@ -500,14 +513,13 @@ def test_outsiders_get_404_from_the_pages(outsider, project, sections):
     assert client.get(f"/projects/{project.slug}/export/").status_code == 404
 
 
-def test_annotate_next_redirects_then_thanks_when_nothing_is_left(annotator, project, sections):
+def test_annotate_next_shows_the_unsaved_section_again_then_thanks(annotator, project, sections):
     client = browser_for(annotator)
-    targets = set()
-    for _ in sections:
-        response = client.get(f"/projects/{project.slug}/annotate/next/")
-        assert response.status_code == 302
-        targets.add(response["Location"])
-    assert targets == {f"/sections/{s.pk}/annotate/" for s in sections}
+    first = client.get(f"/projects/{project.slug}/annotate/next/")
+    assert first.status_code == 302 and first["Location"].endswith("/annotate/")
+    # The menu's "Annotate" again, nothing saved: the same section, not the next one.
+    assert client.get(f"/projects/{project.slug}/annotate/next/")["Location"] == first["Location"]
+    Section.objects.filter(project=project).update(status=SectionStatus.REVIEW)
     done = client.get(f"/projects/{project.slug}/annotate/next/")
     assert done.status_code == 200
     assert "thank you" in done.content.decode()
