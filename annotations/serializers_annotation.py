@@ -28,6 +28,21 @@ class PolygonsField(serializers.JSONField):
     """Passed through as is; ``mask_from_payload`` checks the geometry against the section."""
 
 
+class SentBackSerializer(serializers.Serializer):
+    section_id = serializers.IntegerField()
+    reviewer = serializers.CharField(help_text="Who sent the section back.")
+    comment = serializers.CharField(help_text="Why: what the annotator should change.")
+    at = serializers.DateTimeField()
+    answered = serializers.BooleanField(help_text="The annotator resubmitted after it.")
+
+
+class SentBackItemSerializer(SentBackSerializer):
+    section_label = serializers.CharField()
+    project = serializers.CharField()
+    project_name = serializers.CharField()
+    url = serializers.CharField(help_text="The annotate page of the section.")
+
+
 class MineStateSerializer(serializers.Serializer):
     revision = serializers.IntegerField(allow_null=True)
     status = serializers.ChoiceField(choices=AnnotationStatus.choices, allow_null=True)
@@ -41,6 +56,11 @@ class MineStateSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField()
     can_reopen = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
+    sent_back = SentBackSerializer(
+        allow_null=True,
+        required=False,
+        help_text="The latest send-back naming you (GET only): who sent it back and why.",
+    )
 
 
 class AnnotationConflictSerializer(serializers.Serializer):

@@ -21,6 +21,8 @@ from annotations.selectors.annotation import (
     annotation_public,
     annotation_revisions,
     next_section_for,
+    section_send_back,
+    sent_back_to,
     visible_annotations,
 )
 from annotations.serializers_annotation import (
@@ -36,6 +38,7 @@ from annotations.serializers_annotation import (
     MineUploadSerializer,
     NextQuerySerializer,
     RevisionQuerySerializer,
+    SentBackItemSerializer,
 )
 from annotations.services.annotation import (
     annotation_reopen,
@@ -44,7 +47,13 @@ from annotations.services.annotation import (
     mask_from_payload,
 )
 from annotations.services.export import export_masks
-from cellweb.api import FirstRendererNegotiation, decode_base64_png, error_responses, parse
+from cellweb.api import (
+    FirstRendererNegotiation,
+    LimitQuerySerializer,
+    decode_base64_png,
+    error_responses,
+    parse,
+)
 from cellweb.errors import PayloadTooLarge
 
 _ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
@@ -79,6 +88,7 @@ class SectionMineApi(APIView):
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
         state = annotation_mine_state(user=request.user, section=section)
+        state["sent_back"] = section_send_back(section=section, user=request.user)
         return Response(MineStateSerializer(state).data)
 
     @extend_schema(
@@ -225,6 +235,22 @@ class AnnotateNextApi(APIView):
             return Response(status=status.HTTP_204_NO_CONTENT)
         url = reverse("annotate", args=[section.pk])
         return Response(AnnotateNextSerializer({"section_id": section.pk, "url": url}).data)
+
+
+class SentBackApi(APIView):
+    @extend_schema(
+        operation_id="annotate_sent_back",
+        summary="Sections sent back to me, with who sent each back and why",
+        description="Sections whose annotation a reviewer sent back to you and that wait for "
+        "your resubmission, newest first. They also come first in your queue.",
+        parameters=[LimitQuerySerializer],
+        responses={200: SentBackItemSerializer(many=True), **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        query = parse(LimitQuerySerializer, request.query_params)
+        rows = sent_back_to(user=request.user, project=project, limit=query["limit"])
+        return Response(SentBackItemSerializer(rows, many=True).data)
 
 
 class ProjectExportApi(APIView):

@@ -14,6 +14,7 @@ from annotations.selectors.annotation import (
     annotation_progress,
     can_see_all_annotations,
     next_section_for,
+    section_send_back,
 )
 from annotations.views.context import project_context
 from cellweb.pages import refusing
@@ -122,6 +123,7 @@ def annotate(request, section_id: int):
         notice = "You are not an annotator in this project, so this page is read-only."
     else:
         notice = ""
+    sent_back = section_send_back(section=section, user=request.user) if is_annotator else None
     return render(
         request,
         "annotations/annotate.html",
@@ -133,6 +135,7 @@ def annotate(request, section_id: int):
             "shortcuts": shortcuts,
             "notice": notice,
             "is_annotator": is_annotator,
+            "sent_back": sent_back,
         },
     )
 
