@@ -56,10 +56,11 @@ class MineStateSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField()
     can_reopen = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class MineReadSerializer(MineStateSerializer):
     sent_back = SentBackSerializer(
-        allow_null=True,
-        required=False,
-        help_text="The latest send-back naming you (GET only): who sent it back and why.",
+        allow_null=True, help_text="The latest send-back naming you: who sent it back and why."
     )
 
 

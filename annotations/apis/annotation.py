@@ -33,6 +33,7 @@ from annotations.serializers_annotation import (
     AnnotationPublicSerializer,
     AnnotationRevisionSerializer,
     ExportQuerySerializer,
+    MineReadSerializer,
     MineSaveSerializer,
     MineStateSerializer,
     MineUploadSerializer,
@@ -83,13 +84,13 @@ class SectionMineApi(APIView):
     @extend_schema(
         operation_id="annotation_mine_get",
         summary="My annotation of a section",
-        responses={200: MineStateSerializer, **_ERRORS},
+        responses={200: MineReadSerializer, **_ERRORS},
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
         state = annotation_mine_state(user=request.user, section=section)
         state["sent_back"] = section_send_back(section=section, user=request.user)
-        return Response(MineStateSerializer(state).data)
+        return Response(MineReadSerializer(state).data)
 
     @extend_schema(
         operation_id="annotation_mine_save",
