@@ -41,6 +41,7 @@ def section_editor_config(
     neighbour_urls: Mapping[str, str] | None = None,
     fluorescence: bool = True,
     extra: Mapping[str, Any] | None = None,
+    user=None,
 ) -> dict:
     """The editor page's ``config`` for ``section`` (its volume and specimen loaded).
 
@@ -49,6 +50,7 @@ def section_editor_config(
     ``neighbours`` offers the sections at z − 1 and z + 1 (each with its image; ``neighbour_urls``
     adds ``{key: URL name}`` reversed with the neighbour's id). ``fluorescence`` offers the paired
     fluorescence section, when there is one, as a reference. ``extra`` holds the module's own keys.
+    ``user``'s saved display window for the section's volume comes with the window.
     """
     volume = section.volume
     label = section_label(section)
@@ -65,7 +67,7 @@ def section_editor_config(
             "imageUrl": section_image_url(section.pk),
             "label": f"{label_prefix} · {label}" if label_prefix else label,
         },
-        "window": section_display_window(section),
+        "window": section_display_window(section, user),
         "neighbours": _neighbours(section, neighbour_urls or {})
         if neighbours
         else {"prev": None, "next": None},
