@@ -230,6 +230,7 @@ export class ViewerPage {
     const k = ev.key.toLowerCase();
     if (k === 'f' && this.modeInputs.size) return () => this.setMode(MODES[(MODES.indexOf(this.mode) + 1) % MODES.length]!);
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
+    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
     return null;
   }
 }
