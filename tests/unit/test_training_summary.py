@@ -15,7 +15,7 @@ from inference.services.training import training_job_gather, training_job_launch
 from inference.services.training.fold_run import held_out_metrics
 from inference.services.training.fold_trainer import TrainedFold
 from inference.services.training.summary import cross_validation_summary
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
 
 
 def _fold_metrics(all_dice: float, nucleus_dice: float, n: int, n_nucleus: int) -> dict:
@@ -134,3 +134,29 @@ def test_the_evaluate_link_preselects_the_jobs_model_and_cross_validation(
     ).content.decode()
     assert f'<option value="{version.pk}" selected>' in html
     assert '<option value="cross_validation" selected>' in html
+
+
+@pytest.mark.usefixtures(single_thread_torch.__name__)
+def test_job_page_and_cross_validation_report_give_the_same_numbers(project, manager, make_volume):
+    """Item 3's point: one aggregation, the same numbers on the job page and in the report."""
+    from inference.reports.sections import nucleus_blocks
+    from inference.services.training import training_job_run_foreground
+    from tests.helpers_evaluation import run_evaluation
+
+    add_specimens(project, make_volume, 4, sections=3)
+    job = training_job_launch(
+        project=project, user=manager, config=tiny_config(epochs=1), queue=False
+    )
+    job = training_job_run_foreground(job=job)
+    version = job.model_versions.order_by("pk").first()
+    done = run_evaluation(project, manager, version=version, set_kind="cross_validation")
+    report_all = done.summary["by_method"]["model"]["fold_means"]
+    report_nucleus = nucleus_blocks(done, ["model"])["model"]["fold_means"]
+    page = job.summary["subsets"]
+    for key in ("dice", "precision", "recall"):
+        assert page["all"]["metrics"][key]["mean"] == pytest.approx(
+            report_all[key]["mean"], abs=1e-6
+        )
+        assert page["nucleus"]["metrics"][key]["mean"] == pytest.approx(
+            report_nucleus[key]["mean"], abs=1e-6
+        )
