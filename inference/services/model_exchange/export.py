@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput
@@ -58,3 +59,10 @@ def model_version_export(*, version: ModelVersion, user, out_path: Path) -> Path
         )
     except ValueError as exc:
         raise InvalidInput(f"The package did not validate: {str(exc)[:500]}") from None
+
+
+def model_version_export_file(*, version: ModelVersion, user) -> BinaryIO:
+    """The package as an open file that is already unlinked: it vanishes once closed."""
+    with tempfile.TemporaryDirectory(prefix="cw-export-") as tmp:
+        path = model_version_export(version=version, user=user, out_path=Path(tmp) / "model.zip")
+        return path.open("rb")

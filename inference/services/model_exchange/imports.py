@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from torch import nn
@@ -68,3 +69,29 @@ def model_version_import(
         provenance=ModelVersionProvenance.IMPORTED,
         origin=origin,
     )
+
+
+def model_version_import_upload(
+    *, project: Project, user, upload, arch: str | None = None, name: str = ""
+) -> ModelVersion:
+    """``model_version_import`` of an uploaded file (the page's and the API's form field)."""
+    if user is not None:
+        require_role(user, project, Role.MANAGER)
+    size = getattr(upload, "size", None) or 0
+    if size > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge(
+            f"The file is {size / 2**20:.0f} MiB; a model file is at most "
+            f"{MAX_IMPORT_BYTES / 2**20:.0f} MiB."
+        )
+    with tempfile.NamedTemporaryFile(prefix="cw-model-", suffix=".upload") as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        return model_version_import(
+            project=project,
+            user=user,
+            path=Path(tmp.name),
+            filename=getattr(upload, "name", "") or "upload",
+            arch=arch,
+            name=name,
+        )
