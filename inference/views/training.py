@@ -14,6 +14,7 @@ from annotations.permissions import get_project, user_roles
 from annotations.selectors.projects import project_links
 from cellweb.errors import DomainError, NotAllowed
 from inference.forms import TrainingLaunchForm
+from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
 from inference.services.training import TrainingConfigError, training_job_launch
@@ -101,7 +102,11 @@ def training_job_page(request, job_id: int):
 
 @login_required
 def models_page(request, slug: str):
-    project = get_project(request.user, slug)
+    return render_models_page(request, get_project(request.user, slug))
+
+
+def render_models_page(request, project, *, import_form=None, status: int = 200):
+    """The model versions page; ``import_form`` carries a refused import's errors back."""
     versions = [
         selectors.model_version_public(v) | {"created": v.created_at}
         for v in selectors.model_versions_for_project(project)[:500]
@@ -119,7 +124,9 @@ def models_page(request, slug: str):
         "versions": versions,
         "metric_labels": selectors.METRIC_LABELS,
     }
-    return render(request, "inference/models.html", context)
+    if context["is_manager"]:
+        context["import_form"] = import_form or ModelImportForm()
+    return render(request, "inference/models.html", context, status=status)
 
 
 def _compare_ids(request) -> list[int]:

@@ -27,7 +27,7 @@ from inference.ml.metrics import (
     scores_from_counts,
 )
 from inference.ml.nets import model_label
-from inference.models import FoldRun, TrainingJob
+from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.model_versions import model_version_create, weights_payload
 from inference.services.training.config import TrainingConfig
 from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
@@ -124,6 +124,10 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
                 code_version=job.code_version,
                 metrics=metrics,
                 created_by=job.created_by,
+                provenance="fine_tuned" if cfg.from_version else "trained",
+                parent=ModelVersion.objects.filter(pk=cfg.from_version).first()
+                if cfg.from_version
+                else None,
             )
             locked.metrics = metrics
             locked.epoch = fold.epoch
