@@ -50,11 +50,14 @@ def evaluations_page(request, slug: str):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Evaluation {evaluation.pk} is queued.")
+                messages.success(
+                    request, f"Evaluation {evaluation.pk} launched; this page follows it live."
+                )
                 return redirect("evaluation", evaluation_id=evaluation.pk)
         status = 400
     elif context["is_manager"]:
-        form = EvaluationLaunchForm(choices=choices)
+        initial = EvaluationLaunchForm.initial_from_query(request.GET, choices)
+        form = EvaluationLaunchForm(choices=choices, initial=initial)
     context |= {"form": form, "evaluations": pages.evaluation_list(project), "choices": choices}
     return render(request, "inference/evaluation_list.html", context, status=status)
 
