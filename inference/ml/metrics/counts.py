@@ -18,6 +18,7 @@ from annotations.imaging.overlap import (
 
 __all__ = [
     "confusion",
+    "paper_scores",
     "dice",
     "f_beta",
     "jaccard",
@@ -43,3 +44,16 @@ def precision(pred: np.ndarray, gt: np.ndarray) -> float:
 def recall(pred: np.ndarray, gt: np.ndarray) -> float:
     """TP / (TP + FN); both empty ⇒ 1.0; prediction on a section without nucleus ⇒ 0.0."""
     return pair_score(pred, gt, "recall")
+
+
+def paper_scores(tp: int, fp: int, fn: int) -> dict[str, float]:
+    """The paper's five threshold metrics from counts, under the names reports use: ``dice``,
+    ``jaccard``, ``f05``, ``precision`` and ``recall`` (pool counts first for pooled scores)."""
+    scores = scores_from_counts(tp, fp, fn, beta=0.5)
+    return {
+        "dice": scores["dice"],
+        "jaccard": scores["jaccard"],
+        "f05": scores["f_beta"],
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+    }
