@@ -55,7 +55,9 @@ def training_page(request, slug: str):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Training job {job.pk} is queued.")
+                messages.success(
+                    request, f"Training job {job.pk} launched; this page follows it live."
+                )
                 return redirect("training-job", job_id=job.pk)
         status = 400
     elif context["is_manager"]:
@@ -77,11 +79,13 @@ def training_page(request, slug: str):
 def training_job_page(request, job_id: int):
     job = selectors.training_job_get(user=request.user, job_id=job_id)
     snapshot = selectors.training_job_snapshot(job)
+    evaluate_url = selectors.training_job_evaluate_url(job)
     context = _context(request, job.project) | {
         "job": job,
         "snapshot": snapshot,
         "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
-        "summary_rows": _summary_rows(snapshot.get("summary")),
+        "summary": selectors.training_summary_tables(snapshot.get("summary")),
+        "evaluate_url": evaluate_url,
         "config": {
             "module": "job",
             "kind": "training",
@@ -90,20 +94,10 @@ def training_job_page(request, job_id: int):
             "snapshotUrl": f"/api/training-jobs/{job.pk}/",
             "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
             "csrfToken": get_token(request),
+            "evaluateUrl": evaluate_url,
         },
     }
     return render(request, "inference/training_job.html", context)
-
-
-def _summary_rows(summary: dict | None) -> list[dict]:
-    if not summary:
-        return []
-    metrics = summary.get("metrics") or {}
-    rows = []
-    for key, label in selectors.METRIC_LABELS.items():
-        value = metrics.get(key) or {}
-        rows.append({"key": key, "label": label, **value})
-    return rows
 
 
 @login_required
