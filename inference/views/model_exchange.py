@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
 from inference.forms_model_exchange import ModelImportForm
 from inference.services.model_exchange import model_version_import_upload
-from inference.views.pages import refused
 from inference.views.training import render_models_page
 
 

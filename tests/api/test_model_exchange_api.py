@@ -158,21 +158,9 @@ def test_the_training_form_fine_tunes_from_a_chosen_version(
     client.force_login(manager)
     page = client.get(f"/projects/{project.slug}/training/").content.decode()
     assert f'<option value="{version.pk}">{version.name} (#{version.pk}, unet16)</option>' in page
-    form = {
-        "gt_source": "consensus",
-        "arch": "osnet",
-        "from_version": version.pk,
-        "folds": 2,
-        "epochs": 2,
-        "batch_size": 4,
-        "lr": 0.0005,
-        "beta1": 0.5,
-        "beta2": 0.999,
-        "loss": "bce",
-        "aug_fraction": 0.3,
-        "input_size": 32,
-        "seed": 0,
-    }
+    paper = {"lr": 0.0005, "beta1": 0.5, "beta2": 0.999, "loss": "bce", "aug_fraction": 0.3}
+    form = {**TINY, **paper, "gt_source": "consensus", "seed": 0}
+    form |= {"arch": "osnet", "from_version": version.pk}
     refused = client.post(f"/projects/{project.slug}/training/", form)
     assert refused.status_code == 400
     assert "train unet16 (not osnet)" in refused.content.decode()
