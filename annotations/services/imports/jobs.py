@@ -25,7 +25,7 @@ from annotations.services.imports.importer import import_file
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
 from annotations.services.projects import lab_check, specimen_name_check
 from cellweb.errors import InvalidInput
-from cellweb.jobs import JobContext, job_enqueue, job_execute
+from cellweb.jobs import JobContext, job_create, job_execute
 
 
 def import_job_create(
@@ -88,9 +88,7 @@ def import_job_create(
                     "size_bytes": size,
                 },
             )
-            job.full_clean()
-            job.save()
-            job_enqueue("import", job)
+            job_create("import", job)
     except BaseException:
         discard_staged(relative)
         raise
