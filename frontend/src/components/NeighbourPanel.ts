@@ -33,10 +33,10 @@ export class NeighbourPanel {
     this.figure = h('figure', { class: 'cw-side-figure', hidden: true }, this.img, this.caption);
   }
 
-  /** " z4 (z − 1)" for the previous section of z5, or " z − 1" when z is unknown. */
+  /** " z4 (z − 1)" for the previous section of z5, or " z − 1" when z or that section is unknown. */
   zLabel(side: Side): string {
     const rel = `z ${WORD[side].dz < 0 ? '−' : '+'} 1`;
-    return this.z !== undefined ? ` z${this.z + WORD[side].dz} (${rel})` : ` ${rel}`;
+    return this.z !== undefined && this.neighbours?.[side] ? ` z${this.z + WORD[side].dz} (${rel})` : ` ${rel}`;
   }
 
   /** The button that shows or hides one side; disabled when there is no such section. */

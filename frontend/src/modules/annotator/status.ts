@@ -53,11 +53,11 @@ export class SaveCard {
     this.submitBtn = button('Submit', { icon: icons.check, kbd: 'Ctrl+↵', variant: 'primary', onClick: () => actions.submit() });
     if (actions.skip) {
       const skip = actions.skip;
-      this.skipBtn = button('Skip', { icon: icons.next, variant: 'ghost', onClick: () => skip() });
+      this.skipBtn = button('Skip for now', { icon: icons.next, variant: 'ghost', small: true, onClick: () => skip() });
       this.skipBtn.title = 'Skip this section for now: it comes back after the others in your queue';
       this.skipBtn.dataset.action = 'skip';
     }
-    this.card = card(this.status, { class: 'cw-save-card' }, this.conflictPanel, this.submittedPanel, h('div', { class: 'cw-actions' }, this.saveBtn, this.submitBtn, this.skipBtn));
+    this.card = card(this.status, { class: 'cw-save-card' }, this.conflictPanel, this.submittedPanel, h('div', { class: 'cw-actions' }, this.saveBtn, this.submitBtn), this.skipBtn ? h('div', { class: 'cw-btn-row' }, this.skipBtn) : null);
   }
 
   render(st: SyncState, c: StatusContext): void {
