@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -92,6 +93,18 @@ def _default_window(*, modality: str, stats: dict, ri_range: tuple[float, float]
     }
 
 
+def stain_image_url(section_id: int) -> str:
+    """The picture of a fluorescence section in its volume's window (0.5-99.5 percentiles of the
+    whole stack), not its own: a section without stained nucleus then stays dark instead of its
+    noise being stretched over the whole grey range."""
+    url = section_image_url(section_id)
+    stats = Volume.objects.filter(sections=section_id).values_list("stats", flat=True).first() or {}
+    lo, hi = stats.get("p0_5"), stats.get("p99_5")
+    if lo is None or hi is None or not float(lo) < float(hi):
+        return url
+    return f"{url}?{urlencode({'lo': f'{float(lo):.6g}', 'hi': f'{float(hi):.6g}'})}"
+
+
 def window_preference(*, user, volume: Volume) -> dict | None:
     """``user``'s saved choice for ``volume`` ({mode, lo, hi}), or None when they made none."""
     if not getattr(user, "is_authenticated", False):
@@ -131,7 +144,13 @@ def section_display_window(section: Section, user=None) -> dict:
     return volume_display_window(volume=section.volume, user=user, stats=section.stats)
 
 
+def z_label(z: int, size_z: int) -> str:
+    """“z5 of z0–z9”: z counts from 0 everywhere (pages, API, exports, the files' own index), and
+    the range says so, so nobody reads the last section of ten as z10."""
+    return f"z{z} of z0–z{size_z - 1}" if size_z > 1 else f"z{z}"
+
+
 def section_label(section: Section) -> str:
-    """“specimen · t<time point> · z<z>/<depth>”, how pages name a section."""
+    """“specimen · t<time point> · z<z> of z0–z<last>”, how pages name a section."""
     volume = section.volume
-    return f"{section.specimen.name} · t{volume.time_index} · z{section.z}/{volume.size_z}"
+    return f"{section.specimen.name} · t{volume.time_index} · {z_label(section.z, volume.size_z)}"

@@ -41,7 +41,7 @@ export class AnnotatorPage {
   ) {
     const s = cfg.section;
     if (cfg.progressUrl) this.progress = new ProgressBars(root, cfg.progressUrl);
-    const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? `/${s.nZ}` : ''}` : ''}`;
+    const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? ` of z0–z${s.nZ - 1}` : ''}` : ''}`;
     const { main, sidebar } = workbench(root, { page: 'annotator', title, middle: this.progress?.el, shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
     this.editor = new MaskEditor(main, {
