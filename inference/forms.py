@@ -102,6 +102,9 @@ class TrainingLaunchForm(forms.Form):
     final_model = forms.BooleanField(
         label="Also train a final model on all data", required=False, initial=False
     )
+    confirm_long = forms.BooleanField(
+        label="Launch it anyway: I know it will take hours on CPU workers", required=False
+    )
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
