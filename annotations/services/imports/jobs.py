@@ -22,10 +22,11 @@ from annotations.services.imports.checks import (
     voxel_size_check,
 )
 from annotations.services.imports.importer import import_file
+from annotations.services.imports.listeners import import_listeners_notify
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
 from annotations.services.projects import lab_check, specimen_name_check
 from cellweb.errors import InvalidInput
-from cellweb.jobs import JobContext, job_enqueue, job_execute
+from cellweb.jobs import JobContext, JobStatus, job_enqueue, job_execute
 
 
 def import_job_create(
@@ -131,8 +132,11 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
 
 
 def import_job_finish(job: ImportJob) -> None:
-    """The staged file goes whatever the outcome: imported, refused or cancelled."""
+    """The staged file goes whatever the outcome: imported, refused or cancelled; after a
+    success the other apps' listeners run (``listeners``)."""
     discard_staged(job.staged_path)
+    if job.status == JobStatus.SUCCEEDED:
+        import_listeners_notify(job)
 
 
 def import_job_run(*, job_id: int, worker: str = "") -> str:
