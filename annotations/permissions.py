@@ -48,6 +48,14 @@ def require_role(user, project: Project, *roles: str) -> frozenset[str]:
     return held
 
 
+def require_manager_or_launcher(user, job) -> None:
+    """The cancel rule of a job launched in a project (``job.project``, ``job.created_by_id``):
+    a manager of the project or the person who launched it; 404 for outsiders, else 403."""
+    held = require_role(user, job.project)
+    if Role.MANAGER not in held and job.created_by_id != user.pk:
+        raise NotAllowed("Only a manager or the person who launched this job can cancel it.")
+
+
 def _get(queryset, message: str, **lookup):
     try:
         return queryset.get(**lookup)

@@ -25,6 +25,9 @@ class ReviewQueueItemSerializer(serializers.Serializer):
     agreement = serializers.FloatField(allow_null=True)
     status = serializers.CharField()
     stale = serializers.BooleanField()
+    response = serializers.BooleanField(
+        help_text="Resubmitted after a send-back: the annotators answered the reviewer's comment."
+    )
     submitted_count = serializers.IntegerField()
     annotators = serializers.ListField(child=serializers.CharField())
     url = serializers.SerializerMethodField()

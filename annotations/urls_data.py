@@ -3,6 +3,7 @@
 from django.urls import path
 
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
+from annotations.apis import display as display_apis
 from annotations.apis import imports as import_apis
 from annotations.apis import projects as project_apis
 from annotations.apis import section_images as image_apis
@@ -50,6 +51,11 @@ urlpatterns = [
         "api/volumes/<dbid:volume_id>/",
         specimen_apis.VolumeDetailApi.as_view(),
         name="api-volume",
+    ),
+    path(
+        "api/volumes/<dbid:volume_id>/display/",
+        display_apis.VolumeDisplayApi.as_view(),
+        name="api-volume-display",
     ),
     path(
         "api/sections/<dbid:section_id>/",

@@ -57,6 +57,20 @@ class EvaluationLaunchForm(forms.Form):
             (s["value"], f"{s['label']} ({s['sections']} sections)") for s in choices["sources"]
         ]
 
+    @staticmethod
+    def initial_from_query(query, choices: dict) -> dict:
+        """Initial values from a link such as a finished training job's "Evaluate this model"
+        (``?job=ID&set_kind=cross_validation``): that job's newest version, the set kind."""
+        initial: dict = {}
+        job = query.get("job", "")
+        if job.isdigit():
+            ids = [v["id"] for v in choices["versions"] if v["job_id"] == int(job)]
+            if ids:
+                initial["model_version"] = ids[0]
+        if query.get("set_kind") in EvaluationSetKind.values:
+            initial["set_kind"] = query["set_kind"]
+        return initial
+
     def launch_args(self) -> dict:
         data = self.cleaned_data
         params = {

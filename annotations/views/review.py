@@ -106,5 +106,6 @@ def review_page(request, section_id: int):
             "config": config,
             "agreement": selectors.section_agreement(section),
             "audit": selectors.audit_rows(section),
+            "send_back": selectors.review_send_back(section),
         },
     )

@@ -12,6 +12,7 @@ from django.db.models import Count
 from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Project, Role, Section
 from annotations.permissions import user_roles
+from annotations.selectors.editor import section_editor_config
 from annotations.selectors.review import audit_trail, b64
 from cellweb.errors import InvalidInput
 from inference.ml.fluorescence import FluorescenceGTParams
@@ -117,48 +118,38 @@ def _review_config(
 ) -> dict[str, Any]:
     """The ``review`` module with the fluorescence mask as its proposal; Confirm stores the
     (edited) mask as the next fluorescence version."""
-    from annotations.selectors.annotation import _display_window
-
-    volume = section.volume
-    label = f"{section.specimen.name} · t{volume.time_index} · z{section.z}/{volume.size_z}"
-    return {
-        "module": "review",
-        "csrfToken": csrf_token,
-        "section": {
-            "id": section.pk,
-            "width": volume.size_x,
-            "height": volume.size_y,
-            "z": section.z,
-            "nZ": volume.size_z,
-            "modality": volume.modality,
-            "imageUrl": _image_url(section.pk),
-            "label": f"fluorescence ground truth · {label}",
+    return section_editor_config(
+        section=section,
+        module="review",
+        csrf_token=csrf_token,
+        read_only=not can_act,
+        label_prefix="fluorescence ground truth",
+        neighbours=False,
+        extra={
+            "annotations": [],
+            "proposalName": "fluorescence mask",
+            "annotatorTools": False,
+            "consensus": {
+                "id": truth.pk,
+                "method": f"{truth.method} v{truth.version}",
+                "mask_png": b64(truth.mask_png),
+            },
+            "disagreement_png": None,
+            "agreement": None,
+            "groundTruth": {
+                "version": truth.version,
+                "mask_png": b64(truth.mask_png),
+                "stale": False,
+            },
+            "actions": {"confirm": f"/api/sections/{section.pk}/fluorescence-gt/confirm/"}
+            if can_act
+            else {},
+            "annotators": [],
+            "nextUrl": f"/sections/{next_id}/fluorescence-gt/" if next_id else None,
+            "auditUrl": f"/api/sections/{section.pk}/audit/",
+            "status": section.status,
         },
-        "window": _display_window(section),
-        "neighbours": {"prev": None, "next": None},
-        "fluorescence": {"imageUrl": _image_url(section.fluorescence_id)}
-        if section.fluorescence_id
-        else None,
-        "annotations": [],
-        "proposalName": "fluorescence mask",
-        "annotatorTools": False,
-        "consensus": {
-            "id": truth.pk,
-            "method": f"{truth.method} v{truth.version}",
-            "mask_png": b64(truth.mask_png),
-        },
-        "disagreement_png": None,
-        "agreement": None,
-        "groundTruth": {"version": truth.version, "mask_png": b64(truth.mask_png), "stale": False},
-        "actions": {"confirm": f"/api/sections/{section.pk}/fluorescence-gt/confirm/"}
-        if can_act
-        else {},
-        "annotators": [],
-        "nextUrl": f"/sections/{next_id}/fluorescence-gt/" if next_id else None,
-        "auditUrl": f"/api/sections/{section.pk}/audit/",
-        "status": section.status,
-        "readOnly": not can_act,
-    }
+    )
 
 
 def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[str, Any]:

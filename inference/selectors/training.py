@@ -41,6 +41,8 @@ __all__ = [
     "training_job_public",
     "training_job_snapshot",
     "training_jobs_for_project",
+    "training_job_evaluate_url",
+    "training_summary_tables",
 ]
 
 
@@ -222,3 +224,50 @@ def training_form_choices(project: Project) -> dict[str, Any]:
         .distinct()
         .count(),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The cross-validation summary as tables, each naming its aggregation
+
+
+def training_summary_tables(summary: dict | None) -> dict[str, Any]:
+    """The job page's summary: one table per subset of held-out sections (all of them, those
+    with a nucleus), each with the words of its aggregation, and the pooled Dice as a side note.
+    Summaries stored before the per-section means are shown as what they are (pooled)."""
+    if not summary or not summary.get("metrics"):
+        return {"tables": [], "aggregation": None, "pooled_dice": None}
+    subsets = summary.get("subsets") or {
+        "all": {"label": "all sections", "metrics": summary["metrics"]}
+    }
+    tables = []
+    for subset, block in subsets.items():
+        metrics = block.get("metrics") or {}
+        tables.append(
+            {
+                "subset": subset,
+                "title": block.get("label") or subset,
+                "sections": [n for n in block.get("sections") or [] if n is not None],
+                "rows": [
+                    {"key": key, "label": label, **(metrics.get(key) or {})}
+                    for key, label in METRIC_LABELS.items()
+                ],
+            }
+        )
+    pooled = (summary.get("pooled") or {}).get("dice") or {}
+    return {
+        "tables": tables,
+        "aggregation": summary.get("aggregation")
+        or "each fold: pixels pooled over its held-out sections; mean ± sample SD over folds",
+        "nucleus_definition": summary.get("nucleus_definition"),
+        "pooled_dice": pooled if summary.get("subsets") else None,
+        "pooled_aggregation": summary.get("pooled_aggregation"),
+    }
+
+
+def training_job_evaluate_url(job: TrainingJob) -> str:
+    """The evaluation form, set to score this job's folds on their held-out specimens
+    (cross-validation); the form picks the job's model version from ``job``."""
+    return (
+        f"/projects/{job.project.slug}/evaluations/?job={job.pk}"
+        "&set_kind=cross_validation#evaluation-form"
+    )

@@ -12,14 +12,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
+from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
 from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
 from inference.selectors import prediction as selectors
 from inference.selectors import prediction_pages as pages
 from inference.selectors.prediction_images import orthogonal_views_png
 from inference.services import prediction as services
 from inference.services.prediction.export import nuclei_csv, safe_name
-from inference.views.pages import page_context, refused
 
 __all__ = [
     "prediction_csv",
@@ -48,7 +49,7 @@ def _launch(request, project, form):
 @require_http_methods(["GET", "POST"])
 def predictions_page(request, slug: str):
     project = get_project(request.user, slug)
-    context = page_context(request, project)
+    context = project_context(request, project)
     choices = pages.launch_choices(project)
     form, status = None, 200
     settings_form = PredictionSettingsForm(
@@ -86,7 +87,7 @@ def predictions_page(request, slug: str):
 @require_GET
 def prediction_page(request, prediction_id: int):
     prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
-    context = page_context(request, prediction.project)
+    context = project_context(request, prediction.project)
     pair = [request.GET.get("tag_a", ""), request.GET.get("tag_b", "")]
     tags = pair if all(pair) else [t for t in request.GET.get("tags", "").split(",") if t][:2]
     context |= pages.prediction_page(prediction, tags=tags, volume_id=request.GET.get("volume"))

@@ -14,6 +14,7 @@ from annotations.permissions import get_project, user_roles
 from annotations.selectors.projects import project_links
 from cellweb.errors import DomainError, NotAllowed
 from inference.forms import TrainingLaunchForm
+from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
 from inference.services.training import TrainingConfigError, training_job_launch
@@ -54,7 +55,9 @@ def training_page(request, slug: str):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Training job {job.pk} is queued.")
+                messages.success(
+                    request, f"Training job {job.pk} launched; this page follows it live."
+                )
                 return redirect("training-job", job_id=job.pk)
         status = 400
     elif context["is_manager"]:
@@ -76,11 +79,13 @@ def training_page(request, slug: str):
 def training_job_page(request, job_id: int):
     job = selectors.training_job_get(user=request.user, job_id=job_id)
     snapshot = selectors.training_job_snapshot(job)
+    evaluate_url = selectors.training_job_evaluate_url(job)
     context = _context(request, job.project) | {
         "job": job,
         "snapshot": snapshot,
         "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
-        "summary_rows": _summary_rows(snapshot.get("summary")),
+        "summary": selectors.training_summary_tables(snapshot.get("summary")),
+        "evaluate_url": evaluate_url,
         "config": {
             "module": "job",
             "kind": "training",
@@ -89,25 +94,19 @@ def training_job_page(request, job_id: int):
             "snapshotUrl": f"/api/training-jobs/{job.pk}/",
             "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
             "csrfToken": get_token(request),
+            "evaluateUrl": evaluate_url,
         },
     }
     return render(request, "inference/training_job.html", context)
 
 
-def _summary_rows(summary: dict | None) -> list[dict]:
-    if not summary:
-        return []
-    metrics = summary.get("metrics") or {}
-    rows = []
-    for key, label in selectors.METRIC_LABELS.items():
-        value = metrics.get(key) or {}
-        rows.append({"key": key, "label": label, **value})
-    return rows
-
-
 @login_required
 def models_page(request, slug: str):
-    project = get_project(request.user, slug)
+    return render_models_page(request, get_project(request.user, slug))
+
+
+def render_models_page(request, project, *, import_form=None, status: int = 200):
+    """The model versions page; ``import_form`` carries a refused import's errors back."""
     versions = [
         selectors.model_version_public(v) | {"created": v.created_at}
         for v in selectors.model_versions_for_project(project)[:500]
@@ -125,7 +124,9 @@ def models_page(request, slug: str):
         "versions": versions,
         "metric_labels": selectors.METRIC_LABELS,
     }
-    return render(request, "inference/models.html", context)
+    if context["is_manager"]:
+        context["import_form"] = import_form or ModelImportForm()
+    return render(request, "inference/models.html", context, status=status)
 
 
 def _compare_ids(request) -> list[int]:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cellweb import events
-from cellweb.errors import ConflictError
+from cellweb.errors import ConflictError, NotAllowed
 from cellweb.jobs import LOG_LINES, JobKind, job_cancel, job_enqueue, job_execute, register
 from cellweb.jobs.kinds import get_kind
 from tests.jobkind_app.job_kinds import ChoreKind
@@ -109,6 +109,22 @@ def test_a_cancel_ends_a_queued_job_now_and_a_second_cancel_is_a_conflict(heard,
     assert Chore.objects.get(pk=chore.pk).runs == 0
     with pytest.raises(ConflictError):
         job_cancel("chore", job=cancelled, user=None)
+
+
+def refuse_everyone(user, job) -> None:
+    raise NotAllowed(f"{user} may not cancel {job}.")
+
+
+def test_the_default_cancel_rule_is_the_one_the_settings_name_and_binds_users_only(
+    heard, queued, django_user_model, settings
+):
+    settings.JOB_CANCEL_RULE = f"{__name__}.refuse_everyone"
+    chore = queued_chore()
+    someone = django_user_model.objects.create_user("someone", password="x")
+    with pytest.raises(NotAllowed):
+        job_cancel("chore", job=chore, user=someone)
+    assert Chore.objects.get(pk=chore.pk).status == "queued"
+    assert job_cancel("chore", job=chore, user=None).status == "cancelled"
 
 
 @register

@@ -41,7 +41,7 @@ export class AnnotatorPage {
   ) {
     const s = cfg.section;
     if (cfg.progressUrl) this.progress = new ProgressBars(root, cfg.progressUrl);
-    const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? `/${s.nZ}` : ''}` : ''}`;
+    const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? ` of z0–z${s.nZ - 1}` : ''}` : ''}`;
     const { main, sidebar } = workbench(root, { page: 'annotator', title, middle: this.progress?.el, shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
     this.editor = new MaskEditor(main, {
@@ -227,6 +227,7 @@ export class AnnotatorPage {
     if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
+    if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();
     const next = this.cfg.nextUrl;
     if ((k === 'n' || k === 'N') && next && this.saveCard.submittedShown) {
       return () => {

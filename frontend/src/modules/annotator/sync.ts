@@ -4,11 +4,12 @@
  * failures retry with backoff while the edits stay in the page and in the
  * local backup (backup.ts); a 409 (someone saved a newer revision) stops
  * autosave until the user chooses "Load newer" or "Keep mine"; other 4xx
- * errors are shown and retried only after the next edit. Transport, storage
- * and clock are injected so the logic runs in unit tests.
+ * errors are shown and retried only after the next edit (answers.ts says
+ * which is which). Transport, storage and clock are injected for unit tests.
  */
 
 import { ApiError } from '../../lib/api';
+import { classifySaveFailure, emptyAnnotation, serverFields } from './answers';
 import { BackupStore } from './backup';
 import { SaveSchedule } from './schedule';
 import type { AnnotationDto, AnnotationStatus, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
@@ -101,7 +102,7 @@ export class AnnotationSync {
     } catch (err) {
       // "No annotation of mine yet" may also be answered with a 404.
       if (!(err instanceof ApiError && err.status === 404)) throw err;
-      dto = { revision: null, status: null, mask_png: null };
+      dto = emptyAnnotation();
     }
     this.applyDto(dto);
     const restored = this.backup.newerThan(dto, this.editable);
@@ -196,20 +197,16 @@ export class AnnotationSync {
   }
 
   private handleSaveError(err: unknown, action: SaveAction): void {
-    const apiErr = err instanceof ApiError ? err : null;
-    if (apiErr && apiErr.status === 409) {
-      const current = (apiErr.data as { current?: AnnotationDto } | null)?.current ?? null;
-      this.conflict = current ?? { revision: null, status: null, mask_png: null };
-      return this.halt('conflict', apiErr.detail);
+    const failure = classifySaveFailure(err);
+    if (failure.kind === 'conflict') {
+      this.conflict = failure.current;
+      return this.halt('conflict', failure.detail);
     }
-    if (!apiErr || apiErr.retryable) {
-      this.scheduleRetry(apiErr?.detail ?? (err as Error)?.message ?? 'Network error');
-      return;
-    }
-    // 400/403/404: retrying the same request cannot help; the next edit or an
-    // explicit save tries again.
+    if (failure.kind === 'retry') return this.scheduleRetry(failure.detail);
+    // Refused (400/403/404): retrying the same request cannot help; the next
+    // edit or an explicit save tries again.
     if (action === 'submit') this.pendingAction = 'save';
-    this.halt('error', apiErr.detail);
+    this.halt('error', failure.detail);
   }
 
   private scheduleRetry(reason: string): void {
@@ -301,11 +298,7 @@ export class AnnotationSync {
   }
 
   private applyDto(dto: AnnotationDto): void {
-    this.revision = dto.revision ?? null;
-    this.status = dto.status ?? null;
-    this.canEdit = dto.can_edit ?? true;
-    this.canReopen = dto.can_reopen ?? false;
-    this.updatedAt = dto.updated_at ?? null;
+    Object.assign(this, serverFields(dto));
   }
 
   private emit(): void {

@@ -233,7 +233,7 @@ export class ViewerPage {
     this.tSlider.value = String(this.tIndex);
     this.zText.textContent = `${s.z}`;
     this.tText.textContent = `${tp.t}`;
-    this.posText.textContent = `t ${tp.t}${this.times.length > 1 ? ` (${this.tIndex + 1}/${this.times.length})` : ''} · z ${s.z} (${this.zIndex + 1}/${n})`;
+    this.posText.textContent = `t ${tp.t}${this.times.length > 1 ? ` (${this.tIndex + 1}/${this.times.length})` : ''} · z${s.z} of z0–z${n - 1}`;
     this.root.dataset.t = String(tp.t);
     this.root.dataset.z = String(s.z);
     this.root.dataset.sectionId = String(s.id);
@@ -280,6 +280,7 @@ export class ViewerPage {
     const k = ev.key.toLowerCase();
     if (k === 'f' && this.modeInputs.size) return () => this.setMode(MODES[(MODES.indexOf(this.mode) + 1) % MODES.length]!);
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
+    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
     if (k === 'm' && this.nuclei) return () => this.setShowNuclei(!this.showNuclei);
     return null;
   }

@@ -1,0 +1,42 @@
+"""Threshold metrics of a binary prediction against a binary ground truth (paper 000, eqs. 1-5).
+
+Confusion counts, Dice and Jaccard come from ``annotations.imaging.overlap``, shared with the
+consensus code so both agree on the edge cases (see the package docstring).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annotations.imaging.overlap import confusion, dice, jaccard, scores_from_counts
+
+__all__ = [
+    "confusion",
+    "dice",
+    "f_beta",
+    "jaccard",
+    "precision",
+    "recall",
+    "scores_from_counts",
+]
+
+
+def f_beta(pred: np.ndarray, gt: np.ndarray, beta: float = 0.5) -> float:
+    """F-beta = (1+β²)TP / ((1+β²)TP + β²FN + FP); β = 0.5 gives the paper's
+    F0.5 = 1.25TP / (1.25TP + FP + 0.25FN). Both empty ⇒ 1.0, one empty ⇒ 0.0."""
+    if beta <= 0:
+        raise ValueError(f"beta must be > 0, got {beta}")
+    tp, fp, fn, _ = confusion(pred, gt)
+    return scores_from_counts(tp, fp, fn, beta=beta)["f_beta"]
+
+
+def precision(pred: np.ndarray, gt: np.ndarray) -> float:
+    """TP / (TP + FP); both empty ⇒ 1.0; empty prediction with a nucleus in GT ⇒ 0.0."""
+    tp, fp, fn, _ = confusion(pred, gt)
+    return scores_from_counts(tp, fp, fn)["precision"]
+
+
+def recall(pred: np.ndarray, gt: np.ndarray) -> float:
+    """TP / (TP + FN); both empty ⇒ 1.0; prediction on a section without nucleus ⇒ 0.0."""
+    tp, fp, fn, _ = confusion(pred, gt)
+    return scores_from_counts(tp, fp, fn)["recall"]
