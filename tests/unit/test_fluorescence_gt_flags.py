@@ -178,3 +178,15 @@ def test_deriving_with_per_section_otsu_flags_masks_without_signal(project, revi
     fluorescence_gt_create(project=project, user=reviewer, params=params)
     _, volume = flagged[0]
     assert _quality(volume)[0] == "mask_no_signal"
+
+
+def test_the_derive_command_takes_the_new_options_and_reports_the_flags(project, flagged):
+    out = StringIO()
+    options = "--small-objects section --no-local-fill"
+    call_command("fluorescence_gt", "--project", project.slug, *options.split(), stdout=out)
+    _, volume = flagged[0]
+    params = GroundTruth.objects.filter(
+        section__volume=volume, source="fluorescence", is_current=True
+    ).values_list("params", flat=True)
+    assert {(p["small_objects"], p["local_fill"]) for p in params} == {("section", False)}
+    assert "flagged: 2 stain signal but empty mask." in out.getvalue()
