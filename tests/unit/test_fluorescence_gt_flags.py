@@ -150,13 +150,21 @@ def test_the_api_and_the_form_carry_the_option(api, project, manager, flagged) -
     assert form.launch_args()["set_params"] == {"exclude_flagged": True}
 
 
-def test_the_command_leaves_flagged_sections_out(project, flagged) -> None:
+def test_the_command_leaves_flagged_sections_out_and_the_pages_say_so(
+    project, manager, flagged
+) -> None:
     out = StringIO()
     options = "--set cross_modality --exclude-flagged --wait --device cpu"
     call_command("evaluate", "--project", project.slug, *options.split(), stdout=out)
     evaluation = Evaluation.objects.get()
     assert evaluation.status == "succeeded", evaluation.error
     assert evaluation.sections == 10 and len(evaluation.config["excluded_flagged"]) == 2
+    client = browser(manager)
+    for url in (f"/evaluations/{evaluation.pk}/", f"/evaluations/{evaluation.pk}/report.html"):
+        response = client.get(url)
+        html = b"".join(getattr(response, "streaming_content", None) or [response.content])
+        html = html.decode()
+        assert 'data-role="excluded-flagged">2 sections' in html, url
 
 
 def test_the_gallery_marks_sections_with_a_flagged_ground_truth(project, manager, flagged):
