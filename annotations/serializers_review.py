@@ -141,6 +141,8 @@ class SectionAuditEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.CharField(allow_null=True)
     action = serializers.CharField()
+    label = serializers.CharField(help_text="The action in words.")
+    summary = serializers.CharField(help_text="One readable line (a send-back's comment...).")
     detail = serializers.JSONField()
 
 

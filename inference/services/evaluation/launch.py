@@ -24,7 +24,7 @@ from annotations.models import (
 from annotations.permissions import require_role
 from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import InvalidInput, NotFoundError
-from cellweb.jobs import job_cancel, job_enqueue
+from cellweb.jobs import job_cancel, job_create
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind, ModelVersion
 from inference.services.evaluation.scoring import BASELINE_PARAMS
@@ -186,10 +186,7 @@ def evaluation_launch(
             sections=len(entries),
             message=f"{len(entries)} sections of {config['specimens']} specimens",
         )
-        evaluation.full_clean()
-        evaluation.save()
-        if queue:
-            job_enqueue("evaluation", evaluation)
+        job_create("evaluation", evaluation, queue=queue)
     return evaluation
 
 
