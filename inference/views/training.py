@@ -17,7 +17,11 @@ from inference.forms import TrainingLaunchForm
 from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
-from inference.services.training import TrainingConfigError, training_job_launch
+from inference.services.training import (
+    TrainingConfigError,
+    training_estimate,
+    training_job_launch,
+)
 
 
 @login_required
@@ -31,6 +35,11 @@ def training_page(request, slug: str):
         if not context["is_manager"]:
             return refused(request, NotAllowed("Launching a training job needs the manager role."))
         form = TrainingLaunchForm(request.POST, project=project)
+        if form.is_valid() and not form.cleaned_data["confirm_long"]:
+            # Hours of CPU time are launched only when the manager has read why and confirmed.
+            long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
+            if long_run:
+                form.add_error("confirm_long", long_run)
         if form.is_valid():
             try:
                 job = training_job_launch(
