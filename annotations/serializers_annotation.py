@@ -49,6 +49,21 @@ class PolygonsField(serializers.JSONField):
         return super().to_internal_value(data)
 
 
+class SentBackSerializer(serializers.Serializer):
+    section_id = serializers.IntegerField()
+    reviewer = serializers.CharField(help_text="Who sent the section back.")
+    comment = serializers.CharField(help_text="Why: what the annotator should change.")
+    at = serializers.DateTimeField()
+    answered = serializers.BooleanField(help_text="The annotator resubmitted after it.")
+
+
+class SentBackItemSerializer(SentBackSerializer):
+    section_label = serializers.CharField()
+    project = serializers.CharField()
+    project_name = serializers.CharField()
+    url = serializers.CharField(help_text="The annotate page of the section.")
+
+
 class MineStateSerializer(serializers.Serializer):
     revision = serializers.IntegerField(allow_null=True)
     status = serializers.ChoiceField(choices=AnnotationStatus.choices, allow_null=True)
@@ -62,6 +77,12 @@ class MineStateSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField()
     can_reopen = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class MineReadSerializer(MineStateSerializer):
+    sent_back = SentBackSerializer(
+        allow_null=True, help_text="The latest send-back naming you: who sent it back and why."
+    )
 
 
 class AnnotationConflictSerializer(serializers.Serializer):
@@ -147,7 +168,7 @@ class NextQuerySerializer(serializers.Serializer):
         required=False,
         min_value=1,
         max_value=2**62,
-        help_text="A section to pass over (the one on screen).",
+        help_text="The section on screen, skipped: it comes back after every fresh section.",
     )
 
 

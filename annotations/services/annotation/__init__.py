@@ -7,7 +7,7 @@ is stored. The section's counters drive the work queue and the hand-over to revi
 
 Lock order, shared with the review service (``services/locking.py``): section row first (only
 for saves that change the section's counters: first save, submit, reopen), then the annotation
-row. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
+row. ``skip`` defers a section in the work queue. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
 ``sections`` keeps the section's side, ``hooks`` tells review.
 """
 
@@ -23,6 +23,7 @@ from .payload import (
 )
 from .reopen import annotation_reopen, annotation_return_to_draft
 from .save import annotation_save
+from .skip import annotation_skip
 
 __all__ = [
     "MASK_SOURCES",
@@ -34,6 +35,7 @@ __all__ = [
     "annotation_reopen",
     "annotation_return_to_draft",
     "annotation_save",
+    "annotation_skip",
     "mask_from_payload",
     "on_annotations_complete",
 ]

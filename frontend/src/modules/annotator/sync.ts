@@ -4,11 +4,12 @@
  * failures retry with backoff while the edits stay in the page and in the
  * local backup (backup.ts); a 409 (someone saved a newer revision) stops
  * autosave until the user chooses "Load newer" or "Keep mine"; other 4xx
- * errors are shown and retried only after the next edit. Transport, storage
- * and clock are injected so the logic runs in unit tests.
+ * errors are shown and retried only after the next edit (answers.ts says
+ * which is which). Transport, storage and clock are injected for unit tests.
  */
 
 import { ApiError } from '../../lib/api';
+import { classifySaveFailure, emptyAnnotation, serverFields } from './answers';
 import { BackupStore } from './backup';
 import { SaveSchedule } from './schedule';
 import type { AnnotationDto, AnnotationStatus, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
@@ -101,7 +102,7 @@ export class AnnotationSync {
     } catch (err) {
       // "No annotation of mine yet" may also be answered with a 404.
       if (!(err instanceof ApiError && err.status === 404)) throw err;
-      dto = { revision: null, status: null, mask_png: null };
+      dto = emptyAnnotation();
     }
     this.applyDto(dto);
     const restored = this.backup.newerThan(dto, this.editable);
@@ -196,25 +197,19 @@ export class AnnotationSync {
   }
 
   private handleSaveError(err: unknown, action: SaveAction): void {
-    const apiErr = err instanceof ApiError ? err : null;
-    if (apiErr && apiErr.status === 409) {
-      const current = (apiErr.data as { current?: AnnotationDto } | null)?.current ?? null;
-      this.conflict = current ?? { revision: null, status: null, mask_png: null };
-      return this.halt('conflict', apiErr.detail);
+    const failure = classifySaveFailure(err);
+    if (failure.kind === 'conflict') {
+      this.conflict = failure.current;
+      return this.halt('conflict', failure.detail);
     }
-    if (!apiErr || apiErr.retryable) {
-      this.scheduleRetry(apiErr?.detail ?? (err as Error)?.message ?? 'Network error');
-      return;
+    if (failure.kind === 'retry') {
+      this.schedule.failed();
+      return this.halt('offline', failure.detail);
     }
-    // 400/403/404: retrying the same request cannot help; the next edit or an
-    // explicit save tries again.
+    // Refused (400/403/404): retrying the same request cannot help; the next
+    // edit or an explicit save tries again.
     if (action === 'submit') this.pendingAction = 'save';
-    this.halt('error', apiErr.detail);
-  }
-
-  private scheduleRetry(reason: string): void {
-    this.schedule.failed();
-    this.halt('offline', reason);
+    this.halt('error', failure.detail);
   }
 
   /** Saving stops in `phase` until a retry or the user acts; the edits stay in the page and in the backup. */
@@ -248,12 +243,7 @@ export class AnnotationSync {
     while (this.inflight) await this.inflight;
     const base = this.deps.url.endsWith('/') ? this.deps.url : `${this.deps.url}/`;
     const dto = (await this.deps.transport('POST', `${base}reopen/`, { body: {} })) as AnnotationDto;
-    this.applyDto(dto);
-    this.savedSeq = this.editSeq;
-    this.pendingAction = 'save';
-    this.error = null;
-    this.phase = this.settledPhase;
-    this.emit();
+    this.settleOn(dto);
     return dto;
   }
 
@@ -279,13 +269,18 @@ export class AnnotationSync {
   }
 
   acceptServer(dto: AnnotationDto): void {
-    this.applyDto(dto);
     this.conflict = null;
-    this.error = null;
-    this.savedSeq = this.editSeq;
-    this.pendingAction = 'save';
     this.schedule.stop();
     this.backup.remove();
+    this.settleOn(dto);
+  }
+
+  /** The server copy is what the page holds now: nothing pending, nothing to report. */
+  private settleOn(dto: AnnotationDto): void {
+    this.applyDto(dto);
+    this.savedSeq = this.editSeq;
+    this.pendingAction = 'save';
+    this.error = null;
     this.phase = this.settledPhase;
     this.emit();
   }
@@ -301,11 +296,7 @@ export class AnnotationSync {
   }
 
   private applyDto(dto: AnnotationDto): void {
-    this.revision = dto.revision ?? null;
-    this.status = dto.status ?? null;
-    this.canEdit = dto.can_edit ?? true;
-    this.canReopen = dto.can_reopen ?? false;
-    this.updatedAt = dto.updated_at ?? null;
+    Object.assign(this, serverFields(dto));
   }
 
   private emit(): void {

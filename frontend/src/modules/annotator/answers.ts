@@ -1,0 +1,50 @@
+/**
+ * What the annotation endpoint's answers mean for the sync (sync.ts): the
+ * fields a DTO sets, and what a failed save asks for. A 409 carries the newer
+ * server copy and stops autosave until the user chooses; network errors, 5xx
+ * and 429 are retried with backoff; other 4xx cannot succeed by retrying.
+ */
+
+import { ApiError } from '../../lib/api';
+import type { AnnotationDto, AnnotationStatus } from './types';
+
+/** The answer for "no annotation of mine yet" (and a 409 without a body). */
+export function emptyAnnotation(): AnnotationDto {
+  return { revision: null, status: null, mask_png: null };
+}
+
+export interface ServerFields {
+  revision: number | null;
+  status: AnnotationStatus;
+  canEdit: boolean;
+  canReopen: boolean;
+  updatedAt: string | null;
+}
+
+/** The sync's view of the server copy, with the defaults of an absent field. */
+export function serverFields(dto: AnnotationDto): ServerFields {
+  return {
+    revision: dto.revision ?? null,
+    status: dto.status ?? null,
+    canEdit: dto.can_edit ?? true,
+    canReopen: dto.can_reopen ?? false,
+    updatedAt: dto.updated_at ?? null,
+  };
+}
+
+export type SaveFailure =
+  | { kind: 'conflict'; current: AnnotationDto; detail: string }
+  | { kind: 'retry'; detail: string }
+  | { kind: 'refused'; detail: string };
+
+export function classifySaveFailure(err: unknown): SaveFailure {
+  const apiErr = err instanceof ApiError ? err : null;
+  if (apiErr && apiErr.status === 409) {
+    const current = (apiErr.data as { current?: AnnotationDto } | null)?.current ?? null;
+    return { kind: 'conflict', current: current ?? emptyAnnotation(), detail: apiErr.detail };
+  }
+  if (!apiErr || apiErr.retryable) {
+    return { kind: 'retry', detail: apiErr?.detail ?? (err as Error)?.message ?? 'Network error' };
+  }
+  return { kind: 'refused', detail: apiErr.detail };
+}
