@@ -31,6 +31,24 @@ _DESCRIPTIONS = {
 }
 
 
+class RefusesUnknownFields:
+    """A serializer mixin: a field name it does not know is a 400 naming it, and the schema
+    says ``additionalProperties: false`` (``cellweb.api.schema``)."""
+
+    refuses_unknown_fields = True
+    unknown_field_message = "This is not a field of this request."
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        data = self.initial_data
+        unknown = set(data) - set(self.fields) if hasattr(data, "keys") else set()
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [self.unknown_field_message] for name in sorted(unknown)}
+            )
+        return attrs
+
+
 def error_responses(*codes: int, descriptions: Mapping[int, str] | None = None) -> dict:
     """OpenAPI answers for ``codes``, for ``extend_schema(responses={..., **error_responses(...)})``."""
     texts = {**_DESCRIPTIONS, **(descriptions or {})}

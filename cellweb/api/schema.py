@@ -26,3 +26,36 @@ class ApiAutoSchema(AutoSchema):
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(answer, str(code))
         return responses
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False
+        return schema
+
+
+# DRF's CharField refuses the NUL character in every text input (ProhibitNullCharactersValidator).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def describe_text_constraints(result, generator, request, public):
+    """Postprocessing hook: free-text strings say that they cannot hold a NUL character."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("type") == "string" and not {"format", "enum", "pattern", "readOnly"} & set(
+                node
+            ):
+                node["pattern"] = NO_NUL_PATTERN
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("components", {}))
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            visit(operation.get("parameters", []))
+            visit(operation.get("requestBody", {}))
+    return result
