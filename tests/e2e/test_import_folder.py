@@ -23,7 +23,11 @@ def test_manager_uploads_a_dish_and_reads_the_report(
     for number in (1, 2, 3):
         paths.append(write_tiff(tmp_path / f"dish_f0{number}_c1.tif", rng.random((48, 48), "f4")))
         stain_shape = (48, 48) if number != 3 else (40, 40)
-        paths.append(write_tiff(tmp_path / f"dish_f0{number}_c2.tif", np.full(stain_shape, number * 100, "u2")))
+        paths.append(
+            write_tiff(
+                tmp_path / f"dish_f0{number}_c2.tif", np.full(stain_shape, number * 100, "u2")
+            )
+        )
     notes = tmp_path / "notes.txt"
     notes.write_text("Hoechst")
     paths.append(notes)
