@@ -120,7 +120,8 @@ export class ViewerPage {
       { keys: 'Home / End', label: 'First / last z-section' },
       { keys: '← / →', label: 'Previous / next time point' },
       { keys: 'F', label: 'Fluorescence: off / side by side / overlay' },
-      { keys: 'W', label: 'Reset display window' },
+      { keys: 'W', label: 'Display window: physical default' },
+      { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
       { keys: '?', label: 'Show / hide this list' },
     ];
     return [{ title: 'Viewer', items }, ...(this.editor?.shortcuts() ?? [])];
