@@ -4,6 +4,7 @@ brighter than the medium, drifting a little per time point (optionally growing).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from annotations.models import Specimen, Tag
 from annotations.services.volumes import volume_create
@@ -63,3 +64,20 @@ def threshold_sections(model, sections, *, modality="ri", tta=False, **_):
     """Stands in for the network where a test needs known nuclei: "probability" 1 where the
     RI is nucleus-bright."""
     return (np.asarray(sections) > (MEDIUM + NUCLEUS_RI) / 2).astype(np.float32)
+
+
+@pytest.fixture
+def known_nuclei(monkeypatch):
+    """The prediction job's network replaced by ``threshold_sections``."""
+    monkeypatch.setattr("inference.services.prediction.runner.predict_sections", threshold_sections)
+
+
+@pytest.fixture
+def active_model(project, manager):
+    """A tiny model version, activated in the project."""
+    from inference.services.model_versions import model_version_activate
+    from tests.helpers_evaluation import tiny_model_version
+
+    version = tiny_model_version(project, input_size=32)
+    model_version_activate(version=version, user=manager)
+    return version

@@ -91,6 +91,8 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         "height": first.size_y if first else None,
         "timePoints": time_points,
         "annotateUrlTemplate": ANNOTATE_URL_TEMPLATE,
+        # The active model's nuclei on a section (inference's prediction results).
+        "nucleiUrlTemplate": "/api/sections/{id}/nuclei/",
     }
     summary = [
         {

@@ -11,22 +11,9 @@ from django.http import Http404
 
 from cellweb.errors import InvalidInput, NotAllowed, NotFoundError
 from inference.models import Prediction, PredictionResult
-from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import VOXEL, threshold_sections, time_lapse
-
-
-@pytest.fixture
-def known_nuclei(monkeypatch):
-    monkeypatch.setattr("inference.services.prediction.runner.predict_sections", threshold_sections)
-
-
-@pytest.fixture
-def active(project, manager):
-    version = tiny_model_version(project, input_size=32)
-    model_version_activate(version=version, user=manager)
-    return version
 
 
 def run(project, manager, **launch) -> Prediction:
@@ -35,12 +22,12 @@ def run(project, manager, **launch) -> Prediction:
 
 
 def test_a_time_lapse_without_ground_truth_is_segmented_tracked_and_measured(
-    project, manager, active, known_nuclei
+    project, manager, active_model, known_nuclei
 ):
     specimen, masks = time_lapse(project, "live-cell", times=3)
     prediction = run(project, manager)
     assert prediction.status == "succeeded", prediction.error
-    assert prediction.model_version == active  # the active model by default
+    assert prediction.model_version == active_model  # the active model by default
     results = list(PredictionResult.objects.filter(prediction=prediction).order_by("time_index"))
     assert [r.time_index for r in results] == [0, 1, 2] and all(r.is_current for r in results)
     ids = [[n["id"] for n in r.nuclei] for r in results]
@@ -65,7 +52,7 @@ def test_a_time_lapse_without_ground_truth_is_segmented_tracked_and_measured(
 
 
 def test_a_time_point_without_nucleus_is_zero_nuclei_not_an_error(
-    project, manager, active, known_nuclei
+    project, manager, active_model, known_nuclei
 ):
     time_lapse(project, "empty-field", times=1, empty=True)
     prediction = run(project, manager)
@@ -77,7 +64,7 @@ def test_a_time_point_without_nucleus_is_zero_nuclei_not_an_error(
 
 
 def test_a_rerun_replaces_the_results_and_a_cancelled_one_leaves_nothing(
-    project, manager, active, known_nuclei, monkeypatch, django_capture_on_commit_callbacks
+    project, manager, active_model, known_nuclei, monkeypatch, django_capture_on_commit_callbacks
 ):
     time_lapse(project, "cell", times=2)
     first = run(project, manager)
@@ -109,7 +96,7 @@ def test_a_rerun_replaces_the_results_and_a_cancelled_one_leaves_nothing(
     assert all(storage.exists(r.labels.name) for r in current)
 
 
-def test_options_and_selection(project, manager, active, known_nuclei):
+def test_options_and_selection(project, manager, active_model, known_nuclei):
     time_lapse(project, "treated-1", times=3, tag="LPS")
     time_lapse(project, "control-1", times=3, tag="control")
     prediction = run(project, manager, tag="LPS", time_points=[0, 2], tta=True, split_touching=True)
@@ -154,7 +141,7 @@ def test_bad_requests_are_refused_and_write_nothing(
 
 
 def test_manage_py_predict_waits_prints_the_table_and_writes_tiffs_and_csv(
-    project, manager, active, known_nuclei, tmp_path, capsys
+    project, manager, active_model, known_nuclei, tmp_path, capsys
 ):
     time_lapse(project, "cell-a", times=2)
     call_command("predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(tmp_path))

@@ -24,10 +24,11 @@ from annotations.services.imports.checks import (
 )
 from annotations.services.imports.fields import FieldFile, import_field
 from annotations.services.imports.importer import import_file
+from annotations.services.imports.listeners import import_listeners_notify
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
 from annotations.services.projects import lab_check, specimen_name_check
 from cellweb.errors import InvalidInput
-from cellweb.jobs import JobContext, job_enqueue, job_execute
+from cellweb.jobs import JobContext, JobStatus, job_create, job_execute
 
 
 def import_job_create(
@@ -90,9 +91,7 @@ def import_job_create(
                     "size_bytes": size,
                 },
             )
-            job.full_clean()
-            job.save()
-            job_enqueue("import", job)
+            job_create("import", job)
     except BaseException:
         discard_staged(relative)
         raise
@@ -167,10 +166,13 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
 
 
 def import_job_finish(job: ImportJob) -> None:
-    """The staged files go whatever the outcome: imported, refused or cancelled."""
+    """The staged files go whatever the outcome: imported, refused or cancelled; after a
+    success the other apps' listeners run (``listeners``)."""
     discard_staged(job.staged_path)
     for companion in (job.params or {}).get("companions") or []:
         discard_staged(companion.get("staged_path", ""))
+    if job.status == JobStatus.SUCCEEDED:
+        import_listeners_notify(job)
 
 
 def import_job_run(*, job_id: int, worker: str = "") -> str:
