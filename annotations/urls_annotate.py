@@ -48,6 +48,11 @@ urlpatterns = [
         name="api-annotate-next",
     ),
     path(
+        "api/projects/<slug:slug>/annotate/sent-back/",
+        apis.SentBackApi.as_view(),
+        name="api-annotate-sent-back",
+    ),
+    path(
         "api/projects/<slug:slug>/export/",
         apis.ProjectExportApi.as_view(),
         name="api-project-export",

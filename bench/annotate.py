@@ -5,6 +5,8 @@
 
 - ``mask_codec_ms``: encode + decode of a realistic 448×448 nucleus mask (median).
 - ``save_service_ms``: one draft save through the service and the response state, in process.
+- ``next_section_ms``: the work queue on 60 specimens × 40 sections: one Skip plus handing out
+  the next section, in process (``--queue-only`` prints just this figure).
 - The load test seeds a throwaway database (a fresh PostgreSQL database next to ``DATABASE_URL``
   or ``BENCH_DATABASE_URL`` when that is PostgreSQL, dropped afterwards; SQLite otherwise) with a
   project of 448×448 RI sections and 20 annotators, starts the real ASGI site under uvicorn as a
@@ -210,6 +212,47 @@ def bench_service(slug: str) -> None:
     figure("save_service_ms", median_ms(one, repeat=60, warmup=5), "ms")
 
 
+def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
+    """The work queue on a project of ``specimens`` × ``depth`` sections, a third of them
+    already taken by others: ``next_section_ms`` is one Skip (the section on screen comes back
+    later) plus handing out the next section, in process, as the annotate page's Skip does."""
+    from django.contrib.auth import get_user_model
+
+    from annotations.models import Membership, Project, Section, Specimen, Volume
+    from annotations.selectors.annotation import next_section_for
+    from annotations.services.annotation import annotation_skip
+
+    project = Project.objects.create(slug="queue-bench", name="Queue bench", required_annotations=3)
+    rows = []
+    for number in range(specimens):
+        specimen = Specimen.objects.create(project=project, name=f"cell-{number:03d}")
+        volume = Volume.objects.create(
+            specimen=specimen, modality="ri", size_z=depth, size_y=SIZE, size_x=SIZE, data="none"
+        )
+        rows += [
+            Section(
+                volume=volume,
+                project=project,
+                specimen=specimen,
+                z=z,
+                submitted_count=(z + number) % 3 if (z + number) % 3 == 1 else 0,
+            )
+            for z in range(depth)
+        ]
+    Section.objects.bulk_create(rows, batch_size=500)
+    user = get_user_model().objects.create(username="queue-bench")
+    Membership.objects.create(project=project, user=user, role="annotator")
+    state = {"on_screen": None}
+
+    def one() -> None:
+        if state["on_screen"] is not None:
+            annotation_skip(project=project, user=user, section_id=state["on_screen"])
+        section = next_section_for(user=user, project=project, skip=state["on_screen"])
+        state["on_screen"] = section.pk if section is not None else None
+
+    figure("next_section_ms", median_ms(one, repeat=200, warmup=10), "ms")
+
+
 # ------------------------------------------------------------------------------------ load test
 
 
@@ -356,6 +399,9 @@ def main() -> None:
         "--closed-loop-seconds", type=float, default=10.0, help="0 skips the closed loop"
     )
     parser.add_argument(
+        "--queue-only", action="store_true", help="only the in-process queue figure"
+    )
+    parser.add_argument(
         "--workers", type=int, default=min(4, os.cpu_count() or 1), help="uvicorn processes"
     )
     args = parser.parse_args()
@@ -370,6 +416,9 @@ def main() -> None:
         server = None
         try:
             env = configure(Path(tmp), database_url)
+            bench_queue()
+            if args.queue_only:
+                return
             bench_in_process()
             sessions, slug = seed(args.clients, sections=max(24, args.clients + 4))
             bench_service(slug)

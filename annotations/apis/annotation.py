@@ -21,6 +21,8 @@ from annotations.selectors.annotation import (
     annotation_public,
     annotation_revisions,
     next_section_for,
+    section_send_back,
+    sent_back_to,
     visible_annotations,
 )
 from annotations.serializers_annotation import (
@@ -31,15 +33,28 @@ from annotations.serializers_annotation import (
     AnnotationPublicSerializer,
     AnnotationRevisionSerializer,
     ExportQuerySerializer,
+    MineReadSerializer,
     MineSaveSerializer,
     MineStateSerializer,
     MineUploadSerializer,
     NextQuerySerializer,
     RevisionQuerySerializer,
+    SentBackItemSerializer,
 )
-from annotations.services.annotation import annotation_reopen, annotation_save, mask_from_payload
+from annotations.services.annotation import (
+    annotation_reopen,
+    annotation_save,
+    annotation_skip,
+    mask_from_payload,
+)
 from annotations.services.export import export_masks
-from cellweb.api import FirstRendererNegotiation, decode_base64_png, error_responses, parse
+from cellweb.api import (
+    FirstRendererNegotiation,
+    LimitQuerySerializer,
+    decode_base64_png,
+    error_responses,
+    parse,
+)
 from cellweb.errors import PayloadTooLarge
 
 _ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
@@ -69,12 +84,13 @@ class SectionMineApi(APIView):
     @extend_schema(
         operation_id="annotation_mine_get",
         summary="My annotation of a section",
-        responses={200: MineStateSerializer, **_ERRORS},
+        responses={200: MineReadSerializer, **_ERRORS},
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
         state = annotation_mine_state(user=request.user, section=section)
-        return Response(MineStateSerializer(state).data)
+        state["sent_back"] = section_send_back(section=section, user=request.user)
+        return Response(MineReadSerializer(state).data)
 
     @extend_schema(
         operation_id="annotation_mine_save",
@@ -196,8 +212,11 @@ class AnnotateNextApi(APIView):
     @extend_schema(
         operation_id="annotate_next",
         summary="Hand me the next section to annotate",
-        description="Sections with your draft come first, then sections never offered to you, "
-        "closest to complete first. 204 when nothing is left.",
+        description="Sections with your draft come first, then the section you opened and have "
+        "not saved (for 30 minutes), then sections never offered to you, closest to complete "
+        "first and middle-out within a specimen, then sections you skipped or left unsaved. "
+        "`skip` (the section on screen) is skipped: it comes back after every fresh section. "
+        "204 when nothing is left.",
         request=None,
         parameters=[NextQuerySerializer],
         responses={
@@ -209,11 +228,30 @@ class AnnotateNextApi(APIView):
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.ANNOTATOR)
         query = parse(NextQuerySerializer, request.query_params, flat=True)
-        section = next_section_for(user=request.user, project=project, skip=query.get("skip"))
+        skip = query.get("skip")
+        if skip is not None:
+            annotation_skip(project=project, user=request.user, section_id=skip)
+        section = next_section_for(user=request.user, project=project, skip=skip)
         if section is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         url = reverse("annotate", args=[section.pk])
         return Response(AnnotateNextSerializer({"section_id": section.pk, "url": url}).data)
+
+
+class SentBackApi(APIView):
+    @extend_schema(
+        operation_id="annotate_sent_back",
+        summary="Sections sent back to me, with who sent each back and why",
+        description="Sections whose annotation a reviewer sent back to you and that wait for "
+        "your resubmission, newest first. They also come first in your queue.",
+        parameters=[LimitQuerySerializer],
+        responses={200: SentBackItemSerializer(many=True), **_ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        query = parse(LimitQuerySerializer, request.query_params)
+        rows = sent_back_to(user=request.user, project=project, limit=query["limit"])
+        return Response(SentBackItemSerializer(rows, many=True).data)
 
 
 class ProjectExportApi(APIView):

@@ -63,13 +63,17 @@ class AnnotationRevision(models.Model):
 
 
 class SectionOffer(models.Model):
-    """The queue hands each section to each annotator at most once."""
+    """A section the queue handed to an annotator, who holds it until they save, skip it or
+    leave it unsaved past the hold time; then it comes back to them after the fresh sections."""
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="offers")
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     offered_at = models.DateTimeField(default=timezone.now)
+    skipped_at = models.DateTimeField(
+        null=True, blank=True, help_text="The annotator skipped it: it comes back later."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["section", "annotator"], name="offer_once")]

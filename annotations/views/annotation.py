@@ -14,11 +14,10 @@ from annotations.selectors.annotation import (
     annotation_progress,
     can_see_all_annotations,
     next_section_for,
+    section_send_back,
 )
 from annotations.views.context import project_context
 from cellweb.pages import refusing
-
-MAX_DB_ID = 2**63 - 1
 
 # Mirrors the annotator module's own shortcut list (frontend/src/modules/annotator and
 # frontend/src/editor/MaskEditor.ts), so the page lists them even before the script runs.
@@ -49,7 +48,8 @@ SHORTCUTS = [
             ("0", "Fit the image to the window"),
             ("H", "Hand tool"),
             ("Space + drag", "Pan (also middle or right drag)"),
-            ("W", "Reset the display window"),
+            ("W", "Display window: the physical default"),
+            ("A", "Display window: auto, 0.5–99.5 % of this volume (again: default)"),
         ],
     ),
     (
@@ -83,16 +83,13 @@ def _progress_context(progress: dict) -> dict:
     }
 
 
-def _skip_param(request) -> int | None:
-    raw = request.GET.get("skip", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_DB_ID else None
-
-
 @login_required
 @refusing
 def annotate_next(request, slug: str):
     project = get_project(request.user, slug, Role.ANNOTATOR)
-    section = next_section_for(user=request.user, project=project, skip=_skip_param(request))
+    # The menu's "Annotate": the section opened and not saved yet comes back first, so this link
+    # never skips a section silently (Skip is the annotate page's own button, a POST).
+    section = next_section_for(user=request.user, project=project)
     if section is not None:
         return redirect("annotate", section_id=section.pk)
     progress = annotation_progress(user=request.user, project=project)
@@ -127,6 +124,7 @@ def annotate(request, section_id: int):
         notice = "You are not an annotator in this project, so this page is read-only."
     else:
         notice = ""
+    sent_back = section_send_back(section=section, user=request.user) if is_annotator else None
     return render(
         request,
         "annotations/annotate.html",
@@ -138,6 +136,7 @@ def annotate(request, section_id: int):
             "shortcuts": shortcuts,
             "notice": notice,
             "is_annotator": is_annotator,
+            "sent_back": sent_back,
         },
     )
 

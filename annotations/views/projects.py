@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from annotations.forms import ProjectSettingsForm
 from annotations.models import Role
-from annotations.permissions import get_project
+from annotations.permissions import get_project, user_roles
+from annotations.selectors.annotation import sent_back_to
 from annotations.selectors.projects import project_filters, project_list, project_settings
 from annotations.selectors.specimens import specimen_list
 from annotations.services.projects import project_settings_update
@@ -20,7 +21,11 @@ from cellweb.pages import refusing
 
 @login_required
 def home(request):
-    return render(request, "annotations/home.html", {"projects": project_list(user=request.user)})
+    context = {
+        "projects": project_list(user=request.user),
+        "sent_back": sent_back_to(user=request.user),
+    }
+    return render(request, "annotations/home.html", context)
 
 
 @login_required
@@ -38,6 +43,9 @@ def project_page(request, slug: str):
         "tag": tag,
         "q": search,
         "settings": project_settings(project),
+        "sent_back": sent_back_to(user=request.user, project=project)
+        if Role.ANNOTATOR in user_roles(request.user, project)
+        else [],
     }
     return render(request, "annotations/project.html", context)
 

@@ -72,6 +72,7 @@ def dashboard_page(request, slug: str):
             "project": project,
             "totals": data["totals"],
             "annotators": data["annotators"],
+            "stain": data["stain"],
             "distribution": data["distribution"],
             "bars": _bar_chart(data["distribution"]),
             "specimens": specimens,
@@ -106,5 +107,6 @@ def review_page(request, section_id: int):
             "config": config,
             "agreement": selectors.section_agreement(section),
             "audit": selectors.audit_rows(section),
+            "send_back": selectors.review_send_back(section),
         },
     )

@@ -70,6 +70,13 @@ class TrainingConfigInput(serializers.Serializer):
         max_length=10_000,
     )
     final_model = serializers.BooleanField(default=False)
+    from_version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        allow_null=True,
+        default=None,
+        help_text="Fine-tune: start from this model version's weights (same network).",
+    )
 
     def to_config(self) -> services.TrainingConfig:
         data = dict(self.validated_data)

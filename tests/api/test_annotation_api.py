@@ -77,8 +77,10 @@ def test_get_mine_before_any_save_is_an_empty_editable_state(api, annotator, sec
     response = api(annotator).get(mine_url(section))
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == STATE_KEYS
+    # A GET also says whether a reviewer sent the section back (test_send_back_feedback).
+    assert set(body) == STATE_KEYS | {"sent_back"}
     assert body | {"updated_at": None} == {
+        "sent_back": None,
         "revision": None,
         "status": None,
         "mask_png": None,
@@ -345,16 +347,29 @@ def test_a_bad_skip_is_400(api, annotator, project, sections):
     assert response.status_code == 400 and "skip" in response.json()["detail"]
 
 
-def test_next_hands_out_each_section_once_then_204(api, annotator, project, sections):
+def test_next_with_skip_hands_out_every_section_then_the_skipped_ones_again(
+    api, annotator, project, sections
+):
     client = api(annotator)
-    seen = []
-    for _ in sections:
-        response = client.post(f"/api/projects/{project.slug}/annotate/next/")
+    url = f"/api/projects/{project.slug}/annotate/next/"
+    seen = [client.post(url).json()["section_id"]]
+    # "Annotate" again without saving: the same section (the menu never skips silently).
+    assert client.post(url).json()["section_id"] == seen[0]
+    for _ in sections[1:]:
+        response = client.post(f"{url}?skip={seen[-1]}")
         assert response.status_code == 200
         seen.append(response.json()["section_id"])
         assert response.json()["url"] == f"/sections/{seen[-1]}/annotate/"
     assert sorted(seen) == sorted(s.pk for s in sections)
-    assert client.post(f"/api/projects/{project.slug}/annotate/next/").status_code == 204
+    # Skipped sections come back, first skipped first.
+    assert client.post(f"{url}?skip={seen[-1]}").json()["section_id"] == seen[0]
+    Section.objects.filter(project=project).update(status=SectionStatus.REVIEW)
+    assert client.post(url).status_code == 204
+
+
+def test_skipping_a_section_of_another_project_is_400(api, annotator, project, sections):
+    response = api(annotator).post(f"/api/projects/{project.slug}/annotate/next/?skip=999999")
+    assert response.status_code == 400 and "not a label-free section" in response.json()["detail"]
 
 
 def test_next_is_for_annotators_and_members_only(api, reviewer, outsider, project, sections):
@@ -418,7 +433,7 @@ def test_annotate_page_passes_the_annotator_config(annotator, project, sections)
         "nZ": 3,
         "modality": "ri",
         "imageUrl": f"/api/sections/{section.pk}/image.png",
-        "label": "cell-01 · t0 · z1/3",
+        "label": "cell-01 · t0 · z1 of z0–z2",
     }
     assert config["window"]["units"] == "RI"
     assert (config["window"]["lo"], config["window"]["hi"]) == (1.33, 1.40)
@@ -460,9 +475,10 @@ def test_fluorescence_reference_only_when_the_project_allows_it(
 
     Project.objects.filter(pk=project.pk).update(allow_fluorescence_reference=True)
     config = page_config(browser_for(annotator).get(f"/sections/{section.pk}/annotate/"))
-    assert config["fluorescence"] == {
-        "imageUrl": f"/api/sections/{section.fluorescence_id}/image.png"
-    }
+    # In the stain volume's window (test_review_stain_window).
+    assert config["fluorescence"]["imageUrl"].startswith(
+        f"/api/sections/{section.fluorescence_id}/image.png?lo="
+    )
 
 
 def test_non_ri_sections_get_an_intensity_window_from_their_statistics(
@@ -500,14 +516,13 @@ def test_outsiders_get_404_from_the_pages(outsider, project, sections):
     assert client.get(f"/projects/{project.slug}/export/").status_code == 404
 
 
-def test_annotate_next_redirects_then_thanks_when_nothing_is_left(annotator, project, sections):
+def test_annotate_next_shows_the_unsaved_section_again_then_thanks(annotator, project, sections):
     client = browser_for(annotator)
-    targets = set()
-    for _ in sections:
-        response = client.get(f"/projects/{project.slug}/annotate/next/")
-        assert response.status_code == 302
-        targets.add(response["Location"])
-    assert targets == {f"/sections/{s.pk}/annotate/" for s in sections}
+    first = client.get(f"/projects/{project.slug}/annotate/next/")
+    assert first.status_code == 302 and first["Location"].endswith("/annotate/")
+    # The menu's "Annotate" again, nothing saved: the same section, not the next one.
+    assert client.get(f"/projects/{project.slug}/annotate/next/")["Location"] == first["Location"]
+    Section.objects.filter(project=project).update(status=SectionStatus.REVIEW)
     done = client.get(f"/projects/{project.slug}/annotate/next/")
     assert done.status_code == 200
     assert "thank you" in done.content.decode()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from annotations.models import Section, SectionOffer, SectionStatus, Specimen
 from annotations.selectors.annotation import annotation_progress, next_section_for
-from annotations.services.annotation import annotation_save
-from cellweb.errors import NotAllowed
+from annotations.selectors.annotation.queue import OFFER_HOLD
+from annotations.services.annotation import annotation_save, annotation_skip
+from cellweb.errors import InvalidInput, NotAllowed
 
 SHAPE = (16, 16)
 
@@ -42,20 +45,23 @@ def sections(specimen, make_volume):
 
 
 def drain(user, project, limit=50) -> list[int]:
+    """Every section the queue hands this annotator when they skip each one unsaved."""
     handed = []
+    on_screen = None
     for _ in range(limit):
-        section = next_section_for(user=user, project=project)
-        if section is None:
+        if on_screen is not None:
+            annotation_skip(project=project, user=user, section_id=on_screen)
+        section = next_section_for(user=user, project=project, skip=on_screen)
+        if section is None or section.pk in handed:
             return handed
         handed.append(section.pk)
-        # Taking the section without saving: the queue must still never hand it out again.
+        on_screen = section.pk
     raise AssertionError("the queue never ran dry")
 
 
-def test_each_section_is_offered_to_an_annotator_at_most_once(project, sections, annotator):
+def test_every_section_is_offered_once_before_any_comes_back(project, sections, annotator):
     handed = drain(annotator, project)
     assert sorted(handed) == sorted(s.pk for s in sections)
-    assert next_section_for(user=annotator, project=project) is None
     assert SectionOffer.objects.filter(annotator=annotator).count() == len(sections)
 
 
@@ -64,22 +70,70 @@ def test_other_annotators_get_their_own_offers(project, sections, annotator, sec
     assert len(drain(second_annotator, project)) == len(sections)
 
 
+def test_the_menu_shows_the_opened_unsaved_section_again(project, sections, annotator):
+    opened = next_section_for(user=annotator, project=project)
+    # "Annotate" in the menu again, nothing saved: the same section, not a silent skip.
+    assert next_section_for(user=annotator, project=project).pk == opened.pk
+    assert SectionOffer.objects.filter(annotator=annotator).count() == 1
+
+
+def test_a_skipped_section_comes_back_after_the_fresh_ones(project, sections, annotator):
+    first = next_section_for(user=annotator, project=project)
+    annotation_skip(project=project, user=annotator, section_id=first.pk)
+    order = [next_section_for(user=annotator, project=project, skip=first.pk).pk]
+    while len(order) < len(sections):
+        annotation_skip(project=project, user=annotator, section_id=order[-1])
+        order.append(next_section_for(user=annotator, project=project, skip=order[-1]).pk)
+    assert first.pk not in order[:-1]
+    assert order[-1] == first.pk
+
+
+def test_an_opened_unsaved_section_returns_after_the_hold(project, sections, annotator):
+    opened = next_section_for(user=annotator, project=project)
+    second = next_section_for(user=annotator, project=project, skip=opened.pk)
+    assert second.pk != opened.pk
+    # Both were opened and left; once the hold is over they are back behind the fresh sections.
+    SectionOffer.objects.filter(annotator=annotator).update(
+        offered_at=timezone.now() - OFFER_HOLD - timedelta(seconds=1)
+    )
+    order = drain(annotator, project)
+    assert sorted(order) == sorted(s.pk for s in sections)
+    assert set(order[-2:]) == {opened.pk, second.pk}
+
+
+def test_skipping_an_unknown_or_foreign_section_is_refused(project, sections, annotator):
+    with pytest.raises(InvalidInput):
+        annotation_skip(project=project, user=annotator, section_id=10**9)
+
+
+def test_a_specimen_is_handed_out_middle_out(project, specimen, make_volume, annotator):
+    volume = make_volume(specimen, shape=(7, *SHAPE))
+    by_z = dict(Section.objects.filter(volume=volume).values_list("z", "pk"))
+    assert drain(annotator, project) == [by_z[z] for z in (3, 2, 4, 1, 5, 0, 6)]
+
+
 def test_sections_with_the_annotators_draft_come_back_first(project, sections, annotator):
     first = next_section_for(user=annotator, project=project)
-    next_section_for(user=annotator, project=project)
     save(sections[3], annotator)  # started without being offered (opened from a link)
 
     assert next_section_for(user=annotator, project=project).pk == sections[3].pk
     assert next_section_for(user=annotator, project=project).pk == sections[3].pk
     save(sections[3], annotator, base=1, submit=True)
-    following = next_section_for(user=annotator, project=project)
-    assert following.pk not in {first.pk, sections[3].pk}
+    # Submitted: the section opened earlier and never saved is shown again.
+    assert next_section_for(user=annotator, project=project).pk == first.pk
 
 
 def test_skip_passes_over_the_section_on_screen(project, sections, annotator):
     save(sections[1], annotator)
     skipped = next_section_for(user=annotator, project=project, skip=sections[1].pk)
     assert skipped.pk != sections[1].pk
+
+
+def test_a_skipped_draft_waits_behind_the_other_drafts(project, sections, annotator):
+    save(sections[0], annotator)
+    save(sections[2], annotator)
+    annotation_skip(project=project, user=annotator, section_id=sections[0].pk)
+    assert next_section_for(user=annotator, project=project).pk == sections[2].pk
 
 
 def test_closest_to_complete_comes_first(
@@ -94,15 +148,17 @@ def test_closest_to_complete_comes_first(
     assert sorted(order[2:]) == [sections[0].pk, sections[3].pk]
 
 
-def test_ties_follow_specimen_then_z(project, specimen, make_volume, annotator):
+def test_ties_follow_specimen_then_middle_out(project, specimen, make_volume, annotator):
     other = Specimen.objects.create(project=project, name="cell-02")
     # The later specimen's volume is imported first: the specimen order must still win.
     volume_other = make_volume(other, shape=(2, *SHAPE))
     volume_first = make_volume(specimen, shape=(3, *SHAPE))
-    expected = [
-        *Section.objects.filter(volume=volume_first).order_by("z").values_list("pk", flat=True),
-        *Section.objects.filter(volume=volume_other).order_by("z").values_list("pk", flat=True),
-    ]
+
+    def middle_out(volume, zs):
+        by_z = dict(Section.objects.filter(volume=volume).values_list("z", "pk"))
+        return [by_z[z] for z in zs]
+
+    expected = [*middle_out(volume_first, (1, 0, 2)), *middle_out(volume_other, (0, 1))]
     assert drain(annotator, project) == expected
 
 
@@ -185,8 +241,8 @@ def test_concurrent_requests_of_one_annotator_get_different_sections(project, se
 
     assert not errors
     assert None not in results
-    assert len(set(results)) == 4
-    assert SectionOffer.objects.filter(annotator=annotator).count() == 4
+    # Each section handed out was recorded once, and none twice as a fresh offer.
+    assert SectionOffer.objects.filter(annotator=annotator).count() == len(set(results))
 
 
 def test_progress_counts_the_project_and_the_annotator(
@@ -205,3 +261,42 @@ def test_progress_counts_the_project_and_the_annotator(
         "mine_drafts": 1,
     }
     assert annotation_progress(user=second_annotator, project=project)["mine_drafts"] == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_with_n_annotators_and_n_required_every_section_reaches_n(
+    project, specimen, make_volume, cast, seed
+):
+    """Annotators who skip, leave sections opened but unsaved and come back later: with exactly
+    as many annotators as annotations required, every section still gets all of them."""
+    import random
+
+    volume = make_volume(specimen, shape=(6, *SHAPE))
+    rng = random.Random(seed)
+    for _ in range(120):
+        user = rng.choice(cast)
+        section = next_section_for(user=user, project=project)
+        if section is None:
+            continue
+        action = rng.random()
+        if action < 0.35:
+            save(section, user, submit=True)
+        elif action < 0.65:
+            annotation_skip(project=project, user=user, section_id=section.pk)
+        elif action < 0.85:
+            # Opened, then "Annotate" in the menu: the same section, never a silent skip.
+            assert next_section_for(user=user, project=project).pk == section.pk
+        else:
+            # Left unsaved; time passes beyond the hold.
+            SectionOffer.objects.filter(annotator=user).update(
+                offered_at=timezone.now() - OFFER_HOLD - timedelta(seconds=1)
+            )
+    # Then everyone works through what the queue still hands them.
+    for user in cast:
+        for _ in range(20):
+            section = next_section_for(user=user, project=project)
+            if section is None:
+                break
+            save(section, user, submit=True)
+    counts = list(Section.objects.filter(volume=volume).values_list("submitted_count", flat=True))
+    assert counts == [len(cast)] * 6

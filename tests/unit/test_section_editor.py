@@ -31,7 +31,7 @@ def test_the_editor_gets_the_section_its_neighbours_and_window(sections):
     assert config["module"] == "annotator" and config["csrfToken"] == "t0ken"
     assert config["section"]["id"] == middle.pk
     assert (config["section"]["width"], config["section"]["height"]) == (40, 24)
-    assert config["section"]["label"] == "cell-01 · t0 · z1/3"
+    assert config["section"]["label"] == "cell-01 · t0 · z1 of z0–z2"
     assert config["section"]["imageUrl"] == f"/api/sections/{middle.pk}/image.png"
     assert config["neighbours"]["prev"] == {
         "id": sections[0].pk,
@@ -53,7 +53,7 @@ def test_a_page_about_one_section_can_leave_out_neighbours_and_name_itself(secti
         neighbours=False,
     )
     assert config["neighbours"] == {"prev": None, "next": None}
-    assert config["section"]["label"] == "fluorescence ground truth · cell-01 · t0 · z0/3"
+    assert config["section"]["label"] == "fluorescence ground truth · cell-01 · t0 · z0 of z0–z2"
     assert config["fluorescence"] is None and config["readOnly"] is True
 
 
@@ -66,9 +66,13 @@ def test_the_paired_fluorescence_is_offered_only_when_asked(specimen, make_volum
     hidden = section_editor_config(
         section=section, module="annotator", csrf_token="t", read_only=True, fluorescence=False
     )
-    assert shown["fluorescence"] == {
-        "imageUrl": f"/api/sections/{section.fluorescence_id}/image.png"
-    }
+    url = shown["fluorescence"]["imageUrl"]
+    # The stain's window is its volume's, not the section's own (see test_review_stain_window).
+    stats = stain.stats
+    assert url == (
+        f"/api/sections/{section.fluorescence_id}/image.png"
+        f"?lo={stats['p0_5']:.6g}&hi={stats['p99_5']:.6g}"
+    )
     assert hidden["fluorescence"] is None
 
 

@@ -1,9 +1,10 @@
 """Reads for annotating: the work queue (``queue``), the blind rule (``visibility``), what the
-editor and the API get of an annotation (``state``) and the annotate page's config (``page``)."""
+editor and the API get of an annotation (``state``), what review said back (``feedback``) and the
+annotate page's config (``page``)."""
 
 from annotations.imaging.outlines import mask_outlines
-from annotations.selectors.display import section_display_window
 
+from .feedback import section_send_back, send_back_responses, sent_back_to
 from .page import annotate_page_config
 from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_for
 from .state import (
@@ -21,10 +22,6 @@ from .visibility import (
     visible_annotations,
 )
 
-# The fluorescence ground-truth page (inference) still imports the editor's window by this name;
-# new code calls ``section_editor_config`` or ``annotations.selectors.display`` instead.
-_display_window = section_display_window
-
 __all__ = [
     "DRAFTABLE_SECTION_STATUSES",
     "LOCKED_SECTION_STATUSES",
@@ -40,5 +37,8 @@ __all__ = [
     "mask_outlines",
     "next_section_for",
     "section_is_unblinded",
+    "section_send_back",
+    "send_back_responses",
+    "sent_back_to",
     "visible_annotations",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
@@ -15,6 +17,8 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Abs
+from django.utils import timezone
 
 from annotations.models import (
     Annotation,
@@ -30,16 +34,32 @@ from annotations.permissions import require_role
 # Statuses whose sections an annotator may keep drafting in (a 4th annotator may still finish).
 DRAFTABLE_SECTION_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionStatus.SENT_BACK)
 
+# A section opened but never saved stays the annotator's (the menu's "Annotate" shows it again)
+# for this long; after that, as after a Skip, it comes back behind the fresh sections.
+OFFER_HOLD = timedelta(minutes=30)
 
 # Two requests of the same annotator may race for the same section; a few retries always settle it.
 _OFFER_ATTEMPTS = 5
 
 
+def centre_distance():
+    """Twice a section's distance from the middle of its stack (integers, so the database sorts
+    it on the index columns it already reads).
+
+    The queue goes middle-out: a tomogram or stack is acquired centred on the cell, so its
+    middle sections show the nucleus and its ends show medium above and below the cell. Asking
+    for "no nucleus" first wastes the annotator's first minutes. The image's content cannot pick
+    better without a model: the nucleus is not reliably bright (HL60 nuclei are darker than the
+    cytoplasm), and middle-out needs nothing but z.
+    """
+    return Abs(F("z") * 2 - F("volume__size_z") + 1)
+
+
 def _queue_order(project: Project) -> list:
     engaged = F("submitted_count") + F("started_count")
     # Sections that still lack annotators come first, fullest first, so whole sections (and, with
-    # the specimen/time/z tie-break, whole specimens) finish; sections that already have enough
-    # people drafting them come last, as a fallback for abandoned drafts.
+    # the specimen/time/middle-out tie-break, whole specimens) finish; sections that already have
+    # enough people drafting them come last, as a fallback for abandoned drafts.
     saturated = Case(
         When(
             Q(submitted_count__lt=project.required_annotations - F("started_count")), then=Value(0)
@@ -47,7 +67,19 @@ def _queue_order(project: Project) -> list:
         default=Value(1),
         output_field=IntegerField(),
     )
-    return [saturated, engaged.desc(), "specimen_id", "volume__time_index", "z", "id"]
+    return [
+        saturated,
+        engaged.desc(),
+        "specimen_id",
+        "volume__time_index",
+        centre_distance(),
+        "z",
+        "id",
+    ]
+
+
+def _offers(user):
+    return SectionOffer.objects.filter(section=OuterRef("pk"), annotator=user)
 
 
 def _started_sections(*, user, project: Project, skip: int | None) -> QuerySet[Section]:
@@ -62,47 +94,71 @@ def _started_sections(*, user, project: Project, skip: int | None) -> QuerySet[S
     )
     if skip is not None:
         queryset = queryset.exclude(pk=skip)
-    return queryset.order_by("specimen_id", "volume__time_index", "z", "id")
+    # A skipped draft waits behind the others.
+    skipped = Exists(_offers(user).filter(skipped_at__isnull=False))
+    return queryset.order_by(skipped.asc(), "specimen_id", "volume__time_index", "z", "id")
 
 
-def _fresh_sections(*, user, project: Project, skip: int | None) -> QuerySet[Section]:
-    offered = SectionOffer.objects.filter(section=OuterRef("pk"), annotator=user)
+def _candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Section]:
+    """Every section this annotator may still annotate, best first, in one query.
+
+    First the section they opened and have neither saved nor skipped (``held``), then sections
+    never offered to them, then those they skipped or left unsaved past ``OFFER_HOLD``.
+    """
     touched = Annotation.objects.filter(section=OuterRef("pk"), annotator=user)
+    held = _offers(user).filter(skipped_at__isnull=True, offered_at__gte=now - OFFER_HOLD)
     queryset = Section.objects.filter(
-        ~Exists(offered),
         ~Exists(touched),
         project=project,
         status=SectionStatus.OPEN,
         is_label_free=True,
         submitted_count__lt=project.required_annotations,
-    )
+    ).annotate(held=Exists(held), offered=Exists(_offers(user)))
     if skip is not None:
         queryset = queryset.exclude(pk=skip)
-    return queryset.order_by(*_queue_order(project))
+    return queryset.order_by(F("held").desc(), "offered", *_queue_order(project))
+
+
+def _claim(*, user, section: Section, now) -> bool:
+    """Record the offer; False when a concurrent request of the same annotator got it first."""
+    if not section.offered:
+        try:
+            with transaction.atomic():
+                SectionOffer.objects.create(section=section, annotator=user, offered_at=now)
+        except IntegrityError:
+            return False
+        return True
+    returned = Q(skipped_at__isnull=False) | Q(offered_at__lt=now - OFFER_HOLD)
+    # The condition is checked again on the locked row, so only one of two racing requests wins.
+    return bool(
+        SectionOffer.objects.filter(returned, section=section, annotator=user).update(
+            offered_at=now, skipped_at=None
+        )
+    )
 
 
 def next_section_for(*, user, project: Project, skip: int | None = None) -> Section | None:
     """The section this annotator should work on next, or ``None`` when nothing is left.
 
-    Sections with the annotator's own draft come back first; then sections never offered to them.
-    ``skip`` (the section on screen) is passed over, so "next" moves on even from a draft.
-    Handing out a fresh section records a ``SectionOffer``; its unique constraint makes two
-    concurrent requests of the same annotator end with two different sections.
+    In order: sections with the annotator's own draft (skipped ones last); the section they
+    opened and have not saved yet (so the menu's "Annotate" shows it again instead of losing
+    it); sections never offered to them, middle-out within each specimen; then sections they
+    skipped or left unsaved past ``OFFER_HOLD``. ``skip`` (the section on screen) is passed
+    over in this request; ``annotation_skip`` makes a skip last. Handing out a section records
+    a ``SectionOffer``; its unique constraint makes two concurrent requests of the same
+    annotator end with two different sections.
     """
     require_role(user, project, Role.ANNOTATOR)
     started = _started_sections(user=user, project=project, skip=skip).first()
     if started is not None:
         return started
+    now = timezone.now()
     for _ in range(_OFFER_ATTEMPTS):
-        candidate = _fresh_sections(user=user, project=project, skip=skip).first()
-        if candidate is None:
-            return None
-        try:
-            with transaction.atomic():
-                SectionOffer.objects.create(section=candidate, annotator=user)
-        except IntegrityError:
-            continue
-        return candidate
+        candidate = _candidates(user=user, project=project, skip=skip, now=now).first()
+        if candidate is None or candidate.held:
+            return candidate
+        if _claim(user=user, section=candidate, now=now):
+            return candidate
     return None
 
 

@@ -23,7 +23,7 @@ from .ground_truth import (
     snapshot_masks,
 )
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
-from .page import ANNOTATOR_COLOURS, review_page_config, self_review_blocked
+from .page import ANNOTATOR_COLOURS, review_page_config, review_send_back, self_review_blocked
 from .queue import review_queue, review_queue_next, review_queue_page, review_queue_queryset
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "latest_submitted_revisions",
     "review_page_config",
     "review_queue",
+    "review_send_back",
     "review_queue_next",
     "review_queue_page",
     "review_queue_queryset",

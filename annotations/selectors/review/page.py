@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from annotations.models import Annotation, GroundTruth, GroundTruthSource, Section
+from annotations.selectors.annotation.feedback import send_back_responses
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.encoding import b64
 
@@ -33,17 +34,48 @@ def self_review_blocked(*, section: Section, user) -> bool:
     )
 
 
+def _response(send_back: dict | None) -> dict | None:
+    if not send_back or not send_back["answered"]:
+        return None
+    return {
+        "reviewer": send_back["reviewer"],
+        "comment": send_back["comment"],
+        "at": send_back["at"].isoformat(),
+    }
+
+
+def review_send_back(section: Section) -> dict | None:
+    """The section's latest send-back for the review page: who, why, and each named annotator's
+    answer (resubmitted or still working on it)."""
+    responses = send_back_responses([section.pk]).get(section.pk)
+    if not responses:
+        return None
+    first = next(iter(responses.values()))
+    return {
+        "reviewer": first["reviewer"],
+        "comment": first["comment"],
+        "at": first["at"],
+        "annotators": [
+            {"annotator": name, "answered": entry["answered"]}
+            for name, entry in sorted(responses.items())
+        ],
+    }
+
+
 def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool) -> dict:
     """The ``review`` front-end module's configuration (the front-end contract)."""
     consensus = current_consensus(section)
     revisions = consensus_inputs(consensus) if consensus else latest_submitted_revisions(section)
     names = [revision.annotation.annotator.get_username() for revision in revisions]
+    responses = send_back_responses([section.pk]).get(section.pk, {})
     annotations = [
         {
             "annotator": name,
             "revision": revision.number,
             "colour": ANNOTATOR_COLOURS[index % len(ANNOTATOR_COLOURS)],
             "mask_png": b64(revision.mask_png),
+            # This revision answers the latest send-back that named its annotator.
+            "response": _response(responses.get(name)),
         }
         for index, (name, revision) in enumerate(zip(names, revisions))
     ]
@@ -93,6 +125,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
     }
     return section_editor_config(
         section=section,
+        user=user,
         module="review",
         csrf_token=csrf_token,
         read_only=not can_act,

@@ -16,6 +16,7 @@ from annotations.models import (
     SectionStatus,
     Specimen,
 )
+from annotations.selectors.annotation.feedback import send_back_responses
 
 
 def review_queue_queryset(*, project: Project, user):
@@ -70,8 +71,12 @@ def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
             stale=True,
         ).values_list("section_id", flat=True)
     )
+    responses = send_back_responses([row["id"] for row in rows])
     for row in rows:
         row["annotators"] = names.get(row["id"], [])
+        # Resubmitted after a send-back: the reviewer looks at an answer, not a first attempt.
+        answered = responses.get(row["id"], {})
+        row["response"] = any(entry["answered"] for entry in answered.values())
         row["stale"] = row["id"] in stale
         row["specimen_name"] = specimens.get(row["specimen_id"], "")
     return rows

@@ -7,22 +7,35 @@ is stored. The section's counters drive the work queue and the hand-over to revi
 
 Lock order, shared with the review service (``services/locking.py``): section row first (only
 for saves that change the section's counters: first save, submit, reopen), then the annotation
-row. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
+row. ``skip`` defers a section in the work queue. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
 ``sections`` keeps the section's side, ``hooks`` tells review.
 """
 
 from .hooks import on_annotations_complete
-from .payload import MASK_SOURCES, MAX_POLYGON_POINTS, MAX_TIME_SPENT_S, mask_from_payload
+from .payload import (
+    MASK_SOURCES,
+    MAX_POINTS_PER_POLYGON,
+    MAX_POLYGON_POINTS,
+    MAX_POLYGONS,
+    MAX_ROW_CROSSINGS,
+    MAX_TIME_SPENT_S,
+    mask_from_payload,
+)
 from .reopen import annotation_reopen, annotation_return_to_draft
 from .save import annotation_save
+from .skip import annotation_skip
 
 __all__ = [
     "MASK_SOURCES",
+    "MAX_POINTS_PER_POLYGON",
+    "MAX_POLYGONS",
     "MAX_POLYGON_POINTS",
+    "MAX_ROW_CROSSINGS",
     "MAX_TIME_SPENT_S",
     "annotation_reopen",
     "annotation_return_to_draft",
     "annotation_save",
+    "annotation_skip",
     "mask_from_payload",
     "on_annotations_complete",
 ]

@@ -41,7 +41,7 @@ export class AnnotatorPage {
   ) {
     const s = cfg.section;
     if (cfg.progressUrl) this.progress = new ProgressBars(root, cfg.progressUrl);
-    const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? `/${s.nZ}` : ''}` : ''}`;
+    const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? ` of z0–z${s.nZ - 1}` : ''}` : ''}`;
     const { main, sidebar } = workbench(root, { page: 'annotator', title, middle: this.progress?.el, shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
     this.editor = new MaskEditor(main, {
@@ -60,6 +60,7 @@ export class AnnotatorPage {
         loadNewer: () => void this.loadNewer(),
         keepMine: () => this.sync.keepMine(),
         reopen: () => void this.reopen(),
+        skip: cfg.skipUrl ? () => void this.skip() : undefined,
       },
       root,
     );
@@ -100,12 +101,12 @@ export class AnnotatorPage {
       items: [
         { keys: 'Ctrl+Enter', label: 'Submit this section' },
         { keys: 'Ctrl+S', label: 'Save draft now (drafts also save automatically)' },
-        { keys: ',', label: 'Show / hide the previous section' },
-        { keys: '.', label: 'Show / hide the next section' },
+        { keys: ',', label: 'View the section at z − 1 beside the editor' },
+        { keys: '.', label: 'View the section at z + 1 beside the editor' },
         { keys: 'G', label: 'Ghost: your outline on the adjacent section' },
         { keys: 'C', label: 'Copy your mask from the previous section (Shift+C: next)' },
         { keys: 'W', label: 'Reset display window' },
-        { keys: 'N', label: 'Next section (after submitting)' },
+        { keys: 'N', label: 'Next section of your queue (after submitting)' },
         { keys: '?', label: 'Show / hide this list' },
       ],
     };
@@ -203,6 +204,19 @@ export class AnnotatorPage {
     this.saveCard.showSubmitted(dto, this.cfg.nextUrl, dto.can_reopen ?? this.sync.canReopen);
   }
 
+  /** Skip: the section goes to the back of the queue (a draft is saved first) and the next opens. */
+  private async skip(): Promise<void> {
+    const url = this.cfg.skipUrl;
+    if (!url) return;
+    try {
+      if (this.sync.state().dirty) await this.sync.save();
+      const next = await request<{ url?: string } | null>('POST', url);
+      window.location.href = next?.url ?? this.cfg.nextUrl ?? '/';
+    } catch (err) {
+      this.editor.showToast(`Could not skip: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
+    }
+  }
+
   private async reopen(): Promise<void> {
     try {
       await this.sync.reopen();
@@ -227,6 +241,7 @@ export class AnnotatorPage {
     if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
+    if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();
     const next = this.cfg.nextUrl;
     if ((k === 'n' || k === 'N') && next && this.saveCard.submittedShown) {
       return () => {
