@@ -197,7 +197,8 @@ def assumptions(calibration: Calibration) -> str:
         f"Assumes {where} as fast as {calibration.source}: "
         f"{calibration.speed_factor:.1f}× the benchmark time per epoch, "
         f"{calibration.overhead_s:.0f} s per fold to load data and score and save the model, "
-        f"{calibration.parallel:.1f} fold{'s' if calibration.parallel >= 1.05 else ''} at a time. "
+        f"{round(calibration.parallel, 1):g} fold{'s' if calibration.parallel >= 1.05 else ''} "
+        "at a time. "
         "More load on the workers makes it longer."
     )
 
