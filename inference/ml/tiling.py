@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-__all__ = ["check_tiling", "network_stride", "predict_tiled", "tile_starts"]
+__all__ = ["check_tiling", "network_stride", "predict_tiled", "tile_size_error", "tile_starts"]
 
 
 def network_stride(model: nn.Module) -> int:
@@ -48,6 +48,22 @@ def check_tiling(tile: int, overlap: int, stride: int) -> None:
         )
     if not 0 <= overlap < tile:
         raise ValueError(f"overlap must be >= 0 and smaller than the tile ({tile}), got {overlap}")
+
+
+def tile_size_error(arch: str, tile: int) -> str | None:
+    """Why a registry network ``arch`` cannot tile with ``tile`` px (a quarter-tile overlap), or
+    None. Built on the meta device (no memory); an architecture outside the registry: None."""
+    from .nets import MODEL_NAMES, create_model
+
+    if arch not in MODEL_NAMES:
+        return None
+    with torch.device("meta"):
+        stride = network_stride(create_model(arch))
+    try:
+        check_tiling(tile, tile // 4, stride)
+    except ValueError as exc:
+        return f"The model's input size cannot tile a whole field: {exc}."
+    return None
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
