@@ -48,11 +48,28 @@ def require_role(user, project: Project, *roles: str) -> frozenset[str]:
     return held
 
 
+def require_manager_or_launcher(user, job) -> None:
+    """The cancel rule of a job launched in a project (``job.project``, ``job.created_by_id``):
+    a manager of the project or the person who launched it; 404 for outsiders, else 403."""
+    held = require_role(user, job.project)
+    if Role.MANAGER not in held and job.created_by_id != user.pk:
+        raise NotAllowed("Only a manager or the person who launched this job can cancel it.")
+
+
 def _get(queryset, message: str, **lookup):
     try:
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404(message) from None
+
+
+def get_in_project(user, queryset, pk: int, message: str, *roles: str):
+    """The row ``pk`` of ``queryset`` (rows with a ``project``: jobs, results) for a member of
+    its project holding one of ``roles`` (any role when none); 404 for no such row or an
+    outsider, 403 for a member without the role."""
+    row = _get(queryset.select_related("project"), message, pk=pk)
+    require_role(user, row.project, *roles)
+    return row
 
 
 def get_project(user, slug: str, *roles: str) -> Project:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
+from annotations.apis import display as display_apis
 from annotations.apis import imports as import_apis
 from annotations.apis import projects as project_apis
 from annotations.apis import section_images as image_apis
@@ -21,6 +22,11 @@ urlpatterns = [
         project_views.project_settings_page,
         name="project-settings",
     ),
+    path(
+        "projects/<slug:slug>/import/folder/",
+        import_views.import_folder_page,
+        name="project-import-folder",
+    ),
     path("imports/<dbid:job_id>/", import_views.import_job_page, name="import-job"),
     path("specimens/<dbid:specimen_id>/", specimen_views.specimen_page, name="specimen"),
     # REST
@@ -37,6 +43,11 @@ urlpatterns = [
         name="api-project-imports",
     ),
     path(
+        "api/projects/<slug:slug>/imports/batch/",
+        import_apis.ImportBatchCreateApi.as_view(),
+        name="api-project-imports-batch",
+    ),
+    path(
         "api/import-jobs/<dbid:job_id>/",
         import_apis.ImportJobDetailApi.as_view(),
         name="api-import-job",
@@ -50,6 +61,11 @@ urlpatterns = [
         "api/volumes/<dbid:volume_id>/",
         specimen_apis.VolumeDetailApi.as_view(),
         name="api-volume",
+    ),
+    path(
+        "api/volumes/<dbid:volume_id>/display/",
+        display_apis.VolumeDisplayApi.as_view(),
+        name="api-volume-display",
     ),
     path(
         "api/sections/<dbid:section_id>/",

@@ -2,7 +2,9 @@
 
     python bench/consensus.py [--sections 10000] [--repeat 50]
 
-- ``staple_ms``: median STAPLE of 3 realistic 448x448 annotator masks (target <= 20 ms);
+- ``staple_ms``: median STAPLE of 3 realistic 448x448 annotator masks (target <= 20 ms), by the
+  EM on vote-pattern counts that gives SimpleITK's answer; ``staple_itk_ms``: the same call
+  through ``sitk.STAPLEImageFilter`` on the whole section, for comparison;
 - ``majority_ms``: median majority vote of the same masks (target <= 2 ms);
 - ``consensus_service_ms``: the whole ``consensus_compute_for_section`` on such a section (decode
   the three revisions, STAPLE, agreement, disagreement map, store the rows) - what a submit or
@@ -85,6 +87,13 @@ def bench_pure() -> None:
     from annotations.services.review import STAPLE_MAX_ITERATIONS
 
     figure("staple_ms", time_staple_ms(max_iterations=STAPLE_MAX_ITERATIONS), "ms")
+    # The same consensus from SimpleITK's filter on the whole section (what staple_ms was before
+    # the vote-pattern EM; tests/unit/test_staple_vote_patterns.py checks they agree).
+    figure(
+        "staple_itk_ms",
+        time_staple_ms(max_iterations=STAPLE_MAX_ITERATIONS, engine="itk"),
+        "ms",
+    )
     figure("majority_ms", time_majority_ms(), "ms")
 
 

@@ -224,6 +224,9 @@ SECTION_IMAGE_THREADS = env_int("CELLWEB_IMAGE_THREADS", 0, minimum=0)
 # --- Training -------------------------------------------------------------------------------
 HEARTBEAT_TIMEOUT_S = env_int("CELLWEB_HEARTBEAT_TIMEOUT", 120, minimum=5)
 TRAINING_MAX_RETRIES = env_int("CELLWEB_TRAINING_MAX_RETRIES", 2, minimum=0)
+# Who may cancel a job of a kind that names no rule of its own (cellweb.jobs never imports an app;
+# the project's rule is named here): a manager of the job's project or the person who launched it.
+JOB_CANCEL_RULE = "annotations.permissions.require_manager_or_launcher"
 
 # --- Auth, REST, schema ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class InferenceConfig(AppConfig):
     name = "inference"
     verbose_name = "Training and evaluation"
+
+    def ready(self) -> None:
+        from annotations.services.imports.listeners import import_listener_register
+        from inference.services.prediction import predict_imported
+
+        import_listener_register(predict_imported)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from inference.selectors.training import training_form_choices
+from inference.selectors.training import model_versions_for_project, training_form_choices
 from inference.services import training as services
 from inference.services.training import TrainingConfig
 
@@ -102,6 +102,16 @@ class TrainingLaunchForm(forms.Form):
     final_model = forms.BooleanField(
         label="Also train a final model on all data", required=False, initial=False
     )
+    from_version = forms.TypedChoiceField(
+        label="Start from",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Fine-tune a model version of the same network instead of training from scratch.",
+    )
+    confirm_long = forms.BooleanField(
+        label="Launch it anyway: I know it will take hours on CPU workers", required=False
+    )
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,6 +127,10 @@ class TrainingLaunchForm(forms.Form):
             for x in c["sources"]
         ]
         self.fields["arch"].choices = [(x["value"], x["label"]) for x in c["networks"]]
+        self.fields["from_version"].choices = [("", "Scratch (random initialisation)")] + [
+            (v.pk, f"{v.name} (#{v.pk}, {v.arch})")
+            for v in model_versions_for_project(project)[:200]
+        ]
         # Default to the source that actually has ground truth when confirmed consensus has none.
         with_data = [x["value"] for x in c["sources"] if x["sections"]]
         default_source = "consensus" if "consensus" in with_data or not with_data else with_data[0]
@@ -127,7 +141,9 @@ class TrainingLaunchForm(forms.Form):
 
     @property
     def network_fields(self) -> list:
-        return self._bound("arch", "folds", "epochs", "batch_size", "lr", "beta1", "beta2", "loss")
+        return self._bound(
+            "arch", "from_version", "folds", "epochs", "batch_size", "lr", "beta1", "beta2", "loss"
+        )
 
     @property
     def augment_switches(self) -> list:
@@ -158,6 +174,7 @@ class TrainingLaunchForm(forms.Form):
             modalities=list(d["modalities"]),
             tags=list(d["tags"]),
             final_model=d["final_model"],
+            from_version=d.get("from_version"),
         )
 
     def add_config_errors(self, errors: dict[str, str]) -> None:

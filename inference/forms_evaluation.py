@@ -27,6 +27,11 @@ class EvaluationLaunchForm(forms.Form):
     include_training = forms.BooleanField(
         label="Also score specimens the model was trained on", required=False
     )
+    exclude_flagged = forms.BooleanField(
+        label="Leave out sections whose fluorescence ground truth is flagged "
+        "(stain signal but empty mask, or a mask without signal)",
+        required=False,
+    )
     gt_source = forms.ChoiceField(label="Ground truth", required=False)
     threshold = forms.FloatField(
         label="Threshold",
@@ -57,6 +62,20 @@ class EvaluationLaunchForm(forms.Form):
             (s["value"], f"{s['label']} ({s['sections']} sections)") for s in choices["sources"]
         ]
 
+    @staticmethod
+    def initial_from_query(query, choices: dict) -> dict:
+        """Initial values from a link such as a finished training job's "Evaluate this model"
+        (``?job=ID&set_kind=cross_validation``): that job's newest version, the set kind."""
+        initial: dict = {}
+        job = query.get("job", "")
+        if job.isdigit():
+            ids = [v["id"] for v in choices["versions"] if v["job_id"] == int(job)]
+            if ids:
+                initial["model_version"] = ids[0]
+        if query.get("set_kind") in EvaluationSetKind.values:
+            initial["set_kind"] = query["set_kind"]
+        return initial
+
     def launch_args(self) -> dict:
         data = self.cleaned_data
         params = {
@@ -64,6 +83,7 @@ class EvaluationLaunchForm(forms.Form):
             "tag": data.get("tag") or None,
             "specimen_ids": data.get("specimen_ids") or None,
             "include_training": data.get("include_training") or None,
+            "exclude_flagged": data.get("exclude_flagged") or None,
         }
         return {
             "model_version_id": data.get("model_version"),
@@ -98,6 +118,17 @@ class FluorescenceGTForm(forms.Form):
     remove_border = forms.BooleanField(
         label="Remove objects touching the border", required=False, initial=True
     )
+    small_objects = forms.ChoiceField(
+        label="Small objects counted",
+        choices=[("volume", "in 3D (keeps a nucleus's poles)"), ("section", "per section")],
+        initial="volume",
+        required=False,  # left out: the default (in 3D)
+    )
+    local_fill = forms.BooleanField(
+        label="Half-maximum mask where the stain shows signal but Otsu leaves none",
+        required=False,
+        initial=True,
+    )
     channel = forms.CharField(
         label="Channel (blank: the nuclear stain)", required=False, max_length=32
     )
@@ -111,7 +142,12 @@ class FluorescenceGTForm(forms.Form):
         "fill_holes",
         "min_size",
         "remove_border",
+        "small_objects",
+        "local_fill",
     )
 
     def params(self) -> FluorescenceGTParams:
-        return fluorescence_gt_params({k: self.cleaned_data[k] for k in self.PARAMS})
+        data = {k: self.cleaned_data[k] for k in self.PARAMS}
+        if not data["small_objects"]:
+            del data["small_objects"]
+        return fluorescence_gt_params(data)

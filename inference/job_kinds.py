@@ -1,5 +1,6 @@
 """The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
-a parent gathered from its folds; a fold and an evaluation are work on the ``gpu`` queue."""
+a parent gathered from its folds; a fold, an evaluation and a prediction are work on the
+``gpu`` queue."""
 
 from __future__ import annotations
 
@@ -9,13 +10,20 @@ from django.conf import settings
 
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
 from inference.ml.device import device_description, pick_device
-from inference.models import Evaluation, FoldRun, TrainingJob
+from inference.models import Evaluation, FoldRun, Prediction, TrainingJob
 from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
+from inference.selectors.prediction import prediction_get, prediction_snapshot
 from inference.selectors.training import training_job_get, training_job_snapshot
 from inference.services.evaluation import (
     evaluation_cleanup,
     evaluation_report,
     evaluation_work,
+)
+from inference.services.prediction import (
+    prediction_cleanup,
+    prediction_ending,
+    prediction_finish,
+    prediction_work,
 )
 from inference.services.training import (
     fold_started,
@@ -85,19 +93,23 @@ class FoldKind(JobKind):
         }
 
 
+class _InferenceKind(JobKind):
+    """Inference on the device the run asked for (``options["device"]``) or the best one here."""
+
+    def started(self, job, ctx) -> list[str]:
+        device = pick_device(ctx.options.get("device"))
+        ctx.options["torch_device"] = device
+        ctx.where = f"{ctx.worker} ({device_description(device)})"
+        return []
+
+
 @register
-class EvaluationKind(JobKind):
+class EvaluationKind(_InferenceKind):
     """An evaluation. Not retried; a run cut short by a lost worker starts again cleanly."""
 
     name = "evaluation"
     model = Evaluation
     queue = "gpu"
-
-    def started(self, job: Evaluation, ctx) -> list[str]:
-        device = pick_device(ctx.options.get("device"))
-        ctx.options["torch_device"] = device
-        ctx.where = f"{ctx.worker} ({device_description(device)})"
-        return []
 
     def work(self, job: Evaluation, ctx) -> dict[str, Any]:
         return evaluation_work(job, ctx)
@@ -117,3 +129,34 @@ class EvaluationKind(JobKind):
 
     def snapshot(self, job: Evaluation) -> dict[str, Any]:
         return evaluation_snapshot(job)
+
+
+@register
+class PredictionKind(_InferenceKind):
+    """A prediction on new data. Not retried; a run cut short starts again cleanly, and only a
+    run that succeeds makes its results current."""
+
+    name = "prediction"
+    model = Prediction
+    queue = "gpu"
+
+    def work(self, job: Prediction, ctx) -> dict[str, Any]:
+        return prediction_work(job, ctx)
+
+    def ending(self, job: Prediction) -> list[str]:
+        return prediction_ending(job)
+
+    def cleanup(self, job: Prediction) -> None:
+        prediction_cleanup(job)
+
+    def finish(self, job: Prediction) -> None:
+        prediction_finish(job)
+
+    def status_event(self, job: Prediction) -> dict[str, Any]:
+        return {**super().status_event(job), "summary": job.summary or []}
+
+    def get_for(self, user, job_id: int) -> Prediction:
+        return prediction_get(user=user, prediction_id=job_id)
+
+    def snapshot(self, job: Prediction) -> dict[str, Any]:
+        return prediction_snapshot(job)

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("inference.urls_training")),
     path("", include("inference.urls_evaluation")),
+    path("", include("inference.urls_prediction")),
 ]

@@ -5,6 +5,7 @@ from django.urls import path
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
 from inference.apis import model_versions as version_apis
 from inference.apis import training as apis
+from inference.views import model_exchange as model_views
 from inference.views import training as views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
         views.model_activate_page,
         name="model-activate",
     ),
+    path("projects/<slug:slug>/models/import/", model_views.model_import_page, name="model-import"),
     # REST
     path(
         "api/projects/<slug:slug>/training-jobs/",
@@ -58,6 +60,16 @@ urlpatterns = [
         "api/model-versions/<dbid:version_id>/download/",
         version_apis.ModelVersionDownloadApi.as_view(),
         name="api-model-version-download",
+    ),
+    path(
+        "api/model-versions/<dbid:version_id>/bioimageio/",
+        version_apis.ModelVersionBioimageioApi.as_view(),
+        name="api-model-version-bioimageio",
+    ),
+    path(
+        "api/projects/<slug:slug>/model-versions/import/",
+        version_apis.ProjectModelImportApi.as_view(),
+        name="api-model-versions-import",
     ),
     path(
         "api/model-versions/<dbid:version_id>/activate/",

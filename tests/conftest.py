@@ -12,7 +12,12 @@ from cellweb.celery import app as celery_app
 
 PASSWORD = "pass-word-123"
 
-pytest_plugins = ["tests.fixtures_live", "tests.data_files", "tests.helpers_jobs"]
+pytest_plugins = [
+    "tests.fixtures_live",
+    "tests.data_files",
+    "tests.helpers_jobs",
+    "tests.helpers_prediction",
+]
 
 
 def _user(username: str, **extra):

@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.apis.masks import decode_base64_mask
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors import review as review_selectors
@@ -30,7 +31,7 @@ from annotations.serializers_review import (
     SectionGroundTruthSerializer,
 )
 from annotations.services import review as review_services
-from cellweb.api import LimitQuerySerializer, decode_base64_mask, error_responses, parse
+from cellweb.api import LimitQuerySerializer, error_responses, parse
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(

@@ -19,6 +19,7 @@ from annotations.models.core import (
     Tag,
     Volume,
 )
+from annotations.models.display import DisplayPreference, WindowMode
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEvent",
     "Consensus",
     "ConsensusMethod",
+    "DisplayPreference",
     "GroundTruth",
     "GroundTruthSnapshot",
     "GroundTruthSource",
@@ -52,4 +54,5 @@ __all__ = [
     "Specimen",
     "Tag",
     "Volume",
+    "WindowMode",
 ]

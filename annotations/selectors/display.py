@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
-from annotations.models import Modality, Section, Volume
+from annotations.models import DisplayPreference, Modality, Section, Volume, WindowMode
 
 # The specimen viewer's RI slider spans at least this, whatever the data (cells and medium).
 RI_SLIDER_RANGE = (1.30, 1.46)
@@ -23,17 +23,44 @@ def _round_to(value: float, step: float, up: bool) -> float:
     return round((math.ceil(scaled) if up else math.floor(scaled)) * step, 6)
 
 
+def auto_window(volume_stats: dict | None) -> dict | None:
+    """“Auto”: the 0.5–99.5 percentiles of a whole volume, stored with it at import
+    (``Volume.stats``), in its physical units; None when they are missing or flat."""
+    stats = volume_stats or {}
+    try:
+        lo, hi = float(stats["p0_5"]), float(stats["p99_5"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return None
+    return {"lo": lo, "hi": hi}
+
+
 def display_window(
-    *, modality: str, stats: dict | None, ri_range: tuple[float, float] | None = None
+    *,
+    modality: str,
+    stats: dict | None,
+    ri_range: tuple[float, float] | None = None,
+    volume_stats: dict | None = None,
 ) -> dict:
     """The window a picture opens with and the slider range around it.
 
     RI: the default window (``CELLWEB_RI_WINDOW_*``) on a slider from the smaller of
     ``ri_range`` (default: that window) and the data's minimum to the larger of the two maxima,
     rounded out to 0.01. Intensities: the 0.5-99.5 percentiles on a slider over the data's range.
-    ``stats`` are a section's or a volume's (min, max, p0_5, p99_5).
+    ``stats`` are a section's or a volume's (min, max, p0_5, p99_5). With ``volume_stats`` the
+    window also offers ``auto`` (``auto_window``), and the slider reaches it.
     """
-    stats = stats or {}
+    window = _default_window(modality=modality, stats=stats or {}, ri_range=ri_range)
+    auto = auto_window(volume_stats)
+    if auto is not None:
+        window["auto"] = auto
+        window["min"] = min(window["min"], auto["lo"])
+        window["max"] = max(window["max"], auto["hi"])
+    return window
+
+
+def _default_window(*, modality: str, stats: dict, ri_range: tuple[float, float] | None) -> dict:
     if modality == Modality.RI:
         lo, hi = settings.RI_WINDOW_DEFAULT
         span_lo, span_hi = ri_range or (lo, hi)
@@ -78,9 +105,43 @@ def stain_image_url(section_id: int) -> str:
     return f"{url}?{urlencode({'lo': f'{float(lo):.6g}', 'hi': f'{float(hi):.6g}'})}"
 
 
-def section_display_window(section: Section) -> dict:
-    """The editor's window for ``section``: its own statistics, the default RI window's span."""
-    return display_window(modality=section.volume.modality, stats=section.stats)
+def window_preference(*, user, volume: Volume) -> dict | None:
+    """``user``'s saved choice for ``volume`` ({mode, lo, hi}), or None when they made none."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = (
+        DisplayPreference.objects.filter(user=user, volume=volume)
+        .values("mode", "lo", "hi")
+        .first()
+    )
+    if row is None:
+        return None
+    if row["mode"] != WindowMode.CUSTOM:
+        row["lo"] = row["hi"] = None
+    return row
+
+
+def volume_display_window(
+    *, volume: Volume, user=None, stats: dict | None = None, ri_range=None
+) -> dict:
+    """``display_window`` of ``volume`` with its ``auto`` choice and, for ``user``, their saved
+    ``preference`` and the ``preferenceUrl`` that saves a new one."""
+    window = display_window(
+        modality=volume.modality,
+        stats=volume.stats if stats is None else stats,
+        ri_range=ri_range,
+        volume_stats=volume.stats,
+    )
+    window["volumeId"] = volume.pk
+    window["preferenceUrl"] = reverse("api-volume-display", args=[volume.pk])
+    window["preference"] = window_preference(user=user, volume=volume)
+    return window
+
+
+def section_display_window(section: Section, user=None) -> dict:
+    """The editor's window for ``section``: its own statistics, the default RI window's span,
+    its volume's ``auto`` window and ``user``'s saved choice for that volume."""
+    return volume_display_window(volume=section.volume, user=user, stats=section.stats)
 
 
 def z_label(z: int, size_z: int) -> str:

@@ -46,6 +46,7 @@ def section_editor_config(
     neighbour_urls: Mapping[str, str] | None = None,
     fluorescence: bool = True,
     extra: Mapping[str, Any] | None = None,
+    user=None,
 ) -> dict:
     """The editor page's ``config`` for ``section`` (its volume and specimen loaded).
 
@@ -53,7 +54,9 @@ def section_editor_config(
     actions. ``label_prefix`` says what the page is about, before the section's own label.
     ``neighbours`` offers the sections at z − 1 and z + 1 (each with its image; ``neighbour_urls``
     adds ``{key: URL name}`` reversed with the neighbour's id). ``fluorescence`` offers the paired
-    fluorescence section, when there is one, as a reference, in its volume's window. ``extra`` holds the module's own keys.
+    fluorescence section, when there is one, as a reference, in its volume's window. ``extra``
+    holds the module's own keys. ``user``'s saved display window for the section's volume comes
+    with the window.
     """
     volume = section.volume
     label = section_label(section)
@@ -70,7 +73,7 @@ def section_editor_config(
             "imageUrl": section_image_url(section.pk),
             "label": f"{label_prefix} · {label}" if label_prefix else label,
         },
-        "window": section_display_window(section),
+        "window": section_display_window(section, user),
         "neighbours": _neighbours(section, neighbour_urls or {})
         if neighbours
         else {"prev": None, "next": None},

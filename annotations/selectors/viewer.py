@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from annotations.models import Modality, Section, Specimen, Volume
-from annotations.selectors.display import RI_SLIDER_RANGE, display_window, section_image_url
+from annotations.selectors.display import (
+    RI_SLIDER_RANGE,
+    display_window,
+    section_image_url,
+    volume_display_window,
+)
 
 ANNOTATE_URL_TEMPLATE = "/sections/{id}/annotate/"
 
@@ -17,8 +22,11 @@ def _volume_window(volume: Volume | None) -> dict:
     return display_window(modality=volume.modality, stats=volume.stats, ri_range=RI_SLIDER_RANGE)
 
 
-def specimen_viewer(*, specimen: Specimen) -> dict:
-    """The ``viewer`` front-end config and the server-side summary of a specimen page."""
+def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
+    """The ``viewer`` front-end config and the server-side summary of a specimen page.
+
+    The label-free window is the first time point's volume's, with ``user``'s saved choice for it.
+    """
     volumes = list(
         Volume.objects.filter(specimen=specimen)
         .select_related("paired_with")
@@ -74,13 +82,17 @@ def specimen_viewer(*, specimen: Specimen) -> dict:
         "specimen": {"id": specimen.pk, "name": specimen.name, "lab": specimen.lab},
         "project": {"slug": specimen.project.slug, "name": specimen.project.name},
         "modality": modality,
-        "window": _volume_window(first) if first else _volume_window(None),
+        "window": volume_display_window(volume=first, user=user, ri_range=RI_SLIDER_RANGE)
+        if first
+        else _volume_window(None),
         "fluorescenceWindow": _volume_window(fl_volumes[0]) if fl_volumes else None,
         "voxelSize": list(first.voxel_size) if first and first.voxel_size else None,
         "width": first.size_x if first else None,
         "height": first.size_y if first else None,
         "timePoints": time_points,
         "annotateUrlTemplate": ANNOTATE_URL_TEMPLATE,
+        # The active model's nuclei on a section (inference's prediction results).
+        "nucleiUrlTemplate": "/api/sections/{id}/nuclei/",
     }
     summary = [
         {

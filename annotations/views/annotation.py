@@ -48,7 +48,8 @@ SHORTCUTS = [
             ("0", "Fit the image to the window"),
             ("H", "Hand tool"),
             ("Space + drag", "Pan (also middle or right drag)"),
-            ("W", "Reset the display window"),
+            ("W", "Display window: the physical default"),
+            ("A", "Display window: auto, 0.5–99.5 % of this volume (again: default)"),
         ],
     ),
     (

@@ -13,7 +13,7 @@ from annotations.views.context import project_context
 @login_required
 def specimen_page(request, specimen_id: int):
     specimen = get_specimen(request.user, specimen_id)
-    viewer = specimen_viewer(specimen=specimen)
+    viewer = specimen_viewer(specimen=specimen, user=request.user)
     context = project_context(request, specimen.project) | {
         "specimen": specimen,
         "config": viewer["config"],

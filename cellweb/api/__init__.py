@@ -5,13 +5,14 @@
 - ``inputs``: validating request data into one clear 400, and the documented error answers.
 - ``negotiation``: answering with the view's first renderer (images, downloads) whatever the
   client's ``Accept`` or ``?format=`` says, so errors still come back as JSON.
-- ``masks``: masks sent as base64 PNG text.
+- ``masks``: masks sent as base64 PNG text (their check as a section's mask:
+  ``annotations.apis.masks``).
 - ``pagination``: ``limit``/``offset`` query parameters and the page they select.
 """
 
 from .handler import exception_handler
 from .inputs import ErrorSerializer, error_responses, flatten_errors, parse
-from .masks import decode_base64_mask, decode_base64_png
+from .masks import decode_base64_png
 from .negotiation import FirstRendererNegotiation
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
 
@@ -20,7 +21,6 @@ __all__ = [
     "FirstRendererNegotiation",
     "LimitQuerySerializer",
     "PageQuerySerializer",
-    "decode_base64_mask",
     "decode_base64_png",
     "error_responses",
     "exception_handler",

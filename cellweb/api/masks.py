@@ -1,14 +1,14 @@
-"""Masks sent as base64 PNG text (a ``data:`` URL prefix is accepted)."""
+"""Masks sent as base64 PNG text (a ``data:`` URL prefix is accepted).
+
+Only the text-to-PNG step lives in the kit; checking the PNG as a mask of a section is the
+annotations app's (``annotations.apis.masks.decode_base64_mask``), so the kit imports no app.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-import numpy as np
-
-from annotations.imaging.errors import MaskError
-from annotations.imaging.masks import decode_mask
 from cellweb.errors import InvalidInput
 
 
@@ -21,13 +21,3 @@ def decode_base64_png(text: str | None, *, field: str = "mask_png") -> bytes:
         return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(f"“{field}” must be a base64-encoded PNG image.") from None
-
-
-def decode_base64_mask(
-    text: str | None, shape: tuple[int, int], *, field: str = "mask_png"
-) -> np.ndarray:
-    """The bool mask of ``text`` for a section of ``shape``; a clear 400 when it is unusable."""
-    try:
-        return decode_mask(decode_base64_png(text, field=field), shape)
-    except MaskError as exc:
-        raise InvalidInput(exc.message) from exc

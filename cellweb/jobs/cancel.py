@@ -1,9 +1,10 @@
-"""One cancel rule for every kind.
+"""One cancel path for every kind.
 
-A manager of the project or the person who launched the job may cancel it; a finished job is a
-conflict (409). A queued job ends cancelled now; a running one is asked to stop and stops at its
-next progress check. Cancelling a parent (a training job) does the same to each of its children
-and then lets the parent gather.
+Who may cancel is the kind's ``may_cancel`` (by default ``settings.JOB_CANCEL_RULE``: a manager
+of the job's project or the person who launched it); a finished job is a conflict (409). A queued job
+ends cancelled now; a running one is asked to stop and stops at its next progress check.
+Cancelling a parent (a training job) does the same to each of its children and then lets the
+parent gather.
 """
 
 from __future__ import annotations

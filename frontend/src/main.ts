@@ -9,6 +9,7 @@ import { start, type PageTable } from './boot';
 import { mountAnnotator } from './modules/annotator';
 import { mountImport } from './modules/import';
 import { mountJob } from './modules/job';
+import { mountPrediction } from './modules/prediction';
 import { mountReport } from './modules/report';
 import { mountReview } from './modules/review';
 import { mountViewer } from './modules/viewer';
@@ -21,6 +22,7 @@ export const PAGES = {
   review: { mount: mountReview },
   viewer: { mount: mountViewer },
   job: { mount: mountJob },
+  prediction: { mount: mountPrediction },
   import: { mount: mountImport },
   report: { mount: mountReport, needsRoot: false },
 } satisfies PageTable;

@@ -1,19 +1,24 @@
-"""REST endpoints of model versions: list, compare, read, download and activate them."""
+"""REST endpoints of model versions: list, compare, read, download, activate, export them as
+bioimage.io packages and import packages or state dicts."""
 
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.models import Role
 from annotations.permissions import get_project
 from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingListQuery, list_page
+from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
+from inference.services.model_exchange import model_version_export_file, model_version_import_upload
 from inference.services.model_versions import model_version_activate
 
 
@@ -52,6 +57,12 @@ class ModelVersionSerializer(serializers.Serializer):
     val_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
     metrics = serializers.JSONField()
     download_url = serializers.CharField()
+    provenance = serializers.CharField(help_text="trained, fine_tuned or imported.")
+    parent = serializers.IntegerField(
+        allow_null=True, help_text="The version fine-tuning started from."
+    )
+    origin = serializers.JSONField(help_text="An imported version's file, format and package.")
+    bioimageio_url = serializers.CharField(help_text="Export as a bioimage.io package (.zip).")
 
 
 class ModelVersionListSerializer(serializers.Serializer):
@@ -167,3 +178,67 @@ class ModelVersionActivateApi(APIView):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
         version = model_version_activate(version=version, user=request.user)
         return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
+
+
+class ModelImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=False,
+        use_url=False,
+        help_text="A bioimage.io package (.zip) or a PyTorch state dict (.pt).",
+    )
+    arch = serializers.ChoiceField(
+        choices=MODEL_NAMES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The network of a state dict that does not say; must agree with a file that does.",
+    )
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class ModelVersionBioimageioApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="model_version_bioimageio",
+        summary="Export as a BioImage Model Zoo package (bioimage.io zip, validated)",
+        responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY), **ERRORS},
+    )
+    def get(self, request, version_id: int):
+        version = selectors.model_version_get(user=request.user, version_id=version_id)
+        handle = model_version_export_file(version=version, user=request.user)
+        filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.bioimageio.zip"
+        return FileResponse(
+            handle, as_attachment=True, filename=filename, content_type="application/zip"
+        )
+
+
+class ProjectModelImportApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="model_versions_import",
+        summary="Import a bioimage.io package or a PyTorch state dict (managers)",
+        request={"multipart/form-data": ModelImportSerializer},
+        responses={
+            201: ModelVersionSerializer,
+            413: OpenApiResponse(TrainingErrorSerializer, description="The file is too large."),
+            **ERRORS,
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        body = ModelImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = model_version_import_upload(
+            project=project,
+            user=request.user,
+            upload=body.validated_data["file"],
+            arch=body.validated_data["arch"] or None,
+            name=body.validated_data["name"],
+        )
+        return Response(
+            ModelVersionSerializer(selectors.model_version_public(version)).data,
+            status=status.HTTP_201_CREATED,
+        )

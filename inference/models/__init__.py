@@ -1,2 +1,3 @@
 from inference.models.evaluation import *  # noqa: F403
+from inference.models.prediction import *  # noqa: F403
 from inference.models.training import *  # noqa: F403

@@ -15,7 +15,14 @@ from django.utils import timezone
 from annotations.models import GroundTruthSnapshot, Project
 from cellweb.jobs import JobFields
 
-__all__ = ["EpochLog", "FoldRun", "ModelVersion", "ModelVersionKind", "TrainingJob"]
+__all__ = [
+    "EpochLog",
+    "FoldRun",
+    "ModelVersion",
+    "ModelVersionKind",
+    "ModelVersionProvenance",
+    "TrainingJob",
+]
 
 
 class TrainingJob(JobFields):
@@ -131,6 +138,16 @@ class EpochLog(models.Model):
 class ModelVersionKind(models.TextChoices):
     FOLD = "fold", "Cross-validation fold"
     FINAL = "final", "Final model (all data)"
+    IMPORTED = "imported", "Imported"
+
+
+class ModelVersionProvenance(models.TextChoices):
+    """Where the weights came from: trained here from scratch, fine-tuned here from a parent
+    version, or imported (a bioimage.io package or a plain PyTorch state dict)."""
+
+    TRAINED = "trained", "Trained from scratch"
+    FINE_TUNED = "fine_tuned", "Fine-tuned from a parent version"
+    IMPORTED = "imported", "Imported"
 
 
 def model_weights_upload_to(instance: ModelVersion, filename: str) -> str:
@@ -170,6 +187,24 @@ class ModelVersion(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=False, help_text="Used for prediction in this project.")
+    provenance = models.CharField(
+        max_length=16,
+        choices=ModelVersionProvenance.choices,
+        default=ModelVersionProvenance.TRAINED,
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The version whose weights training started from (fine-tuning).",
+    )
+    origin = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="An imported version's source: file name, SHA-256, format, package name.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -94,7 +94,9 @@ def _headline(
     folds = ((by_subset["all"].get(primary) or {}).get("fold_means") or {}).get("dice") or {}
     if folds.get("mean") is not None:
         spread = f" ± {folds['std']:.3f}" if folds.get("std") is not None else ""
-        parts.append(f"{folds['mean']:.3f}{spread} over the folds' means")
+        parts.append(
+            f"{folds['mean']:.3f}{spread} over the folds' means (as the training job page)"
+        )
     lines = [f"Dice of {label}, mean over sections: " + " · ".join(parts)] if parts else []
     counts = pooled.get(primary) or {}
     if counts.get("set") is not None:
@@ -102,7 +104,6 @@ def _headline(
         if counts.get("fold_mean") is not None:
             line += (
                 f" · pooled per fold, mean over {counts['folds']} folds: {counts['fold_mean']:.3f}"
-                " (the training job page's way)"
             )
         lines.append(line[0].upper() + line[1:])
     return lines

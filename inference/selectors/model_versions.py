@@ -73,6 +73,10 @@ def model_version_public(version: ModelVersion) -> dict[str, Any]:
         "val_specimens": [s.get("name") for s in version.val_specimens],
         "metrics": version.metrics,
         "download_url": f"/api/model-versions/{version.pk}/download/",
+        "provenance": version.provenance,
+        "parent": version.parent_id,
+        "origin": version.origin,
+        "bioimageio_url": f"/api/model-versions/{version.pk}/bioimageio/",
     }
 
 

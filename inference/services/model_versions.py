@@ -71,11 +71,14 @@ def model_version_create(
     code_version: str = "",
     metrics: dict | None = None,
     created_by=None,
+    provenance: str = "trained",
+    parent: ModelVersion | None = None,
+    origin: dict | None = None,
 ) -> ModelVersion:
     """Store ``weights`` under ``models/<project>/`` and record the version.
 
-    The file is written before the row; a caller whose transaction fails afterwards deletes
-    ``version.weights`` again (see ``training``)."""
+    The file is written before the row and deleted again when the row cannot be saved; a caller
+    whose transaction fails afterwards deletes ``version.weights`` itself (see ``training``)."""
     version = ModelVersion(
         project=project,
         job=job,
@@ -90,12 +93,19 @@ def model_version_create(
         code_version=code_version,
         metrics=metrics or {},
         created_by=created_by,
+        provenance=provenance,
+        parent=parent,
+        origin=origin or {},
     )
     label = f"job{job.pk}-" if job is not None else ""
     label += f"fold{fold.index}-" if fold is not None and kind == "fold" else f"{kind}-"
     version.weights.save(f"{label}{uuid.uuid4().hex[:12]}.pt", ContentFile(weights), save=False)
-    version.full_clean(exclude=["weights"])
-    version.save()
+    try:
+        version.full_clean(exclude=["weights"])
+        version.save()
+    except BaseException:
+        version.weights.storage.delete(version.weights.name)
+        raise
     return version
 
 

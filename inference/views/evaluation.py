@@ -13,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotations.permissions import get_project
+from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
 from inference.forms_evaluation import EvaluationLaunchForm
 from inference.reports import METRIC_LABELS
 from inference.selectors import evaluation as selectors
 from inference.selectors import evaluation_pages as pages
 from inference.services import evaluation as services
-from inference.views.pages import page_context, refused
 
 __all__ = [
     "evaluation_compare_page",
@@ -33,7 +34,7 @@ __all__ = [
 @require_http_methods(["GET", "POST"])
 def evaluations_page(request, slug: str):
     project = get_project(request.user, slug)
-    context = page_context(request, project)
+    context = project_context(request, project)
     choices = selectors.evaluation_form_choices(project)
     status = 200
     form = None
@@ -49,11 +50,14 @@ def evaluations_page(request, slug: str):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Evaluation {evaluation.pk} is queued.")
+                messages.success(
+                    request, f"Evaluation {evaluation.pk} launched; this page follows it live."
+                )
                 return redirect("evaluation", evaluation_id=evaluation.pk)
         status = 400
     elif context["is_manager"]:
-        form = EvaluationLaunchForm(choices=choices)
+        initial = EvaluationLaunchForm.initial_from_query(request.GET, choices)
+        form = EvaluationLaunchForm(choices=choices, initial=initial)
     context |= {"form": form, "evaluations": pages.evaluation_list(project), "choices": choices}
     return render(request, "inference/evaluation_list.html", context, status=status)
 
@@ -61,7 +65,7 @@ def evaluations_page(request, slug: str):
 @login_required
 def evaluation_page(request, evaluation_id: int):
     evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
-    context = page_context(request, evaluation.project)
+    context = project_context(request, evaluation.project)
     context |= pages.evaluation_page(evaluation, user=request.user, roles=context["roles"])
     if context["is_report"]:
         context["config"] = {"module": "report"}
@@ -94,7 +98,7 @@ def evaluation_gallery_page(request, evaluation_id: int):
         page=_page_number(request.GET.get("page", "1")),
         subset=request.GET.get("sections", "all"),
     )
-    context = page_context(request, evaluation.project) | {
+    context = project_context(request, evaluation.project) | {
         "evaluation": evaluation,
         "gallery": gallery,
         "config": {"module": "report"},
@@ -113,6 +117,6 @@ def evaluation_compare_page(request):
         ids.append(int(value))
     comparison = pages.evaluation_comparison(user=request.user, a_id=ids[0], b_id=ids[1])
     scatter = base64.b64encode(comparison.pop("scatter_png")).decode("ascii")
-    context = page_context(request, comparison["comparison"]["a"].project) | comparison
+    context = project_context(request, comparison["comparison"]["a"].project) | comparison
     context["scatter"] = "data:image/png;base64," + scatter
     return render(request, "inference/evaluation_compare.html", context)

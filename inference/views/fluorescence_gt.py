@@ -11,11 +11,12 @@ from django.views.decorators.http import require_http_methods
 
 from annotations.models import Role
 from annotations.permissions import get_project, get_section
+from annotations.views.context import project_context
 from cellweb.errors import DomainError
+from cellweb.pages import refused
 from inference.forms_evaluation import FluorescenceGTForm
 from inference.selectors import fluorescence_gt as selectors
 from inference.services.fluorescence_gt import fluorescence_gt_create
-from inference.views.pages import page_context, refused
 
 __all__ = ["fluorescence_gt_page", "section_fluorescence_gt_page"]
 
@@ -71,7 +72,7 @@ def fluorescence_gt_page(request, slug: str):
         if done is not None:
             return done
         status = 400
-    context = page_context(request, project) | selectors.fluorescence_gt_overview(project)
+    context = project_context(request, project) | selectors.fluorescence_gt_overview(project)
     context |= {"form": form, "preview": preview, "can_derive": True}
     return render(request, "inference/fluorescence_gt.html", context, status=status)
 
@@ -82,7 +83,7 @@ def section_fluorescence_gt_page(request, section_id: int):
         section = get_section(request.user, section_id, Role.REVIEWER, Role.MANAGER)
     except DomainError as error:
         return refused(request, error)
-    context = page_context(request, section.project)
+    context = project_context(request, section.project)
     context |= selectors.section_fluorescence_gt(
         section, user=request.user, csrf_token=get_token(request)
     )

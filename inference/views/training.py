@@ -9,41 +9,37 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotations.models import Role
-from annotations.permissions import get_project, user_roles
-from annotations.selectors.projects import project_links
+from annotations.permissions import get_project
+from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
 from inference.forms import TrainingLaunchForm
+from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
-from inference.services.training import TrainingConfigError, training_job_launch
-
-
-def _context(request, project) -> dict:
-    roles = user_roles(request.user, project)
-    return {
-        "project": project,
-        "is_manager": Role.MANAGER in roles,
-        "project_links": project_links(project, roles),
-    }
-
-
-def _refused(request, error: DomainError):
-    messages.error(request, error.message)
-    return render(request, "base.html", status=error.status_code)
+from inference.services.training import (
+    TrainingConfigError,
+    training_estimate,
+    training_job_launch,
+)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_page(request, slug: str):
     project = get_project(request.user, slug)
-    context = _context(request, project)
+    context = project_context(request, project)
     status = 200
     form = None
     if request.method == "POST":
         if not context["is_manager"]:
-            return _refused(request, NotAllowed("Launching a training job needs the manager role."))
+            return refused(request, NotAllowed("Launching a training job needs the manager role."))
         form = TrainingLaunchForm(request.POST, project=project)
+        if form.is_valid() and not form.cleaned_data["confirm_long"]:
+            # Hours of CPU time are launched only when the manager has read why and confirmed.
+            long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
+            if long_run:
+                form.add_error("confirm_long", long_run)
         if form.is_valid():
             try:
                 job = training_job_launch(
@@ -54,7 +50,9 @@ def training_page(request, slug: str):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Training job {job.pk} is queued.")
+                messages.success(
+                    request, f"Training job {job.pk} launched; this page follows it live."
+                )
                 return redirect("training-job", job_id=job.pk)
         status = 400
     elif context["is_manager"]:
@@ -76,11 +74,13 @@ def training_page(request, slug: str):
 def training_job_page(request, job_id: int):
     job = selectors.training_job_get(user=request.user, job_id=job_id)
     snapshot = selectors.training_job_snapshot(job)
-    context = _context(request, job.project) | {
+    evaluate_url = selectors.training_job_evaluate_url(job)
+    context = project_context(request, job.project) | {
         "job": job,
         "snapshot": snapshot,
         "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
-        "summary_rows": _summary_rows(snapshot.get("summary")),
+        "summary": selectors.training_summary_tables(snapshot.get("summary")),
+        "evaluate_url": evaluate_url,
         "config": {
             "module": "job",
             "kind": "training",
@@ -89,25 +89,19 @@ def training_job_page(request, job_id: int):
             "snapshotUrl": f"/api/training-jobs/{job.pk}/",
             "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
             "csrfToken": get_token(request),
+            "evaluateUrl": evaluate_url,
         },
     }
     return render(request, "inference/training_job.html", context)
 
 
-def _summary_rows(summary: dict | None) -> list[dict]:
-    if not summary:
-        return []
-    metrics = summary.get("metrics") or {}
-    rows = []
-    for key, label in selectors.METRIC_LABELS.items():
-        value = metrics.get(key) or {}
-        rows.append({"key": key, "label": label, **value})
-    return rows
-
-
 @login_required
 def models_page(request, slug: str):
-    project = get_project(request.user, slug)
+    return render_models_page(request, get_project(request.user, slug))
+
+
+def render_models_page(request, project, *, import_form=None, status: int = 200):
+    """The model versions page; ``import_form`` carries a refused import's errors back."""
     versions = [
         selectors.model_version_public(v) | {"created": v.created_at}
         for v in selectors.model_versions_for_project(project)[:500]
@@ -121,11 +115,13 @@ def models_page(request, slug: str):
             else {"value": cv.get(key), "cv": True}
             for key in selectors.METRIC_LABELS
         ]
-    context = _context(request, project) | {
+    context = project_context(request, project) | {
         "versions": versions,
         "metric_labels": selectors.METRIC_LABELS,
     }
-    return render(request, "inference/models.html", context)
+    if context["is_manager"]:
+        context["import_form"] = import_form or ModelImportForm()
+    return render(request, "inference/models.html", context, status=status)
 
 
 def _compare_ids(request) -> list[int]:
@@ -150,7 +146,7 @@ def model_compare_page(request, slug: str):
     except Http404 as exc:
         messages.error(request, str(exc))
         return redirect("models", slug=project.slug)
-    context = _context(request, project) | {"comparison": comparison}
+    context = project_context(request, project) | {"comparison": comparison}
     return render(request, "inference/model_compare.html", context)
 
 

@@ -177,7 +177,8 @@ def test_the_specimen_page_configures_the_viewer(annotator, specimen, make_volum
     assert config["module"] == "viewer"
     assert config["specimen"] == {"id": specimen.pk, "name": "cell-01", "lab": "Lab A"}
     assert config["modality"] == "ri"
-    assert config["window"] == {
+    window = config["window"]
+    assert {key: window[key] for key in ("lo", "hi", "min", "max", "step", "units")} == {
         "lo": 1.33,
         "hi": 1.40,
         "min": 1.30,
@@ -185,6 +186,8 @@ def test_the_specimen_page_configures_the_viewer(annotator, specimen, make_volum
         "step": 0.001,
         "units": "RI",
     }
+    assert window["volumeId"] == ri.pk and window["preference"] is None
+    assert window["auto"] == {"lo": ri.stats["p0_5"], "hi": ri.stats["p99_5"]}
     assert config["annotateUrlTemplate"] == "/sections/{id}/annotate/"
     assert [tp["t"] for tp in config["timePoints"]] == [0, 1]
     t0 = config["timePoints"][0]

@@ -90,7 +90,10 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
         "imageUrl": f"/api/sections/{section.pk}/image.png",
         "label": config["section"]["label"],
     }
-    assert set(config["window"]) == {"lo", "hi", "min", "max", "step", "units"}
+    assert set(config["window"]) == {
+        *("lo", "hi", "min", "max", "step", "units"),
+        *("auto", "volumeId", "preference", "preferenceUrl"),
+    }
     assert config["neighbours"]["prev"]["id"] == sections[0].pk
     assert config["neighbours"]["next"]["id"] == sections[2].pk
     assert [a["annotator"] for a in config["annotations"]] == ["alice", "bob", "carol"]

@@ -11,11 +11,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
 
+from annotations.apis.masks import decode_base64_mask
 from annotations.imaging.masks import encode_mask
 from cellweb.api import (
     FirstRendererNegotiation,
     PageQuerySerializer,
-    decode_base64_mask,
     decode_base64_png,
     error_responses,
     flatten_errors,

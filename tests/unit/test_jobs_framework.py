@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cellweb import events
-from cellweb.errors import ConflictError
-from cellweb.jobs import LOG_LINES, JobKind, job_cancel, job_enqueue, job_execute, register
+from cellweb.errors import ConflictError, NotAllowed
+from cellweb.jobs import (
+    LOG_LINES,
+    JobKind,
+    job_cancel,
+    job_create,
+    job_enqueue,
+    job_execute,
+    register,
+)
 from cellweb.jobs.kinds import get_kind
 from tests.jobkind_app.job_kinds import ChoreKind
 from tests.jobkind_app.models import Chore
@@ -44,6 +53,19 @@ def test_a_job_is_sent_only_after_commit_on_its_kinds_queue_under_its_stored_tas
     ((_, message),) = queued
     assert message["args"] == ["chore", chore.pk]
     assert message["task_id"] == chore.task_id and message["queue"] == "celery"
+
+
+def test_job_create_validates_saves_and_queues_only_when_asked(
+    queued, django_capture_on_commit_callbacks
+):
+    with pytest.raises(ValidationError), transaction.atomic():
+        job_create("chore", Chore(steps=-1))
+    assert not Chore.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = job_create("chore", Chore(steps=1), queue=False)
+        sent = job_create("chore", Chore(steps=1))
+    assert [message["args"] for _, message in queued] == [["chore", sent.pk]]
+    assert Chore.objects.get(pk=kept.pk).status == "queued" and not kept.task_id
 
 
 def test_a_run_records_progress_events_and_its_result(heard, django_capture_on_commit_callbacks):
@@ -109,6 +131,22 @@ def test_a_cancel_ends_a_queued_job_now_and_a_second_cancel_is_a_conflict(heard,
     assert Chore.objects.get(pk=chore.pk).runs == 0
     with pytest.raises(ConflictError):
         job_cancel("chore", job=cancelled, user=None)
+
+
+def refuse_everyone(user, job) -> None:
+    raise NotAllowed(f"{user} may not cancel {job}.")
+
+
+def test_the_default_cancel_rule_is_the_one_the_settings_name_and_binds_users_only(
+    heard, queued, django_user_model, settings
+):
+    settings.JOB_CANCEL_RULE = f"{__name__}.refuse_everyone"
+    chore = queued_chore()
+    someone = django_user_model.objects.create_user("someone", password="x")
+    with pytest.raises(NotAllowed):
+        job_cancel("chore", job=chore, user=someone)
+    assert Chore.objects.get(pk=chore.pk).status == "queued"
+    assert job_cancel("chore", job=chore, user=None).status == "cancelled"
 
 
 @register

@@ -263,7 +263,9 @@ def test_a_cross_validation_evaluation_is_labelled_by_its_job_not_its_first_fold
     html = report_html(done)
     assert label in html
     assert versions[0].name not in re.search(r"<figure.*</figure>", html, re.S).group(0)
-    # The pooled Dice per fold, as the training job page computes it, sits in the headline.
+    # The folds' means of section means are the training job page's numbers, and say so; the
+    # pooled Dice per fold sits beside them, named as pooled.
+    assert "over the folds&#x27; means (as the training job page)" in html
     assert "pooled per fold, mean over 2 folds" in html
 
 

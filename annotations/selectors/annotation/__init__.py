@@ -3,7 +3,6 @@ editor and the API get of an annotation (``state``), what review said back (``fe
 annotate page's config (``page``)."""
 
 from annotations.imaging.outlines import mask_outlines
-from annotations.selectors.display import section_display_window
 
 from .feedback import section_send_back, send_back_responses, sent_back_to
 from .page import annotate_page_config
@@ -22,10 +21,6 @@ from .visibility import (
     section_is_unblinded,
     visible_annotations,
 )
-
-# The fluorescence ground-truth page (inference) still imports the editor's window by this name;
-# new code calls ``section_editor_config`` or ``annotations.selectors.display`` instead.
-_display_window = section_display_window
 
 __all__ = [
     "DRAFTABLE_SECTION_STATUSES",

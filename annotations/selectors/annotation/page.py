@@ -13,6 +13,7 @@ def annotate_page_config(*, user, section: Section, csrf_token: str, can_edit: b
     slug = section.project.slug
     return section_editor_config(
         section=section,
+        user=user,
         module="annotator",
         csrf_token=csrf_token,
         read_only=not can_edit,

@@ -125,6 +125,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
     }
     return section_editor_config(
         section=section,
+        user=user,
         module="review",
         csrf_token=csrf_token,
         read_only=not can_act,

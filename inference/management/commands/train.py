@@ -80,6 +80,13 @@ class Command(BaseCommand):
             "--final-model", action="store_true", help="Also train a final model on all data."
         )
         parser.add_argument(
+            "--from-version",
+            type=int,
+            default=None,
+            metavar="ID",
+            help="Fine-tune: start every fold from this model version's weights (same network).",
+        )
+        parser.add_argument(
             "--user", help="Launch as this user (must be a manager of the project)."
         )
         parser.add_argument(
@@ -126,6 +133,7 @@ class Command(BaseCommand):
             tags=o["tag"],
             specimen_ids=o["specimen"],
             final_model=o["final_model"],
+            from_version=o["from_version"],
         )
         try:
             job = services.training_job_launch(
@@ -137,6 +145,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
         self.stdout.write(self.style.SUCCESS(f"Training job {job.pk}") + f" · {job.message}")
+        if config.from_version:
+            self.stdout.write(
+                f"Every fold starts from its weights: fine-tuning from model version {config.from_version}."
+            )
         self.stdout.write(
             f"Estimated compute: {_duration(job.estimate_s)} on {job.device_kind or 'cpu'}"
         )

@@ -50,6 +50,8 @@ class TrainingConfig:
     tags: list[str] = field(default_factory=list)
     specimen_ids: list[int] = field(default_factory=list)
     final_model: bool = False
+    # Fine-tuning: start every fold from this model version's weights instead of from scratch.
+    from_version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -109,6 +111,10 @@ class TrainingConfig:
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT} "
                 f"(the networks halve it four times); got {self.input_size}."
             )
+        if self.from_version is not None and (
+            not isinstance(self.from_version, int) or self.from_version < 1
+        ):
+            errors["from_version"] = "Fine-tune from a model version id (a positive number)."
         if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             errors["seed"] = f"The seed must be between 0 and {MAX_SEED}."
         if self.gt_source not in GroundTruthSource.values:

@@ -24,10 +24,10 @@ from inference.ml.metrics import (
     auc_pr,
     batch_section_metrics,
     finite_or_none,
-    scores_from_counts,
+    paper_scores,
 )
 from inference.ml.nets import model_label
-from inference.models import FoldRun, TrainingJob
+from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.model_versions import model_version_create, weights_payload
 from inference.services.training.config import TrainingConfig
 from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
@@ -56,7 +56,9 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
 
     The fold's numbers pool the pixels of all its held-out sections (counts summed, AUC-PR over
     every pixel), so sections above or below the nucleus, where an empty prediction is trivially
-    right, do not inflate them. Per-section means are kept alongside under ``section_mean``.
+    right, do not inflate them. Per-section means are kept alongside under ``section_mean`` (all
+    held-out sections) and ``section_mean_nucleus`` (those with a nucleus): the job's summary
+    aggregates those, as the evaluation report does (``summary.py``).
     """
     if trained.val_x is None:
         return {}
@@ -67,18 +69,19 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
     truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
     per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
-    pooled = scores_from_counts(tp, fp, fn, beta=0.5)
+    with_nucleus = [s for s in per_section if s["gt_pixels"] > 0]
     return {
-        "dice": pooled["dice"],
-        "jaccard": pooled["jaccard"],
-        "f05": pooled["f_beta"],
-        "precision": pooled["precision"],
-        "recall": pooled["recall"],
+        **paper_scores(tp, fp, fn),
         "auc_pr": finite_or_none(auc_pr(probs, truth)),
         "section_mean": {
             k: finite_or_none(aggregate([s[k] for s in per_section])[0]) for k in METRIC_KEYS
         },
         "sections": len(per_section),
+        # The same means over the sections whose ground truth holds a nucleus only.
+        "section_mean_nucleus": {
+            k: finite_or_none(aggregate([s[k] for s in with_nucleus])[0]) for k in METRIC_KEYS
+        },
+        "sections_nucleus": len(with_nucleus),
         "threshold": THRESHOLD,
     }
 
@@ -116,6 +119,10 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
                 code_version=job.code_version,
                 metrics=metrics,
                 created_by=job.created_by,
+                provenance="fine_tuned" if cfg.from_version else "trained",
+                parent=ModelVersion.objects.filter(pk=cfg.from_version).first()
+                if cfg.from_version
+                else None,
             )
             locked.metrics = metrics
             locked.epoch = fold.epoch

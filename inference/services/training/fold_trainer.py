@@ -20,6 +20,7 @@ from inference.ml.data import iterate_batches
 from inference.ml.metrics import finite_or_none
 from inference.ml.nets import create_model
 from inference.models import EpochLog, FoldRun, TrainingJob
+from inference.services.model_exchange.parent import fine_tune_parent_weights
 from inference.services.training.config import TrainingConfig
 from inference.services.training.recovery import (
     checkpoint_path,
@@ -118,7 +119,10 @@ class FoldTrainer:
         cfg, fold, device = self.config, self.fold, self.device
         train_x, train_y, val_x, val_y = self._tensors()
         generator = engine.seed_everything(cfg.seed * 1009 + fold.index)
-        model = engine.prepare_model(create_model(cfg.arch), device)
+        network = create_model(cfg.arch)
+        if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
+            network.load_state_dict(fine_tune_parent_weights(cfg.from_version))
+        model = engine.prepare_model(network, device)
         optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
         loss_fn = engine.make_loss(cfg.loss)
         augment = cfg.augment()

@@ -12,7 +12,6 @@ twice. The row lock makes the summary happen exactly once, whoever finishes last
 
 from __future__ import annotations
 
-import math
 import shutil
 from typing import Any
 
@@ -20,9 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind
-from inference.ml.metrics import aggregate, finite_or_none
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.training.recovery import checkpoint_dir
+from inference.services.training.summary import cross_validation_summary
 
 METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 THRESHOLD = 0.5
@@ -32,17 +31,7 @@ def _summary(folds: list[FoldRun]) -> dict[str, Any] | None:
     done = [f for f in folds if f.kind == "cv" and f.status == JobStatus.SUCCEEDED and f.metrics]
     if not done:
         return None
-    metrics: dict[str, Any] = {}
-    for key in METRIC_KEYS:
-        per_fold = [finite_or_none(f.metrics.get(key)) for f in done]
-        mean, std = aggregate([math.nan if v is None else v for v in per_fold])
-        metrics[key] = {
-            "mean": finite_or_none(mean),
-            "std": finite_or_none(std),
-            "per_fold": per_fold,
-        }
-    return {
-        "metrics": metrics,
+    return cross_validation_summary([f.metrics for f in done]) | {
         "folds": [f.index for f in done],
         "folds_total": sum(1 for f in folds if f.kind == "cv"),
         "threshold": THRESHOLD,

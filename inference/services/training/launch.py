@@ -24,7 +24,8 @@ from annotations.services.snapshots import ground_truth_snapshot_create
 from cellweb.jobs import job_cancel
 from cellweb.jobs.queue import assign_task, send_after_commit
 from inference.models import FoldRun, TrainingJob
-from inference.services.training.config import TrainingConfig
+from inference.services.model_exchange.parent import fine_tune_parent_problem
+from inference.services.training.config import TrainingConfig, TrainingConfigError
 from inference.services.training.plan import FoldPlan, training_plan
 
 
@@ -64,6 +65,11 @@ def training_job_launch(
         require_role(user, project, Role.MANAGER)
     now = timezone.now()
     plan = training_plan(project, config, as_of=now)
+    parent_problem = fine_tune_parent_problem(
+        user=user, arch=config.arch, version_id=config.from_version
+    )
+    if parent_problem:
+        raise TrainingConfigError({"from_version": parent_problem})
     with transaction.atomic():
         snapshot = ground_truth_snapshot_create(
             project=project,

@@ -241,6 +241,7 @@ export class AnnotatorPage {
     if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
+    if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();
     const next = this.cfg.nextUrl;
     if ((k === 'n' || k === 'N') && next && this.saveCard.submittedShown) {
       return () => {

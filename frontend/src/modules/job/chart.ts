@@ -45,6 +45,24 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
 }
 
 /**
+ * The y range and its labelled ticks. Unless the top is fixed, the range grows to the first tick
+ * at or above the highest value, so the labels always cover the whole curve (a loss reaching 0.9
+ * gets a label at 1.0, not only 0 and 0.5).
+ */
+export function yAxis(lo: number, hi: number, { fixedTop = false, count = 4 } = {}): { y0: number; y1: number; ticks: number[] } {
+  let out = ticks(lo, hi, count);
+  if (fixedTop || out.length < 2) return { y0: lo, y1: hi, ticks: out };
+  const step = out[1]! - out[0]!;
+  const last = out[out.length - 1]!;
+  if (last < hi - step * 1e-6) {
+    const top = Number((last + step).toPrecision(12));
+    out = [...out, top];
+    return { y0: lo, y1: top, ticks: out };
+  }
+  return { y0: lo, y1: Math.max(hi, last), ticks: out };
+}
+
+/**
  * The SVG is drawn in CSS pixels at the element's real width (re-rendered on
  * resize), so labels keep a readable size instead of scaling with the card.
  */
@@ -94,7 +112,8 @@ export class LineChart {
       y1 = o.yMax ?? 1;
     }
     if (y1 <= y0) y1 = y0 + (Math.abs(y0) || 1) * 0.1;
-    if (o.yMax === undefined) y1 += (y1 - y0) * 0.06;
+    const axis = yAxis(y0, y1, { fixedTop: o.yMax !== undefined });
+    y1 = axis.y1;
     if (x1 <= x0) x1 = x0 + 1;
     const pw = W - M.left - M.right;
     const ph = H - M.top - M.bottom;
@@ -102,7 +121,7 @@ export class LineChart {
     const sy = (y: number) => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
 
     const grid = el('g', { class: 'cw-chart-grid' });
-    for (const t of ticks(y0, y1, 4)) {
+    for (const t of axis.ticks) {
       grid.append(el('line', { x1: M.left, x2: W - M.right, y1: sy(t), y2: sy(t) }));
       grid.append(el('text', { x: M.left - 6, y: sy(t) + 4, 'text-anchor': 'end' }, t.toFixed(o.yDigits ?? (y1 - y0 < 0.5 ? 2 : 1))));
     }

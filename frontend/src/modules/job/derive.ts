@@ -36,3 +36,39 @@ export function jobProgress(s: JobState): number | null {
 function clamp01(v: number): number {
   return Math.max(0, Math.min(1, v));
 }
+
+/**
+ * What the connection indicator shows. Once the job has ended nothing more can arrive, so the
+ * page reads "Finished" with the dot off, whatever the socket is still doing.
+ */
+export function connIndicator(conn: string, status: string): { conn: string; text: string } {
+  if (TERMINAL.has(status)) return { conn: 'closed', text: 'Finished' };
+  return { conn, text: CONN_TEXT[conn] ?? '' };
+}
+
+const CONN_TEXT: Record<string, string> = {
+  live: 'Live',
+  connecting: 'Connecting…',
+  closed: 'Finished',
+  unavailable: 'Updating every few seconds',
+  reconnecting: 'Connection lost — reconnecting',
+};
+
+/**
+ * Whether a fold scores held-out sections each epoch. The final model trains on all the data
+ * and has none, so its validation chart would wait forever.
+ */
+export function hasValidation(f: FoldState): boolean {
+  if (f.kind === 'final') return false;
+  if (f.history.some((p) => typeof p.val_loss === 'number' || typeof p.val_dice === 'number')) return true;
+  // A fold whose split is known and holds no validation specimen has no validation set either.
+  return !(f.specimensTrain.length > 0 && f.specimensVal.length === 0);
+}
+
+/**
+ * The "evaluate this model" link of a finished training job, or null while it runs (or when it
+ * failed). ``evaluateUrl`` comes from the server, which knows the job's model versions.
+ */
+export function evaluateLink(s: JobState, evaluateUrl: string | null | undefined): string | null {
+  return s.status === 'succeeded' && evaluateUrl ? evaluateUrl : null;
+}

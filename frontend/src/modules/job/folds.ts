@@ -3,7 +3,7 @@
 import { h, progressBar, setChildren } from '../../lib/dom';
 import { duration, num } from '../../lib/format';
 import { LineChart } from './chart';
-import { displayEpoch, etaNow, foldProgress } from './derive';
+import { displayEpoch, etaNow, foldProgress, hasValidation } from './derive';
 import type { FoldState } from './types';
 
 export interface FoldView {
@@ -16,6 +16,8 @@ export interface FoldView {
   error: HTMLElement;
   loss: LineChart | null;
   dice: LineChart | null;
+  /** Stands in for the validation chart of a fold without a validation set. */
+  noValidation: HTMLElement | null;
 }
 
 const COLOURS = { train: '#2563eb', val: '#ea580c', batch: '#64748b', dice: '#059669' };
@@ -35,6 +37,9 @@ export function createFoldView(f: FoldState, { charts, unitName }: { charts: boo
   const dice = charts ? new LineChart({ title: 'Validation Dice', xLabel: 'epoch', yMin: 0, yMax: 1, yDigits: 1 }) : null;
   if (loss) loss.el.dataset.chart = 'loss';
   if (dice) dice.el.dataset.chart = 'dice';
+  const noValidation = charts
+    ? h('p', { class: 'cw-muted cw-chart-none', 'data-chart': 'no-validation', hidden: true }, 'No validation chart: this model trains on all the data, so no section is held out to score it. The cross-validation folds measure how well such a model generalises.')
+    : null;
   const el = h(
     'section',
     { class: 'cw-card cw-fold', 'data-fold': f.index },
@@ -43,9 +48,9 @@ export function createFoldView(f: FoldState, { charts, unitName }: { charts: boo
     meta,
     split,
     error,
-    loss && dice ? h('div', { class: 'cw-fold-charts' }, loss.el, dice.el) : null,
+    loss && dice ? h('div', { class: 'cw-fold-charts' }, loss.el, dice.el, noValidation) : null,
   );
-  return { el, title, badge, progress, meta, split, error, loss, dice };
+  return { el, title, badge, progress, meta, split, error, loss, dice, noValidation };
 }
 
 export function foldMeta(f: FoldState): string {
@@ -78,15 +83,20 @@ export function updateFoldView(v: FoldView, f: FoldState): void {
   v.error.hidden = !f.error;
   v.error.textContent = f.error ?? '';
   const axis = { xMax: f.epochs ?? 1 };
+  const validated = hasValidation(f);
   v.loss?.update(
     [
       { name: 'batch loss', colour: COLOURS.batch, points: f.batchLoss, style: 'dots' },
       { name: 'train loss', colour: COLOURS.train, points: points(f, 'train_loss') },
-      { name: 'validation loss', colour: COLOURS.val, points: points(f, 'val_loss') },
+      ...(validated ? [{ name: 'validation loss', colour: COLOURS.val, points: points(f, 'val_loss') }] : []),
     ],
     axis,
   );
-  v.dice?.update([{ name: 'validation Dice', colour: COLOURS.dice, points: points(f, 'val_dice') }], axis);
+  if (v.dice) {
+    v.dice.el.hidden = !validated;
+    if (validated) v.dice.update([{ name: 'validation Dice', colour: COLOURS.dice, points: points(f, 'val_dice') }], axis);
+  }
+  if (v.noValidation) v.noValidation.hidden = validated;
 }
 
 function points(f: FoldState, key: 'train_loss' | 'val_loss' | 'val_dice'): [number, number][] {

@@ -8,7 +8,7 @@ import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
 import { dateTime, duration } from '../../lib/format';
 import { icons } from '../../lib/icons';
-import { jobProgress } from './derive';
+import { connIndicator, evaluateLink, jobProgress } from './derive';
 import { createFoldView, foldMeta, updateFoldView, type FoldView } from './folds';
 import { CLOSE_FORBIDDEN, LiveSocket, type Conn } from './socket';
 import { initialState, reduce } from './state';
@@ -25,6 +25,8 @@ export interface JobConfig {
   cancelUrl?: string | null;
   kind?: 'training' | 'evaluation' | string;
   title?: string;
+  /** Where "Evaluate this model" leads once a training job has succeeded. */
+  evaluateUrl?: string | null;
 }
 
 export class JobPage {
@@ -44,6 +46,7 @@ export class JobPage {
   private metaEl: HTMLElement;
   private summaryHost: HTMLElement;
   private cancelHost: HTMLElement;
+  private evaluateHost: HTMLElement;
   private cancelBtn: HTMLButtonElement | null = null;
   private messageEl: HTMLElement;
   private announced: string | null = null;
@@ -63,6 +66,7 @@ export class JobPage {
     this.metaEl = h('div', { class: 'cw-job-meta cw-muted' });
     this.summaryHost = h('div', { class: 'cw-job-summary' });
     this.cancelHost = h('div', { class: 'cw-cancel' });
+    this.evaluateHost = h('div', { class: 'cw-job-next' });
     this.messageEl = h('div', { class: 'cw-job-message', 'aria-live': 'polite' });
     this.foldsHost = h('div', { class: 'cw-grid cw-folds' });
     const title = config.title ?? (this.evaluation ? 'Evaluation job' : 'Training job');
@@ -75,7 +79,7 @@ export class JobPage {
           'header',
           { class: 'cw-page-head' },
           h('div', null, h('h1', null, title, ' ', this.statusBadge), this.metaEl),
-          h('div', { class: 'cw-page-head-actions' }, this.connEl, this.cancelHost),
+          h('div', { class: 'cw-page-head-actions' }, this.connEl, this.cancelHost, this.evaluateHost),
         ),
         h('section', { class: 'cw-card cw-job-overall' }, this.overall.el, this.overallText),
         this.messageEl,
@@ -117,23 +121,29 @@ export class JobPage {
   private setConn(c: Conn, reconnectAt: number | null): void {
     this.conn = c;
     this.reconnectAt = reconnectAt;
-    this.connEl.dataset.conn = c;
-    this.root.dataset.conn = c;
     this.renderConn();
   }
 
   private renderConn(): void {
-    const c = this.conn;
-    let text = '';
-    if (c === 'live') text = 'Live';
-    else if (c === 'connecting') text = 'Connecting…';
-    else if (c === 'closed') text = 'Finished';
-    else if (c === 'unavailable') text = 'Updating every few seconds';
-    else {
+    const shown = connIndicator(this.conn, this.state.status);
+    let text = shown.text;
+    if (shown.conn === 'reconnecting') {
       const s = this.reconnectAt ? Math.max(0, Math.ceil((this.reconnectAt - Date.now()) / 1000)) : 0;
       text = `Connection lost — reconnecting in ${s} s`;
     }
+    this.connEl.dataset.conn = shown.conn;
+    this.root.dataset.conn = shown.conn;
     this.connEl.textContent = text;
+  }
+
+  private renderEvaluate(): void {
+    const url = evaluateLink(this.state, this.cfg.evaluateUrl);
+    if (!url) {
+      this.evaluateHost.replaceChildren();
+      return;
+    }
+    if (this.evaluateHost.firstChild) return;
+    setChildren(this.evaluateHost, h('a', { class: 'cw-btn cw-btn-primary cw-btn-sm', href: url, 'data-role': 'evaluate-model' }, 'Evaluate this model'));
   }
 
   // ---------------------------------------------------------------- cancel
@@ -208,11 +218,14 @@ export class JobPage {
     this.overallText.textContent =
       s.status === 'queued' ? 'Waiting for a worker…' : p !== null ? `${Math.round(p * 100)} % overall` : TERMINAL.has(s.status) ? '' : 'Starting…';
     this.renderCancel();
+    this.renderEvaluate();
     setChildren(this.summaryHost, summaryCard(s));
     this.renderFolds();
     this.renderConn();
     if (TERMINAL.has(s.status) && s.status !== this.announced) {
       this.announced = s.status;
+      // Nothing more can happen to an ended job: stop listening (and reconnecting).
+      this.socket.dispose();
       const text: Record<string, string> = {
         succeeded: '',
         failed: 'The job failed — see the fold errors below.',

@@ -1,37 +1,77 @@
-/** The job's summary card: each metric per fold and its mean ± std over folds. */
+/**
+ * The job's summary card: per subset of held-out sections (all, with a nucleus) each metric per
+ * fold and its mean ± SD over folds, under the words of its aggregation (from the server, the
+ * same as the evaluation report's).
+ */
 
 import { h } from '../../lib/dom';
 import { num } from '../../lib/format';
-import type { JobState } from './types';
+import type { JobState, JobSummary, MetricSummary, SubsetSummary } from './types';
+
+const LABELS: Record<string, string> = { dice: 'Dice', jaccard: 'Jaccard', f05: 'F0.5', precision: 'Precision', recall: 'Recall', auc_pr: 'AUC-PR' };
+
+export interface SummaryTable {
+  subset: string;
+  title: string;
+  sections: number[];
+  rows: { key: string; label: string; m: MetricSummary }[];
+}
+
+/** The tables a summary holds; a summary without subsets is one table over all sections. */
+export function summaryTables(summary: JobSummary | null): SummaryTable[] {
+  if (!summary?.metrics || !Object.keys(summary.metrics).length) return [];
+  const subsets: Record<string, SubsetSummary> = summary.subsets && Object.keys(summary.subsets).length ? summary.subsets : { all: { label: 'all sections', metrics: summary.metrics } };
+  return Object.entries(subsets).map(([subset, block]) => ({
+    subset,
+    title: block.label ?? subset,
+    sections: (block.sections ?? []).filter((n): n is number => typeof n === 'number'),
+    rows: Object.entries(block.metrics ?? {}).map(([key, m]) => ({ key, label: m?.label ?? LABELS[key] ?? key.replace(/_/g, ' '), m: m ?? {} })),
+  }));
+}
 
 export function summaryCard(state: JobState): HTMLElement | null {
-  const metrics = state.summary?.metrics;
-  if (!metrics || !Object.keys(metrics).length) return null;
-  const foldCount = Math.max(0, ...Object.values(metrics).map((m) => m?.per_fold?.length ?? 0));
+  const tables = summaryTables(state.summary);
+  if (!tables.length) return null;
   // per_fold follows the cross-validation folds in index order.
   const cv = state.folds.filter((f) => f.index >= 0 && (f.kind === null || f.kind === 'cv'));
   const name = (i: number) => {
     const l = cv[i]?.label;
-    return l ? l.charAt(0).toUpperCase() + l.slice(1) : `Fold ${cv[i]?.index ?? i}`;
+    return l ? l.charAt(0).toUpperCase() + l.slice(1) : `Fold ${(cv[i]?.index ?? i) + 1}`;
   };
-  const foldHeads = Array.from({ length: foldCount }, (_, i) => h('th', { class: 'cw-num' }, name(i)));
-  const rows = Object.entries(metrics).map(([metric, m]) =>
-    h(
-      'tr',
-      null,
-      h('th', { scope: 'row' }, metric),
-      ...Array.from({ length: foldCount }, (_, i) => h('td', { class: 'cw-num' }, num(m?.per_fold?.[i] ?? null))),
-      h('td', { class: 'cw-num cw-strong' }, `${num(m?.mean ?? null)}${m?.std !== undefined && m?.std !== null ? ` ± ${num(m.std)}` : ''}`),
-    ),
-  );
+  const aggregation = state.summary?.aggregation;
+  const nucleus = state.summary?.nucleus_definition;
   return h(
     'section',
     { class: 'cw-card', 'data-card': 'summary' },
-    h('h2', { class: 'cw-card-title' }, 'Summary'),
+    h('h2', { class: 'cw-card-title' }, 'Cross-validation summary'),
+    aggregation
+      ? h(
+          'p',
+          { class: 'cw-muted', 'data-role': 'aggregation' },
+          h('small', null, `Threshold 0.5. Each cell: ${aggregation}.`, nucleus ? ` A section has a nucleus when ${nucleus}; sections empty in both prediction and ground truth score Dice 1.0 and count only in “all sections”.` : ''),
+        )
+      : null,
+    ...tables.map((t) => table(t, name, aggregation ? 'Mean ± SD over folds' : 'Mean ± SD')),
+  );
+}
+
+function table(t: SummaryTable, name: (i: number) => string, meanHead: string): HTMLElement {
+  const foldCount = Math.max(0, ...t.rows.map((r) => r.m.per_fold?.length ?? 0));
+  const foldHeads = Array.from({ length: foldCount }, (_, i) => h('th', { class: 'cw-num' }, name(i)));
+  const rows = t.rows.map(({ key, label, m }) =>
     h(
-      'div',
-      { class: 'cw-table-wrap' },
-      h('table', { class: 'cw-table' }, h('thead', null, h('tr', null, h('th', null, 'Metric'), ...foldHeads, h('th', { class: 'cw-num' }, 'Mean ± std'))), h('tbody', null, ...rows)),
+      'tr',
+      { 'data-metric': key },
+      h('th', { scope: 'row' }, label),
+      ...Array.from({ length: foldCount }, (_, i) => h('td', { class: 'cw-num' }, num(m.per_fold?.[i] ?? null))),
+      h('td', { class: 'cw-num cw-strong' }, `${num(m.mean ?? null)}${m.std !== undefined && m.std !== null ? ` ± ${num(m.std)}` : ''}`),
     ),
+  );
+  const count = t.sections.length ? ` (${t.sections.join(' + ')} sections)` : '';
+  return h(
+    'div',
+    { class: 'cw-table-wrap', 'data-subset': t.subset },
+    h('h3', null, `Over ${t.title}`, h('small', { class: 'cw-muted' }, count)),
+    h('table', { class: 'cw-table' }, h('thead', null, h('tr', null, h('th', null, 'Metric'), ...foldHeads, h('th', { class: 'cw-num' }, meanHead))), h('tbody', null, ...rows)),
   );
 }

@@ -47,13 +47,26 @@ export interface FoldState {
 }
 
 export interface MetricSummary {
+  /** What people read for the metric key ("F0.5" for f05). */
+  label?: string;
   mean?: number | null;
   std?: number | null;
   per_fold?: (number | null)[];
 }
 
+/** The summary over one subset of held-out sections (all of them, those with a nucleus). */
+export interface SubsetSummary {
+  label?: string;
+  sections?: (number | null)[];
+  metrics?: Record<string, MetricSummary>;
+}
+
 export interface JobSummary {
   metrics?: Record<string, MetricSummary>;
+  /** How each number was aggregated, in words; the same words as the evaluation report's. */
+  aggregation?: string;
+  subsets?: Record<string, SubsetSummary>;
+  nucleus_definition?: string;
   [k: string]: unknown;
 }
 

@@ -254,6 +254,7 @@ export class ReviewPage {
     if (layer) return () => this.toggleLayer(layer);
     if (k === ',' || k === '.') return () => this.neighbours.toggle(k === ',' ? 'prev' : 'next');
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
+    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
     if (k === 'r' && this.reference) return () => this.reference?.toggle();
     const next = this.cfg.nextUrl;
     if (k === 'n' && this.done && next) {

@@ -10,6 +10,7 @@ import type { MaskEditor } from '../../editor/MaskEditor';
 import { button, card, h, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
+import { NucleiSource, nucleiCaption, nucleiOverlays } from './nuclei';
 import { ViewerPanes } from './panes';
 import { aheadUrls, fromHash, nearestZ, sortTimes, toHash, type TimePoint } from './position';
 import type { FluorMode, ViewerConfig, ViewerSection } from './types';
@@ -36,12 +37,17 @@ export class ViewerPage {
   private readonly windowCtl: WindowControl | null = null;
   private readonly fluorWindowCtl: WindowControl | null = null;
   private preloaded = new Map<string, HTMLImageElement>();
+  private readonly nuclei: NucleiSource | null;
+  private readonly nucleiToggle = h('input', { type: 'checkbox', 'data-role': 'model-contours' });
+  private readonly nucleiText = h('p', { class: 'cw-muted', 'data-role': 'model-contours-caption' });
+  showNuclei = false;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly cfg: ViewerConfig,
   ) {
     this.times = sortTimes(cfg.timePoints);
+    this.nuclei = cfg.nucleiUrlTemplate ? new NucleiSource(cfg.nucleiUrlTemplate) : null;
     this.panes = new ViewerPanes((cfg.modality ?? 'label-free').toUpperCase(), cfg);
     const sp = cfg.specimen ?? {};
     const title = [sp.name, sp.lab].filter(Boolean).join(' · ') || 'Specimen';
@@ -58,6 +64,7 @@ export class ViewerPage {
     sidebar.appendChild(this.navigationCard());
     const hasFluor = this.times.some((tp) => tp.sections.some((s) => s.fluorescenceUrl));
     if (hasFluor) sidebar.appendChild(this.fluorescenceCard());
+    if (this.nuclei) sidebar.appendChild(this.nucleiCard());
     this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (hasFluor && isWindowConfig(cfg.fluorescenceWindow)) {
@@ -120,6 +127,7 @@ export class ViewerPage {
       { keys: 'Home / End', label: 'First / last z-section' },
       { keys: '← / →', label: 'Previous / next time point' },
       { keys: 'F', label: 'Fluorescence: off / side by side / overlay' },
+      { keys: 'M', label: "Active model's contours on / off" },
       { keys: 'W', label: 'Reset display window' },
       { keys: '?', label: 'Show / hide this list' },
     ];
@@ -149,6 +157,45 @@ export class ViewerPage {
         : null,
       this.cfg.annotateUrlTemplate ? h('div', { class: 'cw-btn-row' }, this.annotateLink) : null,
     );
+  }
+
+  setShowNuclei(on: boolean): void {
+    this.showNuclei = on;
+    this.nucleiToggle.checked = on;
+    this.root.dataset.modelContours = on ? 'on' : 'off';
+    void this.drawNuclei();
+  }
+
+  private nucleiCard(): HTMLElement {
+    this.nucleiToggle.addEventListener('change', () => this.setShowNuclei(this.nucleiToggle.checked));
+    return card(
+      h('div', { class: 'cw-card-head' }, h('h2', { class: 'cw-card-title' }, 'Model contours'), h('kbd', { class: 'cw-kbd' }, 'M')),
+      { 'data-card': 'model-contours' },
+      h('label', { class: 'cw-check' }, this.nucleiToggle, "Show the active model's nuclei"),
+      this.nucleiText,
+    );
+  }
+
+  /** Draws (or clears) the active model's nuclei of the current section, unless the section changed meanwhile. */
+  private async drawNuclei(): Promise<void> {
+    const s = this.section;
+    const editor = this.editor;
+    if (!this.nuclei || !s || !editor) return;
+    if (!this.showNuclei) {
+      editor.setOverlays([]);
+      this.nucleiText.textContent = '';
+      return;
+    }
+    this.nucleiText.textContent = nucleiCaption(null);
+    try {
+      const found = await this.nuclei.get(s.id);
+      if (this.section !== s || !this.showNuclei) return;
+      this.editor?.setOverlays(nucleiOverlays(found));
+      this.nucleiText.textContent = nucleiCaption(found);
+      this.root.dataset.modelNuclei = String(found.nuclei.length);
+    } catch (err) {
+      this.nucleiText.textContent = `The model contours could not be loaded (${String(err)}).`;
+    }
   }
 
   private fluorescenceCard(): HTMLElement {
@@ -193,7 +240,10 @@ export class ViewerPage {
     if (this.cfg.annotateUrlTemplate) this.annotateLink.href = this.cfg.annotateUrlTemplate.replace('{id}', encodeURIComponent(String(s.id)));
     if (location.hash !== toHash(tp, s)) history.replaceState(null, '', toHash(tp, s));
     const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value) };
-    void this.panes.show(s, images).then(() => this.root.querySelector('.cw-overlay-alpha')?.toggleAttribute('hidden', this.mode !== 'overlay'));
+    void this.panes.show(s, images).then(() => {
+      this.root.querySelector('.cw-overlay-alpha')?.toggleAttribute('hidden', this.mode !== 'overlay');
+      if (this.showNuclei) void this.drawNuclei();
+    });
     this.preload();
   }
 
@@ -230,6 +280,8 @@ export class ViewerPage {
     const k = ev.key.toLowerCase();
     if (k === 'f' && this.modeInputs.size) return () => this.setMode(MODES[(MODES.indexOf(this.mode) + 1) % MODES.length]!);
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
+    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
+    if (k === 'm' && this.nuclei) return () => this.setShowNuclei(!this.showNuclei);
     return null;
   }
 }

@@ -20,6 +20,8 @@ export interface ViewerConfig {
   /** Optional display window for the fluorescence images (same shape as `window`). */
   fluorescenceWindow?: WindowConfig | null;
   annotateUrlTemplate?: string | null;
+  /** The active model's nuclei on a section, `{id}` = section id (the contour toggle). */
+  nucleiUrlTemplate?: string | null;
   width?: number;
   height?: number;
 }

@@ -1,0 +1,66 @@
+"""REST endpoint of a person's display window for a volume: read it, save a new choice."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import WindowMode
+from annotations.permissions import get_volume
+from annotations.selectors.display import volume_display_window
+from annotations.services.display import display_preference_save
+from cellweb.api import error_responses, parse
+
+
+class PreferenceSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=WindowMode.choices)
+    lo = serializers.FloatField(required=False, allow_null=True, default=None)
+    hi = serializers.FloatField(required=False, allow_null=True, default=None)
+
+
+class AutoWindowSerializer(serializers.Serializer):
+    lo = serializers.FloatField()
+    hi = serializers.FloatField()
+
+
+class VolumeWindowSerializer(serializers.Serializer):
+    volumeId = serializers.IntegerField()
+    lo = serializers.FloatField(help_text="The physical default window's low bound.")
+    hi = serializers.FloatField()
+    min = serializers.FloatField(help_text="The slider's range.")
+    max = serializers.FloatField()
+    step = serializers.FloatField()
+    units = serializers.CharField()
+    auto = AutoWindowSerializer(
+        required=False, help_text="The 0.5–99.5 percentiles of the whole volume."
+    )
+    preference = PreferenceSerializer(allow_null=True, help_text="Your saved choice, if any.")
+    preferenceUrl = serializers.CharField()
+
+
+class VolumeDisplayApi(APIView):
+    @extend_schema(
+        operation_id="volumes_display_retrieve",
+        responses={200: VolumeWindowSerializer, **error_responses(404)},
+    )
+    def get(self, request, volume_id: int):
+        volume = get_volume(request.user, volume_id)
+        window = volume_display_window(volume=volume, user=request.user)
+        return Response(VolumeWindowSerializer(window).data)
+
+    @extend_schema(
+        operation_id="volumes_display_update",
+        request=PreferenceSerializer,
+        responses={200: PreferenceSerializer, **error_responses(400, 404)},
+    )
+    def put(self, request, volume_id: int):
+        volume = get_volume(request.user, volume_id)
+        values = parse(PreferenceSerializer, request.data, flat=True)
+        preference = display_preference_save(user=request.user, volume=volume, **values)
+        return Response(
+            PreferenceSerializer(
+                {"mode": preference.mode, "lo": preference.lo, "hi": preference.hi}
+            ).data
+        )

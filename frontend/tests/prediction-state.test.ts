@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonLines, initialPredictionState, nucleusLines, reducePrediction } from '../src/modules/prediction/state';
+import { nucleiCaption, nucleiOverlays } from '../src/modules/viewer/nuclei';
+
+const snapshot = { type: 'snapshot', job: { status: 'queued', seq: 3, batch: 0, batches: 24, message: '', error: null, summary: [] } };
+
+describe('prediction state', () => {
+  it('starts from the snapshot and drops events it already holds', () => {
+    let s = reducePrediction(initialPredictionState(), snapshot);
+    expect(s).toMatchObject({ status: 'queued', seq: 3, total: 24 });
+    s = reducePrediction(s, { type: 'progress', seq: 3, batch: 8, batches: 24 });
+    expect(s.done).toBe(0);
+    s = reducePrediction(s, { type: 'progress', seq: 4, batch: 8, batches: 24, message: 'cell t0: section 8 of 8' });
+    expect(s.done).toBe(8);
+    expect(s.message).toContain('section 8');
+  });
+
+  it('collects finished volumes once each and ends with the status event', () => {
+    const row = { volume: 7, specimen: 'cell', time_index: 0, n_nuclei: 2, total_volume_um3: 310 };
+    let s = reducePrediction(initialPredictionState(), snapshot);
+    s = reducePrediction(s, { type: 'progress', seq: 5, batch: 8, batches: 24, volume_done: row });
+    s = reducePrediction(s, { type: 'progress', seq: 6, batch: 8, batches: 24, volume_done: row });
+    expect(s.volumes).toEqual([row]);
+    s = reducePrediction(s, { type: 'job_status', seq: 9, status: 'succeeded', error: null, summary: [row, { ...row, volume: 8, time_index: 1 }] });
+    expect(s.status).toBe('succeeded');
+    expect(s.done).toBe(24);
+    expect(s.volumes).toHaveLength(2);
+  });
+});
+
+describe('prediction charts', () => {
+  const series = [
+    { specimen: 'cell', nucleus: 1, colour: '#e6194b', points: [{ t: 0, volume_um3: 300 }, { t: 1, volume_um3: 320 }, { t: 2, volume_um3: null }] },
+    { specimen: 'cell', nucleus: 3, parent: 1, colour: '#3cb44b', points: [{ t: 2, volume_um3: 150 }] },
+  ];
+
+  it('draws one line per tracked nucleus, skipping missing values, naming the parent of a daughter', () => {
+    const lines = nucleusLines(series, 'volume_um3');
+    expect(lines.map((l) => l.name)).toEqual(['cell #1', 'cell #3 (from #1)']);
+    expect(lines[0]!.points).toEqual([
+      [0, 300],
+      [1, 320],
+    ]);
+    expect(lines[1]!.colour).toBe('#3cb44b');
+  });
+
+  it('draws the mean of each group with thin lines at one SD either side', () => {
+    const lines = comparisonLines({ quantity: 'volume_um3', groups: { LPS: [{ t: 0, mean: 10, sd: 2, n: 3 }], control: [{ t: 0, mean: 8, sd: 1, n: 3 }] } });
+    expect(lines.map((l) => l.name)).toEqual(['LPS (mean)', 'LPS − SD', 'LPS + SD', 'control (mean)', 'control − SD', 'control + SD']);
+    expect(lines[1]!.points).toEqual([[0, 8]]);
+    expect(lines[2]!.style).toBe('thin');
+  });
+});
+
+describe('viewer model contours', () => {
+  it('gives one coloured overlay per nucleus and says when there is no prediction', () => {
+    const found = { prediction: 4, model_version: 2, nuclei: [{ id: 5, colour: '#4363d8', contours: [[[1, 1], [4, 1], [4, 4]]] }] };
+    expect(nucleiOverlays(found)).toEqual([{ name: 'nucleus-5', colour: '#4363d8', contours: found.nuclei[0]!.contours, lineWidth: 2 }]);
+    expect(nucleiCaption(found)).toBe('1 nucleus on this section · prediction 4');
+    expect(nucleiCaption({ prediction: null, model_version: null, nuclei: [] })).toMatch(/No prediction/);
+  });
+});

@@ -1,0 +1,273 @@
+"""REST endpoints of predictions: launch, list, follow and cancel them; their nuclei (JSON),
+per-nucleus time series and the two-group comparison; the active model's nuclei outlines on a
+section (the viewer's contours); a project's prediction settings."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Role
+from annotations.permissions import get_project, get_section
+from cellweb.errors import InvalidInput
+from cellweb.jobs.api import job_api_views
+from inference.apis.evaluation import ERRORS, MAX_DB_ID
+from inference.selectors import prediction as selectors
+from inference.selectors.prediction_images import section_nuclei_outlines
+from inference.services import prediction as services
+
+
+class PredictionLaunchInput(serializers.Serializer):
+    model_version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DB_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: the project's active model version.",
+    )
+    specimen_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+        required=False,
+        default=list,
+        max_length=10_000,
+        help_text="Default: every specimen (or every one with `tag`).",
+    )
+    tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    time_points = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=10**6),
+        required=False,
+        default=list,
+        max_length=10_000,
+        help_text="Default: every time point.",
+    )
+    threshold = serializers.FloatField(
+        required=False, default=0.5, min_value=0.001, max_value=0.999
+    )
+    tta = serializers.BooleanField(required=False, default=False)
+    split_touching = serializers.BooleanField(required=False, default=False)
+    watershed_h = serializers.FloatField(required=False, default=1.0, min_value=0.01, max_value=100)
+    min_voxels = serializers.IntegerField(required=False, default=27, min_value=1, max_value=10**7)
+
+
+class PredictionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    message = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_null=True)
+    created_at = serializers.CharField()
+    finished_at = serializers.CharField(allow_null=True)
+    created_by = serializers.CharField(allow_null=True)
+    model_version = serializers.IntegerField(allow_null=True)
+    model_name = serializers.CharField(allow_null=True)
+    options = serializers.JSONField(help_text="threshold, tta, split_touching, watershed_h, ...")
+    specimens = serializers.JSONField()
+    sections = serializers.IntegerField()
+    volumes = serializers.IntegerField()
+
+
+class PredictionDetailSerializer(PredictionSerializer):
+    cancel_requested = serializers.BooleanField()
+    batch = serializers.IntegerField(help_text="Sections segmented.")
+    batches = serializers.IntegerField(help_text="Sections to segment.")
+    summary = serializers.JSONField(
+        help_text="Per volume: specimen, time_index, n_nuclei, total_volume_um3, medium_ri."
+    )
+    replaced = serializers.BooleanField(help_text="A later run of the same model replaced it.")
+    seq = serializers.IntegerField()
+
+
+class PredictionListSerializer(serializers.Serializer):
+    results = PredictionSerializer(many=True)
+
+
+class NucleiSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = serializers.JSONField(
+        help_text="specimen, time_index, id (tracked), parent, voxel_count, volume_um3, "
+        "surface_area_um2, sphericity, mean_ri, medium_ri, concentration_pg_per_um3, "
+        "dry_mass_pg, centroid, centroid_um"
+    )
+
+
+class SeriesQuery(serializers.Serializer):
+    tags = serializers.CharField(
+        required=False, default="", help_text="Two tags, comma-separated: the groups to compare."
+    )
+    quantity = serializers.ChoiceField(choices=selectors.SERIES_KEYS, default="volume_um3")
+
+
+class SeriesSerializer(serializers.Serializer):
+    series = serializers.JSONField(help_text="Per tracked nucleus: points (t and quantities).")
+    comparison = serializers.JSONField(allow_null=True, help_text="Mean ± SD per time point.")
+
+
+class SectionNucleusSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Tracked nucleus id (the label in the TIFF).")
+    colour = serializers.CharField()
+    contours = serializers.JSONField(help_text="Outlines [[[x, y], ...], ...] in pixels.")
+
+
+class SectionNucleiSerializer(serializers.Serializer):
+    prediction = serializers.IntegerField(allow_null=True)
+    model_version = serializers.IntegerField(allow_null=True)
+    nuclei = SectionNucleusSerializer(many=True)
+
+
+class SettingsSerializer(serializers.Serializer):
+    predict_new_imports = serializers.BooleanField()
+    active_model_version = serializers.IntegerField(read_only=True, allow_null=True)
+    active_model_name = serializers.CharField(read_only=True, allow_null=True)
+
+
+class ProjectPredictionsApi(APIView):
+    @extend_schema(
+        operation_id="predictions_list",
+        summary="Predictions of a project, newest first",
+        responses={200: PredictionListSerializer, **ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        return Response(
+            PredictionListSerializer({"results": selectors.prediction_list(project=project)}).data
+        )
+
+    @extend_schema(
+        operation_id="predictions_launch",
+        summary="Launch a prediction (managers)",
+        description="A model version (default: the active one) segments the chosen label-free "
+        "specimens at every (or the chosen) time point; no ground truth is needed.",
+        request=PredictionLaunchInput,
+        responses={201: PredictionDetailSerializer, **ERRORS},
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        body = PredictionLaunchInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        prediction = services.prediction_launch(
+            project=project,
+            user=request.user,
+            model_version_id=data["model_version"],
+            specimen_ids=data["specimen_ids"],
+            tag=data["tag"] or None,
+            time_points=data["time_points"],
+            threshold=data["threshold"],
+            tta=data["tta"],
+            split_touching=data["split_touching"],
+            watershed_h=data["watershed_h"],
+            min_voxels=data["min_voxels"],
+        )
+        return Response(
+            PredictionDetailSerializer(selectors.prediction_snapshot(prediction)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+PredictionDetailApi, PredictionCancelApi = job_api_views(
+    "prediction",
+    output=PredictionDetailSerializer,
+    errors=ERRORS,
+    id_kwarg="prediction_id",
+    operations=("prediction_get", "prediction_cancel"),
+    summaries=(
+        "A prediction: status, progress, options and per-volume table",
+        "Cancel a prediction (it leaves no results behind)",
+    ),
+)
+
+
+class PredictionNucleiApi(APIView):
+    @extend_schema(
+        operation_id="prediction_nuclei",
+        summary="Every nucleus of a prediction at every time point (the CSV's rows)",
+        responses={200: NucleiSerializer, **ERRORS},
+    )
+    def get(self, request, prediction_id: int):
+        prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
+        rows = selectors.nuclei_rows(selectors.prediction_results(prediction))
+        return Response(NucleiSerializer({"count": len(rows), "results": rows}).data)
+
+
+class PredictionSeriesApi(APIView):
+    @extend_schema(
+        operation_id="prediction_series",
+        summary="Tracked nuclei over time, and two tags' mean ± SD per time point",
+        parameters=[SeriesQuery],
+        responses={200: SeriesSerializer, **ERRORS},
+    )
+    def get(self, request, prediction_id: int):
+        prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
+        query = SeriesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tags = [t.strip() for t in query.validated_data["tags"].split(",") if t.strip()]
+        if tags and len(tags) != 2:
+            raise InvalidInput("Give two tags to compare, comma-separated (e.g. LPS,control).")
+        results = list(selectors.prediction_results(prediction))
+        comparison = (
+            selectors.group_comparison(
+                results, tags=(tags[0], tags[1]), quantity=query.validated_data["quantity"]
+            )
+            if tags
+            else None
+        )
+        return Response(
+            SeriesSerializer(
+                {"series": selectors.nucleus_series(results), "comparison": comparison}
+            ).data
+        )
+
+
+class SectionNucleiApi(APIView):
+    @extend_schema(
+        operation_id="section_predicted_nuclei",
+        summary="The active model's nuclei on a section: outlines and a colour per nucleus",
+        responses={200: SectionNucleiSerializer, **ERRORS},
+    )
+    def get(self, request, section_id: int):
+        section = get_section(request.user, section_id)
+        return Response(SectionNucleiSerializer(section_nuclei_outlines(section)).data)
+
+
+class PredictionSettingsApi(APIView):
+    def _answer(self, project, settings_row):
+        active = selectors.active_model_version(project)
+        return Response(
+            SettingsSerializer(
+                {
+                    "predict_new_imports": settings_row.predict_new_imports,
+                    "active_model_version": active.pk if active else None,
+                    "active_model_name": active.name if active else None,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="prediction_settings_get",
+        summary="A project's active model and whether new imports are predicted",
+        responses={200: SettingsSerializer, **ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        return self._answer(project, selectors.prediction_settings(project))
+
+    @extend_schema(
+        operation_id="prediction_settings_set",
+        summary="Switch “predict new imports” on or off (managers)",
+        request=SettingsSerializer,
+        responses={200: SettingsSerializer, **ERRORS},
+    )
+    def put(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        body = SettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = services.prediction_settings_set(
+            project=project,
+            user=request.user,
+            predict_new_imports=body.validated_data["predict_new_imports"],
+        )
+        return self._answer(project, row)

@@ -1,0 +1,84 @@
+"""Forms of the prediction pages: launching a prediction and the project's prediction setting."""
+
+from __future__ import annotations
+
+from django import forms
+
+__all__ = ["PredictionLaunchForm", "PredictionSettingsForm"]
+
+
+class PredictionLaunchForm(forms.Form):
+    model_version = forms.TypedChoiceField(
+        label="Model version", required=False, coerce=int, empty_value=None
+    )
+    specimen_ids = forms.TypedMultipleChoiceField(
+        label="Specimens", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    tag = forms.ChoiceField(label="Tag", required=False)
+    time_points = forms.CharField(
+        label="Time points",
+        required=False,
+        max_length=2000,
+        help_text="Comma-separated, e.g. 0,1,2 (empty: every time point).",
+    )
+    threshold = forms.FloatField(
+        label="Threshold",
+        initial=0.5,
+        min_value=0.001,
+        max_value=0.999,
+        widget=forms.NumberInput({"step": "any"}),
+    )
+    tta = forms.BooleanField(label="Flip test-time augmentation", required=False)
+    split_touching = forms.BooleanField(
+        label="Separate touching nuclei (h-maxima seeded watershed)", required=False
+    )
+    watershed_h = forms.FloatField(
+        label="Watershed depth h (µm)",
+        initial=1.0,
+        min_value=0.01,
+        max_value=100,
+        widget=forms.NumberInput({"step": "any"}),
+    )
+    min_voxels = forms.IntegerField(label="Smallest nucleus (voxels)", initial=27, min_value=1)
+
+    def __init__(self, *args, versions, specimens, tags, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model_version"].choices = [("", "The active model")] + [
+            (v.pk, f"#{v.pk} {v.name}{' (active)' if v.is_active else ''}") for v in versions
+        ]
+        self.fields["specimen_ids"].choices = [(s.pk, s.name) for s in specimens]
+        self.fields["tag"].choices = [("", "—")] + [(t, t) for t in tags]
+
+    def clean_time_points(self) -> list[int]:
+        text = self.cleaned_data["time_points"].strip()
+        if not text:
+            return []
+        try:
+            values = [int(part) for part in text.replace(" ", "").split(",") if part]
+        except ValueError:
+            raise forms.ValidationError(
+                "Time points are whole numbers separated by commas."
+            ) from None
+        if any(v < 0 for v in values):
+            raise forms.ValidationError("Time points start at 0.")
+        return values
+
+    def launch_args(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "model_version_id": data["model_version"],
+            "specimen_ids": data["specimen_ids"],
+            "tag": data["tag"] or None,
+            "time_points": data["time_points"],
+            "threshold": data["threshold"],
+            "tta": data["tta"],
+            "split_touching": data["split_touching"],
+            "watershed_h": data["watershed_h"],
+            "min_voxels": data["min_voxels"],
+        }
+
+
+class PredictionSettingsForm(forms.Form):
+    predict_new_imports = forms.BooleanField(
+        label="Predict new imports with the active model", required=False
+    )

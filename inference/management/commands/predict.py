@@ -1,0 +1,117 @@
+"""Segment label-free specimens with a model version: the same service as the web and the API.
+
+    python manage.py predict --project SLUG [--model-version ID] [--specimen NAME ...]
+        [--tag TAG] [--time T ...] [--threshold 0.5] [--tta] [--split-touching] [--h 1.0]
+        [--min-voxels 27] [--wait [--device cpu|cuda] [--out DIR]]
+
+The model defaults to the project's active one, the specimens to all of them, the time points
+to every one. Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With
+``--wait`` this process runs it and prints a table (specimen, time point, nuclei, total nucleus
+volume); ``--out DIR`` also writes ``<specimen>_t<T>_labels.tif`` per volume and ``nuclei.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotations.models import Project
+from cellweb.errors import DomainError
+from inference.selectors.prediction import prediction_results
+from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
+
+
+class Command(BaseCommand):
+    help = "Predict nucleus instances and their quantities on label-free specimens."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument(
+            "--model-version", type=int, default=None, help="Model version id (default: active)."
+        )
+        parser.add_argument(
+            "--specimen", action="append", default=[], help="Specimen name (repeatable)."
+        )
+        parser.add_argument("--tag", default=None, help="Only specimens with this tag.")
+        parser.add_argument(
+            "--time", action="append", type=int, default=[], help="Time point (repeatable)."
+        )
+        parser.add_argument("--threshold", type=float, default=0.5)
+        parser.add_argument("--tta", action="store_true", help="Flip test-time augmentation.")
+        parser.add_argument(
+            "--split-touching",
+            action="store_true",
+            help="Separate touching nuclei by an h-maxima seeded watershed.",
+        )
+        parser.add_argument(
+            "--h", dest="watershed_h", type=float, default=1.0, help="Watershed depth h (µm)."
+        )
+        parser.add_argument("--min-voxels", type=int, default=27, help="Smallest nucleus kept.")
+        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
+        parser.add_argument("--wait", action="store_true", help="Run here and print the table.")
+        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
+
+    def handle(self, *args, **o):
+        project = Project.objects.filter(slug=o["project"]).first()
+        if project is None:
+            raise CommandError(f"No project with slug “{o['project']}”.")
+        user = None
+        if o["user"]:
+            user = get_user_model().objects.filter(username=o["user"]).first()
+            if user is None:
+                raise CommandError(f"No user “{o['user']}”.")
+        if o["out"] and not o["wait"]:
+            raise CommandError("--out needs --wait (the files are written when the job ends).")
+        if not o["wait"] and settings.EMBEDDED_SERVICES:
+            raise CommandError(
+                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
+            )
+        try:
+            prediction = prediction_launch(
+                project=project,
+                user=user,
+                model_version_id=o["model_version"],
+                specimen_names=o["specimen"],
+                tag=o["tag"],
+                time_points=o["time"],
+                threshold=o["threshold"],
+                tta=o["tta"],
+                split_touching=o["split_touching"],
+                watershed_h=o["watershed_h"],
+                min_voxels=o["min_voxels"],
+                queue=not o["wait"],
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            self.style.SUCCESS(f"Prediction {prediction.pk}") + f" · {prediction.message}"
+        )
+        if not o["wait"]:
+            self.stdout.write(
+                f"Queued on the gpu queue. Follow it at /predictions/{prediction.pk}/"
+            )
+            return
+        prediction = prediction_run(
+            prediction_id=prediction.pk, device=o["device"], worker="manage.py predict"
+        )
+        self.stdout.write(f"Prediction {prediction.pk} {prediction.status}.")
+        if prediction.status != "succeeded":
+            raise CommandError(prediction.error or f"The prediction ended {prediction.status}.")
+        self._table(prediction.summary or [])
+        if o["out"]:
+            written = write_to_dir(prediction_results(prediction), Path(o["out"]))
+            self.stdout.write(f"Wrote {len(written)} files to {o['out']}")
+
+    def _table(self, rows) -> None:
+        self.stdout.write(f"{'specimen':<24} {'time':>5} {'nuclei':>7} {'total volume (µm³)':>19}")
+        for row in rows:
+            total = row.get("total_volume_um3")
+            volume = f"{total:.1f}" if total is not None else "—"
+            self.stdout.write(
+                f"{row['specimen'][:24]:<24} {row['time_index']:>5} {row['n_nuclei']:>7} "
+                f"{volume:>19}"
+            )

@@ -1,0 +1,281 @@
+"""Write a registry network as a BioImage Model Zoo package (bioimage.io format 0.5), with
+``bioimageio.spec`` building, writing and validating the description.
+
+The package holds ``rdf.yaml``, TorchScript weights (what deepImageJ, QuPath and ilastik run) and
+the state dict (with ``inference.ml.nets.create_model`` as its architecture), a test input and
+its expected output, a cover image, a README, the architecture's citations and any attachments
+(training provenance). Input: one refractive-index section, axes ``batch, channel, y, x``,
+1 channel, sides a multiple of 16; the package's preprocessing is CellWeb's RI normalisation
+(``(ri - 1.337) / 0.03`` clipped to ±10) and its postprocessing a sigmoid, so the output is the
+nucleus probability.
+
+Nothing is downloaded: the description refers to files in the package only, and the citation
+URLs are declared known so validation never fetches them (``offline_context``).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from .data import RI_CENTER, RI_SCALE
+from .nets import model_label
+
+__all__ = [
+    "ARCH_CITATIONS",
+    "INPUT_ID",
+    "OUTPUT_ID",
+    "RI_CLIP",
+    "offline_context",
+    "package_predict",
+    "test_section",
+    "write_package",
+]
+
+INPUT_ID = "ri"
+OUTPUT_ID = "nucleus_probability"
+RI_CLIP = 10.0
+LICENSE = "CC-BY-4.0"
+
+_UNET = {
+    "text": "Ronneberger O, Fischer P, Brox T. U-Net: Convolutional Networks for Biomedical "
+    "Image Segmentation. MICCAI 2015.",
+    "doi": "10.1007/978-3-319-24574-4_28",
+}
+_OSNET = {
+    "text": "Deep-learning-based label-free segmentation of cell nuclei in time-lapse "
+    "refractive index tomograms (OS-Net).",
+    "url": "https://www.semanticscholar.org/paper/db405cf266defcfa627600a24258c67a4cd3ac50",
+}
+_GCN = {
+    "text": "Peng C, Zhang X, Yu G, Luo G, Sun J. Large Kernel Matters: Improve Semantic "
+    "Segmentation by Global Convolutional Network. CVPR 2017.",
+    "url": "https://arxiv.org/abs/1703.02719",
+}
+_FUSIONNET = {
+    "text": "Quan TM, Hildebrand DGC, Jeong W-K. FusionNet: A deep fully residual convolutional "
+    "neural network for image segmentation in connectomics. 2016.",
+    "url": "https://arxiv.org/abs/1612.05360",
+}
+ARCH_CITATIONS: dict[str, list[dict[str, str]]] = {
+    "osnet": [_OSNET, _UNET, _GCN],
+    "unet16_gcn_ssc": [_OSNET, _UNET, _GCN],
+    "unet16_gcn": [_OSNET, _UNET, _GCN],
+    "unet16": [_OSNET, _UNET],
+    "unet64": [_UNET],
+    "fusionnet": [_OSNET, _FUSIONNET],
+}
+
+
+@contextmanager
+def offline_context(*, io_checks: bool = True) -> Iterator[None]:
+    """Validate with file hashes checked but no URL fetched (the citations' URLs are known)."""
+    from bioimageio.spec import ValidationContext
+
+    known = {c["url"]: None for cites in ARCH_CITATIONS.values() for c in cites if "url" in c}
+    with ValidationContext(perform_io_checks=io_checks, known_files=known, log_warnings=False):
+        yield
+
+
+def test_section(size: int, *, seed: int = 0) -> np.ndarray:
+    """A synthetic RI section: a cell (RI 1.355) with a darker-rimmed nucleus (1.365) in medium."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size] / size
+    cell = (yy - 0.5) ** 2 + (xx - 0.5) ** 2 < 0.35**2
+    nucleus = ((yy - 0.48) / 0.9) ** 2 + (xx - 0.52) ** 2 < 0.17**2
+    image = 1.3337 + 0.021 * cell + 0.01 * nucleus + 0.002 * rng.standard_normal((size, size))
+    return image.astype(np.float32)
+
+
+def package_predict(model: nn.Module, ri: np.ndarray) -> np.ndarray:
+    """The package's whole pipeline on ``(N, 1, H, W)`` RI: normalise, network, sigmoid."""
+    x = torch.from_numpy(np.ascontiguousarray(ri, dtype=np.float32))
+    x = ((x - RI_CENTER) / RI_SCALE).clamp(-RI_CLIP, RI_CLIP)
+    model.eval()
+    with torch.no_grad():
+        return torch.sigmoid(model(x)).numpy().astype(np.float32)
+
+
+def _cover(ri: np.ndarray, probability: np.ndarray, path: Path) -> None:
+    """Input and output side by side (the Model Zoo shows covers at 2:1)."""
+    lo, hi = np.percentile(ri, [1, 99.5])
+    left = np.clip((ri - lo) / max(hi - lo, 1e-6), 0, 1)
+    right = np.clip(probability, 0, 1)
+    rgb = np.concatenate(
+        [np.stack([left] * 3, -1), np.stack([right, right * 0.85, right * 0.2], -1)], axis=1
+    )
+    Image.fromarray((rgb * 255).astype(np.uint8)).save(path)
+
+
+def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
+    lines = [
+        f"# {name}",
+        "",
+        f"{model_label(arch)} nucleus segmentation of label-free refractive-index (RI) sections,",
+        "exported by CellWeb.",
+        "",
+        "## Input and output",
+        "",
+        "- Input `ri`: one RI section (axes b, c, y, x; 1 channel; sides a multiple of 16),",
+        f"  normalised as (RI - {RI_CENTER}) / {RI_SCALE}, clipped to ±{RI_CLIP:g}.",
+        "- Output `nucleus_probability`: sigmoid of the network's logits; threshold 0.5.",
+        "",
+        "## Training",
+        "",
+        f"Provenance: {provenance.get('provenance', 'trained')}. Configuration, specimens and",
+        "held-out metrics are in the attachment `provenance.json`.",
+        "",
+        "## Validation",
+        "",
+        "Held-out metrics at threshold 0.5 (pixels pooled over the held-out sections):",
+        "",
+    ]
+    metrics = provenance.get("metrics") or {}
+    shown = [(k, metrics[k]) for k in ("dice", "jaccard", "precision", "recall") if k in metrics]
+    lines += [f"- {k}: {v:.4f}" for k, v in shown if isinstance(v, int | float)] or ["- none"]
+    return "\n".join(lines) + "\n"
+
+
+def _torchscript(model: nn.Module, size: int, path: Path) -> None:
+    # The networks are fully convolutional, so the traced graph serves every multiple of 16;
+    # a small example keeps the trace's forward pass cheap.
+    example = torch.zeros(1, 1, min(size, 64), min(size, 64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # trace's deprecation and shape-check notes
+        traced = torch.jit.trace(model, example, check_trace=False)
+    traced.save(str(path))
+
+
+def _tensor_descrs(size: int, input_path: Path, output_path: Path):
+    from bioimageio.spec.model import v0_5 as spec
+
+    space = [
+        spec.SpaceInputAxis(id=spec.AxisId(a), size=spec.ParameterizedSize(min=16, step=16))
+        for a in ("y", "x")
+    ]
+    input_descr = spec.InputTensorDescr(
+        id=spec.TensorId(INPUT_ID),
+        description="Refractive index, one z-section",
+        axes=[spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("ri")]), *space],
+        test_tensor=spec.FileDescr(source=input_path),
+        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        preprocessing=[
+            spec.FixedZeroMeanUnitVarianceDescr(
+                kwargs=spec.FixedZeroMeanUnitVarianceKwargs(mean=RI_CENTER, std=RI_SCALE)
+            ),
+            spec.ClipDescr(kwargs=spec.ClipKwargs(min=-RI_CLIP, max=RI_CLIP)),
+        ],
+    )
+    out_space = [
+        spec.SpaceOutputAxis(
+            id=spec.AxisId(a),
+            size=spec.SizeReference(tensor_id=spec.TensorId(INPUT_ID), axis_id=spec.AxisId(a)),
+        )
+        for a in ("y", "x")
+    ]
+    output_descr = spec.OutputTensorDescr(
+        id=spec.TensorId(OUTPUT_ID),
+        description="Nucleus probability",
+        axes=[
+            spec.BatchAxis(),
+            spec.ChannelAxis(channel_names=[spec.Identifier("nucleus")]),
+            *out_space,
+        ],
+        test_tensor=spec.FileDescr(source=output_path),
+        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        postprocessing=[spec.SigmoidDescr()],
+    )
+    return input_descr, output_descr
+
+
+def write_package(
+    *,
+    model: nn.Module,
+    arch: str,
+    input_size: int,
+    name: str,
+    out_path: Path,
+    provenance: Mapping[str, Any],
+    authors: list[str] | None = None,
+    version: str = "1",
+) -> Path:
+    """Write and validate ``out_path`` (a .zip); raises ``ValueError`` if it does not validate."""
+    import bioimageio.spec
+    from bioimageio.spec.model import v0_5 as spec
+
+    model = getattr(model, "_orig_mod", model).to("cpu").eval()
+    with tempfile.TemporaryDirectory(prefix="cw-bioimageio-") as tmp:
+        root = Path(tmp)
+        ri = test_section(input_size)[None, None]
+        probability = package_predict(model, ri)
+        np.save(root / "test_input.npy", ri)
+        np.save(root / "test_output.npy", probability)
+        _cover(ri[0, 0], probability[0, 0], root / "cover.png")
+        (root / "README.md").write_text(_readme(name, arch, provenance), encoding="utf-8")
+        (root / "provenance.json").write_text(
+            json.dumps(dict(provenance), indent=2, default=str), encoding="utf-8"
+        )
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        torch.save(state, root / "weights.pt")
+        _torchscript(model, input_size, root / "weights_torchscript.pt")
+        input_descr, output_descr = _tensor_descrs(
+            input_size, root / "test_input.npy", root / "test_output.npy"
+        )
+        pytorch_version = spec.Version(torch.__version__.split("+")[0])
+        state_dict_weights = spec.PytorchStateDictWeightsDescr(
+            source=root / "weights.pt",
+            architecture=spec.ArchitectureFromLibraryDescr(
+                callable=spec.Identifier("create_model"),
+                import_from="inference.ml.nets",
+                kwargs={"name": arch, "in_channels": 1, "out_channels": 1},
+            ),
+            pytorch_version=pytorch_version,
+        )
+        with offline_context():
+            descr = spec.ModelDescr(
+                name=_package_name(name),
+                description=f"{model_label(arch)}: label-free nucleus segmentation of RI sections "
+                "(CellWeb).",
+                authors=[spec.Author(name=a) for a in (authors or ["CellWeb user"])],
+                cite=[spec.CiteEntry(**c) for c in ARCH_CITATIONS.get(arch, [_UNET])],
+                license=spec.LicenseId(LICENSE),
+                documentation=spec.FileDescr(source=root / "README.md"),
+                covers=[spec.FileDescr(source=root / "cover.png")],
+                attachments=[spec.FileDescr(source=root / "provenance.json")],
+                tags=["nucleus", "segmentation", "label-free", "refractive-index", "2d", arch],
+                version=version,
+                inputs=[input_descr],
+                outputs=[output_descr],
+                weights=spec.WeightsDescr(
+                    pytorch_state_dict=state_dict_weights,
+                    torchscript=spec.TorchscriptWeightsDescr(
+                        source=root / "weights_torchscript.pt",
+                        pytorch_version=pytorch_version,
+                        parent="pytorch_state_dict",
+                    ),
+                ),
+                config={"cellweb": {"arch": arch, "input_size": int(input_size)}},
+            )
+            with warnings.catch_warnings():
+                # bioimageio.spec re-reads its own file entries and notes each one it re-parses.
+                warnings.simplefilter("ignore", UserWarning)
+                bioimageio.spec.save_bioimageio_package(descr, output_path=Path(out_path))
+    return Path(out_path)
+
+
+def _package_name(name: str) -> str:
+    """bioimage.io names allow letters, digits, ``_+- ()`` only, 5 to 128 of them."""
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+- ()")
+    cleaned = "".join(c if c in allowed else " " for c in name)
+    cleaned = " ".join(cleaned.split())[:120]
+    return cleaned if len(cleaned) >= 5 else f"CellWeb model {cleaned}".strip()  # 5 at least

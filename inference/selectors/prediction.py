@@ -1,0 +1,179 @@
+"""Reading predictions: one for a member, its live snapshot, its nuclei, the active model's
+current nuclei of a volume, per-nucleus time series and the two-group comparison by tag."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import QuerySet
+
+from annotations.models import Project, Volume
+from annotations.permissions import get_in_project
+from cellweb.events import current_event_seq
+from inference.models import ModelVersion, Prediction, PredictionResult, PredictionSettings
+
+__all__ = [
+    "SERIES_KEYS",
+    "active_model_version",
+    "current_result_for_volume",
+    "group_comparison",
+    "nucleus_series",
+    "prediction_get",
+    "prediction_list",
+    "prediction_public",
+    "prediction_results",
+    "prediction_settings",
+    "prediction_snapshot",
+]
+
+SERIES_KEYS = ("volume_um3", "surface_area_um2", "mean_ri", "dry_mass_pg")
+
+
+def prediction_get(*, user, prediction_id: int) -> Prediction:
+    """The prediction if ``user`` is a member of its project (outsiders get 404)."""
+    queryset = Prediction.objects.select_related("created_by", "model_version")
+    return get_in_project(user, queryset, prediction_id, "No such prediction.")
+
+
+def prediction_public(prediction: Prediction) -> dict[str, Any]:
+    model = (prediction.config or {}).get("model") or {}
+    return {
+        "id": prediction.pk,
+        "project": prediction.project.slug,
+        "status": prediction.status,
+        "progress": prediction.progress,
+        "message": prediction.message,
+        "error": prediction.error or None,
+        "created_at": prediction.created_at.isoformat(),
+        "finished_at": prediction.finished_at.isoformat() if prediction.finished_at else None,
+        "created_by": prediction.created_by.get_username() if prediction.created_by else None,
+        "model_version": prediction.model_version_id,
+        "model_name": model.get("name"),
+        "options": (prediction.config or {}).get("options") or {},
+        "specimens": (prediction.config or {}).get("specimens") or [],
+        "sections": prediction.sections,
+        "volumes": len((prediction.config or {}).get("volumes") or []),
+    }
+
+
+def prediction_list(*, project: Project, limit: int = 50) -> list[dict[str, Any]]:
+    rows = Prediction.objects.filter(project=project).select_related("project", "created_by")
+    return [prediction_public(p) for p in rows[:limit]]
+
+
+def prediction_snapshot(prediction: Prediction) -> dict[str, Any]:
+    """What the live page shows, with the event ``seq`` read before the row."""
+    seq = current_event_seq("prediction", prediction.pk)
+    prediction = Prediction.objects.select_related("project", "created_by").get(pk=prediction.pk)
+    done = round(prediction.progress * prediction.sections)
+    return {
+        **prediction_public(prediction),
+        "cancel_requested": prediction.cancel_requested,
+        "batch": done,
+        "batches": prediction.sections,
+        "summary": prediction.summary or [],
+        "replaced": prediction.status == "succeeded"
+        and not PredictionResult.objects.filter(prediction=prediction).exists()
+        and bool(prediction.summary),
+        "seq": seq,
+    }
+
+
+def prediction_results(prediction: Prediction) -> QuerySet[PredictionResult]:
+    return (
+        PredictionResult.objects.filter(prediction=prediction, is_current=True)
+        .select_related("specimen", "volume")
+        .order_by("specimen__name", "specimen_id", "time_index")
+    )
+
+
+def nuclei_rows(results) -> list[dict[str, Any]]:
+    """Every nucleus of ``results``, flat, as the API and the table give it."""
+    return [
+        {
+            "specimen": r.specimen.name,
+            "specimen_id": r.specimen_id,
+            "time_index": r.time_index,
+            "volume": r.volume_id,
+            "medium_ri": r.medium_ri,
+            **nucleus,
+        }
+        for r in results
+        for nucleus in r.nuclei
+    ]
+
+
+def nucleus_series(results) -> list[dict[str, Any]]:
+    """Per tracked nucleus (specimen, id): its quantities at each time point, for the charts."""
+    series: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in results:
+        for nucleus in r.nuclei:
+            key = (r.specimen_id, nucleus["id"])
+            entry = series.setdefault(
+                key,
+                {
+                    "specimen": r.specimen.name,
+                    "nucleus": nucleus["id"],
+                    "parent": nucleus.get("parent"),
+                    "points": [],
+                },
+            )
+            entry["points"].append({"t": r.time_index, **{k: nucleus.get(k) for k in SERIES_KEYS}})
+    return list(series.values())
+
+
+def _mean_sd(values: list[float]) -> dict[str, Any]:
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    return {"mean": mean, "sd": sd, "n": n}
+
+
+def group_comparison(
+    results, *, tags: tuple[str, str], quantity: str = "volume_um3"
+) -> dict[str, Any]:
+    """Mean ± SD (sample SD, n − 1) of ``quantity`` over the nuclei of each tag's specimens,
+    per time point (paper 001's LPS-treated vs control curves)."""
+    if quantity not in SERIES_KEYS:
+        raise ValueError(f"unknown quantity {quantity!r}")
+    results = list(results)
+    specimen_tags: dict[int, set[str]] = defaultdict(set)
+    for r in results:
+        specimen_tags[r.specimen_id] = set(r.specimen.tags.values_list("name", flat=True))
+    groups = {}
+    for tag in tags:
+        per_time: dict[int, list[float]] = defaultdict(list)
+        for r in results:
+            if tag in specimen_tags[r.specimen_id]:
+                per_time[r.time_index] += [
+                    n[quantity] for n in r.nuclei if n.get(quantity) is not None
+                ]
+        groups[tag] = [
+            {"t": t, **_mean_sd(values)} for t, values in sorted(per_time.items()) if values
+        ]
+    return {"quantity": quantity, "groups": groups}
+
+
+def active_model_version(project: Project) -> ModelVersion | None:
+    return ModelVersion.objects.filter(project=project, is_active=True).first()
+
+
+def current_result_for_volume(volume: Volume) -> PredictionResult | None:
+    """The active model's current result on ``volume`` (the viewer's contours)."""
+    active = active_model_version(volume.specimen.project)
+    if active is None:
+        return None
+    return (
+        PredictionResult.objects.filter(volume=volume, model_version=active, is_current=True)
+        .select_related("prediction")
+        .first()
+    )
+
+
+def prediction_settings(project: Project) -> PredictionSettings:
+    """The project's settings, unsaved defaults when none were stored (a GET never writes)."""
+    return PredictionSettings.objects.filter(project=project).first() or PredictionSettings(
+        project=project
+    )

@@ -1,0 +1,22 @@
+"""Exchanging model versions with the field: export as a BioImage Model Zoo package, import a
+package or a plain state dict (``docs/model_exchange.md``)."""
+
+from inference.services.model_exchange.export import (
+    model_version_export,
+    model_version_export_file,
+    model_version_provenance,
+)
+from inference.services.model_exchange.imports import (
+    MAX_IMPORT_BYTES,
+    model_version_import,
+    model_version_import_upload,
+)
+
+__all__ = [
+    "MAX_IMPORT_BYTES",
+    "model_version_export",
+    "model_version_export_file",
+    "model_version_import",
+    "model_version_import_upload",
+    "model_version_provenance",
+]

@@ -1,0 +1,126 @@
+"""What a prediction gives away: instance label TIFFs that Fiji, napari and QuPath open at the
+right scale, and the nuclei table as CSV (the same rows as the API)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tifffile
+
+__all__ = ["NUCLEUS_COLUMNS", "labels_tiff_bytes", "nuclei_csv", "read_labels"]
+
+NUCLEUS_COLUMNS = (
+    "specimen",
+    "time_index",
+    "nucleus",
+    "parent",
+    "voxel_count",
+    "volume_um3",
+    "surface_area_um2",
+    "sphericity",
+    "mean_ri",
+    "medium_ri",
+    "concentration_pg_per_um3",
+    "dry_mass_pg",
+    "centroid_z_um",
+    "centroid_y_um",
+    "centroid_x_um",
+)
+
+
+def labels_tiff_bytes(labels: np.ndarray, voxel_size_zyx: Sequence[float] | None) -> bytes:
+    """A (z, y, x) instance label image as an ImageJ hyperstack TIFF: uint16, zlib-compressed
+    (ImageJ's own "ZIP" TIFF compression), with the voxel size in µm as ImageJ records it (x/y
+    resolution in pixels per µm, ``spacing`` for z, ``unit=um``)."""
+    if labels.ndim != 3:
+        raise ValueError(f"need a (z, y, x) label image, got shape {labels.shape}")
+    if int(labels.max(initial=0)) > np.iinfo(np.uint16).max:
+        raise ValueError("more than 65,535 nuclei do not fit a uint16 label image")
+    data = np.ascontiguousarray(labels, dtype=np.uint16)
+    metadata: dict[str, Any] = {"axes": "ZYX"}
+    resolution = None
+    if voxel_size_zyx is not None:
+        vz, vy, vx = (float(v) for v in voxel_size_zyx)
+        metadata.update(spacing=vz, unit="um")
+        resolution = (1.0 / vx, 1.0 / vy)
+    buffer = io.BytesIO()
+    tifffile.imwrite(
+        buffer,
+        data,
+        imagej=True,
+        resolution=resolution,
+        metadata=metadata,
+        compression="zlib",
+    )
+    return buffer.getvalue()
+
+
+def read_labels(path_or_file) -> np.ndarray:
+    return tifffile.imread(path_or_file)
+
+
+def _csv_row(specimen: str, time_index: int, n0, nucleus: dict[str, Any]) -> list[Any]:
+    centroid = nucleus.get("centroid_um") or [None, None, None]
+    return [
+        specimen,
+        time_index,
+        nucleus["id"],
+        nucleus.get("parent") or "",
+        nucleus["voxel_count"],
+        *(
+            "" if nucleus.get(key) is None else nucleus[key]
+            for key in (
+                "volume_um3",
+                "surface_area_um2",
+                "sphericity",
+                "mean_ri",
+            )
+        ),
+        "" if n0 is None else n0,
+        *(
+            "" if nucleus.get(key) is None else nucleus[key]
+            for key in ("concentration_pg_per_um3", "dry_mass_pg")
+        ),
+        *("" if c is None else c for c in centroid),
+    ]
+
+
+def nuclei_csv(results: Iterable[Any]) -> str:
+    """One line per nucleus per time point of ``results`` (``PredictionResult`` rows, or
+    anything with ``specimen.name``, ``time_index``, ``medium_ri`` and ``nuclei``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(NUCLEUS_COLUMNS)
+    for result in results:
+        for nucleus in result.nuclei:
+            writer.writerow(
+                _csv_row(result.specimen.name, result.time_index, result.medium_ri, nucleus)
+            )
+    return out.getvalue()
+
+
+def safe_name(name: str) -> str:
+    """A specimen name as a file name: anything but letters, digits, ``.``, ``-``, ``_`` → ``_``."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "specimen"
+
+
+def write_to_dir(results: Iterable[Any], directory: Path) -> list[Path]:
+    """``<specimen>_t<T>_labels.tif`` per result and ``nuclei.csv`` in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    results = list(results)
+    written = []
+    for result in results:
+        path = directory / f"{safe_name(result.specimen.name)}_t{result.time_index}_labels.tif"
+        with result.labels.open("rb") as fh:
+            path.write_bytes(fh.read())
+        written.append(path)
+    csv_path = directory / "nuclei.csv"
+    csv_path.write_text(nuclei_csv(results), encoding="utf-8")
+    written.append(csv_path)
+    return written

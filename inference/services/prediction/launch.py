@@ -1,0 +1,192 @@
+"""Launching a prediction: the one path for the web form, the API, ``manage.py predict`` and
+"predict new imports".
+
+The model version (default: the project's active one), the specimens (by id, name or tag;
+default: every specimen) and the time points (default: all) are resolved and checked before
+anything is written; the plan is recorded on the row and the job goes to the ``gpu`` queue
+after commit. No ground truth is needed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from annotations.models import LABEL_FREE_MODALITIES, Project, Role, Specimen, Volume
+from annotations.permissions import require_role
+from cellweb.errors import InvalidInput, NotFoundError
+from cellweb.jobs import job_cancel, job_create
+from inference.ml.predict import PredictOptions
+from inference.models import ModelVersion, Prediction
+
+__all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
+
+
+def resolve_model_version(project: Project, model_version_id: int | None) -> ModelVersion:
+    """The chosen version of ``project``, or its active one."""
+    if model_version_id is not None:
+        version = ModelVersion.objects.filter(pk=model_version_id, project=project).first()
+        if version is None:
+            raise NotFoundError(f"No model version {model_version_id} in this project.")
+        return version
+    version = ModelVersion.objects.filter(project=project, is_active=True).first()
+    if version is None:
+        raise InvalidInput(
+            "This project has no active model: activate a model version (Models page) or "
+            "choose one."
+        )
+    return version
+
+
+def _specimens(
+    project: Project,
+    specimen_ids: Iterable[int] | None,
+    specimen_names: Iterable[str] | None,
+    tag: str | None,
+) -> list[Specimen]:
+    queryset = Specimen.objects.filter(project=project).order_by("name", "id")
+    ids = sorted({int(i) for i in specimen_ids or []})
+    names = sorted(set(specimen_names or []))
+    if ids:
+        found = list(queryset.filter(pk__in=ids))
+        missing = sorted(set(ids) - {s.pk for s in found})
+        if missing:
+            raise NotFoundError(f"No specimen {missing[0]} in this project.")
+        queryset = queryset.filter(pk__in=ids)
+    if names:
+        found_names = set(queryset.filter(name__in=names).values_list("name", flat=True))
+        missing_names = [n for n in names if n not in found_names]
+        if missing_names:
+            raise NotFoundError(f"No specimen named “{missing_names[0]}” in this project.")
+        queryset = queryset.filter(name__in=names)
+    if tag:
+        if not project.tags.filter(name=tag).exists():
+            raise NotFoundError(f"No tag “{tag}” in this project.")
+        queryset = queryset.filter(tags__name=tag)
+    return list(queryset.distinct())
+
+
+def _options(threshold, tta, split_touching, watershed_h, min_voxels) -> PredictOptions:
+    try:
+        threshold = float(threshold)
+        watershed_h = float(watershed_h)
+        min_voxels = int(min_voxels)
+    except (TypeError, ValueError):
+        raise InvalidInput("threshold, watershed_h and min_voxels must be numbers.") from None
+    if not (math.isfinite(threshold) and 0.0 < threshold < 1.0):
+        raise InvalidInput("The threshold must be strictly between 0 and 1 (the paper uses 0.5).")
+    if not (math.isfinite(watershed_h) and watershed_h > 0):
+        raise InvalidInput("The watershed depth h must be a positive number (µm).")
+    if min_voxels < 1:
+        raise InvalidInput("min_voxels must be at least 1.")
+    return PredictOptions(
+        threshold=threshold,
+        tta=bool(tta),
+        split_touching=bool(split_touching),
+        watershed_h=watershed_h,
+        min_voxels=min_voxels,
+    )
+
+
+def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelVersion):
+    rows = list(
+        Volume.objects.filter(specimen__in=specimens, modality__in=LABEL_FREE_MODALITIES)
+        .order_by("specimen__name", "specimen_id", "time_index", "modality", "channel")
+        .values("id", "specimen_id", "modality", "time_index", "size_z")
+    )
+    if times is not None:
+        rows = [r for r in rows if r["time_index"] in times]
+    trained_on = set((version.config or {}).get("modalities") or [])
+    wrong = [r for r in rows if trained_on and r["modality"] not in trained_on]
+    if wrong:
+        raise InvalidInput(
+            f"Model version “{version.name}” was trained on {', '.join(sorted(trained_on))} "
+            f"images; {len(wrong)} of the chosen volumes are {wrong[0]['modality']}. "
+            "Choose other specimens or another model."
+        )
+    # One label-free modality per specimen and time point: the first in the fixed order.
+    seen: set[tuple[int, int]] = set()
+    chosen = []
+    for r in rows:
+        key = (r["specimen_id"], r["time_index"])
+        if key not in seen:
+            seen.add(key)
+            chosen.append(r)
+    return chosen
+
+
+def prediction_launch(
+    *,
+    project: Project,
+    user,
+    model_version_id: int | None = None,
+    specimen_ids: Iterable[int] | None = None,
+    specimen_names: Iterable[str] | None = None,
+    tag: str | None = None,
+    time_points: Iterable[int] | None = None,
+    threshold: float = 0.5,
+    tta: bool = False,
+    split_touching: bool = False,
+    watershed_h: float = 1.0,
+    min_voxels: int = 27,
+    queue: bool = True,
+) -> Prediction:
+    """Check the request, record the plan and queue the job (``queue=False``: the caller runs
+    it, ``manage.py predict --wait``). ``user`` None is the system ("predict new imports")."""
+    if user is not None:
+        require_role(user, project, Role.MANAGER)
+    version = resolve_model_version(project, model_version_id)
+    options = _options(threshold, tta, split_touching, watershed_h, min_voxels)
+    times = sorted({int(t) for t in time_points}) if time_points else None
+    specimens = _specimens(project, specimen_ids, specimen_names, tag)
+    volumes = _volumes(specimens, times, version)
+    if not volumes:
+        raise InvalidInput(
+            "There is no label-free volume to segment among the chosen specimens"
+            + (" at the chosen time points." if times else ".")
+        )
+    names = {s.pk: s.name for s in specimens}
+    config: dict[str, Any] = {
+        "model": {"id": version.pk, "name": version.name, "arch": version.arch},
+        "input_size": int((version.config or {}).get("input_size") or 448),
+        "specimens": [
+            {"id": s.pk, "name": s.name}
+            for s in specimens
+            if any(v["specimen_id"] == s.pk for v in volumes)
+        ],
+        "tag": tag or "",
+        "time_points": times,
+        "volumes": [
+            {
+                "id": v["id"],
+                "specimen": v["specimen_id"],
+                "specimen_name": names[v["specimen_id"]],
+                "time_index": v["time_index"],
+                "modality": v["modality"],
+                "size_z": v["size_z"],
+            }
+            for v in volumes
+        ],
+        "options": options.to_dict(),
+    }
+    with transaction.atomic():
+        prediction = Prediction(
+            project=project,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            model_version=version,
+            config=config,
+            sections=sum(v["size_z"] for v in volumes),
+            message=f"{len(volumes)} volumes of {len(config['specimens'])} specimens",
+            **options.to_dict(),
+        )
+        job_create("prediction", prediction, queue=queue)
+    return prediction
+
+
+def prediction_cancel(*, prediction: Prediction, user) -> Prediction:
+    """A queued prediction ends now; a running one at its next batch of sections, leaving no
+    results behind."""
+    return job_cancel("prediction", job=prediction, user=user)

@@ -1,0 +1,247 @@
+"""Running a prediction as the job kind "prediction" (``inference/job_kinds.py``).
+
+Each volume is segmented section by section in batches (``predict_sections``), thresholded,
+split into nuclei (``nuclei_instances``), linked to the time point before by overlap
+(``link_time_point``) so a nucleus keeps its id, and measured (``nuclei_table``). Its label
+image and table are stored as a result that is not yet current. The transaction that ends the
+job succeeded makes them current and retires the same model's earlier results on those
+volumes (``prediction_ending``), so readers see either the old results or the new ones; a run
+that fails or is cancelled leaves nothing (``prediction_cleanup``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+from django.core.files.base import ContentFile
+
+from annotations.imaging.ri import decode_ri
+from annotations.models import Modality, Volume
+from annotations.services.volumes import volume_array
+from cellweb.errors import InvalidInput
+from cellweb.jobs import JobContext, JobStatus, job_execute
+from inference.ml.metrics import finite_or_none
+from inference.ml.nucleus_quantities import medium_ri, nuclei_table
+from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
+from inference.ml.tracking import link_time_point, relabel
+from inference.models import ModelVersion, Prediction, PredictionResult
+from inference.services.prediction.export import labels_tiff_bytes
+
+__all__ = [
+    "prediction_cleanup",
+    "prediction_ending",
+    "prediction_finish",
+    "prediction_run",
+    "prediction_work",
+]
+
+CHUNK_SECTIONS = 32
+
+
+class _Progress:
+    """Sections segmented so far, with an ETA from this run's own pace."""
+
+    def __init__(self, ctx: JobContext, total: int):
+        self.ctx, self.total, self.done = ctx, max(total, 1), 0
+        self.started = time.monotonic()
+
+    def __call__(self, sections: int, message: str, **fields: Any) -> None:
+        self.done += sections
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.done * (self.total - self.done) if self.done else None
+        self.ctx.progress(
+            min(self.done / self.total, 0.999),
+            message=message,
+            batch=self.done,
+            batches=self.total,
+            eta_s=finite_or_none(eta),
+            force=bool(fields),
+            **fields,
+        )
+
+
+def _segment(volume: Volume, array: np.ndarray, model, input_size, device, options, progress):
+    """The binary nucleus mask of one volume, chunk by chunk (bounded host memory)."""
+    mask = np.zeros(volume.shape, dtype=bool)
+    batch = 64 if device.type == "cuda" else 8
+    label = f"{volume.specimen.name} t{volume.time_index}"
+    for start in range(0, volume.size_z, CHUNK_SECTIONS):
+        stop = min(start + CHUNK_SECTIONS, volume.size_z)
+        prob = predict_sections(
+            model,
+            np.asarray(array[start:stop], dtype=np.float32),
+            device=device,
+            input_size=input_size,
+            batch_size=batch,
+            modality=volume.modality,
+            tta=options.tta,
+        )
+        mask[start:stop] = prob > options.threshold
+        progress(stop - start, f"{label}: section {stop} of {volume.size_z}")
+    return mask
+
+
+class _Tracker:
+    """The time point before, per specimen, for linking nuclei across time."""
+
+    def __init__(self) -> None:
+        self.previous: np.ndarray | None = None
+        self.tracks: dict[int, int] | None = None
+        self.next_id = 1
+
+    def link(self, labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+        if self.previous is not None and self.previous.shape != labels.shape:
+            self.previous, self.tracks = None, None  # a new field of view: no overlap to use
+        links = link_time_point(self.previous, self.tracks, labels, next_id=self.next_id)
+        self.previous, self.tracks, self.next_id = labels, links.track_of, links.next_id
+        parents = {links.track_of[k]: v for k, v in links.parent_of.items()}
+        return relabel(labels, links.track_of), parents
+
+
+def _measure(volume: Volume, array, tracked: np.ndarray, parents: dict[int, int]):
+    ri = decode_ri(array) if volume.modality == Modality.RI else None
+    n0 = medium_ri(ri, outside=tracked == 0) if ri is not None else None
+    rows = nuclei_table(tracked, ri, volume.voxel_size, n0=n0)
+    nuclei = []
+    for row in rows:
+        track = row.pop("label")
+        nuclei.append({"id": track, "parent": parents.get(track), **row})
+    return nuclei, n0
+
+
+def _store(prediction: Prediction, volume: Volume, tracked, nuclei, n0) -> PredictionResult:
+    volumes = [n["volume_um3"] for n in nuclei if n["volume_um3"] is not None]
+    result = PredictionResult(
+        prediction=prediction,
+        model_version_id=prediction.model_version_id,
+        volume=volume,
+        specimen_id=volume.specimen_id,
+        time_index=volume.time_index,
+        n_nuclei=len(nuclei),
+        total_volume_um3=float(sum(volumes)) if volume.voxel_size else None,
+        medium_ri=n0,
+        nuclei=nuclei,
+        is_current=False,
+    )
+    name = f"{volume.specimen_id}-t{volume.time_index}-v{volume.pk}-{uuid.uuid4().hex[:8]}.tif"
+    result.labels.save(name, ContentFile(labels_tiff_bytes(tracked, volume.voxel_size)), save=False)
+    result.save()
+    return result
+
+
+def summary_row(result: PredictionResult, specimen_name: str) -> dict[str, Any]:
+    return {
+        "volume": result.volume_id,
+        "specimen": specimen_name,
+        "specimen_id": result.specimen_id,
+        "time_index": result.time_index,
+        "n_nuclei": result.n_nuclei,
+        "total_volume_um3": finite_or_none(result.total_volume_um3),
+        "medium_ri": finite_or_none(result.medium_ri),
+    }
+
+
+def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
+    """Segment, track and measure every planned volume; results stay non-current here."""
+    from inference.services.model_versions import model_version_load
+
+    device = ctx.options["torch_device"]
+    version = ModelVersion.objects.filter(pk=prediction.model_version_id).first()
+    if version is None:
+        raise InvalidInput("The model version of this prediction was deleted after launch.")
+    plan = prediction.config.get("volumes") or []
+    volumes = Volume.objects.select_related("specimen").in_bulk([v["id"] for v in plan])
+    progress = _Progress(ctx, sum(volumes[v["id"]].size_z for v in plan if v["id"] in volumes))
+    ctx.progress(
+        0.0, message=f"0 of {progress.total} sections", force=True, batch=0, batches=progress.total
+    )
+    options: PredictOptions = prediction.options
+    summary: list[dict[str, Any]] = []
+    with ctx.keepalive():  # loading the model and meshing large nuclei report no progress
+        model, meta = model_version_load(version, device=device)
+        input_size = int(meta.get("input_size") or prediction.config.get("input_size") or 448)
+        for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
+            tracker = _Tracker()
+            for item in items:
+                volume = volumes.get(item["id"])
+                if volume is None:
+                    continue  # deleted since launch
+                array = volume_array(volume)
+                mask = _segment(volume, array, model, input_size, device, options, progress)
+                labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
+                tracked, parents = tracker.link(labels)
+                nuclei, n0 = _measure(volume, array, tracked, parents)
+                result = _store(prediction, volume, tracked, nuclei, n0)
+                row = summary_row(result, volume.specimen.name)
+                summary.append(row)
+                progress(
+                    0,
+                    f"{row['specimen']} t{row['time_index']}: {row['n_nuclei']} nuclei",
+                    volume_done=row,
+                )
+    prediction.summary = summary
+    ctx.save("summary")
+    return {
+        "volumes": len(summary),
+        "nuclei": sum(r["n_nuclei"] for r in summary),
+        "device": str(device),
+    }
+
+
+def prediction_ending(prediction: Prediction) -> list[str]:
+    """Under the lock that ends the job: on success its results become current and the same
+    model's earlier results on those volumes stop being current, in one transaction."""
+    if prediction.status != JobStatus.SUCCEEDED:
+        return []
+    volume_ids = list(
+        PredictionResult.objects.filter(prediction=prediction).values_list("volume_id", flat=True)
+    )
+    # Lock the volumes so two predictions ending at once take turns (one current per model).
+    list(Volume.objects.select_for_update().filter(pk__in=volume_ids).order_by("pk").values("pk"))
+    PredictionResult.objects.filter(
+        volume_id__in=volume_ids, model_version_id=prediction.model_version_id, is_current=True
+    ).update(is_current=False)
+    PredictionResult.objects.filter(prediction=prediction).update(is_current=True)
+    return []
+
+
+def _delete(results) -> None:
+    storage = PredictionResult._meta.get_field("labels").storage
+    for name in results.values_list("labels", flat=True):
+        if name:
+            storage.delete(name)
+    results.delete()
+
+
+def prediction_cleanup(prediction: Prediction) -> None:
+    """Everything a run that did not succeed wrote (none of it was ever current)."""
+    _delete(PredictionResult.objects.filter(prediction=prediction, is_current=False))
+
+
+def prediction_finish(prediction: Prediction) -> None:
+    """After success: the results this run replaced are removed with their files."""
+    if prediction.status != JobStatus.SUCCEEDED:
+        return
+    volume_ids = PredictionResult.objects.filter(prediction=prediction).values("volume_id")
+    _delete(
+        PredictionResult.objects.filter(
+            volume_id__in=volume_ids,
+            model_version_id=prediction.model_version_id,
+            is_current=False,
+            prediction__status=JobStatus.SUCCEEDED,
+        ).exclude(prediction=prediction)
+    )
+
+
+def prediction_run(
+    *, prediction_id: int, device: str | None = None, worker: str = ""
+) -> Prediction:
+    """Run one prediction here to a final state (``manage.py predict --wait``)."""
+    job_execute(
+        "prediction", prediction_id, worker=worker or "this process", options={"device": device}
+    )
+    return Prediction.objects.get(pk=prediction_id)

@@ -1,0 +1,86 @@
+"""A training job's cross-validation summary, aggregated the way the evaluation report does.
+
+Each fold scores its held-out sections one by one; a fold's number is the mean over those
+sections, and the job's number is the mean ± sample SD over the folds' means: the report's
+"Mean ± SD over folds" row, so the job page and a cross-validation report of the job agree. Both
+subsets are given: all held-out sections, and only those whose ground truth holds a nucleus
+(a section empty in both the prediction and the ground truth scores Dice 1.0, which flatters a
+model on stacks with many sections above and below the cell). The Dice of the pixels pooled per
+fold is kept beside them under ``pooled``, named as such.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from inference.ml.metrics import aggregate, finite_or_none
+from inference.selectors.model_versions import METRIC_LABELS
+
+__all__ = ["AGGREGATION", "POOLED_AGGREGATION", "SUBSETS", "cross_validation_summary"]
+
+METRIC_KEYS = tuple(METRIC_LABELS)
+# The same words as the report's (``inference.reports.labels``; a test keeps them equal).
+AGGREGATION = "mean ± sample SD over the folds' means"
+FOLD_MEAN = "each fold: mean over its held-out sections"
+POOLED_AGGREGATION = (
+    "each fold: pixels pooled over its held-out sections; mean ± sample SD over folds"
+)
+SUBSETS = {"all": "all sections", "nucleus": "sections with a nucleus"}
+NUCLEUS_DEFINITION = "the ground truth of the section is not empty"
+# Where each subset's per-fold means are stored in a fold's metrics (``fold_run``).
+_FOLD_KEYS = {
+    "all": ("section_mean", "sections"),
+    "nucleus": ("section_mean_nucleus", "sections_nucleus"),
+}
+
+
+def _over_folds(per_fold: list[float | None]) -> dict[str, Any]:
+    mean, std = aggregate([math.nan if v is None else v for v in per_fold])
+    return {"mean": finite_or_none(mean), "std": finite_or_none(std), "per_fold": per_fold}
+
+
+def _metrics(fold_blocks: list[dict | None]) -> dict[str, Any]:
+    return {
+        key: {
+            "label": label,
+            **_over_folds([finite_or_none((b or {}).get(key)) for b in fold_blocks]),
+        }
+        for key, label in METRIC_LABELS.items()
+    }
+
+
+def cross_validation_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary of the succeeded cross-validation folds' metrics, in fold order.
+
+    ``metrics`` (the headline, used by lists and model versions) is the "all sections" subset.
+    Folds scored before the per-section means were stored have only pooled numbers; their
+    summary says so (``aggregation`` is the pooled one) rather than mixing the two.
+    """
+    per_section = all(m.get("section_mean") for m in fold_metrics)
+    pooled = _metrics(fold_metrics)
+    if not per_section:
+        return {
+            "metrics": pooled,
+            "aggregation": POOLED_AGGREGATION,
+            "subsets": {},
+            "pooled": pooled,
+        }
+    subsets = {}
+    for subset, label in SUBSETS.items():
+        means_key, count_key = _FOLD_KEYS[subset]
+        if subset == "nucleus" and not all(means_key in m for m in fold_metrics):
+            continue
+        subsets[subset] = {
+            "label": label,
+            "sections": [m.get(count_key) for m in fold_metrics],
+            "metrics": _metrics([m.get(means_key) for m in fold_metrics]),
+        }
+    return {
+        "metrics": subsets["all"]["metrics"],
+        "aggregation": f"{AGGREGATION} ({FOLD_MEAN})",
+        "subsets": subsets,
+        "nucleus_definition": NUCLEUS_DEFINITION,
+        "pooled": pooled,
+        "pooled_aggregation": POOLED_AGGREGATION,
+    }

@@ -1,0 +1,147 @@
+"""Pages of prediction: the project's list with the launch form and the "predict new imports"
+setting, one prediction (live progress, then orthogonal views, nuclei table and charts), and
+its downloads (label TIFFs, nuclei CSV, orthogonal views). None writes on a GET."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotations.permissions import get_project
+from annotations.views.context import project_context
+from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
+from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
+from inference.selectors import prediction as selectors
+from inference.selectors import prediction_pages as pages
+from inference.selectors.prediction_images import orthogonal_views_png
+from inference.services import prediction as services
+from inference.services.prediction.export import nuclei_csv, safe_name
+
+__all__ = [
+    "prediction_csv",
+    "prediction_labels",
+    "prediction_orthoviews",
+    "prediction_page",
+    "predictions_page",
+]
+
+
+def _launch(request, project, form):
+    if form.is_valid():
+        try:
+            prediction = services.prediction_launch(
+                project=project, user=request.user, **form.launch_args()
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Prediction {prediction.pk} is queued.")
+            return redirect("prediction", prediction_id=prediction.pk)
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def predictions_page(request, slug: str):
+    project = get_project(request.user, slug)
+    context = project_context(request, project)
+    choices = pages.launch_choices(project)
+    form, status = None, 200
+    settings_form = PredictionSettingsForm(
+        initial={"predict_new_imports": selectors.prediction_settings(project).predict_new_imports}
+    )
+    if request.method == "POST":
+        if not context["is_manager"]:
+            return refused(request, NotAllowed("Launching a prediction needs the manager role."))
+        if request.POST.get("action") == "settings":
+            settings_form = PredictionSettingsForm(request.POST)
+            if settings_form.is_valid():
+                services.prediction_settings_set(
+                    project=project, user=request.user, **settings_form.cleaned_data
+                )
+                messages.success(request, "Prediction settings saved.")
+                return redirect("predictions", slug=project.slug)
+        else:
+            form = PredictionLaunchForm(request.POST, **choices)
+            answer = _launch(request, project, form)
+            if answer is not None:
+                return answer
+        status = 400
+    elif context["is_manager"]:
+        form = PredictionLaunchForm(**choices)
+    context |= {
+        "form": form,
+        "settings_form": settings_form,
+        "predictions": selectors.prediction_list(project=project),
+        "active_model": selectors.active_model_version(project),
+    }
+    return render(request, "inference/prediction_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def prediction_page(request, prediction_id: int):
+    prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
+    context = project_context(request, prediction.project)
+    pair = [request.GET.get("tag_a", ""), request.GET.get("tag_b", "")]
+    tags = pair if all(pair) else [t for t in request.GET.get("tags", "").split(",") if t][:2]
+    context |= pages.prediction_page(prediction, tags=tags, volume_id=request.GET.get("volume"))
+    can_cancel = context["is_manager"] or prediction.created_by_id == request.user.pk
+    context["config"] = {
+        "module": "prediction",
+        "wsUrl": f"/ws/jobs/prediction/{prediction.pk}/",
+        "snapshotUrl": f"/api/predictions/{prediction.pk}/",
+        "cancelUrl": f"/api/predictions/{prediction.pk}/cancel/" if can_cancel else None,
+        "csrfToken": get_token(request),
+        "status": prediction.status,
+        "series": context["series"],
+        "comparison": context["comparison"],
+    }
+    return render(request, "inference/prediction.html", context)
+
+
+def _result(request, prediction_id: int, volume_id: int):
+    prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
+    result = selectors.prediction_results(prediction).filter(volume_id=volume_id).first()
+    if result is None:
+        raise Http404("This prediction has no current result for that volume.")
+    return result
+
+
+@login_required
+@require_GET
+def prediction_labels(request, prediction_id: int, volume_id: int):
+    result = _result(request, prediction_id, volume_id)
+    with result.labels.open("rb") as fh:
+        body = fh.read()
+    response = HttpResponse(body, content_type="image/tiff")
+    name = f"{safe_name(result.specimen.name)}_t{result.time_index}_labels.tif"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def prediction_orthoviews(request, prediction_id: int, volume_id: int):
+    result = _result(request, prediction_id, volume_id)
+    response = HttpResponse(orthogonal_views_png(result), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@login_required
+@require_GET
+def prediction_csv(request, prediction_id: int):
+    prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
+    response = HttpResponse(
+        nuclei_csv(selectors.prediction_results(prediction)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="prediction-{prediction.pk}-nuclei.csv"'
+    )
+    return response

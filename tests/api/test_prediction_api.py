@@ -1,0 +1,222 @@
+"""Prediction endpoints and pages: launch, roles (outsiders get 404), the nuclei table and
+CSV, label TIFF downloads, tracked series and the two-group comparison, the viewer's contours,
+the project's settings and "predict new imports"."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+import tifffile
+from django.test import Client
+
+from annotations.models import ImportJob, Specimen
+from cellweb.jobs import JobStatus
+from inference.models import Prediction, PredictionSettings
+from inference.services.prediction import predict_imported, prediction_launch, prediction_run
+from tests.conftest import PASSWORD
+from tests.helpers_prediction import time_lapse
+
+pytestmark = pytest.mark.usefixtures("known_nuclei")
+
+
+@pytest.fixture
+def finished(project, manager, active_model):
+    time_lapse(project, "lps-1", times=3, tag="LPS", radius_um=1.2, growth_um=0.3, seed=1)
+    time_lapse(project, "lps-2", times=3, tag="LPS", radius_um=1.2, growth_um=0.4, seed=2)
+    time_lapse(project, "ctl-1", times=3, tag="control", radius_um=1.2, seed=3)
+    launched = prediction_launch(project=project, user=manager, queue=False)
+    done = prediction_run(prediction_id=launched.pk, device="cpu")
+    assert done.status == "succeeded", done.error
+    return done
+
+
+def browser(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_a_manager_launches_a_prediction_and_members_follow_it(
+    api, project, manager, annotator, active_model
+):
+    specimen, _ = time_lapse(project, "cell", times=2)
+    response = api(manager).post(
+        f"/api/projects/{project.slug}/predictions/",
+        {"specimen_ids": [specimen.pk], "time_points": [1], "tta": True},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "queued" and body["batches"] == 8 and body["volumes"] == 1
+    assert body["model_version"] == active_model.pk and body["options"]["tta"] is True
+    detail = api(annotator).get(f"/api/predictions/{body['id']}/")
+    assert detail.status_code == 200 and detail.json()["id"] == body["id"]
+    listed = api(annotator).get(f"/api/projects/{project.slug}/predictions/").json()
+    assert [p["id"] for p in listed["results"]] == [body["id"]]
+
+
+def test_bad_launches_are_refused_with_a_clear_4xx_and_nothing_written(
+    api, project, manager, annotator, outsider
+):
+    time_lapse(project, "cell", times=1)
+    url = f"/api/projects/{project.slug}/predictions/"
+    no_model = api(manager).post(url, {}, format="json")
+    assert no_model.status_code == 400 and "active model" in no_model.json()["detail"]
+    assert api(annotator).post(url, {}, format="json").status_code == 403
+    assert api(outsider).post(url, {}, format="json").status_code == 404
+    assert api(manager).post(url, {"threshold": 2}, format="json").status_code == 400
+    assert api(manager).post(url, {"model_version": 999999}, format="json").status_code == 404
+    assert not Prediction.objects.exists()
+
+
+def test_outsiders_get_404_everywhere(api, outsider, finished):
+    client = api(outsider)
+    result = finished.results.first()
+    for url in (
+        f"/api/predictions/{finished.pk}/",
+        f"/api/predictions/{finished.pk}/nuclei/",
+        f"/api/predictions/{finished.pk}/series/",
+        f"/api/sections/{result.volume.sections.first().pk}/nuclei/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/api/predictions/{finished.pk}/cancel/").status_code == 404
+    web = Client()
+    web.force_login(outsider)
+    for url in (
+        f"/predictions/{finished.pk}/",
+        f"/predictions/{finished.pk}/nuclei.csv",
+        f"/predictions/{finished.pk}/labels/{result.volume_id}.tif",
+        f"/predictions/{finished.pk}/ortho/{result.volume_id}.png",
+    ):
+        assert web.get(url).status_code == 404, url
+
+
+def test_nuclei_api_csv_and_tiff_give_the_same_nuclei(api, annotator, finished):
+    rows = api(annotator).get(f"/api/predictions/{finished.pk}/nuclei/").json()
+    assert rows["count"] == 9  # three specimens × three time points, one nucleus each
+    client = browser(annotator)
+    response = client.get(f"/predictions/{finished.pk}/nuclei.csv")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(table) == 9
+    api_rows = {(r["specimen"], r["time_index"]): r for r in rows["results"]}
+    for line in table:
+        row = api_rows[(line["specimen"], int(line["time_index"]))]
+        assert int(line["nucleus"]) == row["id"]
+        assert float(line["volume_um3"]) == pytest.approx(row["volume_um3"])
+        assert float(line["dry_mass_pg"]) == pytest.approx(row["dry_mass_pg"])
+    result = finished.results.order_by("specimen__name", "time_index").first()
+    tif = client.get(f"/predictions/{finished.pk}/labels/{result.volume_id}.tif")
+    assert tif.status_code == 200
+    assert (
+        f'filename="{result.specimen.name}_t{result.time_index}_labels.tif"'
+        in tif["Content-Disposition"]
+    )
+    labels = tifffile.imread(
+        io.BytesIO(b"".join(tif.streaming_content) if tif.streaming else tif.content)
+    )
+    assert labels.dtype == np.uint16 and int((labels > 0).sum()) == result.nuclei[0]["voxel_count"]
+
+
+def test_series_keep_each_nucleus_and_the_groups_are_compared_with_mean_and_sd(
+    api, annotator, finished
+):
+    url = f"/api/predictions/{finished.pk}/series/"
+    body = api(annotator).get(url, {"tags": "LPS,control", "quantity": "volume_um3"}).json()
+    assert len(body["series"]) == 3
+    for entry in body["series"]:
+        assert [p["t"] for p in entry["points"]] == [0, 1, 2] and entry["nucleus"] == 1
+    groups = body["comparison"]["groups"]
+    lps = {p["t"]: p for p in groups["LPS"]}
+    volumes = {
+        (e["specimen"], p["t"]): p["volume_um3"] for e in body["series"] for p in e["points"]
+    }
+    for t in range(3):
+        pair = [volumes[("lps-1", t)], volumes[("lps-2", t)]]
+        assert lps[t]["mean"] == pytest.approx(np.mean(pair))
+        assert lps[t]["sd"] == pytest.approx(np.std(pair, ddof=1))
+        assert lps[t]["n"] == 2
+    assert [p["n"] for p in groups["control"]] == [1, 1, 1]
+    assert api(annotator).get(url, {"tags": "LPS"}).status_code == 400
+    assert api(annotator).get(url, {"quantity": "colour"}).status_code == 400
+
+
+def test_the_viewer_gets_the_active_models_outlines_per_section(api, annotator, finished):
+    result = finished.results.order_by("specimen__name", "time_index").first()
+    middle = result.volume.sections.get(z=4)
+    body = api(annotator).get(f"/api/sections/{middle.pk}/nuclei/").json()
+    assert body["prediction"] == finished.pk and [n["id"] for n in body["nuclei"]] == [1]
+    assert body["nuclei"][0]["colour"].startswith("#") and body["nuclei"][0]["contours"]
+    top = result.volume.sections.get(z=0)
+    assert api(annotator).get(f"/api/sections/{top.pk}/nuclei/").json()["nuclei"] == []
+
+
+def test_prediction_pages_render_tables_images_and_charts(manager, finished):
+    client = browser(manager)
+    page = client.get(f"/predictions/{finished.pk}/?tag_a=LPS&tag_b=control")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="nuclei-table"' in html and 'data-role="orthoviews"' in html
+    config = page.context["config"]
+    assert config["module"] == "prediction" and len(config["series"]) == 3
+    assert set(config["comparison"]) == {"volume_um3", "dry_mass_pg"}
+    result = finished.results.first()
+    ortho = client.get(f"/predictions/{finished.pk}/ortho/{result.volume_id}.png")
+    assert ortho.status_code == 200 and ortho.content[:8] == b"\x89PNG\r\n\x1a\n"
+    listing = client.get(f"/projects/{finished.project.slug}/predictions/")
+    assert (
+        listing.status_code == 200
+        and f'data-prediction="{finished.pk}"' in listing.content.decode()
+    )
+    project_page = client.get(f"/projects/{finished.project.slug}/").content.decode()
+    assert f'data-active-model="{finished.model_version_id}"' in project_page
+
+
+def test_the_launch_form_queues_a_prediction(manager, project, active_model, eager_tasks):
+    time_lapse(project, "cell", times=2)
+    client = browser(manager)
+    response = client.post(
+        f"/projects/{project.slug}/predictions/",
+        {"time_points": "0", "threshold": "0.5", "watershed_h": "1", "min_voxels": "27"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    prediction = Prediction.objects.get()
+    assert response["Location"] == f"/predictions/{prediction.pk}/"
+    assert [v["time_index"] for v in prediction.config["volumes"]] == [0]
+    bad = client.post(f"/projects/{project.slug}/predictions/", {"time_points": "x"})
+    assert bad.status_code == 400
+
+
+def test_predict_new_imports_is_a_managers_setting_used_after_an_import(
+    api, project, manager, annotator, active_model
+):
+    url = f"/api/projects/{project.slug}/prediction-settings/"
+    assert api(annotator).get(url).json() == {
+        "predict_new_imports": False,
+        "active_model_version": active_model.pk,
+        "active_model_name": active_model.name,
+    }
+    assert not PredictionSettings.objects.exists()  # a GET never writes
+    assert api(annotator).put(url, {"predict_new_imports": True}, format="json").status_code == 403
+    specimen, _ = time_lapse(project, "imported", times=2)
+    job = ImportJob.objects.create(
+        project=project,
+        created_by=manager,
+        original_name="imported.npy",
+        params={},
+        specimen=specimen,
+        status=JobStatus.SUCCEEDED,
+        result={"volumes": [{"modality": "ri", "channel": "", "time_index": 1, "shape": [8]}]},
+    )
+    assert predict_imported(job) is None  # switched off
+    response = api(manager).put(url, {"predict_new_imports": True}, format="json")
+    assert response.status_code == 200 and response.json()["predict_new_imports"] is True
+    prediction = predict_imported(job)
+    assert prediction is not None and prediction.created_by == manager
+    assert [(v["specimen"], v["time_index"]) for v in prediction.config["volumes"]] == [
+        (specimen.pk, 1)
+    ]
+    assert Specimen.objects.filter(pk=specimen.pk).exists()

@@ -1,0 +1,83 @@
+"""Time-lapse specimens without ground truth for prediction tests: a ball-shaped nucleus,
+brighter than the medium, drifting a little per time point (optionally growing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from annotations.models import Specimen, Tag
+from annotations.services.volumes import volume_create
+
+VOXEL = (0.4, 0.2, 0.2)
+MEDIUM = 1.337
+NUCLEUS_RI = 1.367
+
+
+def ball_mask(shape, centre, radius_um: float) -> np.ndarray:
+    z, y, x = np.ogrid[: shape[0], : shape[1], : shape[2]]
+    return (
+        ((z - centre[0]) * VOXEL[0]) ** 2
+        + ((y - centre[1]) * VOXEL[1]) ** 2
+        + ((x - centre[2]) * VOXEL[2]) ** 2
+    ) <= radius_um**2
+
+
+def time_lapse(
+    project,
+    name: str,
+    *,
+    times: int = 3,
+    shape=(8, 48, 48),
+    tag: str | None = None,
+    empty: bool = False,
+    radius_um: float = 2.0,
+    growth_um: float = 0.0,
+    seed: int = 0,
+) -> tuple[Specimen, list[np.ndarray]]:
+    """A specimen with ``times`` RI volumes (no ground truth); returns it and the true masks."""
+    rng = np.random.default_rng(seed)
+    specimen = Specimen.objects.create(project=project, name=name)
+    if tag:
+        specimen.tags.add(Tag.objects.get_or_create(project=project, name=tag)[0])
+    masks = []
+    for t in range(times):
+        centre = (shape[0] / 2, shape[1] / 2 + t, shape[2] / 2 + t)
+        mask = (
+            np.zeros(shape, dtype=bool)
+            if empty
+            else ball_mask(shape, centre, radius_um + growth_um * t)
+        )
+        ri = MEDIUM + 0.002 * rng.standard_normal(shape) + (NUCLEUS_RI - MEDIUM) * mask
+        volume_create(
+            specimen=specimen,
+            data=ri.astype(np.float32),
+            modality="ri",
+            time_index=t,
+            voxel_size=VOXEL,
+        )
+        masks.append(mask)
+    return specimen, masks
+
+
+def threshold_sections(model, sections, *, modality="ri", tta=False, **_):
+    """Stands in for the network where a test needs known nuclei: "probability" 1 where the
+    RI is nucleus-bright."""
+    return (np.asarray(sections) > (MEDIUM + NUCLEUS_RI) / 2).astype(np.float32)
+
+
+@pytest.fixture
+def known_nuclei(monkeypatch):
+    """The prediction job's network replaced by ``threshold_sections``."""
+    monkeypatch.setattr("inference.services.prediction.runner.predict_sections", threshold_sections)
+
+
+@pytest.fixture
+def active_model(project, manager):
+    """A tiny model version, activated in the project."""
+    from inference.services.model_versions import model_version_activate
+    from tests.helpers_evaluation import tiny_model_version
+
+    version = tiny_model_version(project, input_size=32)
+    model_version_activate(version=version, user=manager)
+    return version

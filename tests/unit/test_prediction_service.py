@@ -1,0 +1,160 @@
+"""Predictions through the service and the job lifecycle (in this process): time-lapses without
+ground truth, tracked ids, ImageJ TIFFs, zero nuclei, atomic replacement, cancel, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+from django.core.management import call_command
+from django.http import Http404
+
+from cellweb.errors import InvalidInput, NotAllowed, NotFoundError
+from inference.models import Prediction, PredictionResult
+from inference.services.prediction import prediction_launch, prediction_run
+from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_prediction import VOXEL, threshold_sections, time_lapse
+
+
+def run(project, manager, **launch) -> Prediction:
+    prediction = prediction_launch(project=project, user=manager, queue=False, **launch)
+    return prediction_run(prediction_id=prediction.pk, device="cpu")
+
+
+def test_a_time_lapse_without_ground_truth_is_segmented_tracked_and_measured(
+    project, manager, active_model, known_nuclei
+):
+    specimen, masks = time_lapse(project, "live-cell", times=3)
+    prediction = run(project, manager)
+    assert prediction.status == "succeeded", prediction.error
+    assert prediction.model_version == active_model  # the active model by default
+    results = list(PredictionResult.objects.filter(prediction=prediction).order_by("time_index"))
+    assert [r.time_index for r in results] == [0, 1, 2] and all(r.is_current for r in results)
+    ids = [[n["id"] for n in r.nuclei] for r in results]
+    assert ids == [[1], [1], [1]]  # one nucleus, tracked: it keeps its id
+    for result, mask in zip(results, masks):
+        [nucleus] = result.nuclei
+        assert nucleus["voxel_count"] == int(mask.sum())
+        assert nucleus["volume_um3"] == pytest.approx(mask.sum() * np.prod(VOXEL))
+        assert nucleus["mean_ri"] == pytest.approx(1.367, abs=1e-3)
+        assert result.medium_ri == pytest.approx(1.337, abs=5e-4)
+        assert nucleus["concentration_pg_per_um3"] == pytest.approx(0.03 / 0.19, rel=0.03)
+        with result.labels.open("rb") as fh, tifffile.TiffFile(fh) as tif:
+            assert tif.is_imagej and tif.imagej_metadata["spacing"] == pytest.approx(VOXEL[0])
+            assert tif.imagej_metadata["unit"] == "um"
+            x_res = tif.pages[0].tags["XResolution"].value
+            assert x_res[0] / x_res[1] == pytest.approx(1 / VOXEL[2])
+            labels = tif.asarray()
+        assert labels.dtype == np.uint16 and np.array_equal(labels == 1, mask)
+    assert [(r["specimen"], r["time_index"], r["n_nuclei"]) for r in prediction.summary] == [
+        ("live-cell", t, 1) for t in range(3)
+    ]
+
+
+def test_a_time_point_without_nucleus_is_zero_nuclei_not_an_error(
+    project, manager, active_model, known_nuclei
+):
+    time_lapse(project, "empty-field", times=1, empty=True)
+    prediction = run(project, manager)
+    assert prediction.status == "succeeded", prediction.error
+    [result] = PredictionResult.objects.filter(prediction=prediction)
+    assert result.n_nuclei == 0 and result.nuclei == [] and result.total_volume_um3 == 0.0
+    with result.labels.open("rb") as fh:
+        assert not tifffile.imread(fh).any()
+
+
+def test_a_rerun_replaces_the_results_and_a_cancelled_one_leaves_nothing(
+    project, manager, active_model, known_nuclei, monkeypatch, django_capture_on_commit_callbacks
+):
+    time_lapse(project, "cell", times=2)
+    first = run(project, manager)
+    first_files = [r.labels.name for r in PredictionResult.objects.filter(prediction=first)]
+    storage = PredictionResult._meta.get_field("labels").storage
+
+    with django_capture_on_commit_callbacks(execute=True):  # the after-commit steps run
+        second = run(project, manager, threshold=0.4)
+    assert second.status == "succeeded"
+    assert not PredictionResult.objects.filter(prediction=first).exists()
+    assert not any(storage.exists(name) for name in first_files)
+    assert PredictionResult.objects.filter(prediction=second, is_current=True).count() == 2
+
+    calls = []
+
+    def cancel_after_first(model, sections, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # midway: the first volume is stored, the second not yet
+            Prediction.objects.filter(status="running").update(cancel_requested=True)
+        return threshold_sections(model, sections, **kwargs)
+
+    monkeypatch.setattr("inference.services.prediction.runner.predict_sections", cancel_after_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        third = run(project, manager)
+    assert third.status == "cancelled"
+    assert not PredictionResult.objects.filter(prediction=third).exists()
+    current = PredictionResult.objects.filter(is_current=True)
+    assert {r.prediction_id for r in current} == {second.pk} and current.count() == 2
+    assert all(storage.exists(r.labels.name) for r in current)
+
+
+def test_options_and_selection(project, manager, active_model, known_nuclei):
+    time_lapse(project, "treated-1", times=3, tag="LPS")
+    time_lapse(project, "control-1", times=3, tag="control")
+    prediction = run(project, manager, tag="LPS", time_points=[0, 2], tta=True, split_touching=True)
+    assert prediction.status == "succeeded", prediction.error
+    assert [(r["specimen"], r["time_index"]) for r in prediction.summary] == [
+        ("treated-1", 0),
+        ("treated-1", 2),
+    ]
+    assert prediction.config["options"]["tta"] and prediction.config["options"]["split_touching"]
+    by_name = run(project, manager, specimen_names=["control-1"], time_points=[1])
+    assert [r["specimen"] for r in by_name.summary] == ["control-1"]
+
+
+def test_bad_requests_are_refused_and_write_nothing(
+    project, manager, annotator, outsider, known_nuclei
+):
+    time_lapse(project, "cell", times=1)
+    with pytest.raises(InvalidInput, match="no active model"):
+        prediction_launch(project=project, user=manager)
+    version = tiny_model_version(project, input_size=32)
+    with pytest.raises(Http404):
+        prediction_launch(project=project, user=outsider, model_version_id=version.pk)
+    with pytest.raises(NotAllowed):
+        prediction_launch(project=project, user=annotator, model_version_id=version.pk)
+    with pytest.raises(NotFoundError):
+        prediction_launch(project=project, user=manager, model_version_id=version.pk + 99)
+    with pytest.raises(NotFoundError, match="nobody"):
+        prediction_launch(
+            project=project, user=manager, model_version_id=version.pk, specimen_names=["nobody"]
+        )
+    with pytest.raises(InvalidInput, match="threshold"):
+        prediction_launch(project=project, user=manager, model_version_id=version.pk, threshold=1)
+    with pytest.raises(InvalidInput, match="no label-free volume"):
+        prediction_launch(
+            project=project, user=manager, model_version_id=version.pk, time_points=[7]
+        )
+    version.config = {**version.config, "modalities": ["brightfield"]}
+    version.save()
+    with pytest.raises(InvalidInput, match="trained on brightfield"):
+        prediction_launch(project=project, user=manager, model_version_id=version.pk)
+    assert not Prediction.objects.exists()
+
+
+def test_manage_py_predict_waits_prints_the_table_and_writes_tiffs_and_csv(
+    project, manager, active_model, known_nuclei, tmp_path, capsys
+):
+    time_lapse(project, "cell-a", times=2)
+    call_command("predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(tmp_path))
+    out = capsys.readouterr().out
+    assert "succeeded" in out and "total volume" in out
+    lines = [line.split() for line in out.splitlines() if line.startswith("cell-a")]
+    assert [line[:3] for line in lines] == [["cell-a", "0", "1"], ["cell-a", "1", "1"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cell-a_t0_labels.tif",
+        "cell-a_t1_labels.tif",
+        "nuclei.csv",
+    ]
+    csv_lines = (tmp_path / "nuclei.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("specimen,time_index,nucleus,parent,voxel_count,volume_um3")
+    assert len(csv_lines) == 3 and csv_lines[1].startswith("cell-a,0,1,,")
+    assert tifffile.imread(tmp_path / "cell-a_t1_labels.tif").dtype == np.uint16
