@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from annotations.models import ConsensusMethod, Modality
+from annotations.models import LABEL_FREE_MODALITIES, ConsensusMethod, Modality
 from annotations.services.imports import parse_voxel_size, voxel_size_check
+from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.errors import InvalidInput
 
 
@@ -55,6 +56,59 @@ class ImportForm(forms.Form):
             return voxel_size_check(values)
         except InvalidInput as exc:
             raise forms.ValidationError(exc.message) from exc
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", _MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(_MultipleFileField, self).clean(item, initial) for item in files if item]
+
+
+class ImportFolderForm(forms.Form):
+    files = _MultipleFileField(
+        label="Files of the folder",
+        help_text="Select all files of a dish at once (Ctrl+A in the file dialog).",
+        allow_empty_file=False,
+    )
+    pattern = forms.CharField(
+        label="Name pattern",
+        max_length=200,
+        initial=DEFAULT_PATTERN,
+        help_text="{specimen} names the field (one specimen per field), {channel} tells the "
+        "label-free image from its stain, * matches anything: dish1_f03_c1.tif + dish1_f03_c2.tif "
+        "→ specimen dish1_f03.",
+    )
+    label_free = forms.CharField(
+        label="Label-free channel", max_length=32, initial=DEFAULT_LABEL_FREE
+    )
+    stain = forms.CharField(label="Stain channel", max_length=32, initial=DEFAULT_STAIN)
+    modality = forms.ChoiceField(
+        label="Label-free modality",
+        choices=[
+            (value, label) for value, label in Modality.choices if value in LABEL_FREE_MODALITIES
+        ],
+        initial=Modality.RI,
+    )
+    stain_name = forms.CharField(
+        label="Stain", max_length=32, required=False, help_text="e.g. DAPI or Hoechst."
+    )
+    lab = forms.CharField(label="Lab", max_length=100, required=False)
+    voxel_size = forms.CharField(
+        label="Voxel size (µm, z,y,x)",
+        max_length=100,
+        required=False,
+        help_text="For files that do not carry it; e.g. 0.195,0.098,0.098.",
+    )
+
+    clean_voxel_size = ImportForm.clean_voxel_size
 
 
 class ProjectSettingsForm(forms.Form):

@@ -63,6 +63,15 @@ def _get(queryset, message: str, **lookup):
         raise Http404(message) from None
 
 
+def get_in_project(user, queryset, pk: int, message: str, *roles: str):
+    """The row ``pk`` of ``queryset`` (rows with a ``project``: jobs, results) for a member of
+    its project holding one of ``roles`` (any role when none); 404 for no such row or an
+    outsider, 403 for a member without the role."""
+    row = _get(queryset.select_related("project"), message, pk=pk)
+    require_role(user, row.project, *roles)
+    return row
+
+
 def get_project(user, slug: str, *roles: str) -> Project:
     project = _get(Project.objects, "No such project.", slug=slug)
     require_role(user, project, *roles)

@@ -6,7 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.models import AnnotationStatus
-from annotations.services.annotation import MAX_TIME_SPENT_S
+from annotations.services.annotation import (
+    MAX_POINTS_PER_POLYGON,
+    MAX_POLYGON_POINTS,
+    MAX_POLYGONS,
+    MAX_ROW_CROSSINGS,
+    MAX_TIME_SPENT_S,
+)
 
 # A 448x448 mask is a few KB; this leaves room for large sections while refusing junk early.
 MAX_MASK_BASE64_CHARS = 24 * 1024 * 1024
@@ -15,9 +21,15 @@ MAX_MASK_UPLOAD_BYTES = 16 * 1024 * 1024
 _POLYGONS_SCHEMA = {
     "type": "array",
     "description": "Polygons in pixel coordinates, each a list of at least 3 [x, y] points "
-    "(x = column, y = row, 0..width / 0..height, pixel edges).",
+    "(x = column, y = row, 0..width / 0..height, pixel edges). At most "
+    f"{MAX_POLYGONS} polygons, {MAX_POINTS_PER_POLYGON} points per polygon and "
+    f"{MAX_POLYGON_POINTS} points in all; the edges may cross at most {MAX_ROW_CROSSINGS} pixel "
+    "rows in all. Beyond these the request gets a 400 naming the limit.",
+    "maxItems": MAX_POLYGONS,
     "items": {
         "type": "array",
+        "minItems": 3,
+        "maxItems": MAX_POINTS_PER_POLYGON,
         "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     },
 }
@@ -25,7 +37,16 @@ _POLYGONS_SCHEMA = {
 
 @extend_schema_field(_POLYGONS_SCHEMA)
 class PolygonsField(serializers.JSONField):
-    """Passed through as is; ``mask_from_payload`` checks the geometry against the section."""
+    """Passed through as is; ``mask_from_payload`` checks the geometry against the section.
+
+    JSON bodies arrive already parsed: DRF's check that they are JSON-serialisable (a second
+    encoding of up to 100k points, holding the GIL) is skipped for them.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            return data
+        return super().to_internal_value(data)
 
 
 class SentBackSerializer(serializers.Serializer):

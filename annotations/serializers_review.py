@@ -141,6 +141,8 @@ class SectionAuditEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.CharField(allow_null=True)
     action = serializers.CharField()
+    label = serializers.CharField(help_text="The action in words.")
+    summary = serializers.CharField(help_text="One readable line (a send-back's comment...).")
     detail = serializers.JSONField()
 
 
@@ -231,10 +233,33 @@ class DashboardAnnotatorRowSerializer(_WorkflowCountsSerializer):
     mean_dice_ground_truth = serializers.FloatField(allow_null=True)
     mean_sensitivity = serializers.FloatField(allow_null=True)
     mean_specificity = serializers.FloatField(allow_null=True)
+    stain_sections = serializers.IntegerField(
+        help_text="Sections with fluorescence ground truth (not flagged) where this annotator "
+        "or the stain has a nucleus."
+    )
+    stain_both_empty = serializers.IntegerField(
+        help_text="Sections with fluorescence ground truth empty in both (not averaged)."
+    )
+    mean_dice_stain = serializers.FloatField(
+        allow_null=True, help_text="Mean per-section Dice against fluorescence ground truth."
+    )
+    pooled_dice_stain = serializers.FloatField(
+        allow_null=True, help_text="Dice of the same sections' pixels pooled."
+    )
+    mean_dice_others_on_stain = serializers.FloatField(
+        allow_null=True, help_text="Mean Dice with the other annotators on the same sections."
+    )
+
+
+class DashboardStainSerializer(serializers.Serializer):
+    sections = serializers.IntegerField(help_text="Sections with fluorescence ground truth used.")
+    flagged_left_out = serializers.IntegerField()
+    aggregation = serializers.CharField()
 
 
 class ProjectDashboardSerializer(serializers.Serializer):
     totals = DashboardTotalsSerializer()
     annotators = DashboardAnnotatorRowSerializer(many=True)
+    stain = DashboardStainSerializer()
     distribution = AgreementHistogramSerializer()
     specimens = SpecimenAgreementDistributionSerializer(many=True)

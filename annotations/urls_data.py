@@ -22,6 +22,11 @@ urlpatterns = [
         project_views.project_settings_page,
         name="project-settings",
     ),
+    path(
+        "projects/<slug:slug>/import/folder/",
+        import_views.import_folder_page,
+        name="project-import-folder",
+    ),
     path("imports/<dbid:job_id>/", import_views.import_job_page, name="import-job"),
     path("specimens/<dbid:specimen_id>/", specimen_views.specimen_page, name="specimen"),
     # REST
@@ -36,6 +41,11 @@ urlpatterns = [
         "api/projects/<slug:slug>/imports/",
         import_apis.ImportCreateApi.as_view(),
         name="api-project-imports",
+    ),
+    path(
+        "api/projects/<slug:slug>/imports/batch/",
+        import_apis.ImportBatchCreateApi.as_view(),
+        name="api-project-imports-batch",
     ),
     path(
         "api/import-jobs/<dbid:job_id>/",

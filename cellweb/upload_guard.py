@@ -33,7 +33,14 @@ from django.http.cookie import parse_cookie
 from django.urls import Resolver404, resolve
 
 # The views that take files; everything else takes JSON or a small form.
-UPLOAD_URL_NAMES = frozenset({"api-project-imports", "project-import"})
+UPLOAD_URL_NAMES = frozenset(
+    {
+        "api-project-imports",
+        "project-import",
+        "api-project-imports-batch",
+        "project-import-folder",
+    }
+)
 # A multipart body carries the file plus its form fields and boundaries.
 MULTIPART_SLACK_BYTES = 1024 * 1024
 _MB = 1024 * 1024

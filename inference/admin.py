@@ -2,22 +2,24 @@ from django.contrib import admin
 
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 
+# What a fold's row shows, inline on its job and in the folds' list.
+FOLD_COLUMNS = (
+    "index",
+    "kind",
+    "status",
+    "worker",
+    "device",
+    "epoch",
+    "epochs",
+    "attempts",
+    "heartbeat_at",
+)
+
 
 class FoldRunInline(admin.TabularInline):
     model = FoldRun
     extra = 0
-    fields = (
-        "index",
-        "kind",
-        "status",
-        "worker",
-        "device",
-        "epoch",
-        "epochs",
-        "attempts",
-        "heartbeat_at",
-        "error",
-    )
+    fields = (*FOLD_COLUMNS, "error")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -41,19 +43,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
 
 @admin.register(FoldRun)
 class FoldRunAdmin(admin.ModelAdmin):
-    list_display = (
-        "id",
-        "job",
-        "index",
-        "kind",
-        "status",
-        "worker",
-        "device",
-        "epoch",
-        "epochs",
-        "attempts",
-        "heartbeat_at",
-    )
+    list_display = ("id", "job", *FOLD_COLUMNS)
     list_filter = ("status", "kind")
 
 

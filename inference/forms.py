@@ -109,6 +109,9 @@ class TrainingLaunchForm(forms.Form):
         required=False,
         help_text="Fine-tune a model version of the same network instead of training from scratch.",
     )
+    confirm_long = forms.BooleanField(
+        label="Launch it anyway: I know it will take hours on CPU workers", required=False
+    )
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)

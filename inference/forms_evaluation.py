@@ -27,6 +27,11 @@ class EvaluationLaunchForm(forms.Form):
     include_training = forms.BooleanField(
         label="Also score specimens the model was trained on", required=False
     )
+    exclude_flagged = forms.BooleanField(
+        label="Leave out sections whose fluorescence ground truth is flagged "
+        "(stain signal but empty mask, or a mask without signal)",
+        required=False,
+    )
     gt_source = forms.ChoiceField(label="Ground truth", required=False)
     threshold = forms.FloatField(
         label="Threshold",
@@ -78,6 +83,7 @@ class EvaluationLaunchForm(forms.Form):
             "tag": data.get("tag") or None,
             "specimen_ids": data.get("specimen_ids") or None,
             "include_training": data.get("include_training") or None,
+            "exclude_flagged": data.get("exclude_flagged") or None,
         }
         return {
             "model_version_id": data.get("model_version"),
@@ -112,6 +118,17 @@ class FluorescenceGTForm(forms.Form):
     remove_border = forms.BooleanField(
         label="Remove objects touching the border", required=False, initial=True
     )
+    small_objects = forms.ChoiceField(
+        label="Small objects counted",
+        choices=[("volume", "in 3D (keeps a nucleus's poles)"), ("section", "per section")],
+        initial="volume",
+        required=False,  # left out: the default (in 3D)
+    )
+    local_fill = forms.BooleanField(
+        label="Half-maximum mask where the stain shows signal but Otsu leaves none",
+        required=False,
+        initial=True,
+    )
     channel = forms.CharField(
         label="Channel (blank: the nuclear stain)", required=False, max_length=32
     )
@@ -125,7 +142,12 @@ class FluorescenceGTForm(forms.Form):
         "fill_holes",
         "min_size",
         "remove_border",
+        "small_objects",
+        "local_fill",
     )
 
     def params(self) -> FluorescenceGTParams:
-        return fluorescence_gt_params({k: self.cleaned_data[k] for k in self.PARAMS})
+        data = {k: self.cleaned_data[k] for k in self.PARAMS}
+        if not data["small_objects"]:
+            del data["small_objects"]
+        return fluorescence_gt_params(data)

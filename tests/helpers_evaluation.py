@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from django.utils import timezone
 
-from annotations.imaging.masks import encode_mask
-from annotations.models import GroundTruth, Specimen, Tag
+from annotations.models import Specimen
 from annotations.services.snapshots import ground_truth_snapshot_create
 from inference.ml.nets import create_model
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.model_versions import model_version_create, weights_payload
+from tests.helpers_training import current_gt, numbered_specimens
 
 VOXEL = (0.4, 0.2, 0.2)
 
@@ -41,15 +40,7 @@ def add_gt(volume, masks: np.ndarray, source: str = "consensus", *, every: int =
     for section in volume.sections.order_by("z"):
         if section.z % every:
             continue
-        GroundTruth.objects.create(
-            section=section,
-            source=source,
-            version=1,
-            mask_png=encode_mask(masks[section.z]),
-            foreground_pixels=int(masks[section.z].sum()),
-            confirmed_at=timezone.now(),
-            is_current=True,
-        )
+        current_gt(section, masks[section.z], source)
 
 
 def make_specimens(
@@ -72,13 +63,7 @@ def make_specimens(
 
     rng = np.random.default_rng(seed)
     made = []
-    start = Specimen.objects.filter(project=project).count()
-    for i in range(n):
-        specimen = Specimen.objects.create(
-            project=project, name=f"{prefix}-{start + i:02d}", lab=lab
-        )
-        if tag:
-            specimen.tags.add(Tag.objects.get_or_create(project=project, name=tag)[0])
+    for specimen in numbered_specimens(project, n, prefix=prefix, lab=lab, tag=tag):
         volumes = []
         for t in range(time_points):
             ri, nucleus = disk_volume(z, size, rng)

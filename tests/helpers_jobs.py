@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from cellweb import events
@@ -23,3 +26,28 @@ def heard(monkeypatch):
     published = []
     monkeypatch.setattr(events, "send_now", lambda group, event: published.append((group, event)))
     return published
+
+
+def wait_until(check: Callable, *, timeout: float = 60.0, what: str | Callable = "the condition"):
+    """``check()``'s first truthy value, asked every 0.2 s; past ``timeout`` fail saying ``what``
+    (or what ``what()`` says then)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(what() if callable(what) else f"{what} did not get there in {timeout} s")
+
+
+def poll_job(
+    model, job_id: int, *, timeout: float, until: Callable | None = None, failure: Callable
+):
+    """The row once it is final (or ``until(row)`` holds); past ``timeout`` fail with
+    ``failure(row)``, which says what the row had got to."""
+
+    def reached():
+        row = model.objects.get(pk=job_id)
+        return row if (until(row) if until else row.is_final) else None
+
+    return wait_until(reached, timeout=timeout, what=lambda: failure(model.objects.get(pk=job_id)))

@@ -10,10 +10,15 @@ from django.utils import timezone
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Specimen, Tag
 from inference.services.training import TrainingConfig
+from tests.helpers_jobs import poll_job
 
 # Training processes in these tests use one torch thread: on a loaded 2-core machine OpenMP's
 # spinning threads make tiny batches tens of times slower, not faster.
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+# The pooled pixel metrics every section, fold and evaluation summary reports (paper 000).
+POOLED_METRICS = frozenset({"dice", "jaccard", "f05", "precision", "recall", "auc_pr"})
 
 
 @pytest.fixture
@@ -43,6 +48,35 @@ def disk_section(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     return image.astype(np.float32), mask
 
 
+def numbered_specimens(
+    project, n: int, *, prefix: str, lab: str = "Lab A", tag: str | None = None
+) -> list[Specimen]:
+    """``n`` new specimens named ``prefix-NN``, numbered on from the project's count."""
+    start = Specimen.objects.filter(project=project).count()
+    made = []
+    for i in range(n):
+        specimen = Specimen.objects.create(
+            project=project, name=f"{prefix}-{start + i:02d}", lab=lab
+        )
+        if tag:
+            specimen.tags.add(Tag.objects.get_or_create(project=project, name=tag)[0])
+        made.append(specimen)
+    return made
+
+
+def current_gt(section, mask: np.ndarray, source: str = "consensus") -> GroundTruth:
+    """Version 1 of ``section``'s ground truth from ``source``, confirmed now and current."""
+    return GroundTruth.objects.create(
+        section=section,
+        source=source,
+        version=1,
+        mask_png=encode_mask(mask),
+        foreground_pixels=int(mask.sum()),
+        confirmed_at=timezone.now(),
+        is_current=True,
+    )
+
+
 def add_specimens(
     project,
     make_volume,
@@ -58,27 +92,12 @@ def add_specimens(
 ) -> list[Specimen]:
     """``n`` specimens, each with one RI volume whose sections all have current ground truth."""
     rng = np.random.default_rng(seed)
-    made = []
-    start = Specimen.objects.filter(project=project).count()
-    for i in range(n):
-        specimen = Specimen.objects.create(
-            project=project, name=f"{prefix}-{start + i:02d}", lab=lab
-        )
-        if tag:
-            specimen.tags.add(Tag.objects.get_or_create(project=project, name=tag)[0])
+    made = numbered_specimens(project, n, prefix=prefix, lab=lab, tag=tag)
+    for specimen in made:
         pairs = [disk_section(size, rng) for _ in range(sections)]
         volume = make_volume(specimen, np.stack([p[0] for p in pairs]))
         for section, (_, mask) in zip(volume.sections.order_by("z"), pairs):
-            GroundTruth.objects.create(
-                section=section,
-                source=source,
-                version=1,
-                mask_png=encode_mask(mask),
-                foreground_pixels=int(mask.sum()),
-                confirmed_at=timezone.now(),
-                is_current=True,
-            )
-        made.append(specimen)
+            current_gt(section, mask, source)
     return made
 
 
@@ -88,20 +107,11 @@ def tiny_config(**overrides) -> TrainingConfig:
 
 def wait_for_job(job_id: int, *, timeout: float = 120.0, until=None, logs=None):
     """Poll the database until the job ends (or ``until(job)`` holds); fail with the worker logs."""
-    import time
-
     from inference.models import TrainingJob
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = TrainingJob.objects.get(pk=job_id)
-        if until(job) if until else job.is_final:
-            return job
-        time.sleep(0.2)
-    folds = list(
-        TrainingJob.objects.get(pk=job_id).folds.values(
-            "index", "status", "epoch", "attempts", "error"
-        )
-    )
-    tail = "\n".join(p.log_text()[-3000:] for p in (logs or []))
-    raise AssertionError(f"training job {job_id} did not get there in {timeout} s: {folds}\n{tail}")
+    def failure(job) -> str:
+        folds = list(job.folds.values("index", "status", "epoch", "attempts", "error"))
+        tail = "\n".join(p.log_text()[-3000:] for p in (logs or []))
+        return f"training job {job_id} did not get there in {timeout} s: {folds}\n{tail}"
+
+    return poll_job(TrainingJob, job_id, timeout=timeout, until=until, failure=failure)

@@ -1,4 +1,4 @@
-"""REST endpoints of imports: upload a file to import, follow its job."""
+"""REST endpoints of imports: upload a file, or the files of a folder, to import; follow a job."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Modality, Role
+from annotations.models import LABEL_FREE_MODALITIES, Modality, Role
 from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
+from annotations.services.imports.batch import import_batch_create
+from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import error_responses as _errors
+from cellweb.api import parse
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
 
@@ -123,3 +126,86 @@ class ImportJobDetailApi(APIView):
     def get(self, request, job_id: int):
         job = selectors.import_job_get(user=request.user, job_id=job_id)
         return Response(ImportJobSerializer(selectors.import_job_status(job=job)).data)
+
+
+class ImportBatchCreateSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False),
+        allow_empty=False,
+        max_length=settings.DATA_UPLOAD_MAX_NUMBER_FILES or 1000,
+        help_text="All files of the folder (send the field once per file).",
+    )
+    pattern = serializers.CharField(
+        max_length=200,
+        required=False,
+        default=DEFAULT_PATTERN,
+        help_text="File name pattern with {specimen} and optionally {channel}; * matches anything.",
+    )
+    label_free = serializers.CharField(
+        max_length=32, required=False, default=DEFAULT_LABEL_FREE, help_text="{channel} value."
+    )
+    stain = serializers.CharField(
+        max_length=32, required=False, default=DEFAULT_STAIN, help_text="{channel} value."
+    )
+    modality = serializers.ChoiceField(
+        choices=sorted(LABEL_FREE_MODALITIES), required=False, default=Modality.RI
+    )
+    stain_name = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", help_text="e.g. DAPI."
+    )
+    lab = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    voxel_size = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="z,y,x in µm."
+    )
+
+
+class BatchFieldSerializer(serializers.Serializer):
+    specimen = serializers.CharField()
+    files = serializers.ListField(child=serializers.CharField())
+
+
+class BatchQueuedSerializer(BatchFieldSerializer):
+    job = ImportJobSerializer(help_text="Follow it at /api/import-jobs/<id>/.")
+
+
+class BatchRefusedSerializer(BatchFieldSerializer):
+    reason = serializers.CharField()
+
+
+class BatchSkippedSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ImportBatchSerializer(serializers.Serializer):
+    queued = BatchQueuedSerializer(many=True)
+    refused = BatchRefusedSerializer(many=True)
+    skipped = BatchSkippedSerializer(many=True)
+
+
+class ImportBatchCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="projects_imports_batch_create",
+        request={"multipart/form-data": ImportBatchCreateSerializer},
+        responses={
+            202: ImportBatchSerializer,
+            413: OpenApiResponse(
+                DataDetailSerializer, description="The upload is over the upload limit."
+            ),
+            **_errors(400, 403, 404),
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        data = {**request.data.dict(), "files": request.FILES.getlist("files")}
+        values = parse(ImportBatchCreateSerializer, data, flat=True)
+        voxel_size = parse_voxel_size(values.pop("voxel_size"))
+        batch = import_batch_create(
+            project=project, user=request.user, voxel_size=voxel_size, **values
+        )
+        return Response(
+            ImportBatchSerializer(selectors.import_batch_report(batch)).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

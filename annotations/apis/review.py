@@ -129,7 +129,7 @@ class SectionAuditApi(APIView):
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id, *READ_ROLES)
         return Response(
-            SectionAuditEventSerializer(review_selectors.audit_trail(section), many=True).data
+            SectionAuditEventSerializer(review_selectors.audit_rows(section), many=True).data
         )
 
 

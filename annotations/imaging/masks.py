@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 from scipy import ndimage as ndi
-from skimage.draw import polygon as fill_polygon
 from skimage.measure import approximate_polygon, find_contours
 
 from .errors import MaskError
+from .polygon_fill import paint_polygon
 
 __all__ = [
     "decode_mask",
@@ -91,9 +91,8 @@ def polygons_to_mask(polygons: Sequence[Polygon], shape: tuple[int, int]) -> np.
     mask = np.zeros((height, width), dtype=bool)
     for number, polygon in enumerate(polygons, start=1):
         xy = _validated_polygon(polygon, number, width, height)
-        # skimage tests pixel centres at integer coordinates; ours sit at +0.5.
-        rows, cols = fill_polygon(xy[:, 1] - 0.5, xy[:, 0] - 0.5, shape=(height, width))
-        mask[rows, cols] = True
+        # Pixel centres sit at +0.5 here and at integers there (skimage.draw.polygon's rule).
+        paint_polygon(mask, xy[:, 1] - 0.5, xy[:, 0] - 0.5)
     return mask
 
 

@@ -56,13 +56,17 @@ def scores_from_counts(tp: int, fp: int, fn: int, *, beta: float = 0.5) -> dict[
     }
 
 
+def pair_score(a: np.ndarray, b: np.ndarray, name: str, *, beta: float = 0.5) -> float:
+    """One of the :func:`scores_from_counts` of the pair (``a`` predicted, ``b`` the truth)."""
+    tp, fp, fn, _ = confusion(a, b)
+    return scores_from_counts(tp, fp, fn, beta=beta)[name]
+
+
 def dice(a: np.ndarray, b: np.ndarray) -> float:
     """Dice coefficient 2|A∩B| / (|A| + |B|) = 2TP / (2TP + FP + FN)."""
-    tp, fp, fn, _ = confusion(a, b)
-    return scores_from_counts(tp, fp, fn)["dice"]
+    return pair_score(a, b, "dice")
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Jaccard index |A∩B| / |A∪B| = TP / (TP + FP + FN)."""
-    tp, fp, fn, _ = confusion(a, b)
-    return scores_from_counts(tp, fp, fn)["jaccard"]
+    return pair_score(a, b, "jaccard")

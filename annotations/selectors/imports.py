@@ -53,3 +53,22 @@ def import_jobs_recent(*, project: Project, limit: int = 10) -> list[ImportJob]:
         .select_related("created_by")
         .order_by("-created_at")[:limit]
     )
+
+
+def import_batch_report(batch) -> dict:
+    """A batch upload's outcome as the API answers it and the page lists it."""
+    return {
+        "queued": [
+            {
+                "specimen": fieldfiles.specimen,
+                "files": fieldfiles.names,
+                "job": import_job_status(job=job),
+            }
+            for fieldfiles, job in batch.queued
+        ],
+        "refused": [
+            {"specimen": fieldfiles.specimen, "files": fieldfiles.names, "reason": reason}
+            for fieldfiles, reason in batch.refused
+        ],
+        "skipped": [{"file": name, "reason": reason} for name, reason in batch.skipped],
+    }

@@ -109,3 +109,25 @@ def project_filters(*, project: Project) -> dict:
     )
     tags = Tag.objects.filter(project=project).order_by("name").values_list("name", flat=True)
     return {"labs": list(labs), "tags": list(tags)}
+
+
+def project_filter_counts(*, project: Project) -> dict:
+    """The labs and tags of ``project`` with how many specimens each holds, for launch forms:
+    ``{"labs": [{"value", "n"}], "tags": [{"value", "n"}]}``, each in name order."""
+    labs = (
+        Specimen.objects.filter(project=project)
+        .exclude(lab="")
+        .values("lab")
+        .annotate(n=Count("id"))
+        .order_by("lab")
+    )
+    tags = (
+        Tag.objects.filter(project=project)
+        .annotate(n=Count("specimens"))
+        .order_by("name")
+        .values("name", "n")
+    )
+    return {
+        "labs": [{"value": row["lab"], "n": row["n"]} for row in labs],
+        "tags": [{"value": row["name"], "n": row["n"]} for row in tags],
+    }

@@ -72,6 +72,7 @@ def dashboard_page(request, slug: str):
             "project": project,
             "totals": data["totals"],
             "annotators": data["annotators"],
+            "stain": data["stain"],
             "distribution": data["distribution"],
             "bars": _bar_chart(data["distribution"]),
             "specimens": specimens,

@@ -53,3 +53,13 @@ def job_enqueue(kind_name: str, job: Any, *, countdown: float | None = None) -> 
     assign_task(job)
     type(job).objects.filter(pk=job.pk).update(task_id=job.task_id)
     send_after_commit(kind_name, job.pk, job.task_id, countdown=countdown)
+
+
+def job_create(kind_name: str, job: Any, *, queue: bool = True) -> Any:
+    """Validate and save a new job row and, unless ``queue`` is false (it then waits, queued,
+    for a caller that runs it in process), queue it; call inside the launching transaction."""
+    job.full_clean()
+    job.save()
+    if queue:
+        job_enqueue(kind_name, job)
+    return job

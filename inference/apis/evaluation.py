@@ -38,6 +38,11 @@ class SetParamsInput(serializers.Serializer):
     include_training = serializers.BooleanField(
         required=False, help_text="Also score specimens the model was trained on."
     )
+    exclude_flagged = serializers.BooleanField(
+        required=False,
+        help_text="Leave out sections whose fluorescence ground truth is flagged: stain signal "
+        "but an empty mask, or a mask without stain signal.",
+    )
 
 
 class EvaluationLaunchInput(serializers.Serializer):

@@ -185,10 +185,26 @@ class TrainingJobDetailSerializer(serializers.Serializer):
     )
 
 
+class TrainingCalibrationSerializer(serializers.Serializer):
+    device_kind = serializers.CharField()
+    speed_factor = serializers.FloatField(help_text="Real / benchmark seconds per epoch.")
+    overhead_s = serializers.FloatField(help_text="Per fold, outside the epochs.")
+    parallel = serializers.FloatField(help_text="Folds that ran at once.")
+    folds = serializers.IntegerField(help_text="Finished folds measured; 0: the default.")
+    source = serializers.CharField()
+
+
 class TrainingEstimateSerializer(serializers.Serializer):
     estimate_s = serializers.FloatField(allow_null=True)
     device_kind = serializers.CharField(required=False)
     estimates = serializers.DictField(child=serializers.FloatField(), required=False)
+    assumptions = serializers.CharField(required=False, help_text="What the estimate assumes.")
+    calibration = TrainingCalibrationSerializer(required=False)
+    long_run = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="Why the launch form asks for confirmation (hours on CPU workers), or null.",
+    )
     specimens = serializers.IntegerField(required=False)
     sections = serializers.IntegerField(required=False)
     folds = serializers.JSONField(required=False)

@@ -147,7 +147,9 @@ def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
 
 
 def _torchscript(model: nn.Module, size: int, path: Path) -> None:
-    example = torch.zeros(1, 1, size, size)
+    # The networks are fully convolutional, so the traced graph serves every multiple of 16;
+    # a small example keeps the trace's forward pass cheap.
+    example = torch.zeros(1, 1, min(size, 64), min(size, 64))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trace's deprecation and shape-check notes
         traced = torch.jit.trace(model, example, check_trace=False)
@@ -272,7 +274,8 @@ def write_package(
 
 
 def _package_name(name: str) -> str:
-    """bioimage.io names allow letters, digits, ``_+- ()`` only."""
+    """bioimage.io names allow letters, digits, ``_+- ()`` only, 5 to 128 of them."""
     allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+- ()")
     cleaned = "".join(c if c in allowed else " " for c in name)
-    return " ".join(cleaned.split())[:128] or "CellWeb model"
+    cleaned = " ".join(cleaned.split())[:120]
+    return cleaned if len(cleaned) >= 5 else f"CellWeb model {cleaned}".strip()  # 5 at least

@@ -15,6 +15,24 @@ mask and a threshold of None: Otsu would otherwise split rounding noise in two. 
 hold only camera noise (above and below the nucleus) are not constant; Otsu per section will
 still segment noise blobs there, so ``scope="volume"`` (the default) suits stacks that extend beyond the
 nucleus: one threshold from the whole stack puts those sections below it.
+
+Two defaults make the mask follow the stain wherever it shows a nucleus (docs/fluorescence.md
+compares the options on the demo's known nuclei):
+
+- ``small_objects="volume"``: objects under ``min_size`` are counted in 3D, so the pole of a
+  nucleus (a few pixels above the threshold in its first section) is kept with the nucleus
+  instead of being dropped as a speck of that one section;
+- ``local_fill=True`` (Otsu only; a fixed value is applied as given): a section whose stain
+  shows signal but whose mask is still empty is thresholded at half its own peak above the
+  background (the half-maximum edge).
+
+Stain signal, independent of the threshold: per section, the ``_PEAK_PIXELS``-th brightest
+smoothed pixel (one hot pixel does not count) stands above the volume's background by at least
+``signal_snr`` noise standard deviations and ``signal_fraction`` of the volume's brightest
+section. Background = median of the sections' medians; noise = median of the sections'
+(median - 15.87th percentile), a robust one-sided standard deviation. Each section gets a
+quality flag: ``"signal_no_mask"`` (the stain shows signal, the mask is empty) or
+``"mask_no_signal"`` (a mask where the stain shows none), else None.
 """
 
 from __future__ import annotations
@@ -29,10 +47,24 @@ from skimage.segmentation import clear_border
 
 from .baselines import remove_small
 
-__all__ = ["FluorescenceGTParams", "fluorescence_ground_truth"]
+__all__ = [
+    "QUALITY_FLAGS",
+    "FluorescenceGTParams",
+    "fluorescence_ground_truth",
+    "quality_flag",
+    "stain_signal",
+]
 
 _FLAT_RELATIVE_RANGE = 1e-6
 _OTSU_BINS = 256  # scikit-image's default for threshold_otsu
+_PEAK_PIXELS = 32  # a hot pixel, spread by the smoothing, covers fewer pixels than this
+_ONE_SIGMA_BELOW = 15.87  # percentile one standard deviation below the mean of a Gaussian
+SIGNAL_NO_MASK = "signal_no_mask"
+MASK_NO_SIGNAL = "mask_no_signal"
+QUALITY_FLAGS = {
+    SIGNAL_NO_MASK: "stain signal but empty mask",
+    MASK_NO_SIGNAL: "mask but no stain signal",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +81,10 @@ class FluorescenceGTParams:
     fill_holes: bool = True
     min_size: int = 64
     remove_border: bool = True
+    small_objects: Literal["section", "volume"] = "volume"
+    local_fill: bool = True
+    signal_snr: float = 10.0
+    signal_fraction: float = 0.2
 
     def __post_init__(self) -> None:
         if self.method not in ("otsu", "fixed"):
@@ -63,6 +99,14 @@ class FluorescenceGTParams:
             raise ValueError(f"smoothing_sigma must be >= 0, got {self.smoothing_sigma}")
         if self.min_size < 0:
             raise ValueError(f"min_size must be >= 0, got {self.min_size}")
+        if self.small_objects not in ("section", "volume"):
+            raise ValueError(
+                f"small_objects must be 'section' or 'volume', got {self.small_objects!r}"
+            )
+        if not (np.isfinite(self.signal_snr) and self.signal_snr >= 0):
+            raise ValueError(f"signal_snr must be >= 0, got {self.signal_snr}")
+        if not (np.isfinite(self.signal_fraction) and 0 <= self.signal_fraction <= 1):
+            raise ValueError(f"signal_fraction must be within [0, 1], got {self.signal_fraction}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,13 +122,64 @@ def _smooth(section: np.ndarray, sigma: float) -> np.ndarray:
     return ndi.gaussian_filter(image, sigma) if sigma > 0 else image
 
 
-def _clean(mask: np.ndarray, params: FluorescenceGTParams) -> np.ndarray:
+def _clean(mask: np.ndarray, params: FluorescenceGTParams, *, small: bool = True) -> np.ndarray:
     if params.fill_holes:
         mask = ndi.binary_fill_holes(mask)
-    mask = remove_small(mask, params.min_size)
+    if small:
+        mask = remove_small(mask, params.min_size)
     if params.remove_border:
         mask = clear_border(mask)
     return np.asarray(mask, dtype=bool)
+
+
+def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:
+    """Drop 3D-connected objects under ``min_size`` voxels, labelled inside the foreground's
+    bounding box only (a full-size label array of a large stack would cost gigabytes)."""
+    if min_size <= 1 or not masks.any():
+        return masks
+    box = ndi.find_objects(masks.astype(np.uint8))[0]
+    labels, _ = ndi.label(masks[box], output=np.int32)
+    sizes = np.bincount(labels.ravel())
+    keep = sizes >= min_size
+    keep[0] = False
+    out = np.zeros_like(masks)
+    out[box] = keep[labels]
+    return out
+
+
+def _section_statistics(smoothed: np.ndarray) -> tuple[float, float, float]:
+    """Median, one-sided robust standard deviation and peak of one smoothed section."""
+    values = smoothed.ravel()
+    k = min(_PEAK_PIXELS, values.size)
+    peak = float(np.partition(values, values.size - k)[values.size - k])
+    low, median = np.percentile(values, [_ONE_SIGMA_BELOW, 50.0])
+    return float(median), float(median - low), peak
+
+
+def quality_flag(*, stain_signal: bool, has_mask: bool) -> str | None:
+    """``"signal_no_mask"``, ``"mask_no_signal"`` or None (stain and mask agree)."""
+    if stain_signal and not has_mask:
+        return SIGNAL_NO_MASK
+    if has_mask and not stain_signal:
+        return MASK_NO_SIGNAL
+    return None
+
+
+def stain_signal(
+    statistics: list[tuple[float, float, float] | None], params: FluorescenceGTParams
+) -> tuple[list[bool], dict[str, float | None]]:
+    """Which sections show stain signal, from each section's ``(median, sigma, peak)`` (None
+    for a flat section); see the module docstring. Returns the flags and the volume's
+    ``background``, ``noise`` and ``peak``."""
+    known = [s for s in statistics if s is not None]
+    if not known:
+        return [False] * len(statistics), {"background": None, "noise": None, "peak": None}
+    background = float(np.median([s[0] for s in known]))
+    noise = float(np.median([s[1] for s in known]))
+    peak = max(s[2] for s in known)
+    needed = max(params.signal_snr * noise, params.signal_fraction * (peak - background))
+    signal = [s is not None and s[2] - background > needed for s in statistics]
+    return signal, {"background": background, "noise": noise, "peak": peak}
 
 
 def _volume_otsu(sections: np.ndarray, flat: list[bool], sigma: float) -> float | None:
@@ -118,7 +213,11 @@ def fluorescence_ground_truth(
     Returns ``(masks, info)``: ``masks`` is bool with the input's shape; ``info`` holds
     ``params`` (the dict of ``params``), ``thresholds`` (one per section, None for a section
     without signal), ``volume_threshold`` (the single threshold for ``scope="volume"`` or
-    ``method="fixed"``, else None) and ``empty_sections`` (indices whose mask is empty).
+    ``method="fixed"``, else None), ``empty_sections`` (indices whose mask is empty),
+    ``signal`` (per section: does the stain show signal), ``quality`` (per section: a key of
+    ``QUALITY_FLAGS`` or None), ``filled_sections`` (indices thresholded at their half maximum by
+    ``local_fill``; their entry in ``thresholds`` is that level) and ``stain_levels`` (the
+    volume's background, noise and peak).
     """
     params = params or FluorescenceGTParams()
     array = np.asarray(stack)
@@ -139,12 +238,16 @@ def fluorescence_ground_truth(
 
     masks = np.zeros(sections.shape, dtype=bool)
     thresholds: list[float | None] = []
+    statistics: list[tuple[float, float, float] | None] = []
+    per_section_small = params.small_objects == "section" or array.ndim == 2
     for index, is_flat in enumerate(flat):
         if is_flat:
             thresholds.append(None)
+            statistics.append(None)
             continue
         # Smoothed one section at a time: a 260x860x860 stack in float64 would need 1.5 GB.
         smoothed = _smooth(sections[index], params.smoothing_sigma)
+        statistics.append(_section_statistics(smoothed))
         if params.method == "otsu" and params.scope == "section":
             threshold: float | None = float(threshold_otsu(smoothed))
         else:
@@ -152,12 +255,34 @@ def fluorescence_ground_truth(
         thresholds.append(threshold)
         if threshold is None:
             continue
-        masks[index] = _clean(smoothed > threshold, params)
+        masks[index] = _clean(smoothed > threshold, params, small=per_section_small)
+    if not per_section_small:
+        masks = _remove_small_3d(masks, params.min_size)
+
+    signal, levels = stain_signal(statistics, params)
+    filled = []
+    if params.local_fill and params.method == "otsu":  # a fixed value is the user's word
+        for index, stats in enumerate(statistics):
+            if stats is None or not signal[index] or masks[index].any():
+                continue
+            half_maximum = levels["background"] + 0.5 * (stats[2] - levels["background"])
+            smoothed = _smooth(sections[index], params.smoothing_sigma)
+            masks[index] = _clean(smoothed > half_maximum, params)
+            thresholds[index] = float(half_maximum)
+            filled.append(index)
+    quality = [
+        quality_flag(stain_signal=signal[i], has_mask=bool(masks[i].any()))
+        for i in range(len(masks))
+    ]
 
     info: dict[str, Any] = {
         "params": params.to_dict(),
         "thresholds": thresholds,
         "volume_threshold": volume_threshold,
         "empty_sections": [i for i in range(len(masks)) if not masks[i].any()],
+        "signal": signal,
+        "quality": quality,
+        "filled_sections": filled,
+        "stain_levels": levels,
     }
     return (masks[0] if array.ndim == 2 else masks), info

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
-from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen, Tag
-from annotations.permissions import require_role
+from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen
+from annotations.permissions import get_in_project
+from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
 from inference.models import (
     Evaluation,
@@ -51,15 +51,8 @@ def evaluations_for_project(project: Project) -> QuerySet[Evaluation]:
 
 def evaluation_get(*, user, evaluation_id: int) -> Evaluation:
     """The evaluation if ``user`` is a member of its project (outsiders get 404)."""
-    evaluation = (
-        Evaluation.objects.select_related("project", "created_by", "model_version")
-        .filter(pk=evaluation_id)
-        .first()
-    )
-    if evaluation is None:
-        raise Http404("No such evaluation.")
-    require_role(user, evaluation.project)
-    return evaluation
+    queryset = Evaluation.objects.select_related("created_by", "model_version")
+    return get_in_project(user, queryset, evaluation_id, "No such evaluation.")
 
 
 def _primary_dice(evaluation: Evaluation) -> float | None:
@@ -257,19 +250,6 @@ def evaluation_form_choices(project: Project) -> dict[str, Any]:
         .order_by("-created_at", "-id")
         .values("id", "name", "kind", "job_id")[:200]
     )
-    labs = list(
-        Specimen.objects.filter(project=project)
-        .exclude(lab="")
-        .values("lab")
-        .annotate(n=Count("id"))
-        .order_by("lab")
-    )
-    tags = list(
-        Tag.objects.filter(project=project)
-        .annotate(n=Count("specimens"))
-        .order_by("name")
-        .values("name", "n")
-    )
     gt_counts = dict(
         GroundTruth.objects.filter(section__project=project, is_current=True)
         .values_list("source")
@@ -285,8 +265,7 @@ def evaluation_form_choices(project: Project) -> dict[str, Any]:
     )
     return {
         "versions": versions,
-        "labs": [{"value": r["lab"], "n": r["n"]} for r in labs],
-        "tags": [{"value": r["name"], "n": r["n"]} for r in tags],
+        **project_filter_counts(project=project),
         "sources": [
             {"value": s.value, "label": s.label, "sections": gt_counts.get(s.value, 0)}
             for s in GroundTruthSource

@@ -22,6 +22,7 @@ from inference.reports.html import worst_tables
 from inference.reports.sections import nucleus_blocks, section_rows
 from inference.reports.set_figures import compare_figure_png
 from inference.selectors import evaluation as evaluations
+from inference.selectors.fluorescence_gt import fluorescence_flags
 
 __all__ = [
     "GALLERY_PER_PAGE",
@@ -152,7 +153,13 @@ def evaluation_gallery(
         evaluation, method=primary, subset=subset, limit=per_page, offset=(page - 1) * per_page
     )
     base = f"/api/evaluations/{evaluation.pk}/sections"
+    # The quality flags of the fluorescence masks this evaluation scored against.
+    flags = fluorescence_flags(
+        ground_truth_ids=(evaluation.config or {}).get("ground_truth_ids") or [],
+        section_ids=[row["section"] for row in rows],
+    )
     for row in rows:
+        row["gt_flag"] = flags.get(row["section"])
         row["image_url"] = f"/api/sections/{row['section']}/image.png"
         row["layers"] = {
             layer: f"{base}/{row['section']}/layer/{layer}.png" for layer in ("gt", "pred", "edge")

@@ -15,23 +15,87 @@ from annotations.permissions import user_roles
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.review import audit_trail, b64
 from cellweb.errors import InvalidInput
-from inference.ml.fluorescence import FluorescenceGTParams
+from inference.ml.fluorescence import QUALITY_FLAGS, FluorescenceGTParams
 from inference.reports.layers import contour_data_uri
-from inference.services.fluorescence_gt import fluorescence_gt_preview, fluorescence_pairs
+from inference.services.fluorescence_gt import (
+    FLAGGED,
+    fluorescence_gt_preview,
+    fluorescence_pairs,
+)
 
 __all__ = [
+    "FLAGGED_LISTED_MAX",
     "PREVIEW_SECTIONS_MAX_VOLUMES",
+    "fluorescence_flags",
     "fluorescence_gt_overview",
     "fluorescence_gt_preview_page",
     "section_fluorescence_gt",
 ]
 
 PREVIEW_SECTIONS_MAX_VOLUMES = 200
+FLAGGED_LISTED_MAX = 500
 SOURCE = GroundTruthSource.FLUORESCENCE
 
 
 def _image_url(section_id: int, tint: str | None = None) -> str:
     return f"/api/sections/{section_id}/image.png" + (f"?tint={tint}" if tint else "")
+
+
+def fluorescence_flags(
+    *, ground_truth_ids: list[int] | None = None, section_ids: list[int] | None = None
+) -> dict[int, dict[str, str]]:
+    """Quality flags by section id: of the given fluorescence ground-truth versions (what an
+    evaluation scored against), or of the current version of the given sections."""
+    truths = GroundTruth.objects.filter(FLAGGED, source=SOURCE)
+    if ground_truth_ids is not None:
+        truths = truths.filter(pk__in=ground_truth_ids)
+    if section_ids is not None:
+        truths = truths.filter(section_id__in=section_ids)
+    if ground_truth_ids is None:
+        truths = truths.filter(is_current=True)
+    return {
+        section_id: {"flag": flag, "label": QUALITY_FLAGS.get(flag, flag)}
+        for section_id, flag in truths.values_list("section_id", "params__quality")
+    }
+
+
+def _flagged_sections(volume_ids: list[int]) -> dict[str, Any]:
+    """Current fluorescence masks whose stain and mask disagree, in stack order (the first
+    ``FLAGGED_LISTED_MAX``), with the count of each flag."""
+    flagged = GroundTruth.objects.filter(
+        FLAGGED, section__volume_id__in=volume_ids, source=SOURCE, is_current=True
+    )
+    counts = dict(flagged.values_list("params__quality").annotate(n=Count("id")).order_by())
+    rows = flagged.order_by(
+        "section__specimen__name",
+        "section__volume__time_index",
+        "section__volume_id",
+        "section__z",
+    ).values_list(
+        "section_id",
+        "section__specimen__name",
+        "section__volume__time_index",
+        "section__z",
+        "params__quality",
+        "foreground_pixels",
+    )[:FLAGGED_LISTED_MAX]
+    return {
+        "flagged": [
+            {
+                "id": section_id,
+                "label": f"{specimen} · t{time_index} · z{z}",
+                "flag": flag,
+                "flag_label": QUALITY_FLAGS.get(flag, flag),
+                "pixels": pixels,
+            }
+            for section_id, specimen, time_index, z, flag, pixels in rows
+        ],
+        "flag_counts": [
+            {"flag": key, "label": label, "n": counts.get(key, 0)}
+            for key, label in QUALITY_FLAGS.items()
+        ],
+        "flagged_total": sum(counts.values()),
+    }
 
 
 def fluorescence_gt_overview(project: Project) -> dict[str, Any]:
@@ -78,6 +142,7 @@ def fluorescence_gt_overview(project: Project) -> dict[str, Any]:
         ],
         "sections": sections,
         "volumes": len(pairs),
+        **_flagged_sections(volume_ids),
     }
 
 
@@ -110,6 +175,7 @@ def fluorescence_gt_preview_page(
         "contour": contour_data_uri(mask),
         "pixels": int(np.count_nonzero(mask)),
         "info": info,
+        "quality_label": QUALITY_FLAGS.get(info.get("quality")),
     }
 
 
@@ -185,6 +251,9 @@ def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[
             e for e in audit_trail(section) if e["action"] in ("fluorescence_gt", "edit_confirm")
         ],
         "is_reviewer": is_reviewer,
+        "quality": QUALITY_FLAGS.get((truth.params or {}).get("quality"))
+        if truth is not None
+        else None,
     }
     if truth is not None:
         mask = decode_mask(bytes(truth.mask_png), section.shape)

@@ -8,10 +8,9 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from annotations.models import Project, Volume
-from annotations.permissions import require_role
+from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
 from inference.models import ModelVersion, Prediction, PredictionResult, PredictionSettings
 
@@ -34,15 +33,8 @@ SERIES_KEYS = ("volume_um3", "surface_area_um2", "mean_ri", "dry_mass_pg")
 
 def prediction_get(*, user, prediction_id: int) -> Prediction:
     """The prediction if ``user`` is a member of its project (outsiders get 404)."""
-    prediction = (
-        Prediction.objects.select_related("project", "created_by", "model_version")
-        .filter(pk=prediction_id)
-        .first()
-    )
-    if prediction is None:
-        raise Http404("No such prediction.")
-    require_role(user, prediction.project)
-    return prediction
+    queryset = Prediction.objects.select_related("created_by", "model_version")
+    return get_in_project(user, queryset, prediction_id, "No such prediction.")
 
 
 def prediction_public(prediction: Prediction) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from annotations.models import (
     LABEL_FREE_MODALITIES,
@@ -15,9 +14,9 @@ from annotations.models import (
     Modality,
     Project,
     Specimen,
-    Tag,
 )
-from annotations.permissions import require_role
+from annotations.permissions import get_in_project
+from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
 from inference.ml.nets import MODEL_NAMES, model_label
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
@@ -56,12 +55,8 @@ def training_jobs_for_project(project: Project) -> QuerySet[TrainingJob]:
 
 def training_job_get(*, user, job_id: int) -> TrainingJob:
     """The job if ``user`` is a member of its project (outsiders get 404)."""
-    try:
-        job = TrainingJob.objects.select_related("project", "created_by", "snapshot").get(pk=job_id)
-    except TrainingJob.DoesNotExist:
-        raise Http404("No such training job.") from None
-    require_role(user, job.project)
-    return job
+    queryset = TrainingJob.objects.select_related("created_by", "snapshot")
+    return get_in_project(user, queryset, job_id, "No such training job.")
 
 
 def training_job_public(job: TrainingJob) -> dict[str, Any]:
@@ -170,19 +165,6 @@ def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
 
 def training_form_choices(project: Project) -> dict[str, Any]:
     """Data filters with counts, networks and ground-truth sources, for the launch form."""
-    labs = list(
-        Specimen.objects.filter(project=project)
-        .exclude(lab="")
-        .values("lab")
-        .annotate(n=Count("id"))
-        .order_by("lab")
-    )
-    tags = list(
-        Tag.objects.filter(project=project)
-        .annotate(n=Count("specimens"))
-        .order_by("name")
-        .values("name", "n")
-    )
     modality_counts = dict(
         Specimen.objects.filter(project=project, volumes__modality__in=LABEL_FREE_MODALITIES)
         .values_list("volumes__modality")
@@ -213,8 +195,7 @@ def training_form_choices(project: Project) -> dict[str, Any]:
         for s in GroundTruthSource
     ]
     return {
-        "labs": [{"value": row["lab"], "n": row["n"]} for row in labs],
-        "tags": [{"value": row["name"], "n": row["n"]} for row in tags],
+        **project_filter_counts(project=project),
         "modalities": modalities,
         "sources": sources,
         "networks": [{"value": name, "label": model_label(name)} for name in MODEL_NAMES],

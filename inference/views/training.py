@@ -9,42 +9,37 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotations.models import Role
-from annotations.permissions import get_project, user_roles
-from annotations.selectors.projects import project_links
+from annotations.permissions import get_project
+from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
 from inference.forms import TrainingLaunchForm
 from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
-from inference.services.training import TrainingConfigError, training_job_launch
-
-
-def _context(request, project) -> dict:
-    roles = user_roles(request.user, project)
-    return {
-        "project": project,
-        "is_manager": Role.MANAGER in roles,
-        "project_links": project_links(project, roles),
-    }
-
-
-def _refused(request, error: DomainError):
-    messages.error(request, error.message)
-    return render(request, "base.html", status=error.status_code)
+from inference.services.training import (
+    TrainingConfigError,
+    training_estimate,
+    training_job_launch,
+)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_page(request, slug: str):
     project = get_project(request.user, slug)
-    context = _context(request, project)
+    context = project_context(request, project)
     status = 200
     form = None
     if request.method == "POST":
         if not context["is_manager"]:
-            return _refused(request, NotAllowed("Launching a training job needs the manager role."))
+            return refused(request, NotAllowed("Launching a training job needs the manager role."))
         form = TrainingLaunchForm(request.POST, project=project)
+        if form.is_valid() and not form.cleaned_data["confirm_long"]:
+            # Hours of CPU time are launched only when the manager has read why and confirmed.
+            long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
+            if long_run:
+                form.add_error("confirm_long", long_run)
         if form.is_valid():
             try:
                 job = training_job_launch(
@@ -80,7 +75,7 @@ def training_job_page(request, job_id: int):
     job = selectors.training_job_get(user=request.user, job_id=job_id)
     snapshot = selectors.training_job_snapshot(job)
     evaluate_url = selectors.training_job_evaluate_url(job)
-    context = _context(request, job.project) | {
+    context = project_context(request, job.project) | {
         "job": job,
         "snapshot": snapshot,
         "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
@@ -120,7 +115,7 @@ def render_models_page(request, project, *, import_form=None, status: int = 200)
             else {"value": cv.get(key), "cv": True}
             for key in selectors.METRIC_LABELS
         ]
-    context = _context(request, project) | {
+    context = project_context(request, project) | {
         "versions": versions,
         "metric_labels": selectors.METRIC_LABELS,
     }
@@ -151,7 +146,7 @@ def model_compare_page(request, slug: str):
     except Http404 as exc:
         messages.error(request, str(exc))
         return redirect("models", slug=project.slug)
-    context = _context(request, project) | {"comparison": comparison}
+    context = project_context(request, project) | {"comparison": comparison}
     return render(request, "inference/model_compare.html", context)
 
 

@@ -16,9 +16,13 @@ from PIL import Image
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Project
 from inference.models import Evaluation, SectionResult
-from inference.services.evaluation import evaluation_launch, evaluation_run
 from tests.conftest import PASSWORD
-from tests.helpers_evaluation import make_specimens, tiny_model_version
+from tests.helpers_evaluation import (
+    launch_evaluation,
+    make_specimens,
+    run_evaluation,
+    tiny_model_version,
+)
 
 
 @pytest.fixture
@@ -29,15 +33,7 @@ def data(project, make_volume):
 @pytest.fixture
 def finished(project, manager, data):
     version = tiny_model_version(project)
-    launched = evaluation_launch(
-        project=project,
-        user=manager,
-        model_version_id=version.pk,
-        set_kind="specimens",
-        set_params={"specimen_ids": [s.pk for s, _ in data]},
-        queue=False,
-    )
-    done = evaluation_run(evaluation_id=launched.pk, device="cpu")
+    done = run_evaluation(project, manager, specimens=[s for s, _ in data], version=version)
     assert done.status == "succeeded", done.error
     return done
 
@@ -138,14 +134,7 @@ def test_the_list_shows_the_mean_dice(api, project, annotator, finished):
 
 
 def test_cancel_a_queued_evaluation_then_conflict(api, project, manager, annotator, data):
-    evaluation = evaluation_launch(
-        project=project,
-        user=manager,
-        model_version_id=None,
-        set_kind="specimens",
-        set_params={"specimen_ids": [data[0][0].pk]},
-        queue=False,
-    )
+    evaluation = launch_evaluation(project, manager, specimens=[data[0][0]])
     url = f"/api/evaluations/{evaluation.pk}/cancel/"
     assert api(annotator).post(url).status_code == 403
     response = api(manager).post(url)
@@ -285,14 +274,7 @@ def test_the_launch_form_launches_or_shows_the_problem(project, manager, data, m
 
 
 def test_a_running_evaluation_page_mounts_the_job_module(project, manager, data):
-    evaluation = evaluation_launch(
-        project=project,
-        user=manager,
-        model_version_id=None,
-        set_kind="specimens",
-        set_params={"specimen_ids": [data[0][0].pk]},
-        queue=False,
-    )
+    evaluation = launch_evaluation(project, manager, specimens=[data[0][0]])
     page = browser(manager).get(f"/evaluations/{evaluation.pk}/")
     assert page.status_code == 200
     config = page.context["config"]
@@ -388,17 +370,7 @@ def test_downloads_report_csv_masks_and_figures(manager, outsider, finished, dat
 
 
 def test_two_evaluations_compare_side_by_side(project, manager, finished, data):
-    second = evaluation_run(
-        evaluation_id=evaluation_launch(
-            project=project,
-            user=manager,
-            model_version_id=None,
-            set_kind="specimens",
-            set_params={"specimen_ids": [s.pk for s, _ in data]},
-            queue=False,
-        ).pk,
-        device="cpu",
-    )
+    second = run_evaluation(project, manager, specimens=[s for s, _ in data])
     page = browser(manager).get(f"/evaluations/compare/?a={finished.pk}&b={second.pk}")
     html = page.content.decode()
     assert page.status_code == 200

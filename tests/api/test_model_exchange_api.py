@@ -149,3 +149,21 @@ def test_annotators_see_no_import_form_and_cannot_post_one(client, project, anno
         f"/projects/{project.slug}/models/import/", {"file": _state_dict_upload()}
     )
     assert response.status_code == 403
+
+
+def test_the_training_form_fine_tunes_from_a_chosen_version(
+    client, project, manager, make_volume, version, queued
+):
+    add_specimens(project, make_volume, 4, sections=2)
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/training/").content.decode()
+    assert f'<option value="{version.pk}">{version.name} (#{version.pk}, unet16)</option>' in page
+    paper = {"lr": 0.0005, "beta1": 0.5, "beta2": 0.999, "loss": "bce", "aug_fraction": 0.3}
+    form = {**TINY, **paper, "gt_source": "consensus", "seed": 0}
+    form |= {"arch": "osnet", "from_version": version.pk}
+    refused = client.post(f"/projects/{project.slug}/training/", form)
+    assert refused.status_code == 400
+    assert "train unet16 (not osnet)" in refused.content.decode()
+    launched = client.post(f"/projects/{project.slug}/training/", {**form, "arch": "unet16"})
+    assert launched.status_code == 302
+    assert TrainingJob.objects.get().config["from_version"] == version.pk

@@ -378,9 +378,11 @@ def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
     events = client.get(f"/api/sections/{section.pk}/audit/").json()
 
     assert [e["action"] for e in events] == ["consensus", "send_back", "confirm"]
-    assert set(events[0]) == {"at", "actor", "action", "detail"}
+    assert set(events[0]) == {"at", "actor", "action", "label", "summary", "detail"}
     assert events[0]["actor"] is None and events[1]["actor"] == "rita"
     assert events[1]["detail"]["comment"] == "tighter"
+    # Readable as the page's own list is (the page reloads it after each decision).
+    assert events[1]["label"] == "Sent back" and "“tighter”" in events[1]["summary"]
 
 
 # --- dashboard -----------------------------------------------------------------------------

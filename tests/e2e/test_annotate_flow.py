@@ -168,14 +168,50 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
 
 
 def test_nothing_left_page_thanks_the_annotator(asgi_server, page, project, sections, annotator):
-    from annotations.models import SectionOffer
-
-    for section in sections:
-        SectionOffer.objects.create(section=section, annotator=annotator)
+    # Every section has its annotations: nothing is left for alice.
+    Section.objects.filter(pk__in=[s.pk for s in sections]).update(status="review")
     login(page, asgi_server, "alice")
     page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
     assert "thank you" in page.content()
     screenshot(page, "annotate-done")
+
+
+def test_skip_moves_on_the_menu_keeps_the_section_and_a_send_back_is_shown(
+    asgi_server, page, project, sections, annotator, reviewer
+):
+    from annotations.models import AuditEvent, ReviewAction
+
+    login(page, asgi_server, "alice")
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    editor_ready(page)
+    first = page.url
+    # Middle-out: the middle section of the stack comes first, and it says which z it is.
+    assert first.endswith(f"/sections/{sections[1].pk}/annotate/")
+    assert "z1 of z0–z2" in page.locator(".cw-appbar-title h1").inner_text()
+    # The neighbour buttons say "View", so "Next section" means only the queue's next one.
+    assert page.get_by_role("button", name="View z0 (z − 1)").count() == 1
+    # The menu's "Annotate" again: the same section, not silently the next one.
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    editor_ready(page)
+    assert page.url == first
+    page.locator("[data-action=skip]").click()
+    page.wait_for_url(lambda url: url != first and url.endswith("/annotate/"))
+    editor_ready(page)
+    screenshot(page, "annotate-after-skip")
+
+    # A send-back of z0 names alice: its annotate page says who and why.
+    AuditEvent.objects.create(
+        section=sections[0],
+        actor=reviewer,
+        action=ReviewAction.SEND_BACK,
+        detail={"comment": "Include the dark rim.", "annotators": ["alice"], "reopened": []},
+    )
+    page.goto(f"{asgi_server.url}/sections/{sections[0].pk}/annotate/")
+    editor_ready(page)
+    callout = page.locator("[data-sent-back]")
+    assert "Sent back by rita" in callout.inner_text()
+    assert "Include the dark rim." in callout.inner_text()
+    screenshot(page, "annotate-sent-back")
 
 
 def test_export_page_downloads_a_zip(asgi_server, page, project, sections, reviewer):

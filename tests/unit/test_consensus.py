@@ -16,35 +16,12 @@ from annotations.consensus import (
     staple,
 )
 from annotations.demo import annotator_masks
+from tests.helpers_masks import bool_grid
 
 # Three 4x4 annotations drawn by hand; the expected results below are counted by hand too.
-A = np.array(
-    [
-        [0, 1, 1, 0],
-        [0, 1, 1, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-    ],
-    dtype=bool,
-)
-B = np.array(
-    [
-        [0, 1, 1, 1],
-        [0, 1, 1, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-    ],
-    dtype=bool,
-)
-C = np.array(
-    [
-        [0, 0, 1, 0],
-        [0, 0, 1, 0],
-        [0, 0, 1, 0],
-        [0, 0, 0, 0],
-    ],
-    dtype=bool,
-)
+A = bool_grid("0110", "0110", "0000", "0000")
+B = bool_grid("0111", "0110", "0000", "0000")
+C = bool_grid("0010", "0010", "0010", "0000")
 
 
 def _itk_staple(masks: list[np.ndarray], max_iterations: int):

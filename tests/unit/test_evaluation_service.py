@@ -30,19 +30,15 @@ from inference.services.evaluation import (
     scoring,
 )
 from inference.services.model_versions import model_version_load
-from tests.helpers_evaluation import cross_validation_job, make_specimens, tiny_model_version
+from tests.helpers_evaluation import (
+    cross_validation_job,
+    launch_evaluation,
+    make_specimens,
+    tiny_model_version,
+)
+from tests.helpers_training import single_thread_torch
 
-pytestmark = pytest.mark.usefixtures("single_thread")
-
-
-@pytest.fixture
-def single_thread():
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
 
 
 def launch(project, manager, **kwargs):
@@ -163,15 +159,8 @@ def test_stored_section_numbers_equal_section_metrics_on_the_same_arrays(
 ):
     made = make_specimens(project, make_volume, 2, z=4, size=32)
     version = tiny_model_version(project)
-    evaluation = run(
-        launch(
-            project,
-            manager,
-            model_version_id=version.pk,
-            set_params={"specimen_ids": [s.pk for s, _ in made]},
-            threshold=0.5,
-        )
-    )
+    specimens = [s for s, _ in made]
+    evaluation = run(launch_evaluation(project, manager, specimens=specimens, version=version))
 
     model, _ = model_version_load(version, device=pick_device("cpu"))
     checked = 0
@@ -232,14 +221,8 @@ def test_one_section_agrees_with_scikit_learn(project, manager, make_volume):
 def test_the_baselines_run_beside_the_model_on_every_section(project, manager, make_volume):
     made = make_specimens(project, make_volume, 2, z=4, size=48)
     version = tiny_model_version(project)
-    evaluation = run(
-        launch(
-            project,
-            manager,
-            model_version_id=version.pk,
-            set_params={"specimen_ids": [s.pk for s, _ in made]},
-        )
-    )
+    specimens = [s for s, _ in made]
+    evaluation = run(launch_evaluation(project, manager, specimens=specimens, version=version))
 
     methods = SectionResult.objects.filter(evaluation=evaluation).values_list("method", flat=True)
     assert sorted(set(methods)) == ["edge", "model", "otsu"]

@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cellweb import events
 from cellweb.errors import ConflictError, NotAllowed
-from cellweb.jobs import LOG_LINES, JobKind, job_cancel, job_enqueue, job_execute, register
+from cellweb.jobs import (
+    LOG_LINES,
+    JobKind,
+    job_cancel,
+    job_create,
+    job_enqueue,
+    job_execute,
+    register,
+)
 from cellweb.jobs.kinds import get_kind
 from tests.jobkind_app.job_kinds import ChoreKind
 from tests.jobkind_app.models import Chore
@@ -44,6 +53,19 @@ def test_a_job_is_sent_only_after_commit_on_its_kinds_queue_under_its_stored_tas
     ((_, message),) = queued
     assert message["args"] == ["chore", chore.pk]
     assert message["task_id"] == chore.task_id and message["queue"] == "celery"
+
+
+def test_job_create_validates_saves_and_queues_only_when_asked(
+    queued, django_capture_on_commit_callbacks
+):
+    with pytest.raises(ValidationError), transaction.atomic():
+        job_create("chore", Chore(steps=-1))
+    assert not Chore.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = job_create("chore", Chore(steps=1), queue=False)
+        sent = job_create("chore", Chore(steps=1))
+    assert [message["args"] for _, message in queued] == [["chore", sent.pk]]
+    assert Chore.objects.get(pk=kept.pk).status == "queued" and not kept.task_id
 
 
 def test_a_run_records_progress_events_and_its_result(heard, django_capture_on_commit_callbacks):

@@ -30,26 +30,12 @@ from inference.ml.metrics import (
     section_metrics,
     volume_metrics,
 )
+from tests.helpers_masks import bool_grid
+from tests.helpers_training import POOLED_METRICS
 
 # 4x4 hand-made case: TP = 3, FP = 1, FN = 2.
-GT = np.array(
-    [
-        [1, 1, 1, 0],
-        [1, 1, 0, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-    ],
-    dtype=bool,
-)
-PRED = np.array(
-    [
-        [1, 1, 0, 0],
-        [1, 0, 0, 0],
-        [0, 0, 0, 1],
-        [0, 0, 0, 0],
-    ],
-    dtype=bool,
-)
+GT = bool_grid("1110", "1100", "0000", "0000")
+PRED = bool_grid("1100", "1000", "0001", "0000")
 EMPTY = np.zeros((4, 4), dtype=bool)
 
 
@@ -141,19 +127,8 @@ def test_auc_pr_is_nan_without_positive_pixels() -> None:
 def test_section_metrics_keys_and_values() -> None:
     prob = np.where(PRED, 0.9, 0.1)
     result = section_metrics(prob, GT)
-    assert set(result) == {
-        "dice",
-        "jaccard",
-        "f05",
-        "precision",
-        "recall",
-        "auc_pr",
-        "tp",
-        "fp",
-        "fn",
-        "pred_pixels",
-        "gt_pixels",
-    }
+    counts = {"tp", "fp", "fn", "pred_pixels", "gt_pixels"}
+    assert set(result) == POOLED_METRICS | counts
     assert (result["tp"], result["fp"], result["fn"]) == (3, 1, 2)
     assert (result["pred_pixels"], result["gt_pixels"]) == (4, 5)
     assert result["dice"] == pytest.approx(6 / 9)

@@ -112,6 +112,9 @@ def test_the_torchscript_weights_reproduce_the_packaged_test_output(package, tmp
         got = torch.sigmoid(scripted(x)).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(package_predict(model, ri), expected)
+    other = torch.randn(2, 1, 48, 80)  # any multiple of 16, not only the traced size
+    with torch.no_grad():
+        assert torch.allclose(scripted(other), model(other), atol=1e-6)
 
 
 def test_reading_the_package_gives_the_exact_state_dict(package, no_network):

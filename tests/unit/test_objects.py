@@ -57,13 +57,19 @@ def test_split_touching_keeps_objects_too_thin_for_a_seed() -> None:
 # --- matching ---------------------------------------------------------------------------------
 
 
-def test_iou_matrix_on_hand_made_objects() -> None:
+def _crossed_rows() -> tuple[np.ndarray, np.ndarray]:
+    """GT 1 and 2 side by side on one row of 20; pred 9 covers GT 1's start, pred 7 straddles."""
     gt = np.zeros((1, 20), dtype=np.int32)
     gt[0, 0:10] = 1
     gt[0, 10:20] = 2
     pred = np.zeros_like(gt)
     pred[0, 4:14] = 7
     pred[0, 0:4] = 9
+    return pred, gt
+
+
+def test_iou_matrix_on_hand_made_objects() -> None:
+    pred, gt = _crossed_rows()
     iou = iou_matrix(pred, gt)
     # rows GT 1, 2; columns pred 7, 9
     np.testing.assert_allclose(iou, [[6 / 14, 4 / 10], [4 / 16, 0.0]])
@@ -72,12 +78,7 @@ def test_iou_matrix_on_hand_made_objects() -> None:
 def test_hungarian_beats_greedy_on_a_constructed_case() -> None:
     # Greedy takes the best pair (GT1-pred7, IoU 0.43) and is left with GT2-pred9 (IoU 0).
     # The optimal assignment GT1-pred9 (0.40) + GT2-pred7 (0.25) matches both.
-    gt = np.zeros((1, 20), dtype=np.int32)
-    gt[0, 0:10] = 1
-    gt[0, 10:20] = 2
-    pred = np.zeros_like(gt)
-    pred[0, 4:14] = 7
-    pred[0, 0:4] = 9
+    pred, gt = _crossed_rows()
     result = match_instances(pred, gt, iou_threshold=0.2)
     assert sorted((g, p) for g, p, _ in result.matches) == [(1, 9), (2, 7)]
     assert result.correct_detections == 2

@@ -104,21 +104,17 @@ def test_imported_and_fluorescence_ground_truth_snapshot_by_source(
 ):
     section = sections_of(specimen, make_volume)[0]
     mask = disk(SHAPE, 16, 16, 6)
-    old = GroundTruth.objects.create(
-        section=section,
-        source=source,
-        version=1,
-        mask_png=encode_mask(mask),
-        confirmed_at=timezone.now() - timedelta(hours=2),
-        is_current=False,
-    )
-    new = GroundTruth.objects.create(
-        section=section,
-        source=source,
-        version=2,
-        mask_png=encode_mask(mask),
-        confirmed_at=timezone.now() - timedelta(minutes=1),
-        is_current=True,
+    versions = [(1, timedelta(hours=2), False), (2, timedelta(minutes=1), True)]
+    old, new = (
+        GroundTruth.objects.create(
+            section=section,
+            source=source,
+            version=version,
+            mask_png=encode_mask(mask),
+            confirmed_at=timezone.now() - age,
+            is_current=is_current,
+        )
+        for version, age, is_current in versions
     )
 
     current = ground_truth_snapshot_create(project=project, source=source)

@@ -1,12 +1,20 @@
-"""The project dashboard: section counts by workflow state, per annotator, with agreement."""
+"""The project dashboard: section counts by workflow state, per annotator, with agreement with
+the other annotators and, where a section has fluorescence ground truth, with the stain."""
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
+
+import numpy as np
 from django.db.models import Count, F, Q
 
+from annotations.imaging.masks import decode_mask
 from annotations.models import (
     Annotation,
+    AnnotationRevision,
     AnnotationStatus,
+    Consensus,
     GroundTruth,
     GroundTruthSource,
     Membership,
@@ -78,6 +86,124 @@ def dashboard_counts(project: Project) -> dict:
     return {"totals": totals, "annotators": [rows[name] for name in sorted(rows)]}
 
 
+STAIN_CHUNK = 500  # sections whose masks are decoded together
+STAIN_AGGREGATION = (
+    "Dice of each annotator's submitted mask against the section's current fluorescence ground "
+    "truth, averaged over the sections where either has a nucleus (sections empty in both are "
+    "counted, not averaged: they would add 1.0 each); “pooled” sums the pixels of those sections "
+    "first. “With the others” is the annotator's mean Dice with the other annotators on the "
+    "same sections. Sections whose fluorescence mask is flagged (the stain and the mask "
+    "disagree) are left out."
+)
+# Fluorescence masks whose stain and mask disagree; the inference app defines the flags, this
+# app only reads them (``params["quality"]`` set and not null).
+_FLAGGED = Q(params__has_key="quality") & ~Q(params__quality=None)
+
+
+def _stain_chunk(truths: list[tuple], scores: dict, others: dict) -> None:
+    """Add to ``scores`` each annotator's overlap with the fluorescence masks of ``truths``."""
+    by_section = {section_id: rest for section_id, *rest in truths}
+    revisions = (
+        AnnotationRevision.objects.filter(
+            annotation__section_id__in=list(by_section),
+            annotation__status=AnnotationStatus.SUBMITTED,
+            number=F("annotation__revision"),
+        )
+        .values_list(
+            "annotation__section_id",
+            "annotation__annotator__username",
+            "mask_png",
+            "foreground_pixels",
+        )
+        .order_by("annotation__section_id")
+    )
+    consensus_stats = dict(
+        Consensus.objects.filter(section_id__in=list(by_section), is_current=True).values_list(
+            "section_id", "annotator_stats"
+        )
+    )
+    decoded: dict[int, np.ndarray] = {}
+    for section_id, name, png, pixels in revisions.iterator(chunk_size=200):
+        truth_png, truth_pixels, height, width = by_section[section_id]
+        entry = scores[name]
+        if not pixels and not truth_pixels:
+            entry["both_empty"] += 1
+            continue
+        overlap = 0
+        if pixels and truth_pixels:
+            if section_id not in decoded:
+                decoded = {section_id: decode_mask(bytes(truth_png), (height, width))}
+            mask = decode_mask(bytes(png), (height, width))
+            overlap = int(np.count_nonzero(mask & decoded[section_id]))
+        entry["dice"].append(2.0 * overlap / (pixels + truth_pixels))
+        entry["overlap"] += overlap
+        entry["pixels"] += pixels + truth_pixels
+        stats = (consensus_stats.get(section_id) or {}).get(name) or {}
+        if stats.get("mean_dice") is not None:
+            others[name].append(stats["mean_dice"])
+
+
+def stain_agreement(project: Project) -> dict:
+    """Per annotator, Dice against fluorescence ground truth beside Dice with the others on the
+    same sections (``STAIN_AGGREGATION`` says how each is aggregated)."""
+    truths = GroundTruth.objects.filter(
+        section__project=project, source=GroundTruthSource.FLUORESCENCE, is_current=True
+    )
+    flagged = truths.filter(_FLAGGED).count()
+    rows = (
+        truths.exclude(_FLAGGED)
+        .order_by("section_id")
+        .values_list(
+            "section_id",
+            "mask_png",
+            "foreground_pixels",
+            "section__volume__size_y",
+            "section__volume__size_x",
+        )
+    )
+    scores: dict[str, dict] = defaultdict(
+        lambda: {"dice": [], "overlap": 0, "pixels": 0, "both_empty": 0}
+    )
+    others: dict[str, list[float]] = defaultdict(list)
+    chunk: list[tuple] = []
+    sections = 0
+    for row in rows.iterator(chunk_size=STAIN_CHUNK):
+        chunk.append(row)
+        sections += 1
+        if len(chunk) == STAIN_CHUNK:
+            _stain_chunk(chunk, scores, others)
+            chunk = []
+    if chunk:
+        _stain_chunk(chunk, scores, others)
+    annotators = {
+        name: {
+            "stain_sections": len(entry["dice"]),
+            "stain_both_empty": entry["both_empty"],
+            "mean_dice_stain": statistics.fmean(entry["dice"]) if entry["dice"] else None,
+            "pooled_dice_stain": 2.0 * entry["overlap"] / entry["pixels"]
+            if entry["pixels"]
+            else None,
+            "mean_dice_others_on_stain": statistics.fmean(others[name]) if others[name] else None,
+        }
+        for name, entry in scores.items()
+    }
+    return {
+        "annotators": annotators,
+        "sections": sections,
+        "flagged_left_out": flagged,
+        "aggregation": STAIN_AGGREGATION,
+    }
+
+
+EMPTY_STAIN = {
+    "stain_sections": 0,
+    "stain_both_empty": 0,
+    "mean_dice_stain": None,
+    "pooled_dice_stain": None,
+    "mean_dice_others_on_stain": None,
+}
+
+
 def dashboard(project: Project) -> dict:
     """Everything the project dashboard shows: counts, the annotator table, distributions."""
     counts = dashboard_counts(project)
@@ -90,13 +216,21 @@ def dashboard(project: Project) -> dict:
         "mean_sensitivity": None,
         "mean_specificity": None,
     }
+    stain = stain_agreement(project)
     annotators = []
     for row in counts["annotators"]:
         stats = agreement.pop(row["username"], None) or empty_agreement
-        annotators.append({**row, **{k: v for k, v in stats.items() if k != "annotator"}})
+        annotators.append(
+            {
+                **row,
+                **{k: v for k, v in stats.items() if k != "annotator"},
+                **stain["annotators"].get(row["username"], EMPTY_STAIN),
+            }
+        )
     return {
         "totals": counts["totals"],
         "annotators": annotators,
+        "stain": {k: v for k, v in stain.items() if k != "annotators"},
         "distribution": agreement_distribution(project=project),
         "specimens": specimen_agreement_distributions(project),
     }

@@ -12,14 +12,25 @@ row. ``skip`` defers a section in the work queue. ``payload`` turns what the cli
 """
 
 from .hooks import on_annotations_complete
-from .payload import MASK_SOURCES, MAX_POLYGON_POINTS, MAX_TIME_SPENT_S, mask_from_payload
+from .payload import (
+    MASK_SOURCES,
+    MAX_POINTS_PER_POLYGON,
+    MAX_POLYGON_POINTS,
+    MAX_POLYGONS,
+    MAX_ROW_CROSSINGS,
+    MAX_TIME_SPENT_S,
+    mask_from_payload,
+)
 from .reopen import annotation_reopen, annotation_return_to_draft
 from .save import annotation_save
 from .skip import annotation_skip
 
 __all__ = [
     "MASK_SOURCES",
+    "MAX_POINTS_PER_POLYGON",
+    "MAX_POLYGONS",
     "MAX_POLYGON_POINTS",
+    "MAX_ROW_CROSSINGS",
     "MAX_TIME_SPENT_S",
     "annotation_reopen",
     "annotation_return_to_draft",

@@ -1,4 +1,9 @@
-"""Masks from the wire: a PNG or polygons, checked, as the bool mask of a section."""
+"""Masks from the wire: a PNG or polygons, checked, as the bool mask of a section.
+
+Polygons are bounded by count, points and fill cost before any is filled, and decoding or
+filling runs in one of a few CPU slots, so a burst of large masks cannot take every core of
+the web process from the other requests.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import numpy as np
 
 from annotations.imaging.errors import MaskError
 from annotations.imaging.masks import decode_mask, polygons_to_mask
+from annotations.imaging.polygon_fill import row_crossings
 from annotations.models import Section
+from cellweb.cpu import request_cpu_slot
 from cellweb.errors import InvalidInput
 
 MASK_SOURCES = ("canvas", "png", "polygons", "copy")
@@ -16,20 +23,35 @@ MASK_SOURCES = ("canvas", "png", "polygons", "copy")
 
 # One save reports the time since the previous one; a day is far above any real session.
 MAX_TIME_SPENT_S = 86_400.0
+# Bounds on the polygons of one request, checked before a single point is looked at. A traced
+# nucleus outline has a few hundred points; a whole 448×448 section of them a few thousand.
 MAX_POLYGONS = 10_000
+MAX_POINTS_PER_POLYGON = 10_000
+MAX_POLYGON_POINTS = 100_000
+# Filling costs one step per (edge, image row) the edges cross: ~2× a nucleus's height each.
+MAX_ROW_CROSSINGS = 500_000
 
 
-MAX_POLYGON_POINTS = 1_000_000
-
-
-def _validated_polygons(polygons) -> list:
+def _validated_polygons(polygons, shape: tuple[int, int]) -> list:
     if not isinstance(polygons, list | tuple):
         raise MaskError("“polygons” must be a list of polygons, each a list of [x, y] points.")
     if len(polygons) > MAX_POLYGONS:
         raise MaskError(
             f"Too many polygons ({len(polygons)}); at most {MAX_POLYGONS} are accepted."
         )
-    points = 0
+    sizes = [len(polygon) if isinstance(polygon, list | tuple) else 0 for polygon in polygons]
+    largest = max(sizes, default=0)
+    if largest > MAX_POINTS_PER_POLYGON:
+        raise MaskError(
+            f"Polygon {sizes.index(largest) + 1} has {largest} points; at most "
+            f"{MAX_POINTS_PER_POLYGON} are accepted per polygon (simplify the outline)."
+        )
+    if sum(sizes) > MAX_POLYGON_POINTS:
+        raise MaskError(
+            f"The polygons have {sum(sizes)} points in all; at most {MAX_POLYGON_POINTS} are "
+            "accepted (simplify the outlines)."
+        )
+    crossings = 0
     for number, polygon in enumerate(polygons, start=1):
         if not isinstance(polygon, list | tuple) or not all(
             isinstance(point, list | tuple)
@@ -40,9 +62,13 @@ def _validated_polygons(polygons) -> list:
             raise MaskError(
                 f"Polygon {number} is not a list of [x, y] points with numeric coordinates."
             )
-        points += len(polygon)
-        if points > MAX_POLYGON_POINTS:
-            raise MaskError(f"The polygons have more than {MAX_POLYGON_POINTS} points in all.")
+        if len(polygon) >= 3:
+            crossings += row_crossings([y - 0.5 for _, y in polygon], shape)
+    if crossings > MAX_ROW_CROSSINGS:
+        raise MaskError(
+            f"The polygons' edges cross {crossings} pixel rows in all; at most "
+            f"{MAX_ROW_CROSSINGS} are accepted (an outline should not zigzag across the section)."
+        )
     return list(polygons)
 
 
@@ -59,8 +85,11 @@ def mask_from_payload(
     shape = section.shape
     try:
         if png_bytes is not None:
-            return decode_mask(bytes(png_bytes), shape)
-        return polygons_to_mask(_validated_polygons(polygons), shape)
+            with request_cpu_slot():
+                return decode_mask(bytes(png_bytes), shape)
+        polygons = _validated_polygons(polygons, shape)
+        with request_cpu_slot():
+            return polygons_to_mask(polygons, shape)
     except MaskError as exc:
         raise InvalidInput(exc.message) from exc
 

@@ -2,7 +2,10 @@
 
 ``checks``: what refuses a file before any pixel is read. ``importer``: ``import_file``, one file
 into a specimen, all or nothing. ``staging``: uploads kept on disk until their import runs.
-``jobs``: uploads as jobs of the kind "import", run by a worker.
+``jobs``: uploads as jobs of the kind "import", run by a worker. ``pairing``: the files of a
+folder grouped into fields by a name pattern (pure). ``fields``: one field (a label-free image and
+its stain) into one specimen, all or nothing. ``batch``: several uploaded files at once, a job per
+field.
 """
 
 from annotations.services.imports.checks import (

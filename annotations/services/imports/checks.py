@@ -248,15 +248,26 @@ def duplicate_check(*, project: Project, sha256: str, in_flight: bool = False) -
         )
     if not in_flight:
         return
-    waiting = (
-        ImportJob.objects.filter(
-            project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING], params__sha256=sha256
-        )
-        .order_by("id")
-        .first()
+    # A batch upload's field carries its stain as a companion; queued imports are few, so they
+    # are searched here rather than by a JSON lookup that SQLite lacks.
+    waiting = next(
+        (
+            job
+            for job in ImportJob.objects.filter(
+                project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+            ).order_by("id")
+            if sha256 in _job_checksums(job)
+        ),
+        None,
     )
     if waiting is not None:
         raise InvalidInput(
             f"This file is already being imported (import #{waiting.pk} of “{waiting.original_name}”); "
             "wait for it to finish."
         )
+
+
+def _job_checksums(job: ImportJob) -> set[str]:
+    params = job.params or {}
+    companions = params.get("companions") or []
+    return {params.get("sha256")} | {c.get("sha256") for c in companions if isinstance(c, dict)}

@@ -43,6 +43,27 @@ class ImportResult:
     sections_count: int
     source_file: SourceFile
     warnings: list[str] = field(default_factory=list)
+    # The other files imported with it into the same specimen (a field's stain).
+    more_source_files: list[SourceFile] = field(default_factory=list)
+
+    @classmethod
+    def merge(cls, results: Sequence[ImportResult]) -> ImportResult:
+        """Several files' results as one: the first file's specimen and source, all volumes."""
+        first = results[0]
+        volumes = [volume for result in results for volume in result.volumes]
+        return cls(
+            specimen=first.specimen,
+            volumes=volumes,
+            time_points=sorted({t for _, _, t, _ in volumes}),
+            sections_count=sum(result.sections_count for result in results),
+            source_file=first.source_file,
+            warnings=[warning for result in results for warning in result.warnings],
+            more_source_files=[
+                source
+                for result in results
+                for source in [result.source_file, *result.more_source_files]
+            ][1:],
+        )
 
     def summary(self) -> dict:
         """A JSON-safe description (stored on the job, shown on the page)."""
@@ -69,6 +90,10 @@ class ImportResult:
                 "sha256": self.source_file.sha256,
             },
             "warnings": self.warnings,
+            "source_files": [
+                {"id": source.pk, "name": source.original_name}
+                for source in [self.source_file, *self.more_source_files]
+            ],
         }
 
     def describe(self) -> list[str]:

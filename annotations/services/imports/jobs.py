@@ -4,6 +4,7 @@ then imported by a worker as the job kind "import" (``annotations/job_kinds.py``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ from annotations.services.imports.checks import (
     upload_size_check,
     voxel_size_check,
 )
+from annotations.services.imports.fields import FieldFile, import_field
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
 from annotations.services.projects import lab_check, specimen_name_check
 from cellweb.errors import InvalidInput
-from cellweb.jobs import JobContext, JobStatus, job_enqueue, job_execute
+from cellweb.jobs import JobContext, JobStatus, job_create, job_execute
 
 
 def import_job_create(
@@ -89,40 +91,72 @@ def import_job_create(
                     "size_bytes": size,
                 },
             )
-            job.full_clean()
-            job.save()
-            job_enqueue("import", job)
+            job_create("import", job)
     except BaseException:
         discard_staged(relative)
         raise
     return job
 
 
-def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
-    """The import of a staged upload: all volumes or none (``import_file``)."""
-    path = staged_path(job.staged_path)
+def _staged_file(relative: str) -> Path:
+    path = staged_path(relative)
     if path is None or not path.is_file():
         raise InvalidInput(
             "The uploaded file is no longer on the server (it was removed or the server was "
             "cleaned up); please upload it again."
         )
+    return path
+
+
+def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
+    """The import of a staged upload: all volumes or none (``import_file``). A field of a batch
+    upload brings its stain as a companion file, imported with it or not at all."""
     params = job.params or {}
+    path = _staged_file(job.staged_path)
+
+    def progress(fraction: float, message: str) -> None:
+        ctx.progress(fraction, message=message)
+
     with ctx.keepalive():
-        result = import_file(
-            path=path,
-            project=job.project,
-            specimen_name=params.get("specimen_name", ""),
-            modality=params.get("modality", ""),
-            channel=params.get("channel") or "",
-            dataset=params.get("dataset") or None,
-            time_index=params.get("time_index"),
-            lab=params.get("lab") or "",
-            voxel_size=params.get("voxel_size"),
-            user=job.created_by,
-            original_name=job.original_name,
-            progress=lambda fraction, message: ctx.progress(fraction, message=message),
-            sha256=params.get("sha256"),
-        )
+        companions = params.get("companions") or []
+        if companions:
+            files = [FieldFile(path, params.get("modality", ""), "", job.original_name)]
+            files += [
+                FieldFile(
+                    _staged_file(companion.get("staged_path", "")),
+                    companion.get("modality", ""),
+                    companion.get("channel") or "",
+                    companion.get("original_name", ""),
+                    companion.get("sha256"),
+                )
+                for companion in companions
+            ]
+            files[0] = replace(files[0], sha256=params.get("sha256"))
+            result = import_field(
+                project=job.project,
+                specimen_name=params.get("specimen_name", ""),
+                files=files,
+                lab=params.get("lab") or "",
+                voxel_size=params.get("voxel_size"),
+                user=job.created_by,
+                progress=progress,
+            )
+        else:
+            result = import_file(
+                path=path,
+                project=job.project,
+                specimen_name=params.get("specimen_name", ""),
+                modality=params.get("modality", ""),
+                channel=params.get("channel") or "",
+                dataset=params.get("dataset") or None,
+                time_index=params.get("time_index"),
+                lab=params.get("lab") or "",
+                voxel_size=params.get("voxel_size"),
+                user=job.created_by,
+                original_name=job.original_name,
+                progress=progress,
+                sha256=params.get("sha256"),
+            )
     job.specimen = result.specimen
     job.message = (
         f"Imported {len(result.volumes)} volume(s) with {result.sections_count} section(s)"
@@ -132,9 +166,11 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
 
 
 def import_job_finish(job: ImportJob) -> None:
-    """The staged file goes whatever the outcome: imported, refused or cancelled; after a
+    """The staged files go whatever the outcome: imported, refused or cancelled; after a
     success the other apps' listeners run (``listeners``)."""
     discard_staged(job.staged_path)
+    for companion in (job.params or {}).get("companions") or []:
+        discard_staged(companion.get("staged_path", ""))
     if job.status == JobStatus.SUCCEEDED:
         import_listeners_notify(job)
 

@@ -33,9 +33,10 @@ export class NeighbourPanel {
     this.figure = h('figure', { class: 'cw-side-figure', hidden: true }, this.img, this.caption);
   }
 
-  /** " (z4)" for the previous section of z5, or nothing when z is unknown. */
+  /** " z4 (z − 1)" for the previous section of z5, or " z − 1" when z or that section is unknown. */
   zLabel(side: Side): string {
-    return this.z !== undefined ? ` (z${this.z + WORD[side].dz})` : '';
+    const rel = `z ${WORD[side].dz < 0 ? '−' : '+'} 1`;
+    return this.z !== undefined && this.neighbours?.[side] ? ` z${this.z + WORD[side].dz} (${rel})` : ` ${rel}`;
   }
 
   /** The button that shows or hides one side; disabled when there is no such section. */
@@ -66,6 +67,6 @@ export class NeighbourPanel {
     if (!side || !nb) return;
     this.img.src = this.imageUrl(nb.imageUrl);
     this.img.alt = `${WORD[side].title} z-section`;
-    this.caption.textContent = `${WORD[side].title} section${this.zLabel(side)}`;
+    this.caption.textContent = `Section${this.zLabel(side)}`;
   }
 }

@@ -21,8 +21,18 @@ export class ReferencePanel {
   }
 
   toggle(): void {
-    if (!this.img.getAttribute('src')) this.img.src = this.url;
+    if (!this.img.getAttribute('src')) {
+      this.img.src = this.url;
+      // The picture gives the card its height only once it has loaded.
+      this.img.addEventListener('load', () => this.reveal(), { once: true });
+    }
     this.figure.hidden = !this.figure.hidden;
     this.toggleBtn.setAttribute('aria-pressed', String(!this.figure.hidden));
+    this.reveal();
+  }
+
+  /** Scrolls the sidebar so the shown picture is in view (R must never open it off-screen). */
+  private reveal(): void {
+    if (!this.figure.hidden) this.figure.scrollIntoView({ block: 'nearest' });
   }
 }

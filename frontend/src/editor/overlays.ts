@@ -71,32 +71,47 @@ export class OverlaySet {
     ctx.putImageData(img, 0, 0);
   }
 
-  /** Contours in screen space (crisp at any zoom), each over a dark halo that keeps it readable on bright cytoplasm. */
+  /**
+   * Contours in screen space (crisp at any zoom), each over a dark halo that keeps it readable
+   * on bright cytoplasm. All halos are drawn first and all lines after them, in list order: a
+   * later line stays visible where it runs along an earlier one (annotators' contours on the
+   * consensus at high zoom), and no halo ever covers another line.
+   */
   renderContours(ctx: CanvasRenderingContext2D, view: View, dpr: number): void {
     const { scale: s, tx, ty } = view;
     ctx.setTransform(dpr * s, 0, 0, dpr * s, dpr * tx, dpr * ty);
     ctx.lineJoin = 'round';
-    for (const o of this.items) {
-      if (!o.visible || (!o.mask && !o.contours)) continue;
-      o.loops ??= o.mask ? traceContours(o.mask, this.width, this.height) : loopsFromPoints(o.contours!);
-      if (!o.loops.length) continue;
-      ctx.beginPath();
-      for (const loop of o.loops) {
-        if (loop.length < 4) continue;
-        ctx.moveTo(loop[0]!, loop[1]!);
-        for (let i = 2; i < loop.length; i += 2) ctx.lineTo(loop[i]!, loop[i + 1]!);
-        ctx.closePath();
-      }
-      const lw = o.lineWidth ?? 1.75;
+    const drawn = this.items.filter((o) => o.visible && (o.mask || o.contours) && this.loopsOf(o).length);
+    for (const o of drawn) {
+      if (o.dashed) continue;
+      this.tracePath(ctx, o);
       ctx.setLineDash([]);
       ctx.strokeStyle = 'rgba(0,0,0,0.55)';
-      ctx.lineWidth = (lw + 2) / s;
-      if (!o.dashed) ctx.stroke();
+      ctx.lineWidth = ((o.lineWidth ?? 1.75) + 2) / s;
+      ctx.stroke();
+    }
+    for (const o of drawn) {
+      this.tracePath(ctx, o);
       ctx.setLineDash(o.dashed ? [7 / s, 5 / s] : []);
       ctx.strokeStyle = rgba(o.rgb, 1);
-      ctx.lineWidth = lw / s;
+      ctx.lineWidth = (o.lineWidth ?? 1.75) / s;
       ctx.stroke();
     }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  private loopsOf(o: OverlayState): Loop[] {
+    o.loops ??= o.mask ? traceContours(o.mask, this.width, this.height) : loopsFromPoints(o.contours!);
+    return o.loops;
+  }
+
+  private tracePath(ctx: CanvasRenderingContext2D, o: OverlayState): void {
+    ctx.beginPath();
+    for (const loop of this.loopsOf(o)) {
+      if (loop.length < 4) continue;
+      ctx.moveTo(loop[0]!, loop[1]!);
+      for (let i = 2; i < loop.length; i += 2) ctx.lineTo(loop[i]!, loop[i + 1]!);
+      ctx.closePath();
+    }
   }
 }

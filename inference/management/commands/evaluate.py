@@ -1,7 +1,7 @@
 """Launch an evaluation from the shell: the same service as the web form and the API.
 
     python manage.py evaluate --project SLUG [--model-version ID] --set cross_modality
-        [--lab X] [--tag T] [--specimen ID ...] [--include-training]
+        [--lab X] [--tag T] [--specimen ID ...] [--include-training] [--exclude-flagged]
         [--gt-source fluorescence] [--threshold 0.5] [--wait] [--device cpu|cuda]
 
 Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With ``--wait`` this
@@ -45,6 +45,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Also score specimens the model was trained on.",
         )
+        parser.add_argument(
+            "--exclude-flagged",
+            action="store_true",
+            help="Leave out sections whose fluorescence ground truth is flagged (stain signal "
+            "but empty mask, or a mask without signal).",
+        )
         parser.add_argument("--gt-source", default=None, choices=GroundTruthSource.values)
         parser.add_argument("--threshold", type=float, default=0.5)
         parser.add_argument("--user", help="Launch as this user (a manager of the project).")
@@ -74,6 +80,8 @@ class Command(BaseCommand):
             set_params["specimen_ids"] = o["specimen"]
         if o["include_training"]:
             set_params["include_training"] = True
+        if o["exclude_flagged"]:
+            set_params["exclude_flagged"] = True
         try:
             evaluation = evaluation_launch(
                 project=project,

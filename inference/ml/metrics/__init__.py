@@ -44,7 +44,16 @@ and ``summary`` (mean ± SD, JSON-safe numbers). The names below are the package
 """
 
 from .auc import LOG_ODDS_BINS, auc_pr
-from .counts import confusion, dice, f_beta, jaccard, precision, recall, scores_from_counts
+from .counts import (
+    confusion,
+    dice,
+    f_beta,
+    jaccard,
+    paper_scores,
+    precision,
+    recall,
+    scores_from_counts,
+)
 from .sections import batch_section_metrics, pr_curve, section_metrics
 from .summary import aggregate, finite_or_none
 from .volume import volume_metrics
@@ -59,6 +68,7 @@ __all__ = [
     "f_beta",
     "finite_or_none",
     "jaccard",
+    "paper_scores",
     "pr_curve",
     "precision",
     "recall",

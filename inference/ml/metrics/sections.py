@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from annotations.imaging.overlap import _binary_pair, confusion, scores_from_counts
+from annotations.imaging.overlap import _binary_pair, confusion
 from inference.ml.pr import PRCounts
 
 from .auc import HALF_SPAN, LOG_ODDS_BINS, ap_from_histograms, auc_pr, log_odds_codes
+from .counts import paper_scores
 
 __all__ = ["batch_section_metrics", "pr_curve", "section_metrics"]
 
@@ -17,13 +18,8 @@ __all__ = ["batch_section_metrics", "pr_curve", "section_metrics"]
 def _metrics_dict(
     tp: int, fp: int, fn: int, gt_pixels: int, pred_pixels: int, ap: float
 ) -> dict[str, Any]:
-    scores = scores_from_counts(tp, fp, fn, beta=0.5)
     return {
-        "dice": scores["dice"],
-        "jaccard": scores["jaccard"],
-        "f05": scores["f_beta"],
-        "precision": scores["precision"],
-        "recall": scores["recall"],
+        **paper_scores(tp, fp, fn),
         "auc_pr": float(ap),
         "tp": int(tp),
         "fp": int(fp),

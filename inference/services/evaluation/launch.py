@@ -24,11 +24,16 @@ from annotations.models import (
 from annotations.permissions import require_role
 from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import InvalidInput, NotFoundError
-from cellweb.jobs import job_cancel, job_enqueue
+from cellweb.jobs import job_cancel, job_create
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind, ModelVersion
 from inference.services.evaluation.scoring import BASELINE_PARAMS
-from inference.services.evaluation.sets import clean_set_params, set_plan, specimen_dicts
+from inference.services.evaluation.sets import (
+    clean_set_params,
+    leave_out_flagged,
+    set_plan,
+    specimen_dicts,
+)
 
 
 def _volumes_for(entries: list[SnapshotEntry]) -> dict[int, list[int]]:
@@ -118,6 +123,7 @@ def evaluation_launch(
     gt_ids = ground_truth_as_of(
         project=project, source=plan.gt_source, as_of=now, specimen_ids=all_specimens
     )
+    gt_ids, flagged_out = leave_out_flagged(gt_ids, params)
     entries = entries_for_ground_truths(gt_ids)
     if not entries:
         raise InvalidInput(
@@ -163,6 +169,7 @@ def evaluation_launch(
         ),
         "skipped_specimens": sorted(skipped),
         "excluded_training": plan.excluded_training,
+        "excluded_flagged": flagged_out,
         "baselines": BASELINE_PARAMS,
         "code_version": code_version(),
     }
@@ -179,10 +186,7 @@ def evaluation_launch(
             sections=len(entries),
             message=f"{len(entries)} sections of {config['specimens']} specimens",
         )
-        evaluation.full_clean()
-        evaluation.save()
-        if queue:
-            job_enqueue("evaluation", evaluation)
+        job_create("evaluation", evaluation, queue=queue)
     return evaluation
 
 

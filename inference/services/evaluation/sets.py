@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotations.models import GroundTruthSource, Project, Specimen, Tag
+from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen, Tag
 from cellweb.errors import InvalidInput
 from inference.models import EvaluationSetKind, ModelVersion
+from inference.services.fluorescence_gt import FLAGGED
 
-SET_PARAM_KEYS = ("lab", "tag", "specimen_ids", "include_training")
+SET_PARAM_KEYS = ("lab", "tag", "specimen_ids", "include_training", "exclude_flagged")
 
 
 def clean_set_params(set_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -39,10 +40,11 @@ def clean_set_params(set_kind: str, raw: dict[str, Any] | None) -> dict[str, Any
         ):
             raise InvalidInput("“specimen_ids” must be a list of specimen ids.")
         params["specimen_ids"] = sorted({int(i) for i in ids})
-    if raw.get("include_training") is not None:
-        if not isinstance(raw["include_training"], bool):
-            raise InvalidInput("“include_training” must be true or false.")
-        params["include_training"] = raw["include_training"]
+    for key in ("include_training", "exclude_flagged"):
+        if raw.get(key) is not None:
+            if not isinstance(raw[key], bool):
+                raise InvalidInput(f"“{key}” must be true or false.")
+            params[key] = raw[key]
     if set_kind == EvaluationSetKind.TAG and "tag" not in params:
         raise InvalidInput("A tagged set needs a tag: set_params.tag.")
     if set_kind == EvaluationSetKind.SPECIMENS and "specimen_ids" not in params:
@@ -180,3 +182,23 @@ def set_plan(
         gt_source=source,
         excluded_training=excluded,
     )
+
+
+def leave_out_flagged(
+    ground_truth_ids: list[int], params: dict[str, Any]
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """With ``exclude_flagged``, drop the fluorescence ground truths whose quality flag says the
+    stain and the mask disagree (``inference.ml.fluorescence.QUALITY_FLAGS``). Returns the ids
+    kept and, for the record, each section left out with its flag."""
+    if not params.get("exclude_flagged"):
+        return ground_truth_ids, []
+    flagged = (
+        GroundTruth.objects.filter(
+            FLAGGED, pk__in=ground_truth_ids, source=GroundTruthSource.FLUORESCENCE
+        )
+        .order_by("section_id")
+        .values_list("pk", "section_id", "params__quality")
+    )
+    left_out = {pk: (section_id, flag) for pk, section_id, flag in flagged}
+    kept = [pk for pk in ground_truth_ids if pk not in left_out]
+    return kept, [{"section": sid, "flag": flag} for sid, flag in left_out.values()]

@@ -12,9 +12,16 @@ version (``edited``), with the pixels added and removed.
 
 from .derive import fluorescence_gt_create, fluorescence_gt_preview
 from .edit import fluorescence_gt_edit
-from .pairs import NUCLEAR_STAINS, FluorescencePair, fluorescence_gt_params, fluorescence_pairs
+from .pairs import (
+    FLAGGED,
+    NUCLEAR_STAINS,
+    FluorescencePair,
+    fluorescence_gt_params,
+    fluorescence_pairs,
+)
 
 __all__ = [
+    "FLAGGED",
     "NUCLEAR_STAINS",
     "FluorescencePair",
     "fluorescence_gt_create",

@@ -44,6 +44,10 @@ def _section_params(
         **params.to_dict(),
         "threshold_used": threshold,
         "volume_threshold": info["volume_threshold"],
+        # Read by the fluorescence page, the gallery and evaluations that leave flagged out.
+        "quality": info["quality"][z],
+        "stain_signal": info["signal"][z],
+        "half_maximum_fill": z in info["filled_sections"],
         "channel": pair.fluorescence.channel,
         "fluorescence_volume_id": pair.fluorescence.pk,
         "fluorescence_section_id": fl_ids.get(z),
@@ -129,6 +133,7 @@ def fluorescence_gt_create(
                         "threshold": section_params["threshold_used"],
                         "channel": pair.fluorescence.channel,
                         "pixels": int(np.count_nonzero(mask)),
+                        "quality": section_params["quality"],
                     },
                 )
             )
@@ -151,7 +156,7 @@ def fluorescence_gt_preview(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The mask the parameters would give for one label-free section, without storing it.
 
-    ``scope="volume"`` thresholds need the whole stack, so they are computed on it.
+    Computed on the whole stack, as deriving does.
     """
     pairs = fluorescence_pairs(
         project=section.project, volumes=[section.volume_id], channel=channel
@@ -159,16 +164,17 @@ def fluorescence_gt_preview(
     if not pairs:
         raise InvalidInput("This section has no paired fluorescence stack.")
     stack = _stain_stack(pairs[0].fluorescence)
-    if params.scope == "volume" and params.method == "otsu":
-        masks, info = fluorescence_ground_truth(stack, params)
-        return masks[section.z], {
-            "threshold_used": info["thresholds"][section.z],
-            "volume_threshold": info["volume_threshold"],
-            "channel": pairs[0].fluorescence.channel,
-        }
-    mask, info = fluorescence_ground_truth(stack[section.z], params)
-    return mask, {
-        "threshold_used": info["thresholds"][0],
+    # The whole stack, whatever the scope: the volume threshold, 3D small-object removal and the
+    # stain-signal levels all need it, and the preview must equal what deriving stores.
+    masks, info = fluorescence_ground_truth(stack, params)
+    return masks[section.z], _preview_info(info, section.z, pairs[0])
+
+
+def _preview_info(info: dict[str, Any], z: int, pair: FluorescencePair) -> dict[str, Any]:
+    return {
+        "threshold_used": info["thresholds"][z],
         "volume_threshold": info["volume_threshold"],
-        "channel": pairs[0].fluorescence.channel,
+        "channel": pair.fluorescence.channel,
+        "quality": info["quality"][z],
+        "half_maximum_fill": z in info["filled_sections"],
     }

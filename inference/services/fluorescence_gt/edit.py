@@ -11,6 +11,7 @@ from annotations.models import AuditEvent, GroundTruth, ReviewAction, Role, Sect
 from annotations.permissions import require_role
 from annotations.selectors.review import ground_truth_public
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
+from inference.ml.fluorescence import quality_flag
 
 from .pairs import SOURCE
 
@@ -63,6 +64,10 @@ def fluorescence_gt_edit(
     current.save(update_fields=["is_current"])
     params = dict(current.params or {})
     params["edited_from_version"] = current.version
+    if "stain_signal" in params:  # the flag follows the corrected mask
+        params["quality"] = quality_flag(
+            stain_signal=bool(params["stain_signal"]), has_mask=bool(final.any())
+        )
     truth = GroundTruth(
         section=section,
         source=SOURCE,

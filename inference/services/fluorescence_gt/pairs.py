@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from annotations.models import (
     LABEL_FREE_MODALITIES,
     GroundTruthSource,
@@ -19,6 +21,7 @@ from cellweb.errors import InvalidInput
 from inference.ml.fluorescence import FluorescenceGTParams
 
 __all__ = [
+    "FLAGGED",
     "NUCLEAR_STAINS",
     "SOURCE",
     "FluorescencePair",
@@ -28,6 +31,9 @@ __all__ = [
 
 NUCLEAR_STAINS = ("dapi", "hoechst", "nuclear", "nucleus", "draq5", "sytox")
 SOURCE = GroundTruthSource.FLUORESCENCE
+# Fluorescence ground truth whose stain and mask disagree (``params["quality"]`` set, not null;
+# a bare ``params__quality__isnull=False`` would also match a stored null).
+FLAGGED = Q(params__has_key="quality") & ~Q(params__quality=None)
 
 
 @dataclass(frozen=True)

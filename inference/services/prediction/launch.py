@@ -18,7 +18,7 @@ from django.db import transaction
 from annotations.models import LABEL_FREE_MODALITIES, Project, Role, Specimen, Volume
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, NotFoundError
-from cellweb.jobs import job_cancel, job_enqueue
+from cellweb.jobs import job_cancel, job_create
 from inference.ml.predict import PredictOptions
 from inference.models import ModelVersion, Prediction
 
@@ -182,10 +182,7 @@ def prediction_launch(
             message=f"{len(volumes)} volumes of {len(config['specimens'])} specimens",
             **options.to_dict(),
         )
-        prediction.full_clean()
-        prediction.save()
-        if queue:
-            job_enqueue("prediction", prediction)
+        job_create("prediction", prediction, queue=queue)
     return prediction
 
 

@@ -24,7 +24,7 @@ from inference.ml.metrics import (
     auc_pr,
     batch_section_metrics,
     finite_or_none,
-    scores_from_counts,
+    paper_scores,
 )
 from inference.ml.nets import model_label
 from inference.models import FoldRun, ModelVersion, TrainingJob
@@ -69,14 +69,9 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
     truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
     per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
-    pooled = scores_from_counts(tp, fp, fn, beta=0.5)
     with_nucleus = [s for s in per_section if s["gt_pixels"] > 0]
     return {
-        "dice": pooled["dice"],
-        "jaccard": pooled["jaccard"],
-        "f05": pooled["f_beta"],
-        "precision": pooled["precision"],
-        "recall": pooled["recall"],
+        **paper_scores(tp, fp, fn),
         "auc_pr": finite_or_none(auc_pr(probs, truth)),
         "section_mean": {
             k: finite_or_none(aggregate([s[k] for s in per_section])[0]) for k in METRIC_KEYS

@@ -6,16 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-from django.conf import settings
 from django.utils import timezone
 
 from annotations.models import GroundTruthSource, Project, Specimen
 from annotations.services.snapshots import ground_truth_as_of
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
-from inference.ml import engine
 from inference.ml.data import grouped_folds
 from inference.services.training.config import TrainingConfig, TrainingConfigError
+from inference.services.training.estimate import (
+    Calibration,
+    assumptions,
+    calibration_for,
+    estimate_device_kind,
+    fold_nominal_seconds,
+    job_seconds,
+    long_run_warning,
+)
+
+MIN_FOLDS = 2
 
 
 @dataclass
@@ -44,6 +52,7 @@ class TrainingPlan:
     estimate_s: float
     device_kind: str
     estimates: dict[str, float]
+    calibration: Calibration
 
 
 def _source_label(source: str) -> str:
@@ -110,15 +119,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         )
     names = sorted({e.specimen_name for e in entries})
     if len(names) < config.folds:
-        raise TrainingConfigError(
-            {
-                "folds": (
-                    f"{config.folds}-fold cross-validation needs at least {config.folds} specimens with "
-                    f"{source} ground truth (folds never split a specimen); the selection has "
-                    f"{len(names)}: {', '.join(names)}. Use fewer folds or select more specimens."
-                )
-            }
-        )
+        raise TrainingConfigError({"folds": _too_few_specimens(config, names, source)})
     splits = grouped_folds([str(e.specimen_id) for e in entries], config.folds, seed=config.seed)
     folds = [
         FoldPlan(
@@ -128,8 +129,9 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
     ]
     if config.final_model:
         folds.append(FoldPlan(index=len(folds), kind="final", train=list(entries), val=[]))
-    estimates = {kind: _estimate(config, folds, kind) for kind in ("cpu", "cuda")}
-    device_kind = _estimate_device_kind()
+    calibrations = {kind: calibration_for(kind) for kind in ("cpu", "cuda")}
+    estimates = {kind: _estimate(config, folds, calibrations[kind]) for kind in calibrations}
+    device_kind = estimate_device_kind()
     return TrainingPlan(
         entries=entries,
         folds=folds,
@@ -137,35 +139,41 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         estimate_s=estimates[device_kind],
         device_kind=device_kind,
         estimates=estimates,
+        calibration=calibrations[device_kind],
     )
 
 
-def _estimate_device_kind() -> str:
-    configured = getattr(settings, "TRAINING_ESTIMATE_DEVICE", "") or ""
-    if configured in ("cpu", "cuda"):
-        return configured
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _estimate(config: TrainingConfig, folds: list[FoldPlan], device_kind: str) -> float:
-    """Compute seconds for all folds (they run in parallel when several workers are free)."""
-    fraction = config.aug_fraction if config.augment().enabled else 0.0
-    cv = [f for f in folds if f.kind == "cv"]
-    mean_train = sum(len(f.train) for f in cv) / max(1, len(cv))
-    total = engine.estimate_seconds(
-        config.arch,
-        round(mean_train),
-        config.epochs,
-        len(cv),
-        config.input_size,
-        device_kind,
-        augment_fraction=fraction,
+def _too_few_specimens(config: TrainingConfig, names: list[str], source: str) -> str:
+    """Folds never split a specimen: say what is missing, and offer fewer folds only when fewer
+    than asked would still be at least the minimum of 2."""
+    have = f"the selection has {len(names)}" + (f": {', '.join(names)}" if names else "")
+    if len(names) >= MIN_FOLDS:
+        return (
+            f"{config.folds}-fold cross-validation needs at least {config.folds} specimens with "
+            f"{source} ground truth (folds never split a specimen); {have}. Use at most "
+            f"{len(names)} folds, or give {config.folds - len(names)} more specimen"
+            f"{'s' if config.folds - len(names) != 1 else ''} {source} ground truth."
+        )
+    missing = MIN_FOLDS - len(names)
+    return (
+        f"Cross-validation needs at least {MIN_FOLDS} specimens with {source} ground truth, "
+        f"because a fold holds out whole specimens; {have}. Give {missing} more specimen"
+        f"{'s' if missing != 1 else ''} {source} ground truth (or widen the data filters)."
     )
-    for final in (f for f in folds if f.kind == "final"):
-        train_rate, _ = engine.throughput(config.arch, device_kind)
-        scale = (config.input_size / engine.REFERENCE_SIZE) ** 2
-        total += config.epochs * len(final.train) * (1 + fraction) / train_rate * scale
-    return float(total)
+
+
+def _estimate(config: TrainingConfig, folds: list[FoldPlan], calibration: Calibration) -> float:
+    """Wall-clock seconds of all folds, calibrated by the folds that finished here."""
+    nominal = [
+        fold_nominal_seconds(
+            config,
+            train_sections=len(f.train),
+            val_sections=len(f.val),
+            device_kind=calibration.device_kind,
+        )
+        for f in folds
+    ]
+    return job_seconds(nominal, calibration)
 
 
 def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, Any]:
@@ -178,6 +186,14 @@ def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, 
         "estimate_s": plan.estimate_s,
         "device_kind": plan.device_kind,
         "estimates": plan.estimates,
+        "assumptions": assumptions(plan.calibration),
+        "calibration": plan.calibration.public(),
+        "long_run": long_run_warning(
+            seconds=plan.estimate_s,
+            device_kind=plan.device_kind,
+            config=config,
+            sections=len(plan.entries),
+        ),
         "specimens": plan.specimens,
         "sections": len(plan.entries),
         "folds": [

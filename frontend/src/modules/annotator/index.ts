@@ -60,6 +60,7 @@ export class AnnotatorPage {
         loadNewer: () => void this.loadNewer(),
         keepMine: () => this.sync.keepMine(),
         reopen: () => void this.reopen(),
+        skip: cfg.skipUrl ? () => void this.skip() : undefined,
       },
       root,
     );
@@ -100,12 +101,12 @@ export class AnnotatorPage {
       items: [
         { keys: 'Ctrl+Enter', label: 'Submit this section' },
         { keys: 'Ctrl+S', label: 'Save draft now (drafts also save automatically)' },
-        { keys: ',', label: 'Show / hide the previous section' },
-        { keys: '.', label: 'Show / hide the next section' },
+        { keys: ',', label: 'View the section at z − 1 beside the editor' },
+        { keys: '.', label: 'View the section at z + 1 beside the editor' },
         { keys: 'G', label: 'Ghost: your outline on the adjacent section' },
         { keys: 'C', label: 'Copy your mask from the previous section (Shift+C: next)' },
         { keys: 'W', label: 'Reset display window' },
-        { keys: 'N', label: 'Next section (after submitting)' },
+        { keys: 'N', label: 'Next section of your queue (after submitting)' },
         { keys: '?', label: 'Show / hide this list' },
       ],
     };
@@ -201,6 +202,19 @@ export class AnnotatorPage {
 
   private showSubmitted(dto: AnnotationDto): void {
     this.saveCard.showSubmitted(dto, this.cfg.nextUrl, dto.can_reopen ?? this.sync.canReopen);
+  }
+
+  /** Skip: the section goes to the back of the queue (a draft is saved first) and the next opens. */
+  private async skip(): Promise<void> {
+    const url = this.cfg.skipUrl;
+    if (!url) return;
+    try {
+      if (this.sync.state().dirty) await this.sync.save();
+      const next = await request<{ url?: string } | null>('POST', url);
+      window.location.href = next?.url ?? this.cfg.nextUrl ?? '/';
+    } catch (err) {
+      this.editor.showToast(`Could not skip: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
+    }
   }
 
   private async reopen(): Promise<void> {

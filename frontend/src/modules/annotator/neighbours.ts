@@ -48,8 +48,9 @@ export class NeighbourTools {
       h(
         'div',
         { class: 'cw-btn-stack' },
-        p.button('prev', `Previous section${p.zLabel('prev')}`, ',', icons.up),
-        p.button('next', `Next section${p.zLabel('next')}`, '.', icons.down),
+        // "View", not "Next": "Next section" on this page means the next one of the queue.
+        p.button('prev', `View${p.zLabel('prev')}`, ',', icons.up),
+        p.button('next', `View${p.zLabel('next')}`, '.', icons.down),
         this.ghostBtn,
         copyBtn,
       ),

@@ -18,6 +18,8 @@ export interface SaveCardActions {
   loadNewer(): void;
   keepMine(): void;
   reopen(): void;
+  /** Present when the page offers Skip. */
+  skip?: () => void;
 }
 
 export interface StatusContext {
@@ -40,6 +42,7 @@ export class SaveCard {
   private readonly submittedPanel = h('div', { class: 'cw-callout cw-callout-success', hidden: true, 'data-panel': 'submitted' });
   private readonly saveBtn: HTMLButtonElement;
   private readonly submitBtn: HTMLButtonElement;
+  private readonly skipBtn: HTMLButtonElement | null = null;
 
   constructor(
     private readonly actions: SaveCardActions,
@@ -48,7 +51,13 @@ export class SaveCard {
     this.status = h('div', { class: 'cw-status', 'data-phase': 'loading', role: 'status', 'aria-live': 'polite' }, h('span', { class: 'cw-status-dot', 'aria-hidden': 'true' }), this.text, this.action);
     this.saveBtn = button('Save', { icon: icons.save, title: 'Save draft now (Ctrl+S) — drafts also save automatically', onClick: () => actions.save() });
     this.submitBtn = button('Submit', { icon: icons.check, kbd: 'Ctrl+↵', variant: 'primary', onClick: () => actions.submit() });
-    this.card = card(this.status, { class: 'cw-save-card' }, this.conflictPanel, this.submittedPanel, h('div', { class: 'cw-actions' }, this.saveBtn, this.submitBtn));
+    if (actions.skip) {
+      const skip = actions.skip;
+      this.skipBtn = button('Skip for now', { icon: icons.next, variant: 'ghost', small: true, onClick: () => skip() });
+      this.skipBtn.title = 'Skip this section for now: it comes back after the others in your queue';
+      this.skipBtn.dataset.action = 'skip';
+    }
+    this.card = card(this.status, { class: 'cw-save-card' }, this.conflictPanel, this.submittedPanel, h('div', { class: 'cw-actions' }, this.saveBtn, this.submitBtn), this.skipBtn ? h('div', { class: 'cw-btn-row' }, this.skipBtn) : null);
   }
 
   render(st: SyncState, c: StatusContext): void {
@@ -90,6 +99,7 @@ export class SaveCard {
     this.submittedPanel.hidden = !shown;
     this.submitBtn.hidden = shown;
     this.saveBtn.hidden = shown;
+    if (this.skipBtn) this.skipBtn.hidden = shown;
   }
 
   private describe(st: SyncState, c: StatusContext): [string, HTMLElement | null] {

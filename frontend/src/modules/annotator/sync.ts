@@ -202,16 +202,14 @@ export class AnnotationSync {
       this.conflict = failure.current;
       return this.halt('conflict', failure.detail);
     }
-    if (failure.kind === 'retry') return this.scheduleRetry(failure.detail);
+    if (failure.kind === 'retry') {
+      this.schedule.failed();
+      return this.halt('offline', failure.detail);
+    }
     // Refused (400/403/404): retrying the same request cannot help; the next
     // edit or an explicit save tries again.
     if (action === 'submit') this.pendingAction = 'save';
     this.halt('error', failure.detail);
-  }
-
-  private scheduleRetry(reason: string): void {
-    this.schedule.failed();
-    this.halt('offline', reason);
   }
 
   /** Saving stops in `phase` until a retry or the user acts; the edits stay in the page and in the backup. */
@@ -245,12 +243,7 @@ export class AnnotationSync {
     while (this.inflight) await this.inflight;
     const base = this.deps.url.endsWith('/') ? this.deps.url : `${this.deps.url}/`;
     const dto = (await this.deps.transport('POST', `${base}reopen/`, { body: {} })) as AnnotationDto;
-    this.applyDto(dto);
-    this.savedSeq = this.editSeq;
-    this.pendingAction = 'save';
-    this.error = null;
-    this.phase = this.settledPhase;
-    this.emit();
+    this.settleOn(dto);
     return dto;
   }
 
@@ -276,13 +269,18 @@ export class AnnotationSync {
   }
 
   acceptServer(dto: AnnotationDto): void {
-    this.applyDto(dto);
     this.conflict = null;
-    this.error = null;
-    this.savedSeq = this.editSeq;
-    this.pendingAction = 'save';
     this.schedule.stop();
     this.backup.remove();
+    this.settleOn(dto);
+  }
+
+  /** The server copy is what the page holds now: nothing pending, nothing to report. */
+  private settleOn(dto: AnnotationDto): void {
+    this.applyDto(dto);
+    this.savedSeq = this.editSeq;
+    this.pendingAction = 'save';
+    this.error = null;
     this.phase = this.settledPhase;
     this.emit();
   }

@@ -32,6 +32,8 @@ export interface AnnotatorConfig {
   fluorescence?: { imageUrl: string } | null;
   annotationUrl: string;
   nextUrl?: string | null;
+  /** POST: skip this section (it comes back after the others); answers the next one, or 204. */
+  skipUrl?: string | null;
   progressUrl?: string | null;
   readOnly?: boolean;
   colour?: string;

@@ -12,6 +12,9 @@ interface AuditEntry {
   at?: string;
   actor?: string;
   action?: string;
+  /** The action in words and one readable line, as the page's template shows them. */
+  label?: string;
+  summary?: string;
   detail?: unknown;
 }
 
@@ -51,8 +54,8 @@ function entryItem(e: AuditEntry): HTMLElement {
   return h(
     'li',
     { 'data-action': e.action ?? null },
-    h('div', { class: 'cw-audit-head' }, h('strong', null, e.actor ?? '—'), ' ', h('span', { class: 'cw-audit-action' }, (e.action ?? '').replace(/_/g, ' ')), h('time', { datetime: e.at ?? '' }, dateTime(e.at))),
-    e.detail !== undefined && e.detail !== null && e.detail !== '' ? h('div', { class: 'cw-audit-detail' }, formatDetail(e.detail)) : null,
+    h('div', { class: 'cw-audit-head' }, h('strong', null, e.actor ?? 'system'), ' ', h('span', { class: 'cw-audit-action' }, e.label ?? (e.action ?? '').replace(/_/g, ' ')), h('time', { datetime: e.at ?? '' }, dateTime(e.at))),
+    e.summary ? h('div', { class: 'cw-audit-detail' }, e.summary) : e.detail !== undefined && e.detail !== null && e.detail !== '' ? h('div', { class: 'cw-audit-detail' }, formatDetail(e.detail)) : null,
   );
 }
 

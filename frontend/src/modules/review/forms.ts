@@ -33,6 +33,18 @@ function textForm(o: TextFormOptions): [HTMLFormElement, HTMLTextAreaElement] {
     err,
     h('div', { class: 'cw-btn-row' }, o.submit, button('Cancel', { small: true, variant: 'ghost', onClick: o.cancel })),
   );
+  let shown = false;
+  const recheck = () => {
+    // Once an error is shown, it follows the form: it changes or goes as the reviewer types or
+    // ticks, instead of staying until the next submit.
+    if (!shown) return;
+    const problem = o.check(text.value.trim());
+    err.textContent = problem ?? '';
+    err.hidden = !problem;
+    shown = !!problem;
+  };
+  text.addEventListener('input', recheck);
+  form.addEventListener('change', recheck);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const value = text.value.trim();
@@ -40,6 +52,7 @@ function textForm(o: TextFormOptions): [HTMLFormElement, HTMLTextAreaElement] {
     if (problem) {
       err.textContent = problem;
       err.hidden = false;
+      shown = true;
       return;
     }
     o.send(value);

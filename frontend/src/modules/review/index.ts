@@ -67,22 +67,22 @@ export class ReviewPage {
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
     this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
-    this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u));
+    this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u), s.z);
     this.audit = new AuditTrail(cfg.auditUrl, outside(root, '#audit-trail ol, #audit-trail ul'));
-    sidebar.append(
-      card('Decision', { 'data-card': 'actions' }, h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl),
-      card('Layers', { 'data-card': 'layers' }, this.layers.legend((name, visible) => this.toggleLayer(name, visible))),
-    );
+    sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl));
+    // The stain reference sits high in the sidebar, so R shows it without scrolling.
+    if (cfg.fluorescence?.imageUrl) {
+      this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
+      sidebar.appendChild(this.reference.card);
+    }
+    sidebar.appendChild(card('Layers', { 'data-card': 'layers' }, this.layers.legend((name, visible) => this.toggleLayer(name, visible))));
     // The template may render a fuller agreement table itself; then it is not repeated here.
     if (withAnnotators && !outside(root, '#agreement, #agreement-pairs')) sidebar.appendChild(agreementCard(cfg));
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (cfg.neighbours?.prev || cfg.neighbours?.next) {
-      const row = h('div', { class: 'cw-btn-row' }, this.neighbours.button('prev', 'Previous', ','), this.neighbours.button('next', 'Next', '.'));
+      const nb = this.neighbours;
+      const row = h('div', { class: 'cw-btn-row' }, nb.button('prev', `View${nb.zLabel('prev')}`, ','), nb.button('next', `View${nb.zLabel('next')}`, '.'));
       sidebar.appendChild(card('Neighbouring sections', null, row, this.neighbours.figure));
-    }
-    if (cfg.fluorescence?.imageUrl) {
-      this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
-      sidebar.appendChild(this.reference.card);
     }
     if (this.audit.card) sidebar.appendChild(this.audit.card);
     this.applyOverlays();
@@ -115,7 +115,7 @@ export class ReviewPage {
       { keys: 'D', label: 'Disagreement map on/off' },
       { keys: 'T', label: 'Ground truth contour on/off' },
       { keys: '1 … 9', label: 'Annotator contours on/off' },
-      { keys: ', / .', label: 'Previous / next section panel' },
+      { keys: ', / .', label: 'View the section at z − 1 / z + 1 beside the editor' },
       { keys: 'W', label: 'Reset display window' },
       ...(this.cfg.fluorescence ? [{ keys: 'R', label: 'Reference fluorescence panel' }] : []),
       { keys: 'Ctrl+Enter', label: 'Confirm' },
@@ -173,16 +173,18 @@ export class ReviewPage {
       base_version: this.cfg.groundTruth?.version ?? null,
     };
     const ok = (res: { version?: number }) => `Confirmed — ground truth version ${res?.version ?? '?'}${useEdited ? ' (edited)' : ''}.`;
-    await this.runAction(this.confirmBtn, () => postJson<{ version?: number }>(url, body), ok);
+    await this.runAction(this.confirmBtn, () => postJson<{ version?: number }>(url, body), ok, () => 'confirmed');
   }
 
-  private async runAction<T>(btn: HTMLButtonElement, call: () => Promise<T>, ok: (res: T) => string): Promise<void> {
+  /** Runs a decision; on success shows `ok` and the section's new status (`status`). */
+  private async runAction<T>(btn: HTMLButtonElement, call: () => Promise<T>, ok: (res: T) => string, status: (res: T) => string | undefined): Promise<void> {
     btn.disabled = true;
     const label = btn.querySelector('.cw-btn-label');
     const original = label?.textContent ?? '';
     if (label) label.textContent = 'Working…';
     try {
-      this.finish('success', ok(await call()));
+      const res = await call();
+      this.finish('success', ok(res), status(res));
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         this.showConflict(err);
@@ -201,11 +203,12 @@ export class ReviewPage {
     if (this.layers.addWinner(cur?.mask_png, cur?.reviewer)) this.applyOverlays();
     const who = cur?.reviewer ? ` by ${cur.reviewer}` : '';
     const when = cur?.confirmed_at ? ` at ${dateTime(cur.confirmed_at)}` : '';
-    this.finish('warning', `Another reviewer was first: ground truth version ${cur?.version ?? '?'} was confirmed${who}${when}. Their result is shown in green. ${err.detail}`);
+    this.finish('warning', `Another reviewer was first: ground truth version ${cur?.version ?? '?'} was confirmed${who}${when}. Their result is shown in green. ${err.detail}`, 'confirmed');
   }
 
-  private finish(kind: 'success' | 'warning', text: string): void {
+  private finish(kind: 'success' | 'warning', text: string, status?: string): void {
     this.done = true;
+    if (status) setStatusBadge(status);
     if (this.editing) this.toggleEdit();
     this.editBtn.disabled = true;
     for (const b of this.actionBar.querySelectorAll('button')) b.disabled = true;
@@ -226,7 +229,7 @@ export class ReviewPage {
     if (!url || this.done) return;
     const names = this.cfg.annotators ?? (this.cfg.annotations ?? []).map((a) => a.annotator);
     const send = (comment: string, chosen: string[], submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson(url, { comment, annotators: chosen }), () => `Sent back to ${chosen.join(', ')}.`);
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { comment, annotators: chosen }), () => `Sent back to ${chosen.join(', ')}.`, (res) => res?.status ?? 'sent_back');
     this.showForm(sendBackForm(names, send, () => this.formHost.replaceChildren()));
   }
 
@@ -234,7 +237,7 @@ export class ReviewPage {
     const url = this.cfg.actions?.exclude;
     if (!url || this.done) return;
     const send = (reason: string, submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson(url, { reason }), () => 'Section excluded from the data set.');
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), () => 'Section excluded from the data set.', (res) => res?.status ?? 'excluded');
     this.showForm(excludeForm(send, () => this.formHost.replaceChildren()));
   }
 
@@ -262,6 +265,24 @@ export class ReviewPage {
     const annotator = /^[1-9]$/.test(k) ? this.layers.annotator(Number(k)) : undefined;
     return annotator ? () => this.toggleLayer(annotator.name) : null;
   }
+}
+
+/** The section's names of its statuses (SectionStatus in annotations/models/core.py). */
+const STATUS_LABELS: Record<string, string> = {
+  open: 'Needs annotations',
+  review: 'Ready for review',
+  confirmed: 'Confirmed',
+  sent_back: 'Sent back',
+  excluded: 'Excluded',
+};
+
+/** The page's status badge (#section-status, rendered by the template) after a decision. */
+function setStatusBadge(status: string): void {
+  const badge = document.getElementById('section-status');
+  if (!badge) return;
+  badge.className = `cw-badge cw-badge-${status}`;
+  badge.textContent = STATUS_LABELS[status] ?? status;
+  badge.dataset.status = status;
 }
 
 function sameMask(a: Uint8Array, b: Uint8Array): boolean {

@@ -21,6 +21,11 @@ export interface ReviewLayer extends Overlay {
 const CONSENSUS_COLOUR = '#ffffff';
 const GT_COLOUR = '#ffe119';
 const WINNER_COLOUR = '#00ff7f';
+/** Wider than an annotator's line (1.75 px), so it shows as a white band on both sides of an
+ * annotator's contour that runs along it. */
+const CONSENSUS_WIDTH = 4;
+/** Drawn first, under the annotators' contours (see overlays()). */
+const UNDERLAYS = new Set(['consensus', 'gt']);
 
 export class ReviewLayers {
   readonly list: ReviewLayer[] = [];
@@ -37,13 +42,13 @@ export class ReviewLayers {
     (cfg.annotations ?? []).forEach((a, i) => {
       const mask = this.decode(a.mask_png);
       const colour = annotatorColour(cfg, i);
-      const label = `${a.annotator}${a.revision !== undefined ? ` (rev ${a.revision})` : ''}`;
+      const label = `${a.annotator}${a.revision !== undefined ? ` (rev ${a.revision})` : ''}${a.response ? ' · response' : ''}`;
       if (mask) this.list.push({ name: `ann:${a.annotator}`, label, colour, swatch: colour, mask, visible: true, key: i < 9 ? String(i + 1) : undefined });
     });
     this.consensusMask = this.decode(cfg.consensus?.mask_png);
     if (this.consensusMask) {
       const label = `${proposalTitle}${cfg.consensus?.method ? ` (${cfg.consensus.method})` : ''}`;
-      this.list.push({ name: 'consensus', label, colour: CONSENSUS_COLOUR, swatch: CONSENSUS_COLOUR, mask: this.consensusMask, visible: true, lineWidth: 2.5, key: 'K' });
+      this.list.push({ name: 'consensus', label, colour: CONSENSUS_COLOUR, swatch: CONSENSUS_COLOUR, mask: this.consensusMask, visible: true, lineWidth: CONSENSUS_WIDTH, key: 'K' });
     }
     const heat = this.heat(cfg.disagreement_png);
     if (heat) {
@@ -98,9 +103,14 @@ export class ReviewLayers {
     return true;
   }
 
-  /** The overlays to draw; the proposal's contour is hidden while it is being edited. */
+  /**
+   * The overlays to draw, bottom first: the proposal and the ground truth under the annotators'
+   * contours, so that at high zoom, where they share pixel edges, the annotators' lines stay
+   * visible on the consensus band. The proposal's contour is hidden while it is being edited.
+   */
   overlays(editing: boolean): Overlay[] {
-    return this.list.map((l) => ({ ...l, visible: (l.visible ?? true) && !(editing && l.name === 'consensus') }));
+    const ordered = [...this.list.filter((l) => UNDERLAYS.has(l.name)), ...this.list.filter((l) => !UNDERLAYS.has(l.name))];
+    return ordered.map((l) => ({ ...l, visible: (l.visible ?? true) && !(editing && l.name === 'consensus') }));
   }
 
   private decode(b64: string | null | undefined): Uint8Array | null {

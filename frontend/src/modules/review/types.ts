@@ -8,6 +8,8 @@ export interface ReviewAnnotation {
   revision?: number;
   colour?: string;
   mask_png: string;
+  /** This revision answers a reviewer's send-back. */
+  response?: { reviewer: string; comment: string; at: string } | null;
 }
 
 export interface ReviewConfig {

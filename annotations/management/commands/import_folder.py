@@ -1,0 +1,176 @@
+"""Import a folder of a dish from the server's disk: files paired into fields by a name pattern,
+one specimen per field, each field all or nothing, with a report of what was paired and skipped."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from annotations.models import LABEL_FREE_MODALITIES, Modality
+from annotations.services.imports.batch import batch_options_check
+from annotations.services.imports.fields import field_files, import_field
+from annotations.services.imports.pairing import (
+    DEFAULT_LABEL_FREE,
+    DEFAULT_PATTERN,
+    DEFAULT_STAIN,
+    pair_files,
+)
+from annotations.services.projects import project_get_or_create
+from cellweb.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import every field of a folder (e.g. 16 fields of a dish, each a label-free image and its "
+        "stain) into a project, one specimen per field. Files are paired by a name pattern; a "
+        "refused field imports none of its files and the others are still imported. Exits "
+        "non-zero when a field was refused."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The folder (its files, not its subfolders).")
+        parser.add_argument(
+            "--project", required=True, help="Project short name (slug); created when new."
+        )
+        parser.add_argument(
+            "--pattern",
+            default=DEFAULT_PATTERN,
+            help="File name pattern with {specimen} and optionally {channel}; * matches anything "
+            f"(default “{DEFAULT_PATTERN}”: dish1_f03_c1.tif + dish1_f03_c2.tif → dish1_f03).",
+        )
+        parser.add_argument(
+            "--label-free",
+            default=DEFAULT_LABEL_FREE,
+            help="The {channel} value of label-free images (default 1).",
+        )
+        parser.add_argument(
+            "--stain",
+            default=DEFAULT_STAIN,
+            help="The {channel} value of stain images (default 2).",
+        )
+        parser.add_argument(
+            "--modality",
+            default=Modality.RI,
+            choices=sorted(LABEL_FREE_MODALITIES),
+            help="Modality of the label-free images (default ri).",
+        )
+        parser.add_argument(
+            "--stain-name", default="", help="The stain's channel name, e.g. DAPI or Hoechst."
+        )
+        parser.add_argument("--lab", default="", help="The lab that imaged the dish.")
+        parser.add_argument(
+            "--voxel-size",
+            nargs=3,
+            type=float,
+            metavar=("Z", "Y", "X"),
+            help="Voxel size in micrometres, for files that do not carry it.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Only show how the files would be paired."
+        )
+
+    def handle(self, *args, **options):
+        folder = Path(options["path"])
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder.")
+        try:
+            stain_name, lab, voxel_size = batch_options_check(
+                modality=options["modality"],
+                stain_name=options["stain_name"],
+                lab=options["lab"],
+                voxel_size=options["voxel_size"],
+            )
+            names = [p.name for p in folder.iterdir() if p.is_file()]
+            pairing = pair_files(
+                names,
+                pattern=options["pattern"],
+                label_free=options["label_free"],
+                stain=options["stain"],
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"{len(pairing.fields)} field(s) paired, {len(pairing.skipped)} file(s) skipped:"
+        )
+        for line in pairing.describe():
+            self.stdout.write(line)
+        if not pairing.fields:
+            raise CommandError(
+                f"No field could be paired by “{options['pattern']}”; nothing imported."
+            )
+        if options["dry_run"]:
+            return
+
+        try:
+            project, project_created = project_get_or_create(slug=options["project"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        if project_created:
+            self.stdout.write(f"Created project “{project.slug}”.")
+        refused = []
+        for number, fieldfiles in enumerate(pairing.fields, start=1):
+            label = f"[{number}/{len(pairing.fields)}] {fieldfiles.specimen}"
+            try:
+                result = import_field(
+                    project=project,
+                    specimen_name=fieldfiles.specimen,
+                    files=field_files(
+                        field=fieldfiles,
+                        folder=folder,
+                        modality=options["modality"],
+                        stain_channel=stain_name,
+                    ),
+                    lab=lab,
+                    voxel_size=voxel_size,
+                    progress=self._bar(label, options["verbosity"]),
+                )
+            except DomainError as exc:
+                self._close_bar()
+                refused.append(fieldfiles.specimen)
+                self.stdout.write(
+                    self.style.ERROR(f"{label}: refused, nothing imported: {exc.message}")
+                )
+                continue
+            self._close_bar()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{label}: {len(result.volumes)} volume(s), {result.sections_count} section(s)"
+                )
+            )
+            for warning in result.warnings:
+                self.stdout.write(f"  Warning: {warning}")
+        imported = len(pairing.fields) - len(refused)
+        self.stdout.write(
+            f"Imported {imported} of {len(pairing.fields)} field(s) into project “{project.slug}”; "
+            f"{len(pairing.skipped)} file(s) skipped."
+        )
+        if refused:
+            raise CommandError(f"{len(refused)} field(s) refused: {', '.join(refused)}.")
+
+    _progress_bar = None
+
+    def _bar(self, label: str, verbosity: int):
+        self._progress_bar = bar = tqdm(
+            total=100,
+            unit="%",
+            file=sys.stderr,
+            disable=verbosity < 1,
+            leave=False,
+            dynamic_ncols=True,
+            desc=label[:40],
+        )
+
+        def progress(fraction: float, message: str) -> None:
+            target = round(100 * max(0.0, min(1.0, fraction)))
+            if target > bar.n:
+                bar.update(target - bar.n)
+
+        return progress
+
+    def _close_bar(self) -> None:
+        if self._progress_bar is not None:
+            self._progress_bar.close()
+            self._progress_bar = None

@@ -1,0 +1,76 @@
+"""Importing one field of view: its label-free image and its stain into one specimen, all or
+nothing. The folder command runs it in the foreground; a batch upload's import job runs it in a
+worker (``import_job_work``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotations.models import Modality, Project
+from annotations.services.imports.importer import ImportResult, Progress, import_file
+from annotations.services.imports.pairing import FieldFiles
+from annotations.services.volumes import atomic_with_file_cleanup
+
+
+@dataclass(frozen=True)
+class FieldFile:
+    """One file of a field and how to read it."""
+
+    path: Path
+    modality: str
+    channel: str = ""
+    original_name: str = ""
+    sha256: str | None = None
+
+
+def field_files(
+    *, field: FieldFiles, folder: Path, modality: str, stain_channel: str = ""
+) -> list[FieldFile]:
+    """The files of ``field`` under ``folder``: the label-free image as ``modality``, the stain as
+    fluorescence named ``stain_channel``."""
+    files = [FieldFile(folder / field.label_free, modality, "", field.label_free)]
+    if field.stain:
+        files.append(
+            FieldFile(folder / field.stain, Modality.FLUORESCENCE, stain_channel, field.stain)
+        )
+    return files
+
+
+def import_field(
+    *,
+    project: Project,
+    specimen_name: str,
+    files: Sequence[FieldFile],
+    lab: str = "",
+    voxel_size: Sequence[float] | None = None,
+    user=None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import ``files`` (label-free first) into specimen ``specimen_name``; a refused file
+    leaves none of them imported."""
+    report: Progress = progress or (lambda fraction, message: None)
+    results: list[ImportResult] = []
+    with atomic_with_file_cleanup():
+        for number, file in enumerate(files):
+
+            def part(fraction: float, message: str, number: int = number) -> None:
+                report((number + fraction) / len(files), message)
+
+            results.append(
+                import_file(
+                    path=file.path,
+                    project=project,
+                    specimen_name=specimen_name,
+                    modality=file.modality,
+                    channel=file.channel,
+                    lab=lab,
+                    voxel_size=voxel_size,
+                    user=user,
+                    original_name=file.original_name or file.path.name,
+                    progress=part,
+                    sha256=file.sha256,
+                )
+            )
+    return ImportResult.merge(results)
