@@ -194,7 +194,13 @@ def fluorescence_gt_preview_page(
 
 
 def _review_config(
-    section: Section, truth: GroundTruth, *, can_act: bool, next_id: int | None, csrf_token: str
+    section: Section,
+    truth: GroundTruth,
+    *,
+    can_act: bool,
+    next_id: int | None,
+    csrf_token: str,
+    user=None,
 ) -> dict[str, Any]:
     """The ``review`` module with the fluorescence mask as its proposal; Confirm stores the
     (edited) mask as the next fluorescence version."""
@@ -205,6 +211,7 @@ def _review_config(
         read_only=not can_act,
         label_prefix="fluorescence ground truth",
         neighbours=False,
+        user=user,
         extra={
             "annotations": [],
             "proposalName": "fluorescence mask",
@@ -273,6 +280,11 @@ def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[
         mask = decode_mask(bytes(truth.mask_png), section.shape)
         context["contour"] = contour_data_uri(mask)
         context["config"] = _review_config(
-            section, truth, can_act=is_reviewer, next_id=neighbours["next"], csrf_token=csrf_token
+            section,
+            truth,
+            can_act=is_reviewer,
+            next_id=neighbours["next"],
+            csrf_token=csrf_token,
+            user=user,
         )
     return context
