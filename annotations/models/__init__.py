@@ -2,6 +2,7 @@ from annotations.models.annotation import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    RevisionOrigin,
     SectionOffer,
 )
 from annotations.models.core import (
@@ -34,6 +35,7 @@ __all__ = [
     "Annotation",
     "AnnotationRevision",
     "AnnotationStatus",
+    "RevisionOrigin",
     "AuditEvent",
     "Consensus",
     "ConsensusMethod",
