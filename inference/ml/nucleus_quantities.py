@@ -27,6 +27,7 @@ __all__ = ["medium_ri", "nuclei_table", "sphericity"]
 # Histogram bin of the medium estimate: the RI resolution of Tomocube's encoding (1e-4).
 _MEDIUM_BIN = 1e-4
 _MEDIUM_SMOOTH = 1e-3
+_MIN_OUTSIDE_FRACTION = 0.2
 
 
 def sphericity(volume: float, area: float) -> float | None:
@@ -38,14 +39,19 @@ def sphericity(volume: float, area: float) -> float | None:
 
 def medium_ri(ri: np.ndarray, outside: np.ndarray | None = None) -> float | None:
     """The medium's refractive index n0: the most frequent RI (1e-4 bins) of the voxels
-    ``outside`` the cells (all voxels when not given), from a smoothed histogram. A field of view is mostly medium, so
+    ``outside`` the cells (all voxels when not given, or when less than a fifth of the field is
+    outside), from a smoothed histogram. A field of view is mostly medium, so
     its mode is the medium whatever the cells hold; ``None`` when there is nothing to measure.
     """
     values = np.asarray(ri).ravel()
     step = max(1, values.size // 2_000_000)  # a strided sample: a tomogram has ~10^8 voxels
     values = values[::step].astype(np.float32)
     if outside is not None:
-        values = values[np.asarray(outside, dtype=bool).ravel()[::step]]
+        keep = np.asarray(outside, dtype=bool).ravel()[::step]
+        # With the nuclei filling most of the field, what is left outside them is no longer
+        # mostly medium; the whole field's mode is then the better estimate.
+        if keep.mean() >= _MIN_OUTSIDE_FRACTION:
+            values = values[keep]
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None

@@ -99,6 +99,7 @@ def prediction_page(request, prediction_id: int):
         "cancelUrl": f"/api/predictions/{prediction.pk}/cancel/" if can_cancel else None,
         "csrfToken": get_token(request),
         "status": prediction.status,
+        "sections": prediction.sections,
         "series": context["series"],
         "comparison": context["comparison"],
     }

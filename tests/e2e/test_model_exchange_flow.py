@@ -28,6 +28,8 @@ def test_manager_exports_and_imports_a_model_from_the_models_page(
         config={"input_size": 32},
         metrics={"dice": 0.81, "jaccard": 0.7},
     )
+    # The server imports torch on its first request: minutes on a loaded machine, not 20 s.
+    page.request.get(f"{asgi_server.url}/accounts/login/", timeout=180_000)
     login(page, asgi_server, "mona")
     page.goto(f"{asgi_server.url}/projects/{project.slug}/models/")
     row = f"tr[data-version='{original.pk}']"

@@ -98,6 +98,8 @@ def test_the_medium_is_the_most_frequent_ri(scene) -> None:
     assert medium_ri(ri) == pytest.approx(1.3337, abs=2e-4)
     assert medium_ri(ri, outside=labels == 0) == pytest.approx(1.3337, abs=2e-4)
     assert medium_ri(np.array([], dtype=np.float32)) is None
+    # A "nucleus" covering nearly the whole field leaves too little outside it to be the medium.
+    assert medium_ri(ri, outside=labels == 1) == pytest.approx(1.3337, abs=2e-4)
 
 
 def test_without_ri_or_voxel_size_the_physical_columns_are_empty(scene) -> None:

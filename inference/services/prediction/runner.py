@@ -73,7 +73,7 @@ def _segment(volume: Volume, array: np.ndarray, model, input_size, device, optio
         stop = min(start + CHUNK_SECTIONS, volume.size_z)
         prob = predict_sections(
             model,
-            np.asarray(array[start:stop], dtype=np.float32),
+            np.array(array[start:stop], dtype=np.float32),  # a writable copy for torch
             device=device,
             input_size=input_size,
             batch_size=batch,

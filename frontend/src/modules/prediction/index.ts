@@ -20,6 +20,8 @@ export interface PredictionConfig {
   snapshotUrl?: string | null;
   cancelUrl?: string | null;
   status?: string;
+  /** Sections of the job (the progress a finished page shows). */
+  sections?: number;
   series?: NucleusSeries[];
   comparison?: Record<string, Comparison> | null;
 }
@@ -27,7 +29,7 @@ export interface PredictionConfig {
 const SERIES_CHARTS = [
   { key: 'volume_um3', title: 'Nucleus volume (µm³)' },
   { key: 'surface_area_um2', title: 'Surface area (µm²)' },
-  { key: 'mean_ri', title: 'Mean RI' },
+  { key: 'mean_ri', title: 'Mean RI', yDigits: 4 },
   { key: 'dry_mass_pg', title: 'Dry mass (pg)' },
 ] as const;
 
@@ -47,7 +49,7 @@ export class PredictionPage {
     private readonly root: HTMLElement,
     private readonly cfg: PredictionConfig,
   ) {
-    this.state = initialPredictionState(cfg.status);
+    this.state = initialPredictionState(cfg.status, cfg.sections ?? 0);
     this.startedFinal = FINAL.has(this.state.status);
     root.classList.add('cw-prediction');
     setChildren(root, h('section', { class: 'cw-card', 'data-role': 'live' }, h('p', null, this.badge, ' ', this.cancelHost), this.bar.el, this.caption));
@@ -115,8 +117,8 @@ export class PredictionPage {
     const host = document.querySelector<HTMLElement>('[data-role="series-charts"]');
     const series = this.cfg.series ?? [];
     if (host && series.length) {
-      for (const { key, title } of SERIES_CHARTS) {
-        const chart = new LineChart({ title, xLabel: 'time point' });
+      for (const { key, title, ...rest } of SERIES_CHARTS) {
+        const chart = new LineChart({ title, xLabel: 'time point', ...rest });
         chart.el.dataset.chart = key;
         host.appendChild(chart.el);
         chart.update(nucleusLines(series, key));

@@ -56,8 +56,10 @@ export interface Comparison {
 
 export const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-export function initialPredictionState(status = 'queued'): PredictionState {
-  return { status, seq: -1, done: 0, total: 0, message: '', error: null, volumes: [] };
+/** Before the first snapshot; a page opened on a succeeded job shows every section done. */
+export function initialPredictionState(status = 'queued', sections = 0): PredictionState {
+  const done = status === 'succeeded' ? sections : 0;
+  return { status, seq: -1, done, total: sections, message: '', error: null, volumes: [] };
 }
 
 type Msg = Record<string, unknown>;
