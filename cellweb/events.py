@@ -9,6 +9,7 @@ cache), so a page drops what it has already seen.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -20,6 +21,9 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 SEQ_TTL_S = 30 * 24 * 3600
+# Numbering and sending happen under one lock per process, so two threads of one process (the
+# work and its keepalive, say) never deliver their events in the other order than numbered.
+_SEND_LOCK = threading.Lock()
 
 
 def job_group(kind: str, job_id: int) -> str:
@@ -68,7 +72,8 @@ def emit(kind: str, job_id: int, event: dict[str, Any]) -> None:
     commits, numbered then."""
 
     def send() -> None:
-        numbered = {"kind": kind, "id": job_id, **event, "seq": next_event_seq(kind, job_id)}
-        send_now(job_group(kind, job_id), numbered)
+        with _SEND_LOCK:
+            numbered = {"kind": kind, "id": job_id, **event, "seq": next_event_seq(kind, job_id)}
+            send_now(job_group(kind, job_id), numbered)
 
     transaction.on_commit(send)

@@ -16,3 +16,9 @@ urlpatterns = [
     path("", include("annotations.urls")),
     path("", include("inference.urls")),
 ]
+
+# Under /api/ even an address no view matches (a non-numeric id) answers in the API's JSON shape.
+handler400 = "cellweb.api.handler.bad_request"
+handler403 = "cellweb.api.handler.permission_denied"
+handler404 = "cellweb.api.handler.page_not_found"
+handler500 = "cellweb.api.handler.server_error"

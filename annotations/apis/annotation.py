@@ -7,7 +7,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,6 +42,8 @@ from annotations.serializers_annotation import (
     SentBackItemSerializer,
 )
 from annotations.services.annotation import (
+    MAX_POLYGON_POINTS,
+    MAX_POLYGONS,
     annotation_reopen,
     annotation_save,
     annotation_skip,
@@ -55,7 +57,15 @@ from cellweb.api import (
     error_responses,
     parse,
 )
+from cellweb.api.parsers import bounded_json_parser
 from cellweb.errors import PayloadTooLarge
+
+# One array per point and per polygon, one around them all, and room for a few in other fields.
+MaskJSONParser = bounded_json_parser(
+    max_arrays=MAX_POLYGON_POINTS + MAX_POLYGONS + 100,
+    message=f"The polygons have more than {MAX_POLYGON_POINTS} points in all; at most "
+    f"{MAX_POLYGON_POINTS} are accepted (simplify the outlines).",
+)
 
 _ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
 _SAVE_ERRORS = {
@@ -79,7 +89,7 @@ def _mine_response(request, annotation) -> Response:
 class SectionMineApi(APIView):
     """The caller's own annotation of a section: read it, save a draft, submit."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [MaskJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="annotation_mine_get",

@@ -12,7 +12,7 @@ from annotations.models import ConsensusMethod, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
 from annotations.services.projects import project_settings_update
-from cellweb.api import error_responses, parse
+from cellweb.api import RefusesUnknownFields, error_responses, parse
 
 
 class ProjectSettingsSerializer(serializers.Serializer):
@@ -22,24 +22,14 @@ class ProjectSettingsSerializer(serializers.Serializer):
     allow_self_review = serializers.BooleanField()
 
 
-class ProjectSettingsPatchSerializer(ProjectSettingsSerializer):
+class ProjectSettingsPatchSerializer(RefusesUnknownFields, ProjectSettingsSerializer):
     """Any subset of the settings; a name that is not a setting is refused."""
+
+    unknown_field_message = "This is not a project setting."
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
-
-    def validate(self, attrs):
-        unknown = (
-            set(self.initial_data) - set(self.fields)
-            if hasattr(self.initial_data, "keys")
-            else set()
-        )
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["This is not a project setting."] for name in sorted(unknown)}
-            )
-        return attrs
 
 
 class _ProjectFields(serializers.Serializer):

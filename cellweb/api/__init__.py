@@ -11,7 +11,7 @@
 """
 
 from .handler import exception_handler
-from .inputs import ErrorSerializer, error_responses, flatten_errors, parse
+from .inputs import ErrorSerializer, RefusesUnknownFields, error_responses, flatten_errors, parse
 from .masks import decode_base64_png
 from .negotiation import FirstRendererNegotiation
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
@@ -21,6 +21,7 @@ __all__ = [
     "FirstRendererNegotiation",
     "LimitQuerySerializer",
     "PageQuerySerializer",
+    "RefusesUnknownFields",
     "decode_base64_png",
     "error_responses",
     "exception_handler",

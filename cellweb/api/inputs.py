@@ -7,22 +7,46 @@ from collections.abc import Mapping
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from cellweb.errors import InvalidInput
-
 
 class ErrorSerializer(serializers.Serializer):
-    """Every 4xx answer: one sentence saying what to change."""
+    """Every error answer of the API (``cellweb.api.handler``)."""
 
-    detail = serializers.CharField()
+    detail = serializers.CharField(help_text="One readable sentence saying what to change.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="On invalid input: each offending field (dotted when nested, "
+        "`non_field_errors` for the request as a whole) with its messages.",
+    )
 
 
 _DESCRIPTIONS = {
-    400: "Invalid input; `detail` says what to change.",
+    400: "Invalid input; `detail` says what to change and `errors` which field.",
     403: "A member without the needed role.",
     404: "No such object, or not a member of its project (or not visible to you).",
     409: "A conflict with the current state; `detail` says which.",
-    413: "The upload is over the size limit.",
+    405: "The endpoint does not take this method.",
+    413: "The request body is over the size limit.",
+    415: "The request body is not in a media type the endpoint takes.",
 }
+
+
+class RefusesUnknownFields:
+    """A serializer mixin: a field name it does not know is a 400 naming it, and the schema
+    says ``additionalProperties: false`` (``cellweb.api.schema``)."""
+
+    refuses_unknown_fields = True
+    unknown_field_message = "This is not a field of this request."
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        data = self.initial_data
+        unknown = set(data) - set(self.fields) if hasattr(data, "keys") else set()
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [self.unknown_field_message] for name in sorted(unknown)}
+            )
+        return attrs
 
 
 def error_responses(*codes: int, descriptions: Mapping[int, str] | None = None) -> dict:
@@ -45,15 +69,10 @@ def flatten_errors(errors, prefix: str = "") -> list[str]:
 
 
 def parse(serializer_class, data, *, flat: bool = False) -> dict:
-    """``data`` validated by ``serializer_class``; a 400 otherwise.
-
-    ``flat``: every problem in one readable ``{"detail": "..."}`` (the annotator front end's
-    contract); otherwise DRF's ``{field: [messages]}``.
+    """``data`` validated by ``serializer_class``; a 400 otherwise, in the API's one error shape
+    (``detail`` and, per field, ``errors``). ``flat`` is kept for callers that asked for the
+    readable sentence, which every answer now has.
     """
     serializer = serializer_class(data=data)
-    if flat:
-        if not serializer.is_valid():
-            raise InvalidInput(" ".join(flatten_errors(serializer.errors)))
-    else:
-        serializer.is_valid(raise_exception=True)
+    serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -80,6 +80,9 @@ describe('cross-validation summary tables', () => {
     expect(tables.map((t) => t.title)).toEqual(['all sections', 'sections with a nucleus']);
     expect(tables[1]!.sections).toEqual([4, 6]);
     expect(tables[0]!.rows.map((r) => r.label)).toEqual(['Dice', 'F0.5']);
+    // PostgreSQL's jsonb reorders keys (f05 before dice): rows keep the paper's order.
+    const reordered = summaryTables({ metrics: { f05: { mean: 1 }, auc_pr: { mean: 1 }, dice: { mean: 1 } } });
+    expect(reordered[0]!.rows.map((r) => r.key)).toEqual(['dice', 'f05', 'auc_pr']);
     expect(tables[1]!.rows[0]!.m.mean).toBe(0.6);
   });
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -26,6 +26,7 @@ class ModelCompareQuery(serializers.Serializer):
     ids = serializers.RegexField(
         r"^\s*\d{1,18}\s*(,\s*\d{1,18}\s*){1,19}$",
         max_length=400,
+        help_text="2 to 20 model version ids separated by commas, e.g. 3,5,8.",
         error_messages={
             "invalid": "Give 2 to 20 model version ids separated by commas, e.g. ids=3,5."
         },
@@ -107,9 +108,7 @@ class ModelVersionCompareApi(APIView):
     @extend_schema(
         operation_id="model_versions_compare",
         summary="Compare model versions side by side",
-        parameters=[
-            OpenApiParameter("ids", OpenApiTypes.STR, required=True, description="e.g. 3,5,8")
-        ],
+        parameters=[ModelCompareQuery],
         responses={200: ModelCompareSerializer, **ERRORS},
     )
     def get(self, request, slug: str):

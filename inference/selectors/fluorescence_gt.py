@@ -26,6 +26,7 @@ from inference.services.fluorescence_gt import (
 __all__ = [
     "FLAGGED_LISTED_MAX",
     "PREVIEW_SECTIONS_MAX_VOLUMES",
+    "fluorescence_flag_counts",
     "fluorescence_flags",
     "fluorescence_gt_overview",
     "fluorescence_gt_preview_page",
@@ -59,13 +60,29 @@ def fluorescence_flags(
     }
 
 
+def fluorescence_flag_counts(volume_ids: list[int]) -> list[dict[str, Any]]:
+    """How many current fluorescence masks of these label-free volumes carry each flag."""
+    counts = dict(
+        GroundTruth.objects.filter(
+            FLAGGED, section__volume_id__in=volume_ids, source=SOURCE, is_current=True
+        )
+        .values_list("params__quality")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [
+        {"flag": key, "label": label, "n": counts.get(key, 0)}
+        for key, label in QUALITY_FLAGS.items()
+    ]
+
+
 def _flagged_sections(volume_ids: list[int]) -> dict[str, Any]:
     """Current fluorescence masks whose stain and mask disagree, in stack order (the first
     ``FLAGGED_LISTED_MAX``), with the count of each flag."""
     flagged = GroundTruth.objects.filter(
         FLAGGED, section__volume_id__in=volume_ids, source=SOURCE, is_current=True
     )
-    counts = dict(flagged.values_list("params__quality").annotate(n=Count("id")).order_by())
+    counts = fluorescence_flag_counts(volume_ids)
     rows = flagged.order_by(
         "section__specimen__name",
         "section__volume__time_index",
@@ -90,11 +107,8 @@ def _flagged_sections(volume_ids: list[int]) -> dict[str, Any]:
             }
             for section_id, specimen, time_index, z, flag, pixels in rows
         ],
-        "flag_counts": [
-            {"flag": key, "label": label, "n": counts.get(key, 0)}
-            for key, label in QUALITY_FLAGS.items()
-        ],
-        "flagged_total": sum(counts.values()),
+        "flag_counts": counts,
+        "flagged_total": sum(c["n"] for c in counts),
     }
 
 
@@ -180,7 +194,13 @@ def fluorescence_gt_preview_page(
 
 
 def _review_config(
-    section: Section, truth: GroundTruth, *, can_act: bool, next_id: int | None, csrf_token: str
+    section: Section,
+    truth: GroundTruth,
+    *,
+    can_act: bool,
+    next_id: int | None,
+    csrf_token: str,
+    user=None,
 ) -> dict[str, Any]:
     """The ``review`` module with the fluorescence mask as its proposal; Confirm stores the
     (edited) mask as the next fluorescence version."""
@@ -191,6 +211,7 @@ def _review_config(
         read_only=not can_act,
         label_prefix="fluorescence ground truth",
         neighbours=False,
+        user=user,
         extra={
             "annotations": [],
             "proposalName": "fluorescence mask",
@@ -259,6 +280,11 @@ def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[
         mask = decode_mask(bytes(truth.mask_png), section.shape)
         context["contour"] = contour_data_uri(mask)
         context["config"] = _review_config(
-            section, truth, can_act=is_reviewer, next_id=neighbours["next"], csrf_token=csrf_token
+            section,
+            truth,
+            can_act=is_reviewer,
+            next_id=neighbours["next"],
+            csrf_token=csrf_token,
+            user=user,
         )
     return context

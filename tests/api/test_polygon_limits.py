@@ -42,9 +42,19 @@ def put_polygons(api, user, section, polygons):
 
 
 def test_a_polygon_over_the_per_polygon_limit_is_refused_naming_it(api, annotator, section):
-    response = put_polygons(api, annotator, section, [circle(300_000)])
+    response = put_polygons(api, annotator, section, [circle(MAX_POINTS_PER_POLYGON + 1)])
     assert response.status_code == 400
     assert f"at most {MAX_POINTS_PER_POLYGON} are accepted per polygon" in response.json()["detail"]
+    assert not AnnotationRevision.objects.exists()
+
+
+def test_a_300k_point_body_is_refused_before_it_is_decoded(api, annotator, section):
+    response = put_polygons(api, annotator, section, [circle(300_000)])
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": f"The polygons have more than {MAX_POLYGON_POINTS} points in all; at most "
+        f"{MAX_POLYGON_POINTS} are accepted (simplify the outlines)."
+    }
     assert not AnnotationRevision.objects.exists()
 
 

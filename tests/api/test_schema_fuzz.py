@@ -1,4 +1,4 @@
-"""Schemathesis over /api/schema/: no generated request may make the API answer with a 5xx.
+"""Schemathesis over /api/schema/ with all its checks: no 5xx, every answer as documented.
 
 Runs in-process against the WSGI application, signed in (HTTP Basic) as the manager of a project
 with data. Every operation in the schema takes part, including those added later, with inputs
@@ -17,7 +17,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS, is_check_class, load_all_checks
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from annotations.models import ImportJob
 from tests.conftest import PASSWORD
@@ -25,7 +26,26 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 # Per operation and generation mode (positive and negative): a few hundred requests in all.
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 4
+load_all_checks()
+ALL_CHECKS = [check for check in CHECKS.get_all() if not is_check_class(check)]
+# Operations whose valid-looking input can still be refused with a 400 for a reason the schema
+# cannot state: the project's state (no ground truth, no active model, too few annotations), a
+# file's contents, a rule across fields (lo < hi, an input size the networks can halve four
+# times), or a form field that cannot carry JSON's null. Every other check runs on them; shrink
+# this list as their schemas learn the constraints.
+SEMANTIC_400_OPERATIONS = {
+    "GET /api/sections/{section_id}/image.png",
+    "POST /api/projects/{slug}/evaluations/",
+    "POST /api/projects/{slug}/fluorescence-gt/",
+    "POST /api/projects/{slug}/imports/",
+    "POST /api/projects/{slug}/imports/batch/",
+    "POST /api/projects/{slug}/model-versions/import/",
+    "POST /api/projects/{slug}/predictions/",
+    "POST /api/projects/{slug}/training-jobs/",
+    "POST /api/sections/{section_id}/consensus/",
+    "PUT /api/volumes/{volume_id}/display/",
+}
 
 
 @pytest.fixture
@@ -82,6 +102,12 @@ def test_no_request_makes_the_api_fail_with_a_server_error(known_ids, in_test_tr
     requests = 0
 
     for operation in operations:
+        label = f"{operation.method.upper()} {operation.path}"
+        checks = [
+            check
+            for check in ALL_CHECKS
+            if check is not positive_data_acceptance or label not in SEMANTIC_400_OPERATIONS
+        ]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @settings(
@@ -95,16 +121,20 @@ def test_no_request_makes_the_api_fail_with_a_server_error(known_ids, in_test_tr
             @given(case=operation.as_strategy(generation_mode=mode))
             def call(case):
                 nonlocal requests
-                if next(counter) % 2 == 0:
+                # Valid requests get real ids half of the time (an invalid one must stay invalid).
+                if mode == GenerationMode.POSITIVE and next(counter) % 2 == 0:  # noqa: B023 (run now)
                     for name in list(case.path_parameters or {}):
                         if name in known_ids:
                             case.path_parameters[name] = known_ids[name]
+                # The session cookie is generated junk; the Basic credentials sign in, and the
+                # auth check then sends the request without them and with wrong ones.
+                case.cookies = {}
                 requests += 1
-                case.call_and_validate(headers=headers, checks=[not_a_server_error])
+                case.call_and_validate(headers=headers, checks=checks)  # noqa: B023
 
             try:
                 call()
-            except Exception as exc:  # collect every operation's failure, then report them all
+            except BaseException as exc:  # collect every operation's failure, then report them all
                 failures.append(
                     f"{operation.method.upper()} {operation.path} ({mode}): {exc}"[:3000]
                 )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
 from annotations.imaging.masks import decode_mask
 from annotations.models import Annotation, AnnotationRevision, Section
 from tests.fixtures_live import ROOT, login, screenshot
+from tests.helpers_jobs import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -75,16 +74,6 @@ def stored_mask(annotation: Annotation) -> np.ndarray:
     return decode_mask(bytes(revision.mask_png), (SIZE, SIZE))
 
 
-def wait_for(predicate, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the server")
-
-
 def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     asgi_server, page, browser, project, sections, annotator, second_annotator
 ):
@@ -122,10 +111,12 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     screenshot(page, "annotate-drawn")
 
     page.get_by_role("button", name="Submit").click()
-    annotation = wait_for(
+    annotation = wait_until(
         lambda: Annotation.objects.filter(
             section_id=section_id, annotator=annotator, status="submitted"
-        ).first()
+        ).first(),
+        timeout=15.0,
+        what="the submitted annotation on the server",
     )
     page.locator("[data-panel=submitted]").wait_for(state="visible")
     page.wait_for_timeout(500)  # let the progress bars finish their transition for the picture

@@ -13,10 +13,9 @@ import pytest
 from cellweb.celery import app as celery_app
 from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import Evaluation, SectionResult
-from inference.services.evaluation import evaluation_launch, evaluation_run
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from tests.fixtures_live import login, screenshot
-from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_evaluation import run_evaluation, tiny_model_version
 from tests.helpers_training import SINGLE_THREAD_ENV
 from tests.integration.test_evaluation_worker import SHAPE, demo_like
 
@@ -120,16 +119,7 @@ def test_manager_evaluates_then_reads_the_report_toggles_overlays_and_downloads_
     screenshot(page, "evaluation-05-standalone")
 
     # A baselines-only run on the same set, compared side by side from the list.
-    baselines = evaluation_run(
-        evaluation_id=evaluation_launch(
-            project=project,
-            user=manager,
-            model_version_id=None,
-            set_kind="cross_modality",
-            queue=False,
-        ).pk,
-        device="cpu",
-    )
+    baselines = run_evaluation(project, manager, set_kind="cross_modality")
     page.goto(f"{asgi_server.url}/projects/{project.slug}/evaluations/")
     page.check(f"input[name=a][value='{evaluation.pk}']")
     page.check(f"input[name=b][value='{baselines.pk}']")

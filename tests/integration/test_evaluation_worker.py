@@ -3,8 +3,6 @@ Redis and PostgreSQL, followed live over the job websocket, leaving results, mas
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from annotations.demo import make_cell
@@ -15,10 +13,10 @@ from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation import evaluation_launch
 from inference.services.fluorescence_gt import fluorescence_gt_create
-from tests.fixtures_live import run_async
 from tests.helpers_evaluation import tiny_model_version
-from tests.helpers_training import SINGLE_THREAD_ENV
-from tests.integration.test_training_websocket import _collect, session_cookie
+from tests.helpers_jobs import poll_job
+from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV
+from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
 
@@ -46,13 +44,12 @@ def demo_like(project, n: int = 3) -> list[Specimen]:
 
 
 def wait_for(evaluation_id: int, timeout: float = 120.0) -> Evaluation:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        evaluation = Evaluation.objects.get(pk=evaluation_id)
-        if evaluation.is_final:
-            return evaluation
-        time.sleep(0.2)
-    raise AssertionError(f"evaluation {evaluation_id} did not finish in {timeout} s")
+    return poll_job(
+        Evaluation,
+        evaluation_id,
+        timeout=timeout,
+        failure=lambda e: f"evaluation {evaluation_id} did not finish in {timeout} s: {e.status}",
+    )
 
 
 def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress(
@@ -70,39 +67,26 @@ def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress
         model_version_id=version.pk,
         set_kind="cross_modality",
     )
-    headers = {"Cookie": session_cookie(asgi_server, "mona"), "Origin": asgi_server.url}
-    workers = []
-
-    snapshot, events = run_async(
-        _collect(
-            f"{asgi_server.ws_url}/ws/jobs/evaluation/{evaluation.pk}/",
-            headers,
-            on_snapshot=lambda: workers.append(
-                worker_factory(name="eval-worker", extra_env=SINGLE_THREAD_ENV)
-            ),
-        )
+    snapshot, events, worker = watch_job(
+        asgi_server,
+        worker_factory,
+        "evaluation",
+        evaluation.pk,
+        worker="eval-worker",
+        extra_env=SINGLE_THREAD_ENV,
     )
 
     assert snapshot["job"]["id"] == evaluation.pk and snapshot["job"]["status"] == "queued"
     assert snapshot["job"]["folds"][0]["index"] == -1
     final = events[-1]
-    assert final["type"] == "job_status" and final["status"] == "succeeded", workers[0].log_text()[
-        -3000:
-    ]
+    assert_succeeded(final, worker)
     progress = [e for e in events if e["type"] == "progress"]
     assert progress and all("fold" not in e and e["batches"] == 3 * SHAPE[0] for e in progress)
     assert all(e["kind"] == "evaluation" and e["id"] == evaluation.pk for e in events)
     assert progress[-1]["batch"] == 3 * SHAPE[0]
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs) and all(s > snapshot["job"]["seq"] for s in seqs)
-    assert set(final["summary"]["metrics"]) == {
-        "dice",
-        "jaccard",
-        "f05",
-        "precision",
-        "recall",
-        "auc_pr",
-    }
+    assert set(final["summary"]["metrics"]) == POOLED_METRICS
 
     evaluation = wait_for(evaluation.pk)
     assert evaluation.status == "succeeded" and evaluation.progress == 1.0

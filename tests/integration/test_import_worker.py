@@ -16,19 +16,17 @@ from annotations.services import imports
 from annotations.services.imports import importer
 from cellweb.jobs import JobStatus
 from tests.data_files import files_under, write_small_tcf
+from tests.helpers_jobs import poll_job
 
 pytestmark = pytest.mark.integration
 
 
 def wait_for_final(job_id: int, timeout: float = 90.0) -> ImportJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ImportJob.objects.get(pk=job_id)
-        if job.is_final:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(
-        f"import {job_id} did not finish: {ImportJob.objects.get(pk=job_id).status}"
+    return poll_job(
+        ImportJob,
+        job_id,
+        timeout=timeout,
+        failure=lambda job: f"import {job_id} did not finish: {job.status}",
     )
 
 

@@ -3,7 +3,6 @@ claim, an import followed over the websocket, and the web process sweeping with 
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,22 +18,13 @@ from inference.models import Evaluation, FoldRun
 from inference.services.training import training_job_launch
 from tests.api.test_import_api import npy_bytes
 from tests.data_files import ri_stack
-from tests.fixtures_live import run_async, start_asgi_server
+from tests.fixtures_live import start_asgi_server
+from tests.helpers_jobs import wait_until
 from tests.helpers_training import add_specimens, tiny_config
-from tests.integration.test_training_websocket import _collect, session_cookie
+from tests.integration.test_training_websocket import assert_succeeded, watch_job
 from tests.jobkind_app.models import Chore
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(check, *, timeout: float = 60.0, what: str = "the jobs"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not get there in {timeout} s")
 
 
 def test_a_new_kind_with_only_a_model_and_work_runs_end_to_end_on_a_real_worker(celery_worker):
@@ -86,16 +76,8 @@ def test_an_imports_progress_and_end_arrive_over_its_websocket(
     )
     assert response.status_code == 202, response.content
     job_id = response.json()["id"]
-    headers = {"Cookie": session_cookie(asgi_server, "mona"), "Origin": asgi_server.url}
-    workers = []
-
-    snapshot, events = run_async(
-        _collect(
-            f"{asgi_server.ws_url}/ws/jobs/import/{job_id}/",
-            headers,
-            on_snapshot=lambda: workers.append(worker_factory(name="import-worker")),
-            timeout=90,
-        )
+    snapshot, events, worker = watch_job(
+        asgi_server, worker_factory, "import", job_id, worker="import-worker", timeout=90
     )
 
     assert snapshot["job"]["id"] == job_id and snapshot["job"]["status"] == "queued"
@@ -106,7 +88,7 @@ def test_an_imports_progress_and_end_arrive_over_its_websocket(
     assert progress and progress[0]["message"].startswith("Checking")
     assert progress[-1]["progress"] == 1.0
     final = events[-1]
-    assert final["type"] == "job_status" and final["status"] == "succeeded", workers[0].log_text()
+    assert_succeeded(final, worker)
     assert final["result"]["sections_count"] == 6 and final["specimen_url"]
 
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import requests
 import tifffile
 
 from cellweb.celery import app as celery_app
 from inference.models import Prediction, PredictionResult
 from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch
-from tests.fixtures_live import run_async
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import time_lapse
 from tests.helpers_training import SINGLE_THREAD_ENV
-from tests.integration.test_training_websocket import _collect, session_cookie
+from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
 
@@ -33,27 +31,19 @@ def test_a_time_lapse_prediction_runs_on_the_worker_and_streams_its_progress(
     version = tiny_model_version(project, input_size=32)
     model_version_activate(version=version, user=manager)
     prediction = prediction_launch(project=project, user=manager, min_voxels=1)
-    # The server's first request loads the whole site (torch included): give it time on a busy host.
-    requests.get(f"{asgi_server.url}/accounts/login/", timeout=120)
-    headers = {"Cookie": session_cookie(asgi_server, "mona"), "Origin": asgi_server.url}
-    workers = []
-
-    snapshot, events = run_async(
-        _collect(
-            f"{asgi_server.ws_url}/ws/jobs/prediction/{prediction.pk}/",
-            headers,
-            on_snapshot=lambda: workers.append(
-                worker_factory(name="predict-worker", extra_env=SINGLE_THREAD_ENV)
-            ),
-        )
+    snapshot, events, worker = watch_job(
+        asgi_server,
+        worker_factory,
+        "prediction",
+        prediction.pk,
+        worker="predict-worker",
+        extra_env=SINGLE_THREAD_ENV,
     )
 
     assert snapshot["job"]["id"] == prediction.pk and snapshot["job"]["status"] == "queued"
     assert snapshot["job"]["batches"] == TIMES * SHAPE[0]
     final = events[-1]
-    assert final["type"] == "job_status" and final["status"] == "succeeded", workers[0].log_text()[
-        -3000:
-    ]
+    assert_succeeded(final, worker)
     progress = [e for e in events if e["type"] == "progress"]
     assert progress[-1]["batch"] == TIMES * SHAPE[0]
     done = [e["volume_done"] for e in progress if "volume_done" in e]

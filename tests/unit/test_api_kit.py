@@ -18,10 +18,12 @@ from cellweb.api import (
     PageQuerySerializer,
     decode_base64_png,
     error_responses,
+    exception_handler,
     flatten_errors,
     page_of,
     parse,
 )
+from cellweb.api.handler import field_errors
 from cellweb.errors import InvalidInput
 
 
@@ -34,15 +36,31 @@ def test_parse_returns_the_validated_data():
     assert parse(_Body, {"count": "2", "name": "ab"}) == {"count": 2, "name": "ab"}
 
 
-def test_parse_keeps_drf_field_errors_unless_asked_for_one_sentence():
-    with pytest.raises(ValidationError) as drf_error:
-        parse(_Body, {"count": 0, "name": "abcd"})
-    assert set(drf_error.value.detail) == {"count", "name"}
+def test_parse_errors_become_one_sentence_and_field_messages():
+    for flat in (False, True):
+        with pytest.raises(ValidationError) as error:
+            parse(_Body, {"count": 0, "name": "abcd"}, flat=flat)
+        response = exception_handler(error.value, {})
+        assert response.status_code == 400
+        assert set(response.data) == {"detail", "errors"}
+        assert set(response.data["errors"]) == {"count", "name"}
+        assert response.data["detail"].startswith("count: ")
+        assert "name: " in response.data["detail"]
 
-    with pytest.raises(InvalidInput) as flat_error:
-        parse(_Body, {"count": 0, "name": "abcd"}, flat=True)
-    assert flat_error.value.message.startswith("count: ")
-    assert "name: " in flat_error.value.message
+
+def test_nested_field_errors_get_dotted_names():
+    errors = {
+        "a": ["bad"],
+        "non_field_errors": ["whole"],
+        "b": {"c": ["deep"]},
+        "d": [{}, {"e": ["x"]}],
+    }
+    assert field_errors(errors) == {
+        "a": ["bad"],
+        "non_field_errors": ["whole"],
+        "b.c": ["deep"],
+        "d.1.e": ["x"],
+    }
 
 
 def test_flatten_errors_names_nested_fields_and_drops_non_field_labels():

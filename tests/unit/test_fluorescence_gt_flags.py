@@ -150,13 +150,21 @@ def test_the_api_and_the_form_carry_the_option(api, project, manager, flagged) -
     assert form.launch_args()["set_params"] == {"exclude_flagged": True}
 
 
-def test_the_command_leaves_flagged_sections_out(project, flagged) -> None:
+def test_the_command_leaves_flagged_sections_out_and_the_pages_say_so(
+    project, manager, flagged
+) -> None:
     out = StringIO()
     options = "--set cross_modality --exclude-flagged --wait --device cpu"
     call_command("evaluate", "--project", project.slug, *options.split(), stdout=out)
     evaluation = Evaluation.objects.get()
     assert evaluation.status == "succeeded", evaluation.error
     assert evaluation.sections == 10 and len(evaluation.config["excluded_flagged"]) == 2
+    client = browser(manager)
+    for url in (f"/evaluations/{evaluation.pk}/", f"/evaluations/{evaluation.pk}/report.html"):
+        response = client.get(url)
+        html = b"".join(getattr(response, "streaming_content", None) or [response.content])
+        html = html.decode()
+        assert 'data-role="excluded-flagged">2 sections' in html, url
 
 
 def test_the_gallery_marks_sections_with_a_flagged_ground_truth(project, manager, flagged):
@@ -178,3 +186,15 @@ def test_deriving_with_per_section_otsu_flags_masks_without_signal(project, revi
     fluorescence_gt_create(project=project, user=reviewer, params=params)
     _, volume = flagged[0]
     assert _quality(volume)[0] == "mask_no_signal"
+
+
+def test_the_derive_command_takes_the_new_options_and_reports_the_flags(project, flagged):
+    out = StringIO()
+    options = "--small-objects section --no-local-fill"
+    call_command("fluorescence_gt", "--project", project.slug, *options.split(), stdout=out)
+    _, volume = flagged[0]
+    params = GroundTruth.objects.filter(
+        section__volume=volume, source="fluorescence", is_current=True
+    ).values_list("params", flat=True)
+    assert {(p["small_objects"], p["local_fill"]) for p in params} == {("section", False)}
+    assert "flagged: 2 stain signal but empty mask." in out.getvalue()

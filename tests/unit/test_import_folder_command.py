@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotations.models import Section, SourceFile, Specimen, Volume
+from annotations.models import Project, Section, SourceFile, Specimen, Volume
 from tests.data_files import files_under, truncate, write_tiff
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,15 @@ def test_a_bad_file_refuses_its_field_alone_and_the_command_exits_non_zero(tmp_p
     assert list(Specimen.objects.values_list("name", flat=True)) == ["dish_f01"]
     assert Volume.objects.count() == 2 and SourceFile.objects.count() == 2
     assert len(files_under(media_root / "volumes")) == 2
+
+
+def test_a_new_project_is_not_left_behind_when_every_field_is_refused(tmp_path, media_root):
+    folder = write_dish(tmp_path / "dish", fields=1)
+    truncate(folder / "dish_f01_c1.tif", keep=0.3)
+    with pytest.raises(CommandError, match="project “dish” was not created"):
+        run(*folder_args(folder))
+    assert not Project.objects.filter(slug="dish").exists()
+    assert files_under(media_root) == []
 
 
 def test_running_it_again_imports_nothing_twice(tmp_path, media_root):

@@ -90,7 +90,7 @@ def test_a_job_like_a_finished_one_is_estimated_at_what_that_one_took(
 
     result = training_estimate(project=project, config=config)
     assert result["estimate_s"] == pytest.approx(105.0, rel=0.01)
-    assert "2.0 folds at a time" in result["assumptions"]
+    assert "2 folds at a time" in result["assumptions"]
     assert result["long_run"] is None
 
 

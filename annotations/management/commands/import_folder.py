@@ -143,6 +143,12 @@ class Command(BaseCommand):
             for warning in result.warnings:
                 self.stdout.write(f"  Warning: {warning}")
         imported = len(pairing.fields) - len(refused)
+        if project_created and not imported:
+            # A project made for this folder alone would stay behind empty.
+            project.delete()
+            raise CommandError(
+                f"Every field was refused; project “{project.slug}” was not created."
+            )
         self.stdout.write(
             f"Imported {imported} of {len(pairing.fields)} field(s) into project “{project.slug}”; "
             f"{len(pairing.skipped)} file(s) skipped."

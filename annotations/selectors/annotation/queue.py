@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -83,11 +84,11 @@ def _offers(user):
 
 
 def _started_sections(*, user, project: Project, skip: int | None) -> QuerySet[Section]:
-    drafts = Annotation.objects.filter(
-        section=OuterRef("pk"), annotator=user, status=AnnotationStatus.DRAFT
-    )
+    # Reached through the annotator's drafts (the (annotator, status) index): a handful of rows,
+    # where a per-section EXISTS would visit every section of the project.
     queryset = Section.objects.filter(
-        Exists(drafts),
+        annotations__annotator=user,
+        annotations__status=AnnotationStatus.DRAFT,
         project=project,
         is_label_free=True,
         status__in=DRAFTABLE_SECTION_STATUSES,
@@ -105,18 +106,31 @@ def _candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Se
     First the section they opened and have neither saved nor skipped (``held``), then sections
     never offered to them, then those they skipped or left unsaved past ``OFFER_HOLD``.
     """
-    touched = Annotation.objects.filter(section=OuterRef("pk"), annotator=user)
-    held = _offers(user).filter(skipped_at__isnull=True, offered_at__gte=now - OFFER_HOLD)
-    queryset = Section.objects.filter(
-        ~Exists(touched),
+    # The annotator's annotation and offer, if any, as LEFT JOINs on the unique (section,
+    # annotator) indexes rather than a subquery per section of the project.
+    queryset = Section.objects.annotate(
+        mine=FilteredRelation("annotations", condition=Q(annotations__annotator=user)),
+        my_offer=FilteredRelation("offers", condition=Q(offers__annotator=user)),
+    ).filter(
+        mine__isnull=True,
         project=project,
         status=SectionStatus.OPEN,
         is_label_free=True,
         submitted_count__lt=project.required_annotations,
-    ).annotate(held=Exists(held), offered=Exists(_offers(user)))
+    )
+    held = Case(
+        When(
+            Q(my_offer__skipped_at__isnull=True, my_offer__offered_at__gte=now - OFFER_HOLD),
+            then=Value(0),
+        ),
+        When(my_offer__isnull=True, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    queryset = queryset.annotate(tier=held, offered=Q(my_offer__isnull=False))
     if skip is not None:
         queryset = queryset.exclude(pk=skip)
-    return queryset.order_by(F("held").desc(), "offered", *_queue_order(project))
+    return queryset.order_by("tier", *_queue_order(project))
 
 
 def _claim(*, user, section: Section, now) -> bool:
@@ -155,7 +169,7 @@ def next_section_for(*, user, project: Project, skip: int | None = None) -> Sect
     now = timezone.now()
     for _ in range(_OFFER_ATTEMPTS):
         candidate = _candidates(user=user, project=project, skip=skip, now=now).first()
-        if candidate is None or candidate.held:
+        if candidate is None or candidate.tier == 0:  # held already: nothing to record
             return candidate
         if _claim(user=user, section=candidate, now=now):
             return candidate

@@ -2,7 +2,10 @@
 
 python manage.py fluorescence_gt --project SLUG [--specimen ID ...] [--method otsu|fixed]
     [--value V] [--scope section|volume] [--sigma 1.0] [--min-size 64] [--no-fill-holes]
-    [--keep-border] [--channel DAPI] [--user NAME]
+    [--keep-border] [--small-objects volume|section] [--no-local-fill] [--channel DAPI]
+    [--user NAME]
+
+It ends with the number of sections whose stain and mask disagree (docs/fluorescence.md).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import GroundTruth, GroundTruthSource, Project
 from cellweb.errors import DomainError
+from inference.selectors.fluorescence_gt import fluorescence_flag_counts
 from inference.services.fluorescence_gt import (
     fluorescence_gt_create,
     fluorescence_gt_params,
@@ -32,6 +36,17 @@ class Command(BaseCommand):
         parser.add_argument("--min-size", type=int, default=64)
         parser.add_argument("--no-fill-holes", action="store_true")
         parser.add_argument("--keep-border", action="store_true")
+        parser.add_argument(
+            "--small-objects",
+            choices=["volume", "section"],
+            default="volume",
+            help="Count objects under --min-size in 3D (default) or per section.",
+        )
+        parser.add_argument(
+            "--no-local-fill",
+            action="store_true",
+            help="No half-maximum mask where the stain shows signal but Otsu leaves none.",
+        )
         parser.add_argument("--channel", default=None)
         parser.add_argument("--user", default=None, help="Record this reviewer or manager.")
         parser.add_argument(
@@ -68,6 +83,8 @@ class Command(BaseCommand):
                     "min_size": o["min_size"],
                     "fill_holes": not o["no_fill_holes"],
                     "remove_border": not o["keep_border"],
+                    "small_objects": o["small_objects"],
+                    "local_fill": not o["no_local_fill"],
                 }
             )
             pairs = fluorescence_pairs(project=project, specimens=specimens, channel=o["channel"])
@@ -76,7 +93,11 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from None
+        flagged = fluorescence_flag_counts([p.label_free.pk for p in pairs])
+        counts = ", ".join(f"{c['n']} {c['label']}" for c in flagged if c["n"])
         self.stdout.write(
             self.style.SUCCESS(f"{created} fluorescence ground-truth sections")
-            + f" from {len(pairs)} volumes ({params.method}, per {params.scope})."
+            + f" from {len(pairs)} volumes ({params.method}, per {params.scope}); flagged: "
+            + (counts or "none")
+            + "."
         )

@@ -26,6 +26,7 @@ from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_create
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
+from inference.ml.tiling import tile_size_error
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind, ModelVersion
 from inference.services.evaluation.scoring import BASELINE_PARAMS
 from inference.services.evaluation.sets import (
@@ -115,6 +116,8 @@ def evaluation_launch(
         )
         if version is None:
             raise NotFoundError(f"No model version {model_version_id} in this project.")
+        if reason := tile_size_error(version.arch, _model_info(version)["input_size"]):
+            raise InvalidInput(reason)
     params = clean_set_params(set_kind, set_params)
     plan = set_plan(project, version, set_kind, params, gt_source)
 

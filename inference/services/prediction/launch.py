@@ -20,6 +20,7 @@ from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_create
 from inference.ml.predict import PredictOptions
+from inference.ml.tiling import tile_size_error
 from inference.models import ModelVersion, Prediction
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
@@ -139,6 +140,10 @@ def prediction_launch(
     if user is not None:
         require_role(user, project, Role.MANAGER)
     version = resolve_model_version(project, model_version_id)
+    if reason := tile_size_error(
+        version.arch, int((version.config or {}).get("input_size") or 448)
+    ):
+        raise InvalidInput(reason)
     options = _options(threshold, tta, split_touching, watershed_h, min_voxels)
     times = sorted({int(t) for t in time_points}) if time_points else None
     specimens = _specimens(project, specimen_ids, specimen_names, tag)

@@ -57,12 +57,14 @@ class Calibration:
         return asdict(self)
 
 
-# Measured on the 2-core development machine (shared with other work, load average ≈ 10) with
-# the demo data: OS-Net at 64 px, 2 folds x 2 epochs, one torch thread (``docs/performance.md``,
-# "Run-time estimate"). No GPU fold has run here: its default is the benchmark figure as is.
+# Measured on the 2-core development machine, shared with other work (load average ≈ 14), with
+# the demo data: OS-Net at 64 px, 2 folds x 2 epochs over 432 sections, one torch thread as the
+# embedded worker runs folds: 32.8x and 38.6x the benchmark epoch time, 63 s and 26 s outside the
+# epochs (``docs/training.md``). On an idle machine this is pessimistic; the first finished fold
+# replaces it. No GPU fold has run here: its default is the benchmark figure as is.
 DEFAULT_CALIBRATION = {
-    "cpu": Calibration("cpu", 11.0, 20.0, 1.0, 0, "default measured on the development machine"),
-    "cuda": Calibration("cuda", 1.0, 20.0, 1.0, 0, "benchmark figures (no GPU fold measured)"),
+    "cpu": Calibration("cpu", 35.0, 45.0, 1.0, 0, "a default measured on the development machine"),
+    "cuda": Calibration("cuda", 1.0, 45.0, 1.0, 0, "the benchmark figures (no GPU fold measured)"),
 }
 
 
@@ -195,7 +197,8 @@ def assumptions(calibration: Calibration) -> str:
         f"Assumes {where} as fast as {calibration.source}: "
         f"{calibration.speed_factor:.1f}× the benchmark time per epoch, "
         f"{calibration.overhead_s:.0f} s per fold to load data and score and save the model, "
-        f"{calibration.parallel:.1f} fold{'s' if calibration.parallel >= 1.05 else ''} at a time. "
+        f"{round(calibration.parallel, 1):g} fold{'s' if calibration.parallel >= 1.05 else ''} "
+        "at a time. "
         "More load on the workers makes it longer."
     )
 

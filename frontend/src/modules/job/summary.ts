@@ -10,6 +10,11 @@ import type { JobState, JobSummary, MetricSummary, SubsetSummary } from './types
 
 const LABELS: Record<string, string> = { dice: 'Dice', jaccard: 'Jaccard', f05: 'F0.5', precision: 'Precision', recall: 'Recall', auc_pr: 'AUC-PR' };
 
+function rank(key: string): number {
+  const i = Object.keys(LABELS).indexOf(key);
+  return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+}
+
 export interface SummaryTable {
   subset: string;
   title: string;
@@ -25,7 +30,10 @@ export function summaryTables(summary: JobSummary | null): SummaryTable[] {
     subset,
     title: block.label ?? subset,
     sections: (block.sections ?? []).filter((n): n is number => typeof n === 'number'),
-    rows: Object.entries(block.metrics ?? {}).map(([key, m]) => ({ key, label: m?.label ?? LABELS[key] ?? key.replace(/_/g, ' '), m: m ?? {} })),
+    // The paper's order (stored JSON does not keep the keys' order); unknown keys after.
+    rows: Object.entries(block.metrics ?? {})
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([key, m]) => ({ key, label: m?.label ?? LABELS[key] ?? key.replace(/_/g, ' '), m: m ?? {} })),
   }));
 }
 

@@ -128,7 +128,8 @@ export class ViewerPage {
       { keys: '← / →', label: 'Previous / next time point' },
       { keys: 'F', label: 'Fluorescence: off / side by side / overlay' },
       { keys: 'M', label: "Active model's contours on / off" },
-      { keys: 'W', label: 'Reset display window' },
+      { keys: 'W', label: 'Display window: physical default' },
+      { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
       { keys: '?', label: 'Show / hide this list' },
     ];
     return [{ title: 'Viewer', items }, ...(this.editor?.shortcuts() ?? [])];

@@ -1,0 +1,94 @@
+"""Tiled against whole-image inference time on the same 1,024² field, in the same process.
+
+Predicts one normalised bright-field-like field with a registry network (eval mode) twice: in one
+forward pass of the whole field, and through ``inference.ml.tiling.predict_tiled`` with tiles of
+``--tile`` px overlapping by ``--overlap`` of a tile (default 448 px, the training input, and
+25 %). Prints medians of ``--repeat`` runs after one warm-up each:
+
+- ``tile_overhead_ratio``: tiled ÷ whole-image time (goal <= 1.3 at 25 % overlap);
+- ``tile_pixel_ratio``: pixels the network sees when tiling ÷ pixels of the field (the ratio's
+  floor: overlap and the ragged last tile are predicted twice);
+- ``tiled_ms`` and ``whole_ms``.
+
+    .venv/bin/python bench/tiling.py [--size 1024] [--tile 448] [--overlap 0.25] [--network osnet]
+        [--threads 1] [--repeat 3] [--device cpu|cuda]
+
+One torch thread by default: on a shared 2-core host more threads are slower (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import ensure_malloc_env, figure, median_ms  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--tile", type=int, default=448)
+    parser.add_argument("--overlap", type=float, default=0.25, help="fraction of a tile")
+    parser.add_argument("--network", default="osnet")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=4, help="tiles per forward pass")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    ensure_malloc_env()
+
+    import numpy as np
+    import torch
+
+    from inference.ml.data import normalise
+    from inference.ml.engine import predict_probabilities
+    from inference.ml.nets import create_model
+    from inference.ml.tiling import network_stride, predict_tiled, tile_starts
+
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    model = create_model(args.network).eval().to(device)
+    rng = np.random.default_rng(0)
+    field = rng.normal(1.0, 0.1, (args.size, args.size)).astype(np.float32)
+    x = normalise(field, "brightfield")[None, None]
+    overlap = int(round(args.tile * args.overlap))
+    stride = network_stride(model)
+
+    def whole() -> None:
+        predict_probabilities(model, x, device=device, batch_size=1)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def tiled() -> None:
+        predict_tiled(
+            lambda t: predict_probabilities(model, t, device=device, batch_size=args.batch),
+            x,
+            tile=args.tile,
+            overlap=overlap,
+            stride=stride,
+            batch_size=args.batch,
+        )
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    tiles = len(tile_starts(args.size, args.tile, overlap)) ** 2
+    print(
+        f"{args.network} on {args.device}, {args.threads} thread(s): {args.size}² field, "
+        f"{tiles} tiles of {args.tile}² overlapping by >= {overlap} px",
+        flush=True,
+    )
+    whole_ms = median_ms(whole, repeat=args.repeat)
+    tiled_ms = median_ms(tiled, repeat=args.repeat)
+    figure("whole_ms", whole_ms, "ms")
+    figure("tiled_ms", tiled_ms, "ms")
+    figure("tile_pixel_ratio", tiles * args.tile**2 / args.size**2, "ratio")
+    figure("tile_overhead_ratio", tiled_ms / whole_ms, "ratio")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The OpenAPI schema class: every operation documents the error answers it can give.
+
+An endpoint lists its own error codes with ``error_responses`` where it has something to say
+about them; the ones any endpoint can give are added here in the one error shape: 403 (not
+signed in, or no role), 404 (no such object, or an address under /api/ that matches nothing)
+and, for operations that take a body, 400, 413 and 415.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+
+from .inputs import error_responses
+
+_ALWAYS = (400, 403, 404)
+_WITH_BODY = (413, 415)
+
+
+class ApiAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        codes = _ALWAYS + (_WITH_BODY if self.method in ("POST", "PUT", "PATCH") else ())
+        for code, answer in error_responses(*codes).items():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(answer, str(code))
+        return responses
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False
+        return schema
+
+
+# DRF's CharField refuses the NUL character in every text input (ProhibitNullCharactersValidator).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def describe_text_constraints(result, generator, request, public):
+    """Postprocessing hook: free-text strings say that they cannot hold a NUL character."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("type") == "string" and not {"format", "enum", "pattern", "readOnly"} & set(
+                node
+            ):
+                node["pattern"] = NO_NUL_PATTERN
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("components", {}))
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            visit(operation.get("parameters", []))
+            visit(operation.get("requestBody", {}))
+    return result

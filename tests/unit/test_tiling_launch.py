@@ -1,0 +1,33 @@
+"""A model whose input size cannot tile a whole field is refused before anything is queued."""
+
+from __future__ import annotations
+
+import pytest
+
+from cellweb.errors import InvalidInput
+from inference.ml.tiling import tile_size_error
+from inference.models import Evaluation, Prediction
+from inference.services.evaluation import evaluation_launch
+from inference.services.prediction import prediction_launch
+from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_prediction import time_lapse
+
+STRIDE = "not a multiple of the network's stride 16"
+
+
+def test_tile_size_error_names_the_stride() -> None:
+    assert tile_size_error("osnet", 448) is None
+    assert tile_size_error("fusionnet", 40) and STRIDE in tile_size_error("fusionnet", 40)
+    assert tile_size_error("not-a-registry-network", 40) is None
+
+
+def test_prediction_and_evaluation_refuse_a_bad_tile_size(project, manager) -> None:
+    time_lapse(project, "cell", times=1)
+    version = tiny_model_version(project, input_size=40)
+    with pytest.raises(InvalidInput, match=STRIDE):
+        prediction_launch(project=project, user=manager, model_version_id=version.pk)
+    with pytest.raises(InvalidInput, match=STRIDE):
+        evaluation_launch(
+            project=project, user=manager, model_version_id=version.pk, set_kind="specimens"
+        )
+    assert not Prediction.objects.exists() and not Evaluation.objects.exists()
