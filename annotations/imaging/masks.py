@@ -29,6 +29,7 @@ __all__ = [
     "mask_to_polygons",
     "polygon_area",
     "polygons_to_mask",
+    "values_found",
 ]
 
 # Far above any section (OS-Net uses 448x448) yet small enough that a hostile
@@ -153,20 +154,32 @@ def _binary_values(values: np.ndarray) -> np.ndarray:
     else:
         present = np.unique(values).tolist()
     if len(present) > 2:
+        found, counts = np.unique(values, return_counts=True)
         raise MaskError(
             "The mask must contain only two values (0 and 255); "
-            f"found {len(present)} distinct values."
+            f"found {len(present)} distinct values: {values_found(found, counts)}. "
+            "A multi-label or instance mask is refused rather than merged into one class."
         )
     if not any(set(present) <= set(pair) for pair in _ALLOWED_VALUE_PAIRS):
-        found = " and ".join(_format_value(v) for v in present)
+        found = " and ".join(format_value(v) for v in present)
         raise MaskError(
             f"The mask must contain only the values 0 and 255 (or 0 and 1); found {found}."
         )
     return values != 0
 
 
-def _format_value(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+def values_found(values: np.ndarray, counts: np.ndarray, most: int = 5) -> str:
+    """'0 (1,000 pixels), 1 (20 pixels), … and 3 more values': the first ``most`` values."""
+    shown = ", ".join(
+        f"{format_value(v)} ({int(c):,} pixel{'s' if c != 1 else ''})"
+        for v, c in zip(values[:most], counts[:most], strict=True)
+    )
+    rest = len(values) - most
+    return shown + (f" and {rest} more value{'s' if rest != 1 else ''}" if rest > 0 else "")
+
+
+def format_value(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _open_png(data: bytes) -> Image.Image:

@@ -1,4 +1,8 @@
-"""Import a binary nucleus mask stack as ground truth (source "imported") of a specimen's volume."""
+"""Import a nucleus mask stack as ground truth (source "imported") of a specimen's volume.
+
+A binary stack (0/1, 0/255) by default; ``--instances`` reads an instance label image (each
+positive value one nucleus, as Fiji, napari or QuPath write them) and imports its foreground.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,13 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
 from annotations.models import LABEL_FREE_MODALITIES, Project, Specimen, Volume
-from annotations.services.groundtruth_import import ground_truth_import
+from annotations.services.groundtruth_import import (
+    ground_truth_import,
+    ground_truth_import_instances,
+)
 from cellweb.errors import DomainError
+
+_RAW_PNG_MODES = ("1", "L", "I", "I;16", "I;16B", "I;16L")
 
 
 def read_mask_stack(path: Path, dataset: str | None) -> np.ndarray:
@@ -28,6 +37,8 @@ def read_mask_stack(path: Path, dataset: str | None) -> np.ndarray:
             return tifffile.imread(path)
         if head.startswith(b"\x89PNG"):
             with Image.open(path) as image:
+                if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
+                    return np.asarray(image)
                 return np.asarray(image.convert("L"))
         if h5py.is_hdf5(str(path)):
             with h5py.File(path, "r") as f:
@@ -52,7 +63,10 @@ def read_mask_stack(path: Path, dataset: str | None) -> np.ndarray:
 
 
 class Command(BaseCommand):
-    help = "Import a binary mask stack (z, y, x) as imported ground truth of a specimen's label-free volume."
+    help = (
+        "Import a binary mask stack (z, y, x), or with --instances an instance label image, as "
+        "imported ground truth of a specimen's label-free volume."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -62,6 +76,12 @@ class Command(BaseCommand):
             "--time", type=int, default=0, help="Time point of the label-free volume (default 0)."
         )
         parser.add_argument("--dataset", default=None, help="Dataset path inside an HDF5 file.")
+        parser.add_argument(
+            "--instances",
+            action="store_true",
+            help="The file is an instance label image: 0 background, each positive value one "
+            "nucleus. Its foreground is imported; the instances are counted.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -87,12 +107,29 @@ class Command(BaseCommand):
         if masks.ndim == 4 and masks.shape[0] > options["time"]:
             masks = masks[options["time"]]
         try:
-            count = ground_truth_import(volume=volume, masks=masks)
+            if options["instances"]:
+                counts = ground_truth_import_instances(volume=volume, labels=masks)
+                count = len(counts.per_section)
+            else:
+                count = ground_truth_import(volume=volume, masks=masks)
         except DomainError as exc:
-            raise CommandError(f"{path.name} was not imported: {exc.message}") from exc
+            raise CommandError(
+                f"{path.name} was not imported (nothing was written): {exc.message}"
+            ) from exc
+        if options["instances"]:
+            self._report_instances(counts)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported ground truth for {count} section(s) of “{specimen.name}” "
                 f"({volume.modality}, time point {volume.time_index})."
             )
+        )
+
+    def _report_instances(self, counts) -> None:
+        for z, found in enumerate(counts.per_section):
+            self.stdout.write(f"Section z={z}: {found} instance(s).")
+        self.stdout.write(
+            f"{counts.total} instance(s) in the volume (a nucleus that spans sections counts once). "
+            "Only their foreground was stored as the nucleus mask: instance identities are not "
+            "stored yet (they will be once projects have label sets)."
         )
