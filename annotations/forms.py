@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from annotations.models import LABEL_FREE_MODALITIES, ConsensusMethod, Modality
+from annotations.models import LABEL_FREE_MODALITIES, ConsensusMethod, Modality, ProposalMode
 from annotations.services.imports import parse_voxel_size, voxel_size_check
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.errors import InvalidInput
@@ -125,3 +125,16 @@ class ProjectSettingsForm(forms.Form):
     allow_self_review = forms.BooleanField(
         label="Reviewers may review sections they annotated (small labs)", required=False
     )
+    proposals = forms.ChoiceField(
+        label="Model proposals in the editor",
+        required=False,
+        choices=ProposalMode.choices,
+        help_text="With an active model: off, offered (a button and the M key), or loaded when "
+        "an annotator opens a blank section. Reviewers see how many annotations started from one.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("proposals"):
+            data.pop("proposals", None)  # a form without the field keeps the project's mode
+        return data

@@ -105,6 +105,21 @@ class _SaveFields(serializers.Serializer):
         help_text="Active drawing time since the previous save, in seconds.",
     )
     action = serializers.ChoiceField(choices=["save", "submit"], default="save")
+    origin = serializers.ChoiceField(
+        choices=["blank", "own_previous", "model"],
+        required=False,
+        allow_null=True,
+        help_text="Where this mask started: “blank”, “own_previous” (your previous section) or "
+        "“model” (a proposal; give `origin_model_version`). Left out: the latest revision's "
+        "origin (blank for a first save).",
+    )
+    origin_model_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The model version whose proposal the mask started from (kept when stale).",
+    )
 
 
 class MineSaveSerializer(_SaveFields):
@@ -148,6 +163,8 @@ class AnnotationRevisionSerializer(serializers.Serializer):
     time_spent_s = serializers.FloatField()
     foreground_pixels = serializers.IntegerField()
     source = serializers.CharField()
+    origin = serializers.CharField(help_text="blank, own_previous or model.")
+    origin_model_version = serializers.IntegerField(allow_null=True)
     mask_png = serializers.CharField(required=False, help_text="Only with ?include_masks=1.")
 
 

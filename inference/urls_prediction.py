@@ -4,6 +4,7 @@ from django.urls import path
 
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
 from inference.apis import prediction as apis
+from inference.apis.proposals import SectionProposalApi
 from inference.views import prediction as views
 
 urlpatterns = [
@@ -60,5 +61,10 @@ urlpatterns = [
         "api/sections/<dbid:section_id>/nuclei/",
         apis.SectionNucleiApi.as_view(),
         name="api-section-nuclei",
+    ),
+    path(
+        "api/sections/<dbid:section_id>/proposal.png",
+        SectionProposalApi.as_view(),
+        name="api-section-proposal",
     ),
 ]

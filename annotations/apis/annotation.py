@@ -140,6 +140,8 @@ class SectionMineApi(APIView):
             time_spent_s=data["time_spent_s"],
             submit=data["action"] == "submit",
             source=source,
+            origin=data.get("origin"),
+            origin_model_version=data.get("origin_model_version"),
         )
         return _mine_response(request, annotation)
 

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import ConsensusMethod, Role
+from annotations.models import ConsensusMethod, ProposalMode, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
 from annotations.services.projects import project_settings_update
@@ -20,6 +20,10 @@ class ProjectSettingsSerializer(serializers.Serializer):
     consensus_method = serializers.ChoiceField(choices=ConsensusMethod.choices)
     allow_fluorescence_reference = serializers.BooleanField()
     allow_self_review = serializers.BooleanField()
+    proposals = serializers.ChoiceField(
+        choices=ProposalMode.choices,
+        help_text="off, offered (a button and the M key) or start (loaded on a blank section).",
+    )
 
 
 class ProjectSettingsPatchSerializer(RefusesUnknownFields, ProjectSettingsSerializer):

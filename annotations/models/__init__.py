@@ -2,6 +2,7 @@ from annotations.models.annotation import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    RevisionOrigin,
     SectionOffer,
 )
 from annotations.models.core import (
@@ -11,6 +12,7 @@ from annotations.models.core import (
     Membership,
     Modality,
     Project,
+    ProposalMode,
     Role,
     Section,
     SectionStatus,
@@ -34,9 +36,11 @@ __all__ = [
     "Annotation",
     "AnnotationRevision",
     "AnnotationStatus",
+    "RevisionOrigin",
     "AuditEvent",
     "Consensus",
     "ConsensusMethod",
+    "ProposalMode",
     "DisplayPreference",
     "GroundTruth",
     "GroundTruthSnapshot",

@@ -14,6 +14,15 @@ class AnnotationStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
+class RevisionOrigin(models.TextChoices):
+    """Where the annotator's mask started: an empty canvas, their own previous section, or a
+    model version's proposal (anchoring: reviewers count the annotations that began from one)."""
+
+    BLANK = "blank", "Blank"
+    OWN_PREVIOUS = "own_previous", "Own previous section"
+    MODEL = "model", "Model proposal"
+
+
 class Annotation(models.Model):
     """One annotator's mask of one section; its pixels live in its revisions."""
 
@@ -54,6 +63,15 @@ class AnnotationRevision(models.Model):
     foreground_pixels = models.PositiveIntegerField(default=0)
     time_spent_s = models.FloatField(default=0.0)
     source = models.CharField(max_length=16, default="canvas")
+    origin = models.CharField(
+        max_length=16, choices=RevisionOrigin.choices, default=RevisionOrigin.BLANK
+    )
+    origin_model_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Id of the model version whose proposal the mask started from (kept when the "
+        "version is later replaced or deleted).",
+    )
 
     class Meta:
         constraints = [

@@ -32,6 +32,14 @@ class ConsensusMethod(models.TextChoices):
     STAPLE = "staple", "STAPLE"
 
 
+class ProposalMode(models.TextChoices):
+    """Whether the annotation editor offers the active model's mask as a starting point."""
+
+    OFF = "off", "Off"
+    OFFERED = "offered", "Offered (a button and the M key)"
+    START = "start", "Start from the proposal on a blank section"
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -49,6 +57,12 @@ class Project(models.Model):
     )
     allow_self_review = models.BooleanField(
         default=False, help_text="A reviewer may review sections they annotated (small labs)."
+    )
+    proposals = models.CharField(
+        max_length=16,
+        choices=ProposalMode.choices,
+        default=ProposalMode.OFF,
+        help_text="Whether annotators may start from the active model's mask.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

@@ -20,6 +20,7 @@ def project_settings(project: Project) -> dict:
         "consensus_method": project.consensus_method,
         "allow_fluorescence_reference": project.allow_fluorescence_reference,
         "allow_self_review": project.allow_self_review,
+        "proposals": project.proposals,
     }
 
 

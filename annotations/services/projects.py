@@ -17,6 +17,7 @@ SETTINGS_FIELDS = (
     "consensus_method",
     "allow_fluorescence_reference",
     "allow_self_review",
+    "proposals",
 )
 
 

@@ -67,6 +67,7 @@ SHORTCUTS = [
     ),
 ]
 FLUORESCENCE_SHORTCUT = ("R", "Reference fluorescence panel")
+PROPOSAL_SHORTCUT = ("M", "Load the model's proposal for this section (undoable)")
 
 
 def _percent(part: int, whole: int) -> float:
@@ -116,6 +117,8 @@ def annotate(request, section_id: int):
     shortcuts = [(title, list(items)) for title, items in SHORTCUTS]
     if config["fluorescence"] is not None:
         shortcuts[-1][1].insert(-2, FLUORESCENCE_SHORTCUT)
+    if config.get("proposal"):
+        shortcuts[-1][1].insert(-2, PROPOSAL_SHORTCUT)
     if not section.is_label_free:
         notice = "This is a fluorescence section; annotations are drawn on label-free sections."
     elif section.status in LOCKED_SECTION_STATUSES:

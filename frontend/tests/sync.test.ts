@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type RequestOptions } from '../src/lib/api';
 import { ActiveTime } from '../src/modules/annotator/activeTime';
 import { AnnotationSync, backupKey, type SyncState } from '../src/modules/annotator/sync';
-import type { AnnotationDto } from '../src/modules/annotator/types';
+import type { AnnotationDto, SaveOrigin } from '../src/modules/annotator/types';
 
 class MemoryStorage {
   data = new Map<string, string>();
@@ -23,7 +23,7 @@ function dto(revision: number | null, extra: Partial<AnnotationDto> = {}): Annot
   return { revision, status: revision === null ? null : 'draft', mask_png: revision === null ? null : `png${revision}`, can_edit: true, can_reopen: false, updated_at: '2024-01-01T00:00:00Z', ...extra };
 }
 
-function setup(handler: Handler, opts: { storage?: MemoryStorage; png?: () => string } = {}) {
+function setup(handler: Handler, opts: { storage?: MemoryStorage; png?: () => string; origin?: () => SaveOrigin | null } = {}) {
   const calls: { method: string; url: string; body: any }[] = [];
   const states: SyncState[] = [];
   const storage = opts.storage ?? new MemoryStorage();
@@ -37,6 +37,7 @@ function setup(handler: Handler, opts: { storage?: MemoryStorage; png?: () => st
         return handler(method, url, o);
       },
       getMaskPng: opts.png ?? (() => 'MASK'),
+      getOrigin: opts.origin,
       activeTime: active,
       storage,
       now: () => Date.now(),
@@ -75,6 +76,18 @@ describe('AnnotationSync', () => {
     expect(sync.revision).toBe(4);
     expect(sync.phase).toBe('clean');
     expect(sync.dirty).toBe(false);
+  });
+
+  it('sends where the mask started (a model proposal) with the save', async () => {
+    let origin: SaveOrigin | null = null;
+    const { sync, calls } = setup((m) => (m === 'GET' ? dto(null) : dto(1)), { origin: () => origin });
+    await sync.load();
+    origin = { origin: 'model', origin_model_version: 7 };
+    sync.markDirty();
+    await vi.advanceTimersByTimeAsync(1600);
+    const puts = calls.filter((c) => c.method === 'PUT');
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.body).toMatchObject({ base_revision: null, origin: 'model', origin_model_version: 7 });
   });
 
   it('saves at least every 15 s while edits keep coming', async () => {

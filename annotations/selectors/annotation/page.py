@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.urls import reverse
 
-from annotations.models import Section
+from annotations.models import ProposalMode, Section
 from annotations.selectors.editor import section_editor_config
+
+
+def proposal_config(section: Section, *, can_edit: bool) -> dict | None:
+    """The editor's "Load model proposal" (or start-from-proposal) when the project asks for it
+    and has an active model; a model of another modality is refused (409) when it is loaded."""
+    mode = section.project.proposals
+    if not can_edit or mode == ProposalMode.OFF:
+        return None
+    model_version = apps.get_model("inference", "ModelVersion")
+    if not model_version.objects.filter(project_id=section.project_id, is_active=True).exists():
+        return None
+    return {"url": reverse("api-section-proposal", args=[section.pk]), "mode": mode}
 
 
 def annotate_page_config(*, user, section: Section, csrf_token: str, can_edit: bool) -> dict:
@@ -28,5 +41,6 @@ def annotate_page_config(*, user, section: Section, csrf_token: str, can_edit: b
             if can_edit
             else None,
             "progressUrl": reverse("api-annotation-progress", args=[slug]),
+            "proposal": proposal_config(section, can_edit=can_edit),
         },
     )

@@ -140,6 +140,8 @@ def annotation_revisions(*, annotation: Annotation, include_masks: bool = False)
         "time_spent_s",
         "foreground_pixels",
         "source",
+        "origin",
+        "origin_model_version",
     ]
     if include_masks:
         fields.append("mask_png")
@@ -156,6 +158,8 @@ def annotation_revisions(*, annotation: Annotation, include_masks: bool = False)
             "time_spent_s": round(float(row["time_spent_s"]), 3),
             "foreground_pixels": row["foreground_pixels"],
             "source": row["source"],
+            "origin": row["origin"],
+            "origin_model_version": row["origin_model_version"],
         }
         if include_masks:
             entry["mask_png"] = b64(row["mask_png"])

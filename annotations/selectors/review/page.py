@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from annotations.models import Annotation, GroundTruth, GroundTruthSource, Section
+from annotations.models import (
+    Annotation,
+    GroundTruth,
+    GroundTruthSource,
+    RevisionOrigin,
+    Section,
+)
 from annotations.selectors.annotation.feedback import send_back_responses
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.encoding import b64
@@ -62,6 +68,20 @@ def review_send_back(section: Section) -> dict | None:
     }
 
 
+def proposal_anchoring(revisions) -> dict:
+    """How many of the reviewed annotations started from a model proposal (and from which
+    versions): three edits of one proposal are not three independent opinions."""
+    versions = sorted(
+        {r.origin_model_version for r in revisions if r.origin == RevisionOrigin.MODEL} - {None}
+    )
+    return {
+        "from_proposal": sum(1 for r in revisions if r.origin == RevisionOrigin.MODEL),
+        "own_previous": sum(1 for r in revisions if r.origin == RevisionOrigin.OWN_PREVIOUS),
+        "total": len(revisions),
+        "model_versions": versions,
+    }
+
+
 def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool) -> dict:
     """The ``review`` front-end module's configuration (the front-end contract)."""
     consensus = current_consensus(section)
@@ -76,6 +96,8 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "mask_png": b64(revision.mask_png),
             # This revision answers the latest send-back that named its annotator.
             "response": _response(responses.get(name)),
+            "origin": revision.origin,
+            "origin_model_version": revision.origin_model_version,
         }
         for index, (name, revision) in enumerate(zip(names, revisions))
     ]
@@ -89,6 +111,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
     )
     extra = {
         "annotations": annotations,
+        "origins": proposal_anchoring(revisions),
         "consensus": {
             "id": consensus.pk,
             "method": consensus.method,

@@ -26,6 +26,7 @@ from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
 from .hooks import flaggable_ground_truth, on_annotation_changed, on_annotations_complete
+from .origin import inherited_origin, validated_origin
 from .payload import MASK_SOURCES, validated_mask, validated_time
 from .sections import adjust_counts, refuse_locked_section
 
@@ -61,12 +62,16 @@ def annotation_save(
     time_spent_s: float,
     submit: bool,
     source: str = "canvas",
+    origin: str | None = None,
+    origin_model_version: int | None = None,
 ) -> Annotation:
     """Store ``mask`` as the next revision of the user's annotation of ``section``.
 
     ``base_revision`` is the revision the edit started from (``None`` or 0: none yet). A stale
     base, a submitted annotation (reopen it first) or a locked section raise ``ConflictError``
-    carrying the current state; nothing is stored then.
+    carrying the current state; nothing is stored then. ``origin`` (``blank``,
+    ``own_previous`` or ``model`` with ``origin_model_version``) records where the mask started;
+    left out, the latest revision's origin carries over (blank for a first save).
     """
     require_role(user, section.project, Role.ANNOTATOR)
     if not section.is_label_free:
@@ -79,6 +84,7 @@ def annotation_save(
         isinstance(base_revision, bool) or not isinstance(base_revision, int)
     ):
         raise InvalidInput("“base_revision” must be a revision number or null.")
+    origin, origin_model_version = validated_origin(section, origin, origin_model_version)
     mask = validated_mask(mask, section)
     time_spent_s = validated_time(time_spent_s)
     # The CPU work happens before any row is locked.
@@ -155,6 +161,8 @@ def annotation_save(
             ),
         )
 
+    if origin is None:
+        origin, origin_model_version = inherited_origin(annotation.pk, annotation.revision)
     now = timezone.now()
     revision = AnnotationRevision(
         annotation=annotation,
@@ -166,6 +174,8 @@ def annotation_save(
         foreground_pixels=foreground,
         time_spent_s=time_spent_s,
         source=source,
+        origin=origin,
+        origin_model_version=origin_model_version,
     )
     # Related rows are locked and uniqueness is the database's job: only field checks remain.
     revision.full_clean(

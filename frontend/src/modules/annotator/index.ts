@@ -15,10 +15,11 @@ import { clockTime } from '../../lib/format';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { ActiveTime } from './activeTime';
 import { NeighbourTools } from './neighbours';
+import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
 import { SaveCard } from './status';
 import { AnnotationSync } from './sync';
-import type { AnnotationDto, AnnotatorConfig } from './types';
+import type { AnnotationDto, AnnotatorConfig, SaveOrigin } from './types';
 
 export type { AnnotatorConfig, NeighbourConfig, SectionConfig } from './types';
 
@@ -31,6 +32,8 @@ export class AnnotatorPage {
   private readonly reference: ReferencePanel | null = null;
   private readonly windowCtl: WindowControl | null;
   private readonly progress: ProgressBars | null = null;
+  private readonly proposal: ProposalTools | null = null;
+  private origin: SaveOrigin | null = null;
   private suppressChange = 0;
   private emptyConfirmUntil = 0;
   private loaded = false;
@@ -70,6 +73,7 @@ export class AnnotatorPage {
         sectionId: s.id,
         transport: (method, url, opts) => request(method, url, opts),
         getMaskPng: () => this.editor.toPngBase64Sync(),
+        getOrigin: () => this.origin,
         activeTime: this.activeTime,
         storage: safeStorage(),
         readOnly: cfg.readOnly ?? false,
@@ -81,6 +85,15 @@ export class AnnotatorPage {
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     this.neighbours = new NeighbourTools(cfg, this.editor, (u) => this.imageUrl(u), () => this.sync.editable);
     if (cfg.neighbours?.prev || cfg.neighbours?.next) sidebar.appendChild(this.neighbours.card);
+    this.neighbours.onCopied = () => {
+      this.origin = { origin: 'own_previous' };
+    };
+    if (cfg.proposal) {
+      this.proposal = new ProposalTools(cfg.proposal, this.editor, () => this.sync.editable, (origin) => {
+        this.origin = origin;
+      });
+      sidebar.appendChild(this.proposal.card);
+    }
     if (cfg.fluorescence?.imageUrl) {
       this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
       sidebar.appendChild(this.reference.card);
@@ -105,6 +118,7 @@ export class AnnotatorPage {
         { keys: '.', label: 'View the section at z + 1 beside the editor' },
         { keys: 'G', label: 'Ghost: your outline on the adjacent section' },
         { keys: 'C', label: 'Copy your mask from the previous section (Shift+C: next)' },
+        ...(this.proposal ? [{ keys: 'M', label: "Load the model's proposal for this section" }] : []),
         { keys: 'W', label: 'Display window: physical default' },
         { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
         { keys: 'N', label: 'Next section of your queue (after submitting)' },
@@ -129,6 +143,8 @@ export class AnnotatorPage {
       }
       if (dto.status === 'submitted') this.showSubmitted(dto);
       this.renderStatus();
+      // "Start from proposal": a section with nothing saved or kept opens with the model's mask.
+      if (this.proposal?.mode === 'start' && !dto.revision && !restored) void this.proposal.load({ quiet: true });
     } catch (err) {
       const detail = err instanceof ApiError ? err.detail : String(err);
       const retryable = !(err instanceof ApiError) || err.retryable;
@@ -240,6 +256,7 @@ export class AnnotatorPage {
     if (k === ',' || k === '.') return () => nb.panel.toggle(k === ',' ? 'prev' : 'next');
     if (k === 'g' || k === 'G') return () => nb.toggleGhost();
     if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
+    if ((k === 'm' || k === 'M') && this.proposal) return () => void this.proposal?.load();
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
     if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();

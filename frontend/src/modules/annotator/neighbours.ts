@@ -58,6 +58,9 @@ export class NeighbourTools {
     );
   }
 
+  /** Called after a copy replaced the mask (the save records "own previous section"). */
+  onCopied?: () => void;
+
   toggleGhost(): void {
     if (this.ghostOn) {
       this.ghostOn = false;
@@ -90,6 +93,7 @@ export class NeighbourTools {
       return;
     }
     this.editor.setMask(mask, { record: true, label: `Copy from ${WORD[side]} section` });
+    this.onCopied?.();
     this.editor.showToast(`Copied your mask from the ${WORD[side]} section — Ctrl+Z undoes`, 4000);
   }
 

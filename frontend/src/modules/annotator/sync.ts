@@ -161,6 +161,7 @@ export class AnnotationSync {
       mask_png: png,
       time_spent_s: Math.round(seconds * 10) / 10,
       action,
+      ...(this.deps.getOrigin?.() ?? {}),
     };
     this.inflight = (async () => {
       try {

@@ -37,6 +37,19 @@ export interface AnnotatorConfig {
   progressUrl?: string | null;
   readOnly?: boolean;
   colour?: string;
+  /** The active model's proposal (the project offers it, or starts blank sections from it). */
+  proposal?: ProposalConfig | null;
+}
+
+export interface ProposalConfig {
+  url: string;
+  mode: 'offered' | 'start';
+}
+
+/** Where the saved mask started; sent with each save (left out: the server keeps the last). */
+export interface SaveOrigin {
+  origin: 'blank' | 'own_previous' | 'model';
+  origin_model_version?: number | null;
 }
 
 export type AnnotationStatus = 'draft' | 'submitted' | null;
@@ -92,6 +105,7 @@ export interface SyncDeps {
   sectionId: number | string;
   transport: Transport;
   getMaskPng: () => string;
+  getOrigin?: () => SaveOrigin | null;
   activeTime: Pick<ActiveTime, 'take' | 'giveBack'>;
   storage?: StorageLike | null;
   now?: () => number;
