@@ -94,6 +94,9 @@ def effort_chart(rows: list[dict]) -> list[dict]:
         bars = [
             {
                 "label": row["label"],
+                "short": "No proposal"
+                if row["model_version"] is None
+                else f"Version {row['model_version']}",
                 "version": row["model_version"],
                 "value": row[key],
                 "width": round(100.0 * row[key] / scale, 1),

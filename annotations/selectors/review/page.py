@@ -90,6 +90,7 @@ def _effort(measure: dict | None) -> dict | None:
     return {
         "correction_dice": measure["proposal_dice"],
         "changed_pixels": measure["changed_pixels"],
+        "active_seconds": round(measure["active_time_s"]),
         "active_minutes": round(measure["active_time_s"] / 60.0, 2),
     }
 
