@@ -84,11 +84,15 @@ def learning_curve_page(curve: LearningCurve) -> dict[str, Any]:
     """The page's table (one row per n, both starts side by side) and its plateau sentence."""
     summary = curve_summary(curve.points)
     has_pretrained = PRETRAINED in (curve.config.get("starts") or [])
+    starts = [SCRATCH, PRETRAINED] if has_pretrained else [SCRATCH]
     rows: dict[int, dict[str, Any]] = {}
-    for start in (SCRATCH, PRETRAINED):
+    for start in starts:
         for metric in ("dice", "map"):
             for p in (summary.get(start) or {}).get(metric) or []:
                 rows.setdefault(p["n"], {"n": p["n"]})[f"{start}_{metric}"] = p
+    keys = [f"{start}_{metric}" for start in starts for metric in ("dice", "map")]
+    for row in rows.values():
+        row["cells"] = [row.get(key) for key in keys]
     return {
         "summary": summary,
         "rows": [rows[n] for n in sorted(rows)],
