@@ -73,7 +73,7 @@ def learning_curve_page(request, curve_id: int):
         "cancelUrl": f"/api/learning-curves/{curve.pk}/cancel/" if can_cancel else None,
         "csrfToken": get_token(request),
         "status": curve.status,
-        "done": len(curve.points),
+        "points": curve.points,
         "total": curve.total_points,
     }
     return render(request, "inference/learning_curve.html", context)

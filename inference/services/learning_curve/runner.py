@@ -75,10 +75,7 @@ class CurveRunner:
         return [e.specimen_id for e in pool], pool_x, pool_y, val_x, val_y
 
     def _label(self, start: str, n: int, seed: int) -> str:
-        return (
-            f"point {self.done + 1} of {self.curve.total_points}: "
-            f"{'pretrained' if start == PRETRAINED else 'from scratch'}, n = {n}, seed {seed}"
-        )
+        return f"{'pretrained' if start == PRETRAINED else 'from scratch'}, n = {n}, seed {seed}"
 
     def _train(self, x, y, *, start: str, n: int, seed: int, parent_weights):
         cfg = self.cfg
@@ -90,7 +87,7 @@ class CurveRunner:
         optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
         loss_fn = engine.make_loss(cfg.loss)
         seen, epoch = 0, 0
-        label = self._label(start, n, seed)
+        label = f"training {self._label(start, n, seed)}"
 
         def on_batch(done: int, total: int, loss: float) -> None:
             part = min(1.0, (seen + done * cfg.batch_size) / cfg.samples)
@@ -149,7 +146,7 @@ class CurveRunner:
                     self.done += 1
                     self.ctx.progress(
                         self.done / curve.total_points,
-                        message=f"{self.done} of {curve.total_points} points",
+                        message=f"scored {self._label(start, n, seed)}",
                         fields=("points",),
                         force=True,
                         point=point,

@@ -9,7 +9,7 @@ import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
 import { LiveSocket } from '../job/socket';
-import { FINAL, initialCurveState, reduceCurve, type CurveState } from './state';
+import { FINAL, initialCurveState, reduceCurve, type CurvePoint, type CurveState } from './state';
 
 export interface CurveConfig {
   module: 'lcurve';
@@ -19,6 +19,8 @@ export interface CurveConfig {
   cancelUrl?: string | null;
   status?: string;
   total?: number;
+  /** Points finished when the page was rendered. */
+  points?: CurvePoint[];
 }
 
 export class CurvePage {
@@ -35,7 +37,7 @@ export class CurvePage {
     private readonly root: HTMLElement,
     private readonly cfg: CurveConfig,
   ) {
-    this.state = initialCurveState(cfg.status, cfg.total ?? 0);
+    this.state = initialCurveState(cfg.status, cfg.total ?? 0, cfg.points ?? []);
     this.startedFinal = FINAL.has(this.state.status);
     setChildren(root, h('section', { class: 'cw-card', 'data-role': 'live' }, h('p', null, this.badge, ' ', this.cancelHost), this.bar.el, this.caption, this.latest));
     if (this.startedFinal) {
@@ -80,7 +82,8 @@ export class CurvePage {
     this.badge.className = `cw-badge cw-badge-${s.status}`;
     this.badge.textContent = s.status;
     this.bar.set(s.progress, `${Math.round(s.progress * 100)} %`);
-    this.showCaption(s.error ?? `${s.points.length} of ${s.total || '?'} points${s.message ? ` · ${s.message}` : ''}`);
+    const now = FINAL.has(s.status) ? '' : s.message;
+    this.showCaption(s.error ?? `${s.points.length} of ${s.total || '?'} points done${now ? ` · ${now}` : ''}`);
     const last = s.points[s.points.length - 1];
     this.latest.textContent = last
       ? `Last point: ${last.start === 'pretrained' ? 'pretrained' : 'from scratch'}, n = ${last.n}, seed ${last.seed}: Dice ${last.dice == null ? '—' : last.dice.toFixed(3)}`

@@ -29,8 +29,9 @@ type Msg = Record<string, unknown>;
 
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
-export function initialCurveState(status = 'queued', total = 0): CurveState {
-  return { status, seq: -1, progress: status === 'succeeded' ? 1 : 0, total, message: '', error: null, points: [] };
+/** Before the first snapshot: what the server rendered the page with. */
+export function initialCurveState(status = 'queued', total = 0, points: CurvePoint[] = []): CurveState {
+  return { status, seq: -1, progress: status === 'succeeded' ? 1 : total ? points.length / total : 0, total, message: '', error: null, points };
 }
 
 function fromSnapshot(job: Msg): CurveState {
