@@ -26,6 +26,12 @@ urlpatterns = [
         name="learning-curve-figure",
     ),
     path(
+        "learning-curves/<dbid:curve_id>/report.html",
+        views.learning_curve_file,
+        {"key": "report"},
+        name="learning-curve-report",
+    ),
+    path(
         "api/learning-curves/<dbid:curve_id>/",
         apis.LearningCurveDetailApi.as_view(),
         name="api-learning-curve",

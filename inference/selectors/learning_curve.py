@@ -12,11 +12,7 @@ from annotations.models import Project
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
 from inference.models import LearningCurve, ModelVersion
-from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
-from inference.services.learning_curve.summary import (
-    PLATEAU_FRACTION,
-    curve_summary,
-)
+from inference.services.learning_curve.summary import learning_curve_tables
 
 __all__ = [
     "learning_curve_get",
@@ -67,38 +63,13 @@ def learning_curve_list(*, project: Project, limit: int = 50) -> list[dict[str, 
     return [learning_curve_public(c) for c in rows[:limit]]
 
 
-def _plateau_sentence(summary: dict[str, Any], has_pretrained: bool) -> str:
-    percent = round(PLATEAU_FRACTION * 100)
-    start = PRETRAINED if has_pretrained else SCRATCH
-    which = "pretrained curve" if has_pretrained else "curve from scratch"
-    reached = (summary.get(start) or {}).get("plateau")
-    if not reached:
-        return f"The {which} has no finished points with a positive Dice yet."
-    return (
-        f"The {which} reaches {percent}% of its plateau at n = {reached['n']} annotated "
-        f"sections (plateau = its median Dice at the largest n, {reached['plateau_dice']:.3f})."
-    )
-
-
 def learning_curve_page(curve: LearningCurve) -> dict[str, Any]:
-    """The page's table (one row per n, both starts side by side) and its plateau sentence."""
-    summary = curve_summary(curve.points)
-    has_pretrained = PRETRAINED in (curve.config.get("starts") or [])
-    starts = [SCRATCH, PRETRAINED] if has_pretrained else [SCRATCH]
-    rows: dict[int, dict[str, Any]] = {}
-    for start in starts:
-        for metric in ("dice", "map"):
-            for p in (summary.get(start) or {}).get(metric) or []:
-                rows.setdefault(p["n"], {"n": p["n"]})[f"{start}_{metric}"] = p
-    keys = [f"{start}_{metric}" for start in starts for metric in ("dice", "map")]
-    for row in rows.values():
-        row["cells"] = [row.get(key) for key in keys]
+    """The page: the tables, and the stored figure and downloads once the job has written them."""
+    stored = bool(((curve.result or {}).get("files") or {}).get("figure"))
     return {
-        "summary": summary,
-        "rows": [rows[n] for n in sorted(rows)],
-        "has_pretrained": has_pretrained,
-        "plateau_sentence": _plateau_sentence(summary, has_pretrained),
-        "files": (curve.result or {}).get("files") or {},
+        **learning_curve_tables(curve),
+        "figure_src": f"/learning-curves/{curve.pk}/curve.png?inline=1" if stored else None,
+        "downloads": stored,
     }
 
 
@@ -113,4 +84,8 @@ def start_version_choices(project: Project) -> list[ModelVersion]:
     """Versions a curve may start from: this project's, in-silico-labelling versions first when
     the model-version kinds include one."""
     versions = list(ModelVersion.objects.filter(project=project).order_by("-created_at", "-id"))
-    return sorted(versions, key=lambda v: 0 if "silico" in str(v.kind) else 1)
+    return sorted(versions, key=lambda v: 0 if _in_silico(v) else 1)
+
+
+def _in_silico(version: ModelVersion) -> bool:
+    return version.kind == "isl" or "silico" in str(version.get_kind_display()).lower()

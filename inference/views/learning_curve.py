@@ -22,7 +22,11 @@ from inference.services.learning_curve.config import LearningCurveError
 
 __all__ = ["learning_curve_file", "learning_curve_page", "learning_curves_page"]
 
-FILES = {"csv": ("points.csv", "text/csv"), "figure": ("curve.png", "image/png")}
+FILES = {
+    "csv": ("points.csv", "text/csv"),
+    "figure": ("curve.png", "image/png"),
+    "report": ("report.html", "text/html; charset=utf-8"),
+}
 
 
 @login_required

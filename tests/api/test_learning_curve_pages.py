@@ -1,6 +1,7 @@
 """Learning-curve pages and endpoints: the form refuses with the reason (409 when the project's
 ground truth cannot give the curve) and saves nothing; roles; a finished curve's page names the
-held-out specimens and the plateau, serves its CSV and figure, and its snapshot and cancel."""
+held-out specimens and the plateau, serves its CSV, figure and standalone report, and its
+snapshot and cancel."""
 
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ def test_a_finished_curve_shows_its_plateau_and_serves_its_files(
     assert [(r["start"], r["n"]) for r in rows] == [("scratch", "1"), ("scratch", "2")]
     figure = client.get(f"/learning-curves/{curve.pk}/curve.png?inline=1")
     assert figure["Content-Type"] == "image/png" and figure.getvalue()[:4] == b"\x89PNG"
+    report = b"".join(client.get(f"/learning-curves/{curve.pk}/report.html").streaming_content)
+    report = report.decode()
+    assert held in report and "90% of its plateau" in report and "data:image/png;base64," in report
     snapshot = client.get(f"/api/learning-curves/{curve.pk}/").json()
     assert snapshot["status"] == "succeeded" and len(snapshot["points"]) == 2
     assert client.post(f"/api/learning-curves/{curve.pk}/cancel/").status_code == 403

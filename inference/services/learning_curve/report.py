@@ -1,21 +1,24 @@
-"""A learning curve's report files: every point as one CSV, and the figure (median Dice against
-n, log x, the spread over seeds shaded, one line per start). Written by the job's last step and
-served as stored; pages and downloads only read them."""
+"""A learning curve's report files: every point as one CSV, the figure (median Dice against n,
+log x, the spread over seeds shaded, one line per start) and a self-contained HTML report (the
+page's held-out specimens, figure, plateau sentence and table, the figure inline). Written by the
+job's last step and served as stored; pages and downloads only read them."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
 from inference.models import LearningCurve
 from inference.reports.plotting import new_figure, png
 from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
-from inference.services.learning_curve.summary import curve_summary
+from inference.services.learning_curve.summary import curve_summary, learning_curve_tables
 
 CSV_COLUMNS = ("start", "n", "seed", "epochs", "specimens", "dice", "map")
 START_LABELS = {SCRATCH: "From scratch", PRETRAINED: "Pretrained (start version)"}
@@ -74,16 +77,30 @@ def curve_figure_png(curve: LearningCurve, summary: dict[str, Any] | None = None
 
 def report_paths(curve: LearningCurve) -> dict[str, str]:
     base = f"learning_curves/{curve.project_id}/{curve.pk}"
-    return {"csv": f"{base}/points.csv", "figure": f"{base}/curve.png"}
+    return {
+        "csv": f"{base}/points.csv",
+        "figure": f"{base}/curve.png",
+        "report": f"{base}/report.html",
+    }
+
+
+def report_html(curve: LearningCurve, figure: bytes) -> str:
+    context = {
+        "curve": curve,
+        **learning_curve_tables(curve),
+        "figure_src": "data:image/png;base64," + base64.b64encode(figure).decode(),
+    }
+    return render_to_string("inference/learning_curve_report.html", context)
 
 
 def learning_curve_report(curve: LearningCurve) -> dict[str, Any]:
     """Store the CSV and the figure; their paths go into the job's result."""
     paths = report_paths(curve)
-    summary = curve_summary(curve.points)
+    figure = curve_figure_png(curve, curve_summary(curve.points))
     for key, content in (
         ("csv", points_csv(curve).encode()),
-        ("figure", curve_figure_png(curve, summary)),
+        ("figure", figure),
+        ("report", report_html(curve, figure).encode()),
     ):
         default_storage.delete(paths[key])
         default_storage.save(paths[key], ContentFile(content))

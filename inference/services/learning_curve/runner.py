@@ -143,11 +143,11 @@ class CurveRunner:
                         **scores,
                     }
                     curve.points = [*curve.points, point]
+                    self.ctx.save("points")  # kept even when a cancel arrives right now
                     self.done += 1
                     self.ctx.progress(
                         self.done / curve.total_points,
                         message=f"scored {self._label(start, n, seed)}",
-                        fields=("points",),
                         force=True,
                         point=point,
                         done=self.done,

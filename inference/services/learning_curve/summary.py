@@ -1,5 +1,6 @@
-"""A learning curve's points summarised per start: median and spread over seeds for each n, and
-the smallest n at which a curve reaches 90% of its plateau (the Dice at the largest n)."""
+"""A learning curve's points summarised per start: median and spread over seeds for each n, the
+smallest n at which a curve reaches 90% of its plateau (the Dice at the largest n), and the
+table and sentence the page and the stored report show."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import asdict
 from typing import Any
 
 from inference.ml.learning_curve import plateau_reached, summarise_curve
+from inference.models import LearningCurve
+from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
 
 PLATEAU_FRACTION = 0.9
 # The plateau is the value at the largest n: what annotating every available section gives.
@@ -40,3 +43,38 @@ def curve_summary(points: list[dict[str, Any]]) -> dict[str, Any]:
             ),
         }
     return summary
+
+
+def _plateau_sentence(summary: dict[str, Any], has_pretrained: bool) -> str:
+    percent = round(PLATEAU_FRACTION * 100)
+    start = PRETRAINED if has_pretrained else SCRATCH
+    which = "pretrained curve" if has_pretrained else "curve from scratch"
+    reached = (summary.get(start) or {}).get("plateau")
+    if not reached:
+        return f"The {which} has no finished points with a positive Dice yet."
+    return (
+        f"The {which} reaches {percent}% of its plateau at n = {reached['n']} annotated "
+        f"section{'' if reached['n'] == 1 else 's'} (plateau = its median Dice at the largest n, {reached['plateau_dice']:.3f})."
+    )
+
+
+def learning_curve_tables(curve: LearningCurve) -> dict[str, Any]:
+    """The table (one row per n, both starts side by side) and the plateau sentence, for the
+    page and the stored report alike."""
+    summary = curve_summary(curve.points)
+    has_pretrained = PRETRAINED in (curve.config.get("starts") or [])
+    starts = [SCRATCH, PRETRAINED] if has_pretrained else [SCRATCH]
+    rows: dict[int, dict[str, Any]] = {}
+    for start in starts:
+        for metric in ("dice", "map"):
+            for p in (summary.get(start) or {}).get(metric) or []:
+                rows.setdefault(p["n"], {"n": p["n"]})[f"{start}_{metric}"] = p
+    keys = [f"{start}_{metric}" for start in starts for metric in ("dice", "map")]
+    for row in rows.values():
+        row["cells"] = [row.get(key) for key in keys]
+    return {
+        "summary": summary,
+        "rows": [rows[n] for n in sorted(rows)],
+        "has_pretrained": has_pretrained,
+        "plateau_sentence": _plateau_sentence(summary, has_pretrained),
+    }
