@@ -22,6 +22,7 @@ from annotations.models.core import (
     Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
+from annotations.models.labels import LabelKind, PaintRule, default_label_classes
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -46,6 +47,9 @@ __all__ = [
     "GroundTruthSnapshot",
     "GroundTruthSource",
     "ImportJob",
+    "LabelKind",
+    "PaintRule",
+    "default_label_classes",
     "Membership",
     "Modality",
     "Project",
