@@ -20,7 +20,7 @@ def project_create(
     *,
     user,
     slug: str,
-    name: str,
+    name: str = "",
     description: str = "",
     preset: str = DEFAULT_PRESET,
     paint_rule: str = PaintRule.REPLACE,
