@@ -22,6 +22,7 @@ from annotations.models.core import (
     Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
+from annotations.models.effort import CorrectionEffort, ProposalLoad
 from annotations.models.labels import LabelKind, PaintRule, default_label_classes
 from annotations.models.review import (
     AuditEvent,
@@ -40,6 +41,8 @@ __all__ = [
     "RevisionOrigin",
     "AuditEvent",
     "Consensus",
+    "CorrectionEffort",
+    "ProposalLoad",
     "ConsensusMethod",
     "ProposalMode",
     "DisplayPreference",

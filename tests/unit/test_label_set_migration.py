@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 from annotations.imaging.labels import encode_class_map
 from annotations.imaging.masks import encode_mask
 
-BEFORE = [("annotations", "0007_project_proposals")]
-AFTER = [("annotations", "0008_project_label_set")]
+BEFORE = [("annotations", "0008_correction_effort")]
+AFTER = [("annotations", "0009_project_label_set")]
 
 
 def _migrate(targets):
