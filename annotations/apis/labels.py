@@ -15,9 +15,15 @@ from annotations.services.labels import (
     label_class_delete,
     label_class_update,
 )
+from annotations.services.labels.checks import NAME_MAX
 from cellweb.api import RefusesUnknownFields, error_responses, parse
 
-SHORTCUT_HELP = "One letter or digit the editor selects the class with; empty for none."
+SHORTCUT_HELP = (
+    "One letter or digit the editor selects the class with; empty for none. Keys the editor "
+    "already uses are refused: p l b e h f o m z 0."
+)
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+SHORTCUT_PATTERN = r"^[A-Za-z0-9]?$"
 
 
 class LabelClassSerializer(serializers.Serializer):
@@ -34,10 +40,18 @@ class LabelSetSerializer(serializers.Serializer):
 
 
 class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    colour = serializers.CharField(max_length=32, help_text="#rrggbb")
-    shortcut = serializers.CharField(
-        max_length=8, required=False, allow_blank=True, help_text=SHORTCUT_HELP
+    name = serializers.CharField(max_length=NAME_MAX)
+    colour = serializers.RegexField(
+        COLOUR_PATTERN,
+        help_text="#rrggbb",
+        error_messages={"invalid": "Write the colour as #rrggbb (e.g. #ffb000)."},
+    )
+    shortcut = serializers.RegexField(
+        SHORTCUT_PATTERN,
+        required=False,
+        allow_blank=True,
+        help_text=SHORTCUT_HELP,
+        error_messages={"invalid": "A shortcut is one key: a single letter or digit (or none)."},
     )
     kind = serializers.ChoiceField(choices=LabelKind.choices, default=LabelKind.REGION)
 

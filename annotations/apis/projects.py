@@ -54,7 +54,13 @@ class _ProjectFields(serializers.Serializer):
 
 
 class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
-    slug = serializers.CharField(max_length=64)
+    slug = serializers.RegexField(
+        r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$",
+        help_text="Lower-case letters, digits, hyphens and underscores, e.g. bf-cells.",
+        error_messages={
+            "invalid": "Use lower-case letters, digits, hyphens and underscores (e.g. bf-cells)."
+        },
+    )
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     preset = serializers.ChoiceField(
