@@ -163,7 +163,9 @@ class ProjectCreateForm(forms.Form):
         help_text="Lower-case letters, digits and hyphens; it appears in the project's addresses.",
     )
     name = forms.CharField(label="Name", max_length=200, required=False)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     preset = forms.ChoiceField(
         label="Classes",
         choices=preset_choices,

@@ -14,6 +14,7 @@ from annotations.selectors.annotation import sent_back_to
 from annotations.selectors.labels import label_classes
 from annotations.selectors.projects import project_filters, project_list, project_settings
 from annotations.selectors.specimens import specimen_list
+from annotations.services.labels import suggested_colour
 from annotations.services.projects import project_settings_update
 from annotations.views.context import project_context
 from cellweb.errors import DomainError
@@ -79,10 +80,12 @@ def settings_response(
     request, project, *, form=None, label_form=None, label_error: str = "", status: int = 200
 ):
     """The settings page: the project's settings form and its label set, with any refusal."""
+    classes = label_classes(project)
     context = project_context(request, project) | {
         "form": form or ProjectSettingsForm(initial=project_settings(project)),
-        "label_classes": label_classes(project),
-        "label_form": label_form or LabelClassForm(),
+        "label_classes": classes,
+        "label_form": label_form
+        or LabelClassForm(initial={"colour": suggested_colour(classes), "kind": "region"}),
         "label_error": label_error,
     }
     return render(request, "annotations/project_settings.html", context, status=status)

@@ -6,7 +6,12 @@ from annotations.services.labels.changes import (
     label_class_update,
 )
 from annotations.services.labels.creation import project_create
-from annotations.services.labels.presets import DEFAULT_PRESET, PRESETS, preset_choices
+from annotations.services.labels.presets import (
+    DEFAULT_PRESET,
+    PRESETS,
+    preset_choices,
+    suggested_colour,
+)
 
 __all__ = [
     "DEFAULT_PRESET",
@@ -16,4 +21,5 @@ __all__ = [
     "label_class_update",
     "preset_choices",
     "project_create",
+    "suggested_colour",
 ]

@@ -37,6 +37,27 @@ PRESETS: dict[str, dict] = {
 DEFAULT_PRESET = "nucleus"
 
 
+# Colours offered for a new class, distinct from each other on a grey section; the first unused
+# one is suggested.
+SUGGESTED_COLOURS = (
+    "#00e5ff",
+    "#ffb000",
+    "#9b5cff",
+    "#ff3d7f",
+    "#ffe14d",
+    "#4caf50",
+    "#2196f3",
+    "#ff6f00",
+    "#e91e63",
+    "#8bc34a",
+)
+
+
+def suggested_colour(classes: list[dict]) -> str:
+    used = {entry["colour"] for entry in classes}
+    return next((colour for colour in SUGGESTED_COLOURS if colour not in used), "#888888")
+
+
 def preset_classes(name: str) -> list[dict]:
     """A fresh copy of the preset's classes (KeyError for an unknown name; callers check)."""
     return [dict(entry) for entry in PRESETS[name]["classes"]]
