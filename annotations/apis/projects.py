@@ -12,7 +12,7 @@ from annotations.apis.labels import LabelSetSerializer
 from annotations.models import ConsensusMethod, PaintRule, ProposalMode, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
-from annotations.services.labels import PRESETS, project_create
+from annotations.services.labels import DEFAULT_PRESET, PRESETS, project_create
 from annotations.services.projects import project_settings_update
 from cellweb.api import RefusesUnknownFields, error_responses, parse
 
@@ -65,7 +65,7 @@ class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     preset = serializers.ChoiceField(
         choices=[(name, preset["label"]) for name, preset in PRESETS.items()],
-        default="nucleus",
+        default=DEFAULT_PRESET,
     )
     paint_rule = serializers.ChoiceField(choices=PaintRule.choices, default=PaintRule.REPLACE)
 
