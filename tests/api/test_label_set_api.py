@@ -164,3 +164,17 @@ def test_the_editor_config_carries_the_label_set(manager, annotated_section):
         section=annotated_section, module="annotator", csrf_token="t", read_only=False
     )
     assert config["labels"] == {"classes": [NUCLEUS], "paintRule": "replace"}
+
+
+def test_the_painting_rule_is_a_project_setting(api, manager, annotator, project):
+    response = api(manager).patch(
+        f"/api/projects/{project.slug}/", {"paint_rule": "background"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["labels"]["paint_rule"] == "background"
+    labels = api(annotator).get(f"/api/projects/{project.slug}/labels/").json()
+    assert labels["paint_rule"] == "background"
+    bad = api(manager).patch(
+        f"/api/projects/{project.slug}/", {"paint_rule": "over"}, format="json"
+    )
+    assert bad.status_code == 400
