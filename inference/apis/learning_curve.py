@@ -25,7 +25,9 @@ class LearningCurveSerializer(serializers.Serializer):
     start_version = serializers.IntegerField(allow_null=True)
     held_out = serializers.JSONField(help_text="[{id, name, sections}] scored at every point.")
     total_points = serializers.IntegerField()
-    points = serializers.JSONField(help_text="[{start, n, seed, epochs, specimens, dice, map}]")
+    points = serializers.JSONField(
+        help_text="[{start, n, seed, epochs, specimens, drawn_specimens, dice, map}]"
+    )
     cancel_requested = serializers.BooleanField()
     seq = serializers.IntegerField()
 

@@ -108,6 +108,7 @@ def test_a_tiny_curve_runs_both_starts_and_stores_its_report(
         ("scratch", 4),
     ]
     assert all(0 <= p["dice"] <= 1 and 0 <= p["map"] <= 1 for p in curve.points)
+    assert all(p["drawn_specimens"] and not set(p["drawn_specimens"]) & held for p in curve.points)
     summary = curve.result["summary"]
     assert set(summary) == {"scratch", "pretrained"}
     assert [p["n"] for p in summary["pretrained"]["dice"]] == [1, 4]

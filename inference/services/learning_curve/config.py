@@ -47,7 +47,7 @@ def parse_sizes(text: str) -> list[int | str]:
 class LearningCurveConfig:
     """What a learning curve is launched with. ``samples`` is the number of training samples
     every point sees, whatever its n (paper 004 keeps this budget fixed): small n train for
-    more epochs, so each point has the same amount of optimisation."""
+    more epochs, in full batches, so each point takes the same optimiser steps."""
 
     sizes: list[int | str] = field(default_factory=lambda: list(DEFAULT_SIZES))
     seeds: int = 3

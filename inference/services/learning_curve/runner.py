@@ -93,9 +93,14 @@ class CurveRunner:
             part = min(1.0, (seen + done * cfg.batch_size) / cfg.samples)
             self.ctx.progress((self.done + part) / self.curve.total_points, message=label)
 
+        # Passes are repeated until they fill a batch, so every point takes the same number of
+        # optimiser steps of the same batch size, whatever its n (n = 1 with batch 8: 8 passes).
+        passes = max(1, math.ceil(cfg.batch_size / x.shape[0]))
         while seen < cfg.samples:
-            indices, flags = epoch_indices(x.shape[0], AUGMENT, generator)
-            epoch += 1
+            drawn = [epoch_indices(x.shape[0], AUGMENT, generator) for _ in range(passes)]
+            indices = torch.cat([d[0] for d in drawn])
+            flags = torch.cat([d[1] for d in drawn])
+            epoch += passes
             batches = iterate_batches(x, y, indices, flags, cfg.batch_size, AUGMENT, generator)
             try:
                 engine.train_one_epoch(
@@ -140,6 +145,7 @@ class CurveRunner:
                         "seed": seed,
                         "epochs": epochs,
                         "specimens": len({groups[i] for i in drawn}),
+                        "drawn_specimens": sorted({groups[i] for i in drawn}),
                         **scores,
                     }
                     curve.points = [*curve.points, point]
