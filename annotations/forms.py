@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from annotations.models import LABEL_FREE_MODALITIES, ConsensusMethod, Modality, ProposalMode
+from annotations.models import (
+    LABEL_FREE_MODALITIES,
+    ConsensusMethod,
+    Modality,
+    ProposalMode,
+    QueueMode,
+)
 from annotations.services.imports import parse_voxel_size, voxel_size_check
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.errors import InvalidInput
@@ -132,9 +138,18 @@ class ProjectSettingsForm(forms.Form):
         help_text="With an active model: off, offered (a button and the M key), or loaded when "
         "an annotator opens a blank section. Reviewers see how many annotations started from one.",
     )
+    queue_mode = forms.ChoiceField(
+        label="Work queue order",
+        required=False,
+        choices=QueueMode.choices,
+        help_text="Most informative first: sections the fold models of the latest training job "
+        "disagree on most come first (scored after each training job); sections without a "
+        "score follow in the fullest-first order.",
+    )
 
     def clean(self):
         data = super().clean()
-        if not data.get("proposals"):
-            data.pop("proposals", None)  # a form without the field keeps the project's mode
+        for mode in ("proposals", "queue_mode"):
+            if not data.get(mode):
+                data.pop(mode, None)  # a form without the field keeps the project's mode
         return data

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import ConsensusMethod, ProposalMode, Role
+from annotations.models import ConsensusMethod, ProposalMode, QueueMode, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
 from annotations.services.projects import project_settings_update
@@ -23,6 +23,11 @@ class ProjectSettingsSerializer(serializers.Serializer):
     proposals = serializers.ChoiceField(
         choices=ProposalMode.choices,
         help_text="off, offered (a button and the M key) or start (loaded on a blank section).",
+    )
+    queue_mode = serializers.ChoiceField(
+        choices=QueueMode.choices,
+        help_text="fullest_first (finish sections, middle-out) or most_informative (sections "
+        "the latest training job's fold models disagree on most first; unscored ones after).",
     )
 
 

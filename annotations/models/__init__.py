@@ -13,6 +13,7 @@ from annotations.models.core import (
     Modality,
     Project,
     ProposalMode,
+    QueueMode,
     Role,
     Section,
     SectionStatus,
@@ -22,6 +23,7 @@ from annotations.models.core import (
     Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
+from annotations.models.informative import SectionDisagreement
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -41,6 +43,7 @@ __all__ = [
     "Consensus",
     "ConsensusMethod",
     "ProposalMode",
+    "QueueMode",
     "DisplayPreference",
     "GroundTruth",
     "GroundTruthSnapshot",
@@ -52,6 +55,7 @@ __all__ = [
     "ReviewAction",
     "Role",
     "Section",
+    "SectionDisagreement",
     "SectionOffer",
     "SectionStatus",
     "SourceFile",

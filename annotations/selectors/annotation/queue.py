@@ -32,6 +32,8 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 
+from .informative import informative_order
+
 # Statuses whose sections an annotator may keep drafting in (a 4th annotator may still finish).
 DRAFTABLE_SECTION_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionStatus.SENT_BACK)
 
@@ -60,7 +62,8 @@ def _queue_order(project: Project) -> list:
     engaged = F("submitted_count") + F("started_count")
     # Sections that still lack annotators come first, fullest first, so whole sections (and, with
     # the specimen/time/middle-out tie-break, whole specimens) finish; sections that already have
-    # enough people drafting them come last, as a fallback for abandoned drafts.
+    # enough people drafting them come last, as a fallback for abandoned drafts. The mode "most
+    # informative first" puts the fold models' disagreement before "fullest" (informative.py).
     saturated = Case(
         When(
             Q(submitted_count__lt=project.required_annotations - F("started_count")), then=Value(0)
@@ -70,6 +73,7 @@ def _queue_order(project: Project) -> list:
     )
     return [
         saturated,
+        *informative_order(project),
         engaged.desc(),
         "specimen_id",
         "volume__time_index",
