@@ -1,0 +1,89 @@
+"""The queue mode "most informative first": fresh sections by the fold models' disagreement,
+unscored ones after them in the fullest-first order, and every other queue rule unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.models import QueueMode, Section, SectionDisagreement
+from annotations.selectors.annotation import next_section_for, queue_reason
+from annotations.services.annotation import annotation_skip
+from tests.unit.test_annotation_queue import drain, save
+
+Z = 7  # middle-out over 7 sections: z 3, 2, 4, 1, 5, 0, 6
+VARIANCE = {0: 0.02, 5: 0.09, 6: 0.05}  # z -> stored variance; the others are unscored
+
+
+@pytest.fixture
+def by_z(project, specimen, make_volume) -> dict[int, Section]:
+    volume = make_volume(specimen, shape=(Z, 16, 16))
+    sections = {s.z: s for s in Section.objects.filter(volume=volume)}
+    for z, variance in VARIANCE.items():
+        SectionDisagreement.objects.create(
+            section=sections[z],
+            project=project,
+            variance=variance,
+            pairwise_dice=0.5,
+            folds=4,
+            training_job_id=41,
+        )
+    return sections
+
+
+def informative(project):
+    project.queue_mode = QueueMode.MOST_INFORMATIVE
+    project.save(update_fields=["queue_mode"])
+
+
+def test_fullest_first_ignores_the_scores(project, by_z, annotator):
+    assert drain(annotator, project) == [by_z[z].pk for z in (3, 2, 4, 1, 5, 0, 6)]
+
+
+def test_most_informative_first_ranks_by_variance_then_the_unscored_middle_out(
+    project, by_z, annotator
+):
+    informative(project)
+    assert drain(annotator, project) == [by_z[z].pk for z in (5, 6, 0, 3, 2, 4, 1)]
+
+
+def test_equal_variance_puts_the_lower_pairwise_dice_first(project, by_z, annotator):
+    informative(project)
+    SectionDisagreement.objects.filter(section=by_z[6]).update(variance=0.09, pairwise_dice=0.2)
+    assert drain(annotator, project)[:2] == [by_z[6].pk, by_z[5].pk]
+
+
+def test_drafts_skips_and_the_held_section_keep_their_place(project, by_z, annotator):
+    informative(project)
+    save(by_z[1], annotator)  # a draft (sent-back sections are drafts too) comes first
+    assert next_section_for(user=annotator, project=project).pk == by_z[1].pk
+    save(by_z[1], annotator, base=1, submit=True)
+
+    first = next_section_for(user=annotator, project=project)
+    assert first.pk == by_z[5].pk
+    assert next_section_for(user=annotator, project=project).pk == first.pk  # held, not skipped
+    annotation_skip(project=project, user=annotator, section_id=first.pk)
+    rest = [next_section_for(user=annotator, project=project, skip=first.pk).pk]
+    while len(rest) < Z - 1:
+        annotation_skip(project=project, user=annotator, section_id=rest[-1])
+        rest.append(next_section_for(user=annotator, project=project, skip=rest[-1]).pk)
+    assert rest[0] == by_z[6].pk and rest[-1] == first.pk  # the skipped top section comes last
+
+
+def test_a_second_annotator_gets_the_same_ranking_blind_to_the_first(
+    project, by_z, annotator, second_annotator
+):
+    informative(project)
+    save(by_z[5], annotator, submit=True)
+    order = drain(second_annotator, project)
+    assert order[:3] == [by_z[z].pk for z in (5, 6, 0)]
+
+
+def test_the_reason_names_the_scores_and_the_training_job(project, by_z):
+    assert queue_reason(by_z[5]) is None  # fullest first explains itself
+    informative(project)
+    by_z[5].project.refresh_from_db()
+    reason = queue_reason(Section.objects.select_related("project").get(pk=by_z[5].pk))
+    assert reason["scored"] and reason["training_job_id"] == 41
+    assert "variance 0.090, pairwise Dice 0.50, from training job 41" in reason["text"]
+    unscored = queue_reason(Section.objects.select_related("project").get(pk=by_z[3].pk))
+    assert not unscored["scored"] and "fullest-first" in unscored["text"]
