@@ -142,7 +142,10 @@ def main() -> None:
                 from django.db import connections
 
                 connections.close_all()
-                _psql(maintenance, f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path[1:]}" WITH (FORCE)')
+                _psql(
+                    maintenance,
+                    f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path[1:]}" WITH (FORCE)',
+                )
 
 
 if __name__ == "__main__":

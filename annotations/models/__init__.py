@@ -23,6 +23,7 @@ from annotations.models.core import (
     Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
+from annotations.models.effort import CorrectionEffort, ProposalLoad
 from annotations.models.informative import SectionDisagreement
 from annotations.models.review import (
     AuditEvent,
@@ -41,6 +42,8 @@ __all__ = [
     "RevisionOrigin",
     "AuditEvent",
     "Consensus",
+    "CorrectionEffort",
+    "ProposalLoad",
     "ConsensusMethod",
     "ProposalMode",
     "QueueMode",

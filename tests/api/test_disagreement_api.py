@@ -34,7 +34,11 @@ def test_the_settings_page_saves_the_queue_mode(manager, project):
     assert "Work queue order" in client.get("/projects/lab/settings/").content.decode()
     response = client.post(
         "/projects/lab/settings/",
-        {"required_annotations": "3", "consensus_method": "staple", "queue_mode": "most_informative"},
+        {
+            "required_annotations": "3",
+            "consensus_method": "staple",
+            "queue_mode": "most_informative",
+        },
     )
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).queue_mode == QueueMode.MOST_INFORMATIVE
