@@ -87,3 +87,36 @@ def test_the_reason_names_the_scores_and_the_training_job(project, by_z):
     assert "variance 0.090, pairwise Dice 0.50, from training job 41" in reason["text"]
     unscored = queue_reason(Section.objects.select_related("project").get(pk=by_z[3].pk))
     assert not unscored["scored"] and "fullest-first" in unscored["text"]
+
+
+def test_ties_and_a_random_ranking_follow_the_full_order(project, specimen, make_volume, annotator):
+    """The head of the queue is found by walking the scores' index; draining it gives exactly
+    the full order, including equal variances (ties by pairwise Dice, then middle-out)."""
+    import numpy as np
+
+    informative(project)
+    volume = make_volume(specimen, shape=(12, 8, 8))
+    sections = list(Section.objects.filter(volume=volume))
+    rng = np.random.default_rng(3)
+    scores = {}
+    for section in sections[:9]:
+        variance = float(rng.choice([0.0, 0.0, 0.05, 0.1]))  # ties, as blank sections give
+        dice = float(rng.choice([0.5, 1.0]))
+        scores[section.pk] = (variance, dice)
+        SectionDisagreement.objects.create(
+            section=section,
+            project=project,
+            variance=variance,
+            pairwise_dice=dice,
+            folds=2,
+            training_job_id=1,
+        )
+
+    def key(section):
+        middle_out = abs(section.z * 2 - 12 + 1)
+        if section.pk in scores:
+            variance, dice = scores[section.pk]
+            return (0, -variance, dice, middle_out, section.z)
+        return (1, 0, 0, middle_out, section.z)
+
+    assert drain(annotator, project) == [s.pk for s in sorted(sections, key=key)]

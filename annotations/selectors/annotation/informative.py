@@ -10,11 +10,20 @@ sections, the held section, skips and the offer lock (``queue.py``) are the same
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Abs
 
-from annotations.models import Project, QueueMode, Section, SectionDisagreement
+from annotations.models import (
+    Annotation,
+    Project,
+    QueueMode,
+    Section,
+    SectionDisagreement,
+    SectionOffer,
+    SectionStatus,
+)
 
-__all__ = ["informative_order", "queue_reason"]
+__all__ = ["informative_order", "queue_reason", "top_scored_section"]
 
 
 def informative_order(project: Project) -> list:
@@ -26,6 +35,41 @@ def informative_order(project: Project) -> list:
         F("disagreement__variance").desc(nulls_last=True),
         F("disagreement__pairwise_dice").asc(nulls_last=True),
     ]
+
+
+def top_scored_section(*, user, project: Project, skip: int | None) -> int | None:
+    """The id of the scored section at the head of the queue's fresh sections: never offered
+    to ``user`` nor annotated by them, still lacking annotators, highest variance first (the
+    queue's order, ties by the fullest-first order); ``None`` when no scored section is left.
+
+    Asked of the scores rather than of the sections, so the database walks the
+    ``(project, -variance)`` index from the top and stops at the first section that qualifies
+    instead of sorting every candidate.
+    """
+    mine = Annotation.objects.filter(section=OuterRef("section"), annotator=user)
+    offered = SectionOffer.objects.filter(section=OuterRef("section"), annotator=user)
+    scores = SectionDisagreement.objects.filter(
+        project=project,
+        section__status=SectionStatus.OPEN,
+        section__is_label_free=True,
+        section__submitted_count__lt=project.required_annotations - F("section__started_count"),
+    ).exclude(Exists(mine) | Exists(offered))
+    if skip is not None:
+        scores = scores.exclude(section_id=skip)
+    return (
+        scores.order_by(
+            F("variance").desc(),
+            "pairwise_dice",
+            (F("section__submitted_count") + F("section__started_count")).desc(),
+            "section__specimen_id",
+            "section__volume__time_index",
+            Abs(F("section__z") * 2 - F("section__volume__size_z") + 1),  # middle-out
+            "section__z",
+            "section_id",
+        )
+        .values_list("section_id", flat=True)
+        .first()
+    )
 
 
 def queue_reason(section: Section) -> dict | None:
