@@ -86,3 +86,20 @@ def test_the_annotate_page_says_why_the_section_came_first(annotator, project):
     assert "variance 0.080, pairwise Dice 0.41, from training job 12" in page
     other = client.get(f"/sections/{sections[0].pk}/annotate/").content.decode()
     assert 'data-queue-reason="unscored"' in other
+
+
+def test_the_training_job_page_lets_managers_rank_the_queue_by_its_fold_models(
+    manager, annotator, project, queued
+):
+    square_sections(project, [0, 6])
+    training_job, _ = disagreeing_training_job(project, gains=(8.0, -8.0))
+    url = f"/training-jobs/{training_job.pk}/"
+    page = client_for(manager).get(url).content.decode()
+    assert 'data-role="score-disagreement"' in page
+    assert 'data-role="score-disagreement"' not in client_for(annotator).get(url).content.decode()
+
+    assert client_for(annotator).post(f"{url}disagreement/").status_code == 403
+    response = client_for(manager).post(f"{url}disagreement/", follow=True)
+    assert response.status_code == 200 and "is queued" in response.content.decode()
+    assert DisagreementJob.objects.get().training_job_id == training_job.pk
+    assert client_for(manager).get(f"{url}disagreement/").status_code == 405
