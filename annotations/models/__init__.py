@@ -25,6 +25,7 @@ from annotations.models.core import (
 from annotations.models.display import DisplayPreference, WindowMode
 from annotations.models.effort import CorrectionEffort, ProposalLoad
 from annotations.models.informative import SectionDisagreement
+from annotations.models.labels import LabelKind, PaintRule, default_label_classes
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -52,6 +53,9 @@ __all__ = [
     "GroundTruthSnapshot",
     "GroundTruthSource",
     "ImportJob",
+    "LabelKind",
+    "PaintRule",
+    "default_label_classes",
     "Membership",
     "Modality",
     "Project",

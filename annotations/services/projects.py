@@ -19,6 +19,7 @@ SETTINGS_FIELDS = (
     "allow_self_review",
     "proposals",
     "queue_mode",
+    "paint_rule",
 )
 
 
