@@ -64,6 +64,12 @@ class Project(models.Model):
         default=ProposalMode.OFF,
         help_text="Whether annotators may start from the active model's mask.",
     )
+    annotations_before_proposals = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(20)],
+        help_text="The first K submitted annotations of every section are made without a model "
+        "proposal; they stay the independent reference for agreement.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
