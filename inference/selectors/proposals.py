@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from django.conf import settings
 from django.core.cache import cache
 
 from annotations.imaging.masks import encode_mask
@@ -22,6 +23,7 @@ from annotations.models import Section
 from annotations.selectors.annotation.independence import proposals_withheld_reason
 from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, NotFoundError
+from inference.ml.fuse import fuse_conv_bn
 from inference.ml.predict import predict_sections
 from inference.models import ModelVersion, PredictionResult, StoredProposal
 from inference.selectors.prediction import active_model_version
@@ -68,7 +70,8 @@ class _LoadedModels:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
-        loaded = model_version_load(version, device=torch.device("cpu"))
+        model, meta = model_version_load(version, device=torch.device("cpu"))
+        loaded = (fuse_conv_bn(model), meta)
         with self._lock:
             self._models[key] = loaded
             while len(self._models) > _MODELS_KEPT:
@@ -142,6 +145,10 @@ def proposal_masks(
 
 
 def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
+    if settings.PROPOSAL_THREADS:
+        # One request's convolutions on every core stall when the web process has others to
+        # answer, or the host is shared: 3-4x slower than one thread on a loaded 2-core host.
+        torch.set_num_threads(settings.PROPOSAL_THREADS)
     model, meta = _models.get(version)
     stack = section_array(section)[None]
     cpu = torch.device("cpu")

@@ -20,6 +20,7 @@ from annotations.models import ProposalMode, Section
 from annotations.selectors.annotation import DRAFTABLE_SECTION_STATUSES
 from annotations.services.volumes import volume_array
 from cellweb.jobs import JobStatus, job_create
+from inference.ml.fuse import fuse_conv_bn
 from inference.models import ModelVersion, PredictionResult, ProposalRun, StoredProposal
 from inference.selectors.proposal_state import proposal_state_publish
 from inference.selectors.proposals import prediction_page_mask, proposal_masks, proposal_refusal
@@ -124,6 +125,7 @@ def proposal_run_work(job: ProposalRun, ctx) -> dict:
     device = ctx.options["torch_device"]
     with ctx.keepalive():
         model, meta = model_version_load(version, device=device)
+        model = fuse_conv_bn(model)  # as the on-demand path: the same masks
     for _, group in groupby(sections, key=lambda s: s.volume_id):
         if not ModelVersion.objects.filter(pk=version.pk, is_active=True).exists():
             ctx.log(f"Model version {version.pk} was replaced; stopped.")
