@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0007_project_proposals'),
+        ('annotations', '0008_correction_effort'),
     ]
 
     operations = [
