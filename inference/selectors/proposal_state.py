@@ -10,6 +10,7 @@ published meanwhile (``cache.add``), so a slow reader cannot put an old version 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,10 +73,13 @@ def proposal_state(project_id: int) -> ProposalState:
     state = proposal_state_in_cache(project_id)
     if state is None:
         state = _load(project_id)
-        cache.add(_key(project_id), state, _TIMEOUT_S)
+        with contextlib.suppress(Exception):  # an unreachable cache only costs the next reader
+            cache.add(_key(project_id), state, _TIMEOUT_S)
     return state
 
 
 def proposal_state_publish(project_id: int) -> None:
-    """Write the state now in the database; call after the commit that changed it."""
-    cache.set(_key(project_id), _load(project_id), _TIMEOUT_S)
+    """Write the state now in the database; call after the commit that changed it. If the
+    cache cannot be written it cannot be read either: readers then load from the database."""
+    with contextlib.suppress(Exception):
+        cache.set(_key(project_id), _load(project_id), _TIMEOUT_S)
