@@ -23,6 +23,7 @@ from annotations.models import Section
 from annotations.selectors.annotation.independence import proposals_withheld_reason
 from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, NotFoundError
+from inference.ml.device import cpu_has_native_bf16
 from inference.ml.fuse import fuse_conv_bn
 from inference.ml.predict import predict_sections
 from inference.models import ModelVersion, PredictionResult, StoredProposal
@@ -127,12 +128,17 @@ def proposal_masks(
     modality: str,
     device: torch.device,
     batch_size: int = 1,
+    cpu_bf16: bool = False,
 ) -> np.ndarray:
-    """Binary masks (z, y, x) of a stack of sections of one modality, as the editor gets them."""
+    """Binary masks (z, y, x) of a stack of sections of one modality, as the editor gets them.
+
+    ``cpu_bf16``: the convolutions in bf16 on the CPU (the probabilities move by ~1e-3, so
+    only pixels that close to the threshold can flip); CUDA always uses bf16 autocast."""
     config = version.config or {}
     input_size = int(meta.get("input_size") or config.get("input_size") or 448)
     threshold = float(config.get("threshold") or DEFAULT_THRESHOLD)
-    with torch.inference_mode():
+    bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16 and device.type == "cpu")
+    with torch.inference_mode(), bf16:
         prob = predict_sections(
             model,
             sections,
@@ -150,11 +156,16 @@ def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
         # answer, or the host is shared: 3-4x slower than one thread on a loaded 2-core host.
         torch.set_num_threads(settings.PROPOSAL_THREADS)
     model, meta = _models.get(version)
-    stack = section_array(section)[None]
-    cpu = torch.device("cpu")
-    return proposal_masks(
-        model, meta, version, stack, modality=section.volume.modality, device=cpu
-    )[0]
+    masks = proposal_masks(
+        model,
+        meta,
+        version,
+        section_array(section)[None],
+        modality=section.volume.modality,
+        device=torch.device("cpu"),
+        cpu_bf16=settings.PROPOSAL_BF16 and cpu_has_native_bf16(),
+    )
+    return masks[0]
 
 
 def section_proposal(section: Section) -> Proposal:

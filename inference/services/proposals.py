@@ -13,6 +13,7 @@ import logging
 from itertools import groupby
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 
 from annotations.imaging.masks import encode_mask
@@ -20,6 +21,7 @@ from annotations.models import ProposalMode, Section
 from annotations.selectors.annotation import DRAFTABLE_SECTION_STATUSES
 from annotations.services.volumes import volume_array
 from cellweb.jobs import JobStatus, job_create
+from inference.ml.device import cpu_has_native_bf16
 from inference.ml.fuse import fuse_conv_bn
 from inference.models import ModelVersion, PredictionResult, ProposalRun, StoredProposal
 from inference.selectors.proposal_state import proposal_state_publish
@@ -94,7 +96,14 @@ def _masks_of_volume(sections: list[Section], version, model, meta, device):
         return [prediction_page_mask(result, s.z) for s in sections], "prediction"
     stack = np.asarray(volume_array(volume)[[s.z for s in sections]], dtype=np.float32)
     masks = proposal_masks(
-        model, meta, version, stack, modality=volume.modality, device=device, batch_size=BATCH
+        model,
+        meta,
+        version,
+        stack,
+        modality=volume.modality,
+        device=device,
+        batch_size=BATCH,
+        cpu_bf16=settings.PROPOSAL_BF16 and cpu_has_native_bf16(),  # as on demand
     )
     return list(masks), "computed"
 
