@@ -51,6 +51,16 @@ def test_the_settings_page_saves_the_mode(manager, project):
     )
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).proposals == "start"
+    assert Project.objects.get(pk=project.pk).annotations_before_proposals == 0  # kept
+    page = client.get("/projects/lab/settings/").content.decode()
+    assert "made without a proposal first" in page
+    form = {"required_annotations": "3", "consensus_method": "staple", "proposals": "start"}
+    response = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 2})
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2
+    refused = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 21})
+    assert refused.status_code == 400
+    assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2
 
 
 def test_the_annotate_page_offers_the_proposal_only_with_the_setting_and_an_active_model(
