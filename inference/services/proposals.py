@@ -109,6 +109,7 @@ def _masks_of_volume(sections: list[Section], version, model, meta, device):
 
 
 def proposal_run_work(job: ProposalRun, ctx) -> dict:
+    # model_versions queues this job on activation, so it is imported here, not at the top.
     from inference.services.model_versions import model_version_load
 
     version = job.model_version
