@@ -21,6 +21,7 @@ SETTINGS_FIELDS = (
     "allow_self_review",
     "proposals",
     "annotations_before_proposals",
+    "paint_rule",
 )
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0009_project_annotations_before_proposals'),
+        ('annotations', '0010_project_annotations_before_proposals'),
         ('inference', '0004_merge_provenance_and_prediction'),
     ]
 

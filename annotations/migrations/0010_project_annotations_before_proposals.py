@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0008_correction_effort'),
+        ('annotations', '0009_project_label_set'),
     ]
 
     operations = [
