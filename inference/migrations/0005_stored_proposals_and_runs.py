@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('cancel_requested', models.BooleanField(default=False)),
                 ('task_id', models.CharField(blank=True, default='', help_text='The queued task that owns this job now.', max_length=64)),
                 ('attempts', models.PositiveSmallIntegerField(default=0, help_text='Runs started, counting runs cut short by a lost worker.')),
-                ('reason', models.CharField(help_text='activation or import', max_length=32)),
+                ('reason', models.CharField(help_text='activation, import or settings', max_length=32)),
                 ('sections', models.PositiveIntegerField(default=0, help_text='Sections that lacked one.')),
                 ('stored', models.PositiveIntegerField(default=0)),
                 ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposal_runs', to='inference.modelversion')),

@@ -46,7 +46,7 @@ class ProposalRun(JobFields):
     model_version = models.ForeignKey(
         ModelVersion, on_delete=models.CASCADE, related_name="proposal_runs"
     )
-    reason = models.CharField(max_length=32, help_text="activation or import")
+    reason = models.CharField(max_length=32, help_text="activation, import or settings")
     sections = models.PositiveIntegerField(default=0, help_text="Sections that lacked one.")
     stored = models.PositiveIntegerField(default=0)
 

@@ -2,7 +2,8 @@
 section in a project's annotation queue, after each activation and each import, so the editor
 gets its proposal at once (``inference.selectors.proposals`` serves the stored PNG first).
 
-Only projects that show proposals (``Project.proposals`` not ``off``) queue the job. It skips
+Only projects that show proposals (``Project.proposals`` not ``off``) queue the job; saving
+the project's settings queues one too, so switching proposals on fills them in. It skips
 sections that already have a proposal of the version, sections the model cannot propose for
 (fluorescence, another modality), and stops early when its version is no longer active.
 """
@@ -32,6 +33,7 @@ __all__ = [
     "proposal_run_work",
     "proposals_after_activation",
     "proposals_after_import",
+    "proposals_after_settings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,20 @@ def proposals_after_import(import_job) -> ProposalRun | None:
         return None
     with transaction.atomic():
         return proposal_run_queue(version=version, reason="import")
+
+
+def proposals_after_settings(project_id: int) -> ProposalRun | None:
+    """The settings listener (after the commit): a project that shows proposals from now on
+    gets the active version's; a run that finds nothing missing ends at once."""
+    version = (
+        ModelVersion.objects.filter(project_id=project_id, is_active=True)
+        .select_related("project")
+        .first()
+    )
+    if version is None:
+        return None
+    with transaction.atomic():
+        return proposal_run_queue(version=version, reason="settings")
 
 
 def _masks_of_volume(sections: list[Section], version, model, meta, device):

@@ -106,10 +106,17 @@ def test_a_run_skips_what_it_cannot_propose_for_and_stops_for_a_replaced_version
     assert run_in_process(stale).stored == 0
 
 
-def test_no_run_while_the_project_shows_no_proposals(manager, project, queued):
+def test_no_run_while_the_project_shows_no_proposals_and_one_once_it_does(
+    api, manager, project, queued, django_capture_on_commit_callbacks
+):
     version = tiny_model_version(project, input_size=32)
     model_version_activate(version=version, user=manager)
     assert not ProposalRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(manager).patch("/api/projects/lab/", {"proposals": "start"}, format="json")
+    assert response.status_code == 200
+    run = ProposalRun.objects.get()
+    assert (run.reason, run.model_version) == ("settings", version)
 
 
 def test_the_import_volume_command_queues_the_new_sections_proposals(
