@@ -149,6 +149,14 @@ class ProjectSettingsForm(forms.Form):
         "disagree on most come first (scored after each training job); sections without a "
         "score follow in the fullest-first order.",
     )
+    annotations_before_proposals = forms.IntegerField(
+        label="Annotations of every section made without a proposal first",
+        required=False,
+        min_value=0,
+        max_value=20,
+        help_text="K: no proposal is offered for a section until K of its submitted annotations "
+        "started without one; those stay the independent reference for agreement. 0: no rule.",
+    )
     paint_rule = forms.ChoiceField(
         label="Painting over another class",
         required=False,
@@ -161,6 +169,8 @@ class ProjectSettingsForm(forms.Form):
         for mode in ("proposals", "queue_mode", "paint_rule"):
             if not data.get(mode):
                 data.pop(mode, None)  # a form without the field keeps the project's mode
+        if data.get("annotations_before_proposals") is None:
+            data.pop("annotations_before_proposals", None)
         return data
 
 

@@ -1,6 +1,6 @@
 """The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
-a parent gathered from its folds; a fold, an evaluation, a prediction and a disagreement
-scoring are work on the ``gpu`` queue."""
+a parent gathered from its folds; a fold, an evaluation, a prediction, a proposals run and a
+disagreement scoring are work on the ``gpu`` queue."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from django.conf import settings
 
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
 from inference.ml.device import device_description, pick_device
-from inference.models import DisagreementJob, Evaluation, FoldRun, Prediction, TrainingJob
+from inference.models import (
+    DisagreementJob,
+    Evaluation,
+    FoldRun,
+    Prediction,
+    ProposalRun,
+    TrainingJob,
+)
 from inference.selectors.disagreement import disagreement_get, disagreement_snapshot
 from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
 from inference.selectors.prediction import prediction_get, prediction_snapshot
@@ -27,6 +34,7 @@ from inference.services.prediction import (
     prediction_finish,
     prediction_work,
 )
+from inference.services.proposals import proposal_run_work
 from inference.services.training import (
     fold_started,
     fold_work,
@@ -181,3 +189,16 @@ class DisagreementKind(_InferenceKind):
 
     def snapshot(self, job: DisagreementJob) -> dict[str, Any]:
         return disagreement_snapshot(job)
+
+
+@register
+class ProposalsKind(_InferenceKind):
+    """Stores the active version's proposals of the queued sections. Not retried; a run cut
+    short starts again and skips what was stored."""
+
+    name = "proposals"
+    model = ProposalRun
+    queue = "gpu"
+
+    def work(self, job: ProposalRun, ctx) -> dict[str, Any]:
+        return proposal_run_work(job, ctx)

@@ -31,6 +31,12 @@ class ProjectSettingsSerializer(serializers.Serializer):
         help_text="fullest_first (finish sections, middle-out) or most_informative (sections "
         "the latest training job's fold models disagree on most first; unscored ones after).",
     )
+    annotations_before_proposals = serializers.IntegerField(
+        min_value=0,
+        max_value=20,
+        help_text="K: while a section has fewer than K submitted annotations that did not start "
+        "from a proposal, no proposal is offered for it (409). 0: no such rule.",
+    )
     paint_rule = serializers.ChoiceField(
         choices=PaintRule.choices,
         help_text="replace: painting over another class replaces it; background: painting "

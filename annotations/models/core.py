@@ -78,6 +78,12 @@ class Project(models.Model):
         default=QueueMode.FULLEST_FIRST,
         help_text="The work queue's order of fresh sections.",
     )
+    annotations_before_proposals = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(20)],
+        help_text="The first K submitted annotations of every section are made without a model "
+        "proposal; they stay the independent reference for agreement.",
+    )
     label_classes = models.JSONField(
         default=default_label_classes,
         help_text="The label set: [{value, name, colour, shortcut, kind}] (models/labels.py).",
