@@ -12,7 +12,14 @@ from django.test import Client
 from PIL import Image
 
 from annotations.imaging.masks import decode_mask, encode_mask, polygons_to_mask
-from annotations.models import Annotation, AnnotationRevision, Project, Section, SectionStatus
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    Project,
+    Section,
+    SectionOffer,
+    SectionStatus,
+)
 
 SHAPE = (32, 48)  # height, width: not square, so a swapped axis shows
 
@@ -518,15 +525,39 @@ def test_outsiders_get_404_from_the_pages(outsider, project, sections):
 
 def test_annotate_next_shows_the_unsaved_section_again_then_thanks(annotator, project, sections):
     client = browser_for(annotator)
-    first = client.get(f"/projects/{project.slug}/annotate/next/")
+    url = f"/projects/{project.slug}/annotate/next/"
+    first = client.post(url)
     assert first.status_code == 302 and first["Location"].endswith("/annotate/")
     # The menu's "Annotate" again, nothing saved: the same section, not the next one.
-    assert client.get(f"/projects/{project.slug}/annotate/next/")["Location"] == first["Location"]
+    assert client.post(url)["Location"] == first["Location"]
     Section.objects.filter(project=project).update(status=SectionStatus.REVIEW)
-    done = client.get(f"/projects/{project.slug}/annotate/next/")
+    # Nothing left: the hand-out goes back to the queue page, which says thank you.
+    assert client.post(url)["Location"] == url
+    done = client.get(url)
     assert done.status_code == 200
     assert "thank you" in done.content.decode()
     assert "cw-progress-bar" in done.content.decode()
+    assert 'data-action="next"' not in done.content.decode()
+
+
+def test_the_annotate_next_page_hands_out_nothing_on_get(annotator, project, sections):
+    client = browser_for(annotator)
+    url = f"/projects/{project.slug}/annotate/next/"
+    before = {model: model.objects.count() for model in (SectionOffer, Annotation, Section)}
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The hand-out is the page's button: a form that POSTs, with its CSRF token.
+    assert f'<form method="post" action="{url}"' in html
+    assert "csrfmiddlewaretoken" in html and 'data-action="next"' in html
+    assert {model: model.objects.count() for model in before} == before
+    assert not SectionOffer.objects.exists()
+    assert client.post(url).status_code == 302
+    assert SectionOffer.objects.filter(annotator=annotator).count() == 1
+
+
+def test_annotate_next_refuses_other_methods(annotator, project, sections):
+    assert browser_for(annotator).put(f"/projects/{project.slug}/annotate/next/").status_code == 405
 
 
 def test_annotate_next_refuses_reviewers_with_a_message(reviewer, project, sections):

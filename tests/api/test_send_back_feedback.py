@@ -10,8 +10,7 @@ import pytest
 from django.test import Client
 
 from annotations.models import Section, SectionStatus
-from annotations.selectors.annotation import next_section_for
-from annotations.services.annotation import annotation_reopen, annotation_save
+from annotations.services.annotation import annotation_reopen, annotation_save, section_offer_claim
 from tests.review_support import disk
 
 SHAPE = (32, 32)
@@ -81,7 +80,7 @@ def test_the_queue_lists_it_and_hands_it_out_first(
     assert (
         api(second_annotator).get(f"/api/projects/{project.slug}/annotate/sent-back/").json() == []
     )
-    assert next_section_for(user=annotator, project=project).pk == sent_back.pk
+    assert section_offer_claim(user=annotator, project=project).pk == sent_back.pk
 
 
 def test_home_and_project_pages_show_the_comment_to_the_named_annotator_only(
