@@ -4,9 +4,9 @@ prediction), runs no INSERT, UPDATE or DELETE and leaves the media folder as it 
 
 The routes come from the URL configuration itself, so a page or endpoint added later takes part
 without editing this file; one whose path names an id this file does not know fails the test
-until ``ids`` learns it. Django's admin (its own code, staff only) is left out. About 20 s: the
-data behind every page (a real evaluation and prediction run here) is most of it, and one test
-visiting every route is cheaper than a write check in each page's own test.
+until ``ids`` learns it. Django's admin (its own code, staff only) is left out. Slower than most
+tests (the data behind every page: a real evaluation and prediction run here), and still cheaper
+than a write check in each page's own test.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotations.models import ImportJob
-from annotations.services.annotation import annotation_save
 from inference.reports import FIGURES, LAYER_COLOURS
 from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch, prediction_run
@@ -32,6 +31,7 @@ from tests.helpers_evaluation import (
     run_evaluation,
     tiny_model_version,
 )
+from tests.review_support import save_revision
 
 pytestmark = pytest.mark.usefixtures("known_nuclei")
 
@@ -84,15 +84,7 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
     fluorescence = specimens[0].volumes.get(modality="fluorescence").sections.first()
     mask = np.zeros((32, 32), dtype=bool)
     mask[8:20, 8:20] = True
-    annotation = annotation_save(
-        section=section,
-        user=annotator,
-        mask=mask,
-        base_revision=None,
-        time_spent_s=3,
-        submit=True,
-        source="canvas",
-    )
+    annotation = save_revision(section, annotator, mask)
     training, versions = cross_validation_job(project, specimens)
     model_version_activate(version=versions[0], user=manager)
     evaluation = run_evaluation(
