@@ -10,12 +10,11 @@ process runs it and prints the summary: the model and both baselines, mean ± SD
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import GroundTruthSource, Project
+from annotations.models import GroundTruthSource
 from cellweb.errors import DomainError
+from inference.management.arguments import project_named, require_worker_unless_waiting, user_named
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
@@ -58,19 +57,9 @@ class Command(BaseCommand):
         parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
 
     def handle(self, *args, **o):
-        try:
-            project = Project.objects.get(slug=o["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with slug “{o['project']}”.") from None
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
-            )
+        project = project_named(o["project"])
+        user = user_named(o["user"])
+        require_worker_unless_waiting(o["wait"])
         set_params = {}
         if o["lab"]:
             set_params["lab"] = o["lab"]

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project
 from cellweb.errors import DomainError
+from inference.management.arguments import project_named, require_worker_unless_waiting, user_named
 from inference.selectors.prediction import prediction_results
 from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
 
@@ -56,20 +54,11 @@ class Command(BaseCommand):
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
 
     def handle(self, *args, **o):
-        project = Project.objects.filter(slug=o["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with slug “{o['project']}”.")
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
+        project = project_named(o["project"])
+        user = user_named(o["user"])
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
-            )
+        require_worker_unless_waiting(o["wait"])
         try:
             prediction = prediction_launch(
                 project=project,
