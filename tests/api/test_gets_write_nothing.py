@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -25,6 +24,7 @@ from annotations.models import ImportJob
 from inference.reports import FIGURES, LAYER_COLOURS
 from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch, prediction_run
+from tests.conftest import signed_in
 from tests.helpers_evaluation import (
     cross_validation_job,
     make_specimens,
@@ -150,8 +150,7 @@ def test_no_get_of_any_route_writes_for_any_member(
     writes: list[str] = []
     answered: dict[str, set[int]] = {}
     for user in (manager, annotator, reviewer, outsider):
-        client = Client()
-        client.force_login(user)
+        client = signed_in(user)
         for _, url in readable:
             if user != manager and any(part in url for part in SLOW):
                 continue

@@ -125,27 +125,21 @@ def test_import_volume_run_from_the_shell_exits_non_zero(tmp_path, media_root, c
     assert "broken.npy was not imported" in capsys.readouterr().err
 
 
-def test_import_masks_stores_imported_ground_truth(tmp_path, media_root):
-    run(
-        "import_volume",
-        str(write_npy(tmp_path / "ri.npy", ri_stack())),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "ri",
-    )
+def import_into_p_s(path, command: str = "import_volume", *options: str) -> str:
+    """``command`` on ``path`` into specimen "s" of project "p"."""
+    return run(command, str(path), "--project", "p", "--specimen", "s", *options)
+
+
+@pytest.fixture
+def imported_ri(tmp_path, media_root):
+    """An RI stack imported as specimen "s" of project "p", for import_masks to match."""
+    import_into_p_s(write_npy(tmp_path / "ri.npy", ri_stack()), "import_volume", "--modality", "ri")
+
+
+def test_import_masks_stores_imported_ground_truth(tmp_path, imported_ri):
     masks = np.zeros((4, 32, 32), np.uint8)
     masks[:, 10:20, 10:20] = 255
-    out = run(
-        "import_masks",
-        str(write_npy(tmp_path / "m.npy", masks)),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-    )
+    out = import_into_p_s(write_npy(tmp_path / "m.npy", masks), "import_masks")
     assert "4 section(s)" in out
     assert (
         GroundTruth.objects.filter(
@@ -155,50 +149,16 @@ def test_import_masks_stores_imported_ground_truth(tmp_path, media_root):
     )
 
 
-def test_import_masks_refuses_a_stack_of_another_shape(tmp_path, media_root):
-    run(
-        "import_volume",
-        str(write_npy(tmp_path / "ri.npy", ri_stack())),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "ri",
-    )
+def test_import_masks_refuses_a_stack_of_another_shape(tmp_path, imported_ri):
     with pytest.raises(CommandError, match="must match"):
-        run(
-            "import_masks",
-            str(write_npy(tmp_path / "m.npy", np.zeros((3, 32, 32), bool))),
-            "--project",
-            "p",
-            "--specimen",
-            "s",
-        )
+        import_into_p_s(write_npy(tmp_path / "m.npy", np.zeros((3, 32, 32), bool)), "import_masks")
     with pytest.raises(CommandError, match="no specimen"):
         run("import_masks", str(tmp_path / "m.npy"), "--project", "p", "--specimen", "nobody")
     assert not GroundTruth.objects.exists()
 
 
 def test_import_masks_needs_a_label_free_volume(tmp_path, media_root):
-    run(
-        "import_volume",
-        str(write_npy(tmp_path / "fl.npy", stain_stack())),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "fluorescence",
-        "--channel",
-        "DAPI",
-    )
+    stain = write_npy(tmp_path / "fl.npy", stain_stack())
+    import_into_p_s(stain, "import_volume", "--modality", "fluorescence", "--channel", "DAPI")
     with pytest.raises(CommandError, match="no label-free volume"):
-        run(
-            "import_masks",
-            str(write_npy(tmp_path / "m.npy", np.zeros((4, 32, 32), bool))),
-            "--project",
-            "p",
-            "--specimen",
-            "s",
-        )
+        import_into_p_s(write_npy(tmp_path / "m.npy", np.zeros((4, 32, 32), bool)), "import_masks")
