@@ -13,8 +13,13 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import GroundTruthSource
-from cellweb.errors import DomainError
-from inference.management.arguments import project_named, require_worker_unless_waiting, user_named
+from inference.management.kit import (
+    launched,
+    project_named,
+    report_launch,
+    require_worker_unless_waiting,
+    user_named,
+)
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
@@ -71,8 +76,8 @@ class Command(BaseCommand):
             set_params["include_training"] = True
         if o["exclude_flagged"]:
             set_params["exclude_flagged"] = True
-        try:
-            evaluation = evaluation_launch(
+        evaluation = launched(
+            lambda: evaluation_launch(
                 project=project,
                 user=user,
                 model_version_id=o["model_version"],
@@ -82,15 +87,9 @@ class Command(BaseCommand):
                 threshold=o["threshold"],
                 queue=not o["wait"],
             )
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"Evaluation {evaluation.pk}") + f" · {evaluation.message}"
         )
-        if not o["wait"]:
-            self.stdout.write(
-                f"Queued on the gpu queue. Follow it at /evaluations/{evaluation.pk}/"
-            )
+        page = f"/evaluations/{evaluation.pk}/"
+        if not report_launch(self, evaluation, title="Evaluation", page=page, wait=o["wait"]):
             return
         evaluation = evaluation_run(
             evaluation_id=evaluation.pk, device=o["device"], worker="manage.py evaluate"

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import GroundTruth, GroundTruthSource
 from cellweb.errors import DomainError
-from inference.management.arguments import project_named, user_named
+from inference.management.kit import project_named, user_named
 from inference.selectors.fluorescence_gt import fluorescence_flag_counts
 from inference.services.fluorescence_gt import (
     fluorescence_gt_create,

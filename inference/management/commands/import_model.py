@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cellweb.errors import DomainError
-from inference.management.arguments import project_named
+from inference.management.kit import project_named
 from inference.ml.nets import MODEL_NAMES
 from inference.services.model_exchange import model_version_import
 

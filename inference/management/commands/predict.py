@@ -16,8 +16,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cellweb.errors import DomainError
-from inference.management.arguments import project_named, require_worker_unless_waiting, user_named
+from inference.management.kit import (
+    launched,
+    project_named,
+    report_launch,
+    require_worker_unless_waiting,
+    user_named,
+)
 from inference.selectors.prediction import prediction_results
 from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
 
@@ -59,8 +64,8 @@ class Command(BaseCommand):
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
         require_worker_unless_waiting(o["wait"])
-        try:
-            prediction = prediction_launch(
+        prediction = launched(
+            lambda: prediction_launch(
                 project=project,
                 user=user,
                 model_version_id=o["model_version"],
@@ -74,15 +79,9 @@ class Command(BaseCommand):
                 min_voxels=o["min_voxels"],
                 queue=not o["wait"],
             )
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"Prediction {prediction.pk}") + f" · {prediction.message}"
         )
-        if not o["wait"]:
-            self.stdout.write(
-                f"Queued on the gpu queue. Follow it at /predictions/{prediction.pk}/"
-            )
+        page = f"/predictions/{prediction.pk}/"
+        if not report_launch(self, prediction, title="Prediction", page=page, wait=o["wait"]):
             return
         prediction = prediction_run(
             prediction_id=prediction.pk, device=o["device"], worker="manage.py predict"

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
 from cellweb.errors import DomainError
-from inference.management.arguments import project_named, require_worker_unless_waiting, user_named
+from inference.management.kit import project_named, require_worker_unless_waiting, user_named
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services

@@ -1,13 +1,20 @@
 """What the inference commands share: the project and the user they name (one clear error each),
-and the refusal to queue a job where no worker can take it."""
+the refusal to queue a job where no worker can take it, a launch's refusal as the command's
+error, and the lines that say what was launched."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import Project
+from cellweb.errors import DomainError
+
+T = TypeVar("T")
 
 
 def project_named(slug: str) -> Project:
@@ -33,3 +40,20 @@ def require_worker_unless_waiting(wait: bool, *, run_here: str = "run it here") 
         raise CommandError(
             f"Without REDIS_URL there is no worker to hand the job to; add --wait to {run_here}."
         )
+
+
+def launched(launch: Callable[[], T]) -> T:
+    """Run a launch service; its refusal (a domain error) becomes the command's error."""
+    try:
+        return launch()
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+
+
+def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: bool) -> bool:
+    """Say what was launched, and without --wait where to follow it; True when the command goes
+    on to run it here."""
+    command.stdout.write(command.style.SUCCESS(f"{title} {job.pk}") + f" · {job.message}")
+    if not wait:
+        command.stdout.write(f"Queued on the gpu queue. Follow it at {page}")
+    return wait
