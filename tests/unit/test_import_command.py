@@ -26,6 +26,14 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+INTO_P_S = ("--project", "p", "--specimen", "s")
+
+
+def import_into_p_s(path, command: str = "import_volume", *options: str) -> str:
+    """``command`` on ``path`` into specimen "s" of project "p"."""
+    return run(command, str(path), *INTO_P_S, *options)
+
+
 def test_import_volume_creates_project_and_specimen_and_says_what_it_made(tmp_path, media_root):
     path = write_small_tcf(tmp_path / "cell.TCF", time_points=2)
 
@@ -55,13 +63,9 @@ def test_import_volume_creates_project_and_specimen_and_says_what_it_made(tmp_pa
 
 def test_import_volume_uses_the_given_voxel_size_and_time_point(tmp_path, media_root):
     path = write_npy(tmp_path / "ri.npy", ri_stack())
-    run(
+    import_into_p_s(
+        path,
         "import_volume",
-        str(path),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
         "--modality",
         "ri",
         "--time",
@@ -82,7 +86,7 @@ def test_import_volume_exits_non_zero_with_the_reason_and_creates_nothing(tmp_pa
     with pytest.raises(
         CommandError, match="broken.TCF was not imported: .*not a supported image file"
     ):
-        run("import_volume", str(path), "--project", "p", "--specimen", "s", "--modality", "ri")
+        import_into_p_s(path, "import_volume", "--modality", "ri")
     assert_nothing_written(media_root)
     assert not Project.objects.filter(slug="p").exists()
 
@@ -108,26 +112,11 @@ def test_import_volume_run_from_the_shell_exits_non_zero(tmp_path, media_root, c
 
     path = tmp_path / "broken.npy"
     path.write_bytes(b"\x93NUMPY garbage")
-    argv = [
-        "manage.py",
-        "import_volume",
-        str(path),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "ri",
-    ]
+    argv = ["manage.py", "import_volume", str(path), *INTO_P_S, "--modality", "ri"]
     with pytest.raises(SystemExit) as exited:
         Command().run_from_argv([*argv, "--skip-checks"])
     assert exited.value.code != 0
     assert "broken.npy was not imported" in capsys.readouterr().err
-
-
-def import_into_p_s(path, command: str = "import_volume", *options: str) -> str:
-    """``command`` on ``path`` into specimen "s" of project "p"."""
-    return run(command, str(path), "--project", "p", "--specimen", "s", *options)
 
 
 @pytest.fixture
