@@ -1,12 +1,14 @@
-"""What every HTML page shares: the refusal page for a request that cannot be served."""
+"""What every HTML page shares: the refusal page for a request that cannot be served, and the
+launch of a job from a page's form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from cellweb.errors import DomainError
 
@@ -28,3 +30,24 @@ def refusing(view):
             return refused(request, error)
 
     return wrapper
+
+
+def launched_from_form(
+    request, form, launch: Callable, *, message: Callable, to: Callable
+) -> HttpResponse | None:
+    """Launch a job from a valid ``form``: ``launch()`` calls the service. Its refusal (a domain
+    error) goes on the form, through the form's ``add_refusal(error)`` when it has one, and None
+    is answered (the page shows the form again); a launched job's ``message(job)`` is flashed
+    and the answer redirects to the URL ``to(job)``."""
+    if not form.is_valid():
+        return None
+    try:
+        job = launch()
+    except DomainError as error:
+        if hasattr(form, "add_refusal"):
+            form.add_refusal(error)
+        else:
+            form.add_error(None, error.message)
+        return None
+    messages.success(request, message(job))
+    return redirect(to(job))

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.errors import NotAllowed
+from cellweb.pages import launched_from_form, refused
 from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
 from inference.selectors import prediction as selectors
 from inference.selectors import prediction_pages as pages
@@ -29,20 +30,6 @@ __all__ = [
     "prediction_page",
     "predictions_page",
 ]
-
-
-def _launch(request, project, form):
-    if form.is_valid():
-        try:
-            prediction = services.prediction_launch(
-                project=project, user=request.user, **form.launch_args()
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Prediction {prediction.pk} is queued.")
-            return redirect("prediction", prediction_id=prediction.pk)
-    return None
 
 
 @login_required
@@ -68,7 +55,15 @@ def predictions_page(request, slug: str):
                 return redirect("predictions", slug=project.slug)
         else:
             form = PredictionLaunchForm(request.POST, **choices)
-            answer = _launch(request, project, form)
+            answer = launched_from_form(
+                request,
+                form,
+                lambda: services.prediction_launch(
+                    project=project, user=request.user, **form.launch_args()
+                ),
+                message=lambda prediction: f"Prediction {prediction.pk} is queued.",
+                to=lambda prediction: reverse("prediction", args=[prediction.pk]),
+            )
             if answer is not None:
                 return answer
         status = 400
