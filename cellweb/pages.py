@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 
 from cellweb.errors import DomainError
 
@@ -32,13 +33,11 @@ def refusing(view):
     return wrapper
 
 
-def launched_from_form(
-    request, form, launch: Callable, *, message: Callable, to: Callable
-) -> HttpResponse | None:
+def launched_from_form(request, form, launch: Callable, *, page: str) -> HttpResponse | None:
     """Launch a job from a valid ``form``: ``launch()`` calls the service. Its refusal (a domain
     error) goes on the form, through the form's ``add_refusal(error)`` when it has one, and None
-    is answered (the page shows the form again); a launched job's ``message(job)`` is flashed
-    and the answer redirects to the URL ``to(job)``."""
+    is answered (the page shows the form again); a launched job is announced and the answer
+    redirects to its live page, the URL named ``page``."""
     if not form.is_valid():
         return None
     try:
@@ -49,5 +48,6 @@ def launched_from_form(
         else:
             form.add_error(None, error.message)
         return None
-    messages.success(request, message(job))
-    return redirect(to(job))
+    noun = capfirst(job._meta.verbose_name)
+    messages.success(request, f"{noun} {job.pk} launched; this page follows it live.")
+    return redirect(page, job.pk)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from annotations.permissions import get_project
@@ -43,17 +42,13 @@ def evaluations_page(request, slug: str):
         if not context["is_manager"]:
             return refused(request, NotAllowed("Launching an evaluation needs the manager role."))
         form = EvaluationLaunchForm(request.POST, choices=choices)
-        answer = launched_from_form(
-            request,
-            form,
-            lambda: services.evaluation_launch(
+
+        def launch():
+            return services.evaluation_launch(
                 project=project, user=request.user, **form.launch_args()
-            ),
-            message=lambda evaluation: (
-                f"Evaluation {evaluation.pk} launched; this page follows it live."
-            ),
-            to=lambda evaluation: reverse("evaluation", args=[evaluation.pk]),
-        )
+            )
+
+        answer = launched_from_form(request, form, launch, page="evaluation")
         if answer is not None:
             return answer
         status = 400

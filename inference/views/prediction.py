@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
@@ -55,15 +54,13 @@ def predictions_page(request, slug: str):
                 return redirect("predictions", slug=project.slug)
         else:
             form = PredictionLaunchForm(request.POST, **choices)
-            answer = launched_from_form(
-                request,
-                form,
-                lambda: services.prediction_launch(
+
+            def launch():
+                return services.prediction_launch(
                     project=project, user=request.user, **form.launch_args()
-                ),
-                message=lambda prediction: f"Prediction {prediction.pk} is queued.",
-                to=lambda prediction: reverse("prediction", args=[prediction.pk]),
-            )
+                )
+
+            answer = launched_from_form(request, form, launch, page="prediction")
             if answer is not None:
                 return answer
         status = 400

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.permissions import get_project
@@ -40,15 +39,11 @@ def training_page(request, slug: str):
             long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
             if long_run:
                 form.add_error("confirm_long", long_run)
-        answer = launched_from_form(
-            request,
-            form,
-            lambda: training_job_launch(
-                project=project, user=request.user, config=form.to_config()
-            ),
-            message=lambda job: f"Training job {job.pk} launched; this page follows it live.",
-            to=lambda job: reverse("training-job", args=[job.pk]),
-        )
+
+        def launch():
+            return training_job_launch(project=project, user=request.user, config=form.to_config())
+
+        answer = launched_from_form(request, form, launch, page="training-job")
         if answer is not None:
             return answer
         status = 400
