@@ -114,6 +114,7 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
         "layer": next(iter(LAYER_COLOURS)),
         "name": FIGURES[0],
         "fluorescence_section_id": fluorescence.pk,
+        "value": 1,  # the nucleus class every label set starts with
     }
 
 
