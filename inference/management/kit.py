@@ -17,6 +17,13 @@ from cellweb.errors import DomainError
 T = TypeVar("T")
 
 
+def add_launch_arguments(parser, *, prints: str) -> None:
+    """--user, --wait and --device: who launches, and running here instead of on a worker."""
+    parser.add_argument("--user", help="Launch as this user (a manager of the project).")
+    parser.add_argument("--wait", action="store_true", help=f"Run here and print {prints}.")
+    parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+
+
 def project_named(slug: str) -> Project:
     project = Project.objects.filter(slug=slug).first()
     if project is None:

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import GroundTruthSource
 from inference.management.kit import (
+    add_launch_arguments,
     launched,
     project_named,
     report_launch,
@@ -57,9 +58,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--gt-source", default=None, choices=GroundTruthSource.values)
         parser.add_argument("--threshold", type=float, default=0.5)
-        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
-        parser.add_argument("--wait", action="store_true", help="Run here and print the summary.")
-        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        add_launch_arguments(parser, prints="the summary")
 
     def handle(self, *args, **o):
         project = project_named(o["project"])

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from inference.management.kit import (
+    add_launch_arguments,
     launched,
     project_named,
     report_launch,
@@ -53,9 +54,7 @@ class Command(BaseCommand):
             "--h", dest="watershed_h", type=float, default=1.0, help="Watershed depth h (µm)."
         )
         parser.add_argument("--min-voxels", type=int, default=27, help="Smallest nucleus kept.")
-        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
-        parser.add_argument("--wait", action="store_true", help="Run here and print the table.")
-        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        add_launch_arguments(parser, prints="the table")
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
 
     def handle(self, *args, **o):
