@@ -31,6 +31,8 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 
+from .informative import informative_order, top_scored_section
+
 # Statuses whose sections an annotator may keep drafting in (a 4th annotator may still finish).
 DRAFTABLE_SECTION_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionStatus.SENT_BACK)
 
@@ -56,7 +58,8 @@ def _queue_order(project: Project) -> list:
     engaged = F("submitted_count") + F("started_count")
     # Sections that still lack annotators come first, fullest first, so whole sections (and, with
     # the specimen/time/middle-out tie-break, whole specimens) finish; sections that already have
-    # enough people drafting them come last, as a fallback for abandoned drafts.
+    # enough people drafting them come last, as a fallback for abandoned drafts. The mode "most
+    # informative first" puts the fold models' disagreement before "fullest" (informative.py).
     saturated = Case(
         When(
             Q(submitted_count__lt=project.required_annotations - F("started_count")), then=Value(0)
@@ -66,6 +69,7 @@ def _queue_order(project: Project) -> list:
     )
     return [
         saturated,
+        *informative_order(project),
         engaged.desc(),
         "specimen_id",
         "volume__time_index",
@@ -129,6 +133,25 @@ def queue_candidates(*, user, project: Project, skip: int | None, now) -> QueryS
     return queryset.order_by("tier", *_queue_order(project))
 
 
+def first_candidate(*, user, project: Project, skip: int | None, now) -> Section | None:
+    """The first of ``queue_candidates``. In the mode "most informative first" the answer is
+    usually a scored section: found by walking the scores' ``(project, -variance)`` index from
+    the top, after checking no held section comes before it, instead of sorting every
+    candidate."""
+    candidates = queue_candidates(user=user, project=project, skip=skip, now=now)
+    if not informative_order(project):
+        return candidates.first()
+    # Tier 0 (held) comes first; reached through the annotator's offers, a handful of rows.
+    held = candidates.filter(
+        my_offer__skipped_at__isnull=True, my_offer__offered_at__gte=now - OFFER_HOLD
+    ).first()
+    if held is not None:
+        return held
+    # Tier 1 (never offered), not saturated, scored: exactly the head of the full order.
+    top = top_scored_section(user=user, project=project, skip=skip)
+    return candidates.get(pk=top) if top is not None else candidates.first()
+
+
 def next_section_peek(*, user, project: Project, skip: int | None = None) -> Section | None:
     """The section this annotator would be handed next, or ``None`` when nothing is left.
 
@@ -143,7 +166,7 @@ def next_section_peek(*, user, project: Project, skip: int | None = None) -> Sec
     started = started_sections(user=user, project=project, skip=skip).first()
     if started is not None:
         return started
-    return queue_candidates(user=user, project=project, skip=skip, now=timezone.now()).first()
+    return first_candidate(user=user, project=project, skip=skip, now=timezone.now())
 
 
 def annotation_progress(*, user, project: Project) -> dict:

@@ -11,7 +11,7 @@ from annotations.models import Project, Role, Section, SectionOffer
 from annotations.permissions import require_role
 from annotations.selectors.annotation.queue import (
     OFFER_HOLD,
-    queue_candidates,
+    first_candidate,
     started_sections,
 )
 
@@ -51,7 +51,7 @@ def section_offer_claim(*, user, project: Project, skip: int | None = None) -> S
         return started
     now = timezone.now()
     for _ in range(_OFFER_ATTEMPTS):
-        candidate = queue_candidates(user=user, project=project, skip=skip, now=now).first()
+        candidate = first_candidate(user=user, project=project, skip=skip, now=now)
         if candidate is None or candidate.tier == 0:  # held already: nothing to record
             return candidate
         if _record_offer(user=user, section=candidate, now=now):
