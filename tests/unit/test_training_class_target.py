@@ -8,6 +8,7 @@ and a set where no section holds it is refused with a 409.
 
 from __future__ import annotations
 
+import csv
 import io
 
 import numpy as np
@@ -22,6 +23,7 @@ from cellweb.errors import ConflictError
 from inference.class_target import class_target
 from inference.datasets import load_pairs, snapshot_entries, training_tensors
 from inference.models import Evaluation, SectionResult, TrainingJob
+from inference.reports import report_context, results_csv_lines
 from inference.services.evaluation import evaluation_launch, evaluation_run
 from inference.services.training import (
     TrainingConfigError,
@@ -204,6 +206,11 @@ def test_evaluation_scores_the_nucleus_of_class_map_ground_truth(project, manage
     for row in rows:
         # Every ground-truth pixel counted is a nucleus pixel: TP + FN is the nucleus area.
         assert row.tp + row.fn == int((cells[row.ground_truth_id] == 1).sum())
+    # The summary, the CSV and the report name the class scored.
+    assert result.summary["class"] == {"value": 1, "name": "nucleus"}
+    table = list(csv.DictReader(io.StringIO("".join(results_csv_lines(result)))))
+    assert {row["class"] for row in table} == {"nucleus"}
+    assert report_context(result)["class_label"] == "nucleus"
 
 
 def test_evaluation_of_a_set_without_the_target_is_a_409(project, manager, cells):

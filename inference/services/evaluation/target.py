@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from annotations.models import Project
 from cellweb.errors import ConflictError
 from inference.class_target import ClassTarget, class_target, ground_truth_without_target
-from inference.models import ModelVersion
+from inference.models import Evaluation, ModelVersion
 
 
 def evaluation_target(project: Project, version: ModelVersion | None) -> ClassTarget:
@@ -36,3 +38,9 @@ def leave_out_without_target(gt_ids: list[int], target: ClassTarget) -> tuple[li
             },
         )
     return kept, len(lacking)
+
+
+def scored_class(evaluation: Evaluation) -> dict[str, Any]:
+    """``{"value", "name"}`` of the class an evaluation scored; evaluations launched before
+    label sets scored the nucleus (value 1)."""
+    return dict((evaluation.config or {}).get("target") or {"value": 1, "name": "nucleus"})
