@@ -229,3 +229,13 @@ def test_manage_train_takes_the_class_by_name(project, cells, settings):
     assert "Learns class cytoplasm (value 2) against everything else." in out.getvalue()
     with pytest.raises(CommandError, match="has no class “membrane”; its classes are nucleus"):
         call_command("train", "--project", project.slug, *tiny, "--classes", "membrane")
+
+
+def test_the_launch_form_offers_the_classes_with_the_nucleus_chosen(
+    project, manager, cells, client
+):
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/training/").content.decode()
+    assert 'name="target_class"' in page
+    assert '<option value="nucleus" selected>nucleus</option>' in page
+    assert '<option value="cytoplasm">cytoplasm</option>' in page
