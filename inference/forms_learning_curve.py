@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from cellweb.errors import DomainError
 from inference.ml.nets import MODEL_NAMES, model_label
 from inference.services.learning_curve import LearningCurveConfig, parse_sizes
 from inference.services.learning_curve.config import LearningCurveError
@@ -38,6 +39,16 @@ class LearningCurveForm(forms.Form):
             for v in versions
         ]
         self.fields["arch"].choices = [(name, model_label(name)) for name in MODEL_NAMES]
+
+    # The status a refusal answers with: 409 when the project's ground truth cannot give the
+    # curve, 400 for a setting.
+    refusal_status = 400
+
+    def add_refusal(self, error: DomainError) -> None:
+        """A launch's refusal on the fields it names, else above the form."""
+        self.refusal_status = error.status_code
+        for field, message in (getattr(error, "errors", None) or {None: error.message}).items():
+            self.add_error(field if field in self.fields else None, message)
 
     def clean_sizes(self) -> list[int | str]:
         try:

@@ -4,21 +4,19 @@ on a GET."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.errors import NotAllowed
+from cellweb.pages import launched_from_form, refused
 from inference.forms_learning_curve import LearningCurveForm
 from inference.selectors import learning_curve as selectors
 from inference.services.learning_curve import learning_curve_launch
-from inference.services.learning_curve.config import LearningCurveError
 
 __all__ = ["learning_curve_file", "learning_curve_page", "learning_curves_page"]
 
@@ -42,21 +40,15 @@ def learning_curves_page(request, slug: str):
                 request, NotAllowed("Launching a learning curve needs the manager role.")
             )
         form = LearningCurveForm(request.POST, versions=versions)
-        status = 400
-        if form.is_valid():
-            try:
-                curve = learning_curve_launch(
-                    project=project, user=request.user, config=form.config()
-                )
-            except LearningCurveError as exc:
-                for field, message in exc.errors.items():
-                    form.add_error(field if field in form.fields else None, message)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status_code
-            else:
-                messages.success(request, f"Learning curve {curve.pk} is queued.")
-                return redirect("learning-curve", curve_id=curve.pk)
+        answer = launched_from_form(
+            request,
+            form,
+            lambda: learning_curve_launch(project=project, user=request.user, config=form.config()),
+            page="learning-curve",
+        )
+        if answer is not None:
+            return answer
+        status = form.refusal_status
     elif context["is_manager"]:
         form = LearningCurveForm(versions=versions)
     context |= {"form": form, "curves": selectors.learning_curve_list(project=project)}

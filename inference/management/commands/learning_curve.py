@@ -11,13 +11,10 @@ process runs it and prints the median Dice per n for each start and the 90%-of-p
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project
-from cellweb.errors import DomainError
 from cellweb.jobs import job_execute
+from inference.management import kit
 from inference.models import LearningCurve
 from inference.selectors.learning_curve import learning_curve_page
 from inference.services.learning_curve import (
@@ -41,24 +38,14 @@ class Command(BaseCommand):
         parser.add_argument("--arch", default="osnet", help="Network when no version is given.")
         parser.add_argument("--input-size", type=int, default=448)
         parser.add_argument("--batch-size", type=int, default=8)
-        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
-        parser.add_argument("--wait", action="store_true", help="Run here and print the curve.")
-        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        kit.add_launch_arguments(parser, prints="the curve")
 
     def handle(self, *args, **o):
-        project = Project.objects.filter(slug=o["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with slug “{o['project']}”.")
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
-            )
-        try:
+        project = kit.project_named(o["project"])
+        user = kit.user_named(o["user"])
+        kit.require_worker_unless_waiting(o["wait"])
+
+        def launch() -> LearningCurve:
             config = LearningCurveConfig(
                 sizes=parse_sizes(o["n"]),
                 seeds=o["seeds"],
@@ -68,18 +55,21 @@ class Command(BaseCommand):
                 input_size=o["input_size"],
                 batch_size=o["batch_size"],
             )
-            curve = learning_curve_launch(
+            return learning_curve_launch(
                 project=project, user=user, config=config, queue=not o["wait"]
             )
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        held = ", ".join(h["name"] for h in curve.held_out)
-        self.stdout.write(
-            self.style.SUCCESS(f"Learning curve {curve.pk}")
-            + f" · {curve.total_points} points · held out: {held}"
+
+        curve = kit.launched(launch)
+        run_here = kit.report_launch(
+            self,
+            curve,
+            title="Learning curve",
+            page=f"/learning-curves/{curve.pk}/",
+            wait=o["wait"],
         )
-        if not o["wait"]:
-            self.stdout.write(f"Queued on the gpu queue. Follow it at /learning-curves/{curve.pk}/")
+        held = ", ".join(h["name"] for h in curve.held_out)
+        self.stdout.write(f"Held out: {held} · {curve.total_points} points")
+        if not run_here:
             return
         job_execute(
             "learning_curve",
