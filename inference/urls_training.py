@@ -3,8 +3,10 @@
 from django.urls import path
 
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
+from inference.apis import isl as isl_apis
 from inference.apis import model_versions as version_apis
 from inference.apis import training as apis
+from inference.apis import virtual_stain as stain_apis
 from inference.views import model_exchange as model_views
 from inference.views import training as views
 
@@ -25,6 +27,16 @@ urlpatterns = [
         "api/projects/<slug:slug>/training-jobs/",
         apis.ProjectTrainingJobsApi.as_view(),
         name="api-training-jobs",
+    ),
+    path(
+        "api/projects/<slug:slug>/isl-jobs/",
+        isl_apis.ProjectIslJobsApi.as_view(),
+        name="api-isl-jobs",
+    ),
+    path(
+        "api/sections/<dbid:section_id>/virtual_stain.png",
+        stain_apis.SectionVirtualStainApi.as_view(),
+        name="api-section-virtual-stain",
     ),
     path(
         "api/projects/<slug:slug>/training-estimate/",
