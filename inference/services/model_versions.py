@@ -21,6 +21,7 @@ from torch import nn
 from annotations.models import Role
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput
+from inference.ml.isl import weights_in_channels
 from inference.ml.nets import create_model
 from inference.models import ModelVersion, ModelVersionTask
 
@@ -47,7 +48,7 @@ def weights_payload(model: nn.Module, *, arch: str, input_size: int) -> bytes:
             "format": WEIGHTS_FORMAT,
             "arch": arch,
             "input_size": int(input_size),
-            "in_channels": 1,
+            "in_channels": weights_in_channels(state),
             "normalisation": "inference.ml.data.normalise",
             "state_dict": state,
         },

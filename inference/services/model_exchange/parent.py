@@ -41,9 +41,7 @@ def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str 
             f"architecture, so train {version.arch} (not {arch}) from it."
         )
     payload = model_version_payload(version)
-    channels = int(
-        payload.get("in_channels") or weights_in_channels(payload.get("state_dict") or {})
-    )
+    channels = weights_in_channels(payload["state_dict"])
     if channels != TRAINING_IN_CHANNELS:
         return (
             f"Model version {version_id} takes {channels} input channels; the network trained "
