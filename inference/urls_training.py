@@ -7,12 +7,14 @@ from inference.apis import isl as isl_apis
 from inference.apis import model_versions as version_apis
 from inference.apis import training as apis
 from inference.apis import virtual_stain as stain_apis
+from inference.views import isl as isl_views
 from inference.views import model_exchange as model_views
 from inference.views import training as views
 
 urlpatterns = [
     # Pages
     path("projects/<slug:slug>/training/", views.training_page, name="training"),
+    path("projects/<slug:slug>/training/isl/", isl_views.isl_launch_page, name="isl-launch"),
     path("training-jobs/<dbid:job_id>/", views.training_job_page, name="training-job"),
     path("projects/<slug:slug>/models/", views.models_page, name="models"),
     path("projects/<slug:slug>/models/compare/", views.model_compare_page, name="model-compare"),
