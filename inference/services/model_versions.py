@@ -33,6 +33,7 @@ __all__ = [
     "model_version_create",
     "model_version_load",
     "model_version_payload",
+    "require_segmentation",
     "weights_payload",
 ]
 
@@ -113,14 +114,20 @@ def model_version_create(
     return version
 
 
-def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
-    """Make ``version`` the one used for prediction in its project (managers only)."""
-    require_role(user, version.project, Role.MANAGER)
+def require_segmentation(version: ModelVersion) -> None:
+    """409 for an in-silico-labelling version where a segmentation model is needed (activating,
+    predicting, evaluating): it predicts the stain, not a mask."""
     if version.task == ModelVersionTask.ISL:
         raise ConflictError(
             f"“{version.name}” is an in-silico-labelling model: it predicts the stain, not a "
             "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first."
         )
+
+
+def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
+    """Make ``version`` the one used for prediction in its project (managers only)."""
+    require_role(user, version.project, Role.MANAGER)
+    require_segmentation(version)
     try:
         with transaction.atomic():
             # Lock the project's versions so two managers activating at once cannot both win.

@@ -15,6 +15,7 @@ from cellweb.errors import ConflictError
 from inference.ml.isl import pretrained_body
 from inference.ml.nets import create_model
 from inference.models import EpochLog, ModelVersion
+from inference.services.evaluation import evaluation_launch
 from inference.services.isl import isl_job_launch
 from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.model_versions import (
@@ -23,6 +24,7 @@ from inference.services.model_versions import (
     model_version_load,
     weights_payload,
 )
+from inference.services.prediction import prediction_launch
 from inference.services.training import (
     TrainingConfigError,
     training_job_launch,
@@ -101,6 +103,20 @@ def test_an_isl_version_cannot_be_activated(project, manager):
         model_version_activate(version=version, user=manager)
     version.refresh_from_db()
     assert not version.is_active
+
+
+def test_an_isl_version_cannot_predict_or_be_evaluated(project, manager):
+    version = _isl_version(project)
+    with pytest.raises(ConflictError, match="cannot segment"):
+        prediction_launch(project=project, user=manager, model_version_id=version.pk)
+    with pytest.raises(ConflictError, match="cannot segment"):
+        evaluation_launch(
+            project=project,
+            user=manager,
+            model_version_id=version.pk,
+            set_kind="specimens",
+            set_params={},
+        )
 
 
 def test_fine_tuning_from_an_isl_version_starts_from_its_encoder_and_decoder(
