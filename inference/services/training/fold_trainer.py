@@ -1,5 +1,7 @@
 """The epoch loop of one fold: batches with progress, a cancel and ownership check per batch (one
-indexed query), validation, a checkpoint and an epoch log after every epoch."""
+indexed query), validation, a checkpoint and an epoch log after every epoch. A fold of an
+in-silico-labelling job (``config["task"] == "isl"``) reads label-free/stain pairs, trains with
+the L1 loss and validates by the stain's PCC (``inference.services.isl.fold``)."""
 
 from __future__ import annotations
 
@@ -248,6 +250,9 @@ class FoldTrainer:
 
 
 def _val_text(entry: dict[str, Any]) -> str:
-    if entry["val_dice"] is None and "pcc" in entry["val_metrics"]:
-        return f", val loss {entry['val_loss']:.4f}, val PCC {entry['val_metrics']['pcc'] or 0:.4f}"
-    return f", val loss {entry['val_loss']:.4f}, val Dice {entry['val_dice']:.4f}"
+    def fmt(value: float | None) -> str:
+        return "—" if value is None else f"{value:.4f}"
+
+    if "pcc" in entry["val_metrics"]:  # in-silico labelling
+        return f", val loss {fmt(entry['val_loss'])}, val PCC {fmt(entry['val_metrics']['pcc'])}"
+    return f", val loss {fmt(entry['val_loss'])}, val Dice {fmt(entry['val_dice'])}"
