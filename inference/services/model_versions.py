@@ -24,6 +24,7 @@ from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.isl import weights_in_channels
 from inference.ml.nets import create_model
 from inference.models import ModelVersion, ModelVersionTask
+from inference.services.proposals import proposals_after_activation
 
 WEIGHTS_FORMAT = 1
 
@@ -142,6 +143,7 @@ def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
             if not version.is_active:
                 version.is_active = True
                 version.save(update_fields=["is_active"])
+            proposals_after_activation(version)
     except IntegrityError:
         raise ConflictError(
             "Another version was activated at the same moment; reload and try again."
