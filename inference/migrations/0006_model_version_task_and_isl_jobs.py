@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0007_project_proposals'),
-        ('inference', '0004_merge_provenance_and_prediction'),
+        ('inference', '0005_stored_proposals_and_runs'),
     ]
 
     operations = [
