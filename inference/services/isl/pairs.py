@@ -38,16 +38,12 @@ def isl_plan(project: Project, config: TrainingConfig) -> tuple[list[StainPair],
             "volume (e.g. DAPI) beside its label-free volume first."
         )
     names = sorted({p.specimen_name for p in pairs})
-    if len(names) < config.folds:
-        raise TrainingConfigError(
-            {
-                "folds": (
-                    f"{config.folds}-fold cross-validation needs at least {config.folds} "
-                    f"specimens with paired fluorescence (folds never split a specimen); the "
-                    f"selection has {len(names)}: {', '.join(names)}."
-                    + (f" Use at most {len(names)} folds." if len(names) >= 2 else "")
-                )
-            }
+    if len(names) < config.folds:  # depends on the project's data, not the request: 409
+        raise ConflictError(
+            f"{config.folds}-fold cross-validation needs at least {config.folds} specimens with "
+            f"paired fluorescence (folds never split a specimen); the selection has "
+            f"{len(names)}: {', '.join(names)}."
+            + (f" Use at most {len(names)} folds." if len(names) >= 2 else "")
         )
     splits = grouped_folds([str(p.specimen_id) for p in pairs], config.folds, seed=config.seed)
     folds = [
