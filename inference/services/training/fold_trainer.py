@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
+from inference.class_target import class_target
 from inference.datasets import SnapshotEntry, snapshot_entries, training_tensors
 from inference.ml import engine, isl
 from inference.ml.augment import epoch_indices
@@ -104,9 +105,11 @@ class FoldTrainer:
         if self.isl:  # the stain is the target (paper 004): pairs, not ground truth
             return isl_fold_tensors(fold, input_size=cfg.input_size)
         train_entries, val_entries = fold_entries(fold)
-        train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size)
+        # The value recorded at launch (jobs launched before label sets: the nucleus class).
+        target = class_target(fold.job.project, value=cfg.target_value)
+        train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size, target=target)
         val_x, val_y = (
-            training_tensors(val_entries, input_size=cfg.input_size)
+            training_tensors(val_entries, input_size=cfg.input_size, target=target)
             if val_entries
             else (None, None)
         )

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0007_project_proposals'),
-        ('inference', '0005_stored_proposals_and_runs'),
+        ('inference', '0006_disagreement_job'),
     ]
 
     operations = [
