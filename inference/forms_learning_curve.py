@@ -6,10 +6,17 @@ from django import forms
 
 from cellweb.errors import DomainError
 from inference.ml.nets import MODEL_NAMES, model_label
+from inference.models import ModelVersion, ModelVersionTask
 from inference.services.learning_curve import LearningCurveConfig, parse_sizes
 from inference.services.learning_curve.config import LearningCurveError
 
 __all__ = ["LearningCurveForm"]
+
+
+def _what(version: ModelVersion) -> str:
+    if version.task == ModelVersionTask.ISL:
+        return version.get_task_display()
+    return version.get_kind_display()
 
 
 class LearningCurveForm(forms.Form):
@@ -35,8 +42,7 @@ class LearningCurveForm(forms.Form):
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start_version"].choices = [("", "None: from scratch only")] + [
-            (v.pk, f"#{v.pk} {v.name}" + (f" ({v.get_kind_display()})" if v.kind else ""))
-            for v in versions
+            (v.pk, f"#{v.pk} {v.name} ({_what(v)})") for v in versions
         ]
         self.fields["arch"].choices = [(name, model_label(name)) for name in MODEL_NAMES]
 

@@ -11,7 +11,7 @@ from django.http import Http404
 from annotations.models import Project
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
-from inference.models import LearningCurve, ModelVersion
+from inference.models import LearningCurve, ModelVersion, ModelVersionTask
 from inference.services.learning_curve.summary import learning_curve_tables
 
 __all__ = [
@@ -81,11 +81,10 @@ def learning_curve_open_file(curve: LearningCurve, key: str):
 
 
 def start_version_choices(project: Project) -> list[ModelVersion]:
-    """Versions a curve may start from: this project's, in-silico-labelling versions first when
-    the model-version kinds include one."""
+    """Versions a curve may start from: this project's, in-silico-labelling versions first."""
     versions = list(ModelVersion.objects.filter(project=project).order_by("-created_at", "-id"))
     return sorted(versions, key=lambda v: 0 if _in_silico(v) else 1)
 
 
 def _in_silico(version: ModelVersion) -> bool:
-    return version.kind == "isl" or "silico" in str(version.get_kind_display()).lower()
+    return version.task == ModelVersionTask.ISL

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
 
 from cellweb.jobs import job_execute
-from inference.models import LearningCurve
+from inference.models import LearningCurve, ModelVersion
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from tests.conftest import PASSWORD
+from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_training import add_specimens, single_thread_torch  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,16 @@ def test_the_form_refuses_an_n_above_the_pool_with_409_and_the_count(project, ma
     response = browser(manager).post(url, {**FORM, "start_version": "12345"})
     assert response.status_code == 400  # not a choice of the form
     assert not LearningCurve.objects.exists()
+
+
+def test_the_form_offers_in_silico_labelling_versions_first(project, manager, make_volume):
+    isl = tiny_model_version(project, name="pretext", seed=1)
+    ModelVersion.objects.filter(pk=isl.pk).update(task="isl")
+    newer = tiny_model_version(project, name="segmenter", seed=2)
+    page = browser(manager).get(f"/projects/{project.slug}/learning-curves/").content.decode()
+    offered = re.findall(r'<option value="(\d+)"', page.split('name="start_version"')[1])
+    assert offered[:2] == [str(isl.pk), str(newer.pk)]
+    assert "In silico labelling" in page
 
 
 def test_only_a_manager_launches_and_outsiders_see_nothing(

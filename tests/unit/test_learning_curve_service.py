@@ -1,6 +1,6 @@
 """Launching a learning curve: each refusal says why before anything is written or queued; a
-tiny curve run in process stores both starts' points, the summary and the report files; the
-held-out scores agree with scikit-learn."""
+tiny curve run in process (pretrained start: an in-silico-labelling version) stores both starts'
+points, the summary and the report files; the held-out scores agree with scikit-learn."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from sklearn.metrics import f1_score
 from annotations.models import GroundTruthSnapshot
 from cellweb.errors import ConflictError, NotAllowed
 from cellweb.jobs import job_execute
-from inference.models import LearningCurve
+from inference.ml.nets import create_model
+from inference.models import LearningCurve, ModelVersion
 from inference.services.learning_curve import (
     LearningCurveConfig,
     LearningCurveError,
@@ -24,7 +25,7 @@ from inference.services.learning_curve import (
     parse_sizes,
 )
 from inference.services.learning_curve.runner import held_out_scores
-from tests.helpers_evaluation import tiny_model_version
+from inference.services.model_versions import model_version_create, weights_payload
 from tests.helpers_training import add_specimens, single_thread_torch  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,14 @@ def test_only_a_manager_launches(project, annotator, make_volume):
         learning_curve_launch(project=project, user=annotator, config=tiny(sizes=[1]))
 
 
+def isl_version(project) -> ModelVersion:
+    torch.manual_seed(5)
+    payload = weights_payload(create_model("unet16"), arch="unet16", input_size=32)
+    return model_version_create(
+        project=project, name="isl", arch="unet16", weights=payload, task="isl"
+    )
+
+
 def test_a_tiny_curve_runs_both_starts_and_stores_its_report(
     project,
     manager,
@@ -87,7 +96,7 @@ def test_a_tiny_curve_runs_both_starts_and_stores_its_report(
     single_thread_torch,  # noqa: F811
 ):
     add_specimens(project, make_volume, 3, sections=2)
-    version = tiny_model_version(project, arch="unet16", input_size=32)
+    version = isl_version(project)  # the start paper 004 measures: in-silico labelling
     curve = learning_curve_launch(
         project=project,
         user=manager,

@@ -29,7 +29,7 @@ from inference.models import LearningCurve
 from inference.services.learning_curve.config import LearningCurveConfig
 from inference.services.learning_curve.plan import PRETRAINED
 from inference.services.learning_curve.summary import curve_summary
-from inference.services.model_exchange.parent import fine_tune_parent_weights
+from inference.services.model_exchange.parent import fine_tune_parent_load
 
 THRESHOLD = 0.5
 # Flips and enlarge-and-crop, not elastic deformation: cheap on a CPU worker too.
@@ -77,12 +77,12 @@ class CurveRunner:
     def _label(self, start: str, n: int, seed: int) -> str:
         return f"{'pretrained' if start == PRETRAINED else 'from scratch'}, n = {n}, seed {seed}"
 
-    def _train(self, x, y, *, start: str, n: int, seed: int, parent_weights):
+    def _train(self, x, y, *, start: str, n: int, seed: int):
         cfg = self.cfg
         generator = engine.seed_everything(seed * 1009 + n)
         network = create_model(cfg.arch)
-        if start == PRETRAINED:
-            network.load_state_dict(parent_weights)
+        if start == PRETRAINED:  # an in-silico-labelling parent keeps this network's fresh head
+            fine_tune_parent_load(network, cfg.start_version)
         model = engine.prepare_model(network, self.device)
         optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
         loss_fn = engine.make_loss(cfg.loss)
@@ -123,9 +123,6 @@ class CurveRunner:
         cfg, curve = self.cfg, self.curve
         groups, pool_x, pool_y, val_x, val_y = self._tensors()
         starts = curve.config.get("starts") or ["scratch"]
-        parent_weights = (
-            fine_tune_parent_weights(cfg.start_version) if PRETRAINED in starts else None
-        )
         curve.points = []
         for n in cfg.sizes:
             for seed in range(cfg.seeds):
@@ -133,9 +130,7 @@ class CurveRunner:
                 index = torch.as_tensor(drawn, device=pool_x.device)
                 x, y = pool_x[index], pool_y[index]
                 for start in starts:
-                    model, epochs = self._train(
-                        x, y, start=start, n=n, seed=seed, parent_weights=parent_weights
-                    )
+                    model, epochs = self._train(x, y, start=start, n=n, seed=seed)
                     scores = held_out_scores(
                         model, val_x, val_y, device=self.device, batch_size=cfg.batch_size
                     )
