@@ -92,6 +92,23 @@ class TrainingLaunchForm(forms.Form):
         help_text="A multiple of 16; 448 as in the paper, smaller for quick runs.",
         widget=forms.NumberInput({**_SMALL, "step": "16"}),
     )
+    native_crops = forms.ChoiceField(
+        label="Native crops",
+        choices=[
+            ("auto", "Automatic: on for label-free fields larger than the input"),
+            ("on", "On: random crops of the input size at native resolution"),
+            ("off", "Off: resize every section to the input"),
+        ],
+        initial="auto",
+        help_text="Crops keep the field's scale; validation then tiles the whole field.",
+    )
+    crop_foreground = forms.FloatField(
+        label="Crops centred on a nucleus (share)",
+        initial=0.0,
+        min_value=0.0,
+        max_value=1.0,
+        widget=forms.NumberInput({**_SMALL, "step": "0.1"}),
+    )
     seed = forms.IntegerField(
         label="Seed",
         initial=0,
@@ -151,7 +168,7 @@ class TrainingLaunchForm(forms.Form):
 
     @property
     def input_fields(self) -> list:
-        return self._bound("aug_fraction", "input_size", "seed")
+        return self._bound("aug_fraction", "input_size", "native_crops", "crop_foreground", "seed")
 
     def to_config(self) -> TrainingConfig:
         d = self.cleaned_data
@@ -175,6 +192,8 @@ class TrainingLaunchForm(forms.Form):
             tags=list(d["tags"]),
             final_model=d["final_model"],
             from_version=d.get("from_version"),
+            native_crops=services.NATIVE_CROPS[d["native_crops"]],
+            crop_foreground=d["crop_foreground"],
         )
 
     def add_config_errors(self, errors: dict[str, str]) -> None:

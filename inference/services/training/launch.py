@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import tomllib
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def training_job_launch(
         require_role(user, project, Role.MANAGER)
     now = timezone.now()
     plan = training_plan(project, config, as_of=now)
+    config = replace(config, native_crops=plan.native_crops)  # the job records the decision
     parent_problem = fine_tune_parent_problem(
         user=user, arch=config.arch, version_id=config.from_version
     )
