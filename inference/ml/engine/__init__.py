@@ -14,7 +14,7 @@ the package's public surface, so callers write ``engine.train_one_epoch``.
 from .checkpoints import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
 from .estimates import REFERENCE_SIZE, estimate_seconds, throughput
 from .evaluation import EvalStats, evaluate, predict_probabilities
-from .fields import evaluate_fields, field_logits
+from .fields import evaluate_fields, field_logits, field_probabilities
 from .losses import LossFn, dice_bce_loss, make_loss, make_optimizer
 from .setup import prepare_model, seed_everything
 from .training import EpochStats, TrainingCancelled, train_one_epoch
@@ -31,6 +31,7 @@ __all__ = [
     "evaluate",
     "evaluate_fields",
     "field_logits",
+    "field_probabilities",
     "load_checkpoint",
     "make_loss",
     "make_optimizer",

@@ -17,11 +17,11 @@ from torch import Tensor, nn
 
 from ..device import autocast_context
 from ..tiling import network_stride, predict_tiled
-from .evaluation import EvalStats, _ratio
+from .evaluation import EvalStats, _ratio, predict_probabilities
 from .losses import LossFn
 from .setup import device_inputs
 
-__all__ = ["evaluate_fields", "field_logits"]
+__all__ = ["evaluate_fields", "field_logits", "field_probabilities"]
 
 
 def field_logits(
@@ -43,6 +43,21 @@ def field_logits(
         stride=network_stride(model),
         batch_size=batch_size,
     )[0]
+
+
+def field_probabilities(
+    model: nn.Module, image: Tensor, *, tile: int, device: torch.device, batch_size: int = 8
+) -> Tensor:
+    """(K, H, W) probabilities of one normalised (C, H, W) field exactly as prediction computes
+    them (``infer.predict_volume`` on a large field): tile probabilities blended, clamped."""
+    return predict_tiled(
+        lambda tiles: predict_probabilities(model, tiles, device=device, batch_size=batch_size),
+        image[None],
+        tile=tile,
+        overlap=tile // 4,
+        stride=network_stride(model),
+        batch_size=batch_size,
+    )[0].clamp_(0.0, 1.0)
 
 
 @torch.no_grad()

@@ -65,10 +65,8 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
         return {}
     if isinstance(trained.val_x, list):  # native fields of any sizes, tiled at prediction
         fields = [
-            torch.sigmoid(
-                engine.field_logits(
-                    trained.model, x, tile=trained.tile, device=device, batch_size=batch_size
-                )
+            engine.field_probabilities(
+                trained.model, x, tile=trained.tile, device=device, batch_size=batch_size
             )[0].numpy()
             for x in trained.val_x
         ]
