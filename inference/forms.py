@@ -100,11 +100,13 @@ class TrainingLaunchForm(forms.Form):
             ("off", "Off: resize every section to the input"),
         ],
         initial="auto",
+        required=False,  # left out: automatic
         help_text="Crops keep the field's scale; validation then tiles the whole field.",
     )
     crop_foreground = forms.FloatField(
         label="Crops centred on a nucleus (share)",
         initial=0.0,
+        required=False,
         min_value=0.0,
         max_value=1.0,
         widget=forms.NumberInput({**_SMALL, "step": "0.1"}),
@@ -192,8 +194,8 @@ class TrainingLaunchForm(forms.Form):
             tags=list(d["tags"]),
             final_model=d["final_model"],
             from_version=d.get("from_version"),
-            native_crops=services.NATIVE_CROPS[d["native_crops"]],
-            crop_foreground=d["crop_foreground"],
+            native_crops=services.NATIVE_CROPS[d.get("native_crops") or "auto"],
+            crop_foreground=d.get("crop_foreground") or 0.0,
         )
 
     def add_config_errors(self, errors: dict[str, str]) -> None:

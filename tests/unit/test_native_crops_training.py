@@ -3,9 +3,12 @@ versions, held-out fields scored whole at native resolution, and the stride refu
 
 from __future__ import annotations
 
+from io import StringIO
+
 import numpy as np
 import pytest
 import torch
+from django.core.management import call_command
 from sklearn.metrics import f1_score
 
 from annotations.models import Specimen
@@ -108,3 +111,42 @@ def test_a_crop_size_off_the_networks_stride_is_refused_before_queueing(
     assert response.status_code == 400
     assert text in response.content.decode()
     assert TrainingJob.objects.count() == 0 and queued == []
+
+
+def test_the_form_and_manage_py_train_choose_native_crops(
+    client, project, manager, make_volume, one_torch_thread
+):
+    add_specimens(project, make_volume, 2, sections=1, size=32)
+    client.force_login(manager)
+    form = {
+        "gt_source": "consensus",
+        "arch": "unet16",
+        "folds": 2,
+        "epochs": 1,
+        "batch_size": 4,
+        "lr": 0.0005,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "loss": "bce",
+        "aug_fraction": 0.3,
+        "input_size": 32,
+        "seed": 0,
+        "native_crops": "on",
+        "crop_foreground": 0.25,
+    }
+    launched = client.post(f"/projects/{project.slug}/training/", form)
+    assert launched.status_code == 302
+    config = TrainingJob.objects.get().config
+    assert config["native_crops"] is True and config["crop_foreground"] == 0.25
+
+    refused = client.post(f"/projects/{project.slug}/training/", {**form, "input_size": 40})
+    assert refused.status_code == 400 and "the stride of the network" in refused.content.decode()
+
+    call_command(
+        "train",
+        *("--project", project.slug, "--arch", "unet16", "--folds", "2", "--epochs", "1"),
+        *("--input-size", "32", "--native-crops", "off", "--wait", "--device", "cpu"),
+        stdout=StringIO(),
+    )
+    job = TrainingJob.objects.order_by("-pk").first()
+    assert job.status == "succeeded" and job.config["native_crops"] is False
