@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
+from inference.class_target import class_target
 from inference.datasets import (
     SnapshotEntry,
     native_sections,
@@ -105,15 +106,15 @@ class FoldTrainer:
 
     # -- the loop
 
-    def _native(self, train_entries, val_entries) -> tuple[Any, ...]:
+    def _native(self, train_entries, val_entries, target) -> tuple[Any, ...]:
         """A crop sampler over the native training fields, and the native validation fields."""
         cfg = self.config
         with self.ctx.keepalive():
-            images, masks = native_sections(train_entries)
+            images, masks = native_sections(train_entries, target)
             sampler = NativeCropSampler(
                 images, masks, size=cfg.input_size, foreground_fraction=cfg.crop_foreground
             )
-            val_x, val_y = native_sections(val_entries) if val_entries else (None, None)
+            val_x, val_y = native_sections(val_entries, target) if val_entries else (None, None)
         self.ctx.report(
             f"{self.fold.label}: {len(sampler)} native {cfg.input_size} px crops per epoch"
         )
@@ -151,12 +152,16 @@ class FoldTrainer:
         self.ctx.report(
             f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation sections"
         )
+        # The value recorded at launch (jobs launched before label sets: the nucleus class).
+        target = class_target(fold.job.project, value=cfg.target_value)
         if cfg.native_crops:
-            return self._native(train_entries, val_entries)
+            return self._native(train_entries, val_entries, target)
         with self.ctx.keepalive():  # reading every section of a large set reports no progress
-            train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size)
+            train_x, train_y = training_tensors(
+                train_entries, input_size=cfg.input_size, target=target
+            )
             val_x, val_y = (
-                training_tensors(val_entries, input_size=cfg.input_size)
+                training_tensors(val_entries, input_size=cfg.input_size, target=target)
                 if val_entries
                 else (None, None)
             )

@@ -9,9 +9,9 @@ commit, queues each fold as a job of the kind "fold" on the ``gpu`` queue.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import tomllib
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,7 +66,9 @@ def training_job_launch(
         require_role(user, project, Role.MANAGER)
     now = timezone.now()
     plan = training_plan(project, config, as_of=now)
-    config = replace(config, native_crops=plan.native_crops)  # the job records the decision
+    config = dataclasses.replace(
+        config, native_crops=plan.native_crops
+    )  # the job records the decision
     parent_problem = fine_tune_parent_problem(
         user=user, arch=config.arch, version_id=config.from_version
     )
@@ -85,13 +87,16 @@ def training_job_launch(
         job = TrainingJob(
             project=project,
             created_by=user,
-            config=config.to_dict(),
+            config=dataclasses.replace(
+                config, target_class=plan.target.name, target_value=plan.target.value
+            ).to_dict(),
             snapshot=snapshot,
             estimate_s=plan.estimate_s,
             device_kind=plan.device_kind,
             code_version=code_version(),
             sections=len(plan.entries),
-            message=f"{len(plan.entries)} sections of {plan.specimens} specimens",
+            message=f"{len(plan.entries)} sections of {plan.specimens} specimens"
+            + (f"; {plan.skipped_message()}" if plan.skipped else ""),
         )
         job.full_clean()
         job.save()
