@@ -12,11 +12,18 @@ from django.core.management import call_command
 from sklearn.metrics import f1_score
 
 from annotations.models import Specimen
-from annotations.services.volumes import volume_create
+from annotations.services.volumes import volume_array, volume_create
+from inference.ml.data import normalise
 from inference.ml.infer import predict_volume
-from inference.models import ModelVersion, TrainingJob
-from inference.services.model_versions import model_version_load
+from inference.ml.nets import create_model
+from inference.models import ModelVersion, SectionResult, TrainingJob
+from inference.services.model_versions import (
+    model_version_create,
+    model_version_load,
+    weights_payload,
+)
 from inference.services.training import training_job_launch, training_job_run_foreground
+from tests.helpers_evaluation import run_evaluation
 from tests.helpers_training import add_specimens, current_gt, tiny_config
 
 pytestmark = pytest.mark.slow
@@ -150,3 +157,54 @@ def test_the_form_and_manage_py_train_choose_native_crops(
     )
     job = TrainingJob.objects.order_by("-pk").first()
     assert job.status == "succeeded" and job.config["native_crops"] is False
+
+
+def test_a_native_crop_version_is_evaluated_tiled_at_native_resolution(
+    project, manager, make_volume, one_torch_thread
+):
+    """RI tomograms are resized by default; a version trained on native crops tiles them."""
+    specimens = add_specimens(project, make_volume, 1, sections=2, size=80)
+    torch.manual_seed(0)
+    network = create_model("unet16").eval()
+    # The random head rescaled (an affine map of the logits) so about half a section is above
+    # 0.5: a mask with structure, which resizing and tiling draw differently.
+    first = normalise(np.asarray(volume_array(specimens[0].volumes.get())[0]), "ri")
+    with torch.no_grad():
+        logits = network(first[None, None, :32, :32])
+        scale = 4.0 / float(logits.std())
+        network.head.weight.mul_(scale)
+        network.head.bias.mul_(scale).sub_(float(logits.median()) * scale)
+    version = model_version_create(
+        project=project,
+        name="native crops",
+        arch="unet16",
+        weights=weights_payload(network, arch="unet16", input_size=32),
+        config={"input_size": 32, "native_crops": True},
+        metrics={},
+    )
+    done = run_evaluation(project, manager, specimens=specimens, version=version)
+    assert done.status == "succeeded", done.error
+
+    model, _ = model_version_load(version, device=torch.device("cpu"))
+    volume = specimens[0].volumes.get()
+    array = np.array(volume_array(volume), dtype=np.float32)
+    tiled, resized = (
+        predict_volume(
+            model,
+            array,
+            input_size=32,
+            batch_size=8,
+            device=torch.device("cpu"),
+            modality="ri",
+            tile_large=tile_large,
+        )
+        > 0.5
+        for tile_large in (True, False)
+    )
+    rows = SectionResult.objects.filter(evaluation=done, method="model").order_by("z")
+    assert [r.z for r in rows] == [0, 1]
+    assert [r.pred_pixels for r in rows] == [int(p.sum()) for p in tiled]
+    assert [r.pred_pixels for r in rows] != [int(p.sum()) for p in resized]
+    # Scored on the native 80 x 80 grid: the ground truth's own pixel counts.
+    assert tiled.shape == (2, 80, 80)
+    assert [r.gt_pixels for r in rows] == [r.ground_truth.foreground_pixels for r in rows]
