@@ -125,6 +125,8 @@ def test_the_form_and_manage_py_train_choose_native_crops(
 ):
     add_specimens(project, make_volume, 2, sections=1, size=32)
     client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/training/").content.decode()
+    assert 'name="native_crops"' in page and 'name="crop_foreground"' in page
     form = {
         "gt_source": "consensus",
         "arch": "unet16",
@@ -168,7 +170,7 @@ def test_a_native_crop_version_is_evaluated_tiled_at_native_resolution(
     network = create_model("unet16").eval()
     # The random head rescaled (an affine map of the logits) so about half a section is above
     # 0.5: a mask with structure, which resizing and tiling draw differently.
-    first = normalise(np.asarray(volume_array(specimens[0].volumes.get())[0]), "ri")
+    first = normalise(np.array(volume_array(specimens[0].volumes.get())[0]), "ri")
     with torch.no_grad():
         logits = network(first[None, None, :32, :32])
         scale = 4.0 / float(logits.std())
