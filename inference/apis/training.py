@@ -121,6 +121,9 @@ class TrainingHistoryPointSerializer(serializers.Serializer):
     train_loss = serializers.FloatField(allow_null=True)
     val_loss = serializers.FloatField(allow_null=True)
     val_dice = serializers.FloatField(allow_null=True)
+    val_pcc = serializers.FloatField(
+        allow_null=True, required=False, help_text="In-silico labelling: the stain's PCC."
+    )
 
 
 class TrainingFoldSerializer(serializers.Serializer):
@@ -166,6 +169,8 @@ class TrainingJobSummarySerializer(serializers.Serializer):
     estimate_s = serializers.FloatField(allow_null=True)
     progress = serializers.FloatField()
     dice = serializers.FloatField(allow_null=True)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
+    pcc = serializers.FloatField(allow_null=True, help_text="In-silico labelling: mean PCC.")
     error = serializers.CharField(allow_null=True)
 
 
@@ -184,6 +189,7 @@ class TrainingJobDetailSerializer(serializers.Serializer):
     project = serializers.CharField()
     arch = serializers.CharField(allow_null=True)
     arch_label = serializers.CharField(allow_blank=True)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
     config = serializers.JSONField()
     estimate_s = serializers.FloatField(allow_null=True)
     device_kind = serializers.CharField(allow_blank=True)
