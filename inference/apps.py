@@ -10,3 +10,9 @@ class InferenceConfig(AppConfig):
         from inference.services.prediction import predict_imported
 
         import_listener_register(predict_imported)
+
+        from cellweb.jobs import job_listener_register
+        from inference.services.rounds import round_evaluation_ended, round_training_ended
+
+        job_listener_register("training", round_training_ended)
+        job_listener_register("evaluation", round_evaluation_ended)

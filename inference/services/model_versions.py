@@ -31,6 +31,7 @@ __all__ = [
     "model_version_activate",
     "model_version_create",
     "model_version_load",
+    "model_version_make_active",
     "weights_payload",
 ]
 
@@ -112,6 +113,12 @@ def model_version_create(
 def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
     """Make ``version`` the one used for prediction in its project (managers only)."""
     require_role(user, version.project, Role.MANAGER)
+    return model_version_make_active(version=version)
+
+
+def model_version_make_active(*, version: ModelVersion) -> ModelVersion:
+    """Activate without a person: a project rule that decided it (a retrain round whose model
+    is better on the same set). ``model_version_activate`` is the managers' path."""
     try:
         with transaction.atomic():
             # Lock the project's versions so two managers activating at once cannot both win.

@@ -1,0 +1,155 @@
+"""Retrain rounds without a worker: launch refusals, the held-out set, and the rule "activate
+when better on the same set" (the round's evaluation runs here; its end closes the round through
+the job machine's listener)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import f1_score
+
+from cellweb.errors import ConflictError
+from inference.ml.nets import create_model
+from inference.models import RetrainRound, RoundSettings, RoundState, SectionResult
+from inference.services.evaluation import evaluation_run
+from inference.services.model_versions import (
+    model_version_activate,
+    model_version_create,
+    weights_payload,
+)
+from inference.services.rounds import retrain_round_launch
+from tests.helpers_evaluation import launch_evaluation, make_specimens
+from tests.helpers_training import TINY, single_thread_torch  # noqa: F401 (a fixture)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("single_thread_torch"),
+]
+
+
+def constant_version(project, *, foreground: bool, name: str):
+    """A network whose every pixel is nucleus (or none is): Dice on a section with a nucleus is
+    2|GT| / (|GT| + all pixels) for the first, 0 for the second."""
+    model = create_model("unet16")
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.fill_(20.0 if foreground else -20.0)
+    return model_version_create(
+        project=project,
+        name=name,
+        arch="unet16",
+        weights=weights_payload(model, arch="unet16", input_size=32),
+        config=dict(TINY),
+    )
+
+
+def scored_round(project, manager, *, number, version, held_out):
+    """Round ``number`` whose model is ``version``, at the point where its evaluation runs."""
+    evaluation = launch_evaluation(project, None, specimens=held_out, version=version)
+    row = RetrainRound.objects.create(
+        project=project,
+        number=number,
+        state=RoundState.EVALUATING,
+        result_version=version,
+        evaluation=evaluation,
+        held_out=[{"id": s.pk, "name": s.name} for s in held_out],
+        gt_sections=10 * number,
+    )
+    evaluation_run(evaluation_id=evaluation.pk, device="cpu")
+    row.refresh_from_db()
+    return row
+
+
+@pytest.fixture
+def cells(project, make_volume):
+    """One held-out specimen and its nucleus masks (z, y, x)."""
+    ((specimen, [(_, nucleus)]),) = make_specimens(project, make_volume, 1, z=5, size=32)
+    return specimen, nucleus
+
+
+@pytest.fixture
+def held_out(cells):
+    return [cells[0]]
+
+
+def nucleus_mean(row) -> float:
+    dice = SectionResult.objects.filter(
+        evaluation=row.evaluation, method="model", gt_pixels__gt=0
+    ).values_list("dice", flat=True)
+    return float(np.mean(list(dice)))
+
+
+@pytest.mark.parametrize("rule", [True, False])
+def test_a_better_round_is_activated_only_when_the_project_asks(
+    project, manager, cells, held_out, rule
+):
+    RoundSettings.objects.create(project=project, activate_when_better=rule)
+    empty = constant_version(project, foreground=False, name="nothing")
+    full = constant_version(project, foreground=True, name="everything")
+    model_version_activate(version=empty, user=manager)
+
+    first = scored_round(project, manager, number=1, version=empty, held_out=held_out)
+    second = scored_round(project, manager, number=2, version=full, held_out=held_out)
+
+    assert first.state == second.state == RoundState.DONE
+    assert first.dice_nucleus == pytest.approx(nucleus_mean(first)) == 0.0
+    # Everything predicted: each section's Dice is its F1 score against an all-ones prediction.
+    with_nucleus = [m for m in cells[1] if m.any()]
+    expected = np.mean([f1_score(m.ravel(), np.ones(m.size, bool)) for m in with_nucleus])
+    assert second.dice_nucleus == pytest.approx(nucleus_mean(second))
+    assert second.dice_nucleus == pytest.approx(expected, abs=1e-6) and expected > 0
+    assert not first.activated  # nothing earlier to beat
+    assert second.activated is rule
+    full.refresh_from_db()
+    assert full.is_active is rule
+    assert ("Activated" in second.message) is rule
+
+
+def test_equal_dice_is_not_better(project, manager, held_out):
+    RoundSettings.objects.create(project=project, activate_when_better=True)
+    full = constant_version(project, foreground=True, name="everything")
+    again = constant_version(project, foreground=True, name="everything again")
+    scored_round(project, manager, number=1, version=full, held_out=held_out)
+    second = scored_round(project, manager, number=2, version=again, held_out=held_out)
+    assert second.state == RoundState.DONE and not second.activated
+    assert "not higher" in second.message
+    again.refresh_from_db()
+    assert not again.is_active
+
+
+def test_a_round_needs_an_active_model_and_specimens_to_hold_out(project, manager, make_volume):
+    make_specimens(project, make_volume, 2, z=3, size=32)
+    with pytest.raises(ConflictError, match="active model"):
+        retrain_round_launch(project=project, user=manager, queue=False)
+    model_version_activate(
+        version=constant_version(project, foreground=True, name="v"), user=manager
+    )
+    with pytest.raises(ConflictError, match="at least 3 specimens"):
+        retrain_round_launch(project=project, user=manager, queue=False)
+    assert not RetrainRound.objects.exists()
+
+
+def test_the_rounds_page_refuses_a_second_round_while_one_runs(
+    project, manager, make_volume, client
+):
+    make_specimens(project, make_volume, 4, z=3, size=32)
+    parent = constant_version(project, foreground=True, name="parent")
+    model_version_activate(version=parent, user=manager)
+    client.force_login(manager)
+    url = f"/projects/{project.slug}/rounds/"
+    first = client.post(url, {"action": "launch", "epochs": "1"})
+    assert first.status_code == 302
+    row = RetrainRound.objects.get()
+    assert row.number == 1 and row.parent_version == parent and len(row.held_out) == 1
+    config = row.training_job.config
+    assert config["from_version"] == parent.pk and config["final_model"] is True
+    assert row.held_out_ids[0] not in config["specimen_ids"] and len(config["specimen_ids"]) == 3
+    assert row.gt_sections == 12
+
+    second = client.post(url, {"action": "launch", "epochs": "1"})
+    assert second.status_code == 409
+    assert "Round 1 is still fine-tuning" in second.content.decode()
+    assert RetrainRound.objects.count() == 1
+    page = client.get(f"{url}1/")
+    assert page.status_code == 200 and "This is the first round" in page.content.decode()
