@@ -4,9 +4,12 @@ the job machine's listener)."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
+from django.core.management import CommandError, call_command
 from sklearn.metrics import f1_score
 
 from cellweb.errors import ConflictError
@@ -153,3 +156,20 @@ def test_the_rounds_page_refuses_a_second_round_while_one_runs(
     assert RetrainRound.objects.count() == 1
     page = client.get(f"{url}1/")
     assert page.status_code == 200 and "This is the first round" in page.content.decode()
+
+
+def test_the_command_launches_the_next_round_or_says_why_not(project, manager, make_volume, queued):
+    make_specimens(project, make_volume, 3, z=3, size=32)
+    with pytest.raises(CommandError, match="activate a version"):
+        call_command("retrain_round", project=project.slug)
+    parent = constant_version(project, foreground=True, name="parent")
+    model_version_activate(version=parent, user=manager)
+    out = io.StringIO()
+    call_command("retrain_round", project=project.slug, epochs=2, stdout=out)
+    row = RetrainRound.objects.get()
+    assert row.training_job.config["epochs"] == 2 and len(row.held_out) == 1
+    assert f"Round 1 · training job {row.training_job_id}" in out.getvalue()
+    assert f"Held out (scored every round, never trained on): {row.held_out[0]['name']}" in (
+        out.getvalue()
+    )
+    assert len(queued) == 3  # two cross-validation folds and the final model
