@@ -125,12 +125,19 @@ class SectionMineApi(APIView):
                     f"The mask file is larger than {MAX_MASK_UPLOAD_BYTES // 2**20} MB."
                 )
             png_bytes, polygons, source = upload.read(), None, "png"
+            proposal = None
         else:
             data = parse(MineSaveSerializer, request.data, flat=True)
             encoded = data.get("mask_png")
             polygons = data.get("polygons")
             png_bytes = decode_base64_png(encoded) if encoded is not None else None
             source = data.get("source") or ("polygons" if polygons is not None else "canvas")
+            proposal_png = data.get("proposal_png")
+            proposal = (
+                mask_from_payload(section=section, png_bytes=decode_base64_png(proposal_png))
+                if proposal_png is not None
+                else None
+            )
         mask = mask_from_payload(section=section, png_bytes=png_bytes, polygons=polygons)
         annotation = annotation_save(
             section=section,
@@ -142,6 +149,7 @@ class SectionMineApi(APIView):
             source=source,
             origin=data.get("origin"),
             origin_model_version=data.get("origin_model_version"),
+            proposal_mask=proposal,
         )
         return _mine_response(request, annotation)
 

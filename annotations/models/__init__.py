@@ -22,6 +22,7 @@ from annotations.models.core import (
     Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
+from annotations.models.effort import CorrectionEffort, ProposalLoad
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -39,6 +40,8 @@ __all__ = [
     "RevisionOrigin",
     "AuditEvent",
     "Consensus",
+    "CorrectionEffort",
+    "ProposalLoad",
     "ConsensusMethod",
     "ProposalMode",
     "DisplayPreference",
