@@ -9,6 +9,8 @@ from typing import Any
 from django.http import Http404
 
 from annotations.models import Project
+from annotations.selectors.effort import AGGREGATION as EFFORT_AGGREGATION
+from annotations.selectors.effort import effort_summary
 from inference.models import EvaluationMethod, RetrainRound, RoundSettings, RoundState
 from inference.reports.labels import AGGREGATIONS, NUCLEUS_DEFINITION
 from inference.reports.sections import nucleus_blocks
@@ -110,10 +112,23 @@ def round_comparison(project: Project, number: int) -> dict[str, Any]:
     previous = rounds.get(number - 1)
     columns = [c for c in (previous, current) if c is not None]
     scored = {c.number: _scores(c) for c in columns}
+    efforts = {row["model_version"]: row for row in effort_summary(project)}
     return {
         "round": _row(current),
         "previous": _row(previous) if previous else None,
-        "columns": [_row(c) | {"scores": scored[c.number]} for c in columns],
+        "columns": [
+            _row(c)
+            | {
+                "scores": scored[c.number],
+                # Proposals of the round's model (once it was active) and of the model it
+                # started from: did this round save correction time?
+                "effort": efforts.get(c.result_version_id),
+                "parent_effort": efforts.get(c.parent_version_id),
+            }
+            for c in columns
+        ],
+        "no_proposal_effort": efforts.get(None),
+        "effort_aggregation": EFFORT_AGGREGATION,
         "same_set": previous is None or previous.held_out_ids == current.held_out_ids,
         "aggregation": AGGREGATIONS["sections"],
         "nucleus_definition": NUCLEUS_DEFINITION,

@@ -173,3 +173,55 @@ def test_the_command_launches_the_next_round_or_says_why_not(project, manager, m
         out.getvalue()
     )
     assert len(queued) == 3  # two cross-validation folds and the final model
+
+
+def test_the_round_page_shows_how_much_each_rounds_proposals_were_corrected(
+    project, manager, cast, make_volume, client
+):
+    from annotations.models import Section
+    from annotations.services.annotation import annotation_save
+    from tests.api.test_annotation_api import SHAPE, rect_mask
+
+    alice, bob, _ = cast
+    specimen = make_specimens(project, make_volume, 1, z=3, size=32, gt=None)[0][0]
+    volume = make_volume(specimen, shape=(2, *SHAPE), time_index=1)
+    sections = list(Section.objects.filter(volume=volume).order_by("z"))
+    parent = constant_version(project, foreground=False, name="parent")
+    first = constant_version(project, foreground=True, name="round 1 model")
+    second = constant_version(project, foreground=True, name="round 2 model")
+    for number, (made_from, result) in enumerate(((parent, first), (first, second)), start=1):
+        RetrainRound.objects.create(
+            project=project,
+            number=number,
+            state=RoundState.DONE,
+            parent_version=made_from,
+            result_version=result,
+        )
+    proposal = rect_mask(4, 6, 20, 30)
+    corrected = rect_mask(4, 6, 26, 30)
+    # Round 1's model proposed twice: one kept as is, one corrected; round 2's model not yet.
+    for user, section, mask, seconds in (
+        (alice, sections[0], proposal, 60.0),
+        (bob, sections[1], corrected, 180.0),
+    ):
+        annotation_save(
+            section=section,
+            user=user,
+            mask=mask,
+            base_revision=None,
+            time_spent_s=seconds,
+            submit=True,
+            origin="model",
+            origin_model_version=first.pk,
+            proposal_mask=proposal,
+        )
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/rounds/2/").content.decode()
+
+    dice = np.median([f1_score(proposal.ravel(), m.ravel()) for m in (proposal, corrected)])
+    minutes = np.median([1.0, 3.0])
+    round_1_result = f'data-effort="{first.pk}">0.50 accepted unchanged, correction Dice '
+    assert round_1_result + f"{dice:.3f}, {minutes:.1f} min per section" in page
+    assert f'data-effort="{second.pk}"><span class="cw-muted">no submission' in page
+    # Round 2 started from round 1's model: the same numbers in its "started from" cell.
+    assert page.count(f"correction Dice {dice:.3f}") == 2
