@@ -225,3 +225,28 @@ def test_the_round_page_shows_how_much_each_rounds_proposals_were_corrected(
     assert f'data-effort="{second.pk}"><span class="cw-muted">no submission' in page
     # Round 2 started from round 1's model: the same numbers in its "started from" cell.
     assert page.count(f"correction Dice {dice:.3f}") == 2
+
+
+def test_a_round_whose_job_ended_unheard_is_settled_by_the_next_launch(
+    project, manager, make_volume, queued
+):
+    """A worker lost between a job's commit and its listener leaves the round "fine-tuning"; the
+    next launch settles it from the job's final state instead of refusing forever."""
+    from tests.helpers_evaluation import cross_validation_job
+
+    specimens = [s for s, _ in make_specimens(project, make_volume, 3, z=3, size=32)]
+    parent = constant_version(project, foreground=True, name="parent")
+    model_version_activate(version=parent, user=manager)
+    job, _ = cross_validation_job(project, specimens)  # succeeded, with fold models only
+    stuck = RetrainRound.objects.create(
+        project=project,
+        number=1,
+        parent_version=parent,
+        training_job=job,
+        held_out=[{"id": specimens[0].pk, "name": specimens[0].name}],
+    )
+    row = retrain_round_launch(project=project, user=manager)
+    stuck.refresh_from_db()
+    assert stuck.state == RoundState.FAILED
+    assert stuck.message == "The fine-tuning job left no final model."
+    assert row.number == 2 and row.held_out_ids == [specimens[0].pk]

@@ -28,7 +28,7 @@ from inference.services.model_versions import model_version_make_active
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["round_evaluation_ended", "round_training_ended"]
+__all__ = ["round_evaluation_ended", "round_settle", "round_training_ended"]
 
 
 def _close(row: RetrainRound, state: str, message: str) -> None:
@@ -138,3 +138,22 @@ def _activate_if_better(row: RetrainRound, previous: RetrainRound | None) -> str
         f"Activated: Dice {row.dice_nucleus:.4f} beats round {previous.number}'s "
         f"{previous.dice_nucleus:.4f} on the same held-out sections."
     )
+
+
+def round_settle(row: RetrainRound) -> bool:
+    """Catch up a round whose job ended while its listener could not run (a worker lost right
+    after the commit); True when the round has ended now. A job still running is left alone."""
+    if row.state == RoundState.TRAINING:
+        job = row.training_job
+        if job is None:
+            _close(row, RoundState.FAILED, "Its training job was deleted.")
+        elif job.is_final:
+            round_training_ended(job)
+    elif row.state == RoundState.EVALUATING:
+        evaluation = row.evaluation
+        if evaluation is None:
+            _close(row, RoundState.FAILED, "Its evaluation was deleted.")
+        elif evaluation.is_final:
+            round_evaluation_ended(evaluation)
+    row.refresh_from_db()
+    return row.state not in (RoundState.TRAINING, RoundState.EVALUATING)

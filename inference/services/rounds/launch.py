@@ -19,6 +19,7 @@ from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import ConflictError
 from inference.datasets import entries_for_ground_truths
 from inference.models import ModelVersion, RetrainRound, RoundSettings, RoundState
+from inference.services.rounds.chain import round_settle
 from inference.services.training import TrainingConfig, training_job_launch
 
 # Share of the specimens with ground truth the first round holds out (at least one).
@@ -67,6 +68,8 @@ def retrain_round_launch(
         settings, _ = RoundSettings.objects.select_for_update().get_or_create(project=project)
         rounds = RetrainRound.objects.filter(project=project)
         running = rounds.filter(state__in=[RoundState.TRAINING, RoundState.EVALUATING]).first()
+        if running is not None and round_settle(running):
+            running = None
         if running is not None:
             raise ConflictError(
                 f"Round {running.number} is still {running.get_state_display().lower()}; "
