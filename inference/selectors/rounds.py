@@ -105,6 +105,8 @@ def _scores(r: RetrainRound) -> dict[str, Any]:
 def round_comparison(project: Project, number: int) -> dict[str, Any]:
     """Round ``number`` beside the round before it: Dice on the same held-out specimens, the
     ground truth each was trained on, and what each round's jobs did."""
+    if not 0 < number < 2**31:
+        raise Http404(f"This project has no round {number}.")
     rounds = {r.number: r for r in _rounds(project).filter(number__in=[number, number - 1])}
     current = rounds.get(number)
     if current is None:

@@ -250,3 +250,32 @@ def test_a_round_whose_job_ended_unheard_is_settled_by_the_next_launch(
     assert stuck.state == RoundState.FAILED
     assert stuck.message == "The fine-tuning job left no final model."
     assert row.number == 2 and row.held_out_ids == [specimens[0].pk]
+
+
+def test_the_api_lists_launches_and_sets_with_the_usual_refusals(
+    project, manager, annotator, outsider, make_volume, api, queued
+):
+    url = f"/api/projects/{project.slug}/retrain-rounds/"
+    settings_url = f"/api/projects/{project.slug}/retrain-round-settings/"
+    make_specimens(project, make_volume, 3, z=3, size=32)
+    assert api(outsider).get(url).status_code == 404
+    assert api(annotator).post(url, {}, format="json").status_code == 403
+    refused = api(manager).post(url, {"epochs": 1}, format="json")
+    assert refused.status_code == 409 and "active model" in refused.json()["detail"]
+    assert api(manager).post(url, {"epochs": 0}, format="json").status_code == 400
+    put = api(manager).put(settings_url, {"epochs": 3, "activate_when_better": True}, format="json")
+    assert put.status_code == 200 and put.json() == {"epochs": 3, "activate_when_better": True}
+    assert api(annotator).put(settings_url, put.json(), format="json").status_code == 403
+
+    parent = constant_version(project, foreground=True, name="parent")
+    model_version_activate(version=parent, user=manager)
+    launched = api(manager).post(url, {}, format="json")
+    assert launched.status_code == 201, launched.content
+    body = launched.json()
+    assert body["number"] == 1 and body["state"] == "training" and body["parent"]["id"] == parent.pk
+    row = RetrainRound.objects.get()
+    assert row.training_job.config["epochs"] == 3  # the project's round epochs
+    listing = api(annotator).get(url).json()
+    assert [r["number"] for r in listing["rounds"]] == [1]
+    assert listing["learning_curve"] == [] and listing["settings"]["activate_when_better"]
+    assert api(manager).post(url, {}, format="json").status_code == 409
