@@ -124,17 +124,17 @@ def test_equal_dice_is_not_better(project, manager, held_out):
 def test_a_round_needs_an_active_model_and_specimens_to_hold_out(project, manager, make_volume):
     make_specimens(project, make_volume, 2, z=3, size=32)
     with pytest.raises(ConflictError, match="active model"):
-        retrain_round_launch(project=project, user=manager, queue=False)
+        retrain_round_launch(project=project, user=manager)
     model_version_activate(
         version=constant_version(project, foreground=True, name="v"), user=manager
     )
     with pytest.raises(ConflictError, match="at least 3 specimens"):
-        retrain_round_launch(project=project, user=manager, queue=False)
+        retrain_round_launch(project=project, user=manager)
     assert not RetrainRound.objects.exists()
 
 
 def test_the_rounds_page_refuses_a_second_round_while_one_runs(
-    project, manager, make_volume, client
+    project, manager, make_volume, client, queued
 ):
     make_specimens(project, make_volume, 4, z=3, size=32)
     parent = constant_version(project, foreground=True, name="parent")

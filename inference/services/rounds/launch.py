@@ -52,9 +52,7 @@ def _round_config(parent: ModelVersion, *, epochs: int, train_ids: list[int], so
     )
 
 
-def retrain_round_launch(
-    *, project: Project, user, epochs: int | None = None, queue: bool = True
-) -> RetrainRound:
+def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -> RetrainRound:
     """Fine-tune the active version on the confirmed ground truth of now; its evaluation on the
     held-out specimens follows when the training job succeeds (``rounds.chain``).
 
@@ -104,7 +102,7 @@ def retrain_round_launch(
         config = _round_config(
             parent, epochs=epochs or settings.epochs, train_ids=train_ids, source=source
         )
-        job = training_job_launch(project=project, user=user, config=config, queue=queue)
+        job = training_job_launch(project=project, user=user, config=config)
         names = dict(Specimen.objects.filter(pk__in=held_out).values_list("pk", "name"))
         number = (rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         row = RetrainRound(
