@@ -203,4 +203,4 @@ class AnnotateNextSerializer(serializers.Serializer):
 
 
 class ExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["png", "tiff"], default="png")
+    format = serializers.ChoiceField(choices=["png", "tiff", "labels"], default="png")

@@ -284,9 +284,13 @@ class ProjectExportApi(APIView):
         summary="Download the submitted masks as a zip",
         description="PNG per annotation or one multi-page TIFF per section, plus index.csv "
         "(annotator, specimen, section, z, time point, revision, submitted_at, filename, page). "
+        "labels: per section an 8-bit class-map TIFF and a 16-bit instance-label TIFF (a page "
+        "per annotator) and instances.csv (each instance with its class). "
         "Reviewers and managers get every annotation; annotators only their own.",
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["png", "tiff"], required=False),
+            OpenApiParameter(
+                "format", OpenApiTypes.STR, enum=["png", "tiff", "labels"], required=False
+            ),
         ],
         responses={(200, "application/zip"): OpenApiTypes.BINARY, **_ERRORS},
     )

@@ -23,6 +23,7 @@ from annotations.models.core import (
 )
 from annotations.models.display import DisplayPreference, WindowMode
 from annotations.models.effort import CorrectionEffort, ProposalLoad
+from annotations.models.labels import LabelKind, PaintRule, default_label_classes
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -49,6 +50,9 @@ __all__ = [
     "GroundTruthSnapshot",
     "GroundTruthSource",
     "ImportJob",
+    "LabelKind",
+    "PaintRule",
+    "default_label_classes",
     "Membership",
     "Modality",
     "Project",

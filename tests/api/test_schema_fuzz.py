@@ -32,10 +32,14 @@ ALL_CHECKS = [check for check in CHECKS.get_all() if not is_check_class(check)]
 # Operations whose valid-looking input can still be refused with a 400 for a reason the schema
 # cannot state: the project's state (no ground truth, no active model, too few annotations), a
 # file's contents, a rule across fields (lo < hi, an input size the networks can halve four
-# times), or a form field that cannot carry JSON's null. Every other check runs on them; shrink
+# times), a name or key already taken in the project's label set, or a form field that cannot
+# carry JSON's null. Every other check runs on them; shrink
 # this list as their schemas learn the constraints.
 SEMANTIC_400_OPERATIONS = {
     "GET /api/sections/{section_id}/image.png",
+    "PATCH /api/projects/{slug}/labels/{value}/",  # names and keys unique in the label set
+    "POST /api/projects/",  # a short name that is taken, or reserved by the site's addresses
+    "POST /api/projects/{slug}/labels/",
     "POST /api/projects/{slug}/evaluations/",
     "POST /api/projects/{slug}/fluorescence-gt/",
     "POST /api/projects/{slug}/imports/",
