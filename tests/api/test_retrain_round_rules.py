@@ -156,6 +156,19 @@ def test_the_rounds_page_refuses_a_second_round_while_one_runs(
     assert RetrainRound.objects.count() == 1
     page = client.get(f"{url}1/")
     assert page.status_code == 200 and "This is the first round" in page.content.decode()
+    assert client.get(f"{url}9/").status_code == 404
+
+
+def test_outsiders_do_not_find_the_rounds_and_annotators_cannot_launch(
+    project, annotator, outsider, client
+):
+    url = f"/projects/{project.slug}/rounds/"
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.force_login(annotator)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"action": "launch"}).status_code == 403
+    assert not RetrainRound.objects.exists()
 
 
 def test_the_command_launches_the_next_round_or_says_why_not(project, manager, make_volume, queued):
