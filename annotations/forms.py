@@ -140,6 +140,14 @@ class ProjectSettingsForm(forms.Form):
         help_text="With an active model: off, offered (a button and the M key), or loaded when "
         "an annotator opens a blank section. Reviewers see how many annotations started from one.",
     )
+    annotations_before_proposals = forms.IntegerField(
+        label="Annotations of every section made without a proposal first",
+        required=False,
+        min_value=0,
+        max_value=20,
+        help_text="K: no proposal is offered for a section until K of its submitted annotations "
+        "started without one; those stay the independent reference for agreement. 0: no rule.",
+    )
     paint_rule = forms.ChoiceField(
         label="Painting over another class",
         required=False,
@@ -151,6 +159,8 @@ class ProjectSettingsForm(forms.Form):
         data = super().clean()
         if not data.get("proposals"):
             data.pop("proposals", None)  # a form without the field keeps the project's mode
+        if data.get("annotations_before_proposals") is None:
+            data.pop("annotations_before_proposals", None)
         if not data.get("paint_rule"):
             data.pop("paint_rule", None)
         return data

@@ -1,6 +1,6 @@
 """The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
-a parent gathered from its folds; a fold, an evaluation and a prediction are work on the
-``gpu`` queue."""
+a parent gathered from its folds; a fold, an evaluation, a prediction and a proposals run are
+work on the ``gpu`` queue."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
 from inference.ml.device import device_description, pick_device
-from inference.models import Evaluation, FoldRun, Prediction, TrainingJob
+from inference.models import Evaluation, FoldRun, Prediction, ProposalRun, TrainingJob
 from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
 from inference.selectors.prediction import prediction_get, prediction_snapshot
 from inference.selectors.training import training_job_get, training_job_snapshot
@@ -25,6 +25,7 @@ from inference.services.prediction import (
     prediction_finish,
     prediction_work,
 )
+from inference.services.proposals import proposal_run_work
 from inference.services.training import (
     fold_started,
     fold_work,
@@ -160,3 +161,16 @@ class PredictionKind(_InferenceKind):
 
     def snapshot(self, job: Prediction) -> dict[str, Any]:
         return prediction_snapshot(job)
+
+
+@register
+class ProposalsKind(_InferenceKind):
+    """Stores the active version's proposals of the queued sections. Not retried; a run cut
+    short starts again and skips what was stored."""
+
+    name = "proposals"
+    model = ProposalRun
+    queue = "gpu"
+
+    def work(self, job: ProposalRun, ctx) -> dict[str, Any]:
+        return proposal_run_work(job, ctx)

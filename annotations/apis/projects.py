@@ -26,6 +26,12 @@ class ProjectSettingsSerializer(serializers.Serializer):
         choices=ProposalMode.choices,
         help_text="off, offered (a button and the M key) or start (loaded on a blank section).",
     )
+    annotations_before_proposals = serializers.IntegerField(
+        min_value=0,
+        max_value=20,
+        help_text="K: while a section has fewer than K submitted annotations that did not start "
+        "from a proposal, no proposal is offered for it (409). 0: no such rule.",
+    )
     paint_rule = serializers.ChoiceField(
         choices=PaintRule.choices,
         help_text="replace: painting over another class replaces it; background: painting "

@@ -65,6 +65,12 @@ class Project(models.Model):
         default=ProposalMode.OFF,
         help_text="Whether annotators may start from the active model's mask.",
     )
+    annotations_before_proposals = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(20)],
+        help_text="The first K submitted annotations of every section are made without a model "
+        "proposal; they stay the independent reference for agreement.",
+    )
     label_classes = models.JSONField(
         default=default_label_classes,
         help_text="The label set: [{value, name, colour, shortcut, kind}] (models/labels.py).",

@@ -6,17 +6,21 @@ from django.apps import apps
 from django.urls import reverse
 
 from annotations.models import ProposalMode, Section
+from annotations.selectors.annotation.independence import proposals_withheld_reason
 from annotations.selectors.editor import section_editor_config
 
 
 def proposal_config(section: Section, *, can_edit: bool) -> dict | None:
     """The editor's "Load model proposal" (or start-from-proposal) when the project asks for it
-    and has an active model; a model of another modality is refused (409) when it is loaded."""
+    and has an active model, and not while the section lacks its first K annotations made
+    without one; a model of another modality is refused (409) when it is loaded."""
     mode = section.project.proposals
     if not can_edit or mode == ProposalMode.OFF:
         return None
     model_version = apps.get_model("inference", "ModelVersion")
     if not model_version.objects.filter(project_id=section.project_id, is_active=True).exists():
+        return None
+    if proposals_withheld_reason(section.pk, section.project.annotations_before_proposals):
         return None
     return {"url": reverse("api-section-proposal", args=[section.pk]), "mode": mode}
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0007_project_proposals'),
-        ('inference', '0004_merge_provenance_and_prediction'),
+        ('inference', '0005_stored_proposals_and_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
