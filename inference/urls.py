@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("inference.urls_training")),
     path("", include("inference.urls_evaluation")),
     path("", include("inference.urls_prediction")),
+    path("", include("inference.urls_disagreement")),
     path("", include("inference.urls_rounds")),
 ]

@@ -20,6 +20,7 @@ SETTINGS_FIELDS = (
     "allow_fluorescence_reference",
     "allow_self_review",
     "proposals",
+    "queue_mode",
     "annotations_before_proposals",
     "paint_rule",
 )

@@ -14,6 +14,7 @@ from annotations.selectors.annotation import (
     annotation_progress,
     can_see_all_annotations,
     next_section_for,
+    queue_reason,
     section_send_back,
 )
 from annotations.views.context import project_context
@@ -140,6 +141,7 @@ def annotate(request, section_id: int):
             "notice": notice,
             "is_annotator": is_annotator,
             "sent_back": sent_back,
+            "queue_reason": queue_reason(section) if can_edit else None,
         },
     )
 

@@ -1,10 +1,12 @@
-"""Reads for annotating: the work queue (``queue``), the blind rule (``visibility``), what the
+"""Reads for annotating: the work queue (``queue``, its "most informative first" order and
+reason in ``informative``), the blind rule (``visibility``), what the
 editor and the API get of an annotation (``state``), what review said back (``feedback``) and the
 annotate page's config (``page``)."""
 
 from annotations.imaging.outlines import mask_outlines
 
 from .feedback import section_send_back, send_back_responses, sent_back_to
+from .informative import queue_reason
 from .page import annotate_page_config
 from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_for
 from .state import (
@@ -36,6 +38,7 @@ __all__ = [
     "latest_revision",
     "mask_outlines",
     "next_section_for",
+    "queue_reason",
     "section_is_unblinded",
     "section_send_back",
     "send_back_responses",

@@ -32,6 +32,8 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 
+from .informative import informative_order, top_scored_section
+
 # Statuses whose sections an annotator may keep drafting in (a 4th annotator may still finish).
 DRAFTABLE_SECTION_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionStatus.SENT_BACK)
 
@@ -60,7 +62,8 @@ def _queue_order(project: Project) -> list:
     engaged = F("submitted_count") + F("started_count")
     # Sections that still lack annotators come first, fullest first, so whole sections (and, with
     # the specimen/time/middle-out tie-break, whole specimens) finish; sections that already have
-    # enough people drafting them come last, as a fallback for abandoned drafts.
+    # enough people drafting them come last, as a fallback for abandoned drafts. The mode "most
+    # informative first" puts the fold models' disagreement before "fullest" (informative.py).
     saturated = Case(
         When(
             Q(submitted_count__lt=project.required_annotations - F("started_count")), then=Value(0)
@@ -70,6 +73,7 @@ def _queue_order(project: Project) -> list:
     )
     return [
         saturated,
+        *informative_order(project),
         engaged.desc(),
         "specimen_id",
         "volume__time_index",
@@ -133,6 +137,24 @@ def _candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Se
     return queryset.order_by("tier", *_queue_order(project))
 
 
+def _first_candidate(*, user, project: Project, skip: int | None, now) -> Section | None:
+    """The first of ``_candidates``. In the mode "most informative first" the answer is usually
+    a scored section: found by walking the scores' ``(project, -variance)`` index from the top,
+    after checking no held section comes before it, instead of sorting every candidate."""
+    candidates = _candidates(user=user, project=project, skip=skip, now=now)
+    if not informative_order(project):
+        return candidates.first()
+    # Tier 0 (held) comes first; reached through the annotator's offers, a handful of rows.
+    held = candidates.filter(
+        my_offer__skipped_at__isnull=True, my_offer__offered_at__gte=now - OFFER_HOLD
+    ).first()
+    if held is not None:
+        return held
+    # Tier 1 (never offered), not saturated, scored: exactly the head of the full order.
+    top = top_scored_section(user=user, project=project, skip=skip)
+    return candidates.get(pk=top) if top is not None else candidates.first()
+
+
 def _claim(*, user, section: Section, now) -> bool:
     """Record the offer; False when a concurrent request of the same annotator got it first."""
     if not section.offered:
@@ -168,7 +190,7 @@ def next_section_for(*, user, project: Project, skip: int | None = None) -> Sect
         return started
     now = timezone.now()
     for _ in range(_OFFER_ATTEMPTS):
-        candidate = _candidates(user=user, project=project, skip=skip, now=now).first()
+        candidate = _first_candidate(user=user, project=project, skip=skip, now=now)
         if candidate is None or candidate.tier == 0:  # held already: nothing to record
             return candidate
         if _claim(user=user, section=candidate, now=now):

@@ -87,6 +87,12 @@ class Command(BaseCommand):
             help="Fine-tune: start every fold from this model version's weights (same network).",
         )
         parser.add_argument(
+            "--classes",
+            default="",
+            metavar="NAME",
+            help="The label class the network learns (default: the project's nucleus class).",
+        )
+        parser.add_argument(
             "--user", help="Launch as this user (must be a manager of the project)."
         )
         parser.add_argument(
@@ -134,6 +140,7 @@ class Command(BaseCommand):
             specimen_ids=o["specimen"],
             final_model=o["final_model"],
             from_version=o["from_version"],
+            target_class=o["classes"],
         )
         try:
             job = services.training_job_launch(
@@ -145,6 +152,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
         self.stdout.write(self.style.SUCCESS(f"Training job {job.pk}") + f" · {job.message}")
+        self.stdout.write(
+            f"Learns class {job.config['target_class']} (value {job.config['target_value']}) "
+            "against everything else."
+        )
         if config.from_version:
             self.stdout.write(
                 f"Every fold starts from its weights: fine-tuning from model version {config.from_version}."

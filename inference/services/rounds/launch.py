@@ -1,9 +1,10 @@
-"""Launching a retrain round: the one path for the rounds page and ``manage.py retrain_round``.
+"""Launching a retrain round: the one path for the rounds page, the API and
+``manage.py retrain_round``.
 
 A round fine-tunes the project's active version on every specimen with confirmed ground truth
 except the held-out ones, with the parent's settings (network, input size, batch, loss) and the
-project's round epochs. The project's first round fixes the held-out specimens; every later
-round scores the same ones, so the rounds' numbers compare.
+project's round epochs; it learns the class its parent learned. The project's first round fixes
+the held-out specimens; every later round scores the same ones, so the rounds' numbers compare.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from annotations.models import GroundTruthSource, Project, Role, Specimen
 from annotations.permissions import require_role
 from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import ConflictError
+from inference.class_target import class_target
 from inference.datasets import entries_for_ground_truths
 from inference.models import ModelVersion, RetrainRound, RoundSettings, RoundState
 from inference.services.rounds.chain import round_settle
@@ -36,9 +38,21 @@ def _held_out_choice(project: Project, specimen_ids: list[int]) -> list[int]:
     return sorted(random.Random(project.pk).sample(sorted(specimen_ids), count))
 
 
+def _target_class(parent: ModelVersion) -> str:
+    """The class the parent learned, by its name today (blank: the project's nucleus class)."""
+    value = (parent.config or {}).get("target_value")
+    if value is None:
+        return ""
+    try:
+        return class_target(parent.project, value=value).name
+    except LookupError as exc:
+        raise ConflictError(f"The active model cannot be fine-tuned: {exc}") from None
+
+
 def _round_config(parent: ModelVersion, *, epochs: int, train_ids: list[int], source: str):
     inherited = {k: v for k, v in (parent.config or {}).items() if k in INHERITED}
     inherited["arch"] = parent.arch
+    inherited["target_class"] = _target_class(parent)
     inherited["folds"] = max(2, min(int(inherited.get("folds") or 2), len(train_ids)))
     return TrainingConfig.from_dict(
         inherited

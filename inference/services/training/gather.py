@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind, job_listeners_notify
 from inference.models import FoldRun, ModelVersion, TrainingJob
+from inference.services.disagreement import disagreement_after_training
 from inference.services.training.recovery import checkpoint_dir
 from inference.services.training.summary import cross_validation_summary
 
@@ -78,3 +79,6 @@ def training_job_gather(job_id: int) -> None:
         transaction.on_commit(lambda: job_listeners_notify("training", job))
         # Checkpoints only serve resuming a fold of an unfinished job.
         transaction.on_commit(lambda: shutil.rmtree(checkpoint_dir(job.pk), ignore_errors=True))
+        if job.status == JobStatus.SUCCEEDED:
+            # "Most informative first" ranks by the new fold models as soon as they exist.
+            transaction.on_commit(lambda: disagreement_after_training(job.pk))

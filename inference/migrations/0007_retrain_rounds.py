@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0007_project_proposals'),
-        ('inference', '0005_stored_proposals_and_runs'),
+        ('inference', '0006_disagreement_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
