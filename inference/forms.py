@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from cellweb.errors import DomainError
 from inference.class_target import default_target_class
 from inference.selectors.training import model_versions_for_project, training_form_choices
 from inference.services import training as services
-from inference.services.training import TrainingConfig
+from inference.services.training import TrainingConfig, TrainingConfigError
 
 _SMALL = {"class": "cw-input-small"}
 
@@ -196,6 +197,13 @@ class TrainingLaunchForm(forms.Form):
             from_version=d.get("from_version"),
             target_class=d.get("target_class") or "",
         )
+
+    def add_refusal(self, error: DomainError) -> None:
+        """A launch's refusal: a configuration's errors go on their fields."""
+        if isinstance(error, TrainingConfigError):
+            self.add_config_errors(error.errors)
+        else:
+            self.add_error(None, error.message)
 
     def add_config_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():

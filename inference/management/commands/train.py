@@ -11,12 +11,11 @@ from __future__ import annotations
 import signal
 import time
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Project
+from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
 from cellweb.errors import DomainError
+from inference.management.kit import project_named, require_worker_unless_waiting, user_named
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services
@@ -105,20 +104,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
-        try:
-            project = Project.objects.get(slug=o["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with slug “{o['project']}”.") from None
-        user = None
-        if o["user"]:
-            try:
-                user = get_user_model().objects.get(username=o["user"])
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No user “{o['user']}”.") from None
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker this command can hand the folds to; add --wait to train here."
-            )
+        project = project_named(o["project"])
+        user = user_named(o["user"])
+        require_worker_unless_waiting(o["wait"], run_here="train here")
         config = TrainingConfig(
             arch=o["arch"],
             folds=o["folds"],
