@@ -9,11 +9,9 @@ succeeds, its evaluation on the held-out specimens is queued by itself, and the 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project
-from cellweb.errors import DomainError
+from inference.management.kit import launched, project_named, user_named
 from inference.services.rounds import MAX_ROUND_EPOCHS, retrain_round_launch
 
 
@@ -30,30 +28,20 @@ class Command(BaseCommand):
             default=None,
             help=f"Fine-tuning epochs (1-{MAX_ROUND_EPOCHS}); default: the project's round epochs.",
         )
-        parser.add_argument("--user", default="", help="Launch as this manager (default: none).")
+        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
 
     def handle(self, *args, **o):
-        try:
-            project = Project.objects.get(slug=o["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with slug “{o['project']}”.") from None
-        user = None
-        if o["user"]:
-            try:
-                user = get_user_model().objects.get(username=o["user"])
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No user “{o['user']}”.") from None
+        project = project_named(o["project"])
+        user = user_named(o["user"])
         if settings.EMBEDDED_SERVICES:
+            # A round is two jobs chained by a worker's listener: it cannot run in this process.
             raise CommandError(
                 "Without REDIS_URL there is no worker to hand the round's jobs to; start the "
                 "services (docs/rounds.md) and run this again."
             )
         if o["epochs"] is not None and not 1 <= o["epochs"] <= MAX_ROUND_EPOCHS:
             raise CommandError(f"--epochs must be between 1 and {MAX_ROUND_EPOCHS}.")
-        try:
-            row = retrain_round_launch(project=project, user=user, epochs=o["epochs"])
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
+        row = launched(lambda: retrain_round_launch(project=project, user=user, epochs=o["epochs"]))
         job = row.training_job
         self.stdout.write(
             self.style.SUCCESS(f"Round {row.number}")
