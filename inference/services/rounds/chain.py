@@ -131,7 +131,10 @@ def _activate_if_better(row: RetrainRound, previous: RetrainRound | None) -> str
             f"Not activated: Dice {row.dice_nucleus:.4f} is not higher than round "
             f"{previous.number}'s {previous.dice_nucleus:.4f}."
         )
-    model_version_make_active(version=row.result_version)
+    try:
+        model_version_make_active(version=row.result_version)
+    except DomainError as exc:
+        return f"Not activated: {exc.message}"
     row.activated = True
     row.save(update_fields=["activated"])
     return (

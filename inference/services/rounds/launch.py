@@ -29,7 +29,9 @@ HELD_OUT_FRACTION = 0.25
 MIN_TRAINING_SPECIMENS = 2
 # What a round takes from its parent's training settings; the data filters are the round's own.
 INHERITED = ("arch", "batch_size", "lr", "betas", "loss", "elastic", "flips", "enlarge_crop")
-INHERITED += ("aug_fraction", "input_size", "seed", "folds")
+INHERITED += ("aug_fraction", "input_size", "seed", "folds", "native_crops", "crop_foreground")
+# The images the parent reads: a bright-field model stays a bright-field model.
+INHERITED += ("modalities",)
 
 
 def _held_out_choice(project: Project, specimen_ids: list[int]) -> list[int]:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0007_project_proposals'),
-        ('inference', '0006_disagreement_job'),
+        ('inference', '0007_model_version_task_and_isl_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
