@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("inference.urls_evaluation")),
     path("", include("inference.urls_prediction")),
     path("", include("inference.urls_disagreement")),
+    path("", include("inference.urls_rounds")),
     path("", include("inference.urls_learning_curve")),
 ]

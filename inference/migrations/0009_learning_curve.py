@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0008_correction_effort'),
-        ('inference', '0007_model_version_task_and_isl_jobs'),
+        ('inference', '0008_retrain_rounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
