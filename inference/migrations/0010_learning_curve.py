@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('annotations', '0008_correction_effort'),
-        ('inference', '0008_retrain_rounds'),
+        ('inference', '0009_round_settings_retrain_after_sections'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
