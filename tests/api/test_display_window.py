@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from annotations.models import DisplayPreference, Section
-from tests.api.test_data_pages import client_for as _browser
 from tests.api.test_data_pages import page_config as _config
+from tests.conftest import signed_in as _browser
 
 pytestmark = pytest.mark.django_db
 
