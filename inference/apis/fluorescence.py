@@ -17,8 +17,10 @@ from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors.review import ground_truth_public
+from cellweb.api import conflict_responses
 from cellweb.errors import InvalidInput
 from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
+from inference.conflicts import CONFLICTS
 from inference.services import fluorescence_gt as fl_services
 
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
@@ -133,7 +135,11 @@ class ProjectFluorescenceGTApi(APIView):
             "threshold used."
         ),
         request=FluorescenceCreateInput,
-        responses={201: FluorescenceCreateOutput, **ERRORS},
+        responses={
+            201: FluorescenceCreateOutput,
+            **ERRORS,
+            **conflict_responses(CONFLICTS, "no_stain"),
+        },
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.REVIEWER, Role.MANAGER)

@@ -75,12 +75,14 @@ def _refuse_other_modality(section: Section, version: ModelVersion) -> None:
     modality = section.volume.modality
     if not section.is_label_free:
         raise ConflictError(
-            f"This section is a {modality} image; proposals are made for label-free sections."
+            f"This section is a {modality} image; proposals are made for label-free sections.",
+            code="not_label_free",
         )
     if trained_on and modality not in trained_on:
         raise ConflictError(
             f"The active model “{version.name}” was trained on {', '.join(sorted(trained_on))} "
-            f"images; this section is {modality}. Start from a blank mask."
+            f"images; this section is {modality}. Start from a blank mask.",
+            code="modality_mismatch",
         )
 
 

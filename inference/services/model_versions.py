@@ -128,7 +128,8 @@ def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
                 version.save(update_fields=["is_active"])
     except IntegrityError:
         raise ConflictError(
-            "Another version was activated at the same moment; reload and try again."
+            "Another version was activated at the same moment; reload and try again.",
+            code="activation_race",
         ) from None
     return version
 

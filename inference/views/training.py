@@ -18,7 +18,7 @@ from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
 from inference.services.training import (
-    TrainingConfigError,
+    TrainingRefusal,
     training_estimate,
     training_job_launch,
 )
@@ -45,7 +45,7 @@ def training_page(request, slug: str):
                 job = training_job_launch(
                     project=project, user=request.user, config=form.to_config()
                 )
-            except TrainingConfigError as exc:
+            except TrainingRefusal as exc:
                 form.add_config_errors(exc.errors)
             except DomainError as exc:
                 form.add_error(None, exc.message)

@@ -20,7 +20,7 @@ from cellweb.errors import DomainError
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services
-from inference.services.training import TrainingConfig, TrainingConfigError
+from inference.services.training import TrainingConfig, TrainingRefusal
 
 
 def _duration(seconds: float | None) -> str:
@@ -139,7 +139,7 @@ class Command(BaseCommand):
             job = services.training_job_launch(
                 project=project, user=user, config=config, queue=not o["wait"]
             )
-        except TrainingConfigError as exc:
+        except TrainingRefusal as exc:
             raise CommandError("\n".join(exc.errors.values())) from None
         except DomainError as exc:
             raise CommandError(exc.message) from None

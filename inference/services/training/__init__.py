@@ -16,6 +16,8 @@ from inference.services.training.config import (
     MIN_INPUT,
     TrainingConfig,
     TrainingConfigError,
+    TrainingDataConflict,
+    TrainingRefusal,
 )
 from inference.services.training.fold_run import (
     fold_run_execute,
@@ -44,6 +46,8 @@ __all__ = [
     "THRESHOLD",
     "TrainingConfig",
     "TrainingConfigError",
+    "TrainingDataConflict",
+    "TrainingRefusal",
     "checkpoint_dir",
     "checkpoint_path",
     "code_version",

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, DomainError, InvalidInput
 from inference.ml.augment import AugmentConfig
 from inference.ml.nets import MODEL_NAMES
 
@@ -19,12 +19,27 @@ MIN_INPUT, MAX_INPUT = 32, 1024
 MAX_SEED = 2**31 - 1
 
 
-class TrainingConfigError(InvalidInput):
-    """A configuration that cannot work; ``errors`` maps form fields to their messages."""
+class TrainingRefusal(DomainError):
+    """A launch refused; ``errors`` maps the launch form's fields to their messages."""
+
+    errors: dict[str, str]
+
+
+class TrainingConfigError(TrainingRefusal, InvalidInput):
+    """A configuration that cannot work whatever the data (400)."""
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__(" ".join(errors.values()))
+        InvalidInput.__init__(self, " ".join(errors.values()))
+
+
+class TrainingDataConflict(TrainingRefusal, ConflictError):
+    """A valid configuration that the project's data cannot serve yet (409): no ground truth,
+    too few specimens for the folds, no specimen matching the filters."""
+
+    def __init__(self, errors: dict[str, str], *, code: str):
+        self.errors = errors
+        ConflictError.__init__(self, " ".join(errors.values()), code=code)
 
 
 @dataclass

@@ -10,9 +10,15 @@ from django.utils import timezone
 
 from annotations.models import GroundTruthSource, Project, Specimen
 from annotations.services.snapshots import ground_truth_as_of
+from cellweb.errors import NotFoundError
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.data import grouped_folds
-from inference.services.training.config import TrainingConfig, TrainingConfigError
+from inference.services.training.config import (
+    TrainingConfig,
+    TrainingConfigError,
+    TrainingDataConflict,
+    TrainingRefusal,
+)
 from inference.services.training.estimate import (
     Calibration,
     assumptions,
@@ -69,10 +75,8 @@ def _selected_specimen_ids(project: Project, config: TrainingConfig) -> list[int
         known = set(specimens.filter(pk__in=wanted).values_list("pk", flat=True))
         missing = sorted(wanted - known)
         if missing:
-            raise TrainingConfigError(
-                {
-                    "specimen_ids": f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
-                }
+            raise NotFoundError(
+                f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
             )
         specimens = specimens.filter(pk__in=wanted)
     if config.labs:
@@ -89,12 +93,18 @@ def _selected_specimen_ids(project: Project, config: TrainingConfig) -> list[int
         if config.specimen_ids:
             filters.append(f"{len(config.specimen_ids)} chosen specimens")
         what = " and ".join(filters) if filters else "this project"
-        raise TrainingConfigError({"data": f"No specimen matches {what}."})
+        raise TrainingDataConflict(
+            {"data": f"No specimen matches {what}."}, code="no_matching_specimens"
+        )
     return ids
 
 
 def training_plan(project: Project, config: TrainingConfig, *, as_of) -> TrainingPlan:
-    """Validate the data for ``config`` and split it; raises TrainingConfigError."""
+    """Validate the data for ``config`` and split it.
+
+    Raises TrainingConfigError for settings out of range, NotFoundError for specimen ids that are
+    not the project's, TrainingDataConflict when the data cannot serve the configuration yet.
+    """
     errors = config.problems()
     if errors:
         raise TrainingConfigError(errors)
@@ -107,7 +117,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         entries = [e for e in entries if e.modality in config.modalities]
     source = _source_label(config.gt_source)
     if not entries:
-        raise TrainingConfigError(
+        raise TrainingDataConflict(
             {
                 "data": (
                     f"There is no {source} ground truth for the {len(specimen_ids)} selected "
@@ -115,11 +125,14 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
                     + (f" ({', '.join(config.modalities)} images)" if config.modalities else "")
                     + ". Confirm sections in review first, or choose another ground-truth source."
                 )
-            }
+            },
+            code="no_ground_truth",
         )
     names = sorted({e.specimen_name for e in entries})
     if len(names) < config.folds:
-        raise TrainingConfigError({"folds": _too_few_specimens(config, names, source)})
+        raise TrainingDataConflict(
+            {"folds": _too_few_specimens(config, names, source)}, code="too_few_specimens"
+        )
     splits = grouped_folds([str(e.specimen_id) for e in entries], config.folds, seed=config.seed)
     folds = [
         FoldPlan(
@@ -180,7 +193,7 @@ def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, 
     """What the launch form shows while the user edits: counts, estimates, or the problem."""
     try:
         plan = training_plan(project, config, as_of=timezone.now())
-    except TrainingConfigError as exc:
+    except TrainingRefusal as exc:
         return {"estimate_s": None, "problem": exc.message, "errors": exc.errors}
     return {
         "estimate_s": plan.estimate_s,

@@ -1,0 +1,20 @@
+"""The 409 codes of the inference app: a valid request that the current state refuses.
+
+Each code is raised with ``cellweb.errors.ConflictError(message, code=...)`` and documented per
+operation with ``cellweb.api.conflict_responses(CONFLICTS, ...)``; docs/api.md lists them.
+"""
+
+from __future__ import annotations
+
+CONFLICTS = {
+    "no_ground_truth": "The chosen specimens have no ground truth of the chosen source yet.",
+    "no_matching_specimens": "No specimen of the project matches the set or the filters.",
+    "too_few_specimens": "Fewer specimens have ground truth than the folds need.",
+    "parent_arch_mismatch": "The model version to fine-tune from is another network.",
+    "not_cross_validated": "The model version does not come from a cross-validation job.",
+    "unsupported_input_size": "The model version's input size cannot be tiled by its network.",
+    "no_active_model": "The project has no active model and none was chosen.",
+    "modality_mismatch": "The model was trained on another modality than the chosen images.",
+    "no_volumes": "The chosen specimens have no label-free volume (at the chosen time points).",
+    "no_stain": "No chosen label-free volume has a paired fluorescence stack.",
+}
