@@ -13,7 +13,7 @@ from annotations.models import WindowMode
 from annotations.permissions import get_volume
 from annotations.selectors.display import volume_display_window
 from annotations.services.display import LARGEST_BOUND, display_preference_save
-from cellweb.api import conflict_responses, error_responses, parse
+from cellweb.api import conflict_responses, error_responses, only, parse
 
 
 class PreferenceSerializer(serializers.Serializer):
@@ -37,10 +37,10 @@ class PreferenceSerializer(serializers.Serializer):
     # A custom window needs both bounds; the others take none (lo < hi cannot be said here).
     schema_rules = {
         "anyOf": [
-            {"properties": {"mode": {"enum": [WindowMode.DEFAULT, WindowMode.AUTO]}}},
+            {"properties": {"mode": only(WindowMode.DEFAULT, WindowMode.AUTO)}},
             {
                 "properties": {
-                    "mode": {"enum": [WindowMode.CUSTOM]},
+                    "mode": only(WindowMode.CUSTOM),
                     "lo": {"type": "number"},
                     "hi": {"type": "number"},
                 },

@@ -23,6 +23,7 @@ from .inputs import (
 from .masks import decode_base64_png
 from .negotiation import FirstRendererNegotiation
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
+from .schema import only
 
 __all__ = [
     "ConflictSerializer",
@@ -36,6 +37,7 @@ __all__ = [
     "error_responses",
     "exception_handler",
     "flatten_errors",
+    "only",
     "page_of",
     "parse",
 ]

@@ -39,6 +39,15 @@ class ApiAutoSchema(AutoSchema):
         return schema
 
 
+def only(*values) -> dict:
+    """A property of ``schema_rules`` limited to some of its choices.
+
+    Wrapped in allOf so that drf-spectacular's enum hook, which turns every property ``enum``
+    into the field's shared enum component, keeps the narrower list.
+    """
+    return {"allOf": [{"enum": list(values)}]}
+
+
 # DRF's CharField refuses the NUL character in every text input (ProhibitNullCharactersValidator).
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
-from cellweb.api import conflict_responses
+from cellweb.api import conflict_responses, only
 from cellweb.jobs.api import job_api_views
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
@@ -50,7 +50,7 @@ class SetParamsInput(serializers.Serializer):
 def _needs(set_kind: str, **properties) -> dict:
     """One allowed shape of the launch body: ``set_kind`` with the properties it requires."""
     return {
-        "properties": {"set_kind": {"enum": [set_kind]}, **properties},
+        "properties": {"set_kind": only(set_kind), **properties},
         "required": ["set_kind", *properties],
     }
 
@@ -68,8 +68,8 @@ class EvaluationLaunchInput(serializers.Serializer):
             _needs(EvaluationSetKind.CROSS_VALIDATION, model_version=_A_VERSION),
             {
                 "properties": {
-                    "set_kind": {"enum": [EvaluationSetKind.CROSS_MODALITY]},
-                    "gt_source": {"enum": [GroundTruthSource.FLUORESCENCE, None], "nullable": True},
+                    "set_kind": only(EvaluationSetKind.CROSS_MODALITY),
+                    "gt_source": {**only(GroundTruthSource.FLUORESCENCE, None), "nullable": True},
                 },
                 "required": ["set_kind"],
             },

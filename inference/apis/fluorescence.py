@@ -17,7 +17,7 @@ from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors.review import ground_truth_public
-from cellweb.api import conflict_responses
+from cellweb.api import conflict_responses, only
 from cellweb.errors import InvalidInput
 from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
 from inference.conflicts import CONFLICTS
@@ -41,6 +41,16 @@ class FluorescenceParamsInput(serializers.Serializer):
     fill_holes = serializers.BooleanField(default=True)
     min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)
     remove_border = serializers.BooleanField(default=True)
+    # A fixed threshold needs its value; Otsu (the default) finds its own.
+    schema_rules = {
+        "anyOf": [
+            {"properties": {"method": only("otsu")}},
+            {
+                "properties": {"method": only("fixed"), "value": {"type": "number"}},
+                "required": ["method", "value"],
+            },
+        ]
+    }
 
     def validate(self, attrs):
         if attrs["method"] == "fixed" and attrs.get("value") is None:
