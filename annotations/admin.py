@@ -7,6 +7,9 @@ from annotations import models
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "required_annotations", "consensus_method", "created_at")
     prepopulated_fields = {"slug": ("name",)}
+    # Classes change through the settings page or the API, which check them and refuse deleting
+    # a class that masks use; here they are shown only.
+    readonly_fields = ("label_classes",)
 
 
 @admin.register(models.Membership)

@@ -16,4 +16,9 @@ CONFLICTS = {
     "import_race": "Another import changed the same specimen at the same moment; try again.",
     "stale_ground_truth": "Someone confirmed the section since you opened it (`current`).",
     "stale_consensus": "A newer consensus was computed since you opened the section.",
+    "project_exists": "A project with this short name exists already.",
+    "label_name_taken": "Another class of the project's label set has this name.",
+    "label_key_taken": "Another class of the project's label set has this key.",
+    "label_set_full": "The label set holds 255 classes, as many as 8-bit class maps can.",
+    "label_in_use": "Stored masks use the class (`current` counts them).",
 }

@@ -1,12 +1,20 @@
-"""Forms of the data pages: uploading an image and a project's settings."""
+"""Forms of the data pages: uploading an image, creating a project, its settings and classes."""
 
 from __future__ import annotations
 
 from django import forms
 
-from annotations.models import LABEL_FREE_MODALITIES, ConsensusMethod, Modality, ProposalMode
+from annotations.models import (
+    LABEL_FREE_MODALITIES,
+    ConsensusMethod,
+    LabelKind,
+    Modality,
+    PaintRule,
+    ProposalMode,
+)
 from annotations.services.imports import parse_voxel_size, voxel_size_check
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
+from annotations.services.labels import DEFAULT_PRESET, preset_choices
 from cellweb.errors import InvalidInput
 
 
@@ -132,9 +140,55 @@ class ProjectSettingsForm(forms.Form):
         help_text="With an active model: off, offered (a button and the M key), or loaded when "
         "an annotator opens a blank section. Reviewers see how many annotations started from one.",
     )
+    paint_rule = forms.ChoiceField(
+        label="Painting over another class",
+        required=False,
+        choices=PaintRule.choices,
+        help_text="Whether a stroke replaces the class under it or fills background only.",
+    )
 
     def clean(self):
         data = super().clean()
         if not data.get("proposals"):
             data.pop("proposals", None)  # a form without the field keeps the project's mode
+        if not data.get("paint_rule"):
+            data.pop("paint_rule", None)
+        return data
+
+
+class ProjectCreateForm(forms.Form):
+    slug = forms.SlugField(
+        label="Short name",
+        max_length=64,
+        help_text="Lower-case letters, digits and hyphens; it appears in the project's addresses.",
+    )
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    preset = forms.ChoiceField(
+        label="Classes",
+        choices=preset_choices,
+        initial=DEFAULT_PRESET,
+        help_text="The label set to start from; classes can be added, renamed and recoloured later.",
+    )
+    paint_rule = forms.ChoiceField(
+        label="Painting over another class", choices=PaintRule.choices, initial=PaintRule.REPLACE
+    )
+
+
+class LabelClassForm(forms.Form):
+    """Adding a class, or changing one (then ``kind`` may be left out)."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    colour = forms.CharField(
+        label="Colour", max_length=32, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    shortcut = forms.CharField(label="Key", max_length=8, required=False)
+    kind = forms.ChoiceField(label="Kind", choices=LabelKind.choices, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("kind"):
+            data.pop("kind", None)
         return data

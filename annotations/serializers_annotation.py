@@ -131,6 +131,14 @@ class MineSaveSerializer(_SaveFields):
         "equal channels and opaque alpha; 0 = background, 255 (or 1) = nucleus.",
     )
     polygons = PolygonsField(required=False, allow_null=True)
+    proposal_png = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=MAX_MASK_BASE64_CHARS,
+        help_text="The model proposal the mask started from, as loaded (base64 PNG, same rules "
+        "as mask_png); only with the origin “model”. A submission is measured against it: "
+        "correction Dice and pixels changed.",
+    )
     source = serializers.ChoiceField(
         choices=["canvas", "copy"],
         required=False,
@@ -195,4 +203,4 @@ class AnnotateNextSerializer(serializers.Serializer):
 
 
 class ExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["png", "tiff"], default="png")
+    format = serializers.ChoiceField(choices=["png", "tiff", "labels"], default="png")

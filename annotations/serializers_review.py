@@ -30,6 +30,9 @@ class ReviewQueueItemSerializer(serializers.Serializer):
     )
     submitted_count = serializers.IntegerField()
     annotators = serializers.ListField(child=serializers.CharField())
+    from_proposal = serializers.IntegerField(
+        help_text="Submitted annotations whose latest revision started from a model proposal."
+    )
     url = serializers.SerializerMethodField()
 
     def get_url(self, row) -> str:
@@ -257,9 +260,32 @@ class DashboardStainSerializer(serializers.Serializer):
     aggregation = serializers.CharField()
 
 
+class EffortRowSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="The proposal's model version id; null: no proposal."
+    )
+    label = serializers.CharField()
+    n = serializers.IntegerField(help_text="Submitted annotations.")
+    measured = serializers.IntegerField(help_text="Of them, with the loaded proposal recorded.")
+    accepted_unchanged = serializers.FloatField(
+        allow_null=True, help_text="Fraction of the measured submitted with no pixel changed."
+    )
+    median_dice = serializers.FloatField(
+        allow_null=True, help_text="Median Dice between proposal and submission."
+    )
+    median_changed_pixels = serializers.FloatField(allow_null=True)
+    median_minutes = serializers.FloatField(
+        allow_null=True, help_text="Median active minutes per section."
+    )
+    aggregation = serializers.CharField()
+
+
 class ProjectDashboardSerializer(serializers.Serializer):
     totals = DashboardTotalsSerializer()
     annotators = DashboardAnnotatorRowSerializer(many=True)
     stain = DashboardStainSerializer()
     distribution = AgreementHistogramSerializer()
     specimens = SpecimenAgreementDistributionSerializer(many=True)
+    effort = EffortRowSerializer(
+        many=True, help_text="Correction effort per model version (docs/effort.md)."
+    )

@@ -5,22 +5,40 @@ from django.urls import path
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
 from annotations.apis import display as display_apis
 from annotations.apis import imports as import_apis
+from annotations.apis import labels as label_apis
 from annotations.apis import projects as project_apis
 from annotations.apis import section_images as image_apis
 from annotations.apis import specimens as specimen_apis
 from annotations.views import imports as import_views
+from annotations.views import labels as label_views
 from annotations.views import projects as project_views
 from annotations.views import specimens as specimen_views
 
 urlpatterns = [
     # Pages
     path("", project_views.home, name="home"),
+    path("projects/new/", label_views.project_new_page, name="project-new"),
     path("projects/<slug:slug>/", project_views.project_page, name="project"),
     path("projects/<slug:slug>/import/", import_views.import_page, name="project-import"),
     path(
         "projects/<slug:slug>/settings/",
         project_views.project_settings_page,
         name="project-settings",
+    ),
+    path(
+        "projects/<slug:slug>/settings/labels/",
+        label_views.label_add_page,
+        name="project-label-add",
+    ),
+    path(
+        "projects/<slug:slug>/settings/labels/<int:value>/",
+        label_views.label_update_page,
+        name="project-label-update",
+    ),
+    path(
+        "projects/<slug:slug>/settings/labels/<int:value>/delete/",
+        label_views.label_delete_page,
+        name="project-label-delete",
     ),
     path(
         "projects/<slug:slug>/import/folder/",
@@ -32,6 +50,16 @@ urlpatterns = [
     # REST
     path("api/projects/", project_apis.ProjectListApi.as_view(), name="api-projects"),
     path("api/projects/<slug:slug>/", project_apis.ProjectDetailApi.as_view(), name="api-project"),
+    path(
+        "api/projects/<slug:slug>/labels/",
+        label_apis.LabelSetApi.as_view(),
+        name="api-project-labels",
+    ),
+    path(
+        "api/projects/<slug:slug>/labels/<int:value>/",
+        label_apis.LabelClassApi.as_view(),
+        name="api-project-label",
+    ),
     path(
         "api/projects/<slug:slug>/specimens/",
         specimen_apis.SpecimenListApi.as_view(),

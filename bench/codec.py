@@ -14,7 +14,12 @@ import numpy as np
 
 from annotations.demo import make_cell
 from annotations.demo.nuclei import nuclei_field
-from annotations.imaging.labels import decode_instance_map, encode_instance_map
+from annotations.imaging.label_values import stored_label_values
+from annotations.imaging.labels import (
+    decode_instance_map,
+    encode_class_map,
+    encode_instance_map,
+)
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.imaging.render import render_png
 from annotations.imaging.sections import resize_section
@@ -38,6 +43,24 @@ def main() -> None:
     )
     figure("synthetic_cell_ms", median_ms(lambda: make_cell(seed=2), repeat=5, warmup=1), "ms")
     instance_codec()
+    class_usage(mask)
+
+
+def class_usage(mask: np.ndarray) -> None:
+    """Reading which classes one stored 448x448 mask holds, as deleting a class does for every
+    stored mask of the project: a binary nucleus mask and a nucleus + cytoplasm class map."""
+    binary = encode_mask(mask)
+    class_map = encode_class_map(np.where(mask, 1, 2).astype(np.uint8), [1, 2])
+    figure(
+        "class_usage_binary_mask_ms",
+        median_ms(lambda: stored_label_values(binary), repeat=200, warmup=20),
+        "ms",
+    )
+    figure(
+        "class_usage_class_map_ms",
+        median_ms(lambda: stored_label_values(class_map), repeat=200, warmup=20),
+        "ms",
+    )
 
 
 def instance_codec() -> None:

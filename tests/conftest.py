@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.data_files",
     "tests.helpers_jobs",
     "tests.helpers_prediction",
+    "tests.helpers_labels",
 ]
 
 

@@ -125,12 +125,19 @@ class SectionMineApi(APIView):
                     f"The mask file is larger than {MAX_MASK_UPLOAD_BYTES // 2**20} MB."
                 )
             png_bytes, polygons, source = upload.read(), None, "png"
+            proposal = None
         else:
             data = parse(MineSaveSerializer, request.data, flat=True)
             encoded = data.get("mask_png")
             polygons = data.get("polygons")
             png_bytes = decode_base64_png(encoded) if encoded is not None else None
             source = data.get("source") or ("polygons" if polygons is not None else "canvas")
+            proposal_png = data.get("proposal_png")
+            proposal = (
+                mask_from_payload(section=section, png_bytes=decode_base64_png(proposal_png))
+                if proposal_png is not None
+                else None
+            )
         mask = mask_from_payload(section=section, png_bytes=png_bytes, polygons=polygons)
         annotation = annotation_save(
             section=section,
@@ -142,6 +149,7 @@ class SectionMineApi(APIView):
             source=source,
             origin=data.get("origin"),
             origin_model_version=data.get("origin_model_version"),
+            proposal_mask=proposal,
         )
         return _mine_response(request, annotation)
 
@@ -276,9 +284,13 @@ class ProjectExportApi(APIView):
         summary="Download the submitted masks as a zip",
         description="PNG per annotation or one multi-page TIFF per section, plus index.csv "
         "(annotator, specimen, section, z, time point, revision, submitted_at, filename, page). "
+        "labels: per section an 8-bit class-map TIFF and a 16-bit instance-label TIFF (a page "
+        "per annotator) and instances.csv (each instance with its class). "
         "Reviewers and managers get every annotation; annotators only their own.",
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["png", "tiff"], required=False),
+            OpenApiParameter(
+                "format", OpenApiTypes.STR, enum=["png", "tiff", "labels"], required=False
+            ),
         ],
         responses={(200, "application/zip"): OpenApiTypes.BINARY, **_ERRORS},
     )

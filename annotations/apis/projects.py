@@ -1,18 +1,22 @@
-"""REST endpoints of projects: the user's list, one project, and its settings."""
+"""REST endpoints of projects: the user's list, creating one, one project, and its settings."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import ConsensusMethod, ProposalMode, Role
+from annotations.apis.labels import LabelSetSerializer
+from annotations.conflicts import CONFLICTS
+from annotations.models import ConsensusMethod, PaintRule, ProposalMode, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
+from annotations.services.labels import DEFAULT_PRESET, PRESETS, project_create
+from annotations.services.labels.creation import RESERVED_SLUGS
 from annotations.services.projects import project_settings_update
-from cellweb.api import RefusesUnknownFields, error_responses, parse
+from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
 
 
 class ProjectSettingsSerializer(serializers.Serializer):
@@ -23,6 +27,11 @@ class ProjectSettingsSerializer(serializers.Serializer):
     proposals = serializers.ChoiceField(
         choices=ProposalMode.choices,
         help_text="off, offered (a button and the M key) or start (loaded on a blank section).",
+    )
+    paint_rule = serializers.ChoiceField(
+        choices=PaintRule.choices,
+        help_text="replace: painting over another class replaces it; background: painting "
+        "fills background only.",
     )
 
 
@@ -46,6 +55,29 @@ class _ProjectFields(serializers.Serializer):
     section_count = serializers.IntegerField()
 
 
+class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
+    # What slugify keeps as it is: no hyphen beside another or beside an underscore.
+    slug = serializers.RegexField(
+        r"^[a-z0-9](?:_*[a-z0-9]|-[a-z0-9])*$",
+        max_length=64,
+        help_text="Lower-case letters, digits, hyphens and underscores, e.g. bf-cells.",
+        error_messages={
+            "invalid": "Use lower-case letters, digits, hyphens and underscores (e.g. bf-cells)."
+        },
+    )
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    preset = serializers.ChoiceField(
+        choices=[(name, preset["label"]) for name, preset in PRESETS.items()],
+        default=DEFAULT_PRESET,
+    )
+    paint_rule = serializers.ChoiceField(choices=PaintRule.choices, default=PaintRule.REPLACE)
+    # Words the site's addresses use (/projects/new/) cannot be a project's short name.
+    schema_rules = {
+        "not": {"properties": {"slug": {"enum": sorted(RESERVED_SLUGS)}}, "required": ["slug"]}
+    }
+
+
 class ProjectSummarySerializer(_ProjectFields):
     url = serializers.CharField()
 
@@ -58,6 +90,7 @@ class LinkSerializer(serializers.Serializer):
 
 class ProjectDetailSerializer(_ProjectFields):
     settings = ProjectSettingsSerializer()
+    labels = LabelSetSerializer()
     links = LinkSerializer(many=True)
 
 
@@ -67,6 +100,23 @@ class ProjectListApi(APIView):
     )
     def get(self, request):
         return Response(ProjectSummarySerializer(project_list(user=request.user), many=True).data)
+
+    @extend_schema(
+        operation_id="projects_create",
+        request=ProjectCreateSerializer,
+        responses={
+            201: ProjectDetailSerializer,
+            **error_responses(400, 403),
+            **conflict_responses(CONFLICTS, "project_exists"),
+        },
+    )
+    def post(self, request):
+        """A new project whose label set starts from a preset; the caller becomes its manager."""
+        project = project_create(user=request.user, **parse(ProjectCreateSerializer, request.data))
+        return Response(
+            ProjectDetailSerializer(project_detail(user=request.user, project=project)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProjectDetailApi(APIView):

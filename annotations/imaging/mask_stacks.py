@@ -24,7 +24,14 @@ from .labels import MAX_INSTANCES
 from .masks import format_value as _number
 from .masks import values_found
 
-__all__ = ["BINARY_VALUE_SETS", "InstanceCounts", "binary_stack", "instance_stack"]
+__all__ = [
+    "BINARY_VALUE_SETS",
+    "InstanceCounts",
+    "binary_stack",
+    "class_map_stack",
+    "instance_stack",
+    "is_binary_stack",
+]
 
 BINARY_VALUE_SETS = ({0, 1}, {0, 255})
 
@@ -85,6 +92,42 @@ def instance_stack(array: np.ndarray) -> tuple[np.ndarray, InstanceCounts]:
         )
     per_section = tuple(len(_positive_ids(section)) for section in data)
     return data != 0, InstanceCounts(per_section=per_section, total=len(ids))
+
+
+def is_binary_stack(array: np.ndarray) -> bool:
+    """Whether the stack holds only 0 and 1, or only 0 and 255 (or is boolean)."""
+    data = _stack(array)
+    if data.dtype == np.bool_:
+        return True
+    present = {float(v) for v in _value_counts(data)[0]}
+    return any(present <= allowed for allowed in BINARY_VALUE_SETS)
+
+
+def class_map_stack(array: np.ndarray, names: dict[int, str]) -> np.ndarray:
+    """The uint8 (z, y, x) class map of a stack whose values are 0 or the class values in
+    ``names`` ({value: name}); any other value is refused, naming it with its pixel count."""
+    data = _stack(array)
+    if data.dtype == np.bool_:
+        data = data.view(np.uint8)
+    if data.dtype.kind == "f" and not np.array_equal(data, np.round(data)):
+        raise MaskError(
+            "A class map holds whole numbers (one per class); this one holds fractional values "
+            "(a probability map?)."
+        )
+    values, counts = _value_counts(data)
+    unknown = [
+        (v, c) for v, c in zip(values.tolist(), counts.tolist()) if v != 0 and v not in names
+    ]
+    if unknown:
+        found = ", ".join(f"{_number(v)} ({c:,} pixels)" for v, c in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        classes = ", ".join(f"{value} {name}" for value, name in sorted(names.items()))
+        raise MaskError(
+            f"The class map holds label value(s) that are not classes of this project: "
+            f"{found}{more}. Its classes are {classes} (0 is background). Add the missing "
+            "classes first, or import each class's binary mask with --class."
+        )
+    return data.astype(np.uint8)
 
 
 def _stack(array: np.ndarray) -> np.ndarray:

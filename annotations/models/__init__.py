@@ -22,6 +22,8 @@ from annotations.models.core import (
     Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
+from annotations.models.effort import CorrectionEffort, ProposalLoad
+from annotations.models.labels import LabelKind, PaintRule, default_label_classes
 from annotations.models.review import (
     AuditEvent,
     Consensus,
@@ -39,6 +41,8 @@ __all__ = [
     "RevisionOrigin",
     "AuditEvent",
     "Consensus",
+    "CorrectionEffort",
+    "ProposalLoad",
     "ConsensusMethod",
     "ProposalMode",
     "DisplayPreference",
@@ -46,6 +50,9 @@ __all__ = [
     "GroundTruthSnapshot",
     "GroundTruthSource",
     "ImportJob",
+    "LabelKind",
+    "PaintRule",
+    "default_label_classes",
     "Membership",
     "Modality",
     "Project",

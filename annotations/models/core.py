@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from annotations.models.labels import PaintRule, default_label_classes
 from cellweb.jobs import JobFields
 
 
@@ -63,6 +64,16 @@ class Project(models.Model):
         choices=ProposalMode.choices,
         default=ProposalMode.OFF,
         help_text="Whether annotators may start from the active model's mask.",
+    )
+    label_classes = models.JSONField(
+        default=default_label_classes,
+        help_text="The label set: [{value, name, colour, shortcut, kind}] (models/labels.py).",
+    )
+    paint_rule = models.CharField(
+        max_length=16,
+        choices=PaintRule.choices,
+        default=PaintRule.REPLACE,
+        help_text="Whether painting over another class replaces it or fills background only.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

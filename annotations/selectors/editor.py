@@ -20,6 +20,7 @@ from annotations.selectors.display import (
     section_label,
     stain_image_url,
 )
+from annotations.selectors.labels import label_set
 
 
 def _neighbours(section: Section, urls: Mapping[str, str]) -> dict:
@@ -33,6 +34,12 @@ def _neighbours(section: Section, urls: Mapping[str, str]) -> dict:
             **{key: reverse(name, args=[neighbour_id]) for key, name in urls.items()},
         }
     return found
+
+
+def editor_label_set(project) -> dict:
+    """The project's label set for the editor's palette (camel case, as the whole config)."""
+    labels = label_set(project)
+    return {"classes": labels["classes"], "paintRule": labels["paint_rule"]}
 
 
 def section_editor_config(
@@ -49,6 +56,9 @@ def section_editor_config(
     user=None,
 ) -> dict:
     """The editor page's ``config`` for ``section`` (its volume and specimen loaded).
+
+    ``labels`` is the project's label set: ``classes`` ({value, name, colour, shortcut, kind})
+    in value order and ``paintRule`` (``replace`` or ``background``).
 
     ``module`` names the front-end module; ``read_only`` shows the section without edits or
     actions. ``label_prefix`` says what the page is about, before the section's own label.
@@ -74,6 +84,7 @@ def section_editor_config(
             "label": f"{label_prefix} · {label}" if label_prefix else label,
         },
         "window": section_display_window(section, user),
+        "labels": editor_label_set(section.project),
         "neighbours": _neighbours(section, neighbour_urls or {})
         if neighbours
         else {"prev": None, "next": None},

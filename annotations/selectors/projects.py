@@ -6,6 +6,7 @@ from django.db.models import Count
 
 from annotations.models import Project, Section, Specimen, Tag
 from annotations.permissions import projects_for, user_roles
+from annotations.selectors.labels import label_set
 
 ROLE_ORDER = ("manager", "reviewer", "annotator")
 
@@ -21,6 +22,7 @@ def project_settings(project: Project) -> dict:
         "allow_fluorescence_reference": project.allow_fluorescence_reference,
         "allow_self_review": project.allow_self_review,
         "proposals": project.proposals,
+        "paint_rule": project.paint_rule,
     }
 
 
@@ -94,6 +96,7 @@ def project_detail(*, user, project: Project) -> dict:
         "description": project.description,
         "roles": sorted_roles(roles),
         "settings": project_settings(project),
+        "labels": label_set(project),
         "specimen_count": project.specimens.count(),
         "section_count": Section.objects.filter(project=project, is_label_free=True).count(),
         "links": project_links(project, roles),

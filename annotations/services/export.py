@@ -1,4 +1,6 @@
-"""Export of a project's submitted masks as a zip: PNG per annotation or multi-page TIFF per section.
+"""Export of a project's submitted masks as a zip: PNG per annotation, multi-page TIFF per
+section, or the project's labels (class-map and instance TIFFs per section plus instances.csv,
+``export_labels.py``).
 
 The archive is written into a spooled temporary file (memory first, disk past a few MB) and
 streamed from there, so a large project neither fills the web process's memory nor has to be
@@ -21,11 +23,12 @@ from django.db.models import F
 from annotations.imaging.masks import decode_mask
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
 from annotations.permissions import require_role, user_roles
+from annotations.services.export_labels import LabelExportWriter
 from cellweb.errors import InvalidInput
 
 __all__ = ["EXPORT_FORMATS", "INDEX_COLUMNS", "export_masks"]
 
-EXPORT_FORMATS = ("png", "tiff")
+EXPORT_FORMATS = ("png", "tiff", "labels")
 INDEX_COLUMNS = [
     "annotator",
     "specimen",
@@ -109,7 +112,7 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
     """
     require_role(user, project)
     if fmt not in EXPORT_FORMATS:
-        raise InvalidInput(f"Unknown export format “{fmt}”; choose png or tiff.")
+        raise InvalidInput(f"Unknown export format “{fmt}”; choose png, tiff or labels.")
     # Handed to the response, which closes it once the download is sent.
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
     index = io.StringIO()
@@ -131,8 +134,13 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
                         filename, bytes(revision.mask_png), compress_type=zipfile.ZIP_STORED
                     )
                     writer.writerow(_row(revision, filename, 0))
-            else:
+            elif fmt == "tiff":
                 _write_tiffs(archive, writer, revisions)
+            else:
+                labels = LabelExportWriter(archive, project, writer, _row, _section_folder)
+                for group in _by_section(revisions):
+                    labels.write_section(group)
+                labels.finish()
             archive.writestr("index.csv", index.getvalue())
     except BaseException:
         spool.close()
@@ -141,22 +149,23 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
     return spool, f"{project.slug}-masks-{fmt}.zip"
 
 
-def _write_tiffs(archive: zipfile.ZipFile, writer, revisions) -> None:
+def _by_section(revisions):
+    """The revisions (ordered by section) in one list per section."""
     group: list[AnnotationRevision] = []
+    for revision in revisions:
+        if group and group[0].annotation.section_id != revision.annotation.section_id:
+            yield group
+            group = []
+        group.append(revision)
+    if group:
+        yield group
 
-    def flush() -> None:
-        if not group:
-            return
+
+def _write_tiffs(archive: zipfile.ZipFile, writer, revisions) -> None:
+    for group in _by_section(revisions):
         section = group[0].annotation.section
         filename = f"{_section_folder(section)}/z{section.z:03d}_section{section.pk}.tif"
         pages = [decode_mask(bytes(revision.mask_png), section.shape) for revision in group]
         archive.writestr(filename, _tiff_bytes(pages), compress_type=zipfile.ZIP_STORED)
         for page, revision in enumerate(group):
             writer.writerow(_row(revision, filename, page))
-        group.clear()
-
-    for revision in revisions:
-        if group and group[0].annotation.section_id != revision.annotation.section_id:
-            flush()
-        group.append(revision)
-    flush()

@@ -1,8 +1,11 @@
 """Ground truth that arrives as a finished mask stack (e.g. from another tool or a generator).
 
-A binary stack is the nucleus mask. An instance label stack (each positive value one nucleus)
-is taken only when asked for (``ground_truth_import_instances``): its foreground is stored and
-its instances counted. Any other stack is refused whole, before a single section is written.
+What a stack means depends on the project's label set. A binary stack (0/1, 0/255) is one
+class: the one named (``class_name``), else the project's only class or its instance class. In
+a project of several classes, any other stack is a class map whose values must all be classes
+of the project. An instance label stack (each positive value one object) is taken only when
+asked for (``ground_truth_import_instances``): its foreground is stored as its class, its
+instances counted. A refused stack is refused whole, before a single section is written.
 """
 
 from __future__ import annotations
@@ -12,10 +15,17 @@ from django.db import transaction
 from django.db.models import Max
 
 from annotations.imaging.errors import MaskError
-from annotations.imaging.mask_stacks import InstanceCounts, binary_stack, instance_stack
-from annotations.imaging.masks import encode_mask
-from annotations.models import GroundTruth, GroundTruthSource, Section, Volume
-from cellweb.errors import InvalidInput
+from annotations.imaging.labels import encode_class_map
+from annotations.imaging.mask_stacks import (
+    InstanceCounts,
+    binary_stack,
+    class_map_stack,
+    instance_stack,
+    is_binary_stack,
+)
+from annotations.models import GroundTruth, GroundTruthSource, LabelKind, Section, Volume
+from annotations.selectors.labels import label_class, label_classes
+from cellweb.errors import ConflictError, InvalidInput
 
 
 def masks_from_array(array: np.ndarray) -> np.ndarray:
@@ -27,44 +37,121 @@ def masks_from_array(array: np.ndarray) -> np.ndarray:
 
 
 def instances_from_array(array: np.ndarray) -> tuple[np.ndarray, InstanceCounts]:
-    """The nucleus foreground of an instance label stack and its instance counts."""
+    """The foreground of an instance label stack and its instance counts."""
     try:
         return instance_stack(array)
     except MaskError as exc:
         raise InvalidInput(exc.message) from exc
 
 
+def _classes_listed(classes: list[dict]) -> str:
+    return ", ".join(f"{c['name']} ({c['kind']}, value {c['value']})" for c in classes)
+
+
+def _named_class(project, name: str) -> dict:
+    entry = label_class(project, name=name)
+    if entry is None:
+        raise InvalidInput(
+            f"Project “{project.slug}” has no class “{name}”; its classes are "
+            f"{_classes_listed(label_classes(project))}."
+        )
+    return entry
+
+
+def _instance_class(project, class_name: str | None) -> dict:
+    """The class of imported instances: the one named, else the project's first instance class."""
+    classes = label_classes(project)
+    if class_name is not None:
+        entry = _named_class(project, class_name)
+        if entry["kind"] != LabelKind.INSTANCES:
+            raise InvalidInput(
+                f"Class “{entry['name']}” is a region class; instances belong to a class of "
+                "kind instances. Import its mask without --instances."
+            )
+        return entry
+    instance_classes = [c for c in classes if c["kind"] == LabelKind.INSTANCES]
+    if not instance_classes:
+        raise ConflictError(
+            f"Project “{project.slug}” has no instance class (its classes are "
+            f"{_classes_listed(classes)}), so an instance label image has nowhere to go. Add a "
+            "class of kind instances first, or import the mask as a class map.",
+            code="no_instance_class",
+        )
+    return instance_classes[0]
+
+
+def _default_class(project) -> dict:
+    """The class of a binary stack imported without a class: the only one, or the instance one."""
+    classes = label_classes(project)
+    if len(classes) == 1:
+        return classes[0]
+    instance_classes = [c for c in classes if c["kind"] == LabelKind.INSTANCES]
+    if len(instance_classes) == 1:
+        return instance_classes[0]
+    raise InvalidInput(
+        f"The mask is binary and project “{project.slug}” has several classes "
+        f"({_classes_listed(classes)}); say which one it is (import_masks --class NAME)."
+    )
+
+
+def _class_maps(project, masks: np.ndarray, class_name: str | None) -> np.ndarray:
+    """The uint8 class map stack a mask stack stands for in ``project``."""
+    if class_name is not None:
+        return masks_from_array(masks).astype(np.uint8) * np.uint8(
+            _named_class(project, class_name)["value"]
+        )
+    classes = label_classes(project)
+    try:
+        binary = is_binary_stack(masks)
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
+    if len(classes) == 1 or binary:
+        return masks_from_array(masks).astype(np.uint8) * np.uint8(_default_class(project)["value"])
+    try:
+        return class_map_stack(masks, {c["value"]: c["name"] for c in classes})
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
+
+
 @transaction.atomic
-def ground_truth_import(*, volume: Volume, masks: np.ndarray, user=None) -> int:
+def ground_truth_import(
+    *, volume: Volume, masks: np.ndarray, user=None, class_name: str | None = None
+) -> int:
     """Store one imported ground-truth version per section of ``volume``; returns the count.
 
-    ``masks`` must be binary (see :func:`masks_from_array`); the whole stack is checked before
-    anything is written. The previous imported version of each section stops being current;
-    none is overwritten.
+    ``masks`` is read as the module says; the whole stack is checked before anything is written.
+    The previous imported version of each section stops being current; none is overwritten.
     """
-    return _store(volume=volume, masks=masks_from_array(masks), user=user)
+    project = volume.specimen.project
+    return _store(volume=volume, class_maps=_class_maps(project, masks, class_name), user=user)
 
 
 @transaction.atomic
 def ground_truth_import_instances(
-    *, volume: Volume, labels: np.ndarray, user=None
+    *, volume: Volume, labels: np.ndarray, user=None, class_name: str | None = None
 ) -> InstanceCounts:
-    """Import an instance label stack's foreground as the nucleus ground truth of ``volume``.
+    """Import an instance label stack's foreground as ground truth of its class in ``volume``.
 
-    Each positive value is one nucleus. Until projects have label sets, only the foreground is
-    stored (instance identities are not); the counts are returned and recorded in ``params``.
+    Each positive value is one object of the class (``class_name``, else the project's instance
+    class). Only the foreground is stored (instance identities are not); the counts are
+    returned and recorded in ``params``.
     """
-    masks, counts = instances_from_array(labels)
-    _store(volume=volume, masks=masks, user=user, counts=counts)
+    entry = _instance_class(volume.specimen.project, class_name)
+    foreground, counts = instances_from_array(labels)
+    class_maps = foreground.astype(np.uint8) * np.uint8(entry["value"])
+    _store(volume=volume, class_maps=class_maps, user=user, counts=counts)
     return counts
 
 
-def _store(*, volume: Volume, masks: np.ndarray, user, counts: InstanceCounts | None = None) -> int:
+def _store(
+    *, volume: Volume, class_maps: np.ndarray, user, counts: InstanceCounts | None = None
+) -> int:
     if not volume.is_label_free:
         raise InvalidInput(
             "Ground truth belongs to a label-free volume (RI, bright-field, phase or DIC), "
             f"not to a {volume.get_modality_display().lower()} volume."
         )
+    masks = class_maps
     if masks.shape != volume.shape:
         raise InvalidInput(
             f"The mask stack is {'×'.join(map(str, masks.shape))} (z×y×x) but the volume of "
@@ -88,13 +175,14 @@ def _store(*, volume: Volume, masks: np.ndarray, user, counts: InstanceCounts | 
     params = {"imported_by": reviewer.get_username()} if reviewer else {}
     if counts is not None:
         params["instances_in_volume"] = counts.total
+    values = [entry["value"] for entry in label_classes(volume.specimen.project)]
     GroundTruth.objects.bulk_create(
         [
             GroundTruth(
                 section=section,
                 source=GroundTruthSource.IMPORTED,
                 version=latest.get(section.pk, 0) + 1,
-                mask_png=encode_mask(masks[section.z]),
+                mask_png=encode_class_map(masks[section.z], values),
                 foreground_pixels=int(np.count_nonzero(masks[section.z])),
                 method="imported",
                 params=params

@@ -18,6 +18,7 @@ SETTINGS_FIELDS = (
     "allow_fluorescence_reference",
     "allow_self_review",
     "proposals",
+    "paint_rule",
 )
 
 

@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.forms import ProjectSettingsForm
+from annotations.forms import LabelClassForm, ProjectSettingsForm
 from annotations.models import Role
 from annotations.permissions import get_project, user_roles
 from annotations.selectors.annotation import sent_back_to
+from annotations.selectors.labels import label_classes
 from annotations.selectors.projects import project_filters, project_list, project_settings
 from annotations.selectors.specimens import specimen_list
+from annotations.services.labels import suggested_colour
 from annotations.services.projects import project_settings_update
 from annotations.views.context import project_context
 from cellweb.errors import DomainError
@@ -71,9 +73,19 @@ def project_settings_page(request, slug: str):
             status = 400
     else:
         form = ProjectSettingsForm(initial=project_settings(project))
-    return render(
-        request,
-        "annotations/project_settings.html",
-        project_context(request, project) | {"form": form},
-        status=status,
-    )
+    return settings_response(request, project, form=form, status=status)
+
+
+def settings_response(
+    request, project, *, form=None, label_form=None, label_error: str = "", status: int = 200
+):
+    """The settings page: the project's settings form and its label set, with any refusal."""
+    classes = label_classes(project)
+    context = project_context(request, project) | {
+        "form": form or ProjectSettingsForm(initial=project_settings(project)),
+        "label_classes": classes,
+        "label_form": label_form
+        or LabelClassForm(initial={"colour": suggested_colour(classes), "kind": "region"}),
+        "label_error": label_error,
+    }
+    return render(request, "annotations/project_settings.html", context, status=status)

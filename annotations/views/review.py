@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from annotations.models import Role, SectionStatus
 from annotations.permissions import get_project, get_section, user_roles
 from annotations.selectors import review as selectors
+from annotations.selectors.effort import effort_chart
 from cellweb.pages import refusing
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
@@ -76,6 +77,8 @@ def dashboard_page(request, slug: str):
             "distribution": data["distribution"],
             "bars": _bar_chart(data["distribution"]),
             "specimens": specimens,
+            "effort": data["effort"],
+            "effort_chart": effort_chart(data["effort"]),
         },
     )
 

@@ -82,12 +82,17 @@ describe('AnnotationSync', () => {
     let origin: SaveOrigin | null = null;
     const { sync, calls } = setup((m) => (m === 'GET' ? dto(null) : dto(1)), { origin: () => origin });
     await sync.load();
-    origin = { origin: 'model', origin_model_version: 7 };
+    origin = { origin: 'model', origin_model_version: 7, proposal_png: 'iVBORw0KGgo=' };
     sync.markDirty();
     await vi.advanceTimersByTimeAsync(1600);
     const puts = calls.filter((c) => c.method === 'PUT');
     expect(puts).toHaveLength(1);
-    expect(puts[0]!.body).toMatchObject({ base_revision: null, origin: 'model', origin_model_version: 7 });
+    expect(puts[0]!.body).toMatchObject({
+      base_revision: null,
+      origin: 'model',
+      origin_model_version: 7,
+      proposal_png: 'iVBORw0KGgo=',
+    });
   });
 
   it('saves at least every 15 s while edits keep coming', async () => {

@@ -1,13 +1,16 @@
 """In Chromium: an annotator opens a section of a project with an active model, loads the
 model's proposal with M, corrects it with the brush and submits; the revision records the model
-version, and the reviewer reads "1 of 1 annotation started from a model proposal"."""
+version, the correction effort is measured against the proposal the editor loaded, and the
+reviewer reads "1 of 1 annotation started from a model proposal", "started from model version N
+· correction Dice D" and the dashboard's effort per model version."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import f1_score
 
-from annotations.models import Annotation, AnnotationRevision, Section
+from annotations.models import Annotation, AnnotationRevision, CorrectionEffort, Section
 from inference.models import PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.e2e.test_annotate_flow import BUNDLE, drag, editor_ready
@@ -72,6 +75,12 @@ def test_load_the_proposal_correct_it_submit_and_the_reviewer_sees_its_origin(
         ("model", active_model.pk)
     }
     screenshot(page, "proposal-submitted")
+    effort = CorrectionEffort.objects.get(annotation=annotation)
+    dice = f1_score(truth.ravel(), corrected.ravel())
+    assert effort.origin_model_version == active_model.pk
+    assert effort.proposal_dice == pytest.approx(dice)
+    assert effort.changed_pixels == int(np.logical_xor(truth, corrected).sum()) > 0
+    assert effort.active_time_s > 0
 
     reviewer_page = browser.new_page()
     login(reviewer_page, asgi_server, "rita")
@@ -79,5 +88,15 @@ def test_load_the_proposal_correct_it_submit_and_the_reviewer_sees_its_origin(
     anchoring = reviewer_page.locator("#proposal-anchoring")
     assert "1 of 1" in anchoring.inner_text()
     assert f"model version {active_model.pk}" in anchoring.inner_text()
+    origin = reviewer_page.locator("#annotation-origins li[data-annotator=alice]")
+    assert (
+        f"started from model version {active_model.pk} · correction Dice {dice:.2f}"
+        in origin.inner_text()
+    )
     screenshot(reviewer_page, "proposal-review")
+    reviewer_page.goto(f"{asgi_server.url}/projects/{project.slug}/dashboard/")
+    row = reviewer_page.locator(f"#effort-table tr[data-model-version='{active_model.pk}']")
+    assert row.get_attribute("data-n") == "1"
+    assert f"{dice:.3f}" in row.inner_text()
+    screenshot(reviewer_page, "proposal-effort-dashboard")
     assert errors == []

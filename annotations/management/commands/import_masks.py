@@ -1,7 +1,9 @@
-"""Import a nucleus mask stack as ground truth (source "imported") of a specimen's volume.
+"""Import a mask stack as ground truth (source "imported") of a specimen's volume.
 
-A binary stack (0/1, 0/255) by default; ``--instances`` reads an instance label image (each
-positive value one nucleus, as Fiji, napari or QuPath write them) and imports its foreground.
+A binary stack (0/1, 0/255) is one class (``--class NAME``, else the project's only class or its
+instance class); in a project of several classes, a class map whose values are the classes'
+values. ``--instances`` reads an instance label image (each positive value one object, as Fiji,
+napari or QuPath write them) and imports its foreground as its class.
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ class Command(BaseCommand):
             help="The file is an instance label image: 0 background, each positive value one "
             "nucleus. Its foreground is imported; the instances are counted.",
         )
+        parser.add_argument(
+            "--class",
+            dest="class_name",
+            default=None,
+            help="The class a binary mask (or, with --instances, every instance) belongs to; "
+            "default: the project's only class, or its instance class.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -108,10 +117,14 @@ class Command(BaseCommand):
             masks = masks[options["time"]]
         try:
             if options["instances"]:
-                counts = ground_truth_import_instances(volume=volume, labels=masks)
+                counts = ground_truth_import_instances(
+                    volume=volume, labels=masks, class_name=options["class_name"]
+                )
                 count = len(counts.per_section)
             else:
-                count = ground_truth_import(volume=volume, masks=masks)
+                count = ground_truth_import(
+                    volume=volume, masks=masks, class_name=options["class_name"]
+                )
         except DomainError as exc:
             raise CommandError(
                 f"{path.name} was not imported (nothing was written): {exc.message}"
@@ -130,6 +143,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Section z={z}: {found} instance(s).")
         self.stdout.write(
             f"{counts.total} instance(s) in the volume (a nucleus that spans sections counts once). "
-            "Only their foreground was stored as the nucleus mask: instance identities are not "
-            "stored yet (they will be once projects have label sets)."
+            "Only their foreground was stored, as their class: instance identities are not "
+            "stored yet in imported ground truth."
         )

@@ -23,6 +23,7 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
+from annotations.selectors.effort import effort_summary
 
 from .agreement import (
     agreement_distribution,
@@ -205,7 +206,8 @@ EMPTY_STAIN = {
 
 
 def dashboard(project: Project) -> dict:
-    """Everything the project dashboard shows: counts, the annotator table, distributions."""
+    """Everything the project dashboard shows: counts, the annotator table, distributions and
+    the correction effort per model version."""
     counts = dashboard_counts(project)
     agreement = {row["annotator"]: row for row in annotator_agreement_table(project)}
     empty_agreement = {
@@ -233,4 +235,5 @@ def dashboard(project: Project) -> dict:
         "stain": {k: v for k, v in stain.items() if k != "annotators"},
         "distribution": agreement_distribution(project=project),
         "specimens": specimen_agreement_distributions(project),
+        "effort": effort_summary(project),
     }

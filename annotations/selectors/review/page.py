@@ -13,6 +13,7 @@ from annotations.models import (
 )
 from annotations.selectors.annotation.feedback import send_back_responses
 from annotations.selectors.editor import section_editor_config
+from annotations.selectors.effort import annotation_efforts
 from annotations.selectors.encoding import b64
 
 from .agreement import section_agreement
@@ -82,12 +83,25 @@ def proposal_anchoring(revisions) -> dict:
     }
 
 
+def _effort(measure: dict | None) -> dict | None:
+    """What the reviewer reads of an annotation's correction effort (None: not measured)."""
+    if measure is None:
+        return None
+    return {
+        "correction_dice": measure["proposal_dice"],
+        "changed_pixels": measure["changed_pixels"],
+        "active_seconds": round(measure["active_time_s"]),
+        "active_minutes": round(measure["active_time_s"] / 60.0, 2),
+    }
+
+
 def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool) -> dict:
     """The ``review`` front-end module's configuration (the front-end contract)."""
     consensus = current_consensus(section)
     revisions = consensus_inputs(consensus) if consensus else latest_submitted_revisions(section)
     names = [revision.annotation.annotator.get_username() for revision in revisions]
     responses = send_back_responses([section.pk]).get(section.pk, {})
+    efforts = annotation_efforts(revision.annotation_id for revision in revisions)
     annotations = [
         {
             "annotator": name,
@@ -98,6 +112,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "response": _response(responses.get(name)),
             "origin": revision.origin,
             "origin_model_version": revision.origin_model_version,
+            "effort": _effort(efforts.get(revision.annotation_id)),
         }
         for index, (name, revision) in enumerate(zip(names, revisions))
     ]

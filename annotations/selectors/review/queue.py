@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 
 from annotations.models import (
     Annotation,
+    AnnotationRevision,
     AnnotationStatus,
     GroundTruth,
     GroundTruthSource,
     Project,
+    RevisionOrigin,
     Section,
     SectionStatus,
     Specimen,
@@ -35,6 +37,21 @@ def review_queue_queryset(*, project: Project, user):
     # cross-checked them. On PostgreSQL the partial index ``section_review_order`` (created in a
     # migration: SQLite cannot declare NULLS FIRST in an index) serves this order directly.
     return queryset.order_by(F("agreement").asc(nulls_first=True), "pk")
+
+
+def _from_proposal_counts(section_ids: list[int]) -> dict[int, int]:
+    """Per section, the submitted annotations whose latest revision started from a proposal."""
+    return dict(
+        AnnotationRevision.objects.filter(
+            annotation__section_id__in=section_ids,
+            annotation__status=AnnotationStatus.SUBMITTED,
+            number=F("annotation__revision"),
+            origin=RevisionOrigin.MODEL,
+        )
+        .values("annotation__section_id")
+        .annotate(n=Count("id"))
+        .values_list("annotation__section_id", "n")
+    )
 
 
 def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
@@ -72,8 +89,11 @@ def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
         ).values_list("section_id", flat=True)
     )
     responses = send_back_responses([row["id"] for row in rows])
+    from_proposal = _from_proposal_counts([row["id"] for row in rows])
     for row in rows:
         row["annotators"] = names.get(row["id"], [])
+        # Edits of one proposal are not independent opinions: the reviewer sees how many.
+        row["from_proposal"] = from_proposal.get(row["id"], 0)
         # Resubmitted after a send-back: the reviewer looks at an answer, not a first attempt.
         answered = responses.get(row["id"], {})
         row["response"] = any(entry["answered"] for entry in answered.values())

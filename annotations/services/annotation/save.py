@@ -16,6 +16,7 @@ from annotations.models import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    RevisionOrigin,
     Role,
     Section,
     SectionStatus,
@@ -25,6 +26,7 @@ from annotations.selectors.annotation import annotation_mine_state
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
+from .effort import correction_effort_record, proposal_remember
 from .hooks import flaggable_ground_truth, on_annotation_changed, on_annotations_complete
 from .origin import inherited_origin, validated_origin
 from .payload import MASK_SOURCES, validated_mask, validated_time
@@ -64,6 +66,7 @@ def annotation_save(
     source: str = "canvas",
     origin: str | None = None,
     origin_model_version: int | None = None,
+    proposal_mask: np.ndarray | None = None,
 ) -> Annotation:
     """Store ``mask`` as the next revision of the user's annotation of ``section``.
 
@@ -72,6 +75,8 @@ def annotation_save(
     carrying the current state; nothing is stored then. ``origin`` (``blank``,
     ``own_previous`` or ``model`` with ``origin_model_version``) records where the mask started;
     left out, the latest revision's origin carries over (blank for a first save).
+    ``proposal_mask`` is the proposal the editor loaded (only with the origin ``model``); a
+    submission is measured against it (``effort.correction_effort_record``).
     """
     require_role(user, section.project, Role.ANNOTATOR)
     if not section.is_label_free:
@@ -85,6 +90,12 @@ def annotation_save(
     ):
         raise InvalidInput("“base_revision” must be a revision number or null.")
     origin, origin_model_version = validated_origin(section, origin, origin_model_version)
+    if proposal_mask is not None:
+        if origin != RevisionOrigin.MODEL:
+            raise InvalidInput(
+                "“proposal_png” is sent with the origin “model” and its “origin_model_version”."
+            )
+        proposal_mask = validated_mask(proposal_mask, section)
     mask = validated_mask(mask, section)
     time_spent_s = validated_time(time_spent_s)
     # The CPU work happens before any row is locked.
@@ -197,6 +208,12 @@ def annotation_save(
     )
     annotation._latest_revision = revision
     annotation._latest_mask = mask
+    if proposal_mask is not None:
+        proposal_remember(
+            annotation=annotation, model_version=origin_model_version, mask=proposal_mask
+        )
+    if submit:
+        correction_effort_record(annotation=annotation, revision=revision, mask=mask)
 
     if created:
         adjust_counts(section, started=0 if submit else 1, submitted=1 if submit else 0)

@@ -1,7 +1,8 @@
 /**
  * The active model's proposal as a starting mask: a "Load model proposal" button (M), or
  * loaded on open for a blank section when the project starts from proposals. The origin it
- * sets (model + version, or own_previous after a copy) goes with every save.
+ * sets (model + version, or own_previous after a copy) goes with every save, and with it the
+ * proposal as loaded, so the server measures the correction against what the annotator saw.
  */
 
 import type { MaskEditor } from '../../editor/MaskEditor';
@@ -46,7 +47,7 @@ export class ProposalTools {
       const version = Number(res.headers.get('X-Model-Version'));
       const b64 = bytesToBase64(new Uint8Array(await res.arrayBuffer()));
       this.editor.fromPngBase64(b64, { record: true, label: 'Load model proposal' });
-      this.onLoaded({ origin: 'model', origin_model_version: version });
+      this.onLoaded({ origin: 'model', origin_model_version: version, proposal_png: b64 });
       const how = opts.quiet ? 'Started from' : 'Loaded';
       this.editor.showToast(`${how} the proposal of model version ${version} — correct it, Ctrl+Z undoes`, 5000);
       return true;

@@ -50,6 +50,8 @@ export interface ProposalConfig {
 export interface SaveOrigin {
   origin: 'blank' | 'own_previous' | 'model';
   origin_model_version?: number | null;
+  /** The proposal as loaded (base64 PNG): the submission's correction is measured against it. */
+  proposal_png?: string;
 }
 
 export type AnnotationStatus = 'draft' | 'submitted' | null;

@@ -1,0 +1,119 @@
+"""REST endpoints of a project's label set: its classes, adding, changing and deleting one."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.conflicts import CONFLICTS
+from annotations.models import LabelKind, PaintRule, Role
+from annotations.permissions import get_project
+from annotations.selectors.labels import label_set
+from annotations.services.labels import (
+    label_class_add,
+    label_class_delete,
+    label_class_update,
+)
+from annotations.services.labels.checks import NAME_MAX
+from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
+
+SHORTCUT_HELP = (
+    "One letter or digit the editor selects the class with; empty for none. Keys the editor "
+    "already uses are refused: p l b e h f o m z 0."
+)
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+SHORTCUT_PATTERN = r"^[A-Za-z0-9]?$"
+
+
+class LabelClassSerializer(serializers.Serializer):
+    value = serializers.IntegerField(help_text="The label value masks store; never changes.")
+    name = serializers.CharField()
+    colour = serializers.CharField(help_text="#rrggbb")
+    shortcut = serializers.CharField(allow_blank=True, help_text=SHORTCUT_HELP)
+    kind = serializers.ChoiceField(choices=LabelKind.choices)
+
+
+class LabelSetSerializer(serializers.Serializer):
+    classes = LabelClassSerializer(many=True)
+    paint_rule = serializers.ChoiceField(choices=PaintRule.choices)
+
+
+class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
+    name = serializers.CharField(max_length=NAME_MAX)
+    colour = serializers.RegexField(
+        COLOUR_PATTERN,
+        help_text="#rrggbb",
+        error_messages={"invalid": "Write the colour as #rrggbb (e.g. #ffb000)."},
+    )
+    shortcut = serializers.RegexField(
+        SHORTCUT_PATTERN,
+        required=False,
+        allow_blank=True,
+        help_text=SHORTCUT_HELP,
+        error_messages={"invalid": "A shortcut is one key: a single letter or digit (or none)."},
+    )
+    kind = serializers.ChoiceField(choices=LabelKind.choices, default=LabelKind.REGION)
+
+
+class LabelClassPatchSerializer(LabelClassInputSerializer):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
+class LabelSetApi(APIView):
+    @extend_schema(
+        operation_id="project_labels_retrieve",
+        responses={200: LabelSetSerializer, **error_responses(404)},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        return Response(LabelSetSerializer(label_set(project)).data)
+
+    @extend_schema(
+        operation_id="project_labels_create",
+        request=LabelClassInputSerializer,
+        responses={
+            201: LabelClassSerializer,
+            **error_responses(400, 403, 404),
+            **conflict_responses(
+                CONFLICTS, "label_name_taken", "label_key_taken", "label_set_full"
+            ),
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        entry = label_class_add(project=project, **parse(LabelClassInputSerializer, request.data))
+        return Response(LabelClassSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class LabelClassApi(APIView):
+    @extend_schema(
+        operation_id="project_labels_update",
+        request=LabelClassPatchSerializer,
+        responses={
+            200: LabelClassSerializer,
+            **error_responses(400, 403, 404),
+            **conflict_responses(CONFLICTS, "label_name_taken", "label_key_taken", "label_in_use"),
+        },
+    )
+    def patch(self, request, slug: str, value: int):
+        project = get_project(request.user, slug, Role.MANAGER)
+        changes = parse(LabelClassPatchSerializer, request.data)
+        entry = label_class_update(project=project, value=value, **changes)
+        return Response(LabelClassSerializer(entry).data)
+
+    @extend_schema(
+        operation_id="project_labels_destroy",
+        responses={
+            204: None,
+            **error_responses(400, 403, 404),
+            **conflict_responses(CONFLICTS, "label_in_use"),
+        },
+    )
+    def delete(self, request, slug: str, value: int):
+        project = get_project(request.user, slug, Role.MANAGER)
+        label_class_delete(project=project, value=value)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,106 @@
+"""The "labels" export: per section, a class-map TIFF and an instance-label TIFF, and a CSV of
+every instance with its class.
+
+Class maps are 8-bit (0 background, each class its value); instance maps 16-bit (0 none, one id
+per object), one page per annotator in both, as Fiji, napari and QuPath read them.
+``instances.csv`` names each instance's class; its ``numbered_by`` column says whether the ids
+were stored with the mask (``stored``) or numbered here by 4-connected components of an instance
+class (``connected components``: masks drawn without instance ids, where touching objects are one).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import numpy as np
+import tifffile
+
+from annotations.imaging.label_values import StoredLabels, stored_labels
+from annotations.models import AnnotationRevision, LabelKind, Project
+from annotations.selectors.labels import label_classes
+
+INSTANCE_COLUMNS = [
+    "annotator",
+    "specimen",
+    "section_id",
+    "z",
+    "time_point",
+    "revision",
+    "filename",
+    "page",
+    "instance",
+    "class_value",
+    "class_name",
+    "pixels",
+    "numbered_by",
+]
+
+
+def _tiff(pages: list[np.ndarray], dtype) -> bytes:
+    buffer = io.BytesIO()
+    tifffile.imwrite(
+        buffer, np.stack(pages).astype(dtype), photometric="minisblack", compression="zlib"
+    )
+    return buffer.getvalue()
+
+
+class LabelExportWriter:
+    """Writes one section's group of revisions at a time into ``archive``."""
+
+    def __init__(self, archive: zipfile.ZipFile, project: Project, index_writer, row, folder):
+        classes = label_classes(project)
+        self.archive = archive
+        self.index_writer = index_writer
+        self.row = row
+        self.folder = folder
+        self.values = [c["value"] for c in classes]
+        self.instance_values = [c["value"] for c in classes if c["kind"] == LabelKind.INSTANCES]
+        self.names = {c["value"]: c["name"] for c in classes}
+        self.instances_csv = io.StringIO()
+        self.instance_writer = csv.writer(self.instances_csv, lineterminator="\n")
+        self.instance_writer.writerow(INSTANCE_COLUMNS)
+
+    def write_section(self, group: list[AnnotationRevision]) -> None:
+        section = group[0].annotation.section
+        stem = f"{self.folder(section)}/z{section.z:03d}_section{section.pk}"
+        decoded = [
+            stored_labels(bytes(r.mask_png), self.values, self.instance_values, section.shape)
+            for r in group
+        ]
+        classes_name, instances_name = f"{stem}_classes.tif", f"{stem}_instances.tif"
+        for name, pages, dtype in (
+            (classes_name, [d.class_map for d in decoded], np.uint8),
+            (instances_name, [d.instances for d in decoded], np.uint16),
+        ):
+            self.archive.writestr(name, _tiff(pages, dtype), compress_type=zipfile.ZIP_STORED)
+        for page, (revision, labels) in enumerate(zip(group, decoded)):
+            self.index_writer.writerow(self.row(revision, classes_name, page))
+            self._instance_rows(revision, labels, instances_name, page)
+
+    def _instance_rows(self, revision, labels: StoredLabels, filename: str, page: int) -> None:
+        annotation = revision.annotation
+        section = annotation.section
+        pixels = np.bincount(labels.instances.ravel(), minlength=len(labels.classes) + 1)
+        for instance, value in sorted(labels.classes.items()):
+            self.instance_writer.writerow(
+                [
+                    annotation.annotator.get_username(),
+                    section.specimen.name,
+                    section.pk,
+                    section.z,
+                    section.volume.time_index,
+                    revision.number,
+                    filename,
+                    page,
+                    instance,
+                    value,
+                    self.names.get(value, ""),
+                    int(pixels[instance]) if instance < len(pixels) else 0,
+                    "stored" if labels.stored_instances else "connected components",
+                ]
+            )
+
+    def finish(self) -> None:
+        self.archive.writestr("instances.csv", self.instances_csv.getvalue())

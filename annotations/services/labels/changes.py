@@ -1,0 +1,121 @@
+"""Changing a project's label set: add a class, rename or recolour it, delete an unused one.
+
+A class's ``value`` is what masks store and never changes, so a rename or a new colour leaves
+every mask as it is. Each change locks the project's row, so two managers editing at once
+cannot lose each other's classes.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from annotations.models import LabelKind, Project
+from annotations.selectors.labels import label_class_usage, label_classes
+from annotations.services.labels.checks import (
+    MAX_CLASSES,
+    label_classes_check,
+    name_check,
+    next_value,
+    shortcut_check,
+)
+from cellweb.errors import ConflictError, InvalidInput, NotFoundError
+
+EDITABLE_FIELDS = ("name", "colour", "shortcut", "kind")
+
+
+def _locked(project: Project) -> Project:
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _store(project: Project, classes: list[dict]) -> list[dict]:
+    project.label_classes = label_classes_check(classes)
+    project.save(update_fields=["label_classes"])
+    return label_classes(project)
+
+
+def _refuse_taken(classes: list[dict], entry: dict) -> None:
+    """A name or key another class of the set holds is the set's state refusing it (409)."""
+    others = [other for other in classes if other["value"] != entry.get("value")]
+    name = name_check(entry.get("name", ""))
+    if any(str(other["name"]).casefold() == name.casefold() for other in others):
+        raise ConflictError(
+            f"Another class is called “{name}”; give each class its own name.",
+            code="label_name_taken",
+        )
+    key = shortcut_check(entry.get("shortcut", ""))
+    if key and any(other.get("shortcut") == key for other in others):
+        raise ConflictError(
+            f"The key “{key}” selects another class; give each class its own key.",
+            code="label_key_taken",
+        )
+
+
+def _find(classes: list[dict], value: int, project: Project) -> dict:
+    for entry in classes:
+        if entry["value"] == value:
+            return entry
+    raise NotFoundError(f"Project “{project.slug}” has no class with label value {value}.")
+
+
+@transaction.atomic
+def label_class_add(
+    *, project: Project, name: str, colour: str, shortcut: str = "", kind: str = LabelKind.REGION
+) -> dict:
+    """Add a class with the smallest free label value; existing masks are untouched."""
+    project = _locked(project)
+    classes = label_classes(project)
+    if len(classes) >= MAX_CLASSES:
+        raise ConflictError(
+            f"The project has {MAX_CLASSES} classes, as many as 8-bit class maps hold; delete "
+            "an unused one first.",
+            code="label_set_full",
+        )
+    value = next_value(classes)
+    entry = {"value": value, "name": name, "colour": colour, "shortcut": shortcut, "kind": kind}
+    _refuse_taken(classes, entry)
+    stored = _store(project, [*classes, entry])
+    return _find(stored, value, project)
+
+
+@transaction.atomic
+def label_class_update(*, project: Project, value: int, **changes) -> dict:
+    """Rename, recolour, re-key a class; its kind changes only while no mask uses it."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"These class fields cannot be changed: {', '.join(sorted(unknown))}.")
+    project = _locked(project)
+    classes = label_classes(project)
+    entry = _find(classes, value, project)
+    if "kind" in changes and changes["kind"] != entry["kind"]:
+        usage = label_class_usage(project=project, value=value)
+        if usage["masks"]:
+            raise ConflictError(
+                f"Class “{entry['name']}” is used by {usage['masks']} stored mask(s), which were "
+                f"drawn as {entry['kind']}; its kind cannot change now. Add a new class instead.",
+                code="label_in_use",
+                current=usage,
+            )
+    _refuse_taken(classes, {**entry, **changes})
+    entry.update(changes)
+    return _find(_store(project, classes), value, project)
+
+
+@transaction.atomic
+def label_class_delete(*, project: Project, value: int) -> None:
+    """Delete a class no stored mask uses (409 with the count otherwise)."""
+    project = _locked(project)
+    classes = label_classes(project)
+    entry = _find(classes, value, project)
+    if len(classes) == 1:
+        raise InvalidInput("A project needs at least one class; add another before deleting this.")
+    usage = label_class_usage(project=project, value=value)
+    if usage["masks"]:
+        raise ConflictError(
+            f"Class “{entry['name']}” is used by {usage['masks']} stored mask(s) "
+            f"({usage['annotation_revisions']} annotation revision(s), {usage['consensus']} "
+            f"consensus, {usage['ground_truth']} ground truth); a class in use cannot be "
+            "deleted. Rename it instead, or keep it.",
+            code="label_in_use",
+            current=usage,
+        )
+    _store(project, [other for other in classes if other["value"] != value])

@@ -1,0 +1,119 @@
+"""The rules a label set keeps: names, colours, shortcuts, kinds and values of its classes.
+
+Pure functions over the stored list (``Project.label_classes``); each refusal is an
+``InvalidInput`` whose message says what to change.
+"""
+
+from __future__ import annotations
+
+import re
+
+from annotations.models.labels import LabelKind
+from cellweb.errors import InvalidInput
+
+NAME_MAX = 40
+MAX_CLASSES = 255
+_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+# Keys the editor already gives a meaning (tools, fill, outline style, view, the model's proposal).
+RESERVED_SHORTCUTS = frozenset("plbehfomz0+-=_[] ")
+
+
+def name_check(name: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InvalidInput("Give the class a name (e.g. “cytoplasm”).")
+    if len(cleaned) > NAME_MAX:
+        raise InvalidInput(
+            f"The class name is too long ({len(cleaned)} characters; at most {NAME_MAX})."
+        )
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise InvalidInput("The class name must not contain control characters.")
+    return cleaned
+
+
+def colour_check(colour: str) -> str:
+    cleaned = (colour or "").strip().lower()
+    if not _COLOUR.match(cleaned):
+        raise InvalidInput(
+            f"The colour “{colour}” is not a colour the editor can draw; write it as #rrggbb "
+            "(e.g. #ffb000)."
+        )
+    return cleaned
+
+
+def shortcut_check(shortcut: str) -> str:
+    """One letter or digit (stored lower-case), or "" for none."""
+    cleaned = (shortcut or "").strip().lower()
+    if not cleaned:
+        return ""
+    if len(cleaned) != 1 or not cleaned.isalnum() or not cleaned.isascii():
+        raise InvalidInput(
+            f"The shortcut “{shortcut}” is not one key; use a single letter or digit (or none)."
+        )
+    if cleaned in RESERVED_SHORTCUTS:
+        raise InvalidInput(
+            f"The key “{cleaned}” is already an editor shortcut (tools, fill, outlines, view or "
+            "the model's proposal); choose another letter or a digit from 1 to 9."
+        )
+    return cleaned
+
+
+def kind_check(kind: str) -> str:
+    if kind not in LabelKind.values:
+        raise InvalidInput(
+            f"Unknown kind of class “{kind}”; choose {' or '.join(LabelKind.values)}."
+        )
+    return kind
+
+
+def label_classes_check(classes: list[dict]) -> list[dict]:
+    """The cleaned label set, or InvalidInput naming the first rule it breaks."""
+    if not classes:
+        raise InvalidInput("A project needs at least one class.")
+    if len(classes) > MAX_CLASSES:
+        raise InvalidInput(f"A project has at most {MAX_CLASSES} classes (8-bit class maps).")
+    cleaned = []
+    for entry in classes:
+        value = entry.get("value")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 255:
+            raise InvalidInput(f"Class value {value!r} is not a label value from 1 to 255.")
+        cleaned.append(
+            {
+                "value": value,
+                "name": name_check(entry.get("name", "")),
+                "colour": colour_check(entry.get("colour", "")),
+                "shortcut": shortcut_check(entry.get("shortcut", "")),
+                "kind": kind_check(entry.get("kind", "")),
+            }
+        )
+    _unique(cleaned, "value", "Label value {} is used by two classes.")
+    _unique(
+        cleaned,
+        "name",
+        "Two classes are called “{}”; give each class its own name.",
+        key=str.casefold,
+    )
+    _unique(
+        [entry for entry in cleaned if entry["shortcut"]],
+        "shortcut",
+        "The shortcut “{}” is taken by two classes; give each class its own key.",
+    )
+    return cleaned
+
+
+def _unique(classes: list[dict], field: str, message: str, key=lambda value: value) -> None:
+    seen = set()
+    for entry in classes:
+        marker = key(entry[field])
+        if marker in seen:
+            raise InvalidInput(message.format(entry[field]))
+        seen.add(marker)
+
+
+def next_value(classes: list[dict]) -> int:
+    """The smallest label value no class uses."""
+    used = {entry["value"] for entry in classes}
+    for value in range(1, 256):
+        if value not in used:
+            return value
+    raise InvalidInput(f"A project has at most {MAX_CLASSES} classes (8-bit class maps).")

@@ -1,0 +1,107 @@
+"""The labels export: class-map and instance TIFFs per section and instances.csv, read back with
+tifffile."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import zipfile
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from annotations.imaging.labels import encode_instance_map
+from annotations.models import AnnotationRevision, Section
+from annotations.services.labels import label_class_add
+
+SHAPE = (24, 32)
+
+
+def b64(mask: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray((mask * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def two_squares() -> np.ndarray:
+    mask = np.zeros(SHAPE, dtype=bool)
+    mask[2:8, 2:8] = True
+    mask[12:20, 14:24] = True
+    return mask
+
+
+def touching_pair() -> np.ndarray:
+    """Two nuclei that touch: ids 1 and 2 side by side, one object to connected components."""
+    ids = np.zeros(SHAPE, dtype=np.uint16)
+    ids[4:14, 4:12] = 1
+    ids[4:14, 12:20] = 2
+    return ids
+
+
+@pytest.fixture
+def section(api, specimen, make_volume, annotator, second_annotator, project):
+    volume = make_volume(specimen, shape=(1, *SHAPE))
+    section = Section.objects.get(volume=volume)
+    label_class_add(project=project, name="cytoplasm", colour="#ffb000", kind="region")
+    for user, mask in ((annotator, two_squares()), (second_annotator, np.zeros(SHAPE, bool))):
+        response = api(user).put(
+            f"/api/sections/{section.pk}/annotations/mine/",
+            {"base_revision": None, "mask_png": b64(mask), "action": "submit"},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+    # bob's submitted mask as an instance map, as an editor with instances saves it
+    revision = AnnotationRevision.objects.get(annotation__annotator=second_annotator)
+    revision.mask_png = encode_instance_map(touching_pair(), {1: 1, 2: 1}, [1, 2])
+    revision.save(update_fields=["mask_png"])
+    return section
+
+
+def download(api, user, project) -> zipfile.ZipFile:
+    response = api(user).get(f"/api/projects/{project.slug}/export/?format=labels")
+    assert response.status_code == 200, getattr(response, "content", b"")
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def rows(archive: zipfile.ZipFile, name: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+
+
+def test_labels_export_round_trips_through_tifffile(api, reviewer, project, section):
+    archive = download(api, reviewer, project)
+    index = rows(archive, "index.csv")
+    assert [(r["annotator"], r["page"]) for r in index] == [("alice", "0"), ("bob", "1")]
+    classes_file = index[0]["filename"]
+    assert classes_file.endswith(f"section{section.pk}_classes.tif")
+    instances_file = classes_file.replace("_classes.tif", "_instances.tif")
+
+    class_maps = tifffile.imread(io.BytesIO(archive.read(classes_file)))
+    instance_maps = tifffile.imread(io.BytesIO(archive.read(instances_file)))
+    assert class_maps.dtype == np.uint8 and class_maps.shape == (2, *SHAPE)
+    assert instance_maps.dtype == np.uint16 and instance_maps.shape == (2, *SHAPE)
+    assert np.array_equal(class_maps[0], two_squares().astype(np.uint8))
+    assert np.array_equal(class_maps[1], (touching_pair() > 0).astype(np.uint8))
+    assert np.array_equal(instance_maps[1], touching_pair())  # stored ids, the pair kept apart
+    assert set(np.unique(instance_maps[0])) == {0, 1, 2}  # the two separate squares
+
+    instances = rows(archive, "instances.csv")
+    summary = [
+        (r["annotator"], r["page"], r["instance"], r["class_name"], r["pixels"], r["numbered_by"])
+        for r in instances
+    ]
+    assert summary == [
+        ("alice", "0", "1", "nucleus", "36", "connected components"),
+        ("alice", "0", "2", "nucleus", "80", "connected components"),
+        ("bob", "1", "1", "nucleus", "80", "stored"),
+        ("bob", "1", "2", "nucleus", "80", "stored"),
+    ]
+    assert {r["filename"] for r in instances} == {instances_file}
+    assert all(r["class_value"] == "1" for r in instances)
+
+
+def test_an_unknown_export_format_is_a_400(api, reviewer, project, section):
+    response = api(reviewer).get(f"/api/projects/{project.slug}/export/?format=zip")
+    assert response.status_code == 400
