@@ -104,7 +104,7 @@ def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelV
     trained_on = set((version.config or {}).get("modalities") or [])
     wrong = [r for r in rows if trained_on and r["modality"] not in trained_on]
     if wrong:
-        raise InvalidInput(
+        raise ConflictError(
             f"Model version “{version.name}” was trained on {', '.join(sorted(trained_on))} "
             f"images; {len(wrong)} of the chosen volumes are {wrong[0]['modality']}. "
             "Choose other specimens or another model.",
@@ -151,7 +151,7 @@ def prediction_launch(
     specimens = _specimens(project, specimen_ids, specimen_names, tag)
     volumes = _volumes(specimens, times, version)
     if not volumes:
-        raise InvalidInput(
+        raise ConflictError(
             "There is no label-free volume to segment among the chosen specimens"
             + (" at the chosen time points." if times else "."),
             code="no_volumes",
