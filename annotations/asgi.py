@@ -28,11 +28,12 @@ from annotations.selectors import section_images
 _PATH = re.compile(r"/api/sections/(\d{1,18})/image\.png")
 
 
-def _response_headers() -> list[tuple[bytes, bytes]]:
-    """The headers Django's middleware would add to the image response, worked out once."""
+def response_headers(**cache_control) -> list[tuple[bytes, bytes]]:
+    """The headers Django's middleware would add to a PNG response with ``cache_control``
+    (``patch_cache_control``'s arguments), worked out once per front."""
 
     response = HttpResponse()
-    patch_cache_control(response, private=True, max_age=settings.SECTION_IMAGE_MAX_AGE)
+    patch_cache_control(response, **cache_control)
     headers = [
         (b"content-type", b"image/png"),
         (b"vary", b"Cookie"),
@@ -58,7 +59,7 @@ class SectionImageFront:
 
     def __init__(self, app) -> None:
         self.app = app
-        self.headers = _response_headers()
+        self.headers = response_headers(private=True, max_age=settings.SECTION_IMAGE_MAX_AGE)
         self.executor = ThreadPoolExecutor(
             max_workers=settings.SECTION_IMAGE_THREADS or min(4, os.cpu_count() or 1),
             thread_name_prefix="section-image",
@@ -82,22 +83,13 @@ class SectionImageFront:
         await self.app(scope, receive, send)
 
     def _request(self, scope, section_id: int) -> section_images.ImageRequest | None:
-        host = cookie = if_none_match = ""
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value.decode("latin-1")
-            elif name == b"cookie":
-                cookie = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
-        domain, _ = split_domain_port(host)
-        if not domain or not validate_host(domain, _allowed_hosts()):
-            return None
-        if settings.SECURE_SSL_REDIRECT and scope.get("scheme") != "https":
-            return None
-        session_key = _session_key(cookie)
+        session_key = session_key_of(scope)
         if not session_key:
             return None
+        if_none_match = ""
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         return section_images.ImageRequest(section_id, session_key, query, if_none_match)
 
@@ -122,6 +114,23 @@ def _answer_in_thread(request: section_images.ImageRequest) -> section_images.Im
     finally:
         # As Django does after each request: hand the connection back (pool) or close it.
         close_old_connections()
+
+
+def session_key_of(scope) -> str | None:
+    """The session key of a request Django would accept (an allowed host, HTTPS where it must
+    be), or None: the request then goes to Django, which answers it its own way."""
+    host = cookie = ""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1")
+        elif name == b"cookie":
+            cookie = value.decode("latin-1")
+    domain, _ = split_domain_port(host)
+    if not domain or not validate_host(domain, _allowed_hosts()):
+        return None
+    if settings.SECURE_SSL_REDIRECT and scope.get("scheme") != "https":
+        return None
+    return _session_key(cookie)
 
 
 def _allowed_hosts() -> list[str]:

@@ -11,6 +11,7 @@ from annotations.models import (
     Modality,
     PaintRule,
     ProposalMode,
+    QueueMode,
 )
 from annotations.services.imports import parse_voxel_size, voxel_size_check
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
@@ -140,6 +141,22 @@ class ProjectSettingsForm(forms.Form):
         help_text="With an active model: off, offered (a button and the M key), or loaded when "
         "an annotator opens a blank section. Reviewers see how many annotations started from one.",
     )
+    queue_mode = forms.ChoiceField(
+        label="Work queue order",
+        required=False,
+        choices=QueueMode.choices,
+        help_text="Most informative first: sections the fold models of the latest training job "
+        "disagree on most come first (scored after each training job); sections without a "
+        "score follow in the fullest-first order.",
+    )
+    annotations_before_proposals = forms.IntegerField(
+        label="Annotations of every section made without a proposal first",
+        required=False,
+        min_value=0,
+        max_value=20,
+        help_text="K: no proposal is offered for a section until K of its submitted annotations "
+        "started without one; those stay the independent reference for agreement. 0: no rule.",
+    )
     paint_rule = forms.ChoiceField(
         label="Painting over another class",
         required=False,
@@ -149,10 +166,11 @@ class ProjectSettingsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("proposals"):
-            data.pop("proposals", None)  # a form without the field keeps the project's mode
-        if not data.get("paint_rule"):
-            data.pop("paint_rule", None)
+        for mode in ("proposals", "queue_mode", "paint_rule"):
+            if not data.get(mode):
+                data.pop(mode, None)  # a form without the field keeps the project's mode
+        if data.get("annotations_before_proposals") is None:
+            data.pop("annotations_before_proposals", None)
         return data
 
 

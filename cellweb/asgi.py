@@ -1,6 +1,6 @@
-"""ASGI entry point: HTTP through Django (section images through their front), websockets
-through Channels, and the lifespan that runs the job sweeper. Every HTTP request passes the
-body guard first, so no body is read that its endpoint would refuse."""
+"""ASGI entry point: HTTP through Django (section images and stored model proposals through
+their fronts), websockets through Channels, and the lifespan that runs the job sweeper. Every
+HTTP request passes the body guard first, so no body is read that its endpoint would refuse."""
 
 import os
 
@@ -18,9 +18,12 @@ from annotations.asgi import SectionImageFront  # noqa: E402
 from cellweb.jobs.sweeper import SweeperLifespan  # noqa: E402
 from cellweb.routing import websocket_urlpatterns  # noqa: E402
 from cellweb.upload_guard import RequestBodyGuard  # noqa: E402
+from inference.asgi import ProposalFront  # noqa: E402
 
 http_app = RequestBodyGuard(
-    SectionImageFront(django_asgi_app) if settings.SECTION_IMAGE_FRONT else django_asgi_app
+    SectionImageFront(ProposalFront(django_asgi_app))
+    if settings.SECTION_IMAGE_FRONT
+    else django_asgi_app
 )
 
 application = ProtocolTypeRouter(

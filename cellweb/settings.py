@@ -220,6 +220,11 @@ SECTION_IMAGE_GRANT_TTL = env_float("CELLWEB_IMAGE_GRANT_TTL", 60.0, minimum=0.0
 SECTION_IMAGE_GRANT_RECHECK_S = env_float("CELLWEB_IMAGE_GRANT_RECHECK", 1.0, minimum=0.0)
 SECTION_IMAGE_MEMORY_MB = env_int("CELLWEB_IMAGE_MEMORY_MB", 64, minimum=0)
 SECTION_IMAGE_THREADS = env_int("CELLWEB_IMAGE_THREADS", 0, minimum=0)
+# PyTorch threads for a proposal computed on demand in a web process (0: PyTorch's default, one
+# per core). One thread each keeps concurrent requests from stalling each other.
+PROPOSAL_THREADS = env_int("CELLWEB_PROPOSAL_THREADS", 1, minimum=0)
+# ... and in bf16 where the CPU computes it natively (AVX512-BF16, AMX): about twice as fast.
+PROPOSAL_BF16 = env_bool("CELLWEB_PROPOSAL_BF16", True)
 
 # --- Training -------------------------------------------------------------------------------
 HEARTBEAT_TIMEOUT_S = env_int("CELLWEB_HEARTBEAT_TIMEOUT", 120, minimum=5)

@@ -1,6 +1,6 @@
 """The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
-a parent gathered from its folds; a fold, an evaluation and a prediction are work on the
-``gpu`` queue."""
+a parent gathered from its folds; a fold, an evaluation, a prediction, a proposals run and a
+disagreement scoring are work on the ``gpu`` queue."""
 
 from __future__ import annotations
 
@@ -10,10 +10,19 @@ from django.conf import settings
 
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
 from inference.ml.device import device_description, pick_device
-from inference.models import Evaluation, FoldRun, Prediction, TrainingJob
+from inference.models import (
+    DisagreementJob,
+    Evaluation,
+    FoldRun,
+    Prediction,
+    ProposalRun,
+    TrainingJob,
+)
+from inference.selectors.disagreement import disagreement_get, disagreement_snapshot
 from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
 from inference.selectors.prediction import prediction_get, prediction_snapshot
 from inference.selectors.training import training_job_get, training_job_snapshot
+from inference.services.disagreement import disagreement_work
 from inference.services.evaluation import (
     evaluation_cleanup,
     evaluation_report,
@@ -25,6 +34,7 @@ from inference.services.prediction import (
     prediction_finish,
     prediction_work,
 )
+from inference.services.proposals import proposal_run_work
 from inference.services.training import (
     fold_started,
     fold_work,
@@ -160,3 +170,35 @@ class PredictionKind(_InferenceKind):
 
     def snapshot(self, job: Prediction) -> dict[str, Any]:
         return prediction_snapshot(job)
+
+
+@register
+class DisagreementKind(_InferenceKind):
+    """The fold models of a training job scoring the sections that still need annotations. Not
+    retried; a run cut short starts again cleanly (the scores are written at its end)."""
+
+    name = "disagreement"
+    model = DisagreementJob
+    queue = "gpu"
+
+    def work(self, job: DisagreementJob, ctx) -> dict[str, Any]:
+        return disagreement_work(job, ctx)
+
+    def get_for(self, user, job_id: int) -> DisagreementJob:
+        return disagreement_get(user=user, job_id=job_id)
+
+    def snapshot(self, job: DisagreementJob) -> dict[str, Any]:
+        return disagreement_snapshot(job)
+
+
+@register
+class ProposalsKind(_InferenceKind):
+    """Stores the active version's proposals of the queued sections. Not retried; a run cut
+    short starts again and skips what was stored."""
+
+    name = "proposals"
+    model = ProposalRun
+    queue = "gpu"
+
+    def work(self, job: ProposalRun, ctx) -> dict[str, Any]:
+        return proposal_run_work(job, ctx)

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("inference.urls_training")),
     path("", include("inference.urls_evaluation")),
     path("", include("inference.urls_prediction")),
+    path("", include("inference.urls_disagreement")),
 ]

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from annotations.apis.labels import LabelSetSerializer
 from annotations.conflicts import CONFLICTS
-from annotations.models import ConsensusMethod, PaintRule, ProposalMode, Role
+from annotations.models import ConsensusMethod, PaintRule, ProposalMode, QueueMode, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
 from annotations.services.labels import DEFAULT_PRESET, PRESETS, project_create
@@ -27,6 +27,17 @@ class ProjectSettingsSerializer(serializers.Serializer):
     proposals = serializers.ChoiceField(
         choices=ProposalMode.choices,
         help_text="off, offered (a button and the M key) or start (loaded on a blank section).",
+    )
+    queue_mode = serializers.ChoiceField(
+        choices=QueueMode.choices,
+        help_text="fullest_first (finish sections, middle-out) or most_informative (sections "
+        "the latest training job's fold models disagree on most first; unscored ones after).",
+    )
+    annotations_before_proposals = serializers.IntegerField(
+        min_value=0,
+        max_value=20,
+        help_text="K: while a section has fewer than K submitted annotations that did not start "
+        "from a proposal, no proposal is offered for it (409). 0: no such rule.",
     )
     paint_rule = serializers.ChoiceField(
         choices=PaintRule.choices,

@@ -13,6 +13,7 @@ from annotations.models.core import (
     Modality,
     Project,
     ProposalMode,
+    QueueMode,
     Role,
     Section,
     SectionStatus,
@@ -23,6 +24,7 @@ from annotations.models.core import (
 )
 from annotations.models.display import DisplayPreference, WindowMode
 from annotations.models.effort import CorrectionEffort, ProposalLoad
+from annotations.models.informative import SectionDisagreement
 from annotations.models.labels import LabelKind, PaintRule, default_label_classes
 from annotations.models.review import (
     AuditEvent,
@@ -45,6 +47,7 @@ __all__ = [
     "ProposalLoad",
     "ConsensusMethod",
     "ProposalMode",
+    "QueueMode",
     "DisplayPreference",
     "GroundTruth",
     "GroundTruthSnapshot",
@@ -59,6 +62,7 @@ __all__ = [
     "ReviewAction",
     "Role",
     "Section",
+    "SectionDisagreement",
     "SectionOffer",
     "SectionStatus",
     "SourceFile",

@@ -41,6 +41,13 @@ class ProposalMode(models.TextChoices):
     START = "start", "Start from the proposal on a blank section"
 
 
+class QueueMode(models.TextChoices):
+    """How the work queue orders the sections nobody has been offered yet."""
+
+    FULLEST_FIRST = "fullest_first", "Fullest first (finish sections, middle-out)"
+    MOST_INFORMATIVE = "most_informative", "Most informative first (fold models disagree most)"
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -64,6 +71,18 @@ class Project(models.Model):
         choices=ProposalMode.choices,
         default=ProposalMode.OFF,
         help_text="Whether annotators may start from the active model's mask.",
+    )
+    queue_mode = models.CharField(
+        max_length=20,
+        choices=QueueMode.choices,
+        default=QueueMode.FULLEST_FIRST,
+        help_text="The work queue's order of fresh sections.",
+    )
+    annotations_before_proposals = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(20)],
+        help_text="The first K submitted annotations of every section are made without a model "
+        "proposal; they stay the independent reference for agreement.",
     )
     label_classes = models.JSONField(
         default=default_label_classes,

@@ -22,6 +22,8 @@ def project_settings(project: Project) -> dict:
         "allow_fluorescence_reference": project.allow_fluorescence_reference,
         "allow_self_review": project.allow_self_review,
         "proposals": project.proposals,
+        "queue_mode": project.queue_mode,
+        "annotations_before_proposals": project.annotations_before_proposals,
         "paint_rule": project.paint_rule,
     }
 

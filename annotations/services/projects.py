@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -18,8 +20,25 @@ SETTINGS_FIELDS = (
     "allow_fluorescence_reference",
     "allow_self_review",
     "proposals",
+    "queue_mode",
+    "annotations_before_proposals",
     "paint_rule",
 )
+
+
+# Other apps that keep something derived from the settings (inference: what the proposal front
+# knows about a project) register a function of the project id; it runs after the commit.
+_SETTINGS_LISTENERS: list[Callable[[int], None]] = []
+
+
+def project_settings_listener_register(listener: Callable[[int], None]) -> None:
+    if listener not in _SETTINGS_LISTENERS:
+        _SETTINGS_LISTENERS.append(listener)
+
+
+def _settings_changed(project_id: int) -> None:
+    for listener in list(_SETTINGS_LISTENERS):
+        listener(project_id)
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -117,4 +136,5 @@ def project_settings_update(*, project: Project, **changes) -> Project:
     _full_clean(project)
     if changes:
         project.save(update_fields=list(changes))
+        transaction.on_commit(lambda: _settings_changed(project.pk))
     return project

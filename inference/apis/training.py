@@ -80,6 +80,13 @@ class TrainingConfigInput(serializers.Serializer):
         help_text="Fine-tune: start from this model version's weights (same network).",
     )
 
+    target_class = serializers.CharField(
+        max_length=40,
+        allow_blank=True,
+        default="",
+        help_text="The label class the network learns (by name); blank: the project's nucleus class.",
+    )
+
     def to_config(self) -> services.TrainingConfig:
         data = dict(self.validated_data)
         data["betas"] = tuple(data["betas"])
@@ -209,6 +216,12 @@ class TrainingEstimateSerializer(serializers.Serializer):
     )
     specimens = serializers.IntegerField(required=False)
     sections = serializers.IntegerField(required=False)
+    target_class = serializers.CharField(required=False, help_text="The class the network learns.")
+    skipped_sections = serializers.IntegerField(
+        required=False,
+        help_text="Sections left out: their ground truth holds other classes but not the target.",
+    )
+    skipped_message = serializers.CharField(required=False, allow_blank=True)
     folds = serializers.JSONField(required=False)
     problem = serializers.CharField(allow_null=True)
     errors = serializers.DictField(child=serializers.CharField())
@@ -265,6 +278,7 @@ class ProjectTrainingJobsApi(APIView):
                 "no_ground_truth",
                 "too_few_specimens",
                 "parent_arch_mismatch",
+                "no_target_class",
             ),
         },
     )

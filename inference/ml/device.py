@@ -42,6 +42,13 @@ def autocast_context(device: torch.device) -> AbstractContextManager[object]:
     return contextlib.nullcontext()
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX), where bf16
+    convolutions are about twice as fast as fp32 (unlike AVX2, where they are slower)."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
 def device_description(device: torch.device) -> str:
     """Human-readable device, e.g. ``"cpu (2 threads)"`` or ``"NVIDIA H100 80GB HBM3 (79 GiB)"``."""
     if device.type == "cuda":

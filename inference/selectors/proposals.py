@@ -1,9 +1,10 @@
 """The active model's proposal for one section: a binary nucleus mask as a 1-bit PNG, the
 format the annotation editor loads masks in (``annotations.imaging.masks.encode_mask``).
 
-Served from the active version's current prediction of the volume when there is one; else the
-section alone is segmented on the CPU and the PNG kept in the Django cache, keyed by section and
-version. Reading a proposal never writes to the database.
+Served, in this order, from the proposal stored ahead for the section and the active version
+(``StoredProposal``, the "proposals" job), from the active version's current prediction of the
+volume, else the section alone is segmented on the CPU and the PNG kept in the Django cache,
+keyed by section and version. Reading a proposal never writes to the database.
 """
 
 from __future__ import annotations
@@ -14,17 +15,28 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from django.conf import settings
 from django.core.cache import cache
 
 from annotations.imaging.masks import encode_mask
 from annotations.models import Section
+from annotations.selectors.annotation.independence import proposals_withheld_reason
 from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, NotFoundError
+from inference.ml.device import cpu_has_native_bf16
+from inference.ml.fuse import fuse_conv_bn
 from inference.ml.predict import predict_sections
-from inference.models import ModelVersion, PredictionResult
+from inference.models import ModelVersion, PredictionResult, StoredProposal
 from inference.selectors.prediction import active_model_version
 
-__all__ = ["Proposal", "proposal_cache_key", "section_proposal"]
+__all__ = [
+    "Proposal",
+    "prediction_page_mask",
+    "proposal_cache_key",
+    "proposal_masks",
+    "proposal_refusal",
+    "section_proposal",
+]
 
 CACHE_TIMEOUT_S = 7 * 24 * 3600
 DEFAULT_THRESHOLD = 0.5
@@ -36,7 +48,7 @@ class Proposal:
     png: bytes
     model_version_id: int
     model_version_name: str
-    source: str  # "prediction" (a stored result) or "computed" (now or earlier, cached)
+    source: str  # "prediction" (a stored result) or "computed" (ahead, now or earlier)
 
 
 def proposal_cache_key(section_id: int, version_id: int, result_id: int | None) -> str:
@@ -59,7 +71,8 @@ class _LoadedModels:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
-        loaded = model_version_load(version, device=torch.device("cpu"))
+        model, meta = model_version_load(version, device=torch.device("cpu"))
+        loaded = (fuse_conv_bn(model), meta)
         with self._lock:
             self._models[key] = loaded
             while len(self._models) > _MODELS_KEPT:
@@ -70,56 +83,109 @@ class _LoadedModels:
 _models = _LoadedModels()
 
 
-def _refuse_other_modality(section: Section, version: ModelVersion) -> None:
-    trained_on = set((version.config or {}).get("modalities") or [])
-    modality = section.volume.modality
-    if not section.is_label_free:
-        raise ConflictError(
-            f"This section is a {modality} image; proposals are made for label-free sections.",
-            code="not_label_free",
-        )
+def proposal_refusal(
+    *, modality: str, is_label_free: bool, version_name: str, modalities
+) -> str | None:
+    """Why the active model cannot propose for a section of ``modality``, or None."""
+    if not is_label_free:
+        return f"This section is a {modality} image; proposals are made for label-free sections."
+    trained_on = set(modalities or [])
     if trained_on and modality not in trained_on:
-        raise ConflictError(
-            f"The active model “{version.name}” was trained on {', '.join(sorted(trained_on))} "
-            f"images; this section is {modality}. Start from a blank mask.",
-            code="modality_mismatch",
+        return (
+            f"The active model “{version_name}” was trained on {', '.join(sorted(trained_on))} "
+            f"images; this section is {modality}. Start from a blank mask."
         )
+    return None
 
 
-def _stored_mask(result: PredictionResult, z: int) -> np.ndarray:
+def _refuse(section: Section, version: ModelVersion) -> None:
+    reason = proposal_refusal(
+        modality=section.volume.modality,
+        is_label_free=section.is_label_free,
+        version_name=version.name,
+        modalities=(version.config or {}).get("modalities"),
+    )
+    reason = reason or proposals_withheld_reason(
+        section.pk, section.project.annotations_before_proposals
+    )
+    if reason:
+        raise ConflictError(reason, code="proposal_unavailable")
+
+
+def prediction_page_mask(result: PredictionResult, z: int) -> np.ndarray:
     import tifffile
 
     with result.labels.open("rb") as fh, tifffile.TiffFile(fh) as tif:
         return tif.pages[z].asarray() > 0
 
 
-def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
-    model, meta = _models.get(version)
+def proposal_masks(
+    model: torch.nn.Module,
+    meta: dict,
+    version: ModelVersion,
+    sections: np.ndarray,
+    *,
+    modality: str,
+    device: torch.device,
+    batch_size: int = 1,
+    cpu_bf16: bool = False,
+) -> np.ndarray:
+    """Binary masks (z, y, x) of a stack of sections of one modality, as the editor gets them.
+
+    ``cpu_bf16``: the convolutions in bf16 on the CPU (the probabilities move by ~1e-3, so
+    only pixels that close to the threshold can flip); CUDA always uses bf16 autocast."""
     config = version.config or {}
     input_size = int(meta.get("input_size") or config.get("input_size") or 448)
     threshold = float(config.get("threshold") or DEFAULT_THRESHOLD)
-    with torch.inference_mode():
+    bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16 and device.type == "cpu")
+    with torch.inference_mode(), bf16:
         prob = predict_sections(
             model,
-            section_array(section)[None],
-            device=torch.device("cpu"),
+            sections,
+            device=device,
             input_size=input_size,
-            batch_size=1,
-            modality=section.volume.modality,
+            batch_size=batch_size,
+            modality=modality,
         )
-    return prob[0] > threshold
+    return prob > threshold
+
+
+def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
+    if settings.PROPOSAL_THREADS:
+        # One request's convolutions on every core stall when the web process has others to
+        # answer, or the host is shared: 3-4x slower than one thread on a loaded 2-core host.
+        torch.set_num_threads(settings.PROPOSAL_THREADS)
+    model, meta = _models.get(version)
+    masks = proposal_masks(
+        model,
+        meta,
+        version,
+        section_array(section)[None],
+        modality=section.volume.modality,
+        device=torch.device("cpu"),
+        cpu_bf16=settings.PROPOSAL_BF16 and cpu_has_native_bf16(),
+    )
+    return masks[0]
 
 
 def section_proposal(section: Section) -> Proposal:
     """The active model's mask of ``section`` (the caller has checked membership).
 
     ``NotFoundError`` when the project has no active model; ``ConflictError`` when the model was
-    trained on another modality (or the section is fluorescence).
+    trained on another modality (or the section is fluorescence), or while the section lacks
+    the project's first K annotations made without a proposal.
     """
     version = active_model_version(section.project)
     if version is None:
         raise NotFoundError("This project has no active model, so there is no proposal.")
-    _refuse_other_modality(section, version)
+    _refuse(section, version)
+    stored = (
+        StoredProposal.objects.filter(section=section, model_version=version)
+        .values_list("png", "source")
+        .first()
+    )
+    if stored is not None:
+        return Proposal(bytes(stored[0]), version.pk, version.name, stored[1])
 
     result = (
         PredictionResult.objects.filter(
@@ -133,7 +199,7 @@ def section_proposal(section: Section) -> Proposal:
     png = cache.get(key)
     if png is None:
         mask = (
-            _stored_mask(result, section.z)
+            prediction_page_mask(result, section.z)
             if result is not None
             else _computed_mask(section, version)
         )

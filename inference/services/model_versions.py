@@ -23,6 +23,7 @@ from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.nets import create_model
 from inference.models import ModelVersion
+from inference.services.proposals import proposals_after_activation
 
 WEIGHTS_FORMAT = 1
 
@@ -126,6 +127,7 @@ def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
             if not version.is_active:
                 version.is_active = True
                 version.save(update_fields=["is_active"])
+            proposals_after_activation(version)
     except IntegrityError:
         raise ConflictError(
             "Another version was activated at the same moment; reload and try again.",

@@ -50,6 +50,8 @@ def test_project_detail_has_roles_settings_and_links(api, annotator, project):
         "allow_fluorescence_reference": False,
         "allow_self_review": False,
         "proposals": "off",
+        "queue_mode": "fullest_first",
+        "annotations_before_proposals": 0,
         "paint_rule": "replace",
     }
     urls = {link["key"]: link["url"] for link in body["links"]}

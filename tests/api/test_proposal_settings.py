@@ -51,6 +51,16 @@ def test_the_settings_page_saves_the_mode(manager, project):
     )
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).proposals == "start"
+    assert Project.objects.get(pk=project.pk).annotations_before_proposals == 0  # kept
+    page = client.get("/projects/lab/settings/").content.decode()
+    assert "made without a proposal first" in page
+    form = {"required_annotations": "3", "consensus_method": "staple", "proposals": "start"}
+    response = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 2})
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2
+    refused = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 21})
+    assert refused.status_code == 400
+    assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2
 
 
 def test_the_annotate_page_offers_the_proposal_only_with_the_setting_and_an_active_model(
@@ -93,15 +103,23 @@ def test_the_review_page_counts_annotations_started_from_a_proposal(
             f"/api/sections/{section.pk}/annotations/mine/", body, format="json"
         )
         assert response.status_code == 200, response.content
+    project.annotations_before_proposals = 1
+    project.save(update_fields=["annotations_before_proposals"])
     html = client_for(reviewer).get(f"/sections/{section.pk}/review/").content.decode()
     config = page_config(html)
+    blank = cast[2].get_username()
     assert config["origins"] == {
         "from_proposal": 2,
         "own_previous": 0,
         "total": 3,
         "model_versions": [version.pk],
+        "references_required": 1,
+        "reference_annotators": [blank],
     }
     assert [a["origin"] for a in config["annotations"]].count("model") == 2
+    # The one annotation made without a proposal is the section's independent reference.
+    assert [a["annotator"] for a in config["annotations"] if a["independent_reference"]] == [blank]
+    assert f'data-references="{blank}"' in html
     assert 'data-from-proposal="2"' in html
     assert (
         f"2 of 3</b> annotations started from a model proposal (model version {version.pk})" in html

@@ -76,8 +76,8 @@ def test_a_new_window_is_rendered_but_known_access_is_reused(annotator, section,
     key = session_of(annotator)
     answer(ask(section, key))
     asked = []
-    real = answers._session_may_see
-    monkeypatch.setattr(answers, "_session_may_see", lambda *a: asked.append(a) or real(*a))
+    real = answers.session_may_see
+    monkeypatch.setattr(answers, "session_may_see", lambda *a: asked.append(a) or real(*a))
     narrow = answer(ask(section, key, lo=1.36, hi=1.37))
     assert narrow.status == 200
     assert asked == []  # the grant answered, not the session store

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from annotations.models import Modality
 from annotations.services.imports import import_file
+from annotations.services.imports.listeners import ImportDone, import_listeners_notify
 from annotations.services.projects import project_get_or_create
 from annotations.services.volumes import atomic_with_file_cleanup
 from cellweb.errors import DomainError
@@ -85,6 +86,10 @@ class Command(BaseCommand):
             bar.close()
             raise CommandError(f"{path.name} was not imported: {exc.message}") from exc
         bar.close()
+        # Committed: the other apps follow up as after an import job (predictions, proposals).
+        import_listeners_notify(
+            ImportDone(project=project, specimen_id=result.specimen.pk, result=result.summary())
+        )
         if project_created:
             self.stdout.write(f"Created project “{project.slug}”.")
         self.stdout.write(

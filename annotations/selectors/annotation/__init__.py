@@ -1,12 +1,14 @@
-"""Reads for annotating: the work queue (``queue``), the blind rule (``visibility``), what the
+"""Reads for annotating: the work queue (``queue``, its "most informative first" order and
+reason in ``informative``), the blind rule (``visibility``), what the
 editor and the API get of an annotation (``state``), what review said back (``feedback``) and the
 annotate page's config (``page``)."""
 
 from annotations.imaging.outlines import mask_outlines
 
 from .feedback import section_send_back, send_back_responses, sent_back_to
+from .informative import queue_reason
 from .page import annotate_page_config
-from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_for
+from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_peek
 from .state import (
     LOCKED_SECTION_STATUSES,
     annotation_mine_state,
@@ -35,7 +37,8 @@ __all__ = [
     "can_see_all_annotations",
     "latest_revision",
     "mask_outlines",
-    "next_section_for",
+    "next_section_peek",
+    "queue_reason",
     "section_is_unblinded",
     "section_send_back",
     "send_back_responses",

@@ -12,6 +12,7 @@ from annotations.models import (
     Section,
 )
 from annotations.selectors.annotation.feedback import send_back_responses
+from annotations.selectors.annotation.independence import independent_reference_ids
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.effort import annotation_efforts
 from annotations.selectors.encoding import b64
@@ -100,6 +101,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
     consensus = current_consensus(section)
     revisions = consensus_inputs(consensus) if consensus else latest_submitted_revisions(section)
     names = [revision.annotation.annotator.get_username() for revision in revisions]
+    references = independent_reference_ids(section.pk, section.project.annotations_before_proposals)
     responses = send_back_responses([section.pk]).get(section.pk, {})
     efforts = annotation_efforts(revision.annotation_id for revision in revisions)
     annotations = [
@@ -112,6 +114,8 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "response": _response(responses.get(name)),
             "origin": revision.origin,
             "origin_model_version": revision.origin_model_version,
+            # One of the first K annotations made without a proposal (the project's setting).
+            "independent_reference": revision.annotation_id in references,
             "effort": _effort(efforts.get(revision.annotation_id)),
         }
         for index, (name, revision) in enumerate(zip(names, revisions))
@@ -126,7 +130,13 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
     )
     extra = {
         "annotations": annotations,
-        "origins": proposal_anchoring(revisions),
+        "origins": {
+            **proposal_anchoring(revisions),
+            "references_required": section.project.annotations_before_proposals,
+            "reference_annotators": [
+                name for name, r in zip(names, revisions) if r.annotation_id in references
+            ],
+        },
         "consensus": {
             "id": consensus.pk,
             "method": consensus.method,

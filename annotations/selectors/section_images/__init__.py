@@ -27,10 +27,18 @@ gives the proper 4xx answer.
 
 One module per part: ``sources`` (section sources and membership), ``spec`` (the resolved
 request), ``pngs`` (rendering and the PNG memory), ``grants`` (access and its revocation) and
-``answers`` (the two ways of answering).
+``answers`` (the two ways of answering). The proposal front (``inference.asgi``) uses the same
+sources, grants and session check.
 """
 
-from .answers import ImageAnswer, ImageRequest, answer, answer_from_memory, forget_in_process
+from .answers import (
+    ImageAnswer,
+    ImageRequest,
+    answer,
+    answer_from_memory,
+    forget_in_process,
+    session_may_see,
+)
 from .grants import EPOCH_CACHE_KEY, revoke_image_access
 from .pngs import section_image_png
 from .sources import (
@@ -71,4 +79,5 @@ __all__ = [
     "section_image_spec",
     "section_source",
     "section_source_in_memory",
+    "session_may_see",
 ]

@@ -73,7 +73,7 @@ def answer_from_memory(request: ImageRequest) -> ImageAnswer | None:
     return _answer_for(request, source, lambda spec: png_memory.get(spec.cache_key))
 
 
-def _session_may_see(session_key: str, project_id: int) -> bool:
+def session_may_see(session_key: str, project_id: int) -> bool:
     """Django's own session and user checks, then membership of the project."""
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     request = HttpRequest()
@@ -92,7 +92,7 @@ def answer(request: ImageRequest) -> ImageAnswer | None:
     if source is None:
         return None
     if not process_grants.allowed(request.session_key, source.project_id):
-        if not _session_may_see(request.session_key, source.project_id):
+        if not session_may_see(request.session_key, source.project_id):
             return None
         process_grants.add(request.session_key, source.project_id, generation=generation)
     return _answer_for(request, source, _png_or_none)

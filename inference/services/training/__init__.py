@@ -17,7 +17,6 @@ from inference.services.training.config import (
     TrainingConfig,
     TrainingConfigError,
     TrainingDataConflict,
-    TrainingRefusal,
 )
 from inference.services.training.fold_run import (
     fold_run_execute,
@@ -47,7 +46,6 @@ __all__ = [
     "TrainingConfig",
     "TrainingConfigError",
     "TrainingDataConflict",
-    "TrainingRefusal",
     "checkpoint_dir",
     "checkpoint_path",
     "code_version",

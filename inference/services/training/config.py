@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
-from cellweb.errors import ConflictError, DomainError, InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.augment import AugmentConfig
 from inference.ml.nets import MODEL_NAMES
 
@@ -19,27 +19,25 @@ MIN_INPUT, MAX_INPUT = 32, 1024
 MAX_SEED = 2**31 - 1
 
 
-class TrainingRefusal(DomainError):
-    """A launch refused; ``errors`` maps the launch form's fields to their messages."""
-
-    errors: dict[str, str]
-
-
-class TrainingConfigError(TrainingRefusal, InvalidInput):
-    """A configuration that cannot work whatever the data (400)."""
+class TrainingConfigError(InvalidInput):
+    """A configuration that cannot work (400); ``errors`` maps form fields to their messages."""
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        InvalidInput.__init__(self, " ".join(errors.values()))
+        super().__init__(" ".join(errors.values()))
 
 
-class TrainingDataConflict(TrainingRefusal, ConflictError):
-    """A valid configuration that the project's data cannot serve yet (409): no ground truth,
-    too few specimens for the folds, no specimen matching the filters."""
+class TrainingDataConflict(TrainingConfigError, ConflictError):
+    """A valid configuration that the project's current data cannot serve (409): no ground
+    truth, too few specimens for the folds, no specimen matching the filters, no section of
+    the target class. ``code`` says which; ``current`` carries counts where useful."""
 
-    def __init__(self, errors: dict[str, str], *, code: str):
-        self.errors = errors
-        ConflictError.__init__(self, " ".join(errors.values()), code=code)
+    status_code = 409
+
+    def __init__(self, errors: dict[str, str], *, code: str, current: Any = None):
+        TrainingConfigError.__init__(self, errors)
+        self.code = code
+        self.current = current
 
 
 @dataclass
@@ -67,6 +65,10 @@ class TrainingConfig:
     final_model: bool = False
     # Fine-tuning: start every fold from this model version's weights instead of from scratch.
     from_version: int | None = None
+    # The class a binary network learns, by name; blank: the project's nucleus class. The
+    # launch records its value (``target_value``), which renaming the class does not change.
+    target_class: str = ""
+    target_value: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -130,6 +132,8 @@ class TrainingConfig:
             not isinstance(self.from_version, int) or self.from_version < 1
         ):
             errors["from_version"] = "Fine-tune from a model version id (a positive number)."
+        if not isinstance(self.target_class, str) or len(self.target_class) > 40:
+            errors["target_class"] = "The target class is a class name of at most 40 characters."
         if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             errors["seed"] = f"The seed must be between 0 and {MAX_SEED}."
         if self.gt_source not in GroundTruthSource.values:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind
 from inference.models import FoldRun, ModelVersion, TrainingJob
+from inference.services.disagreement import disagreement_after_training
 from inference.services.training.recovery import checkpoint_dir
 from inference.services.training.summary import cross_validation_summary
 
@@ -76,3 +77,6 @@ def training_job_gather(job_id: int) -> None:
         emit_status(get_kind("training"), job)
         # Checkpoints only serve resuming a fold of an unfinished job.
         transaction.on_commit(lambda: shutil.rmtree(checkpoint_dir(job.pk), ignore_errors=True))
+        if job.status == JobStatus.SUCCEEDED:
+            # "Most informative first" ranks by the new fold models as soon as they exist.
+            transaction.on_commit(lambda: disagreement_after_training(job.pk))

@@ -1,0 +1,151 @@
+"""The work queue in the mode "most informative first" over 10,000 sections.
+
+    .venv/bin/python bench/al.py [--specimens 250] [--depth 40] [--scored 0.8] [--repeat 200]
+
+Seeds a throwaway database (a fresh PostgreSQL database next to ``DATABASE_URL`` or
+``BENCH_DATABASE_URL`` when that is PostgreSQL, dropped afterwards; SQLite otherwise) with one
+project of ``specimens × depth`` sections, a third of them already taken by other annotators,
+and a fold-model disagreement score (``SectionDisagreement``) on a ``--scored`` fraction of
+them. Each figure is the median of one Skip plus handing out the next section in process (what
+the annotate page's Skip costs, as ``next_section_ms`` of bench/annotate.py), each mode with its
+own annotator, in the same process:
+
+- ``queue_fullest_first_10000_ms``: the default mode, the baseline;
+- ``al_rank_10000_ms``: "most informative first" (target ≤ 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import ensure_malloc_env, figure, median_ms  # noqa: E402
+from bench.annotate import SIZE, _psql, configure  # noqa: E402
+
+
+def throwaway_postgres() -> tuple[str, str] | None:
+    """(url of a fresh database, url of the maintenance database) or None for SQLite."""
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    if not base.startswith(("postgres://", "postgresql://")):
+        return None
+    parts = urlsplit(base)
+    name = f"cwbench_al_{os.getpid()}"
+    return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
+
+
+def seed(specimens: int, depth: int, scored: float):
+    import numpy as np
+
+    from annotations.models import Project, Section, SectionDisagreement, Specimen, Volume
+
+    project = Project.objects.create(slug="al-bench", name="AL bench", required_annotations=3)
+    rows = []
+    for number in range(specimens):
+        specimen = Specimen.objects.create(project=project, name=f"cell-{number:03d}")
+        volume = Volume.objects.create(
+            specimen=specimen, modality="ri", size_z=depth, size_y=SIZE, size_x=SIZE, data="none"
+        )
+        rows += [
+            Section(
+                volume=volume,
+                project=project,
+                specimen=specimen,
+                z=z,
+                submitted_count=1 if (z + number) % 3 == 1 else 0,
+            )
+            for z in range(depth)
+        ]
+    sections = Section.objects.bulk_create(rows, batch_size=1000)
+    rng = np.random.default_rng(0)
+    chosen = rng.random(len(sections)) < scored
+    SectionDisagreement.objects.bulk_create(
+        [
+            SectionDisagreement(
+                section=section,
+                project=project,
+                variance=float(rng.uniform(0.0, 0.2)),
+                pairwise_dice=float(rng.uniform(0.2, 1.0)),
+                folds=4,
+                training_job_id=1,
+            )
+            for section, pick in zip(sections, chosen, strict=True)
+            if pick
+        ],
+        batch_size=1000,
+    )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh tables: give the planner their real sizes
+    return project, len(sections), int(chosen.sum())
+
+
+def queue_ms(project, username: str, repeat: int) -> float:
+    from django.contrib.auth import get_user_model
+
+    from annotations.models import Membership
+    from annotations.services.annotation import annotation_skip, section_offer_claim
+
+    user = get_user_model().objects.create(username=username)
+    Membership.objects.create(project=project, user=user, role="annotator")
+    state = {"on_screen": None}
+
+    def one() -> None:
+        if state["on_screen"] is not None:
+            annotation_skip(project=project, user=user, section_id=state["on_screen"])
+        section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
+        state["on_screen"] = section.pk if section is not None else None
+
+    return median_ms(one, repeat=repeat, warmup=10)
+
+
+def main() -> None:
+    ensure_malloc_env()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--specimens", type=int, default=250)
+    parser.add_argument("--depth", type=int, default=40)
+    parser.add_argument("--scored", type=float, default=0.8, help="fraction of sections scored")
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+
+    postgres = throwaway_postgres()
+    with tempfile.TemporaryDirectory(prefix="cellweb-bench-al-") as tmp:
+        if postgres:
+            database_url, maintenance = postgres
+            _psql(maintenance, f'CREATE DATABASE "{urlsplit(database_url).path[1:]}"')
+        else:
+            database_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        try:
+            configure(Path(tmp), database_url)
+            from annotations.models import QueueMode
+
+            project, total, scored = seed(args.specimens, args.depth, args.scored)
+            print(f"# {total} sections, {scored} scored, database {database_url.split(':')[0]}")
+            print(f"# load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+            figure("queue_fullest_first_10000_ms", queue_ms(project, "fullest", args.repeat), "ms")
+            project.queue_mode = QueueMode.MOST_INFORMATIVE
+            project.save(update_fields=["queue_mode"])
+            figure("al_rank_10000_ms", queue_ms(project, "informative", args.repeat), "ms")
+        finally:
+            if postgres:
+                from django.db import connections
+
+                connections.close_all()
+                _psql(
+                    maintenance,
+                    f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path[1:]}" WITH (FORCE)',
+                )
+
+
+if __name__ == "__main__":
+    main()

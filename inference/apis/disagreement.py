@@ -1,0 +1,95 @@
+"""REST endpoints of disagreement scoring: launch one (managers), read it, cancel it."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Role
+from annotations.permissions import get_project
+from cellweb.api import parse
+from cellweb.jobs.api import job_api_views
+from inference.apis.evaluation import ERRORS, MAX_DB_ID
+from inference.selectors.disagreement import disagreement_snapshot
+from inference.services.disagreement import disagreement_launch
+
+
+class DisagreementLaunchInput(serializers.Serializer):
+    training_job = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DB_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: the active model's training job, else the newest one with at least "
+        "two fold models.",
+    )
+    threshold = serializers.FloatField(
+        required=False, default=0.5, min_value=0.001, max_value=0.999
+    )
+
+
+class DisagreementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.CharField()
+    training_job = serializers.IntegerField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    message = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_null=True)
+    threshold = serializers.FloatField()
+    sections = serializers.IntegerField(help_text="Sections scored (when it has succeeded).")
+    created_at = serializers.CharField()
+    finished_at = serializers.CharField(allow_null=True)
+    created_by = serializers.CharField(allow_null=True, help_text="Empty: after a training job.")
+    cancel_requested = serializers.BooleanField()
+    result = serializers.JSONField(
+        help_text="sections, folds, training_job, device and the top sections (section, "
+        "variance, pairwise_dice)."
+    )
+    seq = serializers.IntegerField()
+
+
+class ProjectDisagreementApi(APIView):
+    @extend_schema(
+        operation_id="disagreement_launch",
+        summary="Score the sections by the fold models' disagreement (managers)",
+        description="The fold models of a training job segment every section that still needs "
+        "annotations; each gets the mean pixel variance of their probabilities and the mean "
+        "pairwise Dice of their masks. The queue mode `most_informative` ranks by them. Runs "
+        "by itself after each training job of a project in that mode. 409 when no training "
+        "job has two fold models.",
+        request=DisagreementLaunchInput,
+        responses={
+            201: DisagreementSerializer,
+            **ERRORS,
+            409: OpenApiResponse(ERRORS[400].response, description="No fold models to compare."),
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        data = parse(DisagreementLaunchInput, request.data)
+        job = disagreement_launch(
+            project=project,
+            user=request.user,
+            training_job_id=data["training_job"],
+            threshold=data["threshold"],
+        )
+        return Response(
+            DisagreementSerializer(disagreement_snapshot(job)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+DisagreementDetailApi, DisagreementCancelApi = job_api_views(
+    "disagreement",
+    output=DisagreementSerializer,
+    errors=ERRORS,
+    operations=("disagreement_get", "disagreement_cancel"),
+    summaries=(
+        "A disagreement scoring: status, progress and the top sections",
+        "Cancel a disagreement scoring (the earlier scores stay)",
+    ),
+)

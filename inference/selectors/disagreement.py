@@ -1,0 +1,40 @@
+"""Reading disagreement scorings: one for a member of its project, and its snapshot (the API's
+answer and the websocket's first message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotations.permissions import get_in_project
+from cellweb.events import current_event_seq
+from inference.models import DisagreementJob
+
+__all__ = ["disagreement_get", "disagreement_snapshot"]
+
+
+def disagreement_get(*, user, job_id: int) -> DisagreementJob:
+    """The scoring if ``user`` is a member of its project (outsiders get 404)."""
+    return get_in_project(user, DisagreementJob.objects, job_id, "No such disagreement scoring.")
+
+
+def disagreement_snapshot(job: DisagreementJob) -> dict[str, Any]:
+    """The job as the API shows it, with the event ``seq`` read before the row."""
+    seq = current_event_seq("disagreement", job.pk)
+    job = DisagreementJob.objects.select_related("project", "created_by").get(pk=job.pk)
+    return {
+        "id": job.pk,
+        "project": job.project.slug,
+        "training_job": job.training_job_id,
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error or None,
+        "threshold": job.threshold,
+        "sections": job.sections,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "created_by": job.created_by.get_username() if job.created_by else None,
+        "cancel_requested": job.cancel_requested,
+        "result": job.result or {},
+        "seq": seq,
+    }

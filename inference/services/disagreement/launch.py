@@ -1,0 +1,97 @@
+"""Launching a disagreement scoring: by a manager (web or API), or by itself after a training job
+of a project whose queue is "most informative first".
+
+The training job must have at least two cross-validation fold models (one model cannot
+disagree with itself); by default it is the active model's job, else the newest such job.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from annotations.models import Project, QueueMode, Role
+from annotations.permissions import require_role
+from cellweb.errors import ConflictError, InvalidInput, NotFoundError
+from cellweb.jobs import JobStatus, job_create
+from inference.models import DisagreementJob, ModelVersion, ModelVersionKind, TrainingJob
+
+__all__ = ["disagreement_after_training", "disagreement_launch", "fold_versions"]
+
+MIN_FOLDS = 2
+
+
+def fold_versions(training_job: TrainingJob):
+    """The cross-validation fold models of ``training_job``, in fold order."""
+    return ModelVersion.objects.filter(job=training_job, kind=ModelVersionKind.FOLD).order_by(
+        "fold__index", "pk"
+    )
+
+
+def _default_training_job(project: Project) -> TrainingJob:
+    active = ModelVersion.objects.filter(project=project, is_active=True).first()
+    if active is not None and active.job_id and fold_versions(active.job).count() >= MIN_FOLDS:
+        return active.job
+    for job in TrainingJob.objects.filter(project=project, status=JobStatus.SUCCEEDED):
+        if fold_versions(job).count() >= MIN_FOLDS:
+            return job
+    raise ConflictError(
+        "No training job of this project has two or more fold models yet: train with at least "
+        "2 folds, then score the sections.",
+        code="too_few_fold_models",
+    )
+
+
+def _training_job(project: Project, training_job_id: int | None) -> TrainingJob:
+    if training_job_id is None:
+        return _default_training_job(project)
+    job = TrainingJob.objects.filter(pk=training_job_id, project=project).first()
+    if job is None:
+        raise NotFoundError(f"No training job {training_job_id} in this project.")
+    folds = fold_versions(job).count()
+    if folds < MIN_FOLDS:
+        raise ConflictError(
+            f"Training job {job.pk} has {folds} fold model{'s' if folds != 1 else ''}; the "
+            "disagreement of fold models needs at least two.",
+            code="too_few_fold_models",
+        )
+    return job
+
+
+def disagreement_launch(
+    *,
+    project: Project,
+    user,
+    training_job_id: int | None = None,
+    threshold: float = 0.5,
+    queue: bool = True,
+) -> DisagreementJob:
+    """Check the request and queue the scoring on the ``gpu`` queue after commit (``user``
+    None: the system, after a training job; ``queue=False``: the caller runs it)."""
+    if user is not None:
+        require_role(user, project, Role.MANAGER)
+    if not 0.0 < float(threshold) < 1.0:
+        raise InvalidInput("The threshold must be strictly between 0 and 1 (the paper uses 0.5).")
+    training_job = _training_job(project, training_job_id)
+    with transaction.atomic():
+        row = DisagreementJob(
+            project=project,
+            training_job=training_job,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            threshold=float(threshold),
+            message=f"fold models of training job {training_job.pk}",
+        )
+        job_create("disagreement", row, queue=queue)
+    return row
+
+
+def disagreement_after_training(training_job_id: int) -> DisagreementJob | None:
+    """After a training job succeeded: score the sections when its project ranks its queue by
+    disagreement and the job has fold models to compare."""
+    job = TrainingJob.objects.select_related("project").filter(pk=training_job_id).first()
+    if job is None or job.status != JobStatus.SUCCEEDED:
+        return None
+    if job.project.queue_mode != QueueMode.MOST_INFORMATIVE:
+        return None
+    if fold_versions(job).count() < MIN_FOLDS:
+        return None
+    return disagreement_launch(project=job.project, user=None, training_job_id=job.pk)
