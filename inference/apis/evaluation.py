@@ -230,6 +230,7 @@ class ProjectEvaluationsApi(APIView):
                 "unsupported_input_size",
                 "no_matching_specimens",
                 "no_ground_truth",
+                "no_target_class",
             ),
         },
     )
