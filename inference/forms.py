@@ -135,7 +135,10 @@ class TrainingLaunchForm(forms.Form):
         ]
         self.fields["arch"].choices = [(x["value"], x["label"]) for x in c["networks"]]
         self.fields["from_version"].choices = [("", "Scratch (random initialisation)")] + [
-            (v.pk, f"{v.name} (#{v.pk}, {v.arch})")
+            (
+                v.pk,
+                f"{v.name} (#{v.pk}, {v.arch}{', in-silico labelling' if v.task == 'isl' else ''})",
+            )
             for v in model_versions_for_project(project)[:200]
         ]
         classes = sorted(project.label_classes, key=lambda entry: entry["value"])

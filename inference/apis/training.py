@@ -51,6 +51,8 @@ class TrainingConfigInput(serializers.Serializer):
         max_value=services.MAX_INPUT,
         help_text="A multiple of 16.",
     )
+    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
+    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
     seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
     gt_source = serializers.ChoiceField(
         choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS
@@ -111,6 +113,9 @@ class TrainingHistoryPointSerializer(serializers.Serializer):
     train_loss = serializers.FloatField(allow_null=True)
     val_loss = serializers.FloatField(allow_null=True)
     val_dice = serializers.FloatField(allow_null=True)
+    val_pcc = serializers.FloatField(
+        allow_null=True, required=False, help_text="In-silico labelling: the stain's PCC."
+    )
 
 
 class TrainingFoldSerializer(serializers.Serializer):
@@ -156,6 +161,8 @@ class TrainingJobSummarySerializer(serializers.Serializer):
     estimate_s = serializers.FloatField(allow_null=True)
     progress = serializers.FloatField()
     dice = serializers.FloatField(allow_null=True)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
+    pcc = serializers.FloatField(allow_null=True, help_text="In-silico labelling: mean PCC.")
     error = serializers.CharField(allow_null=True)
 
 
@@ -174,6 +181,7 @@ class TrainingJobDetailSerializer(serializers.Serializer):
     project = serializers.CharField()
     arch = serializers.CharField(allow_null=True)
     arch_label = serializers.CharField(allow_blank=True)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
     config = serializers.JSONField()
     estimate_s = serializers.FloatField(allow_null=True)
     device_kind = serializers.CharField(allow_blank=True)

@@ -12,6 +12,10 @@ from inference.ml.augment import AugmentConfig
 from inference.ml.nets import MODEL_NAMES
 
 LOSSES = {"bce": "Binary cross-entropy (paper)", "dice_bce": "Dice + BCE"}
+# What a job trains the network to do: segment nuclei, or predict the stain (paper 004's in-silico
+# labelling, whose loss is always L1 and which needs no ground truth).
+TASKS = {"segmentation": "Segmentation", "isl": "In-silico labelling"}
+ISL_LOSS = "l1"
 MAX_FOLDS = 20
 MAX_EPOCHS = 10_000
 MAX_BATCH = 1024
@@ -69,6 +73,7 @@ class TrainingConfig:
     # launch records its value (``target_value``), which renaming the class does not change.
     target_class: str = ""
     target_value: int | None = None
+    task: str = "segmentation"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -113,7 +118,11 @@ class TrainingConfig:
             isinstance(b, int | float) and math.isfinite(b) and 0 <= b < 1 for b in self.betas
         ):
             errors["betas"] = "Adam's betas must be two numbers in [0, 1), e.g. 0.5 and 0.999."
-        if self.loss not in LOSSES:
+        if self.task not in TASKS:
+            errors["task"] = f"Unknown task “{self.task}”; choose one of {', '.join(TASKS)}."
+        elif self.task == "isl" and self.loss != ISL_LOSS:
+            errors["loss"] = "In-silico labelling trains with the L1 loss (paper 004)."
+        elif self.task == "segmentation" and self.loss not in LOSSES:
             errors["loss"] = f"Unknown loss “{self.loss}”; choose one of {', '.join(LOSSES)}."
         if not (isinstance(self.aug_fraction, int | float) and 0 <= self.aug_fraction <= 1):
             errors["aug_fraction"] = (

@@ -27,7 +27,8 @@ from inference.ml.metrics import (
     paper_scores,
 )
 from inference.ml.nets import model_label
-from inference.models import FoldRun, ModelVersion, TrainingJob
+from inference.models import FoldRun, ModelVersion, ModelVersionTask, TrainingJob
+from inference.services.isl.fold import isl_held_out_metrics
 from inference.services.model_versions import model_version_create, weights_payload
 from inference.services.training.config import TrainingConfig
 from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
@@ -95,13 +96,19 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
     job = fold.job
     cfg = TrainingConfig.from_dict(job.config)
     trained = FoldTrainer(fold, ctx, device).run()
-    metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
+    isl = cfg.task == "isl"
+    if isl:  # the stain's PCC on the held-out specimens
+        metrics = isl_held_out_metrics(
+            trained.model, trained.val_x, trained.val_y, batch_size=cfg.batch_size, device=device
+        )
+    else:
+        metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
     weights = weights_payload(trained.model, arch=cfg.arch, input_size=cfg.input_size)
     version = None
     try:
         with ctx.finishing("metrics", "epoch", "message") as locked:
             kind = "final" if fold.kind == "final" else "fold"
-            name = f"{model_label(cfg.arch)} · job {job.pk} · " + (
+            name = f"{model_label(cfg.arch)}{' ISL' if isl else ''} · job {job.pk} · " + (
                 "final (all data)" if kind == "final" else f"fold {fold.index + 1}/{cfg.folds}"
             )
             version = model_version_create(
@@ -119,6 +126,7 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
                 code_version=job.code_version,
                 metrics=metrics,
                 created_by=job.created_by,
+                task=ModelVersionTask.ISL if isl else ModelVersionTask.SEGMENTATION,
                 provenance="fine_tuned" if cfg.from_version else "trained",
                 parent=ModelVersion.objects.filter(pk=cfg.from_version).first()
                 if cfg.from_version
