@@ -18,5 +18,8 @@ CONFLICTS = {
     "modality_mismatch": "The model was trained on another modality than the chosen images.",
     "no_volumes": "The chosen specimens have no label-free volume (at the chosen time points).",
     "no_stain": "No chosen label-free volume has a paired fluorescence stack.",
+    "not_a_segmentation_model": "The model version predicts a stain, not a nucleus mask.",
+    "not_an_isl_model": "The model version segments; a virtual stain needs an in-silico-labelling one.",
+    "not_label_free": "The section is not a label-free image.",
     "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",
 }

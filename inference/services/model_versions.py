@@ -121,7 +121,8 @@ def require_segmentation(version: ModelVersion) -> None:
     if version.task == ModelVersionTask.ISL:
         raise ConflictError(
             f"“{version.name}” is an in-silico-labelling model: it predicts the stain, not a "
-            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first."
+            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first.",
+            code="not_a_segmentation_model",
         )
 
 
