@@ -28,7 +28,8 @@ class TrainingConfigError(InvalidInput):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__(" ".join(errors.values()))
+        # Named, not super(): in TrainingDataConflict the next class is ConflictError.
+        InvalidInput.__init__(self, " ".join(errors.values()))
 
 
 class TrainingDataConflict(TrainingConfigError, ConflictError):
