@@ -41,7 +41,12 @@ class LabelSetSerializer(serializers.Serializer):
 
 
 class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
-    name = serializers.CharField(max_length=NAME_MAX)
+    # The control characters that survive collapsing whitespace (name_check refuses them).
+    name = serializers.RegexField(
+        r"^[^\x00-\x08\x0e-\x1b]*$",
+        max_length=NAME_MAX,
+        error_messages={"invalid": "The class name must not contain control characters."},
+    )
     colour = serializers.RegexField(
         COLOUR_PATTERN,
         help_text="#rrggbb",

@@ -220,7 +220,8 @@ class ProjectEvaluationsApi(APIView):
             "truth is a 409, a model version, tag or specimen not in the project a 404. The edge-based and Otsu "
             "baselines always run beside the model."
         ),
-        request=EvaluationLaunchInput,
+        # JSON: a form field cannot carry the null that gt_source and model_version take.
+        request={"application/json": EvaluationLaunchInput},
         responses={
             201: EvaluationDetailSerializer,
             **ERRORS,
