@@ -8,11 +8,15 @@ class InferenceConfig(AppConfig):
     def ready(self) -> None:
         from annotations.services.imports.listeners import import_listener_register
         from annotations.services.projects import project_settings_listener_register
+        from cellweb.jobs import job_listener_register
         from inference.selectors.proposal_state import proposal_state_publish
         from inference.services.prediction import predict_imported
         from inference.services.proposals import proposals_after_import, proposals_after_settings
+        from inference.services.rounds import round_evaluation_ended, round_training_ended
 
         import_listener_register(predict_imported)
         import_listener_register(proposals_after_import)
         project_settings_listener_register(proposal_state_publish)
         project_settings_listener_register(proposals_after_settings)
+        job_listener_register("training", round_training_ended)
+        job_listener_register("evaluation", round_evaluation_ended)

@@ -82,6 +82,18 @@ class TrainingConfigInput(serializers.Serializer):
         help_text="Fine-tune: start from this model version's weights (same network).",
     )
 
+    native_crops = serializers.BooleanField(
+        allow_null=True,
+        default=None,
+        help_text="Train on native-resolution crops of the input size (null: automatic, on for "
+        "label-free 2D fields larger than the input, off with RI tomograms).",
+    )
+    crop_foreground = serializers.FloatField(
+        default=0.0,
+        min_value=0.0,
+        max_value=1.0,
+        help_text="With native crops: the share of crops centred on a nucleus pixel.",
+    )
     target_class = serializers.CharField(
         max_length=40,
         allow_blank=True,

@@ -33,6 +33,7 @@ __all__ = [
     "model_version_activate",
     "model_version_create",
     "model_version_load",
+    "model_version_make_active",
     "model_version_payload",
     "require_segmentation",
     "weights_payload",
@@ -129,6 +130,12 @@ def require_segmentation(version: ModelVersion) -> None:
 def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
     """Make ``version`` the one used for prediction in its project (managers only)."""
     require_role(user, version.project, Role.MANAGER)
+    return model_version_make_active(version=version)
+
+
+def model_version_make_active(*, version: ModelVersion) -> ModelVersion:
+    """Activate without a person: a project rule that decided it (a retrain round whose model
+    is better on the same set). ``model_version_activate`` is the managers' path."""
     require_segmentation(version)
     try:
         with transaction.atomic():

@@ -17,6 +17,7 @@ from inference.ml.nets import create_model
 from inference.models import EpochLog, ModelVersion
 from inference.services.evaluation import evaluation_launch
 from inference.services.isl import isl_job_launch
+from inference.services.model_exchange import model_version_export
 from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.model_versions import (
     model_version_activate,
@@ -117,6 +118,14 @@ def test_an_isl_version_cannot_predict_or_be_evaluated(project, manager):
             set_kind="specimens",
             set_params={},
         )
+
+
+def test_an_isl_version_is_not_exported_as_a_segmentation_package(project, manager, tmp_path):
+    version = _isl_version(project)
+    out = tmp_path / "model.zip"
+    with pytest.raises(ConflictError, match="cannot segment"):
+        model_version_export(version=version, user=manager, out_path=out)
+    assert not out.exists()
 
 
 def test_fine_tuning_from_an_isl_version_starts_from_its_encoder_and_decoder(

@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 from django.conf import settings
 
@@ -63,12 +64,27 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
     """
     if trained.val_x is None:
         return {}
-    probs = engine.predict_probabilities(
-        trained.model, trained.val_x, device=device, batch_size=batch_size
-    )
-    probs = probs[:, 0].numpy()
-    truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
-    per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
+    if isinstance(trained.val_x, list):  # native fields of any sizes, tiled at prediction
+        fields = [
+            engine.field_probabilities(
+                trained.model, x, tile=trained.tile, device=device, batch_size=batch_size
+            )[0].numpy()
+            for x in trained.val_x
+        ]
+        truths = [y[0].cpu().numpy() > 0.5 for y in trained.val_y]
+        per_section = [
+            batch_section_metrics(p[None], t[None], threshold=THRESHOLD)[0]
+            for p, t in zip(fields, truths, strict=True)
+        ]
+        probs = np.concatenate([p.ravel() for p in fields])
+        truth = np.concatenate([t.ravel() for t in truths])
+    else:
+        probs = engine.predict_probabilities(
+            trained.model, trained.val_x, device=device, batch_size=batch_size
+        )
+        probs = probs[:, 0].numpy()
+        truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
+        per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
     with_nucleus = [s for s in per_section if s["gt_pixels"] > 0]
     return {

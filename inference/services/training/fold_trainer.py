@@ -16,9 +16,15 @@ from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
 from inference.class_target import class_target
-from inference.datasets import SnapshotEntry, snapshot_entries, training_tensors
+from inference.datasets import (
+    SnapshotEntry,
+    native_sections,
+    snapshot_entries,
+    training_tensors,
+)
 from inference.ml import engine, isl
 from inference.ml.augment import epoch_indices
+from inference.ml.crops import NativeCropSampler
 from inference.ml.data import iterate_batches
 from inference.ml.metrics import finite_or_none
 from inference.ml.nets import create_model
@@ -38,9 +44,13 @@ EPOCH_LOG_FIELDS = ("train_loss", "val_loss", "val_dice", "val_metrics", "second
 
 @dataclass
 class TrainedFold:
+    """The trained network and its held-out sections: one (N, 1, S, S) tensor each when the
+    sections were resized to the input, lists of native (1, H, W) fields with native crops."""
+
     model: torch.nn.Module
-    val_x: torch.Tensor | None
-    val_y: torch.Tensor | None
+    val_x: torch.Tensor | list[torch.Tensor] | None
+    val_y: torch.Tensor | list[torch.Tensor] | None
+    tile: int | None = None  # with native crops: the tile size the fields are predicted with
 
 
 def fold_entries(fold: FoldRun) -> tuple[list[SnapshotEntry], list[SnapshotEntry]]:
@@ -115,8 +125,34 @@ class FoldTrainer:
         )
         return train_x, train_y, val_x, val_y
 
+    def _native(self) -> tuple[Any, ...]:
+        """A crop sampler over the native training fields, and the native validation fields."""
+        cfg, fold = self.config, self.fold
+        train_entries, val_entries = fold_entries(fold)
+        target = class_target(fold.job.project, value=cfg.target_value)
+        with self.ctx.keepalive():
+            images, masks = native_sections(train_entries, target)
+            sampler = NativeCropSampler(
+                images, masks, size=cfg.input_size, foreground_fraction=cfg.crop_foreground
+            )
+            val_x, val_y = native_sections(val_entries, target) if val_entries else (None, None)
+        self.ctx.report(
+            f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation "
+            f"sections, {len(sampler)} native {cfg.input_size} px crops per epoch"
+        )
+        self.ctx.save()
+        return sampler, None, val_x, val_y
+
+    def _epoch_crops(self, sampler: NativeCropSampler, generator) -> tuple[Any, Any]:
+        x, y, _ = sampler.sample(generator)
+        if self.device.type == "cuda":
+            x, y = x.to(self.device), y.to(self.device)
+        return x, y
+
     def _tensors(self) -> tuple[Any, ...]:
         fold, device = self.fold, self.device
+        if self.config.native_crops and not self.isl:
+            return self._native()
         with self.ctx.keepalive():  # reading every section of a large set reports no progress
             train_x, train_y, val_x, val_y = self._read_tensors()
         self.ctx.report(
@@ -149,7 +185,10 @@ class FoldTrainer:
         fold.checkpoint = str(checkpoint_path(fold))
         fold.epoch = start_epoch
 
+        sampler = train_x if isinstance(train_x, NativeCropSampler) else None
         for epoch in range(start_epoch, fold.epochs):
+            if sampler is not None:  # a fresh, seeded draw of crops every epoch
+                train_x, train_y = self._epoch_crops(sampler, generator)
             indices, flags = epoch_indices(train_x.shape[0], augment, generator)
             self.n_batches = math.ceil(indices.numel() / cfg.batch_size)
             fold.batch, fold.batches = 0, self.n_batches
@@ -197,7 +236,12 @@ class FoldTrainer:
                 f"{fold.label}: epoch {epoch + 1}/{fold.epochs}, train loss {entry['train_loss']:.4f}{val_text}"
             )
         self.ctx.stop_requested()  # still ours (a cancel now no longer loses the fold's work)
-        return TrainedFold(model=model, val_x=val_x, val_y=val_y)
+        return TrainedFold(
+            model=model,
+            val_x=val_x,
+            val_y=val_y,
+            tile=cfg.input_size if sampler is not None else None,
+        )
 
     def _validate(self, model, val_x, val_y, loss_fn) -> dict[str, Any]:
         """An epoch log's validation fields (loss and Dice; PCC for in-silico labelling)."""
@@ -206,12 +250,23 @@ class FoldTrainer:
         batch_size, device = self.config.batch_size, self.device
         if self.isl:
             return isl_validate(model, val_x, val_y, batch_size=batch_size, device=device)
-        val = engine.evaluate(
-            model,
-            iterate_batches(val_x, val_y, torch.arange(val_x.shape[0]), None, batch_size),
-            loss_fn,
-            device=device,
-        )
+        if isinstance(val_x, list):  # whole native fields, tiled as at prediction
+            val = engine.evaluate_fields(
+                model,
+                val_x,
+                val_y,
+                loss_fn,
+                tile=self.config.input_size,
+                device=device,
+                batch_size=batch_size,
+            )
+        else:
+            val = engine.evaluate(
+                model,
+                iterate_batches(val_x, val_y, torch.arange(val_x.shape[0]), None, batch_size),
+                loss_fn,
+                device=device,
+            )
         return {
             "val_loss": finite_or_none(val.loss),
             "val_dice": finite_or_none(val.dice),
