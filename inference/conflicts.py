@@ -21,5 +21,6 @@ CONFLICTS = {
     "not_a_segmentation_model": "The model version predicts a stain, not a nucleus mask.",
     "not_an_isl_model": "The model version segments; a virtual stain needs an in-silico-labelling one.",
     "not_label_free": "The section is not a label-free image.",
+    "round_running": "A retraining round of the project is still running.",
     "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",
 }
