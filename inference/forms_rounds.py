@@ -25,3 +25,17 @@ class RoundSettingsForm(forms.Form):
             "sections with a nucleus is strictly higher than the previous round's."
         ),
     )
+    retrain_after_sections = forms.IntegerField(
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        initial=0,
+        label="Retrain after N more confirmed sections",
+        help_text=(
+            "0: off. Otherwise a round starts by itself once this many more sections have "
+            "confirmed ground truth than the last round (or the active model) was trained on."
+        ),
+    )
+
+    def clean_retrain_after_sections(self) -> int:
+        return self.cleaned_data.get("retrain_after_sections") or 0

@@ -62,6 +62,9 @@ class CurvePointSerializer(serializers.Serializer):
 class RoundSettingsSerializer(serializers.Serializer):
     epochs = serializers.IntegerField(min_value=1, max_value=MAX_ROUND_EPOCHS)
     activate_when_better = serializers.BooleanField()
+    retrain_after_sections = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, default=0
+    )
 
 
 class RoundListSerializer(serializers.Serializer):
@@ -93,6 +96,7 @@ class ProjectRoundsApi(APIView):
                     "settings": {
                         "epochs": current.epochs,
                         "activate_when_better": current.activate_when_better,
+                        "retrain_after_sections": current.retrain_after_sections,
                     },
                 }
             ).data
@@ -129,6 +133,10 @@ class RoundSettingsApi(APIView):
         row = round_settings_set(project=project, user=request.user, **body.validated_data)
         return Response(
             RoundSettingsSerializer(
-                {"epochs": row.epochs, "activate_when_better": row.activate_when_better}
+                {
+                    "epochs": row.epochs,
+                    "activate_when_better": row.activate_when_better,
+                    "retrain_after_sections": row.retrain_after_sections,
+                }
             ).data
         )

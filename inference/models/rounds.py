@@ -99,3 +99,8 @@ class RoundSettings(models.Model):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="round_settings")
     epochs = models.PositiveIntegerField(default=20, help_text="Fine-tuning epochs per round.")
     activate_when_better = models.BooleanField(default=False)
+    retrain_after_sections = models.PositiveIntegerField(
+        default=0,
+        help_text="0: off. Otherwise a round is launched by itself when this many more sections "
+        "have confirmed ground truth than the last round (or the active model) was trained on.",
+    )

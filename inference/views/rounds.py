@@ -64,7 +64,11 @@ def rounds_page(request, slug: str):
     context = project_context(request, project)
     current = selectors.round_settings(project)
     settings_form = RoundSettingsForm(
-        initial={"epochs": current.epochs, "activate_when_better": current.activate_when_better}
+        initial={
+            "epochs": current.epochs,
+            "activate_when_better": current.activate_when_better,
+            "retrain_after_sections": current.retrain_after_sections,
+        }
     )
     launch_form = RoundLaunchForm()
     status = 200

@@ -277,7 +277,11 @@ def test_the_api_lists_launches_and_sets_with_the_usual_refusals(
     assert refused.status_code == 409 and "active model" in refused.json()["detail"]
     assert api(manager).post(url, {"epochs": 0}, format="json").status_code == 400
     put = api(manager).put(settings_url, {"epochs": 3, "activate_when_better": True}, format="json")
-    assert put.status_code == 200 and put.json() == {"epochs": 3, "activate_when_better": True}
+    assert put.status_code == 200 and put.json() == {
+        "epochs": 3,
+        "activate_when_better": True,
+        "retrain_after_sections": 0,
+    }
     assert api(annotator).put(settings_url, put.json(), format="json").status_code == 403
 
     parent = constant_version(project, foreground=True, name="parent")
@@ -292,3 +296,34 @@ def test_the_api_lists_launches_and_sets_with_the_usual_refusals(
     assert [r["number"] for r in listing["rounds"]] == [1]
     assert listing["learning_curve"] == [] and listing["settings"]["activate_when_better"]
     assert api(manager).post(url, {}, format="json").status_code == 409
+
+
+def test_a_round_starts_by_itself_after_n_more_confirmed_sections(
+    project, manager, annotator, make_volume, client, queued
+):
+    make_specimens(project, make_volume, 3, z=3, size=32)  # 9 confirmed sections
+    model_version_activate(
+        version=constant_version(project, foreground=True, name="parent"), user=manager
+    )
+    client.force_login(manager)
+    url = f"/projects/{project.slug}/rounds/"
+    saved = client.post(url, {"action": "settings", "epochs": "1", "retrain_after_sections": "12"})
+    assert saved.status_code == 302
+    assert RoundSettings.objects.get(project=project).retrain_after_sections == 12
+    assert not RetrainRound.objects.exists()  # saving the setting launches nothing
+
+    make_specimens(project, make_volume, 1, z=2, size=32)  # 11: one short
+    assert not RetrainRound.objects.exists() and not queued
+    make_specimens(project, make_volume, 1, z=1, size=32)  # 12 more than the imported model saw
+    row = RetrainRound.objects.get()
+    assert row.number == 1 and row.gt_sections == 12 and row.created_by is None
+    assert row.message.startswith("Launched by itself: 12 confirmed sections")
+    assert len(queued) == 3
+
+    make_specimens(project, make_volume, 5, z=3, size=32)  # a round is running: no second one
+    assert RetrainRound.objects.count() == 1
+    assert 'name="retrain_after_sections" value="12"' in client.get(url).content.decode()
+    client.force_login(annotator)
+    assert "after 12 more confirmed sections" in client.get(url).content.decode()
+    api = client.get(f"/api/projects/{project.slug}/retrain-rounds/").json()
+    assert api["settings"]["retrain_after_sections"] == 12
