@@ -59,8 +59,8 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
     taken = client.post(
         base, {"name": "membrane", "colour": "#9b5cff", "shortcut": "c", "kind": "region"}
     )
-    assert taken.status_code == 400
-    assert "shortcut “c” is taken" in taken.content.decode()
+    assert taken.status_code == 409  # the key another class holds: the set's state refuses it
+    assert "key “c” selects another class" in taken.content.decode()
 
     renamed = client.post(f"{base}1/", {"name": "nuclei", "colour": "#ff0000", "shortcut": "n"})
     assert renamed.status_code == 302

@@ -41,7 +41,8 @@ def _default_training_job(project: Project) -> TrainingJob:
             return job
     raise ConflictError(
         "No training job of this project has two or more fold models yet: train with at least "
-        "2 folds, then score the sections."
+        "2 folds, then score the sections.",
+        code="too_few_fold_models",
     )
 
 
@@ -55,7 +56,8 @@ def _training_job(project: Project, training_job_id: int | None) -> TrainingJob:
     if folds < MIN_FOLDS:
         raise ConflictError(
             f"Training job {job.pk} has {folds} fold model{'s' if folds != 1 else ''}; the "
-            "disagreement of fold models needs at least two."
+            "disagreement of fold models needs at least two.",
+            code="too_few_fold_models",
         )
     return job
 
