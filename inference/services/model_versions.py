@@ -122,7 +122,8 @@ def require_segmentation(version: ModelVersion) -> None:
     if version.task == ModelVersionTask.ISL:
         raise ConflictError(
             f"“{version.name}” is an in-silico-labelling model: it predicts the stain, not a "
-            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first."
+            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first.",
+            code="not_a_segmentation_model",
         )
 
 
@@ -153,7 +154,8 @@ def model_version_make_active(*, version: ModelVersion) -> ModelVersion:
             proposals_after_activation(version)
     except IntegrityError:
         raise ConflictError(
-            "Another version was activated at the same moment; reload and try again."
+            "Another version was activated at the same moment; reload and try again.",
+            code="activation_race",
         ) from None
     return version
 

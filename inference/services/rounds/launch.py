@@ -48,7 +48,9 @@ def _target_class(parent: ModelVersion) -> str:
     try:
         return class_target(parent.project, value=value).name
     except LookupError as exc:
-        raise ConflictError(f"The active model cannot be fine-tuned: {exc}") from None
+        raise ConflictError(
+            f"The active model cannot be fine-tuned: {exc}", code="parent_arch_mismatch"
+        ) from None
 
 
 def _round_config(parent: ModelVersion, *, epochs: int, train_ids: list[int], source: str):
@@ -87,13 +89,15 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
         if running is not None:
             raise ConflictError(
                 f"Round {running.number} is still {running.get_state_display().lower()}; "
-                "wait for it to end (or cancel its job) before launching another."
+                "wait for it to end (or cancel its job) before launching another.",
+                code="round_running",
             )
         parent = ModelVersion.objects.filter(project=project, is_active=True).first()
         if parent is None:
             raise ConflictError(
                 "A round fine-tunes the active model and this project has none: train a model "
-                "and activate a version on the Models page first."
+                "and activate a version on the Models page first.",
+                code="no_active_model",
             )
         first = rounds.order_by("number").first()
         source = first.gt_source if first else GroundTruthSource.CONSENSUS
@@ -108,12 +112,14 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
             raise ConflictError(
                 f"A round holds out specimens for its evaluation and cross-validates on the "
                 f"others, so it needs at least {MIN_TRAINING_SPECIMENS + 1} specimens with "
-                f"confirmed ground truth; this project has {len(with_gt)}."
+                f"confirmed ground truth; this project has {len(with_gt)}.",
+                code="too_few_specimens",
             )
         if len(train_ids) < MIN_TRAINING_SPECIMENS:
             raise ConflictError(
                 f"Only {len(train_ids)} specimen(s) outside the held-out set have confirmed "
-                f"ground truth; fine-tuning needs at least {MIN_TRAINING_SPECIMENS}."
+                f"ground truth; fine-tuning needs at least {MIN_TRAINING_SPECIMENS}.",
+                code="too_few_specimens",
             )
         config = _round_config(
             parent, epochs=epochs or settings.epochs, train_ids=train_ids, source=source
