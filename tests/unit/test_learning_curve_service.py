@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from sklearn.metrics import f1_score
 
 from annotations.models import GroundTruthSnapshot
-from cellweb.errors import ConflictError, NotAllowed
+from cellweb.errors import ConflictError, NotAllowed, NotFoundError
 from cellweb.jobs import job_execute
 from inference.ml.nets import create_model
 from inference.models import LearningCurve, ModelVersion
@@ -37,10 +37,11 @@ def tiny(**overrides) -> LearningCurveConfig:
     return LearningCurveConfig(**{**TINY, **overrides})
 
 
-def refused(project, manager, config, error=LearningCurveError) -> str:
+def refused(project, manager, config, error=LearningCurveError, code=None) -> str:
     with pytest.raises(error) as info:
         learning_curve_launch(project=project, user=manager, config=config)
     assert not LearningCurve.objects.exists() and not GroundTruthSnapshot.objects.exists()
+    assert getattr(info.value, "code", None) == code
     return info.value.message
 
 
@@ -48,20 +49,22 @@ def test_an_n_larger_than_the_training_pool_is_refused_with_the_available_count(
     project, manager, make_volume
 ):
     add_specimens(project, make_volume, 4, sections=3)  # one held out: 9 sections to train on
-    message = refused(project, manager, tiny(sizes=[1, 5, 10, 50]), ConflictError)
+    message = refused(
+        project, manager, tiny(sizes=[1, 5, 10, 50]), ConflictError, "too_few_sections"
+    )
     assert "n = 10, 50" in message and "9 sections available for training" in message
     assert "held-out specimen" in message and "(3 sections)" in message
 
 
 def test_a_project_with_one_annotated_specimen_has_no_held_out_set(project, manager, make_volume):
     add_specimens(project, make_volume, 1, sections=3, prefix="only")
-    message = refused(project, manager, tiny(sizes=[1]), ConflictError)
+    message = refused(project, manager, tiny(sizes=[1]), ConflictError, "too_few_specimens")
     assert "at least 2 specimens" in message and "only-00" in message
 
 
-def test_an_unknown_start_version_is_refused(project, manager, make_volume):
+def test_an_unknown_start_version_is_not_found(project, manager, make_volume):
     add_specimens(project, make_volume, 2)
-    message = refused(project, manager, tiny(sizes=[1], start_version=999_999))
+    message = refused(project, manager, tiny(sizes=[1], start_version=999_999), NotFoundError)
     assert "No model version 999999" in message
 
 

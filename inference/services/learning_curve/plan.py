@@ -72,7 +72,8 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
             f"on, so it needs confirmed {source} ground truth on at least 2 specimens; this "
             f"project has {_plural(len(specimens), 'specimen')} with it"
             + (f" ({', '.join(sorted(specimens.values()))})" if specimens else "")
-            + ". Confirm sections of another specimen in review first."
+            + ". Confirm sections of another specimen in review first.",
+            code="too_few_specimens",
         )
     held_ids = set(held_out_groups([e.specimen_id for e in entries], seed=config.split_seed))
     pool = [e for e in entries if e.specimen_id not in held_ids]
@@ -95,7 +96,8 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
             f"{'specimen' if len(held_out) == 1 else 'specimens'} "
             f"{', '.join(h['name'] for h in held_out)} "
             f"({_plural(len(held), 'section')}) {'is' if len(held_out) == 1 else 'are'} never "
-            f"trained on). Use sizes up to {available}, or “all”."
+            f"trained on). Use sizes up to {available}, or “all”.",
+            code="too_few_sections",
         )
     sizes = sorted({available if s == ALL else int(s) for s in config.sizes})
     starts = [SCRATCH] + ([PRETRAINED] if config.start_version is not None else [])
