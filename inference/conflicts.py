@@ -23,4 +23,5 @@ CONFLICTS = {
     "not_label_free": "The section is not a label-free image.",
     "round_running": "A retraining round of the project is still running.",
     "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",
+    "too_few_sections": "A learning-curve n exceeds the sections available for training.",
 }

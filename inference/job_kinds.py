@@ -1,6 +1,6 @@
 """The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
-a parent gathered from its folds; a fold, an evaluation, a prediction, a proposals run and a
-disagreement scoring are work on the ``gpu`` queue."""
+a parent gathered from its folds; a fold, an evaluation, a prediction, a proposals run, a
+disagreement scoring and a learning curve are work on the ``gpu`` queue."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from inference.models import (
     DisagreementJob,
     Evaluation,
     FoldRun,
+    LearningCurve,
     Prediction,
     ProposalRun,
     TrainingJob,
 )
 from inference.selectors.disagreement import disagreement_get, disagreement_snapshot
 from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
+from inference.selectors.learning_curve import learning_curve_get, learning_curve_snapshot
 from inference.selectors.prediction import prediction_get, prediction_snapshot
 from inference.selectors.training import training_job_get, training_job_snapshot
 from inference.services.disagreement import disagreement_work
@@ -28,6 +30,7 @@ from inference.services.evaluation import (
     evaluation_report,
     evaluation_work,
 )
+from inference.services.learning_curve import learning_curve_report, learning_curve_work
 from inference.services.prediction import (
     prediction_cleanup,
     prediction_ending,
@@ -202,3 +205,28 @@ class ProposalsKind(_InferenceKind):
 
     def work(self, job: ProposalRun, ctx) -> dict[str, Any]:
         return proposal_run_work(job, ctx)
+
+
+@register
+class LearningCurveKind(_InferenceKind):
+    """A learning curve. Not retried; a run cut short by a lost worker starts again cleanly (its
+    points are measured afresh); a cancelled or failed run keeps the points it finished."""
+
+    name = "learning_curve"
+    model = LearningCurve
+    queue = "gpu"
+
+    def work(self, job: LearningCurve, ctx) -> dict[str, Any]:
+        return learning_curve_work(job, ctx)
+
+    def report(self, job: LearningCurve, ctx) -> dict[str, Any]:
+        return learning_curve_report(job)
+
+    def status_event(self, job: LearningCurve) -> dict[str, Any]:
+        return {**super().status_event(job), "points": len(job.points or [])}
+
+    def get_for(self, user, job_id: int) -> LearningCurve:
+        return learning_curve_get(user=user, curve_id=job_id)
+
+    def snapshot(self, job: LearningCurve) -> dict[str, Any]:
+        return learning_curve_snapshot(job)

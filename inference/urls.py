@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("inference.urls_prediction")),
     path("", include("inference.urls_disagreement")),
     path("", include("inference.urls_rounds")),
+    path("", include("inference.urls_learning_curve")),
 ]

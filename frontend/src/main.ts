@@ -9,6 +9,7 @@ import { start, type PageTable } from './boot';
 import { mountAnnotator } from './modules/annotator';
 import { mountImport } from './modules/import';
 import { mountJob } from './modules/job';
+import { mountCurve } from './modules/lcurve';
 import { mountPrediction } from './modules/prediction';
 import { mountReport } from './modules/report';
 import { mountReview } from './modules/review';
@@ -23,6 +24,7 @@ export const PAGES = {
   viewer: { mount: mountViewer },
   job: { mount: mountJob },
   prediction: { mount: mountPrediction },
+  lcurve: { mount: mountCurve },
   import: { mount: mountImport },
   report: { mount: mountReport, needsRoot: false },
 } satisfies PageTable;

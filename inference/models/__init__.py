@@ -1,5 +1,6 @@
 from inference.models.disagreement import *  # noqa: F403
 from inference.models.evaluation import *  # noqa: F403
+from inference.models.learning_curve import *  # noqa: F403
 from inference.models.prediction import *  # noqa: F403
 from inference.models.proposals import *  # noqa: F403
 from inference.models.rounds import *  # noqa: F403

@@ -1,6 +1,6 @@
 """A GET never writes: every route of the site, read by each member of the cast of a project
 with data in every room (sections, annotations, an import, a training job, an evaluation, a
-prediction), runs no INSERT, UPDATE or DELETE and leaves the media folder as it was.
+prediction, a learning curve), runs no INSERT, UPDATE or DELETE and leaves the media folder as it was.
 
 The routes come from the URL configuration itself, so a page or endpoint added later takes part
 without editing this file; one whose path names an id this file does not know fails the test
@@ -21,8 +21,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotations.models import ImportJob
+from cellweb.jobs import job_execute
 from inference.models import RetrainRound, RoundState
 from inference.reports import FIGURES, LAYER_COLOURS
+from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.conftest import signed_in
@@ -97,6 +99,15 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
         device="cpu",
     )
     assert prediction.status == "succeeded", prediction.error
+    curve = learning_curve_launch(
+        project=project,
+        user=manager,
+        config=LearningCurveConfig(
+            sizes=[1], seeds=1, arch="unet16", samples=2, batch_size=2, input_size=32
+        ),
+        queue=False,
+    )
+    assert job_execute("learning_curve", curve.pk, worker="test") == "succeeded"
     upload = ImportJob.objects.create(
         project=project, created_by=manager, original_name="x.npy", params={}
     )
@@ -121,6 +132,7 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
         "other_version_id": versions[1].pk,
         "evaluation_id": evaluation.pk,
         "prediction_id": prediction.pk,
+        "curve_id": curve.pk,
         "import_job_id": upload.pk,
         "training_job_id": training.pk,
         "layer": next(iter(LAYER_COLOURS)),

@@ -1,0 +1,110 @@
+"""A learning-curve job's settings, their defaults and their ranges (no database access)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from annotations.models import GroundTruthSource
+from cellweb.errors import InvalidInput
+from inference.ml.learning_curve import ALL, DEFAULT_SIZES
+from inference.ml.nets import MODEL_NAMES
+
+MAX_SEEDS = 20
+MAX_SIZES = 20
+MAX_SAMPLES = 1_000_000
+MIN_INPUT, MAX_INPUT = 32, 1024
+
+
+class LearningCurveError(InvalidInput):
+    """Settings that cannot work; ``errors`` maps form fields to their messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+def parse_sizes(text: str) -> list[int | str]:
+    """``"1,2,5,all"`` → ``[1, 2, 5, "all"]``; LearningCurveError for anything else."""
+    sizes: list[int | str] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if part.lower() == ALL:
+            sizes.append(ALL)
+            continue
+        try:
+            sizes.append(int(part))
+        except ValueError:
+            raise LearningCurveError(
+                {"sizes": f"“{part}” is not a number of sections; write e.g. 1,2,5,10,all."}
+            ) from None
+    return sizes
+
+
+@dataclass
+class LearningCurveConfig:
+    """What a learning curve is launched with. ``samples`` is the number of training samples
+    every point sees, whatever its n (paper 004 keeps this budget fixed): small n train for
+    more epochs, in full batches, so each point takes the same optimiser steps."""
+
+    sizes: list[int | str] = field(default_factory=lambda: list(DEFAULT_SIZES))
+    seeds: int = 3
+    arch: str = "osnet"
+    samples: int = 2000
+    batch_size: int = 8
+    lr: float = 5e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    loss: str = "bce"
+    input_size: int = 448
+    gt_source: str = GroundTruthSource.CONSENSUS
+    # Seeds the choice of held-out specimens; the draws use 0..seeds-1.
+    split_seed: int = 0
+    start_version: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["betas"] = [float(b) for b in self.betas]
+        data["gt_source"] = str(self.gt_source)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LearningCurveConfig:
+        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "betas" in values:
+            values["betas"] = tuple(values["betas"])
+        return cls(**values)
+
+    def problems(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if not self.sizes:
+            errors["sizes"] = "Give at least one number of sections, e.g. 1,2,5,10,all."
+        elif len(self.sizes) > MAX_SIZES:
+            errors["sizes"] = f"At most {MAX_SIZES} numbers of sections."
+        elif any(s != ALL and (not isinstance(s, int) or s < 1) for s in self.sizes):
+            errors["sizes"] = "Numbers of sections are whole numbers of at least 1 (or “all”)."
+        if not isinstance(self.seeds, int) or not 1 <= self.seeds <= MAX_SEEDS:
+            errors["seeds"] = f"Seeds per number of sections must be between 1 and {MAX_SEEDS}."
+        if self.arch not in MODEL_NAMES:
+            errors["arch"] = (
+                f"Unknown network “{self.arch}”; choose one of {', '.join(MODEL_NAMES)}."
+            )
+        if not isinstance(self.samples, int) or not 1 <= self.samples <= MAX_SAMPLES:
+            errors["samples"] = f"Training samples per point must be between 1 and {MAX_SAMPLES}."
+        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 1024:
+            errors["batch_size"] = "The batch size must be between 1 and 1024."
+        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and 0 < self.lr <= 1):
+            errors["lr"] = "The learning rate must be above 0 and at most 1."
+        if (
+            not isinstance(self.input_size, int)
+            or not MIN_INPUT <= self.input_size <= MAX_INPUT
+            or self.input_size % 16
+        ):
+            errors["input_size"] = (
+                f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT}; "
+                f"got {self.input_size}."
+            )
+        if self.gt_source not in GroundTruthSource.values:
+            errors["gt_source"] = f"Unknown ground-truth source “{self.gt_source}”."
+        return errors

@@ -1,0 +1,110 @@
+"""What a learning curve will train on, checked before anything is written: the ground truth,
+the held-out specimens (fixed for the whole job), the training pool and the sizes drawn from it.
+Each refusal says why, and what is available."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from annotations.models import GroundTruthSource, Project
+from annotations.services.snapshots import ground_truth_as_of
+from cellweb.errors import ConflictError
+from inference.datasets import SnapshotEntry, entries_for_ground_truths
+from inference.ml.learning_curve import ALL, held_out_groups
+from inference.models import ModelVersion
+from inference.services.learning_curve.config import LearningCurveConfig, LearningCurveError
+from inference.services.model_exchange.parent import fine_tune_parent_problem
+
+SCRATCH, PRETRAINED = "scratch", "pretrained"
+
+
+@dataclass
+class CurvePlan:
+    entries: list[SnapshotEntry]
+    held_out: list[dict[str, Any]]
+    pool: list[SnapshotEntry]
+    sizes: list[int]
+    starts: list[str]
+
+    @property
+    def total_points(self) -> int:
+        return len(self.sizes) * len(self.starts)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def start_version_arch(*, user, config: LearningCurveConfig) -> str:
+    """The network both curves train: the start version's, when there is one (fine-tuning keeps
+    the architecture, and the scratch curve must match it to be a fair comparison)."""
+    if config.start_version is None:
+        return config.arch
+    version = ModelVersion.objects.filter(pk=config.start_version).first()
+    # Asked with the version's own network, so only "unknown or not visible" can come back.
+    problem = fine_tune_parent_problem(
+        user=user,
+        arch=version.arch if version is not None else config.arch,
+        version_id=config.start_version,
+    )
+    if problem or version is None:
+        raise LearningCurveError(
+            {"start_version": problem or f"No model version {config.start_version}."}
+        )
+    return version.arch
+
+
+def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of, user) -> CurvePlan:
+    """Validate ``config`` against the project's data; LearningCurveError (400) for settings,
+    ConflictError (409) when the project's ground truth cannot give the curve asked for."""
+    errors = config.problems()
+    if errors:
+        raise LearningCurveError(errors)
+    config.arch = start_version_arch(user=user, config=config)
+    gt_ids = ground_truth_as_of(project=project, source=config.gt_source, as_of=as_of)
+    entries = entries_for_ground_truths(gt_ids)
+    specimens = {e.specimen_id: e.specimen_name for e in entries}
+    source = GroundTruthSource(config.gt_source).label.lower()
+    if len(specimens) < 2:
+        raise ConflictError(
+            f"A learning curve scores every point on held-out specimens that are never trained "
+            f"on, so it needs confirmed {source} ground truth on at least 2 specimens; this "
+            f"project has {_plural(len(specimens), 'specimen')} with it"
+            + (f" ({', '.join(sorted(specimens.values()))})" if specimens else "")
+            + ". Confirm sections of another specimen in review first.",
+            code="too_few_specimens",
+        )
+    held_ids = set(held_out_groups([e.specimen_id for e in entries], seed=config.split_seed))
+    pool = [e for e in entries if e.specimen_id not in held_ids]
+    held = [e for e in entries if e.specimen_id in held_ids]
+    held_out = [
+        {
+            "id": pk,
+            "name": specimens[pk],
+            "sections": sum(1 for e in held if e.specimen_id == pk),
+        }
+        for pk in sorted(held_ids, key=lambda pk: (specimens[pk], pk))
+    ]
+    available = len(pool)
+    too_many = sorted({s for s in config.sizes if s != ALL and s > available})
+    if too_many:
+        raise ConflictError(
+            f"n = {', '.join(map(str, too_many))} is more than the {_plural(available, 'section')} "
+            f"available for training ({_plural(len(specimens) - len(held_ids), 'specimen')} with "
+            f"confirmed {source} ground truth; the held-out "
+            f"{'specimen' if len(held_out) == 1 else 'specimens'} "
+            f"{', '.join(h['name'] for h in held_out)} "
+            f"({_plural(len(held), 'section')}) {'is' if len(held_out) == 1 else 'are'} never "
+            f"trained on). Use sizes up to {available}, or “all”.",
+            code="too_few_sections",
+        )
+    sizes = sorted({available if s == ALL else int(s) for s in config.sizes})
+    starts = [SCRATCH] + ([PRETRAINED] if config.start_version is not None else [])
+    return CurvePlan(
+        entries=entries,
+        held_out=held_out,
+        pool=pool,
+        sizes=sizes,
+        starts=starts,
+    )

@@ -1,0 +1,80 @@
+"""A learning curve's points summarised per start: median and spread over seeds for each n, the
+smallest n at which a curve reaches 90% of its plateau (the Dice at the largest n), and the
+table and sentence the page and the stored report show."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Any
+
+from inference.ml.learning_curve import plateau_reached, summarise_curve
+from inference.models import LearningCurve
+from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
+
+PLATEAU_FRACTION = 0.9
+# The plateau is the value at the largest n: what annotating every available section gives.
+PLATEAU_RULE = "last"
+METRICS = ("dice", "map")
+
+
+def curve_summary(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{start: {metric: [{n, median, low, high, seeds}], "plateau": {...} | None}}``."""
+    by_start: dict[str, dict[str, dict[int, list]]] = defaultdict(
+        lambda: {m: defaultdict(list) for m in METRICS}
+    )
+    for point in points:
+        for metric in METRICS:
+            by_start[point["start"]][metric][int(point["n"])].append(point.get(metric))
+    summary: dict[str, Any] = {}
+    for start, metrics in by_start.items():
+        curves = {m: [asdict(p) for p in summarise_curve(metrics[m])] for m in METRICS}
+        reached = plateau_reached(
+            [(p["n"], p["median"]) for p in curves["dice"]],
+            fraction=PLATEAU_FRACTION,
+            plateau=PLATEAU_RULE,
+        )
+        summary[start] = {
+            **curves,
+            "plateau": (
+                {"n": reached[0], "plateau_dice": reached[1], "fraction": PLATEAU_FRACTION}
+                if reached
+                else None
+            ),
+        }
+    return summary
+
+
+def _plateau_sentence(summary: dict[str, Any], has_pretrained: bool) -> str:
+    percent = round(PLATEAU_FRACTION * 100)
+    start = PRETRAINED if has_pretrained else SCRATCH
+    which = "pretrained curve" if has_pretrained else "curve from scratch"
+    reached = (summary.get(start) or {}).get("plateau")
+    if not reached:
+        return f"The {which} has no finished points with a positive Dice yet."
+    return (
+        f"The {which} reaches {percent}% of its plateau at n = {reached['n']} annotated "
+        f"section{'' if reached['n'] == 1 else 's'} (plateau = its median Dice at the largest n, {reached['plateau_dice']:.3f})."
+    )
+
+
+def learning_curve_tables(curve: LearningCurve) -> dict[str, Any]:
+    """The table (one row per n, both starts side by side) and the plateau sentence, for the
+    page and the stored report alike."""
+    summary = curve_summary(curve.points)
+    has_pretrained = PRETRAINED in (curve.config.get("starts") or [])
+    starts = [SCRATCH, PRETRAINED] if has_pretrained else [SCRATCH]
+    rows: dict[int, dict[str, Any]] = {}
+    for start in starts:
+        for metric in ("dice", "map"):
+            for p in (summary.get(start) or {}).get(metric) or []:
+                rows.setdefault(p["n"], {"n": p["n"]})[f"{start}_{metric}"] = p
+    keys = [f"{start}_{metric}" for start in starts for metric in ("dice", "map")]
+    for row in rows.values():
+        row["cells"] = [row.get(key) for key in keys]
+    return {
+        "summary": summary,
+        "rows": [rows[n] for n in sorted(rows)],
+        "has_pretrained": has_pretrained,
+        "plateau_sentence": _plateau_sentence(summary, has_pretrained),
+    }

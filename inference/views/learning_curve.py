@@ -1,0 +1,89 @@
+"""Pages of learning curves: the project's list with the launch form, one curve (live progress,
+then the chart, the table and the plateau sentence) and its stored CSV and figure. None writes
+on a GET."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotations.permissions import get_project
+from annotations.views.context import project_context
+from cellweb.errors import NotAllowed
+from cellweb.pages import launched_from_form, refused
+from inference.forms_learning_curve import LearningCurveForm
+from inference.selectors import learning_curve as selectors
+from inference.services.learning_curve import learning_curve_launch
+
+__all__ = ["learning_curve_file", "learning_curve_page", "learning_curves_page"]
+
+FILES = {
+    "csv": ("points.csv", "text/csv"),
+    "figure": ("curve.png", "image/png"),
+    "report": ("report.html", "text/html; charset=utf-8"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_curves_page(request, slug: str):
+    project = get_project(request.user, slug)
+    context = project_context(request, project)
+    versions = selectors.start_version_choices(project)
+    form, status = None, 200
+    if request.method == "POST":
+        if not context["is_manager"]:
+            return refused(
+                request, NotAllowed("Launching a learning curve needs the manager role.")
+            )
+        form = LearningCurveForm(request.POST, versions=versions)
+        answer = launched_from_form(
+            request,
+            form,
+            lambda: learning_curve_launch(project=project, user=request.user, config=form.config()),
+            page="learning-curve",
+        )
+        if answer is not None:
+            return answer
+        status = form.refusal_status
+    elif context["is_manager"]:
+        form = LearningCurveForm(versions=versions)
+    context |= {"form": form, "curves": selectors.learning_curve_list(project=project)}
+    return render(request, "inference/learning_curve_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def learning_curve_page(request, curve_id: int):
+    curve = selectors.learning_curve_get(user=request.user, curve_id=curve_id)
+    context = project_context(request, curve.project)
+    context |= {"curve": curve, **selectors.learning_curve_page(curve)}
+    can_cancel = context["is_manager"] or curve.created_by_id == request.user.pk
+    context["config"] = {
+        "module": "lcurve",
+        "wsUrl": f"/ws/jobs/learning_curve/{curve.pk}/",
+        "snapshotUrl": f"/api/learning-curves/{curve.pk}/",
+        "cancelUrl": f"/api/learning-curves/{curve.pk}/cancel/" if can_cancel else None,
+        "csrfToken": get_token(request),
+        "status": curve.status,
+        "points": curve.points,
+        "total": curve.total_points,
+    }
+    return render(request, "inference/learning_curve.html", context)
+
+
+@login_required
+@require_GET
+def learning_curve_file(request, curve_id: int, key: str):
+    curve = selectors.learning_curve_get(user=request.user, curve_id=curve_id)
+    name, content_type = FILES[key]
+    handle = selectors.learning_curve_open_file(curve, key)
+    return FileResponse(
+        handle,
+        as_attachment=request.GET.get("inline") != "1",
+        filename=f"learning_curve_{curve.pk}_{name}",
+        content_type=content_type,
+    )
