@@ -235,10 +235,12 @@ def page(browser):
     context.close()
 
 
-def screenshot(tab, name: str) -> Path:
+def screenshot(tab, name: str, *, full_page: bool = True) -> Path:
+    """Save the tab as ``test-artifacts/NAME.png``; ``full_page=False`` keeps the window only,
+    for pages too long to look at (and slow to capture) whole."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    tab.screenshot(path=str(path), full_page=full_page)
     return path
 
 
