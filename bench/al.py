@@ -92,8 +92,7 @@ def queue_ms(project, username: str, repeat: int) -> float:
     from django.contrib.auth import get_user_model
 
     from annotations.models import Membership
-    from annotations.selectors.annotation import next_section_for
-    from annotations.services.annotation import annotation_skip
+    from annotations.services.annotation import annotation_skip, section_offer_claim
 
     user = get_user_model().objects.create(username=username)
     Membership.objects.create(project=project, user=user, role="annotator")
@@ -102,7 +101,7 @@ def queue_ms(project, username: str, repeat: int) -> float:
     def one() -> None:
         if state["on_screen"] is not None:
             annotation_skip(project=project, user=user, section_id=state["on_screen"])
-        section = next_section_for(user=user, project=project, skip=state["on_screen"])
+        section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
         state["on_screen"] = section.pk if section is not None else None
 
     return median_ms(one, repeat=repeat, warmup=10)

@@ -219,8 +219,7 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
     from django.contrib.auth import get_user_model
 
     from annotations.models import Membership, Project, Section, Specimen, Volume
-    from annotations.selectors.annotation import next_section_for
-    from annotations.services.annotation import annotation_skip
+    from annotations.services.annotation import annotation_skip, section_offer_claim
 
     project = Project.objects.create(slug="queue-bench", name="Queue bench", required_annotations=3)
     rows = []
@@ -247,7 +246,7 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
     def one() -> None:
         if state["on_screen"] is not None:
             annotation_skip(project=project, user=user, section_id=state["on_screen"])
-        section = next_section_for(user=user, project=project, skip=state["on_screen"])
+        section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
         state["on_screen"] = section.pk if section is not None else None
 
     figure("next_section_ms", median_ms(one, repeat=200, warmup=10), "ms")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from annotations.imaging.masks import decode_mask
-from annotations.models import GroundTruth, GroundTruthSnapshot, Section
+from annotations.models import GroundTruth, GroundTruthSnapshot, Project, Section
 from annotations.services.volumes import section_array
+from inference.class_target import ClassTarget, class_target
 from inference.ml.data import prepare_sections
 
 
@@ -90,8 +90,21 @@ def snapshot_entries(snapshot: GroundTruthSnapshot) -> list[SnapshotEntry]:
     return entries_for_ground_truths(snapshot.entries.values_list("pk", flat=True))
 
 
-def load_pairs(entries: Sequence[SnapshotEntry]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(images, masks) at native resolution, in the order of ``entries``."""
+def entries_target(entries: Sequence[SnapshotEntry]) -> ClassTarget | None:
+    """The default target class of the project the entries belong to (None without entries)."""
+    if not entries:
+        return None
+    project = Project.objects.filter(sections__pk=entries[0].section_id).first()
+    return class_target(project) if project is not None else None
+
+
+def load_pairs(
+    entries: Sequence[SnapshotEntry], target: ClassTarget | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(images, boolean masks of the target class) at native resolution, in the order of
+    ``entries``. The stored masks are read as class maps; ``target`` defaults to the project's
+    nucleus class."""
+    target = target or entries_target(entries)
     truths = GroundTruth.objects.only("id", "mask_png").in_bulk(
         [e.ground_truth_id for e in entries]
     )
@@ -101,24 +114,30 @@ def load_pairs(entries: Sequence[SnapshotEntry]) -> tuple[list[np.ndarray], list
     for entry in entries:
         image = section_array(sections[entry.section_id])
         images.append(image)
-        masks.append(decode_mask(bytes(truths[entry.ground_truth_id].mask_png), image.shape))
+        masks.append(target.decode(bytes(truths[entry.ground_truth_id].mask_png), image.shape))
     return images, masks
 
 
 def training_tensors(
-    entries: Sequence[SnapshotEntry], *, input_size: int, chunk: int = 64
+    entries: Sequence[SnapshotEntry],
+    *,
+    input_size: int,
+    target: ClassTarget | None = None,
+    chunk: int = 64,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised (N, 1, S, S) images and binary masks for ``entries``, in their order.
+    """Normalised (N, 1, S, S) images and binary masks of the ``target`` class (default: the
+    project's nucleus class) for ``entries``, in their order.
 
     Each modality is normalised its own way (physical scaling for RI, percentiles otherwise),
     exactly as at inference time. Sections are read ``chunk`` at a time, so only the resized
     tensors, never every full-resolution section at once, are held in memory.
     """
+    target = target or entries_target(entries)
     x = torch.empty((len(entries), 1, input_size, input_size), dtype=torch.float32)
     y = torch.empty_like(x)
     for start in range(0, len(entries), chunk):
         part = entries[start : start + chunk]
-        images, masks = load_pairs(part)
+        images, masks = load_pairs(part, target)
         for modality in sorted({e.modality for e in part}):
             idx = [i for i, e in enumerate(part) if e.modality == modality]
             mx, my = prepare_sections(

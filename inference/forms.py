@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from cellweb.errors import DomainError
+from inference.class_target import default_target_class
 from inference.selectors.training import model_versions_for_project, training_form_choices
 from inference.services import training as services
-from inference.services.training import TrainingConfig
+from inference.services.training import TrainingConfig, TrainingConfigError
 
 _SMALL = {"class": "cw-input-small"}
 
@@ -109,6 +111,11 @@ class TrainingLaunchForm(forms.Form):
         required=False,
         help_text="Fine-tune a model version of the same network instead of training from scratch.",
     )
+    target_class = forms.ChoiceField(
+        label="Class to learn",
+        required=False,
+        help_text="The network learns this class against everything else.",
+    )
     confirm_long = forms.BooleanField(
         label="Launch it anyway: I know it will take hours on CPU workers", required=False
     )
@@ -131,6 +138,10 @@ class TrainingLaunchForm(forms.Form):
             (v.pk, f"{v.name} (#{v.pk}, {v.arch})")
             for v in model_versions_for_project(project)[:200]
         ]
+        classes = sorted(project.label_classes, key=lambda entry: entry["value"])
+        self.fields["target_class"].choices = [(c["name"], c["name"]) for c in classes]
+        default = default_target_class(classes)
+        self.fields["target_class"].initial = default["name"] if default else None
         # Default to the source that actually has ground truth when confirmed consensus has none.
         with_data = [x["value"] for x in c["sources"] if x["sections"]]
         default_source = "consensus" if "consensus" in with_data or not with_data else with_data[0]
@@ -142,7 +153,16 @@ class TrainingLaunchForm(forms.Form):
     @property
     def network_fields(self) -> list:
         return self._bound(
-            "arch", "from_version", "folds", "epochs", "batch_size", "lr", "beta1", "beta2", "loss"
+            "arch",
+            "target_class",
+            "from_version",
+            "folds",
+            "epochs",
+            "batch_size",
+            "lr",
+            "beta1",
+            "beta2",
+            "loss",
         )
 
     @property
@@ -175,7 +195,15 @@ class TrainingLaunchForm(forms.Form):
             tags=list(d["tags"]),
             final_model=d["final_model"],
             from_version=d.get("from_version"),
+            target_class=d.get("target_class") or "",
         )
+
+    def add_refusal(self, error: DomainError) -> None:
+        """A launch's refusal: a configuration's errors go on their fields."""
+        if isinstance(error, TrainingConfigError):
+            self.add_config_errors(error.errors)
+        else:
+            self.add_error(None, error.message)
 
     def add_config_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():

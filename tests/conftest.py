@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from rest_framework.test import APIClient
 
 from annotations.models import Membership, Project, Role, Specimen
@@ -19,6 +20,13 @@ pytest_plugins = [
     "tests.helpers_prediction",
     "tests.helpers_labels",
 ]
+
+
+def signed_in(user) -> Client:
+    """A browser (Django's test client) signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def _user(username: str, **extra):

@@ -20,7 +20,6 @@ from annotations.selectors.annotation import (
     annotation_progress,
     annotation_public,
     annotation_revisions,
-    next_section_for,
     section_send_back,
     sent_back_to,
     visible_annotations,
@@ -48,6 +47,7 @@ from annotations.services.annotation import (
     annotation_save,
     annotation_skip,
     mask_from_payload,
+    section_offer_claim,
 )
 from annotations.services.export import export_masks
 from cellweb.api import (
@@ -251,7 +251,7 @@ class AnnotateNextApi(APIView):
         skip = query.get("skip")
         if skip is not None:
             annotation_skip(project=project, user=request.user, section_id=skip)
-        section = next_section_for(user=request.user, project=project, skip=skip)
+        section = section_offer_claim(user=request.user, project=project, skip=skip)
         if section is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         url = reverse("annotate", args=[section.pk])

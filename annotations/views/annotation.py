@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from annotations.models import Role
 from annotations.permissions import get_project, get_section, user_roles
@@ -13,10 +14,11 @@ from annotations.selectors.annotation import (
     annotate_page_config,
     annotation_progress,
     can_see_all_annotations,
-    next_section_for,
+    next_section_peek,
     queue_reason,
     section_send_back,
 )
+from annotations.services.annotation import section_offer_claim
 from annotations.views.context import project_context
 from cellweb.pages import refusing
 
@@ -87,18 +89,25 @@ def _progress_context(progress: dict) -> dict:
 
 @login_required
 @refusing
+@require_http_methods(["GET", "POST"])
 def annotate_next(request, slug: str):
+    """The menu's "Annotate". GET shows the queue (progress, and whether anything is left) and
+    records nothing; its button POSTs, which hands the next section out and opens it. The section
+    opened and not saved yet comes back first, so this never skips a section silently (Skip is
+    the annotate page's own button)."""
     project = get_project(request.user, slug, Role.ANNOTATOR)
-    # The menu's "Annotate": the section opened and not saved yet comes back first, so this link
-    # never skips a section silently (Skip is the annotate page's own button, a POST).
-    section = next_section_for(user=request.user, project=project)
-    if section is not None:
-        return redirect("annotate", section_id=section.pk)
+    if request.method == "POST":
+        section = section_offer_claim(user=request.user, project=project)
+        if section is not None:
+            return redirect("annotate", section_id=section.pk)
+        return redirect("annotate-next", slug=project.slug)
+    waiting = next_section_peek(user=request.user, project=project)
     progress = annotation_progress(user=request.user, project=project)
     return render(
         request,
-        "annotations/annotate_done.html",
-        project_context(request, project) | {"progress": _progress_context(progress)},
+        "annotations/annotate_next.html",
+        project_context(request, project)
+        | {"progress": _progress_context(progress), "waiting": waiting},
     )
 
 

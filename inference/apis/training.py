@@ -78,6 +78,13 @@ class TrainingConfigInput(serializers.Serializer):
         help_text="Fine-tune: start from this model version's weights (same network).",
     )
 
+    target_class = serializers.CharField(
+        max_length=40,
+        allow_blank=True,
+        default="",
+        help_text="The label class the network learns (by name); blank: the project's nucleus class.",
+    )
+
     def to_config(self) -> services.TrainingConfig:
         data = dict(self.validated_data)
         data["betas"] = tuple(data["betas"])
@@ -207,6 +214,12 @@ class TrainingEstimateSerializer(serializers.Serializer):
     )
     specimens = serializers.IntegerField(required=False)
     sections = serializers.IntegerField(required=False)
+    target_class = serializers.CharField(required=False, help_text="The class the network learns.")
+    skipped_sections = serializers.IntegerField(
+        required=False,
+        help_text="Sections left out: their ground truth holds other classes but not the target.",
+    )
+    skipped_message = serializers.CharField(required=False, allow_blank=True)
     folds = serializers.JSONField(required=False)
     problem = serializers.CharField(allow_null=True)
     errors = serializers.DictField(child=serializers.CharField())
@@ -217,6 +230,13 @@ ERRORS = {
     403: OpenApiResponse(TrainingErrorSerializer, description="Lacks the role."),
     404: OpenApiResponse(
         TrainingErrorSerializer, description="No such object (or not visible to you)."
+    ),
+}
+LAUNCH_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(
+        TrainingErrorSerializer,
+        description="No section's ground truth holds the target class (with the counts).",
     ),
 }
 
@@ -254,7 +274,7 @@ class ProjectTrainingJobsApi(APIView):
             "splits the specimens into folds and queues one task per fold on the gpu queue."
         ),
         request=TrainingConfigInput,
-        responses={201: TrainingJobDetailSerializer, **ERRORS},
+        responses={201: TrainingJobDetailSerializer, **LAUNCH_ERRORS},
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)

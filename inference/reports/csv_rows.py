@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.target import scored_class
 
 __all__ = ["CSV_COLUMNS", "results_csv_lines", "results_csv_rows"]
 
@@ -67,7 +68,8 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
     ("largest_nucleus_mean_ri", None, _largest("mean_ri")),
     ("largest_nucleus_concentration", None, _largest("concentration_pg_per_um3")),
 )
-CSV_COLUMNS = ("level", *(name for name, _, _ in COLUMNS))
+# "class": the label class scored (the one the model version learned), named on every row.
+CSV_COLUMNS = ("level", "class", *(name for name, _, _ in COLUMNS))
 
 
 def _fmt(value: Any) -> Any:
@@ -81,6 +83,7 @@ def _fmt(value: Any) -> Any:
 def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
     """Header, then one row per scored section and method, then one per volume and method."""
     yield list(CSV_COLUMNS)
+    class_name = scored_class(evaluation)["name"]
     fields = [field for _, field, _ in COLUMNS if field]
     sections = (
         SectionResult.objects.filter(evaluation=evaluation)
@@ -89,14 +92,14 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
     )
     for values in sections.iterator(chunk_size=2000):
         by_field = dict(zip(fields, values))
-        yield ["section", *(_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS)]
+        yield ["section", class_name, *(_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS)]
     volumes = (
         VolumeResult.objects.filter(evaluation=evaluation)
         .select_related("specimen")
         .order_by("method", "specimen__name", "time_index", "volume_id")
     )
     for volume in volumes.iterator(chunk_size=200):
-        yield ["volume", *(_fmt(get(volume)) if get else "" for _, _, get in COLUMNS)]
+        yield ["volume", class_name, *(_fmt(get(volume)) if get else "" for _, _, get in COLUMNS)]
 
 
 class _Echo:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from inference.models import Evaluation, VolumeResult
+from inference.services.evaluation.target import scored_class
 
 from .figures import FIGURE_TITLES
 from .labels import (
@@ -180,5 +181,6 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
         "primary_label": labels.get(primary, ""),
         "set_label": evaluation.get_set_kind_display(),
         "gt_label": evaluation.get_gt_source_display(),
+        "class_label": scored_class(evaluation)["name"],
         "baselines": config.get("baselines") or {},
     }

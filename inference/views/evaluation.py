@@ -9,13 +9,13 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.errors import NotAllowed
+from cellweb.pages import launched_from_form, refused
 from inference.forms_evaluation import EvaluationLaunchForm
 from inference.reports import METRIC_LABELS
 from inference.selectors import evaluation as selectors
@@ -42,18 +42,15 @@ def evaluations_page(request, slug: str):
         if not context["is_manager"]:
             return refused(request, NotAllowed("Launching an evaluation needs the manager role."))
         form = EvaluationLaunchForm(request.POST, choices=choices)
-        if form.is_valid():
-            try:
-                evaluation = services.evaluation_launch(
-                    project=project, user=request.user, **form.launch_args()
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request, f"Evaluation {evaluation.pk} launched; this page follows it live."
-                )
-                return redirect("evaluation", evaluation_id=evaluation.pk)
+
+        def launch():
+            return services.evaluation_launch(
+                project=project, user=request.user, **form.launch_args()
+            )
+
+        answer = launched_from_form(request, form, launch, page="evaluation")
+        if answer is not None:
+            return answer
         status = 400
     elif context["is_manager"]:
         initial = EvaluationLaunchForm.initial_from_query(request.GET, choices)

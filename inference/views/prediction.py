@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.errors import NotAllowed
+from cellweb.pages import launched_from_form, refused
 from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
 from inference.selectors import prediction as selectors
 from inference.selectors import prediction_pages as pages
@@ -29,20 +29,6 @@ __all__ = [
     "prediction_page",
     "predictions_page",
 ]
-
-
-def _launch(request, project, form):
-    if form.is_valid():
-        try:
-            prediction = services.prediction_launch(
-                project=project, user=request.user, **form.launch_args()
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Prediction {prediction.pk} is queued.")
-            return redirect("prediction", prediction_id=prediction.pk)
-    return None
 
 
 @login_required
@@ -68,7 +54,13 @@ def predictions_page(request, slug: str):
                 return redirect("predictions", slug=project.slug)
         else:
             form = PredictionLaunchForm(request.POST, **choices)
-            answer = _launch(request, project, form)
+
+            def launch():
+                return services.prediction_launch(
+                    project=project, user=request.user, **form.launch_args()
+                )
+
+            answer = launched_from_form(request, form, launch, page="prediction")
             if answer is not None:
                 return answer
         status = 400

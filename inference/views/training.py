@@ -12,13 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotations.permissions import get_project
 from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.pages import launched_from_form, refused
 from inference.forms import TrainingLaunchForm
 from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
 from inference.services.training import (
-    TrainingConfigError,
     training_estimate,
     training_job_launch,
 )
@@ -40,20 +39,13 @@ def training_page(request, slug: str):
             long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
             if long_run:
                 form.add_error("confirm_long", long_run)
-        if form.is_valid():
-            try:
-                job = training_job_launch(
-                    project=project, user=request.user, config=form.to_config()
-                )
-            except TrainingConfigError as exc:
-                form.add_config_errors(exc.errors)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request, f"Training job {job.pk} launched; this page follows it live."
-                )
-                return redirect("training-job", job_id=job.pk)
+
+        def launch():
+            return training_job_launch(project=project, user=request.user, config=form.to_config())
+
+        answer = launched_from_form(request, form, launch, page="training-job")
+        if answer is not None:
+            return answer
         status = 400
     elif context["is_manager"]:
         form = TrainingLaunchForm(project=project)

@@ -12,7 +12,15 @@ from django.test import Client
 from PIL import Image
 
 from annotations.imaging.masks import decode_mask, encode_mask, polygons_to_mask
-from annotations.models import Annotation, AnnotationRevision, Project, Section, SectionStatus
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    Project,
+    Section,
+    SectionOffer,
+    SectionStatus,
+)
+from tests.conftest import signed_in
 
 SHAPE = (32, 48)  # height, width: not square, so a swapped axis shows
 
@@ -404,12 +412,6 @@ def test_the_schema_documents_every_annotation_endpoint(api, annotator):
 # ---------------------------------------------------------------------------------- pages
 
 
-def browser_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def page_config(response) -> dict:
     html = response.content.decode()
     start = html.index('<script id="cw-config" type="application/json">') + len(
@@ -420,7 +422,7 @@ def page_config(response) -> dict:
 
 def test_annotate_page_passes_the_annotator_config(annotator, project, sections):
     section = sections[1]
-    response = browser_for(annotator).get(f"/sections/{section.pk}/annotate/")
+    response = signed_in(annotator).get(f"/sections/{section.pk}/annotate/")
     assert response.status_code == 200
     config = page_config(response)
     assert config["module"] == "annotator"
@@ -456,8 +458,8 @@ def test_annotate_page_passes_the_annotator_config(annotator, project, sections)
 
 
 def test_the_first_and_last_sections_have_one_neighbour(annotator, sections):
-    first = page_config(browser_for(annotator).get(f"/sections/{sections[0].pk}/annotate/"))
-    last = page_config(browser_for(annotator).get(f"/sections/{sections[2].pk}/annotate/"))
+    first = page_config(signed_in(annotator).get(f"/sections/{sections[0].pk}/annotate/"))
+    last = page_config(signed_in(annotator).get(f"/sections/{sections[2].pk}/annotate/"))
     assert first["neighbours"]["prev"] is None and first["neighbours"]["next"] is not None
     assert last["neighbours"]["next"] is None
 
@@ -469,12 +471,12 @@ def test_fluorescence_reference_only_when_the_project_allows_it(
     section = Section.objects.get(pk=sections[1].pk)
     assert section.fluorescence_id is not None
     assert (
-        page_config(browser_for(annotator).get(f"/sections/{section.pk}/annotate/"))["fluorescence"]
+        page_config(signed_in(annotator).get(f"/sections/{section.pk}/annotate/"))["fluorescence"]
         is None
     )
 
     Project.objects.filter(pk=project.pk).update(allow_fluorescence_reference=True)
-    config = page_config(browser_for(annotator).get(f"/sections/{section.pk}/annotate/"))
+    config = page_config(signed_in(annotator).get(f"/sections/{section.pk}/annotate/"))
     # In the stain volume's window (test_review_stain_window).
     assert config["fluorescence"]["imageUrl"].startswith(
         f"/api/sections/{section.fluorescence_id}/image.png?lo="
@@ -490,7 +492,7 @@ def test_non_ri_sections_get_an_intensity_window_from_their_statistics(
     data = np.linspace(100, 900, 2 * 16 * 16, dtype=np.float32).reshape(2, 16, 16)
     volume = make_volume(other, data=data, modality="brightfield")
     section = Section.objects.filter(volume=volume).first()
-    window = page_config(browser_for(annotator).get(f"/sections/{section.pk}/annotate/"))["window"]
+    window = page_config(signed_in(annotator).get(f"/sections/{section.pk}/annotate/"))["window"]
     assert window["units"] == "intensity"
     assert window["min"] <= window["lo"] < window["hi"] <= window["max"]
     assert window["lo"] == pytest.approx(section.stats["p0_5"]) and window["hi"] == pytest.approx(
@@ -500,37 +502,61 @@ def test_non_ri_sections_get_an_intensity_window_from_their_statistics(
 
 def test_the_page_is_read_only_for_reviewers_and_locked_sections(annotator, reviewer, sections):
     assert (
-        page_config(browser_for(reviewer).get(f"/sections/{sections[0].pk}/annotate/"))["readOnly"]
+        page_config(signed_in(reviewer).get(f"/sections/{sections[0].pk}/annotate/"))["readOnly"]
         is True
     )
     Section.objects.filter(pk=sections[0].pk).update(status=SectionStatus.CONFIRMED)
-    response = browser_for(annotator).get(f"/sections/{sections[0].pk}/annotate/")
+    response = signed_in(annotator).get(f"/sections/{sections[0].pk}/annotate/")
     assert page_config(response)["readOnly"] is True
     assert "confirmed" in response.content.decode()
 
 
 def test_outsiders_get_404_from_the_pages(outsider, project, sections):
-    client = browser_for(outsider)
+    client = signed_in(outsider)
     assert client.get(f"/sections/{sections[0].pk}/annotate/").status_code == 404
     assert client.get(f"/projects/{project.slug}/annotate/next/").status_code == 404
     assert client.get(f"/projects/{project.slug}/export/").status_code == 404
 
 
 def test_annotate_next_shows_the_unsaved_section_again_then_thanks(annotator, project, sections):
-    client = browser_for(annotator)
-    first = client.get(f"/projects/{project.slug}/annotate/next/")
+    client = signed_in(annotator)
+    url = f"/projects/{project.slug}/annotate/next/"
+    first = client.post(url)
     assert first.status_code == 302 and first["Location"].endswith("/annotate/")
     # The menu's "Annotate" again, nothing saved: the same section, not the next one.
-    assert client.get(f"/projects/{project.slug}/annotate/next/")["Location"] == first["Location"]
+    assert client.post(url)["Location"] == first["Location"]
     Section.objects.filter(project=project).update(status=SectionStatus.REVIEW)
-    done = client.get(f"/projects/{project.slug}/annotate/next/")
+    # Nothing left: the hand-out goes back to the queue page, which says thank you.
+    assert client.post(url)["Location"] == url
+    done = client.get(url)
     assert done.status_code == 200
     assert "thank you" in done.content.decode()
     assert "cw-progress-bar" in done.content.decode()
+    assert 'data-action="next"' not in done.content.decode()
+
+
+def test_the_annotate_next_page_hands_out_nothing_on_get(annotator, project, sections):
+    client = signed_in(annotator)
+    url = f"/projects/{project.slug}/annotate/next/"
+    before = {model: model.objects.count() for model in (SectionOffer, Annotation, Section)}
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The hand-out is the page's button: a form that POSTs, with its CSRF token.
+    assert f'<form method="post" action="{url}"' in html
+    assert "csrfmiddlewaretoken" in html and 'data-action="next"' in html
+    assert {model: model.objects.count() for model in before} == before
+    assert not SectionOffer.objects.exists()
+    assert client.post(url).status_code == 302
+    assert SectionOffer.objects.filter(annotator=annotator).count() == 1
+
+
+def test_annotate_next_refuses_other_methods(annotator, project, sections):
+    assert signed_in(annotator).put(f"/projects/{project.slug}/annotate/next/").status_code == 405
 
 
 def test_annotate_next_refuses_reviewers_with_a_message(reviewer, project, sections):
-    response = browser_for(reviewer).get(f"/projects/{project.slug}/annotate/next/")
+    response = signed_in(reviewer).get(f"/projects/{project.slug}/annotate/next/")
     assert response.status_code == 403
     assert "annotator" in response.content.decode()
 

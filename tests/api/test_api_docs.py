@@ -7,15 +7,11 @@ import re
 import pytest
 from django.test import Client
 
+from tests.conftest import signed_in
+
 pytestmark = pytest.mark.django_db
 
 DOC_PAGES = ["/api/docs/", "/api/redoc/"]
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_visitor_gets_neither_the_schema_nor_the_pages():

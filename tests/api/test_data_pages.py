@@ -9,18 +9,12 @@ import re
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from annotations.models import ImportJob, Membership, Tag
+from tests.conftest import signed_in
 from tests.data_files import assert_nothing_written, files_under, ri_stack
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page_config(response) -> dict:
@@ -41,7 +35,7 @@ def npy_file(name="ri.npy", data=None) -> SimpleUploadedFile:
 
 def test_home_lists_my_projects_with_roles_and_counts(annotator, project, specimen, make_volume):
     make_volume(specimen)
-    html = client_for(annotator).get("/").content.decode()
+    html = signed_in(annotator).get("/").content.decode()
     assert "Lab project" in html and 'href="/projects/lab/"' in html
     assert "annotator" in html
     assert re.search(r"<td>1</td>\s*<td>4</td>", html)
@@ -53,7 +47,7 @@ def test_the_project_page_lists_specimens_with_thumbnails_and_role_links(
     volume = make_volume(specimen, shape=(5, 32, 32))
     other = specimen.project.specimens.create(name="cell-02", lab="Lab B")
     other.tags.add(Tag.objects.create(project=project, name="cross-lab"))
-    client = client_for(annotator)
+    client = signed_in(annotator)
 
     html = client.get("/projects/lab/").content.decode()
 
@@ -69,19 +63,19 @@ def test_the_project_page_lists_specimens_with_thumbnails_and_role_links(
 
 
 def test_managers_see_import_and_settings_links(manager, project):
-    html = client_for(manager).get("/projects/lab/").content.decode()
+    html = signed_in(manager).get("/projects/lab/").content.decode()
     for path in ("import", "settings", "dashboard", "training"):
         assert f'href="/projects/lab/{path}/"' in html
 
 
 def test_the_import_form_offers_existing_specimen_names(manager, specimen):
-    html = client_for(manager).get("/projects/lab/import/").content.decode()
+    html = signed_in(manager).get("/projects/lab/import/").content.decode()
     assert '<datalist id="specimen-names"><option value="cell-01">' in html
     assert 'enctype="multipart/form-data"' in html
 
 
 def test_a_good_upload_redirects_to_its_job_page(manager, project, media_root):
-    response = client_for(manager).post(
+    response = signed_in(manager).post(
         "/projects/lab/import/",
         {"file": npy_file(), "specimen": "cell-09", "modality": "ri", "lab": "KAIST"},
     )
@@ -108,7 +102,7 @@ def test_a_refused_upload_shows_the_reason_in_the_form(
     manager, project, media_root, fields, status, message
 ):
     data = {"specimen": "cell-09", "modality": "ri"} | fields
-    response = client_for(manager).post("/projects/lab/import/", data)
+    response = signed_in(manager).post("/projects/lab/import/", data)
     assert response.status_code == status
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not ImportJob.objects.exists()
@@ -117,7 +111,7 @@ def test_a_refused_upload_shows_the_reason_in_the_form(
 
 def test_an_upload_over_the_limit_shows_the_sizes(manager, project, media_root, settings):
     settings.MAX_UPLOAD_MB = 1
-    response = client_for(manager).post(
+    response = signed_in(manager).post(
         "/projects/lab/import/",
         {"file": npy_file(data=ri_stack((6, 256, 256))), "specimen": "c", "modality": "ri"},
     )
@@ -133,7 +127,7 @@ def test_the_import_job_page_configures_the_import_module_with_a_fallback(manage
         original_name="cell.TCF",
         params={"specimen_name": "c", "modality": "ri"},
     )
-    response = client_for(manager).get(f"/imports/{job.pk}/")
+    response = signed_in(manager).get(f"/imports/{job.pk}/")
     config = page_config(response)
     assert config["module"] == "import"
     assert config["statusUrl"] == f"/api/import-jobs/{job.pk}/"
@@ -144,7 +138,7 @@ def test_the_import_job_page_configures_the_import_module_with_a_fallback(manage
 
 
 def test_the_settings_page_saves_valid_settings(manager, project):
-    client = client_for(manager)
+    client = signed_in(manager)
     assert 'value="3"' in client.get("/projects/lab/settings/").content.decode()
     response = client.post(
         "/projects/lab/settings/",
@@ -158,7 +152,7 @@ def test_the_settings_page_saves_valid_settings(manager, project):
 
 
 def test_the_settings_page_shows_errors_and_changes_nothing(manager, project):
-    response = client_for(manager).post(
+    response = signed_in(manager).post(
         "/projects/lab/settings/", {"required_annotations": "0", "consensus_method": "majority"}
     )
     assert response.status_code == 400
@@ -171,7 +165,7 @@ def test_the_specimen_page_configures_the_viewer(annotator, specimen, make_volum
     ri = make_volume(specimen)
     fl = make_volume(specimen, modality="fluorescence", channel="DAPI", seed=4)
     make_volume(specimen, time_index=1, seed=5)
-    response = client_for(annotator).get(f"/specimens/{specimen.pk}/")
+    response = signed_in(annotator).get(f"/specimens/{specimen.pk}/")
     config = page_config(response)
 
     assert config["module"] == "viewer"
@@ -204,7 +198,7 @@ def test_the_specimen_page_configures_the_viewer(annotator, specimen, make_volum
 def test_a_bright_field_viewer_uses_the_intensity_range(annotator, specimen, make_volume):
     data = np.linspace(100, 200, 32 * 32, dtype=np.float32).reshape(1, 32, 32)
     make_volume(specimen, data, modality="brightfield")
-    window = page_config(client_for(annotator).get(f"/specimens/{specimen.pk}/"))["window"]
+    window = page_config(signed_in(annotator).get(f"/specimens/{specimen.pk}/"))["window"]
     assert window["units"] == "intensity"
     assert window["min"] == pytest.approx(100) and window["max"] == pytest.approx(200)
     assert 100 < window["lo"] < window["hi"] < 200
@@ -212,6 +206,6 @@ def test_a_bright_field_viewer_uses_the_intensity_range(annotator, specimen, mak
 
 def test_a_reviewer_only_member_sees_the_review_link(reviewer, project):
     Membership.objects.filter(user=reviewer).update(role="reviewer")
-    html = client_for(reviewer).get("/projects/lab/").content.decode()
+    html = signed_in(reviewer).get("/projects/lab/").content.decode()
     assert 'href="/projects/lab/review/"' in html
     assert "/projects/lab/annotate/next/" not in html

@@ -10,13 +10,12 @@ import io
 import numpy as np
 import pytest
 import tifffile
-from django.test import Client
 from PIL import Image
 
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Project
 from inference.models import Evaluation, SectionResult
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 from tests.helpers_evaluation import (
     launch_evaluation,
     make_specimens,
@@ -36,12 +35,6 @@ def finished(project, manager, data):
     done = run_evaluation(project, manager, specimens=[s for s, _ in data], version=version)
     assert done.status == "succeeded", done.error
     return done
-
-
-def browser(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,17 +240,17 @@ def test_a_reviewer_corrects_the_fluorescence_mask_through_the_review_contract(
 
 
 def test_the_list_page_shows_the_form_to_managers_only(project, manager, annotator, finished):
-    page = browser(manager).get(f"/projects/{project.slug}/evaluations/")
+    page = signed_in(manager).get(f"/projects/{project.slug}/evaluations/")
     assert page.status_code == 200 and b'data-role="launch"' in page.content
     assert f'data-evaluation="{finished.pk}"'.encode() in page.content
     assert (
         b'data-role="launch"'
-        not in browser(annotator).get(f"/projects/{project.slug}/evaluations/").content
+        not in signed_in(annotator).get(f"/projects/{project.slug}/evaluations/").content
     )
 
 
 def test_the_launch_form_launches_or_shows_the_problem(project, manager, data, make_volume):
-    client = browser(manager)
+    client = signed_in(manager)
     bare = make_specimens(project, make_volume, 1, gt=None, prefix="bare")[0][0]
     refused = client.post(
         f"/projects/{project.slug}/evaluations/",
@@ -275,7 +268,7 @@ def test_the_launch_form_launches_or_shows_the_problem(project, manager, data, m
 
 def test_a_running_evaluation_page_mounts_the_job_module(project, manager, data):
     evaluation = launch_evaluation(project, manager, specimens=[data[0][0]])
-    page = browser(manager).get(f"/evaluations/{evaluation.pk}/")
+    page = signed_in(manager).get(f"/evaluations/{evaluation.pk}/")
     assert page.status_code == 200
     config = page.context["config"]
     assert config["module"] == "job" and config["kind"] == "evaluation"
@@ -285,7 +278,7 @@ def test_a_running_evaluation_page_mounts_the_job_module(project, manager, data)
 
 
 def test_a_finished_evaluation_page_is_the_report(manager, finished):
-    page = browser(manager).get(f"/evaluations/{finished.pk}/")
+    page = signed_in(manager).get(f"/evaluations/{finished.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="summary-table"' in html and "Edge-based" in html and "tiny model" in html
@@ -298,7 +291,7 @@ def test_the_report_page_does_not_query_per_section(project, manager, finished, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = browser(manager)
+    client = signed_in(manager)
     url = f"/evaluations/{finished.pk}/"
     client.get(url)
     with CaptureQueriesContext(connection) as before:
@@ -329,7 +322,7 @@ def test_the_report_page_does_not_query_per_section(project, manager, finished, 
 
 
 def test_the_gallery_has_toggleable_layers_and_the_fluorescence(manager, finished):
-    page = browser(manager).get(f"/evaluations/{finished.pk}/gallery/")
+    page = signed_in(manager).get(f"/evaluations/{finished.pk}/gallery/")
     html = page.content.decode()
     assert page.status_code == 200
     for layer in ("gt", "pred", "edge"):
@@ -347,7 +340,7 @@ def _attr_values(html: str, name: str) -> list[str]:
 
 
 def test_downloads_report_csv_masks_and_figures(manager, outsider, finished, data):
-    client = browser(manager)
+    client = signed_in(manager)
     report = client.get(f"/evaluations/{finished.pk}/report.html")
     assert report.status_code == 200 and b"data:image/png;base64," in b"".join(
         report.streaming_content
@@ -366,25 +359,25 @@ def test_downloads_report_csv_masks_and_figures(manager, outsider, finished, dat
     figure = client.get(f"/evaluations/{finished.pk}/figures/pr_curves.png")
     assert figure.status_code == 200 and figure["Content-Type"] == "image/png"
     assert client.get(f"/evaluations/{finished.pk}/figures/secret.png").status_code == 404
-    assert browser(outsider).get(f"/evaluations/{finished.pk}/results.csv").status_code == 404
+    assert signed_in(outsider).get(f"/evaluations/{finished.pk}/results.csv").status_code == 404
 
 
 def test_two_evaluations_compare_side_by_side(project, manager, finished, data):
     second = run_evaluation(project, manager, specimens=[s for s, _ in data])
-    page = browser(manager).get(f"/evaluations/compare/?a={finished.pk}&b={second.pk}")
+    page = signed_in(manager).get(f"/evaluations/compare/?a={finished.pk}&b={second.pk}")
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-method="model" data-method-b="edge" data-metric="dice"' in html
     assert 'data-method="otsu" data-method-b="otsu" data-metric="auc_pr"' in html
     assert "data:image/png;base64," in html
     assert page.context["comparison"]["pairs"] and len(page.context["comparison"]["pairs"]) == 8
-    assert browser(manager).get("/evaluations/compare/?a=1").status_code == 400
+    assert signed_in(manager).get("/evaluations/compare/?a=1").status_code == 400
 
 
 def test_fluorescence_pages_preview_derive_and_inspect(project, reviewer, annotator, data):
-    client = browser(reviewer)
+    client = signed_in(reviewer)
     url = f"/projects/{project.slug}/fluorescence-gt/"
-    assert browser(annotator).get(url).status_code == 403
+    assert signed_in(annotator).get(url).status_code == 403
     section = data[0][1][0][0].sections.get(z=2)
     params = {
         "method": "otsu",

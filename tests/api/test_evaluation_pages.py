@@ -8,12 +8,11 @@ import re
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client
 
 from inference.models import SectionResult
 from inference.reports import figure_path
 from inference.reports.labels import METRIC_LABELS
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 from tests.helpers_evaluation import (
     cross_validation_job,
     launch_evaluation,
@@ -21,12 +20,6 @@ from tests.helpers_evaluation import (
     run_evaluation,
     tiny_model_version,
 )
-
-
-def browser(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def _stored(evaluation) -> set[str]:
 
 
 def test_a_get_never_writes_a_missing_report_or_figure(manager, finished):
-    client = browser(manager)
+    client = signed_in(manager)
     default_storage.delete(finished.report.name)
     default_storage.delete(figure_path(finished, "pr_curves"))
     before = _stored(finished)
@@ -66,7 +59,7 @@ def test_a_get_never_writes_a_missing_report_or_figure(manager, finished):
 
 
 def test_the_report_page_shows_both_subsets_and_names_each_aggregation(manager, finished):
-    page = browser(manager).get(f"/evaluations/{finished.pk}/")
+    page = signed_in(manager).get(f"/evaluations/{finished.pk}/")
     html = page.content.decode()
     rows = SectionResult.objects.filter(evaluation=finished, method="model")
     with_nucleus = [r.dice for r in rows if r.gt_pixels]
@@ -93,14 +86,14 @@ def test_a_left_out_figure_shows_its_note_on_the_report_page(
     specimen = make_specimens(project, make_volume, 1, z=3, size=32)[0][0]
     done = run_evaluation(project, manager, specimens=[specimen])
 
-    html = browser(manager).get(f"/evaluations/{done.pk}/").content.decode()
+    html = signed_in(manager).get(f"/evaluations/{done.pk}/").content.decode()
     assert re.search(r'data-figure="worst"[^>]*data-left-out="true"', html)
     assert "Left out: This figure could not be drawn (ValueError: cannot draw)" in html
     assert f"/evaluations/{done.pk}/figures/worst.png" not in html
 
 
 def test_the_gallery_pages_through_either_subset_and_marks_empty_ground_truth(manager, finished):
-    client = browser(manager)
+    client = signed_in(manager)
     everything = client.get(f"/evaluations/{finished.pk}/gallery/").context["gallery"]
     nucleus = client.get(f"/evaluations/{finished.pk}/gallery/?sections=nucleus")
     gallery = nucleus.context["gallery"]
@@ -120,7 +113,7 @@ def test_the_gallery_pages_through_either_subset_and_marks_empty_ground_truth(ma
 
 def test_the_comparison_gives_both_subsets(project, manager, finished, data):
     second = run_evaluation(project, manager, specimens=[s for s, _ in data])
-    page = browser(manager).get(f"/evaluations/compare/?a={finished.pk}&b={second.pk}")
+    page = signed_in(manager).get(f"/evaluations/compare/?a={finished.pk}&b={second.pk}")
     rows = page.context["rows"]
     otsu = next(r for r in rows if r["method_a"] == "otsu" and r["key"] == "dice")
     scored = SectionResult.objects.filter(evaluation=finished, method="otsu", gt_pixels__gt=0)
@@ -131,7 +124,7 @@ def test_the_comparison_gives_both_subsets(project, manager, finished, data):
 
 def test_the_live_page_names_its_metrics_from_the_report_table(project, manager, data):
     evaluation = launch_evaluation(project, manager, specimens=[data[0][0]])
-    config = browser(manager).get(f"/evaluations/{evaluation.pk}/").context["config"]
+    config = signed_in(manager).get(f"/evaluations/{evaluation.pk}/").context["config"]
     assert config["module"] == "job"
     assert config["metricLabels"] == METRIC_LABELS
     assert config["metricLabels"]["auc_pr"] == "AUC-PR" and config["metricLabels"]["f05"] == "F0.5"
@@ -141,7 +134,7 @@ def test_the_list_and_report_label_a_cross_validation_by_its_job(project, manage
     made = make_specimens(project, make_volume, 4, z=3, size=32)
     job, versions = cross_validation_job(project, [s for s, _ in made], folds=2)
     done = run_evaluation(project, manager, version=versions[1], set_kind="cross_validation")
-    client = browser(manager)
+    client = signed_in(manager)
     label = f"Unet16 · job {job.pk} (2 folds)"
 
     listing = client.get(f"/projects/{project.slug}/evaluations/").content.decode()

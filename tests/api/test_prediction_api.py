@@ -16,7 +16,7 @@ from annotations.models import ImportJob, Specimen
 from cellweb.jobs import JobStatus
 from inference.models import Prediction, PredictionSettings
 from inference.services.prediction import predict_imported, prediction_launch, prediction_run
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 from tests.helpers_prediction import time_lapse
 
 pytestmark = pytest.mark.usefixtures("known_nuclei")
@@ -31,12 +31,6 @@ def finished(project, manager, active_model):
     done = prediction_run(prediction_id=launched.pk, device="cpu")
     assert done.status == "succeeded", done.error
     return done
-
-
-def browser(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def test_a_manager_launches_a_prediction_and_members_follow_it(
@@ -97,7 +91,7 @@ def test_outsiders_get_404_everywhere(api, outsider, finished):
 def test_nuclei_api_csv_and_tiff_give_the_same_nuclei(api, annotator, finished):
     rows = api(annotator).get(f"/api/predictions/{finished.pk}/nuclei/").json()
     assert rows["count"] == 9  # three specimens × three time points, one nucleus each
-    client = browser(annotator)
+    client = signed_in(annotator)
     response = client.get(f"/predictions/{finished.pk}/nuclei.csv")
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
     table = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -155,7 +149,7 @@ def test_the_viewer_gets_the_active_models_outlines_per_section(api, annotator, 
 
 
 def test_prediction_pages_render_tables_images_and_charts(manager, finished):
-    client = browser(manager)
+    client = signed_in(manager)
     page = client.get(f"/predictions/{finished.pk}/?tag_a=LPS&tag_b=control")
     assert page.status_code == 200
     html = page.content.decode()
@@ -177,7 +171,7 @@ def test_prediction_pages_render_tables_images_and_charts(manager, finished):
 
 def test_the_launch_form_queues_a_prediction(manager, project, active_model, eager_tasks):
     time_lapse(project, "cell", times=2)
-    client = browser(manager)
+    client = signed_in(manager)
     response = client.post(
         f"/projects/{project.slug}/predictions/",
         {"time_points": "0", "threshold": "0.5", "watershed_h": "1", "min_voxels": "27"},

@@ -7,21 +7,14 @@ import json
 
 import numpy as np
 import pytest
-from django.test import Client
 
 from annotations.models import Section, SectionStatus
-from annotations.selectors.annotation import next_section_for
-from annotations.services.annotation import annotation_reopen, annotation_save
+from annotations.services.annotation import annotation_reopen, annotation_save, section_offer_claim
+from tests.conftest import signed_in
 from tests.review_support import disk
 
 SHAPE = (32, 32)
 COMMENT = "The nucleus edge is too far out on the left; follow the dark rim."
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def submit(section, user, mask, base=None):
@@ -55,7 +48,7 @@ def sent_back(specimen, make_volume, cast, reviewer, api):
 
 
 def test_the_annotate_page_says_who_sent_it_back_and_why(sent_back, annotator):
-    html = browser(annotator).get(f"/sections/{sent_back.pk}/annotate/").content.decode()
+    html = signed_in(annotator).get(f"/sections/{sent_back.pk}/annotate/").content.decode()
     assert "Sent back by rita" in html
     assert COMMENT in html
 
@@ -81,17 +74,17 @@ def test_the_queue_lists_it_and_hands_it_out_first(
     assert (
         api(second_annotator).get(f"/api/projects/{project.slug}/annotate/sent-back/").json() == []
     )
-    assert next_section_for(user=annotator, project=project).pk == sent_back.pk
+    assert section_offer_claim(user=annotator, project=project).pk == sent_back.pk
 
 
 def test_home_and_project_pages_show_the_comment_to_the_named_annotator_only(
     project, sent_back, annotator, second_annotator
 ):
     for url in ("/", f"/projects/{project.slug}/"):
-        html = browser(annotator).get(url).content.decode()
+        html = signed_in(annotator).get(url).content.decode()
         assert 'id="sent-back"' in html and COMMENT in html, url
         assert f"/sections/{sent_back.pk}/annotate/" in html
-        assert COMMENT not in browser(second_annotator).get(url).content.decode()
+        assert COMMENT not in signed_in(second_annotator).get(url).content.decode()
 
 
 def test_the_resubmission_is_a_response_for_the_reviewer(
@@ -103,9 +96,11 @@ def test_the_resubmission_is_a_response_for_the_reviewer(
     queue = api(reviewer).get(f"/api/projects/{project.slug}/review-queue/").json()
     row = next(r for r in queue["results"] if r["id"] == sent_back.pk)
     assert row["response"] is True
-    assert "response" in browser(reviewer).get(f"/projects/{project.slug}/review/").content.decode()
+    assert (
+        "response" in signed_in(reviewer).get(f"/projects/{project.slug}/review/").content.decode()
+    )
 
-    html = browser(reviewer).get(f"/sections/{sent_back.pk}/review/").content.decode()
+    html = signed_in(reviewer).get(f"/sections/{sent_back.pk}/review/").content.decode()
     assert 'id="send-back-response"' in html and COMMENT in html
     assert "alice: response" in html
     start = html.index('<script id="cw-config" type="application/json">')

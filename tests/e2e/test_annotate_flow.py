@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from annotations.imaging.masks import decode_mask
-from annotations.models import Annotation, AnnotationRevision, Section
+from annotations.models import Annotation, AnnotationRevision, Section, SectionOffer
 from tests.fixtures_live import ROOT, login, screenshot
 from tests.helpers_jobs import wait_until
 
@@ -39,6 +39,13 @@ def editor_ready(page) -> None:
         "() => window.cellweb && window.cellweb.editor && "
         "document.querySelector('.cw-status') && document.querySelector('.cw-status').dataset.phase !== 'loading'"
     )
+
+
+def open_queue(page, asgi_server, project) -> None:
+    """The menu's "Annotate": the queue page (a GET that hands nothing out), then its button."""
+    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    page.locator("[data-action=next]").click()
+    page.wait_for_url(lambda url: url.endswith("/annotate/") and "/next/" not in url)
 
 
 def shown_mask(page) -> np.ndarray:
@@ -80,8 +87,7 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, asgi_server, "alice")
-    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
-    assert "/annotate/" in page.url and "/next/" not in page.url
+    open_queue(page, asgi_server, project)
     section_id = int(page.url.rstrip("/").split("/")[-2])
     editor_ready(page)
     assert page.locator("#shortcut-list").count() == 1
@@ -129,6 +135,11 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     editor_ready(page)
     assert np.array_equal(shown_mask(page), stored_mask(annotation))
     screenshot(page, "annotate-reloaded")
+    # "Next section" asks the queue (a POST) and opens the section it hands out.
+    page.locator("[data-action=next]").click()
+    page.wait_for_url(lambda url: url.endswith("/annotate/") and f"/{section_id}/" not in url)
+    editor_ready(page)
+    assert SectionOffer.objects.filter(annotator=annotator).count() == 2
     assert not errors, errors
 
     # Bob gets either another section or this one, but never sees alice's mask.
@@ -136,7 +147,7 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     try:
         bob = context.new_page()
         login(bob, asgi_server, "bob")
-        bob.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+        open_queue(bob, asgi_server, project)
         editor_ready(bob)
         assert not shown_mask(bob).any()
         content = bob.content()
@@ -164,6 +175,7 @@ def test_nothing_left_page_thanks_the_annotator(asgi_server, page, project, sect
     login(page, asgi_server, "alice")
     page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
     assert "thank you" in page.content()
+    assert page.locator("[data-action=next]").count() == 0
     screenshot(page, "annotate-done")
 
 
@@ -174,6 +186,11 @@ def test_skip_moves_on_the_menu_keeps_the_section_and_a_send_back_is_shown(
 
     login(page, asgi_server, "alice")
     page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    # The queue page shows the progress and hands nothing out until its button is pressed.
+    assert not SectionOffer.objects.exists()
+    screenshot(page, "annotate-queue")
+    page.locator("[data-action=next]").click()
+    page.wait_for_url(lambda url: url.endswith("/annotate/") and "/next/" not in url)
     editor_ready(page)
     first = page.url
     # Middle-out: the middle section of the stack comes first, and it says which z it is.
@@ -182,7 +199,7 @@ def test_skip_moves_on_the_menu_keeps_the_section_and_a_send_back_is_shown(
     # The neighbour buttons say "View", so "Next section" means only the queue's next one.
     assert page.get_by_role("button", name="View z0 (z − 1)").count() == 1
     # The menu's "Annotate" again: the same section, not silently the next one.
-    page.goto(f"{asgi_server.url}/projects/{project.slug}/annotate/next/")
+    open_queue(page, asgi_server, project)
     editor_ready(page)
     assert page.url == first
     page.locator("[data-action=skip]").click()

@@ -24,6 +24,9 @@ SIDES = [0, 6, 0, 0, 16]  # middle-out starts at z 2; the fold models disagree m
 def annotate_from_project_page(page, server) -> str:
     page.goto(f"{server.url}/projects/lab/")
     page.locator("[data-link=annotate]").first.click()
+    # The queue page hands nothing out until its button (a POST) is pressed.
+    page.locator("[data-action=next]").click()
+    page.wait_for_url(lambda url: url.endswith("/annotate/") and "/next/" not in url)
     page.wait_for_load_state("networkidle")
     return page.url
 

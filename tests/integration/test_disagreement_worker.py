@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from annotations.models import QueueMode, SectionDisagreement
-from annotations.selectors.annotation import next_section_for
+from annotations.services.annotation import section_offer_claim
 from cellweb.celery import app as celery_app
 from inference.models import DisagreementJob
 from inference.services.training.gather import training_job_gather
@@ -50,4 +50,4 @@ def test_a_finished_training_job_is_scored_on_the_worker_and_reorders_the_queue(
     assert {s.training_job_id for s in scores} == {training_job.pk}
     ranked = [s.section_id for s in scores.order_by("-variance")]
     assert ranked[:3] == [sections[2].pk, sections[4].pk, sections[1].pk]
-    assert next_section_for(user=annotator, project=project).pk == sections[2].pk
+    assert section_offer_claim(user=annotator, project=project).pk == sections[2].pk

@@ -21,6 +21,7 @@ from PIL import Image
 from annotations.asgi import SectionImageFront
 from annotations.models import Membership
 from annotations.selectors import section_images
+from tests.conftest import signed_in
 from tests.fixtures_live import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,12 +43,6 @@ def section(specimen, make_volume):
     ramp = np.linspace(1.33, 1.40, 48, dtype=np.float32)
     volume = make_volume(specimen, np.broadcast_to(ramp, (3, 40, 48)).copy())
     return volume.sections.get(z=2)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def fetch(server, path, client: Client | None = None, method="GET", headers=None):

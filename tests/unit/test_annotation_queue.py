@@ -1,4 +1,4 @@
-"""next_section_for / annotation_progress: the annotation work queue."""
+"""section_offer_claim / next_section_peek / annotation_progress: the annotation work queue."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from django.db import connection
 from django.utils import timezone
 
 from annotations.models import Section, SectionOffer, SectionStatus, Specimen
-from annotations.selectors.annotation import annotation_progress, next_section_for
+from annotations.selectors.annotation import annotation_progress, next_section_peek
 from annotations.selectors.annotation.queue import OFFER_HOLD
-from annotations.services.annotation import annotation_save, annotation_skip
+from annotations.services.annotation import (
+    annotation_save,
+    annotation_skip,
+    section_offer_claim,
+)
 from cellweb.errors import InvalidInput, NotAllowed
 
 SHAPE = (16, 16)
@@ -51,7 +55,7 @@ def drain(user, project, limit=50) -> list[int]:
     for _ in range(limit):
         if on_screen is not None:
             annotation_skip(project=project, user=user, section_id=on_screen)
-        section = next_section_for(user=user, project=project, skip=on_screen)
+        section = section_offer_claim(user=user, project=project, skip=on_screen)
         if section is None or section.pk in handed:
             return handed
         handed.append(section.pk)
@@ -71,26 +75,46 @@ def test_other_annotators_get_their_own_offers(project, sections, annotator, sec
 
 
 def test_the_menu_shows_the_opened_unsaved_section_again(project, sections, annotator):
-    opened = next_section_for(user=annotator, project=project)
+    opened = section_offer_claim(user=annotator, project=project)
     # "Annotate" in the menu again, nothing saved: the same section, not a silent skip.
-    assert next_section_for(user=annotator, project=project).pk == opened.pk
+    assert section_offer_claim(user=annotator, project=project).pk == opened.pk
     assert SectionOffer.objects.filter(annotator=annotator).count() == 1
 
 
 def test_a_skipped_section_comes_back_after_the_fresh_ones(project, sections, annotator):
-    first = next_section_for(user=annotator, project=project)
+    first = section_offer_claim(user=annotator, project=project)
     annotation_skip(project=project, user=annotator, section_id=first.pk)
-    order = [next_section_for(user=annotator, project=project, skip=first.pk).pk]
+    order = [section_offer_claim(user=annotator, project=project, skip=first.pk).pk]
     while len(order) < len(sections):
         annotation_skip(project=project, user=annotator, section_id=order[-1])
-        order.append(next_section_for(user=annotator, project=project, skip=order[-1]).pk)
+        order.append(section_offer_claim(user=annotator, project=project, skip=order[-1]).pk)
     assert first.pk not in order[:-1]
     assert order[-1] == first.pk
 
 
+def test_peeking_at_the_queue_writes_nothing_and_names_what_the_claim_hands_out(
+    project, sections, annotator
+):
+    save(sections[0], annotator, submit=True)
+    section_offer_claim(user=annotator, project=project, skip=None)
+    annotation_skip(project=project, user=annotator, section_id=sections[1].pk)
+    before = (SectionOffer.objects.count(), list(SectionOffer.objects.values()))
+    for _ in range(3):
+        peeked = next_section_peek(user=annotator, project=project)
+    assert (SectionOffer.objects.count(), list(SectionOffer.objects.values())) == before
+    assert section_offer_claim(user=annotator, project=project).pk == peeked.pk
+
+
+def test_peeking_says_when_nothing_is_left(project, sections, annotator):
+    for section in sections:
+        save(section, annotator, submit=True)
+    assert next_section_peek(user=annotator, project=project) is None
+    assert section_offer_claim(user=annotator, project=project) is None
+
+
 def test_an_opened_unsaved_section_returns_after_the_hold(project, sections, annotator):
-    opened = next_section_for(user=annotator, project=project)
-    second = next_section_for(user=annotator, project=project, skip=opened.pk)
+    opened = section_offer_claim(user=annotator, project=project)
+    second = section_offer_claim(user=annotator, project=project, skip=opened.pk)
     assert second.pk != opened.pk
     # Both were opened and left; once the hold is over they are back behind the fresh sections.
     SectionOffer.objects.filter(annotator=annotator).update(
@@ -113,19 +137,19 @@ def test_a_specimen_is_handed_out_middle_out(project, specimen, make_volume, ann
 
 
 def test_sections_with_the_annotators_draft_come_back_first(project, sections, annotator):
-    first = next_section_for(user=annotator, project=project)
+    first = section_offer_claim(user=annotator, project=project)
     save(sections[3], annotator)  # started without being offered (opened from a link)
 
-    assert next_section_for(user=annotator, project=project).pk == sections[3].pk
-    assert next_section_for(user=annotator, project=project).pk == sections[3].pk
+    assert section_offer_claim(user=annotator, project=project).pk == sections[3].pk
+    assert section_offer_claim(user=annotator, project=project).pk == sections[3].pk
     save(sections[3], annotator, base=1, submit=True)
     # Submitted: the section opened earlier and never saved is shown again.
-    assert next_section_for(user=annotator, project=project).pk == first.pk
+    assert section_offer_claim(user=annotator, project=project).pk == first.pk
 
 
 def test_skip_passes_over_the_section_on_screen(project, sections, annotator):
     save(sections[1], annotator)
-    skipped = next_section_for(user=annotator, project=project, skip=sections[1].pk)
+    skipped = section_offer_claim(user=annotator, project=project, skip=sections[1].pk)
     assert skipped.pk != sections[1].pk
 
 
@@ -133,7 +157,7 @@ def test_a_skipped_draft_waits_behind_the_other_drafts(project, sections, annota
     save(sections[0], annotator)
     save(sections[2], annotator)
     annotation_skip(project=project, user=annotator, section_id=sections[0].pk)
-    assert next_section_for(user=annotator, project=project).pk == sections[2].pk
+    assert section_offer_claim(user=annotator, project=project).pk == sections[2].pk
 
 
 def test_closest_to_complete_comes_first(
@@ -203,7 +227,9 @@ def test_complete_excluded_and_fluorescence_sections_are_never_offered(
 
 def test_only_annotators_use_the_queue(project, sections, reviewer):
     with pytest.raises(NotAllowed):
-        next_section_for(user=reviewer, project=project)
+        section_offer_claim(user=reviewer, project=project)
+    with pytest.raises(NotAllowed):
+        next_section_peek(user=reviewer, project=project)
 
 
 def test_the_queue_is_answered_by_a_few_queries_whatever_the_project_size(
@@ -212,7 +238,7 @@ def test_the_queue_is_answered_by_a_few_queries_whatever_the_project_size(
     make_volume(specimen, shape=(40, *SHAPE))
     annotator._cellweb_roles = None  # count the role lookup too
     with django_assert_max_num_queries(6):
-        next_section_for(user=annotator, project=project)
+        section_offer_claim(user=annotator, project=project)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -225,7 +251,7 @@ def test_concurrent_requests_of_one_annotator_get_different_sections(project, se
     def ask():
         try:
             barrier.wait(timeout=10)
-            section = next_section_for(user=annotator, project=project)
+            section = section_offer_claim(user=annotator, project=project)
             with lock:
                 results.append(section.pk if section else None)
         except BaseException as exc:  # reported below
@@ -275,7 +301,7 @@ def test_with_n_annotators_and_n_required_every_section_reaches_n(
     rng = random.Random(seed)
     for _ in range(120):
         user = rng.choice(cast)
-        section = next_section_for(user=user, project=project)
+        section = section_offer_claim(user=user, project=project)
         if section is None:
             continue
         action = rng.random()
@@ -285,7 +311,7 @@ def test_with_n_annotators_and_n_required_every_section_reaches_n(
             annotation_skip(project=project, user=user, section_id=section.pk)
         elif action < 0.85:
             # Opened, then "Annotate" in the menu: the same section, never a silent skip.
-            assert next_section_for(user=user, project=project).pk == section.pk
+            assert section_offer_claim(user=user, project=project).pk == section.pk
         else:
             # Left unsaved; time passes beyond the hold.
             SectionOffer.objects.filter(annotator=user).update(
@@ -294,7 +320,7 @@ def test_with_n_annotators_and_n_required_every_section_reaches_n(
     # Then everyone works through what the queue still hands them.
     for user in cast:
         for _ in range(20):
-            section = next_section_for(user=user, project=project)
+            section = section_offer_claim(user=user, project=project)
             if section is None:
                 break
             save(section, user, submit=True)

@@ -9,7 +9,6 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from annotations.models import GroundTruth, Specimen
 from inference.forms_evaluation import EvaluationLaunchForm
@@ -17,16 +16,10 @@ from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import Evaluation
 from inference.services.evaluation import evaluation_launch
 from inference.services.fluorescence_gt import fluorescence_gt_create, fluorescence_gt_edit
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 from tests.helpers_evaluation import disk_volume, launch_evaluation, run_evaluation
 
 SIZE = 48
-
-
-def browser(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def _stain(nucleus: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -77,7 +70,7 @@ def test_each_mask_stores_its_flag_and_the_stain_signal(flagged) -> None:
 def test_the_fluorescence_page_lists_flagged_sections_and_the_section_page_marks_one(
     project, reviewer, flagged
 ) -> None:
-    page = browser(reviewer).get(f"/projects/{project.slug}/fluorescence-gt/")
+    page = signed_in(reviewer).get(f"/projects/{project.slug}/fluorescence-gt/")
     assert page.status_code == 200
     listed = page.context["flagged"]
     assert [(f["label"], f["flag"]) for f in listed] == [
@@ -87,7 +80,7 @@ def test_the_fluorescence_page_lists_flagged_sections_and_the_section_page_marks
     html = page.content.decode()
     assert 'data-flag-count="signal_no_mask"' in html and "stain signal but empty mask" in html
     section_id = listed[0]["id"]
-    section_page = browser(reviewer).get(f"/sections/{section_id}/fluorescence-gt/")
+    section_page = signed_in(reviewer).get(f"/sections/{section_id}/fluorescence-gt/")
     assert 'id="fl-quality"' in section_page.content.decode()
 
 
@@ -159,7 +152,7 @@ def test_the_command_leaves_flagged_sections_out_and_the_pages_say_so(
     evaluation = Evaluation.objects.get()
     assert evaluation.status == "succeeded", evaluation.error
     assert evaluation.sections == 10 and len(evaluation.config["excluded_flagged"]) == 2
-    client = browser(manager)
+    client = signed_in(manager)
     for url in (f"/evaluations/{evaluation.pk}/", f"/evaluations/{evaluation.pk}/report.html"):
         response = client.get(url)
         html = b"".join(getattr(response, "streaming_content", None) or [response.content])
@@ -171,7 +164,7 @@ def test_the_gallery_marks_sections_with_a_flagged_ground_truth(project, manager
     specimens = [s for s, _ in flagged]
     done = run_evaluation(project, manager, specimens=specimens, gt_source="fluorescence")
     assert done.status == "succeeded", done.error
-    response = browser(manager).get(f"/evaluations/{done.pk}/gallery/")
+    response = signed_in(manager).get(f"/evaluations/{done.pk}/gallery/")
     gallery = response.context["gallery"]
     assert gallery["pages"] == 1
     rows = gallery["rows"]

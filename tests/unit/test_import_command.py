@@ -26,6 +26,14 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+INTO_P_S = ("--project", "p", "--specimen", "s")
+
+
+def import_into_p_s(path, command: str = "import_volume", *options: str) -> str:
+    """``command`` on ``path`` into specimen "s" of project "p"."""
+    return run(command, str(path), *INTO_P_S, *options)
+
+
 def test_import_volume_creates_project_and_specimen_and_says_what_it_made(tmp_path, media_root):
     path = write_small_tcf(tmp_path / "cell.TCF", time_points=2)
 
@@ -55,13 +63,9 @@ def test_import_volume_creates_project_and_specimen_and_says_what_it_made(tmp_pa
 
 def test_import_volume_uses_the_given_voxel_size_and_time_point(tmp_path, media_root):
     path = write_npy(tmp_path / "ri.npy", ri_stack())
-    run(
+    import_into_p_s(
+        path,
         "import_volume",
-        str(path),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
         "--modality",
         "ri",
         "--time",
@@ -82,7 +86,7 @@ def test_import_volume_exits_non_zero_with_the_reason_and_creates_nothing(tmp_pa
     with pytest.raises(
         CommandError, match="broken.TCF was not imported: .*not a supported image file"
     ):
-        run("import_volume", str(path), "--project", "p", "--specimen", "s", "--modality", "ri")
+        import_into_p_s(path, "import_volume", "--modality", "ri")
     assert_nothing_written(media_root)
     assert not Project.objects.filter(slug="p").exists()
 
@@ -108,44 +112,23 @@ def test_import_volume_run_from_the_shell_exits_non_zero(tmp_path, media_root, c
 
     path = tmp_path / "broken.npy"
     path.write_bytes(b"\x93NUMPY garbage")
-    argv = [
-        "manage.py",
-        "import_volume",
-        str(path),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "ri",
-    ]
+    argv = ["manage.py", "import_volume", str(path), *INTO_P_S, "--modality", "ri"]
     with pytest.raises(SystemExit) as exited:
         Command().run_from_argv([*argv, "--skip-checks"])
     assert exited.value.code != 0
     assert "broken.npy was not imported" in capsys.readouterr().err
 
 
-def test_import_masks_stores_imported_ground_truth(tmp_path, media_root):
-    run(
-        "import_volume",
-        str(write_npy(tmp_path / "ri.npy", ri_stack())),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "ri",
-    )
+@pytest.fixture
+def imported_ri(tmp_path, media_root):
+    """An RI stack imported as specimen "s" of project "p", for import_masks to match."""
+    import_into_p_s(write_npy(tmp_path / "ri.npy", ri_stack()), "import_volume", "--modality", "ri")
+
+
+def test_import_masks_stores_imported_ground_truth(tmp_path, imported_ri):
     masks = np.zeros((4, 32, 32), np.uint8)
     masks[:, 10:20, 10:20] = 255
-    out = run(
-        "import_masks",
-        str(write_npy(tmp_path / "m.npy", masks)),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-    )
+    out = import_into_p_s(write_npy(tmp_path / "m.npy", masks), "import_masks")
     assert "4 section(s)" in out
     assert (
         GroundTruth.objects.filter(
@@ -155,50 +138,16 @@ def test_import_masks_stores_imported_ground_truth(tmp_path, media_root):
     )
 
 
-def test_import_masks_refuses_a_stack_of_another_shape(tmp_path, media_root):
-    run(
-        "import_volume",
-        str(write_npy(tmp_path / "ri.npy", ri_stack())),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "ri",
-    )
+def test_import_masks_refuses_a_stack_of_another_shape(tmp_path, imported_ri):
     with pytest.raises(CommandError, match="must match"):
-        run(
-            "import_masks",
-            str(write_npy(tmp_path / "m.npy", np.zeros((3, 32, 32), bool))),
-            "--project",
-            "p",
-            "--specimen",
-            "s",
-        )
+        import_into_p_s(write_npy(tmp_path / "m.npy", np.zeros((3, 32, 32), bool)), "import_masks")
     with pytest.raises(CommandError, match="no specimen"):
         run("import_masks", str(tmp_path / "m.npy"), "--project", "p", "--specimen", "nobody")
     assert not GroundTruth.objects.exists()
 
 
 def test_import_masks_needs_a_label_free_volume(tmp_path, media_root):
-    run(
-        "import_volume",
-        str(write_npy(tmp_path / "fl.npy", stain_stack())),
-        "--project",
-        "p",
-        "--specimen",
-        "s",
-        "--modality",
-        "fluorescence",
-        "--channel",
-        "DAPI",
-    )
+    stain = write_npy(tmp_path / "fl.npy", stain_stack())
+    import_into_p_s(stain, "import_volume", "--modality", "fluorescence", "--channel", "DAPI")
     with pytest.raises(CommandError, match="no label-free volume"):
-        run(
-            "import_masks",
-            str(write_npy(tmp_path / "m.npy", np.zeros((4, 32, 32), bool))),
-            "--project",
-            "p",
-            "--specimen",
-            "s",
-        )
+        import_into_p_s(write_npy(tmp_path / "m.npy", np.zeros((4, 32, 32), bool)), "import_masks")

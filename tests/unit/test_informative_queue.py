@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from annotations.models import QueueMode, Section, SectionDisagreement
-from annotations.selectors.annotation import next_section_for, queue_reason
-from annotations.services.annotation import annotation_skip
+from annotations.selectors.annotation import queue_reason
+from annotations.services.annotation import annotation_skip, section_offer_claim
 from tests.unit.test_annotation_queue import drain, save
 
 Z = 7  # middle-out over 7 sections: z 3, 2, 4, 1, 5, 0, 6
@@ -55,17 +55,17 @@ def test_equal_variance_puts_the_lower_pairwise_dice_first(project, by_z, annota
 def test_drafts_skips_and_the_held_section_keep_their_place(project, by_z, annotator):
     informative(project)
     save(by_z[1], annotator)  # a draft (sent-back sections are drafts too) comes first
-    assert next_section_for(user=annotator, project=project).pk == by_z[1].pk
+    assert section_offer_claim(user=annotator, project=project).pk == by_z[1].pk
     save(by_z[1], annotator, base=1, submit=True)
 
-    first = next_section_for(user=annotator, project=project)
+    first = section_offer_claim(user=annotator, project=project)
     assert first.pk == by_z[5].pk
-    assert next_section_for(user=annotator, project=project).pk == first.pk  # held, not skipped
+    assert section_offer_claim(user=annotator, project=project).pk == first.pk  # held, not skipped
     annotation_skip(project=project, user=annotator, section_id=first.pk)
-    rest = [next_section_for(user=annotator, project=project, skip=first.pk).pk]
+    rest = [section_offer_claim(user=annotator, project=project, skip=first.pk).pk]
     while len(rest) < Z - 1:
         annotation_skip(project=project, user=annotator, section_id=rest[-1])
-        rest.append(next_section_for(user=annotator, project=project, skip=rest[-1]).pk)
+        rest.append(section_offer_claim(user=annotator, project=project, skip=rest[-1]).pk)
     assert rest[0] == by_z[6].pk and rest[-1] == first.pk  # the skipped top section comes last
 
 
@@ -140,7 +140,7 @@ def test_concurrent_requests_of_one_annotator_never_record_a_section_twice(
     def ask():
         try:
             barrier.wait(timeout=10)
-            section = next_section_for(user=annotator, project=project)
+            section = section_offer_claim(user=annotator, project=project)
             results.append(section.pk if section else None)
         except BaseException as exc:  # reported below
             errors.append(exc)

@@ -8,7 +8,7 @@ from annotations.imaging.outlines import mask_outlines
 from .feedback import section_send_back, send_back_responses, sent_back_to
 from .informative import queue_reason
 from .page import annotate_page_config
-from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_for
+from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_peek
 from .state import (
     LOCKED_SECTION_STATUSES,
     annotation_mine_state,
@@ -37,7 +37,7 @@ __all__ = [
     "can_see_all_annotations",
     "latest_revision",
     "mask_outlines",
-    "next_section_for",
+    "next_section_peek",
     "queue_reason",
     "section_is_unblinded",
     "section_send_back",

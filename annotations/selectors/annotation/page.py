@@ -38,8 +38,10 @@ def annotate_page_config(*, user, section: Section, csrf_token: str, can_edit: b
         fluorescence=section.project.allow_fluorescence_reference,
         extra={
             "annotationUrl": reverse("api-annotation-mine", args=[section.pk]),
-            # "Next section" means one thing on this page: the next section of the queue.
+            # "Next section" means one thing on this page: the next section of the queue. The
+            # page shows the queue (a GET, no writes); the API hands the section out (a POST).
             "nextUrl": reverse("annotate-next", args=[slug]),
+            "nextApiUrl": reverse("api-annotate-next", args=[slug]),
             # Skip: this section goes to the back of the queue; the answer names the next one.
             "skipUrl": f"{reverse('api-annotate-next', args=[slug])}?skip={section.pk}"
             if can_edit

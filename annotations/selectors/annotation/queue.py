@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     Count,
@@ -40,9 +39,6 @@ DRAFTABLE_SECTION_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionS
 # A section opened but never saved stays the annotator's (the menu's "Annotate" shows it again)
 # for this long; after that, as after a Skip, it comes back behind the fresh sections.
 OFFER_HOLD = timedelta(minutes=30)
-
-# Two requests of the same annotator may race for the same section; a few retries always settle it.
-_OFFER_ATTEMPTS = 5
 
 
 def centre_distance():
@@ -87,7 +83,7 @@ def _offers(user):
     return SectionOffer.objects.filter(section=OuterRef("pk"), annotator=user)
 
 
-def _started_sections(*, user, project: Project, skip: int | None) -> QuerySet[Section]:
+def started_sections(*, user, project: Project, skip: int | None) -> QuerySet[Section]:
     # Reached through the annotator's drafts (the (annotator, status) index): a handful of rows,
     # where a per-section EXISTS would visit every section of the project.
     queryset = Section.objects.filter(
@@ -104,7 +100,7 @@ def _started_sections(*, user, project: Project, skip: int | None) -> QuerySet[S
     return queryset.order_by(skipped.asc(), "specimen_id", "volume__time_index", "z", "id")
 
 
-def _candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Section]:
+def queue_candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Section]:
     """Every section this annotator may still annotate, best first, in one query.
 
     First the section they opened and have neither saved nor skipped (``held``), then sections
@@ -137,11 +133,12 @@ def _candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Se
     return queryset.order_by("tier", *_queue_order(project))
 
 
-def _first_candidate(*, user, project: Project, skip: int | None, now) -> Section | None:
-    """The first of ``_candidates``. In the mode "most informative first" the answer is usually
-    a scored section: found by walking the scores' ``(project, -variance)`` index from the top,
-    after checking no held section comes before it, instead of sorting every candidate."""
-    candidates = _candidates(user=user, project=project, skip=skip, now=now)
+def first_candidate(*, user, project: Project, skip: int | None, now) -> Section | None:
+    """The first of ``queue_candidates``. In the mode "most informative first" the answer is
+    usually a scored section: found by walking the scores' ``(project, -variance)`` index from
+    the top, after checking no held section comes before it, instead of sorting every
+    candidate."""
+    candidates = queue_candidates(user=user, project=project, skip=skip, now=now)
     if not informative_order(project):
         return candidates.first()
     # Tier 0 (held) comes first; reached through the annotator's offers, a handful of rows.
@@ -155,47 +152,21 @@ def _first_candidate(*, user, project: Project, skip: int | None, now) -> Sectio
     return candidates.get(pk=top) if top is not None else candidates.first()
 
 
-def _claim(*, user, section: Section, now) -> bool:
-    """Record the offer; False when a concurrent request of the same annotator got it first."""
-    if not section.offered:
-        try:
-            with transaction.atomic():
-                SectionOffer.objects.create(section=section, annotator=user, offered_at=now)
-        except IntegrityError:
-            return False
-        return True
-    returned = Q(skipped_at__isnull=False) | Q(offered_at__lt=now - OFFER_HOLD)
-    # The condition is checked again on the locked row, so only one of two racing requests wins.
-    return bool(
-        SectionOffer.objects.filter(returned, section=section, annotator=user).update(
-            offered_at=now, skipped_at=None
-        )
-    )
+def next_section_peek(*, user, project: Project, skip: int | None = None) -> Section | None:
+    """The section this annotator would be handed next, or ``None`` when nothing is left.
 
-
-def next_section_for(*, user, project: Project, skip: int | None = None) -> Section | None:
-    """The section this annotator should work on next, or ``None`` when nothing is left.
-
-    In order: sections with the annotator's own draft (skipped ones last); the section they
-    opened and have not saved yet (so the menu's "Annotate" shows it again instead of losing
-    it); sections never offered to them, middle-out within each specimen; then sections they
-    skipped or left unsaved past ``OFFER_HOLD``. ``skip`` (the section on screen) is passed
-    over in this request; ``annotation_skip`` makes a skip last. Handing out a section records
-    a ``SectionOffer``; its unique constraint makes two concurrent requests of the same
-    annotator end with two different sections.
+    A read: nothing is recorded (the "next section" page asks this to say whether anything is
+    left); ``services.annotation.section_offer_claim`` hands the section out. In order: sections
+    with the annotator's own draft (skipped ones last); the section they opened and have not
+    saved yet (so the menu's "Annotate" shows it again instead of losing it); sections never
+    offered to them, middle-out within each specimen; then sections they skipped or left unsaved
+    past ``OFFER_HOLD``. ``skip`` (the section on screen) is passed over.
     """
     require_role(user, project, Role.ANNOTATOR)
-    started = _started_sections(user=user, project=project, skip=skip).first()
+    started = started_sections(user=user, project=project, skip=skip).first()
     if started is not None:
         return started
-    now = timezone.now()
-    for _ in range(_OFFER_ATTEMPTS):
-        candidate = _first_candidate(user=user, project=project, skip=skip, now=now)
-        if candidate is None or candidate.tier == 0:  # held already: nothing to record
-            return candidate
-        if _claim(user=user, section=candidate, now=now):
-            return candidate
-    return None
+    return first_candidate(user=user, project=project, skip=skip, now=timezone.now())
 
 
 def annotation_progress(*, user, project: Project) -> dict:

@@ -7,11 +7,12 @@ is stored. The section's counters drive the work queue and the hand-over to revi
 
 Lock order, shared with the review service (``services/locking.py``): section row first (only
 for saves that change the section's counters: first save, submit, reopen), then the annotation
-row. ``skip`` defers a section in the work queue. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
+row. ``offer`` hands a section out of the work queue, ``skip`` defers one. ``payload`` turns what the client sent into a mask, ``save`` and ``reopen`` write,
 ``sections`` keeps the section's side, ``hooks`` tells review.
 """
 
 from .hooks import on_annotations_complete
+from .offer import section_offer_claim
 from .payload import (
     MASK_SOURCES,
     MAX_POINTS_PER_POLYGON,
@@ -38,4 +39,5 @@ __all__ = [
     "annotation_skip",
     "mask_from_payload",
     "on_annotations_complete",
+    "section_offer_claim",
 ]

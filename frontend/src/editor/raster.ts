@@ -73,6 +73,13 @@ export function countOn(mask: Uint8Array): number {
   return n;
 }
 
+/** Whether two masks hold the same pixels. */
+export function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export type FillRule = 'nonzero' | 'evenodd';
 
 /**

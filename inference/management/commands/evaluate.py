@@ -10,12 +10,17 @@ process runs it and prints the summary: the model and both baselines, mean ± SD
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import GroundTruthSource, Project
-from cellweb.errors import DomainError
+from annotations.models import GroundTruthSource
+from inference.management.kit import (
+    add_launch_arguments,
+    launched,
+    project_named,
+    report_launch,
+    require_worker_unless_waiting,
+    user_named,
+)
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
@@ -53,24 +58,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--gt-source", default=None, choices=GroundTruthSource.values)
         parser.add_argument("--threshold", type=float, default=0.5)
-        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
-        parser.add_argument("--wait", action="store_true", help="Run here and print the summary.")
-        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        add_launch_arguments(parser, prints="the summary")
 
     def handle(self, *args, **o):
-        try:
-            project = Project.objects.get(slug=o["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with slug “{o['project']}”.") from None
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
-            )
+        project = project_named(o["project"])
+        user = user_named(o["user"])
+        require_worker_unless_waiting(o["wait"])
         set_params = {}
         if o["lab"]:
             set_params["lab"] = o["lab"]
@@ -82,8 +75,8 @@ class Command(BaseCommand):
             set_params["include_training"] = True
         if o["exclude_flagged"]:
             set_params["exclude_flagged"] = True
-        try:
-            evaluation = evaluation_launch(
+        evaluation = launched(
+            lambda: evaluation_launch(
                 project=project,
                 user=user,
                 model_version_id=o["model_version"],
@@ -93,15 +86,9 @@ class Command(BaseCommand):
                 threshold=o["threshold"],
                 queue=not o["wait"],
             )
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"Evaluation {evaluation.pk}") + f" · {evaluation.message}"
         )
-        if not o["wait"]:
-            self.stdout.write(
-                f"Queued on the gpu queue. Follow it at /evaluations/{evaluation.pk}/"
-            )
+        page = f"/evaluations/{evaluation.pk}/"
+        if not report_launch(self, evaluation, title="Evaluation", page=page, wait=o["wait"]):
             return
         evaluation = evaluation_run(
             evaluation_id=evaluation.pk, device=o["device"], worker="manage.py evaluate"

@@ -10,11 +10,11 @@ It ends with the number of sections whose stain and mask disagree (docs/fluoresc
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import GroundTruth, GroundTruthSource, Project
+from annotations.models import GroundTruth, GroundTruthSource
 from cellweb.errors import DomainError
+from inference.management.kit import project_named, user_named
 from inference.selectors.fluorescence_gt import fluorescence_flag_counts
 from inference.services.fluorescence_gt import (
     fluorescence_gt_create,
@@ -56,9 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
-        project = Project.objects.filter(slug=o["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with slug “{o['project']}”.")
+        project = project_named(o["project"])
         if (
             o["if_missing"]
             and GroundTruth.objects.filter(
@@ -67,11 +65,7 @@ class Command(BaseCommand):
         ):
             self.stdout.write("Fluorescence ground truth already present; nothing changed.")
             return
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
+        user = user_named(o["user"])
         specimens = o["specimen"] or None
         try:
             params = fluorescence_gt_params(

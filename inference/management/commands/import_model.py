@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project
 from cellweb.errors import DomainError
+from inference.management.kit import project_named
 from inference.ml.nets import MODEL_NAMES
 from inference.services.model_exchange import model_version_import
 
@@ -33,10 +33,7 @@ class Command(BaseCommand):
         path = Path(o["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}.")
-        try:
-            project = Project.objects.get(slug=o["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with slug “{o['project']}”.") from None
+        project = project_named(o["project"])
         try:
             version = model_version_import(
                 project=project,

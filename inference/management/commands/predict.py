@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project
-from cellweb.errors import DomainError
+from inference.management.kit import (
+    add_launch_arguments,
+    launched,
+    project_named,
+    report_launch,
+    require_worker_unless_waiting,
+    user_named,
+)
 from inference.selectors.prediction import prediction_results
 from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
 
@@ -50,28 +54,17 @@ class Command(BaseCommand):
             "--h", dest="watershed_h", type=float, default=1.0, help="Watershed depth h (µm)."
         )
         parser.add_argument("--min-voxels", type=int, default=27, help="Smallest nucleus kept.")
-        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
-        parser.add_argument("--wait", action="store_true", help="Run here and print the table.")
-        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        add_launch_arguments(parser, prints="the table")
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
 
     def handle(self, *args, **o):
-        project = Project.objects.filter(slug=o["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with slug “{o['project']}”.")
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
+        project = project_named(o["project"])
+        user = user_named(o["user"])
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker to hand the job to; add --wait to run it here."
-            )
-        try:
-            prediction = prediction_launch(
+        require_worker_unless_waiting(o["wait"])
+        prediction = launched(
+            lambda: prediction_launch(
                 project=project,
                 user=user,
                 model_version_id=o["model_version"],
@@ -85,15 +78,9 @@ class Command(BaseCommand):
                 min_voxels=o["min_voxels"],
                 queue=not o["wait"],
             )
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"Prediction {prediction.pk}") + f" · {prediction.message}"
         )
-        if not o["wait"]:
-            self.stdout.write(
-                f"Queued on the gpu queue. Follow it at /predictions/{prediction.pk}/"
-            )
+        page = f"/predictions/{prediction.pk}/"
+        if not report_launch(self, prediction, title="Prediction", page=page, wait=o["wait"]):
             return
         prediction = prediction_run(
             prediction_id=prediction.pk, device=o["device"], worker="manage.py predict"

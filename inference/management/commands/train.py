@@ -11,12 +11,11 @@ from __future__ import annotations
 import signal
 import time
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Project
+from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
 from cellweb.errors import DomainError
+from inference.management.kit import project_named, require_worker_unless_waiting, user_named
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services
@@ -87,6 +86,12 @@ class Command(BaseCommand):
             help="Fine-tune: start every fold from this model version's weights (same network).",
         )
         parser.add_argument(
+            "--classes",
+            default="",
+            metavar="NAME",
+            help="The label class the network learns (default: the project's nucleus class).",
+        )
+        parser.add_argument(
             "--user", help="Launch as this user (must be a manager of the project)."
         )
         parser.add_argument(
@@ -99,20 +104,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
-        try:
-            project = Project.objects.get(slug=o["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with slug “{o['project']}”.") from None
-        user = None
-        if o["user"]:
-            try:
-                user = get_user_model().objects.get(username=o["user"])
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No user “{o['user']}”.") from None
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError(
-                "Without REDIS_URL there is no worker this command can hand the folds to; add --wait to train here."
-            )
+        project = project_named(o["project"])
+        user = user_named(o["user"])
+        require_worker_unless_waiting(o["wait"], run_here="train here")
         config = TrainingConfig(
             arch=o["arch"],
             folds=o["folds"],
@@ -134,6 +128,7 @@ class Command(BaseCommand):
             specimen_ids=o["specimen"],
             final_model=o["final_model"],
             from_version=o["from_version"],
+            target_class=o["classes"],
         )
         try:
             job = services.training_job_launch(
@@ -145,6 +140,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
         self.stdout.write(self.style.SUCCESS(f"Training job {job.pk}") + f" · {job.message}")
+        self.stdout.write(
+            f"Learns class {job.config['target_class']} (value {job.config['target_value']}) "
+            "against everything else."
+        )
         if config.from_version:
             self.stdout.write(
                 f"Every fold starts from its weights: fine-tuning from model version {config.from_version}."

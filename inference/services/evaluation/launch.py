@@ -35,6 +35,7 @@ from inference.services.evaluation.sets import (
     set_plan,
     specimen_dicts,
 )
+from inference.services.evaluation.target import evaluation_target, leave_out_without_target
 
 
 def _volumes_for(entries: list[SnapshotEntry]) -> dict[int, list[int]]:
@@ -127,6 +128,8 @@ def evaluation_launch(
         project=project, source=plan.gt_source, as_of=now, specimen_ids=all_specimens
     )
     gt_ids, flagged_out = leave_out_flagged(gt_ids, params)
+    target = evaluation_target(project, version)
+    gt_ids, without_target = leave_out_without_target(gt_ids, target)
     entries = entries_for_ground_truths(gt_ids)
     if not entries:
         raise InvalidInput(
@@ -173,6 +176,8 @@ def evaluation_launch(
         "skipped_specimens": sorted(skipped),
         "excluded_training": plan.excluded_training,
         "excluded_flagged": flagged_out,
+        "target": {"value": target.value, "name": target.name},
+        "excluded_without_target": without_target,
         "baselines": BASELINE_PARAMS,
         "code_version": code_version(),
     }

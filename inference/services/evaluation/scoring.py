@@ -22,10 +22,10 @@ import numpy as np
 import tifffile
 from django.core.files.base import ContentFile
 
-from annotations.imaging.masks import decode_mask
 from annotations.imaging.ri import decode_ri
 from annotations.models import GroundTruth, Modality, Volume
 from annotations.services.volumes import volume_array
+from inference.class_target import class_target
 from inference.datasets import SnapshotEntry
 from inference.ml.baselines import edge_based, edge_based_params, otsu
 from inference.ml.infer import predict_volume
@@ -102,6 +102,9 @@ class VolumeScorer:
         self.threshold = float(evaluation.threshold)
         self.methods = list((evaluation.config or {}).get("methods") or [])
         self.pr = {m: PRCounts(PR_POINTS) for m in self.methods}
+        # The class recorded at launch; evaluations from before label sets score the nucleus.
+        target = (evaluation.config or {}).get("target") or {}
+        self.target = class_target(evaluation.project, value=target.get("value"))
 
     def segment(
         self, volume: Volume, model, input_size: int, progress: Callable[[int, str], None]
@@ -153,7 +156,9 @@ class VolumeScorer:
         shape = (volume.size_y, volume.size_x)
         gt_stack = np.zeros((len(zs), *shape), dtype=bool)
         for i, z in enumerate(zs):
-            gt_stack[i] = decode_mask(bytes(gt_rows[truths[z].ground_truth_id].mask_png), shape)
+            gt_stack[i] = self.target.decode(
+                bytes(gt_rows[truths[z].ground_truth_id].mask_png), shape
+            )
         ri = decode_ri(array) if volume.modality == Modality.RI else None
         complete = len(zs) == volume.size_z
         gt_nuclei = _nuclei(gt_stack, volume, ri) if complete and zs else []

@@ -10,6 +10,7 @@ from typing import Any
 from inference.ml.metrics import aggregate, finite_or_none
 from inference.ml.pr import PRCounts
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
+from inference.services.evaluation.target import scored_class
 
 METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 VOLUME_KEYS = (
@@ -160,6 +161,7 @@ def summarize(
             job_metrics[key] = {"mean": s["mean"], "std": s["std"]}
     return {
         "threshold": evaluation.threshold,
+        "class": scored_class(evaluation),
         "methods": methods,
         "primary": primary,
         "metrics": job_metrics,

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.augment import AugmentConfig
 from inference.ml.nets import MODEL_NAMES
 
@@ -25,6 +25,16 @@ class TrainingConfigError(InvalidInput):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__(" ".join(errors.values()))
+
+
+class TrainingDataConflict(TrainingConfigError, ConflictError):
+    """The project's current data cannot serve the configuration (a 409 with the counts)."""
+
+    status_code = 409
+
+    def __init__(self, errors: dict[str, str], *, current: dict[str, Any]):
+        TrainingConfigError.__init__(self, errors)
+        self.current = current
 
 
 @dataclass
@@ -52,6 +62,10 @@ class TrainingConfig:
     final_model: bool = False
     # Fine-tuning: start every fold from this model version's weights instead of from scratch.
     from_version: int | None = None
+    # The class a binary network learns, by name; blank: the project's nucleus class. The
+    # launch records its value (``target_value``), which renaming the class does not change.
+    target_class: str = ""
+    target_value: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -115,6 +129,8 @@ class TrainingConfig:
             not isinstance(self.from_version, int) or self.from_version < 1
         ):
             errors["from_version"] = "Fine-tune from a model version id (a positive number)."
+        if not isinstance(self.target_class, str) or len(self.target_class) > 40:
+            errors["target_class"] = "The target class is a class name of at most 40 characters."
         if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             errors["seed"] = f"The seed must be between 0 and {MAX_SEED}."
         if self.gt_source not in GroundTruthSource.values:

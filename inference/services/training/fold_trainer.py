@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
+from inference.class_target import class_target
 from inference.datasets import SnapshotEntry, snapshot_entries, training_tensors
 from inference.ml import engine
 from inference.ml.augment import epoch_indices
@@ -101,10 +102,14 @@ class FoldTrainer:
         self.ctx.report(
             f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation sections"
         )
+        # The value recorded at launch (jobs launched before label sets: the nucleus class).
+        target = class_target(fold.job.project, value=cfg.target_value)
         with self.ctx.keepalive():  # reading every section of a large set reports no progress
-            train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size)
+            train_x, train_y = training_tensors(
+                train_entries, input_size=cfg.input_size, target=target
+            )
             val_x, val_y = (
-                training_tensors(val_entries, input_size=cfg.input_size)
+                training_tensors(val_entries, input_size=cfg.input_size, target=target)
                 if val_entries
                 else (None, None)
             )

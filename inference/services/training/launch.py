@@ -9,6 +9,7 @@ commit, queues each fold as a job of the kind "fold" on the ``gpu`` queue.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import tomllib
 from functools import lru_cache
@@ -83,13 +84,16 @@ def training_job_launch(
         job = TrainingJob(
             project=project,
             created_by=user,
-            config=config.to_dict(),
+            config=dataclasses.replace(
+                config, target_class=plan.target.name, target_value=plan.target.value
+            ).to_dict(),
             snapshot=snapshot,
             estimate_s=plan.estimate_s,
             device_kind=plan.device_kind,
             code_version=code_version(),
             sections=len(plan.entries),
-            message=f"{len(plan.entries)} sections of {plan.specimens} specimens",
+            message=f"{len(plan.entries)} sections of {plan.specimens} specimens"
+            + (f"; {plan.skipped_message()}" if plan.skipped else ""),
         )
         job.full_clean()
         job.save()

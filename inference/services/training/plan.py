@@ -10,9 +10,14 @@ from django.utils import timezone
 
 from annotations.models import GroundTruthSource, Project, Specimen
 from annotations.services.snapshots import ground_truth_as_of
+from inference.class_target import ClassTarget, class_target, ground_truth_without_target
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.data import grouped_folds
-from inference.services.training.config import TrainingConfig, TrainingConfigError
+from inference.services.training.config import (
+    TrainingConfig,
+    TrainingConfigError,
+    TrainingDataConflict,
+)
 from inference.services.training.estimate import (
     Calibration,
     assumptions,
@@ -53,6 +58,17 @@ class TrainingPlan:
     device_kind: str
     estimates: dict[str, float]
     calibration: Calibration
+    target: ClassTarget
+    skipped: int = 0  # sections left out: their ground truth holds other classes, not the target
+
+    def skipped_message(self) -> str:
+        if not self.skipped:
+            return ""
+        return (
+            f"{self.skipped} section{'s' if self.skipped != 1 else ''} left out: "
+            f"{'their' if self.skipped != 1 else 'its'} ground truth holds other classes but "
+            f"no {self.target.name}."
+        )
 
 
 def _source_label(source: str) -> str:
@@ -98,6 +114,10 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
     errors = config.problems()
     if errors:
         raise TrainingConfigError(errors)
+    try:
+        target = class_target(project, name=config.target_class)
+    except LookupError as exc:
+        raise TrainingConfigError({"target_class": str(exc)}) from None
     specimen_ids = _selected_specimen_ids(project, config)
     gt_ids = ground_truth_as_of(
         project=project, source=config.gt_source, as_of=as_of, specimen_ids=specimen_ids
@@ -117,6 +137,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
                 )
             }
         )
+    entries, skipped = _entries_with_target(entries, target)
     names = sorted({e.specimen_name for e in entries})
     if len(names) < config.folds:
         raise TrainingConfigError({"folds": _too_few_specimens(config, names, source)})
@@ -140,7 +161,37 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         device_kind=device_kind,
         estimates=estimates,
         calibration=calibrations[device_kind],
+        target=target,
+        skipped=skipped,
     )
+
+
+def _entries_with_target(
+    entries: list[SnapshotEntry], target: ClassTarget
+) -> tuple[list[SnapshotEntry], int]:
+    """Leave out the sections whose ground truth holds classes but not the target; refuse
+    (409, with the counts) when no section is left. In a one-class project every mask that
+    holds anything holds the target, so nothing is read."""
+    if target.labels == (target.value,):
+        return entries, 0
+    lacking = ground_truth_without_target([e.ground_truth_id for e in entries], target.value)
+    kept = [e for e in entries if e.ground_truth_id not in lacking]
+    if not kept:
+        raise TrainingDataConflict(
+            {
+                "target_class": (
+                    f"None of the {len(entries)} sections with ground truth holds the class "
+                    f"“{target.name}”: their masks hold other classes only. Annotate or import "
+                    f"{target.name} masks, or train on another class."
+                )
+            },
+            current={
+                "sections": len(entries),
+                "without_target": len(lacking),
+                "target": target.name,
+            },
+        )
+    return kept, len(lacking)
 
 
 def _too_few_specimens(config: TrainingConfig, names: list[str], source: str) -> str:
@@ -196,6 +247,9 @@ def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, 
         ),
         "specimens": plan.specimens,
         "sections": len(plan.entries),
+        "target_class": plan.target.name,
+        "skipped_sections": plan.skipped,
+        "skipped_message": plan.skipped_message(),
         "folds": [
             {
                 "index": f.index,

@@ -9,6 +9,18 @@ import type { AnnotationDto, LocalBackup } from './types';
 
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
+/** This browser's localStorage, or null where it is disabled (private modes, policies). */
+export function safeStorage(): Storage | null {
+  try {
+    const k = '__cw_probe__';
+    localStorage.setItem(k, '1');
+    localStorage.removeItem(k);
+    return localStorage;
+  } catch {
+    return null;
+  }
+}
+
 export function backupKey(sectionId: number | string): string {
   return `cellweb.annotation.${sectionId}`;
 }

@@ -14,9 +14,11 @@ import { card } from '../../lib/dom';
 import { clockTime } from '../../lib/format';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { ActiveTime } from './activeTime';
+import { safeStorage } from './backup';
 import { NeighbourTools } from './neighbours';
 import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
+import { openNextSection } from './queue';
 import { SaveCard } from './status';
 import { AnnotationSync } from './sync';
 import type { AnnotationDto, AnnotatorConfig, SaveOrigin } from './types';
@@ -64,6 +66,7 @@ export class AnnotatorPage {
         keepMine: () => this.sync.keepMine(),
         reopen: () => void this.reopen(),
         skip: cfg.skipUrl ? () => void this.skip() : undefined,
+        next: () => void this.next(),
       },
       root,
     );
@@ -223,14 +226,21 @@ export class AnnotatorPage {
 
   /** Skip: the section goes to the back of the queue (a draft is saved first) and the next opens. */
   private async skip(): Promise<void> {
-    const url = this.cfg.skipUrl;
-    if (!url) return;
+    if (this.cfg.skipUrl) await this.advance(this.cfg.skipUrl, 'skip', true);
+  }
+
+  /** Next section (after submitting): the queue hands one out, then it opens. */
+  private async next(): Promise<void> {
+    if (this.cfg.nextApiUrl) await this.advance(this.cfg.nextApiUrl, 'open the next section', false);
+    else if (this.cfg.nextUrl) window.location.href = this.cfg.nextUrl;
+  }
+
+  private async advance(handOutUrl: string, what: string, saveFirst: boolean): Promise<void> {
     try {
-      if (this.sync.state().dirty) await this.sync.save();
-      const next = await request<{ url?: string } | null>('POST', url);
-      window.location.href = next?.url ?? this.cfg.nextUrl ?? '/';
+      if (saveFirst && this.sync.state().dirty) await this.sync.save();
+      await openNextSection(handOutUrl, this.cfg.nextUrl);
     } catch (err) {
-      this.editor.showToast(`Could not skip: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
+      this.editor.showToast(`Could not ${what}: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
     }
   }
 
@@ -260,12 +270,7 @@ export class AnnotatorPage {
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
     if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();
-    const next = this.cfg.nextUrl;
-    if ((k === 'n' || k === 'N') && next && this.saveCard.submittedShown) {
-      return () => {
-        window.location.href = next;
-      };
-    }
+    if ((k === 'n' || k === 'N') && this.cfg.nextUrl && this.saveCard.submittedShown) return () => void this.next();
     return null;
   }
 
@@ -284,17 +289,6 @@ export class AnnotatorPage {
     });
     window.addEventListener('pagehide', () => this.sync.writeBackup());
     window.addEventListener('online', () => this.sync.retryNow());
-  }
-}
-
-function safeStorage(): Storage | null {
-  try {
-    const k = '__cw_probe__';
-    localStorage.setItem(k, '1');
-    localStorage.removeItem(k);
-    return localStorage;
-  } catch {
-    return null;
   }
 }
 

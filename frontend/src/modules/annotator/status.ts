@@ -8,6 +8,7 @@
 import { button, card, h, nextLink, setChildren } from '../../lib/dom';
 import { clockTime, dateTime, parseDate, shortTime } from '../../lib/format';
 import { icons } from '../../lib/icons';
+import { interceptPlainClick } from './queue';
 import type { SyncState } from './sync';
 import type { AnnotationDto } from './types';
 
@@ -20,6 +21,8 @@ export interface SaveCardActions {
   reopen(): void;
   /** Present when the page offers Skip. */
   skip?: () => void;
+  /** "Next section": hands the next section out, then opens it. */
+  next?: () => void;
 }
 
 export interface StatusContext {
@@ -83,7 +86,8 @@ export class SaveCard {
 
   showSubmitted(dto: AnnotationDto, nextUrl: string | null | undefined, canReopen: boolean): void {
     const actions: HTMLElement[] = [];
-    if (nextUrl) actions.push(nextLink(nextUrl, icons.next));
+    const go = this.actions.next;
+    if (nextUrl) actions.push(go ? interceptPlainClick(nextLink(nextUrl, icons.next), go) : nextLink(nextUrl, icons.next));
     if (canReopen) actions.push(button('Reopen', { icon: icons.reopen, onClick: () => this.actions.reopen() }));
     setChildren(
       this.submittedPanel,

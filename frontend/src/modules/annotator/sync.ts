@@ -5,35 +5,24 @@
  * local backup (backup.ts); a 409 (someone saved a newer revision) stops
  * autosave until the user chooses "Load newer" or "Keep mine"; other 4xx
  * errors are shown and retried only after the next edit (answers.ts says
- * which is which). Transport, storage and clock are injected for unit tests.
+ * which is which). What it knows and shows is syncModel.ts. Transport,
+ * storage and clock are injected for unit tests.
  */
 
 import { ApiError } from '../../lib/api';
-import { classifySaveFailure, emptyAnnotation, serverFields } from './answers';
+import { classifySaveFailure, emptyAnnotation } from './answers';
 import { BackupStore } from './backup';
 import { SaveSchedule } from './schedule';
-import type { AnnotationDto, AnnotationStatus, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
+import { SyncModel } from './syncModel';
+import type { AnnotationDto, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
 
 export { backupKey, type StorageLike } from './backup';
 export type { LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
 
-export class AnnotationSync {
-  revision: number | null = null;
-  status: AnnotationStatus = null;
-  canEdit = true;
-  canReopen = false;
-  updatedAt: string | null = null;
-  conflict: AnnotationDto | null = null;
-  lastSavedAt: number | null = null;
-  error: string | null = null;
-  phase: Phase = 'loading';
-
+export class AnnotationSync extends SyncModel {
   /** Called after every successful PUT (also for retried ones). */
   onSaved: ((dto: AnnotationDto, action: SaveAction) => void) | null = null;
 
-  private editSeq = 0;
-  private savedSeq = 0;
-  private pendingAction: SaveAction = 'save';
   private inflight: Promise<void> | null = null;
   private saveAgain = false;
   private readonly now: () => number;
@@ -42,8 +31,9 @@ export class AnnotationSync {
 
   constructor(
     private readonly deps: SyncDeps,
-    private readonly listener: (s: SyncState) => void = () => {},
+    listener: (s: SyncState) => void = () => {},
   ) {
+    super(deps.readOnly ?? false, listener);
     this.now = deps.now ?? (() => Date.now());
     this.backup = new BackupStore(deps.storage, deps.sectionId, this.now, deps.backupDelayMs ?? 700);
     this.schedule = new SaveSchedule(
@@ -58,38 +48,8 @@ export class AnnotationSync {
     return this.schedule.retryAt;
   }
 
-  get dirty(): boolean {
-    return this.editSeq !== this.savedSeq;
-  }
-
-  get editable(): boolean {
-    return !this.deps.readOnly && this.canEdit && this.status !== 'submitted';
-  }
-
-  /** Where the state machine rests when nothing is pending. */
-  private get settledPhase(): Phase {
-    return this.editable ? 'clean' : 'locked';
-  }
-
   get busy(): boolean {
     return this.inflight !== null;
-  }
-
-  state(): SyncState {
-    return {
-      phase: this.phase,
-      dirty: this.dirty,
-      revision: this.revision,
-      status: this.status,
-      canEdit: this.canEdit,
-      canReopen: this.canReopen,
-      editable: this.editable,
-      lastSavedAt: this.lastSavedAt,
-      retryAt: this.retryAt,
-      error: this.error,
-      conflict: this.conflict,
-      pendingSubmit: this.pendingAction === 'submit',
-    };
   }
 
   /** Fetches the server copy and decides whether a newer local backup should win. */
@@ -276,16 +236,6 @@ export class AnnotationSync {
     this.settleOn(dto);
   }
 
-  /** The server copy is what the page holds now: nothing pending, nothing to report. */
-  private settleOn(dto: AnnotationDto): void {
-    this.applyDto(dto);
-    this.savedSeq = this.editSeq;
-    this.pendingAction = 'save';
-    this.error = null;
-    this.phase = this.settledPhase;
-    this.emit();
-  }
-
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
     if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng());
@@ -294,13 +244,5 @@ export class AnnotationSync {
   dispose(): void {
     this.schedule.stop();
     this.backup.cancel();
-  }
-
-  private applyDto(dto: AnnotationDto): void {
-    Object.assign(this, serverFields(dto));
-  }
-
-  private emit(): void {
-    this.listener(this.state());
   }
 }

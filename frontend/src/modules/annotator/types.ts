@@ -31,7 +31,10 @@ export interface AnnotatorConfig {
   neighbours?: { prev?: NeighbourConfig | null; next?: NeighbourConfig | null } | null;
   fluorescence?: { imageUrl: string } | null;
   annotationUrl: string;
+  /** The queue page (GET: progress and whether anything is left; writes nothing). */
   nextUrl?: string | null;
+  /** POST: hand out the next section; answers it, or 204 when nothing is left. */
+  nextApiUrl?: string | null;
   /** POST: skip this section (it comes back after the others); answers the next one, or 204. */
   skipUrl?: string | null;
   progressUrl?: string | null;

@@ -11,7 +11,8 @@ import { WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, postJson } from '../../lib/api';
-import { button, card, h, nextLink, setChildren } from '../../lib/dom';
+import { sameMask } from '../../editor/raster';
+import { button, card, h, setChildren } from '../../lib/dom';
 import { dateTime } from '../../lib/format';
 import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
@@ -19,13 +20,12 @@ import { agreementCard } from './agreement';
 import { AuditTrail } from './audit';
 import { excludeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
+import { type Outcome, setStatusBadge, showOutcome } from './outcome';
 import type { ReviewConfig } from './types';
 
 export type { ReviewAnnotation, ReviewConfig } from './types';
 
 const EDIT_COLOUR = '#00e5ff';
-
-type Outcome = 'success' | 'warning' | 'danger';
 
 export class ReviewPage {
   readonly editor: MaskEditor;
@@ -219,9 +219,7 @@ export class ReviewPage {
   }
 
   private showResult(kind: Outcome, text: string, withNext = false): void {
-    const next = withNext && this.cfg.nextUrl ? nextLink(this.cfg.nextUrl, icons.next) : null;
-    setChildren(this.resultEl, h('div', { class: `cw-callout cw-callout-${kind}`, 'data-result': kind }, h('p', null, text), next ? h('div', { class: 'cw-btn-row' }, next) : null));
-    next?.focus({ preventScroll: true });
+    showOutcome(this.resultEl, kind, text, withNext ? this.cfg.nextUrl : null);
     this.root.dataset.outcome = kind;
   }
 
@@ -266,30 +264,6 @@ export class ReviewPage {
     const annotator = /^[1-9]$/.test(k) ? this.layers.annotator(Number(k)) : undefined;
     return annotator ? () => this.toggleLayer(annotator.name) : null;
   }
-}
-
-/** The section's names of its statuses (SectionStatus in annotations/models/core.py). */
-const STATUS_LABELS: Record<string, string> = {
-  open: 'Needs annotations',
-  review: 'Ready for review',
-  confirmed: 'Confirmed',
-  sent_back: 'Sent back',
-  excluded: 'Excluded',
-};
-
-/** The page's status badge (#section-status, rendered by the template) after a decision. */
-function setStatusBadge(status: string): void {
-  const badge = document.getElementById('section-status');
-  if (!badge) return;
-  badge.className = `cw-badge cw-badge-${status}`;
-  badge.textContent = STATUS_LABELS[status] ?? status;
-  badge.dataset.status = status;
-}
-
-function sameMask(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** First element matching `selector` that is not part of the app itself. */

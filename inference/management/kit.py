@@ -1,0 +1,66 @@
+"""What the inference commands share: the project and the user they name (one clear error each),
+the refusal to queue a job where no worker can take it, a launch's refusal as the command's
+error, and the lines that say what was launched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotations.models import Project
+from cellweb.errors import DomainError
+
+T = TypeVar("T")
+
+
+def add_launch_arguments(parser, *, prints: str) -> None:
+    """--user, --wait and --device: who launches, and running here instead of on a worker."""
+    parser.add_argument("--user", help="Launch as this user (a manager of the project).")
+    parser.add_argument("--wait", action="store_true", help=f"Run here and print {prints}.")
+    parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+
+
+def project_named(slug: str) -> Project:
+    project = Project.objects.filter(slug=slug).first()
+    if project is None:
+        raise CommandError(f"No project with slug “{slug}”.")
+    return project
+
+
+def user_named(username: str | None):
+    """The user named by --user, or None (the command acts as no one in particular)."""
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(f"No user “{username}”.")
+    return user
+
+
+def require_worker_unless_waiting(wait: bool, *, run_here: str = "run it here") -> None:
+    """Without REDIS_URL (embedded services) nothing takes a queued job: ask for --wait."""
+    if not wait and settings.EMBEDDED_SERVICES:
+        raise CommandError(
+            f"Without REDIS_URL there is no worker to hand the job to; add --wait to {run_here}."
+        )
+
+
+def launched(launch: Callable[[], T]) -> T:
+    """Run a launch service; its refusal (a domain error) becomes the command's error."""
+    try:
+        return launch()
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+
+
+def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: bool) -> bool:
+    """Say what was launched, and without --wait where to follow it; True when the command goes
+    on to run it here."""
+    command.stdout.write(command.style.SUCCESS(f"{title} {job.pk}") + f" · {job.message}")
+    if not wait:
+        command.stdout.write(f"Queued on the gpu queue. Follow it at {page}")
+    return wait

@@ -1,0 +1,46 @@
+"""The class an evaluation scores, and the ground truth that cannot say anything about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotations.models import Project
+from cellweb.errors import ConflictError
+from inference.class_target import ClassTarget, class_target, ground_truth_without_target
+from inference.models import Evaluation, ModelVersion
+
+
+def evaluation_target(project: Project, version: ModelVersion | None) -> ClassTarget:
+    """The class scored: the one the version learned (recorded at its launch), else the
+    project's nucleus class (versions from before label sets, and the baselines alone)."""
+    value = (version.config or {}).get("target_value") if version is not None else None
+    try:
+        return class_target(project, value=value)
+    except LookupError as exc:
+        raise ConflictError(str(exc)) from None
+
+
+def leave_out_without_target(gt_ids: list[int], target: ClassTarget) -> tuple[list[int], int]:
+    """Leave out ground truth that holds other classes but not the target; 409 when that is
+    all of it (a one-class project has none to leave out)."""
+    if target.labels == (target.value,) or not gt_ids:
+        return gt_ids, 0
+    lacking = ground_truth_without_target(gt_ids, target.value)
+    kept = [pk for pk in gt_ids if pk not in lacking]
+    if not kept:
+        raise ConflictError(
+            f"None of the {len(gt_ids)} sections with ground truth in this set holds the class "
+            f"“{target.name}” that is scored: their masks hold other classes only.",
+            current={
+                "sections": len(gt_ids),
+                "without_target": len(lacking),
+                "target": target.name,
+            },
+        )
+    return kept, len(lacking)
+
+
+def scored_class(evaluation: Evaluation) -> dict[str, Any]:
+    """``{"value", "name"}`` of the class an evaluation scored; evaluations launched before
+    label sets scored the nucleus (value 1)."""
+    return dict((evaluation.config or {}).get("target") or {"value": 1, "name": "nucleus"})

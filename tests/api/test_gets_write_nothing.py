@@ -1,0 +1,170 @@
+"""A GET never writes: every route of the site, read by each member of the cast of a project
+with data in every room (sections, annotations, an import, a training job, an evaluation, a
+prediction), runs no INSERT, UPDATE or DELETE and leaves the media folder as it was.
+
+The routes come from the URL configuration itself, so a page or endpoint added later takes part
+without editing this file; one whose path names an id this file does not know fails the test
+until ``ids`` learns it. Django's admin (its own code, staff only) is left out. Slower than most
+tests (the data behind every page: a real evaluation and prediction run here), and still cheaper
+than a write check in each page's own test.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from annotations.models import ImportJob
+from inference.reports import FIGURES, LAYER_COLOURS
+from inference.services.model_versions import model_version_activate
+from inference.services.prediction import prediction_launch, prediction_run
+from tests.conftest import signed_in
+from tests.helpers_evaluation import (
+    cross_validation_job,
+    make_specimens,
+    run_evaluation,
+    tiny_model_version,
+)
+from tests.review_support import save_revision
+
+pytestmark = pytest.mark.usefixtures("known_nuclei")
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+# Pages that compare take what they compare from the query string.
+QUERIES = {
+    "compare/": "?ids={version_id},{other_version_id}",
+    "evaluations/compare/": "?a={evaluation_id}&b={evaluation_id}",
+}
+# Built for each download (seconds each): read once, by the manager.
+SLOW = ("/bioimageio/",)
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def routes() -> list[tuple[str, object]]:
+    """Every route (as written in the URL configuration) with its view, admin aside."""
+    found = []
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and not route.startswith("admin/"):
+                found.append((route, pattern.callback))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def answers_get(view) -> bool:
+    view_class = getattr(view, "view_class", None)
+    return view_class is None or hasattr(view_class, "get")
+
+
+def media_state(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int | str]:
+    data = make_specimens(project, make_volume, 2, z=3, size=32, stain=True)
+    specimens = [specimen for specimen, _ in data]
+    volume = data[0][1][0][0]
+    section = volume.sections.order_by("z")[1]
+    fluorescence = specimens[0].volumes.get(modality="fluorescence").sections.first()
+    mask = np.zeros((32, 32), dtype=bool)
+    mask[8:20, 8:20] = True
+    annotation = save_revision(section, annotator, mask)
+    training, versions = cross_validation_job(project, specimens)
+    model_version_activate(version=versions[0], user=manager)
+    evaluation = run_evaluation(
+        project, manager, specimens=specimens, version=tiny_model_version(project)
+    )
+    assert evaluation.status == "succeeded", evaluation.error
+    prediction = prediction_run(
+        prediction_id=prediction_launch(project=project, user=manager, queue=False).pk,
+        device="cpu",
+    )
+    assert prediction.status == "succeeded", prediction.error
+    upload = ImportJob.objects.create(
+        project=project, created_by=manager, original_name="x.npy", params={}
+    )
+    return {
+        "slug": project.slug,
+        "specimen_id": specimens[0].pk,
+        "volume_id": volume.pk,
+        "section_id": section.pk,
+        "annotation_id": annotation.pk,
+        "version_id": versions[0].pk,
+        "other_version_id": versions[1].pk,
+        "evaluation_id": evaluation.pk,
+        "prediction_id": prediction.pk,
+        "import_job_id": upload.pk,
+        "training_job_id": training.pk,
+        "layer": next(iter(LAYER_COLOURS)),
+        "name": FIGURES[0],
+        "fluorescence_section_id": fluorescence.pk,
+        "value": 1,  # the nucleus class every label set starts with
+    }
+
+
+def concrete(route: str, ids: dict) -> str | None:
+    """The route with its parameters filled in from ``ids``; None for a parameter it lacks."""
+    route = route.replace("\\", "").lstrip("^").rstrip("$")
+
+    def value(match: re.Match) -> str:
+        name = match["name"]
+        if name == "job_id":  # two kinds of job share the parameter's name
+            name = "training_job_id" if "training" in route else "import_job_id"
+        if name == "section_id" and "fluorescence-gt" in route:
+            name = "fluorescence_section_id"
+        if name not in ids:
+            raise KeyError(name)
+        return str(ids[name])
+
+    try:
+        url = "/" + PARAM.sub(value, route)
+    except KeyError:
+        return None
+    # The longest ending that fits names the query (evaluations/compare/ before compare/).
+    ending = max((end for end in QUERIES if url.endswith(end)), key=len, default=None)
+    return url + (QUERIES[ending].format(**ids) if ending else "")
+
+
+def test_no_get_of_any_route_writes_for_any_member(
+    ids, manager, annotator, reviewer, outsider, media_root
+):
+    readable = [(route, concrete(route, ids)) for route, view in routes() if answers_get(view)]
+    unknown = [route for route, url in readable if url is None]
+    assert not unknown, f"teach `ids` the parameters of {unknown}"
+    before = media_state(media_root)
+    writes: list[str] = []
+    answered: dict[str, set[int]] = {}
+    for user in (manager, annotator, reviewer, outsider):
+        client = signed_in(user)
+        for _, url in readable:
+            if user != manager and any(part in url for part in SLOW):
+                continue
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            answered.setdefault(url, set()).add(response.status_code)
+            writes += [
+                f"{user.username} GET {url}: {query['sql'][:120]}"
+                for query in queries.captured_queries
+                if query["sql"].lstrip().upper().startswith(WRITES)
+            ]
+    assert not writes, "\n".join(writes)
+    assert media_state(media_root) == before
+    # The walk reached the pages behind the ids, not only their refusals.
+    shown = [url for url, codes in answered.items() if 200 in codes]
+    assert len(shown) >= 0.8 * len(answered), sorted(set(answered) - set(shown))
