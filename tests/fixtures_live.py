@@ -193,6 +193,16 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
     server.process.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_asgi_server(django_db_setup) -> Iterator[LiveServer]:
+    """One ASGI server for a whole module: starting one takes seconds (it imports torch). Only
+    for modules whose tests keep the default MEDIA_ROOT (the server reads it at start) and
+    leave the server running; such a module overrides ``asgi_server`` to return this one."""
+    server = start_asgi_server(name="asgi-module")
+    yield server
+    server.process.stop()
+
+
 def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
