@@ -8,10 +8,13 @@ forward pass of the whole field, and through ``inference.ml.tiling.predict_tiled
 - ``tile_overhead_ratio``: tiled ÷ whole-image time (goal <= 1.3 at 25 % overlap);
 - ``tile_pixel_ratio``: pixels the network sees when tiling ÷ pixels of the field (the ratio's
   floor: overlap and the ragged last tile are predicted twice);
-- ``tiled_ms`` and ``whole_ms``.
+- ``tiled_ms`` and ``whole_ms``;
+- ``crop_sampler_ms``: the cost of drawing one training batch (``--batch-crops`` crops of
+  ``--tile`` px, half of them centred on a nucleus) from native 1,536 x 2,048 fields with
+  ``inference.ml.crops.NativeCropSampler``, on the host (``--crops-only`` prints just this one).
 
     .venv/bin/python bench/tiling.py [--size 1024] [--tile 448] [--overlap 0.25] [--network osnet]
-        [--threads 1] [--repeat 3] [--device cpu|cuda]
+        [--threads 1] [--repeat 3] [--device cpu|cuda] [--batch-crops 32] [--crops-only]
 
 One torch thread by default: on a shared 2-core host more threads are slower (docs/performance.md).
 """
@@ -38,18 +41,40 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch", type=int, default=4, help="tiles per forward pass")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch-crops", type=int, default=32, help="crops per training batch")
+    parser.add_argument("--crops-only", action="store_true", help="only crop_sampler_ms")
     args = parser.parse_args()
     ensure_malloc_env()
 
     import numpy as np
     import torch
 
+    from inference.ml.crops import NativeCropSampler
     from inference.ml.data import normalise
     from inference.ml.engine import predict_probabilities
     from inference.ml.nets import create_model
     from inference.ml.tiling import network_stride, predict_tiled, tile_starts
 
     torch.set_num_threads(args.threads)
+    # Four native fields with sparse disk-shaped nuclei; one epoch's draw is timed and divided
+    # by the batches it fills.
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:1536, :2048]
+    fields, masks = [], []
+    for _ in range(4):
+        mask = np.zeros((1536, 2048), dtype=bool)
+        for cy, cx in rng.integers(0, (1536, 2048), (40, 2)):
+            mask |= (yy - cy) ** 2 + (xx - cx) ** 2 < 20**2
+        fields.append(normalise(rng.normal(1.0, 0.1, mask.shape) + 0.3 * mask, "brightfield")[None])
+        masks.append(torch.from_numpy(mask).float()[None])
+    del yy, xx
+    sampler = NativeCropSampler(fields, masks, size=args.tile, foreground_fraction=0.5)
+    generator = torch.Generator().manual_seed(0)
+    epoch_ms = median_ms(lambda: sampler.sample(generator), repeat=args.repeat)
+    figure("crop_sampler_ms", epoch_ms * args.batch_crops / len(sampler), "ms")
+    if args.crops_only:
+        return
+
     device = torch.device(args.device)
     torch.manual_seed(0)
     model = create_model(args.network).eval().to(device)

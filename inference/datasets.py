@@ -20,7 +20,7 @@ import torch
 from annotations.models import GroundTruth, GroundTruthSnapshot, Project, Section
 from annotations.services.volumes import section_array
 from inference.class_target import ClassTarget, class_target
-from inference.ml.data import prepare_sections
+from inference.ml.data import normalise, prepare_sections
 
 
 @dataclass(frozen=True)
@@ -150,3 +150,16 @@ def training_tensors(
             x[rows] = mx
             y[rows] = my
     return x, y
+
+
+def native_sections(
+    entries: Sequence[SnapshotEntry], target: ClassTarget | None = None
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Normalised (1, H, W) images and binary masks of the ``target`` class at native
+    resolution, in ``entries`` order: the input of native-crop training
+    (``inference/ml/crops.py``) and of tiled validation."""
+    images, masks = load_pairs(entries, target)
+    return (
+        [normalise(image, e.modality)[None] for image, e in zip(images, entries, strict=True)],
+        [torch.from_numpy(np.ascontiguousarray(m) > 0).to(torch.float32)[None] for m in masks],
+    )

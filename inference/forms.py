@@ -94,6 +94,25 @@ class TrainingLaunchForm(forms.Form):
         help_text="A multiple of 16; 448 as in the paper, smaller for quick runs.",
         widget=forms.NumberInput({**_SMALL, "step": "16"}),
     )
+    native_crops = forms.ChoiceField(
+        label="Native crops",
+        choices=[
+            ("auto", "Automatic: on for label-free fields larger than the input"),
+            ("on", "On: random crops of the input size at native resolution"),
+            ("off", "Off: resize every section to the input"),
+        ],
+        initial="auto",
+        required=False,  # left out: automatic
+        help_text="Crops keep the field's scale; validation then tiles the whole field.",
+    )
+    crop_foreground = forms.FloatField(
+        label="Crops centred on a nucleus (share)",
+        initial=0.0,
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        widget=forms.NumberInput({**_SMALL, "step": "0.1"}),
+    )
     seed = forms.IntegerField(
         label="Seed",
         initial=0,
@@ -135,7 +154,10 @@ class TrainingLaunchForm(forms.Form):
         ]
         self.fields["arch"].choices = [(x["value"], x["label"]) for x in c["networks"]]
         self.fields["from_version"].choices = [("", "Scratch (random initialisation)")] + [
-            (v.pk, f"{v.name} (#{v.pk}, {v.arch})")
+            (
+                v.pk,
+                f"{v.name} (#{v.pk}, {v.arch}{', in-silico labelling' if v.task == 'isl' else ''})",
+            )
             for v in model_versions_for_project(project)[:200]
         ]
         classes = sorted(project.label_classes, key=lambda entry: entry["value"])
@@ -171,7 +193,7 @@ class TrainingLaunchForm(forms.Form):
 
     @property
     def input_fields(self) -> list:
-        return self._bound("aug_fraction", "input_size", "seed")
+        return self._bound("aug_fraction", "input_size", "native_crops", "crop_foreground", "seed")
 
     def to_config(self) -> TrainingConfig:
         d = self.cleaned_data
@@ -195,6 +217,8 @@ class TrainingLaunchForm(forms.Form):
             tags=list(d["tags"]),
             final_model=d["final_model"],
             from_version=d.get("from_version"),
+            native_crops=services.NATIVE_CROPS[d.get("native_crops") or "auto"],
+            crop_foreground=d.get("crop_foreground") or 0.0,
             target_class=d.get("target_class") or "",
         )
 

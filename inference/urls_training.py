@@ -3,14 +3,18 @@
 from django.urls import path
 
 import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
+from inference.apis import isl as isl_apis
 from inference.apis import model_versions as version_apis
 from inference.apis import training as apis
+from inference.apis import virtual_stain as stain_apis
+from inference.views import isl as isl_views
 from inference.views import model_exchange as model_views
 from inference.views import training as views
 
 urlpatterns = [
     # Pages
     path("projects/<slug:slug>/training/", views.training_page, name="training"),
+    path("projects/<slug:slug>/training/isl/", isl_views.isl_launch_page, name="isl-launch"),
     path("training-jobs/<dbid:job_id>/", views.training_job_page, name="training-job"),
     path("projects/<slug:slug>/models/", views.models_page, name="models"),
     path("projects/<slug:slug>/models/compare/", views.model_compare_page, name="model-compare"),
@@ -25,6 +29,16 @@ urlpatterns = [
         "api/projects/<slug:slug>/training-jobs/",
         apis.ProjectTrainingJobsApi.as_view(),
         name="api-training-jobs",
+    ),
+    path(
+        "api/projects/<slug:slug>/isl-jobs/",
+        isl_apis.ProjectIslJobsApi.as_view(),
+        name="api-isl-jobs",
+    ),
+    path(
+        "api/sections/<dbid:section_id>/virtual_stain.png",
+        stain_apis.SectionVirtualStainApi.as_view(),
+        name="api-section-virtual-stain",
     ),
     path(
         "api/projects/<slug:slug>/training-estimate/",

@@ -93,6 +93,8 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         "annotateUrlTemplate": ANNOTATE_URL_TEMPLATE,
         # The active model's nuclei on a section (inference's prediction results).
         "nucleiUrlTemplate": "/api/sections/{id}/nuclei/",
+        # The predicted stain of a section (inference's in-silico-labelling versions).
+        "virtualStainUrlTemplate": "/api/sections/{id}/virtual_stain.png",
     }
     summary = [
         {

@@ -65,6 +65,11 @@ describe('job reducer', () => {
     expect(s.hasSnapshot).toBe(true);
   });
 
+  it("keeps an in-silico-labelling epoch's PCC beside its loss (no Dice)", () => {
+    const s = run([snapshot, { type: 'epoch', fold: 0, epoch: 3, train_loss: 0.2, val_loss: 0.25, val_dice: null, val_pcc: 0.72, seq: 12 }]);
+    expect(s.folds[0]!.history.at(-1)).toEqual({ epoch: 3, train_loss: 0.2, val_loss: 0.25, val_dice: null, val_pcc: 0.72 });
+  });
+
   it('applies progress, epoch, fold and job events in order', () => {
     const s = run([
       snapshot,

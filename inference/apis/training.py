@@ -78,6 +78,18 @@ class TrainingConfigInput(serializers.Serializer):
         help_text="Fine-tune: start from this model version's weights (same network).",
     )
 
+    native_crops = serializers.BooleanField(
+        allow_null=True,
+        default=None,
+        help_text="Train on native-resolution crops of the input size (null: automatic, on for "
+        "label-free 2D fields larger than the input, off with RI tomograms).",
+    )
+    crop_foreground = serializers.FloatField(
+        default=0.0,
+        min_value=0.0,
+        max_value=1.0,
+        help_text="With native crops: the share of crops centred on a nucleus pixel.",
+    )
     target_class = serializers.CharField(
         max_length=40,
         allow_blank=True,
@@ -109,6 +121,9 @@ class TrainingHistoryPointSerializer(serializers.Serializer):
     train_loss = serializers.FloatField(allow_null=True)
     val_loss = serializers.FloatField(allow_null=True)
     val_dice = serializers.FloatField(allow_null=True)
+    val_pcc = serializers.FloatField(
+        allow_null=True, required=False, help_text="In-silico labelling: the stain's PCC."
+    )
 
 
 class TrainingFoldSerializer(serializers.Serializer):
@@ -154,6 +169,8 @@ class TrainingJobSummarySerializer(serializers.Serializer):
     estimate_s = serializers.FloatField(allow_null=True)
     progress = serializers.FloatField()
     dice = serializers.FloatField(allow_null=True)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
+    pcc = serializers.FloatField(allow_null=True, help_text="In-silico labelling: mean PCC.")
     error = serializers.CharField(allow_null=True)
 
 
@@ -172,6 +189,7 @@ class TrainingJobDetailSerializer(serializers.Serializer):
     project = serializers.CharField()
     arch = serializers.CharField(allow_null=True)
     arch_label = serializers.CharField(allow_blank=True)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
     config = serializers.JSONField()
     estimate_s = serializers.FloatField(allow_null=True)
     device_kind = serializers.CharField(allow_blank=True)

@@ -21,6 +21,7 @@ __all__ = [
     "ModelVersion",
     "ModelVersionKind",
     "ModelVersionProvenance",
+    "ModelVersionTask",
     "TrainingJob",
 ]
 
@@ -41,9 +42,12 @@ class TrainingJob(JobFields):
     )
     snapshot = models.ForeignKey(
         GroundTruthSnapshot,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="training_jobs",
-        help_text="Ground truth frozen at launch, so a rerun trains on exactly the same masks.",
+        help_text="Ground truth frozen at launch, so a rerun trains on exactly the same masks "
+        "(none for in-silico labelling, which trains on label-free/stain pairs).",
     )
     estimate_s = models.FloatField(
         null=True, blank=True, help_text="Estimated compute time, seconds."
@@ -141,6 +145,14 @@ class ModelVersionKind(models.TextChoices):
     IMPORTED = "imported", "Imported"
 
 
+class ModelVersionTask(models.TextChoices):
+    """What the network predicts: a nucleus mask, or the stain (in-silico labelling, paper 004),
+    which only serves as a virtual stain and as the start of a segmentation fine-tune."""
+
+    SEGMENTATION = "segmentation", "Segmentation"
+    ISL = "isl", "In silico labelling"
+
+
 class ModelVersionProvenance(models.TextChoices):
     """Where the weights came from: trained here from scratch, fine-tuned here from a parent
     version, or imported (a bioimage.io package or a plain PyTorch state dict)."""
@@ -166,6 +178,12 @@ class ModelVersion(models.Model):
     )
     kind = models.CharField(
         max_length=8, choices=ModelVersionKind.choices, default=ModelVersionKind.FOLD
+    )
+    task = models.CharField(
+        max_length=16,
+        choices=ModelVersionTask.choices,
+        default=ModelVersionTask.SEGMENTATION,
+        help_text="Segmentation, or in silico labelling (predicts the stain; never active).",
     )
     name = models.CharField(max_length=200)
     arch = models.CharField(max_length=32)

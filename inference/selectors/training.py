@@ -78,6 +78,8 @@ def training_job_public(job: TrainingJob) -> dict[str, Any]:
         "estimate_s": job.estimate_s,
         "progress": job.progress,
         "dice": (((job.summary or {}).get("metrics") or {}).get("dice") or {}).get("mean"),
+        "task": config.get("task", "segmentation"),
+        "pcc": (((job.summary or {}).get("metrics") or {}).get("pcc") or {}).get("mean"),
         "error": job.error or None,
     }
 
@@ -112,6 +114,7 @@ def _fold_public(fold: FoldRun, history: list[EpochLog]) -> dict[str, Any]:
                 "train_loss": log.train_loss,
                 "val_loss": log.val_loss,
                 "val_dice": log.val_dice,
+                "val_pcc": (log.val_metrics or {}).get("pcc"),
             }
             for log in history
         ],
@@ -150,7 +153,9 @@ def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
             "source": job.snapshot.source,
             "as_of": job.snapshot.as_of.isoformat(),
             "sections": job.sections,
-        },
+        }
+        if job.snapshot_id
+        else {"id": None, "source": "fluorescence pairs", "as_of": None, "sections": job.sections},
         "cancel_requested": job.cancel_requested,
         "message": job.message,
         "folds": fold_rows,
@@ -220,6 +225,9 @@ def training_summary_tables(summary: dict | None) -> dict[str, Any]:
     subsets = summary.get("subsets") or {
         "all": {"label": "all sections", "metrics": summary["metrics"]}
     }
+    labels = METRIC_LABELS
+    if "pcc" in summary["metrics"]:  # in-silico labelling: the stain's PCC and L1 loss
+        labels = {k: v.get("label", k) for k, v in summary["metrics"].items()}
     tables = []
     for subset, block in subsets.items():
         metrics = block.get("metrics") or {}
@@ -230,7 +238,7 @@ def training_summary_tables(summary: dict | None) -> dict[str, Any]:
                 "sections": [n for n in block.get("sections") or [] if n is not None],
                 "rows": [
                     {"key": key, "label": label, **(metrics.get(key) or {})}
-                    for key, label in METRIC_LABELS.items()
+                    for key, label in labels.items()
                 ],
             }
         )

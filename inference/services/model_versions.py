@@ -21,8 +21,9 @@ from torch import nn
 from annotations.models import Role
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput
+from inference.ml.isl import weights_in_channels
 from inference.ml.nets import create_model
-from inference.models import ModelVersion
+from inference.models import ModelVersion, ModelVersionTask
 from inference.services.proposals import proposals_after_activation
 
 WEIGHTS_FORMAT = 1
@@ -32,6 +33,8 @@ __all__ = [
     "model_version_activate",
     "model_version_create",
     "model_version_load",
+    "model_version_payload",
+    "require_segmentation",
     "weights_payload",
 ]
 
@@ -47,7 +50,7 @@ def weights_payload(model: nn.Module, *, arch: str, input_size: int) -> bytes:
             "format": WEIGHTS_FORMAT,
             "arch": arch,
             "input_size": int(input_size),
-            "in_channels": 1,
+            "in_channels": weights_in_channels(state),
             "normalisation": "inference.ml.data.normalise",
             "state_dict": state,
         },
@@ -75,6 +78,7 @@ def model_version_create(
     provenance: str = "trained",
     parent: ModelVersion | None = None,
     origin: dict | None = None,
+    task: str = ModelVersionTask.SEGMENTATION,
 ) -> ModelVersion:
     """Store ``weights`` under ``models/<project>/`` and record the version.
 
@@ -97,6 +101,7 @@ def model_version_create(
         provenance=provenance,
         parent=parent,
         origin=origin or {},
+        task=task,
     )
     label = f"job{job.pk}-" if job is not None else ""
     label += f"fold{fold.index}-" if fold is not None and kind == "fold" else f"{kind}-"
@@ -110,9 +115,20 @@ def model_version_create(
     return version
 
 
+def require_segmentation(version: ModelVersion) -> None:
+    """409 for an in-silico-labelling version where a segmentation model is needed (activating,
+    predicting, evaluating): it predicts the stain, not a mask."""
+    if version.task == ModelVersionTask.ISL:
+        raise ConflictError(
+            f"“{version.name}” is an in-silico-labelling model: it predicts the stain, not a "
+            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first."
+        )
+
+
 def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
     """Make ``version`` the one used for prediction in its project (managers only)."""
     require_role(user, version.project, Role.MANAGER)
+    require_segmentation(version)
     try:
         with transaction.atomic():
             # Lock the project's versions so two managers activating at once cannot both win.
@@ -135,16 +151,22 @@ def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
     return version
 
 
-def model_version_load(
-    version: ModelVersion, *, device: torch.device | None = None
-) -> tuple[nn.Module, dict[str, Any]]:
-    """The network of ``version`` with its weights, in eval mode, and the file's metadata."""
+def model_version_payload(version: ModelVersion) -> dict[str, Any]:
+    """The weights file's dict (metadata and ``state_dict``), read without executing code."""
     with version.weights.open("rb") as fh:
         payload = torch.load(io.BytesIO(fh.read()), map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or "state_dict" not in payload:
         raise InvalidInput(
             f"The weights of model version “{version.name}” are not a CellWeb weights file."
         )
+    return payload
+
+
+def model_version_load(
+    version: ModelVersion, *, device: torch.device | None = None
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The network of ``version`` with its weights, in eval mode, and the file's metadata."""
+    payload = model_version_payload(version)
     model = create_model(payload.get("arch", version.arch))
     model.load_state_dict(payload["state_dict"])
     model.eval()

@@ -14,6 +14,7 @@ from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
 from cellweb.pages import launched_from_form, refused
 from inference.forms import TrainingLaunchForm
+from inference.forms_isl import IslLaunchForm
 from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.services.model_versions import model_version_activate
@@ -55,6 +56,7 @@ def training_page(request, slug: str):
     ]
     context |= {
         "form": form,
+        "isl_form": IslLaunchForm() if context["is_manager"] else None,
         "jobs": jobs,
         "estimate_url": f"/api/projects/{project.slug}/training-estimate/",
         "csrf_token_value": get_token(request),
@@ -66,7 +68,10 @@ def training_page(request, slug: str):
 def training_job_page(request, job_id: int):
     job = selectors.training_job_get(user=request.user, job_id=job_id)
     snapshot = selectors.training_job_snapshot(job)
-    evaluate_url = selectors.training_job_evaluate_url(job)
+    isl = snapshot["task"] == "isl"
+    # An in-silico-labelling model predicts the stain: there is no segmentation to evaluate.
+    evaluate_url = None if isl else selectors.training_job_evaluate_url(job)
+    what = "In-silico labelling job" if isl else "Training job"
     context = project_context(request, job.project) | {
         "job": job,
         "snapshot": snapshot,
@@ -76,12 +81,13 @@ def training_job_page(request, job_id: int):
         "config": {
             "module": "job",
             "kind": "training",
-            "title": f"Training job {job.pk} · {snapshot['arch_label']}",
+            "title": f"{what} {job.pk} · {snapshot['arch_label']}",
             "wsUrl": f"/ws/jobs/training/{job.pk}/",
             "snapshotUrl": f"/api/training-jobs/{job.pk}/",
             "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
             "csrfToken": get_token(request),
             "evaluateUrl": evaluate_url,
+            "validationMetric": "pcc" if snapshot["task"] == "isl" else "dice",
         },
     }
     return render(request, "inference/training_job.html", context)

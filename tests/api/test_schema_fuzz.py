@@ -44,6 +44,7 @@ SEMANTIC_400_OPERATIONS = {
     "POST /api/projects/{slug}/fluorescence-gt/",
     "POST /api/projects/{slug}/imports/",
     "POST /api/projects/{slug}/imports/batch/",
+    "POST /api/projects/{slug}/isl-jobs/",  # an input size the networks can halve four times
     "POST /api/projects/{slug}/model-versions/import/",
     "POST /api/projects/{slug}/predictions/",
     "POST /api/projects/{slug}/training-jobs/",

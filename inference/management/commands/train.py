@@ -19,7 +19,7 @@ from inference.management.kit import project_named, require_worker_unless_waitin
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services
-from inference.services.training import TrainingConfig, TrainingConfigError
+from inference.services.training import NATIVE_CROPS, TrainingConfig, TrainingConfigError
 
 
 def _duration(seconds: float | None) -> str:
@@ -59,6 +59,19 @@ class Command(BaseCommand):
         parser.add_argument("--no-flips", action="store_true", help="No flips.")
         parser.add_argument("--no-enlarge", action="store_true", help="No enlarge-then-crop.")
         parser.add_argument("--aug-fraction", type=float, default=d.aug_fraction)
+        parser.add_argument(
+            "--native-crops",
+            choices=list(NATIVE_CROPS),
+            default="auto",
+            help="Train on native-resolution crops of the input size (auto: on for label-free "
+            "2D fields larger than the input, off with RI tomograms).",
+        )
+        parser.add_argument(
+            "--crop-foreground",
+            type=float,
+            default=d.crop_foreground,
+            help="With native crops: the share of crops centred on a nucleus pixel (0-1).",
+        )
         parser.add_argument("--gt-source", default=d.gt_source, choices=GroundTruthSource.values)
         parser.add_argument(
             "--lab", action="append", default=[], help="Only specimens of this lab (repeatable)."
@@ -128,6 +141,8 @@ class Command(BaseCommand):
             specimen_ids=o["specimen"],
             final_model=o["final_model"],
             from_version=o["from_version"],
+            native_crops=NATIVE_CROPS[o["native_crops"]],
+            crop_foreground=o["crop_foreground"],
             target_class=o["classes"],
         )
         try:

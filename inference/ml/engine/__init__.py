@@ -6,7 +6,7 @@ bf16 autocast while losses are computed in fp32 from the logits; metrics are acc
 device and read back once, so an evaluation costs a single host synchronisation.
 
 One module per idea: ``setup`` (seeding, model and input placement), ``losses`` (loss and
-optimiser factories), ``training`` (one epoch), ``evaluation`` (pooled metrics, probabilities),
+optimiser factories), ``training`` (one epoch), ``evaluation`` (pooled metrics, probabilities), ``fields`` (tiled validation of whole fields),
 ``checkpoints`` and ``estimates`` (run-time estimate for the launch form). The names below are
 the package's public surface, so callers write ``engine.train_one_epoch``.
 """
@@ -14,6 +14,7 @@ the package's public surface, so callers write ``engine.train_one_epoch``.
 from .checkpoints import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
 from .estimates import REFERENCE_SIZE, estimate_seconds, throughput
 from .evaluation import EvalStats, evaluate, predict_probabilities
+from .fields import evaluate_fields, field_logits, field_probabilities
 from .losses import LossFn, dice_bce_loss, make_loss, make_optimizer
 from .setup import prepare_model, seed_everything
 from .training import EpochStats, TrainingCancelled, train_one_epoch
@@ -28,6 +29,9 @@ __all__ = [
     "dice_bce_loss",
     "estimate_seconds",
     "evaluate",
+    "evaluate_fields",
+    "field_logits",
+    "field_probabilities",
     "load_checkpoint",
     "make_loss",
     "make_optimizer",

@@ -36,6 +36,7 @@ from inference.services.evaluation.sets import (
     specimen_dicts,
 )
 from inference.services.evaluation.target import evaluation_target, leave_out_without_target
+from inference.services.model_versions import require_segmentation
 
 
 def _volumes_for(entries: list[SnapshotEntry]) -> dict[int, list[int]]:
@@ -117,6 +118,7 @@ def evaluation_launch(
         )
         if version is None:
             raise NotFoundError(f"No model version {model_version_id} in this project.")
+        require_segmentation(version)
         if reason := tile_size_error(version.arch, _model_info(version)["input_size"]):
             raise InvalidInput(reason)
     params = clean_set_params(set_kind, set_params)

@@ -48,7 +48,7 @@ class _Progress:
 
 def _load_model(unit: dict[str, Any], device):
     if unit["model_version"] is None:
-        return None, 448
+        return None, 448, None
     from inference.services.model_versions import model_version_load
 
     version = ModelVersion.objects.filter(pk=unit["model_version"]).first()
@@ -56,7 +56,9 @@ def _load_model(unit: dict[str, Any], device):
         raise InvalidInput(f"Model version {unit['model_version']} was deleted after launch.")
     model, meta = model_version_load(version, device=device)
     input_size = int(meta.get("input_size") or (version.config or {}).get("input_size") or 448)
-    return model, input_size
+    # A version trained on native crops predicts whole fields in tiles, whatever the modality.
+    tile_large = True if (version.config or {}).get("native_crops") else None
+    return model, input_size, tile_large
 
 
 def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:
@@ -75,12 +77,18 @@ def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:
     scorer = VolumeScorer(evaluation, device)
     with ctx.keepalive():  # loading a model or meshing a large nucleus reports no progress
         for unit in config["units"]:
-            model, input_size = _load_model(unit, device)
+            model, input_size, tile_large = _load_model(unit, device)
             for volume_id in unit["volumes"]:
                 if volume_id in volumes:
                     truths = by_volume.get(volume_id, {})
                     scorer.volume(
-                        volumes[volume_id], unit["fold"], model, input_size, truths, progress
+                        volumes[volume_id],
+                        unit["fold"],
+                        model,
+                        input_size,
+                        truths,
+                        progress,
+                        tile_large=tile_large,
                     )
     curves = {method: pr_curve_summary(counts) for method, counts in scorer.pr.items()}
     evaluation.summary = summarize(evaluation, pr_curves=curves)

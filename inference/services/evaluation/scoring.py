@@ -107,9 +107,17 @@ class VolumeScorer:
         self.target = class_target(evaluation.project, value=target.get("value"))
 
     def segment(
-        self, volume: Volume, model, input_size: int, progress: Callable[[int, str], None]
+        self,
+        volume: Volume,
+        model,
+        input_size: int,
+        progress: Callable[[int, str], None],
+        *,
+        tile_large: bool | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The volume's array and each method's score (model probabilities, baseline masks)."""
+        """The volume's array and each method's score (model probabilities, baseline masks), at
+        native resolution; ``tile_large`` is passed to ``predict_volume`` (True for versions
+        trained on native crops)."""
         array = volume_array(volume)
         z_count = volume.size_z
         label = f"{volume.specimen.name} t{volume.time_index}"
@@ -130,6 +138,7 @@ class VolumeScorer:
                     batch_size=batch,
                     device=self.device,
                     modality=volume.modality,
+                    tile_large=tile_large,
                 )
             for offset, section in enumerate(chunk):
                 edge[start + offset] = edge_based(section)
@@ -147,8 +156,10 @@ class VolumeScorer:
         input_size: int,
         truths: dict[int, SnapshotEntry],
         progress: Callable[[int, str], None],
+        *,
+        tile_large: bool | None = None,
     ) -> None:
-        array, scores = self.segment(volume, model, input_size, progress)
+        array, scores = self.segment(volume, model, input_size, progress, tile_large=tile_large)
         zs = sorted(truths)
         gt_rows = GroundTruth.objects.only("id", "mask_png").in_bulk(
             [truths[z].ground_truth_id for z in zs]

@@ -10,7 +10,7 @@ from annotations.permissions import require_role
 from cellweb.errors import InvalidInput
 from inference.ml.export_bioimageio import write_package
 from inference.models import ModelVersion
-from inference.services.model_versions import model_version_load
+from inference.services.model_versions import model_version_load, require_segmentation
 
 
 def model_version_provenance(version: ModelVersion) -> dict[str, Any]:
@@ -43,6 +43,9 @@ def model_version_export(*, version: ModelVersion, user, out_path: Path) -> Path
     Writes the file only: no row changes, so the page and the API can run it on a GET."""
     if user is not None:
         require_role(user, version.project)
+    # A bioimage.io package describes its output as a nucleus probability; an in-silico-labelling
+    # version predicts the stain instead, so it is refused (409) rather than mislabelled.
+    require_segmentation(version)
     model, meta = model_version_load(version)
     input_size = int(meta.get("input_size") or version.config.get("input_size") or 448)
     author = version.created_by.get_username() if version.created_by else "CellWeb user"

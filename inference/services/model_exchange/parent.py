@@ -2,7 +2,9 @@
 
 Any version the user may see qualifies, from any project (a published or another lab's model
 adapted to this lab's data: paper 000's cross-laboratory setting), imported ones included, as
-long as its network is the one being trained (OS-Net and Unet16+GCN+SSC are the same module).
+long as its network is the one being trained (OS-Net and Unet16+GCN+SSC are the same module) and
+takes as many input channels. An in-silico-labelling version (paper 004) lends its encoder and
+decoder; its output head, which predicted the stain, is replaced by a freshly initialised one.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from django.http import Http404
 
 from annotations.permissions import require_role
 from cellweb.errors import DomainError, InvalidInput
+from inference.ml.isl import pretrained_body, weights_in_channels
 from inference.ml.weights import canonical_arch
-from inference.models import ModelVersion
-from inference.services.model_versions import model_version_load
+from inference.models import ModelVersion, ModelVersionTask
+from inference.services.model_versions import model_version_load, model_version_payload
+
+# The networks trained here take one channel: the section.
+TRAINING_IN_CHANNELS = 1
 
 
 def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str | None:
@@ -34,6 +40,13 @@ def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str 
             f"Model version {version_id} is a {version.arch} network; fine-tuning keeps the "
             f"architecture, so train {version.arch} (not {arch}) from it."
         )
+    payload = model_version_payload(version)
+    channels = weights_in_channels(payload["state_dict"])
+    if channels != TRAINING_IN_CHANNELS:
+        return (
+            f"Model version {version_id} takes {channels} input channels; the network trained "
+            f"here takes {TRAINING_IN_CHANNELS}, so its first layer cannot be reused."
+        )
     return None
 
 
@@ -46,3 +59,16 @@ def fine_tune_parent_weights(version_id: int) -> dict[str, torch.Tensor]:
         )
     model, _ = model_version_load(version)
     return model.state_dict()
+
+
+def fine_tune_parent_load(network: torch.nn.Module, version_id: int) -> None:
+    """Start ``network`` from the parent: every weight, or for an in-silico-labelling parent
+    every weight but the output head (which keeps its fresh initialisation)."""
+    state = fine_tune_parent_weights(version_id)
+    task = ModelVersion.objects.filter(pk=version_id).values_list("task", flat=True).first()
+    if task == ModelVersionTask.ISL:
+        missing, unexpected = network.load_state_dict(pretrained_body(state), strict=False)
+        if unexpected or any(not k.startswith("head.") for k in missing):
+            raise InvalidInput(f"Model version {version_id}'s weights do not fit this network.")
+    else:
+        network.load_state_dict(state)

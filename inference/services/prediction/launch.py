@@ -22,6 +22,7 @@ from cellweb.jobs import job_cancel, job_create
 from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
 from inference.models import ModelVersion, Prediction
+from inference.services.model_versions import require_segmentation
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
 
@@ -32,6 +33,7 @@ def resolve_model_version(project: Project, model_version_id: int | None) -> Mod
         version = ModelVersion.objects.filter(pk=model_version_id, project=project).first()
         if version is None:
             raise NotFoundError(f"No model version {model_version_id} in this project.")
+        require_segmentation(version)
         return version
     version = ModelVersion.objects.filter(project=project, is_active=True).first()
     if version is None:

@@ -14,6 +14,7 @@ from inference.services.training.config import (
     MAX_INPUT,
     MAX_SEED,
     MIN_INPUT,
+    NATIVE_CROPS,
     TrainingConfig,
     TrainingConfigError,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_FOLDS",
     "MAX_INPUT",
     "MAX_SEED",
+    "NATIVE_CROPS",
     "METRIC_KEYS",
     "MIN_INPUT",
     "THRESHOLD",

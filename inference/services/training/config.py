@@ -9,14 +9,21 @@ from typing import Any
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
 from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.augment import AugmentConfig
+from inference.ml.crops import crop_size_error
 from inference.ml.nets import MODEL_NAMES
 
 LOSSES = {"bce": "Binary cross-entropy (paper)", "dice_bce": "Dice + BCE"}
+# What a job trains the network to do: segment nuclei, or predict the stain (paper 004's in-silico
+# labelling, whose loss is always L1 and which needs no ground truth).
+TASKS = {"segmentation": "Segmentation", "isl": "In-silico labelling"}
+ISL_LOSS = "l1"
 MAX_FOLDS = 20
 MAX_EPOCHS = 10_000
 MAX_BATCH = 1024
 MIN_INPUT, MAX_INPUT = 32, 1024
 MAX_SEED = 2**31 - 1
+# The native-crops choices of the form and ``manage.py train``: automatic, on, off.
+NATIVE_CROPS = {"auto": None, "on": True, "off": False}
 
 
 class TrainingConfigError(InvalidInput):
@@ -62,10 +69,17 @@ class TrainingConfig:
     final_model: bool = False
     # Fine-tuning: start every fold from this model version's weights instead of from scratch.
     from_version: int | None = None
+    # Train on random crops of the input size at native resolution (inference/ml/crops.py) and
+    # validate on whole tiled fields. None: decided at launch (on when no section is RI and some
+    # section exceeds the input); the job and its versions record the decision.
+    native_crops: bool | None = None
+    # The share of each section's crops centred on a mask pixel (native crops only).
+    crop_foreground: float = 0.0
     # The class a binary network learns, by name; blank: the project's nucleus class. The
     # launch records its value (``target_value``), which renaming the class does not change.
     target_class: str = ""
     target_value: int | None = None
+    task: str = "segmentation"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,13 +124,25 @@ class TrainingConfig:
             isinstance(b, int | float) and math.isfinite(b) and 0 <= b < 1 for b in self.betas
         ):
             errors["betas"] = "Adam's betas must be two numbers in [0, 1), e.g. 0.5 and 0.999."
-        if self.loss not in LOSSES:
+        if self.task not in TASKS:
+            errors["task"] = f"Unknown task “{self.task}”; choose one of {', '.join(TASKS)}."
+        elif self.task == "isl" and self.loss != ISL_LOSS:
+            errors["loss"] = "In-silico labelling trains with the L1 loss (paper 004)."
+        elif self.task == "segmentation" and self.loss not in LOSSES:
             errors["loss"] = f"Unknown loss “{self.loss}”; choose one of {', '.join(LOSSES)}."
         if not (isinstance(self.aug_fraction, int | float) and 0 <= self.aug_fraction <= 1):
             errors["aug_fraction"] = (
                 "The augmented fraction must be between 0 and 1 (the paper uses 0.3)."
             )
         if (
+            self.native_crops is not False
+            and isinstance(self.input_size, int)
+            and MIN_INPUT <= self.input_size <= MAX_INPUT
+            and self.arch in MODEL_NAMES
+            and (reason := crop_size_error(self.arch, self.input_size))
+        ):
+            errors["input_size"] = reason
+        elif (
             not isinstance(self.input_size, int)
             or not MIN_INPUT <= self.input_size <= MAX_INPUT
             or self.input_size % 16
@@ -124,6 +150,12 @@ class TrainingConfig:
             errors["input_size"] = (
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT} "
                 f"(the networks halve it four times); got {self.input_size}."
+            )
+        if self.native_crops not in (None, True, False):
+            errors["native_crops"] = "Native crops is on, off or automatic (null)."
+        if not (isinstance(self.crop_foreground, int | float) and 0 <= self.crop_foreground <= 1):
+            errors["crop_foreground"] = (
+                "The share of crops centred on a nucleus must be between 0 and 1."
             )
         if self.from_version is not None and (
             not isinstance(self.from_version, int) or self.from_version < 1

@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 from django.conf import settings
 
@@ -27,7 +28,8 @@ from inference.ml.metrics import (
     paper_scores,
 )
 from inference.ml.nets import model_label
-from inference.models import FoldRun, ModelVersion, TrainingJob
+from inference.models import FoldRun, ModelVersion, ModelVersionTask, TrainingJob
+from inference.services.isl.fold import isl_held_out_metrics
 from inference.services.model_versions import model_version_create, weights_payload
 from inference.services.training.config import TrainingConfig
 from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
@@ -62,12 +64,27 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
     """
     if trained.val_x is None:
         return {}
-    probs = engine.predict_probabilities(
-        trained.model, trained.val_x, device=device, batch_size=batch_size
-    )
-    probs = probs[:, 0].numpy()
-    truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
-    per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
+    if isinstance(trained.val_x, list):  # native fields of any sizes, tiled at prediction
+        fields = [
+            engine.field_probabilities(
+                trained.model, x, tile=trained.tile, device=device, batch_size=batch_size
+            )[0].numpy()
+            for x in trained.val_x
+        ]
+        truths = [y[0].cpu().numpy() > 0.5 for y in trained.val_y]
+        per_section = [
+            batch_section_metrics(p[None], t[None], threshold=THRESHOLD)[0]
+            for p, t in zip(fields, truths, strict=True)
+        ]
+        probs = np.concatenate([p.ravel() for p in fields])
+        truth = np.concatenate([t.ravel() for t in truths])
+    else:
+        probs = engine.predict_probabilities(
+            trained.model, trained.val_x, device=device, batch_size=batch_size
+        )
+        probs = probs[:, 0].numpy()
+        truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
+        per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
     with_nucleus = [s for s in per_section if s["gt_pixels"] > 0]
     return {
@@ -95,13 +112,19 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
     job = fold.job
     cfg = TrainingConfig.from_dict(job.config)
     trained = FoldTrainer(fold, ctx, device).run()
-    metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
+    isl = cfg.task == "isl"
+    if isl:  # the stain's PCC on the held-out specimens
+        metrics = isl_held_out_metrics(
+            trained.model, trained.val_x, trained.val_y, batch_size=cfg.batch_size, device=device
+        )
+    else:
+        metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
     weights = weights_payload(trained.model, arch=cfg.arch, input_size=cfg.input_size)
     version = None
     try:
         with ctx.finishing("metrics", "epoch", "message") as locked:
             kind = "final" if fold.kind == "final" else "fold"
-            name = f"{model_label(cfg.arch)} · job {job.pk} · " + (
+            name = f"{model_label(cfg.arch)}{' ISL' if isl else ''} · job {job.pk} · " + (
                 "final (all data)" if kind == "final" else f"fold {fold.index + 1}/{cfg.folds}"
             )
             version = model_version_create(
@@ -119,6 +142,7 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
                 code_version=job.code_version,
                 metrics=metrics,
                 created_by=job.created_by,
+                task=ModelVersionTask.ISL if isl else ModelVersionTask.SEGMENTATION,
                 provenance="fine_tuned" if cfg.from_version else "trained",
                 parent=ModelVersion.objects.filter(pk=cfg.from_version).first()
                 if cfg.from_version

@@ -1,5 +1,7 @@
 """The epoch loop of one fold: batches with progress, a cancel and ownership check per batch (one
-indexed query), validation, a checkpoint and an epoch log after every epoch."""
+indexed query), validation, a checkpoint and an epoch log after every epoch. A fold of an
+in-silico-labelling job (``config["task"] == "isl"``) reads label-free/stain pairs, trains with
+the L1 loss and validates by the stain's PCC (``inference.services.isl.fold``)."""
 
 from __future__ import annotations
 
@@ -14,14 +16,21 @@ from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
 from inference.class_target import class_target
-from inference.datasets import SnapshotEntry, snapshot_entries, training_tensors
-from inference.ml import engine
+from inference.datasets import (
+    SnapshotEntry,
+    native_sections,
+    snapshot_entries,
+    training_tensors,
+)
+from inference.ml import engine, isl
 from inference.ml.augment import epoch_indices
+from inference.ml.crops import NativeCropSampler
 from inference.ml.data import iterate_batches
 from inference.ml.metrics import finite_or_none
 from inference.ml.nets import create_model
 from inference.models import EpochLog, FoldRun, TrainingJob
-from inference.services.model_exchange.parent import fine_tune_parent_weights
+from inference.services.isl.fold import isl_fold_tensors, isl_validate
+from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.training.config import TrainingConfig
 from inference.services.training.recovery import (
     checkpoint_path,
@@ -35,9 +44,13 @@ EPOCH_LOG_FIELDS = ("train_loss", "val_loss", "val_dice", "val_metrics", "second
 
 @dataclass
 class TrainedFold:
+    """The trained network and its held-out sections: one (N, 1, S, S) tensor each when the
+    sections were resized to the input, lists of native (1, H, W) fields with native crops."""
+
     model: torch.nn.Module
-    val_x: torch.Tensor | None
-    val_y: torch.Tensor | None
+    val_x: torch.Tensor | list[torch.Tensor] | None
+    val_y: torch.Tensor | list[torch.Tensor] | None
+    tile: int | None = None  # with native crops: the tile size the fields are predicted with
 
 
 def fold_entries(fold: FoldRun) -> tuple[list[SnapshotEntry], list[SnapshotEntry]]:
@@ -60,6 +73,7 @@ class FoldTrainer:
         self.batch_started = 0.0
         self.eval_seconds = 0.0
         self.n_batches = 0
+        self.isl = self.config.task == "isl"
 
     def should_stop(self) -> bool:
         self.batch_started = time.perf_counter()
@@ -96,23 +110,55 @@ class FoldTrainer:
 
     # -- the loop
 
-    def _tensors(self) -> tuple[Any, ...]:
-        cfg, fold, device = self.config, self.fold, self.device
+    def _read_tensors(self) -> tuple[Any, ...]:
+        cfg, fold = self.config, self.fold
+        if self.isl:  # the stain is the target (paper 004): pairs, not ground truth
+            return isl_fold_tensors(fold, input_size=cfg.input_size)
         train_entries, val_entries = fold_entries(fold)
-        self.ctx.report(
-            f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation sections"
-        )
         # The value recorded at launch (jobs launched before label sets: the nucleus class).
         target = class_target(fold.job.project, value=cfg.target_value)
+        train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size, target=target)
+        val_x, val_y = (
+            training_tensors(val_entries, input_size=cfg.input_size, target=target)
+            if val_entries
+            else (None, None)
+        )
+        return train_x, train_y, val_x, val_y
+
+    def _native(self) -> tuple[Any, ...]:
+        """A crop sampler over the native training fields, and the native validation fields."""
+        cfg, fold = self.config, self.fold
+        train_entries, val_entries = fold_entries(fold)
+        target = class_target(fold.job.project, value=cfg.target_value)
+        with self.ctx.keepalive():
+            images, masks = native_sections(train_entries, target)
+            sampler = NativeCropSampler(
+                images, masks, size=cfg.input_size, foreground_fraction=cfg.crop_foreground
+            )
+            val_x, val_y = native_sections(val_entries, target) if val_entries else (None, None)
+        self.ctx.report(
+            f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation "
+            f"sections, {len(sampler)} native {cfg.input_size} px crops per epoch"
+        )
+        self.ctx.save()
+        return sampler, None, val_x, val_y
+
+    def _epoch_crops(self, sampler: NativeCropSampler, generator) -> tuple[Any, Any]:
+        x, y, _ = sampler.sample(generator)
+        if self.device.type == "cuda":
+            x, y = x.to(self.device), y.to(self.device)
+        return x, y
+
+    def _tensors(self) -> tuple[Any, ...]:
+        fold, device = self.fold, self.device
+        if self.config.native_crops and not self.isl:
+            return self._native()
         with self.ctx.keepalive():  # reading every section of a large set reports no progress
-            train_x, train_y = training_tensors(
-                train_entries, input_size=cfg.input_size, target=target
-            )
-            val_x, val_y = (
-                training_tensors(val_entries, input_size=cfg.input_size, target=target)
-                if val_entries
-                else (None, None)
-            )
+            train_x, train_y, val_x, val_y = self._read_tensors()
+        self.ctx.report(
+            f"{fold.label}: {train_x.shape[0]} training and "
+            f"{0 if val_x is None else val_x.shape[0]} validation sections"
+        )
         self.ctx.save()
         if device.type == "cuda":  # the whole set lives on the GPU; augmentation runs there
             train_x, train_y = train_x.to(device), train_y.to(device)
@@ -126,10 +172,10 @@ class FoldTrainer:
         generator = engine.seed_everything(cfg.seed * 1009 + fold.index)
         network = create_model(cfg.arch)
         if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
-            network.load_state_dict(fine_tune_parent_weights(cfg.from_version))
+            fine_tune_parent_load(network, cfg.from_version)
         model = engine.prepare_model(network, device)
         optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
-        loss_fn = engine.make_loss(cfg.loss)
+        loss_fn = isl.l1_loss if self.isl else engine.make_loss(cfg.loss)
         augment = cfg.augment()
         start_epoch, history = checkpoint_resume(
             fold, model=model, optimizer=optimizer, generator=generator, device=device
@@ -139,7 +185,10 @@ class FoldTrainer:
         fold.checkpoint = str(checkpoint_path(fold))
         fold.epoch = start_epoch
 
+        sampler = train_x if isinstance(train_x, NativeCropSampler) else None
         for epoch in range(start_epoch, fold.epochs):
+            if sampler is not None:  # a fresh, seeded draw of crops every epoch
+                train_x, train_y = self._epoch_crops(sampler, generator)
             indices, flags = epoch_indices(train_x.shape[0], augment, generator)
             self.n_batches = math.ceil(indices.numel() / cfg.batch_size)
             fold.batch, fold.batches = 0, self.n_batches
@@ -168,26 +217,13 @@ class FoldTrainer:
             except engine.TrainingCancelled as exc:
                 raise JobCancelled() from exc
             self.ctx.check()
-            val = None
-            if val_x is not None:
-                eval_started = time.perf_counter()
-                val = engine.evaluate(
-                    model,
-                    iterate_batches(
-                        val_x, val_y, torch.arange(val_x.shape[0]), None, cfg.batch_size
-                    ),
-                    loss_fn,
-                    device=device,
-                )
-                self.eval_seconds = time.perf_counter() - eval_started
+            eval_started = time.perf_counter()
+            val = self._validate(model, val_x, val_y, loss_fn)
+            self.eval_seconds = time.perf_counter() - eval_started
             entry = {
                 "epoch": epoch + 1,
                 "train_loss": finite_or_none(stats.loss),
-                "val_loss": finite_or_none(val.loss) if val else None,
-                "val_dice": finite_or_none(val.dice) if val else None,
-                "val_metrics": (
-                    {k: finite_or_none(getattr(val, k)) for k in VAL_METRICS} if val else {}
-                ),
+                **val,
                 "seconds": time.perf_counter() - started,
             }
             history.append(entry)
@@ -195,16 +231,47 @@ class FoldTrainer:
                 fold, model=model, optimizer=optimizer, generator=generator, history=history
             )
             self._end_epoch(entry)
-            val_text = (
-                f", val loss {entry['val_loss']:.4f}, val Dice {entry['val_dice']:.4f}"
-                if val
-                else ""
-            )
+            val_text = "" if val_x is None else _val_text(entry)
             self.ctx.report(
                 f"{fold.label}: epoch {epoch + 1}/{fold.epochs}, train loss {entry['train_loss']:.4f}{val_text}"
             )
         self.ctx.stop_requested()  # still ours (a cancel now no longer loses the fold's work)
-        return TrainedFold(model=model, val_x=val_x, val_y=val_y)
+        return TrainedFold(
+            model=model,
+            val_x=val_x,
+            val_y=val_y,
+            tile=cfg.input_size if sampler is not None else None,
+        )
+
+    def _validate(self, model, val_x, val_y, loss_fn) -> dict[str, Any]:
+        """An epoch log's validation fields (loss and Dice; PCC for in-silico labelling)."""
+        if val_x is None:
+            return {"val_loss": None, "val_dice": None, "val_metrics": {}}
+        batch_size, device = self.config.batch_size, self.device
+        if self.isl:
+            return isl_validate(model, val_x, val_y, batch_size=batch_size, device=device)
+        if isinstance(val_x, list):  # whole native fields, tiled as at prediction
+            val = engine.evaluate_fields(
+                model,
+                val_x,
+                val_y,
+                loss_fn,
+                tile=self.config.input_size,
+                device=device,
+                batch_size=batch_size,
+            )
+        else:
+            val = engine.evaluate(
+                model,
+                iterate_batches(val_x, val_y, torch.arange(val_x.shape[0]), None, batch_size),
+                loss_fn,
+                device=device,
+            )
+        return {
+            "val_loss": finite_or_none(val.loss),
+            "val_dice": finite_or_none(val.dice),
+            "val_metrics": {k: finite_or_none(getattr(val, k)) for k in VAL_METRICS},
+        }
 
     def _end_epoch(self, entry: dict[str, Any]) -> None:
         fold = self.fold
@@ -235,5 +302,15 @@ class FoldTrainer:
                     "train_loss": entry["train_loss"],
                     "val_loss": entry["val_loss"],
                     "val_dice": entry["val_dice"],
+                    "val_pcc": entry["val_metrics"].get("pcc"),
                 }
             )
+
+
+def _val_text(entry: dict[str, Any]) -> str:
+    def fmt(value: float | None) -> str:
+        return "—" if value is None else f"{value:.4f}"
+
+    if "pcc" in entry["val_metrics"]:  # in-silico labelling
+        return f", val loss {fmt(entry['val_loss'])}, val PCC {fmt(entry['val_metrics']['pcc'])}"
+    return f", val loss {fmt(entry['val_loss'])}, val Dice {fmt(entry['val_dice'])}"

@@ -22,17 +22,19 @@ from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.disagreement import disagreement_after_training
 from inference.services.training.recovery import checkpoint_dir
-from inference.services.training.summary import cross_validation_summary
+from inference.services.training.summary import cross_validation_summary, isl_summary
 
 METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 THRESHOLD = 0.5
 
 
-def _summary(folds: list[FoldRun]) -> dict[str, Any] | None:
+def _summary(folds: list[FoldRun], *, task: str) -> dict[str, Any] | None:
     done = [f for f in folds if f.kind == "cv" and f.status == JobStatus.SUCCEEDED and f.metrics]
     if not done:
         return None
-    return cross_validation_summary([f.metrics for f in done]) | {
+    metrics = [f.metrics for f in done]
+    summary = isl_summary(metrics) if task == "isl" else cross_validation_summary(metrics)
+    return summary | {
         "folds": [f.index for f in done],
         "folds_total": sum(1 for f in folds if f.kind == "cv"),
         "threshold": THRESHOLD,
@@ -51,7 +53,7 @@ def training_job_gather(job_id: int) -> None:
         if any(f.status not in FINAL_STATUSES for f in folds):
             return
         statuses = {f.status for f in folds}
-        job.summary = _summary(folds)
+        job.summary = _summary(folds, task=job.config.get("task", "segmentation"))
         if statuses == {JobStatus.SUCCEEDED}:
             job.status = JobStatus.SUCCEEDED
             job.error = ""

@@ -66,6 +66,9 @@ def training_job_launch(
         require_role(user, project, Role.MANAGER)
     now = timezone.now()
     plan = training_plan(project, config, as_of=now)
+    config = dataclasses.replace(
+        config, native_crops=plan.native_crops
+    )  # the job records the decision
     parent_problem = fine_tune_parent_problem(
         user=user, arch=config.arch, version_id=config.from_version
     )

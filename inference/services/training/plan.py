@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from annotations.models import GroundTruthSource, Project, Specimen
+from annotations.models import GroundTruthSource, Project, Specimen, Volume
 from annotations.services.snapshots import ground_truth_as_of
 from inference.class_target import ClassTarget, class_target, ground_truth_without_target
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
@@ -70,12 +70,26 @@ class TrainingPlan:
             f"no {self.target.name}."
         )
 
+    # The native-crops setting the job runs with (the config's, or the automatic choice).
+    native_crops: bool = False
+
 
 def _source_label(source: str) -> str:
     try:
         return GroundTruthSource(source).label.lower()
     except ValueError:
         return source
+
+
+def native_crops_default(entries: list[SnapshotEntry], input_size: int) -> bool:
+    """The automatic choice: native crops when no section is an RI tomogram (their networks keep
+    the paper's resize protocol) and some section exceeds the input in either dimension."""
+    if any(e.modality == "ri" for e in entries):
+        return False
+    sizes = Volume.objects.filter(pk__in={e.volume_id for e in entries}).values_list(
+        "size_y", "size_x"
+    )
+    return any(max(h, w) > input_size for h, w in sizes)
 
 
 def _selected_specimen_ids(project: Project, config: TrainingConfig) -> list[int]:
@@ -163,6 +177,11 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         calibration=calibrations[device_kind],
         target=target,
         skipped=skipped,
+        native_crops=(
+            config.native_crops
+            if config.native_crops is not None
+            else native_crops_default(entries, config.input_size)
+        ),
     )
 
 

@@ -17,7 +17,13 @@ from typing import Any
 from inference.ml.metrics import aggregate, finite_or_none
 from inference.selectors.model_versions import METRIC_LABELS
 
-__all__ = ["AGGREGATION", "POOLED_AGGREGATION", "SUBSETS", "cross_validation_summary"]
+__all__ = [
+    "AGGREGATION",
+    "POOLED_AGGREGATION",
+    "SUBSETS",
+    "cross_validation_summary",
+    "isl_summary",
+]
 
 METRIC_KEYS = tuple(METRIC_LABELS)
 # The same words as the report's (``inference.reports.labels``; a test keeps them equal).
@@ -83,4 +89,17 @@ def cross_validation_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, An
         "nucleus_definition": NUCLEUS_DEFINITION,
         "pooled": pooled,
         "pooled_aggregation": POOLED_AGGREGATION,
+    }
+
+
+def isl_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """An in-silico-labelling job's summary: the stain's PCC (and L1 loss) per fold, each the
+    mean over the fold's held-out sections, with mean ± sample SD over folds."""
+    return {
+        "metrics": {
+            "pcc": {"label": "PCC", **_over_folds([m.get("pcc") for m in fold_metrics])},
+            "l1": {"label": "L1 loss", **_over_folds([m.get("l1") for m in fold_metrics])},
+        },
+        "aggregation": f"{AGGREGATION} (each fold: mean PCC over its held-out sections)",
+        "subsets": {},
     }

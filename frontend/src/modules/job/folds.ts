@@ -18,6 +18,7 @@ export interface FoldView {
   dice: LineChart | null;
   /** Stands in for the validation chart of a fold without a validation set. */
   noValidation: HTMLElement | null;
+  metric: ValidationMetric;
 }
 
 const COLOURS = { train: '#2563eb', val: '#ea580c', batch: '#64748b', dice: '#059669' };
@@ -26,7 +27,15 @@ function capitalised(label: string): string {
   return label.charAt(0).toUpperCase() + label.slice(1);
 }
 
-export function createFoldView(f: FoldState, { charts, unitName }: { charts: boolean; unitName: string }): FoldView {
+/** What the validation chart plots: Dice for segmentation, the stain's PCC for in-silico labelling. */
+export type ValidationMetric = 'dice' | 'pcc';
+
+const METRIC = {
+  dice: { key: 'val_dice', title: 'Validation Dice', series: 'validation Dice', yMin: 0 },
+  pcc: { key: 'val_pcc', title: 'Validation PCC (stain)', series: 'validation PCC', yMin: -1 },
+} as const;
+
+export function createFoldView(f: FoldState, { charts, unitName, metric = 'dice' }: { charts: boolean; unitName: string; metric?: ValidationMetric }): FoldView {
   const title = h('h2', { class: 'cw-card-title' }, f.label ? capitalised(f.label) : f.index < 0 ? unitName : `Fold ${f.index}`);
   const badge = h('span', { class: 'cw-badge' });
   const progress = progressBar(f.index < 0 ? 'Progress' : `Fold ${f.index} progress`);
@@ -34,9 +43,9 @@ export function createFoldView(f: FoldState, { charts, unitName }: { charts: boo
   const split = h('div', { class: 'cw-fold-split' });
   const error = h('pre', { class: 'cw-fold-error', hidden: true });
   const loss = charts ? new LineChart({ title: 'Loss', xLabel: 'epoch', yMin: 0 }) : null;
-  const dice = charts ? new LineChart({ title: 'Validation Dice', xLabel: 'epoch', yMin: 0, yMax: 1, yDigits: 1 }) : null;
+  const dice = charts ? new LineChart({ title: METRIC[metric].title, xLabel: 'epoch', yMin: METRIC[metric].yMin, yMax: 1, yDigits: 1 }) : null;
   if (loss) loss.el.dataset.chart = 'loss';
-  if (dice) dice.el.dataset.chart = 'dice';
+  if (dice) dice.el.dataset.chart = metric;
   const noValidation = charts
     ? h('p', { class: 'cw-muted cw-chart-none', 'data-chart': 'no-validation', hidden: true }, 'No validation chart: this model trains on all the data, so no section is held out to score it. The cross-validation folds measure how well such a model generalises.')
     : null;
@@ -50,7 +59,7 @@ export function createFoldView(f: FoldState, { charts, unitName }: { charts: boo
     error,
     loss && dice ? h('div', { class: 'cw-fold-charts' }, loss.el, dice.el, noValidation) : null,
   );
-  return { el, title, badge, progress, meta, split, error, loss, dice, noValidation };
+  return { el, title, badge, progress, meta, split, error, loss, dice, noValidation, metric };
 }
 
 export function foldMeta(f: FoldState): string {
@@ -94,12 +103,13 @@ export function updateFoldView(v: FoldView, f: FoldState): void {
   );
   if (v.dice) {
     v.dice.el.hidden = !validated;
-    if (validated) v.dice.update([{ name: 'validation Dice', colour: COLOURS.dice, points: points(f, 'val_dice') }], axis);
+    const m = METRIC[v.metric];
+    if (validated) v.dice.update([{ name: m.series, colour: COLOURS.dice, points: points(f, m.key) }], axis);
   }
   if (v.noValidation) v.noValidation.hidden = validated;
 }
 
-function points(f: FoldState, key: 'train_loss' | 'val_loss' | 'val_dice'): [number, number][] {
+function points(f: FoldState, key: 'train_loss' | 'val_loss' | 'val_dice' | 'val_pcc'): [number, number][] {
   const out: [number, number][] = [];
   for (const p of f.history) {
     const v = p[key];

@@ -27,6 +27,8 @@ export interface JobConfig {
   title?: string;
   /** Where "Evaluate this model" leads once a training job has succeeded. */
   evaluateUrl?: string | null;
+  /** What the validation chart plots (default Dice; in-silico labelling: the stain's PCC). */
+  validationMetric?: 'dice' | 'pcc';
 }
 
 export class JobPage {
@@ -252,7 +254,7 @@ export class JobPage {
       seen.add(f.index);
       let v = this.views.get(f.index);
       if (!v) {
-        v = createFoldView(f, { charts: !this.evaluation, unitName: this.evaluation ? 'Evaluation' : 'Job' });
+        v = createFoldView(f, { charts: !this.evaluation, unitName: this.evaluation ? 'Evaluation' : 'Job', metric: this.cfg.validationMetric ?? 'dice' });
         this.views.set(f.index, v);
         this.foldsHost.appendChild(v.el);
       }

@@ -134,6 +134,8 @@ export function reduce(state: JobState, msg: JobMessage, now = Date.now()): JobS
       if (epoch === null) return next;
       return withFold((f) => {
         const point: EpochPoint = { epoch, train_loss: num(m.train_loss), val_loss: num(m.val_loss), val_dice: num(m.val_dice) };
+        // In-silico labelling validates by the stain's PCC; segmentation events carry none.
+        if (m.val_pcc !== undefined) point.val_pcc = num(m.val_pcc);
         const history = f.history.filter((p) => p.epoch !== epoch);
         history.push(point);
         history.sort((a, b) => a.epoch - b.epoch);

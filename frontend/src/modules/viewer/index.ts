@@ -14,6 +14,7 @@ import { NucleiSource, nucleiCaption, nucleiOverlays } from './nuclei';
 import { ViewerPanes } from './panes';
 import { aheadUrls, fromHash, nearestZ, sortTimes, toHash, type TimePoint } from './position';
 import type { FluorMode, ViewerConfig, ViewerSection } from './types';
+import { VirtualStainSource } from './virtualStain';
 
 export type { FluorMode, ViewerConfig, ViewerSection } from './types';
 
@@ -41,6 +42,10 @@ export class ViewerPage {
   private readonly nucleiToggle = h('input', { type: 'checkbox', 'data-role': 'model-contours' });
   private readonly nucleiText = h('p', { class: 'cw-muted', 'data-role': 'model-contours-caption' });
   showNuclei = false;
+  private readonly stains: VirtualStainSource | null;
+  private readonly stainToggle = h('input', { type: 'checkbox', 'data-role': 'virtual-stain' });
+  private readonly stainText = h('p', { class: 'cw-muted', 'data-role': 'virtual-stain-caption' });
+  showStain = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -48,6 +53,7 @@ export class ViewerPage {
   ) {
     this.times = sortTimes(cfg.timePoints);
     this.nuclei = cfg.nucleiUrlTemplate ? new NucleiSource(cfg.nucleiUrlTemplate) : null;
+    this.stains = cfg.virtualStainUrlTemplate ? new VirtualStainSource(cfg.virtualStainUrlTemplate) : null;
     this.panes = new ViewerPanes((cfg.modality ?? 'label-free').toUpperCase(), cfg);
     const sp = cfg.specimen ?? {};
     const title = [sp.name, sp.lab].filter(Boolean).join(' · ') || 'Specimen';
@@ -65,6 +71,7 @@ export class ViewerPage {
     const hasFluor = this.times.some((tp) => tp.sections.some((s) => s.fluorescenceUrl));
     if (hasFluor) sidebar.appendChild(this.fluorescenceCard());
     if (this.nuclei) sidebar.appendChild(this.nucleiCard());
+    if (this.stains) sidebar.appendChild(this.virtualStainCard());
     this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (hasFluor && isWindowConfig(cfg.fluorescenceWindow)) {
@@ -128,6 +135,7 @@ export class ViewerPage {
       { keys: '← / →', label: 'Previous / next time point' },
       { keys: 'F', label: 'Fluorescence: off / side by side / overlay' },
       { keys: 'M', label: "Active model's contours on / off" },
+      { keys: 'V', label: 'Virtual stain on / off' },
       { keys: 'W', label: 'Display window: physical default' },
       { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
       { keys: '?', label: 'Show / hide this list' },
@@ -199,6 +207,46 @@ export class ViewerPage {
     }
   }
 
+  setShowStain(on: boolean): void {
+    this.showStain = on;
+    this.stainToggle.checked = on;
+    this.root.dataset.virtualStain = on ? 'on' : 'off';
+    void this.drawStain();
+  }
+
+  private virtualStainCard(): HTMLElement {
+    this.stainToggle.addEventListener('change', () => this.setShowStain(this.stainToggle.checked));
+    return card(
+      h('div', { class: 'cw-card-head' }, h('h2', { class: 'cw-card-title' }, 'Virtual stain'), h('kbd', { class: 'cw-kbd' }, 'V')),
+      { 'data-card': 'virtual-stain' },
+      h('label', { class: 'cw-check' }, this.stainToggle, 'Show the predicted fluorescence'),
+      this.stainText,
+    );
+  }
+
+  /** Shows (or hides) the virtual stain of the current section, unless the section changed meanwhile. */
+  private async drawStain(): Promise<void> {
+    const s = this.section;
+    if (!this.stains || !s) return;
+    if (!this.showStain) {
+      this.panes.showVirtualStain(null);
+      this.stainText.textContent = '';
+      return;
+    }
+    this.stainText.textContent = 'Predicting…';
+    try {
+      const url = await this.stains.get(s.id);
+      if (this.section !== s || !this.showStain) return;
+      this.panes.showVirtualStain(url);
+      this.stainText.textContent = 'Predicted from this section by the newest in-silico-labelling model.';
+      this.root.dataset.virtualStainShown = String(s.id);
+    } catch (err) {
+      if (this.section !== s) return;
+      this.panes.showVirtualStain(null);
+      this.stainText.textContent = err instanceof Error ? err.message : String(err);
+    }
+  }
+
   private fluorescenceCard(): HTMLElement {
     const radios = MODES.map((m) => {
       const input = h('input', { type: 'radio', name: 'cw-fluor-mode', value: m });
@@ -244,6 +292,7 @@ export class ViewerPage {
     void this.panes.show(s, images).then(() => {
       this.root.querySelector('.cw-overlay-alpha')?.toggleAttribute('hidden', this.mode !== 'overlay');
       if (this.showNuclei) void this.drawNuclei();
+      if (this.showStain) void this.drawStain();
     });
     this.preload();
   }
@@ -283,6 +332,7 @@ export class ViewerPage {
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
     if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
     if (k === 'm' && this.nuclei) return () => this.setShowNuclei(!this.showNuclei);
+    if (k === 'v' && this.stains) return () => this.setShowStain(!this.showStain);
     return null;
   }
 }

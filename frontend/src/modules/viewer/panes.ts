@@ -1,8 +1,9 @@
 /**
  * The viewer's image panes: the label-free section in a read-only editor and,
  * side by side, the fluorescence in a second one that zooms and pans with it
- * (or tinted green over the first). Editors are rebuilt only when the section
- * size changes; a slow size lookup never overrides a newer section.
+ * (or tinted green over the first), and the virtual stain in a third. Editors
+ * are rebuilt only when the section size changes; a slow size lookup never
+ * overrides a newer section.
  */
 
 import { MaskEditor, type ViewChangeDetail } from '../../editor/MaskEditor';
@@ -24,7 +25,9 @@ export class ViewerPanes {
   readonly mainHost = h('div', { class: 'cw-viewer-pane' });
   editor: MaskEditor | null = null;
   fluorEditor: MaskEditor | null = null;
+  stainEditor: MaskEditor | null = null;
   private readonly fluorHost = h('div', { class: 'cw-viewer-pane', hidden: true });
+  private readonly stainHost = h('div', { class: 'cw-viewer-pane', hidden: true, 'data-pane': 'virtual-stain' });
   private size: [number, number] | null = null;
   private syncingView = false;
   private token = 0;
@@ -35,7 +38,7 @@ export class ViewerPanes {
     /** Section size from the config, when it gives one. */
     private readonly configSize: { width?: number; height?: number },
   ) {
-    this.stage = h('div', { class: 'cw-main cw-viewer-stage' }, this.mainHost, this.fluorHost);
+    this.stage = h('div', { class: 'cw-main cw-viewer-stage' }, this.mainHost, this.fluorHost, this.stainHost);
   }
 
   async show(s: ViewerSection, images: PaneImages): Promise<void> {
@@ -48,10 +51,20 @@ export class ViewerPanes {
     ed.setTint(images.mode === 'overlay' && f ? { url: f, colour: '#00ff00', alpha: images.alpha } : null);
     const side = images.mode === 'side';
     this.fluorHost.hidden = !side;
-    this.stage.classList.toggle('is-split', side);
+    this.stage.classList.toggle('is-split', side || !this.stainHost.hidden);
     if (side) {
       fluor.setImageUrl(f);
       if (!f) fluor.showToast('No fluorescence image for this section', 3000);
+    }
+  }
+
+  /** Shows the virtual stain (an image URL) in its own pane, or hides the pane (null). */
+  showVirtualStain(url: string | null): void {
+    this.stainHost.hidden = url === null;
+    this.stage.classList.toggle('is-split', !this.fluorHost.hidden || url !== null);
+    if (url !== null) {
+      this.stainEditor?.setImageUrl(url);
+      if (this.editor && !this.editor.viewIsFit) this.stainEditor?.setView(this.editor.getView());
     }
   }
 
@@ -83,9 +96,11 @@ export class ViewerPanes {
     const view = this.editor?.getView();
     this.editor?.destroy();
     this.fluorEditor?.destroy();
+    this.stainEditor?.destroy();
     this.size = [w, hh];
     const ed = new MaskEditor(this.mainHost, { width: w, height: hh, readOnly: true, tool: 'hand', ariaLabel: 'Label-free section', label: this.modality });
     const fluor = new MaskEditor(this.fluorHost, { width: w, height: hh, readOnly: true, tool: 'hand', keyboard: false, ariaLabel: 'Fluorescence section', label: 'Fluorescence' });
+    const stain = new MaskEditor(this.stainHost, { width: w, height: hh, readOnly: true, tool: 'hand', keyboard: false, ariaLabel: 'Virtual stain', label: 'Virtual stain (predicted)' });
     if (view) ed.setView(view);
     // Side-by-side panes zoom and pan together; refits on resize stay local.
     const link = (from: MaskEditor, to: MaskEditor) =>
@@ -96,10 +111,11 @@ export class ViewerPanes {
         to.setView(d);
         this.syncingView = false;
       });
-    link(ed, fluor);
-    link(fluor, ed);
+    const panes = [ed, fluor, stain];
+    for (const from of panes) for (const to of panes) if (from !== to) link(from, to);
     this.editor = ed;
     this.fluorEditor = fluor;
+    this.stainEditor = stain;
     return [ed, fluor];
   }
 }

@@ -22,6 +22,8 @@ export interface ViewerConfig {
   annotateUrlTemplate?: string | null;
   /** The active model's nuclei on a section, `{id}` = section id (the contour toggle). */
   nucleiUrlTemplate?: string | null;
+  /** The predicted stain of a section (in-silico labelling), `{id}` = section id. */
+  virtualStainUrlTemplate?: string | null;
   width?: number;
   height?: number;
 }
