@@ -28,12 +28,20 @@ class NotFoundError(DomainError):
 
 
 class ConflictError(DomainError):
-    """A stale write or a lost race: the caller gets the current state to look at."""
+    """A well-formed request that the current state refuses (409): a stale write, a lost race,
+    or a project that lacks what the request needs (ground truth, an active model, enough
+    annotations, a finished job). The same request succeeds once the state has changed.
+
+    ``code`` names the state in a word a client can branch on (``no_active_model``); it is
+    documented per operation in the schema and in docs/api.md. ``current`` is the state to look
+    at, where the caller can use it (the newer revision, the job's status).
+    """
 
     status_code = 409
 
-    def __init__(self, message: str, *, current: Any = None):
+    def __init__(self, message: str, *, code: str, current: Any = None):
         super().__init__(message)
+        self.code = code
         self.current = current
 
 

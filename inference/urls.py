@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("inference.urls_evaluation")),
     path("", include("inference.urls_prediction")),
     path("", include("inference.urls_disagreement")),
+    path("", include("inference.urls_rounds")),
 ]

@@ -4,20 +4,50 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.conflicts import CONFLICTS
 from annotations.models import WindowMode
 from annotations.permissions import get_volume
 from annotations.selectors.display import volume_display_window
-from annotations.services.display import display_preference_save
-from cellweb.api import error_responses, parse
+from annotations.services.display import LARGEST_BOUND, display_preference_save
+from cellweb.api import conflict_responses, error_responses, only, parse
 
 
 class PreferenceSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=WindowMode.choices)
-    lo = serializers.FloatField(required=False, allow_null=True, default=None)
-    hi = serializers.FloatField(required=False, allow_null=True, default=None)
+    lo = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=-LARGEST_BOUND,
+        max_value=LARGEST_BOUND,
+        help_text="A custom window's low end, below hi (physical units).",
+    )
+    hi = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=-LARGEST_BOUND,
+        max_value=LARGEST_BOUND,
+        help_text="A custom window's high end, above lo.",
+    )
+    # A custom window needs both bounds; the others take none (lo < hi cannot be said here).
+    schema_rules = {
+        "anyOf": [
+            {"properties": {"mode": only(WindowMode.DEFAULT, WindowMode.AUTO)}},
+            {
+                "properties": {
+                    "mode": only(WindowMode.CUSTOM),
+                    "lo": {"type": "number"},
+                    "hi": {"type": "number"},
+                },
+                "required": ["mode", "lo", "hi"],
+            },
+        ]
+    }
 
 
 class AutoWindowSerializer(serializers.Serializer):
@@ -41,6 +71,9 @@ class VolumeWindowSerializer(serializers.Serializer):
 
 
 class VolumeDisplayApi(APIView):
+    # The window control sends JSON; a form field could not carry a null bound.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="volumes_display_retrieve",
         responses={200: VolumeWindowSerializer, **error_responses(404)},
@@ -53,7 +86,11 @@ class VolumeDisplayApi(APIView):
     @extend_schema(
         operation_id="volumes_display_update",
         request=PreferenceSerializer,
-        responses={200: PreferenceSerializer, **error_responses(400, 404)},
+        responses={
+            200: PreferenceSerializer,
+            **error_responses(400, 404),
+            **conflict_responses(CONFLICTS, "no_auto_window"),
+        },
     )
     def put(self, request, volume_id: int):
         volume = get_volume(request.user, volume_id)

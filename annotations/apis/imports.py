@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.conflicts import CONFLICTS
 from annotations.models import LABEL_FREE_MODALITIES, Modality, Role
 from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from annotations.services.imports.batch import import_batch_create
+from annotations.services.imports.checks import VOXEL_SIZE_PATTERN
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import ErrorSerializer as DataDetailSerializer
+from cellweb.api import conflict_responses, parse
 from cellweb.api import error_responses as _errors
-from cellweb.api import parse
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
+
+VOXEL_SIZE_VALIDATOR = RegexValidator(
+    VOXEL_SIZE_PATTERN,
+    "The voxel size must be two or three numbers above 0 and below 1000 in micrometres, "
+    "z,y,x (e.g. 0.195,0.098,0.098), or empty.",
+)
 
 
 class ImportJobSerializer(serializers.Serializer):
@@ -58,15 +67,15 @@ class ImportCreateSerializer(serializers.Serializer):
         default="",
         help_text="Dataset path inside an HDF5 file.",
     )
-    time = serializers.IntegerField(
-        min_value=0, max_value=100_000, required=False, allow_null=True, default=None
-    )
+    # Left out (or empty) for every time point; a form field cannot carry JSON's null.
+    time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     lab = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     voxel_size = serializers.CharField(
         max_length=100,
         required=False,
         allow_blank=True,
         default="",
+        validators=[VOXEL_SIZE_VALIDATOR],
         help_text="z,y,x in micrometres.",
     )
 
@@ -93,6 +102,13 @@ class ImportCreateApi(APIView):
                 DataDetailSerializer, description="The file is over the upload limit."
             ),
             **_errors(400, 403, 404),
+            **conflict_responses(
+                CONFLICTS,
+                "volume_exists",
+                "partner_shape_mismatch",
+                "already_imported",
+                "import_in_progress",
+            ),
         },
     )
     def post(self, request, slug: str):
@@ -155,7 +171,12 @@ class ImportBatchCreateSerializer(serializers.Serializer):
     )
     lab = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     voxel_size = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="z,y,x in µm."
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[VOXEL_SIZE_VALIDATOR],
+        help_text="z,y,x in µm.",
     )
 
 

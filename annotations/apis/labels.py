@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.conflicts import CONFLICTS
 from annotations.models import LabelKind, PaintRule, Role
 from annotations.permissions import get_project
 from annotations.selectors.labels import label_set
@@ -16,7 +17,7 @@ from annotations.services.labels import (
     label_class_update,
 )
 from annotations.services.labels.checks import NAME_MAX
-from cellweb.api import RefusesUnknownFields, error_responses, parse
+from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
 
 SHORTCUT_HELP = (
     "One letter or digit the editor selects the class with; empty for none. Keys the editor "
@@ -40,7 +41,12 @@ class LabelSetSerializer(serializers.Serializer):
 
 
 class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
-    name = serializers.CharField(max_length=NAME_MAX)
+    # The control characters that survive collapsing whitespace (name_check refuses them).
+    name = serializers.RegexField(
+        r"^[^\x00-\x08\x0e-\x1b]*$",
+        max_length=NAME_MAX,
+        error_messages={"invalid": "The class name must not contain control characters."},
+    )
     colour = serializers.RegexField(
         COLOUR_PATTERN,
         help_text="#rrggbb",
@@ -74,7 +80,13 @@ class LabelSetApi(APIView):
     @extend_schema(
         operation_id="project_labels_create",
         request=LabelClassInputSerializer,
-        responses={201: LabelClassSerializer, **error_responses(400, 403, 404)},
+        responses={
+            201: LabelClassSerializer,
+            **error_responses(400, 403, 404),
+            **conflict_responses(
+                CONFLICTS, "label_name_taken", "label_key_taken", "label_set_full"
+            ),
+        },
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
@@ -86,7 +98,11 @@ class LabelClassApi(APIView):
     @extend_schema(
         operation_id="project_labels_update",
         request=LabelClassPatchSerializer,
-        responses={200: LabelClassSerializer, **error_responses(400, 403, 404, 409)},
+        responses={
+            200: LabelClassSerializer,
+            **error_responses(400, 403, 404),
+            **conflict_responses(CONFLICTS, "label_name_taken", "label_key_taken", "label_in_use"),
+        },
     )
     def patch(self, request, slug: str, value: int):
         project = get_project(request.user, slug, Role.MANAGER)
@@ -96,7 +112,11 @@ class LabelClassApi(APIView):
 
     @extend_schema(
         operation_id="project_labels_destroy",
-        responses={204: None, **error_responses(400, 403, 404, 409)},
+        responses={
+            204: None,
+            **error_responses(400, 403, 404),
+            **conflict_responses(CONFLICTS, "label_in_use"),
+        },
     )
     def delete(self, request, slug: str, value: int):
         project = get_project(request.user, slug, Role.MANAGER)

@@ -9,12 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.apis.labels import LabelSetSerializer
+from annotations.conflicts import CONFLICTS
 from annotations.models import ConsensusMethod, PaintRule, ProposalMode, QueueMode, Role
 from annotations.permissions import get_project
 from annotations.selectors.projects import project_detail, project_list
 from annotations.services.labels import DEFAULT_PRESET, PRESETS, project_create
+from annotations.services.labels.creation import RESERVED_SLUGS
 from annotations.services.projects import project_settings_update
-from cellweb.api import RefusesUnknownFields, error_responses, parse
+from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
 
 
 class ProjectSettingsSerializer(serializers.Serializer):
@@ -65,8 +67,10 @@ class _ProjectFields(serializers.Serializer):
 
 
 class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
+    # What slugify keeps as it is: no hyphen beside another or beside an underscore.
     slug = serializers.RegexField(
-        r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$",
+        r"^[a-z0-9](?:_*[a-z0-9]|-[a-z0-9])*$",
+        max_length=64,
         help_text="Lower-case letters, digits, hyphens and underscores, e.g. bf-cells.",
         error_messages={
             "invalid": "Use lower-case letters, digits, hyphens and underscores (e.g. bf-cells)."
@@ -79,6 +83,10 @@ class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
         default=DEFAULT_PRESET,
     )
     paint_rule = serializers.ChoiceField(choices=PaintRule.choices, default=PaintRule.REPLACE)
+    # Words the site's addresses use (/projects/new/) cannot be a project's short name.
+    schema_rules = {
+        "not": {"properties": {"slug": {"enum": sorted(RESERVED_SLUGS)}}, "required": ["slug"]}
+    }
 
 
 class ProjectSummarySerializer(_ProjectFields):
@@ -107,7 +115,11 @@ class ProjectListApi(APIView):
     @extend_schema(
         operation_id="projects_create",
         request=ProjectCreateSerializer,
-        responses={201: ProjectDetailSerializer, **error_responses(400, 403, 409)},
+        responses={
+            201: ProjectDetailSerializer,
+            **error_responses(400, 403),
+            **conflict_responses(CONFLICTS, "project_exists"),
+        },
     )
     def post(self, request):
         """A new project whose label set starts from a preset; the caller becomes its manager."""

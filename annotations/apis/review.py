@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.apis.masks import decode_base64_mask
+from annotations.conflicts import CONFLICTS
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors import review as review_selectors
@@ -31,7 +32,7 @@ from annotations.serializers_review import (
     SectionGroundTruthSerializer,
 )
 from annotations.services import review as review_services
-from cellweb.api import LimitQuerySerializer, error_responses, parse
+from cellweb.api import LimitQuerySerializer, conflict_responses, error_responses, parse
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(
@@ -86,7 +87,11 @@ class SectionConsensusApi(APIView):
     @extend_schema(
         operation_id="section_consensus_recompute",
         request=None,
-        responses={201: ConsensusProposalSerializer, **ERRORS},
+        responses={
+            201: ConsensusProposalSerializer,
+            **ERRORS,
+            **conflict_responses(CONFLICTS, "too_few_annotations"),
+        },
         summary="Recompute the consensus from the latest submitted annotations",
     )
     def post(self, request, section_id: int):
@@ -140,7 +145,12 @@ class ReviewConfirmApi(APIView):
         responses={
             200: ReviewConfirmOutputSerializer,
             409: OpenApiResponse(
-                ReviewConflictSerializer, description="Someone confirmed meanwhile"
+                ReviewConflictSerializer,
+                description="The state refuses the confirmation; `code` says which:\n\n"
+                + "\n".join(
+                    f"- `{code}`: {CONFLICTS[code]}"
+                    for code in ("stale_ground_truth", "stale_consensus", "too_few_annotations")
+                ),
             ),
             **ERRORS,
         },

@@ -43,6 +43,7 @@ def project_links(project: Project, roles) -> list[dict]:
         ]
     links += [
         {"label": "Models", "url": f"{base}/models/", "key": "models"},
+        {"label": "Rounds", "url": f"{base}/rounds/", "key": "rounds"},
         {"label": "Evaluations", "url": f"{base}/evaluations/", "key": "evaluations"},
         {"label": "Predictions", "url": f"{base}/predictions/", "key": "predictions"},
         {"label": "Export", "url": f"{base}/export/", "key": "export"},

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from annotations.models import DisplayPreference, Volume, WindowMode
 from annotations.selectors.display import auto_window
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 
 # Far beyond any RI (about 1.3–1.5) or 32-bit intensity: a bound past this is a typing slip.
-_LARGEST_BOUND = 1e12
+LARGEST_BOUND = 1e12
 
 
 def display_preference_save(
@@ -25,11 +25,14 @@ def display_preference_save(
             f"Unknown window mode “{mode}”; choose one of {', '.join(WindowMode.values)}."
         )
     if mode == WindowMode.AUTO and auto_window(volume.stats) is None:
-        raise InvalidInput("This volume has no stored percentiles, so it offers no auto window.")
+        raise ConflictError(
+            "This volume has no stored percentiles, so it offers no auto window.",
+            code="no_auto_window",
+        )
     if mode == WindowMode.CUSTOM:
         if lo is None or hi is None:
             raise InvalidInput("A custom window needs both lo and hi.")
-        if not all(math.isfinite(v) and abs(v) < _LARGEST_BOUND for v in (lo, hi)):
+        if not all(math.isfinite(v) and abs(v) <= LARGEST_BOUND for v in (lo, hi)):
             raise InvalidInput("The window bounds must be finite numbers.")
         if lo >= hi:
             raise InvalidInput(f"The window needs lo < hi; got lo={lo:g}, hi={hi:g}.")

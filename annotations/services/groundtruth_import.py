@@ -74,7 +74,8 @@ def _instance_class(project, class_name: str | None) -> dict:
         raise ConflictError(
             f"Project “{project.slug}” has no instance class (its classes are "
             f"{_classes_listed(classes)}), so an instance label image has nowhere to go. Add a "
-            "class of kind instances first, or import the mask as a class map."
+            "class of kind instances first, or import the mask as a class map.",
+            code="no_instance_class",
         )
     return instance_classes[0]
 

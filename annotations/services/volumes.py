@@ -30,7 +30,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 
 
 def _volume_stats(data: np.ndarray) -> dict:
@@ -116,17 +116,19 @@ def volume_create(
         specimen=specimen, modality=modality, channel=channel, time_index=time_index
     ).exists():
         label = f"{modality}{' ' + channel if channel else ''}"
-        raise InvalidInput(
-            f"Specimen “{specimen.name}” already has a {label} volume at time point {time_index}."
+        raise ConflictError(
+            f"Specimen “{specimen.name}” already has a {label} volume at time point {time_index}.",
+            code="volume_exists",
         )
     partner = _find_partner(specimen, modality=modality, time_index=time_index)
     if partner is not None and partner.shape != data.shape:
         mine = "×".join(map(str, data.shape))
         theirs = "×".join(map(str, partner.shape))
         kind = "fluorescence stack" if not is_label_free else "label-free stack"
-        raise InvalidInput(
+        raise ConflictError(
             f"This {kind} is {mine} (z×y×x) but its partner at time point {time_index} is {theirs}; "
-            "a fluorescence stack must match its label-free image section by section."
+            "a fluorescence stack must match its label-free image section by section.",
+            code="partner_shape_mismatch",
         )
 
     with atomic_with_file_cleanup():

@@ -11,21 +11,33 @@
 """
 
 from .handler import exception_handler
-from .inputs import ErrorSerializer, RefusesUnknownFields, error_responses, flatten_errors, parse
+from .inputs import (
+    ConflictSerializer,
+    ErrorSerializer,
+    RefusesUnknownFields,
+    conflict_responses,
+    error_responses,
+    flatten_errors,
+    parse,
+)
 from .masks import decode_base64_png
 from .negotiation import FirstRendererNegotiation
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
+from .schema import only
 
 __all__ = [
+    "ConflictSerializer",
     "ErrorSerializer",
     "FirstRendererNegotiation",
     "LimitQuerySerializer",
     "PageQuerySerializer",
     "RefusesUnknownFields",
+    "conflict_responses",
     "decode_base64_png",
     "error_responses",
     "exception_handler",
     "flatten_errors",
+    "only",
     "page_of",
     "parse",
 ]

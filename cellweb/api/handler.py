@@ -2,8 +2,9 @@
 
 Every 4xx and 5xx answer under ``/api/`` is ``{"detail": "...", "errors": {...}}``: ``detail``
 is one readable sentence saying what to change; ``errors`` (only on invalid input) maps each
-offending field, dotted for nested ones (``items.2.x``), to its messages; a conflict adds the
-``current`` state. DRF's exception handler covers the views; the ``handler404``-style views
+offending field, dotted for nested ones (``items.2.x``), to its messages; a conflict (409: a
+valid request the current state refuses) adds its machine-readable ``code`` and, where useful,
+the ``current`` state. DRF's exception handler covers the views; the ``handler404``-style views
 below cover what never reaches a view (an id that is not a number, a body over Django's limit).
 """
 
@@ -56,7 +57,7 @@ def _sentence(errors: dict[str, list[str]]) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, ConflictError):
-        body = error_body(exc.message)
+        body = {**error_body(exc.message), "code": exc.code}
         if exc.current is not None:
             body["current"] = exc.current
         return Response(body, status=status.HTTP_409_CONFLICT)

@@ -20,11 +20,23 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class ConflictSerializer(ErrorSerializer):
+    """A 409: the request is valid, but the current state refuses it."""
+
+    code = serializers.CharField(
+        help_text="Which state refuses the request, in a word a client can branch on."
+    )
+    current = serializers.JSONField(
+        required=False, help_text="The current state to look at (a stale write's winner)."
+    )
+
+
 _DESCRIPTIONS = {
     400: "Invalid input; `detail` says what to change and `errors` which field.",
     403: "A member without the needed role.",
     404: "No such object, or not a member of its project (or not visible to you).",
-    409: "A conflict with the current state; `detail` says which.",
+    409: "The request is valid, but the current state refuses it; `code` says which state and "
+    "`detail` what to do.",
     405: "The endpoint does not take this method.",
     413: "The request body is over the size limit.",
     415: "The request body is not in a media type the endpoint takes.",
@@ -52,7 +64,32 @@ class RefusesUnknownFields:
 def error_responses(*codes: int, descriptions: Mapping[int, str] | None = None) -> dict:
     """OpenAPI answers for ``codes``, for ``extend_schema(responses={..., **error_responses(...)})``."""
     texts = {**_DESCRIPTIONS, **(descriptions or {})}
-    return {code: OpenApiResponse(ErrorSerializer, description=texts[code]) for code in codes}
+    return {
+        code: OpenApiResponse(
+            ConflictSerializer if code == 409 else ErrorSerializer, description=texts[code]
+        )
+        for code in codes
+    }
+
+
+def conflict_responses(catalogue: Mapping[str, str], *codes: str) -> dict:
+    """The documented 409 of an operation: the ``codes`` it can answer with, each with its
+    meaning from the app's ``catalogue`` (``annotations.conflicts``, ``inference.conflicts``).
+
+    The schema lists the codes as an enum, so a client (and the schema check in the suite) knows
+    every state that can refuse the request.
+    """
+    lines = "\n".join(f"- `{code}`: {catalogue[code]}" for code in codes)
+    schema = {
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string", "description": "What to do, in one sentence."},
+            "code": {"type": "string", "enum": list(codes)},
+            "current": {"description": "The current state to look at, where useful."},
+        },
+        "required": ["detail", "code"],
+    }
+    return {409: OpenApiResponse(schema, description=f"{_DESCRIPTIONS[409]}\n\n{lines}")}
 
 
 def flatten_errors(errors, prefix: str = "") -> list[str]:

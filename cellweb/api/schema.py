@@ -3,7 +3,8 @@
 An endpoint lists its own error codes with ``error_responses`` where it has something to say
 about them; the ones any endpoint can give are added here in the one error shape: 403 (not
 signed in, or no role), 404 (no such object, or an address under /api/ that matches nothing)
-and, for operations that take a body, 400, 413 and 415.
+and, for operations that take a body, 400, 413 and 415. A request serializer may add
+``schema_rules``: JSON Schema keywords for its rules across fields.
 """
 
 from __future__ import annotations
@@ -31,7 +32,20 @@ class ApiAutoSchema(AutoSchema):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
         if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
             schema["additionalProperties"] = False
+        if direction == "request" and (rules := getattr(serializer, "schema_rules", None)):
+            # Rules across fields (JSON Schema keywords such as anyOf), so that a request the
+            # schema calls valid is one the serializer and the service accept.
+            schema.update(rules)
         return schema
+
+
+def only(*values) -> dict:
+    """A property of ``schema_rules`` limited to some of its choices.
+
+    Wrapped in allOf so that drf-spectacular's enum hook, which turns every property ``enum``
+    into the field's shared enum component, keeps the narrower list.
+    """
+    return {"allOf": [{"enum": list(values)}]}
 
 
 # DRF's CharField refuses the NUL character in every text input (ProhibitNullCharactersValidator).

@@ -43,7 +43,9 @@ def job_cancel(kind_name: str, *, job: Any, user, stop_running_now: bool = False
         locked = kind.model.objects.select_for_update().get(pk=job.pk)
         if locked.status in FINAL_STATUSES:
             raise ConflictError(
-                f"This job has already ended ({locked.status}).", current={"status": locked.status}
+                f"This job has already ended ({locked.status}).",
+                code="job_finished",
+                current={"status": locked.status},
             )
         children = kind.children(locked)
         if children is None:

@@ -27,6 +27,7 @@ from cellweb.errors import DomainError
 from cellweb.jobs.context import JobCancelled, JobContext, JobSuperseded
 from cellweb.jobs.fields import JobStatus
 from cellweb.jobs.kinds import JobKind, get_kind
+from cellweb.jobs.listeners import job_listeners_notify
 from cellweb.jobs.queue import assign_task, send_after_commit
 
 logger = logging.getLogger(__name__)
@@ -88,11 +89,13 @@ def mark_final(
 
 
 def after_final(kind: JobKind, job: Any) -> None:
-    """Cleanup, finish and the parent's gather; one failing step does not skip the others."""
+    """Cleanup, finish, the kind's listeners and the parent's gather; one failing step does not
+    skip the others."""
     steps = []
     if job.status != JobStatus.SUCCEEDED:
         steps.append(lambda: kind.cleanup(job))
     steps.append(lambda: kind.finish(job))
+    steps.append(lambda: job_listeners_notify(kind.name, job))
     if kind.parent:
         parent_id = getattr(job, f"{kind.parent_field}_id")
         steps.append(lambda: kind_named(kind.parent).gather(parent_id))

@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
+from cellweb.api import conflict_responses, only
 from cellweb.jobs.api import job_api_views
+from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
 from inference.services import evaluation as services
@@ -45,7 +47,52 @@ class SetParamsInput(serializers.Serializer):
     )
 
 
+def _needs(set_kind: str, **properties) -> dict:
+    """One allowed shape of the launch body: ``set_kind`` with the properties it requires."""
+    return {
+        "properties": {"set_kind": only(set_kind), **properties},
+        "required": ["set_kind", *properties],
+    }
+
+
+_A_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID}
+
+
 class EvaluationLaunchInput(serializers.Serializer):
+    # What each set needs (clean_set_params and set_plan check the same): cross-validation the
+    # version whose folds it scores; cross-modality fluorescence ground truth; cross-laboratory
+    # the lab to score or a version whose training labs are left out; a tag or specimen set
+    # its tag or specimens.
+    schema_rules = {
+        "anyOf": [
+            _needs(EvaluationSetKind.CROSS_VALIDATION, model_version=_A_VERSION),
+            {
+                "properties": {
+                    "set_kind": only(EvaluationSetKind.CROSS_MODALITY),
+                    "gt_source": {**only(GroundTruthSource.FLUORESCENCE, None), "nullable": True},
+                },
+                "required": ["set_kind"],
+            },
+            _needs(
+                EvaluationSetKind.CROSS_LAB,
+                set_params={"type": "object", "required": ["lab"]},
+            ),
+            _needs(EvaluationSetKind.CROSS_LAB, model_version=_A_VERSION),
+            _needs(
+                EvaluationSetKind.TAG,
+                set_params={"type": "object", "required": ["tag"]},
+            ),
+            _needs(
+                EvaluationSetKind.SPECIMENS,
+                set_params={
+                    "type": "object",
+                    "required": ["specimen_ids"],
+                    "properties": {"specimen_ids": {"type": "array", "minItems": 1}},
+                },
+            ),
+        ]
+    }
+
     model_version = serializers.IntegerField(
         min_value=1,
         max_value=MAX_DB_ID,
@@ -170,11 +217,23 @@ class ProjectEvaluationsApi(APIView):
         description=(
             "A model version (or none: baselines only) × a specimen set × a ground-truth source. "
             "The set is checked against the data first: an empty set or a set without ground "
-            "truth is a 400, a model version of another project a 404. The edge-based and Otsu "
+            "truth is a 409, a model version, tag or specimen not in the project a 404. The edge-based and Otsu "
             "baselines always run beside the model."
         ),
-        request=EvaluationLaunchInput,
-        responses={201: EvaluationDetailSerializer, **ERRORS},
+        # JSON: a form field cannot carry the null that gt_source and model_version take.
+        request={"application/json": EvaluationLaunchInput},
+        responses={
+            201: EvaluationDetailSerializer,
+            **ERRORS,
+            **conflict_responses(
+                CONFLICTS,
+                "not_cross_validated",
+                "unsupported_input_size",
+                "no_matching_specimens",
+                "no_ground_truth",
+                "no_target_class",
+            ),
+        },
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)

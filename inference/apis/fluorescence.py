@@ -17,8 +17,10 @@ from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors.review import ground_truth_public
+from cellweb.api import conflict_responses, only
 from cellweb.errors import InvalidInput
 from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
+from inference.conflicts import CONFLICTS
 from inference.services import fluorescence_gt as fl_services
 
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
@@ -39,6 +41,16 @@ class FluorescenceParamsInput(serializers.Serializer):
     fill_holes = serializers.BooleanField(default=True)
     min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)
     remove_border = serializers.BooleanField(default=True)
+    # A fixed threshold needs its value; Otsu (the default) finds its own.
+    schema_rules = {
+        "anyOf": [
+            {"properties": {"method": only("otsu")}},
+            {
+                "properties": {"method": only("fixed"), "value": {"type": "number"}},
+                "required": ["method", "value"],
+            },
+        ]
+    }
 
     def validate(self, attrs):
         if attrs["method"] == "fixed" and attrs.get("value") is None:
@@ -133,7 +145,11 @@ class ProjectFluorescenceGTApi(APIView):
             "threshold used."
         ),
         request=FluorescenceCreateInput,
-        responses={201: FluorescenceCreateOutput, **ERRORS},
+        responses={
+            201: FluorescenceCreateOutput,
+            **ERRORS,
+            **conflict_responses(CONFLICTS, "no_stain"),
+        },
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.REVIEWER, Role.MANAGER)

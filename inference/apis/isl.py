@@ -32,6 +32,8 @@ class IslInput(serializers.Serializer):
         max_value=training_services.MAX_INPUT,
         help_text="A multiple of 16.",
     )
+    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
+    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
     seed = serializers.IntegerField(default=0, min_value=0, max_value=training_services.MAX_SEED)
     specimen_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62),

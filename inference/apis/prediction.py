@@ -11,9 +11,11 @@ from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project, get_section
+from cellweb.api import conflict_responses
 from cellweb.errors import InvalidInput
 from cellweb.jobs.api import job_api_views
 from inference.apis.evaluation import ERRORS, MAX_DB_ID
+from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines
 from inference.services import prediction as services
@@ -142,7 +144,17 @@ class ProjectPredictionsApi(APIView):
         description="A model version (default: the active one) segments the chosen label-free "
         "specimens at every (or the chosen) time point; no ground truth is needed.",
         request=PredictionLaunchInput,
-        responses={201: PredictionDetailSerializer, **ERRORS},
+        responses={
+            201: PredictionDetailSerializer,
+            **ERRORS,
+            **conflict_responses(
+                CONFLICTS,
+                "no_active_model",
+                "unsupported_input_size",
+                "modality_mismatch",
+                "no_volumes",
+            ),
+        },
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)

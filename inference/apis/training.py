@@ -9,7 +9,9 @@ from rest_framework.views import APIView
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Role
 from annotations.permissions import get_project
+from cellweb.api import conflict_responses
 from cellweb.jobs.api import job_api_views
+from inference.conflicts import CONFLICTS
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services import training as services
@@ -49,6 +51,8 @@ class TrainingConfigInput(serializers.Serializer):
         max_value=services.MAX_INPUT,
         help_text="A multiple of 16.",
     )
+    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
+    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
     seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
     gt_source = serializers.ChoiceField(
         choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS
@@ -250,13 +254,6 @@ ERRORS = {
         TrainingErrorSerializer, description="No such object (or not visible to you)."
     ),
 }
-LAUNCH_ERRORS = {
-    **ERRORS,
-    409: OpenApiResponse(
-        TrainingErrorSerializer,
-        description="No section's ground truth holds the target class (with the counts).",
-    ),
-}
 
 
 def list_page(request, items: list) -> tuple[int, list]:
@@ -287,12 +284,23 @@ class ProjectTrainingJobsApi(APIView):
         operation_id="training_jobs_launch",
         summary="Launch a cross-validated training job (managers)",
         description=(
-            "Validates the configuration and the data first (network, folds versus specimens with "
-            "ground truth, ranges); nothing is queued when it cannot work. Freezes the ground truth, "
+            "Validates the configuration (400) and the data (409: no ground truth, too few "
+            "specimens for the folds) first; nothing is queued when it cannot work. Freezes the ground truth, "
             "splits the specimens into folds and queues one task per fold on the gpu queue."
         ),
         request=TrainingConfigInput,
-        responses={201: TrainingJobDetailSerializer, **LAUNCH_ERRORS},
+        responses={
+            201: TrainingJobDetailSerializer,
+            **ERRORS,
+            **conflict_responses(
+                CONFLICTS,
+                "no_matching_specimens",
+                "no_ground_truth",
+                "too_few_specimens",
+                "parent_arch_mismatch",
+                "no_target_class",
+            ),
+        },
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)

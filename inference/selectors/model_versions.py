@@ -54,6 +54,9 @@ def model_version_public(version: ModelVersion) -> dict[str, Any]:
         "id": version.pk,
         "name": version.name,
         "kind": version.kind,
+        "task": version.task,
+        # An in-silico-labelling version is scored by its held-out PCC, not by Dice.
+        "pcc": (version.metrics or {}).get("pcc") if version.task == "isl" else None,
         "arch": version.arch,
         "arch_label": arch_label(version.arch),
         "job": version.job_id,

@@ -109,7 +109,7 @@ def _refuse(section: Section, version: ModelVersion) -> None:
         section.pk, section.project.annotations_before_proposals
     )
     if reason:
-        raise ConflictError(reason)
+        raise ConflictError(reason, code="proposal_unavailable")
 
 
 def prediction_page_mask(result: PredictionResult, z: int) -> np.ndarray:

@@ -66,7 +66,8 @@ def isl_version_for(*, user, section: Section, version_id: int | None) -> ModelV
     if version.task != ModelVersionTask.ISL:
         raise ConflictError(
             f"“{version.name}” is a segmentation model; a virtual stain needs an "
-            "in-silico-labelling version."
+            "in-silico-labelling version.",
+            code="not_an_isl_model",
         )
     return version
 
@@ -91,7 +92,8 @@ def section_virtual_stain(*, user, section: Section, version_id: int | None) -> 
     if not section.is_label_free:
         raise ConflictError(
             f"This section is a {section.volume.modality} image; the virtual stain is predicted "
-            "from a label-free section."
+            "from a label-free section.",
+            code="not_label_free",
         )
     version = isl_version_for(user=user, section=section, version_id=version_id)
     key = virtual_stain_cache_key(section.pk, version.pk)

@@ -33,6 +33,7 @@ __all__ = [
     "model_version_activate",
     "model_version_create",
     "model_version_load",
+    "model_version_make_active",
     "model_version_payload",
     "require_segmentation",
     "weights_payload",
@@ -121,13 +122,20 @@ def require_segmentation(version: ModelVersion) -> None:
     if version.task == ModelVersionTask.ISL:
         raise ConflictError(
             f"“{version.name}” is an in-silico-labelling model: it predicts the stain, not a "
-            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first."
+            "nucleus mask, so it cannot segment. Fine-tune a segmentation model from it first.",
+            code="not_a_segmentation_model",
         )
 
 
 def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
     """Make ``version`` the one used for prediction in its project (managers only)."""
     require_role(user, version.project, Role.MANAGER)
+    return model_version_make_active(version=version)
+
+
+def model_version_make_active(*, version: ModelVersion) -> ModelVersion:
+    """Activate without a person: a project rule that decided it (a retrain round whose model
+    is better on the same set). ``model_version_activate`` is the managers' path."""
     require_segmentation(version)
     try:
         with transaction.atomic():
@@ -146,7 +154,8 @@ def model_version_activate(*, version: ModelVersion, user) -> ModelVersion:
             proposals_after_activation(version)
     except IntegrityError:
         raise ConflictError(
-            "Another version was activated at the same moment; reload and try again."
+            "Another version was activated at the same moment; reload and try again.",
+            code="activation_race",
         ) from None
     return version
 

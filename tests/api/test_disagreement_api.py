@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from annotations.models import Project, QueueMode, SectionDisagreement
 from inference.models import DisagreementJob
-from tests.api.test_data_pages import client_for
+from tests.conftest import signed_in
 from tests.helpers_disagreement import disagreeing_training_job, square_sections
 
 
@@ -30,7 +30,7 @@ def test_managers_choose_the_queue_mode_through_the_api_and_bad_values_are_refus
 
 
 def test_the_settings_page_saves_the_queue_mode(manager, project):
-    client = client_for(manager)
+    client = signed_in(manager)
     assert "Work queue order" in client.get("/projects/lab/settings/").content.decode()
     response = client.post(
         "/projects/lab/settings/",
@@ -77,7 +77,7 @@ def test_the_annotate_page_says_why_the_section_came_first(annotator, project):
         folds=4,
         training_job_id=12,
     )
-    client = client_for(annotator)
+    client = signed_in(annotator)
     page = client.get(f"/sections/{sections[1].pk}/annotate/").content.decode()
     assert "data-queue-reason" not in page  # fullest first
     Project.objects.filter(pk=project.pk).update(queue_mode=QueueMode.MOST_INFORMATIVE)
@@ -94,12 +94,12 @@ def test_the_training_job_page_lets_managers_rank_the_queue_by_its_fold_models(
     square_sections(project, [0, 6])
     training_job, _ = disagreeing_training_job(project, gains=(8.0, -8.0))
     url = f"/training-jobs/{training_job.pk}/"
-    page = client_for(manager).get(url).content.decode()
+    page = signed_in(manager).get(url).content.decode()
     assert 'data-role="score-disagreement"' in page
-    assert 'data-role="score-disagreement"' not in client_for(annotator).get(url).content.decode()
+    assert 'data-role="score-disagreement"' not in signed_in(annotator).get(url).content.decode()
 
-    assert client_for(annotator).post(f"{url}disagreement/").status_code == 403
-    response = client_for(manager).post(f"{url}disagreement/", follow=True)
+    assert signed_in(annotator).post(f"{url}disagreement/").status_code == 403
+    response = signed_in(manager).post(f"{url}disagreement/", follow=True)
     assert response.status_code == 200 and "is queued" in response.content.decode()
     assert DisagreementJob.objects.get().training_job_id == training_job.pk
-    assert client_for(manager).get(f"{url}disagreement/").status_code == 405
+    assert signed_in(manager).get(f"{url}disagreement/").status_code == 405

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from annotations.models import DisplayPreference, Section
-from tests.api.test_data_pages import client_for as _browser
 from tests.api.test_data_pages import page_config as _config
+from tests.conftest import signed_in as _browser
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +101,13 @@ def test_a_bad_choice_is_refused_with_a_reason_and_nothing_saved(hl60, annotator
 
 def test_auto_is_refused_for_a_volume_without_percentiles(hl60, annotator, api):
     type(hl60).objects.filter(pk=hl60.pk).update(stats={})
-    response = api(annotator).put(f"/api/volumes/{hl60.pk}/display/", {"mode": "auto"})
-    assert response.status_code == 400 and "no auto window" in response.json()["detail"]
+    response = api(annotator).put(
+        f"/api/volumes/{hl60.pk}/display/", {"mode": "auto"}, format="json"
+    )
+    # The volume's state refuses a valid choice: a conflict with its code, nothing saved.
+    assert response.status_code == 409 and "no auto window" in response.json()["detail"]
+    assert response.json()["code"] == "no_auto_window"
+    assert not DisplayPreference.objects.exists()
     assert "auto" not in api(annotator).get(f"/api/volumes/{hl60.pk}/display/").json()
 
 

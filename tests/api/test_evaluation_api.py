@@ -78,14 +78,14 @@ def test_bad_bodies_are_400(api, project, manager, data, body):
     assert response.status_code == 400, response.content
 
 
-def test_a_set_without_ground_truth_is_a_clear_400(api, project, manager, make_volume):
+def test_a_set_without_ground_truth_is_a_clear_409(api, project, manager, make_volume):
     made = make_specimens(project, make_volume, 1, gt=None, prefix="bare")
     response = api(manager).post(
         f"/api/projects/{project.slug}/evaluations/",
         {"set_kind": "specimens", "set_params": {"specimen_ids": [made[0][0].pk]}},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["code"] == "no_ground_truth"
     assert "no confirmed consensus ground truth" in response.json()["detail"]
     assert not Evaluation.objects.exists()
 

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotations.models import ImportJob
+from inference.models import RetrainRound, RoundState
 from inference.reports import FIGURES, LAYER_COLOURS
 from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch, prediction_run
@@ -99,6 +100,17 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
     upload = ImportJob.objects.create(
         project=project, created_by=manager, original_name="x.npy", params={}
     )
+    RetrainRound.objects.create(
+        project=project,
+        number=1,
+        state=RoundState.DONE,
+        parent_version=versions[0],
+        training_job=training,
+        result_version=evaluation.model_version,
+        evaluation=evaluation,
+        held_out=[{"id": s.pk, "name": s.name} for s in specimens],
+        dice_nucleus=0.5,
+    )
     return {
         "slug": project.slug,
         "specimen_id": specimens[0].pk,
@@ -115,6 +127,7 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
         "name": FIGURES[0],
         "fluorescence_section_id": fluorescence.pk,
         "value": 1,  # the nucleus class every label set starts with
+        "number": 1,  # retrain round 1
     }
 
 

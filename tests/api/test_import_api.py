@@ -177,7 +177,8 @@ def test_a_stain_that_does_not_fit_its_partner_is_refused_at_upload(
         modality="fluorescence",
         channel="DAPI",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "partner_shape_mismatch"
     assert "must match its label-free image" in response.json()["detail"]
     assert Volume.objects.count() == 1
     assert files_under(media_root / "staging") == []
@@ -191,7 +192,8 @@ def test_the_same_file_twice_is_refused(
     with django_capture_on_commit_callbacks(execute=True):
         assert upload(client, "ri.npy", content).status_code == 202
     response = upload(client, "again.npy", content, specimen="cell-02")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_imported"
     assert "already imported" in response.json()["detail"]
     assert "ri.npy" in response.json()["detail"]
     assert Volume.objects.count() == 1
@@ -203,7 +205,8 @@ def test_the_same_file_while_its_first_import_waits_is_refused(api, manager, med
     content = npy_bytes(ri_stack())
     assert upload(client, "ri.npy", content).status_code == 202
     response = upload(client, "ri.npy", content, specimen="cell-02")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "import_in_progress"
     assert "already being imported" in response.json()["detail"]
     assert ImportJob.objects.count() == 1
 

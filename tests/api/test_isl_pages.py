@@ -60,3 +60,24 @@ def test_an_annotator_may_not_launch(project, annotator, make_volume):
     add_stained_specimens(project, make_volume, 2, sections=1)
     response = _client(annotator).post(f"/projects/{project.slug}/training/isl/", FORM)
     assert response.status_code == 403 and not TrainingJob.objects.exists()
+
+
+def test_the_models_page_shows_an_isl_versions_pcc_and_offers_no_export_or_activation(
+    project, manager
+):
+    from inference.ml.nets import create_model
+    from inference.services.model_versions import model_version_create, weights_payload
+
+    payload = weights_payload(create_model("unet16"), arch="unet16", input_size=32)
+    isl = model_version_create(
+        project=project, name="isl", arch="unet16", weights=payload, task="isl"
+    )
+    isl.metrics = {"pcc": 0.4567}
+    isl.save(update_fields=["metrics"])
+    segmentation = model_version_create(project=project, name="seg", arch="unet16", weights=payload)
+    html = _client(manager).get(f"/projects/{project.slug}/models/").content.decode()
+    isl_row = html.split(f'data-version="{isl.pk}"')[1].split("</tr>")[0]
+    seg_row = html.split(f'data-version="{segmentation.pk}"')[1].split("</tr>")[0]
+    assert "in-silico labelling · PCC 0.457" in isl_row
+    assert 'data-role="export"' not in isl_row and "data-activate" not in isl_row
+    assert 'data-role="export"' in seg_row and "data-activate" in seg_row

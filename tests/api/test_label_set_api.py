@@ -52,7 +52,7 @@ def test_creating_a_project_needs_the_add_project_permission(api, outsider):
 
 def test_creating_a_project_twice_or_with_an_unknown_preset_is_refused(api, creator, project):
     taken = api(creator).post("/api/projects/", {"slug": project.slug}, format="json")
-    assert taken.status_code == 409
+    assert taken.status_code == 409 and taken.json()["code"] == "project_exists"
     unknown = api(creator).post("/api/projects/", {"slug": "x", "preset": "zoo"}, format="json")
     assert unknown.status_code == 400
     assert "preset" in unknown.json()["errors"]
@@ -107,7 +107,7 @@ def test_deleting_a_class_in_use_is_refused_with_the_count(api, manager, annotat
     response = api(manager).delete(f"/api/projects/{project.slug}/labels/1/")
     assert response.status_code == 409
     body = response.json()
-    assert body["current"]["masks"] == 2
+    assert body["code"] == "label_in_use" and body["current"]["masks"] == 2
     assert body["current"]["annotation_revisions"] == 2
     assert "used by 2 stored mask(s)" in body["detail"]
     project.refresh_from_db()
@@ -130,16 +130,29 @@ def test_the_last_class_cannot_be_deleted(api, manager, project):
     [
         ({"name": "cyto", "colour": "orange"}, "#rrggbb"),
         ({"name": "cyto", "colour": "#ffb00"}, "#rrggbb"),
-        ({"name": "cyto", "colour": "#ffb000", "shortcut": "1"}, "shortcut “1” is taken"),
         ({"name": "cyto", "colour": "#ffb000", "shortcut": "b"}, "already an editor shortcut"),
         ({"name": "cyto", "colour": "#ffb000", "shortcut": "ab"}, "one key"),
-        ({"name": "Nucleus", "colour": "#ffb000"}, "Two classes are called"),
     ],
 )
 def test_bad_colours_shortcuts_and_names_are_refused(api, manager, project, body, says):
     response = api(manager).post(f"/api/projects/{project.slug}/labels/", body, format="json")
     assert response.status_code == 400
     assert says in response.json()["detail"]
+    project.refresh_from_db()
+    assert project.label_classes == [NUCLEUS]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "says"),
+    [
+        ({"name": "cyto", "colour": "#ffb000", "shortcut": "1"}, "label_key_taken", "key “1”"),
+        ({"name": "nucleus", "colour": "#ffb000"}, "label_name_taken", "called “nucleus”"),
+    ],
+)
+def test_a_name_or_key_another_class_holds_is_a_409(api, manager, project, body, code, says):
+    response = api(manager).post(f"/api/projects/{project.slug}/labels/", body, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == code and says in response.json()["detail"]
     project.refresh_from_db()
     assert project.label_classes == [NUCLEUS]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from annotations.models import Project
-from tests.api.test_data_pages import client_for
+from tests.conftest import signed_in
 from tests.helpers_labels import stored_masks
 
 
 def test_the_new_project_page_creates_a_project_from_a_preset(creator):
-    client = client_for(creator)
+    client = signed_in(creator)
     page = client.get("/").content.decode()
     assert 'id="project-new"' in page
     form = client.get("/projects/new/").content.decode()
@@ -32,8 +32,8 @@ def test_the_new_project_page_creates_a_project_from_a_preset(creator):
 
 
 def test_the_new_project_page_refuses_without_permission_and_bad_slugs(annotator, creator):
-    assert client_for(annotator).get("/projects/new/").status_code == 403
-    client = client_for(creator)
+    assert signed_in(annotator).get("/projects/new/").status_code == 403
+    client = signed_in(creator)
     assert "Create project" in client.get("/projects/new/").content.decode()
     response = client.post(
         "/projects/new/", {"slug": "new", "preset": "nucleus", "paint_rule": "replace"}
@@ -49,7 +49,7 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
 ):
     project = annotated_section.project
     before = stored_masks(project)
-    client = client_for(manager)
+    client = signed_in(manager)
     base = f"/projects/{project.slug}/settings/labels/"
 
     added = client.post(
@@ -59,8 +59,8 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
     taken = client.post(
         base, {"name": "membrane", "colour": "#9b5cff", "shortcut": "c", "kind": "region"}
     )
-    assert taken.status_code == 400
-    assert "shortcut “c” is taken" in taken.content.decode()
+    assert taken.status_code == 409  # the key another class holds: the set's state refuses it
+    assert "key “c” selects another class" in taken.content.decode()
 
     renamed = client.post(f"{base}1/", {"name": "nuclei", "colour": "#ff0000", "shortcut": "n"})
     assert renamed.status_code == 302
@@ -77,7 +77,7 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
 
 
 def test_the_settings_form_saves_the_painting_rule(manager, project):
-    response = client_for(manager).post(
+    response = signed_in(manager).post(
         "/projects/lab/settings/",
         {"required_annotations": "3", "consensus_method": "staple", "paint_rule": "background"},
     )

@@ -58,7 +58,8 @@ def test_bad_launches_are_refused_with_a_clear_4xx_and_nothing_written(
     time_lapse(project, "cell", times=1)
     url = f"/api/projects/{project.slug}/predictions/"
     no_model = api(manager).post(url, {}, format="json")
-    assert no_model.status_code == 400 and "active model" in no_model.json()["detail"]
+    assert no_model.status_code == 409 and "active model" in no_model.json()["detail"]
+    assert no_model.json()["code"] == "no_active_model"
     assert api(annotator).post(url, {}, format="json").status_code == 403
     assert api(outsider).post(url, {}, format="json").status_code == 404
     assert api(manager).post(url, {"threshold": 2}, format="json").status_code == 400

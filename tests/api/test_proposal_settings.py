@@ -10,7 +10,7 @@ import pytest
 
 from annotations.models import Project, Section
 from tests.api.test_annotation_api import SHAPE, b64, rect_mask
-from tests.api.test_data_pages import client_for
+from tests.conftest import signed_in
 
 
 def page_config(html: str) -> dict:
@@ -43,7 +43,7 @@ def test_managers_set_the_mode_through_the_api_and_bad_values_are_refused(
 
 
 def test_the_settings_page_saves_the_mode(manager, project):
-    client = client_for(manager)
+    client = signed_in(manager)
     assert "Model proposals in the editor" in client.get("/projects/lab/settings/").content.decode()
     response = client.post(
         "/projects/lab/settings/",
@@ -69,7 +69,7 @@ def test_the_annotate_page_offers_the_proposal_only_with_the_setting_and_an_acti
     from inference.services.model_versions import model_version_activate
     from tests.helpers_evaluation import tiny_model_version
 
-    client = client_for(annotator)
+    client = signed_in(annotator)
     url = f"/sections/{section.pk}/annotate/"
     project.proposals = "offered"
     project.save(update_fields=["proposals"])
@@ -105,7 +105,7 @@ def test_the_review_page_counts_annotations_started_from_a_proposal(
         assert response.status_code == 200, response.content
     project.annotations_before_proposals = 1
     project.save(update_fields=["annotations_before_proposals"])
-    html = client_for(reviewer).get(f"/sections/{section.pk}/review/").content.decode()
+    html = signed_in(reviewer).get(f"/sections/{section.pk}/review/").content.decode()
     config = page_config(html)
     blank = cast[2].get_username()
     assert config["origins"] == {

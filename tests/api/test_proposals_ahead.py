@@ -18,8 +18,8 @@ from inference.models import ProposalRun, StoredProposal
 from inference.selectors.proposals import _computed_mask
 from inference.services.model_versions import model_version_activate
 from tests.api.test_annotation_api import b64
-from tests.api.test_data_pages import client_for
 from tests.api.test_proposal_settings import page_config
+from tests.conftest import signed_in
 from tests.data_files import ri_stack, write_npy
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import time_lapse
@@ -163,7 +163,7 @@ def test_the_first_k_annotations_are_made_without_a_proposal(
     assert (
         "1 annotation(s) of every section made without a model proposal" in refused.json()["detail"]
     )
-    page = client_for(second_annotator).get(f"/sections/{section.pk}/annotate/")
+    page = signed_in(second_annotator).get(f"/sections/{section.pk}/annotate/")
     assert page_config(page.content.decode())["proposal"] is None
 
     # A submission that started from a proposal does not count; a blank one does.
@@ -176,5 +176,5 @@ def test_the_first_k_annotations_are_made_without_a_proposal(
     assert api(second_annotator).get(url(section)).status_code == 409
     assert api(annotator).put(put, body, format="json").status_code == 200
     assert api(second_annotator).get(url(section)).status_code == 200
-    page = client_for(second_annotator).get(f"/sections/{section.pk}/annotate/")
+    page = signed_in(second_annotator).get(f"/sections/{section.pk}/annotate/")
     assert page_config(page.content.decode())["proposal"]["mode"] == "offered"

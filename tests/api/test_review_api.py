@@ -146,14 +146,15 @@ def test_recompute_consensus(api, ready, reviewer):
     assert body["agreement"]["consensus_id"] == body["id"]
 
 
-def test_recompute_with_one_submission_answers_400_with_the_reason(
+def test_recompute_with_one_submission_answers_409_with_the_reason(
     api, sections, reviewer, annotator
 ):
     save_revision(sections[0], annotator, disk(SHAPE, 16, 16, 8))
 
     response = api(reviewer).post(f"/api/sections/{sections[0].pk}/consensus/")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "too_few_annotations"
     assert (
         response.json()["detail"]
         == "Consensus needs at least 2 submitted annotations; this section has 1."
@@ -230,7 +231,8 @@ def test_confirm_without_a_consensus_says_why(api, sections, reviewer):
     response = api(reviewer).post(
         f"/api/sections/{sections[0].pk}/review/confirm/", {"consensus_id": None}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "too_few_annotations"
     assert "needs at least 2 submitted annotations" in response.json()["detail"]
 
 

@@ -78,12 +78,10 @@ def test_defaults_are_the_papers(api, project, manager, cells, queued):
     ("body", "text"),
     [
         ({"arch": "resnet"}, "Unknown network “resnet”"),
-        ({"folds": 5}, "5-fold cross-validation needs at least 5 specimens"),
         ({"input_size": 100}, "multiple of 16"),
         ({"folds": 1}, "greater than or equal to 2"),
         ({"epochs": "many"}, "valid integer"),
         ({"betas": [0.5]}, "at least 2"),
-        ({"gt_source": "imported"}, "no imported mask ground truth"),
     ],
 )
 def test_a_configuration_that_cannot_work_is_a_400_with_its_message(
@@ -94,6 +92,25 @@ def test_a_configuration_that_cannot_work_is_a_400_with_its_message(
     )
     assert response.status_code == 400
     assert text.lower() in response.content.decode().lower()
+    assert TrainingJob.objects.count() == 0 and queued == []
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "text"),
+    [
+        ({"folds": 5}, "too_few_specimens", "5-fold cross-validation needs at least 5 specimens"),
+        ({"gt_source": "imported"}, "no_ground_truth", "no imported mask ground truth"),
+    ],
+)
+def test_a_configuration_the_data_cannot_serve_yet_is_a_409_with_its_code(
+    api, project, manager, cells, queued, body, code, text
+):
+    response = api(manager).post(
+        f"/api/projects/{project.slug}/training-jobs/", {**TINY, **body}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == code
+    assert text.lower() in response.json()["detail"].lower()
     assert TrainingJob.objects.count() == 0 and queued == []
 
 

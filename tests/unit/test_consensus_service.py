@@ -16,7 +16,7 @@ from annotations.services.review import (
     consensus_compute_for_section,
     consensus_recompute,
 )
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError
 from tests.review_support import box, jittered_disks, save_revision, sections_of, submit_all
 
 SHAPE = (32, 32)
@@ -207,8 +207,9 @@ def test_fewer_than_two_submissions_give_no_consensus(section, cast):
 def test_recompute_with_one_submission_says_it_needs_two(section, cast, reviewer):
     save_revision(section, cast[0], ALICE)
 
-    with pytest.raises(InvalidInput) as error:
+    with pytest.raises(ConflictError) as error:
         consensus_recompute(section=section, user=reviewer)
+    assert error.value.code == "too_few_annotations"
 
     assert error.value.message == (
         "Consensus needs at least 2 submitted annotations; this section has 1."

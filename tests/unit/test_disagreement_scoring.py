@@ -115,3 +115,34 @@ def test_a_training_job_of_a_most_informative_project_is_followed_by_a_scoring(
     job = DisagreementJob.objects.get()
     assert job.training_job_id == informative.pk and job.created_by is None
     assert [(k["args"], k["queue"]) for _, k in queued] == [(["disagreement", job.pk], "gpu")]
+
+
+def test_switching_the_queue_to_most_informative_scores_once_when_nothing_is_scored(
+    project, queued, django_capture_on_commit_callbacks
+):
+    from annotations.services.projects import project_settings_update
+
+    square_sections(project, SIDES)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_settings_update(project=project, queue_mode=QueueMode.FULLEST_FIRST)
+    assert not DisagreementJob.objects.exists()  # today's order: nothing to rank
+
+    with django_capture_on_commit_callbacks(execute=True):
+        project_settings_update(project=project, queue_mode=QueueMode.MOST_INFORMATIVE)
+    assert not DisagreementJob.objects.exists()  # no fold models yet: the order stays today's
+
+    trained, _ = disagreeing_training_job(project, gains=(8.0, -8.0))
+    with django_capture_on_commit_callbacks(execute=True):
+        project_settings_update(project=project, queue_mode=QueueMode.MOST_INFORMATIVE)
+    job = DisagreementJob.objects.get()
+    assert job.training_job_id == trained.pk and job.created_by is None
+    with django_capture_on_commit_callbacks(execute=True):
+        project_settings_update(project=project, queue_mode=QueueMode.MOST_INFORMATIVE)
+    assert DisagreementJob.objects.count() == 1  # one is already under way
+
+    run(job)
+    assert SectionDisagreement.objects.filter(project=project).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        project_settings_update(project=project, queue_mode=QueueMode.MOST_INFORMATIVE)
+    assert DisagreementJob.objects.count() == 1  # scores exist: nothing more to do
+    assert [k["args"] for _, k in queued] == [["disagreement", job.pk]]

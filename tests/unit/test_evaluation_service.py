@@ -66,9 +66,10 @@ def test_a_set_without_ground_truth_is_refused_before_anything_is_written(
     project, manager, make_volume
 ):
     made = make_specimens(project, make_volume, 2, gt=None)
-    with pytest.raises(InvalidInput, match="no confirmed consensus ground truth"):
+    with pytest.raises(ConflictError, match="no confirmed consensus ground truth") as caught:
         launch(project, manager, set_params={"specimen_ids": [s.pk for s, _ in made]})
-    with pytest.raises(InvalidInput, match="derive it from the paired stain"):
+    assert caught.value.code == "no_ground_truth"
+    with pytest.raises(ConflictError, match="derive it from the paired stain"):
         launch(project, manager, set_kind="cross_modality")
     assert not Evaluation.objects.exists()
 
@@ -97,11 +98,8 @@ def test_only_managers_launch_and_outsiders_see_nothing(project, reviewer, outsi
     [
         ({"set_kind": "cross_validation"}, "model version from a cross-validation job"),
         ({"set_kind": "tag"}, "needs a tag"),
-        ({"set_kind": "tag", "set_params": {"tag": "nope"}}, "has no tag"),
         ({"set_kind": "specimens"}, "specimen_ids"),
-        ({"set_kind": "specimens", "set_params": {"specimen_ids": [999999]}}, "not part of"),
         ({"set_kind": "cross_lab"}, "needs the lab"),
-        ({"set_kind": "cross_lab", "set_params": {"lab": "Nowhere"}}, "No specimen"),
         ({"set_kind": "cross_modality", "gt_source": "consensus"}, "fluorescence ground truth"),
         ({"set_kind": "sideways"}, "Unknown set"),
         ({"set_params": {"colour": "red", "specimen_ids": [1]}}, "Unknown set parameter"),
@@ -116,13 +114,35 @@ def test_bad_requests_say_what_is_wrong(project, manager, make_volume, kwargs, m
         launch(project, manager, **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"set_kind": "tag", "set_params": {"tag": "nope"}}, "has no tag"),
+        ({"set_kind": "specimens", "set_params": {"specimen_ids": [999999]}}, "not part of"),
+    ],
+)
+def test_a_tag_or_specimen_not_in_the_project_is_not_found(
+    project, manager, make_volume, kwargs, message
+):
+    make_specimens(project, make_volume, 1)
+    with pytest.raises(NotFoundError, match=message):
+        launch(project, manager, **kwargs)
+
+
+def test_a_set_that_matches_no_specimen_is_a_conflict(project, manager, make_volume):
+    make_specimens(project, make_volume, 1)
+    with pytest.raises(ConflictError, match="No specimen") as caught:
+        launch(project, manager, set_kind="cross_lab", set_params={"lab": "Nowhere"})
+    assert caught.value.code == "no_matching_specimens"
+
+
 def test_a_fold_model_cannot_score_the_specimens_it_was_trained_on_unless_asked(
     project, manager, make_volume
 ):
     made = make_specimens(project, make_volume, 2)
     specimens = [s for s, _ in made]
     version = tiny_model_version(project, train=specimens)
-    with pytest.raises(InvalidInput, match="trained on all of them"):
+    with pytest.raises(ConflictError, match="trained on all of them"):
         launch(
             project,
             manager,

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from annotations.models import Project
+from cellweb.errors import NotFoundError
 from inference.datasets import training_tensors
 from inference.ml.nets import create_model
 from inference.models import EpochLog, ModelVersion
@@ -20,7 +21,7 @@ from inference.services.model_versions import (
     weights_payload,
 )
 from inference.services.training import (
-    TrainingConfigError,
+    TrainingDataConflict,
     training_job_launch,
     training_job_run_foreground,
 )
@@ -102,7 +103,7 @@ def test_a_job_from_scratch_records_no_parent(project, manager, cells):
 
 def test_fine_tuning_keeps_the_architecture(project, manager, cells):
     parent = _parent(project, arch="unet16")
-    with pytest.raises(TrainingConfigError) as caught:
+    with pytest.raises(TrainingDataConflict) as caught:
         training_job_launch(
             project=project,
             user=manager,
@@ -110,20 +111,22 @@ def test_fine_tuning_keeps_the_architecture(project, manager, cells):
             queue=False,
         )
     assert "train unet16 (not osnet)" in caught.value.errors["from_version"]
+    assert caught.value.code == "parent_arch_mismatch"
     assert not project.training_jobs.exists()
 
 
 def test_a_version_the_user_may_not_see_cannot_be_a_parent(project, manager, cells):
     other = Project.objects.create(slug="elsewhere", name="Elsewhere")
     hidden = _parent(other)
-    with pytest.raises(TrainingConfigError) as caught:
+    with pytest.raises(NotFoundError) as caught:
         training_job_launch(
             project=project,
             user=manager,
             config=tiny_config(from_version=hidden.pk),
             queue=False,
         )
-    assert caught.value.errors["from_version"] == f"No model version {hidden.pk} to fine-tune from."
+    # A version the user may not see does not exist for them.
+    assert caught.value.message == f"No model version {hidden.pk} to fine-tune from."
 
 
 def test_the_train_command_fine_tunes_from_a_version(project, cells):

@@ -142,8 +142,9 @@ def test_a_project_without_paired_stains_is_refused_clearly(
     project, reviewer, specimen, make_volume
 ):
     make_volume(specimen)
-    with pytest.raises(InvalidInput, match="paired fluorescence"):
+    with pytest.raises(ConflictError, match="paired fluorescence") as caught:
         fluorescence_gt_create(project=project, user=reviewer, params=FluorescenceGTParams())
+    assert caught.value.code == "no_stain"
 
 
 def test_only_the_chosen_specimens_are_derived(project, reviewer, paired, make_volume):

@@ -11,7 +11,7 @@ from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, Section, SourceFile, Specimen, Volume
 from annotations.services.groundtruth_import import ground_truth_import
 from annotations.services.imports import import_file, inspect_file
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 from tests.data_files import (
     VOXEL,
     assert_nothing_written,
@@ -216,7 +216,7 @@ def test_a_stain_that_does_not_match_its_label_free_partner_is_refused(
     _import(write_npy(tmp_path / "ri.npy", ri_stack()), project)
     stored = files_under(media_root / "volumes")
 
-    with pytest.raises(InvalidInput, match="must match"):
+    with pytest.raises(ConflictError, match="must match") as caught:
         _import(
             write_npy(tmp_path / "dapi.npy", stain_stack((4, 32, 48))),
             project,
@@ -224,6 +224,7 @@ def test_a_stain_that_does_not_match_its_label_free_partner_is_refused(
             channel="DAPI",
         )
 
+    assert caught.value.code == "partner_shape_mismatch"
     assert Volume.objects.count() == 1
     assert SourceFile.objects.count() == 1
     assert files_under(media_root / "volumes") == stored
@@ -235,8 +236,9 @@ def test_the_same_file_twice_is_refused_naming_the_earlier_import(project, tmp_p
     copy = tmp_path / "renamed.npy"
     copy.write_bytes(path.read_bytes())
 
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(ConflictError) as caught:
         _import(copy, project, specimen_name="other")
+    assert caught.value.code == "already_imported"
 
     assert "already imported" in caught.value.message
     assert "ri.npy" in caught.value.message and "cell-01" in caught.value.message
@@ -257,7 +259,7 @@ def test_an_import_interrupted_after_its_first_volume_leaves_nothing(project, tm
 
 def test_a_second_ri_volume_at_the_same_time_point_is_refused(project, tmp_path, media_root):
     _import(write_npy(tmp_path / "a.npy", ri_stack(seed=1)), project)
-    with pytest.raises(InvalidInput, match="already has a ri volume"):
+    with pytest.raises(ConflictError, match="already has a ri volume"):
         _import(write_npy(tmp_path / "b.npy", ri_stack(seed=2)), project)
 
 

@@ -9,7 +9,7 @@ import tifffile
 from django.core.management import call_command
 from django.http import Http404
 
-from cellweb.errors import InvalidInput, NotAllowed, NotFoundError
+from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
 from inference.models import Prediction, PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.helpers_evaluation import tiny_model_version
@@ -114,7 +114,7 @@ def test_bad_requests_are_refused_and_write_nothing(
     project, manager, annotator, outsider, known_nuclei
 ):
     time_lapse(project, "cell", times=1)
-    with pytest.raises(InvalidInput, match="no active model"):
+    with pytest.raises(ConflictError, match="no active model"):
         prediction_launch(project=project, user=manager)
     version = tiny_model_version(project, input_size=32)
     with pytest.raises(Http404):
@@ -129,13 +129,13 @@ def test_bad_requests_are_refused_and_write_nothing(
         )
     with pytest.raises(InvalidInput, match="threshold"):
         prediction_launch(project=project, user=manager, model_version_id=version.pk, threshold=1)
-    with pytest.raises(InvalidInput, match="no label-free volume"):
+    with pytest.raises(ConflictError, match="no label-free volume"):
         prediction_launch(
             project=project, user=manager, model_version_id=version.pk, time_points=[7]
         )
     version.config = {**version.config, "modalities": ["brightfield"]}
     version.save()
-    with pytest.raises(InvalidInput, match="trained on brightfield"):
+    with pytest.raises(ConflictError, match="trained on brightfield"):
         prediction_launch(project=project, user=manager, model_version_id=version.pk)
     assert not Prediction.objects.exists()
 

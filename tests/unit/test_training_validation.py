@@ -9,14 +9,15 @@ from cellweb.errors import NotAllowed
 from inference.models import FoldRun, TrainingJob
 from inference.services.training import (
     TrainingConfigError,
+    TrainingDataConflict,
     training_estimate,
     training_job_launch,
 )
 from tests.helpers_training import add_specimens, tiny_config
 
 
-def _refused(project, user, config, captured) -> TrainingConfigError:
-    with captured(execute=True), pytest.raises(TrainingConfigError) as info:
+def _refused(project, user, config, captured, refusal=TrainingConfigError):
+    with captured(execute=True), pytest.raises(refusal) as info:
         training_job_launch(project=project, user=user, config=config)
     return info.value
 
@@ -44,7 +45,14 @@ def test_fewer_specimens_with_ground_truth_than_folds_is_refused(
     project, manager, make_volume, queued, django_capture_on_commit_callbacks
 ):
     add_specimens(project, make_volume, 3, sections=2)
-    error = _refused(project, manager, tiny_config(folds=4), django_capture_on_commit_callbacks)
+    error = _refused(
+        project,
+        manager,
+        tiny_config(folds=4),
+        django_capture_on_commit_callbacks,
+        TrainingDataConflict,
+    )
+    assert error.code == "too_few_specimens" and error.status_code == 409
     assert "4-fold cross-validation needs at least 4 specimens" in error.message
     assert "has 3" in error.message
     _nothing_written(queued)
@@ -55,16 +63,33 @@ def test_specimens_without_ground_truth_do_not_count_towards_the_folds(
 ):
     add_specimens(project, make_volume, 1, sections=2)
     make_volume(specimen)  # a specimen with images but nothing confirmed
-    error = _refused(project, manager, tiny_config(folds=2), django_capture_on_commit_callbacks)
+    error = _refused(
+        project,
+        manager,
+        tiny_config(folds=2),
+        django_capture_on_commit_callbacks,
+        TrainingDataConflict,
+    )
+    assert error.code == "too_few_specimens"
     assert "needs at least 2 specimens" in error.message
     _nothing_written(queued)
 
 
 @pytest.mark.parametrize(
-    ("specimens", "override", "text"),
+    ("specimens", "override", "code", "text"),
     [
-        ({"source": "imported"}, {"gt_source": "consensus"}, "no confirmed consensus ground truth"),
-        ({"lab": "KAIST"}, {"labs": ["Elsewhere"]}, "no specimen matches lab elsewhere"),
+        (
+            {"source": "imported"},
+            {"gt_source": "consensus"},
+            "no_ground_truth",
+            "no confirmed consensus ground truth",
+        ),
+        (
+            {"lab": "KAIST"},
+            {"labs": ["Elsewhere"]},
+            "no_matching_specimens",
+            "no specimen matches lab elsewhere",
+        ),
     ],
     ids=["no-ground-truth-of-the-source", "no-specimen-of-the-lab"],
 )
@@ -76,10 +101,18 @@ def test_data_that_the_configuration_does_not_select_is_refused(
     django_capture_on_commit_callbacks,
     specimens,
     override,
+    code,
     text,
 ):
     add_specimens(project, make_volume, 4, sections=1, **specimens)
-    error = _refused(project, manager, tiny_config(**override), django_capture_on_commit_callbacks)
+    error = _refused(
+        project,
+        manager,
+        tiny_config(**override),
+        django_capture_on_commit_callbacks,
+        TrainingDataConflict,
+    )
+    assert error.code == code
     assert text in error.message.lower()
     assert "data" in error.errors
     _nothing_written(queued)

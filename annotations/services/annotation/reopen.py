@@ -40,6 +40,7 @@ def annotation_reopen(*, section: Section, user) -> Annotation:
     if annotation is None:
         raise ConflictError(
             "You have no annotation of this section to reopen.",
+            code="no_annotation",
             current=annotation_mine_state(
                 user=user, section=section, annotation=None, lookup=False
             ),
@@ -47,6 +48,7 @@ def annotation_reopen(*, section: Section, user) -> Annotation:
     if annotation.status != AnnotationStatus.SUBMITTED:
         raise ConflictError(
             "This annotation is a draft already; you can keep editing it.",
+            code="annotation_draft",
             current=annotation_mine_state(
                 user=user, section=section, annotation=annotation, lookup=False
             ),
@@ -55,6 +57,7 @@ def annotation_reopen(*, section: Section, user) -> Annotation:
         raise ConflictError(
             "A reviewer confirmed ground truth built from this annotation, so it can no longer be "
             "reopened. Ask a reviewer if it needs a change.",
+            code="section_confirmed",
             current=annotation_mine_state(
                 user=user, section=section, annotation=annotation, lookup=False
             ),

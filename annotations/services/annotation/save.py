@@ -127,6 +127,7 @@ def annotation_save(
         if base_revision:
             raise ConflictError(
                 f"You edited revision {base_revision}, but this section has no saved annotation of yours.",
+                code="stale_revision",
                 current=annotation_mine_state(
                     user=user, section=section, annotation=None, lookup=False
                 ),
@@ -159,6 +160,7 @@ def annotation_save(
     if annotation.status == AnnotationStatus.SUBMITTED:
         raise ConflictError(
             "You already submitted this annotation; reopen it to make changes.",
+            code="annotation_submitted",
             current=annotation_mine_state(
                 user=user, section=section, annotation=annotation, lookup=False
             ),
@@ -167,6 +169,7 @@ def annotation_save(
         raise ConflictError(
             f"This annotation was saved elsewhere (revision {annotation.revision}) after the version you "
             f"edited (revision {base_revision or 0}). Look at the newer version, then keep one of them.",
+            code="stale_revision",
             current=annotation_mine_state(
                 user=user, section=section, annotation=annotation, lookup=False
             ),

@@ -12,13 +12,20 @@ from cellweb.errors import ConflictError
 
 def refuse_locked_section(*, user, section: Section, annotation: Annotation | None) -> None:
     if section.status == SectionStatus.EXCLUDED:
-        message = "This section was excluded by a reviewer; it no longer takes annotations."
+        code, message = (
+            "section_excluded",
+            "This section was excluded by a reviewer; it no longer takes annotations.",
+        )
     elif section.status == SectionStatus.CONFIRMED:
-        message = "This section's ground truth is confirmed; its annotations are locked."
+        code, message = (
+            "section_confirmed",
+            "This section's ground truth is confirmed; its annotations are locked.",
+        )
     else:
         return
     raise ConflictError(
         message,
+        code=code,
         current=annotation_mine_state(
             user=user, section=section, annotation=annotation, lookup=False
         ),

@@ -22,7 +22,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
-from cellweb.errors import InvalidInput, PayloadTooLarge
+from cellweb.errors import ConflictError, InvalidInput, PayloadTooLarge
 from cellweb.jobs import JobStatus
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,14 @@ def voxel_size_check(voxel_size: Sequence[float] | None) -> tuple[float, ...] | 
             "(e.g. 0.195,0.098,0.098), or y,x for a 2D image."
         )
     return values
+
+
+# What parse_voxel_size and voxel_size_check accept, for the API schema: empty, or 2-3 numbers
+# above 0 and below 1000 separated by commas, x, × or spaces (ASCII digits and spaces only).
+_POSITIVE_BELOW_1000 = r"(?:[1-9][0-9]{0,2}(?:\.[0-9]+)?|0?\.[0-9]*[1-9][0-9]*)"
+VOXEL_SIZE_PATTERN = (
+    rf"^ *(?:{_POSITIVE_BELOW_1000}(?:(?: *[,x×] *| +){_POSITIVE_BELOW_1000}){{1,2}})? *$"
+)
 
 
 def parse_voxel_size(text: str) -> list[float] | None:
@@ -204,17 +212,21 @@ def fit_check(
     for number, (mod, channel, t, shape) in enumerate(planned):
         label = f"{mod} {channel}".strip()
         if any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in known):
-            raise InvalidInput(
+            raise ConflictError(
                 f"Specimen “{specimen_name}” already has a {label} volume at time point {t}; choose another "
-                "specimen name or time point."
+                "specimen name or time point.",
+                code="volume_exists",
             )
         is_label_free = mod in LABEL_FREE_MODALITIES
+        # A partner already in the project is state (409); one in this same upload is the
+        # request's own contradiction (400).
         partners = [
-            (m, s)
-            for m, _c, tt, s in known + planned[:number]
+            (m, s, stored)
+            for (m, _c, tt, s), stored in [(k, True) for k in known]
+            + [(p, False) for p in planned[:number]]
             if tt == t and (m in LABEL_FREE_MODALITIES) != is_label_free
         ]
-        for partner_modality, partner_shape in partners:
+        for partner_modality, partner_shape, stored in partners:
             if partner_shape != shape:
                 stain, free = (
                     (label, partner_modality) if not is_label_free else (partner_modality, label)
@@ -222,11 +234,14 @@ def fit_check(
                 stain_shape, free_shape = (
                     (shape, partner_shape) if not is_label_free else (partner_shape, shape)
                 )
-                raise InvalidInput(
+                message = (
                     f"The {stain} stack is {_shape_text(stain_shape)} (z×y×x) but the {free} image of "
                     f"“{specimen_name}” at time point {t} is {_shape_text(free_shape)}; a fluorescence stack "
                     "must match its label-free image section by section."
                 )
+                if stored:
+                    raise ConflictError(message, code="partner_shape_mismatch")
+                raise InvalidInput(message)
 
 
 def duplicate_check(*, project: Project, sha256: str, in_flight: bool = False) -> None:
@@ -241,10 +256,11 @@ def duplicate_check(*, project: Project, sha256: str, in_flight: bool = False) -
         specimens = sorted(set(earlier.volumes.values_list("specimen__name", flat=True)))
         where = f" (specimen {', '.join('“' + s + '”' for s in specimens)})" if specimens else ""
         by = f" by {earlier.uploaded_by.get_username()}" if earlier.uploaded_by else ""
-        raise InvalidInput(
+        raise ConflictError(
             f"This file was already imported into project “{project.name}” as "
             f"“{earlier.original_name}” on {earlier.created_at:%Y-%m-%d %H:%M}{by}{where}; "
-            "it was not imported again."
+            "it was not imported again.",
+            code="already_imported",
         )
     if not in_flight:
         return
@@ -261,9 +277,10 @@ def duplicate_check(*, project: Project, sha256: str, in_flight: bool = False) -
         None,
     )
     if waiting is not None:
-        raise InvalidInput(
+        raise ConflictError(
             f"This file is already being imported (import #{waiting.pk} of “{waiting.original_name}”); "
-            "wait for it to finish."
+            "wait for it to finish.",
+            code="import_in_progress",
         )
 
 

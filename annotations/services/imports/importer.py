@@ -27,7 +27,7 @@ from annotations.services.imports.checks import (
 )
 from annotations.services.projects import lab_check, specimen_get_or_create, specimen_name_check
 from annotations.services.volumes import atomic_with_file_cleanup, volume_create
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 
 Progress = Callable[[float, str], None]
 # RI of water is 1.333 and of lipid droplets about 1.40; values far outside mean the file holds
@@ -206,8 +206,9 @@ def import_file(
                 with transaction.atomic():
                     source_file.save()
             except IntegrityError:
-                raise InvalidInput(
-                    "This file was imported into the project a moment ago by another import."
+                raise ConflictError(
+                    "This file was imported into the project a moment ago by another import.",
+                    code="already_imported",
                 ) from None
             except ValidationError as exc:
                 raise InvalidInput(" ".join(exc.messages)) from exc
@@ -245,9 +246,10 @@ def import_file(
             report(0.97, "Saving")
     except IntegrityError:
         # Two imports created the same specimen or volume at the same moment; one of them wins.
-        raise InvalidInput(
+        raise ConflictError(
             f"Another import changed specimen “{specimen_name}” at the same moment; nothing was "
-            "imported from this file. Please try again."
+            "imported from this file. Please try again.",
+            code="import_race",
         ) from None
 
     report(1.0, f"Imported {len(created)} volume(s) with {sections_count} section(s)")

@@ -11,7 +11,13 @@ from django.db import transaction
 
 from annotations.models import LabelKind, Project
 from annotations.selectors.labels import label_class_usage, label_classes
-from annotations.services.labels.checks import label_classes_check, next_value
+from annotations.services.labels.checks import (
+    MAX_CLASSES,
+    label_classes_check,
+    name_check,
+    next_value,
+    shortcut_check,
+)
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 
 EDITABLE_FIELDS = ("name", "colour", "shortcut", "kind")
@@ -25,6 +31,23 @@ def _store(project: Project, classes: list[dict]) -> list[dict]:
     project.label_classes = label_classes_check(classes)
     project.save(update_fields=["label_classes"])
     return label_classes(project)
+
+
+def _refuse_taken(classes: list[dict], entry: dict) -> None:
+    """A name or key another class of the set holds is the set's state refusing it (409)."""
+    others = [other for other in classes if other["value"] != entry.get("value")]
+    name = name_check(entry.get("name", ""))
+    if any(str(other["name"]).casefold() == name.casefold() for other in others):
+        raise ConflictError(
+            f"Another class is called “{name}”; give each class its own name.",
+            code="label_name_taken",
+        )
+    key = shortcut_check(entry.get("shortcut", ""))
+    if key and any(other.get("shortcut") == key for other in others):
+        raise ConflictError(
+            f"The key “{key}” selects another class; give each class its own key.",
+            code="label_key_taken",
+        )
 
 
 def _find(classes: list[dict], value: int, project: Project) -> dict:
@@ -41,8 +64,15 @@ def label_class_add(
     """Add a class with the smallest free label value; existing masks are untouched."""
     project = _locked(project)
     classes = label_classes(project)
+    if len(classes) >= MAX_CLASSES:
+        raise ConflictError(
+            f"The project has {MAX_CLASSES} classes, as many as 8-bit class maps hold; delete "
+            "an unused one first.",
+            code="label_set_full",
+        )
     value = next_value(classes)
     entry = {"value": value, "name": name, "colour": colour, "shortcut": shortcut, "kind": kind}
+    _refuse_taken(classes, entry)
     stored = _store(project, [*classes, entry])
     return _find(stored, value, project)
 
@@ -62,8 +92,10 @@ def label_class_update(*, project: Project, value: int, **changes) -> dict:
             raise ConflictError(
                 f"Class “{entry['name']}” is used by {usage['masks']} stored mask(s), which were "
                 f"drawn as {entry['kind']}; its kind cannot change now. Add a new class instead.",
+                code="label_in_use",
                 current=usage,
             )
+    _refuse_taken(classes, {**entry, **changes})
     entry.update(changes)
     return _find(_store(project, classes), value, project)
 
@@ -83,6 +115,7 @@ def label_class_delete(*, project: Project, value: int) -> None:
             f"({usage['annotation_revisions']} annotation revision(s), {usage['consensus']} "
             f"consensus, {usage['ground_truth']} ground truth); a class in use cannot be "
             "deleted. Rename it instead, or keep it.",
+            code="label_in_use",
             current=usage,
         )
     _store(project, [other for other in classes if other["value"] != value])

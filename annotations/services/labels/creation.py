@@ -61,6 +61,8 @@ def project_create(
         with transaction.atomic():
             project.save()
     except IntegrityError as exc:
-        raise ConflictError(f"A project called “{slug}” exists already.") from exc
+        raise ConflictError(
+            f"A project called “{slug}” exists already.", code="project_exists"
+        ) from exc
     Membership.objects.create(project=project, user=user, role=Role.MANAGER)
     return project

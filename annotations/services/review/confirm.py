@@ -83,12 +83,15 @@ def review_confirm(
                 f"{who} confirmed this section meanwhile (version {current_version}); "
                 "look at their result before confirming again."
             )
-        raise ConflictError(message, current=_conflict_state(section, current_gt))
+        raise ConflictError(
+            message, code="stale_ground_truth", current=_conflict_state(section, current_gt)
+        )
 
     if consensus_id is None:
-        raise InvalidInput(
+        raise ConflictError(
             "There is no consensus to confirm: a section needs at least "
-            f"{MIN_ANNOTATIONS_FOR_CONSENSUS} submitted annotations first."
+            f"{MIN_ANNOTATIONS_FOR_CONSENSUS} submitted annotations first.",
+            code="too_few_annotations",
         )
     try:
         consensus = Consensus.objects.prefetch_related("inputs__annotation__annotator").get(
@@ -100,6 +103,7 @@ def review_confirm(
         raise ConflictError(
             "The annotations changed and a newer consensus was computed since you opened this "
             "section; reload it and review the new proposal.",
+            code="stale_consensus",
             current=_conflict_state(section, current_gt),
         )
 

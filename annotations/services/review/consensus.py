@@ -25,7 +25,7 @@ from annotations.models import (
 from annotations.permissions import require_role
 from annotations.selectors.review import latest_submitted_revisions
 from annotations.services.locking import lock_section
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 
 # Realistic nucleus masks converge in ~7 EM iterations (~25 ms at 448x448); noisy ones never do
 # and cost ~9 ms per iteration, so this bound caps a pathological section at ~0.2 s.
@@ -157,5 +157,5 @@ def consensus_recompute(*, section: Section, user) -> Consensus:
     record = consensus_compute_for_section(section, actor=user)
     if record is None:
         count = len(latest_submitted_revisions(section))
-        raise InvalidInput(_too_few_message(count))
+        raise ConflictError(_too_few_message(count), code="too_few_annotations")
     return record

@@ -30,6 +30,12 @@ export class ApiError extends Error {
     return this.kind === 'network' || this.status >= 500 || this.status === 429;
   }
 
+  /** A 409's machine-readable reason (`no_active_model`, `stale_ground_truth`, ...), else null. */
+  get code(): string | null {
+    const d = this.data as { code?: unknown } | null;
+    return d && typeof d === 'object' && typeof d.code === 'string' ? d.code : null;
+  }
+
   get detail(): string {
     const d = this.data as { detail?: unknown } | null;
     if (d && typeof d === 'object' && typeof d.detail === 'string') return d.detail;

@@ -2,6 +2,7 @@
 and running as a job (``runner``)."""
 
 from inference.services.disagreement.launch import (
+    disagreement_after_mode_change,
     disagreement_after_training,
     disagreement_launch,
     fold_versions,
@@ -9,6 +10,7 @@ from inference.services.disagreement.launch import (
 from inference.services.disagreement.runner import disagreement_work, sections_to_score
 
 __all__ = [
+    "disagreement_after_mode_change",
     "disagreement_after_training",
     "disagreement_launch",
     "disagreement_work",

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from annotations.models import Project, QueueMode, Role
+from annotations.models import Project, QueueMode, Role, SectionDisagreement
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
-from cellweb.jobs import JobStatus, job_create
+from cellweb.jobs import FINAL_STATUSES, JobStatus, job_create
 from inference.models import DisagreementJob, ModelVersion, ModelVersionKind, TrainingJob
 
-__all__ = ["disagreement_after_training", "disagreement_launch", "fold_versions"]
+__all__ = [
+    "disagreement_after_mode_change",
+    "disagreement_after_training",
+    "disagreement_launch",
+    "fold_versions",
+]
 
 MIN_FOLDS = 2
 
@@ -36,7 +41,8 @@ def _default_training_job(project: Project) -> TrainingJob:
             return job
     raise ConflictError(
         "No training job of this project has two or more fold models yet: train with at least "
-        "2 folds, then score the sections."
+        "2 folds, then score the sections.",
+        code="too_few_fold_models",
     )
 
 
@@ -50,7 +56,8 @@ def _training_job(project: Project, training_job_id: int | None) -> TrainingJob:
     if folds < MIN_FOLDS:
         raise ConflictError(
             f"Training job {job.pk} has {folds} fold model{'s' if folds != 1 else ''}; the "
-            "disagreement of fold models needs at least two."
+            "disagreement of fold models needs at least two.",
+            code="too_few_fold_models",
         )
     return job
 
@@ -93,3 +100,22 @@ def disagreement_after_training(training_job_id: int) -> DisagreementJob | None:
     if fold_versions(job).count() < MIN_FOLDS:
         return None
     return disagreement_launch(project=job.project, user=None, training_job_id=job.pk)
+
+
+def disagreement_after_mode_change(project_id: int) -> DisagreementJob | None:
+    """After a project's settings are saved (a settings listener): a project that ranks its queue
+    by disagreement but has no scores yet, and no scoring under way, gets one from its default
+    training job, so switching the mode on takes effect without a manual run. Nothing happens when
+    no training job has two fold models (the queue stays in today's order)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None or project.queue_mode != QueueMode.MOST_INFORMATIVE:
+        return None
+    if SectionDisagreement.objects.filter(project=project).exists():
+        return None
+    pending = DisagreementJob.objects.filter(project=project).exclude(status__in=FINAL_STATUSES)
+    if pending.exists():
+        return None
+    try:
+        return disagreement_launch(project=project, user=None)
+    except ConflictError:
+        return None

@@ -23,7 +23,7 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 from annotations.services.snapshots import ground_truth_as_of
-from cellweb.errors import InvalidInput, NotFoundError
+from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_create
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.tiling import tile_size_error
@@ -120,7 +120,7 @@ def evaluation_launch(
             raise NotFoundError(f"No model version {model_version_id} in this project.")
         require_segmentation(version)
         if reason := tile_size_error(version.arch, _model_info(version)["input_size"]):
-            raise InvalidInput(reason)
+            raise ConflictError(reason, code="unsupported_input_size")
     params = clean_set_params(set_kind, set_params)
     plan = set_plan(project, version, set_kind, params, gt_source)
 
@@ -134,14 +134,15 @@ def evaluation_launch(
     gt_ids, without_target = leave_out_without_target(gt_ids, target)
     entries = entries_for_ground_truths(gt_ids)
     if not entries:
-        raise InvalidInput(
+        raise ConflictError(
             f"There is no {_source_label(plan.gt_source)} ground truth for the "
             f"{len(all_specimens)} specimen{'s' if len(all_specimens) != 1 else ''} of this set"
             + (
                 "; derive it from the paired stain first (Fluorescence ground truth)."
                 if plan.gt_source == GroundTruthSource.FLUORESCENCE
                 else "; confirm sections in review or choose another ground-truth source."
-            )
+            ),
+            code="no_ground_truth",
         )
     volumes = _volumes_for(entries)
     with_gt = set(volumes)

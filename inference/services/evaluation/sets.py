@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen, Tag
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from inference.models import EvaluationSetKind, ModelVersion
 from inference.services.fluorescence_gt import FLAGGED
 
@@ -85,7 +85,7 @@ def _filtered(project: Project, params: dict[str, Any]):
         specimens = specimens.filter(lab=params["lab"])
     if "tag" in params:
         if not Tag.objects.filter(project=project, name=params["tag"]).exists():
-            raise InvalidInput(f"Project “{project.name}” has no tag “{params['tag']}”.")
+            raise NotFoundError(f"Project “{project.name}” has no tag “{params['tag']}”.")
         specimens = specimens.filter(tags__project=project, tags__name=params["tag"])
     if "specimen_ids" in params:
         wanted = set(params["specimen_ids"])
@@ -94,7 +94,7 @@ def _filtered(project: Project, params: dict[str, Any]):
         )
         missing = sorted(wanted - known)
         if missing:
-            raise InvalidInput(
+            raise NotFoundError(
                 f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
             )
         specimens = specimens.filter(pk__in=wanted)
@@ -122,8 +122,9 @@ def set_plan(
             else []
         )
         if not folds:
-            raise InvalidInput(
-                f"“{version.name}” does not come from a cross-validation job with fold models."
+            raise ConflictError(
+                f"“{version.name}” does not come from a cross-validation job with fold models.",
+                code="not_cross_validated",
             )
         units = []
         for fold_version in folds:
@@ -154,9 +155,10 @@ def set_plan(
             labs = set(trained.values_list("lab", flat=True))
             specimens = _filtered(project, params).exclude(lab__in=labs)
             if not specimens.exists():
-                raise InvalidInput(
+                raise ConflictError(
                     "Every specimen comes from a lab the model was trained on "
-                    f"({', '.join(sorted(labs)) or 'no lab'}); name the lab to score: set_params.lab."
+                    f"({', '.join(sorted(labs)) or 'no lab'}); name the lab to score: set_params.lab.",
+                    code="no_matching_specimens",
                 )
         else:
             raise InvalidInput("A cross-laboratory set needs the lab to score: set_params.lab.")
@@ -176,7 +178,7 @@ def set_plan(
             if excluded
             else ""
         )
-        raise InvalidInput(f"No specimen matches this set{reason}.")
+        raise ConflictError(f"No specimen matches this set{reason}.", code="no_matching_specimens")
     return SetPlan(
         units=[Unit(fold=-1, version=version, specimens=specimens)],
         gt_source=source,

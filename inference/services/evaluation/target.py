@@ -17,7 +17,7 @@ def evaluation_target(project: Project, version: ModelVersion | None) -> ClassTa
     try:
         return class_target(project, value=value)
     except LookupError as exc:
-        raise ConflictError(str(exc)) from None
+        raise ConflictError(str(exc), code="no_target_class") from None
 
 
 def leave_out_without_target(gt_ids: list[int], target: ClassTarget) -> tuple[list[int], int]:
@@ -31,6 +31,7 @@ def leave_out_without_target(gt_ids: list[int], target: ClassTarget) -> tuple[li
         raise ConflictError(
             f"None of the {len(gt_ids)} sections with ground truth in this set holds the class "
             f"“{target.name}” that is scored: their masks hold other classes only.",
+            code="no_target_class",
             current={
                 "sections": len(gt_ids),
                 "without_target": len(lacking),

@@ -24,7 +24,7 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 from annotations.services.volumes import volume_array
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError
 from inference.ml.fluorescence import FluorescenceGTParams, fluorescence_ground_truth
 
 from .pairs import SOURCE, FluorescencePair, fluorescence_pairs
@@ -77,9 +77,10 @@ def fluorescence_gt_create(
     )
     if not pairs:
         which = f" with a “{channel}” channel" if channel else ""
-        raise InvalidInput(
+        raise ConflictError(
             "No label-free volume in this selection has a paired fluorescence stack"
-            f"{which}; import the stain (same specimen and time point) first."
+            f"{which}; import the stain (same specimen and time point) first.",
+            code="no_stain",
         )
     actor = user if getattr(user, "is_authenticated", False) else None
     now = timezone.now()
@@ -162,7 +163,7 @@ def fluorescence_gt_preview(
         project=section.project, volumes=[section.volume_id], channel=channel
     )
     if not pairs:
-        raise InvalidInput("This section has no paired fluorescence stack.")
+        raise ConflictError("This section has no paired fluorescence stack.", code="no_stain")
     stack = _stain_stack(pairs[0].fluorescence)
     # The whole stack, whatever the scope: the volume threshold, 3D small-object removal and the
     # stain-signal levels all need it, and the preview must equal what deriving stores.

@@ -43,6 +43,7 @@ def fluorescence_gt_edit(
         raise ConflictError(
             f"Version {current.version} (by {who}) replaced the one you edited; reload and "
             "correct the current mask.",
+            code="stale_version",
             current=ground_truth_public(current),
         )
     final = np.asarray(mask) != 0

@@ -35,7 +35,8 @@ def isl_plan(project: Project, config: TrainingConfig) -> tuple[list[StainPair],
             f"Project “{project.name}” has no label-free section with paired fluorescence"
             + (" among the selected specimens" if config.specimen_ids else "")
             + ". In-silico labelling learns the stain from such pairs: import a fluorescence "
-            "volume (e.g. DAPI) beside its label-free volume first."
+            "volume (e.g. DAPI) beside its label-free volume first.",
+            code="no_stain",
         )
     names = sorted({p.specimen_name for p in pairs})
     if len(names) < config.folds:  # depends on the project's data, not the request: 409
@@ -43,7 +44,8 @@ def isl_plan(project: Project, config: TrainingConfig) -> tuple[list[StainPair],
             f"{config.folds}-fold cross-validation needs at least {config.folds} specimens with "
             f"paired fluorescence (folds never split a specimen); the selection has "
             f"{len(names)}: {', '.join(names)}."
-            + (f" Use at most {len(names)} folds." if len(names) >= 2 else "")
+            + (f" Use at most {len(names)} folds." if len(names) >= 2 else ""),
+            code="too_few_specimens",
         )
     splits = grouped_folds([str(p.specimen_id) for p in pairs], config.folds, seed=config.seed)
     folds = [

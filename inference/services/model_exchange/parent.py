@@ -13,7 +13,7 @@ import torch
 from django.http import Http404
 
 from annotations.permissions import require_role
-from cellweb.errors import DomainError, InvalidInput
+from cellweb.errors import DomainError, InvalidInput, NotFoundError
 from inference.ml.isl import pretrained_body, weights_in_channels
 from inference.ml.weights import canonical_arch
 from inference.models import ModelVersion, ModelVersionTask
@@ -24,7 +24,10 @@ TRAINING_IN_CHANNELS = 1
 
 
 def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str | None:
-    """Why training ``arch`` cannot start from version ``version_id``, or None when it can."""
+    """Why training ``arch`` cannot start from version ``version_id``, or None when it can.
+
+    A version that does not exist (or that ``user`` may not see) is a NotFoundError.
+    """
     if version_id is None:
         return None
     version = ModelVersion.objects.select_related("project").filter(pk=version_id).first()
@@ -34,7 +37,7 @@ def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str 
         except (DomainError, Http404):
             version = None  # a version the user may not see does not exist for them
     if version is None:
-        return f"No model version {version_id} to fine-tune from."
+        raise NotFoundError(f"No model version {version_id} to fine-tune from.")
     if canonical_arch(version.arch) != canonical_arch(arch):
         return (
             f"Model version {version_id} is a {version.arch} network; fine-tuning keeps the "

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from annotations.models import LABEL_FREE_MODALITIES, Project, Role, Specimen, Volume
 from annotations.permissions import require_role
-from cellweb.errors import InvalidInput, NotFoundError
+from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_create
 from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
@@ -37,9 +37,10 @@ def resolve_model_version(project: Project, model_version_id: int | None) -> Mod
         return version
     version = ModelVersion.objects.filter(project=project, is_active=True).first()
     if version is None:
-        raise InvalidInput(
+        raise ConflictError(
             "This project has no active model: activate a model version (Models page) or "
-            "choose one."
+            "choose one.",
+            code="no_active_model",
         )
     return version
 
@@ -105,10 +106,11 @@ def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelV
     trained_on = set((version.config or {}).get("modalities") or [])
     wrong = [r for r in rows if trained_on and r["modality"] not in trained_on]
     if wrong:
-        raise InvalidInput(
+        raise ConflictError(
             f"Model version “{version.name}” was trained on {', '.join(sorted(trained_on))} "
             f"images; {len(wrong)} of the chosen volumes are {wrong[0]['modality']}. "
-            "Choose other specimens or another model."
+            "Choose other specimens or another model.",
+            code="modality_mismatch",
         )
     # One label-free modality per specimen and time point: the first in the fixed order.
     seen: set[tuple[int, int]] = set()
@@ -145,15 +147,16 @@ def prediction_launch(
     if reason := tile_size_error(
         version.arch, int((version.config or {}).get("input_size") or 448)
     ):
-        raise InvalidInput(reason)
+        raise ConflictError(reason, code="unsupported_input_size")
     options = _options(threshold, tta, split_touching, watershed_h, min_voxels)
     times = sorted({int(t) for t in time_points}) if time_points else None
     specimens = _specimens(project, specimen_ids, specimen_names, tag)
     volumes = _volumes(specimens, times, version)
     if not volumes:
-        raise InvalidInput(
+        raise ConflictError(
             "There is no label-free volume to segment among the chosen specimens"
-            + (" at the chosen time points." if times else ".")
+            + (" at the chosen time points." if times else "."),
+            code="no_volumes",
         )
     names = {s.pk: s.name for s in specimens}
     config: dict[str, Any] = {

@@ -17,6 +17,7 @@ from inference.services.training.config import (
     NATIVE_CROPS,
     TrainingConfig,
     TrainingConfigError,
+    TrainingDataConflict,
 )
 from inference.services.training.fold_run import (
     fold_run_execute,
@@ -46,6 +47,7 @@ __all__ = [
     "THRESHOLD",
     "TrainingConfig",
     "TrainingConfigError",
+    "TrainingDataConflict",
     "checkpoint_dir",
     "checkpoint_path",
     "code_version",

@@ -27,20 +27,24 @@ NATIVE_CROPS = {"auto": None, "on": True, "off": False}
 
 
 class TrainingConfigError(InvalidInput):
-    """A configuration that cannot work; ``errors`` maps form fields to their messages."""
+    """A configuration that cannot work (400); ``errors`` maps form fields to their messages."""
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__(" ".join(errors.values()))
+        # Named, not super(): in TrainingDataConflict the next class is ConflictError.
+        InvalidInput.__init__(self, " ".join(errors.values()))
 
 
 class TrainingDataConflict(TrainingConfigError, ConflictError):
-    """The project's current data cannot serve the configuration (a 409 with the counts)."""
+    """A valid configuration that the project's current data cannot serve (409): no ground
+    truth, too few specimens for the folds, no specimen matching the filters, no section of
+    the target class. ``code`` says which; ``current`` carries counts where useful."""
 
     status_code = 409
 
-    def __init__(self, errors: dict[str, str], *, current: dict[str, Any]):
+    def __init__(self, errors: dict[str, str], *, code: str, current: Any = None):
         TrainingConfigError.__init__(self, errors)
+        self.code = code
         self.current = current
 
 

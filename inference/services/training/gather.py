@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind
+from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind, job_listeners_notify
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.disagreement import disagreement_after_training
 from inference.services.training.recovery import checkpoint_dir
@@ -77,6 +77,8 @@ def training_job_gather(job_id: int) -> None:
                 version.metrics = {**version.metrics, "cross_validation": means}
                 version.save(update_fields=["metrics"])
         emit_status(get_kind("training"), job)
+        # A parent has no run of its own: its listeners hear its end from here.
+        transaction.on_commit(lambda: job_listeners_notify("training", job))
         # Checkpoints only serve resuming a fold of an unfinished job.
         transaction.on_commit(lambda: shutil.rmtree(checkpoint_dir(job.pk), ignore_errors=True))
         if job.status == JobStatus.SUCCEEDED:

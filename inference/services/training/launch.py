@@ -26,7 +26,7 @@ from cellweb.jobs import job_cancel
 from cellweb.jobs.queue import assign_task, send_after_commit
 from inference.models import FoldRun, TrainingJob
 from inference.services.model_exchange.parent import fine_tune_parent_problem
-from inference.services.training.config import TrainingConfig, TrainingConfigError
+from inference.services.training.config import TrainingConfig, TrainingDataConflict
 from inference.services.training.plan import FoldPlan, training_plan
 
 
@@ -73,7 +73,7 @@ def training_job_launch(
         user=user, arch=config.arch, version_id=config.from_version
     )
     if parent_problem:
-        raise TrainingConfigError({"from_version": parent_problem})
+        raise TrainingDataConflict({"from_version": parent_problem}, code="parent_arch_mismatch")
     with transaction.atomic():
         snapshot = ground_truth_snapshot_create(
             project=project,

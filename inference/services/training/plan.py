@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from annotations.models import GroundTruthSource, Project, Specimen, Volume
 from annotations.services.snapshots import ground_truth_as_of
+from cellweb.errors import NotFoundError
 from inference.class_target import ClassTarget, class_target, ground_truth_without_target
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.data import grouped_folds
@@ -99,10 +100,8 @@ def _selected_specimen_ids(project: Project, config: TrainingConfig) -> list[int
         known = set(specimens.filter(pk__in=wanted).values_list("pk", flat=True))
         missing = sorted(wanted - known)
         if missing:
-            raise TrainingConfigError(
-                {
-                    "specimen_ids": f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
-                }
+            raise NotFoundError(
+                f"Specimens {', '.join(map(str, missing))} are not part of project “{project.name}”."
             )
         specimens = specimens.filter(pk__in=wanted)
     if config.labs:
@@ -119,12 +118,18 @@ def _selected_specimen_ids(project: Project, config: TrainingConfig) -> list[int
         if config.specimen_ids:
             filters.append(f"{len(config.specimen_ids)} chosen specimens")
         what = " and ".join(filters) if filters else "this project"
-        raise TrainingConfigError({"data": f"No specimen matches {what}."})
+        raise TrainingDataConflict(
+            {"data": f"No specimen matches {what}."}, code="no_matching_specimens"
+        )
     return ids
 
 
 def training_plan(project: Project, config: TrainingConfig, *, as_of) -> TrainingPlan:
-    """Validate the data for ``config`` and split it; raises TrainingConfigError."""
+    """Validate the data for ``config`` and split it.
+
+    Raises TrainingConfigError for settings out of range, NotFoundError for specimen ids that are
+    not the project's, TrainingDataConflict when the data cannot serve the configuration yet.
+    """
     errors = config.problems()
     if errors:
         raise TrainingConfigError(errors)
@@ -141,7 +146,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         entries = [e for e in entries if e.modality in config.modalities]
     source = _source_label(config.gt_source)
     if not entries:
-        raise TrainingConfigError(
+        raise TrainingDataConflict(
             {
                 "data": (
                     f"There is no {source} ground truth for the {len(specimen_ids)} selected "
@@ -149,12 +154,15 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
                     + (f" ({', '.join(config.modalities)} images)" if config.modalities else "")
                     + ". Confirm sections in review first, or choose another ground-truth source."
                 )
-            }
+            },
+            code="no_ground_truth",
         )
     entries, skipped = _entries_with_target(entries, target)
     names = sorted({e.specimen_name for e in entries})
     if len(names) < config.folds:
-        raise TrainingConfigError({"folds": _too_few_specimens(config, names, source)})
+        raise TrainingDataConflict(
+            {"folds": _too_few_specimens(config, names, source)}, code="too_few_specimens"
+        )
     splits = grouped_folds([str(e.specimen_id) for e in entries], config.folds, seed=config.seed)
     folds = [
         FoldPlan(
@@ -204,6 +212,7 @@ def _entries_with_target(
                     f"{target.name} masks, or train on another class."
                 )
             },
+            code="no_target_class",
             current={
                 "sections": len(entries),
                 "without_target": len(lacking),

@@ -187,7 +187,9 @@ export class ReviewPage {
       const res = await call();
       this.finish('success', ok(res), status(res));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
+      // Only a confirmation that lost the race has a winner to show; any other refusal (too few
+      // annotations, a newer consensus) is shown with its reason and the action stays available.
+      if (err instanceof ApiError && err.code === 'stale_ground_truth') {
         this.showConflict(err);
       } else {
         const detail = err instanceof ApiError ? err.detail : String(err);

@@ -1,0 +1,24 @@
+"""The 409 codes of the annotations app: a valid request that the current state refuses.
+
+Each code is raised with ``cellweb.errors.ConflictError(message, code=...)`` and documented per
+operation with ``cellweb.api.conflict_responses(CONFLICTS, ...)``; docs/api.md lists them.
+"""
+
+from __future__ import annotations
+
+CONFLICTS = {
+    "too_few_annotations": "The section has fewer submitted annotations than a consensus needs.",
+    "no_auto_window": "The volume has no stored percentiles, so it offers no auto window.",
+    "volume_exists": "The specimen already has a volume of this modality at this time point.",
+    "partner_shape_mismatch": "The stain and its label-free image in the project differ in shape.",
+    "already_imported": "The project already holds a file with exactly this content.",
+    "import_in_progress": "The same file is being imported right now.",
+    "import_race": "Another import changed the same specimen at the same moment; try again.",
+    "stale_ground_truth": "Someone confirmed the section since you opened it (`current`).",
+    "stale_consensus": "A newer consensus was computed since you opened the section.",
+    "project_exists": "A project with this short name exists already.",
+    "label_name_taken": "Another class of the project's label set has this name.",
+    "label_key_taken": "Another class of the project's label set has this key.",
+    "label_set_full": "The label set holds 255 classes, as many as 8-bit class maps can.",
+    "label_in_use": "Stored masks use the class (`current` counts them).",
+}

@@ -1,0 +1,26 @@
+"""The 409 codes of the inference app: a valid request that the current state refuses.
+
+Each code is raised with ``cellweb.errors.ConflictError(message, code=...)`` and documented per
+operation with ``cellweb.api.conflict_responses(CONFLICTS, ...)``; docs/api.md lists them.
+"""
+
+from __future__ import annotations
+
+CONFLICTS = {
+    "no_ground_truth": "The chosen specimens have no ground truth of the chosen source yet.",
+    "no_matching_specimens": "No specimen of the project matches the set or the filters.",
+    "too_few_specimens": "Fewer specimens have ground truth than the folds need.",
+    "parent_arch_mismatch": "The model version to fine-tune from is another network.",
+    "no_target_class": "No section's ground truth holds the class to train (`current` counts).",
+    "not_cross_validated": "The model version does not come from a cross-validation job.",
+    "unsupported_input_size": "The model version's input size cannot be tiled by its network.",
+    "no_active_model": "The project has no active model and none was chosen.",
+    "modality_mismatch": "The model was trained on another modality than the chosen images.",
+    "no_volumes": "The chosen specimens have no label-free volume (at the chosen time points).",
+    "no_stain": "No chosen label-free volume has a paired fluorescence stack.",
+    "not_a_segmentation_model": "The model version predicts a stain, not a nucleus mask.",
+    "not_an_isl_model": "The model version segments; a virtual stain needs an in-silico-labelling one.",
+    "not_label_free": "The section is not a label-free image.",
+    "round_running": "A retraining round of the project is still running.",
+    "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",
+}

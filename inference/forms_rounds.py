@@ -1,0 +1,41 @@
+"""Forms of the rounds page: launching a round, and the project's round settings."""
+
+from django import forms
+
+from inference.services.rounds import MAX_ROUND_EPOCHS
+
+
+class RoundLaunchForm(forms.Form):
+    epochs = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ROUND_EPOCHS,
+        required=False,
+        label="Epochs",
+        help_text="Empty: the project's round epochs.",
+    )
+
+
+class RoundSettingsForm(forms.Form):
+    epochs = forms.IntegerField(min_value=1, max_value=MAX_ROUND_EPOCHS, label="Round epochs")
+    activate_when_better = forms.BooleanField(
+        required=False,
+        label="Activate when better on the same set",
+        help_text=(
+            "A round's model becomes the active model by itself when its Dice on the held-out "
+            "sections with a nucleus is strictly higher than the previous round's."
+        ),
+    )
+    retrain_after_sections = forms.IntegerField(
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        initial=0,
+        label="Retrain after N more confirmed sections",
+        help_text=(
+            "0: off. Otherwise a round starts by itself once this many more sections have "
+            "confirmed ground truth than the last round (or the active model) was trained on."
+        ),
+    )
+
+    def clean_retrain_after_sections(self) -> int:
+        return self.cleaned_data.get("retrain_after_sections") or 0

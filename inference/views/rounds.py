@@ -1,0 +1,101 @@
+"""Pages of retrain rounds: the project's rounds (launch, settings, learning curve) and one round
+beside the one before it. None writes on a GET."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotations.permissions import get_project
+from annotations.views.context import project_context
+from cellweb.errors import DomainError, NotAllowed
+from cellweb.pages import refused
+from inference.forms_rounds import RoundLaunchForm, RoundSettingsForm
+from inference.reports.learning_curve import learning_curve_png
+from inference.reports.plotting import FigureLeftOut
+from inference.selectors import rounds as selectors
+from inference.selectors.prediction import active_model_version
+from inference.services.rounds import retrain_round_launch, round_settings_set
+
+__all__ = ["round_page", "rounds_page"]
+
+
+def _curve(project) -> dict[str, str]:
+    try:
+        data = learning_curve_png(selectors.learning_curve_points(project))
+    except FigureLeftOut as exc:
+        return {"curve_note": str(exc)}
+    return {"curve": "data:image/png;base64," + base64.b64encode(data).decode("ascii")}
+
+
+def _post(request, project, launch_form, settings_form):
+    """(redirect or None, status): the launch or the settings, whichever was posted."""
+    try:
+        if request.POST.get("action") == "settings":
+            if settings_form.is_valid():
+                round_settings_set(project=project, user=request.user, **settings_form.cleaned_data)
+                messages.success(request, "Round settings saved.")
+                return redirect("rounds", slug=project.slug), 200
+            return None, 400
+        if launch_form.is_valid():
+            row = retrain_round_launch(
+                project=project, user=request.user, epochs=launch_form.cleaned_data["epochs"]
+            )
+            messages.success(
+                request, f"Round {row.number} launched: fine-tuning job {row.training_job_id}."
+            )
+            return redirect("rounds", slug=project.slug), 200
+        return None, 400
+    except DomainError as exc:
+        (settings_form if request.POST.get("action") == "settings" else launch_form).add_error(
+            None, exc.message
+        )
+        return None, exc.status_code
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rounds_page(request, slug: str):
+    project = get_project(request.user, slug)
+    context = project_context(request, project)
+    current = selectors.round_settings(project)
+    settings_form = RoundSettingsForm(
+        initial={
+            "epochs": current.epochs,
+            "activate_when_better": current.activate_when_better,
+            "retrain_after_sections": current.retrain_after_sections,
+        }
+    )
+    launch_form = RoundLaunchForm()
+    status = 200
+    if request.method == "POST":
+        if not context["is_manager"]:
+            return refused(request, NotAllowed("Retrain rounds need the manager role."))
+        if request.POST.get("action") == "settings":
+            settings_form = RoundSettingsForm(request.POST)
+        else:
+            launch_form = RoundLaunchForm(request.POST)
+        answer, status = _post(request, project, launch_form, settings_form)
+        if answer is not None:
+            return answer
+    context |= {
+        "rounds": selectors.round_list(project),
+        "round_settings": current,
+        "settings_form": settings_form,
+        "launch_form": launch_form,
+        "active_model": active_model_version(project),
+        **_curve(project),
+    }
+    return render(request, "inference/rounds.html", context, status=status)
+
+
+@login_required
+@require_GET
+def round_page(request, slug: str, number: int):
+    project = get_project(request.user, slug)
+    context = project_context(request, project) | selectors.round_comparison(project, number)
+    return render(request, "inference/round.html", context)
