@@ -193,6 +193,16 @@ def asgi_server(transactional_db) -> Iterator[LiveServer]:
     server.process.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_asgi_server(django_db_setup) -> Iterator[LiveServer]:
+    """One ASGI server for a whole module: starting one takes seconds (it imports torch). Only
+    for modules whose tests keep the default MEDIA_ROOT (the server reads it at start) and
+    leave the server running; such a module overrides ``asgi_server`` to return this one."""
+    server = start_asgi_server(name="asgi-module")
+    yield server
+    server.process.stop()
+
+
 def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
@@ -235,10 +245,12 @@ def page(browser):
     context.close()
 
 
-def screenshot(tab, name: str) -> Path:
+def screenshot(tab, name: str, *, full_page: bool = True) -> Path:
+    """Save the tab as ``test-artifacts/NAME.png``; ``full_page=False`` keeps the window only,
+    for pages too long to look at (and slow to capture) whole."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    tab.screenshot(path=str(path), full_page=full_page)
     return path
 
 

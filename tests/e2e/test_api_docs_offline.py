@@ -18,6 +18,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 @pytest.fixture
+def asgi_server(transactional_db, shared_asgi_server):
+    """The tests here share one server (they keep the default MEDIA_ROOT)."""
+    return shared_asgi_server
+
+
+@pytest.fixture
 def offline(page) -> list[str]:
     """Block every non-local request of the tab; the list holds what was attempted."""
     attempted: list[str] = []
@@ -53,7 +59,9 @@ def test_redoc_shows_the_operations_offline(asgi_server, page, offline, annotato
     page.wait_for_selector("[data-section-id^='operation/']", timeout=30_000)
     assert page.locator("[data-section-id^='operation/']").count() >= 30
     assert "CellWeb API" in page.inner_text("h1")
-    screenshot(page, "api-docs-redoc-offline")
+    # Redoc lays every operation out on one page (~68,000 px tall): the window is what a reader
+    # sees first, and capturing the whole page took most of this test's time.
+    screenshot(page, "api-docs-redoc-offline", full_page=False)
     assert offline == []
 
 

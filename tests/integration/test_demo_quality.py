@@ -3,12 +3,16 @@
 The demo (``annotations.demo.seed.seed_demo``) has ten KAIST cells with imported ground truth, a third
 of them with a nucleus darker than its cytoplasm (as in HL60 cells), four Mannheim cells from
 another lab's microscope with Hoechst, and a four-step time-lapse with DAPI. OS-Net is trained
-on one CPU thread on six KAIST cells (64 px input, 20 epochs, about a minute; one thread
-stays fast on a busy machine), and scored through the evaluation
-service against fluorescence ground truth on every other cell: the four held-out KAIST cells
-(one with a dark nucleus), the Mannheim cells and the time-lapse. The edge-based method, run on
-the same sections, is fooled by the dark nuclei and by nucleoli and organelles; the network
-must beat it on mean Dice by at least 0.1.
+on one CPU thread on six KAIST cells (64 px input, batches of 16, Adam lr 2e-3, BCE, flips on a
+random 30 %; 8 epochs, about half a minute on an idle core; one thread stays fast on a busy
+machine), and scored through the evaluation service against fluorescence ground truth on every
+other cell: the four held-out KAIST cells (one with a dark nucleus), the Mannheim cells and the
+time-lapse. The edge-based method, run on the same sections, is fooled by the dark nuclei and
+by nucleoli and organelles; the network must beat it on mean Dice by at least 0.1.
+
+Of the lengths tried (5, 8 and 12 epochs), 8 is the shortest that passes with room: with the
+training seed at 0, 1, 2 or 3 the network led by 0.21 to 0.32 and its loss fell by more than
+half; 5 epochs led by 0.07 (a fail) and 12 by 0.33 at seed 0.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from inference.services.model_versions import model_version_create, weights_payl
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.django_db]
 
 INPUT = 64
-EPOCHS = 20
+EPOCHS = 8
 TRAIN = [f"KAIST-{i:02d}" for i in range(1, 7)]
 MARGIN = 0.1
 

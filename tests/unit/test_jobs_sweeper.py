@@ -143,14 +143,18 @@ def test_the_web_process_runs_the_sweeper_from_start_up_to_shut_down(monkeypatch
 
 @pytest.fixture
 def unreachable_broker():
-    """The task queue's broker at a port where nothing listens, for this test only."""
+    """The task queue's broker at a port where nothing listens, for this test only.
+
+    Kombu keeps trying a refused connection for ``broker_connection_timeout`` (4 s) before it
+    raises; ``max_retries: 0`` makes it raise the same OperationalError after the first refusal.
+    """
     conf = celery_app.conf
-    saved = {
-        key: conf[key] for key in ("broker_url", "broker_connection_retry", "task_publish_retry")
-    }
+    keys = ("broker_url", "broker_connection_retry", "task_publish_retry")
+    saved = {key: conf[key] for key in (*keys, "broker_transport_options")}
     conf.broker_url = "redis://127.0.0.1:9/0"
     conf.broker_connection_retry = False
     conf.task_publish_retry = False
+    conf.broker_transport_options = {**(saved["broker_transport_options"] or {}), "max_retries": 0}
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     yield

@@ -9,12 +9,13 @@ import re
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from PIL import Image
 from scipy import ndimage as ndi
 
 from annotations.imaging.masks import decode_mask
-from annotations.models import GroundTruth
-from inference.models import SectionResult, VolumeResult
+from annotations.models import GroundTruth, Membership, Project, Role
+from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.reports import (
     CSV_COLUMNS,
     FIGURES,
@@ -38,26 +39,57 @@ from tests.helpers_evaluation import (
     tiny_model_version,
 )
 
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def shared_evaluation(django_db_setup, django_db_blocker):
+    """One evaluation (a tiny model and the baselines on two specimens, two time points each),
+    run once for the tests here that only read it; running it takes seconds. Its rows are
+    committed, so it has its own project and manager, deleted with everything under them at
+    the end of the module."""
+    with django_db_blocker.unblock():
+        project = Project.objects.create(slug="reports-shared", name="Shared report project")
+        manager = get_user_model().objects.create_user(username="reports-manager")
+        Membership.objects.create(project=project, user=manager, role=Role.MANAGER)
+        made = make_specimens(project, None, 2, z=4, size=48, time_points=2)
+        version = tiny_model_version(project, input_size=48)
+        launched = evaluation_launch(
+            project=project,
+            user=manager,
+            model_version_id=version.pk,
+            set_kind="specimens",
+            set_params={"specimen_ids": [s.pk for s, _ in made]},
+            queue=False,
+        )
+        done = evaluation_run(evaluation_id=launched.pk, device="cpu")
+    try:
+        assert done.status == "succeeded", done.error
+        yield done
+    finally:
+        with django_db_blocker.unblock():
+            project.delete()
+            manager.delete()
+
 
 @pytest.fixture
-def evaluation(project, manager, make_volume):
-    made = make_specimens(project, make_volume, 2, z=4, size=48, time_points=2)
-    version = tiny_model_version(project, input_size=48)
-    launched = evaluation_launch(
-        project=project,
-        user=manager,
-        model_version_id=version.pk,
-        set_kind="specimens",
-        set_params={"specimen_ids": [s.pk for s, _ in made]},
-        queue=False,
-    )
-    done = evaluation_run(evaluation_id=launched.pk, device="cpu")
-    assert done.status == "succeeded", done.error
-    return done
+def evaluation(shared_evaluation):
+    """The shared evaluation, freshly loaded, so no test sees another's in-memory changes."""
+    return Evaluation.objects.get(pk=shared_evaluation.pk)
 
 
-def test_the_html_report_embeds_every_figure_and_loads_nothing_from_outside(evaluation):
-    html = report_html(evaluation)
+@pytest.fixture(scope="module")
+def shared_report(shared_evaluation, django_db_blocker) -> str:
+    """The shared evaluation's HTML report, rendered once (each rendering draws every figure)
+    for the tests that read it."""
+    with django_db_blocker.unblock():
+        return report_html(Evaluation.objects.get(pk=shared_evaluation.pk))
+
+
+def test_the_html_report_embeds_every_figure_and_loads_nothing_from_outside(
+    evaluation, shared_report
+):
+    html = shared_report
 
     images = re.findall(r'<img src="([^"]+)"', html)
     assert len(images) == len(FIGURES)
@@ -69,10 +101,9 @@ def test_the_html_report_embeds_every_figure_and_loads_nothing_from_outside(eval
     assert "Edge-based" in html and "Otsu" in html and "tiny model" in html
 
 
-def test_rendering_again_gives_the_same_report(evaluation):
-    first = report_html(evaluation)
+def test_rendering_again_gives_the_same_report(evaluation, shared_report):
     evaluation.refresh_from_db()
-    assert report_html(evaluation) == first
+    assert report_html(evaluation) == shared_report
 
 
 def test_every_figure_is_a_png_with_content(evaluation):
@@ -85,10 +116,10 @@ def test_every_figure_is_a_png_with_content(evaluation):
         assert pixels.std() > 5, f"{name} looks blank"
 
 
-def test_the_stored_report_is_written_when_the_job_ends(evaluation):
+def test_the_stored_report_is_written_when_the_job_ends(evaluation, shared_report):
     with evaluation.report.open("rb") as fh:
         stored = fh.read().decode("utf-8")
-    assert stored == report_html(evaluation)
+    assert stored == shared_report
     assert evaluation.result["figures"] == list(FIGURES)
 
 
@@ -208,8 +239,8 @@ def _visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_the_report_names_every_metric_and_never_shows_a_raw_key(evaluation):
-    text = _visible_text(report_html(evaluation))
+def test_the_report_names_every_metric_and_never_shows_a_raw_key(shared_report):
+    text = _visible_text(shared_report)
 
     for label in METRIC_LABELS.values():
         assert label in text
@@ -218,9 +249,9 @@ def test_the_report_names_every_metric_and_never_shows_a_raw_key(evaluation):
 
 
 def test_every_table_says_how_it_is_aggregated_and_the_objects_table_names_both_criteria(
-    evaluation,
+    shared_report,
 ):
-    text = _visible_text(report_html(evaluation))
+    text = _visible_text(shared_report)
 
     assert "mean ± sample SD over sections" in text
     assert "mean ± sample SD over volumes" in text
@@ -229,7 +260,9 @@ def test_every_table_says_how_it_is_aggregated_and_the_objects_table_names_both_
     assert "IoU ≥ 0.7" in text and "covered &lt; 70 %" in text
 
 
-def test_the_report_gives_dice_over_all_sections_and_over_sections_with_a_nucleus(evaluation):
+def test_the_report_gives_dice_over_all_sections_and_over_sections_with_a_nucleus(
+    evaluation, shared_report
+):
     rows = SectionResult.objects.filter(evaluation=evaluation, method="model")
     everything = [r.dice for r in rows]
     with_nucleus = [r.dice for r in rows if r.gt_pixels > 0]
@@ -239,7 +272,7 @@ def test_the_report_gives_dice_over_all_sections_and_over_sections_with_a_nucleu
     assert blocks["model"]["set"]["sections"] == len(with_nucleus)
     assert blocks["model"]["set"]["dice"]["mean"] == pytest.approx(np.mean(with_nucleus))
     assert blocks["model"]["set"]["dice"]["std"] == pytest.approx(np.std(with_nucleus, ddof=1))
-    html = report_html(evaluation)
+    html = shared_report
     headline = re.search(r'data-role="headline">([^<]*)<', html).group(1)
     assert f"{np.mean(everything):.3f} over all sections ({len(everything)})" in headline
     assert f"{np.mean(with_nucleus):.3f} over sections with a nucleus ({len(with_nucleus)})" in (
