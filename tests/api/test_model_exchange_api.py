@@ -88,7 +88,7 @@ def test_a_file_that_does_not_fit_is_a_400_with_nothing_stored(api, project, man
     assert not ModelVersion.objects.exists()
 
 
-def test_training_from_a_version_of_another_network_is_a_400(
+def test_training_from_a_version_of_another_network_is_a_409(
     api, project, manager, make_volume, version, queued
 ):
     add_specimens(project, make_volume, 4, sections=2)
@@ -97,7 +97,7 @@ def test_training_from_a_version_of_another_network_is_a_400(
         {**TINY, "arch": "osnet", "from_version": version.pk},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["code"] == "parent_arch_mismatch"
     assert "train unet16 (not osnet)" in response.content.decode()
     assert not TrainingJob.objects.exists() and queued == []
     response = api(manager).post(

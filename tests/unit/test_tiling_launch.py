@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError
 from inference.ml.tiling import tile_size_error
 from inference.models import Evaluation, Prediction
 from inference.services.evaluation import evaluation_launch
@@ -24,9 +24,9 @@ def test_tile_size_error_names_the_stride() -> None:
 def test_prediction_and_evaluation_refuse_a_bad_tile_size(project, manager) -> None:
     time_lapse(project, "cell", times=1)
     version = tiny_model_version(project, input_size=40)
-    with pytest.raises(InvalidInput, match=STRIDE):
+    with pytest.raises(ConflictError, match=STRIDE):
         prediction_launch(project=project, user=manager, model_version_id=version.pk)
-    with pytest.raises(InvalidInput, match=STRIDE):
+    with pytest.raises(ConflictError, match=STRIDE):
         evaluation_launch(
             project=project, user=manager, model_version_id=version.pk, set_kind="specimens"
         )
