@@ -47,5 +47,5 @@ def test_create_from_a_preset_add_rename_and_a_refused_delete(asgi_server, page,
     page.fill("#label-add-form input[name=shortcut]", "c")
     page.click("#label-add-form button[type=submit]")
     page.wait_for_load_state("networkidle")
-    assert "shortcut “c” is taken" in page.locator("#label-error").inner_text()
+    assert "The key “c” selects another class" in page.locator("#label-error").inner_text()
     screenshot(page, "labels-settings")
