@@ -6,14 +6,16 @@ tunables at process start, so they can only take effect through a re-exec.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "MALLOC_ENV",
@@ -133,3 +135,30 @@ def setup_django(workdir: Path, database_url: str, *, secret_filler: str = "x") 
 
     django.setup()
     return env
+
+
+@contextlib.contextmanager
+def throwaway_database(tag: str, workdir: Path) -> Iterator[str]:
+    """A fresh database for one bench run, dropped afterwards: a PostgreSQL database next to
+    ``BENCH_DATABASE_URL`` or ``DATABASE_URL`` when that is PostgreSQL, else SQLite in
+    ``workdir``. Yields its URL."""
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    if not base.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    import psycopg
+
+    parts = urlsplit(base)
+    name = f"cwbench_{tag}_{os.getpid()}"
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -21,23 +21,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_malloc_env, figure, median_ms  # noqa: E402
-from bench.annotate import SIZE, _psql, configure  # noqa: E402
-
-
-def throwaway_postgres() -> tuple[str, str] | None:
-    """(url of a fresh database, url of the maintenance database) or None for SQLite."""
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        return None
-    parts = urlsplit(base)
-    name = f"cwbench_al_{os.getpid()}"
-    return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
+from bench._common import (  # noqa: E402
+    ensure_malloc_env,
+    figure,
+    median_ms,
+    throwaway_database,
+)
+from bench.annotate import SIZE, configure  # noqa: E402
 
 
 def seed(specimens: int, depth: int, scored: float):
@@ -118,33 +112,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
-    postgres = throwaway_postgres()
-    with tempfile.TemporaryDirectory(prefix="cellweb-bench-al-") as tmp:
-        if postgres:
-            database_url, maintenance = postgres
-            _psql(maintenance, f'CREATE DATABASE "{urlsplit(database_url).path[1:]}"')
-        else:
-            database_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        try:
-            configure(Path(tmp), database_url)
-            from annotations.models import QueueMode
+    with (
+        tempfile.TemporaryDirectory(prefix="cellweb-bench-al-") as tmp,
+        throwaway_database("al", Path(tmp)) as database_url,
+    ):
+        configure(Path(tmp), database_url)
+        from annotations.models import QueueMode
 
-            project, total, scored = seed(args.specimens, args.depth, args.scored)
-            print(f"# {total} sections, {scored} scored, database {database_url.split(':')[0]}")
-            print(f"# load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-            figure("queue_fullest_first_10000_ms", queue_ms(project, "fullest", args.repeat), "ms")
-            project.queue_mode = QueueMode.MOST_INFORMATIVE
-            project.save(update_fields=["queue_mode"])
-            figure("al_rank_10000_ms", queue_ms(project, "informative", args.repeat), "ms")
-        finally:
-            if postgres:
-                from django.db import connections
-
-                connections.close_all()
-                _psql(
-                    maintenance,
-                    f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path[1:]}" WITH (FORCE)',
-                )
+        project, total, scored = seed(args.specimens, args.depth, args.scored)
+        print(f"# {total} sections, {scored} scored, database {database_url.split(':')[0]}")
+        print(f"# load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        figure("queue_fullest_first_10000_ms", queue_ms(project, "fullest", args.repeat), "ms")
+        project.queue_mode = QueueMode.MOST_INFORMATIVE
+        project.save(update_fields=["queue_mode"])
+        figure("al_rank_10000_ms", queue_ms(project, "informative", args.repeat), "ms")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,6 +49,7 @@ from bench._common import (  # noqa: E402
     median_ms,
     setup_django,
     start_server,
+    throwaway_database,
 )
 
 SIZE = 448
@@ -57,23 +57,6 @@ PASSWORD = "bench-password-123"
 
 
 # ------------------------------------------------------------------------------------ database
-
-
-def _throwaway_postgres() -> tuple[str, str] | None:
-    """(url of a fresh database, url of the maintenance database) or None for SQLite."""
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        return None
-    parts = urlsplit(base)
-    name = f"cwbench_annotate_{os.getpid()}"
-    return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
-
-
-def _psql(maintenance_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(sql)
 
 
 def configure(workdir: Path, database_url: str) -> dict[str, str]:
@@ -405,13 +388,11 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    postgres = _throwaway_postgres()
-    with tempfile.TemporaryDirectory(prefix="cellweb-bench-annotate-") as tmp:
-        if postgres:
-            database_url, maintenance = postgres
-            _psql(maintenance, f'CREATE DATABASE "{urlsplit(database_url).path[1:]}"')
-        else:
-            database_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+    with (
+        tempfile.TemporaryDirectory(prefix="cellweb-bench-annotate-") as tmp,
+        throwaway_database("annotate", Path(tmp)) as database_url,
+    ):
+        postgres = database_url.startswith("postgres")
         server = None
         try:
             env = configure(Path(tmp), database_url)
@@ -473,14 +454,6 @@ def main() -> None:
             if server is not None:
                 server.terminate()
                 server.wait(15)
-            if postgres:
-                from django.db import connections
-
-                connections.close_all()
-                _psql(
-                    maintenance,
-                    f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path[1:]}" WITH (FORCE)',
-                )
 
 
 if __name__ == "__main__":
