@@ -9,8 +9,6 @@ keyed by section and version. Reading a proposal never writes to the database.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +22,9 @@ from annotations.selectors.annotation.independence import proposals_withheld_rea
 from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, NotFoundError
 from inference.ml.device import cpu_has_native_bf16
-from inference.ml.fuse import fuse_conv_bn
 from inference.ml.predict import predict_sections
 from inference.models import ModelVersion, PredictionResult, StoredProposal
+from inference.selectors.loaded_models import LoadedModels
 from inference.selectors.prediction import active_model_version
 
 __all__ = [
@@ -56,31 +54,7 @@ def proposal_cache_key(section_id: int, version_id: int, result_id: int | None) 
     return f"proposal:v1:{section_id}:{version_id}:{result_id or 'computed'}"
 
 
-class _LoadedModels:
-    """The networks of the last few versions, so a second on-demand proposal skips the load."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._models: OrderedDict[tuple[int, str], tuple[torch.nn.Module, dict]] = OrderedDict()
-
-    def get(self, version: ModelVersion) -> tuple[torch.nn.Module, dict]:
-        from inference.services.model_versions import model_version_load
-
-        key = (version.pk, version.weights.name)
-        with self._lock:
-            if key in self._models:
-                self._models.move_to_end(key)
-                return self._models[key]
-        model, meta = model_version_load(version, device=torch.device("cpu"))
-        loaded = (fuse_conv_bn(model), meta)
-        with self._lock:
-            self._models[key] = loaded
-            while len(self._models) > _MODELS_KEPT:
-                self._models.popitem(last=False)
-        return loaded
-
-
-_models = _LoadedModels()
+_models = LoadedModels(kept=_MODELS_KEPT)
 
 
 def proposal_refusal(

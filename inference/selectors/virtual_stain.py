@@ -21,12 +21,12 @@ from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, DomainError, NotFoundError
 from inference.ml.isl import predict_stain
 from inference.models import ModelVersion, ModelVersionTask
-from inference.selectors.proposals import _LoadedModels
+from inference.selectors.loaded_models import LoadedModels
 
 __all__ = ["VirtualStain", "isl_version_for", "section_virtual_stain", "virtual_stain_cache_key"]
 
 CACHE_TIMEOUT_S = 7 * 24 * 3600
-_models = _LoadedModels()
+_models = LoadedModels()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from inference.services.rounds.launch import retrain_round_launch
 logger = logging.getLogger(__name__)
 
 
-def _baseline(project: Project, active: ModelVersion, last: RetrainRound | None) -> int:
+def _baseline(active: ModelVersion, last: RetrainRound | None) -> int:
     """Confirmed sections the model already saw: the last round's count at launch, else the
     sections of the active version's training job (0 for an imported version)."""
     if last is not None:
@@ -48,7 +48,7 @@ def round_auto_launch(project_id: int) -> RetrainRound | None:
     last = rounds.order_by("-number").first()
     source = last.gt_source if last else GroundTruthSource.CONSENSUS
     confirmed = len(ground_truth_as_of(project=project, source=source, as_of=timezone.now()))
-    if confirmed - _baseline(project, active, last) < settings.retrain_after_sections:
+    if confirmed - _baseline(active, last) < settings.retrain_after_sections:
         return None
     try:
         row = retrain_round_launch(project=project, user=None)
