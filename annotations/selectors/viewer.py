@@ -82,6 +82,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         "specimen": {"id": specimen.pk, "name": specimen.name, "lab": specimen.lab},
         "project": {"slug": specimen.project.slug, "name": specimen.project.name},
         "modality": modality,
+        **({"channels": list(first.channel_names)} if first and first.channel_names else {}),
         "window": volume_display_window(volume=first, user=user, ri_range=RI_SLIDER_RANGE)
         if first
         else _volume_window(None),
