@@ -101,7 +101,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         {
             "id": v.pk,
             "modality": v.get_modality_display(),
-            "channel": v.channel,
+            "channel": v.channel or ", ".join(v.channel_names),
             "time_index": v.time_index,
             "shape": "×".join(map(str, v.shape)),
             "voxel_size": "×".join(f"{s:.3g}" for s in v.voxel_size) if v.voxel_size else "unknown",
