@@ -30,6 +30,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
+from annotations.selectors.channels import channels_text, project_channel_names
 from cellweb.errors import ConflictError, InvalidInput
 
 
@@ -202,20 +203,16 @@ def project_channels_check(project_id: int, *, modality: str, names: list[str]) 
     """Every label-free volume of a project has the same channels: the network's input."""
     if modality not in LABEL_FREE_MODALITIES:
         return
-    other = (
-        Volume.objects.filter(specimen__project_id=project_id, modality__in=LABEL_FREE_MODALITIES)
-        .values_list("channel_names", flat=True)
-        .first()
-    )
-    if other is not None and list(other or []) != names:
-
-        def text(found):
-            return ", ".join(found) if found else "one channel"
-
+    if not Volume.objects.filter(
+        specimen__project_id=project_id, modality__in=LABEL_FREE_MODALITIES
+    ).exists():
+        return
+    have = project_channel_names(project_id)
+    if have != names:
         raise ConflictError(
-            f"The project's label-free images have {text(list(other or []))}; this one has "
-            f"{text(names)}. A project's networks take one set of input channels, so every "
-            "label-free image of it must have the same channels, in the same order.",
+            f"The project's label-free images have {channels_text(have)}; this one has "
+            f"{channels_text(names)}. A project's networks take one set of input channels, so "
+            "every label-free image of it must have the same channels, in the same order.",
             code="channels_differ",
         )
 
@@ -273,11 +270,23 @@ def volume_array(volume: Volume) -> np.ndarray:
     return _open_memmap(path, os.path.getmtime(path))
 
 
+def first_channel(array: np.ndarray) -> np.ndarray:
+    """A (z, y, x) volume as it is; of a multi-channel (z, c, y, x) one, its first channel
+    (what intensity measures and the classical baselines read)."""
+    return array[:, 0] if array.ndim == 4 else array
+
+
 def section_array(section: Section, channel: int = 0) -> np.ndarray:
     """One z-section (y, x) as a float32 array (a copy, safe to modify); of a multi-channel
     section, its channel ``channel``."""
     data = volume_array(section.volume)[section.z]
     return np.array(data[channel] if data.ndim == 3 else data, dtype=np.float32)
+
+
+def section_pixels(section: Section) -> np.ndarray:
+    """What a network reads of a section: (y, x), or (c, y, x) for a multi-channel one."""
+    data = volume_array(section.volume)[section.z]
+    return np.array(data, dtype=np.float32)
 
 
 def section_channels(section: Section) -> np.ndarray:

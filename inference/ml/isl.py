@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .data import normalise, normalise_percentile, resize_images
+from .data import normalise_percentile, prepare_images, resize_images
 from .device import autocast_context
 from .engine.setup import device_inputs
 
@@ -70,16 +70,16 @@ def prepare_pairs(
     input_size: int,
     modality: str,
 ) -> tuple[Tensor, Tensor]:
-    """(N, 1, S, S) label-free inputs (normalised as for segmentation) and stains scaled by their
-    1st/99.8th percentiles, so a stain's brightness between acquisitions does not matter."""
-    x = torch.empty((len(images), 1, input_size, input_size), dtype=torch.float32)
-    y = torch.empty_like(x)
+    """(N, C, S, S) label-free inputs (normalised as for segmentation, each channel of a
+    multi-channel section on its own) and (N, 1, S, S) stains scaled by their 1st/99.8th
+    percentiles, so a stain's brightness between acquisitions does not matter."""
+    x = prepare_images(images, input_size=input_size, modality=modality)
+    y = torch.empty((len(images), 1, input_size, input_size), dtype=torch.float32)
     for i, (image, stain) in enumerate(zip(images, stains, strict=True)):
-        if image.shape != stain.shape:
+        if image.shape[-2:] != stain.shape:
             raise ValueError(
                 f"pair {i}: the label-free section is {image.shape}, its stain {stain.shape}"
             )
-        x[i] = resize_images(normalise(image, modality)[None, None], input_size)[0]
         y[i] = resize_images(normalise_percentile(stain)[None, None], input_size)[0]
     return x, y
 
@@ -123,13 +123,13 @@ def evaluate_stain(
 def predict_stain(
     model: nn.Module, image: np.ndarray, *, device: torch.device, input_size: int, modality: str
 ) -> np.ndarray:
-    """The virtual stain of one 2D section at its own size, float32 (about 0-1 where the real
-    stain's percentiles would be)."""
+    """The virtual stain of one section ((y, x), or (c, y, x) with its channels) at its own size,
+    float32 (about 0-1 where the real stain's percentiles would be)."""
     model.eval()
-    x = resize_images(normalise(image, modality)[None, None], input_size)
+    x = prepare_images([image], input_size=input_size, modality=modality)
     with autocast_context(device):
         pred = model(device_inputs(x, device))
-    pred = resize_images(pred.float().cpu(), tuple(image.shape))
+    pred = resize_images(pred.float().cpu(), tuple(image.shape[-2:]))
     return pred[0, 0].numpy()
 
 
