@@ -37,7 +37,7 @@ ALL_CHECKS = [check for check in CHECKS.get_all() if not is_check_class(check)]
 # format (with the fields that must agree with the file's content), and a display window that is
 # sent whole with lo < hi. Every check runs on every operation, positive data acceptance included:
 # a valid request is answered 2xx, or 404, or 409 when the project's state refuses it.
-VOLUME_FIELDS = {"channel": "", "dataset": ""}
+VOLUME_FIELDS = {"channel": "", "dataset": "", "channels": ""}
 
 
 def _npy(seed: int) -> bytes:
@@ -73,6 +73,7 @@ def _with_files(label: str, body: dict) -> None:
     if label == "POST /api/projects/{slug}/imports/":
         body.update(VOLUME_FIELDS, file=_npy(1))
         body.pop("time", None)
+        body.pop("channel_axis", None)  # a (z, y, x) stack: no channel axis to name
     elif label == "POST /api/projects/{slug}/imports/batch/":
         body.update(files=[_npy(2)], pattern="{specimen}")
     elif label == "POST /api/projects/{slug}/model-versions/import/":

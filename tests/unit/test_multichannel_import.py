@@ -96,3 +96,28 @@ def test_a_single_channel_image_is_stored_byte_identically(project, tmp_path, me
     assert stored.shape == (1, 48, 64) and stored.dtype == np.float32
     np.testing.assert_array_equal(stored[0], image)
     assert "channels" not in Section.objects.get().stats
+
+
+def test_the_web_upload_takes_the_channel_axis_and_names(
+    api, manager, media_root, eager_tasks, django_capture_on_commit_callbacks
+):
+    from tests.api.test_import_api import npy_bytes, upload
+
+    field = bf_phase_field()
+    client = api(manager)
+    refused = upload(client, "f.npy", npy_bytes(field), modality="brightfield", channels="bf,phase")
+    assert refused.status_code == 400 and "channel axis" in refused.json()["detail"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(
+            client,
+            "f.npy",
+            npy_bytes(field),
+            modality="brightfield",
+            channels="bf,phase",
+            channel_axis=0,
+        )
+
+    assert response.status_code == 202, response.content
+    status = client.get(f"/api/import-jobs/{response.json()['id']}/").json()
+    assert status["status"] == "succeeded", status
+    assert Volume.objects.get().channel_names == ["bf", "phase"]
