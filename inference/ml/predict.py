@@ -50,7 +50,8 @@ def predict_sections(
     modality: str = "ri",
     tta: bool = False,
 ) -> np.ndarray:
-    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched.
+    """Nucleus probabilities (z, y, x) float32 of a stack of sections ((z, y, x), or (z, c, y, x)
+    with their channels), batched.
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
     network that learnt a handedness does not leave it in the mask.
@@ -68,8 +69,9 @@ def predict_sections(
 
     prob = run(sections)
     if tta:
-        prob += run(sections[:, :, ::-1])[:, :, ::-1]
-        prob += run(sections[:, ::-1, :])[:, ::-1, :]
+        # The last axes are (y, x) whether the sections have channels (z, c, y, x) or not.
+        prob += run(sections[..., ::-1])[:, :, ::-1]
+        prob += run(sections[..., ::-1, :])[:, ::-1, :]
         prob /= np.float32(3.0)
     return prob
 
