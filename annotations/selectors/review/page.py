@@ -19,6 +19,7 @@ from annotations.selectors.encoding import b64
 
 from .agreement import section_agreement
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
+from .minority import minority_nuclei
 
 # Distinct on dark RI sections and between themselves (Trubetskoy's 20-colour list, in order).
 ANNOTATOR_COLOURS = (
@@ -149,7 +150,10 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "mean_dice": agreement["mean_dice"],
             "mean_jaccard": agreement["mean_jaccard"],
             "pairs": agreement["pairs"],
+            "classes": agreement["classes"],
+            "worst_class": agreement["worst_class"],
         },
+        "minority": minority_nuclei(section, revisions, agreement["minority"]),
         "groundTruth": {
             "version": truth.version,
             "mask_png": b64(truth.mask_png),
