@@ -71,6 +71,22 @@ class SectionAgreementSerializer(serializers.Serializer):
     pairs = AgreementPairSerializer(many=True)
     annotators = SectionAnnotatorAgreementSerializer(many=True)
     staple = serializers.JSONField(allow_null=True)
+    classes = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="Per label class: mean pairwise Dice of map == class (mean over annotator "
+        "pairs) and its pairs; instance classes add `instances`: nucleus F1 at IoU 0.5 per pair "
+        "and its mean over pairs, with each side's unmatched ids. Empty for a one-class binary "
+        "section.",
+    )
+    worst_class = serializers.JSONField(
+        allow_null=True,
+        help_text="{value, name, mean_dice} of the class with the lowest mean Dice.",
+    )
+    minority = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="Nuclei only a minority found (not in the consensus): class, found_by, of, "
+        "annotators {name: their id}, x, y (centroid, pixels), pixels.",
+    )
 
 
 class ConsensusProposalSerializer(serializers.Serializer):

@@ -39,8 +39,12 @@ def sections_of(specimen, make_volume, *, shape=(3, 32, 32), seed: int = 0) -> l
     )
 
 
-def save_revision(section: Section, user, mask: np.ndarray, *, submit: bool = True) -> Annotation:
-    """Append a revision of ``user``'s annotation of ``section`` and keep the counters right."""
+def save_revision(
+    section: Section, user, mask: np.ndarray, *, submit: bool = True, png: bytes | None = None
+) -> Annotation:
+    """Append a revision of ``user``'s annotation of ``section`` and keep the counters right.
+
+    ``png``: the stored bytes (a class or instance map) when ``mask`` is not a binary mask."""
     now = timezone.now()
     annotation, _ = Annotation.objects.get_or_create(
         section=section, annotator=user, defaults={"created_at": now, "updated_at": now}
@@ -53,7 +57,7 @@ def save_revision(section: Section, user, mask: np.ndarray, *, submit: bool = Tr
         author=user,
         created_at=now,
         status=status,
-        mask_png=encode_mask(mask),
+        mask_png=encode_mask(mask) if png is None else png,
         foreground_pixels=int(np.count_nonzero(mask)),
     )
     annotation.revision = number
