@@ -113,6 +113,7 @@ export class ReviewPage {
     const items = [
       { keys: 'K', label: `${capitalise(this.proposal)} contour on/off` },
       { keys: 'D', label: 'Disagreement map on/off' },
+      { keys: 'M', label: 'Nuclei only a minority found on/off' },
       { keys: 'T', label: 'Ground truth contour on/off' },
       { keys: '1 … 9', label: 'Annotator contours on/off' },
       { keys: ', / .', label: 'View the section at z − 1 / z + 1 beside the editor' },
@@ -251,7 +252,7 @@ export class ReviewPage {
     if (isMod(ev) && ev.key === 'Enter') return () => void this.confirm();
     if (isMod(ev) || ev.altKey) return null;
     const k = ev.key.toLowerCase();
-    const layer = { k: 'consensus', d: 'disagreement', t: 'gt' }[k];
+    const layer = { k: 'consensus', d: 'disagreement', t: 'gt', m: 'minority' }[k];
     if (layer) return () => this.toggleLayer(layer);
     if (k === ',' || k === '.') return () => this.neighbours.toggle(k === ',' ? 'prev' : 'next');
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();

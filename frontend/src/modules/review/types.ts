@@ -29,6 +29,14 @@ export interface ReviewConfig {
     mean_dice?: number | null;
     mean_jaccard?: number | null;
     pairs?: { a: string; b: string; dice?: number | null; jaccard?: number | null }[];
+    /** Per label class (absent for a one-class binary section). */
+    classes?: { value: number; name: string; kind: string; mean_dice: number; instances?: { mean_f1: number; kept: number; found: number } }[];
+    worst_class?: { value: number; name: string; mean_dice: number } | null;
+  } | null;
+  /** Nuclei only a minority of the annotators found (not in the consensus), as one mask. */
+  minority?: {
+    mask_png: string;
+    nuclei?: { class_name: string; found_by: number; of: number; annotators: Record<string, number>; x: number | null; y: number | null; pixels: number }[];
   } | null;
   groundTruth?: { version: number; mask_png?: string | null; stale?: boolean } | null;
   fluorescence?: { imageUrl: string } | null;
