@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from django.utils import timezone
 
+from annotations.imaging.labels import encode_instance_map
 from annotations.imaging.masks import encode_mask
 from annotations.models import (
     Annotation,
@@ -30,6 +31,14 @@ def box(shape: tuple[int, int], rows: slice, cols: slice) -> np.ndarray:
     mask = np.zeros(shape, dtype=bool)
     mask[rows, cols] = True
     return mask
+
+
+def instance_png(shape: tuple[int, int], *disks: tuple[float, float, float]) -> bytes:
+    """A stored instance map of nuclei (class 1), one per (cy, cx, radius), numbered in order."""
+    instances = np.zeros(shape, dtype=np.uint16)
+    for number, (cy, cx, r) in enumerate(disks, start=1):
+        instances[disk(shape, cy, cx, r)] = number
+    return encode_instance_map(instances, dict.fromkeys(range(1, len(disks) + 1), 1), [1])
 
 
 def sections_of(specimen, make_volume, *, shape=(3, 32, 32), seed: int = 0) -> list[Section]:

@@ -9,26 +9,23 @@ import numpy as np
 import pytest
 
 from annotations.imaging.label_values import stored_labels
-from annotations.imaging.labels import encode_class_map, encode_instance_map
+from annotations.imaging.labels import encode_class_map
 from annotations.models import GroundTruth, SectionStatus
 from annotations.services.review import consensus_compute_for_section
-from tests.review_support import disk, save_revision, sections_of
+from tests.review_support import instance_png, save_revision, sections_of
 
 SHAPE = (32, 32)
-
-
-def _png(*disks) -> bytes:
-    instances = np.zeros(SHAPE, dtype=np.uint16)
-    for number, (cy, cx, r) in enumerate(disks, start=1):
-        instances[disk(SHAPE, cy, cx, r)] = number
-    return encode_instance_map(instances, {i: 1 for i in range(1, len(disks) + 1)}, [1])
 
 
 @pytest.fixture
 def ready(specimen, make_volume, cast):
     section = sections_of(specimen, make_volume)[0]
     nuclei = [(8, 8, 4), (8, 24, 4), (24, 12, 5)]
-    pngs = [_png(*nuclei, (25, 26, 3)), _png(*nuclei), _png(*nuclei[:2])]
+    pngs = [
+        instance_png(SHAPE, *nuclei, (25, 26, 3)),
+        instance_png(SHAPE, *nuclei),
+        instance_png(SHAPE, *nuclei[:2]),
+    ]
     for user, png in zip(cast, pngs):
         save_revision(section, user, np.zeros(SHAPE, dtype=bool), png=png)
     section.status = SectionStatus.REVIEW
@@ -64,7 +61,9 @@ def _confirm(client, ready, png: bytes):
 
 def test_an_edited_instance_map_becomes_the_ground_truth(api, ready, reviewer):
     section, _ = ready
-    edited = _png((8, 8, 4), (8, 24, 4), (24, 12, 5), (25, 26, 3))  # keeps alice's fourth
+    edited = instance_png(
+        SHAPE, (8, 8, 4), (8, 24, 4), (24, 12, 5), (25, 26, 3)
+    )  # keeps alice's fourth
 
     response = _confirm(api(reviewer), ready, edited)
 

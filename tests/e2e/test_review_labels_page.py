@@ -8,23 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotations.imaging.labels import encode_instance_map
 from annotations.models import Section, SectionStatus
 from annotations.services.review import consensus_compute_for_section
 from tests.e2e.test_review_flow import _cell_stack
 from tests.fixtures_live import login, screenshot
-from tests.review_support import disk, save_revision
+from tests.review_support import instance_png, save_revision
 
 pytestmark = pytest.mark.e2e
 
 SHAPE = (128, 128)
-
-
-def _instances(*disks) -> bytes:
-    instances = np.zeros(SHAPE, dtype=np.uint16)
-    for number, (cy, cx, r) in enumerate(disks, start=1):
-        instances[disk(SHAPE, cy, cx, r)] = number
-    return encode_instance_map(instances, {i: 1 for i in range(1, len(disks) + 1)}, [1])
 
 
 def test_review_page_shows_agreement_per_class_and_the_minority_nucleus(
@@ -34,9 +26,9 @@ def test_review_page_shows_agreement_per_class_and_the_minority_nucleus(
     section = Section.objects.filter(volume=volume).select_related("volume", "project").first()
     nuclei = [(40, 40, 14), (40, 86, 14), (88, 60, 16)]
     drawn = {
-        annotator: _instances(*nuclei, (100, 104, 9)),  # only alice sees a fourth nucleus
-        second_annotator: _instances(*nuclei),
-        third_annotator: _instances(*nuclei[:2]),  # carol misses the third
+        annotator: instance_png(SHAPE, *nuclei, (100, 104, 9)),  # only alice sees a fourth nucleus
+        second_annotator: instance_png(SHAPE, *nuclei),
+        third_annotator: instance_png(SHAPE, *nuclei[:2]),  # carol misses the third
     }
     for user, png in drawn.items():
         save_revision(section, user, np.zeros(SHAPE, dtype=bool), png=png)
