@@ -142,6 +142,8 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "id": consensus.pk,
             "method": consensus.method,
             "mask_png": b64(consensus.mask_png),
+            # Classes or instances: the review editor (one binary class) must not flatten them.
+            "labelled": bool(agreement["classes"]),
         }
         if consensus
         else None,

@@ -64,6 +64,12 @@ export class ReviewPage {
     this.confirmBtn.disabled = !acts.confirm;
     sendBtn.disabled = !acts.sendBack;
     exclBtn.disabled = !acts.exclude;
+    if (cfg.consensus?.labelled) {
+      // The review editor draws one binary class: an edit would flatten the classes and the
+      // split nuclei of this consensus. Confirm it as it is, or send it back.
+      this.editBtn.disabled = true;
+      this.editBtn.title = `This ${this.proposal} holds label classes or separate nuclei, which the review editor cannot edit yet: confirm it as it is, or send it back`;
+    }
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
     this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
@@ -136,7 +142,7 @@ export class ReviewPage {
   }
 
   private toggleEdit(): void {
-    if (this.done) return;
+    if (this.done || this.editBtn.disabled) return;
     this.editing = !this.editing;
     const label = this.editBtn.querySelector('.cw-btn-label')!;
     if (this.editing) {

@@ -19,7 +19,8 @@ export interface ReviewConfig {
   window?: WindowConfig | null;
   neighbours?: { prev?: { imageUrl: string } | null; next?: { imageUrl: string } | null } | null;
   annotations?: ReviewAnnotation[];
-  consensus?: { method?: string; mask_png: string; id: number | string } | null;
+  /** `labelled`: the consensus holds label classes or instances (not a binary mask). */
+  consensus?: { method?: string; mask_png: string; id: number | string; labelled?: boolean } | null;
   /** What the proposal to confirm is called on this page (default "consensus"). */
   proposalName?: string;
   /** False where the proposal does not come from annotators (no agreement, send back or exclude). */
