@@ -22,7 +22,13 @@ class ReviewQueueItemSerializer(serializers.Serializer):
     specimen_id = serializers.IntegerField()
     specimen = serializers.CharField(source="specimen_name")
     z = serializers.IntegerField()
-    agreement = serializers.FloatField(allow_null=True)
+    agreement = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pairwise Dice (mean over annotator pairs) of the section's worst class.",
+    )
+    worst_class = serializers.CharField(
+        allow_null=True, help_text="The class that agreement is of; null for a binary section."
+    )
     status = serializers.CharField()
     stale = serializers.BooleanField()
     response = serializers.BooleanField(

@@ -201,6 +201,7 @@ def test_the_queue_orders_by_the_worst_class(region_project, specimen, make_volu
     assert worse.agreement["worst_class"]["name"] == "membrane"
     rows = review_queue(project=region_project, user=reviewer, limit=10)
     assert [row["id"] for row in rows][:2] == [second.pk, first.pk]
+    assert rows[0]["worst_class"] == "membrane"
 
 
 def test_confirming_a_labelled_consensus_stores_it_and_an_edit_splits_a_nucleus(
