@@ -24,9 +24,10 @@ def test_review_page_shows_agreement_per_class_and_the_minority_nucleus(
 ):
     volume = make_volume(specimen, data=_cell_stack())
     section = Section.objects.filter(volume=volume).select_related("volume", "project").first()
-    nuclei = [(40, 40, 14), (40, 86, 14), (88, 60, 16)]
+    # Three nuclei, the last two a touching pair, then one only alice sees.
+    nuclei = [(40, 40, 14), (88, 44, 14), (88, 70, 14)]
     drawn = {
-        annotator: instance_png(SHAPE, *nuclei, (100, 104, 9)),  # only alice sees a fourth nucleus
+        annotator: instance_png(SHAPE, *nuclei, (36, 96, 9)),  # only alice sees a fourth nucleus
         second_annotator: instance_png(SHAPE, *nuclei),
         third_annotator: instance_png(SHAPE, *nuclei[:2]),  # carol misses the third
     }

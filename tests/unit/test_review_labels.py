@@ -3,17 +3,21 @@ scikit-learn run directly on the same maps; ground truth from a labelled consens
 
 from __future__ import annotations
 
+import base64
 import itertools
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from scipy import ndimage
 from sklearn.metrics import f1_score
 
 from annotations.imaging.label_values import stored_labels
 from annotations.imaging.labels import decode_class_map, encode_class_map, encode_instance_map
+from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import ConsensusMethod, SectionStatus
 from annotations.selectors.review import review_queue
+from annotations.selectors.review.minority import objects_outline_png
 from annotations.services.review import (
     STAPLE_MAX_ITERATIONS,
     consensus_compute_for_section,
@@ -229,3 +233,15 @@ def test_confirming_a_labelled_consensus_stores_it_and_an_edit_splits_a_nucleus(
     assert edited.edit_summary["pixels_added"] == edited.edit_summary["pixels_removed"] == 0
     stored = stored_labels(bytes(edited.mask_png), [1], [1], SHAPE)
     assert stored.stored_instances and len(stored.classes) == 2
+
+
+def test_the_page_outlines_touching_nuclei_apart(project, specimen, make_volume):
+    section = sections_of(specimen, make_volume)[0]
+    pair = _touching_pair(16)
+
+    outline = objects_outline_png(section, _instance_png(pair))
+
+    mask = decode_mask(base64.b64decode(outline), SHAPE)
+    assert ndimage.label(mask)[1] == 2  # one contour each, not one around both
+    assert np.count_nonzero(pair) - np.count_nonzero(mask) == 10  # a one-pixel column apart
+    assert objects_outline_png(section, encode_mask(pair > 0)) is None  # binary: nothing to split

@@ -42,15 +42,17 @@ export class ReviewLayers {
     proposalTitle: string,
   ) {
     (cfg.annotations ?? []).forEach((a, i) => {
-      const mask = this.decode(a.mask_png);
+      const mask = this.decode(a.outline_png ?? a.mask_png);
       const colour = annotatorColour(cfg, i);
       const label = `${a.annotator}${a.revision !== undefined ? ` (rev ${a.revision})` : ''}${a.response ? ' · response' : ''}`;
       if (mask) this.list.push({ name: `ann:${a.annotator}`, label, colour, swatch: colour, mask, visible: true, key: i < 9 ? String(i + 1) : undefined });
     });
     this.consensusMask = this.decode(cfg.consensus?.mask_png);
-    if (this.consensusMask) {
+    // Touching objects drawn apart (the mask itself stays what the editor starts from).
+    const consensusOutline = this.decode(cfg.consensus?.outline_png) ?? this.consensusMask;
+    if (this.consensusMask && consensusOutline) {
       const label = `${proposalTitle}${cfg.consensus?.method ? ` (${cfg.consensus.method})` : ''}`;
-      this.list.push({ name: 'consensus', label, colour: CONSENSUS_COLOUR, swatch: CONSENSUS_COLOUR, mask: this.consensusMask, visible: true, lineWidth: CONSENSUS_WIDTH, key: 'K' });
+      this.list.push({ name: 'consensus', label, colour: CONSENSUS_COLOUR, swatch: CONSENSUS_COLOUR, mask: consensusOutline, visible: true, lineWidth: CONSENSUS_WIDTH, key: 'K' });
     }
     const heat = this.heat(cfg.disagreement_png);
     if (heat) {

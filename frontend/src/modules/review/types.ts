@@ -8,6 +8,8 @@ export interface ReviewAnnotation {
   revision?: number;
   colour?: string;
   mask_png: string;
+  /** The mask with touching objects one pixel apart, for its contour (labelled masks only). */
+  outline_png?: string | null;
   /** This revision answers a reviewer's send-back. */
   response?: { reviewer: string; comment: string; at: string } | null;
 }
@@ -20,7 +22,7 @@ export interface ReviewConfig {
   neighbours?: { prev?: { imageUrl: string } | null; next?: { imageUrl: string } | null } | null;
   annotations?: ReviewAnnotation[];
   /** `labelled`: the consensus holds label classes or instances (not a binary mask). */
-  consensus?: { method?: string; mask_png: string; id: number | string; labelled?: boolean } | null;
+  consensus?: { method?: string; mask_png: string; id: number | string; labelled?: boolean; outline_png?: string | null } | null;
   /** What the proposal to confirm is called on this page (default "consensus"). */
   proposalName?: string;
   /** False where the proposal does not come from annotators (no agreement, send back or exclude). */
