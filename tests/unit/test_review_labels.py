@@ -245,3 +245,40 @@ def test_the_page_outlines_touching_nuclei_apart(project, specimen, make_volume)
     assert ndimage.label(mask)[1] == 2  # one contour each, not one around both
     assert np.count_nonzero(pair) - np.count_nonzero(mask) == 10  # a one-pixel column apart
     assert objects_outline_png(section, encode_mask(pair > 0)) is None  # binary: nothing to split
+
+
+def test_nucleus_instances_and_cytoplasm_merge_into_one_instance_map(
+    project, specimen, make_volume, cast
+):
+    project.label_classes = [
+        {"value": 1, "name": "nucleus", "colour": "#00e5ff", "shortcut": "1", "kind": "instances"},
+        {"value": 2, "name": "cytoplasm", "colour": "#ff00ff", "shortcut": "2", "kind": "region"},
+    ]
+    project.consensus_method = ConsensusMethod.MAJORITY
+    project.save(update_fields=["label_classes", "consensus_method"])
+    section = sections_of(specimen, make_volume)[0]
+    maps, pngs = [], []
+    for shift in (0, 1, -1):
+        cell = disk(SHAPE, 16, 16 + shift, 13)
+        nuclei = _touching_pair(16 + shift)
+        instances = np.where(nuclei > 0, nuclei, np.where(cell, 3, 0)).astype(np.uint16)
+        pngs.append(encode_instance_map(instances, {1: 1, 2: 1, 3: 2}, [1, 2]))
+        maps.append(np.where(nuclei > 0, 1, np.where(cell, 2, 0)).astype(np.uint8))
+    _submit(section, cast, pngs)
+
+    consensus = consensus_compute_for_section(section)
+
+    stored = stored_labels(bytes(consensus.mask_png), [1, 2], [1], SHAPE)
+    assert stored.stored_instances
+    nuclei = sorted(i for i, v in stored.classes.items() if v == 1)
+    assert len(nuclei) == 2 and set(stored.classes.values()) == {1, 2}
+    # The cytoplasm is the plurality vote (SimpleITK's LabelVoting) wherever no nucleus is kept.
+    itk = sitk.LabelVotingImageFilter()
+    itk.SetLabelForUndecidedPixels(0)
+    vote = sitk.GetArrayFromImage(itk.Execute([sitk.GetImageFromArray(m) for m in maps]))
+    outside = stored.instances == 0
+    outside |= np.isin(stored.instances, [i for i, v in stored.classes.items() if v == 2])
+    np.testing.assert_array_equal(stored.class_map[outside] == 2, vote[outside] == 2)
+    rows = {row["name"]: row for row in consensus.agreement["classes"]}
+    assert rows["nucleus"]["instances"]["mean_f1"] == 1.0
+    assert "instances" not in rows["cytoplasm"]
