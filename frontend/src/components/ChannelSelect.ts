@@ -59,16 +59,21 @@ export class ChannelSelect {
 
   /** `imageUrl` showing the chosen channel (the plain URL for the first). */
   url(imageUrl: string): string {
-    if (this.channel === 0) return imageUrl;
-    const base = typeof location !== 'undefined' ? location.href : 'http://localhost/';
-    const u = new URL(imageUrl, base);
-    u.searchParams.set('channel', String(this.channel));
-    const sameOrigin = typeof location !== 'undefined' && u.origin === location.origin;
-    return sameOrigin || imageUrl.startsWith('/') ? `${u.pathname}${u.search}${u.hash}` : u.href;
+    return withChannel(imageUrl, this.channel);
   }
 }
 
+/** `imageUrl` asking for channel `k` (unchanged for the first channel). */
+export function withChannel(imageUrl: string, k: number): string {
+  if (k === 0) return imageUrl;
+  const base = typeof location !== 'undefined' ? location.href : 'http://localhost/';
+  const u = new URL(imageUrl, base);
+  u.searchParams.set('channel', String(k));
+  const sameOrigin = typeof location !== 'undefined' && u.origin === location.origin;
+  return sameOrigin || imageUrl.startsWith('/') ? `${u.pathname}${u.search}${u.hash}` : u.href;
+}
+
 /** The URL of a section image in `channels`' channel, windowed by `windowed` only for the first. */
-export function channelUrl(imageUrl: string, channels: ChannelSelect | null, windowed: (url: string) => string): string {
-  return channels && channels.channel > 0 ? channels.url(imageUrl) : windowed(imageUrl);
+export function channelUrl(imageUrl: string, channels: { channel: number } | null, windowed: (url: string) => string): string {
+  return channels && channels.channel > 0 ? withChannel(imageUrl, channels.channel) : windowed(imageUrl);
 }
