@@ -3,6 +3,8 @@ channels; how its channel axis is told from z is explicit, and a single-channel 
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import tifffile
@@ -121,3 +123,31 @@ def test_the_web_upload_takes_the_channel_axis_and_names(
     status = client.get(f"/api/import-jobs/{response.json()['id']}/").json()
     assert status["status"] == "succeeded", status
     assert Volume.objects.get().channel_names == ["bf", "phase"]
+
+
+def test_import_folder_takes_the_channel_options(project, tmp_path, media_root):
+    from django.core.management import call_command
+
+    folder = tmp_path / "dish"
+    folder.mkdir()
+    for i in range(2):
+        np.save(folder / f"field{i}_c1.npy", bf_phase_field(i))
+    out = io.StringIO()
+
+    call_command(
+        "import_folder",
+        str(folder),
+        "--project",
+        project.slug,
+        "--modality",
+        "phase",
+        "--channel-axis",
+        "0",
+        "--channels",
+        "bf,phase",
+        stdout=out,
+        verbosity=0,
+    )
+
+    assert sorted(Volume.objects.values_list("specimen__name", flat=True)) == ["field0", "field1"]
+    assert all(v.channel_names == ["bf", "phase"] for v in Volume.objects.all())

@@ -8,9 +8,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotations.management.channel_options import add_channel_arguments, channel_options
 from annotations.models import Modality
 from annotations.services.imports import import_file
-from annotations.services.imports.checks import parse_channel_names
 from annotations.services.imports.listeners import ImportDone, import_listeners_notify
 from annotations.services.projects import project_get_or_create
 from annotations.services.volumes import atomic_with_file_cleanup
@@ -40,19 +40,7 @@ class Command(BaseCommand):
             default=None,
             help="Keep only this time point of a multi-time-point file, or store a single stack at it.",
         )
-        parser.add_argument(
-            "--channels",
-            default="",
-            help="Names of the channels of a multi-channel label-free image, e.g. bf,phase "
-            "(default channel 1, channel 2, ... when --channel-axis is given).",
-        )
-        parser.add_argument(
-            "--channel-axis",
-            type=int,
-            default=None,
-            help="Which axis of the stored array holds the label-free channels: 0 for (c, y, x), "
-            "1 for (z, c, y, x). Without it a stack is read as z-planes.",
-        )
+        add_channel_arguments(parser)
         parser.add_argument("--lab", default="", help="The lab that imaged the specimen.")
         parser.add_argument(
             "--voxel-size",
@@ -95,8 +83,7 @@ class Command(BaseCommand):
                     voxel_size=options["voxel_size"],
                     original_name=path.name,
                     progress=progress,
-                    channel_axis=options["channel_axis"],
-                    channel_names=parse_channel_names(options["channels"]),
+                    **channel_options(options),
                 )
         except DomainError as exc:
             bar.close()
