@@ -7,14 +7,14 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
-from cellweb.api import conflict_responses, only
-from cellweb.jobs.api import job_api_views
+from cellweb.api import conflict_responses, only, parse
+from cellweb.jobs.api import job_api_views, job_launched_response
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
@@ -237,9 +237,7 @@ class ProjectEvaluationsApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = EvaluationLaunchInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = parse(EvaluationLaunchInput, request.data)
         evaluation = services.evaluation_launch(
             project=project,
             user=request.user,
@@ -249,10 +247,7 @@ class ProjectEvaluationsApi(APIView):
             gt_source=data.get("gt_source"),
             threshold=data["threshold"],
         )
-        return Response(
-            EvaluationDetailSerializer(selectors.evaluation_snapshot(evaluation)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("evaluation", evaluation, EvaluationDetailSerializer)
 
 
 EvaluationDetailApi, EvaluationCancelApi = job_api_views(

@@ -5,15 +5,15 @@ section (the viewer's contours); a project's prediction settings."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project, get_section
-from cellweb.api import conflict_responses
+from cellweb.api import conflict_responses, parse
 from cellweb.errors import InvalidInput
-from cellweb.jobs.api import job_api_views
+from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
 from inference.apis.evaluation import ERRORS, MAX_DB_ID
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
@@ -54,16 +54,7 @@ class PredictionLaunchInput(serializers.Serializer):
     min_voxels = serializers.IntegerField(required=False, default=27, min_value=1, max_value=10**7)
 
 
-class PredictionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.CharField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class PredictionSerializer(JobRowSerializer):
     model_version = serializers.IntegerField(allow_null=True)
     model_name = serializers.CharField(allow_null=True)
     options = serializers.JSONField(help_text="threshold, tta, split_touching, watershed_h, ...")
@@ -158,26 +149,17 @@ class ProjectPredictionsApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = PredictionLaunchInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = dict(parse(PredictionLaunchInput, request.data))
+        tag = data.pop("tag") or None
+        # The other fields are the service's arguments of the same name.
         prediction = services.prediction_launch(
             project=project,
             user=request.user,
-            model_version_id=data["model_version"],
-            specimen_ids=data["specimen_ids"],
-            tag=data["tag"] or None,
-            time_points=data["time_points"],
-            threshold=data["threshold"],
-            tta=data["tta"],
-            split_touching=data["split_touching"],
-            watershed_h=data["watershed_h"],
-            min_voxels=data["min_voxels"],
+            model_version_id=data.pop("model_version"),
+            tag=tag,
+            **data,
         )
-        return Response(
-            PredictionDetailSerializer(selectors.prediction_snapshot(prediction)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("prediction", prediction, PredictionDetailSerializer)
 
 
 PredictionDetailApi, PredictionCancelApi = job_api_views(

@@ -38,6 +38,11 @@ def _close(row: RetrainRound, state: str, message: str) -> None:
     row.save(update_fields=["state", "message", "finished_at"])
 
 
+def _round_locked(state: str, **link) -> RetrainRound | None:
+    """The round in ``state`` linked to the job that ended, locked (none: not a round's job)."""
+    return RetrainRound.objects.select_for_update().filter(state=state, **link).first()
+
+
 def _ended_badly(kind: str, status: str) -> tuple[str, str]:
     if status == JobStatus.CANCELLED:
         return RoundState.CANCELLED, f"The {kind} was cancelled."
@@ -47,11 +52,7 @@ def _ended_badly(kind: str, status: str) -> tuple[str, str]:
 def round_training_ended(job: TrainingJob) -> None:
     """Listener of the kind "training": launch the round's evaluation on its held-out set."""
     with transaction.atomic():
-        row = (
-            RetrainRound.objects.select_for_update()
-            .filter(training_job_id=job.pk, state=RoundState.TRAINING)
-            .first()
-        )
+        row = _round_locked(RoundState.TRAINING, training_job_id=job.pk)
         if row is None:
             return
         status = TrainingJob.objects.values_list("status", flat=True).get(pk=job.pk)
@@ -92,11 +93,7 @@ def round_evaluation_ended(evaluation: Evaluation) -> None:
     """Listener of the kind "evaluation": close the round; activate its model when the project
     activates on improvement and its Dice is strictly higher than the previous round's."""
     with transaction.atomic():
-        row = (
-            RetrainRound.objects.select_for_update()
-            .filter(evaluation_id=evaluation.pk, state=RoundState.EVALUATING)
-            .first()
-        )
+        row = _round_locked(RoundState.EVALUATING, evaluation_id=evaluation.pk)
         if row is None:
             return
         evaluation.refresh_from_db()
