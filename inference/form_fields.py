@@ -1,4 +1,5 @@
-"""The small number inputs of the launch forms (training, in-silico labelling): one field a line."""
+"""The number inputs of the launch forms (training, in-silico labelling, evaluation, prediction):
+one field a line."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ def small_float(
         widget=forms.NumberInput({**SMALL, "step": step}),
         **kwargs,
     )
+
+
+def any_float(label: str, initial: float, min_value: float, max_value: float) -> forms.FloatField:
+    """A number in [min_value, max_value] in an input of any step."""
+    return forms.FloatField(
+        label=label,
+        initial=initial,
+        min_value=min_value,
+        max_value=max_value,
+        widget=forms.NumberInput({"step": "any"}),
+    )
+
+
+def probability_threshold() -> forms.FloatField:
+    """The threshold on the network's foreground probability (0.5 as in the paper)."""
+    return any_float("Threshold", 0.5, 0.001, 0.999)

@@ -96,3 +96,23 @@ def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: boo
     if not wait:
         command.stdout.write(f"Queued on the gpu queue. Follow it at {page}")
     return wait
+
+
+def launch_and_run(
+    command: BaseCommand,
+    launch: Callable[[], T],
+    *,
+    title: str,
+    page: str,
+    wait: bool,
+    run: Callable[[T], T],
+) -> T | None:
+    """Launch (a refusal is the command's error), say what was launched and where to follow it
+    (``page``: a template of the job's id); with ``wait`` run it here and say how it ended. None
+    when it was queued instead."""
+    job = launched(launch)
+    if not report_launch(command, job, title=title, page=page.format(job.pk), wait=wait):
+        return None
+    job = run(job)
+    command.stdout.write(f"{title} {job.pk} {job.status}.")
+    return job

@@ -7,21 +7,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from annotations.models import Annotation, CorrectionEffort, ProposalLoad, Section
-from tests.api.test_annotation_api import SHAPE, b64, mine_url, rect_mask
-
-
-@pytest.fixture
-def section(specimen, make_volume):
-    volume = make_volume(specimen, shape=(2, *SHAPE))
-    return Section.objects.filter(volume=volume).order_by("z").first()
-
-
-@pytest.fixture
-def version(project):
-    from tests.helpers_evaluation import tiny_model_version
-
-    return tiny_model_version(project, input_size=32)
+from annotations.models import Annotation, CorrectionEffort, ProposalLoad
+from tests.api.test_annotation_api import b64, mine_url, rect_mask
+from tests.helpers_origin import origin_section, origin_version  # noqa: F401 (fixtures)
 
 
 def _put(client, section, mask, base, **extra):

@@ -62,7 +62,8 @@ class Command(BaseCommand):
             set_params["include_training"] = True
         if o["exclude_flagged"]:
             set_params["exclude_flagged"] = True
-        evaluation = kit.launched(
+        evaluation = kit.launch_and_run(
+            self,
             lambda: evaluation_launch(
                 project=project,
                 user=user,
@@ -72,15 +73,16 @@ class Command(BaseCommand):
                 gt_source=o["gt_source"],
                 threshold=o["threshold"],
                 queue=not o["wait"],
-            )
+            ),
+            title="Evaluation",
+            page="/evaluations/{}/",
+            wait=o["wait"],
+            run=lambda queued: evaluation_run(
+                evaluation_id=queued.pk, device=o["device"], worker="manage.py evaluate"
+            ),
         )
-        page = f"/evaluations/{evaluation.pk}/"
-        if not kit.report_launch(self, evaluation, title="Evaluation", page=page, wait=o["wait"]):
+        if evaluation is None:
             return
-        evaluation = evaluation_run(
-            evaluation_id=evaluation.pk, device=o["device"], worker="manage.py evaluate"
-        )
-        self.stdout.write(f"Evaluation {evaluation.pk} {evaluation.status}.")
         if evaluation.error:
             raise CommandError(evaluation.error)
         self._summary(evaluation)

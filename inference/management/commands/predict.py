@@ -53,7 +53,8 @@ class Command(BaseCommand):
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
         kit.require_worker_unless_waiting(o["wait"])
-        prediction = kit.launched(
+        prediction = kit.launch_and_run(
+            self,
             lambda: prediction_launch(
                 project=project,
                 user=user,
@@ -67,15 +68,16 @@ class Command(BaseCommand):
                 watershed_h=o["watershed_h"],
                 min_voxels=o["min_voxels"],
                 queue=not o["wait"],
-            )
+            ),
+            title="Prediction",
+            page="/predictions/{}/",
+            wait=o["wait"],
+            run=lambda queued: prediction_run(
+                prediction_id=queued.pk, device=o["device"], worker="manage.py predict"
+            ),
         )
-        page = f"/predictions/{prediction.pk}/"
-        if not kit.report_launch(self, prediction, title="Prediction", page=page, wait=o["wait"]):
+        if prediction is None:
             return
-        prediction = prediction_run(
-            prediction_id=prediction.pk, device=o["device"], worker="manage.py predict"
-        )
-        self.stdout.write(f"Prediction {prediction.pk} {prediction.status}.")
         if prediction.status != "succeeded":
             raise CommandError(prediction.error or f"The prediction ended {prediction.status}.")
         self._table(prediction.summary or [])
