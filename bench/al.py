@@ -31,32 +31,15 @@ from bench._common import (  # noqa: E402
     median_ms,
     throwaway_database,
 )
-from bench.annotate import SIZE, configure  # noqa: E402
+from bench.annotate import configure, queue_project  # noqa: E402
 
 
 def seed(specimens: int, depth: int, scored: float):
     import numpy as np
 
-    from annotations.models import Project, Section, SectionDisagreement, Specimen, Volume
+    from annotations.models import SectionDisagreement
 
-    project = Project.objects.create(slug="al-bench", name="AL bench", required_annotations=3)
-    rows = []
-    for number in range(specimens):
-        specimen = Specimen.objects.create(project=project, name=f"cell-{number:03d}")
-        volume = Volume.objects.create(
-            specimen=specimen, modality="ri", size_z=depth, size_y=SIZE, size_x=SIZE, data="none"
-        )
-        rows += [
-            Section(
-                volume=volume,
-                project=project,
-                specimen=specimen,
-                z=z,
-                submitted_count=1 if (z + number) % 3 == 1 else 0,
-            )
-            for z in range(depth)
-        ]
-    sections = Section.objects.bulk_create(rows, batch_size=1000)
+    project, sections = queue_project("al-bench", "AL bench", specimens=specimens, depth=depth)
     rng = np.random.default_rng(0)
     chosen = rng.random(len(sections)) < scored
     SectionDisagreement.objects.bulk_create(
