@@ -25,12 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import (  # noqa: E402
-    ensure_malloc_env,
-    figure,
-    median_ms,
-    throwaway_database,
-)
+from bench._common import ensure_malloc_env, figure, median_ms, throwaway_database  # noqa: E402
 from bench.annotate import configure, queue_project  # noqa: E402
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any, Self
 
 MAX_BATCH = 1024
+MIN_INPUT, MAX_INPUT = 32, 1024
 
 
 class TrainingSettings:
@@ -36,3 +37,9 @@ def optimiser_problems(batch_size: Any, lr: Any) -> dict[str, str]:
     if not (isinstance(lr, int | float) and math.isfinite(lr) and 0 < lr <= 1):
         errors["lr"] = "The learning rate must be above 0 and at most 1."
     return errors
+
+
+def input_size_ok(size: Any) -> bool:
+    """A network input the U-Net family can take: a multiple of 16 (halved four times) in
+    [MIN_INPUT, MAX_INPUT]."""
+    return isinstance(size, int) and MIN_INPUT <= size <= MAX_INPUT and size % 16 == 0

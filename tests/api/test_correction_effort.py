@@ -17,6 +17,13 @@ def _put(client, section, mask, base, **extra):
     return client.put(mine_url(section), body, format="json")
 
 
+def _put_from_model(client, section, version, **extra):
+    """A first save of a rectangle whose origin is ``version``'s proposal."""
+    return _put(
+        client, section, rect_mask(), None, origin="model", origin_model_version=version.pk, **extra
+    )
+
+
 def test_submission_from_a_proposal_is_measured_against_the_loaded_proposal(
     api, annotator, section, version
 ):
@@ -71,15 +78,7 @@ def test_a_submission_without_a_proposal_records_its_active_time(api, annotator,
 def test_model_origin_without_the_proposal_mask_has_no_dice(api, annotator, section, version):
     """An API client that names the version but sends no proposal: the origin is kept, the
     correction cannot be measured."""
-    response = _put(
-        api(annotator),
-        section,
-        rect_mask(),
-        None,
-        origin="model",
-        origin_model_version=version.pk,
-        action="submit",
-    )
+    response = _put_from_model(api(annotator), section, version, action="submit")
     assert response.status_code == 200
     effort = CorrectionEffort.objects.get(annotation__section=section)
     assert effort.origin_model_version == version.pk and effort.proposal_dice is None
@@ -117,14 +116,8 @@ def test_a_proposal_mask_without_the_model_origin_is_refused(api, annotator, sec
 
 
 def test_a_proposal_of_another_size_is_refused(api, annotator, section, version):
-    response = _put(
-        api(annotator),
-        section,
-        rect_mask(),
-        None,
-        origin="model",
-        origin_model_version=version.pk,
-        proposal_png=b64(np.ones((8, 8), dtype=bool)),
+    response = _put_from_model(
+        api(annotator), section, version, proposal_png=b64(np.ones((8, 8), dtype=bool))
     )
     assert response.status_code == 400
     assert not Annotation.objects.filter(section=section).exists()

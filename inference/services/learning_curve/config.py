@@ -8,12 +8,17 @@ from annotations.models import GroundTruthSource
 from cellweb.errors import InvalidInput
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
-from inference.services.config_kit import TrainingSettings, optimiser_problems
+from inference.services.config_kit import (
+    MAX_INPUT,
+    MIN_INPUT,
+    TrainingSettings,
+    input_size_ok,
+    optimiser_problems,
+)
 
 MAX_SEEDS = 20
 MAX_SIZES = 20
 MAX_SAMPLES = 1_000_000
-MIN_INPUT, MAX_INPUT = 32, 1024
 
 
 class LearningCurveError(InvalidInput):
@@ -79,11 +84,7 @@ class LearningCurveConfig(TrainingSettings):
         if not isinstance(self.samples, int) or not 1 <= self.samples <= MAX_SAMPLES:
             errors["samples"] = f"Training samples per point must be between 1 and {MAX_SAMPLES}."
         errors |= optimiser_problems(self.batch_size, self.lr)
-        if (
-            not isinstance(self.input_size, int)
-            or not MIN_INPUT <= self.input_size <= MAX_INPUT
-            or self.input_size % 16
-        ):
+        if not input_size_ok(self.input_size):
             errors["input_size"] = (
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT}; "
                 f"got {self.input_size}."

@@ -143,17 +143,16 @@ def _activate_if_better(row: RetrainRound, previous: RetrainRound | None) -> str
 def round_settle(row: RetrainRound) -> bool:
     """Catch up a round whose job ended while its listener could not run (a worker lost right
     after the commit); True when the round has ended now. A job still running is left alone."""
-    if row.state == RoundState.TRAINING:
-        job = row.training_job
+    waits_on = {  # the state: what the round waits on, which field holds it, its listener
+        RoundState.TRAINING: ("training job", "training_job", round_training_ended),
+        RoundState.EVALUATING: ("evaluation", "evaluation", round_evaluation_ended),
+    }
+    if row.state in waits_on:
+        what, field, listener = waits_on[row.state]
+        job = getattr(row, field)
         if job is None:
-            _close(row, RoundState.FAILED, "Its training job was deleted.")
+            _close(row, RoundState.FAILED, f"Its {what} was deleted.")
         elif job.is_final:
-            round_training_ended(job)
-    elif row.state == RoundState.EVALUATING:
-        evaluation = row.evaluation
-        if evaluation is None:
-            _close(row, RoundState.FAILED, "Its evaluation was deleted.")
-        elif evaluation.is_final:
-            round_evaluation_ended(evaluation)
+            listener(job)
     row.refresh_from_db()
     return row.state not in (RoundState.TRAINING, RoundState.EVALUATING)

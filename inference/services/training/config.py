@@ -12,7 +12,9 @@ from inference.ml.augment import AugmentConfig
 from inference.ml.crops import crop_size_error
 from inference.ml.nets import MODEL_NAMES
 from inference.services.config_kit import MAX_BATCH as MAX_BATCH
-from inference.services.config_kit import TrainingSettings, optimiser_problems
+from inference.services.config_kit import MAX_INPUT as MAX_INPUT
+from inference.services.config_kit import MIN_INPUT as MIN_INPUT
+from inference.services.config_kit import TrainingSettings, input_size_ok, optimiser_problems
 
 LOSSES = {"bce": "Binary cross-entropy (paper)", "dice_bce": "Dice + BCE"}
 # What a job trains the network to do: segment nuclei, or predict the stain (paper 004's in-silico
@@ -21,7 +23,6 @@ TASKS = {"segmentation": "Segmentation", "isl": "In-silico labelling"}
 ISL_LOSS = "l1"
 MAX_FOLDS = 20
 MAX_EPOCHS = 10_000
-MIN_INPUT, MAX_INPUT = 32, 1024
 MAX_SEED = 2**31 - 1
 # The native-crops choices of the form and ``manage.py train``: automatic, on, off.
 NATIVE_CROPS = {"auto": None, "on": True, "off": False}
@@ -130,11 +131,7 @@ class TrainingConfig(TrainingSettings):
             and (reason := crop_size_error(self.arch, self.input_size))
         ):
             errors["input_size"] = reason
-        elif (
-            not isinstance(self.input_size, int)
-            or not MIN_INPUT <= self.input_size <= MAX_INPUT
-            or self.input_size % 16
-        ):
+        elif not input_size_ok(self.input_size):
             errors["input_size"] = (
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT} "
                 f"(the networks halve it four times); got {self.input_size}."
