@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_malloc_env, figure, median_ms, throwaway_database  # noqa: E402
-from bench.annotate import configure, queue_project  # noqa: E402
+from bench._common import ensure_malloc_env, figure, throwaway_database  # noqa: E402
+from bench.annotate import configure, queue_ms, queue_project  # noqa: E402
 
 
 def seed(specimens: int, depth: int, scored: float):
@@ -58,25 +58,6 @@ def seed(specimens: int, depth: int, scored: float):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh tables: give the planner their real sizes
     return project, len(sections), int(chosen.sum())
-
-
-def queue_ms(project, username: str, repeat: int) -> float:
-    from django.contrib.auth import get_user_model
-
-    from annotations.models import Membership
-    from annotations.services.annotation import annotation_skip, section_offer_claim
-
-    user = get_user_model().objects.create(username=username)
-    Membership.objects.create(project=project, user=user, role="annotator")
-    state = {"on_screen": None}
-
-    def one() -> None:
-        if state["on_screen"] is not None:
-            annotation_skip(project=project, user=user, section_id=state["on_screen"])
-        section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
-        state["on_screen"] = section.pk if section is not None else None
-
-    return median_ms(one, repeat=repeat, warmup=10)
 
 
 def main() -> None:

@@ -224,13 +224,18 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
     """The work queue on a project of ``specimens`` × ``depth`` sections, a third of them
     already taken by others: ``next_section_ms`` is one Skip (the section on screen comes back
     later) plus handing out the next section, in process, as the annotate page's Skip does."""
+    project, _ = queue_project("queue-bench", "Queue bench", specimens=specimens, depth=depth)
+    figure("next_section_ms", queue_ms(project, "queue-bench", repeat=200), "ms")
+
+
+def queue_ms(project, username: str, repeat: int) -> float:
+    """Median ms of one Skip and the next section handed out, for a new annotator ``username``."""
     from django.contrib.auth import get_user_model
 
     from annotations.models import Membership
     from annotations.services.annotation import annotation_skip, section_offer_claim
 
-    project, _ = queue_project("queue-bench", "Queue bench", specimens=specimens, depth=depth)
-    user = get_user_model().objects.create(username="queue-bench")
+    user = get_user_model().objects.create(username=username)
     Membership.objects.create(project=project, user=user, role="annotator")
     state = {"on_screen": None}
 
@@ -240,7 +245,7 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
         section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
         state["on_screen"] = section.pk if section is not None else None
 
-    figure("next_section_ms", median_ms(one, repeat=200, warmup=10), "ms")
+    return median_ms(one, repeat=repeat, warmup=10)
 
 
 # ------------------------------------------------------------------------------------ load test
