@@ -31,6 +31,21 @@ class JobRowSerializer(serializers.Serializer):
     created_by = serializers.CharField(allow_null=True)
 
 
+def job_row_public(job) -> dict:
+    """``JobRowSerializer``'s fields of a job row (its project and creator loaded)."""
+    return {
+        "id": job.pk,
+        "project": job.project.slug,
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error or None,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "created_by": job.created_by.get_username() if job.created_by else None,
+    }
+
+
 def job_launched_response(kind: str, job, output: type[serializers.Serializer]) -> Response:
     """201 with a just-launched job's snapshot (what its detail endpoint answers)."""
     return Response(output(kind_named(kind).snapshot(job)).data, status=status.HTTP_201_CREATED)

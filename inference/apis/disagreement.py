@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from cellweb.jobs.api import job_api_views
+from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.evaluation import ERRORS, MAX_DB_ID
 from inference.selectors.disagreement import disagreement_snapshot
 from inference.services.disagreement import disagreement_launch
@@ -31,18 +31,10 @@ class DisagreementLaunchInput(serializers.Serializer):
     )
 
 
-class DisagreementSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.CharField()
+class DisagreementSerializer(JobRowSerializer):
     training_job = serializers.IntegerField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
     threshold = serializers.FloatField()
     sections = serializers.IntegerField(help_text="Sections scored (when it has succeeded).")
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
     created_by = serializers.CharField(allow_null=True, help_text="Empty: after a training job.")
     cancel_requested = serializers.BooleanField()
     result = serializers.JSONField(

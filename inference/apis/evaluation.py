@@ -204,10 +204,9 @@ class ProjectEvaluationsApi(APIView):
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        query = ListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = parse(ListQuery, request.query_params)
         count, rows = selectors.evaluation_list_rows(
-            project, limit=query.validated_data["limit"], offset=query.validated_data["offset"]
+            project, limit=query["limit"], offset=query["offset"]
         )
         return Response(EvaluationListSerializer({"count": count, "results": rows}).data)
 

@@ -196,16 +196,13 @@ class PredictionSeriesApi(APIView):
     )
     def get(self, request, prediction_id: int):
         prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
-        query = SeriesQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        tags = [t.strip() for t in query.validated_data["tags"].split(",") if t.strip()]
+        query = parse(SeriesQuery, request.query_params)
+        tags = [t.strip() for t in query["tags"].split(",") if t.strip()]
         if tags and len(tags) != 2:
             raise InvalidInput("Give two tags to compare, comma-separated (e.g. LPS,control).")
         results = list(selectors.prediction_results(prediction))
         comparison = (
-            selectors.group_comparison(
-                results, tags=(tags[0], tags[1]), quantity=query.validated_data["quantity"]
-            )
+            selectors.group_comparison(results, tags=(tags[0], tags[1]), quantity=query["quantity"])
             if tags
             else None
         )
@@ -257,11 +254,10 @@ class PredictionSettingsApi(APIView):
     )
     def put(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = SettingsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = parse(SettingsSerializer, request.data)
         row = services.prediction_settings_set(
             project=project,
             user=request.user,
-            predict_new_imports=body.validated_data["predict_new_imports"],
+            predict_new_imports=body["predict_new_imports"],
         )
         return self._answer(project, row)
