@@ -22,6 +22,24 @@ from inference.services import evaluation as services
 
 MAX_DB_ID = 2**62
 
+
+def probability_threshold() -> serializers.FloatField:
+    """The threshold on the network's foreground probability (0.5 as in the paper)."""
+    return serializers.FloatField(required=False, default=0.5, min_value=0.001, max_value=0.999)
+
+
+def optional_id(help_text: str) -> serializers.IntegerField:
+    """An optional database id (null or left out: the default ``help_text`` describes)."""
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DB_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=help_text,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Input
 
@@ -93,14 +111,7 @@ class EvaluationLaunchInput(serializers.Serializer):
         ]
     }
 
-    model_version = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="None: baselines only (edge-based and Otsu).",
-    )
+    model_version = optional_id("None: baselines only (edge-based and Otsu).")
     set_kind = serializers.ChoiceField(choices=EvaluationSetKind.choices)
     set_params = SetParamsInput(required=False, default=dict)
     gt_source = serializers.ChoiceField(
@@ -111,9 +122,7 @@ class EvaluationLaunchInput(serializers.Serializer):
         help_text="Default: fluorescence for cross_modality, the training source for "
         "cross_validation, consensus otherwise.",
     )
-    threshold = serializers.FloatField(
-        required=False, default=0.5, min_value=0.001, max_value=0.999
-    )
+    threshold = probability_threshold()
 
 
 class ListQuery(serializers.Serializer):

@@ -14,7 +14,7 @@ from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, parse
 from cellweb.errors import InvalidInput
 from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
-from inference.apis.evaluation import ERRORS, MAX_DB_ID
+from inference.apis.evaluation import ERRORS, MAX_DB_ID, optional_id, probability_threshold
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines
@@ -22,14 +22,7 @@ from inference.services import prediction as services
 
 
 class PredictionLaunchInput(serializers.Serializer):
-    model_version = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Default: the project's active model version.",
-    )
+    model_version = optional_id("Default: the project's active model version.")
     specimen_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
         required=False,
@@ -45,9 +38,7 @@ class PredictionLaunchInput(serializers.Serializer):
         max_length=10_000,
         help_text="Default: every time point.",
     )
-    threshold = serializers.FloatField(
-        required=False, default=0.5, min_value=0.001, max_value=0.999
-    )
+    threshold = probability_threshold()
     tta = serializers.BooleanField(required=False, default=False)
     split_touching = serializers.BooleanField(required=False, default=False)
     watershed_h = serializers.FloatField(required=False, default=1.0, min_value=0.01, max_value=100)
