@@ -9,22 +9,12 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from annotations.models import ConsensusMethod, Project, Specimen
+from annotations.selectors.projects import PROJECT_SETTINGS
 from annotations.services.names import name_checked
 from cellweb.errors import InvalidInput
 
 SPECIMEN_NAME_MAX = Specimen._meta.get_field("name").max_length
 LAB_MAX = Specimen._meta.get_field("lab").max_length
-
-SETTINGS_FIELDS = (
-    "required_annotations",
-    "consensus_method",
-    "allow_fluorescence_reference",
-    "allow_self_review",
-    "proposals",
-    "queue_mode",
-    "annotations_before_proposals",
-    "paint_rule",
-)
 
 
 # Other apps that keep something derived from the settings (inference: what the proposal front
@@ -108,7 +98,7 @@ def specimen_get_or_create(*, project: Project, name: str, lab: str = "") -> tup
 @transaction.atomic
 def project_settings_update(*, project: Project, **changes) -> Project:
     """Change how a project's annotation and review work (managers only; checked by the caller)."""
-    unknown = set(changes) - set(SETTINGS_FIELDS)
+    unknown = set(changes) - set(PROJECT_SETTINGS)
     if unknown:
         raise InvalidInput(f"These project settings do not exist: {', '.join(sorted(unknown))}.")
     if "consensus_method" in changes and changes["consensus_method"] not in ConsensusMethod.values:
