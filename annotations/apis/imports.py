@@ -16,7 +16,8 @@ from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from annotations.services.imports.batch import import_batch_create
-from annotations.services.imports.checks import VOXEL_SIZE_PATTERN, parse_channel_names
+from annotations.services.imports.channels import parse_channel_names
+from annotations.services.imports.checks import VOXEL_SIZE_PATTERN
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import conflict_responses, parse

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from annotations.services.imports.checks import parse_channel_names
+from annotations.services.imports.channels import parse_channel_names
 
 
 def add_channel_arguments(parser) -> None:

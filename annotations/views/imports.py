@@ -13,7 +13,7 @@ from annotations.selectors import imports as selectors
 from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.services.imports.batch import import_batch_create
-from annotations.services.imports.checks import parse_channel_names
+from annotations.services.imports.channels import parse_channel_names
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError, NotAllowed
 from cellweb.pages import refused as _refused

@@ -22,7 +22,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
-from annotations.services.volumes import channel_names_check, project_channels_check
+from annotations.services.imports.channels import planned_channels_check
 from cellweb.errors import ConflictError, InvalidInput, PayloadTooLarge
 from cellweb.jobs import JobStatus
 
@@ -103,14 +103,6 @@ def upload_size_check(*, size_bytes: int) -> None:
             f"The file is {_mb(size_bytes)} MB; the limit is {limit_mb} MB. Import larger files on the "
             "server with “manage.py import_volume”, or ask the administrator to raise CELLWEB_MAX_UPLOAD_MB."
         )
-
-
-def parse_channel_names(text: str | Sequence[str] | None) -> list[str]:
-    """“bf,phase” (or a list) as channel names; [] for none."""
-    if not text:
-        return []
-    parts = text.split(",") if isinstance(text, str) else list(text)
-    return [p.strip() for p in parts]
 
 
 def channel_label(handle: VolumeHandle) -> str:
@@ -224,11 +216,7 @@ def fit_check(
         for h in handles
     ]
     known = [(v.modality, v.channel, v.time_index, v.shape) for v in existing]
-    names = [h.channel for h in handles if h.kind == "label_free"]
-    if names and modality in LABEL_FREE_MODALITIES:
-        times = {h.time_index for h in handles if h.kind == "label_free"}
-        per_time = names[: len(names) // len(times)]
-        project_channels_check(project.pk, modality=modality, names=channel_names_check(per_time))
+    planned_channels_check(project=project, modality=modality, handles=handles)
     for number, (mod, channel, t, shape) in enumerate(planned):
         label = f"{mod} {channel}".strip()
         if any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in known):
