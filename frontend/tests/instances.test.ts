@@ -133,6 +133,7 @@ describe('label PNGs', () => {
     const png = encodeLabelPng(model.data, model.ids, W, H, model.labels);
     const table = readClassTable(png)!;
     expect(Array.from(table.slice(1))).toEqual([1, 1, 2]); // two nuclei, then the cytoplasm's id
+    expect(String.fromCharCode(...png.subarray(37, 41))).toBe('tEXt'); // right after IHDR, ahead of the pixels
     const back = decodeLabelPng(png);
     expect(Array.from(back.classes)).toEqual(Array.from(model.data));
     const other = new MaskModel(W, H, model.labels);

@@ -46,7 +46,28 @@ export function encodeLabelPng(data: Uint8Array, ids: Uint16Array, W: number, H:
   if (top > 65535) throw new Error('The mask holds more than 65,535 instances; a 16-bit label image holds at most 65,535.');
   let hex = TABLE_VERSION;
   for (let id = 1; id < classOf.length; id++) hex += (classOf[id] ?? 0).toString(16).padStart(2, '0');
-  return encode({ width: W, height: H, data: out, channels: 1, depth: 16, text: { [INSTANCE_CLASSES_KEY]: hex } });
+  return textFirst(encode({ width: W, height: H, data: out, channels: 1, depth: 16, text: { [INSTANCE_CLASSES_KEY]: hex } }));
+}
+
+/** Moves the text chunks ahead of the pixels (the encoder writes them after), where readers look for the table before decoding. */
+function textFirst(png: Uint8Array): Uint8Array {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const chunks: Uint8Array[] = [];
+  const texts: Uint8Array[] = [];
+  for (let at = 8; at + 12 <= png.length; ) {
+    const end = at + 12 + view.getUint32(at);
+    const chunk = png.subarray(at, end);
+    (String.fromCharCode(...png.subarray(at + 4, at + 8)) === 'tEXt' ? texts : chunks).push(chunk);
+    at = end;
+  }
+  const out = new Uint8Array(png.length);
+  out.set(png.subarray(0, 8));
+  let at = 8;
+  for (const c of [chunks[0]!, ...texts, ...chunks.slice(1)]) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** The class table of a label PNG (class value by id, index 0 unused), or null when it has none. */
