@@ -4,9 +4,12 @@ nothing stored) of masks that do not fit the project's label set (docs/labels.md
 from __future__ import annotations
 
 import base64
+import io
+import zipfile
 
 import numpy as np
 import pytest
+import tifffile
 
 from annotations.imaging.label_values import stored_labels
 from annotations.imaging.labels import encode_class_map, encode_instance_map
@@ -280,3 +283,15 @@ def test_over_65535_instances_are_refused(api, annotator, project, specimen, mak
         in response.json()["detail"]
     )
     assert database(section) == []
+
+
+def test_the_tiff_export_shows_an_instance_maps_foreground(api, annotator, section):
+    instances, classes = drawing()
+    encoded = b64(encode_instance_map(instances, classes, VALUES))
+    assert put(api, annotator, section, mask_png=encoded, action="submit").status_code == 200
+    response = api(annotator).get(f"/api/projects/{section.project.slug}/export/?format=tiff")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    [name] = [n for n in archive.namelist() if n.endswith(".tif")]
+    page = tifffile.imread(io.BytesIO(archive.read(name)))
+    assert np.array_equal(page.reshape(SHAPE) > 0, instances > 0)
