@@ -295,3 +295,11 @@ def test_the_tiff_export_shows_an_instance_maps_foreground(api, annotator, secti
     [name] = [n for n in archive.namelist() if n.endswith(".tif")]
     page = tifffile.imread(io.BytesIO(archive.read(name)))
     assert np.array_equal(page.reshape(SHAPE) > 0, instances > 0)
+
+
+def test_a_binary_mask_is_class_1_in_a_project_of_several_classes(api, annotator, section):
+    binary = np.zeros(SHAPE, np.uint8)
+    binary[5:15, 5:15] = 255
+    response = put(api, annotator, section, mask_png=b64(png_bytes(binary)))
+    assert response.status_code == 200, response.content
+    assert bytes(stored(section).mask_png) == encode_mask(binary > 0)

@@ -34,7 +34,7 @@ from annotations.imaging.labels import (
     instance_classes_from_class_map,
     read_instance_classes,
 )
-from annotations.imaging.masks import encode_mask
+from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import LabelKind, Project
 from cellweb.errors import InvalidInput
 
@@ -127,8 +127,21 @@ def label_mask_from_png(
     if read_instance_classes(png_bytes):
         decoded = decode_instance_map(png_bytes, values, shape)
         return _from_instances(decoded.instances, decoded.classes, values)
-    class_map = decode_class_map(png_bytes, values, shape)
+    class_map = _class_map_or_binary(png_bytes, values, shape)
     return LabelMask(encode_class_map(class_map, values), class_map > 0)
+
+
+def _class_map_or_binary(png_bytes: bytes, values: list[int], shape) -> np.ndarray:
+    """A class map; a binary mask (0/255 grey, colour, ...) that is not one is class 1."""
+    try:
+        return decode_class_map(png_bytes, values, shape)
+    except MaskError as refused:
+        if 1 not in values:
+            raise
+        try:
+            return decode_mask(png_bytes, shape).view(np.uint8)
+        except MaskError:
+            raise refused from None
 
 
 def _with_regions(
