@@ -122,10 +122,12 @@ def main() -> None:
     ]
     whole_ms = statistics.median(w for w, _ in pairs)
     tiled_ms = statistics.median(t for _, t in pairs)
+    ratios = sorted(t / w for w, t in pairs)
+    print(f"pair ratios (tiled ÷ whole): {', '.join(f'{r:.3f}' for r in ratios)}", flush=True)
     figure("whole_ms", whole_ms, "ms")
     figure("tiled_ms", tiled_ms, "ms")
     figure("tile_pixel_ratio", tiles * axis.extent**2 / args.size**2, "ratio")
-    figure("tile_overhead_ratio", statistics.median(t / w for w, t in pairs), "ratio")
+    figure("tile_overhead_ratio", statistics.median(ratios), "ratio")
 
 
 if __name__ == "__main__":
