@@ -195,16 +195,12 @@ def bench_service(slug: str) -> None:
     figure("save_service_ms", median_ms(one, repeat=60, warmup=5), "ms")
 
 
-def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
-    """The work queue on a project of ``specimens`` × ``depth`` sections, a third of them
-    already taken by others: ``next_section_ms`` is one Skip (the section on screen comes back
-    later) plus handing out the next section, in process, as the annotate page's Skip does."""
-    from django.contrib.auth import get_user_model
+def queue_project(slug: str, name: str, *, specimens: int, depth: int):
+    """A project of ``specimens`` × ``depth`` sections without image data, a third of them
+    submitted once by someone else; (project, its sections)."""
+    from annotations.models import Project, Section, Specimen, Volume
 
-    from annotations.models import Membership, Project, Section, Specimen, Volume
-    from annotations.services.annotation import annotation_skip, section_offer_claim
-
-    project = Project.objects.create(slug="queue-bench", name="Queue bench", required_annotations=3)
+    project = Project.objects.create(slug=slug, name=name, required_annotations=3)
     rows = []
     for number in range(specimens):
         specimen = Specimen.objects.create(project=project, name=f"cell-{number:03d}")
@@ -217,12 +213,29 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
                 project=project,
                 specimen=specimen,
                 z=z,
-                submitted_count=(z + number) % 3 if (z + number) % 3 == 1 else 0,
+                submitted_count=1 if (z + number) % 3 == 1 else 0,
             )
             for z in range(depth)
         ]
-    Section.objects.bulk_create(rows, batch_size=500)
-    user = get_user_model().objects.create(username="queue-bench")
+    return project, Section.objects.bulk_create(rows, batch_size=1000)
+
+
+def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
+    """The work queue on a project of ``specimens`` × ``depth`` sections, a third of them
+    already taken by others: ``next_section_ms`` is one Skip (the section on screen comes back
+    later) plus handing out the next section, in process, as the annotate page's Skip does."""
+    project, _ = queue_project("queue-bench", "Queue bench", specimens=specimens, depth=depth)
+    figure("next_section_ms", queue_ms(project, "queue-bench", repeat=200), "ms")
+
+
+def queue_ms(project, username: str, repeat: int) -> float:
+    """Median ms of one Skip and the next section handed out, for a new annotator ``username``."""
+    from django.contrib.auth import get_user_model
+
+    from annotations.models import Membership
+    from annotations.services.annotation import annotation_skip, section_offer_claim
+
+    user = get_user_model().objects.create(username=username)
     Membership.objects.create(project=project, user=user, role="annotator")
     state = {"on_screen": None}
 
@@ -232,7 +245,7 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
         section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
         state["on_screen"] = section.pk if section is not None else None
 
-    figure("next_section_ms", median_ms(one, repeat=200, warmup=10), "ms")
+    return median_ms(one, repeat=repeat, warmup=10)
 
 
 # ------------------------------------------------------------------------------------ load test

@@ -23,19 +23,14 @@ from django.db.models import F
 from annotations.imaging.masks import decode_mask
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
 from annotations.permissions import require_role, user_roles
-from annotations.services.export_labels import LabelExportWriter
+from annotations.services.export_labels import REVISION_COLUMNS, LabelExportWriter, revision_cells
 from cellweb.errors import InvalidInput
 
 __all__ = ["EXPORT_FORMATS", "INDEX_COLUMNS", "export_masks"]
 
 EXPORT_FORMATS = ("png", "tiff", "labels")
 INDEX_COLUMNS = [
-    "annotator",
-    "specimen",
-    "section_id",
-    "z",
-    "time_point",
-    "revision",
+    *REVISION_COLUMNS,
     "submitted_at",
     "filename",
     "page",
@@ -55,16 +50,9 @@ def _section_folder(section) -> str:
 
 
 def _row(revision: AnnotationRevision, filename: str, page: int) -> list:
-    annotation = revision.annotation
-    section = annotation.section
-    submitted = annotation.submitted_at or revision.created_at
+    submitted = revision.annotation.submitted_at or revision.created_at
     return [
-        annotation.annotator.get_username(),
-        section.specimen.name,
-        section.pk,
-        section.z,
-        section.volume.time_index,
-        revision.number,
+        *revision_cells(revision),
         submitted.isoformat(),
         filename,
         page,

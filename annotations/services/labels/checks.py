@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from annotations.models.labels import LabelKind
+from annotations.services.names import name_checked
 from cellweb.errors import InvalidInput
 
 NAME_MAX = 40
@@ -20,15 +21,7 @@ RESERVED_SHORTCUTS = frozenset("plbehfomz0+-=_[] ")
 
 def name_check(name: str) -> str:
     cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise InvalidInput("Give the class a name (e.g. “cytoplasm”).")
-    if len(cleaned) > NAME_MAX:
-        raise InvalidInput(
-            f"The class name is too long ({len(cleaned)} characters; at most {NAME_MAX})."
-        )
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidInput("The class name must not contain control characters.")
-    return cleaned
+    return name_checked(cleaned, what="class", max_length=NAME_MAX, example="cytoplasm")
 
 
 def colour_check(colour: str) -> str:
