@@ -4,6 +4,8 @@
                                        [--workers N] [--closed-loop-seconds 10]
 
 - ``mask_codec_ms``: encode + decode of a realistic 448×448 nucleus mask (median).
+- ``label_save_check_ms``: a save's label work on the editor's 448×448 instance map (two
+  touching nuclei and a cytoplasm): decode, check against the label set, encode what is stored.
 - ``save_service_ms``: one draft save through the service and the response state, in process.
 - ``next_section_ms``: the work queue on 60 specimens × 40 sections: one Skip plus handing out
   the next section, in process (``--queue-only`` prints just this figure).
@@ -11,8 +13,10 @@
   or ``BENCH_DATABASE_URL`` when that is PostgreSQL, dropped afterwards; SQLite otherwise) with a
   project of 448×448 RI sections and 20 annotators, starts the real ASGI site under uvicorn as a
   child process, and runs one thread per annotator, each with its own session and keep-alive
-  connection: it asks for its next section, then PUTs draft saves of 448×448 masks (8-bit grey
-  PNG, as the browser sends them) with the right base revision. The paced phase saves every
+  connection: it asks for its next section, then PUTs draft saves of 448×448 masks with the right
+  base revision: 16-bit instance maps with their class table, each blob cut into two touching
+  nuclei, as the editor sends a project with an instance class (``--payload binary``: 8-bit grey
+  binary masks, as before label sets). The paced phase saves every
   ``--interval`` seconds per annotator (the editor autosaves 1.5 s after the last stroke, so 1 s
   is a busy room); the closed-loop phase saves back to back to show the ceiling.
   Prints ``save_p50_ms``, ``save_p95_ms``, ``save_p99_ms``, ``save_errors`` (target p95 <= 50 ms),
@@ -129,6 +133,17 @@ def nucleus_mask(rng, size: int = SIZE):
     return mask
 
 
+def instance_png_base64(mask) -> str:
+    """The mask as the editor saves it: a 16-bit instance map, the blob cut into two nuclei."""
+    import numpy as np
+
+    from annotations.imaging.labels import encode_instance_map
+
+    ids = np.where(mask, 1, 0).astype(np.uint16)
+    ids[:, mask.shape[1] // 2 :][mask[:, mask.shape[1] // 2 :]] = 2
+    return base64.b64encode(encode_instance_map(ids, {1: 1, 2: 1}, [1])).decode()
+
+
 def grey_png_base64(mask) -> str:
     from PIL import Image
 
@@ -153,6 +168,27 @@ def bench_in_process() -> None:
     figure(
         "mask_codec_ms",
         median_ms(lambda: decode_mask(encode_mask(mask), mask.shape), repeat=200, warmup=20),
+        "ms",
+    )
+    # What a save of the editor's instance map costs before the database: decode, check against
+    # the label set (nucleus + cytoplasm), encode what is stored.
+    from annotations.imaging.labels import encode_instance_map
+    from annotations.models import Project
+    from annotations.services.annotation.labelmask import label_mask_from_png
+    from annotations.services.labels.presets import preset_classes
+
+    project = Project(slug="bench", label_classes=preset_classes("nucleus-cytoplasm"))
+    ids = np.where(mask, 1, 0).astype(np.uint16)
+    ids[:, SIZE // 2 :][mask[:, SIZE // 2 :]] = 2
+    ids[(ids == 0) & (np.indices(mask.shape)[0] > SIZE // 4)] = 3
+    data = encode_instance_map(ids, {1: 1, 2: 1, 3: 2}, [1, 2])
+    figure(
+        "label_save_check_ms",
+        median_ms(
+            lambda: label_mask_from_png(project=project, shape=mask.shape, png_bytes=data),
+            repeat=100,
+            warmup=10,
+        ),
         "ms",
     )
 
@@ -386,6 +422,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--payload",
+        choices=["instances", "binary"],
+        default="instances",
+        help="what each save sends: the editor's instance map, or a binary mask",
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="paced phase length")
     parser.add_argument(
         "--interval", type=float, default=1.0, help="seconds between one annotator's saves"
@@ -418,7 +460,8 @@ def main() -> None:
             import numpy as np
 
             rng = np.random.default_rng(7)
-            masks = [grey_png_base64(nucleus_mask(rng)) for _ in range(24)]
+            encode = instance_png_base64 if args.payload == "instances" else grey_png_base64
+            masks = [encode(nucleus_mask(rng)) for _ in range(24)]
             port = free_port()
             from django.db import connections
 

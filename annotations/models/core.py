@@ -94,6 +94,16 @@ class Project(models.Model):
         default=default_label_classes,
         help_text="The label set: [{value, name, colour, shortcut, kind}] (models/labels.py).",
     )
+    label_set_version = models.PositiveIntegerField(
+        default=1,
+        help_text="Counts the changes of the label set that change what a mask value means "
+        "(a class added, deleted or given another kind); the editor saves with it.",
+    )
+    label_class_since = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{value: label_set_version} when each class was added or its kind last changed.",
+    )
     paint_rule = models.CharField(
         max_length=16,
         choices=PaintRule.choices,

@@ -16,9 +16,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .data import normalise_percentile, prepare_images, resize_images
+from .data import normalise_channels, normalise_percentile, prepare_images, resize_images
 from .device import autocast_context
 from .engine.setup import device_inputs
+from .infer import tiles_field
+from .tiling import network_stride, predict_tiled
 
 __all__ = [
     "HEAD_PREFIX",
@@ -121,15 +123,34 @@ def evaluate_stain(
 
 @torch.no_grad()
 def predict_stain(
-    model: nn.Module, image: np.ndarray, *, device: torch.device, input_size: int, modality: str
+    model: nn.Module,
+    image: np.ndarray,
+    *,
+    device: torch.device,
+    input_size: int,
+    modality: str,
+    tile_large: bool | None = False,
 ) -> np.ndarray:
     """The virtual stain of one section ((y, x), or (c, y, x) with its channels) at its own size,
-    float32 (about 0-1 where the real stain's percentiles would be)."""
+    float32 (about 0-1 where the real stain's percentiles would be).
+
+    Resized to the input and back, or tiled at native resolution (quarter-tile overlap, blended)
+    where ``infer.tiles_field`` says so for ``tile_large`` (``infer.field_settings``: True for a
+    version trained on native crops)."""
     model.eval()
-    x = prepare_images([image], input_size=input_size, modality=modality)
-    with autocast_context(device):
-        pred = model(device_inputs(x, device))
-    pred = resize_images(pred.float().cpu(), tuple(image.shape[-2:]))
+    x = normalise_channels(image, modality)[None]
+
+    def forward(batch: Tensor) -> Tensor:
+        with autocast_context(device):
+            return model(device_inputs(batch, device)).float().cpu()
+
+    h, w = image.shape[-2:]
+    if tiles_field(h, w, input_size=input_size, modality=modality, tile_large=tile_large):
+        pred = predict_tiled(
+            forward, x, tile=input_size, overlap=input_size // 4, stride=network_stride(model)
+        )
+    else:
+        pred = resize_images(forward(resize_images(x, input_size)), (h, w))
     return pred[0, 0].numpy()
 
 

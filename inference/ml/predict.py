@@ -49,9 +49,11 @@ def predict_sections(
     batch_size: int = 16,
     modality: str = "ri",
     tta: bool = False,
+    tile_large: bool | None = None,
 ) -> np.ndarray:
     """Nucleus probabilities (z, y, x) float32 of a stack of sections ((z, y, x), or (z, c, y, x)
-    with their channels), batched.
+    with their channels), batched; resized or tiled as ``infer.tiles_field`` decides from
+    ``tile_large`` (``infer.field_settings``).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
     network that learnt a handedness does not leave it in the mask.
@@ -65,6 +67,7 @@ def predict_sections(
             batch_size=batch_size,
             device=device,
             modality=modality,
+            tile_large=tile_large,
         )
 
     prob = run(sections)

@@ -3,10 +3,13 @@ editor loaded, pixels changed and active time; without a proposal, the active ti
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
+from annotations.imaging.labels import encode_instance_map
 from annotations.models import Annotation, CorrectionEffort, ProposalLoad
 from tests.api.test_annotation_api import b64, mine_url, rect_mask
 from tests.helpers_origin import origin_section, origin_version  # noqa: F401 (fixtures)
@@ -122,3 +125,27 @@ def test_a_proposal_of_another_size_is_refused(api, annotator, section, version)
     assert response.status_code == 400
     assert not Annotation.objects.filter(section=section).exists()
     assert not ProposalLoad.objects.exists()
+
+
+def test_an_instance_map_submission_is_measured_on_its_foreground(api, annotator, section, version):
+    """The editor saves instance maps: the corrected nucleus cut in two still compares by
+    foreground with the loaded proposal."""
+    client = api(annotator)
+    proposal = rect_mask(4, 6, 20, 30)
+    corrected = proposal.copy()
+    corrected[20:26, 6:30] = True
+    ids = corrected.astype(np.uint16)
+    ids[:, 18:][corrected[:, 18:]] = 2  # two touching nuclei after a cut
+    body = {
+        "mask_png": base64.b64encode(encode_instance_map(ids, {1: 1, 2: 1}, [1])).decode(),
+        "base_revision": None,
+        "action": "submit",
+        "origin": "model",
+        "origin_model_version": version.pk,
+        "proposal_png": b64(proposal),
+    }
+    response = client.put(mine_url(section), body, format="json")
+    assert response.status_code == 200, response.content
+    effort = CorrectionEffort.objects.get(annotation__section=section)
+    assert effort.proposal_dice == pytest.approx(f1_score(proposal.ravel(), corrected.ravel()))
+    assert effort.changed_pixels == int(np.logical_xor(proposal, corrected).sum())

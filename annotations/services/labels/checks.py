@@ -15,8 +15,8 @@ from cellweb.errors import InvalidInput
 NAME_MAX = 40
 MAX_CLASSES = 255
 _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
-# Keys the editor already gives a meaning (tools, fill, outline style, view, the model's proposal).
-RESERVED_SHORTCUTS = frozenset("plbehfomz0+-=_[] ")
+# Keys the editor already gives a meaning (tools, the cut (k), fill, outline style, view, the model's proposal).
+RESERVED_SHORTCUTS = frozenset("plbehkfomz0+-=_[] ")
 
 
 def name_check(name: str) -> str:
