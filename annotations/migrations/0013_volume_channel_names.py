@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0011_queue_mode_and_section_disagreement'),
+        ('annotations', '0012_project_label_set_version'),
     ]
 
     operations = [
