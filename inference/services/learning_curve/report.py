@@ -84,11 +84,17 @@ def report_paths(curve: LearningCurve) -> dict[str, str]:
     }
 
 
-def report_html(curve: LearningCurve, figure: bytes) -> str:
+def _data_url(content_type: str, content: bytes) -> str:
+    return f"data:{content_type};base64," + base64.b64encode(content).decode()
+
+
+def report_html(curve: LearningCurve, figure: bytes, points: bytes) -> str:
+    """Self-contained: the figure and the points CSV travel inside the file."""
     context = {
         "curve": curve,
         **learning_curve_tables(curve),
-        "figure_src": "data:image/png;base64," + base64.b64encode(figure).decode(),
+        "figure_src": _data_url("image/png", figure),
+        "csv_src": _data_url("text/csv", points),
     }
     return render_to_string("inference/learning_curve_report.html", context)
 
@@ -97,10 +103,11 @@ def learning_curve_report(curve: LearningCurve) -> dict[str, Any]:
     """Store the CSV and the figure; their paths go into the job's result."""
     paths = report_paths(curve)
     figure = curve_figure_png(curve, curve_summary(curve.points))
+    points = points_csv(curve).encode()
     for key, content in (
-        ("csv", points_csv(curve).encode()),
+        ("csv", points),
         ("figure", figure),
-        ("report", report_html(curve, figure).encode()),
+        ("report", report_html(curve, figure, points).encode()),
     ):
         default_storage.delete(paths[key])
         default_storage.save(paths[key], ContentFile(content))
