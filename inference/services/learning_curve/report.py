@@ -59,9 +59,18 @@ def curve_figure_png(curve: LearningCurve, summary: dict[str, Any] | None = None
         )
         reached = (summary.get(start) or {}).get("plateau")
         if start == PRETRAINED and reached:
-            ax.axvline(reached["n"], color=colour, linestyle=":", linewidth=1)
+            ax.axvline(
+                reached["n"],
+                color=colour,
+                linestyle=":",
+                linewidth=1,
+                label=f"90% of plateau (pretrained): n = {reached['n']}",
+            )
     ax.set_xscale("log")
     if ticks:
+        # A margin of a fifth of a decade each side: the end points (and a plateau line at the
+        # smallest n) stay clear of the frame.
+        ax.set_xlim(min(ticks) / 1.6, max(ticks) * 1.6)
         ax.xaxis.set_major_locator(FixedLocator(sorted(ticks)))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(ScalarFormatter())
