@@ -79,7 +79,7 @@ def curve_figure_png(curve: LearningCurve, summary: dict[str, Any] | None = None
     ax.set_ylabel("Held-out Dice (median over seeds)")
     ax.grid(True, alpha=0.3)
     if ticks:
-        ax.legend(loc="lower right")
+        ax.legend(loc="best", fontsize=9)
     ax.set_title("Learning curve: shaded = lowest to highest seed", fontsize=10)
     return png(fig)
 
