@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.jobs.api import job_api_views
+from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.evaluation import ERRORS
 from inference.apis.training import TrainingListQuery, list_page
 from inference.conflicts import CONFLICTS
@@ -100,16 +100,7 @@ class LearningCurveInput(serializers.Serializer):
         return value
 
 
-class LearningCurveSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.CharField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class LearningCurveSerializer(JobRowSerializer):
     sizes = serializers.JSONField(help_text="Numbers of training sections, increasing.")
     seeds = serializers.IntegerField()
     arch = serializers.CharField()
