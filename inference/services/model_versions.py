@@ -21,9 +21,11 @@ from torch import nn
 from annotations.models import Role
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput
+from inference.ml.heads import attach_heads
 from inference.ml.isl import weights_in_channels
 from inference.ml.nets import create_model
 from inference.models import ModelVersion, ModelVersionTask
+from inference.output_classes import version_outputs
 from inference.services.proposals import proposals_after_activation
 
 WEIGHTS_FORMAT = 1
@@ -177,6 +179,9 @@ def model_version_load(
     """The network of ``version`` with its weights, in eval mode, and the file's metadata."""
     payload = model_version_payload(version)
     model = create_model(payload.get("arch", version.arch))
+    recorded = version_outputs(version.config or {})
+    if recorded is not None:  # several classes or an instance output (docs/labels.md)
+        attach_heads(model, recorded[0])
     model.load_state_dict(payload["state_dict"])
     model.eval()
     if device is not None:

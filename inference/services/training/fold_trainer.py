@@ -32,6 +32,12 @@ from inference.models import EpochLog, FoldRun, TrainingJob
 from inference.services.isl.fold import isl_fold_tensors, isl_validate
 from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.training.config import TrainingConfig
+from inference.services.training.heads import (
+    head_fold_tensors,
+    head_loss,
+    head_network,
+    head_validate,
+)
 from inference.services.training.recovery import (
     checkpoint_path,
     checkpoint_resume,
@@ -115,6 +121,12 @@ class FoldTrainer:
         if self.isl:  # the stain is the target (paper 004): pairs, not ground truth
             return isl_fold_tensors(fold, input_size=cfg.input_size)
         train_entries, val_entries = fold_entries(fold)
+        if cfg.head_data:  # several classes, an instance head or foreground normalisation
+            return *head_fold_tensors(fold, cfg, train_entries, native=False), *(
+                head_fold_tensors(fold, cfg, val_entries, native=False)
+                if val_entries
+                else (None, None)
+            )
         # The value recorded at launch (jobs launched before label sets: the nucleus class).
         target = class_target(fold.job.project, value=cfg.target_value)
         train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size, target=target)
@@ -130,12 +142,18 @@ class FoldTrainer:
         cfg, fold = self.config, self.fold
         train_entries, val_entries = fold_entries(fold)
         target = class_target(fold.job.project, value=cfg.target_value)
+
+        def read(entries):
+            if cfg.head_data:
+                return head_fold_tensors(fold, cfg, entries, native=True)
+            return native_sections(entries, target)
+
         with self.ctx.keepalive():
-            images, masks = native_sections(train_entries, target)
+            images, masks = read(train_entries)
             sampler = NativeCropSampler(
                 images, masks, size=cfg.input_size, foreground_fraction=cfg.crop_foreground
             )
-            val_x, val_y = native_sections(val_entries, target) if val_entries else (None, None)
+            val_x, val_y = read(val_entries) if val_entries else (None, None)
         self.ctx.report(
             f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation "
             f"sections, {len(sampler)} native {cfg.input_size} px crops per epoch"
@@ -170,12 +188,15 @@ class FoldTrainer:
         cfg, fold, device = self.config, self.fold, self.device
         train_x, train_y, val_x, val_y = self._tensors()
         generator = engine.seed_everything(cfg.seed * 1009 + fold.index)
-        network = create_model(cfg.arch)
-        if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
-            fine_tune_parent_load(network, cfg.from_version)
+        if cfg.heads:  # several classes or an instance output (services/training/heads.py)
+            network = head_network(cfg)
+        else:
+            network = create_model(cfg.arch)
+            if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
+                fine_tune_parent_load(network, cfg.from_version)
         model = engine.prepare_model(network, device)
         optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
-        loss_fn = isl.l1_loss if self.isl else engine.make_loss(cfg.loss)
+        loss_fn = isl.l1_loss if self.isl else head_loss(cfg)
         augment = cfg.augment()
         start_epoch, history = checkpoint_resume(
             fold, model=model, optimizer=optimizer, generator=generator, device=device
@@ -250,6 +271,8 @@ class FoldTrainer:
         batch_size, device = self.config.batch_size, self.device
         if self.isl:
             return isl_validate(model, val_x, val_y, batch_size=batch_size, device=device)
+        if self.config.heads:
+            return head_validate(model, val_x, val_y, loss_fn, self.config, device)
         if isinstance(val_x, list):  # whole native fields, tiled as at prediction
             val = engine.evaluate_fields(
                 model,

@@ -1,0 +1,98 @@
+"""Training on several classes and nucleus instances: targets from stored ground truth, the
+job end to end (foreground run), the version's recorded outputs, and the refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference.datasets import snapshot_entries
+from inference.datasets_heads import head_tensors
+from inference.models import ModelVersion
+from inference.output_classes import job_output_classes
+from inference.services.model_versions import model_version_load
+from inference.services.training import (
+    TrainingConfig,
+    TrainingConfigError,
+    training_job_launch,
+    training_job_run_foreground,
+)
+from tests.helpers_classes import add_cells
+from tests.helpers_training import single_thread_torch, tiny_config
+
+pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+
+
+@pytest.fixture
+def cells(project, make_volume):
+    add_cells(project, make_volume)
+
+
+def test_targets_are_class_channels_and_a_distance_peak_per_nucleus(project, manager, cells):
+    config = tiny_config(classes="all", instance_head="distance")
+    job = training_job_launch(project=project, user=manager, config=config, queue=False)
+    assert job.config["class_values"] == [1, 2]
+    outputs = job_output_classes(project, TrainingConfig.from_dict(job.config))
+    x, y = head_tensors(snapshot_entries(job.snapshot)[:1], outputs, input_size=32)
+    assert x.shape == (1, 1, 32, 32) and y.shape == (1, 2, 32, 32)
+    classes, distance = y[0, 0].numpy(), y[0, 1].numpy()
+    assert set(np.unique(classes)) == {0.0, 1.0, 2.0}
+    assert distance[classes != 1].max() == 0.0  # only nuclei have a distance
+    # Two touching nuclei: two peaks of 1 with a valley between them.
+    assert (distance == 1.0).sum() >= 2
+    from scipy import ndimage
+
+    assert ndimage.label(distance > 0.5)[1] == 2
+
+
+def test_a_classes_and_distance_job_trains_into_versions_that_record_their_outputs(
+    project, manager, cells
+):
+    config = tiny_config(classes="all", instance_head="distance", epochs=2)
+    job = training_job_launch(project=project, user=manager, config=config, queue=False)
+    job = training_job_run_foreground(job=job)
+    assert job.status == "succeeded", job.error
+    version = ModelVersion.objects.filter(job=job).first()
+    assert version.config["head_layout"] == {"n_classes": 3, "instance": "distance"}
+    assert version.config["classes"] == [
+        {"value": 1, "name": "nucleus", "kind": "instances"},
+        {"value": 2, "name": "cytoplasm", "kind": "region"},
+    ]
+    assert set(version.metrics["per_class"]) == {"nucleus", "cytoplasm"}
+    model, _ = model_version_load(version)
+    import torch
+
+    assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 4, 32, 32)
+    fold = job.folds.first()
+    assert fold.epoch_logs.count() == 2
+    assert len(fold.epoch_logs.first().val_metrics["per_class_dice"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"classes": ["nucleus", "golgi"]}, "classes", "no class “golgi”"),
+        (
+            {"classes": ["cytoplasm", "nucleus"], "class_weights": [1, 2]},
+            "class_weights",
+            "Give 3 class weights",
+        ),
+        ({"classes": "some"}, "classes", "Classes are blank"),
+        ({"instance_head": "contour"}, "instance_head", "Unknown instance output"),
+    ],
+)
+def test_bad_class_choices_are_refused_with_the_reason(
+    project, manager, cells, overrides, field, words
+):
+    with pytest.raises(TrainingConfigError) as caught:
+        training_job_launch(
+            project=project, user=manager, config=tiny_config(**overrides), queue=False
+        )
+    assert field in caught.value.errors and words in caught.value.errors[field]
+
+
+def test_an_instance_output_needs_an_instance_class(project, manager, cells):
+    config = tiny_config(classes=["cytoplasm", "cytoplasm"], instance_head="boundary")
+    with pytest.raises(TrainingConfigError) as caught:
+        training_job_launch(project=project, user=manager, config=config, queue=False)
+    assert "none of cytoplasm (value 2) is one" in caught.value.errors["instance_head"]
