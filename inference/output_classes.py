@@ -30,6 +30,7 @@ __all__ = [
     "OutputClassesError",
     "job_output_classes",
     "output_classes",
+    "version_instance_values",
     "version_outputs",
 ]
 
@@ -176,3 +177,8 @@ def version_outputs(config: Mapping[str, Any]) -> tuple[HeadLayout, list[dict]] 
     if not layout:
         return None
     return HeadLayout(**layout), list(config.get("classes") or [])
+
+
+def version_instance_values(classes: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The instance classes among a version's recorded ``classes``."""
+    return [int(c["value"]) for c in classes if c.get("kind") == LabelKind.INSTANCES]

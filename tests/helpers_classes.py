@@ -10,6 +10,7 @@ from django.utils import timezone
 from annotations.imaging.labels import encode_instance_map
 from annotations.models import GroundTruth
 from annotations.services.labels.presets import preset_classes
+from inference.ml.instances import distance_target
 from tests.helpers_training import numbered_specimens
 
 SIZE = 32
@@ -30,7 +31,13 @@ def touching_cell(rng: np.random.Generator) -> tuple[np.ndarray, dict[int, int]]
 
 
 def cell_image(instances: np.ndarray) -> np.ndarray:
-    return (1.337 + 0.01 * (instances == 3) + 0.03 * np.isin(instances, (1, 2))).astype(np.float32)
+    """RI-like: cytoplasm a little above the medium, nuclei brighter towards their centres.
+    Normalised (``data.normalise_ri``): medium 0, cytoplasm 1/3, nuclei 2/3 + their distance."""
+    nuclei = np.where(np.isin(instances, (1, 2)), instances, 0)
+    distance = distance_target(nuclei)
+    return (1.337 + 0.01 * (instances == 3) + 0.02 * (nuclei > 0) + 0.03 * distance).astype(
+        np.float32
+    )
 
 
 def add_cells(project, make_volume, n: int = 4, sections: int = 2, seed: int = 3):

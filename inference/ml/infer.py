@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 from torch import nn
 
 from .data import normalise, resize_images
 from .engine import predict_probabilities
+from .heads import HeadLayout
+from .label_output import activate_tensor
 from .tiling import network_stride, predict_tiled
 
 __all__ = ["predict_volume"]
@@ -23,6 +27,7 @@ def predict_volume(
     modality: str = "ri",
     tile_large: bool | None = None,
     overlap: int | None = None,
+    layout: HeadLayout | None = None,
 ) -> np.ndarray:
     """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1].
 
@@ -36,11 +41,18 @@ def predict_volume(
     predicted at native resolution in ``input_size`` tiles overlapping by ``overlap`` (default a
     quarter tile), blended with a smooth window (``tiling.predict_tiled``, docs/tiling.md).
     Sections that fit the input keep the resize path unchanged.
+
+    With a ``layout`` (several classes or an instance output) every channel is predicted, tiled
+    and resized alike: (z, C, y, x) maps, ``label_output.activate_tensor`` of the logits.
     """
     if volume.ndim != 3:
         raise ValueError(f"need a (z, y, x) volume, got shape {volume.shape}")
     z, h, w = volume.shape
-    out = np.empty((z, h, w), dtype=np.float32)
+    channels = 1 if layout is None else layout.channels
+    out = np.empty((z, channels, h, w), dtype=np.float32)
+    activation = torch.sigmoid if layout is None else partial(activate_tensor, layout=layout)
+    # Probabilities lie in [0, 1]; a regressed distance channel is not clamped.
+    clamped = channels if layout is None else layout.n_classes
     if tile_large is None:
         tile_large = modality != "ri"
     tiled = tile_large and max(h, w) > input_size
@@ -53,16 +65,21 @@ def predict_volume(
             sections = torch.stack([normalise(s, modality) for s in chunk])
         if tiled:
             prob = predict_tiled(
-                lambda t: predict_probabilities(model, t, device=device, batch_size=batch_size),
+                lambda t: predict_probabilities(
+                    model, t, device=device, batch_size=batch_size, activation=activation
+                ),
                 sections.unsqueeze(1),
                 tile=input_size,
                 overlap=overlap,
                 stride=network_stride(model),
                 batch_size=batch_size,
-            ).clamp_(0.0, 1.0)
+            )
         else:
             x = resize_images(sections.unsqueeze(1), input_size)
-            prob = predict_probabilities(model, x, device=device, batch_size=batch_size)
-            prob = resize_images(prob, (h, w)).clamp_(0.0, 1.0)
-        out[start : start + chunk.shape[0]] = prob[:, 0].numpy()
-    return out
+            prob = predict_probabilities(
+                model, x, device=device, batch_size=batch_size, activation=activation
+            )
+            prob = resize_images(prob, (h, w))
+        prob[:, :clamped].clamp_(0.0, 1.0)
+        out[start : start + chunk.shape[0]] = prob.numpy()
+    return out[:, 0] if layout is None else out

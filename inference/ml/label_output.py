@@ -22,12 +22,20 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 import numpy as np
+import torch
 from scipy import ndimage as ndi
+from torch import Tensor
 
 from .heads import HeadLayout
 from .instances import DEFAULT_H, boundary_to_instances, distance_to_instances
 
-__all__ = ["MAX_INSTANCES", "activate", "channel_values", "labels_from_output"]
+__all__ = [
+    "MAX_INSTANCES",
+    "activate",
+    "activate_tensor",
+    "channel_values",
+    "labels_from_output",
+]
 
 MAX_INSTANCES = 65_535  # ids of a 16-bit instance map
 
@@ -53,6 +61,17 @@ def activate(output: np.ndarray, layout: HeadLayout) -> np.ndarray:
     elif layout.instance == "distance":
         result[-1] = output[-1]
     return result
+
+
+def activate_tensor(output: Tensor, layout: HeadLayout) -> Tensor:
+    """:func:`activate` of a batch of logits (B, C, H, W), in torch (prediction batches)."""
+    probabilities = layout.class_probabilities(output)
+    if layout.instance is None:
+        return probabilities
+    instance = output[:, layout.n_classes :].float()
+    if layout.instance == "boundary":
+        instance = torch.sigmoid(instance)
+    return torch.cat([probabilities, instance], dim=1)
 
 
 def _check_channels(output: np.ndarray, layout: HeadLayout) -> None:

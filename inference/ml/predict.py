@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .heads import HeadLayout
 from .infer import predict_volume
 from .objects import label_instances
 
@@ -49,8 +50,10 @@ def predict_sections(
     batch_size: int = 16,
     modality: str = "ri",
     tta: bool = False,
+    layout: HeadLayout | None = None,
 ) -> np.ndarray:
-    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched.
+    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched; with a
+    ``layout`` (several classes or an instance output) every channel's maps (z, C, y, x).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
     network that learnt a handedness does not leave it in the mask.
@@ -64,12 +67,13 @@ def predict_sections(
             batch_size=batch_size,
             device=device,
             modality=modality,
+            layout=layout,
         )
 
     prob = run(sections)
     if tta:
-        prob += run(sections[:, :, ::-1])[:, :, ::-1]
-        prob += run(sections[:, ::-1, :])[:, ::-1, :]
+        prob += run(sections[:, :, ::-1])[..., ::-1]
+        prob += run(sections[:, ::-1, :])[..., ::-1, :]
         prob /= np.float32(3.0)
     return prob
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from scipy import ndimage
 
 from inference.datasets import snapshot_entries
 from inference.datasets_heads import head_tensors
+from inference.ml import engine
+from inference.ml.data import normalise
+from inference.ml.engine import make_optimizer, prepare_model, seed_everything
+from inference.ml.heads import HeadLayout, create_model_with_heads
+from inference.ml.instances import distance_target
+from inference.ml.losses import HeadLoss, pack_targets
 from inference.models import ModelVersion
 from inference.output_classes import job_output_classes
 from inference.services.model_versions import model_version_load
@@ -17,10 +25,37 @@ from inference.services.training import (
     training_job_launch,
     training_job_run_foreground,
 )
-from tests.helpers_classes import add_cells
+from tests.helpers_classes import add_cells, cell_image, touching_cell
 from tests.helpers_training import single_thread_torch, tiny_config
 
 pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+CPU = torch.device("cpu")
+
+
+def test_multi_class_training_lowers_the_loss_on_nucleus_and_cytoplasm():
+    """A few steps of Unet16 with a softmax output and a distance head on small crops."""
+    rng = np.random.default_rng(0)
+    cells = [touching_cell(rng)[0] for _ in range(8)]
+    x = torch.from_numpy(np.stack([normalise(cell_image(c), "ri").numpy() for c in cells]))[:, None]
+    class_maps = np.stack([np.select([np.isin(c, (1, 2)), c == 3], [1, 2], 0) for c in cells])
+    nuclei = [np.where(np.isin(c, (1, 2)), c, 0) for c in cells]
+    y = pack_targets(class_maps, np.stack([distance_target(n) for n in nuclei]))
+    layout = HeadLayout(n_classes=3, instance="distance")
+    generator = seed_everything(0)
+    model = prepare_model(create_model_with_heads("unet16", layout), CPU)
+    optimizer = make_optimizer(model, lr=1e-2)
+    loss = HeadLoss(layout, class_weights=[0.5, 1.0, 1.0])
+
+    def held_loss() -> float:
+        return engine.evaluate_heads(model, [(x, y)], loss, layout, device=CPU).loss
+
+    before = held_loss()
+    for epoch in range(15):
+        order = torch.randperm(8, generator=generator)
+        batches = [(x[order[i : i + 4]], y[order[i : i + 4]]) for i in (0, 4)]
+        engine.train_one_epoch(model, batches, optimizer, loss, device=CPU, epoch=epoch)
+    after = held_loss()
+    assert after < 0.7 * before, (before, after)
 
 
 @pytest.fixture
@@ -40,8 +75,6 @@ def test_targets_are_class_channels_and_a_distance_peak_per_nucleus(project, man
     assert distance[classes != 1].max() == 0.0  # only nuclei have a distance
     # Two touching nuclei: two peaks of 1 with a valley between them.
     assert (distance == 1.0).sum() >= 2
-    from scipy import ndimage
-
     assert ndimage.label(distance > 0.5)[1] == 2
 
 
@@ -60,8 +93,6 @@ def test_a_classes_and_distance_job_trains_into_versions_that_record_their_outpu
     ]
     assert set(version.metrics["per_class"]) == {"nucleus", "cytoplasm"}
     model, _ = model_version_load(version)
-    import torch
-
     assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 4, 32, 32)
     fold = job.folds.first()
     assert fold.epoch_logs.count() == 2
