@@ -54,3 +54,37 @@ def test_class_choices_the_project_cannot_serve_are_a_400_with_the_reason(
     assert response.status_code == 400, response.content
     assert text in response.content.decode()
     assert TrainingJob.objects.count() == 0 and queued == []
+
+
+def test_the_launch_form_trains_ticked_classes_together_with_a_distance_output(
+    client, project, manager, cells, queued
+):
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/training/").content.decode()
+    assert 'name="classes"' in page and 'name="instance_head"' in page
+    form = {
+        "gt_source": "consensus",
+        "arch": "unet16",
+        "folds": 2,
+        "epochs": 2,
+        "batch_size": 4,
+        "lr": 0.0005,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "loss": "bce",
+        "aug_fraction": 0.3,
+        "input_size": 32,
+        "seed": 0,
+        "classes": ["nucleus", "cytoplasm"],
+        "instance_head": "distance",
+        "class_weights": "1, 1, 2",
+    }
+    refused = client.post(
+        f"/projects/{project.slug}/training/", {**form, "class_weights": "1, heavy"}
+    )
+    assert refused.status_code == 400 and "numbers separated by commas" in refused.content.decode()
+    launched = client.post(f"/projects/{project.slug}/training/", form)
+    assert launched.status_code == 302, launched.content.decode()[-2000:]
+    config = TrainingJob.objects.get().config
+    assert config["classes"] == ["nucleus", "cytoplasm"] and config["class_values"] == [1, 2]
+    assert config["instance_head"] == "distance" and config["class_weights"] == [1.0, 1.0, 2.0]
