@@ -15,13 +15,6 @@ from django.db import transaction
 from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
-from inference.class_target import class_target
-from inference.datasets import (
-    SnapshotEntry,
-    native_sections,
-    snapshot_entries,
-    training_tensors,
-)
 from inference.ml import engine, isl
 from inference.ml.augment import epoch_indices
 from inference.ml.crops import NativeCropSampler
@@ -32,8 +25,8 @@ from inference.models import EpochLog, FoldRun, TrainingJob
 from inference.services.isl.fold import isl_fold_tensors, isl_validate
 from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.training.config import TrainingConfig
+from inference.services.training.fold_data import fold_entries, fold_native_sections, fold_tensors
 from inference.services.training.heads import (
-    head_fold_tensors,
     head_loss,
     head_network,
     head_validate,
@@ -57,15 +50,6 @@ class TrainedFold:
     val_x: torch.Tensor | list[torch.Tensor] | None
     val_y: torch.Tensor | list[torch.Tensor] | None
     tile: int | None = None  # with native crops: the tile size the fields are predicted with
-
-
-def fold_entries(fold: FoldRun) -> tuple[list[SnapshotEntry], list[SnapshotEntry]]:
-    entries = snapshot_entries(fold.job.snapshot)
-    train_ids = {s["id"] for s in fold.train_specimens}
-    val_ids = {s["id"] for s in fold.val_specimens}
-    return [e for e in entries if e.specimen_id in train_ids], [
-        e for e in entries if e.specimen_id in val_ids
-    ]
 
 
 class FoldTrainer:
@@ -120,40 +104,21 @@ class FoldTrainer:
         cfg, fold = self.config, self.fold
         if self.isl:  # the stain is the target (paper 004): pairs, not ground truth
             return isl_fold_tensors(fold, input_size=cfg.input_size)
-        train_entries, val_entries = fold_entries(fold)
-        if cfg.head_data:  # several classes, an instance head or foreground normalisation
-            return *head_fold_tensors(fold, cfg, train_entries, native=False), *(
-                head_fold_tensors(fold, cfg, val_entries, native=False)
-                if val_entries
-                else (None, None)
-            )
-        # The value recorded at launch (jobs launched before label sets: the nucleus class).
-        target = class_target(fold.job.project, value=cfg.target_value)
-        train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size, target=target)
-        val_x, val_y = (
-            training_tensors(val_entries, input_size=cfg.input_size, target=target)
-            if val_entries
-            else (None, None)
-        )
-        return train_x, train_y, val_x, val_y
+        return fold_tensors(fold, cfg)
 
     def _native(self) -> tuple[Any, ...]:
         """A crop sampler over the native training fields, and the native validation fields."""
         cfg, fold = self.config, self.fold
         train_entries, val_entries = fold_entries(fold)
-        target = class_target(fold.job.project, value=cfg.target_value)
-
-        def read(entries):
-            if cfg.head_data:
-                return head_fold_tensors(fold, cfg, entries, native=True)
-            return native_sections(entries, target)
 
         with self.ctx.keepalive():
-            images, masks = read(train_entries)
+            images, masks = fold_native_sections(fold, cfg, train_entries)
             sampler = NativeCropSampler(
                 images, masks, size=cfg.input_size, foreground_fraction=cfg.crop_foreground
             )
-            val_x, val_y = read(val_entries) if val_entries else (None, None)
+            val_x, val_y = (
+                fold_native_sections(fold, cfg, val_entries) if val_entries else (None, None)
+            )
         self.ctx.report(
             f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation "
             f"sections, {len(sampler)} native {cfg.input_size} px crops per epoch"
