@@ -10,6 +10,7 @@ from torch import nn
 
 from .data import normalise, resize_images
 from .engine import predict_probabilities
+from .foreground import two_pass_inputs
 from .heads import HeadLayout
 from .label_output import activate_tensor
 from .tiling import network_stride, predict_tiled
@@ -28,6 +29,7 @@ def predict_volume(
     tile_large: bool | None = None,
     overlap: int | None = None,
     layout: HeadLayout | None = None,
+    foreground_two_pass: bool = False,
 ) -> np.ndarray:
     """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1].
 
@@ -44,6 +46,10 @@ def predict_volume(
 
     With a ``layout`` (several classes or an instance output) every channel is predicted, tiled
     and resized alike: (z, C, y, x) maps, ``label_output.activate_tensor`` of the logits.
+
+    ``foreground_two_pass``: the model was trained on foreground-normalised images (paper 003);
+    each input (each tile) is first normalised on its own statistics for the model to find the
+    foreground, then on that foreground's (``foreground.two_pass_inputs``).
     """
     if volume.ndim != 3:
         raise ValueError(f"need a (z, y, x) volume, got shape {volume.shape}")
@@ -51,6 +57,22 @@ def predict_volume(
     channels = 1 if layout is None else layout.channels
     out = np.empty((z, channels, h, w), dtype=np.float32)
     activation = torch.sigmoid if layout is None else partial(activate_tensor, layout=layout)
+
+    def probabilities(x: torch.Tensor) -> torch.Tensor:
+        return predict_probabilities(
+            model, x, device=device, batch_size=batch_size, activation=activation
+        )
+
+    def predict(x: torch.Tensor) -> torch.Tensor:
+        if foreground_two_pass:
+            x = two_pass_inputs(x, lambda images: _foreground(probabilities(images)))
+        return probabilities(x)
+
+    def _foreground(probabilities: torch.Tensor) -> torch.Tensor:
+        # A binary output's probability, or 1 - P(background) of a softmax over classes.
+        single = layout is None or layout.n_classes == 1
+        return probabilities[:, :1] if single else 1.0 - probabilities[:, :1]
+
     # Probabilities lie in [0, 1]; a regressed distance channel is not clamped.
     clamped = channels if layout is None else layout.n_classes
     if tile_large is None:
@@ -65,9 +87,7 @@ def predict_volume(
             sections = torch.stack([normalise(s, modality) for s in chunk])
         if tiled:
             prob = predict_tiled(
-                lambda t: predict_probabilities(
-                    model, t, device=device, batch_size=batch_size, activation=activation
-                ),
+                predict,
                 sections.unsqueeze(1),
                 tile=input_size,
                 overlap=overlap,
@@ -76,10 +96,7 @@ def predict_volume(
             )
         else:
             x = resize_images(sections.unsqueeze(1), input_size)
-            prob = predict_probabilities(
-                model, x, device=device, batch_size=batch_size, activation=activation
-            )
-            prob = resize_images(prob, (h, w))
+            prob = resize_images(predict(x), (h, w))
         prob[:, :clamped].clamp_(0.0, 1.0)
         out[start : start + chunk.shape[0]] = prob.numpy()
     return out[:, 0] if layout is None else out

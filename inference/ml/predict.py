@@ -51,12 +51,14 @@ def predict_sections(
     modality: str = "ri",
     tta: bool = False,
     layout: HeadLayout | None = None,
+    foreground_two_pass: bool = False,
 ) -> np.ndarray:
     """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched; with a
     ``layout`` (several classes or an instance output) every channel's maps (z, C, y, x).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
-    network that learnt a handedness does not leave it in the mask.
+    network that learnt a handedness does not leave it in the mask. ``foreground_two_pass``: see
+    ``infer.predict_volume`` (a model trained with foreground normalisation).
     """
 
     def run(stack: np.ndarray) -> np.ndarray:
@@ -68,6 +70,7 @@ def predict_sections(
             device=device,
             modality=modality,
             layout=layout,
+            foreground_two_pass=foreground_two_pass,
         )
 
     prob = run(sections)

@@ -147,6 +147,7 @@ def _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16
             batch_size=batch_size,
             modality=modality,
             layout=layout,
+            foreground_two_pass=bool((version.config or {}).get("foreground_normalise")),
         )
 
 

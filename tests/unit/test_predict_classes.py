@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from inference.ml.data import normalise
+from inference.ml.foreground import two_pass_inputs
 from inference.ml.heads import HeadLayout
 from inference.ml.infer import predict_volume
 from inference.ml.label_output import activate_tensor
@@ -79,3 +80,23 @@ def test_a_binary_prediction_keeps_its_shape_and_values():
     with torch.no_grad():
         expected = torch.sigmoid(model(normalise(image[0], "ri")[None, None]))[0, 0].numpy()
     np.testing.assert_allclose(probabilities[0], expected, atol=1e-5)
+
+
+def test_a_foreground_normalised_model_predicts_on_inputs_normalised_on_its_foreground():
+    """Paper 003's two passes: the model finds the foreground on the image normalised on its
+    own statistics, then sees the image normalised on that foreground."""
+    image, _ = _field(cells=1)
+    model = Pointwise()
+    maps = predict_volume(
+        model, image, device=CPU, input_size=32, layout=LAYOUT, foreground_two_pass=True
+    )
+
+    def foreground(images: torch.Tensor) -> torch.Tensor:
+        return 1.0 - activate_tensor(model(images), LAYOUT)[:, :1]  # 1 - P(background)
+
+    with torch.no_grad():
+        inputs = two_pass_inputs(normalise(image[0], "ri")[None, None], foreground)
+        expected = activate_tensor(model(inputs), LAYOUT).numpy()
+    np.testing.assert_allclose(maps, expected, atol=1e-5)
+    plain = predict_volume(model, image, device=CPU, input_size=32, layout=LAYOUT)
+    assert not np.allclose(maps, plain, atol=1e-3)

@@ -30,6 +30,7 @@ def segment_classes(
     progress,
     *,
     outputs: tuple[HeadLayout, list[dict[str, Any]]],
+    foreground_two_pass: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(class map (z, y, x) uint8, instances (z, y, x) int32) of one volume, chunk by chunk."""
     layout, classes = outputs
@@ -49,6 +50,7 @@ def segment_classes(
             modality=volume.modality,
             tta=options.tta,
             layout=layout,
+            foreground_two_pass=foreground_two_pass,
         )
         sections += section_labels(maps, layout, values, instance_values, options)
         progress(stop - start, f"{label}: section {stop} of {volume.size_z}")

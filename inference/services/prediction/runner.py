@@ -67,7 +67,9 @@ class _Progress:
         )
 
 
-def _segment(volume: Volume, array: np.ndarray, model, input_size, device, options, progress):
+def _segment(
+    volume: Volume, array, model, input_size, device, options, progress, *, foreground_two_pass
+):
     """The binary nucleus mask of one volume, chunk by chunk (bounded host memory)."""
     mask = np.zeros(volume.shape, dtype=bool)
     batch = 64 if device.type == "cuda" else 8
@@ -82,6 +84,7 @@ def _segment(volume: Volume, array: np.ndarray, model, input_size, device, optio
             batch_size=batch,
             modality=volume.modality,
             tta=options.tta,
+            foreground_two_pass=foreground_two_pass,
         )
         mask[start:stop] = prob > options.threshold
         progress(stop - start, f"{label}: section {stop} of {volume.size_z}")
@@ -173,6 +176,8 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     with ctx.keepalive():  # loading the model and meshing large nuclei report no progress
         model, meta = model_version_load(version, device=device)
         outputs = version_outputs(version.config or {})
+        # Trained on foreground-normalised images (paper 003): two passes per input.
+        two_pass = bool((version.config or {}).get("foreground_normalise"))
         input_size = int(meta.get("input_size") or prediction.config.get("input_size") or 448)
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
             tracker = _Tracker()
@@ -181,7 +186,11 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 if volume is None:
                     continue  # deleted since launch
                 array = volume_array(volume)
-                segment = _segment if outputs is None else partial(segment_classes, outputs=outputs)
+                segment = (
+                    partial(_segment, foreground_two_pass=two_pass)
+                    if outputs is None
+                    else partial(segment_classes, outputs=outputs, foreground_two_pass=two_pass)
+                )
                 mask = segment(volume, array, model, input_size, device, options, progress)
                 if outputs is None:
                     labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
