@@ -78,7 +78,7 @@ def test_targets_are_class_channels_and_a_distance_peak_per_nucleus(project, man
     assert ndimage.label(distance > 0.5)[1] == 2
 
 
-def test_a_classes_and_distance_job_trains_into_versions_that_record_their_outputs(
+def test_a_classes_and_distance_job_trains_versions_that_record_their_outputs_and_fine_tune(
     project, manager, cells
 ):
     config = tiny_config(classes="all", instance_head="distance", epochs=2)
@@ -97,6 +97,21 @@ def test_a_classes_and_distance_job_trains_into_versions_that_record_their_outpu
     fold = job.folds.first()
     assert fold.epoch_logs.count() == 2
     assert len(fold.epoch_logs.first().val_metrics["per_class_dice"]) == 2
+
+    # Fine-tuning it (as a retrain round does) keeps its classes and its distance output.
+    tuned = training_job_launch(
+        project=project,
+        user=manager,
+        config=tiny_config(epochs=1, from_version=version.pk),
+        queue=False,
+    )
+    assert tuned.config["classes"] == ["nucleus", "cytoplasm"]
+    assert tuned.config["class_values"] == [1, 2] and tuned.config["instance_head"] == "distance"
+    tuned = training_job_run_foreground(job=tuned)
+    assert tuned.status == "succeeded", tuned.error
+    child = ModelVersion.objects.filter(job=tuned).first()
+    assert child.config["head_layout"] == version.config["head_layout"]
+    assert child.parent_id == version.pk
 
 
 @pytest.mark.parametrize(
