@@ -142,3 +142,17 @@ def test_an_instance_output_needs_an_instance_class(project, manager, cells):
     with pytest.raises(TrainingConfigError) as caught:
         training_job_launch(project=project, user=manager, config=config, queue=False)
     assert "none of cytoplasm (value 2) is one" in caught.value.errors["instance_head"]
+
+
+def test_a_binary_job_with_foreground_normalisation_keeps_the_binary_network(
+    project, manager, cells
+):
+    config = tiny_config(foreground_normalise=True, epochs=1, folds=2)
+    job = training_job_launch(project=project, user=manager, config=config, queue=False)
+    assert job.config["target_value"] == 1 and job.config["class_values"] == [1]
+    job = training_job_run_foreground(job=job)
+    assert job.status == "succeeded", job.error
+    version = ModelVersion.objects.filter(job=job).first()
+    assert "head_layout" not in version.config and version.config["foreground_normalise"]
+    model, _ = model_version_load(version)
+    assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 1, 32, 32)

@@ -87,7 +87,7 @@ class TrainingPlan:
 def plan_outputs(project: Project, config: TrainingConfig) -> OutputClasses | None:
     """The classes and instance output of a job that has them (400 with the reason if the
     project cannot serve them)."""
-    if not config.heads:
+    if not config.head_data:
         return None
     try:
         return output_classes(
@@ -324,7 +324,7 @@ def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, 
         "specimens": plan.specimens,
         "sections": len(plan.entries),
         "target_class": plan.target.name if plan.target else "",
-        "classes": [c["name"] for c in plan.outputs.classes] if plan.outputs else [],
+        "classes": [c["name"] for c in plan.outputs.classes] if config.classes else [],
         "skipped_sections": plan.skipped,
         "skipped_message": plan.skipped_message(),
         "folds": [
