@@ -202,10 +202,10 @@ class VolumeScorer:
                 ]
             row = VolumeResult(
                 evaluation=self.evaluation,
-                volume=volume,
-                specimen_id=volume.specimen_id,
                 method=method,
                 fold_index=fold,
+                volume=volume,
+                specimen_id=volume.specimen_id,
                 time_index=volume.time_index,
                 gt_sections=len(zs),
                 total_sections=volume.size_z,
