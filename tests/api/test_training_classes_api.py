@@ -85,6 +85,8 @@ def test_the_launch_form_trains_ticked_classes_together_with_a_distance_output(
     assert refused.status_code == 400 and "numbers separated by commas" in refused.content.decode()
     launched = client.post(f"/projects/{project.slug}/training/", form)
     assert launched.status_code == 302, launched.content.decode()[-2000:]
-    config = TrainingJob.objects.get().config
+    job = TrainingJob.objects.get()
+    config = job.config
     assert config["classes"] == ["nucleus", "cytoplasm"] and config["class_values"] == [1, 2]
+    assert client.get(f"/training-jobs/{job.pk}/").status_code == 200
     assert config["instance_head"] == "distance" and config["class_weights"] == [1.0, 1.0, 2.0]

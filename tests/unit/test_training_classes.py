@@ -3,9 +3,12 @@ job end to end (foreground run), the version's recorded outputs, and the refusal
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
+from django.core.management import CommandError, call_command
 from scipy import ndimage
 
 from inference.datasets import snapshot_entries
@@ -156,3 +159,28 @@ def test_a_binary_job_with_foreground_normalisation_keeps_the_binary_network(
     assert "head_layout" not in version.config and version.config["foreground_normalise"]
     model, _ = model_version_load(version)
     assert model(torch.zeros(1, 1, 32, 32)).shape == (1, 1, 32, 32)
+
+
+def test_the_train_command_learns_every_class_with_a_distance_output(project, cells):
+    out = io.StringIO()
+    call_command(
+        "train",
+        *("--project", project.slug, "--classes", "all", "--instances", "distance"),
+        *("--arch", "unet16", "--folds", "2", "--epochs", "1", "--input-size", "32"),
+        *("--batch-size", "4", "--wait", "--device", "cpu"),
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Learns 2 classes with a softmax output, with a distance output" in text
+    assert "succeeded" in text
+    with pytest.raises(CommandError, match="none of cytoplasm"):
+        call_command(
+            "train",
+            "--project",
+            project.slug,
+            "--classes",
+            "cytoplasm,cytoplasm",
+            "--instances",
+            "boundary",
+            stdout=io.StringIO(),
+        )
