@@ -50,10 +50,12 @@ def predict_sections(
     batch_size: int = 16,
     modality: str = "ri",
     tta: bool = False,
+    tile_large: bool | None = None,
     layout: HeadLayout | None = None,
     foreground_two_pass: bool = False,
 ) -> np.ndarray:
-    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched; with a
+    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched; resized or
+    tiled as ``infer.tiles_field`` decides from ``tile_large`` (``infer.field_settings``); with a
     ``layout`` (several classes or an instance output) every channel's maps (z, C, y, x).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
@@ -69,6 +71,7 @@ def predict_sections(
             batch_size=batch_size,
             device=device,
             modality=modality,
+            tile_large=tile_large,
             layout=layout,
             foreground_two_pass=foreground_two_pass,
         )

@@ -24,6 +24,7 @@ from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, NotFoundError
 from inference.label_png import labels_png
 from inference.ml.device import cpu_has_native_bf16
+from inference.ml.infer import field_settings
 from inference.ml.predict import PredictOptions, predict_sections
 from inference.ml.predict_labels import section_labels
 from inference.models import ModelVersion, PredictionResult, StoredProposal
@@ -136,18 +137,20 @@ def _threshold(version: ModelVersion) -> float:
 
 
 def _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16, layout=None):
-    input_size = int(meta.get("input_size") or (version.config or {}).get("input_size") or 448)
+    config = version.config or {}
+    field = field_settings(meta, config)
     bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16 and device.type == "cpu")
     with torch.inference_mode(), bf16:
         return predict_sections(
             model,
             sections,
             device=device,
-            input_size=input_size,
+            input_size=field.input_size,
             batch_size=batch_size,
             modality=modality,
+            tile_large=field.tile_large,
             layout=layout,
-            foreground_two_pass=bool((version.config or {}).get("foreground_normalise")),
+            foreground_two_pass=bool(config.get("foreground_normalise")),
         )
 
 

@@ -18,6 +18,7 @@ from annotations.models import Volume
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, job_execute
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
+from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
 from inference.models import Evaluation, ModelVersion, SectionResult, VolumeResult
 from inference.services.evaluation.scoring import VolumeScorer
@@ -55,10 +56,8 @@ def _load_model(unit: dict[str, Any], device):
     if version is None:
         raise InvalidInput(f"Model version {unit['model_version']} was deleted after launch.")
     model, meta = model_version_load(version, device=device)
-    input_size = int(meta.get("input_size") or (version.config or {}).get("input_size") or 448)
-    # A version trained on native crops predicts whole fields in tiles, whatever the modality.
-    tile_large = True if (version.config or {}).get("native_crops") else None
-    return model, input_size, tile_large
+    field = field_settings(meta, version.config)  # resized or tiled as the version was trained
+    return model, field.input_size, field.tile_large
 
 
 def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:

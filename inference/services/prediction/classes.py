@@ -11,6 +11,7 @@ import numpy as np
 
 from annotations.models import Volume
 from inference.ml.heads import HeadLayout
+from inference.ml.infer import FieldSettings
 from inference.ml.predict import PredictOptions, predict_sections
 from inference.ml.predict_labels import section_labels, volume_labels
 from inference.output_classes import version_instance_values
@@ -24,7 +25,7 @@ def segment_classes(
     volume: Volume,
     array,
     model,
-    input_size: int,
+    field: FieldSettings,
     device,
     options: PredictOptions,
     progress,
@@ -45,10 +46,11 @@ def segment_classes(
             model,
             np.array(array[start:stop], dtype=np.float32),
             device=device,
-            input_size=input_size,
+            input_size=field.input_size,
             batch_size=batch,
             modality=volume.modality,
             tta=options.tta,
+            tile_large=field.tile_large,
             layout=layout,
             foreground_two_pass=foreground_two_pass,
         )

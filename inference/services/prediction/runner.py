@@ -25,6 +25,7 @@ from annotations.models import Modality, Volume
 from annotations.services.volumes import volume_array
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
+from inference.ml.infer import FieldSettings, field_settings
 from inference.ml.metrics import finite_or_none
 from inference.ml.nucleus_quantities import medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
@@ -68,9 +69,18 @@ class _Progress:
 
 
 def _segment(
-    volume: Volume, array, model, input_size, device, options, progress, *, foreground_two_pass
+    volume: Volume,
+    array: np.ndarray,
+    model,
+    field: FieldSettings,
+    device,
+    options,
+    progress,
+    *,
+    foreground_two_pass: bool,
 ):
-    """The binary nucleus mask of one volume, chunk by chunk (bounded host memory)."""
+    """The binary nucleus mask of one volume, chunk by chunk (bounded host memory); resized or
+    tiled as the version was trained (``infer.field_settings``)."""
     mask = np.zeros(volume.shape, dtype=bool)
     batch = 64 if device.type == "cuda" else 8
     label = f"{volume.specimen.name} t{volume.time_index}"
@@ -80,10 +90,11 @@ def _segment(
             model,
             np.array(array[start:stop], dtype=np.float32),  # a writable copy for torch
             device=device,
-            input_size=input_size,
+            input_size=field.input_size,
             batch_size=batch,
             modality=volume.modality,
             tta=options.tta,
+            tile_large=field.tile_large,
             foreground_two_pass=foreground_two_pass,
         )
         mask[start:stop] = prob > options.threshold
@@ -175,10 +186,10 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     summary: list[dict[str, Any]] = []
     with ctx.keepalive():  # loading the model and meshing large nuclei report no progress
         model, meta = model_version_load(version, device=device)
+        field = field_settings(meta, {**prediction.config, **(version.config or {})})
         outputs = version_outputs(version.config or {})
         # Trained on foreground-normalised images (paper 003): two passes per input.
         two_pass = bool((version.config or {}).get("foreground_normalise"))
-        input_size = int(meta.get("input_size") or prediction.config.get("input_size") or 448)
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
             tracker = _Tracker()
             for item in items:
@@ -191,7 +202,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                     if outputs is None
                     else partial(segment_classes, outputs=outputs, foreground_two_pass=two_pass)
                 )
-                mask = segment(volume, array, model, input_size, device, options, progress)
+                mask = segment(volume, array, model, field, device, options, progress)
                 if outputs is None:
                     labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
                     tracked, parents = tracker.link(labels)
