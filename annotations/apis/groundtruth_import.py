@@ -30,7 +30,7 @@ class GroundTruthImportSerializer(serializers.Serializer):
         help_text="The file is an instance label image: 0 background, each positive value one "
         "object of the class.",
     )
-    # "class" is a Python keyword: the form field is named "class", read through source.
+    # The form field is "class", a Python keyword: declared as class_name, renamed in get_fields.
     class_name = serializers.CharField(
         max_length=40,
         required=False,
@@ -48,11 +48,10 @@ class GroundTruthImportSerializer(serializers.Serializer):
         help_text="Dataset path inside an HDF5 file.",
     )
 
-    def to_internal_value(self, data):
-        if hasattr(data, "get") and "class" in data and "class_name" not in data:
-            data = data.copy()
-            data["class_name"] = data.get("class")
-        return super().to_internal_value(data)
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["class"] = fields.pop("class_name")
+        return fields
 
 
 class GroundTruthImportedSerializer(serializers.Serializer):
@@ -84,7 +83,7 @@ class GroundTruthImportApi(APIView):
             upload=values["file"],
             user=request.user,
             instances=values["instances"],
-            class_name=values["class_name"].strip() or None,
+            class_name=values["class"].strip() or None,
             time_index=values["time"],
             dataset=values["dataset"] or None,
         )
