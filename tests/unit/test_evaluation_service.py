@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 import tifffile
-from scipy import ndimage as ndi
 from django.http import Http404
+from scipy import ndimage as ndi
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
 from annotations.imaging.masks import decode_mask
@@ -286,9 +286,11 @@ def test_volumes_get_3d_numbers_objects_nuclei_and_a_tiff_mask(project, manager,
     four = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])
     pairs = [(ndi.label(p, four)[0], ndi.label(t, four)[0]) for p, t in zip(stored, nucleus)]
     matches = [match_instances(p, t, 0.7) for p, t in pairs]
-    assert row.object_metrics["n_gt"] == sum(m.n_gt for m in matches) == np.any(
-        nucleus, axis=(1, 2)
-    ).sum()
+    assert (
+        row.object_metrics["n_gt"]
+        == sum(m.n_gt for m in matches)
+        == np.any(nucleus, axis=(1, 2)).sum()
+    )
     assert row.object_metrics["n_pred"] == sum(m.n_pred for m in matches)
     assert row.object_metrics["correct"] == sum(m.correct_detections for m in matches)
     assert row.object_metrics["gt_instances"] == "connected components"
