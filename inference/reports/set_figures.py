@@ -12,6 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
+from inference.services.evaluation.target import target_value
 
 from .labels import SUBSETS, method_label
 from .plotting import METHOD_COLOURS, FigureLeftOut, new_figure, png, wrap
@@ -104,9 +105,9 @@ def _box_panel(ax, groups, methods, labs, evaluation, title: str) -> None:
 
 def dice_figure(evaluation: Evaluation, summary: dict) -> Figure:
     methods = summary.get("methods") or []
-    rows = SectionResult.objects.filter(evaluation=evaluation).values_list(
-        "method", "specimen__lab", "dice", "gt_pixels"
-    )
+    rows = SectionResult.objects.filter(
+        evaluation=evaluation, class_value=target_value(evaluation)
+    ).values_list("method", "specimen__lab", "dice", "gt_pixels")
     subsets: dict[str, dict[tuple[str, str], list[float]]] = {
         "all": defaultdict(list),
         "nucleus": defaultdict(list),
@@ -148,6 +149,7 @@ def volume_figure(evaluation: Evaluation, summary: dict) -> Figure:
     rows = list(
         VolumeResult.objects.filter(
             evaluation=evaluation,
+            class_value=target_value(evaluation),
             gt_sections__gt=0,
             pred_volume_um3__isnull=False,
             volume__size_z__gt=1,
