@@ -22,7 +22,13 @@ class ReviewQueueItemSerializer(serializers.Serializer):
     specimen_id = serializers.IntegerField()
     specimen = serializers.CharField(source="specimen_name")
     z = serializers.IntegerField()
-    agreement = serializers.FloatField(allow_null=True)
+    agreement = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pairwise Dice (mean over annotator pairs) of the section's worst class.",
+    )
+    worst_class = serializers.CharField(
+        allow_null=True, help_text="The class that agreement is of; null for a binary section."
+    )
     status = serializers.CharField()
     stale = serializers.BooleanField()
     response = serializers.BooleanField(
@@ -71,6 +77,22 @@ class SectionAgreementSerializer(serializers.Serializer):
     pairs = AgreementPairSerializer(many=True)
     annotators = SectionAnnotatorAgreementSerializer(many=True)
     staple = serializers.JSONField(allow_null=True)
+    classes = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="Per label class: mean pairwise Dice of map == class (mean over annotator "
+        "pairs) and its pairs; instance classes add `instances`: nucleus F1 at IoU 0.5 per pair "
+        "and its mean over pairs, with each side's unmatched ids. Empty for a one-class binary "
+        "section.",
+    )
+    worst_class = serializers.JSONField(
+        allow_null=True,
+        help_text="{value, name, mean_dice} of the class with the lowest mean Dice.",
+    )
+    minority = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="Nuclei only a minority found (not in the consensus): class, found_by, of, "
+        "annotators {name: their id}, x, y (centroid, pixels), pixels.",
+    )
 
 
 class ConsensusProposalSerializer(serializers.Serializer):

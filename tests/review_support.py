@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from django.utils import timezone
 
+from annotations.imaging.labels import encode_instance_map
 from annotations.imaging.masks import encode_mask
 from annotations.models import (
     Annotation,
@@ -32,6 +33,14 @@ def box(shape: tuple[int, int], rows: slice, cols: slice) -> np.ndarray:
     return mask
 
 
+def instance_png(shape: tuple[int, int], *disks: tuple[float, float, float]) -> bytes:
+    """A stored instance map of nuclei (class 1), one per (cy, cx, radius), numbered in order."""
+    instances = np.zeros(shape, dtype=np.uint16)
+    for number, (cy, cx, r) in enumerate(disks, start=1):
+        instances[disk(shape, cy, cx, r)] = number
+    return encode_instance_map(instances, dict.fromkeys(range(1, len(disks) + 1), 1), [1])
+
+
 def sections_of(specimen, make_volume, *, shape=(3, 32, 32), seed: int = 0) -> list[Section]:
     volume = make_volume(specimen, shape=shape, seed=seed)
     return list(
@@ -39,8 +48,12 @@ def sections_of(specimen, make_volume, *, shape=(3, 32, 32), seed: int = 0) -> l
     )
 
 
-def save_revision(section: Section, user, mask: np.ndarray, *, submit: bool = True) -> Annotation:
-    """Append a revision of ``user``'s annotation of ``section`` and keep the counters right."""
+def save_revision(
+    section: Section, user, mask: np.ndarray, *, submit: bool = True, png: bytes | None = None
+) -> Annotation:
+    """Append a revision of ``user``'s annotation of ``section`` and keep the counters right.
+
+    ``png``: the stored bytes (a class or instance map) when ``mask`` is not a binary mask."""
     now = timezone.now()
     annotation, _ = Annotation.objects.get_or_create(
         section=section, annotator=user, defaults={"created_at": now, "updated_at": now}
@@ -53,7 +66,7 @@ def save_revision(section: Section, user, mask: np.ndarray, *, submit: bool = Tr
         author=user,
         created_at=now,
         status=status,
-        mask_png=encode_mask(mask),
+        mask_png=encode_mask(mask) if png is None else png,
         foreground_pixels=int(np.count_nonzero(mask)),
     )
     annotation.revision = number

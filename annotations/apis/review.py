@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.apis.masks import decode_base64_mask
 from annotations.conflicts import CONFLICTS
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
@@ -32,7 +31,13 @@ from annotations.serializers_review import (
     SectionGroundTruthSerializer,
 )
 from annotations.services import review as review_services
-from cellweb.api import LimitQuerySerializer, conflict_responses, error_responses, parse
+from cellweb.api import (
+    LimitQuerySerializer,
+    conflict_responses,
+    decode_base64_png,
+    error_responses,
+    parse,
+)
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(
@@ -159,12 +164,13 @@ class ReviewConfirmApi(APIView):
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.REVIEWER)
         data = parse(ReviewConfirmInputSerializer, request.data)
-        mask = decode_base64_mask(data["mask_png"], section.shape) if data["edited"] else None
+        # Any stored mask (binary, class map, instance map): the service reads it by the project.
+        mask_png = decode_base64_png(data["mask_png"], field="mask_png") if data["edited"] else None
         truth = review_services.review_confirm(
             section=section,
             reviewer=request.user,
             consensus_id=data["consensus_id"],
-            mask=mask,
+            mask_png=mask_png,
             edited=data["edited"],
             base_version=data["base_version"],
         )

@@ -28,6 +28,7 @@ from annotations.imaging.overlap import dice, jaccard
 
 from .agreement import AgreementResult, PairAgreement, pairwise_agreement
 from .instances import *  # noqa: F403  (instance classes: match, keep by majority, nucleus F1)
+from .labelled import *  # noqa: F403  (region and instance classes merged into one label mask)
 from .multilabel import *  # noqa: F403  (region classes: plurality vote, multi-label STAPLE)
 from .staple_itk import StapleResult, staple
 from .votes import disagreement_map, majority_vote

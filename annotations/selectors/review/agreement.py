@@ -56,6 +56,9 @@ def section_agreement(section: Section) -> dict:
             "pairs": [],
             "annotators": [],
             "staple": None,
+            "classes": [],
+            "worst_class": None,
+            "minority": [],
         }
     agreement = consensus.agreement or {}
     annotators = []
@@ -82,6 +85,11 @@ def section_agreement(section: Section) -> dict:
         "pairs": agreement.get("pairs", []),
         "annotators": annotators,
         "staple": agreement.get("staple"),
+        # Label classes and instances (absent for a one-class binary section): per class the
+        # mean pairwise Dice (and nucleus F1), the worst class, the nuclei a minority found.
+        "classes": agreement.get("classes", []),
+        "worst_class": agreement.get("worst_class"),
+        "minority": agreement.get("minority", []),
     }
 
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 import numpy as np
 from django.db.models import Count, F, Q
 
+from annotations.imaging.label_values import stored_labels
 from annotations.imaging.masks import decode_mask
 from annotations.models import (
     Annotation,
@@ -24,6 +25,7 @@ from annotations.models import (
     SectionStatus,
 )
 from annotations.selectors.effort import effort_summary
+from annotations.selectors.labels import instance_classes, label_class, label_classes
 
 from .agreement import (
     agreement_distribution,
@@ -101,8 +103,19 @@ STAIN_AGGREGATION = (
 _FLAGGED = Q(params__has_key="quality") & ~Q(params__quality=None)
 
 
-def _stain_chunk(truths: list[tuple], scores: dict, others: dict) -> None:
-    """Add to ``scores`` each annotator's overlap with the fluorescence masks of ``truths``."""
+def _nucleus_value(project: Project) -> int:
+    """The class a fluorescence nucleus stain marks: "nucleus", else the only instance class."""
+    entry = label_class(project, name="nucleus")
+    if entry is None and len(instance_classes(project)) == 1:
+        entry = instance_classes(project)[0]
+    return entry["value"] if entry else 1
+
+
+def _stain_chunk(
+    truths: list[tuple], scores: dict, others: dict, values: list[int], nucleus: int
+) -> None:
+    """Add to ``scores`` each annotator's overlap with the fluorescence masks of ``truths``
+    (an annotation's nucleus class, ``class_map == nucleus``, against the stain's nuclei)."""
     by_section = {section_id: rest for section_id, *rest in truths}
     revisions = (
         AnnotationRevision.objects.filter(
@@ -131,11 +144,17 @@ def _stain_chunk(truths: list[tuple], scores: dict, others: dict) -> None:
             entry["both_empty"] += 1
             continue
         overlap = 0
-        if pixels and truth_pixels:
-            if section_id not in decoded:
-                decoded = {section_id: decode_mask(bytes(truth_png), (height, width))}
-            mask = decode_mask(bytes(png), (height, width))
-            overlap = int(np.count_nonzero(mask & decoded[section_id]))
+        # A one-class project's foreground is its nucleus class: no decoding to count it.
+        if pixels and (truth_pixels or len(values) > 1):
+            drawn = stored_labels(bytes(png), values, (), (height, width)).class_map == nucleus
+            pixels = int(np.count_nonzero(drawn))
+            if not pixels and not truth_pixels:
+                entry["both_empty"] += 1
+                continue
+            if truth_pixels:
+                if section_id not in decoded:
+                    decoded = {section_id: decode_mask(bytes(truth_png), (height, width))}
+                overlap = int(np.count_nonzero(drawn & decoded[section_id]))
         entry["dice"].append(2.0 * overlap / (pixels + truth_pixels))
         entry["overlap"] += overlap
         entry["pixels"] += pixels + truth_pixels
@@ -151,6 +170,8 @@ def stain_agreement(project: Project) -> dict:
         section__project=project, source=GroundTruthSource.FLUORESCENCE, is_current=True
     )
     flagged = truths.filter(_FLAGGED).count()
+    values = [entry["value"] for entry in label_classes(project)]
+    nucleus = _nucleus_value(project)
     rows = (
         truths.exclude(_FLAGGED)
         .order_by("section_id")
@@ -172,10 +193,10 @@ def stain_agreement(project: Project) -> dict:
         chunk.append(row)
         sections += 1
         if len(chunk) == STAIN_CHUNK:
-            _stain_chunk(chunk, scores, others)
+            _stain_chunk(chunk, scores, others, values, nucleus)
             chunk = []
     if chunk:
-        _stain_chunk(chunk, scores, others)
+        _stain_chunk(chunk, scores, others, values, nucleus)
     annotators = {
         name: {
             "stain_sections": len(entry["dice"]),

@@ -7,9 +7,14 @@ from collections.abc import Iterator
 import numpy as np
 from django.http import Http404
 
-from annotations.imaging.masks import decode_mask
+from annotations.imaging.label_values import stored_labels
 from annotations.models import GroundTruth, GroundTruthSnapshot, GroundTruthSource, Section
 from annotations.selectors.encoding import b64
+from annotations.selectors.labels import label_classes
+
+
+def _class_values(project) -> list[int]:
+    return [entry["value"] for entry in label_classes(project)]
 
 
 def ground_truth_public(truth: GroundTruth) -> dict:
@@ -46,13 +51,18 @@ def ground_truth_detail(truth: GroundTruth) -> dict:
     }
 
 
-def snapshot_masks(snapshot: GroundTruthSnapshot) -> Iterator[tuple[Section, np.ndarray]]:
-    """Every (section, ground-truth mask) frozen in ``snapshot``, in section order."""
+def snapshot_masks(
+    snapshot: GroundTruthSnapshot, *, value: int | None = None
+) -> Iterator[tuple[Section, np.ndarray]]:
+    """Every (section, ground-truth mask) frozen in ``snapshot``, in section order: the bool
+    mask of class ``value`` (``class_map == value``), or of any class when ``value`` is None."""
+    values = _class_values(snapshot.project)
     entries = snapshot.entries.select_related("section__volume", "section__specimen").order_by(
         "section_id"
     )
     for truth in entries.iterator(chunk_size=200):
-        yield truth.section, decode_mask(bytes(truth.mask_png), truth.section.shape)
+        class_map = stored_labels(bytes(truth.mask_png), values, (), truth.section.shape).class_map
+        yield truth.section, (class_map != 0 if value is None else class_map == value)
 
 
 def ground_truth_current(section: Section, *, source: str = GroundTruthSource.CONSENSUS):

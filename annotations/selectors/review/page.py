@@ -19,6 +19,7 @@ from annotations.selectors.encoding import b64
 
 from .agreement import section_agreement
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
+from .minority import minority_nuclei, objects_outline_png
 
 # Distinct on dark RI sections and between themselves (Trubetskoy's 20-colour list, in order).
 ANNOTATOR_COLOURS = (
@@ -110,6 +111,8 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "revision": revision.number,
             "colour": ANNOTATOR_COLOURS[index % len(ANNOTATOR_COLOURS)],
             "mask_png": b64(revision.mask_png),
+            # Touching objects apart, for the contour (None for a binary mask).
+            "outline_png": objects_outline_png(section, bytes(revision.mask_png)),
             # This revision answers the latest send-back that named its annotator.
             "response": _response(responses.get(name)),
             "origin": revision.origin,
@@ -141,6 +144,9 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "id": consensus.pk,
             "method": consensus.method,
             "mask_png": b64(consensus.mask_png),
+            # Classes or instances: the review editor (one binary class) must not flatten them.
+            "labelled": bool(agreement["classes"]),
+            "outline_png": objects_outline_png(section, bytes(consensus.mask_png)),
         }
         if consensus
         else None,
@@ -149,7 +155,10 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "mean_dice": agreement["mean_dice"],
             "mean_jaccard": agreement["mean_jaccard"],
             "pairs": agreement["pairs"],
+            "classes": agreement["classes"],
+            "worst_class": agreement["worst_class"],
         },
+        "minority": minority_nuclei(section, revisions, agreement["minority"]),
         "groundTruth": {
             "version": truth.version,
             "mask_png": b64(truth.mask_png),

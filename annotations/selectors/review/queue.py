@@ -10,6 +10,7 @@ from annotations.models import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    Consensus,
     GroundTruth,
     GroundTruthSource,
     Project,
@@ -88,6 +89,12 @@ def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
             stale=True,
         ).values_list("section_id", flat=True)
     )
+    # The class whose mean Dice is the section's agreement (absent for a binary section).
+    worst = dict(
+        Consensus.objects.filter(section_id__in=[row["id"] for row in rows], is_current=True)
+        .values_list("section_id", "agreement__worst_class__name")
+        .order_by()
+    )
     responses = send_back_responses([row["id"] for row in rows])
     from_proposal = _from_proposal_counts([row["id"] for row in rows])
     for row in rows:
@@ -98,6 +105,7 @@ def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
         answered = responses.get(row["id"], {})
         row["response"] = any(entry["answered"] for entry in answered.values())
         row["stale"] = row["id"] in stale
+        row["worst_class"] = worst.get(row["id"])
         row["specimen_name"] = specimens.get(row["specimen_id"], "")
     return rows
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from annotations import consensus as consensus_math
 from annotations.imaging.errors import MaskError
+from annotations.imaging.labels import read_instance_classes
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import (
     AuditEvent,
@@ -27,6 +28,7 @@ from annotations.selectors.review import ground_truth_current, ground_truth_publ
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
+from .confirm_labels import LabelledTruth, labelled_truth
 from .consensus import MIN_ANNOTATIONS_FOR_CONSENSUS, STAPLE_MAX_ITERATIONS
 from .decisions import require_reviewer
 
@@ -50,6 +52,49 @@ def _conflict_state(section: Section, current_gt: GroundTruth | None) -> dict:
     return state
 
 
+def _binary_proposal(section: Section, consensus: Consensus) -> bool:
+    """A one-class project's binary consensus keeps the binary ground truth."""
+    values = [entry["value"] for entry in section.project.label_classes]
+    return values == [1] and not read_instance_classes(bytes(consensus.mask_png))
+
+
+def _decoded(mask_png: bytes, shape: tuple[int, int]) -> np.ndarray:
+    try:
+        return decode_mask(mask_png, shape)
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
+
+
+def _binary_truth(section: Section, consensus: Consensus, inputs, mask) -> LabelledTruth:
+    consensus_mask = decode_mask(bytes(consensus.mask_png), section.shape)
+    if mask is not None:
+        final = np.asarray(mask)
+        if final.shape != consensus_mask.shape:
+            height, width = consensus_mask.shape
+            raise InvalidInput(
+                f"The mask has shape {final.shape} but the section is {width}×{height} pixels "
+                "(width × height); draw it on this section."
+            )
+        final = final != 0
+    else:
+        final = consensus_mask
+    added = int(np.count_nonzero(final & ~consensus_mask))
+    removed = int(np.count_nonzero(consensus_mask & ~final))
+    dice = {}
+    for revision in inputs:
+        try:
+            input_mask = decode_mask(bytes(revision.mask_png), section.shape)
+            dice[revision.pk] = consensus_math.dice(input_mask, final)
+        except MaskError:
+            dice[revision.pk] = None
+    return LabelledTruth(
+        mask_png=encode_mask(final),
+        foreground_pixels=int(np.count_nonzero(final)),
+        edit_summary={"pixels_added": added, "pixels_removed": removed} if added or removed else {},
+        dice=dice,
+    )
+
+
 @transaction.atomic
 def review_confirm(
     *,
@@ -57,10 +102,12 @@ def review_confirm(
     reviewer,
     consensus_id: int | None,
     mask: np.ndarray | None = None,
+    mask_png: bytes | None = None,
     edited: bool = False,
     base_version: int | None = None,
 ) -> GroundTruth:
-    """Confirm the consensus (``edited``: the reviewer's ``mask``) as the next ground-truth version.
+    """Confirm the consensus (``edited``: the reviewer's ``mask`` array, or ``mask_png``, any
+    stored mask: binary, class map or instance map) as the next ground-truth version.
 
     ``base_version`` is the ground-truth version the reviewer saw (``None``: none yet). The
     section row is locked, so of two reviewers confirming together the second one waits, finds a
@@ -107,41 +154,32 @@ def review_confirm(
             current=_conflict_state(section, current_gt),
         )
 
-    consensus_mask = decode_mask(bytes(consensus.mask_png), section.shape)
-    if edited:
-        if mask is None:
-            raise InvalidInput("An edited confirmation needs the edited mask.")
-        final = np.asarray(mask)
-        if final.shape != consensus_mask.shape:
-            height, width = consensus_mask.shape
-            raise InvalidInput(
-                f"The mask has shape {final.shape} but the section is {width}×{height} pixels "
-                "(width × height); draw it on this section."
-            )
-        final = final != 0
-    else:
-        final = consensus_mask
-    added = int(np.count_nonzero(final & ~consensus_mask))
-    removed = int(np.count_nonzero(consensus_mask & ~final))
-    really_edited = bool(added or removed)
-
     inputs = sorted(consensus.inputs.all(), key=lambda r: r.annotation.annotator.get_username())
-    input_revisions = []
-    for revision in inputs:
-        try:
-            input_mask = decode_mask(bytes(revision.mask_png), section.shape)
-            dice_gt = consensus_math.dice(input_mask, final)
-        except MaskError:
-            dice_gt = None
-        input_revisions.append(
-            {
-                "annotation_id": revision.annotation_id,
-                "revision": revision.number,
-                "revision_id": revision.pk,
-                "annotator": revision.annotation.annotator.get_username(),
-                "dice_with_ground_truth": dice_gt,
-            }
+    if edited and mask is None and mask_png is None:
+        raise InvalidInput("An edited confirmation needs the edited mask.")
+    if _binary_proposal(section, consensus):
+        if edited and mask is None:
+            mask = _decoded(mask_png, section.shape)
+        result = _binary_truth(section, consensus, inputs, mask if edited else None)
+    else:
+        result = labelled_truth(
+            section,
+            bytes(consensus.mask_png),
+            inputs,
+            edited_png=mask_png if edited and mask is None else None,
+            edited_map=mask if edited else None,
         )
+    really_edited = bool(result.edit_summary)
+    input_revisions = [
+        {
+            "annotation_id": revision.annotation_id,
+            "revision": revision.number,
+            "revision_id": revision.pk,
+            "annotator": revision.annotation.annotator.get_username(),
+            "dice_with_ground_truth": result.dice[revision.pk],
+        }
+        for revision in inputs
+    ]
 
     previous_version = (
         GroundTruth.objects.filter(section=section, source=GroundTruthSource.CONSENSUS)
@@ -156,8 +194,8 @@ def review_confirm(
         section=section,
         source=GroundTruthSource.CONSENSUS,
         version=previous_version + 1,
-        mask_png=encode_mask(final),
-        foreground_pixels=int(np.count_nonzero(final)),
+        mask_png=result.mask_png,
+        foreground_pixels=result.foreground_pixels,
         consensus=consensus,
         input_revisions=input_revisions,
         method=consensus.method,
@@ -166,7 +204,7 @@ def review_confirm(
         else {},
         reviewer=reviewer,
         edited=really_edited,
-        edit_summary={"pixels_added": added, "pixels_removed": removed} if really_edited else {},
+        edit_summary=result.edit_summary,
         confirmed_at=timezone.now(),
         is_current=True,
         stale=False,
@@ -184,8 +222,8 @@ def review_confirm(
             "version": truth.version,
             "consensus_id": consensus.pk,
             "method": consensus.method,
-            "pixels_added": added,
-            "pixels_removed": removed,
+            "pixels_added": result.edit_summary.get("pixels_added", 0),
+            "pixels_removed": result.edit_summary.get("pixels_removed", 0),
         },
     )
     return truth

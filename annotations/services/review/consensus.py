@@ -12,6 +12,7 @@ from PIL import Image
 
 from annotations import consensus as consensus_math
 from annotations.imaging.errors import MaskError
+from annotations.imaging.labels import read_instance_classes
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import (
     AnnotationRevision,
@@ -26,6 +27,8 @@ from annotations.permissions import require_role
 from annotations.selectors.review import latest_submitted_revisions
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
+
+from .labelled import ConsensusFields, foreground_statistics, labelled_consensus
 
 # Realistic nucleus masks converge in ~7 EM iterations (~25 ms at 448x448); noisy ones never do
 # and cost ~9 ms per iteration, so this bound caps a pathological section at ~0.2 s.
@@ -64,6 +67,37 @@ def _too_few_message(count: int) -> str:
     )
 
 
+def _binary_section(section: Section, revisions: Sequence[AnnotationRevision]) -> bool:
+    """A one-class project whose inputs are all binary masks keeps the binary consensus."""
+    values = [entry["value"] for entry in section.project.label_classes]
+    return values == [1] and not any(read_instance_classes(bytes(r.mask_png)) for r in revisions)
+
+
+def _binary_consensus(
+    section: Section, revisions: Sequence[AnnotationRevision], names: list[str], method: str
+) -> ConsensusFields:
+    masks = _decode_revisions(section, revisions)
+    staple_result = consensus_math.staple(masks, max_iterations=STAPLE_MAX_ITERATIONS)
+    if method == ConsensusMethod.STAPLE:
+        merged = staple_result.mask
+    else:
+        merged = consensus_math.majority_vote(masks)
+    stats = foreground_statistics(
+        revisions, names, masks, merged, staple_result, STAPLE_MAX_ITERATIONS
+    )
+    return ConsensusFields(
+        mask_png=encode_mask(merged),
+        agreement=stats.agreement,
+        annotator_stats=stats.annotator_stats,
+        disagreement=consensus_math.disagreement_map(masks),
+        section_agreement=stats.mean_dice,
+        audit={
+            "mean_dice": round(stats.mean_dice, 4),
+            "staple_converged": staple_result.converged,
+        },
+    )
+
+
 @transaction.atomic
 def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus | None:
     """Compute and store the current consensus of ``section``; ``None`` with fewer than 2 inputs.
@@ -78,55 +112,22 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
         return None
 
     names = [revision.annotation.annotator.get_username() for revision in revisions]
-    masks = _decode_revisions(section, revisions)
     method = section.project.consensus_method
-
-    # STAPLE's per-annotator sensitivity/specificity are reported whatever the project's method,
-    # so a majority-vote project still sees who over- or under-segments.
-    staple_result = consensus_math.staple(masks, max_iterations=STAPLE_MAX_ITERATIONS)
-    if method == ConsensusMethod.STAPLE:
-        merged = staple_result.mask
+    if _binary_section(section, revisions):
+        fields = _binary_consensus(section, revisions, names, method)
     else:
-        merged = consensus_math.majority_vote(masks)
-    agreement = consensus_math.pairwise_agreement(masks, labels=names)
-    disagreement = consensus_math.disagreement_map(masks)
-
-    annotator_stats = {}
-    for index, (revision, name, mask) in enumerate(zip(revisions, names, masks)):
-        annotator_stats[name] = {
-            "user_id": revision.annotation.annotator_id,
-            "annotation_id": revision.annotation_id,
-            "revision": revision.number,
-            "revision_id": revision.pk,
-            "sensitivity": staple_result.sensitivity[index],
-            "specificity": staple_result.specificity[index],
-            "dice_consensus": consensus_math.dice(mask, merged),
-            "mean_dice": agreement.per_annotator_mean_dice[name],
-        }
-    agreement_json = {
-        "n": len(revisions),
-        "mean_dice": agreement.mean_dice,
-        "mean_jaccard": agreement.mean_jaccard,
-        "pairs": [
-            {"a": pair.a, "b": pair.b, "dice": pair.dice, "jaccard": pair.jaccard}
-            for pair in agreement.pairs
-        ],
-        "per_annotator_mean_dice": agreement.per_annotator_mean_dice,
-        "staple": {
-            "iterations": staple_result.iterations,
-            "converged": staple_result.converged,
-            "max_iterations": STAPLE_MAX_ITERATIONS,
-        },
-    }
+        fields = labelled_consensus(
+            section, revisions, names, staple_max_iterations=STAPLE_MAX_ITERATIONS
+        )
 
     Consensus.objects.filter(section=section, is_current=True).update(is_current=False)
     record = Consensus(
         section=section,
         method=method,
-        mask_png=encode_mask(merged),
-        agreement=agreement_json,
-        annotator_stats=annotator_stats,
-        disagreement_png=_grey_png(disagreement),
+        mask_png=fields.mask_png,
+        agreement=fields.agreement,
+        annotator_stats=fields.annotator_stats,
+        disagreement_png=_grey_png(fields.disagreement),
         is_current=True,
         created_at=timezone.now(),
     )
@@ -134,7 +135,7 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
     record.save()
     record.inputs.set(revisions)
 
-    section.agreement = agreement.mean_dice
+    section.agreement = fields.section_agreement
     section.save(update_fields=["agreement", "updated_at"])
     AuditEvent.objects.create(
         section=section,
@@ -144,8 +145,7 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
             "consensus_id": record.pk,
             "method": method,
             "inputs": [{"annotator": n, "revision": r.number} for n, r in zip(names, revisions)],
-            "mean_dice": round(agreement.mean_dice, 4),
-            "staple_converged": staple_result.converged,
+            **fields.audit,
         },
     )
     return record

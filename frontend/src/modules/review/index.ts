@@ -64,6 +64,12 @@ export class ReviewPage {
     this.confirmBtn.disabled = !acts.confirm;
     sendBtn.disabled = !acts.sendBack;
     exclBtn.disabled = !acts.exclude;
+    if (cfg.consensus?.labelled) {
+      // The review editor draws one binary class: an edit would flatten the classes and the
+      // split nuclei of this consensus. Confirm it as it is, or send it back.
+      this.editBtn.disabled = true;
+      this.editBtn.title = `This ${this.proposal} holds label classes or separate nuclei, which the review editor cannot edit yet: confirm it as it is, or send it back`;
+    }
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
     this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
@@ -113,6 +119,7 @@ export class ReviewPage {
     const items = [
       { keys: 'K', label: `${capitalise(this.proposal)} contour on/off` },
       { keys: 'D', label: 'Disagreement map on/off' },
+      { keys: 'M', label: 'Nuclei only a minority found on/off' },
       { keys: 'T', label: 'Ground truth contour on/off' },
       { keys: '1 … 9', label: 'Annotator contours on/off' },
       { keys: ', / .', label: 'View the section at z − 1 / z + 1 beside the editor' },
@@ -135,7 +142,7 @@ export class ReviewPage {
   }
 
   private toggleEdit(): void {
-    if (this.done) return;
+    if (this.done || this.editBtn.disabled) return;
     this.editing = !this.editing;
     const label = this.editBtn.querySelector('.cw-btn-label')!;
     if (this.editing) {
@@ -251,7 +258,7 @@ export class ReviewPage {
     if (isMod(ev) && ev.key === 'Enter') return () => void this.confirm();
     if (isMod(ev) || ev.altKey) return null;
     const k = ev.key.toLowerCase();
-    const layer = { k: 'consensus', d: 'disagreement', t: 'gt' }[k];
+    const layer = { k: 'consensus', d: 'disagreement', t: 'gt', m: 'minority' }[k];
     if (layer) return () => this.toggleLayer(layer);
     if (k === ',' || k === '.') return () => this.neighbours.toggle(k === ',' ? 'prev' : 'next');
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();

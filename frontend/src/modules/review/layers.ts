@@ -2,7 +2,7 @@
  * What the reviewer compares, as editor overlays with a legend: each
  * annotator's contour, the proposal (consensus or fluorescence mask), the
  * disagreement heat map (value = annotators disagreeing, scaled by their
- * number), the confirmed ground truth, and after a lost race the winner's mask.
+ * number), the nuclei only a minority found, the confirmed ground truth, and after a lost race the winner's mask.
  */
 
 import type { Overlay } from '../../editor/MaskEditor';
@@ -21,6 +21,8 @@ export interface ReviewLayer extends Overlay {
 const CONSENSUS_COLOUR = '#ffffff';
 const GT_COLOUR = '#ffe119';
 const WINNER_COLOUR = '#00ff7f';
+/** The nuclei only a minority of the annotators found: a warning colour, dashed. */
+const MINORITY_COLOUR = '#ff9800';
 /** Wider than an annotator's line (1.75 px), so it shows as a white band on both sides of an
  * annotator's contour that runs along it. */
 const CONSENSUS_WIDTH = 4;
@@ -40,20 +42,27 @@ export class ReviewLayers {
     proposalTitle: string,
   ) {
     (cfg.annotations ?? []).forEach((a, i) => {
-      const mask = this.decode(a.mask_png);
+      const mask = this.decode(a.outline_png ?? a.mask_png);
       const colour = annotatorColour(cfg, i);
       const label = `${a.annotator}${a.revision !== undefined ? ` (rev ${a.revision})` : ''}${a.response ? ' · response' : ''}`;
       if (mask) this.list.push({ name: `ann:${a.annotator}`, label, colour, swatch: colour, mask, visible: true, key: i < 9 ? String(i + 1) : undefined });
     });
     this.consensusMask = this.decode(cfg.consensus?.mask_png);
-    if (this.consensusMask) {
+    // Touching objects drawn apart (the mask itself stays what the editor starts from).
+    const consensusOutline = this.decode(cfg.consensus?.outline_png) ?? this.consensusMask;
+    if (this.consensusMask && consensusOutline) {
       const label = `${proposalTitle}${cfg.consensus?.method ? ` (${cfg.consensus.method})` : ''}`;
-      this.list.push({ name: 'consensus', label, colour: CONSENSUS_COLOUR, swatch: CONSENSUS_COLOUR, mask: this.consensusMask, visible: true, lineWidth: CONSENSUS_WIDTH, key: 'K' });
+      this.list.push({ name: 'consensus', label, colour: CONSENSUS_COLOUR, swatch: CONSENSUS_COLOUR, mask: consensusOutline, visible: true, lineWidth: CONSENSUS_WIDTH, key: 'K' });
     }
     const heat = this.heat(cfg.disagreement_png);
     if (heat) {
       const n = Math.max(1, (cfg.annotators ?? cfg.annotations ?? []).length);
       this.list.push({ name: 'disagreement', label: 'Disagreement map', heat, heatMax: n, visible: false, key: 'D', swatch: 'heat' });
+    }
+    const minority = this.decode(cfg.minority?.mask_png);
+    if (minority) {
+      const n = cfg.minority?.nuclei?.length ?? 0;
+      this.list.push({ name: 'minority', label: `Found by a minority (${n} nucle${n === 1 ? 'us' : 'i'})`, colour: MINORITY_COLOUR, swatch: MINORITY_COLOUR, mask: minority, visible: true, dashed: true, lineWidth: 2.5, key: 'M' });
     }
     const gtMask = this.decode(cfg.groundTruth?.mask_png);
     if (gtMask) {

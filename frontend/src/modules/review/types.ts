@@ -8,6 +8,8 @@ export interface ReviewAnnotation {
   revision?: number;
   colour?: string;
   mask_png: string;
+  /** The mask with touching objects one pixel apart, for its contour (labelled masks only). */
+  outline_png?: string | null;
   /** This revision answers a reviewer's send-back. */
   response?: { reviewer: string; comment: string; at: string } | null;
 }
@@ -19,7 +21,8 @@ export interface ReviewConfig {
   window?: WindowConfig | null;
   neighbours?: { prev?: { imageUrl: string } | null; next?: { imageUrl: string } | null } | null;
   annotations?: ReviewAnnotation[];
-  consensus?: { method?: string; mask_png: string; id: number | string } | null;
+  /** `labelled`: the consensus holds label classes or instances (not a binary mask). */
+  consensus?: { method?: string; mask_png: string; id: number | string; labelled?: boolean; outline_png?: string | null } | null;
   /** What the proposal to confirm is called on this page (default "consensus"). */
   proposalName?: string;
   /** False where the proposal does not come from annotators (no agreement, send back or exclude). */
@@ -29,6 +32,14 @@ export interface ReviewConfig {
     mean_dice?: number | null;
     mean_jaccard?: number | null;
     pairs?: { a: string; b: string; dice?: number | null; jaccard?: number | null }[];
+    /** Per label class (absent for a one-class binary section). */
+    classes?: { value: number; name: string; kind: string; mean_dice: number; instances?: { mean_f1: number; kept: number; found: number } }[];
+    worst_class?: { value: number; name: string; mean_dice: number } | null;
+  } | null;
+  /** Nuclei only a minority of the annotators found (not in the consensus), as one mask. */
+  minority?: {
+    mask_png: string;
+    nuclei?: { class_name: string; found_by: number; of: number; annotators: Record<string, number>; x: number | null; y: number | null; pixels: number }[];
   } | null;
   groundTruth?: { version: number; mask_png?: string | null; stale?: boolean } | null;
   fluorescence?: { imageUrl: string } | null;
