@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from annotations.conflicts import CONFLICTS
 from annotations.models import Role
 from annotations.permissions import get_specimen
 from annotations.services.groundtruth_upload import ground_truth_upload
+from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import conflict_responses, parse
 from cellweb.api import error_responses as _errors
 
@@ -71,6 +72,9 @@ class GroundTruthImportApi(APIView):
         request={"multipart/form-data": GroundTruthImportSerializer},
         responses={
             201: GroundTruthImportedSerializer,
+            413: OpenApiResponse(
+                DataDetailSerializer, description="The file is over the upload limit."
+            ),
             **_errors(400, 403, 404),
             **conflict_responses(CONFLICTS, "no_instance_class"),
         },
