@@ -23,7 +23,6 @@ def predict_volume(
     modality: str = "ri",
     tile_large: bool | None = None,
     overlap: int | None = None,
-    raw: bool = False,
 ) -> np.ndarray:
     """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1].
 
@@ -37,14 +36,11 @@ def predict_volume(
     predicted at native resolution in ``input_size`` tiles overlapping by ``overlap`` (default a
     quarter tile), blended with a smooth window (``tiling.predict_tiled``, docs/tiling.md).
     Sections that fit the input keep the resize path unchanged.
-
-    With ``raw`` the result is every output channel as the network gives it, (z, C, y, x)
-    (a softmax or instance head: ``label_output.labels_from_output`` turns each into labels).
     """
     if volume.ndim != 3:
         raise ValueError(f"need a (z, y, x) volume, got shape {volume.shape}")
     z, h, w = volume.shape
-    out: np.ndarray | None = None
+    out = np.empty((z, h, w), dtype=np.float32)
     if tile_large is None:
         tile_large = modality != "ri"
     tiled = tile_large and max(h, w) > input_size
@@ -57,22 +53,16 @@ def predict_volume(
             sections = torch.stack([normalise(s, modality) for s in chunk])
         if tiled:
             prob = predict_tiled(
-                lambda t: predict_probabilities(
-                    model, t, device=device, batch_size=batch_size, raw=raw
-                ),
+                lambda t: predict_probabilities(model, t, device=device, batch_size=batch_size),
                 sections.unsqueeze(1),
                 tile=input_size,
                 overlap=overlap,
                 stride=network_stride(model),
                 batch_size=batch_size,
-            )
+            ).clamp_(0.0, 1.0)
         else:
             x = resize_images(sections.unsqueeze(1), input_size)
-            prob = predict_probabilities(model, x, device=device, batch_size=batch_size, raw=raw)
-            prob = resize_images(prob, (h, w))
-        if out is None:
-            out = np.empty((z, prob.shape[1], h, w) if raw else (z, h, w), dtype=np.float32)
-        out[start : start + chunk.shape[0]] = (prob if raw else prob[:, 0].clamp_(0.0, 1.0)).numpy()
-    if out is None:
-        out = np.empty((0, h, w), dtype=np.float32)
+            prob = predict_probabilities(model, x, device=device, batch_size=batch_size)
+            prob = resize_images(prob, (h, w)).clamp_(0.0, 1.0)
+        out[start : start + chunk.shape[0]] = prob[:, 0].numpy()
     return out

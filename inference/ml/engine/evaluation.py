@@ -84,10 +84,8 @@ def predict_probabilities(
     *,
     device: torch.device,
     batch_size: int = 32,
-    raw: bool = False,
 ) -> Tensor:
-    """Sigmoid probabilities (N, C, S, S) float32 on the CPU for normalised input sections
-    (``raw``: the network's outputs as they are, for a softmax or instance head)."""
+    """Sigmoid probabilities (N, C, S, S) float32 on the CPU for normalised input sections."""
     if images.ndim != 4:
         raise ValueError(f"need (N, C, S, S) images, got {tuple(images.shape)}")
     if batch_size < 1:
@@ -98,8 +96,7 @@ def predict_probabilities(
         x = device_inputs(images[start : start + batch_size], device)
         with autocast_context(device):
             logits = model(x)
-        logits = logits.float()
-        outputs.append((logits if raw else torch.sigmoid(logits)).contiguous())
+        outputs.append(torch.sigmoid(logits.float()).contiguous())
     if not outputs:
         return torch.empty((0, 1, *images.shape[-2:]), dtype=torch.float32)
     return torch.cat(outputs).cpu()  # one device-to-host copy at the end

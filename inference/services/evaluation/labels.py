@@ -138,8 +138,9 @@ def binary_prediction(
 
 
 class HeadPredictions:
-    """Raw outputs of a version with several classes or an instance head, turned into labels
-    section by section (``labels_from_output``) as the volume is predicted."""
+    """Outputs of a version with several classes or an instance head (``predict_volume`` with
+    its layout: every channel, activated), turned into labels section by section
+    (``labels_from_output``) as the volume is predicted."""
 
     def __init__(self, layout, classes: list[dict], shape, zs, instance_values, threshold):
         self.layout = layout
@@ -158,21 +159,25 @@ class HeadPredictions:
 
     def add(self, start: int, outputs: np.ndarray) -> None:
         """Outputs (n, C, H, W) of sections ``start``..``start + n``."""
-        from inference.ml.label_output import activate, channel_values, labels_from_output
+        from inference.ml.label_output import channel_values, labels_from_output
 
         channels = channel_values(self.layout, self.values)
         for offset, output in enumerate(outputs):
             z = start + offset
             class_map, instances, classes = labels_from_output(
-                output, self.layout, self.values, self.instance_values, self.threshold
+                output,
+                self.layout,
+                self.values,
+                self.instance_values,
+                self.threshold,
+                activated=True,
             )
             self.prediction.class_map[z] = class_map
             if z in self.zs:
                 i = self.zs[z]
-                probabilities = activate(output, self.layout)
                 for channel, value in enumerate(channels):
                     if value:
-                        self.prediction.scores[value][i] = probabilities[channel]
+                        self.prediction.scores[value][i] = output[channel]
                 self.prediction.sections[i] = SectionLabels(
                     class_map, instances, dict(classes), self.numbered_by
                 )

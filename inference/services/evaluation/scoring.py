@@ -186,6 +186,8 @@ class VolumeScorer:
             stop = min(start + CHUNK_SECTIONS, z_count)
             chunk = np.array(array[start:stop], dtype=np.float32)
             if model is not None:
+                # A head layout gives every channel, activated: (n, C, y, x).
+                with_layout = {"layout": layout} if heads is not None else {}
                 output = predict_volume(
                     model,
                     chunk,
@@ -194,7 +196,7 @@ class VolumeScorer:
                     device=self.device,
                     modality=volume.modality,
                     tile_large=tile_large,
-                    raw=heads is not None,
+                    **with_layout,
                 )
                 if heads is not None:
                     heads.add(start, output)
