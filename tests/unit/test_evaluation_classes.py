@@ -203,3 +203,29 @@ def test_predicted_instances_without_a_head_are_components():
 def test_lipid_droplets_take_the_lipid_increment():
     assert class_rii("lipid droplet") == LIPID_RII
     assert class_rii("nucleolus") == PROTEIN_RII
+
+
+def test_cell_quantities_per_class_match_numpy():
+    from types import SimpleNamespace
+
+    from inference.services.evaluation.quantities import cell_quantities
+
+    class_map = np.zeros((3, 20, 40), np.uint8)
+    class_map[:, 2:12, 2:12] = 2  # cell 1: cytoplasm with a nucleus
+    class_map[:, 5:8, 5:8] = 1
+    class_map[:, 2:12, 25:35] = 2  # cell 2: cytoplasm only
+    class_map[0, 18, 0] = 1  # one voxel: too small to be a cell
+    ri = (1.34 + 0.02 * (class_map == 1)).astype(np.float32)
+    volume = SimpleNamespace(voxel_size=(0.4, 0.2, 0.2))
+    classes = [{"value": 1, "name": "nucleus"}, {"value": 2, "name": "lipid droplet"}]
+    rows = cell_quantities(class_map, ri, volume, classes)
+    assert [len(rows[1]), len(rows[2])] == [2, 2]  # every class has a row in every cell
+    nucleus = max(rows[1], key=lambda r: r["voxel_count"])
+    assert nucleus["voxel_count"] == 27 and nucleus["count"] == 1
+    assert nucleus["volume_um3"] == pytest.approx(27 * 0.4 * 0.2 * 0.2)
+    assert nucleus["mean_ri"] == pytest.approx(1.36)
+    droplets = max(rows[2], key=lambda r: r["voxel_count"])
+    assert droplets["concentration_pg_per_um3"] == pytest.approx(
+        (1.34 - 1.3337) / LIPID_RII, rel=1e-4
+    )
+    assert cell_quantities(class_map, None, volume, classes) == {}

@@ -66,6 +66,7 @@ def multiclass_version(project):
 @pytest.fixture
 def evaluated(project, manager, specimen):
     label_class_add(project=project, name="cytoplasm", colour="#ffb000", kind="region")
+    specimen.project.refresh_from_db()
     maps = cell_field()
     ri = (1.337 + 0.01 * (maps == 2) + 0.03 * (maps == 1)).astype(np.float32)
     volume = volume_create(specimen=specimen, data=ri, modality="ri", voxel_size=VOXEL)

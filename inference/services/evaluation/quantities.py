@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from skimage.measure import label as connected_label
-from skimage.morphology import remove_small_objects
 
 from annotations.models import Volume
 from inference.ml.class_quantities import LIPID_RII, PROTEIN_RII, QuantityClass, class_quantities
@@ -35,11 +34,10 @@ def cell_quantities(
     if ri is None or volume.voxel_size is None or not classes:
         return {}
     cells = connected_label(class_map > 0, connectivity=3)
-    cells = remove_small_objects(cells, min_size=MIN_CELL_VOXELS)
     sizes = np.bincount(cells.ravel())
     sizes[0] = 0
-    largest = set(np.argsort(sizes)[::-1][:MAX_CELLS].tolist())
-    cells = np.where(np.isin(cells, list(largest)), cells, 0)
+    kept = [c for c in np.argsort(sizes)[::-1][:MAX_CELLS] if sizes[c] >= MIN_CELL_VOXELS]
+    cells = np.where(np.isin(cells, kept), cells, 0)
     measured = [QuantityClass(c["value"], c["name"], class_rii(c["name"])) for c in classes]
     rows = class_quantities(class_map, ri, volume.voxel_size, measured, cells=cells)
     by_class: dict[int, list[dict[str, Any]]] = {c["value"]: [] for c in classes}
