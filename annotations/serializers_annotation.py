@@ -105,6 +105,15 @@ class _SaveFields(serializers.Serializer):
         help_text="Active drawing time since the previous save, in seconds.",
     )
     action = serializers.ChoiceField(choices=["save", "submit"], default="save")
+    label_set_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The project's label-set version the mask was drawn under (the editor "
+        "config's labels.version). A mask holding a class added, deleted or given another kind "
+        "since then is refused (400) with a message to reload.",
+    )
     origin = serializers.ChoiceField(
         choices=["blank", "own_previous", "model"],
         required=False,
@@ -127,8 +136,17 @@ class MineSaveSerializer(_SaveFields):
         required=False,
         allow_null=True,
         max_length=MAX_MASK_BASE64_CHARS,
-        help_text="Base64 PNG (a data: URL prefix is accepted): 8-bit grey, 1-bit, or RGB(A) with "
-        "equal channels and opaque alpha; 0 = background, 255 (or 1) = nucleus.",
+        help_text="Base64 PNG (a data: URL prefix is accepted): a binary mask (8-bit grey, "
+        "1-bit, or RGB(A) with equal channels and opaque alpha; 0 = background, 255 (or 1) = "
+        "class 1), an 8-bit class map (pixel = class value) or a 16-bit instance map with its "
+        "class table (docs/labels.md).",
+    )
+    instances_png = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=MAX_MASK_BASE64_CHARS,
+        help_text="Base64 16-bit PNG of instance ids (0 none) of the instance classes of the "
+        "class map in mask_png; each instance lies inside one class.",
     )
     polygons = PolygonsField(required=False, allow_null=True)
     proposal_png = serializers.CharField(
@@ -148,6 +166,9 @@ class MineSaveSerializer(_SaveFields):
 
 class MineUploadSerializer(_SaveFields):
     mask = serializers.FileField(help_text="The mask as a PNG file (same rules as mask_png).")
+    instances = serializers.FileField(
+        required=False, help_text="16-bit instance ids beside a class map (as instances_png)."
+    )
 
 
 class AnnotationPublicSerializer(serializers.Serializer):

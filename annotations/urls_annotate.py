@@ -4,6 +4,7 @@ from django.urls import path
 
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
 from annotations.apis import annotation as apis
+from annotations.apis import annotation_mine
 from annotations.views import annotation as views
 
 urlpatterns = [
@@ -14,12 +15,12 @@ urlpatterns = [
     # API
     path(
         "api/sections/<dbid:section_id>/annotations/mine/",
-        apis.SectionMineApi.as_view(),
+        annotation_mine.SectionMineApi.as_view(),
         name="api-annotation-mine",
     ),
     path(
         "api/sections/<dbid:section_id>/annotations/mine/reopen/",
-        apis.SectionMineReopenApi.as_view(),
+        annotation_mine.SectionMineReopenApi.as_view(),
         name="api-annotation-mine-reopen",
     ),
     path(

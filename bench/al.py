@@ -25,38 +25,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import (  # noqa: E402
-    ensure_malloc_env,
-    figure,
-    median_ms,
-    throwaway_database,
-)
-from bench.annotate import SIZE, configure  # noqa: E402
+from bench._common import ensure_malloc_env, figure, throwaway_database  # noqa: E402
+from bench.annotate import configure, queue_ms, queue_project  # noqa: E402
 
 
 def seed(specimens: int, depth: int, scored: float):
     import numpy as np
 
-    from annotations.models import Project, Section, SectionDisagreement, Specimen, Volume
+    from annotations.models import SectionDisagreement
 
-    project = Project.objects.create(slug="al-bench", name="AL bench", required_annotations=3)
-    rows = []
-    for number in range(specimens):
-        specimen = Specimen.objects.create(project=project, name=f"cell-{number:03d}")
-        volume = Volume.objects.create(
-            specimen=specimen, modality="ri", size_z=depth, size_y=SIZE, size_x=SIZE, data="none"
-        )
-        rows += [
-            Section(
-                volume=volume,
-                project=project,
-                specimen=specimen,
-                z=z,
-                submitted_count=1 if (z + number) % 3 == 1 else 0,
-            )
-            for z in range(depth)
-        ]
-    sections = Section.objects.bulk_create(rows, batch_size=1000)
+    project, sections = queue_project("al-bench", "AL bench", specimens=specimens, depth=depth)
     rng = np.random.default_rng(0)
     chosen = rng.random(len(sections)) < scored
     SectionDisagreement.objects.bulk_create(
@@ -80,25 +58,6 @@ def seed(specimens: int, depth: int, scored: float):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh tables: give the planner their real sizes
     return project, len(sections), int(chosen.sum())
-
-
-def queue_ms(project, username: str, repeat: int) -> float:
-    from django.contrib.auth import get_user_model
-
-    from annotations.models import Membership
-    from annotations.services.annotation import annotation_skip, section_offer_claim
-
-    user = get_user_model().objects.create(username=username)
-    Membership.objects.create(project=project, user=user, role="annotator")
-    state = {"on_screen": None}
-
-    def one() -> None:
-        if state["on_screen"] is not None:
-            annotation_skip(project=project, user=user, section_id=state["on_screen"])
-        section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
-        state["on_screen"] = section.pk if section is not None else None
-
-    return median_ms(one, repeat=repeat, warmup=10)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@
                                        [--workers N] [--closed-loop-seconds 10]
 
 - ``mask_codec_ms``: encode + decode of a realistic 448×448 nucleus mask (median).
+- ``label_save_check_ms``: a save's label work on the editor's 448×448 instance map (two
+  touching nuclei and a cytoplasm): decode, check against the label set, encode what is stored.
 - ``save_service_ms``: one draft save through the service and the response state, in process.
 - ``next_section_ms``: the work queue on 60 specimens × 40 sections: one Skip plus handing out
   the next section, in process (``--queue-only`` prints just this figure).
@@ -11,8 +13,10 @@
   or ``BENCH_DATABASE_URL`` when that is PostgreSQL, dropped afterwards; SQLite otherwise) with a
   project of 448×448 RI sections and 20 annotators, starts the real ASGI site under uvicorn as a
   child process, and runs one thread per annotator, each with its own session and keep-alive
-  connection: it asks for its next section, then PUTs draft saves of 448×448 masks (8-bit grey
-  PNG, as the browser sends them) with the right base revision. The paced phase saves every
+  connection: it asks for its next section, then PUTs draft saves of 448×448 masks with the right
+  base revision: 16-bit instance maps with their class table, each blob cut into two touching
+  nuclei, as the editor sends a project with an instance class (``--payload binary``: 8-bit grey
+  binary masks, as before label sets). The paced phase saves every
   ``--interval`` seconds per annotator (the editor autosaves 1.5 s after the last stroke, so 1 s
   is a busy room); the closed-loop phase saves back to back to show the ceiling.
   Prints ``save_p50_ms``, ``save_p95_ms``, ``save_p99_ms``, ``save_errors`` (target p95 <= 50 ms),
@@ -129,6 +133,17 @@ def nucleus_mask(rng, size: int = SIZE):
     return mask
 
 
+def instance_png_base64(mask) -> str:
+    """The mask as the editor saves it: a 16-bit instance map, the blob cut into two nuclei."""
+    import numpy as np
+
+    from annotations.imaging.labels import encode_instance_map
+
+    ids = np.where(mask, 1, 0).astype(np.uint16)
+    ids[:, mask.shape[1] // 2 :][mask[:, mask.shape[1] // 2 :]] = 2
+    return base64.b64encode(encode_instance_map(ids, {1: 1, 2: 1}, [1])).decode()
+
+
 def grey_png_base64(mask) -> str:
     from PIL import Image
 
@@ -153,6 +168,27 @@ def bench_in_process() -> None:
     figure(
         "mask_codec_ms",
         median_ms(lambda: decode_mask(encode_mask(mask), mask.shape), repeat=200, warmup=20),
+        "ms",
+    )
+    # What a save of the editor's instance map costs before the database: decode, check against
+    # the label set (nucleus + cytoplasm), encode what is stored.
+    from annotations.imaging.labels import encode_instance_map
+    from annotations.models import Project
+    from annotations.services.annotation.labelmask import label_mask_from_png
+    from annotations.services.labels.presets import preset_classes
+
+    project = Project(slug="bench", label_classes=preset_classes("nucleus-cytoplasm"))
+    ids = np.where(mask, 1, 0).astype(np.uint16)
+    ids[:, SIZE // 2 :][mask[:, SIZE // 2 :]] = 2
+    ids[(ids == 0) & (np.indices(mask.shape)[0] > SIZE // 4)] = 3
+    data = encode_instance_map(ids, {1: 1, 2: 1, 3: 2}, [1, 2])
+    figure(
+        "label_save_check_ms",
+        median_ms(
+            lambda: label_mask_from_png(project=project, shape=mask.shape, png_bytes=data),
+            repeat=100,
+            warmup=10,
+        ),
         "ms",
     )
 
@@ -195,16 +231,12 @@ def bench_service(slug: str) -> None:
     figure("save_service_ms", median_ms(one, repeat=60, warmup=5), "ms")
 
 
-def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
-    """The work queue on a project of ``specimens`` × ``depth`` sections, a third of them
-    already taken by others: ``next_section_ms`` is one Skip (the section on screen comes back
-    later) plus handing out the next section, in process, as the annotate page's Skip does."""
-    from django.contrib.auth import get_user_model
+def queue_project(slug: str, name: str, *, specimens: int, depth: int):
+    """A project of ``specimens`` × ``depth`` sections without image data, a third of them
+    submitted once by someone else; (project, its sections)."""
+    from annotations.models import Project, Section, Specimen, Volume
 
-    from annotations.models import Membership, Project, Section, Specimen, Volume
-    from annotations.services.annotation import annotation_skip, section_offer_claim
-
-    project = Project.objects.create(slug="queue-bench", name="Queue bench", required_annotations=3)
+    project = Project.objects.create(slug=slug, name=name, required_annotations=3)
     rows = []
     for number in range(specimens):
         specimen = Specimen.objects.create(project=project, name=f"cell-{number:03d}")
@@ -217,12 +249,29 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
                 project=project,
                 specimen=specimen,
                 z=z,
-                submitted_count=(z + number) % 3 if (z + number) % 3 == 1 else 0,
+                submitted_count=1 if (z + number) % 3 == 1 else 0,
             )
             for z in range(depth)
         ]
-    Section.objects.bulk_create(rows, batch_size=500)
-    user = get_user_model().objects.create(username="queue-bench")
+    return project, Section.objects.bulk_create(rows, batch_size=1000)
+
+
+def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
+    """The work queue on a project of ``specimens`` × ``depth`` sections, a third of them
+    already taken by others: ``next_section_ms`` is one Skip (the section on screen comes back
+    later) plus handing out the next section, in process, as the annotate page's Skip does."""
+    project, _ = queue_project("queue-bench", "Queue bench", specimens=specimens, depth=depth)
+    figure("next_section_ms", queue_ms(project, "queue-bench", repeat=200), "ms")
+
+
+def queue_ms(project, username: str, repeat: int) -> float:
+    """Median ms of one Skip and the next section handed out, for a new annotator ``username``."""
+    from django.contrib.auth import get_user_model
+
+    from annotations.models import Membership
+    from annotations.services.annotation import annotation_skip, section_offer_claim
+
+    user = get_user_model().objects.create(username=username)
     Membership.objects.create(project=project, user=user, role="annotator")
     state = {"on_screen": None}
 
@@ -232,7 +281,7 @@ def bench_queue(*, specimens: int = 60, depth: int = 40) -> None:
         section = section_offer_claim(user=user, project=project, skip=state["on_screen"])
         state["on_screen"] = section.pk if section is not None else None
 
-    figure("next_section_ms", median_ms(one, repeat=200, warmup=10), "ms")
+    return median_ms(one, repeat=repeat, warmup=10)
 
 
 # ------------------------------------------------------------------------------------ load test
@@ -373,6 +422,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--payload",
+        choices=["instances", "binary"],
+        default="instances",
+        help="what each save sends: the editor's instance map, or a binary mask",
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="paced phase length")
     parser.add_argument(
         "--interval", type=float, default=1.0, help="seconds between one annotator's saves"
@@ -405,7 +460,8 @@ def main() -> None:
             import numpy as np
 
             rng = np.random.default_rng(7)
-            masks = [grey_png_base64(nucleus_mask(rng)) for _ in range(24)]
+            encode = instance_png_base64 if args.payload == "instances" else grey_png_base64
+            masks = [encode(nucleus_mask(rng)) for _ in range(24)]
             port = free_port()
             from django.db import connections
 

@@ -128,3 +128,9 @@ def ground_truth_without_target(ground_truth_ids: Iterable[int], value: int) -> 
         if present and value not in present:
             lacking.add(pk)
     return lacking
+
+
+def without_target_counts(sections: int, without_target: int, target: ClassTarget) -> dict:
+    """The ``current`` of a ``no_target_class`` refusal: how many sections were asked for, how
+    many hold other classes only, and the target's name."""
+    return {"sections": sections, "without_target": without_target, "target": target.name}

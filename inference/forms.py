@@ -6,11 +6,28 @@ from django import forms
 
 from cellweb.errors import DomainError
 from inference.class_target import default_target_class
+from inference.form_fields import small_float, small_int
 from inference.selectors.training import model_versions_for_project, training_form_choices
 from inference.services import training as services
 from inference.services.training import TrainingConfig, TrainingConfigError
 
-_SMALL = {"class": "cw-input-small"}
+# The fields whose cleaned value is the training setting of the same name.
+_SAME_NAMED = (
+    "arch",
+    "folds",
+    "epochs",
+    "batch_size",
+    "lr",
+    "loss",
+    "elastic",
+    "flips",
+    "enlarge_crop",
+    "aug_fraction",
+    "input_size",
+    "seed",
+    "gt_source",
+    "final_model",
+)
 
 
 class TrainingLaunchForm(forms.Form):
@@ -27,48 +44,12 @@ class TrainingLaunchForm(forms.Form):
     )
     gt_source = forms.ChoiceField(label="Ground truth", widget=forms.RadioSelect)
     arch = forms.ChoiceField(label="Network", initial="osnet")
-    folds = forms.IntegerField(
-        label="Folds",
-        initial=4,
-        min_value=2,
-        max_value=services.MAX_FOLDS,
-        widget=forms.NumberInput(_SMALL),
-    )
-    epochs = forms.IntegerField(
-        label="Epochs",
-        initial=300,
-        min_value=1,
-        max_value=services.MAX_EPOCHS,
-        widget=forms.NumberInput(_SMALL),
-    )
-    batch_size = forms.IntegerField(
-        label="Batch size",
-        initial=32,
-        min_value=1,
-        max_value=services.MAX_BATCH,
-        widget=forms.NumberInput(_SMALL),
-    )
-    lr = forms.FloatField(
-        label="Learning rate",
-        initial=5e-4,
-        min_value=1e-12,
-        max_value=1.0,
-        widget=forms.NumberInput({**_SMALL, "step": "any"}),
-    )
-    beta1 = forms.FloatField(
-        label="Adam β1",
-        initial=0.5,
-        min_value=0.0,
-        max_value=0.999999,
-        widget=forms.NumberInput({**_SMALL, "step": "any"}),
-    )
-    beta2 = forms.FloatField(
-        label="Adam β2",
-        initial=0.999,
-        min_value=0.0,
-        max_value=0.999999,
-        widget=forms.NumberInput({**_SMALL, "step": "any"}),
-    )
+    folds = small_int("Folds", 4, 2, services.MAX_FOLDS)
+    epochs = small_int("Epochs", 300, 1, services.MAX_EPOCHS)
+    batch_size = small_int("Batch size", 32, 1, services.MAX_BATCH)
+    lr = small_float("Learning rate", 5e-4, 1e-12, 1.0)
+    beta1 = small_float("Adam β1", 0.5, 0.0, 0.999999)
+    beta2 = small_float("Adam β2", 0.999, 0.0, 0.999999)
     loss = forms.ChoiceField(label="Loss", choices=list(services.LOSSES.items()), initial="bce")
     elastic = forms.BooleanField(
         label="Elastic deformation (α, σ) ∈ (1,1), (5,2), (1,0.5), (1,3)",
@@ -79,20 +60,14 @@ class TrainingLaunchForm(forms.Form):
     enlarge_crop = forms.BooleanField(
         label="Enlarge ×1.2/1.3/1.4, then crop", required=False, initial=True
     )
-    aug_fraction = forms.FloatField(
-        label="Augmented share per epoch",
-        initial=0.3,
-        min_value=0.0,
-        max_value=1.0,
-        widget=forms.NumberInput({**_SMALL, "step": "0.05"}),
-    )
-    input_size = forms.IntegerField(
-        label="Input size (px)",
-        initial=448,
-        min_value=services.MIN_INPUT,
-        max_value=services.MAX_INPUT,
+    aug_fraction = small_float("Augmented share per epoch", 0.3, 0.0, 1.0, step="0.05")
+    input_size = small_int(
+        "Input size (px)",
+        448,
+        services.MIN_INPUT,
+        services.MAX_INPUT,
+        step="16",
         help_text="A multiple of 16; 448 as in the paper, smaller for quick runs.",
-        widget=forms.NumberInput({**_SMALL, "step": "16"}),
     )
     native_crops = forms.ChoiceField(
         label="Native crops",
@@ -105,21 +80,10 @@ class TrainingLaunchForm(forms.Form):
         required=False,  # left out: automatic
         help_text="Crops keep the field's scale; validation then tiles the whole field.",
     )
-    crop_foreground = forms.FloatField(
-        label="Crops centred on a nucleus (share)",
-        initial=0.0,
-        required=False,
-        min_value=0.0,
-        max_value=1.0,
-        widget=forms.NumberInput({**_SMALL, "step": "0.1"}),
+    crop_foreground = small_float(
+        "Crops centred on a nucleus (share)", 0.0, 0.0, 1.0, step="0.1", required=False
     )
-    seed = forms.IntegerField(
-        label="Seed",
-        initial=0,
-        min_value=0,
-        max_value=services.MAX_SEED,
-        widget=forms.NumberInput(_SMALL),
-    )
+    seed = small_int("Seed", 0, 0, services.MAX_SEED)
     final_model = forms.BooleanField(
         label="Also train a final model on all data", required=False, initial=False
     )
@@ -198,24 +162,11 @@ class TrainingLaunchForm(forms.Form):
     def to_config(self) -> TrainingConfig:
         d = self.cleaned_data
         return TrainingConfig(
-            arch=d["arch"],
-            folds=d["folds"],
-            epochs=d["epochs"],
-            batch_size=d["batch_size"],
-            lr=d["lr"],
+            **{name: d[name] for name in _SAME_NAMED},
             betas=(d["beta1"], d["beta2"]),
-            loss=d["loss"],
-            elastic=d["elastic"],
-            flips=d["flips"],
-            enlarge_crop=d["enlarge_crop"],
-            aug_fraction=d["aug_fraction"],
-            input_size=d["input_size"],
-            seed=d["seed"],
-            gt_source=d["gt_source"],
             labs=list(d["labs"]),
             modalities=list(d["modalities"]),
             tags=list(d["tags"]),
-            final_model=d["final_model"],
             from_version=d.get("from_version"),
             native_crops=services.NATIVE_CROPS[d.get("native_crops") or "auto"],
             crop_foreground=d.get("crop_foreground") or 0.0,

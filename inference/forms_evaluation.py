@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from inference.form_fields import probability_threshold
 from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import EvaluationSetKind
 from inference.services.fluorescence_gt import fluorescence_gt_params
@@ -33,13 +34,7 @@ class EvaluationLaunchForm(forms.Form):
         required=False,
     )
     gt_source = forms.ChoiceField(label="Ground truth", required=False)
-    threshold = forms.FloatField(
-        label="Threshold",
-        initial=0.5,
-        min_value=0.001,
-        max_value=0.999,
-        widget=forms.NumberInput({"step": "any"}),
-    )
+    threshold = probability_threshold()
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)

@@ -63,12 +63,5 @@ class LearningCurveForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
     def config(self) -> LearningCurveConfig:
-        data = self.cleaned_data
-        return LearningCurveConfig(
-            sizes=data["sizes"],
-            seeds=data["seeds"],
-            start_version=data["start_version"],
-            arch=data["arch"],
-            samples=data["samples"],
-            input_size=data["input_size"],
-        )
+        # Every field is the setting of the same name.
+        return LearningCurveConfig(**self.cleaned_data)

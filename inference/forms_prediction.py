@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from inference.form_fields import any_float, probability_threshold
+
 __all__ = ["PredictionLaunchForm", "PredictionSettingsForm"]
 
 
@@ -21,24 +23,12 @@ class PredictionLaunchForm(forms.Form):
         max_length=2000,
         help_text="Comma-separated, e.g. 0,1,2 (empty: every time point).",
     )
-    threshold = forms.FloatField(
-        label="Threshold",
-        initial=0.5,
-        min_value=0.001,
-        max_value=0.999,
-        widget=forms.NumberInput({"step": "any"}),
-    )
+    threshold = probability_threshold()
     tta = forms.BooleanField(label="Flip test-time augmentation", required=False)
     split_touching = forms.BooleanField(
         label="Separate touching nuclei (h-maxima seeded watershed)", required=False
     )
-    watershed_h = forms.FloatField(
-        label="Watershed depth h (µm)",
-        initial=1.0,
-        min_value=0.01,
-        max_value=100,
-        widget=forms.NumberInput({"step": "any"}),
-    )
+    watershed_h = any_float("Watershed depth h (µm)", 1.0, 0.01, 100)
     min_voxels = forms.IntegerField(label="Smallest nucleus (voxels)", initial=27, min_value=1)
 
     def __init__(self, *args, versions, specimens, tags, **kwargs):

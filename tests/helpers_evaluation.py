@@ -4,6 +4,7 @@ and model versions (optionally the fold models of a cross-validation job)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from annotations.models import Specimen
@@ -183,3 +184,10 @@ def run_evaluation(project, user, **launch):
 
     evaluation = launch_evaluation(project, user, **launch)
     return evaluation_run(evaluation_id=evaluation.pk, device="cpu")
+
+
+@pytest.fixture(name="data")
+def two_stained_specimens(project, make_volume):
+    """The fixture ``data`` of the API and page tests of evaluations: two specimens of four
+    32×32 sections with a stain and ground truth."""
+    return make_specimens(project, make_volume, 2, z=4, size=32, stain=True)

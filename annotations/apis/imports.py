@@ -30,6 +30,22 @@ VOXEL_SIZE_VALIDATOR = RegexValidator(
 )
 
 
+def lab_field() -> serializers.CharField:
+    return serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+def voxel_size_field(help_text: str) -> serializers.CharField:
+    """Optional text "z,y,x" checked by ``VOXEL_SIZE_VALIDATOR``."""
+    return serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[VOXEL_SIZE_VALIDATOR],
+        help_text=help_text,
+    )
+
+
 class ImportJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
@@ -69,15 +85,8 @@ class ImportCreateSerializer(serializers.Serializer):
     )
     # Left out (or empty) for every time point; a form field cannot carry JSON's null.
     time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
-    lab = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    voxel_size = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        validators=[VOXEL_SIZE_VALIDATOR],
-        help_text="z,y,x in micrometres.",
-    )
+    lab = lab_field()
+    voxel_size = voxel_size_field("z,y,x in micrometres.")
 
 
 class ImportCreateApi(APIView):
@@ -169,15 +178,8 @@ class ImportBatchCreateSerializer(serializers.Serializer):
     stain_name = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default="", help_text="e.g. DAPI."
     )
-    lab = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    voxel_size = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        validators=[VOXEL_SIZE_VALIDATOR],
-        help_text="z,y,x in µm.",
-    )
+    lab = lab_field()
+    voxel_size = voxel_size_field("z,y,x in µm.")
 
 
 class BatchFieldSerializer(serializers.Serializer):

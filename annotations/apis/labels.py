@@ -21,7 +21,7 @@ from cellweb.api import RefusesUnknownFields, conflict_responses, error_response
 
 SHORTCUT_HELP = (
     "One letter or digit the editor selects the class with; empty for none. Keys the editor "
-    "already uses are refused: p l b e h f o m z 0."
+    "already uses are refused: p l b e h k f o m z 0."
 )
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 SHORTCUT_PATTERN = r"^[A-Za-z0-9]?$"

@@ -15,12 +15,9 @@ from annotations.models.core import (
     ProposalMode,
     QueueMode,
     Role,
-    Section,
-    SectionStatus,
     SourceFile,
     Specimen,
     Tag,
-    Volume,
 )
 from annotations.models.display import DisplayPreference, WindowMode
 from annotations.models.effort import CorrectionEffort, ProposalLoad
@@ -34,6 +31,7 @@ from annotations.models.review import (
     GroundTruthSource,
     ReviewAction,
 )
+from annotations.models.volumes import Section, SectionStatus, Volume
 
 __all__ = [
     "LABEL_FREE_MODALITIES",

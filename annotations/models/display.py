@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from annotations.models.core import Volume
+from annotations.models.volumes import Volume
 
 
 class WindowMode(models.TextChoices):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from annotations.models.core import Project, Section
+from annotations.models.core import Project
+from annotations.models.volumes import Section
 
 
 class SectionDisagreement(models.Model):

@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from annotations.models.annotation import AnnotationRevision
-from annotations.models.core import Project, Section
+from annotations.models.core import Project
+from annotations.models.volumes import Section
 
 
 class Consensus(models.Model):

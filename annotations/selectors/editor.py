@@ -39,7 +39,11 @@ def _neighbours(section: Section, urls: Mapping[str, str]) -> dict:
 def editor_label_set(project) -> dict:
     """The project's label set for the editor's palette (camel case, as the whole config)."""
     labels = label_set(project)
-    return {"classes": labels["classes"], "paintRule": labels["paint_rule"]}
+    return {
+        "classes": labels["classes"],
+        "paintRule": labels["paint_rule"],
+        "version": project.label_set_version,
+    }
 
 
 def section_editor_config(

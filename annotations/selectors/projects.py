@@ -15,17 +15,21 @@ def sorted_roles(roles) -> list[str]:
     return [r for r in ROLE_ORDER if r in roles]
 
 
+# A project's settings, by the name of its field.
+PROJECT_SETTINGS = (
+    "required_annotations",
+    "consensus_method",
+    "allow_fluorescence_reference",
+    "allow_self_review",
+    "proposals",
+    "queue_mode",
+    "annotations_before_proposals",
+    "paint_rule",
+)
+
+
 def project_settings(project: Project) -> dict:
-    return {
-        "required_annotations": project.required_annotations,
-        "consensus_method": project.consensus_method,
-        "allow_fluorescence_reference": project.allow_fluorescence_reference,
-        "allow_self_review": project.allow_self_review,
-        "proposals": project.proposals,
-        "queue_mode": project.queue_mode,
-        "annotations_before_proposals": project.annotations_before_proposals,
-        "paint_rule": project.paint_rule,
-    }
+    return {name: getattr(project, name) for name in PROJECT_SETTINGS}
 
 
 def project_links(project: Project, roles) -> list[dict]:

@@ -20,22 +20,19 @@ import numpy as np
 import tifffile
 from django.db.models import F
 
-from annotations.imaging.masks import decode_mask
+from annotations.imaging.label_values import stored_labels
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
 from annotations.permissions import require_role, user_roles
-from annotations.services.export_labels import LabelExportWriter
+from annotations.services.export_labels import REVISION_COLUMNS, LabelExportWriter, revision_cells
 from cellweb.errors import InvalidInput
+
+ANY_CLASS = range(1, 256)
 
 __all__ = ["EXPORT_FORMATS", "INDEX_COLUMNS", "export_masks"]
 
 EXPORT_FORMATS = ("png", "tiff", "labels")
 INDEX_COLUMNS = [
-    "annotator",
-    "specimen",
-    "section_id",
-    "z",
-    "time_point",
-    "revision",
+    *REVISION_COLUMNS,
     "submitted_at",
     "filename",
     "page",
@@ -55,16 +52,9 @@ def _section_folder(section) -> str:
 
 
 def _row(revision: AnnotationRevision, filename: str, page: int) -> list:
-    annotation = revision.annotation
-    section = annotation.section
-    submitted = annotation.submitted_at or revision.created_at
+    submitted = revision.annotation.submitted_at or revision.created_at
     return [
-        annotation.annotator.get_username(),
-        section.specimen.name,
-        section.pk,
-        section.z,
-        section.volume.time_index,
-        revision.number,
+        *revision_cells(revision),
         submitted.isoformat(),
         filename,
         page,
@@ -165,7 +155,11 @@ def _write_tiffs(archive: zipfile.ZipFile, writer, revisions) -> None:
     for group in _by_section(revisions):
         section = group[0].annotation.section
         filename = f"{_section_folder(section)}/z{section.z:03d}_section{section.pk}.tif"
-        pages = [decode_mask(bytes(revision.mask_png), section.shape) for revision in group]
+        # A page is the foreground, whatever codec stored the mask (binary, class or instance map).
+        pages = [
+            stored_labels(bytes(revision.mask_png), ANY_CLASS, (), section.shape).class_map > 0
+            for revision in group
+        ]
         archive.writestr(filename, _tiff_bytes(pages), compress_type=zipfile.ZIP_STORED)
         for page, revision in enumerate(group):
             writer.writerow(_row(revision, filename, page))

@@ -21,13 +21,27 @@ from annotations.imaging.label_values import StoredLabels, stored_labels
 from annotations.models import AnnotationRevision, LabelKind, Project
 from annotations.selectors.labels import label_classes
 
+# The columns that name a revision, first in every table of an export; ``revision_cells`` fills
+# them.
+REVISION_COLUMNS = ["annotator", "specimen", "section_id", "z", "time_point", "revision"]
+
+
+def revision_cells(revision: AnnotationRevision) -> list:
+    """The ``REVISION_COLUMNS`` of a revision: who, which section, which revision."""
+    annotation = revision.annotation
+    section = annotation.section
+    return [
+        annotation.annotator.get_username(),
+        section.specimen.name,
+        section.pk,
+        section.z,
+        section.volume.time_index,
+        revision.number,
+    ]
+
+
 INSTANCE_COLUMNS = [
-    "annotator",
-    "specimen",
-    "section_id",
-    "z",
-    "time_point",
-    "revision",
+    *REVISION_COLUMNS,
     "filename",
     "page",
     "instance",
@@ -80,18 +94,11 @@ class LabelExportWriter:
             self._instance_rows(revision, labels, instances_name, page)
 
     def _instance_rows(self, revision, labels: StoredLabels, filename: str, page: int) -> None:
-        annotation = revision.annotation
-        section = annotation.section
         pixels = np.bincount(labels.instances.ravel(), minlength=len(labels.classes) + 1)
         for instance, value in sorted(labels.classes.items()):
             self.instance_writer.writerow(
                 [
-                    annotation.annotator.get_username(),
-                    section.specimen.name,
-                    section.pk,
-                    section.z,
-                    section.volume.time_index,
-                    revision.number,
+                    *revision_cells(revision),
                     filename,
                     page,
                     instance,

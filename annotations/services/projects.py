@@ -9,21 +9,12 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from annotations.models import ConsensusMethod, Project, Specimen
+from annotations.selectors.projects import PROJECT_SETTINGS
+from annotations.services.names import name_checked
 from cellweb.errors import InvalidInput
 
 SPECIMEN_NAME_MAX = Specimen._meta.get_field("name").max_length
 LAB_MAX = Specimen._meta.get_field("lab").max_length
-
-SETTINGS_FIELDS = (
-    "required_annotations",
-    "consensus_method",
-    "allow_fluorescence_reference",
-    "allow_self_review",
-    "proposals",
-    "queue_mode",
-    "annotations_before_proposals",
-    "paint_rule",
-)
 
 
 # Other apps that keep something derived from the settings (inference: what the proposal front
@@ -80,26 +71,11 @@ def project_get_or_create(*, slug: str, user=None) -> tuple[Project, bool]:
 def specimen_name_check(name: str) -> str:
     """The trimmed specimen name, or InvalidInput saying what is wrong with it."""
     cleaned = (name or "").strip()
-    if not cleaned:
-        raise InvalidInput("Give the specimen a name (e.g. “HeLa-01”).")
-    if len(cleaned) > SPECIMEN_NAME_MAX:
-        raise InvalidInput(
-            f"The specimen name is too long ({len(cleaned)} characters; at most {SPECIMEN_NAME_MAX})."
-        )
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidInput("The specimen name must not contain control characters.")
-    return cleaned
+    return name_checked(cleaned, what="specimen", max_length=SPECIMEN_NAME_MAX, example="HeLa-01")
 
 
 def lab_check(lab: str) -> str:
-    cleaned = (lab or "").strip()
-    if len(cleaned) > LAB_MAX:
-        raise InvalidInput(
-            f"The lab name is too long ({len(cleaned)} characters; at most {LAB_MAX})."
-        )
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidInput("The lab name must not contain control characters.")
-    return cleaned
+    return name_checked((lab or "").strip(), what="lab", max_length=LAB_MAX)
 
 
 @transaction.atomic
@@ -122,7 +98,7 @@ def specimen_get_or_create(*, project: Project, name: str, lab: str = "") -> tup
 @transaction.atomic
 def project_settings_update(*, project: Project, **changes) -> Project:
     """Change how a project's annotation and review work (managers only; checked by the caller)."""
-    unknown = set(changes) - set(SETTINGS_FIELDS)
+    unknown = set(changes) - set(PROJECT_SETTINGS)
     if unknown:
         raise InvalidInput(f"These project settings do not exist: {', '.join(sorted(unknown))}.")
     if "consensus_method" in changes and changes["consensus_method"] not in ConsensusMethod.values:

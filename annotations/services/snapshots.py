@@ -21,7 +21,12 @@ from annotations.models import (
 from annotations.selectors.review import snapshot_masks
 from cellweb.errors import InvalidInput
 
-__all__ = ["ground_truth_snapshot_create", "ground_truth_as_of", "snapshot_masks"]
+__all__ = [
+    "ground_truth_snapshot_create",
+    "ground_truth_snapshot_of_entries",
+    "ground_truth_as_of",
+    "snapshot_masks",
+]
 
 
 def ground_truth_as_of(
@@ -105,4 +110,21 @@ def ground_truth_snapshot_create(
     snapshot.full_clean()
     snapshot.save()
     snapshot.entries.set(entry_ids)
+    return snapshot
+
+
+def ground_truth_snapshot_of_entries(
+    *, project: Project, source: str, as_of: datetime, user, entries: Iterable
+) -> GroundTruthSnapshot:
+    """A snapshot of the entries' specimens that holds exactly the planned ``entries`` (items
+    with ``specimen_id`` and ``ground_truth_id``: what a job trains on once its filters apply)."""
+    entries = list(entries)
+    snapshot = ground_truth_snapshot_create(
+        project=project,
+        source=source,
+        as_of=as_of,
+        user=user,
+        specimen_ids=sorted({e.specimen_id for e in entries}),
+    )
+    snapshot.entries.set([e.ground_truth_id for e in entries])
     return snapshot

@@ -14,7 +14,7 @@ from cellweb.jobs.fields import FINAL_STATUSES, LOG_LINES, JobFields, JobStatus
 from cellweb.jobs.kinds import JobKind, RetryPolicy, get_kind, kinds, register
 from cellweb.jobs.lifecycle import emit_status, job_execute, job_fail_unstarted
 from cellweb.jobs.listeners import job_listener_register, job_listeners_notify
-from cellweb.jobs.queue import job_create, job_enqueue
+from cellweb.jobs.queue import job_create, job_enqueue, job_launch
 
 __all__ = [
     "FINAL_STATUSES",
@@ -33,6 +33,7 @@ __all__ = [
     "job_enqueue",
     "job_execute",
     "job_fail_unstarted",
+    "job_launch",
     "job_listener_register",
     "job_listeners_notify",
     "kinds",

@@ -9,12 +9,46 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cellweb.jobs.cancel import job_cancel
 from cellweb.jobs.lifecycle import kind_named
+
+
+class JobRowSerializer(serializers.Serializer):
+    """The fields every job's detail answer starts with (a kind's serializer adds its own)."""
+
+    id = serializers.IntegerField()
+    project = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    message = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_null=True)
+    created_at = serializers.CharField()
+    finished_at = serializers.CharField(allow_null=True)
+    created_by = serializers.CharField(allow_null=True)
+
+
+def job_row_public(job) -> dict:
+    """``JobRowSerializer``'s fields of a job row (its project and creator loaded)."""
+    return {
+        "id": job.pk,
+        "project": job.project.slug,
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error or None,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "created_by": job.created_by.get_username() if job.created_by else None,
+    }
+
+
+def job_launched_response(kind: str, job, output: type[serializers.Serializer]) -> Response:
+    """201 with a just-launched job's snapshot (what its detail endpoint answers)."""
+    return Response(output(kind_named(kind).snapshot(job)).data, status=status.HTTP_201_CREATED)
 
 
 class _JobApi(APIView):

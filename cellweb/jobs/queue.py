@@ -63,3 +63,11 @@ def job_create(kind_name: str, job: Any, *, queue: bool = True) -> Any:
     if queue:
         job_enqueue(kind_name, job)
     return job
+
+
+def job_launch(kind_name: str, model: type, *, user: Any, queue: bool = True, **fields: Any) -> Any:
+    """Create a job row of ``model`` launched by ``user`` and queue it, in one transaction. A
+    signed-in user is recorded as ``created_by``; an anonymous one or none (a command) as none."""
+    created_by = user if getattr(user, "is_authenticated", False) else None
+    with transaction.atomic():
+        return job_create(kind_name, model(created_by=created_by, **fields), queue=queue)

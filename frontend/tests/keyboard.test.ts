@@ -35,6 +35,8 @@ function host(readOnly = false) {
     cycleMaskStyle: log('cycleMaskStyle'),
     setModifier: log('setModifier'),
     redrawTool: log('redrawTool'),
+    setClass: log('setClass'),
+    classForKey: (k: string) => ({ '1': 1, c: 2 })[k],
   } satisfies KeyHost;
   return { h, calls, tools };
 }

@@ -10,39 +10,24 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from cellweb.jobs.api import job_api_views
-from inference.apis.evaluation import ERRORS, MAX_DB_ID
+from cellweb.jobs.api import JobRowSerializer, job_api_views
+from inference.apis.evaluation import ERRORS, optional_id, probability_threshold
 from inference.selectors.disagreement import disagreement_snapshot
 from inference.services.disagreement import disagreement_launch
 
 
 class DisagreementLaunchInput(serializers.Serializer):
-    training_job = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Default: the active model's training job, else the newest one with at least "
-        "two fold models.",
+    training_job = optional_id(
+        "Default: the active model's training job, else the newest one with at least "
+        "two fold models."
     )
-    threshold = serializers.FloatField(
-        required=False, default=0.5, min_value=0.001, max_value=0.999
-    )
+    threshold = probability_threshold()
 
 
-class DisagreementSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.CharField()
+class DisagreementSerializer(JobRowSerializer):
     training_job = serializers.IntegerField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
     threshold = serializers.FloatField()
     sections = serializers.IntegerField(help_text="Sections scored (when it has succeeded).")
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
     created_by = serializers.CharField(allow_null=True, help_text="Empty: after a training job.")
     cancel_requested = serializers.BooleanField()
     result = serializers.JSONField(

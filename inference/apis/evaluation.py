@@ -7,20 +7,38 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
-from cellweb.api import conflict_responses, only
-from cellweb.jobs.api import job_api_views
+from cellweb.api import conflict_responses, only, parse
+from cellweb.jobs.api import job_api_views, job_launched_response
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
 from inference.services import evaluation as services
 
 MAX_DB_ID = 2**62
+
+
+def probability_threshold() -> serializers.FloatField:
+    """The threshold on the network's foreground probability (0.5 as in the paper)."""
+    return serializers.FloatField(required=False, default=0.5, min_value=0.001, max_value=0.999)
+
+
+def optional_id(help_text: str) -> serializers.IntegerField:
+    """An optional database id (null or left out: the default ``help_text`` describes)."""
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DB_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=help_text,
+    )
+
 
 # ---------------------------------------------------------------------------------------------
 # Input
@@ -93,14 +111,7 @@ class EvaluationLaunchInput(serializers.Serializer):
         ]
     }
 
-    model_version = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="None: baselines only (edge-based and Otsu).",
-    )
+    model_version = optional_id("None: baselines only (edge-based and Otsu).")
     set_kind = serializers.ChoiceField(choices=EvaluationSetKind.choices)
     set_params = SetParamsInput(required=False, default=dict)
     gt_source = serializers.ChoiceField(
@@ -111,9 +122,7 @@ class EvaluationLaunchInput(serializers.Serializer):
         help_text="Default: fluorescence for cross_modality, the training source for "
         "cross_validation, consensus otherwise.",
     )
-    threshold = serializers.FloatField(
-        required=False, default=0.5, min_value=0.001, max_value=0.999
-    )
+    threshold = probability_threshold()
 
 
 class ListQuery(serializers.Serializer):
@@ -204,10 +213,9 @@ class ProjectEvaluationsApi(APIView):
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        query = ListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = parse(ListQuery, request.query_params)
         count, rows = selectors.evaluation_list_rows(
-            project, limit=query.validated_data["limit"], offset=query.validated_data["offset"]
+            project, limit=query["limit"], offset=query["offset"]
         )
         return Response(EvaluationListSerializer({"count": count, "results": rows}).data)
 
@@ -237,9 +245,7 @@ class ProjectEvaluationsApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = EvaluationLaunchInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = parse(EvaluationLaunchInput, request.data)
         evaluation = services.evaluation_launch(
             project=project,
             user=request.user,
@@ -249,10 +255,7 @@ class ProjectEvaluationsApi(APIView):
             gt_source=data.get("gt_source"),
             threshold=data["threshold"],
         )
-        return Response(
-            EvaluationDetailSerializer(selectors.evaluation_snapshot(evaluation)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("evaluation", evaluation, EvaluationDetailSerializer)
 
 
 EvaluationDetailApi, EvaluationCancelApi = job_api_views(

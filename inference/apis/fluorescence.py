@@ -17,7 +17,7 @@ from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors.review import ground_truth_public
-from cellweb.api import conflict_responses, only
+from cellweb.api import conflict_responses, only, parse
 from cellweb.errors import InvalidInput
 from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
 from inference.conflicts import CONFLICTS
@@ -217,9 +217,7 @@ class SectionFluorescenceGTConfirmApi(APIView):
     )
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.REVIEWER)
-        body = FluorescenceEditInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = parse(FluorescenceEditInput, request.data)
         if not data.get("mask_png"):
             raise InvalidInput("Send the mask to store: mask_png.")
         mask = _decode_b64_mask(data["mask_png"], section.shape)

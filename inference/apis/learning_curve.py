@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cellweb.jobs.api import job_api_views
+from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.evaluation import ERRORS
 
 
-class LearningCurveSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.CharField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class LearningCurveSerializer(JobRowSerializer):
     sizes = serializers.JSONField(help_text="Numbers of training sections, increasing.")
     seeds = serializers.IntegerField()
     arch = serializers.CharField()

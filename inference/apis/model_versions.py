@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
+from cellweb.api import parse
 from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingListQuery, list_page
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
@@ -228,14 +229,13 @@ class ProjectModelImportApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = ModelImportSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = parse(ModelImportSerializer, request.data)
         version = model_version_import_upload(
             project=project,
             user=request.user,
-            upload=body.validated_data["file"],
-            arch=body.validated_data["arch"] or None,
-            name=body.validated_data["name"],
+            upload=body["file"],
+            arch=body["arch"] or None,
+            name=body["name"],
         )
         return Response(
             ModelVersionSerializer(selectors.model_version_public(version)).data,

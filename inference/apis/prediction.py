@@ -5,16 +5,16 @@ section (the viewer's contours); a project's prediction settings."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project, get_section
-from cellweb.api import conflict_responses
+from cellweb.api import conflict_responses, parse
 from cellweb.errors import InvalidInput
-from cellweb.jobs.api import job_api_views
-from inference.apis.evaluation import ERRORS, MAX_DB_ID
+from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
+from inference.apis.evaluation import ERRORS, MAX_DB_ID, optional_id, probability_threshold
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines
@@ -22,14 +22,7 @@ from inference.services import prediction as services
 
 
 class PredictionLaunchInput(serializers.Serializer):
-    model_version = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Default: the project's active model version.",
-    )
+    model_version = optional_id("Default: the project's active model version.")
     specimen_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
         required=False,
@@ -45,25 +38,14 @@ class PredictionLaunchInput(serializers.Serializer):
         max_length=10_000,
         help_text="Default: every time point.",
     )
-    threshold = serializers.FloatField(
-        required=False, default=0.5, min_value=0.001, max_value=0.999
-    )
+    threshold = probability_threshold()
     tta = serializers.BooleanField(required=False, default=False)
     split_touching = serializers.BooleanField(required=False, default=False)
     watershed_h = serializers.FloatField(required=False, default=1.0, min_value=0.01, max_value=100)
     min_voxels = serializers.IntegerField(required=False, default=27, min_value=1, max_value=10**7)
 
 
-class PredictionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    project = serializers.CharField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class PredictionSerializer(JobRowSerializer):
     model_version = serializers.IntegerField(allow_null=True)
     model_name = serializers.CharField(allow_null=True)
     options = serializers.JSONField(help_text="threshold, tta, split_touching, watershed_h, ...")
@@ -158,26 +140,17 @@ class ProjectPredictionsApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = PredictionLaunchInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = dict(parse(PredictionLaunchInput, request.data))
+        tag = data.pop("tag") or None
+        # The other fields are the service's arguments of the same name.
         prediction = services.prediction_launch(
             project=project,
             user=request.user,
-            model_version_id=data["model_version"],
-            specimen_ids=data["specimen_ids"],
-            tag=data["tag"] or None,
-            time_points=data["time_points"],
-            threshold=data["threshold"],
-            tta=data["tta"],
-            split_touching=data["split_touching"],
-            watershed_h=data["watershed_h"],
-            min_voxels=data["min_voxels"],
+            model_version_id=data.pop("model_version"),
+            tag=tag,
+            **data,
         )
-        return Response(
-            PredictionDetailSerializer(selectors.prediction_snapshot(prediction)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("prediction", prediction, PredictionDetailSerializer)
 
 
 PredictionDetailApi, PredictionCancelApi = job_api_views(
@@ -214,16 +187,13 @@ class PredictionSeriesApi(APIView):
     )
     def get(self, request, prediction_id: int):
         prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
-        query = SeriesQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        tags = [t.strip() for t in query.validated_data["tags"].split(",") if t.strip()]
+        query = parse(SeriesQuery, request.query_params)
+        tags = [t.strip() for t in query["tags"].split(",") if t.strip()]
         if tags and len(tags) != 2:
             raise InvalidInput("Give two tags to compare, comma-separated (e.g. LPS,control).")
         results = list(selectors.prediction_results(prediction))
         comparison = (
-            selectors.group_comparison(
-                results, tags=(tags[0], tags[1]), quantity=query.validated_data["quantity"]
-            )
+            selectors.group_comparison(results, tags=(tags[0], tags[1]), quantity=query["quantity"])
             if tags
             else None
         )
@@ -275,11 +245,10 @@ class PredictionSettingsApi(APIView):
     )
     def put(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = SettingsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = parse(SettingsSerializer, request.data)
         row = services.prediction_settings_set(
             project=project,
             user=request.user,
-            predict_new_imports=body.validated_data["predict_new_imports"],
+            predict_new_imports=body["predict_new_imports"],
         )
         return self._answer(project, row)

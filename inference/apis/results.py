@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Section
+from cellweb.api import parse
 from inference.apis.evaluation import ERRORS, ListQuery
 from inference.models import EvaluationMethod, SectionResult
 from inference.reports import LAYER_COLOURS, layer_png
@@ -62,9 +63,7 @@ class EvaluationSectionsApi(APIView):
     )
     def get(self, request, evaluation_id: int):
         evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
-        query = SectionsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = parse(SectionsQuery, request.query_params)
         count, rows = selectors.section_results(
             evaluation=evaluation,
             method=data.get("method"),

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
+from cellweb.api import parse
 from inference.apis.evaluation import ERRORS, DetailSerializer
 from inference.selectors import rounds as selectors
 from inference.services.rounds import (
@@ -110,11 +111,8 @@ class ProjectRoundsApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = RoundLaunchSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        row = retrain_round_launch(
-            project=project, user=request.user, epochs=body.validated_data.get("epochs")
-        )
+        body = parse(RoundLaunchSerializer, request.data)
+        row = retrain_round_launch(project=project, user=request.user, epochs=body.get("epochs"))
         created = next(r for r in selectors.round_list(project) if r["number"] == row.number)
         return Response(RoundSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -128,9 +126,8 @@ class RoundSettingsApi(APIView):
     )
     def put(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        body = RoundSettingsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        row = round_settings_set(project=project, user=request.user, **body.validated_data)
+        body = parse(RoundSettingsSerializer, request.data)
+        row = round_settings_set(project=project, user=request.user, **body)
         return Response(
             RoundSettingsSerializer(
                 {

@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from annotations.permissions import get_section
-from cellweb.api import FirstRendererNegotiation, error_responses
+from cellweb.api import FirstRendererNegotiation, error_responses, parse
 from inference.selectors.virtual_stain import section_virtual_stain
 
 
@@ -50,10 +50,9 @@ class SectionVirtualStainApi(APIView):
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
-        query = VirtualStainQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = parse(VirtualStainQuery, request.query_params)
         stain = section_virtual_stain(
-            user=request.user, section=section, version_id=query.validated_data.get("version")
+            user=request.user, section=section, version_id=query.get("version")
         )
         response = HttpResponse(stain.png, content_type="image/png")
         response["X-Model-Version"] = str(stain.model_version_id)

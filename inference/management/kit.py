@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import Project
 from cellweb.errors import DomainError
+from inference.ml.nets import MODEL_NAMES
+from inference.services.training.config import TrainingConfigError
 
 T = TypeVar("T")
 
@@ -22,6 +24,26 @@ def add_launch_arguments(parser, *, prints: str) -> None:
     parser.add_argument("--user", help="Launch as this user (a manager of the project).")
     parser.add_argument("--wait", action="store_true", help=f"Run here and print {prints}.")
     parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+
+
+# The network settings every training command takes, by the name of the setting.
+NETWORK_OPTIONS = ("arch", "folds", "epochs", "batch_size", "lr")
+
+
+def add_network_arguments(parser, defaults) -> None:
+    """--project and the network settings of ``NETWORK_OPTIONS`` (defaults from ``defaults``)."""
+    parser.add_argument("--project", required=True, help="Project slug.")
+    parser.add_argument("--arch", default=defaults.arch, choices=MODEL_NAMES)
+    parser.add_argument("--folds", type=int, default=defaults.folds)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+
+
+def add_model_arguments(parser, *, version_help: str) -> None:
+    """--project and --model-version (optional: ``version_help`` says what its absence means)."""
+    parser.add_argument("--project", required=True, help="Project slug.")
+    parser.add_argument("--model-version", type=int, default=None, help=version_help)
 
 
 def project_named(slug: str) -> Project:
@@ -57,6 +79,16 @@ def launched(launch: Callable[[], T]) -> T:
         raise CommandError(exc.message) from None
 
 
+def training_launched(launch: Callable[[], T]) -> T:
+    """``launched`` for a training launch: every setting out of range on its own line."""
+    try:
+        return launch()
+    except TrainingConfigError as exc:
+        raise CommandError("\n".join(exc.errors.values())) from None
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+
+
 def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: bool) -> bool:
     """Say what was launched, and without --wait where to follow it; True when the command goes
     on to run it here."""
@@ -64,3 +96,23 @@ def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: boo
     if not wait:
         command.stdout.write(f"Queued on the gpu queue. Follow it at {page}")
     return wait
+
+
+def launch_and_run(
+    command: BaseCommand,
+    launch: Callable[[], T],
+    *,
+    title: str,
+    page: str,
+    wait: bool,
+    run: Callable[[T], T],
+) -> T | None:
+    """Launch (a refusal is the command's error), say what was launched and where to follow it
+    (``page``: a template of the job's id); with ``wait`` run it here and say how it ended. None
+    when it was queued instead."""
+    job = launched(launch)
+    if not report_launch(command, job, title=title, page=page.format(job.pk), wait=wait):
+        return None
+    job = run(job)
+    command.stdout.write(f"{title} {job.pk} {job.status}.")
+    return job

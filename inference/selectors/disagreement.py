@@ -7,6 +7,7 @@ from typing import Any
 
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
+from cellweb.jobs.api import job_row_public
 from inference.models import DisagreementJob
 
 __all__ = ["disagreement_get", "disagreement_snapshot"]
@@ -22,18 +23,10 @@ def disagreement_snapshot(job: DisagreementJob) -> dict[str, Any]:
     seq = current_event_seq("disagreement", job.pk)
     job = DisagreementJob.objects.select_related("project", "created_by").get(pk=job.pk)
     return {
-        "id": job.pk,
-        "project": job.project.slug,
+        **job_row_public(job),
         "training_job": job.training_job_id,
-        "status": job.status,
-        "progress": job.progress,
-        "message": job.message,
-        "error": job.error or None,
         "threshold": job.threshold,
         "sections": job.sections,
-        "created_at": job.created_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "created_by": job.created_by.get_username() if job.created_by else None,
         "cancel_requested": job.cancel_requested,
         "result": job.result or {},
         "seq": seq,

@@ -11,6 +11,7 @@ from django.http import Http404
 from annotations.models import Project
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
+from cellweb.jobs.api import job_row_public
 from inference.models import LearningCurve, ModelVersion, ModelVersionTask
 from inference.services.learning_curve.summary import learning_curve_tables
 
@@ -33,15 +34,7 @@ def learning_curve_get(*, user, curve_id: int) -> LearningCurve:
 def learning_curve_public(curve: LearningCurve) -> dict[str, Any]:
     config = curve.config or {}
     return {
-        "id": curve.pk,
-        "project": curve.project.slug,
-        "status": curve.status,
-        "progress": curve.progress,
-        "message": curve.message,
-        "error": curve.error or None,
-        "created_at": curve.created_at.isoformat(),
-        "finished_at": curve.finished_at.isoformat() if curve.finished_at else None,
-        "created_by": curve.created_by.get_username() if curve.created_by else None,
+        **job_row_public(curve),
         "sizes": config.get("sizes") or [],
         "seeds": config.get("seeds"),
         "arch": config.get("arch"),

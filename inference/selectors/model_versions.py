@@ -9,6 +9,7 @@ from django.http import Http404
 
 from annotations.models import Project
 from annotations.permissions import require_role
+from cellweb.errors import ConflictError
 from inference.ml.nets import model_label
 from inference.models import ModelVersion
 
@@ -137,3 +138,12 @@ def model_version_compare(*, project: Project, ids: list[int]) -> dict[str, Any]
             for k, lbl, get in settings_rows
         ],
     }
+
+
+def active_version_or_refuse(project: Project, refusal: str) -> ModelVersion:
+    """The project's active model version; 409 ``no_active_model`` with ``refusal`` (what the
+    caller needed it for, and how to get one) when it has none."""
+    version = ModelVersion.objects.filter(project=project, is_active=True).first()
+    if version is None:
+        raise ConflictError(refusal, code="no_active_model")
+    return version

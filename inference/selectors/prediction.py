@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from annotations.models import Project, Volume
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
+from cellweb.jobs.api import job_row_public
 from inference.models import ModelVersion, Prediction, PredictionResult, PredictionSettings
 
 __all__ = [
@@ -40,15 +41,7 @@ def prediction_get(*, user, prediction_id: int) -> Prediction:
 def prediction_public(prediction: Prediction) -> dict[str, Any]:
     model = (prediction.config or {}).get("model") or {}
     return {
-        "id": prediction.pk,
-        "project": prediction.project.slug,
-        "status": prediction.status,
-        "progress": prediction.progress,
-        "message": prediction.message,
-        "error": prediction.error or None,
-        "created_at": prediction.created_at.isoformat(),
-        "finished_at": prediction.finished_at.isoformat() if prediction.finished_at else None,
-        "created_by": prediction.created_by.get_username() if prediction.created_by else None,
+        **job_row_public(prediction),
         "model_version": prediction.model_version_id,
         "model_name": model.get("name"),
         "options": (prediction.config or {}).get("options") or {},

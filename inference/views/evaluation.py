@@ -8,13 +8,13 @@ import base64
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
 from cellweb.errors import NotAllowed
+from cellweb.jobs.pages import job_page_config
 from cellweb.pages import launched_from_form, refused
 from inference.forms_evaluation import EvaluationLaunchForm
 from inference.reports import METRIC_LABELS
@@ -67,19 +67,16 @@ def evaluation_page(request, evaluation_id: int):
     if context["is_report"]:
         context["config"] = {"module": "report"}
     else:
-        context["config"] = {
-            "module": "job",
-            "kind": "evaluation",
-            "title": f"Evaluation {evaluation.pk} · {evaluation.get_set_kind_display()}",
-            "wsUrl": f"/ws/jobs/evaluation/{evaluation.pk}/",
-            "snapshotUrl": f"/api/evaluations/{evaluation.pk}/",
-            "cancelUrl": f"/api/evaluations/{evaluation.pk}/cancel/"
-            if context["can_cancel"]
-            else None,
-            "csrfToken": get_token(request),
+        context["config"] = job_page_config(
+            request,
+            evaluation,
+            kind="evaluation",
+            api="evaluations",
+            can_cancel=context["can_cancel"],
+            title=f"Evaluation {evaluation.pk} · {evaluation.get_set_kind_display()}",
             # The live summary names its metrics from the same table as the report.
-            "metricLabels": METRIC_LABELS,
-        }
+            metricLabels=METRIC_LABELS,
+        )
     return render(request, "inference/evaluation.html", context)
 
 

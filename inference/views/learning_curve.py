@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
 from cellweb.errors import NotAllowed
+from cellweb.jobs.pages import job_page_config
 from cellweb.pages import launched_from_form, refused
 from inference.forms_learning_curve import LearningCurveForm
 from inference.selectors import learning_curve as selectors
@@ -62,16 +62,17 @@ def learning_curve_page(request, curve_id: int):
     context = project_context(request, curve.project)
     context |= {"curve": curve, **selectors.learning_curve_page(curve)}
     can_cancel = context["is_manager"] or curve.created_by_id == request.user.pk
-    context["config"] = {
-        "module": "lcurve",
-        "wsUrl": f"/ws/jobs/learning_curve/{curve.pk}/",
-        "snapshotUrl": f"/api/learning-curves/{curve.pk}/",
-        "cancelUrl": f"/api/learning-curves/{curve.pk}/cancel/" if can_cancel else None,
-        "csrfToken": get_token(request),
-        "status": curve.status,
-        "points": curve.points,
-        "total": curve.total_points,
-    }
+    context["config"] = job_page_config(
+        request,
+        curve,
+        kind="learning_curve",
+        api="learning-curves",
+        can_cancel=can_cancel,
+        module="lcurve",
+        status=curve.status,
+        points=curve.points,
+        total=curve.total_points,
+    )
     return render(request, "inference/learning_curve.html", context)
 
 

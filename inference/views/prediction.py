@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.permissions import get_project
 from annotations.views.context import project_context
 from cellweb.errors import NotAllowed
+from cellweb.jobs.pages import job_page_config
 from cellweb.pages import launched_from_form, refused
 from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
 from inference.selectors import prediction as selectors
@@ -84,17 +84,18 @@ def prediction_page(request, prediction_id: int):
     tags = pair if all(pair) else [t for t in request.GET.get("tags", "").split(",") if t][:2]
     context |= pages.prediction_page(prediction, tags=tags, volume_id=request.GET.get("volume"))
     can_cancel = context["is_manager"] or prediction.created_by_id == request.user.pk
-    context["config"] = {
-        "module": "prediction",
-        "wsUrl": f"/ws/jobs/prediction/{prediction.pk}/",
-        "snapshotUrl": f"/api/predictions/{prediction.pk}/",
-        "cancelUrl": f"/api/predictions/{prediction.pk}/cancel/" if can_cancel else None,
-        "csrfToken": get_token(request),
-        "status": prediction.status,
-        "sections": prediction.sections,
-        "series": context["series"],
-        "comparison": context["comparison"],
-    }
+    context["config"] = job_page_config(
+        request,
+        prediction,
+        kind="prediction",
+        api="predictions",
+        can_cancel=can_cancel,
+        module="prediction",
+        status=prediction.status,
+        sections=prediction.sections,
+        series=context["series"],
+        comparison=context["comparison"],
+    )
     return render(request, "inference/prediction.html", context)
 
 

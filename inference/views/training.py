@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotations.permissions import get_project
 from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.jobs.pages import job_page_config
 from cellweb.pages import launched_from_form, refused
 from inference.forms import TrainingLaunchForm
 from inference.forms_isl import IslLaunchForm
@@ -78,17 +79,16 @@ def training_job_page(request, job_id: int):
         "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
         "summary": selectors.training_summary_tables(snapshot.get("summary")),
         "evaluate_url": evaluate_url,
-        "config": {
-            "module": "job",
-            "kind": "training",
-            "title": f"{what} {job.pk} · {snapshot['arch_label']}",
-            "wsUrl": f"/ws/jobs/training/{job.pk}/",
-            "snapshotUrl": f"/api/training-jobs/{job.pk}/",
-            "cancelUrl": f"/api/training-jobs/{job.pk}/cancel/",
-            "csrfToken": get_token(request),
-            "evaluateUrl": evaluate_url,
-            "validationMetric": "pcc" if snapshot["task"] == "isl" else "dice",
-        },
+        "config": job_page_config(
+            request,
+            job,
+            kind="training",
+            api="training-jobs",
+            can_cancel=True,
+            title=f"{what} {job.pk} · {snapshot['arch_label']}",
+            evaluateUrl=evaluate_url,
+            validationMetric="pcc" if snapshot["task"] == "isl" else "dice",
+        ),
     }
     return render(request, "inference/training_job.html", context)
 

@@ -3,30 +3,28 @@ editor loaded, pixels changed and active time; without a proposal, the active ti
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from annotations.models import Annotation, CorrectionEffort, ProposalLoad, Section
-from tests.api.test_annotation_api import SHAPE, b64, mine_url, rect_mask
-
-
-@pytest.fixture
-def section(specimen, make_volume):
-    volume = make_volume(specimen, shape=(2, *SHAPE))
-    return Section.objects.filter(volume=volume).order_by("z").first()
-
-
-@pytest.fixture
-def version(project):
-    from tests.helpers_evaluation import tiny_model_version
-
-    return tiny_model_version(project, input_size=32)
+from annotations.imaging.labels import encode_instance_map
+from annotations.models import Annotation, CorrectionEffort, ProposalLoad
+from tests.api.test_annotation_api import b64, mine_url, rect_mask
+from tests.helpers_origin import origin_section, origin_version  # noqa: F401 (fixtures)
 
 
 def _put(client, section, mask, base, **extra):
     body = {"mask_png": b64(mask), "base_revision": base, **extra}
     return client.put(mine_url(section), body, format="json")
+
+
+def _put_from_model(client, section, version, **extra):
+    """A first save of a rectangle whose origin is ``version``'s proposal."""
+    return _put(
+        client, section, rect_mask(), None, origin="model", origin_model_version=version.pk, **extra
+    )
 
 
 def test_submission_from_a_proposal_is_measured_against_the_loaded_proposal(
@@ -83,15 +81,7 @@ def test_a_submission_without_a_proposal_records_its_active_time(api, annotator,
 def test_model_origin_without_the_proposal_mask_has_no_dice(api, annotator, section, version):
     """An API client that names the version but sends no proposal: the origin is kept, the
     correction cannot be measured."""
-    response = _put(
-        api(annotator),
-        section,
-        rect_mask(),
-        None,
-        origin="model",
-        origin_model_version=version.pk,
-        action="submit",
-    )
+    response = _put_from_model(api(annotator), section, version, action="submit")
     assert response.status_code == 200
     effort = CorrectionEffort.objects.get(annotation__section=section)
     assert effort.origin_model_version == version.pk and effort.proposal_dice is None
@@ -129,15 +119,33 @@ def test_a_proposal_mask_without_the_model_origin_is_refused(api, annotator, sec
 
 
 def test_a_proposal_of_another_size_is_refused(api, annotator, section, version):
-    response = _put(
-        api(annotator),
-        section,
-        rect_mask(),
-        None,
-        origin="model",
-        origin_model_version=version.pk,
-        proposal_png=b64(np.ones((8, 8), dtype=bool)),
+    response = _put_from_model(
+        api(annotator), section, version, proposal_png=b64(np.ones((8, 8), dtype=bool))
     )
     assert response.status_code == 400
     assert not Annotation.objects.filter(section=section).exists()
     assert not ProposalLoad.objects.exists()
+
+
+def test_an_instance_map_submission_is_measured_on_its_foreground(api, annotator, section, version):
+    """The editor saves instance maps: the corrected nucleus cut in two still compares by
+    foreground with the loaded proposal."""
+    client = api(annotator)
+    proposal = rect_mask(4, 6, 20, 30)
+    corrected = proposal.copy()
+    corrected[20:26, 6:30] = True
+    ids = corrected.astype(np.uint16)
+    ids[:, 18:][corrected[:, 18:]] = 2  # two touching nuclei after a cut
+    body = {
+        "mask_png": base64.b64encode(encode_instance_map(ids, {1: 1, 2: 1}, [1])).decode(),
+        "base_revision": None,
+        "action": "submit",
+        "origin": "model",
+        "origin_model_version": version.pk,
+        "proposal_png": b64(proposal),
+    }
+    response = client.put(mine_url(section), body, format="json")
+    assert response.status_code == 200, response.content
+    effort = CorrectionEffort.objects.get(annotation__section=section)
+    assert effort.proposal_dice == pytest.approx(f1_score(proposal.ravel(), corrected.ravel()))
+    assert effort.changed_pixels == int(np.logical_xor(proposal, corrected).sum())

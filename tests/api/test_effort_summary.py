@@ -10,8 +10,8 @@ from sklearn.metrics import f1_score
 
 from annotations.models import Section
 from annotations.selectors.effort import effort_summary
-from annotations.services.annotation import annotation_save
 from tests.api.test_annotation_api import SHAPE, rect_mask
+from tests.helpers_effort import effort_save
 
 
 @pytest.fixture
@@ -36,20 +36,6 @@ def _grown(mask: np.ndarray, rows: int) -> np.ndarray:
     return out
 
 
-def _submit(user, section, mask, seconds, version=None, proposal=None, submit=True):
-    annotation_save(
-        section=section,
-        user=user,
-        mask=mask,
-        base_revision=None,
-        time_spent_s=seconds,
-        submit=submit,
-        origin="model" if version else "blank",
-        origin_model_version=version.pk if version else None,
-        proposal_mask=proposal,
-    )
-
-
 @pytest.fixture
 def hand_made(cast, sections, versions):
     """(annotator, section, version, proposal, submitted, seconds, submitted?) per annotation."""
@@ -70,7 +56,7 @@ def hand_made(cast, sections, versions):
         (alice, sections[2], None, None, proposal, 900.0, True),
     ]
     for user, section, version, loaded, mask, seconds, submit in plan:
-        _submit(user, section, mask, seconds, version, loaded, submit)
+        effort_save(user, section, mask, seconds, version, loaded, submit)
     return plan
 
 

@@ -19,12 +19,8 @@ from tests.helpers_evaluation import (
     make_specimens,
     run_evaluation,
     tiny_model_version,
+    two_stained_specimens,  # noqa: F401 (the fixture ``data``)
 )
-
-
-@pytest.fixture
-def data(project, make_volume):
-    return make_specimens(project, make_volume, 2, z=4, size=32, stain=True)
 
 
 @pytest.fixture

@@ -176,7 +176,7 @@ def test_the_editor_config_carries_the_label_set(manager, annotated_section):
     config = section_editor_config(
         section=annotated_section, module="annotator", csrf_token="t", read_only=False
     )
-    assert config["labels"] == {"classes": [NUCLEUS], "paintRule": "replace"}
+    assert config["labels"] == {"classes": [NUCLEUS], "paintRule": "replace", "version": 1}
 
 
 def test_the_painting_rule_is_a_project_setting(api, manager, annotator, project):

@@ -4,13 +4,9 @@ version's proposal; the first K annotations of a section are made without one.""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
-from PIL import Image
 
 from annotations.models import Section
 from cellweb.jobs import job_execute
@@ -23,22 +19,7 @@ from tests.conftest import signed_in
 from tests.data_files import ri_stack, write_npy
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import time_lapse
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def url(section) -> str:
-    return f"/api/sections/{section.pk}/proposal.png"
-
-
-def png_mask(content: bytes) -> np.ndarray:
-    """Decoded with Pillow, not the project's mask decoder."""
-    return np.asarray(Image.open(io.BytesIO(content)).convert("L")) > 127
+from tests.helpers_proposals import _empty_cache, png_mask, url  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture

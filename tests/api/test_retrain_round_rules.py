@@ -22,6 +22,7 @@ from inference.services.model_versions import (
     weights_payload,
 )
 from inference.services.rounds import retrain_round_launch
+from tests.helpers_effort import effort_save
 from tests.helpers_evaluation import launch_evaluation, make_specimens
 from tests.helpers_training import TINY, single_thread_torch  # noqa: F401 (a fixture)
 
@@ -192,7 +193,6 @@ def test_the_round_page_shows_how_much_each_rounds_proposals_were_corrected(
     project, manager, cast, make_volume, client
 ):
     from annotations.models import Section
-    from annotations.services.annotation import annotation_save
     from tests.api.test_annotation_api import SHAPE, rect_mask
 
     alice, bob, _ = cast
@@ -217,17 +217,7 @@ def test_the_round_page_shows_how_much_each_rounds_proposals_were_corrected(
         (alice, sections[0], proposal, 60.0),
         (bob, sections[1], corrected, 180.0),
     ):
-        annotation_save(
-            section=section,
-            user=user,
-            mask=mask,
-            base_revision=None,
-            time_spent_s=seconds,
-            submit=True,
-            origin="model",
-            origin_model_version=first.pk,
-            proposal_mask=proposal,
-        )
+        effort_save(user, section, mask, seconds, version=first, proposal=proposal)
     client.force_login(manager)
     page = client.get(f"/projects/{project.slug}/rounds/2/").content.decode()
 

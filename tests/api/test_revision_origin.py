@@ -6,21 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotations.models import AnnotationRevision, Project, Section
-from tests.api.test_annotation_api import SHAPE, b64, mine_url, rect_mask
-
-
-@pytest.fixture
-def section(specimen, make_volume):
-    volume = make_volume(specimen, shape=(2, *SHAPE))
-    return Section.objects.filter(volume=volume).order_by("z").first()
-
-
-@pytest.fixture
-def version(project):
-    from tests.helpers_evaluation import tiny_model_version
-
-    return tiny_model_version(project, input_size=32)
+from annotations.models import AnnotationRevision, Project
+from tests.api.test_annotation_api import b64, mine_url, rect_mask
+from tests.helpers_origin import origin_section, origin_version  # noqa: F401 (fixtures)
 
 
 def _save(client, section, base, **extra):

@@ -3,16 +3,12 @@ prediction or computed on demand (a tiny real registry net) and cached; a GET wr
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 import tifffile
 import torch
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from PIL import Image
 
 from annotations.models import Section
 from annotations.services.volumes import section_array
@@ -20,22 +16,7 @@ from inference.models import PredictionResult
 from inference.services.model_versions import model_version_load
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.helpers_prediction import time_lapse
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def url(section) -> str:
-    return f"/api/sections/{section.pk}/proposal.png"
-
-
-def png_mask(content: bytes) -> np.ndarray:
-    """Decoded with Pillow, not the project's mask decoder."""
-    return np.asarray(Image.open(io.BytesIO(content)).convert("L")) > 127
+from tests.helpers_proposals import _empty_cache, png_mask, url  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from annotations.models import Project
 from inference.ml.nets import create_model
 from inference.models import ModelVersion, TrainingJob
 from inference.services.model_versions import model_version_create, weights_payload
-from tests.helpers_training import TINY, add_specimens
+from tests.helpers_training import TINY, add_specimens, training_form
 
 
 @pytest.fixture
@@ -260,20 +260,7 @@ def test_the_training_page_shows_the_form_to_managers_and_refuses_bad_configs(
     html = page.content.decode()
     assert 'id="training-form"' in html and "Lab A (4)" in html and 'value="osnet"' in html
 
-    form = {
-        "gt_source": "consensus",
-        "arch": "unet16",
-        "folds": 9,
-        "epochs": 2,
-        "batch_size": 4,
-        "lr": 0.0005,
-        "beta1": 0.5,
-        "beta2": 0.999,
-        "loss": "bce",
-        "aug_fraction": 0.3,
-        "input_size": 32,
-        "seed": 0,
-    }
+    form = training_form(arch="unet16", folds=9, epochs=2, batch_size=4, input_size=32)
     refused = client.post(f"/projects/{project.slug}/training/", form)
     assert refused.status_code == 400
     assert "9-fold cross-validation needs at least 9 specimens" in refused.content.decode()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import numpy as np
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from annotations.models import Section, SectionOffer, SectionStatus, Specimen
@@ -19,6 +17,7 @@ from annotations.services.annotation import (
     section_offer_claim,
 )
 from cellweb.errors import InvalidInput, NotAllowed
+from tests.helpers_threads import run_together
 
 SHAPE = (16, 16)
 
@@ -243,28 +242,11 @@ def test_the_queue_is_answered_by_a_few_queries_whatever_the_project_size(
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_of_one_annotator_get_different_sections(project, sections, annotator):
-    barrier = threading.Barrier(4)
-    results: list[int | None] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
     def ask():
-        try:
-            barrier.wait(timeout=10)
-            section = section_offer_claim(user=annotator, project=project)
-            with lock:
-                results.append(section.pk if section else None)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        section = section_offer_claim(user=annotator, project=project)
+        return section.pk if section else None
 
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-
+    results, errors = run_together(ask, 4)
     assert not errors
     assert None not in results
     # Each section handed out was recorded once, and none twice as a fresh offer.

@@ -126,33 +126,16 @@ def test_ties_and_a_random_ranking_follow_the_full_order(project, specimen, make
 def test_concurrent_requests_of_one_annotator_never_record_a_section_twice(
     project, by_z, annotator
 ):
-    import threading
-
-    from django.db import connection
-
     from annotations.models import SectionOffer
+    from tests.helpers_threads import run_together
 
     informative(project)
-    barrier = threading.Barrier(4)
-    results: list[int | None] = []
-    errors: list[BaseException] = []
 
     def ask():
-        try:
-            barrier.wait(timeout=10)
-            section = section_offer_claim(user=annotator, project=project)
-            results.append(section.pk if section else None)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        section = section_offer_claim(user=annotator, project=project)
+        return section.pk if section else None
 
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-
+    results, errors = run_together(ask, 4)
     assert not errors and None not in results
     assert SectionOffer.objects.filter(annotator=annotator).count() == len(set(results))
     assert by_z[5].pk in results  # the top-scored section went to one of them

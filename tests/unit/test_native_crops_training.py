@@ -24,7 +24,7 @@ from inference.services.model_versions import (
 )
 from inference.services.training import training_job_launch, training_job_run_foreground
 from tests.helpers_evaluation import run_evaluation
-from tests.helpers_training import add_specimens, current_gt, tiny_config
+from tests.helpers_training import add_specimens, current_gt, tiny_config, training_form
 
 pytestmark = pytest.mark.slow
 
@@ -127,22 +127,14 @@ def test_the_form_and_manage_py_train_choose_native_crops(
     client.force_login(manager)
     page = client.get(f"/projects/{project.slug}/training/").content.decode()
     assert 'name="native_crops"' in page and 'name="crop_foreground"' in page
-    form = {
-        "gt_source": "consensus",
-        "arch": "unet16",
-        "folds": 2,
-        "epochs": 1,
-        "batch_size": 4,
-        "lr": 0.0005,
-        "beta1": 0.5,
-        "beta2": 0.999,
-        "loss": "bce",
-        "aug_fraction": 0.3,
-        "input_size": 32,
-        "seed": 0,
-        "native_crops": "on",
-        "crop_foreground": 0.25,
-    }
+    form = training_form(
+        arch="unet16",
+        epochs=1,
+        batch_size=4,
+        input_size=32,
+        native_crops="on",
+        crop_foreground=0.25,
+    )
     launched = client.post(f"/projects/{project.slug}/training/", form)
     assert launched.status_code == 302
     config = TrainingJob.objects.get().config

@@ -15,7 +15,7 @@ from inference.services.training.estimate import (
     calibration_for,
     fold_nominal_seconds,
 )
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, tiny_config, training_form
 
 
 @pytest.fixture
@@ -121,20 +121,7 @@ def test_the_form_launches_hours_of_cpu_only_once_confirmed(
     client, project, manager, cells, queued, on_cpu
 ):
     client.force_login(manager)
-    form = {
-        "gt_source": "consensus",
-        "arch": "osnet",
-        "folds": 2,
-        "epochs": 300,
-        "batch_size": 32,
-        "lr": 0.0005,
-        "beta1": 0.5,
-        "beta2": 0.999,
-        "loss": "bce",
-        "aug_fraction": 0.3,
-        "input_size": 448,
-        "seed": 0,
-    }
+    form = training_form()
     refused = client.post(f"/projects/{project.slug}/training/", form)
     assert refused.status_code == 400
     html = refused.content.decode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from annotations.imaging.masks import decode_mask
+from annotations.imaging.label_values import stored_labels
 from annotations.imaging.outlines import mask_outlines
 from annotations.models import (
     Annotation,
@@ -41,7 +41,8 @@ def _mask_fields(
         return {"mask_png": None, "polygons": []}
     png = bytes(revision.mask_png)
     if mask is None:
-        mask = decode_mask(png, section.shape)
+        values = [int(c["value"]) for c in section.project.label_classes]
+        mask = stored_labels(png, values, (), section.shape).class_map > 0
     return {"mask_png": b64(png), "polygons": mask_outlines(mask)}
 
 

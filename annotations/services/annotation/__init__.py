@@ -12,6 +12,7 @@ row. ``offer`` hands a section out of the work queue, ``skip`` defers one. ``pay
 """
 
 from .hooks import on_annotations_complete
+from .labelmask import LabelMask
 from .offer import section_offer_claim
 from .payload import (
     MASK_SOURCES,
@@ -20,6 +21,7 @@ from .payload import (
     MAX_POLYGONS,
     MAX_ROW_CROSSINGS,
     MAX_TIME_SPENT_S,
+    labels_from_payload,
     mask_from_payload,
 )
 from .reopen import annotation_reopen, annotation_return_to_draft
@@ -27,6 +29,7 @@ from .save import annotation_save
 from .skip import annotation_skip
 
 __all__ = [
+    "LabelMask",
     "MASK_SOURCES",
     "MAX_POINTS_PER_POLYGON",
     "MAX_POLYGONS",
@@ -37,6 +40,7 @@ __all__ = [
     "annotation_return_to_draft",
     "annotation_save",
     "annotation_skip",
+    "labels_from_payload",
     "mask_from_payload",
     "on_annotations_complete",
     "section_offer_claim",

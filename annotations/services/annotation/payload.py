@@ -12,11 +12,14 @@ import math
 import numpy as np
 
 from annotations.imaging.errors import MaskError
+from annotations.imaging.labels import encode_class_map
 from annotations.imaging.masks import decode_mask, polygons_to_mask
 from annotations.imaging.polygon_fill import row_crossings
 from annotations.models import Section
 from cellweb.cpu import request_cpu_slot
 from cellweb.errors import InvalidInput
+
+from .labelmask import LabelMask, label_mask_from_png, polygon_class
 
 MASK_SOURCES = ("canvas", "png", "polygons", "copy")
 
@@ -90,6 +93,36 @@ def mask_from_payload(
         polygons = _validated_polygons(polygons, shape)
         with request_cpu_slot():
             return polygons_to_mask(polygons, shape)
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
+
+
+def labels_from_payload(
+    *,
+    section: Section,
+    png_bytes: bytes | None = None,
+    polygons=None,
+    instances_png: bytes | None = None,
+    label_set_version: int | None = None,
+) -> LabelMask:
+    """The checked labels of a save (``labelmask.py``): a PNG (binary, class map or instance
+    map, with ``instances_png`` beside a class map) or polygons (the project's first instance
+    class, else its first class)."""
+    if polygons is not None or png_bytes is None:
+        if instances_png is not None:
+            raise InvalidInput("“instances_png” goes with a class map in “mask_png”.")
+        mask = mask_from_payload(section=section, png_bytes=png_bytes, polygons=polygons)
+        value = polygon_class(section.project)
+        return LabelMask(encode_class_map(mask.view(np.uint8) * value, [value]), mask)
+    try:
+        with request_cpu_slot():
+            return label_mask_from_png(
+                project=section.project,
+                shape=section.shape,
+                png_bytes=bytes(png_bytes),
+                instances_png=None if instances_png is None else bytes(instances_png),
+                label_set_version=label_set_version,
+            )
     except MaskError as exc:
         raise InvalidInput(exc.message) from exc
 

@@ -28,6 +28,7 @@ from cellweb.errors import ConflictError, InvalidInput
 
 from .effort import correction_effort_record, proposal_remember
 from .hooks import flaggable_ground_truth, on_annotation_changed, on_annotations_complete
+from .labelmask import LabelMask
 from .origin import inherited_origin, validated_origin
 from .payload import MASK_SOURCES, validated_mask, validated_time
 from .sections import adjust_counts, refuse_locked_section
@@ -59,7 +60,7 @@ def annotation_save(
     *,
     section: Section,
     user,
-    mask: np.ndarray,
+    mask: np.ndarray | LabelMask,
     base_revision: int | None,
     time_spent_s: float,
     submit: bool,
@@ -75,6 +76,8 @@ def annotation_save(
     carrying the current state; nothing is stored then. ``origin`` (``blank``,
     ``own_previous`` or ``model`` with ``origin_model_version``) records where the mask started;
     left out, the latest revision's origin carries over (blank for a first save).
+    ``mask`` is a bool mask (stored as binary) or a checked ``LabelMask`` (payload.py:
+    ``labels_from_payload``); effort and counts use its foreground.
     ``proposal_mask`` is the proposal the editor loaded (only with the origin ``model``); a
     submission is measured against it (``effort.correction_effort_record``).
     """
@@ -96,10 +99,13 @@ def annotation_save(
                 "“proposal_png” is sent with the origin “model” and its “origin_model_version”."
             )
         proposal_mask = validated_mask(proposal_mask, section)
-    mask = validated_mask(mask, section)
+    if not isinstance(mask, LabelMask):
+        binary = validated_mask(mask, section)
+        mask = LabelMask(encode_mask(binary), binary)
     time_spent_s = validated_time(time_spent_s)
-    # The CPU work happens before any row is locked.
-    mask_png = encode_mask(mask)
+    # The CPU work (decoding, encoding) happened before any row is locked.
+    mask_png = mask.mask_png
+    mask = mask.foreground
     foreground = int(np.count_nonzero(mask))
 
     def lock_annotation() -> Annotation | None:

@@ -27,9 +27,22 @@ def _locked(project: Project) -> Project:
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
-def _store(project: Project, classes: list[dict]) -> list[dict]:
+def _store(project: Project, classes: list[dict], *, changed: int | None = None) -> list[dict]:
+    """Store ``classes``; ``changed`` is the value of a class added, deleted or given another
+    kind: what that value means changed, so the label-set version goes up (masks drawn under
+    an older version are checked against it when saved, annotation/labelmask.py)."""
     project.label_classes = label_classes_check(classes)
-    project.save(update_fields=["label_classes"])
+    fields = ["label_classes"]
+    if changed is not None:
+        project.label_set_version += 1
+        since = {str(k): v for k, v in (project.label_class_since or {}).items()}
+        if any(entry["value"] == changed for entry in project.label_classes):
+            since[str(changed)] = project.label_set_version
+        else:
+            since.pop(str(changed), None)
+        project.label_class_since = since
+        fields += ["label_set_version", "label_class_since"]
+    project.save(update_fields=fields)
     return label_classes(project)
 
 
@@ -73,7 +86,7 @@ def label_class_add(
     value = next_value(classes)
     entry = {"value": value, "name": name, "colour": colour, "shortcut": shortcut, "kind": kind}
     _refuse_taken(classes, entry)
-    stored = _store(project, [*classes, entry])
+    stored = _store(project, [*classes, entry], changed=value)
     return _find(stored, value, project)
 
 
@@ -96,8 +109,9 @@ def label_class_update(*, project: Project, value: int, **changes) -> dict:
                 current=usage,
             )
     _refuse_taken(classes, {**entry, **changes})
+    kind_changed = "kind" in changes and changes["kind"] != entry["kind"]
     entry.update(changes)
-    return _find(_store(project, classes), value, project)
+    return _find(_store(project, classes, changed=value if kind_changed else None), value, project)
 
 
 @transaction.atomic
@@ -118,4 +132,4 @@ def label_class_delete(*, project: Project, value: int) -> None:
             code="label_in_use",
             current=usage,
         )
-    _store(project, [other for other in classes if other["value"] != value])
+    _store(project, [other for other in classes if other["value"] != value], changed=value)

@@ -9,26 +9,19 @@ from __future__ import annotations
 import re
 
 from annotations.models.labels import LabelKind
+from annotations.services.names import name_checked
 from cellweb.errors import InvalidInput
 
 NAME_MAX = 40
 MAX_CLASSES = 255
 _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
-# Keys the editor already gives a meaning (tools, fill, outline style, view, the model's proposal).
-RESERVED_SHORTCUTS = frozenset("plbehfomz0+-=_[] ")
+# Keys the editor already gives a meaning (tools, the cut (k), fill, outline style, view, the model's proposal).
+RESERVED_SHORTCUTS = frozenset("plbehkfomz0+-=_[] ")
 
 
 def name_check(name: str) -> str:
     cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise InvalidInput("Give the class a name (e.g. “cytoplasm”).")
-    if len(cleaned) > NAME_MAX:
-        raise InvalidInput(
-            f"The class name is too long ({len(cleaned)} characters; at most {NAME_MAX})."
-        )
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidInput("The class name must not contain control characters.")
-    return cleaned
+    return name_checked(cleaned, what="class", max_length=NAME_MAX, example="cytoplasm")
 
 
 def colour_check(colour: str) -> str:

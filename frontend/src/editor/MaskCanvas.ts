@@ -12,7 +12,8 @@ import { LabelTable, NUCLEUS } from './labels';
 import { Layers } from './layers';
 import { MaskModel } from './mask';
 import { OverlaySet, type Overlay } from './overlays';
-import { maskToPngBase64 } from './png';
+import { encodeLabelPng } from './labelpng';
+import { bytesToBase64, maskToPngBase64 } from './png';
 import type { Rect } from './raster';
 import type { MaskStyle } from './render';
 import type { MaskEditorOptions, RenderStats, ViewChangeDetail } from './types';
@@ -45,15 +46,16 @@ export class MaskCanvas extends EventTarget {
     if (!(W > 0 && H > 0)) throw new Error('MaskEditor needs a positive width and height');
     this.width = W;
     this.height = H;
-    this.labelTable = new LabelTable(opts.labels ?? [{ ...NUCLEUS, colour: opts.colour ?? NUCLEUS.colour }]);
+    this.labelTable = new LabelTable(opts.labels ?? [{ ...NUCLEUS, colour: opts.colour ?? NUCLEUS.colour }], opts.paintRule);
     this.model = new MaskModel(W, H, this.labelTable, opts.historySteps ?? 500);
-    if (opts.mask) this.model.data.set(this.labelTable.coerce(Uint8Array.from(opts.mask)).subarray(0, W * H));
+    if (opts.mask) this.model.replace(opts.mask, 'Set mask', false);
     this.overlaySet = new OverlaySet(W, H);
     this.viewport = new Viewport(W, H, (source) => this.afterView(source));
     this.root = h('div', { class: 'cw-editor' });
     const self = this;
     const source = {
       mask: this.model.data,
+      ids: this.model.ids,
       overlays: this.overlaySet,
       get palette() { return self.labelTable.palette; },
       get style() { return self.style; },
@@ -95,6 +97,11 @@ export class MaskCanvas extends EventTarget {
     return this.model.data.slice();
   }
 
+  /** A copy of the instance ids (0 outside instance classes). */
+  getInstances(): Uint16Array {
+    return this.model.ids.slice();
+  }
+
   /** True when at least one pixel carries a label. */
   hasForeground(): boolean {
     return this.model.hasForeground();
@@ -106,7 +113,9 @@ export class MaskCanvas extends EventTarget {
 
   /** Synchronous variant, usable from `beforeunload` handlers. */
   toPngBase64Sync(): string {
-    return maskToPngBase64(this.model.data, this.width, this.height);
+    // An editor given a label set writes label maps (labelpng.ts); otherwise the binary mask.
+    if (!this.labelTable.hasKinds) return maskToPngBase64(this.model.data, this.width, this.height);
+    return bytesToBase64(encodeLabelPng(this.model.data, this.model.ids, this.width, this.height, this.labelTable));
   }
 
   setOverlays(list: Overlay[]): void {

@@ -15,7 +15,8 @@ import { bindKeyboard, editorShortcuts, type KeyHost } from './keyboard';
 import { MaskCanvas } from './MaskCanvas';
 import type { ChangeSource } from './mask';
 import { PointerInput } from './pointer';
-import { pngBase64ToMaskOfSize } from './png';
+import { decodeLabelPng } from './labelpng';
+import { base64ToBytes, resizeMask } from './png';
 import type { Rect } from './raster';
 import { parseColour } from './render';
 import { Toolbar, type ToolbarHost } from './toolbar';
@@ -36,6 +37,7 @@ export class MaskEditor extends MaskCanvas {
   private toolName: ToolName;
   private brush: number;
   private shiftDown = false;
+  private altDown = false;
   private spaceDown = false;
 
   constructor(container: HTMLElement, opts: MaskEditorOptions) {
@@ -49,6 +51,7 @@ export class MaskEditor extends MaskCanvas {
       model: this.model,
       get view() { return self.viewport.view; },
       get brushSize() { return self.brush; },
+      get addToCurrent() { return self.altDown; },
       touched: (rect) => this.layers.markMask(rect),
       pan: (tx, ty) => this.viewport.panTo(tx, ty),
       toast: (text) => this.showToast(text),
@@ -68,6 +71,8 @@ export class MaskEditor extends MaskCanvas {
       setBrushSize: (size) => this.setBrushSize(size),
       setTool: (tool) => this.setTool(tool),
       cycleMaskStyle: () => this.cycleMaskStyle(),
+      setClass: (value) => this.setClass(value),
+      classForKey: (key) => this.labelTable.forKey(key)?.value,
       setModifier: (key, down) => this.setModifier(key, down),
       redrawTool: () => this.layers.markTool(),
       focus: () => this.layers.element.focus({ preventScroll: true }),
@@ -125,11 +130,24 @@ export class MaskEditor extends MaskCanvas {
    */
   setMask(m: Uint8Array, opts: SetMaskOptions = {}): void {
     this.cancelShapes();
-    this.model.replace(m, opts.label ?? 'Set mask', opts.record ?? true);
+    this.model.replace(m, opts.label ?? 'Set mask', opts.record ?? true, opts.ids ?? null);
   }
 
+  /** Loads any mask PNG: binary, class map or instance map (its instances kept). */
   fromPngBase64(b64: string, opts: SetMaskOptions = {}): void {
-    this.setMask(pngBase64ToMaskOfSize(b64, this.width, this.height), opts);
+    const d = decodeLabelPng(base64ToBytes(b64));
+    const W = this.width;
+    const H = this.height;
+    this.setMask(resizeMask(d.classes, d.width, d.height, W, H), { ...opts, ids: d.ids && resizeMask(d.ids, d.width, d.height, W, H) });
+  }
+
+  /** The class the tools draw; the palette and the class keys set it. */
+  setClass(value: number): void {
+    if (!this.labelTable.get(value)) return;
+    this.labelTable.setActive(value);
+    this.toolbar?.setClass(value);
+    this.layers.markTool();
+    this.dispatchEvent(new CustomEvent('classchange', { detail: value }));
   }
 
   undo(): boolean {
@@ -217,15 +235,16 @@ export class MaskEditor extends MaskCanvas {
     this.layers.markTool();
   }
 
-  private setModifier(key: 'shift' | 'space', down: boolean): void {
+  private setModifier(key: 'shift' | 'space' | 'alt', down: boolean): void {
     if (key === 'shift') this.shiftDown = down;
+    else if (key === 'alt') this.altDown = down;
     else this.spaceDown = down;
     this.applyModeClasses();
   }
 
   private buildToolbar(): void {
     this.layers.setHint(this.readOnlyFlag ? '' : TOOL_INFO[this.toolName].hint);
-    this.toolbar?.build(this.readOnlyFlag, this.toolName, this.brush);
+    this.toolbar?.build(this.readOnlyFlag, this.toolName, this.brush, this.labelTable);
     this.toolbar?.updateHistory(this.model.history);
   }
 

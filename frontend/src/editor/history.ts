@@ -5,7 +5,7 @@
  * of steps fit comfortably in memory.
  */
 
-import { diffRect, type Rect } from './raster';
+import { diffRect, unionRect, type Rect } from './raster';
 
 /**
  * Run lengths of a rectangular region. Runs alternate background (0) and
@@ -16,20 +16,26 @@ import { diffRect, type Rect } from './raster';
  */
 export interface RegionRuns {
   runs: Uint32Array;
-  labels: Uint8Array | null;
+  labels: Uint8Array | Uint16Array | null;
 }
 
 export interface HistoryEntry {
   rect: Rect;
   before: RegionRuns;
   after: RegionRuns;
+  /** The instance ids of the same box, when the mask has them. */
+  idsBefore?: RegionRuns;
+  idsAfter?: RegionRuns;
   label: string;
 }
 
-export function encodeRegionRuns(mask: Uint8Array, W: number, r: Rect): RegionRuns {
+type Pixels = Uint8Array | Uint16Array;
+
+export function encodeRegionRuns(mask: Pixels, W: number, r: Rect): RegionRuns {
   const runs: number[] = [];
   const labels: number[] = [];
   let onlyOnes = true;
+  let wide = false;
   let current = 0;
   let len = 0;
   for (let y = r.y; y < r.y + r.h; y++) {
@@ -45,13 +51,14 @@ export function encodeRegionRuns(mask: Uint8Array, W: number, r: Rect): RegionRu
       if (v) {
         labels.push(v);
         if (v !== 1) onlyOnes = false;
+        if (v > 255) wide = true;
       }
       current = v;
       len = 1;
     }
   }
   runs.push(len);
-  return { runs: Uint32Array.from(runs), labels: onlyOnes ? null : Uint8Array.from(labels) };
+  return { runs: Uint32Array.from(runs), labels: onlyOnes ? null : wide ? Uint16Array.from(labels) : Uint8Array.from(labels) };
 }
 
 /** The run lengths alone (binary masks: alternating 0-runs and 1-runs, starting with 0). */
@@ -59,7 +66,7 @@ export function encodeRegion(mask: Uint8Array, W: number, r: Rect): Uint32Array 
   return encodeRegionRuns(mask, W, r).runs;
 }
 
-export function decodeRegion(runs: Uint32Array, mask: Uint8Array, W: number, r: Rect, labels: Uint8Array | null = null): void {
+export function decodeRegion(runs: Uint32Array, mask: Pixels, W: number, r: Rect, labels: Uint8Array | Uint16Array | null = null): void {
   let value = 0;
   let k = 0;
   let labelled = 0;
@@ -133,8 +140,8 @@ export class MaskHistory {
    * to the area an operation could have touched. Returns the changed box, or
    * null when nothing changed (no step is recorded then).
    */
-  record(before: Uint8Array, after: Uint8Array, label: string, hint?: Rect | null): Rect | null {
-    const rect = diffRect(before, after, this.W, this.H, hint ?? null);
+  record(before: Uint8Array, after: Uint8Array, label: string, hint?: Rect | null, ids?: { before: Uint16Array; after: Uint16Array }): Rect | null {
+    const rect = unionRect(diffRect(before, after, this.W, this.H, hint ?? null), ids ? diffRect(ids.before, ids.after, this.W, this.H, hint ?? null) : null);
     if (!rect) return null;
     const entry: HistoryEntry = {
       rect,
@@ -142,6 +149,10 @@ export class MaskHistory {
       after: encodeRegionRuns(after, this.W, rect),
       label,
     };
+    if (ids) {
+      entry.idsBefore = encodeRegionRuns(ids.before, this.W, rect);
+      entry.idsAfter = encodeRegionRuns(ids.after, this.W, rect);
+    }
     this.undoStack.push(entry);
     this.bytes += entryBytes(entry);
     for (const e of this.redoStack) this.bytes -= entryBytes(e);
@@ -154,18 +165,20 @@ export class MaskHistory {
   }
 
   /** Applies the inverse of the last step to `mask`; returns the step. */
-  undo(mask: Uint8Array): HistoryEntry | null {
-    return this.travel(this.undoStack, this.redoStack, 'before', mask);
+  undo(mask: Uint8Array, ids?: Uint16Array): HistoryEntry | null {
+    return this.travel(this.undoStack, this.redoStack, 'before', mask, ids);
   }
 
-  redo(mask: Uint8Array): HistoryEntry | null {
-    return this.travel(this.redoStack, this.undoStack, 'after', mask);
+  redo(mask: Uint8Array, ids?: Uint16Array): HistoryEntry | null {
+    return this.travel(this.redoStack, this.undoStack, 'after', mask, ids);
   }
 
-  private travel(from: HistoryEntry[], to: HistoryEntry[], side: 'before' | 'after', mask: Uint8Array): HistoryEntry | null {
+  private travel(from: HistoryEntry[], to: HistoryEntry[], side: 'before' | 'after', mask: Uint8Array, ids?: Uint16Array): HistoryEntry | null {
     const e = from.pop();
     if (!e) return null;
     decodeRegion(e[side].runs, mask, this.W, e.rect, e[side].labels);
+    const idRuns = side === 'before' ? e.idsBefore : e.idsAfter;
+    if (ids && idRuns) decodeRegion(idRuns.runs, ids, this.W, e.rect, idRuns.labels);
     to.push(e);
     return e;
   }
@@ -178,6 +191,6 @@ export class MaskHistory {
 }
 
 function entryBytes(e: HistoryEntry): number {
-  const size = (r: RegionRuns) => r.runs.byteLength + (r.labels?.byteLength ?? 0);
-  return size(e.before) + size(e.after) + 64;
+  const size = (r?: RegionRuns) => (r ? r.runs.byteLength + (r.labels?.byteLength ?? 0) : 0);
+  return size(e.before) + size(e.after) + size(e.idsBefore) + size(e.idsAfter) + 64;
 }

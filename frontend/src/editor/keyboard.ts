@@ -18,6 +18,8 @@ export interface EditorCommands {
   setBrushSize(size: number): void;
   setTool(tool: ToolName): void;
   cycleMaskStyle(): void;
+  /** Selects the class with this value (the palette). */
+  setClass(value: number): void;
 }
 
 export interface KeyHost extends EditorCommands {
@@ -27,13 +29,15 @@ export interface KeyHost extends EditorCommands {
   /** The chosen tool and its context, for keys an unfinished shape handles itself. */
   readonly activeTool: Tool;
   readonly ctx: ToolContext;
-  /** Shift (subtract / erase preview) or Space (pan) went down or up. */
-  setModifier(key: 'shift' | 'space', down: boolean): void;
+  /** Shift (subtract / erase preview), Space (pan) or Alt (add to the current instance) went down or up. */
+  setModifier(key: 'shift' | 'space' | 'alt', down: boolean): void;
+  /** The class value a shortcut key selects, if any. */
+  classForKey(key: string): number | undefined;
   /** The tool's feedback needs drawing again (its shape changed). */
   redrawTool(): void;
 }
 
-const TOOL_KEYS: Record<string, ToolName> = { p: 'polygon', l: 'lasso', b: 'brush', e: 'eraser', h: 'hand' };
+const TOOL_KEYS: Record<string, ToolName> = { p: 'polygon', l: 'lasso', b: 'brush', e: 'eraser', k: 'cut', h: 'hand' };
 
 /** Bigger steps for bigger brushes, so [ and ] feel even across sizes. */
 export function brushStep(size: number): number {
@@ -89,6 +93,8 @@ export function keyAction(ev: KeyboardEvent, host: KeyHost): (() => void) | null
   if (t) return t === 'hand' ? () => host.setTool(t) : edit(() => host.setTool(t));
   if (k === 'f') return edit(() => host.fillHoles());
   if (k === 'o') return () => host.cycleMaskStyle();
+  const cls = host.classForKey(k);
+  if (cls !== undefined) return edit(() => host.setClass(cls));
   return null;
 }
 
@@ -99,6 +105,10 @@ export function bindKeyboard(host: KeyHost): () => void {
     // Editors inside hidden panels must not react.
     if (host.root.offsetParent === null) return;
     if (ev.key === 'Shift') return host.setModifier('shift', true);
+    if (ev.key === 'Alt') {
+      ev.preventDefault(); // keeps the browser's menu bar from taking the focus
+      return host.setModifier('alt', true);
+    }
     const action = keyAction(ev, host);
     if (action) {
       ev.preventDefault();
@@ -108,10 +118,12 @@ export function bindKeyboard(host: KeyHost): () => void {
   const up = (ev: KeyboardEvent) => {
     if (ev.key === 'Shift') host.setModifier('shift', false);
     if (ev.key === ' ') host.setModifier('space', false);
+    if (ev.key === 'Alt') host.setModifier('alt', false);
   };
   const blur = () => {
     host.setModifier('space', false);
     host.setModifier('shift', false);
+    host.setModifier('alt', false);
   };
   document.addEventListener('keydown', down);
   document.addEventListener('keyup', up);
@@ -131,6 +143,9 @@ const DRAWING_KEYS: ShortcutGroup = {
     { keys: 'B / E', label: 'Brush / Eraser' },
     { keys: '[ / ]', label: 'Smaller / larger brush' },
     { keys: 'Shift + draw', label: 'Subtract with polygon/lasso, erase with brush' },
+    { keys: 'K', label: 'Cut: drag a line across touching instances to split them' },
+    { keys: 'Alt + draw', label: 'Add to the current instance (otherwise each shape or stroke is a new one)' },
+    { keys: 'Class key', label: 'Select that class (the palette shows each key)' },
     { keys: 'F', label: 'Fill holes' },
     { keys: 'Shift+Delete', label: 'Clear mask (undoable)' },
     { keys: 'Ctrl+Z', label: 'Undo' },

@@ -1,16 +1,24 @@
 /**
  * The label table: which values the mask buffer may hold and how each is
- * drawn. 0 is always background. Today there is one label, the nucleus (1);
- * more classes become more rows here rather than another editor.
+ * drawn. 0 is always background. A project's label set (the page config's
+ * `labels`) gives the rows: each class with its colour, shortcut and kind; the
+ * classes of kind `instances` also number each object (see instances.ts).
  */
 
+import type { PaintRule } from './instances';
 import { buildPalette, parseColour } from './render';
+
+export type LabelKind = 'region' | 'instances';
 
 export interface Label {
   /** The byte stored in the mask buffer, 1…255. */
   value: number;
   name: string;
   colour: string;
+  /** One key that selects the class in the editor. */
+  shortcut?: string;
+  /** Instances: each object numbered. Left out: the editor stores plain binary masks. */
+  kind?: LabelKind;
 }
 
 export const BACKGROUND = 0;
@@ -22,7 +30,11 @@ export class LabelTable {
   private activeIndex = 0;
   private lut: Uint8Array | null = null;
 
-  constructor(labels: readonly Label[] = [NUCLEUS]) {
+  /** What painting over another class does (the project's rule). */
+  paintRule: PaintRule = 'replace';
+
+  constructor(labels: readonly Label[] = [NUCLEUS], paintRule: PaintRule = 'replace') {
+    this.paintRule = paintRule;
     if (!labels.length) throw new Error('a label table needs at least one label');
     const seen = new Set<number>();
     for (const l of labels) {
@@ -46,6 +58,21 @@ export class LabelTable {
     const i = this.rows.findIndex((l) => l.value === value);
     if (i < 0) throw new Error(`no label with value ${value}`);
     this.activeIndex = i;
+  }
+
+  /** True when the table comes from a label set (the editor then saves label maps). */
+  get hasKinds(): boolean {
+    return this.rows.some((l) => l.kind !== undefined);
+  }
+
+  isInstance(value: number): boolean {
+    return this.get(value)?.kind === 'instances';
+  }
+
+  /** The class a shortcut key selects. */
+  forKey(key: string): Readonly<Label> | undefined {
+    const k = key.toLowerCase();
+    return this.rows.find((l) => l.shortcut && l.shortcut.toLowerCase() === k);
   }
 
   get(value: number): Readonly<Label> | undefined {

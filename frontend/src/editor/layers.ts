@@ -17,6 +17,8 @@ import type { View } from './view';
 /** What a frame draws from; the editor provides it. */
 export interface FrameSource {
   readonly mask: Uint8Array;
+  /** Instance ids (each instance in its own shade), or null. */
+  readonly ids: Uint16Array | null;
   readonly palette: Uint8Array;
   readonly style: MaskStyle;
   readonly overlays: OverlaySet;
@@ -247,7 +249,7 @@ export class Layers {
     const r = expandRect(rect, 1, this.width, this.height);
     if (!r) return;
     const img = this.maskCtx.createImageData(r.w, r.h);
-    renderMaskRgba(this.source.mask, this.width, this.height, r, img.data, this.source.palette, this.source.style);
+    renderMaskRgba(this.source.mask, this.width, this.height, r, img.data, this.source.palette, this.source.style, 80, this.source.ids);
     this.maskCtx.putImageData(img, r.x, r.y);
   }
 

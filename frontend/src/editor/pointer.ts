@@ -162,6 +162,6 @@ export class PointerInput {
     const left = ev.clientX - sx;
     const top = ev.clientY - sy;
     const trail = coalesced.length ? coalesced.map((e) => toImage(view, e.clientX - left, e.clientY - top)) : [[x, y] as const];
-    return { id: ev.pointerId, button: ev.button, shift: ev.shiftKey, time: performance.now(), sx, sy, x, y, trail };
+    return { id: ev.pointerId, button: ev.button, shift: ev.shiftKey, alt: ev.altKey, time: performance.now(), sx, sy, x, y, trail };
   }
 }

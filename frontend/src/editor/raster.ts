@@ -278,7 +278,7 @@ export function fillHoles(mask: Uint8Array, W: number, H: number, value = 1): Re
 }
 
 /** Bounding box of the pixels that differ between two masks, or null. */
-export function diffRect(a: Uint8Array, b: Uint8Array, W: number, H: number, within?: Rect | null): Rect | null {
+export function diffRect(a: Uint8Array | Uint16Array, b: Uint8Array | Uint16Array, W: number, H: number, within?: Rect | null): Rect | null {
   const r = within ? clipRect(within, W, H) : fullRect(W, H);
   if (!r) return null;
   const box = new Box();

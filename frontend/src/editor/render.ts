@@ -57,10 +57,13 @@ export function renderMaskRgba(
   palette: Uint8Array,
   style: MaskStyle,
   fillAlpha = 80,
+  ids: Uint16Array | null = null,
 ): void {
   out.fill(0);
   if (style === 'hidden') return;
   const fa = style === 'fill' ? fillAlpha : 0;
+  // Touching instances differ by id: an outline between them, each in its own shade.
+  const same = ids ? (i: number, j: number) => mask[j] === mask[i] && ids[j] === ids[i] : (i: number, j: number) => mask[j] === mask[i];
   let o = 0;
   for (let y = r.y; y < r.y + r.h; y++) {
     const row = y * W;
@@ -70,17 +73,27 @@ export function renderMaskRgba(
       const i = row + x;
       const v = mask[i]!;
       if (!v) continue;
-      const edge =
-        x === 0 || x === W - 1 || !top || !bottom || mask[i - 1] !== v || mask[i + 1] !== v || mask[i - W] !== v || mask[i + W] !== v;
+      const edge = x === 0 || x === W - 1 || !top || !bottom || !same(i, i - 1) || !same(i, i + 1) || !same(i, i - W) || !same(i, i + W);
       if (!edge && fa === 0) continue;
       const p = v * 4;
-      out[o] = palette[p]!;
-      out[o + 1] = palette[p + 1]!;
-      out[o + 2] = palette[p + 2]!;
+      const id = ids ? ids[i]! : 0;
+      if (id) {
+        const t = (id % INSTANCE_TINTS.length) * 3;
+        out[o] = (palette[p]! * 0.55 + INSTANCE_TINTS[t]! * 0.45) | 0;
+        out[o + 1] = (palette[p + 1]! * 0.55 + INSTANCE_TINTS[t + 1]! * 0.45) | 0;
+        out[o + 2] = (palette[p + 2]! * 0.55 + INSTANCE_TINTS[t + 2]! * 0.45) | 0;
+      } else {
+        out[o] = palette[p]!;
+        out[o + 1] = palette[p + 1]!;
+        out[o + 2] = palette[p + 2]!;
+      }
       out[o + 3] = edge ? 235 : fa;
     }
   }
 }
+
+/** Tints mixed 45 % into the class colour, one per instance id (cycling): touching instances stand apart. */
+export const INSTANCE_TINTS = Uint8Array.from([255, 255, 255, 255, 64, 160, 255, 214, 0, 64, 96, 255, 0, 200, 90, 255, 120, 0, 160, 64, 255]);
 
 export interface HeatLayer {
   heat: ArrayLike<number>;

@@ -7,6 +7,7 @@
 import { h } from '../lib/dom';
 import { icons } from '../lib/icons';
 import type { MaskHistory } from './history';
+import type { LabelTable } from './labels';
 import type { EditorCommands } from './keyboard';
 import { EDIT_TOOLS, TOOL_INFO, type ToolName } from './tools';
 
@@ -22,6 +23,7 @@ interface ButtonOptions {
 
 export class Toolbar {
   private toolButtons = new Map<ToolName, HTMLButtonElement>();
+  private classButtons = new Map<number, HTMLButtonElement>();
   private undoBtn: HTMLButtonElement | null = null;
   private redoBtn: HTMLButtonElement | null = null;
   private sizeInput: HTMLInputElement | null = null;
@@ -32,11 +34,13 @@ export class Toolbar {
     private readonly host: ToolbarHost,
   ) {}
 
-  build(readOnly: boolean, tool: ToolName, brushSize: number): void {
+  build(readOnly: boolean, tool: ToolName, brushSize: number, labels?: LabelTable): void {
     const bar = this.el;
     bar.replaceChildren();
     this.toolButtons.clear();
+    this.classButtons.clear();
     const group = (...children: HTMLElement[]) => h('div', { class: 'cw-toolbar-group' }, ...children);
+    if (!readOnly && labels?.hasKinds) bar.appendChild(this.palette(labels));
     const tools: ToolName[] = readOnly ? ['hand'] : [...EDIT_TOOLS, 'hand'];
     const toolBtns = tools.map((t) => {
       const info = TOOL_INFO[t];
@@ -76,6 +80,34 @@ export class Toolbar {
     );
   }
 
+  /** The class palette: a swatch, the name and the key of each class; the pressed one is drawn. */
+  private palette(labels: LabelTable): HTMLElement {
+    const buttons = labels.labels.map((l) => {
+      const kind = l.kind === 'instances' ? 'instances: each shape is a new one, Alt adds to the current' : 'region';
+      const b = h(
+        'button',
+        { type: 'button', class: 'cw-tool cw-class', title: `${l.name} (${kind})${l.shortcut ? ` — key ${l.shortcut.toUpperCase()}` : ''}`, 'aria-label': `Class ${l.name}` },
+        swatch(l.colour),
+        h('span', { class: 'cw-tool-label' }, l.name),
+        l.shortcut ? h('kbd', { class: 'cw-kbd' }, l.shortcut.toUpperCase()) : null,
+      );
+      b.dataset.classValue = String(l.value);
+      b.addEventListener('click', () => {
+        this.host.setClass(l.value);
+        this.host.focus();
+      });
+      this.classButtons.set(l.value, b);
+      return b;
+    });
+    const group = h('div', { class: 'cw-toolbar-group cw-palette', role: 'group', 'aria-label': 'Classes' }, ...buttons);
+    this.setClass(labels.active.value);
+    return group;
+  }
+
+  setClass(value: number): void {
+    for (const [v, b] of this.classButtons) b.setAttribute('aria-pressed', String(v === value));
+  }
+
   setTool(tool: ToolName): void {
     for (const [t, b] of this.toolButtons) b.setAttribute('aria-pressed', String(t === tool));
   }
@@ -112,4 +144,10 @@ export class Toolbar {
     });
     return b;
   }
+}
+
+function swatch(colour: string): HTMLElement {
+  const el = h('span', { class: 'cw-swatch', 'aria-hidden': 'true' });
+  el.style.background = colour;
+  return el;
 }

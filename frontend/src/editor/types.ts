@@ -1,5 +1,6 @@
 /** Public shapes of the mask editor: its options, its events and its frame statistics. */
 
+import type { PaintRule } from './instances';
 import type { Label } from './labels';
 import type { ChangeSource } from './mask';
 import type { Rect } from './raster';
@@ -15,8 +16,10 @@ export interface MaskEditorOptions {
   readOnly?: boolean;
   /** Colour of the first label (the nucleus). */
   colour?: string;
-  /** The label table; default: nucleus = 1. */
+  /** The label table; default: nucleus = 1. With kinds (a project's label set) the editor draws instances and saves label maps. */
   labels?: Label[];
+  /** The project's painting rule: paint over other classes (`replace`) or into background only. */
+  paintRule?: PaintRule;
   /** Listen for shortcuts on the whole document (one editor per page should). */
   keyboard?: boolean;
   /** Show the built-in tool bar. */
@@ -32,6 +35,8 @@ export interface MaskEditorOptions {
 export interface SetMaskOptions {
   record?: boolean;
   label?: string;
+  /** Instance ids of the mask; left out, each object of an instance class is numbered by its connected part. */
+  ids?: Uint16Array | null;
 }
 
 export interface RenderStats {

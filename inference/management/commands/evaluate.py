@@ -13,14 +13,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import GroundTruthSource
-from inference.management.kit import (
-    add_launch_arguments,
-    launched,
-    project_named,
-    report_launch,
-    require_worker_unless_waiting,
-    user_named,
-)
+from inference.management import kit
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
@@ -30,13 +23,7 @@ class Command(BaseCommand):
     help = "Evaluate a model version (and the edge-based and Otsu baselines) on a specimen set."
 
     def add_arguments(self, parser):
-        parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument(
-            "--model-version",
-            type=int,
-            default=None,
-            help="Model version id (omit: baselines only).",
-        )
+        kit.add_model_arguments(parser, version_help="Model version id (omit: baselines only).")
         parser.add_argument(
             "--set", dest="set_kind", required=True, choices=EvaluationSetKind.values
         )
@@ -58,12 +45,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--gt-source", default=None, choices=GroundTruthSource.values)
         parser.add_argument("--threshold", type=float, default=0.5)
-        add_launch_arguments(parser, prints="the summary")
+        kit.add_launch_arguments(parser, prints="the summary")
 
     def handle(self, *args, **o):
-        project = project_named(o["project"])
-        user = user_named(o["user"])
-        require_worker_unless_waiting(o["wait"])
+        project = kit.project_named(o["project"])
+        user = kit.user_named(o["user"])
+        kit.require_worker_unless_waiting(o["wait"])
         set_params = {}
         if o["lab"]:
             set_params["lab"] = o["lab"]
@@ -75,7 +62,8 @@ class Command(BaseCommand):
             set_params["include_training"] = True
         if o["exclude_flagged"]:
             set_params["exclude_flagged"] = True
-        evaluation = launched(
+        evaluation = kit.launch_and_run(
+            self,
             lambda: evaluation_launch(
                 project=project,
                 user=user,
@@ -85,15 +73,16 @@ class Command(BaseCommand):
                 gt_source=o["gt_source"],
                 threshold=o["threshold"],
                 queue=not o["wait"],
-            )
+            ),
+            title="Evaluation",
+            page="/evaluations/{}/",
+            wait=o["wait"],
+            run=lambda queued: evaluation_run(
+                evaluation_id=queued.pk, device=o["device"], worker="manage.py evaluate"
+            ),
         )
-        page = f"/evaluations/{evaluation.pk}/"
-        if not report_launch(self, evaluation, title="Evaluation", page=page, wait=o["wait"]):
+        if evaluation is None:
             return
-        evaluation = evaluation_run(
-            evaluation_id=evaluation.pk, device=o["device"], worker="manage.py evaluate"
-        )
-        self.stdout.write(f"Evaluation {evaluation.pk} {evaluation.status}.")
         if evaluation.error:
             raise CommandError(evaluation.error)
         self._summary(evaluation)

@@ -8,15 +8,21 @@ this process trains them itself and prints the PCC per fold.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from annotations.models import LABEL_FREE_MODALITIES, Project
-from cellweb.errors import DomainError
-from inference.ml.nets import MODEL_NAMES
+from annotations.models import LABEL_FREE_MODALITIES
+from inference.management.kit import (
+    NETWORK_OPTIONS,
+    add_launch_arguments,
+    add_network_arguments,
+    project_named,
+    report_launch,
+    require_worker_unless_waiting,
+    training_launched,
+    user_named,
+)
 from inference.services.isl import IslOptions, isl_job_launch
-from inference.services.training import TrainingConfigError, training_job_run_foreground
+from inference.services.training import training_job_run_foreground
 
 
 class Command(BaseCommand):
@@ -24,12 +30,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         d = IslOptions()
-        parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument("--arch", default=d.arch, choices=MODEL_NAMES)
-        parser.add_argument("--folds", type=int, default=d.folds)
-        parser.add_argument("--epochs", type=int, default=d.epochs)
-        parser.add_argument("--batch-size", type=int, default=d.batch_size)
-        parser.add_argument("--lr", type=float, default=d.lr)
+        add_network_arguments(parser, d)
         parser.add_argument("--input-size", type=int, default=d.input_size)
         parser.add_argument("--seed", type=int, default=d.seed)
         parser.add_argument(
@@ -39,44 +40,25 @@ class Command(BaseCommand):
             "--specimen", action="append", type=int, default=[], help="Only this specimen id."
         )
         parser.add_argument("--final-model", action="store_true", help="Also train on all pairs.")
-        parser.add_argument("--user", help="Launch as this user (a manager of the project).")
-        parser.add_argument("--wait", action="store_true", help="Train here and print the PCC.")
-        parser.add_argument("--device", default=None, help="With --wait: auto, cpu or cuda.")
+        add_launch_arguments(parser, prints="the PCC")
 
     def handle(self, *args, **o):
-        project = Project.objects.filter(slug=o["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with slug “{o['project']}”.")
-        user = None
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user “{o['user']}”.")
-        if not o["wait"] and settings.EMBEDDED_SERVICES:
-            raise CommandError("Without REDIS_URL no worker takes the folds; add --wait.")
+        project = project_named(o["project"])
+        user = user_named(o["user"])
+        require_worker_unless_waiting(o["wait"], run_here="train here")
         options = IslOptions(
-            arch=o["arch"],
-            folds=o["folds"],
-            epochs=o["epochs"],
-            batch_size=o["batch_size"],
-            lr=o["lr"],
+            **{name: o[name] for name in NETWORK_OPTIONS},
             input_size=o["input_size"],
             seed=o["seed"],
             specimen_ids=o["specimen"],
             modalities=o["modality"],
             final_model=o["final_model"],
         )
-        try:
-            job = isl_job_launch(project=project, user=user, options=options, queue=not o["wait"])
-        except TrainingConfigError as exc:
-            raise CommandError("\n".join(exc.errors.values())) from None
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"In-silico labelling job {job.pk}") + f" · {job.message}"
+        job = training_launched(
+            lambda: isl_job_launch(project=project, user=user, options=options, queue=not o["wait"])
         )
-        if not o["wait"]:
-            self.stdout.write(f"Queued on the gpu queue. Follow it at /training-jobs/{job.pk}/")
+        page = f"/training-jobs/{job.pk}/"
+        if not report_launch(self, job, title="In-silico labelling job", page=page, wait=o["wait"]):
             return
         job = training_job_run_foreground(job=job, device=o["device"], report=self.stdout.write)
         self.stdout.write(f"Job {job.pk} {job.status}.")

@@ -16,14 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inference.management.kit import (
-    add_launch_arguments,
-    launched,
-    project_named,
-    report_launch,
-    require_worker_unless_waiting,
-    user_named,
-)
+from inference.management import kit
 from inference.selectors.prediction import prediction_results
 from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
 
@@ -32,10 +25,7 @@ class Command(BaseCommand):
     help = "Predict nucleus instances and their quantities on label-free specimens."
 
     def add_arguments(self, parser):
-        parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument(
-            "--model-version", type=int, default=None, help="Model version id (default: active)."
-        )
+        kit.add_model_arguments(parser, version_help="Model version id (default: active).")
         parser.add_argument(
             "--specimen", action="append", default=[], help="Specimen name (repeatable)."
         )
@@ -54,16 +44,17 @@ class Command(BaseCommand):
             "--h", dest="watershed_h", type=float, default=1.0, help="Watershed depth h (µm)."
         )
         parser.add_argument("--min-voxels", type=int, default=27, help="Smallest nucleus kept.")
-        add_launch_arguments(parser, prints="the table")
+        kit.add_launch_arguments(parser, prints="the table")
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
 
     def handle(self, *args, **o):
-        project = project_named(o["project"])
-        user = user_named(o["user"])
+        project = kit.project_named(o["project"])
+        user = kit.user_named(o["user"])
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
-        require_worker_unless_waiting(o["wait"])
-        prediction = launched(
+        kit.require_worker_unless_waiting(o["wait"])
+        prediction = kit.launch_and_run(
+            self,
             lambda: prediction_launch(
                 project=project,
                 user=user,
@@ -77,15 +68,16 @@ class Command(BaseCommand):
                 watershed_h=o["watershed_h"],
                 min_voxels=o["min_voxels"],
                 queue=not o["wait"],
-            )
+            ),
+            title="Prediction",
+            page="/predictions/{}/",
+            wait=o["wait"],
+            run=lambda queued: prediction_run(
+                prediction_id=queued.pk, device=o["device"], worker="manage.py predict"
+            ),
         )
-        page = f"/predictions/{prediction.pk}/"
-        if not report_launch(self, prediction, title="Prediction", page=page, wait=o["wait"]):
+        if prediction is None:
             return
-        prediction = prediction_run(
-            prediction_id=prediction.pk, device=o["device"], worker="manage.py predict"
-        )
-        self.stdout.write(f"Prediction {prediction.pk} {prediction.status}.")
         if prediction.status != "succeeded":
             raise CommandError(prediction.error or f"The prediction ended {prediction.status}.")
         self._table(prediction.summary or [])

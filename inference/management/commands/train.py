@@ -14,12 +14,17 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
-from cellweb.errors import DomainError
-from inference.management.kit import project_named, require_worker_unless_waiting, user_named
-from inference.ml.nets import MODEL_NAMES
+from inference.management.kit import (
+    NETWORK_OPTIONS,
+    add_network_arguments,
+    project_named,
+    require_worker_unless_waiting,
+    training_launched,
+    user_named,
+)
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services
-from inference.services.training import NATIVE_CROPS, TrainingConfig, TrainingConfigError
+from inference.services.training import NATIVE_CROPS, TrainingConfig
 
 
 def _duration(seconds: float | None) -> str:
@@ -39,12 +44,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         d = TrainingConfig()
-        parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument("--arch", default=d.arch, choices=MODEL_NAMES)
-        parser.add_argument("--folds", type=int, default=d.folds)
-        parser.add_argument("--epochs", type=int, default=d.epochs)
-        parser.add_argument("--batch-size", type=int, default=d.batch_size)
-        parser.add_argument("--lr", type=float, default=d.lr)
+        add_network_arguments(parser, d)
         parser.add_argument("--beta1", type=float, default=d.betas[0])
         parser.add_argument("--beta2", type=float, default=d.betas[1])
         parser.add_argument("--loss", default=d.loss, choices=list(services.LOSSES))
@@ -121,11 +121,7 @@ class Command(BaseCommand):
         user = user_named(o["user"])
         require_worker_unless_waiting(o["wait"], run_here="train here")
         config = TrainingConfig(
-            arch=o["arch"],
-            folds=o["folds"],
-            epochs=o["epochs"],
-            batch_size=o["batch_size"],
-            lr=o["lr"],
+            **{name: o[name] for name in NETWORK_OPTIONS},
             betas=(o["beta1"], o["beta2"]),
             loss=o["loss"],
             elastic=not o["no_elastic"],
@@ -145,14 +141,11 @@ class Command(BaseCommand):
             crop_foreground=o["crop_foreground"],
             target_class=o["classes"],
         )
-        try:
-            job = services.training_job_launch(
+        job = training_launched(
+            lambda: services.training_job_launch(
                 project=project, user=user, config=config, queue=not o["wait"]
             )
-        except TrainingConfigError as exc:
-            raise CommandError("\n".join(exc.errors.values())) from None
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
+        )
 
         self.stdout.write(self.style.SUCCESS(f"Training job {job.pk}") + f" · {job.message}")
         self.stdout.write(

@@ -7,12 +7,10 @@ disagree with itself); by default it is the active model's job, else the newest 
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from annotations.models import Project, QueueMode, Role, SectionDisagreement
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
-from cellweb.jobs import FINAL_STATUSES, JobStatus, job_create
+from cellweb.jobs import FINAL_STATUSES, JobStatus, job_launch
 from inference.models import DisagreementJob, ModelVersion, ModelVersionKind, TrainingJob
 
 __all__ = [
@@ -77,16 +75,16 @@ def disagreement_launch(
     if not 0.0 < float(threshold) < 1.0:
         raise InvalidInput("The threshold must be strictly between 0 and 1 (the paper uses 0.5).")
     training_job = _training_job(project, training_job_id)
-    with transaction.atomic():
-        row = DisagreementJob(
-            project=project,
-            training_job=training_job,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-            threshold=float(threshold),
-            message=f"fold models of training job {training_job.pk}",
-        )
-        job_create("disagreement", row, queue=queue)
-    return row
+    return job_launch(
+        "disagreement",
+        DisagreementJob,
+        user=user,
+        queue=queue,
+        project=project,
+        training_job=training_job,
+        threshold=float(threshold),
+        message=f"fold models of training job {training_job.pk}",
+    )
 
 
 def disagreement_after_training(training_job_id: int) -> DisagreementJob | None:

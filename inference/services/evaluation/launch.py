@@ -11,7 +11,6 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from annotations.models import (
@@ -24,7 +23,7 @@ from annotations.models import (
 from annotations.permissions import require_role
 from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
-from cellweb.jobs import job_cancel, job_create
+from cellweb.jobs import job_cancel, job_launch
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.tiling import tile_size_error
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind, ModelVersion
@@ -188,21 +187,21 @@ def evaluation_launch(
         "baselines": BASELINE_PARAMS,
         "code_version": code_version(),
     }
-    with transaction.atomic():
-        evaluation = Evaluation(
-            project=project,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-            model_version=version,
-            set_kind=set_kind,
-            set_params=params,
-            gt_source=plan.gt_source,
-            threshold=threshold,
-            config=config,
-            sections=len(entries),
-            message=f"{len(entries)} sections of {config['specimens']} specimens",
-        )
-        job_create("evaluation", evaluation, queue=queue)
-    return evaluation
+    return job_launch(
+        "evaluation",
+        Evaluation,
+        user=user,
+        queue=queue,
+        project=project,
+        model_version=version,
+        set_kind=set_kind,
+        set_params=params,
+        gt_source=plan.gt_source,
+        threshold=threshold,
+        config=config,
+        sections=len(entries),
+        message=f"{len(entries)} sections of {config['specimens']} specimens",
+    )
 
 
 def evaluation_cancel(*, evaluation: Evaluation, user) -> Evaluation:

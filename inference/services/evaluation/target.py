@@ -6,7 +6,12 @@ from typing import Any
 
 from annotations.models import Project
 from cellweb.errors import ConflictError
-from inference.class_target import ClassTarget, class_target, ground_truth_without_target
+from inference.class_target import (
+    ClassTarget,
+    class_target,
+    ground_truth_without_target,
+    without_target_counts,
+)
 from inference.models import Evaluation, ModelVersion
 
 
@@ -32,11 +37,7 @@ def leave_out_without_target(gt_ids: list[int], target: ClassTarget) -> tuple[li
             f"None of the {len(gt_ids)} sections with ground truth in this set holds the class "
             f"“{target.name}” that is scored: their masks hold other classes only.",
             code="no_target_class",
-            current={
-                "sections": len(gt_ids),
-                "without_target": len(lacking),
-                "target": target.name,
-            },
+            current=without_target_counts(len(gt_ids), len(lacking), target),
         )
     return kept, len(lacking)
 

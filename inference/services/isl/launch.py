@@ -7,18 +7,16 @@ of the kind "fold" after commit, exactly like a segmentation job's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
 
 from annotations.models import Project, Role
 from annotations.permissions import require_role
-from cellweb.jobs.queue import assign_task, send_after_commit
-from inference.models import FoldRun, TrainingJob
+from inference.models import TrainingJob
 from inference.services.isl.pairs import isl_plan
 from inference.services.training.config import ISL_LOSS, TrainingConfig
-from inference.services.training.launch import code_version
-from inference.services.training.plan import FoldPlan
+from inference.services.training.launch import code_version, fold_runs_create
 
 
 @dataclass
@@ -39,17 +37,9 @@ class IslOptions:
 
 
 def isl_config(options: IslOptions) -> TrainingConfig:
+    # Every option is the training setting of the same name (``asdict`` copies the lists).
     return TrainingConfig(
-        arch=options.arch,
-        folds=options.folds,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        lr=options.lr,
-        input_size=options.input_size,
-        seed=options.seed,
-        specimen_ids=list(options.specimen_ids),
-        modalities=list(options.modalities),
-        final_model=options.final_model,
+        **asdict(options),
         loss=ISL_LOSS,
         elastic=False,
         flips=False,
@@ -83,24 +73,5 @@ def isl_job_launch(
         )
         job.full_clean()
         job.save()
-        folds = []
-        for plan in plans:
-            fold = FoldRun(
-                job=job,
-                index=plan.index,
-                kind=plan.kind,
-                train_specimens=FoldPlan.specimens(plan.train),
-                val_specimens=FoldPlan.specimens(plan.val),
-                train_sections=len(plan.train),
-                val_sections=len(plan.val),
-                epochs=config.epochs,
-            )
-            if queue:
-                assign_task(fold)
-            fold.full_clean()
-            folds.append(fold)
-        FoldRun.objects.bulk_create(folds)
-        if queue:
-            for fold in job.folds.order_by("index"):
-                send_after_commit("fold", fold.pk, fold.task_id)
+        fold_runs_create(job, plans, epochs=config.epochs, queue=queue)
     return job

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from annotations.models import GroundTruthSource
 from cellweb.errors import InvalidInput
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
+from inference.services.config_kit import (
+    MAX_INPUT,
+    MIN_INPUT,
+    TrainingSettings,
+    input_size_ok,
+    optimiser_problems,
+)
 
 MAX_SEEDS = 20
 MAX_SIZES = 20
 MAX_SAMPLES = 1_000_000
-MIN_INPUT, MAX_INPUT = 32, 1024
 
 
 class LearningCurveError(InvalidInput):
@@ -44,7 +48,7 @@ def parse_sizes(text: str) -> list[int | str]:
 
 
 @dataclass
-class LearningCurveConfig:
+class LearningCurveConfig(TrainingSettings):
     """What a learning curve is launched with. ``samples`` is the number of training samples
     every point sees, whatever its n (paper 004 keeps this budget fixed): small n train for
     more epochs, in full batches, so each point takes the same optimiser steps."""
@@ -63,19 +67,6 @@ class LearningCurveConfig:
     split_seed: int = 0
     start_version: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["betas"] = [float(b) for b in self.betas]
-        data["gt_source"] = str(self.gt_source)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LearningCurveConfig:
-        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "betas" in values:
-            values["betas"] = tuple(values["betas"])
-        return cls(**values)
-
     def problems(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if not self.sizes:
@@ -92,15 +83,8 @@ class LearningCurveConfig:
             )
         if not isinstance(self.samples, int) or not 1 <= self.samples <= MAX_SAMPLES:
             errors["samples"] = f"Training samples per point must be between 1 and {MAX_SAMPLES}."
-        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 1024:
-            errors["batch_size"] = "The batch size must be between 1 and 1024."
-        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and 0 < self.lr <= 1):
-            errors["lr"] = "The learning rate must be above 0 and at most 1."
-        if (
-            not isinstance(self.input_size, int)
-            or not MIN_INPUT <= self.input_size <= MAX_INPUT
-            or self.input_size % 16
-        ):
+        errors |= optimiser_problems(self.batch_size, self.lr)
+        if not input_size_ok(self.input_size):
             errors["input_size"] = (
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT}; "
                 f"got {self.input_size}."

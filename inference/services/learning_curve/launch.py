@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from annotations.models import Project, Role
 from annotations.permissions import require_role
-from annotations.services.snapshots import ground_truth_snapshot_create
+from annotations.services.snapshots import ground_truth_snapshot_of_entries
 from cellweb.jobs import job_cancel
 from cellweb.jobs.queue import job_create
 from inference.models import LearningCurve
@@ -29,19 +29,13 @@ def learning_curve_launch(
     plan = learning_curve_plan(project, config, as_of=now, user=user)
     config.sizes = list(plan.sizes)
     with transaction.atomic():
-        snapshot = ground_truth_snapshot_create(
-            project=project,
-            source=config.gt_source,
-            as_of=now,
-            user=user,
-            specimen_ids=sorted({e.specimen_id for e in plan.entries}),
-        )
-        snapshot.entries.set([e.ground_truth_id for e in plan.entries])
         curve = LearningCurve(
             project=project,
             created_by=user,
             config={**config.to_dict(), "starts": plan.starts, "pool_sections": len(plan.pool)},
-            snapshot=snapshot,
+            snapshot=ground_truth_snapshot_of_entries(
+                project=project, source=config.gt_source, as_of=now, user=user, entries=plan.entries
+            ),
             start_version_id=config.start_version,
             held_out=plan.held_out,
             total_points=plan.total_points * config.seeds,

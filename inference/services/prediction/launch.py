@@ -13,15 +13,14 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-
 from annotations.models import LABEL_FREE_MODALITIES, Project, Role, Specimen, Volume
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
-from cellweb.jobs import job_cancel, job_create
+from cellweb.jobs import job_cancel, job_launch
 from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
 from inference.models import ModelVersion, Prediction
+from inference.selectors.model_versions import active_version_or_refuse
 from inference.services.model_versions import require_segmentation
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
@@ -35,14 +34,10 @@ def resolve_model_version(project: Project, model_version_id: int | None) -> Mod
             raise NotFoundError(f"No model version {model_version_id} in this project.")
         require_segmentation(version)
         return version
-    version = ModelVersion.objects.filter(project=project, is_active=True).first()
-    if version is None:
-        raise ConflictError(
-            "This project has no active model: activate a model version (Models page) or "
-            "choose one.",
-            code="no_active_model",
-        )
-    return version
+    return active_version_or_refuse(
+        project,
+        "This project has no active model: activate a model version (Models page) or choose one.",
+    )
 
 
 def _specimens(
@@ -182,18 +177,18 @@ def prediction_launch(
         ],
         "options": options.to_dict(),
     }
-    with transaction.atomic():
-        prediction = Prediction(
-            project=project,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-            model_version=version,
-            config=config,
-            sections=sum(v["size_z"] for v in volumes),
-            message=f"{len(volumes)} volumes of {len(config['specimens'])} specimens",
-            **options.to_dict(),
-        )
-        job_create("prediction", prediction, queue=queue)
-    return prediction
+    return job_launch(
+        "prediction",
+        Prediction,
+        user=user,
+        queue=queue,
+        project=project,
+        model_version=version,
+        config=config,
+        sections=sum(v["size_z"] for v in volumes),
+        message=f"{len(volumes)} volumes of {len(config['specimens'])} specimens",
+        **options.to_dict(),
+    )
 
 
 def prediction_cancel(*, prediction: Prediction, user) -> Prediction:

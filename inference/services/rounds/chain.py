@@ -38,6 +38,11 @@ def _close(row: RetrainRound, state: str, message: str) -> None:
     row.save(update_fields=["state", "message", "finished_at"])
 
 
+def _round_locked(state: str, **link) -> RetrainRound | None:
+    """The round in ``state`` linked to the job that ended, locked (none: not a round's job)."""
+    return RetrainRound.objects.select_for_update().filter(state=state, **link).first()
+
+
 def _ended_badly(kind: str, status: str) -> tuple[str, str]:
     if status == JobStatus.CANCELLED:
         return RoundState.CANCELLED, f"The {kind} was cancelled."
@@ -47,11 +52,7 @@ def _ended_badly(kind: str, status: str) -> tuple[str, str]:
 def round_training_ended(job: TrainingJob) -> None:
     """Listener of the kind "training": launch the round's evaluation on its held-out set."""
     with transaction.atomic():
-        row = (
-            RetrainRound.objects.select_for_update()
-            .filter(training_job_id=job.pk, state=RoundState.TRAINING)
-            .first()
-        )
+        row = _round_locked(RoundState.TRAINING, training_job_id=job.pk)
         if row is None:
             return
         status = TrainingJob.objects.values_list("status", flat=True).get(pk=job.pk)
@@ -92,11 +93,7 @@ def round_evaluation_ended(evaluation: Evaluation) -> None:
     """Listener of the kind "evaluation": close the round; activate its model when the project
     activates on improvement and its Dice is strictly higher than the previous round's."""
     with transaction.atomic():
-        row = (
-            RetrainRound.objects.select_for_update()
-            .filter(evaluation_id=evaluation.pk, state=RoundState.EVALUATING)
-            .first()
-        )
+        row = _round_locked(RoundState.EVALUATING, evaluation_id=evaluation.pk)
         if row is None:
             return
         evaluation.refresh_from_db()
@@ -146,17 +143,16 @@ def _activate_if_better(row: RetrainRound, previous: RetrainRound | None) -> str
 def round_settle(row: RetrainRound) -> bool:
     """Catch up a round whose job ended while its listener could not run (a worker lost right
     after the commit); True when the round has ended now. A job still running is left alone."""
-    if row.state == RoundState.TRAINING:
-        job = row.training_job
+    waits_on = {  # the state: what the round waits on, which field holds it, its listener
+        RoundState.TRAINING: ("training job", "training_job", round_training_ended),
+        RoundState.EVALUATING: ("evaluation", "evaluation", round_evaluation_ended),
+    }
+    if row.state in waits_on:
+        what, field, listener = waits_on[row.state]
+        job = getattr(row, field)
         if job is None:
-            _close(row, RoundState.FAILED, "Its training job was deleted.")
+            _close(row, RoundState.FAILED, f"Its {what} was deleted.")
         elif job.is_final:
-            round_training_ended(job)
-    elif row.state == RoundState.EVALUATING:
-        evaluation = row.evaluation
-        if evaluation is None:
-            _close(row, RoundState.FAILED, "Its evaluation was deleted.")
-        elif evaluation.is_final:
-            round_evaluation_ended(evaluation)
+            listener(job)
     row.refresh_from_db()
     return row.state not in (RoundState.TRAINING, RoundState.EVALUATING)

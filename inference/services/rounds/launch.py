@@ -21,6 +21,7 @@ from cellweb.errors import ConflictError
 from inference.class_target import class_target
 from inference.datasets import entries_for_ground_truths
 from inference.models import ModelVersion, RetrainRound, RoundSettings, RoundState
+from inference.selectors.model_versions import active_version_or_refuse
 from inference.services.rounds.chain import round_settle
 from inference.services.training import TrainingConfig, training_job_launch
 
@@ -92,13 +93,11 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
                 "wait for it to end (or cancel its job) before launching another.",
                 code="round_running",
             )
-        parent = ModelVersion.objects.filter(project=project, is_active=True).first()
-        if parent is None:
-            raise ConflictError(
-                "A round fine-tunes the active model and this project has none: train a model "
-                "and activate a version on the Models page first.",
-                code="no_active_model",
-            )
+        parent = active_version_or_refuse(
+            project,
+            "A round fine-tunes the active model and this project has none: train a model "
+            "and activate a version on the Models page first.",
+        )
         first = rounds.order_by("number").first()
         source = first.gt_source if first else GroundTruthSource.CONSENSUS
         now = timezone.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
@@ -11,6 +11,10 @@ from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.augment import AugmentConfig
 from inference.ml.crops import crop_size_error
 from inference.ml.nets import MODEL_NAMES
+from inference.services.config_kit import MAX_BATCH as MAX_BATCH
+from inference.services.config_kit import MAX_INPUT as MAX_INPUT
+from inference.services.config_kit import MIN_INPUT as MIN_INPUT
+from inference.services.config_kit import TrainingSettings, input_size_ok, optimiser_problems
 
 LOSSES = {"bce": "Binary cross-entropy (paper)", "dice_bce": "Dice + BCE"}
 # What a job trains the network to do: segment nuclei, or predict the stain (paper 004's in-silico
@@ -19,8 +23,6 @@ TASKS = {"segmentation": "Segmentation", "isl": "In-silico labelling"}
 ISL_LOSS = "l1"
 MAX_FOLDS = 20
 MAX_EPOCHS = 10_000
-MAX_BATCH = 1024
-MIN_INPUT, MAX_INPUT = 32, 1024
 MAX_SEED = 2**31 - 1
 # The native-crops choices of the form and ``manage.py train``: automatic, on, off.
 NATIVE_CROPS = {"auto": None, "on": True, "off": False}
@@ -49,7 +51,7 @@ class TrainingDataConflict(TrainingConfigError, ConflictError):
 
 
 @dataclass
-class TrainingConfig:
+class TrainingConfig(TrainingSettings):
     """Everything a training job is launched with; defaults are the OS-Net paper's."""
 
     arch: str = "osnet"
@@ -85,20 +87,6 @@ class TrainingConfig:
     target_value: int | None = None
     task: str = "segmentation"
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["betas"] = [float(b) for b in self.betas]
-        data["gt_source"] = str(self.gt_source)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in data.items() if k in known}
-        if "betas" in values:
-            values["betas"] = tuple(values["betas"])
-        return cls(**values)
-
     def augment(self) -> AugmentConfig:
         return AugmentConfig(
             elastic=self.elastic,
@@ -120,10 +108,7 @@ class TrainingConfig:
             errors["folds"] = f"At most {MAX_FOLDS} folds."
         if not isinstance(self.epochs, int) or not 1 <= self.epochs <= MAX_EPOCHS:
             errors["epochs"] = f"Epochs must be between 1 and {MAX_EPOCHS}."
-        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH:
-            errors["batch_size"] = f"The batch size must be between 1 and {MAX_BATCH}."
-        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and 0 < self.lr <= 1):
-            errors["lr"] = "The learning rate must be above 0 and at most 1."
+        errors |= optimiser_problems(self.batch_size, self.lr)
         if len(self.betas) != 2 or not all(
             isinstance(b, int | float) and math.isfinite(b) and 0 <= b < 1 for b in self.betas
         ):
@@ -146,11 +131,7 @@ class TrainingConfig:
             and (reason := crop_size_error(self.arch, self.input_size))
         ):
             errors["input_size"] = reason
-        elif (
-            not isinstance(self.input_size, int)
-            or not MIN_INPUT <= self.input_size <= MAX_INPUT
-            or self.input_size % 16
-        ):
+        elif not input_size_ok(self.input_size):
             errors["input_size"] = (
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT} "
                 f"(the networks halve it four times); got {self.input_size}."

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from annotations.models import Project, Role
 from annotations.permissions import require_role
-from annotations.services.snapshots import ground_truth_snapshot_create
+from annotations.services.snapshots import ground_truth_snapshot_of_entries
 from cellweb.jobs import job_cancel
 from cellweb.jobs.queue import assign_task, send_after_commit
 from inference.models import FoldRun, TrainingJob
@@ -75,15 +75,10 @@ def training_job_launch(
     if parent_problem:
         raise TrainingDataConflict({"from_version": parent_problem}, code="parent_arch_mismatch")
     with transaction.atomic():
-        snapshot = ground_truth_snapshot_create(
-            project=project,
-            source=config.gt_source,
-            as_of=now,
-            user=user,
-            specimen_ids=sorted({e.specimen_id for e in plan.entries}),
-        )
         # The snapshot holds exactly what is trained on (modality filters applied).
-        snapshot.entries.set([e.ground_truth_id for e in plan.entries])
+        snapshot = ground_truth_snapshot_of_entries(
+            project=project, source=config.gt_source, as_of=now, user=user, entries=plan.entries
+        )
         job = TrainingJob(
             project=project,
             created_by=user,
@@ -100,27 +95,36 @@ def training_job_launch(
         )
         job.full_clean()
         job.save()
-        folds = []
-        for fold_plan in plan.folds:
-            fold = FoldRun(
-                job=job,
-                index=fold_plan.index,
-                kind=fold_plan.kind,
-                train_specimens=FoldPlan.specimens(fold_plan.train),
-                val_specimens=FoldPlan.specimens(fold_plan.val),
-                train_sections=len(fold_plan.train),
-                val_sections=len(fold_plan.val),
-                epochs=config.epochs,
-            )
-            if queue:
-                assign_task(fold)
-            fold.full_clean()
-            folds.append(fold)
-        FoldRun.objects.bulk_create(folds)
-        if queue:
-            for fold in job.folds.order_by("index"):
-                send_after_commit("fold", fold.pk, fold.task_id)
+        fold_runs_create(job, plan.folds, epochs=config.epochs, queue=queue)
     return job
+
+
+def fold_runs_create(
+    job: TrainingJob, plans: list[FoldPlan], *, epochs: int, queue: bool
+) -> list[FoldRun]:
+    """One ``FoldRun`` per planned fold of a saved job (inside the launch's transaction);
+    with ``queue`` each is queued as a job of the kind "fold" after commit."""
+    folds = []
+    for plan in plans:
+        fold = FoldRun(
+            job=job,
+            index=plan.index,
+            kind=plan.kind,
+            train_specimens=FoldPlan.specimens(plan.train),
+            val_specimens=FoldPlan.specimens(plan.val),
+            train_sections=len(plan.train),
+            val_sections=len(plan.val),
+            epochs=epochs,
+        )
+        if queue:
+            assign_task(fold)
+        fold.full_clean()
+        folds.append(fold)
+    FoldRun.objects.bulk_create(folds)
+    if queue:
+        for fold in job.folds.order_by("index"):
+            send_after_commit("fold", fold.pk, fold.task_id)
+    return folds
 
 
 def training_job_cancel(*, job: TrainingJob, user, stop_running_now: bool = False) -> TrainingJob:

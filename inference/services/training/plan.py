@@ -11,7 +11,12 @@ from django.utils import timezone
 from annotations.models import GroundTruthSource, Project, Specimen, Volume
 from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import NotFoundError
-from inference.class_target import ClassTarget, class_target, ground_truth_without_target
+from inference.class_target import (
+    ClassTarget,
+    class_target,
+    ground_truth_without_target,
+    without_target_counts,
+)
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.data import grouped_folds
 from inference.services.training.config import (
@@ -213,11 +218,7 @@ def _entries_with_target(
                 )
             },
             code="no_target_class",
-            current={
-                "sections": len(entries),
-                "without_target": len(lacking),
-                "target": target.name,
-            },
+            current=without_target_counts(len(entries), len(lacking), target),
         )
     return kept, len(lacking)
 

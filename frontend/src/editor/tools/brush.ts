@@ -4,14 +4,16 @@
  * erasing. The whole stroke becomes one undo step when the pointer is released.
  */
 
+import type { PaintTarget } from '../instances';
+import type { Snapshot } from '../mask';
 import { brushCentre, stampSegment, unionRect, type Pt, type Rect } from '../raster';
 import { toImage } from '../view';
 import { type PreviewState, type Tool, type ToolContext, type ToolName, type ToolPointer } from './tool';
 
 interface Stroke {
-  value: number;
+  target: PaintTarget;
   last: Pt;
-  before: Uint8Array;
+  before: Snapshot;
   rect: Rect | null;
 }
 
@@ -30,11 +32,12 @@ export class BrushTool implements Tool {
   down(p: ToolPointer, ctx: ToolContext): boolean {
     const { model, brushSize } = ctx;
     const value = this.erases !== p.shift ? 0 : model.labels.active.value;
+    const target = model.target(value, Boolean(p.alt || ctx.addToCurrent), p.x, p.y);
     const cx = brushCentre(p.x, brushSize);
     const cy = brushCentre(p.y, brushSize);
-    const before = model.data.slice();
-    const rect = stampSegment(model.data, model.width, model.height, cx, cy, cx, cy, brushSize, value);
-    this.stroke = { value, last: [cx, cy], before, rect };
+    const before = model.snapshot();
+    const rect = model.paint(stampSegment(model.cover, model.width, model.height, cx, cy, cx, cy, brushSize, 1), target);
+    this.stroke = { target, last: [cx, cy], before, rect };
     ctx.touched(rect);
     return true;
   }
@@ -47,7 +50,7 @@ export class BrushTool implements Tool {
       const cx = brushCentre(x, brushSize);
       const cy = brushCentre(y, brushSize);
       if (cx === s.last[0] && cy === s.last[1]) continue;
-      const rect = stampSegment(model.data, model.width, model.height, s.last[0], s.last[1], cx, cy, brushSize, s.value);
+      const rect = model.paint(stampSegment(model.cover, model.width, model.height, s.last[0], s.last[1], cx, cy, brushSize, 1), s.target);
       s.last = [cx, cy];
       if (rect) {
         s.rect = unionRect(s.rect, rect);
@@ -87,6 +90,6 @@ export class BrushTool implements Tool {
   private finish(ctx: ToolContext): void {
     const s = this.stroke;
     this.stroke = null;
-    if (s) ctx.model.commit(s.value ? 'Brush stroke' : 'Erase stroke', s.before, s.rect);
+    if (s) ctx.model.commit(s.target.value ? 'Brush stroke' : 'Erase stroke', s.before, s.rect);
   }
 }

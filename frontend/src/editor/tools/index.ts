@@ -2,6 +2,7 @@
 
 import { icons } from '../../lib/icons';
 import { BrushTool } from './brush';
+import { CutTool } from './cut';
 import { EraserTool } from './eraser';
 import { HandTool } from './hand';
 import { LassoTool } from './lasso';
@@ -9,7 +10,7 @@ import { PolygonTool } from './polygon';
 import type { Tool, ToolName } from './tool';
 
 export type { PreviewState, Tool, ToolContext, ToolName, ToolPointer } from './tool';
-export { BrushTool, EraserTool, HandTool, LassoTool, PolygonTool };
+export { BrushTool, CutTool, EraserTool, HandTool, LassoTool, PolygonTool };
 
 export interface ToolInfo {
   label: string;
@@ -23,15 +24,16 @@ export const TOOL_INFO: Record<ToolName, ToolInfo> = {
   lasso: { label: 'Lasso', key: 'L', icon: icons.lasso, hint: 'Drag an outline · release closes it · Shift subtracts' },
   brush: { label: 'Brush', key: 'B', icon: icons.brush, hint: 'Paint · [ ] change size · Shift erases' },
   eraser: { label: 'Eraser', key: 'E', icon: icons.eraser, hint: 'Erase · [ ] change size · Shift paints' },
+  cut: { label: 'Cut', key: 'K', icon: icons.cut, hint: 'Drag a line across touching instances · release splits them along it' },
   hand: { label: 'Hand', key: 'H', icon: icons.hand, hint: 'Drag to pan · wheel zooms' },
 };
 
 /** Tool bar order; a read-only editor offers only the hand. */
-export const EDIT_TOOLS: readonly ToolName[] = ['polygon', 'lasso', 'brush', 'eraser'];
+export const EDIT_TOOLS: readonly ToolName[] = ['polygon', 'lasso', 'brush', 'eraser', 'cut'];
 export const TOOL_NAMES: readonly ToolName[] = [...EDIT_TOOLS, 'hand'];
 
 export function createTools(): Record<ToolName, Tool> {
-  return { polygon: new PolygonTool(), lasso: new LassoTool(), brush: new BrushTool(), eraser: new EraserTool(), hand: new HandTool() };
+  return { polygon: new PolygonTool(), lasso: new LassoTool(), brush: new BrushTool(), eraser: new EraserTool(), cut: new CutTool(), hand: new HandTool() };
 }
 
 export function isToolName(name: string): name is ToolName {

@@ -31,7 +31,7 @@ export class LassoTool extends OutlineTool implements Tool {
   up(p: ToolPointer, ctx: ToolContext): void {
     const pts = this.points;
     this.points = null;
-    if (pts && pts.length >= 3) this.fill(pts, p.shift, ctx);
+    if (pts && pts.length >= 3) this.fill(pts, p.shift, ctx, p.alt);
   }
 
   key(key: string): (() => void) | null {

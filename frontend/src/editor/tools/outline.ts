@@ -31,10 +31,12 @@ export abstract class OutlineTool {
     this.subtract = shift;
   }
 
-  protected fill(pts: readonly Pt[], shift: boolean, ctx: ToolContext): void {
+  protected fill(pts: readonly Pt[], shift: boolean, ctx: ToolContext, alt = false): void {
     const { model } = ctx;
     const value = this.subtract || shift ? 0 : model.labels.active.value;
-    model.apply(value ? this.title : `${this.title} subtract`, (d) => fillPolygon(d, model.width, model.height, pts, value));
+    const [x, y] = pts[0]!;
+    const target = model.target(value, alt || Boolean(ctx.addToCurrent), x, y);
+    model.paintShape(value ? this.title : `${this.title} subtract`, target, (cover) => fillPolygon(cover, model.width, model.height, pts, 1));
   }
 
   /** Lightly fills the outline so far (to `extra`, a screen point, when given) and returns its line colour. */

@@ -11,12 +11,14 @@ import type { Pt, Rect } from '../raster';
 import type { Rgb } from '../render';
 import type { View } from '../view';
 
-export type ToolName = 'polygon' | 'lasso' | 'brush' | 'eraser' | 'hand';
+export type ToolName = 'polygon' | 'lasso' | 'brush' | 'eraser' | 'cut' | 'hand';
 
 export interface ToolPointer {
   id: number;
   button: number;
   shift: boolean;
+  /** Alt (Option) held: the stroke adds to the current instance instead of starting a new one. */
+  alt?: boolean;
   /** Milliseconds (performance.now()) of the event. */
   time: number;
   /** Position in the viewport, CSS pixels. */
@@ -33,6 +35,8 @@ export interface ToolContext {
   readonly model: MaskModel;
   readonly view: View;
   readonly brushSize: number;
+  /** Alt is held: shapes add to the current instance (the key state, for shapes closed by a key). */
+  readonly addToCurrent?: boolean;
   /** The mask changed inside `rect` during a gesture: draw it next frame (no undo step yet). */
   touched(rect: Rect | null): void;
   /** Moves the image so that its origin lands at (tx, ty) on screen. */

@@ -55,6 +55,7 @@ export class AnnotatorPage {
       imageUrl: this.imageUrl(s.imageUrl),
       readOnly: true,
       colour: cfg.colour ?? '#00e5ff',
+      ...(cfg.labels ? { labels: cfg.labels.classes, paintRule: cfg.labels.paintRule } : {}),
       ariaLabel: `Section ${s.label ?? s.id}`,
     });
     this.saveCard = new SaveCard(
@@ -77,6 +78,7 @@ export class AnnotatorPage {
         transport: (method, url, opts) => request(method, url, opts),
         getMaskPng: () => this.editor.toPngBase64Sync(),
         getOrigin: () => this.origin,
+        labelSetVersion: cfg.labels?.version,
         activeTime: this.activeTime,
         storage: safeStorage(),
         readOnly: cfg.readOnly ?? false,

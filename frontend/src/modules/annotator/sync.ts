@@ -122,6 +122,7 @@ export class AnnotationSync extends SyncModel {
       time_spent_s: Math.round(seconds * 10) / 10,
       action,
       ...(this.deps.getOrigin?.() ?? {}),
+      ...(this.deps.labelSetVersion !== undefined ? { label_set_version: this.deps.labelSetVersion } : {}),
     };
     this.inflight = (async () => {
       try {

@@ -40,8 +40,16 @@ export interface AnnotatorConfig {
   progressUrl?: string | null;
   readOnly?: boolean;
   colour?: string;
+  /** The project's label set: the palette's classes, the painting rule and the set's version. */
+  labels?: LabelSetConfig | null;
   /** The active model's proposal (the project offers it, or starts blank sections from it). */
   proposal?: ProposalConfig | null;
+}
+
+export interface LabelSetConfig {
+  classes: { value: number; name: string; colour: string; shortcut?: string; kind: 'region' | 'instances' }[];
+  paintRule: 'replace' | 'background';
+  version: number;
 }
 
 export interface ProposalConfig {
@@ -111,6 +119,8 @@ export interface SyncDeps {
   transport: Transport;
   getMaskPng: () => string;
   getOrigin?: () => SaveOrigin | null;
+  /** The label-set version the editor draws under (sent with each save; the server refuses masks drawn under changed classes). */
+  labelSetVersion?: number;
   activeTime: Pick<ActiveTime, 'take' | 'giveBack'>;
   storage?: StorageLike | null;
   now?: () => number;

@@ -140,3 +140,40 @@ export class LiveSocket {
     }
   }
 }
+
+/** What a results page (prediction, learning curve) hands `followJob`. */
+export interface FollowOptions {
+  /** The job, for the refusal caption: "This prediction is not visible to you." */
+  what: string;
+  apply(msg: Record<string, unknown>): void;
+  showCaption(text: string): void;
+  isFinished(): boolean;
+  hasSnapshot(): boolean;
+  onConn?(conn: Conn): void;
+}
+
+/** The live socket of a results page: messages and snapshots both go to `apply`, the
+ * connection state to `root.dataset.conn`, a refusal or an error to the caption. */
+export function followJob(cfg: { wsUrl?: string | null; snapshotUrl?: string | null }, root: HTMLElement, o: FollowOptions): LiveSocket {
+  return new LiveSocket({
+    wsUrl: cfg.wsUrl,
+    snapshotUrl: cfg.snapshotUrl,
+    onMessage: (msg) => o.apply(msg),
+    onSnapshot: (job) => o.apply(job),
+    onConn: (conn) => {
+      o.onConn?.(conn);
+      root.dataset.conn = conn;
+    },
+    onRefused: () => o.showCaption(`This ${o.what} is not visible to you.`),
+    onError: (detail) => o.showCaption(detail),
+    isFinished: () => o.isFinished(),
+    hasSnapshot: () => o.hasSnapshot(),
+  });
+}
+
+/** The job ended while the page watched: stop listening and reload, so that the server renders
+ * the stored results (tables, charts, files). */
+export function reloadForResults(socket: LiveSocket | null): void {
+  socket?.dispose();
+  window.setTimeout(() => location.reload(), 300);
+}

@@ -8,7 +8,7 @@
 import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
-import { LiveSocket } from '../job/socket';
+import { followJob, reloadForResults, type LiveSocket } from '../job/socket';
 import { FINAL, initialCurveState, reduceCurve, type CurvePoint, type CurveState } from './state';
 
 export interface CurveConfig {
@@ -44,16 +44,10 @@ export class CurvePage {
       this.render();
       return;
     }
-    this.socket = new LiveSocket({
-      wsUrl: cfg.wsUrl,
-      snapshotUrl: cfg.snapshotUrl,
-      onMessage: (msg) => this.apply(msg),
-      onSnapshot: (job) => this.apply(job),
-      onConn: (conn) => {
-        root.dataset.conn = conn;
-      },
-      onRefused: () => this.showCaption('This learning curve is not visible to you.'),
-      onError: (detail) => this.showCaption(detail),
+    this.socket = followJob(cfg, root, {
+      what: 'learning curve',
+      apply: (msg) => this.apply(msg),
+      showCaption: (text) => this.showCaption(text),
       isFinished: () => FINAL.has(this.state.status),
       hasSnapshot: () => this.state.seq >= 0,
     });
@@ -66,8 +60,7 @@ export class CurvePage {
     this.render();
     if (this.state.status !== before && FINAL.has(this.state.status) && !this.startedFinal) {
       // The chart, table and files are rendered by the server from what the job stored.
-      this.socket?.dispose();
-      window.setTimeout(() => location.reload(), 300);
+      reloadForResults(this.socket);
     }
   }
 

@@ -10,7 +10,7 @@ import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
 import { LineChart } from '../job/chart';
-import { LiveSocket, type Conn } from '../job/socket';
+import { followJob, reloadForResults, type Conn, type LiveSocket } from '../job/socket';
 import { comparisonLines, FINAL, initialPredictionState, nucleusLines, reducePrediction, type Comparison, type NucleusSeries, type PredictionState } from './state';
 
 export interface PredictionConfig {
@@ -58,19 +58,15 @@ export class PredictionPage {
       this.render();
       return;
     }
-    this.socket = new LiveSocket({
-      wsUrl: cfg.wsUrl,
-      snapshotUrl: cfg.snapshotUrl,
-      onMessage: (msg) => this.apply(msg),
-      onSnapshot: (job) => this.apply(job),
-      onConn: (conn) => {
-        this.conn = conn;
-        root.dataset.conn = conn;
-      },
-      onRefused: () => this.showCaption('This prediction is not visible to you.'),
-      onError: (detail) => this.showCaption(detail),
+    this.socket = followJob(cfg, root, {
+      what: 'prediction',
+      apply: (msg) => this.apply(msg),
+      showCaption: (text) => this.showCaption(text),
       isFinished: () => FINAL.has(this.state.status),
       hasSnapshot: () => this.state.seq >= 0,
+      onConn: (conn) => {
+        this.conn = conn;
+      },
     });
     this.render();
   }
@@ -81,8 +77,7 @@ export class PredictionPage {
     this.render();
     if (this.state.status === 'succeeded' && before !== 'succeeded' && !this.startedFinal) {
       // The tables, images and charts are rendered by the server from the stored results.
-      this.socket?.dispose();
-      window.setTimeout(() => location.reload(), 300);
+      reloadForResults(this.socket);
     }
   }
 

@@ -1,0 +1,168 @@
+/**
+ * Pure instance work on the editor's two buffers: `data` (class value per
+ * pixel, 0 background) and `ids` (instance id per pixel of an instance class,
+ * 0 elsewhere). Tools paint a 0/1 coverage buffer; `applyCover` writes it as
+ * one class and one instance under the project's painting rule. `cutInstances`
+ * splits instances along a drawn line; `numberComponents` numbers the objects
+ * of a mask stored without ids. No DOM, so all of it is tested on small buffers.
+ */
+
+import type { Rect } from './raster';
+import { INSTANCE_TINTS, type Rgb } from './render';
+
+export type PaintRule = 'replace' | 'background';
+
+/** What a stroke writes: a class value (0 erases) and the instance id (0 for region classes). */
+export interface PaintTarget {
+  value: number;
+  id: number;
+}
+
+/**
+ * Writes `target` where `cover` is set inside `rect`, then clears `cover` there.
+ * With the rule `background` a stroke paints only background and its own
+ * instance, never over another class or another instance. Erasing (value 0)
+ * clears any class. Returns the rect when anything may have changed.
+ */
+export function applyCover(
+  data: Uint8Array,
+  ids: Uint16Array,
+  cover: Uint8Array,
+  W: number,
+  rect: Rect | null,
+  target: PaintTarget,
+  rule: PaintRule,
+): Rect | null {
+  if (!rect) return null;
+  const { value, id } = target;
+  const onlyBackground = rule === 'background' && value !== 0;
+  for (let y = rect.y; y < rect.y + rect.h; y++) {
+    for (let i = y * W + rect.x, end = i + rect.w; i < end; i++) {
+      if (!cover[i]) continue;
+      cover[i] = 0;
+      if (onlyBackground && data[i] !== 0 && !(data[i] === value && ids[i] === id)) continue;
+      data[i] = value;
+      ids[i] = id;
+    }
+  }
+  return rect;
+}
+
+export function maxId(ids: Uint16Array): number {
+  let m = 0;
+  for (let i = 0; i < ids.length; i++) if (ids[i]! > m) m = ids[i]!;
+  return m;
+}
+
+/**
+ * Labels the 4-connected parts of the pixels where `inside(i)` holds into
+ * `out` (1, 2, ...); returns how many there are.
+ */
+function components(W: number, H: number, inside: (i: number) => boolean, out: Int32Array): number {
+  const stack = new Int32Array(W * H);
+  let n = 0;
+  for (let start = 0; start < W * H; start++) {
+    if (out[start] || !inside(start)) continue;
+    n++;
+    let sp = 0;
+    stack[sp++] = start;
+    out[start] = n;
+    while (sp) {
+      const i = stack[--sp]!;
+      const x = i % W;
+      const push = (j: number) => {
+        if (!out[j] && inside(j)) {
+          out[j] = n;
+          stack[sp++] = j;
+        }
+      };
+      if (x > 0) push(i - 1);
+      if (x < W - 1) push(i + 1);
+      if (i >= W) push(i - W);
+      if (i < W * (H - 1)) push(i + W);
+    }
+  }
+  return n;
+}
+
+/**
+ * Gives every object of an instance class its own id: the 4-connected parts of
+ * each instance class, as the server numbers a mask stored without ids.
+ */
+export function numberComponents(data: Uint8Array, ids: Uint16Array, W: number, H: number, isInstance: (v: number) => boolean): void {
+  ids.fill(0);
+  const parts = new Int32Array(W * H);
+  let next = 0;
+  for (let v = 1; v < 256; v++) {
+    if (!isInstance(v) || !data.includes(v)) continue;
+    parts.fill(0);
+    const n = components(W, H, (i) => data[i] === v, parts);
+    for (let i = 0; i < parts.length; i++) if (parts[i]) ids[i] = Math.min(65535, next + parts[i]!);
+    next += n;
+  }
+}
+
+/**
+ * Splits the instances a line crosses. For each instance under the line, its
+ * pixels off the line fall into 4-connected parts; each part becomes its own
+ * instance (the largest keeps the id), and every line pixel of the instance
+ * joins the part nearest to it. Returns the box of what changed and how many
+ * new instances were made (0: the line cut nothing apart).
+ */
+export function cutInstances(ids: Uint16Array, W: number, H: number, line: Uint8Array): { rect: Rect | null; made: number } {
+  const crossed = new Set<number>();
+  for (let i = 0; i < line.length; i++) if (line[i] && ids[i]) crossed.add(ids[i]!);
+  let next = maxId(ids) + 1;
+  let made = 0;
+  let x0 = W;
+  let y0 = H;
+  let x1 = -1;
+  let y1 = -1;
+  for (const id of crossed) {
+    const parts = new Int32Array(W * H);
+    const n = components(W, H, (i) => ids[i] === id && !line[i], parts);
+    if (n < 2) continue;
+    const sizes = new Int32Array(n + 1);
+    for (let i = 0; i < parts.length; i++) sizes[parts[i]!]!++;
+    let keep = 1;
+    for (let k = 2; k <= n; k++) if (sizes[k]! > sizes[keep]!) keep = k;
+    const newId = new Int32Array(n + 1);
+    for (let k = 1; k <= n; k++) newId[k] = k === keep ? id : Math.min(65535, next++);
+    made += n - 1;
+    // Line pixels of this instance go to the nearest part: a breadth-first flood from all parts.
+    let frontier: number[] = [];
+    for (let i = 0; i < parts.length; i++) if (parts[i]) frontier.push(i);
+    while (frontier.length) {
+      const grown: number[] = [];
+      for (const i of frontier) {
+        const x = i % W;
+        for (const j of [x > 0 ? i - 1 : -1, x < W - 1 ? i + 1 : -1, i - W, i + W]) {
+          if (j < 0 || j >= W * H || parts[j] || ids[j] !== id || !line[j]) continue;
+          parts[j] = parts[i]!;
+          grown.push(j);
+        }
+      }
+      frontier = grown;
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const k = parts[i]!;
+      if (!k || newId[k] === id) continue;
+      ids[i] = newId[k]!;
+      const x = i % W;
+      const y = (i - x) / W;
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+    }
+  }
+  return { rect: x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }, made };
+}
+
+/** The colour instance `id` of a class drawn in `base` is shown in (as render.ts draws it). */
+export function instanceShade(base: Rgb, id: number): Rgb {
+  if (!id) return base;
+  const t = (id % (INSTANCE_TINTS.length / 3)) * 3;
+  const mix = (a: number, b: number) => (a * 0.55 + b * 0.45) | 0;
+  return { r: mix(base.r, INSTANCE_TINTS[t]!), g: mix(base.g, INSTANCE_TINTS[t + 1]!), b: mix(base.b, INSTANCE_TINTS[t + 2]!) };
+}
