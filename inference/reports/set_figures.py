@@ -59,6 +59,7 @@ def pr_figure(evaluation: Evaluation, summary: dict) -> Figure:
             ax.plot(recall, precision, color=colour, label=label, lw=1.5, ls="--", marker="o")
     ax.set_xlim(0, 1.01)
     ax.set_ylim(0, 1.02)
+    ax.set_title(f"Class {(summary.get('class') or {}).get('name', 'nucleus')}", fontsize=10)
     ax.set_xlabel("Recall")
     ax.set_ylabel("Precision")
     ax.grid(alpha=0.3)

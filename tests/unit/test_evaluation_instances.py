@@ -4,6 +4,8 @@ results say where their instances came from. The per-class report rows and CSV n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,17 @@ def test_every_result_row_and_csv_row_names_its_class(project, manager, specimen
     gt_sources = header.index("objects_gt_instances")
     assert {r[gt_sources] for r in body if r[0] == "volume"} == {STORED}
     assert GroundTruth.objects.filter(is_current=True).count() == 2
+
+
+def test_the_report_draws_the_per_class_figure(project, manager, specimen, field, tmp_path):
+    from inference.reports.figures import draw_figures
+
+    volume, labels = field
+    ground_truth_import_instances(volume=volume, labels=labels)
+    done = evaluate(project, manager, "imported", specimen)
+    drawn = draw_figures(done)
+    assert "classes" in drawn.images, drawn.notes
+    (tmp_path / "classes.png").write_bytes(drawn.images["classes"])
+    out = Path("test-artifacts")
+    out.mkdir(exist_ok=True)
+    (out / "evaluation_classes_figure.png").write_bytes(drawn.images["classes"])
