@@ -1,6 +1,15 @@
-"""Section-wise 3D inference: the paper's way of segmenting a tomogram with a 2D network."""
+"""Section-wise 3D inference: the paper's way of segmenting a tomogram with a 2D network.
+
+``field_settings`` and ``tiles_field`` are the one place that decides, for every inference path
+(prediction runs and their time series, proposals, evaluation, disagreement scoring, virtual
+stains), whether a section is resized to the network's input or tiled at native resolution.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -10,14 +19,53 @@ from .data import normalise, resize_images
 from .engine import predict_probabilities
 from .tiling import network_stride, predict_tiled
 
-__all__ = ["predict_volume"]
+__all__ = ["DEFAULT_INPUT_SIZE", "FieldSettings", "field_settings", "predict_volume", "tiles_field"]
+
+DEFAULT_INPUT_SIZE = 448
+
+
+@dataclass(frozen=True)
+class FieldSettings:
+    """How a model version's network sees a section: its input size, and ``tile_large``: True
+    when it was trained on native-resolution crops (every section is tiled at native resolution,
+    whatever the modality), False when it was trained on sections resized to the input (every
+    section is resized), None when the version does not say (the modality decides)."""
+
+    input_size: int = DEFAULT_INPUT_SIZE
+    tile_large: bool | None = None
+
+
+def field_settings(
+    meta: Mapping[str, Any] | None, config: Mapping[str, Any] | None
+) -> FieldSettings:
+    """The settings of a model version from its weights' metadata and its config.
+
+    In-silico-labelling versions are trained on sections resized to the input
+    (``isl.isl_tensors``) unless their config says native crops."""
+    meta, config = meta or {}, config or {}
+    input_size = int(meta.get("input_size") or config.get("input_size") or DEFAULT_INPUT_SIZE)
+    native = config.get("native_crops")
+    if native is None and config.get("task") == "isl":
+        native = False
+    return FieldSettings(input_size, native if isinstance(native, bool) else None)
+
+
+def tiles_field(height: int, width: int, *, input_size: int, modality: str, tile_large) -> bool:
+    """Whether a ``height`` x ``width`` section is tiled at native resolution (else resized).
+
+    ``tile_large`` True (native-crop versions): always, a section smaller than a tile padded to
+    it as in training. False: never. None: sections larger than the input, of any modality but
+    RI (whose networks are trained on tomogram sections resized to the input)."""
+    if tile_large is None:
+        return modality != "ri" and max(height, width) > input_size
+    return bool(tile_large)
 
 
 def predict_volume(
     model: nn.Module,
     volume: np.ndarray,
     *,
-    input_size: int = 448,
+    input_size: int = DEFAULT_INPUT_SIZE,
     batch_size: int = 16,
     device: torch.device,
     modality: str = "ri",
@@ -27,23 +75,18 @@ def predict_volume(
     """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1].
 
     Each z-section is normalised exactly as in training (``data.normalise``: physical RI scaling
-    for RI, per-section percentiles otherwise), resized to ``input_size``, predicted in batches,
-    and its probability map resized back to the native (y, x) grid. Works through the volume
-    ``batch_size`` sections at a time so host memory stays bounded for large tomograms.
-
-    Whole fields larger than ``input_size`` are not squashed: with ``tile_large`` (default: every
-    modality but RI, whose networks are trained on sections resized to the input) they are
-    predicted at native resolution in ``input_size`` tiles overlapping by ``overlap`` (default a
-    quarter tile), blended with a smooth window (``tiling.predict_tiled``, docs/tiling.md).
-    Sections that fit the input keep the resize path unchanged.
+    for RI, per-section percentiles otherwise), then either resized to ``input_size``, predicted
+    in batches and its probability map resized back to the native (y, x) grid, or, where
+    ``tiles_field`` says so, predicted at native resolution in tiles of at most ``input_size``
+    overlapping by ``overlap`` (default a quarter tile) and blended (``tiling.predict_tiled``,
+    docs/tiling.md). Works through the volume ``batch_size`` sections at a time so host memory
+    stays bounded for large tomograms.
     """
     if volume.ndim != 3:
         raise ValueError(f"need a (z, y, x) volume, got shape {volume.shape}")
     z, h, w = volume.shape
     out = np.empty((z, h, w), dtype=np.float32)
-    if tile_large is None:
-        tile_large = modality != "ri"
-    tiled = tile_large and max(h, w) > input_size
+    tiled = tiles_field(h, w, input_size=input_size, modality=modality, tile_large=tile_large)
     overlap = input_size // 4 if overlap is None else overlap
     for start in range(0, z, batch_size):
         chunk = volume[start : start + batch_size]

@@ -19,6 +19,8 @@ from torch import Tensor, nn
 from .data import normalise, normalise_percentile, resize_images
 from .device import autocast_context
 from .engine.setup import device_inputs
+from .infer import tiles_field
+from .tiling import network_stride, predict_tiled
 
 __all__ = [
     "HEAD_PREFIX",
@@ -121,15 +123,34 @@ def evaluate_stain(
 
 @torch.no_grad()
 def predict_stain(
-    model: nn.Module, image: np.ndarray, *, device: torch.device, input_size: int, modality: str
+    model: nn.Module,
+    image: np.ndarray,
+    *,
+    device: torch.device,
+    input_size: int,
+    modality: str,
+    tile_large: bool | None = False,
 ) -> np.ndarray:
     """The virtual stain of one 2D section at its own size, float32 (about 0-1 where the real
-    stain's percentiles would be)."""
+    stain's percentiles would be).
+
+    Resized to the input and back, or tiled at native resolution (quarter-tile overlap, blended)
+    where ``infer.tiles_field`` says so for ``tile_large`` (``infer.field_settings``: True for a
+    version trained on native crops)."""
     model.eval()
-    x = resize_images(normalise(image, modality)[None, None], input_size)
-    with autocast_context(device):
-        pred = model(device_inputs(x, device))
-    pred = resize_images(pred.float().cpu(), tuple(image.shape))
+    x = normalise(image, modality)[None, None]
+
+    def forward(batch: Tensor) -> Tensor:
+        with autocast_context(device):
+            return model(device_inputs(batch, device)).float().cpu()
+
+    h, w = image.shape
+    if tiles_field(h, w, input_size=input_size, modality=modality, tile_large=tile_large):
+        pred = predict_tiled(
+            forward, x, tile=input_size, overlap=input_size // 4, stride=network_stride(model)
+        )
+    else:
+        pred = resize_images(forward(resize_images(x, input_size)), (h, w))
     return pred[0, 0].numpy()
 
 

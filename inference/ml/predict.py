@@ -49,8 +49,10 @@ def predict_sections(
     batch_size: int = 16,
     modality: str = "ri",
     tta: bool = False,
+    tile_large: bool | None = None,
 ) -> np.ndarray:
-    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched.
+    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched; resized or
+    tiled as ``infer.tiles_field`` decides from ``tile_large`` (``infer.field_settings``).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
     network that learnt a handedness does not leave it in the mask.
@@ -64,6 +66,7 @@ def predict_sections(
             batch_size=batch_size,
             device=device,
             modality=modality,
+            tile_large=tile_large,
         )
 
     prob = run(sections)

@@ -22,6 +22,7 @@ from annotations.selectors.annotation.independence import proposals_withheld_rea
 from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, NotFoundError
 from inference.ml.device import cpu_has_native_bf16
+from inference.ml.infer import field_settings
 from inference.ml.predict import predict_sections
 from inference.models import ModelVersion, PredictionResult, StoredProposal
 from inference.selectors.loaded_models import LoadedModels
@@ -109,7 +110,7 @@ def proposal_masks(
     ``cpu_bf16``: the convolutions in bf16 on the CPU (the probabilities move by ~1e-3, so
     only pixels that close to the threshold can flip); CUDA always uses bf16 autocast."""
     config = version.config or {}
-    input_size = int(meta.get("input_size") or config.get("input_size") or 448)
+    field = field_settings(meta, config)
     threshold = float(config.get("threshold") or DEFAULT_THRESHOLD)
     bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16 and device.type == "cpu")
     with torch.inference_mode(), bf16:
@@ -117,9 +118,10 @@ def proposal_masks(
             model,
             sections,
             device=device,
-            input_size=input_size,
+            input_size=field.input_size,
             batch_size=batch_size,
             modality=modality,
+            tile_large=field.tile_large,
         )
     return prob > threshold
 

@@ -19,6 +19,7 @@ from annotations.models import Section
 from annotations.permissions import require_role
 from annotations.services.volumes import section_array
 from cellweb.errors import ConflictError, DomainError, NotFoundError
+from inference.ml.infer import field_settings
 from inference.ml.isl import predict_stain
 from inference.models import ModelVersion, ModelVersionTask
 from inference.selectors.loaded_models import LoadedModels
@@ -74,14 +75,15 @@ def isl_version_for(*, user, section: Section, version_id: int | None) -> ModelV
 
 def _stain_png(section: Section, version: ModelVersion) -> bytes:
     model, meta = _models.get(version)
-    input_size = int(meta.get("input_size") or (version.config or {}).get("input_size") or 448)
+    field = field_settings(meta, version.config)
     with torch.inference_mode():
         stain = predict_stain(
             model,
             section_array(section),
             device=torch.device("cpu"),
-            input_size=input_size,
+            input_size=field.input_size,
             modality=section.volume.modality,
+            tile_large=field.tile_large,
         )
     # The stain was learnt scaled by its 1st/99.8th percentiles: 0-1 maps to black-white.
     return encode_png(np.round(np.clip(stain, 0.0, 1.0) * 255.0).astype(np.uint8))

@@ -250,6 +250,14 @@ def test_a_refused_import_writes_no_row_and_no_file(project, manager, tmp_path, 
     assert (sorted(media.rglob("*")) if media.exists() else []) == before
 
 
+def test_an_input_size_off_the_networks_stride_is_refused_at_import(project, manager, tmp_path):
+    path = tmp_path / "w.pt"
+    path.write_bytes(weights_payload(create_model("unet16"), arch="unet16", input_size=100))
+    with pytest.raises(InvalidInput, match="not a multiple of the network's stride 16"):
+        model_version_import(project=project, user=manager, path=path, filename="w.pt")
+    assert not ModelVersion.objects.exists()
+
+
 def test_only_managers_import(project, annotator, tmp_path):
     from cellweb.errors import NotAllowed
 

@@ -10,7 +10,13 @@ from inference.ml.data import normalise
 from inference.ml.engine import predict_probabilities
 from inference.ml.infer import predict_volume
 from inference.ml.nets import create_model
-from inference.ml.tiling import check_tiling, network_stride, predict_tiled, tile_starts
+from inference.ml.tiling import (
+    check_tiling,
+    network_stride,
+    predict_tiled,
+    tile_axis,
+    tile_starts,
+)
 
 CPU = torch.device("cpu")
 H, W, TILE, OVERLAP = 1024, 1536, 448, 112
@@ -55,8 +61,7 @@ def predictions() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _seams(length: int) -> list[int]:
-    starts = tile_starts(length, TILE, OVERLAP)
-    return sorted(set(starts[1:]) | {s + TILE for s in starts[:-1]})
+    return tile_axis(length, TILE, OVERLAP, 16).boundaries
 
 
 def test_tiled_equals_whole_image_prediction(predictions) -> None:
@@ -100,6 +105,22 @@ def test_tile_starts_cover_with_the_overlap() -> None:
         assert starts[0] == 0 and starts[-1] == max(0, length - TILE)
         assert all(b - a <= TILE - OVERLAP for a, b in zip(starts, starts[1:], strict=False))
     assert tile_starts(300, TILE, OVERLAP) == [0]
+
+
+@pytest.mark.parametrize("length", [40, 448, 449, 1024, 1536, 2048])
+def test_tile_axis_uses_the_fewest_smallest_tiles_that_keep_the_overlap(length) -> None:
+    axis = tile_axis(length, TILE, OVERLAP, 16)
+    count = len(axis.starts)
+    assert axis.extent % 16 == 0 and axis.extent <= max(TILE, axis.length)
+    assert axis.starts[0] == 0 and axis.starts[-1] + axis.extent == axis.length >= length
+    assert all(a + axis.extent - b >= OVERLAP for a, b in zip(axis.starts, axis.starts[1:]))
+    if count > 1:  # one tile fewer, even of the full size, could not keep the overlap
+        assert (count - 1) * TILE - (count - 2) * OVERLAP < length
+        smaller = axis.extent - 16  # and the next smaller tile would not reach with it
+        assert count * smaller - (count - 1) * OVERLAP < length
+    # 1,024 px: 3 tiles of 416 (not 448) px; the pixels predicted fall from 1,344 to 1,248.
+    if length == 1024:
+        assert (count, axis.extent) == (3, 416)
 
 
 def test_registry_networks_report_their_stride() -> None:

@@ -31,3 +31,17 @@ def test_prediction_and_evaluation_refuse_a_bad_tile_size(project, manager) -> N
             project=project, user=manager, model_version_id=version.pk, set_kind="specimens"
         )
     assert not Prediction.objects.exists() and not Evaluation.objects.exists()
+
+
+@pytest.mark.parametrize("native_crops", [None, True, False])
+def test_every_input_size_a_user_chooses_is_checked_against_the_stride(native_crops) -> None:
+    # The tile is the input size: training, in-silico labelling and the learning curve take it
+    # from the form, the API and the commands, and all three refuse one off the stride (400).
+    from inference.services.isl import IslOptions, isl_config
+    from inference.services.learning_curve.config import LearningCurveConfig
+    from inference.services.training import TrainingConfig
+
+    assert "input_size" in TrainingConfig(input_size=40, native_crops=native_crops).problems()
+    assert "input_size" in isl_config(IslOptions(input_size=40)).problems()
+    assert "input_size" in LearningCurveConfig(input_size=40).problems()
+    assert "input_size" not in TrainingConfig(input_size=48, native_crops=native_crops).problems()

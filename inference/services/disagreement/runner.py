@@ -20,6 +20,7 @@ from annotations.services.volumes import volume_array
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext
 from inference.ml.disagreement import fold_disagreement
+from inference.ml.infer import field_settings
 from inference.ml.predict import predict_sections
 from inference.models import DisagreementJob
 from inference.services.disagreement.launch import MIN_FOLDS, fold_versions
@@ -47,20 +48,21 @@ def sections_to_score(project: Project) -> list[tuple[int, int, int]]:
 def _load(versions, device) -> tuple[list, int, set[str]]:
     from inference.services.model_versions import model_version_load
 
-    models, sizes, modalities = [], set(), set()
+    models, fields, modalities = [], set(), set()
     for version in versions:
         model, meta = model_version_load(version, device=device)
         models.append(model)
-        sizes.add(int(meta.get("input_size") or (version.config or {}).get("input_size") or 448))
+        fields.add(field_settings(meta, version.config))
         modalities |= set((version.config or {}).get("modalities") or [])
-    if len(sizes) != 1:
+    if len(fields) != 1:
         raise InvalidInput(
-            f"The fold models were trained at different input sizes {sorted(sizes)}."
+            "The fold models were trained at different input sizes "
+            f"{sorted({f.input_size for f in fields})} or crop settings."
         )
-    return models, sizes.pop(), modalities
+    return models, fields.pop(), modalities
 
 
-def _score_chunk(models, stack: np.ndarray, *, volume: Volume, input_size, device, threshold):
+def _score_chunk(models, stack: np.ndarray, *, volume: Volume, field, device, threshold):
     batch = 64 if device.type == "cuda" else 8
     probs = np.stack(
         [
@@ -68,9 +70,10 @@ def _score_chunk(models, stack: np.ndarray, *, volume: Volume, input_size, devic
                 model,
                 stack,
                 device=device,
-                input_size=input_size,
+                input_size=field.input_size,
                 batch_size=batch,
                 modality=volume.modality,
+                tile_large=field.tile_large,
             )
             for model in models
         ]
@@ -100,7 +103,7 @@ def disagreement_work(job: DisagreementJob, ctx: JobContext) -> dict[str, Any]:
     total = max(len(rows), 1)
     ctx.progress(0.0, message=f"0 of {len(rows)} sections", force=True)
     with ctx.keepalive():
-        models, input_size, trained_on = _load(versions, device)
+        models, field, trained_on = _load(versions, device)
     scores: list[SectionDisagreement] = []
     done = skipped = 0
     for volume_id, items in groupby(rows, key=lambda row: row[1]):
@@ -117,7 +120,7 @@ def disagreement_work(job: DisagreementJob, ctx: JobContext) -> dict[str, Any]:
                 models,
                 stack,
                 volume=volume,
-                input_size=input_size,
+                field=field,
                 device=device,
                 threshold=job.threshold,
             )

@@ -18,6 +18,7 @@ from annotations.models import Volume
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, job_execute
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
+from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
 from inference.models import Evaluation, ModelVersion, SectionResult, VolumeResult
 from inference.services.evaluation.labels import version_layout
@@ -56,11 +57,9 @@ def _load_model(unit: dict[str, Any], device):
     if version is None:
         raise InvalidInput(f"Model version {unit['model_version']} was deleted after launch.")
     model, meta = model_version_load(version, device=device)
-    input_size = int(meta.get("input_size") or (version.config or {}).get("input_size") or 448)
-    # A version trained on native crops predicts whole fields in tiles, whatever the modality.
-    tile_large = True if (version.config or {}).get("native_crops") else None
+    field = field_settings(meta, version.config)  # resized or tiled as the version was trained
     recorded = version_layout(version.config or {})
-    return model, input_size, tile_large, (recorded[0] if recorded is not None else None)
+    return model, field.input_size, field.tile_large, (recorded[0] if recorded else None)
 
 
 def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:

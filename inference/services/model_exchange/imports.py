@@ -12,6 +12,7 @@ from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, PayloadTooLarge
 from inference.ml.import_bioimageio import read_model_file
 from inference.ml.nets import create_model, model_label
+from inference.ml.tiling import tile_size_error
 from inference.ml.weights import WeightsError
 from inference.models import ModelVersion, ModelVersionKind, ModelVersionProvenance
 from inference.services.model_versions import model_version_create, weights_payload
@@ -46,6 +47,8 @@ def model_version_import(
         imported = read_model_file(path, arch=arch or None)
     except WeightsError as exc:
         raise InvalidInput(str(exc)) from None
+    if reason := tile_size_error(imported.arch, imported.input_size):
+        raise InvalidInput(reason)  # it could never predict a field (docs/tiling.md)
     weights = weights_payload(
         _network(imported.arch, imported.state_dict),
         arch=imported.arch,

@@ -24,6 +24,7 @@ from annotations.models import Modality, Volume
 from annotations.services.volumes import volume_array
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
+from inference.ml.infer import FieldSettings, field_settings
 from inference.ml.metrics import finite_or_none
 from inference.ml.nucleus_quantities import medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
@@ -64,8 +65,11 @@ class _Progress:
         )
 
 
-def _segment(volume: Volume, array: np.ndarray, model, input_size, device, options, progress):
-    """The binary nucleus mask of one volume, chunk by chunk (bounded host memory)."""
+def _segment(
+    volume: Volume, array: np.ndarray, model, field: FieldSettings, device, options, progress
+):
+    """The binary nucleus mask of one volume, chunk by chunk (bounded host memory); resized or
+    tiled as the version was trained (``infer.field_settings``)."""
     mask = np.zeros(volume.shape, dtype=bool)
     batch = 64 if device.type == "cuda" else 8
     label = f"{volume.specimen.name} t{volume.time_index}"
@@ -75,10 +79,11 @@ def _segment(volume: Volume, array: np.ndarray, model, input_size, device, optio
             model,
             np.array(array[start:stop], dtype=np.float32),  # a writable copy for torch
             device=device,
-            input_size=input_size,
+            input_size=field.input_size,
             batch_size=batch,
             modality=volume.modality,
             tta=options.tta,
+            tile_large=field.tile_large,
         )
         mask[start:stop] = prob > options.threshold
         progress(stop - start, f"{label}: section {stop} of {volume.size_z}")
@@ -163,7 +168,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     summary: list[dict[str, Any]] = []
     with ctx.keepalive():  # loading the model and meshing large nuclei report no progress
         model, meta = model_version_load(version, device=device)
-        input_size = int(meta.get("input_size") or prediction.config.get("input_size") or 448)
+        field = field_settings(meta, {**prediction.config, **(version.config or {})})
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
             tracker = _Tracker()
             for item in items:
@@ -171,7 +176,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 if volume is None:
                     continue  # deleted since launch
                 array = volume_array(volume)
-                mask = _segment(volume, array, model, input_size, device, options, progress)
+                mask = _segment(volume, array, model, field, device, options, progress)
                 labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
                 tracked, parents = tracker.link(labels)
                 nuclei, n0 = _measure(volume, array, tracked, parents)
