@@ -22,4 +22,6 @@ CONFLICTS = {
     "label_key_taken": "Another class of the project's label set has this key.",
     "label_set_full": "The label set holds 255 classes, as many as 8-bit class maps can.",
     "label_in_use": "Stored masks use the class (`current` counts them).",
+    "no_instance_class": "The project's label set has no class of kind instances to hold an "
+    "instance label image.",
 }

@@ -4,6 +4,7 @@ from django.urls import path
 
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
 from annotations.apis import display as display_apis
+from annotations.apis import groundtruth_import as groundtruth_apis
 from annotations.apis import imports as import_apis
 from annotations.apis import labels as label_apis
 from annotations.apis import projects as project_apis
@@ -84,6 +85,11 @@ urlpatterns = [
         "api/specimens/<dbid:specimen_id>/",
         specimen_apis.SpecimenDetailApi.as_view(),
         name="api-specimen",
+    ),
+    path(
+        "api/specimens/<dbid:specimen_id>/ground-truth/",
+        groundtruth_apis.GroundTruthImportApi.as_view(),
+        name="api-specimen-ground-truth",
     ),
     path(
         "api/volumes/<dbid:volume_id>/",

@@ -39,6 +39,7 @@ UPLOAD_URL_NAMES = frozenset(
         "project-import",
         "api-project-imports-batch",
         "project-import-folder",
+        "api-specimen-ground-truth",
     }
 )
 # A multipart body carries the file plus its form fields and boundaries.

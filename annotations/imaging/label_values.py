@@ -26,7 +26,7 @@ from .labels import (
 )
 from .masks import _open_png, decode_mask
 
-__all__ = ["StoredLabels", "stored_label_values", "stored_labels"]
+__all__ = ["StoredLabels", "numbered_by_components", "stored_label_values", "stored_labels"]
 
 
 def stored_label_values(data: bytes) -> set[int]:
@@ -65,6 +65,15 @@ def stored_labels(
         decoded = decode_instance_map(data, values, shape)
         return StoredLabels(decoded.class_map(), decoded.instances, decoded.classes, True)
     class_map = decode_class_map(data, values, shape)
+    instances, classes = numbered_by_components(class_map, instance_values)
+    return StoredLabels(class_map, instances, classes, False)
+
+
+def numbered_by_components(
+    class_map: np.ndarray, instance_values: Collection[int]
+) -> tuple[np.ndarray, dict[int, int]]:
+    """Instances of a class map without ids: each instance class's 4-connected components,
+    numbered class after class (uint16 ids, {id: class value})."""
     instances = np.zeros(class_map.shape, dtype=np.uint16)
     classes: dict[int, int] = {}
     for value in sorted(instance_values):
@@ -77,4 +86,4 @@ def stored_labels(
         inside = numbered > 0
         instances[inside] = numbered[inside] + (first - 1)
         classes.update({first + i: value for i in range(count)})
-    return StoredLabels(class_map, instances, classes, False)
+    return instances, classes

@@ -4,8 +4,9 @@ What a stack means depends on the project's label set. A binary stack (0/1, 0/25
 class: the one named (``class_name``), else the project's only class or its instance class. In
 a project of several classes, any other stack is a class map whose values must all be classes
 of the project. An instance label stack (each positive value one object) is taken only when
-asked for (``ground_truth_import_instances``): its foreground is stored as its class, its
-instances counted. A refused stack is refused whole, before a single section is written.
+asked for (``ground_truth_import_instances``): it is stored as 16-bit instance maps (one id per
+object, the same id in every section an object reaches), all of its class. A refused stack is
+refused whole, before a single section is written.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 from django.db import transaction
 from django.db.models import Max
+from skimage.segmentation import relabel_sequential
 
 from annotations.imaging.errors import MaskError
-from annotations.imaging.labels import encode_class_map
+from annotations.imaging.labels import MAX_INSTANCES, encode_class_map, encode_instance_map
 from annotations.imaging.mask_stacks import (
     InstanceCounts,
     binary_stack,
@@ -123,40 +125,73 @@ def ground_truth_import(
     The previous imported version of each section stops being current; none is overwritten.
     """
     project = volume.specimen.project
-    return _store(volume=volume, class_maps=_class_maps(project, masks, class_name), user=user)
+    class_maps = _class_maps(project, masks, class_name)
+    _check_shape(volume, class_maps.shape)
+    values = [entry["value"] for entry in label_classes(project)]
+    return _store(
+        volume=volume,
+        encoded=[encode_class_map(section, values) for section in class_maps],
+        foreground=[int(np.count_nonzero(section)) for section in class_maps],
+        user=user,
+    )
 
 
 @transaction.atomic
 def ground_truth_import_instances(
     *, volume: Volume, labels: np.ndarray, user=None, class_name: str | None = None
 ) -> InstanceCounts:
-    """Import an instance label stack's foreground as ground truth of its class in ``volume``.
+    """Import an instance label stack as ground truth of its class in ``volume``.
 
     Each positive value is one object of the class (``class_name``, else the project's instance
-    class). Only the foreground is stored (instance identities are not); the counts are
+    class). Every section is stored as an instance map (``encode_instance_map``) keeping the
+    stack's ids, so evaluation and export use these instances; ids above 65,535 are renumbered
+    1..N over the whole stack, so an object keeps one id through the sections. The counts are
     returned and recorded in ``params``.
     """
     entry = _instance_class(volume.specimen.project, class_name)
     foreground, counts = instances_from_array(labels)
-    class_maps = foreground.astype(np.uint8) * np.uint8(entry["value"])
-    _store(volume=volume, class_maps=class_maps, user=user, counts=counts)
+    ids = np.asarray(labels).reshape(foreground.shape).astype(np.int64)
+    if ids.max(initial=0) > MAX_INSTANCES:
+        ids = relabel_sequential(ids)[0]
+    values = [c["value"] for c in label_classes(volume.specimen.project)]
+    _check_shape(volume, ids.shape)
+    encoded = []
+    for section in ids:
+        present = np.unique(section[section > 0])
+        classes = {int(i): int(entry["value"]) for i in present}
+        encoded.append(encode_instance_map(section.astype(np.uint16), classes, values))
+    _store(
+        volume=volume,
+        encoded=encoded,
+        foreground=[int(np.count_nonzero(section)) for section in ids],
+        user=user,
+        counts=counts,
+    )
     return counts
 
 
-def _store(
-    *, volume: Volume, class_maps: np.ndarray, user, counts: InstanceCounts | None = None
-) -> int:
+def _check_shape(volume: Volume, shape: tuple[int, ...]) -> None:
     if not volume.is_label_free:
         raise InvalidInput(
             "Ground truth belongs to a label-free volume (RI, bright-field, phase or DIC), "
             f"not to a {volume.get_modality_display().lower()} volume."
         )
-    masks = class_maps
-    if masks.shape != volume.shape:
+    if tuple(shape) != tuple(volume.shape):
         raise InvalidInput(
-            f"The mask stack is {'×'.join(map(str, masks.shape))} (z×y×x) but the volume of "
-            f"“{volume.specimen.name}” is {'×'.join(map(str, volume.shape))}; they must match section by section."
+            f"The mask stack is {'×'.join(map(str, shape))} (z×y×x) but the volume of "
+            f"“{volume.specimen.name}” is {'×'.join(map(str, volume.shape))}; they must match "
+            "section by section."
         )
+
+
+def _store(
+    *,
+    volume: Volume,
+    encoded: list[bytes],
+    foreground: list[int],
+    user,
+    counts: InstanceCounts | None = None,
+) -> int:
     sections = list(Section.objects.select_for_update().filter(volume=volume).order_by("z"))
     if len(sections) != volume.size_z:
         raise InvalidInput(
@@ -175,15 +210,14 @@ def _store(
     params = {"imported_by": reviewer.get_username()} if reviewer else {}
     if counts is not None:
         params["instances_in_volume"] = counts.total
-    values = [entry["value"] for entry in label_classes(volume.specimen.project)]
     GroundTruth.objects.bulk_create(
         [
             GroundTruth(
                 section=section,
                 source=GroundTruthSource.IMPORTED,
                 version=latest.get(section.pk, 0) + 1,
-                mask_png=encode_class_map(masks[section.z], values),
-                foreground_pixels=int(np.count_nonzero(masks[section.z])),
+                mask_png=encoded[section.z],
+                foreground_pixels=foreground[section.z],
                 method="imported",
                 params=params
                 | ({"instances": counts.per_section[section.z]} if counts is not None else {}),

@@ -105,6 +105,9 @@ class SectionResult(models.Model):
         GroundTruth, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     method = models.CharField(max_length=8, choices=EvaluationMethod.choices)
+    class_value = models.PositiveSmallIntegerField(
+        default=1, help_text="The label class these numbers score (its value in class maps)."
+    )
     fold_index = models.SmallIntegerField(default=-1, help_text="-1 when not cross-validation.")
     z = models.PositiveIntegerField(default=0)
     dice = models.FloatField()
@@ -125,7 +128,8 @@ class SectionResult(models.Model):
         ordering = ["evaluation", "method", "dice", "section"]
         constraints = [
             models.UniqueConstraint(
-                fields=["evaluation", "section", "method"], name="section_result_unique"
+                fields=["evaluation", "section", "method", "class_value"],
+                name="section_result_unique",
             )
         ]
         indexes = [
@@ -146,6 +150,9 @@ class VolumeResult(models.Model):
     volume = models.ForeignKey(Volume, on_delete=models.CASCADE, related_name="+")
     specimen = models.ForeignKey(Specimen, on_delete=models.CASCADE, related_name="+")
     method = models.CharField(max_length=8, choices=EvaluationMethod.choices)
+    class_value = models.PositiveSmallIntegerField(
+        default=1, help_text="The label class these numbers score (its value in class maps)."
+    )
     fold_index = models.SmallIntegerField(default=-1)
     time_index = models.PositiveIntegerField(default=0)
     gt_sections = models.PositiveIntegerField(
@@ -174,6 +181,11 @@ class VolumeResult(models.Model):
         blank=True,
         help_text="Per-nucleus quantities of the ground truth, when complete.",
     )
+    quantities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per-cell quantities of the class in the prediction (RI volumes).",
+    )
     pred_mask = models.FileField(upload_to=volume_mask_upload_to, max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -181,6 +193,7 @@ class VolumeResult(models.Model):
         ordering = ["evaluation", "method", "specimen", "time_index", "volume"]
         constraints = [
             models.UniqueConstraint(
-                fields=["evaluation", "volume", "method"], name="volume_result_unique"
+                fields=["evaluation", "volume", "method", "class_value"],
+                name="volume_result_unique",
             )
         ]

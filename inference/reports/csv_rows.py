@@ -1,7 +1,9 @@
-"""One CSV of every per-section and per-volume number, with a ``level`` column ("section" or
-"volume") so a single file loads into any spreadsheet or data frame; columns that do not apply to
-a level are empty. The column table below is the only list of columns: each names where a
-section row and where a volume row takes its value."""
+"""One CSV of every per-section, per-volume and per-cell number, with a ``level`` column
+("section", "volume" or "cell") so a single file loads into any spreadsheet or data frame;
+columns that do not apply to a level are empty. Every row names its label class (``class``,
+``class_value``). The column table below is the only list of section and volume columns: each
+names where a section row and where a volume row takes its value; cell rows (the per-class
+quantities of each predicted cell, paper 001) fill the ``cell_*`` columns."""
 
 from __future__ import annotations
 
@@ -62,14 +64,32 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
     ("objects_split", None, _objects("split")),
     ("objects_merge", None, _objects("merge")),
     ("objects_map", None, _objects("map")),
+    ("objects_gt_instances", None, _objects("gt_instances")),
+    ("objects_pred_instances", None, _objects("pred_instances")),
     ("nuclei", None, lambda v: len(v.nuclei or [])),
     ("largest_nucleus_volume_um3", None, _largest("volume_um3")),
     ("largest_nucleus_surface_um2", None, _largest("surface_area_um2")),
     ("largest_nucleus_mean_ri", None, _largest("mean_ri")),
     ("largest_nucleus_concentration", None, _largest("concentration_pg_per_um3")),
 )
-# "class": the label class scored (the one the model version learned), named on every row.
-CSV_COLUMNS = ("level", "class", *(name for name, _, _ in COLUMNS))
+# Per-class quantities of one predicted cell: column -> key of a VolumeResult.quantities entry.
+CELL_COLUMNS = (
+    ("cell", "cell"),
+    ("cell_class_volume_um3", "volume_um3"),
+    ("cell_class_count", "count"),
+    ("cell_class_mean_object_volume_um3", "mean_object_volume_um3"),
+    ("cell_class_mean_ri", "mean_ri"),
+    ("cell_class_concentration_pg_per_um3", "concentration_pg_per_um3"),
+)
+# "class": the label class scored, named on every row, with its value.
+CSV_COLUMNS = (
+    "level",
+    "class",
+    "class_value",
+    *(name for name, _, _ in COLUMNS),
+    *(name for name, _ in CELL_COLUMNS),
+)
+_CELL_BLANKS = [""] * len(CELL_COLUMNS)
 
 
 def _fmt(value: Any) -> Any:
@@ -80,26 +100,58 @@ def _fmt(value: Any) -> Any:
     return value
 
 
+def class_names(evaluation: Evaluation) -> dict[int, str]:
+    """{class value: name} of the classes an evaluation scored."""
+    target = scored_class(evaluation)
+    classes = (evaluation.config or {}).get("classes") or [target]
+    return {int(c["value"]): c["name"] for c in classes}
+
+
 def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
-    """Header, then one row per scored section and method, then one per volume and method."""
+    """Header, then one row per scored section, method and class, then one per volume, method
+    and class, then one per predicted cell and class."""
     yield list(CSV_COLUMNS)
-    class_name = scored_class(evaluation)["name"]
-    fields = [field for _, field, _ in COLUMNS if field]
+    names = class_names(evaluation)
+    fields = ["class_value", *(field for _, field, _ in COLUMNS if field)]
     sections = (
         SectionResult.objects.filter(evaluation=evaluation)
-        .order_by("method", "specimen__name", "volume_id", "z")
+        .order_by("class_value", "method", "specimen__name", "volume_id", "z")
         .values_list(*fields)
     )
     for values in sections.iterator(chunk_size=2000):
         by_field = dict(zip(fields, values))
-        yield ["section", class_name, *(_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS)]
+        value = by_field["class_value"]
+        yield [
+            "section",
+            names.get(value, ""),
+            value,
+            *(_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS),
+            *_CELL_BLANKS,
+        ]
     volumes = (
         VolumeResult.objects.filter(evaluation=evaluation)
         .select_related("specimen")
-        .order_by("method", "specimen__name", "time_index", "volume_id")
+        .order_by("class_value", "method", "specimen__name", "time_index", "volume_id")
     )
+    cells: list[list[Any]] = []
     for volume in volumes.iterator(chunk_size=200):
-        yield ["volume", class_name, *(_fmt(get(volume)) if get else "" for _, _, get in COLUMNS)]
+        head = [names.get(volume.class_value, ""), volume.class_value]
+        yield [
+            "volume",
+            *head,
+            *(_fmt(get(volume)) if get else "" for _, _, get in COLUMNS),
+            *_CELL_BLANKS,
+        ]
+        for quantity in volume.quantities or []:
+            row = [_fmt(get(volume)) if name in _CELL_CONTEXT else "" for name, _, get in COLUMNS]
+            cells.append(
+                ["cell", *head, *row, *(_fmt(quantity.get(key)) for _, key in CELL_COLUMNS)]
+            )
+    yield from cells
+
+
+# The columns a cell row repeats from its volume row.
+_CELL_CONTEXT = {"method", "fold", "specimen", "lab", "volume_id", "time_index"}
 
 
 class _Echo:

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from inference.models import Evaluation
 
+from .class_figures import class_figure
 from .plotting import FigureLeftOut, png
 from .section_figures import orthogonal_figure, worst_figure
 from .set_figures import dice_figure, pr_figure, timelapse_figure, volume_figure
@@ -36,6 +37,10 @@ class _Spec:
 
 SPECS: dict[str, _Spec] = {
     "pr_curves": _Spec("Precision-recall curves (pixels pooled over the set)", pr_figure),
+    "classes": _Spec(
+        "Per class: Dice and object mAP of every method (region classes have no objects)",
+        class_figure,
+    ),
     "dice_boxplot": _Spec(
         "Per-section Dice, all sections and sections with a nucleus "
         "(one point per section; box: quartiles, whiskers: 1.5 × IQR)",

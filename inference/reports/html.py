@@ -79,7 +79,7 @@ def report_html(evaluation: Evaluation, figures: FigureSet | None = None) -> str
         {"row": v, "method_label": method_label(evaluation, v.method)}
         for v in VolumeResult.objects.filter(evaluation=evaluation)
         .select_related("specimen")
-        .order_by("method", "specimen__name", "time_index", "volume_id")
+        .order_by("class_value", "method", "specimen__name", "time_index", "volume_id")
     ]
     context["worst_tables"] = worst_tables(evaluation, STANDALONE_WORST)
     return render_to_string("inference/report_standalone.html", context)

@@ -46,7 +46,9 @@ AGGREGATIONS = {
     "folds": "mean ± sample SD over the folds' means",
     "volumes": "mean ± sample SD over volumes",
     "pixels": "pixels pooled over the set",
-    "objects": "counts summed over volumes; mAP: mean over volumes",
+    "objects": "matched section by section on real instances; counts summed over sections and "
+    "volumes; mAP pooled over each volume's sections, then mean over volumes",
+    "cells": "mean ± sample SD over predicted cells",
     "box": "one point per section; box: quartiles, whiskers: 1.5 × IQR",
 }
 

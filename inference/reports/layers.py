@@ -12,6 +12,7 @@ from scipy import ndimage as ndi
 
 from annotations.models import Section
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.target import target_value
 
 from .masks import ground_truth_masks, volume_result_mask
 
@@ -53,11 +54,16 @@ def _layer_mask(evaluation: Evaluation, section: Section, layer: str) -> np.ndar
             .values_list("ground_truth_id", flat=True)
             .first()
         )
-        return ground_truth_masks([gt_id], {gt_id: section.shape}).get(gt_id)
+        return ground_truth_masks(evaluation, [gt_id], {gt_id: section.shape}).get(gt_id)
     methods = (evaluation.config or {}).get("methods") or []
     method = "edge" if layer == "edge" else ("model" if "model" in methods else "otsu")
     result = (
-        VolumeResult.objects.filter(evaluation=evaluation, volume=volume, method=method)
+        VolumeResult.objects.filter(
+            evaluation=evaluation,
+            volume=volume,
+            method=method,
+            class_value=target_value(evaluation),
+        )
         .exclude(pred_mask="")
         .first()
     )

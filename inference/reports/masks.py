@@ -8,11 +8,12 @@ from collections.abc import Iterable
 import numpy as np
 import tifffile
 
-from annotations.imaging.masks import decode_mask
 from annotations.imaging.render import display_window, to_uint8
 from annotations.imaging.ri import decode_ri
 from annotations.models import GroundTruth, Modality, Volume
+from inference.class_target import class_target
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.target import target_value
 
 __all__ = [
     "display_image",
@@ -32,12 +33,16 @@ def volume_result_mask(result: VolumeResult, z: int | None = None) -> np.ndarray
         return tif.pages[z].asarray() > 0
 
 
-def ground_truth_masks(ids: Iterable[int | None], shapes: dict[int, tuple[int, int]]):
-    """``{ground_truth_id: bool mask}`` for the given ids, in one query; ``shapes`` maps each id
-    to its section's (height, width)."""
+def ground_truth_masks(
+    evaluation: Evaluation, ids: Iterable[int | None], shapes: dict[int, tuple[int, int]]
+):
+    """``{ground_truth_id: bool mask}`` of the evaluation's target class for the given ids, in
+    one query (binary, class or instance maps); ``shapes`` maps each id to its section's
+    (height, width)."""
+    target = class_target(evaluation.project, value=target_value(evaluation))
     wanted = [i for i in ids if i is not None]
     rows = GroundTruth.objects.only("id", "mask_png").in_bulk(wanted)
-    return {pk: decode_mask(bytes(row.mask_png), shapes[pk]) for pk, row in rows.items()}
+    return {pk: target.decode(bytes(row.mask_png), shapes[pk]) for pk, row in rows.items()}
 
 
 def ground_truth_volume(evaluation: Evaluation, volume: Volume) -> tuple[np.ndarray, np.ndarray]:
@@ -47,11 +52,13 @@ def ground_truth_volume(evaluation: Evaluation, volume: Volume) -> tuple[np.ndar
     stack = np.zeros(volume.shape, dtype=bool)
     present = np.zeros(volume.size_z, dtype=bool)
     gt_by_z = dict(
-        SectionResult.objects.filter(evaluation=evaluation, volume=volume)
+        SectionResult.objects.filter(
+            evaluation=evaluation, volume=volume, class_value=target_value(evaluation)
+        )
         .values_list("z", "ground_truth_id")
         .distinct()
     )
-    masks = ground_truth_masks(gt_by_z.values(), dict.fromkeys(gt_by_z.values(), shape))
+    masks = ground_truth_masks(evaluation, gt_by_z.values(), dict.fromkeys(gt_by_z.values(), shape))
     for z, gt_id in gt_by_z.items():
         if gt_id in masks:
             stack[z] = masks[gt_id]

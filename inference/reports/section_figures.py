@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from annotations.services.volumes import first_channel, volume_array
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.target import target_value
 
 from .labels import method_label
 from .masks import display_image, ground_truth_masks, ground_truth_volume, volume_result_mask
@@ -50,7 +51,10 @@ def _centre(gt: np.ndarray, pred: np.ndarray, present: np.ndarray) -> tuple[int,
 
 def orthogonal_figure(evaluation: Evaluation, summary: dict) -> Figure:
     scored = VolumeResult.objects.filter(
-        evaluation=evaluation, method=_primary(summary), gt_sections__gt=0
+        evaluation=evaluation,
+        method=_primary(summary),
+        gt_sections__gt=0,
+        class_value=target_value(evaluation),
     ).exclude(pred_mask="")
     result = (
         scored.filter(volume__size_z__gt=1)
@@ -101,7 +105,9 @@ def orthogonal_figure(evaluation: Evaluation, summary: dict) -> Figure:
 def worst_results(evaluation: Evaluation, summary: dict, count: int = WORST_COUNT):
     """The lowest-Dice sections of the primary method among those with a nucleus in the
     ground truth (an empty section says little about a contour), else among all."""
-    scored = SectionResult.objects.filter(evaluation=evaluation, method=_primary(summary))
+    scored = SectionResult.objects.filter(
+        evaluation=evaluation, method=_primary(summary), class_value=target_value(evaluation)
+    )
     with_nucleus = scored.filter(gt_pixels__gt=0)
     chosen = with_nucleus if with_nucleus.exists() else scored
     return list(
@@ -116,7 +122,10 @@ def _predicted(evaluation: Evaluation, worst, methods) -> dict:
     volumes = {r.volume_id: r.volume for r in worst}
     found = {}
     for vr in VolumeResult.objects.filter(
-        evaluation=evaluation, volume_id__in=list(volumes), method__in=methods
+        evaluation=evaluation,
+        volume_id__in=list(volumes),
+        method__in=methods,
+        class_value=target_value(evaluation),
     ).exclude(pred_mask=""):
         vr.volume = volumes[vr.volume_id]
         found[(vr.volume_id, vr.method)] = vr
@@ -131,6 +140,7 @@ def worst_figure(evaluation: Evaluation, summary: dict) -> Figure:
     overlays = ((pred_method, PRED_COLOUR), ("edge", EDGE_COLOUR))
     predicted = _predicted(evaluation, worst, [m for m, _ in overlays])
     truths = ground_truth_masks(
+        evaluation,
         [r.ground_truth_id for r in worst],
         {r.ground_truth_id: (r.volume.size_y, r.volume.size_x) for r in worst},
     )

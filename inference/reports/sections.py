@@ -16,6 +16,7 @@ from django.db.models import Count, F, QuerySet, Sum
 
 from annotations.imaging.overlap import scores_from_counts
 from inference.models import Evaluation, SectionResult
+from inference.services.evaluation.target import target_value
 
 from .labels import METRIC_LABELS
 
@@ -46,7 +47,7 @@ ROW_FIELDS = {
 
 
 def subset_results(evaluation: Evaluation, subset: str = "all") -> QuerySet[SectionResult]:
-    rows = SectionResult.objects.filter(evaluation=evaluation)
+    rows = SectionResult.objects.filter(evaluation=evaluation, class_value=target_value(evaluation))
     return rows.filter(gt_pixels__gt=0) if subset == "nucleus" else rows
 
 
@@ -143,7 +144,9 @@ def pooled_dice(evaluation: Evaluation, methods: list[str]) -> dict[str, dict[st
     over folds of each fold's pooled Dice: how a training job scores its held-out folds, so the
     two pages can be compared."""
     counts = (
-        SectionResult.objects.filter(evaluation=evaluation, method__in=methods)
+        SectionResult.objects.filter(
+            evaluation=evaluation, method__in=methods, class_value=target_value(evaluation)
+        )
         .values("method", "fold_index")
         .annotate(tp=Sum("tp"), fp=Sum("fp"), fn=Sum("fn"))
         .order_by()

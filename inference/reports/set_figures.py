@@ -12,6 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
+from inference.services.evaluation.target import target_value
 
 from .labels import SUBSETS, method_label
 from .plotting import METHOD_COLOURS, FigureLeftOut, new_figure, png, wrap
@@ -58,6 +59,7 @@ def pr_figure(evaluation: Evaluation, summary: dict) -> Figure:
             ax.plot(recall, precision, color=colour, label=label, lw=1.5, ls="--", marker="o")
     ax.set_xlim(0, 1.01)
     ax.set_ylim(0, 1.02)
+    ax.set_title(f"Class {(summary.get('class') or {}).get('name', 'nucleus')}", fontsize=10)
     ax.set_xlabel("Recall")
     ax.set_ylabel("Precision")
     ax.grid(alpha=0.3)
@@ -104,9 +106,9 @@ def _box_panel(ax, groups, methods, labs, evaluation, title: str) -> None:
 
 def dice_figure(evaluation: Evaluation, summary: dict) -> Figure:
     methods = summary.get("methods") or []
-    rows = SectionResult.objects.filter(evaluation=evaluation).values_list(
-        "method", "specimen__lab", "dice", "gt_pixels"
-    )
+    rows = SectionResult.objects.filter(
+        evaluation=evaluation, class_value=target_value(evaluation)
+    ).values_list("method", "specimen__lab", "dice", "gt_pixels")
     subsets: dict[str, dict[tuple[str, str], list[float]]] = {
         "all": defaultdict(list),
         "nucleus": defaultdict(list),
@@ -148,6 +150,7 @@ def volume_figure(evaluation: Evaluation, summary: dict) -> Figure:
     rows = list(
         VolumeResult.objects.filter(
             evaluation=evaluation,
+            class_value=target_value(evaluation),
             gt_sections__gt=0,
             pred_volume_um3__isnull=False,
             volume__size_z__gt=1,

@@ -131,6 +131,54 @@ def _object_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _class_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per class and method: section metrics over the set, 3D Dice, objects."""
+    rows = []
+    for cls in summary.get("classes") or []:
+        for method, label in labels.items():
+            block = ((cls.get("by_method") or {}).get(method) or {}).get("set")
+            if not block:
+                continue
+            objects = (cls.get("objects") or {}).get(method) or {}
+            rows.append(
+                {
+                    "class_name": cls["name"],
+                    "class_value": cls["value"],
+                    "kind": cls.get("kind") or "",
+                    "method": method,
+                    "method_label": label,
+                    "n": block.get("sections"),
+                    "cells": [_cell(block, k) for k, _ in METRICS],
+                    "dice_3d": _cell((cls.get("volumes") or {}).get(method), "dice_3d"),
+                    "objects": objects,
+                }
+            )
+    return rows
+
+
+QUANTITY_KEYS = (
+    "volume_um3",
+    "count",
+    "mean_object_volume_um3",
+    "mean_ri",
+    "concentration_pg_per_um3",
+)
+
+
+def _quantity_rows(summary: dict) -> list[dict[str, Any]]:
+    """Per class: its quantities per predicted cell (paper 001), mean ± SD over cells."""
+    return [
+        {
+            "class_name": cls["name"],
+            "class_value": cls["value"],
+            "cells": (cls.get("quantities") or {}).get("cells"),
+            "stats": [_cell(cls["quantities"], k) for k in QUANTITY_KEYS],
+        }
+        for cls in summary.get("classes") or []
+        if cls.get("quantities")
+    ]
+
+
 def report_context(evaluation: Evaluation) -> dict[str, Any]:
     summary = evaluation.summary or {}
     methods = summary.get("methods") or []
@@ -174,6 +222,8 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
         ).exists(),
         "volume_rows": _volume_rows(summary, labels),
         "object_rows": _object_rows(summary, labels),
+        "class_rows": _class_rows(summary, labels),
+        "quantity_rows": _quantity_rows(summary),
         "timelapse": summary.get("timelapse") or [],
         "figure_titles": FIGURE_TITLES,
         "method_labels": labels,

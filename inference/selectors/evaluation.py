@@ -19,6 +19,7 @@ from inference.models import (
     SectionResult,
 )
 from inference.selectors.evaluation_compare import METRIC_FIELDS, evaluation_compare
+from inference.services.evaluation.target import target_value
 
 __all__ = [
     "ORDERINGS",
@@ -173,7 +174,9 @@ def section_results(
     dice) index)."""
     methods = (evaluation.config or {}).get("methods") or []
     method = method or (methods[0] if methods else EvaluationMethod.EDGE)
-    rows = SectionResult.objects.filter(evaluation=evaluation, method=method)
+    rows = SectionResult.objects.filter(
+        evaluation=evaluation, method=method, class_value=target_value(evaluation)
+    )
     count = rows.count()
     values = rows.order_by(*ORDERINGS[ordering]).values(
         "section_id",

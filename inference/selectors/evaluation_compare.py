@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404
 
 from inference.models import Evaluation, EvaluationMethod, SectionResult
+from inference.services.evaluation.target import target_value
 
 METRIC_FIELDS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
@@ -47,14 +48,14 @@ def evaluation_compare(*, user, a_id: int, b_id: int) -> dict[str, Any]:
     ]
     primary_a, primary_b = pairs_of_methods[0]
     dice_a = dict(
-        SectionResult.objects.filter(evaluation=a, method=primary_a).values_list(
-            "section_id", "dice"
-        )
+        SectionResult.objects.filter(
+            evaluation=a, method=primary_a, class_value=target_value(a)
+        ).values_list("section_id", "dice")
     )
     dice_b = dict(
-        SectionResult.objects.filter(evaluation=b, method=primary_b).values_list(
-            "section_id", "dice"
-        )
+        SectionResult.objects.filter(
+            evaluation=b, method=primary_b, class_value=target_value(b)
+        ).values_list("section_id", "dice")
     )
     shared = sorted(set(dice_a) & set(dice_b))
     return {

@@ -23,6 +23,7 @@ from inference.reports.sections import nucleus_blocks, section_rows
 from inference.reports.set_figures import compare_figure_png
 from inference.selectors import evaluation as evaluations
 from inference.selectors.fluorescence_gt import fluorescence_flags
+from inference.services.evaluation.target import target_value
 
 __all__ = [
     "GALLERY_PER_PAGE",
@@ -72,7 +73,7 @@ def evaluation_list(project: Project, *, limit: int = 200) -> list[dict[str, Any
 
 def _volume_downloads(evaluation: Evaluation) -> list[dict[str, Any]]:
     rows = (
-        VolumeResult.objects.filter(evaluation=evaluation)
+        VolumeResult.objects.filter(evaluation=evaluation, class_value=target_value(evaluation))
         .exclude(pred_mask="")
         .order_by("specimen__name", "time_index", "volume_id", "method")
         .values_list("volume_id", "specimen__name", "time_index", "method")
@@ -239,7 +240,12 @@ def open_volume_mask(evaluation: Evaluation, *, volume_id: int, method: str | No
     methods = (evaluation.config or {}).get("methods") or []
     method = method or (methods[0] if methods else EvaluationMethod.EDGE)
     result = (
-        VolumeResult.objects.filter(evaluation=evaluation, volume_id=volume_id, method=method)
+        VolumeResult.objects.filter(
+            evaluation=evaluation,
+            volume_id=volume_id,
+            method=method,
+            class_value=target_value(evaluation),
+        )
         .exclude(pred_mask="")
         .first()
     )

@@ -47,6 +47,15 @@ def _npy(seed: int) -> bytes:
     return buffer.getvalue()
 
 
+def _mask_npy() -> bytes:
+    """A binary mask of the known RI volume's shape (3 sections of 32 x 32)."""
+    buffer = io.BytesIO()
+    mask = np.zeros((3, 32, 32), np.uint8)
+    mask[:, 8:20, 8:20] = 1
+    np.save(buffer, mask)
+    return buffer.getvalue()
+
+
 @functools.cache
 def _weights() -> bytes:
     """A real weights file of the unet16 network, a few kilobytes: every tensor is one stored
@@ -76,6 +85,10 @@ def _with_files(label: str, body: dict) -> None:
         body.pop("channel_axis", None)  # a (z, y, x) stack: no channel axis to name
     elif label == "POST /api/projects/{slug}/imports/batch/":
         body.update(files=[_npy(2)], pattern="{specimen}")
+    elif label == "POST /api/specimens/{specimen_id}/ground-truth/":
+        body.update(file=_mask_npy(), dataset="")
+        body["class"] = ""
+        body.pop("time", None)
     elif label == "POST /api/projects/{slug}/model-versions/import/":
         body.update(file=_weights(), arch="")
 

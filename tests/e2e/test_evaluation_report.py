@@ -113,8 +113,8 @@ def test_manager_evaluates_then_reads_the_report_toggles_overlays_and_downloads_
     # The standalone report opens on its own; a figure without data (no time-lapse here) is
     # left out with its reason.
     page.goto(f"{asgi_server.url}/evaluations/{evaluation.pk}/report.html")
-    assert page.locator("figure[data-figure]").count() == 6
-    assert page.locator("figure[data-figure] img").count() == 5
+    assert page.locator("figure[data-figure]").count() == 7  # the per-class figure too
+    assert page.locator("figure[data-figure] img").count() == 6
     assert "several time points" in page.inner_text("figure[data-figure=timelapse]")
     screenshot(page, "evaluation-05-standalone")
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tifffile
 from django.http import Http404
+from scipy import ndimage as ndi
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
 from annotations.imaging.masks import decode_mask
@@ -20,7 +21,7 @@ from inference.ml.baselines import edge_based, otsu
 from inference.ml.device import pick_device
 from inference.ml.infer import predict_volume
 from inference.ml.metrics import section_metrics, volume_metrics
-from inference.ml.objects import label_instances, match_instances, mean_average_precision
+from inference.ml.objects import match_instances
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation import (
     evaluation_cancel,
@@ -280,14 +281,21 @@ def test_volumes_get_3d_numbers_objects_nuclei_and_a_tiff_mask(project, manager,
     assert row.intersection_ratio == pytest.approx(expected["volume_intersection_ratio"])
     assert row.pred_volume_um3 == pytest.approx(expected["pred_volume_um3"])
     assert row.gt_sections == row.total_sections == 6
-    pred_labels, gt_labels = label_instances(stored), label_instances(nucleus)
-    match = match_instances(pred_labels, gt_labels, 0.7)
-    assert row.object_metrics["n_gt"] == match.n_gt == 1
-    assert row.object_metrics["n_pred"] == match.n_pred
-    assert row.object_metrics["correct"] == match.correct_detections
-    assert row.object_metrics["map"] == pytest.approx(
-        mean_average_precision(pred_labels, gt_labels)
+    # Objects section by section (a binary nucleus mask has no stored ids: 4-connected
+    # components on both sides), counts summed over the sections.
+    four = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])
+    pairs = [(ndi.label(p, four)[0], ndi.label(t, four)[0]) for p, t in zip(stored, nucleus)]
+    matches = [match_instances(p, t, 0.7) for p, t in pairs]
+    assert (
+        row.object_metrics["n_gt"]
+        == sum(m.n_gt for m in matches)
+        == np.any(nucleus, axis=(1, 2)).sum()
     )
+    assert row.object_metrics["n_pred"] == sum(m.n_pred for m in matches)
+    assert row.object_metrics["correct"] == sum(m.correct_detections for m in matches)
+    assert row.object_metrics["gt_instances"] == "connected components"
+    assert row.object_metrics["pred_instances"] == "connected components"
+    assert 0.0 <= row.object_metrics["map"] <= 1.0
     assert row.gt_nuclei and row.gt_nuclei[0]["volume_um3"] == pytest.approx(
         nucleus.sum() * 0.4 * 0.2 * 0.2
     )
@@ -368,7 +376,12 @@ def test_the_summary_aggregates_per_set_lab_and_volume(project, manager, make_vo
     assert block["set"]["sections"] == 12
     assert sorted(block["labs"]) == ["A", "B"] and block["labs"]["B"]["sections"] == 4
     assert summary["volumes"]["otsu"]["volumes"] == 3
-    assert summary["objects"]["otsu"]["n_gt"] == 3
+    # one nucleus per section that holds it (objects are matched section by section), pooled
+    otsu_rows = VolumeResult.objects.filter(evaluation=evaluation, method="otsu")
+    per_volume = [row.object_metrics["n_gt"] for row in otsu_rows]
+    assert summary["objects"]["otsu"]["n_gt"] == sum(per_volume) and min(per_volume) >= 1
+    assert summary["classes"][0]["name"] == "nucleus"
+    assert summary["classes"][0]["objects"] == summary["objects"]
     curve = summary["pr_curves"]["edge"]
     assert len(curve["precision"]) == 101 and curve["positives"] > 0
     assert summary["primary"] == "edge" and summary["metrics"]["dice"]["mean"] == pytest.approx(

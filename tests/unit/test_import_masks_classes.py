@@ -9,6 +9,7 @@ import pytest
 import tifffile
 from django.core.management import CommandError, call_command
 
+from annotations.imaging.label_values import stored_labels
 from annotations.imaging.labels import decode_class_map
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Project, Volume
@@ -120,8 +121,10 @@ def test_instances_go_to_the_named_instance_class_with_their_count(volume, tmp_p
     assert "5 instance(s) in the volume" in out
     truths = GroundTruth.objects.filter(is_current=True).order_by("section__z")
     for truth in truths:
-        stored = decode_class_map(bytes(truth.mask_png), [1, droplet["value"]], SHAPE[1:])
-        assert np.array_equal(stored == droplet["value"], disks > 0)
+        values = [1, droplet["value"]]
+        stored = stored_labels(bytes(truth.mask_png), values, values, SHAPE[1:])
+        assert np.array_equal(stored.class_map == droplet["value"], disks > 0)
+        assert np.array_equal(stored.instances, disks)  # the ids as imported
         assert truth.params["instances"] == 5
 
 

@@ -1,5 +1,5 @@
 """import_masks and the ground-truth import service: multi-label masks are refused whole, and
---instances imports an instance label image's foreground and says how many nuclei it found."""
+--instances stores an instance label image as instance maps and says how many nuclei it found."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import tifffile
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from annotations.imaging.masks import decode_mask
+from annotations.imaging.label_values import stored_labels
 from annotations.models import GroundTruth, Volume
 from annotations.services.groundtruth_import import ground_truth_import
 from cellweb.errors import InvalidInput
@@ -75,7 +75,7 @@ def test_the_service_refuses_labels_with_a_400(volume):
     assert not GroundTruth.objects.exists()
 
 
-def test_instances_import_the_foreground_and_print_the_count(volume, tmp_path):
+def test_instances_are_stored_with_their_ids_and_counted(volume, tmp_path):
     disks = touching_disks()
     labels = np.stack([disks, disks, np.zeros_like(disks)]).astype(np.uint16)
     labels[1][labels[1] == 5] = 0
@@ -89,10 +89,13 @@ def test_instances_import_the_foreground_and_print_the_count(volume, tmp_path):
     for z, count in enumerate(expected):
         assert f"Section z={z}: {count} instance(s)." in out
     assert "5 instance(s) in the volume" in out
-    assert "instance identities are not stored yet" in out
+    assert "Each was stored with its own id" in out
     for truth in GroundTruth.objects.filter(is_current=True):
         z = truth.section.z
-        assert np.array_equal(decode_mask(bytes(truth.mask_png), (64, 96)), labels[z] > 0)
+        decoded = stored_labels(bytes(truth.mask_png), [1], [1], (64, 96))
+        assert decoded.stored_instances
+        assert np.array_equal(decoded.instances, labels[z])
+        assert np.array_equal(decoded.class_map, (labels[z] > 0).astype(np.uint8))
         assert truth.params["instances"] == expected[z]
         assert truth.params["instances_in_volume"] == 5
 

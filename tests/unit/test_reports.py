@@ -255,7 +255,9 @@ def test_every_table_says_how_it_is_aggregated_and_the_objects_table_names_both_
 
     assert "mean ± sample SD over sections" in text
     assert "mean ± sample SD over volumes" in text
-    assert "counts summed over volumes" in text
+    assert "counts summed over sections and volumes" in text
+    assert "matched section by section on real instances" in text
+    assert "Per class at threshold" in text  # the per-class table names the class
     assert "pixels pooled over the set" in text
     assert "IoU ≥ 0.7" in text and "covered &lt; 70 %" in text
 

@@ -3,65 +3,22 @@
 A binary stack (0/1, 0/255) is one class (``--class NAME``, else the project's only class or its
 instance class); in a project of several classes, a class map whose values are the classes'
 values. ``--instances`` reads an instance label image (each positive value one object, as Fiji,
-napari or QuPath write them) and imports its foreground as its class.
+napari or QuPath write them) and stores it as instance maps of its class.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import h5py
-import numpy as np
-import tifffile
 from django.core.management.base import BaseCommand, CommandError
-from PIL import Image
 
-from annotations.models import LABEL_FREE_MODALITIES, Project, Specimen, Volume
+from annotations.models import Project, Specimen
 from annotations.services.groundtruth_import import (
     ground_truth_import,
     ground_truth_import_instances,
 )
+from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
 from cellweb.errors import DomainError
-
-_RAW_PNG_MODES = ("1", "L", "I", "I;16", "I;16B", "I;16L")
-
-
-def read_mask_stack(path: Path, dataset: str | None) -> np.ndarray:
-    """A mask array from .npy, TIFF, HDF5 (with ``dataset``) or PNG, read as stored (bool kept)."""
-    if not path.is_file():
-        raise CommandError(f"The file '{path}' does not exist.")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    try:
-        if head.startswith(b"\x93NUMPY"):
-            return np.load(path, allow_pickle=False)
-        if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-            return tifffile.imread(path)
-        if head.startswith(b"\x89PNG"):
-            with Image.open(path) as image:
-                if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
-                    return np.asarray(image)
-                return np.asarray(image.convert("L"))
-        if h5py.is_hdf5(str(path)):
-            with h5py.File(path, "r") as f:
-                if not dataset:
-                    names = []
-                    f.visititems(
-                        lambda n, o: names.append("/" + n) if isinstance(o, h5py.Dataset) else None
-                    )
-                    raise CommandError(
-                        f"{path.name} is an HDF5 file: say which dataset holds the masks with --dataset "
-                        f"(it has: {', '.join(names[:20]) or 'no datasets'})."
-                    )
-                obj = f.get(dataset)
-                if not isinstance(obj, h5py.Dataset):
-                    raise CommandError(f"Dataset '{dataset}' does not exist in {path.name}.")
-                return obj[()]
-    except CommandError:
-        raise
-    except Exception as exc:
-        raise CommandError(f"{path.name} could not be read as a mask stack ({exc}).") from exc
-    raise CommandError(f"{path.name} is not a .npy, TIFF, HDF5 or PNG file.")
 
 
 class Command(BaseCommand):
@@ -82,7 +39,8 @@ class Command(BaseCommand):
             "--instances",
             action="store_true",
             help="The file is an instance label image: 0 background, each positive value one "
-            "nucleus. Its foreground is imported; the instances are counted.",
+            "object of the class. Stored as instance maps (one id per object); the instances "
+            "are counted.",
         )
         parser.add_argument(
             "--class",
@@ -100,21 +58,11 @@ class Command(BaseCommand):
         specimen = Specimen.objects.filter(project=project, name=options["specimen"]).first()
         if specimen is None:
             raise CommandError(f"Project “{project.slug}” has no specimen “{options['specimen']}”.")
-        volume = (
-            Volume.objects.filter(
-                specimen=specimen, time_index=options["time"], modality__in=LABEL_FREE_MODALITIES
-            )
-            .order_by("id")
-            .first()
-        )
-        if volume is None:
-            raise CommandError(
-                f"Specimen “{specimen.name}” has no label-free volume at time point {options['time']}; "
-                "import the image first."
-            )
-        masks = read_mask_stack(path, options["dataset"])
-        if masks.ndim == 4 and masks.shape[0] > options["time"]:
-            masks = masks[options["time"]]
+        try:
+            volume = label_free_volume(specimen, options["time"])
+            masks = time_point(read_mask_stack(path, options["dataset"]), options["time"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         try:
             if options["instances"]:
                 counts = ground_truth_import_instances(
@@ -143,6 +91,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Section z={z}: {found} instance(s).")
         self.stdout.write(
             f"{counts.total} instance(s) in the volume (a nucleus that spans sections counts once). "
-            "Only their foreground was stored, as their class: instance identities are not "
-            "stored yet in imported ground truth."
+            "Each was stored with its own id (16-bit instance maps), so evaluation and export "
+            "use these instances."
         )

@@ -44,6 +44,7 @@ and ``summary`` (mean ± SD, JSON-safe numbers). The names below are the package
 """
 
 from .auc import LOG_ODDS_BINS, auc_pr
+from .classes import class_section_metrics
 from .counts import (
     confusion,
     dice,
@@ -59,6 +60,7 @@ from .summary import aggregate, finite_or_none
 from .volume import volume_metrics
 
 __all__ = [
+    "class_section_metrics",
     "LOG_ODDS_BINS",
     "aggregate",
     "auc_pr",

@@ -38,20 +38,23 @@ Definitions, with their sources:
   "Above" is strict (IoU > t). No object in either image ⇒ precision 1.0 at every threshold.
 
 One module per idea: ``labels`` (instances from a binary mask), ``overlap`` (IoU of every pair),
-``matching`` (Hungarian pairs and paper 003's errors), ``precision`` (mAP) and ``scores`` (the
-numbers of one binary pair). The names below are the package's surface.
+``matching`` (Hungarian pairs and paper 003's errors), ``precision`` (mAP), ``scores`` (the
+numbers of one binary pair) and ``pooled`` (the numbers of many 2D fields, summed). The names below are the package's surface.
 """
 
 from .labels import label_instances
 from .matching import SPLIT_MERGE_LINK_IOU, ObjectMatch, match_instances
 from .overlap import iou_matrix
+from .pooled import COUNT_KEYS, PooledObjects
 from .precision import DEFAULT_MAP_THRESHOLDS, average_precision, mean_average_precision
 from .scores import object_scores
 
 __all__ = [
+    "COUNT_KEYS",
     "DEFAULT_MAP_THRESHOLDS",
     "SPLIT_MERGE_LINK_IOU",
     "ObjectMatch",
+    "PooledObjects",
     "average_precision",
     "iou_matrix",
     "label_instances",

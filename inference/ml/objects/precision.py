@@ -9,12 +9,17 @@ from scipy.optimize import linear_sum_assignment
 
 from .overlap import iou_matrix
 
-__all__ = ["DEFAULT_MAP_THRESHOLDS", "average_precision", "mean_average_precision"]
+__all__ = [
+    "DEFAULT_MAP_THRESHOLDS",
+    "average_precision",
+    "mean_average_precision",
+    "true_positives_at",
+]
 
 DEFAULT_MAP_THRESHOLDS = np.round(np.arange(0.5, 1.0, 0.05), 2)
 
 
-def _true_positives_at(iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def true_positives_at(iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Matched pairs with IoU > t for each t (one-to-one; Hungarian on IoU)."""
     if iou.size == 0:
         return np.zeros(len(thresholds), dtype=np.int64)
@@ -31,7 +36,7 @@ def average_precision(
     thresholds_arr = np.asarray(thresholds, dtype=np.float64)
     iou = iou_matrix(pred_labels, gt_labels)
     n_gt, n_pred = iou.shape
-    tp = _true_positives_at(iou, thresholds_arr)
+    tp = true_positives_at(iou, thresholds_arr)
     denominator = n_gt + n_pred - tp  # TP + FP + FN
     return np.where(denominator > 0, tp / np.maximum(denominator, 1), 1.0)
 

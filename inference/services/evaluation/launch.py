@@ -28,6 +28,7 @@ from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.tiling import tile_size_error
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind, ModelVersion
 from inference.services.channels import require_project_channels
+from inference.services.evaluation.labels import scored_classes
 from inference.services.evaluation.scoring import BASELINE_PARAMS
 from inference.services.evaluation.sets import (
     clean_set_params,
@@ -181,6 +182,9 @@ def evaluation_launch(
         "excluded_training": plan.excluded_training,
         "excluded_flagged": flagged_out,
         "target": {"value": target.value, "name": target.name},
+        "classes": scored_classes(
+            project.label_classes, version.config if version else None, target
+        ),
         "excluded_without_target": without_target,
         "baselines": BASELINE_PARAMS,
         "code_version": code_version(),

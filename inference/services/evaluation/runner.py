@@ -21,6 +21,7 @@ from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
 from inference.models import Evaluation, ModelVersion, SectionResult, VolumeResult
+from inference.services.evaluation.labels import version_layout
 from inference.services.evaluation.scoring import VolumeScorer
 from inference.services.evaluation.summary import pr_curve_summary, summarize
 
@@ -49,7 +50,7 @@ class _Progress:
 
 def _load_model(unit: dict[str, Any], device):
     if unit["model_version"] is None:
-        return None, 448, None
+        return None, 448, None, None
     from inference.services.model_versions import model_version_load
 
     version = ModelVersion.objects.filter(pk=unit["model_version"]).first()
@@ -57,7 +58,8 @@ def _load_model(unit: dict[str, Any], device):
         raise InvalidInput(f"Model version {unit['model_version']} was deleted after launch.")
     model, meta = model_version_load(version, device=device)
     field = field_settings(meta, version.config)  # resized or tiled as the version was trained
-    return model, field.input_size, field.tile_large
+    recorded = version_layout(version.config or {})
+    return model, field.input_size, field.tile_large, (recorded[0] if recorded else None)
 
 
 def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:
     scorer = VolumeScorer(evaluation, device)
     with ctx.keepalive():  # loading a model or meshing a large nucleus reports no progress
         for unit in config["units"]:
-            model, input_size, tile_large = _load_model(unit, device)
+            model, input_size, tile_large, layout = _load_model(unit, device)
             for volume_id in unit["volumes"]:
                 if volume_id in volumes:
                     truths = by_volume.get(volume_id, {})
@@ -88,9 +90,12 @@ def evaluation_work(evaluation: Evaluation, ctx: JobContext) -> dict[str, Any]:
                         truths,
                         progress,
                         tile_large=tile_large,
+                        layout=layout,
                     )
-    curves = {method: pr_curve_summary(counts) for method, counts in scorer.pr.items()}
-    evaluation.summary = summarize(evaluation, pr_curves=curves)
+    curves: dict[str, dict] = defaultdict(dict)
+    for (method, value), counts in scorer.pr.items():
+        curves[str(value)][method] = pr_curve_summary(counts)
+    evaluation.summary = summarize(evaluation, pr_curves=dict(curves))
     ctx.save("summary")
     return {"sections": evaluation.sections}
 

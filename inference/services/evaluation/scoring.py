@@ -1,15 +1,19 @@
 """Scoring one volume: segment it (the model, batched, and the rule-based baselines), then store
 per-section metrics, per-volume 3D, object and nucleus numbers, and the predicted mask.
 
-Per section: Dice, Jaccard, F0.5, precision and recall at the threshold, and AUC-PR from the
-probabilities. The baselines output a binary mask, so their "probability" is 0 or 1 and their
+Every number is per label class (``SectionResult.class_value``, ``VolumeResult.class_value``):
+the version's output classes when it has several, else its one target class; the baselines
+score the target class. Per section: Dice, Jaccard, F0.5, precision and recall of the class,
+and AUC-PR from its probabilities. The baselines output a binary mask, so their "probability" is 0 or 1 and their
 AUC-PR is the average precision of that two-level score, ``R·P + (1 − R)·prevalence``
 (precision and recall at the mask, then everything): a fair threshold-free number for a method
 without a score. Per volume, over the sections with ground truth: predicted and GT nucleus
-volume (µm³), their difference, the volume intersection ratio and 3D Dice; objects (Hungarian
-matching at IoU 0.7, paper 003's F.N./F.P. rates, split and merge, mAP over IoU 0.50:0.05:0.95);
-per nucleus of the whole predicted volume: volume, surface area, mean RI and concentration
-(paper 001).
+volume (µm³), their difference, the volume intersection ratio and 3D Dice; for instance classes,
+objects on real instances (``labels``), section by section and pooled over the volume
+(``objects.PooledObjects``: Hungarian matching at IoU 0.7, paper 003's F.N./F.P. rates, split
+and merge, mAP over IoU 0.50:0.05:0.95); per nucleus of the whole predicted volume (target
+class): volume, surface area, mean RI and concentration (paper 001); with several classes, the
+per-class quantities of every cell (``class_quantities``).
 """
 
 from __future__ import annotations
@@ -23,17 +27,25 @@ import tifffile
 from django.core.files.base import ContentFile
 
 from annotations.imaging.ri import decode_ri
-from annotations.models import GroundTruth, Modality, Volume
+from annotations.models import GroundTruth, LabelKind, Modality, Volume
 from annotations.services.volumes import first_channel, volume_array
-from inference.class_target import class_target
+from inference.class_target import class_target, project_labels
 from inference.datasets import SnapshotEntry
 from inference.ml.baselines import edge_based, edge_based_params, otsu
 from inference.ml.infer import predict_volume
-from inference.ml.metrics import batch_section_metrics, finite_or_none, volume_metrics
-from inference.ml.objects import object_scores
+from inference.ml.metrics import class_section_metrics, finite_or_none, volume_metrics
+from inference.ml.objects import PooledObjects
 from inference.ml.pr import PRCounts
 from inference.ml.quantities import largest_nuclei
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.labels import (
+    HeadPredictions,
+    Prediction,
+    SectionLabels,
+    binary_prediction,
+    truth_labels,
+)
+from inference.services.evaluation.quantities import cell_quantities
 from inference.services.evaluation.summary import PR_POINTS
 
 OTSU_PARAMS = {"min_size": 64, "fill_holes": True}
@@ -73,12 +85,22 @@ def _nuclei(mask: np.ndarray, volume: Volume, ri: np.ndarray | None) -> list[dic
     ]
 
 
-def _objects(pred: np.ndarray, gt: np.ndarray) -> dict[str, Any]:
-    scores = object_scores(pred, gt, OBJECT_IOU)
-    return {
-        key: finite_or_none(value) if key in ("fn_rate", "fp_rate", "map") else value
-        for key, value in scores.items()
-    }
+def _objects(
+    predicted: list[SectionLabels], truth: list[SectionLabels], value: int
+) -> dict[str, Any]:
+    """One class's object numbers over the sections with ground truth, on their instances."""
+    pooled = PooledObjects(OBJECT_IOU)
+    for pred, gt in zip(predicted, truth):
+        pooled.add(pred.of_class(value), gt.of_class(value))
+    scores = pooled.scores()
+    scores["map"] = finite_or_none(scores["map"])
+    scores["gt_instances"] = _sources(gt.numbered_by for gt in truth)
+    scores["pred_instances"] = _sources(pred.numbered_by for pred in predicted)
+    return scores
+
+
+def _sources(names) -> str:
+    return " + ".join(sorted(set(names))) or "none"
 
 
 def _tiff_bytes(mask: np.ndarray) -> bytes:
@@ -94,17 +116,42 @@ def _tiff_bytes(mask: np.ndarray) -> bytes:
 
 
 class VolumeScorer:
-    """Scores volume after volume for one evaluation, pooling each method's PR counts."""
+    """Scores volume after volume for one evaluation, pooling each method's PR counts per class."""
 
     def __init__(self, evaluation: Evaluation, device):
         self.evaluation = evaluation
         self.device = device
         self.threshold = float(evaluation.threshold)
-        self.methods = list((evaluation.config or {}).get("methods") or [])
-        self.pr = {m: PRCounts(PR_POINTS) for m in self.methods}
+        config = evaluation.config or {}
+        self.methods = list(config.get("methods") or [])
         # The class recorded at launch; evaluations from before label sets score the nucleus.
-        target = (evaluation.config or {}).get("target") or {}
+        target = config.get("target") or {}
         self.target = class_target(evaluation.project, value=target.get("value"))
+        project_classes = list(evaluation.project.label_classes)
+        self.labels = project_labels(evaluation.project)
+        self.instance_values = [
+            int(c["value"]) for c in project_classes if c["kind"] == LabelKind.INSTANCES
+        ]
+        self.classes = list(config.get("classes") or [])
+        if not self.classes:  # launched before classes were recorded: the target alone
+            kind = next(
+                (c["kind"] for c in project_classes if c["value"] == self.target.value),
+                LabelKind.INSTANCES,
+            )
+            self.classes = [{"value": self.target.value, "name": self.target.name, "kind": kind}]
+        self.pr = {
+            (m, c["value"]): PRCounts(PR_POINTS)
+            for m in self.methods
+            for c in self.method_classes(m)
+        }
+
+    def method_classes(self, method: str) -> list[dict]:
+        """The classes a method scores: the model its classes, a baseline the target."""
+        if method == "model":
+            return self.classes
+        return [c for c in self.classes if c["value"] == self.target.value] or [
+            {"value": self.target.value, "name": self.target.name, "kind": LabelKind.INSTANCES}
+        ]
 
     def segment(
         self,
@@ -112,18 +159,26 @@ class VolumeScorer:
         model,
         input_size: int,
         progress: Callable[[int, str], None],
+        zs: list[int],
         *,
         tile_large: bool | None = None,
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The volume's array and each method's score (model probabilities, baseline masks), at
-        native resolution; ``tile_large`` is passed to ``predict_volume`` (True for versions
-        trained on native crops)."""
+        layout=None,
+    ) -> tuple[np.ndarray, dict[str, Prediction]]:
+        """The volume's array and each method's prediction, at native resolution;
+        ``tile_large`` is passed to ``predict_volume`` (True for versions trained on native
+        crops); ``layout``: the version's HeadLayout when it has several classes or an instance
+        head."""
         array = volume_array(volume)
         z_count = volume.size_z
         label = f"{volume.specimen.name} t{volume.time_index}"
-        scores: dict[str, np.ndarray] = {}
-        if model is not None:
-            scores["model"] = np.empty(volume.shape, dtype=np.float32)
+        heads = None
+        probability = None
+        if model is not None and layout is not None:
+            heads = HeadPredictions(
+                layout, self.classes, volume.shape, zs, self.instance_values, self.threshold
+            )
+        elif model is not None:
+            probability = np.empty(volume.shape, dtype=np.float32)
         edge = np.zeros(volume.shape, dtype=bool)
         otsu_masks = np.zeros(volume.shape, dtype=bool)
         batch = 32 if self.device.type == "cuda" else 8
@@ -131,7 +186,9 @@ class VolumeScorer:
             stop = min(start + CHUNK_SECTIONS, z_count)
             chunk = np.array(array[start:stop], dtype=np.float32)
             if model is not None:
-                scores["model"][start:stop] = predict_volume(
+                # A head layout gives every channel, activated: (n, C, y, x).
+                with_layout = {"layout": layout} if heads is not None else {}
+                output = predict_volume(
                     model,
                     chunk,
                     input_size=input_size,
@@ -139,14 +196,44 @@ class VolumeScorer:
                     device=self.device,
                     modality=volume.modality,
                     tile_large=tile_large,
+                    **with_layout,
                 )
+                if heads is not None:
+                    heads.add(start, output)
+                else:
+                    probability[start:stop] = output
             for offset, section in enumerate(first_channel(chunk)):
                 edge[start + offset] = edge_based(section)
                 otsu_masks[start + offset] = otsu(section, **OTSU_PARAMS)
             progress(stop - start, f"{label}: section {stop} of {z_count}")
-        scores["edge"] = edge
-        scores["otsu"] = otsu_masks
-        return first_channel(array), scores
+        value = self.target.value
+        predictions = {
+            "edge": binary_prediction(edge, value, zs, self.instance_values),
+            "otsu": binary_prediction(otsu_masks, value, zs, self.instance_values),
+        }
+        if heads is not None:
+            predictions["model"] = heads.prediction
+        elif probability is not None:
+            predictions["model"] = binary_prediction(
+                probability > self.threshold, value, zs, self.instance_values, probability
+            )
+        return first_channel(array), predictions
+
+    def _truths(self, volume: Volume, zs: list[int], truths: dict[int, SnapshotEntry]):
+        rows = GroundTruth.objects.only("id", "mask_png", "source").in_bulk(
+            [truths[z].ground_truth_id for z in zs]
+        )
+        shape = (volume.size_y, volume.size_x)
+        return [
+            truth_labels(
+                bytes(rows[truths[z].ground_truth_id].mask_png),
+                rows[truths[z].ground_truth_id].source,
+                self.labels,
+                self.instance_values,
+                shape,
+            )
+            for z in zs
+        ]
 
     def volume(
         self,
@@ -158,65 +245,79 @@ class VolumeScorer:
         progress: Callable[[int, str], None],
         *,
         tile_large: bool | None = None,
+        layout=None,
     ) -> None:
-        array, scores = self.segment(volume, model, input_size, progress, tile_large=tile_large)
         zs = sorted(truths)
-        gt_rows = GroundTruth.objects.only("id", "mask_png").in_bulk(
-            [truths[z].ground_truth_id for z in zs]
+        array, predictions = self.segment(
+            volume, model, input_size, progress, zs, tile_large=tile_large, layout=layout
         )
-        shape = (volume.size_y, volume.size_x)
-        gt_stack = np.zeros((len(zs), *shape), dtype=bool)
-        for i, z in enumerate(zs):
-            gt_stack[i] = self.target.decode(
-                bytes(gt_rows[truths[z].ground_truth_id].mask_png), shape
-            )
+        gt_sections = self._truths(volume, zs, truths)
+        gt_maps = np.stack([g.class_map for g in gt_sections]) if zs else None
         ri = decode_ri(array) if volume.modality == Modality.RI else None
         complete = len(zs) == volume.size_z
-        gt_nuclei = _nuclei(gt_stack, volume, ri) if complete and zs else []
+        target = self.target.value
+        gt_nuclei = _nuclei(gt_maps == target, volume, ri) if complete and zs else []
+        quantities = {}
+        if "model" in predictions and len(self.classes) > 1:
+            quantities = cell_quantities(predictions["model"].class_map, ri, volume, self.classes)
 
         section_rows: list[SectionResult] = []
         for method in self.methods:
-            score = scores[method]
-            predicted = score > self.threshold if method == "model" else score
-            if zs:
-                probs = score[zs] if method == "model" else score[zs].astype(np.float32)
-                per_section = batch_section_metrics(probs, gt_stack, self.threshold)
-                self.pr[method].add(probs, gt_stack)
-                section_rows += [
-                    SectionResult(
-                        evaluation=self.evaluation,
-                        section_id=truths[z].section_id,
-                        specimen_id=truths[z].specimen_id,
-                        volume_id=volume.pk,
-                        ground_truth_id=truths[z].ground_truth_id,
-                        method=method,
-                        fold_index=fold,
-                        z=z,
-                        auc_pr=finite_or_none(metrics["auc_pr"]),
-                        tp=metrics["tp"],
-                        fp=metrics["fp"],
-                        fn=metrics["fn"],
-                        **{key: metrics[key] for key in SECTION_FIELDS},
+            prediction = predictions[method]
+            for cls in self.method_classes(method):
+                value = cls["value"]
+                predicted = prediction.class_map == value
+                if zs:
+                    section_rows += self._section_rows(
+                        volume, fold, method, value, prediction, gt_maps, zs, truths
                     )
-                    for z, metrics in zip(zs, per_section)
-                ]
-            row = VolumeResult(
-                evaluation=self.evaluation,
-                method=method,
-                fold_index=fold,
-                volume=volume,
-                specimen_id=volume.specimen_id,
-                time_index=volume.time_index,
-                gt_sections=len(zs),
-                total_sections=volume.size_z,
-                gt_nuclei=gt_nuclei,
-            )
-            if zs:
-                self._volume_numbers(row, volume, predicted[zs], gt_stack)
-            if method == "model" or "model" not in self.methods:
-                row.nuclei = _nuclei(predicted, volume, ri)
-            self._save(row, predicted, f"volume{volume.pk}-{method}.tif")
+                row = VolumeResult(
+                    evaluation=self.evaluation,
+                    volume=volume,
+                    specimen_id=volume.specimen_id,
+                    method=method,
+                    class_value=value,
+                    fold_index=fold,
+                    time_index=volume.time_index,
+                    gt_sections=len(zs),
+                    total_sections=volume.size_z,
+                    gt_nuclei=gt_nuclei if value == target else [],
+                    quantities=quantities.get(value, []) if method == "model" else [],
+                )
+                if zs:
+                    self._volume_numbers(row, volume, predicted[zs], gt_maps == value)
+                    if cls["kind"] == LabelKind.INSTANCES:
+                        row.object_metrics = _objects(prediction.sections, gt_sections, value)
+                if value == target and (method == "model" or "model" not in self.methods):
+                    row.nuclei = _nuclei(predicted, volume, ri)
+                self._save(row, predicted, f"volume{volume.pk}-{method}-c{value}.tif")
         SectionResult.objects.bulk_create(section_rows, batch_size=500)
+
+    def _section_rows(self, volume, fold, method, value, prediction, gt_maps, zs, truths):
+        pred_maps = prediction.class_map[zs]
+        score = prediction.scores.get(value)
+        per_section = class_section_metrics(pred_maps, gt_maps, value, score, self.threshold)
+        ranked = score if score is not None else (pred_maps == value).astype(np.float32)
+        self.pr[(method, value)].add(ranked, gt_maps == value)
+        return [
+            SectionResult(
+                evaluation=self.evaluation,
+                section_id=truths[z].section_id,
+                specimen_id=truths[z].specimen_id,
+                volume_id=volume.pk,
+                ground_truth_id=truths[z].ground_truth_id,
+                method=method,
+                class_value=value,
+                fold_index=fold,
+                z=z,
+                auc_pr=finite_or_none(metrics["auc_pr"]),
+                tp=metrics["tp"],
+                fp=metrics["fp"],
+                fn=metrics["fn"],
+                **{key: metrics[key] for key in SECTION_FIELDS},
+            )
+            for z, metrics in zip(zs, per_section)
+        ]
 
     @staticmethod
     def _volume_numbers(row: VolumeResult, volume: Volume, sub: np.ndarray, gt_stack) -> None:
@@ -227,7 +328,6 @@ class VolumeScorer:
         for field_name, key in VOLUME_METRIC_FIELDS.items():
             if voxel is not None or field_name not in (*physical, "volume_difference_pct"):
                 setattr(row, field_name, finite_or_none(numbers[key]))
-        row.object_metrics = _objects(sub, gt_stack)
 
     @staticmethod
     def _save(row: VolumeResult, predicted: np.ndarray, name: str) -> None:

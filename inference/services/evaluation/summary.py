@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from inference.ml.metrics import aggregate, finite_or_none
+from inference.ml.objects import COUNT_KEYS
 from inference.ml.pr import PRCounts
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
 from inference.services.evaluation.target import scored_class
@@ -52,24 +53,12 @@ def _method_label(method: str) -> str:
     return dict(EvaluationMethod.choices).get(method, method)
 
 
-def summarize(
-    evaluation: Evaluation, *, pr_curves: dict[str, dict] | None = None
-) -> dict[str, Any]:
-    """Every aggregate the report shows, from the stored rows (mean ± sample SD).
-
-    Per method: over all sections of the set, per fold (and mean ± SD of the fold means, the
-    paper's way), per lab; per volume (3D); objects pooled over volumes; time-lapse series.
-    """
-    methods = list((evaluation.config or {}).get("methods") or [])
-    primary = methods[0] if methods else "edge"
-    rows = list(
-        SectionResult.objects.filter(evaluation=evaluation).values(
-            "method", "fold_index", "specimen__lab", *METRIC_KEYS
-        )
-    )
+def _section_blocks(methods: list[str], rows: list[dict]) -> dict[str, Any]:
     by_method: dict[str, Any] = {}
     for method in methods:
         mine = [r for r in rows if r["method"] == method]
+        if not mine:
+            continue
         folds: dict[int, list] = defaultdict(list)
         labs: dict[str, list] = defaultdict(list)
         for r in mine:
@@ -88,16 +77,35 @@ def summarize(
             "fold_means": fold_means,
             "labs": {k: _metric_block(v) for k, v in sorted(labs.items())},
         }
+    return by_method
 
-    volume_rows = list(
-        VolumeResult.objects.filter(evaluation=evaluation)
-        .select_related("specimen")
-        .order_by("specimen__name", "time_index", "volume_id", "method")
-    )
+
+def _pooled_objects(mine: list[VolumeResult]) -> dict[str, Any]:
+    """Object counts summed over volumes, rates from the sums, mAP mean ± SD over volumes."""
+    with_objects = [v for v in mine if v.object_metrics]
+    if not with_objects:
+        return {}
+    pooled: dict[str, Any] = dict.fromkeys(COUNT_KEYS, 0)
+    for v in with_objects:
+        for key in COUNT_KEYS:
+            pooled[key] += int(v.object_metrics.get(key) or 0)
+    n_gt = pooled["n_gt"]
+    pooled["fn_rate"] = pooled["false_negatives"] / n_gt if n_gt else None
+    pooled["fp_rate"] = pooled["false_positives"] / n_gt if n_gt else None
+    pooled["map"] = _stats([v.object_metrics.get("map") for v in with_objects])
+    for key in ("gt_instances", "pred_instances"):
+        names = {v.object_metrics.get(key) for v in with_objects} - {None}
+        pooled[key] = " + ".join(sorted(names)) if names else None
+    return pooled
+
+
+def _volume_blocks(methods: list[str], volume_rows: list[VolumeResult]) -> tuple[dict, dict]:
     volumes: dict[str, Any] = {}
     objects: dict[str, Any] = {}
     for method in methods:
         mine = [v for v in volume_rows if v.method == method and v.gt_sections]
+        if not any(v.method == method for v in volume_rows):
+            continue
         block = {key: _stats([getattr(v, key) for v in mine]) for key in VOLUME_KEYS}
         block["abs_volume_difference_um3"] = _stats(
             [
@@ -107,34 +115,83 @@ def summarize(
         )
         block["volumes"] = len(mine)
         volumes[method] = block
-        pooled: dict[str, Any] = defaultdict(int)
-        maps = []
-        for v in mine:
-            for key in (
-                "n_gt",
-                "n_pred",
-                "correct",
-                "incorrect",
-                "false_negatives",
-                "false_positives",
-                "split",
-                "merge",
-                "catastrophe",
-            ):
-                pooled[key] += int((v.object_metrics or {}).get(key) or 0)
-            maps.append((v.object_metrics or {}).get("map"))
-        pooled = dict(pooled)
-        n_gt = pooled.get("n_gt", 0)
-        pooled["fn_rate"] = pooled.get("false_negatives", 0) / n_gt if n_gt else None
-        pooled["fp_rate"] = pooled.get("false_positives", 0) / n_gt if n_gt else None
-        pooled["map"] = _stats(maps)
-        objects[method] = pooled
+        objects[method] = _pooled_objects(mine)
+    return volumes, objects
+
+
+def _job_metrics(primary_block: dict) -> dict[str, Any]:
+    job_metrics = {}
+    for key in METRIC_KEYS:
+        if primary_block.get("fold_means"):
+            job_metrics[key] = primary_block["fold_means"][key]
+        elif primary_block:
+            s = primary_block["set"][key]
+            job_metrics[key] = {"mean": s["mean"], "std": s["std"]}
+    return job_metrics
+
+
+def _class_block(cls, methods, primary, rows, volume_rows, pr_curves) -> dict[str, Any]:
+    value = cls["value"]
+    by_method = _section_blocks(methods, [r for r in rows if r["class_value"] == value])
+    volumes, objects = _volume_blocks(methods, [v for v in volume_rows if v.class_value == value])
+    return {
+        "value": value,
+        "name": cls["name"],
+        "kind": cls.get("kind"),
+        "metrics": _job_metrics(by_method.get(primary) or {}),
+        "by_method": by_method,
+        "volumes": volumes,
+        "objects": objects,
+        "pr_curves": pr_curves.get(str(value)) or {},
+        "quantities": _quantities(
+            [v for v in volume_rows if v.class_value == value and v.quantities]
+        ),
+    }
+
+
+def _quantities(rows: list[VolumeResult]) -> dict[str, Any]:
+    """Per-cell quantities of the class over the set: mean ± SD over cells."""
+    cells = [q for v in rows for q in v.quantities]
+    if not cells:
+        return {}
+    keys = ("volume_um3", "count", "mean_object_volume_um3", "mean_ri", "concentration_pg_per_um3")
+    return {key: _stats([c.get(key) for c in cells]) for key in keys} | {"cells": len(cells)}
+
+
+def summarize(
+    evaluation: Evaluation, *, pr_curves: dict[str, dict] | None = None
+) -> dict[str, Any]:
+    """Every aggregate the report shows, from the stored rows (mean ± sample SD), per class.
+
+    Per class and method: over all sections of the set, per fold (and mean ± SD of the fold
+    means, the paper's way), per lab; per volume (3D); objects pooled over volumes; per-cell
+    quantities. The top-level blocks are the target class's (``class``); ``classes`` lists every
+    class scored. ``pr_curves``: {class value: {method: curve}}.
+    """
+    methods = list((evaluation.config or {}).get("methods") or [])
+    primary = methods[0] if methods else "edge"
+    target = scored_class(evaluation)
+    rows = list(
+        SectionResult.objects.filter(evaluation=evaluation).values(
+            "method", "class_value", "fold_index", "specimen__lab", *METRIC_KEYS
+        )
+    )
+    volume_rows = list(
+        VolumeResult.objects.filter(evaluation=evaluation)
+        .select_related("specimen")
+        .order_by("specimen__name", "time_index", "volume_id", "method", "class_value")
+    )
+    classes = list((evaluation.config or {}).get("classes") or [target])
+    blocks = [
+        _class_block(c, methods, primary, rows, volume_rows, pr_curves or {}) for c in classes
+    ]
+    main = next((b for b in blocks if b["value"] == target["value"]), blocks[0])
 
     timelapse = []
     series_method = primary
     per_specimen: dict[int, list[VolumeResult]] = defaultdict(list)
     for v in volume_rows:
-        if v.method == series_method:
+        if v.method == series_method and v.class_value == main["value"]:
             per_specimen[v.specimen_id].append(v)
     for _specimen_id, items in per_specimen.items():
         times = sorted({v.time_index for v in items})
@@ -151,28 +208,24 @@ def summarize(
             }
         )
 
-    primary_block = by_method.get(primary) or {}
-    job_metrics = {}
-    for key in METRIC_KEYS:
-        if primary_block.get("fold_means"):
-            job_metrics[key] = primary_block["fold_means"][key]
-        elif primary_block:
-            s = primary_block["set"][key]
-            job_metrics[key] = {"mean": s["mean"], "std": s["std"]}
     return {
         "threshold": evaluation.threshold,
-        "class": scored_class(evaluation),
+        "class": target,
+        "classes": blocks,
         "methods": methods,
         "primary": primary,
-        "metrics": job_metrics,
-        "by_method": by_method,
-        "volumes": volumes,
-        "objects": objects,
-        "pr_curves": pr_curves or {},
+        "metrics": main["metrics"],
+        "by_method": main["by_method"],
+        "volumes": main["volumes"],
+        "objects": main["objects"],
+        "pr_curves": main["pr_curves"],
         "timelapse": timelapse,
-        "sections": len([r for r in rows if r["method"] == primary]),
+        "sections": len(
+            [r for r in rows if r["method"] == primary and r["class_value"] == main["value"]]
+        ),
         "volume_count": len({v.volume_id for v in volume_rows}),
-        "std": "sample standard deviation (over sections; over folds for the fold means)",
+        "std": "sample standard deviation (over sections; over folds for the fold means; over "
+        "cells for quantities)",
     }
 
 

@@ -42,6 +42,12 @@ def leave_out_without_target(gt_ids: list[int], target: ClassTarget) -> tuple[li
     return kept, len(lacking)
 
 
+def target_value(evaluation: Evaluation) -> int:
+    """The value of the class an evaluation's pages, figures and section lists show (its
+    target class; every class has its own rows, the report's per-class tables show them all)."""
+    return int(scored_class(evaluation)["value"])
+
+
 def scored_class(evaluation: Evaluation) -> dict[str, Any]:
     """``{"value", "name"}`` of the class an evaluation scored; evaluations launched before
     label sets scored the nucleus (value 1)."""

@@ -1,0 +1,94 @@
+"""REST endpoint of ground-truth import: a mask file uploaded for a specimen (what
+``manage.py import_masks`` does on the server)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.conflicts import CONFLICTS
+from annotations.models import Role
+from annotations.permissions import get_specimen
+from annotations.services.groundtruth_upload import ground_truth_upload
+from cellweb.api import ErrorSerializer as DataDetailSerializer
+from cellweb.api import conflict_responses, parse
+from cellweb.api import error_responses as _errors
+
+
+class GroundTruthImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=False,
+        use_url=False,
+        help_text="A binary mask, class map or instance label image: .npy, TIFF, HDF5 or PNG "
+        "(z, y, x).",
+    )
+    instances = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The file is an instance label image: 0 background, each positive value one "
+        "object of the class.",
+    )
+    # The form field is "class", a Python keyword: declared as class_name, renamed in get_fields.
+    class_name = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The class of a binary mask or of every instance; default: the project's only "
+        "class, or its instance class.",
+    )
+    time = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=0)
+    dataset = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Dataset path inside an HDF5 file.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["class"] = fields.pop("class_name")
+        return fields
+
+
+class GroundTruthImportedSerializer(serializers.Serializer):
+    volume = serializers.IntegerField()
+    time = serializers.IntegerField()
+    sections = serializers.IntegerField()
+    stored_as = serializers.ChoiceField(choices=["class maps", "instance maps"])
+    instances = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    instances_in_volume = serializers.IntegerField(allow_null=True)
+
+
+class GroundTruthImportApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="specimens_ground_truth_create",
+        request={"multipart/form-data": GroundTruthImportSerializer},
+        responses={
+            201: GroundTruthImportedSerializer,
+            413: OpenApiResponse(
+                DataDetailSerializer, description="The file is over the upload limit."
+            ),
+            **_errors(400, 403, 404),
+            **conflict_responses(CONFLICTS, "no_instance_class"),
+        },
+    )
+    def post(self, request, specimen_id: int):
+        specimen = get_specimen(request.user, specimen_id, Role.MANAGER)
+        values = parse(GroundTruthImportSerializer, request.data)
+        result = ground_truth_upload(
+            specimen=specimen,
+            upload=values["file"],
+            user=request.user,
+            instances=values["instances"],
+            class_name=values["class"].strip() or None,
+            time_index=values["time"],
+            dataset=values["dataset"] or None,
+        )
+        return Response(GroundTruthImportedSerializer(result).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,58 @@
+"""A mask file uploaded through the API imported as ground truth: the REST form of
+``manage.py import_masks`` (same reading, same checks, same messages)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from annotations.models import Specimen
+from annotations.services.groundtruth_import import (
+    ground_truth_import,
+    ground_truth_import_instances,
+)
+from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
+
+
+def ground_truth_upload(
+    *,
+    specimen: Specimen,
+    upload,
+    user,
+    instances: bool = False,
+    class_name: str | None = None,
+    time_index: int = 0,
+    dataset: str | None = None,
+) -> dict[str, Any]:
+    """Import ``upload`` (a class map, binary mask or, with ``instances``, an instance label
+    image) as the imported ground truth of the specimen's label-free volume at ``time_index``.
+
+    Refusals are the import's own (400; 409 ``no_instance_class``); a refused file writes
+    nothing. Returns what was stored.
+    """
+    volume = label_free_volume(specimen, time_index)
+    name = Path(getattr(upload, "name", "") or "upload").name
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        masks = time_point(read_mask_stack(Path(handle.name), dataset, name), time_index)
+    result: dict[str, Any] = {"volume": volume.pk, "time": volume.time_index}
+    if instances:
+        counts = ground_truth_import_instances(
+            volume=volume, labels=masks, user=user, class_name=class_name
+        )
+        return result | {
+            "sections": len(counts.per_section),
+            "stored_as": "instance maps",
+            "instances": list(counts.per_section),
+            "instances_in_volume": counts.total,
+        }
+    sections = ground_truth_import(volume=volume, masks=masks, user=user, class_name=class_name)
+    return result | {
+        "sections": sections,
+        "stored_as": "class maps",
+        "instances": None,
+        "instances_in_volume": None,
+    }

@@ -1,0 +1,85 @@
+"""Reading a mask stack from a file as other tools write it (.npy, TIFF, HDF5, PNG), and the
+label-free volume it belongs to: shared by ``manage.py import_masks`` and the import API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import tifffile
+from PIL import Image
+
+from annotations.models import LABEL_FREE_MODALITIES, Specimen, Volume
+from cellweb.errors import InvalidInput
+
+_RAW_PNG_MODES = ("1", "L", "I", "I;16", "I;16B", "I;16L")
+_TIFF_HEADS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def _hdf5_dataset(path: Path, name: str, dataset: str | None) -> np.ndarray:
+    with h5py.File(path, "r") as f:
+        if not dataset:
+            names: list[str] = []
+            f.visititems(
+                lambda n, o: names.append("/" + n) if isinstance(o, h5py.Dataset) else None
+            )
+            raise InvalidInput(
+                f"{name} is an HDF5 file: say which dataset holds the masks with --dataset "
+                f"(it has: {', '.join(names[:20]) or 'no datasets'})."
+            )
+        obj = f.get(dataset)
+        if not isinstance(obj, h5py.Dataset):
+            raise InvalidInput(f"Dataset '{dataset}' does not exist in {name}.")
+        return obj[()]
+
+
+def read_mask_stack(path: Path, dataset: str | None, name: str | None = None) -> np.ndarray:
+    """A mask array from .npy, TIFF, HDF5 (with ``dataset``) or PNG, read as stored (bool kept,
+    16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages."""
+    name = name or path.name
+    if not path.is_file():
+        raise InvalidInput(f"The file '{path}' does not exist.")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    try:
+        if head.startswith(b"\x93NUMPY"):
+            return np.load(path, allow_pickle=False)
+        if head[:4] in _TIFF_HEADS:
+            return tifffile.imread(path)
+        if head.startswith(b"\x89PNG"):
+            with Image.open(path) as image:
+                if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
+                    return np.asarray(image)
+                return np.asarray(image.convert("L"))
+        if h5py.is_hdf5(str(path)):
+            return _hdf5_dataset(path, name, dataset)
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        raise InvalidInput(f"{name} could not be read as a mask stack ({exc}).") from exc
+    raise InvalidInput(f"{name} is not a .npy, TIFF, HDF5 or PNG file.")
+
+
+def label_free_volume(specimen: Specimen, time_index: int) -> Volume:
+    """The specimen's label-free volume at ``time_index`` (ground truth belongs to it)."""
+    volume = (
+        Volume.objects.filter(
+            specimen=specimen, time_index=time_index, modality__in=LABEL_FREE_MODALITIES
+        )
+        .order_by("id")
+        .first()
+    )
+    if volume is None:
+        raise InvalidInput(
+            f"Specimen “{specimen.name}” has no label-free volume at time point {time_index}; "
+            "import the image first."
+        )
+    return volume
+
+
+def time_point(masks: np.ndarray, time_index: int) -> np.ndarray:
+    """A (t, z, y, x) stack's time point ``time_index``; other stacks as they are."""
+    if masks.ndim == 4 and masks.shape[0] > time_index:
+        return masks[time_index]
+    return masks

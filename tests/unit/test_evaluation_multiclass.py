@@ -1,0 +1,142 @@
+"""A version with several classes and a distance head, evaluated end to end: one row per class,
+per-class Dice equal to scikit-learn's on the stored predicted class maps, objects from the
+instance head for the nucleus, none for the region class, per-cell quantities per class."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import tifffile
+import torch
+from sklearn.metrics import f1_score
+
+from annotations.imaging.label_values import stored_labels
+from annotations.models import GroundTruth
+from annotations.services.groundtruth_import import ground_truth_import
+from annotations.services.labels import label_class_add
+from annotations.services.volumes import volume_create
+from inference.ml.heads import HeadLayout, attach_heads
+from inference.ml.nets import create_model
+from inference.models import SectionResult, VolumeResult
+from inference.reports.csv_rows import results_csv_rows
+from inference.services.evaluation import evaluation_launch, evaluation_run
+from inference.services.model_versions import model_version_create, weights_payload
+from tests.helpers_evaluation import VOXEL
+from tests.helpers_training import single_thread_torch
+
+pytest.importorskip("inference.ml.label_output")  # labels_from_output: one output -> labels
+
+pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__, "media_root")
+
+CLASSES = [
+    {"value": 1, "name": "nucleus", "kind": "instances"},
+    {"value": 2, "name": "cytoplasm", "kind": "region"},
+]
+
+
+def cell_field(size: int = 32, z: int = 3) -> np.ndarray:
+    """Class maps: a cytoplasm disk around a nucleus disk, in every section."""
+    yy, xx = np.mgrid[:size, :size]
+    distance = np.hypot(yy - size / 2, xx - size / 2)
+    section = np.where(distance < 6, 1, np.where(distance < 12, 2, 0)).astype(np.uint8)
+    return np.stack([section] * z)
+
+
+def multiclass_version(project):
+    torch.manual_seed(0)
+    layout = HeadLayout(n_classes=3, instance="distance")
+    model = attach_heads(create_model("unet16"), layout)
+    return model_version_create(
+        project=project,
+        name="nucleus + cytoplasm",
+        arch="unet16",
+        weights=weights_payload(model, arch="unet16", input_size=32),
+        kind="final",
+        config={
+            "arch": "unet16",
+            "input_size": 32,
+            "head_layout": layout.to_dict(),
+            "classes": CLASSES,
+        },
+    )
+
+
+@pytest.fixture
+def evaluated(project, manager, specimen):
+    label_class_add(project=project, name="cytoplasm", colour="#ffb000", kind="region")
+    specimen.project.refresh_from_db()
+    maps = cell_field()
+    ri = (1.337 + 0.01 * (maps == 2) + 0.03 * (maps == 1)).astype(np.float32)
+    volume = volume_create(specimen=specimen, data=ri, modality="ri", voxel_size=VOXEL)
+    ground_truth_import(volume=volume, masks=maps)
+    version = multiclass_version(project)
+    evaluation = evaluation_launch(
+        project=project,
+        user=manager,
+        model_version_id=version.pk,
+        set_kind="specimens",
+        set_params={"specimen_ids": [specimen.pk]},
+        gt_source="imported",
+        queue=False,
+    )
+    done = evaluation_run(evaluation_id=evaluation.pk, device="cpu")
+    assert done.status == "succeeded", (done.error, done.log[-1:])
+    return done, volume, maps
+
+
+def stored_prediction(evaluation, volume) -> np.ndarray:
+    """The model's class map, rebuilt from its stored per-class masks."""
+    class_map = np.zeros(volume.shape, np.uint8)
+    for row in VolumeResult.objects.filter(evaluation=evaluation, method="model"):
+        with row.pred_mask.open("rb") as fh:
+            class_map[tifffile.imread(io.BytesIO(fh.read())) > 0] = row.class_value
+    return class_map
+
+
+def test_one_row_per_class_and_dice_as_scikit_learn(evaluated):
+    evaluation, volume, maps = evaluated
+    scored = SectionResult.objects.filter(evaluation=evaluation)
+    assert set(scored.filter(method="model").values_list("class_value", flat=True)) == {1, 2}
+    assert set(scored.filter(method="edge").values_list("class_value", flat=True)) == {1}
+    predicted = stored_prediction(evaluation, volume)
+    for row in scored.filter(method="model"):
+        expected = f1_score(
+            maps[row.z].ravel(),
+            predicted[row.z].ravel(),
+            labels=[row.class_value],
+            average=None,
+            zero_division=1,
+        )[0]
+        assert row.dice == pytest.approx(expected)
+
+
+def test_objects_come_from_the_instance_head_and_regions_have_none(evaluated):
+    evaluation, volume, _ = evaluated
+    nucleus = VolumeResult.objects.get(evaluation=evaluation, method="model", class_value=1)
+    cytoplasm = VolumeResult.objects.get(evaluation=evaluation, method="model", class_value=2)
+    assert nucleus.object_metrics["pred_instances"] == "instance head (distance)"
+    assert nucleus.object_metrics["gt_instances"] == "connected components"  # a class map
+    assert nucleus.object_metrics["n_gt"] == 3
+    assert cytoplasm.object_metrics == {}
+    summary = evaluation.summary
+    assert [c["name"] for c in summary["classes"]] == ["nucleus", "cytoplasm"]
+    assert summary["class"]["name"] == "nucleus"
+    truth = GroundTruth.objects.filter(is_current=True).first()
+    assert set(stored_labels(bytes(truth.mask_png), [1, 2], [1], (32, 32)).classes.values()) == {1}
+
+
+def test_quantities_and_csv_are_per_class(evaluated):
+    evaluation, _, _ = evaluated
+    rows = list(results_csv_rows(evaluation))
+    header, body = rows[0], rows[1:]
+    values = {(r[0], r[1], r[2]) for r in body}
+    assert ("volume", "cytoplasm", 2) in values and ("volume", "nucleus", 1) in values
+    for row in VolumeResult.objects.filter(evaluation=evaluation, method="model"):
+        assert all(q["class"] == row.class_value for q in row.quantities)
+    cells = [r for r in body if r[0] == "cell"]
+    assert len(cells) == sum(
+        len(v.quantities) for v in VolumeResult.objects.filter(evaluation=evaluation)
+    )
+    assert header.index("cell_class_concentration_pg_per_um3") > header.index("cell")
