@@ -11,6 +11,7 @@ CONFLICTS = {
     "no_auto_window": "The volume has no stored percentiles, so it offers no auto window.",
     "volume_exists": "The specimen already has a volume of this modality at this time point.",
     "partner_shape_mismatch": "The stain and its label-free image in the project differ in shape.",
+    "channels_differ": "The project's label-free images have other channels than this one.",
     "already_imported": "The project already holds a file with exactly this content.",
     "import_in_progress": "The same file is being imported right now.",
     "import_race": "Another import changed the same specimen at the same moment; try again.",

@@ -58,6 +58,20 @@ class ImportForm(forms.Form):
         required=False,
         help_text="Overrides the file's own; e.g. 0.195,0.098,0.098.",
     )
+    channels = forms.CharField(
+        label="Label-free channels",
+        max_length=300,
+        required=False,
+        help_text="For a label-free image with several channels: their names, e.g. bf,phase.",
+    )
+    channel_axis = forms.IntegerField(
+        label="Channel axis",
+        min_value=0,
+        max_value=3,
+        required=False,
+        help_text="Which axis of the stored array holds those channels: 0 for (c, y, x), "
+        "1 for (z, c, y, x). Left empty, a stack is read as z-planes.",
+    )
 
     def clean_voxel_size(self):
         try:

@@ -15,6 +15,7 @@ CONFLICTS = {
     "not_cross_validated": "The model version does not come from a cross-validation job.",
     "unsupported_input_size": "The model version's input size cannot be tiled by its network.",
     "no_active_model": "The project has no active model and none was chosen.",
+    "channel_mismatch": "The model version takes other input channels than the project's images.",
     "modality_mismatch": "The model was trained on another modality than the chosen images.",
     "no_volumes": "The chosen specimens have no label-free volume (at the chosen time points).",
     "no_stain": "No chosen label-free volume has a paired fluorescence stack.",

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from annotations.models import GroundTruth, GroundTruthSnapshot, Project, Section
-from annotations.services.volumes import section_array
+from annotations.models import GroundTruth, GroundTruthSnapshot, Project, Section, Volume
+from annotations.services.volumes import section_pixels
 from inference.class_target import ClassTarget, class_target
-from inference.ml.data import normalise, prepare_sections
+from inference.ml.data import normalise_channels, prepare_sections
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,25 @@ def entries_target(entries: Sequence[SnapshotEntry]) -> ClassTarget | None:
     return class_target(project) if project is not None else None
 
 
+def entries_channels(entries: Sequence[SnapshotEntry]) -> int:
+    """The input channels of ``entries``' sections (all alike: one set per project)."""
+    names = {
+        tuple(n or ())
+        for n in Volume.objects.filter(pk__in={e.volume_id for e in entries}).values_list(
+            "channel_names", flat=True
+        )
+    }
+    if len(names) > 1:
+        raise ValueError(f"the sections have different channels: {sorted(names)}")
+    return max(1, len(next(iter(names), ())))
+
+
 def load_pairs(
     entries: Sequence[SnapshotEntry], target: ClassTarget | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(images, boolean masks of the target class) at native resolution, in the order of
-    ``entries``. The stored masks are read as class maps; ``target`` defaults to the project's
-    nucleus class."""
+    ``entries``: (y, x) images, or (c, y, x) for multi-channel sections. The stored masks are
+    read as class maps; ``target`` defaults to the project's nucleus class."""
     target = target or entries_target(entries)
     truths = GroundTruth.objects.only("id", "mask_png").in_bulk(
         [e.ground_truth_id for e in entries]
@@ -112,9 +125,9 @@ def load_pairs(
     images: list[np.ndarray] = []
     masks: list[np.ndarray] = []
     for entry in entries:
-        image = section_array(sections[entry.section_id])
+        image = section_pixels(sections[entry.section_id])
         images.append(image)
-        masks.append(target.decode(bytes(truths[entry.ground_truth_id].mask_png), image.shape))
+        masks.append(target.decode(bytes(truths[entry.ground_truth_id].mask_png), image.shape[-2:]))
     return images, masks
 
 
@@ -125,16 +138,18 @@ def training_tensors(
     target: ClassTarget | None = None,
     chunk: int = 64,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised (N, 1, S, S) images and binary masks of the ``target`` class (default: the
-    project's nucleus class) for ``entries``, in their order.
+    """Normalised (N, C, S, S) images and (N, 1, S, S) binary masks of the ``target`` class
+    (default: the project's nucleus class) for ``entries``, in their order. C is the sections'
+    channels: 1, or the project's label-free channels (bright-field + phase, ...).
 
     Each modality is normalised its own way (physical scaling for RI, percentiles otherwise),
-    exactly as at inference time. Sections are read ``chunk`` at a time, so only the resized
+    each channel on its own, exactly as at inference time. Sections are read ``chunk`` at a time, so only the resized
     tensors, never every full-resolution section at once, are held in memory.
     """
     target = target or entries_target(entries)
-    x = torch.empty((len(entries), 1, input_size, input_size), dtype=torch.float32)
-    y = torch.empty_like(x)
+    channels = entries_channels(entries)
+    x = torch.empty((len(entries), channels, input_size, input_size), dtype=torch.float32)
+    y = torch.empty((len(entries), 1, input_size, input_size), dtype=torch.float32)
     for start in range(0, len(entries), chunk):
         part = entries[start : start + chunk]
         images, masks = load_pairs(part, target)
@@ -155,11 +170,11 @@ def training_tensors(
 def native_sections(
     entries: Sequence[SnapshotEntry], target: ClassTarget | None = None
 ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Normalised (1, H, W) images and binary masks of the ``target`` class at native
+    """Normalised (C, H, W) images and (1, H, W) binary masks of the ``target`` class at native
     resolution, in ``entries`` order: the input of native-crop training
     (``inference/ml/crops.py``) and of tiled validation."""
     images, masks = load_pairs(entries, target)
     return (
-        [normalise(image, e.modality)[None] for image, e in zip(images, entries, strict=True)],
+        [normalise_channels(image, e.modality) for image, e in zip(images, entries, strict=True)],
         [torch.from_numpy(np.ascontiguousarray(m) > 0).to(torch.float32)[None] for m in masks],
     )

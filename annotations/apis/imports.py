@@ -16,6 +16,7 @@ from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
 from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
 from annotations.services.imports.batch import import_batch_create
+from annotations.services.imports.channels import parse_channel_names
 from annotations.services.imports.checks import VOXEL_SIZE_PATTERN
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import ErrorSerializer as DataDetailSerializer
@@ -87,6 +88,20 @@ class ImportCreateSerializer(serializers.Serializer):
     time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     lab = lab_field()
     voxel_size = voxel_size_field("z,y,x in micrometres.")
+    channels = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Channel names of a multi-channel label-free image, e.g. bf,phase.",
+    )
+    channel_axis = serializers.IntegerField(
+        min_value=0,
+        max_value=3,
+        required=False,
+        help_text="The stored array's axis that holds the label-free channels "
+        "(0 for (c, y, x), 1 for (z, c, y, x)).",
+    )
 
 
 class ImportCreateApi(APIView):
@@ -115,6 +130,7 @@ class ImportCreateApi(APIView):
                 CONFLICTS,
                 "volume_exists",
                 "partner_shape_mismatch",
+                "channels_differ",
                 "already_imported",
                 "import_in_progress",
             ),
@@ -136,6 +152,8 @@ class ImportCreateApi(APIView):
             time_index=values.get("time"),
             lab=values.get("lab", ""),
             voxel_size=parse_voxel_size(values.get("voxel_size", "")),
+            channel_axis=values.get("channel_axis"),
+            channel_names=parse_channel_names(values.get("channels", "")),
         )
         return Response(
             ImportJobSerializer(selectors.import_job_status(job=job)).data,

@@ -30,6 +30,13 @@ class SectionImageQuerySerializer(serializers.Serializer):
         help_text="Longest side in pixels (thumbnails); never enlarged.",
     )
     tint = serializers.ChoiceField(choices=list(TINTS), required=False, default="gray")
+    channel = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        default=0,
+        help_text="The channel of a multi-channel section (bright-field + phase), from 0; "
+        "400 beyond its channels.",
+    )
 
 
 class SectionImageApi(APIView):

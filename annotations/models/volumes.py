@@ -43,6 +43,12 @@ class Volume(models.Model):
         related_name="fluorescence_pairs",
         help_text="For a fluorescence volume: its label-free partner (same specimen and time point).",
     )
+    channel_names = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="A multi-channel label-free volume (e.g. bright-field + phase): its channels' "
+        "names, and its file holds (z, c, y, x). Empty for a single-channel volume (z, y, x).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -71,6 +77,11 @@ class Volume(models.Model):
     @property
     def is_label_free(self) -> bool:
         return self.modality in LABEL_FREE_MODALITIES
+
+    @property
+    def n_channels(self) -> int:
+        """Channels of each section: 1, or as many as ``channel_names``."""
+        return max(1, len(self.channel_names or []))
 
 
 class SectionStatus(models.TextChoices):

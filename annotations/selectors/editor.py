@@ -86,6 +86,7 @@ def section_editor_config(
             "modality": volume.modality,
             "imageUrl": section_image_url(section.pk),
             "label": f"{label_prefix} · {label}" if label_prefix else label,
+            **({"channels": list(volume.channel_names)} if volume.channel_names else {}),
         },
         "window": section_display_window(section, user),
         "labels": editor_label_set(section.project),

@@ -82,6 +82,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         "specimen": {"id": specimen.pk, "name": specimen.name, "lab": specimen.lab},
         "project": {"slug": specimen.project.slug, "name": specimen.project.name},
         "modality": modality,
+        **({"channels": list(first.channel_names)} if first and first.channel_names else {}),
         "window": volume_display_window(volume=first, user=user, ri_range=RI_SLIDER_RANGE)
         if first
         else _volume_window(None),
@@ -100,7 +101,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         {
             "id": v.pk,
             "modality": v.get_modality_display(),
-            "channel": v.channel,
+            "channel": v.channel or ", ".join(v.channel_names),
             "time_index": v.time_index,
             "shape": "×".join(map(str, v.shape)),
             "voxel_size": "×".join(f"{s:.3g}" for s in v.voxel_size) if v.voxel_size else "unknown",

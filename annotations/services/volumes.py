@@ -30,6 +30,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
+from annotations.selectors.channels import channels_text, project_channel_names
 from cellweb.errors import ConflictError, InvalidInput
 
 
@@ -94,17 +95,28 @@ def volume_create(
     voxel_size: tuple[float, float, float] | None = None,
     source_file: SourceFile | None = None,
     units: str | None = None,
+    channel_names: list[str] | None = None,
 ) -> Volume:
-    """Store ``data`` (z, y, x) as a volume of ``specimen`` and cut it into z-sections."""
+    """Store ``data`` (z, y, x) as a volume of ``specimen`` and cut it into z-sections.
+
+    A multi-channel label-free image (``channel_names`` of two or more, e.g. bright-field +
+    phase) is ``data`` (z, c, y, x), stored as it is: each section keeps all its channels.
+    """
     if modality not in Modality.values:
         raise InvalidInput(
             f"Unknown modality “{modality}”; choose one of {', '.join(Modality.values)}."
         )
+    names = channel_names_check(channel_names, modality=modality)
     if data.ndim == 2:
         data = data[np.newaxis]
-    if data.ndim != 3:
+    if data.ndim != (4 if names else 3):
         raise InvalidInput(
-            f"A volume must be 2D or 3D (z, y, x); this array has {data.ndim} dimensions."
+            f"A volume must be 2D or 3D (z, y, x){' with channels (z, c, y, x)' if names else ''}"
+            f"; this array has {data.ndim} dimensions."
+        )
+    if names and data.shape[1] != len(names):
+        raise InvalidInput(
+            f"The image has {data.shape[1]} channels but {len(names)} names were given."
         )
     if not np.isfinite(data).all():
         raise InvalidInput(
@@ -120,9 +132,11 @@ def volume_create(
             f"Specimen “{specimen.name}” already has a {label} volume at time point {time_index}.",
             code="volume_exists",
         )
+    zyx = (data.shape[0], data.shape[-2], data.shape[-1])
+    project_channels_check(specimen.project_id, modality=modality, names=names)
     partner = _find_partner(specimen, modality=modality, time_index=time_index)
-    if partner is not None and partner.shape != data.shape:
-        mine = "×".join(map(str, data.shape))
+    if partner is not None and partner.shape != zyx:
+        mine = "×".join(map(str, zyx))
         theirs = "×".join(map(str, partner.shape))
         kind = "fluorescence stack" if not is_label_free else "label-free stack"
         raise ConflictError(
@@ -140,14 +154,15 @@ def volume_create(
             modality=modality,
             channel=channel,
             time_index=time_index,
-            size_z=data.shape[0],
-            size_y=data.shape[1],
-            size_x=data.shape[2],
+            size_z=zyx[0],
+            size_y=zyx[1],
+            size_x=zyx[2],
             voxel_size_z=vz,
             voxel_size_y=vy,
             voxel_size_x=vx,
             units=units or ("ri" if modality == Modality.RI else "intensity"),
-            stats=_volume_stats(data),
+            stats=_channel_stats(data, names, _volume_stats),
+            channel_names=names,
         )
         volume.data.name = stored_name
         volume.full_clean(exclude=["data"])
@@ -165,7 +180,7 @@ def volume_create(
                     specimen=specimen,
                     z=z,
                     is_label_free=is_label_free,
-                    stats=section_stats(data[z]),
+                    stats=_channel_stats(data[z], names, section_stats),
                 )
                 for z in range(data.shape[0])
             ]
@@ -173,6 +188,47 @@ def volume_create(
         if partner is not None:
             _link_sections(volume, partner)
     return volume
+
+
+def _channel_stats(data: np.ndarray, names: list[str], stats) -> dict:
+    """The stats of a single-channel array; of a multi-channel one, those of its first channel
+    (what every single-channel reader sees) plus ``channels``, one entry per channel."""
+    if not names:
+        return stats(data)
+    per_channel = [stats(data[..., c, :, :]) for c in range(len(names))]
+    return {**per_channel[0], "channels": per_channel}
+
+
+def project_channels_check(project_id: int, *, modality: str, names: list[str]) -> None:
+    """Every label-free volume of a project has the same channels: the network's input."""
+    if modality not in LABEL_FREE_MODALITIES:
+        return
+    if not Volume.objects.filter(
+        specimen__project_id=project_id, modality__in=LABEL_FREE_MODALITIES
+    ).exists():
+        return
+    have = project_channel_names(project_id)
+    if have != names:
+        raise ConflictError(
+            f"The project's label-free images have {channels_text(have)}; this one has "
+            f"{channels_text(names)}. A project's networks take one set of input channels, so "
+            "every label-free image of it must have the same channels, in the same order.",
+            code="channels_differ",
+        )
+
+
+def channel_names_check(names: list[str] | None, *, modality: str = "") -> list[str]:
+    """The names of a multi-channel label-free image, checked; [] for a single channel."""
+    names = [str(n).strip() for n in (names or [])]
+    if len(names) <= 1:
+        return []
+    if modality and modality not in LABEL_FREE_MODALITIES:
+        raise InvalidInput("Only a label-free image may have several channels in one volume.")
+    if any(not n or len(n) > 32 for n in names):
+        raise InvalidInput("Each channel needs a name of 1 to 32 characters (e.g. “bf,phase”).")
+    if len(set(names)) != len(names):
+        raise InvalidInput(f"The channel names must differ; got {', '.join(names)}.")
+    return names
 
 
 def _find_partner(specimen: Specimen, *, modality: str, time_index: int) -> Volume | None:
@@ -214,6 +270,26 @@ def volume_array(volume: Volume) -> np.ndarray:
     return _open_memmap(path, os.path.getmtime(path))
 
 
-def section_array(section: Section) -> np.ndarray:
-    """One z-section as a float32 array (a copy, safe to modify)."""
-    return np.array(volume_array(section.volume)[section.z], dtype=np.float32)
+def first_channel(array: np.ndarray) -> np.ndarray:
+    """A (z, y, x) volume as it is; of a multi-channel (z, c, y, x) one, its first channel
+    (what intensity measures and the classical baselines read)."""
+    return array[:, 0] if array.ndim == 4 else array
+
+
+def section_array(section: Section, channel: int = 0) -> np.ndarray:
+    """One z-section (y, x) as a float32 array (a copy, safe to modify); of a multi-channel
+    section, its channel ``channel``."""
+    data = volume_array(section.volume)[section.z]
+    return np.array(data[channel] if data.ndim == 3 else data, dtype=np.float32)
+
+
+def section_pixels(section: Section) -> np.ndarray:
+    """What a network reads of a section: (y, x), or (c, y, x) for a multi-channel one."""
+    data = volume_array(section.volume)[section.z]
+    return np.array(data, dtype=np.float32)
+
+
+def section_channels(section: Section) -> np.ndarray:
+    """One z-section with all its channels, (c, y, x) float32 (c = 1 for most images)."""
+    data = volume_array(section.volume)[section.z]
+    return np.array(data if data.ndim == 3 else data[None], dtype=np.float32)

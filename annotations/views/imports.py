@@ -13,6 +13,7 @@ from annotations.selectors import imports as selectors
 from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.services.imports.batch import import_batch_create
+from annotations.services.imports.channels import parse_channel_names
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError, NotAllowed
 from cellweb.pages import refused as _refused
@@ -57,6 +58,8 @@ def import_page(request, slug: str):
             time_index=values.get("time"),
             lab=values.get("lab") or "",
             voxel_size=values.get("voxel_size"),
+            channel_axis=values.get("channel_axis"),
+            channel_names=parse_channel_names(values.get("channels") or ""),
         )
 
     form, status, job = _submit(request, ImportForm, create, modality=Modality.RI)

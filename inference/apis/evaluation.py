@@ -237,6 +237,7 @@ class ProjectEvaluationsApi(APIView):
                 CONFLICTS,
                 "not_cross_validated",
                 "unsupported_input_size",
+                "channel_mismatch",
                 "no_matching_specimens",
                 "no_ground_truth",
                 "no_target_class",

@@ -134,6 +134,7 @@ class ProjectPredictionsApi(APIView):
                 "no_active_model",
                 "unsupported_input_size",
                 "modality_mismatch",
+                "channel_mismatch",
                 "no_volumes",
             ),
         },

@@ -298,6 +298,7 @@ class ProjectTrainingJobsApi(APIView):
                 "no_ground_truth",
                 "too_few_specimens",
                 "parent_arch_mismatch",
+                "channel_mismatch",
                 "no_target_class",
             ),
         },

@@ -110,8 +110,9 @@ def crop_origins(
 class NativeCropSampler:
     """Draws an epoch of native-resolution crops from normalised sections of any sizes.
 
-    ``images`` and ``masks`` are (1, H, W) tensors per section (normalised images, 0/1 masks).
-    ``sample(generator)`` returns ``(x, y, origins)``: (N, 1, S, S) crops of images and masks and
+    ``images`` are (C, H, W) and ``masks`` (1, H, W) tensors per section (normalised images, 0/1
+    masks). ``sample(generator)`` returns ``(x, y, origins)``: (N, C, S, S) and (N, 1, S, S) crops
+    of images and masks and
     the (N, 3) int64 rows (section, y, x) they were cut at, in section order (shuffle downstream).
     """
 
@@ -134,7 +135,7 @@ class NativeCropSampler:
         self.counts: list[int] = []
         self.foreground: list[Tensor | None] = []
         for i, (image, mask) in enumerate(zip(images, masks, strict=True)):
-            if image.ndim != 3 or image.shape != mask.shape:
+            if image.ndim != 3 or mask.ndim != 3 or image.shape[-2:] != mask.shape[-2:]:
                 raise ValueError(
                     f"section {i}: need matching (C, H, W) image and mask, got "
                     f"{tuple(image.shape)} / {tuple(mask.shape)}"

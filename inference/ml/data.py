@@ -29,6 +29,7 @@ __all__ = [
     "grouped_folds",
     "iterate_batches",
     "normalise",
+    "normalise_channels",
     "normalise_percentile",
     "normalise_ri",
     "prepare_images",
@@ -86,6 +87,14 @@ def normalise(x: np.ndarray | Tensor, modality: str = "ri") -> Tensor:
     return normalise_ri(x) if modality == "ri" else normalise_percentile(x)
 
 
+def normalise_channels(x: np.ndarray | Tensor, modality: str = "ri") -> Tensor:
+    """A (y, x) section as (1, y, x), or a (c, y, x) multi-channel one (bright-field + phase,
+    focal planes), each channel normalised on its own, as (c, y, x)."""
+    if x.ndim == 2:
+        return normalise(x, modality)[None]
+    return torch.stack([normalise(channel, modality) for channel in x])
+
+
 def resize_images(x: Tensor, size: int | tuple[int, int]) -> Tensor:
     """Resize (N, C, H, W) images; bilinear with antialiasing, so downsampling averages like area
     interpolation and upsampling interpolates smoothly."""
@@ -106,12 +115,16 @@ def resize_masks(x: Tensor, size: int | tuple[int, int]) -> Tensor:
 def prepare_images(
     images: Sequence[np.ndarray], *, input_size: int, modality: str = "ri"
 ) -> Tensor:
-    """Normalise and resize 2D sections (any sizes) to an (N, 1, S, S) float32 tensor."""
-    out = torch.empty((len(images), 1, input_size, input_size), dtype=torch.float32)
+    """Normalise and resize sections (any sizes) to an (N, C, S, S) float32 tensor: 2D (y, x)
+    sections give C = 1, multi-channel (c, y, x) ones their c (``normalise_channels``)."""
+    channels = images[0].shape[0] if len(images) and images[0].ndim == 3 else 1
+    out = torch.empty((len(images), channels, input_size, input_size), dtype=torch.float32)
     for i, image in enumerate(images):
-        if image.ndim != 2:
-            raise ValueError(f"section {i} must be 2D, got shape {image.shape}")
-        out[i] = resize_images(normalise(image, modality)[None, None], input_size)[0]
+        if image.ndim not in (2, 3) or (image.shape[0] if image.ndim == 3 else 1) != channels:
+            raise ValueError(
+                f"section {i} must be 2D (y, x) or ({channels}, y, x), got shape {image.shape}"
+            )
+        out[i] = resize_images(normalise_channels(image, modality)[None], input_size)[0]
     return out
 
 
@@ -122,17 +135,18 @@ def prepare_sections(
     input_size: int,
     modality: str = "ri",
 ) -> tuple[Tensor, Tensor]:
-    """Training tensors from paired 2D sections and masks (mask > 0 is nucleus).
+    """Training tensors from paired sections ((y, x) or (c, y, x)) and masks (mask > 0 is
+    nucleus).
 
-    Returns ``(images, masks)``, each float32 (N, 1, S, S); masks contain only 0 and 1.
+    Returns ``(images, masks)``, float32 (N, C, S, S) and (N, 1, S, S); masks hold only 0 and 1.
     """
     if len(images) != len(masks):
         raise ValueError(f"{len(images)} images but {len(masks)} masks")
     for i, (image, mask) in enumerate(zip(images, masks)):
-        if image.shape != mask.shape:
+        if image.shape[-2:] != mask.shape:
             raise ValueError(f"section {i}: image {image.shape} and mask {mask.shape} differ")
     x = prepare_images(images, input_size=input_size, modality=modality)
-    y = torch.empty_like(x)
+    y = torch.empty((x.shape[0], 1, *x.shape[2:]), dtype=torch.float32)
     for i, mask in enumerate(masks):
         m = torch.from_numpy(np.ascontiguousarray(mask) > 0).to(torch.float32)
         y[i] = resize_masks(m[None, None], input_size)[0]

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import normalise, resize_images
+from .data import normalise, normalise_channels, resize_images
 from .engine import predict_probabilities
 from .tiling import network_stride, predict_tiled
 
@@ -72,7 +72,9 @@ def predict_volume(
     tile_large: bool | None = None,
     overlap: int | None = None,
 ) -> np.ndarray:
-    """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1].
+    """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1]. A
+    multi-channel volume (z, c, y, x) (bright-field + phase, ...) gives (z, y, x) too: each
+    section's channels are normalised one by one and stacked as the network's input channels.
 
     Each z-section is normalised exactly as in training (``data.normalise``: physical RI scaling
     for RI, per-section percentiles otherwise), then either resized to ``input_size``, predicted
@@ -82,29 +84,31 @@ def predict_volume(
     docs/tiling.md). Works through the volume ``batch_size`` sections at a time so host memory
     stays bounded for large tomograms.
     """
-    if volume.ndim != 3:
-        raise ValueError(f"need a (z, y, x) volume, got shape {volume.shape}")
-    z, h, w = volume.shape
+    if volume.ndim not in (3, 4):
+        raise ValueError(f"need a (z, y, x) or (z, c, y, x) volume, got shape {volume.shape}")
+    z, h, w = volume.shape[0], volume.shape[-2], volume.shape[-1]
     out = np.empty((z, h, w), dtype=np.float32)
     tiled = tiles_field(h, w, input_size=input_size, modality=modality, tile_large=tile_large)
     overlap = input_size // 4 if overlap is None else overlap
     for start in range(0, z, batch_size):
         chunk = volume[start : start + batch_size]
-        if modality == "ri":
-            sections = normalise(chunk, "ri")  # one affine map for the whole chunk: same result
+        if volume.ndim == 4:
+            sections = torch.stack([normalise_channels(s, modality) for s in chunk])
+        elif modality == "ri":  # one affine map for the whole chunk: same result
+            sections = normalise(chunk, "ri").unsqueeze(1)
         else:
-            sections = torch.stack([normalise(s, modality) for s in chunk])
+            sections = torch.stack([normalise(s, modality) for s in chunk]).unsqueeze(1)
         if tiled:
             prob = predict_tiled(
                 lambda t: predict_probabilities(model, t, device=device, batch_size=batch_size),
-                sections.unsqueeze(1),
+                sections,
                 tile=input_size,
                 overlap=overlap,
                 stride=network_stride(model),
                 batch_size=batch_size,
             ).clamp_(0.0, 1.0)
         else:
-            x = resize_images(sections.unsqueeze(1), input_size)
+            x = resize_images(sections, input_size)
             prob = predict_probabilities(model, x, device=device, batch_size=batch_size)
             prob = resize_images(prob, (h, w)).clamp_(0.0, 1.0)
         out[start : start + chunk.shape[0]] = prob[:, 0].numpy()

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .data import normalise, normalise_percentile, resize_images
+from .data import normalise_channels, normalise_percentile, prepare_images, resize_images
 from .device import autocast_context
 from .engine.setup import device_inputs
 from .infer import tiles_field
@@ -72,16 +72,16 @@ def prepare_pairs(
     input_size: int,
     modality: str,
 ) -> tuple[Tensor, Tensor]:
-    """(N, 1, S, S) label-free inputs (normalised as for segmentation) and stains scaled by their
-    1st/99.8th percentiles, so a stain's brightness between acquisitions does not matter."""
-    x = torch.empty((len(images), 1, input_size, input_size), dtype=torch.float32)
-    y = torch.empty_like(x)
+    """(N, C, S, S) label-free inputs (normalised as for segmentation, each channel of a
+    multi-channel section on its own) and (N, 1, S, S) stains scaled by their 1st/99.8th
+    percentiles, so a stain's brightness between acquisitions does not matter."""
+    x = prepare_images(images, input_size=input_size, modality=modality)
+    y = torch.empty((len(images), 1, input_size, input_size), dtype=torch.float32)
     for i, (image, stain) in enumerate(zip(images, stains, strict=True)):
-        if image.shape != stain.shape:
+        if image.shape[-2:] != stain.shape:
             raise ValueError(
                 f"pair {i}: the label-free section is {image.shape}, its stain {stain.shape}"
             )
-        x[i] = resize_images(normalise(image, modality)[None, None], input_size)[0]
         y[i] = resize_images(normalise_percentile(stain)[None, None], input_size)[0]
     return x, y
 
@@ -131,20 +131,20 @@ def predict_stain(
     modality: str,
     tile_large: bool | None = False,
 ) -> np.ndarray:
-    """The virtual stain of one 2D section at its own size, float32 (about 0-1 where the real
-    stain's percentiles would be).
+    """The virtual stain of one section ((y, x), or (c, y, x) with its channels) at its own size,
+    float32 (about 0-1 where the real stain's percentiles would be).
 
     Resized to the input and back, or tiled at native resolution (quarter-tile overlap, blended)
     where ``infer.tiles_field`` says so for ``tile_large`` (``infer.field_settings``: True for a
     version trained on native crops)."""
     model.eval()
-    x = normalise(image, modality)[None, None]
+    x = normalise_channels(image, modality)[None]
 
     def forward(batch: Tensor) -> Tensor:
         with autocast_context(device):
             return model(device_inputs(batch, device)).float().cpu()
 
-    h, w = image.shape
+    h, w = image.shape[-2:]
     if tiles_field(h, w, input_size=input_size, modality=modality, tile_large=tile_large):
         pred = predict_tiled(
             forward, x, tile=input_size, overlap=input_size // 4, stride=network_stride(model)

@@ -51,8 +51,9 @@ def predict_sections(
     tta: bool = False,
     tile_large: bool | None = None,
 ) -> np.ndarray:
-    """Nucleus probabilities (z, y, x) float32 of a stack of sections, batched; resized or
-    tiled as ``infer.tiles_field`` decides from ``tile_large`` (``infer.field_settings``).
+    """Nucleus probabilities (z, y, x) float32 of a stack of sections ((z, y, x), or (z, c, y, x)
+    with their channels), batched; resized or tiled as ``infer.tiles_field`` decides from
+    ``tile_large`` (``infer.field_settings``).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
     network that learnt a handedness does not leave it in the mask.
@@ -71,8 +72,9 @@ def predict_sections(
 
     prob = run(sections)
     if tta:
-        prob += run(sections[:, :, ::-1])[:, :, ::-1]
-        prob += run(sections[:, ::-1, :])[:, ::-1, :]
+        # The last axes are (y, x) whether the sections have channels (z, c, y, x) or not.
+        prob += run(sections[..., ::-1])[:, :, ::-1]
+        prob += run(sections[..., ::-1, :])[:, ::-1, :]
         prob /= np.float32(3.0)
     return prob
 

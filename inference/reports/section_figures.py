@@ -8,7 +8,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from annotations.services.volumes import volume_array
+from annotations.services.volumes import first_channel, volume_array
 from inference.models import Evaluation, SectionResult, VolumeResult
 
 from .labels import method_label
@@ -65,7 +65,7 @@ def orthogonal_figure(evaluation: Evaluation, summary: dict) -> Figure:
     volume = result.volume
     pred = volume_result_mask(result)
     gt, present = ground_truth_volume(evaluation, volume)
-    image = np.asarray(volume_array(volume), dtype=np.float32)
+    image = np.asarray(first_channel(volume_array(volume)), dtype=np.float32)
     zc, yc, xc = _centre(gt, pred, present)
     voxel = volume.voxel_size or (1.0, 1.0, 1.0)
     views = (
@@ -140,7 +140,7 @@ def worst_figure(evaluation: Evaluation, summary: dict) -> Figure:
     for index, result in enumerate(worst, start=1):
         volume = result.volume
         ax = fig.add_subplot(rows, columns, index)
-        image = np.asarray(volume_array(volume)[result.z], dtype=np.float32)
+        image = np.asarray(first_channel(volume_array(volume))[result.z], dtype=np.float32)
         ax.imshow(
             display_image(volume, image), cmap="gray", vmin=0, vmax=255, interpolation="nearest"
         )

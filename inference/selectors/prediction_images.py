@@ -15,7 +15,7 @@ from annotations.imaging.render import display_window, to_uint8
 from annotations.imaging.ri import decode_ri
 from annotations.models import Section
 from annotations.selectors.review.page import ANNOTATOR_COLOURS
-from annotations.services.volumes import volume_array
+from annotations.services.volumes import first_channel, volume_array
 from inference.models import PredictionResult
 from inference.selectors.prediction import current_result_for_volume
 
@@ -82,7 +82,7 @@ def _panel(grey: np.ndarray, labels: np.ndarray, stretch: tuple[int, int]) -> np
 def orthogonal_views_png(result: PredictionResult) -> bytes:
     """XY (through the largest nucleus's centroid, else the middle), XZ and YZ side by side."""
     volume = result.volume
-    array = volume_array(volume)
+    array = first_channel(volume_array(volume))  # a multi-channel image shows its first
     labels = _labels(result)
     if result.nuclei:
         largest = max(result.nuclei, key=lambda n: n["voxel_count"])

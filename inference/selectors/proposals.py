@@ -19,7 +19,7 @@ from django.core.cache import cache
 from annotations.imaging.masks import encode_mask
 from annotations.models import Section
 from annotations.selectors.annotation.independence import proposals_withheld_reason
-from annotations.services.volumes import section_array
+from annotations.services.volumes import section_pixels
 from cellweb.errors import ConflictError, NotFoundError
 from inference.ml.device import cpu_has_native_bf16
 from inference.ml.infer import field_settings
@@ -136,7 +136,7 @@ def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
         model,
         meta,
         version,
-        section_array(section)[None],
+        section_pixels(section)[None],
         modality=section.volume.modality,
         device=torch.device("cpu"),
         cpu_bf16=settings.PROPOSAL_BF16 and cpu_has_native_bf16(),

@@ -17,7 +17,7 @@ from django.http import Http404
 from annotations.imaging.png import encode_png
 from annotations.models import Section
 from annotations.permissions import require_role
-from annotations.services.volumes import section_array
+from annotations.services.volumes import section_pixels
 from cellweb.errors import ConflictError, DomainError, NotFoundError
 from inference.ml.infer import field_settings
 from inference.ml.isl import predict_stain
@@ -79,7 +79,7 @@ def _stain_png(section: Section, version: ModelVersion) -> bytes:
     with torch.inference_mode():
         stain = predict_stain(
             model,
-            section_array(section),
+            section_pixels(section),
             device=torch.device("cpu"),
             input_size=field.input_size,
             modality=section.volume.modality,

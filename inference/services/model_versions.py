@@ -3,7 +3,7 @@
 Weights files hold a plain dict (tensors and plain values only, so they load with
 ``torch.load(weights_only=True)`` and never execute code)::
 
-    {"format": 1, "arch": "osnet", "input_size": 448, "in_channels": 1,
+    {"format": 1, "arch": "osnet", "input_size": 448, "in_channels": 1, "channel_names": [],
      "normalisation": "inference.ml.data.normalise", "state_dict": {...}}
 """
 
@@ -40,7 +40,11 @@ __all__ = [
 ]
 
 
-def weights_payload(model: nn.Module, *, arch: str, input_size: int) -> bytes:
+def weights_payload(
+    model: nn.Module, *, arch: str, input_size: int, channel_names: list[str] | None = None
+) -> bytes:
+    """The weights file of ``model``; ``channel_names`` names its input channels when the
+    project's label-free images have several (bright-field + phase, ...)."""
     state = {
         k: v.detach().to("cpu").contiguous()
         for k, v in getattr(model, "_orig_mod", model).state_dict().items()
@@ -52,6 +56,7 @@ def weights_payload(model: nn.Module, *, arch: str, input_size: int) -> bytes:
             "arch": arch,
             "input_size": int(input_size),
             "in_channels": weights_in_channels(state),
+            "channel_names": list(channel_names or []),
             "normalisation": "inference.ml.data.normalise",
             "state_dict": state,
         },
@@ -176,7 +181,9 @@ def model_version_load(
 ) -> tuple[nn.Module, dict[str, Any]]:
     """The network of ``version`` with its weights, in eval mode, and the file's metadata."""
     payload = model_version_payload(version)
-    model = create_model(payload.get("arch", version.arch))
+    model = create_model(
+        payload.get("arch", version.arch), in_channels=int(payload.get("in_channels") or 1)
+    )
     model.load_state_dict(payload["state_dict"])
     model.eval()
     if device is not None:

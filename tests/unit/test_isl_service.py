@@ -174,7 +174,8 @@ def test_fine_tuning_from_a_version_with_other_input_channels_is_refused(
         training_job_launch(
             project=project, user=manager, config=tiny_config(from_version=parent.pk)
         )
-    assert "takes 3 input channels" in caught.value.errors["from_version"]
+    assert "takes 3 channels" in caught.value.errors["from_version"]
+    assert caught.value.code == "channel_mismatch"
     assert not project.training_jobs.exists()
 
 

@@ -54,6 +54,18 @@ class _Layout:
 
 def axes_for_plain_array(shape: tuple[int, ...], request: ReadRequest) -> str:
     ndim = len(shape)
+    if request.channel_axis is not None:
+        # Told explicitly: that axis holds the channels, the other leading one (if any) is z.
+        if ndim not in (3, 4) or request.channel_axis >= ndim - 2:
+            raise ImageReadError(
+                f"{request.name} is an array of shape {shape}: the channel axis must be one of "
+                f"its leading axes (0{' or 1' if ndim == 4 else ''}), before y and x; a 3D "
+                "(c, y, x) or 4D (z, c, y, x) / (c, z, y, x) array can hold channels."
+            )
+        return "".join(
+            "C" if i == request.channel_axis else ("Z" if i < ndim - 2 else "YX"[i - ndim + 2])
+            for i in range(ndim)
+        )
     if ndim == 2:
         return "YX"
     if ndim == 3:
@@ -65,6 +77,25 @@ def axes_for_plain_array(shape: tuple[int, ...], request: ReadRequest) -> str:
         f"{request.name} holds a {ndim}-dimensional array {shape}; expected a 2D image (y, x), "
         "a 3D stack (z, y, x) or a time series of stacks (t, z, y, x)."
     )
+
+
+def with_channel_axis(shape: tuple[int, ...], axes: str, request: ReadRequest) -> str:
+    """A file's own axes (TIFF), with the channel axis the caller named."""
+    p = request.channel_axis
+    if p is None:
+        return axes
+    axes = axes.upper()
+    if p >= len(axes) or axes[p] in "YXS":
+        raise ImageReadError(
+            f"{request.name} has axes {axes} (shape {shape}): axis {p} cannot hold the channels; "
+            "give the position of a leading axis (before y and x)."
+        )
+    if any(a == "C" and n > 1 and i != p for i, (a, n) in enumerate(zip(axes, shape))):
+        raise ImageReadError(
+            f"{request.name} already has a channel axis (axes {axes}, shape {shape}); leave "
+            "the channel axis out and give only the channel names."
+        )
+    return axes[:p] + "C" + axes[p + 1 :]
 
 
 def _normalise_axes(shape: tuple[int, ...], axes: str, request: ReadRequest) -> _Layout:
@@ -141,11 +172,8 @@ def _check_layout(
             f"{request.name} is a colour (RGB) image; a refractive-index tomogram must be a "
             "single-channel 3D stack."
         )
-    if n_channels > 1 and request.kind == "label_free":
-        raise ImageReadError(
-            f"{request.name} has {n_channels} channels; a label-free image must have exactly one. "
-            "Choose the modality 'fluorescence' or export a single channel."
-        )
+    if request.kind == "label_free":
+        _check_label_free_channels(request, n_channels)
     check_shape_usable(zyx, request.name)
 
 
@@ -170,9 +198,36 @@ def _resolve_voxel_size(
     return metadata_vs
 
 
+def _check_label_free_channels(request: ReadRequest, n_channels: int) -> None:
+    names = request.channel_names
+    told = request.channel_axis is not None or len(names) > 1
+    if n_channels > 1 and not told:
+        raise ImageReadError(
+            f"{request.name} has {n_channels} channels. A label-free image with several "
+            "channels (focal planes, bright-field + phase) is imported as one multi-channel "
+            "image only when its channels are named (channels “bf,phase”); otherwise choose the "
+            "modality 'fluorescence' or export a single channel."
+        )
+    if told and n_channels == 1:
+        raise ImageReadError(
+            f"{request.name} has no channel axis that could hold the "
+            f"{len(names) or 'named'} channels: say which axis of the stored array holds them "
+            "(channel axis 0 for (c, y, x), 1 for (z, c, y, x)); a stack is otherwise read as "
+            "z-planes."
+        )
+    if len(names) > 1 and len(names) != n_channels:
+        raise ImageReadError(
+            f"{request.name} has {n_channels} channels but {len(names)} names were given "
+            f"({', '.join(names)})."
+        )
+
+
 def _channel_name(request: ReadRequest, c: int, n_channels: int) -> str:
     if request.kind == "label_free":
-        return ""
+        if n_channels == 1:
+            return ""
+        names = request.channel_names
+        return names[c] if len(names) == n_channels else f"channel {c + 1}"
     if n_channels == 1 and request.channel:
         return request.channel
     return f"CH{c}"

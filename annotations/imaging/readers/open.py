@@ -31,6 +31,8 @@ def open_image(
     time_index: int | None = None,
     voxel_size: Sequence[float] | None = None,
     channel: str | None = None,
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> ImageSource:
     """Inspect an image file and describe its volumes without reading pixel data.
 
@@ -44,9 +46,16 @@ def open_image(
     A TCF opened as "ri" yields its RI time points and every fluorescence
     channel; opened as "fluorescence", only the latter. Integer RI data (TCF
     >= 1.3, TomoStudio TIFF exports) is stored as RI x 10000 and loaded as RI.
+
+    A multi-channel label-free image (focal planes, bright-field + phase) yields one label-free
+    handle per channel, named by ``channel_names`` (default "channel 1", ...). Its channel axis
+    is ``channel_axis`` (0-based, in the stored array), or the C axis of an OME/ImageJ TIFF when
+    ``channel_names`` are given; without either, a label-free file with channels is refused.
     Raises ``ImageReadError`` with a message meant for the user.
     """
-    request = make_request(path, modality, dataset, time_index, voxel_size, channel)
+    request = make_request(
+        path, modality, dataset, time_index, voxel_size, channel, channel_axis, channel_names
+    )
     fmt = detect_format(request.path)
     if fmt == "hdf5":
         fmt, handles = open_hdf5(request)  # "tcf" or "hdf5", told apart by the file's groups

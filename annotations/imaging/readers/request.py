@@ -30,6 +30,10 @@ class ReadRequest:
     voxel_size: VoxelSize | None
     voxel_size_2d: tuple[float, float] | None
     channel: str | None
+    # A multi-channel label-free image: the stored array's axis that holds the channels, and
+    # their names (docs/imports.md, "Several label-free channels").
+    channel_axis: int | None = None
+    channel_names: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Literal["label_free", "fluorescence"]:
@@ -47,6 +51,8 @@ def make_request(
     time_index: int | None,
     voxel_size: Sequence[float] | None,
     channel: str | None,
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> ReadRequest:
     if modality not in MODALITIES:
         raise ImageReadError(
@@ -58,7 +64,17 @@ def make_request(
     if time_index is not None and (isinstance(time_index, bool) or time_index < 0):
         raise ImageReadError(f"Time point must be a non-negative integer, not {time_index!r}.")
     vs3, vs2 = _parse_voxel_size(voxel_size)
-    return ReadRequest(p, modality, dataset, time_index, vs3, vs2, channel)
+    names = tuple(str(n).strip() for n in channel_names)
+    if (channel_axis is not None or len(names) > 1) and modality not in LABEL_FREE_MODALITIES:
+        raise ImageReadError(
+            "A channel axis and channel names describe a multi-channel label-free image "
+            "(e.g. bright-field + phase); a fluorescence file's channels are picked by name."
+        )
+    if channel_axis is not None and (isinstance(channel_axis, bool) or channel_axis < 0):
+        raise ImageReadError(
+            f"The channel axis is a position in the stored array (0, 1, ...), not {channel_axis!r}."
+        )
+    return ReadRequest(p, modality, dataset, time_index, vs3, vs2, channel, channel_axis, names)
 
 
 def _parse_voxel_size(

@@ -14,7 +14,7 @@ import numpy as np
 import tifffile
 
 from ..errors import ImageReadError, ImagingError
-from .layout import handles_from_layout
+from .layout import handles_from_layout, with_channel_axis
 from .request import ReadRequest, VoxelSize, check_dtype
 from .volume import VolumeHandle
 
@@ -77,6 +77,7 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
             "It was probably truncated during upload or copying; please upload the complete file."
         )
     check_dtype(dtype, request)
+    axes = with_channel_axis(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotations.management.channel_options import add_channel_arguments, channel_options
 from annotations.models import LABEL_FREE_MODALITIES, Modality
 from annotations.services.imports.batch import batch_options_check
 from annotations.services.imports.fields import field_files, import_field
@@ -68,6 +69,7 @@ class Command(BaseCommand):
             metavar=("Z", "Y", "X"),
             help="Voxel size in micrometres, for files that do not carry it.",
         )
+        add_channel_arguments(parser)
         parser.add_argument(
             "--dry-run", action="store_true", help="Only show how the files would be paired."
         )
@@ -122,6 +124,7 @@ class Command(BaseCommand):
                         folder=folder,
                         modality=options["modality"],
                         stain_channel=stain_name,
+                        **channel_options(options),
                     ),
                     lab=lab,
                     voxel_size=voxel_size,

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotations.management.channel_options import add_channel_arguments, channel_options
 from annotations.models import Modality
 from annotations.services.imports import import_file
 from annotations.services.imports.listeners import ImportDone, import_listeners_notify
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             default=None,
             help="Keep only this time point of a multi-time-point file, or store a single stack at it.",
         )
+        add_channel_arguments(parser)
         parser.add_argument("--lab", default="", help="The lab that imaged the specimen.")
         parser.add_argument(
             "--voxel-size",
@@ -81,6 +83,7 @@ class Command(BaseCommand):
                     voxel_size=options["voxel_size"],
                     original_name=path.name,
                     progress=progress,
+                    **channel_options(options),
                 )
         except DomainError as exc:
             bar.close()

@@ -23,9 +23,10 @@ def _memmap(path: str, mtime: float) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
-def _section_pixels(source: SectionSource) -> np.ndarray:
+def _section_pixels(source: SectionSource, channel: int) -> np.ndarray:
     path = default_storage.path(source.data_name)
-    return _memmap(path, os.path.getmtime(path))[source.z]
+    pixels = _memmap(path, os.path.getmtime(path))[source.z]
+    return pixels[channel] if source.channel_names else pixels
 
 
 class PngMemory:
@@ -76,10 +77,10 @@ def section_image_png(*, spec: SectionImage) -> bytes:
         png = cache.get(spec.cache_key)
     if png is None:
         png = render_png(
-            _section_pixels(spec.source),
+            _section_pixels(spec.source, spec.channel),
             modality=spec.source.modality,
             window=spec.window,
-            stats=spec.source.stats or None,
+            stats=spec.stats or None,
             tint=spec.tint,
             max_size=spec.size,
         )

@@ -31,6 +31,8 @@ class SectionSource:
     size_x: int
     data_name: str
     stats: dict
+    # The channel names of a multi-channel section (bright-field + phase); () for one channel.
+    channel_names: tuple[str, ...] = ()
 
 
 def section_source_in_memory(section_id: int) -> SectionSource | None:
@@ -61,13 +63,14 @@ def section_source(section_id: int) -> SectionSource | None:
             "volume__size_y",
             "volume__size_x",
             "volume__data",
+            "volume__channel_names",
         )
         .first()
     )
     if row is None:
         _sources.pop(section_id, None)
         return None
-    project_id, volume_id, z, stats, modality, size_y, size_x, data_name = row
+    project_id, volume_id, z, stats, modality, size_y, size_x, data_name, names = row
     source = SectionSource(
         section_id=section_id,
         project_id=project_id,
@@ -78,6 +81,7 @@ def section_source(section_id: int) -> SectionSource | None:
         size_x=size_x,
         data_name=data_name,
         stats=stats or {},
+        channel_names=tuple(names or ()),
     )
     if len(_sources) >= _SOURCE_MAX:
         _sources.clear()

@@ -31,6 +31,14 @@ class SectionImage:
     # The section's default window, which every viewer asks for first: worth the shared cache.
     # A window of one's own (a slider being dragged) stays in the process's memory only.
     shared: bool = True
+    # Which channel of a multi-channel section (0 for every other section).
+    channel: int = 0
+
+    @property
+    def stats(self) -> dict:
+        """The stats of the channel shown (a multi-channel section keeps one entry per channel)."""
+        channels = self.source.stats.get("channels")
+        return channels[self.channel] if channels else self.source.stats
 
     @cached_property
     def digest(self) -> str:
@@ -39,6 +47,8 @@ class SectionImage:
             f"{RENDER_VERSION}|{s.section_id}|{s.volume_id}|{s.z}|{s.data_name}|"
             f"{self.window[0]!r}|{self.window[1]!r}|{self.size}|{self.tint}|{s.modality}"
         )
+        if s.channel_names:
+            text += f"|channel {self.channel}"
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     @property
@@ -65,22 +75,24 @@ def _number(params, name: str) -> float | None:
     return value
 
 
+def _whole(params, name: str, what: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a whole number ({what}); got “{raw[:40]}”.") from None
+
+
 def section_image_params(params) -> dict:
-    """lo, hi, size and tint from a query string, checked."""
-    size_raw = params.get("size")
-    size = None
-    if size_raw not in (None, ""):
-        try:
-            size = int(size_raw)
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                f"size must be a whole number of pixels; got “{size_raw[:40]}”."
-            ) from None
+    """lo, hi, size, tint and channel from a query string, checked."""
     return {
         "lo": _number(params, "lo"),
         "hi": _number(params, "hi"),
-        "size": size,
+        "size": _whole(params, "size", "of pixels"),
         "tint": params.get("tint") or "gray",
+        "channel": _whole(params, "channel", "the channel's position, from 0") or 0,
     }
 
 
@@ -91,8 +103,15 @@ def section_image_spec(
     hi: float | None = None,
     size: int | None = None,
     tint: str = "gray",
+    channel: int = 0,
 ) -> SectionImage:
     """Resolve the display window (RI default, percentiles otherwise) and validate the request."""
+    n_channels = max(1, len(source.channel_names))
+    if not 0 <= channel < n_channels:
+        raise InvalidInput(
+            f"channel must be between 0 and {n_channels - 1}: the section has {n_channels} "
+            f"channel(s){' (' + ', '.join(source.channel_names) + ')' if n_channels > 1 else ''}."
+        )
     for name, value in (("lo", lo), ("hi", hi)):
         if value is not None and not math.isfinite(value):
             raise InvalidInput(f"The window bound {name} must be a finite number.")
@@ -100,6 +119,7 @@ def section_image_spec(
         default_lo, default_hi = settings.RI_WINDOW_DEFAULT
     else:
         stats = source.stats or {}
+        stats = stats["channels"][channel] if stats.get("channels") else stats
         default_lo = stats.get("p0_5", stats.get("min", 0.0))
         default_hi = stats.get("p99_5", stats.get("max", 1.0))
         if default_hi <= default_lo:
@@ -121,7 +141,9 @@ def section_image_spec(
     if tint not in TINTS:
         raise InvalidInput(f"Unknown tint “{tint}”; choose one of {', '.join(TINTS)}.")
     shared = window == (float(default_lo), float(default_hi))
-    return SectionImage(source=source, window=window, size=size, tint=tint, shared=shared)
+    return SectionImage(
+        source=source, window=window, size=size, tint=tint, shared=shared, channel=channel
+    )
 
 
 def etag_matches(etag: str, header: str) -> bool:

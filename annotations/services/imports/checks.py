@@ -22,6 +22,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
+from annotations.services.imports.channels import planned_channels_check
 from cellweb.errors import ConflictError, InvalidInput, PayloadTooLarge
 from cellweb.jobs import JobStatus
 
@@ -116,13 +117,16 @@ def inspect_file(
     dataset: str | None = None,
     time_index: int | None = None,
     voxel_size: Sequence[float] | None = None,
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> tuple[ImageSource, list[VolumeHandle]]:
     """Open a file without reading its pixels and decide which volumes an import would create.
 
     A file with one time point is stored at ``time_index`` (so a DAPI stack can join time point 3
     of a time-lapse specimen); a file with several keeps only that time point. ``channel`` names
     the channel of a single-channel fluorescence file (“DAPI”), renames the only fluorescence
-    channel of a TCF, or picks one channel of a multi-channel file.
+    channel of a TCF, or picks one channel of a multi-channel file. ``channel_axis`` and
+    ``channel_names`` describe a multi-channel label-free image (``readers.open_image``).
     """
     modality_check(modality)
     time_index_check(time_index)
@@ -137,6 +141,8 @@ def inspect_file(
             time_index=None,
             voxel_size=voxel_size,
             channel=None,
+            channel_axis=channel_axis,
+            channel_names=tuple(channel_names),
         )
     except ImagingError as exc:
         raise InvalidInput(exc.message) from exc
@@ -181,7 +187,8 @@ def inspect_file(
                 f"channels {', '.join(fl_channels)}. Give one of these names or leave it empty."
             )
     # Label-free first at each time point, so every fluorescence volume finds its partner.
-    handles.sort(key=lambda h: (h.time_index, h.kind != "label_free", h.channel))
+    # The sort is stable: a multi-channel label-free image keeps its channels in the file's order.
+    handles.sort(key=lambda h: (h.time_index, h.kind != "label_free", channel_label(h)))
     return source, handles
 
 
@@ -209,6 +216,7 @@ def fit_check(
         for h in handles
     ]
     known = [(v.modality, v.channel, v.time_index, v.shape) for v in existing]
+    planned_channels_check(project=project, modality=modality, handles=handles)
     for number, (mod, channel, t, shape) in enumerate(planned):
         label = f"{mod} {channel}".strip()
         if any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in known):

@@ -23,14 +23,33 @@ class FieldFile:
     channel: str = ""
     original_name: str = ""
     sha256: str | None = None
+    # A multi-channel label-free image (docs/channels.md).
+    channel_axis: int | None = None
+    channel_names: tuple[str, ...] = ()
 
 
 def field_files(
-    *, field: FieldFiles, folder: Path, modality: str, stain_channel: str = ""
+    *,
+    field: FieldFiles,
+    folder: Path,
+    modality: str,
+    stain_channel: str = "",
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> list[FieldFile]:
-    """The files of ``field`` under ``folder``: the label-free image as ``modality``, the stain as
+    """The files of ``field`` under ``folder``: the label-free image as ``modality`` (with its
+    channels, when ``channel_axis`` or ``channel_names`` describe them), the stain as
     fluorescence named ``stain_channel``."""
-    files = [FieldFile(folder / field.label_free, modality, "", field.label_free)]
+    files = [
+        FieldFile(
+            folder / field.label_free,
+            modality,
+            "",
+            field.label_free,
+            channel_axis=channel_axis,
+            channel_names=tuple(channel_names),
+        )
+    ]
     if field.stain:
         files.append(
             FieldFile(folder / field.stain, Modality.FLUORESCENCE, stain_channel, field.stain)
@@ -71,6 +90,8 @@ def import_field(
                     original_name=file.original_name or file.path.name,
                     progress=part,
                     sha256=file.sha256,
+                    channel_axis=file.channel_axis,
+                    channel_names=file.channel_names,
                 )
             )
     return ImportResult.merge(results)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from annotations.imaging.errors import ImagingError
 from annotations.imaging.readers import VolumeHandle, sha256_file
 from annotations.models import Modality, Project, SourceFile, Specimen
+from annotations.services.imports.channels import channel_groups, stack_channels
 from annotations.services.imports.checks import (
     channel_label,
     duplicate_check,
@@ -152,6 +153,8 @@ def import_file(
     original_name: str | None = None,
     progress: Progress | None = None,
     sha256: str | None = None,
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> ImportResult:
     """Import every volume of one file into a specimen of ``project``, all or nothing.
 
@@ -173,6 +176,8 @@ def import_file(
         dataset=dataset,
         time_index=time_index,
         voxel_size=voxel_size,
+        channel_axis=channel_axis,
+        channel_names=channel_names,
     )
     fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
     size_bytes = path.stat().st_size
@@ -214,10 +219,12 @@ def import_file(
                 raise InvalidInput(" ".join(exc.messages)) from exc
             specimen, _ = specimen_get_or_create(project=project, name=specimen_name, lab=lab)
 
-            for number, (handle, weight) in enumerate(zip(handles, weights), start=1):
-                step = f"({number}/{len(handles)})"
+            groups = channel_groups(handles)
+            for number, group in enumerate(groups, start=1):
+                handle, weight = group[0], sum(weights[handles.index(h)] for h in group)
+                step = f"({number}/{len(groups)})"
                 report(fraction(), f"Reading the {handle.description} {step}")
-                data = _load(handle)
+                data = stack_channels([_load(h) for h in group])
                 report(fraction(0.5 * weight), f"Storing the {handle.description} {step}")
                 target_modality = (
                     Modality.FLUORESCENCE if handle.kind == "fluorescence" else modality
@@ -232,6 +239,7 @@ def import_file(
                         voxel_size=handle.voxel_size,
                         source_file=source_file,
                         units=handle.units,
+                        channel_names=[h.channel for h in group] if len(group) > 1 else None,
                     )
                 except ValidationError as exc:
                     raise InvalidInput(" ".join(exc.messages)) from exc

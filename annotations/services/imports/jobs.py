@@ -43,6 +43,8 @@ def import_job_create(
     time_index: int | None = None,
     lab: str = "",
     voxel_size: Sequence[float] | None = None,
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> ImportJob:
     """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import."""
     upload_size_check(size_bytes=upload.size or 0)
@@ -69,6 +71,8 @@ def import_job_create(
             dataset=dataset or None,
             time_index=time_index,
             voxel_size=voxel_size,
+            channel_axis=channel_axis,
+            channel_names=channel_names,
         )
         fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
         with transaction.atomic():
@@ -89,6 +93,8 @@ def import_job_create(
                     "voxel_size": list(voxel_size) if voxel_size else None,
                     "sha256": sha256,
                     "size_bytes": size,
+                    "channel_axis": channel_axis,
+                    "channel_names": list(channel_names),
                 },
             )
             job_create("import", job)
@@ -156,6 +162,8 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 original_name=job.original_name,
                 progress=progress,
                 sha256=params.get("sha256"),
+                channel_axis=params.get("channel_axis"),
+                channel_names=params.get("channel_names") or (),
             )
     job.specimen = result.specimen
     job.message = (

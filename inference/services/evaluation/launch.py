@@ -27,6 +27,7 @@ from cellweb.jobs import job_cancel, job_launch
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.tiling import tile_size_error
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind, ModelVersion
+from inference.services.channels import require_project_channels
 from inference.services.evaluation.scoring import BASELINE_PARAMS
 from inference.services.evaluation.sets import (
     clean_set_params,
@@ -120,6 +121,7 @@ def evaluation_launch(
         require_segmentation(version)
         if reason := tile_size_error(version.arch, _model_info(version)["input_size"]):
             raise ConflictError(reason, code="unsupported_input_size")
+        require_project_channels(version, project.pk)
     params = clean_set_params(set_kind, set_params)
     plan = set_plan(project, version, set_kind, params, gt_source)
 

@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 
 from annotations.imaging.ri import decode_ri
 from annotations.models import GroundTruth, Modality, Volume
-from annotations.services.volumes import volume_array
+from annotations.services.volumes import first_channel, volume_array
 from inference.class_target import class_target
 from inference.datasets import SnapshotEntry
 from inference.ml.baselines import edge_based, edge_based_params, otsu
@@ -140,13 +140,13 @@ class VolumeScorer:
                     modality=volume.modality,
                     tile_large=tile_large,
                 )
-            for offset, section in enumerate(chunk):
+            for offset, section in enumerate(first_channel(chunk)):
                 edge[start + offset] = edge_based(section)
                 otsu_masks[start + offset] = otsu(section, **OTSU_PARAMS)
             progress(stop - start, f"{label}: section {stop} of {z_count}")
         scores["edge"] = edge
         scores["otsu"] = otsu_masks
-        return array, scores
+        return first_channel(array), scores
 
     def volume(
         self,

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from annotations.models import Section
-from annotations.services.volumes import section_array
+from annotations.services.volumes import section_array, section_pixels
 from inference.ml import isl
 from inference.ml.data import iterate_batches
 from inference.ml.metrics import aggregate, finite_or_none
@@ -21,10 +21,11 @@ def _tensors(pairs: list[StainPair], input_size: int) -> tuple[torch.Tensor, tor
     sections = Section.objects.select_related("volume").in_bulk(
         [p.section_id for p in pairs] + [p.fluorescence_id for p in pairs]
     )
-    x = torch.empty((len(pairs), 1, input_size, input_size), dtype=torch.float32)
-    y = torch.empty_like(x)
+    channels = sections[pairs[0].section_id].volume.n_channels if pairs else 1
+    x = torch.empty((len(pairs), channels, input_size, input_size), dtype=torch.float32)
+    y = torch.empty((len(pairs), 1, input_size, input_size), dtype=torch.float32)
     for i, pair in enumerate(pairs):
-        image = section_array(sections[pair.section_id])
+        image = section_pixels(sections[pair.section_id])
         stain = section_array(sections[pair.fluorescence_id])
         x[i : i + 1], y[i : i + 1] = isl.prepare_pairs(
             [image], [stain], input_size=input_size, modality=pair.modality

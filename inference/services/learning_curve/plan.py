@@ -36,7 +36,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def start_version_arch(*, user, config: LearningCurveConfig) -> str:
+def start_version_arch(*, user, config: LearningCurveConfig, project_id: int | None = None) -> str:
     """The network both curves train: the start version's, when there is one (fine-tuning keeps
     the architecture, and the scratch curve must match it to be a fair comparison)."""
     if config.start_version is None:
@@ -47,6 +47,7 @@ def start_version_arch(*, user, config: LearningCurveConfig) -> str:
         user=user,
         arch=version.arch if version is not None else config.arch,
         version_id=config.start_version,
+        project_id=project_id,
     )
     if problem or version is None:
         raise LearningCurveError(
@@ -61,7 +62,7 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
     errors = config.problems()
     if errors:
         raise LearningCurveError(errors)
-    config.arch = start_version_arch(user=user, config=config)
+    config.arch = start_version_arch(user=user, config=config, project_id=project.pk)
     gt_ids = ground_truth_as_of(project=project, source=config.gt_source, as_of=as_of)
     entries = entries_for_ground_truths(gt_ids)
     specimens = {e.specimen_id: e.specimen_name for e in entries}

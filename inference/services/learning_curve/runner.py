@@ -80,7 +80,7 @@ class CurveRunner:
     def _train(self, x, y, *, start: str, n: int, seed: int):
         cfg = self.cfg
         generator = engine.seed_everything(seed * 1009 + n)
-        network = create_model(cfg.arch)
+        network = create_model(cfg.arch, in_channels=x.shape[1])  # the sections' channels
         if start == PRETRAINED:  # an in-silico-labelling parent keeps this network's fresh head
             fine_tune_parent_load(network, cfg.start_version)
         model = engine.prepare_model(network, self.device)

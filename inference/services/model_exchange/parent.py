@@ -17,16 +17,23 @@ from cellweb.errors import DomainError, InvalidInput, NotFoundError
 from inference.ml.isl import pretrained_body, weights_in_channels
 from inference.ml.weights import canonical_arch
 from inference.models import ModelVersion, ModelVersionTask
+from inference.services.channels import channels_problem
 from inference.services.model_versions import model_version_load, model_version_payload
+from inference.services.training.config import TrainingDataConflict
 
-# The networks trained here take one channel: the section.
+# Without a project to ask, the networks trained here take one channel: the section.
 TRAINING_IN_CHANNELS = 1
 
 
-def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str | None:
+def fine_tune_parent_problem(
+    *, user, arch: str, version_id: int | None, project_id: int | None = None
+) -> str | None:
     """Why training ``arch`` cannot start from version ``version_id``, or None when it can.
 
-    A version that does not exist (or that ``user`` may not see) is a NotFoundError.
+    A version that does not exist (or that ``user`` may not see) is a NotFoundError. With
+    ``project_id``, a version whose input channels differ from that project's label-free
+    channels is a TrainingDataConflict ``channel_mismatch`` (409); without, one channel is
+    expected.
     """
     if version_id is None:
         return None
@@ -43,13 +50,16 @@ def fine_tune_parent_problem(*, user, arch: str, version_id: int | None) -> str 
             f"Model version {version_id} is a {version.arch} network; fine-tuning keeps the "
             f"architecture, so train {version.arch} (not {arch}) from it."
         )
-    payload = model_version_payload(version)
-    channels = weights_in_channels(payload["state_dict"])
-    if channels != TRAINING_IN_CHANNELS:
-        return (
-            f"Model version {version_id} takes {channels} input channels; the network trained "
-            f"here takes {TRAINING_IN_CHANNELS}, so its first layer cannot be reused."
-        )
+    if project_id is None:
+        payload = model_version_payload(version)
+        channels = weights_in_channels(payload["state_dict"])
+        if channels != TRAINING_IN_CHANNELS:
+            return (
+                f"Model version {version_id} takes {channels} input channels; the network "
+                f"trained here takes {TRAINING_IN_CHANNELS}, so its first layer cannot be reused."
+            )
+    elif problem := channels_problem(version, project_id):
+        raise TrainingDataConflict({"from_version": problem}, code="channel_mismatch")
     return None
 
 

@@ -21,6 +21,7 @@ from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
 from inference.models import ModelVersion, Prediction
 from inference.selectors.model_versions import active_version_or_refuse
+from inference.services.channels import require_project_channels
 from inference.services.model_versions import require_segmentation
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
@@ -143,6 +144,7 @@ def prediction_launch(
         version.arch, int((version.config or {}).get("input_size") or 448)
     ):
         raise ConflictError(reason, code="unsupported_input_size")
+    require_project_channels(version, project.pk)
     options = _options(threshold, tta, split_touching, watershed_h, min_voxels)
     times = sorted({int(t) for t in time_points}) if time_points else None
     specimens = _specimens(project, specimen_ids, specimen_names, tag)

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 
 from annotations.imaging.ri import decode_ri
 from annotations.models import Modality, Volume
-from annotations.services.volumes import volume_array
+from annotations.services.volumes import first_channel, volume_array
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
 from inference.ml.infer import FieldSettings, field_settings
@@ -179,7 +179,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 mask = _segment(volume, array, model, field, device, options, progress)
                 labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
                 tracked, parents = tracker.link(labels)
-                nuclei, n0 = _measure(volume, array, tracked, parents)
+                nuclei, n0 = _measure(volume, first_channel(array), tracked, parents)
                 result = _store(prediction, volume, tracked, nuclei, n0)
                 row = summary_row(result, volume.specimen.name)
                 summary.append(row)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from django.conf import settings
 
+from annotations.selectors.channels import project_channel_names
 from cellweb.jobs import JobContext, job_execute
 from inference.ml import engine
 from inference.ml.device import device_description, pick_device
@@ -119,7 +120,12 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
         )
     else:
         metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
-    weights = weights_payload(trained.model, arch=cfg.arch, input_size=cfg.input_size)
+    weights = weights_payload(
+        trained.model,
+        arch=cfg.arch,
+        input_size=cfg.input_size,
+        channel_names=project_channel_names(job.project_id),
+    )
     version = None
     try:
         with ctx.finishing("metrics", "epoch", "message") as locked:

@@ -170,7 +170,10 @@ class FoldTrainer:
         cfg, fold, device = self.config, self.fold, self.device
         train_x, train_y, val_x, val_y = self._tensors()
         generator = engine.seed_everything(cfg.seed * 1009 + fold.index)
-        network = create_model(cfg.arch)
+        sampler = train_x if isinstance(train_x, NativeCropSampler) else None
+        # As many input channels as the sections have (the project's label-free channels).
+        in_channels = (sampler.images[0] if sampler is not None else train_x).shape[-3]
+        network = create_model(cfg.arch, in_channels=in_channels)
         if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
             fine_tune_parent_load(network, cfg.from_version)
         model = engine.prepare_model(network, device)
@@ -185,7 +188,6 @@ class FoldTrainer:
         fold.checkpoint = str(checkpoint_path(fold))
         fold.epoch = start_epoch
 
-        sampler = train_x if isinstance(train_x, NativeCropSampler) else None
         for epoch in range(start_epoch, fold.epochs):
             if sampler is not None:  # a fresh, seeded draw of crops every epoch
                 train_x, train_y = self._epoch_crops(sampler, generator)

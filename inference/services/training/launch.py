@@ -70,7 +70,7 @@ def training_job_launch(
         config, native_crops=plan.native_crops
     )  # the job records the decision
     parent_problem = fine_tune_parent_problem(
-        user=user, arch=config.arch, version_id=config.from_version
+        user=user, arch=config.arch, version_id=config.from_version, project_id=project.pk
     )
     if parent_problem:
         raise TrainingDataConflict({"from_version": parent_problem}, code="parent_arch_mismatch")

@@ -5,6 +5,7 @@
  * (progress.ts) and the save state machine (sync.ts) live beside this file.
  */
 
+import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
 import { ReferencePanel } from '../../components/ReferencePanel';
 import { WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
@@ -33,6 +34,7 @@ export class AnnotatorPage {
   private readonly neighbours: NeighbourTools;
   private readonly reference: ReferencePanel | null = null;
   private readonly windowCtl: WindowControl | null;
+  private readonly channels: ChannelSelect | null;
   private readonly progress: ProgressBars | null = null;
   private readonly proposal: ProposalTools | null = null;
   private origin: SaveOrigin | null = null;
@@ -49,6 +51,7 @@ export class AnnotatorPage {
     const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? ` of z0–z${s.nZ - 1}` : ''}` : ''}`;
     const { main, sidebar } = workbench(root, { page: 'annotator', title, middle: this.progress?.el, shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
+    this.channels = ChannelSelect.create(s.channels, () => this.applyWindow());
     this.editor = new MaskEditor(main, {
       width: s.width,
       height: s.height,
@@ -88,6 +91,7 @@ export class AnnotatorPage {
     this.sync.onSaved = (dto, action) => this.onSaved(dto, action);
     sidebar.appendChild(this.saveCard.card);
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
+    if (this.channels) sidebar.appendChild(this.channels.card);
     this.neighbours = new NeighbourTools(cfg, this.editor, (u) => this.imageUrl(u), () => this.sync.editable);
     if (cfg.neighbours?.prev || cfg.neighbours?.next) sidebar.appendChild(this.neighbours.card);
     this.neighbours.onCopied = () => {
@@ -126,6 +130,7 @@ export class AnnotatorPage {
         ...(this.proposal ? [{ keys: 'M', label: "Load the model's proposal for this section" }] : []),
         { keys: 'W', label: 'Display window: physical default' },
         { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+        ...(this.channels ? [CHANNEL_SHORTCUT] : []),
         { keys: 'N', label: 'Next section of your queue (after submitting)' },
         { keys: '?', label: 'Show / hide this list' },
       ],
@@ -165,7 +170,7 @@ export class AnnotatorPage {
   }
 
   private imageUrl(url: string): string {
-    return this.windowCtl?.url(url) ?? url;
+    return channelUrl(url, this.channels ?? null, (u) => this.windowCtl?.url(u) ?? u);
   }
 
   private applyWindow(): void {
@@ -272,6 +277,7 @@ export class AnnotatorPage {
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
     if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();
+    if ((k === 'x' || k === 'X') && this.channels) return () => this.channels?.next();
     if ((k === 'n' || k === 'N') && this.cfg.nextUrl && this.saveCard.submittedShown) return () => void this.next();
     return null;
   }

@@ -15,6 +15,8 @@ export interface SectionConfig {
   modality?: string;
   imageUrl: string;
   label?: string;
+  /** The channel names of a multi-channel section (bright-field + phase); absent for one channel. */
+  channels?: string[] | null;
 }
 
 export interface NeighbourConfig {

@@ -4,6 +4,7 @@
  * The panes (panes.ts) and the position arithmetic (position.ts) live beside it.
  */
 
+import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
 import { isWindowConfig, WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import type { MaskEditor } from '../../editor/MaskEditor';
@@ -36,6 +37,7 @@ export class ViewerPage {
   private readonly alphaInput = h('input', { type: 'range', min: 0.1, max: 1, step: 0.05, value: 0.6, 'aria-label': 'Overlay opacity' });
   private readonly modeInputs = new Map<FluorMode, HTMLInputElement>();
   private readonly windowCtl: WindowControl | null = null;
+  private readonly channels: ChannelSelect | null = null;
   private readonly fluorWindowCtl: WindowControl | null = null;
   private preloaded = new Map<string, HTMLImageElement>();
   private readonly nuclei: NucleiSource | null;
@@ -68,6 +70,8 @@ export class ViewerPage {
       return;
     }
     sidebar.appendChild(this.navigationCard());
+    this.channels = ChannelSelect.create(cfg.channels, () => this.render());
+    if (this.channels) sidebar.appendChild(this.channels.card);
     const hasFluor = this.times.some((tp) => tp.sections.some((s) => s.fluorescenceUrl));
     if (hasFluor) sidebar.appendChild(this.fluorescenceCard());
     if (this.nuclei) sidebar.appendChild(this.nucleiCard());
@@ -138,6 +142,7 @@ export class ViewerPage {
       { keys: 'V', label: 'Virtual stain on / off' },
       { keys: 'W', label: 'Display window: physical default' },
       { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+      ...(this.channels ? [CHANNEL_SHORTCUT] : []),
       { keys: '?', label: 'Show / hide this list' },
     ];
     return [{ title: 'Viewer', items }, ...(this.editor?.shortcuts() ?? [])];
@@ -264,7 +269,7 @@ export class ViewerPage {
   }
 
   private url(s: ViewerSection): string {
-    return this.windowCtl?.url(s.imageUrl) ?? s.imageUrl;
+    return channelUrl(s.imageUrl, this.channels, (u) => this.windowCtl?.url(u) ?? u);
   }
 
   private fluorUrl(s: ViewerSection): string | null {
@@ -286,6 +291,7 @@ export class ViewerPage {
     this.root.dataset.t = String(tp.t);
     this.root.dataset.z = String(s.z);
     this.root.dataset.sectionId = String(s.id);
+    if (this.channels) this.root.dataset.channel = this.channels.name;
     if (this.cfg.annotateUrlTemplate) this.annotateLink.href = this.cfg.annotateUrlTemplate.replace('{id}', encodeURIComponent(String(s.id)));
     if (location.hash !== toHash(tp, s)) history.replaceState(null, '', toHash(tp, s));
     const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value) };
@@ -333,6 +339,7 @@ export class ViewerPage {
     if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
     if (k === 'm' && this.nuclei) return () => this.setShowNuclei(!this.showNuclei);
     if (k === 'v' && this.stains) return () => this.setShowStain(!this.showStain);
+    if (k === 'x' && this.channels) return () => this.channels?.next();
     return null;
   }
 }

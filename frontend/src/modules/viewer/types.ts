@@ -16,6 +16,8 @@ export interface ViewerConfig {
   specimen?: { name?: string; lab?: string } | null;
   timePoints?: { t: number; volumeId?: number | string; sections: ViewerSection[] }[];
   modality?: string;
+  /** The channel names of a multi-channel label-free specimen (bright-field + phase); absent for one channel. */
+  channels?: string[] | null;
   window?: WindowConfig | null;
   /** Optional display window for the fluorescence images (same shape as `window`). */
   fluorescenceWindow?: WindowConfig | null;
