@@ -55,7 +55,7 @@ export class ProposalEdit {
    */
   differs(): boolean {
     if (!this.loaded) return false;
-    if (!this.start) return true;
+    if (!this.start) return this.editor.hasForeground();
     return !sameMask(this.editor.getMask(), this.start.classes) || !sameMask(this.editor.getInstances(), this.start.ids);
   }
 
