@@ -11,8 +11,9 @@ stored on the fluorescence section instead; their image is then the paired label
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -118,16 +119,23 @@ def load_pairs(
     ``entries``: (y, x) images, or (c, y, x) for multi-channel sections. The stored masks are
     read as class maps; ``target`` defaults to the project's nucleus class."""
     target = target or entries_target(entries)
+    return load_sections(entries, target.decode)
+
+
+def load_sections(
+    entries: Sequence[SnapshotEntry], decode: Callable[[bytes, tuple[int, int]], Any]
+) -> tuple[list[np.ndarray], list[Any]]:
+    """(images, ``decode(stored mask bytes, image shape)``) in the order of ``entries``."""
     truths = GroundTruth.objects.only("id", "mask_png").in_bulk(
         [e.ground_truth_id for e in entries]
     )
     sections = Section.objects.select_related("volume").in_bulk([e.section_id for e in entries])
     images: list[np.ndarray] = []
-    masks: list[np.ndarray] = []
+    masks: list[Any] = []
     for entry in entries:
         image = section_pixels(sections[entry.section_id])
         images.append(image)
-        masks.append(target.decode(bytes(truths[entry.ground_truth_id].mask_png), image.shape[-2:]))
+        masks.append(decode(bytes(truths[entry.ground_truth_id].mask_png), image.shape[-2:]))
     return images, masks
 
 

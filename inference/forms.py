@@ -99,6 +99,37 @@ class TrainingLaunchForm(forms.Form):
         required=False,
         help_text="The network learns this class against everything else.",
     )
+    classes = forms.MultipleChoiceField(
+        label="Classes to learn together",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Two or more: one softmax output over them (cross-entropy + Dice per class); "
+        "none: the class above, alone.",
+    )
+    instance_head = forms.ChoiceField(
+        label="Separate touching nuclei",
+        required=False,
+        choices=[
+            ("", "No"),
+            ("distance", "Distance map output (paper 004)"),
+            ("boundary", "Boundary output"),
+        ],
+    )
+    class_weights = forms.CharField(
+        label="Class weights",
+        required=False,
+        help_text="Background first, then each class, separated by commas; blank: all alike.",
+    )
+    instance_alpha = small_float(
+        "α (class loss weight)",
+        1.0,
+        0.0,
+        1e6,
+        required=False,  # left out: 1
+    )
+    foreground_normalise = forms.BooleanField(
+        label="Normalise on the nuclei's statistics (paper 003)", required=False
+    )
     confirm_long = forms.BooleanField(
         label="Launch it anyway: I know it will take hours on CPU workers", required=False
     )
@@ -126,6 +157,7 @@ class TrainingLaunchForm(forms.Form):
         ]
         classes = sorted(project.label_classes, key=lambda entry: entry["value"])
         self.fields["target_class"].choices = [(c["name"], c["name"]) for c in classes]
+        self.fields["classes"].choices = [(c["name"], c["name"]) for c in classes]
         default = default_target_class(classes)
         self.fields["target_class"].initial = default["name"] if default else None
         # Default to the source that actually has ground truth when confirmed consensus has none.
@@ -141,6 +173,11 @@ class TrainingLaunchForm(forms.Form):
         return self._bound(
             "arch",
             "target_class",
+            "classes",
+            "instance_head",
+            "class_weights",
+            "instance_alpha",
+            "foreground_normalise",
             "from_version",
             "folds",
             "epochs",
@@ -170,8 +207,15 @@ class TrainingLaunchForm(forms.Form):
             from_version=d.get("from_version"),
             native_crops=services.NATIVE_CROPS[d.get("native_crops") or "auto"],
             crop_foreground=d.get("crop_foreground") or 0.0,
-            target_class=d.get("target_class") or "",
+            **_class_fields(d),
         )
+
+    def clean_class_weights(self) -> list[float]:
+        text = self.cleaned_data.get("class_weights") or ""
+        try:
+            return [float(w) for w in text.split(",") if w.strip()]
+        except ValueError:
+            raise forms.ValidationError("Class weights are numbers separated by commas.") from None
 
     def add_refusal(self, error: DomainError) -> None:
         """A launch's refusal: a configuration's errors go on their fields."""
@@ -184,3 +228,16 @@ class TrainingLaunchForm(forms.Form):
         for name, message in errors.items():
             field = {"betas": "beta1", "specimen_ids": None, "data": None}.get(name, name)
             self.add_error(field if field in self.fields else None, message)
+
+
+def _class_fields(d: dict) -> dict:
+    """One ticked class is the binary class to learn; two or more learn together."""
+    names = list(d.get("classes") or [])
+    return {
+        "classes": names if len(names) > 1 else "",
+        "target_class": names[0] if len(names) == 1 else d.get("target_class") or "",
+        "instance_head": d.get("instance_head") or "",
+        "class_weights": d.get("class_weights") or [],
+        "instance_alpha": 1.0 if d.get("instance_alpha") is None else d["instance_alpha"],
+        "foreground_normalise": bool(d.get("foreground_normalise")),
+    }

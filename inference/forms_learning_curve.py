@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from annotations.models import GroundTruthSource
 from cellweb.errors import DomainError
 from inference.ml.nets import MODEL_NAMES, model_label
 from inference.models import ModelVersion, ModelVersionTask
@@ -38,6 +39,12 @@ class LearningCurveForm(forms.Form):
         help_text="The same for every n (paper 004): small n train for more epochs.",
     )
     input_size = forms.IntegerField(label="Input size (px)", initial=448, min_value=32)
+    gt_source = forms.ChoiceField(
+        label="Ground truth",
+        choices=GroundTruthSource.choices,
+        initial=GroundTruthSource.CONSENSUS,
+        help_text="Trained on and scored: confirmed consensus, imported masks or the stain's.",
+    )
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,6 +32,11 @@ urlpatterns = [
         name="learning-curve-report",
     ),
     path(
+        "api/projects/<slug:slug>/learning-curves/",
+        apis.ProjectLearningCurvesApi.as_view(),
+        name="api-learning-curves",
+    ),
+    path(
         "api/learning-curves/<dbid:curve_id>/",
         apis.LearningCurveDetailApi.as_view(),
         name="api-learning-curve",

@@ -1,12 +1,103 @@
-"""REST endpoints of a learning curve: its live snapshot (the page's socket fallback) and
-cancel. It is launched from the training area's form or ``manage.py learning_curve``."""
+"""REST endpoints of learning curves: a project's list and the launch (the same service as the
+training area's form and ``manage.py learning_curve``), one curve's live snapshot (the page's
+socket fallback) and cancel."""
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from annotations.models import GroundTruthSource, Role
+from annotations.permissions import get_project
+from cellweb.api import conflict_responses
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.evaluation import ERRORS
+from inference.apis.training import TrainingListQuery, list_page
+from inference.conflicts import CONFLICTS
+from inference.ml.learning_curve import ALL, DEFAULT_SIZES
+from inference.ml.nets import MODEL_NAMES
+from inference.selectors.learning_curve import learning_curve_list, learning_curve_snapshot
+from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
+from inference.services.learning_curve import config as limits
+
+MAX_DB_ID = 2**62
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": limits.MAX_SAMPLES},
+            {"type": "string", "enum": [ALL]},
+        ]
+    }
+)
+class SizeField(serializers.Field):
+    """A number of training sections: a whole number of at least 1, or ``"all"``."""
+
+    default_error_messages = {"invalid": "A number of sections is a whole number ≥ 1 or “all”."}
+
+    def to_internal_value(self, data):
+        if data == ALL:
+            return ALL
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        if not 1 <= data <= limits.MAX_SAMPLES:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class LearningCurveInput(serializers.Serializer):
+    sizes = serializers.ListField(
+        child=SizeField(),
+        default=lambda: list(DEFAULT_SIZES),
+        min_length=1,
+        max_length=limits.MAX_SIZES,
+        help_text="The numbers of annotated sections n; “all” is every section outside the "
+        "held-out specimens. An n above the sections available is a 409 (`too_few_sections`, "
+        "`current.largest_n`).",
+    )
+    seeds = serializers.IntegerField(default=3, min_value=1, max_value=limits.MAX_SEEDS)
+    start_version = serializers.IntegerField(
+        default=None,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_DB_ID,
+        help_text="A model version to train from beside the scratch curve (an in-silico-"
+        "labelling version gives its encoder and decoder). Its network is used for both curves.",
+    )
+    arch = serializers.ChoiceField(
+        choices=list(MODEL_NAMES), default="osnet", help_text="Without a start version."
+    )
+    samples = serializers.IntegerField(
+        default=2000,
+        min_value=1,
+        max_value=limits.MAX_SAMPLES,
+        help_text="Training samples per point, the same for every n.",
+    )
+    batch_size = serializers.IntegerField(default=8, min_value=1, max_value=1024)
+    input_size = serializers.IntegerField(
+        default=448,
+        min_value=limits.MIN_INPUT,
+        max_value=limits.MAX_INPUT,
+        help_text="A multiple of 16.",
+    )
+    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
+    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
+    gt_source = serializers.ChoiceField(
+        choices=GroundTruthSource.values,
+        default=GroundTruthSource.CONSENSUS,
+        help_text="The ground truth trained on and scored.",
+    )
+
+    def validate_input_size(self, value: int) -> int:
+        if value % 16:
+            raise serializers.ValidationError("The input size must be a multiple of 16.")
+        return value
 
 
 class LearningCurveSerializer(JobRowSerializer):
@@ -21,6 +112,64 @@ class LearningCurveSerializer(JobRowSerializer):
     )
     cancel_requested = serializers.BooleanField()
     seq = serializers.IntegerField()
+
+
+class LearningCurveRowSerializer(LearningCurveSerializer):
+    cancel_requested = None
+    seq = None
+
+
+class LearningCurveListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = LearningCurveRowSerializer(many=True)
+
+
+class ProjectLearningCurvesApi(APIView):
+    @extend_schema(
+        operation_id="learning_curves_list",
+        summary="Learning curves of a project, newest first",
+        parameters=[TrainingListQuery],
+        responses={200: LearningCurveListSerializer, **ERRORS},
+    )
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        count, rows = list_page(request, learning_curve_list(project=project, limit=5000))
+        return Response(LearningCurveListSerializer({"count": count, "results": rows}).data)
+
+    @extend_schema(
+        operation_id="learning_curves_launch",
+        summary="Launch a learning curve (managers)",
+        description=(
+            "Trains on n annotated sections for each n and seed, from scratch and from "
+            "`start_version`, and scores every point on the same held-out specimens. The "
+            "project's ground truth and the start version are checked first (409 with a code; "
+            "a start version you may not see is a 404); nothing is queued when they refuse. "
+            "Follow it at `/api/learning-curves/<id>/` or `/ws/jobs/learning_curve/<id>/`."
+        ),
+        request=LearningCurveInput,
+        responses={
+            201: LearningCurveSerializer,
+            **ERRORS,
+            **conflict_responses(
+                CONFLICTS,
+                "no_ground_truth",
+                "too_few_specimens",
+                "too_few_sections",
+                "channel_mismatch",
+            ),
+        },
+    )
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        body = LearningCurveInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        curve = learning_curve_launch(
+            project=project, user=request.user, config=LearningCurveConfig(**body.validated_data)
+        )
+        return Response(
+            LearningCurveSerializer(learning_curve_snapshot(curve)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 LearningCurveDetailApi, LearningCurveCancelApi = job_api_views(

@@ -83,7 +83,7 @@ class RoundLaunchSerializer(serializers.Serializer):
 class ProjectRoundsApi(APIView):
     @extend_schema(
         operation_id="retrain_rounds_list",
-        summary="A project's retrain rounds (newest first), learning curve and round settings",
+        summary="A project's retrain rounds (newest first), Dice by round and round settings",
         responses={200: RoundListSerializer, **ERRORS},
     )
     def get(self, request, slug: str):

@@ -7,110 +7,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource, Role
+from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
 from cellweb.jobs.api import job_api_views
+from inference.apis.training_input import TrainingConfigInput, TrainingListQuery
 from inference.conflicts import CONFLICTS
-from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services import training as services
-
-# ---------------------------------------------------------------------------------------------
-# Input
-
-
-class TrainingConfigInput(serializers.Serializer):
-    """A training configuration; every field is optional and defaults to the OS-Net paper."""
-
-    arch = serializers.ChoiceField(
-        choices=list(MODEL_NAMES),
-        default="osnet",
-        error_messages={
-            "invalid_choice": f"Unknown network “{{input}}”; choose one of {', '.join(MODEL_NAMES)}."
-        },
-    )
-    folds = serializers.IntegerField(default=4, min_value=2, max_value=services.MAX_FOLDS)
-    epochs = serializers.IntegerField(default=300, min_value=1, max_value=services.MAX_EPOCHS)
-    batch_size = serializers.IntegerField(default=32, min_value=1, max_value=services.MAX_BATCH)
-    lr = serializers.FloatField(default=5e-4, min_value=1e-12, max_value=1.0)
-    betas = serializers.ListField(
-        child=serializers.FloatField(min_value=0.0, max_value=0.999999),
-        min_length=2,
-        max_length=2,
-        default=[0.5, 0.999],
-    )
-    loss = serializers.ChoiceField(choices=list(services.LOSSES), default="bce")
-    elastic = serializers.BooleanField(default=True)
-    flips = serializers.BooleanField(default=True)
-    enlarge_crop = serializers.BooleanField(default=True)
-    aug_fraction = serializers.FloatField(default=0.3, min_value=0.0, max_value=1.0)
-    input_size = serializers.IntegerField(
-        default=448,
-        min_value=services.MIN_INPUT,
-        max_value=services.MAX_INPUT,
-        help_text="A multiple of 16.",
-    )
-    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
-    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
-    seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
-    gt_source = serializers.ChoiceField(
-        choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS
-    )
-    labs = serializers.ListField(
-        child=serializers.CharField(max_length=100), default=list, max_length=200
-    )
-    modalities = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(str(m) for m in LABEL_FREE_MODALITIES)),
-        default=list,
-        max_length=10,
-    )
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), default=list, max_length=200
-    )
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**62),
-        default=list,
-        max_length=10_000,
-    )
-    final_model = serializers.BooleanField(default=False)
-    from_version = serializers.IntegerField(
-        min_value=1,
-        max_value=2**62,
-        allow_null=True,
-        default=None,
-        help_text="Fine-tune: start from this model version's weights (same network).",
-    )
-
-    native_crops = serializers.BooleanField(
-        allow_null=True,
-        default=None,
-        help_text="Train on native-resolution crops of the input size (null: automatic, on for "
-        "label-free 2D fields larger than the input, off with RI tomograms).",
-    )
-    crop_foreground = serializers.FloatField(
-        default=0.0,
-        min_value=0.0,
-        max_value=1.0,
-        help_text="With native crops: the share of crops centred on a nucleus pixel.",
-    )
-    target_class = serializers.CharField(
-        max_length=40,
-        allow_blank=True,
-        default="",
-        help_text="The label class the network learns (by name); blank: the project's nucleus class.",
-    )
-
-    def to_config(self) -> services.TrainingConfig:
-        data = dict(self.validated_data)
-        data["betas"] = tuple(data["betas"])
-        return services.TrainingConfig(**data)
-
-
-class TrainingListQuery(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
-
 
 # ---------------------------------------------------------------------------------------------
 # Output
@@ -236,7 +140,14 @@ class TrainingEstimateSerializer(serializers.Serializer):
     )
     specimens = serializers.IntegerField(required=False)
     sections = serializers.IntegerField(required=False)
-    target_class = serializers.CharField(required=False, help_text="The class the network learns.")
+    target_class = serializers.CharField(
+        required=False, allow_blank=True, help_text="The class a binary network learns."
+    )
+    classes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The classes a network of several classes learns, in output order.",
+    )
     skipped_sections = serializers.IntegerField(
         required=False,
         help_text="Sections left out: their ground truth holds other classes but not the target.",

@@ -50,6 +50,9 @@ class AugmentConfig:
     elastic_pairs: tuple[tuple[float, float], ...] = ((1, 1), (5, 2), (1, 0.5), (1, 3))
     scales: tuple[float, ...] = (1.2, 1.3, 1.4)
     control_grid: int = 28
+    # Targets that are labels or per-pixel values (class indices, distance maps: several classes
+    # and instance heads) are warped with nearest sampling and kept as they are, not thresholded.
+    label_targets: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fraction <= 1.0:
@@ -173,7 +176,8 @@ def augment_batch(
     Per sample, a family (elastic / flip / enlarge-crop, among the enabled ones) is drawn
     uniformly, then its parameter uniformly (an (alpha, sigma) pair; horizontal or vertical;
     a scale). Image and mask get the same geometric transform; images are resampled bilinearly,
-    masks bilinearly then thresholded at 0.5 (smoother boundaries than nearest, still binary).
+    masks bilinearly then thresholded at 0.5 (smoother boundaries than nearest, still binary), or
+    with ``cfg.label_targets`` by nearest sampling (class indices and instance targets).
     Inputs are not modified; outputs have the inputs' shape, dtype and device.
     """
     if images.shape[0] != masks.shape[0] or images.shape[-2:] != masks.shape[-2:]:
@@ -228,10 +232,12 @@ def augment_batch(
         warped_masks = F.grid_sample(
             masks[index].to(images.dtype),
             grid,
-            mode="bilinear",
+            mode="nearest" if cfg.label_targets else "bilinear",
             padding_mode="reflection",
             align_corners=False,
         )
         out_images[index] = warped_images
-        out_masks[index] = (warped_masks > 0.5).to(masks.dtype)
+        out_masks[index] = (warped_masks if cfg.label_targets else (warped_masks > 0.5)).to(
+            masks.dtype
+        )
     return out_images, out_masks

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ from torch import nn
 
 from .data import normalise, normalise_channels, resize_images
 from .engine import predict_probabilities
+from .foreground import two_pass_inputs
+from .heads import HeadLayout
+from .label_output import activate_tensor
 from .tiling import network_stride, predict_tiled
 
 __all__ = ["DEFAULT_INPUT_SIZE", "FieldSettings", "field_settings", "predict_volume", "tiles_field"]
@@ -71,6 +75,8 @@ def predict_volume(
     modality: str = "ri",
     tile_large: bool | None = None,
     overlap: int | None = None,
+    layout: HeadLayout | None = None,
+    foreground_two_pass: bool = False,
 ) -> np.ndarray:
     """Nucleus probabilities for every voxel of a (z, y, x) volume, float32 in [0, 1]. A
     multi-channel volume (z, c, y, x) (bright-field + phase, ...) gives (z, y, x) too: each
@@ -83,11 +89,37 @@ def predict_volume(
     overlapping by ``overlap`` (default a quarter tile) and blended (``tiling.predict_tiled``,
     docs/tiling.md). Works through the volume ``batch_size`` sections at a time so host memory
     stays bounded for large tomograms.
+
+    With a ``layout`` (several classes or an instance output) every channel is predicted, tiled
+    and resized alike: (z, C, y, x) maps, ``label_output.activate_tensor`` of the logits.
+    ``foreground_two_pass``: the model was trained on foreground-normalised images (paper 003);
+    each input (each tile) is first normalised on its own statistics for the model to find the
+    foreground, then on that foreground's (``foreground.two_pass_inputs``).
     """
     if volume.ndim not in (3, 4):
         raise ValueError(f"need a (z, y, x) or (z, c, y, x) volume, got shape {volume.shape}")
     z, h, w = volume.shape[0], volume.shape[-2], volume.shape[-1]
-    out = np.empty((z, h, w), dtype=np.float32)
+    channels = 1 if layout is None else layout.channels
+    out = np.empty((z, channels, h, w), dtype=np.float32)
+    activation = torch.sigmoid if layout is None else partial(activate_tensor, layout=layout)
+
+    def probabilities(x: torch.Tensor) -> torch.Tensor:
+        return predict_probabilities(
+            model, x, device=device, batch_size=batch_size, activation=activation
+        )
+
+    def foreground(probs: torch.Tensor) -> torch.Tensor:
+        # A binary output's probability, or 1 - P(background) of a softmax over classes.
+        single = layout is None or layout.n_classes == 1
+        return probs[:, :1] if single else 1.0 - probs[:, :1]
+
+    def predict(x: torch.Tensor) -> torch.Tensor:
+        if foreground_two_pass:
+            x = two_pass_inputs(x, lambda images: foreground(probabilities(images)))
+        return probabilities(x)
+
+    # Probabilities lie in [0, 1]; a regressed distance channel is not clamped.
+    clamped = channels if layout is None else layout.n_classes
     tiled = tiles_field(h, w, input_size=input_size, modality=modality, tile_large=tile_large)
     overlap = input_size // 4 if overlap is None else overlap
     for start in range(0, z, batch_size):
@@ -100,16 +132,16 @@ def predict_volume(
             sections = torch.stack([normalise(s, modality) for s in chunk]).unsqueeze(1)
         if tiled:
             prob = predict_tiled(
-                lambda t: predict_probabilities(model, t, device=device, batch_size=batch_size),
+                predict,
                 sections,
                 tile=input_size,
                 overlap=overlap,
                 stride=network_stride(model),
                 batch_size=batch_size,
-            ).clamp_(0.0, 1.0)
+            )
         else:
             x = resize_images(sections, input_size)
-            prob = predict_probabilities(model, x, device=device, batch_size=batch_size)
-            prob = resize_images(prob, (h, w)).clamp_(0.0, 1.0)
-        out[start : start + chunk.shape[0]] = prob[:, 0].numpy()
-    return out
+            prob = resize_images(predict(x), (h, w))
+        prob[:, :clamped].clamp_(0.0, 1.0)
+        out[start : start + chunk.shape[0]] = prob.numpy()
+    return out[:, 0] if layout is None else out

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .heads import HeadLayout
 from .infer import predict_volume
 from .objects import label_instances
 
@@ -50,13 +51,17 @@ def predict_sections(
     modality: str = "ri",
     tta: bool = False,
     tile_large: bool | None = None,
+    layout: HeadLayout | None = None,
+    foreground_two_pass: bool = False,
 ) -> np.ndarray:
     """Nucleus probabilities (z, y, x) float32 of a stack of sections ((z, y, x), or (z, c, y, x)
     with their channels), batched; resized or tiled as ``infer.tiles_field`` decides from
-    ``tile_large`` (``infer.field_settings``).
+    ``tile_large`` (``infer.field_settings``); with a ``layout`` (several classes or an instance
+    output) every output channel's maps (z, C, y, x).
 
     With ``tta`` the flipped stacks are predicted too and flipped back before averaging, so a
-    network that learnt a handedness does not leave it in the mask.
+    network that learnt a handedness does not leave it in the mask. ``foreground_two_pass``: see
+    ``infer.predict_volume`` (a model trained with foreground normalisation).
     """
 
     def run(stack: np.ndarray) -> np.ndarray:
@@ -68,13 +73,15 @@ def predict_sections(
             device=device,
             modality=modality,
             tile_large=tile_large,
+            layout=layout,
+            foreground_two_pass=foreground_two_pass,
         )
 
     prob = run(sections)
     if tta:
-        # The last axes are (y, x) whether the sections have channels (z, c, y, x) or not.
-        prob += run(sections[..., ::-1])[:, :, ::-1]
-        prob += run(sections[..., ::-1, :])[:, ::-1, :]
+        # The last axes are (y, x) for the sections, (z, c, y, x) or not, and for the maps.
+        prob += run(sections[..., ::-1])[..., ::-1]
+        prob += run(sections[..., ::-1, :])[..., ::-1, :]
         prob /= np.float32(3.0)
     return prob
 

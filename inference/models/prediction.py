@@ -91,6 +91,16 @@ class PredictionResult(models.Model):
         max_length=500,
         help_text="Instance labels (uint16, 0 = background, the value is the track id).",
     )
+    class_map = models.FileField(
+        upload_to=prediction_labels_upload_to,
+        max_length=500,
+        blank=True,
+        help_text="A version with several classes: the class of every voxel (TIFF, 0 = "
+        "background); the labels then hold the instances of its instance classes.",
+    )
+    instance_classes = models.JSONField(
+        default=dict, blank=True, help_text="The class value of each instance (track) id."
+    )
     n_nuclei = models.PositiveIntegerField(default=0)
     total_volume_um3 = models.FloatField(null=True, blank=True)
     medium_ri = models.FloatField(null=True, blank=True, help_text="n0 measured on the volume.")

@@ -1,5 +1,6 @@
 """The active model's proposal for one section: a binary nucleus mask as a 1-bit PNG, the
-format the annotation editor loads masks in (``annotations.imaging.masks.encode_mask``).
+format the annotation editor loads masks in (``annotations.imaging.masks.encode_mask``), or the
+labels of a version of several classes as a label PNG (``annotations.imaging.labels``).
 
 Served, in this order, from the proposal stored ahead for the section and the active version
 (``StoredProposal``, the "proposals" job), from the active version's current prediction of the
@@ -21,10 +22,13 @@ from annotations.models import Section
 from annotations.selectors.annotation.independence import proposals_withheld_reason
 from annotations.services.volumes import section_pixels
 from cellweb.errors import ConflictError, NotFoundError
+from inference.label_png import labels_png
 from inference.ml.device import cpu_has_native_bf16
 from inference.ml.infer import field_settings
-from inference.ml.predict import predict_sections
+from inference.ml.predict import PredictOptions, predict_sections
+from inference.ml.predict_labels import section_labels
 from inference.models import ModelVersion, PredictionResult, StoredProposal
+from inference.output_classes import version_instance_values, version_outputs
 from inference.selectors.loaded_models import LoadedModels
 from inference.selectors.prediction import active_model_version
 
@@ -32,7 +36,9 @@ __all__ = [
     "Proposal",
     "prediction_page_mask",
     "proposal_cache_key",
+    "prediction_for_proposals",
     "proposal_masks",
+    "proposal_pngs",
     "proposal_refusal",
     "section_proposal",
 ]
@@ -94,6 +100,19 @@ def prediction_page_mask(result: PredictionResult, z: int) -> np.ndarray:
         return tif.pages[z].asarray() > 0
 
 
+def prediction_for_proposals(version: ModelVersion, volume_id: int) -> PredictionResult | None:
+    """The version's current prediction of the volume, whose nuclei a binary version's
+    proposals reuse; a version of several classes computes its labels instead."""
+    if version_outputs(version.config or {}) is not None:
+        return None
+    return (
+        PredictionResult.objects.filter(volume_id=volume_id, model_version=version, is_current=True)
+        .exclude(labels="")
+        .only("pk", "labels")
+        .first()
+    )
+
+
 def proposal_masks(
     model: torch.nn.Module,
     meta: dict,
@@ -109,12 +128,20 @@ def proposal_masks(
 
     ``cpu_bf16``: the convolutions in bf16 on the CPU (the probabilities move by ~1e-3, so
     only pixels that close to the threshold can flip); CUDA always uses bf16 autocast."""
+    prob = _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16)
+    return prob > _threshold(version)
+
+
+def _threshold(version: ModelVersion) -> float:
+    return float((version.config or {}).get("threshold") or DEFAULT_THRESHOLD)
+
+
+def _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16, layout=None):
     config = version.config or {}
     field = field_settings(meta, config)
-    threshold = float(config.get("threshold") or DEFAULT_THRESHOLD)
     bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16 and device.type == "cpu")
     with torch.inference_mode(), bf16:
-        prob = predict_sections(
+        return predict_sections(
             model,
             sections,
             device=device,
@@ -122,17 +149,52 @@ def proposal_masks(
             batch_size=batch_size,
             modality=modality,
             tile_large=field.tile_large,
+            layout=layout,
+            foreground_two_pass=bool(config.get("foreground_normalise")),
         )
-    return prob > threshold
 
 
-def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
+def proposal_pngs(
+    model: torch.nn.Module,
+    meta: dict,
+    version: ModelVersion,
+    sections: np.ndarray,
+    *,
+    modality: str,
+    device: torch.device,
+    batch_size: int = 1,
+    cpu_bf16: bool = False,
+) -> list[bytes]:
+    """The stored form of each section's proposal: a binary version's 1-bit nucleus mask
+    (``encode_mask``, as ever), or for a version of several classes or with an instance output
+    its labels (``label_output.labels_from_output``) as a 16-bit instance map when the project
+    has instance classes, else an 8-bit class map (docs/labels.md)."""
+    outputs = version_outputs(version.config or {})
+    args = (model, meta, version, sections, modality, device, batch_size, cpu_bf16)
+    if outputs is None:
+        return [encode_mask(m) for m in _maps(*args) > _threshold(version)]
+    layout, classes = outputs
+    maps = _maps(*args, layout=layout)
+    project = version.project.label_classes
+    labels = [int(c["value"]) for c in project]
+    instance_kind = version_instance_values(project)
+    options = PredictOptions(threshold=_threshold(version))
+    values = [int(c["value"]) for c in classes]
+    return [
+        labels_png(class_map, instances, found, labels, instance_kind)
+        for class_map, instances, found in section_labels(
+            maps, layout, values, version_instance_values(classes), options
+        )
+    ]
+
+
+def _computed_png(section: Section, version: ModelVersion) -> bytes:
     if settings.PROPOSAL_THREADS:
         # One request's convolutions on every core stall when the web process has others to
         # answer, or the host is shared: 3-4x slower than one thread on a loaded 2-core host.
         torch.set_num_threads(settings.PROPOSAL_THREADS)
     model, meta = _models.get(version)
-    masks = proposal_masks(
+    pngs = proposal_pngs(
         model,
         meta,
         version,
@@ -141,7 +203,7 @@ def _computed_mask(section: Section, version: ModelVersion) -> np.ndarray:
         device=torch.device("cpu"),
         cpu_bf16=settings.PROPOSAL_BF16 and cpu_has_native_bf16(),
     )
-    return masks[0]
+    return pngs[0]
 
 
 def section_proposal(section: Section) -> Proposal:
@@ -163,23 +225,15 @@ def section_proposal(section: Section) -> Proposal:
     if stored is not None:
         return Proposal(bytes(stored[0]), version.pk, version.name, stored[1])
 
-    result = (
-        PredictionResult.objects.filter(
-            volume_id=section.volume_id, model_version=version, is_current=True
-        )
-        .exclude(labels="")
-        .only("pk", "labels")
-        .first()
-    )
+    result = prediction_for_proposals(version, section.volume_id)
     key = proposal_cache_key(section.pk, version.pk, result.pk if result else None)
     png = cache.get(key)
     if png is None:
-        mask = (
-            prediction_page_mask(result, section.z)
+        png = (
+            encode_mask(prediction_page_mask(result, section.z))
             if result is not None
-            else _computed_mask(section, version)
+            else _computed_png(section, version)
         )
-        png = encode_mask(mask)
         cache.set(key, png, CACHE_TIMEOUT_S)
     source = "prediction" if result is not None else "computed"
     return Proposal(png, version.pk, version.name, source)

@@ -21,9 +21,11 @@ from torch import nn
 from annotations.models import Role
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput
+from inference.ml.heads import attach_heads
 from inference.ml.isl import weights_in_channels
 from inference.ml.nets import create_model
 from inference.models import ModelVersion, ModelVersionTask
+from inference.output_classes import version_outputs
 from inference.services.proposals import proposals_after_activation
 
 WEIGHTS_FORMAT = 1
@@ -184,6 +186,9 @@ def model_version_load(
     model = create_model(
         payload.get("arch", version.arch), in_channels=int(payload.get("in_channels") or 1)
     )
+    recorded = version_outputs(version.config or {})
+    if recorded is not None:  # several classes or an instance output (docs/labels.md)
+        attach_heads(model, recorded[0])
     model.load_state_dict(payload["state_dict"])
     model.eval()
     if device is not None:

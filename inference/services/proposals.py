@@ -24,9 +24,14 @@ from annotations.services.volumes import volume_array
 from cellweb.jobs import JobStatus, job_create
 from inference.ml.device import cpu_has_native_bf16
 from inference.ml.fuse import fuse_conv_bn
-from inference.models import ModelVersion, PredictionResult, ProposalRun, StoredProposal
+from inference.models import ModelVersion, ProposalRun, StoredProposal
 from inference.selectors.proposal_state import proposal_state_publish
-from inference.selectors.proposals import prediction_page_mask, proposal_masks, proposal_refusal
+from inference.selectors.proposals import (
+    prediction_for_proposals,
+    prediction_page_mask,
+    proposal_pngs,
+    proposal_refusal,
+)
 
 __all__ = [
     "proposal_run_queue",
@@ -100,18 +105,14 @@ def proposals_after_settings(project_id: int) -> ProposalRun | None:
 
 
 def _masks_of_volume(sections: list[Section], version, model, meta, device):
-    """Masks of sections of one volume, and their source: the version's current prediction of
+    """Proposal PNGs of sections of one volume, and their source: the version's current prediction of
     the volume when there is one (as the on-demand path prefers), else the network."""
     volume = sections[0].volume
-    result = (
-        PredictionResult.objects.filter(volume=volume, model_version=version, is_current=True)
-        .exclude(labels="")
-        .first()
-    )
+    result = prediction_for_proposals(version, volume.pk)
     if result is not None:
-        return [prediction_page_mask(result, s.z) for s in sections], "prediction"
+        return [encode_mask(prediction_page_mask(result, s.z)) for s in sections], "prediction"
     stack = np.asarray(volume_array(volume)[[s.z for s in sections]], dtype=np.float32)
-    masks = proposal_masks(
+    masks = proposal_pngs(
         model,
         meta,
         version,
@@ -162,10 +163,8 @@ def proposal_run_work(job: ProposalRun, ctx) -> dict:
             masks, source = _masks_of_volume(chunk, version, model, meta, device)
             StoredProposal.objects.bulk_create(
                 [
-                    StoredProposal(
-                        section=s, model_version=version, png=encode_mask(m), source=source
-                    )
-                    for s, m in zip(chunk, masks)
+                    StoredProposal(section=s, model_version=version, png=png, source=source)
+                    for s, png in zip(chunk, masks)
                 ],
                 ignore_conflicts=True,  # a run beside this one stored it first: same mask
             )

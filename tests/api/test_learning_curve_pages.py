@@ -21,7 +21,14 @@ from tests.helpers_training import add_specimens, single_thread_torch  # noqa: F
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"sizes": "1,2", "seeds": "1", "arch": "unet16", "samples": "2", "input_size": "32"}
+FORM = {
+    "sizes": "1,2",
+    "seeds": "1",
+    "arch": "unet16",
+    "samples": "2",
+    "input_size": "32",
+    "gt_source": "consensus",
+}
 
 
 def browser(user) -> Client:

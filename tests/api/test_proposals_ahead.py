@@ -11,7 +11,7 @@ from django.core.management import call_command
 from annotations.models import Section
 from cellweb.jobs import job_execute
 from inference.models import ProposalRun, StoredProposal
-from inference.selectors.proposals import _computed_mask
+from inference.selectors.proposals import _computed_png
 from inference.services.model_versions import model_version_activate
 from tests.api.test_annotation_api import b64
 from tests.api.test_proposal_settings import page_config
@@ -56,7 +56,9 @@ def test_activation_queues_a_run_that_stores_what_the_endpoint_serves(
     assert response["X-Proposal-Source"] == "computed"
     assert response.content == bytes(stored.png)
     # What the run stored is the network's mask, as the on-demand path computes it.
-    on_demand = _computed_mask(Section.objects.select_related("volume").get(pk=section.pk), version)
+    on_demand = png_mask(
+        _computed_png(Section.objects.select_related("volume").get(pk=section.pk), version)
+    )
     assert 0 < on_demand.sum() < on_demand.size
     assert (png_mask(response.content) == on_demand).mean() > 0.99
 
@@ -65,7 +67,9 @@ def test_activation_queues_a_run_that_stores_what_the_endpoint_serves(
     model_version_activate(version=newer, user=manager)
     again = api(annotator).get(url(section))
     assert again.status_code == 200 and again["X-Model-Version"] == str(newer.pk)
-    expected = _computed_mask(Section.objects.select_related("volume").get(pk=section.pk), newer)
+    expected = png_mask(
+        _computed_png(Section.objects.select_related("volume").get(pk=section.pk), newer)
+    )
     assert (png_mask(again.content) == expected).mean() > 0.99
     assert ProposalRun.objects.get(model_version=newer).status == "queued"
 

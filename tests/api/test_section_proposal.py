@@ -58,7 +58,7 @@ def test_computed_on_demand_matches_the_network_and_is_cached(
 
     # The second request comes from the cache and writes nothing to the database.
     monkeypatch.setattr(
-        "inference.selectors.proposals._computed_mask",
+        "inference.selectors.proposals._computed_png",
         lambda *a: (_ for _ in ()).throw(AssertionError("computed again")),
     )
     with CaptureQueriesContext(connection) as queries:

@@ -25,7 +25,7 @@ from inference.services.training import (
     training_job_launch,
     training_job_run_foreground,
 )
-from inference.services.training.fold_trainer import fold_entries
+from inference.services.training.fold_data import fold_entries
 from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
 
 pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)

@@ -15,6 +15,7 @@ from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.services import training as services
 from inference.services.model_versions import model_version_activate, model_version_load
 from inference.services.training import (
+    fold_data,
     fold_run_execute,
     training_job_cancel,
     training_job_gather,
@@ -168,7 +169,7 @@ def test_a_fold_that_keeps_failing_ends_failed_with_its_error(
     def broken(*args, **kwargs):
         raise RuntimeError("the data loader exploded")
 
-    monkeypatch.setattr(trainer, "training_tensors", broken)
+    monkeypatch.setattr(fold_data, "training_tensors", broken)
     job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
     job = training_job_run_foreground(job=job)
     assert job.status == "failed"

@@ -3,6 +3,7 @@ the launch form.
 
     python manage.py learning_curve --project SLUG [--n 1,2,5,10,20,50,all] [--seeds 3]
         [--from-version ID] [--samples 2000] [--arch osnet] [--input-size 448]
+        [--gt-source consensus|imported|fluorescence]
         [--user NAME] [--wait [--device cpu|cuda]]
 
 Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With ``--wait`` this
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from annotations.models import GroundTruthSource
 from cellweb.jobs import job_execute
 from inference.management import kit
 from inference.models import LearningCurve
@@ -38,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--arch", default="osnet", help="Network when no version is given.")
         parser.add_argument("--input-size", type=int, default=448)
         parser.add_argument("--batch-size", type=int, default=8)
+        parser.add_argument(
+            "--gt-source",
+            default=GroundTruthSource.CONSENSUS,
+            choices=GroundTruthSource.values,
+            help="Which ground truth is trained on and scored (imported: the demo's).",
+        )
         kit.add_launch_arguments(parser, prints="the curve")
 
     def handle(self, *args, **o):
@@ -54,6 +62,7 @@ class Command(BaseCommand):
                 arch=o["arch"],
                 input_size=o["input_size"],
                 batch_size=o["batch_size"],
+                gt_source=o["gt_source"],
             )
             return learning_curve_launch(
                 project=project, user=user, config=config, queue=not o["wait"]

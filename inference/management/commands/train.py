@@ -22,6 +22,7 @@ from inference.management.kit import (
     training_launched,
     user_named,
 )
+from inference.ml.heads import INSTANCE_OUTPUTS
 from inference.selectors.training import METRIC_LABELS
 from inference.services import training as services
 from inference.services.training import NATIVE_CROPS, TrainingConfig
@@ -102,7 +103,28 @@ class Command(BaseCommand):
             "--classes",
             default="",
             metavar="NAME",
-            help="The label class the network learns (default: the project's nucleus class).",
+            help="One class name: the class a binary network learns (default: the project's "
+            "nucleus class). 'all', or several names separated by commas: those classes with a "
+            "softmax output (cross-entropy + Dice per class).",
+        )
+        parser.add_argument(
+            "--instances",
+            default="",
+            choices=["", *INSTANCE_OUTPUTS],
+            help="Add an output that separates touching nuclei: the distance map (MSE + "
+            "alpha x class loss, paper 004) or the nuclei's boundaries.",
+        )
+        parser.add_argument(
+            "--class-weights",
+            default="",
+            metavar="W0,W1,...",
+            help="One weight per class of --classes, background first.",
+        )
+        parser.add_argument("--instance-alpha", type=float, default=d.instance_alpha)
+        parser.add_argument(
+            "--foreground-normalise",
+            action="store_true",
+            help="Normalise each image on its nuclei's statistics (paper 003).",
         )
         parser.add_argument(
             "--user", help="Launch as this user (must be a manager of the project)."
@@ -139,7 +161,7 @@ class Command(BaseCommand):
             from_version=o["from_version"],
             native_crops=NATIVE_CROPS[o["native_crops"]],
             crop_foreground=o["crop_foreground"],
-            target_class=o["classes"],
+            **_class_options(o),
         )
         job = training_launched(
             lambda: services.training_job_launch(
@@ -148,10 +170,7 @@ class Command(BaseCommand):
         )
 
         self.stdout.write(self.style.SUCCESS(f"Training job {job.pk}") + f" · {job.message}")
-        self.stdout.write(
-            f"Learns class {job.config['target_class']} (value {job.config['target_value']}) "
-            "against everything else."
-        )
+        self.stdout.write(_learns(job.config))
         if config.from_version:
             self.stdout.write(
                 f"Every fold starts from its weights: fine-tuning from model version {config.from_version}."
@@ -207,3 +226,32 @@ class Command(BaseCommand):
                 f"{v:>8.4f}" if v is not None else f"{'—':>8}" for v in row.get("per_fold", [])
             )
             self.stdout.write(f"{label:<10} {cell:>18} {per}")
+
+
+def _class_options(o: dict) -> dict:
+    """--classes NAME keeps the binary target class; 'all' or several names train classes."""
+    names = [n.strip() for n in o["classes"].split(",") if n.strip()]
+    try:
+        weights = [float(w) for w in o["class_weights"].split(",") if w.strip()]
+    except ValueError:
+        raise CommandError("--class-weights takes numbers separated by commas.") from None
+    several = o["classes"].strip().casefold() == "all" or len(names) > 1
+    return {
+        "target_class": "" if several else o["classes"],
+        "classes": ("all" if len(names) == 1 else names) if several else "",
+        "instance_head": o["instances"],
+        "class_weights": weights,
+        "instance_alpha": o["instance_alpha"],
+        "foreground_normalise": o["foreground_normalise"],
+    }
+
+
+def _learns(config: dict) -> str:
+    instance = config.get("instance_head")
+    extra = f", with a {instance} output separating touching nuclei" if instance else ""
+    if config.get("classes"):
+        return f"Learns {len(config['class_values'])} classes with a softmax output{extra}."
+    return (
+        f"Learns class {config['target_class']} (value {config['target_value']}) "
+        f"against everything else{extra}."
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import torch
@@ -84,8 +84,10 @@ def predict_probabilities(
     *,
     device: torch.device,
     batch_size: int = 32,
+    activation: Callable[[Tensor], Tensor] = torch.sigmoid,
 ) -> Tensor:
-    """Sigmoid probabilities (N, C, S, S) float32 on the CPU for normalised input sections."""
+    """Sigmoid probabilities (N, C, S, S) float32 on the CPU for normalised input sections
+    (another ``activation`` of the logits: a head layout's, ``label_output.activate_tensor``)."""
     if images.ndim != 4:
         raise ValueError(f"need (N, C, S, S) images, got {tuple(images.shape)}")
     if batch_size < 1:
@@ -96,7 +98,7 @@ def predict_probabilities(
         x = device_inputs(images[start : start + batch_size], device)
         with autocast_context(device):
             logits = model(x)
-        outputs.append(torch.sigmoid(logits.float()).contiguous())
+        outputs.append(activation(logits.float()).contiguous())
     if not outputs:
         return torch.empty((0, 1, *images.shape[-2:]), dtype=torch.float32)
     return torch.cat(outputs).cpu()  # one device-to-host copy at the end

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotations.models import GroundTruthSource
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
 from inference.services.config_kit import (
@@ -26,7 +27,21 @@ class LearningCurveError(InvalidInput):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__(" ".join(errors.values()))
+        # Named, not super(): in LearningCurveConflict the next class is ConflictError.
+        InvalidInput.__init__(self, " ".join(errors.values()))
+
+
+class LearningCurveConflict(LearningCurveError, ConflictError):
+    """Valid settings that the project's data refuses (409, with ``code``): too few specimens
+    or sections, or a start version whose first layer the network cannot reuse. ``errors``
+    names the form field it concerns."""
+
+    status_code = 409
+
+    def __init__(self, errors: dict[str, str], *, code: str, current: Any = None):
+        LearningCurveError.__init__(self, errors)
+        self.code = code
+        self.current = current
 
 
 def parse_sizes(text: str) -> list[int | str]:

@@ -9,11 +9,14 @@ from typing import Any
 
 from annotations.models import GroundTruthSource, Project
 from annotations.services.snapshots import ground_truth_as_of
-from cellweb.errors import ConflictError
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.learning_curve import ALL, held_out_groups
 from inference.models import ModelVersion
-from inference.services.learning_curve.config import LearningCurveConfig, LearningCurveError
+from inference.services.learning_curve.config import (
+    LearningCurveConfig,
+    LearningCurveConflict,
+    LearningCurveError,
+)
 from inference.services.model_exchange.parent import fine_tune_parent_problem
 
 SCRATCH, PRETRAINED = "scratch", "pretrained"
@@ -49,16 +52,15 @@ def start_version_arch(*, user, config: LearningCurveConfig, project_id: int | N
         version_id=config.start_version,
         project_id=project_id,
     )
-    if problem or version is None:
-        raise LearningCurveError(
-            {"start_version": problem or f"No model version {config.start_version}."}
-        )
+    if problem:  # asked with the version's own network: not reached, kept as a guard
+        raise LearningCurveError({"start_version": problem})
     return version.arch
 
 
 def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of, user) -> CurvePlan:
     """Validate ``config`` against the project's data; LearningCurveError (400) for settings,
-    ConflictError (409) when the project's ground truth cannot give the curve asked for."""
+    LearningCurveConflict (409, with a code) when the project's ground truth or the start
+    version cannot give the curve asked for. A start version the user may not see is a 404."""
     errors = config.problems()
     if errors:
         raise LearningCurveError(errors)
@@ -68,13 +70,17 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
     specimens = {e.specimen_id: e.specimen_name for e in entries}
     source = GroundTruthSource(config.gt_source).label.lower()
     if len(specimens) < 2:
-        raise ConflictError(
+        message = (
             f"A learning curve scores every point on held-out specimens that are never trained "
             f"on, so it needs confirmed {source} ground truth on at least 2 specimens; this "
             f"project has {_plural(len(specimens), 'specimen')} with it"
             + (f" ({', '.join(sorted(specimens.values()))})" if specimens else "")
-            + ". Confirm sections of another specimen in review first.",
-            code="too_few_specimens",
+            + ". Confirm sections of another specimen in review first."
+        )
+        raise LearningCurveConflict(
+            {None: message},
+            code="too_few_specimens" if specimens else "no_ground_truth",
+            current={"specimens": len(specimens)},
         )
     held_ids = set(held_out_groups([e.specimen_id for e in entries], seed=config.split_seed))
     pool = [e for e in entries if e.specimen_id not in held_ids]
@@ -90,15 +96,18 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
     available = len(pool)
     too_many = sorted({s for s in config.sizes if s != ALL and s > available})
     if too_many:
-        raise ConflictError(
-            f"n = {', '.join(map(str, too_many))} is more than the {_plural(available, 'section')} "
-            f"available for training ({_plural(len(specimens) - len(held_ids), 'specimen')} with "
-            f"confirmed {source} ground truth; the held-out "
-            f"{'specimen' if len(held_out) == 1 else 'specimens'} "
-            f"{', '.join(h['name'] for h in held_out)} "
-            f"({_plural(len(held), 'section')}) {'is' if len(held_out) == 1 else 'are'} never "
-            f"trained on). Use sizes up to {available}, or “all”.",
-            code="too_few_sections",
+        held_names = ", ".join(h["name"] for h in held_out)
+        message = (
+            f"n = {', '.join(map(str, too_many))} is more than the "
+            f"{_plural(available, 'section')} available for training "
+            f"({_plural(len(specimens) - len(held_ids), 'specimen')} with confirmed {source} "
+            f"ground truth; the held-out {'specimen' if len(held_out) == 1 else 'specimens'} "
+            f"{held_names} ({_plural(len(held), 'section')}) "
+            f"{'is' if len(held_out) == 1 else 'are'} never trained on). "
+            f"Use sizes up to {available}, or “all”."
+        )
+        raise LearningCurveConflict(
+            {"sizes": message}, code="too_few_sections", current={"largest_n": available}
         )
     sizes = sorted({available if s == ALL else int(s) for s in config.sizes})
     starts = [SCRATCH] + ([PRETRAINED] if config.start_version is not None else [])

@@ -59,9 +59,18 @@ def curve_figure_png(curve: LearningCurve, summary: dict[str, Any] | None = None
         )
         reached = (summary.get(start) or {}).get("plateau")
         if start == PRETRAINED and reached:
-            ax.axvline(reached["n"], color=colour, linestyle=":", linewidth=1)
+            ax.axvline(
+                reached["n"],
+                color=colour,
+                linestyle=":",
+                linewidth=1,
+                label=f"90% of plateau (pretrained): n = {reached['n']}",
+            )
     ax.set_xscale("log")
     if ticks:
+        # A margin of a fifth of a decade each side: the end points (and a plateau line at the
+        # smallest n) stay clear of the frame.
+        ax.set_xlim(min(ticks) / 1.6, max(ticks) * 1.6)
         ax.xaxis.set_major_locator(FixedLocator(sorted(ticks)))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(ScalarFormatter())
@@ -70,7 +79,7 @@ def curve_figure_png(curve: LearningCurve, summary: dict[str, Any] | None = None
     ax.set_ylabel("Held-out Dice (median over seeds)")
     ax.grid(True, alpha=0.3)
     if ticks:
-        ax.legend(loc="lower right")
+        ax.legend(loc="best", fontsize=9)
     ax.set_title("Learning curve: shaded = lowest to highest seed", fontsize=10)
     return png(fig)
 
@@ -84,11 +93,17 @@ def report_paths(curve: LearningCurve) -> dict[str, str]:
     }
 
 
-def report_html(curve: LearningCurve, figure: bytes) -> str:
+def _data_url(content_type: str, content: bytes) -> str:
+    return f"data:{content_type};base64," + base64.b64encode(content).decode()
+
+
+def report_html(curve: LearningCurve, figure: bytes, points: bytes) -> str:
+    """Self-contained: the figure and the points CSV travel inside the file."""
     context = {
         "curve": curve,
         **learning_curve_tables(curve),
-        "figure_src": "data:image/png;base64," + base64.b64encode(figure).decode(),
+        "figure_src": _data_url("image/png", figure),
+        "csv_src": _data_url("text/csv", points),
     }
     return render_to_string("inference/learning_curve_report.html", context)
 
@@ -97,10 +112,11 @@ def learning_curve_report(curve: LearningCurve) -> dict[str, Any]:
     """Store the CSV and the figure; their paths go into the job's result."""
     paths = report_paths(curve)
     figure = curve_figure_png(curve, curve_summary(curve.points))
+    points = points_csv(curve).encode()
     for key, content in (
-        ("csv", points_csv(curve).encode()),
+        ("csv", points),
         ("figure", figure),
-        ("report", report_html(curve, figure).encode()),
+        ("report", report_html(curve, figure, points).encode()),
     ):
         default_storage.delete(paths[key])
         default_storage.save(paths[key], ContentFile(content))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -30,6 +31,8 @@ from inference.ml.nucleus_quantities import medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
 from inference.ml.tracking import link_time_point, relabel
 from inference.models import ModelVersion, Prediction, PredictionResult
+from inference.output_classes import version_outputs
+from inference.services.prediction.classes import segment_classes, tracked_classes
 from inference.services.prediction.export import labels_tiff_bytes
 
 __all__ = [
@@ -66,7 +69,15 @@ class _Progress:
 
 
 def _segment(
-    volume: Volume, array: np.ndarray, model, field: FieldSettings, device, options, progress
+    volume: Volume,
+    array: np.ndarray,
+    model,
+    field: FieldSettings,
+    device,
+    options,
+    progress,
+    *,
+    foreground_two_pass: bool,
 ):
     """The binary nucleus mask of one volume, chunk by chunk (bounded host memory); resized or
     tiled as the version was trained (``infer.field_settings``)."""
@@ -84,6 +95,7 @@ def _segment(
             modality=volume.modality,
             tta=options.tta,
             tile_large=field.tile_large,
+            foreground_two_pass=foreground_two_pass,
         )
         mask[start:stop] = prob > options.threshold
         progress(stop - start, f"{label}: section {stop} of {volume.size_z}")
@@ -118,7 +130,9 @@ def _measure(volume: Volume, array, tracked: np.ndarray, parents: dict[int, int]
     return nuclei, n0
 
 
-def _store(prediction: Prediction, volume: Volume, tracked, nuclei, n0) -> PredictionResult:
+def _store(
+    prediction: Prediction, volume: Volume, tracked, nuclei, n0, classes=None
+) -> PredictionResult:
     volumes = [n["volume_um3"] for n in nuclei if n["volume_um3"] is not None]
     result = PredictionResult(
         prediction=prediction,
@@ -134,6 +148,10 @@ def _store(prediction: Prediction, volume: Volume, tracked, nuclei, n0) -> Predi
     )
     name = f"{volume.specimen_id}-t{volume.time_index}-v{volume.pk}-{uuid.uuid4().hex[:8]}.tif"
     result.labels.save(name, ContentFile(labels_tiff_bytes(tracked, volume.voxel_size)), save=False)
+    if classes is not None:  # a version with several classes: its class map too
+        class_map, result.instance_classes = classes
+        data = labels_tiff_bytes(class_map, volume.voxel_size)
+        result.class_map.save(f"classes-{name}", ContentFile(data), save=False)
     result.save()
     return result
 
@@ -169,6 +187,9 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     with ctx.keepalive():  # loading the model and meshing large nuclei report no progress
         model, meta = model_version_load(version, device=device)
         field = field_settings(meta, {**prediction.config, **(version.config or {})})
+        outputs = version_outputs(version.config or {})
+        # Trained on foreground-normalised images (paper 003): two passes per input.
+        two_pass = bool((version.config or {}).get("foreground_normalise"))
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
             tracker = _Tracker()
             for item in items:
@@ -176,11 +197,21 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 if volume is None:
                     continue  # deleted since launch
                 array = volume_array(volume)
-                mask = _segment(volume, array, model, field, device, options, progress)
-                labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
-                tracked, parents = tracker.link(labels)
+                segment = (
+                    partial(_segment, foreground_two_pass=two_pass)
+                    if outputs is None
+                    else partial(segment_classes, outputs=outputs, foreground_two_pass=two_pass)
+                )
+                mask = segment(volume, array, model, field, device, options, progress)
+                if outputs is None:
+                    labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
+                    tracked, parents = tracker.link(labels)
+                    classes = None
+                else:  # several classes: mask is (class map, instances)
+                    tracked, parents = tracker.link(mask[1])
+                    classes = (mask[0], tracked_classes(tracked, mask[0]))
                 nuclei, n0 = _measure(volume, first_channel(array), tracked, parents)
-                result = _store(prediction, volume, tracked, nuclei, n0)
+                result = _store(prediction, volume, tracked, nuclei, n0, classes)
                 row = summary_row(result, volume.specimen.name)
                 summary.append(row)
                 progress(
@@ -216,9 +247,10 @@ def prediction_ending(prediction: Prediction) -> list[str]:
 
 def _delete(results) -> None:
     storage = PredictionResult._meta.get_field("labels").storage
-    for name in results.values_list("labels", flat=True):
-        if name:
-            storage.delete(name)
+    for names in results.values_list("labels", "class_map"):
+        for name in names:
+            if name:
+                storage.delete(name)
     results.delete()
 
 

@@ -33,6 +33,9 @@ INHERITED = ("arch", "batch_size", "lr", "betas", "loss", "elastic", "flips", "e
 INHERITED += ("aug_fraction", "input_size", "seed", "folds", "native_crops", "crop_foreground")
 # The images the parent reads: a bright-field model stays a bright-field model.
 INHERITED += ("modalities",)
+# How the parent learned its classes (its classes and instance output follow from its version,
+# ``training.plan.parent_outputs_inherited``).
+INHERITED += ("instance_alpha", "foreground_normalise")
 
 
 def _held_out_choice(project: Project, specimen_ids: list[int]) -> list[int]:

@@ -10,6 +10,7 @@ from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
 from cellweb.errors import ConflictError, InvalidInput
 from inference.ml.augment import AugmentConfig
 from inference.ml.crops import crop_size_error
+from inference.ml.heads import INSTANCE_OUTPUTS, HeadLayout
 from inference.ml.nets import MODEL_NAMES
 from inference.services.config_kit import MAX_BATCH as MAX_BATCH
 from inference.services.config_kit import MAX_INPUT as MAX_INPUT
@@ -21,6 +22,7 @@ LOSSES = {"bce": "Binary cross-entropy (paper)", "dice_bce": "Dice + BCE"}
 # labelling, whose loss is always L1 and which needs no ground truth).
 TASKS = {"segmentation": "Segmentation", "isl": "In-silico labelling"}
 ISL_LOSS = "l1"
+ALL_CLASSES = "all"
 MAX_FOLDS = 20
 MAX_EPOCHS = 10_000
 MAX_SEED = 2**31 - 1
@@ -86,6 +88,35 @@ class TrainingConfig(TrainingSettings):
     target_class: str = ""
     target_value: int | None = None
     task: str = "segmentation"
+    # Several classes (docs/training.md, "Classes and instances"): "" trains the one target class
+    # as a binary mask (sigmoid), "all" every class of the label set, or a list of class names,
+    # with a softmax output. The launch records their values in output order (``class_values``).
+    classes: str | list[str] = ""
+    class_values: list[int] = field(default_factory=list)
+    # An extra output that separates touching nuclei: "" none, "distance" or "boundary".
+    instance_head: str = ""
+    # One weight per output class, background first (empty: all alike), and the weight α of the
+    # class term in paper 004's MSE + α·class loss.
+    class_weights: list[float] = field(default_factory=list)
+    instance_alpha: float = 1.0
+    # Paper 003: normalise each training image on its annotated foreground's statistics.
+    foreground_normalise: bool = False
+
+    @property
+    def heads(self) -> bool:
+        """Several classes or an instance output: targets are class indices and instance
+        targets (``losses.pack_targets``), not one binary mask."""
+        return bool(self.classes) or bool(self.instance_head)
+
+    @property
+    def head_data(self) -> bool:
+        """Targets read through ``datasets_heads`` (heads, or foreground normalisation)."""
+        return self.heads or bool(self.foreground_normalise)
+
+    def layout(self) -> HeadLayout:
+        """The outputs of the network (``class_values`` are recorded at launch)."""
+        n_classes = len(self.class_values) + 1 if self.classes else 1
+        return HeadLayout(n_classes=max(n_classes, 1), instance=self.instance_head or None)
 
     def augment(self) -> AugmentConfig:
         return AugmentConfig(
@@ -93,6 +124,7 @@ class TrainingConfig(TrainingSettings):
             flips=self.flips,
             enlarge_crop=self.enlarge_crop,
             fraction=self.aug_fraction,
+            label_targets=self.heads,
         )
 
     def problems(self) -> dict[str, str]:
@@ -148,6 +180,7 @@ class TrainingConfig(TrainingSettings):
             errors["from_version"] = "Fine-tune from a model version id (a positive number)."
         if not isinstance(self.target_class, str) or len(self.target_class) > 40:
             errors["target_class"] = "The target class is a class name of at most 40 characters."
+        errors.update(self._head_problems())
         if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             errors["seed"] = f"The seed must be between 0 and {MAX_SEED}."
         if self.gt_source not in GroundTruthSource.values:
@@ -160,4 +193,37 @@ class TrainingConfig(TrainingSettings):
             errors["modalities"] = (
                 f"Networks train on label-free images; “{bad_modalities[0]}” is not one ({allowed})."
             )
+        return errors
+
+    def _head_problems(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        names = self.classes if isinstance(self.classes, list) else None
+        if not (
+            self.classes in ("", ALL_CLASSES)
+            or (names and all(isinstance(n, str) and 0 < len(n.strip()) <= 40 for n in names))
+        ):
+            errors["classes"] = (
+                "Classes are blank (the one target class), “all”, or a list of class names."
+            )
+        if self.instance_head not in ("", *INSTANCE_OUTPUTS):
+            errors["instance_head"] = (
+                f"Unknown instance output “{self.instance_head}”; choose "
+                f"{' or '.join(INSTANCE_OUTPUTS)}, or none."
+            )
+        weights = self.class_weights
+        if not isinstance(weights, list) or not all(
+            isinstance(w, int | float) and math.isfinite(w) and w >= 0 for w in weights
+        ):
+            errors["class_weights"] = "Class weights are non-negative numbers."
+        elif weights and (not self.classes or not sum(weights)):
+            errors["class_weights"] = (
+                "Class weights need several classes and at least one weight above 0."
+            )
+        alpha = self.instance_alpha
+        if not (isinstance(alpha, int | float) and math.isfinite(alpha) and alpha >= 0):
+            errors["instance_alpha"] = "α, the weight of the class loss, must be 0 or more."
+        if self.foreground_normalise not in (True, False):
+            errors["foreground_normalise"] = "Foreground normalisation is on or off."
+        if self.task == "isl" and self.heads:
+            errors["classes"] = "In-silico labelling predicts the stain, not classes or instances."
         return errors

@@ -35,6 +35,7 @@ from inference.services.model_versions import model_version_create, weights_payl
 from inference.services.training.config import TrainingConfig
 from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
 from inference.services.training.gather import METRIC_KEYS, THRESHOLD, training_job_gather
+from inference.services.training.heads import head_fold_outputs, head_held_out_metrics
 from inference.services.training.recovery import checkpoint_path
 
 # The in-process worker of ``manage.py demo`` runs this many folds at once, in threads.
@@ -118,6 +119,8 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
         metrics = isl_held_out_metrics(
             trained.model, trained.val_x, trained.val_y, batch_size=cfg.batch_size, device=device
         )
+    elif cfg.heads:  # several classes or an instance output: per-class scores
+        metrics = head_held_out_metrics(trained, cfg, device, fold)
     else:
         metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
     weights = weights_payload(
@@ -126,6 +129,7 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
         input_size=cfg.input_size,
         channel_names=project_channel_names(job.project_id),
     )
+    config = job.config | head_fold_outputs(fold, cfg).record() if cfg.heads else job.config
     version = None
     try:
         with ctx.finishing("metrics", "epoch", "message") as locked:
@@ -141,7 +145,7 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
                 kind=kind,
                 job=job,
                 fold=locked,
-                config=job.config,
+                config=config,
                 snapshot=job.snapshot,
                 train_specimens=locked.train_specimens,
                 val_specimens=locked.val_specimens,

@@ -15,13 +15,6 @@ from django.db import transaction
 from django.db.models import Avg
 
 from cellweb.jobs import JobCancelled, JobContext
-from inference.class_target import class_target
-from inference.datasets import (
-    SnapshotEntry,
-    native_sections,
-    snapshot_entries,
-    training_tensors,
-)
 from inference.ml import engine, isl
 from inference.ml.augment import epoch_indices
 from inference.ml.crops import NativeCropSampler
@@ -32,6 +25,12 @@ from inference.models import EpochLog, FoldRun, TrainingJob
 from inference.services.isl.fold import isl_fold_tensors, isl_validate
 from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.training.config import TrainingConfig
+from inference.services.training.fold_data import fold_entries, fold_native_sections, fold_tensors
+from inference.services.training.heads import (
+    head_loss,
+    head_network,
+    head_validate,
+)
 from inference.services.training.recovery import (
     checkpoint_path,
     checkpoint_resume,
@@ -51,15 +50,6 @@ class TrainedFold:
     val_x: torch.Tensor | list[torch.Tensor] | None
     val_y: torch.Tensor | list[torch.Tensor] | None
     tile: int | None = None  # with native crops: the tile size the fields are predicted with
-
-
-def fold_entries(fold: FoldRun) -> tuple[list[SnapshotEntry], list[SnapshotEntry]]:
-    entries = snapshot_entries(fold.job.snapshot)
-    train_ids = {s["id"] for s in fold.train_specimens}
-    val_ids = {s["id"] for s in fold.val_specimens}
-    return [e for e in entries if e.specimen_id in train_ids], [
-        e for e in entries if e.specimen_id in val_ids
-    ]
 
 
 class FoldTrainer:
@@ -114,28 +104,21 @@ class FoldTrainer:
         cfg, fold = self.config, self.fold
         if self.isl:  # the stain is the target (paper 004): pairs, not ground truth
             return isl_fold_tensors(fold, input_size=cfg.input_size)
-        train_entries, val_entries = fold_entries(fold)
-        # The value recorded at launch (jobs launched before label sets: the nucleus class).
-        target = class_target(fold.job.project, value=cfg.target_value)
-        train_x, train_y = training_tensors(train_entries, input_size=cfg.input_size, target=target)
-        val_x, val_y = (
-            training_tensors(val_entries, input_size=cfg.input_size, target=target)
-            if val_entries
-            else (None, None)
-        )
-        return train_x, train_y, val_x, val_y
+        return fold_tensors(fold, cfg)
 
     def _native(self) -> tuple[Any, ...]:
         """A crop sampler over the native training fields, and the native validation fields."""
         cfg, fold = self.config, self.fold
         train_entries, val_entries = fold_entries(fold)
-        target = class_target(fold.job.project, value=cfg.target_value)
+
         with self.ctx.keepalive():
-            images, masks = native_sections(train_entries, target)
+            images, masks = fold_native_sections(fold, cfg, train_entries)
             sampler = NativeCropSampler(
                 images, masks, size=cfg.input_size, foreground_fraction=cfg.crop_foreground
             )
-            val_x, val_y = native_sections(val_entries, target) if val_entries else (None, None)
+            val_x, val_y = (
+                fold_native_sections(fold, cfg, val_entries) if val_entries else (None, None)
+            )
         self.ctx.report(
             f"{fold.label}: {len(train_entries)} training and {len(val_entries)} validation "
             f"sections, {len(sampler)} native {cfg.input_size} px crops per epoch"
@@ -173,12 +156,15 @@ class FoldTrainer:
         sampler = train_x if isinstance(train_x, NativeCropSampler) else None
         # As many input channels as the sections have (the project's label-free channels).
         in_channels = (sampler.images[0] if sampler is not None else train_x).shape[-3]
-        network = create_model(cfg.arch, in_channels=in_channels)
-        if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
-            fine_tune_parent_load(network, cfg.from_version)
+        if cfg.heads:  # several classes or an instance output (services/training/heads.py)
+            network = head_network(cfg, in_channels)
+        else:
+            network = create_model(cfg.arch, in_channels=in_channels)
+            if cfg.from_version is not None:  # fine-tuning starts from the parent's weights
+                fine_tune_parent_load(network, cfg.from_version)
         model = engine.prepare_model(network, device)
         optimizer = engine.make_optimizer(model, lr=cfg.lr, betas=tuple(cfg.betas))
-        loss_fn = isl.l1_loss if self.isl else engine.make_loss(cfg.loss)
+        loss_fn = isl.l1_loss if self.isl else head_loss(cfg)
         augment = cfg.augment()
         start_epoch, history = checkpoint_resume(
             fold, model=model, optimizer=optimizer, generator=generator, device=device
@@ -252,6 +238,8 @@ class FoldTrainer:
         batch_size, device = self.config.batch_size, self.device
         if self.isl:
             return isl_validate(model, val_x, val_y, batch_size=batch_size, device=device)
+        if self.config.heads:
+            return head_validate(model, val_x, val_y, loss_fn, self.config, device)
         if isinstance(val_x, list):  # whole native fields, tiled as at prediction
             val = engine.evaluate_fields(
                 model,

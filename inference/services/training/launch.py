@@ -27,7 +27,7 @@ from cellweb.jobs.queue import assign_task, send_after_commit
 from inference.models import FoldRun, TrainingJob
 from inference.services.model_exchange.parent import fine_tune_parent_problem
 from inference.services.training.config import TrainingConfig, TrainingDataConflict
-from inference.services.training.plan import FoldPlan, training_plan
+from inference.services.training.plan import FoldPlan, parent_outputs_inherited, training_plan
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +65,7 @@ def training_job_launch(
     if user is not None:
         require_role(user, project, Role.MANAGER)
     now = timezone.now()
+    config = parent_outputs_inherited(config)
     plan = training_plan(project, config, as_of=now)
     config = dataclasses.replace(
         config, native_crops=plan.native_crops
@@ -83,7 +84,10 @@ def training_job_launch(
             project=project,
             created_by=user,
             config=dataclasses.replace(
-                config, target_class=plan.target.name, target_value=plan.target.value
+                config,
+                target_class=plan.target.name if plan.target else "",
+                target_value=plan.target.value if plan.target else None,
+                class_values=plan.outputs.values if plan.outputs else [],
             ).to_dict(),
             snapshot=snapshot,
             estimate_s=plan.estimate_s,

@@ -3,6 +3,7 @@ written; and the run-time estimate the launch form shows."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,13 @@ from inference.class_target import (
 )
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.data import grouped_folds
+from inference.models import ModelVersion
+from inference.output_classes import (
+    OutputClasses,
+    OutputClassesError,
+    output_classes,
+    version_outputs,
+)
 from inference.services.training.config import (
     TrainingConfig,
     TrainingConfigError,
@@ -64,7 +72,7 @@ class TrainingPlan:
     device_kind: str
     estimates: dict[str, float]
     calibration: Calibration
-    target: ClassTarget
+    target: ClassTarget | None  # None when several classes are trained
     skipped: int = 0  # sections left out: their ground truth holds other classes, not the target
 
     def skipped_message(self) -> str:
@@ -78,6 +86,42 @@ class TrainingPlan:
 
     # The native-crops setting the job runs with (the config's, or the automatic choice).
     native_crops: bool = False
+    outputs: OutputClasses | None = None  # several classes or an instance output
+
+
+def plan_outputs(project: Project, config: TrainingConfig) -> OutputClasses | None:
+    """The classes and instance output of a job that has them (400 with the reason if the
+    project cannot serve them)."""
+    if not config.head_data:
+        return None
+    try:
+        return output_classes(
+            project,
+            classes=config.classes,
+            instance_head=config.instance_head,
+            target_class=config.target_class,
+            class_weights=config.class_weights,
+        )
+    except OutputClassesError as exc:
+        raise TrainingConfigError({exc.field: str(exc)}) from None
+
+
+def parent_outputs_inherited(config: TrainingConfig) -> TrainingConfig:
+    """Fine-tuning a version with several classes or an instance output keeps its outputs
+    when the configuration names none (a retrain round, a fine-tune from the form)."""
+    if config.heads or config.from_version is None:
+        return config
+    parent = ModelVersion.objects.filter(pk=config.from_version).values_list("config", flat=True)
+    recorded = version_outputs(parent.first() or {})
+    if recorded is None:
+        return config
+    layout, classes = recorded
+    return dataclasses.replace(
+        config,
+        classes=[c["name"] for c in classes] if layout.n_classes > 1 else "",
+        instance_head=layout.instance or "",
+        class_weights=list((parent.first() or {}).get("class_weights") or []),
+    )
 
 
 def _source_label(source: str) -> str:
@@ -141,7 +185,10 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
     try:
         target = class_target(project, name=config.target_class)
     except LookupError as exc:
-        raise TrainingConfigError({"target_class": str(exc)}) from None
+        if not config.classes:
+            raise TrainingConfigError({"target_class": str(exc)}) from None
+        target = None  # several classes: no one target class needed
+    outputs = plan_outputs(project, config)
     specimen_ids = _selected_specimen_ids(project, config)
     gt_ids = ground_truth_as_of(
         project=project, source=config.gt_source, as_of=as_of, specimen_ids=specimen_ids
@@ -162,7 +209,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
             },
             code="no_ground_truth",
         )
-    entries, skipped = _entries_with_target(entries, target)
+    entries, skipped = (entries, 0) if config.classes else _entries_with_target(entries, target)
     names = sorted({e.specimen_name for e in entries})
     if len(names) < config.folds:
         raise TrainingDataConflict(
@@ -189,6 +236,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         estimates=estimates,
         calibration=calibrations[device_kind],
         target=target,
+        outputs=outputs,
         skipped=skipped,
         native_crops=(
             config.native_crops
@@ -259,7 +307,7 @@ def _estimate(config: TrainingConfig, folds: list[FoldPlan], calibration: Calibr
 def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, Any]:
     """What the launch form shows while the user edits: counts, estimates, or the problem."""
     try:
-        plan = training_plan(project, config, as_of=timezone.now())
+        plan = training_plan(project, parent_outputs_inherited(config), as_of=timezone.now())
     except TrainingConfigError as exc:
         return {"estimate_s": None, "problem": exc.message, "errors": exc.errors}
     return {
@@ -276,7 +324,8 @@ def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, 
         ),
         "specimens": plan.specimens,
         "sections": len(plan.entries),
-        "target_class": plan.target.name,
+        "target_class": plan.target.name if plan.target else "",
+        "classes": [c["name"] for c in plan.outputs.classes] if config.classes else [],
         "skipped_sections": plan.skipped,
         "skipped_message": plan.skipped_message(),
         "folds": [
