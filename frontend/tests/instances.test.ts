@@ -86,6 +86,61 @@ describe('drawing classes and instances', () => {
   });
 });
 
+describe('fill holes in an instance class', () => {
+  /** A ring of class `value` (its inside empty) as instance `id`, at x0..x1, y0..y1. */
+  function ring(model: MaskModel, x0: number, y0: number, x1: number, y1: number, value: number, id: number): void {
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        if (x > x0 && x < x1 && y > y0 && y < y1) continue;
+        model.data[y * W + x] = value;
+        model.ids[y * W + x] = value === 1 ? id : 0;
+      }
+    }
+  }
+
+  it('fills the hole of a nucleus into that nucleus, not a new instance', () => {
+    const { model } = setup();
+    ring(model, 2, 2, 12, 12, 1, 7);
+    ring(model, 20, 2, 30, 12, 1, 3);
+    model.data[5 * W + 25] = 1; // the second nucleus is not empty inside
+    model.ids[5 * W + 25] = 3;
+    expect(model.fillHoles()).toBe(true);
+    expect(at2(model, 7, 7)).toEqual({ value: 1, id: 7 });
+    expect(at2(model, 24, 8)).toEqual({ value: 1, id: 3 });
+    expect(idsOf(model, 1)).toEqual(new Set([3, 7]));
+    model.undo();
+    expect(at2(model, 7, 7)).toEqual({ value: 0, id: 0 });
+  });
+
+  it('a hole that no nucleus borders becomes a new nucleus of its own', () => {
+    const { model } = setup();
+    ring(model, 2, 2, 12, 12, 2, 0); // cytoplasm around it
+    ring(model, 20, 2, 30, 12, 1, 4);
+    expect(model.fillHoles()).toBe(true);
+    const inCytoplasm = at2(model, 7, 7);
+    expect(inCytoplasm.value).toBe(1);
+    expect(inCytoplasm.id).not.toBe(4);
+    expect(at2(model, 25, 7)).toEqual({ value: 1, id: 4 });
+    expect(idsOf(model, 1).size).toBe(2);
+  });
+
+  it('a hole between two nuclei joins the one with most of its rim', () => {
+    const { model } = setup();
+    ring(model, 2, 2, 20, 12, 1, 1);
+    for (let y = 2; y <= 12; y++) model.ids[y * W + 20] = 2; // the right edge belongs to nucleus 2
+    expect(model.fillHoles()).toBe(true);
+    expect(at2(model, 10, 7)).toEqual({ value: 1, id: 1 });
+  });
+
+  it('a region class still fills its holes as before', () => {
+    const { model } = setup();
+    ring(model, 2, 2, 12, 12, 2, 0);
+    model.labels.setActive(2);
+    expect(model.fillHoles()).toBe(true);
+    expect(at2(model, 7, 7)).toEqual({ value: 2, id: 0 });
+  });
+});
+
 describe('the cut', () => {
   function touchingPair(model: MaskModel): void {
     // One brush blob over two touching nuclei: one instance until cut.

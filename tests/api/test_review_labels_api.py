@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from annotations.imaging.label_values import stored_labels
-from annotations.imaging.labels import encode_class_map
+from annotations.imaging.labels import encode_class_map, encode_instance_map
 from annotations.models import GroundTruth, SectionStatus
 from annotations.services.review import consensus_compute_for_section
 from tests.review_support import instance_png, save_revision, sections_of
@@ -72,6 +72,33 @@ def test_an_edited_instance_map_becomes_the_ground_truth(api, ready, reviewer):
     assert truth.edited and truth.edit_summary["pixels_added"] > 0
     stored = stored_labels(bytes(truth.mask_png), [1], [1], SHAPE)
     assert stored.stored_instances and len(stored.classes) == 4
+    events = api(reviewer).get(f"/api/sections/{section.pk}/audit/").json()
+    edit = next(e for e in events if e["action"] == "edit_confirm")
+    assert edit["detail"]["pixels_added"] == truth.edit_summary["pixels_added"]
+    assert edit["detail"]["pixels_reclassified"] == 0
+    assert "pixels added" in edit["summary"] and "0 reclassified" in edit["summary"]
+
+
+def test_splitting_a_consensus_nucleus_in_two_is_stored_and_audited(api, ready, reviewer):
+    section, consensus = ready
+    labels = stored_labels(bytes(consensus.mask_png), [1], [1], SHAPE)
+    instances = labels.instances.astype(np.uint16)
+    big = instances[24, 12]  # the third nucleus (radius 5), cut along its middle row
+    lower = (instances == big) & (np.arange(SHAPE[0])[:, None] >= 24)
+    instances[lower] = instances.max() + 1
+    classes = {int(i): 1 for i in np.unique(instances) if i}
+
+    response = _confirm(api(reviewer), ready, encode_instance_map(instances, classes, [1]))
+
+    assert response.status_code == 200, response.content
+    truth = GroundTruth.objects.get(section=section, is_current=True)
+    assert truth.edit_summary["instances_changed"] and not truth.edit_summary["pixels_added"]
+    stored = stored_labels(bytes(truth.mask_png), [1], [1], SHAPE)
+    assert len(stored.classes) == len(labels.classes) + 1
+    assert stored.instances[22, 12] != stored.instances[26, 12]
+    rows = api(reviewer).get(f"/api/sections/{section.pk}/audit/").json()
+    assert rows[-1]["detail"]["instances_changed"]
+    assert "instances changed" in rows[-1]["summary"]
 
 
 def test_an_edit_with_a_class_outside_the_label_set_is_a_400(api, ready, reviewer):

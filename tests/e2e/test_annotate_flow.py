@@ -54,6 +54,18 @@ def open_queue(page, asgi_server, project) -> None:
     page.wait_for_url(lambda url: url.endswith("/annotate/") and "/next/" not in url)
 
 
+def start_annotating(page, asgi_server, project, username: str = "alice") -> tuple[int, list]:
+    """Log in, take the next section from the queue and wait for the editor; returns the
+    section's id and the list the page's uncaught errors are collected into."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, asgi_server, username)
+    open_queue(page, asgi_server, project)
+    section_id = int(page.url.rstrip("/").split("/")[-2])
+    editor_ready(page)
+    return section_id, errors
+
+
 def shown_mask(page) -> np.ndarray:
     values = page.evaluate("() => Array.from(window.cellweb.editor.getMask())")
     return np.asarray(values, dtype=np.uint8).reshape(SIZE, SIZE) > 0
@@ -90,12 +102,7 @@ def stored_mask(annotation: Annotation) -> np.ndarray:
 def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     asgi_server, page, browser, project, sections, annotator, second_annotator
 ):
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    login(page, asgi_server, "alice")
-    open_queue(page, asgi_server, project)
-    section_id = int(page.url.rstrip("/").split("/")[-2])
-    editor_ready(page)
+    section_id, errors = start_annotating(page, asgi_server, project)
     assert page.locator("#shortcut-list").count() == 1
     assert not shown_mask(page).any()
 

@@ -9,8 +9,15 @@ import pytest
 from annotations.imaging.label_values import stored_labels
 from annotations.models import Annotation, AnnotationRevision
 from annotations.services.labels.presets import preset_classes
-from tests.e2e.test_annotate_flow import SIZE, drag, editor_ready, open_queue, sections, to_page
-from tests.fixtures_live import login, screenshot
+from tests.e2e.test_annotate_flow import (
+    SIZE,
+    drag,
+    editor_ready,
+    sections,
+    start_annotating,
+    to_page,
+)
+from tests.fixtures_live import screenshot
 from tests.helpers_jobs import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -33,26 +40,15 @@ def nuclei(classes: np.ndarray, ids: np.ndarray) -> set[int]:
     return set(np.unique(ids[classes == 1]).tolist()) - {0}
 
 
-def test_cytoplasm_and_two_touching_nuclei_cut_apart_are_stored_as_instances(
-    asgi_server, page, project, sections, annotator
-):
-    project.label_classes = preset_classes("nucleus-cytoplasm")
-    project.save(update_fields=["label_classes"])
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    login(page, asgi_server, "alice")
-    open_queue(page, asgi_server, project)
-    section_id = int(page.url.rstrip("/").split("/")[-2])
-    editor_ready(page)
-    assert page.locator(".cw-palette .cw-class").count() == 2
-
-    # Cytoplasm (key 2): a polygon around the cell.
+def draw_cell_and_cut(page, shots: str) -> tuple[np.ndarray, np.ndarray]:
+    """In the open editor: cytoplasm (key 2) as a polygon around the cell, then two touching
+    nuclei (key 1) drawn as one instance (a lasso, a second one added with Alt) and cut apart
+    (K) at x = 48. Screenshots SHOTS-before-cut and SHOTS-cut; returns the shown classes, ids."""
     page.keyboard.press("2")
     page.keyboard.press("p")
     for x, y in [(10, 10), (86, 10), (86, 86), (10, 86)]:
         page.mouse.click(*to_page(page, x, y))
     page.keyboard.press("Enter")
-    # Nucleus (key 1): one lasso over two touching nuclei, then a second shape added with Alt.
     page.keyboard.press("1")
     page.keyboard.press("l")
     drag(page, [(22, 30), (48, 30), (48, 62), (22, 62), (22, 30)])
@@ -61,7 +57,7 @@ def test_cytoplasm_and_two_touching_nuclei_cut_apart_are_stored_as_instances(
     page.keyboard.up("Alt")
     classes, ids = shown(page)
     assert len(nuclei(classes, ids)) == 1 and classes[20, 20] == 2
-    screenshot(page, "draw-classes-before-cut")
+    screenshot(page, f"{shots}-before-cut")
 
     # The cut: a line across the contact splits the one instance into two.
     page.keyboard.press("k")
@@ -69,7 +65,18 @@ def test_cytoplasm_and_two_touching_nuclei_cut_apart_are_stored_as_instances(
     classes, ids = shown(page)
     assert len(nuclei(classes, ids)) == 2
     assert ids[45, 30] != ids[45, 66]
-    screenshot(page, "draw-classes-cut")
+    screenshot(page, f"{shots}-cut")
+    return classes, ids
+
+
+def test_cytoplasm_and_two_touching_nuclei_cut_apart_are_stored_as_instances(
+    asgi_server, page, project, sections, annotator
+):
+    project.label_classes = preset_classes("nucleus-cytoplasm")
+    project.save(update_fields=["label_classes"])
+    section_id, errors = start_annotating(page, asgi_server, project)
+    assert page.locator(".cw-palette .cw-class").count() == 2
+    classes, ids = draw_cell_and_cut(page, "draw-classes")
 
     page.get_by_role("button", name="Submit").click()
     annotation = wait_until(

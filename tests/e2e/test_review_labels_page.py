@@ -53,6 +53,6 @@ def test_review_page_shows_agreement_per_class_and_the_minority_nucleus(
     page.keyboard.press("m")
     assert not layer.is_checked()
     page.keyboard.press("m")
-    # The review editor draws one binary class: it must not flatten these nuclei.
-    assert page.get_by_role("button", name="Edit consensus").is_disabled()
+    # The review editor edits these nuclei with the project's classes and instances.
+    assert page.get_by_role("button", name="Edit consensus").is_enabled()
     screenshot(page, "review-labels-agreement")

@@ -26,6 +26,10 @@ def _audit_summary(action: str, detail: dict) -> str:
         text = f"version {detail.get('version')} ({detail.get('method', '')})"
         if action == ReviewAction.EDIT_CONFIRM:
             text += f"; {detail.get('pixels_added', 0)} pixels added, {detail.get('pixels_removed', 0)} removed"
+            if "pixels_reclassified" in detail:
+                text += f", {detail['pixels_reclassified']} reclassified"
+            if detail.get("instances_changed"):
+                text += "; instances changed (split, merged or redrawn)"
         return text
     if action == ReviewAction.SEND_BACK:
         return f"to {', '.join(detail.get('annotators', []))}: “{detail.get('comment', '')}”"

@@ -144,7 +144,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "id": consensus.pk,
             "method": consensus.method,
             "mask_png": b64(consensus.mask_png),
-            # Classes or instances: the review editor (one binary class) must not flatten them.
+            # Classes or instances: the review editor edits it with the project's label set.
             "labelled": bool(agreement["classes"]),
             "outline_png": objects_outline_png(section, bytes(consensus.mask_png)),
         }

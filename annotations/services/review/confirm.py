@@ -222,8 +222,10 @@ def review_confirm(
             "version": truth.version,
             "consensus_id": consensus.pk,
             "method": consensus.method,
-            "pixels_added": result.edit_summary.get("pixels_added", 0),
-            "pixels_removed": result.edit_summary.get("pixels_removed", 0),
+            "pixels_added": 0,
+            "pixels_removed": 0,
+            # A labelled edit also counts pixels reclassified and says whether nuclei changed.
+            **result.edit_summary,
         },
     )
     return truth

@@ -103,6 +103,52 @@ export function numberComponents(data: Uint8Array, ids: Uint16Array, W: number, 
 }
 
 /**
+ * Fills the holes enclosed by the mask (`holes`: 1 on each enclosed background pixel) with
+ * instance class `value`. Each hole (a 4-connected part) joins the instance of `value` with the
+ * most pixels on its rim, so a hole in a nucleus becomes part of that nucleus; a hole that no
+ * instance of `value` borders becomes a new instance of its own (`fresh()`). Returns the box of
+ * what changed.
+ */
+export function fillHolesWithInstances(data: Uint8Array, ids: Uint16Array, W: number, H: number, holes: Uint8Array, value: number, fresh: () => number): Rect | null {
+  const parts = new Int32Array(W * H);
+  const n = components(W, H, (i) => holes[i] === 1, parts);
+  const rim = Array.from({ length: n + 1 }, () => new Map<number, number>());
+  for (let i = 0; i < parts.length; i++) {
+    const k = parts[i]!;
+    if (!k) continue;
+    const x = i % W;
+    for (const j of [x > 0 ? i - 1 : -1, x < W - 1 ? i + 1 : -1, i - W, i + W]) {
+      if (j < 0 || j >= W * H || parts[j] || data[j] !== value || !ids[j]) continue;
+      rim[k]!.set(ids[j]!, (rim[k]!.get(ids[j]!) ?? 0) + 1);
+    }
+  }
+  const owner = new Int32Array(n + 1);
+  for (let k = 1; k <= n; k++) {
+    let best = 0;
+    for (const [id, count] of rim[k]!) if (!best || count > rim[k]!.get(best)! || (count === rim[k]!.get(best)! && id < best)) best = id;
+    owner[k] = best;
+  }
+  let x0 = W;
+  let y0 = H;
+  let x1 = -1;
+  let y1 = -1;
+  for (let i = 0; i < parts.length; i++) {
+    const k = parts[i]!;
+    if (!k) continue;
+    owner[k] ||= fresh();
+    data[i] = value;
+    ids[i] = owner[k]!;
+    const x = i % W;
+    const y = (i - x) / W;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  return x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+}
+
+/**
  * Splits the instances a line crosses. For each instance under the line, its
  * pixels off the line fall into 4-connected parts; each part becomes its own
  * instance (the largest keeps the id), and every line pixel of the instance

@@ -8,7 +8,7 @@
  */
 
 import { MaskHistory, type HistoryEntry } from './history';
-import { applyCover, cutInstances, maxId, numberComponents, type PaintTarget } from './instances';
+import { applyCover, cutInstances, fillHolesWithInstances, maxId, numberComponents, type PaintTarget } from './instances';
 import { LabelTable } from './labels';
 import { fillHoles, fullRect, type Rect } from './raster';
 
@@ -133,14 +133,25 @@ export class MaskModel {
     return this.travel('redo');
   }
 
-  /** Fills holes enclosed by the mask with the active class (a new instance in an instance class). */
-  fillHoles(addToCurrent = false): boolean {
-    const target = this.target(this.labels.active.value, addToCurrent);
-    return this.paintShape('Fill holes', target, (cover) => {
+  /**
+   * Fills holes enclosed by the mask with the active class. In an instance class each hole
+   * joins the instance around it (the one with most of its rim), else it is a new instance.
+   */
+  fillHoles(): boolean {
+    const value = this.labels.active.value;
+    const holes = (cover: Uint8Array) => {
       const filled = this.data.slice();
       const rect = fillHoles(filled, this.width, this.height, 1);
       for (let i = 0; rect && i < filled.length; i++) if (filled[i] && !this.data[i]) cover[i] = 1;
       return rect;
+    };
+    if (!this.labels.isInstance(value)) return this.paintShape('Fill holes', this.target(value, false), holes);
+    return this.apply('Fill holes', () => {
+      const rect = holes(this.cover);
+      const fresh = () => Math.min(65535, maxId(this.ids) + 1);
+      const changed = rect && fillHolesWithInstances(this.data, this.ids, this.width, this.height, this.cover, value, fresh);
+      this.cover.fill(0);
+      return changed || null;
     });
   }
 

@@ -73,8 +73,8 @@ export function countOn(mask: Uint8Array): number {
   return n;
 }
 
-/** Whether two masks hold the same pixels. */
-export function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+/** Whether two masks (or two instance-id buffers) hold the same pixels. */
+export function sameMask(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

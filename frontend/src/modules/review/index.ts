@@ -11,13 +11,13 @@ import { WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, postJson } from '../../lib/api';
-import { sameMask } from '../../editor/raster';
 import { button, card, h, setChildren } from '../../lib/dom';
 import { dateTime } from '../../lib/format';
 import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { agreementCard } from './agreement';
 import { AuditTrail } from './audit';
+import { ProposalEdit, reviewEditorLabels } from './edit';
 import { excludeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
 import { type Outcome, setStatusBadge, showOutcome } from './outcome';
@@ -30,6 +30,7 @@ const EDIT_COLOUR = '#00e5ff';
 export class ReviewPage {
   readonly editor: MaskEditor;
   private readonly layers: ReviewLayers;
+  private readonly proposalEdit: ProposalEdit;
   private readonly windowCtl: WindowControl | null;
   private readonly neighbours: NeighbourPanel;
   private readonly reference: ReferencePanel | null = null;
@@ -50,12 +51,13 @@ export class ReviewPage {
     const s = cfg.section;
     const { main, sidebar } = workbench(root, { page: 'review', title: `Review · ${s.label ?? `section ${s.id}`}`, beside: this.gtBadge(), shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
-    this.editor = new MaskEditor(main, { width: s.width, height: s.height, imageUrl: this.imageUrl(s.imageUrl), readOnly: true, colour: EDIT_COLOUR, ariaLabel: `Review of section ${s.label ?? s.id}` });
+    this.editor = new MaskEditor(main, { width: s.width, height: s.height, imageUrl: this.imageUrl(s.imageUrl), readOnly: true, colour: EDIT_COLOUR, ...reviewEditorLabels(cfg), ariaLabel: `Review of section ${s.label ?? s.id}` });
     this.editor.setMaskStyle('outline');
     this.editor.addEventListener('change', (ev) => {
       if ((ev as CustomEvent<{ source: string }>).detail.source !== 'api') this.edited = true;
     });
     this.layers = new ReviewLayers(cfg, s.width, s.height, capitalise(this.proposal));
+    this.proposalEdit = new ProposalEdit(this.editor, cfg, cfg.consensus?.labelled ? null : this.layers.consensusMask);
     this.editBtn = button(`Edit ${this.proposal}`, { icon: icons.edit, small: true, onClick: () => this.toggleEdit() });
     this.confirmBtn = button('Confirm', { icon: icons.check, variant: 'primary', kbd: 'Ctrl+↵', onClick: () => void this.confirm() });
     const acts = cfg.actions ?? {};
@@ -64,12 +66,6 @@ export class ReviewPage {
     this.confirmBtn.disabled = !acts.confirm;
     sendBtn.disabled = !acts.sendBack;
     exclBtn.disabled = !acts.exclude;
-    if (cfg.consensus?.labelled) {
-      // The review editor draws one binary class: an edit would flatten the classes and the
-      // split nuclei of this consensus. Confirm it as it is, or send it back.
-      this.editBtn.disabled = true;
-      this.editBtn.title = `This ${this.proposal} holds label classes or separate nuclei, which the review editor cannot edit yet: confirm it as it is, or send it back`;
-    }
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
     this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
@@ -128,6 +124,8 @@ export class ReviewPage {
       ...(this.cfg.fluorescence ? [{ keys: 'R', label: 'Reference fluorescence panel' }] : []),
       { keys: 'Ctrl+Enter', label: 'Confirm' },
       { keys: '?', label: 'Show / hide this list' },
+      // While editing, the drawing keys win (K cuts, a class key picks its class); the legend still switches layers.
+      ...(this.editing ? [{ keys: 'While editing', label: 'The drawing keys below come first; use the Layers checkboxes' }] : []),
     ];
     return [{ title: 'Review', items }, ...this.editor.shortcuts()];
   }
@@ -146,10 +144,7 @@ export class ReviewPage {
     this.editing = !this.editing;
     const label = this.editBtn.querySelector('.cw-btn-label')!;
     if (this.editing) {
-      if (!this.edited) {
-        const start = this.layers.consensusMask ?? new Uint8Array(this.editor.width * this.editor.height);
-        this.editor.setMask(start, { record: false, label: `Start from ${this.proposal}` });
-      }
+      this.proposalEdit.load(`Start from ${this.proposal}`);
       this.editor.setMaskStyle('fill');
       this.editor.setReadOnly(false);
       this.editor.setTool('brush');
@@ -167,16 +162,14 @@ export class ReviewPage {
   private async confirm(): Promise<void> {
     const url = this.cfg.actions?.confirm;
     if (!url || this.done) return;
-    // Edits that were all undone again are not an edit.
-    const consensus = this.layers.consensusMask;
-    const useEdited = this.edited && !(consensus && sameMask(this.editor.getMask(), consensus));
+    const useEdited = this.proposalEdit.differs();
     if (!useEdited && !this.cfg.consensus) {
       this.showResult('warning', `There is no ${this.proposal} to confirm. Use “Edit ${this.proposal}” to draw the ground truth first.`);
       return;
     }
     const body = {
       consensus_id: this.cfg.consensus?.id ?? null,
-      mask_png: useEdited ? this.editor.toPngBase64Sync() : this.cfg.consensus!.mask_png,
+      mask_png: useEdited ? this.proposalEdit.png() : this.cfg.consensus!.mask_png,
       edited: useEdited,
       base_version: this.cfg.groundTruth?.version ?? null,
     };
@@ -217,9 +210,10 @@ export class ReviewPage {
   }
 
   private finish(kind: 'success' | 'warning', text: string, status?: string): void {
+    // Editing stops first (toggleEdit does nothing once the decision is done).
+    if (this.editing) this.toggleEdit();
     this.done = true;
     if (status) setStatusBadge(status);
-    if (this.editing) this.toggleEdit();
     this.editBtn.disabled = true;
     for (const b of this.actionBar.querySelectorAll('button')) b.disabled = true;
     this.formHost.replaceChildren();

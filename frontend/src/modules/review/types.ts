@@ -1,7 +1,7 @@
 /** Shapes of the review page's config (see frontend/README.md). */
 
 import type { WindowConfig } from '../../components/WindowControl';
-import type { SectionConfig } from '../annotator/types';
+import type { LabelSetConfig, SectionConfig } from '../annotator/types';
 
 export interface ReviewAnnotation {
   annotator: string;
@@ -21,6 +21,8 @@ export interface ReviewConfig {
   window?: WindowConfig | null;
   neighbours?: { prev?: { imageUrl: string } | null; next?: { imageUrl: string } | null } | null;
   annotations?: ReviewAnnotation[];
+  /** The project's label set; a `labelled` proposal is edited with it (classes, instances, cut). */
+  labels?: LabelSetConfig | null;
   /** `labelled`: the consensus holds label classes or instances (not a binary mask). */
   consensus?: { method?: string; mask_png: string; id: number | string; labelled?: boolean; outline_png?: string | null } | null;
   /** What the proposal to confirm is called on this page (default "consensus"). */
