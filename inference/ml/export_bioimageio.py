@@ -28,6 +28,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from .bioimageio_io import RI_CLIP, PackageIO, package_predict
 from .data import RI_CENTER, RI_SCALE
 from .nets import model_label
 
@@ -36,6 +37,7 @@ __all__ = [
     "INPUT_ID",
     "OUTPUT_ID",
     "RI_CLIP",
+    "PackageIO",
     "offline_context",
     "package_predict",
     "test_section",
@@ -44,7 +46,6 @@ __all__ = [
 
 INPUT_ID = "ri"
 OUTPUT_ID = "nucleus_probability"
-RI_CLIP = 10.0
 LICENSE = "CC-BY-4.0"
 
 _UNET = {
@@ -97,15 +98,6 @@ def test_section(size: int, *, seed: int = 0) -> np.ndarray:
     return image.astype(np.float32)
 
 
-def package_predict(model: nn.Module, ri: np.ndarray) -> np.ndarray:
-    """The package's whole pipeline on ``(N, 1, H, W)`` RI: normalise, network, sigmoid."""
-    x = torch.from_numpy(np.ascontiguousarray(ri, dtype=np.float32))
-    x = ((x - RI_CENTER) / RI_SCALE).clamp(-RI_CLIP, RI_CLIP)
-    model.eval()
-    with torch.no_grad():
-        return torch.sigmoid(model(x)).numpy().astype(np.float32)
-
-
 def _cover(ri: np.ndarray, probability: np.ndarray, path: Path) -> None:
     """Input and output side by side (the Model Zoo shows covers at 2:1)."""
     lo, hi = np.percentile(ri, [1, 99.5])
@@ -117,7 +109,23 @@ def _cover(ri: np.ndarray, probability: np.ndarray, path: Path) -> None:
     Image.fromarray((rgb * 255).astype(np.uint8)).save(path)
 
 
-def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
+def _io_lines(io: PackageIO) -> list[str]:
+    if io.recorded or io.in_channels > 1 or io.modality != "ri":
+        names = io.output_names()
+        return [
+            f"- Input `{io.input_id}`: channels {', '.join(io.input_names())} (axes b, c, y, x;",
+            f"  sides a multiple of 16), modality {io.modality}.",
+            f"- Output `{io.output_id}`: channels {', '.join(names)}; "
+            "`config.cellweb.output` in rdf.yaml gives each channel's class value and activation.",
+        ]
+    return [
+        "- Input `ri`: one RI section (axes b, c, y, x; 1 channel; sides a multiple of 16),",
+        f"  normalised as (RI - {RI_CENTER}) / {RI_SCALE}, clipped to ±{RI_CLIP:g}.",
+        "- Output `nucleus_probability`: sigmoid of the network's logits; threshold 0.5.",
+    ]
+
+
+def _readme(name: str, arch: str, provenance: Mapping[str, Any], io: PackageIO) -> str:
     lines = [
         f"# {name}",
         "",
@@ -126,9 +134,7 @@ def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
         "",
         "## Input and output",
         "",
-        "- Input `ri`: one RI section (axes b, c, y, x; 1 channel; sides a multiple of 16),",
-        f"  normalised as (RI - {RI_CENTER}) / {RI_SCALE}, clipped to ±{RI_CLIP:g}.",
-        "- Output `nucleus_probability`: sigmoid of the network's logits; threshold 0.5.",
+        *_io_lines(io),
         "",
         "## Training",
         "",
@@ -146,54 +152,87 @@ def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _torchscript(model: nn.Module, size: int, path: Path) -> None:
+def _torchscript(model: nn.Module, size: int, path: Path, in_channels: int = 1) -> None:
     # The networks are fully convolutional, so the traced graph serves every multiple of 16;
     # a small example keeps the trace's forward pass cheap.
-    example = torch.zeros(1, 1, min(size, 64), min(size, 64))
+    example = torch.zeros(1, in_channels, min(size, 64), min(size, 64))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trace's deprecation and shape-check notes
         traced = torch.jit.trace(model, example, check_trace=False)
     traced.save(str(path))
 
 
-def _tensor_descrs(size: int, input_path: Path, output_path: Path):
+def _tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
     from bioimageio.spec.model import v0_5 as spec
 
     space = [
         spec.SpaceInputAxis(id=spec.AxisId(a), size=spec.ParameterizedSize(min=16, step=16))
         for a in ("y", "x")
     ]
-    input_descr = spec.InputTensorDescr(
-        id=spec.TensorId(INPUT_ID),
-        description="Refractive index, one z-section",
-        axes=[spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("ri")]), *space],
-        test_tensor=spec.FileDescr(source=input_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
-        preprocessing=[
+    if io.modality == "ri":
+        preprocessing = [
             spec.FixedZeroMeanUnitVarianceDescr(
                 kwargs=spec.FixedZeroMeanUnitVarianceKwargs(mean=RI_CENTER, std=RI_SCALE)
             ),
             spec.ClipDescr(kwargs=spec.ClipKwargs(min=-RI_CLIP, max=RI_CLIP)),
+        ]
+    else:  # per sample and channel, over y and x, as inference.ml.data.normalise_percentile
+        preprocessing = [
+            spec.ScaleRangeDescr(
+                kwargs=spec.ScaleRangeKwargs(
+                    axes=[spec.AxisId("y"), spec.AxisId("x")],
+                    min_percentile=1.0,
+                    max_percentile=99.8,
+                )
+            )
+        ]
+    inputs = io.input_names()
+    input_descr = spec.InputTensorDescr(
+        id=spec.TensorId(io.input_id),
+        description=(
+            "Refractive index, one z-section"
+            if io.modality == "ri" and len(inputs) == 1
+            else f"One {io.modality} z-section, channels: {', '.join(inputs)}"
+        )[:128],
+        axes=[
+            spec.BatchAxis(),
+            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in inputs]),
+            *space,
         ],
+        test_tensor=spec.FileDescr(source=input_path),
+        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        preprocessing=preprocessing,
     )
     out_space = [
         spec.SpaceOutputAxis(
             id=spec.AxisId(a),
-            size=spec.SizeReference(tensor_id=spec.TensorId(INPUT_ID), axis_id=spec.AxisId(a)),
+            size=spec.SizeReference(tensor_id=spec.TensorId(io.input_id), axis_id=spec.AxisId(a)),
         )
         for a in ("y", "x")
     ]
+    layout, outputs = io.layout, io.output_names()
+    if layout.instance:
+        activation = "sigmoid" if layout.n_classes == 1 else f"softmax over {layout.n_classes}"
+        postprocessing = []
+        description = (
+            f"Class logits ({activation}) then {layout.instance}; see config.cellweb.output"
+        )
+    elif layout.n_classes > 1:
+        postprocessing = [spec.SoftmaxDescr(kwargs=spec.SoftmaxKwargs(axis=spec.AxisId("channel")))]
+        description = f"Class probabilities: {', '.join(outputs)}"
+    else:
+        postprocessing, description = [spec.SigmoidDescr()], "Nucleus probability"
     output_descr = spec.OutputTensorDescr(
-        id=spec.TensorId(OUTPUT_ID),
-        description="Nucleus probability",
+        id=spec.TensorId(io.output_id),
+        description=description[:128],
         axes=[
             spec.BatchAxis(),
-            spec.ChannelAxis(channel_names=[spec.Identifier("nucleus")]),
+            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in outputs]),
             *out_space,
         ],
         test_tensor=spec.FileDescr(source=output_path),
         data=spec.IntervalOrRatioDataDescr(type="float32"),
-        postprocessing=[spec.SigmoidDescr()],
+        postprocessing=postprocessing,
     )
     return input_descr, output_descr
 
@@ -208,44 +247,43 @@ def write_package(
     provenance: Mapping[str, Any],
     authors: list[str] | None = None,
     version: str = "1",
+    io: PackageIO = PackageIO(),
 ) -> Path:
-    """Write and validate ``out_path`` (a .zip); raises ``ValueError`` if it does not validate."""
+    """Write and validate ``out_path`` (a .zip); raises ``ValueError`` if it does not validate.
+
+    ``io`` describes the version's input channels and outputs (default: one RI section in, the
+    nucleus probability out)."""
     import bioimageio.spec
     from bioimageio.spec.model import v0_5 as spec
 
     model = getattr(model, "_orig_mod", model).to("cpu").eval()
     with tempfile.TemporaryDirectory(prefix="cw-bioimageio-") as tmp:
         root = Path(tmp)
-        ri = test_section(input_size)[None, None]
-        probability = package_predict(model, ri)
-        np.save(root / "test_input.npy", ri)
-        np.save(root / "test_output.npy", probability)
-        _cover(ri[0, 0], probability[0, 0], root / "cover.png")
-        (root / "README.md").write_text(_readme(name, arch, provenance), encoding="utf-8")
+        image = io.test_input(test_section(input_size))
+        output = package_predict(model, image, io)
+        np.save(root / "test_input.npy", image)
+        np.save(root / "test_output.npy", output)
+        _cover(image[0, 0], output[0, -1 if io.layout.n_classes == 1 else 1], root / "cover.png")
+        (root / "README.md").write_text(_readme(name, arch, provenance, io), encoding="utf-8")
         (root / "provenance.json").write_text(
             json.dumps(dict(provenance), indent=2, default=str), encoding="utf-8"
         )
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         torch.save(state, root / "weights.pt")
-        _torchscript(model, input_size, root / "weights_torchscript.pt")
+        _torchscript(model, input_size, root / "weights_torchscript.pt", io.in_channels)
         input_descr, output_descr = _tensor_descrs(
-            input_size, root / "test_input.npy", root / "test_output.npy"
+            io, root / "test_input.npy", root / "test_output.npy"
         )
         pytorch_version = spec.Version(torch.__version__.split("+")[0])
         state_dict_weights = spec.PytorchStateDictWeightsDescr(
             source=root / "weights.pt",
-            architecture=spec.ArchitectureFromLibraryDescr(
-                callable=spec.Identifier("create_model"),
-                import_from="inference.ml.nets",
-                kwargs={"name": arch, "in_channels": 1, "out_channels": 1},
-            ),
+            architecture=_architecture(arch, io),
             pytorch_version=pytorch_version,
         )
         with offline_context():
             descr = spec.ModelDescr(
                 name=_package_name(name),
-                description=f"{model_label(arch)}: label-free nucleus segmentation of RI sections "
-                "(CellWeb).",
+                description=_summary(arch, io),
                 authors=[spec.Author(name=a) for a in (authors or ["CellWeb user"])],
                 cite=[spec.CiteEntry(**c) for c in ARCH_CITATIONS.get(arch, [_UNET])],
                 license=spec.LicenseId(LICENSE),
@@ -264,13 +302,46 @@ def write_package(
                         parent="pytorch_state_dict",
                     ),
                 ),
-                config={"cellweb": {"arch": arch, "input_size": int(input_size)}},
+                config={
+                    "cellweb": {"arch": arch, "input_size": int(input_size), **io.cellweb_config()}
+                },
             )
             with warnings.catch_warnings():
                 # bioimageio.spec re-reads its own file entries and notes each one it re-parses.
                 warnings.simplefilter("ignore", UserWarning)
                 bioimageio.spec.save_bioimageio_package(descr, output_path=Path(out_path))
     return Path(out_path)
+
+
+def _summary(arch: str, io: PackageIO) -> str:
+    if not (io.recorded or io.in_channels > 1 or io.modality != "ri"):
+        return f"{model_label(arch)}: label-free nucleus segmentation of RI sections (CellWeb)."
+    return (
+        f"{model_label(arch)}: label-free segmentation (CellWeb). Input channels: "
+        f"{', '.join(io.input_names())} ({io.modality}). Output channels: "
+        f"{', '.join(io.output_names())}."
+    )[:1000]
+
+
+def _architecture(arch: str, io: PackageIO):
+    from bioimageio.spec.model import v0_5 as spec
+
+    if not io.recorded:
+        return spec.ArchitectureFromLibraryDescr(
+            callable=spec.Identifier("create_model"),
+            import_from="inference.ml.nets",
+            kwargs={"name": arch, "in_channels": io.in_channels, "out_channels": 1},
+        )
+    return spec.ArchitectureFromLibraryDescr(
+        callable=spec.Identifier("create_package_model"),
+        import_from="inference.ml.bioimageio_io",
+        kwargs={
+            "name": arch,
+            "in_channels": io.in_channels,
+            "n_classes": io.layout.n_classes,
+            "instance": io.layout.instance,
+        },
+    )
 
 
 def _package_name(name: str) -> str:
