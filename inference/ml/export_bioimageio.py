@@ -7,7 +7,9 @@ its expected output, a cover image, a README, the architecture's citations and a
 (training provenance). Input: one refractive-index section, axes ``batch, channel, y, x``,
 1 channel, sides a multiple of 16; the package's preprocessing is CellWeb's RI normalisation
 (``(ri - 1.337) / 0.03`` clipped to ±10) and its postprocessing a sigmoid, so the output is the
-nucleus probability.
+nucleus probability. A version with several classes, an instance channel or several input
+channels gets the tensors ``inference.ml.bioimageio_io`` describes: every channel named, and
+``config.cellweb`` recording its head layout, classes and input channels for import.
 
 Nothing is downloaded: the description refers to files in the package only, and the citation
 URLs are declared known so validation never fetches them (``offline_context``).
@@ -29,6 +31,7 @@ from PIL import Image
 from torch import nn
 
 from .bioimageio_io import RI_CLIP, PackageIO, package_predict
+from .bioimageio_tensors import package_architecture, tensor_descrs
 from .data import RI_CENTER, RI_SCALE
 from .nets import model_label
 
@@ -162,81 +165,6 @@ def _torchscript(model: nn.Module, size: int, path: Path, in_channels: int = 1) 
     traced.save(str(path))
 
 
-def _tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
-    from bioimageio.spec.model import v0_5 as spec
-
-    space = [
-        spec.SpaceInputAxis(id=spec.AxisId(a), size=spec.ParameterizedSize(min=16, step=16))
-        for a in ("y", "x")
-    ]
-    if io.modality == "ri":
-        preprocessing = [
-            spec.FixedZeroMeanUnitVarianceDescr(
-                kwargs=spec.FixedZeroMeanUnitVarianceKwargs(mean=RI_CENTER, std=RI_SCALE)
-            ),
-            spec.ClipDescr(kwargs=spec.ClipKwargs(min=-RI_CLIP, max=RI_CLIP)),
-        ]
-    else:  # per sample and channel, over y and x, as inference.ml.data.normalise_percentile
-        preprocessing = [
-            spec.ScaleRangeDescr(
-                kwargs=spec.ScaleRangeKwargs(
-                    axes=[spec.AxisId("y"), spec.AxisId("x")],
-                    min_percentile=1.0,
-                    max_percentile=99.8,
-                )
-            )
-        ]
-    inputs = io.input_names()
-    input_descr = spec.InputTensorDescr(
-        id=spec.TensorId(io.input_id),
-        description=(
-            "Refractive index, one z-section"
-            if io.modality == "ri" and len(inputs) == 1
-            else f"One {io.modality} z-section, channels: {', '.join(inputs)}"
-        )[:128],
-        axes=[
-            spec.BatchAxis(),
-            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in inputs]),
-            *space,
-        ],
-        test_tensor=spec.FileDescr(source=input_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
-        preprocessing=preprocessing,
-    )
-    out_space = [
-        spec.SpaceOutputAxis(
-            id=spec.AxisId(a),
-            size=spec.SizeReference(tensor_id=spec.TensorId(io.input_id), axis_id=spec.AxisId(a)),
-        )
-        for a in ("y", "x")
-    ]
-    layout, outputs = io.layout, io.output_names()
-    if layout.instance:
-        activation = "sigmoid" if layout.n_classes == 1 else f"softmax over {layout.n_classes}"
-        postprocessing = []
-        description = (
-            f"Class logits ({activation}) then {layout.instance}; see config.cellweb.output"
-        )
-    elif layout.n_classes > 1:
-        postprocessing = [spec.SoftmaxDescr(kwargs=spec.SoftmaxKwargs(axis=spec.AxisId("channel")))]
-        description = f"Class probabilities: {', '.join(outputs)}"
-    else:
-        postprocessing, description = [spec.SigmoidDescr()], "Nucleus probability"
-    output_descr = spec.OutputTensorDescr(
-        id=spec.TensorId(io.output_id),
-        description=description[:128],
-        axes=[
-            spec.BatchAxis(),
-            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in outputs]),
-            *out_space,
-        ],
-        test_tensor=spec.FileDescr(source=output_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
-        postprocessing=postprocessing,
-    )
-    return input_descr, output_descr
-
-
 def write_package(
     *,
     model: nn.Module,
@@ -271,13 +199,13 @@ def write_package(
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         torch.save(state, root / "weights.pt")
         _torchscript(model, input_size, root / "weights_torchscript.pt", io.in_channels)
-        input_descr, output_descr = _tensor_descrs(
+        input_descr, output_descr = tensor_descrs(
             io, root / "test_input.npy", root / "test_output.npy"
         )
         pytorch_version = spec.Version(torch.__version__.split("+")[0])
         state_dict_weights = spec.PytorchStateDictWeightsDescr(
             source=root / "weights.pt",
-            architecture=_architecture(arch, io),
+            architecture=package_architecture(arch, io),
             pytorch_version=pytorch_version,
         )
         with offline_context():
@@ -321,27 +249,6 @@ def _summary(arch: str, io: PackageIO) -> str:
         f"{', '.join(io.input_names())} ({io.modality}). Output channels: "
         f"{', '.join(io.output_names())}."
     )[:1000]
-
-
-def _architecture(arch: str, io: PackageIO):
-    from bioimageio.spec.model import v0_5 as spec
-
-    if not io.recorded:
-        return spec.ArchitectureFromLibraryDescr(
-            callable=spec.Identifier("create_model"),
-            import_from="inference.ml.nets",
-            kwargs={"name": arch, "in_channels": io.in_channels, "out_channels": 1},
-        )
-    return spec.ArchitectureFromLibraryDescr(
-        callable=spec.Identifier("create_package_model"),
-        import_from="inference.ml.bioimageio_io",
-        kwargs={
-            "name": arch,
-            "in_channels": io.in_channels,
-            "n_classes": io.layout.n_classes,
-            "instance": io.layout.instance,
-        },
-    )
 
 
 def _package_name(name: str) -> str:

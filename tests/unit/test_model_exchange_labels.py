@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from inference.ml.heads import HeadLayout, create_model_with_heads
+from inference.ml.import_bioimageio import read_model_file
 from inference.ml.label_output import channel_values, labels_from_output
 from inference.ml.nets import create_model
 from inference.ml.weights import WeightsError
@@ -211,7 +212,5 @@ def test_a_package_whose_output_channels_differ_from_its_recorded_layout_is_refu
             if info.filename == "rdf.yaml":
                 data = data.decode().replace("n_classes: 4", "n_classes: 3").encode()
             zout.writestr(info.filename, data)
-    from inference.ml.import_bioimageio import read_model_file
-
     with pytest.raises(WeightsError, match="output has 5 channels; its config.cellweb records 4"):
         read_model_file(bad)
