@@ -63,10 +63,9 @@ def create_package_model(
     name: str, *, in_channels: int = 1, n_classes: int = 1, instance: str | None = None
 ) -> nn.Module:
     """The package's architecture for its state dict: ``create_model`` with the output heads
-    of ``HeadLayout(n_classes, instance)`` attached (``inference.ml.heads``)."""
+    of ``HeadLayout(n_classes, instance)`` attached (``inference.ml.heads``), as a version that
+    records its outputs is loaded (a binary one too: its head is then ``head.classes``)."""
     model = create_model(name, in_channels=in_channels)
-    if n_classes == 1 and instance is None:
-        return model
     return attach_heads(model, HeadLayout(n_classes=n_classes, instance=instance))
 
 

@@ -42,9 +42,8 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
-def _classes_version(project):
+def _classes_version(project, layout=HeadLayout(n_classes=4, instance="distance"), classes=CLASSES):
     torch.manual_seed(11)
-    layout = HeadLayout(n_classes=4, instance="distance")
     model = create_model_with_heads("unet16", layout)
     return model_version_create(
         project=project,
@@ -52,7 +51,7 @@ def _classes_version(project):
         arch="unet16",
         weights=weights_payload(model, arch="unet16", input_size=SIZE),
         config={"arch": "unet16", "input_size": SIZE, "head_layout": layout.to_dict()}
-        | {"classes": CLASSES},
+        | {"classes": classes},
     )
 
 
@@ -214,3 +213,26 @@ def test_a_package_whose_output_channels_differ_from_its_recorded_layout_is_refu
             zout.writestr(info.filename, data)
     with pytest.raises(WeightsError, match="output has 5 channels; its config.cellweb records 4"):
         read_model_file(bad)
+
+
+def test_the_packaged_architecture_builds_the_network_its_state_dict_fits(
+    project, manager, tmp_path
+):
+    from inference.ml import bioimageio_io
+
+    for i, (layout, classes) in enumerate(
+        [(HeadLayout(n_classes=4, instance="distance"), CLASSES), (HeadLayout(), CLASSES[:1])]
+    ):
+        version = _classes_version(project, layout, classes)
+        path = model_version_export(version=version, user=manager, out_path=tmp_path / f"{i}.zip")
+        architecture = _description(path).weights.pytorch_state_dict.architecture
+        assert architecture.import_from == "inference.ml.bioimageio_io"
+        network = getattr(bioimageio_io, str(architecture.callable))(**architecture.kwargs)
+        with zipfile.ZipFile(path) as archive:
+            state = torch.load(archive.open("weights.pt"), weights_only=True)
+        network.load_state_dict(state, strict=True)
+        imported = model_version_import(
+            project=project, user=manager, path=path, filename=f"{i}.zip"
+        )
+        x = torch.from_numpy(np.random.default_rng(i).normal(0, 1, (1, 1, SIZE, SIZE)).astype("f4"))
+        np.testing.assert_array_equal(_outputs(version, x), _outputs(imported, x))
