@@ -111,14 +111,30 @@ def _recorded(cellweb: dict[str, Any], input_axes) -> tuple[HeadLayout | None, d
     recorded: dict[str, Any] = {"channel_names": [str(n) for n in names]}
     if layout is not None:
         recorded["head_layout"] = layout.to_dict()
-        recorded["classes"] = [
-            {"value": int(c["value"]), "name": str(c["name"]), "kind": str(c["kind"])}
-            for c in cellweb.get("classes") or []
-        ]
+        recorded["classes"] = _classes(layout, cellweb.get("classes"))
     modalities = cellweb.get("modalities")
     if isinstance(modalities, list) and modalities:
         recorded["modalities"] = [str(m) for m in modalities]
     return layout, recorded
+
+
+def _classes(layout: HeadLayout, classes: Any) -> list[dict[str, Any]]:
+    """``config.cellweb.classes``: one {value, name, kind} per class channel but background."""
+    wanted = max(layout.n_classes - 1, 1)
+    try:
+        out = [
+            {"value": int(c["value"]), "name": str(c["name"]), "kind": str(c["kind"])}
+            for c in classes
+        ]
+    except (TypeError, KeyError, ValueError):
+        out = []
+    values = [c["value"] for c in out]
+    if len(out) != wanted or len(set(values)) != wanted or not all(0 < v < 256 for v in values):
+        raise WeightsError(
+            f"The package's config.cellweb.classes must list {wanted} classes ({{value 1-255, "
+            f"name, kind}}, one per class channel but background) for its head layout."
+        )
+    return out
 
 
 def _describe(rdf: Path):

@@ -198,20 +198,29 @@ def test_a_two_channel_version_round_trips_with_its_channel_names(
     np.testing.assert_array_equal(_outputs(original, x), _outputs(imported, x))
 
 
+def _edited(path, tmp_path, old: str, new: str):
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "rdf.yaml":
+                assert old in data.decode()
+                data = data.decode().replace(old, new).encode()
+            zout.writestr(info.filename, data)
+    return bad
+
+
 def test_a_package_whose_output_channels_differ_from_its_recorded_layout_is_refused(
     project, manager, tmp_path
 ):
     path = model_version_export(
         version=_classes_version(project), user=manager, out_path=tmp_path / "c.zip"
     )
-    bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "rdf.yaml":
-                data = data.decode().replace("n_classes: 4", "n_classes: 3").encode()
-            zout.writestr(info.filename, data)
+    bad = _edited(path, tmp_path, "instance: distance", "instance: null")
     with pytest.raises(WeightsError, match="output has 5 channels; its config.cellweb records 4"):
+        read_model_file(bad)
+    bad = _edited(path, tmp_path, "name: lipid droplet", "nom: lipid droplet")
+    with pytest.raises(WeightsError, match="must list 3 classes"):
         read_model_file(bad)
 
 
