@@ -5,6 +5,7 @@ instance head for the nucleus, none for the region class, per-cell quantities pe
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,3 +141,25 @@ def test_quantities_and_csv_are_per_class(evaluated):
         len(v.quantities) for v in VolumeResult.objects.filter(evaluation=evaluation)
     )
     assert header.index("cell_class_concentration_pg_per_um3") > header.index("cell")
+
+
+def test_the_set_figures_have_a_panel_per_class(evaluated):
+    from inference.reports.figures import draw_figures
+    from inference.reports.score_figures import dice_figure, pr_figure
+    from inference.reports.set_figures import volume_figure
+
+    evaluation, _, _ = evaluated
+    summary = evaluation.summary
+    pr_titles = [ax.get_title() for ax in pr_figure(evaluation, summary).axes]
+    assert pr_titles == ["Class nucleus", "Class cytoplasm"]
+    box_titles = [ax.get_title() for ax in dice_figure(evaluation, summary).axes if ax.axison]
+    assert box_titles[0].startswith("Class nucleus: all sections")
+    assert any(t.startswith("Class cytoplasm: ") for t in box_titles)
+    volume_titles = [ax.get_title() for ax in volume_figure(evaluation, summary).axes]
+    assert "Class nucleus" in volume_titles and "Class cytoplasm" in volume_titles
+    drawn = draw_figures(evaluation)
+    out = Path("test-artifacts")
+    out.mkdir(exist_ok=True)
+    for name in ("pr_curves", "dice_boxplot", "volume_agreement"):
+        assert name in drawn.images, drawn.notes
+        (out / f"evaluation_{name}_per_class.png").write_bytes(drawn.images[name])
