@@ -56,7 +56,10 @@ SPECS: dict[str, _Spec] = {
         "Time-lapse: the largest predicted nucleus at each time point (no averaging)",
         timelapse_figure,
     ),
-    "worst": _Spec("Worst sections with a nucleus (lowest Dice)", worst_figure),
+    "worst": _Spec(
+        "Worst sections of each class (lowest Dice, among sections whose ground truth holds it)",
+        worst_figure,
+    ),
 }
 FIGURES = tuple(SPECS)
 FIGURE_TITLES = {name: spec.title for name, spec in SPECS.items()}

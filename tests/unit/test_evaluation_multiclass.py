@@ -146,6 +146,7 @@ def test_quantities_and_csv_are_per_class(evaluated):
 def test_the_set_figures_have_a_panel_per_class(evaluated):
     from inference.reports.figures import draw_figures
     from inference.reports.score_figures import dice_figure, pr_figure
+    from inference.reports.section_figures import worst_figure
     from inference.reports.set_figures import volume_figure
 
     evaluation, _, _ = evaluated
@@ -157,9 +158,12 @@ def test_the_set_figures_have_a_panel_per_class(evaluated):
     assert any(t.startswith("Class cytoplasm: ") for t in box_titles)
     volume_titles = [ax.get_title() for ax in volume_figure(evaluation, summary).axes]
     assert "Class nucleus" in volume_titles and "Class cytoplasm" in volume_titles
+    worst_titles = [ax.get_title() for ax in worst_figure(evaluation, summary).axes]
+    assert {t.split(" · ")[0] for t in worst_titles} == {"nucleus", "cytoplasm"}
+    assert len(worst_titles) == 6  # three sections of each class
     drawn = draw_figures(evaluation)
     out = Path("test-artifacts")
     out.mkdir(exist_ok=True)
-    for name in ("pr_curves", "dice_boxplot", "volume_agreement"):
+    for name in ("pr_curves", "dice_boxplot", "volume_agreement", "worst"):
         assert name in drawn.images, drawn.notes
         (out / f"evaluation_{name}_per_class.png").write_bytes(drawn.images[name])
