@@ -167,3 +167,22 @@ def test_the_set_figures_have_a_panel_per_class(evaluated):
     for name in ("pr_curves", "dice_boxplot", "volume_agreement", "worst"):
         assert name in drawn.images, drawn.notes
         (out / f"evaluation_{name}_per_class.png").write_bytes(drawn.images[name])
+
+
+def test_the_comparison_has_a_row_per_class(evaluated, manager):
+    from django.test import Client
+
+    evaluation, _, _ = evaluated
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/evaluations/compare/?a={evaluation.pk}&b={evaluation.pk}")
+    assert page.status_code == 200
+    rows = page.context["comparison"]["classes"]
+    assert [(r["value"], r["name"]) for r in rows] == [(1, "nucleus"), (2, "cytoplasm")]
+    for row in rows:
+        scored = SectionResult.objects.filter(
+            evaluation=evaluation, method="model", class_value=row["value"]
+        )
+        assert row["a"]["mean"] == pytest.approx(np.mean([r.dice for r in scored]))
+        assert row["paired"] == scored.count() == 3 and row["better_in_b"] == 0
+    assert 'data-class="2"' in page.content.decode()
