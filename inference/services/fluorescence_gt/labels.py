@@ -100,11 +100,10 @@ def correction_labels(project: Project, data: bytes, shape: tuple[int, int]) -> 
     if not instance_values:
         png = encode_class_map(class_map, values)
         return FluorescenceLabels(png, class_map, instances, labelled=values != [1])
-    if values == [1] and (
-        not edited.stored_instances or same_partition(instances, _watershed_split(class_map))
-    ):
+    if values == [1]:
         split = _watershed_split(class_map).astype(np.uint16)
-        return FluorescenceLabels(encode_mask(class_map != 0), class_map, split, labelled=True)
+        if not edited.stored_instances or same_partition(instances, split):
+            return FluorescenceLabels(encode_mask(class_map != 0), class_map, split, labelled=True)
     png = _instance_png(
         class_map, instances, edited.classes, instance_values, region_values, values
     )
