@@ -19,6 +19,28 @@ from annotations.services.labels import DEFAULT_PRESET, preset_choices
 from cellweb.errors import InvalidInput
 
 
+def label_free_channels_field() -> forms.CharField:
+    """The names of a multi-channel label-free image's channels (docs/channels.md)."""
+    return forms.CharField(
+        label="Label-free channels",
+        max_length=300,
+        required=False,
+        help_text="For a label-free image with several channels: their names, e.g. bf,phase.",
+    )
+
+
+def channel_axis_field() -> forms.IntegerField:
+    """Which axis of the stored array holds the label-free channels (docs/channels.md)."""
+    return forms.IntegerField(
+        label="Channel axis",
+        min_value=0,
+        max_value=3,
+        required=False,
+        help_text="Which axis of the stored array holds those channels: 0 for (c, y, x), "
+        "1 for (z, c, y, x). Left empty, a stack is read as z-planes.",
+    )
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Image file",
@@ -58,20 +80,8 @@ class ImportForm(forms.Form):
         required=False,
         help_text="Overrides the file's own; e.g. 0.195,0.098,0.098.",
     )
-    channels = forms.CharField(
-        label="Label-free channels",
-        max_length=300,
-        required=False,
-        help_text="For a label-free image with several channels: their names, e.g. bf,phase.",
-    )
-    channel_axis = forms.IntegerField(
-        label="Channel axis",
-        min_value=0,
-        max_value=3,
-        required=False,
-        help_text="Which axis of the stored array holds those channels: 0 for (c, y, x), "
-        "1 for (z, c, y, x). Left empty, a stack is read as z-planes.",
-    )
+    channels = label_free_channels_field()
+    channel_axis = channel_axis_field()
 
     def clean_voxel_size(self):
         try:
@@ -130,6 +140,8 @@ class ImportFolderForm(forms.Form):
         required=False,
         help_text="For files that do not carry it; e.g. 0.195,0.098,0.098.",
     )
+    channels = label_free_channels_field()
+    channel_axis = channel_axis_field()
 
     clean_voxel_size = ImportForm.clean_voxel_size
 

@@ -1,6 +1,6 @@
 """Model exchange: writing and reading a BioImage Model Zoo package of a registry network.
 
-    python bench/exchange.py [--arch osnet] [--size 448]
+    python bench/exchange.py [--arch osnet] [--size 448] [--classes 3 --instance distance]
 
 Figures: ``bioimageio_export_s`` (test tensors, cover, TorchScript trace, state dict, description
 built, zipped and validated by bioimageio.spec, offline), ``bioimageio_import_s`` (zip checked and
@@ -26,7 +26,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import torch  # noqa: E402
 
+from inference.ml.bioimageio_io import PackageIO, create_package_model  # noqa: E402
 from inference.ml.export_bioimageio import write_package  # noqa: E402
+from inference.ml.heads import HeadLayout  # noqa: E402
 from inference.ml.import_bioimageio import read_model_file  # noqa: E402
 from inference.ml.nets import MODEL_NAMES, create_model  # noqa: E402
 
@@ -35,9 +37,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", default="osnet", choices=MODEL_NAMES)
     parser.add_argument("--size", type=int, default=448)
+    parser.add_argument("--classes", type=int, default=0, help="classes besides background")
+    parser.add_argument("--instance", choices=["distance", "boundary"], default=None)
     args = parser.parse_args()
     torch.manual_seed(0)
+    io = PackageIO()
     model = create_model(args.arch).eval()
+    if args.classes or args.instance:
+        layout = HeadLayout(
+            n_classes=args.classes + 1 if args.classes else 1, instance=args.instance
+        )
+        kinds = ["instances"] + ["regions"] * max(args.classes - 1, 0)
+        io = PackageIO(
+            layout=layout,
+            classes=tuple(
+                {"value": v, "name": f"class{v}", "kind": k} for v, k in enumerate(kinds, 1)
+            ),
+        )
+        model = create_package_model(
+            args.arch, n_classes=layout.n_classes, instance=layout.instance
+        ).eval()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "model.zip"
         started = time.perf_counter()
@@ -48,13 +67,16 @@ def main() -> None:
             name=f"bench {args.arch}",
             out_path=out,
             provenance={"provenance": "trained"},
+            io=io,
         )
         figure("bioimageio_export_s", time.perf_counter() - started, "s")
         figure("bioimageio_package_mb", out.stat().st_size / 2**20, "MiB")
         started = time.perf_counter()
         imported = read_model_file(out)
         figure("bioimageio_import_s", time.perf_counter() - started, "s")
-    again = create_model(imported.arch).eval()
+    layout = imported.outputs.get("head_layout") or {}
+    again = create_package_model(imported.arch, **layout) if layout else create_model(imported.arch)
+    again.eval()
     again.load_state_dict(imported.state_dict)
     x = torch.randn(1, 1, args.size, args.size)
     with torch.no_grad():

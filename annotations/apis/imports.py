@@ -47,6 +47,28 @@ def voxel_size_field(help_text: str) -> serializers.CharField:
     )
 
 
+def channels_field() -> serializers.CharField:
+    """The names of a multi-channel label-free image's channels (docs/channels.md)."""
+    return serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Channel names of a multi-channel label-free image, e.g. bf,phase.",
+    )
+
+
+def channel_axis_field() -> serializers.IntegerField:
+    """The stored array's axis that holds the label-free channels (docs/channels.md)."""
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=3,
+        required=False,
+        help_text="The stored array's axis that holds the label-free channels "
+        "(0 for (c, y, x), 1 for (z, c, y, x)).",
+    )
+
+
 class ImportJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
@@ -88,20 +110,8 @@ class ImportCreateSerializer(serializers.Serializer):
     time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     lab = lab_field()
     voxel_size = voxel_size_field("z,y,x in micrometres.")
-    channels = serializers.CharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Channel names of a multi-channel label-free image, e.g. bf,phase.",
-    )
-    channel_axis = serializers.IntegerField(
-        min_value=0,
-        max_value=3,
-        required=False,
-        help_text="The stored array's axis that holds the label-free channels "
-        "(0 for (c, y, x), 1 for (z, c, y, x)).",
-    )
+    channels = channels_field()
+    channel_axis = channel_axis_field()
 
 
 class ImportCreateApi(APIView):
@@ -198,6 +208,8 @@ class ImportBatchCreateSerializer(serializers.Serializer):
     )
     lab = lab_field()
     voxel_size = voxel_size_field("z,y,x in µm.")
+    channels = channels_field()
+    channel_axis = channel_axis_field()
 
 
 class BatchFieldSerializer(serializers.Serializer):
@@ -243,8 +255,13 @@ class ImportBatchCreateApi(APIView):
         data = {**request.data.dict(), "files": request.FILES.getlist("files")}
         values = parse(ImportBatchCreateSerializer, data, flat=True)
         voxel_size = parse_voxel_size(values.pop("voxel_size"))
+        channel_names = parse_channel_names(values.pop("channels", ""))
         batch = import_batch_create(
-            project=project, user=request.user, voxel_size=voxel_size, **values
+            project=project,
+            user=request.user,
+            voxel_size=voxel_size,
+            channel_names=channel_names,
+            **values,
         )
         return Response(
             ImportBatchSerializer(selectors.import_batch_report(batch)).data,

@@ -82,11 +82,14 @@ def import_folder_page(request, slug: str):
         project = _manager_project(request, slug)
     except NotAllowed as exc:
         return _refused(request, exc)
-    form, status, batch = _submit(
-        request,
-        ImportFolderForm,
-        lambda values: import_batch_create(project=project, user=request.user, **values),
-    )
+
+    def create(values):
+        names = parse_channel_names(values.pop("channels", "") or "")
+        return import_batch_create(
+            project=project, user=request.user, channel_names=names, **values
+        )
+
+    form, status, batch = _submit(request, ImportFolderForm, create)
     report = selectors.import_batch_report(batch) if batch is not None else None
     context = _project_context(request, project) | {"form": form, "report": report}
     return render(

@@ -7,7 +7,9 @@ its expected output, a cover image, a README, the architecture's citations and a
 (training provenance). Input: one refractive-index section, axes ``batch, channel, y, x``,
 1 channel, sides a multiple of 16; the package's preprocessing is CellWeb's RI normalisation
 (``(ri - 1.337) / 0.03`` clipped to ±10) and its postprocessing a sigmoid, so the output is the
-nucleus probability.
+nucleus probability. A version with several classes, an instance channel or several input
+channels gets the tensors ``inference.ml.bioimageio_io`` describes: every channel named, and
+``config.cellweb`` recording its head layout, classes and input channels for import.
 
 Nothing is downloaded: the description refers to files in the package only, and the citation
 URLs are declared known so validation never fetches them (``offline_context``).
@@ -28,6 +30,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from .bioimageio_io import RI_CLIP, PackageIO, package_predict
+from .bioimageio_tensors import package_architecture, tensor_descrs
 from .data import RI_CENTER, RI_SCALE
 from .nets import model_label
 
@@ -36,6 +40,7 @@ __all__ = [
     "INPUT_ID",
     "OUTPUT_ID",
     "RI_CLIP",
+    "PackageIO",
     "offline_context",
     "package_predict",
     "test_section",
@@ -44,7 +49,6 @@ __all__ = [
 
 INPUT_ID = "ri"
 OUTPUT_ID = "nucleus_probability"
-RI_CLIP = 10.0
 LICENSE = "CC-BY-4.0"
 
 _UNET = {
@@ -97,15 +101,6 @@ def test_section(size: int, *, seed: int = 0) -> np.ndarray:
     return image.astype(np.float32)
 
 
-def package_predict(model: nn.Module, ri: np.ndarray) -> np.ndarray:
-    """The package's whole pipeline on ``(N, 1, H, W)`` RI: normalise, network, sigmoid."""
-    x = torch.from_numpy(np.ascontiguousarray(ri, dtype=np.float32))
-    x = ((x - RI_CENTER) / RI_SCALE).clamp(-RI_CLIP, RI_CLIP)
-    model.eval()
-    with torch.no_grad():
-        return torch.sigmoid(model(x)).numpy().astype(np.float32)
-
-
 def _cover(ri: np.ndarray, probability: np.ndarray, path: Path) -> None:
     """Input and output side by side (the Model Zoo shows covers at 2:1)."""
     lo, hi = np.percentile(ri, [1, 99.5])
@@ -117,7 +112,23 @@ def _cover(ri: np.ndarray, probability: np.ndarray, path: Path) -> None:
     Image.fromarray((rgb * 255).astype(np.uint8)).save(path)
 
 
-def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
+def _io_lines(io: PackageIO) -> list[str]:
+    if io.recorded or io.in_channels > 1 or io.modality != "ri":
+        names = io.output_names()
+        return [
+            f"- Input `{io.input_id}`: channels {', '.join(io.input_names())} (axes b, c, y, x;",
+            f"  sides a multiple of 16), modality {io.modality}.",
+            f"- Output `{io.output_id}`: channels {', '.join(names)}; "
+            "`config.cellweb.output` in rdf.yaml gives each channel's class value and activation.",
+        ]
+    return [
+        "- Input `ri`: one RI section (axes b, c, y, x; 1 channel; sides a multiple of 16),",
+        f"  normalised as (RI - {RI_CENTER}) / {RI_SCALE}, clipped to ±{RI_CLIP:g}.",
+        "- Output `nucleus_probability`: sigmoid of the network's logits; threshold 0.5.",
+    ]
+
+
+def _readme(name: str, arch: str, provenance: Mapping[str, Any], io: PackageIO) -> str:
     lines = [
         f"# {name}",
         "",
@@ -126,9 +137,7 @@ def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
         "",
         "## Input and output",
         "",
-        "- Input `ri`: one RI section (axes b, c, y, x; 1 channel; sides a multiple of 16),",
-        f"  normalised as (RI - {RI_CENTER}) / {RI_SCALE}, clipped to ±{RI_CLIP:g}.",
-        "- Output `nucleus_probability`: sigmoid of the network's logits; threshold 0.5.",
+        *_io_lines(io),
         "",
         "## Training",
         "",
@@ -146,56 +155,14 @@ def _readme(name: str, arch: str, provenance: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _torchscript(model: nn.Module, size: int, path: Path) -> None:
+def _torchscript(model: nn.Module, size: int, path: Path, in_channels: int = 1) -> None:
     # The networks are fully convolutional, so the traced graph serves every multiple of 16;
     # a small example keeps the trace's forward pass cheap.
-    example = torch.zeros(1, 1, min(size, 64), min(size, 64))
+    example = torch.zeros(1, in_channels, min(size, 64), min(size, 64))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trace's deprecation and shape-check notes
         traced = torch.jit.trace(model, example, check_trace=False)
     traced.save(str(path))
-
-
-def _tensor_descrs(size: int, input_path: Path, output_path: Path):
-    from bioimageio.spec.model import v0_5 as spec
-
-    space = [
-        spec.SpaceInputAxis(id=spec.AxisId(a), size=spec.ParameterizedSize(min=16, step=16))
-        for a in ("y", "x")
-    ]
-    input_descr = spec.InputTensorDescr(
-        id=spec.TensorId(INPUT_ID),
-        description="Refractive index, one z-section",
-        axes=[spec.BatchAxis(), spec.ChannelAxis(channel_names=[spec.Identifier("ri")]), *space],
-        test_tensor=spec.FileDescr(source=input_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
-        preprocessing=[
-            spec.FixedZeroMeanUnitVarianceDescr(
-                kwargs=spec.FixedZeroMeanUnitVarianceKwargs(mean=RI_CENTER, std=RI_SCALE)
-            ),
-            spec.ClipDescr(kwargs=spec.ClipKwargs(min=-RI_CLIP, max=RI_CLIP)),
-        ],
-    )
-    out_space = [
-        spec.SpaceOutputAxis(
-            id=spec.AxisId(a),
-            size=spec.SizeReference(tensor_id=spec.TensorId(INPUT_ID), axis_id=spec.AxisId(a)),
-        )
-        for a in ("y", "x")
-    ]
-    output_descr = spec.OutputTensorDescr(
-        id=spec.TensorId(OUTPUT_ID),
-        description="Nucleus probability",
-        axes=[
-            spec.BatchAxis(),
-            spec.ChannelAxis(channel_names=[spec.Identifier("nucleus")]),
-            *out_space,
-        ],
-        test_tensor=spec.FileDescr(source=output_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
-        postprocessing=[spec.SigmoidDescr()],
-    )
-    return input_descr, output_descr
 
 
 def write_package(
@@ -208,44 +175,43 @@ def write_package(
     provenance: Mapping[str, Any],
     authors: list[str] | None = None,
     version: str = "1",
+    io: PackageIO = PackageIO(),
 ) -> Path:
-    """Write and validate ``out_path`` (a .zip); raises ``ValueError`` if it does not validate."""
+    """Write and validate ``out_path`` (a .zip); raises ``ValueError`` if it does not validate.
+
+    ``io`` describes the version's input channels and outputs (default: one RI section in, the
+    nucleus probability out)."""
     import bioimageio.spec
     from bioimageio.spec.model import v0_5 as spec
 
     model = getattr(model, "_orig_mod", model).to("cpu").eval()
     with tempfile.TemporaryDirectory(prefix="cw-bioimageio-") as tmp:
         root = Path(tmp)
-        ri = test_section(input_size)[None, None]
-        probability = package_predict(model, ri)
-        np.save(root / "test_input.npy", ri)
-        np.save(root / "test_output.npy", probability)
-        _cover(ri[0, 0], probability[0, 0], root / "cover.png")
-        (root / "README.md").write_text(_readme(name, arch, provenance), encoding="utf-8")
+        image = io.test_input(test_section(input_size))
+        output = package_predict(model, image, io)
+        np.save(root / "test_input.npy", image)
+        np.save(root / "test_output.npy", output)
+        _cover(image[0, 0], output[0, -1 if io.layout.n_classes == 1 else 1], root / "cover.png")
+        (root / "README.md").write_text(_readme(name, arch, provenance, io), encoding="utf-8")
         (root / "provenance.json").write_text(
             json.dumps(dict(provenance), indent=2, default=str), encoding="utf-8"
         )
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         torch.save(state, root / "weights.pt")
-        _torchscript(model, input_size, root / "weights_torchscript.pt")
-        input_descr, output_descr = _tensor_descrs(
-            input_size, root / "test_input.npy", root / "test_output.npy"
+        _torchscript(model, input_size, root / "weights_torchscript.pt", io.in_channels)
+        input_descr, output_descr = tensor_descrs(
+            io, root / "test_input.npy", root / "test_output.npy"
         )
         pytorch_version = spec.Version(torch.__version__.split("+")[0])
         state_dict_weights = spec.PytorchStateDictWeightsDescr(
             source=root / "weights.pt",
-            architecture=spec.ArchitectureFromLibraryDescr(
-                callable=spec.Identifier("create_model"),
-                import_from="inference.ml.nets",
-                kwargs={"name": arch, "in_channels": 1, "out_channels": 1},
-            ),
+            architecture=package_architecture(arch, io),
             pytorch_version=pytorch_version,
         )
         with offline_context():
             descr = spec.ModelDescr(
                 name=_package_name(name),
-                description=f"{model_label(arch)}: label-free nucleus segmentation of RI sections "
-                "(CellWeb).",
+                description=_summary(arch, io),
                 authors=[spec.Author(name=a) for a in (authors or ["CellWeb user"])],
                 cite=[spec.CiteEntry(**c) for c in ARCH_CITATIONS.get(arch, [_UNET])],
                 license=spec.LicenseId(LICENSE),
@@ -264,13 +230,25 @@ def write_package(
                         parent="pytorch_state_dict",
                     ),
                 ),
-                config={"cellweb": {"arch": arch, "input_size": int(input_size)}},
+                config={
+                    "cellweb": {"arch": arch, "input_size": int(input_size), **io.cellweb_config()}
+                },
             )
             with warnings.catch_warnings():
                 # bioimageio.spec re-reads its own file entries and notes each one it re-parses.
                 warnings.simplefilter("ignore", UserWarning)
                 bioimageio.spec.save_bioimageio_package(descr, output_path=Path(out_path))
     return Path(out_path)
+
+
+def _summary(arch: str, io: PackageIO) -> str:
+    if not (io.recorded or io.in_channels > 1 or io.modality != "ri"):
+        return f"{model_label(arch)}: label-free nucleus segmentation of RI sections (CellWeb)."
+    return (
+        f"{model_label(arch)}: label-free segmentation (CellWeb). Input channels: "
+        f"{', '.join(io.input_names())} ({io.modality}). Output channels: "
+        f"{', '.join(io.output_names())}."
+    )[:1000]
 
 
 def _package_name(name: str) -> str:

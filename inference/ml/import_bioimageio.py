@@ -3,7 +3,8 @@ downloaded) or a plain PyTorch state dict, into a registry architecture and chec
 
 A package is unpacked only after ``weights.extract_zip`` has passed every entry, described with
 ``bioimageio.spec`` (format 0.4 packages are converted to 0.5), and accepted only when its one
-input and one output are 2D single-channel (axes batch, channel of size 1, y, x), it carries
+input and one output are 2D (axes batch, channel, y, x), the output's channels are those its
+``config.cellweb`` records (several classes, an instance channel) or one, it carries
 PyTorch state-dict weights whose SHA-256 matches the description, and those weights fit the
 architecture: named by the package (``create_model`` from ``inference.ml.nets``, or
 ``config.cellweb.arch``) or given by the user.
@@ -20,6 +21,8 @@ from typing import Any
 
 import torch
 
+from .heads import HeadLayout
+from .isl import weights_in_channels
 from .weights import (
     WeightsError,
     ZipLimits,
@@ -34,6 +37,7 @@ __all__ = ["ImportedWeights", "read_model_file"]
 
 DEFAULT_INPUT_SIZE = 448
 _DESCRIPTIONS = ("rdf.yaml", "bioimageio.yaml")
+_OURS = ("inference.ml.nets", "inference.ml.bioimageio_io")  # architectures named by CellWeb
 
 
 @dataclass
@@ -44,6 +48,10 @@ class ImportedWeights:
     input_size: int = DEFAULT_INPUT_SIZE
     name: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    in_channels: int = 1
+    channel_names: list[str] = field(default_factory=list)
+    # What the version records (docs/labels.md): its head layout and classes, its modalities.
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 def _input_size(value: Any) -> int:
@@ -65,19 +73,68 @@ def _choose_arch(named: str | None, given: str | None) -> str:
     return arch
 
 
-def _axes_problem(label: str, axes) -> str | None:
+def _axes_problem(label: str, axes, channels_expected: int | None) -> str | None:
     kinds = [a.type for a in axes]
     ids = [str(a.id) for a in axes]
     text = ", ".join(f"{k}:{i}" if k != i else k for k, i in zip(kinds, ids))
     channels = next((a for a in axes if a.type == "channel"), None)
     if kinds != ["batch", "channel", "space", "space"] or ids[2:] != ["y", "x"]:
         return (
-            f"its {label} has axes ({text}); CellWeb's networks take 2D single-channel sections, "
+            f"its {label} has axes ({text}); CellWeb's networks take 2D sections, "
             "axes (batch, channel, y, x)"
         )
-    if channels is not None and len(channels.channel_names) != 1:
-        return f"its {label} has {len(channels.channel_names)} channels; CellWeb's networks have 1"
-    return None
+    got = len(channels.channel_names)
+    if channels_expected is None or got == channels_expected:
+        return None
+    if channels_expected == 1:
+        return (
+            f"its {label} has {got} channels; CellWeb's networks have 1 (a network with several "
+            "classes or an instance channel records them in config.cellweb.head_layout)"
+        )
+    return f"its {label} has {got} channels; its config.cellweb records {channels_expected}"
+
+
+def _recorded(cellweb: dict[str, Any], input_axes) -> tuple[HeadLayout | None, dict[str, Any]]:
+    """The head layout and what the version records from ``config.cellweb`` (written by
+    ``export_bioimageio``): classes, input channel names, modality."""
+    layout = cellweb.get("head_layout")
+    try:
+        layout = HeadLayout(**layout) if isinstance(layout, dict) else None
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(
+            f"The package's config.cellweb.head_layout is not usable: {exc}."
+        ) from None
+    channels = next(a for a in input_axes if a.type == "channel")
+    names = cellweb.get("channel_names")
+    if not isinstance(names, list) or len(names) != len(channels.channel_names):
+        names = [str(n) for n in channels.channel_names] if len(channels.channel_names) > 1 else []
+    recorded: dict[str, Any] = {"channel_names": [str(n) for n in names]}
+    if layout is not None:
+        recorded["head_layout"] = layout.to_dict()
+        recorded["classes"] = _classes(layout, cellweb.get("classes"))
+    modalities = cellweb.get("modalities")
+    if isinstance(modalities, list) and modalities:
+        recorded["modalities"] = [str(m) for m in modalities]
+    return layout, recorded
+
+
+def _classes(layout: HeadLayout, classes: Any) -> list[dict[str, Any]]:
+    """``config.cellweb.classes``: one {value, name, kind} per class channel but background."""
+    wanted = max(layout.n_classes - 1, 1)
+    try:
+        out = [
+            {"value": int(c["value"]), "name": str(c["name"]), "kind": str(c["kind"])}
+            for c in classes
+        ]
+    except (TypeError, KeyError, ValueError):
+        out = []
+    values = [c["value"] for c in out]
+    if len(out) != wanted or len(set(values)) != wanted or not all(0 < v < 256 for v in values):
+        raise WeightsError(
+            f"The package's config.cellweb.classes must list {wanted} classes ({{value 1-255, "
+            f"name, kind}}, one per class channel but background) for its head layout."
+        )
+    return out
 
 
 def _describe(rdf: Path):
@@ -102,10 +159,15 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
             f"The model has {len(descr.inputs)} inputs and {len(descr.outputs)} outputs; "
             "CellWeb's networks have one of each."
         )
-    for label, tensor in (("input", descr.inputs[0]), ("output", descr.outputs[0])):
-        problem = _axes_problem(label, tensor.axes)
-        if problem:
-            raise WeightsError(f"The model does not fit: {problem}.")
+    cellweb = (descr.config.model_dump().get("cellweb") or {}) if descr.config else {}
+    problem = _axes_problem("input", descr.inputs[0].axes, None)
+    layout, recorded = (None, {}) if problem else _recorded(cellweb, descr.inputs[0].axes)
+    problem = problem or _axes_problem(
+        "output", descr.outputs[0].axes, layout.channels if layout else 1
+    )
+    if problem:
+        raise WeightsError(f"The model does not fit: {problem}.")
+    in_channels = len(next(a for a in descr.inputs[0].axes if a.type == "channel").channel_names)
     entry = descr.weights.pytorch_state_dict
     if entry is None:
         formats = [k for k, v in descr.weights.model_dump().items() if v]
@@ -115,9 +177,8 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
         )
     architecture = entry.architecture
     named = None
-    if getattr(architecture, "import_from", "") == "inference.ml.nets":
+    if getattr(architecture, "import_from", "") in _OURS:
         named = (architecture.kwargs or {}).get("name")
-    cellweb = (descr.config.model_dump().get("cellweb") or {}) if descr.config else {}
     named = named or cellweb.get("arch")
     chosen = _choose_arch(named, arch)
     weights_path = root / str(entry.source.path if hasattr(entry.source, "path") else entry.source)
@@ -127,7 +188,11 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
     if entry.sha256 is not None and hashlib.sha256(data).hexdigest() != str(entry.sha256):
         raise WeightsError("The weights file does not match the SHA-256 in the package.")
     state, _ = state_dict_from_payload(read_state_dict(data))
-    check_state_dict(chosen, state)
+    if (taken := weights_in_channels(state)) != in_channels:
+        raise WeightsError(
+            f"The package's input has {in_channels} channels; its weights take {taken}."
+        )
+    check_state_dict(chosen, state, in_channels=in_channels, layout=layout)
     return ImportedWeights(
         chosen,
         state,
@@ -143,6 +208,9 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
             "preprocessing": [p.id for p in descr.inputs[0].preprocessing],
             "weights_sha256": hashlib.sha256(data).hexdigest(),
         },
+        in_channels=in_channels,
+        channel_names=recorded.pop("channel_names"),
+        outputs=recorded,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from .heads import HeadLayout, attach_heads
 from .nets import ALIASES, MODEL_NAMES, create_model
 
 __all__ = [
@@ -170,14 +171,24 @@ def state_dict_from_payload(payload: Any) -> tuple[dict[str, torch.Tensor], dict
     return state, meta
 
 
-def check_state_dict(arch: str, state: Mapping[str, torch.Tensor]) -> None:
-    """Raise unless ``state`` has exactly the keys and shapes of ``create_model(arch)``."""
+def check_state_dict(
+    arch: str,
+    state: Mapping[str, torch.Tensor],
+    *,
+    in_channels: int = 1,
+    layout: HeadLayout | None = None,
+) -> None:
+    """Raise unless ``state`` has exactly the keys and shapes of ``create_model(arch)`` (with
+    ``in_channels`` inputs and, given a ``layout``, its output heads attached)."""
     if arch not in MODEL_NAMES:
         raise WeightsError(
             f"Unknown architecture “{arch}”; CellWeb's networks are {', '.join(MODEL_NAMES)}."
         )
     with torch.device("meta"):  # shapes only: no memory, no initialisation
-        expected = {k: tuple(v.shape) for k, v in create_model(arch).state_dict().items()}
+        network = create_model(arch, in_channels=in_channels)
+        if layout is not None:
+            attach_heads(network, layout)
+        expected = {k: tuple(v.shape) for k, v in network.state_dict().items()}
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     if missing or unexpected:

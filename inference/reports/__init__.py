@@ -4,7 +4,8 @@ ground-truth versions, volumes), so rendering again gives the same numbers and p
 - ``labels``: the one table of names for metrics, methods, models and aggregations.
 - ``masks``: stored predicted masks, scored ground truth, display images.
 - ``layers``: transparent contour PNGs for the gallery and the fluorescence pages.
-- ``set_figures`` / ``section_figures``: Matplotlib figures over the set and over sections;
+- ``score_figures`` / ``set_figures`` / ``section_figures``: Matplotlib figures over the set (one
+  panel or row per class) and over sections;
   ``figures``: their registry, and drawing them so one that fails is left out with a note.
 - ``sections``: per-section reads over all sections or those with a nucleus.
 - ``tables``: the report's tables and headline.

@@ -15,8 +15,9 @@ from inference.models import Evaluation
 
 from .class_figures import class_figure
 from .plotting import FigureLeftOut, png
+from .score_figures import dice_figure, pr_figure
 from .section_figures import orthogonal_figure, worst_figure
-from .set_figures import dice_figure, pr_figure, timelapse_figure, volume_figure
+from .set_figures import timelapse_figure, volume_figure
 
 __all__ = [
     "FIGURES",
@@ -36,18 +37,18 @@ class _Spec:
 
 
 SPECS: dict[str, _Spec] = {
-    "pr_curves": _Spec("Precision-recall curves (pixels pooled over the set)", pr_figure),
+    "pr_curves": _Spec("Precision-recall curves per class (pixels pooled over the set)", pr_figure),
     "classes": _Spec(
         "Per class: Dice and object mAP of every method (region classes have no objects)",
         class_figure,
     ),
     "dice_boxplot": _Spec(
-        "Per-section Dice, all sections and sections with a nucleus "
+        "Per-section Dice per class, all sections and sections with the class "
         "(one point per section; box: quartiles, whiskers: 1.5 × IQR)",
         dice_figure,
     ),
     "volume_agreement": _Spec(
-        "Nucleus volume per 3D volume: prediction vs ground truth, and Bland–Altman",
+        "Volume of each class per 3D volume: prediction vs ground truth, and Bland–Altman",
         volume_figure,
     ),
     "orthogonal": _Spec("Orthogonal views of one 3D prediction", orthogonal_figure),
@@ -55,7 +56,10 @@ SPECS: dict[str, _Spec] = {
         "Time-lapse: the largest predicted nucleus at each time point (no averaging)",
         timelapse_figure,
     ),
-    "worst": _Spec("Worst sections with a nucleus (lowest Dice)", worst_figure),
+    "worst": _Spec(
+        "Worst sections of each class (lowest Dice, among sections whose ground truth holds it)",
+        worst_figure,
+    ),
 }
 FIGURES = tuple(SPECS)
 FIGURE_TITLES = {name: spec.title for name, spec in SPECS.items()}

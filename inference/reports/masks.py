@@ -34,12 +34,16 @@ def volume_result_mask(result: VolumeResult, z: int | None = None) -> np.ndarray
 
 
 def ground_truth_masks(
-    evaluation: Evaluation, ids: Iterable[int | None], shapes: dict[int, tuple[int, int]]
+    evaluation: Evaluation,
+    ids: Iterable[int | None],
+    shapes: dict[int, tuple[int, int]],
+    value: int | None = None,
 ):
-    """``{ground_truth_id: bool mask}`` of the evaluation's target class for the given ids, in
-    one query (binary, class or instance maps); ``shapes`` maps each id to its section's
-    (height, width)."""
-    target = class_target(evaluation.project, value=target_value(evaluation))
+    """``{ground_truth_id: bool mask}`` of class ``value`` (default: the evaluation's target
+    class) for the given ids, in one query (binary, class or instance maps); ``shapes`` maps each
+    id to its section's (height, width)."""
+    chosen = target_value(evaluation) if value is None else value
+    target = class_target(evaluation.project, value=chosen)
     wanted = [i for i in ids if i is not None]
     rows = GroundTruth.objects.only("id", "mask_png").in_bulk(wanted)
     return {pk: target.decode(bytes(row.mask_png), shapes[pk]) for pk, row in rows.items()}

@@ -15,6 +15,7 @@ from inference.services.evaluation.target import target_value
 from .labels import method_label
 from .masks import display_image, ground_truth_masks, ground_truth_volume, volume_result_mask
 from .plotting import EDGE_COLOUR, GT_COLOUR, PRED_COLOUR, FigureLeftOut, new_figure
+from .score_figures import figure_classes
 
 __all__ = ["WORST_COUNT", "orthogonal_figure", "worst_figure", "worst_results"]
 
@@ -102,11 +103,16 @@ def orthogonal_figure(evaluation: Evaluation, summary: dict) -> Figure:
     return fig
 
 
-def worst_results(evaluation: Evaluation, summary: dict, count: int = WORST_COUNT):
-    """The lowest-Dice sections of the primary method among those with a nucleus in the
-    ground truth (an empty section says little about a contour), else among all."""
+def worst_results(
+    evaluation: Evaluation, summary: dict, count: int = WORST_COUNT, value: int | None = None
+):
+    """The lowest-Dice sections of the primary method for class ``value`` (default: the target
+    class) among those whose ground truth holds the class (an empty section says little about
+    a contour), else among all."""
     scored = SectionResult.objects.filter(
-        evaluation=evaluation, method=_primary(summary), class_value=target_value(evaluation)
+        evaluation=evaluation,
+        method=_primary(summary),
+        class_value=target_value(evaluation) if value is None else value,
     )
     with_nucleus = scored.filter(gt_pixels__gt=0)
     chosen = with_nucleus if with_nucleus.exists() else scored
@@ -117,55 +123,73 @@ def worst_results(evaluation: Evaluation, summary: dict, count: int = WORST_COUN
     )
 
 
-def _predicted(evaluation: Evaluation, worst, methods) -> dict:
-    """{(volume id, method): VolumeResult} for the volumes of ``worst``, in one query."""
+def _predicted(evaluation: Evaluation, worst, methods, value: int) -> dict:
+    """{(volume id, method): VolumeResult} of class ``value`` for the volumes of ``worst``, in
+    one query."""
     volumes = {r.volume_id: r.volume for r in worst}
     found = {}
     for vr in VolumeResult.objects.filter(
         evaluation=evaluation,
         volume_id__in=list(volumes),
         method__in=methods,
-        class_value=target_value(evaluation),
+        class_value=value,
     ).exclude(pred_mask=""):
         vr.volume = volumes[vr.volume_id]
         found[(vr.volume_id, vr.method)] = vr
     return found
 
 
+def _worst_panel(ax, evaluation, result, truths, predicted, overlays, name: str) -> None:
+    volume = result.volume
+    image = np.asarray(first_channel(volume_array(volume))[result.z], dtype=np.float32)
+    ax.imshow(display_image(volume, image), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    _contour(ax, truths.get(result.ground_truth_id), GT_COLOUR, 1.2)
+    for method, colour in overlays:
+        vr = predicted.get((volume.pk, method))
+        if vr is not None:
+            _contour(ax, volume_result_mask(vr, result.z), colour, 1.2)
+    ax.set_title(
+        f"{name}{result.specimen.name} t{volume.time_index} z{result.z} · Dice {result.dice:.3f}\n"
+        f"ground truth {result.gt_pixels} px · predicted {result.pred_pixels} px",
+        fontsize=8,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def worst_figure(evaluation: Evaluation, summary: dict) -> Figure:
-    worst = worst_results(evaluation, summary)
-    if not worst:
-        raise FigureLeftOut("No section was scored.")
+    """The worst sections of each class scored (one class: six; several: a row of three per
+    class, each panel naming its class), with the class's ground truth and predicted contours."""
+    classes = figure_classes(evaluation, summary)
+    columns = 3
+    count = WORST_COUNT if len(classes) == 1 else columns
     pred_method = _prediction_method(summary)
     overlays = ((pred_method, PRED_COLOUR), ("edge", EDGE_COLOUR))
-    predicted = _predicted(evaluation, worst, [m for m, _ in overlays])
-    truths = ground_truth_masks(
-        evaluation,
-        [r.ground_truth_id for r in worst],
-        {r.ground_truth_id: (r.volume.size_y, r.volume.size_x) for r in worst},
-    )
-    columns = 3
-    rows = math.ceil(len(worst) / columns)
+    panels = []
+    for cls in classes:
+        value = int(cls["value"])
+        worst = worst_results(evaluation, summary, count, value=value)
+        if not worst:
+            continue
+        predicted = _predicted(evaluation, worst, [m for m, _ in overlays], value)
+        truths = ground_truth_masks(
+            evaluation,
+            [r.ground_truth_id for r in worst],
+            {r.ground_truth_id: (r.volume.size_y, r.volume.size_x) for r in worst},
+            value,
+        )
+        name = f"{cls['name']} · " if len(classes) > 1 else ""
+        panels.append((worst, predicted, truths, name))
+    if not panels:
+        raise FigureLeftOut("No section was scored.")
+    rows = sum(math.ceil(len(worst) / columns) for worst, *_ in panels)
     fig = new_figure(10.5, 0.4 + 3.6 * rows)
-    for index, result in enumerate(worst, start=1):
-        volume = result.volume
-        ax = fig.add_subplot(rows, columns, index)
-        image = np.asarray(first_channel(volume_array(volume))[result.z], dtype=np.float32)
-        ax.imshow(
-            display_image(volume, image), cmap="gray", vmin=0, vmax=255, interpolation="nearest"
-        )
-        _contour(ax, truths.get(result.ground_truth_id), GT_COLOUR, 1.2)
-        for method, colour in overlays:
-            vr = predicted.get((volume.pk, method))
-            if vr is not None:
-                _contour(ax, volume_result_mask(vr, result.z), colour, 1.2)
-        ax.set_title(
-            f"{result.specimen.name} t{volume.time_index} z{result.z} · Dice {result.dice:.3f}\n"
-            f"ground truth {result.gt_pixels} px · predicted {result.pred_pixels} px",
-            fontsize=8,
-        )
-        ax.set_xticks([])
-        ax.set_yticks([])
+    row = 0
+    for worst, predicted, truths, name in panels:
+        for index, result in enumerate(worst):
+            ax = fig.add_subplot(rows, columns, row * columns + index + 1)
+            _worst_panel(ax, evaluation, result, truths, predicted, overlays, name)
+        row += math.ceil(len(worst) / columns)
     fig.suptitle(
         f"Ranked by the Dice of {method_label(evaluation, _primary(summary))}. Ground truth red, "
         f"{method_label(evaluation, pred_method)} yellow, edge-based cyan",

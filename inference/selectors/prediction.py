@@ -77,7 +77,7 @@ def prediction_snapshot(prediction: Prediction) -> dict[str, Any]:
 def prediction_results(prediction: Prediction) -> QuerySet[PredictionResult]:
     return (
         PredictionResult.objects.filter(prediction=prediction, is_current=True)
-        .select_related("specimen", "volume")
+        .select_related("specimen__project", "volume", "model_version", "prediction")
         .order_by("specimen__name", "specimen_id", "time_index")
     )
 

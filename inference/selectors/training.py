@@ -115,6 +115,8 @@ def _fold_public(fold: FoldRun, history: list[EpochLog]) -> dict[str, Any]:
                 "val_loss": log.val_loss,
                 "val_dice": log.val_dice,
                 "val_pcc": (log.val_metrics or {}).get("pcc"),
+                # A job with several classes: each class's validation Dice, in class order.
+                "val_per_class_dice": (log.val_metrics or {}).get("per_class_dice"),
             }
             for log in history
         ],

@@ -18,6 +18,7 @@ from inference.forms import TrainingLaunchForm
 from inference.forms_isl import IslLaunchForm
 from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
+from inference.selectors.training_classes import training_class_table
 from inference.services.model_versions import model_version_activate
 from inference.services.training import (
     training_estimate,
@@ -78,6 +79,7 @@ def training_job_page(request, job_id: int):
         "snapshot": snapshot,
         "cv_folds": [f for f in snapshot["folds"] if f["kind"] == "cv"],
         "summary": selectors.training_summary_tables(snapshot.get("summary")),
+        "class_table": training_class_table(snapshot["folds"]),
         "evaluate_url": evaluate_url,
         "config": job_page_config(
             request,

@@ -116,6 +116,10 @@ def test_the_comparison_gives_both_subsets(project, manager, finished, data):
     assert otsu["a_nucleus"]["mean"] == pytest.approx(np.mean([r.dice for r in scored]))
     assert otsu["metric_label"] == "Dice"
     assert "Sections with a nucleus" in page.content.decode()
+    (nucleus,) = page.context["comparison"]["classes"]  # binary: its one class, named
+    assert nucleus["name"] == "nucleus" and nucleus["paired"] == len(
+        page.context["comparison"]["pairs"]
+    )
 
 
 def test_the_live_page_names_its_metrics_from_the_report_table(project, manager, data):

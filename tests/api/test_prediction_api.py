@@ -103,6 +103,7 @@ def test_nuclei_api_csv_and_tiff_give_the_same_nuclei(api, annotator, finished):
         assert int(line["nucleus"]) == row["id"]
         assert float(line["volume_um3"]) == pytest.approx(row["volume_um3"])
         assert float(line["dry_mass_pg"]) == pytest.approx(row["dry_mass_pg"])
+        assert (line["class_value"], line["class_name"]) == ("1", "nucleus")  # its one class
     result = finished.results.order_by("specimen__name", "time_index").first()
     tif = client.get(f"/predictions/{finished.pk}/labels/{result.volume_id}.tif")
     assert tif.status_code == 200

@@ -5,6 +5,7 @@ instance head for the nucleus, none for the region class, per-cell quantities pe
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,3 +141,48 @@ def test_quantities_and_csv_are_per_class(evaluated):
         len(v.quantities) for v in VolumeResult.objects.filter(evaluation=evaluation)
     )
     assert header.index("cell_class_concentration_pg_per_um3") > header.index("cell")
+
+
+def test_the_set_figures_have_a_panel_per_class(evaluated):
+    from inference.reports.figures import draw_figures
+    from inference.reports.score_figures import dice_figure, pr_figure
+    from inference.reports.section_figures import worst_figure
+    from inference.reports.set_figures import volume_figure
+
+    evaluation, _, _ = evaluated
+    summary = evaluation.summary
+    pr_titles = [ax.get_title() for ax in pr_figure(evaluation, summary).axes]
+    assert pr_titles == ["Class nucleus", "Class cytoplasm"]
+    box_titles = [ax.get_title() for ax in dice_figure(evaluation, summary).axes if ax.axison]
+    assert box_titles[0].startswith("Class nucleus: all sections")
+    assert any(t.startswith("Class cytoplasm: ") for t in box_titles)
+    volume_titles = [ax.get_title() for ax in volume_figure(evaluation, summary).axes]
+    assert "Class nucleus" in volume_titles and "Class cytoplasm" in volume_titles
+    worst_titles = [ax.get_title() for ax in worst_figure(evaluation, summary).axes]
+    assert {t.split(" · ")[0] for t in worst_titles} == {"nucleus", "cytoplasm"}
+    assert len(worst_titles) == 6  # three sections of each class
+    drawn = draw_figures(evaluation)
+    out = Path("test-artifacts")
+    out.mkdir(exist_ok=True)
+    for name in ("pr_curves", "dice_boxplot", "volume_agreement", "worst"):
+        assert name in drawn.images, drawn.notes
+        (out / f"evaluation_{name}_per_class.png").write_bytes(drawn.images[name])
+
+
+def test_the_comparison_has_a_row_per_class(evaluated, manager):
+    from django.test import Client
+
+    evaluation, _, _ = evaluated
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/evaluations/compare/?a={evaluation.pk}&b={evaluation.pk}")
+    assert page.status_code == 200
+    rows = page.context["comparison"]["classes"]
+    assert [(r["value"], r["name"]) for r in rows] == [(1, "nucleus"), (2, "cytoplasm")]
+    for row in rows:
+        scored = SectionResult.objects.filter(
+            evaluation=evaluation, method="model", class_value=row["value"]
+        )
+        assert row["a"]["mean"] == pytest.approx(np.mean([r.dice for r in scored]))
+        assert row["paired"] == scored.count() == 3 and row["better_in_b"] == 0
+    assert 'data-class="2"' in page.content.decode()

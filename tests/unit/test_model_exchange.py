@@ -161,18 +161,18 @@ def test_a_package_with_a_3d_input_is_refused(package, tmp_path):
         return text.replace("id: y\n", "id: z\n").encode()  # inputs, outputs, references
 
     bad = _rewrite(package[0], tmp_path / "3d.zip", "rdf.yaml", to_3d)
-    with pytest.raises(WeightsError, match=r"2D single-channel.*\(batch, channel, y, x\)"):
+    with pytest.raises(WeightsError, match=r"2D sections.*\(batch, channel, y, x\)"):
         read_model_file(bad)
 
 
-def test_a_package_with_two_input_channels_is_refused(package, tmp_path):
+def test_a_package_with_two_input_channels_and_one_channel_weights_is_refused(package, tmp_path):
     def two_channels(data: bytes) -> bytes:
         return (
             data.decode().replace("          - ri\n", "          - ri\n          - dapi\n").encode()
         )
 
     bad = _rewrite(package[0], tmp_path / "2ch.zip", "rdf.yaml", two_channels)
-    with pytest.raises(WeightsError, match="2 channels"):
+    with pytest.raises(WeightsError, match="input has 2 channels; its weights take 1"):
         read_model_file(bad)
 
 

@@ -24,6 +24,7 @@ from inference.reports import (
     report_figures,
     report_html,
     results_csv_lines,
+    score_figures,
     set_figures,
     stored_figures,
     volume_result_mask,
@@ -321,10 +322,13 @@ def _draw(fig):
 
 
 def test_the_pr_legend_sits_outside_the_curves(evaluation):
-    fig = _draw(set_figures.pr_figure(evaluation, evaluation.summary))
-    (ax,) = fig.axes
-    (legend,) = fig.legends
+    fig = _draw(score_figures.pr_figure(evaluation, evaluation.summary))
+    (ax,) = fig.axes  # a binary version: one class, one panel, named
+    assert ax.get_title() == "Class nucleus"
+    legend = ax.get_legend()
     assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+    renderer = fig.canvas.get_renderer()
+    assert fig.bbox.contains(*legend.get_window_extent(renderer).p0)  # and inside the figure
 
 
 def test_time_lapse_tick_labels_stay_inside_their_own_panel(evaluation):
@@ -344,7 +348,7 @@ def test_box_plot_tick_labels_do_not_overlap_with_long_method_names(project, man
     version = tiny_model_version(project, name="OS-Net · job 12 · fold 1/4 · a long name")
     done = run_evaluation(project, manager, specimens=[s for s, _ in made], version=version)
 
-    fig = _draw(set_figures.dice_figure(done, done.summary))
+    fig = _draw(score_figures.dice_figure(done, done.summary))
     for ax in fig.axes:
         boxes = _boxes(fig, [t for t in ax.get_xticklabels() if t.get_text()])
         assert len(boxes) == 2

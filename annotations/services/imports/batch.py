@@ -33,6 +33,7 @@ from annotations.services.imports.pairing import (
 )
 from annotations.services.imports.staging import discard_staged, stage_upload
 from annotations.services.projects import lab_check, specimen_name_check
+from annotations.services.volumes import channel_names_check
 from cellweb.errors import DomainError, InvalidInput
 from cellweb.jobs import job_enqueue
 
@@ -61,6 +62,20 @@ def batch_options_check(
     return stain_name, lab_check(lab), voxel_size_check(voxel_size)
 
 
+@dataclass(frozen=True)
+class LabelFreeChannels:
+    """How every field's label-free image holds its channels (docs/channels.md): the stored
+    array's channel axis and the channels' names; neither for a single-channel image."""
+
+    axis: int | None = None
+    names: tuple[str, ...] = ()
+
+    def check(self) -> LabelFreeChannels:
+        """The names checked once for the whole upload (1-32 characters, distinct)."""
+        channel_names_check(list(self.names))
+        return LabelFreeChannels(self.axis, tuple(n.strip() for n in self.names))
+
+
 def _stage_field(
     *,
     project: Project,
@@ -71,16 +86,17 @@ def _stage_field(
     stain_name: str,
     lab: str,
     voxel_size,
+    channels: LabelFreeChannels,
 ) -> ImportJob:
     """Stage, check and queue one field; nothing stays behind when it is refused."""
     specimen_name = specimen_name_check(fieldfiles.specimen)
-    roles = [(fieldfiles.label_free, modality, "")]
+    roles = [(fieldfiles.label_free, modality, "", channels)]
     if fieldfiles.stain:
-        roles.append((fieldfiles.stain, Modality.FLUORESCENCE, stain_name))
+        roles.append((fieldfiles.stain, Modality.FLUORESCENCE, stain_name, LabelFreeChannels()))
     staged: list[dict] = []
     try:
         handles = []
-        for name, file_modality, channel in roles:
+        for name, file_modality, channel, layout in roles:
             relative, sha256, size = stage_upload(uploads[name])
             staged.append(
                 {
@@ -100,6 +116,8 @@ def _stage_field(
                     modality=file_modality,
                     channel=channel,
                     voxel_size=voxel_size,
+                    channel_axis=layout.axis,
+                    channel_names=layout.names,
                 )
             except InvalidInput as exc:
                 raise InvalidInput(f"{name}: {exc.message}") from exc
@@ -128,6 +146,8 @@ def _stage_field(
                     "sha256": main["sha256"],
                     "size_bytes": uploads[main["original_name"]].size,
                     "companions": companions,
+                    "channel_axis": channels.axis,
+                    "channel_names": list(channels.names),
                 },
             )
             job.full_clean()
@@ -152,11 +172,16 @@ def import_batch_create(
     stain_name: str = "",
     lab: str = "",
     voxel_size: Sequence[float] | None = None,
+    channel_axis: int | None = None,
+    channel_names: Sequence[str] = (),
 ) -> BatchResult:
-    """Pair ``files`` by ``pattern`` and queue an import job per field (docs/imports.md)."""
+    """Pair ``files`` by ``pattern`` and queue an import job per field (docs/imports.md);
+    ``channel_axis`` and ``channel_names`` describe every field's multi-channel label-free image
+    (docs/channels.md)."""
     stain_name, lab, voxel_size = batch_options_check(
         modality=modality, stain_name=stain_name, lab=lab, voxel_size=voxel_size
     )
+    channels = LabelFreeChannels(channel_axis, tuple(channel_names)).check()
     if not files:
         raise InvalidInput("Choose the files to import (all files of a folder at once).")
     by_name: dict[str, UploadedFile] = {}
@@ -183,6 +208,7 @@ def import_batch_create(
                 stain_name=stain_name,
                 lab=lab,
                 voxel_size=voxel_size,
+                channels=channels,
             )
         except DomainError as exc:
             result.refused.append((fieldfiles, exc.message))

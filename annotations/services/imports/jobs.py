@@ -137,7 +137,12 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 )
                 for companion in companions
             ]
-            files[0] = replace(files[0], sha256=params.get("sha256"))
+            files[0] = replace(
+                files[0],
+                sha256=params.get("sha256"),
+                channel_axis=params.get("channel_axis"),
+                channel_names=tuple(params.get("channel_names") or ()),
+            )
             result = import_field(
                 project=job.project,
                 specimen_name=params.get("specimen_name", ""),

@@ -8,8 +8,11 @@ from typing import Any, BinaryIO
 
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput
+from inference.ml.bioimageio_io import PackageIO
 from inference.ml.export_bioimageio import write_package
+from inference.ml.heads import HeadLayout
 from inference.models import ModelVersion
+from inference.output_classes import version_outputs
 from inference.services.model_versions import model_version_load, require_segmentation
 
 
@@ -37,6 +40,22 @@ def model_version_provenance(version: ModelVersion) -> dict[str, Any]:
     }
 
 
+def package_io(version: ModelVersion, meta: dict[str, Any]) -> PackageIO:
+    """The package's tensors for ``version``: its recorded classes and head layout
+    (docs/labels.md), its input channels and their names, the modality it was trained on."""
+    recorded = version_outputs(version.config or {})
+    layout, classes = recorded if recorded is not None else (HeadLayout(), [])
+    modalities = list((version.config or {}).get("modalities") or [])
+    return PackageIO(
+        layout=layout,
+        classes=tuple(classes),
+        channel_names=tuple(str(n) for n in meta.get("channel_names") or []),
+        in_channels=int(meta.get("in_channels") or 1),
+        modality=str((modalities or ["ri"])[0]),
+        extra={"modalities": modalities},  # restored on import: what it may predict
+    )
+
+
 def model_version_export(*, version: ModelVersion, user, out_path: Path) -> Path:
     """Write ``version`` to ``out_path`` as a validated bioimage.io zip (any project member).
 
@@ -59,6 +78,7 @@ def model_version_export(*, version: ModelVersion, user, out_path: Path) -> Path
             provenance=model_version_provenance(version),
             authors=[author],
             version=str(version.pk),
+            io=package_io(version, meta),
         )
     except ValueError as exc:
         raise InvalidInput(f"The package did not validate: {str(exc)[:500]}") from None

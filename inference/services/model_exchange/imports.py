@@ -10,7 +10,8 @@ from torch import nn
 from annotations.models import Project, Role
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, PayloadTooLarge
-from inference.ml.import_bioimageio import read_model_file
+from inference.ml.heads import HeadLayout, attach_heads
+from inference.ml.import_bioimageio import ImportedWeights, read_model_file
 from inference.ml.nets import create_model, model_label
 from inference.ml.tiling import tile_size_error
 from inference.ml.weights import WeightsError
@@ -21,9 +22,12 @@ from inference.services.model_versions import model_version_create, weights_payl
 MAX_IMPORT_BYTES = 1 << 30
 
 
-def _network(arch: str, state_dict) -> nn.Module:
-    model = create_model(arch)
-    model.load_state_dict(state_dict, strict=True)  # shapes were checked; this cannot half-load
+def _network(imported: ImportedWeights) -> nn.Module:
+    model = create_model(imported.arch, in_channels=imported.in_channels)
+    if layout := imported.outputs.get("head_layout"):
+        attach_heads(model, HeadLayout(**layout))  # several classes or an instance channel
+    # Shapes were checked; this cannot half-load.
+    model.load_state_dict(imported.state_dict, strict=True)
     return model
 
 
@@ -50,9 +54,10 @@ def model_version_import(
     if reason := tile_size_error(imported.arch, imported.input_size):
         raise InvalidInput(reason)  # it could never predict a field (docs/tiling.md)
     weights = weights_payload(
-        _network(imported.arch, imported.state_dict),
+        _network(imported),
         arch=imported.arch,
         input_size=imported.input_size,
+        channel_names=imported.channel_names,
     )
     label = name.strip() or imported.name or Path(filename).stem
     origin = {
@@ -67,7 +72,7 @@ def model_version_import(
         arch=imported.arch,
         weights=weights,
         kind=ModelVersionKind.IMPORTED,
-        config={"arch": imported.arch, "input_size": imported.input_size},
+        config={"arch": imported.arch, "input_size": imported.input_size, **imported.outputs},
         created_by=user,
         provenance=ModelVersionProvenance.IMPORTED,
         origin=origin,

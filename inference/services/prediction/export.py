@@ -1,5 +1,6 @@
 """What a prediction gives away: instance label TIFFs that Fiji, napari and QuPath open at the
-right scale, and the nuclei table as CSV (the same rows as the API)."""
+right scale, and the nuclei table as CSV (the same rows as the API, each with its class: the
+class the version predicted for it, or a binary version's one target class)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import tifffile
+
+from inference.services.prediction.nucleus_classes import NucleusClasses
 
 __all__ = ["NUCLEUS_COLUMNS", "labels_tiff_bytes", "nuclei_csv", "read_labels"]
 
@@ -31,6 +34,8 @@ NUCLEUS_COLUMNS = (
     "centroid_z_um",
     "centroid_y_um",
     "centroid_x_um",
+    "class_value",
+    "class_name",
 )
 
 
@@ -92,16 +97,16 @@ def _csv_row(specimen: str, time_index: int, n0, nucleus: dict[str, Any]) -> lis
 
 
 def nuclei_csv(results: Iterable[Any]) -> str:
-    """One line per nucleus per time point of ``results`` (``PredictionResult`` rows, or
-    anything with ``specimen.name``, ``time_index``, ``medium_ri`` and ``nuclei``)."""
+    """One line per nucleus per time point of ``results`` (``PredictionResult`` rows)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(NUCLEUS_COLUMNS)
+    classes = NucleusClasses()
     for result in results:
+        class_of = classes.of(result)
         for nucleus in result.nuclei:
-            writer.writerow(
-                _csv_row(result.specimen.name, result.time_index, result.medium_ri, nucleus)
-            )
+            row = _csv_row(result.specimen.name, result.time_index, result.medium_ri, nucleus)
+            writer.writerow([*row, *class_of(nucleus["id"])])
     return out.getvalue()
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "SUBSETS",
     "cross_validation_summary",
     "isl_summary",
+    "over_folds",
 ]
 
 METRIC_KEYS = tuple(METRIC_LABELS)
@@ -41,7 +42,7 @@ _FOLD_KEYS = {
 }
 
 
-def _over_folds(per_fold: list[float | None]) -> dict[str, Any]:
+def over_folds(per_fold: list[float | None]) -> dict[str, Any]:
     mean, std = aggregate([math.nan if v is None else v for v in per_fold])
     return {"mean": finite_or_none(mean), "std": finite_or_none(std), "per_fold": per_fold}
 
@@ -50,7 +51,7 @@ def _metrics(fold_blocks: list[dict | None]) -> dict[str, Any]:
     return {
         key: {
             "label": label,
-            **_over_folds([finite_or_none((b or {}).get(key)) for b in fold_blocks]),
+            **over_folds([finite_or_none((b or {}).get(key)) for b in fold_blocks]),
         }
         for key, label in METRIC_LABELS.items()
     }
@@ -97,8 +98,8 @@ def isl_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, Any]:
     mean over the fold's held-out sections, with mean ± sample SD over folds."""
     return {
         "metrics": {
-            "pcc": {"label": "PCC", **_over_folds([m.get("pcc") for m in fold_metrics])},
-            "l1": {"label": "L1 loss", **_over_folds([m.get("l1") for m in fold_metrics])},
+            "pcc": {"label": "PCC", **over_folds([m.get("pcc") for m in fold_metrics])},
+            "l1": {"label": "L1 loss", **over_folds([m.get("l1") for m in fold_metrics])},
         },
         "aggregation": f"{AGGREGATION} (each fold: mean PCC over its held-out sections)",
         "subsets": {},

@@ -3,8 +3,10 @@
  * disagreement map; confirm (optionally after editing), send back or exclude.
  * The layers and legend (layers.ts), the agreement card (agreement.ts), the
  * decision forms (forms.ts) and the audit trail (audit.ts) live beside it.
+ * A multi-channel section shows one channel at a time (the Channel card, X).
  */
 
+import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
 import { NeighbourPanel } from '../../components/NeighbourPanel';
 import { ReferencePanel } from '../../components/ReferencePanel';
 import { WindowControl } from '../../components/WindowControl';
@@ -32,6 +34,7 @@ export class ReviewPage {
   private readonly layers: ReviewLayers;
   private readonly proposalEdit: ProposalEdit;
   private readonly windowCtl: WindowControl | null;
+  private readonly channels: ChannelSelect | null;
   private readonly neighbours: NeighbourPanel;
   private readonly reference: ReferencePanel | null = null;
   private readonly audit: AuditTrail;
@@ -51,6 +54,7 @@ export class ReviewPage {
     const s = cfg.section;
     const { main, sidebar } = workbench(root, { page: 'review', title: `Review · ${s.label ?? `section ${s.id}`}`, beside: this.gtBadge(), shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
+    this.channels = ChannelSelect.create(s.channels, () => this.applyWindow());
     this.editor = new MaskEditor(main, { width: s.width, height: s.height, imageUrl: this.imageUrl(s.imageUrl), readOnly: true, colour: EDIT_COLOUR, ...reviewEditorLabels(cfg), ariaLabel: `Review of section ${s.label ?? s.id}` });
     this.editor.setMaskStyle('outline');
     this.editor.addEventListener('change', (ev) => {
@@ -80,6 +84,7 @@ export class ReviewPage {
     sidebar.appendChild(card('Layers', { 'data-card': 'layers' }, this.layers.legend((name, visible) => this.toggleLayer(name, visible))));
     // The template may render a fuller agreement table itself; then it is not repeated here.
     if (withAnnotators && !outside(root, '#agreement, #agreement-pairs')) sidebar.appendChild(agreementCard(cfg));
+    if (this.channels) sidebar.appendChild(this.channels.card);
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (cfg.neighbours?.prev || cfg.neighbours?.next) {
       const nb = this.neighbours;
@@ -121,6 +126,7 @@ export class ReviewPage {
       { keys: ', / .', label: 'View the section at z − 1 / z + 1 beside the editor' },
       { keys: 'W', label: 'Display window: physical default' },
       { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+      ...(this.channels ? [CHANNEL_SHORTCUT] : []),
       ...(this.cfg.fluorescence ? [{ keys: 'R', label: 'Reference fluorescence panel' }] : []),
       { keys: 'Ctrl+Enter', label: 'Confirm' },
       { keys: '?', label: 'Show / hide this list' },
@@ -130,8 +136,9 @@ export class ReviewPage {
     return [{ title: 'Review', items }, ...this.editor.shortcuts()];
   }
 
+  /** `url` in the channel shown; only the first channel takes the display window. */
   private imageUrl(url: string): string {
-    return this.windowCtl?.url(url) ?? url;
+    return channelUrl(url, this.channels, (u) => this.windowCtl?.url(u) ?? u);
   }
 
   private applyWindow(): void {
@@ -257,6 +264,7 @@ export class ReviewPage {
     if (k === ',' || k === '.') return () => this.neighbours.toggle(k === ',' ? 'prev' : 'next');
     if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
     if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
+    if (k === 'x' && this.channels) return () => this.channels?.next();
     if (k === 'r' && this.reference) return () => this.reference?.toggle();
     const next = this.cfg.nextUrl;
     if (k === 'n' && this.done && next) {

@@ -1,0 +1,110 @@
+"""The bioimage.io descriptions of a package's tensors and of its state dict's architecture
+(``inference.ml.bioimageio_io`` says what each channel is)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .bioimageio_io import RI_CLIP, PackageIO
+from .data import RI_CENTER, RI_SCALE
+
+__all__ = ["package_architecture", "tensor_descrs"]
+
+
+def tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
+    """The input and output tensor descriptions of a package of ``io``."""
+    from bioimageio.spec.model import v0_5 as spec
+
+    space = [
+        spec.SpaceInputAxis(id=spec.AxisId(a), size=spec.ParameterizedSize(min=16, step=16))
+        for a in ("y", "x")
+    ]
+    if io.modality == "ri":
+        preprocessing = [
+            spec.FixedZeroMeanUnitVarianceDescr(
+                kwargs=spec.FixedZeroMeanUnitVarianceKwargs(mean=RI_CENTER, std=RI_SCALE)
+            ),
+            spec.ClipDescr(kwargs=spec.ClipKwargs(min=-RI_CLIP, max=RI_CLIP)),
+        ]
+    else:  # per sample and channel, over y and x, as inference.ml.data.normalise_percentile
+        preprocessing = [
+            spec.ScaleRangeDescr(
+                kwargs=spec.ScaleRangeKwargs(
+                    axes=[spec.AxisId("y"), spec.AxisId("x")],
+                    min_percentile=1.0,
+                    max_percentile=99.8,
+                )
+            )
+        ]
+    inputs = io.input_names()
+    input_descr = spec.InputTensorDescr(
+        id=spec.TensorId(io.input_id),
+        description=(
+            "Refractive index, one z-section"
+            if io.modality == "ri" and len(inputs) == 1
+            else f"One {io.modality} z-section, channels: {', '.join(inputs)}"
+        )[:128],
+        axes=[
+            spec.BatchAxis(),
+            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in inputs]),
+            *space,
+        ],
+        test_tensor=spec.FileDescr(source=input_path),
+        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        preprocessing=preprocessing,
+    )
+    out_space = [
+        spec.SpaceOutputAxis(
+            id=spec.AxisId(a),
+            size=spec.SizeReference(tensor_id=spec.TensorId(io.input_id), axis_id=spec.AxisId(a)),
+        )
+        for a in ("y", "x")
+    ]
+    layout, outputs = io.layout, io.output_names()
+    if layout.instance:
+        activation = "sigmoid" if layout.n_classes == 1 else f"softmax over {layout.n_classes}"
+        postprocessing = []
+        description = (
+            f"Class logits ({activation}) then {layout.instance}; see config.cellweb.output"
+        )
+    elif layout.n_classes > 1:
+        postprocessing = [spec.SoftmaxDescr(kwargs=spec.SoftmaxKwargs(axis=spec.AxisId("channel")))]
+        description = f"Class probabilities: {', '.join(outputs)}"
+    else:
+        postprocessing, description = [spec.SigmoidDescr()], "Nucleus probability"
+    output_descr = spec.OutputTensorDescr(
+        id=spec.TensorId(io.output_id),
+        description=description[:128],
+        axes=[
+            spec.BatchAxis(),
+            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in outputs]),
+            *out_space,
+        ],
+        test_tensor=spec.FileDescr(source=output_path),
+        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        postprocessing=postprocessing,
+    )
+    return input_descr, output_descr
+
+
+def package_architecture(arch: str, io: PackageIO):
+    """The state dict's architecture: ``create_model`` for a one-output network,
+    ``create_package_model`` (heads attached) for one that records its outputs."""
+    from bioimageio.spec.model import v0_5 as spec
+
+    if not io.recorded:
+        return spec.ArchitectureFromLibraryDescr(
+            callable=spec.Identifier("create_model"),
+            import_from="inference.ml.nets",
+            kwargs={"name": arch, "in_channels": io.in_channels, "out_channels": 1},
+        )
+    return spec.ArchitectureFromLibraryDescr(
+        callable=spec.Identifier("create_package_model"),
+        import_from="inference.ml.bioimageio_io",
+        kwargs={
+            "name": arch,
+            "in_channels": io.in_channels,
+            "n_classes": io.layout.n_classes,
+            "instance": io.layout.instance,
+        },
+    )
