@@ -1,6 +1,6 @@
 """Export of a project's submitted masks as a zip: PNG per annotation, multi-page TIFF per
 section, or the project's labels (class-map and instance TIFFs per section plus instances.csv,
-``export_labels.py``).
+``export_labels.py``; with the current ground truth for reviewers and managers, ``export_truth.py``).
 
 The archive is written into a spooled temporary file (memory first, disk past a few MB) and
 streamed from there, so a large project neither fills the web process's memory nor has to be
@@ -24,6 +24,7 @@ from annotations.imaging.label_values import stored_labels
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
 from annotations.permissions import require_role, user_roles
 from annotations.services.export_labels import REVISION_COLUMNS, LabelExportWriter, revision_cells
+from annotations.services.export_truth import write_ground_truth
 from cellweb.errors import InvalidInput
 
 ANY_CLASS = range(1, 256)
@@ -131,6 +132,8 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
                 for group in _by_section(revisions):
                     labels.write_section(group)
                 labels.finish()
+                if user_roles(user, project) & {Role.REVIEWER, Role.MANAGER}:
+                    write_ground_truth(archive, project, labels)
             archive.writestr("index.csv", index.getvalue())
     except BaseException:
         spool.close()

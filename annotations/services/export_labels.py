@@ -6,6 +6,7 @@ per object), one page per annotator in both, as Fiji, napari and QuPath read the
 ``instances.csv`` names each instance's class; its ``numbered_by`` column says whether the ids
 were stored with the mask (``stored``) or numbered here by 4-connected components of an instance
 class (``connected components``: masks drawn without instance ids, where touching objects are one).
+Reviewers and managers also get the current ground truth as its own files (``export_truth.py``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ INSTANCE_COLUMNS = [
 ]
 
 
-def _tiff(pages: list[np.ndarray], dtype) -> bytes:
+def tiff_pages(pages: list[np.ndarray], dtype) -> bytes:
     buffer = io.BytesIO()
     tifffile.imwrite(
         buffer, np.stack(pages).astype(dtype), photometric="minisblack", compression="zlib"
@@ -83,15 +84,20 @@ class LabelExportWriter:
             stored_labels(bytes(r.mask_png), self.values, self.instance_values, section.shape)
             for r in group
         ]
+        classes_name, instances_name = self.write_pages(stem, decoded)
+        for page, (revision, labels) in enumerate(zip(group, decoded)):
+            self.index_writer.writerow(self.row(revision, classes_name, page))
+            self._instance_rows(revision, labels, instances_name, page)
+
+    def write_pages(self, stem: str, decoded: list[StoredLabels]) -> tuple[str, str]:
+        """``{stem}_classes.tif`` and ``{stem}_instances.tif``, one page per decoded mask."""
         classes_name, instances_name = f"{stem}_classes.tif", f"{stem}_instances.tif"
         for name, pages, dtype in (
             (classes_name, [d.class_map for d in decoded], np.uint8),
             (instances_name, [d.instances for d in decoded], np.uint16),
         ):
-            self.archive.writestr(name, _tiff(pages, dtype), compress_type=zipfile.ZIP_STORED)
-        for page, (revision, labels) in enumerate(zip(group, decoded)):
-            self.index_writer.writerow(self.row(revision, classes_name, page))
-            self._instance_rows(revision, labels, instances_name, page)
+            self.archive.writestr(name, tiff_pages(pages, dtype), compress_type=zipfile.ZIP_STORED)
+        return classes_name, instances_name
 
     def _instance_rows(self, revision, labels: StoredLabels, filename: str, page: int) -> None:
         pixels = np.bincount(labels.instances.ravel(), minlength=len(labels.classes) + 1)

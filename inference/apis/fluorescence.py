@@ -3,21 +3,17 @@ store a reviewer's correction."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.imaging.errors import MaskError
-from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors.review import ground_truth_public
 from cellweb.api import conflict_responses, only, parse
+from cellweb.api.masks import decode_base64_png
 from cellweb.errors import InvalidInput
 from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
 from inference.conflicts import CONFLICTS
@@ -89,7 +85,8 @@ class FluorescenceCreateInput(FluorescenceParamsInput):
 
 class FluorescenceEditInput(serializers.Serializer):
     """What the review module posts to confirm (``consensus_id`` is the ground-truth row the
-    page showed; ``mask_png`` the edited mask)."""
+    page showed; ``mask_png`` the edited mask: a binary PNG, an 8-bit class map or a 16-bit
+    instance map with its class table)."""
 
     consensus_id = serializers.IntegerField(
         min_value=1, max_value=MAX_DB_ID, allow_null=True, required=False
@@ -117,20 +114,6 @@ class GroundTruthOutput(serializers.Serializer):
     edited = serializers.BooleanField()
     method = serializers.CharField(allow_blank=True)
     params = serializers.JSONField()
-
-
-def _decode_b64_mask(text: str, shape: tuple[int, int]):
-    text = (text or "").strip()
-    if text.startswith("data:"):
-        text = text.partition(",")[2]
-    try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("mask_png must be a base64-encoded PNG image.") from None
-    try:
-        return decode_mask(data, shape)
-    except MaskError as exc:
-        raise InvalidInput(exc.message) from exc
 
 
 class ProjectFluorescenceGTApi(APIView):
@@ -220,8 +203,10 @@ class SectionFluorescenceGTConfirmApi(APIView):
         data = parse(FluorescenceEditInput, request.data)
         if not data.get("mask_png"):
             raise InvalidInput("Send the mask to store: mask_png.")
-        mask = _decode_b64_mask(data["mask_png"], section.shape)
         truth = fl_services.fluorescence_gt_edit(
-            section=section, user=request.user, mask=mask, base_version=data.get("base_version")
+            section=section,
+            user=request.user,
+            mask_png=decode_base64_png(data["mask_png"], field="mask_png"),
+            base_version=data.get("base_version"),
         )
         return Response(GroundTruthOutput(_truth_payload(truth)).data)

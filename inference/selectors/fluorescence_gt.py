@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from django.db.models import Count
 
-from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Project, Role, Section
 from annotations.permissions import user_roles
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.review import audit_trail, b64
+from annotations.selectors.review.minority import objects_outline_png
 from cellweb.errors import InvalidInput
 from inference.ml.fluorescence import QUALITY_FLAGS, FluorescenceGTParams
 from inference.reports.layers import contour_data_uri
@@ -22,6 +22,7 @@ from inference.services.fluorescence_gt import (
     fluorescence_gt_preview,
     fluorescence_pairs,
 )
+from inference.services.fluorescence_gt.labels import editor_labels, mask_labels
 
 __all__ = [
     "FLAGGED_LISTED_MAX",
@@ -203,7 +204,9 @@ def _review_config(
     user=None,
 ) -> dict[str, Any]:
     """The ``review`` module with the fluorescence mask as its proposal; Confirm stores the
-    (edited) mask as the next fluorescence version."""
+    (edited) mask as the next fluorescence version. In a project with classes or instances the
+    mask is edited as labels (``labels.editor_labels``: nuclei split by watershed)."""
+    loaded = editor_labels(section.project, bytes(truth.mask_png), section.shape)
     return section_editor_config(
         section=section,
         module="review",
@@ -219,7 +222,11 @@ def _review_config(
             "consensus": {
                 "id": truth.pk,
                 "method": f"{truth.method} v{truth.version}",
-                "mask_png": b64(truth.mask_png),
+                "mask_png": b64(loaded.png),
+                "labelled": loaded.labelled,
+                "outline_png": objects_outline_png(section, loaded.png)
+                if loaded.labelled
+                else None,
             },
             "disagreement_png": None,
             "agreement": None,
@@ -277,8 +284,8 @@ def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[
         else None,
     }
     if truth is not None:
-        mask = decode_mask(bytes(truth.mask_png), section.shape)
-        context["contour"] = contour_data_uri(mask)
+        mask = mask_labels(section.project, bytes(truth.mask_png), section.shape).class_map
+        context["contour"] = contour_data_uri(mask != 0)
         context["config"] = _review_config(
             section,
             truth,

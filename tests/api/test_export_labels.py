@@ -11,10 +11,12 @@ import zipfile
 import numpy as np
 import pytest
 import tifffile
+from django.utils import timezone
 from PIL import Image
 
 from annotations.imaging.labels import encode_instance_map
-from annotations.models import AnnotationRevision, Section
+from annotations.imaging.masks import encode_mask
+from annotations.models import AnnotationRevision, GroundTruth, Section
 from annotations.services.labels import label_class_add
 
 SHAPE = (24, 32)
@@ -105,3 +107,60 @@ def test_labels_export_round_trips_through_tifffile(api, reviewer, project, sect
 def test_an_unknown_export_format_is_a_400(api, reviewer, project, section):
     response = api(reviewer).get(f"/api/projects/{project.slug}/export/?format=zip")
     assert response.status_code == 400
+
+
+def _truth(section, source: str, png: bytes, version: int = 1) -> GroundTruth:
+    return GroundTruth.objects.create(
+        section=section,
+        source=source,
+        version=version,
+        mask_png=png,
+        method="otsu" if source == "fluorescence" else "",
+        confirmed_at=timezone.now(),
+        is_current=True,
+    )
+
+
+def test_the_current_ground_truth_is_exported_on_its_own_pages(
+    api, reviewer, annotator, project, section
+):
+    stain = two_squares()
+    _truth(section, "fluorescence", encode_mask(stain), version=1)
+    GroundTruth.objects.filter(section=section).update(is_current=False)  # older: not exported
+    _truth(section, "fluorescence", encode_mask(touching_pair() > 0), version=2)
+    _truth(section, "imported", encode_instance_map(touching_pair(), {1: 1, 2: 2}, [1, 2]))
+
+    archive = download(api, reviewer, project)
+
+    pages = rows(archive, "ground_truth.csv")
+    assert [(r["source"], r["version"], r["page"]) for r in pages] == [
+        ("fluorescence", "2", "0"),
+        ("imported", "1", "1"),
+    ]
+    truth_file = pages[0]["filename"]
+    assert truth_file.endswith(f"section{section.pk}_truth_classes.tif")
+    class_maps = tifffile.imread(io.BytesIO(archive.read(truth_file)))
+    instance_maps = tifffile.imread(
+        io.BytesIO(archive.read(truth_file.replace("_classes.tif", "_instances.tif")))
+    )
+    assert class_maps.shape == instance_maps.shape == (2, *SHAPE)
+    expected_imported = np.where(touching_pair() == 2, 2, touching_pair() > 0).astype(np.uint8)
+    assert np.array_equal(class_maps[1], expected_imported)
+    assert np.array_equal(instance_maps[1], touching_pair())
+    assert int(pages[0]["foreground_pixels"]) == int(np.count_nonzero(class_maps[0]))
+
+    instances = rows(archive, "ground_truth_instances.csv")
+    summary = [
+        (r["source"], r["instance"], r["class_name"], r["pixels"], r["numbered_by"])
+        for r in instances
+    ]
+    # The stain mask has no ids: its touching pair is one instance of connected components.
+    assert summary == [
+        ("fluorescence", "1", "nucleus", "160", "connected components"),
+        ("imported", "1", "nucleus", "80", "stored"),
+        ("imported", "2", "cytoplasm", "80", "stored"),
+    ]
+    # Annotators get their own annotations only: no ground truth.
+    theirs = download(api, annotator, project)
+    assert "ground_truth.csv" not in theirs.namelist()
+    assert not [n for n in theirs.namelist() if "_truth_" in n]

@@ -8,11 +8,13 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cellweb.celery import app as celery_app
 from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import Evaluation, SectionResult
+from inference.services.evaluation.labels import truth_labels
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from tests.fixtures_live import login, screenshot
 from tests.helpers_evaluation import run_evaluation, tiny_model_version
@@ -166,9 +168,18 @@ def test_reviewer_inspects_and_confirms_a_fluorescence_mask_with_the_review_tool
     assert "consensus" not in page.inner_text("#fl-edit").lower()
     assert page.get_by_role("button", name="Send back").count() == 0
     assert page.locator("[data-card=agreement]").count() == 0
+    # The default set has nucleus instances: the mask opens with the class palette and its
+    # nuclei numbered as the watershed splits them, ready to cut (K) or merge (Alt).
+    page.get_by_role("button", name="Edit fluorescence mask").click()
+    assert page.locator(".cw-palette .cw-class").count() == 1
+    first = GroundTruth.objects.get(section=section, source="fluorescence", version=1)
+    split = truth_labels(bytes(first.mask_png), "fluorescence", [1], [1], section.shape)
+    ids = np.asarray(page.evaluate("() => Array.from(window.cellweb.editor.getInstances())"))
+    assert len(set(ids.tolist()) - {0}) == len(split.classes) >= 1
     page.click("[data-card=actions] button:has-text('Confirm')")
     page.wait_for_selector("[data-result=success]")
     assert "version 2" in page.inner_text("[data-result=success]")
     screenshot(page, "fluorescence-gt-02-confirmed")
     truth = GroundTruth.objects.get(section=section, source="fluorescence", is_current=True)
     assert truth.version == 2 and truth.reviewer == reviewer
+    assert bytes(truth.mask_png) == bytes(first.mask_png)  # unedited: the binary bytes as before

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from scipy.spatial.distance import dice as dice_dissimilarity
 
+from annotations.imaging.labels import encode_instance_map
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth
 from annotations.selectors.review.dashboard import stain_agreement
@@ -128,3 +129,22 @@ def test_without_fluorescence_ground_truth_the_dashboard_says_so(api, project, r
     body = api(reviewer).get(f"/api/projects/{project.slug}/dashboard/").json()
     assert body["stain"]["sections"] == 0
     assert all(row["mean_dice_stain"] is None for row in body["annotators"])
+
+
+def test_a_corrected_stain_stored_as_an_instance_map_scores_the_same(project, scored) -> None:
+    """A correction that cuts nuclei is stored as an instance map: the same pixels, so the same
+    Dice (the fluorescence correction page, docs/labels.md)."""
+    users, truth, drawn = scored
+    for stored in GroundTruth.objects.filter(source="fluorescence"):
+        mask = truth[stored.section.z]
+        ids = mask.astype(np.uint16)
+        ids[:, 16:][mask[:, 16:]] = 2  # cut in two halves
+        stored.mask_png = encode_instance_map(ids, {1: 1, 2: 1}, [1])
+        stored.save(update_fields=["mask_png"])
+
+    result = stain_agreement(project)
+
+    for name, want in _expected(users, truth, drawn).items():
+        got = result["annotators"][name]
+        for key in ("mean_dice_stain", "pooled_dice_stain", "mean_dice_others_on_stain"):
+            assert got[key] == pytest.approx(want[key], abs=1e-9), (name, key)

@@ -10,7 +10,6 @@ import numpy as np
 from django.db.models import Count, F, Q
 
 from annotations.imaging.label_values import stored_labels
-from annotations.imaging.masks import decode_mask
 from annotations.models import (
     Annotation,
     AnnotationRevision,
@@ -153,7 +152,9 @@ def _stain_chunk(
                 continue
             if truth_pixels:
                 if section_id not in decoded:
-                    decoded = {section_id: decode_mask(bytes(truth_png), (height, width))}
+                    # Binary, or a reviewer's correction stored as a class or instance map.
+                    truth = stored_labels(bytes(truth_png), values, (), (height, width))
+                    decoded = {section_id: truth.class_map != 0}
                 overlap = int(np.count_nonzero(drawn & decoded[section_id]))
         entry["dice"].append(2.0 * overlap / (pixels + truth_pixels))
         entry["overlap"] += overlap
