@@ -31,7 +31,7 @@ class LabelledTruth:
     dice: dict[int, float | None]  # revision pk -> foreground Dice with the ground truth
 
 
-def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two instance maps split the pixels into the same objects (ids may differ)."""
     inside = (a > 0) | (b > 0)
     pairs = np.unique(np.stack([a[inside], b[inside]]), axis=1)
@@ -71,7 +71,7 @@ def labelled_truth(
         "pixels_reclassified": int(
             np.count_nonzero((before != 0) & (after != 0) & (before != after))
         ),
-        "instances_changed": not _same_partition(proposal.instances, final.instances),
+        "instances_changed": not same_partition(proposal.instances, final.instances),
     }
     changed = any(summary.values())
     if instance_values:

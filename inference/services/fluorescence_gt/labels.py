@@ -23,7 +23,7 @@ from annotations.imaging.labels import encode_class_map, encode_instance_map
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruthSource, LabelKind, Project
 from annotations.selectors.labels import label_classes
-from annotations.services.review.confirm_labels import _same_partition as same_partition
+from annotations.services.review.confirm_labels import same_partition
 from cellweb.errors import InvalidInput
 from inference.ml.objects import label_instances
 from inference.services.evaluation.labels import WATERSHED_H, truth_labels
