@@ -122,7 +122,17 @@ def evaluation_page(evaluation: Evaluation, *, user, roles) -> dict[str, Any]:
     )
 
 
-def _gallery_subsets(evaluation: Evaluation, primary: str, value: int) -> list[dict[str, Any]]:
+def _subset_labels(classes: list[dict[str, Any]], value: int) -> dict[str, str]:
+    """The subsets' names; with several classes the second names the class shown."""
+    name = next((c["name"] for c in classes if c["value"] == value), None)
+    if len(classes) < 2 or name is None:
+        return dict(labels.SUBSETS)
+    return {"all": labels.SUBSETS["all"], "nucleus": f"sections with {name} in the ground truth"}
+
+
+def _gallery_subsets(
+    evaluation: Evaluation, primary: str, value: int, names: dict[str, str]
+) -> list[dict[str, Any]]:
     summary = evaluation.summary or {}
     block = next((c for c in summary.get("classes") or [] if c["value"] == value), summary)
     blocks = {
@@ -133,7 +143,7 @@ def _gallery_subsets(evaluation: Evaluation, primary: str, value: int) -> list[d
     return [
         {
             "key": key,
-            "label": labels.SUBSETS[key],
+            "label": names[key],
             "sections": block.get("sections") or 0,
             "dice": (block.get("dice") or {}).get("mean"),
         }
@@ -159,7 +169,8 @@ def evaluation_gallery(
     value = target_value(evaluation) if value is None else value
     # A binary evaluation keeps its layer URLs as they were.
     query = f"?class={value}" if len(classes) > 1 else ""
-    subsets = _gallery_subsets(evaluation, primary, value)
+    names = _subset_labels(classes, value)
+    subsets = _gallery_subsets(evaluation, primary, value, names)
     count = next(s["sections"] for s in subsets if s["key"] == subset)
     pages = max(1, -(-count // per_page))
     page = min(max(1, page), pages)
@@ -195,7 +206,7 @@ def evaluation_gallery(
         "pages": pages,
         "count": count,
         "subset": subset,
-        "subset_label": labels.SUBSETS[subset],
+        "subset_label": names[subset],
         "nucleus_definition": labels.NUCLEUS_DEFINITION,
         "subsets": subsets,
         "classes": classes if len(classes) > 1 else [],

@@ -35,6 +35,9 @@ def test_the_gallery_shows_each_class_with_its_own_rows_and_contours(evaluated, 
     assert sorted(r["dice"] for r in gallery["rows"]) == sorted(r.dice for r in rows)
     all_dice = next(s["dice"] for s in gallery["subsets"] if s["key"] == "all")
     assert all_dice == pytest.approx(np.mean([r.dice for r in rows]))
+    assert [s["label"] for s in gallery["subsets"]][
+        1
+    ] == "sections with cytoplasm in the ground truth"
     assert not gallery["edge_scored"]  # the edge baseline scores the nucleus only
     row = gallery["rows"][0]
     assert row["layers"]["gt"].endswith("gt.png?class=2")
