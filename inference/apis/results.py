@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from inference.apis.evaluation import ERRORS, ListQuery
 from inference.models import EvaluationMethod, SectionResult
 from inference.reports import LAYER_COLOURS, layer_png
 from inference.selectors import evaluation as selectors
+from inference.services.evaluation.target import chosen_class
 
 
 class SectionsQuery(ListQuery):
@@ -92,11 +94,14 @@ class EvaluationLayerApi(APIView):
         operation_id="evaluation_section_layer",
         summary="A transparent contour layer of one scored section (PNG, the section's size)",
         description="gt: ground truth (red); pred: the model, or Otsu without a model (yellow); "
-        "edge: the edge-based baseline (cyan). Rendered from the stored masks.",
+        "edge: the edge-based baseline (cyan; scores the nucleus class only). Rendered from the "
+        "stored masks of one class: `class` (a value the evaluation scored; default its target "
+        "class). Another class value is 400.",
         parameters=[
             OpenApiParameter(
                 "layer", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(LAYER_COLOURS)
-            )
+            ),
+            OpenApiParameter("class", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False),
         ],
         responses={
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
@@ -113,8 +118,12 @@ class EvaluationLayerApi(APIView):
             or not SectionResult.objects.filter(evaluation=evaluation, section=section).exists()
         ):
             raise Http404("This section was not scored in this evaluation.")
+        try:
+            value = chosen_class(evaluation, request.query_params.get("class"))
+        except LookupError as exc:
+            raise ValidationError({"class": [str(exc)]}) from None
         response = HttpResponse(
-            layer_png(evaluation=evaluation, section=section, layer=layer),
+            layer_png(evaluation=evaluation, section=section, layer=layer, value=value),
             content_type="image/png",
         )
         patch_cache_control(response, private=True, max_age=3600)

@@ -46,7 +46,9 @@ def contour_data_uri(mask: np.ndarray, colour: tuple[int, int, int] = LAYER_COLO
     return "data:image/png;base64," + base64.b64encode(contour_png(mask, colour)).decode("ascii")
 
 
-def _layer_mask(evaluation: Evaluation, section: Section, layer: str) -> np.ndarray | None:
+def _layer_mask(
+    evaluation: Evaluation, section: Section, layer: str, value: int
+) -> np.ndarray | None:
     volume = section.volume
     if layer == "gt":
         gt_id = (
@@ -54,7 +56,7 @@ def _layer_mask(evaluation: Evaluation, section: Section, layer: str) -> np.ndar
             .values_list("ground_truth_id", flat=True)
             .first()
         )
-        return ground_truth_masks(evaluation, [gt_id], {gt_id: section.shape}).get(gt_id)
+        return ground_truth_masks(evaluation, [gt_id], {gt_id: section.shape}, value).get(gt_id)
     methods = (evaluation.config or {}).get("methods") or []
     method = "edge" if layer == "edge" else ("model" if "model" in methods else "otsu")
     result = (
@@ -62,7 +64,7 @@ def _layer_mask(evaluation: Evaluation, section: Section, layer: str) -> np.ndar
             evaluation=evaluation,
             volume=volume,
             method=method,
-            class_value=target_value(evaluation),
+            class_value=value,
         )
         .exclude(pred_mask="")
         .first()
@@ -73,12 +75,16 @@ def _layer_mask(evaluation: Evaluation, section: Section, layer: str) -> np.ndar
     return volume_result_mask(result, section.z)
 
 
-def layer_png(*, evaluation: Evaluation, section: Section, layer: str) -> bytes:
-    """One contour of a scored section: ``gt`` (red), ``pred`` (yellow; the model, or Otsu in
-    a baselines-only evaluation) or ``edge`` (cyan)."""
+def layer_png(
+    *, evaluation: Evaluation, section: Section, layer: str, value: int | None = None
+) -> bytes:
+    """One contour of a scored section for class ``value`` (default: the evaluation's target
+    class): ``gt`` (red), ``pred`` (yellow; the model, or Otsu in a baselines-only evaluation)
+    or ``edge`` (cyan; empty for a class the baseline does not score)."""
     if layer not in LAYER_COLOURS:
         raise ValueError(f"unknown layer {layer!r}")
-    mask = _layer_mask(evaluation, section, layer)
+    chosen = target_value(evaluation) if value is None else value
+    mask = _layer_mask(evaluation, section, layer, chosen)
     if mask is None:
         mask = np.zeros(section.shape, dtype=bool)
     return contour_png(mask, LAYER_COLOURS[layer])

@@ -46,8 +46,12 @@ ROW_FIELDS = {
 }
 
 
-def subset_results(evaluation: Evaluation, subset: str = "all") -> QuerySet[SectionResult]:
-    rows = SectionResult.objects.filter(evaluation=evaluation, class_value=target_value(evaluation))
+def subset_results(
+    evaluation: Evaluation, subset: str = "all", value: int | None = None
+) -> QuerySet[SectionResult]:
+    """The rows of class ``value`` (default: the evaluation's target class) in ``subset``."""
+    chosen = target_value(evaluation) if value is None else value
+    rows = SectionResult.objects.filter(evaluation=evaluation, class_value=chosen)
     return rows.filter(gt_pixels__gt=0) if subset == "nucleus" else rows
 
 
@@ -59,9 +63,11 @@ def section_rows(
     ordering: str = "dice",
     limit: int = 10,
     offset: int = 0,
+    value: int | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(count, rows) of one method's scored sections, worst Dice first by default."""
-    query = subset_results(evaluation, subset).filter(method=method)
+    """(count, rows) of one method's scored sections of class ``value`` (default: the target
+    class), worst Dice first by default."""
+    query = subset_results(evaluation, subset, value).filter(method=method)
     values = query.order_by(*ORDERINGS[ordering]).values(*ROW_FIELDS)[offset : offset + limit]
     rows = [{ROW_FIELDS[k]: v for k, v in row.items()} for row in values]
     for row in rows:
@@ -101,16 +107,19 @@ def _fold_means(folds: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return means
 
 
-def nucleus_blocks(evaluation: Evaluation, methods: list[str]) -> dict[str, Any]:
-    """Per method, the summary's blocks (set, folds, fold means, labs) over the sections with a
-    nucleus only; same shape as ``summary["by_method"]``."""
+def nucleus_blocks(
+    evaluation: Evaluation, methods: list[str], value: int | None = None
+) -> dict[str, Any]:
+    """Per method, the summary's blocks (set, folds, fold means, labs) over the sections whose
+    ground truth holds class ``value`` (default: the target class) only; same shape as
+    ``summary["by_method"]``."""
     sums = {}
     for key in KEYS:
         sums[f"{key}_n"] = Count(key)
         sums[f"{key}_sum"] = Sum(key)
         sums[f"{key}_sq"] = Sum(F(key) * F(key))
     groups = (
-        subset_results(evaluation, "nucleus")
+        subset_results(evaluation, "nucleus", value)
         .values("method", "fold_index", "specimen__lab")
         .annotate(sections=Count("id"), **sums)
         .order_by()

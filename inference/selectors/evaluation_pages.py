@@ -15,6 +15,7 @@ from inference.models import (
     EvaluationMethod,
     EvaluationSetKind,
     ModelVersion,
+    SectionResult,
     VolumeResult,
 )
 from inference.reports import labels, report_context, stored_figures
@@ -23,7 +24,7 @@ from inference.reports.sections import nucleus_blocks, section_rows
 from inference.reports.set_figures import compare_figure_png
 from inference.selectors import evaluation as evaluations
 from inference.selectors.fluorescence_gt import fluorescence_flags
-from inference.services.evaluation.target import target_value
+from inference.services.evaluation.target import evaluation_classes, target_value
 
 __all__ = [
     "GALLERY_PER_PAGE",
@@ -121,16 +122,28 @@ def evaluation_page(evaluation: Evaluation, *, user, roles) -> dict[str, Any]:
     )
 
 
-def _gallery_subsets(evaluation: Evaluation, primary: str) -> list[dict[str, Any]]:
+def _subset_labels(classes: list[dict[str, Any]], value: int) -> dict[str, str]:
+    """The subsets' names; with several classes the second names the class shown."""
+    name = next((c["name"] for c in classes if c["value"] == value), None)
+    if len(classes) < 2 or name is None:
+        return dict(labels.SUBSETS)
+    return {"all": labels.SUBSETS["all"], "nucleus": f"sections with {name} in the ground truth"}
+
+
+def _gallery_subsets(
+    evaluation: Evaluation, primary: str, value: int, names: dict[str, str]
+) -> list[dict[str, Any]]:
     summary = evaluation.summary or {}
+    block = next((c for c in summary.get("classes") or [] if c["value"] == value), summary)
     blocks = {
-        "all": ((summary.get("by_method") or {}).get(primary) or {}).get("set") or {},
-        "nucleus": (nucleus_blocks(evaluation, [primary]).get(primary) or {}).get("set") or {},
+        "all": ((block.get("by_method") or {}).get(primary) or {}).get("set") or {},
+        "nucleus": (nucleus_blocks(evaluation, [primary], value).get(primary) or {}).get("set")
+        or {},
     }
     return [
         {
             "key": key,
-            "label": labels.SUBSETS[key],
+            "label": names[key],
             "sections": block.get("sections") or 0,
             "dice": (block.get("dice") or {}).get("mean"),
         }
@@ -139,19 +152,35 @@ def _gallery_subsets(evaluation: Evaluation, primary: str) -> list[dict[str, Any
 
 
 def evaluation_gallery(
-    evaluation: Evaluation, *, page: int, subset: str = "all", per_page: int = GALLERY_PER_PAGE
+    evaluation: Evaluation,
+    *,
+    page: int,
+    subset: str = "all",
+    value: int | None = None,
+    per_page: int = GALLERY_PER_PAGE,
 ) -> dict[str, Any]:
-    """One page of scored sections of the primary method, worst Dice first, with the URLs of
-    the section image, its contour layers and its paired stain."""
+    """One page of scored sections of the primary method for class ``value`` (default: the
+    target class), worst Dice first, with the URLs of the section image, the class's contour
+    layers and its paired stain."""
     methods = (evaluation.config or {}).get("methods") or []
     primary = methods[0] if methods else EvaluationMethod.EDGE
     subset = subset if subset in labels.SUBSETS else "all"
-    subsets = _gallery_subsets(evaluation, primary)
+    classes = evaluation_classes(evaluation)
+    value = target_value(evaluation) if value is None else value
+    # A binary evaluation keeps its layer URLs as they were.
+    query = f"?class={value}" if len(classes) > 1 else ""
+    names = _subset_labels(classes, value)
+    subsets = _gallery_subsets(evaluation, primary, value, names)
     count = next(s["sections"] for s in subsets if s["key"] == subset)
     pages = max(1, -(-count // per_page))
     page = min(max(1, page), pages)
     _, rows = section_rows(
-        evaluation, method=primary, subset=subset, limit=per_page, offset=(page - 1) * per_page
+        evaluation,
+        method=primary,
+        subset=subset,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        value=value,
     )
     base = f"/api/evaluations/{evaluation.pk}/sections"
     # The quality flags of the fluorescence masks this evaluation scored against.
@@ -163,7 +192,8 @@ def evaluation_gallery(
         row["gt_flag"] = flags.get(row["section"])
         row["image_url"] = f"/api/sections/{row['section']}/image.png"
         row["layers"] = {
-            layer: f"{base}/{row['section']}/layer/{layer}.png" for layer in ("gt", "pred", "edge")
+            layer: f"{base}/{row['section']}/layer/{layer}.png{query}"
+            for layer in ("gt", "pred", "edge")
         }
         fluorescence = row["fluorescence_section"]
         row["fluorescence_url"] = (
@@ -176,9 +206,16 @@ def evaluation_gallery(
         "pages": pages,
         "count": count,
         "subset": subset,
-        "subset_label": labels.SUBSETS[subset],
+        "subset_label": names[subset],
         "nucleus_definition": labels.NUCLEUS_DEFINITION,
         "subsets": subsets,
+        "classes": classes if len(classes) > 1 else [],
+        "class_value": value,
+        "class_query": f"class={value}&" if len(classes) > 1 else "",
+        "edge_scored": len(classes) == 1
+        or SectionResult.objects.filter(
+            evaluation=evaluation, method=EvaluationMethod.EDGE, class_value=value
+        ).exists(),
         "primary_label": labels.method_label(evaluation, primary),
         "pred_label": labels.method_label(
             evaluation, EvaluationMethod.MODEL if "model" in methods else EvaluationMethod.OTSU

@@ -21,6 +21,7 @@ from inference.reports import METRIC_LABELS
 from inference.selectors import evaluation as selectors
 from inference.selectors import evaluation_pages as pages
 from inference.services import evaluation as services
+from inference.services.evaluation.target import chosen_class
 
 __all__ = [
     "evaluation_compare_page",
@@ -87,10 +88,16 @@ def _page_number(value: str) -> int:
 @login_required
 def evaluation_gallery_page(request, evaluation_id: int):
     evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
+    try:
+        value = chosen_class(evaluation, request.GET.get("class"))
+    except LookupError as exc:
+        messages.error(request, str(exc))
+        return render(request, "base.html", status=400)
     gallery = pages.evaluation_gallery(
         evaluation,
         page=_page_number(request.GET.get("page", "1")),
         subset=request.GET.get("sections", "all"),
+        value=value,
     )
     context = project_context(request, evaluation.project) | {
         "evaluation": evaluation,

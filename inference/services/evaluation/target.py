@@ -52,3 +52,24 @@ def scored_class(evaluation: Evaluation) -> dict[str, Any]:
     """``{"value", "name"}`` of the class an evaluation scored; evaluations launched before
     label sets scored the nucleus (value 1)."""
     return dict((evaluation.config or {}).get("target") or {"value": 1, "name": "nucleus"})
+
+
+def evaluation_classes(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """``[{"value", "name"}]`` of every class an evaluation scored, in value order (its summary's
+    class blocks; an evaluation from before classes scored its target class alone)."""
+    blocks = (evaluation.summary or {}).get("classes") or [scored_class(evaluation)]
+    return [{"value": int(c["value"]), "name": c["name"]} for c in blocks]
+
+
+def chosen_class(evaluation: Evaluation, value: str | int | None) -> int:
+    """The class a gallery or layer request asks for: ``value`` when the evaluation scored it,
+    the target class when ``value`` is None; ``LookupError`` for any other value."""
+    if value is None or value == "":
+        return target_value(evaluation)
+    values = [c["value"] for c in evaluation_classes(evaluation)]
+    text = str(value)
+    if not text.isdigit() or len(text) > 3 or int(text) not in values:
+        raise LookupError(
+            f"This evaluation scored the classes {values}; there is no class {text!r}."
+        )
+    return int(text)

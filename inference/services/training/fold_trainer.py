@@ -293,6 +293,7 @@ class FoldTrainer:
                     "val_loss": entry["val_loss"],
                     "val_dice": entry["val_dice"],
                     "val_pcc": entry["val_metrics"].get("pcc"),
+                    "val_per_class_dice": entry["val_metrics"].get("per_class_dice"),
                 }
             )
 

@@ -4,6 +4,7 @@ import { h, progressBar, setChildren } from '../../lib/dom';
 import { duration, num } from '../../lib/format';
 import { LineChart } from './chart';
 import { displayEpoch, etaNow, foldProgress, hasValidation } from './derive';
+import { classNames, perClassCount, perClassSeries } from './perclass';
 import type { FoldState } from './types';
 
 export interface FoldView {
@@ -75,7 +76,8 @@ export function foldMeta(f: FoldState): string {
   return parts.join(' · ') || (f.status === 'queued' ? 'Waiting for a worker…' : '');
 }
 
-export function updateFoldView(v: FoldView, f: FoldState): void {
+/** ``config``: the job's configuration, naming the classes of per-class validation curves. */
+export function updateFoldView(v: FoldView, f: FoldState, config: Record<string, unknown> | null = null): void {
   v.el.dataset.status = f.status;
   v.badge.className = `cw-badge cw-badge-${f.status}`;
   v.badge.textContent = f.status;
@@ -104,7 +106,12 @@ export function updateFoldView(v: FoldView, f: FoldState): void {
   if (v.dice) {
     v.dice.el.hidden = !validated;
     const m = METRIC[v.metric];
-    if (validated) v.dice.update([{ name: m.series, colour: COLOURS.dice, points: points(f, m.key) }], axis);
+    if (validated) {
+      // Several classes: the mean over classes, and one thinner curve per class.
+      const perClass = v.metric === 'dice' ? perClassSeries(f.history, classNames(config, perClassCount(f.history))) : [];
+      const name = perClass.length ? 'validation Dice (mean over classes)' : m.series;
+      v.dice.update([{ name, colour: COLOURS.dice, points: points(f, m.key) }, ...perClass], axis);
+    }
   }
   if (v.noValidation) v.noValidation.hidden = validated;
 }

@@ -258,7 +258,7 @@ export class JobPage {
         this.views.set(f.index, v);
         this.foldsHost.appendChild(v.el);
       }
-      updateFoldView(v, f);
+      updateFoldView(v, f, s.config);
     }
     for (const [idx, v] of this.views) {
       if (!seen.has(idx)) {

@@ -136,6 +136,8 @@ export function reduce(state: JobState, msg: JobMessage, now = Date.now()): JobS
         const point: EpochPoint = { epoch, train_loss: num(m.train_loss), val_loss: num(m.val_loss), val_dice: num(m.val_dice) };
         // In-silico labelling validates by the stain's PCC; segmentation events carry none.
         if (m.val_pcc !== undefined) point.val_pcc = num(m.val_pcc);
+        // A job with several classes: each class's Dice, in class order.
+        if (Array.isArray(m.val_per_class_dice)) point.val_per_class_dice = m.val_per_class_dice.map((v: unknown) => num(v));
         const history = f.history.filter((p) => p.epoch !== epoch);
         history.push(point);
         history.sort((a, b) => a.epoch - b.epoch);

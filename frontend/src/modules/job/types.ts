@@ -16,6 +16,8 @@ export interface EpochPoint {
   val_dice?: number | null;
   /** In-silico labelling: the stain's Pearson correlation on the held-out sections. */
   val_pcc?: number | null;
+  /** Several classes: each class's validation Dice, in the job's class order. */
+  val_per_class_dice?: (number | null)[] | null;
 }
 
 export interface FoldState {
@@ -118,7 +120,7 @@ export interface JobSnapshot {
 export type JobMessage =
   | { type: 'snapshot'; job: JobSnapshot; seq?: number }
   | { type: 'progress'; fold?: number | null; progress?: number | null; message?: string | null; epoch?: number; epochs?: number; batch?: number; batches?: number; eta_s?: number | null; loss?: number | null; seq?: number }
-  | { type: 'epoch'; fold?: number | null; epoch: number; train_loss?: number | null; val_loss?: number | null; val_dice?: number | null; val_pcc?: number | null; seq?: number }
+  | { type: 'epoch'; fold?: number | null; epoch: number; train_loss?: number | null; val_loss?: number | null; val_dice?: number | null; val_pcc?: number | null; val_per_class_dice?: (number | null)[] | null; seq?: number }
   | { type: 'fold_status'; fold?: number | null; status: Status; worker?: string | null; device?: string | null; error?: string | null; seq?: number }
   | { type: 'job_status'; status: Status; summary?: JobSummary | null; seq?: number }
   | { type: string; seq?: number; [k: string]: unknown };
