@@ -191,3 +191,13 @@ def two_stained_specimens(project, make_volume):
     """The fixture ``data`` of the API and page tests of evaluations: two specimens of four
     32×32 sections with a stain and ground truth."""
     return make_specimens(project, make_volume, 2, z=4, size=32, stain=True)
+
+
+@pytest.fixture(name="finished")
+def finished_evaluation(project, manager, data):
+    """The fixture ``finished`` of the API and page tests of evaluations: the tiny model evaluated
+    over both specimens of ``data``, succeeded."""
+    version = tiny_model_version(project)
+    done = run_evaluation(project, manager, specimens=[s for s, _ in data], version=version)
+    assert done.status == "succeeded", done.error
+    return done

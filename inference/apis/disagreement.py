@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from cellweb.jobs.api import JobRowSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
 from inference.apis.evaluation import ERRORS, optional_id, probability_threshold
-from inference.selectors.disagreement import disagreement_snapshot
 from inference.services.disagreement import disagreement_launch
 
 
@@ -62,10 +60,7 @@ class ProjectDisagreementApi(APIView):
             training_job_id=data["training_job"],
             threshold=data["threshold"],
         )
-        return Response(
-            DisagreementSerializer(disagreement_snapshot(job)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("disagreement", job, DisagreementSerializer)
 
 
 DisagreementDetailApi, DisagreementCancelApi = job_api_views(

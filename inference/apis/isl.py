@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from annotations.models import LABEL_FREE_MODALITIES, Role
 from annotations.permissions import get_project
+from cellweb.jobs.api import job_launched_response
 from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingJobDetailSerializer
 from inference.ml.nets import MODEL_NAMES
-from inference.selectors.training import training_job_snapshot
 from inference.services import training as training_services
 from inference.services.isl import IslOptions, isl_job_launch
 
@@ -74,7 +73,4 @@ class ProjectIslJobsApi(APIView):
         job = isl_job_launch(
             project=project, user=request.user, options=IslOptions(**body.validated_data)
         )
-        return Response(
-            TrainingJobDetailSerializer(training_job_snapshot(job)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("training", job, TrainingJobDetailSerializer)

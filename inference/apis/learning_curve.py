@@ -5,20 +5,20 @@ socket fallback) and cancel."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.jobs.api import JobRowSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
 from inference.apis.evaluation import ERRORS
 from inference.apis.training import TrainingListQuery, list_page
 from inference.conflicts import CONFLICTS
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
-from inference.selectors.learning_curve import learning_curve_list, learning_curve_snapshot
+from inference.selectors.learning_curve import learning_curve_list
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from inference.services.learning_curve import config as limits
 
@@ -166,10 +166,7 @@ class ProjectLearningCurvesApi(APIView):
         curve = learning_curve_launch(
             project=project, user=request.user, config=LearningCurveConfig(**body.validated_data)
         )
-        return Response(
-            LearningCurveSerializer(learning_curve_snapshot(curve)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("learning_curve", curve, LearningCurveSerializer)
 
 
 LearningCurveDetailApi, LearningCurveCancelApi = job_api_views(

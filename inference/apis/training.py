@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.jobs.api import job_api_views
+from cellweb.jobs.api import job_api_views, job_launched_response
 from inference.apis.training_input import TrainingConfigInput, TrainingListQuery
 from inference.conflicts import CONFLICTS
 from inference.selectors import training as selectors
@@ -221,10 +221,7 @@ class ProjectTrainingJobsApi(APIView):
         job = services.training_job_launch(
             project=project, user=request.user, config=body.to_config()
         )
-        return Response(
-            TrainingJobDetailSerializer(selectors.training_job_snapshot(job)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return job_launched_response("training", job, TrainingJobDetailSerializer)
 
 
 class TrainingEstimateApi(APIView):

@@ -17,21 +17,13 @@ from annotations.models import GroundTruth, Project
 from inference.models import Evaluation, SectionResult
 from tests.conftest import signed_in
 from tests.helpers_evaluation import (
+    finished_evaluation,  # noqa: F401 (the fixture ``finished``)
     launch_evaluation,
     make_specimens,
     run_evaluation,
     tiny_model_version,
     two_stained_specimens,  # noqa: F401 (the fixture ``data``)
 )
-
-
-@pytest.fixture
-def finished(project, manager, data):
-    version = tiny_model_version(project)
-    done = run_evaluation(project, manager, specimens=[s for s, _ in data], version=version)
-    assert done.status == "succeeded", done.error
-    return done
-
 
 # ---------------------------------------------------------------------------------------------
 # Launch

@@ -15,22 +15,12 @@ from inference.reports.labels import METRIC_LABELS
 from tests.conftest import signed_in
 from tests.helpers_evaluation import (
     cross_validation_job,
+    finished_evaluation,  # noqa: F401 (the fixture ``finished``)
     launch_evaluation,
     make_specimens,
     run_evaluation,
-    tiny_model_version,
     two_stained_specimens,  # noqa: F401 (the fixture ``data``)
 )
-
-
-@pytest.fixture
-def finished(project, manager, data):
-    specimens = [s for s, _ in data]
-    done = run_evaluation(
-        project, manager, specimens=specimens, version=tiny_model_version(project)
-    )
-    assert done.status == "succeeded", done.error
-    return done
 
 
 def _stored(evaluation) -> set[str]:

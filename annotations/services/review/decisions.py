@@ -24,6 +24,16 @@ from cellweb.errors import InvalidInput, NotAllowed
 MAX_COMMENT_LENGTH = 2000
 
 
+def _required_text(text: str | None, name: str, missing: str) -> str:
+    """``text`` stripped; InvalidInput (``missing``) when empty or when over the length cap."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(missing)
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(f"The {name} is too long (at most {MAX_COMMENT_LENGTH} characters).")
+    return text
+
+
 def require_reviewer(user, section: Section) -> None:
     require_role(user, section.project, Role.REVIEWER)
     if section.project.allow_self_review:
@@ -40,11 +50,9 @@ def review_send_back(
     *, section: Section, reviewer, comment: str, annotator_ids: Sequence[int]
 ) -> Section:
     """Reopen the named annotators' annotations (their revisions stay) and tell them why."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise InvalidInput("Say what the annotators should change: a comment is required.")
-    if len(comment) > MAX_COMMENT_LENGTH:
-        raise InvalidInput(f"The comment is too long (at most {MAX_COMMENT_LENGTH} characters).")
+    comment = _required_text(
+        comment, "comment", "Say what the annotators should change: a comment is required."
+    )
     wanted = sorted({int(pk) for pk in annotator_ids})
     if not wanted:
         raise InvalidInput("Name at least one annotator to send the section back to.")
@@ -87,13 +95,11 @@ def review_send_back(
 @transaction.atomic
 def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
     """Take the section out of annotation, review and training (out of focus, no nucleus...)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            "Give a reason for excluding the section (e.g. out of focus, no nucleus in view)."
-        )
-    if len(reason) > MAX_COMMENT_LENGTH:
-        raise InvalidInput(f"The reason is too long (at most {MAX_COMMENT_LENGTH} characters).")
+    reason = _required_text(
+        reason,
+        "reason",
+        "Give a reason for excluding the section (e.g. out of focus, no nucleus in view).",
+    )
     section = lock_section(section)
     require_reviewer(reviewer, section)
     previous = section.status

@@ -12,13 +12,12 @@ import numpy as np
 from annotations.models import Volume
 from inference.ml.heads import HeadLayout
 from inference.ml.infer import FieldSettings
-from inference.ml.predict import PredictOptions, predict_sections
+from inference.ml.predict import PredictOptions
 from inference.ml.predict_labels import section_labels, volume_labels
 from inference.output_classes import version_instance_values
+from inference.services.prediction.chunks import predicted_chunks
 
 __all__ = ["segment_classes", "tracked_classes"]
-
-CHUNK_SECTIONS = 32
 
 
 def segment_classes(
@@ -38,24 +37,19 @@ def segment_classes(
     values = [int(c["value"]) for c in classes]
     instance_values = version_instance_values(classes)
     sections = []
-    batch = 64 if device.type == "cuda" else 8
-    label = f"{volume.specimen.name} t{volume.time_index}"
-    for start in range(0, volume.size_z, CHUNK_SECTIONS):
-        stop = min(start + CHUNK_SECTIONS, volume.size_z)
-        maps = predict_sections(
-            model,
-            np.array(array[start:stop], dtype=np.float32),
-            device=device,
-            input_size=field.input_size,
-            batch_size=batch,
-            modality=volume.modality,
-            tta=options.tta,
-            tile_large=field.tile_large,
-            layout=layout,
-            foreground_two_pass=foreground_two_pass,
-        )
+    chunks = predicted_chunks(
+        volume,
+        array,
+        model,
+        field,
+        device,
+        options,
+        progress,
+        layout=layout,
+        foreground_two_pass=foreground_two_pass,
+    )
+    for _, _, maps in chunks:
         sections += section_labels(maps, layout, values, instance_values, options)
-        progress(stop - start, f"{label}: section {stop} of {volume.size_z}")
     class_map, instances, _ = volume_labels(
         sections, instance_values, options, spacing=volume.voxel_size
     )

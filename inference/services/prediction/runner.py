@@ -32,6 +32,7 @@ from inference.ml.predict import PredictOptions, nuclei_instances, predict_secti
 from inference.ml.tracking import link_time_point, relabel
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.output_classes import version_outputs
+from inference.services.prediction.chunks import predicted_chunks
 from inference.services.prediction.classes import segment_classes, tracked_classes
 from inference.services.prediction.export import labels_tiff_bytes
 
@@ -42,8 +43,6 @@ __all__ = [
     "prediction_run",
     "prediction_work",
 ]
-
-CHUNK_SECTIONS = 32
 
 
 class _Progress:
@@ -82,23 +81,11 @@ def _segment(
     """The binary nucleus mask of one volume, chunk by chunk (bounded host memory); resized or
     tiled as the version was trained (``infer.field_settings``)."""
     mask = np.zeros(volume.shape, dtype=bool)
-    batch = 64 if device.type == "cuda" else 8
-    label = f"{volume.specimen.name} t{volume.time_index}"
-    for start in range(0, volume.size_z, CHUNK_SECTIONS):
-        stop = min(start + CHUNK_SECTIONS, volume.size_z)
-        prob = predict_sections(
-            model,
-            np.array(array[start:stop], dtype=np.float32),  # a writable copy for torch
-            device=device,
-            input_size=field.input_size,
-            batch_size=batch,
-            modality=volume.modality,
-            tta=options.tta,
-            tile_large=field.tile_large,
-            foreground_two_pass=foreground_two_pass,
-        )
+    inputs = (volume, array, model, field, device, options, progress)
+    two_pass = foreground_two_pass
+    chunks = predicted_chunks(*inputs, foreground_two_pass=two_pass, predict=predict_sections)
+    for start, stop, prob in chunks:
         mask[start:stop] = prob > options.threshold
-        progress(stop - start, f"{label}: section {stop} of {volume.size_z}")
     return mask
 
 
