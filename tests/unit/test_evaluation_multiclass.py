@@ -27,8 +27,6 @@ from inference.services.model_versions import model_version_create, weights_payl
 from tests.helpers_evaluation import VOXEL
 from tests.helpers_training import single_thread_torch
 
-pytest.importorskip("inference.ml.label_output")  # labels_from_output: one output -> labels
-
 pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__, "media_root")
 
 CLASSES = [
