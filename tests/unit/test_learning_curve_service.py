@@ -17,6 +17,7 @@ from annotations.models import GroundTruthSnapshot
 from cellweb.errors import ConflictError, NotAllowed, NotFoundError
 from cellweb.jobs import job_execute
 from inference.ml.nets import create_model
+from inference.ml.objects import label_instances, mean_average_precision
 from inference.models import LearningCurve, ModelVersion
 from inference.services.learning_curve import (
     LearningCurveConfig,
@@ -160,3 +161,45 @@ def test_held_out_dice_pools_pixels_like_scikit_learn_and_map_is_one_for_exact_n
         batch_size=2,
     )
     assert exact == {"dice": 1.0, "map": 1.0}
+
+
+def test_stored_nucleus_ids_keep_touching_nuclei_apart_in_the_held_out_map():
+    """Two touching nuclei predicted as one blob: with the stored ids the merge costs mAP;
+    connected components of the truth would call the blob one exact nucleus."""
+    truth = np.zeros((1, 1, 24, 24), dtype=np.float32)
+    truth[0, 0, 6:14, 4:12] = 1
+    truth[0, 0, 6:14, 12:20] = 1
+    ids = np.zeros((24, 24), dtype=np.int32)
+    ids[6:14, 4:12], ids[6:14, 12:20] = 1, 2
+    x, y = torch.from_numpy(truth), torch.from_numpy(truth)
+    args = {"device": torch.device("cpu"), "batch_size": 1}
+    assert held_out_scores(FixedLogits(), x, y, **args)["map"] == 1.0
+    merged = held_out_scores(FixedLogits(), x, y, instances=[ids], **args)["map"]
+    expected = mean_average_precision(label_instances(truth[0, 0] > 0.5), ids)
+    assert merged == pytest.approx(expected) and merged == 0.0
+
+
+def test_held_out_instances_reads_stored_ids_and_none_for_binary_truth(specimen, make_volume):
+    from annotations.imaging.labels import encode_instance_map
+    from annotations.imaging.masks import encode_mask
+    from annotations.models import GroundTruth, GroundTruthSource, Section
+    from inference.datasets import entries_for_ground_truths
+    from inference.services.learning_curve.instances import held_out_instances
+
+    volume = make_volume(specimen, shape=(2, 32, 32))
+    ids = np.zeros((32, 32), dtype=np.uint16)
+    ids[4:12, 4:12], ids[4:12, 12:20] = 1, 2
+    blobs = [encode_instance_map(ids, {1: 1, 2: 1}, [1]), encode_mask(ids > 0)]
+    truths = [
+        GroundTruth.objects.create(
+            section=section, mask_png=blob, source=GroundTruthSource.IMPORTED, version=1
+        )
+        for section, blob in zip(
+            Section.objects.filter(volume=volume).order_by("z"), blobs, strict=True
+        )
+    ]
+    entries = entries_for_ground_truths([t.pk for t in truths])
+    stored, binary = held_out_instances(entries, input_size=16)
+    assert binary is None
+    assert stored.shape == (16, 16) and set(np.unique(stored)) == {0, 1, 2}
+    assert np.array_equal(stored, ids[::2, ::2].astype(np.int32))

@@ -4,8 +4,9 @@ The held-out and pool sections are read once; each point draws its n sections fr
 (``inference.ml.learning_curve.draw_sections``), trains a fresh network (or the start version's
 weights) for the job's fixed budget of training samples, and scores it on the held-out sections:
 Dice pools every held-out pixel at threshold 0.5 (as a fold's held-out Dice does) and mAP is the
-mean over held-out sections of paper 004's mean average precision over IoU 0.50:0.05:0.95 on the
-connected nuclei. Every finished point is saved on the row at once, so the page shows it live.
+mean over held-out sections of paper 004's mean average precision over IoU 0.50:0.05:0.95 (true
+nuclei: stored instance ids where the ground truth has them, ``instances.py``). Every finished
+point is saved on the row at once, so the page shows it live.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from inference.ml.nets import create_model
 from inference.ml.objects import label_instances, mean_average_precision
 from inference.models import LearningCurve
 from inference.services.learning_curve.config import LearningCurveConfig
+from inference.services.learning_curve.instances import held_out_instances
 from inference.services.learning_curve.plan import PRETRAINED
 from inference.services.learning_curve.summary import curve_summary
 from inference.services.model_exchange.parent import fine_tune_parent_load
@@ -36,16 +38,23 @@ THRESHOLD = 0.5
 AUGMENT = AugmentConfig(elastic=False, flips=True, enlarge_crop=True, fraction=0.3)
 
 
-def held_out_scores(model, x: torch.Tensor, y: torch.Tensor, *, device, batch_size: int):
-    """Pooled Dice and mean per-section mAP of ``model`` on the held-out sections."""
+def held_out_scores(
+    model, x: torch.Tensor, y: torch.Tensor, *, device, batch_size: int, instances=None
+):
+    """Pooled Dice and mean per-section mAP of ``model`` on the held-out sections; ``instances``
+    (per section, the stored nucleus ids at the input size, or None: ``instances.py``) are the
+    true nuclei where given, else connected components of the truth."""
     probs = engine.predict_probabilities(model, x, device=device, batch_size=batch_size)[:, 0]
     probs_np = probs.numpy()
     truth = y[:, 0].to("cpu").numpy() > 0.5
     per_section = batch_section_metrics(probs_np, truth, threshold=THRESHOLD)
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
+    stored = instances if instances is not None else [None] * len(truth)
     maps = [
-        mean_average_precision(label_instances(p > THRESHOLD), label_instances(t))
-        for p, t in zip(probs_np, truth, strict=True)
+        mean_average_precision(
+            label_instances(p > THRESHOLD), label_instances(t) if ids is None else ids
+        )
+        for p, t, ids in zip(probs_np, truth, stored, strict=True)
     ]
     return {
         "dice": finite_or_none(paper_scores(tp, fp, fn)["dice"]),
@@ -60,6 +69,7 @@ class CurveRunner:
         self.device = device
         self.cfg = LearningCurveConfig.from_dict(curve.config)
         self.done = 0
+        self.held_instances: list = []
 
     def _tensors(self):
         held_ids = {h["id"] for h in self.curve.held_out}
@@ -69,6 +79,7 @@ class CurveRunner:
         with self.ctx.keepalive():  # reading every section reports no progress
             pool_x, pool_y = training_tensors(pool, input_size=self.cfg.input_size)
             val_x, val_y = training_tensors(held, input_size=self.cfg.input_size)
+            self.held_instances = held_out_instances(held, input_size=self.cfg.input_size)
         if self.device.type == "cuda":
             pool_x, pool_y = pool_x.to(self.device), pool_y.to(self.device)
             val_x, val_y = val_x.to(self.device), val_y.to(self.device)
@@ -132,7 +143,12 @@ class CurveRunner:
                 for start in starts:
                     model, epochs = self._train(x, y, start=start, n=n, seed=seed)
                     scores = held_out_scores(
-                        model, val_x, val_y, device=self.device, batch_size=cfg.batch_size
+                        model,
+                        val_x,
+                        val_y,
+                        device=self.device,
+                        batch_size=cfg.batch_size,
+                        instances=self.held_instances,
                     )
                     point = {
                         "start": start,
