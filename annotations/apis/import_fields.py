@@ -1,0 +1,46 @@
+"""Form fields the import endpoints share (a volume's upload, a folder's, a ground-truth mask's)."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from annotations.services.imports.checks import VOXEL_SIZE_PATTERN
+from cellweb.api.fields import optional_text
+
+VOXEL_SIZE_VALIDATOR = RegexValidator(
+    VOXEL_SIZE_PATTERN,
+    "The voxel size must be two or three numbers above 0 and below 1000 in micrometres, "
+    "z,y,x (e.g. 0.195,0.098,0.098), or empty.",
+)
+
+
+def lab_field() -> serializers.CharField:
+    return optional_text(100)
+
+
+def dataset_field() -> serializers.CharField:
+    return optional_text(500, help_text="Dataset path inside an HDF5 file.")
+
+
+def voxel_size_field(help_text: str) -> serializers.CharField:
+    """Optional text "z,y,x" checked by ``VOXEL_SIZE_VALIDATOR``."""
+    return optional_text(100, validators=[VOXEL_SIZE_VALIDATOR], help_text=help_text)
+
+
+def channels_field() -> serializers.CharField:
+    """The names of a multi-channel label-free image's channels (docs/channels.md)."""
+    return optional_text(
+        300, help_text="Channel names of a multi-channel label-free image, e.g. bf,phase."
+    )
+
+
+def channel_axis_field() -> serializers.IntegerField:
+    """The stored array's axis that holds the label-free channels (docs/channels.md)."""
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=3,
+        required=False,
+        help_text="The stored array's axis that holds the label-free channels "
+        "(0 for (c, y, x), 1 for (z, c, y, x)).",
+    )
