@@ -7,7 +7,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,7 @@ from annotations.selectors.annotation import (
     visible_annotations,
 )
 from annotations.serializers_annotation import (
+    ANNOTATION_ERRORS,
     AnnotateNextSerializer,
     AnnotationProgressSerializer,
     AnnotationPublicSerializer,
@@ -37,13 +37,10 @@ from annotations.services.annotation import (
 )
 from annotations.services.export import export_masks
 from cellweb.api import (
-    FirstRendererNegotiation,
+    FileAnswerApi,
     LimitQuerySerializer,
-    error_responses,
     parse,
 )
-
-_ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
 
 
 class SectionAnnotationsApi(APIView):
@@ -52,7 +49,7 @@ class SectionAnnotationsApi(APIView):
         summary="The annotations of a section you may see",
         description="Annotators see only their own until the section has all its required "
         "submissions; reviewers and managers see all.",
-        responses={200: AnnotationPublicSerializer(many=True), **_ERRORS},
+        responses={200: AnnotationPublicSerializer(many=True), **ANNOTATION_ERRORS},
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
@@ -70,7 +67,7 @@ class AnnotationDetailApi(APIView):
     @extend_schema(
         operation_id="annotation_get",
         summary="One annotation (blind rule applies)",
-        responses={200: AnnotationPublicSerializer, **_ERRORS},
+        responses={200: AnnotationPublicSerializer, **ANNOTATION_ERRORS},
     )
     def get(self, request, annotation_id: int):
         annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
@@ -82,7 +79,7 @@ class AnnotationRevisionsApi(APIView):
         operation_id="annotation_revisions",
         summary="The revision history of an annotation",
         parameters=[RevisionQuerySerializer],
-        responses={200: AnnotationRevisionSerializer(many=True), **_ERRORS},
+        responses={200: AnnotationRevisionSerializer(many=True), **ANNOTATION_ERRORS},
     )
     def get(self, request, annotation_id: int):
         annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
@@ -95,7 +92,7 @@ class AnnotationProgressApi(APIView):
     @extend_schema(
         operation_id="annotation_progress",
         summary="Project and personal annotation progress",
-        responses={200: AnnotationProgressSerializer, **_ERRORS},
+        responses={200: AnnotationProgressSerializer, **ANNOTATION_ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
@@ -120,7 +117,7 @@ class AnnotateNextApi(APIView):
         responses={
             200: AnnotateNextSerializer,
             204: OpenApiResponse(description="Nothing left."),
-            **_ERRORS,
+            **ANNOTATION_ERRORS,
         },
     )
     def post(self, request, slug: str):
@@ -143,7 +140,7 @@ class SentBackApi(APIView):
         description="Sections whose annotation a reviewer sent back to you and that wait for "
         "your resubmission, newest first. They also come first in your queue.",
         parameters=[LimitQuerySerializer],
-        responses={200: SentBackItemSerializer(many=True), **_ERRORS},
+        responses={200: SentBackItemSerializer(many=True), **ANNOTATION_ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
@@ -152,11 +149,8 @@ class SentBackApi(APIView):
         return Response(SentBackItemSerializer(rows, many=True).data)
 
 
-class ProjectExportApi(APIView):
-    renderer_classes = [JSONRenderer]
-    # ?format= picks the archive's image format here, not a DRF renderer.
-    content_negotiation_class = FirstRendererNegotiation
-
+# ?format= picks the archive's image format here, not a DRF renderer.
+class ProjectExportApi(FileAnswerApi):
     @extend_schema(
         operation_id="annotation_export",
         summary="Download the submitted masks as a zip",
@@ -170,7 +164,7 @@ class ProjectExportApi(APIView):
                 "format", OpenApiTypes.STR, enum=["png", "tiff", "labels"], required=False
             ),
         ],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_ERRORS},
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **ANNOTATION_ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)

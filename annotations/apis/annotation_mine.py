@@ -15,6 +15,7 @@ from annotations.models import Role
 from annotations.permissions import get_section
 from annotations.selectors.annotation import annotation_mine_state, section_send_back
 from annotations.serializers_annotation import (
+    ANNOTATION_ERRORS,
     MAX_MASK_UPLOAD_BYTES,
     AnnotationConflictSerializer,
     MineReadSerializer,
@@ -33,8 +34,6 @@ from cellweb.api import decode_base64_png, error_responses, parse
 from cellweb.api.parsers import bounded_json_parser
 from cellweb.errors import PayloadTooLarge
 
-_ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
-
 # One array per point and per polygon, one around them all, and room for a few in other fields.
 MaskJSONParser = bounded_json_parser(
     max_arrays=MAX_POLYGON_POINTS + MAX_POLYGONS + 100,
@@ -44,7 +43,7 @@ MaskJSONParser = bounded_json_parser(
 
 
 _SAVE_ERRORS = {
-    **_ERRORS,
+    **ANNOTATION_ERRORS,
     409: OpenApiResponse(
         AnnotationConflictSerializer,
         description="Stale base revision, submitted annotation or locked section.",
@@ -80,7 +79,7 @@ class SectionMineApi(APIView):
     @extend_schema(
         operation_id="annotation_mine_get",
         summary="My annotation of a section",
-        responses={200: MineReadSerializer, **_ERRORS},
+        responses={200: MineReadSerializer, **ANNOTATION_ERRORS},
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
@@ -151,7 +150,11 @@ class SectionMineReopenApi(APIView):
         summary="Reopen my submitted annotation",
         description="Allowed until a reviewer confirms ground truth built from it.",
         request=None,
-        responses={200: MineStateSerializer, **_ERRORS, 409: AnnotationConflictSerializer},
+        responses={
+            200: MineStateSerializer,
+            **ANNOTATION_ERRORS,
+            409: AnnotationConflictSerializer,
+        },
     )
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.ANNOTATOR)

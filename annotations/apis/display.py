@@ -13,27 +13,25 @@ from annotations.models import WindowMode
 from annotations.permissions import get_volume
 from annotations.selectors.display import volume_display_window
 from annotations.services.display import LARGEST_BOUND, display_preference_save
-from cellweb.api import conflict_responses, error_responses, only, parse
+from cellweb.api import conflict_responses, only, parse
+
+
+def window_end(help_text: str) -> serializers.FloatField:
+    """One end of a custom window; null (or left out) for the other modes."""
+    return serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=-LARGEST_BOUND,
+        max_value=LARGEST_BOUND,
+        help_text=help_text,
+    )
 
 
 class PreferenceSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=WindowMode.choices)
-    lo = serializers.FloatField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=-LARGEST_BOUND,
-        max_value=LARGEST_BOUND,
-        help_text="A custom window's low end, below hi (physical units).",
-    )
-    hi = serializers.FloatField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=-LARGEST_BOUND,
-        max_value=LARGEST_BOUND,
-        help_text="A custom window's high end, above lo.",
-    )
+    lo = window_end("A custom window's low end, below hi (physical units).")
+    hi = window_end("A custom window's high end, above lo.")
     # A custom window needs both bounds; the others take none (lo < hi cannot be said here).
     schema_rules = {
         "anyOf": [
@@ -76,7 +74,7 @@ class VolumeDisplayApi(APIView):
 
     @extend_schema(
         operation_id="volumes_display_retrieve",
-        responses={200: VolumeWindowSerializer, **error_responses(404)},
+        responses={200: VolumeWindowSerializer},
     )
     def get(self, request, volume_id: int):
         volume = get_volume(request.user, volume_id)
@@ -88,7 +86,6 @@ class VolumeDisplayApi(APIView):
         request=PreferenceSerializer,
         responses={
             200: PreferenceSerializer,
-            **error_responses(400, 404),
             **conflict_responses(CONFLICTS, "no_auto_window"),
         },
     )

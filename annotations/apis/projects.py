@@ -16,7 +16,7 @@ from annotations.selectors.projects import project_detail, project_list
 from annotations.services.labels import DEFAULT_PRESET, PRESETS, project_create
 from annotations.services.labels.creation import RESERVED_SLUGS
 from annotations.services.projects import project_settings_update
-from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
+from cellweb.api import RefusesUnknownFields, conflict_responses, parse
 
 
 class ProjectSettingsSerializer(serializers.Serializer):
@@ -117,7 +117,6 @@ class ProjectListApi(APIView):
         request=ProjectCreateSerializer,
         responses={
             201: ProjectDetailSerializer,
-            **error_responses(400, 403),
             **conflict_responses(CONFLICTS, "project_exists"),
         },
     )
@@ -135,7 +134,7 @@ class ProjectDetailApi(APIView):
 
     @extend_schema(
         operation_id="projects_retrieve",
-        responses={200: ProjectDetailSerializer, **error_responses(404)},
+        responses={200: ProjectDetailSerializer},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
@@ -146,7 +145,7 @@ class ProjectDetailApi(APIView):
     @extend_schema(
         operation_id="projects_settings_update",
         request=ProjectSettingsPatchSerializer,
-        responses={200: ProjectDetailSerializer, **error_responses(400, 403, 404)},
+        responses={200: ProjectDetailSerializer},
     )
     def patch(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)

@@ -15,7 +15,7 @@ from annotations.selectors.specimens import (
     specimen_list,
     volume_detail,
 )
-from cellweb.api import error_responses, parse
+from cellweb.api import parse
 
 
 class SpecimenRowSerializer(serializers.Serializer):
@@ -117,7 +117,7 @@ class SpecimenListApi(APIView):
     @extend_schema(
         operation_id="projects_specimens_list",
         parameters=[SpecimenQuerySerializer],
-        responses={200: SpecimenRowSerializer(many=True), **error_responses(400, 404)},
+        responses={200: SpecimenRowSerializer(many=True)},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
@@ -134,7 +134,7 @@ class SpecimenListApi(APIView):
 class SpecimenDetailApi(APIView):
     @extend_schema(
         operation_id="specimens_retrieve",
-        responses={200: SpecimenDetailSerializer, **error_responses(404)},
+        responses={200: SpecimenDetailSerializer},
     )
     def get(self, request, specimen_id: int):
         specimen = get_specimen(request.user, specimen_id)
@@ -144,7 +144,7 @@ class SpecimenDetailApi(APIView):
 class VolumeDetailApi(APIView):
     @extend_schema(
         operation_id="volumes_retrieve",
-        responses={200: VolumeDetailSerializer, **error_responses(404)},
+        responses={200: VolumeDetailSerializer},
     )
     def get(self, request, volume_id: int):
         volume = get_volume(request.user, volume_id)
@@ -154,7 +154,7 @@ class VolumeDetailApi(APIView):
 class SectionDetailApi(APIView):
     @extend_schema(
         operation_id="sections_retrieve",
-        responses={200: SectionDetailSerializer, **error_responses(404)},
+        responses={200: SectionDetailSerializer},
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)

@@ -4,7 +4,9 @@
   become 4xx answers with a ``detail``.
 - ``inputs``: validating request data into one clear 400, and the documented error answers.
 - ``negotiation``: answering with the view's first renderer (images, downloads) whatever the
-  client's ``Accept`` or ``?format=`` says, so errors still come back as JSON.
+  client's ``Accept`` or ``?format=`` says, so errors still come back as JSON (``FileAnswerApi``).
+- ``uploads``: endpoints that take a multipart upload, and the 413 they document.
+- ``fields``: request fields whose rules recur (optional text, an optional id).
 - ``masks``: masks sent as base64 PNG text (their check as a section's mask:
   ``annotations.apis.masks``).
 - ``pagination``: ``limit``/``offset`` query parameters and the page they select.
@@ -21,13 +23,14 @@ from .inputs import (
     parse,
 )
 from .masks import decode_base64_png
-from .negotiation import FirstRendererNegotiation
+from .negotiation import FileAnswerApi, FirstRendererNegotiation
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
 from .schema import only
 
 __all__ = [
     "ConflictSerializer",
     "ErrorSerializer",
+    "FileAnswerApi",
     "FirstRendererNegotiation",
     "LimitQuerySerializer",
     "PageQuerySerializer",
