@@ -15,10 +15,6 @@ VOXEL_SIZE_VALIDATOR = RegexValidator(
 )
 
 
-def lab_field() -> serializers.CharField:
-    return optional_text(100)
-
-
 def dataset_field() -> serializers.CharField:
     return optional_text(500, help_text="Dataset path inside an HDF5 file.")
 
@@ -28,16 +24,15 @@ def voxel_size_field(help_text: str) -> serializers.CharField:
     return optional_text(100, validators=[VOXEL_SIZE_VALIDATOR], help_text=help_text)
 
 
-def channels_field() -> serializers.CharField:
-    """The names of a multi-channel label-free image's channels (docs/channels.md)."""
-    return optional_text(
+class VolumeImportFields(serializers.Serializer):
+    # What every volume import form takes beside its files and its voxel size: the lab, and the
+    # channels of a multi-channel label-free image (docs/channels.md). A comment, not a
+    # docstring: the schema would give it to every form built on it as its description.
+    lab = optional_text(100)
+    channels = optional_text(
         300, help_text="Channel names of a multi-channel label-free image, e.g. bf,phase."
     )
-
-
-def channel_axis_field() -> serializers.IntegerField:
-    """The stored array's axis that holds the label-free channels (docs/channels.md)."""
-    return serializers.IntegerField(
+    channel_axis = serializers.IntegerField(
         min_value=0,
         max_value=3,
         required=False,

@@ -8,13 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.apis.import_fields import (
-    channel_axis_field,
-    channels_field,
-    dataset_field,
-    lab_field,
-    voxel_size_field,
-)
+from annotations.apis.import_fields import VolumeImportFields, dataset_field, voxel_size_field
 from annotations.conflicts import CONFLICTS
 from annotations.models import LABEL_FREE_MODALITIES, Modality, Role
 from annotations.permissions import get_project
@@ -48,7 +42,7 @@ class ImportJobSerializer(serializers.Serializer):
     )
 
 
-class ImportCreateSerializer(serializers.Serializer):
+class ImportCreateSerializer(VolumeImportFields):
     file = serializers.FileField(allow_empty_file=False, use_url=False)
     specimen = serializers.CharField(max_length=200, help_text="Specimen name; created when new.")
     modality = serializers.ChoiceField(choices=Modality.choices)
@@ -56,10 +50,7 @@ class ImportCreateSerializer(serializers.Serializer):
     dataset = dataset_field()
     # Left out (or empty) for every time point; a form field cannot carry JSON's null.
     time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
-    lab = lab_field()
     voxel_size = voxel_size_field("z,y,x in micrometres.")
-    channels = channels_field()
-    channel_axis = channel_axis_field()
 
 
 class ImportCreateApi(UploadApi):
@@ -121,7 +112,7 @@ class ImportJobDetailApi(APIView):
         return Response(ImportJobSerializer(selectors.import_job_status(job=job)).data)
 
 
-class ImportBatchCreateSerializer(serializers.Serializer):
+class ImportBatchCreateSerializer(VolumeImportFields):
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False, use_url=False),
         allow_empty=False,
@@ -144,10 +135,7 @@ class ImportBatchCreateSerializer(serializers.Serializer):
         choices=sorted(LABEL_FREE_MODALITIES), required=False, default=Modality.RI
     )
     stain_name = optional_text(32, help_text="e.g. DAPI.")
-    lab = lab_field()
     voxel_size = voxel_size_field("z,y,x in µm.")
-    channels = channels_field()
-    channel_axis = channel_axis_field()
 
 
 class BatchFieldSerializer(serializers.Serializer):
