@@ -20,9 +20,8 @@ from cellweb.api.fields import optional_id
 MAX_MASK_BASE64_CHARS = 24 * 1024 * 1024
 MAX_MASK_UPLOAD_BYTES = 16 * 1024 * 1024
 
-ANNOTATION_ERRORS = error_responses(
-    400, 403, 404, descriptions={400: "Malformed request or unusable mask."}
-)
+# The annotation endpoints' 400 (the schema adds the answers every endpoint can give).
+ANNOTATION_ERRORS = error_responses(400, descriptions={400: "Malformed request or unusable mask."})
 
 _POLYGONS_SCHEMA = {
     "type": "array",

@@ -149,7 +149,7 @@ class SentBackApi(APIView):
         return Response(SentBackItemSerializer(rows, many=True).data)
 
 
-# ?format= picks the archive's image format here, not a DRF renderer.
+# A file answer: ?format= picks the archive's image format here, not a DRF renderer.
 class ProjectExportApi(FileAnswerApi):
     @extend_schema(
         operation_id="annotation_export",

@@ -41,10 +41,7 @@ from cellweb.api import (
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(
-    400,
-    403,
-    404,
-    descriptions={403: "Needs the reviewer role.", 404: "No such section or project."},
+    403, 404, descriptions={403: "Needs the reviewer role.", 404: "No such section or project."}
 )
 
 
