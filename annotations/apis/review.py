@@ -33,6 +33,7 @@ from annotations.serializers_review import (
 from annotations.services import review as review_services
 from cellweb.api import (
     LimitQuerySerializer,
+    conflict_list,
     conflict_responses,
     decode_base64_png,
     error_responses,
@@ -149,9 +150,8 @@ class ReviewConfirmApi(APIView):
             409: OpenApiResponse(
                 ReviewConflictSerializer,
                 description="The state refuses the confirmation; `code` says which:\n\n"
-                + "\n".join(
-                    f"- `{code}`: {CONFLICTS[code]}"
-                    for code in ("stale_ground_truth", "stale_consensus", "too_few_annotations")
+                + conflict_list(
+                    CONFLICTS, "stale_ground_truth", "stale_consensus", "too_few_annotations"
                 ),
             ),
             **ERRORS,
