@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.conflicts import CONFLICTS
 from annotations.models import WindowMode
@@ -14,6 +13,7 @@ from annotations.permissions import get_volume
 from annotations.selectors.display import volume_display_window
 from annotations.services.display import LARGEST_BOUND, display_preference_save
 from cellweb.api import conflict_responses, only, parse
+from cellweb.api.reads import ReadApi, read_schema
 
 
 def window_end(help_text: str) -> serializers.FloatField:
@@ -68,18 +68,13 @@ class VolumeWindowSerializer(serializers.Serializer):
     preferenceUrl = serializers.CharField()
 
 
-class VolumeDisplayApi(APIView):
+@read_schema("volumes_display_retrieve", VolumeWindowSerializer)
+class VolumeDisplayApi(ReadApi):
     # The window control sends JSON; a form field could not carry a null bound.
     parser_classes = [JSONParser]
 
-    @extend_schema(
-        operation_id="volumes_display_retrieve",
-        responses={200: VolumeWindowSerializer},
-    )
-    def get(self, request, volume_id: int):
-        volume = get_volume(request.user, volume_id)
-        window = volume_display_window(volume=volume, user=request.user)
-        return Response(VolumeWindowSerializer(window).data)
+    def read(self, request, volume_id: int):
+        return volume_display_window(volume=get_volume(request.user, volume_id), user=request.user)
 
     @extend_schema(
         operation_id="volumes_display_update",

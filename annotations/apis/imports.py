@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.apis.import_fields import VolumeImportFields, dataset_field, voxel_size_field
 from annotations.conflicts import CONFLICTS
@@ -19,6 +17,7 @@ from annotations.services.imports.channels import parse_channel_names
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import conflict_responses, parse
 from cellweb.api.fields import optional_text
+from cellweb.api.reads import ReadApi, read_schema
 from cellweb.api.uploads import UploadApi, upload_schema
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
@@ -102,14 +101,11 @@ class ImportCreateApi(UploadApi):
         )
 
 
-class ImportJobDetailApi(APIView):
-    @extend_schema(
-        operation_id="import_jobs_retrieve",
-        responses={200: ImportJobSerializer},
-    )
-    def get(self, request, job_id: int):
+@read_schema("import_jobs_retrieve", ImportJobSerializer)
+class ImportJobDetailApi(ReadApi):
+    def read(self, request, job_id: int):
         job = selectors.import_job_get(user=request.user, job_id=job_id)
-        return Response(ImportJobSerializer(selectors.import_job_status(job=job)).data)
+        return selectors.import_job_status(job=job)
 
 
 class ImportBatchCreateSerializer(VolumeImportFields):

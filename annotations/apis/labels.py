@@ -18,6 +18,7 @@ from annotations.services.labels import (
 )
 from annotations.services.labels.checks import NAME_MAX
 from cellweb.api import RefusesUnknownFields, conflict_responses, parse
+from cellweb.api.reads import ReadApi, read_schema
 
 SHORTCUT_HELP = (
     "One letter or digit the editor selects the class with; empty for none. Keys the editor "
@@ -68,14 +69,10 @@ class LabelClassPatchSerializer(LabelClassInputSerializer):
         super().__init__(*args, **kwargs)
 
 
-class LabelSetApi(APIView):
-    @extend_schema(
-        operation_id="project_labels_retrieve",
-        responses={200: LabelSetSerializer},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        return Response(LabelSetSerializer(label_set(project)).data)
+@read_schema("project_labels_retrieve", LabelSetSerializer)
+class LabelSetApi(ReadApi):
+    def read(self, request, slug: str):
+        return label_set(get_project(request.user, slug))
 
     @extend_schema(
         operation_id="project_labels_create",
