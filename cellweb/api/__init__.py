@@ -5,6 +5,7 @@
 - ``inputs``: validating request data into one clear 400, and the documented error answers.
 - ``negotiation``: answering with the view's first renderer (images, downloads) whatever the
   client's ``Accept`` or ``?format=`` says, so errors still come back as JSON (``FileAnswerApi``).
+- ``reads``: endpoints that answer a GET with what they read (``ReadApi``, ``read_schema``).
 - ``uploads``: endpoints that take a multipart upload, and the 413 they document.
 - ``fields``: request fields whose rules recur (optional text, an optional id).
 - ``masks``: masks sent as base64 PNG text (their check as a section's mask:
