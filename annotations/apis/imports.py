@@ -11,9 +11,8 @@ from annotations.conflicts import CONFLICTS
 from annotations.models import LABEL_FREE_MODALITIES, Modality, Role
 from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
-from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
+from annotations.services.imports import import_job_create, upload_size_check
 from annotations.services.imports.batch import import_batch_create
-from annotations.services.imports.channels import parse_channel_names
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import conflict_responses, parse
 from cellweb.api.fields import optional_text
@@ -42,13 +41,17 @@ class ImportJobSerializer(serializers.Serializer):
 
 
 class ImportCreateSerializer(VolumeImportFields):
-    file = serializers.FileField(allow_empty_file=False, use_url=False)
-    specimen = serializers.CharField(max_length=200, help_text="Specimen name; created when new.")
+    file = serializers.FileField(allow_empty_file=False, use_url=False, source="upload")
+    specimen = serializers.CharField(
+        max_length=200, source="specimen_name", help_text="Specimen name; created when new."
+    )
     modality = serializers.ChoiceField(choices=Modality.choices)
     channel = optional_text(32, help_text="Fluorescence channel, e.g. DAPI.")
     dataset = dataset_field()
     # Left out (or empty) for every time point; a form field cannot carry JSON's null.
-    time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    time = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, source="time_index"
+    )
     voxel_size = voxel_size_field("z,y,x in micrometres.")
 
 
@@ -81,20 +84,7 @@ class ImportCreateApi(UploadApi):
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
         values = parse(ImportCreateSerializer, request.data)
-        job = import_job_create(
-            project=project,
-            user=request.user,
-            upload=values["file"],
-            specimen_name=values["specimen"],
-            modality=values["modality"],
-            channel=values.get("channel", ""),
-            dataset=values.get("dataset", ""),
-            time_index=values.get("time"),
-            lab=values.get("lab", ""),
-            voxel_size=parse_voxel_size(values.get("voxel_size", "")),
-            channel_axis=values.get("channel_axis"),
-            channel_names=parse_channel_names(values.get("channels", "")),
-        )
+        job = import_job_create(project=project, user=request.user, **values)
         return Response(
             ImportJobSerializer(selectors.import_job_status(job=job)).data,
             status=status.HTTP_202_ACCEPTED,
@@ -168,16 +158,8 @@ class ImportBatchCreateApi(UploadApi):
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
         data = {**request.data.dict(), "files": request.FILES.getlist("files")}
-        values = parse(ImportBatchCreateSerializer, data, flat=True)
-        voxel_size = parse_voxel_size(values.pop("voxel_size"))
-        channel_names = parse_channel_names(values.pop("channels", ""))
-        batch = import_batch_create(
-            project=project,
-            user=request.user,
-            voxel_size=voxel_size,
-            channel_names=channel_names,
-            **values,
-        )
+        values = parse(ImportBatchCreateSerializer, data)
+        batch = import_batch_create(project=project, user=request.user, **values)
         return Response(
             ImportBatchSerializer(selectors.import_batch_report(batch)).data,
             status=status.HTTP_202_ACCEPTED,
