@@ -1,4 +1,5 @@
-"""Form fields the import endpoints share (a volume's upload, a folder's, a ground-truth mask's)."""
+"""Form fields the import endpoints share (a volume's upload, a folder's, a ground-truth mask's),
+and the base of the two volume import forms."""
 
 from __future__ import annotations
 
