@@ -15,7 +15,8 @@ from annotations.selectors.review import ground_truth_public
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.masks import decode_base64_png
 from cellweb.errors import InvalidInput
-from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
+from inference.apis.errors import ERRORS, DetailSerializer
+from inference.apis.evaluation import MAX_DB_ID
 from inference.conflicts import CONFLICTS
 from inference.services import fluorescence_gt as fl_services
 

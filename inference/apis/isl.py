@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.views import APIView
 
-from annotations.models import LABEL_FREE_MODALITIES, Role
-from annotations.permissions import get_project
-from cellweb.jobs.api import job_launched_response
+from annotations.models import LABEL_FREE_MODALITIES
+from inference.apis.launch import ProjectJobLaunchApi, launch_schema
 from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingJobDetailSerializer
 from inference.ml.nets import MODEL_NAMES
 from inference.services import training as training_services
@@ -47,30 +45,27 @@ class IslInput(serializers.Serializer):
     final_model = serializers.BooleanField(default=False)
 
 
-class ProjectIslJobsApi(APIView):
-    @extend_schema(
-        operation_id="isl_jobs_launch",
-        summary="Launch an in-silico-labelling job (managers)",
-        description=(
-            "Trains the network to predict the stain of every label-free/fluorescence pair of "
-            "the project (or of `specimen_ids`), L1 loss, folds grouped by specimen; each fold "
-            "is scored by the PCC of its held-out sections. Follow it like a training job "
-            "(`/api/training-jobs/<id>/`, `/ws/jobs/training/<id>/`)."
-        ),
-        request=IslInput,
-        responses={
-            201: TrainingJobDetailSerializer,
-            409: OpenApiResponse(
-                TrainingErrorSerializer, description="The project has no paired fluorescence."
-            ),
-            **ERRORS,
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = IslInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = isl_job_launch(
-            project=project, user=request.user, options=IslOptions(**body.validated_data)
+@launch_schema(
+    operation_id="isl_jobs_launch",
+    summary="Launch an in-silico-labelling job (managers)",
+    description=(
+        "Trains the network to predict the stain of every label-free/fluorescence pair of "
+        "the project (or of `specimen_ids`), L1 loss, folds grouped by specimen; each fold "
+        "is scored by the PCC of its held-out sections. Follow it like a training job "
+        "(`/api/training-jobs/<id>/`, `/ws/jobs/training/<id>/`)."
+    ),
+    errors=ERRORS,
+    refusals={
+        409: OpenApiResponse(
+            TrainingErrorSerializer, description="The project has no paired fluorescence."
         )
-        return job_launched_response("training", job, TrainingJobDetailSerializer)
+    },
+)
+class ProjectIslJobsApi(ProjectJobLaunchApi):
+    kind = "training"
+    input = IslInput
+    output = TrainingJobDetailSerializer
+
+    def launch(self, project, user, body):
+        options = IslOptions(**body.validated_data)
+        return isl_job_launch(project=project, user=user, options=options)

@@ -7,22 +7,21 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from annotations.models import GroundTruthSource, Role
+from annotations.models import GroundTruthSource
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
-from inference.apis.evaluation import ERRORS
-from inference.apis.training import TrainingListQuery, list_page
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from cellweb.jobs.api import JobRowSerializer, job_api_views
+from inference.apis.errors import ERRORS
+from inference.apis.evaluation import MAX_DB_ID
+from inference.apis.launch import ProjectJobLaunchApi, launch_schema
 from inference.conflicts import CONFLICTS
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.learning_curve import learning_curve_list
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from inference.services.learning_curve import config as limits
-
-MAX_DB_ID = 2**62
 
 
 @extend_schema_field(
@@ -119,54 +118,50 @@ class LearningCurveRowSerializer(LearningCurveSerializer):
     seq = None
 
 
-class LearningCurveListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class LearningCurveListSerializer(PageSerializer):
     results = LearningCurveRowSerializer(many=True)
 
 
-class ProjectLearningCurvesApi(APIView):
+@launch_schema(
+    operation_id="learning_curves_launch",
+    summary="Launch a learning curve (managers)",
+    description=(
+        "Trains on n annotated sections for each n and seed, from scratch and from "
+        "`start_version`, and scores every point on the same held-out specimens. The "
+        "project's ground truth and the start version are checked first (409 with a code; "
+        "a start version you may not see is a 404); nothing is queued when they refuse. "
+        "Follow it at `/api/learning-curves/<id>/` or `/ws/jobs/learning_curve/<id>/`."
+    ),
+    errors=ERRORS,
+    refusals=conflict_responses(
+        CONFLICTS,
+        "no_ground_truth",
+        "too_few_specimens",
+        "too_few_sections",
+        "channel_mismatch",
+    ),
+)
+class ProjectLearningCurvesApi(ProjectJobLaunchApi):
+    kind = "learning_curve"
+    input = LearningCurveInput
+    output = LearningCurveSerializer
+
     @extend_schema(
         operation_id="learning_curves_list",
         summary="Learning curves of a project, newest first",
-        parameters=[TrainingListQuery],
+        parameters=[PageQuerySerializer],
         responses={200: LearningCurveListSerializer, **ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        count, rows = list_page(request, learning_curve_list(project=project, limit=5000))
-        return Response(LearningCurveListSerializer({"count": count, "results": rows}).data)
-
-    @extend_schema(
-        operation_id="learning_curves_launch",
-        summary="Launch a learning curve (managers)",
-        description=(
-            "Trains on n annotated sections for each n and seed, from scratch and from "
-            "`start_version`, and scores every point on the same held-out specimens. The "
-            "project's ground truth and the start version are checked first (409 with a code; "
-            "a start version you may not see is a 404); nothing is queued when they refuse. "
-            "Follow it at `/api/learning-curves/<id>/` or `/ws/jobs/learning_curve/<id>/`."
-        ),
-        request=LearningCurveInput,
-        responses={
-            201: LearningCurveSerializer,
-            **ERRORS,
-            **conflict_responses(
-                CONFLICTS,
-                "no_ground_truth",
-                "too_few_specimens",
-                "too_few_sections",
-                "channel_mismatch",
-            ),
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = LearningCurveInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        curve = learning_curve_launch(
-            project=project, user=request.user, config=LearningCurveConfig(**body.validated_data)
+        rows = learning_curve_list(project=project, limit=5000)
+        return Response(
+            LearningCurveListSerializer(requested_page(rows, request.query_params)).data
         )
-        return job_launched_response("learning_curve", curve, LearningCurveSerializer)
+
+    def launch(self, project, user, body):
+        config = LearningCurveConfig(**body.validated_data)
+        return learning_curve_launch(project=project, user=user, config=config)
 
 
 LearningCurveDetailApi, LearningCurveCancelApi = job_api_views(

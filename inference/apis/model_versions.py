@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingListQuery, list_page
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from inference.apis.training import ERRORS, TrainingErrorSerializer
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services.model_exchange import model_version_export_file, model_version_import_upload
@@ -67,8 +68,7 @@ class ModelVersionSerializer(serializers.Serializer):
     bioimageio_url = serializers.CharField(help_text="Export as a bioimage.io package (.zip).")
 
 
-class ModelVersionListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class ModelVersionListSerializer(PageSerializer):
     results = ModelVersionSerializer(many=True)
 
 
@@ -93,16 +93,14 @@ class ProjectModelVersionsApi(APIView):
     @extend_schema(
         operation_id="model_versions_list",
         summary="Model versions of a project, newest first",
-        parameters=[TrainingListQuery],
+        parameters=[PageQuerySerializer],
         responses={200: ModelVersionListSerializer, **ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        count, versions = list_page(
-            request, list(selectors.model_versions_for_project(project)[:5000])
-        )
-        results = [selectors.model_version_public(v) for v in versions]
-        return Response(ModelVersionListSerializer({"count": count, "results": results}).data)
+        versions = list(selectors.model_versions_for_project(project)[:5000])
+        page = requested_page(versions, request.query_params, row=selectors.model_version_public)
+        return Response(ModelVersionListSerializer(page).data)
 
 
 class ModelVersionCompareApi(APIView):

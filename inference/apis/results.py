@@ -15,14 +15,15 @@ from rest_framework.views import APIView
 
 from annotations.models import Section
 from cellweb.api import parse
-from inference.apis.evaluation import ERRORS, ListQuery
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
+from inference.apis.errors import ERRORS
 from inference.models import EvaluationMethod, SectionResult
 from inference.reports import LAYER_COLOURS, layer_png
 from inference.selectors import evaluation as selectors
 from inference.services.evaluation.target import chosen_class
 
 
-class SectionsQuery(ListQuery):
+class SectionsQuery(PageQuerySerializer):
     method = serializers.ChoiceField(choices=EvaluationMethod.choices, required=False)
     ordering = serializers.ChoiceField(
         choices=list(selectors.ORDERINGS), required=False, default="dice"
@@ -51,8 +52,7 @@ class SectionResultSerializer(serializers.Serializer):
     auc_pr = serializers.FloatField(allow_null=True)
 
 
-class SectionResultListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class SectionResultListSerializer(PageSerializer):
     results = SectionResultSerializer(many=True)
 
 
@@ -73,7 +73,7 @@ class EvaluationSectionsApi(APIView):
             limit=data["limit"],
             offset=data["offset"],
         )
-        return Response(SectionResultListSerializer({"count": count, "results": rows}).data)
+        return Response(SectionResultListSerializer(page_answer(count, rows)).data)
 
 
 class _ImageNegotiation(BaseContentNegotiation):

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from inference.apis.evaluation import ERRORS, DetailSerializer
+from inference.apis.errors import ERRORS, DetailSerializer
 from inference.selectors import rounds as selectors
 from inference.services.rounds import (
     MAX_ROUND_EPOCHS,

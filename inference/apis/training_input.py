@@ -1,4 +1,4 @@
-"""The input of the training endpoints: a training configuration, and list paging."""
+"""The input of the training endpoints: a training configuration."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from inference.ml.heads import INSTANCE_OUTPUTS
 from inference.ml.nets import MODEL_NAMES
 from inference.services import training as services
 
-__all__ = ["TrainingConfigInput", "TrainingListQuery"]
+__all__ = ["TrainingConfigInput"]
 
 
 class ClassesField(serializers.JSONField):
@@ -136,8 +136,3 @@ class TrainingConfigInput(serializers.Serializer):
         data = dict(self.validated_data)
         data["betas"] = tuple(data["betas"])
         return services.TrainingConfig(**data)
-
-
-class TrainingListQuery(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
