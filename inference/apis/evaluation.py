@@ -3,17 +3,14 @@ their overlay layers."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from annotations.models import GroundTruthSource
-from annotations.permissions import get_project
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
 from cellweb.jobs.api import JobSummarySerializer, job_api_views
 from inference.apis.errors import ERRORS
-from inference.apis.launch import ProjectJobLaunchApi, launch_schema
+from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
@@ -179,6 +176,11 @@ class EvaluationDetailSerializer(EvaluationSummarySerializer):
 # Evaluations
 
 
+@list_schema(
+    operation_id="evaluations_list",
+    summary="Evaluations of a project, newest first",
+    errors=ERRORS,
+)
 @launch_schema(
     operation_id="evaluations_launch",
     summary="Launch an evaluation (managers)",
@@ -201,24 +203,16 @@ class EvaluationDetailSerializer(EvaluationSummarySerializer):
         "no_target_class",
     ),
 )
-class ProjectEvaluationsApi(ProjectJobLaunchApi):
+class ProjectEvaluationsApi(ProjectListApi, ProjectJobLaunchApi):
     kind = "evaluation"
     input = EvaluationLaunchInput
     output = EvaluationDetailSerializer
 
-    @extend_schema(
-        operation_id="evaluations_list",
-        summary="Evaluations of a project, newest first",
-        parameters=[PageQuerySerializer],
-        responses={200: EvaluationListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        query = parse(PageQuerySerializer, request.query_params)
-        count, rows = selectors.evaluation_list_rows(
-            project, limit=query["limit"], offset=query["offset"]
-        )
-        return Response(EvaluationListSerializer(page_answer(count, rows)).data)
+    page_output = EvaluationListSerializer
+
+    def page(self, project, query_params):
+        query = parse(PageQuerySerializer, query_params)
+        return page_answer(*selectors.evaluation_list_rows(project, **query))
 
     def launch(self, project, user, body):
         data = body.validated_data

@@ -6,8 +6,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from annotations.models import LABEL_FREE_MODALITIES
-from inference.apis.launch import ProjectJobLaunchApi, launch_schema
 from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingJobDetailSerializer
+from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.services import training as training_services
 from inference.services.isl import IslOptions, isl_job_launch

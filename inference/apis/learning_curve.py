@@ -4,18 +4,16 @@ socket fallback) and cancel."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from annotations.models import GroundTruthSource
-from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from cellweb.api.pagination import PageSerializer
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.errors import ERRORS
 from inference.apis.evaluation import MAX_DB_ID
-from inference.apis.launch import ProjectJobLaunchApi, launch_schema
+from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
@@ -122,6 +120,11 @@ class LearningCurveListSerializer(PageSerializer):
     results = LearningCurveRowSerializer(many=True)
 
 
+@list_schema(
+    operation_id="learning_curves_list",
+    summary="Learning curves of a project, newest first",
+    errors=ERRORS,
+)
 @launch_schema(
     operation_id="learning_curves_launch",
     summary="Launch a learning curve (managers)",
@@ -141,23 +144,15 @@ class LearningCurveListSerializer(PageSerializer):
         "channel_mismatch",
     ),
 )
-class ProjectLearningCurvesApi(ProjectJobLaunchApi):
+class ProjectLearningCurvesApi(ProjectListApi, ProjectJobLaunchApi):
     kind = "learning_curve"
     input = LearningCurveInput
     output = LearningCurveSerializer
 
-    @extend_schema(
-        operation_id="learning_curves_list",
-        summary="Learning curves of a project, newest first",
-        parameters=[PageQuerySerializer],
-        responses={200: LearningCurveListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        rows = learning_curve_list(project=project, limit=5000)
-        return Response(
-            LearningCurveListSerializer(requested_page(rows, request.query_params)).data
-        )
+    page_output = LearningCurveListSerializer
+
+    def items(self, project):
+        return learning_curve_list(project=project, limit=5000)
 
     def launch(self, project, user, body):
         config = LearningCurveConfig(**body.validated_data)

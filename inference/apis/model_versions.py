@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from cellweb.api.pagination import PageSerializer
 from inference.apis.training import ERRORS, TrainingErrorSerializer
+from inference.apis.views import ProjectListApi, list_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services.model_exchange import model_version_export_file, model_version_import_upload
@@ -89,18 +90,19 @@ class ModelCompareSerializer(serializers.Serializer):
 # Model versions
 
 
-class ProjectModelVersionsApi(APIView):
-    @extend_schema(
-        operation_id="model_versions_list",
-        summary="Model versions of a project, newest first",
-        parameters=[PageQuerySerializer],
-        responses={200: ModelVersionListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        versions = list(selectors.model_versions_for_project(project)[:5000])
-        page = requested_page(versions, request.query_params, row=selectors.model_version_public)
-        return Response(ModelVersionListSerializer(page).data)
+@list_schema(
+    operation_id="model_versions_list",
+    summary="Model versions of a project, newest first",
+    errors=ERRORS,
+)
+class ProjectModelVersionsApi(ProjectListApi):
+    page_output = ModelVersionListSerializer
+
+    def items(self, project):
+        return list(selectors.model_versions_for_project(project)[:5000])
+
+    def row(self, version):
+        return selectors.model_version_public(version)
 
 
 class ModelVersionCompareApi(APIView):

@@ -16,7 +16,7 @@ from cellweb.errors import InvalidInput
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.errors import ERRORS
 from inference.apis.evaluation import MAX_DB_ID, optional_id, probability_threshold
-from inference.apis.launch import ProjectJobLaunchApi, launch_schema
+from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines

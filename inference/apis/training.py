@@ -9,11 +9,11 @@ from rest_framework.views import APIView
 
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from cellweb.api.pagination import PageSerializer
 from cellweb.jobs.api import JobSummarySerializer, job_api_views
 from inference.apis.errors import DetailSerializer, detail_errors
-from inference.apis.launch import ProjectJobLaunchApi, launch_schema
 from inference.apis.training_input import TrainingConfigInput
+from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.selectors import training as selectors
 from inference.services import training as services
@@ -152,6 +152,11 @@ ERRORS = detail_errors(TrainingErrorSerializer, "Invalid configuration or reques
 # Jobs
 
 
+@list_schema(
+    operation_id="training_jobs_list",
+    summary="Training jobs of a project, newest first",
+    errors=ERRORS,
+)
 @launch_schema(
     operation_id="training_jobs_launch",
     summary="Launch a cross-validated training job (managers)",
@@ -171,22 +176,18 @@ ERRORS = detail_errors(TrainingErrorSerializer, "Invalid configuration or reques
         "no_target_class",
     ),
 )
-class ProjectTrainingJobsApi(ProjectJobLaunchApi):
+class ProjectTrainingJobsApi(ProjectListApi, ProjectJobLaunchApi):
     kind = "training"
     input = TrainingConfigInput
     output = TrainingJobDetailSerializer
 
-    @extend_schema(
-        operation_id="training_jobs_list",
-        summary="Training jobs of a project, newest first",
-        parameters=[PageQuerySerializer],
-        responses={200: TrainingJobListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        jobs = list(selectors.training_jobs_for_project(project)[:5000])
-        page = requested_page(jobs, request.query_params, row=selectors.training_job_public)
-        return Response(TrainingJobListSerializer(page).data)
+    page_output = TrainingJobListSerializer
+
+    def items(self, project):
+        return list(selectors.training_jobs_for_project(project)[:5000])
+
+    def row(self, job):
+        return selectors.training_job_public(job)
 
     def launch(self, project, user, body):
         return services.training_job_launch(project=project, user=user, config=body.to_config())
