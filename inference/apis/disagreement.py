@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.errors import ERRORS, DetailSerializer
-from inference.apis.evaluation import optional_id, probability_threshold
+from inference.apis.fields import optional_id, probability_threshold
 from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.services.disagreement import disagreement_launch
 

@@ -10,31 +10,12 @@ from cellweb.api import conflict_responses, only, parse
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
 from cellweb.jobs.api import JobSummarySerializer, job_api_views
 from inference.apis.errors import ERRORS
+from inference.apis.fields import MAX_DB_ID, id_list, optional_id, probability_threshold
 from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
 from inference.services import evaluation as services
-
-MAX_DB_ID = 2**62
-
-
-def probability_threshold() -> serializers.FloatField:
-    """The threshold on the network's foreground probability (0.5 as in the paper)."""
-    return serializers.FloatField(required=False, default=0.5, min_value=0.001, max_value=0.999)
-
-
-def optional_id(help_text: str) -> serializers.IntegerField:
-    """An optional database id (null or left out: the default ``help_text`` describes)."""
-    return serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=help_text,
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # Input
@@ -45,12 +26,7 @@ class SetParamsInput(serializers.Serializer):
         required=False, max_length=100, help_text="cross_lab (and optional filter)."
     )
     tag = serializers.CharField(required=False, max_length=64, help_text="tag sets.")
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
-        required=False,
-        max_length=10_000,
-        help_text="specimens sets.",
-    )
+    specimen_ids = id_list(required=False, help_text="specimens sets.")
     include_training = serializers.BooleanField(
         required=False, help_text="Also score specimens the model was trained on."
     )

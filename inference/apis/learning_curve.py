@@ -12,7 +12,7 @@ from cellweb.api import conflict_responses
 from cellweb.api.pagination import PageSerializer
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.errors import ERRORS
-from inference.apis.evaluation import MAX_DB_ID
+from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, input_size_field
 from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
@@ -77,14 +77,8 @@ class LearningCurveInput(serializers.Serializer):
         help_text="Training samples per point, the same for every n.",
     )
     batch_size = serializers.IntegerField(default=8, min_value=1, max_value=1024)
-    input_size = serializers.IntegerField(
-        default=448,
-        min_value=limits.MIN_INPUT,
-        max_value=limits.MAX_INPUT,
-        help_text="A multiple of 16.",
-    )
-    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
-    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
+    input_size = input_size_field()
+    schema_rules = INPUT_SIZE_RULES
     gt_source = serializers.ChoiceField(
         choices=GroundTruthSource.values,
         default=GroundTruthSource.CONSENSUS,

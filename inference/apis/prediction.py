@@ -15,7 +15,7 @@ from cellweb.api import conflict_responses, parse
 from cellweb.errors import InvalidInput
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.errors import ERRORS
-from inference.apis.evaluation import MAX_DB_ID, optional_id, probability_threshold
+from inference.apis.fields import id_list, optional_id, probability_threshold
 from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
@@ -25,12 +25,8 @@ from inference.services import prediction as services
 
 class PredictionLaunchInput(serializers.Serializer):
     model_version = optional_id("Default: the project's active model version.")
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
-        required=False,
-        default=list,
-        max_length=10_000,
-        help_text="Default: every specimen (or every one with `tag`).",
+    specimen_ids = id_list(
+        required=False, default=list, help_text="Default: every specimen (or every one with `tag`)."
     )
     tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     time_points = serializers.ListField(

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from annotations.permissions import get_section
 from cellweb.api import FirstRendererNegotiation, error_responses, parse
+from inference.apis.fields import MAX_DB_ID
 from inference.selectors.virtual_stain import section_virtual_stain
 
 
@@ -19,7 +20,7 @@ class VirtualStainQuery(serializers.Serializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=2**62,
+        max_value=MAX_DB_ID,
         help_text="An in-silico-labelling model version; default: the project's newest.",
     )
 
