@@ -183,7 +183,6 @@ class ProjectEvaluationsApi(ProjectListApi, ProjectJobLaunchApi):
     kind = "evaluation"
     input = EvaluationLaunchInput
     output = EvaluationDetailSerializer
-
     page_output = EvaluationListSerializer
 
     def page(self, project, query_params):

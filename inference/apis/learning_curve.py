@@ -142,7 +142,6 @@ class ProjectLearningCurvesApi(ProjectListApi, ProjectJobLaunchApi):
     kind = "learning_curve"
     input = LearningCurveInput
     output = LearningCurveSerializer
-
     page_output = LearningCurveListSerializer
 
     def items(self, project):

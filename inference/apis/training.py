@@ -22,6 +22,7 @@ from inference.services import training as services
 # Output
 
 
+# The training endpoints' error answer: the same shape, its own schema component.
 class TrainingErrorSerializer(DetailSerializer):
     pass
 
