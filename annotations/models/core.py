@@ -13,6 +13,7 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from annotations.models.volumes import Volume
 
+from annotations.models.fields import creator, optional_link
 from annotations.models.labels import PaintRule, default_label_classes
 from cellweb.jobs import JobFields
 
@@ -111,9 +112,7 @@ class Project(models.Model):
         help_text="Whether painting over another class replaces it or fills background only.",
     )
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = creator()
 
     class Meta:
         ordering = ["name"]
@@ -142,19 +141,26 @@ class Membership(models.Model):
         return f"{self.user} · {self.role} · {self.project}"
 
 
-class Tag(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=64)
+class NamedInProject(models.Model):
+    """A row whose ``name`` is unique within its ``project``; listed and shown by name."""
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "name"], name="tag_unique_name")]
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="%(class)s_unique_name")
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Specimen(models.Model):
+class Tag(NamedInProject):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=64)
+
+
+class Specimen(NamedInProject):
     """A cell or a field of view; cross-validation folds never split one."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="specimens")
@@ -163,15 +169,6 @@ class Specimen(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="specimens")
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "name"], name="specimen_unique_name")
-        ]
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class SourceFile(models.Model):
@@ -182,9 +179,7 @@ class SourceFile(models.Model):
     original_name = models.CharField(max_length=255)
     size_bytes = models.BigIntegerField()
     format = models.CharField(max_length=16)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = creator()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -197,15 +192,11 @@ class ImportJob(JobFields):
     """A background import of one uploaded file (web or API)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_jobs"
-    )
+    created_by = creator("import_jobs", blank=False)
     staged_path = models.CharField(max_length=500, blank=True, default="")
     original_name = models.CharField(max_length=255)
     params = models.JSONField(default=dict)
-    specimen = models.ForeignKey(
-        Specimen, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    specimen = optional_link(Specimen)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from annotations.models.annotation import AnnotationRevision
 from annotations.models.core import Project
+from annotations.models.fields import creator, optional_link
 from annotations.models.volumes import Section
 
 
@@ -46,18 +46,14 @@ class GroundTruth(models.Model):
     version = models.PositiveIntegerField()
     mask_png = models.BinaryField()
     foreground_pixels = models.PositiveIntegerField(default=0)
-    consensus = models.ForeignKey(
-        Consensus, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    consensus = optional_link(Consensus)
     input_revisions = models.JSONField(
         default=list,
         help_text="[{annotation_id, revision, annotator}] the consensus was built from.",
     )
     method = models.CharField(max_length=32, blank=True, default="")
     params = models.JSONField(default=dict, blank=True, help_text="e.g. fluorescence thresholds.")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reviewer = creator()
     edited = models.BooleanField(default=False)
     edit_summary = models.JSONField(default=dict, blank=True)
     confirmed_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -89,9 +85,7 @@ class GroundTruthSnapshot(models.Model):
     as_of = models.DateTimeField()
     entries = models.ManyToManyField(GroundTruth, related_name="snapshots")
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = creator()
 
 
 class ReviewAction(models.TextChoices):
@@ -109,9 +103,7 @@ class AuditEvent(models.Model):
     """Everything a reviewer (or the system) does to a section, in order."""
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = creator()
     action = models.CharField(max_length=32, choices=ReviewAction.choices)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

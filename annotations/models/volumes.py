@@ -14,15 +14,14 @@ from annotations.models.core import (
     Specimen,
     volume_upload_to,
 )
+from annotations.models.fields import optional_link
 
 
 class Volume(models.Model):
     """One 3D stack (z, y, x) of one modality/channel at one time point; 2D images have z = 1."""
 
     specimen = models.ForeignKey(Specimen, on_delete=models.CASCADE, related_name="volumes")
-    source_file = models.ForeignKey(
-        SourceFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="volumes"
-    )
+    source_file = optional_link(SourceFile, "volumes")
     modality = models.CharField(max_length=16, choices=Modality.choices)
     channel = models.CharField(max_length=32, blank=True, default="")
     time_index = models.PositiveIntegerField(default=0)
@@ -35,12 +34,9 @@ class Volume(models.Model):
     units = models.CharField(max_length=16, default="intensity")
     data = models.FileField(upload_to=volume_upload_to, max_length=500)
     stats = models.JSONField(default=dict)
-    paired_with = models.ForeignKey(
+    paired_with = optional_link(
         "self",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="fluorescence_pairs",
+        "fluorescence_pairs",
         help_text="For a fluorescence volume: its label-free partner (same specimen and time point).",
     )
     channel_names = models.JSONField(
@@ -102,12 +98,9 @@ class Section(models.Model):
     z = models.PositiveIntegerField()
     is_label_free = models.BooleanField(default=True)
     stats = models.JSONField(default=dict)
-    fluorescence = models.ForeignKey(
+    fluorescence = optional_link(
         "self",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="label_free_partners",
+        "label_free_partners",
         help_text="The paired fluorescence section of a label-free section.",
     )
     status = models.CharField(

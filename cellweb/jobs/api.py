@@ -1,4 +1,5 @@
-"""The REST piece every job kind shares: read a job (its live page's snapshot) and cancel it.
+"""The REST piece every job kind shares: the fields every job answers with, and reading a job
+(its live page's snapshot) and cancelling it.
 
 A kind's API subclasses these with its ``kind``, the URL keyword of the id and its output
 serializer (and its schema); who may read and who may cancel are the kind's rules.
@@ -17,18 +18,23 @@ from cellweb.jobs.cancel import job_cancel
 from cellweb.jobs.lifecycle import kind_named
 
 
-class JobRowSerializer(serializers.Serializer):
-    """The fields every job's detail answer starts with (a kind's serializer adds its own)."""
-
+# The fields every job's list row and detail answer start with (a kind adds its own). A comment,
+# not a docstring: the schema would give it as the description of every kind's serializer.
+class JobSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    project = serializers.CharField()
     status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
     created_at = serializers.CharField()
     finished_at = serializers.CharField(allow_null=True)
     created_by = serializers.CharField(allow_null=True)
+    progress = serializers.FloatField()
+    error = serializers.CharField(allow_null=True)
+
+
+class JobRowSerializer(JobSummarySerializer):
+    """The fields every job's detail answer starts with (a kind's serializer adds its own)."""
+
+    project = serializers.CharField()
+    message = serializers.CharField(allow_blank=True)
 
 
 def job_row_public(job) -> dict:

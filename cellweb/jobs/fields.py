@@ -70,3 +70,15 @@ class JobFields(models.Model):
         """Add a line to ``log`` (the caller saves it)."""
         entry = {"at": timezone.now().isoformat(), "line": str(line)[-LOG_LINE_CHARS:]}
         self.log = [*(self.log or []), entry][-LOG_LINES:]
+
+
+class ProjectJobFields(JobFields):
+    """A job launched in a project: listed newest first, looked up by project and date.
+
+    The concrete model declares its ``project`` link (each with its own reverse name).
+    """
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"])]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.views import APIView
 
-from annotations.models import Role
-from annotations.permissions import get_project
-from cellweb.api import parse
-from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
-from inference.apis.evaluation import ERRORS, optional_id, probability_threshold
+from cellweb.jobs.api import JobRowSerializer, job_api_views
+from inference.apis.errors import ERRORS, DetailSerializer
+from inference.apis.fields import optional_id, probability_threshold
+from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.services.disagreement import disagreement_launch
 
 
@@ -35,32 +33,30 @@ class DisagreementSerializer(JobRowSerializer):
     seq = serializers.IntegerField()
 
 
-class ProjectDisagreementApi(APIView):
-    @extend_schema(
-        operation_id="disagreement_launch",
-        summary="Score the sections by the fold models' disagreement (managers)",
-        description="The fold models of a training job segment every section that still needs "
-        "annotations; each gets the mean pixel variance of their probabilities and the mean "
-        "pairwise Dice of their masks. The queue mode `most_informative` ranks by them. Runs "
-        "by itself after each training job of a project in that mode. 409 when no training "
-        "job has two fold models.",
-        request=DisagreementLaunchInput,
-        responses={
-            201: DisagreementSerializer,
-            **ERRORS,
-            409: OpenApiResponse(ERRORS[400].response, description="No fold models to compare."),
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        data = parse(DisagreementLaunchInput, request.data)
-        job = disagreement_launch(
+@launch_schema(
+    operation_id="disagreement_launch",
+    summary="Score the sections by the fold models' disagreement (managers)",
+    description="The fold models of a training job segment every section that still needs "
+    "annotations; each gets the mean pixel variance of their probabilities and the mean "
+    "pairwise Dice of their masks. The queue mode `most_informative` ranks by them. Runs "
+    "by itself after each training job of a project in that mode. 409 when no training "
+    "job has two fold models.",
+    errors=ERRORS,
+    refusals={409: OpenApiResponse(DetailSerializer, description="No fold models to compare.")},
+)
+class ProjectDisagreementApi(ProjectJobLaunchApi):
+    kind = "disagreement"
+    input = DisagreementLaunchInput
+    output = DisagreementSerializer
+
+    def launch(self, project, user, body):
+        data = body.validated_data
+        return disagreement_launch(
             project=project,
-            user=request.user,
+            user=user,
             training_job_id=data["training_job"],
             threshold=data["threshold"],
         )
-        return job_launched_response("disagreement", job, DisagreementSerializer)
 
 
 DisagreementDetailApi, DisagreementCancelApi = job_api_views(

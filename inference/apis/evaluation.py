@@ -3,42 +3,19 @@ their overlay layers."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-)
 from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from annotations.models import GroundTruthSource, Role
-from annotations.permissions import get_project
+from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses, only, parse
-from cellweb.jobs.api import job_api_views, job_launched_response
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
+from cellweb.jobs.api import JobSummarySerializer, job_api_views
+from inference.apis.errors import ERRORS
+from inference.apis.fields import MAX_DB_ID, id_list, optional_id, probability_threshold
+from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
 from inference.services import evaluation as services
-
-MAX_DB_ID = 2**62
-
-
-def probability_threshold() -> serializers.FloatField:
-    """The threshold on the network's foreground probability (0.5 as in the paper)."""
-    return serializers.FloatField(required=False, default=0.5, min_value=0.001, max_value=0.999)
-
-
-def optional_id(help_text: str) -> serializers.IntegerField:
-    """An optional database id (null or left out: the default ``help_text`` describes)."""
-    return serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=help_text,
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # Input
@@ -49,12 +26,7 @@ class SetParamsInput(serializers.Serializer):
         required=False, max_length=100, help_text="cross_lab (and optional filter)."
     )
     tag = serializers.CharField(required=False, max_length=64, help_text="tag sets.")
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
-        required=False,
-        max_length=10_000,
-        help_text="specimens sets.",
-    )
+    specimen_ids = id_list(required=False, help_text="specimens sets.")
     include_training = serializers.BooleanField(
         required=False, help_text="Also score specimens the model was trained on."
     )
@@ -125,25 +97,11 @@ class EvaluationLaunchInput(serializers.Serializer):
     threshold = probability_threshold()
 
 
-class ListQuery(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
-
-
 # ---------------------------------------------------------------------------------------------
 # Output
 
 
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class EvaluationSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class EvaluationSummarySerializer(JobSummarySerializer):
     model_version = serializers.IntegerField(allow_null=True)
     model_name = serializers.CharField(allow_null=True)
     set_kind = serializers.CharField()
@@ -152,14 +110,11 @@ class EvaluationSummarySerializer(serializers.Serializer):
     gt_source = serializers.CharField()
     threshold = serializers.FloatField()
     sections = serializers.IntegerField()
-    progress = serializers.FloatField()
     dice = serializers.FloatField(allow_null=True)
-    error = serializers.CharField(allow_null=True)
     url = serializers.CharField()
 
 
-class EvaluationListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class EvaluationListSerializer(PageSerializer):
     results = EvaluationSummarySerializer(many=True)
 
 
@@ -193,70 +148,58 @@ class EvaluationDetailSerializer(EvaluationSummarySerializer):
     seq = serializers.IntegerField()
 
 
-ERRORS = {
-    400: OpenApiResponse(DetailSerializer, description="Invalid request."),
-    403: OpenApiResponse(DetailSerializer, description="Lacks the role."),
-    404: OpenApiResponse(DetailSerializer, description="No such object (or not visible to you)."),
-}
-
-
 # ---------------------------------------------------------------------------------------------
 # Evaluations
 
 
-class ProjectEvaluationsApi(APIView):
-    @extend_schema(
-        operation_id="evaluations_list",
-        summary="Evaluations of a project, newest first",
-        parameters=[ListQuery],
-        responses={200: EvaluationListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        query = parse(ListQuery, request.query_params)
-        count, rows = selectors.evaluation_list_rows(
-            project, limit=query["limit"], offset=query["offset"]
-        )
-        return Response(EvaluationListSerializer({"count": count, "results": rows}).data)
+@list_schema(
+    operation_id="evaluations_list",
+    summary="Evaluations of a project, newest first",
+    errors=ERRORS,
+)
+@launch_schema(
+    operation_id="evaluations_launch",
+    summary="Launch an evaluation (managers)",
+    description=(
+        "A model version (or none: baselines only) × a specimen set × a ground-truth source. "
+        "The set is checked against the data first: an empty set or a set without ground "
+        "truth is a 409, a model version, tag or specimen not in the project a 404. The edge-based and Otsu "
+        "baselines always run beside the model."
+    ),
+    # JSON: a form field cannot carry the null that gt_source and model_version take.
+    request={"application/json": EvaluationLaunchInput},
+    errors=ERRORS,
+    refusals=conflict_responses(
+        CONFLICTS,
+        "not_cross_validated",
+        "unsupported_input_size",
+        "channel_mismatch",
+        "no_matching_specimens",
+        "no_ground_truth",
+        "no_target_class",
+    ),
+)
+class ProjectEvaluationsApi(ProjectListApi, ProjectJobLaunchApi):
+    kind = "evaluation"
+    input = EvaluationLaunchInput
+    output = EvaluationDetailSerializer
+    page_output = EvaluationListSerializer
 
-    @extend_schema(
-        operation_id="evaluations_launch",
-        summary="Launch an evaluation (managers)",
-        description=(
-            "A model version (or none: baselines only) × a specimen set × a ground-truth source. "
-            "The set is checked against the data first: an empty set or a set without ground "
-            "truth is a 409, a model version, tag or specimen not in the project a 404. The edge-based and Otsu "
-            "baselines always run beside the model."
-        ),
-        # JSON: a form field cannot carry the null that gt_source and model_version take.
-        request={"application/json": EvaluationLaunchInput},
-        responses={
-            201: EvaluationDetailSerializer,
-            **ERRORS,
-            **conflict_responses(
-                CONFLICTS,
-                "not_cross_validated",
-                "unsupported_input_size",
-                "channel_mismatch",
-                "no_matching_specimens",
-                "no_ground_truth",
-                "no_target_class",
-            ),
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        data = parse(EvaluationLaunchInput, request.data)
-        evaluation = services.evaluation_launch(
+    def page(self, project, query_params):
+        query = parse(PageQuerySerializer, query_params)
+        return page_answer(*selectors.evaluation_list_rows(project, **query))
+
+    def launch(self, project, user, body):
+        data = body.validated_data
+        return services.evaluation_launch(
             project=project,
-            user=request.user,
+            user=user,
             model_version_id=data["model_version"],
             set_kind=data["set_kind"],
             set_params=dict(data.get("set_params") or {}),
             gt_source=data.get("gt_source"),
             threshold=data["threshold"],
         )
-        return job_launched_response("evaluation", evaluation, EvaluationDetailSerializer)
 
 
 EvaluationDetailApi, EvaluationCancelApi = job_api_views(

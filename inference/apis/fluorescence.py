@@ -15,7 +15,8 @@ from annotations.selectors.review import ground_truth_public
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.masks import decode_base64_png
 from cellweb.errors import InvalidInput
-from inference.apis.evaluation import ERRORS, MAX_DB_ID, DetailSerializer
+from inference.apis.errors import ERRORS, DetailSerializer
+from inference.apis.fields import MAX_DB_ID, id_list
 from inference.conflicts import CONFLICTS
 from inference.services import fluorescence_gt as fl_services
 
@@ -55,21 +56,13 @@ class FluorescenceParamsInput(serializers.Serializer):
 
 
 class FluorescenceCreateInput(FluorescenceParamsInput):
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+    specimen_ids = id_list(
         required=False,
         allow_null=True,
         default=None,
-        max_length=10_000,
         help_text="Only these specimens (default: every specimen with a paired stain).",
     )
-    volume_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
-        required=False,
-        allow_null=True,
-        default=None,
-        max_length=10_000,
-    )
+    volume_ids = id_list(required=False, allow_null=True, default=None)
     channel = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=32, help_text="e.g. DAPI"
     )

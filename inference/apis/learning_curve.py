@@ -4,25 +4,22 @@ socket fallback) and cancel."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from annotations.models import GroundTruthSource, Role
-from annotations.permissions import get_project
+from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses
-from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
-from inference.apis.evaluation import ERRORS
-from inference.apis.training import TrainingListQuery, list_page
+from cellweb.api.pagination import PageSerializer
+from cellweb.jobs.api import JobRowSerializer, job_api_views
+from inference.apis.errors import ERRORS
+from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, input_size_field
+from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors.learning_curve import learning_curve_list
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from inference.services.learning_curve import config as limits
-
-MAX_DB_ID = 2**62
 
 
 @extend_schema_field(
@@ -80,14 +77,8 @@ class LearningCurveInput(serializers.Serializer):
         help_text="Training samples per point, the same for every n.",
     )
     batch_size = serializers.IntegerField(default=8, min_value=1, max_value=1024)
-    input_size = serializers.IntegerField(
-        default=448,
-        min_value=limits.MIN_INPUT,
-        max_value=limits.MAX_INPUT,
-        help_text="A multiple of 16.",
-    )
-    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
-    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
+    input_size = input_size_field()
+    schema_rules = INPUT_SIZE_RULES
     gt_source = serializers.ChoiceField(
         choices=GroundTruthSource.values,
         default=GroundTruthSource.CONSENSUS,
@@ -119,54 +110,46 @@ class LearningCurveRowSerializer(LearningCurveSerializer):
     seq = None
 
 
-class LearningCurveListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class LearningCurveListSerializer(PageSerializer):
     results = LearningCurveRowSerializer(many=True)
 
 
-class ProjectLearningCurvesApi(APIView):
-    @extend_schema(
-        operation_id="learning_curves_list",
-        summary="Learning curves of a project, newest first",
-        parameters=[TrainingListQuery],
-        responses={200: LearningCurveListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        count, rows = list_page(request, learning_curve_list(project=project, limit=5000))
-        return Response(LearningCurveListSerializer({"count": count, "results": rows}).data)
+@list_schema(
+    operation_id="learning_curves_list",
+    summary="Learning curves of a project, newest first",
+    errors=ERRORS,
+)
+@launch_schema(
+    operation_id="learning_curves_launch",
+    summary="Launch a learning curve (managers)",
+    description=(
+        "Trains on n annotated sections for each n and seed, from scratch and from "
+        "`start_version`, and scores every point on the same held-out specimens. The "
+        "project's ground truth and the start version are checked first (409 with a code; "
+        "a start version you may not see is a 404); nothing is queued when they refuse. "
+        "Follow it at `/api/learning-curves/<id>/` or `/ws/jobs/learning_curve/<id>/`."
+    ),
+    errors=ERRORS,
+    refusals=conflict_responses(
+        CONFLICTS,
+        "no_ground_truth",
+        "too_few_specimens",
+        "too_few_sections",
+        "channel_mismatch",
+    ),
+)
+class ProjectLearningCurvesApi(ProjectListApi, ProjectJobLaunchApi):
+    kind = "learning_curve"
+    input = LearningCurveInput
+    output = LearningCurveSerializer
+    page_output = LearningCurveListSerializer
 
-    @extend_schema(
-        operation_id="learning_curves_launch",
-        summary="Launch a learning curve (managers)",
-        description=(
-            "Trains on n annotated sections for each n and seed, from scratch and from "
-            "`start_version`, and scores every point on the same held-out specimens. The "
-            "project's ground truth and the start version are checked first (409 with a code; "
-            "a start version you may not see is a 404); nothing is queued when they refuse. "
-            "Follow it at `/api/learning-curves/<id>/` or `/ws/jobs/learning_curve/<id>/`."
-        ),
-        request=LearningCurveInput,
-        responses={
-            201: LearningCurveSerializer,
-            **ERRORS,
-            **conflict_responses(
-                CONFLICTS,
-                "no_ground_truth",
-                "too_few_specimens",
-                "too_few_sections",
-                "channel_mismatch",
-            ),
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = LearningCurveInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        curve = learning_curve_launch(
-            project=project, user=request.user, config=LearningCurveConfig(**body.validated_data)
-        )
-        return job_launched_response("learning_curve", curve, LearningCurveSerializer)
+    def items(self, project):
+        return learning_curve_list(project=project, limit=5000)
+
+    def launch(self, project, user, body):
+        config = LearningCurveConfig(**body.validated_data)
+        return learning_curve_launch(project=project, user=user, config=config)
 
 
 LearningCurveDetailApi, LearningCurveCancelApi = job_api_views(

@@ -4,19 +4,19 @@ bioimage.io packages and import packages or state dicts."""
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingListQuery, list_page
+from cellweb.api.pagination import PageSerializer
+from inference.apis.binary import BinaryApi, binary_answer
+from inference.apis.training import ERRORS, TrainingErrorSerializer
+from inference.apis.views import ProjectListApi, list_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services.model_exchange import model_version_export_file, model_version_import_upload
@@ -67,8 +67,7 @@ class ModelVersionSerializer(serializers.Serializer):
     bioimageio_url = serializers.CharField(help_text="Export as a bioimage.io package (.zip).")
 
 
-class ModelVersionListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class ModelVersionListSerializer(PageSerializer):
     results = ModelVersionSerializer(many=True)
 
 
@@ -85,24 +84,34 @@ class ModelCompareSerializer(serializers.Serializer):
     settings = ModelCompareRowSerializer(many=True)
 
 
+def version_answer(version, code: int = status.HTTP_200_OK) -> Response:
+    """A model version's ``ModelVersionSerializer`` answer (``code``: its HTTP status)."""
+    return Response(ModelVersionSerializer(selectors.model_version_public(version)).data, code)
+
+
+def version_file(version, handle, extension: str, content_type: str) -> FileResponse:
+    """A download of ``handle``, named after the version's project, id and network."""
+    filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.{extension}"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+
+
 # ---------------------------------------------------------------------------------------------
 # Model versions
 
 
-class ProjectModelVersionsApi(APIView):
-    @extend_schema(
-        operation_id="model_versions_list",
-        summary="Model versions of a project, newest first",
-        parameters=[TrainingListQuery],
-        responses={200: ModelVersionListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        count, versions = list_page(
-            request, list(selectors.model_versions_for_project(project)[:5000])
-        )
-        results = [selectors.model_version_public(v) for v in versions]
-        return Response(ModelVersionListSerializer({"count": count, "results": results}).data)
+@list_schema(
+    operation_id="model_versions_list",
+    summary="Model versions of a project, newest first",
+    errors=ERRORS,
+)
+class ProjectModelVersionsApi(ProjectListApi):
+    page_output = ModelVersionListSerializer
+
+    def items(self, project):
+        return list(selectors.model_versions_for_project(project)[:5000])
+
+    def row(self, version):
+        return selectors.model_version_public(version)
 
 
 class ModelVersionCompareApi(APIView):
@@ -128,28 +137,14 @@ class ModelVersionDetailApi(APIView):
     )
     def get(self, request, version_id: int):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
-        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
+        return version_answer(version)
 
 
-class _AnyAccept(DefaultContentNegotiation):
-    """A file download answers whatever the client accepts; errors still come back as JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        renderer = renderers[0]
-        return renderer, renderer.media_type
-
-
-class ModelVersionDownloadApi(APIView):
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _AnyAccept
-
+class ModelVersionDownloadApi(BinaryApi):
     @extend_schema(
         operation_id="model_version_download",
         summary="Download the weights (PyTorch file; load with torch.load(weights_only=True))",
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            **ERRORS,
-        },
+        responses={**binary_answer("application/octet-stream"), **ERRORS},
     )
     def get(self, request, version_id: int):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
@@ -157,10 +152,7 @@ class ModelVersionDownloadApi(APIView):
             handle = version.weights.open("rb")
         except (FileNotFoundError, ValueError):
             raise Http404("The weights file of this version is missing.") from None
-        filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.pt"
-        return FileResponse(
-            handle, as_attachment=True, filename=filename, content_type="application/octet-stream"
-        )
+        return version_file(version, handle, "pt", "application/octet-stream")
 
 
 class ModelVersionActivateApi(APIView):
@@ -177,7 +169,7 @@ class ModelVersionActivateApi(APIView):
     def post(self, request, version_id: int):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
         version = model_version_activate(version=version, user=request.user)
-        return Response(ModelVersionSerializer(selectors.model_version_public(version)).data)
+        return version_answer(version)
 
 
 class ModelImportSerializer(serializers.Serializer):
@@ -196,22 +188,16 @@ class ModelImportSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
-class ModelVersionBioimageioApi(APIView):
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _AnyAccept
-
+class ModelVersionBioimageioApi(BinaryApi):
     @extend_schema(
         operation_id="model_version_bioimageio",
         summary="Export as a BioImage Model Zoo package (bioimage.io zip, validated)",
-        responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY), **ERRORS},
+        responses={**binary_answer("application/zip"), **ERRORS},
     )
     def get(self, request, version_id: int):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
         handle = model_version_export_file(version=version, user=request.user)
-        filename = f"{version.project.slug}-model-{version.pk}-{version.arch}.bioimageio.zip"
-        return FileResponse(
-            handle, as_attachment=True, filename=filename, content_type="application/zip"
-        )
+        return version_file(version, handle, "bioimageio.zip", "application/zip")
 
 
 class ProjectModelImportApi(APIView):
@@ -237,7 +223,4 @@ class ProjectModelImportApi(APIView):
             arch=body["arch"] or None,
             name=body["name"],
         )
-        return Response(
-            ModelVersionSerializer(selectors.model_version_public(version)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return version_answer(version, status.HTTP_201_CREATED)

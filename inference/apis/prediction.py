@@ -13,8 +13,10 @@ from annotations.models import Role
 from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, parse
 from cellweb.errors import InvalidInput
-from cellweb.jobs.api import JobRowSerializer, job_api_views, job_launched_response
-from inference.apis.evaluation import ERRORS, MAX_DB_ID, optional_id, probability_threshold
+from cellweb.jobs.api import JobRowSerializer, job_api_views
+from inference.apis.errors import ERRORS
+from inference.apis.fields import id_list, optional_id, probability_threshold
+from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines
@@ -23,12 +25,8 @@ from inference.services import prediction as services
 
 class PredictionLaunchInput(serializers.Serializer):
     model_version = optional_id("Default: the project's active model version.")
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
-        required=False,
-        default=list,
-        max_length=10_000,
-        help_text="Default: every specimen (or every one with `tag`).",
+    specimen_ids = id_list(
+        required=False, default=list, help_text="Default: every specimen (or every one with `tag`)."
     )
     tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     time_points = serializers.ListField(
@@ -108,7 +106,26 @@ class SettingsSerializer(serializers.Serializer):
     active_model_name = serializers.CharField(read_only=True, allow_null=True)
 
 
-class ProjectPredictionsApi(APIView):
+@launch_schema(
+    operation_id="predictions_launch",
+    summary="Launch a prediction (managers)",
+    description="A model version (default: the active one) segments the chosen label-free "
+    "specimens at every (or the chosen) time point; no ground truth is needed.",
+    errors=ERRORS,
+    refusals=conflict_responses(
+        CONFLICTS,
+        "no_active_model",
+        "unsupported_input_size",
+        "modality_mismatch",
+        "channel_mismatch",
+        "no_volumes",
+    ),
+)
+class ProjectPredictionsApi(ProjectJobLaunchApi):
+    kind = "prediction"
+    input = PredictionLaunchInput
+    output = PredictionDetailSerializer
+
     @extend_schema(
         operation_id="predictions_list",
         summary="Predictions of a project, newest first",
@@ -120,38 +137,17 @@ class ProjectPredictionsApi(APIView):
             PredictionListSerializer({"results": selectors.prediction_list(project=project)}).data
         )
 
-    @extend_schema(
-        operation_id="predictions_launch",
-        summary="Launch a prediction (managers)",
-        description="A model version (default: the active one) segments the chosen label-free "
-        "specimens at every (or the chosen) time point; no ground truth is needed.",
-        request=PredictionLaunchInput,
-        responses={
-            201: PredictionDetailSerializer,
-            **ERRORS,
-            **conflict_responses(
-                CONFLICTS,
-                "no_active_model",
-                "unsupported_input_size",
-                "modality_mismatch",
-                "channel_mismatch",
-                "no_volumes",
-            ),
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        data = dict(parse(PredictionLaunchInput, request.data))
+    def launch(self, project, user, body):
+        data = dict(body.validated_data)
         tag = data.pop("tag") or None
         # The other fields are the service's arguments of the same name.
-        prediction = services.prediction_launch(
+        return services.prediction_launch(
             project=project,
-            user=request.user,
+            user=user,
             model_version_id=data.pop("model_version"),
             tag=tag,
             **data,
         )
-        return job_launched_response("prediction", prediction, PredictionDetailSerializer)
 
 
 PredictionDetailApi, PredictionCancelApi = job_api_views(

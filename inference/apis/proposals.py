@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.utils.cache import patch_cache_control
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
+from drf_spectacular.utils import extend_schema
 
 from annotations.permissions import get_section
-from cellweb.api import FirstRendererNegotiation, error_responses
+from cellweb.api import error_responses
+from inference.apis.binary import BinaryApi, binary_answer, png_response
 from inference.selectors.proposals import section_proposal
 
 
-class SectionProposalApi(APIView):
-    renderer_classes = [JSONRenderer]  # errors as JSON; the mask is an HttpResponse
-    content_negotiation_class = FirstRendererNegotiation
-
+class SectionProposalApi(BinaryApi):
     @extend_schema(
         operation_id="section_proposal",
         summary="The active model's proposal for a section, as a 1-bit PNG mask",
@@ -25,7 +18,7 @@ class SectionProposalApi(APIView):
         "`X-Model-Version` (id), `X-Model-Version-Name`, `X-Proposal-Source` (`prediction`: a "
         "stored prediction of the active version; `computed`: segmented on demand, then cached).",
         responses={
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The mask."),
+            **binary_answer("image/png", "The mask."),
             **error_responses(
                 404,
                 409,
@@ -39,11 +32,11 @@ class SectionProposalApi(APIView):
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
         proposal = section_proposal(section)
-        response = HttpResponse(proposal.png, content_type="image/png")
-        response["X-Model-Version"] = str(proposal.model_version_id)
+        response = png_response(
+            proposal.png, model_version=proposal.model_version_id, no_cache=True
+        )
         response["X-Model-Version-Name"] = proposal.model_version_name.encode(
             "ascii", "replace"
         ).decode()
         response["X-Proposal-Source"] = proposal.source
-        patch_cache_control(response, private=True, no_cache=True)
         return response

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Section
 from cellweb.api import parse
-from inference.apis.evaluation import ERRORS, ListQuery
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
+from inference.apis.binary import BinaryApi, binary_answer, png_response
+from inference.apis.errors import ERRORS
 from inference.models import EvaluationMethod, SectionResult
 from inference.reports import LAYER_COLOURS, layer_png
 from inference.selectors import evaluation as selectors
 from inference.services.evaluation.target import chosen_class
 
 
-class SectionsQuery(ListQuery):
+class SectionsQuery(PageQuerySerializer):
     method = serializers.ChoiceField(choices=EvaluationMethod.choices, required=False)
     ordering = serializers.ChoiceField(
         choices=list(selectors.ORDERINGS), required=False, default="dice"
@@ -51,8 +50,7 @@ class SectionResultSerializer(serializers.Serializer):
     auc_pr = serializers.FloatField(allow_null=True)
 
 
-class SectionResultListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class SectionResultListSerializer(PageSerializer):
     results = SectionResultSerializer(many=True)
 
 
@@ -73,23 +71,10 @@ class EvaluationSectionsApi(APIView):
             limit=data["limit"],
             offset=data["offset"],
         )
-        return Response(SectionResultListSerializer({"count": count, "results": rows}).data)
+        return Response(SectionResultListSerializer(page_answer(count, rows)).data)
 
 
-class _ImageNegotiation(BaseContentNegotiation):
-    """An <img> asks for image/*; errors still come back as JSON rather than 406."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class EvaluationLayerApi(APIView):
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _ImageNegotiation
-
+class EvaluationLayerApi(BinaryApi):
     @extend_schema(
         operation_id="evaluation_section_layer",
         summary="A transparent contour layer of one scored section (PNG, the section's size)",
@@ -103,10 +88,7 @@ class EvaluationLayerApi(APIView):
             ),
             OpenApiParameter("class", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False),
         ],
-        responses={
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
-            **ERRORS,
-        },
+        responses={**binary_answer("image/png"), **ERRORS},
     )
     def get(self, request, evaluation_id: int, section_id: int, layer: str):
         evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
@@ -122,9 +104,5 @@ class EvaluationLayerApi(APIView):
             value = chosen_class(evaluation, request.query_params.get("class"))
         except LookupError as exc:
             raise ValidationError({"class": [str(exc)]}) from None
-        response = HttpResponse(
-            layer_png(evaluation=evaluation, section=section, layer=layer, value=value),
-            content_type="image/png",
-        )
-        patch_cache_control(response, private=True, max_age=3600)
-        return response
+        png = layer_png(evaluation=evaluation, section=section, layer=layer, value=value)
+        return png_response(png, max_age=3600)

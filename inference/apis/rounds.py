@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
-from inference.apis.evaluation import ERRORS, DetailSerializer
+from inference.apis.errors import ERRORS, DetailSerializer
 from inference.selectors import rounds as selectors
 from inference.services.rounds import (
     MAX_ROUND_EPOCHS,
@@ -68,6 +68,11 @@ class RoundSettingsSerializer(serializers.Serializer):
     )
 
 
+def settings_public(row) -> dict:
+    """A project's round settings row as ``RoundSettingsSerializer`` answers it."""
+    return {name: getattr(row, name) for name in RoundSettingsSerializer._declared_fields}
+
+
 class RoundListSerializer(serializers.Serializer):
     rounds = RoundSerializer(many=True)
     learning_curve = CurvePointSerializer(many=True)
@@ -88,20 +93,12 @@ class ProjectRoundsApi(APIView):
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)
-        current = selectors.round_settings(project)
-        return Response(
-            RoundListSerializer(
-                {
-                    "rounds": selectors.round_list(project),
-                    "learning_curve": selectors.learning_curve_points(project),
-                    "settings": {
-                        "epochs": current.epochs,
-                        "activate_when_better": current.activate_when_better,
-                        "retrain_after_sections": current.retrain_after_sections,
-                    },
-                }
-            ).data
-        )
+        answer = {
+            "rounds": selectors.round_list(project),
+            "learning_curve": selectors.learning_curve_points(project),
+            "settings": settings_public(selectors.round_settings(project)),
+        }
+        return Response(RoundListSerializer(answer).data)
 
     @extend_schema(
         operation_id="retrain_round_launch",
@@ -128,12 +125,4 @@ class RoundSettingsApi(APIView):
         project = get_project(request.user, slug, Role.MANAGER)
         body = parse(RoundSettingsSerializer, request.data)
         row = round_settings_set(project=project, user=request.user, **body)
-        return Response(
-            RoundSettingsSerializer(
-                {
-                    "epochs": row.epochs,
-                    "activate_when_better": row.activate_when_better,
-                    "retrain_after_sections": row.retrain_after_sections,
-                }
-            ).data
-        )
+        return Response(RoundSettingsSerializer(settings_public(row)).data)

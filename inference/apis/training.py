@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
-from cellweb.jobs.api import job_api_views, job_launched_response
-from inference.apis.training_input import TrainingConfigInput, TrainingListQuery
+from cellweb.api.pagination import PageSerializer
+from cellweb.jobs.api import JobSummarySerializer, job_api_views
+from inference.apis.errors import DetailSerializer, detail_errors
+from inference.apis.training_input import TrainingConfigInput
+from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
 from inference.conflicts import CONFLICTS
 from inference.selectors import training as selectors
 from inference.services import training as services
@@ -20,8 +22,9 @@ from inference.services import training as services
 # Output
 
 
-class TrainingErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+# The training endpoints' error answer: the same shape, its own schema component.
+class TrainingErrorSerializer(DetailSerializer):
+    pass
 
 
 class TrainingHistoryPointSerializer(serializers.Serializer):
@@ -61,12 +64,7 @@ class TrainingFoldSerializer(serializers.Serializer):
     history = TrainingHistoryPointSerializer(many=True)
 
 
-class TrainingJobSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class TrainingJobSummarySerializer(JobSummarySerializer):
     arch = serializers.CharField(allow_null=True)
     arch_label = serializers.CharField(allow_blank=True)
     folds = serializers.IntegerField(allow_null=True)
@@ -75,26 +73,19 @@ class TrainingJobSummarySerializer(serializers.Serializer):
     gt_source = serializers.CharField(allow_null=True)
     sections = serializers.IntegerField()
     estimate_s = serializers.FloatField(allow_null=True)
-    progress = serializers.FloatField()
     dice = serializers.FloatField(allow_null=True)
     task = serializers.ChoiceField(choices=["segmentation", "isl"])
     pcc = serializers.FloatField(allow_null=True, help_text="In-silico labelling: mean PCC.")
-    error = serializers.CharField(allow_null=True)
 
 
-class TrainingJobListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class TrainingJobListSerializer(PageSerializer):
     results = TrainingJobSummarySerializer(many=True)
 
 
-class TrainingJobDetailSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    created_at = serializers.CharField()
-    started_at = serializers.CharField(allow_null=True)
-    finished_at = serializers.CharField(allow_null=True)
-    created_by = serializers.CharField(allow_null=True)
+class TrainingJobDetailSerializer(JobSummarySerializer):
     project = serializers.CharField()
+    message = serializers.CharField(allow_blank=True)
+    started_at = serializers.CharField(allow_null=True)
     arch = serializers.CharField(allow_null=True)
     arch_label = serializers.CharField(allow_blank=True)
     task = serializers.ChoiceField(choices=["segmentation", "isl"])
@@ -104,10 +95,7 @@ class TrainingJobDetailSerializer(serializers.Serializer):
     code_version = serializers.CharField(allow_blank=True)
     snapshot = serializers.JSONField()
     sections = serializers.IntegerField()
-    progress = serializers.FloatField()
     cancel_requested = serializers.BooleanField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_null=True)
     folds = TrainingFoldSerializer(many=True)
     summary = serializers.JSONField(
         allow_null=True,
@@ -158,70 +146,52 @@ class TrainingEstimateSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.CharField())
 
 
-ERRORS = {
-    400: OpenApiResponse(TrainingErrorSerializer, description="Invalid configuration or request."),
-    403: OpenApiResponse(TrainingErrorSerializer, description="Lacks the role."),
-    404: OpenApiResponse(
-        TrainingErrorSerializer, description="No such object (or not visible to you)."
-    ),
-}
-
-
-def list_page(request, items: list) -> tuple[int, list]:
-    query = TrainingListQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    limit, offset = query.validated_data["limit"], query.validated_data["offset"]
-    return len(items), items[offset : offset + limit]
+ERRORS = detail_errors(TrainingErrorSerializer, "Invalid configuration or request.")
 
 
 # ---------------------------------------------------------------------------------------------
 # Jobs
 
 
-class ProjectTrainingJobsApi(APIView):
-    @extend_schema(
-        operation_id="training_jobs_list",
-        summary="Training jobs of a project, newest first",
-        parameters=[TrainingListQuery],
-        responses={200: TrainingJobListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        count, jobs = list_page(request, list(selectors.training_jobs_for_project(project)[:5000]))
-        results = [selectors.training_job_public(job) for job in jobs]
-        return Response(TrainingJobListSerializer({"count": count, "results": results}).data)
+@list_schema(
+    operation_id="training_jobs_list",
+    summary="Training jobs of a project, newest first",
+    errors=ERRORS,
+)
+@launch_schema(
+    operation_id="training_jobs_launch",
+    summary="Launch a cross-validated training job (managers)",
+    description=(
+        "Validates the configuration (400) and the data (409: no ground truth, too few "
+        "specimens for the folds) first; nothing is queued when it cannot work. Freezes the ground truth, "
+        "splits the specimens into folds and queues one task per fold on the gpu queue."
+    ),
+    errors=ERRORS,
+    refusals=conflict_responses(
+        CONFLICTS,
+        "no_matching_specimens",
+        "no_ground_truth",
+        "too_few_specimens",
+        "parent_arch_mismatch",
+        "channel_mismatch",
+        "no_target_class",
+    ),
+)
+class ProjectTrainingJobsApi(ProjectListApi, ProjectJobLaunchApi):
+    kind = "training"
+    input = TrainingConfigInput
+    output = TrainingJobDetailSerializer
 
-    @extend_schema(
-        operation_id="training_jobs_launch",
-        summary="Launch a cross-validated training job (managers)",
-        description=(
-            "Validates the configuration (400) and the data (409: no ground truth, too few "
-            "specimens for the folds) first; nothing is queued when it cannot work. Freezes the ground truth, "
-            "splits the specimens into folds and queues one task per fold on the gpu queue."
-        ),
-        request=TrainingConfigInput,
-        responses={
-            201: TrainingJobDetailSerializer,
-            **ERRORS,
-            **conflict_responses(
-                CONFLICTS,
-                "no_matching_specimens",
-                "no_ground_truth",
-                "too_few_specimens",
-                "parent_arch_mismatch",
-                "channel_mismatch",
-                "no_target_class",
-            ),
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = TrainingConfigInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = services.training_job_launch(
-            project=project, user=request.user, config=body.to_config()
-        )
-        return job_launched_response("training", job, TrainingJobDetailSerializer)
+    page_output = TrainingJobListSerializer
+
+    def items(self, project):
+        return list(selectors.training_jobs_for_project(project)[:5000])
+
+    def row(self, job):
+        return selectors.training_job_public(job)
+
+    def launch(self, project, user, body):
+        return services.training_job_launch(project=project, user=user, config=body.to_config())
 
 
 class TrainingEstimateApi(APIView):

@@ -1,15 +1,17 @@
-"""The input of the training endpoints: a training configuration, and list paging."""
+"""The input of the training endpoints: what every training of folds takes, and a training
+configuration."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
+from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, id_list, input_size_field
 from inference.ml.heads import INSTANCE_OUTPUTS
 from inference.ml.nets import MODEL_NAMES
 from inference.services import training as services
 
-__all__ = ["TrainingConfigInput", "TrainingListQuery"]
+__all__ = ["FoldTrainingInput", "TrainingConfigInput"]
 
 
 class ClassesField(serializers.JSONField):
@@ -26,7 +28,26 @@ class ClassesField(serializers.JSONField):
         )
 
 
-class TrainingConfigInput(serializers.Serializer):
+# What every training of folds takes, segmentation and in-silico labelling alike. (A comment,
+# not a docstring: the schema would give it as the description of a request without one.)
+class FoldTrainingInput(serializers.Serializer):
+    folds = serializers.IntegerField(default=4, min_value=2, max_value=services.MAX_FOLDS)
+    epochs = serializers.IntegerField(default=300, min_value=1, max_value=services.MAX_EPOCHS)
+    batch_size = serializers.IntegerField(default=32, min_value=1, max_value=services.MAX_BATCH)
+    lr = serializers.FloatField(default=5e-4, min_value=1e-12, max_value=1.0)
+    input_size = input_size_field()
+    schema_rules = INPUT_SIZE_RULES
+    seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
+    specimen_ids = id_list(default=list)
+    modalities = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(str(m) for m in LABEL_FREE_MODALITIES)),
+        default=list,
+        max_length=10,
+    )
+    final_model = serializers.BooleanField(default=False)
+
+
+class TrainingConfigInput(FoldTrainingInput):
     """A training configuration; every field is optional and defaults to the OS-Net paper."""
 
     arch = serializers.ChoiceField(
@@ -36,10 +57,6 @@ class TrainingConfigInput(serializers.Serializer):
             "invalid_choice": f"Unknown network “{{input}}”; choose one of {', '.join(MODEL_NAMES)}."
         },
     )
-    folds = serializers.IntegerField(default=4, min_value=2, max_value=services.MAX_FOLDS)
-    epochs = serializers.IntegerField(default=300, min_value=1, max_value=services.MAX_EPOCHS)
-    batch_size = serializers.IntegerField(default=32, min_value=1, max_value=services.MAX_BATCH)
-    lr = serializers.FloatField(default=5e-4, min_value=1e-12, max_value=1.0)
     betas = serializers.ListField(
         child=serializers.FloatField(min_value=0.0, max_value=0.999999),
         min_length=2,
@@ -51,38 +68,18 @@ class TrainingConfigInput(serializers.Serializer):
     flips = serializers.BooleanField(default=True)
     enlarge_crop = serializers.BooleanField(default=True)
     aug_fraction = serializers.FloatField(default=0.3, min_value=0.0, max_value=1.0)
-    input_size = serializers.IntegerField(
-        default=448,
-        min_value=services.MIN_INPUT,
-        max_value=services.MAX_INPUT,
-        help_text="A multiple of 16.",
-    )
-    # The networks halve the input four times (a DRF integer field cannot say multipleOf).
-    schema_rules = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
-    seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
     gt_source = serializers.ChoiceField(
         choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS
     )
     labs = serializers.ListField(
         child=serializers.CharField(max_length=100), default=list, max_length=200
     )
-    modalities = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(str(m) for m in LABEL_FREE_MODALITIES)),
-        default=list,
-        max_length=10,
-    )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64), default=list, max_length=200
     )
-    specimen_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**62),
-        default=list,
-        max_length=10_000,
-    )
-    final_model = serializers.BooleanField(default=False)
     from_version = serializers.IntegerField(
         min_value=1,
-        max_value=2**62,
+        max_value=MAX_DB_ID,
         allow_null=True,
         default=None,
         help_text="Fine-tune: start from this model version's weights (same network).",
@@ -136,8 +133,3 @@ class TrainingConfigInput(serializers.Serializer):
         data = dict(self.validated_data)
         data["betas"] = tuple(data["betas"])
         return services.TrainingConfig(**data)
-
-
-class TrainingListQuery(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)

@@ -9,12 +9,12 @@ report shows, computed once when the job ends, so the report page never loops ov
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from annotations.models import GroundTruth, GroundTruthSource, Project, Section, Specimen, Volume
-from cellweb.jobs import JobFields
+from annotations.models.fields import creator, optional_link
+from cellweb.jobs.fields import ProjectJobFields
 from inference.models.training import ModelVersion
 
 __all__ = [
@@ -44,23 +44,14 @@ def evaluation_report_upload_to(instance: Evaluation, filename: str) -> str:
     return f"evaluations/{instance.project_id}/{instance.pk}/{filename}"
 
 
-class Evaluation(JobFields):
+class Evaluation(ProjectJobFields):
     """One scoring run: model x specimen set x ground-truth source, with its summary and report."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="evaluations")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="evaluations",
-    )
-    model_version = models.ForeignKey(
+    created_by = creator("evaluations")
+    model_version = optional_link(
         ModelVersion,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="evaluations",
+        "evaluations",
         help_text="None: only the rule-based baselines are scored.",
     )
     set_kind = models.CharField(max_length=24, choices=EvaluationSetKind.choices)
@@ -84,30 +75,33 @@ class Evaluation(JobFields):
     summary = models.JSONField(null=True, blank=True)
     report = models.FileField(upload_to=evaluation_report_upload_to, max_length=500, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"])]
-
     def __str__(self) -> str:
         return f"Evaluation {self.pk} · {self.set_kind} · {self.status}"
 
 
-class SectionResult(models.Model):
+class MethodResult(models.Model):
+    """What a result row of an evaluation names: the volume and specimen scored, the method
+    and the label class. The concrete model adds its ``evaluation`` link."""
+
+    volume = models.ForeignKey(Volume, on_delete=models.CASCADE, related_name="+")
+    specimen = models.ForeignKey(Specimen, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=8, choices=EvaluationMethod.choices)
+    class_value = models.PositiveSmallIntegerField(
+        default=1, help_text="The label class these numbers score (its value in class maps)."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SectionResult(MethodResult):
     """The paper's metrics of one method on one section at the evaluation's threshold."""
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="section_results"
     )
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
-    specimen = models.ForeignKey(Specimen, on_delete=models.CASCADE, related_name="+")
-    volume = models.ForeignKey(Volume, on_delete=models.CASCADE, related_name="+")
-    ground_truth = models.ForeignKey(
-        GroundTruth, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    method = models.CharField(max_length=8, choices=EvaluationMethod.choices)
-    class_value = models.PositiveSmallIntegerField(
-        default=1, help_text="The label class these numbers score (its value in class maps)."
-    )
+    ground_truth = optional_link(GroundTruth)
     fold_index = models.SmallIntegerField(default=-1, help_text="-1 when not cross-validation.")
     z = models.PositiveIntegerField(default=0)
     dice = models.FloatField()
@@ -141,17 +135,11 @@ def volume_mask_upload_to(instance: VolumeResult, filename: str) -> str:
     return f"evaluations/{instance.evaluation.project_id}/{instance.evaluation_id}/masks/{filename}"
 
 
-class VolumeResult(models.Model):
+class VolumeResult(MethodResult):
     """One method on one whole volume: 3D agreement, objects, nuclei, and the predicted mask."""
 
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="volume_results"
-    )
-    volume = models.ForeignKey(Volume, on_delete=models.CASCADE, related_name="+")
-    specimen = models.ForeignKey(Specimen, on_delete=models.CASCADE, related_name="+")
-    method = models.CharField(max_length=8, choices=EvaluationMethod.choices)
-    class_value = models.PositiveSmallIntegerField(
-        default=1, help_text="The label class these numbers score (its value in class maps)."
     )
     fold_index = models.SmallIntegerField(default=-1)
     time_index = models.PositiveIntegerField(default=0)

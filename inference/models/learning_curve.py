@@ -8,25 +8,19 @@ appended to ``points``; the report step stores the CSV and the figure (paths in 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from annotations.models import GroundTruthSnapshot, Project
-from cellweb.jobs import JobFields
+from annotations.models.fields import creator, optional_link
+from cellweb.jobs.fields import ProjectJobFields
 from inference.models.training import ModelVersion
 
 __all__ = ["LearningCurve"]
 
 
-class LearningCurve(JobFields):
+class LearningCurve(ProjectJobFields):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="learning_curves")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="learning_curves",
-    )
+    created_by = creator("learning_curves")
     config = models.JSONField(
         default=dict, help_text="Sizes, seeds, network and training settings of the job."
     )
@@ -36,12 +30,9 @@ class LearningCurve(JobFields):
         related_name="learning_curves",
         help_text="Ground truth frozen at launch: every point draws from the same sections.",
     )
-    start_version = models.ForeignKey(
+    start_version = optional_link(
         ModelVersion,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="learning_curves",
+        "learning_curves",
         help_text="The pretrained curve starts from these weights; none: from scratch only.",
     )
     held_out = models.JSONField(
@@ -51,10 +42,6 @@ class LearningCurve(JobFields):
     points = models.JSONField(
         default=list, blank=True, help_text="[{start, n, seed, dice, map, ...}] as they finish."
     )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"])]
 
     def __str__(self) -> str:
         return f"Learning curve {self.pk} · {self.status}"

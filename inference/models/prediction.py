@@ -10,28 +10,22 @@ a job that fails or is cancelled leaves nothing behind.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from annotations.models import Project, Specimen, Volume
-from cellweb.jobs import JobFields
+from annotations.models.fields import creator
+from cellweb.jobs.fields import ProjectJobFields
 from inference.models.training import ModelVersion
 
 __all__ = ["Prediction", "PredictionResult", "PredictionSettings"]
 
 
-class Prediction(JobFields):
+class Prediction(ProjectJobFields):
     """One prediction run and its options; ``summary`` holds the per-volume table."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="predictions")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="predictions",
-    )
+    created_by = creator("predictions")
     model_version = models.ForeignKey(
         ModelVersion, null=True, on_delete=models.SET_NULL, related_name="predictions"
     )
@@ -51,10 +45,6 @@ class Prediction(JobFields):
     )
     sections = models.PositiveIntegerField(default=0, help_text="Sections to segment.")
     summary = models.JSONField(default=list, blank=True, help_text="One row per volume.")
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"])]
 
     def __str__(self) -> str:
         return f"Prediction {self.pk} · {self.status}"

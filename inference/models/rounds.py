@@ -8,11 +8,11 @@ at launch and the held-out specimens fixed by the project's first round.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from annotations.models import GroundTruthSource, Project
+from annotations.models.fields import creator, optional_link
 from inference.models.evaluation import Evaluation
 from inference.models.training import ModelVersion, TrainingJob
 
@@ -34,9 +34,7 @@ class RetrainRound(models.Model):
     number = models.PositiveIntegerField(help_text="1 for the project's first round.")
     state = models.CharField(max_length=12, choices=RoundState.choices, default=RoundState.TRAINING)
     message = models.CharField(max_length=2000, blank=True, default="")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = creator()
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     parent_version = models.ForeignKey(
@@ -52,12 +50,9 @@ class RetrainRound(models.Model):
     evaluation = models.OneToOneField(
         Evaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="retrain_round"
     )
-    result_version = models.ForeignKey(
+    result_version = optional_link(
         ModelVersion,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="rounds_as_result",
+        "rounds_as_result",
         help_text="The training job's final model (all training specimens).",
     )
     gt_source = models.CharField(

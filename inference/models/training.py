@@ -8,12 +8,13 @@ Every trained fold becomes a ``ModelVersion`` with its weights and provenance.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from annotations.models import GroundTruthSnapshot, Project
+from annotations.models.fields import creator, optional_link
 from cellweb.jobs import JobFields
+from cellweb.jobs.fields import ProjectJobFields
 
 __all__ = [
     "EpochLog",
@@ -26,26 +27,18 @@ __all__ = [
 ]
 
 
-class TrainingJob(JobFields):
+class TrainingJob(ProjectJobFields):
     """A k-fold cross-validated training run launched from the form, the API or the command."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="training_jobs")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="training_jobs",
-    )
+    created_by = creator("training_jobs")
     config = models.JSONField(
         default=dict, help_text="The TrainingConfig the job was launched with."
     )
-    snapshot = models.ForeignKey(
+    snapshot = optional_link(
         GroundTruthSnapshot,
-        null=True,
-        blank=True,
+        "training_jobs",
         on_delete=models.PROTECT,
-        related_name="training_jobs",
         help_text="Ground truth frozen at launch, so a rerun trains on exactly the same masks "
         "(none for in-silico labelling, which trains on label-free/stain pairs).",
     )
@@ -65,10 +58,6 @@ class TrainingJob(JobFields):
     gathered_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last fold finished and the summary was built."
     )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"])]
 
     def __str__(self) -> str:
         return f"Training job {self.pk} · {self.config.get('arch', '?')} · {self.status}"
@@ -170,12 +159,8 @@ class ModelVersion(models.Model):
     """Trained weights with everything needed to reproduce and judge them."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="model_versions")
-    job = models.ForeignKey(
-        TrainingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions"
-    )
-    fold = models.ForeignKey(
-        FoldRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions"
-    )
+    job = optional_link(TrainingJob, "model_versions")
+    fold = optional_link(FoldRun, "model_versions")
     kind = models.CharField(
         max_length=8, choices=ModelVersionKind.choices, default=ModelVersionKind.FOLD
     )
@@ -189,20 +174,12 @@ class ModelVersion(models.Model):
     arch = models.CharField(max_length=32)
     weights = models.FileField(upload_to=model_weights_upload_to, max_length=500)
     config = models.JSONField(default=dict, blank=True)
-    snapshot = models.ForeignKey(
-        GroundTruthSnapshot,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="model_versions",
-    )
+    snapshot = optional_link(GroundTruthSnapshot, "model_versions", on_delete=models.PROTECT)
     train_specimens = models.JSONField(default=list, blank=True)
     val_specimens = models.JSONField(default=list, blank=True)
     code_version = models.CharField(max_length=100, blank=True, default="")
     metrics = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = creator()
     created_at = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=False, help_text="Used for prediction in this project.")
     provenance = models.CharField(
@@ -210,12 +187,9 @@ class ModelVersion(models.Model):
         choices=ModelVersionProvenance.choices,
         default=ModelVersionProvenance.TRAINED,
     )
-    parent = models.ForeignKey(
+    parent = optional_link(
         "self",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="children",
+        "children",
         help_text="The version whose weights training started from (fine-tuning).",
     )
     origin = models.JSONField(

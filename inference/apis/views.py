@@ -1,0 +1,84 @@
+"""The project endpoints the inference APIs build on: a page of a project's list (its members
+read it), and the launch of a job by the project's managers (a POST whose answer is 201 with
+the new job's snapshot, what its detail endpoint answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Role
+from annotations.permissions import get_project
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from cellweb.jobs.api import job_launched_response
+
+
+# GET: the page of a project's list that ``limit`` and ``offset`` select, in ``page_output``.
+# A subclass gives the list (``items``) and each item's answer (``row``), or the page itself
+# (``page``); ``list_schema`` documents it. (Comments rather than docstrings: the schema would
+# give a docstring as the description of the subclasses' operations.)
+class ProjectListApi(APIView):
+    page_output: ClassVar[type[PageSerializer]]
+
+    def items(self, project) -> Sequence:
+        raise NotImplementedError
+
+    def row(self, item):
+        return item
+
+    def page(self, project, query_params) -> dict:
+        """The ``PageSerializer`` answer of the page that ``query_params`` select."""
+        return requested_page(self.items(project), query_params, row=self.row)
+
+    def get(self, request, slug: str):
+        project = get_project(request.user, slug)
+        return Response(self.page_output(self.page(project, request.query_params)).data)
+
+
+def list_schema(*, errors: dict, **schema):
+    """A class decorator: the GET schema of a ``ProjectListApi`` subclass, its 200 the
+    ``page_output``, with ``errors``; ``schema``: ``operation_id`` and ``summary``."""
+
+    def decorate(view: type[ProjectListApi]) -> type[ProjectListApi]:
+        responses = {200: view.page_output, **errors}
+        get = extend_schema(parameters=[PageQuerySerializer], responses=responses, **schema)
+        return extend_schema_view(get=get)(view)
+
+    return decorate
+
+
+# POST: a project's manager launches a job of ``kind`` from ``input``; 201 with the job's snapshot
+# in ``output``. A subclass launches it in ``launch``; ``launch_schema`` documents it.
+class ProjectJobLaunchApi(APIView):
+    kind: ClassVar[str]
+    input: ClassVar[type[serializers.Serializer]]
+    output: ClassVar[type[serializers.Serializer]]
+
+    def launch(self, project, user, body: serializers.Serializer):
+        """The launched job (``body``: the validated ``input``)."""
+        raise NotImplementedError
+
+    def post(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        body = self.input(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = self.launch(project, request.user, body)
+        return job_launched_response(self.kind, job, self.output)
+
+
+def launch_schema(*, errors: dict, refusals: dict, request=None, **schema):
+    """A class decorator: the POST schema of a ``ProjectJobLaunchApi`` subclass, its 201 the
+    ``output``, with ``errors`` and its 409 ``refusals``; ``request`` defaults to ``input``;
+    ``schema``: ``operation_id``, ``summary`` and ``description``."""
+
+    def decorate(view: type[ProjectJobLaunchApi]) -> type[ProjectJobLaunchApi]:
+        responses = {201: view.output, **errors, **refusals}
+        post = extend_schema(request=request or view.input, responses=responses, **schema)
+        return extend_schema_view(post=post)(view)
+
+    return decorate
