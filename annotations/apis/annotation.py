@@ -37,7 +37,7 @@ from annotations.services.annotation import (
 )
 from annotations.services.export import export_masks
 from cellweb.api import (
-    FileAnswerApi,
+    BinaryApi,
     LimitQuerySerializer,
     parse,
 )
@@ -153,7 +153,7 @@ class SentBackApi(ReadApi):
 
 
 # A file answer: ?format= picks the archive's image format here, not a DRF renderer.
-class ProjectExportApi(FileAnswerApi):
+class ProjectExportApi(BinaryApi):
     @extend_schema(
         operation_id="annotation_export",
         summary="Download the submitted masks as a zip",

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from annotations.imaging.render import TINTS
 from annotations.selectors import section_images
-from cellweb.api import FileAnswerApi
+from cellweb.api import BinaryApi
 
 
 class SectionImageQuerySerializer(serializers.Serializer):
@@ -37,7 +37,7 @@ class SectionImageQuerySerializer(serializers.Serializer):
     )
 
 
-class SectionImageApi(FileAnswerApi):
+class SectionImageApi(BinaryApi):
     @extend_schema(
         operation_id="sections_image",
         parameters=[

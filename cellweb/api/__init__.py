@@ -4,7 +4,7 @@
   become 4xx answers with a ``detail``.
 - ``inputs``: validating request data into one clear 400, and the documented error answers.
 - ``negotiation``: answering with the view's first renderer (images, downloads) whatever the
-  client's ``Accept`` or ``?format=`` says, so errors still come back as JSON (``FileAnswerApi``).
+  client's ``Accept`` or ``?format=`` says, so errors still come back as JSON (``BinaryApi``).
 - ``reads``: endpoints that answer a GET with what they read (``ReadApi``, ``read_schema``).
 - ``uploads``: endpoints that take a multipart upload, and the 413 they document.
 - ``fields``: request fields whose rules recur (optional text, an optional id).
@@ -25,14 +25,14 @@ from .inputs import (
     parse,
 )
 from .masks import decode_base64_png
-from .negotiation import FileAnswerApi, FirstRendererNegotiation
+from .negotiation import BinaryApi, FirstRendererNegotiation
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
 from .schema import only
 
 __all__ = [
     "ConflictSerializer",
     "ErrorSerializer",
-    "FileAnswerApi",
+    "BinaryApi",
     "FirstRendererNegotiation",
     "LimitQuerySerializer",
     "PageQuerySerializer",

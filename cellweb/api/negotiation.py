@@ -18,8 +18,9 @@ class FirstRendererNegotiation(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
-class FileAnswerApi(APIView):
-    # An endpoint that answers an image or a download, and its errors as JSON. (No docstring:
-    # a view's docstring is its operation's description, which subclasses would inherit.)
+class BinaryApi(APIView):
+    # An endpoint that answers an image or a download (a Django response), and its errors as
+    # JSON. (No docstring: a view's docstring is its operation's description, which subclasses
+    # would inherit.)
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
