@@ -10,7 +10,7 @@
 - ``fields``: request fields whose rules recur (optional text, an optional id).
 - ``masks``: masks sent as base64 PNG text (their check as a section's mask:
   ``annotations.apis.masks``).
-- ``pagination``: ``limit``/``offset`` query parameters and the page they select.
+- ``pagination``: ``limit``/``offset`` query parameters, the page they select and its answer.
 """
 
 from .handler import exception_handler
@@ -30,9 +30,9 @@ from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
 from .schema import only
 
 __all__ = [
+    "BinaryApi",
     "ConflictSerializer",
     "ErrorSerializer",
-    "BinaryApi",
     "FirstRendererNegotiation",
     "LimitQuerySerializer",
     "PageQuerySerializer",
