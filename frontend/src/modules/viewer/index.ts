@@ -7,18 +7,19 @@
  */
 
 import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
-import { isWindowConfig, WindowControl } from '../../components/WindowControl';
+import { HELP_SHORTCUT } from '../../components/ShortcutPanel';
+import { isWindowConfig, WINDOW_SHORTCUTS, WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import type { MaskEditor } from '../../editor/MaskEditor';
 import { button, card, h, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
-import { modelContours, type SectionNuclei } from './nuclei';
+import { MODEL_CONTOURS, modelContours, type SectionNuclei } from './nuclei';
 import { ViewerPanes } from './panes';
 import { aheadUrls, fromHash, nearestZ, sortTimes, toHash, type TimePoint } from './position';
-import { SectionLayer } from './sectionLayer';
+import { layerShortcut, SectionLayer } from './sectionLayer';
 import type { FluorMode, ViewerConfig, ViewerSection } from './types';
-import { virtualStain } from './virtualStain';
+import { VIRTUAL_STAIN, virtualStain } from './virtualStain';
 
 export type { FluorMode, ViewerConfig, ViewerSection } from './types';
 
@@ -136,12 +137,11 @@ export class ViewerPage {
       { keys: 'Home / End', label: 'First / last z-section' },
       { keys: '← / →', label: 'Previous / next time point' },
       { keys: 'F', label: 'Fluorescence: off / side by side / overlay' },
-      { keys: 'M', label: "Active model's contours on / off" },
-      { keys: 'V', label: 'Virtual stain on / off' },
-      { keys: 'W', label: 'Display window: physical default' },
-      { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+      layerShortcut(MODEL_CONTOURS),
+      layerShortcut(VIRTUAL_STAIN),
+      ...WINDOW_SHORTCUTS,
       ...(this.channels ? [CHANNEL_SHORTCUT] : []),
-      { keys: '?', label: 'Show / hide this list' },
+      HELP_SHORTCUT,
     ];
     return [{ title: 'Viewer', items }, ...(this.editor?.shortcuts() ?? [])];
   }
@@ -254,10 +254,8 @@ export class ViewerPage {
     if (Object.hasOwn(nav, ev.key)) return onSlider ? null : nav[ev.key]!;
     const k = ev.key.toLowerCase();
     if (k === 'f' && this.modeInputs.size) return () => this.setMode(MODES[(MODES.indexOf(this.mode) + 1) % MODES.length]!);
-    if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
-    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
-    const layer = k === 'm' ? this.nuclei : k === 'v' ? this.stain : null;
-    if (layer) return () => layer.set(!layer.on);
+    const shared = this.windowCtl?.keyAction(k) ?? this.nuclei?.keyAction(k) ?? this.stain?.keyAction(k);
+    if (shared) return shared;
     if (k === 'x' && this.channels) return () => this.channels?.next();
     return null;
   }

@@ -6,7 +6,7 @@
 
 import type { MaskEditor, Overlay } from '../../editor/MaskEditor';
 import { getJson } from '../../lib/api';
-import type { SectionLayerSpec } from './sectionLayer';
+import type { LayerCard, SectionLayerSpec } from './sectionLayer';
 
 export interface SectionNuclei {
   prediction: number | null;
@@ -28,10 +28,12 @@ export function nucleiCaption(found: SectionNuclei | null): string {
   return `${n} nucle${n === 1 ? 'us' : 'i'} on this section · prediction ${found.prediction}`;
 }
 
+export const MODEL_CONTOURS: LayerCard = { role: 'model-contours', title: 'Model contours', key: 'M', label: "Show the active model's nuclei", help: "Active model's contours on / off" };
+
 /** The model-contours layer: a section's nuclei as overlays of the section's editor. */
 export function modelContours(editor: () => MaskEditor | null, root: HTMLElement): SectionLayerSpec<SectionNuclei> {
   return {
-    card: { role: 'model-contours', title: 'Model contours', key: 'M', label: "Show the active model's nuclei" },
+    card: MODEL_CONTOURS,
     load: (url) => getJson<SectionNuclei>(url),
     loading: nucleiCaption(null),
     show: (found) => {

@@ -8,6 +8,7 @@
  */
 
 import { card, h } from '../../lib/dom';
+import type { ShortcutDef } from '../../lib/keys';
 
 /** The card of a layer. */
 export interface LayerCard {
@@ -18,6 +19,13 @@ export interface LayerCard {
   key: string;
   /** The switch's label. */
   label: string;
+  /** What the key does, in the shortcut list. */
+  help: string;
+}
+
+/** A layer's entry in the shortcut list. */
+export function layerShortcut(layer: LayerCard): ShortcutDef {
+  return { keys: layer.key, label: layer.help };
 }
 
 export interface SectionLayerSpec<T> {
@@ -54,6 +62,11 @@ export class SectionLayer<T> {
     this.toggle.addEventListener('change', () => this.set(this.toggle.checked));
     const head = h('div', { class: 'cw-card-head' }, h('h2', { class: 'cw-card-title' }, title), h('kbd', { class: 'cw-kbd' }, key));
     this.card = card(head, { 'data-card': role }, h('label', { class: 'cw-check' }, this.toggle, label), this.caption);
+  }
+
+  /** Switches the layer when `key` is its key; null for other keys. */
+  keyAction(key: string): (() => void) | null {
+    return key.toLowerCase() === this.spec.card.key.toLowerCase() ? () => this.set(!this.on) : null;
   }
 
   set(on: boolean): void {

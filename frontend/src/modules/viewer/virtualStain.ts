@@ -7,12 +7,14 @@
  */
 
 import type { ViewerPanes } from './panes';
-import type { SectionLayerSpec } from './sectionLayer';
+import type { LayerCard, SectionLayerSpec } from './sectionLayer';
+
+export const VIRTUAL_STAIN: LayerCard = { role: 'virtual-stain', title: 'Virtual stain', key: 'V', label: 'Show the predicted fluorescence', help: 'Virtual stain on / off' };
 
 /** The virtual-stain layer: the predicted fluorescence in the pane beside the section. */
 export function virtualStain(panes: ViewerPanes, root: HTMLElement): SectionLayerSpec<string> {
   return {
-    card: { role: 'virtual-stain', title: 'Virtual stain', key: 'V', label: 'Show the predicted fluorescence' },
+    card: VIRTUAL_STAIN,
     load,
     loading: 'Predicting…',
     show: (url, sectionId) => {
