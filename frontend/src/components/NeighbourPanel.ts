@@ -4,6 +4,7 @@
  */
 
 import { button, h } from '../lib/dom';
+import type { ShortcutDef } from '../lib/keys';
 
 export type Side = 'prev' | 'next';
 
@@ -13,6 +14,9 @@ const WORD: Record<Side, { adj: string; title: string; dz: number }> = {
   prev: { adj: 'previous', title: 'Previous', dz: -1 },
   next: { adj: 'next', title: 'Next', dz: 1 },
 };
+
+/** The panel's keys, as the shortcut lists name them (`keyAction` binds them). */
+export const NEIGHBOUR_SHORTCUT: ShortcutDef = { keys: ', / .', label: 'View the section at z − 1 / z + 1 beside the editor' };
 
 export class NeighbourPanel {
   readonly figure: HTMLElement;
@@ -47,6 +51,12 @@ export class NeighbourPanel {
     if (!this.neighbours?.[side]) b.disabled = true;
     this.buttons.set(side, b);
     return b;
+  }
+
+  /** What `,` (the previous section) and `.` (the next) do; null for other keys. */
+  keyAction(key: string): (() => void) | null {
+    if (key !== ',' && key !== '.') return null;
+    return () => this.toggle(key === ',' ? 'prev' : 'next');
   }
 
   toggle(side: Side): void {

@@ -5,6 +5,10 @@
 
 import { button, card, h } from '../lib/dom';
 import { icons } from '../lib/icons';
+import type { ShortcutDef } from '../lib/keys';
+
+/** The panel's key, as the shortcut lists name it. */
+export const REFERENCE_SHORTCUT: ShortcutDef = { keys: 'R', label: 'Reference fluorescence panel' };
 
 export class ReferencePanel {
   readonly card: HTMLElement;

@@ -1,7 +1,10 @@
 /** The keyboard shortcut list, toggled with `?` from anywhere on the page. */
 
 import { h } from '../lib/dom';
-import { isTypingTarget, type ShortcutGroup } from '../lib/keys';
+import { isTypingTarget, type ShortcutDef, type ShortcutGroup } from '../lib/keys';
+
+/** The panel's own key, the last entry of a page's list. */
+export const HELP_SHORTCUT: ShortcutDef = { keys: '?', label: 'Show / hide this list' };
 
 export class ShortcutPanel {
   readonly el: HTMLElement;

@@ -12,8 +12,15 @@ import { putJson, withWindow } from '../lib/api';
 import { h } from '../lib/dom';
 import { decimalsForStep } from '../lib/format';
 import { icons } from '../lib/icons';
+import type { ShortcutDef } from '../lib/keys';
 
 export type WindowMode = 'default' | 'auto' | 'custom';
+
+/** The keys of the display window, as the shortcut lists name them (`keyAction` binds them). */
+export const WINDOW_SHORTCUTS: ShortcutDef[] = [
+  { keys: 'W', label: 'Display window: physical default' },
+  { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+];
 
 export interface WindowPreference {
   mode: WindowMode;
@@ -167,6 +174,14 @@ export class WindowControl {
   auto(): void {
     if (!this.cfg.auto) return;
     this.choose(windowFor(this.cfg, this.mode === 'auto' ? 'default' : 'auto'));
+  }
+
+  /** What a key of the display window does: W the default, A auto; null for other keys. */
+  keyAction(key: string): (() => void) | null {
+    const k = key.toLowerCase();
+    if (k === 'w') return () => this.reset();
+    if (k === 'a') return () => this.auto();
+    return null;
   }
 
   private choose(state: WindowState): void {

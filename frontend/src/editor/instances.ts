@@ -7,7 +7,7 @@
  * of a mask stored without ids. No DOM, so all of it is tested on small buffers.
  */
 
-import type { Rect } from './raster';
+import { Box, type Rect } from './raster';
 import { INSTANCE_TINTS, type Rgb } from './render';
 
 export type PaintRule = 'replace' | 'background';
@@ -128,10 +128,7 @@ export function fillHolesWithInstances(data: Uint8Array, ids: Uint16Array, W: nu
     for (const [id, count] of rim[k]!) if (!best || count > rim[k]!.get(best)! || (count === rim[k]!.get(best)! && id < best)) best = id;
     owner[k] = best;
   }
-  let x0 = W;
-  let y0 = H;
-  let x1 = -1;
-  let y1 = -1;
+  const box = new Box();
   for (let i = 0; i < parts.length; i++) {
     const k = parts[i]!;
     if (!k) continue;
@@ -139,13 +136,9 @@ export function fillHolesWithInstances(data: Uint8Array, ids: Uint16Array, W: nu
     data[i] = value;
     ids[i] = owner[k]!;
     const x = i % W;
-    const y = (i - x) / W;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
+    box.add((i - x) / W, x, x);
   }
-  return x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+  return box.rect();
 }
 
 /**
@@ -160,10 +153,7 @@ export function cutInstances(ids: Uint16Array, W: number, H: number, line: Uint8
   for (let i = 0; i < line.length; i++) if (line[i] && ids[i]) crossed.add(ids[i]!);
   let next = maxId(ids) + 1;
   let made = 0;
-  let x0 = W;
-  let y0 = H;
-  let x1 = -1;
-  let y1 = -1;
+  const box = new Box();
   for (const id of crossed) {
     const parts = new Int32Array(W * H);
     const n = components(W, H, (i) => ids[i] === id && !line[i], parts);
@@ -195,14 +185,10 @@ export function cutInstances(ids: Uint16Array, W: number, H: number, line: Uint8
       if (!k || newId[k] === id) continue;
       ids[i] = newId[k]!;
       const x = i % W;
-      const y = (i - x) / W;
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
+      box.add((i - x) / W, x, x);
     }
   }
-  return { rect: x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 }, made };
+  return { rect: box.rect(), made };
 }
 
 /** The colour instance `id` of a class drawn in `base` is shown in (as render.ts draws it). */

@@ -4,8 +4,8 @@
  * hidden panel, a text field or an event someone else handled is left alone.
  */
 
-import { isMod, isTypingTarget, type ShortcutGroup } from '../lib/keys';
-import { type Tool, type ToolContext, type ToolName } from './tools';
+import { isMod, isTypingTarget, type ShortcutDef, type ShortcutGroup } from '../lib/keys';
+import { TOOL_INFO, TOOL_NAMES, type Tool, type ToolContext, type ToolName } from './tools';
 
 /** What the keys and the tool bar can ask the editor to do. */
 export interface EditorCommands {
@@ -37,7 +37,8 @@ export interface KeyHost extends EditorCommands {
   redrawTool(): void;
 }
 
-const TOOL_KEYS: Record<string, ToolName> = { p: 'polygon', l: 'lasso', b: 'brush', e: 'eraser', k: 'cut', h: 'hand' };
+/** Each tool by its key (TOOL_INFO), lower case. */
+const TOOL_KEYS: Record<string, ToolName> = Object.fromEntries(TOOL_NAMES.map((t) => [TOOL_INFO[t].key.toLowerCase(), t]));
 
 /** Bigger steps for bigger brushes, so [ and ] feel even across sizes. */
 export function brushStep(size: number): number {
@@ -135,15 +136,21 @@ export function bindKeyboard(host: KeyHost): () => void {
   };
 }
 
+/** A tool's entry in the shortcut list: its key and name, then how it is used. */
+function toolShortcut(tool: ToolName, usage?: string): ShortcutDef {
+  const { key, label } = TOOL_INFO[tool];
+  return { keys: key, label: usage ? `${label}: ${usage}` : `${label} tool` };
+}
+
 const DRAWING_KEYS: ShortcutGroup = {
   title: 'Drawing',
   items: [
-    { keys: 'P', label: 'Polygon: click points, double-click / Enter closes, Esc cancels, Backspace removes last point' },
-    { keys: 'L', label: 'Lasso: drag an outline, release closes' },
+    toolShortcut('polygon', 'click points, double-click / Enter closes, Esc cancels, Backspace removes last point'),
+    toolShortcut('lasso', 'drag an outline, release closes'),
     { keys: 'B / E', label: 'Brush / Eraser' },
     { keys: '[ / ]', label: 'Smaller / larger brush' },
     { keys: 'Shift + draw', label: 'Subtract with polygon/lasso, erase with brush' },
-    { keys: 'K', label: 'Cut: drag a line across touching instances to split them' },
+    toolShortcut('cut', 'drag a line across touching instances to split them'),
     { keys: 'Alt + draw', label: 'Add to the current instance (otherwise each shape or stroke is a new one)' },
     { keys: 'Class key', label: 'Select that class (the palette shows each key)' },
     { keys: 'F', label: 'Fill holes' },
@@ -159,7 +166,7 @@ const VIEW_KEYS: ShortcutGroup = {
   items: [
     { keys: 'Wheel / + −', label: 'Zoom (around the cursor)' },
     { keys: '0', label: 'Fit image to window' },
-    { keys: 'H', label: 'Hand tool' },
+    toolShortcut('hand'),
     { keys: 'Space + drag', label: 'Pan (also middle or right drag)' },
   ],
 };

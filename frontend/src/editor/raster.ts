@@ -48,7 +48,7 @@ export function fullRect(W: number, H: number): Rect {
 }
 
 /** Grows the bounding box of touched pixels one run at a time. */
-class Box {
+export class Box {
   private x0 = Infinity;
   private x1 = -Infinity;
   private y0 = Infinity;

@@ -6,6 +6,7 @@
 
 import { h, progressBar, setChildren } from '../lib/dom';
 import { icons } from '../lib/icons';
+import { FINAL } from './job/results';
 import { CLOSE_FORBIDDEN, LiveSocket } from './job/socket';
 
 export interface ImportConfig {
@@ -29,8 +30,6 @@ export interface ImportStatus {
   specimen_url?: string | null;
   seq?: number | null;
 }
-
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export interface ImportFollow {
   status: ImportStatus | null;

@@ -6,8 +6,10 @@
  */
 
 import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
-import { ReferencePanel } from '../../components/ReferencePanel';
-import { WindowControl } from '../../components/WindowControl';
+import { NEIGHBOUR_SHORTCUT } from '../../components/NeighbourPanel';
+import { REFERENCE_SHORTCUT, ReferencePanel } from '../../components/ReferencePanel';
+import { HELP_SHORTCUT } from '../../components/ShortcutPanel';
+import { WINDOW_SHORTCUTS, WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, request } from '../../lib/api';
@@ -123,19 +125,17 @@ export class AnnotatorPage {
       items: [
         { keys: 'Ctrl+Enter', label: 'Submit this section' },
         { keys: 'Ctrl+S', label: 'Save draft now (drafts also save automatically)' },
-        { keys: ',', label: 'View the section at z − 1 beside the editor' },
-        { keys: '.', label: 'View the section at z + 1 beside the editor' },
+        NEIGHBOUR_SHORTCUT,
         { keys: 'G', label: 'Ghost: your outline on the adjacent section' },
         { keys: 'C', label: 'Copy your mask from the previous section (Shift+C: next)' },
+        ...(this.cfg.fluorescence ? [REFERENCE_SHORTCUT] : []),
         ...(this.proposal ? [{ keys: 'M', label: "Load the model's proposal for this section" }] : []),
-        { keys: 'W', label: 'Display window: physical default' },
-        { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+        ...WINDOW_SHORTCUTS,
         ...(this.channels ? [CHANNEL_SHORTCUT] : []),
         { keys: 'N', label: 'Next section of your queue (after submitting)' },
-        { keys: '?', label: 'Show / hide this list' },
+        HELP_SHORTCUT,
       ],
     };
-    if (this.cfg.fluorescence) page.items.splice(6, 0, { keys: 'R', label: 'Reference fluorescence panel' });
     return [page, ...this.editor.shortcuts()];
   }
 
@@ -270,13 +270,12 @@ export class AnnotatorPage {
     if (mod || ev.altKey) return null;
     const k = ev.key;
     const nb = this.neighbours;
-    if (k === ',' || k === '.') return () => nb.panel.toggle(k === ',' ? 'prev' : 'next');
+    const shared = nb.panel.keyAction(k) ?? this.windowCtl?.keyAction(k);
+    if (shared) return shared;
     if (k === 'g' || k === 'G') return () => nb.toggleGhost();
     if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
     if ((k === 'm' || k === 'M') && this.proposal) return () => void this.proposal?.load();
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
-    if ((k === 'w' || k === 'W') && this.windowCtl) return () => this.windowCtl?.reset();
-    if ((k === 'a' || k === 'A') && this.windowCtl) return () => this.windowCtl?.auto();
     if ((k === 'x' || k === 'X') && this.channels) return () => this.channels?.next();
     if ((k === 'n' || k === 'N') && this.cfg.nextUrl && this.saveCard.submittedShown) return () => void this.next();
     return null;

@@ -7,9 +7,10 @@
  */
 
 import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
-import { NeighbourPanel } from '../../components/NeighbourPanel';
-import { ReferencePanel } from '../../components/ReferencePanel';
-import { WindowControl } from '../../components/WindowControl';
+import { NEIGHBOUR_SHORTCUT, NeighbourPanel } from '../../components/NeighbourPanel';
+import { REFERENCE_SHORTCUT, ReferencePanel } from '../../components/ReferencePanel';
+import { HELP_SHORTCUT } from '../../components/ShortcutPanel';
+import { WINDOW_SHORTCUTS, WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, postJson } from '../../lib/api';
@@ -123,13 +124,12 @@ export class ReviewPage {
       { keys: 'M', label: 'Nuclei only a minority found on/off' },
       { keys: 'T', label: 'Ground truth contour on/off' },
       { keys: '1 … 9', label: 'Annotator contours on/off' },
-      { keys: ', / .', label: 'View the section at z − 1 / z + 1 beside the editor' },
-      { keys: 'W', label: 'Display window: physical default' },
-      { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+      NEIGHBOUR_SHORTCUT,
+      ...WINDOW_SHORTCUTS,
       ...(this.channels ? [CHANNEL_SHORTCUT] : []),
-      ...(this.cfg.fluorescence ? [{ keys: 'R', label: 'Reference fluorescence panel' }] : []),
+      ...(this.cfg.fluorescence ? [REFERENCE_SHORTCUT] : []),
       { keys: 'Ctrl+Enter', label: 'Confirm' },
-      { keys: '?', label: 'Show / hide this list' },
+      HELP_SHORTCUT,
       // While editing, the drawing keys win (K cuts, a class key picks its class); the legend still switches layers.
       ...(this.editing ? [{ keys: 'While editing', label: 'The drawing keys below come first; use the Layers checkboxes' }] : []),
     ];
@@ -261,9 +261,8 @@ export class ReviewPage {
     const k = ev.key.toLowerCase();
     const layer = { k: 'consensus', d: 'disagreement', t: 'gt', m: 'minority' }[k];
     if (layer) return () => this.toggleLayer(layer);
-    if (k === ',' || k === '.') return () => this.neighbours.toggle(k === ',' ? 'prev' : 'next');
-    if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
-    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
+    const shared = this.neighbours.keyAction(k) ?? this.windowCtl?.keyAction(k);
+    if (shared) return shared;
     if (k === 'x' && this.channels) return () => this.channels?.next();
     if (k === 'r' && this.reference) return () => this.reference?.toggle();
     const next = this.cfg.nextUrl;

@@ -1,21 +1,25 @@
 /**
  * Viewer: browse a specimen through z and time, with the RI display window and
  * the fluorescence reference off / side by side / overlaid (tinted green).
- * The panes (panes.ts) and the position arithmetic (position.ts) live beside it.
+ * The panes (panes.ts), the position arithmetic (position.ts) and the layers
+ * worked out per section (sectionLayer.ts: model contours, virtual stain) live
+ * beside it.
  */
 
 import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
-import { isWindowConfig, WindowControl } from '../../components/WindowControl';
+import { HELP_SHORTCUT } from '../../components/ShortcutPanel';
+import { isWindowConfig, WINDOW_SHORTCUTS, WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import type { MaskEditor } from '../../editor/MaskEditor';
 import { button, card, h, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
-import { NucleiSource, nucleiCaption, nucleiOverlays } from './nuclei';
+import { MODEL_CONTOURS, modelContours, type SectionNuclei } from './nuclei';
 import { ViewerPanes } from './panes';
 import { aheadUrls, fromHash, nearestZ, sortTimes, toHash, type TimePoint } from './position';
+import { layerShortcut, SectionLayer } from './sectionLayer';
 import type { FluorMode, ViewerConfig, ViewerSection } from './types';
-import { VirtualStainSource } from './virtualStain';
+import { VIRTUAL_STAIN, virtualStain } from './virtualStain';
 
 export type { FluorMode, ViewerConfig, ViewerSection } from './types';
 
@@ -40,23 +44,18 @@ export class ViewerPage {
   private readonly channels: ChannelSelect | null = null;
   private readonly fluorWindowCtl: WindowControl | null = null;
   private preloaded = new Map<string, HTMLImageElement>();
-  private readonly nuclei: NucleiSource | null;
-  private readonly nucleiToggle = h('input', { type: 'checkbox', 'data-role': 'model-contours' });
-  private readonly nucleiText = h('p', { class: 'cw-muted', 'data-role': 'model-contours-caption' });
-  showNuclei = false;
-  private readonly stains: VirtualStainSource | null;
-  private readonly stainToggle = h('input', { type: 'checkbox', 'data-role': 'virtual-stain' });
-  private readonly stainText = h('p', { class: 'cw-muted', 'data-role': 'virtual-stain-caption' });
-  showStain = false;
+  private readonly nuclei: SectionLayer<SectionNuclei> | null;
+  private readonly stain: SectionLayer<string> | null;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly cfg: ViewerConfig,
   ) {
     this.times = sortTimes(cfg.timePoints);
-    this.nuclei = cfg.nucleiUrlTemplate ? new NucleiSource(cfg.nucleiUrlTemplate) : null;
-    this.stains = cfg.virtualStainUrlTemplate ? new VirtualStainSource(cfg.virtualStainUrlTemplate) : null;
     this.panes = new ViewerPanes((cfg.modality ?? 'label-free').toUpperCase(), cfg);
+    const current = () => this.section;
+    this.nuclei = cfg.nucleiUrlTemplate ? new SectionLayer(root, cfg.nucleiUrlTemplate, modelContours(() => this.editor, root), current) : null;
+    this.stain = cfg.virtualStainUrlTemplate ? new SectionLayer(root, cfg.virtualStainUrlTemplate, virtualStain(this.panes, root), current) : null;
     const sp = cfg.specimen ?? {};
     const title = [sp.name, sp.lab].filter(Boolean).join(' · ') || 'Specimen';
     const { sidebar } = workbench(root, { page: 'viewer', title, beside: this.posText, shortcuts: () => this.shortcuts(), main: this.panes.stage });
@@ -74,8 +73,8 @@ export class ViewerPage {
     if (this.channels) sidebar.appendChild(this.channels.card);
     const hasFluor = this.times.some((tp) => tp.sections.some((s) => s.fluorescenceUrl));
     if (hasFluor) sidebar.appendChild(this.fluorescenceCard());
-    if (this.nuclei) sidebar.appendChild(this.nucleiCard());
-    if (this.stains) sidebar.appendChild(this.virtualStainCard());
+    if (this.nuclei) sidebar.appendChild(this.nuclei.card);
+    if (this.stain) sidebar.appendChild(this.stain.card);
     this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (hasFluor && isWindowConfig(cfg.fluorescenceWindow)) {
@@ -138,12 +137,11 @@ export class ViewerPage {
       { keys: 'Home / End', label: 'First / last z-section' },
       { keys: '← / →', label: 'Previous / next time point' },
       { keys: 'F', label: 'Fluorescence: off / side by side / overlay' },
-      { keys: 'M', label: "Active model's contours on / off" },
-      { keys: 'V', label: 'Virtual stain on / off' },
-      { keys: 'W', label: 'Display window: physical default' },
-      { keys: 'A', label: 'Display window: auto (percentiles of this volume)' },
+      layerShortcut(MODEL_CONTOURS),
+      layerShortcut(VIRTUAL_STAIN),
+      ...WINDOW_SHORTCUTS,
       ...(this.channels ? [CHANNEL_SHORTCUT] : []),
-      { keys: '?', label: 'Show / hide this list' },
+      HELP_SHORTCUT,
     ];
     return [{ title: 'Viewer', items }, ...(this.editor?.shortcuts() ?? [])];
   }
@@ -171,85 +169,6 @@ export class ViewerPage {
         : null,
       this.cfg.annotateUrlTemplate ? h('div', { class: 'cw-btn-row' }, this.annotateLink) : null,
     );
-  }
-
-  setShowNuclei(on: boolean): void {
-    this.showNuclei = on;
-    this.nucleiToggle.checked = on;
-    this.root.dataset.modelContours = on ? 'on' : 'off';
-    void this.drawNuclei();
-  }
-
-  private nucleiCard(): HTMLElement {
-    this.nucleiToggle.addEventListener('change', () => this.setShowNuclei(this.nucleiToggle.checked));
-    return card(
-      h('div', { class: 'cw-card-head' }, h('h2', { class: 'cw-card-title' }, 'Model contours'), h('kbd', { class: 'cw-kbd' }, 'M')),
-      { 'data-card': 'model-contours' },
-      h('label', { class: 'cw-check' }, this.nucleiToggle, "Show the active model's nuclei"),
-      this.nucleiText,
-    );
-  }
-
-  /** Draws (or clears) the active model's nuclei of the current section, unless the section changed meanwhile. */
-  private async drawNuclei(): Promise<void> {
-    const s = this.section;
-    const editor = this.editor;
-    if (!this.nuclei || !s || !editor) return;
-    if (!this.showNuclei) {
-      editor.setOverlays([]);
-      this.nucleiText.textContent = '';
-      return;
-    }
-    this.nucleiText.textContent = nucleiCaption(null);
-    try {
-      const found = await this.nuclei.get(s.id);
-      if (this.section !== s || !this.showNuclei) return;
-      this.editor?.setOverlays(nucleiOverlays(found));
-      this.nucleiText.textContent = nucleiCaption(found);
-      this.root.dataset.modelNuclei = String(found.nuclei.length);
-    } catch (err) {
-      this.nucleiText.textContent = `The model contours could not be loaded (${String(err)}).`;
-    }
-  }
-
-  setShowStain(on: boolean): void {
-    this.showStain = on;
-    this.stainToggle.checked = on;
-    this.root.dataset.virtualStain = on ? 'on' : 'off';
-    void this.drawStain();
-  }
-
-  private virtualStainCard(): HTMLElement {
-    this.stainToggle.addEventListener('change', () => this.setShowStain(this.stainToggle.checked));
-    return card(
-      h('div', { class: 'cw-card-head' }, h('h2', { class: 'cw-card-title' }, 'Virtual stain'), h('kbd', { class: 'cw-kbd' }, 'V')),
-      { 'data-card': 'virtual-stain' },
-      h('label', { class: 'cw-check' }, this.stainToggle, 'Show the predicted fluorescence'),
-      this.stainText,
-    );
-  }
-
-  /** Shows (or hides) the virtual stain of the current section, unless the section changed meanwhile. */
-  private async drawStain(): Promise<void> {
-    const s = this.section;
-    if (!this.stains || !s) return;
-    if (!this.showStain) {
-      this.panes.showVirtualStain(null);
-      this.stainText.textContent = '';
-      return;
-    }
-    this.stainText.textContent = 'Predicting…';
-    try {
-      const url = await this.stains.get(s.id);
-      if (this.section !== s || !this.showStain) return;
-      this.panes.showVirtualStain(url);
-      this.stainText.textContent = 'Predicted from this section by the newest in-silico-labelling model.';
-      this.root.dataset.virtualStainShown = String(s.id);
-    } catch (err) {
-      if (this.section !== s) return;
-      this.panes.showVirtualStain(null);
-      this.stainText.textContent = err instanceof Error ? err.message : String(err);
-    }
   }
 
   private fluorescenceCard(): HTMLElement {
@@ -297,8 +216,8 @@ export class ViewerPage {
     const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value) };
     void this.panes.show(s, images).then(() => {
       this.root.querySelector('.cw-overlay-alpha')?.toggleAttribute('hidden', this.mode !== 'overlay');
-      if (this.showNuclei) void this.drawNuclei();
-      if (this.showStain) void this.drawStain();
+      if (this.nuclei?.on) void this.nuclei.draw();
+      if (this.stain?.on) void this.stain.draw();
     });
     this.preload();
   }
@@ -335,10 +254,8 @@ export class ViewerPage {
     if (Object.hasOwn(nav, ev.key)) return onSlider ? null : nav[ev.key]!;
     const k = ev.key.toLowerCase();
     if (k === 'f' && this.modeInputs.size) return () => this.setMode(MODES[(MODES.indexOf(this.mode) + 1) % MODES.length]!);
-    if (k === 'w' && this.windowCtl) return () => this.windowCtl?.reset();
-    if (k === 'a' && this.windowCtl) return () => this.windowCtl?.auto();
-    if (k === 'm' && this.nuclei) return () => this.setShowNuclei(!this.showNuclei);
-    if (k === 'v' && this.stains) return () => this.setShowStain(!this.showStain);
+    const shared = this.windowCtl?.keyAction(k) ?? this.nuclei?.keyAction(k) ?? this.stain?.keyAction(k);
+    if (shared) return shared;
     if (k === 'x' && this.channels) return () => this.channels?.next();
     return null;
   }

@@ -1,11 +1,12 @@
 /**
  * The viewer's "model contours": the active model's predicted nuclei on the
  * shown section, one outline colour per tracked nucleus (the same colour at
- * every time point), fetched per section and cached while the page is open.
+ * every time point), fetched per section (sectionLayer.ts).
  */
 
-import type { Overlay } from '../../editor/MaskEditor';
+import type { MaskEditor, Overlay } from '../../editor/MaskEditor';
 import { getJson } from '../../lib/api';
+import type { LayerCard, SectionLayerSpec } from './sectionLayer';
 
 export interface SectionNuclei {
   prediction: number | null;
@@ -27,19 +28,20 @@ export function nucleiCaption(found: SectionNuclei | null): string {
   return `${n} nucle${n === 1 ? 'us' : 'i'} on this section · prediction ${found.prediction}`;
 }
 
-export class NucleiSource {
-  private readonly cache = new Map<string, Promise<SectionNuclei>>();
+export const MODEL_CONTOURS: LayerCard = { role: 'model-contours', title: 'Model contours', key: 'M', label: "Show the active model's nuclei", help: "Active model's contours on / off" };
 
-  constructor(private readonly template: string) {}
-
-  get(sectionId: number | string): Promise<SectionNuclei> {
-    const url = this.template.replace('{id}', encodeURIComponent(String(sectionId)));
-    let found = this.cache.get(url);
-    if (!found) {
-      found = getJson<SectionNuclei>(url);
-      found.catch(() => this.cache.delete(url));
-      this.cache.set(url, found);
-    }
-    return found;
-  }
+/** The model-contours layer: a section's nuclei as overlays of the section's editor. */
+export function modelContours(editor: () => MaskEditor | null, root: HTMLElement): SectionLayerSpec<SectionNuclei> {
+  return {
+    card: MODEL_CONTOURS,
+    load: (url) => getJson<SectionNuclei>(url),
+    loading: nucleiCaption(null),
+    show: (found) => {
+      editor()?.setOverlays(nucleiOverlays(found));
+      root.dataset.modelNuclei = String(found.nuclei.length);
+      return nucleiCaption(found);
+    },
+    hide: () => editor()?.setOverlays([]),
+    failed: (err) => `The model contours could not be loaded (${String(err)}).`,
+  };
 }

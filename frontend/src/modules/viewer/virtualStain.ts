@@ -1,25 +1,30 @@
 /**
  * The viewer's virtual stain: the fluorescence an in-silico-labelling model
- * predicts for the shown section (stained or not), fetched per section as a
- * PNG and kept as an object URL while the page is open. A refusal (no such
- * model yet, a fluorescence section) comes back as the server's reason.
+ * predicts for the shown section (stained or not), fetched per section
+ * (sectionLayer.ts) as a PNG and kept as an object URL while the page is
+ * open. A refusal (no such model yet, a fluorescence section) comes back as
+ * the server's reason.
  */
 
-export class VirtualStainSource {
-  private readonly cache = new Map<string, Promise<string>>();
+import type { ViewerPanes } from './panes';
+import type { LayerCard, SectionLayerSpec } from './sectionLayer';
 
-  constructor(private readonly template: string) {}
+export const VIRTUAL_STAIN: LayerCard = { role: 'virtual-stain', title: 'Virtual stain', key: 'V', label: 'Show the predicted fluorescence', help: 'Virtual stain on / off' };
 
-  get(sectionId: number | string): Promise<string> {
-    const url = this.template.replace('{id}', encodeURIComponent(String(sectionId)));
-    let found = this.cache.get(url);
-    if (!found) {
-      found = load(url);
-      found.catch(() => this.cache.delete(url));
-      this.cache.set(url, found);
-    }
-    return found;
-  }
+/** The virtual-stain layer: the predicted fluorescence in the pane beside the section. */
+export function virtualStain(panes: ViewerPanes, root: HTMLElement): SectionLayerSpec<string> {
+  return {
+    card: VIRTUAL_STAIN,
+    load,
+    loading: 'Predicting…',
+    show: (url, sectionId) => {
+      panes.showVirtualStain(url);
+      root.dataset.virtualStainShown = String(sectionId);
+      return 'Predicted from this section by the newest in-silico-labelling model.';
+    },
+    hide: () => panes.showVirtualStain(null),
+    failed: (err) => (err instanceof Error ? err.message : String(err)),
+  };
 }
 
 async function load(url: string): Promise<string> {
