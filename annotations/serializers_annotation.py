@@ -13,10 +13,15 @@ from annotations.services.annotation import (
     MAX_ROW_CROSSINGS,
     MAX_TIME_SPENT_S,
 )
+from cellweb.api import error_responses
+from cellweb.api.fields import optional_id
 
 # A 448x448 mask is a few KB; this leaves room for large sections while refusing junk early.
 MAX_MASK_BASE64_CHARS = 24 * 1024 * 1024
 MAX_MASK_UPLOAD_BYTES = 16 * 1024 * 1024
+
+# The annotation endpoints' 400 (the schema adds the answers every endpoint can give).
+ANNOTATION_ERRORS = error_responses(400, descriptions={400: "Malformed request or unusable mask."})
 
 _POLYGONS_SCHEMA = {
     "type": "array",
@@ -210,12 +215,7 @@ class AnnotationProgressSerializer(serializers.Serializer):
 
 
 class NextQuerySerializer(serializers.Serializer):
-    skip = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**62,
-        help_text="The section on screen, skipped: it comes back after every fresh section.",
-    )
+    skip = optional_id("The section on screen, skipped: it comes back after every fresh section.")
 
 
 class AnnotateNextSerializer(serializers.Serializer):

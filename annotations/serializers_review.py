@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from annotations.models import GroundTruth, GroundTruthSource
 from annotations.services.review import MAX_COMMENT_LENGTH
+from cellweb.api.pagination import PageSerializer
 
 MAX_DB_ID = 2**63 - 1
 
@@ -45,8 +46,7 @@ class ReviewQueueItemSerializer(serializers.Serializer):
         return f"/sections/{row['id']}/review/"
 
 
-class ReviewQueueSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+class ReviewQueueSerializer(PageSerializer):
     results = ReviewQueueItemSerializer(many=True)
 
 

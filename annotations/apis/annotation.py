@@ -7,7 +7,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,7 @@ from annotations.selectors.annotation import (
     visible_annotations,
 )
 from annotations.serializers_annotation import (
+    ANNOTATION_ERRORS,
     AnnotateNextSerializer,
     AnnotationProgressSerializer,
     AnnotationPublicSerializer,
@@ -37,24 +37,28 @@ from annotations.services.annotation import (
 )
 from annotations.services.export import export_masks
 from cellweb.api import (
-    FirstRendererNegotiation,
+    BinaryApi,
     LimitQuerySerializer,
-    error_responses,
     parse,
 )
+from cellweb.api.reads import ReadApi, read_schema
 
-_ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
+
+def annotation_read(operation_id: str, output, **schema):
+    """``read_schema`` of an annotation endpoint, with the annotation endpoints' error answers."""
+    return read_schema(operation_id, output, responses=ANNOTATION_ERRORS, **schema)
 
 
-class SectionAnnotationsApi(APIView):
-    @extend_schema(
-        operation_id="section_annotations_list",
-        summary="The annotations of a section you may see",
-        description="Annotators see only their own until the section has all its required "
-        "submissions; reviewers and managers see all.",
-        responses={200: AnnotationPublicSerializer(many=True), **_ERRORS},
-    )
-    def get(self, request, section_id: int):
+@annotation_read(
+    "section_annotations_list",
+    AnnotationPublicSerializer,
+    many=True,
+    summary="The annotations of a section you may see",
+    description="Annotators see only their own until the section has all its required "
+    "submissions; reviewers and managers see all.",
+)
+class SectionAnnotationsApi(ReadApi):
+    def read(self, request, section_id: int):
         section = get_section(request.user, section_id)
         annotations = visible_annotations(user=request.user, section=section).order_by(
             "annotator__username"
@@ -63,47 +67,43 @@ class SectionAnnotationsApi(APIView):
         for annotation in annotations:
             annotation.section = section
             items.append(annotation_public(annotation))
-        return Response(AnnotationPublicSerializer(items, many=True).data)
+        return items
 
 
-class AnnotationDetailApi(APIView):
-    @extend_schema(
-        operation_id="annotation_get",
-        summary="One annotation (blind rule applies)",
-        responses={200: AnnotationPublicSerializer, **_ERRORS},
-    )
-    def get(self, request, annotation_id: int):
-        annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
-        return Response(AnnotationPublicSerializer(annotation_public(annotation)).data)
+@annotation_read(
+    "annotation_get",
+    AnnotationPublicSerializer,
+    summary="One annotation (blind rule applies)",
+)
+class AnnotationDetailApi(ReadApi):
+    def read(self, request, annotation_id: int):
+        return annotation_public(
+            annotation_get_visible(user=request.user, annotation_id=annotation_id)
+        )
 
 
-class AnnotationRevisionsApi(APIView):
-    @extend_schema(
-        operation_id="annotation_revisions",
-        summary="The revision history of an annotation",
-        parameters=[RevisionQuerySerializer],
-        responses={200: AnnotationRevisionSerializer(many=True), **_ERRORS},
-    )
-    def get(self, request, annotation_id: int):
+@annotation_read(
+    "annotation_revisions",
+    AnnotationRevisionSerializer,
+    many=True,
+    summary="The revision history of an annotation",
+    parameters=[RevisionQuerySerializer],
+)
+class AnnotationRevisionsApi(ReadApi):
+    def read(self, request, annotation_id: int):
         annotation = annotation_get_visible(user=request.user, annotation_id=annotation_id)
         query = parse(RevisionQuerySerializer, request.query_params, flat=True)
-        history = annotation_revisions(annotation=annotation, include_masks=query["include_masks"])
-        return Response(AnnotationRevisionSerializer(history, many=True).data)
+        return annotation_revisions(annotation=annotation, include_masks=query["include_masks"])
 
 
-class AnnotationProgressApi(APIView):
-    @extend_schema(
-        operation_id="annotation_progress",
-        summary="Project and personal annotation progress",
-        responses={200: AnnotationProgressSerializer, **_ERRORS},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        return Response(
-            AnnotationProgressSerializer(
-                annotation_progress(user=request.user, project=project)
-            ).data
-        )
+@annotation_read(
+    "annotation_progress",
+    AnnotationProgressSerializer,
+    summary="Project and personal annotation progress",
+)
+class AnnotationProgressApi(ReadApi):
+    def read(self, request, slug: str):
+        return annotation_progress(user=request.user, project=get_project(request.user, slug))
 
 
 class AnnotateNextApi(APIView):
@@ -120,7 +120,7 @@ class AnnotateNextApi(APIView):
         responses={
             200: AnnotateNextSerializer,
             204: OpenApiResponse(description="Nothing left."),
-            **_ERRORS,
+            **ANNOTATION_ERRORS,
         },
     )
     def post(self, request, slug: str):
@@ -136,27 +136,24 @@ class AnnotateNextApi(APIView):
         return Response(AnnotateNextSerializer({"section_id": section.pk, "url": url}).data)
 
 
-class SentBackApi(APIView):
-    @extend_schema(
-        operation_id="annotate_sent_back",
-        summary="Sections sent back to me, with who sent each back and why",
-        description="Sections whose annotation a reviewer sent back to you and that wait for "
-        "your resubmission, newest first. They also come first in your queue.",
-        parameters=[LimitQuerySerializer],
-        responses={200: SentBackItemSerializer(many=True), **_ERRORS},
-    )
-    def get(self, request, slug: str):
+@annotation_read(
+    "annotate_sent_back",
+    SentBackItemSerializer,
+    many=True,
+    summary="Sections sent back to me, with who sent each back and why",
+    description="Sections whose annotation a reviewer sent back to you and that wait for "
+    "your resubmission, newest first. They also come first in your queue.",
+    parameters=[LimitQuerySerializer],
+)
+class SentBackApi(ReadApi):
+    def read(self, request, slug: str):
         project = get_project(request.user, slug)
         query = parse(LimitQuerySerializer, request.query_params)
-        rows = sent_back_to(user=request.user, project=project, limit=query["limit"])
-        return Response(SentBackItemSerializer(rows, many=True).data)
+        return sent_back_to(user=request.user, project=project, limit=query["limit"])
 
 
-class ProjectExportApi(APIView):
-    renderer_classes = [JSONRenderer]
-    # ?format= picks the archive's image format here, not a DRF renderer.
-    content_negotiation_class = FirstRendererNegotiation
-
+# A file answer: ?format= picks the archive's image format here, not a DRF renderer.
+class ProjectExportApi(BinaryApi):
     @extend_schema(
         operation_id="annotation_export",
         summary="Download the submitted masks as a zip",
@@ -170,7 +167,7 @@ class ProjectExportApi(APIView):
                 "format", OpenApiTypes.STR, enum=["png", "tiff", "labels"], required=False
             ),
         ],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_ERRORS},
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **ANNOTATION_ERRORS},
     )
     def get(self, request, slug: str):
         project = get_project(request.user, slug)

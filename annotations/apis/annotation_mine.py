@@ -11,10 +11,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.apis.annotation import annotation_read
 from annotations.models import Role
 from annotations.permissions import get_section
 from annotations.selectors.annotation import annotation_mine_state, section_send_back
 from annotations.serializers_annotation import (
+    ANNOTATION_ERRORS,
     MAX_MASK_UPLOAD_BYTES,
     AnnotationConflictSerializer,
     MineReadSerializer,
@@ -31,9 +33,8 @@ from annotations.services.annotation import (
 )
 from cellweb.api import decode_base64_png, error_responses, parse
 from cellweb.api.parsers import bounded_json_parser
+from cellweb.api.reads import ReadApi
 from cellweb.errors import PayloadTooLarge
-
-_ERRORS = error_responses(400, 403, 404, descriptions={400: "Malformed request or unusable mask."})
 
 # One array per point and per polygon, one around them all, and room for a few in other fields.
 MaskJSONParser = bounded_json_parser(
@@ -44,7 +45,7 @@ MaskJSONParser = bounded_json_parser(
 
 
 _SAVE_ERRORS = {
-    **_ERRORS,
+    **ANNOTATION_ERRORS,
     409: OpenApiResponse(
         AnnotationConflictSerializer,
         description="Stale base revision, submitted annotation or locked section.",
@@ -72,21 +73,17 @@ def _png_field(data: dict, field: str) -> bytes | None:
     return decode_base64_png(encoded, field=field) if encoded is not None else None
 
 
-class SectionMineApi(APIView):
+@annotation_read("annotation_mine_get", MineReadSerializer, summary="My annotation of a section")
+class SectionMineApi(ReadApi):
     """The caller's own annotation of a section: read it, save a draft, submit."""
 
     parser_classes = [MaskJSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(
-        operation_id="annotation_mine_get",
-        summary="My annotation of a section",
-        responses={200: MineReadSerializer, **_ERRORS},
-    )
-    def get(self, request, section_id: int):
+    def read(self, request, section_id: int):
         section = get_section(request.user, section_id)
         state = annotation_mine_state(user=request.user, section=section)
         state["sent_back"] = section_send_back(section=section, user=request.user)
-        return Response(MineReadSerializer(state).data)
+        return state
 
     @extend_schema(
         operation_id="annotation_mine_save",
@@ -151,7 +148,11 @@ class SectionMineReopenApi(APIView):
         summary="Reopen my submitted annotation",
         description="Allowed until a reviewer confirms ground truth built from it.",
         request=None,
-        responses={200: MineStateSerializer, **_ERRORS, 409: AnnotationConflictSerializer},
+        responses={
+            200: MineStateSerializer,
+            **ANNOTATION_ERRORS,
+            409: AnnotationConflictSerializer,
+        },
     )
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.ANNOTATOR)

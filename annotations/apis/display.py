@@ -6,34 +6,32 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.conflicts import CONFLICTS
 from annotations.models import WindowMode
 from annotations.permissions import get_volume
 from annotations.selectors.display import volume_display_window
 from annotations.services.display import LARGEST_BOUND, display_preference_save
-from cellweb.api import conflict_responses, error_responses, only, parse
+from cellweb.api import conflict_responses, only, parse
+from cellweb.api.reads import ReadApi, read_schema
+
+
+def window_end(help_text: str) -> serializers.FloatField:
+    """One end of a custom window; null (or left out) for the other modes."""
+    return serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=-LARGEST_BOUND,
+        max_value=LARGEST_BOUND,
+        help_text=help_text,
+    )
 
 
 class PreferenceSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=WindowMode.choices)
-    lo = serializers.FloatField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=-LARGEST_BOUND,
-        max_value=LARGEST_BOUND,
-        help_text="A custom window's low end, below hi (physical units).",
-    )
-    hi = serializers.FloatField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=-LARGEST_BOUND,
-        max_value=LARGEST_BOUND,
-        help_text="A custom window's high end, above lo.",
-    )
+    lo = window_end("A custom window's low end, below hi (physical units).")
+    hi = window_end("A custom window's high end, above lo.")
     # A custom window needs both bounds; the others take none (lo < hi cannot be said here).
     schema_rules = {
         "anyOf": [
@@ -70,25 +68,19 @@ class VolumeWindowSerializer(serializers.Serializer):
     preferenceUrl = serializers.CharField()
 
 
-class VolumeDisplayApi(APIView):
+@read_schema("volumes_display_retrieve", VolumeWindowSerializer)
+class VolumeDisplayApi(ReadApi):
     # The window control sends JSON; a form field could not carry a null bound.
     parser_classes = [JSONParser]
 
-    @extend_schema(
-        operation_id="volumes_display_retrieve",
-        responses={200: VolumeWindowSerializer, **error_responses(404)},
-    )
-    def get(self, request, volume_id: int):
-        volume = get_volume(request.user, volume_id)
-        window = volume_display_window(volume=volume, user=request.user)
-        return Response(VolumeWindowSerializer(window).data)
+    def read(self, request, volume_id: int):
+        return volume_display_window(volume=get_volume(request.user, volume_id), user=request.user)
 
     @extend_schema(
         operation_id="volumes_display_update",
         request=PreferenceSerializer,
         responses={
             200: PreferenceSerializer,
-            **error_responses(400, 404),
             **conflict_responses(CONFLICTS, "no_auto_window"),
         },
     )

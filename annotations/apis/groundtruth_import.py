@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from annotations.apis.import_fields import dataset_field
 from annotations.conflicts import CONFLICTS
 from annotations.models import Role
 from annotations.permissions import get_specimen
 from annotations.services.groundtruth_upload import ground_truth_upload
-from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import conflict_responses, parse
-from cellweb.api import error_responses as _errors
+from cellweb.api.fields import optional_text
+from cellweb.api.uploads import UploadApi, upload_schema
 
 
 class GroundTruthImportSerializer(serializers.Serializer):
@@ -32,22 +30,13 @@ class GroundTruthImportSerializer(serializers.Serializer):
         "object of the class.",
     )
     # The form field is "class", a Python keyword: declared as class_name, renamed in get_fields.
-    class_name = serializers.CharField(
-        max_length=40,
-        required=False,
-        allow_blank=True,
-        default="",
+    class_name = optional_text(
+        40,
         help_text="The class of a binary mask or of every instance; default: the project's only "
         "class, or its instance class.",
     )
     time = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=0)
-    dataset = serializers.CharField(
-        max_length=500,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Dataset path inside an HDF5 file.",
-    )
+    dataset = dataset_field()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -64,18 +53,12 @@ class GroundTruthImportedSerializer(serializers.Serializer):
     instances_in_volume = serializers.IntegerField(allow_null=True)
 
 
-class GroundTruthImportApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        operation_id="specimens_ground_truth_create",
-        request={"multipart/form-data": GroundTruthImportSerializer},
-        responses={
+class GroundTruthImportApi(UploadApi):
+    @upload_schema(
+        "specimens_ground_truth_create",
+        GroundTruthImportSerializer,
+        {
             201: GroundTruthImportedSerializer,
-            413: OpenApiResponse(
-                DataDetailSerializer, description="The file is over the upload limit."
-            ),
-            **_errors(400, 403, 404),
             **conflict_responses(CONFLICTS, "no_instance_class"),
         },
     )

@@ -3,70 +3,22 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from annotations.apis.import_fields import VolumeImportFields, dataset_field, voxel_size_field
 from annotations.conflicts import CONFLICTS
 from annotations.models import LABEL_FREE_MODALITIES, Modality, Role
 from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
-from annotations.services.imports import import_job_create, parse_voxel_size, upload_size_check
+from annotations.services.imports import import_job_create, upload_size_check
 from annotations.services.imports.batch import import_batch_create
-from annotations.services.imports.channels import parse_channel_names
-from annotations.services.imports.checks import VOXEL_SIZE_PATTERN
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
-from cellweb.api import ErrorSerializer as DataDetailSerializer
 from cellweb.api import conflict_responses, parse
-from cellweb.api import error_responses as _errors
+from cellweb.api.fields import optional_text
+from cellweb.api.reads import ReadApi, read_schema
+from cellweb.api.uploads import UploadApi, upload_schema
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
-
-VOXEL_SIZE_VALIDATOR = RegexValidator(
-    VOXEL_SIZE_PATTERN,
-    "The voxel size must be two or three numbers above 0 and below 1000 in micrometres, "
-    "z,y,x (e.g. 0.195,0.098,0.098), or empty.",
-)
-
-
-def lab_field() -> serializers.CharField:
-    return serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-
-
-def voxel_size_field(help_text: str) -> serializers.CharField:
-    """Optional text "z,y,x" checked by ``VOXEL_SIZE_VALIDATOR``."""
-    return serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        validators=[VOXEL_SIZE_VALIDATOR],
-        help_text=help_text,
-    )
-
-
-def channels_field() -> serializers.CharField:
-    """The names of a multi-channel label-free image's channels (docs/channels.md)."""
-    return serializers.CharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Channel names of a multi-channel label-free image, e.g. bf,phase.",
-    )
-
-
-def channel_axis_field() -> serializers.IntegerField:
-    """The stored array's axis that holds the label-free channels (docs/channels.md)."""
-    return serializers.IntegerField(
-        min_value=0,
-        max_value=3,
-        required=False,
-        help_text="The stored array's axis that holds the label-free channels "
-        "(0 for (c, y, x), 1 for (z, c, y, x)).",
-    )
 
 
 class ImportJobSerializer(serializers.Serializer):
@@ -88,35 +40,22 @@ class ImportJobSerializer(serializers.Serializer):
     )
 
 
-class ImportCreateSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=False, use_url=False)
-    specimen = serializers.CharField(max_length=200, help_text="Specimen name; created when new.")
+class ImportCreateSerializer(VolumeImportFields):
+    file = serializers.FileField(allow_empty_file=False, use_url=False, source="upload")
+    specimen = serializers.CharField(
+        max_length=200, source="specimen_name", help_text="Specimen name; created when new."
+    )
     modality = serializers.ChoiceField(choices=Modality.choices)
-    channel = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Fluorescence channel, e.g. DAPI.",
-    )
-    dataset = serializers.CharField(
-        max_length=500,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Dataset path inside an HDF5 file.",
-    )
+    channel = optional_text(32, help_text="Fluorescence channel, e.g. DAPI.")
+    dataset = dataset_field()
     # Left out (or empty) for every time point; a form field cannot carry JSON's null.
-    time = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
-    lab = lab_field()
+    time = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, source="time_index"
+    )
     voxel_size = voxel_size_field("z,y,x in micrometres.")
-    channels = channels_field()
-    channel_axis = channel_axis_field()
 
 
-class ImportCreateApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
+class ImportCreateApi(UploadApi):
     def initial(self, request, *args, **kwargs):
         # Refuse an oversized upload from its announced length, before its body is received.
         try:
@@ -127,15 +66,11 @@ class ImportCreateApi(APIView):
             upload_size_check(size_bytes=announced)
         super().initial(request, *args, **kwargs)
 
-    @extend_schema(
-        operation_id="projects_imports_create",
-        request={"multipart/form-data": ImportCreateSerializer},
-        responses={
+    @upload_schema(
+        "projects_imports_create",
+        ImportCreateSerializer,
+        {
             202: ImportJobSerializer,
-            413: OpenApiResponse(
-                DataDetailSerializer, description="The file is over the upload limit."
-            ),
-            **_errors(400, 403, 404),
             **conflict_responses(
                 CONFLICTS,
                 "volume_exists",
@@ -148,40 +83,22 @@ class ImportCreateApi(APIView):
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
-        data = ImportCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        job = import_job_create(
-            project=project,
-            user=request.user,
-            upload=values["file"],
-            specimen_name=values["specimen"],
-            modality=values["modality"],
-            channel=values.get("channel", ""),
-            dataset=values.get("dataset", ""),
-            time_index=values.get("time"),
-            lab=values.get("lab", ""),
-            voxel_size=parse_voxel_size(values.get("voxel_size", "")),
-            channel_axis=values.get("channel_axis"),
-            channel_names=parse_channel_names(values.get("channels", "")),
-        )
+        values = parse(ImportCreateSerializer, request.data)
+        job = import_job_create(project=project, user=request.user, **values)
         return Response(
             ImportJobSerializer(selectors.import_job_status(job=job)).data,
             status=status.HTTP_202_ACCEPTED,
         )
 
 
-class ImportJobDetailApi(APIView):
-    @extend_schema(
-        operation_id="import_jobs_retrieve",
-        responses={200: ImportJobSerializer, **_errors(403, 404)},
-    )
-    def get(self, request, job_id: int):
+@read_schema("import_jobs_retrieve", ImportJobSerializer)
+class ImportJobDetailApi(ReadApi):
+    def read(self, request, job_id: int):
         job = selectors.import_job_get(user=request.user, job_id=job_id)
-        return Response(ImportJobSerializer(selectors.import_job_status(job=job)).data)
+        return selectors.import_job_status(job=job)
 
 
-class ImportBatchCreateSerializer(serializers.Serializer):
+class ImportBatchCreateSerializer(VolumeImportFields):
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=False, use_url=False),
         allow_empty=False,
@@ -203,13 +120,8 @@ class ImportBatchCreateSerializer(serializers.Serializer):
     modality = serializers.ChoiceField(
         choices=sorted(LABEL_FREE_MODALITIES), required=False, default=Modality.RI
     )
-    stain_name = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, default="", help_text="e.g. DAPI."
-    )
-    lab = lab_field()
+    stain_name = optional_text(32, help_text="e.g. DAPI.")
     voxel_size = voxel_size_field("z,y,x in µm.")
-    channels = channels_field()
-    channel_axis = channel_axis_field()
 
 
 class BatchFieldSerializer(serializers.Serializer):
@@ -236,33 +148,18 @@ class ImportBatchSerializer(serializers.Serializer):
     skipped = BatchSkippedSerializer(many=True)
 
 
-class ImportBatchCreateApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        operation_id="projects_imports_batch_create",
-        request={"multipart/form-data": ImportBatchCreateSerializer},
-        responses={
-            202: ImportBatchSerializer,
-            413: OpenApiResponse(
-                DataDetailSerializer, description="The upload is over the upload limit."
-            ),
-            **_errors(400, 403, 404),
-        },
+class ImportBatchCreateApi(UploadApi):
+    @upload_schema(
+        "projects_imports_batch_create",
+        ImportBatchCreateSerializer,
+        {202: ImportBatchSerializer},
+        too_large="The upload is over the upload limit.",
     )
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
         data = {**request.data.dict(), "files": request.FILES.getlist("files")}
-        values = parse(ImportBatchCreateSerializer, data, flat=True)
-        voxel_size = parse_voxel_size(values.pop("voxel_size"))
-        channel_names = parse_channel_names(values.pop("channels", ""))
-        batch = import_batch_create(
-            project=project,
-            user=request.user,
-            voxel_size=voxel_size,
-            channel_names=channel_names,
-            **values,
-        )
+        values = parse(ImportBatchCreateSerializer, data)
+        batch = import_batch_create(project=project, user=request.user, **values)
         return Response(
             ImportBatchSerializer(selectors.import_batch_report(batch)).data,
             status=status.HTTP_202_ACCEPTED,

@@ -17,7 +17,8 @@ from annotations.services.labels import (
     label_class_update,
 )
 from annotations.services.labels.checks import NAME_MAX
-from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
+from cellweb.api import RefusesUnknownFields, conflict_responses, parse
+from cellweb.api.reads import ReadApi, read_schema
 
 SHORTCUT_HELP = (
     "One letter or digit the editor selects the class with; empty for none. Keys the editor "
@@ -68,21 +69,16 @@ class LabelClassPatchSerializer(LabelClassInputSerializer):
         super().__init__(*args, **kwargs)
 
 
-class LabelSetApi(APIView):
-    @extend_schema(
-        operation_id="project_labels_retrieve",
-        responses={200: LabelSetSerializer, **error_responses(404)},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        return Response(LabelSetSerializer(label_set(project)).data)
+@read_schema("project_labels_retrieve", LabelSetSerializer)
+class LabelSetApi(ReadApi):
+    def read(self, request, slug: str):
+        return label_set(get_project(request.user, slug))
 
     @extend_schema(
         operation_id="project_labels_create",
         request=LabelClassInputSerializer,
         responses={
             201: LabelClassSerializer,
-            **error_responses(400, 403, 404),
             **conflict_responses(
                 CONFLICTS, "label_name_taken", "label_key_taken", "label_set_full"
             ),
@@ -100,7 +96,6 @@ class LabelClassApi(APIView):
         request=LabelClassPatchSerializer,
         responses={
             200: LabelClassSerializer,
-            **error_responses(400, 403, 404),
             **conflict_responses(CONFLICTS, "label_name_taken", "label_key_taken", "label_in_use"),
         },
     )
@@ -114,7 +109,6 @@ class LabelClassApi(APIView):
         operation_id="project_labels_destroy",
         responses={
             204: None,
-            **error_responses(400, 403, 404),
             **conflict_responses(CONFLICTS, "label_in_use"),
         },
     )

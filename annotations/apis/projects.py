@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.apis.labels import LabelSetSerializer
 from annotations.conflicts import CONFLICTS
@@ -16,7 +15,8 @@ from annotations.selectors.projects import project_detail, project_list
 from annotations.services.labels import DEFAULT_PRESET, PRESETS, project_create
 from annotations.services.labels.creation import RESERVED_SLUGS
 from annotations.services.projects import project_settings_update
-from cellweb.api import RefusesUnknownFields, conflict_responses, error_responses, parse
+from cellweb.api import RefusesUnknownFields, conflict_responses, parse
+from cellweb.api.reads import ReadApi, read_schema
 
 
 class ProjectSettingsSerializer(serializers.Serializer):
@@ -105,19 +105,16 @@ class ProjectDetailSerializer(_ProjectFields):
     links = LinkSerializer(many=True)
 
 
-class ProjectListApi(APIView):
-    @extend_schema(
-        operation_id="projects_list", responses={200: ProjectSummarySerializer(many=True)}
-    )
-    def get(self, request):
-        return Response(ProjectSummarySerializer(project_list(user=request.user), many=True).data)
+@read_schema("projects_list", ProjectSummarySerializer, many=True)
+class ProjectListApi(ReadApi):
+    def read(self, request):
+        return project_list(user=request.user)
 
     @extend_schema(
         operation_id="projects_create",
         request=ProjectCreateSerializer,
         responses={
             201: ProjectDetailSerializer,
-            **error_responses(400, 403),
             **conflict_responses(CONFLICTS, "project_exists"),
         },
     )
@@ -130,23 +127,17 @@ class ProjectListApi(APIView):
         )
 
 
-class ProjectDetailApi(APIView):
+@read_schema("projects_retrieve", ProjectDetailSerializer)
+class ProjectDetailApi(ReadApi):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(
-        operation_id="projects_retrieve",
-        responses={200: ProjectDetailSerializer, **error_responses(404)},
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug)
-        return Response(
-            ProjectDetailSerializer(project_detail(user=request.user, project=project)).data
-        )
+    def read(self, request, slug: str):
+        return project_detail(user=request.user, project=get_project(request.user, slug))
 
     @extend_schema(
         operation_id="projects_settings_update",
         request=ProjectSettingsPatchSerializer,
-        responses={200: ProjectDetailSerializer, **error_responses(400, 403, 404)},
+        responses={200: ProjectDetailSerializer},
     )
     def patch(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)

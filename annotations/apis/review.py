@@ -3,8 +3,10 @@ ground-truth versions, the audit trail and the project dashboard."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from typing import ClassVar
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,58 +35,59 @@ from annotations.serializers_review import (
 from annotations.services import review as review_services
 from cellweb.api import (
     LimitQuerySerializer,
+    conflict_list,
     conflict_responses,
     decode_base64_png,
     error_responses,
     parse,
 )
+from cellweb.api.reads import ReadApi, read_schema
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(
-    400,
-    403,
-    404,
-    descriptions={403: "Needs the reviewer role.", 404: "No such section or project."},
+    403, 404, descriptions={403: "Needs the reviewer role.", 404: "No such section or project."}
 )
 
 
-class ReviewQueueApi(APIView):
-    @extend_schema(
-        operation_id="review_queue",
-        parameters=[LimitQuerySerializer],
-        responses={200: ReviewQueueSerializer, **ERRORS},
-        summary="Sections waiting for review, lowest agreement first",
-    )
-    def get(self, request, slug: str):
+def review_read(operation_id: str, output, **schema):
+    """``read_schema`` of a review endpoint, with the review endpoints' error answers."""
+    return read_schema(operation_id, output, responses=ERRORS, **schema)
+
+
+@review_read(
+    "review_queue",
+    ReviewQueueSerializer,
+    parameters=[LimitQuerySerializer],
+    summary="Sections waiting for review, lowest agreement first",
+)
+class ReviewQueueApi(ReadApi):
+    def read(self, request, slug: str):
         project = get_project(request.user, slug, *READ_ROLES)
         query = parse(LimitQuerySerializer, request.query_params)
-        page = review_selectors.review_queue_page(
+        return review_selectors.review_queue_page(
             project=project, user=request.user, limit=query["limit"]
         )
-        return Response(ReviewQueueSerializer(page).data)
 
 
-class DashboardApi(APIView):
-    @extend_schema(
-        operation_id="project_dashboard",
-        responses={200: ProjectDashboardSerializer, **ERRORS},
-        summary="Section counts, the annotator agreement table and agreement distributions",
-    )
-    def get(self, request, slug: str):
-        project = get_project(request.user, slug, *READ_ROLES)
-        return Response(ProjectDashboardSerializer(review_selectors.dashboard(project)).data)
+@review_read(
+    "project_dashboard",
+    ProjectDashboardSerializer,
+    summary="Section counts, the annotator agreement table and agreement distributions",
+)
+class DashboardApi(ReadApi):
+    def read(self, request, slug: str):
+        return review_selectors.dashboard(get_project(request.user, slug, *READ_ROLES))
 
 
-class SectionAgreementApi(APIView):
-    @extend_schema(
-        operation_id="section_agreement",
-        responses={200: SectionAgreementSerializer, **ERRORS},
-        summary="Pairwise and per-annotator agreement of the section's current consensus",
-    )
-    def get(self, request, section_id: int):
-        section = get_section(request.user, section_id, *READ_ROLES)
-        return Response(
-            SectionAgreementSerializer(review_selectors.section_agreement(section)).data
+@review_read(
+    "section_agreement",
+    SectionAgreementSerializer,
+    summary="Pairwise and per-annotator agreement of the section's current consensus",
+)
+class SectionAgreementApi(ReadApi):
+    def read(self, request, section_id: int):
+        return review_selectors.section_agreement(
+            get_section(request.user, section_id, *READ_ROLES)
         )
 
 
@@ -130,94 +133,111 @@ class SectionGroundTruthApi(APIView):
         return Response(SectionGroundTruthSerializer(payload).data)
 
 
-class SectionAuditApi(APIView):
-    @extend_schema(
-        operation_id="section_audit",
-        responses={200: SectionAuditEventSerializer(many=True), **ERRORS},
-        summary="Everything reviewers and the system did to the section, oldest first",
-    )
-    def get(self, request, section_id: int):
-        section = get_section(request.user, section_id, *READ_ROLES)
-        return Response(
-            SectionAuditEventSerializer(review_selectors.audit_rows(section), many=True).data
-        )
+@review_read(
+    "section_audit",
+    SectionAuditEventSerializer,
+    many=True,
+    summary="Everything reviewers and the system did to the section, oldest first",
+)
+class SectionAuditApi(ReadApi):
+    def read(self, request, section_id: int):
+        return review_selectors.audit_rows(get_section(request.user, section_id, *READ_ROLES))
 
 
-class ReviewConfirmApi(APIView):
-    @extend_schema(
-        operation_id="review_confirm",
-        request=ReviewConfirmInputSerializer,
-        responses={
-            200: ReviewConfirmOutputSerializer,
-            409: OpenApiResponse(
-                ReviewConflictSerializer,
-                description="The state refuses the confirmation; `code` says which:\n\n"
-                + "\n".join(
-                    f"- `{code}`: {CONFLICTS[code]}"
-                    for code in ("stale_ground_truth", "stale_consensus", "too_few_annotations")
-                ),
-            ),
-            **ERRORS,
-        },
-        summary="Confirm (optionally edited) consensus as the section's next ground-truth version",
-    )
+# POST by a reviewer on a section: the body validated by ``body``, ``act`` does the action and
+# returns the answer in ``output``; ``review_action`` documents it. (A comment, not a docstring:
+# the schema would give a docstring as the description of every action.)
+class ReviewActionApi(APIView):
+    body: ClassVar[type[serializers.Serializer]]
+    output: ClassVar[type[serializers.Serializer]]
+
+    def act(self, section, reviewer, data: dict) -> dict:
+        raise NotImplementedError
+
     def post(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.REVIEWER)
-        data = parse(ReviewConfirmInputSerializer, request.data)
+        payload = self.act(section, request.user, parse(self.body, request.data))
+        return Response(self.output(payload).data)
+
+
+def review_action(operation_id: str, body, output, **schema):
+    """A class decorator for a ``ReviewActionApi``: its ``body`` and ``output`` serializers and the
+    schema of its POST; ``schema``: ``summary``, and ``responses`` beside the 200 and ``ERRORS``."""
+
+    def decorate(view: type[ReviewActionApi]) -> type[ReviewActionApi]:
+        view.body, view.output = body, output
+        responses = {200: output, **ERRORS, **schema.pop("responses", {})}
+        post = extend_schema(operation_id=operation_id, request=body, responses=responses, **schema)
+        return extend_schema_view(post=post)(view)
+
+    return decorate
+
+
+@review_action(
+    "review_confirm",
+    ReviewConfirmInputSerializer,
+    ReviewConfirmOutputSerializer,
+    responses={
+        409: OpenApiResponse(
+            ReviewConflictSerializer,
+            description="The state refuses the confirmation; `code` says which:\n\n"
+            + conflict_list(
+                CONFLICTS, "stale_ground_truth", "stale_consensus", "too_few_annotations"
+            ),
+        )
+    },
+    summary="Confirm (optionally edited) consensus as the section's next ground-truth version",
+)
+class ReviewConfirmApi(ReviewActionApi):
+    def act(self, section, reviewer, data):
         # Any stored mask (binary, class map, instance map): the service reads it by the project.
         mask_png = decode_base64_png(data["mask_png"], field="mask_png") if data["edited"] else None
         truth = review_services.review_confirm(
             section=section,
-            reviewer=request.user,
+            reviewer=reviewer,
             consensus_id=data["consensus_id"],
             mask_png=mask_png,
             edited=data["edited"],
             base_version=data["base_version"],
         )
-        payload = {
+        return {
             **review_selectors.ground_truth_public(truth),
             "edited": truth.edited,
             "stale": truth.stale,
         }
-        return Response(ReviewConfirmOutputSerializer(payload).data)
 
 
-class ReviewSendBackApi(APIView):
-    @extend_schema(
-        operation_id="review_send_back",
-        request=ReviewSendBackInputSerializer,
-        responses={200: ReviewSendBackOutputSerializer, **ERRORS},
-        summary="Reopen the named annotators' annotations with a comment",
-    )
-    def post(self, request, section_id: int):
-        section = get_section(request.user, section_id, Role.REVIEWER)
-        data = parse(ReviewSendBackInputSerializer, request.data)
+@review_action(
+    "review_send_back",
+    ReviewSendBackInputSerializer,
+    ReviewSendBackOutputSerializer,
+    summary="Reopen the named annotators' annotations with a comment",
+)
+class ReviewSendBackApi(ReviewActionApi):
+    def act(self, section, reviewer, data):
         names = sorted(set(data["annotators"]))
         section = review_services.review_send_back(
             section=section,
-            reviewer=request.user,
+            reviewer=reviewer,
             comment=data["comment"],
             annotator_ids=user_ids_by_name(names),
         )
-        payload = {
+        return {
             "status": section.status,
             "annotators": names,
             "submitted_count": section.submitted_count,
         }
-        return Response(ReviewSendBackOutputSerializer(payload).data)
 
 
-class ReviewExcludeApi(APIView):
-    @extend_schema(
-        operation_id="review_exclude",
-        request=ReviewExcludeInputSerializer,
-        responses={200: ReviewStatusSerializer, **ERRORS},
-        summary="Exclude the section (out of focus, no nucleus in view)",
-    )
-    def post(self, request, section_id: int):
-        section = get_section(request.user, section_id, Role.REVIEWER)
-        data = parse(ReviewExcludeInputSerializer, request.data)
+@review_action(
+    "review_exclude",
+    ReviewExcludeInputSerializer,
+    ReviewStatusSerializer,
+    summary="Exclude the section (out of focus, no nucleus in view)",
+)
+class ReviewExcludeApi(ReviewActionApi):
+    def act(self, section, reviewer, data):
         section = review_services.review_exclude(
-            section=section, reviewer=request.user, reason=data["reason"]
+            section=section, reviewer=reviewer, reason=data["reason"]
         )
-        return Response(ReviewStatusSerializer({"status": section.status}).data)
+        return {"status": section.status}

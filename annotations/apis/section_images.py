@@ -8,12 +8,10 @@ from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
 
 from annotations.imaging.render import TINTS
 from annotations.selectors import section_images
-from cellweb.api import FirstRendererNegotiation, error_responses
+from cellweb.api import BinaryApi
 
 
 class SectionImageQuerySerializer(serializers.Serializer):
@@ -39,10 +37,7 @@ class SectionImageQuerySerializer(serializers.Serializer):
     )
 
 
-class SectionImageApi(APIView):
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = FirstRendererNegotiation
-
+class SectionImageApi(BinaryApi):
     @extend_schema(
         operation_id="sections_image",
         parameters=[
@@ -56,7 +51,6 @@ class SectionImageApi(APIView):
                 OpenApiTypes.BINARY, description="The rendered section."
             ),
             304: OpenApiResponse(description="Unchanged since the ETag the client holds."),
-            **error_responses(400, 404),
         },
     )
     def get(self, request, section_id: int):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.models import Modality
 from annotations.permissions import get_project, get_section, get_specimen, get_volume
@@ -15,7 +12,8 @@ from annotations.selectors.specimens import (
     specimen_list,
     volume_detail,
 )
-from cellweb.api import error_responses, parse
+from cellweb.api import parse
+from cellweb.api.reads import ReadApi, read_schema
 
 
 class SpecimenRowSerializer(serializers.Serializer):
@@ -113,49 +111,37 @@ class SectionDetailSerializer(serializers.Serializer):
     image_url = serializers.CharField()
 
 
-class SpecimenListApi(APIView):
-    @extend_schema(
-        operation_id="projects_specimens_list",
-        parameters=[SpecimenQuerySerializer],
-        responses={200: SpecimenRowSerializer(many=True), **error_responses(400, 404)},
-    )
-    def get(self, request, slug: str):
+@read_schema(
+    "projects_specimens_list",
+    SpecimenRowSerializer,
+    many=True,
+    parameters=[SpecimenQuerySerializer],
+)
+class SpecimenListApi(ReadApi):
+    def read(self, request, slug: str):
         project = get_project(request.user, slug)
         query = parse(SpecimenQuerySerializer, request.query_params)
-        rows = specimen_list(
+        return specimen_list(
             project=project,
             lab=query.get("lab") or None,
             tag=query.get("tag") or None,
             search=query.get("search") or None,
         )
-        return Response(SpecimenRowSerializer(rows, many=True).data)
 
 
-class SpecimenDetailApi(APIView):
-    @extend_schema(
-        operation_id="specimens_retrieve",
-        responses={200: SpecimenDetailSerializer, **error_responses(404)},
-    )
-    def get(self, request, specimen_id: int):
-        specimen = get_specimen(request.user, specimen_id)
-        return Response(SpecimenDetailSerializer(specimen_detail(specimen=specimen)).data)
+@read_schema("specimens_retrieve", SpecimenDetailSerializer)
+class SpecimenDetailApi(ReadApi):
+    def read(self, request, specimen_id: int):
+        return specimen_detail(specimen=get_specimen(request.user, specimen_id))
 
 
-class VolumeDetailApi(APIView):
-    @extend_schema(
-        operation_id="volumes_retrieve",
-        responses={200: VolumeDetailSerializer, **error_responses(404)},
-    )
-    def get(self, request, volume_id: int):
-        volume = get_volume(request.user, volume_id)
-        return Response(VolumeDetailSerializer(volume_detail(volume=volume)).data)
+@read_schema("volumes_retrieve", VolumeDetailSerializer)
+class VolumeDetailApi(ReadApi):
+    def read(self, request, volume_id: int):
+        return volume_detail(volume=get_volume(request.user, volume_id))
 
 
-class SectionDetailApi(APIView):
-    @extend_schema(
-        operation_id="sections_retrieve",
-        responses={200: SectionDetailSerializer, **error_responses(404)},
-    )
-    def get(self, request, section_id: int):
-        section = get_section(request.user, section_id)
-        return Response(SectionDetailSerializer(section_detail(section=section)).data)
+@read_schema("sections_retrieve", SectionDetailSerializer)
+class SectionDetailApi(ReadApi):
+    def read(self, request, section_id: int):
+        return section_detail(section=get_section(request.user, section_id))

@@ -72,6 +72,11 @@ def error_responses(*codes: int, descriptions: Mapping[int, str] | None = None) 
     }
 
 
+def conflict_list(catalogue: Mapping[str, str], *codes: str) -> str:
+    """The ``codes`` with their meanings from ``catalogue``, a Markdown list for a description."""
+    return "\n".join(f"- `{code}`: {catalogue[code]}" for code in codes)
+
+
 def conflict_responses(catalogue: Mapping[str, str], *codes: str) -> dict:
     """The documented 409 of an operation: the ``codes`` it can answer with, each with its
     meaning from the app's ``catalogue`` (``annotations.conflicts``, ``inference.conflicts``).
@@ -79,7 +84,7 @@ def conflict_responses(catalogue: Mapping[str, str], *codes: str) -> dict:
     The schema lists the codes as an enum, so a client (and the schema check in the suite) knows
     every state that can refuse the request.
     """
-    lines = "\n".join(f"- `{code}`: {catalogue[code]}" for code in codes)
+    lines = conflict_list(catalogue, *codes)
     schema = {
         "type": "object",
         "properties": {
