@@ -25,7 +25,7 @@ from .inputs import (
     parse,
 )
 from .masks import decode_base64_png
-from .negotiation import BinaryApi, FirstRendererNegotiation
+from .negotiation import BinaryApi, FirstRendererNegotiation, binary_answer, png_response
 from .pagination import LimitQuerySerializer, PageQuerySerializer, page_of
 from .schema import only
 
@@ -37,6 +37,7 @@ __all__ = [
     "LimitQuerySerializer",
     "PageQuerySerializer",
     "RefusesUnknownFields",
+    "binary_answer",
     "conflict_list",
     "conflict_responses",
     "decode_base64_png",
@@ -45,5 +46,6 @@ __all__ = [
     "flatten_errors",
     "only",
     "page_of",
+    "png_response",
     "parse",
 ]

@@ -12,9 +12,8 @@ from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
-from cellweb.api import parse
+from cellweb.api import BinaryApi, binary_answer, parse
 from cellweb.api.pagination import PageSerializer
-from inference.apis.binary import BinaryApi, binary_answer
 from inference.apis.training import ERRORS, TrainingErrorSerializer
 from inference.apis.views import ProjectListApi, list_schema
 from inference.ml.nets import MODEL_NAMES

@@ -5,8 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 
 from annotations.permissions import get_section
-from cellweb.api import error_responses
-from inference.apis.binary import BinaryApi, binary_answer, png_response
+from cellweb.api import BinaryApi, binary_answer, error_responses, png_response
 from inference.selectors.proposals import section_proposal
 
 

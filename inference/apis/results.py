@@ -11,9 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Section
-from cellweb.api import parse
+from cellweb.api import BinaryApi, binary_answer, parse, png_response
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
-from inference.apis.binary import BinaryApi, binary_answer, png_response
 from inference.apis.errors import ERRORS
 from inference.models import EvaluationMethod, SectionResult
 from inference.reports import LAYER_COLOURS, layer_png

@@ -6,8 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from annotations.permissions import get_section
-from cellweb.api import error_responses, parse
-from inference.apis.binary import BinaryApi, binary_answer, png_response
+from cellweb.api import BinaryApi, binary_answer, error_responses, parse, png_response
 from inference.apis.fields import MAX_DB_ID
 from inference.selectors.virtual_stain import section_virtual_stain
 
