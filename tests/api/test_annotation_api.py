@@ -21,6 +21,7 @@ from annotations.models import (
     SectionStatus,
 )
 from tests.conftest import signed_in
+from tests.helpers_pages import page_config
 
 SHAPE = (32, 48)  # height, width: not square, so a swapped axis shows
 
@@ -410,14 +411,6 @@ def test_the_schema_documents_every_annotation_endpoint(api, annotator):
 
 
 # ---------------------------------------------------------------------------------- pages
-
-
-def page_config(response) -> dict:
-    html = response.content.decode()
-    start = html.index('<script id="cw-config" type="application/json">') + len(
-        '<script id="cw-config" type="application/json">'
-    )
-    return json.loads(html[start : html.index("</script>", start)])
 
 
 def test_annotate_page_passes_the_annotator_config(annotator, project, sections):

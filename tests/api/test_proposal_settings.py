@@ -3,19 +3,12 @@ configuration and the review page's count of annotations that started from a pro
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from annotations.models import Project, Section
 from tests.api.test_annotation_api import SHAPE, b64, rect_mask
 from tests.conftest import signed_in
-
-
-def page_config(html: str) -> dict:
-    match = re.search(r'<script id="cw-config" type="application/json">(.*?)</script>', html, re.S)
-    return json.loads(match.group(1))
+from tests.helpers_pages import page_config
 
 
 @pytest.fixture

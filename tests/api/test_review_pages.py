@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from annotations.models import Membership, Role, Section, SectionStatus
 from annotations.services.review import review_confirm
+from tests.helpers_pages import page_config
 from tests.review_support import sections_of, with_consensus
 
 SHAPE = (32, 32)
@@ -22,16 +22,6 @@ def sections(specimen, make_volume):
 @pytest.fixture
 def ready(sections, cast):
     return with_consensus(sections[1], cast)
-
-
-def _config(response) -> dict:
-    match = re.search(
-        r'<script id="cw-config" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match, "the page carries no cw-config"
-    return json.loads(match.group(1))
 
 
 def test_queue_page_lists_lowest_agreement_first_with_a_review_next_link(
@@ -78,7 +68,7 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
 
     response = client.get(f"/sections/{section.pk}/review/")
 
-    config = _config(response)
+    config = page_config(response)
     assert config["module"] == "review" and config["csrfToken"]
     assert config["section"] == {
         "id": section.pk,
@@ -123,7 +113,7 @@ def test_review_page_shows_confirmed_ground_truth_and_the_audit_trail(client, re
 
     response = client.get(f"/sections/{section.pk}/review/")
 
-    config = _config(response)
+    config = page_config(response)
     assert config["groundTruth"]["version"] == 1 and config["groundTruth"]["stale"] is False
     html = response.content.decode()
     assert 'data-action="consensus"' in html and 'data-action="confirm"' in html
@@ -138,8 +128,8 @@ def test_review_page_is_read_only_for_a_reviewer_who_annotated_it(
 
     response = client.get(f"/sections/{section.pk}/review/")
 
-    assert _config(response)["readOnly"] is True
-    assert _config(response)["actions"] == {}
+    assert page_config(response)["readOnly"] is True
+    assert page_config(response)["actions"] == {}
     assert "self-review" in response.content.decode()
 
 
