@@ -10,8 +10,7 @@ import pytest
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import Annotation, GroundTruth, Membership, Role, Section, SectionStatus
-from annotations.services.review import review_confirm
-from tests.review_support import box, disk, save_revision, sections_of, with_consensus
+from tests.review_support import box, confirm, disk, save_revision, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -74,7 +73,7 @@ def test_queue_brings_back_confirmed_sections_gone_stale_flagged(
     from annotations.services.review import on_annotation_changed
 
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     Section.objects.filter(pk=sections[1].pk).update(status=SectionStatus.REVIEW, agreement=0.99)
     assert [
         r["id"] for r in api(reviewer).get("/api/projects/lab/review-queue/").json()["results"]
@@ -332,16 +331,9 @@ def test_exclude_needs_a_reason(api, ready, reviewer):
 
 def test_ground_truth_versions_and_one_version_in_full(api, ready, reviewer):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     edit = box(SHAPE, slice(2, 30), slice(2, 30))
-    review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
-        mask=edit,
-        edited=True,
-        base_version=1,
-    )
+    confirm(section, reviewer, consensus, mask=edit, edited=True, base_version=1)
     client = api(reviewer)
 
     listing = client.get(f"/api/sections/{section.pk}/ground-truth/").json()
@@ -392,7 +384,7 @@ def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
 
 def test_dashboard_counts_sections_and_annotators(api, ready, reviewer, sections):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     Section.objects.filter(pk=sections[1].pk).update(status=SectionStatus.EXCLUDED)
 
     body = api(reviewer).get("/api/projects/lab/dashboard/").json()

@@ -7,9 +7,8 @@ import re
 import pytest
 
 from annotations.models import Membership, Role, Section, SectionStatus
-from annotations.services.review import review_confirm
 from tests.helpers_pages import page_config
-from tests.review_support import sections_of, with_consensus
+from tests.review_support import confirm, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -108,7 +107,7 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
 
 def test_review_page_shows_confirmed_ground_truth_and_the_audit_trail(client, reviewer, ready):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     client.force_login(reviewer)
 
     response = client.get(f"/sections/{section.pk}/review/")
@@ -135,7 +134,7 @@ def test_review_page_is_read_only_for_a_reviewer_who_annotated_it(
 
 def test_dashboard_page_exposes_counts_for_browser_tests(client, reviewer, ready, sections):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     Section.objects.filter(pk=sections[0].pk).update(status=SectionStatus.SENT_BACK)
     client.force_login(reviewer)
 
