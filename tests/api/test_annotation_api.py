@@ -22,6 +22,7 @@ from annotations.models import (
 )
 from tests.conftest import signed_in
 from tests.helpers_pages import page_config
+from tests.review_support import sections_of
 
 SHAPE = (32, 48)  # height, width: not square, so a swapped axis shows
 
@@ -48,8 +49,7 @@ def unb64(text: str) -> np.ndarray:
 
 @pytest.fixture
 def sections(specimen, make_volume):
-    volume = make_volume(specimen, shape=(3, *SHAPE))
-    return list(Section.objects.filter(volume=volume).order_by("z"))
+    return sections_of(specimen, make_volume, shape=(3, *SHAPE))
 
 
 @pytest.fixture
