@@ -57,7 +57,7 @@ def test_after_a_training_job_the_queue_follows_the_fold_models_disagreement(
         timeout=30,
         what="the scoring queued after the training job",
     )
-    job = poll_job(DisagreementJob, job_id, timeout=120, failure=lambda j: j.status)
+    job = poll_job(DisagreementJob, job_id, timeout=120)
     assert job.status == "succeeded", job.error
 
     bob = browser.new_page()

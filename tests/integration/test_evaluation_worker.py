@@ -15,7 +15,7 @@ from inference.services.evaluation import evaluation_launch
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_jobs import poll_job
-from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV
+from tests.helpers_training import POOLED_METRICS
 from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
@@ -44,12 +44,7 @@ def demo_like(project, n: int = 3) -> list[Specimen]:
 
 
 def wait_for(evaluation_id: int, timeout: float = 120.0) -> Evaluation:
-    return poll_job(
-        Evaluation,
-        evaluation_id,
-        timeout=timeout,
-        failure=lambda e: f"evaluation {evaluation_id} did not finish in {timeout} s: {e.status}",
-    )
+    return poll_job(Evaluation, evaluation_id, timeout=timeout)
 
 
 def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress(
@@ -67,14 +62,7 @@ def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress
         model_version_id=version.pk,
         set_kind="cross_modality",
     )
-    snapshot, events, worker = watch_job(
-        asgi_server,
-        worker_factory,
-        "evaluation",
-        evaluation.pk,
-        worker="eval-worker",
-        extra_env=SINGLE_THREAD_ENV,
-    )
+    snapshot, events, worker = watch_job(asgi_server, worker_factory, "evaluation", evaluation.pk)
 
     assert snapshot["job"]["id"] == evaluation.pk and snapshot["job"]["status"] == "queued"
     assert snapshot["job"]["folds"][0]["index"] == -1
