@@ -171,12 +171,8 @@ def _act(client, section, action: str, body: dict):
 def test_confirm_returns_the_new_version(api, ready, reviewer):
     section, consensus = ready
 
-    response = _act(
-        api(reviewer),
-        section,
-        "confirm",
-        {"consensus_id": consensus.pk, "edited": False, "base_version": None},
-    )
+    body = {"consensus_id": consensus.pk, "edited": False, "base_version": None}
+    response = _act(api(reviewer), section, "confirm", body)
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -238,13 +234,7 @@ def test_confirm_without_a_consensus_says_why(api, sections, reviewer):
 
 
 def test_confirm_refuses_a_mask_of_the_wrong_size(api, ready, reviewer):
-    section, consensus = ready
-    response = _act(
-        api(reviewer),
-        section,
-        "confirm",
-        {"consensus_id": consensus.pk, "edited": True, "mask_png": _b64(np.ones((8, 8), bool))},
-    )
+    response = _confirm_edited(api(reviewer), ready, _b64(np.ones((8, 8), bool)))
     assert response.status_code == 400
     assert "section" in response.json()["detail"]
 
@@ -274,12 +264,8 @@ def test_a_second_confirmation_from_the_same_base_gets_409_with_the_winner(
 def test_send_back_by_username(api, ready, reviewer):
     section, _ = ready
 
-    response = _act(
-        api(reviewer),
-        section,
-        "send-back",
-        {"comment": "The lower edge cuts the nucleus", "annotators": ["bob"]},
-    )
+    body = {"comment": "The lower edge cuts the nucleus", "annotators": ["bob"]}
+    response = _act(api(reviewer), section, "send-back", body)
 
     assert response.status_code == 200, response.content
     assert response.json() == {"status": "sent_back", "annotators": ["bob"], "submitted_count": 2}

@@ -42,7 +42,9 @@ def test_a_tiny_learning_curve_runs_on_the_worker_and_streams_each_point(
         start_version=version.pk,
     )
     curve = learning_curve_launch(project=project, user=manager, config=config)
-    snapshot, events, worker = watch_job(asgi_server, worker_factory, "learning_curve", curve.pk)
+    snapshot, events, worker = watch_job(
+        asgi_server, worker_factory, "learning_curve", curve.pk, worker="lcurve-worker"
+    )
 
     assert snapshot["job"]["status"] == "queued" and snapshot["job"]["total_points"] == 4
     assert_succeeded(events[-1], worker)

@@ -30,7 +30,9 @@ def test_a_time_lapse_prediction_runs_on_the_worker_and_streams_its_progress(
     version = tiny_model_version(project, input_size=32)
     model_version_activate(version=version, user=manager)
     prediction = prediction_launch(project=project, user=manager, min_voxels=1)
-    snapshot, events, worker = watch_job(asgi_server, worker_factory, "prediction", prediction.pk)
+    snapshot, events, worker = watch_job(
+        asgi_server, worker_factory, "prediction", prediction.pk, worker="predict-worker"
+    )
 
     assert snapshot["job"]["id"] == prediction.pk and snapshot["job"]["status"] == "queued"
     assert snapshot["job"]["batches"] == TIMES * SHAPE[0]

@@ -10,11 +10,10 @@ import pytest
 import requests
 import websockets
 
-from cellweb.celery import app as celery_app
 from inference.services.training import training_job_launch
 from tests.conftest import PASSWORD
 from tests.fixtures_live import run_async
-from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV, add_specimens, tiny_config
+from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV, tiny_config
 
 pytestmark = pytest.mark.integration
 
@@ -62,13 +61,21 @@ async def _collect(
 
 
 def watch_job(
-    server, worker_factory, kind: str, job_id: int, *, extra_env=SINGLE_THREAD_ENV, **collect
+    server,
+    worker_factory,
+    kind: str,
+    job_id: int,
+    *,
+    worker: str = "",
+    extra_env=SINGLE_THREAD_ENV,
+    **collect,
 ):
-    """Follow ``/ws/jobs/<kind>/<id>/`` as mona, start a worker ``<kind>-worker`` (torch on one
-    thread unless ``extra_env`` says otherwise) once the snapshot arrived, and gather every
-    event to the final one: ``(snapshot, events, worker process)``."""
+    """Follow ``/ws/jobs/<kind>/<id>/`` as mona, start a worker (named ``worker``, by default
+    ``<kind>-worker``; torch on one thread unless ``extra_env`` says otherwise) once the
+    snapshot arrived, and gather every event to the final one: ``(snapshot, events, worker
+    process)``."""
     headers = {"Cookie": session_cookie(server, "mona"), "Origin": server.url}
-    worker = f"{kind}-worker"
+    worker = worker or f"{kind}-worker"
     workers = []
     snapshot, events = run_async(
         _collect(
@@ -98,10 +105,8 @@ async def _close_code(url: str, headers: dict) -> int:
 
 
 def test_strangers_are_turned_away_and_a_member_gets_the_snapshot_then_every_event_in_order(
-    asgi_server, worker_factory, project, manager, outsider, make_volume
+    asgi_server, worker_factory, project, manager, outsider, training_cells
 ):
-    celery_app.control.purge()
-    add_specimens(project, make_volume, 4, sections=2)
     job = training_job_launch(project=project, user=manager, config=tiny_config(epochs=3))
     url = f"{asgi_server.ws_url}/ws/jobs/training/{job.pk}/"
     origin = {"Origin": asgi_server.url}
