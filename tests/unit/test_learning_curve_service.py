@@ -27,7 +27,7 @@ from inference.services.learning_curve import (
 )
 from inference.services.learning_curve.runner import held_out_scores
 from inference.services.model_versions import model_version_create, weights_payload
-from tests.helpers_training import add_specimens, single_thread_torch  # noqa: F401
+from tests.helpers_training import add_specimens
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_a_tiny_curve_runs_both_starts_and_stores_its_report(
     project,
     manager,
     make_volume,
-    single_thread_torch,  # noqa: F811
+    single_thread_torch,
 ):
     add_specimens(project, make_volume, 3, sections=2)
     version = isl_version(project)  # the start paper 004 measures: in-silico labelling

@@ -88,7 +88,7 @@ def test_objects_are_matched_only_within_their_class():
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.usefixtures("single_thread_torch")
 def test_a_distance_head_separates_touching_nuclei_better_than_connected_components():
     generator = seed_everything(0)
     images, fields = nuclei_samples(range(32), size=48, n_nuclei=4)
