@@ -138,12 +138,19 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-def main() -> None:
-    ensure_malloc_env()
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=1600)
+def load_parser(description: str, *, requests: int) -> argparse.ArgumentParser:
+    """The options of a load run against the served site: requests in all, concurrent
+    clients, uvicorn workers."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--requests", type=int, default=requests)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    return parser
+
+
+def main() -> None:
+    ensure_malloc_env()
+    parser = load_parser(__doc__, requests=1600)
     parser.add_argument("--shape", type=int, nargs=3, default=(64, 448, 448))
     parser.add_argument(
         "--no-baseline",
