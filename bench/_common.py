@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 __all__ = [
     "MALLOC_ENV",
     "REPO_ROOT",
+    "bench_manager",
     "ensure_malloc_env",
     "figure",
     "format_value",
@@ -135,6 +136,18 @@ def setup_django(workdir: Path, database_url: str, *, secret_filler: str = "x") 
 
     django.setup()
     return env
+
+
+def bench_manager():
+    """The bench's manager ``bench`` and its project ``bench`` (Django must be set up)."""
+    from django.contrib.auth import get_user_model
+
+    from annotations.models import Membership, Project
+
+    user = get_user_model().objects.create_user("bench", password="bench-password-123")
+    project = Project.objects.create(slug="bench", name="Bench")
+    Membership.objects.create(project=project, user=user, role="manager")
+    return user, project
 
 
 @contextlib.contextmanager

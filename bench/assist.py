@@ -19,7 +19,6 @@ RI volume and an active OS-Net version (untrained weights: the cost is the same)
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import ensure_malloc_env, figure, free_port, start_server  # noqa: E402
-from bench.serve import configure, p95, run_clients, seed  # noqa: E402
+from bench.serve import configure, load_parser, p95, run_clients, seed  # noqa: E402
 
 
 def activate_osnet() -> int:
@@ -95,12 +94,9 @@ def cold_ms(section_ids: list[int]) -> tuple[float, float]:
 
 def main() -> None:
     ensure_malloc_env()
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=800)
-    parser.add_argument("--clients", type=int, default=16)
+    parser = load_parser(__doc__, requests=800)
     parser.add_argument("--sections", type=int, default=16, help="sections served cached")
     parser.add_argument("--cold", type=int, default=5, help="sections computed in-process")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cellweb-bench-assist-") as tmp:

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, ensure_malloc_env, figure, median_ms
+from _common import REPO_ROOT, bench_manager, ensure_malloc_env, figure, median_ms
 
 ensure_malloc_env()  # before numpy/torch allocate anything
 
@@ -118,16 +118,13 @@ def bench_report(n_sections: int) -> None:
 
 
 def _report_case(n_sections: int, client_class) -> None:
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from annotations.models import Membership, Project, Section, Specimen, Volume
+    from annotations.models import Section, Specimen, Volume
     from inference.models import Evaluation, SectionResult, VolumeResult
     from inference.services.evaluation import summarize
 
-    user = get_user_model().objects.create_user("bench", password="bench-password-123")
-    project = Project.objects.create(slug="bench", name="Bench")
-    Membership.objects.create(project=project, user=user, role="manager")
+    user, project = bench_manager()
     per_volume = 100
     rng = np.random.default_rng(1)
     sections = []
@@ -186,6 +183,7 @@ def _report_case(n_sections: int, client_class) -> None:
     for method, centre in (("model", 0.9), ("edge", 0.45), ("otsu", 0.2)):
         for section in sections:
             value = float(np.clip(rng.normal(centre, 0.1), 0, 1))
+            scores = dict.fromkeys(("dice", "f05", "precision", "recall", "auc_pr"), value)
             rows.append(
                 SectionResult(
                     evaluation=evaluation,
@@ -194,14 +192,10 @@ def _report_case(n_sections: int, client_class) -> None:
                     volume_id=section.volume_id,
                     method=method,
                     z=section.z,
-                    dice=value,
                     jaccard=value / (2 - value),
-                    f05=value,
-                    precision=value,
-                    recall=value,
-                    auc_pr=value,
                     gt_pixels=20000,
                     pred_pixels=20000,
+                    **scores,
                 )
             )
     SectionResult.objects.bulk_create(rows, batch_size=1000)

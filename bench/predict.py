@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, ensure_malloc_env, figure, setup_django
+from _common import REPO_ROOT, bench_manager, ensure_malloc_env, figure, setup_django
 
 ensure_malloc_env()  # before numpy/torch allocate anything
 
@@ -88,9 +88,7 @@ class _NoMigrations:
 
 
 def _project():
-    from django.contrib.auth import get_user_model
 
-    from annotations.models import Membership, Project
     from inference.ml.nets import create_model
     from inference.services.model_versions import (
         model_version_activate,
@@ -98,9 +96,7 @@ def _project():
         weights_payload,
     )
 
-    user = get_user_model().objects.create_user("bench", password="bench-password-123")
-    project = Project.objects.create(slug="bench", name="Bench")
-    Membership.objects.create(project=project, user=user, role="manager")
+    user, project = bench_manager()
     weights = weights_payload(create_model("osnet"), arch="osnet", input_size=SIZE)
     version = model_version_create(
         project=project, name="OS-Net bench", arch="osnet", weights=weights, kind="final"

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import (  # noqa: E402
+    bench_manager,
     ensure_malloc_env,
     figure,
     free_port,
@@ -61,16 +62,13 @@ def seed(shape: tuple[int, int, int]) -> tuple[str, list[int]]:
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
         SESSION_KEY,
-        get_user_model,
     )
     from django.contrib.sessions.backends.db import SessionStore
 
-    from annotations.models import Membership, Project, Specimen
+    from annotations.models import Specimen
     from annotations.services.volumes import volume_create
 
-    user = get_user_model().objects.create_user("bench", password="bench-password-123")
-    project = Project.objects.create(slug="bench", name="Bench")
-    Membership.objects.create(project=project, user=user, role="manager")
+    user, project = bench_manager()
     specimen = Specimen.objects.create(project=project, name="cell")
     rng = np.random.default_rng(0)
     zz, yy, xx = np.mgrid[0 : shape[0], 0 : shape[1], 0 : shape[2]].astype(np.float32)
@@ -140,12 +138,19 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-def main() -> None:
-    ensure_malloc_env()
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=1600)
+def load_parser(description: str, *, requests: int) -> argparse.ArgumentParser:
+    """The options of a load run against the served site: requests in all, concurrent
+    clients, uvicorn workers."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--requests", type=int, default=requests)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    return parser
+
+
+def main() -> None:
+    ensure_malloc_env()
+    parser = load_parser(__doc__, requests=1600)
     parser.add_argument("--shape", type=int, nargs=3, default=(64, 448, 448))
     parser.add_argument(
         "--no-baseline",

@@ -45,35 +45,27 @@ def _member(project, username, *roles):
     return user
 
 
-@pytest.fixture
-def annotator(project):
-    return _member(project, "alice", Role.ANNOTATOR)
+def _member_fixture(name: str, username: str, role: Role):
+    """A fixture ``name``: the user ``username``, a member of ``project`` with ``role``."""
+
+    def member(project):
+        return _member(project, username, role)
+
+    member.__doc__ = f"{username.title()}, {role.label.lower()} of the project."
+    return pytest.fixture(member, name=name)
 
 
-@pytest.fixture
-def second_annotator(project):
-    return _member(project, "bob", Role.ANNOTATOR)
-
-
-@pytest.fixture
-def third_annotator(project):
-    return _member(project, "carol", Role.ANNOTATOR)
+annotator = _member_fixture("annotator", "alice", Role.ANNOTATOR)
+second_annotator = _member_fixture("second_annotator", "bob", Role.ANNOTATOR)
+third_annotator = _member_fixture("third_annotator", "carol", Role.ANNOTATOR)
+reviewer = _member_fixture("reviewer", "rita", Role.REVIEWER)
+manager = _member_fixture("manager", "mona", Role.MANAGER)
 
 
 @pytest.fixture
 def cast(annotator, second_annotator, third_annotator):
     """The three annotators a section needs before review."""
     return annotator, second_annotator, third_annotator
-
-
-@pytest.fixture
-def reviewer(project):
-    return _member(project, "rita", Role.REVIEWER)
-
-
-@pytest.fixture
-def manager(project):
-    return _member(project, "mona", Role.MANAGER)
 
 
 @pytest.fixture

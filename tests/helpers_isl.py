@@ -1,10 +1,13 @@
 """Synthetic label-free/stain pairs: RI sections whose nucleus is slightly denser than the
-cytoplasm, each with a registered DAPI-like stain that is bright exactly on that nucleus."""
+cytoplasm, each with a registered DAPI-like stain that is bright exactly on that nucleus; or
+the demo's synthetic cells with their DAPI stacks."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from annotations.models import Specimen, Volume
+from annotations.services.volumes import volume_create
 from inference.services.isl import IslOptions
 from tests.helpers_training import disk_section, numbered_specimens
 
@@ -27,6 +30,21 @@ def add_stained_specimens(
         stain = np.stack([stain_of(p[1], rng) for p in pairs])
         make_volume(specimen, stain, modality="fluorescence", channel="DAPI")
     return made
+
+
+def demo_specimen(project, cell, name: str, lab: str) -> tuple[Specimen, Volume]:
+    """A specimen of a demo ``cell`` (``annotations.demo.make_cell``): its RI volume, returned
+    with it, and its DAPI stack as a fluorescence volume."""
+    specimen = Specimen.objects.create(project=project, name=name, lab=lab)
+    ri = volume_create(specimen=specimen, data=cell.ri, modality="ri", voxel_size=cell.voxel_size)
+    volume_create(
+        specimen=specimen,
+        data=cell.dapi,
+        modality="fluorescence",
+        channel="DAPI",
+        voxel_size=cell.voxel_size,
+    )
+    return specimen, ri
 
 
 def tiny_isl(**overrides) -> IslOptions:

@@ -41,13 +41,23 @@ def wait_until(check: Callable, *, timeout: float = 60.0, what: str | Callable =
 
 
 def poll_job(
-    model, job_id: int, *, timeout: float, until: Callable | None = None, failure: Callable
+    model,
+    job_id: int,
+    *,
+    timeout: float,
+    until: Callable | None = None,
+    failure: Callable | None = None,
 ):
     """The row once it is final (or ``until(row)`` holds); past ``timeout`` fail with
-    ``failure(row)``, which says what the row had got to."""
+    ``failure(row)``, which says what the row had got to (by default: its status)."""
 
     def reached():
         row = model.objects.get(pk=job_id)
         return row if (until(row) if until else row.is_final) else None
 
-    return wait_until(reached, timeout=timeout, what=lambda: failure(model.objects.get(pk=job_id)))
+    def said(row) -> str:
+        if failure is not None:
+            return failure(row)
+        return f"{model._meta.verbose_name} {job_id} did not finish in {timeout} s: {row.status}"
+
+    return wait_until(reached, timeout=timeout, what=lambda: said(model.objects.get(pk=job_id)))

@@ -23,6 +23,8 @@ POOLED_METRICS = frozenset({"dice", "jaccard", "f05", "precision", "recall", "au
 
 @pytest.fixture
 def single_thread_torch():
+    """Run a test's torch work on one thread: tiny tensors gain nothing from a second one, and
+    on a busy shared machine its spinning turns a seconds-long training run into minutes."""
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

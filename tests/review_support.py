@@ -16,10 +16,11 @@ from annotations.models import (
     AnnotationRevision,
     AnnotationStatus,
     Consensus,
+    GroundTruth,
     Section,
     SectionStatus,
 )
-from annotations.services.review import consensus_compute_for_section
+from annotations.services.review import consensus_compute_for_section, review_confirm
 
 
 def disk(shape: tuple[int, int], cy: float, cx: float, radius: float) -> np.ndarray:
@@ -102,6 +103,12 @@ def with_consensus(section: Section, annotators) -> tuple[Section, Consensus]:
     consensus = consensus_compute_for_section(section)
     section.refresh_from_db()
     return section, consensus
+
+
+def confirm(section: Section, reviewer, consensus: Consensus, **changes) -> GroundTruth:
+    """``reviewer`` confirms ``consensus`` as ``section``'s ground truth: the first version, as
+    it stands, unless ``changes`` (``mask``, ``edited``, ``base_version`` ...) say otherwise."""
+    return review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, **changes)
 
 
 def jittered_disks(shape: tuple[int, int], n: int, seed: int) -> list[np.ndarray]:

@@ -289,8 +289,7 @@ def parse_window(query: str) -> tuple[float | None, float | None]:
 
 
 def test_annotator(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1440, 900)
     server = {"dto": annotation_dto(3, mask_png_b64(210, 220, 80, 60)), "mode": "ok"}
     b = Backend(page, page_html(annotator_config()))
     common_annotator_routes(b, server)
@@ -424,13 +423,11 @@ def test_annotator(browser, shots: Path | None) -> None:
         page.screenshot(path=str(shots / "annotator-submitted.png"))
     page.get_by_role("button", name="Reopen").click()
     page.wait_for_function("() => !window.cellweb.editor.readOnly")
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_annotator_restore_backup(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1280, 800)
     server = {"dto": annotation_dto(3, mask_png_b64(210, 220, 80, 60))}
     b = Backend(page, page_html(annotator_config(fluorescence=None, neighbours=None)))
     common_annotator_routes(b, server)
@@ -456,13 +453,11 @@ def test_annotator_restore_backup(browser, shots: Path | None) -> None:
     assert not page.locator("text=Reference").count(), (
         "fluorescence card must be absent without config"
     )
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_annotator_minimal_config(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1024, "height": 700})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1024, 700)
     cfg = {
         "module": "annotator",
         "section": {"id": 5, "width": 128, "height": 96, "imageUrl": "/img.png"},
@@ -476,8 +471,7 @@ def test_annotator_minimal_config(browser, shots: Path | None) -> None:
     assert "No annotation yet" in page.locator(".cw-status-text").inner_text()
     if shots:
         page.screenshot(path=str(shots / "annotator-minimal.png"))
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def review_config(**extra: Any) -> dict[str, Any]:
@@ -566,8 +560,7 @@ def review_routes(b: Backend) -> None:
 
 
 def test_review(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1440, 900)
     b = Backend(page, page_html(review_config()))
     review_routes(b)
     b.on("POST", "/api/sections/12/review/confirm/", lambda **_: (200, {"version": 3}))
@@ -601,13 +594,11 @@ def test_review(browser, shots: Path | None) -> None:
     assert body["consensus_id"] == 5 and body["edited"] is True and body["base_version"] == 2, body
     assert decode_mask(body["mask_png"]).size == (W, H)
     assert page.locator("[data-action=next]").get_attribute("href") == "/projects/demo/review/next/"
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_review_conflict_and_forms(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1440, 900)
     b = Backend(page, page_html(review_config()))
     review_routes(b)
     b.on(
@@ -656,8 +647,7 @@ def test_review_conflict_and_forms(browser, shots: Path | None) -> None:
     page.wait_for_selector("[data-result=success]")
     body = b.last("POST", "/api/sections/12/review/send-back/")["body"]
     assert body == {"comment": "Nucleus boundary too loose at the top", "annotators": ["bob"]}, body
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def viewer_config() -> dict[str, Any]:
@@ -686,8 +676,7 @@ def viewer_config() -> dict[str, Any]:
 
 
 def test_viewer(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1440, 900)
     b = Backend(page, page_html(viewer_config()))
     b.on(
         "GET",
@@ -733,8 +722,7 @@ def test_viewer(browser, shots: Path | None) -> None:
     if shots:
         page.screenshot(path=str(shots / "viewer-side.png"))
     assert "#t=1&z=0" in page.url
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def job_snapshot(status: str = "running") -> dict[str, Any]:
@@ -774,17 +762,20 @@ def job_snapshot(status: str = "running") -> dict[str, Any]:
     }
 
 
-def test_job(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    errors = watch_errors(page)
-    cfg = {
+def job_config(kind: str, job_id: int, **extra: Any) -> dict[str, Any]:
+    """The live job page's config for job ``job_id`` of ``kind`` (training, evaluation...)."""
+    return {
         "module": "job",
-        "csrfToken": "tok",
-        "wsUrl": "/ws/jobs/42/",
-        "snapshotUrl": "/api/training-jobs/42/",
-        "cancelUrl": "/api/training-jobs/42/cancel/",
-        "kind": "training",
+        "wsUrl": f"/ws/jobs/{job_id}/",
+        "snapshotUrl": f"/api/{kind}-jobs/{job_id}/",
+        "kind": kind,
+        **extra,
     }
+
+
+def test_job(browser, shots: Path | None) -> None:
+    page, errors = open_page(browser, 1440, 1000)
+    cfg = job_config("training", 42, csrfToken="tok", cancelUrl="/api/training-jobs/42/cancel/")
     b = Backend(page, page_html(cfg))
     b.on("GET", "/api/training-jobs/42/", lambda **_: (200, job_snapshot()))
     b.on("POST", "/api/training-jobs/42/cancel/", lambda **_: (200, {"status": "cancelling"}))
@@ -881,19 +872,12 @@ def test_job(browser, shots: Path | None) -> None:
     page.wait_for_selector("[data-card=summary] td:has-text('0.851 ± 0.012')")
     if shots:
         page.screenshot(path=str(shots / "job-done.png"), full_page=True)
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_job_evaluation(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 700})
-    errors = watch_errors(page)
-    cfg = {
-        "module": "job",
-        "wsUrl": "/ws/jobs/43/",
-        "snapshotUrl": "/api/evaluation-jobs/43/",
-        "kind": "evaluation",
-    }
+    page, errors = open_page(browser, 1200, 700)
+    cfg = job_config("evaluation", 43)
     b = Backend(page, page_html(cfg))
     b.on(
         "GET",
@@ -919,14 +903,12 @@ def test_job_evaluation(browser, shots: Path | None) -> None:
     assert page.locator(".cw-chart").count() == 0
     if shots:
         page.screenshot(path=str(shots / "job-evaluation.png"))
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_import(browser, shots: Path | None) -> None:
     for outcome in ("succeeded", "failed"):
-        page = browser.new_page(viewport={"width": 1000, "height": 600})
-        errors = watch_errors(page)
+        page, errors = open_page(browser, 1000, 600)
         b = Backend(
             page,
             page_html(
@@ -967,13 +949,11 @@ def test_import(browser, shots: Path | None) -> None:
             assert "not a 3D stack" in page.locator("[data-result=failed]").inner_text()
         if shots:
             page.screenshot(path=str(shots / f"import-{outcome}.png"))
-        assert not errors, errors
-        page.close()
+        close_clean(page, errors)
 
 
 def test_report(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1000, "height": 600})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1000, 600)
     png = "data:image/png;base64," + base64.b64encode(section_png()).decode()
     gallery = f"""<div class="cw-page"><label><input type="checkbox" data-layer="gt" checked> GT</label>
 <label><input type="checkbox" data-layer="pred" checked> Prediction</label>
@@ -989,13 +969,11 @@ def test_report(browser, shots: Path | None) -> None:
     assert page.locator("[data-layer-img=gt]").is_hidden()
     page.locator("input[data-layer=edge]").check()
     assert page.locator("[data-layer-img=edge]").is_visible()
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_shortcut_panel(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1440, 900)
     server = {"dto": annotation_dto(None, None, None)}
     b = Backend(page, page_html(annotator_config()))
     common_annotator_routes(b, server)
@@ -1033,13 +1011,11 @@ def test_shortcut_panel(browser, shots: Path | None) -> None:
     assert mask_count(page) > 0
     page.keyboard.press("Control+y")
     assert mask_count(page) == 0
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 def test_editor_view_and_polygon_keys(browser, shots: Path | None) -> None:
-    page = browser.new_page(viewport={"width": 1300, "height": 850})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1300, 850)
     b = Backend(page, page_html({"module": "harness"}, bundle="harness"))
     assert b
     page.goto(f"{ORIGIN}/page/")
@@ -1093,8 +1069,7 @@ def test_editor_view_and_polygon_keys(browser, shots: Path | None) -> None:
     page.keyboard.press("o")
     assert page.evaluate("() => window.cellweb.editor.maskStyle") == "outline"
     assert page.evaluate("() => window.cellweb.editor.undoDepth") == 2
-    assert not errors, errors
-    page.close()
+    close_clean(page, errors)
 
 
 TOPBAR = (
@@ -1104,8 +1079,7 @@ TOPBAR = (
 
 def test_template_integration(browser, shots: Path | None) -> None:
     """Pages as the Django templates build them: content above and below #cw-root."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors = watch_errors(page)
+    page, errors = open_page(browser, 1400, 900)
     progress = """<section style="display:flex;gap:20px;padding:8px 20px">
 <div class="cw-progress-block" data-kind="project"><span class="cw-progress-caption">server text</span><div class="cw-progress"><div class="cw-progress-bar" style="width: 1%"></div></div></div>
 <div class="cw-progress-block" data-kind="mine"><span class="cw-progress-caption">server text</span><div class="cw-progress"><div class="cw-progress-bar" style="width: 1%"></div></div></div></section>"""
@@ -1149,6 +1123,17 @@ def test_template_integration(browser, shots: Path | None) -> None:
     page.wait_for_selector('#audit-trail li[data-action="consensus"] >> text=system')
     if shots:
         page.screenshot(path=str(shots / "template-review.png"), full_page=True)
+    close_clean(page, errors)
+
+
+def open_page(browser, width: int, height: int):
+    """A new tab of ``width`` x ``height`` and the list where its errors collect."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    return page, watch_errors(page)
+
+
+def close_clean(page, errors: list[str]) -> None:
+    """Close the tab; it must not have logged an error."""
     assert not errors, errors
     page.close()
 

@@ -21,6 +21,8 @@ from annotations.models import (
     SectionStatus,
 )
 from tests.conftest import signed_in
+from tests.helpers_pages import page_config
+from tests.review_support import sections_of
 
 SHAPE = (32, 48)  # height, width: not square, so a swapped axis shows
 
@@ -47,8 +49,7 @@ def unb64(text: str) -> np.ndarray:
 
 @pytest.fixture
 def sections(specimen, make_volume):
-    volume = make_volume(specimen, shape=(3, *SHAPE))
-    return list(Section.objects.filter(volume=volume).order_by("z"))
+    return sections_of(specimen, make_volume, shape=(3, *SHAPE))
 
 
 @pytest.fixture
@@ -62,6 +63,13 @@ def mine_url(section) -> str:
 
 def put(client, section, **body):
     return client.put(mine_url(section), body, format="json")
+
+
+def save_mask(client, section, mask: np.ndarray, *, base_revision=None, action="save", **body):
+    """PUT ``mask`` as a grey PNG, as the editor does: a draft unless ``action`` says otherwise,
+    over ``base_revision`` (none: the first)."""
+    body |= {"base_revision": base_revision, "mask_png": b64(mask), "action": action}
+    return put(client, section, **body)
 
 
 STATE_KEYS = {
@@ -104,14 +112,7 @@ def test_get_mine_before_any_save_is_an_empty_editable_state(api, annotator, sec
 
 def test_put_a_png_draft_then_get_it_back_with_polygons(api, annotator, section):
     client = api(annotator)
-    response = put(
-        client,
-        section,
-        base_revision=None,
-        mask_png=b64(rect_mask()),
-        time_spent_s=7.5,
-        action="save",
-    )
+    response = save_mask(client, section, rect_mask(), time_spent_s=7.5)
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == STATE_KEYS
@@ -167,11 +168,11 @@ def test_a_png_upload_in_a_multipart_form_is_accepted(api, annotator, section):
 
 def test_a_stale_save_gets_409_with_the_newer_version_and_stores_nothing(api, annotator, section):
     client = api(annotator)
-    put(client, section, base_revision=None, mask_png=b64(rect_mask()), action="save")
+    save_mask(client, section, rect_mask())
     newer = rect_mask(top=0, bottom=10)
     put(client, section, base_revision=1, mask_png=b64(newer), action="save")
 
-    response = put(client, section, base_revision=1, mask_png=b64(rect_mask(left=0)), action="save")
+    response = save_mask(client, section, rect_mask(left=0), base_revision=1)
 
     assert response.status_code == 409
     body = response.json()
@@ -184,31 +185,24 @@ def test_a_stale_save_gets_409_with_the_newer_version_and_stores_nothing(api, an
 
 def test_submit_then_reopen_then_edit(api, annotator, section):
     client = api(annotator)
-    put(client, section, base_revision=None, mask_png=b64(rect_mask()), action="save")
-    submitted = put(
-        client, section, base_revision=1, mask_png=b64(rect_mask()), action="submit"
-    ).json()
+    save_mask(client, section, rect_mask())
+    submitted = save_mask(client, section, rect_mask(), base_revision=1, action="submit").json()
     assert submitted["status"] == "submitted"
     assert submitted["can_edit"] is False and submitted["can_reopen"] is True
 
-    refused = put(client, section, base_revision=2, mask_png=b64(rect_mask()), action="save")
+    refused = save_mask(client, section, rect_mask(), base_revision=2)
     assert refused.status_code == 409 and "reopen" in refused.json()["detail"]
 
     reopened = client.post(f"{mine_url(section)}reopen/")
     assert reopened.status_code == 200
     assert reopened.json()["status"] == "draft" and reopened.json()["can_edit"] is True
 
-    assert (
-        put(client, section, base_revision=2, mask_png=b64(rect_mask()), action="save").json()[
-            "revision"
-        ]
-        == 3
-    )
+    assert save_mask(client, section, rect_mask(), base_revision=2).json()["revision"] == 3
 
 
 def test_reopening_a_draft_is_a_conflict(api, annotator, section):
     client = api(annotator)
-    put(client, section, base_revision=None, mask_png=b64(rect_mask()), action="save")
+    save_mask(client, section, rect_mask())
     response = client.post(f"{mine_url(section)}reopen/")
     assert response.status_code == 409
     assert response.json()["current"]["status"] == "draft"
@@ -216,9 +210,7 @@ def test_reopening_a_draft_is_a_conflict(api, annotator, section):
 
 def test_saving_on_an_excluded_section_is_a_conflict(api, annotator, section):
     Section.objects.filter(pk=section.pk).update(status=SectionStatus.EXCLUDED)
-    response = put(
-        api(annotator), section, base_revision=None, mask_png=b64(rect_mask()), action="save"
-    )
+    response = save_mask(api(annotator), section, rect_mask())
     assert response.status_code == 409
     assert response.json()["current"]["can_edit"] is False
     assert not Annotation.objects.exists()
@@ -283,21 +275,9 @@ def test_a_multipart_form_without_a_file_is_400(api, annotator, section):
 
 def test_revisions_list_the_history_with_masks_on_request(api, annotator, section):
     client = api(annotator)
-    put(
-        client,
-        section,
-        base_revision=None,
-        mask_png=b64(rect_mask()),
-        time_spent_s=2,
-        action="save",
-    )
-    put(
-        client,
-        section,
-        base_revision=1,
-        mask_png=b64(rect_mask(bottom=8)),
-        time_spent_s=3,
-        action="submit",
+    save_mask(client, section, rect_mask(), time_spent_s=2)
+    save_mask(
+        client, section, rect_mask(bottom=8), base_revision=1, action="submit", time_spent_s=3
     )
     annotation = Annotation.objects.get()
 
@@ -320,7 +300,7 @@ def test_revisions_list_the_history_with_masks_on_request(api, annotator, sectio
 
 def test_annotation_detail_returns_mask_and_polygons(api, annotator, section):
     client = api(annotator)
-    put(client, section, base_revision=None, mask_png=b64(rect_mask()), action="save")
+    save_mask(client, section, rect_mask())
     annotation = Annotation.objects.get()
     body = client.get(f"/api/annotations/{annotation.pk}/").json()
     assert body["id"] == annotation.pk and body["annotator"] == "alice" and body["revision"] == 1
@@ -410,14 +390,6 @@ def test_the_schema_documents_every_annotation_endpoint(api, annotator):
 
 
 # ---------------------------------------------------------------------------------- pages
-
-
-def page_config(response) -> dict:
-    html = response.content.decode()
-    start = html.index('<script id="cw-config" type="application/json">') + len(
-        '<script id="cw-config" type="application/json">'
-    )
-    return json.loads(html[start : html.index("</script>", start)])
 
 
 def test_annotate_page_passes_the_annotator_config(annotator, project, sections):
@@ -567,7 +539,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(project, sections):
 
 
 def test_stored_masks_are_compact_one_bit_pngs(api, annotator, section):
-    put(api(annotator), section, base_revision=None, mask_png=b64(rect_mask()), action="save")
+    save_mask(api(annotator), section, rect_mask())
     stored = bytes(AnnotationRevision.objects.get().mask_png)
     assert stored == encode_mask(rect_mask())
     assert Image.open(io.BytesIO(stored)).mode == "1"

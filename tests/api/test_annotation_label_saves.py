@@ -53,6 +53,15 @@ def put(api, user, section, **body):
     return api(user).put(f"/api/sections/{section.pk}/annotations/mine/", body, format="json")
 
 
+def put_class_map(api, user, section, class_map: np.ndarray, instances=None):
+    """Save ``class_map`` (or a grey binary mask) as a plain PNG, with the PNG of ``instances``
+    beside it when given."""
+    body = {"mask_png": b64(png_bytes(class_map))}
+    if instances is not None:
+        body["instances_png"] = b64(png_bytes(instances))
+    return put(api, user, section, **body)
+
+
 def stored(section) -> AnnotationRevision:
     return AnnotationRevision.objects.filter(annotation__section=section).latest("number")
 
@@ -94,13 +103,7 @@ def test_a_class_map_with_instances_beside_it_is_stored_as_an_instance_map(api, 
     class_map[instances == 3] = 2
     class_map[(instances == 1) | (instances == 2)] = 1
     nuclei = np.where(class_map == 1, instances, 0).astype(np.uint16)
-    response = put(
-        api,
-        annotator,
-        section,
-        mask_png=b64(png_bytes(class_map)),
-        instances_png=b64(png_bytes(nuclei)),
-    )
+    response = put_class_map(api, annotator, section, class_map, instances=nuclei)
     assert response.status_code == 200, response.content
     labels = decoded(section)
     assert np.array_equal(labels.class_map, class_map)
@@ -111,7 +114,7 @@ def test_a_class_map_is_stored_as_a_class_map(api, annotator, section):
     class_map = np.zeros(SHAPE, np.uint8)
     class_map[5:35, 5:55] = 2
     class_map[10:30, 10:30] = 1
-    response = put(api, annotator, section, mask_png=b64(png_bytes(class_map)))
+    response = put_class_map(api, annotator, section, class_map)
     assert response.status_code == 200, response.content
     assert bytes(stored(section).mask_png) == encode_class_map(class_map, VALUES)
     assert np.array_equal(decoded(section).class_map, class_map)
@@ -270,13 +273,7 @@ def test_over_65535_instances_are_refused(api, annotator, project, specimen, mak
     yy, xx = np.indices((400, 400))
     class_map = np.where((yy + xx) % 2 == 0, 2, 0).astype(np.uint8)
     none = np.zeros((400, 400), np.uint16)
-    response = put(
-        api,
-        annotator,
-        section,
-        mask_png=b64(png_bytes(class_map)),
-        instances_png=b64(png_bytes(none)),
-    )
+    response = put_class_map(api, annotator, section, class_map, instances=none)
     assert response.status_code == 400, response.content
     assert (
         "holds 80,000 instances; a 16-bit label image holds at most 65,535"
@@ -300,6 +297,6 @@ def test_the_tiff_export_shows_an_instance_maps_foreground(api, annotator, secti
 def test_a_binary_mask_is_class_1_in_a_project_of_several_classes(api, annotator, section):
     binary = np.zeros(SHAPE, np.uint8)
     binary[5:15, 5:15] = 255
-    response = put(api, annotator, section, mask_png=b64(png_bytes(binary)))
+    response = put_class_map(api, annotator, section, binary)
     assert response.status_code == 200, response.content
     assert bytes(stored(section).mask_png) == encode_mask(binary > 0)

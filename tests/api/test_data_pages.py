@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import numpy as np
@@ -13,18 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from annotations.models import ImportJob, Membership, Tag
 from tests.conftest import signed_in
 from tests.data_files import assert_nothing_written, files_under, ri_stack
+from tests.helpers_pages import page_config
 
 pytestmark = pytest.mark.django_db
-
-
-def page_config(response) -> dict:
-    match = re.search(
-        r'<script id="cw-config" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match, "the page has no cw-config"
-    return json.loads(match.group(1))
 
 
 def npy_file(name="ri.npy", data=None) -> SimpleUploadedFile:

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from annotations.models import DisplayPreference, Section
-from tests.api.test_data_pages import page_config as _config
 from tests.conftest import signed_in as _browser
+from tests.helpers_pages import page_config
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _greys(api_client, section: Section, window: dict | None) -> np.ndarray:
 
 def test_auto_is_the_volume_percentiles_in_ri_and_uses_the_full_grey_range(hl60, annotator, api):
     section = hl60.sections.get(z=1)
-    window = _config(_browser(annotator).get(f"/sections/{section.pk}/annotate/"))["window"]
+    window = page_config(_browser(annotator).get(f"/sections/{section.pk}/annotate/"))["window"]
 
     span = HL60_HIGH - HL60_LOW
     # Linear interpolation on evenly spaced values: the q-th percentile is low + q·span.
@@ -66,9 +66,9 @@ def test_a_saved_choice_comes_back_for_that_person_and_volume_only(
     assert saved.json() == {"mode": "auto", "lo": None, "hi": None}
 
     section = hl60.sections.get(z=0)
-    mine = _config(_browser(annotator).get(f"/sections/{section.pk}/annotate/"))["window"]
+    mine = page_config(_browser(annotator).get(f"/sections/{section.pk}/annotate/"))["window"]
     assert mine["preference"] == {"mode": "auto", "lo": None, "hi": None}
-    theirs = _config(_browser(second_annotator).get(f"/sections/{section.pk}/annotate/"))
+    theirs = page_config(_browser(second_annotator).get(f"/sections/{section.pk}/annotate/"))
     assert theirs["window"]["preference"] is None
     elsewhere = api(annotator).get(f"/api/volumes/{other.pk}/display/").json()
     assert elsewhere["preference"] is None
@@ -77,7 +77,7 @@ def test_a_saved_choice_comes_back_for_that_person_and_volume_only(
     assert custom.json() == {"mode": "custom", "lo": 1.331, "hi": 1.36}
     back = api(annotator).get(url).json()
     assert back["preference"] == {"mode": "custom", "lo": 1.331, "hi": 1.36}
-    viewer = _config(_browser(annotator).get(f"/specimens/{specimen.pk}/"))["window"]
+    viewer = page_config(_browser(annotator).get(f"/specimens/{specimen.pk}/"))["window"]
     assert viewer["volumeId"] == hl60.pk and viewer["preference"]["mode"] == "custom"
     assert DisplayPreference.objects.filter(user=annotator).count() == 1
 

@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from annotations.models import Section
 from annotations.selectors.effort import effort_summary
 from tests.api.test_annotation_api import SHAPE, rect_mask
 from tests.helpers_effort import effort_save
+from tests.review_support import sections_of
 
 
 @pytest.fixture
 def sections(specimen, make_volume):
-    volume = make_volume(specimen, shape=(3, *SHAPE))
-    return list(Section.objects.filter(volume=volume).order_by("z"))
+    return sections_of(specimen, make_volume, shape=(3, *SHAPE))
 
 
 @pytest.fixture

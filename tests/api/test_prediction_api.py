@@ -10,7 +10,6 @@ import io
 import numpy as np
 import pytest
 import tifffile
-from django.test import Client
 
 from annotations.models import ImportJob, Specimen
 from cellweb.jobs import JobStatus
@@ -70,23 +69,16 @@ def test_bad_launches_are_refused_with_a_clear_4xx_and_nothing_written(
 def test_outsiders_get_404_everywhere(api, outsider, finished):
     client = api(outsider)
     result = finished.results.first()
-    for url in (
-        f"/api/predictions/{finished.pk}/",
-        f"/api/predictions/{finished.pk}/nuclei/",
-        f"/api/predictions/{finished.pk}/series/",
-        f"/api/sections/{result.volume.sections.first().pk}/nuclei/",
-    ):
-        assert client.get(url).status_code == 404, url
+    api_urls = [f"/api/predictions/{finished.pk}/{part}" for part in ("", "nuclei/", "series/")]
+    api_urls.append(f"/api/sections/{result.volume.sections.first().pk}/nuclei/")
+    pages = [f"/predictions/{finished.pk}/{part}" for part in ("", "nuclei.csv")] + [
+        f"/predictions/{finished.pk}/{kind}/{result.volume_id}.{ext}"
+        for kind, ext in (("labels", "tif"), ("ortho", "png"))
+    ]
+    for browser, urls in ((client, api_urls), (signed_in(outsider), pages)):
+        for url in urls:
+            assert browser.get(url).status_code == 404, url
     assert client.post(f"/api/predictions/{finished.pk}/cancel/").status_code == 404
-    web = Client()
-    web.force_login(outsider)
-    for url in (
-        f"/predictions/{finished.pk}/",
-        f"/predictions/{finished.pk}/nuclei.csv",
-        f"/predictions/{finished.pk}/labels/{result.volume_id}.tif",
-        f"/predictions/{finished.pk}/ortho/{result.volume_id}.png",
-    ):
-        assert web.get(url).status_code == 404, url
 
 
 def test_nuclei_api_csv_and_tiff_give_the_same_nuclei(api, annotator, finished):

@@ -3,19 +3,12 @@ configuration and the review page's count of annotations that started from a pro
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from annotations.models import Project, Section
 from tests.api.test_annotation_api import SHAPE, b64, rect_mask
 from tests.conftest import signed_in
-
-
-def page_config(html: str) -> dict:
-    match = re.search(r'<script id="cw-config" type="application/json">(.*?)</script>', html, re.S)
-    return json.loads(match.group(1))
+from tests.helpers_pages import page_config
 
 
 @pytest.fixture
@@ -45,16 +38,13 @@ def test_managers_set_the_mode_through_the_api_and_bad_values_are_refused(
 def test_the_settings_page_saves_the_mode(manager, project):
     client = signed_in(manager)
     assert "Model proposals in the editor" in client.get("/projects/lab/settings/").content.decode()
-    response = client.post(
-        "/projects/lab/settings/",
-        {"required_annotations": "3", "consensus_method": "staple", "proposals": "start"},
-    )
+    form = {"required_annotations": "3", "consensus_method": "staple", "proposals": "start"}
+    response = client.post("/projects/lab/settings/", form)
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).proposals == "start"
     assert Project.objects.get(pk=project.pk).annotations_before_proposals == 0  # kept
     page = client.get("/projects/lab/settings/").content.decode()
     assert "made without a proposal first" in page
-    form = {"required_annotations": "3", "consensus_method": "staple", "proposals": "start"}
     response = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 2})
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2

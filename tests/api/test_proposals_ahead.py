@@ -14,10 +14,10 @@ from inference.models import ProposalRun, StoredProposal
 from inference.selectors.proposals import _computed_png
 from inference.services.model_versions import model_version_activate
 from tests.api.test_annotation_api import b64
-from tests.api.test_proposal_settings import page_config
 from tests.conftest import signed_in
 from tests.data_files import ri_stack, write_npy
 from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_pages import page_config
 from tests.helpers_prediction import time_lapse
 from tests.helpers_proposals import _empty_cache, png_mask, url  # noqa: F401 (an autouse fixture)
 

@@ -10,8 +10,7 @@ import pytest
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import Annotation, GroundTruth, Membership, Role, Section, SectionStatus
-from annotations.services.review import review_confirm
-from tests.review_support import box, disk, save_revision, sections_of, with_consensus
+from tests.review_support import box, confirm, disk, save_revision, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -74,7 +73,7 @@ def test_queue_brings_back_confirmed_sections_gone_stale_flagged(
     from annotations.services.review import on_annotation_changed
 
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     Section.objects.filter(pk=sections[1].pk).update(status=SectionStatus.REVIEW, agreement=0.99)
     assert [
         r["id"] for r in api(reviewer).get("/api/projects/lab/review-queue/").json()["results"]
@@ -164,14 +163,16 @@ def test_recompute_with_one_submission_answers_409_with_the_reason(
 # --- confirm -------------------------------------------------------------------------------
 
 
+def _act(client, section, action: str, body: dict):
+    """POST ``body`` to ``section``'s review ``action``: confirm, send-back or exclude."""
+    return client.post(f"/api/sections/{section.pk}/review/{action}/", body, format="json")
+
+
 def test_confirm_returns_the_new_version(api, ready, reviewer):
     section, consensus = ready
 
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/confirm/",
-        {"consensus_id": consensus.pk, "edited": False, "base_version": None},
-        format="json",
-    )
+    body = {"consensus_id": consensus.pk, "edited": False, "base_version": None}
+    response = _act(api(reviewer), section, "confirm", body)
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -184,7 +185,7 @@ def test_confirm_returns_the_new_version(api, ready, reviewer):
 def _confirm_edited(client, ready, mask_png: str):
     section, consensus = ready
     body = {"consensus_id": consensus.pk, "edited": True, "mask_png": mask_png}
-    return client.post(f"/api/sections/{section.pk}/review/confirm/", body, format="json")
+    return _act(client, section, "confirm", body)
 
 
 def test_confirm_with_an_edited_mask(api, ready, reviewer):
@@ -221,28 +222,19 @@ def test_confirm_accepts_a_data_url(api, ready, reviewer):
 )
 def test_confirm_refuses_bad_bodies(api, ready, reviewer, body):
     section, _ = ready
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/confirm/", body, format="json"
-    )
+    response = _act(api(reviewer), section, "confirm", body)
     assert response.status_code == 400, response.content
 
 
 def test_confirm_without_a_consensus_says_why(api, sections, reviewer):
-    response = api(reviewer).post(
-        f"/api/sections/{sections[0].pk}/review/confirm/", {"consensus_id": None}, format="json"
-    )
+    response = _act(api(reviewer), sections[0], "confirm", {"consensus_id": None})
     assert response.status_code == 409
     assert response.json()["code"] == "too_few_annotations"
     assert "needs at least 2 submitted annotations" in response.json()["detail"]
 
 
 def test_confirm_refuses_a_mask_of_the_wrong_size(api, ready, reviewer):
-    section, consensus = ready
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/confirm/",
-        {"consensus_id": consensus.pk, "edited": True, "mask_png": _b64(np.ones((8, 8), bool))},
-        format="json",
-    )
+    response = _confirm_edited(api(reviewer), ready, _b64(np.ones((8, 8), bool)))
     assert response.status_code == 400
     assert "section" in response.json()["detail"]
 
@@ -255,13 +247,9 @@ def test_a_second_confirmation_from_the_same_base_gets_409_with_the_winner(
 
     other = _member(project, "ruth", Role.REVIEWER)
     body = {"consensus_id": consensus.pk, "edited": False, "base_version": None}
-    winner = (
-        api(reviewer)
-        .post(f"/api/sections/{section.pk}/review/confirm/", body, format="json")
-        .json()
-    )
+    winner = _act(api(reviewer), section, "confirm", body).json()
 
-    response = api(other).post(f"/api/sections/{section.pk}/review/confirm/", body, format="json")
+    response = _act(api(other), section, "confirm", body)
 
     assert response.status_code == 409
     assert response.json()["current"]["version"] == winner["version"]
@@ -276,11 +264,8 @@ def test_a_second_confirmation_from_the_same_base_gets_409_with_the_winner(
 def test_send_back_by_username(api, ready, reviewer):
     section, _ = ready
 
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/send-back/",
-        {"comment": "The lower edge cuts the nucleus", "annotators": ["bob"]},
-        format="json",
-    )
+    body = {"comment": "The lower edge cuts the nucleus", "annotators": ["bob"]}
+    response = _act(api(reviewer), section, "send-back", body)
 
     assert response.status_code == 200, response.content
     assert response.json() == {"status": "sent_back", "annotators": ["bob"], "submitted_count": 2}
@@ -299,20 +284,14 @@ def test_send_back_by_username(api, ready, reviewer):
 )
 def test_send_back_refuses_bad_bodies(api, ready, reviewer, body):
     section, _ = ready
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/send-back/", body, format="json"
-    )
+    response = _act(api(reviewer), section, "send-back", body)
     assert response.status_code == 400, response.content
 
 
 def test_exclude(api, ready, reviewer):
     section, _ = ready
 
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/exclude/",
-        {"reason": "No nucleus in view"},
-        format="json",
-    )
+    response = _act(api(reviewer), section, "exclude", {"reason": "No nucleus in view"})
 
     assert response.status_code == 200
     assert response.json() == {"status": "excluded"}
@@ -321,9 +300,7 @@ def test_exclude(api, ready, reviewer):
 
 def test_exclude_needs_a_reason(api, ready, reviewer):
     section, _ = ready
-    response = api(reviewer).post(
-        f"/api/sections/{section.pk}/review/exclude/", {"reason": ""}, format="json"
-    )
+    response = _act(api(reviewer), section, "exclude", {"reason": ""})
     assert response.status_code == 400
 
 
@@ -332,16 +309,9 @@ def test_exclude_needs_a_reason(api, ready, reviewer):
 
 def test_ground_truth_versions_and_one_version_in_full(api, ready, reviewer):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     edit = box(SHAPE, slice(2, 30), slice(2, 30))
-    review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
-        mask=edit,
-        edited=True,
-        base_version=1,
-    )
+    confirm(section, reviewer, consensus, mask=edit, edited=True, base_version=1)
     client = api(reviewer)
 
     listing = client.get(f"/api/sections/{section.pk}/ground-truth/").json()
@@ -368,14 +338,8 @@ def test_ground_truth_of_an_unconfirmed_section(api, ready, reviewer):
 def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
     section, consensus = ready
     client = api(reviewer)
-    client.post(
-        f"/api/sections/{section.pk}/review/send-back/",
-        {"comment": "tighter", "annotators": ["alice"]},
-        format="json",
-    )
-    client.post(
-        f"/api/sections/{section.pk}/review/confirm/", {"consensus_id": consensus.pk}, format="json"
-    )
+    _act(client, section, "send-back", {"comment": "tighter", "annotators": ["alice"]})
+    _act(client, section, "confirm", {"consensus_id": consensus.pk})
 
     events = client.get(f"/api/sections/{section.pk}/audit/").json()
 
@@ -392,7 +356,7 @@ def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
 
 def test_dashboard_counts_sections_and_annotators(api, ready, reviewer, sections):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     Section.objects.filter(pk=sections[1].pk).update(status=SectionStatus.EXCLUDED)
 
     body = api(reviewer).get("/api/projects/lab/dashboard/").json()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from annotations.models import Membership, Role, Section, SectionStatus
-from annotations.services.review import review_confirm
-from tests.review_support import sections_of, with_consensus
+from tests.helpers_pages import page_config
+from tests.review_support import confirm, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -22,16 +21,6 @@ def sections(specimen, make_volume):
 @pytest.fixture
 def ready(sections, cast):
     return with_consensus(sections[1], cast)
-
-
-def _config(response) -> dict:
-    match = re.search(
-        r'<script id="cw-config" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match, "the page carries no cw-config"
-    return json.loads(match.group(1))
 
 
 def test_queue_page_lists_lowest_agreement_first_with_a_review_next_link(
@@ -78,7 +67,7 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
 
     response = client.get(f"/sections/{section.pk}/review/")
 
-    config = _config(response)
+    config = page_config(response)
     assert config["module"] == "review" and config["csrfToken"]
     assert config["section"] == {
         "id": section.pk,
@@ -118,12 +107,12 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
 
 def test_review_page_shows_confirmed_ground_truth_and_the_audit_trail(client, reviewer, ready):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     client.force_login(reviewer)
 
     response = client.get(f"/sections/{section.pk}/review/")
 
-    config = _config(response)
+    config = page_config(response)
     assert config["groundTruth"]["version"] == 1 and config["groundTruth"]["stale"] is False
     html = response.content.decode()
     assert 'data-action="consensus"' in html and 'data-action="confirm"' in html
@@ -138,14 +127,14 @@ def test_review_page_is_read_only_for_a_reviewer_who_annotated_it(
 
     response = client.get(f"/sections/{section.pk}/review/")
 
-    assert _config(response)["readOnly"] is True
-    assert _config(response)["actions"] == {}
+    assert page_config(response)["readOnly"] is True
+    assert page_config(response)["actions"] == {}
     assert "self-review" in response.content.decode()
 
 
 def test_dashboard_page_exposes_counts_for_browser_tests(client, reviewer, ready, sections):
     section, consensus = ready
-    review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None)
+    confirm(section, reviewer, consensus)
     Section.objects.filter(pk=sections[0].pk).update(status=SectionStatus.SENT_BACK)
     client.force_login(reviewer)
 

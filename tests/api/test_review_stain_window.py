@@ -4,13 +4,13 @@ stays dark instead of its noise being contrast-stretched over the whole grey ran
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 from django.test import Client
 from PIL import Image
 
 from annotations.models import Section
+from tests.helpers_pages import page_config
 from tests.review_support import disk
 
 SHAPE = (48, 48)
@@ -35,8 +35,7 @@ def test_an_empty_stain_section_stays_dark_while_a_stained_one_is_bright(
     def reference(z: int) -> np.ndarray:
         section = Section.objects.get(volume=label_free, z=z)
         html = client.get(f"/sections/{section.pk}/review/").content.decode()
-        start = html.index('<script id="cw-config" type="application/json">')
-        config = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+        config = page_config(html)
         png = api(reviewer).get(config["fluorescence"]["imageUrl"])
         assert png.status_code == 200
         return np.asarray(Image.open(io.BytesIO(png.content)).convert("L"), dtype=float)

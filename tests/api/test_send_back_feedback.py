@@ -3,14 +3,13 @@ pages), and their resubmission reaches the reviewer as a response."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from annotations.models import Section, SectionStatus
 from annotations.services.annotation import annotation_reopen, annotation_save, section_offer_claim
 from tests.conftest import signed_in
+from tests.helpers_pages import page_config
 from tests.review_support import disk
 
 SHAPE = (32, 32)
@@ -103,8 +102,7 @@ def test_the_resubmission_is_a_response_for_the_reviewer(
     html = signed_in(reviewer).get(f"/sections/{sent_back.pk}/review/").content.decode()
     assert 'id="send-back-response"' in html and COMMENT in html
     assert "alice: response" in html
-    start = html.index('<script id="cw-config" type="application/json">')
-    config = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    config = page_config(html)
     by_name = {a["annotator"]: a for a in config["annotations"]}
     assert by_name["alice"]["response"]["comment"] == COMMENT
     assert by_name["bob"]["response"] is None

@@ -19,6 +19,11 @@ def cells(project, make_volume):
     return add_specimens(project, make_volume, 4, sections=2)
 
 
+def _launch(client, project, body=TINY):
+    """POST a training configuration (``TINY`` unless ``body``) to ``project``'s jobs."""
+    return client.post(f"/api/projects/{project.slug}/training-jobs/", body, format="json")
+
+
 def _version(project, name: str, dice: float, **extra) -> ModelVersion:
     return model_version_create(
         project=project,
@@ -43,11 +48,7 @@ def test_manager_launches_a_job_and_one_task_per_fold_is_queued(
     api, project, manager, cells, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api(manager).post(
-            f"/api/projects/{project.slug}/training-jobs/",
-            {**TINY, "final_model": True},
-            format="json",
-        )
+        response = _launch(api(manager), project, {**TINY, "final_model": True})
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "queued" and body["config"]["arch"] == "unet16"
@@ -63,9 +64,7 @@ def test_manager_launches_a_job_and_one_task_per_fold_is_queued(
 
 
 def test_defaults_are_the_papers(api, project, manager, cells, queued):
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/training-jobs/", {"folds": 2}, format="json"
-    )
+    response = _launch(api(manager), project, {"folds": 2})
     assert response.status_code == 201, response.content
     config = response.json()["config"]
     assert config["arch"] == "osnet" and config["epochs"] == 300 and config["batch_size"] == 32
@@ -87,9 +86,7 @@ def test_defaults_are_the_papers(api, project, manager, cells, queued):
 def test_a_configuration_that_cannot_work_is_a_400_with_its_message(
     api, project, manager, cells, queued, body, text
 ):
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/training-jobs/", {**TINY, **body}, format="json"
-    )
+    response = _launch(api(manager), project, {**TINY, **body})
     assert response.status_code == 400
     assert text.lower() in response.content.decode().lower()
     assert TrainingJob.objects.count() == 0 and queued == []
@@ -105,9 +102,7 @@ def test_a_configuration_that_cannot_work_is_a_400_with_its_message(
 def test_a_configuration_the_data_cannot_serve_yet_is_a_409_with_its_code(
     api, project, manager, cells, queued, body, code, text
 ):
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/training-jobs/", {**TINY, **body}, format="json"
-    )
+    response = _launch(api(manager), project, {**TINY, **body})
     assert response.status_code == 409
     assert response.json()["code"] == code
     assert text.lower() in response.json()["detail"].lower()
@@ -115,9 +110,7 @@ def test_a_configuration_the_data_cannot_serve_yet_is_a_409_with_its_code(
 
 
 def test_a_body_that_is_not_an_object_is_a_400(api, project, manager, cells):
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/training-jobs/", [1, 2], format="json"
-    )
+    response = _launch(api(manager), project, [1, 2])
     assert response.status_code == 400
 
 
@@ -134,11 +127,7 @@ def test_only_managers_launch_and_outsiders_do_not_see_the_project(
 def test_job_detail_and_list_show_the_split_and_config(
     api, project, manager, annotator, outsider, cells, queued
 ):
-    job_id = (
-        api(manager)
-        .post(f"/api/projects/{project.slug}/training-jobs/", TINY, format="json")
-        .json()["id"]
-    )
+    job_id = _launch(api(manager), project).json()["id"]
     detail = api(annotator).get(f"/api/training-jobs/{job_id}/")
     assert detail.status_code == 200
     body = detail.json()
@@ -170,11 +159,7 @@ def test_job_detail_and_list_show_the_split_and_config(
 def test_cancel_ends_queued_folds_and_a_second_cancel_is_a_conflict(
     api, project, manager, annotator, cells, queued, django_capture_on_commit_callbacks
 ):
-    job_id = (
-        api(manager)
-        .post(f"/api/projects/{project.slug}/training-jobs/", TINY, format="json")
-        .json()["id"]
-    )
+    job_id = _launch(api(manager), project).json()["id"]
     assert api(annotator).post(f"/api/training-jobs/{job_id}/cancel/").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         response = api(manager).post(f"/api/training-jobs/{job_id}/cancel/")

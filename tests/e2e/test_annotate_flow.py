@@ -8,7 +8,7 @@ import pytest
 from annotations.imaging.masks import decode_mask
 from annotations.models import Annotation, AnnotationRevision, Section, SectionOffer
 from tests.fixtures_live import ROOT, login, screenshot
-from tests.helpers_jobs import wait_until
+from tests.helpers_browser import submit_in_editor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -129,14 +129,7 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
     assert np.array_equal(shown_mask(page), drawn)
     screenshot(page, "annotate-drawn")
 
-    page.get_by_role("button", name="Submit").click()
-    annotation = wait_until(
-        lambda: Annotation.objects.filter(
-            section_id=section_id, annotator=annotator, status="submitted"
-        ).first(),
-        timeout=15.0,
-        what="the submitted annotation on the server",
-    )
+    annotation = submit_in_editor(page, section_id, annotator)
     page.locator("[data-panel=submitted]").wait_for(state="visible")
     page.wait_for_timeout(500)  # let the progress bars finish their transition for the picture
     screenshot(page, "annotate-submitted")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from annotations.imaging.label_values import stored_labels
-from annotations.models import Annotation, AnnotationRevision
+from annotations.models import AnnotationRevision
 from annotations.services.labels.presets import preset_classes
 from tests.e2e.test_annotate_flow import (
     SIZE,
@@ -18,7 +18,7 @@ from tests.e2e.test_annotate_flow import (
     to_page,
 )
 from tests.fixtures_live import screenshot
-from tests.helpers_jobs import wait_until
+from tests.helpers_browser import submit_in_editor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 __all__ = ["sections"]  # the fixture, shared with the annotate flow
@@ -78,14 +78,7 @@ def test_cytoplasm_and_two_touching_nuclei_cut_apart_are_stored_as_instances(
     assert page.locator(".cw-palette .cw-class").count() == 2
     classes, ids = draw_cell_and_cut(page, "draw-classes")
 
-    page.get_by_role("button", name="Submit").click()
-    annotation = wait_until(
-        lambda: Annotation.objects.filter(
-            section_id=section_id, annotator=annotator, status="submitted"
-        ).first(),
-        timeout=15.0,
-        what="the submitted annotation on the server",
-    )
+    annotation = submit_in_editor(page, section_id, annotator)
     revision = AnnotationRevision.objects.get(annotation=annotation, number=annotation.revision)
     labels = stored_labels(bytes(revision.mask_png), [1, 2], [1], (SIZE, SIZE))
     assert labels.stored_instances

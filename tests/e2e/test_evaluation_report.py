@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +12,12 @@ import pytest
 
 from cellweb.celery import app as celery_app
 from inference.ml.fluorescence import FluorescenceGTParams
-from inference.models import Evaluation, SectionResult
+from inference.models import SectionResult
 from inference.services.evaluation.labels import truth_labels
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from tests.fixtures_live import login, screenshot
+from tests.helpers_browser import EVALUATION, launch_from_form, work_queued_job
 from tests.helpers_evaluation import run_evaluation, tiny_model_version
-from tests.helpers_training import SINGLE_THREAD_ENV
 from tests.integration.test_evaluation_worker import SHAPE, demo_like
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -42,19 +41,12 @@ def test_manager_evaluates_then_reads_the_report_toggles_overlays_and_downloads_
     page.goto(f"{asgi_server.url}/projects/{project.slug}/evaluations/")
     page.select_option("select[name=model_version]", str(version.pk))
     page.select_option("select[name=set_kind]", "cross_modality")
-    screenshot(page, "evaluation-01-form")
-    page.click("[data-role=launch]")
-    page.wait_for_url(re.compile(r"/evaluations/\d+/$"))
-    evaluation = Evaluation.objects.get()
+    evaluation = launch_from_form(page, EVALUATION, shot="evaluation-01-form")
     # No worker yet: the live job page waits for one, then follows it.
     page.wait_for_selector("#cw-root[data-status=queued] [data-fold='-1']")
-    screenshot(page, "evaluation-02a-queued")
-    worker_factory(name="e2e-eval-worker", extra_env=SINGLE_THREAD_ENV)
-
     # The live page becomes the report once the worker is done.
-    page.wait_for_selector("#summary-table", timeout=120_000)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('figure[data-figure] img')].every(i => i.complete && i.naturalWidth > 0)"
+    work_queued_job(
+        page, worker_factory, EVALUATION, worker="e2e-eval-worker", shot="evaluation-02a-queued"
     )
     screenshot(page, "evaluation-02-report")
     rows = page.locator("#summary-table tbody tr[data-scope='Whole set']")

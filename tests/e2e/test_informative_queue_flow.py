@@ -21,14 +21,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SIDES = [0, 6, 0, 0, 16]  # middle-out starts at z 2; the fold models disagree most on z 4
 
 
-def annotate_from_project_page(page, server) -> str:
+def annotate_next(browser, server, username: str, section):
+    """``username`` signs in in a new tab and presses "Annotate" on the project page, which
+    must open ``section``: the tab and its element saying why the queue chose that section."""
+    page = browser.new_page()
+    login(page, server, username)
     page.goto(f"{server.url}/projects/lab/")
     page.locator("[data-link=annotate]").first.click()
     # The queue page hands nothing out until its button (a POST) is pressed.
     page.locator("[data-action=next]").click()
     page.wait_for_url(lambda url: url.endswith("/annotate/") and "/next/" not in url)
     page.wait_for_load_state("networkidle")
-    return page.url
+    assert page.url.endswith(f"/sections/{section.pk}/annotate/")
+    return page, page.locator(".cw-queue-reason")
 
 
 def test_after_a_training_job_the_queue_follows_the_fold_models_disagreement(
@@ -40,12 +45,7 @@ def test_after_a_training_job_the_queue_follows_the_fold_models_disagreement(
     sections = square_sections(project, SIDES)
     training_job, _ = disagreeing_training_job(project, gains=(8.0, -8.0), status="running")
 
-    alice = browser.new_page()
-    login(alice, asgi_server, "alice")
-    assert annotate_from_project_page(alice, asgi_server).endswith(
-        f"/sections/{sections[2].pk}/annotate/"
-    )
-    reason = alice.locator(".cw-queue-reason")
+    alice, reason = annotate_next(browser, asgi_server, "alice", sections[2])
     assert reason.get_attribute("data-queue-reason") == "unscored"
     assert "no fold models have scored this section yet" in reason.inner_text()
     screenshot(alice, "informative-queue-before-training")
@@ -57,15 +57,10 @@ def test_after_a_training_job_the_queue_follows_the_fold_models_disagreement(
         timeout=30,
         what="the scoring queued after the training job",
     )
-    job = poll_job(DisagreementJob, job_id, timeout=120, failure=lambda j: j.status)
+    job = poll_job(DisagreementJob, job_id, timeout=120)
     assert job.status == "succeeded", job.error
 
-    bob = browser.new_page()
-    login(bob, asgi_server, "bob")
-    assert annotate_from_project_page(bob, asgi_server).endswith(
-        f"/sections/{sections[4].pk}/annotate/"
-    )
-    reason = bob.locator(".cw-queue-reason")
+    bob, reason = annotate_next(browser, asgi_server, "bob", sections[4])
     assert reason.get_attribute("data-queue-reason") == "scored"
     text = reason.inner_text()
     assert f"from training job {training_job.pk}" in text and "pairwise Dice 0.00" in text

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cellweb.celery import app as celery_app
-from inference.models import LearningCurve
 from tests.fixtures_live import login, screenshot
+from tests.helpers_browser import LEARNING_CURVE, launch_from_form
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_training import SINGLE_THREAD_ENV, add_specimens
 
@@ -36,11 +36,7 @@ def test_launch_watch_and_read_a_learning_curve(
     page.select_option("select[name=start_version]", str(version.pk))
     page.fill("input[name=samples]", "24")
     page.fill("input[name=input_size]", "64")
-    screenshot(page, "learning-curve-01-form")
-    page.click("[data-role=launch-learning-curve]")
-    page.wait_for_url(re.compile(r"/learning-curves/\d+/$"))
-    curve = LearningCurve.objects.get()
-    page.wait_for_selector("#cw-root[data-status=queued]")
+    curve = launch_from_form(page, LEARNING_CURVE, shot="learning-curve-01-form")
     assert "0 of 4 points" in page.inner_text("[data-role=caption]")
 
     worker_factory(name="e2e-lcurve-worker", extra_env=SINGLE_THREAD_ENV)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,9 @@ import tifffile
 from cellweb.celery import app as celery_app
 from inference.models import ModelVersion, Prediction
 from tests.fixtures_live import login, screenshot
+from tests.helpers_browser import PREDICTION, launch_from_form, work_queued_job
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import time_lapse
-from tests.helpers_training import SINGLE_THREAD_ENV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -44,18 +43,10 @@ def test_activate_predict_watch_chart_download_and_toggle_contours(
     page.goto(f"{asgi_server.url}/projects/{project.slug}/predictions/")
     page.check(f"input[name=specimen_ids][value='{specimen.pk}']")
     page.fill("input[name=min_voxels]", "8")
-    screenshot(page, "prediction-01-form")
-    page.click("[data-role=launch-prediction]")
-    page.wait_for_url(re.compile(r"/predictions/\d+/$"))
-    prediction = Prediction.objects.get()
-    page.wait_for_selector("#cw-root[data-status=queued]")
-    screenshot(page, "prediction-02-queued")
-    worker_factory(name="e2e-predict-worker", extra_env=SINGLE_THREAD_ENV)
-
+    prediction = launch_from_form(page, PREDICTION, shot="prediction-01-form")
     # Succeeded: the page reloads with the stored results.
-    page.wait_for_selector("#nuclei-table", timeout=180_000)
-    page.wait_for_function(
-        "() => { const i = document.querySelector('[data-role=orthoviews]'); return i && i.complete && i.naturalWidth > 0 }"
+    work_queued_job(
+        page, worker_factory, PREDICTION, worker="e2e-predict-worker", shot="prediction-02-queued"
     )
     screenshot(page, "prediction-03-results")
     assert Prediction.objects.get(pk=prediction.pk).status == "succeeded"

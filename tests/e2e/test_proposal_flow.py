@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from annotations.models import Annotation, AnnotationRevision, CorrectionEffort, Section
+from annotations.models import AnnotationRevision, CorrectionEffort, Section
 from inference.models import PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.e2e.test_annotate_flow import BUNDLE, drag, editor_ready
 from tests.fixtures_live import login, screenshot
-from tests.helpers_jobs import wait_until
+from tests.helpers_browser import submit_in_editor
 from tests.helpers_prediction import time_lapse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -62,14 +62,7 @@ def test_load_the_proposal_correct_it_submit_and_the_reviewer_sees_its_origin(
     drag(page, [(8, 85), (30, 85)])
     corrected = shown(page)
     assert corrected.sum() > truth.sum() and corrected[85, 20]
-    page.get_by_role("button", name="Submit").click()
-    annotation = wait_until(
-        lambda: Annotation.objects.filter(
-            section=section, annotator=annotator, status="submitted"
-        ).first(),
-        timeout=15.0,
-        what="the submitted annotation",
-    )
+    annotation = submit_in_editor(page, section.pk, annotator)
     revisions = AnnotationRevision.objects.filter(annotation=annotation)
     assert set(revisions.values_list("origin", "origin_model_version")) == {
         ("model", active_model.pk)

@@ -14,6 +14,17 @@ from tests.helpers_training import SINGLE_THREAD_ENV, add_specimens
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
+def _fill_tiny_run(page) -> None:
+    """Set the launch form to a run that takes minutes: two folds of 40 epochs of a small
+    network, one 32-pixel crop a batch, no elastic deformation."""
+    page.select_option("select[name=arch]", "unet16")
+    page.fill("input[name=folds]", "2")
+    page.fill("input[name=epochs]", "40")
+    page.fill("input[name=batch_size]", "1")
+    page.fill("input[name=input_size]", "32")
+    page.uncheck("input[name=elastic]")
+
+
 def _points(page) -> int:
     return int(page.get_attribute("[data-fold='0'] [data-chart=loss]", "data-points") or 0)
 
@@ -33,12 +44,7 @@ def test_manager_launches_from_the_form_and_sees_the_curves_grow_until_success(
         "() => { const o = document.querySelector('#training-estimate');"
         " return o.dataset.state === 'ok' && Number(o.dataset.seconds) > 3600; }"
     )
-    page.select_option("select[name=arch]", "unet16")
-    page.fill("input[name=folds]", "2")
-    page.fill("input[name=epochs]", "40")
-    page.fill("input[name=batch_size]", "1")
-    page.fill("input[name=input_size]", "32")
-    page.uncheck("input[name=elastic]")
+    _fill_tiny_run(page)
     page.check("input[name=gt_source][value=consensus]")
     page.wait_for_function(
         """() => {
@@ -58,12 +64,7 @@ def test_manager_launches_from_the_form_and_sees_the_curves_grow_until_success(
     assert TrainingJob.objects.count() == 0
     screenshot(page, "training-02-refused")
 
-    page.fill("input[name=folds]", "2")
-    page.fill("input[name=epochs]", "40")
-    page.fill("input[name=batch_size]", "1")
-    page.fill("input[name=input_size]", "32")
-    page.select_option("select[name=arch]", "unet16")
-    page.uncheck("input[name=elastic]")
+    _fill_tiny_run(page)
     page.click("#training-launch-button")
     page.wait_for_url(re.compile(r"/training-jobs/\d+/$"))
 

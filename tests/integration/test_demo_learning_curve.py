@@ -19,12 +19,11 @@ from django.core.files.storage import default_storage
 from annotations.demo import make_cell
 from annotations.models import Specimen
 from annotations.services.groundtruth_import import ground_truth_import
-from annotations.services.volumes import volume_create
 from cellweb.celery import app as celery_app
 from inference.models import LearningCurve, ModelVersion, TrainingJob
 from inference.selectors.learning_curve import learning_curve_page
 from inference.services.isl import isl_job_launch
-from tests.helpers_isl import tiny_isl
+from tests.helpers_isl import demo_specimen, tiny_isl
 from tests.helpers_jobs import poll_job
 from tests.helpers_training import SINGLE_THREAD_ENV
 
@@ -40,17 +39,7 @@ def demo_cells(project) -> list[Specimen]:
     made = []
     for i in range(1, SPECIMENS + 1):
         cell = make_cell(seed=100 + i, shape=SHAPE, lab="A", dark_nucleus=i % 3 == 0)
-        specimen = Specimen.objects.create(project=project, name=f"KAIST-{i:02d}", lab="KAIST")
-        ri = volume_create(
-            specimen=specimen, data=cell.ri, modality="ri", voxel_size=cell.voxel_size
-        )
-        volume_create(
-            specimen=specimen,
-            data=cell.dapi,
-            modality="fluorescence",
-            channel="DAPI",
-            voxel_size=cell.voxel_size,
-        )
+        specimen, ri = demo_specimen(project, cell, f"KAIST-{i:02d}", "KAIST")
         ground_truth_import(volume=ri, masks=cell.nucleus)
         made.append(specimen)
     return made

@@ -7,15 +7,15 @@ import pytest
 
 from annotations.demo import make_cell
 from annotations.models import Specimen
-from annotations.services.volumes import volume_create
 from cellweb.celery import app as celery_app
 from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation import evaluation_launch
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_isl import demo_specimen
 from tests.helpers_jobs import poll_job
-from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV
+from tests.helpers_training import POOLED_METRICS
 from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
@@ -28,28 +28,13 @@ def demo_like(project, n: int = 3) -> list[Specimen]:
     specimens = []
     for i in range(n):
         cell = make_cell(seed=500 + i, shape=SHAPE, lab="A" if i else "B", dark_nucleus=i == 2)
-        specimen = Specimen.objects.create(
-            project=project, name=f"demo-{i}", lab="KAIST" if i else "Mannheim"
-        )
-        volume_create(specimen=specimen, data=cell.ri, modality="ri", voxel_size=cell.voxel_size)
-        volume_create(
-            specimen=specimen,
-            data=cell.dapi,
-            modality="fluorescence",
-            channel="DAPI",
-            voxel_size=cell.voxel_size,
-        )
+        specimen, _ = demo_specimen(project, cell, f"demo-{i}", "KAIST" if i else "Mannheim")
         specimens.append(specimen)
     return specimens
 
 
 def wait_for(evaluation_id: int, timeout: float = 120.0) -> Evaluation:
-    return poll_job(
-        Evaluation,
-        evaluation_id,
-        timeout=timeout,
-        failure=lambda e: f"evaluation {evaluation_id} did not finish in {timeout} s: {e.status}",
-    )
+    return poll_job(Evaluation, evaluation_id, timeout=timeout)
 
 
 def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress(
@@ -68,12 +53,7 @@ def test_a_cross_modality_evaluation_runs_on_the_worker_and_streams_its_progress
         set_kind="cross_modality",
     )
     snapshot, events, worker = watch_job(
-        asgi_server,
-        worker_factory,
-        "evaluation",
-        evaluation.pk,
-        worker="eval-worker",
-        extra_env=SINGLE_THREAD_ENV,
+        asgi_server, worker_factory, "evaluation", evaluation.pk, worker="eval-worker"
     )
 
     assert snapshot["job"]["id"] == evaluation.pk and snapshot["job"]["status"] == "queued"

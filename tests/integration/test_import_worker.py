@@ -22,12 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def wait_for_final(job_id: int, timeout: float = 90.0) -> ImportJob:
-    return poll_job(
-        ImportJob,
-        job_id,
-        timeout=timeout,
-        failure=lambda job: f"import {job_id} did not finish: {job.status}",
-    )
+    return poll_job(ImportJob, job_id, timeout=timeout)
 
 
 def test_an_api_upload_is_imported_by_the_worker(media_root, celery_worker, api, manager, tmp_path):

@@ -10,7 +10,6 @@ from cellweb.celery import app as celery_app
 from inference.models import ModelVersion
 from inference.services.isl import isl_job_launch
 from tests.helpers_isl import add_stained_specimens, tiny_isl
-from tests.helpers_training import SINGLE_THREAD_ENV
 from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
@@ -23,14 +22,7 @@ def test_an_isl_job_runs_on_the_worker_and_streams_the_pcc_of_every_epoch(
     add_stained_specimens(project, make_volume, 4, sections=2)
     job = isl_job_launch(project=project, user=manager, options=tiny_isl(epochs=2))
 
-    snapshot, events, worker = watch_job(
-        asgi_server,
-        worker_factory,
-        "training",
-        job.pk,
-        worker="isl-worker",
-        extra_env=SINGLE_THREAD_ENV,
-    )
+    snapshot, events, worker = watch_job(asgi_server, worker_factory, "training", job.pk)
 
     assert snapshot["job"]["task"] == "isl"
     assert_succeeded(events[-1], worker)

@@ -76,9 +76,7 @@ def test_an_imports_progress_and_end_arrive_over_its_websocket(
     )
     assert response.status_code == 202, response.content
     job_id = response.json()["id"]
-    snapshot, events, worker = watch_job(
-        asgi_server, worker_factory, "import", job_id, worker="import-worker", timeout=90
-    )
+    snapshot, events, worker = watch_job(asgi_server, worker_factory, "import", job_id, timeout=90)
 
     assert snapshot["job"]["id"] == job_id and snapshot["job"]["status"] == "queued"
     assert all(e["kind"] == "import" and e["id"] == job_id for e in events)

@@ -20,7 +20,7 @@ from inference.services.learning_curve import (
 )
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_jobs import poll_job
-from tests.helpers_training import SINGLE_THREAD_ENV, add_specimens
+from tests.helpers_training import add_specimens
 from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
@@ -43,12 +43,7 @@ def test_a_tiny_learning_curve_runs_on_the_worker_and_streams_each_point(
     )
     curve = learning_curve_launch(project=project, user=manager, config=config)
     snapshot, events, worker = watch_job(
-        asgi_server,
-        worker_factory,
-        "learning_curve",
-        curve.pk,
-        worker="lcurve-worker",
-        extra_env=SINGLE_THREAD_ENV,
+        asgi_server, worker_factory, "learning_curve", curve.pk, worker="lcurve-worker"
     )
 
     assert snapshot["job"]["status"] == "queued" and snapshot["job"]["total_points"] == 4

@@ -14,7 +14,6 @@ from inference.services.model_versions import model_version_activate
 from inference.services.prediction import prediction_launch
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import time_lapse
-from tests.helpers_training import SINGLE_THREAD_ENV
 from tests.integration.test_training_websocket import assert_succeeded, watch_job
 
 pytestmark = pytest.mark.integration
@@ -32,12 +31,7 @@ def test_a_time_lapse_prediction_runs_on_the_worker_and_streams_its_progress(
     model_version_activate(version=version, user=manager)
     prediction = prediction_launch(project=project, user=manager, min_voxels=1)
     snapshot, events, worker = watch_job(
-        asgi_server,
-        worker_factory,
-        "prediction",
-        prediction.pk,
-        worker="predict-worker",
-        extra_env=SINGLE_THREAD_ENV,
+        asgi_server, worker_factory, "prediction", prediction.pk, worker="predict-worker"
     )
 
     assert snapshot["job"]["id"] == prediction.pk and snapshot["job"]["status"] == "queued"

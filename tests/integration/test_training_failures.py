@@ -31,10 +31,8 @@ def _fold_running(index: int, *, epoch: int = 0):
 
 
 def test_cancel_stops_the_running_fold_at_its_next_batch(
-    worker_factory, project, manager, make_volume
+    worker_factory, project, manager, training_cells
 ):
-    celery_app.control.purge()
-    add_specimens(project, make_volume, 4, sections=2)
     worker = worker_factory(name="cancel-worker", extra_env=SINGLE_THREAD_ENV)
     job = training_job_launch(
         project=project, user=manager, config=tiny_config(epochs=2000, batch_size=1)
@@ -54,10 +52,8 @@ def test_cancel_stops_the_running_fold_at_its_next_batch(
 
 
 def test_a_killed_worker_leads_to_a_resumed_fold_never_a_stuck_one(
-    worker_factory, project, manager, make_volume
+    worker_factory, project, manager, training_cells
 ):
-    celery_app.control.purge()
-    add_specimens(project, make_volume, 4, sections=2)
     first = worker_factory(name="doomed-worker", extra_env=RECOVERY_ENV)
     job = training_job_launch(project=project, user=manager, config=tiny_config(epochs=20))
     running = wait_for_job(job.pk, until=_fold_running(0, epoch=2), logs=[first])

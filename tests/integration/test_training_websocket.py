@@ -5,27 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 import websockets
 
-from cellweb.celery import app as celery_app
 from inference.services.training import training_job_launch
+from tests.conftest import PASSWORD
 from tests.fixtures_live import run_async
-from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV, add_specimens, tiny_config
+from tests.helpers_training import POOLED_METRICS, SINGLE_THREAD_ENV, tiny_config
 
 pytestmark = pytest.mark.integration
-
-PASSWORD = "pass-word-123"
-
-
-def run(coroutine):
-    """Run a coroutine to completion on its own thread: the session's Playwright browser may be
-    holding an event loop on the main thread, where ``asyncio.run`` refuses to start."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def session_cookie(server, username: str) -> str:
@@ -70,12 +60,22 @@ async def _collect(
     return snapshot, events
 
 
-def watch_job(server, worker_factory, kind: str, job_id: int, *, worker: str, **collect):
-    """Follow ``/ws/jobs/<kind>/<id>/`` as mona, start a worker (``worker_factory`` keywords in
-    ``worker``'s name; ``extra_env`` via ``collect``) once the snapshot arrived, and gather every
-    event to the final one: ``(snapshot, events, worker process)``."""
+def watch_job(
+    server,
+    worker_factory,
+    kind: str,
+    job_id: int,
+    *,
+    worker: str = "",
+    extra_env=SINGLE_THREAD_ENV,
+    **collect,
+):
+    """Follow ``/ws/jobs/<kind>/<id>/`` as mona, start a worker (named ``worker``, by default
+    ``<kind>-worker``; torch on one thread unless ``extra_env`` says otherwise) once the
+    snapshot arrived, and gather every event to the final one: ``(snapshot, events, worker
+    process)``."""
     headers = {"Cookie": session_cookie(server, "mona"), "Origin": server.url}
-    extra_env = collect.pop("extra_env", None)
+    worker = worker or f"{kind}-worker"
     workers = []
     snapshot, events = run_async(
         _collect(
@@ -105,28 +105,29 @@ async def _close_code(url: str, headers: dict) -> int:
 
 
 def test_strangers_are_turned_away_and_a_member_gets_the_snapshot_then_every_event_in_order(
-    asgi_server, worker_factory, project, manager, outsider, make_volume
+    asgi_server, worker_factory, project, manager, outsider, training_cells
 ):
-    celery_app.control.purge()
-    add_specimens(project, make_volume, 4, sections=2)
     job = training_job_launch(project=project, user=manager, config=tiny_config(epochs=3))
     url = f"{asgi_server.ws_url}/ws/jobs/training/{job.pk}/"
     origin = {"Origin": asgi_server.url}
     headers = {"Cookie": session_cookie(asgi_server, "mona"), **origin}
 
-    assert run(_close_code(url, origin)) == 4403  # not signed in
+    assert run_async(_close_code(url, origin)) == 4403  # not signed in
     outsider_headers = {"Cookie": session_cookie(asgi_server, "otto"), **origin}
-    assert run(_close_code(url, outsider_headers)) == 4404  # not a member
+    assert run_async(_close_code(url, outsider_headers)) == 4404  # not a member
     assert (
-        run(_close_code(f"{asgi_server.ws_url}/ws/jobs/training/{job.pk + 1000}/", headers)) == 4404
+        run_async(_close_code(f"{asgi_server.ws_url}/ws/jobs/training/{job.pk + 1000}/", headers))
+        == 4404
     )
-    assert run(_close_code(f"{asgi_server.ws_url}/ws/jobs/nonsense/{job.pk}/", headers)) == 4404
+    assert (
+        run_async(_close_code(f"{asgi_server.ws_url}/ws/jobs/nonsense/{job.pk}/", headers)) == 4404
+    )
     started = []
 
     def start_worker_after_the_snapshot():
         started.append(worker_factory(name="ws-worker", extra_env=SINGLE_THREAD_ENV))
 
-    snapshot, events = run(
+    snapshot, events = run_async(
         _collect(
             url,
             headers,
@@ -168,7 +169,9 @@ def test_strangers_are_turned_away_and_a_member_gets_the_snapshot_then_every_eve
     assert set(final["summary"]["metrics"]) == POOLED_METRICS
 
     # A reload (or a second browser) sees the same history from the database.
-    again, _ = run(_snapshot_only(f"{asgi_server.ws_url}/ws/jobs/training/{job.pk}/", headers))
+    again, _ = run_async(
+        _snapshot_only(f"{asgi_server.ws_url}/ws/jobs/training/{job.pk}/", headers)
+    )
     history = {f["index"]: [p["epoch"] for p in f["history"]] for f in again["job"]["folds"]}
     assert history == {0: [1, 2, 3], 1: [1, 2, 3]} and again["job"]["status"] == "succeeded"
 

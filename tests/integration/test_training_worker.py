@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from cellweb.celery import app as celery_app
 from inference.models import EpochLog, ModelVersion
 from inference.services.training import training_job_launch
-from tests.helpers_training import SINGLE_THREAD_ENV, add_specimens, tiny_config, wait_for_job
+from tests.helpers_training import SINGLE_THREAD_ENV, tiny_config, wait_for_job
 
 pytestmark = pytest.mark.integration
 
 
 def test_a_two_fold_job_is_trained_by_the_worker_into_versions_and_a_summary(
-    worker_factory, project, manager, make_volume
+    worker_factory, project, manager, training_cells
 ):
-    celery_app.control.purge()
-    add_specimens(project, make_volume, 4, sections=2)
     worker = worker_factory(name="train-worker", extra_env=SINGLE_THREAD_ENV)
     job = training_job_launch(project=project, user=manager, config=tiny_config(epochs=2))
 

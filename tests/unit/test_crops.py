@@ -130,7 +130,7 @@ def test_crop_size_must_be_a_multiple_of_the_networks_stride():
         crop_origins(32, 128, size=64, count=1)
 
 
-def test_a_tiny_native_crop_run_on_a_512_by_768_field_lowers_the_loss(one_torch_thread):
+def test_a_tiny_native_crop_run_on_a_512_by_768_field_lowers_the_loss(single_thread_torch):
     """Trained on 128 px crops of one 512 x 768 field, validated by tiling the whole field."""
     gen = seed_everything(0)
     image, mask = _field(512, 768, seed=1, nuclei=120)

@@ -15,10 +15,10 @@ from inference.models import SectionResult, VolumeResult
 from inference.reports.csv_rows import results_csv_rows
 from inference.services.evaluation import evaluation_launch, evaluation_run
 from inference.services.evaluation.labels import COMPONENTS, STORED, WATERSHED
-from tests.helpers_training import current_gt, single_thread_torch
+from tests.helpers_training import current_gt
 from tests.unit.test_mask_stacks import touching_disks
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__, "media_root")
+pytestmark = pytest.mark.usefixtures("single_thread_torch", "media_root")
 
 
 @pytest.fixture

@@ -25,9 +25,8 @@ from inference.reports.csv_rows import results_csv_rows
 from inference.services.evaluation import evaluation_launch, evaluation_run
 from inference.services.model_versions import model_version_create, weights_payload
 from tests.helpers_evaluation import VOXEL
-from tests.helpers_training import single_thread_torch
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__, "media_root")
+pytestmark = pytest.mark.usefixtures("single_thread_torch", "media_root")
 
 CLASSES = [
     {"value": 1, "name": "nucleus", "kind": "instances"},

@@ -37,9 +37,8 @@ from tests.helpers_evaluation import (
     make_specimens,
     tiny_model_version,
 )
-from tests.helpers_training import single_thread_torch
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
 
 def launch(project, manager, **kwargs):

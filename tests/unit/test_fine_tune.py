@@ -26,9 +26,9 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training.fold_data import fold_entries
-from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
+from tests.helpers_training import add_specimens, tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
 # One batch per epoch and no augmentation: the first epoch's loss is one forward pass of the
 # starting weights over every training section, taken before the first optimiser step.

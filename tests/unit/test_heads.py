@@ -19,7 +19,7 @@ def _targets(batch: int, size: int, layout: HeadLayout) -> torch.Tensor:
     return pack_targets(classes, extra)
 
 
-@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.usefixtures("single_thread_torch")
 @pytest.mark.parametrize("name", MODEL_NAMES)
 @pytest.mark.parametrize(
     "layout",

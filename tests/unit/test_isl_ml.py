@@ -12,9 +12,9 @@ from inference.ml import engine, isl
 from inference.ml.data import iterate_batches
 from inference.ml.nets import MODEL_NAMES, create_model
 from tests.helpers_isl import stain_of
-from tests.helpers_training import disk_section, single_thread_torch
+from tests.helpers_training import disk_section
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
 
 def test_pcc_equals_scipys_pearsonr():

@@ -32,9 +32,9 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from tests.helpers_isl import add_stained_specimens, tiny_isl
-from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
+from tests.helpers_training import add_specimens, tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
 
 @pytest.fixture

@@ -8,14 +8,7 @@ import pytest
 from inference.ml.heads import HeadLayout
 from inference.ml.instances import boundary_target, distance_target
 from inference.ml.label_output import activate, channel_values, labels_from_output
-
-
-def _touching_disks() -> np.ndarray:
-    yy, xx = np.mgrid[:40, :60]
-    labels = np.zeros((40, 60), dtype=np.int32)
-    labels[(yy - 20) ** 2 + (xx - 20) ** 2 <= 100] = 1
-    labels[(yy - 20) ** 2 + (xx - 37) ** 2 <= 100] = 2  # overlaps disk 1: they touch
-    return labels
+from tests.helpers_masks import touching_disks
 
 
 def _logits_for(class_map: np.ndarray, n_classes: int) -> np.ndarray:
@@ -50,7 +43,7 @@ def test_an_instance_class_without_an_instance_channel_is_numbered_by_components
 
 
 def test_the_distance_channel_splits_two_touching_disks():
-    disks = _touching_disks()
+    disks = touching_disks()
     logits = _logits_for((disks > 0).astype(np.uint8), 2)
     output = np.concatenate([logits, distance_target(disks)[None]])
     class_map, instances, classes = labels_from_output(
@@ -71,7 +64,7 @@ def test_the_distance_channel_splits_two_touching_disks():
 
 
 def test_a_boundary_channel_splits_them_too():
-    disks = _touching_disks()
+    disks = touching_disks()
     boundary_logit = np.where(boundary_target(disks) > 0, 6.0, -6.0).astype(np.float32)
     output = np.concatenate([_logits_for((disks > 0).astype(np.uint8), 2), boundary_logit[None]])
     _, instances, classes = labels_from_output(

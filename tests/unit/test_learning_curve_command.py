@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from inference.models import LearningCurve
-from tests.helpers_training import add_specimens, single_thread_torch  # noqa: F401
+from tests.helpers_training import add_specimens
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ TINY = ["--seeds", "1", "--samples", "2", "--arch", "unet16", "--input-size", "3
 def test_the_command_refuses_with_the_reason_and_runs_a_tiny_curve(
     project,
     make_volume,
-    single_thread_torch,  # noqa: F811
+    single_thread_torch,
 ):
     add_specimens(project, make_volume, 3, sections=2)
     with pytest.raises(CommandError, match="4 sections available for training"):

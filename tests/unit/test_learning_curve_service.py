@@ -27,7 +27,7 @@ from inference.services.learning_curve import (
 )
 from inference.services.learning_curve.runner import held_out_scores
 from inference.services.model_versions import model_version_create, weights_payload
-from tests.helpers_training import add_specimens, single_thread_torch  # noqa: F401
+from tests.helpers_training import add_specimens
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_a_tiny_curve_runs_both_starts_and_stores_its_report(
     project,
     manager,
     make_volume,
-    single_thread_torch,  # noqa: F811
+    single_thread_torch,
 ):
     add_specimens(project, make_volume, 3, sections=2)
     version = isl_version(project)  # the start paper 004 measures: in-silico labelling
@@ -138,28 +138,28 @@ class FixedLogits(torch.nn.Module):
         return x - 0.5
 
 
+def _fixed_scores(guess: np.ndarray, truth: np.ndarray, batch_size: int = 2, **extra) -> dict:
+    """``held_out_scores`` on the CPU of ``FixedLogits`` fed ``guess``: it predicts ``guess``."""
+    return held_out_scores(
+        FixedLogits(),
+        torch.from_numpy(guess),
+        torch.from_numpy(truth),
+        device=torch.device("cpu"),
+        batch_size=batch_size,
+        **extra,
+    )
+
+
 def test_held_out_dice_pools_pixels_like_scikit_learn_and_map_is_one_for_exact_nuclei():
     rng = np.random.default_rng(1)
     truth = np.zeros((3, 1, 24, 24), dtype=np.float32)
     truth[0, 0, 4:10, 4:10] = 1
     truth[1, 0, 12:20, 2:9] = 1
     guess = np.clip(truth + (rng.random(truth.shape) < 0.08), 0, 1).astype(np.float32)
-    scores = held_out_scores(
-        FixedLogits(),
-        torch.from_numpy(guess),
-        torch.from_numpy(truth),
-        device=torch.device("cpu"),
-        batch_size=2,
-    )
+    scores = _fixed_scores(guess, truth)
     expected = f1_score(truth.ravel() > 0.5, guess.ravel() > 0.5)
     assert scores["dice"] == pytest.approx(expected, abs=1e-9)
-    exact = held_out_scores(
-        FixedLogits(),
-        torch.from_numpy(truth),
-        torch.from_numpy(truth),
-        device=torch.device("cpu"),
-        batch_size=2,
-    )
+    exact = _fixed_scores(truth, truth)
     assert exact == {"dice": 1.0, "map": 1.0}
 
 
@@ -171,10 +171,8 @@ def test_stored_nucleus_ids_keep_touching_nuclei_apart_in_the_held_out_map():
     truth[0, 0, 6:14, 12:20] = 1
     ids = np.zeros((24, 24), dtype=np.int32)
     ids[6:14, 4:12], ids[6:14, 12:20] = 1, 2
-    x, y = torch.from_numpy(truth), torch.from_numpy(truth)
-    args = {"device": torch.device("cpu"), "batch_size": 1}
-    assert held_out_scores(FixedLogits(), x, y, **args)["map"] == 1.0
-    merged = held_out_scores(FixedLogits(), x, y, instances=[ids], **args)["map"]
+    assert _fixed_scores(truth, truth, batch_size=1)["map"] == 1.0
+    merged = _fixed_scores(truth, truth, batch_size=1, instances=[ids])["map"]
     expected = mean_average_precision(label_instances(truth[0, 0] > 0.5), ids)
     assert merged == pytest.approx(expected) and merged == 0.0
 

@@ -92,7 +92,7 @@ def _cells(n: int, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.T
     return x, pack_targets(np.stack(classes))
 
 
-@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.usefixtures("single_thread_torch")
 def test_multi_class_training_on_nucleus_and_cytoplasm_lowers_the_loss():
     generator = seed_everything(0)
     images, targets = _cells(32)

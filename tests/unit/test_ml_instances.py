@@ -19,18 +19,11 @@ from inference.ml.instances import (
 )
 from inference.ml.losses import HeadLoss, pack_targets
 from inference.ml.objects import label_instances, mean_average_precision
-
-
-def _touching_pair() -> np.ndarray:
-    yy, xx = np.mgrid[:40, :60]
-    labels = np.zeros((40, 60), dtype=np.int32)
-    labels[(yy - 20) ** 2 + (xx - 20) ** 2 <= 100] = 1
-    labels[(yy - 20) ** 2 + (xx - 37) ** 2 <= 100] = 2  # overlaps disk 1: they touch
-    return labels
+from tests.helpers_masks import touching_disks
 
 
 def test_the_distance_target_peaks_at_one_in_every_nucleus_even_touching_ones():
-    labels = _touching_pair()
+    labels = touching_disks()
     target = distance_target(labels)
     assert target.dtype == np.float32
     assert target[labels == 0].max() == 0.0
@@ -44,7 +37,7 @@ def test_the_distance_target_peaks_at_one_in_every_nucleus_even_touching_ones():
 
 
 def test_the_boundary_target_marks_the_border_between_touching_nuclei():
-    labels = _touching_pair()
+    labels = touching_disks()
     boundary = boundary_target(labels)
     assert boundary[labels == 0].max() == 0.0
     assert boundary[20, 26] == 1.0 and boundary[20, 27] == 1.0  # on each side of the contact
@@ -61,7 +54,7 @@ def test_a_true_distance_map_separates_every_nucleus_where_components_merge_them
 
 
 def test_h_decides_how_deep_a_valley_must_be_to_split():
-    labels = _touching_pair()
+    labels = touching_disks()
     target = distance_target(labels)
     assert distance_to_instances(target, labels > 0, h=0.3).max() == 2
     assert distance_to_instances(target, labels > 0, h=1.5).max() == 1
@@ -95,7 +88,7 @@ def test_objects_are_matched_only_within_their_class():
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.usefixtures("single_thread_torch")
 def test_a_distance_head_separates_touching_nuclei_better_than_connected_components():
     generator = seed_everything(0)
     images, fields = nuclei_samples(range(32), size=48, n_nuclei=4)

@@ -4,7 +4,6 @@ predicts bit-identically, and every bad file is refused with its reason and noth
 from __future__ import annotations
 
 import io
-import socket
 import zipfile
 from pathlib import Path
 
@@ -28,17 +27,6 @@ from inference.services.model_versions import (
 )
 
 SIZE = 32
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test: export and import work offline."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args[1:]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ the same outputs and the same class maps and instances."""
 
 from __future__ import annotations
 
-import socket
 import zipfile
 
 import numpy as np
@@ -31,15 +30,6 @@ CLASSES = [
     {"value": 2, "name": "nucleolus", "kind": "regions"},
     {"value": 4, "name": "lipid droplet", "kind": "regions"},
 ]
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args[1:]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 def _classes_version(project, layout=HeadLayout(n_classes=4, instance="distance"), classes=CLASSES):

@@ -50,7 +50,7 @@ def bright_field_fields(project, n: int) -> dict[int, tuple[np.ndarray, np.ndarr
 
 
 def test_large_bright_field_fields_train_on_native_crops_scored_whole(
-    project, manager, one_torch_thread
+    project, manager, single_thread_torch
 ):
     fields = bright_field_fields(project, 4)
     config = tiny_config(folds=2, epochs=1, crop_foreground=0.5)
@@ -121,7 +121,7 @@ def test_a_crop_size_off_the_networks_stride_is_refused_before_queueing(
 
 
 def test_the_form_and_manage_py_train_choose_native_crops(
-    client, project, manager, make_volume, one_torch_thread
+    client, project, manager, make_volume, single_thread_torch
 ):
     add_specimens(project, make_volume, 2, sections=1, size=32)
     client.force_login(manager)
@@ -154,7 +154,7 @@ def test_the_form_and_manage_py_train_choose_native_crops(
 
 
 def test_a_native_crop_version_is_evaluated_tiled_at_native_resolution(
-    project, manager, make_volume, one_torch_thread
+    project, manager, make_volume, single_thread_torch
 ):
     """RI tomograms are resized by default; a version trained on native crops tiles them."""
     specimens = add_specimens(project, make_volume, 1, sections=2, size=80)

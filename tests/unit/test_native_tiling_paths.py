@@ -116,7 +116,7 @@ def test_one_function_decides_resize_or_tiles() -> None:
 
 @pytest.mark.parametrize("modality", ["ri", "brightfield"])
 def test_a_native_crop_version_tiles_predictions_and_proposals_without_seams(
-    project, manager, modality, one_torch_thread
+    project, manager, modality, single_thread_torch
 ):
     version = _version(project, modality)
     specimen = Specimen.objects.create(project=project, name=f"{modality}-field")
@@ -157,7 +157,7 @@ def test_a_native_crop_version_tiles_predictions_and_proposals_without_seams(
     _assert_like_whole(labels.reshape(stack.shape) > 0, whole > 0.5)
 
 
-def test_a_native_crop_stain_version_tiles_the_virtual_stain(project, one_torch_thread) -> None:
+def test_a_native_crop_stain_version_tiles_the_virtual_stain(project, single_thread_torch) -> None:
     version = _version(project, "brightfield", task="isl")
     model, meta = model_version_load(version, device=CPU)
     field = field_settings(meta, version.config)

@@ -32,7 +32,6 @@ from inference.reports import (
 from inference.reports import figures as figure_registry
 from inference.reports.labels import METRIC_LABELS, method_label
 from inference.reports.sections import nucleus_blocks
-from inference.services.evaluation import evaluation_launch, evaluation_run
 from tests.helpers_evaluation import (
     cross_validation_job,
     make_specimens,
@@ -55,15 +54,7 @@ def shared_evaluation(django_db_setup, django_db_blocker):
         Membership.objects.create(project=project, user=manager, role=Role.MANAGER)
         made = make_specimens(project, None, 2, z=4, size=48, time_points=2)
         version = tiny_model_version(project, input_size=48)
-        launched = evaluation_launch(
-            project=project,
-            user=manager,
-            model_version_id=version.pk,
-            set_kind="specimens",
-            set_params={"specimen_ids": [s.pk for s, _ in made]},
-            queue=False,
-        )
-        done = evaluation_run(evaluation_id=launched.pk, device="cpu")
+        done = run_evaluation(project, manager, specimens=[s for s, _ in made], version=version)
     try:
         assert done.status == "succeeded", done.error
         yield done
@@ -181,15 +172,7 @@ def test_layers_are_transparent_contours_of_the_stored_masks(evaluation):
 
 def test_a_baselines_only_report_draws_otsu_as_the_prediction(project, manager, make_volume):
     made = make_specimens(project, make_volume, 1, z=4, size=48)
-    launched = evaluation_launch(
-        project=project,
-        user=manager,
-        model_version_id=None,
-        set_kind="specimens",
-        set_params={"specimen_ids": [made[0][0].pk]},
-        queue=False,
-    )
-    evaluation = evaluation_run(evaluation_id=launched.pk, device="cpu")
+    evaluation = run_evaluation(project, manager, specimens=[made[0][0]])
     section = made[0][1][0][0].sections.get(z=2)
 
     pred = _opaque(layer_png(evaluation=evaluation, section=section, layer="pred"))

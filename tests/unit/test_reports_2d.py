@@ -16,7 +16,7 @@ from inference.reports import report_html, stored_figures
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from inference.services.training import training_job_launch, training_job_run_foreground
 from tests.helpers_evaluation import run_evaluation
-from tests.helpers_training import single_thread_torch, tiny_config  # noqa: F401
+from tests.helpers_training import tiny_config
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def test_a_2d_phase_project_trains_evaluates_and_reports(
     project,
     manager,
     reviewer,
-    single_thread_torch,  # noqa: F811
+    single_thread_torch,
 ):
     phase_fields(project, 6)
     # A fixed threshold: Otsu on a stain image without nucleus would split its noise.

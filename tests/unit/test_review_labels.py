@@ -21,9 +21,8 @@ from annotations.selectors.review.minority import objects_outline_png
 from annotations.services.review import (
     STAPLE_MAX_ITERATIONS,
     consensus_compute_for_section,
-    review_confirm,
 )
-from tests.review_support import disk, save_revision, sections_of
+from tests.review_support import confirm, disk, save_revision, sections_of
 
 SHAPE = (32, 32)
 REGIONS = [
@@ -217,14 +216,14 @@ def test_confirming_a_labelled_consensus_stores_it_and_an_edit_splits_a_nucleus(
     _submit(section, cast, [_instance_png(merged) for _ in cast])
     consensus = consensus_compute_for_section(section)
 
-    truth = review_confirm(section=section, reviewer=reviewer, consensus_id=consensus.pk)
+    truth = confirm(section, reviewer, consensus)
     assert bytes(truth.mask_png) == bytes(consensus.mask_png)
     assert not truth.edited and truth.foreground_pixels == 200
 
-    edited = review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
+    edited = confirm(
+        section,
+        reviewer,
+        consensus,
         mask_png=_instance_png(_touching_pair(16)),
         edited=True,
         base_version=1,

@@ -22,12 +22,11 @@ from annotations.models import (
 from annotations.services.review import (
     consensus_compute_for_section,
     ground_truth_mark_stale_for_revision,
-    review_confirm,
     review_exclude,
     review_send_back,
 )
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed
-from tests.review_support import disk, save_revision, sections_of, with_consensus
+from tests.review_support import confirm, disk, save_revision, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -48,9 +47,7 @@ def _mask(png) -> np.ndarray:
 def test_confirm_makes_version_1_with_full_provenance(ready, reviewer):
     section, consensus = ready
 
-    truth = review_confirm(
-        section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-    )
+    truth = confirm(section, reviewer, consensus)
 
     assert truth.version == 1 and truth.is_current and truth.source == "consensus"
     assert truth.consensus_id == consensus.pk and truth.method == consensus.method
@@ -66,20 +63,11 @@ def test_confirm_makes_version_1_with_full_provenance(ready, reviewer):
 
 def test_reconfirming_adds_version_2_and_keeps_version_1_readable(ready, reviewer):
     section, consensus = ready
-    first = review_confirm(
-        section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-    )
+    first = confirm(section, reviewer, consensus)
     edit = _mask(consensus.mask_png).copy()
     edit[0:3, 0:3] = True
 
-    second = review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
-        mask=edit,
-        edited=True,
-        base_version=1,
-    )
+    second = confirm(section, reviewer, consensus, mask=edit, edited=True, base_version=1)
 
     first.refresh_from_db()
     assert second.version == 2 and second.is_current
@@ -101,14 +89,7 @@ def test_edited_confirmation_counts_pixels_added_and_removed(ready, reviewer):
     for row, col in foreground[:4]:
         edit[row, col] = False
 
-    truth = review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
-        mask=edit,
-        edited=True,
-        base_version=None,
-    )
+    truth = confirm(section, reviewer, consensus, mask=edit, edited=True)
 
     assert truth.edited
     assert truth.edit_summary == {"pixels_added": 10, "pixels_removed": 4}
@@ -119,14 +100,7 @@ def test_edited_confirmation_counts_pixels_added_and_removed(ready, reviewer):
 def test_an_edit_that_changes_nothing_is_a_plain_confirmation(ready, reviewer):
     section, consensus = ready
 
-    truth = review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
-        mask=_mask(consensus.mask_png),
-        edited=True,
-        base_version=None,
-    )
+    truth = confirm(section, reviewer, consensus, mask=_mask(consensus.mask_png), edited=True)
 
     assert not truth.edited
     assert AuditEvent.objects.filter(section=section, action=ReviewAction.CONFIRM).exists()
@@ -134,14 +108,10 @@ def test_an_edit_that_changes_nothing_is_a_plain_confirmation(ready, reviewer):
 
 def test_confirming_over_a_newer_version_is_a_conflict_showing_it(ready, reviewer):
     section, consensus = ready
-    winner = review_confirm(
-        section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-    )
+    winner = confirm(section, reviewer, consensus)
 
     with pytest.raises(ConflictError) as error:
-        review_confirm(
-            section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-        )
+        confirm(section, reviewer, consensus)
 
     current = error.value.current
     assert current["version"] == winner.version == 1
@@ -156,7 +126,7 @@ def test_confirming_an_outdated_consensus_is_a_conflict(ready, reviewer, cast):
     consensus_compute_for_section(section)
 
     with pytest.raises(ConflictError):
-        review_confirm(section=section, reviewer=reviewer, consensus_id=old.pk, base_version=None)
+        confirm(section, reviewer, old)
     assert not GroundTruth.objects.filter(section=section).exists()
 
 
@@ -166,31 +136,16 @@ def test_a_consensus_of_another_section_is_refused(ready, reviewer):
     foreign = Consensus.objects.create(section=neighbour, method="majority", mask_png=b"x")
 
     with pytest.raises(InvalidInput):
-        review_confirm(
-            section=section, reviewer=reviewer, consensus_id=foreign.pk, base_version=None
-        )
+        confirm(section, reviewer, foreign)
 
 
 def test_an_edited_confirmation_needs_a_mask_of_the_section_size(ready, reviewer):
     section, consensus = ready
 
     with pytest.raises(InvalidInput):
-        review_confirm(
-            section=section,
-            reviewer=reviewer,
-            consensus_id=consensus.pk,
-            edited=True,
-            base_version=None,
-        )
+        confirm(section, reviewer, consensus, edited=True)
     with pytest.raises(InvalidInput):
-        review_confirm(
-            section=section,
-            reviewer=reviewer,
-            consensus_id=consensus.pk,
-            mask=np.zeros((8, 8), bool),
-            edited=True,
-            base_version=None,
-        )
+        confirm(section, reviewer, consensus, mask=np.zeros((8, 8), bool), edited=True)
 
 
 # --- who may review ------------------------------------------------------------------------
@@ -199,17 +154,13 @@ def test_an_edited_confirmation_needs_a_mask_of_the_section_size(ready, reviewer
 def test_an_annotator_cannot_confirm(ready, annotator):
     section, consensus = ready
     with pytest.raises(NotAllowed):
-        review_confirm(
-            section=section, reviewer=annotator, consensus_id=consensus.pk, base_version=None
-        )
+        confirm(section, annotator, consensus)
 
 
 def test_an_outsider_cannot_confirm(ready, outsider):
     section, consensus = ready
     with pytest.raises(Http404):
-        review_confirm(
-            section=section, reviewer=outsider, consensus_id=consensus.pk, base_version=None
-        )
+        confirm(section, outsider, consensus)
 
 
 def test_a_reviewer_who_annotated_the_section_cannot_review_it(ready, annotator, project):
@@ -217,9 +168,7 @@ def test_a_reviewer_who_annotated_the_section_cannot_review_it(ready, annotator,
     Membership.objects.create(project=project, user=annotator, role=Role.REVIEWER)
 
     with pytest.raises(NotAllowed, match="self-review"):
-        review_confirm(
-            section=section, reviewer=annotator, consensus_id=consensus.pk, base_version=None
-        )
+        confirm(section, annotator, consensus)
     with pytest.raises(NotAllowed):
         review_exclude(section=section, reviewer=annotator, reason="out of focus")
 
@@ -230,9 +179,7 @@ def test_self_review_is_allowed_when_the_project_allows_it(ready, annotator, pro
     project.allow_self_review = True
     project.save()
 
-    truth = review_confirm(
-        section=section, reviewer=annotator, consensus_id=consensus.pk, base_version=None
-    )
+    truth = confirm(section, annotator, consensus)
 
     assert truth.reviewer == annotator
 
@@ -313,9 +260,7 @@ def test_a_new_revision_of_an_input_marks_ground_truth_stale_but_leaves_it_uncha
     ready, reviewer, cast
 ):
     section, consensus = ready
-    truth = review_confirm(
-        section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-    )
+    truth = confirm(section, reviewer, consensus)
     before = bytes(truth.mask_png)
     alice_annotation = save_revision(section, cast[0], disk(SHAPE, 5, 5, 3))
 
@@ -330,9 +275,7 @@ def test_a_new_revision_of_an_input_marks_ground_truth_stale_but_leaves_it_uncha
 
 def test_an_unchanged_annotation_does_not_mark_ground_truth_stale(ready, reviewer, cast):
     section, consensus = ready
-    truth = review_confirm(
-        section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-    )
+    truth = confirm(section, reviewer, consensus)
 
     ground_truth_mark_stale_for_revision(Annotation.objects.get(section=section, annotator=cast[1]))
 
@@ -346,9 +289,7 @@ def test_editing_after_send_back_marks_confirmed_ground_truth_stale(ready, revie
     from annotations.services.annotation import annotation_save
 
     section, consensus = ready
-    truth = review_confirm(
-        section=section, reviewer=reviewer, consensus_id=consensus.pk, base_version=None
-    )
+    truth = confirm(section, reviewer, consensus)
     review_send_back(
         section=section,
         reviewer=reviewer,

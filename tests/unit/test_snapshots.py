@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Specimen
-from annotations.services.review import review_confirm, review_exclude
+from annotations.services.review import review_exclude
 from annotations.services.snapshots import ground_truth_snapshot_create, snapshot_masks
 from cellweb.errors import InvalidInput
-from tests.review_support import disk, sections_of, with_consensus
+from tests.review_support import confirm, disk, sections_of, with_consensus
 
 SHAPE = (32, 32)
 
@@ -25,13 +25,8 @@ def sections(specimen, make_volume, cast):
 
 
 def _confirm(section, consensus, reviewer, *, base_version=None, mask=None):
-    return review_confirm(
-        section=section,
-        reviewer=reviewer,
-        consensus_id=consensus.pk,
-        mask=mask,
-        edited=mask is not None,
-        base_version=base_version,
+    return confirm(
+        section, reviewer, consensus, mask=mask, edited=mask is not None, base_version=base_version
     )
 
 

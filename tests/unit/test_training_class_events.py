@@ -12,9 +12,9 @@ from channels.layers import get_channel_layer
 from cellweb.events import job_group
 from inference.services.training import training_job_launch, training_job_run_foreground
 from tests.helpers_classes import add_cells
-from tests.helpers_training import single_thread_torch, tiny_config
+from tests.helpers_training import tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
 
 async def _drain(layer, channel: str) -> list[dict]:

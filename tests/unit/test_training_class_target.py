@@ -31,9 +31,9 @@ from inference.services.training import (
     training_job_launch,
     training_job_run_foreground,
 )
-from tests.helpers_training import numbered_specimens, single_thread_torch, tiny_config
+from tests.helpers_training import numbered_specimens, tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 SIZE = 32
 LABELS = (1, 2)
 

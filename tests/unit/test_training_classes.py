@@ -29,9 +29,9 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from tests.helpers_classes import add_cells, cell_image, touching_cell
-from tests.helpers_training import single_thread_torch, tiny_config
+from tests.helpers_training import tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 CPU = torch.device("cpu")
 
 

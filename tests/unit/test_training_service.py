@@ -23,9 +23,9 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training import fold_trainer as trainer
-from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
+from tests.helpers_training import add_specimens, tiny_config
 
-pytestmark = pytest.mark.usefixtures(single_thread_torch.__name__)
+pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
 
 @pytest.fixture

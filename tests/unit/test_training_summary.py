@@ -15,7 +15,7 @@ from inference.services.training import training_job_gather, training_job_launch
 from inference.services.training.fold_run import held_out_metrics
 from inference.services.training.fold_trainer import TrainedFold
 from inference.services.training.summary import cross_validation_summary
-from tests.helpers_training import add_specimens, single_thread_torch, tiny_config
+from tests.helpers_training import add_specimens, tiny_config
 
 
 def _fold_metrics(all_dice: float, nucleus_dice: float, n: int, n_nucleus: int) -> dict:
@@ -136,7 +136,7 @@ def test_the_evaluate_link_preselects_the_jobs_model_and_cross_validation(
     assert '<option value="cross_validation" selected>' in html
 
 
-@pytest.mark.usefixtures(single_thread_torch.__name__)
+@pytest.mark.usefixtures("single_thread_torch")
 def test_job_page_and_cross_validation_report_give_the_same_numbers(project, manager, make_volume):
     """Item 3's point: one aggregation, the same numbers on the job page and in the report."""
     from inference.reports.sections import nucleus_blocks
