@@ -608,6 +608,7 @@ def test_review_conflict_and_forms(browser, shots: Path | None) -> None:
             409,
             {
                 "detail": "Someone confirmed first.",
+                "code": "stale_ground_truth",
                 "current": {
                     "version": 3,
                     "mask_png": mask_png_b64(200, 200, 70, 70),
