@@ -16,7 +16,6 @@ from annotations.imaging.labels import read_instance_classes
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import (
     AnnotationRevision,
-    AuditEvent,
     Consensus,
     ConsensusMethod,
     ReviewAction,
@@ -25,6 +24,7 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 from annotations.selectors.review import latest_submitted_revisions
+from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
@@ -135,18 +135,14 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
     record.save()
     record.inputs.set(revisions)
 
-    section.agreement = fields.section_agreement
-    section.save(update_fields=["agreement", "updated_at"])
-    AuditEvent.objects.create(
-        section=section,
-        actor=actor,
-        action=ReviewAction.CONSENSUS,
-        detail={
-            "consensus_id": record.pk,
-            "method": method,
-            "inputs": [{"annotator": n, "revision": r.number} for n, r in zip(names, revisions)],
-            **fields.audit,
-        },
+    detail = {
+        "consensus_id": record.pk,
+        "method": method,
+        "inputs": [{"annotator": n, "revision": r.number} for n, r in zip(names, revisions)],
+        **fields.audit,
+    }
+    section_change_audited(
+        section, actor, ReviewAction.CONSENSUS, detail, agreement=fields.section_agreement
     )
     return record
 
