@@ -2,10 +2,10 @@
 
 ``config``: the settings of a job. ``plan``: the data, the split and the estimate. ``launch``:
 launch and cancel. ``fold_run``: one fold as a job (device, work, model version, foreground runs).
-``fold_trainer``: the epoch loop. ``fold_data``: what a fold reads. ``heads``: the network, loss
-and validation of several classes or an instance output. ``recovery``: checkpoints a fold
-resumes from. ``gather``: the job's status and cross-validation summary once every fold has
-ended.
+``fold_trainer``: the epoch loop; ``fold_validation``: its validation. ``fold_data``: what a fold
+reads. ``heads``: the network, loss and validation of several classes or an instance output.
+``recovery``: checkpoints a fold resumes from. ``gather``: the job's status and cross-validation
+summary once every fold has ended.
 """
 
 from inference.services.training.config import (
