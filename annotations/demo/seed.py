@@ -131,16 +131,9 @@ def _ensure_project(report: DemoReport) -> Project:
     return project
 
 
-def _import(project: Project, spec: DemoSpecimen, path: Path, modality: str, **options) -> None:
-    """Import one file of the specimen ``spec`` the way an upload is imported."""
-    import_file(
-        path=path,
-        project=project,
-        specimen_name=spec.name,
-        lab=spec.lab,
-        modality=modality,
-        **options,
-    )
+def _destination(project: Project, spec: DemoSpecimen) -> dict:
+    """Where every file of ``spec`` is imported: its project, specimen and lab."""
+    return {"project": project, "specimen_name": spec.name, "lab": spec.lab}
 
 
 def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
@@ -148,7 +141,7 @@ def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
     if spec.as_tcf:
         path = folder / f"{spec.name}.TCF"
         write_tcf(path, [cell.ri], {"CH0": [cell.dapi]}, cell.voxel_size, compression="gzip")
-        _import(project, spec, path, "ri", channel=spec.stain)
+        import_file(path=path, modality="ri", channel=spec.stain, **_destination(project, spec))
     else:
         ri_path, stain_path = (
             folder / f"{spec.name}_RI.npy",
@@ -156,15 +149,9 @@ def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
         )
         np.save(ri_path, cell.ri)
         np.save(stain_path, cell.dapi)
-        _import(project, spec, ri_path, "ri", voxel_size=cell.voxel_size)
-        _import(
-            project,
-            spec,
-            stain_path,
-            "fluorescence",
-            channel=spec.stain,
-            voxel_size=cell.voxel_size,
-        )
+        where = {**_destination(project, spec), "voxel_size": cell.voxel_size}
+        import_file(path=ri_path, modality="ri", **where)
+        import_file(path=stain_path, modality="fluorescence", channel=spec.stain, **where)
     if spec.ground_truth:
         volume = Volume.objects.get(
             specimen__project=project, specimen__name=spec.name, modality="ri", time_index=0
@@ -176,14 +163,16 @@ def _import_time_lapse(project: Project, spec: DemoSpecimen, folder: Path) -> No
     cells = make_time_series(seed=spec.seed, n_time_points=4, shape=SHAPE, lab=spec.profile)
     path = folder / f"{spec.name}.TCF"
     write_tcf(path, [c.ri for c in cells], {"CH0": [c.dapi for c in cells]}, cells[0].voxel_size)
-    _import(project, spec, path, "ri", channel=spec.stain)
+    import_file(path=path, modality="ri", channel=spec.stain, **_destination(project, spec))
 
 
 def _import_brightfield(project: Project, spec: DemoSpecimen, folder: Path) -> None:
     image, _nucleus = make_brightfield(seed=spec.seed, shape=(256, 256))
     path = folder / f"{spec.name}.png"
     Image.fromarray(np.clip(image * 65535.0, 0, 65535).astype(np.uint16)).save(path)
-    _import(project, spec, path, "brightfield", voxel_size=(0.16, 0.16))
+    import_file(
+        path=path, modality="brightfield", voxel_size=(0.16, 0.16), **_destination(project, spec)
+    )
 
 
 _IMPORTERS: dict[str, Callable[[Project, DemoSpecimen, Path], None]] = {

@@ -10,7 +10,7 @@ from inference.models import ModelVersion
 from inference.output_classes import (
     OutputClasses,
     OutputClassesError,
-    output_classes,
+    config_output_classes,
     version_outputs,
 )
 from inference.services.training.config import TrainingConfig, TrainingConfigError
@@ -22,13 +22,7 @@ def plan_outputs(project: Project, config: TrainingConfig) -> OutputClasses | No
     if not config.head_data:
         return None
     try:
-        return output_classes(
-            project,
-            classes=config.classes,
-            instance_head=config.instance_head,
-            target_class=config.target_class,
-            class_weights=config.class_weights,
-        )
+        return config_output_classes(project, config, target_class=config.target_class)
     except OutputClassesError as exc:
         raise TrainingConfigError({exc.field: str(exc)}) from None
 
