@@ -36,16 +36,15 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
             current = None
         return owner if owner is not current else None
 
-    async def send(self, channel, message):
+    async def _on_owner_loop(self, coroutine):
+        """Await ``coroutine`` on the receivers' loop when that is another thread's."""
         owner = self._foreign_loop()
         if owner is None:
-            return await super().send(channel, message)
-        future = asyncio.run_coroutine_threadsafe(super().send(channel, message), owner)
-        return await asyncio.wrap_future(future)
+            return await coroutine
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, owner))
+
+    async def send(self, channel, message):
+        return await self._on_owner_loop(super().send(channel, message))
 
     async def group_send(self, group, message):
-        owner = self._foreign_loop()
-        if owner is None:
-            return await super().group_send(group, message)
-        future = asyncio.run_coroutine_threadsafe(super().group_send(group, message), owner)
-        return await asyncio.wrap_future(future)
+        return await self._on_owner_loop(super().group_send(group, message))

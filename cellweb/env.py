@@ -49,32 +49,37 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
+def _converted(name: str, value: str, convert, noun: str):
+    """``convert(value)``; ImproperlyConfigured saying the variable is not ``noun``."""
+    try:
+        return convert(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not {noun}.") from None
+
+
+def _at_least(name: str, parsed, minimum, spec: str = ""):
+    """``parsed`` unless it is below ``minimum`` (both shown with the format ``spec``)."""
+    if minimum is not None and parsed < minimum:
+        shown, least = format(parsed, spec), format(minimum, spec)
+        raise ImproperlyConfigured(f"{name}={shown} must be at least {least}.")
+    return parsed
+
+
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = _raw(name)
     if value is None:
         return default
-    try:
-        parsed = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
-    if minimum is not None and parsed < minimum:
-        raise ImproperlyConfigured(f"{name}={parsed} must be at least {minimum}.")
-    return parsed
+    return _at_least(name, _converted(name, value, int, "an integer"), minimum)
 
 
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     value = _raw(name)
     if value is None:
         return default
-    try:
-        parsed = float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    parsed = _converted(name, value, float, "a number")
     if not math.isfinite(parsed):
         raise ImproperlyConfigured(f"{name}={value!r} must be a finite number.")
-    if minimum is not None and parsed < minimum:
-        raise ImproperlyConfigured(f"{name}={parsed:g} must be at least {minimum:g}.")
-    return parsed
+    return _at_least(name, parsed, minimum, "g")
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from cellweb.jobs import JobKind, JobStatus, RetryPolicy, register
+from cellweb.jobs import JobKind, JobStatus, RetryPolicy, Watch, register
 from inference.ml.device import device_description, pick_device
 from inference.models import (
     DisagreementJob,
@@ -51,6 +51,7 @@ class TrainingKind(JobKind):
 
     name = "training"
     model = TrainingJob
+    watch = Watch(training_job_get, training_job_snapshot)
 
     def children(self, job: TrainingJob):
         return FoldRun.objects.filter(job=job)
@@ -60,12 +61,6 @@ class TrainingKind(JobKind):
 
     def status_event(self, job: TrainingJob) -> dict[str, Any]:
         return {**super().status_event(job), "summary": job.summary}
-
-    def get_for(self, user, job_id: int) -> TrainingJob:
-        return training_job_get(user=user, job_id=job_id)
-
-    def snapshot(self, job: TrainingJob) -> dict[str, Any]:
-        return training_job_snapshot(job)
 
 
 @register
@@ -109,6 +104,8 @@ class FoldKind(JobKind):
 class _InferenceKind(JobKind):
     """Inference on the device the run asked for (``options["device"]``) or the best one here."""
 
+    queue = "gpu"
+
     def started(self, job, ctx) -> list[str]:
         device = pick_device(ctx.options.get("device"))
         ctx.options["torch_device"] = device
@@ -122,7 +119,7 @@ class EvaluationKind(_InferenceKind):
 
     name = "evaluation"
     model = Evaluation
-    queue = "gpu"
+    watch = Watch(evaluation_get, evaluation_snapshot, "evaluation_id")
 
     def work(self, job: Evaluation, ctx) -> dict[str, Any]:
         return evaluation_work(job, ctx)
@@ -137,12 +134,6 @@ class EvaluationKind(_InferenceKind):
         summary = {"metrics": job.summary.get("metrics") or {}} if job.summary else None
         return {**super().status_event(job), "summary": summary}
 
-    def get_for(self, user, job_id: int) -> Evaluation:
-        return evaluation_get(user=user, evaluation_id=job_id)
-
-    def snapshot(self, job: Evaluation) -> dict[str, Any]:
-        return evaluation_snapshot(job)
-
 
 @register
 class PredictionKind(_InferenceKind):
@@ -151,7 +142,7 @@ class PredictionKind(_InferenceKind):
 
     name = "prediction"
     model = Prediction
-    queue = "gpu"
+    watch = Watch(prediction_get, prediction_snapshot, "prediction_id")
 
     def work(self, job: Prediction, ctx) -> dict[str, Any]:
         return prediction_work(job, ctx)
@@ -168,12 +159,6 @@ class PredictionKind(_InferenceKind):
     def status_event(self, job: Prediction) -> dict[str, Any]:
         return {**super().status_event(job), "summary": job.summary or []}
 
-    def get_for(self, user, job_id: int) -> Prediction:
-        return prediction_get(user=user, prediction_id=job_id)
-
-    def snapshot(self, job: Prediction) -> dict[str, Any]:
-        return prediction_snapshot(job)
-
 
 @register
 class DisagreementKind(_InferenceKind):
@@ -182,16 +167,10 @@ class DisagreementKind(_InferenceKind):
 
     name = "disagreement"
     model = DisagreementJob
-    queue = "gpu"
+    watch = Watch(disagreement_get, disagreement_snapshot)
 
     def work(self, job: DisagreementJob, ctx) -> dict[str, Any]:
         return disagreement_work(job, ctx)
-
-    def get_for(self, user, job_id: int) -> DisagreementJob:
-        return disagreement_get(user=user, job_id=job_id)
-
-    def snapshot(self, job: DisagreementJob) -> dict[str, Any]:
-        return disagreement_snapshot(job)
 
 
 @register
@@ -201,7 +180,6 @@ class ProposalsKind(_InferenceKind):
 
     name = "proposals"
     model = ProposalRun
-    queue = "gpu"
 
     def work(self, job: ProposalRun, ctx) -> dict[str, Any]:
         return proposal_run_work(job, ctx)
@@ -214,7 +192,7 @@ class LearningCurveKind(_InferenceKind):
 
     name = "learning_curve"
     model = LearningCurve
-    queue = "gpu"
+    watch = Watch(learning_curve_get, learning_curve_snapshot, "curve_id")
 
     def work(self, job: LearningCurve, ctx) -> dict[str, Any]:
         return learning_curve_work(job, ctx)
@@ -224,9 +202,3 @@ class LearningCurveKind(_InferenceKind):
 
     def status_event(self, job: LearningCurve) -> dict[str, Any]:
         return {**super().status_event(job), "points": len(job.points or [])}
-
-    def get_for(self, user, job_id: int) -> LearningCurve:
-        return learning_curve_get(user=user, curve_id=job_id)
-
-    def snapshot(self, job: LearningCurve) -> dict[str, Any]:
-        return learning_curve_snapshot(job)

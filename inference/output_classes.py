@@ -28,6 +28,7 @@ from inference.ml.heads import HeadLayout
 __all__ = [
     "OutputClasses",
     "OutputClassesError",
+    "config_output_classes",
     "job_output_classes",
     "output_classes",
     "version_instance_values",
@@ -159,15 +160,21 @@ def output_classes(
     )
 
 
-def job_output_classes(project: Project, config) -> OutputClasses:
-    """The outputs of a launched job (a TrainingConfig with ``class_values`` recorded)."""
+def config_output_classes(project: Project, config, **choice) -> OutputClasses:
+    """``output_classes`` of a TrainingConfig's classes, instance output and weights; ``choice``
+    is its ``target_class`` (planning a job) or its recorded ``values`` (a launched job)."""
     return output_classes(
         project,
         classes=config.classes,
         instance_head=config.instance_head,
         class_weights=config.class_weights,
-        values=config.class_values,
+        **choice,
     )
+
+
+def job_output_classes(project: Project, config) -> OutputClasses:
+    """The outputs of a launched job (a TrainingConfig with ``class_values`` recorded)."""
+    return config_output_classes(project, config, values=config.class_values)
 
 
 def version_outputs(config: Mapping[str, Any]) -> tuple[HeadLayout, list[dict]] | None:

@@ -26,37 +26,26 @@ class LabProfile:
     stain_noise: float
 
 
+# One column a lab. Lab B is another institute: different medium, flatter contrast,
+# noisier and blurrier reconstructions, Hoechst instead of DAPI.
+_LABS = ("A", "B")
+_VALUES: dict[str, tuple] = {
+    "medium": (MEDIUM_RI, 1.3372),
+    "cytoplasm": (0.0185, 0.0135),
+    "nucleus": (0.0085, 0.0060),
+    "nucleolus": (0.016, 0.012),
+    "envelope": (0.003, 0.002),
+    "lipid": (1.445, 1.425),
+    "texture": (0.0028, 0.0038),
+    "noise": (0.0007, 0.0013),
+    "blur_sigma_vox": ((1.3, 0.7, 0.7), (1.8, 0.9, 0.9)),
+    "missing_cone_keep": (0.25, 0.15),
+    "stain_gain": (1200.0, 450.0),
+    "stain_background": (90.0, 160.0),
+    "stain_noise": (12.0, 20.0),
+}
+
 LAB_PROFILES: dict[str, LabProfile] = {
-    "A": LabProfile(
-        medium=MEDIUM_RI,
-        cytoplasm=0.0185,
-        nucleus=0.0085,
-        nucleolus=0.016,
-        envelope=0.003,
-        lipid=1.445,
-        texture=0.0028,
-        noise=0.0007,
-        blur_sigma_vox=(1.3, 0.7, 0.7),
-        missing_cone_keep=0.25,
-        stain_gain=1200.0,
-        stain_background=90.0,
-        stain_noise=12.0,
-    ),
-    # Another institute: different medium, flatter contrast, noisier and blurrier
-    # reconstructions, Hoechst instead of DAPI.
-    "B": LabProfile(
-        medium=1.3372,
-        cytoplasm=0.0135,
-        nucleus=0.0060,
-        nucleolus=0.012,
-        envelope=0.002,
-        lipid=1.425,
-        texture=0.0038,
-        noise=0.0013,
-        blur_sigma_vox=(1.8, 0.9, 0.9),
-        missing_cone_keep=0.15,
-        stain_gain=450.0,
-        stain_background=160.0,
-        stain_noise=20.0,
-    ),
+    lab: LabProfile(**{name: column[i] for name, column in _VALUES.items()})
+    for i, lab in enumerate(_LABS)
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,34 +51,26 @@ class DemoSpecimen:
     ground_truth: bool = False
 
 
+def _lab_cells(lab: str, first_seed: int, count: int, **spec) -> list[DemoSpecimen]:
+    """``count`` single cells of one lab, named ``<lab>-01`` on, seeded from ``first_seed + 1``."""
+    return [
+        DemoSpecimen(name=f"{lab}-{i:02d}", lab=lab, kind="cell", seed=first_seed + i, **spec)
+        for i in range(1, count + 1)
+    ]
+
+
 def demo_specimens() -> list[DemoSpecimen]:
     kaist = [
-        DemoSpecimen(
-            name=f"KAIST-{i:02d}",
-            lab="KAIST",
-            kind="cell",
-            seed=100 + i,
-            profile="A",
-            stain="DAPI",
+        replace(
+            spec,
             dark_nucleus=i % 3 == 0,  # about a third, like HL60 cells
             as_tcf=i in (1, 2),
-            tags=("train",),
-            ground_truth=True,
         )
-        for i in range(1, 11)
-    ]
-    mannheim = [
-        DemoSpecimen(
-            name=f"Mannheim-{i:02d}",
-            lab="Mannheim",
-            kind="cell",
-            seed=200 + i,
-            profile="B",
-            stain="Hoechst",
-            tags=("cross-lab",),
+        for i, spec in enumerate(
+            _lab_cells("KAIST", 100, 10, stain="DAPI", tags=("train",), ground_truth=True), 1
         )
-        for i in range(1, 5)
     ]
+    mannheim = _lab_cells("Mannheim", 200, 4, profile="B", stain="Hoechst", tags=("cross-lab",))
     extra = [
         DemoSpecimen(
             name="KAIST-timelapse",
@@ -139,19 +131,17 @@ def _ensure_project(report: DemoReport) -> Project:
     return project
 
 
+def _destination(project: Project, spec: DemoSpecimen) -> dict:
+    """Where every file of ``spec`` is imported: its project, specimen and lab."""
+    return {"project": project, "specimen_name": spec.name, "lab": spec.lab}
+
+
 def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
     cell = make_cell(seed=spec.seed, shape=SHAPE, lab=spec.profile, dark_nucleus=spec.dark_nucleus)
     if spec.as_tcf:
         path = folder / f"{spec.name}.TCF"
         write_tcf(path, [cell.ri], {"CH0": [cell.dapi]}, cell.voxel_size, compression="gzip")
-        import_file(
-            path=path,
-            project=project,
-            specimen_name=spec.name,
-            modality="ri",
-            channel=spec.stain,
-            lab=spec.lab,
-        )
+        import_file(path=path, modality="ri", channel=spec.stain, **_destination(project, spec))
     else:
         ri_path, stain_path = (
             folder / f"{spec.name}_RI.npy",
@@ -159,14 +149,9 @@ def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
         )
         np.save(ri_path, cell.ri)
         np.save(stain_path, cell.dapi)
-        common = {
-            "project": project,
-            "specimen_name": spec.name,
-            "lab": spec.lab,
-            "voxel_size": cell.voxel_size,
-        }
-        import_file(path=ri_path, modality="ri", **common)
-        import_file(path=stain_path, modality="fluorescence", channel=spec.stain, **common)
+        where = {**_destination(project, spec), "voxel_size": cell.voxel_size}
+        import_file(path=ri_path, modality="ri", **where)
+        import_file(path=stain_path, modality="fluorescence", channel=spec.stain, **where)
     if spec.ground_truth:
         volume = Volume.objects.get(
             specimen__project=project, specimen__name=spec.name, modality="ri", time_index=0
@@ -178,14 +163,7 @@ def _import_time_lapse(project: Project, spec: DemoSpecimen, folder: Path) -> No
     cells = make_time_series(seed=spec.seed, n_time_points=4, shape=SHAPE, lab=spec.profile)
     path = folder / f"{spec.name}.TCF"
     write_tcf(path, [c.ri for c in cells], {"CH0": [c.dapi for c in cells]}, cells[0].voxel_size)
-    import_file(
-        path=path,
-        project=project,
-        specimen_name=spec.name,
-        modality="ri",
-        channel=spec.stain,
-        lab=spec.lab,
-    )
+    import_file(path=path, modality="ri", channel=spec.stain, **_destination(project, spec))
 
 
 def _import_brightfield(project: Project, spec: DemoSpecimen, folder: Path) -> None:
@@ -193,12 +171,7 @@ def _import_brightfield(project: Project, spec: DemoSpecimen, folder: Path) -> N
     path = folder / f"{spec.name}.png"
     Image.fromarray(np.clip(image * 65535.0, 0, 65535).astype(np.uint16)).save(path)
     import_file(
-        path=path,
-        project=project,
-        specimen_name=spec.name,
-        modality="brightfield",
-        lab=spec.lab,
-        voxel_size=(0.16, 0.16),
+        path=path, modality="brightfield", voxel_size=(0.16, 0.16), **_destination(project, spec)
     )
 
 

@@ -41,8 +41,9 @@ def revision_cells(revision: AnnotationRevision) -> list:
     ]
 
 
-INSTANCE_COLUMNS = [
-    *REVISION_COLUMNS,
+# The columns of one instance, after the columns that say whose mask it is; ``instance_cells``
+# fills them.
+INSTANCE_FIELDS = [
     "filename",
     "page",
     "instance",
@@ -51,6 +52,7 @@ INSTANCE_COLUMNS = [
     "pixels",
     "numbered_by",
 ]
+INSTANCE_COLUMNS = [*REVISION_COLUMNS, *INSTANCE_FIELDS]
 
 
 def tiff_pages(pages: list[np.ndarray], dtype) -> bytes:
@@ -80,14 +82,15 @@ class LabelExportWriter:
     def write_section(self, group: list[AnnotationRevision]) -> None:
         section = group[0].annotation.section
         stem = f"{self.folder(section)}/z{section.z:03d}_section{section.pk}"
-        decoded = [
-            stored_labels(bytes(r.mask_png), self.values, self.instance_values, section.shape)
-            for r in group
-        ]
+        decoded = [self.decode(r.mask_png, section.shape) for r in group]
         classes_name, instances_name = self.write_pages(stem, decoded)
         for page, (revision, labels) in enumerate(zip(group, decoded)):
             self.index_writer.writerow(self.row(revision, classes_name, page))
             self._instance_rows(revision, labels, instances_name, page)
+
+    def decode(self, mask_png, shape) -> StoredLabels:
+        """The class map and instances of a stored mask under the project's classes."""
+        return stored_labels(bytes(mask_png), self.values, self.instance_values, shape)
 
     def write_pages(self, stem: str, decoded: list[StoredLabels]) -> tuple[str, str]:
         """``{stem}_classes.tif`` and ``{stem}_instances.tif``, one page per decoded mask."""
@@ -100,20 +103,25 @@ class LabelExportWriter:
         return classes_name, instances_name
 
     def _instance_rows(self, revision, labels: StoredLabels, filename: str, page: int) -> None:
+        for cells in self.instance_cells(labels, filename, page):
+            self.instance_writer.writerow([*revision_cells(revision), *cells])
+
+    def instance_cells(self, labels: StoredLabels, filename: str, page: int) -> list[list]:
+        """The ``INSTANCE_FIELDS`` of each instance of a decoded page, in instance order."""
         pixels = np.bincount(labels.instances.ravel(), minlength=len(labels.classes) + 1)
-        for instance, value in sorted(labels.classes.items()):
-            self.instance_writer.writerow(
-                [
-                    *revision_cells(revision),
-                    filename,
-                    page,
-                    instance,
-                    value,
-                    self.names.get(value, ""),
-                    int(pixels[instance]) if instance < len(pixels) else 0,
-                    "stored" if labels.stored_instances else "connected components",
-                ]
-            )
+        numbered_by = "stored" if labels.stored_instances else "connected components"
+        return [
+            [
+                filename,
+                page,
+                instance,
+                value,
+                self.names.get(value, ""),
+                int(pixels[instance]) if instance < len(pixels) else 0,
+                numbered_by,
+            ]
+            for instance, value in sorted(labels.classes.items())
+        ]
 
     def finish(self) -> None:
         self.archive.writestr("instances.csv", self.instances_csv.getvalue())

@@ -17,10 +17,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from annotations.imaging.label_values import stored_labels
 from annotations.models import GroundTruth, Project, SectionStatus
 
-from .export_labels import LabelExportWriter
+from .export_labels import INSTANCE_FIELDS, LabelExportWriter
 
 __all__ = ["TRUTH_COLUMNS", "TRUTH_INSTANCE_COLUMNS", "write_ground_truth"]
 
@@ -34,16 +33,7 @@ TRUTH_COLUMNS = [
     "page",
     "foreground_pixels",
 ]
-TRUTH_INSTANCE_COLUMNS = [
-    *_WHERE,
-    "filename",
-    "page",
-    "instance",
-    "class_value",
-    "class_name",
-    "pixels",
-    "numbered_by",
-]
+TRUTH_INSTANCE_COLUMNS = [*_WHERE, *INSTANCE_FIELDS]
 
 
 def _current_truths(project: Project):
@@ -94,10 +84,7 @@ def write_ground_truth(archive: zipfile.ZipFile, project: Project, labels: Label
     for group in _by_section(_current_truths(project).iterator(chunk_size=200)):
         section = group[0].section
         stem = f"{labels.folder(section)}/z{section.z:03d}_section{section.pk}_truth"
-        decoded = [
-            stored_labels(bytes(t.mask_png), labels.values, labels.instance_values, section.shape)
-            for t in group
-        ]
+        decoded = [labels.decode(t.mask_png, section.shape) for t in group]
         classes_name, instances_name = labels.write_pages(stem, decoded)
         for page, (truth, found) in enumerate(zip(group, decoded)):
             pages_writer.writerow(
@@ -111,19 +98,7 @@ def write_ground_truth(archive: zipfile.ZipFile, project: Project, labels: Label
                     int(np.count_nonzero(found.class_map)),
                 ]
             )
-            pixels = np.bincount(found.instances.ravel(), minlength=len(found.classes) + 1)
-            for instance, value in sorted(found.classes.items()):
-                instance_writer.writerow(
-                    [
-                        *_where(truth),
-                        instances_name,
-                        page,
-                        instance,
-                        value,
-                        labels.names.get(value, ""),
-                        int(pixels[instance]) if instance < len(pixels) else 0,
-                        "stored" if found.stored_instances else "connected components",
-                    ]
-                )
+            for cells in labels.instance_cells(found, instances_name, page):
+                instance_writer.writerow([*_where(truth), *cells])
     archive.writestr("ground_truth.csv", pages_csv.getvalue())
     archive.writestr("ground_truth_instances.csv", instances_csv.getvalue())

@@ -11,7 +11,7 @@ silent jobs (``cellweb.jobs.sweeper``) and relays events to the one websocket ro
 from cellweb.jobs.cancel import job_cancel
 from cellweb.jobs.context import JobCancelled, JobContext, JobSuperseded
 from cellweb.jobs.fields import FINAL_STATUSES, LOG_LINES, JobFields, JobStatus
-from cellweb.jobs.kinds import JobKind, RetryPolicy, get_kind, kinds, register
+from cellweb.jobs.kinds import JobKind, RetryPolicy, Watch, get_kind, kinds, register
 from cellweb.jobs.lifecycle import emit_status, job_execute, job_fail_unstarted
 from cellweb.jobs.listeners import job_listener_register, job_listeners_notify
 from cellweb.jobs.queue import job_create, job_enqueue, job_launch
@@ -26,6 +26,7 @@ __all__ = [
     "JobStatus",
     "JobSuperseded",
     "RetryPolicy",
+    "Watch",
     "emit_status",
     "get_kind",
     "job_cancel",

@@ -56,6 +56,17 @@ class RetryPolicy:
         return self.retrying and attempts < self.max_attempts()
 
 
+@dataclass(frozen=True)
+class Watch:
+    """How a kind's jobs are watched: ``get(user=..., <id_kwarg>=job_id)`` finds a job for a user
+    (Http404 for an unknown job or an outsider) and ``snapshot(job)`` is what its live page shows.
+    """
+
+    get: Callable[..., Any]
+    snapshot: Callable[[Any], dict[str, Any]]
+    id_kwarg: str = "job_id"
+
+
 class JobKind:
     """One kind of long work. Subclasses set the class attributes and override what they need."""
 
@@ -65,6 +76,9 @@ class JobKind:
     parent: ClassVar[str | None] = None
     parent_field: ClassVar[str] = ""
     retry: ClassVar[RetryPolicy] = RetryPolicy()
+    # The selectors of a kind whose jobs have a live page; None: not watched (or ``get_for`` and
+    # ``snapshot`` overridden).
+    watch: ClassVar[Watch | None] = None
     # Progress rows and events: a few per second at most.
     progress_interval_s: ClassVar[float] = 0.25
 
@@ -128,11 +142,15 @@ class JobKind:
 
     def get_for(self, user, job_id: int) -> Any:
         """The job for ``user``; Http404 for an unknown job or an outsider."""
-        raise Http404("Jobs of this kind cannot be watched.")
+        if self.watch is None:
+            raise Http404("Jobs of this kind cannot be watched.")
+        return self.watch.get(user=user, **{self.watch.id_kwarg: job_id})
 
     def snapshot(self, job: Any) -> dict[str, Any]:
         """Everything the live page shows, with the ``seq`` read before the rows."""
-        raise NotImplementedError
+        if self.watch is None:
+            raise NotImplementedError
+        return self.watch.snapshot(job)
 
     def may_cancel(self, user, job: Any) -> None:
         """Raise NotAllowed unless ``user`` may cancel ``job``; by default the project's rule,

@@ -37,20 +37,13 @@ def tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
             )
         ]
     inputs = io.input_names()
+    description = (
+        "Refractive index, one z-section"
+        if io.modality == "ri" and len(inputs) == 1
+        else f"One {io.modality} z-section, channels: {', '.join(inputs)}"
+    )
     input_descr = spec.InputTensorDescr(
-        id=spec.TensorId(io.input_id),
-        description=(
-            "Refractive index, one z-section"
-            if io.modality == "ri" and len(inputs) == 1
-            else f"One {io.modality} z-section, channels: {', '.join(inputs)}"
-        )[:128],
-        axes=[
-            spec.BatchAxis(),
-            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in inputs]),
-            *space,
-        ],
-        test_tensor=spec.FileDescr(source=input_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        **_tensor_fields(spec, io.input_id, description, inputs, space, input_path),
         preprocessing=preprocessing,
     )
     out_space = [
@@ -73,18 +66,26 @@ def tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
     else:
         postprocessing, description = [spec.SigmoidDescr()], "Nucleus probability"
     output_descr = spec.OutputTensorDescr(
-        id=spec.TensorId(io.output_id),
-        description=description[:128],
-        axes=[
-            spec.BatchAxis(),
-            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in outputs]),
-            *out_space,
-        ],
-        test_tensor=spec.FileDescr(source=output_path),
-        data=spec.IntervalOrRatioDataDescr(type="float32"),
+        **_tensor_fields(spec, io.output_id, description, outputs, out_space, output_path),
         postprocessing=postprocessing,
     )
     return input_descr, output_descr
+
+
+def _tensor_fields(spec, tensor_id: str, description: str, channels, space, test_path: Path):
+    """What an input and an output tensor description both say: id, description, axes (batch,
+    the named channels, then ``space``), test tensor and float32 data."""
+    return {
+        "id": spec.TensorId(tensor_id),
+        "description": description[:128],
+        "axes": [
+            spec.BatchAxis(),
+            spec.ChannelAxis(channel_names=[spec.Identifier(n) for n in channels]),
+            *space,
+        ],
+        "test_tensor": spec.FileDescr(source=test_path),
+        "data": spec.IntervalOrRatioDataDescr(type="float32"),
+    }
 
 
 def package_architecture(arch: str, io: PackageIO):

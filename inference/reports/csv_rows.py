@@ -56,16 +56,22 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
     ("volume_intersection_ratio", None, _attr("intersection_ratio")),
     ("dice_3d", None, _attr("dice_3d")),
     ("jaccard_3d", None, _attr("jaccard_3d")),
-    ("objects_gt", None, _objects("n_gt")),
-    ("objects_pred", None, _objects("n_pred")),
-    ("objects_correct", None, _objects("correct")),
-    ("objects_fn_rate", None, _objects("fn_rate")),
-    ("objects_fp_rate", None, _objects("fp_rate")),
-    ("objects_split", None, _objects("split")),
-    ("objects_merge", None, _objects("merge")),
-    ("objects_map", None, _objects("map")),
-    ("objects_gt_instances", None, _objects("gt_instances")),
-    ("objects_pred_instances", None, _objects("pred_instances")),
+    # Object numbers, ``objects_<key>`` (the counts ``n_gt`` and ``n_pred`` as objects_gt/_pred).
+    *(
+        (f"objects_{key.removeprefix('n_')}", None, _objects(key))
+        for key in (
+            "n_gt",
+            "n_pred",
+            "correct",
+            "fn_rate",
+            "fp_rate",
+            "split",
+            "merge",
+            "map",
+            "gt_instances",
+            "pred_instances",
+        )
+    ),
     ("nuclei", None, lambda v: len(v.nuclei or [])),
     ("largest_nucleus_volume_um3", None, _largest("volume_um3")),
     ("largest_nucleus_surface_um2", None, _largest("surface_area_um2")),

@@ -11,6 +11,7 @@ from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen
 from annotations.permissions import get_in_project
 from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
+from cellweb.jobs.rows import job_list_fields
 from inference.models import (
     Evaluation,
     EvaluationMethod,
@@ -66,11 +67,7 @@ def _primary_dice(evaluation: Evaluation) -> float | None:
 def evaluation_public(evaluation: Evaluation, *, dice: float | None = None) -> dict[str, Any]:
     """The short form used in lists."""
     return {
-        "id": evaluation.pk,
-        "status": evaluation.status,
-        "created_at": evaluation.created_at.isoformat(),
-        "finished_at": evaluation.finished_at.isoformat() if evaluation.finished_at else None,
-        "created_by": evaluation.created_by.get_username() if evaluation.created_by else None,
+        **job_list_fields(evaluation),
         "model_version": evaluation.model_version_id,
         "model_name": (
             evaluation.model_version.name

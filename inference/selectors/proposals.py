@@ -114,6 +114,19 @@ def prediction_for_proposals(version: ModelVersion, volume_id: int) -> Predictio
 
 
 def proposal_masks(
+    model: torch.nn.Module, meta: dict, version: ModelVersion, sections: np.ndarray, **options
+) -> np.ndarray:
+    """Binary masks (z, y, x) of a stack of sections of one modality, as the editor gets them.
+
+    ``options``: those of ``_maps`` (modality, device, batch size, CPU bf16)."""
+    return _maps(model, meta, version, sections, **options) > _threshold(version)
+
+
+def _threshold(version: ModelVersion) -> float:
+    return float((version.config or {}).get("threshold") or DEFAULT_THRESHOLD)
+
+
+def _maps(
     model: torch.nn.Module,
     meta: dict,
     version: ModelVersion,
@@ -123,20 +136,12 @@ def proposal_masks(
     device: torch.device,
     batch_size: int = 1,
     cpu_bf16: bool = False,
+    layout=None,
 ) -> np.ndarray:
-    """Binary masks (z, y, x) of a stack of sections of one modality, as the editor gets them.
+    """The model's output maps of ``sections``, under the version's field settings.
 
     ``cpu_bf16``: the convolutions in bf16 on the CPU (the probabilities move by ~1e-3, so
     only pixels that close to the threshold can flip); CUDA always uses bf16 autocast."""
-    prob = _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16)
-    return prob > _threshold(version)
-
-
-def _threshold(version: ModelVersion) -> float:
-    return float((version.config or {}).get("threshold") or DEFAULT_THRESHOLD)
-
-
-def _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16, layout=None):
     config = version.config or {}
     field = field_settings(meta, config)
     bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16 and device.type == "cpu")
@@ -155,35 +160,27 @@ def _maps(model, meta, version, sections, modality, device, batch_size, cpu_bf16
 
 
 def proposal_pngs(
-    model: torch.nn.Module,
-    meta: dict,
-    version: ModelVersion,
-    sections: np.ndarray,
-    *,
-    modality: str,
-    device: torch.device,
-    batch_size: int = 1,
-    cpu_bf16: bool = False,
+    model: torch.nn.Module, meta: dict, version: ModelVersion, sections: np.ndarray, **options
 ) -> list[bytes]:
     """The stored form of each section's proposal: a binary version's 1-bit nucleus mask
     (``encode_mask``, as ever), or for a version of several classes or with an instance output
     its labels (``label_output.labels_from_output``) as a 16-bit instance map when the project
-    has instance classes, else an 8-bit class map (docs/labels.md)."""
+    has instance classes, else an 8-bit class map (docs/labels.md). ``options``: as
+    ``proposal_masks``."""
     outputs = version_outputs(version.config or {})
-    args = (model, meta, version, sections, modality, device, batch_size, cpu_bf16)
     if outputs is None:
-        return [encode_mask(m) for m in _maps(*args) > _threshold(version)]
+        return [encode_mask(m) for m in proposal_masks(model, meta, version, sections, **options)]
     layout, classes = outputs
-    maps = _maps(*args, layout=layout)
+    maps = _maps(model, meta, version, sections, layout=layout, **options)
     project = version.project.label_classes
     labels = [int(c["value"]) for c in project]
     instance_kind = version_instance_values(project)
-    options = PredictOptions(threshold=_threshold(version))
+    predict_options = PredictOptions(threshold=_threshold(version))
     values = [int(c["value"]) for c in classes]
     return [
         labels_png(class_map, instances, found, labels, instance_kind)
         for class_map, instances, found in section_labels(
-            maps, layout, values, version_instance_values(classes), options
+            maps, layout, values, version_instance_values(classes), predict_options
         )
     ]
 

@@ -18,6 +18,7 @@ from annotations.models import (
 from annotations.permissions import get_in_project
 from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
+from cellweb.jobs.rows import job_list_fields
 from inference.ml.nets import MODEL_NAMES, model_label
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.selectors.model_versions import (
@@ -63,11 +64,7 @@ def training_job_public(job: TrainingJob) -> dict[str, Any]:
     """The short form used in lists."""
     config = job.config or {}
     return {
-        "id": job.pk,
-        "status": job.status,
-        "created_at": job.created_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "created_by": job.created_by.get_username() if job.created_by else None,
+        **job_list_fields(job),
         "arch": config.get("arch"),
         "arch_label": arch_label(config.get("arch")),
         "folds": config.get("folds"),

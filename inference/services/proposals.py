@@ -77,22 +77,8 @@ def proposals_after_activation(version: ModelVersion) -> None:
     proposal_run_queue(version=version, reason="activation")
 
 
-def proposals_after_import(import_job) -> ProposalRun | None:
-    """The import listener: the imported sections get the active version's proposals."""
-    version = (
-        ModelVersion.objects.filter(project=import_job.project, is_active=True)
-        .select_related("project")
-        .first()
-    )
-    if version is None:
-        return None
-    with transaction.atomic():
-        return proposal_run_queue(version=version, reason="import")
-
-
-def proposals_after_settings(project_id: int) -> ProposalRun | None:
-    """The settings listener (after the commit): a project that shows proposals from now on
-    gets the active version's; a run that finds nothing missing ends at once."""
+def _queue_for_active_version(project_id: int, reason: str) -> ProposalRun | None:
+    """A run for the project's active version, if it has one (in a transaction of its own)."""
     version = (
         ModelVersion.objects.filter(project_id=project_id, is_active=True)
         .select_related("project")
@@ -101,7 +87,18 @@ def proposals_after_settings(project_id: int) -> ProposalRun | None:
     if version is None:
         return None
     with transaction.atomic():
-        return proposal_run_queue(version=version, reason="settings")
+        return proposal_run_queue(version=version, reason=reason)
+
+
+def proposals_after_import(import_job) -> ProposalRun | None:
+    """The import listener: the imported sections get the active version's proposals."""
+    return _queue_for_active_version(import_job.project.pk, "import")
+
+
+def proposals_after_settings(project_id: int) -> ProposalRun | None:
+    """The settings listener (after the commit): a project that shows proposals from now on
+    gets the active version's; a run that finds nothing missing ends at once."""
+    return _queue_for_active_version(project_id, "settings")
 
 
 def _masks_of_volume(sections: list[Section], version, model, meta, device):

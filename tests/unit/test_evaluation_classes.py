@@ -26,7 +26,7 @@ from inference.services.evaluation.labels import (
     truth_labels,
 )
 from inference.services.evaluation.quantities import class_rii
-from inference.services.evaluation.scoring import _objects
+from inference.services.evaluation.volume_numbers import class_objects
 from tests.unit.test_mask_stacks import touching_disks
 
 THRESHOLDS = np.round(np.arange(0.5, 1.0, 0.05), 2)
@@ -149,7 +149,10 @@ def test_a_nucleus_predicted_in_another_class_is_missed_in_its_own():
         {i: (3 if i == 5 else 1) for i in range(1, 6)},
         COMPONENTS,
     )
-    nucleus, nucleolus = _objects([predicted], [truth], 1), _objects([predicted], [truth], 3)
+    nucleus, nucleolus = (
+        class_objects([predicted], [truth], 1),
+        class_objects([predicted], [truth], 3),
+    )
     assert (nucleus["n_gt"], nucleus["n_pred"], nucleus["correct"]) == (5, 4, 4)
     assert (nucleolus["n_gt"], nucleolus["n_pred"], nucleolus["correct"]) == (0, 1, 0)
     assert nucleus["gt_instances"] == STORED and nucleus["pred_instances"] == COMPONENTS

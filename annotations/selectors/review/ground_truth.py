@@ -35,19 +35,25 @@ def ground_truth_versions(section: Section, *, source: str = GroundTruthSource.C
     return _versions(section, source).defer("mask_png").order_by("-version")
 
 
+# The fields of a ground-truth version its detail adds to ``ground_truth_public``, as stored.
+_DETAIL_FIELDS = (
+    "source",
+    "is_current",
+    "stale",
+    "method",
+    "params",
+    "consensus_id",
+    "input_revisions",
+    "edited",
+    "edit_summary",
+    "foreground_pixels",
+)
+
+
 def ground_truth_detail(truth: GroundTruth) -> dict:
     return {
         **ground_truth_public(truth),
-        "source": truth.source,
-        "is_current": truth.is_current,
-        "stale": truth.stale,
-        "method": truth.method,
-        "params": truth.params,
-        "consensus_id": truth.consensus_id,
-        "input_revisions": truth.input_revisions,
-        "edited": truth.edited,
-        "edit_summary": truth.edit_summary,
-        "foreground_pixels": truth.foreground_pixels,
+        **{name: getattr(truth, name) for name in _DETAIL_FIELDS},
     }
 
 

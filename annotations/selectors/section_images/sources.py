@@ -54,15 +54,15 @@ def section_source(section_id: int) -> SectionSource | None:
         return known
     row = (
         Section.objects.filter(pk=section_id)
-        .values_list(
+        .values_list(  # in SectionSource's field order
             "project_id",
             "volume_id",
             "z",
-            "stats",
             "volume__modality",
             "volume__size_y",
             "volume__size_x",
             "volume__data",
+            "stats",
             "volume__channel_names",
         )
         .first()
@@ -70,19 +70,8 @@ def section_source(section_id: int) -> SectionSource | None:
     if row is None:
         _sources.pop(section_id, None)
         return None
-    project_id, volume_id, z, stats, modality, size_y, size_x, data_name, names = row
-    source = SectionSource(
-        section_id=section_id,
-        project_id=project_id,
-        volume_id=volume_id,
-        z=z,
-        modality=modality,
-        size_y=size_y,
-        size_x=size_x,
-        data_name=data_name,
-        stats=stats or {},
-        channel_names=tuple(names or ()),
-    )
+    *fields, stats, names = row
+    source = SectionSource(section_id, *fields, stats or {}, tuple(names or ()))
     if len(_sources) >= _SOURCE_MAX:
         _sources.clear()
     _sources[section_id] = (time.monotonic(), source)

@@ -10,7 +10,6 @@ from django.utils import timezone
 from annotations.models import (
     Annotation,
     AnnotationStatus,
-    AuditEvent,
     ReviewAction,
     Role,
     Section,
@@ -21,6 +20,7 @@ from annotations.selectors.annotation import (
     annotation_mine_state,
     annotation_used_in_confirmed_ground_truth,
 )
+from annotations.services.audit import audit
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError
 
@@ -75,19 +75,14 @@ def annotation_reopen(*, section: Section, user) -> Annotation:
         Section.objects.filter(pk=section.pk, status=SectionStatus.REVIEW).update(
             status=SectionStatus.OPEN
         )
-    AuditEvent.objects.create(
-        section=section,
-        actor=user,
-        action=ReviewAction.REOPEN,
-        detail={
-            "annotation_id": annotation.pk,
-            "revision": annotation.revision,
-            "annotator": user.get_username(),
-            "by": "annotator",
-            "previous_status": previous_status,
-        },
-        at=now,
-    )
+    detail = {
+        "annotation_id": annotation.pk,
+        "revision": annotation.revision,
+        "annotator": user.get_username(),
+        "by": "annotator",
+        "previous_status": previous_status,
+    }
+    audit(section.pk, user, ReviewAction.REOPEN, detail, at=now)
     section.refresh_from_db(fields=["status", "submitted_count", "started_count"])
     annotation.section = section
     return annotation

@@ -15,7 +15,6 @@ from annotations.imaging.errors import MaskError
 from annotations.imaging.labels import read_instance_classes
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import (
-    AuditEvent,
     Consensus,
     ConsensusMethod,
     GroundTruth,
@@ -25,6 +24,7 @@ from annotations.models import (
     SectionStatus,
 )
 from annotations.selectors.review import ground_truth_current, ground_truth_public
+from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
@@ -212,20 +212,15 @@ def review_confirm(
     truth.full_clean()
     truth.save()
 
-    section.status = SectionStatus.CONFIRMED
-    section.save(update_fields=["status", "updated_at"])
-    AuditEvent.objects.create(
-        section=section,
-        actor=reviewer,
-        action=ReviewAction.EDIT_CONFIRM if really_edited else ReviewAction.CONFIRM,
-        detail={
-            "version": truth.version,
-            "consensus_id": consensus.pk,
-            "method": consensus.method,
-            "pixels_added": 0,
-            "pixels_removed": 0,
-            # A labelled edit also counts pixels reclassified and says whether nuclei changed.
-            **result.edit_summary,
-        },
-    )
+    detail = {
+        "version": truth.version,
+        "consensus_id": consensus.pk,
+        "method": consensus.method,
+        "pixels_added": 0,
+        "pixels_removed": 0,
+        # A labelled edit also counts pixels reclassified and says whether nuclei changed.
+        **result.edit_summary,
+    }
+    action = ReviewAction.EDIT_CONFIRM if really_edited else ReviewAction.CONFIRM
+    section_change_audited(section, reviewer, action, detail, status=SectionStatus.CONFIRMED)
     return truth

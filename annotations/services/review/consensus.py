@@ -11,12 +11,10 @@ from django.utils import timezone
 from PIL import Image
 
 from annotations import consensus as consensus_math
-from annotations.imaging.errors import MaskError
 from annotations.imaging.labels import read_instance_classes
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import (
     AnnotationRevision,
-    AuditEvent,
     Consensus,
     ConsensusMethod,
     ReviewAction,
@@ -25,10 +23,16 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 from annotations.selectors.review import latest_submitted_revisions
+from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
-from cellweb.errors import ConflictError, InvalidInput
+from cellweb.errors import ConflictError
 
-from .labelled import ConsensusFields, foreground_statistics, labelled_consensus
+from .labelled import (
+    ConsensusFields,
+    decode_revisions,
+    foreground_statistics,
+    labelled_consensus,
+)
 
 # Realistic nucleus masks converge in ~7 EM iterations (~25 ms at 448x448); noisy ones never do
 # and cost ~9 ms per iteration, so this bound caps a pathological section at ~0.2 s.
@@ -42,22 +46,6 @@ def _grey_png(values: np.ndarray) -> bytes:
         buffer, format="PNG", compress_level=6
     )
     return buffer.getvalue()
-
-
-def _decode_revisions(
-    section: Section, revisions: Sequence[AnnotationRevision]
-) -> list[np.ndarray]:
-    shape = section.shape
-    masks = []
-    for revision in revisions:
-        try:
-            masks.append(decode_mask(bytes(revision.mask_png), shape))
-        except MaskError as exc:
-            name = revision.annotation.annotator.get_username()
-            raise InvalidInput(
-                f"The annotation of {name} (revision {revision.number}) cannot be read: {exc.message}"
-            ) from exc
-    return masks
 
 
 def _too_few_message(count: int) -> str:
@@ -76,7 +64,7 @@ def _binary_section(section: Section, revisions: Sequence[AnnotationRevision]) -
 def _binary_consensus(
     section: Section, revisions: Sequence[AnnotationRevision], names: list[str], method: str
 ) -> ConsensusFields:
-    masks = _decode_revisions(section, revisions)
+    masks = decode_revisions(revisions, lambda png: decode_mask(png, section.shape))
     staple_result = consensus_math.staple(masks, max_iterations=STAPLE_MAX_ITERATIONS)
     if method == ConsensusMethod.STAPLE:
         merged = staple_result.mask
@@ -135,18 +123,14 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
     record.save()
     record.inputs.set(revisions)
 
-    section.agreement = fields.section_agreement
-    section.save(update_fields=["agreement", "updated_at"])
-    AuditEvent.objects.create(
-        section=section,
-        actor=actor,
-        action=ReviewAction.CONSENSUS,
-        detail={
-            "consensus_id": record.pk,
-            "method": method,
-            "inputs": [{"annotator": n, "revision": r.number} for n, r in zip(names, revisions)],
-            **fields.audit,
-        },
+    detail = {
+        "consensus_id": record.pk,
+        "method": method,
+        "inputs": [{"annotator": n, "revision": r.number} for n, r in zip(names, revisions)],
+        **fields.audit,
+    }
+    section_change_audited(
+        section, actor, ReviewAction.CONSENSUS, detail, agreement=fields.section_agreement
     )
     return record
 

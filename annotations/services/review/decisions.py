@@ -10,7 +10,6 @@ from django.db import transaction
 from annotations.models import (
     Annotation,
     AnnotationStatus,
-    AuditEvent,
     ReviewAction,
     Role,
     Section,
@@ -18,6 +17,7 @@ from annotations.models import (
 )
 from annotations.permissions import require_role
 from annotations.services.annotation import annotation_return_to_draft
+from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import InvalidInput, NotAllowed
 
@@ -76,19 +76,15 @@ def review_send_back(
     for annotation in annotations:
         annotation.section = section
     annotation_return_to_draft(annotations=reopened)
-    section.status = SectionStatus.SENT_BACK
-    section.save(update_fields=["status", "updated_at"])
-    section.refresh_from_db(fields=["submitted_count", "started_count"])
-    AuditEvent.objects.create(
-        section=section,
-        actor=reviewer,
-        action=ReviewAction.SEND_BACK,
-        detail={
-            "comment": comment,
-            "annotators": sorted(a.annotator.get_username() for a in annotations),
-            "reopened": sorted(a.annotator.get_username() for a in reopened),
-        },
+    detail = {
+        "comment": comment,
+        "annotators": sorted(a.annotator.get_username() for a in annotations),
+        "reopened": sorted(a.annotator.get_username() for a in reopened),
+    }
+    section_change_audited(
+        section, reviewer, ReviewAction.SEND_BACK, detail, status=SectionStatus.SENT_BACK
     )
+    section.refresh_from_db(fields=["submitted_count", "started_count"])
     return section
 
 
@@ -102,13 +98,8 @@ def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
     )
     section = lock_section(section)
     require_reviewer(reviewer, section)
-    previous = section.status
-    section.status = SectionStatus.EXCLUDED
-    section.save(update_fields=["status", "updated_at"])
-    AuditEvent.objects.create(
-        section=section,
-        actor=reviewer,
-        action=ReviewAction.EXCLUDE,
-        detail={"reason": reason, "previous_status": previous},
+    detail = {"reason": reason, "previous_status": section.status}
+    section_change_audited(
+        section, reviewer, ReviewAction.EXCLUDE, detail, status=SectionStatus.EXCLUDED
     )
     return section

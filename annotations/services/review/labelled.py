@@ -10,8 +10,9 @@ agreement is the mean pairwise Dice of its worst class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,9 +27,12 @@ from cellweb.errors import InvalidInput
 __all__ = [
     "ConsensusFields",
     "decode_labelled_revisions",
+    "decode_revisions",
     "foreground_statistics",
     "labelled_consensus",
 ]
+
+T = TypeVar("T")
 
 DICE_AGGREGATION = "Dice of map == class for every pair of annotators; mean over pairs"
 F1_AGGREGATION = (
@@ -49,24 +53,31 @@ class ConsensusFields:
     audit: dict
 
 
-def decode_labelled_revisions(
-    section: Section, revisions: Sequence[AnnotationRevision]
-) -> list[StoredLabels]:
-    classes = label_classes(section.project)
-    values = [c["value"] for c in classes]
-    instance_values = [c["value"] for c in classes if c["kind"] == LabelKind.INSTANCES]
+def decode_revisions(
+    revisions: Sequence[AnnotationRevision], decode: Callable[[bytes], T]
+) -> list[T]:
+    """Each revision's mask through ``decode``; InvalidInput naming the first unreadable one."""
     decoded = []
     for revision in revisions:
         try:
-            decoded.append(
-                stored_labels(bytes(revision.mask_png), values, instance_values, section.shape)
-            )
+            decoded.append(decode(bytes(revision.mask_png)))
         except MaskError as exc:
             name = revision.annotation.annotator.get_username()
             raise InvalidInput(
                 f"The annotation of {name} (revision {revision.number}) cannot be read: {exc.message}"
             ) from exc
     return decoded
+
+
+def decode_labelled_revisions(
+    section: Section, revisions: Sequence[AnnotationRevision]
+) -> list[StoredLabels]:
+    classes = label_classes(section.project)
+    values = [c["value"] for c in classes]
+    instance_values = [c["value"] for c in classes if c["kind"] == LabelKind.INSTANCES]
+    return decode_revisions(
+        revisions, lambda png: stored_labels(png, values, instance_values, section.shape)
+    )
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from django.utils import timezone
 from annotations.models import (
     Annotation,
     AnnotationRevision,
-    AuditEvent,
     GroundTruth,
     GroundTruthSource,
     ReviewAction,
     Section,
     SectionStatus,
 )
+from annotations.services.audit import audit
 
 from .consensus import consensus_compute_for_section
 
@@ -64,18 +64,14 @@ def ground_truth_mark_stale_for_revision(annotation: Annotation) -> list[GroundT
             continue
         truth.stale = True
         truth.save(update_fields=["stale"])
-        AuditEvent.objects.create(
-            section_id=annotation.section_id,
-            actor=None,
-            action=ReviewAction.STALE,
-            detail={
-                "version": truth.version,
-                "annotation_id": annotation.pk,
-                "annotator": annotation.annotator.get_username(),
-                "confirmed_revision": used.get("revision"),
-                "new_revision": latest,
-            },
-        )
+        detail = {
+            "version": truth.version,
+            "annotation_id": annotation.pk,
+            "annotator": annotation.annotator.get_username(),
+            "confirmed_revision": used.get("revision"),
+            "new_revision": latest,
+        }
+        audit(annotation.section_id, None, ReviewAction.STALE, detail)
         marked.append(truth)
     if marked:
         _return_confirmed_section_to_review(annotation.section_id)

@@ -1,7 +1,8 @@
 """Evaluations: a model version (or none) x a specimen set x a ground-truth source.
 
 ``sets``: which specimens a set scores, with which model. ``launch``: the one path for the web
-form, the API and ``manage.py evaluate``. ``scoring``: one volume segmented and scored.
+form, the API and ``manage.py evaluate``. ``scoring``: one volume segmented and scored;
+``volume_numbers``: its 3D, object and nucleus numbers and stored mask.
 ``runner``: the job's work, cleanup and report. ``summary``: the aggregates the report shows.
 """
 

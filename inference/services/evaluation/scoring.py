@@ -18,13 +18,9 @@ per-class quantities of every cell (``class_quantities``).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
-import tifffile
-from django.core.files.base import ContentFile
 
 from annotations.imaging.ri import decode_ri
 from annotations.models import GroundTruth, LabelKind, Modality, Volume
@@ -33,86 +29,28 @@ from inference.class_target import class_target, project_labels
 from inference.datasets import SnapshotEntry
 from inference.ml.baselines import edge_based, edge_based_params, otsu
 from inference.ml.infer import predict_volume
-from inference.ml.metrics import class_section_metrics, finite_or_none, volume_metrics
-from inference.ml.objects import PooledObjects
+from inference.ml.metrics import class_section_metrics, finite_or_none
 from inference.ml.pr import PRCounts
-from inference.ml.quantities import largest_nuclei
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation.labels import (
     HeadPredictions,
     Prediction,
-    SectionLabels,
     binary_prediction,
     truth_labels,
 )
 from inference.services.evaluation.quantities import cell_quantities
 from inference.services.evaluation.summary import PR_POINTS
+from inference.services.evaluation.volume_numbers import (
+    class_objects,
+    largest_nuclei_rows,
+    volume_agreement,
+    volume_result_save,
+)
 
 OTSU_PARAMS = {"min_size": 64, "fill_holes": True}
 BASELINE_PARAMS = {"edge": edge_based_params().to_dict(), "otsu": OTSU_PARAMS}
 CHUNK_SECTIONS = 16
-MAX_NUCLEI = 10
-MIN_NUCLEUS_VOXELS = 27
-OBJECT_IOU = 0.7
-NUCLEUS_KEYS = ("volume_um3", "surface_area_um2", "mean_ri", "concentration_pg_per_um3")
-VOLUME_METRIC_FIELDS = {
-    "pred_volume_um3": "pred_volume_um3",
-    "gt_volume_um3": "gt_volume_um3",
-    "volume_difference_um3": "volume_difference_um3",
-    "volume_difference_pct": "volume_difference_pct",
-    "intersection_ratio": "volume_intersection_ratio",
-    "dice_3d": "dice_3d",
-    "jaccard_3d": "jaccard_3d",
-}
 SECTION_FIELDS = ("dice", "jaccard", "f05", "precision", "recall", "gt_pixels", "pred_pixels")
-
-
-def _nuclei(mask: np.ndarray, volume: Volume, ri: np.ndarray | None) -> list[dict[str, Any]]:
-    """Quantities of the largest nuclei of a 3D mask (RI volumes with a voxel size only)."""
-    if ri is None or volume.voxel_size is None:
-        return []
-    rows = largest_nuclei(
-        mask, ri, volume.voxel_size, keep=MAX_NUCLEI, min_voxels=MIN_NUCLEUS_VOXELS
-    )
-    return [
-        {
-            "label": row["label"],
-            "voxel_count": row["voxel_count"],
-            **{key: finite_or_none(row[key]) for key in NUCLEUS_KEYS},
-            "centroid_um": [finite_or_none(c) for c in row["centroid_um"]],
-        }
-        for row in rows
-    ]
-
-
-def _objects(
-    predicted: list[SectionLabels], truth: list[SectionLabels], value: int
-) -> dict[str, Any]:
-    """One class's object numbers over the sections with ground truth, on their instances."""
-    pooled = PooledObjects(OBJECT_IOU)
-    for pred, gt in zip(predicted, truth):
-        pooled.add(pred.of_class(value), gt.of_class(value))
-    scores = pooled.scores()
-    scores["map"] = finite_or_none(scores["map"])
-    scores["gt_instances"] = _sources(gt.numbered_by for gt in truth)
-    scores["pred_instances"] = _sources(pred.numbered_by for pred in predicted)
-    return scores
-
-
-def _sources(names) -> str:
-    return " + ".join(sorted(set(names))) or "none"
-
-
-def _tiff_bytes(mask: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    tifffile.imwrite(
-        buffer,
-        np.ascontiguousarray(mask, dtype=np.uint8) * np.uint8(255),
-        compression="zlib",
-        photometric="minisblack",
-        metadata={"axes": "ZYX"},
-    )
-    return buffer.getvalue()
 
 
 class VolumeScorer:
@@ -256,7 +194,7 @@ class VolumeScorer:
         ri = decode_ri(array) if volume.modality == Modality.RI else None
         complete = len(zs) == volume.size_z
         target = self.target.value
-        gt_nuclei = _nuclei(gt_maps == target, volume, ri) if complete and zs else []
+        gt_nuclei = largest_nuclei_rows(gt_maps == target, volume, ri) if complete and zs else []
         quantities = {}
         if "model" in predictions and len(self.classes) > 1:
             quantities = cell_quantities(predictions["model"].class_map, ri, volume, self.classes)
@@ -285,12 +223,12 @@ class VolumeScorer:
                     quantities=quantities.get(value, []) if method == "model" else [],
                 )
                 if zs:
-                    self._volume_numbers(row, volume, predicted[zs], gt_maps == value)
+                    volume_agreement(row, volume, predicted[zs], gt_maps == value)
                     if cls["kind"] == LabelKind.INSTANCES:
-                        row.object_metrics = _objects(prediction.sections, gt_sections, value)
+                        row.object_metrics = class_objects(prediction.sections, gt_sections, value)
                 if value == target and (method == "model" or "model" not in self.methods):
-                    row.nuclei = _nuclei(predicted, volume, ri)
-                self._save(row, predicted, f"volume{volume.pk}-{method}-c{value}.tif")
+                    row.nuclei = largest_nuclei_rows(predicted, volume, ri)
+                volume_result_save(row, predicted, f"volume{volume.pk}-{method}-c{value}.tif")
         SectionResult.objects.bulk_create(section_rows, batch_size=500)
 
     def _section_rows(self, volume, fold, method, value, prediction, gt_maps, zs, truths):
@@ -318,22 +256,3 @@ class VolumeScorer:
             )
             for z, metrics in zip(zs, per_section)
         ]
-
-    @staticmethod
-    def _volume_numbers(row: VolumeResult, volume: Volume, sub: np.ndarray, gt_stack) -> None:
-        """3D agreement over the sections with ground truth; µm³ only with a voxel size."""
-        voxel = volume.voxel_size
-        numbers = volume_metrics(sub, gt_stack, voxel or (1.0, 1.0, 1.0))
-        physical = ("pred_volume_um3", "gt_volume_um3", "volume_difference_um3")
-        for field_name, key in VOLUME_METRIC_FIELDS.items():
-            if voxel is not None or field_name not in (*physical, "volume_difference_pct"):
-                setattr(row, field_name, finite_or_none(numbers[key]))
-
-    @staticmethod
-    def _save(row: VolumeResult, predicted: np.ndarray, name: str) -> None:
-        row.pred_mask.save(name, ContentFile(_tiff_bytes(predicted)), save=False)
-        try:
-            row.save()
-        except BaseException:
-            row.pred_mask.storage.delete(row.pred_mask.name)
-            raise

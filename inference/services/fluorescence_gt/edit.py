@@ -9,9 +9,10 @@ from django.utils import timezone
 from annotations.imaging.errors import MaskError
 from annotations.imaging.labels import encode_class_map
 from annotations.imaging.masks import encode_mask
-from annotations.models import AuditEvent, GroundTruth, ReviewAction, Role, Section
+from annotations.models import GroundTruth, ReviewAction, Role, Section
 from annotations.permissions import require_role
 from annotations.selectors.review import ground_truth_public
+from annotations.services.audit import audit
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from inference.ml.fluorescence import quality_flag
 
@@ -90,17 +91,13 @@ def fluorescence_gt_edit(
     )
     truth.full_clean(exclude=["input_revisions"])  # no annotation revisions behind this mask
     truth.save()
-    AuditEvent.objects.create(
-        section=section,
-        actor=user,
-        action=ReviewAction.EDIT_CONFIRM,
-        detail={
-            "source": SOURCE,
-            "version": truth.version,
-            "method": f"fluorescence {current.method}",
-            **summary,
-        },
-    )
+    detail = {
+        "source": SOURCE,
+        "version": truth.version,
+        "method": f"fluorescence {current.method}",
+        **summary,
+    }
+    audit(section.pk, user, ReviewAction.EDIT_CONFIRM, detail)
     return truth
 
 

@@ -11,47 +11,29 @@ import numpy as np
 
 from annotations.models import Volume
 from inference.ml.heads import HeadLayout
-from inference.ml.infer import FieldSettings
-from inference.ml.predict import PredictOptions
 from inference.ml.predict_labels import section_labels, volume_labels
 from inference.output_classes import version_instance_values
-from inference.services.prediction.chunks import predicted_chunks
+from inference.services.prediction.chunks import ChunkedPrediction
 
 __all__ = ["segment_classes", "tracked_classes"]
 
 
 def segment_classes(
+    run: ChunkedPrediction,
     volume: Volume,
     array,
-    model,
-    field: FieldSettings,
-    device,
-    options: PredictOptions,
-    progress,
     *,
     outputs: tuple[HeadLayout, list[dict[str, Any]]],
-    foreground_two_pass: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(class map (z, y, x) uint8, instances (z, y, x) int32) of one volume, chunk by chunk."""
     layout, classes = outputs
     values = [int(c["value"]) for c in classes]
     instance_values = version_instance_values(classes)
     sections = []
-    chunks = predicted_chunks(
-        volume,
-        array,
-        model,
-        field,
-        device,
-        options,
-        progress,
-        layout=layout,
-        foreground_two_pass=foreground_two_pass,
-    )
-    for _, _, maps in chunks:
-        sections += section_labels(maps, layout, values, instance_values, options)
+    for _, _, maps in run.chunks(volume, array, layout=layout):
+        sections += section_labels(maps, layout, values, instance_values, run.options)
     class_map, instances, _ = volume_labels(
-        sections, instance_values, options, spacing=volume.voxel_size
+        sections, instance_values, run.options, spacing=volume.voxel_size
     )
     return class_map, instances
 

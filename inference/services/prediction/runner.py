@@ -25,14 +25,14 @@ from annotations.models import Modality, Volume
 from annotations.services.volumes import first_channel, volume_array
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
-from inference.ml.infer import FieldSettings, field_settings
+from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
 from inference.ml.nucleus_quantities import medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
 from inference.ml.tracking import link_time_point, relabel
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.output_classes import version_outputs
-from inference.services.prediction.chunks import predicted_chunks
+from inference.services.prediction.chunks import ChunkedPrediction
 from inference.services.prediction.classes import segment_classes, tracked_classes
 from inference.services.prediction.export import labels_tiff_bytes
 
@@ -67,25 +67,12 @@ class _Progress:
         )
 
 
-def _segment(
-    volume: Volume,
-    array: np.ndarray,
-    model,
-    field: FieldSettings,
-    device,
-    options,
-    progress,
-    *,
-    foreground_two_pass: bool,
-):
+def _segment(run: ChunkedPrediction, volume: Volume, array: np.ndarray) -> np.ndarray:
     """The binary nucleus mask of one volume, chunk by chunk (bounded host memory); resized or
     tiled as the version was trained (``infer.field_settings``)."""
     mask = np.zeros(volume.shape, dtype=bool)
-    inputs = (volume, array, model, field, device, options, progress)
-    two_pass = foreground_two_pass
-    chunks = predicted_chunks(*inputs, foreground_two_pass=two_pass, predict=predict_sections)
-    for start, stop, prob in chunks:
-        mask[start:stop] = prob > options.threshold
+    for start, stop, prob in run.chunks(volume, array, predict=predict_sections):
+        mask[start:stop] = prob > run.options.threshold
     return mask
 
 
@@ -177,6 +164,8 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
         outputs = version_outputs(version.config or {})
         # Trained on foreground-normalised images (paper 003): two passes per input.
         two_pass = bool((version.config or {}).get("foreground_normalise"))
+        run = ChunkedPrediction(model, field, device, options, progress, two_pass)
+        segment = _segment if outputs is None else partial(segment_classes, outputs=outputs)
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
             tracker = _Tracker()
             for item in items:
@@ -184,12 +173,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 if volume is None:
                     continue  # deleted since launch
                 array = volume_array(volume)
-                segment = (
-                    partial(_segment, foreground_two_pass=two_pass)
-                    if outputs is None
-                    else partial(segment_classes, outputs=outputs, foreground_two_pass=two_pass)
-                )
-                mask = segment(volume, array, model, field, device, options, progress)
+                mask = segment(run, volume, array)
                 if outputs is None:
                     labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
                     tracked, parents = tracker.link(labels)

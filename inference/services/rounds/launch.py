@@ -34,7 +34,7 @@ INHERITED += ("aug_fraction", "input_size", "seed", "folds", "native_crops", "cr
 # The images the parent reads: a bright-field model stays a bright-field model.
 INHERITED += ("modalities",)
 # How the parent learned its classes (its classes and instance output follow from its version,
-# ``training.plan.parent_outputs_inherited``).
+# ``training.outputs.parent_outputs_inherited``).
 INHERITED += ("instance_alpha", "foreground_normalise")
 
 

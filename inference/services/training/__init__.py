@@ -1,11 +1,12 @@
 """Cross-validated training of segmentation networks.
 
-``config``: the settings of a job. ``plan``: the data, the split and the estimate. ``launch``:
+``config``: the settings of a job. ``plan``: the data, the split and the estimate; ``outputs``:
+the classes and instance output; ``launch_preview``: what the launch form shows. ``launch``:
 launch and cancel. ``fold_run``: one fold as a job (device, work, model version, foreground runs).
-``fold_trainer``: the epoch loop. ``fold_data``: what a fold reads. ``heads``: the network, loss
-and validation of several classes or an instance output. ``recovery``: checkpoints a fold
-resumes from. ``gather``: the job's status and cross-validation summary once every fold has
-ended.
+``fold_trainer``: the epoch loop; ``fold_validation``: its validation. ``fold_data``: what a fold
+reads. ``heads``: the network, loss and validation of several classes or an instance output.
+``recovery``: checkpoints a fold resumes from. ``gather``: the job's status and cross-validation
+summary once every fold has ended.
 """
 
 from inference.services.training.config import (
@@ -33,7 +34,7 @@ from inference.services.training.launch import (
     training_job_cancel,
     training_job_launch,
 )
-from inference.services.training.plan import training_estimate
+from inference.services.training.launch_preview import training_estimate
 from inference.services.training.recovery import checkpoint_dir, checkpoint_path
 
 __all__ = [

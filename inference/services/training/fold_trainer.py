@@ -1,5 +1,5 @@
 """The epoch loop of one fold: batches with progress, a cancel and ownership check per batch (one
-indexed query), validation, a checkpoint and an epoch log after every epoch. A fold of an
+indexed query), validation (``fold_validation``), a checkpoint and an epoch log after every epoch. A fold of an
 in-silico-labelling job (``config["task"] == "isl"``) reads label-free/stain pairs, trains with
 the L1 loss and validates by the stain's PCC (``inference.services.isl.fold``)."""
 
@@ -22,22 +22,18 @@ from inference.ml.data import iterate_batches
 from inference.ml.metrics import finite_or_none
 from inference.ml.nets import create_model
 from inference.models import EpochLog, FoldRun, TrainingJob
-from inference.services.isl.fold import isl_fold_tensors, isl_validate
+from inference.services.isl.fold import isl_fold_tensors
 from inference.services.model_exchange.parent import fine_tune_parent_load
 from inference.services.training.config import TrainingConfig
 from inference.services.training.fold_data import fold_entries, fold_native_sections, fold_tensors
-from inference.services.training.heads import (
-    head_loss,
-    head_network,
-    head_validate,
-)
+from inference.services.training.fold_validation import epoch_validation, validation_text
+from inference.services.training.heads import head_loss, head_network
 from inference.services.training.recovery import (
     checkpoint_path,
     checkpoint_resume,
     checkpoint_save,
 )
 
-VAL_METRICS = ("dice", "jaccard", "f05", "precision", "recall")
 EPOCH_LOG_FIELDS = ("train_loss", "val_loss", "val_dice", "val_metrics", "seconds")
 
 
@@ -206,7 +202,7 @@ class FoldTrainer:
                 raise JobCancelled() from exc
             self.ctx.check()
             eval_started = time.perf_counter()
-            val = self._validate(model, val_x, val_y, loss_fn)
+            val = epoch_validation(model, val_x, val_y, loss_fn, cfg, device)
             self.eval_seconds = time.perf_counter() - eval_started
             entry = {
                 "epoch": epoch + 1,
@@ -219,7 +215,7 @@ class FoldTrainer:
                 fold, model=model, optimizer=optimizer, generator=generator, history=history
             )
             self._end_epoch(entry)
-            val_text = "" if val_x is None else _val_text(entry)
+            val_text = "" if val_x is None else validation_text(entry)
             self.ctx.report(
                 f"{fold.label}: epoch {epoch + 1}/{fold.epochs}, train loss {entry['train_loss']:.4f}{val_text}"
             )
@@ -230,38 +226,6 @@ class FoldTrainer:
             val_y=val_y,
             tile=cfg.input_size if sampler is not None else None,
         )
-
-    def _validate(self, model, val_x, val_y, loss_fn) -> dict[str, Any]:
-        """An epoch log's validation fields (loss and Dice; PCC for in-silico labelling)."""
-        if val_x is None:
-            return {"val_loss": None, "val_dice": None, "val_metrics": {}}
-        batch_size, device = self.config.batch_size, self.device
-        if self.isl:
-            return isl_validate(model, val_x, val_y, batch_size=batch_size, device=device)
-        if self.config.heads:
-            return head_validate(model, val_x, val_y, loss_fn, self.config, device)
-        if isinstance(val_x, list):  # whole native fields, tiled as at prediction
-            val = engine.evaluate_fields(
-                model,
-                val_x,
-                val_y,
-                loss_fn,
-                tile=self.config.input_size,
-                device=device,
-                batch_size=batch_size,
-            )
-        else:
-            val = engine.evaluate(
-                model,
-                iterate_batches(val_x, val_y, torch.arange(val_x.shape[0]), None, batch_size),
-                loss_fn,
-                device=device,
-            )
-        return {
-            "val_loss": finite_or_none(val.loss),
-            "val_dice": finite_or_none(val.dice),
-            "val_metrics": {k: finite_or_none(getattr(val, k)) for k in VAL_METRICS},
-        }
 
     def _end_epoch(self, entry: dict[str, Any]) -> None:
         fold = self.fold
@@ -296,12 +260,3 @@ class FoldTrainer:
                     "val_per_class_dice": entry["val_metrics"].get("per_class_dice"),
                 }
             )
-
-
-def _val_text(entry: dict[str, Any]) -> str:
-    def fmt(value: float | None) -> str:
-        return "—" if value is None else f"{value:.4f}"
-
-    if "pcc" in entry["val_metrics"]:  # in-silico labelling
-        return f", val loss {fmt(entry['val_loss'])}, val PCC {fmt(entry['val_metrics']['pcc'])}"
-    return f", val loss {fmt(entry['val_loss'])}, val Dice {fmt(entry['val_dice'])}"

@@ -27,7 +27,8 @@ from cellweb.jobs.queue import assign_task, send_after_commit
 from inference.models import FoldRun, TrainingJob
 from inference.services.model_exchange.parent import fine_tune_parent_problem
 from inference.services.training.config import TrainingConfig, TrainingDataConflict
-from inference.services.training.plan import FoldPlan, parent_outputs_inherited, training_plan
+from inference.services.training.outputs import parent_outputs_inherited
+from inference.services.training.plan import FoldPlan, training_plan
 
 
 @lru_cache(maxsize=1)

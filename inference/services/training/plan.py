@@ -1,13 +1,10 @@
-"""Which sections a job trains on and how they split into folds, checked before anything is
-written; and the run-time estimate the launch form shows."""
+"""Which sections a job trains on and how they split into folds, with the job's run-time
+estimate, checked before anything is written."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
-
-from django.utils import timezone
 
 from annotations.models import GroundTruthSource, Project, Specimen, Volume
 from annotations.services.snapshots import ground_truth_as_of
@@ -20,13 +17,7 @@ from inference.class_target import (
 )
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.data import grouped_folds
-from inference.models import ModelVersion
-from inference.output_classes import (
-    OutputClasses,
-    OutputClassesError,
-    output_classes,
-    version_outputs,
-)
+from inference.output_classes import OutputClasses
 from inference.services.training.config import (
     TrainingConfig,
     TrainingConfigError,
@@ -34,13 +25,12 @@ from inference.services.training.config import (
 )
 from inference.services.training.estimate import (
     Calibration,
-    assumptions,
     calibration_for,
     estimate_device_kind,
     fold_nominal_seconds,
     job_seconds,
-    long_run_warning,
 )
+from inference.services.training.outputs import plan_outputs
 
 MIN_FOLDS = 2
 
@@ -87,41 +77,6 @@ class TrainingPlan:
     # The native-crops setting the job runs with (the config's, or the automatic choice).
     native_crops: bool = False
     outputs: OutputClasses | None = None  # several classes or an instance output
-
-
-def plan_outputs(project: Project, config: TrainingConfig) -> OutputClasses | None:
-    """The classes and instance output of a job that has them (400 with the reason if the
-    project cannot serve them)."""
-    if not config.head_data:
-        return None
-    try:
-        return output_classes(
-            project,
-            classes=config.classes,
-            instance_head=config.instance_head,
-            target_class=config.target_class,
-            class_weights=config.class_weights,
-        )
-    except OutputClassesError as exc:
-        raise TrainingConfigError({exc.field: str(exc)}) from None
-
-
-def parent_outputs_inherited(config: TrainingConfig) -> TrainingConfig:
-    """Fine-tuning a version with several classes or an instance output keeps its outputs
-    when the configuration names none (a retrain round, a fine-tune from the form)."""
-    if config.heads or config.from_version is None:
-        return config
-    parent = ModelVersion.objects.filter(pk=config.from_version).values_list("config", flat=True)
-    recorded = version_outputs(parent.first() or {})
-    if recorded is None:
-        return config
-    layout, classes = recorded
-    return dataclasses.replace(
-        config,
-        classes=[c["name"] for c in classes] if layout.n_classes > 1 else "",
-        instance_head=layout.instance or "",
-        class_weights=list((parent.first() or {}).get("class_weights") or []),
-    )
 
 
 def _source_label(source: str) -> str:
@@ -302,42 +257,3 @@ def _estimate(config: TrainingConfig, folds: list[FoldPlan], calibration: Calibr
         for f in folds
     ]
     return job_seconds(nominal, calibration)
-
-
-def training_estimate(*, project: Project, config: TrainingConfig) -> dict[str, Any]:
-    """What the launch form shows while the user edits: counts, estimates, or the problem."""
-    try:
-        plan = training_plan(project, parent_outputs_inherited(config), as_of=timezone.now())
-    except TrainingConfigError as exc:
-        return {"estimate_s": None, "problem": exc.message, "errors": exc.errors}
-    return {
-        "estimate_s": plan.estimate_s,
-        "device_kind": plan.device_kind,
-        "estimates": plan.estimates,
-        "assumptions": assumptions(plan.calibration),
-        "calibration": plan.calibration.public(),
-        "long_run": long_run_warning(
-            seconds=plan.estimate_s,
-            device_kind=plan.device_kind,
-            config=config,
-            sections=len(plan.entries),
-        ),
-        "specimens": plan.specimens,
-        "sections": len(plan.entries),
-        "target_class": plan.target.name if plan.target else "",
-        "classes": [c["name"] for c in plan.outputs.classes] if config.classes else [],
-        "skipped_sections": plan.skipped,
-        "skipped_message": plan.skipped_message(),
-        "folds": [
-            {
-                "index": f.index,
-                "kind": f.kind,
-                "train_sections": len(f.train),
-                "val_sections": len(f.val),
-                "specimens_val": [s["name"] for s in FoldPlan.specimens(f.val)],
-            }
-            for f in plan.folds
-        ],
-        "problem": None,
-        "errors": {},
-    }

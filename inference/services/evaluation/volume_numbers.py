@@ -1,0 +1,103 @@
+"""The per-volume numbers of an evaluation's volume rows: 3D agreement over the sections with
+ground truth, a class's objects on real instances, the largest nuclei's quantities, and the
+predicted mask stored with the row (``scoring.VolumeScorer`` computes the rest)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import tifffile
+from django.core.files.base import ContentFile
+
+from annotations.models import Volume
+from inference.ml.metrics import finite_or_none, volume_metrics
+from inference.ml.objects import PooledObjects
+from inference.ml.quantities import largest_nuclei
+from inference.models import VolumeResult
+from inference.services.evaluation.labels import SectionLabels
+
+MAX_NUCLEI = 10
+MIN_NUCLEUS_VOXELS = 27
+OBJECT_IOU = 0.7
+NUCLEUS_KEYS = ("volume_um3", "surface_area_um2", "mean_ri", "concentration_pg_per_um3")
+VOLUME_METRIC_FIELDS = {
+    "pred_volume_um3": "pred_volume_um3",
+    "gt_volume_um3": "gt_volume_um3",
+    "volume_difference_um3": "volume_difference_um3",
+    "volume_difference_pct": "volume_difference_pct",
+    "intersection_ratio": "volume_intersection_ratio",
+    "dice_3d": "dice_3d",
+    "jaccard_3d": "jaccard_3d",
+}
+
+
+def largest_nuclei_rows(
+    mask: np.ndarray, volume: Volume, ri: np.ndarray | None
+) -> list[dict[str, Any]]:
+    """Quantities of the largest nuclei of a 3D mask (RI volumes with a voxel size only)."""
+    if ri is None or volume.voxel_size is None:
+        return []
+    rows = largest_nuclei(
+        mask, ri, volume.voxel_size, keep=MAX_NUCLEI, min_voxels=MIN_NUCLEUS_VOXELS
+    )
+    return [
+        {
+            "label": row["label"],
+            "voxel_count": row["voxel_count"],
+            **{key: finite_or_none(row[key]) for key in NUCLEUS_KEYS},
+            "centroid_um": [finite_or_none(c) for c in row["centroid_um"]],
+        }
+        for row in rows
+    ]
+
+
+def class_objects(
+    predicted: list[SectionLabels], truth: list[SectionLabels], value: int
+) -> dict[str, Any]:
+    """One class's object numbers over the sections with ground truth, on their instances."""
+    pooled = PooledObjects(OBJECT_IOU)
+    for pred, gt in zip(predicted, truth):
+        pooled.add(pred.of_class(value), gt.of_class(value))
+    scores = pooled.scores()
+    scores["map"] = finite_or_none(scores["map"])
+    scores["gt_instances"] = _sources(gt.numbered_by for gt in truth)
+    scores["pred_instances"] = _sources(pred.numbered_by for pred in predicted)
+    return scores
+
+
+def _sources(names) -> str:
+    return " + ".join(sorted(set(names))) or "none"
+
+
+def _tiff_bytes(mask: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    tifffile.imwrite(
+        buffer,
+        np.ascontiguousarray(mask, dtype=np.uint8) * np.uint8(255),
+        compression="zlib",
+        photometric="minisblack",
+        metadata={"axes": "ZYX"},
+    )
+    return buffer.getvalue()
+
+
+def volume_agreement(row: VolumeResult, volume: Volume, sub: np.ndarray, gt_stack) -> None:
+    """3D agreement over the sections with ground truth; µm³ only with a voxel size."""
+    voxel = volume.voxel_size
+    numbers = volume_metrics(sub, gt_stack, voxel or (1.0, 1.0, 1.0))
+    physical = ("pred_volume_um3", "gt_volume_um3", "volume_difference_um3")
+    for field_name, key in VOLUME_METRIC_FIELDS.items():
+        if voxel is not None or field_name not in (*physical, "volume_difference_pct"):
+            setattr(row, field_name, finite_or_none(numbers[key]))
+
+
+def volume_result_save(row: VolumeResult, predicted: np.ndarray, name: str) -> None:
+    """Save the row with its predicted mask as a TIFF; the file goes again if the row cannot."""
+    row.pred_mask.save(name, ContentFile(_tiff_bytes(predicted)), save=False)
+    try:
+        row.save()
+    except BaseException:
+        row.pred_mask.storage.delete(row.pred_mask.name)
+        raise
