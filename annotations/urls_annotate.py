@@ -1,11 +1,32 @@
 """Routes of annotating: pages and the REST API the annotator front end calls."""
 
-from django.urls import path
+from django.urls import include, path
 
-import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
-from annotations.apis import annotation as apis
-from annotations.apis import annotation_mine
+from annotations.apis import annotation as api
+from annotations.apis import annotation_mine as mine
+from annotations.urls_parts import rest
 from annotations.views import annotation as views
+
+# Below api/sections/<id>/annotations/
+section_api = [
+    rest("mine/", mine.SectionMineApi, "api-annotation-mine"),
+    rest("mine/reopen/", mine.SectionMineReopenApi, "api-annotation-mine-reopen"),
+    rest("", api.SectionAnnotationsApi, "api-section-annotations"),
+]
+
+# Below api/annotations/<id>/
+annotation_api = [
+    rest("", api.AnnotationDetailApi, "api-annotation"),
+    rest("revisions/", api.AnnotationRevisionsApi, "api-annotation-revisions"),
+]
+
+# Below api/projects/<slug>/
+project_api = [
+    rest("annotation-progress/", api.AnnotationProgressApi, "api-annotation-progress"),
+    rest("annotate/next/", api.AnnotateNextApi, "api-annotate-next"),
+    rest("annotate/sent-back/", api.SentBackApi, "api-annotate-sent-back"),
+    rest("export/", api.ProjectExportApi, "api-project-export"),
+]
 
 urlpatterns = [
     # Pages
@@ -13,49 +34,7 @@ urlpatterns = [
     path("sections/<dbid:section_id>/annotate/", views.annotate, name="annotate"),
     path("projects/<slug:slug>/export/", views.export_page, name="project-export"),
     # API
-    path(
-        "api/sections/<dbid:section_id>/annotations/mine/",
-        annotation_mine.SectionMineApi.as_view(),
-        name="api-annotation-mine",
-    ),
-    path(
-        "api/sections/<dbid:section_id>/annotations/mine/reopen/",
-        annotation_mine.SectionMineReopenApi.as_view(),
-        name="api-annotation-mine-reopen",
-    ),
-    path(
-        "api/sections/<dbid:section_id>/annotations/",
-        apis.SectionAnnotationsApi.as_view(),
-        name="api-section-annotations",
-    ),
-    path(
-        "api/annotations/<dbid:annotation_id>/",
-        apis.AnnotationDetailApi.as_view(),
-        name="api-annotation",
-    ),
-    path(
-        "api/annotations/<dbid:annotation_id>/revisions/",
-        apis.AnnotationRevisionsApi.as_view(),
-        name="api-annotation-revisions",
-    ),
-    path(
-        "api/projects/<slug:slug>/annotation-progress/",
-        apis.AnnotationProgressApi.as_view(),
-        name="api-annotation-progress",
-    ),
-    path(
-        "api/projects/<slug:slug>/annotate/next/",
-        apis.AnnotateNextApi.as_view(),
-        name="api-annotate-next",
-    ),
-    path(
-        "api/projects/<slug:slug>/annotate/sent-back/",
-        apis.SentBackApi.as_view(),
-        name="api-annotate-sent-back",
-    ),
-    path(
-        "api/projects/<slug:slug>/export/",
-        apis.ProjectExportApi.as_view(),
-        name="api-project-export",
-    ),
+    path("api/sections/<dbid:section_id>/annotations/", include(section_api)),
+    path("api/annotations/<dbid:annotation_id>/", include(annotation_api)),
+    path("api/projects/<slug:slug>/", include(project_api)),
 ]

@@ -1,10 +1,13 @@
 """Routes of disagreement scoring (the queue mode "most informative first")."""
 
-from django.urls import path
+from django.urls import include, path
 
-import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
-from inference.apis import disagreement as apis
+from annotations.urls_parts import job_rest, rest
+from inference.apis import disagreement as api
 from inference.views.disagreement import disagreement_launch_page
+
+# Below api/disagreement/<id>/
+scoring_api = job_rest(api.DisagreementDetailApi, api.DisagreementCancelApi, "api-disagreement")
 
 urlpatterns = [
     path(
@@ -12,19 +15,10 @@ urlpatterns = [
         disagreement_launch_page,
         name="training-job-disagreement",
     ),
-    path(
+    rest(
         "api/projects/<slug:slug>/disagreement/",
-        apis.ProjectDisagreementApi.as_view(),
-        name="api-disagreement-launch",
+        api.ProjectDisagreementApi,
+        "api-disagreement-launch",
     ),
-    path(
-        "api/disagreement/<dbid:job_id>/",
-        apis.DisagreementDetailApi.as_view(),
-        name="api-disagreement",
-    ),
-    path(
-        "api/disagreement/<dbid:job_id>/cancel/",
-        apis.DisagreementCancelApi.as_view(),
-        name="api-disagreement-cancel",
-    ),
+    path("api/disagreement/<dbid:job_id>/", include(scoring_api)),
 ]

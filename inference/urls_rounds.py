@@ -1,21 +1,19 @@
 """Routes of retrain rounds: the project's rounds, one round, and their REST endpoints."""
 
-from django.urls import path
+from django.urls import include, path
 
-from inference.apis import rounds as apis
+from annotations.urls_parts import rest
+from inference.apis import rounds as api
 from inference.views import rounds as views
+
+# Below api/projects/<slug>/
+project_api = [
+    rest("retrain-rounds/", api.ProjectRoundsApi, "api-retrain-rounds"),
+    rest("retrain-round-settings/", api.RoundSettingsApi, "api-retrain-round-settings"),
+]
 
 urlpatterns = [
     path("projects/<slug:slug>/rounds/", views.rounds_page, name="rounds"),
     path("projects/<slug:slug>/rounds/<int:number>/", views.round_page, name="round"),
-    path(
-        "api/projects/<slug:slug>/retrain-rounds/",
-        apis.ProjectRoundsApi.as_view(),
-        name="api-retrain-rounds",
-    ),
-    path(
-        "api/projects/<slug:slug>/retrain-round-settings/",
-        apis.RoundSettingsApi.as_view(),
-        name="api-retrain-round-settings",
-    ),
+    path("api/projects/<slug:slug>/", include(project_api)),
 ]
