@@ -1,72 +1,54 @@
 """Routes for bringing data in and browsing it (pages and REST)."""
 
-from django.urls import include, path
-
 from annotations.apis import display, imports, labels, projects, specimens
 from annotations.apis import groundtruth_import as groundtruth
 from annotations.apis import section_images as images
-from annotations.urls_parts import rest
+from annotations.urls_parts import page, rest, routes
 from annotations.views import imports as import_views
 from annotations.views import labels as label_views
 from annotations.views import projects as project_views
 from annotations.views import specimens as specimen_views
 
-# Below projects/<slug>/settings/labels/
-label_pages = [
-    path("", label_views.label_add_page, name="project-label-add"),
-    path("<int:value>/", label_views.label_update_page, name="project-label-update"),
-    path("<int:value>/delete/", label_views.label_delete_page, name="project-label-delete"),
-]
-
-# Below projects/<slug>/
-project_pages = [
-    path("", project_views.project_page, name="project"),
-    path("import/", import_views.import_page, name="project-import"),
-    path("settings/", project_views.project_settings_page, name="project-settings"),
-    path("settings/labels/", include(label_pages)),
-    path("import/folder/", import_views.import_folder_page, name="project-import-folder"),
-]
-
-# Below api/projects/<slug>/
-project_api = [
-    rest("", projects.ProjectDetailApi, "api-project"),
-    rest("labels/", labels.LabelSetApi, "api-project-labels"),
-    rest("labels/<int:value>/", labels.LabelClassApi, "api-project-label"),
-    rest("specimens/", specimens.SpecimenListApi, "api-project-specimens"),
-    rest("imports/", imports.ImportCreateApi, "api-project-imports"),
-    rest("imports/batch/", imports.ImportBatchCreateApi, "api-project-imports-batch"),
-]
-
-# Below api/specimens/<id>/
-specimen_api = [
-    rest("", specimens.SpecimenDetailApi, "api-specimen"),
-    rest("ground-truth/", groundtruth.GroundTruthImportApi, "api-specimen-ground-truth"),
-]
-
-# Below api/volumes/<id>/
-volume_api = [
-    rest("", specimens.VolumeDetailApi, "api-volume"),
-    rest("display/", display.VolumeDisplayApi, "api-volume-display"),
-]
-
-# Below api/sections/<id>/
-section_api = [
-    rest("", specimens.SectionDetailApi, "api-section"),
-    rest("image.png", images.SectionImageApi, "api-section-image"),
-]
-
-urlpatterns = [
+ROUTES = {
     # Pages ("projects/new/" first, before a project's slug could take it)
-    path("", project_views.home, name="home"),
-    path("projects/new/", label_views.project_new_page, name="project-new"),
-    path("projects/<slug:slug>/", include(project_pages)),
-    path("imports/<dbid:job_id>/", import_views.import_job_page, name="import-job"),
-    path("specimens/<dbid:specimen_id>/", specimen_views.specimen_page, name="specimen"),
+    "": page(project_views.home, "home"),
+    "projects/new/": page(label_views.project_new_page, "project-new"),
+    "projects/<slug:slug>/": {
+        "": page(project_views.project_page, "project"),
+        "import/": page(import_views.import_page, "project-import"),
+        "settings/": page(project_views.project_settings_page, "project-settings"),
+        "settings/labels/": {
+            "": page(label_views.label_add_page, "project-label-add"),
+            "<int:value>/": page(label_views.label_update_page, "project-label-update"),
+            "<int:value>/delete/": page(label_views.label_delete_page, "project-label-delete"),
+        },
+        "import/folder/": page(import_views.import_folder_page, "project-import-folder"),
+    },
+    "imports/<dbid:job_id>/": page(import_views.import_job_page, "import-job"),
+    "specimens/<dbid:specimen_id>/": page(specimen_views.specimen_page, "specimen"),
     # REST
-    rest("api/projects/", projects.ProjectListApi, "api-projects"),
-    path("api/projects/<slug:slug>/", include(project_api)),
-    rest("api/import-jobs/<dbid:job_id>/", imports.ImportJobDetailApi, "api-import-job"),
-    path("api/specimens/<dbid:specimen_id>/", include(specimen_api)),
-    path("api/volumes/<dbid:volume_id>/", include(volume_api)),
-    path("api/sections/<dbid:section_id>/", include(section_api)),
-]
+    "api/projects/": rest(projects.ProjectListApi, "api-projects"),
+    "api/projects/<slug:slug>/": {
+        "": rest(projects.ProjectDetailApi, "api-project"),
+        "labels/": rest(labels.LabelSetApi, "api-project-labels"),
+        "labels/<int:value>/": rest(labels.LabelClassApi, "api-project-label"),
+        "specimens/": rest(specimens.SpecimenListApi, "api-project-specimens"),
+        "imports/": rest(imports.ImportCreateApi, "api-project-imports"),
+        "imports/batch/": rest(imports.ImportBatchCreateApi, "api-project-imports-batch"),
+    },
+    "api/import-jobs/<dbid:job_id>/": rest(imports.ImportJobDetailApi, "api-import-job"),
+    "api/specimens/<dbid:specimen_id>/": {
+        "": rest(specimens.SpecimenDetailApi, "api-specimen"),
+        "ground-truth/": rest(groundtruth.GroundTruthImportApi, "api-specimen-ground-truth"),
+    },
+    "api/volumes/<dbid:volume_id>/": {
+        "": rest(specimens.VolumeDetailApi, "api-volume"),
+        "display/": rest(display.VolumeDisplayApi, "api-volume-display"),
+    },
+    "api/sections/<dbid:section_id>/": {
+        "": rest(specimens.SectionDetailApi, "api-section"),
+        "image.png": rest(images.SectionImageApi, "api-section-image"),
+    },
+}
+
+urlpatterns = routes(ROUTES)

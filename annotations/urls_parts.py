@@ -1,17 +1,48 @@
-"""Building blocks of every app's URL modules: a REST view's route, and a job's REST snapshot
-with its cancel endpoint. Importing this module registers the ``dbid`` path converter."""
+"""The route tables of every app's URL modules: each maps a route to the page or REST view it
+serves (with its URL name), or to a nested table of the routes below it. Importing this module
+registers the ``dbid`` path converter."""
 
-from django.urls import path
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import include, path
 
 import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
 
 
-def rest(route: str, view, name: str):
-    """``route`` answered by the REST view class ``view``, named ``name``."""
-    return path(route, view.as_view(), name=name)
+@dataclass(frozen=True)
+class Target:
+    """What a route serves: ``view``, named ``name``, called with ``kwargs`` besides the URL's."""
+
+    view: Callable
+    name: str
+    kwargs: dict = field(default_factory=dict)
 
 
-def job_rest(detail, cancel, name: str) -> list:
+def page(view: Callable, name: str, **kwargs) -> Target:
+    """A page (a view function) named ``name``; ``kwargs`` go to the view."""
+    return Target(view, name, kwargs)
+
+
+def rest(view_class, name: str) -> Target:
+    """A REST endpoint served by the API view class ``view_class``, named ``name``."""
+    return Target(view_class.as_view(), name)
+
+
+def job_rest(detail, cancel, name: str) -> dict[str, Target]:
     """The routes below a job's REST address: its snapshot (``""``, named ``name``) and its
     cancel (``"cancel/"``, named ``name-cancel``)."""
-    return [rest("", detail, name), rest("cancel/", cancel, f"{name}-cancel")]
+    return {"": rest(detail, name), "cancel/": rest(cancel, f"{name}-cancel")}
+
+
+def routes(table: dict) -> list:
+    """The URL patterns of ``table`` (route -> ``Target``, or route -> the table below it), in
+    its order."""
+    return [
+        path(route, include(routes(target)))
+        if isinstance(target, dict)
+        else path(route, target.view, target.kwargs, name=target.name)
+        for route, target in table.items()
+    ]

@@ -1,38 +1,31 @@
 """Routes of cross-confirmation: review pages, the dashboard and their REST endpoints."""
 
-from django.urls import include, path
-
 from annotations.apis import review as api
-from annotations.urls_parts import rest
+from annotations.urls_parts import page, rest, routes
 from annotations.views import review as views
 
-# Below projects/<slug>/
-project_pages = [
-    path("review/", views.review_queue_page, name="review-queue"),
-    path("review/next/", views.review_next, name="review-next"),
-    path("dashboard/", views.dashboard_page, name="dashboard"),
-]
+ROUTES = {
+    # Pages
+    "projects/<slug:slug>/": {
+        "review/": page(views.review_queue_page, "review-queue"),
+        "review/next/": page(views.review_next, "review-next"),
+        "dashboard/": page(views.dashboard_page, "dashboard"),
+    },
+    "sections/<dbid:section_id>/review/": page(views.review_page, "review"),
+    # REST
+    "api/projects/<slug:slug>/": {
+        "review-queue/": rest(api.ReviewQueueApi, "api-review-queue"),
+        "dashboard/": rest(api.DashboardApi, "api-dashboard"),
+    },
+    "api/sections/<dbid:section_id>/": {
+        "agreement/": rest(api.SectionAgreementApi, "api-section-agreement"),
+        "consensus/": rest(api.SectionConsensusApi, "api-section-consensus"),
+        "ground-truth/": rest(api.SectionGroundTruthApi, "api-section-ground-truth"),
+        "audit/": rest(api.SectionAuditApi, "api-section-audit"),
+        "review/confirm/": rest(api.ReviewConfirmApi, "api-review-confirm"),
+        "review/send-back/": rest(api.ReviewSendBackApi, "api-review-send-back"),
+        "review/exclude/": rest(api.ReviewExcludeApi, "api-review-exclude"),
+    },
+}
 
-# Below api/projects/<slug>/
-project_api = [
-    rest("review-queue/", api.ReviewQueueApi, "api-review-queue"),
-    rest("dashboard/", api.DashboardApi, "api-dashboard"),
-]
-
-# Below api/sections/<id>/
-section_api = [
-    rest("agreement/", api.SectionAgreementApi, "api-section-agreement"),
-    rest("consensus/", api.SectionConsensusApi, "api-section-consensus"),
-    rest("ground-truth/", api.SectionGroundTruthApi, "api-section-ground-truth"),
-    rest("audit/", api.SectionAuditApi, "api-section-audit"),
-    rest("review/confirm/", api.ReviewConfirmApi, "api-review-confirm"),
-    rest("review/send-back/", api.ReviewSendBackApi, "api-review-send-back"),
-    rest("review/exclude/", api.ReviewExcludeApi, "api-review-exclude"),
-]
-
-urlpatterns = [
-    path("projects/<slug:slug>/", include(project_pages)),
-    path("sections/<dbid:section_id>/review/", views.review_page, name="review"),
-    path("api/projects/<slug:slug>/", include(project_api)),
-    path("api/sections/<dbid:section_id>/", include(section_api)),
-]
+urlpatterns = routes(ROUTES)

@@ -1,24 +1,19 @@
 """Routes of disagreement scoring (the queue mode "most informative first")."""
 
-from django.urls import include, path
-
-from annotations.urls_parts import job_rest, rest
+from annotations.urls_parts import job_rest, page, rest, routes
 from inference.apis import disagreement as api
 from inference.views.disagreement import disagreement_launch_page
 
-# Below api/disagreement/<id>/
-scoring_api = job_rest(api.DisagreementDetailApi, api.DisagreementCancelApi, "api-disagreement")
+ROUTES = {
+    "training-jobs/<dbid:job_id>/disagreement/": page(
+        disagreement_launch_page, "training-job-disagreement"
+    ),
+    "api/projects/<slug:slug>/disagreement/": rest(
+        api.ProjectDisagreementApi, "api-disagreement-launch"
+    ),
+    "api/disagreement/<dbid:job_id>/": job_rest(
+        api.DisagreementDetailApi, api.DisagreementCancelApi, "api-disagreement"
+    ),
+}
 
-urlpatterns = [
-    path(
-        "training-jobs/<dbid:job_id>/disagreement/",
-        disagreement_launch_page,
-        name="training-job-disagreement",
-    ),
-    rest(
-        "api/projects/<slug:slug>/disagreement/",
-        api.ProjectDisagreementApi,
-        "api-disagreement-launch",
-    ),
-    path("api/disagreement/<dbid:job_id>/", include(scoring_api)),
-]
+urlpatterns = routes(ROUTES)

@@ -1,19 +1,16 @@
 """Routes of retrain rounds: the project's rounds, one round, and their REST endpoints."""
 
-from django.urls import include, path
-
-from annotations.urls_parts import rest
+from annotations.urls_parts import page, rest, routes
 from inference.apis import rounds as api
 from inference.views import rounds as views
 
-# Below api/projects/<slug>/
-project_api = [
-    rest("retrain-rounds/", api.ProjectRoundsApi, "api-retrain-rounds"),
-    rest("retrain-round-settings/", api.RoundSettingsApi, "api-retrain-round-settings"),
-]
+ROUTES = {
+    "projects/<slug:slug>/rounds/": page(views.rounds_page, "rounds"),
+    "projects/<slug:slug>/rounds/<int:number>/": page(views.round_page, "round"),
+    "api/projects/<slug:slug>/": {
+        "retrain-rounds/": rest(api.ProjectRoundsApi, "api-retrain-rounds"),
+        "retrain-round-settings/": rest(api.RoundSettingsApi, "api-retrain-round-settings"),
+    },
+}
 
-urlpatterns = [
-    path("projects/<slug:slug>/rounds/", views.rounds_page, name="rounds"),
-    path("projects/<slug:slug>/rounds/<int:number>/", views.round_page, name="round"),
-    path("api/projects/<slug:slug>/", include(project_api)),
-]
+urlpatterns = routes(ROUTES)
