@@ -1,8 +1,12 @@
 """Routes for bringing data in and browsing it (pages and REST)."""
 
-from annotations.apis import display, imports, labels, projects, specimens
-from annotations.apis import groundtruth_import as groundtruth
-from annotations.apis import section_images as images
+from annotations.apis import display as display_api
+from annotations.apis import groundtruth_import as groundtruth_api
+from annotations.apis import imports as import_api
+from annotations.apis import labels as label_api
+from annotations.apis import projects as project_api
+from annotations.apis import section_images as image_api
+from annotations.apis import specimens as specimen_api
 from annotations.urls_parts import page, rest, routes
 from annotations.views import imports as import_views
 from annotations.views import labels as label_views
@@ -27,27 +31,27 @@ ROUTES = {
     "imports/<dbid:job_id>/": page(import_views.import_job_page, "import-job"),
     "specimens/<dbid:specimen_id>/": page(specimen_views.specimen_page, "specimen"),
     # REST
-    "api/projects/": rest(projects.ProjectListApi, "api-projects"),
+    "api/projects/": rest(project_api.ProjectListApi, "api-projects"),
     "api/projects/<slug:slug>/": {
-        "": rest(projects.ProjectDetailApi, "api-project"),
-        "labels/": rest(labels.LabelSetApi, "api-project-labels"),
-        "labels/<int:value>/": rest(labels.LabelClassApi, "api-project-label"),
-        "specimens/": rest(specimens.SpecimenListApi, "api-project-specimens"),
-        "imports/": rest(imports.ImportCreateApi, "api-project-imports"),
-        "imports/batch/": rest(imports.ImportBatchCreateApi, "api-project-imports-batch"),
+        "": rest(project_api.ProjectDetailApi, "api-project"),
+        "labels/": rest(label_api.LabelSetApi, "api-project-labels"),
+        "labels/<int:value>/": rest(label_api.LabelClassApi, "api-project-label"),
+        "specimens/": rest(specimen_api.SpecimenListApi, "api-project-specimens"),
+        "imports/": rest(import_api.ImportCreateApi, "api-project-imports"),
+        "imports/batch/": rest(import_api.ImportBatchCreateApi, "api-project-imports-batch"),
     },
-    "api/import-jobs/<dbid:job_id>/": rest(imports.ImportJobDetailApi, "api-import-job"),
+    "api/import-jobs/<dbid:job_id>/": rest(import_api.ImportJobDetailApi, "api-import-job"),
     "api/specimens/<dbid:specimen_id>/": {
-        "": rest(specimens.SpecimenDetailApi, "api-specimen"),
-        "ground-truth/": rest(groundtruth.GroundTruthImportApi, "api-specimen-ground-truth"),
+        "": rest(specimen_api.SpecimenDetailApi, "api-specimen"),
+        "ground-truth/": rest(groundtruth_api.GroundTruthImportApi, "api-specimen-ground-truth"),
     },
     "api/volumes/<dbid:volume_id>/": {
-        "": rest(specimens.VolumeDetailApi, "api-volume"),
-        "display/": rest(display.VolumeDisplayApi, "api-volume-display"),
+        "": rest(specimen_api.VolumeDetailApi, "api-volume"),
+        "display/": rest(display_api.VolumeDisplayApi, "api-volume-display"),
     },
     "api/sections/<dbid:section_id>/": {
-        "": rest(specimens.SectionDetailApi, "api-section"),
-        "image.png": rest(images.SectionImageApi, "api-section-image"),
+        "": rest(specimen_api.SectionDetailApi, "api-section"),
+        "image.png": rest(image_api.SectionImageApi, "api-section-image"),
     },
 }
 
