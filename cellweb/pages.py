@@ -33,17 +33,15 @@ def refusing(view):
     return wrapper
 
 
-def launched_from_form(
-    request, form, launch: Callable, *, page: str, **where
-) -> HttpResponse | None:
-    """Launch a job from a valid ``form``: the service ``launch`` is called with ``where`` (the
-    project), ``user`` and the form's ``launch_args()``. Its refusal (a domain error) goes on the form, through the form's ``add_refusal(error)`` when it has one, and None
+def launched_from_form(request, form, launch: Callable, *, page: str) -> HttpResponse | None:
+    """Launch a job from a valid ``form``: ``launch()`` calls the service. Its refusal (a domain
+    error) goes on the form, through the form's ``add_refusal(error)`` when it has one, and None
     is answered (the page shows the form again); a launched job is announced and the answer
     redirects to its live page, the URL named ``page``."""
     if not form.is_valid():
         return None
     try:
-        job = launch(**where, user=request.user, **form.launch_args())
+        job = launch()
     except DomainError as error:
         if hasattr(form, "add_refusal"):
             form.add_refusal(error)

@@ -210,10 +210,6 @@ class TrainingLaunchForm(forms.Form):
             **_class_fields(d),
         )
 
-    def launch_args(self) -> dict:
-        """The launch service's arguments besides the project and the user."""
-        return {"config": self.to_config()}
-
     def clean_class_weights(self) -> list[float]:
         text = self.cleaned_data.get("class_weights") or ""
         try:

@@ -72,7 +72,3 @@ class LearningCurveForm(forms.Form):
     def config(self) -> LearningCurveConfig:
         # Every field is the setting of the same name.
         return LearningCurveConfig(**self.cleaned_data)
-
-    def launch_args(self) -> dict:
-        """The launch service's arguments besides the project and the user."""
-        return {"config": self.config()}

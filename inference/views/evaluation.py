@@ -35,9 +35,13 @@ def evaluations_page(request, project, context):
     form = None
     if request.method == "POST":
         form = EvaluationLaunchForm(request.POST, choices=choices)
-        answer = launched_from_form(
-            request, form, services.evaluation_launch, page="evaluation", project=project
-        )
+
+        def launch():
+            return services.evaluation_launch(
+                project=project, user=request.user, **form.launch_args()
+            )
+
+        answer = launched_from_form(request, form, launch, page="evaluation")
         if answer is not None:
             return answer
         status = 400

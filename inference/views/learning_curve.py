@@ -32,7 +32,10 @@ def learning_curves_page(request, project, context):
     if request.method == "POST":
         form = LearningCurveForm(request.POST, versions=versions)
         answer = launched_from_form(
-            request, form, learning_curve_launch, page="learning-curve", project=project
+            request,
+            form,
+            lambda: learning_curve_launch(project=project, user=request.user, config=form.config()),
+            page="learning-curve",
         )
         if answer is not None:
             return answer

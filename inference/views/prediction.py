@@ -47,9 +47,13 @@ def predictions_page(request, project, context):
                 return redirect("predictions", slug=project.slug)
         else:
             form = PredictionLaunchForm(request.POST, **choices)
-            answer = launched_from_form(
-                request, form, services.prediction_launch, page="prediction", project=project
-            )
+
+            def launch():
+                return services.prediction_launch(
+                    project=project, user=request.user, **form.launch_args()
+                )
+
+            answer = launched_from_form(request, form, launch, page="prediction")
             if answer is not None:
                 return answer
         status = 400

@@ -37,9 +37,11 @@ def training_page(request, project, context):
             long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
             if long_run:
                 form.add_error("confirm_long", long_run)
-        answer = launched_from_form(
-            request, form, training_job_launch, page="training-job", project=project
-        )
+
+        def launch():
+            return training_job_launch(project=project, user=request.user, config=form.to_config())
+
+        answer = launched_from_form(request, form, launch, page="training-job")
         if answer is not None:
             return answer
         status = 400
