@@ -41,7 +41,30 @@ def channel_axis_field() -> forms.IntegerField:
     )
 
 
-class ImportForm(forms.Form):
+def lab_field() -> forms.CharField:
+    """The lab the imported specimens come from."""
+    return forms.CharField(label="Lab", max_length=100, required=False)
+
+
+def voxel_size_field(help_text: str) -> forms.CharField:
+    """A voxel size typed as z,y,x in µm (checked by ``VoxelSizeCleaning``)."""
+    return forms.CharField(
+        label="Voxel size (µm, z,y,x)", max_length=100, required=False, help_text=help_text
+    )
+
+
+class VoxelSizeCleaning:
+    """The check of a form's ``voxel_size_field``: parsed, then within the accepted range."""
+
+    def clean_voxel_size(self):
+        try:
+            values = parse_voxel_size(self.cleaned_data.get("voxel_size", ""))
+            return voxel_size_check(values)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class ImportForm(VoxelSizeCleaning, forms.Form):
     file = forms.FileField(
         label="Image file",
         help_text="Tomocube .TCF, HDF5 (.h5), TIFF/OME-TIFF, NumPy .npy, or a 2D PNG/TIFF.",
@@ -73,22 +96,10 @@ class ImportForm(forms.Form):
         required=False,
         help_text="Empty imports every time point; for a single stack, the time point it belongs to.",
     )
-    lab = forms.CharField(label="Lab", max_length=100, required=False)
-    voxel_size = forms.CharField(
-        label="Voxel size (µm, z,y,x)",
-        max_length=100,
-        required=False,
-        help_text="Overrides the file's own; e.g. 0.195,0.098,0.098.",
-    )
+    lab = lab_field()
+    voxel_size = voxel_size_field("Overrides the file's own; e.g. 0.195,0.098,0.098.")
     channels = label_free_channels_field()
     channel_axis = channel_axis_field()
-
-    def clean_voxel_size(self):
-        try:
-            values = parse_voxel_size(self.cleaned_data.get("voxel_size", ""))
-            return voxel_size_check(values)
-        except InvalidInput as exc:
-            raise forms.ValidationError(exc.message) from exc
 
 
 class _MultipleFileInput(forms.ClearableFileInput):
@@ -105,7 +116,7 @@ class _MultipleFileField(forms.FileField):
         return [super(_MultipleFileField, self).clean(item, initial) for item in files if item]
 
 
-class ImportFolderForm(forms.Form):
+class ImportFolderForm(VoxelSizeCleaning, forms.Form):
     files = _MultipleFileField(
         label="Files of the folder",
         help_text="Select all files of a dish at once (Ctrl+A in the file dialog).",
@@ -133,17 +144,10 @@ class ImportFolderForm(forms.Form):
     stain_name = forms.CharField(
         label="Stain", max_length=32, required=False, help_text="e.g. DAPI or Hoechst."
     )
-    lab = forms.CharField(label="Lab", max_length=100, required=False)
-    voxel_size = forms.CharField(
-        label="Voxel size (µm, z,y,x)",
-        max_length=100,
-        required=False,
-        help_text="For files that do not carry it; e.g. 0.195,0.098,0.098.",
-    )
+    lab = lab_field()
+    voxel_size = voxel_size_field("For files that do not carry it; e.g. 0.195,0.098,0.098.")
     channels = label_free_channels_field()
     channel_axis = channel_axis_field()
-
-    clean_voxel_size = ImportForm.clean_voxel_size
 
 
 class ProjectSettingsForm(forms.Form):

@@ -1,61 +1,31 @@
 """Routes of annotating: pages and the REST API the annotator front end calls."""
 
-from django.urls import path
-
-import annotations.converters  # noqa: F401  (registers the "dbid" path converter)
-from annotations.apis import annotation as apis
-from annotations.apis import annotation_mine
+from annotations.apis import annotation as api
+from annotations.apis import annotation_mine as mine
+from annotations.urls_parts import page, rest, routes
 from annotations.views import annotation as views
 
-urlpatterns = [
+ROUTES = {
     # Pages
-    path("projects/<slug:slug>/annotate/next/", views.annotate_next, name="annotate-next"),
-    path("sections/<dbid:section_id>/annotate/", views.annotate, name="annotate"),
-    path("projects/<slug:slug>/export/", views.export_page, name="project-export"),
+    "projects/<slug:slug>/annotate/next/": page(views.annotate_next, "annotate-next"),
+    "sections/<dbid:section_id>/annotate/": page(views.annotate, "annotate"),
+    "projects/<slug:slug>/export/": page(views.export_page, "project-export"),
     # API
-    path(
-        "api/sections/<dbid:section_id>/annotations/mine/",
-        annotation_mine.SectionMineApi.as_view(),
-        name="api-annotation-mine",
-    ),
-    path(
-        "api/sections/<dbid:section_id>/annotations/mine/reopen/",
-        annotation_mine.SectionMineReopenApi.as_view(),
-        name="api-annotation-mine-reopen",
-    ),
-    path(
-        "api/sections/<dbid:section_id>/annotations/",
-        apis.SectionAnnotationsApi.as_view(),
-        name="api-section-annotations",
-    ),
-    path(
-        "api/annotations/<dbid:annotation_id>/",
-        apis.AnnotationDetailApi.as_view(),
-        name="api-annotation",
-    ),
-    path(
-        "api/annotations/<dbid:annotation_id>/revisions/",
-        apis.AnnotationRevisionsApi.as_view(),
-        name="api-annotation-revisions",
-    ),
-    path(
-        "api/projects/<slug:slug>/annotation-progress/",
-        apis.AnnotationProgressApi.as_view(),
-        name="api-annotation-progress",
-    ),
-    path(
-        "api/projects/<slug:slug>/annotate/next/",
-        apis.AnnotateNextApi.as_view(),
-        name="api-annotate-next",
-    ),
-    path(
-        "api/projects/<slug:slug>/annotate/sent-back/",
-        apis.SentBackApi.as_view(),
-        name="api-annotate-sent-back",
-    ),
-    path(
-        "api/projects/<slug:slug>/export/",
-        apis.ProjectExportApi.as_view(),
-        name="api-project-export",
-    ),
-]
+    "api/sections/<dbid:section_id>/annotations/": {
+        "mine/": rest(mine.SectionMineApi, "api-annotation-mine"),
+        "mine/reopen/": rest(mine.SectionMineReopenApi, "api-annotation-mine-reopen"),
+        "": rest(api.SectionAnnotationsApi, "api-section-annotations"),
+    },
+    "api/annotations/<dbid:annotation_id>/": {
+        "": rest(api.AnnotationDetailApi, "api-annotation"),
+        "revisions/": rest(api.AnnotationRevisionsApi, "api-annotation-revisions"),
+    },
+    "api/projects/<slug:slug>/": {
+        "annotation-progress/": rest(api.AnnotationProgressApi, "api-annotation-progress"),
+        "annotate/next/": rest(api.AnnotateNextApi, "api-annotate-next"),
+        "annotate/sent-back/": rest(api.SentBackApi, "api-annotate-sent-back"),
+        "export/": rest(api.ProjectExportApi, "api-project-export"),
+    },
+}
+
+urlpatterns = routes(ROUTES)

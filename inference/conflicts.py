@@ -1,8 +1,5 @@
-"""The 409 codes of the inference app: a valid request that the current state refuses.
-
-Each code is raised with ``cellweb.errors.ConflictError(message, code=...)`` and documented per
-operation with ``cellweb.api.conflict_responses(CONFLICTS, ...)``; docs/api.md lists them.
-"""
+"""The 409 codes of the inference app: a valid request that the current state refuses. They are
+raised and documented as those of ``annotations.conflicts`` are."""
 
 from __future__ import annotations
 

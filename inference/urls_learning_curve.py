@@ -1,49 +1,24 @@
 """Routes of learning curves: pages, the stored report files, and the job's REST endpoints."""
 
-from django.urls import path
-
-import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
-from inference.apis import learning_curve as apis
+from annotations.urls_parts import job_rest, page, rest, routes
+from inference.apis import learning_curve as api
 from inference.views import learning_curve as views
 
-urlpatterns = [
-    path(
-        "projects/<slug:slug>/learning-curves/",
-        views.learning_curves_page,
-        name="learning-curves",
+ROUTES = {
+    "projects/<slug:slug>/learning-curves/": page(views.learning_curves_page, "learning-curves"),
+    # The page, then its stored files (``key`` picks one)
+    "learning-curves/<dbid:curve_id>/": {
+        "": page(views.learning_curve_page, "learning-curve"),
+        "points.csv": page(views.learning_curve_file, "learning-curve-csv", key="csv"),
+        "curve.png": page(views.learning_curve_file, "learning-curve-figure", key="figure"),
+        "report.html": page(views.learning_curve_file, "learning-curve-report", key="report"),
+    },
+    "api/projects/<slug:slug>/learning-curves/": rest(
+        api.ProjectLearningCurvesApi, "api-learning-curves"
     ),
-    path("learning-curves/<dbid:curve_id>/", views.learning_curve_page, name="learning-curve"),
-    path(
-        "learning-curves/<dbid:curve_id>/points.csv",
-        views.learning_curve_file,
-        {"key": "csv"},
-        name="learning-curve-csv",
+    "api/learning-curves/<dbid:curve_id>/": job_rest(
+        api.LearningCurveDetailApi, api.LearningCurveCancelApi, "api-learning-curve"
     ),
-    path(
-        "learning-curves/<dbid:curve_id>/curve.png",
-        views.learning_curve_file,
-        {"key": "figure"},
-        name="learning-curve-figure",
-    ),
-    path(
-        "learning-curves/<dbid:curve_id>/report.html",
-        views.learning_curve_file,
-        {"key": "report"},
-        name="learning-curve-report",
-    ),
-    path(
-        "api/projects/<slug:slug>/learning-curves/",
-        apis.ProjectLearningCurvesApi.as_view(),
-        name="api-learning-curves",
-    ),
-    path(
-        "api/learning-curves/<dbid:curve_id>/",
-        apis.LearningCurveDetailApi.as_view(),
-        name="api-learning-curve",
-    ),
-    path(
-        "api/learning-curves/<dbid:curve_id>/cancel/",
-        apis.LearningCurveCancelApi.as_view(),
-        name="api-learning-curve-cancel",
-    ),
-]
+}
+
+urlpatterns = routes(ROUTES)

@@ -1,70 +1,33 @@
 """Routes of prediction: pages, downloads and REST endpoints."""
 
-from django.urls import path
-
-import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
-from inference.apis import prediction as apis
+from annotations.urls_parts import job_rest, page, rest, routes
+from inference.apis import prediction as api
 from inference.apis.proposals import SectionProposalApi
 from inference.views import prediction as views
 
-urlpatterns = [
+ROUTES = {
     # Pages and downloads
-    path("projects/<slug:slug>/predictions/", views.predictions_page, name="predictions"),
-    path("predictions/<dbid:prediction_id>/", views.prediction_page, name="prediction"),
-    path(
-        "predictions/<dbid:prediction_id>/nuclei.csv",
-        views.prediction_csv,
-        name="prediction-csv",
-    ),
-    path(
-        "predictions/<dbid:prediction_id>/labels/<dbid:volume_id>.tif",
-        views.prediction_labels,
-        name="prediction-labels",
-    ),
-    path(
-        "predictions/<dbid:prediction_id>/ortho/<dbid:volume_id>.png",
-        views.prediction_orthoviews,
-        name="prediction-ortho",
-    ),
+    "projects/<slug:slug>/predictions/": page(views.predictions_page, "predictions"),
+    "predictions/<dbid:prediction_id>/": {
+        "": page(views.prediction_page, "prediction"),
+        "nuclei.csv": page(views.prediction_csv, "prediction-csv"),
+        "labels/<dbid:volume_id>.tif": page(views.prediction_labels, "prediction-labels"),
+        "ortho/<dbid:volume_id>.png": page(views.prediction_orthoviews, "prediction-ortho"),
+    },
     # REST
-    path(
-        "api/projects/<slug:slug>/predictions/",
-        apis.ProjectPredictionsApi.as_view(),
-        name="api-predictions",
-    ),
-    path(
-        "api/projects/<slug:slug>/prediction-settings/",
-        apis.PredictionSettingsApi.as_view(),
-        name="api-prediction-settings",
-    ),
-    path(
-        "api/predictions/<dbid:prediction_id>/",
-        apis.PredictionDetailApi.as_view(),
-        name="api-prediction",
-    ),
-    path(
-        "api/predictions/<dbid:prediction_id>/cancel/",
-        apis.PredictionCancelApi.as_view(),
-        name="api-prediction-cancel",
-    ),
-    path(
-        "api/predictions/<dbid:prediction_id>/nuclei/",
-        apis.PredictionNucleiApi.as_view(),
-        name="api-prediction-nuclei",
-    ),
-    path(
-        "api/predictions/<dbid:prediction_id>/series/",
-        apis.PredictionSeriesApi.as_view(),
-        name="api-prediction-series",
-    ),
-    path(
-        "api/sections/<dbid:section_id>/nuclei/",
-        apis.SectionNucleiApi.as_view(),
-        name="api-section-nuclei",
-    ),
-    path(
-        "api/sections/<dbid:section_id>/proposal.png",
-        SectionProposalApi.as_view(),
-        name="api-section-proposal",
-    ),
-]
+    "api/projects/<slug:slug>/": {
+        "predictions/": rest(api.ProjectPredictionsApi, "api-predictions"),
+        "prediction-settings/": rest(api.PredictionSettingsApi, "api-prediction-settings"),
+    },
+    "api/predictions/<dbid:prediction_id>/": {
+        **job_rest(api.PredictionDetailApi, api.PredictionCancelApi, "api-prediction"),
+        "nuclei/": rest(api.PredictionNucleiApi, "api-prediction-nuclei"),
+        "series/": rest(api.PredictionSeriesApi, "api-prediction-series"),
+    },
+    "api/sections/<dbid:section_id>/": {
+        "nuclei/": rest(api.SectionNucleiApi, "api-section-nuclei"),
+        "proposal.png": rest(SectionProposalApi, "api-section-proposal"),
+    },
+}
+
+urlpatterns = routes(ROUTES)

@@ -1,21 +1,16 @@
 """Routes of retrain rounds: the project's rounds, one round, and their REST endpoints."""
 
-from django.urls import path
-
-from inference.apis import rounds as apis
+from annotations.urls_parts import page, rest, routes
+from inference.apis import rounds as api
 from inference.views import rounds as views
 
-urlpatterns = [
-    path("projects/<slug:slug>/rounds/", views.rounds_page, name="rounds"),
-    path("projects/<slug:slug>/rounds/<int:number>/", views.round_page, name="round"),
-    path(
-        "api/projects/<slug:slug>/retrain-rounds/",
-        apis.ProjectRoundsApi.as_view(),
-        name="api-retrain-rounds",
-    ),
-    path(
-        "api/projects/<slug:slug>/retrain-round-settings/",
-        apis.RoundSettingsApi.as_view(),
-        name="api-retrain-round-settings",
-    ),
-]
+ROUTES = {
+    "projects/<slug:slug>/rounds/": page(views.rounds_page, "rounds"),
+    "projects/<slug:slug>/rounds/<int:number>/": page(views.round_page, "round"),
+    "api/projects/<slug:slug>/": {
+        "retrain-rounds/": rest(api.ProjectRoundsApi, "api-retrain-rounds"),
+        "retrain-round-settings/": rest(api.RoundSettingsApi, "api-retrain-round-settings"),
+    },
+}
+
+urlpatterns = routes(ROUTES)

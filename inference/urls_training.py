@@ -1,93 +1,48 @@
 """Routes of training: pages and REST endpoints for jobs and model versions."""
 
-from django.urls import path
-
-import annotations.urls_data  # noqa: F401  (registers the "dbid" path converter)
-from inference.apis import isl as isl_apis
-from inference.apis import model_versions as version_apis
-from inference.apis import training as apis
-from inference.apis import virtual_stain as stain_apis
+from annotations.urls_parts import job_rest, page, rest, routes
+from inference.apis import isl as isl_api
+from inference.apis import model_versions as versions
+from inference.apis import training as api
+from inference.apis import virtual_stain
 from inference.views import isl as isl_views
 from inference.views import model_exchange as model_views
 from inference.views import training as views
 
-urlpatterns = [
+ROUTES = {
     # Pages
-    path("projects/<slug:slug>/training/", views.training_page, name="training"),
-    path("projects/<slug:slug>/training/isl/", isl_views.isl_launch_page, name="isl-launch"),
-    path("training-jobs/<dbid:job_id>/", views.training_job_page, name="training-job"),
-    path("projects/<slug:slug>/models/", views.models_page, name="models"),
-    path("projects/<slug:slug>/models/compare/", views.model_compare_page, name="model-compare"),
-    path(
-        "model-versions/<dbid:version_id>/activate/",
-        views.model_activate_page,
-        name="model-activate",
-    ),
-    path("projects/<slug:slug>/models/import/", model_views.model_import_page, name="model-import"),
+    "projects/<slug:slug>/": {
+        "training/": page(views.training_page, "training"),
+        "training/isl/": page(isl_views.isl_launch_page, "isl-launch"),
+        "models/": page(views.models_page, "models"),
+        "models/compare/": page(views.model_compare_page, "model-compare"),
+        "models/import/": page(model_views.model_import_page, "model-import"),
+    },
+    "training-jobs/<dbid:job_id>/": page(views.training_job_page, "training-job"),
+    "model-versions/<dbid:version_id>/activate/": page(views.model_activate_page, "model-activate"),
     # REST
-    path(
-        "api/projects/<slug:slug>/training-jobs/",
-        apis.ProjectTrainingJobsApi.as_view(),
-        name="api-training-jobs",
+    "api/projects/<slug:slug>/": {
+        "training-jobs/": rest(api.ProjectTrainingJobsApi, "api-training-jobs"),
+        "isl-jobs/": rest(isl_api.ProjectIslJobsApi, "api-isl-jobs"),
+        "training-estimate/": rest(api.TrainingEstimateApi, "api-training-estimate"),
+        "model-versions/": rest(versions.ProjectModelVersionsApi, "api-model-versions"),
+        "model-versions/compare/": rest(
+            versions.ModelVersionCompareApi, "api-model-versions-compare"
+        ),
+        "model-versions/import/": rest(versions.ProjectModelImportApi, "api-model-versions-import"),
+    },
+    "api/training-jobs/<dbid:job_id>/": job_rest(
+        api.TrainingJobDetailApi, api.TrainingJobCancelApi, "api-training-job"
     ),
-    path(
-        "api/projects/<slug:slug>/isl-jobs/",
-        isl_apis.ProjectIslJobsApi.as_view(),
-        name="api-isl-jobs",
+    "api/model-versions/<dbid:version_id>/": {
+        "": rest(versions.ModelVersionDetailApi, "api-model-version"),
+        "download/": rest(versions.ModelVersionDownloadApi, "api-model-version-download"),
+        "bioimageio/": rest(versions.ModelVersionBioimageioApi, "api-model-version-bioimageio"),
+        "activate/": rest(versions.ModelVersionActivateApi, "api-model-version-activate"),
+    },
+    "api/sections/<dbid:section_id>/virtual_stain.png": rest(
+        virtual_stain.SectionVirtualStainApi, "api-section-virtual-stain"
     ),
-    path(
-        "api/sections/<dbid:section_id>/virtual_stain.png",
-        stain_apis.SectionVirtualStainApi.as_view(),
-        name="api-section-virtual-stain",
-    ),
-    path(
-        "api/projects/<slug:slug>/training-estimate/",
-        apis.TrainingEstimateApi.as_view(),
-        name="api-training-estimate",
-    ),
-    path(
-        "api/training-jobs/<dbid:job_id>/",
-        apis.TrainingJobDetailApi.as_view(),
-        name="api-training-job",
-    ),
-    path(
-        "api/training-jobs/<dbid:job_id>/cancel/",
-        apis.TrainingJobCancelApi.as_view(),
-        name="api-training-job-cancel",
-    ),
-    path(
-        "api/projects/<slug:slug>/model-versions/",
-        version_apis.ProjectModelVersionsApi.as_view(),
-        name="api-model-versions",
-    ),
-    path(
-        "api/projects/<slug:slug>/model-versions/compare/",
-        version_apis.ModelVersionCompareApi.as_view(),
-        name="api-model-versions-compare",
-    ),
-    path(
-        "api/model-versions/<dbid:version_id>/",
-        version_apis.ModelVersionDetailApi.as_view(),
-        name="api-model-version",
-    ),
-    path(
-        "api/model-versions/<dbid:version_id>/download/",
-        version_apis.ModelVersionDownloadApi.as_view(),
-        name="api-model-version-download",
-    ),
-    path(
-        "api/model-versions/<dbid:version_id>/bioimageio/",
-        version_apis.ModelVersionBioimageioApi.as_view(),
-        name="api-model-version-bioimageio",
-    ),
-    path(
-        "api/projects/<slug:slug>/model-versions/import/",
-        version_apis.ProjectModelImportApi.as_view(),
-        name="api-model-versions-import",
-    ),
-    path(
-        "api/model-versions/<dbid:version_id>/activate/",
-        version_apis.ModelVersionActivateApi.as_view(),
-        name="api-model-version-activate",
-    ),
-]
+}
+
+urlpatterns = routes(ROUTES)

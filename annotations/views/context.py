@@ -1,10 +1,18 @@
-"""What every page inside a project shows: the project, the user's roles in it, its navigation."""
+"""What every page inside a project shares: its context (the project, the user's roles in it,
+its navigation) and the frame of a project page whose form only managers may post."""
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.views.decorators.http import require_http_methods
+
 from annotations.models import Project, Role
-from annotations.permissions import user_roles
+from annotations.permissions import get_project, user_roles
 from annotations.selectors.projects import project_links, sorted_roles
+from cellweb.errors import NotAllowed
+from cellweb.pages import refused
 
 
 def project_context(request, project: Project) -> dict:
@@ -17,3 +25,25 @@ def project_context(request, project: Project) -> dict:
         "is_manager": Role.MANAGER in roles,
         "project_links": project_links(project, roles),
     }
+
+
+def managers_post(refusal: str):
+    """Decorator of a project's page (URL keyword ``slug``) that shows on GET and takes a form on
+    POST. The view is called as ``view(request, project, context)`` with the page's
+    ``project_context``; a POST from a user without the manager role gets the refusal page
+    with ``refusal`` and never reaches the view."""
+
+    def decorate(view):
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        @wraps(view)
+        def page(request, slug: str):
+            project = get_project(request.user, slug)
+            context = project_context(request, project)
+            if request.method == "POST" and not context["is_manager"]:
+                return refused(request, NotAllowed(refusal))
+            return view(request, project, context)
+
+        return page
+
+    return decorate

@@ -9,13 +9,10 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
 
-from annotations.permissions import get_project
-from annotations.views.context import project_context
-from cellweb.errors import NotAllowed
+from annotations.views.context import managers_post, project_context
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form, refused
+from cellweb.pages import launched_from_form
 from inference.forms_evaluation import EvaluationLaunchForm
 from inference.reports import METRIC_LABELS
 from inference.selectors import evaluation as selectors
@@ -31,17 +28,12 @@ __all__ = [
 ]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def evaluations_page(request, slug: str):
-    project = get_project(request.user, slug)
-    context = project_context(request, project)
+@managers_post("Launching an evaluation needs the manager role.")
+def evaluations_page(request, project, context):
     choices = selectors.evaluation_form_choices(project)
     status = 200
     form = None
     if request.method == "POST":
-        if not context["is_manager"]:
-            return refused(request, NotAllowed("Launching an evaluation needs the manager role."))
         form = EvaluationLaunchForm(request.POST, choices=choices)
 
         def launch():

@@ -7,13 +7,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from annotations.permissions import get_project
-from annotations.views.context import project_context
-from cellweb.errors import NotAllowed
+from annotations.views.context import managers_post, project_context
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form, refused
+from cellweb.pages import launched_from_form
 from inference.forms_learning_curve import LearningCurveForm
 from inference.selectors import learning_curve as selectors
 from inference.services.learning_curve import learning_curve_launch
@@ -27,18 +25,11 @@ FILES = {
 }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def learning_curves_page(request, slug: str):
-    project = get_project(request.user, slug)
-    context = project_context(request, project)
+@managers_post("Launching a learning curve needs the manager role.")
+def learning_curves_page(request, project, context):
     versions = selectors.start_version_choices(project)
     form, status = None, 200
     if request.method == "POST":
-        if not context["is_manager"]:
-            return refused(
-                request, NotAllowed("Launching a learning curve needs the manager role.")
-            )
         form = LearningCurveForm(request.POST, versions=versions)
         answer = launched_from_form(
             request,

@@ -8,13 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from annotations.permissions import get_project
-from annotations.views.context import project_context
-from cellweb.errors import NotAllowed
+from annotations.views.context import managers_post, project_context
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form, refused
+from cellweb.pages import launched_from_form
 from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
 from inference.selectors import prediction as selectors
 from inference.selectors import prediction_pages as pages
@@ -31,19 +29,14 @@ __all__ = [
 ]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def predictions_page(request, slug: str):
-    project = get_project(request.user, slug)
-    context = project_context(request, project)
+@managers_post("Launching a prediction needs the manager role.")
+def predictions_page(request, project, context):
     choices = pages.launch_choices(project)
     form, status = None, 200
     settings_form = PredictionSettingsForm(
         initial={"predict_new_imports": selectors.prediction_settings(project).predict_new_imports}
     )
     if request.method == "POST":
-        if not context["is_manager"]:
-            return refused(request, NotAllowed("Launching a prediction needs the manager role."))
         if request.POST.get("action") == "settings":
             settings_form = PredictionSettingsForm(request.POST)
             if settings_form.is_valid():

@@ -8,12 +8,11 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from annotations.permissions import get_project
-from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from annotations.views.context import managers_post, project_context
+from cellweb.errors import DomainError
 from inference.forms_rounds import RoundLaunchForm, RoundSettingsForm
 from inference.reports.learning_curve import learning_curve_png
 from inference.reports.plotting import FigureLeftOut
@@ -57,11 +56,8 @@ def _post(request, project, launch_form, settings_form):
         return None, exc.status_code
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def rounds_page(request, slug: str):
-    project = get_project(request.user, slug)
-    context = project_context(request, project)
+@managers_post("Retrain rounds need the manager role.")
+def rounds_page(request, project, context):
     current = selectors.round_settings(project)
     settings_form = RoundSettingsForm(
         initial={
@@ -73,8 +69,6 @@ def rounds_page(request, slug: str):
     launch_form = RoundLaunchForm()
     status = 200
     if request.method == "POST":
-        if not context["is_manager"]:
-            return refused(request, NotAllowed("Retrain rounds need the manager role."))
         if request.POST.get("action") == "settings":
             settings_form = RoundSettingsForm(request.POST)
         else:

@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from annotations.permissions import get_project
-from annotations.views.context import project_context
-from cellweb.errors import DomainError, NotAllowed
+from annotations.views.context import managers_post, project_context
+from cellweb.errors import DomainError
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form, refused
+from cellweb.pages import launched_from_form
 from inference.forms import TrainingLaunchForm
 from inference.forms_isl import IslLaunchForm
 from inference.forms_model_exchange import ModelImportForm
@@ -26,16 +26,11 @@ from inference.services.training import (
 )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def training_page(request, slug: str):
-    project = get_project(request.user, slug)
-    context = project_context(request, project)
+@managers_post("Launching a training job needs the manager role.")
+def training_page(request, project, context):
     status = 200
     form = None
     if request.method == "POST":
-        if not context["is_manager"]:
-            return refused(request, NotAllowed("Launching a training job needs the manager role."))
         form = TrainingLaunchForm(request.POST, project=project)
         if form.is_valid() and not form.cleaned_data["confirm_long"]:
             # Hours of CPU time are launched only when the manager has read why and confirmed.

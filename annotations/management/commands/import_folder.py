@@ -3,13 +3,17 @@ one specimen per field, each field all or nothing, with a report of what was pai
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
-from annotations.management.channel_options import add_channel_arguments, channel_options
+from annotations.management.import_options import (
+    add_channel_arguments,
+    add_origin_arguments,
+    add_source_arguments,
+    channel_options,
+)
+from annotations.management.progress_bar import percent_bar
 from annotations.models import LABEL_FREE_MODALITIES, Modality
 from annotations.services.imports.batch import batch_options_check
 from annotations.services.imports.fields import field_files, import_field
@@ -32,10 +36,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The folder (its files, not its subfolders).")
-        parser.add_argument(
-            "--project", required=True, help="Project short name (slug); created when new."
-        )
+        add_source_arguments(parser, path_help="The folder (its files, not its subfolders).")
         parser.add_argument(
             "--pattern",
             default=DEFAULT_PATTERN,
@@ -61,13 +62,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stain-name", default="", help="The stain's channel name, e.g. DAPI or Hoechst."
         )
-        parser.add_argument("--lab", default="", help="The lab that imaged the dish.")
-        parser.add_argument(
-            "--voxel-size",
-            nargs=3,
-            type=float,
-            metavar=("Z", "Y", "X"),
-            help="Voxel size in micrometres, for files that do not carry it.",
+        add_origin_arguments(
+            parser,
+            what="the dish",
+            voxel_help="Voxel size in micrometres, for files that do not carry it.",
         )
         add_channel_arguments(parser)
         parser.add_argument(
@@ -162,21 +160,7 @@ class Command(BaseCommand):
     _progress_bar = None
 
     def _bar(self, label: str, verbosity: int):
-        self._progress_bar = bar = tqdm(
-            total=100,
-            unit="%",
-            file=sys.stderr,
-            disable=verbosity < 1,
-            leave=False,
-            dynamic_ncols=True,
-            desc=label[:40],
-        )
-
-        def progress(fraction: float, message: str) -> None:
-            target = round(100 * max(0.0, min(1.0, fraction)))
-            if target > bar.n:
-                bar.update(target - bar.n)
-
+        self._progress_bar, progress = percent_bar(verbosity, label)
         return progress
 
     def _close_bar(self) -> None:

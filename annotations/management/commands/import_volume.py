@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
-from annotations.management.channel_options import add_channel_arguments, channel_options
+from annotations.management.import_options import (
+    add_channel_arguments,
+    add_origin_arguments,
+    add_source_arguments,
+    channel_options,
+)
+from annotations.management.progress_bar import percent_bar
 from annotations.models import Modality
 from annotations.services.imports import import_file
 from annotations.services.imports.listeners import ImportDone, import_listeners_notify
@@ -24,10 +28,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The image file.")
-        parser.add_argument(
-            "--project", required=True, help="Project short name (slug); created when new."
-        )
+        add_source_arguments(parser, path_help="The image file.")
         parser.add_argument("--specimen", required=True, help="Specimen name; created when new.")
         parser.add_argument("--modality", required=True, choices=Modality.values)
         parser.add_argument("--channel", default="", help="Fluorescence channel name, e.g. DAPI.")
@@ -41,32 +42,11 @@ class Command(BaseCommand):
             help="Keep only this time point of a multi-time-point file, or store a single stack at it.",
         )
         add_channel_arguments(parser)
-        parser.add_argument("--lab", default="", help="The lab that imaged the specimen.")
-        parser.add_argument(
-            "--voxel-size",
-            nargs=3,
-            type=float,
-            metavar=("Z", "Y", "X"),
-            help="Voxel size in micrometres.",
-        )
+        add_origin_arguments(parser, what="the specimen", voxel_help="Voxel size in micrometres.")
 
     def handle(self, *args, **options):
         path = Path(options["path"])
-        show_bar = options["verbosity"] > 0
-        bar = tqdm(
-            total=100,
-            unit="%",
-            file=sys.stderr,
-            disable=not show_bar,
-            leave=False,
-            dynamic_ncols=True,
-        )
-
-        def progress(fraction: float, message: str) -> None:
-            target = round(100 * max(0.0, min(1.0, fraction)))
-            if target > bar.n:
-                bar.update(target - bar.n)
-            bar.set_description_str(message[:60])
+        bar, progress = percent_bar(options["verbosity"])
 
         try:
             with atomic_with_file_cleanup():

@@ -1,9 +1,18 @@
-"""The command-line options of a multi-channel label-free image (docs/channels.md), shared by
-``import_volume`` and ``import_folder``."""
+"""The command-line options shared by ``import_volume`` and ``import_folder``: what to import into
+which project, the channels of a multi-channel label-free image (docs/channels.md), the lab and
+the voxel size."""
 
 from __future__ import annotations
 
 from annotations.services.imports.channels import parse_channel_names
+
+
+def add_source_arguments(parser, *, path_help: str) -> None:
+    """The ``path`` to import (``path_help``) and ``--project``, created when new."""
+    parser.add_argument("path", help=path_help)
+    parser.add_argument(
+        "--project", required=True, help="Project short name (slug); created when new."
+    )
 
 
 def add_channel_arguments(parser) -> None:
@@ -19,6 +28,14 @@ def add_channel_arguments(parser) -> None:
         default=None,
         help="Which axis of the stored array holds the label-free channels: 0 for (c, y, x), "
         "1 for (z, c, y, x). Without it a stack is read as z-planes.",
+    )
+
+
+def add_origin_arguments(parser, *, what: str, voxel_help: str) -> None:
+    """``--lab`` (the lab that imaged ``what``) and ``--voxel-size`` (Z Y X, ``voxel_help``)."""
+    parser.add_argument("--lab", default="", help=f"The lab that imaged {what}.")
+    parser.add_argument(
+        "--voxel-size", nargs=3, type=float, metavar=("Z", "Y", "X"), help=voxel_help
     )
 
 
