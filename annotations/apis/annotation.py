@@ -18,8 +18,8 @@ from annotations.selectors.annotation import (
     annotation_public,
     annotation_revisions,
     sent_back_to,
-    visible_annotations,
 )
+from annotations.selectors.annotation.section_list import section_annotations_public
 from annotations.serializers_annotation import (
     ANNOTATION_ERRORS,
     AnnotateNextSerializer,
@@ -60,14 +60,7 @@ def annotation_read(operation_id: str, output, **schema):
 class SectionAnnotationsApi(ReadApi):
     def read(self, request, section_id: int):
         section = get_section(request.user, section_id)
-        annotations = visible_annotations(user=request.user, section=section).order_by(
-            "annotator__username"
-        )
-        items = []
-        for annotation in annotations:
-            annotation.section = section
-            items.append(annotation_public(annotation))
-        return items
+        return section_annotations_public(user=request.user, section=section)
 
 
 @annotation_read(

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from annotations.imaging.render import TINTS
 from annotations.selectors import section_images
-from cellweb.api import BinaryApi
+from cellweb.api import BinaryApi, binary_answer
 
 
 class SectionImageQuerySerializer(serializers.Serializer):
@@ -47,9 +47,7 @@ class SectionImageApi(BinaryApi):
             ),
         ],
         responses={
-            (200, "image/png"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The rendered section."
-            ),
+            **binary_answer("image/png", "The rendered section."),
             304: OpenApiResponse(description="Unchanged since the ETag the client holds."),
         },
     )

@@ -3,21 +3,23 @@ store a reviewer's correction."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import GroundTruth, GroundTruthSource, Role
+from annotations.models import Role
 from annotations.permissions import get_project, get_section
-from annotations.selectors.review import ground_truth_public
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.masks import decode_base64_png
 from cellweb.errors import InvalidInput
 from inference.apis.errors import ERRORS, DetailSerializer
 from inference.apis.fields import MAX_DB_ID, id_list
 from inference.conflicts import CONFLICTS
+from inference.selectors.fluorescence_truth import (
+    fluorescence_truth_public,
+    section_fluorescence_truth,
+)
 from inference.services import fluorescence_gt as fl_services
 
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
@@ -151,15 +153,6 @@ class ProjectFluorescenceGTApi(APIView):
         return Response(FluorescenceCreateOutput(payload).data, status=status.HTTP_201_CREATED)
 
 
-def _truth_payload(truth: GroundTruth) -> dict:
-    return {
-        **ground_truth_public(truth),
-        "edited": truth.edited,
-        "method": truth.method,
-        "params": truth.params,
-    }
-
-
 class SectionFluorescenceGTApi(APIView):
     @extend_schema(
         operation_id="section_fluorescence_gt",
@@ -168,16 +161,7 @@ class SectionFluorescenceGTApi(APIView):
     )
     def get(self, request, section_id: int):
         section = get_section(request.user, section_id)
-        truth = (
-            GroundTruth.objects.filter(
-                section=section, source=GroundTruthSource.FLUORESCENCE, is_current=True
-            )
-            .select_related("reviewer")
-            .first()
-        )
-        if truth is None:
-            raise Http404("This section has no fluorescence ground truth.")
-        return Response(GroundTruthOutput(_truth_payload(truth)).data)
+        return Response(GroundTruthOutput(section_fluorescence_truth(section)).data)
 
 
 class SectionFluorescenceGTConfirmApi(APIView):
@@ -202,4 +186,4 @@ class SectionFluorescenceGTConfirmApi(APIView):
             mask_png=decode_base64_png(data["mask_png"], field="mask_png"),
             base_version=data.get("base_version"),
         )
-        return Response(GroundTruthOutput(_truth_payload(truth)).data)
+        return Response(GroundTruthOutput(fluorescence_truth_public(truth)).data)

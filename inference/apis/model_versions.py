@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +13,7 @@ from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import BinaryApi, binary_answer, parse
 from cellweb.api.pagination import PageSerializer
+from cellweb.api.uploads import UploadApi
 from inference.apis.training import ERRORS, TrainingErrorSerializer
 from inference.apis.views import ProjectListApi, list_schema
 from inference.ml.nets import MODEL_NAMES
@@ -199,9 +199,7 @@ class ModelVersionBioimageioApi(BinaryApi):
         return version_file(version, handle, "bioimageio.zip", "application/zip")
 
 
-class ProjectModelImportApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
+class ProjectModelImportApi(UploadApi):
     @extend_schema(
         operation_id="model_versions_import",
         summary="Import a bioimage.io package or a PyTorch state dict (managers)",

@@ -9,14 +9,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Role
 from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, parse
+from cellweb.api.reads import ReadApi
 from cellweb.errors import InvalidInput
 from cellweb.jobs.api import JobRowSerializer, job_api_views
 from inference.apis.errors import ERRORS
 from inference.apis.fields import id_list, optional_id, probability_threshold
-from inference.apis.views import ProjectJobLaunchApi, launch_schema
+from inference.apis.views import (
+    ProjectJobLaunchApi,
+    ProjectSettingsApi,
+    inference_read,
+    launch_schema,
+    settings_schema,
+)
 from inference.conflicts import CONFLICTS
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines
@@ -212,40 +218,27 @@ class SectionNucleiApi(APIView):
         return Response(SectionNucleiSerializer(section_nuclei_outlines(section)).data)
 
 
-class PredictionSettingsApi(APIView):
-    def _answer(self, project, settings_row):
+@inference_read(
+    "prediction_settings_get",
+    SettingsSerializer,
+    summary="A project's active model and whether new imports are predicted",
+)
+@settings_schema(
+    "prediction_settings_set",
+    SettingsSerializer,
+    summary="Switch “predict new imports” on or off (managers)",
+)
+class PredictionSettingsApi(ReadApi, ProjectSettingsApi):
+    save = staticmethod(services.prediction_settings_set)
+
+    def public(self, project, row):
         active = selectors.active_model_version(project)
-        return Response(
-            SettingsSerializer(
-                {
-                    "predict_new_imports": settings_row.predict_new_imports,
-                    "active_model_version": active.pk if active else None,
-                    "active_model_name": active.name if active else None,
-                }
-            ).data
-        )
+        return {
+            "predict_new_imports": row.predict_new_imports,
+            "active_model_version": active.pk if active else None,
+            "active_model_name": active.name if active else None,
+        }
 
-    @extend_schema(
-        operation_id="prediction_settings_get",
-        summary="A project's active model and whether new imports are predicted",
-        responses={200: SettingsSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
+    def read(self, request, slug: str):
         project = get_project(request.user, slug)
-        return self._answer(project, selectors.prediction_settings(project))
-
-    @extend_schema(
-        operation_id="prediction_settings_set",
-        summary="Switch “predict new imports” on or off (managers)",
-        request=SettingsSerializer,
-        responses={200: SettingsSerializer, **ERRORS},
-    )
-    def put(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = parse(SettingsSerializer, request.data)
-        row = services.prediction_settings_set(
-            project=project,
-            user=request.user,
-            predict_new_imports=body["predict_new_imports"],
-        )
-        return self._answer(project, row)
+        return self.public(project, selectors.prediction_settings(project))

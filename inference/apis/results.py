@@ -10,13 +10,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Section
 from cellweb.api import BinaryApi, binary_answer, parse, png_response
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
 from inference.apis.errors import ERRORS
-from inference.models import EvaluationMethod, SectionResult
+from inference.models import EvaluationMethod
 from inference.reports import LAYER_COLOURS, layer_png
 from inference.selectors import evaluation as selectors
+from inference.selectors.scored_sections import scored_section
 from inference.services.evaluation.target import chosen_class
 
 
@@ -93,12 +93,7 @@ class EvaluationLayerApi(BinaryApi):
         evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
         if layer not in LAYER_COLOURS:
             raise Http404("Unknown layer; use gt, pred or edge.")
-        section = Section.objects.select_related("volume").filter(pk=section_id).first()
-        if (
-            section is None
-            or not SectionResult.objects.filter(evaluation=evaluation, section=section).exists()
-        ):
-            raise Http404("This section was not scored in this evaluation.")
+        section = scored_section(evaluation=evaluation, section_id=section_id)
         try:
             value = chosen_class(evaluation, request.query_params.get("class"))
         except LookupError as exc:

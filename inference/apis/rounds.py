@@ -12,6 +12,7 @@ from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import parse
 from inference.apis.errors import ERRORS, DetailSerializer
+from inference.apis.views import ProjectSettingsApi, settings_schema
 from inference.selectors import rounds as selectors
 from inference.services.rounds import (
     MAX_ROUND_EPOCHS,
@@ -114,15 +115,13 @@ class ProjectRoundsApi(APIView):
         return Response(RoundSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
-class RoundSettingsApi(APIView):
-    @extend_schema(
-        operation_id="retrain_round_settings_set",
-        summary="Round epochs and “activate when better on the same set” (managers)",
-        request=RoundSettingsSerializer,
-        responses={200: RoundSettingsSerializer, **ERRORS},
-    )
-    def put(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = parse(RoundSettingsSerializer, request.data)
-        row = round_settings_set(project=project, user=request.user, **body)
-        return Response(RoundSettingsSerializer(settings_public(row)).data)
+@settings_schema(
+    "retrain_round_settings_set",
+    RoundSettingsSerializer,
+    summary="Round epochs and “activate when better on the same set” (managers)",
+)
+class RoundSettingsApi(ProjectSettingsApi):
+    save = staticmethod(round_settings_set)
+
+    def public(self, project, row):
+        return settings_public(row)

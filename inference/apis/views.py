@@ -1,10 +1,11 @@
-"""The project endpoints the inference APIs build on: a page of a project's list (its members
-read it), and the launch of a job by the project's managers (a POST whose answer is 201 with
-the new job's snapshot, what its detail endpoint answers)."""
+"""The endpoints the inference APIs build on: a read documented with the inference error answers,
+a page of a project's list (its members read it), a project's settings that its managers save,
+and the launch of a job by the project's managers (a POST whose answer is 201 with the new
+job's snapshot, what its detail endpoint answers)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -14,8 +15,17 @@ from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_project
+from cellweb.api import parse
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
+from cellweb.api.reads import read_schema
 from cellweb.jobs.api import job_launched_response
+from inference.apis.errors import ERRORS
+
+
+def inference_read(operation_id: str, output, *, errors: dict = ERRORS, **schema):
+    """``read_schema`` of an inference ``ReadApi``, with ``errors`` (by default the inference
+    endpoints' error answers)."""
+    return read_schema(operation_id, output, responses=errors, **schema)
 
 
 # GET: the page of a project's list that ``limit`` and ``offset`` select, in ``page_output``.
@@ -48,6 +58,39 @@ def list_schema(*, errors: dict, **schema):
         responses = {200: view.page_output, **errors}
         get = extend_schema(parameters=[PageQuerySerializer], responses=responses, **schema)
         return extend_schema_view(get=get)(view)
+
+    return decorate
+
+
+# PUT: a project's manager saves its settings from ``input``; the answer is ``output`` of what
+# ``public`` makes of the saved row. A subclass names the service that saves them (``save``,
+# called with the project, the user and the validated fields); ``settings_schema`` documents it.
+class ProjectSettingsApi(APIView):
+    input: ClassVar[type[serializers.Serializer]]
+    output: ClassVar[type[serializers.Serializer]]
+    save: ClassVar[Callable]
+
+    def public(self, project, row) -> dict:
+        """The ``output`` answer of a project's settings ``row``."""
+        raise NotImplementedError
+
+    def put(self, request, slug: str):
+        project = get_project(request.user, slug, Role.MANAGER)
+        row = self.save(project=project, user=request.user, **parse(self.input, request.data))
+        return Response(self.output(self.public(project, row)).data)
+
+
+def settings_schema(operation_id: str, serializer: type[serializers.Serializer], *, summary: str):
+    """A class decorator: a ``ProjectSettingsApi`` that takes and answers ``serializer``, and the
+    schema of its PUT (with the inference endpoints' error answers)."""
+
+    def decorate(view: type[ProjectSettingsApi]) -> type[ProjectSettingsApi]:
+        view.input = view.output = serializer
+        responses = {200: serializer, **ERRORS}
+        put = extend_schema(
+            operation_id=operation_id, summary=summary, request=serializer, responses=responses
+        )
+        return extend_schema_view(put=put)(view)
 
     return decorate
 
