@@ -46,6 +46,16 @@ def add_model_arguments(parser, *, version_help: str) -> None:
     parser.add_argument("--model-version", type=int, default=None, help=version_help)
 
 
+def model_launch_args(options: dict) -> dict:
+    """What the options of ``add_model_arguments`` and --user name, as a launch service's
+    ``project``, ``user`` and ``model_version_id``."""
+    return {
+        "project": project_named(options["project"]),
+        "user": user_named(options["user"]),
+        "model_version_id": options["model_version"],
+    }
+
+
 def project_named(slug: str) -> Project:
     project = Project.objects.filter(slug=slug).first()
     if project is None:
@@ -100,19 +110,23 @@ def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: boo
 
 def launch_and_run(
     command: BaseCommand,
-    launch: Callable[[], T],
+    options: dict,
+    launch: Callable[..., T],
     *,
     title: str,
     page: str,
-    wait: bool,
-    run: Callable[[T], T],
+    run: Callable[..., T],
+    id_kwarg: str,
 ) -> T | None:
-    """Launch (a refusal is the command's error), say what was launched and where to follow it
-    (``page``: a template of the job's id); with ``wait`` run it here and say how it ended. None
-    when it was queued instead."""
-    job = launched(launch)
+    """Launch with ``launch(queue=...)``, queued unless ``--wait`` (a refusal is the command's
+    error), and say what was launched and where to follow it (``page``: a template of the job's
+    id). With ``--wait`` run it here, ``run(<id_kwarg>=id, device=..., worker=...)`` on the
+    ``--device`` of the options, and say how it ended. None when it was queued instead."""
+    wait = options["wait"]
+    job = launched(lambda: launch(queue=not wait))
     if not report_launch(command, job, title=title, page=page.format(job.pk), wait=wait):
         return None
-    job = run(job)
+    worker = f"manage.py {type(command).__module__.rsplit('.', 1)[-1]}"
+    job = run(**{id_kwarg: job.pk}, device=options["device"], worker=worker)
     command.stdout.write(f"{title} {job.pk} {job.status}.")
     return job
