@@ -10,6 +10,8 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils.text import capfirst
 
 from annotations.models import Project
 from cellweb.errors import DomainError
@@ -109,24 +111,20 @@ def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: boo
 
 
 def launch_and_run(
-    command: BaseCommand,
-    options: dict,
-    launch: Callable[..., T],
-    *,
-    title: str,
-    page: str,
-    run: Callable[..., T],
-    id_kwarg: str,
+    command: BaseCommand, options: dict, launch: Callable[..., T], *, run: Callable[..., T]
 ) -> T | None:
     """Launch with ``launch(queue=...)``, queued unless ``--wait`` (a refusal is the command's
-    error), and say what was launched and where to follow it (``page``: a template of the job's
-    id). With ``--wait`` run it here, ``run(<id_kwarg>=id, device=..., worker=...)`` on the
+    error), and say what was launched and where to follow it: the page named as the job's model.
+    With ``--wait`` run it here, ``run(<model>_id=id, device=..., worker=...)`` on the
     ``--device`` of the options, and say how it ended. None when it was queued instead."""
     wait = options["wait"]
     job = launched(lambda: launch(queue=not wait))
-    if not report_launch(command, job, title=title, page=page.format(job.pk), wait=wait):
+    title = capfirst(job._meta.verbose_name)
+    page = reverse(job._meta.model_name, args=[job.pk])
+    if not report_launch(command, job, title=title, page=page, wait=wait):
         return None
     worker = f"manage.py {type(command).__module__.rsplit('.', 1)[-1]}"
-    job = run(**{id_kwarg: job.pk}, device=options["device"], worker=worker)
+    job_id = {f"{job._meta.model_name}_id": job.pk}
+    job = run(**job_id, device=options["device"], worker=worker)
     command.stdout.write(f"{title} {job.pk} {job.status}.")
     return job

@@ -71,15 +71,7 @@ class Command(BaseCommand):
             gt_source=o["gt_source"],
             threshold=o["threshold"],
         )
-        evaluation = kit.launch_and_run(
-            self,
-            o,
-            launch,
-            title="Evaluation",
-            page="/evaluations/{}/",
-            run=evaluation_run,
-            id_kwarg="evaluation_id",
-        )
+        evaluation = kit.launch_and_run(self, o, launch, run=evaluation_run)
         if evaluation is None:
             return
         if evaluation.error:

@@ -65,15 +65,7 @@ class Command(BaseCommand):
             watershed_h=o["watershed_h"],
             min_voxels=o["min_voxels"],
         )
-        prediction = kit.launch_and_run(
-            self,
-            o,
-            launch,
-            title="Prediction",
-            page="/predictions/{}/",
-            run=prediction_run,
-            id_kwarg="prediction_id",
-        )
+        prediction = kit.launch_and_run(self, o, launch, run=prediction_run)
         if prediction is None:
             return
         if prediction.status != "succeeded":
