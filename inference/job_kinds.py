@@ -4,7 +4,9 @@ disagreement scoring and a learning curve are work on the ``gpu`` queue."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django.conf import settings
 
@@ -101,16 +103,39 @@ class FoldKind(JobKind):
         }
 
 
+@dataclass(frozen=True)
+class Services:
+    """The services an inference kind's run calls: ``work(job, ctx)`` returns the stored result;
+    where a kind has them, ``report(job)`` writes its report's files (merged into the result) and
+    ``cleanup(job)`` removes what a run that did not succeed left."""
+
+    work: Callable[[Any, Any], dict[str, Any]]
+    report: Callable[[Any], dict[str, Any]] | None = None
+    cleanup: Callable[[Any], None] | None = None
+
+
 class _InferenceKind(JobKind):
-    """Inference on the device the run asked for (``options["device"]``) or the best one here."""
+    """Inference on the device the run asked for (``options["device"]``) or the best one here;
+    the work itself is the kind's ``services``."""
 
     queue = "gpu"
+    services: ClassVar[Services]
 
     def started(self, job, ctx) -> list[str]:
         device = pick_device(ctx.options.get("device"))
         ctx.options["torch_device"] = device
         ctx.where = f"{ctx.worker} ({device_description(device)})"
         return []
+
+    def work(self, job, ctx) -> dict[str, Any]:
+        return self.services.work(job, ctx)
+
+    def report(self, job, ctx) -> dict[str, Any] | None:
+        return self.services.report(job) if self.services.report else None
+
+    def cleanup(self, job) -> None:
+        if self.services.cleanup:
+            self.services.cleanup(job)
 
 
 @register
@@ -120,15 +145,7 @@ class EvaluationKind(_InferenceKind):
     name = "evaluation"
     model = Evaluation
     watch = Watch(evaluation_get, evaluation_snapshot, "evaluation_id")
-
-    def work(self, job: Evaluation, ctx) -> dict[str, Any]:
-        return evaluation_work(job, ctx)
-
-    def report(self, job: Evaluation, ctx) -> dict[str, Any]:
-        return evaluation_report(job)
-
-    def cleanup(self, job: Evaluation) -> None:
-        evaluation_cleanup(job)
+    services = Services(evaluation_work, report=evaluation_report, cleanup=evaluation_cleanup)
 
     def status_event(self, job: Evaluation) -> dict[str, Any]:
         summary = {"metrics": job.summary.get("metrics") or {}} if job.summary else None
@@ -143,15 +160,10 @@ class PredictionKind(_InferenceKind):
     name = "prediction"
     model = Prediction
     watch = Watch(prediction_get, prediction_snapshot, "prediction_id")
-
-    def work(self, job: Prediction, ctx) -> dict[str, Any]:
-        return prediction_work(job, ctx)
+    services = Services(prediction_work, cleanup=prediction_cleanup)
 
     def ending(self, job: Prediction) -> list[str]:
         return prediction_ending(job)
-
-    def cleanup(self, job: Prediction) -> None:
-        prediction_cleanup(job)
 
     def finish(self, job: Prediction) -> None:
         prediction_finish(job)
@@ -168,9 +180,7 @@ class DisagreementKind(_InferenceKind):
     name = "disagreement"
     model = DisagreementJob
     watch = Watch(disagreement_get, disagreement_snapshot)
-
-    def work(self, job: DisagreementJob, ctx) -> dict[str, Any]:
-        return disagreement_work(job, ctx)
+    services = Services(disagreement_work)
 
 
 @register
@@ -180,9 +190,7 @@ class ProposalsKind(_InferenceKind):
 
     name = "proposals"
     model = ProposalRun
-
-    def work(self, job: ProposalRun, ctx) -> dict[str, Any]:
-        return proposal_run_work(job, ctx)
+    services = Services(proposal_run_work)
 
 
 @register
@@ -193,12 +201,7 @@ class LearningCurveKind(_InferenceKind):
     name = "learning_curve"
     model = LearningCurve
     watch = Watch(learning_curve_get, learning_curve_snapshot, "curve_id")
-
-    def work(self, job: LearningCurve, ctx) -> dict[str, Any]:
-        return learning_curve_work(job, ctx)
-
-    def report(self, job: LearningCurve, ctx) -> dict[str, Any]:
-        return learning_curve_report(job)
+    services = Services(learning_curve_work, report=learning_curve_report)
 
     def status_event(self, job: LearningCurve) -> dict[str, Any]:
         return {**super().status_event(job), "points": len(job.points or [])}

@@ -1,5 +1,6 @@
 """The config every job's live page hands its front-end module: the job's websocket, the REST
-snapshot it falls back to, the cancel endpoint (only for who may cancel) and the CSRF token."""
+snapshot it falls back to, the cancel endpoint (only for who may cancel, by the kind's rule)
+and the CSRF token."""
 
 from __future__ import annotations
 
@@ -7,12 +8,26 @@ from typing import Any
 
 from django.middleware.csrf import get_token
 
+from cellweb.errors import NotAllowed
+from cellweb.jobs.lifecycle import kind_named
+
 
 def job_page_config(
-    request, job: Any, *, kind: str, api: str, can_cancel: bool, module: str = "job", **extra: Any
+    request,
+    job: Any,
+    *,
+    kind: str,
+    api: str,
+    can_cancel: bool | None = None,
+    module: str = "job",
+    **extra: Any,
 ) -> dict[str, Any]:
     """``api`` is the collection of the kind's REST endpoints (``"predictions"`` for
-    ``/api/predictions/<id>/``); ``extra`` adds what the page's module needs besides."""
+    ``/api/predictions/<id>/``); ``can_cancel``, whether the page offers to cancel, is by default
+    whether the kind lets the requesting user cancel the job; ``extra`` adds what the page's
+    module needs besides."""
+    if can_cancel is None:
+        can_cancel = may_cancel(request.user, kind, job)
     return {
         "module": module,
         "kind": kind,
@@ -22,3 +37,12 @@ def job_page_config(
         "csrfToken": get_token(request),
         **extra,
     }
+
+
+def may_cancel(user, kind: str, job: Any) -> bool:
+    """Whether ``kind`` lets ``user`` cancel ``job`` (its ``may_cancel`` rule)."""
+    try:
+        kind_named(kind).may_cancel(user, job)
+    except NotAllowed:
+        return False
+    return True

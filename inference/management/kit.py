@@ -10,6 +10,8 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils.text import capfirst
 
 from annotations.models import Project
 from cellweb.errors import DomainError
@@ -44,6 +46,16 @@ def add_model_arguments(parser, *, version_help: str) -> None:
     """--project and --model-version (optional: ``version_help`` says what its absence means)."""
     parser.add_argument("--project", required=True, help="Project slug.")
     parser.add_argument("--model-version", type=int, default=None, help=version_help)
+
+
+def model_launch_args(options: dict) -> dict:
+    """What the options of ``add_model_arguments`` and --user name, as a launch service's
+    ``project``, ``user`` and ``model_version_id``."""
+    return {
+        "project": project_named(options["project"]),
+        "user": user_named(options["user"]),
+        "model_version_id": options["model_version"],
+    }
 
 
 def project_named(slug: str) -> Project:
@@ -99,20 +111,20 @@ def report_launch(command: BaseCommand, job, *, title: str, page: str, wait: boo
 
 
 def launch_and_run(
-    command: BaseCommand,
-    launch: Callable[[], T],
-    *,
-    title: str,
-    page: str,
-    wait: bool,
-    run: Callable[[T], T],
+    command: BaseCommand, options: dict, launch: Callable[..., T], *, run: Callable[..., T]
 ) -> T | None:
-    """Launch (a refusal is the command's error), say what was launched and where to follow it
-    (``page``: a template of the job's id); with ``wait`` run it here and say how it ended. None
-    when it was queued instead."""
-    job = launched(launch)
-    if not report_launch(command, job, title=title, page=page.format(job.pk), wait=wait):
+    """Launch with ``launch(queue=...)``, queued unless ``--wait`` (a refusal is the command's
+    error), and say what was launched and where to follow it: the page named as the job's model.
+    With ``--wait`` run it here, ``run(<model>_id=id, device=..., worker=...)`` on the
+    ``--device`` of the options, and say how it ended. None when it was queued instead."""
+    wait = options["wait"]
+    job = launched(lambda: launch(queue=not wait))
+    title = capfirst(job._meta.verbose_name)
+    page = reverse(job._meta.model_name, args=[job.pk])
+    if not report_launch(command, job, title=title, page=page, wait=wait):
         return None
-    job = run(job)
+    worker = f"manage.py {type(command).__module__.rsplit('.', 1)[-1]}"
+    job_id = {f"{job._meta.model_name}_id": job.pk}
+    job = run(**job_id, device=options["device"], worker=worker)
     command.stdout.write(f"{title} {job.pk} {job.status}.")
     return job

@@ -52,13 +52,11 @@ def learning_curve_page(request, curve_id: int):
     curve = selectors.learning_curve_get(user=request.user, curve_id=curve_id)
     context = project_context(request, curve.project)
     context |= {"curve": curve, **selectors.learning_curve_page(curve)}
-    can_cancel = context["is_manager"] or curve.created_by_id == request.user.pk
     context["config"] = job_page_config(
         request,
         curve,
         kind="learning_curve",
         api="learning-curves",
-        can_cancel=can_cancel,
         module="lcurve",
         status=curve.status,
         points=curve.points,

@@ -76,13 +76,11 @@ def prediction_page(request, prediction_id: int):
     pair = [request.GET.get("tag_a", ""), request.GET.get("tag_b", "")]
     tags = pair if all(pair) else [t for t in request.GET.get("tags", "").split(",") if t][:2]
     context |= pages.prediction_page(prediction, tags=tags, volume_id=request.GET.get("volume"))
-    can_cancel = context["is_manager"] or prediction.created_by_id == request.user.pk
     context["config"] = job_page_config(
         request,
         prediction,
         kind="prediction",
         api="predictions",
-        can_cancel=can_cancel,
         module="prediction",
         status=prediction.status,
         sections=prediction.sections,

@@ -10,6 +10,8 @@ process runs it and prints the summary: the model and both baselines, mean ± SD
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import GroundTruthSource
@@ -48,8 +50,7 @@ class Command(BaseCommand):
         kit.add_launch_arguments(parser, prints="the summary")
 
     def handle(self, *args, **o):
-        project = kit.project_named(o["project"])
-        user = kit.user_named(o["user"])
+        where = kit.model_launch_args(o)
         kit.require_worker_unless_waiting(o["wait"])
         set_params = {}
         if o["lab"]:
@@ -62,25 +63,15 @@ class Command(BaseCommand):
             set_params["include_training"] = True
         if o["exclude_flagged"]:
             set_params["exclude_flagged"] = True
-        evaluation = kit.launch_and_run(
-            self,
-            lambda: evaluation_launch(
-                project=project,
-                user=user,
-                model_version_id=o["model_version"],
-                set_kind=o["set_kind"],
-                set_params=set_params,
-                gt_source=o["gt_source"],
-                threshold=o["threshold"],
-                queue=not o["wait"],
-            ),
-            title="Evaluation",
-            page="/evaluations/{}/",
-            wait=o["wait"],
-            run=lambda queued: evaluation_run(
-                evaluation_id=queued.pk, device=o["device"], worker="manage.py evaluate"
-            ),
+        launch = partial(
+            evaluation_launch,
+            **where,
+            set_kind=o["set_kind"],
+            set_params=set_params,
+            gt_source=o["gt_source"],
+            threshold=o["threshold"],
         )
+        evaluation = kit.launch_and_run(self, o, launch, run=evaluation_run)
         if evaluation is None:
             return
         if evaluation.error:

@@ -12,6 +12,7 @@ volume); ``--out DIR`` also writes ``<specimen>_t<T>_labels.tif`` per volume and
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -48,34 +49,23 @@ class Command(BaseCommand):
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
 
     def handle(self, *args, **o):
-        project = kit.project_named(o["project"])
-        user = kit.user_named(o["user"])
+        where = kit.model_launch_args(o)
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
         kit.require_worker_unless_waiting(o["wait"])
-        prediction = kit.launch_and_run(
-            self,
-            lambda: prediction_launch(
-                project=project,
-                user=user,
-                model_version_id=o["model_version"],
-                specimen_names=o["specimen"],
-                tag=o["tag"],
-                time_points=o["time"],
-                threshold=o["threshold"],
-                tta=o["tta"],
-                split_touching=o["split_touching"],
-                watershed_h=o["watershed_h"],
-                min_voxels=o["min_voxels"],
-                queue=not o["wait"],
-            ),
-            title="Prediction",
-            page="/predictions/{}/",
-            wait=o["wait"],
-            run=lambda queued: prediction_run(
-                prediction_id=queued.pk, device=o["device"], worker="manage.py predict"
-            ),
+        launch = partial(
+            prediction_launch,
+            **where,
+            specimen_names=o["specimen"],
+            tag=o["tag"],
+            time_points=o["time"],
+            threshold=o["threshold"],
+            tta=o["tta"],
+            split_touching=o["split_touching"],
+            watershed_h=o["watershed_h"],
+            min_voxels=o["min_voxels"],
         )
+        prediction = kit.launch_and_run(self, o, launch, run=prediction_run)
         if prediction is None:
             return
         if prediction.status != "succeeded":
