@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from annotations.services.imports.channels import parse_channel_names
 from annotations.services.imports.checks import VOXEL_SIZE_PATTERN, parse_voxel_size
-from cellweb.api.fields import optional_text
+from cellweb.api.fields import name_text, optional_text
 
 VOXEL_SIZE_VALIDATOR = RegexValidator(
     VOXEL_SIZE_PATTERN,
@@ -31,7 +31,7 @@ class VolumeImportFields(serializers.Serializer):
     # channels of a multi-channel label-free image (docs/channels.md). Validated, a form is the
     # keyword arguments of its import service: the voxel size as numbers, the channel names as a
     # list. (A comment, not a docstring: the schema would give it to every form built on it.)
-    lab = optional_text(100)
+    lab = name_text(100, what="lab", required=False)
     channels = optional_text(
         300,
         source="channel_names",

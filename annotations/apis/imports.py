@@ -15,7 +15,7 @@ from annotations.services.imports import import_job_create, upload_size_check
 from annotations.services.imports.batch import import_batch_create
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from cellweb.api import conflict_responses, parse
-from cellweb.api.fields import optional_text
+from cellweb.api.fields import name_text, optional_text
 from cellweb.api.reads import ReadApi, read_schema
 from cellweb.api.uploads import UploadApi, upload_schema
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
@@ -42,8 +42,8 @@ class ImportJobSerializer(serializers.Serializer):
 
 class ImportCreateSerializer(VolumeImportFields):
     file = serializers.FileField(allow_empty_file=False, use_url=False, source="upload")
-    specimen = serializers.CharField(
-        max_length=200, source="specimen_name", help_text="Specimen name; created when new."
+    specimen = name_text(
+        200, what="specimen", source="specimen_name", help_text="Specimen name; created when new."
     )
     modality = serializers.ChoiceField(choices=Modality.choices)
     channel = optional_text(32, help_text="Fluorescence channel, e.g. DAPI.")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import string
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -16,16 +20,21 @@ from annotations.services.labels import (
     label_class_delete,
     label_class_update,
 )
-from annotations.services.labels.checks import NAME_MAX
+from annotations.services.labels.checks import NAME_MAX, RESERVED_SHORTCUTS, shortcut_check
 from cellweb.api import RefusesUnknownFields, conflict_responses, parse
 from cellweb.api.reads import ReadApi, read_schema
+from cellweb.errors import InvalidInput
 
 SHORTCUT_HELP = (
     "One letter or digit the editor selects the class with; empty for none. Keys the editor "
     "already uses are refused: p l b e h k f o m z 0."
 )
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-SHORTCUT_PATTERN = r"^[A-Za-z0-9]?$"
+# One letter or digit the editor does not use already (either case: a shortcut is stored lower-case).
+_FREE_KEYS = "".join(
+    k for k in string.ascii_letters + string.digits if k.lower() not in RESERVED_SHORTCUTS
+)
+SHORTCUT_PATTERN = f"^[{_FREE_KEYS}]?$"
 
 
 class LabelClassSerializer(serializers.Serializer):
@@ -41,6 +50,18 @@ class LabelSetSerializer(serializers.Serializer):
     paint_rule = serializers.ChoiceField(choices=PaintRule.choices)
 
 
+class ShortcutValidator(RegexValidator):
+    """A free key (the pattern, which the schema shows); a refused one in the service's words
+    (not one key, or a key the editor already uses)."""
+
+    def __call__(self, value):
+        try:
+            shortcut_check(value)
+        except InvalidInput as error:
+            raise ValidationError(str(error)) from None
+        super().__call__(value)
+
+
 class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
     # The control characters that survive collapsing whitespace (name_check refuses them).
     name = serializers.RegexField(
@@ -53,12 +74,11 @@ class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
         help_text="#rrggbb",
         error_messages={"invalid": "Write the colour as #rrggbb (e.g. #ffb000)."},
     )
-    shortcut = serializers.RegexField(
-        SHORTCUT_PATTERN,
+    shortcut = serializers.CharField(
         required=False,
         allow_blank=True,
         help_text=SHORTCUT_HELP,
-        error_messages={"invalid": "A shortcut is one key: a single letter or digit (or none)."},
+        validators=[ShortcutValidator(SHORTCUT_PATTERN)],
     )
     kind = serializers.ChoiceField(choices=LabelKind.choices, default=LabelKind.REGION)
 

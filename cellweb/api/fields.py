@@ -1,4 +1,5 @@
-"""Request fields whose rules recur across endpoints: optional text, and an optional id."""
+"""Request fields whose rules recur across endpoints: optional text, a typed name, and an
+optional id."""
 
 from __future__ import annotations
 
@@ -19,4 +20,27 @@ def optional_id(help_text: str) -> serializers.IntegerField:
     """The id of an object, or nothing (then the endpoint's default)."""
     return serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_QUERY_ID, help_text=help_text
+    )
+
+
+# The white space Python's ``str.strip()`` takes off a text's ends (DRF trims every text input with
+# it before any check), written out because JSON Schema's ``\s`` is another set.
+_ENDS = r"[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*"
+_FIRST = r"[^\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# A name a user types (a specimen, a lab): once trimmed, no control character; so that the
+# schema's pattern holds exactly the texts the server takes, it allows white space at the ends.
+NAME_PATTERN = rf"^{_ENDS}(?:{_FIRST}[^\x00-\x1f]*)?{_ENDS}$"
+REQUIRED_NAME_PATTERN = rf"^{_ENDS}{_FIRST}[^\x00-\x1f]*{_ENDS}$"
+
+
+def name_text(max_length: int, *, what: str, required: bool = True, **kwargs):
+    """A typed name of a ``what`` (trimmed; refused with a control character in it); optional
+    (then ``""``) unless ``required``."""
+    optional = {} if required else {"required": False, "allow_blank": True, "default": ""}
+    return serializers.RegexField(
+        REQUIRED_NAME_PATTERN if required else NAME_PATTERN,
+        max_length=max_length,
+        error_messages={"invalid": f"The {what} name must not contain control characters."},
+        **optional,
+        **kwargs,
     )

@@ -99,8 +99,8 @@ def test_a_body_over_django_s_limit_gets_a_json_413(manager, section, settings):
     client.force_login(manager)
     response = client.post(
         "/api/projects/lab/evaluations/",
-        "x" * 4096,
-        content_type="application/x-www-form-urlencoded",
+        "[" + "0," * 2048 + "0]",
+        content_type="application/json",
     )
     body = assert_error_shape(response, 413)
     assert "limit" in body["detail"]

@@ -35,9 +35,10 @@ ALL_CHECKS = [check for check in CHECKS.get_all() if not is_check_class(check)]
 # A schema can say a field is a file, not what the file holds, and it cannot compare two fields.
 # Valid requests therefore carry what the words of the schema ask for: real files of a documented
 # format (with the fields that must agree with the file's content), and a display window that is
-# sent whole with lo < hi (and a section image's channel one the section has). Every check runs on every operation, positive data acceptance included:
+# sent whole with lo < hi (and a section image's channel one the section has), class names of the
+# project's one class. Every check runs on every operation, positive data acceptance included:
 # a valid request is answered 2xx, or 404, or 409 when the project's state refuses it.
-VOLUME_FIELDS = {"channel": "", "dataset": "", "channels": ""}
+VOLUME_FIELDS = {"channel": "", "dataset": "", "channels": "", "voxel_size": ""}
 
 
 def _npy(seed: int) -> bytes:
@@ -87,7 +88,7 @@ def _with_files(label: str, body: dict) -> None:
         body.update(files=[_npy(2)], pattern="{specimen}")
     elif label == "POST /api/specimens/{specimen_id}/ground-truth/":
         body.update(file=_mask_npy(), dataset="")
-        body["class"] = ""
+        body["class"] = "nucleus"  # named: the run may have added classes
         body.pop("time", None)
     elif label == "POST /api/projects/{slug}/model-versions/import/":
         body.update(file=_weights(), arch="")
@@ -108,11 +109,23 @@ def _whole_window(values: dict) -> None:
         values.pop("hi", None)
 
 
+# Fields whose words say "a class of the project, by name" (the project has one, the nucleus),
+# and class weights, which the words give only to several classes learnt together.
+CLASS_FIELDS = {"target_class": "nucleus", "classes": "", "class_weights": []}
+
+
 def _as_documented(label: str, case) -> None:
     for values in (case.body, case.query):
         if isinstance(values, dict):
             _with_files(label, values)
             _whole_window(values)
+            for name, value in CLASS_FIELDS.items():
+                if name in values:
+                    values[name] = value
+            if values is case.body and case.media_type != "application/json":
+                # A multipart form has no null: a nullable field is left out instead.
+                for name in [name for name, value in values.items() if value is None]:
+                    del values[name]
             if label == "GET /api/sections/{section_id}/image.png":
                 # The schema says in words that a channel must be one the section has: these
                 # sections have one.
