@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cellweb.api.schema.describe_text_constraints",
+        "cellweb.api.schema.describe_empty_query_values",
     ],
     # The schema and its pages are for signed-in users, like the API they describe (README, "API
     # documentation"); the pages themselves send a visitor to the sign-in form first.

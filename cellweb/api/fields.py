@@ -25,8 +25,9 @@ def optional_id(help_text: str) -> serializers.IntegerField:
 
 # The white space Python's ``str.strip()`` takes off a text's ends (DRF trims every text input with
 # it before any check), written out because JSON Schema's ``\s`` is another set.
-_ENDS = r"[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*"
-_FIRST = r"[^\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_ENDS = rf"[{SPACE}]*"
+_FIRST = rf"[^\x00-\x1f{SPACE}]"
 # A name a user types (a specimen, a lab): once trimmed, no control character; so that the
 # schema's pattern holds exactly the texts the server takes, it allows white space at the ends.
 NAME_PATTERN = rf"^{_ENDS}(?:{_FIRST}[^\x00-\x1f]*)?{_ENDS}$"

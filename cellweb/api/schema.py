@@ -4,13 +4,16 @@ An endpoint lists its own error codes with ``error_responses`` where it has some
 about them; the ones any endpoint can give are added here in the one error shape: 403 (not
 signed in, or no role), 404 (no such object, or an address under /api/ that matches nothing)
 and, for operations that take a body, 400, 413 and 415. A request serializer may add
-``schema_rules``: JSON Schema keywords for its rules across fields.
+``schema_rules``: JSON Schema keywords for its rules across fields. Two postprocessing hooks
+finish the schema: free text cannot hold a NUL character, and an optional query parameter's empty
+value means the same as leaving it out.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 
+from .fields import SPACE
 from .inputs import error_responses
 
 _ALWAYS = (400, 403, 404)
@@ -50,17 +53,22 @@ def only(*values) -> dict:
 
 # DRF's CharField refuses the NUL character in every text input (ProhibitNullCharactersValidator).
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+# ... and trims every text input first, so a text that may not be blank needs one character that is
+# not white space.
+NON_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{SPACE}][^\u0000]*$"
 
 
 def describe_text_constraints(result, generator, request, public):
-    """Postprocessing hook: free-text strings say that they cannot hold a NUL character."""
+    """Postprocessing hook: free-text strings say that they cannot hold a NUL character, and
+    those that may not be blank that they need more than white space."""
 
     def visit(node):
         if isinstance(node, dict):
             if node.get("type") == "string" and not {"format", "enum", "pattern", "readOnly"} & set(
                 node
             ):
-                node["pattern"] = NO_NUL_PATTERN
+                blank = node.get("minLength", 0) < 1
+                node["pattern"] = NO_NUL_PATTERN if blank else NON_BLANK_PATTERN
             for value in node.values():
                 visit(value)
         elif isinstance(node, list):
@@ -72,4 +80,29 @@ def describe_text_constraints(result, generator, request, public):
         for operation in operations.values():
             visit(operation.get("parameters", []))
             visit(operation.get("requestBody", {}))
+    return result
+
+
+# DRF reads an empty query value of an optional field as no value (``?tint=`` is the default tint).
+EMPTY_QUERY_VALUE = {"type": "string", "maxLength": 0}
+
+
+def describe_empty_query_values(result, generator, request, public):
+    """Postprocessing hook: an optional query parameter (other than a list) also takes an empty
+    value, which means the same as leaving it out."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") != "query"
+                    or parameter.get("required")
+                    or schema.get("type") == "array"
+                ):
+                    continue
+                parameter["schema"] = {"anyOf": [schema, EMPTY_QUERY_VALUE]}
+                note = "Empty: as if left out."
+                parameter["description"] = " ".join(
+                    part for part in (parameter.get("description", ""), note) if part
+                )
     return result
