@@ -15,10 +15,10 @@ from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project, get_section
 from annotations.selectors import review as review_selectors
 from annotations.selectors.users import user_ids_by_name
+from annotations.serializers_dashboard import ProjectDashboardSerializer
 from annotations.serializers_review import (
     ConsensusProposalSerializer,
     GroundTruthVersionDetailSerializer,
-    ProjectDashboardSerializer,
     ReviewConfirmInputSerializer,
     ReviewConfirmOutputSerializer,
     ReviewConflictSerializer,
