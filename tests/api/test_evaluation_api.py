@@ -14,6 +14,7 @@ from PIL import Image
 
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Project
+from inference.apis.fields import MAX_DB_ID
 from inference.models import Evaluation, SectionResult
 from tests.conftest import signed_in
 from tests.helpers_evaluation import (
@@ -75,6 +76,19 @@ def test_a_set_without_ground_truth_is_a_clear_409(api, project, manager, make_v
     )
     assert response.status_code == 409 and response.json()["code"] == "no_ground_truth"
     assert "no confirmed consensus ground truth" in response.json()["detail"]
+    assert not Evaluation.objects.exists()
+
+
+def test_any_id_the_schema_allows_is_read_as_an_id(api, project, manager, data):
+    # The largest id the schema documents names no specimen of the project: nothing to score,
+    # not a malformed list.
+    response = api(manager).post(
+        f"/api/projects/{project.slug}/evaluations/",
+        {"set_kind": "specimens", "set_params": {"specimen_ids": [MAX_DB_ID]}},
+        format="json",
+    )
+    assert response.status_code in (404, 409), response.content
+    assert "list of specimen ids" not in response.json()["detail"]
     assert not Evaluation.objects.exists()
 
 

@@ -18,6 +18,10 @@ from inference.services.fluorescence_gt import FLAGGED
 SET_PARAM_KEYS = ("lab", "tag", "specimen_ids", "include_training", "exclude_flagged")
 
 
+# The largest id the API takes (inference.apis.fields.MAX_DB_ID).
+MAX_SPECIMEN_ID = 2**62
+
+
 def clean_set_params(set_kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
     raw = dict(raw or {})
     unknown = sorted(set(raw) - set(SET_PARAM_KEYS))
@@ -36,7 +40,7 @@ def clean_set_params(set_kind: str, raw: dict[str, Any] | None) -> dict[str, Any
     ids = raw.get("specimen_ids")
     if ids not in (None, "", []):
         if not isinstance(ids, list | tuple) or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**62 for i in ids
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_SPECIMEN_ID for i in ids
         ):
             raise InvalidInput("“specimen_ids” must be a list of specimen ids.")
         params["specimen_ids"] = sorted({int(i) for i in ids})
