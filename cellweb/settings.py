@@ -261,6 +261,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, so that generated clients get readable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "ModalityEnum": "annotations.models.Modality",
+        "LabelFreeModalityEnum": "cellweb.api.schema.label_free_modalities",
+        "GtSourceEnum": "annotations.models.GroundTruthSource",
+        "LabelKindEnum": "annotations.models.LabelKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cellweb.api.schema.describe_text_constraints",

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -115,7 +120,14 @@ class SectionGroundTruthApi(APIView):
     @extend_schema(
         operation_id="section_ground_truth",
         parameters=[SectionGroundTruthQuerySerializer],
-        responses={200: SectionGroundTruthSerializer, **ERRORS},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="SectionGroundTruthAnswer",
+                serializers=[SectionGroundTruthSerializer, GroundTruthVersionDetailSerializer],
+                resource_type_field_name=None,
+            ),
+            **ERRORS,
+        },
         summary="Ground-truth versions of a section; ?version=N returns that version in full",
         description="Without `version` the answer is `{current, versions}`; with it, the body is "
         "that version's detail (same shape as `current`).",

@@ -58,6 +58,13 @@ NO_NUL_PATTERN = "^[^\\u0000]*$"
 NON_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{SPACE}][^\u0000]*$"
 
 
+def label_free_modalities() -> list[str]:
+    """The label-free modalities as the request fields list them (ENUM_NAME_OVERRIDES)."""
+    from annotations.models import LABEL_FREE_MODALITIES
+
+    return sorted(LABEL_FREE_MODALITIES)
+
+
 def describe_text_constraints(result, generator, request, public):
     """Postprocessing hook: free-text strings say that they cannot hold a NUL character, and
     those that may not be blank that they need more than white space."""

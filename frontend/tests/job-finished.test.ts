@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ticks, yAxis } from '../src/modules/job/chart';
+import { tickLabels, ticks, yAxis } from '../src/modules/job/chart';
 import { connIndicator, evaluateLink, hasValidation } from '../src/modules/job/derive';
 import { initialState, reduce, type JobMessage, type JobState } from '../src/modules/job/state';
 import { summaryTables } from '../src/modules/job/summary';
@@ -91,5 +91,20 @@ describe('cross-validation summary tables', () => {
     expect(tables).toHaveLength(1);
     expect(tables[0]!.rows[0]!.label).toBe('AUC-PR');
     expect(summaryTables(null)).toEqual([]);
+  });
+});
+
+describe('tick labels', () => {
+  it('keeps the asked decimals where they tell the ticks apart', () => {
+    expect(tickLabels([0, 0.5, 1], 1)).toEqual(['0.0', '0.5', '1.0']);
+    expect(tickLabels([1.33, 1.34, 1.35], 4)).toEqual(['1.3300', '1.3400', '1.3500']);
+  });
+
+  it('adds decimals until ticks over a small range read differently', () => {
+    const axis = yAxis(1.33705, 1.33712);
+    const labels = tickLabels(axis.ticks, 4);
+    expect(new Set(labels).size).toBe(axis.ticks.length);
+    axis.ticks.forEach((t, i) => expect(Number(labels[i])).toBeCloseTo(t, 7));
+    expect(labels[0]).toBe('1.33706');
   });
 });

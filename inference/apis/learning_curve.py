@@ -80,7 +80,7 @@ class LearningCurveInput(serializers.Serializer):
     input_size = input_size_field()
     schema_rules = INPUT_SIZE_RULES
     gt_source = serializers.ChoiceField(
-        choices=GroundTruthSource.values,
+        choices=GroundTruthSource.choices,
         default=GroundTruthSource.CONSENSUS,
         help_text="The ground truth trained on and scored.",
     )

@@ -10,6 +10,7 @@ import pytest
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import Annotation, GroundTruth, Membership, Role, Section, SectionStatus
+from tests.helpers_schema import assert_documented
 from tests.review_support import box, confirm, disk, save_revision, sections_of, with_consensus
 
 SHAPE = (32, 32)
@@ -314,8 +315,14 @@ def test_ground_truth_versions_and_one_version_in_full(api, ready, reviewer):
     confirm(section, reviewer, consensus, mask=edit, edited=True, base_version=1)
     client = api(reviewer)
 
-    listing = client.get(f"/api/sections/{section.pk}/ground-truth/").json()
-    first = client.get(f"/api/sections/{section.pk}/ground-truth/?version=1").json()
+    answers = [
+        client.get(f"/api/sections/{section.pk}/ground-truth/"),
+        client.get(f"/api/sections/{section.pk}/ground-truth/?version=1"),
+    ]
+    # Both shapes are documented (the full listing, and one version's detail).
+    for answer in answers:
+        assert_documented(client, "get", "/api/sections/{section_id}/ground-truth/", answer)
+    listing, first = (answer.json() for answer in answers)
 
     assert [v["version"] for v in listing["versions"]] == [2, 1]
     assert listing["current"]["version"] == 2 and listing["current"]["edited"]

@@ -63,6 +63,19 @@ export function yAxis(lo: number, hi: number, { fixedTop = false, count = 4 } = 
 }
 
 /**
+ * The labels of the ticks: at least ``minDigits`` decimals, more where the ticks are closer than
+ * that (a mean RI running from 1.33705 to 1.33712 gets five decimals, not "1.3371" on every tick).
+ */
+export function tickLabels(values: readonly number[], minDigits: number): string[] {
+  let digits = Math.max(0, minDigits);
+  for (; digits < 10; digits += 1) {
+    const labels = values.map((v) => v.toFixed(digits));
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return values.map((v) => v.toFixed(digits));
+}
+
+/**
  * The SVG is drawn in CSS pixels at the element's real width (re-rendered on
  * resize), so labels keep a readable size instead of scaling with the card.
  */
@@ -115,23 +128,26 @@ export class LineChart {
     const axis = yAxis(y0, y1, { fixedTop: o.yMax !== undefined });
     y1 = axis.y1;
     if (x1 <= x0) x1 = x0 + 1;
-    const pw = W - M.left - M.right;
+    const labels = tickLabels(axis.ticks, o.yDigits ?? (y1 - y0 < 0.5 ? 2 : 1));
+    // Long labels (many decimals) widen the left margin instead of running off the figure.
+    const left = Math.max(M.left, 12 + 6.5 * Math.max(0, ...labels.map((l) => l.length)));
+    const pw = W - left - M.right;
     const ph = H - M.top - M.bottom;
-    const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * pw;
+    const sx = (x: number) => left + ((x - x0) / (x1 - x0)) * pw;
     const sy = (y: number) => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
 
     const grid = el('g', { class: 'cw-chart-grid' });
-    for (const t of axis.ticks) {
-      grid.append(el('line', { x1: M.left, x2: W - M.right, y1: sy(t), y2: sy(t) }));
-      grid.append(el('text', { x: M.left - 6, y: sy(t) + 4, 'text-anchor': 'end' }, t.toFixed(o.yDigits ?? (y1 - y0 < 0.5 ? 2 : 1))));
-    }
+    axis.ticks.forEach((t, i) => {
+      grid.append(el('line', { x1: left, x2: W - M.right, y1: sy(t), y2: sy(t) }));
+      grid.append(el('text', { x: left - 6, y: sy(t) + 4, 'text-anchor': 'end' }, labels[i]!));
+    });
     const xt = ticks(x0, x1, Math.min(Math.max(2, Math.floor(W / 60)), Math.max(2, Math.round(x1 - x0))));
     for (const t of xt) {
       if (Math.abs(t - Math.round(t)) > 1e-9) continue;
       grid.append(el('line', { x1: sx(t), x2: sx(t), y1: M.top + ph, y2: M.top + ph + 4 }));
       grid.append(el('text', { x: sx(t), y: H - M.bottom + 16, 'text-anchor': 'middle' }, String(t)));
     }
-    grid.append(el('line', { class: 'cw-chart-axis', x1: M.left, x2: W - M.right, y1: M.top + ph, y2: M.top + ph }));
+    grid.append(el('line', { class: 'cw-chart-axis', x1: left, x2: W - M.right, y1: M.top + ph, y2: M.top + ph }));
     if (o.xLabel) grid.append(el('text', { x: W - M.right, y: H - 2, 'text-anchor': 'end', class: 'cw-chart-xlabel' }, o.xLabel));
     svg.append(grid);
 
