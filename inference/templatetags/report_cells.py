@@ -1,0 +1,19 @@
+"""``{{ cell|mean_sd:3 }}``: a report table's cell (``{"mean": …, "std": …}``) as "mean ± SD",
+both with the given decimals; the mean alone without an SD, "—" without a mean."""
+
+from __future__ import annotations
+
+from django import template
+from django.template.defaultfilters import floatformat
+
+register = template.Library()
+
+
+@register.filter
+def mean_sd(cell: dict, digits: int) -> str:
+    if cell["mean"] is None:
+        return "—"
+    text = floatformat(cell["mean"], digits)
+    if cell["std"] is not None:
+        text += " ± " + floatformat(cell["std"], digits)
+    return text
