@@ -11,9 +11,9 @@ register = template.Library()
 
 @register.filter
 def mean_sd(cell: dict, digits: int) -> str:
-    if cell["mean"] is None:
+    if cell.get("mean") is None:
         return "—"
     text = floatformat(cell["mean"], digits)
-    if cell["std"] is not None:
+    if cell.get("std") is not None:
         text += " ± " + floatformat(cell["std"], digits)
     return text
