@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from annotations.serializers_section import SpecimenRefSerializer
+
 
 class AgreementHistogramSerializer(serializers.Serializer):
     edges = serializers.ListField(child=serializers.FloatField())
@@ -14,9 +16,7 @@ class AgreementHistogramSerializer(serializers.Serializer):
     median = serializers.FloatField(allow_null=True)
 
 
-class SpecimenAgreementDistributionSerializer(serializers.Serializer):
-    specimen_id = serializers.IntegerField()
-    specimen = serializers.CharField()
+class SpecimenAgreementDistributionSerializer(SpecimenRefSerializer):
     distribution = AgreementHistogramSerializer()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annotations.models import GroundTruth, GroundTruthSource
+from annotations.serializers_section import SectionPlaceSerializer, specimen_name
 from annotations.services.review import MAX_COMMENT_LENGTH
 from cellweb.api.pagination import PageSerializer
 
@@ -18,11 +19,9 @@ MAX_VERSION = 2**31 - 1
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
 
 
-class ReviewQueueItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    specimen_id = serializers.IntegerField()
-    specimen = serializers.CharField(source="specimen_name")
-    z = serializers.IntegerField()
+class ReviewQueueItemSerializer(SectionPlaceSerializer):
+    id = serializers.IntegerField(help_text="The section's id.")
+    specimen = specimen_name(source="specimen_name")
     agreement = serializers.FloatField(
         allow_null=True,
         help_text="Mean pairwise Dice (mean over annotator pairs) of the section's worst class.",
@@ -50,11 +49,19 @@ class ReviewQueueSerializer(PageSerializer):
     results = ReviewQueueItemSerializer(many=True)
 
 
+# Two annotators' masks of the section, compared as foreground (any class) and background
+# (``annotations.imaging.overlap``).
 class AgreementPairSerializer(serializers.Serializer):
-    a = serializers.CharField()
-    b = serializers.CharField()
-    dice = serializers.FloatField()
-    jaccard = serializers.FloatField()
+    a = serializers.CharField(help_text="One annotator (username).")
+    b = serializers.CharField(help_text="The other annotator (username).")
+    dice = serializers.FloatField(
+        help_text="Dice of the two masks, 2|A∩B| / (|A| + |B|); 1 when both are empty, 0 when "
+        "only one is."
+    )
+    jaccard = serializers.FloatField(
+        help_text="Jaccard index of the two masks, |A∩B| / |A∪B|; 1 when both are empty, 0 when "
+        "only one is."
+    )
 
 
 class SectionAnnotatorAgreementSerializer(serializers.Serializer):

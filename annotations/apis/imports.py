@@ -18,10 +18,11 @@ from cellweb.api import conflict_responses, parse
 from cellweb.api.fields import name_text, optional_text
 from cellweb.api.reads import ReadApi, read_schema
 from cellweb.api.uploads import UploadApi, upload_schema
+from cellweb.jobs.api import FINISHED_AT, STARTED_AT, LiveSnapshotSerializer
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
 
-class ImportJobSerializer(serializers.Serializer):
+class ImportJobSerializer(LiveSnapshotSerializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     progress = serializers.FloatField()
@@ -32,12 +33,9 @@ class ImportJobSerializer(serializers.Serializer):
     project = serializers.CharField()
     specimen_url = serializers.CharField(allow_null=True)
     created_at = serializers.CharField()
-    started_at = serializers.CharField(allow_null=True)
-    finished_at = serializers.CharField(allow_null=True)
+    started_at = serializers.CharField(allow_null=True, help_text=STARTED_AT)
+    finished_at = serializers.CharField(allow_null=True, help_text=FINISHED_AT)
     stale = serializers.BooleanField()
-    seq = serializers.IntegerField(
-        help_text="The latest event number; live events with a smaller seq are older."
-    )
 
 
 class ImportCreateSerializer(VolumeImportFields):

@@ -17,24 +17,55 @@ from rest_framework.views import APIView
 from cellweb.jobs.cancel import job_cancel
 from cellweb.jobs.lifecycle import kind_named
 
+# The times of a job's (or a fold's) run, ISO 8601 (``cellweb.jobs.lifecycle``).
+STARTED_AT = "When a worker first took it up (a retry keeps this time); null until then."
+FINISHED_AT = "When it ended: succeeded, failed or cancelled; null until then."
+HEARTBEAT_AT = (
+    "The worker's last sign of life (its start, progress reports and keepalives); a running one "
+    "silent for longer than the heartbeat timeout is queued again, or fails after its last try."
+)
 
-# The fields every job's list row and detail answer start with (a kind adds its own). A comment,
-# not a docstring: the schema would give it as the description of every kind's serializer.
+# Shapes several answers share, each under a comment rather than a docstring: the schema would
+# give a docstring as the description of every serializer that inherits it.
+
+
+# The fields every job's list row and detail answer start with (a kind adds its own).
 class JobSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
-    created_at = serializers.CharField()
-    finished_at = serializers.CharField(allow_null=True)
+    created_at = serializers.CharField(help_text="When it was launched (ISO 8601).")
+    finished_at = serializers.CharField(allow_null=True, help_text=FINISHED_AT)
     created_by = serializers.CharField(allow_null=True)
-    progress = serializers.FloatField()
+    progress = serializers.FloatField(help_text="The share of the work done, 0 to 1.")
     error = serializers.CharField(allow_null=True)
 
 
+# The fields every job's detail answer starts with (a kind's serializer adds its own).
 class JobRowSerializer(JobSummarySerializer):
-    """The fields every job's detail answer starts with (a kind's serializer adds its own)."""
-
     project = serializers.CharField()
     message = serializers.CharField(allow_blank=True)
+
+
+# A live page's snapshot: the number of the latest event it includes (``cellweb.events``).
+class LiveSnapshotSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(
+        help_text="The latest event number; live events with a smaller seq are older."
+    )
+
+
+# A cancellable job's snapshot (``cellweb.jobs.cancel``).
+class JobSnapshotSerializer(LiveSnapshotSerializer):
+    cancel_requested = serializers.BooleanField(
+        help_text="Someone asked to cancel it: a queued one ends at once, a running one at its "
+        "next progress check."
+    )
+
+
+# Start, end and heartbeat of a run (a job, or one fold of a training job).
+class RunTimesSerializer(serializers.Serializer):
+    started_at = serializers.CharField(allow_null=True, help_text=STARTED_AT)
+    finished_at = serializers.CharField(allow_null=True, help_text=FINISHED_AT)
+    heartbeat_at = serializers.CharField(allow_null=True, help_text=HEARTBEAT_AT)
 
 
 def job_row_public(job) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from cellweb.jobs.api import JobRowSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
 from inference.apis.errors import ERRORS, DetailSerializer
 from inference.apis.fields import optional_id, probability_threshold
 from inference.apis.views import ProjectJobLaunchApi, launch_schema
@@ -20,17 +20,15 @@ class DisagreementLaunchInput(serializers.Serializer):
     threshold = probability_threshold()
 
 
-class DisagreementSerializer(JobRowSerializer):
+class DisagreementSerializer(JobRowSerializer, JobSnapshotSerializer):
     training_job = serializers.IntegerField()
     threshold = serializers.FloatField()
     sections = serializers.IntegerField(help_text="Sections scored (when it has succeeded).")
     created_by = serializers.CharField(allow_null=True, help_text="Empty: after a training job.")
-    cancel_requested = serializers.BooleanField()
     result = serializers.JSONField(
         help_text="sections, folds, training_job, device and the top sections (section, "
         "variance, pairwise_dice)."
     )
-    seq = serializers.IntegerField()
 
 
 @launch_schema(

@@ -8,7 +8,13 @@ from rest_framework import serializers
 from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
-from cellweb.jobs.api import JobSummarySerializer, job_api_views
+from cellweb.jobs.api import (
+    JobRowSerializer,
+    JobSnapshotSerializer,
+    JobSummarySerializer,
+    RunTimesSerializer,
+    job_api_views,
+)
 from inference.apis.errors import ERRORS
 from inference.apis.fields import MAX_DB_ID, id_list, optional_id, probability_threshold
 from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
@@ -127,12 +133,9 @@ class EvaluationUnitSerializer(serializers.Serializer):
     error = serializers.CharField(allow_null=True)
 
 
-class EvaluationDetailSerializer(EvaluationSummarySerializer):
-    project = serializers.CharField()
-    started_at = serializers.CharField(allow_null=True)
-    heartbeat_at = serializers.CharField(allow_null=True)
-    message = serializers.CharField(allow_blank=True)
-    cancel_requested = serializers.BooleanField()
+class EvaluationDetailSerializer(
+    EvaluationSummarySerializer, JobRowSerializer, RunTimesSerializer, JobSnapshotSerializer
+):
     config = serializers.JSONField()
     plan = serializers.JSONField(
         help_text="units (fold, model_version, specimens, volumes), baselines, as_of, ..."
@@ -145,7 +148,6 @@ class EvaluationDetailSerializer(EvaluationSummarySerializer):
     )
     report_url = serializers.CharField(allow_null=True)
     csv_url = serializers.CharField()
-    seq = serializers.IntegerField()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses
 from cellweb.api.pagination import PageSerializer
-from cellweb.jobs.api import JobRowSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
 from inference.apis.errors import ERRORS
 from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, input_size_field
 from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
@@ -91,7 +91,7 @@ class LearningCurveInput(serializers.Serializer):
         return value
 
 
-class LearningCurveSerializer(JobRowSerializer):
+class LearningCurveSerializer(JobRowSerializer, JobSnapshotSerializer):
     sizes = serializers.JSONField(help_text="Numbers of training sections, increasing.")
     seeds = serializers.IntegerField()
     arch = serializers.CharField()
@@ -101,8 +101,6 @@ class LearningCurveSerializer(JobRowSerializer):
     points = serializers.JSONField(
         help_text="[{start, n, seed, epochs, specimens, drawn_specimens, dice, map}]"
     )
-    cancel_requested = serializers.BooleanField()
-    seq = serializers.IntegerField()
 
 
 class LearningCurveRowSerializer(LearningCurveSerializer):

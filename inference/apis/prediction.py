@@ -13,7 +13,7 @@ from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, parse
 from cellweb.api.reads import ReadApi
 from cellweb.errors import InvalidInput
-from cellweb.jobs.api import JobRowSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
 from inference.apis.errors import ERRORS
 from inference.apis.fields import id_list, optional_id, probability_threshold
 from inference.apis.views import (
@@ -58,15 +58,13 @@ class PredictionSerializer(JobRowSerializer):
     volumes = serializers.IntegerField()
 
 
-class PredictionDetailSerializer(PredictionSerializer):
-    cancel_requested = serializers.BooleanField()
+class PredictionDetailSerializer(PredictionSerializer, JobSnapshotSerializer):
     batch = serializers.IntegerField(help_text="Sections segmented.")
     batches = serializers.IntegerField(help_text="Sections to segment.")
     summary = serializers.JSONField(
         help_text="Per volume: specimen, time_index, n_nuclei, total_volume_um3, medium_ri."
     )
     replaced = serializers.BooleanField(help_text="A later run of the same model replaced it.")
-    seq = serializers.IntegerField()
 
 
 class PredictionListSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.serializers_section import SectionPlaceSerializer
 from cellweb.api import BinaryApi, binary_answer, parse, png_response
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
 from inference.apis.errors import ERRORS
@@ -27,26 +28,38 @@ class SectionsQuery(PageQuerySerializer):
     )
 
 
-class SectionResultSerializer(serializers.Serializer):
-    section = serializers.IntegerField()
-    specimen = serializers.CharField()
-    specimen_id = serializers.IntegerField()
-    lab = serializers.CharField(allow_blank=True)
-    volume = serializers.IntegerField()
-    time_index = serializers.IntegerField()
-    z = serializers.IntegerField()
-    method = serializers.CharField()
-    fold = serializers.IntegerField()
-    ground_truth = serializers.IntegerField(allow_null=True)
+# The scores of one method's mask of the evaluation's target class against the section's ground
+# truth, from the pixel counts TP, FP and FN of this section alone (``inference.ml.metrics``).
+_ONE_SECTION = "of this section alone: 1 when both masks are empty, 0 when only one is."
+
+
+class SectionResultSerializer(SectionPlaceSerializer):
+    section = serializers.IntegerField(help_text="The section's id.")
+    lab = serializers.CharField(allow_blank=True, help_text="The specimen's lab (may be blank).")
+    volume = serializers.IntegerField(help_text="The id of the section's volume.")
+    time_index = serializers.IntegerField(help_text="The volume's time point.")
+    method = serializers.CharField(help_text="What segmented it: model, edge or otsu.")
+    fold = serializers.IntegerField(help_text="The cross-validation fold that held it out, or -1.")
+    ground_truth = serializers.IntegerField(
+        allow_null=True, help_text="The ground-truth version scored against (null once deleted)."
+    )
     fluorescence_section = serializers.IntegerField(allow_null=True)
-    gt_pixels = serializers.IntegerField()
-    pred_pixels = serializers.IntegerField()
-    dice = serializers.FloatField()
-    jaccard = serializers.FloatField()
-    f05 = serializers.FloatField()
-    precision = serializers.FloatField()
-    recall = serializers.FloatField()
-    auc_pr = serializers.FloatField(allow_null=True)
+    gt_pixels = serializers.IntegerField(help_text="Pixels of the class in the ground truth.")
+    pred_pixels = serializers.IntegerField(help_text="Pixels of the class in the method's mask.")
+    dice = serializers.FloatField(help_text=f"Dice, 2TP / (2TP + FP + FN), {_ONE_SECTION}")
+    jaccard = serializers.FloatField(help_text=f"Jaccard, TP / (TP + FP + FN), {_ONE_SECTION}")
+    f05 = serializers.FloatField(
+        help_text=f"F0.5, 1.25TP / (1.25TP + 0.25FN + FP), precision weighing more, {_ONE_SECTION}"
+    )
+    precision = serializers.FloatField(help_text=f"Precision, TP / (TP + FP), {_ONE_SECTION}")
+    recall = serializers.FloatField(help_text=f"Recall, TP / (TP + FN), {_ONE_SECTION}")
+    auc_pr = serializers.FloatField(
+        allow_null=True,
+        help_text="Average precision (area under the precision-recall curve) of the method's "
+        "per-pixel scores (the model's probability of the class, else the mask itself) against "
+        "the ground truth, this section alone; null when the ground truth has no pixel of the "
+        "class.",
+    )
 
 
 class SectionResultListSerializer(PageSerializer):

@@ -10,7 +10,14 @@ from rest_framework.views import APIView
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses
 from cellweb.api.pagination import PageSerializer
-from cellweb.jobs.api import JobSummarySerializer, job_api_views
+from cellweb.jobs.api import (
+    STARTED_AT,
+    JobRowSerializer,
+    JobSnapshotSerializer,
+    JobSummarySerializer,
+    RunTimesSerializer,
+    job_api_views,
+)
 from inference.apis.errors import DetailSerializer, detail_errors
 from inference.apis.training_input import TrainingConfigInput
 from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
@@ -37,7 +44,7 @@ class TrainingHistoryPointSerializer(serializers.Serializer):
     )
 
 
-class TrainingFoldSerializer(serializers.Serializer):
+class TrainingFoldSerializer(RunTimesSerializer):
     index = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["cv", "final"])
     label = serializers.CharField()
@@ -52,9 +59,6 @@ class TrainingFoldSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     error = serializers.CharField(allow_null=True)
     message = serializers.CharField(allow_blank=True)
-    started_at = serializers.CharField(allow_null=True)
-    finished_at = serializers.CharField(allow_null=True)
-    heartbeat_at = serializers.CharField(allow_null=True)
     train_sections = serializers.IntegerField()
     val_sections = serializers.IntegerField()
     specimens_train = serializers.ListField(child=serializers.CharField())
@@ -82,10 +86,8 @@ class TrainingJobListSerializer(PageSerializer):
     results = TrainingJobSummarySerializer(many=True)
 
 
-class TrainingJobDetailSerializer(JobSummarySerializer):
-    project = serializers.CharField()
-    message = serializers.CharField(allow_blank=True)
-    started_at = serializers.CharField(allow_null=True)
+class TrainingJobDetailSerializer(JobRowSerializer, JobSnapshotSerializer):
+    started_at = serializers.CharField(allow_null=True, help_text=STARTED_AT)
     arch = serializers.CharField(allow_null=True)
     arch_label = serializers.CharField(allow_blank=True)
     task = serializers.ChoiceField(choices=["segmentation", "isl"])
@@ -95,14 +97,10 @@ class TrainingJobDetailSerializer(JobSummarySerializer):
     code_version = serializers.CharField(allow_blank=True)
     snapshot = serializers.JSONField()
     sections = serializers.IntegerField()
-    cancel_requested = serializers.BooleanField()
     folds = TrainingFoldSerializer(many=True)
     summary = serializers.JSONField(
         allow_null=True,
         help_text='{"metrics": {"dice": {"mean", "std", "per_fold"}, "jaccard", "f05", "precision", "recall", "auc_pr"}, ...}',
-    )
-    seq = serializers.IntegerField(
-        help_text="The latest event number; live events with a smaller seq are older."
     )
 
 

@@ -1,0 +1,24 @@
+"""Response fields that name a specimen and place a section in it, shared by the answers that
+list sections (the review queue, an evaluation's per-section results) or specimens (the
+dashboard's agreement by specimen)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+def specimen_name(**kwargs) -> serializers.CharField:
+    """The specimen's name (``kwargs``: a ``source`` where the row holds it under another key)."""
+    return serializers.CharField(help_text="The specimen's name.", **kwargs)
+
+
+# A specimen by id and name. (Comments, not docstrings: the schema would give a docstring as the
+# description of every answer that inherits it.)
+class SpecimenRefSerializer(serializers.Serializer):
+    specimen_id = serializers.IntegerField(help_text="The specimen's id.")
+    specimen = specimen_name()
+
+
+# Where a section sits: its specimen, and its place in its volume's stack.
+class SectionPlaceSerializer(SpecimenRefSerializer):
+    z = serializers.IntegerField(help_text="The section's index in its volume's stack (0 first).")
