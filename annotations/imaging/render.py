@@ -37,16 +37,25 @@ TINTS: dict[str, tuple[float, float, float]] = {
 }
 
 
+_FLOAT32_SAFE = 1e30
+
+
 def to_uint8(section: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Map ``lo`` -> 0 and ``hi`` -> 255 linearly, clipping outside; NaN becomes 0."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"Display window must be finite numbers; got ({lo}, {hi}).")
     if hi <= lo:
         hi = lo + max(abs(lo) * 1e-6, 1e-12)
-    values = np.asarray(section, dtype=np.float32)
-    scaled = np.subtract(values, np.float32(lo), dtype=np.float32)
-    scaled *= np.float32(255.0 / (hi - lo))
-    scaled += np.float32(0.5)
+    span = hi - lo  # inf only when both ends lie near the float64 limits
+    scale = 255.0 / span if math.isfinite(span) else 127.5 / (hi / 2 - lo / 2)
+    # float32 is the fast path; a window beyond its range (or so narrow that the scale is) is
+    # worked out in float64 instead of overflowing into a black or white image.
+    wide = max(abs(lo), abs(hi), scale, 1.0 / scale) > _FLOAT32_SAFE
+    dtype = np.float64 if wide else np.float32
+    values = np.asarray(section, dtype=dtype)
+    scaled = np.subtract(values, dtype(lo), dtype=dtype)
+    scaled *= dtype(scale)
+    scaled += dtype(0.5)
     np.clip(scaled, 0.0, 255.0, out=scaled)
     np.nan_to_num(scaled, copy=False, nan=0.0)
     return scaled.astype(np.uint8)

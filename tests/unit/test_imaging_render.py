@@ -42,6 +42,22 @@ def test_to_uint8_maps_window_ends_and_clips():
     assert out.tolist() == [0, 102, 255, 0, 255, 0]
 
 
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (-1e39, 1e39, [128, 128, 128]),  # beyond float32: the middle of the window
+        (1e39, 2e39, [0, 0, 0]),  # all values below the window
+        (-2e39, -1e39, [255, 255, 255]),  # all values above it
+        (-1.7e308, 1.7e308, [128, 128, 128]),  # a span beyond float64
+        (1e-38, 2e-38, [0, 255, 255]),  # a window narrower than float32 can scale
+    ],
+)
+def test_to_uint8_takes_windows_beyond_float32(lo, hi, expected):
+    with np.errstate(all="raise"):
+        out = to_uint8(np.array([0.0, 1.0, 1.5], np.float32), lo, hi)
+    assert out.tolist() == expected
+
+
 def test_to_uint8_degenerate_window_does_not_divide_by_zero():
     out = to_uint8(np.array([0.9, 1.0, 1.1]), 1.0, 1.0)
     assert out.tolist() == [0, 0, 255]
