@@ -29,21 +29,33 @@ HEARTBEAT_AT = (
 # give a docstring as the description of every serializer that inherits it.
 
 
+# A job's (or a fold's) state (``cellweb.jobs.fields.JobStatus``).
+STATUS = "queued, running, succeeded, failed or cancelled."
+# Why a job (or a fold) failed (``cellweb.jobs.lifecycle``).
+ERROR = "Why it failed; while a retry waits, why the last try failed; null when nothing went wrong."
+
+
 # The fields every job's list row and detail answer start with (a kind adds its own).
 class JobSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
+    id = serializers.IntegerField(help_text="The job's id.")
+    status = serializers.CharField(help_text=STATUS)
     created_at = serializers.CharField(help_text="When it was launched (ISO 8601).")
     finished_at = serializers.CharField(allow_null=True, help_text=FINISHED_AT)
-    created_by = serializers.CharField(allow_null=True)
+    created_by = serializers.CharField(
+        allow_null=True,
+        help_text="Who launched it (username); null when no user did (an automatic run) or that "
+        "user was deleted.",
+    )
     progress = serializers.FloatField(help_text="The share of the work done, 0 to 1.")
-    error = serializers.CharField(allow_null=True)
+    error = serializers.CharField(allow_null=True, help_text=ERROR)
 
 
 # The fields every job's detail answer starts with (a kind's serializer adds its own).
 class JobRowSerializer(JobSummarySerializer):
-    project = serializers.CharField()
-    message = serializers.CharField(allow_blank=True)
+    project = serializers.CharField(help_text="The project's slug.")
+    message = serializers.CharField(
+        allow_blank=True, help_text="Its latest progress line, as its page shows it; may be blank."
+    )
 
 
 # A live page's snapshot: the number of the latest event it includes (``cellweb.events``).

@@ -21,13 +21,25 @@ class DisagreementLaunchInput(serializers.Serializer):
 
 
 class DisagreementSerializer(JobRowSerializer, JobSnapshotSerializer):
-    training_job = serializers.IntegerField()
-    threshold = serializers.FloatField()
+    training_job = serializers.IntegerField(
+        help_text="The training job whose fold models are compared."
+    )
+    threshold = serializers.FloatField(
+        help_text="The probability above which a pixel is in a fold model's mask."
+    )
     sections = serializers.IntegerField(help_text="Sections scored (when it has succeeded).")
-    created_by = serializers.CharField(allow_null=True, help_text="Empty: after a training job.")
+    created_by = serializers.CharField(
+        allow_null=True,
+        help_text="Who launched it (username); null when it ran by itself (after a training job, "
+        "or when the queue mode changed to most_informative) or that user was deleted.",
+    )
     result = serializers.JSONField(
-        help_text="sections, folds, training_job, device and the top sections (section, "
-        "variance, pairwise_dice)."
+        help_text="Once it has succeeded (empty before): sections (scored), "
+        "skipped_other_modality (sections of a modality the models were not trained on), folds "
+        "(models compared), training_job, device, and top: the 10 sections of highest variance "
+        "(ties: lowest pairwise_dice), [{section, variance, pairwise_dice}]. variance: the "
+        "variance of the fold models' probabilities at each pixel, the mean over the section's "
+        "pixels; pairwise_dice: the Dice of two fold models' masks, the mean over all pairs."
     )
 
 

@@ -9,6 +9,8 @@ from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
 from cellweb.jobs.api import (
+    ERROR,
+    STATUS,
     JobRowSerializer,
     JobSnapshotSerializer,
     JobSummarySerializer,
@@ -107,47 +109,84 @@ class EvaluationLaunchInput(serializers.Serializer):
 # Output
 
 
+# Whose scores an evaluation's headline gives, and how its sections' scores are aggregated
+# (``inference.services.evaluation.summary``).
+_PRIMARY = (
+    "the evaluation's target class, for the model (the edge-based method in a baselines-only run)"
+)
+_OVER_SECTIONS = (
+    "the mean over its sections' scores (cross-validation: each fold's mean over its sections, "
+    "then the mean over the folds)"
+)
+MODEL_VERSION = (
+    "The model version scored; null in a baselines-only run (or once that version is deleted)."
+)
+SET_KIND = "cross_validation, cross_modality, cross_lab, tag or specimens."
+SET_PARAMS = (
+    "What chose the set's specimens (those given): lab, tag, specimen_ids, include_training, "
+    "exclude_flagged."
+)
+THRESHOLD = "The model's probability above which a pixel counts as the class."
+SECTIONS = "Sections with ground truth in the set, counted at launch."
+DICE = (
+    f"Dice of {_PRIMARY}: {_OVER_SECTIONS}, as summary.metrics.dice.mean; null until it has been "
+    "scored."
+)
+
+
 class EvaluationSummarySerializer(JobSummarySerializer):
-    model_version = serializers.IntegerField(allow_null=True)
-    model_name = serializers.CharField(allow_null=True)
-    set_kind = serializers.CharField()
-    set_label = serializers.CharField()
-    set_params = serializers.JSONField()
-    gt_source = serializers.CharField()
-    threshold = serializers.FloatField()
-    sections = serializers.IntegerField()
-    dice = serializers.FloatField(allow_null=True)
-    url = serializers.CharField()
+    model_version = serializers.IntegerField(allow_null=True, help_text=MODEL_VERSION)
+    model_name = serializers.CharField(allow_null=True, help_text="Its name; null without one.")
+    set_kind = serializers.CharField(help_text=SET_KIND)
+    set_label = serializers.CharField(help_text="The set kind in words.")
+    set_params = serializers.JSONField(help_text=SET_PARAMS)
+    gt_source = serializers.CharField(help_text="The ground-truth source scored against.")
+    threshold = serializers.FloatField(help_text=THRESHOLD)
+    sections = serializers.IntegerField(help_text=SECTIONS)
+    dice = serializers.FloatField(allow_null=True, help_text=DICE)
+    url = serializers.CharField(help_text="Its page.")
 
 
 class EvaluationListSerializer(PageSerializer):
     results = EvaluationSummarySerializer(many=True)
 
 
+# An evaluation's progress, shown as the one entry of ``folds`` (``evaluation_snapshot``).
+BATCH = "Sections segmented, from the progress; null when no section is planned."
+BATCHES = "Sections to segment: every section of the planned volumes; null when none is."
+
+
 class EvaluationUnitSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    status = serializers.CharField()
-    batch = serializers.IntegerField(allow_null=True, help_text="Sections segmented.")
-    batches = serializers.IntegerField(allow_null=True, help_text="Sections to segment.")
-    eta_s = serializers.FloatField(allow_null=True)
-    error = serializers.CharField(allow_null=True)
+    index = serializers.IntegerField(help_text="-1: an evaluation runs as one unit.")
+    status = serializers.CharField(help_text=STATUS)
+    batch = serializers.IntegerField(allow_null=True, help_text=BATCH)
+    batches = serializers.IntegerField(allow_null=True, help_text=BATCHES)
+    eta_s = serializers.FloatField(allow_null=True, help_text="Not estimated: always null.")
+    error = serializers.CharField(allow_null=True, help_text=ERROR)
+
+
+CONFIG = (
+    "What it scores: model (its name, or “baselines only”), set, set_params, gt_source, "
+    "threshold, methods, and the numbers of specimens and volumes."
+)
+REPORT_URL = "Its HTML report; null until it has been written."
+PLAN = "units (fold, model_version, specimens, volumes), baselines, as_of, ..."
+SUMMARY = (
+    '{"metrics": {"dice": {"mean", "std", "per_fold"?}, "jaccard", "f05", "precision", '
+    f'"recall", "auc_pr"}}}} of {_PRIMARY}, once it has been scored (null before): mean is '
+    f"{_OVER_SECTIONS}, std the sample SD of the same values, per_fold the folds' means."
+)
 
 
 class EvaluationDetailSerializer(
     EvaluationSummarySerializer, JobRowSerializer, RunTimesSerializer, JobSnapshotSerializer
 ):
-    config = serializers.JSONField()
-    plan = serializers.JSONField(
-        help_text="units (fold, model_version, specimens, volumes), baselines, as_of, ..."
-    )
-    folds = EvaluationUnitSerializer(many=True)
-    summary = serializers.JSONField(
-        allow_null=True,
-        help_text='{"metrics": {"dice": {"mean", "std", "per_fold"?}, ...}} of the model (or the '
-        "edge-based method in a baselines-only run)",
-    )
-    report_url = serializers.CharField(allow_null=True)
-    csv_url = serializers.CharField()
+    config = serializers.JSONField(help_text=CONFIG)
+    plan = serializers.JSONField(help_text=PLAN)
+    folds = EvaluationUnitSerializer(many=True, help_text="Its one unit of work (index -1).")
+    summary = serializers.JSONField(allow_null=True, help_text=SUMMARY)
+    report_url = serializers.CharField(allow_null=True, help_text=REPORT_URL)
+    csv_url = serializers.CharField(help_text="Its per-section results as CSV.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,19 +96,38 @@ class FluorescenceEditInput(serializers.Serializer):
 
 
 class FluorescenceCreateOutput(serializers.Serializer):
-    created = serializers.IntegerField(help_text="Ground-truth versions created (one per section).")
-    volumes = serializers.IntegerField()
-    params = serializers.JSONField()
+    created = serializers.IntegerField(
+        help_text="Ground-truth versions created: one per section of the label-free volumes "
+        "thresholded."
+    )
+    volumes = serializers.IntegerField(
+        help_text="Label-free volumes with a paired stain that were thresholded."
+    )
+    params = serializers.JSONField(help_text="The parameters used, defaults filled in.")
 
 
 class GroundTruthOutput(serializers.Serializer):
-    version = serializers.IntegerField()
-    mask_png = serializers.CharField(allow_null=True)
-    reviewer = serializers.CharField(allow_null=True)
-    confirmed_at = serializers.CharField()
-    edited = serializers.BooleanField()
-    method = serializers.CharField(allow_blank=True)
-    params = serializers.JSONField()
+    version = serializers.IntegerField(
+        help_text="The section's fluorescence ground-truth version (1 first); each derivation "
+        "and each correction adds one."
+    )
+    mask_png = serializers.CharField(allow_null=True, help_text="The mask, a base64 PNG.")
+    reviewer = serializers.CharField(
+        allow_null=True,
+        help_text="Who derived or corrected it (username); null when no user did or that user "
+        "was deleted.",
+    )
+    confirmed_at = serializers.CharField(help_text="When it was stored (ISO 8601).")
+    edited = serializers.BooleanField(
+        help_text="A reviewer changed the derived mask, in this version or one it corrects."
+    )
+    method = serializers.CharField(allow_blank=True, help_text="The threshold: otsu or fixed.")
+    params = serializers.JSONField(
+        help_text="How it was derived: the parameters, threshold_used (on the smoothed stain), "
+        "volume_threshold, stain_signal, quality (signal_no_mask, mask_no_signal or null), "
+        "channel, fluorescence_volume_id and fluorescence_section_id; a correction adds "
+        "edited_from_version."
+    )
 
 
 class ProjectFluorescenceGTApi(APIView):

@@ -92,14 +92,27 @@ class LearningCurveInput(serializers.Serializer):
 
 
 class LearningCurveSerializer(JobRowSerializer, JobSnapshotSerializer):
-    sizes = serializers.JSONField(help_text="Numbers of training sections, increasing.")
-    seeds = serializers.IntegerField()
-    arch = serializers.CharField()
-    start_version = serializers.IntegerField(allow_null=True)
+    sizes = serializers.JSONField(
+        help_text="Numbers of training sections n, increasing (“all” given as the number of "
+        "sections available)."
+    )
+    seeds = serializers.IntegerField(help_text="Random draws of sections per n.")
+    arch = serializers.CharField(
+        help_text="The network of both curves (the start version's, when there is one)."
+    )
+    start_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The model version the pretrained curve starts from; null: from scratch only.",
+    )
     held_out = serializers.JSONField(help_text="[{id, name, sections}] scored at every point.")
-    total_points = serializers.IntegerField()
+    total_points = serializers.IntegerField(
+        help_text="Points to train: n values × seeds × starts (2 with a start version, else 1)."
+    )
     points = serializers.JSONField(
-        help_text="[{start, n, seed, epochs, specimens, drawn_specimens, dice, map}]"
+        help_text="The finished points: [{start (scratch or pretrained), n, seed, epochs, "
+        "specimens (how many the draw came from), drawn_specimens (their ids), dice, map}]. "
+        "dice: the held-out sections' pixels pooled, at threshold 0.5; map: each held-out "
+        "section's mean average precision over IoU 0.50:0.05:0.95, the mean over sections."
     )
 
 

@@ -14,7 +14,7 @@ from annotations.permissions import get_project
 from cellweb.api import BinaryApi, binary_answer, parse
 from cellweb.api.pagination import PageSerializer
 from cellweb.api.uploads import UploadApi
-from inference.apis.training import ERRORS, TrainingErrorSerializer
+from inference.apis.training import ARCH_LABEL, ERRORS, INPUT_SIZE, TrainingErrorSerializer
 from inference.apis.views import ProjectListApi, list_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
@@ -37,27 +37,58 @@ class ModelCompareQuery(serializers.Serializer):
         return list(dict.fromkeys(ids))
 
 
+# A model version: where its weights came from, what it was trained on and how it scored.
+KIND = "fold: a cross-validation fold's model; final: trained on all the data; imported."
+JOB = "The training job that produced it; null when imported (or that job was deleted)."
+FOLD = "The index (0 first) of the job's fold that produced it; null when imported."
+CREATED_BY = (
+    "Who launched its training or imported it (username); null when no user did or that user was "
+    "deleted."
+)
+IS_ACTIVE = "Used for prediction in its project (one version at most per project)."
+CODE_VERSION = "The code version that trained it; blank when imported."
+SNAPSHOT = (
+    "The ground-truth snapshot it was trained on; null when imported and for in-silico labelling."
+)
+GT_SOURCE = (
+    "The ground-truth source it was trained on (its snapshot's, else its configuration's); null "
+    "when neither says."
+)
+EPOCHS = "Epochs it was trained for; null when its configuration does not say."
+TRAIN_SPECIMENS = "Names of the specimens it was trained on."
+VAL_SPECIMENS = "Names of the specimens it was held out from and scored on."
+METRICS = (
+    "Its fold's scores on the held-out sections at threshold 0.5 (the training job's fold "
+    "metrics); a final model has none of its own and gives cross_validation, its job's means "
+    "over the folds; empty when imported."
+)
+
+
 class ModelVersionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The model version's id.")
     name = serializers.CharField()
-    kind = serializers.CharField()
-    arch = serializers.CharField()
-    arch_label = serializers.CharField(allow_blank=True)
-    job = serializers.IntegerField(allow_null=True)
-    fold = serializers.IntegerField(allow_null=True)
-    created_at = serializers.CharField()
-    created_by = serializers.CharField(allow_null=True)
-    is_active = serializers.BooleanField()
-    code_version = serializers.CharField(allow_blank=True)
-    snapshot = serializers.IntegerField(allow_null=True)
-    gt_source = serializers.CharField(allow_null=True)
-    input_size = serializers.IntegerField(allow_null=True)
-    epochs = serializers.IntegerField(allow_null=True)
-    config = serializers.JSONField()
-    train_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
-    val_specimens = serializers.ListField(child=serializers.CharField(allow_null=True))
-    metrics = serializers.JSONField()
-    download_url = serializers.CharField()
+    kind = serializers.CharField(help_text=KIND)
+    arch = serializers.CharField(help_text="The network's name.")
+    arch_label = serializers.CharField(allow_blank=True, help_text=ARCH_LABEL)
+    job = serializers.IntegerField(allow_null=True, help_text=JOB)
+    fold = serializers.IntegerField(allow_null=True, help_text=FOLD)
+    created_at = serializers.CharField(help_text="When it was stored (ISO 8601).")
+    created_by = serializers.CharField(allow_null=True, help_text=CREATED_BY)
+    is_active = serializers.BooleanField(help_text=IS_ACTIVE)
+    code_version = serializers.CharField(allow_blank=True, help_text=CODE_VERSION)
+    snapshot = serializers.IntegerField(allow_null=True, help_text=SNAPSHOT)
+    gt_source = serializers.CharField(allow_null=True, help_text=GT_SOURCE)
+    input_size = serializers.IntegerField(allow_null=True, help_text=INPUT_SIZE)
+    epochs = serializers.IntegerField(allow_null=True, help_text=EPOCHS)
+    config = serializers.JSONField(help_text="The configuration it was trained or imported with.")
+    train_specimens = serializers.ListField(
+        child=serializers.CharField(allow_null=True), help_text=TRAIN_SPECIMENS
+    )
+    val_specimens = serializers.ListField(
+        child=serializers.CharField(allow_null=True), help_text=VAL_SPECIMENS
+    )
+    metrics = serializers.JSONField(help_text=METRICS)
+    download_url = serializers.CharField(help_text="Its weights (PyTorch file).")
     provenance = serializers.CharField(help_text="trained, fine_tuned or imported.")
     parent = serializers.IntegerField(
         allow_null=True, help_text="The version fine-tuning started from."
@@ -70,17 +101,32 @@ class ModelVersionListSerializer(PageSerializer):
     results = ModelVersionSerializer(many=True)
 
 
+# Versions side by side: one row per metric or setting, one value per version.
+VALUES = "One value per version, in the order of versions; null where a version has none."
+BEST = (
+    "A metric's highest value among the versions; null when none has one. Not given for settings."
+)
+METRIC_ROWS = (
+    "dice, jaccard, f05, precision, recall and auc_pr: each version's own held-out score (its "
+    "fold's pixels pooled), else its job's cross-validation mean (a final model)."
+)
+SETTING_ROWS = (
+    "Network, kind, input size, epochs, batch size, learning rate, loss, ground truth, held-out "
+    "specimens and code version."
+)
+
+
 class ModelCompareRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    values = serializers.ListField(child=serializers.JSONField(allow_null=True))
-    best = serializers.FloatField(allow_null=True, required=False)
+    key = serializers.CharField(help_text="The metric's or setting's key.")
+    label = serializers.CharField(help_text="Its name in words.")
+    values = serializers.ListField(child=serializers.JSONField(allow_null=True), help_text=VALUES)
+    best = serializers.FloatField(allow_null=True, required=False, help_text=BEST)
 
 
 class ModelCompareSerializer(serializers.Serializer):
-    versions = ModelVersionSerializer(many=True)
-    metrics = ModelCompareRowSerializer(many=True)
-    settings = ModelCompareRowSerializer(many=True)
+    versions = ModelVersionSerializer(many=True, help_text="In the order of ids.")
+    metrics = ModelCompareRowSerializer(many=True, help_text=METRIC_ROWS)
+    settings = ModelCompareRowSerializer(many=True, help_text=SETTING_ROWS)
 
 
 def version_answer(version, code: int = status.HTTP_200_OK) -> Response:

@@ -49,34 +49,55 @@ class PredictionLaunchInput(serializers.Serializer):
     min_voxels = serializers.IntegerField(required=False, default=27, min_value=1, max_value=10**7)
 
 
+# A nucleus's quantities at one time point (``inference.ml.nucleus_quantities``, tracked by
+# ``inference.services.prediction.runner``).
+NUCLEUS_QUANTITIES = (
+    "id (its track: the same nucleus keeps it over time), parent (the track a daughter split "
+    "from, else null), voxel_count, volume_um3 (µm³), surface_area_um2 (µm²), sphericity, mean_ri, "
+    "concentration_pg_per_um3 (pg/µm³), dry_mass_pg (pg), centroid (voxels, z y x) and "
+    "centroid_um (µm); µm numbers are null without a voxel size, refractive-index ones without "
+    "a refractive-index image"
+)
+
+
 class PredictionSerializer(JobRowSerializer):
-    model_version = serializers.IntegerField(allow_null=True)
-    model_name = serializers.CharField(allow_null=True)
+    model_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The model version that segments; null once that version is deleted.",
+    )
+    model_name = serializers.CharField(allow_null=True, help_text="Its name at launch.")
     options = serializers.JSONField(help_text="threshold, tta, split_touching, watershed_h, ...")
-    specimens = serializers.JSONField()
-    sections = serializers.IntegerField()
-    volumes = serializers.IntegerField()
+    specimens = serializers.JSONField(help_text="[{id, name}] of the specimens it segments.")
+    sections = serializers.IntegerField(
+        help_text="Sections to segment: every section of its volumes."
+    )
+    volumes = serializers.IntegerField(
+        help_text="Volumes to segment (one per specimen and time point)."
+    )
 
 
 class PredictionDetailSerializer(PredictionSerializer, JobSnapshotSerializer):
-    batch = serializers.IntegerField(help_text="Sections segmented.")
+    batch = serializers.IntegerField(help_text="Sections segmented, from the progress.")
     batches = serializers.IntegerField(help_text="Sections to segment.")
     summary = serializers.JSONField(
-        help_text="Per volume: specimen, time_index, n_nuclei, total_volume_um3, medium_ri."
+        help_text="One row per volume once it has been segmented (empty before): volume, "
+        "specimen, specimen_id, time_index, n_nuclei, total_volume_um3 (µm³; null without a "
+        "voxel size) and medium_ri (the medium's refractive index measured on the volume; null "
+        "without a refractive-index image)."
     )
     replaced = serializers.BooleanField(help_text="A later run of the same model replaced it.")
 
 
 class PredictionListSerializer(serializers.Serializer):
-    results = PredictionSerializer(many=True)
+    results = PredictionSerializer(many=True, help_text="Newest first, 50 at most.")
 
 
 class NucleiSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Rows in results.")
     results = serializers.JSONField(
-        help_text="specimen, time_index, id (tracked), parent, voxel_count, volume_um3, "
-        "surface_area_um2, sphericity, mean_ri, medium_ri, concentration_pg_per_um3, "
-        "dry_mass_pg, centroid, centroid_um"
+        help_text="One row per nucleus and time point of its current results: specimen, "
+        "specimen_id, time_index, volume (id), medium_ri, and the nucleus's "
+        f"{NUCLEUS_QUANTITIES}."
     )
 
 
@@ -88,26 +109,46 @@ class SeriesQuery(serializers.Serializer):
 
 
 class SeriesSerializer(serializers.Serializer):
-    series = serializers.JSONField(help_text="Per tracked nucleus: points (t and quantities).")
-    comparison = serializers.JSONField(allow_null=True, help_text="Mean ± SD per time point.")
+    series = serializers.JSONField(
+        help_text="Per tracked nucleus: specimen, nucleus (its track id), parent and points "
+        "[{t, volume_um3, surface_area_um2, mean_ri, dry_mass_pg}], one per time point."
+    )
+    comparison = serializers.JSONField(
+        allow_null=True,
+        help_text="Null without tags. Otherwise quantity and groups: per tag, [{t, mean, sd, "
+        "n}], the mean and sample SD of quantity over the nuclei of the tag's specimens at time "
+        "point t (n nuclei).",
+    )
 
 
 class SectionNucleusSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Tracked nucleus id (the label in the TIFF).")
-    colour = serializers.CharField()
+    colour = serializers.CharField(help_text="Its colour in the viewer, #rrggbb.")
     contours = serializers.JSONField(help_text="Outlines [[[x, y], ...], ...] in pixels.")
 
 
 class SectionNucleiSerializer(serializers.Serializer):
-    prediction = serializers.IntegerField(allow_null=True)
-    model_version = serializers.IntegerField(allow_null=True)
-    nuclei = SectionNucleusSerializer(many=True)
+    prediction = serializers.IntegerField(
+        allow_null=True,
+        help_text="The prediction whose result is shown; null when the active model has not "
+        "segmented the section's volume, or the project has no active model.",
+    )
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="The active model version; null when nothing is shown."
+    )
+    nuclei = SectionNucleusSerializer(many=True, help_text="The nuclei the section cuts through.")
 
 
 class SettingsSerializer(serializers.Serializer):
-    predict_new_imports = serializers.BooleanField()
-    active_model_version = serializers.IntegerField(read_only=True, allow_null=True)
-    active_model_name = serializers.CharField(read_only=True, allow_null=True)
+    predict_new_imports = serializers.BooleanField(
+        help_text="When an import has finished, the active model segments its time points by itself."
+    )
+    active_model_version = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The active model version; null when none."
+    )
+    active_model_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Its name; null when none."
+    )
 
 
 @launch_schema(

@@ -43,7 +43,10 @@ class SectionResultSerializer(SectionPlaceSerializer):
     ground_truth = serializers.IntegerField(
         allow_null=True, help_text="The ground-truth version scored against (null once deleted)."
     )
-    fluorescence_section = serializers.IntegerField(allow_null=True)
+    fluorescence_section = serializers.IntegerField(
+        allow_null=True,
+        help_text="The id of the paired fluorescence section; null when the section has none.",
+    )
     gt_pixels = serializers.IntegerField(help_text="Pixels of the class in the ground truth.")
     pred_pixels = serializers.IntegerField(help_text="Pixels of the class in the method's mask.")
     dice = serializers.FloatField(help_text=f"Dice, 2TP / (2TP + FP + FN), {_ONE_SECTION}")

@@ -28,44 +28,87 @@ CONFLICT = {
 }
 
 
+# A round's score (``inference.services.rounds.chain``): what the activation rule compares.
+DICE_NUCLEUS = (
+    "The round's model on its held-out specimens: the mean of the sections' Dice (threshold "
+    "0.5) over the held-out sections with a nucleus (ground truth not empty)."
+)
+GT_SECTIONS = (
+    "Sections of the project with confirmed ground truth of the round's source at its launch, "
+    "held-out ones included."
+)
+
+
 class VersionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The model version's id.")
     name = serializers.CharField()
-    is_active = serializers.BooleanField()
+    is_active = serializers.BooleanField(help_text="Used for prediction in its project now.")
+
+
+# A round: its state, versions and jobs, and its score (``inference.selectors.rounds``).
+STATE = "training (fine-tuning), evaluating, done, failed or cancelled."
+HELD_OUT = "Names of the held-out specimens: never trained on, scored every round."
+PARENT = "The active version it fine-tunes; null once that version is deleted."
+RESULT = "The fine-tuning job's final model; null until the fine-tuning has succeeded."
+TRAINING_JOB = "The fine-tuning training job; null once it is deleted."
+EVALUATION = (
+    "The evaluation that scores result on the held-out specimens; null until the fine-tuning "
+    "has succeeded, and when the scoring could not start."
+)
+ROUND_DICE = (
+    f"{DICE_NUCLEUS} Null until the evaluation has succeeded, or when no such section was scored."
+)
+DELTA = (
+    "dice_nucleus minus that of the latest earlier round that is done with one; null when either "
+    "is missing."
+)
+ACTIVATED = "Made the active model by the rule “activate when better on the same set”."
 
 
 class RoundSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
-    state = serializers.CharField()
-    message = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    gt_sections = serializers.IntegerField(
-        help_text="Sections with confirmed ground truth at launch."
-    )
-    held_out = serializers.ListField(child=serializers.CharField())
-    parent = VersionSerializer(allow_null=True)
-    result = VersionSerializer(allow_null=True)
-    training_job = serializers.IntegerField(allow_null=True)
-    evaluation = serializers.IntegerField(allow_null=True)
-    dice_nucleus = serializers.FloatField(
-        allow_null=True,
-        help_text="Mean Dice over the held-out sections with a nucleus (threshold 0.5).",
-    )
-    delta = serializers.FloatField(allow_null=True, required=False)
-    activated = serializers.BooleanField()
+    number = serializers.IntegerField(help_text="1 for the project's first round.")
+    state = serializers.CharField(help_text=STATE)
+    message = serializers.CharField(help_text="What the round is doing, or how it ended.")
+    created_at = serializers.DateTimeField(help_text="When it was launched.")
+    gt_sections = serializers.IntegerField(help_text=GT_SECTIONS)
+    held_out = serializers.ListField(child=serializers.CharField(), help_text=HELD_OUT)
+    parent = VersionSerializer(allow_null=True, help_text=PARENT)
+    result = VersionSerializer(allow_null=True, help_text=RESULT)
+    training_job = serializers.IntegerField(allow_null=True, help_text=TRAINING_JOB)
+    evaluation = serializers.IntegerField(allow_null=True, help_text=EVALUATION)
+    dice_nucleus = serializers.FloatField(allow_null=True, help_text=ROUND_DICE)
+    delta = serializers.FloatField(allow_null=True, required=False, help_text=DELTA)
+    activated = serializers.BooleanField(help_text=ACTIVATED)
 
 
 class CurvePointSerializer(serializers.Serializer):
-    round = serializers.IntegerField()
-    gt_sections = serializers.IntegerField()
-    dice = serializers.FloatField()
+    round = serializers.IntegerField(help_text="The round's number.")
+    gt_sections = serializers.IntegerField(help_text=GT_SECTIONS)
+    dice = serializers.FloatField(help_text=DICE_NUCLEUS)
+
+
+# A project's round settings (``RoundSettings``).
+ACTIVATE_WHEN_BETTER = (
+    "A round whose dice_nucleus is higher than the previous done round's, on the same held-out "
+    "set, becomes the active model by itself."
+)
+RETRAIN_AFTER_SECTIONS = (
+    "0: off. Otherwise a round is launched by itself when this many more sections have confirmed "
+    "ground truth than the last round (or the active model) was trained on."
+)
 
 
 class RoundSettingsSerializer(serializers.Serializer):
-    epochs = serializers.IntegerField(min_value=1, max_value=MAX_ROUND_EPOCHS)
-    activate_when_better = serializers.BooleanField()
+    epochs = serializers.IntegerField(
+        min_value=1, max_value=MAX_ROUND_EPOCHS, help_text="Fine-tuning epochs per round."
+    )
+    activate_when_better = serializers.BooleanField(help_text=ACTIVATE_WHEN_BETTER)
     retrain_after_sections = serializers.IntegerField(
-        min_value=0, max_value=100_000, required=False, default=0
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        default=0,
+        help_text=RETRAIN_AFTER_SECTIONS,
     )
 
 
@@ -74,9 +117,12 @@ def settings_public(row) -> dict:
     return {name: getattr(row, name) for name in RoundSettingsSerializer._declared_fields}
 
 
+CURVE = "One point per round that is done and scored, oldest first."
+
+
 class RoundListSerializer(serializers.Serializer):
-    rounds = RoundSerializer(many=True)
-    learning_curve = CurvePointSerializer(many=True)
+    rounds = RoundSerializer(many=True, help_text="Newest first.")
+    learning_curve = CurvePointSerializer(many=True, help_text=CURVE)
     settings = RoundSettingsSerializer()
 
 
