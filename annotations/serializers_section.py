@@ -1,10 +1,16 @@
 """Response fields that name a specimen and place a section in it, shared by the answers that
 list sections (the review queue, an evaluation's per-section results) or specimens (the
-dashboard's agreement by specimen)."""
+dashboard's agreement by specimen), and the nullable scores of the review answers and the
+dashboard."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
+
+
+def score(help_text: str) -> serializers.FloatField:
+    """A score or figure that is null when there is nothing to compute it over."""
+    return serializers.FloatField(allow_null=True, help_text=help_text)
 
 
 def specimen_name(**kwargs) -> serializers.CharField:
