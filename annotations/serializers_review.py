@@ -47,10 +47,7 @@ class ReviewQueueItemSerializer(SectionPlaceSerializer):
         allow_null=True, help_text="The class that agreement is of; null for a binary section."
     )
     status = serializers.CharField(help_text="The section's workflow state: review.")
-    stale = serializers.BooleanField(
-        help_text="Back in review because its confirmed ground truth went stale (an input "
-        "annotation changed)."
-    )
+    stale = serializers.BooleanField(help_text=f"Its confirmed ground truth is stale: {STALE}.")
     response = serializers.BooleanField(
         help_text="Resubmitted after a send-back: the annotators answered the reviewer's comment."
     )
