@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.models import AnnotationStatus
+from annotations.serializers_section import FOREGROUND_PIXELS, PROJECT_SLUG
 from annotations.services.annotation import (
     MAX_POINTS_PER_POLYGON,
     MAX_POLYGON_POINTS,
@@ -79,7 +80,7 @@ class SentBackItemSerializer(SentBackSerializer):
     section_label = serializers.CharField(
         help_text="The section as pages name it: specimen · t<time point> · z<z> of z0–z<last>."
     )
-    project = serializers.CharField(help_text="The project's slug.")
+    project = serializers.CharField(help_text=PROJECT_SLUG)
     project_name = serializers.CharField(help_text="The project's name.")
     url = serializers.CharField(help_text=ANNOTATE_PAGE)
 
@@ -227,7 +228,7 @@ class AnnotationRevisionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(help_text="When it was saved.")
     status = serializers.ChoiceField(choices=AnnotationStatus.choices)
     time_spent_s = serializers.FloatField(help_text=SAVE_TIME)
-    foreground_pixels = serializers.IntegerField(help_text="Pixels of any class in the mask.")
+    foreground_pixels = serializers.IntegerField(help_text=FOREGROUND_PIXELS)
     source = serializers.CharField(
         help_text="How the mask came: canvas, png (a file), polygons or copy (from another "
         "section)."

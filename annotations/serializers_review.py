@@ -5,7 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annotations.models import GroundTruth, GroundTruthSource
-from annotations.serializers_section import SectionPlaceSerializer, score, specimen_name
+from annotations.serializers_section import (
+    FOREGROUND_PIXELS,
+    SECTION_STATUS,
+    SectionPlaceSerializer,
+    score,
+    specimen_name,
+)
 from annotations.services.review import MAX_COMMENT_LENGTH
 from cellweb.api.pagination import PageSerializer
 
@@ -19,7 +25,6 @@ MAX_VERSION = 2**31 - 1
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
 
 SUBMITTED_COUNT = "The section's submitted annotations."
-SECTION_STATUS = "The section's workflow state now: open, review, confirmed, sent_back or excluded."
 NO_CONSENSUS = "null while the section has no consensus."
 CONSENSUS_METHOD = "How the annotations were merged: majority or staple"
 # The masks answers carry (``annotations.selectors.encoding``).
@@ -206,7 +211,7 @@ class GroundTruthVersionDetailSerializer(GroundTruthResultSerializer):
         "pixels_reclassified and instances_changed, a fluorescence edit its base_version); "
         "empty when unedited."
     )
-    foreground_pixels = serializers.IntegerField(help_text="Pixels of any class in the mask.")
+    foreground_pixels = serializers.IntegerField(help_text=FOREGROUND_PIXELS)
 
 
 class GroundTruthVersionSummarySerializer(serializers.ModelSerializer):
