@@ -29,7 +29,9 @@ class AgreementHistogramSerializer(serializers.Serializer):
         child=serializers.IntegerField(),
         help_text="Sections per bin; the last bin includes 1.",
     )
-    n = serializers.IntegerField(help_text="Sections counted.")
+    n = serializers.IntegerField(
+        help_text="Sections counted: those with an agreement, excluded ones left out."
+    )
     mean = score(f"Mean of {_SECTION_AGREEMENTS}; null when n is 0.")
     median = score(f"Median of {_SECTION_AGREEMENTS}; null when n is 0.")
 

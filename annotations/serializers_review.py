@@ -24,7 +24,6 @@ MAX_VERSION = 2**31 - 1
 # A 1-bit PNG of an 8192x8192 mask is far below this; base64 adds a third.
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
 
-SUBMITTED_COUNT = "The section's submitted annotations."
 NO_CONSENSUS = "null while the section has no consensus."
 CONSENSUS_METHOD = "How the annotations were merged: majority or staple"
 # The masks answers carry (``annotations.selectors.encoding``).
@@ -56,7 +55,7 @@ class ReviewQueueItemSerializer(SectionPlaceSerializer):
     response = serializers.BooleanField(
         help_text="Resubmitted after a send-back: the annotators answered the reviewer's comment."
     )
-    submitted_count = serializers.IntegerField(help_text=SUBMITTED_COUNT)
+    submitted_count = serializers.IntegerField(help_text="The section's submitted annotations.")
     annotators = serializers.ListField(
         child=serializers.CharField(), help_text="Who submitted one (usernames, sorted)."
     )
@@ -155,7 +154,7 @@ class SectionAgreementSerializer(serializers.Serializer):
 
 class ConsensusProposalSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="consensus_id", help_text="The consensus's id.")
-    method = serializers.CharField(help_text=CONSENSUS_METHOD)
+    method = serializers.CharField(help_text=f"{CONSENSUS_METHOD}.")
     created_at = serializers.DateTimeField(help_text="When it was computed.")
     mask_png = serializers.CharField(help_text=CONSENSUS_PNG)
     disagreement_png = serializers.CharField(

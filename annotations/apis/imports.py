@@ -150,7 +150,9 @@ class BatchRefusedSerializer(BatchFieldSerializer):
 
 class BatchSkippedSerializer(serializers.Serializer):
     file = serializers.CharField(help_text="The file's name.")
-    reason = serializers.CharField(help_text="Why it was left out (e.g. it fits no pair).")
+    reason = serializers.CharField(
+        help_text="Why it was left out (e.g. its name does not match the pattern)."
+    )
 
 
 class ImportBatchSerializer(serializers.Serializer):

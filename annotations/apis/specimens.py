@@ -87,7 +87,7 @@ class SpecimenRowSerializer(serializers.Serializer):
         help_text="[z, y, x] of its main volume, in pixels; null without volumes.",
     )
     thumbnail_url = related_image(
-        "A 96-pixel image of the main volume's middle section; null without one."
+        "A thumbnail (96 pixels at most) of the main volume's middle section; null without one."
     )
     url = serializers.CharField(help_text="The specimen's page.")
 
