@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.models import AnnotationStatus
+from annotations.serializers_section import FOREGROUND_PIXELS, PROJECT_SLUG
 from annotations.services.annotation import (
     MAX_POINTS_PER_POLYGON,
     MAX_POLYGON_POINTS,
@@ -22,6 +23,17 @@ MAX_MASK_UPLOAD_BYTES = 16 * 1024 * 1024
 
 # The annotation endpoints' 400 (the schema adds the answers every endpoint can give).
 ANNOTATION_ERRORS = error_responses(400, descriptions={400: "Malformed request or unusable mask."})
+
+# Texts several fields share.
+ANNOTATE_PAGE = "The annotate page of the section."
+SAVE_TIME = "Active drawing time since the previous save, in seconds."
+TOTAL_TIME = "Active drawing time summed over all saves, in seconds."
+UPDATED_AT = "When it last changed: a save, a reopening or a send-back."
+BEFORE_FIRST = "null before your first save."
+STORED_MASK = (
+    "Base64 PNG of the latest revision's mask as stored: binary (white = foreground), class map "
+    "or instance map (docs/labels.md)"
+)
 
 _POLYGONS_SCHEMA = {
     "type": "array",
@@ -55,33 +67,50 @@ class PolygonsField(serializers.JSONField):
 
 
 class SentBackSerializer(serializers.Serializer):
-    section_id = serializers.IntegerField()
-    reviewer = serializers.CharField(help_text="Who sent the section back.")
+    section_id = serializers.IntegerField(help_text="The section's id.")
+    reviewer = serializers.CharField(
+        help_text="Who sent the section back (username; empty once the user is deleted)."
+    )
     comment = serializers.CharField(help_text="Why: what the annotator should change.")
-    at = serializers.DateTimeField()
+    at = serializers.DateTimeField(help_text="When it was sent back.")
     answered = serializers.BooleanField(help_text="The annotator resubmitted after it.")
 
 
 class SentBackItemSerializer(SentBackSerializer):
-    section_label = serializers.CharField()
-    project = serializers.CharField()
-    project_name = serializers.CharField()
-    url = serializers.CharField(help_text="The annotate page of the section.")
-
-
-class MineStateSerializer(serializers.Serializer):
-    revision = serializers.IntegerField(allow_null=True)
-    status = serializers.ChoiceField(choices=AnnotationStatus.choices, allow_null=True)
-    mask_png = serializers.CharField(
-        allow_null=True, help_text="Base64 PNG of the mask (white = nucleus)."
+    section_label = serializers.CharField(
+        help_text="The section as pages name it: specimen · t<time point> · z<z> of z0–z<last>."
     )
+    project = serializers.CharField(help_text=PROJECT_SLUG)
+    project_name = serializers.CharField(help_text="The project's name.")
+    url = serializers.CharField(help_text=ANNOTATE_PAGE)
+
+
+# Your own annotation of the section (no polygons and no time before your first save).
+class MineStateSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(
+        allow_null=True, help_text=f"The number of your latest revision (1 first); {BEFORE_FIRST}"
+    )
+    status = serializers.ChoiceField(
+        choices=AnnotationStatus.choices,
+        allow_null=True,
+        help_text=f"Draft or submitted; {BEFORE_FIRST}",
+    )
+    mask_png = serializers.CharField(allow_null=True, help_text=f"{STORED_MASK}; {BEFORE_FIRST}")
     polygons = PolygonsField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    time_spent_s = serializers.FloatField()
-    can_edit = serializers.BooleanField()
-    can_reopen = serializers.BooleanField()
-    updated_at = serializers.DateTimeField(allow_null=True)
+    width = serializers.IntegerField(help_text="The section's width in pixels.")
+    height = serializers.IntegerField(help_text="The section's height in pixels.")
+    time_spent_s = serializers.FloatField(help_text=TOTAL_TIME)
+    can_edit = serializers.BooleanField(
+        help_text="You may save: you annotate in this project, the section is neither confirmed "
+        "nor excluded, and your annotation is not submitted."
+    )
+    can_reopen = serializers.BooleanField(
+        help_text="You may reopen your submitted annotation: the section is neither confirmed "
+        "nor excluded, and the current confirmed ground truth was not built from this revision."
+    )
+    updated_at = serializers.DateTimeField(
+        allow_null=True, help_text=f"{UPDATED_AT} {BEFORE_FIRST}"
+    )
 
 
 class MineReadSerializer(MineStateSerializer):
@@ -92,7 +121,7 @@ class MineReadSerializer(MineStateSerializer):
 
 class AnnotationConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    current = MineStateSerializer()
+    current = MineStateSerializer(help_text="Your annotation as it is now.")
 
 
 class _SaveFields(serializers.Serializer):
@@ -107,7 +136,7 @@ class _SaveFields(serializers.Serializer):
         default=0.0,
         min_value=0.0,
         max_value=MAX_TIME_SPENT_S,
-        help_text="Active drawing time since the previous save, in seconds.",
+        help_text=SAVE_TIME,
     )
     action = serializers.ChoiceField(choices=["save", "submit"], default="save")
     label_set_version = serializers.IntegerField(
@@ -177,28 +206,39 @@ class MineUploadSerializer(_SaveFields):
 
 
 class AnnotationPublicSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    annotator = serializers.CharField()
-    section = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The annotation's id.")
+    annotator = serializers.CharField(help_text="Whose it is (username).")
+    section = serializers.IntegerField(help_text="The section's id.")
     status = serializers.ChoiceField(choices=AnnotationStatus.choices)
-    revision = serializers.IntegerField()
-    time_spent_s = serializers.FloatField()
-    updated_at = serializers.DateTimeField()
-    submitted_at = serializers.DateTimeField(allow_null=True)
-    mask_png = serializers.CharField(allow_null=True)
+    revision = serializers.IntegerField(help_text="The number of its latest revision (1 first).")
+    time_spent_s = serializers.FloatField(help_text=TOTAL_TIME)
+    updated_at = serializers.DateTimeField(help_text=UPDATED_AT)
+    submitted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was submitted; null while it is a draft."
+    )
+    mask_png = serializers.CharField(
+        allow_null=True, help_text=f"{STORED_MASK}; null before its first save."
+    )
     polygons = PolygonsField()
 
 
 class AnnotationRevisionSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
-    author = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    number = serializers.IntegerField(help_text="The revision's number (1 first).")
+    author = serializers.CharField(help_text="Who saved it (username).")
+    created_at = serializers.DateTimeField(help_text="When it was saved.")
     status = serializers.ChoiceField(choices=AnnotationStatus.choices)
-    time_spent_s = serializers.FloatField()
-    foreground_pixels = serializers.IntegerField()
-    source = serializers.CharField()
+    time_spent_s = serializers.FloatField(help_text=SAVE_TIME)
+    foreground_pixels = serializers.IntegerField(help_text=FOREGROUND_PIXELS)
+    source = serializers.CharField(
+        help_text="How the mask came: canvas, png (a file), polygons or copy (from another "
+        "section)."
+    )
     origin = serializers.CharField(help_text="blank, own_previous or model.")
-    origin_model_version = serializers.IntegerField(allow_null=True)
+    origin_model_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The model version whose proposal the mask started from (kept when the "
+        "version is later replaced or deleted); null for another origin.",
+    )
     mask_png = serializers.CharField(required=False, help_text="Only with ?include_masks=1.")
 
 
@@ -206,12 +246,19 @@ class RevisionQuerySerializer(serializers.Serializer):
     include_masks = serializers.BooleanField(required=False, default=False)
 
 
+# Counted over the project's label-free sections, excluded ones left out.
 class AnnotationProgressSerializer(serializers.Serializer):
-    sections_total = serializers.IntegerField()
-    sections_complete = serializers.IntegerField()
-    required_per_section = serializers.IntegerField()
-    mine_submitted = serializers.IntegerField()
-    mine_drafts = serializers.IntegerField()
+    sections_total = serializers.IntegerField(help_text="Sections to annotate.")
+    sections_complete = serializers.IntegerField(
+        help_text="Of them, with the required submitted annotations, or in review or confirmed."
+    )
+    required_per_section = serializers.IntegerField(
+        help_text="Submitted annotations a section needs (the project's setting)."
+    )
+    mine_submitted = serializers.IntegerField(help_text="Your submitted annotations of them.")
+    mine_drafts = serializers.IntegerField(
+        help_text="Your draft annotations of them (started, reopened or sent back)."
+    )
 
 
 class NextQuerySerializer(serializers.Serializer):
@@ -219,8 +266,8 @@ class NextQuerySerializer(serializers.Serializer):
 
 
 class AnnotateNextSerializer(serializers.Serializer):
-    section_id = serializers.IntegerField()
-    url = serializers.CharField()
+    section_id = serializers.IntegerField(help_text="The section's id.")
+    url = serializers.CharField(help_text=ANNOTATE_PAGE)
 
 
 class ExportQuerySerializer(serializers.Serializer):

@@ -5,7 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annotations.models import GroundTruth, GroundTruthSource
-from annotations.serializers_section import SectionPlaceSerializer, specimen_name
+from annotations.serializers_section import (
+    FOREGROUND_PIXELS,
+    SECTION_STATUS,
+    SectionPlaceSerializer,
+    score,
+    specimen_name,
+)
 from annotations.services.review import MAX_COMMENT_LENGTH
 from cellweb.api.pagination import PageSerializer
 
@@ -18,28 +24,45 @@ MAX_VERSION = 2**31 - 1
 # A 1-bit PNG of an 8192x8192 mask is far below this; base64 adds a third.
 MAX_MASK_B64_CHARS = 24 * 1024 * 1024
 
+NO_CONSENSUS = "null while the section has no consensus."
+CONSENSUS_METHOD = "How the annotations were merged: majority or staple"
+# The masks answers carry (``annotations.selectors.encoding``).
+CONSENSUS_PNG = (
+    "Base64 PNG of the consensus mask: binary (white = foreground), or a class or instance map "
+    "where the project has label classes (docs/labels.md)."
+)
+IS_CURRENT = "The section's current version from this source (one at most)."
+STALE = "an input annotation changed after confirmation (a confirmed section goes back to review)"
+EDITED = "A reviewer edited the mask (the consensus, or the derived fluorescence mask)."
+GROUND_TRUTH_PNG = (
+    "Base64 PNG of the confirmed mask: binary, class map or instance map (docs/labels.md)."
+)
+
 
 class ReviewQueueItemSerializer(SectionPlaceSerializer):
     id = serializers.IntegerField(help_text="The section's id.")
     specimen = specimen_name(source="specimen_name")
     agreement = serializers.FloatField(
         allow_null=True,
-        help_text="Mean pairwise Dice (mean over annotator pairs) of the section's worst class.",
+        help_text="Mean pairwise Dice (mean over annotator pairs) of the section's worst class; "
+        "null before its first consensus.",
     )
     worst_class = serializers.CharField(
         allow_null=True, help_text="The class that agreement is of; null for a binary section."
     )
-    status = serializers.CharField()
-    stale = serializers.BooleanField()
+    status = serializers.CharField(help_text="The section's workflow state: review.")
+    stale = serializers.BooleanField(help_text=f"Its confirmed ground truth is stale: {STALE}.")
     response = serializers.BooleanField(
         help_text="Resubmitted after a send-back: the annotators answered the reviewer's comment."
     )
-    submitted_count = serializers.IntegerField()
-    annotators = serializers.ListField(child=serializers.CharField())
+    submitted_count = serializers.IntegerField(help_text="The section's submitted annotations.")
+    annotators = serializers.ListField(
+        child=serializers.CharField(), help_text="Who submitted one (usernames, sorted)."
+    )
     from_proposal = serializers.IntegerField(
         help_text="Submitted annotations whose latest revision started from a model proposal."
     )
-    url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The section's review page.")
 
     def get_url(self, row) -> str:
         return f"/sections/{row['id']}/review/"
@@ -64,26 +87,53 @@ class AgreementPairSerializer(serializers.Serializer):
     )
 
 
+# One annotator's scores on the section: their foreground (any class) against the others' and
+# against the consensus (``annotations.services.review.labelled.foreground_statistics``).
 class SectionAnnotatorAgreementSerializer(serializers.Serializer):
-    annotator = serializers.CharField()
-    revision = serializers.IntegerField(allow_null=True)
-    mean_dice = serializers.FloatField(allow_null=True)
-    dice_consensus = serializers.FloatField(allow_null=True)
-    dice_ground_truth = serializers.FloatField(allow_null=True)
-    sensitivity = serializers.FloatField(allow_null=True)
-    specificity = serializers.FloatField(allow_null=True)
+    annotator = serializers.CharField(help_text="The annotator (username).")
+    revision = serializers.IntegerField(
+        allow_null=True, help_text="The number of their revision the consensus used."
+    )
+    mean_dice = score("Their mean Dice with each other annotator (mean over their pairs).")
+    dice_consensus = score("Dice of their mask with the consensus mask.")
+    dice_ground_truth = score(
+        "Dice of their mask with the current confirmed ground truth; null before a "
+        "confirmation, or when their mask was not among its inputs."
+    )
+    sensitivity = score(
+        "STAPLE's estimate of the share of the true foreground they marked (whatever the "
+        "consensus method)."
+    )
+    specificity = score(
+        "STAPLE's estimate of the share of the true background they left unmarked (whatever "
+        "the consensus method)."
+    )
 
 
+# The agreement of the section's current consensus; every field null or empty (n 0) while it
+# has none.
 class SectionAgreementSerializer(serializers.Serializer):
-    consensus_id = serializers.IntegerField(allow_null=True)
-    method = serializers.CharField(allow_null=True)
-    created_at = serializers.DateTimeField(allow_null=True)
-    n = serializers.IntegerField()
-    mean_dice = serializers.FloatField(allow_null=True)
-    mean_jaccard = serializers.FloatField(allow_null=True)
-    pairs = AgreementPairSerializer(many=True)
-    annotators = SectionAnnotatorAgreementSerializer(many=True)
-    staple = serializers.JSONField(allow_null=True)
+    consensus_id = serializers.IntegerField(
+        allow_null=True, help_text=f"The consensus's id; {NO_CONSENSUS}"
+    )
+    method = serializers.CharField(allow_null=True, help_text=f"{CONSENSUS_METHOD}; {NO_CONSENSUS}")
+    created_at = serializers.DateTimeField(
+        allow_null=True, help_text=f"When it was computed; {NO_CONSENSUS}"
+    )
+    n = serializers.IntegerField(
+        help_text="Annotations it merged (the latest submitted revision of each)."
+    )
+    mean_dice = score(
+        f"Mean over annotator pairs of the pairs' Dice (foreground, any class); {NO_CONSENSUS}"
+    )
+    mean_jaccard = score(f"Mean over annotator pairs of the pairs' Jaccard index; {NO_CONSENSUS}")
+    pairs = AgreementPairSerializer(many=True, help_text="Every pair of annotators.")
+    annotators = SectionAnnotatorAgreementSerializer(many=True, help_text="By username.")
+    staple = serializers.JSONField(
+        allow_null=True,
+        help_text="{iterations, converged, max_iterations} of the STAPLE run behind the "
+        f"sensitivities and specificities; {NO_CONSENSUS}",
+    )
     classes = serializers.ListField(
         child=serializers.JSONField(),
         help_text="Per label class: mean pairwise Dice of map == class (mean over annotator "
@@ -103,19 +153,31 @@ class SectionAgreementSerializer(serializers.Serializer):
 
 
 class ConsensusProposalSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="consensus_id")
-    method = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    mask_png = serializers.CharField()
-    disagreement_png = serializers.CharField(allow_null=True)
+    id = serializers.IntegerField(source="consensus_id", help_text="The consensus's id.")
+    method = serializers.CharField(help_text=f"{CONSENSUS_METHOD}.")
+    created_at = serializers.DateTimeField(help_text="When it was computed.")
+    mask_png = serializers.CharField(help_text=CONSENSUS_PNG)
+    disagreement_png = serializers.CharField(
+        allow_null=True,
+        help_text="Base64 8-bit grey PNG: per pixel, how many annotators did not give it its "
+        "most common value (0 where all agree).",
+    )
     agreement = SectionAgreementSerializer()
 
 
+# A confirmed ground-truth version; in a conflict answer the section's current one, all null
+# when it has none.
 class GroundTruthResultSerializer(serializers.Serializer):
-    version = serializers.IntegerField(allow_null=True)
-    mask_png = serializers.CharField(allow_null=True)
-    reviewer = serializers.CharField(allow_null=True)
-    confirmed_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField(
+        allow_null=True, help_text="The version number (1 first, per section and source)."
+    )
+    mask_png = serializers.CharField(allow_null=True, help_text=GROUND_TRUTH_PNG)
+    reviewer = serializers.CharField(
+        allow_null=True,
+        help_text="Who confirmed, derived or imported it (username); null when nobody was "
+        "signed in or the user is deleted.",
+    )
+    confirmed_at = serializers.DateTimeField(allow_null=True, help_text="When it was confirmed.")
 
 
 class ReviewConflictSerializer(serializers.Serializer):
@@ -124,16 +186,31 @@ class ReviewConflictSerializer(serializers.Serializer):
 
 
 class GroundTruthVersionDetailSerializer(GroundTruthResultSerializer):
-    source = serializers.CharField()
-    is_current = serializers.BooleanField()
-    stale = serializers.BooleanField()
-    method = serializers.CharField()
-    params = serializers.JSONField()
-    consensus_id = serializers.IntegerField(allow_null=True)
-    input_revisions = serializers.JSONField()
-    edited = serializers.BooleanField()
-    edit_summary = serializers.JSONField()
-    foreground_pixels = serializers.IntegerField()
+    source = serializers.CharField(help_text="consensus, fluorescence or imported.")
+    is_current = serializers.BooleanField(help_text=IS_CURRENT)
+    stale = serializers.BooleanField(help_text=f"True when {STALE}.")
+    method = serializers.CharField(
+        help_text="How it was made: the consensus method, or the fluorescence or import method."
+    )
+    params = serializers.JSONField(
+        help_text="The method's parameters (e.g. fluorescence thresholds); may be empty."
+    )
+    consensus_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The consensus confirmed; null for another source or once it is deleted.",
+    )
+    input_revisions = serializers.JSONField(
+        help_text="[{annotation_id, revision, revision_id, annotator, dice_with_ground_truth}]: "
+        "the annotations the consensus merged, each with the Dice of its mask (foreground) "
+        "against this ground truth (null when unreadable); empty for another source."
+    )
+    edited = serializers.BooleanField(help_text=EDITED)
+    edit_summary = serializers.JSONField(
+        help_text="What the edit changed: pixels_added, pixels_removed (class maps add "
+        "pixels_reclassified and instances_changed, a fluorescence edit its base_version); "
+        "empty when unedited."
+    )
+    foreground_pixels = serializers.IntegerField(help_text=FOREGROUND_PIXELS)
 
 
 class GroundTruthVersionSummarySerializer(serializers.ModelSerializer):
@@ -142,6 +219,11 @@ class GroundTruthVersionSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GroundTruth
+        extra_kwargs = {
+            "is_current": {"help_text": IS_CURRENT},
+            "stale": {"help_text": f"True when {STALE}."},
+            "edited": {"help_text": EDITED},
+        }
         fields = [
             "version",
             "source",
@@ -158,8 +240,12 @@ class GroundTruthVersionSummarySerializer(serializers.ModelSerializer):
 
 
 class SectionGroundTruthSerializer(serializers.Serializer):
-    current = GroundTruthVersionDetailSerializer(allow_null=True)
-    versions = GroundTruthVersionSummarySerializer(many=True)
+    current = GroundTruthVersionDetailSerializer(
+        allow_null=True, help_text="The current version in full; null before the first."
+    )
+    versions = GroundTruthVersionSummarySerializer(
+        many=True, help_text="Every version, newest first."
+    )
 
 
 class SectionGroundTruthQuerySerializer(serializers.Serializer):
@@ -170,12 +256,17 @@ class SectionGroundTruthQuerySerializer(serializers.Serializer):
 
 
 class SectionAuditEventSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    actor = serializers.CharField(allow_null=True)
-    action = serializers.CharField()
+    at = serializers.DateTimeField(help_text="When it happened.")
+    actor = serializers.CharField(
+        allow_null=True,
+        help_text="Who did it (username); null for the system or once the user is deleted.",
+    )
+    action = serializers.CharField(help_text="What happened (consensus, confirm, send_back...).")
     label = serializers.CharField(help_text="The action in words.")
     summary = serializers.CharField(help_text="One readable line (a send-back's comment...).")
-    detail = serializers.JSONField()
+    detail = serializers.JSONField(
+        help_text="The action's details as recorded; keys vary by action."
+    )
 
 
 class ReviewConfirmInputSerializer(serializers.Serializer):
@@ -201,8 +292,8 @@ class ReviewConfirmInputSerializer(serializers.Serializer):
 
 
 class ReviewConfirmOutputSerializer(GroundTruthResultSerializer):
-    edited = serializers.BooleanField()
-    stale = serializers.BooleanField()
+    edited = serializers.BooleanField(help_text=EDITED)
+    stale = serializers.BooleanField(help_text=f"True when {STALE}.")
 
 
 class ReviewSendBackInputSerializer(serializers.Serializer):
@@ -213,9 +304,13 @@ class ReviewSendBackInputSerializer(serializers.Serializer):
 
 
 class ReviewSendBackOutputSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    annotators = serializers.ListField(child=serializers.CharField())
-    submitted_count = serializers.IntegerField()
+    status = serializers.CharField(help_text=SECTION_STATUS)
+    annotators = serializers.ListField(
+        child=serializers.CharField(), help_text="The annotators it was sent back to (sorted)."
+    )
+    submitted_count = serializers.IntegerField(
+        help_text="The section's submitted annotations left after it."
+    )
 
 
 class ReviewExcludeInputSerializer(serializers.Serializer):
@@ -223,4 +318,4 @@ class ReviewExcludeInputSerializer(serializers.Serializer):
 
 
 class ReviewStatusSerializer(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.CharField(help_text=SECTION_STATUS)

@@ -48,24 +48,40 @@ class PreferenceSerializer(serializers.Serializer):
     }
 
 
+# The auto window: percentiles of the whole volume, stored with it at import.
 class AutoWindowSerializer(serializers.Serializer):
-    lo = serializers.FloatField()
-    hi = serializers.FloatField()
+    lo = serializers.FloatField(help_text="The volume's 0.5th percentile.")
+    hi = serializers.FloatField(help_text="The volume's 99.5th percentile.")
+
+
+# A volume's display window and slider, every value in ``units``
+# (``annotations.selectors.display``).
+_WINDOW_END = (
+    "The default window's {end} end: RI's configured window, else the volume's {percentile} "
+    "percentile."
+)
+_SLIDER_END = (
+    "The slider's {end} end: the {most} of the data, the default window (RI: rounded {way} to "
+    "0.01) and the auto window."
+)
 
 
 class VolumeWindowSerializer(serializers.Serializer):
-    volumeId = serializers.IntegerField()
-    lo = serializers.FloatField(help_text="The physical default window's low bound.")
-    hi = serializers.FloatField()
-    min = serializers.FloatField(help_text="The slider's range.")
-    max = serializers.FloatField()
-    step = serializers.FloatField()
-    units = serializers.CharField()
+    volumeId = serializers.IntegerField(help_text="The volume's id.")
+    lo = serializers.FloatField(help_text=_WINDOW_END.format(end="low", percentile="0.5th"))
+    hi = serializers.FloatField(help_text=_WINDOW_END.format(end="high", percentile="99.5th"))
+    min = serializers.FloatField(help_text=_SLIDER_END.format(end="low", most="lowest", way="down"))
+    max = serializers.FloatField(help_text=_SLIDER_END.format(end="high", most="highest", way="up"))
+    step = serializers.FloatField(
+        help_text="The slider's step: 0.001 for RI, else a thousandth of the data's range."
+    )
+    units = serializers.CharField(help_text="RI or intensity.")
     auto = AutoWindowSerializer(
-        required=False, help_text="The 0.5–99.5 percentiles of the whole volume."
+        required=False,
+        help_text="The 0.5–99.5 percentiles of the whole volume; left out when unknown or flat.",
     )
     preference = PreferenceSerializer(allow_null=True, help_text="Your saved choice, if any.")
-    preferenceUrl = serializers.CharField()
+    preferenceUrl = serializers.CharField(help_text="Where to PUT a new choice.")
 
 
 @read_schema("volumes_display_retrieve", VolumeWindowSerializer)

@@ -44,13 +44,23 @@ class GroundTruthImportSerializer(serializers.Serializer):
         return fields
 
 
+NOT_INSTANCES = "null unless imported as instances."
+
+
+# What the import stored: a new imported ground-truth version of every section of the volume.
 class GroundTruthImportedSerializer(serializers.Serializer):
-    volume = serializers.IntegerField()
-    time = serializers.IntegerField()
-    sections = serializers.IntegerField()
+    volume = serializers.IntegerField(help_text="The label-free volume it was stored for (id).")
+    time = serializers.IntegerField(help_text="The volume's time point.")
+    sections = serializers.IntegerField(help_text="Sections given ground truth.")
     stored_as = serializers.ChoiceField(choices=["class maps", "instance maps"])
-    instances = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
-    instances_in_volume = serializers.IntegerField(allow_null=True)
+    instances = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        help_text=f"Instances (distinct positive ids) per section, by z; {NOT_INSTANCES}",
+    )
+    instances_in_volume = serializers.IntegerField(
+        allow_null=True, help_text=f"Distinct instance ids in the whole volume; {NOT_INSTANCES}"
+    )
 
 
 class GroundTruthImportApi(UploadApi):

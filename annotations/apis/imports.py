@@ -11,6 +11,7 @@ from annotations.conflicts import CONFLICTS
 from annotations.models import LABEL_FREE_MODALITIES, Modality, Role
 from annotations.permissions import get_project
 from annotations.selectors import imports as selectors
+from annotations.serializers_section import PROJECT_SLUG
 from annotations.services.imports import import_job_create, upload_size_check
 from annotations.services.imports.batch import import_batch_create
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
@@ -24,18 +25,29 @@ from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
 class ImportJobSerializer(LiveSnapshotSerializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
-    progress = serializers.FloatField()
-    message = serializers.CharField(allow_blank=True)
-    error = serializers.CharField(allow_blank=True)
-    result = serializers.JSONField()
-    original_name = serializers.CharField()
-    project = serializers.CharField()
-    specimen_url = serializers.CharField(allow_null=True)
-    created_at = serializers.CharField()
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled.")
+    progress = serializers.FloatField(help_text="The share of the work done, 0 to 1.")
+    message = serializers.CharField(
+        allow_blank=True,
+        help_text="The latest progress line; once it succeeded, the volumes and sections imported.",
+    )
+    error = serializers.CharField(allow_blank=True, help_text="Why it failed; empty otherwise.")
+    result = serializers.JSONField(
+        help_text="Once it succeeded: specimen_name, volumes_created, time_points_count, "
+        "sections_count, specimen {id, name, lab}, volumes [{modality, channel, time_index, "
+        "shape}], time_points, source_file, source_files and warnings; empty before."
+    )
+    original_name = serializers.CharField(help_text="The uploaded file's name.")
+    project = serializers.CharField(help_text=PROJECT_SLUG)
+    specimen_url = serializers.CharField(
+        allow_null=True, help_text="The specimen's page once imported; null before."
+    )
+    created_at = serializers.CharField(help_text="When it was queued (ISO 8601).")
     started_at = serializers.CharField(allow_null=True, help_text=STARTED_AT)
     finished_at = serializers.CharField(allow_null=True, help_text=FINISHED_AT)
-    stale = serializers.BooleanField()
+    stale = serializers.BooleanField(
+        help_text="Running, but its worker sent no heartbeat for longer than the heartbeat timeout."
+    )
 
 
 class ImportCreateSerializer(VolumeImportFields):
@@ -122,9 +134,10 @@ class ImportBatchCreateSerializer(VolumeImportFields):
     voxel_size = voxel_size_field("z,y,x in µm.")
 
 
+# A field of the folder: the files the pattern paired under one specimen name.
 class BatchFieldSerializer(serializers.Serializer):
-    specimen = serializers.CharField()
-    files = serializers.ListField(child=serializers.CharField())
+    specimen = serializers.CharField(help_text="The specimen name read from the file names.")
+    files = serializers.ListField(child=serializers.CharField(), help_text="Its files' names.")
 
 
 class BatchQueuedSerializer(BatchFieldSerializer):
@@ -132,18 +145,20 @@ class BatchQueuedSerializer(BatchFieldSerializer):
 
 
 class BatchRefusedSerializer(BatchFieldSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it was not imported.")
 
 
 class BatchSkippedSerializer(serializers.Serializer):
-    file = serializers.CharField()
-    reason = serializers.CharField()
+    file = serializers.CharField(help_text="The file's name.")
+    reason = serializers.CharField(
+        help_text="Why it was left out (e.g. its name does not match the pattern)."
+    )
 
 
 class ImportBatchSerializer(serializers.Serializer):
-    queued = BatchQueuedSerializer(many=True)
-    refused = BatchRefusedSerializer(many=True)
-    skipped = BatchSkippedSerializer(many=True)
+    queued = BatchQueuedSerializer(many=True, help_text="Fields imported, one job each.")
+    refused = BatchRefusedSerializer(many=True, help_text="Fields refused before import.")
+    skipped = BatchSkippedSerializer(many=True, help_text="Files left out of every field.")
 
 
 class ImportBatchCreateApi(UploadApi):

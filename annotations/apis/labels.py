@@ -29,6 +29,9 @@ SHORTCUT_HELP = (
     "One letter or digit the editor selects the class with; empty for none. Keys the editor "
     "already uses are refused: p l b e h k f o m z 0."
 )
+PAINT_RULE_HELP = (
+    "replace: painting over another class replaces it; background: painting fills background only."
+)
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 # One letter or digit the editor does not use already (either case: a shortcut is stored lower-case).
 _FREE_KEYS = "".join(
@@ -42,12 +45,15 @@ class LabelClassSerializer(serializers.Serializer):
     name = serializers.CharField()
     colour = serializers.CharField(help_text="#rrggbb")
     shortcut = serializers.CharField(allow_blank=True, help_text=SHORTCUT_HELP)
-    kind = serializers.ChoiceField(choices=LabelKind.choices)
+    kind = serializers.ChoiceField(
+        choices=LabelKind.choices,
+        help_text="region (one area per cell) or instances (each object numbered).",
+    )
 
 
 class LabelSetSerializer(serializers.Serializer):
-    classes = LabelClassSerializer(many=True)
-    paint_rule = serializers.ChoiceField(choices=PaintRule.choices)
+    classes = LabelClassSerializer(many=True, help_text="By value.")
+    paint_rule = serializers.ChoiceField(choices=PaintRule.choices, help_text=PAINT_RULE_HELP)
 
 
 class ShortcutValidator(RegexValidator):

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from annotations.apis.labels import LabelSetSerializer
+from annotations.apis.labels import PAINT_RULE_HELP, LabelSetSerializer
 from annotations.conflicts import CONFLICTS
 from annotations.models import ConsensusMethod, PaintRule, ProposalMode, QueueMode, Role
 from annotations.permissions import get_project
@@ -20,10 +20,21 @@ from cellweb.api.reads import ReadApi, read_schema
 
 
 class ProjectSettingsSerializer(serializers.Serializer):
-    required_annotations = serializers.IntegerField(min_value=1, max_value=20)
-    consensus_method = serializers.ChoiceField(choices=ConsensusMethod.choices)
-    allow_fluorescence_reference = serializers.BooleanField()
-    allow_self_review = serializers.BooleanField()
+    required_annotations = serializers.IntegerField(
+        min_value=1,
+        max_value=20,
+        help_text="Independent annotations each section needs before review.",
+    )
+    consensus_method = serializers.ChoiceField(
+        choices=ConsensusMethod.choices,
+        help_text="How a section's annotations are merged: majority vote or STAPLE.",
+    )
+    allow_fluorescence_reference = serializers.BooleanField(
+        help_text="Annotators may look at the paired fluorescence while drawing."
+    )
+    allow_self_review = serializers.BooleanField(
+        help_text="A reviewer may review sections they annotated (small labs)."
+    )
     proposals = serializers.ChoiceField(
         choices=ProposalMode.choices,
         help_text="off, offered (a button and the M key) or start (loaded on a blank section).",
@@ -39,11 +50,7 @@ class ProjectSettingsSerializer(serializers.Serializer):
         help_text="K: while a section has fewer than K submitted annotations that did not start "
         "from a proposal, no proposal is offered for it (409). 0: no such rule.",
     )
-    paint_rule = serializers.ChoiceField(
-        choices=PaintRule.choices,
-        help_text="replace: painting over another class replaces it; background: painting "
-        "fills background only.",
-    )
+    paint_rule = serializers.ChoiceField(choices=PaintRule.choices, help_text=PAINT_RULE_HELP)
 
 
 class ProjectSettingsPatchSerializer(RefusesUnknownFields, ProjectSettingsSerializer):
@@ -58,12 +65,16 @@ class ProjectSettingsPatchSerializer(RefusesUnknownFields, ProjectSettingsSerial
 
 class _ProjectFields(serializers.Serializer):
     id = serializers.IntegerField()
-    slug = serializers.CharField()
+    slug = serializers.CharField(help_text="The project's short name, as its addresses use it.")
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
-    specimen_count = serializers.IntegerField()
-    section_count = serializers.IntegerField()
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), help_text="Your roles in it."
+    )
+    specimen_count = serializers.IntegerField(help_text="Its specimens.")
+    section_count = serializers.IntegerField(
+        help_text="Its label-free sections (the ones annotated)."
+    )
 
 
 class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
@@ -90,19 +101,20 @@ class ProjectCreateSerializer(RefusesUnknownFields, serializers.Serializer):
 
 
 class ProjectSummarySerializer(_ProjectFields):
-    url = serializers.CharField()
+    url = serializers.CharField(help_text="The project's page.")
 
 
+# An area of the project's pages (specimens, annotate, review, dashboard...).
 class LinkSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    url = serializers.CharField()
+    key = serializers.CharField(help_text="Which area: project, annotate, review, dashboard...")
+    label = serializers.CharField(help_text="Its name in the menu.")
+    url = serializers.CharField(help_text="Its page.")
 
 
 class ProjectDetailSerializer(_ProjectFields):
     settings = ProjectSettingsSerializer()
     labels = LabelSetSerializer()
-    links = LinkSerializer(many=True)
+    links = LinkSerializer(many=True, help_text="The areas your roles open, in menu order.")
 
 
 @read_schema("projects_list", ProjectSummarySerializer, many=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.models import Modality
@@ -12,22 +13,83 @@ from annotations.selectors.specimens import (
     specimen_list,
     volume_detail,
 )
+from annotations.serializers_section import PROJECT_SLUG, SECTION_STATUS, SECTION_Z
 from cellweb.api import parse
 from cellweb.api.reads import ReadApi, read_schema
 
+# Texts several answers share (``annotations.selectors.specimens``).
+LAB = "The specimen's lab (may be blank)."
+TAGS = "The specimen's tags, sorted."
+CHANNEL = "The channel's name (e.g. DAPI); blank for a single-channel modality."
+TIME_INDEX = "The time point (0 first)."
+UNITS = "What the values are: ri (refractive index) or intensity."
+IMAGE_URL = "The section's image (PNG; the image endpoint takes its window, size and channel)."
+FLUORESCENCE_ID = "The paired fluorescence section of a label-free section; null when none."
 
+_STATS = {"type": "object", "additionalProperties": {"type": "number", "format": "double"}}
+
+
+@extend_schema_field(
+    {
+        **_STATS,
+        "properties": {
+            "channels": {
+                "type": "array",
+                "items": _STATS,
+                "description": "A multi-channel image: the same figures per channel.",
+            }
+        },
+    }
+)
+class IntensityStatsField(serializers.JSONField):
+    """Passed through as stored: numbers, and for a multi-channel image a list of them."""
+
+
+def related_id(help_text: str) -> serializers.IntegerField:
+    """The id of a related section or volume; null where there is none."""
+    return serializers.IntegerField(allow_null=True, help_text=help_text)
+
+
+def related_image(help_text: str) -> serializers.CharField:
+    """The image URL of a related section; null where there is none."""
+    return serializers.CharField(allow_null=True, help_text=help_text)
+
+
+def intensity_stats(whose: str) -> IntensityStatsField:
+    return IntensityStatsField(
+        help_text=f"Statistics of {whose} values, in its units: min, max, mean and the 0.5, 1, "
+        "99 and 99.5 percentiles (p0_5, p1, p99, p99_5; from a subsample of a large image). A "
+        "multi-channel image gives those of its first channel, and adds channels."
+    )
+
+
+# A specimen as listed; its main volume is its first label-free volume at its first time point
+# (any volume when it has no label-free one).
 class SpecimenRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    lab = serializers.CharField(allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField())
-    modalities = serializers.ListField(child=serializers.CharField())
-    time_points = serializers.ListField(child=serializers.IntegerField())
-    volume_count = serializers.IntegerField()
-    section_count = serializers.IntegerField()
-    shape = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
-    thumbnail_url = serializers.CharField(allow_null=True)
-    url = serializers.CharField()
+    lab = serializers.CharField(allow_blank=True, help_text=LAB)
+    tags = serializers.ListField(child=serializers.CharField(), help_text=TAGS)
+    modalities = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Its volumes' modalities with their channel (e.g. “fluorescence DAPI”), sorted.",
+    )
+    time_points = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Its volumes' time points, sorted."
+    )
+    volume_count = serializers.IntegerField(help_text="Its volumes, of every modality.")
+    section_count = serializers.IntegerField(
+        help_text="Sections of its label-free volumes (the ones annotated)."
+    )
+    shape = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        help_text="[z, y, x] of its main volume, in pixels; null without volumes.",
+    )
+    thumbnail_url = related_image(
+        "A thumbnail (96 pixels at most) of the main volume's middle section; null without one."
+    )
+    url = serializers.CharField(help_text="The specimen's page.")
 
 
 class SpecimenQuerySerializer(serializers.Serializer):
@@ -38,27 +100,38 @@ class SpecimenQuerySerializer(serializers.Serializer):
 
 class SectionRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    z = serializers.IntegerField()
-    status = serializers.CharField()
-    fluorescence_id = serializers.IntegerField(allow_null=True)
-    image_url = serializers.CharField()
-    fluorescence_url = serializers.CharField(allow_null=True)
+    z = serializers.IntegerField(help_text=SECTION_Z)
+    status = serializers.CharField(help_text=SECTION_STATUS)
+    fluorescence_id = related_id(FLUORESCENCE_ID)
+    image_url = serializers.CharField(help_text=IMAGE_URL)
+    fluorescence_url = related_image("The paired fluorescence section's image; null when none.")
 
 
 class VolumeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     specimen_id = serializers.IntegerField()
     modality = serializers.ChoiceField(choices=Modality.choices)
-    channel = serializers.CharField(allow_blank=True)
-    time_index = serializers.IntegerField()
-    shape = serializers.ListField(child=serializers.IntegerField())
-    voxel_size = serializers.ListField(child=serializers.FloatField(), allow_null=True)
-    units = serializers.CharField()
-    stats = serializers.DictField(child=serializers.FloatField())
-    is_label_free = serializers.BooleanField()
-    paired_with = serializers.IntegerField(allow_null=True)
-    created_at = serializers.CharField()
-    sections = SectionRowSerializer(many=True)
+    channel = serializers.CharField(allow_blank=True, help_text=CHANNEL)
+    time_index = serializers.IntegerField(help_text=TIME_INDEX)
+    shape = serializers.ListField(
+        child=serializers.IntegerField(), help_text="[z, y, x] in pixels."
+    )
+    voxel_size = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="[z, y, x] in µm; null when any is unknown.",
+    )
+    units = serializers.CharField(help_text=UNITS)
+    stats = intensity_stats("the volume's")
+    is_label_free = serializers.BooleanField(
+        help_text="Not fluorescence (RI, bright-field, phase or DIC): its sections are annotated."
+    )
+    paired_with = related_id(
+        "For a fluorescence volume: its label-free partner (same specimen and time "
+        "point); null otherwise."
+    )
+    created_at = serializers.CharField(help_text="When it was imported (ISO 8601).")
+    sections = SectionRowSerializer(many=True, help_text="By z.")
 
 
 class VolumeDetailSerializer(VolumeSerializer):
@@ -66,49 +139,57 @@ class VolumeDetailSerializer(VolumeSerializer):
 
 
 class TimePointSerializer(serializers.Serializer):
-    time_index = serializers.IntegerField()
-    volumes = VolumeSerializer(many=True)
+    time_index = serializers.IntegerField(help_text=TIME_INDEX)
+    volumes = VolumeSerializer(many=True, help_text="By modality, then channel.")
 
 
 class SpecimenDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    lab = serializers.CharField(allow_blank=True)
+    lab = serializers.CharField(allow_blank=True, help_text=LAB)
     notes = serializers.CharField(allow_blank=True)
-    project = serializers.CharField()
-    tags = serializers.ListField(child=serializers.CharField())
-    time_points = TimePointSerializer(many=True)
+    project = serializers.CharField(help_text=PROJECT_SLUG)
+    tags = serializers.ListField(child=serializers.CharField(), help_text=TAGS)
+    time_points = TimePointSerializer(many=True, help_text="Its time points, in order.")
 
 
 class FluorescencePartnerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    channel = serializers.CharField(allow_blank=True)
-    volume_id = serializers.IntegerField()
-    stats = serializers.DictField(child=serializers.FloatField())
-    image_url = serializers.CharField()
+    id = serializers.IntegerField(help_text="The fluorescence section's id.")
+    channel = serializers.CharField(allow_blank=True, help_text=CHANNEL)
+    volume_id = serializers.IntegerField(help_text="The id of its volume.")
+    stats = intensity_stats("the fluorescence section's")
+    image_url = serializers.CharField(help_text=IMAGE_URL)
 
 
 class SectionDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    z = serializers.IntegerField()
-    shape = serializers.ListField(child=serializers.IntegerField())
-    volume_id = serializers.IntegerField()
+    z = serializers.IntegerField(help_text=SECTION_Z)
+    shape = serializers.ListField(
+        child=serializers.IntegerField(), help_text="[height, width] (y, x) in pixels."
+    )
+    volume_id = serializers.IntegerField(help_text="The id of its volume.")
     specimen_id = serializers.IntegerField()
     specimen_name = serializers.CharField()
-    project = serializers.CharField()
+    project = serializers.CharField(help_text=PROJECT_SLUG)
     modality = serializers.ChoiceField(choices=Modality.choices)
-    channel = serializers.CharField(allow_blank=True)
-    time_index = serializers.IntegerField()
-    size_z = serializers.IntegerField()
-    units = serializers.CharField()
-    stats = serializers.DictField(child=serializers.FloatField())
-    status = serializers.CharField()
-    is_label_free = serializers.BooleanField()
-    fluorescence = FluorescencePartnerSerializer(allow_null=True)
-    label_free_partner = serializers.IntegerField(allow_null=True)
-    prev_id = serializers.IntegerField(allow_null=True)
-    next_id = serializers.IntegerField(allow_null=True)
-    image_url = serializers.CharField()
+    channel = serializers.CharField(allow_blank=True, help_text=CHANNEL)
+    time_index = serializers.IntegerField(help_text=TIME_INDEX)
+    size_z = serializers.IntegerField(help_text="Sections in its volume.")
+    units = serializers.CharField(help_text=UNITS)
+    stats = intensity_stats("the section's")
+    status = serializers.CharField(help_text=SECTION_STATUS)
+    is_label_free = serializers.BooleanField(
+        help_text="A label-free section (the ones annotated), not a fluorescence one."
+    )
+    fluorescence = FluorescencePartnerSerializer(
+        allow_null=True, help_text="Its paired fluorescence section; null when none."
+    )
+    label_free_partner = related_id(
+        "For a fluorescence section: the label-free section paired with it; null otherwise."
+    )
+    prev_id = related_id("The section at z - 1 of the same volume; null for the first.")
+    next_id = related_id("The section at z + 1 of the same volume; null for the last.")
+    image_url = serializers.CharField(help_text=IMAGE_URL)
 
 
 @read_schema(
