@@ -38,6 +38,10 @@ class ModelCompareQuery(serializers.Serializer):
 
 
 # A model version: where its weights came from, what it was trained on and how it scored.
+VERSION_PCC = (
+    "In-silico labelling (task isl): the predicted stain's Pearson correlation with the real one, "
+    "the mean over its fold's held-out sections; null otherwise and without held-out sections."
+)
 KIND = "fold: a cross-validation fold's model; final: trained on all the data; imported."
 JOB = "The training job that produced it; null when imported (or that job was deleted)."
 FOLD = "The index (0 first) of the job's fold that produced it; null when imported."
@@ -68,6 +72,8 @@ class ModelVersionSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The model version's id.")
     name = serializers.CharField()
     kind = serializers.CharField(help_text=KIND)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
+    pcc = serializers.FloatField(allow_null=True, help_text=VERSION_PCC)
     arch = serializers.CharField(help_text="The network's name.")
     arch_label = serializers.CharField(allow_blank=True, help_text=ARCH_LABEL)
     job = serializers.IntegerField(allow_null=True, help_text=JOB)

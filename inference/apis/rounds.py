@@ -62,12 +62,15 @@ DELTA = (
     "dice_nucleus minus that of the latest earlier round that is done with one; null when either "
     "is missing."
 )
+JOB_STATUS = "That job's status (queued, running, succeeded, failed, cancelled); null without it."
 ACTIVATED = "Made the active model by the rule “activate when better on the same set”."
 
 
 class RoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The round's id.")
     number = serializers.IntegerField(help_text="1 for the project's first round.")
     state = serializers.CharField(help_text=STATE)
+    state_label = serializers.CharField(help_text="The state in words, as the rounds page says it.")
     message = serializers.CharField(help_text="What the round is doing, or how it ended.")
     created_at = serializers.DateTimeField(help_text="When it was launched.")
     gt_sections = serializers.IntegerField(help_text=GT_SECTIONS)
@@ -75,7 +78,9 @@ class RoundSerializer(serializers.Serializer):
     parent = VersionSerializer(allow_null=True, help_text=PARENT)
     result = VersionSerializer(allow_null=True, help_text=RESULT)
     training_job = serializers.IntegerField(allow_null=True, help_text=TRAINING_JOB)
+    training_status = serializers.CharField(allow_null=True, help_text=JOB_STATUS)
     evaluation = serializers.IntegerField(allow_null=True, help_text=EVALUATION)
+    evaluation_status = serializers.CharField(allow_null=True, help_text=JOB_STATUS)
     dice_nucleus = serializers.FloatField(allow_null=True, help_text=ROUND_DICE)
     delta = serializers.FloatField(allow_null=True, required=False, help_text=DELTA)
     activated = serializers.BooleanField(help_text=ACTIVATED)

@@ -63,6 +63,11 @@ VAL_PCC = (
     f"over {HELD_OUT}; null otherwise."
 )
 
+VAL_PER_CLASS_DICE = (
+    f"A network of several classes: each class's Dice of the pixels of {HELD_OUT} pooled, in the "
+    "job's class order (null for a class with no pixel there); null for one class."
+)
+
 
 class TrainingHistoryPointSerializer(serializers.Serializer):
     epoch = serializers.IntegerField(help_text="The epoch (1 first).")
@@ -70,6 +75,12 @@ class TrainingHistoryPointSerializer(serializers.Serializer):
     val_loss = serializers.FloatField(allow_null=True, help_text=VAL_LOSS)
     val_dice = serializers.FloatField(allow_null=True, help_text=VAL_DICE)
     val_pcc = serializers.FloatField(allow_null=True, required=False, help_text=VAL_PCC)
+    val_per_class_dice = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        allow_null=True,
+        required=False,
+        help_text=VAL_PER_CLASS_DICE,
+    )
 
 
 # A fold: its split, where and how far it ran, and its held-out scores (``FoldRun``).
@@ -186,6 +197,11 @@ class TrainingJobDetailSerializer(JobRowSerializer, JobSnapshotSerializer):
     task = serializers.ChoiceField(choices=["segmentation", "isl"])
     config = serializers.JSONField(help_text="The configuration it was launched with.")
     estimate_s = serializers.FloatField(allow_null=True, help_text=ESTIMATE_S)
+    epochs = serializers.IntegerField(allow_null=True, help_text=EPOCHS)
+    input_size = serializers.IntegerField(allow_null=True, help_text=INPUT_SIZE)
+    gt_source = serializers.CharField(allow_null=True, help_text=GT_SOURCE)
+    dice = serializers.FloatField(allow_null=True, help_text=DICE)
+    pcc = serializers.FloatField(allow_null=True, help_text=PCC)
     device_kind = serializers.CharField(allow_blank=True, help_text=DEVICE_KIND)
     code_version = serializers.CharField(allow_blank=True, help_text=CODE_VERSION)
     snapshot = serializers.JSONField(help_text=SNAPSHOT)

@@ -124,6 +124,22 @@ def test_refusals(api, annotator, outsider, project, stained):
     assert api(annotator).get(f"{stain_url(section)}?version=x").status_code == 400
 
 
+def test_a_version_says_its_task_and_held_out_pcc(api, manager, project):
+    version = _version(project)
+    version.metrics = {"pcc": 0.61, "l1": 0.2}
+    version.save(update_fields=["metrics"])
+    segmentation = _version(project, task="segmentation")
+    answers = {
+        v.pk: api(manager).get(f"/api/model-versions/{v.pk}/").json()
+        for v in (version, segmentation)
+    }
+    assert (answers[version.pk]["task"], answers[version.pk]["pcc"]) == ("isl", 0.61)
+    assert (answers[segmentation.pk]["task"], answers[segmentation.pk]["pcc"]) == (
+        "segmentation",
+        None,
+    )
+
+
 def test_activating_an_isl_version_over_the_api_is_409(api, manager, project):
     version = _version(project)
     response = api(manager).post(f"/api/model-versions/{version.pk}/activate/")

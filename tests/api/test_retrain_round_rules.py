@@ -317,3 +317,8 @@ def test_a_round_starts_by_itself_after_n_more_confirmed_sections(
     assert "after 12 more confirmed sections" in client.get(url).content.decode()
     api = client.get(f"/api/projects/{project.slug}/retrain-rounds/").json()
     assert api["settings"]["retrain_after_sections"] == 12
+    (listed,) = api["rounds"]
+    assert (listed["id"], listed["number"]) == (row.pk, 1)
+    assert listed["state_label"] == row.get_state_display()
+    assert listed["training_status"] == row.training_job.status
+    assert listed["evaluation_status"] is None

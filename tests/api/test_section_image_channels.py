@@ -11,6 +11,7 @@ from PIL import Image
 
 from annotations.models import Section
 from annotations.services.volumes import volume_create
+from tests.helpers_schema import assert_documented
 from tests.unit.test_multichannel_import import bf_phase_field
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,22 @@ def test_the_editor_and_viewer_configs_name_the_channels(bf_phase_section):
 
     section, _ = bf_phase_section
     assert specimen_viewer(specimen=section.specimen)["config"]["channels"] == ["bf", "phase"]
+
+
+def test_a_multi_channel_section_volume_and_specimen_read_as_documented(
+    api, annotator, bf_phase_section
+):
+    # Their stats hold a list per channel besides the numbers of the first channel.
+    section, _ = bf_phase_section
+    client = api(annotator)
+    reads = {
+        "/api/sections/{section_id}/": f"/api/sections/{section.pk}/",
+        "/api/volumes/{volume_id}/": f"/api/volumes/{section.volume_id}/",
+        "/api/specimens/{specimen_id}/": f"/api/specimens/{section.volume.specimen_id}/",
+    }
+    for documented, url in reads.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content[:200])
+        assert_documented(client, "get", documented, response)
+    stats = client.get(f"/api/sections/{section.pk}/").json()["stats"]
+    assert len(stats["channels"]) == 2 and isinstance(stats["p99"], float)

@@ -66,6 +66,9 @@ def test_a_job_with_several_classes_shows_each_class_held_out_scores(client, pro
     assert "0.7000 ± 0.2000" in html  # cytoplasm: mean and sample SD of 0.5, 0.7, 0.9
     history = training_job_snapshot(job)["folds"][1]["history"]
     assert history[0]["val_per_class_dice"] == [0.6, 0.7]
+    # The page's live part reloads its snapshot from the API, which keeps the per-class Dice.
+    answer = client.get(f"/api/training-jobs/{job.pk}/").json()
+    assert answer["folds"][1]["history"][0]["val_per_class_dice"] == [0.6, 0.7]
 
 
 @pytest.mark.django_db
