@@ -154,18 +154,23 @@ PCC = (
 )
 
 
-class TrainingJobSummarySerializer(JobSummarySerializer):
+# What a training job's list row and its detail both say of it (a comment, not a docstring: the
+# schema would give a docstring as the description of both answers).
+class TrainingJobFactsSerializer(serializers.Serializer):
     arch = serializers.CharField(allow_null=True, help_text=ARCH)
     arch_label = serializers.CharField(allow_blank=True, help_text=ARCH_LABEL)
-    folds = serializers.IntegerField(allow_null=True, help_text=FOLDS)
+    task = serializers.ChoiceField(choices=["segmentation", "isl"])
     epochs = serializers.IntegerField(allow_null=True, help_text=EPOCHS)
     input_size = serializers.IntegerField(allow_null=True, help_text=INPUT_SIZE)
     gt_source = serializers.CharField(allow_null=True, help_text=GT_SOURCE)
     sections = serializers.IntegerField(help_text=SECTIONS)
     estimate_s = serializers.FloatField(allow_null=True, help_text=ESTIMATE_S)
     dice = serializers.FloatField(allow_null=True, help_text=DICE)
-    task = serializers.ChoiceField(choices=["segmentation", "isl"])
     pcc = serializers.FloatField(allow_null=True, help_text=PCC)
+
+
+class TrainingJobSummarySerializer(JobSummarySerializer, TrainingJobFactsSerializer):
+    folds = serializers.IntegerField(allow_null=True, help_text=FOLDS)
 
 
 class TrainingJobListSerializer(PageSerializer):
@@ -190,22 +195,14 @@ SUMMARY = (
 )
 
 
-class TrainingJobDetailSerializer(JobRowSerializer, JobSnapshotSerializer):
+class TrainingJobDetailSerializer(
+    JobRowSerializer, JobSnapshotSerializer, TrainingJobFactsSerializer
+):
     started_at = serializers.CharField(allow_null=True, help_text=STARTED_AT)
-    arch = serializers.CharField(allow_null=True, help_text=ARCH)
-    arch_label = serializers.CharField(allow_blank=True, help_text=ARCH_LABEL)
-    task = serializers.ChoiceField(choices=["segmentation", "isl"])
     config = serializers.JSONField(help_text="The configuration it was launched with.")
-    estimate_s = serializers.FloatField(allow_null=True, help_text=ESTIMATE_S)
-    epochs = serializers.IntegerField(allow_null=True, help_text=EPOCHS)
-    input_size = serializers.IntegerField(allow_null=True, help_text=INPUT_SIZE)
-    gt_source = serializers.CharField(allow_null=True, help_text=GT_SOURCE)
-    dice = serializers.FloatField(allow_null=True, help_text=DICE)
-    pcc = serializers.FloatField(allow_null=True, help_text=PCC)
     device_kind = serializers.CharField(allow_blank=True, help_text=DEVICE_KIND)
     code_version = serializers.CharField(allow_blank=True, help_text=CODE_VERSION)
     snapshot = serializers.JSONField(help_text=SNAPSHOT)
-    sections = serializers.IntegerField(help_text=SECTIONS)
     folds = TrainingFoldSerializer(many=True, help_text=JOB_FOLDS)
     summary = serializers.JSONField(allow_null=True, help_text=SUMMARY)
 
