@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from annotations.serializers_review import STALE
+from annotations.serializers_groundtruth import STALE
 from annotations.serializers_section import SpecimenRefSerializer, score
 
 # A section's agreement: the mean pairwise Dice of its submitted annotations (of its worst class

@@ -21,9 +21,13 @@ from annotations.permissions import get_project, get_section
 from annotations.selectors import review as review_selectors
 from annotations.selectors.users import user_ids_by_name
 from annotations.serializers_dashboard import ProjectDashboardSerializer
+from annotations.serializers_groundtruth import (
+    GroundTruthVersionDetailSerializer,
+    SectionGroundTruthQuerySerializer,
+    SectionGroundTruthSerializer,
+)
 from annotations.serializers_review import (
     ConsensusProposalSerializer,
-    GroundTruthVersionDetailSerializer,
     ReviewConfirmInputSerializer,
     ReviewConfirmOutputSerializer,
     ReviewConflictSerializer,
@@ -34,8 +38,6 @@ from annotations.serializers_review import (
     ReviewStatusSerializer,
     SectionAgreementSerializer,
     SectionAuditEventSerializer,
-    SectionGroundTruthQuerySerializer,
-    SectionGroundTruthSerializer,
 )
 from annotations.services import review as review_services
 from cellweb.api import (

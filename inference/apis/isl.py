@@ -5,8 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from inference.apis.training import ERRORS, TrainingErrorSerializer, TrainingJobDetailSerializer
 from inference.apis.training_input import FoldTrainingInput
+from inference.apis.training_output import (
+    ERRORS,
+    TrainingErrorSerializer,
+    TrainingJobDetailSerializer,
+)
 from inference.apis.views import ProjectJobLaunchApi, launch_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.services import training as training_services

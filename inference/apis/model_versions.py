@@ -14,7 +14,12 @@ from annotations.permissions import get_project
 from cellweb.api import BinaryApi, binary_answer, parse
 from cellweb.api.pagination import PageSerializer
 from cellweb.api.uploads import UploadApi
-from inference.apis.training import ARCH_LABEL, ERRORS, INPUT_SIZE, TrainingErrorSerializer
+from inference.apis.training_output import (
+    ARCH_LABEL,
+    ERRORS,
+    INPUT_SIZE,
+    TrainingErrorSerializer,
+)
 from inference.apis.views import ProjectListApi, list_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
