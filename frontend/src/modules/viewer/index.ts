@@ -69,13 +69,13 @@ export class ViewerPage {
       return;
     }
     sidebar.appendChild(this.navigationCard());
-    this.channels = ChannelSelect.create(cfg.channels, () => this.render());
+    this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
+    this.channels = ChannelSelect.create(cfg.channels, () => this.render(), this.windowCtl);
     if (this.channels) sidebar.appendChild(this.channels.card);
     const hasFluor = this.times.some((tp) => tp.sections.some((s) => s.fluorescenceUrl));
     if (hasFluor) sidebar.appendChild(this.fluorescenceCard());
     if (this.nuclei) sidebar.appendChild(this.nuclei.card);
     if (this.stain) sidebar.appendChild(this.stain.card);
-    this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (hasFluor && isWindowConfig(cfg.fluorescenceWindow)) {
       this.fluorWindowCtl = new WindowControl(cfg.fluorescenceWindow, () => this.render(), { storageKey: null });
