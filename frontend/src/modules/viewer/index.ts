@@ -213,7 +213,7 @@ export class ViewerPage {
     if (this.channels) this.root.dataset.channel = this.channels.name;
     if (this.cfg.annotateUrlTemplate) this.annotateLink.href = this.cfg.annotateUrlTemplate.replace('{id}', encodeURIComponent(String(s.id)));
     if (location.hash !== toHash(tp, s)) history.replaceState(null, '', toHash(tp, s));
-    const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value) };
+    const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value), channel: this.channels?.name ?? null };
     void this.panes.show(s, images).then(() => {
       this.root.querySelector('.cw-overlay-alpha')?.toggleAttribute('hidden', this.mode !== 'overlay');
       if (this.nuclei?.on) void this.nuclei.draw();
