@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followImport, type ImportFollow } from '../src/modules/import';
+import { followImport, type ImportFollow, summaryEntries } from '../src/modules/import';
 
 const start: ImportFollow = { status: null, lastSeq: -1 };
 
@@ -21,5 +21,28 @@ describe('followImport', () => {
     s = followImport(s, { type: 'job_status', status: 'failed', error: 'NaN or infinity', seq: 21 });
     s = followImport(s, { type: 'progress', progress: 0.9, seq: 22 });
     expect(s.status).toMatchObject({ status: 'failed', error: 'NaN or infinity' });
+  });
+});
+
+describe('summaryEntries', () => {
+  it('labels the importer summary in one order, whatever order the stored result keeps', () => {
+    const live = { specimen_name: 'cellA', volumes_created: 1, time_points_count: 2, sections_count: 16, specimen: { id: 1 }, warnings: [] };
+    const stored = { sections_count: 16, specimen_name: 'cellA', volumes_created: 1, time_points_count: 2, specimen: { id: 1 }, warnings: [] };
+    const expected = [
+      ['Specimen', 'cellA'],
+      ['Volumes', '1'],
+      ['Time points', '2'],
+      ['Sections', '16'],
+    ];
+    expect(summaryEntries(live)).toEqual(expected);
+    expect(summaryEntries(stored)).toEqual(expected);
+  });
+
+  it('lists fields it does not know after those, by name', () => {
+    expect(summaryEntries({ zeta_flag: true, sections_count: 3, alpha_note: 'x' })).toEqual([
+      ['Sections', '3'],
+      ['alpha note', 'x'],
+      ['zeta flag', 'true'],
+    ]);
   });
 });

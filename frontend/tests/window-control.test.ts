@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialWindow, isWindowConfig, windowFor, type WindowConfig } from '../src/components/WindowControl';
+import { initialWindow, isWindowConfig, otherChannelNote, windowFor, type WindowConfig } from '../src/components/WindowControl';
 
 // A real HL60 tomogram spans RI 1.3295–1.3654; the physical default is 1.33–1.40.
 const cfg: WindowConfig = { lo: 1.33, hi: 1.4, min: 1.3, max: 1.46, step: 0.001, units: 'RI', auto: { lo: 1.3297, hi: 1.3652 } };
@@ -35,5 +35,11 @@ describe('display window choice', () => {
   it('accepts a window config only with finite bounds', () => {
     expect(isWindowConfig(cfg)).toBe(true);
     expect(isWindowConfig({ lo: 1, hi: Number.NaN, min: 0, max: 2 })).toBe(false);
+  });
+});
+
+describe('display window of a multi-channel section', () => {
+  it('says which channel it is for while another one is shown', () => {
+    expect(otherChannelNote('hoechst', 'bf')).toBe('hoechst is shown in its own default window; this one is for bf');
   });
 });

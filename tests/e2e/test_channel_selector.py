@@ -16,6 +16,10 @@ from tests.unit.test_multichannel_import import bf_phase_field
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
+CAPTION_IS = (
+    "(text) => document.querySelector('.cw-viewer-stage .cw-editor-label').textContent === text"
+)
+
 
 @pytest.fixture
 def bf_phase_section(specimen, annotator):
@@ -29,11 +33,15 @@ def bf_phase_section(specimen, annotator):
 
 
 def next_channel_shows_phase(page, card, shot: str) -> None:
-    """X asks the server for the second channel and checks its radio button; ``shot`` is saved."""
+    """X asks the server for the second channel and checks its radio button; the display window
+    (bf's) is disabled and says so. ``shot`` is saved."""
     with page.expect_response(re.compile(r"/image\.png\?channel=1$")) as phase:
         page.keyboard.press("x")
     assert phase.value.status == 200
     assert card.locator("input[data-channel='1']").is_checked()
+    window = page.locator(".cw-window")
+    assert window.locator("input[type=range]").first.is_disabled()
+    assert "phase is shown in its own default window; this one is for bf" in window.inner_text()
     page.wait_for_timeout(300)
     screenshot(page, shot)
 
@@ -50,12 +58,16 @@ def test_viewer_and_annotator_show_one_channel_at_a_time(
     screenshot(page, "channels-01-viewer-bf")
 
     next_channel_shows_phase(page, channel_card, "channels-02-viewer-phase")
+    # The main pane's caption names the channel shown, not only the modality.
+    page.wait_for_function(CAPTION_IS, arg="BRIGHTFIELD · phase")
 
     channel_card.locator("label", has_text="bf").click()  # its picture is in the browser already
     page.wait_for_function(
         "document.querySelector(\"[data-card='channel']\").dataset.channel === '0'"
     )
     assert channel_card.locator("input[data-channel='0']").is_checked()
+    page.wait_for_function(CAPTION_IS, arg="BRIGHTFIELD · bf")
+    assert page.locator(".cw-window input[type=range]").first.is_enabled()
 
     page.goto(f"{asgi_server.url}/sections/{bf_phase_section.pk}/annotate/")
     card = page.locator("[data-card='channel']")

@@ -7,6 +7,7 @@
  */
 
 import { card, h } from '../lib/dom';
+import type { WindowControl } from './WindowControl';
 
 export const CHANNEL_SHORTCUT = { keys: 'X', label: 'Next channel of a multi-channel image' };
 
@@ -16,13 +17,15 @@ export class ChannelSelect {
   private readonly inputs: HTMLInputElement[];
 
   /** A selector for `names`, or null for a section with one channel. */
-  static create(names: readonly string[] | null | undefined, onChange: () => void): ChannelSelect | null {
-    return names && names.length > 1 ? new ChannelSelect(names, onChange) : null;
+  static create(names: readonly string[] | null | undefined, onChange: () => void, windowCtl: WindowControl | null = null): ChannelSelect | null {
+    return names && names.length > 1 ? new ChannelSelect(names, onChange, windowCtl) : null;
   }
 
   private constructor(
     readonly names: readonly string[],
     private readonly onChange: () => void,
+    /** The display window, which applies to the first channel only. */
+    private readonly windowCtl: WindowControl | null,
   ) {
     const group = `cw-channel-${Math.random().toString(36).slice(2)}`;
     this.inputs = names.map((_name, k) => {
@@ -50,6 +53,7 @@ export class ChannelSelect {
     if (next === this.channel) return;
     this.channel = next;
     this.card.dataset.channel = String(next);
+    this.windowCtl?.showChannel(next > 0 ? this.name : null, this.names[0] ?? '');
     this.onChange();
   }
 

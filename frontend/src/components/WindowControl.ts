@@ -103,6 +103,8 @@ export class WindowControl {
   private readonly storageKey: string | null;
   private readonly debounceMs: number;
   private readonly save: Saver;
+  /** Set while a multi-channel section shows another channel than the one this window is for. */
+  private otherChannel: { shown: string; windowed: string } | null = null;
 
   constructor(
     private readonly cfg: WindowConfig,
@@ -179,6 +181,7 @@ export class WindowControl {
   /** What a key of the display window does: W the default, A auto; null for other keys. */
   keyAction(key: string): (() => void) | null {
     const k = key.toLowerCase();
+    if (this.otherChannel && (k === 'w' || k === 'a')) return () => undefined;
     if (k === 'w') return () => this.reset();
     if (k === 'a') return () => this.auto();
     return null;
@@ -219,6 +222,19 @@ export class WindowControl {
     }, this.debounceMs);
   }
 
+  /**
+   * A multi-channel section's other channels are shown in their own window, not this one (docs/
+   * channels.md): while one of them (`shown`) is on screen the control is disabled and says so,
+   * rather than moving sliders that change nothing. `shown` null: the first channel (`windowed`)
+   * is back, and the control with it.
+   */
+  showChannel(shown: string | null, windowed: string): void {
+    this.otherChannel = shown === null ? null : { shown, windowed };
+    for (const input of [this.loInput, this.hiInput, this.defaultBtn, this.autoBtn]) if (input) input.disabled = shown !== null;
+    this.el.classList.toggle('is-other-channel', shown !== null);
+    this.updateText();
+  }
+
   private fmt(value: number): string {
     return value.toFixed(this.decimals);
   }
@@ -227,7 +243,9 @@ export class WindowControl {
     this.loText.textContent = this.fmt(this.lo);
     this.hiText.textContent = this.fmt(this.hi);
     const units = this.cfg.units ? ` (${this.cfg.units})` : '';
-    this.modeText.textContent = { default: `Default window${units}`, auto: `Auto: 0.5–99.5 % of this volume${units}`, custom: `Custom window${units}` }[this.mode];
+    this.modeText.textContent = this.otherChannel
+      ? otherChannelNote(this.otherChannel.shown, this.otherChannel.windowed)
+      : { default: `Default window${units}`, auto: `Auto: 0.5–99.5 % of this volume${units}`, custom: `Custom window${units}` }[this.mode];
     this.defaultBtn.setAttribute('aria-pressed', String(this.mode === 'default'));
     this.autoBtn?.setAttribute('aria-pressed', String(this.mode === 'auto'));
     this.el.dataset.windowMode = this.mode;
@@ -269,4 +287,9 @@ export class WindowControl {
       });
     }, 400);
   }
+}
+
+/** What the display window says while another channel than its own is shown. */
+export function otherChannelNote(shown: string, windowed: string): string {
+  return `${shown} is shown in its own default window; this one is for ${windowed}`;
 }

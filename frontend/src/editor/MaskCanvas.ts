@@ -139,6 +139,11 @@ export class MaskCanvas extends EventTarget {
     this.layers.loadImage(url, (ok) => this.dispatchEvent(new CustomEvent(ok ? 'imageload' : 'imageerror', { detail: { url } })));
   }
 
+  /** Changes the corner caption given as the `label` option. */
+  setLabel(text: string): void {
+    this.layers.setLabel(text);
+  }
+
   /** Tinted second image drawn over the first (e.g. fluorescence in green), blended with `screen`. */
   setTint(tint: { url: string; colour?: string; alpha?: number } | null): void {
     this.layers.loadTint(tint);

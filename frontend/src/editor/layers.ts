@@ -47,6 +47,7 @@ export class Layers {
   private readonly hud = h('div', { class: 'cw-editor-hud', 'aria-live': 'off' });
   private readonly hint = h('div', { class: 'cw-editor-hint' });
   private readonly toast = h('div', { class: 'cw-editor-toast', role: 'status', 'aria-live': 'polite' });
+  private readonly label: HTMLElement | null;
   private dirtyMask: Rect | null;
   private heatDirty = false;
   private overlayDirty = false;
@@ -64,6 +65,7 @@ export class Layers {
     private readonly host: HTMLElement,
     opts: LayersOptions = {},
   ) {
+    this.label = opts.label ? h('div', { class: 'cw-editor-label' }, opts.label) : null;
     const layer = (cls: string) => h('canvas', { class: `cw-layer ${cls}`, width, height });
     this.imageCanvas = layer('cw-layer-image');
     this.tintCanvas = layer('cw-layer-tint');
@@ -82,11 +84,16 @@ export class Layers {
       this.hud,
       this.hint,
       this.toast,
-      opts.label ? h('div', { class: 'cw-editor-label' }, opts.label) : null,
+      this.label,
       h('div', { class: 'cw-editor-loading', 'aria-hidden': 'true' }),
     );
     this.dirtyMask = fullRect(width, height);
     this.requestFrame();
+  }
+
+  /** Changes the caption given as `label` (an editor made without one keeps none). */
+  setLabel(text: string): void {
+    if (this.label) this.label.textContent = text;
   }
 
   markMask(rect: Rect | null = fullRect(this.width, this.height)): void {

@@ -148,16 +148,40 @@ export class ImportPage {
   }
 }
 
+/** The labels of the importer's flat result fields, in the order the page lists them. */
+const RESULT_LABELS: ReadonlyArray<readonly [string, string]> = [
+  ['specimen_name', 'Specimen'],
+  ['volumes_created', 'Volumes'],
+  ['time_points_count', 'Time points'],
+  ['sections_count', 'Sections'],
+];
+
+/**
+ * The result's scalar fields as (label, value) pairs: the known ones labelled and in a fixed
+ * order, any others after them by name. The stored result (read back from the database) does
+ * not keep the order its keys were written in, so the order must not come from the object.
+ */
+export function summaryEntries(result: Record<string, unknown>): [string, string][] {
+  const scalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
+  const known = new Set(RESULT_LABELS.map(([key]) => key));
+  const labelled = RESULT_LABELS.filter(([key]) => scalar(result[key])).map(([key, label]): [string, string] => [label, String(result[key])]);
+  const others = Object.keys(result)
+    .filter((key) => !known.has(key) && scalar(result[key]))
+    .sort()
+    .map((key): [string, string] => [key.replace(/_/g, ' '), String(result[key])]);
+  return [...labelled, ...others];
+}
+
 /** Scalar result fields as a key/value list, plus any `warnings` strings. */
 function summary(result: Record<string, unknown> | null | undefined): HTMLElement | null {
   if (!result || typeof result !== 'object') return null;
-  const entries = Object.entries(result).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
+  const entries = summaryEntries(result);
   const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w): w is string => typeof w === 'string') : [];
   if (!entries.length && !warnings.length) return null;
   return h(
     'div',
     null,
-    entries.length ? h('dl', { class: 'cw-kv' }, ...entries.flatMap(([k, v]) => [h('dt', null, k.replace(/_/g, ' ')), h('dd', null, String(v))])) : null,
+    entries.length ? h('dl', { class: 'cw-kv' }, ...entries.flatMap(([label, value]) => [h('dt', null, label), h('dd', null, value)])) : null,
     warnings.length ? h('ul', { class: 'cw-warnings' }, ...warnings.map((w) => h('li', null, w))) : null,
   );
 }

@@ -53,7 +53,7 @@ export class AnnotatorPage {
     const title = s.label ?? `Section ${s.id}${s.z !== undefined ? ` · z${s.z}${s.nZ ? ` of z0–z${s.nZ - 1}` : ''}` : ''}`;
     const { main, sidebar } = workbench(root, { page: 'annotator', title, middle: this.progress?.el, shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
-    this.channels = ChannelSelect.create(s.channels, () => this.applyWindow());
+    this.channels = ChannelSelect.create(s.channels, () => this.applyWindow(), this.windowCtl);
     this.editor = new MaskEditor(main, {
       width: s.width,
       height: s.height,

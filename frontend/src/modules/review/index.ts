@@ -55,7 +55,7 @@ export class ReviewPage {
     const s = cfg.section;
     const { main, sidebar } = workbench(root, { page: 'review', title: `Review · ${s.label ?? `section ${s.id}`}`, beside: this.gtBadge(), shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
-    this.channels = ChannelSelect.create(s.channels, () => this.applyWindow());
+    this.channels = ChannelSelect.create(s.channels, () => this.applyWindow(), this.windowCtl);
     this.editor = new MaskEditor(main, { width: s.width, height: s.height, imageUrl: this.imageUrl(s.imageUrl), readOnly: true, colour: EDIT_COLOUR, ...reviewEditorLabels(cfg), ariaLabel: `Review of section ${s.label ?? s.id}` });
     this.editor.setMaskStyle('outline');
     this.editor.addEventListener('change', (ev) => {

@@ -69,13 +69,13 @@ export class ViewerPage {
       return;
     }
     sidebar.appendChild(this.navigationCard());
-    this.channels = ChannelSelect.create(cfg.channels, () => this.render());
+    this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
+    this.channels = ChannelSelect.create(cfg.channels, () => this.render(), this.windowCtl);
     if (this.channels) sidebar.appendChild(this.channels.card);
     const hasFluor = this.times.some((tp) => tp.sections.some((s) => s.fluorescenceUrl));
     if (hasFluor) sidebar.appendChild(this.fluorescenceCard());
     if (this.nuclei) sidebar.appendChild(this.nuclei.card);
     if (this.stain) sidebar.appendChild(this.stain.card);
-    this.windowCtl = WindowControl.forModality(cfg.window, cfg.modality, () => this.render());
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (hasFluor && isWindowConfig(cfg.fluorescenceWindow)) {
       this.fluorWindowCtl = new WindowControl(cfg.fluorescenceWindow, () => this.render(), { storageKey: null });
@@ -213,7 +213,7 @@ export class ViewerPage {
     if (this.channels) this.root.dataset.channel = this.channels.name;
     if (this.cfg.annotateUrlTemplate) this.annotateLink.href = this.cfg.annotateUrlTemplate.replace('{id}', encodeURIComponent(String(s.id)));
     if (location.hash !== toHash(tp, s)) history.replaceState(null, '', toHash(tp, s));
-    const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value) };
+    const images = { image: this.url(s), fluorescence: this.fluorUrl(s), mode: this.mode, alpha: Number(this.alphaInput.value), channel: this.channels?.name ?? null };
     void this.panes.show(s, images).then(() => {
       this.root.querySelector('.cw-overlay-alpha')?.toggleAttribute('hidden', this.mode !== 'overlay');
       if (this.nuclei?.on) void this.nuclei.draw();

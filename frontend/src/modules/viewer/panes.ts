@@ -18,6 +18,8 @@ export interface PaneImages {
   fluorescence: string | null;
   mode: FluorMode;
   alpha: number;
+  /** The channel shown, for a multi-channel section: the main pane's caption names it. */
+  channel?: string | null;
 }
 
 export class ViewerPanes {
@@ -47,6 +49,7 @@ export class ViewerPanes {
     if (token !== this.token) return;
     const [ed, fluor] = this.ensureEditors(size[0], size[1]);
     ed.setImageUrl(images.image);
+    ed.setLabel(images.channel ? `${this.modality} · ${images.channel}` : this.modality);
     const f = images.fluorescence;
     ed.setTint(images.mode === 'overlay' && f ? { url: f, colour: '#00ff00', alpha: images.alpha } : null);
     const side = images.mode === 'side';
