@@ -248,7 +248,10 @@ def job_execute(
     except JobCancelled:
         return "cancelled" if _end(kind, ctx, JobStatus.CANCELLED) else "skipped"
     except Exception as exc:  # the job must end in a final state whatever happened
-        logger.exception("%s %s failed", kind.name, job_id)
+        if isinstance(exc, DomainError):  # the input's fault, said to the user: no traceback
+            logger.warning("%s %s failed: %s", kind.name, job_id, exc)
+        else:
+            logger.exception("%s %s failed", kind.name, job_id)
         return _failed(kind, ctx, exc, requeue_here=task_id is not None)
     if ctx.ended:
         return "succeeded"

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cellweb import events
-from cellweb.errors import ConflictError, NotAllowed
+from cellweb.errors import ConflictError, InvalidInput, NotAllowed
 from cellweb.jobs import (
     LOG_LINES,
     JobKind,
@@ -201,6 +201,25 @@ def test_an_error_fails_a_kind_without_retries_with_its_class_and_traceback():
     chore.refresh_from_db()
     assert chore.error == "RuntimeError: the disk is full"
     assert "Traceback" in chore.log[-1]["line"]
+
+
+@register
+class RefusedChore(ChoreKind):
+    name = "chore-refused"
+
+    def work(self, job, ctx):
+        raise InvalidInput("The image contains NaN values.")
+
+
+def test_a_refused_input_is_logged_as_one_warning_line_not_a_traceback(caplog):
+    chore = Chore.objects.create()
+    with caplog.at_level("WARNING", logger="cellweb.jobs.lifecycle"):
+        assert job_execute("chore-refused", chore.pk, worker="w") == "failed"
+    chore.refresh_from_db()
+    assert chore.error == "The image contains NaN values."
+    (record,) = [r for r in caplog.records if "chore-refused" in r.getMessage()]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert record.getMessage().endswith("failed: The image contains NaN values.")
 
 
 def test_sweep_jobs_sweeps_once_for_a_cron(settings):
