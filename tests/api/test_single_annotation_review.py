@@ -99,3 +99,11 @@ def test_two_required_annotations_still_need_two(api, project, section, annotato
     answer = api(reviewer).post(f"/api/sections/{section.pk}/consensus/")
     assert answer.status_code == 409
     assert "at least 2 submitted annotations" in answer.json()["detail"]
+
+
+def test_the_queue_page_counts_in_words_that_agree(project, section, annotator):
+    # One section in the project: "0 of 1 section has 1 annotation", not "... section have ...".
+    section.volume.sections.exclude(pk=section.pk).delete()
+    page = signed_in(annotator).get(f"/projects/{project.slug}/annotate/next/")
+    text = " ".join(page.content.decode().split())
+    assert "Project: 0 of 1 section has 1 annotation (0%)" in text

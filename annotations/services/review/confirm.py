@@ -29,7 +29,7 @@ from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
 from .confirm_labels import LabelledTruth, labelled_truth
-from .consensus import MIN_ANNOTATIONS_FOR_CONSENSUS, STAPLE_MAX_ITERATIONS
+from .consensus import STAPLE_MAX_ITERATIONS, consensus_minimum
 from .decisions import require_reviewer
 
 
@@ -137,7 +137,7 @@ def review_confirm(
     if consensus_id is None:
         raise ConflictError(
             "There is no consensus to confirm: a section needs at least "
-            f"{MIN_ANNOTATIONS_FOR_CONSENSUS} submitted annotations first.",
+            f"{consensus_minimum(section.project)} submitted annotations first.",
             code="too_few_annotations",
         )
     try:

@@ -29,6 +29,7 @@ from cellweb.errors import ConflictError
 
 from .labelled import (
     ConsensusFields,
+    decode_labelled_revisions,
     decode_revisions,
     foreground_statistics,
     labelled_consensus,
@@ -48,10 +49,52 @@ def _grey_png(values: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _too_few_message(count: int) -> str:
+def consensus_minimum(project) -> int:
+    """Submitted annotations a consensus needs: two, or one in a project that asks for one
+    annotation per section (its reviewer reviews that annotation)."""
+    return min(MIN_ANNOTATIONS_FOR_CONSENSUS, project.required_annotations)
+
+
+def _too_few_message(section: Section, count: int) -> str:
     return (
-        f"Consensus needs at least {MIN_ANNOTATIONS_FOR_CONSENSUS} submitted annotations; "
+        f"Consensus needs at least {consensus_minimum(section.project)} submitted annotations; "
         f"this section has {count}."
+    )
+
+
+def _single_input(section: Section, revision: AnnotationRevision, name: str) -> ConsensusFields:
+    """The proposal of a section with one annotation: that annotation, with no agreement to
+    report (no pair of annotators, no STAPLE estimate)."""
+    if _binary_section(section, [revision]):
+        (mask,) = decode_revisions([revision], lambda png: decode_mask(png, section.shape))
+        mask_png = encode_mask(mask)
+    else:
+        decode_labelled_revisions(section, [revision])  # refuses an unreadable map
+        mask_png = bytes(revision.mask_png)
+    stats = {
+        "user_id": revision.annotation.annotator_id,
+        "annotation_id": revision.annotation_id,
+        "revision": revision.number,
+        "revision_id": revision.pk,
+        "sensitivity": None,
+        "specificity": None,
+        "dice_consensus": 1.0,
+        "mean_dice": None,
+    }
+    return ConsensusFields(
+        mask_png=mask_png,
+        agreement={
+            "n": 1,
+            "mean_dice": None,
+            "mean_jaccard": None,
+            "pairs": [],
+            "per_annotator_mean_dice": {name: None},
+            "staple": None,
+        },
+        annotator_stats={name: stats},
+        disagreement=np.zeros(section.shape, np.uint8),
+        section_agreement=None,
+        audit={"mean_dice": None, "single_annotation": True},
     )
 
 
@@ -88,7 +131,8 @@ def _binary_consensus(
 
 @transaction.atomic
 def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus | None:
-    """Compute and store the current consensus of ``section``; ``None`` with fewer than 2 inputs.
+    """Compute and store the current consensus of ``section``; ``None`` with too few inputs
+    (``consensus_minimum``).
 
     Called by the annotation service when a section reaches its required submissions, and by the
     recompute endpoint. The section row is locked so two submissions landing together cannot both
@@ -96,12 +140,14 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
     """
     section = lock_section(section)
     revisions = latest_submitted_revisions(section)
-    if len(revisions) < MIN_ANNOTATIONS_FOR_CONSENSUS:
+    if not revisions or len(revisions) < consensus_minimum(section.project):
         return None
 
     names = [revision.annotation.annotator.get_username() for revision in revisions]
     method = section.project.consensus_method
-    if _binary_section(section, revisions):
+    if len(revisions) == 1:
+        fields = _single_input(section, revisions[0], names[0])
+    elif _binary_section(section, revisions):
         fields = _binary_consensus(section, revisions, names, method)
     else:
         fields = labelled_consensus(
@@ -141,5 +187,5 @@ def consensus_recompute(*, section: Section, user) -> Consensus:
     record = consensus_compute_for_section(section, actor=user)
     if record is None:
         count = len(latest_submitted_revisions(section))
-        raise ConflictError(_too_few_message(count), code="too_few_annotations")
+        raise ConflictError(_too_few_message(section, count), code="too_few_annotations")
     return record
