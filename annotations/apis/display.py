@@ -13,12 +13,13 @@ from annotations.permissions import get_volume
 from annotations.selectors.display import volume_display_window
 from annotations.services.display import LARGEST_BOUND, display_preference_save
 from cellweb.api import conflict_responses, only, parse
+from cellweb.api.fields import NumberField
 from cellweb.api.reads import ReadApi, read_schema
 
 
-def window_end(help_text: str) -> serializers.FloatField:
+def window_end(help_text: str) -> NumberField:
     """One end of a custom window; null (or left out) for the other modes."""
-    return serializers.FloatField(
+    return NumberField(
         required=False,
         allow_null=True,
         default=None,

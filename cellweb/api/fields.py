@@ -1,5 +1,5 @@
-"""Request fields whose rules recur across endpoints: optional text, a typed name, and an
-optional id."""
+"""Request fields whose rules recur across endpoints: a number, optional text, a typed name, and
+an optional id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ from rest_framework import serializers
 
 # Ids in a query: positive, and small enough for every database column that holds one.
 MAX_QUERY_ID = 2**62
+
+
+class NumberField(serializers.FloatField):
+    """A request's number. JSON's true and false are not numbers: DRF's FloatField would take
+    them as 1 and 0 (a display window sent as lo false, hi true was saved as 0 to 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 def optional_text(max_length: int, **kwargs) -> serializers.CharField:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cellweb.api.fields import NumberField
 from inference.services.config_kit import MAX_INPUT, MIN_INPUT
 
 MAX_DB_ID = 2**62
@@ -15,9 +16,9 @@ MAX_IDS = 10_000
 INPUT_SIZE_RULES = {"allOf": [{"properties": {"input_size": {"multipleOf": 16}}}]}
 
 
-def probability_threshold() -> serializers.FloatField:
+def probability_threshold() -> NumberField:
     """The threshold on the network's foreground probability (0.5 as in the paper)."""
-    return serializers.FloatField(required=False, default=0.5, min_value=0.001, max_value=0.999)
+    return NumberField(required=False, default=0.5, min_value=0.001, max_value=0.999)
 
 
 def optional_id(help_text: str) -> serializers.IntegerField:

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from annotations.models import Role
 from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, only, parse
+from cellweb.api.fields import NumberField
 from cellweb.api.masks import decode_base64_png
 from cellweb.errors import InvalidInput
 from inference.apis.errors import ERRORS, DetailSerializer
@@ -27,7 +28,7 @@ MAX_MASK_B64_CHARS = 24 * 1024 * 1024
 
 class FluorescenceParamsInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=["otsu", "fixed"], default="otsu")
-    value = serializers.FloatField(
+    value = NumberField(
         required=False,
         allow_null=True,
         default=None,
@@ -36,7 +37,7 @@ class FluorescenceParamsInput(serializers.Serializer):
         help_text="Threshold on the smoothed stain for method=fixed.",
     )
     scope = serializers.ChoiceField(choices=["section", "volume"], default="volume")
-    smoothing_sigma = serializers.FloatField(default=1.0, min_value=0.0, max_value=50.0)
+    smoothing_sigma = NumberField(default=1.0, min_value=0.0, max_value=50.0)
     fill_holes = serializers.BooleanField(default=True)
     min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)
     remove_border = serializers.BooleanField(default=True)

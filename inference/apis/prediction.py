@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, parse
+from cellweb.api.fields import NumberField
 from cellweb.api.reads import ReadApi
 from cellweb.errors import InvalidInput
 from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
@@ -45,7 +46,7 @@ class PredictionLaunchInput(serializers.Serializer):
     threshold = probability_threshold()
     tta = serializers.BooleanField(required=False, default=False)
     split_touching = serializers.BooleanField(required=False, default=False)
-    watershed_h = serializers.FloatField(required=False, default=1.0, min_value=0.01, max_value=100)
+    watershed_h = NumberField(required=False, default=1.0, min_value=0.01, max_value=100)
     min_voxels = serializers.IntegerField(required=False, default=27, min_value=1, max_value=10**7)
 
 

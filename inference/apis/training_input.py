@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
+from cellweb.api.fields import NumberField
 from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, id_list, input_size_field
 from inference.ml.heads import INSTANCE_OUTPUTS
 from inference.ml.nets import MODEL_NAMES
@@ -34,7 +35,7 @@ class FoldTrainingInput(serializers.Serializer):
     folds = serializers.IntegerField(default=4, min_value=2, max_value=services.MAX_FOLDS)
     epochs = serializers.IntegerField(default=300, min_value=1, max_value=services.MAX_EPOCHS)
     batch_size = serializers.IntegerField(default=32, min_value=1, max_value=services.MAX_BATCH)
-    lr = serializers.FloatField(default=5e-4, min_value=1e-12, max_value=1.0)
+    lr = NumberField(default=5e-4, min_value=1e-12, max_value=1.0)
     input_size = input_size_field()
     schema_rules = INPUT_SIZE_RULES
     seed = serializers.IntegerField(default=0, min_value=0, max_value=services.MAX_SEED)
@@ -58,7 +59,7 @@ class TrainingConfigInput(FoldTrainingInput):
         },
     )
     betas = serializers.ListField(
-        child=serializers.FloatField(min_value=0.0, max_value=0.999999),
+        child=NumberField(min_value=0.0, max_value=0.999999),
         min_length=2,
         max_length=2,
         default=[0.5, 0.999],
@@ -67,7 +68,7 @@ class TrainingConfigInput(FoldTrainingInput):
     elastic = serializers.BooleanField(default=True)
     flips = serializers.BooleanField(default=True)
     enlarge_crop = serializers.BooleanField(default=True)
-    aug_fraction = serializers.FloatField(default=0.3, min_value=0.0, max_value=1.0)
+    aug_fraction = NumberField(default=0.3, min_value=0.0, max_value=1.0)
     gt_source = serializers.ChoiceField(
         choices=GroundTruthSource.choices, default=GroundTruthSource.CONSENSUS
     )
@@ -91,7 +92,7 @@ class TrainingConfigInput(FoldTrainingInput):
         help_text="Train on native-resolution crops of the input size (null: automatic, on for "
         "label-free 2D fields larger than the input, off with RI tomograms).",
     )
-    crop_foreground = serializers.FloatField(
+    crop_foreground = NumberField(
         default=0.0,
         min_value=0.0,
         max_value=1.0,
@@ -114,12 +115,12 @@ class TrainingConfigInput(FoldTrainingInput):
         help_text="An output that separates touching nuclei: distance map or boundary.",
     )
     class_weights = serializers.ListField(
-        child=serializers.FloatField(min_value=0.0, max_value=1e6),
+        child=NumberField(min_value=0.0, max_value=1e6),
         default=list,
         max_length=256,
         help_text="One weight per class, background first (empty: all alike).",
     )
-    instance_alpha = serializers.FloatField(
+    instance_alpha = NumberField(
         default=1.0,
         min_value=0.0,
         max_value=1e6,
