@@ -22,6 +22,7 @@ from annotations.services.labels import (
 )
 from annotations.services.labels.checks import NAME_MAX, RESERVED_SHORTCUTS, shortcut_check
 from cellweb.api import RefusesUnknownFields, conflict_responses, parse
+from cellweb.api.fields import SPACE
 from cellweb.api.reads import ReadApi, read_schema
 from cellweb.errors import InvalidInput
 
@@ -68,10 +69,15 @@ class ShortcutValidator(RegexValidator):
         super().__call__(value)
 
 
+# A class name's character: not one of the control characters that survive collapsing white
+# space (name_check refuses them). DRF trims the name first, so the schema's pattern also asks for
+# one character that is not white space.
+_NAME_CHARACTER = r"[^\x00-\x08\x0e-\x1b]"
+
+
 class LabelClassInputSerializer(RefusesUnknownFields, serializers.Serializer):
-    # The control characters that survive collapsing whitespace (name_check refuses them).
     name = serializers.RegexField(
-        r"^[^\x00-\x08\x0e-\x1b]*$",
+        rf"^{_NAME_CHARACTER}*[^\x00-\x08\x0e-\x1b{SPACE}]{_NAME_CHARACTER}*$",
         max_length=NAME_MAX,
         error_messages={"invalid": "The class name must not contain control characters."},
     )

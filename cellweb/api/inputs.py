@@ -38,6 +38,7 @@ _DESCRIPTIONS = {
     409: "The request is valid, but the current state refuses it; `code` says which state and "
     "`detail` what to do.",
     405: "The endpoint does not take this method.",
+    406: "The Accept header names no media type the endpoint answers.",
     413: "The request body is over the size limit.",
     415: "The request body is not in a media type the endpoint takes.",
 }

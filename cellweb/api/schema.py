@@ -2,11 +2,12 @@
 
 An endpoint lists its own error codes with ``error_responses`` where it has something to say
 about them; the ones any endpoint can give are added here in the one error shape: 403 (not
-signed in, or no role), 404 (no such object, or an address under /api/ that matches nothing)
-and, for operations that take a body, 400, 413 and 415. A request serializer may add
-``schema_rules``: JSON Schema keywords for its rules across fields. Two postprocessing hooks
-finish the schema: free text cannot hold a NUL character, and an optional query parameter's empty
-value means the same as leaving it out.
+signed in, or no role), 404 (no such object, or an address under /api/ that matches nothing),
+406 (an Accept header that names no type the endpoint answers; the endpoints of images and files
+answer their own type whatever it says) and, for operations that take a body, 400, 413 and 415.
+A request serializer may add ``schema_rules``: JSON Schema keywords for its rules across fields.
+Two postprocessing hooks finish the schema: free text cannot hold a NUL character, and an
+optional query parameter's empty value means the same as leaving it out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from drf_spectacular.openapi import AutoSchema
 
 from .fields import SPACE
 from .inputs import error_responses
+from .negotiation import FirstRendererNegotiation
 
 _ALWAYS = (400, 403, 404)
 _WITH_BODY = (413, 415)
@@ -26,6 +28,8 @@ class ApiAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         codes = _ALWAYS + (_WITH_BODY if self.method in ("POST", "PUT", "PATCH") else ())
+        if not issubclass(self.view.content_negotiation_class, FirstRendererNegotiation):
+            codes += (406,)
         for code, answer in error_responses(*codes).items():
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(answer, str(code))

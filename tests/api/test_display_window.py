@@ -89,6 +89,9 @@ def test_a_saved_choice_comes_back_for_that_person_and_volume_only(
         ({"mode": "custom", "lo": 1.36}, "both lo and hi"),
         ({"mode": "custom", "lo": 1.36, "hi": 1.35}, "lo < hi"),
         ({"mode": "custom", "lo": "x", "hi": 1.35}, "lo"),
+        # JSON's false and true are no numbers (DRF's FloatField took them as 0 and 1).
+        ({"mode": "custom", "lo": False, "hi": True}, "lo: A valid number is required"),
+        ({"mode": "auto", "lo": False}, "lo"),
         ({}, "mode"),
     ],
 )

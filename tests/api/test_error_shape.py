@@ -115,3 +115,17 @@ def test_the_schema_documents_the_one_error_shape(api, manager):
         for method, operation in operations.items():
             for code in ("400", "403", "404"):
                 assert code in operation["responses"], f"{method.upper()} {path} lacks {code}"
+
+
+def test_an_accept_header_the_api_cannot_answer_is_a_documented_406(api, manager, section):
+    # A JSON endpoint refuses an Accept it cannot satisfy (DRF's content negotiation, before
+    # the project is even looked up); an image answers PNG whatever the Accept says.
+    client = Client()
+    client.force_login(manager)
+    response = client.get("/api/projects/nowhere/labels/", HTTP_ACCEPT="a1\\4M@P[IwT.HXo")
+    assert_error_shape(response, 406)
+    image = client.get(f"/api/sections/{section.pk}/image.png", HTTP_ACCEPT="text/plain")
+    assert image.status_code == 200
+    schema = api(manager).get("/api/schema/", {"format": "json"}).json()
+    assert "406" in schema["paths"]["/api/projects/{slug}/labels/"]["get"]["responses"]
+    assert "406" not in schema["paths"]["/api/sections/{section_id}/image.png"]["get"]["responses"]

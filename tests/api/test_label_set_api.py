@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from annotations.models import Membership, Project, Role
@@ -140,6 +142,23 @@ def test_bad_colours_shortcuts_and_names_are_refused(api, manager, project, body
     assert says in response.json()["detail"]
     project.refresh_from_db()
     assert project.label_classes == [NUCLEUS]
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"), [("\t", False), (" \u3000", False), (" cyto\tx ", True)]
+)
+def test_the_schema_calls_a_name_of_white_space_invalid_as_the_server_does(
+    api, manager, project, name, valid
+):
+    # The schema's pattern let a name of white space through, which DRF trims to a blank (400).
+    schema = api(manager).get("/api/schema/", {"format": "json"}).json()
+    pattern = schema["components"]["schemas"]["LabelClassInputRequest"]["properties"]["name"][
+        "pattern"
+    ]
+    body = {"name": name, "colour": "#ffb000"}
+    response = api(manager).post(f"/api/projects/{project.slug}/labels/", body, format="json")
+    assert bool(re.search(pattern, name)) is valid
+    assert response.status_code == (201 if valid else 400), response.content
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,8 @@ def test_defaults_are_the_papers(api, project, manager, cells, queued):
         ({"folds": 1}, "greater than or equal to 2"),
         ({"epochs": "many"}, "valid integer"),
         ({"betas": [0.5]}, "at least 2"),
+        ({"lr": True}, "valid number"),  # JSON's true is no number (DRF would take it as 1)
+        ({"class_weights": [False, True]}, "valid number"),
     ],
 )
 def test_a_configuration_that_cannot_work_is_a_400_with_its_message(
