@@ -41,6 +41,17 @@ def channel_axis_field() -> forms.IntegerField:
     )
 
 
+def stain_channels_field() -> forms.CharField:
+    """Which of a multi-channel label-free image's channels are stains (docs/channels.md)."""
+    return forms.CharField(
+        label="Stain channels",
+        max_length=300,
+        required=False,
+        help_text="Those of the channels that are a stain (e.g. hoechst): stored as fluorescence, "
+        "paired with the other channels.",
+    )
+
+
 def lab_field() -> forms.CharField:
     """The lab the imported specimens come from."""
     return forms.CharField(label="Lab", max_length=100, required=False)
@@ -100,6 +111,7 @@ class ImportForm(VoxelSizeCleaning, forms.Form):
     voxel_size = voxel_size_field("Overrides the file's own; e.g. 0.195,0.098,0.098.")
     channels = label_free_channels_field()
     channel_axis = channel_axis_field()
+    stain_channels = stain_channels_field()
 
 
 class _MultipleFileInput(forms.ClearableFileInput):
@@ -148,6 +160,7 @@ class ImportFolderForm(VoxelSizeCleaning, forms.Form):
     voxel_size = voxel_size_field("For files that do not carry it; e.g. 0.195,0.098,0.098.")
     channels = label_free_channels_field()
     channel_axis = channel_axis_field()
+    stain_channels = stain_channels_field()
 
 
 class ProjectSettingsForm(forms.Form):

@@ -44,9 +44,15 @@ class VolumeImportFields(serializers.Serializer):
         help_text="The stored array's axis that holds the label-free channels "
         "(0 for (c, y, x), 1 for (z, c, y, x)).",
     )
+    stain_channels = optional_text(
+        300,
+        help_text="Those of the channels that are a stain, e.g. hoechst: stored as fluorescence "
+        "volumes of that channel, paired with the label-free image of the other channels.",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         attrs["voxel_size"] = parse_voxel_size(attrs.get("voxel_size", ""))
         attrs["channel_names"] = parse_channel_names(attrs.get("channel_names", ""))
+        attrs["stain_channels"] = parse_channel_names(attrs.get("stain_channels", ""))
         return attrs

@@ -29,6 +29,12 @@ def add_channel_arguments(parser) -> None:
         help="Which axis of the stored array holds the label-free channels: 0 for (c, y, x), "
         "1 for (z, c, y, x). Without it a stack is read as z-planes.",
     )
+    parser.add_argument(
+        "--stain-channels",
+        default="",
+        help="Those of the --channels that are a stain, e.g. hoechst: stored as fluorescence "
+        "volumes of that channel, paired with the label-free image of the other channels.",
+    )
 
 
 def add_origin_arguments(parser, *, what: str, voxel_help: str) -> None:
@@ -40,8 +46,10 @@ def add_origin_arguments(parser, *, what: str, voxel_help: str) -> None:
 
 
 def channel_options(options: dict) -> dict:
-    """``channel_axis`` and ``channel_names`` for ``import_file`` from the parsed options."""
+    """``channel_axis``, ``channel_names`` and ``stain_channels`` for ``import_file`` from the
+    parsed options."""
     return {
         "channel_axis": options["channel_axis"],
         "channel_names": parse_channel_names(options["channels"]),
+        "stain_channels": parse_channel_names(options["stain_channels"]),
     }

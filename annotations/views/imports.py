@@ -60,6 +60,7 @@ def import_page(request, slug: str):
             voxel_size=values.get("voxel_size"),
             channel_axis=values.get("channel_axis"),
             channel_names=parse_channel_names(values.get("channels") or ""),
+            stain_channels=parse_channel_names(values.get("stain_channels") or ""),
         )
 
     form, status, job = _submit(request, ImportForm, create, modality=Modality.RI)
@@ -85,8 +86,13 @@ def import_folder_page(request, slug: str):
 
     def create(values):
         names = parse_channel_names(values.pop("channels", "") or "")
+        stains = parse_channel_names(values.pop("stain_channels", "") or "")
         return import_batch_create(
-            project=project, user=request.user, channel_names=names, **values
+            project=project,
+            user=request.user,
+            channel_names=names,
+            stain_channels=stains,
+            **values,
         )
 
     form, status, batch = _submit(request, ImportFolderForm, create)

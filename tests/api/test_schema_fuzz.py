@@ -38,7 +38,14 @@ ALL_CHECKS = [check for check in CHECKS.get_all() if not is_check_class(check)]
 # sent whole with lo < hi (and a section image's channel one the section has), class names of the
 # project's one class. Every check runs on every operation, positive data acceptance included:
 # a valid request is answered 2xx, or 404, or 409 when the project's state refuses it.
-VOLUME_FIELDS = {"channel": "", "dataset": "", "channels": "", "voxel_size": ""}
+# Stain channels must be among the channels, which the schema says only in words.
+VOLUME_FIELDS = {
+    "channel": "",
+    "dataset": "",
+    "channels": "",
+    "stain_channels": "",
+    "voxel_size": "",
+}
 
 
 def _npy(seed: int) -> bytes:
@@ -85,7 +92,7 @@ def _with_files(label: str, body: dict) -> None:
         body.pop("time", None)
         body.pop("channel_axis", None)  # a (z, y, x) stack: no channel axis to name
     elif label == "POST /api/projects/{slug}/imports/batch/":
-        body.update(files=[_npy(2)], pattern="{specimen}")
+        body.update(files=[_npy(2)], pattern="{specimen}", stain_channels="")
     elif label == "POST /api/specimens/{specimen_id}/ground-truth/":
         body.update(file=_mask_npy(), dataset="")
         body["class"] = "nucleus"  # named: the run may have added classes

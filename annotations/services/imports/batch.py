@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from annotations.models import LABEL_FREE_MODALITIES, ImportJob, Modality, Project
+from annotations.services.imports.channels import stain_channels_check
 from annotations.services.imports.checks import (
     duplicate_check,
     fit_check,
@@ -65,15 +66,20 @@ def batch_options_check(
 @dataclass(frozen=True)
 class LabelFreeChannels:
     """How every field's label-free image holds its channels (docs/channels.md): the stored
-    array's channel axis and the channels' names; neither for a single-channel image."""
+    array's channel axis, the channels' names and which of them are stains (stored as
+    fluorescence); none of them for a single-channel image."""
 
     axis: int | None = None
     names: tuple[str, ...] = ()
+    stains: tuple[str, ...] = ()
 
-    def check(self) -> LabelFreeChannels:
-        """The names checked once for the whole upload (1-32 characters, distinct)."""
+    def check(self, modality: str) -> LabelFreeChannels:
+        """The names checked once for the whole upload (1-32 characters, distinct), and the
+        stains among them."""
         channel_names_check(list(self.names))
-        return LabelFreeChannels(self.axis, tuple(n.strip() for n in self.names))
+        names = tuple(n.strip() for n in self.names)
+        stains = stain_channels_check(self.stains, modality=modality, channel_names=names)
+        return LabelFreeChannels(self.axis, names, stains)
 
 
 def _stage_field(
@@ -118,6 +124,7 @@ def _stage_field(
                     voxel_size=voxel_size,
                     channel_axis=layout.axis,
                     channel_names=layout.names,
+                    stain_channels=layout.stains,
                 )
             except InvalidInput as exc:
                 raise InvalidInput(f"{name}: {exc.message}") from exc
@@ -148,6 +155,7 @@ def _stage_field(
                     "companions": companions,
                     "channel_axis": channels.axis,
                     "channel_names": list(channels.names),
+                    "stain_channels": list(channels.stains),
                 },
             )
             job.full_clean()
@@ -174,14 +182,16 @@ def import_batch_create(
     voxel_size: Sequence[float] | None = None,
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
+    stain_channels: Sequence[str] = (),
 ) -> BatchResult:
     """Pair ``files`` by ``pattern`` and queue an import job per field (docs/imports.md);
-    ``channel_axis`` and ``channel_names`` describe every field's multi-channel label-free image
-    (docs/channels.md)."""
+    ``channel_axis``, ``channel_names`` and ``stain_channels`` describe every field's
+    multi-channel label-free image (docs/channels.md)."""
     stain_name, lab, voxel_size = batch_options_check(
         modality=modality, stain_name=stain_name, lab=lab, voxel_size=voxel_size
     )
-    channels = LabelFreeChannels(channel_axis, tuple(channel_names)).check()
+    layout = LabelFreeChannels(channel_axis, tuple(channel_names), tuple(stain_channels))
+    channels = layout.check(modality)
     if not files:
         raise InvalidInput("Choose the files to import (all files of a folder at once).")
     by_name: dict[str, UploadedFile] = {}

@@ -2,17 +2,22 @@
 
 The readers hand back each channel of a label-free image (focal planes, bright-field + phase)
 as a label-free handle of its own, named after its channel; an import stores the channels of one
-time point together, as one volume of (z, c, y, x) (``volumes.volume_create``).
+time point together, as one volume of (z, c, y, x) (``volumes.volume_create``). A stain saved as
+a channel of the same file (bright-field + Hoechst) is named a stain channel and becomes a
+fluorescence handle, paired with the label-free image of its time point
+(``stains_as_fluorescence``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from annotations.imaging.readers import LABEL_FREE_MODALITIES, VolumeHandle
 from annotations.services.volumes import channel_names_check, project_channels_check
+from cellweb.errors import InvalidInput
 
 
 def channel_groups(handles: list[VolumeHandle]) -> list[list[VolumeHandle]]:
@@ -42,6 +47,60 @@ def parse_channel_names(text: str | Sequence[str] | None) -> list[str]:
         return []
     parts = text.split(",") if isinstance(text, str) else list(text)
     return [p.strip() for p in parts]
+
+
+def stain_channels_check(
+    stain_channels: str | Sequence[str] | None, *, modality: str, channel_names: Sequence[str]
+) -> tuple[str, ...]:
+    """The stain channels (“hoechst”) of a multi-channel label-free image, checked against its
+    ``channel_names``; () for none. At least one channel must stay label-free."""
+    stains = tuple(dict.fromkeys(name for name in parse_channel_names(stain_channels) if name))
+    if not stains:
+        return ()
+    if modality not in LABEL_FREE_MODALITIES:
+        raise InvalidInput(
+            "Stain channels are channels of a label-free image (e.g. bright-field + Hoechst) "
+            f"stored as fluorescence; the modality “{modality}” is not label-free. Choose the "
+            "label-free modality of the image's other channels."
+        )
+    names = [name.strip() for name in channel_names]
+    if not names:
+        raise InvalidInput(
+            "Stain channels are picked from the channels' names: give the channels too "
+            "(e.g. channels “bf,hoechst” with the stain channel “hoechst”)."
+        )
+    channel_names_check(names)
+    unknown = [stain for stain in stains if stain not in names]
+    if unknown:
+        raise InvalidInput(
+            f"The stain channel “{unknown[0]}” is not among the channels ({', '.join(names)}); "
+            "name a stain exactly as in the channels."
+        )
+    if set(names) <= set(stains):
+        raise InvalidInput(
+            "Every channel is named a stain, so no label-free image is left to pair them with; "
+            "leave at least one channel label-free (for a stain alone, choose the modality "
+            "'fluorescence')."
+        )
+    return stains
+
+
+def stains_as_fluorescence(
+    handles: list[VolumeHandle], stains: Sequence[str]
+) -> list[VolumeHandle]:
+    """The label-free handles of the ``stains`` channels as fluorescence handles of that channel
+    (intensities); one label-free channel left is a plain single-channel image (no name)."""
+    if not stains:
+        return handles
+    handles = [
+        replace(h, kind="fluorescence", units="intensity", _scale=None)
+        if h.kind == "label_free" and h.channel in stains
+        else h
+        for h in handles
+    ]
+    if len({h.channel for h in handles if h.kind == "label_free"}) == 1:
+        handles = [replace(h, channel="") if h.kind == "label_free" else h for h in handles]
+    return handles
 
 
 def planned_channels_check(*, project, modality: str, handles: list[VolumeHandle]) -> None:

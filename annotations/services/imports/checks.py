@@ -22,7 +22,11 @@ from annotations.models import (
     Specimen,
     Volume,
 )
-from annotations.services.imports.channels import planned_channels_check
+from annotations.services.imports.channels import (
+    planned_channels_check,
+    stain_channels_check,
+    stains_as_fluorescence,
+)
 from cellweb.errors import ConflictError, InvalidInput, PayloadTooLarge
 from cellweb.jobs import JobStatus
 
@@ -119,6 +123,7 @@ def inspect_file(
     voxel_size: Sequence[float] | None = None,
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
+    stain_channels: Sequence[str] = (),
 ) -> tuple[ImageSource, list[VolumeHandle]]:
     """Open a file without reading its pixels and decide which volumes an import would create.
 
@@ -126,10 +131,12 @@ def inspect_file(
     of a time-lapse specimen); a file with several keeps only that time point. ``channel`` names
     the channel of a single-channel fluorescence file (“DAPI”), renames the only fluorescence
     channel of a TCF, or picks one channel of a multi-channel file. ``channel_axis`` and
-    ``channel_names`` describe a multi-channel label-free image (``readers.open_image``).
+    ``channel_names`` describe a multi-channel label-free image (``readers.open_image``), whose
+    ``stain_channels`` become fluorescence volumes paired with it (``channels.py``).
     """
     modality_check(modality)
     time_index_check(time_index)
+    stains = stain_channels_check(stain_channels, modality=modality, channel_names=channel_names)
     channel = (channel or "").strip()
     if len(channel) > 32:
         raise InvalidInput("The channel name is too long (at most 32 characters, e.g. “DAPI”).")
@@ -186,6 +193,7 @@ def inspect_file(
                 f"Fluorescence channel “{channel}” is not in '{Path(path).name}'; it has the "
                 f"channels {', '.join(fl_channels)}. Give one of these names or leave it empty."
             )
+    handles = stains_as_fluorescence(handles, stains)
     # Label-free first at each time point, so every fluorescence volume finds its partner.
     # The sort is stable: a multi-channel label-free image keeps its channels in the file's order.
     handles.sort(key=lambda h: (h.time_index, h.kind != "label_free", channel_label(h)))

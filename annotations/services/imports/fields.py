@@ -26,6 +26,7 @@ class FieldFile:
     # A multi-channel label-free image (docs/channels.md).
     channel_axis: int | None = None
     channel_names: tuple[str, ...] = ()
+    stain_channels: tuple[str, ...] = ()
 
 
 def field_files(
@@ -36,10 +37,11 @@ def field_files(
     stain_channel: str = "",
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
+    stain_channels: Sequence[str] = (),
 ) -> list[FieldFile]:
     """The files of ``field`` under ``folder``: the label-free image as ``modality`` (with its
-    channels, when ``channel_axis`` or ``channel_names`` describe them), the stain as
-    fluorescence named ``stain_channel``."""
+    channels, when ``channel_axis`` or ``channel_names`` describe them, and its
+    ``stain_channels``), the stain as fluorescence named ``stain_channel``."""
     files = [
         FieldFile(
             folder / field.label_free,
@@ -48,6 +50,7 @@ def field_files(
             field.label_free,
             channel_axis=channel_axis,
             channel_names=tuple(channel_names),
+            stain_channels=tuple(stain_channels),
         )
     ]
     if field.stain:
@@ -92,6 +95,7 @@ def import_field(
                     sha256=file.sha256,
                     channel_axis=file.channel_axis,
                     channel_names=file.channel_names,
+                    stain_channels=file.stain_channels,
                 )
             )
     return ImportResult.merge(results)

@@ -155,8 +155,12 @@ def import_file(
     sha256: str | None = None,
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
+    stain_channels: Sequence[str] = (),
 ) -> ImportResult:
     """Import every volume of one file into a specimen of ``project``, all or nothing.
+
+    ``stain_channels`` names the channels of a multi-channel label-free image that are stored as
+    fluorescence volumes paired with it (docs/channels.md).
 
     ``sha256`` may be passed when the caller already hashed the file (uploads are hashed while
     they are staged).
@@ -178,6 +182,7 @@ def import_file(
         voxel_size=voxel_size,
         channel_axis=channel_axis,
         channel_names=channel_names,
+        stain_channels=stain_channels,
     )
     fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
     size_bytes = path.stat().st_size

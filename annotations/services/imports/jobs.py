@@ -45,6 +45,7 @@ def import_job_create(
     voxel_size: Sequence[float] | None = None,
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
+    stain_channels: Sequence[str] = (),
 ) -> ImportJob:
     """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import."""
     upload_size_check(size_bytes=upload.size or 0)
@@ -73,6 +74,7 @@ def import_job_create(
             voxel_size=voxel_size,
             channel_axis=channel_axis,
             channel_names=channel_names,
+            stain_channels=stain_channels,
         )
         fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
         with transaction.atomic():
@@ -95,6 +97,7 @@ def import_job_create(
                     "size_bytes": size,
                     "channel_axis": channel_axis,
                     "channel_names": list(channel_names),
+                    "stain_channels": list(stain_channels),
                 },
             )
             job_create("import", job)
@@ -142,6 +145,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 sha256=params.get("sha256"),
                 channel_axis=params.get("channel_axis"),
                 channel_names=tuple(params.get("channel_names") or ()),
+                stain_channels=tuple(params.get("stain_channels") or ()),
             )
             result = import_field(
                 project=job.project,
@@ -169,6 +173,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 sha256=params.get("sha256"),
                 channel_axis=params.get("channel_axis"),
                 channel_names=params.get("channel_names") or (),
+                stain_channels=params.get("stain_channels") or (),
             )
     job.specimen = result.specimen
     job.message = (
