@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -99,3 +100,23 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str | None:
             f"{name}={value!r} has an unsupported scheme {scheme!r}; expected one of {', '.join(schemes)}."
         )
     return value
+
+
+def secret_key(name: str, key_file: Path) -> str:
+    """The key in ``name`` (at least 32 characters), else a random one kept in ``key_file``.
+
+    A key kept next to the data lets sessions survive restarts, and nothing secret ever lives
+    in the repository.
+    """
+    configured = env_str(name)
+    if configured:
+        if len(configured) < 32:
+            raise ImproperlyConfigured(f"{name} must be at least 32 characters long.")
+        return configured
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

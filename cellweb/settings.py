@@ -7,13 +7,12 @@ PostgreSQL and Redis, which is how tests and ``docker/`` run it.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from cellweb.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from cellweb.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CELLWEB_VAR_DIR", str(BASE_DIR / "var")))
@@ -21,25 +20,7 @@ VAR_DIR = Path(env_str("CELLWEB_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("CELLWEB_DEBUG", False)
 
 
-def _secret_key() -> str:
-    configured = env_str("CELLWEB_SECRET_KEY")
-    if configured:
-        if len(configured) < 32:
-            raise ImproperlyConfigured("CELLWEB_SECRET_KEY must be at least 32 characters long.")
-        return configured
-    # No key configured: keep a random one next to the data so sessions survive restarts,
-    # and nothing secret ever lives in the repository.
-    key_file = VAR_DIR / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = secret_key("CELLWEB_SECRET_KEY", VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("CELLWEB_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CELLWEB_CSRF_TRUSTED_ORIGINS", [])
 

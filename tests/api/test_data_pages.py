@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 
@@ -125,6 +126,21 @@ def test_the_import_job_page_configures_the_import_module_with_a_fallback(manage
     html = response.content.decode()
     assert 'id="import-status"' in html and "Queued" in html
     assert 'http-equiv="refresh"' in html  # keeps the page current without JavaScript
+
+
+def test_recent_imports_say_the_time_zone_of_their_times(manager, project, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    job = ImportJob.objects.create(
+        project=project,
+        created_by=manager,
+        original_name="cell.TCF",
+        params={"specimen_name": "c", "modality": "ri"},
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        created_at=datetime.datetime(2026, 7, 1, 12, 30, tzinfo=datetime.UTC)
+    )
+    html = signed_in(manager).get("/projects/lab/import/").content.decode()
+    assert "<td>2026-07-01 14:30 CEST</td>" in html
 
 
 def test_the_settings_page_saves_valid_settings(manager, project):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from cellweb.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from cellweb.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +79,20 @@ def test_the_site_refuses_to_start_with_a_bad_setting(tmp_path):
     )
     assert result.returncode != 0
     assert "CELLWEB_IMAGE_GRANT_TTL='a minute' is not a number" in result.stderr
+
+
+def test_a_short_secret_key_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("CW_TEST_KEY", "too-short")
+    with pytest.raises(ImproperlyConfigured, match="CW_TEST_KEY must be at least 32"):
+        secret_key("CW_TEST_KEY", tmp_path / "key")
+    assert not (tmp_path / "key").exists()
+
+
+def test_without_a_configured_key_one_is_made_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("CW_TEST_KEY", raising=False)
+    key_file = tmp_path / "var" / "secret_key"
+    first = secret_key("CW_TEST_KEY", key_file)
+    assert len(first) >= 50 and key_file.stat().st_mode & 0o777 == 0o600
+    assert secret_key("CW_TEST_KEY", key_file) == first
+    monkeypatch.setenv("CW_TEST_KEY", "k" * 32)
+    assert secret_key("CW_TEST_KEY", key_file) == "k" * 32

@@ -12,7 +12,6 @@ it only mark it stale.
 
 from .confirm import review_confirm
 from .consensus import (
-    MIN_ANNOTATIONS_FOR_CONSENSUS,
     STAPLE_MAX_ITERATIONS,
     consensus_compute_for_section,
     consensus_recompute,
@@ -22,7 +21,6 @@ from .staleness import ground_truth_mark_stale_for_revision, on_annotation_chang
 
 __all__ = [
     "MAX_COMMENT_LENGTH",
-    "MIN_ANNOTATIONS_FOR_CONSENSUS",
     "STAPLE_MAX_ITERATIONS",
     "consensus_compute_for_section",
     "consensus_recompute",

@@ -5,11 +5,9 @@
  * (progress.ts) and the save state machine (sync.ts) live beside this file.
  */
 
-import { CHANNEL_SHORTCUT, ChannelSelect, channelUrl } from '../../components/ChannelSelect';
-import { NEIGHBOUR_SHORTCUT } from '../../components/NeighbourPanel';
-import { REFERENCE_SHORTCUT, ReferencePanel } from '../../components/ReferencePanel';
-import { HELP_SHORTCUT } from '../../components/ShortcutPanel';
-import { WINDOW_SHORTCUTS, WindowControl } from '../../components/WindowControl';
+import { ChannelSelect, channelUrl } from '../../components/ChannelSelect';
+import { ReferencePanel } from '../../components/ReferencePanel';
+import { WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, request } from '../../lib/api';
@@ -22,6 +20,7 @@ import { NeighbourTools } from './neighbours';
 import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
 import { openNextSection } from './queue';
+import { annotationShortcuts } from './shortcuts';
 import { SaveCard } from './status';
 import { AnnotationSync } from './sync';
 import type { AnnotationDto, AnnotatorConfig, SaveOrigin } from './types';
@@ -120,23 +119,8 @@ export class AnnotatorPage {
   }
 
   private shortcuts(): ShortcutGroup[] {
-    const page: ShortcutGroup = {
-      title: 'Annotation',
-      items: [
-        { keys: 'Ctrl+Enter', label: 'Submit this section' },
-        { keys: 'Ctrl+S', label: 'Save draft now (drafts also save automatically)' },
-        NEIGHBOUR_SHORTCUT,
-        { keys: 'G', label: 'Ghost: your outline on the adjacent section' },
-        { keys: 'C', label: 'Copy your mask from the previous section (Shift+C: next)' },
-        ...(this.cfg.fluorescence ? [REFERENCE_SHORTCUT] : []),
-        ...(this.proposal ? [{ keys: 'M', label: "Load the model's proposal for this section" }] : []),
-        ...WINDOW_SHORTCUTS,
-        ...(this.channels ? [CHANNEL_SHORTCUT] : []),
-        { keys: 'N', label: 'Next section of your queue (after submitting)' },
-        HELP_SHORTCUT,
-      ],
-    };
-    return [page, ...this.editor.shortcuts()];
+    const panels = { reference: Boolean(this.cfg.fluorescence), proposal: Boolean(this.proposal), channels: Boolean(this.channels) };
+    return [annotationShortcuts(panels), ...this.editor.shortcuts()];
   }
 
   private async load(attempt = 0): Promise<void> {
