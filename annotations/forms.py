@@ -75,7 +75,25 @@ class VoxelSizeCleaning:
             raise forms.ValidationError(exc.message) from exc
 
 
-class ImportForm(VoxelSizeCleaning, forms.Form):
+class ImportOptionsForm(VoxelSizeCleaning, forms.Form):
+    """The options an import of one file and of a folder share, shown after the form's own
+    fields: the lab, the voxel size and a multi-channel label-free image's layout."""
+
+    lab = lab_field()
+    voxel_size = voxel_size_field("For files that do not carry it; e.g. 0.195,0.098,0.098.")
+    channels = label_free_channels_field()
+    channel_axis = channel_axis_field()
+    stain_channels = stain_channels_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields([name for name in self.fields if name not in _IMPORT_OPTIONS])
+
+
+_IMPORT_OPTIONS = frozenset(ImportOptionsForm.base_fields)
+
+
+class ImportForm(ImportOptionsForm):
     file = forms.FileField(
         label="Image file",
         help_text="Tomocube .TCF, HDF5 (.h5), TIFF/OME-TIFF, NumPy .npy, or a 2D PNG/TIFF.",
@@ -107,11 +125,7 @@ class ImportForm(VoxelSizeCleaning, forms.Form):
         required=False,
         help_text="Empty imports every time point; for a single stack, the time point it belongs to.",
     )
-    lab = lab_field()
     voxel_size = voxel_size_field("Overrides the file's own; e.g. 0.195,0.098,0.098.")
-    channels = label_free_channels_field()
-    channel_axis = channel_axis_field()
-    stain_channels = stain_channels_field()
 
 
 class _MultipleFileInput(forms.ClearableFileInput):
@@ -128,7 +142,7 @@ class _MultipleFileField(forms.FileField):
         return [super(_MultipleFileField, self).clean(item, initial) for item in files if item]
 
 
-class ImportFolderForm(VoxelSizeCleaning, forms.Form):
+class ImportFolderForm(ImportOptionsForm):
     files = _MultipleFileField(
         label="Files of the folder",
         help_text="Select all files of a dish at once (Ctrl+A in the file dialog).",
@@ -156,11 +170,6 @@ class ImportFolderForm(VoxelSizeCleaning, forms.Form):
     stain_name = forms.CharField(
         label="Stain", max_length=32, required=False, help_text="e.g. DAPI or Hoechst."
     )
-    lab = lab_field()
-    voxel_size = voxel_size_field("For files that do not carry it; e.g. 0.195,0.098,0.098.")
-    channels = label_free_channels_field()
-    channel_axis = channel_axis_field()
-    stain_channels = stain_channels_field()
 
 
 class ProjectSettingsForm(forms.Form):

@@ -136,6 +136,7 @@ class TrainingLaunchForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
+        self.project = project
         self.choices = training_form_choices(project)
         c = self.choices
         self.fields["labs"].choices = [(x["value"], f"{x['value']} ({x['n']})") for x in c["labs"]]
@@ -209,6 +210,15 @@ class TrainingLaunchForm(forms.Form):
             crop_foreground=d.get("crop_foreground") or 0.0,
             **_class_fields(d),
         )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("confirm_long"):
+            # Hours of CPU time are launched only when the manager has read why and confirmed.
+            estimate = services.training_estimate(project=self.project, config=self.to_config())
+            if estimate.get("long_run"):
+                self.add_error("confirm_long", estimate["long_run"])
+        return cleaned
 
     def clean_class_weights(self) -> list[float]:
         text = self.cleaned_data.get("class_weights") or ""

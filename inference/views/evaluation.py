@@ -5,6 +5,7 @@ permission, asks one selector and renders; none writes on a GET."""
 from __future__ import annotations
 
 import base64
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,13 +13,13 @@ from django.shortcuts import render
 
 from annotations.views.context import managers_post, project_context
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form
 from inference.forms_evaluation import EvaluationLaunchForm
 from inference.reports import METRIC_LABELS
 from inference.selectors import evaluation as selectors
 from inference.selectors import evaluation_pages as pages
 from inference.services import evaluation as services
 from inference.services.evaluation.target import chosen_class
+from inference.views.launch import launch_form
 
 __all__ = [
     "evaluation_compare_page",
@@ -31,25 +32,24 @@ __all__ = [
 @managers_post("Launching an evaluation needs the manager role.")
 def evaluations_page(request, project, context):
     choices = selectors.evaluation_form_choices(project)
-    status = 200
-    form = None
-    if request.method == "POST":
-        form = EvaluationLaunchForm(request.POST, choices=choices)
-
-        def launch():
-            return services.evaluation_launch(
-                project=project, user=request.user, **form.launch_args()
-            )
-
-        answer = launched_from_form(request, form, launch, page="evaluation")
-        if answer is not None:
-            return answer
-        status = 400
-    elif context["is_manager"]:
-        initial = EvaluationLaunchForm.initial_from_query(request.GET, choices)
-        form = EvaluationLaunchForm(choices=choices, initial=initial)
-    context |= {"form": form, "evaluations": pages.evaluation_list(project), "choices": choices}
-    return render(request, "inference/evaluation_list.html", context, status=status)
+    launched = launch_form(
+        request,
+        context,
+        partial(EvaluationLaunchForm, choices=choices),
+        lambda form: services.evaluation_launch(
+            project=project, user=request.user, **form.launch_args()
+        ),
+        page="evaluation",
+        initial=EvaluationLaunchForm.initial_from_query(request.GET, choices),
+    )
+    if launched.answer is not None:
+        return launched.answer
+    context |= {
+        "form": launched.form,
+        "evaluations": pages.evaluation_list(project),
+        "choices": choices,
+    }
+    return render(request, "inference/evaluation_list.html", context, status=launched.status)
 
 
 @login_required

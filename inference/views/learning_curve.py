@@ -4,6 +4,8 @@ on a GET."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import render
@@ -11,10 +13,10 @@ from django.views.decorators.http import require_GET
 
 from annotations.views.context import managers_post, project_context
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form
 from inference.forms_learning_curve import LearningCurveForm
 from inference.selectors import learning_curve as selectors
 from inference.services.learning_curve import learning_curve_launch
+from inference.views.launch import launch_form
 
 __all__ = ["learning_curve_file", "learning_curve_page", "learning_curves_page"]
 
@@ -27,23 +29,19 @@ FILES = {
 
 @managers_post("Launching a learning curve needs the manager role.")
 def learning_curves_page(request, project, context):
-    versions = selectors.start_version_choices(project)
-    form, status = None, 200
-    if request.method == "POST":
-        form = LearningCurveForm(request.POST, versions=versions)
-        answer = launched_from_form(
-            request,
-            form,
-            lambda: learning_curve_launch(project=project, user=request.user, config=form.config()),
-            page="learning-curve",
-        )
-        if answer is not None:
-            return answer
-        status = form.refusal_status
-    elif context["is_manager"]:
-        form = LearningCurveForm(versions=versions)
-    context |= {"form": form, "curves": selectors.learning_curve_list(project=project)}
-    return render(request, "inference/learning_curve_list.html", context, status=status)
+    launched = launch_form(
+        request,
+        context,
+        partial(LearningCurveForm, versions=selectors.start_version_choices(project)),
+        lambda form: learning_curve_launch(
+            project=project, user=request.user, config=form.config()
+        ),
+        page="learning-curve",
+    )
+    if launched.answer is not None:
+        return launched.answer
+    context |= {"form": launched.form, "curves": selectors.learning_curve_list(project=project)}
+    return render(request, "inference/learning_curve_list.html", context, status=launched.status)
 
 
 @login_required

@@ -4,6 +4,8 @@ its downloads (label TIFFs, nuclei CSV, orthogonal views). None writes on a GET.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -12,13 +14,13 @@ from django.views.decorators.http import require_GET
 
 from annotations.views.context import managers_post, project_context
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form
 from inference.forms_prediction import PredictionLaunchForm, PredictionSettingsForm
 from inference.selectors import prediction as selectors
 from inference.selectors import prediction_pages as pages
 from inference.selectors.prediction_images import orthogonal_views_png
 from inference.services import prediction as services
 from inference.services.prediction.export import nuclei_csv, safe_name
+from inference.views.launch import LaunchForm, launch_form
 
 __all__ = [
     "prediction_csv",
@@ -32,40 +34,37 @@ __all__ = [
 @managers_post("Launching a prediction needs the manager role.")
 def predictions_page(request, project, context):
     choices = pages.launch_choices(project)
-    form, status = None, 200
     settings_form = PredictionSettingsForm(
         initial={"predict_new_imports": selectors.prediction_settings(project).predict_new_imports}
     )
-    if request.method == "POST":
-        if request.POST.get("action") == "settings":
-            settings_form = PredictionSettingsForm(request.POST)
-            if settings_form.is_valid():
-                services.prediction_settings_set(
-                    project=project, user=request.user, **settings_form.cleaned_data
-                )
-                messages.success(request, "Prediction settings saved.")
-                return redirect("predictions", slug=project.slug)
-        else:
-            form = PredictionLaunchForm(request.POST, **choices)
-
-            def launch():
-                return services.prediction_launch(
-                    project=project, user=request.user, **form.launch_args()
-                )
-
-            answer = launched_from_form(request, form, launch, page="prediction")
-            if answer is not None:
-                return answer
-        status = 400
-    elif context["is_manager"]:
-        form = PredictionLaunchForm(**choices)
+    if request.method == "POST" and request.POST.get("action") == "settings":
+        settings_form = PredictionSettingsForm(request.POST)
+        if settings_form.is_valid():
+            services.prediction_settings_set(
+                project=project, user=request.user, **settings_form.cleaned_data
+            )
+            messages.success(request, "Prediction settings saved.")
+            return redirect("predictions", slug=project.slug)
+        launched = LaunchForm(None, status=400)
+    else:
+        launched = launch_form(
+            request,
+            context,
+            partial(PredictionLaunchForm, **choices),
+            lambda form: services.prediction_launch(
+                project=project, user=request.user, **form.launch_args()
+            ),
+            page="prediction",
+        )
+        if launched.answer is not None:
+            return launched.answer
     context |= {
-        "form": form,
+        "form": launched.form,
         "settings_form": settings_form,
         "predictions": selectors.prediction_list(project=project),
         "active_model": selectors.active_model_version(project),
     }
-    return render(request, "inference/prediction_list.html", context, status=status)
+    return render(request, "inference/prediction_list.html", context, status=launched.status)
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -13,52 +15,41 @@ from annotations.permissions import get_project
 from annotations.views.context import managers_post, project_context
 from cellweb.errors import DomainError
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import launched_from_form
 from inference.forms import TrainingLaunchForm
 from inference.forms_isl import IslLaunchForm
 from inference.forms_model_exchange import ModelImportForm
 from inference.selectors import training as selectors
 from inference.selectors.training_classes import training_class_table
 from inference.services.model_versions import model_version_activate
-from inference.services.training import (
-    training_estimate,
-    training_job_launch,
-)
+from inference.services.training import training_job_launch
+from inference.views.launch import launch_form
 
 
 @managers_post("Launching a training job needs the manager role.")
 def training_page(request, project, context):
-    status = 200
-    form = None
-    if request.method == "POST":
-        form = TrainingLaunchForm(request.POST, project=project)
-        if form.is_valid() and not form.cleaned_data["confirm_long"]:
-            # Hours of CPU time are launched only when the manager has read why and confirmed.
-            long_run = training_estimate(project=project, config=form.to_config()).get("long_run")
-            if long_run:
-                form.add_error("confirm_long", long_run)
-
-        def launch():
-            return training_job_launch(project=project, user=request.user, config=form.to_config())
-
-        answer = launched_from_form(request, form, launch, page="training-job")
-        if answer is not None:
-            return answer
-        status = 400
-    elif context["is_manager"]:
-        form = TrainingLaunchForm(project=project)
+    launched = launch_form(
+        request,
+        context,
+        partial(TrainingLaunchForm, project=project),
+        lambda form: training_job_launch(
+            project=project, user=request.user, config=form.to_config()
+        ),
+        page="training-job",
+    )
+    if launched.answer is not None:
+        return launched.answer
     jobs = [
         selectors.training_job_public(job) | {"created": job.created_at}
         for job in selectors.training_jobs_for_project(project)[:100]
     ]
     context |= {
-        "form": form,
+        "form": launched.form,
         "isl_form": IslLaunchForm() if context["is_manager"] else None,
         "jobs": jobs,
         "estimate_url": f"/api/projects/{project.slug}/training-estimate/",
         "csrf_token_value": get_token(request),
     }
-    return render(request, "inference/training_list.html", context, status=status)
+    return render(request, "inference/training_list.html", context, status=launched.status)
 
 
 @login_required

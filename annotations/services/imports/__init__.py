@@ -9,7 +9,6 @@ field.
 """
 
 from annotations.services.imports.checks import (
-    duplicate_check,
     fit_check,
     inspect_file,
     modality_check,
@@ -18,6 +17,7 @@ from annotations.services.imports.checks import (
     upload_size_check,
     voxel_size_check,
 )
+from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.importer import ImportResult, import_file
 from annotations.services.imports.jobs import (
     import_job_create,

@@ -19,12 +19,12 @@ from django.db import transaction
 from annotations.models import LABEL_FREE_MODALITIES, ImportJob, Modality, Project
 from annotations.services.imports.channels import stain_channels_check
 from annotations.services.imports.checks import (
-    duplicate_check,
     fit_check,
     inspect_file,
     upload_size_check,
     voxel_size_check,
 )
+from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.pairing import (
     DEFAULT_LABEL_FREE,
     DEFAULT_PATTERN,

@@ -21,11 +21,11 @@ from annotations.models import Modality, Project, SourceFile, Specimen
 from annotations.services.imports.channels import channel_groups, stack_channels
 from annotations.services.imports.checks import (
     channel_label,
-    duplicate_check,
     fit_check,
     inspect_file,
     voxel_size_check,
 )
+from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.projects import lab_check, specimen_get_or_create, specimen_name_check
 from annotations.services.volumes import atomic_with_file_cleanup, volume_create
 from cellweb.errors import ConflictError, InvalidInput

@@ -14,7 +14,6 @@ from django.db import transaction
 
 from annotations.models import ImportJob, Project
 from annotations.services.imports.checks import (
-    duplicate_check,
     fit_check,
     inspect_file,
     modality_check,
@@ -22,6 +21,7 @@ from annotations.services.imports.checks import (
     upload_size_check,
     voxel_size_check,
 )
+from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.fields import FieldFile, import_field
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
