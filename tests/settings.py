@@ -8,13 +8,27 @@ import os
 import tempfile
 import uuid
 
+from tests.parallel import redis_database_for_worker
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cellweb")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 _run = uuid.uuid4().hex[:8]
+# A worker of a parallel run (pytest -n, PYTEST_XDIST_WORKER "gw0", "gw1", ...) gets its own
+# Redis database (its Celery queue), files and prefixes; pytest-django gives it its own test
+# database. What the run's first process set is replaced, not inherited.
+# Its child processes (Celery worker, ASGI server) inherit the result as it is.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist and os.environ.get("CELLWEB_TEST_WORKER") != _xdist:
+    os.environ["CELLWEB_TEST_WORKER"] = _xdist
+    os.environ["REDIS_URL"] = redis_database_for_worker(os.environ["REDIS_URL"], _xdist)
+    _run = f"{_run}{_xdist}"
+    for _name in ("CELLWEB_CHANNEL_PREFIX", "CELLWEB_CACHE_PREFIX", "CELLWEB_VAR_DIR"):
+        os.environ.pop(_name, None)
+    os.environ.pop("CELLWEB_DATA_DIR", None)
 # Separate prefixes keep parallel or leftover runs from hearing each other's events.
 os.environ.setdefault("CELLWEB_CHANNEL_PREFIX", f"cwtest{_run}")
 os.environ.setdefault("CELLWEB_CACHE_PREFIX", f"cwtest{_run}")
-os.environ.setdefault("CELLWEB_VAR_DIR", tempfile.mkdtemp(prefix="cellweb-test-"))
+os.environ.setdefault("CELLWEB_VAR_DIR", tempfile.mkdtemp(prefix=f"cellweb-test-{_xdist}"))
 os.environ.setdefault("CELLWEB_DATA_DIR", os.path.join(os.environ["CELLWEB_VAR_DIR"], "media"))
 os.environ.setdefault("CELLWEB_SECRET_KEY", "test-only-" + uuid.uuid4().hex + uuid.uuid4().hex)
 # Every process looks for revoked image access on every request, so a test that revokes in this
