@@ -108,20 +108,24 @@ def test_no_route_fails_on_multichannel_classed_or_odd_sections(
     failures = []
     shown: set[str] = set()
     readers = [route for route, view in routes() if answers_get(view)]
+    # A route that names no id of a place (the schema, the project's pages) is read once a
+    # member, not once a place.
+    urls: set[str] = set()
+    for place in places:
+        of_place = {concrete(route, ids | place) for route in readers}
+        assert None not in of_place, "a route names an id this test does not know"
+        urls |= of_place
     for user in (manager, annotator, reviewer):
         client = Client(raise_request_exception=False)
         client.force_login(user)
-        for place in places:
-            urls = {concrete(route, ids | place) for route in readers}
-            assert None not in urls, "a route names an id this test does not know"
-            for url in sorted(urls):
-                if "/bioimageio/" in url:
-                    continue
-                status = client.get(url).status_code
-                if status == 200 and str(NOTHING) not in url:
-                    shown.add(url)
-                if status >= 500:
-                    failures.append(f"{user.username} GET {url}: {status}")
+        for url in sorted(urls):
+            if "/bioimageio/" in url:
+                continue
+            status = client.get(url).status_code
+            if status == 200 and str(NOTHING) not in url:
+                shown.add(url)
+            if status >= 500:
+                failures.append(f"{user.username} GET {url}: {status}")
     assert not failures, "\n".join(failures)
     # The walk reached the readers of each place, not only their refusals.
     for place in places:

@@ -17,12 +17,6 @@ BUNDLE = ROOT / "cellweb" / "static" / "cellweb" / "build" / "app.js"
 
 
 @pytest.fixture
-def asgi_server(transactional_db, shared_asgi_server):
-    """The tests here share one server (they keep the default MEDIA_ROOT)."""
-    return shared_asgi_server
-
-
-@pytest.fixture
 def sections(specimen, make_volume):
     if not BUNDLE.exists():
         pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")

@@ -18,12 +18,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 @pytest.fixture
-def asgi_server(transactional_db, shared_asgi_server):
-    """The tests here share one server (they keep the default MEDIA_ROOT)."""
-    return shared_asgi_server
-
-
-@pytest.fixture
 def offline(page) -> list[str]:
     """Block every non-local request of the tab; the list holds what was attempted."""
     attempted: list[str] = []

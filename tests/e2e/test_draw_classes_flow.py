@@ -24,11 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 __all__ = ["sections"]  # the fixture, shared with the annotate flow
 
 
-@pytest.fixture
-def asgi_server(transactional_db, shared_asgi_server):
-    return shared_asgi_server
-
-
 def shown(page) -> tuple[np.ndarray, np.ndarray]:
     classes = page.evaluate("() => Array.from(window.cellweb.editor.getMask())")
     ids = page.evaluate("() => Array.from(window.cellweb.editor.getInstances())")

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def test_manager_uploads_a_dish_and_reads_the_report(
-    media_root, celery_worker, asgi_server, page, manager, project, tmp_path
+    celery_worker, asgi_server, page, manager, project, tmp_path
 ):
     rng = np.random.default_rng(1)
     paths = []

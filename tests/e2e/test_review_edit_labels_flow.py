@@ -28,11 +28,6 @@ SHAPE = (SIZE, SIZE)
 VALUES = [1, 2]
 
 
-@pytest.fixture
-def asgi_server(transactional_db, shared_asgi_server):
-    return shared_asgi_server
-
-
 def cell_png(shift: int) -> bytes:
     """The cell as an annotator outside the browser draws it: cytoplasm (id 3) around two touching
     nuclei (ids 1 and 2) split at x = 48, everything moved ``shift`` pixels right."""

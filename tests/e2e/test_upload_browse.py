@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def test_manager_uploads_watches_the_import_and_steps_through_sections(
-    media_root, celery_worker, asgi_server, page, manager, project, tmp_path
+    celery_worker, asgi_server, page, manager, project, tmp_path
 ):
     cell = make_cell(seed=7, shape=(12, 96, 96))
     tcf = tmp_path / "HeLa-07.TCF"

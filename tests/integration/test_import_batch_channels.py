@@ -66,7 +66,7 @@ def test_a_folder_of_two_channel_fields_is_imported_with_named_channels(
 
 
 def test_channel_options_are_refused_as_in_the_single_file_import(
-    media_root, celery_worker, api, manager
+    transactional_db, media_root, api, manager
 ):
     # Names without an axis: each field is refused with the single import's reason.
     response = api(manager).post(

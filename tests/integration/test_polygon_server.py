@@ -29,6 +29,12 @@ CONCURRENT_WITHIN_S = 2.0
 
 
 @pytest.fixture
+def asgi_server(transactional_db, shared_asgi_server):
+    """The tests here share one server (they keep the default MEDIA_ROOT)."""
+    return shared_asgi_server
+
+
+@pytest.fixture
 def section(specimen, make_volume):
     return Section.objects.get(volume=make_volume(specimen, shape=(1, 448, 448)))
 

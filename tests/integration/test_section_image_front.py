@@ -39,6 +39,12 @@ SAME_HEADERS = (
 
 
 @pytest.fixture
+def asgi_server(transactional_db, shared_asgi_server):
+    """The tests here share one server (they keep the default MEDIA_ROOT)."""
+    return shared_asgi_server
+
+
+@pytest.fixture
 def section(specimen, make_volume):
     ramp = np.linspace(1.33, 1.40, 48, dtype=np.float32)
     volume = make_volume(specimen, np.broadcast_to(ramp, (3, 40, 48)).copy())
