@@ -18,6 +18,7 @@ from annotations.services.volumes import volume_array
 from cellweb.errors import InvalidInput
 from tests.api.test_import_api import npy_bytes, upload
 from tests.conftest import signed_in
+from tests.data_files import files_under
 from tests.unit.test_multichannel_import import bf_phase_field
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +265,26 @@ def test_a_folder_upload_takes_stain_channels(
     stains = Volume.objects.filter(modality="fluorescence", channel="hoechst")
     assert sorted(stains.values_list("specimen__name", flat=True)) == ["field0", "field1"]
     assert all(stain.paired_with.modality == "brightfield" for stain in stains)
+
+
+def test_a_stain_channel_and_a_stain_file_of_the_same_name_are_refused_at_upload(
+    api, manager, media_root, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Both would be the field's "fluorescence hoechst" volume: the field is refused when it is
+    checked, before a job is queued, and nothing is stored."""
+    stack = bf_hoechst_stack(2)
+    files = [
+        SimpleUploadedFile("field0_c1.npy", npy_bytes(stack)),
+        SimpleUploadedFile("field0_c2.npy", npy_bytes(stack[:, 1])),
+    ]
+    data = {"files": files, "modality": "brightfield", "channels": "bf,hoechst"}
+    data |= {"channel_axis": 1, "stain_channels": "hoechst", "stain_name": "hoechst"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(manager).post("/api/projects/lab/imports/batch/", data, format="multipart")
+
+    answer = response.json()
+    assert answer["queued"] == [], answer
+    assert len(answer["refused"]) == 1
+    assert "holds two fluorescence hoechst volumes" in str(answer["refused"][0])
+    assert not Volume.objects.exists() and not SourceFile.objects.exists()
+    assert files_under(media_root / "staging") == []

@@ -233,6 +233,13 @@ def fit_check(
                 code="volume_exists",
             )
         is_label_free = mod in LABEL_FREE_MODALITIES
+        # The channels of one label-free image are planned one by one; two stains are a clash.
+        twice = any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in planned[:number])
+        if twice and not is_label_free:
+            raise InvalidInput(
+                f"This upload holds two {label} volumes of “{specimen_name}” at time point {t} (a "
+                "stain channel of the image and a stain file of the same name?); keep one of them."
+            )
         # A partner already in the project is state (409); one in this same upload is the
         # request's own contradiction (400).
         partners = [
