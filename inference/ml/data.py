@@ -55,7 +55,9 @@ _RI_CLIP = 10.0
 def _as_float_tensor(x: np.ndarray | Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x.to(torch.float32)
-    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    array = np.ascontiguousarray(x, dtype=np.float32)
+    # A read-only array (a memory-mapped volume) is copied: a tensor may be written in place.
+    return torch.from_numpy(array if array.flags.writeable else array.copy())
 
 
 def normalise_ri(x: np.ndarray | Tensor) -> Tensor:

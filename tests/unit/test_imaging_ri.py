@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from annotations.imaging.ri import RI_INTEGER_SCALE, decode_ri, ri_scale
-from inference.ml.data import normalise_ri
+from inference.ml.data import _as_float_tensor, normalise_ri
 
 
 def test_physical_ri_is_left_alone():
@@ -36,3 +36,18 @@ def test_training_normalisation_uses_the_same_rule():
 
 def test_empty_input_is_not_encoded():
     assert ri_scale(np.zeros((0,), dtype=np.float32)) == 1.0
+
+
+def test_a_read_only_volume_is_normalised_without_touching_it(tmp_path):
+    """A memory-mapped volume is read-only: the tensor made from it owns a copy (writing to a
+    tensor over read-only memory is undefined), and the file is unchanged."""
+    path = tmp_path / "ri.npy"
+    np.save(path, np.full((2, 8, 8), 1.36, dtype=np.float32))
+    mapped = np.load(path, mmap_mode="r")
+
+    tensor = _as_float_tensor(mapped[0])
+    assert not np.shares_memory(tensor.numpy(), mapped)
+    tensor.add_(1.0)
+    assert float(tensor[0, 0]) == np.float32(1.36) + 1
+    assert float(np.load(path)[0, 0, 0]) == np.float32(1.36)
+    np.testing.assert_allclose(normalise_ri(mapped[0]).numpy(), (1.36 - 1.337) / 0.03, rtol=1e-4)
