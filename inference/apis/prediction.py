@@ -113,7 +113,8 @@ class SeriesQuery(serializers.Serializer):
 class SeriesSerializer(serializers.Serializer):
     series = serializers.JSONField(
         help_text="Per tracked nucleus: specimen, nucleus (its track id), parent and points "
-        "[{t, volume_um3, surface_area_um2, mean_ri, dry_mass_pg}], one per time point."
+        "[{t, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg}], one per time "
+        "point (area_um2: a single-section field's nuclei, which have no volume)."
     )
     comparison = serializers.JSONField(
         allow_null=True,

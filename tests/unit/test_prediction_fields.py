@@ -105,3 +105,19 @@ def test_a_field_imaged_in_several_modalities_is_segmented_in_the_trained_one(
     with pytest.raises(ConflictError, match="trained on phase"):
         prediction_launch(project=project, user=manager, model_version_id=version.pk)
     assert Prediction.objects.count() == 1
+
+
+def test_a_time_lapse_of_fields_charts_and_compares_nucleus_areas(
+    api, project, manager, active_model, known_nuclei
+):
+    for name, tag in (("lps-field", "LPS"), ("control-field", "control")):
+        specimen, masks = phase_field(project, name, voxel_size=(PIXEL, PIXEL, PIXEL))
+        specimen.tags.create(project=project, name=tag)
+    prediction = run(project, manager)
+    url = f"/api/predictions/{prediction.pk}/series/"
+    body = api(manager).get(url, {"tags": "LPS,control", "quantity": "area_um2"}).json()
+    areas = [float(mask.sum()) * PIXEL * PIXEL for mask in masks]
+    points = [e["points"][0]["area_um2"] for e in body["series"] if e["specimen"] == name]
+    assert points == pytest.approx(areas)
+    [lps] = body["comparison"]["groups"]["LPS"]
+    assert lps["n"] == 2 and lps["mean"] == pytest.approx(np.mean(areas))
