@@ -54,8 +54,9 @@ class PredictionLaunchInput(serializers.Serializer):
 # ``inference.services.prediction.runner``).
 NUCLEUS_QUANTITIES = (
     "id (its track: the same nucleus keeps it over time), parent (the track a daughter split "
-    "from, else null), voxel_count, volume_um3 (µm³), surface_area_um2 (µm²), sphericity, mean_ri, "
-    "concentration_pg_per_um3 (pg/µm³), dry_mass_pg (pg), centroid (voxels, z y x) and "
+    "from, else null), voxel_count, volume_um3 (µm³), area_um2 (µm², a single section's nuclei "
+    "instead of volume, surface, sphericity and dry mass), surface_area_um2 (µm²), sphericity, "
+    "mean_ri, concentration_pg_per_um3 (pg/µm³), dry_mass_pg (pg), centroid (voxels, z y x) and "
     "centroid_um (µm); µm numbers are null without a voxel size, refractive-index ones without "
     "a refractive-index image"
 )
@@ -112,7 +113,8 @@ class SeriesQuery(serializers.Serializer):
 class SeriesSerializer(serializers.Serializer):
     series = serializers.JSONField(
         help_text="Per tracked nucleus: specimen, nucleus (its track id), parent and points "
-        "[{t, volume_um3, surface_area_um2, mean_ri, dry_mass_pg}], one per time point."
+        "[{t, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg}], one per time "
+        "point (area_um2: a single-section field's nuclei, which have no volume)."
     )
     comparison = serializers.JSONField(
         allow_null=True,

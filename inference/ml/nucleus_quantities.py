@@ -5,10 +5,15 @@ Definitions:
 
 - volume = voxel count × voxel volume; surface = area of the marching-cubes mesh
   (``quantities.surface_area_um2``);
-- sphericity = π^(1/3) (6 V)^(2/3) / A (Wadell): 1 for a sphere, less for anything else;
+- sphericity = π^(1/3) (6 V)^(2/3) / A (Wadell): 1 for a sphere, less for anything else, with
+  V and A both of the surface mesh, so a small nucleus the smoothing shrinks stays at or
+  below 1;
 - concentration = (mean RI − n0) / RII with RII = 0.19 mL/g, in g/mL = pg/µm³ (paper 001,
   equation 1); n0 is the medium's RI, measured per volume (``medium_ri``) or given;
 - dry mass = concentration × volume, in pg.
+
+A single section (a bright-field or phase field, z = 1) has no depth, whatever z step its
+voxel size carries: its nuclei have an area (µm²), not a volume, a surface or a sphericity.
 """
 
 from __future__ import annotations
@@ -22,12 +27,18 @@ from scipy import ndimage as ndi
 
 from .quantities import DEFAULT_N0, DEFAULT_RII, nucleus_quantities
 
-__all__ = ["medium_ri", "nuclei_table", "sphericity"]
+__all__ = ["has_volume", "medium_ri", "nuclei_table", "sphericity"]
 
 # Histogram bin of the medium estimate: the RI resolution of Tomocube's encoding (1e-4).
 _MEDIUM_BIN = 1e-4
 _MEDIUM_SMOOTH = 1e-3
 _MIN_OUTSIDE_FRACTION = 0.2
+
+
+def has_volume(shape: Sequence[int], voxel_size_zyx: Sequence[float] | None) -> bool:
+    """Whether nuclei of a label image of ``shape`` have volumes in µm³: a voxel size is known
+    and there is more than one section."""
+    return bool(voxel_size_zyx) and int(shape[0]) > 1
 
 
 def sphericity(volume: float, area: float) -> float | None:
@@ -82,14 +93,18 @@ def nuclei_table(
 
     ``ri`` is the refractive index as floats (``None`` for modalities without one: the RI
     columns are then ``None``); without ``voxel_size_zyx`` the µm columns are ``None`` and only
-    voxel counts and voxel centroids are given. Keys: ``label``, ``voxel_count``, ``volume_um3``,
-    ``surface_area_um2``, ``sphericity``, ``mean_ri``, ``concentration_pg_per_um3``,
-    ``dry_mass_pg``, ``centroid`` (voxels, z y x), ``centroid_um``.
+    voxel counts and voxel centroids are given. A single section gives ``area_um2`` instead of
+    the volume, surface, sphericity and dry mass (``None``), a stack the reverse. Keys:
+    ``label``, ``voxel_count``, ``volume_um3``, ``area_um2``, ``surface_area_um2``,
+    ``sphericity``, ``mean_ri``, ``concentration_pg_per_um3``, ``dry_mass_pg``, ``centroid``
+    (voxels, z y x), ``centroid_um``.
     """
     labels = np.asarray(labels)
     if not labels.any():
         return []
     spacing = tuple(float(v) for v in voxel_size_zyx) if voxel_size_zyx else None
+    solid = has_volume(labels.shape, spacing)
+    pixel_um2 = spacing[1] * spacing[2] if spacing and not solid else None
     intensity = ri if ri is not None else np.zeros(labels.shape, dtype=np.float32)
     medium = DEFAULT_N0 if n0 is None else float(n0)
     rows = nucleus_quantities(
@@ -102,16 +117,18 @@ def nuclei_table(
     )
     table = []
     for row in rows:
-        volume = row["volume_um3"] if spacing else None
-        area = row["surface_area_um2"] if spacing else None
+        volume = row["volume_um3"] if solid else None
+        area = row["surface_area_um2"] if solid else None
+        shape = sphericity(row["mesh_volume_um3"], area) if solid else None
         concentration = row["concentration_pg_per_um3"] if ri is not None else None
         table.append(
             {
                 "label": row["label"],
                 "voxel_count": row["voxel_count"],
                 "volume_um3": _finite(volume),
+                "area_um2": row["voxel_count"] * pixel_um2 if pixel_um2 else None,
                 "surface_area_um2": _finite(area),
-                "sphericity": _finite(sphericity(volume, area)) if spacing else None,
+                "sphericity": _finite(shape),
                 "mean_ri": _finite(row["mean_ri"]) if ri is not None else None,
                 "concentration_pg_per_um3": _finite(concentration),
                 "dry_mass_pg": _finite(concentration * volume)

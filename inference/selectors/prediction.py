@@ -29,7 +29,8 @@ __all__ = [
     "prediction_snapshot",
 ]
 
-SERIES_KEYS = ("volume_um3", "surface_area_um2", "mean_ri", "dry_mass_pg")
+# area_um2: the nuclei of single-section fields (bright-field, phase), which have no volume.
+SERIES_KEYS = ("volume_um3", "area_um2", "surface_area_um2", "mean_ri", "dry_mass_pg")
 
 
 def prediction_get(*, user, prediction_id: int) -> Prediction:

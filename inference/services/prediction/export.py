@@ -1,6 +1,8 @@
 """What a prediction gives away: instance label TIFFs that Fiji, napari and QuPath open at the
 right scale, and the nuclei table as CSV (the same rows as the API, each with its class: the
-class the version predicted for it, or a binary version's one target class)."""
+class the version predicted for it, or a binary version's one target class). Sizes and
+positions are in µm only where the voxel size is known; the voxel count and the centroid in
+pixels (z as the section index) are always given."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ NUCLEUS_COLUMNS = (
     "parent",
     "voxel_count",
     "volume_um3",
+    "area_um2",
     "surface_area_um2",
     "sphericity",
     "mean_ri",
@@ -34,6 +37,9 @@ NUCLEUS_COLUMNS = (
     "centroid_z_um",
     "centroid_y_um",
     "centroid_x_um",
+    "centroid_z_px",
+    "centroid_y_px",
+    "centroid_x_px",
     "class_value",
     "class_name",
 )
@@ -71,7 +77,10 @@ def read_labels(path_or_file) -> np.ndarray:
 
 
 def _csv_row(specimen: str, time_index: int, n0, nucleus: dict[str, Any]) -> list[Any]:
-    centroid = nucleus.get("centroid_um") or [None, None, None]
+    centroid = [
+        *(nucleus.get("centroid_um") or [None] * 3),
+        *(nucleus.get("centroid") or [None] * 3),
+    ]
     return [
         specimen,
         time_index,
@@ -82,6 +91,7 @@ def _csv_row(specimen: str, time_index: int, n0, nucleus: dict[str, Any]) -> lis
             "" if nucleus.get(key) is None else nucleus[key]
             for key in (
                 "volume_um3",
+                "area_um2",
                 "surface_area_um2",
                 "sphericity",
                 "mean_ri",

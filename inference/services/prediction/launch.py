@@ -100,14 +100,20 @@ def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelV
     if times is not None:
         rows = [r for r in rows if r["time_index"] in times]
     trained_on = set((version.config or {}).get("modalities") or [])
-    wrong = [r for r in rows if trained_on and r["modality"] not in trained_on]
-    if wrong:
-        raise ConflictError(
-            f"Model version “{version.name}” was trained on {', '.join(sorted(trained_on))} "
-            f"images; {len(wrong)} of the chosen volumes are {wrong[0]['modality']}. "
-            "Choose other specimens or another model.",
-            code="modality_mismatch",
-        )
+    if trained_on:
+        # A field imaged in several modalities is segmented in one the version was trained on.
+        readable = {
+            (r["specimen_id"], r["time_index"]) for r in rows if r["modality"] in trained_on
+        }
+        wrong = [r for r in rows if (r["specimen_id"], r["time_index"]) not in readable]
+        if wrong:
+            raise ConflictError(
+                f"Model version “{version.name}” was trained on {', '.join(sorted(trained_on))} "
+                f"images; {len(wrong)} of the chosen volumes are {wrong[0]['modality']}. "
+                "Choose other specimens or another model.",
+                code="modality_mismatch",
+            )
+        rows = [r for r in rows if r["modality"] in trained_on]
     # One label-free modality per specimen and time point: the first in the fixed order.
     seen: set[tuple[int, int]] = set()
     chosen = []

@@ -27,7 +27,7 @@ from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
 from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
-from inference.ml.nucleus_quantities import medium_ri, nuclei_table
+from inference.ml.nucleus_quantities import has_volume, medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
 from inference.ml.tracking import link_time_point, relabel
 from inference.models import ModelVersion, Prediction, PredictionResult
@@ -115,7 +115,9 @@ def _store(
         specimen_id=volume.specimen_id,
         time_index=volume.time_index,
         n_nuclei=len(nuclei),
-        total_volume_um3=float(sum(volumes)) if volume.voxel_size else None,
+        total_volume_um3=float(sum(volumes))
+        if has_volume(volume.shape, volume.voxel_size)
+        else None,
         medium_ri=n0,
         nuclei=nuclei,
         is_current=False,
