@@ -10,6 +10,7 @@ Weights files hold a plain dict (tensors and plain values only, so they load wit
 from __future__ import annotations
 
 import io
+import pickle
 import uuid
 from typing import Any
 
@@ -167,10 +168,32 @@ def model_version_make_active(*, version: ModelVersion) -> ModelVersion:
     return version
 
 
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
 def model_version_payload(version: ModelVersion) -> dict[str, Any]:
-    """The weights file's dict (metadata and ``state_dict``), read without executing code."""
-    with version.weights.open("rb") as fh:
-        payload = torch.load(io.BytesIO(fh.read()), map_location="cpu", weights_only=True)
+    """The weights file's dict (metadata and ``state_dict``), read without executing code.
+
+    A missing or unreadable file is the version's state, not the request's: 409, with a code."""
+    try:
+        with version.weights.open("rb") as fh:
+            raw = fh.read()
+    except (FileNotFoundError, ValueError):
+        raise ConflictError(
+            f"The weights file of model version “{version.name}” is missing; choose another "
+            "version, or import or train this one again.",
+            code="weights_missing",
+        ) from None
+    try:
+        payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+        raise ConflictError(
+            f"The weights file of model version “{version.name}” cannot be read "
+            f"({_first_line(exc)}); choose another version, or import or train this one again.",
+            code="weights_unreadable",
+        ) from None
     if not isinstance(payload, dict) or "state_dict" not in payload:
         raise InvalidInput(
             f"The weights of model version “{version.name}” are not a CellWeb weights file."

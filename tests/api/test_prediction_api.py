@@ -208,3 +208,30 @@ def test_predict_new_imports_is_a_managers_setting_used_after_an_import(
         (specimen.pk, 1)
     ]
     assert Specimen.objects.filter(pk=specimen.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "code", "says"),
+    [
+        ("delete", "weights_missing", "is missing"),
+        ("truncate", "weights_unreadable", "cannot be read"),
+    ],
+)
+def test_a_version_whose_weights_are_gone_or_broken_is_refused_with_409(
+    api, project, manager, active_model, damage, code, says
+):
+    """A launch that must read the weights says why it cannot, and writes nothing."""
+    time_lapse(project, "cell", times=1)
+    path = active_model.weights.path
+    if damage == "delete":
+        active_model.weights.storage.delete(active_model.weights.name)
+    else:
+        with open(path, "r+b") as fh:
+            fh.truncate(100)
+
+    response = api(manager).post(f"/api/projects/{project.slug}/predictions/", {}, format="json")
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == code and says in response.json()["detail"]
+    assert active_model.name in response.json()["detail"]
+    assert not Prediction.objects.exists()
