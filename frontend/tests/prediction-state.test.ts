@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, initialPredictionState, nucleusLines, reducePrediction } from '../src/modules/prediction/state';
+import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction } from '../src/modules/prediction/state';
 import { nucleiCaption, nucleiOverlays } from '../src/modules/viewer/nuclei';
 
 const snapshot = { type: 'snapshot', job: { status: 'queued', seq: 3, batch: 0, batches: 24, message: '', error: null, summary: [] } };
@@ -58,5 +58,17 @@ describe('viewer model contours', () => {
     expect(nucleiOverlays(found)).toEqual([{ name: 'nucleus-5', colour: '#4363d8', contours: found.nuclei[0]!.contours, lineWidth: 2 }]);
     expect(nucleiCaption(found)).toBe('1 nucleus on this section · prediction 4');
     expect(nucleiCaption({ prediction: null, model_version: null, nuclei: [] })).toMatch(/No prediction/);
+  });
+});
+
+describe('charts without data', () => {
+  it('leaves out a quantity no nucleus has: areas of a stack, volumes of a single-section field', () => {
+    const stack = [{ specimen: 'cell', nucleus: 1, points: [{ t: 0, volume_um3: 300, area_um2: null }] }];
+    const field = [{ specimen: 'phase', nucleus: 2, points: [{ t: 0, volume_um3: null, area_um2: 80.5 }, { t: 1, area_um2: 82 }] }];
+    expect(hasPoints(nucleusLines(stack, 'volume_um3'))).toBe(true);
+    expect(hasPoints(nucleusLines(stack, 'area_um2'))).toBe(false);
+    expect(hasPoints(nucleusLines(field, 'volume_um3'))).toBe(false);
+    expect(nucleusLines(field, 'area_um2')[0]!.points).toEqual([[0, 80.5], [1, 82]]);
+    expect(hasPoints(comparisonLines({ quantity: 'area_um2', groups: { LPS: [], control: [] } }))).toBe(false);
   });
 });

@@ -36,8 +36,10 @@ def _labels_page(result: PredictionResult, z: int) -> np.ndarray:
 
 
 def _labels(result: PredictionResult) -> np.ndarray:
+    """The label image as (z, y, x): a single section's TIFF reads as (y, x)."""
     with result.labels.open("rb") as fh:
-        return tifffile.imread(fh)
+        labels = tifffile.imread(fh)
+    return labels.reshape((-1, *labels.shape[-2:]))
 
 
 def section_nuclei_outlines(section: Section) -> dict[str, Any]:
@@ -80,7 +82,8 @@ def _panel(grey: np.ndarray, labels: np.ndarray, stretch: tuple[int, int]) -> np
 
 
 def orthogonal_views_png(result: PredictionResult) -> bytes:
-    """XY (through the largest nucleus's centroid, else the middle), XZ and YZ side by side."""
+    """XY (through the largest nucleus's centroid, else the middle), XZ and YZ side by side; a
+    single section (a bright-field or phase field) has no depth and is shown alone."""
     volume = result.volume
     array = first_channel(volume_array(volume))  # a multi-channel image shows its first
     labels = _labels(result)
@@ -95,6 +98,8 @@ def orthogonal_views_png(result: PredictionResult) -> bytes:
     if volume.voxel_size:
         ratio = max(1, int(round(volume.voxel_size[0] / volume.voxel_size[2])))
     xy = _panel(to_uint8(image[z], lo, hi), labels[z], (1, 1))
+    if labels.shape[0] == 1:
+        return encode_png(xy, text={"Description": "XY, the single section"})
     xz = _panel(to_uint8(image[:, y, :], lo, hi), labels[:, y, :], (ratio, 1))
     yz = _panel(to_uint8(image[:, :, x].T, lo, hi), labels[:, :, x].T, (1, ratio))
     gap = 4

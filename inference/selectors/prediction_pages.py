@@ -60,7 +60,7 @@ def prediction_page(
     if len(tags) == 2:
         comparison = {
             key: group_comparison(results, tags=(tags[0], tags[1]), quantity=key)
-            for key in ("volume_um3", "dry_mass_pg")
+            for key in ("volume_um3", "area_um2", "dry_mass_pg")
         }
     return {
         "prediction": prediction,

@@ -150,7 +150,9 @@ def test_prediction_pages_render_tables_images_and_charts(manager, finished):
     assert 'id="nuclei-table"' in html and 'data-role="orthoviews"' in html
     config = page.context["config"]
     assert config["module"] == "prediction" and len(config["series"]) == 3
-    assert set(config["comparison"]) == {"volume_um3", "dry_mass_pg"}
+    assert set(config["comparison"]) == {"volume_um3", "area_um2", "dry_mass_pg"}
+    # Stacks have volumes, no areas: the page leaves the empty area chart out.
+    assert config["comparison"]["area_um2"]["groups"] == {"LPS": [], "control": []}
     result = finished.results.first()
     ortho = client.get(f"/predictions/{finished.pk}/ortho/{result.volume_id}.png")
     assert ortho.status_code == 200 and ortho.content[:8] == b"\x89PNG\r\n\x1a\n"

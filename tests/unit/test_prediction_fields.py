@@ -9,12 +9,14 @@ import io
 
 import numpy as np
 import pytest
+from PIL import Image, ImageColor
 from skimage.measure import regionprops
 
 from annotations.models import Specimen
 from annotations.services.volumes import volume_create
 from cellweb.errors import ConflictError
 from inference.models import Prediction, PredictionResult
+from inference.selectors.prediction_images import nucleus_colour
 from inference.services.prediction import nuclei_csv, prediction_launch, prediction_run
 from tests.conftest import signed_in
 from tests.helpers_evaluation import tiny_model_version
@@ -35,6 +37,14 @@ def phase_field(project, name: str, *, voxel_size=None, modality: str = "phase")
     specimen = Specimen.objects.get_or_create(project=project, name=name)[0]
     volume_create(specimen=specimen, data=image, modality=modality, voxel_size=voxel_size)
     return specimen, masks
+
+
+def tagged_fields_prediction(project, manager) -> tuple[Prediction, list[np.ndarray]]:
+    """Two phase fields, tagged LPS and control, predicted; the masks of a field's nuclei."""
+    for name, tag in (("lps-field", "LPS"), ("control-field", "control")):
+        specimen, masks = phase_field(project, name, voxel_size=(PIXEL, PIXEL, PIXEL))
+        specimen.tags.create(project=project, name=tag)
+    return run(project, manager), masks
 
 
 def run(project, manager, **launch) -> Prediction:
@@ -110,14 +120,34 @@ def test_a_field_imaged_in_several_modalities_is_segmented_in_the_trained_one(
 def test_a_time_lapse_of_fields_charts_and_compares_nucleus_areas(
     api, project, manager, active_model, known_nuclei
 ):
-    for name, tag in (("lps-field", "LPS"), ("control-field", "control")):
-        specimen, masks = phase_field(project, name, voxel_size=(PIXEL, PIXEL, PIXEL))
-        specimen.tags.create(project=project, name=tag)
-    prediction = run(project, manager)
+    prediction, masks = tagged_fields_prediction(project, manager)
     url = f"/api/predictions/{prediction.pk}/series/"
     body = api(manager).get(url, {"tags": "LPS,control", "quantity": "area_um2"}).json()
     areas = [float(mask.sum()) * PIXEL * PIXEL for mask in masks]
-    points = [e["points"][0]["area_um2"] for e in body["series"] if e["specimen"] == name]
+    points = [
+        e["points"][0]["area_um2"] for e in body["series"] if e["specimen"] == "control-field"
+    ]
     assert points == pytest.approx(areas)
     [lps] = body["comparison"]["groups"]["LPS"]
     assert lps["n"] == 2 and lps["mean"] == pytest.approx(np.mean(areas))
+    page = signed_in(manager).get(f"/predictions/{prediction.pk}/?tag_a=LPS&tag_b=control")
+    compared = page.context["config"]["comparison"]
+    assert compared["area_um2"]["groups"]["LPS"][0]["mean"] == pytest.approx(np.mean(areas))
+    assert compared["volume_um3"]["groups"] == {"LPS": [], "control": []}  # no chart drawn
+
+
+def test_a_single_section_is_shown_alone_not_as_orthogonal_views(project, manager, active_model):
+    phase_field(project, "field", voxel_size=(PIXEL, PIXEL, PIXEL))
+    prediction = run(project, manager)
+    result = PredictionResult.objects.get(prediction=prediction)
+    client = signed_in(manager)
+
+    png = client.get(f"/predictions/{prediction.pk}/ortho/{result.volume_id}.png")
+
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    picture = np.asarray(Image.open(io.BytesIO(png.content)))
+    assert picture.shape == (101, 139, 3)  # the field itself, no XZ or YZ strips
+    outline = np.all(picture == np.array(ImageColor.getrgb(nucleus_colour(1))), axis=2)
+    assert outline.any()
+    html = client.get(f"/predictions/{prediction.pk}/").content.decode()
+    assert "The field (a single section)" in html and "Orthogonal views ·" not in html

@@ -9,7 +9,7 @@
 import { LineChart } from '../job/chart';
 import { ResultsCard, type ResultsCardConfig } from '../job/resultsCard';
 import type { Conn } from '../job/socket';
-import { comparisonLines, initialPredictionState, nucleusLines, reducePrediction, type Comparison, type NucleusSeries, type PredictionState } from './state';
+import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, type Comparison, type NucleusSeries, type PredictionState } from './state';
 
 export interface PredictionConfig extends ResultsCardConfig {
   module: 'prediction';
@@ -19,14 +19,21 @@ export interface PredictionConfig extends ResultsCardConfig {
   comparison?: Record<string, Comparison> | null;
 }
 
+// A stack's nuclei have volumes, a single section's (bright-field, phase) areas; a chart with no
+// point in it (no RI outside refractive-index images) is left out.
 const SERIES_CHARTS = [
   { key: 'volume_um3', title: 'Nucleus volume (µm³)' },
+  { key: 'area_um2', title: 'Nucleus area (µm²)' },
   { key: 'surface_area_um2', title: 'Surface area (µm²)' },
   { key: 'mean_ri', title: 'Mean RI', yDigits: 4 },
   { key: 'dry_mass_pg', title: 'Dry mass (pg)' },
 ] as const;
 
-const COMPARISON_TITLES: Record<string, string> = { volume_um3: 'Nucleus volume (µm³), mean ± SD', dry_mass_pg: 'Dry mass (pg), mean ± SD' };
+const COMPARISON_TITLES: Record<string, string> = {
+  volume_um3: 'Nucleus volume (µm³), mean ± SD',
+  area_um2: 'Nucleus area (µm²), mean ± SD',
+  dry_mass_pg: 'Dry mass (pg), mean ± SD',
+};
 
 export class PredictionPage {
   private readonly live: ResultsCard<PredictionState>;
@@ -65,19 +72,23 @@ export class PredictionPage {
     const series = this.cfg.series ?? [];
     if (host && series.length) {
       for (const { key, title, ...rest } of SERIES_CHARTS) {
+        const lines = nucleusLines(series, key);
+        if (!hasPoints(lines)) continue;
         const chart = new LineChart({ title, xLabel: 'time point', ...rest });
         chart.el.dataset.chart = key;
         host.appendChild(chart.el);
-        chart.update(nucleusLines(series, key));
+        chart.update(lines);
       }
     }
     const compareHost = document.querySelector<HTMLElement>('[data-role="comparison-charts"]');
     for (const [key, comparison] of Object.entries(this.cfg.comparison ?? {})) {
       if (!compareHost) break;
+      const lines = comparisonLines(comparison);
+      if (!hasPoints(lines)) continue;
       const chart = new LineChart({ title: COMPARISON_TITLES[key] ?? key, xLabel: 'time point' });
       chart.el.dataset.chart = `compare-${key}`;
       compareHost.appendChild(chart.el);
-      chart.update(comparisonLines(comparison));
+      chart.update(lines);
     }
   }
 }

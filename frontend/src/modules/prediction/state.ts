@@ -25,6 +25,7 @@ export interface VolumeRow {
 export interface SeriesPoint {
   t: number;
   volume_um3?: number | null;
+  area_um2?: number | null;
   surface_area_um2?: number | null;
   mean_ri?: number | null;
   dry_mass_pg?: number | null;
@@ -74,6 +75,12 @@ export function nucleusLines(series: NucleusSeries[], key: keyof Omit<SeriesPoin
     colour: s.colour ?? '#4363d8',
     points: s.points.filter((p) => typeof p[key] === 'number').map((p) => [p.t, p[key] as number] as const),
   }));
+}
+
+/** Whether any line has a point: a chart without one (areas of a stack, RI of a phase field)
+ * is left out. */
+export function hasPoints(lines: Series[]): boolean {
+  return lines.some((line) => line.points.length > 0);
 }
 
 const GROUP_COLOURS = ['#e6194b', '#4363d8'];
