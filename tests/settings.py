@@ -22,9 +22,8 @@ if _xdist and os.environ.get("CELLWEB_TEST_WORKER") != _xdist:
     os.environ["CELLWEB_TEST_WORKER"] = _xdist
     os.environ["REDIS_URL"] = redis_database_for_worker(os.environ["REDIS_URL"], _xdist)
     _run = f"{_run}{_xdist}"
-    for _name in ("CELLWEB_CHANNEL_PREFIX", "CELLWEB_CACHE_PREFIX", "CELLWEB_VAR_DIR"):
-        os.environ.pop(_name, None)
-    os.environ.pop("CELLWEB_DATA_DIR", None)
+    for _name in ("CHANNEL_PREFIX", "CACHE_PREFIX", "VAR_DIR", "DATA_DIR"):
+        os.environ.pop(f"CELLWEB_{_name}", None)
 # Separate prefixes keep parallel or leftover runs from hearing each other's events.
 os.environ.setdefault("CELLWEB_CHANNEL_PREFIX", f"cwtest{_run}")
 os.environ.setdefault("CELLWEB_CACHE_PREFIX", f"cwtest{_run}")
