@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from inference.form_fields import any_float, probability_threshold
+from inference.ml.tracking import MAX_TRACK_GAP
 
 __all__ = ["PredictionLaunchForm", "PredictionSettingsForm"]
 
@@ -30,6 +31,13 @@ class PredictionLaunchForm(forms.Form):
     )
     watershed_h = any_float("Watershed depth h (µm)", 1.0, 0.01, 100)
     min_voxels = forms.IntegerField(label="Smallest nucleus (voxels)", initial=27, min_value=1)
+    track_gap = forms.IntegerField(
+        label="Missed time points bridged",
+        initial=2,
+        min_value=0,
+        max_value=MAX_TRACK_GAP,
+        help_text="A nucleus missed for up to this many time points keeps its track id (0: none).",
+    )
 
     def __init__(self, *args, versions, specimens, tags, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,6 +73,7 @@ class PredictionLaunchForm(forms.Form):
             "split_touching": data["split_touching"],
             "watershed_h": data["watershed_h"],
             "min_voxels": data["min_voxels"],
+            "track_gap": data["track_gap"],
         }
 
 

@@ -34,8 +34,10 @@ def time_lapse(
     radius_um: float = 2.0,
     growth_um: float = 0.0,
     seed: int = 0,
+    missing: tuple[int, ...] = (),
 ) -> tuple[Specimen, list[np.ndarray]]:
-    """A specimen with ``times`` RI volumes (no ground truth); returns it and the true masks."""
+    """A specimen with ``times`` RI volumes (no ground truth); returns it and the true masks.
+    At the time points in ``missing`` the nucleus is not seen (an out-of-focus frame)."""
     rng = np.random.default_rng(seed)
     specimen = Specimen.objects.create(project=project, name=name)
     if tag:
@@ -45,7 +47,7 @@ def time_lapse(
         centre = (shape[0] / 2, shape[1] / 2 + t, shape[2] / 2 + t)
         mask = (
             np.zeros(shape, dtype=bool)
-            if empty
+            if empty or t in missing
             else ball_mask(shape, centre, radius_um + growth_um * t)
         )
         ri = MEDIUM + 0.002 * rng.standard_normal(shape) + (NUCLEUS_RI - MEDIUM) * mask

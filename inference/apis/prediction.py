@@ -25,6 +25,7 @@ from inference.apis.views import (
     settings_schema,
 )
 from inference.conflicts import CONFLICTS
+from inference.ml.tracking import MAX_TRACK_GAP
 from inference.selectors import prediction as selectors
 from inference.selectors.prediction_images import section_nuclei_outlines
 from inference.services import prediction as services
@@ -48,6 +49,13 @@ class PredictionLaunchInput(serializers.Serializer):
     split_touching = serializers.BooleanField(required=False, default=False)
     watershed_h = NumberField(required=False, default=1.0, min_value=0.01, max_value=100)
     min_voxels = serializers.IntegerField(required=False, default=27, min_value=1, max_value=10**7)
+    track_gap = serializers.IntegerField(
+        required=False,
+        default=2,
+        min_value=0,
+        max_value=MAX_TRACK_GAP,
+        help_text="Time points a nucleus may be missed and keep its track id (0: none).",
+    )
 
 
 # A nucleus's quantities at one time point (``inference.ml.nucleus_quantities``, tracked by

@@ -29,6 +29,8 @@ class PredictOptions:
     inference). ``split_touching``: separate touching nuclei by a seeded watershed on the
     distance transform, seeds the h-maxima of depth ``watershed_h`` (µm with a voxel size,
     else voxels): the neck between two nuclei must be that much thinner than both to split them. ``min_voxels``: connected pieces smaller than this are specks, not nuclei.
+    ``track_gap``: time points a nucleus may be missed and still keep its track id
+    (``inference.ml.tracking.Tracker``).
     """
 
     threshold: float = 0.5
@@ -36,6 +38,7 @@ class PredictOptions:
     split_touching: bool = False
     watershed_h: float = 1.0
     min_voxels: int = 27
+    track_gap: int = 2
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -40,6 +40,10 @@ class Prediction(ProjectJobFields):
     min_voxels = models.PositiveIntegerField(
         default=27, help_text="Smaller connected pieces are specks, not nuclei."
     )
+    track_gap = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="Time points a nucleus may be missed and still keep its track id (0: none).",
+    )
     config = models.JSONField(
         default=dict, blank=True, help_text="The plan: model, specimens, volumes, time points."
     )
@@ -59,6 +63,7 @@ class Prediction(ProjectJobFields):
             split_touching=self.split_touching,
             watershed_h=self.watershed_h,
             min_voxels=self.min_voxels,
+            track_gap=self.track_gap,
         )
 
 

@@ -62,6 +62,9 @@ def test_bad_launches_are_refused_with_a_clear_4xx_and_nothing_written(
     assert api(annotator).post(url, {}, format="json").status_code == 403
     assert api(outsider).post(url, {}, format="json").status_code == 404
     assert api(manager).post(url, {"threshold": 2}, format="json").status_code == 400
+    for gap in (-1, 11, "two"):
+        refused = api(manager).post(url, {"track_gap": gap}, format="json")
+        assert refused.status_code == 400 and "track_gap" in refused.json()["errors"]
     assert api(manager).post(url, {"model_version": 999999}, format="json").status_code == 404
     assert not Prediction.objects.exists()
 
@@ -170,14 +173,26 @@ def test_the_launch_form_queues_a_prediction(manager, project, active_model, eag
     client = signed_in(manager)
     response = client.post(
         f"/projects/{project.slug}/predictions/",
-        {"time_points": "0", "threshold": "0.5", "watershed_h": "1", "min_voxels": "27"},
+        {
+            "time_points": "0",
+            "threshold": "0.5",
+            "watershed_h": "1",
+            "min_voxels": "27",
+            "track_gap": "1",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     prediction = Prediction.objects.get()
     assert response["Location"] == f"/predictions/{prediction.pk}/"
     assert [v["time_index"] for v in prediction.config["volumes"]] == [0]
+    assert prediction.track_gap == 1
     bad = client.post(f"/projects/{project.slug}/predictions/", {"time_points": "x"})
     assert bad.status_code == 400
+    too_long = client.post(
+        f"/projects/{project.slug}/predictions/",
+        {"threshold": "0.5", "watershed_h": "1", "min_voxels": "27", "track_gap": "11"},
+    )
+    assert too_long.status_code == 400 and Prediction.objects.count() == 1
 
 
 def test_predict_new_imports_is_a_managers_setting_used_after_an_import(

@@ -51,6 +51,21 @@ def test_a_time_lapse_without_ground_truth_is_segmented_tracked_and_measured(
     ]
 
 
+def test_a_nucleus_missed_at_one_time_point_keeps_its_track_id_unless_gaps_are_not_bridged(
+    project, manager, active_model, known_nuclei
+):
+    time_lapse(project, "flicker", times=4, missing=(1,))
+    bridged = run(project, manager)
+    assert bridged.track_gap == 2 and bridged.options.track_gap == 2  # the default
+    ids = [[n["id"] for n in r.nuclei] for r in bridged.results.order_by("time_index")]
+    assert ids == [[1], [], [1], [1]]
+    unbridged = run(project, manager, track_gap=0)
+    ids = [[n["id"] for n in r.nuclei] for r in unbridged.results.order_by("time_index")]
+    assert ids == [[1], [], [2], [2]]
+    with pytest.raises(InvalidInput, match="track_gap"):
+        prediction_launch(project=project, user=manager, queue=False, track_gap=11)
+
+
 def test_a_time_point_without_nucleus_is_zero_nuclei_not_an_error(
     project, manager, active_model, known_nuclei
 ):

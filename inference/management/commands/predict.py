@@ -45,6 +45,12 @@ class Command(BaseCommand):
             "--h", dest="watershed_h", type=float, default=1.0, help="Watershed depth h (µm)."
         )
         parser.add_argument("--min-voxels", type=int, default=27, help="Smallest nucleus kept.")
+        parser.add_argument(
+            "--track-gap",
+            type=int,
+            default=2,
+            help="Time points a nucleus may be missed and keep its track id (0: none).",
+        )
         kit.add_launch_arguments(parser, prints="the table")
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
 
@@ -64,6 +70,7 @@ class Command(BaseCommand):
             split_touching=o["split_touching"],
             watershed_h=o["watershed_h"],
             min_voxels=o["min_voxels"],
+            track_gap=o["track_gap"],
         )
         prediction = kit.launch_and_run(self, o, launch, run=prediction_run)
         if prediction is None:

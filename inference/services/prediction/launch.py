@@ -19,6 +19,7 @@ from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_launch
 from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
+from inference.ml.tracking import MAX_TRACK_GAP
 from inference.models import ModelVersion, Prediction
 from inference.selectors.model_versions import active_version_or_refuse
 from inference.services.channels import require_project_channels
@@ -69,25 +70,31 @@ def _specimens(
     return list(queryset.distinct())
 
 
-def _options(threshold, tta, split_touching, watershed_h, min_voxels) -> PredictOptions:
+def _options(threshold, tta, split_touching, watershed_h, min_voxels, track_gap) -> PredictOptions:
     try:
         threshold = float(threshold)
         watershed_h = float(watershed_h)
         min_voxels = int(min_voxels)
+        track_gap = int(track_gap)
     except (TypeError, ValueError):
-        raise InvalidInput("threshold, watershed_h and min_voxels must be numbers.") from None
+        raise InvalidInput(
+            "threshold, watershed_h, min_voxels and track_gap must be numbers."
+        ) from None
     if not (math.isfinite(threshold) and 0.0 < threshold < 1.0):
         raise InvalidInput("The threshold must be strictly between 0 and 1 (the paper uses 0.5).")
     if not (math.isfinite(watershed_h) and watershed_h > 0):
         raise InvalidInput("The watershed depth h must be a positive number (µm).")
     if min_voxels < 1:
         raise InvalidInput("min_voxels must be at least 1.")
+    if not 0 <= track_gap <= MAX_TRACK_GAP:
+        raise InvalidInput(f"track_gap must be a whole number from 0 to {MAX_TRACK_GAP}.")
     return PredictOptions(
         threshold=threshold,
         tta=bool(tta),
         split_touching=bool(split_touching),
         watershed_h=watershed_h,
         min_voxels=min_voxels,
+        track_gap=track_gap,
     )
 
 
@@ -139,6 +146,7 @@ def prediction_launch(
     split_touching: bool = False,
     watershed_h: float = 1.0,
     min_voxels: int = 27,
+    track_gap: int = 2,
     queue: bool = True,
 ) -> Prediction:
     """Check the request, record the plan and queue the job (``queue=False``: the caller runs
@@ -151,7 +159,7 @@ def prediction_launch(
     ):
         raise ConflictError(reason, code="unsupported_input_size")
     require_project_channels(version, project.pk)
-    options = _options(threshold, tta, split_touching, watershed_h, min_voxels)
+    options = _options(threshold, tta, split_touching, watershed_h, min_voxels, track_gap)
     times = sorted({int(t) for t in time_points}) if time_points else None
     specimens = _specimens(project, specimen_ids, specimen_names, tag)
     volumes = _volumes(specimens, times, version)

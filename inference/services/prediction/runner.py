@@ -2,7 +2,7 @@
 
 Each volume is segmented section by section in batches (``predict_sections``), thresholded,
 split into nuclei (``nuclei_instances``), linked to the time point before by overlap
-(``link_time_point``) so a nucleus keeps its id, and measured (``nuclei_table``). Its label
+(``Tracker``) so a nucleus keeps its id, and measured (``nuclei_table``). Its label
 image and table are stored as a result that is not yet current. The transaction that ends the
 job succeeded makes them current and retires the same model's earlier results on those
 volumes (``prediction_ending``), so readers see either the old results or the new ones; a run
@@ -29,7 +29,7 @@ from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
 from inference.ml.nucleus_quantities import has_volume, medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
-from inference.ml.tracking import link_time_point, relabel
+from inference.ml.tracking import Tracker
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.output_classes import version_outputs
 from inference.services.prediction.chunks import ChunkedPrediction
@@ -74,23 +74,6 @@ def _segment(run: ChunkedPrediction, volume: Volume, array: np.ndarray) -> np.nd
     for start, stop, prob in run.chunks(volume, array, predict=predict_sections):
         mask[start:stop] = prob > run.options.threshold
     return mask
-
-
-class _Tracker:
-    """The time point before, per specimen, for linking nuclei across time."""
-
-    def __init__(self) -> None:
-        self.previous: np.ndarray | None = None
-        self.tracks: dict[int, int] | None = None
-        self.next_id = 1
-
-    def link(self, labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
-        if self.previous is not None and self.previous.shape != labels.shape:
-            self.previous, self.tracks = None, None  # a new field of view: no overlap to use
-        links = link_time_point(self.previous, self.tracks, labels, next_id=self.next_id)
-        self.previous, self.tracks, self.next_id = labels, links.track_of, links.next_id
-        parents = {links.track_of[k]: v for k, v in links.parent_of.items()}
-        return relabel(labels, links.track_of), parents
 
 
 def _measure(volume: Volume, array, tracked: np.ndarray, parents: dict[int, int]):
@@ -169,7 +152,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
         run = ChunkedPrediction(model, field, device, options, progress, two_pass)
         segment = _segment if outputs is None else partial(segment_classes, outputs=outputs)
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
-            tracker = _Tracker()
+            tracker = Tracker(max_gap=options.track_gap)
             for item in items:
                 volume = volumes.get(item["id"])
                 if volume is None:
