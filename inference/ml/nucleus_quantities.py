@@ -114,6 +114,7 @@ def nuclei_table(
         n0=medium,
         rii=rii,
         smooth_sigma=smooth_sigma,
+        surface=solid,
     )
     table = []
     for row in rows:

@@ -84,6 +84,7 @@ def nucleus_quantities(
     n0: float = DEFAULT_N0,
     rii: float = DEFAULT_RII,
     smooth_sigma: float = 1.0,
+    surface: bool = True,
 ) -> list[dict[str, Any]]:
     """Volume, surface area, mean RI and concentration of every connected nucleus in a 3D mask.
 
@@ -93,7 +94,8 @@ def nucleus_quantities(
     label order: ``label``, ``voxel_count``, ``volume_um3``, ``surface_area_um2`` and
     ``mesh_volume_um3`` (:func:`surface_mesh`), ``mean_ri``,
     ``concentration_pg_per_um3`` = (mean_ri − n0) / rii, ``centroid`` (z, y, x in voxels) and
-    ``centroid_um``.
+    ``centroid_um``. ``surface=False`` skips the mesh (``surface_area_um2`` and
+    ``mesh_volume_um3`` are ``None``): a single section has no surface to measure.
     """
     mask_arr = np.asarray(mask_3d)
     ri = np.asarray(ri_volume)
@@ -127,7 +129,11 @@ def nucleus_quantities(
         # float64 accumulation: RI differences of 1e-4 matter and a nucleus has ~10^6 voxels.
         mean_ri = float(np.mean(region.image_intensity[object_mask], dtype=np.float64))
         centroid = tuple(float(c) for c in region.centroid)
-        area, enclosed = surface_mesh(object_mask, spacing, smooth_sigma=smooth_sigma)
+        area, enclosed = (
+            surface_mesh(object_mask, spacing, smooth_sigma=smooth_sigma)
+            if surface
+            else (None, None)
+        )
         results.append(
             {
                 "label": int(region.label),

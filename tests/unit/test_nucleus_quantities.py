@@ -11,6 +11,7 @@ from scipy.special import ellipeinc, ellipkinc
 from skimage.measure import marching_cubes, mesh_surface_area
 
 from inference.ml.nucleus_quantities import medium_ri, nuclei_table, sphericity
+from inference.ml.quantities import nucleus_quantities
 
 SPACING = (0.2, 0.1, 0.1)  # z twice as coarse as y/x, as in ODT tomograms
 SHAPE = (60, 120, 200)
@@ -115,3 +116,16 @@ def test_no_nucleus_is_an_empty_table() -> None:
     empty = np.zeros((4, 8, 8), dtype=np.int32)
     assert nuclei_table(empty, np.ones((4, 8, 8), np.float32), SPACING) == []
     assert sphericity(0.0, 0.0) is None
+
+
+def test_without_a_surface_the_mesh_is_not_measured_and_the_rest_is_unchanged(scene) -> None:
+    labels, ri, _ = scene
+    full = nucleus_quantities(labels, ri, SPACING)
+    flat = nucleus_quantities(labels, ri, SPACING, surface=False)
+    for with_mesh, without in zip(full, flat, strict=True):
+        assert without["surface_area_um2"] is None and without["mesh_volume_um3"] is None
+        assert with_mesh["surface_area_um2"] > 0
+        rest = {
+            k: v for k, v in with_mesh.items() if k not in ("surface_area_um2", "mesh_volume_um3")
+        }
+        assert {k: without[k] for k in rest} == rest
