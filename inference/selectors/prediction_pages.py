@@ -85,13 +85,19 @@ def prediction_page(
             for key in ("volume_um3", "area_um2", "dry_mass_pg")
         }
     rows_per_image = [_result_row(r, base) for r in results]
+    snapshot = prediction_snapshot(prediction)
+    has_stacks = any(not r["single_section"] for r in rows_per_image)
+    has_sections = any(r["single_section"] for r in rows_per_image)
     return {
         "prediction": prediction,
-        "snapshot": prediction_snapshot(prediction),
+        "snapshot": snapshot,
+        # Every planned image a single section (bright-field, phase): sizes are in pixels.
+        "fields_only": 0 < snapshot["volumes"] == snapshot["sections"],
         "results": rows_per_image,
-        # Which total columns the table needs: a run may mix stacks and single sections.
-        "has_stacks": any(not r["single_section"] for r in rows_per_image),
-        "has_sections": any(r["single_section"] for r in rows_per_image),
+        # Which columns the tables need: a run may mix stacks and single sections.
+        "has_stacks": has_stacks,
+        "has_sections": has_sections,
+        "sections_only": has_sections and not has_stacks,
         "shown": shown,
         "ortho_url": f"{base}/ortho/{shown.volume_id}.png" if shown else None,
         "nuclei": rows[:TABLE_ROWS],

@@ -1,7 +1,8 @@
 """The prediction page's table of images names what each total is: a stack's total nucleus volume
 (µm³), a single section's total nucleus area (µm²), in a run holding either kind or both; the
 API summary carries the same figures. Each total is checked against the label TIFF measured
-independently (scikit-image region sizes × the pixel or voxel size)."""
+independently (scikit-image region sizes × the pixel or voxel size). A run of single sections
+speaks of pixels and fields, and places its nuclei in y and x."""
 
 from __future__ import annotations
 
@@ -19,11 +20,16 @@ from tests.helpers_prediction import VOXEL, time_lapse
 from tests.unit.test_prediction_fields import PIXEL, phase_field, run
 
 
-def _label_sizes(result: PredictionResult) -> list[int]:
-    """Pixel (voxel) counts of the nuclei in the downloaded label TIFF."""
+def _regions(result: PredictionResult) -> list:
+    """The nuclei of the downloaded label TIFF, measured by scikit-image."""
     with result.labels.open("rb") as fh:
         labels = tifffile.imread(io.BytesIO(fh.read()))
-    return [int(region.area) for region in regionprops(np.asarray(labels, dtype=np.int32))]
+    return regionprops(np.asarray(labels, dtype=np.int32))
+
+
+def _label_sizes(result: PredictionResult) -> list[int]:
+    """Pixel (voxel) counts of the nuclei in the downloaded label TIFF."""
+    return [int(region.area) for region in _regions(result)]
 
 
 def _cells(page: str, volume_id: int) -> dict[str, str]:
@@ -101,3 +107,25 @@ def test_a_stack_only_run_reads_as_before(project, manager, active_model, known_
     cells = _cells(page, result.volume_id)
     assert float(cells["total-volume"]) == pytest.approx(volume, abs=0.05)
     assert cells["picture"] == "orthogonal views"
+
+
+def test_a_run_of_single_sections_speaks_of_pixels_and_places_nuclei_in_y_and_x(
+    project, manager, active_model, known_nuclei
+):
+    phase_field(project, "phase-field", voxel_size=(PIXEL, PIXEL, PIXEL))
+    prediction = run(project, manager)
+    [result] = PredictionResult.objects.filter(prediction=prediction)
+
+    page = signed_in(manager).get(f"/predictions/{prediction.pk}/").content.decode()
+
+    head = page[: page.index('id="cw-root"')]
+    assert "nuclei ≥ 27 pixels · 1 field (single sections)" in head
+    assert "voxels" not in head and "volumes" not in head
+    table = page[page.index('id="nuclei-table"') :]
+    assert '<th class="cw-num">Pixels</th>' in table and "<th>Centroid y, x (µm)</th>" in table
+    shown = [
+        [float(v) for v in cell.split(", ")]
+        for cell in re.findall(r'<td data-col="centroid">([^<]*)</td>', table)
+    ]
+    expected = [[c * PIXEL for c in region.centroid[-2:]] for region in _regions(result)]
+    assert np.allclose(shown, expected, atol=0.006)  # shown to two decimals
