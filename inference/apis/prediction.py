@@ -91,9 +91,11 @@ class PredictionDetailSerializer(PredictionSerializer, JobSnapshotSerializer):
     batches = serializers.IntegerField(help_text="Sections to segment.")
     summary = serializers.JSONField(
         help_text="One row per volume once it has been segmented (empty before): volume, "
-        "specimen, specimen_id, time_index, n_nuclei, total_volume_um3 (µm³; null without a "
-        "voxel size) and medium_ri (the medium's refractive index measured on the volume; null "
-        "without a refractive-index image)."
+        "specimen, specimen_id, time_index, n_nuclei, total_volume_um3 (µm³, the sum of a "
+        "stack's nucleus volumes; null for a single section or without a voxel size), "
+        "total_area_um2 (µm², the sum of a single section's nucleus areas; null for a stack or "
+        "without a voxel size) and medium_ri (the medium's refractive index measured on the "
+        "volume; null without a refractive-index image)."
     )
     replaced = serializers.BooleanField(help_text="A later run of the same model replaced it.")
 

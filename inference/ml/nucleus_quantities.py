@@ -27,7 +27,7 @@ from scipy import ndimage as ndi
 
 from .quantities import DEFAULT_N0, DEFAULT_RII, nucleus_quantities
 
-__all__ = ["has_volume", "medium_ri", "nuclei_table", "sphericity"]
+__all__ = ["field_totals", "has_volume", "medium_ri", "nuclei_table", "sphericity"]
 
 # Histogram bin of the medium estimate: the RI resolution of Tomocube's encoding (1e-4).
 _MEDIUM_BIN = 1e-4
@@ -39,6 +39,20 @@ def has_volume(shape: Sequence[int], voxel_size_zyx: Sequence[float] | None) -> 
     """Whether nuclei of a label image of ``shape`` have volumes in µm³: a voxel size is known
     and there is more than one section."""
     return bool(voxel_size_zyx) and int(shape[0]) > 1
+
+
+def field_totals(
+    nuclei: Sequence[dict[str, Any]], shape: Sequence[int], voxel_size_zyx: Sequence[float] | None
+) -> dict[str, float | None]:
+    """The sums over one label image's nuclei rows: ``total_volume_um3`` for a stack,
+    ``total_area_um2`` for a single section, each ``None`` where it does not apply (the other
+    kind of image, or no voxel size); no nucleus sums to 0."""
+    solid = has_volume(shape, voxel_size_zyx)
+    flat = bool(voxel_size_zyx) and int(shape[0]) == 1
+    return {
+        "total_volume_um3": float(sum(n["volume_um3"] or 0.0 for n in nuclei)) if solid else None,
+        "total_area_um2": float(sum(n.get("area_um2") or 0.0 for n in nuclei)) if flat else None,
+    }
 
 
 def sphericity(volume: float, area: float) -> float | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.models import Project, Specimen, Tag
-from inference.models import ModelVersion, Prediction
+from inference.ml.nucleus_quantities import field_totals
+from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.selectors.prediction import (
     group_comparison,
     nuclei_rows,
@@ -40,6 +41,27 @@ def _int_or_none(value) -> int | None:
         return None
 
 
+def _result_row(result: PredictionResult, base: str) -> dict[str, Any]:
+    """One image's line: a stack's total nucleus volume (µm³) or a single section's total
+    nucleus area (µm²), the sums of its nuclei's ``volume_um3`` or ``area_um2``."""
+    volume = result.volume
+    return {
+        "volume": result.volume_id,
+        "specimen": result.specimen.name,
+        "specimen_id": result.specimen_id,
+        "time_index": result.time_index,
+        "n_nuclei": result.n_nuclei,
+        "single_section": volume.size_z == 1,
+        "total_volume_um3": result.total_volume_um3,
+        "total_area_um2": field_totals(result.nuclei, volume.shape, volume.voxel_size)[
+            "total_area_um2"
+        ],
+        "medium_ri": result.medium_ri,
+        "tiff_url": f"{base}/labels/{result.volume_id}.tif",
+        "page_url": f"{base}/?volume={result.volume_id}",
+    }
+
+
 def prediction_page(
     prediction: Prediction, *, tags: list[str], volume_id: str | None
 ) -> dict[str, Any]:
@@ -62,23 +84,20 @@ def prediction_page(
             key: group_comparison(results, tags=(tags[0], tags[1]), quantity=key)
             for key in ("volume_um3", "area_um2", "dry_mass_pg")
         }
+    rows_per_image = [_result_row(r, base) for r in results]
+    snapshot = prediction_snapshot(prediction)
+    has_stacks = any(not r["single_section"] for r in rows_per_image)
+    has_sections = any(r["single_section"] for r in rows_per_image)
     return {
         "prediction": prediction,
-        "snapshot": prediction_snapshot(prediction),
-        "results": [
-            {
-                "volume": r.volume_id,
-                "specimen": r.specimen.name,
-                "specimen_id": r.specimen_id,
-                "time_index": r.time_index,
-                "n_nuclei": r.n_nuclei,
-                "total_volume_um3": r.total_volume_um3,
-                "medium_ri": r.medium_ri,
-                "tiff_url": f"{base}/labels/{r.volume_id}.tif",
-                "page_url": f"{base}/?volume={r.volume_id}",
-            }
-            for r in results
-        ],
+        "snapshot": snapshot,
+        # Every planned image a single section (bright-field, phase): sizes are in pixels.
+        "fields_only": 0 < snapshot["volumes"] == snapshot["sections"],
+        "results": rows_per_image,
+        # Which columns the tables need: a run may mix stacks and single sections.
+        "has_stacks": has_stacks,
+        "has_sections": has_sections,
+        "sections_only": has_sections and not has_stacks,
         "shown": shown,
         "ortho_url": f"{base}/ortho/{shown.volume_id}.png" if shown else None,
         "nuclei": rows[:TABLE_ROWS],

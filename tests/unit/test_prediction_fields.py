@@ -92,10 +92,10 @@ def test_positions_are_given_in_pixels_with_or_without_a_voxel_size(
         np.testing.assert_allclose(px, region.centroid, atol=1e-3)
         assert line["centroid_x_um"] == "" and line["area_um2"] == ""
         assert int(line["voxel_count"]) == region.area
-    # The table names the size it has: voxels, the µm columns empty.
+    # The table names the size it has: pixels of a single section, the µm columns empty.
     page = signed_in(manager).get(f"/predictions/{prediction.pk}/").content.decode()
     table = page[page.index('id="nuclei-table"') :]
-    assert '<th class="cw-num">Voxels</th>' in table
+    assert '<th class="cw-num">Pixels</th>' in table
     assert f'<td class="cw-num">{int(masks[1].sum())}</td>' in table
 
 

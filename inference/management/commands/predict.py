@@ -83,11 +83,18 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {len(written)} files to {o['out']}")
 
     def _table(self, rows) -> None:
-        self.stdout.write(f"{'specimen':<24} {'time':>5} {'nuclei':>7} {'total volume (µm³)':>19}")
+        # A stack's nuclei sum to a volume, a single section's (bright-field, phase) to an area.
+        self.stdout.write(
+            f"{'specimen':<24} {'time':>5} {'nuclei':>7} {'total volume (µm³)':>19} "
+            f"{'total area (µm²)':>17}"
+        )
         for row in rows:
-            total = row.get("total_volume_um3")
-            volume = f"{total:.1f}" if total is not None else "—"
+            volume, area = (_total(row.get(key)) for key in ("total_volume_um3", "total_area_um2"))
             self.stdout.write(
                 f"{row['specimen'][:24]:<24} {row['time_index']:>5} {row['n_nuclei']:>7} "
-                f"{volume:>19}"
+                f"{volume:>19} {area:>17}"
             )
+
+
+def _total(value) -> str:
+    return f"{value:.1f}" if value is not None else "—"

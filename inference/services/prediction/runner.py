@@ -27,7 +27,7 @@ from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
 from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
-from inference.ml.nucleus_quantities import has_volume, medium_ri, nuclei_table
+from inference.ml.nucleus_quantities import field_totals, medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
 from inference.ml.tracking import Tracker
 from inference.models import ModelVersion, Prediction, PredictionResult
@@ -90,7 +90,6 @@ def _measure(volume: Volume, array, tracked: np.ndarray, parents: dict[int, int]
 def _store(
     prediction: Prediction, volume: Volume, tracked, nuclei, n0, classes=None
 ) -> PredictionResult:
-    volumes = [n["volume_um3"] for n in nuclei if n["volume_um3"] is not None]
     result = PredictionResult(
         prediction=prediction,
         model_version_id=prediction.model_version_id,
@@ -98,9 +97,7 @@ def _store(
         specimen_id=volume.specimen_id,
         time_index=volume.time_index,
         n_nuclei=len(nuclei),
-        total_volume_um3=float(sum(volumes))
-        if has_volume(volume.shape, volume.voxel_size)
-        else None,
+        total_volume_um3=field_totals(nuclei, volume.shape, volume.voxel_size)["total_volume_um3"],
         medium_ri=n0,
         nuclei=nuclei,
         is_current=False,
@@ -116,6 +113,10 @@ def _store(
 
 
 def summary_row(result: PredictionResult, specimen_name: str) -> dict[str, Any]:
+    """A finished volume's line: the total nucleus volume of a stack (µm³), the total nucleus
+    area of a single section (µm²), each None where it does not apply."""
+    volume = result.volume
+    area = field_totals(result.nuclei, volume.shape, volume.voxel_size)["total_area_um2"]
     return {
         "volume": result.volume_id,
         "specimen": specimen_name,
@@ -123,6 +124,7 @@ def summary_row(result: PredictionResult, specimen_name: str) -> dict[str, Any]:
         "time_index": result.time_index,
         "n_nuclei": result.n_nuclei,
         "total_volume_um3": finite_or_none(result.total_volume_um3),
+        "total_area_um2": finite_or_none(area),
         "medium_ri": finite_or_none(result.medium_ri),
     }
 

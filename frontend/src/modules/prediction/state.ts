@@ -19,7 +19,10 @@ export interface VolumeRow {
   specimen: string;
   time_index: number;
   n_nuclei: number;
+  /** A stack's total nucleus volume (µm³); null for a single section or without a voxel size. */
   total_volume_um3: number | null;
+  /** A single section's total nucleus area (µm²); null for a stack or without a voxel size. */
+  total_area_um2?: number | null;
 }
 
 export interface SeriesPoint {
