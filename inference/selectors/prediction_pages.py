@@ -88,6 +88,8 @@ def prediction_page(
     snapshot = prediction_snapshot(prediction)
     has_stacks = any(not r["single_section"] for r in rows_per_image)
     has_sections = any(r["single_section"] for r in rows_per_image)
+    # Refractive-index columns only where an image has an RI (not bright-field or phase).
+    has_ri = any(r["medium_ri"] is not None for r in rows_per_image)
     return {
         "prediction": prediction,
         "snapshot": snapshot,
@@ -98,6 +100,9 @@ def prediction_page(
         "has_stacks": has_stacks,
         "has_sections": has_sections,
         "sections_only": has_sections and not has_stacks,
+        "has_ri": has_ri,
+        # Specimen, t, nucleus, parent, size and centroid, then what the images have.
+        "nuclei_columns": 6 + 3 * has_stacks + has_sections + 2 * has_ri + (has_ri and has_stacks),
         "shown": shown,
         "ortho_url": f"{base}/ortho/{shown.volume_id}.png" if shown else None,
         "nuclei": rows[:TABLE_ROWS],

@@ -129,3 +129,49 @@ def test_a_run_of_single_sections_speaks_of_pixels_and_places_nuclei_in_y_and_x(
     ]
     expected = [[c * PIXEL for c in region.centroid[-2:]] for region in _regions(result)]
     assert np.allclose(shown, expected, atol=0.006)  # shown to two decimals
+
+
+def _nuclei_table(page: str) -> tuple[list[str], list[int]]:
+    """The nuclei table's headings and the number of cells in each body row."""
+    table = page[page.index('id="nuclei-table"') :]
+    table = table[: table.index("</table>")]
+    head, body = table.split("</thead>")
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    widths = [
+        sum(int(span or 1) for span in re.findall(r'<td(?:[^>]*colspan="(\d+)")?[^>]*>', row))
+        for row in rows
+    ]
+    return [
+        re.sub(r"\s+", " ", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)
+    ], widths
+
+
+RI_COLUMNS = {"Mean RI", "Concentration (pg/µm³)", "Dry mass (pg)"}
+VOLUME_COLUMNS = {"Volume (µm³)", "Surface (µm²)", "Sphericity"}
+
+
+def test_a_phase_run_shows_no_column_it_cannot_fill(project, manager, active_model, known_nuclei):
+    phase_field(project, "phase-field", voxel_size=(PIXEL, PIXEL, PIXEL))
+    prediction = run(project, manager)
+    page = signed_in(manager).get(f"/predictions/{prediction.pk}/").content.decode()
+    headings, widths = _nuclei_table(page)
+    assert not (RI_COLUMNS | VOLUME_COLUMNS) & set(headings)
+    assert "Area (µm²)" in headings and widths and set(widths) == {len(headings)}
+    assert "Medium RI n0" not in _headings(page)
+
+
+def test_an_ri_stack_run_shows_every_quantity_and_an_empty_run_spans_the_table(
+    project, manager, active_model, known_nuclei
+):
+    time_lapse(project, "stack", times=1)
+    page = signed_in(manager).get(f"/predictions/{run(project, manager).pk}/").content.decode()
+    headings, widths = _nuclei_table(page)
+    assert set(headings) >= (RI_COLUMNS | VOLUME_COLUMNS) and "Area (µm²)" not in headings
+    assert set(widths) == {len(headings)} and "Medium RI n0" in _headings(page)
+
+    time_lapse(project, "empty", times=1, empty=True)
+    empty = run(project, manager, specimen_names=["empty"])
+    headings, widths = _nuclei_table(
+        signed_in(manager).get(f"/predictions/{empty.pk}/").content.decode()
+    )
+    assert widths == [len(headings)]
