@@ -110,17 +110,22 @@ def test_someone_not_allowed_is_refused_and_nothing_is_recorded(api, manager, an
 
 
 def test_an_evaluation_cancel_is_recorded_and_shown_with_or_without_a_reason(
-    api, project, manager, annotator, data
+    api, project, manager, annotator, data, heard, django_capture_on_commit_callbacks
 ):
     first = launch_evaluation(project, manager, specimens=[data[0][0]])
     url = f"/api/evaluations/{first.pk}/cancel/"
     assert api(annotator).post(url, {"reason": "no"}, format="json").status_code == 403
     _nothing_recorded(first)
-    body = api(manager).post(url, {"reason": "GPU needed"}, format="json").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        body = api(manager).post(url, {"reason": "GPU needed"}, format="json").json()
     first.refresh_from_db()
     at = job_cancel_time(first.cancel_requested_at)
     assert body["status"] == "cancelled" and body["cancelled_by"] == "mona"
     assert body["cancel_note"] == f"Cancelled by mona at {at} — GPU needed"
+    # The live page hears the same from the status event of its end.
+    final = [e for _, e in heard if e["type"] == "job_status"][-1]
+    assert final["status"] == "cancelled" and final["cancelled_by"] == "mona"
+    assert final["cancel_note"] == body["cancel_note"]
     page = signed_in(annotator).get(f"/evaluations/{first.pk}/").content.decode()
     assert f"Cancelled by mona at {at} — GPU needed" in page
 
