@@ -40,7 +40,10 @@ ROUTES = {
         "imports/": rest(import_api.ImportCreateApi, "api-project-imports"),
         "imports/batch/": rest(import_api.ImportBatchCreateApi, "api-project-imports-batch"),
     },
-    "api/import-jobs/<dbid:job_id>/": rest(import_api.ImportJobDetailApi, "api-import-job"),
+    "api/import-jobs/<dbid:job_id>/": {
+        "": rest(import_api.ImportJobDetailApi, "api-import-job"),
+        "cancel/": rest(import_api.ImportJobCancelApi, "api-import-job-cancel"),
+    },
     "api/specimens/<dbid:specimen_id>/": {
         "": rest(specimen_api.SpecimenDetailApi, "api-specimen"),
         "ground-truth/": rest(groundtruth_api.GroundTruthImportApi, "api-specimen-ground-truth"),

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, Watch, register
+from cellweb.jobs.cancel_note import job_cancel_line
 from inference.ml.device import device_description, pick_device
 from inference.models import (
     DisagreementJob,
@@ -100,6 +101,7 @@ class FoldKind(JobKind):
             "device": job.device,
             "attempts": job.attempts,
             "error": job.error or None,
+            "cancel_note": job_cancel_line(job),
         }
 
 

@@ -15,15 +15,21 @@ from annotations.serializers_section import PROJECT_SLUG
 from annotations.services.imports import import_job_create, upload_size_check
 from annotations.services.imports.batch import import_batch_create
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
-from cellweb.api import conflict_responses, parse
+from cellweb.api import conflict_responses, error_responses, parse
 from cellweb.api.fields import name_text, optional_text
 from cellweb.api.reads import ReadApi, read_schema
 from cellweb.api.uploads import UploadApi, upload_schema
-from cellweb.jobs.api import FINISHED_AT, STARTED_AT, LiveSnapshotSerializer
+from cellweb.jobs.api import (
+    FINISHED_AT,
+    STARTED_AT,
+    JobCancelSerializer,
+    LiveSnapshotSerializer,
+    job_api_views,
+)
 from cellweb.upload_guard import MULTIPART_SLACK_BYTES
 
 
-class ImportJobSerializer(LiveSnapshotSerializer):
+class ImportJobSerializer(JobCancelSerializer, LiveSnapshotSerializer):
     id = serializers.IntegerField()
     status = serializers.CharField(help_text="queued, running, succeeded, failed or cancelled.")
     progress = serializers.FloatField(help_text="The share of the work done, 0 to 1.")
@@ -106,6 +112,16 @@ class ImportJobDetailApi(ReadApi):
     def read(self, request, job_id: int):
         job = selectors.import_job_get(user=request.user, job_id=job_id)
         return selectors.import_job_status(job=job)
+
+
+# Cancelling an import (whoever may see it); the detail endpoint stays the one above.
+_, ImportJobCancelApi = job_api_views(
+    "import",
+    output=ImportJobSerializer,
+    errors=error_responses(400, 403, 404),
+    operations=("import_jobs_detail", "import_jobs_cancel"),
+    summaries=("An import job", "Cancel an import (a running one stops at its next step)"),
+)
 
 
 class ImportBatchCreateSerializer(VolumeImportFields):

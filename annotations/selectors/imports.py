@@ -7,12 +7,13 @@ from django.http import Http404
 from annotations.models import ImportJob, Project, Role
 from annotations.permissions import require_role
 from cellweb.events import current_event_seq
+from cellweb.jobs.cancel_note import job_cancel_public
 
 
 def import_job_status(*, job: ImportJob) -> dict:
     """What the import page shows, with the event number it was read at (read first)."""
     seq = current_event_seq("import", job.pk)
-    job = ImportJob.objects.select_related("project").get(pk=job.pk)
+    job = ImportJob.objects.select_related("project", "cancelled_by").get(pk=job.pk)
     return import_job_public(job) | {"seq": seq}
 
 
@@ -32,6 +33,7 @@ def import_job_public(job: ImportJob) -> dict:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "stale": job.is_stale(),
+        **job_cancel_public(job),
     }
 
 

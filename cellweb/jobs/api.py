@@ -11,10 +11,13 @@ from typing import ClassVar
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cellweb.api import RefusesUnknownFields, parse
 from cellweb.jobs.cancel import job_cancel
+from cellweb.jobs.fields import CANCEL_REASON_CHARS
 from cellweb.jobs.lifecycle import kind_named
 
 # The times of a job's (or a fold's) run, ISO 8601 (``cellweb.jobs.lifecycle``).
@@ -65,11 +68,46 @@ class LiveSnapshotSerializer(serializers.Serializer):
     )
 
 
-# A cancellable job's snapshot (``cellweb.jobs.cancel``).
-class JobSnapshotSerializer(LiveSnapshotSerializer):
+# Who cancelled a job, when and why (``cellweb.jobs.cancel_note``).
+class JobCancelSerializer(serializers.Serializer):
     cancel_requested = serializers.BooleanField(
         help_text="Someone asked to cancel it: a queued one ends at once, a running one at its "
         "next progress check."
+    )
+    cancelled_by = serializers.CharField(
+        allow_null=True,
+        help_text="Who asked to cancel it (username); null when nobody did, when the system did "
+        "(a cancelled training job's folds, an interrupted command) or that user was deleted.",
+    )
+    cancel_requested_at = serializers.CharField(
+        allow_null=True, help_text="When the cancel was asked (ISO 8601); null when it was not."
+    )
+    cancel_reason = serializers.CharField(
+        allow_null=True,
+        help_text="Why, as the canceller wrote it, or the system's reason; null "
+        "when none was given.",
+    )
+    cancel_note = serializers.CharField(
+        allow_null=True,
+        help_text="The line its page shows: “Cancelled by <username> at <time zone> — <reason>” "
+        "(“by the system”; “Cancel requested” until a running job stops); null when nobody asked.",
+    )
+
+
+# A cancellable job's snapshot (``cellweb.jobs.cancel``).
+class JobSnapshotSerializer(JobCancelSerializer, LiveSnapshotSerializer):
+    pass
+
+
+# The body of every cancel endpoint (all of it optional).
+class JobCancelInputSerializer(RefusesUnknownFields, serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=CANCEL_REASON_CHARS,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"Why it is cancelled, shown with the job (trimmed; at most "
+        f"{CANCEL_REASON_CHARS} characters).",
     )
 
 
@@ -118,9 +156,14 @@ class JobDetailApi(_JobApi):
 
 
 class JobCancelApi(_JobApi):
+    # A JSON body, a form's fields or no body at all (then no reason).
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
     def post(self, request, **kwargs):
-        job = job_cancel(self.kind, job=self.job_for(request, kwargs), user=request.user)
-        return self.answer(job)
+        job = self.job_for(request, kwargs)
+        kind_named(self.kind).may_cancel(request.user, job)  # 403 before the body is read
+        reason = parse(JobCancelInputSerializer, request.data)["reason"]
+        return self.answer(job_cancel(self.kind, job=job, user=request.user, reason=reason))
 
 
 def job_api_views(
@@ -145,7 +188,7 @@ def job_api_views(
         post=extend_schema(
             operation_id=operations[1],
             summary=summaries[1],
-            request=None,
+            request=JobCancelInputSerializer,
             responses={200: output, 409: conflict, **errors},
         )
     )(type(f"{kind.title()}CancelApi", (JobCancelApi,), attrs))

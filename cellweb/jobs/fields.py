@@ -16,6 +16,8 @@ from django.utils import timezone
 # One log cap for every kind: the newest lines are kept, each cut to a readable length.
 LOG_LINES = 200
 LOG_LINE_CHARS = 4000
+# The longest reason a cancel may give (trimmed first; a longer one is refused).
+CANCEL_REASON_CHARS = 500
 
 
 class JobStatus(models.TextChoices):
@@ -45,6 +47,23 @@ class JobFields(models.Model):
     log = models.JSONField(default=list, blank=True)
     result = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who asked to cancel it; null for the system (or a deleted user).",
+    )
+    cancel_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the cancel was asked."
+    )
+    cancel_reason = models.CharField(
+        max_length=CANCEL_REASON_CHARS,
+        blank=True,
+        default="",
+        help_text="Why it was cancelled, as the canceller wrote it (or the system's reason).",
+    )
     task_id = models.CharField(
         max_length=64, blank=True, default="", help_text="The queued task that owns this job now."
     )

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.module_loading import autodiscover_modules, import_string
 
+from cellweb.jobs.cancel_note import job_cancel_public
 from cellweb.jobs.fields import JobFields
 
 if TYPE_CHECKING:
@@ -128,7 +129,9 @@ class JobKind:
         return {}
 
     def status_event(self, job: Any) -> dict[str, Any]:
-        return {"type": "job_status", "status": job.status, "error": job.error or None}
+        """A status change; with who cancelled it, when and why (``cellweb.jobs.cancel_note``)."""
+        status = {"type": "job_status", "status": job.status, "error": job.error or None}
+        return {**status, **job_cancel_public(job)}
 
     # -- parents
 

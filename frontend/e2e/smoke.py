@@ -779,7 +779,12 @@ def test_job(browser, shots: Path | None) -> None:
     cfg = job_config("training", 42, csrfToken="tok", cancelUrl="/api/training-jobs/42/cancel/")
     b = Backend(page, page_html(cfg))
     b.on("GET", "/api/training-jobs/42/", lambda **_: (200, job_snapshot()))
-    b.on("POST", "/api/training-jobs/42/cancel/", lambda **_: (200, {"status": "cancelling"}))
+    note = "Cancel requested by mona at 2026-12-07 09:12 UTC — wrong snapshot"
+    b.on(
+        "POST",
+        "/api/training-jobs/42/cancel/",
+        lambda **_: (200, {**job_snapshot(), "cancel_note": note}),
+    )
     sockets: list[Any] = []
 
     def ws_handler(ws):
@@ -854,10 +859,13 @@ def test_job(browser, shots: Path | None) -> None:
     if shots:
         page.screenshot(path=str(shots / "job-running.png"), full_page=True)
     page.get_by_role("button", name="Cancel job").click()
+    page.fill("[data-role=cancel-reason]", "  wrong snapshot ")
     page.get_by_role("button", name="Yes, cancel").click()
     wait_until(
         page, lambda: b.count("POST", "/api/training-jobs/42/cancel/") == 1, what="cancel POST"
     )
+    assert b.last("POST", "/api/training-jobs/42/cancel/")["body"] == {"reason": "wrong snapshot"}
+    page.wait_for_selector(f"[data-role=cancel-note]:has-text('{note}')")
     summary = {
         "metrics": {
             "dice": {"mean": 0.851, "std": 0.012, "per_fold": [0.839, 0.863]},

@@ -118,6 +118,10 @@ class LearningCurveSerializer(JobRowSerializer, JobSnapshotSerializer):
 
 class LearningCurveRowSerializer(LearningCurveSerializer):
     cancel_requested = None
+    cancelled_by = None
+    cancel_requested_at = None
+    cancel_reason = None
+    cancel_note = None
     seq = None
 
 

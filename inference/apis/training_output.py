@@ -114,6 +114,11 @@ class TrainingFoldSerializer(RunTimesSerializer):
     attempts = serializers.IntegerField(help_text=ATTEMPTS)
     error = serializers.CharField(allow_null=True, help_text=ERROR)
     message = serializers.CharField(allow_blank=True, help_text="Its latest progress line.")
+    cancel_note = serializers.CharField(
+        allow_null=True,
+        help_text="Cancelled with its training job: “Cancelled by the system at <time zone> — "
+        "training job cancelled” (who and why are the job's); null otherwise.",
+    )
     train_sections = serializers.IntegerField(help_text="Sections it trains on.")
     val_sections = serializers.IntegerField(help_text=VAL_SECTIONS)
     specimens_train = serializers.ListField(child=serializers.CharField(), help_text=TRAINED_ON)

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 
 from annotations.models import Project
 from cellweb.errors import DomainError
+from cellweb.jobs.cancel_note import job_cancel_line
 from inference.ml.nets import MODEL_NAMES
 from inference.services.training.config import TrainingConfigError
 
@@ -127,4 +128,12 @@ def launch_and_run(
     job_id = {f"{job._meta.model_name}_id": job.pk}
     job = run(**job_id, device=options["device"], worker=worker)
     command.stdout.write(f"{title} {job.pk} {job.status}.")
+    write_cancel_note(command, job)
     return job
+
+
+def write_cancel_note(command: BaseCommand, job) -> None:
+    """Who cancelled ``job``, when and why, on its own line; nothing when nobody did."""
+    note = job_cancel_line(job)
+    if note:
+        command.stdout.write(note)

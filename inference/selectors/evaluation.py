@@ -11,6 +11,7 @@ from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen
 from annotations.permissions import get_in_project
 from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
+from cellweb.jobs.cancel_note import job_cancel_public
 from cellweb.jobs.rows import job_list_fields
 from inference.models import (
     Evaluation,
@@ -116,9 +117,9 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
     live events are the job's own (no fold)."""
     # The event counter first, then the rows (see ``cellweb.events.current_event_seq``).
     seq = current_event_seq("evaluation", evaluation.pk)
-    evaluation = Evaluation.objects.select_related("project", "created_by", "model_version").get(
-        pk=evaluation.pk
-    )
+    evaluation = Evaluation.objects.select_related(
+        "project", "created_by", "cancelled_by", "model_version"
+    ).get(pk=evaluation.pk)
     config = evaluation.config or {}
     total = int(config.get("total_sections") or 0)
     done = round(evaluation.progress * total) if total else None
@@ -130,7 +131,7 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
         "started_at": evaluation.started_at.isoformat() if evaluation.started_at else None,
         "heartbeat_at": evaluation.heartbeat_at.isoformat() if evaluation.heartbeat_at else None,
         "message": evaluation.message,
-        "cancel_requested": evaluation.cancel_requested,
+        **job_cancel_public(evaluation),
         "config": {
             "model": model.get("name") or "baselines only",
             "set": evaluation.set_kind,

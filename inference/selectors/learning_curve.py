@@ -12,6 +12,7 @@ from annotations.models import Project
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
+from cellweb.jobs.cancel_note import job_cancel_public
 from inference.models import LearningCurve, ModelVersion, ModelVersionTask
 from inference.services.learning_curve.summary import learning_curve_tables
 
@@ -47,8 +48,9 @@ def learning_curve_public(curve: LearningCurve) -> dict[str, Any]:
 
 def learning_curve_snapshot(curve: LearningCurve) -> dict[str, Any]:
     seq = current_event_seq("learning_curve", curve.pk)
-    curve = LearningCurve.objects.select_related("project", "created_by").get(pk=curve.pk)
-    return {**learning_curve_public(curve), "cancel_requested": curve.cancel_requested, "seq": seq}
+    rows = LearningCurve.objects.select_related("project", "created_by", "cancelled_by")
+    curve = rows.get(pk=curve.pk)
+    return {**learning_curve_public(curve), **job_cancel_public(curve), "seq": seq}
 
 
 def learning_curve_list(*, project: Project, limit: int = 50) -> list[dict[str, Any]]:

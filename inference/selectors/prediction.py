@@ -13,6 +13,7 @@ from annotations.models import Project, Volume
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
+from cellweb.jobs.cancel_note import job_cancel_public
 from inference.models import ModelVersion, Prediction, PredictionResult, PredictionSettings
 
 __all__ = [
@@ -60,11 +61,12 @@ def prediction_list(*, project: Project, limit: int = 50) -> list[dict[str, Any]
 def prediction_snapshot(prediction: Prediction) -> dict[str, Any]:
     """What the live page shows, with the event ``seq`` read before the row."""
     seq = current_event_seq("prediction", prediction.pk)
-    prediction = Prediction.objects.select_related("project", "created_by").get(pk=prediction.pk)
+    rows = Prediction.objects.select_related("project", "created_by", "cancelled_by")
+    prediction = rows.get(pk=prediction.pk)
     done = round(prediction.progress * prediction.sections)
     return {
         **prediction_public(prediction),
-        "cancel_requested": prediction.cancel_requested,
+        **job_cancel_public(prediction),
         "batch": done,
         "batches": prediction.sections,
         "summary": prediction.summary or [],

@@ -18,6 +18,7 @@ from annotations.models import (
 from annotations.permissions import get_in_project
 from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
+from cellweb.jobs.cancel_note import job_cancel_line, job_cancel_public
 from cellweb.jobs.rows import job_list_fields
 from inference.ml.nets import MODEL_NAMES, model_label
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
@@ -97,6 +98,7 @@ def _fold_public(fold: FoldRun, history: list[EpochLog]) -> dict[str, Any]:
         "attempts": fold.attempts,
         "error": fold.error or None,
         "message": fold.message,
+        "cancel_note": job_cancel_line(fold),
         "started_at": fold.started_at.isoformat() if fold.started_at else None,
         "finished_at": fold.finished_at.isoformat() if fold.finished_at else None,
         "heartbeat_at": fold.heartbeat_at.isoformat() if fold.heartbeat_at else None,
@@ -125,7 +127,9 @@ def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
     # The event counter first, then the rows: whatever changed after this read comes with a
     # larger seq, so the page applies it on top of this snapshot.
     seq = current_event_seq("training", job.pk)
-    job = TrainingJob.objects.select_related("project", "created_by", "snapshot").get(pk=job.pk)
+    job = TrainingJob.objects.select_related(
+        "project", "created_by", "cancelled_by", "snapshot"
+    ).get(pk=job.pk)
     folds = list(job.folds.order_by("index"))
     logs: dict[int, list[EpochLog]] = {f.pk: [] for f in folds}
     for log in EpochLog.objects.filter(fold__job=job).order_by("fold_id", "epoch"):
@@ -155,7 +159,7 @@ def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
         }
         if job.snapshot_id
         else {"id": None, "source": "fluorescence pairs", "as_of": None, "sections": job.sections},
-        "cancel_requested": job.cancel_requested,
+        **job_cancel_public(job),
         "message": job.message,
         "folds": fold_rows,
         "summary": job.summary,

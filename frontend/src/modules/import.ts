@@ -28,6 +28,8 @@ export interface ImportStatus {
   error?: string | null;
   result?: Record<string, unknown> | null;
   specimen_url?: string | null;
+  /** "Cancelled by … at … — reason"; null when nobody cancelled it. */
+  cancel_note?: string | null;
   seq?: number | null;
 }
 
@@ -138,6 +140,8 @@ export class ImportPage {
         this.outcome,
         h('div', { class: 'cw-callout cw-callout-success' }, h('p', null, 'Import finished.'), summary(st.result), open || done ? h('div', { class: 'cw-btn-row' }, open, done) : null),
       );
+    } else if (st.status === 'cancelled') {
+      setChildren(this.outcome, h('div', { class: 'cw-callout', 'data-result': 'cancelled' }, h('p', { 'data-role': 'cancel-note' }, st.cancel_note || 'Import cancelled.')));
     } else if (st.status === 'failed') {
       setChildren(this.outcome, h('div', { class: 'cw-callout cw-callout-danger', 'data-result': 'failed' }, h('p', null, h('strong', null, 'Import failed.')), h('pre', { class: 'cw-pre' }, st.error || 'No error message was given.')));
     }

@@ -20,6 +20,7 @@ from inference.management.kit import (
     require_worker_unless_waiting,
     training_launched,
     user_named,
+    write_cancel_note,
 )
 from inference.services.isl import IslOptions, isl_job_launch
 from inference.services.training import training_job_run_foreground
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             return
         job = training_job_run_foreground(job=job, device=o["device"], report=self.stdout.write)
         self.stdout.write(f"Job {job.pk} {job.status}.")
+        write_cancel_note(self, job)
         if job.error:
             self.stdout.write(self.style.ERROR(job.error))
         pcc = ((job.summary or {}).get("metrics") or {}).get("pcc") or {}

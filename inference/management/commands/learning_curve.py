@@ -88,6 +88,7 @@ class Command(BaseCommand):
         )
         curve = LearningCurve.objects.get(pk=curve.pk)
         self.stdout.write(f"Learning curve {curve.pk} {curve.status}.")
+        kit.write_cancel_note(self, curve)
         if curve.status != "succeeded":
             raise CommandError(curve.error or f"The learning curve ended {curve.status}.")
         page = learning_curve_page(curve)

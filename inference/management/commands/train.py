@@ -21,6 +21,7 @@ from inference.management.kit import (
     require_worker_unless_waiting,
     training_launched,
     user_named,
+    write_cancel_note,
 )
 from inference.ml.heads import INSTANCE_OUTPUTS
 from inference.selectors.training import METRIC_LABELS
@@ -198,12 +199,15 @@ class Command(BaseCommand):
                 job=job, device=o["device"], report=self.stdout.write
             )
         except KeyboardInterrupt:
-            services.training_job_cancel(job=job, user=None, stop_running_now=True)
+            services.training_job_cancel(
+                job=job, user=None, reason="interrupted at the command line", stop_running_now=True
+            )
             raise CommandError(f"Interrupted; training job {job.pk} is cancelled.") from None
         finally:
             signal.signal(signal.SIGTERM, previous)
         elapsed = time.monotonic() - started
         self.stdout.write(f"Job {job.pk} {job.status} in {_duration(elapsed)}.")
+        write_cancel_note(self, job)
         if job.error:
             self.stdout.write(self.style.ERROR(job.error))
         self._summary(job)

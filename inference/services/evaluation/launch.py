@@ -206,6 +206,6 @@ def evaluation_launch(
     )
 
 
-def evaluation_cancel(*, evaluation: Evaluation, user) -> Evaluation:
+def evaluation_cancel(*, evaluation: Evaluation, user, reason: str | None = None) -> Evaluation:
     """A queued evaluation ends now; a running one stops at its next chunk of sections."""
-    return job_cancel("evaluation", job=evaluation, user=user)
+    return job_cancel("evaluation", job=evaluation, user=user, reason=reason)

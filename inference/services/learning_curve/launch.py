@@ -48,5 +48,7 @@ def learning_curve_launch(
     return curve
 
 
-def learning_curve_cancel(*, curve: LearningCurve, user) -> LearningCurve:
-    return job_cancel("learning_curve", job=curve, user=user)
+def learning_curve_cancel(
+    *, curve: LearningCurve, user, reason: str | None = None
+) -> LearningCurve:
+    return job_cancel("learning_curve", job=curve, user=user, reason=reason)

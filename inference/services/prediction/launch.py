@@ -207,7 +207,7 @@ def prediction_launch(
     )
 
 
-def prediction_cancel(*, prediction: Prediction, user) -> Prediction:
+def prediction_cancel(*, prediction: Prediction, user, reason: str | None = None) -> Prediction:
     """A queued prediction ends now; a running one at its next batch of sections, leaving no
     results behind."""
-    return job_cancel("prediction", job=prediction, user=user)
+    return job_cancel("prediction", job=prediction, user=user, reason=reason)

@@ -132,10 +132,15 @@ def fold_runs_create(
     return folds
 
 
-def training_job_cancel(*, job: TrainingJob, user, stop_running_now: bool = False) -> TrainingJob:
-    """Stop a job: queued folds end cancelled now, running folds at their next batch.
+def training_job_cancel(
+    *, job: TrainingJob, user, reason: str | None = None, stop_running_now: bool = False
+) -> TrainingJob:
+    """Stop a job: queued folds end cancelled now, running folds at their next batch; the job
+    records ``user`` and ``reason``, its folds that the training job was cancelled.
 
     ``stop_running_now`` also ends running folds at once; only for the process that runs them
     (``manage.py train --wait`` after Ctrl+C), which will not reach another batch.
     """
-    return job_cancel("training", job=job, user=user, stop_running_now=stop_running_now)
+    return job_cancel(
+        "training", job=job, user=user, reason=reason, stop_running_now=stop_running_now
+    )

@@ -8,6 +8,7 @@ import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
 import { dateTime, duration } from '../../lib/format';
 import { icons } from '../../lib/icons';
+import { cancelAsk } from './cancelAsk';
 import { connIndicator, evaluateLink, jobProgress } from './derive';
 import { createFoldView, foldMeta, updateFoldView, type FoldView } from './folds';
 import { CLOSE_FORBIDDEN, LiveSocket, type Conn } from './socket';
@@ -51,6 +52,7 @@ export class JobPage {
   private evaluateHost: HTMLElement;
   private cancelBtn: HTMLButtonElement | null = null;
   private messageEl: HTMLElement;
+  private cancelNoteEl: HTMLElement;
   private announced: string | null = null;
 
   constructor(
@@ -70,6 +72,7 @@ export class JobPage {
     this.cancelHost = h('div', { class: 'cw-cancel' });
     this.evaluateHost = h('div', { class: 'cw-job-next' });
     this.messageEl = h('div', { class: 'cw-job-message', 'aria-live': 'polite' });
+    this.cancelNoteEl = h('p', { class: 'cw-muted', 'data-role': 'cancel-note', hidden: true });
     this.foldsHost = h('div', { class: 'cw-grid cw-folds' });
     const title = config.title ?? (this.evaluation ? 'Evaluation job' : 'Training job');
     setChildren(
@@ -80,7 +83,7 @@ export class JobPage {
         h(
           'header',
           { class: 'cw-page-head' },
-          h('div', null, h('h1', null, title, ' ', this.statusBadge), this.metaEl),
+          h('div', null, h('h1', null, title, ' ', this.statusBadge), this.metaEl, this.cancelNoteEl),
           h('div', { class: 'cw-page-head-actions' }, this.connEl, this.cancelHost, this.evaluateHost),
         ),
         h('section', { class: 'cw-card cw-job-overall' }, this.overall.el, this.overallText),
@@ -163,22 +166,22 @@ export class JobPage {
   }
 
   private askCancel(): void {
-    const yes = button('Yes, cancel', { variant: 'danger', small: true, onClick: () => void this.cancel() });
-    const no = button('Keep running', {
-      small: true,
-      onClick: () => {
+    const ask = cancelAsk({
+      question: 'Cancel this job?',
+      onYes: (body) => void this.cancel(body),
+      onNo: () => {
         this.cancelBtn = null;
         this.renderCancel();
       },
     });
-    setChildren(this.cancelHost, h('span', { class: 'cw-confirm' }, 'Cancel this job? ', yes, no));
-    yes.focus();
+    setChildren(this.cancelHost, ask.el);
+    ask.focus();
   }
 
-  private async cancel(): Promise<void> {
+  private async cancel(body: { reason?: string }): Promise<void> {
     setChildren(this.cancelHost, h('span', { class: 'cw-muted' }, 'Cancelling…'));
     try {
-      const res = await postJson<JobSnapshot | { status?: string }>(this.cfg.cancelUrl!, {});
+      const res = await postJson<JobSnapshot | { status?: string }>(this.cfg.cancelUrl!, body);
       if (res && typeof res === 'object' && 'folds' in res) this.dispatch({ type: 'snapshot', job: res as JobSnapshot });
       this.setMessage('Cancellation requested — running folds stop after the current batch.', 'info');
     } catch (err) {
@@ -215,6 +218,9 @@ export class JobPage {
     const cfg = s.config ?? {};
     for (const k of ['model', 'architecture', 'epochs', 'folds', 'device']) if (cfg[k] !== undefined && typeof cfg[k] !== 'object') meta.push(`${k} ${String(cfg[k])}`);
     this.metaEl.textContent = meta.join(' · ');
+    // Who cancelled it, when and why (or who asked, while a running fold finishes its batch).
+    this.cancelNoteEl.textContent = s.cancelNote ?? '';
+    this.cancelNoteEl.hidden = !s.cancelNote;
     const p = jobProgress(s);
     this.overall.set(s.status === 'queued' && p === null ? 0 : p);
     this.overallText.textContent =

@@ -12,6 +12,8 @@ export interface ResultsState {
   seq: number;
   message: string;
   error: string | null;
+  /** "Cancelled by … at … — reason" (or "Cancel requested by …"); absent or null when nobody asked. */
+  cancelNote?: string | null;
 }
 
 /** Statuses after which a results job sends nothing more. */
@@ -50,6 +52,7 @@ export function resultsReducer<S extends ResultsState, P>(folding: ResultsFoldin
       seq: num(job.seq, -1),
       message: String(job.message ?? ''),
       error: (job.error as string | null) ?? null,
+      cancelNote: typeof job.cancel_note === 'string' ? job.cancel_note : null,
       [list]: listOf<P>(job[snapshot]),
     };
     for (const [field, key] of counters) state[field] = num(job[key], 0);
@@ -73,6 +76,7 @@ export function resultsReducer<S extends ResultsState, P>(folding: ResultsFoldin
     if (msg.type === 'job_status') {
       next.status = String(msg.status ?? state.status);
       next.error = (msg.error as string | null) ?? null;
+      if ('cancel_note' in msg) next.cancelNote = typeof msg.cancel_note === 'string' ? msg.cancel_note : null;
       folding.status?.(next, msg);
       return next;
     }

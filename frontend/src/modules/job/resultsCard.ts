@@ -10,6 +10,7 @@
 import { ApiError, postJson } from '../../lib/api';
 import { button, h, progressBar, setChildren } from '../../lib/dom';
 import { icons } from '../../lib/icons';
+import { cancelAsk } from './cancelAsk';
 import { FINAL, type Msg, type ResultsState } from './results';
 import { followJob, reloadForResults, type Conn, type LiveSocket } from './socket';
 
@@ -50,6 +51,8 @@ export class ResultsCard<S extends ResultsState> {
   private readonly bar: ReturnType<typeof progressBar>;
   private readonly caption = h('div', { class: 'cw-muted cw-progress-caption', 'aria-live': 'polite', 'data-role': 'caption' });
   private readonly cancelHost = h('div', { class: 'cw-cancel' });
+  private readonly cancelNote = h('p', { class: 'cw-muted', 'data-role': 'live-cancel-note', hidden: true });
+  private asking = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -60,7 +63,7 @@ export class ResultsCard<S extends ResultsState> {
     this.startedFinal = FINAL.has(this.state.status);
     this.bar = progressBar(spec.progressLabel);
     const head = h('p', null, this.badge, ' ', this.cancelHost);
-    setChildren(root, h('section', { class: 'cw-card', 'data-role': 'live' }, head, this.bar.el, this.caption, ...(spec.extra ?? [])));
+    setChildren(root, h('section', { class: 'cw-card', 'data-role': 'live' }, head, this.bar.el, this.caption, this.cancelNote, ...(spec.extra ?? [])));
     if (!this.startedFinal) {
       this.socket = followJob(cfg, root, {
         what: spec.what,
@@ -99,15 +102,37 @@ export class ResultsCard<S extends ResultsState> {
     this.bar.set(fraction, `${Math.round(fraction * 100)} %`);
     this.showCaption(s.error ?? this.spec.caption(s));
     this.spec.rendered?.(s);
+    // A page opened on a finished job shows the server's line; a watched one shows it here.
+    const note = this.startedFinal ? null : (s.cancelNote ?? null);
+    this.cancelNote.textContent = note ?? '';
+    this.cancelNote.hidden = !note;
     const cancellable = !!this.cfg.cancelUrl && !FINAL.has(s.status);
-    setChildren(this.cancelHost, cancellable ? button('Cancel', { icon: icons.stop, small: true, onClick: () => void this.cancel() }) : null);
+    if (!cancellable) this.asking = false;
+    if (this.asking) return;
+    setChildren(this.cancelHost, cancellable ? button('Cancel', { icon: icons.stop, small: true, onClick: () => this.askCancel() }) : null);
   }
 
-  private async cancel(): Promise<void> {
+  private askCancel(): void {
+    this.asking = true;
+    const ask = cancelAsk({
+      question: 'Cancel it?',
+      onYes: (body) => void this.cancel(body),
+      onNo: () => {
+        this.asking = false;
+        this.render();
+      },
+    });
+    setChildren(this.cancelHost, ask.el);
+    ask.focus();
+  }
+
+  private async cancel(body: { reason?: string }): Promise<void> {
     if (!this.cfg.cancelUrl) return;
+    this.asking = false;
     try {
-      this.apply(await postJson<Msg>(this.cfg.cancelUrl));
+      this.apply(await postJson<Msg>(this.cfg.cancelUrl, body));
     } catch (err) {
+      this.render();
       this.showCaption(err instanceof ApiError ? err.detail : String(err));
     }
   }

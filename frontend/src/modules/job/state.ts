@@ -32,6 +32,7 @@ export function initialState(): JobState {
     summary: null,
     lastSeq: -1,
     hasSnapshot: false,
+    cancelNote: null,
   };
 }
 
@@ -160,6 +161,7 @@ export function reduce(state: JobState, msg: JobMessage, now = Date.now()): JobS
     case 'job_status': {
       if (typeof m.status === 'string') next.status = m.status;
       if ('summary' in m) next.summary = (m.summary as JobSummary | null) ?? null;
+      if ('cancel_note' in m) next.cancelNote = typeof m.cancel_note === 'string' ? m.cancel_note : null;
       // A job without folds is shown as one unit (index -1) that follows the job's own status.
       const unit = next.folds.findIndex((f) => f.index === -1);
       if (unit >= 0) {
@@ -216,6 +218,7 @@ function fromSnapshot(prev: JobState, job: JobSnapshot, seq: number | undefined,
     summary: job.summary ?? null,
     lastSeq: num(seq) ?? num(job.seq) ?? -1,
     hasSnapshot: true,
+    cancelNote: typeof job.cancel_note === 'string' ? job.cancel_note : null,
   };
 }
 

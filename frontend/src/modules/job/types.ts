@@ -84,6 +84,8 @@ export interface JobState {
   summary: JobSummary | null;
   lastSeq: number;
   hasSnapshot: boolean;
+  /** "Cancelled by … at … — reason" (or "Cancel requested by …"); null when nobody asked. */
+  cancelNote: string | null;
 }
 
 export interface SnapshotFold {
@@ -114,6 +116,7 @@ export interface JobSnapshot {
   estimate_s?: number | null;
   folds?: SnapshotFold[];
   summary?: JobSummary | null;
+  cancel_note?: string | null;
   seq?: number;
 }
 
@@ -122,6 +125,6 @@ export type JobMessage =
   | { type: 'progress'; fold?: number | null; progress?: number | null; message?: string | null; epoch?: number; epochs?: number; batch?: number; batches?: number; eta_s?: number | null; loss?: number | null; seq?: number }
   | { type: 'epoch'; fold?: number | null; epoch: number; train_loss?: number | null; val_loss?: number | null; val_dice?: number | null; val_pcc?: number | null; val_per_class_dice?: (number | null)[] | null; seq?: number }
   | { type: 'fold_status'; fold?: number | null; status: Status; worker?: string | null; device?: string | null; error?: string | null; seq?: number }
-  | { type: 'job_status'; status: Status; summary?: JobSummary | null; seq?: number }
+  | { type: 'job_status'; status: Status; summary?: JobSummary | null; cancel_note?: string | null; seq?: number }
   | { type: string; seq?: number; [k: string]: unknown };
 

@@ -1,0 +1,56 @@
+"""Who cancelled a job, when and why, as its API answer, its page and the commands show it.
+
+``job_cancel_public`` gives the fields (the canceller's username, the time, the reason and one
+readable line); ``job_cancel_line`` the line alone: "Cancelled by alice at 2026-12-07 09:12 UTC —
+the wrong snapshot", "Cancelled by the system at ... — training job cancelled", or, while a
+running job has not yet reached its next progress check, "Cancel requested by ...". A job
+cancelled before these fields were recorded says that who and why are not known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from cellweb.jobs.fields import JobStatus
+
+# The time format of the line (the server's time zone, named).
+TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
+
+
+def job_cancel_time(at) -> str:
+    """``at`` in the server's time zone, to the minute, with the zone's name."""
+    return timezone.localtime(at).strftime(TIME_FORMAT)
+
+
+def _canceller(job: Any) -> str | None:
+    user = job.cancelled_by if job.cancelled_by_id else None
+    return user.get_username() if user is not None else None
+
+
+def job_cancel_line(job: Any) -> str | None:
+    """The readable line; None when nobody asked to cancel the job."""
+    cancelled = job.status == JobStatus.CANCELLED
+    if not job.cancel_requested and not cancelled:
+        return None
+    if job.cancel_requested_at is None:
+        return "Cancelled; who cancelled it and why were not recorded." if cancelled else None
+    head = "Cancelled" if cancelled else "Cancel requested"
+    who = _canceller(job)
+    by = f"by {who}" if who else "by the system"
+    line = f"{head} {by} at {job_cancel_time(job.cancel_requested_at)}"
+    return f"{line} — {job.cancel_reason}" if job.cancel_reason else line
+
+
+def job_cancel_public(job: Any) -> dict[str, Any]:
+    """The cancel fields of a job's answer (``JobCancelSerializer``); load ``cancelled_by``
+    with the row (``select_related``) to save a query."""
+    at = job.cancel_requested_at
+    return {
+        "cancel_requested": job.cancel_requested,
+        "cancelled_by": _canceller(job) if job.cancel_requested else None,
+        "cancel_requested_at": at.isoformat() if at else None,
+        "cancel_reason": job.cancel_reason or None,
+        "cancel_note": job_cancel_line(job),
+    }
