@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inference', '0001_squashed_initial'),
+        ('inference', '0002_job_cancelled_by_and_reason'),
     ]
 
     operations = [
