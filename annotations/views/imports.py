@@ -16,6 +16,7 @@ from annotations.services.imports.batch import import_batch_create
 from annotations.services.imports.channels import parse_channel_names
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError, NotAllowed
+from cellweb.jobs.pages import job_page_config
 from cellweb.pages import refused as _refused
 
 
@@ -110,14 +111,16 @@ def import_job_page(request, job_id: int):
     except NotAllowed as exc:
         return _refused(request, exc)
     status = selectors.import_job_status(job=job)
-    config = {
-        "module": "import",
-        "wsUrl": f"/ws/jobs/import/{job.pk}/",
-        "statusUrl": f"/api/import-jobs/{job.pk}/",
-        "doneUrl": f"/projects/{job.project.slug}/",
-        "specimenUrl": status["specimen_url"],
-        "job": status,
-    }
+    config = job_page_config(
+        request,
+        job,
+        kind="import",
+        api="import-jobs",
+        module="import",
+        doneUrl=f"/projects/{job.project.slug}/",
+        specimenUrl=status["specimen_url"],
+        job=status,
+    )
     context = _project_context(request, job.project) | {
         "job": job,
         "status": status,

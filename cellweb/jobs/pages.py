@@ -15,6 +15,7 @@ from cellweb.jobs.lifecycle import kind_named
 def job_page_config(
     request,
     job: Any,
+    /,
     *,
     kind: str,
     api: str,

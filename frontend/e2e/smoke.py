@@ -923,7 +923,7 @@ def test_import(browser, shots: Path | None) -> None:
             page_html(
                 {
                     "module": "import",
-                    "statusUrl": "/api/import-jobs/7/",
+                    "snapshotUrl": "/api/import-jobs/7/",
                     "doneUrl": "/projects/demo/",
                 }
             ),
@@ -959,6 +959,40 @@ def test_import(browser, shots: Path | None) -> None:
         if shots:
             page.screenshot(path=str(shots / f"import-{outcome}.png"))
         close_clean(page, errors)
+    # Who may cancel gets the button; the reason goes with the request and the answer's line shows.
+    page, errors = open_page(browser, 1000, 600)
+    running = {"status": "running", "progress": 0.3, "message": "Reading", "error": None}
+    b = Backend(
+        page,
+        page_html(
+            {
+                "module": "import",
+                "snapshotUrl": "/api/import-jobs/8/",
+                "cancelUrl": "/api/import-jobs/8/cancel/",
+                "job": running,
+            }
+        ),
+    )
+    note = "Cancelled by mona at 2026-12-07 09:12 UTC — wrong file"
+    b.on("GET", "/api/import-jobs/8/", lambda **_: (200, running))
+    b.on(
+        "POST",
+        "/api/import-jobs/8/cancel/",
+        lambda **_: (200, {**running, "status": "cancelled", "cancel_note": note}),
+    )
+    page.goto(f"{ORIGIN}/page/")
+    if shots:
+        page.screenshot(path=str(shots / "import-running.png"))
+    page.get_by_role("button", name="Cancel import").click()
+    page.fill("[data-role=cancel-reason]", " wrong file ")
+    page.get_by_role("button", name="Yes, cancel").click()
+    page.wait_for_selector("#cw-root[data-status=cancelled]")
+    assert b.last("POST", "/api/import-jobs/8/cancel/")["body"] == {"reason": "wrong file"}
+    assert page.locator("[data-role=cancel-note]").inner_text() == note
+    assert page.get_by_role("button", name="Cancel import").count() == 0
+    if shots:
+        page.screenshot(path=str(shots / "import-cancelled.png"))
+    close_clean(page, errors)
 
 
 def test_report(browser, shots: Path | None) -> None:

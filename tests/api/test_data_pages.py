@@ -121,7 +121,8 @@ def test_the_import_job_page_configures_the_import_module_with_a_fallback(manage
     response = signed_in(manager).get(f"/imports/{job.pk}/")
     config = page_config(response)
     assert config["module"] == "import"
-    assert config["statusUrl"] == f"/api/import-jobs/{job.pk}/"
+    assert config["snapshotUrl"] == f"/api/import-jobs/{job.pk}/"
+    assert config["cancelUrl"] == f"/api/import-jobs/{job.pk}/cancel/"
     assert config["doneUrl"] == "/projects/lab/"
     html = response.content.decode()
     assert 'id="import-status"' in html and "Queued" in html

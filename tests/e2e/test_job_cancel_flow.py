@@ -1,10 +1,12 @@
 """A manager cancels jobs from their pages with a reason: the page sends it and then says who
-cancelled, when and why (the evaluation's live header, the learning curve's page)."""
+cancelled, when and why (the evaluation's live header, the learning curve's page, an import's
+page)."""
 
 from __future__ import annotations
 
 import pytest
 
+from annotations.models import ImportJob
 from cellweb.jobs.cancel_note import job_cancel_time
 from inference.models import Evaluation, LearningCurve
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
@@ -47,3 +49,21 @@ def test_an_evaluation_and_a_learning_curve_are_cancelled_with_a_reason(
     assert curve.cancelled_by == manager and curve.cancel_reason == "wrong held-out set"
     at = job_cancel_time(curve.cancel_requested_at)
     assert f"Cancelled by mona at {at} — wrong held-out set" in page.content()
+
+
+def test_an_import_is_cancelled_from_its_page(asgi_server, page, project, manager):
+    job = ImportJob.objects.create(
+        project=project,
+        created_by=manager,
+        original_name="cell-07.TCF",
+        params={"specimen_name": "cell-07", "modality": "ri"},
+    )
+    login(page, asgi_server, "mona")
+    page.goto(f"{asgi_server.url}/imports/{job.pk}/")
+    _cancel_with(page, "Cancel import", "wrong file")
+    page.wait_for_selector("#cw-root[data-status=cancelled]")
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.cancelled_by == manager
+    line = f"Cancelled by mona at {job_cancel_time(job.cancel_requested_at)} — wrong file"
+    assert page.inner_text("#cw-root [data-role=cancel-note]") == line
+    assert page.get_by_role("button", name="Cancel import").count() == 0

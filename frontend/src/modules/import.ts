@@ -6,13 +6,16 @@
 
 import { h, progressBar, setChildren } from '../lib/dom';
 import { icons } from '../lib/icons';
+import { CancelControl } from './job/cancelControl';
 import { FINAL } from './job/results';
 import { CLOSE_FORBIDDEN, LiveSocket } from './job/socket';
 
 export interface ImportConfig {
   module: 'import';
   wsUrl?: string | null;
-  statusUrl?: string | null;
+  snapshotUrl?: string | null;
+  /** The cancel endpoint, for who may cancel the import (its launcher or a manager). */
+  cancelUrl?: string | null;
   doneUrl?: string | null;
   /** Optional: where the imported specimen can be opened. */
   specimenUrl?: string | null;
@@ -68,6 +71,7 @@ export class ImportPage {
   private badge = h('span', { class: 'cw-badge cw-badge-queued' }, 'queued');
   private message = h('p', { class: 'cw-import-message' }, 'Waiting for the import to start…');
   private outcome = h('div', { class: 'cw-import-outcome', 'aria-live': 'polite' });
+  private cancel: CancelControl | null = null;
   private socket: LiveSocket | null = null;
   private lastSeq = -1;
 
@@ -77,23 +81,34 @@ export class ImportPage {
   ) {
     root.classList.add('cw-app', 'cw-import');
     this.bar.set(null);
+    if (cfg.cancelUrl) {
+      this.cancel = new CancelControl({
+        url: cfg.cancelUrl,
+        label: 'Cancel import',
+        question: 'Cancel this import?',
+        onCancelled: (answer) => {
+          if (answer && typeof answer === 'object' && 'status' in answer) this.apply({ type: 'job_status', ...(answer as Record<string, unknown>) });
+        },
+        onError: (detail) => setChildren(this.outcome, h('div', { class: 'cw-callout cw-callout-danger', 'data-role': 'cancel-error' }, `Could not cancel: ${detail}`)),
+      });
+    }
     setChildren(
       root,
       h(
         'div',
         { class: 'cw-page cw-page-narrow' },
-        h('section', { class: 'cw-card' }, h('div', { class: 'cw-card-head' }, h('h1', { class: 'cw-card-title' }, cfg.title ?? 'Importing data'), this.badge), this.bar.el, this.message, this.outcome),
+        h('section', { class: 'cw-card' }, h('div', { class: 'cw-card-head' }, h('h1', { class: 'cw-card-title' }, cfg.title ?? 'Importing data'), h('div', { class: 'cw-card-head-actions' }, this.cancel?.el ?? null, this.badge)), this.bar.el, this.message, this.outcome),
       ),
     );
     if (cfg.job && typeof cfg.job.status === 'string') this.render(cfg.job);
-    if (!cfg.wsUrl && !cfg.statusUrl) {
+    if (!cfg.wsUrl && !cfg.snapshotUrl) {
       if (!cfg.job) this.message.textContent = 'No import to follow.';
       return;
     }
     if (cfg.job && FINAL.has(cfg.job.status)) return;
     this.socket = new LiveSocket({
       wsUrl: cfg.wsUrl,
-      snapshotUrl: cfg.statusUrl,
+      snapshotUrl: cfg.snapshotUrl,
       onMessage: (msg) => this.apply(msg),
       onSnapshot: (job) => this.apply({ type: 'snapshot', job }),
       onConn: () => undefined,
@@ -123,6 +138,7 @@ export class ImportPage {
     this.root.dataset.status = st.status;
     this.badge.className = `cw-badge cw-badge-${st.status}`;
     this.badge.textContent = st.status;
+    this.cancel?.update(!FINAL.has(st.status));
     const p = typeof st.progress === 'number' && Number.isFinite(st.progress) ? st.progress : null;
     if (st.status === 'succeeded') this.bar.set(1, '100 %');
     else if (st.status === 'queued') this.bar.set(null);

@@ -4,11 +4,9 @@
  * reducer in state.ts; folds.ts and summary.ts draw it.
  */
 
-import { ApiError, postJson } from '../../lib/api';
-import { button, h, progressBar, setChildren } from '../../lib/dom';
+import { h, progressBar, setChildren } from '../../lib/dom';
 import { dateTime, duration } from '../../lib/format';
-import { icons } from '../../lib/icons';
-import { cancelAsk } from './cancelAsk';
+import { CancelControl } from './cancelControl';
 import { connIndicator, evaluateLink, jobProgress } from './derive';
 import { createFoldView, foldMeta, updateFoldView, type FoldView } from './folds';
 import { CLOSE_FORBIDDEN, LiveSocket, type Conn } from './socket';
@@ -48,9 +46,8 @@ export class JobPage {
   private overallText: HTMLElement;
   private metaEl: HTMLElement;
   private summaryHost: HTMLElement;
-  private cancelHost: HTMLElement;
+  private cancel: CancelControl | null;
   private evaluateHost: HTMLElement;
-  private cancelBtn: HTMLButtonElement | null = null;
   private messageEl: HTMLElement;
   private cancelNoteEl: HTMLElement;
   private announced: string | null = null;
@@ -69,7 +66,19 @@ export class JobPage {
     this.overallText = h('div', { class: 'cw-muted cw-progress-caption' });
     this.metaEl = h('div', { class: 'cw-job-meta cw-muted' });
     this.summaryHost = h('div', { class: 'cw-job-summary' });
-    this.cancelHost = h('div', { class: 'cw-cancel' });
+    this.cancel = config.cancelUrl
+      ? new CancelControl({
+          url: config.cancelUrl,
+          label: 'Cancel job',
+          question: 'Cancel this job?',
+          danger: true,
+          onCancelled: (res) => {
+            if (res && typeof res === 'object' && 'folds' in res) this.dispatch({ type: 'snapshot', job: res as JobSnapshot });
+            this.setMessage('Cancellation requested — running folds stop after the current batch.', 'info');
+          },
+          onError: (detail) => this.setMessage(`Could not cancel: ${detail}`, 'danger'),
+        })
+      : null;
     this.evaluateHost = h('div', { class: 'cw-job-next' });
     this.messageEl = h('div', { class: 'cw-job-message', 'aria-live': 'polite' });
     this.cancelNoteEl = h('p', { class: 'cw-muted', 'data-role': 'cancel-note', hidden: true });
@@ -84,7 +93,7 @@ export class JobPage {
           'header',
           { class: 'cw-page-head' },
           h('div', null, h('h1', null, title, ' ', this.statusBadge), this.metaEl, this.cancelNoteEl),
-          h('div', { class: 'cw-page-head-actions' }, this.connEl, this.cancelHost, this.evaluateHost),
+          h('div', { class: 'cw-page-head-actions' }, this.connEl, this.cancel?.el ?? null, this.evaluateHost),
         ),
         h('section', { class: 'cw-card cw-job-overall' }, this.overall.el, this.overallText),
         this.messageEl,
@@ -92,7 +101,7 @@ export class JobPage {
         this.foldsHost,
       ),
     );
-    this.renderCancel();
+    this.cancel?.update(!TERMINAL.has(this.state.status));
     this.socket = new LiveSocket({
       wsUrl: config.wsUrl,
       snapshotUrl: config.snapshotUrl,
@@ -151,46 +160,6 @@ export class JobPage {
     setChildren(this.evaluateHost, h('a', { class: 'cw-btn cw-btn-primary cw-btn-sm', href: url, 'data-role': 'evaluate-model' }, 'Evaluate this model'));
   }
 
-  // ---------------------------------------------------------------- cancel
-
-  private renderCancel(): void {
-    if (!this.cfg.cancelUrl) return;
-    if (TERMINAL.has(this.state.status)) {
-      this.cancelHost.replaceChildren();
-      this.cancelBtn = null;
-      return;
-    }
-    if (this.cancelBtn) return;
-    this.cancelBtn = button('Cancel job', { icon: icons.stop, variant: 'danger', small: true, onClick: () => this.askCancel() });
-    setChildren(this.cancelHost, this.cancelBtn);
-  }
-
-  private askCancel(): void {
-    const ask = cancelAsk({
-      question: 'Cancel this job?',
-      onYes: (body) => void this.cancel(body),
-      onNo: () => {
-        this.cancelBtn = null;
-        this.renderCancel();
-      },
-    });
-    setChildren(this.cancelHost, ask.el);
-    ask.focus();
-  }
-
-  private async cancel(body: { reason?: string }): Promise<void> {
-    setChildren(this.cancelHost, h('span', { class: 'cw-muted' }, 'Cancelling…'));
-    try {
-      const res = await postJson<JobSnapshot | { status?: string }>(this.cfg.cancelUrl!, body);
-      if (res && typeof res === 'object' && 'folds' in res) this.dispatch({ type: 'snapshot', job: res as JobSnapshot });
-      this.setMessage('Cancellation requested — running folds stop after the current batch.', 'info');
-    } catch (err) {
-      this.setMessage(`Could not cancel: ${err instanceof ApiError ? err.detail : String(err)}`, 'danger');
-      this.cancelBtn = null;
-      this.renderCancel();
-    }
-  }
-
   private setMessage(text: string, kind: 'info' | 'danger'): void {
     setChildren(this.messageEl, text ? h('div', { class: `cw-callout cw-callout-${kind}` }, text) : null);
   }
@@ -225,7 +194,7 @@ export class JobPage {
     this.overall.set(s.status === 'queued' && p === null ? 0 : p);
     this.overallText.textContent =
       s.status === 'queued' ? 'Waiting for a worker…' : p !== null ? `${Math.round(p * 100)} % overall` : TERMINAL.has(s.status) ? '' : 'Starting…';
-    this.renderCancel();
+    this.cancel?.update(!TERMINAL.has(s.status));
     this.renderEvaluate();
     setChildren(this.summaryHost, summaryCard(s));
     this.renderFolds();

@@ -7,10 +7,8 @@
  * renders them.
  */
 
-import { ApiError, postJson } from '../../lib/api';
-import { button, h, progressBar, setChildren } from '../../lib/dom';
-import { icons } from '../../lib/icons';
-import { cancelAsk } from './cancelAsk';
+import { h, progressBar, setChildren } from '../../lib/dom';
+import { CancelControl } from './cancelControl';
 import { FINAL, type Msg, type ResultsState } from './results';
 import { followJob, reloadForResults, type Conn, type LiveSocket } from './socket';
 
@@ -50,19 +48,27 @@ export class ResultsCard<S extends ResultsState> {
   private readonly badge = h('span', { class: 'cw-badge', 'data-role': 'live-status' });
   private readonly bar: ReturnType<typeof progressBar>;
   private readonly caption = h('div', { class: 'cw-muted cw-progress-caption', 'aria-live': 'polite', 'data-role': 'caption' });
-  private readonly cancelHost = h('div', { class: 'cw-cancel' });
+  private readonly cancel: CancelControl | null;
   private readonly cancelNote = h('p', { class: 'cw-muted', 'data-role': 'live-cancel-note', hidden: true });
-  private asking = false;
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly cfg: ResultsCardConfig,
+    cfg: ResultsCardConfig,
     private readonly spec: ResultsCardSpec<S>,
   ) {
     this.state = spec.initial;
     this.startedFinal = FINAL.has(this.state.status);
     this.bar = progressBar(spec.progressLabel);
-    const head = h('p', null, this.badge, ' ', this.cancelHost);
+    this.cancel = cfg.cancelUrl
+      ? new CancelControl({
+          url: cfg.cancelUrl,
+          label: 'Cancel',
+          question: 'Cancel it?',
+          onCancelled: (answer) => this.apply(answer as Msg),
+          onError: (detail) => this.showCaption(detail),
+        })
+      : null;
+    const head = h('p', null, this.badge, ' ', this.cancel?.el ?? null);
     setChildren(root, h('section', { class: 'cw-card', 'data-role': 'live' }, head, this.bar.el, this.caption, this.cancelNote, ...(spec.extra ?? [])));
     if (!this.startedFinal) {
       this.socket = followJob(cfg, root, {
@@ -106,34 +112,7 @@ export class ResultsCard<S extends ResultsState> {
     const note = this.startedFinal ? null : (s.cancelNote ?? null);
     this.cancelNote.textContent = note ?? '';
     this.cancelNote.hidden = !note;
-    const cancellable = !!this.cfg.cancelUrl && !FINAL.has(s.status);
-    if (!cancellable) this.asking = false;
-    if (this.asking) return;
-    setChildren(this.cancelHost, cancellable ? button('Cancel', { icon: icons.stop, small: true, onClick: () => this.askCancel() }) : null);
+    this.cancel?.update(!FINAL.has(s.status));
   }
 
-  private askCancel(): void {
-    this.asking = true;
-    const ask = cancelAsk({
-      question: 'Cancel it?',
-      onYes: (body) => void this.cancel(body),
-      onNo: () => {
-        this.asking = false;
-        this.render();
-      },
-    });
-    setChildren(this.cancelHost, ask.el);
-    ask.focus();
-  }
-
-  private async cancel(body: { reason?: string }): Promise<void> {
-    if (!this.cfg.cancelUrl) return;
-    this.asking = false;
-    try {
-      this.apply(await postJson<Msg>(this.cfg.cancelUrl, body));
-    } catch (err) {
-      this.render();
-      this.showCaption(err instanceof ApiError ? err.detail : String(err));
-    }
-  }
 }
