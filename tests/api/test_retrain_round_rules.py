@@ -13,6 +13,8 @@ from django.core.management import CommandError, call_command
 from sklearn.metrics import f1_score
 
 from cellweb.errors import ConflictError
+from cellweb.jobs import job_cancel
+from cellweb.jobs.cancel_note import job_cancel_time
 from inference.ml.nets import create_model
 from inference.models import RetrainRound, RoundSettings, RoundState, SectionResult
 from inference.services.evaluation import evaluation_run
@@ -120,6 +122,30 @@ def test_equal_dice_is_not_better(project, manager, held_out):
     assert "not higher" in second.message
     again.refresh_from_db()
     assert not again.is_active
+
+
+def test_a_round_whose_evaluation_is_cancelled_says_who_cancelled_it_and_why(
+    project, manager, held_out
+):
+    version = constant_version(project, foreground=True, name="everything")
+    evaluation = launch_evaluation(project, None, specimens=held_out, version=version)
+    row = RetrainRound.objects.create(
+        project=project,
+        number=1,
+        state=RoundState.EVALUATING,
+        result_version=version,
+        evaluation=evaluation,
+        held_out=[{"id": s.pk, "name": s.name} for s in held_out],
+    )
+    job_cancel("evaluation", job=evaluation, user=manager, reason="scoring the wrong set")
+    row.refresh_from_db()
+    evaluation.refresh_from_db()
+    at = job_cancel_time(evaluation.cancel_requested_at)
+    assert row.state == RoundState.CANCELLED
+    assert (
+        row.message
+        == f"The evaluation was cancelled by {manager.username} at {at} — scoring the wrong set"
+    )
 
 
 def test_a_round_needs_an_active_model_and_specimens_to_hold_out(project, manager, make_volume):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cellweb.errors import DomainError
 from cellweb.jobs import JobStatus
+from cellweb.jobs.cancel_note import job_cancel_line
 from inference.models import (
     Evaluation,
     EvaluationMethod,
@@ -43,10 +44,13 @@ def _round_locked(state: str, **link) -> RetrainRound | None:
     return RetrainRound.objects.select_for_update().filter(state=state, **link).first()
 
 
-def _ended_badly(kind: str, status: str) -> tuple[str, str]:
-    if status == JobStatus.CANCELLED:
-        return RoundState.CANCELLED, f"The {kind} was cancelled."
-    return RoundState.FAILED, f"The {kind} {status}."
+def _ended_badly(kind: str, job) -> tuple[str, str]:
+    """The round's state and message after its ``job`` ended other than succeeded; a cancel
+    says who cancelled the job, when and why ("The evaluation was cancelled by mona at ...")."""
+    if job.status == JobStatus.CANCELLED:
+        note = job_cancel_line(job) or "Cancelled."
+        return RoundState.CANCELLED, f"The {kind} was {note[0].lower()}{note[1:]}"
+    return RoundState.FAILED, f"The {kind} {job.status}."
 
 
 def round_training_ended(job: TrainingJob) -> None:
@@ -55,9 +59,9 @@ def round_training_ended(job: TrainingJob) -> None:
         row = _round_locked(RoundState.TRAINING, training_job_id=job.pk)
         if row is None:
             return
-        status = TrainingJob.objects.values_list("status", flat=True).get(pk=job.pk)
-        if status != JobStatus.SUCCEEDED:
-            _close(row, *_ended_badly("fine-tuning job", status))
+        job = TrainingJob.objects.select_related("cancelled_by").get(pk=job.pk)
+        if job.status != JobStatus.SUCCEEDED:
+            _close(row, *_ended_badly("fine-tuning job", job))
             return
         version = ModelVersion.objects.filter(job_id=job.pk, kind="final").first()
         if version is None:
@@ -98,7 +102,7 @@ def round_evaluation_ended(evaluation: Evaluation) -> None:
             return
         evaluation.refresh_from_db()
         if evaluation.status != JobStatus.SUCCEEDED:
-            _close(row, *_ended_badly("evaluation", evaluation.status))
+            _close(row, *_ended_badly("evaluation", evaluation))
             return
         row.dice_nucleus = _nucleus_dice(evaluation)
         row.save(update_fields=["dice_nucleus"])
