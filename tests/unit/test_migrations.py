@@ -43,7 +43,6 @@ def test_a_database_at_the_end_of_the_replaced_migrations_needs_only_the_later_o
         for key in disk
         if key[0] in SQUASHED and key not in replaced and key[1] != SQUASHED[key[0]]
     )
-    assert later  # the migrations added since the squash
     assert sorted(planned) == later
     for app, name in SQUASHED.items():
         assert (app, name) in executor.loader.applied_migrations
