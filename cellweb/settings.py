@@ -210,6 +210,14 @@ PROPOSAL_BF16 = env_bool("CELLWEB_PROPOSAL_BF16", True)
 # --- Training -------------------------------------------------------------------------------
 HEARTBEAT_TIMEOUT_S = env_int("CELLWEB_HEARTBEAT_TIMEOUT", 120, minimum=5)
 TRAINING_MAX_RETRIES = env_int("CELLWEB_TRAINING_MAX_RETRIES", 2, minimum=0)
+# The device kind the run-time estimate assumes (docs/training.md): "cpu" or "cuda"; empty: the
+# device of the last fold a worker ran, else this process's.
+TRAINING_ESTIMATE_DEVICE = env_str("CELLWEB_TRAINING_ESTIMATE_DEVICE", "").lower()
+if TRAINING_ESTIMATE_DEVICE not in ("", "cpu", "cuda"):
+    raise ImproperlyConfigured(
+        f"CELLWEB_TRAINING_ESTIMATE_DEVICE={TRAINING_ESTIMATE_DEVICE!r} is not a device kind; "
+        "use cpu or cuda (or leave it unset)."
+    )
 # Who may cancel a job of a kind that names no rule of its own (cellweb.jobs never imports an app;
 # the project's rule is named here): a manager of the job's project or the person who launched it.
 JOB_CANCEL_RULE = "annotations.permissions.require_manager_or_launcher"

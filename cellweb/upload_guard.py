@@ -40,6 +40,8 @@ UPLOAD_URL_NAMES = frozenset(
         "api-project-imports-batch",
         "project-import-folder",
         "api-specimen-ground-truth",
+        "api-model-versions-import",
+        "model-import",
     }
 )
 # A multipart body carries the file plus its form fields and boundaries.
@@ -73,7 +75,8 @@ class BodyLimit:
         if self.upload:
             return (
                 f"the limit is {settings.MAX_UPLOAD_MB} MB. Import larger files on the server with "
-                "“manage.py import_volume”, or ask the administrator to raise CELLWEB_MAX_UPLOAD_MB."
+                "“manage.py import_volume” (import_masks, import_model), or ask the administrator "
+                "to raise CELLWEB_MAX_UPLOAD_MB."
             )
         return f"the limit is {self.bytes / _MB:g} MB for requests other than file uploads."
 

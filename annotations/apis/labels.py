@@ -27,8 +27,10 @@ from cellweb.api.reads import ReadApi, read_schema
 from cellweb.errors import InvalidInput
 
 SHORTCUT_HELP = (
-    "One letter or digit the editor selects the class with; empty for none. Keys the editor "
-    "already uses are refused: p l b e h k f o m z 0."
+    "One letter or digit the editor selects the class with; empty for none. Keys the editor and "
+    "the annotate page already use are refused: "
+    + " ".join(sorted(key for key in RESERVED_SHORTCUTS if key.isalnum()))
+    + "."
 )
 PAINT_RULE_HELP = (
     "replace: painting over another class replaces it; background: painting fills background only."

@@ -22,8 +22,9 @@ from annotations.services.annotation import section_offer_claim
 from annotations.views.context import project_context
 from cellweb.pages import refusing
 
-# Mirrors the annotator module's own shortcut list (frontend/src/modules/annotator and
-# frontend/src/editor/MaskEditor.ts), so the page lists them even before the script runs.
+# Mirrors the annotator module's own shortcut list (frontend/src/modules/annotator/shortcuts.ts and
+# frontend/src/editor/keyboard.ts), so the page lists them even before the script runs
+# (tests/unit/test_annotate_shortcut_list.py keeps the two alike).
 SHORTCUTS = [
     (
         "Drawing",
@@ -37,6 +38,12 @@ SHORTCUTS = [
             ("E", "Eraser"),
             ("[ / ]", "Smaller / larger brush"),
             ("Shift + draw", "Subtract with polygon or lasso, erase with the brush"),
+            ("K", "Cut: drag a line across touching instances to split them"),
+            (
+                "Alt + draw",
+                "Add to the current instance (otherwise each shape or stroke is a new one)",
+            ),
+            ("Class key", "Select that class (the palette shows each key)"),
             ("F", "Fill holes"),
             ("Shift+Delete", "Clear the mask (undoable)"),
             ("Ctrl+Z", "Undo"),
@@ -71,6 +78,7 @@ SHORTCUTS = [
 ]
 FLUORESCENCE_SHORTCUT = ("R", "Reference fluorescence panel")
 PROPOSAL_SHORTCUT = ("M", "Load the model's proposal for this section (undoable)")
+CHANNEL_SHORTCUT = ("X", "Next channel of a multi-channel image")
 
 
 def _percent(part: int, whole: int) -> float:
@@ -129,6 +137,8 @@ def annotate(request, section_id: int):
         shortcuts[-1][1].insert(-2, FLUORESCENCE_SHORTCUT)
     if config.get("proposal"):
         shortcuts[-1][1].insert(-2, PROPOSAL_SHORTCUT)
+    if config["section"].get("channels"):
+        shortcuts[1][1].append(CHANNEL_SHORTCUT)
     if not section.is_label_free:
         notice = "This is a fluorescence section; annotations are drawn on label-free sections."
     elif section.status in LOCKED_SECTION_STATUSES:

@@ -41,6 +41,15 @@ class FluorescenceParamsInput(serializers.Serializer):
     fill_holes = serializers.BooleanField(default=True)
     min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)
     remove_border = serializers.BooleanField(default=True)
+    small_objects = serializers.ChoiceField(
+        choices=["volume", "section"],
+        default="volume",
+        help_text="Count objects under min_size in 3D (default) or per section.",
+    )
+    local_fill = serializers.BooleanField(
+        default=True,
+        help_text="A half-maximum mask where the stain shows signal but the threshold leaves none.",
+    )
     # A fixed threshold needs its value; Otsu (the default) finds its own.
     schema_rules = {
         "anyOf": [

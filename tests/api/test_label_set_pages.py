@@ -53,16 +53,16 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
     base = f"/projects/{project.slug}/settings/labels/"
 
     added = client.post(
-        base, {"name": "cytoplasm", "colour": "#ffb000", "shortcut": "c", "kind": "region"}
+        base, {"name": "cytoplasm", "colour": "#ffb000", "shortcut": "y", "kind": "region"}
     )
     assert added.status_code == 302
     taken = client.post(
-        base, {"name": "membrane", "colour": "#9b5cff", "shortcut": "c", "kind": "region"}
+        base, {"name": "membrane", "colour": "#9b5cff", "shortcut": "y", "kind": "region"}
     )
     assert taken.status_code == 409  # the key another class holds: the set's state refuses it
-    assert "key “c” selects another class" in taken.content.decode()
+    assert "key “y” selects another class" in taken.content.decode()
 
-    renamed = client.post(f"{base}1/", {"name": "nuclei", "colour": "#ff0000", "shortcut": "n"})
+    renamed = client.post(f"{base}1/", {"name": "nuclei", "colour": "#ff0000", "shortcut": "u"})
     assert renamed.status_code == 302
     refused = client.post(f"{base}1/delete/")
     assert refused.status_code == 409
@@ -71,7 +71,7 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
 
     project.refresh_from_db()
     assert project.label_classes == [
-        {"value": 1, "name": "nuclei", "colour": "#ff0000", "shortcut": "n", "kind": "instances"}
+        {"value": 1, "name": "nuclei", "colour": "#ff0000", "shortcut": "u", "kind": "instances"}
     ]
     assert stored_masks(project) == before
 

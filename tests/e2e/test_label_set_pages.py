@@ -25,7 +25,7 @@ def test_create_from_a_preset_add_rename_and_a_refused_delete(asgi_server, page,
     assert rows.count() == 4
 
     page.fill("#label-add-form input[name=name]", "cytoplasm")
-    page.fill("#label-add-form input[name=shortcut]", "c")
+    page.fill("#label-add-form input[name=shortcut]", "y")
     page.select_option("#label-add-form select[name=kind]", "region")
     page.click("#label-add-form button[type=submit]")
     page.wait_for_load_state("networkidle")
@@ -44,8 +44,8 @@ def test_create_from_a_preset_add_rename_and_a_refused_delete(asgi_server, page,
     assert (names[3], names[5], len(names)) == ("nucleoli", "cytoplasm", 5)
 
     page.fill("#label-add-form input[name=name]", "droplet")
-    page.fill("#label-add-form input[name=shortcut]", "c")
+    page.fill("#label-add-form input[name=shortcut]", "y")
     page.click("#label-add-form button[type=submit]")
     page.wait_for_load_state("networkidle")
-    assert "The key “c” selects another class" in page.locator("#label-error").inner_text()
+    assert "The key “y” selects another class" in page.locator("#label-error").inner_text()
     screenshot(page, "labels-settings")

@@ -81,6 +81,33 @@ def test_the_site_refuses_to_start_with_a_bad_setting(tmp_path):
     assert "CELLWEB_IMAGE_GRANT_TTL='a minute' is not a number" in result.stderr
 
 
+def _settings_value(tmp_path, name: str, **env: str) -> subprocess.CompletedProcess:
+    """``settings.<name>`` as a fresh process reads it from ``env``."""
+    return subprocess.run(
+        [sys.executable, "-c", f"from django.conf import settings; print(settings.{name})"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cellweb.settings",
+            "CELLWEB_VAR_DIR": str(tmp_path),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_estimates_device_kind_is_set_from_the_environment(tmp_path):
+    name = "TRAINING_ESTIMATE_DEVICE"
+    assert (
+        _settings_value(tmp_path, name, CELLWEB_TRAINING_ESTIMATE_DEVICE="CUDA").stdout == "cuda\n"
+    )
+    refused = _settings_value(tmp_path, name, CELLWEB_TRAINING_ESTIMATE_DEVICE="gpu")
+    assert refused.returncode != 0
+    assert "CELLWEB_TRAINING_ESTIMATE_DEVICE='gpu' is not a device kind" in refused.stderr
+
+
 def test_a_short_secret_key_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("CW_TEST_KEY", "too-short")
     with pytest.raises(ImproperlyConfigured, match="CW_TEST_KEY must be at least 32"):

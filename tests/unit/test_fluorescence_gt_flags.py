@@ -191,3 +191,25 @@ def test_the_derive_command_takes_the_new_options_and_reports_the_flags(project,
     ).values_list("params", flat=True)
     assert {(p["small_objects"], p["local_fill"]) for p in params} == {("section", False)}
     assert "flagged: 2 stain signal but empty mask." in out.getvalue()
+
+
+def test_the_derive_api_takes_the_same_options_as_the_page_and_the_command(
+    api, project, reviewer, flagged
+):
+    body = {"small_objects": "section", "local_fill": False}
+    response = api(reviewer).post(
+        f"/api/projects/{project.slug}/fluorescence-gt/", body, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert (
+        response.json()["params"]["small_objects"],
+        response.json()["params"]["local_fill"],
+    ) == (
+        "section",
+        False,
+    )
+    _, volume = flagged[0]
+    params = GroundTruth.objects.filter(
+        section__volume=volume, source="fluorescence", is_current=True
+    ).values_list("params", flat=True)
+    assert {(p["small_objects"], p["local_fill"]) for p in params} == {("section", False)}

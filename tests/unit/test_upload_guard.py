@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cellweb.upload_guard import RequestBodyGuard, _size
+from cellweb.api.uploads import UploadApi
+from cellweb.upload_guard import UPLOAD_URL_NAMES, RequestBodyGuard, _size
+from cellweb.urls import urlpatterns
 from tests.fixtures_live import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,6 +137,33 @@ def test_a_chunked_body_over_the_limit_is_cut_there(manager, settings):
     )
     assert app.calls[0]["disconnected"]
     assert len(app.calls[0]["body"]) == 2 * MB
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/projects/lab/model-versions/import/", "/projects/lab/models/import/"]
+)
+def test_a_model_package_larger_than_a_json_body_reaches_the_import(manager, settings, path):
+    """A bioimage.io package of a large network (Unet64: 150 MB of weights) is a file upload,
+    bounded by CELLWEB_MAX_UPLOAD_MB like an image, not by the 64 MB limit of JSON bodies."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = MB
+    app = RecordingApp()
+    body = bytes(2 * MB)
+    headers = session_headers(manager) | {"Content-Length": str(len(body))}
+    assert run(RequestBodyGuard(app), http_scope("POST", path, headers), [body])[0] == 200
+    assert len(app.calls[0]["body"]) == 2 * MB
+
+
+def test_every_endpoint_taking_files_is_bounded_as_an_upload():
+    def names(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from names(pattern.url_patterns)
+            elif issubclass(getattr(pattern.callback, "cls", object), UploadApi):
+                yield pattern.name
+
+    uploads = set(names(urlpatterns))
+    assert "api-model-versions-import" in uploads
+    assert uploads <= UPLOAD_URL_NAMES
 
 
 def test_a_chunked_body_without_a_session_is_refused_anywhere():

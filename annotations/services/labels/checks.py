@@ -15,8 +15,10 @@ from cellweb.errors import InvalidInput
 NAME_MAX = 40
 MAX_CLASSES = 255
 _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
-# Keys the editor already gives a meaning (tools, the cut (k), fill, outline style, view, the model's proposal).
-RESERVED_SHORTCUTS = frozenset("plbehkfomz0+-=_[] ")
+# Keys the editor already gives a meaning (tools, the cut (k), fill, outline style, view, the model's
+# proposal), and the annotate page's keys around it (ghost g, copy c, next section n, reference r,
+# display window w and a, channel x): the editor takes a key first, so a class key would hide them.
+RESERVED_SHORTCUTS = frozenset("plbehkfomz0+-=_[] gcnrwax")
 
 
 def name_check(name: str) -> str:
@@ -45,8 +47,9 @@ def shortcut_check(shortcut: str) -> str:
         )
     if cleaned in RESERVED_SHORTCUTS:
         raise InvalidInput(
-            f"The key “{cleaned}” is already an editor shortcut (tools, fill, outlines, view or "
-            "the model's proposal); choose another letter or a digit from 1 to 9."
+            f"The key “{cleaned}” is already an editor shortcut (tools, fill, outlines, view, the "
+            "model's proposal, ghost, copy, next section, reference, display window or channel); "
+            "choose another letter or a digit from 1 to 9."
         )
     return cleaned
 
