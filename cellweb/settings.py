@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "LabelFreeModalityEnum": "cellweb.api.schema.label_free_modalities",
         "GtSourceEnum": "annotations.models.GroundTruthSource",
         "LabelKindEnum": "annotations.models.LabelKind",
+        "ExtentEnum": "inference.ml.fluorescence.EXTENTS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

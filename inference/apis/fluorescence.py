@@ -17,6 +17,7 @@ from cellweb.errors import InvalidInput
 from inference.apis.errors import ERRORS, DetailSerializer
 from inference.apis.fields import MAX_DB_ID, id_list
 from inference.conflicts import CONFLICTS
+from inference.ml.fluorescence import EXTENTS
 from inference.selectors.fluorescence_truth import (
     fluorescence_truth_public,
     section_fluorescence_truth,
@@ -36,13 +37,13 @@ class FluorescenceParamsInput(serializers.Serializer):
         max_value=1e12,
         help_text="Threshold on the smoothed stain for method=fixed.",
     )
-    scope = serializers.ChoiceField(choices=["section", "volume"], default="volume")
+    scope = serializers.ChoiceField(choices=list(EXTENTS), default="volume")
     smoothing_sigma = NumberField(default=1.0, min_value=0.0, max_value=50.0)
     fill_holes = serializers.BooleanField(default=True)
     min_size = serializers.IntegerField(default=64, min_value=0, max_value=10_000_000)
     remove_border = serializers.BooleanField(default=True)
     small_objects = serializers.ChoiceField(
-        choices=["volume", "section"],
+        choices=list(EXTENTS),
         default="volume",
         help_text="Count objects under min_size in 3D (default) or per section.",
     )

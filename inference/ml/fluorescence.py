@@ -48,12 +48,16 @@ from skimage.segmentation import clear_border
 from .baselines import remove_small
 
 __all__ = [
+    "EXTENTS",
     "QUALITY_FLAGS",
     "FluorescenceGTParams",
     "fluorescence_ground_truth",
     "quality_flag",
     "stain_signal",
 ]
+
+# Where a threshold is found, or small objects are counted: each section, or the whole volume.
+EXTENTS = ("section", "volume")
 
 _FLAT_RELATIVE_RANGE = 1e-6
 _OTSU_BINS = 256  # scikit-image's default for threshold_otsu
@@ -89,7 +93,7 @@ class FluorescenceGTParams:
     def __post_init__(self) -> None:
         if self.method not in ("otsu", "fixed"):
             raise ValueError(f"method must be 'otsu' or 'fixed', got {self.method!r}")
-        if self.scope not in ("section", "volume"):
+        if self.scope not in EXTENTS:
             raise ValueError(f"scope must be 'section' or 'volume', got {self.scope!r}")
         if self.method == "fixed" and self.value is None:
             raise ValueError("method='fixed' requires a threshold value")
@@ -99,7 +103,7 @@ class FluorescenceGTParams:
             raise ValueError(f"smoothing_sigma must be >= 0, got {self.smoothing_sigma}")
         if self.min_size < 0:
             raise ValueError(f"min_size must be >= 0, got {self.min_size}")
-        if self.small_objects not in ("section", "volume"):
+        if self.small_objects not in EXTENTS:
             raise ValueError(
                 f"small_objects must be 'section' or 'volume', got {self.small_objects!r}"
             )
