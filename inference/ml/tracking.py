@@ -172,7 +172,10 @@ class Tracker:
         links = link_time_point(
             previous, tracks, labels, next_id=self.next_id, min_iou=self.min_iou, earlier=earlier
         )
-        self.history.append((labels, links.track_of))
+        # Kept as 16-bit where the labels fit: a tomogram's history is then up to max_gap + 1
+        # label images of two bytes a voxel.
+        kept = labels.astype(np.uint16, copy=False) if labels.max(initial=0) < 65536 else labels
+        self.history.append((kept, links.track_of))
         self.next_id = links.next_id
         parents = {links.track_of[k]: v for k, v in links.parent_of.items()}
         return relabel(labels, links.track_of), parents
