@@ -30,7 +30,9 @@ Stain signal, independent of the threshold: per section, the ``_PEAK_PIXELS``-th
 smoothed pixel (one hot pixel does not count) stands above the volume's background by at least
 ``signal_snr`` noise standard deviations and ``signal_fraction`` of the volume's brightest
 section. Background = median of the sections' medians; noise = median of the sections'
-(median - 15.87th percentile), a robust one-sided standard deviation. Each section gets a
+(median - 15.87th percentile), a robust one-sided standard deviation; in a crowded section
+(nuclei over about half of it, so its median lies in the stain) the background's lower tail
+gives both instead (``_section_statistics``). Each section gets a
 quality flag: ``"signal_no_mask"`` (the stain shows signal, the mask is empty) or
 ``"mask_no_signal"`` (a mask where the stain shows none), else None.
 """
@@ -59,6 +61,9 @@ _FLAT_RELATIVE_RANGE = 1e-6
 _OTSU_BINS = 256  # scikit-image's default for threshold_otsu
 _PEAK_PIXELS = 32  # a hot pixel, spread by the smoothing, covers fewer pixels than this
 _ONE_SIGMA_BELOW = 15.87  # percentile one standard deviation below the mean of a Gaussian
+_TWO_SIGMA_BELOW = 2.275  # percentile two standard deviations below the mean of a Gaussian
+# A section whose upper one-sided spread is this many times its lower one is read as crowded.
+_CROWDED_SKEW = 4.0
 SIGNAL_NO_MASK = "signal_no_mask"
 MASK_NO_SIGNAL = "mask_no_signal"
 QUALITY_FLAGS = {
@@ -152,8 +157,13 @@ def _section_statistics(smoothed: np.ndarray) -> tuple[float, float, float]:
     values = smoothed.ravel()
     k = min(_PEAK_PIXELS, values.size)
     peak = float(np.partition(values, values.size - k)[values.size - k])
-    low, median = np.percentile(values, [_ONE_SIGMA_BELOW, 50.0])
-    return float(median), float(median - low), peak
+    tail, low, median = np.percentile(values, [_TWO_SIGMA_BELOW, _ONE_SIGMA_BELOW, 50.0])
+    sigma, tail_sigma = median - low, low - tail
+    if tail_sigma > 0 and sigma > _CROWDED_SKEW * tail_sigma:
+        # Crowded nuclei cover about half the section or more: its median lies in the stain,
+        # not in the background. The background's lower tail is still the darkest pixels.
+        return float(low + tail_sigma), float(tail_sigma), peak
+    return float(median), float(sigma), peak
 
 
 def quality_flag(*, stain_signal: bool, has_mask: bool) -> str | None:
