@@ -34,9 +34,29 @@ def _hdf5_dataset(path: Path, name: str, dataset: str | None) -> np.ndarray:
         return obj[()]
 
 
-def read_mask_stack(path: Path, dataset: str | None, name: str | None = None) -> np.ndarray:
+def _instance_png(image: Image.Image, name: str) -> np.ndarray:
+    """The ids of an instance label PNG that is not plain grey: an indexed PNG's palette
+    indices (Fiji's label LUTs), a grey one's grey channel; a colour PNG is refused, since
+    colours cannot be read back as ids (two nuclei of similar colour would become one)."""
+    if image.mode == "P":
+        return np.asarray(image)
+    if image.mode == "LA":
+        return np.asarray(image.getchannel("L"))
+    raise InvalidInput(
+        f"{name} is a colour PNG (mode {image.mode}); an instance label image holds one number "
+        "per nucleus in a grey or indexed image, and colours cannot be read back as those "
+        "numbers. Export the labels as a 16-bit grey PNG or TIFF (in Fiji: Image > Type > "
+        "16-bit)."
+    )
+
+
+def read_mask_stack(
+    path: Path, dataset: str | None, name: str | None = None, *, instances: bool = False
+) -> np.ndarray:
     """A mask array from .npy, TIFF, HDF5 (with ``dataset``) or PNG, read as stored (bool kept,
-    16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages."""
+    16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages. With
+    ``instances`` a PNG's pixel values are ids: an indexed PNG gives its palette indices and a
+    colour PNG is refused (converted to grey, nuclei of similar colour would merge)."""
     name = name or path.name
     if not path.is_file():
         raise InvalidInput(f"The file '{path}' does not exist.")
@@ -51,6 +71,8 @@ def read_mask_stack(path: Path, dataset: str | None, name: str | None = None) ->
             with Image.open(path) as image:
                 if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
                     return np.asarray(image)
+                if instances:
+                    return _instance_png(image, name)
                 return np.asarray(image.convert("L"))
         if h5py.is_hdf5(str(path)):
             return _hdf5_dataset(path, name, dataset)
