@@ -66,7 +66,13 @@ def read_mask_stack(
         if head.startswith(b"\x93NUMPY"):
             return np.load(path, allow_pickle=False)
         if head[:4] in _TIFF_HEADS:
-            return tifffile.imread(path)
+            stack = tifffile.imread(path)
+            if stack.size == 0:  # tifffile reads a damaged TIFF as an empty array
+                raise InvalidInput(
+                    f"{name} could not be read as a mask stack: the TIFF holds no image data "
+                    "(damaged or incomplete?)."
+                )
+            return stack
         if head.startswith(b"\x89PNG"):
             with Image.open(path) as image:
                 if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)

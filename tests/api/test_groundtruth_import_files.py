@@ -1,6 +1,7 @@
-"""Instance label PNGs that are not plain grey, as Fiji and other tools save them: an indexed PNG
-(a label LUT) is read by its palette indices, a colour PNG is refused with a 400 instead of being
-turned into grey values, which merges nuclei whose colours have the same brightness."""
+"""Label files as other tools save them. Instance label PNGs that are not plain grey: an indexed
+PNG (a label LUT) is read by its palette indices, a colour PNG is refused with a 400 instead of
+being turned into grey values, which merges nuclei whose colours have the same brightness. A
+damaged TIFF is refused as one."""
 
 from __future__ import annotations
 
@@ -69,4 +70,14 @@ def test_a_colour_label_png_is_refused_and_nothing_is_stored(api, manager, speci
     detail = response.json()["detail"]
     assert "labels.png is a colour PNG (mode RGB)" in detail
     assert "16-bit grey PNG or TIFF" in detail
+    assert not GroundTruth.objects.exists()
+
+
+def test_a_damaged_tiff_is_refused_as_damaged(api, manager, specimen, one_section):
+    damaged = SimpleUploadedFile("labels.tif", b"II*\x00garbage!", content_type="image/tiff")
+
+    response = post(api(manager), specimen, damaged)
+
+    assert response.status_code == 400, response.content
+    assert "labels.tif could not be read as a mask stack" in response.json()["detail"]
     assert not GroundTruth.objects.exists()
