@@ -7,8 +7,9 @@ masks, to be stored next to the ground truth it produced.
 
 Per section: Gaussian smoothing (``smoothing_sigma`` pixels, in-plane) -> threshold (Otsu of
 the section, Otsu of the whole volume, or a fixed value, all on the smoothed intensities) ->
-fill holes -> remove objects under ``min_size`` pixels -> remove objects touching the section
-border. The stain is bright on a dark background, so foreground = above the threshold.
+fill holes -> remove objects under ``min_size`` pixels -> remove the nuclei touching the section
+border (touching nuclei split first, so a cluster's inner nuclei stay). The stain is bright on a
+dark background, so foreground = above the threshold.
 
 A section without signal (constant, or a value range below 1e-6 of its magnitude) yields an empty
 mask and a threshold of None: Otsu would otherwise split rounding noise in two. Sections that
@@ -48,6 +49,7 @@ from skimage.filters import threshold_otsu
 from skimage.segmentation import clear_border
 
 from .baselines import remove_small
+from .objects import label_instances
 
 __all__ = [
     "QUALITY_FLAGS",
@@ -133,8 +135,18 @@ def _clean(mask: np.ndarray, params: FluorescenceGTParams, *, small: bool = True
     if small:
         mask = remove_small(mask, params.min_size)
     if params.remove_border:
-        mask = clear_border(mask)
+        mask = _clear_border_nuclei(np.asarray(mask, dtype=bool))
     return np.asarray(mask, dtype=bool)
+
+
+def _clear_border_nuclei(mask: np.ndarray) -> np.ndarray:
+    """The mask without the nuclei that touch the section's border. Touching nuclei are split
+    first, as evaluations split them (``label_instances``: watershed of the distance transform),
+    so in a crowded field only the nuclei the border cuts go, not every nucleus of a cluster
+    that reaches it."""
+    if not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()):
+        return mask
+    return clear_border(label_instances(mask, split_touching=True)) > 0
 
 
 def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:

@@ -169,3 +169,26 @@ def test_the_same_field_without_nuclei_shows_no_signal() -> None:
     stack, _ = _crowded_field(nuclei=False)
     masks, info = fluorescence_ground_truth(stack, FluorescenceGTParams(scope="section"))
     assert info["signal"] == [False]
+
+
+def test_only_the_nuclei_the_border_cuts_are_removed_from_a_crowded_cluster() -> None:
+    # A row of five touching nuclei whose first one is cut by the left border, and a lone
+    # nucleus cut by the right border.
+    size = 96
+    yy, xx = np.mgrid[:size, :size]
+    nuclei = [(40, 4), (40, 20), (40, 36), (40, 52), (40, 68), (75, 92)]
+    stained = np.zeros((size, size), bool)
+    for y, x in nuclei:
+        stained |= (yy - y) ** 2 + (xx - x) ** 2 < 9**2
+    stack = 100.0 + 900.0 * stained + np.random.default_rng(3).normal(0, 5, stained.shape)
+
+    mask, _ = fluorescence_ground_truth(stack, FluorescenceGTParams(smoothing_sigma=0.0))
+
+    def disk(y, x):
+        return (yy - y) ** 2 + (xx - x) ** 2 < 9**2
+
+    assert not (mask & disk(40, 4)).any()  # cut by the border
+    assert not (mask & disk(75, 92)).any()
+    for y, x in nuclei[2:5]:  # the cluster's inner nuclei stay whole
+        assert mask[disk(y, x)].mean() > 0.95
+    assert label(mask, connectivity=1).max() == 1  # still one touching cluster
