@@ -27,15 +27,12 @@ compares the options on the demo's known nuclei):
   shows signal but whose mask is still empty is thresholded at half its own peak above the
   background (the half-maximum edge).
 
-Stain signal, independent of the threshold: per section, the ``_PEAK_PIXELS``-th brightest
-smoothed pixel (one hot pixel does not count) stands above the volume's background by at least
-``signal_snr`` noise standard deviations and ``signal_fraction`` of the volume's brightest
-section. Background = median of the sections' medians; noise = median of the sections'
-(median - 15.87th percentile), a robust one-sided standard deviation; in a crowded section
-(nuclei over about half of it, so its median lies in the stain) the background's lower tail
-gives both instead (``_section_statistics``). Each section gets a
-quality flag: ``"signal_no_mask"`` (the stain shows signal, the mask is empty) or
-``"mask_no_signal"`` (a mask where the stain shows none), else None.
+Stain signal, independent of the threshold (``stain_signal.py``): per section, the 32nd
+brightest smoothed pixel (one hot pixel does not count) stands above the volume's background by
+at least ``signal_snr`` noise standard deviations and ``signal_fraction`` of the volume's
+brightest section. Each section gets a quality flag: ``"signal_no_mask"`` (the stain shows
+signal, the mask is empty) or ``"mask_no_signal"`` (a mask where the stain shows none), else
+None.
 """
 
 from __future__ import annotations
@@ -50,9 +47,19 @@ from skimage.segmentation import clear_border
 
 from .baselines import remove_small
 from .objects import label_instances
+from .stain_signal import (
+    MASK_NO_SIGNAL,
+    QUALITY_FLAGS,
+    SIGNAL_NO_MASK,
+    quality_flag,
+    section_statistics,
+    stain_signal,
+)
 
 __all__ = [
+    "MASK_NO_SIGNAL",
     "QUALITY_FLAGS",
+    "SIGNAL_NO_MASK",
     "FluorescenceGTParams",
     "fluorescence_ground_truth",
     "quality_flag",
@@ -61,17 +68,6 @@ __all__ = [
 
 _FLAT_RELATIVE_RANGE = 1e-6
 _OTSU_BINS = 256  # scikit-image's default for threshold_otsu
-_PEAK_PIXELS = 32  # a hot pixel, spread by the smoothing, covers fewer pixels than this
-_ONE_SIGMA_BELOW = 15.87  # percentile one standard deviation below the mean of a Gaussian
-_TWO_SIGMA_BELOW = 2.275  # percentile two standard deviations below the mean of a Gaussian
-# A section whose upper one-sided spread is this many times its lower one is read as crowded.
-_CROWDED_SKEW = 4.0
-SIGNAL_NO_MASK = "signal_no_mask"
-MASK_NO_SIGNAL = "mask_no_signal"
-QUALITY_FLAGS = {
-    SIGNAL_NO_MASK: "stain signal but empty mask",
-    MASK_NO_SIGNAL: "mask but no stain signal",
-}
 
 
 @dataclass(frozen=True)
@@ -164,46 +160,6 @@ def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:
     return out
 
 
-def _section_statistics(smoothed: np.ndarray) -> tuple[float, float, float]:
-    """Median, one-sided robust standard deviation and peak of one smoothed section."""
-    values = smoothed.ravel()
-    k = min(_PEAK_PIXELS, values.size)
-    peak = float(np.partition(values, values.size - k)[values.size - k])
-    tail, low, median = np.percentile(values, [_TWO_SIGMA_BELOW, _ONE_SIGMA_BELOW, 50.0])
-    sigma, tail_sigma = median - low, low - tail
-    if tail_sigma > 0 and sigma > _CROWDED_SKEW * tail_sigma:
-        # Crowded nuclei cover about half the section or more: its median lies in the stain,
-        # not in the background. The background's lower tail is still the darkest pixels.
-        return float(low + tail_sigma), float(tail_sigma), peak
-    return float(median), float(sigma), peak
-
-
-def quality_flag(*, stain_signal: bool, has_mask: bool) -> str | None:
-    """``"signal_no_mask"``, ``"mask_no_signal"`` or None (stain and mask agree)."""
-    if stain_signal and not has_mask:
-        return SIGNAL_NO_MASK
-    if has_mask and not stain_signal:
-        return MASK_NO_SIGNAL
-    return None
-
-
-def stain_signal(
-    statistics: list[tuple[float, float, float] | None], params: FluorescenceGTParams
-) -> tuple[list[bool], dict[str, float | None]]:
-    """Which sections show stain signal, from each section's ``(median, sigma, peak)`` (None
-    for a flat section); see the module docstring. Returns the flags and the volume's
-    ``background``, ``noise`` and ``peak``."""
-    known = [s for s in statistics if s is not None]
-    if not known:
-        return [False] * len(statistics), {"background": None, "noise": None, "peak": None}
-    background = float(np.median([s[0] for s in known]))
-    noise = float(np.median([s[1] for s in known]))
-    peak = max(s[2] for s in known)
-    needed = max(params.signal_snr * noise, params.signal_fraction * (peak - background))
-    signal = [s is not None and s[2] - background > needed for s in statistics]
-    return signal, {"background": background, "noise": noise, "peak": peak}
-
-
 def _volume_otsu(sections: np.ndarray, flat: list[bool], sigma: float) -> float | None:
     """Otsu threshold of all smoothed sections with signal, pooled.
 
@@ -269,7 +225,7 @@ def fluorescence_ground_truth(
             continue
         # Smoothed one section at a time: a 260x860x860 stack in float64 would need 1.5 GB.
         smoothed = _smooth(sections[index], params.smoothing_sigma)
-        statistics.append(_section_statistics(smoothed))
+        statistics.append(section_statistics(smoothed))
         if params.method == "otsu" and params.scope == "section":
             threshold: float | None = float(threshold_otsu(smoothed))
         else:
