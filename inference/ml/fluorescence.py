@@ -61,6 +61,7 @@ __all__ = [
     "QUALITY_FLAGS",
     "SIGNAL_NO_MASK",
     "FluorescenceGTParams",
+    "border_nuclei",
     "fluorescence_ground_truth",
     "quality_flag",
     "stain_signal",
@@ -136,13 +137,20 @@ def _clean(mask: np.ndarray, params: FluorescenceGTParams, *, small: bool = True
 
 
 def _clear_border_nuclei(mask: np.ndarray) -> np.ndarray:
-    """The mask without the nuclei that touch the section's border. Touching nuclei are split
+    """The mask without the nuclei that touch the section's border (``border_nuclei``)."""
+    return mask & ~border_nuclei(mask)
+
+
+def border_nuclei(mask: np.ndarray) -> np.ndarray:
+    """The pixels of a mask's nuclei that touch the section's border. Touching nuclei are split
     first, as evaluations split them (``label_instances``: watershed of the distance transform),
-    so in a crowded field only the nuclei the border cuts go, not every nucleus of a cluster
+    so in a crowded field only the nuclei the border cuts count, not every nucleus of a cluster
     that reaches it."""
+    mask = np.asarray(mask, dtype=bool)
     if not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()):
-        return mask
-    return clear_border(label_instances(mask, split_touching=True)) > 0
+        return np.zeros_like(mask)
+    nuclei = label_instances(mask, split_touching=True)
+    return (nuclei > 0) & (clear_border(nuclei) == 0)
 
 
 def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:

@@ -5,7 +5,7 @@ touches the section's border (docs/fluorescence.md): such a nucleus is cut, so t
 say its shape. Scored as it is, every nucleus a method finds there would be a false positive, and
 a perfect segmentation of a crowded field would lose precision for the nuclei the field's edge
 cuts. So in those sections a prediction obeys the same rule: its nuclei are split as the ground
-truth's are (``label_instances``, the watershed of the distance transform), and those touching
+truth's are (``border_nuclei``: the watershed of the distance transform), and those touching
 the border are removed from its class map, instances and scores before anything is scored. A
 mask a reviewer corrected is the reviewer's word and is scored as it is.
 """
@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 import numpy as np
-from skimage.segmentation import clear_border
 
 from annotations.models import GroundTruth, GroundTruthSource
-from inference.ml.objects import label_instances
+from inference.ml.fluorescence import border_nuclei
 from inference.services.evaluation.labels import Prediction
 
 
@@ -45,11 +44,9 @@ def drop_border_nuclei(
             continue
         section = prediction.sections[i]
         for value in instance_values:
-            mask = prediction.class_map[z] == value
-            if not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()):
+            cut = border_nuclei(prediction.class_map[z] == value)
+            if not cut.any():
                 continue
-            nuclei = label_instances(mask, split_touching=True)
-            cut = (nuclei > 0) & (clear_border(nuclei) == 0)
             prediction.class_map[z][cut] = 0
             section.class_map[cut] = 0
             for scores in prediction.scores.values():
