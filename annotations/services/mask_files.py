@@ -25,10 +25,15 @@ def _hdf5_dataset(path: Path, name: str, dataset: str | None) -> np.ndarray:
                 lambda n, o: names.append("/" + n) if isinstance(o, h5py.Dataset) else None
             )
             raise InvalidInput(
-                f"{name} is an HDF5 file: say which dataset holds the masks with --dataset "
-                f"(it has: {', '.join(names[:20]) or 'no datasets'})."
+                f"{name} is an HDF5 file: say which dataset holds the masks (import_masks "
+                f"--dataset, or the field dataset of the upload; it has: "
+                f"{', '.join(names[:20]) or 'no datasets'})."
             )
         obj = f.get(dataset)
+        if isinstance(obj, h5py.Group):
+            raise InvalidInput(
+                f"'{dataset}' in {name} is a group, not a dataset; name one of its datasets."
+            )
         if not isinstance(obj, h5py.Dataset):
             raise InvalidInput(f"Dataset '{dataset}' does not exist in {name}.")
         return obj[()]

@@ -1,12 +1,13 @@
 """Label files as other tools save them. Instance label PNGs that are not plain grey: an indexed
 PNG (a label LUT) is read by its palette indices, a colour PNG is refused with a 400 instead of
 being turned into grey values, which merges nuclei whose colours have the same brightness. A
-damaged TIFF is refused as one."""
+damaged TIFF is refused as one; an HDF5 file's refusals name the upload's own field."""
 
 from __future__ import annotations
 
 import io
 
+import h5py
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -81,3 +82,27 @@ def test_a_damaged_tiff_is_refused_as_damaged(api, manager, specimen, one_sectio
     assert response.status_code == 400, response.content
     assert "labels.tif could not be read as a mask stack" in response.json()["detail"]
     assert not GroundTruth.objects.exists()
+
+
+def test_an_hdf5_upload_says_which_field_names_its_dataset(
+    api, manager, specimen, one_section, tmp_path
+):
+    path = tmp_path / "labels.h5"
+    with h5py.File(path, "w") as f:
+        f["group/labels"] = touching_disks()[np.newaxis]
+    client = api(manager)
+
+    def upload(**fields):
+        file = SimpleUploadedFile("labels.h5", path.read_bytes())
+        return client.post(
+            f"/api/specimens/{specimen.pk}/ground-truth/",
+            {"file": file, "instances": "true", **fields},
+            format="multipart",
+        )
+
+    detail = upload().json()["detail"]
+    assert "the field dataset of the upload" in detail and "/group/labels" in detail
+    detail = upload(dataset="group").json()["detail"]
+    assert "'group' in labels.h5 is a group, not a dataset" in detail
+    assert not GroundTruth.objects.exists()
+    assert upload(dataset="group/labels").status_code == 201
