@@ -111,7 +111,7 @@ class FluorescenceGTForm(forms.Form):
         label="Remove objects smaller than (px)", initial=64, min_value=0, max_value=10_000_000
     )
     remove_border = forms.BooleanField(
-        label="Remove objects touching the border", required=False, initial=True
+        label="Remove the nuclei touching the border", required=False, initial=True
     )
     small_objects = forms.ChoiceField(
         label="Small objects counted",

@@ -37,7 +37,9 @@ def ground_truth_upload(
         for chunk in upload.chunks():
             handle.write(chunk)
         handle.flush()
-        masks = time_point(read_mask_stack(Path(handle.name), dataset, name), time_index)
+        masks = time_point(
+            read_mask_stack(Path(handle.name), dataset, name, instances=instances), time_index
+        )
     result: dict[str, Any] = {"volume": volume.pk, "time": volume.time_index}
     if instances:
         counts = ground_truth_import_instances(

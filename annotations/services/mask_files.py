@@ -25,18 +25,43 @@ def _hdf5_dataset(path: Path, name: str, dataset: str | None) -> np.ndarray:
                 lambda n, o: names.append("/" + n) if isinstance(o, h5py.Dataset) else None
             )
             raise InvalidInput(
-                f"{name} is an HDF5 file: say which dataset holds the masks with --dataset "
-                f"(it has: {', '.join(names[:20]) or 'no datasets'})."
+                f"{name} is an HDF5 file: say which dataset holds the masks (import_masks "
+                f"--dataset, or the field dataset of the upload; it has: "
+                f"{', '.join(names[:20]) or 'no datasets'})."
             )
         obj = f.get(dataset)
+        if isinstance(obj, h5py.Group):
+            raise InvalidInput(
+                f"'{dataset}' in {name} is a group, not a dataset; name one of its datasets."
+            )
         if not isinstance(obj, h5py.Dataset):
             raise InvalidInput(f"Dataset '{dataset}' does not exist in {name}.")
         return obj[()]
 
 
-def read_mask_stack(path: Path, dataset: str | None, name: str | None = None) -> np.ndarray:
+def _instance_png(image: Image.Image, name: str) -> np.ndarray:
+    """The ids of an instance label PNG that is not plain grey: an indexed PNG's palette
+    indices (Fiji's label LUTs), a grey one's grey channel; a colour PNG is refused, since
+    colours cannot be read back as ids (two nuclei of similar colour would become one)."""
+    if image.mode == "P":
+        return np.asarray(image)
+    if image.mode == "LA":
+        return np.asarray(image.getchannel("L"))
+    raise InvalidInput(
+        f"{name} is a colour PNG (mode {image.mode}); an instance label image holds one number "
+        "per nucleus in a grey or indexed image, and colours cannot be read back as those "
+        "numbers. Export the labels as a 16-bit grey PNG or TIFF (in Fiji: Image > Type > "
+        "16-bit)."
+    )
+
+
+def read_mask_stack(
+    path: Path, dataset: str | None, name: str | None = None, *, instances: bool = False
+) -> np.ndarray:
     """A mask array from .npy, TIFF, HDF5 (with ``dataset``) or PNG, read as stored (bool kept,
-    16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages."""
+    16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages. With
+    ``instances`` a PNG's pixel values are ids: an indexed PNG gives its palette indices and a
+    colour PNG is refused (converted to grey, nuclei of similar colour would merge)."""
     name = name or path.name
     if not path.is_file():
         raise InvalidInput(f"The file '{path}' does not exist.")
@@ -46,11 +71,19 @@ def read_mask_stack(path: Path, dataset: str | None, name: str | None = None) ->
         if head.startswith(b"\x93NUMPY"):
             return np.load(path, allow_pickle=False)
         if head[:4] in _TIFF_HEADS:
-            return tifffile.imread(path)
+            stack = tifffile.imread(path)
+            if stack.size == 0:  # tifffile reads a damaged TIFF as an empty array
+                raise InvalidInput(
+                    f"{name} could not be read as a mask stack: the TIFF holds no image data "
+                    "(damaged or incomplete?)."
+                )
+            return stack
         if head.startswith(b"\x89PNG"):
             with Image.open(path) as image:
                 if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
                     return np.asarray(image)
+                if instances:
+                    return _instance_png(image, name)
                 return np.asarray(image.convert("L"))
         if h5py.is_hdf5(str(path)):
             return _hdf5_dataset(path, name, dataset)

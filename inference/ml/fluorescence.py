@@ -7,8 +7,9 @@ masks, to be stored next to the ground truth it produced.
 
 Per section: Gaussian smoothing (``smoothing_sigma`` pixels, in-plane) -> threshold (Otsu of
 the section, Otsu of the whole volume, or a fixed value, all on the smoothed intensities) ->
-fill holes -> remove objects under ``min_size`` pixels -> remove objects touching the section
-border. The stain is bright on a dark background, so foreground = above the threshold.
+fill holes -> remove objects under ``min_size`` pixels -> remove the nuclei touching the section
+border (touching nuclei split first, so a cluster's inner nuclei stay). The stain is bright on a
+dark background, so foreground = above the threshold.
 
 A section without signal (constant, or a value range below 1e-6 of its magnitude) yields an empty
 mask and a threshold of None: Otsu would otherwise split rounding noise in two. Sections that
@@ -26,13 +27,12 @@ compares the options on the demo's known nuclei):
   shows signal but whose mask is still empty is thresholded at half its own peak above the
   background (the half-maximum edge).
 
-Stain signal, independent of the threshold: per section, the ``_PEAK_PIXELS``-th brightest
-smoothed pixel (one hot pixel does not count) stands above the volume's background by at least
-``signal_snr`` noise standard deviations and ``signal_fraction`` of the volume's brightest
-section. Background = median of the sections' medians; noise = median of the sections'
-(median - 15.87th percentile), a robust one-sided standard deviation. Each section gets a
-quality flag: ``"signal_no_mask"`` (the stain shows signal, the mask is empty) or
-``"mask_no_signal"`` (a mask where the stain shows none), else None.
+Stain signal, independent of the threshold (``stain_signal.py``): per section, the 32nd
+brightest smoothed pixel (one hot pixel does not count) stands above the volume's background by
+at least ``signal_snr`` noise standard deviations and ``signal_fraction`` of the volume's
+brightest section. Each section gets a quality flag: ``"signal_no_mask"`` (the stain shows
+signal, the mask is empty) or ``"mask_no_signal"`` (a mask where the stain shows none), else
+None.
 """
 
 from __future__ import annotations
@@ -46,11 +46,23 @@ from skimage.filters import threshold_otsu
 from skimage.segmentation import clear_border
 
 from .baselines import remove_small
+from .objects import label_instances
+from .stain_signal import (
+    MASK_NO_SIGNAL,
+    QUALITY_FLAGS,
+    SIGNAL_NO_MASK,
+    quality_flag,
+    section_statistics,
+    stain_signal,
+)
 
 __all__ = [
     "EXTENTS",
+    "MASK_NO_SIGNAL",
     "QUALITY_FLAGS",
+    "SIGNAL_NO_MASK",
     "FluorescenceGTParams",
+    "border_nuclei",
     "fluorescence_ground_truth",
     "quality_flag",
     "stain_signal",
@@ -61,14 +73,6 @@ EXTENTS = ("section", "volume")
 
 _FLAT_RELATIVE_RANGE = 1e-6
 _OTSU_BINS = 256  # scikit-image's default for threshold_otsu
-_PEAK_PIXELS = 32  # a hot pixel, spread by the smoothing, covers fewer pixels than this
-_ONE_SIGMA_BELOW = 15.87  # percentile one standard deviation below the mean of a Gaussian
-SIGNAL_NO_MASK = "signal_no_mask"
-MASK_NO_SIGNAL = "mask_no_signal"
-QUALITY_FLAGS = {
-    SIGNAL_NO_MASK: "stain signal but empty mask",
-    MASK_NO_SIGNAL: "mask but no stain signal",
-}
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,25 @@ def _clean(mask: np.ndarray, params: FluorescenceGTParams, *, small: bool = True
     if small:
         mask = remove_small(mask, params.min_size)
     if params.remove_border:
-        mask = clear_border(mask)
+        mask = _clear_border_nuclei(np.asarray(mask, dtype=bool))
     return np.asarray(mask, dtype=bool)
+
+
+def _clear_border_nuclei(mask: np.ndarray) -> np.ndarray:
+    """The mask without the nuclei that touch the section's border (``border_nuclei``)."""
+    return mask & ~border_nuclei(mask)
+
+
+def border_nuclei(mask: np.ndarray) -> np.ndarray:
+    """The pixels of a mask's nuclei that touch the section's border. Touching nuclei are split
+    first, as evaluations split them (``label_instances``: watershed of the distance transform),
+    so in a crowded field only the nuclei the border cuts count, not every nucleus of a cluster
+    that reaches it."""
+    mask = np.asarray(mask, dtype=bool)
+    if not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()):
+        return np.zeros_like(mask)
+    nuclei = label_instances(mask, split_touching=True)
+    return (nuclei > 0) & (clear_border(nuclei) == 0)
 
 
 def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:
@@ -149,41 +170,6 @@ def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:
     out = np.zeros_like(masks)
     out[box] = keep[labels]
     return out
-
-
-def _section_statistics(smoothed: np.ndarray) -> tuple[float, float, float]:
-    """Median, one-sided robust standard deviation and peak of one smoothed section."""
-    values = smoothed.ravel()
-    k = min(_PEAK_PIXELS, values.size)
-    peak = float(np.partition(values, values.size - k)[values.size - k])
-    low, median = np.percentile(values, [_ONE_SIGMA_BELOW, 50.0])
-    return float(median), float(median - low), peak
-
-
-def quality_flag(*, stain_signal: bool, has_mask: bool) -> str | None:
-    """``"signal_no_mask"``, ``"mask_no_signal"`` or None (stain and mask agree)."""
-    if stain_signal and not has_mask:
-        return SIGNAL_NO_MASK
-    if has_mask and not stain_signal:
-        return MASK_NO_SIGNAL
-    return None
-
-
-def stain_signal(
-    statistics: list[tuple[float, float, float] | None], params: FluorescenceGTParams
-) -> tuple[list[bool], dict[str, float | None]]:
-    """Which sections show stain signal, from each section's ``(median, sigma, peak)`` (None
-    for a flat section); see the module docstring. Returns the flags and the volume's
-    ``background``, ``noise`` and ``peak``."""
-    known = [s for s in statistics if s is not None]
-    if not known:
-        return [False] * len(statistics), {"background": None, "noise": None, "peak": None}
-    background = float(np.median([s[0] for s in known]))
-    noise = float(np.median([s[1] for s in known]))
-    peak = max(s[2] for s in known)
-    needed = max(params.signal_snr * noise, params.signal_fraction * (peak - background))
-    signal = [s is not None and s[2] - background > needed for s in statistics]
-    return signal, {"background": background, "noise": noise, "peak": peak}
 
 
 def _volume_otsu(sections: np.ndarray, flat: list[bool], sigma: float) -> float | None:
@@ -251,7 +237,7 @@ def fluorescence_ground_truth(
             continue
         # Smoothed one section at a time: a 260x860x860 stack in float64 would need 1.5 GB.
         smoothed = _smooth(sections[index], params.smoothing_sigma)
-        statistics.append(_section_statistics(smoothed))
+        statistics.append(section_statistics(smoothed))
         if params.method == "otsu" and params.scope == "section":
             threshold: float | None = float(threshold_otsu(smoothed))
         else:

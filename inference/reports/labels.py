@@ -15,6 +15,7 @@ from inference.selectors.training import METRIC_LABELS
 
 __all__ = [
     "AGGREGATIONS",
+    "AREA_METRICS",
     "METRICS",
     "METRIC_LABELS",
     "NUCLEUS_DEFINITION",
@@ -35,6 +36,12 @@ VOLUME_METRIC_LABELS = {
 }
 METRICS = tuple(METRIC_LABELS.items())
 VOLUME_METRICS = tuple(VOLUME_METRIC_LABELS.items())
+# Single-section (2D) fields: the same numbers over the field's area; no volume in µm³.
+AREA_METRICS = (
+    ("dice_3d", "Dice of the field"),
+    ("intersection_ratio", "Area intersection ratio"),
+    ("volume_difference_pct", "Area difference (%)"),
+)
 
 # Which sections a per-section number is taken over. Sections empty in both the prediction and
 # the ground truth score Dice 1.0, so "all" flatters a model on sets with many empty sections.

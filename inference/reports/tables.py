@@ -12,6 +12,7 @@ from inference.services.evaluation.target import scored_class
 from .figures import FIGURE_TITLES
 from .labels import (
     AGGREGATIONS,
+    AREA_METRICS,
     METRICS,
     NUCLEUS_DEFINITION,
     SUBSETS,
@@ -110,12 +111,12 @@ def _headline(
     return lines
 
 
-def _volume_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
+def _volume_rows(summary: dict, labels: dict[str, str], metrics) -> list[dict[str, Any]]:
     rows = []
     for method, label in labels.items():
         block = (summary.get("volumes") or {}).get(method) or {}
         if block.get("volumes"):
-            cells = [_cell(block, k) for k, _ in VOLUME_METRICS]
+            cells = [_cell(block, k) for k, _ in metrics]
             rows.append(
                 {"method": method, "method_label": label, "n": block["volumes"], "cells": cells}
             )
@@ -204,12 +205,14 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
     )
     primary = summary.get("primary") or (methods[0] if methods else "")
     config = evaluation.config or {}
+    only_2d = not VolumeResult.objects.filter(evaluation=evaluation, volume__size_z__gt=1).exists()
+    volume_metrics = AREA_METRICS if only_2d else VOLUME_METRICS
     return {
         "evaluation": evaluation,
         "summary": summary,
         "plan": config,
         "metric_labels": [label for _, label in METRICS],
-        "volume_metric_labels": [label for _, label in VOLUME_METRICS],
+        "volume_metric_labels": [label for _, label in volume_metrics],
         "section_tables": tables,
         "headline": _headline(
             by_subset, pooled_dice(evaluation, [primary]), primary, labels.get(primary, "")
@@ -217,10 +220,8 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
         "aggregations": AGGREGATIONS,
         "nucleus_definition": NUCLEUS_DEFINITION,
         "has_folds": any(r["aggregation"] == "folds" for r in tables[0]["rows"]),
-        "only_2d": not VolumeResult.objects.filter(
-            evaluation=evaluation, volume__size_z__gt=1
-        ).exists(),
-        "volume_rows": _volume_rows(summary, labels),
+        "only_2d": only_2d,
+        "volume_rows": _volume_rows(summary, labels, volume_metrics),
         "object_rows": _object_rows(summary, labels),
         "class_rows": _class_rows(summary, labels),
         "quantity_rows": _quantity_rows(summary),

@@ -130,3 +130,65 @@ def test_signal_parameters_are_validated() -> None:
         FluorescenceGTParams(signal_fraction=1.5)
     with pytest.raises(ValueError, match="signal_snr"):
         FluorescenceGTParams(signal_snr=-1)
+
+
+def _crowded_field(nuclei: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """One widefield Hoechst section of touching nuclei covering about 60 % of the field, under
+    illumination that falls off by a third across it, with a few saturated pixels."""
+    size = 128
+    yy, xx = np.mgrid[:size, :size]
+    centres = [(y, x) for y in range(16, size - 12, 16) for x in range(16, size - 12, 16)]
+    stained = np.zeros((size, size), bool)
+    for y, x in centres:
+        stained |= (yy - y) ** 2 + (xx - x) ** 2 < 9**2
+    illumination = 1.0 - 0.33 * xx / size
+    stack = 100.0 + (900.0 * stained if nuclei else 0.0)
+    stack = stack * illumination + np.random.default_rng(2).normal(0, 5, stained.shape)
+    if nuclei:
+        stack[40:42, 40:42] = 4095.0
+    return stack, stained
+
+
+def test_a_crowded_field_whose_nuclei_cover_most_of_it_shows_signal() -> None:
+    stack, stained = _crowded_field()
+    assert stained.mean() > 0.5  # the section's median lies inside the nuclei
+    masks, info = fluorescence_ground_truth(stack)
+
+    assert masks.any()
+    assert info["signal"] == [True]
+    assert info["quality"] == [None]
+    # The background and its noise are read from the dark pixels between the nuclei.
+    smoothed = ndi.gaussian_filter(stack, 1.0)
+    gap = np.median(smoothed[~ndi.binary_dilation(stained, iterations=3)])
+    stain = np.median(smoothed[ndi.binary_erosion(stained, iterations=3)])
+    assert abs(info["stain_levels"]["background"] - gap) < 0.1 * (stain - gap)
+    assert info["stain_levels"]["noise"] < 50  # the illumination spreads it, the nuclei do not
+
+
+def test_the_same_field_without_nuclei_shows_no_signal() -> None:
+    stack, _ = _crowded_field(nuclei=False)
+    masks, info = fluorescence_ground_truth(stack, FluorescenceGTParams(scope="section"))
+    assert info["signal"] == [False]
+
+
+def test_only_the_nuclei_the_border_cuts_are_removed_from_a_crowded_cluster() -> None:
+    # A row of five touching nuclei whose first one is cut by the left border, and a lone
+    # nucleus cut by the right border.
+    size = 96
+    yy, xx = np.mgrid[:size, :size]
+    nuclei = [(40, 4), (40, 20), (40, 36), (40, 52), (40, 68), (75, 92)]
+    stained = np.zeros((size, size), bool)
+    for y, x in nuclei:
+        stained |= (yy - y) ** 2 + (xx - x) ** 2 < 9**2
+    stack = 100.0 + 900.0 * stained + np.random.default_rng(3).normal(0, 5, stained.shape)
+
+    mask, _ = fluorescence_ground_truth(stack, FluorescenceGTParams(smoothing_sigma=0.0))
+
+    def disk(y, x):
+        return (yy - y) ** 2 + (xx - x) ** 2 < 9**2
+
+    assert not (mask & disk(40, 4)).any()  # cut by the border
+    assert not (mask & disk(75, 92)).any()
+    for y, x in nuclei[2:5]:  # the cluster's inner nuclei stay whole
+        assert mask[disk(y, x)].mean() > 0.95
+    assert label(mask, connectivity=1).max() == 1  # still one touching cluster

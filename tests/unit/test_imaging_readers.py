@@ -444,3 +444,35 @@ def test_sha256_file_matches_hashlib(tmp_path):
     path.write_bytes(payload)
     assert sha256_file(path, chunk=4096) == hashlib.sha256(payload).hexdigest()
     assert sha256_file(path) == hashlib.sha256(payload).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("planes", "dtype", "modality"),
+    [(4, np.float32, "ri"), (3, np.uint16, "ri"), (3, np.uint16, "phase"), (4, np.float32, "dic")],
+)
+def test_a_3_or_4_plane_stack_saved_by_tifffile_is_read_as_planes(
+    tmp_path, planes, dtype, modality
+):
+    # tifffile.imwrite stores a (3, y, x) or (4, y, x) array as one page of separate colour
+    # planes unless told otherwise (written so here explicitly): the planes stay planes, not a
+    # colour picture's luminance.
+    stack = (ramp((planes, 32, 40)) * (1e4 if dtype != np.float32 else 1)).astype(dtype)
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, stack, photometric="rgb", planarconfig="separate")
+    assert tifffile.TiffFile(path).series[0].axes == "SYX"
+
+    handle = open_image(path, modality=modality).volumes[0]
+    loaded = handle.load()
+
+    assert loaded.shape == stack.shape
+    expected = stack.astype(np.float64) / (1e4 if modality == "ri" and dtype != np.float32 else 1)
+    np.testing.assert_allclose(loaded, expected, rtol=1e-6)
+
+
+def test_an_8_bit_colour_planar_tiff_of_a_bright_field_image_is_still_colour(tmp_path):
+    planar = np.zeros((3, 32, 40), np.uint8)
+    planar[1] = 100
+    path = tmp_path / "colour.tif"
+    tifffile.imwrite(path, planar, photometric="rgb", planarconfig="separate")
+    loaded = open_image(path, modality="brightfield").volumes[0].load()
+    assert loaded.shape == (1, 32, 40)

@@ -151,3 +151,20 @@ def test_import_folder_takes_the_channel_options(project, tmp_path, media_root):
 
     assert sorted(Volume.objects.values_list("specimen__name", flat=True)) == ["field0", "field1"]
     assert all(v.channel_names == ["bf", "phase"] for v in Volume.objects.all())
+
+
+def test_an_8_bit_three_channel_tiff_saved_by_tifffile_is_read_by_its_channel_axis(
+    project, tmp_path, media_root
+):
+    # tifffile.imwrite stores a (3, y, x) uint8 array as one page of separate RGB planes; the
+    # channel axis said by the user makes them channels, not a colour picture.
+    rng = np.random.default_rng(4)
+    field = rng.integers(0, 256, (3, 48, 64)).astype(np.uint8)
+    path = tmp_path / "field.tif"
+    tifffile.imwrite(path, field, photometric="rgb", planarconfig="separate")
+
+    _import(path, project, channel_axis=0, channel_names=["bf", "phase", "dic"])
+
+    volume = Volume.objects.get()
+    assert volume.channel_names == ["bf", "phase", "dic"] and volume.shape == (1, 48, 64)
+    np.testing.assert_array_equal(section_channels(Section.objects.get()), field)

@@ -11,7 +11,7 @@ import pytest
 from annotations.models import Specimen
 from annotations.services.volumes import volume_create
 from inference.ml.fluorescence import FluorescenceGTParams
-from inference.models import ModelVersion, SectionResult
+from inference.models import ModelVersion, SectionResult, VolumeResult
 from inference.reports import report_html, stored_figures
 from inference.services.fluorescence_gt import fluorescence_gt_create
 from inference.services.training import training_job_launch, training_job_run_foreground
@@ -79,3 +79,8 @@ def test_a_2d_phase_project_trains_evaluates_and_reports(
     tables = html[html.index('id="summary-table"') :]
     assert f"Unet16 · job {job.pk} (2 folds)" in tables and "fold 1/2" not in tables
     assert "sections with a nucleus (5)" in html
+    # A field's area is no volume: its table gives the area's numbers and no µm³.
+    fields = html[html.index('id="volume-table"') : html.index('id="object-table"')]
+    assert "Area difference (%)" in fields and "µm³" not in fields
+    volumes = VolumeResult.objects.filter(evaluation=done)
+    assert volumes.exists() and not volumes.filter(gt_volume_um3__isnull=False).exists()

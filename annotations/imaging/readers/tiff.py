@@ -77,9 +77,21 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
             "It was probably truncated during upload or copying; please upload the complete file."
         )
     check_dtype(dtype, request)
+    axes = _planes_not_colour(axes, dtype, request)
     axes = with_channel_axis(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
+
+
+def _planes_not_colour(axes: str, dtype: np.dtype, request: ReadRequest) -> str:
+    """A page of 3 or 4 separate colour planes (axes SYX) read as planes when it cannot be a
+    colour picture: its samples are wider than 8 bits, or the caller said which axis holds the
+    channels. tifffile.imwrite stores any (3, y, x) or (4, y, x) array so unless told otherwise,
+    and a 3- or 4-plane stack of a label-free image (or an RI tomogram, never 8-bit) is far
+    likelier than a 16-bit or float colour photograph."""
+    if axes.upper() == "SYX" and (dtype != np.uint8 or request.channel_axis is not None):
+        return "ZYX"
+    return axes
 
 
 def _single_page_series_count(tif: tifffile.TiffFile) -> int:

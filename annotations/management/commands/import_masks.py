@@ -60,7 +60,10 @@ class Command(BaseCommand):
             raise CommandError(f"Project “{project.slug}” has no specimen “{options['specimen']}”.")
         try:
             volume = label_free_volume(specimen, options["time"])
-            masks = time_point(read_mask_stack(path, options["dataset"]), options["time"])
+            masks = time_point(
+                read_mask_stack(path, options["dataset"], instances=options["instances"]),
+                options["time"],
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         try:

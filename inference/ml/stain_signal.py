@@ -1,0 +1,77 @@
+"""Whether a nuclear-stain section shows signal, judged without any threshold, and the quality
+flag of a mask against it (docs/fluorescence.md, "Stain signal").
+
+Per section: the ``_PEAK_PIXELS``-th brightest smoothed pixel (one hot pixel does not count),
+the median and a robust one-sided standard deviation (median - 15.87th percentile); in a crowded
+section (nuclei over about half of it, so its median lies in the stain) the background's lower
+tail gives both instead. A section shows signal when its peak stands above the volume's
+background (median of the sections' medians) by ``signal_snr`` noise standard deviations (median
+of the sections' ones) and ``signal_fraction`` of the volume's brightest section.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MASK_NO_SIGNAL",
+    "QUALITY_FLAGS",
+    "SIGNAL_NO_MASK",
+    "quality_flag",
+    "section_statistics",
+    "stain_signal",
+]
+
+_PEAK_PIXELS = 32  # a hot pixel, spread by the smoothing, covers fewer pixels than this
+_ONE_SIGMA_BELOW = 15.87  # percentile one standard deviation below the mean of a Gaussian
+_TWO_SIGMA_BELOW = 2.275  # percentile two standard deviations below the mean of a Gaussian
+# A section whose upper one-sided spread is this many times its lower one is read as crowded.
+_CROWDED_SKEW = 4.0
+SIGNAL_NO_MASK = "signal_no_mask"
+MASK_NO_SIGNAL = "mask_no_signal"
+QUALITY_FLAGS = {
+    SIGNAL_NO_MASK: "stain signal but empty mask",
+    MASK_NO_SIGNAL: "mask but no stain signal",
+}
+
+
+def section_statistics(smoothed: np.ndarray) -> tuple[float, float, float]:
+    """Median, one-sided robust standard deviation and peak of one smoothed section."""
+    values = smoothed.ravel()
+    k = min(_PEAK_PIXELS, values.size)
+    peak = float(np.partition(values, values.size - k)[values.size - k])
+    tail, low, median = np.percentile(values, [_TWO_SIGMA_BELOW, _ONE_SIGMA_BELOW, 50.0])
+    sigma, tail_sigma = median - low, low - tail
+    if tail_sigma > 0 and sigma > _CROWDED_SKEW * tail_sigma:
+        # Crowded nuclei cover about half the section or more: its median lies in the stain,
+        # not in the background. The background's lower tail is still the darkest pixels.
+        return float(low + tail_sigma), float(tail_sigma), peak
+    return float(median), float(sigma), peak
+
+
+def quality_flag(*, stain_signal: bool, has_mask: bool) -> str | None:
+    """``"signal_no_mask"``, ``"mask_no_signal"`` or None (stain and mask agree)."""
+    if stain_signal and not has_mask:
+        return SIGNAL_NO_MASK
+    if has_mask and not stain_signal:
+        return MASK_NO_SIGNAL
+    return None
+
+
+def stain_signal(
+    statistics: list[tuple[float, float, float] | None], params: Any
+) -> tuple[list[bool], dict[str, float | None]]:
+    """Which sections show stain signal, from each section's ``(median, sigma, peak)`` (None
+    for a flat section); see the module docstring. Returns the flags and the volume's
+    ``background``, ``noise`` and ``peak``."""
+    known = [s for s in statistics if s is not None]
+    if not known:
+        return [False] * len(statistics), {"background": None, "noise": None, "peak": None}
+    background = float(np.median([s[0] for s in known]))
+    noise = float(np.median([s[1] for s in known]))
+    peak = max(s[2] for s in known)
+    needed = max(params.signal_snr * noise, params.signal_fraction * (peak - background))
+    signal = [s is not None and s[2] - background > needed for s in statistics]
+    return signal, {"background": background, "noise": noise, "peak": peak}
