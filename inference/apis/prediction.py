@@ -84,6 +84,10 @@ class PredictionSerializer(JobRowSerializer):
     volumes = serializers.IntegerField(
         help_text="Volumes to segment (one per specimen and time point)."
     )
+    launched_by = serializers.CharField(
+        help_text="Who launched it, as its page says it: a username, “mona (new import)” for "
+        "“predict new imports”, “the command line” for manage.py predict without --user."
+    )
 
 
 class PredictionDetailSerializer(PredictionSerializer, JobSnapshotSerializer):

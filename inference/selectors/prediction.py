@@ -50,7 +50,20 @@ def prediction_public(prediction: Prediction) -> dict[str, Any]:
         "specimens": (prediction.config or {}).get("specimens") or [],
         "sections": prediction.sections,
         "volumes": len((prediction.config or {}).get("volumes") or []),
+        "launched_by": launched_by(prediction),
     }
+
+
+def launched_by(prediction: Prediction) -> str:
+    """Who launched it, as a page says it: "mona", "mona (new import)", "the command line",
+    "the system (new import)"; a run recorded before its origin was, with no user: "the system"."""
+    origin = (prediction.config or {}).get("origin")
+    user = prediction.created_by.get_username() if prediction.created_by_id else None
+    if origin == "new import":
+        return f"{user} (new import)" if user else "the system (new import)"
+    if user:
+        return user
+    return "the command line" if origin == "command" else "the system"
 
 
 def prediction_list(*, project: Project, limit: int = 50) -> list[dict[str, Any]]:

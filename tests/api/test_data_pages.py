@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.models import ImportJob, Membership, Tag
+from inference.models import Prediction
 from tests.conftest import signed_in
 from tests.data_files import assert_nothing_written, files_under, ri_stack
 from tests.helpers_pages import page_config
@@ -142,6 +143,23 @@ def test_recent_imports_say_the_time_zone_of_their_times(manager, project, setti
     )
     html = signed_in(manager).get("/projects/lab/import/").content.decode()
     assert "<td>2026-07-01 14:30 CEST</td>" in html
+
+
+def test_the_predictions_list_says_the_time_zone_and_who_launched_each(manager, project, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    by_hand = Prediction.objects.create(
+        project=project, created_by=manager, config={"origin": "web"}
+    )
+    by_command = Prediction.objects.create(project=project, config={"origin": "command"})
+    Prediction.objects.update(created_at=datetime.datetime(2026, 7, 1, 12, 30, tzinfo=datetime.UTC))
+    html = signed_in(manager).get("/projects/lab/predictions/").content.decode()
+    rows = {
+        int(pk): row
+        for pk, row in re.findall(r'<tr data-prediction="(\d+)">(.*?)</tr>', html, re.S)
+    }
+    assert "<td>2026-07-01 14:30 CEST</td>" in rows[by_hand.pk]
+    assert f"<td>{manager.username}</td>" in rows[by_hand.pk]
+    assert "<td>the command line</td>" in rows[by_command.pk]
 
 
 def test_the_settings_page_saves_valid_settings(manager, project):

@@ -221,6 +221,11 @@ def test_predict_new_imports_is_a_managers_setting_used_after_an_import(
     assert response.status_code == 200 and response.json()["predict_new_imports"] is True
     prediction = predict_imported(job)
     assert prediction is not None and prediction.created_by == manager
+    page = signed_in(manager).get(f"/predictions/{prediction.pk}/").content.decode()
+    assert f"launched by {manager.username} (new import)" in page
+    assert api(manager).get(f"/api/predictions/{prediction.pk}/").json()["launched_by"] == (
+        f"{manager.username} (new import)"
+    )
     assert [(v["specimen"], v["time_index"]) for v in prediction.config["volumes"]] == [
         (specimen.pk, 1)
     ]

@@ -3,6 +3,8 @@ ground truth, tracked ids, ImageJ TIFFs, zero nuclei, atomic replacement, cancel
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import tifffile
@@ -12,6 +14,7 @@ from django.http import Http404
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
 from inference.models import Prediction, PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
+from tests.conftest import signed_in
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import VOXEL, threshold_sections, time_lapse
 
@@ -173,3 +176,14 @@ def test_manage_py_predict_waits_prints_the_table_and_writes_tiffs_and_csv(
     assert csv_lines[0].startswith("specimen,time_index,nucleus,parent,voxel_count,volume_um3")
     assert len(csv_lines) == 3 and csv_lines[1].startswith("cell-a,0,1,,")
     assert tifffile.imread(tmp_path / "cell-a_t1_labels.tif").dtype == np.uint16
+    # Launched without --user: its page and the list say so, not "the system (new import)".
+    prediction = Prediction.objects.get()
+    client = signed_in(manager)
+    assert (
+        "launched by the command line"
+        in client.get(f"/predictions/{prediction.pk}/").content.decode()
+    )
+    listing = client.get("/projects/lab/predictions/").content.decode()
+    assert re.search(
+        rf'data-prediction="{prediction.pk}">.*?<td>the command line</td>', listing, re.S
+    )

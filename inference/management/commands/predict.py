@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from inference.management import kit
 from inference.selectors.prediction import prediction_results
 from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
+from inference.services.prediction.launch import ORIGIN_COMMAND
 
 
 class Command(BaseCommand):
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             watershed_h=o["watershed_h"],
             min_voxels=o["min_voxels"],
             track_gap=o["track_gap"],
+            origin=ORIGIN_COMMAND,
         )
         prediction = kit.launch_and_run(self, o, launch, run=prediction_run)
         if prediction is None:

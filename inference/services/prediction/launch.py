@@ -28,6 +28,12 @@ from inference.services.model_versions import require_segmentation
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
 
 
+# Where a prediction was launched: the page or the API, ``manage.py predict``, or the import
+# listener ("predict new imports"); a page names the launcher with it.
+ORIGIN_WEB, ORIGIN_COMMAND, ORIGIN_NEW_IMPORT = "web", "command", "new import"
+ORIGINS = (ORIGIN_WEB, ORIGIN_COMMAND, ORIGIN_NEW_IMPORT)
+
+
 def resolve_model_version(project: Project, model_version_id: int | None) -> ModelVersion:
     """The chosen version of ``project``, or its active one."""
     if model_version_id is not None:
@@ -148,9 +154,13 @@ def prediction_launch(
     min_voxels: int = 27,
     track_gap: int = 2,
     queue: bool = True,
+    origin: str = ORIGIN_WEB,
 ) -> Prediction:
     """Check the request, record the plan and queue the job (``queue=False``: the caller runs
-    it, ``manage.py predict --wait``). ``user`` None is the system ("predict new imports")."""
+    it, ``manage.py predict --wait``). ``user`` None is the system ("predict new imports") or a
+    command run without ``--user``; ``origin`` records which: ``ORIGINS``."""
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
     if user is not None:
         require_role(user, project, Role.MANAGER)
     version = resolve_model_version(project, model_version_id)
@@ -180,6 +190,7 @@ def prediction_launch(
         ],
         "tag": tag or "",
         "time_points": times,
+        "origin": origin,
         "volumes": [
             {
                 "id": v["id"],

@@ -11,7 +11,7 @@ from annotations.models import Role
 from annotations.permissions import require_role
 from cellweb.errors import DomainError
 from inference.models import ModelVersion, Prediction, PredictionSettings
-from inference.services.prediction.launch import prediction_launch
+from inference.services.prediction.launch import ORIGIN_NEW_IMPORT, prediction_launch
 
 __all__ = ["predict_imported", "prediction_settings_set"]
 
@@ -46,6 +46,7 @@ def predict_imported(import_job) -> Prediction | None:
             user=None,
             specimen_ids=[import_job.specimen_id],
             time_points=times or None,
+            origin=ORIGIN_NEW_IMPORT,
         )
     except DomainError as exc:
         logger.info("Import %s not predicted: %s", import_job.pk, exc.message)
