@@ -37,6 +37,9 @@ class VolumeHandle:
     _rgb: bool = field(default=False, repr=False, compare=False)
     _source_name: str = field(default="", repr=False, compare=False)
     _nbytes: int = field(default=0, repr=False, compare=False)
+    # What a person should know about how this volume was read (a stain resampled onto the
+    # tomogram's grid, and which sections it covers).
+    note: str = field(default="", compare=False)
 
     @property
     def description(self) -> str:

@@ -251,6 +251,8 @@ def import_file(
                 del data
                 created.append((volume.modality, volume.channel, volume.time_index, volume.shape))
                 sections_count += volume.size_z
+                # A stain resampled at every time point is said once.
+                warnings += [h.note for h in group if h.note and h.note not in warnings]
                 if volume.modality == Modality.RI and (
                     warning := _ri_warning(volume, handle.description)
                 ):
