@@ -145,11 +145,13 @@ def _tcf_group_handles(
         check_dtype(ds.dtype, request)
         is_ri = kind == "label_free"
         scale = integer_ri_scale(is_ri, ds.dtype)
-        read, note = _h5_reader(request.path, ds.name), ""
+        read, note, covered = _h5_reader(request.path, ds.name), "", None
         grid = _fl_on_ri_grid(shape, file_voxel, attrs, ri_grid) if not is_ri else None
         if grid is not None:
             read, note = _registered_reader(read, grid), _coverage_note(grid, channel)
             shape, voxel = grid.ri_shape, (voxel if request.voxel_size else grid.ri_voxel)
+            covered = grid.covered or (0, -1)
+            covered = None if covered == (0, shape[0] - 1) else covered
         handles.append(
             VolumeHandle(
                 kind=kind,
@@ -163,6 +165,7 @@ def _tcf_group_handles(
                 _source_name=request.name,
                 _nbytes=ds.dtype.itemsize * math.prod(shape),
                 note=note,
+                imaged_sections=covered,
             )
         )
     return handles

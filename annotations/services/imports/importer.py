@@ -245,6 +245,7 @@ def import_file(
                         source_file=source_file,
                         units=handle.units,
                         channel_names=[h.channel for h in group] if len(group) > 1 else None,
+                        imaged_sections=handle.imaged_sections,
                     )
                 except ValidationError as exc:
                     raise InvalidInput(" ".join(exc.messages)) from exc
