@@ -16,6 +16,7 @@ from .fl_grid import FlGrid, Grid, describe
 from .layout import axes_for_plain_array, handles_from_layout
 from .request import ReadRequest, VoxelSize, check_dtype, check_shape_usable
 from .select import natural_key
+from .tcf_time import attr_number, dataset_names, paired_by_time
 from .volume import VolumeHandle, integer_ri_scale
 
 
@@ -107,9 +108,12 @@ def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
             ch = fl[ch_name]
             if isinstance(ch, h5py.Group):
                 attrs = ch.attrs if "ResolutionX" in ch.attrs else fl.attrs
-                handles += _tcf_group_handles(
+                found = _tcf_group_handles(
                     ch, request, "fluorescence", ch_name, attrs, ri_grid=ri_grid
                 )
+                # TimeInterval may sit on the channel or on /Data/3DFL.
+                interval = ch.attrs if "TimeInterval" in ch.attrs else fl.attrs
+                handles += paired_by_time(f.get("Data/3D"), ch, interval, found)
     if request.modality == "fluorescence" and not handles:
         raise ImageReadError(f"{request.name} contains no fluorescence data (/Data/3DFL).")
     return handles
@@ -127,7 +131,7 @@ def _tcf_group_handles(
     voxel = file_voxel
     if request.voxel_size is not None:
         voxel = request.voxel_size
-    names = sorted((n for n in group if isinstance(group.get(n), h5py.Dataset)), key=natural_key)
+    names = dataset_names(group)
     if not names:
         tiled = any(isinstance(group.get(n), h5py.Group) for n in group)
         detail = " (this TCF uses a tiled layout that is not supported yet)" if tiled else ""
@@ -203,8 +207,8 @@ def _fl_on_ri_grid(
         return None
     # A stain stack centred on the tomogram's lowest plane would be half outside it: a zero
     # offset is taken as "not recorded", like a missing one (centred on the tomogram).
-    offset = (_attr_number(attrs, "OffsetZ") or 0.0) + (
-        _attr_number(attrs, "OffsetZCompensation") or 0.0
+    offset = (attr_number(attrs, "OffsetZ") or 0.0) + (
+        attr_number(attrs, "OffsetZCompensation") or 0.0
     ) or None
     grid = FlGrid(
         fl_shape=(shape[0], shape[1], shape[2]),
@@ -253,20 +257,9 @@ def _h5_reader(path: Path, ds_name: str) -> Callable[[], np.ndarray]:
     return read
 
 
-def _attr_number(attrs: Any, key: str) -> float | None:
-    """A finite number attribute of any sign (an offset), else None."""
-    if key not in attrs:
-        return None
-    try:
-        value = float(np.asarray(attrs[key]).ravel()[0])
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _attr_float(attrs: Any, key: str) -> float | None:
     """A positive number attribute (a size, a resolution), else None."""
-    value = _attr_number(attrs, key)
+    value = attr_number(attrs, key)
     return value if value is not None and value > 0 else None
 
 
