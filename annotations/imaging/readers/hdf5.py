@@ -244,8 +244,8 @@ def _coverage_note(grid: FlGrid, channel: str) -> str:
     if (first, last) == (0, grid.ri_shape[0] - 1):
         return text + "."
     return (
-        text + f"; it covers sections {first}–{last} only: the other sections hold the stain's "
-        "background, not a stain image, so their fluorescence ground truth is not meaningful."
+        text + f"; it covers sections {first}–{last} only: the other sections hold no stain image "
+        "and get no fluorescence ground truth."
     )
 
 
