@@ -96,8 +96,12 @@ def volume_create(
     source_file: SourceFile | None = None,
     units: str | None = None,
     channel_names: list[str] | None = None,
+    imaged_sections: tuple[int, int] | None = None,
 ) -> Volume:
     """Store ``data`` (z, y, x) as a volume of ``specimen`` and cut it into z-sections.
+
+    ``imaged_sections`` (first, last) of a stain resampled onto a taller tomogram: only those
+    sections hold the stain and pair with the label-free sections (docs/imports.md).
 
     A multi-channel label-free image (``channel_names`` of two or more, e.g. bright-field +
     phase) is ``data`` (z, c, y, x), stored as it is: each section keeps all its channels.
@@ -161,7 +165,8 @@ def volume_create(
             voxel_size_y=vy,
             voxel_size_x=vx,
             units=units or ("ri" if modality == Modality.RI else "intensity"),
-            stats=_channel_stats(data, names, _volume_stats),
+            stats=_channel_stats(data, names, _volume_stats)
+            | ({"imaged_sections": list(imaged_sections)} if imaged_sections else {}),
             channel_names=names,
         )
         volume.data.name = stored_name
@@ -252,7 +257,12 @@ def _find_partner(specimen: Specimen, *, modality: str, time_index: int) -> Volu
 
 def _link_sections(volume: Volume, partner: Volume) -> None:
     label_free, fluorescence = (volume, partner) if volume.is_label_free else (partner, volume)
-    fl_by_z = dict(Section.objects.filter(volume=fluorescence).values_list("z", "id"))
+    first, last = fluorescence.stats.get("imaged_sections") or (0, fluorescence.size_z - 1)
+    fl_by_z = dict(
+        Section.objects.filter(volume=fluorescence, z__gte=first, z__lte=last).values_list(
+            "z", "id"
+        )
+    )
     to_update = list(Section.objects.filter(volume=label_free))
     for section in to_update:
         section.fluorescence_id = fl_by_z.get(section.z)

@@ -89,8 +89,10 @@ def test_old_float_tcf_keeps_ri_and_reads_scalar_attributes(tmp_path):
     ri_handle, fl_handle = source.volumes
     np.testing.assert_array_equal(ri_handle.load(), ri)
     assert ri_handle.voxel_size == pytest.approx((0.2, 0.11, 0.1))
-    assert (fl_handle.channel, fl_handle.shape) == ("CH1", (6, 24, 28))
-    assert fl_handle.voxel_size == pytest.approx((0.4, 0.2, 0.2))
+    # The stain has its own grid: it is read onto the tomogram's (tests/unit/test_tcf_fluorescence_grid.py).
+    assert (fl_handle.channel, fl_handle.shape) == ("CH1", SHAPE)
+    assert fl_handle.voxel_size == pytest.approx((0.2, 0.11, 0.1))
+    assert "resampled onto the tomogram's grid" in fl_handle.note
 
 
 def test_format_version_below_1_3_is_written_as_float(tmp_path, cells):

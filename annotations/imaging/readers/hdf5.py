@@ -12,9 +12,11 @@ import hdf5plugin  # noqa: F401  (registers the compression filters used by Tomo
 import numpy as np
 
 from ..errors import ImageReadError
+from .fl_grid import FlGrid, Grid, describe
 from .layout import axes_for_plain_array, handles_from_layout
 from .request import ReadRequest, VoxelSize, check_dtype, check_shape_usable
 from .select import natural_key
+from .tcf_time import attr_number, dataset_names, paired_by_time
 from .volume import VolumeHandle, integer_ri_scale
 
 
@@ -94,6 +96,7 @@ def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
             "choose the modality 'ri' (or 'fluorescence' for its fluorescence channels)."
         )
     handles: list[VolumeHandle] = []
+    ri_grid = _tcf_ri_grid(f)
     if request.modality == "ri":
         group = f.get("Data/3D")
         if not isinstance(group, h5py.Group):
@@ -105,7 +108,12 @@ def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
             ch = fl[ch_name]
             if isinstance(ch, h5py.Group):
                 attrs = ch.attrs if "ResolutionX" in ch.attrs else fl.attrs
-                handles += _tcf_group_handles(ch, request, "fluorescence", ch_name, attrs)
+                found = _tcf_group_handles(
+                    ch, request, "fluorescence", ch_name, attrs, ri_grid=ri_grid
+                )
+                # TimeInterval may sit on the channel or on /Data/3DFL.
+                interval = ch.attrs if "TimeInterval" in ch.attrs else fl.attrs
+                handles += paired_by_time(f.get("Data/3D"), ch, interval, found)
     if request.modality == "fluorescence" and not handles:
         raise ImageReadError(f"{request.name} contains no fluorescence data (/Data/3DFL).")
     return handles
@@ -117,11 +125,13 @@ def _tcf_group_handles(
     kind: Literal["label_free", "fluorescence"],
     channel: str,
     attrs: Any,
+    ri_grid: Grid | None = None,
 ) -> list[VolumeHandle]:
-    voxel = _voxel_size_from_tcf_attrs(attrs)
+    file_voxel = _voxel_size_from_tcf_attrs(attrs)
+    voxel = file_voxel
     if request.voxel_size is not None:
         voxel = request.voxel_size
-    names = sorted((n for n in group if isinstance(group.get(n), h5py.Dataset)), key=natural_key)
+    names = dataset_names(group)
     if not names:
         tiled = any(isinstance(group.get(n), h5py.Group) for n in group)
         detail = " (this TCF uses a tiled layout that is not supported yet)" if tiled else ""
@@ -139,6 +149,13 @@ def _tcf_group_handles(
         check_dtype(ds.dtype, request)
         is_ri = kind == "label_free"
         scale = integer_ri_scale(is_ri, ds.dtype)
+        read, note, covered = _h5_reader(request.path, ds.name), "", None
+        grid = _fl_on_ri_grid(shape, file_voxel, attrs, ri_grid) if not is_ri else None
+        if grid is not None:
+            read, note = _registered_reader(read, grid), _coverage_note(grid, channel)
+            shape, voxel = grid.ri_shape, (voxel if request.voxel_size else grid.ri_voxel)
+            covered = grid.covered or (0, -1)
+            covered = None if covered == (0, shape[0] - 1) else covered
         handles.append(
             VolumeHandle(
                 kind=kind,
@@ -147,13 +164,89 @@ def _tcf_group_handles(
                 shape=(shape[0], shape[1], shape[2]),
                 voxel_size=voxel,
                 units="ri" if is_ri else "intensity",
-                _read=_h5_reader(request.path, ds.name),
+                _read=read,
                 _scale=scale,
                 _source_name=request.name,
                 _nbytes=ds.dtype.itemsize * math.prod(shape),
+                note=note,
+                imaged_sections=covered,
             )
         )
     return handles
+
+
+def _tcf_ri_grid(f: h5py.File) -> Grid | None:
+    """The tomogram's grid (shape of its first time point, voxel size from ``/Data/3D``)."""
+    group = f.get("Data/3D")
+    if not isinstance(group, h5py.Group):
+        return None
+    voxel = _voxel_size_from_tcf_attrs(group.attrs)
+    first = next(
+        (
+            group[n]
+            for n in sorted(group, key=natural_key)
+            if isinstance(group.get(n), h5py.Dataset)
+        ),
+        None,
+    )
+    if voxel is None or first is None or first.ndim != 3:
+        return None
+    return (tuple(int(n) for n in first.shape), voxel)  # type: ignore[return-value]
+
+
+def _fl_on_ri_grid(
+    shape: tuple[int, ...], fl_voxel: VoxelSize | None, attrs: Any, ri_grid: Grid | None
+) -> FlGrid | None:
+    """How a stain stack maps onto the tomogram, or None when it needs no resampling (or the
+    file does not say enough to do it: then the stacks must match section by section)."""
+    if ri_grid is None or fl_voxel is None or len(shape) != 3:
+        return None
+    # A stack that contradicts its own header (SizeX/Y/Z) is not placed by that header.
+    header = tuple(_attr_float(attrs, f"Size{axis}") for axis in "ZYX")
+    if all(header) and header != tuple(float(n) for n in shape):
+        return None
+    # A stain stack centred on the tomogram's lowest plane would be half outside it: a zero
+    # offset is taken as "not recorded", like a missing one (centred on the tomogram).
+    offset = (attr_number(attrs, "OffsetZ") or 0.0) + (
+        attr_number(attrs, "OffsetZCompensation") or 0.0
+    ) or None
+    grid = FlGrid(
+        fl_shape=(shape[0], shape[1], shape[2]),
+        fl_voxel=fl_voxel,
+        ri_shape=ri_grid[0],
+        ri_voxel=ri_grid[1],
+        z_centre_um=offset,
+    )
+    return None if grid.identical else grid
+
+
+def _registered_reader(read: Callable[[], np.ndarray], grid: FlGrid) -> Callable[[], np.ndarray]:
+    def registered() -> np.ndarray:
+        fl = np.asarray(read(), dtype=np.float32)
+        background = float(np.median(fl[:, ::4, ::4]))
+        return grid.resample(fl, fill=background)
+
+    return registered
+
+
+def _coverage_note(grid: FlGrid, channel: str) -> str:
+    what = f"Fluorescence {channel}".strip()
+    stain = describe((grid.fl_shape, grid.fl_voxel))
+    tomogram = describe((grid.ri_shape, grid.ri_voxel))
+    covered = grid.covered
+    if covered is None:
+        return (
+            f"{what} ({stain}) lies outside the tomogram's z range ({tomogram}); "
+            "no section has its stain."
+        )
+    first, last = covered
+    text = f"{what} ({stain}) was resampled onto the tomogram's grid ({tomogram})"
+    if (first, last) == (0, grid.ri_shape[0] - 1):
+        return text + "."
+    return (
+        text + f"; it covers sections {first}–{last} only: the other sections hold no stain image "
+        "and get no fluorescence ground truth."
+    )
 
 
 def _h5_reader(path: Path, ds_name: str) -> Callable[[], np.ndarray]:
@@ -165,13 +258,9 @@ def _h5_reader(path: Path, ds_name: str) -> Callable[[], np.ndarray]:
 
 
 def _attr_float(attrs: Any, key: str) -> float | None:
-    if key not in attrs:
-        return None
-    try:
-        value = float(np.asarray(attrs[key]).ravel()[0])
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if math.isfinite(value) and value > 0 else None
+    """A positive number attribute (a size, a resolution), else None."""
+    value = attr_number(attrs, key)
+    return value if value is not None and value > 0 else None
 
 
 def _voxel_size_from_tcf_attrs(attrs: Any) -> VoxelSize | None:

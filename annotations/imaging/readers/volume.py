@@ -37,6 +37,12 @@ class VolumeHandle:
     _rgb: bool = field(default=False, repr=False, compare=False)
     _source_name: str = field(default="", repr=False, compare=False)
     _nbytes: int = field(default=0, repr=False, compare=False)
+    # What a person should know about how this volume was read (a stain resampled onto the
+    # tomogram's grid, and which sections it covers).
+    note: str = field(default="", compare=False)
+    # The first and last section (inclusive) that hold image data when a stain was resampled
+    # onto a taller tomogram (first > last: none); None when every section does.
+    imaged_sections: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def description(self) -> str:

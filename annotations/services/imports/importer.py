@@ -245,12 +245,15 @@ def import_file(
                         source_file=source_file,
                         units=handle.units,
                         channel_names=[h.channel for h in group] if len(group) > 1 else None,
+                        imaged_sections=handle.imaged_sections,
                     )
                 except ValidationError as exc:
                     raise InvalidInput(" ".join(exc.messages)) from exc
                 del data
                 created.append((volume.modality, volume.channel, volume.time_index, volume.shape))
                 sections_count += volume.size_z
+                # A stain resampled at every time point is said once.
+                warnings += [h.note for h in group if h.note and h.note not in warnings]
                 if volume.modality == Modality.RI and (
                     warning := _ri_warning(volume, handle.description)
                 ):

@@ -32,22 +32,33 @@ from .pairs import SOURCE, FluorescencePair, fluorescence_pairs
 __all__ = ["fluorescence_gt_create", "fluorescence_gt_preview"]
 
 
+def _imaged(volume: Volume) -> range:
+    """The sections of a stain stack that hold the stain: all, or those a stain resampled onto a
+    taller tomogram reaches (``Volume.stats["imaged_sections"]``, docs/imports.md)."""
+    first, last = volume.stats.get("imaged_sections") or (0, volume.size_z - 1)
+    return range(first, last + 1)
+
+
 def _stain_stack(volume: Volume) -> np.ndarray:
-    return np.asarray(volume_array(volume), dtype=np.float32)
+    """The imaged sections of the stain: sections beyond them hold no stain image, so they
+    neither take part in the thresholds nor get a mask."""
+    imaged = _imaged(volume)
+    return np.asarray(volume_array(volume)[imaged.start : imaged.stop], dtype=np.float32)
 
 
 def _section_params(
     params: FluorescenceGTParams, info: dict[str, Any], pair: FluorescencePair, z: int, fl_ids
 ) -> dict[str, Any]:
-    threshold = info["thresholds"][z]
+    k = z - _imaged(pair.fluorescence).start  # the section's index in the imaged stack
+    threshold = info["thresholds"][k]
     return {
         **params.to_dict(),
         "threshold_used": threshold,
         "volume_threshold": info["volume_threshold"],
         # Read by the fluorescence page, the gallery and evaluations that leave flagged out.
-        "quality": info["quality"][z],
-        "stain_signal": info["signal"][z],
-        "half_maximum_fill": z in info["filled_sections"],
+        "quality": info["quality"][k],
+        "stain_signal": info["signal"][k],
+        "half_maximum_fill": k in info["filled_sections"],
         "channel": pair.fluorescence.channel,
         "fluorescence_volume_id": pair.fluorescence.pk,
         "fluorescence_section_id": fl_ids.get(z),
@@ -86,6 +97,9 @@ def fluorescence_gt_create(
     now = timezone.now()
     created = 0
     for pair in pairs:
+        imaged = _imaged(pair.fluorescence)
+        if not imaged:
+            continue
         masks, info = fluorescence_ground_truth(_stain_stack(pair.fluorescence), params)
         # Lock the sections so two derivations of one volume cannot both write version n + 1.
         sections = list(
@@ -103,8 +117,8 @@ def fluorescence_gt_create(
         ).update(is_current=False)
         rows = []
         events = []
-        for section in sections:
-            mask = masks[section.z]
+        for section in (s for s in sections if s.z in imaged):
+            mask = masks[section.z - imaged.start]
             section_params = _section_params(params, info, pair, section.z, fl_ids)
             version = latest.get(section.pk, 0) + 1
             rows.append(
@@ -164,18 +178,27 @@ def fluorescence_gt_preview(
     )
     if not pairs:
         raise ConflictError("This section has no paired fluorescence stack.", code="no_stain")
+    imaged = _imaged(pairs[0].fluorescence)
+    if section.z not in imaged:
+        raise ConflictError(
+            f"Section z{section.z} lies outside the stain stack, which reaches sections "
+            f"{imaged.start}–{imaged.stop - 1} only (docs/imports.md); it has no fluorescence "
+            "ground truth.",
+            code="outside_stain",
+        )
     stack = _stain_stack(pairs[0].fluorescence)
     # The whole stack, whatever the scope: the volume threshold, 3D small-object removal and the
     # stain-signal levels all need it, and the preview must equal what deriving stores.
     masks, info = fluorescence_ground_truth(stack, params)
-    return masks[section.z], _preview_info(info, section.z, pairs[0])
+    k = section.z - imaged.start
+    return masks[k], _preview_info(info, k, pairs[0])
 
 
-def _preview_info(info: dict[str, Any], z: int, pair: FluorescencePair) -> dict[str, Any]:
+def _preview_info(info: dict[str, Any], k: int, pair: FluorescencePair) -> dict[str, Any]:
     return {
-        "threshold_used": info["thresholds"][z],
+        "threshold_used": info["thresholds"][k],
         "volume_threshold": info["volume_threshold"],
         "channel": pair.fluorescence.channel,
-        "quality": info["quality"][z],
-        "half_maximum_fill": z in info["filled_sections"],
+        "quality": info["quality"][k],
+        "half_maximum_fill": k in info["filled_sections"],
     }
