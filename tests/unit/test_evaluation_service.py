@@ -504,5 +504,14 @@ def test_manage_py_evaluate_runs_here_with_wait_and_prints_the_table(project, ma
     assert f"Evaluation {evaluation.pk} succeeded" in text
     assert "Edge-based" in text and "Otsu" in text and "dice" in text
     assert evaluation.threshold == 0.4 and evaluation.created_by is None
+    # Two tables, as in the report: every section, then the sections with a nucleus; the Otsu
+    # row's Dice is the mean over those sections of the stored section results.
+    every, nucleus = text.split("Sections whose ground truth holds a nucleus")
+    assert "Every section, mean ± SD over sections" in every
+    otsu = SectionResult.objects.filter(evaluation=evaluation, method="otsu")
+    for table, rows in ((every, otsu), (nucleus, otsu.filter(gt_pixels__gt=0))):
+        line = next(row for row in table.splitlines() if row.startswith("Otsu"))
+        dice = np.mean(list(rows.values_list("dice", flat=True)))
+        assert line.split()[1] == f"{dice:.3f}"
     with pytest.raises(CommandError, match="derive it from the paired stain"):
         call_command("evaluate", "--project", project.slug, "--set", "cross_modality", "--wait")

@@ -5,7 +5,8 @@
         [--gt-source fluorescence] [--threshold 0.5] [--wait] [--device cpu|cuda]
 
 Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With ``--wait`` this
-process runs it and prints the summary: the model and both baselines, mean ± SD.
+process runs it and prints the summary: the model and both baselines, mean ± SD over every
+section and over the sections whose ground truth holds a nucleus (the report's two tables).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from annotations.models import GroundTruthSource
 from inference.management import kit
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
+from inference.reports.sections import nucleus_blocks
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
 
 
@@ -79,11 +81,34 @@ class Command(BaseCommand):
         self._summary(evaluation)
 
     def _summary(self, evaluation) -> None:
+        """The report's two tables: every section, and the sections with a nucleus."""
         summary = evaluation.summary or {}
-        header = f"{'method':<28} " + " ".join(f"{k:>15}" for k in METRIC_KEYS)
-        self.stdout.write(header)
-        for method in summary.get("methods") or []:
-            block = ((summary.get("by_method") or {}).get(method) or {}).get("set") or {}
+        methods = summary.get("methods") or []
+        every = {
+            m: ((summary.get("by_method") or {}).get(m) or {}).get("set") or {} for m in methods
+        }
+        nucleus = {
+            m: block.get("set") or {} for m, block in nucleus_blocks(evaluation, methods).items()
+        }
+        self._table(
+            evaluation,
+            "Every section, mean ± SD over sections (a section empty in both the prediction and "
+            "the ground truth scores Dice 1.0):",
+            every,
+        )
+        self._table(
+            evaluation,
+            "Sections whose ground truth holds a nucleus, mean ± SD over sections:",
+            nucleus,
+        )
+        self.stdout.write(
+            f"Report: /evaluations/{evaluation.pk}/  CSV: /evaluations/{evaluation.pk}/results.csv"
+        )
+
+    def _table(self, evaluation, title: str, blocks: dict) -> None:
+        self.stdout.write(title)
+        self.stdout.write(f"{'method':<28} " + " ".join(f"{k:>15}" for k in METRIC_KEYS))
+        for method, block in blocks.items():
             cells = []
             for key in METRIC_KEYS:
                 value = block.get(key) or {}
@@ -91,6 +116,3 @@ class Command(BaseCommand):
                 cells.append(f"{mean:.3f} ± {std:.3f}" if mean is not None else "—")
             name = method_label(evaluation, method)[:28]
             self.stdout.write(f"{name:<28} " + " ".join(f"{c:>15}" for c in cells))
-        self.stdout.write(
-            f"Report: /evaluations/{evaluation.pk}/  CSV: /evaluations/{evaluation.pk}/results.csv"
-        )
