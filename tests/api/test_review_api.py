@@ -345,17 +345,18 @@ def test_ground_truth_of_an_unconfirmed_section(api, ready, reviewer):
 def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
     section, consensus = ready
     client = api(reviewer)
-    _act(client, section, "send-back", {"comment": "tighter", "annotators": ["alice"]})
     _act(client, section, "confirm", {"consensus_id": consensus.pk})
+    body = {"comment": "tighter", "annotators": ["alice"], "base_version": 1}
+    _act(client, section, "send-back", body)
 
     events = client.get(f"/api/sections/{section.pk}/audit/").json()
 
-    assert [e["action"] for e in events] == ["consensus", "send_back", "confirm"]
+    assert [e["action"] for e in events] == ["consensus", "confirm", "send_back"]
     assert set(events[0]) == {"at", "actor", "action", "label", "summary", "detail"}
-    assert events[0]["actor"] is None and events[1]["actor"] == "rita"
-    assert events[1]["detail"]["comment"] == "tighter"
+    assert events[0]["actor"] is None and events[2]["actor"] == "rita"
+    assert events[2]["detail"]["comment"] == "tighter"
     # Readable as the page's own list is (the page reloads it after each decision).
-    assert events[1]["label"] == "Sent back" and "“tighter”" in events[1]["summary"]
+    assert events[2]["label"] == "Sent back" and "“tighter”" in events[2]["summary"]
 
 
 # --- dashboard -----------------------------------------------------------------------------

@@ -21,7 +21,19 @@ from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import InvalidInput, NotAllowed
 
+from .standing import NOT_EXCLUDED, require_ground_truth_version, require_status
+
 MAX_COMMENT_LENGTH = 2000
+
+# ``base_version`` left out: the caller did not say which ground-truth version it saw.
+UNSEEN = object()
+
+
+def _require_unchanged(section: Section, base_version, doing: str) -> None:
+    """Refuse a decision on an excluded section, or one confirmed since the reviewer looked."""
+    if base_version is not UNSEEN:
+        require_ground_truth_version(section, base_version)
+    require_status(section, NOT_EXCLUDED, doing)
 
 
 def _required_text(text: str | None, name: str, missing: str) -> str:
@@ -47,9 +59,17 @@ def require_reviewer(user, section: Section) -> None:
 
 @transaction.atomic
 def review_send_back(
-    *, section: Section, reviewer, comment: str, annotator_ids: Sequence[int]
+    *,
+    section: Section,
+    reviewer,
+    comment: str,
+    annotator_ids: Sequence[int],
+    base_version=UNSEEN,
 ) -> Section:
-    """Reopen the named annotators' annotations (their revisions stay) and tell them why."""
+    """Reopen the named annotators' annotations (their revisions stay) and tell them why.
+
+    ``base_version``: the ground-truth version the reviewer saw (``None``: none), when known.
+    """
     comment = _required_text(
         comment, "comment", "Say what the annotators should change: a comment is required."
     )
@@ -59,6 +79,7 @@ def review_send_back(
 
     section = lock_section(section)
     require_reviewer(reviewer, section)
+    _require_unchanged(section, base_version, "send this section back")
     annotations = list(
         Annotation.objects.select_for_update(of=("self",))
         .filter(section=section, annotator_id__in=wanted)
@@ -89,8 +110,11 @@ def review_send_back(
 
 
 @transaction.atomic
-def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
-    """Take the section out of annotation, review and training (out of focus, no nucleus...)."""
+def review_exclude(*, section: Section, reviewer, reason: str, base_version=UNSEEN) -> Section:
+    """Take the section out of annotation, review and training (out of focus, no nucleus...).
+
+    ``base_version``: the ground-truth version the reviewer saw (``None``: none), when known.
+    """
     reason = _required_text(
         reason,
         "reason",
@@ -98,6 +122,7 @@ def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
     )
     section = lock_section(section)
     require_reviewer(reviewer, section)
+    _require_unchanged(section, base_version, "exclude this section")
     detail = {"reason": reason, "previous_status": section.status}
     section_change_audited(
         section, reviewer, ReviewAction.EXCLUDE, detail, status=SectionStatus.EXCLUDED

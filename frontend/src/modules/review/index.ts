@@ -194,10 +194,15 @@ export class ReviewPage {
       const res = await call();
       this.finish('success', ok(res), status(res));
     } catch (err) {
-      // Only a confirmation that lost the race has a winner to show; any other refusal (too few
-      // annotations, a newer consensus) is shown with its reason and the action stays available.
+      // A decision that lost the race has a winner to show (a confirmation, or the other reviewer's
+      // send-back or exclusion); any other refusal (too few annotations, a newer consensus) is
+      // shown with its reason and the action stays available.
       if (err instanceof ApiError && err.code === 'stale_ground_truth') {
         this.showConflict(err);
+      } else if (err instanceof ApiError && err.code === 'section_status') {
+        // Someone sent the section back, reopened or excluded it meanwhile: their decision stands.
+        const cur = (err.data as { current?: { status?: string } } | null)?.current;
+        this.finish('warning', `Not done: ${err.detail}`, cur?.status);
       } else {
         const detail = err instanceof ApiError ? err.detail : String(err);
         this.showResult('danger', `Not done: ${detail}${err instanceof ApiError && err.retryable ? ' — check the connection and try again.' : ''}`);
@@ -238,7 +243,7 @@ export class ReviewPage {
     if (!url || this.done) return;
     const names = this.cfg.annotators ?? (this.cfg.annotations ?? []).map((a) => a.annotator);
     const send = (comment: string, chosen: string[], submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson<{ status?: string }>(url, { comment, annotators: chosen }), () => `Sent back to ${chosen.join(', ')}.`, (res) => res?.status ?? 'sent_back');
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { comment, annotators: chosen, base_version: this.cfg.groundTruth?.version ?? null }), () => `Sent back to ${chosen.join(', ')}.`, (res) => res?.status ?? 'sent_back');
     this.showForm(sendBackForm(names, send, () => this.formHost.replaceChildren()));
   }
 
@@ -246,7 +251,7 @@ export class ReviewPage {
     const url = this.cfg.actions?.exclude;
     if (!url || this.done) return;
     const send = (reason: string, submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), () => 'Section excluded from the data set.', (res) => res?.status ?? 'excluded');
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason, base_version: this.cfg.groundTruth?.version ?? null }), () => 'Section excluded from the data set.', (res) => res?.status ?? 'excluded');
     this.showForm(excludeForm(send, () => this.formHost.replaceChildren()));
   }
 
