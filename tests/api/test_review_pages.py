@@ -146,3 +146,27 @@ def test_dashboard_page_exposes_counts_for_browser_tests(client, reviewer, ready
     alice_row = re.search(r'<tr data-annotator="alice">(.*?)</tr>', html, re.S).group(1)
     assert 'data-count-annotated="1"' in alice_row and 'data-count-confirmed="1"' in alice_row
     assert 'id="agreement-histogram"' in html
+
+
+def test_review_page_says_how_its_agreement_numbers_are_aggregated(client, reviewer, ready):
+    section, _ = ready
+    client.force_login(reviewer)
+
+    html = client.get(f"/sections/{section.pk}/review/").content.decode()
+
+    summary = re.search(r'data-role="agreement-aggregation">(.*?)<', html, re.S).group(1)
+    assert "unweighted mean over the 3 annotator pairs" in summary
+    assert "empty agree (1.0)" in summary
+    caption = re.search(r'<caption data-role="annotator-aggregation">(.*?)<', html, re.S).group(1)
+    assert "mean of their Dice with each other annotator" in caption
+
+
+def test_dashboard_says_how_the_annotator_columns_are_aggregated(client, reviewer, ready):
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/dashboard/").content.decode()
+
+    text = re.search(r'data-role="annotator-aggregation">(.*?)</p>', html, re.S).group(1)
+    assert "means over sections, each section weighing the same" in text
+    assert "over the confirmed sections" in text
+    assert "sent back their drafts in sections sent back" in text
