@@ -11,7 +11,15 @@ import pytest
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import Annotation, GroundTruth, Membership, Role, Section, SectionStatus
 from tests.helpers_schema import assert_documented
-from tests.review_support import box, confirm, disk, save_revision, sections_of, with_consensus
+from tests.review_support import (
+    box,
+    confirm,
+    disk,
+    save_revision,
+    sections_of,
+    submit_all,
+    with_consensus,
+)
 
 SHAPE = (32, 32)
 
@@ -360,6 +368,31 @@ def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
 
 
 # --- dashboard -----------------------------------------------------------------------------
+
+
+def test_dashboard_annotator_agreement_leaves_out_excluded_sections(api, reviewer, sections, cast):
+    """Sections with no nucleus, excluded by the reviewer, added 1.0 each to every annotator's
+    mean Dice with the others (the agreement distribution already left them out)."""
+    from sklearn.metrics import f1_score
+
+    from annotations.services.review import consensus_compute_for_section
+
+    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 16, 10), disk(SHAPE, 17, 15, 6)]
+    submit_all(sections[0], dict(zip(cast, masks)))
+    consensus_compute_for_section(sections[0])
+    for section in sections[1:3]:
+        submit_all(section, {user: np.zeros(SHAPE, bool) for user in cast})
+        consensus_compute_for_section(section)
+        body = {"reason": "no nucleus in view", "base_version": None}
+        assert _act(api(reviewer), section, "exclude", body).status_code == 200
+
+    body = api(reviewer).get("/api/projects/lab/dashboard/").json()
+
+    alice = next(row for row in body["annotators"] if row["username"] == "alice")
+    expected = np.mean([f1_score(masks[0].ravel(), other.ravel()) for other in masks[1:]])
+    assert alice["sections_in_consensus"] == 1
+    assert alice["mean_dice_others"] == pytest.approx(expected)
+    assert body["distribution"]["n"] == 1
 
 
 def test_dashboard_counts_sections_and_annotators(api, ready, reviewer, sections):
