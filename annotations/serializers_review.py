@@ -241,5 +241,9 @@ class ReviewExcludeInputSerializer(serializers.Serializer):
     base_version = _seen_version()
 
 
+class ReviewIncludeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
+
+
 class ReviewStatusSerializer(serializers.Serializer):
     status = serializers.CharField(help_text=SECTION_STATUS)

@@ -32,6 +32,7 @@ from annotations.serializers_review import (
     ReviewConfirmOutputSerializer,
     ReviewConflictSerializer,
     ReviewExcludeInputSerializer,
+    ReviewIncludeInputSerializer,
     ReviewQueueSerializer,
     ReviewSendBackInputSerializer,
     ReviewSendBackOutputSerializer,
@@ -263,5 +264,20 @@ class ReviewExcludeApi(ReviewActionApi):
             reviewer=reviewer,
             reason=data["reason"],
             base_version=data.get("base_version", review_services.UNSEEN),
+        )
+        return {"status": section.status}
+
+
+@review_action(
+    "review_include",
+    ReviewIncludeInputSerializer,
+    ReviewStatusSerializer,
+    summary="Include an excluded section again (undo an exclusion)",
+    responses=conflict_responses(CONFLICTS, "section_status"),
+)
+class ReviewIncludeApi(ReviewActionApi):
+    def act(self, section, reviewer, data):
+        section = review_services.review_include(
+            section=section, reviewer=reviewer, reason=data["reason"]
         )
         return {"status": section.status}

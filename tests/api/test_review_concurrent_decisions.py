@@ -133,3 +133,58 @@ def test_a_decision_that_names_the_version_it_saw_goes_through(api, ready, revie
 
     assert answer.status_code == 200
     assert answer.json()["status"] == "sent_back"
+
+
+# --- undo of an exclusion --------------------------------------------------------------------
+
+INCLUDE = {"reason": "excluded by mistake: the nucleus is in focus"}
+
+
+def test_including_an_excluded_section_again_returns_it_to_review(api, ready, reviewer, rob):
+    section, _ = ready
+    assert _post(api(reviewer), section, "exclude", EXCLUDE).status_code == 200
+
+    answer = _post(api(rob), section, "include", INCLUDE)
+
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {"status": "review"}
+    section.refresh_from_db()
+    assert section.status == "review"
+    queue = api(rob).get("/api/projects/lab/review-queue/").json()
+    assert [row["id"] for row in queue["results"]] == [section.pk]
+    audit = api(rob).get(f"/api/sections/{section.pk}/audit/").json()
+    assert audit[-1]["action"] == "include" and audit[-1]["actor"] == "rob"
+    assert audit[-1]["summary"] == f"back to review: “{INCLUDE['reason']}”"
+
+
+def test_including_a_section_excluded_after_its_confirmation_restores_the_confirmation(
+    api, ready, reviewer
+):
+    section, consensus = ready
+    client = api(reviewer)
+    assert _post(client, section, "confirm", _confirm_body(consensus)).status_code == 200
+    assert _post(client, section, "exclude", {**EXCLUDE, "base_version": 1}).status_code == 200
+
+    answer = _post(client, section, "include", INCLUDE)
+
+    assert answer.json() == {"status": "confirmed"}
+    assert GroundTruth.objects.get(section=section, is_current=True).version == 1
+
+
+def test_including_a_section_that_is_not_excluded_is_409(api, ready, reviewer):
+    section, _ = ready
+
+    answer = _post(api(reviewer), section, "include", INCLUDE)
+
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "section_status"
+    assert "The section is ready for review." in answer.json()["detail"]
+
+
+def test_including_needs_a_reason(api, ready, reviewer):
+    section, _ = ready
+    assert _post(api(reviewer), section, "exclude", EXCLUDE).status_code == 200
+
+    assert _post(api(reviewer), section, "include", {"reason": "  "}).status_code == 400
+    section.refresh_from_db()
+    assert section.status == "excluded"

@@ -96,6 +96,7 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
         "confirm": f"/api/sections/{section.pk}/review/confirm/",
         "sendBack": f"/api/sections/{section.pk}/review/send-back/",
         "exclude": f"/api/sections/{section.pk}/review/exclude/",
+        "include": f"/api/sections/{section.pk}/review/include/",
     }
     assert config["annotators"] == ["alice", "bob", "carol"]
     assert config["nextUrl"] == "/projects/lab/review/next/"

@@ -16,7 +16,13 @@ from .consensus import (
     consensus_compute_for_section,
     consensus_recompute,
 )
-from .decisions import MAX_COMMENT_LENGTH, UNSEEN, review_exclude, review_send_back
+from .decisions import (
+    MAX_COMMENT_LENGTH,
+    UNSEEN,
+    review_exclude,
+    review_include,
+    review_send_back,
+)
 from .staleness import ground_truth_mark_stale_for_revision, on_annotation_changed
 
 __all__ = [
@@ -29,5 +35,6 @@ __all__ = [
     "on_annotation_changed",
     "review_confirm",
     "review_exclude",
+    "review_include",
     "review_send_back",
 ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from annotations.models import (
     Annotation,
     AnnotationStatus,
+    Consensus,
     ReviewAction,
     Role,
     Section,
@@ -21,7 +22,13 @@ from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import InvalidInput, NotAllowed
 
-from .standing import NOT_EXCLUDED, require_ground_truth_version, require_status
+from .consensus import consensus_compute_for_section
+from .standing import (
+    NOT_EXCLUDED,
+    current_consensus_truth,
+    require_ground_truth_version,
+    require_status,
+)
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -127,4 +134,35 @@ def review_exclude(*, section: Section, reviewer, reason: str, base_version=UNSE
     section_change_audited(
         section, reviewer, ReviewAction.EXCLUDE, detail, status=SectionStatus.EXCLUDED
     )
+    return section
+
+
+def _status_without_exclusion(section: Section) -> str:
+    """Where the section's annotations and ground truth put it, had it never been excluded."""
+    truth = current_consensus_truth(section)
+    if truth is not None and not truth.stale:
+        return SectionStatus.CONFIRMED
+    if section.submitted_count >= section.project.required_annotations:
+        return SectionStatus.REVIEW
+    return SectionStatus.OPEN
+
+
+@transaction.atomic
+def review_include(*, section: Section, reviewer, reason: str) -> Section:
+    """Undo an exclusion: the section returns to annotation, review or its confirmed ground
+    truth, whichever its annotations and ground truth (kept while it was excluded) put it in."""
+    reason = _required_text(
+        reason, "reason", "Say why the section is included again (e.g. excluded by mistake)."
+    )
+    section = lock_section(section)
+    require_reviewer(reviewer, section)
+    require_status(section, frozenset({SectionStatus.EXCLUDED}), "include this section again")
+    status = _status_without_exclusion(section)
+    detail = {"reason": reason, "status": status}
+    section_change_audited(section, reviewer, ReviewAction.INCLUDE, detail, status=status)
+    if (
+        status == SectionStatus.REVIEW
+        and not Consensus.objects.filter(section=section, is_current=True).exists()
+    ):
+        consensus_compute_for_section(section)
     return section

@@ -104,10 +104,12 @@ def _what_happened(section: Section, event: AuditEvent | None) -> str:
             f"{who} sent this section back to {names}{when}{comment}. It returns to review "
             "when they submit again."
         )
-    return (
-        "This section is waiting for annotations again (an annotator reopened theirs); it "
-        "returns to review when they submit."
-    )
+    if section.status == SectionStatus.OPEN:
+        return (
+            "This section is waiting for annotations (fewer are submitted than it needs, e.g. "
+            "an annotator reopened theirs); it returns to review when they submit."
+        )
+    return f"The section is {section.get_status_display().lower()}."
 
 
 def require_status(section: Section, allowed: frozenset, doing: str) -> None:

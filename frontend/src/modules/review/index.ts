@@ -21,7 +21,7 @@ import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { agreementCard } from './agreement';
 import { AuditTrail } from './audit';
 import { ProposalEdit, reviewEditorLabels } from './edit';
-import { excludeForm, sendBackForm } from './forms';
+import { excludeForm, includeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
 import { type Outcome, setStatusBadge, showOutcome } from './outcome';
 import type { ReviewConfig } from './types';
@@ -71,9 +71,11 @@ export class ReviewPage {
     this.confirmBtn.disabled = !acts.confirm;
     sendBtn.disabled = !acts.sendBack;
     exclBtn.disabled = !acts.exclude;
+    // An excluded section offers the undo of its exclusion.
+    const inclBtn = cfg.status === 'excluded' && acts.include ? button('Include again', { icon: icons.check, onClick: () => this.showInclude() }) : null;
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
-    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
+    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []), inclBtn);
     this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u), s.z);
     this.audit = new AuditTrail(cfg.auditUrl, outside(root, '#audit-trail ol, #audit-trail ul'));
     sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl));
@@ -253,6 +255,14 @@ export class ReviewPage {
     const send = (reason: string, submit: HTMLButtonElement) =>
       void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason, base_version: this.cfg.groundTruth?.version ?? null }), () => 'Section excluded from the data set.', (res) => res?.status ?? 'excluded');
     this.showForm(excludeForm(send, () => this.formHost.replaceChildren()));
+  }
+
+  private showInclude(): void {
+    const url = this.cfg.actions?.include;
+    if (!url || this.done) return;
+    const send = (reason: string, submit: HTMLButtonElement) =>
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), (res) => `Section included again: ${(res?.status ?? '').replace('_', ' ')}.`, (res) => res?.status);
+    this.showForm(includeForm(send, () => this.formHost.replaceChildren()));
   }
 
   private showForm([form, field]: [HTMLFormElement, HTMLTextAreaElement]): void {
