@@ -23,7 +23,7 @@ import { AuditTrail } from './audit';
 import { ProposalEdit, reviewEditorLabels } from './edit';
 import { excludeForm, includeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
-import { type Outcome, setStatusBadge, showOutcome } from './outcome';
+import { type Outcome, STATUS_LABELS, setStatusBadge, showOutcome } from './outcome';
 import type { ReviewConfig } from './types';
 
 export type { ReviewAnnotation, ReviewConfig } from './types';
@@ -261,7 +261,7 @@ export class ReviewPage {
     const url = this.cfg.actions?.include;
     if (!url || this.done) return;
     const send = (reason: string, submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), (res) => `Section included again: ${(res?.status ?? '').replace('_', ' ')}.`, (res) => res?.status);
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), (res) => `Section included again: ${(STATUS_LABELS[res?.status ?? ''] ?? res?.status ?? '').toLowerCase()}.`, (res) => res?.status);
     this.showForm(includeForm(send, () => this.formHost.replaceChildren()));
   }
 
