@@ -171,3 +171,20 @@ def test_dashboard_says_how_the_annotator_columns_are_aggregated(client, reviewe
     assert "means over sections, each section weighing the same" in text
     assert "over the confirmed sections" in text
     assert "sent back their drafts in sections sent back" in text
+
+
+def test_queue_page_counts_every_waiting_section_not_only_the_rows_it_lists(
+    client, reviewer, specimen, make_volume
+):
+    from annotations.views.review import QUEUE_PAGE_ROWS
+
+    volume = make_volume(specimen, shape=(QUEUE_PAGE_ROWS + 5, 8, 8))
+    Section.objects.filter(volume=volume).update(status=SectionStatus.REVIEW, agreement=0.9)
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    waiting = re.search(r'data-role="waiting">(.*?)</span>', html, re.S).group(1)
+    assert waiting.startswith(f"{QUEUE_PAGE_ROWS + 5} sections waiting")
+    assert f"the first {QUEUE_PAGE_ROWS} are listed" in waiting
+    assert len(re.findall(r'<tr data-section-id="', html)) == QUEUE_PAGE_ROWS
