@@ -52,6 +52,8 @@ def review_queue_page(request, slug: str):
             "rows": rows,
             # All that wait, not only the rows shown: a long day's queue is longer than the table.
             "waiting": queue["count"],
+            # A one-class project has no worst class: the header names only the mean Dice.
+            "classes": any(row["worst_class"] for row in rows),
             "self_review": project.allow_self_review,
         },
     )

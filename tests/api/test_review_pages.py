@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from annotations.models import Membership, Role, Section, SectionStatus
@@ -188,3 +189,31 @@ def test_queue_page_counts_every_waiting_section_not_only_the_rows_it_lists(
     assert waiting.startswith(f"{QUEUE_PAGE_ROWS + 5} sections waiting")
     assert f"the first {QUEUE_PAGE_ROWS} are listed" in waiting
     assert len(re.findall(r'<tr data-section-id="', html)) == QUEUE_PAGE_ROWS
+
+
+def test_queue_page_of_a_one_class_project_names_no_worst_class(client, reviewer, ready):
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    assert "Agreement (mean pairwise Dice)" in html
+    assert "worst class" not in html
+
+
+def test_queue_page_of_a_labelled_project_names_the_worst_class(
+    client, reviewer, specimen, make_volume, cast
+):
+    from annotations.services.review import consensus_compute_for_section
+    from tests.review_support import instance_png, save_revision
+
+    section = sections_of(specimen, make_volume)[0]
+    for user, nuclei in zip(cast, [[(8, 8, 4), (24, 12, 5)], [(8, 8, 4)], [(8, 8, 5)]]):
+        save_revision(section, user, np.zeros(SHAPE, bool), png=instance_png(SHAPE, *nuclei))
+    Section.objects.filter(pk=section.pk).update(status=SectionStatus.REVIEW)
+    consensus_compute_for_section(Section.objects.get(pk=section.pk))
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    assert "Agreement (mean Dice, worst class)" in html
+    assert 'data-worst-class="nucleus"' in html
