@@ -16,6 +16,8 @@ CONFLICTS = {
     "import_in_progress": "The same file is being imported right now.",
     "import_race": "Another import changed the same specimen at the same moment; try again.",
     "stale_ground_truth": "Someone confirmed the section since you opened it (`current`).",
+    "section_status": "The section was sent back, reopened or excluded since you opened it "
+    "(`current` says by whom and when).",
     "stale_consensus": "A newer consensus was computed since you opened the section.",
     "project_exists": "A project with this short name exists already.",
     "label_name_taken": "Another class of the project's label set has this name.",

@@ -206,11 +206,24 @@ class ReviewConfirmOutputSerializer(GroundTruthResultSerializer):
     stale = serializers.BooleanField(help_text=f"True when {STALE}.")
 
 
+def _seen_version() -> serializers.IntegerField:
+    """The optional ``base_version`` of a send-back or an exclusion (left out: not checked)."""
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_VERSION,
+        help_text="The ground-truth version the reviewer saw (null: none). When given and another "
+        "reviewer confirmed since, the answer is 409 `stale_ground_truth`.",
+    )
+
+
 class ReviewSendBackInputSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
     annotators = serializers.ListField(
         child=serializers.CharField(max_length=150), min_length=1, max_length=100
     )
+    base_version = _seen_version()
 
 
 class ReviewSendBackOutputSerializer(serializers.Serializer):
@@ -224,6 +237,11 @@ class ReviewSendBackOutputSerializer(serializers.Serializer):
 
 
 class ReviewExcludeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
+    base_version = _seen_version()
+
+
+class ReviewIncludeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
 
 

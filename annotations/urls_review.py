@@ -25,6 +25,7 @@ ROUTES = {
         "review/confirm/": rest(api.ReviewConfirmApi, "api-review-confirm"),
         "review/send-back/": rest(api.ReviewSendBackApi, "api-review-send-back"),
         "review/exclude/": rest(api.ReviewExcludeApi, "api-review-exclude"),
+        "review/include/": rest(api.ReviewIncludeApi, "api-review-include"),
     },
 }
 

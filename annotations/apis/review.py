@@ -32,6 +32,7 @@ from annotations.serializers_review import (
     ReviewConfirmOutputSerializer,
     ReviewConflictSerializer,
     ReviewExcludeInputSerializer,
+    ReviewIncludeInputSerializer,
     ReviewQueueSerializer,
     ReviewSendBackInputSerializer,
     ReviewSendBackOutputSerializer,
@@ -196,7 +197,11 @@ def review_action(operation_id: str, body, output, **schema):
             ReviewConflictSerializer,
             description="The state refuses the confirmation; `code` says which:\n\n"
             + conflict_list(
-                CONFLICTS, "stale_ground_truth", "stale_consensus", "too_few_annotations"
+                CONFLICTS,
+                "stale_ground_truth",
+                "section_status",
+                "stale_consensus",
+                "too_few_annotations",
             ),
         )
     },
@@ -226,6 +231,7 @@ class ReviewConfirmApi(ReviewActionApi):
     ReviewSendBackInputSerializer,
     ReviewSendBackOutputSerializer,
     summary="Reopen the named annotators' annotations with a comment",
+    responses=conflict_responses(CONFLICTS, "stale_ground_truth", "section_status"),
 )
 class ReviewSendBackApi(ReviewActionApi):
     def act(self, section, reviewer, data):
@@ -235,6 +241,7 @@ class ReviewSendBackApi(ReviewActionApi):
             reviewer=reviewer,
             comment=data["comment"],
             annotator_ids=user_ids_by_name(names),
+            base_version=data.get("base_version", review_services.UNSEEN),
         )
         return {
             "status": section.status,
@@ -248,10 +255,29 @@ class ReviewSendBackApi(ReviewActionApi):
     ReviewExcludeInputSerializer,
     ReviewStatusSerializer,
     summary="Exclude the section (out of focus, no nucleus in view)",
+    responses=conflict_responses(CONFLICTS, "stale_ground_truth", "section_status"),
 )
 class ReviewExcludeApi(ReviewActionApi):
     def act(self, section, reviewer, data):
         section = review_services.review_exclude(
+            section=section,
+            reviewer=reviewer,
+            reason=data["reason"],
+            base_version=data.get("base_version", review_services.UNSEEN),
+        )
+        return {"status": section.status}
+
+
+@review_action(
+    "review_include",
+    ReviewIncludeInputSerializer,
+    ReviewStatusSerializer,
+    summary="Include an excluded section again (undo an exclusion)",
+    responses=conflict_responses(CONFLICTS, "section_status"),
+)
+class ReviewIncludeApi(ReviewActionApi):
+    def act(self, section, reviewer, data):
+        section = review_services.review_include(
             section=section, reviewer=reviewer, reason=data["reason"]
         )
         return {"status": section.status}

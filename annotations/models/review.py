@@ -94,6 +94,7 @@ class ReviewAction(models.TextChoices):
     EDIT_CONFIRM = "edit_confirm", "Edited and confirmed"
     SEND_BACK = "send_back", "Sent back"
     EXCLUDE = "exclude", "Excluded"
+    INCLUDE = "include", "Included again"
     REOPEN = "reopen", "Reopened"
     STALE = "stale", "Ground truth marked stale"
     FLUORESCENCE_GT = "fluorescence_gt", "Fluorescence ground truth derived"

@@ -32,18 +32,30 @@ def _bar_chart(distribution: dict) -> list[dict]:
     ]
 
 
+QUEUE_PAGE_ROWS = 200
+
+
 @login_required
 @refusing
 def review_queue_page(request, slug: str):
     project = get_project(request.user, slug, *READ_ROLES)
-    rows = selectors.review_queue(project=project, user=request.user, limit=200)
+    queue = selectors.review_queue_page(project=project, user=request.user, limit=QUEUE_PAGE_ROWS)
+    rows = queue["results"]
     labels = dict(SectionStatus.choices)
     for row in rows:
         row["status_label"] = labels.get(row["status"], row["status"])
     return render(
         request,
         "annotations/review_queue.html",
-        {"project": project, "rows": rows, "self_review": project.allow_self_review},
+        {
+            "project": project,
+            "rows": rows,
+            # All that wait, not only the rows shown: a long day's queue is longer than the table.
+            "waiting": queue["count"],
+            # A one-class project has no worst class: the header names only the mean Dice.
+            "classes": any(row["worst_class"] for row in rows),
+            "self_review": project.allow_self_review,
+        },
     )
 
 

@@ -11,7 +11,15 @@ import pytest
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import Annotation, GroundTruth, Membership, Role, Section, SectionStatus
 from tests.helpers_schema import assert_documented
-from tests.review_support import box, confirm, disk, save_revision, sections_of, with_consensus
+from tests.review_support import (
+    box,
+    confirm,
+    disk,
+    save_revision,
+    sections_of,
+    submit_all,
+    with_consensus,
+)
 
 SHAPE = (32, 32)
 
@@ -345,20 +353,46 @@ def test_ground_truth_of_an_unconfirmed_section(api, ready, reviewer):
 def test_audit_trail_lists_every_action_in_order(api, ready, reviewer):
     section, consensus = ready
     client = api(reviewer)
-    _act(client, section, "send-back", {"comment": "tighter", "annotators": ["alice"]})
     _act(client, section, "confirm", {"consensus_id": consensus.pk})
+    body = {"comment": "tighter", "annotators": ["alice"], "base_version": 1}
+    _act(client, section, "send-back", body)
 
     events = client.get(f"/api/sections/{section.pk}/audit/").json()
 
-    assert [e["action"] for e in events] == ["consensus", "send_back", "confirm"]
+    assert [e["action"] for e in events] == ["consensus", "confirm", "send_back"]
     assert set(events[0]) == {"at", "actor", "action", "label", "summary", "detail"}
-    assert events[0]["actor"] is None and events[1]["actor"] == "rita"
-    assert events[1]["detail"]["comment"] == "tighter"
+    assert events[0]["actor"] is None and events[2]["actor"] == "rita"
+    assert events[2]["detail"]["comment"] == "tighter"
     # Readable as the page's own list is (the page reloads it after each decision).
-    assert events[1]["label"] == "Sent back" and "“tighter”" in events[1]["summary"]
+    assert events[2]["label"] == "Sent back" and "“tighter”" in events[2]["summary"]
 
 
 # --- dashboard -----------------------------------------------------------------------------
+
+
+def test_dashboard_annotator_agreement_leaves_out_excluded_sections(api, reviewer, sections, cast):
+    """Sections with no nucleus, excluded by the reviewer, added 1.0 each to every annotator's
+    mean Dice with the others (the agreement distribution already left them out)."""
+    from sklearn.metrics import f1_score
+
+    from annotations.services.review import consensus_compute_for_section
+
+    masks = [disk(SHAPE, 16, 16, 8), disk(SHAPE, 16, 16, 10), disk(SHAPE, 17, 15, 6)]
+    submit_all(sections[0], dict(zip(cast, masks)))
+    consensus_compute_for_section(sections[0])
+    for section in sections[1:3]:
+        submit_all(section, {user: np.zeros(SHAPE, bool) for user in cast})
+        consensus_compute_for_section(section)
+        body = {"reason": "no nucleus in view", "base_version": None}
+        assert _act(api(reviewer), section, "exclude", body).status_code == 200
+
+    body = api(reviewer).get("/api/projects/lab/dashboard/").json()
+
+    alice = next(row for row in body["annotators"] if row["username"] == "alice")
+    expected = np.mean([f1_score(masks[0].ravel(), other.ravel()) for other in masks[1:]])
+    assert alice["sections_in_consensus"] == 1
+    assert alice["mean_dice_others"] == pytest.approx(expected)
+    assert body["distribution"]["n"] == 1
 
 
 def test_dashboard_counts_sections_and_annotators(api, ready, reviewer, sections):

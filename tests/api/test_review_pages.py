@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from annotations.models import Membership, Role, Section, SectionStatus
@@ -96,6 +97,7 @@ def test_review_page_config_follows_the_front_end_contract(client, reviewer, rea
         "confirm": f"/api/sections/{section.pk}/review/confirm/",
         "sendBack": f"/api/sections/{section.pk}/review/send-back/",
         "exclude": f"/api/sections/{section.pk}/review/exclude/",
+        "include": f"/api/sections/{section.pk}/review/include/",
     }
     assert config["annotators"] == ["alice", "bob", "carol"]
     assert config["nextUrl"] == "/projects/lab/review/next/"
@@ -146,3 +148,72 @@ def test_dashboard_page_exposes_counts_for_browser_tests(client, reviewer, ready
     alice_row = re.search(r'<tr data-annotator="alice">(.*?)</tr>', html, re.S).group(1)
     assert 'data-count-annotated="1"' in alice_row and 'data-count-confirmed="1"' in alice_row
     assert 'id="agreement-histogram"' in html
+
+
+def test_review_page_says_how_its_agreement_numbers_are_aggregated(client, reviewer, ready):
+    section, _ = ready
+    client.force_login(reviewer)
+
+    html = client.get(f"/sections/{section.pk}/review/").content.decode()
+
+    summary = re.search(r'data-role="agreement-aggregation">(.*?)<', html, re.S).group(1)
+    assert "unweighted mean over the 3 annotator pairs" in summary
+    assert "empty agree (1.0)" in summary
+    caption = re.search(r'<caption data-role="annotator-aggregation">(.*?)<', html, re.S).group(1)
+    assert "mean of their Dice with each other annotator" in caption
+
+
+def test_dashboard_says_how_the_annotator_columns_are_aggregated(client, reviewer, ready):
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/dashboard/").content.decode()
+
+    text = re.search(r'data-role="annotator-aggregation">(.*?)</p>', html, re.S).group(1)
+    assert "means over sections, each section weighing the same" in text
+    assert "over the confirmed sections" in text
+    assert "sent back their drafts in sections sent back" in text
+
+
+def test_queue_page_counts_every_waiting_section_not_only_the_rows_it_lists(
+    client, reviewer, specimen, make_volume
+):
+    from annotations.views.review import QUEUE_PAGE_ROWS
+
+    volume = make_volume(specimen, shape=(QUEUE_PAGE_ROWS + 5, 8, 8))
+    Section.objects.filter(volume=volume).update(status=SectionStatus.REVIEW, agreement=0.9)
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    waiting = re.search(r'data-role="waiting">(.*?)</span>', html, re.S).group(1)
+    assert waiting.startswith(f"{QUEUE_PAGE_ROWS + 5} sections waiting")
+    assert f"the first {QUEUE_PAGE_ROWS} are listed" in waiting
+    assert len(re.findall(r'<tr data-section-id="', html)) == QUEUE_PAGE_ROWS
+
+
+def test_queue_page_of_a_one_class_project_names_no_worst_class(client, reviewer, ready):
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    assert "Agreement (mean pairwise Dice)" in html
+    assert "worst class" not in html
+
+
+def test_queue_page_of_a_labelled_project_names_the_worst_class(
+    client, reviewer, specimen, make_volume, cast
+):
+    from annotations.services.review import consensus_compute_for_section
+    from tests.review_support import instance_png, save_revision
+
+    section = sections_of(specimen, make_volume)[0]
+    for user, nuclei in zip(cast, [[(8, 8, 4), (24, 12, 5)], [(8, 8, 4)], [(8, 8, 5)]]):
+        save_revision(section, user, np.zeros(SHAPE, bool), png=instance_png(SHAPE, *nuclei))
+    Section.objects.filter(pk=section.pk).update(status=SectionStatus.REVIEW)
+    consensus_compute_for_section(Section.objects.get(pk=section.pk))
+    client.force_login(reviewer)
+
+    html = client.get("/projects/lab/review/").content.decode()
+
+    assert "Agreement (mean Dice, worst class)" in html
+    assert 'data-worst-class="nucleus"' in html

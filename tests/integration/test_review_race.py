@@ -15,7 +15,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from annotations.models import AuditEvent, GroundTruth, ReviewAction, Role
-from annotations.services.review import confirm as confirm_module
+from annotations.services.review import standing as standing_module
 from tests.conftest import _member
 from tests.review_support import sections_of, with_consensus
 
@@ -34,14 +34,14 @@ def test_two_reviewers_confirming_at_once_one_wins_the_other_gets_409(
 ):
     section, consensus = ready
     second_reviewer = _member(project, "ruth", Role.REVIEWER)
-    read_current = confirm_module._current_consensus_gt
+    read_current = standing_module.current_consensus_truth
 
     def slow_read(section):
         current = read_current(section)
         time.sleep(0.3)  # both requests are inside review_confirm now
         return current
 
-    monkeypatch.setattr(confirm_module, "_current_consensus_gt", slow_read)
+    monkeypatch.setattr(standing_module, "current_consensus_truth", slow_read)
     start = threading.Barrier(2)
     results: dict[str, object] = {}
 

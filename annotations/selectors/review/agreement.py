@@ -100,7 +100,11 @@ def _mean(values: list[float]) -> float | None:
 
 def annotator_agreement_table(project: Project) -> list[dict]:
     """Per annotator: sections annotated, mean Dice with the others and with confirmed ground
-    truth, and STAPLE's mean estimated sensitivity and specificity."""
+    truth, and STAPLE's mean estimated sensitivity and specificity.
+
+    Excluded sections are out of the data set, so out of these means too (as they are out of the
+    agreement distribution): a section excluded for having no nucleus would add 1.0 each.
+    """
     annotated = dict(
         Annotation.objects.filter(section__project=project, status=AnnotationStatus.SUBMITTED)
         .values("annotator__username")
@@ -112,6 +116,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
     specificity: dict[str, list[float]] = defaultdict(list)
     for stats in (
         Consensus.objects.filter(section__project=project, is_current=True)
+        .exclude(section__status=SectionStatus.EXCLUDED)
         .values_list("annotator_stats", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -124,6 +129,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
         GroundTruth.objects.filter(
             section__project=project, source=GroundTruthSource.CONSENSUS, is_current=True
         )
+        .exclude(section__status=SectionStatus.EXCLUDED)
         .values_list("input_revisions", flat=True)
         .iterator(chunk_size=2000)
     ):

@@ -35,6 +35,8 @@ def _audit_summary(action: str, detail: dict) -> str:
         return f"to {', '.join(detail.get('annotators', []))}: “{detail.get('comment', '')}”"
     if action == ReviewAction.EXCLUDE:
         return f"“{detail.get('reason', '')}”"
+    if action == ReviewAction.INCLUDE:
+        return f"back to {detail.get('status', '')}: “{detail.get('reason', '')}”"
     if action == ReviewAction.STALE:
         return (
             f"{detail.get('annotator')} changed their annotation (r{detail.get('confirmed_revision')} → "

@@ -172,6 +172,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             "confirm": reverse("api-review-confirm", args=[section.pk]),
             "sendBack": reverse("api-review-send-back", args=[section.pk]),
             "exclude": reverse("api-review-exclude", args=[section.pk]),
+            "include": reverse("api-review-include", args=[section.pk]),
         }
         if can_act
         else {},

@@ -16,17 +16,25 @@ from .consensus import (
     consensus_compute_for_section,
     consensus_recompute,
 )
-from .decisions import MAX_COMMENT_LENGTH, review_exclude, review_send_back
+from .decisions import (
+    MAX_COMMENT_LENGTH,
+    UNSEEN,
+    review_exclude,
+    review_include,
+    review_send_back,
+)
 from .staleness import ground_truth_mark_stale_for_revision, on_annotation_changed
 
 __all__ = [
     "MAX_COMMENT_LENGTH",
     "STAPLE_MAX_ITERATIONS",
+    "UNSEEN",
     "consensus_compute_for_section",
     "consensus_recompute",
     "ground_truth_mark_stale_for_revision",
     "on_annotation_changed",
     "review_confirm",
     "review_exclude",
+    "review_include",
     "review_send_back",
 ]

@@ -23,7 +23,6 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
-from annotations.selectors.review import ground_truth_current, ground_truth_public
 from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
@@ -31,25 +30,7 @@ from cellweb.errors import ConflictError, InvalidInput
 from .confirm_labels import LabelledTruth, labelled_truth
 from .consensus import STAPLE_MAX_ITERATIONS, consensus_minimum
 from .decisions import require_reviewer
-
-
-def _current_consensus_gt(section: Section) -> GroundTruth | None:
-    return ground_truth_current(section, source=GroundTruthSource.CONSENSUS)
-
-
-def _conflict_state(section: Section, current_gt: GroundTruth | None) -> dict:
-    state = (
-        ground_truth_public(current_gt)
-        if current_gt is not None
-        else {"version": None, "mask_png": None, "reviewer": None, "confirmed_at": None}
-    )
-    current_consensus = (
-        Consensus.objects.filter(section=section, is_current=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    state["consensus_id"] = current_consensus
-    return state
+from .standing import CONFIRMABLE, conflict_state, require_ground_truth_version, require_status
 
 
 def _binary_proposal(section: Section, consensus: Consensus) -> bool:
@@ -112,34 +93,20 @@ def review_confirm(
     ``base_version`` is the ground-truth version the reviewer saw (``None``: none yet). The
     section row is locked, so of two reviewers confirming together the second one waits, finds a
     newer version than the one it saw, and gets a ``ConflictError`` carrying the winner's result.
+    A section sent back, reopened by its annotator or excluded meanwhile is refused the same way
+    (``section_status``): the consensus no longer stands for its submissions.
     """
     section = lock_section(section)
     require_reviewer(reviewer, section)
 
-    current_gt = _current_consensus_gt(section)
-    current_version = current_gt.version if current_gt is not None else None
-    if current_version != base_version:
-        if current_gt is None:
-            message = (
-                f"You reviewed ground-truth version {base_version}, but this section has no "
-                "confirmed ground truth; reload it."
-            )
-        else:
-            who = current_gt.reviewer.get_username() if current_gt.reviewer else "Someone"
-            message = (
-                f"{who} confirmed this section meanwhile (version {current_version}); "
-                "look at their result before confirming again."
-            )
-        raise ConflictError(
-            message, code="stale_ground_truth", current=_conflict_state(section, current_gt)
-        )
-
+    current_gt = require_ground_truth_version(section, base_version)
     if consensus_id is None:
         raise ConflictError(
             "There is no consensus to confirm: a section needs at least "
             f"{consensus_minimum(section.project)} submitted annotations first.",
             code="too_few_annotations",
         )
+    require_status(section, CONFIRMABLE, "confirm this section")
     try:
         consensus = Consensus.objects.prefetch_related("inputs__annotation__annotator").get(
             pk=consensus_id, section=section
@@ -151,7 +118,7 @@ def review_confirm(
             "The annotations changed and a newer consensus was computed since you opened this "
             "section; reload it and review the new proposal.",
             code="stale_consensus",
-            current=_conflict_state(section, current_gt),
+            current=conflict_state(section, current_gt),
         )
 
     inputs = sorted(consensus.inputs.all(), key=lambda r: r.annotation.annotator.get_username())

@@ -10,6 +10,7 @@ from django.db import transaction
 from annotations.models import (
     Annotation,
     AnnotationStatus,
+    Consensus,
     ReviewAction,
     Role,
     Section,
@@ -21,7 +22,25 @@ from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import InvalidInput, NotAllowed
 
+from .consensus import consensus_compute_for_section
+from .standing import (
+    NOT_EXCLUDED,
+    current_consensus_truth,
+    require_ground_truth_version,
+    require_status,
+)
+
 MAX_COMMENT_LENGTH = 2000
+
+# ``base_version`` left out: the caller did not say which ground-truth version it saw.
+UNSEEN = object()
+
+
+def _require_unchanged(section: Section, base_version, doing: str) -> None:
+    """Refuse a decision on an excluded section, or one confirmed since the reviewer looked."""
+    if base_version is not UNSEEN:
+        require_ground_truth_version(section, base_version)
+    require_status(section, NOT_EXCLUDED, doing)
 
 
 def _required_text(text: str | None, name: str, missing: str) -> str:
@@ -47,9 +66,17 @@ def require_reviewer(user, section: Section) -> None:
 
 @transaction.atomic
 def review_send_back(
-    *, section: Section, reviewer, comment: str, annotator_ids: Sequence[int]
+    *,
+    section: Section,
+    reviewer,
+    comment: str,
+    annotator_ids: Sequence[int],
+    base_version=UNSEEN,
 ) -> Section:
-    """Reopen the named annotators' annotations (their revisions stay) and tell them why."""
+    """Reopen the named annotators' annotations (their revisions stay) and tell them why.
+
+    ``base_version``: the ground-truth version the reviewer saw (``None``: none), when known.
+    """
     comment = _required_text(
         comment, "comment", "Say what the annotators should change: a comment is required."
     )
@@ -59,6 +86,7 @@ def review_send_back(
 
     section = lock_section(section)
     require_reviewer(reviewer, section)
+    _require_unchanged(section, base_version, "send this section back")
     annotations = list(
         Annotation.objects.select_for_update(of=("self",))
         .filter(section=section, annotator_id__in=wanted)
@@ -89,8 +117,11 @@ def review_send_back(
 
 
 @transaction.atomic
-def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
-    """Take the section out of annotation, review and training (out of focus, no nucleus...)."""
+def review_exclude(*, section: Section, reviewer, reason: str, base_version=UNSEEN) -> Section:
+    """Take the section out of annotation, review and training (out of focus, no nucleus...).
+
+    ``base_version``: the ground-truth version the reviewer saw (``None``: none), when known.
+    """
     reason = _required_text(
         reason,
         "reason",
@@ -98,8 +129,40 @@ def review_exclude(*, section: Section, reviewer, reason: str) -> Section:
     )
     section = lock_section(section)
     require_reviewer(reviewer, section)
+    _require_unchanged(section, base_version, "exclude this section")
     detail = {"reason": reason, "previous_status": section.status}
     section_change_audited(
         section, reviewer, ReviewAction.EXCLUDE, detail, status=SectionStatus.EXCLUDED
     )
+    return section
+
+
+def _status_without_exclusion(section: Section) -> str:
+    """Where the section's annotations and ground truth put it, had it never been excluded."""
+    truth = current_consensus_truth(section)
+    if truth is not None and not truth.stale:
+        return SectionStatus.CONFIRMED
+    if section.submitted_count >= section.project.required_annotations:
+        return SectionStatus.REVIEW
+    return SectionStatus.OPEN
+
+
+@transaction.atomic
+def review_include(*, section: Section, reviewer, reason: str) -> Section:
+    """Undo an exclusion: the section returns to annotation, review or its confirmed ground
+    truth, whichever its annotations and ground truth (kept while it was excluded) put it in."""
+    reason = _required_text(
+        reason, "reason", "Say why the section is included again (e.g. excluded by mistake)."
+    )
+    section = lock_section(section)
+    require_reviewer(reviewer, section)
+    require_status(section, frozenset({SectionStatus.EXCLUDED}), "include this section again")
+    status = _status_without_exclusion(section)
+    detail = {"reason": reason, "status": status}
+    section_change_audited(section, reviewer, ReviewAction.INCLUDE, detail, status=status)
+    if (
+        status == SectionStatus.REVIEW
+        and not Consensus.objects.filter(section=section, is_current=True).exists()
+    ):
+        consensus_compute_for_section(section)
     return section

@@ -83,15 +83,25 @@ export function sendBackForm(
   });
 }
 
-export function excludeForm(send: (reason: string, submit: HTMLButtonElement) => void, cancel: () => void): [HTMLFormElement, HTMLTextAreaElement] {
-  const submit = button('Exclude section', { variant: 'danger', small: true, icon: icons.ban });
+/** A form with one required reason and one button: exclude the section, or include it again. */
+function reasonForm(label: string, variant: 'danger' | 'primary', icon: string, placeholder: string, send: (reason: string, submit: HTMLButtonElement) => void, cancel: () => void): [HTMLFormElement, HTMLTextAreaElement] {
+  const submit = button(label, { variant, small: true, icon });
   return textForm({
     field: 'Reason',
     rows: 2,
-    placeholder: 'e.g. out of focus, no nucleus, artefact',
+    placeholder,
     submit,
     check: (text) => (text ? null : 'Please give a reason.'),
     send: (text) => send(text, submit),
     cancel,
   });
+}
+
+export function excludeForm(send: (reason: string, submit: HTMLButtonElement) => void, cancel: () => void): [HTMLFormElement, HTMLTextAreaElement] {
+  return reasonForm('Exclude section', 'danger', icons.ban, 'e.g. out of focus, no nucleus, artefact', send, cancel);
+}
+
+/** Undo of an exclusion: the section goes back where its annotations and ground truth put it. */
+export function includeForm(send: (reason: string, submit: HTMLButtonElement) => void, cancel: () => void): [HTMLFormElement, HTMLTextAreaElement] {
+  return reasonForm('Include again', 'primary', icons.check, 'e.g. excluded by mistake', send, cancel);
 }

@@ -21,9 +21,9 @@ import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { agreementCard } from './agreement';
 import { AuditTrail } from './audit';
 import { ProposalEdit, reviewEditorLabels } from './edit';
-import { excludeForm, sendBackForm } from './forms';
+import { excludeForm, includeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
-import { type Outcome, setStatusBadge, showOutcome } from './outcome';
+import { type Outcome, STATUS_LABELS, setStatusBadge, showOutcome } from './outcome';
 import type { ReviewConfig } from './types';
 
 export type { ReviewAnnotation, ReviewConfig } from './types';
@@ -71,9 +71,11 @@ export class ReviewPage {
     this.confirmBtn.disabled = !acts.confirm;
     sendBtn.disabled = !acts.sendBack;
     exclBtn.disabled = !acts.exclude;
+    // An excluded section offers the undo of its exclusion.
+    const inclBtn = cfg.status === 'excluded' && acts.include ? button('Include again', { icon: icons.check, onClick: () => this.showInclude() }) : null;
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
-    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []));
+    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []), inclBtn);
     this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u), s.z);
     this.audit = new AuditTrail(cfg.auditUrl, outside(root, '#audit-trail ol, #audit-trail ul'));
     sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl));
@@ -194,10 +196,15 @@ export class ReviewPage {
       const res = await call();
       this.finish('success', ok(res), status(res));
     } catch (err) {
-      // Only a confirmation that lost the race has a winner to show; any other refusal (too few
-      // annotations, a newer consensus) is shown with its reason and the action stays available.
+      // A decision that lost the race has a winner to show (a confirmation, or the other reviewer's
+      // send-back or exclusion); any other refusal (too few annotations, a newer consensus) is
+      // shown with its reason and the action stays available.
       if (err instanceof ApiError && err.code === 'stale_ground_truth') {
         this.showConflict(err);
+      } else if (err instanceof ApiError && err.code === 'section_status') {
+        // Someone sent the section back, reopened or excluded it meanwhile: their decision stands.
+        const cur = (err.data as { current?: { status?: string } } | null)?.current;
+        this.finish('warning', `Not done: ${err.detail}`, cur?.status);
       } else {
         const detail = err instanceof ApiError ? err.detail : String(err);
         this.showResult('danger', `Not done: ${detail}${err instanceof ApiError && err.retryable ? ' — check the connection and try again.' : ''}`);
@@ -238,7 +245,7 @@ export class ReviewPage {
     if (!url || this.done) return;
     const names = this.cfg.annotators ?? (this.cfg.annotations ?? []).map((a) => a.annotator);
     const send = (comment: string, chosen: string[], submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson<{ status?: string }>(url, { comment, annotators: chosen }), () => `Sent back to ${chosen.join(', ')}.`, (res) => res?.status ?? 'sent_back');
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { comment, annotators: chosen, base_version: this.cfg.groundTruth?.version ?? null }), () => `Sent back to ${chosen.join(', ')}.`, (res) => res?.status ?? 'sent_back');
     this.showForm(sendBackForm(names, send, () => this.formHost.replaceChildren()));
   }
 
@@ -246,8 +253,16 @@ export class ReviewPage {
     const url = this.cfg.actions?.exclude;
     if (!url || this.done) return;
     const send = (reason: string, submit: HTMLButtonElement) =>
-      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), () => 'Section excluded from the data set.', (res) => res?.status ?? 'excluded');
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason, base_version: this.cfg.groundTruth?.version ?? null }), () => 'Section excluded from the data set.', (res) => res?.status ?? 'excluded');
     this.showForm(excludeForm(send, () => this.formHost.replaceChildren()));
+  }
+
+  private showInclude(): void {
+    const url = this.cfg.actions?.include;
+    if (!url || this.done) return;
+    const send = (reason: string, submit: HTMLButtonElement) =>
+      void this.runAction(submit, () => postJson<{ status?: string }>(url, { reason }), (res) => `Section included again: ${(STATUS_LABELS[res?.status ?? ''] ?? res?.status ?? '').toLowerCase()}.`, (res) => res?.status);
+    this.showForm(includeForm(send, () => this.formHost.replaceChildren()));
   }
 
   private showForm([form, field]: [HTMLFormElement, HTMLTextAreaElement]): void {

@@ -9,7 +9,7 @@ import { icons } from '../../lib/icons';
 export type Outcome = 'success' | 'warning' | 'danger';
 
 /** The section's names of its statuses (SectionStatus in annotations/models/core.py). */
-const STATUS_LABELS: Record<string, string> = {
+export const STATUS_LABELS: Record<string, string> = {
   open: 'Needs annotations',
   review: 'Ready for review',
   confirmed: 'Confirmed',

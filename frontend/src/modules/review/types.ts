@@ -45,10 +45,12 @@ export interface ReviewConfig {
   } | null;
   groundTruth?: { version: number; mask_png?: string | null; stale?: boolean } | null;
   fluorescence?: { imageUrl: string } | null;
-  actions?: { confirm?: string; sendBack?: string; exclude?: string };
+  actions?: { confirm?: string; sendBack?: string; exclude?: string; include?: string };
   annotators?: string[];
   nextUrl?: string | null;
   auditUrl?: string | null;
+  /** The section's status when the page was rendered (SectionStatus). */
+  status?: string;
 }
 
 /** Annotator contour colours, in config order, when the config gives none. */

@@ -1,0 +1,129 @@
+"""What the section's state lets a reviewer decide now.
+
+Two reviewers can have the same section open. Every decision is checked against what the reviewer
+saw: the ground-truth version (``base_version``) and the section's status. A decision made on a
+page that another reviewer's (or the annotator's) action has overtaken is a 409 that says who did
+what and when; nothing either of them stored is changed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from annotations.models import (
+    AuditEvent,
+    Consensus,
+    GroundTruth,
+    GroundTruthSource,
+    ReviewAction,
+    Section,
+    SectionStatus,
+)
+from annotations.selectors.review import ground_truth_current, ground_truth_public
+from cellweb.errors import ConflictError
+
+# The statuses in which each decision applies. Confirming needs the submissions the consensus
+# was built from: a section sent back, reopened by its annotator or excluded is refused.
+CONFIRMABLE = frozenset({SectionStatus.REVIEW, SectionStatus.CONFIRMED})
+# An excluded section is out of annotation and review: sending it back or excluding it again
+# would silently replace the exclusion.
+NOT_EXCLUDED = frozenset(set(SectionStatus) - {SectionStatus.EXCLUDED})
+
+_DECISIONS = (
+    ReviewAction.SEND_BACK,
+    ReviewAction.EXCLUDE,
+    ReviewAction.REOPEN,
+    ReviewAction.CONFIRM,
+    ReviewAction.EDIT_CONFIRM,
+)
+
+
+def current_consensus_truth(section: Section) -> GroundTruth | None:
+    return ground_truth_current(section, source=GroundTruthSource.CONSENSUS)
+
+
+def conflict_state(section: Section, current_gt: GroundTruth | None) -> dict:
+    """The current ground truth, consensus and status: what the refused reviewer should see."""
+    state = (
+        ground_truth_public(current_gt)
+        if current_gt is not None
+        else {"version": None, "mask_png": None, "reviewer": None, "confirmed_at": None}
+    )
+    state["consensus_id"] = (
+        Consensus.objects.filter(section=section, is_current=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    state["status"] = section.status
+    return state
+
+
+def require_ground_truth_version(section: Section, base_version: int | None) -> GroundTruth | None:
+    """The current consensus ground truth; ConflictError ``stale_ground_truth`` when its version
+    is not ``base_version``, the one the reviewer saw (``None``: none yet)."""
+    current_gt = current_consensus_truth(section)
+    current_version = current_gt.version if current_gt is not None else None
+    if current_version == base_version:
+        return current_gt
+    if current_gt is None:
+        message = (
+            f"You reviewed ground-truth version {base_version}, but this section has no "
+            "confirmed ground truth; reload it."
+        )
+    else:
+        who = current_gt.reviewer.get_username() if current_gt.reviewer else "Someone"
+        message = (
+            f"{who} confirmed this section meanwhile (version {current_version}); "
+            "look at their result before deciding again."
+        )
+    raise ConflictError(
+        message, code="stale_ground_truth", current=conflict_state(section, current_gt)
+    )
+
+
+def _last_decision(section: Section) -> AuditEvent | None:
+    return (
+        AuditEvent.objects.filter(section=section, action__in=_DECISIONS)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def _what_happened(section: Section, event: AuditEvent | None) -> str:
+    who = event.actor.get_username() if event is not None and event.actor else "Someone"
+    when = f" ({event.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" if event is not None else ""
+    detail = event.detail if event is not None else {}
+    if section.status == SectionStatus.EXCLUDED:
+        reason = f": “{detail['reason']}”" if detail.get("reason") else ""
+        return f"{who} excluded this section{when}{reason}."
+    if section.status == SectionStatus.SENT_BACK:
+        names = ", ".join(detail.get("annotators", [])) or "its annotators"
+        comment = f": “{detail['comment']}”" if detail.get("comment") else ""
+        return (
+            f"{who} sent this section back to {names}{when}{comment}. It returns to review "
+            "when they submit again."
+        )
+    if section.status == SectionStatus.OPEN:
+        return (
+            "This section is waiting for annotations (fewer are submitted than it needs, e.g. "
+            "an annotator reopened theirs); it returns to review when they submit."
+        )
+    return f"The section is {section.get_status_display().lower()}."
+
+
+def require_status(section: Section, allowed: frozenset, doing: str) -> None:
+    """ConflictError ``section_status`` when ``section``'s status does not allow ``doing``."""
+    if section.status in allowed:
+        return
+    event = _last_decision(section)
+    raise ConflictError(
+        f"You cannot {doing} now. {_what_happened(section, event)}",
+        code="section_status",
+        current={
+            **conflict_state(section, current_consensus_truth(section)),
+            "by": event.actor.get_username() if event is not None and event.actor else None,
+            "action": event.action if event is not None else None,
+            "at": event.at if event is not None else None,
+        },
+    )
