@@ -1,5 +1,6 @@
 """The review queue in Chromium at 1366×768: sections named by specimen, time point and z, and
-the filter form narrowing the list on the server, its choices kept."""
+the filter form narrowing the list on the server, its choices kept; the dashboard's annotator
+columns at the same width."""
 
 from __future__ import annotations
 
@@ -46,4 +47,14 @@ def test_the_queue_filters_and_names_sections(
     ]
     assert page.locator("#review-queue .cw-badge-response").count() == 1
     screenshot(page, "review-queue-responses")
+
+    # The dashboard's annotator columns add up to "Annotated" at this width too.
+    page.goto(f"{asgi_server.url}/projects/lab/dashboard/")
+    alice = page.locator('#dashboard-annotators tr[data-annotator="alice"]')
+    counts = {
+        name: int(alice.locator(f"[data-count-{name}]").get_attribute(f"data-count-{name}"))
+        for name in ("annotated", "open", "review", "confirmed", "sent-back", "excluded")
+    }
+    assert counts["annotated"] == 1 == sum(counts.values()) - counts["annotated"]
+    screenshot(page, "review-dashboard-columns")
     context.close()
