@@ -30,7 +30,8 @@ class AgreementHistogramSerializer(serializers.Serializer):
         help_text="Sections per bin; the last bin includes 1.",
     )
     n = serializers.IntegerField(
-        help_text="Sections counted: those with an agreement, excluded ones left out."
+        help_text="Sections counted: those with an agreement, excluded and sent-back ones left "
+        "out (a sent-back section's consensus was overruled until it is resubmitted)."
     )
     mean = score(f"Mean of {_SECTION_AGREEMENTS}; null when n is 0.")
     median = score(f"Median of {_SECTION_AGREEMENTS}; null when n is 0.")
@@ -59,19 +60,33 @@ class DashboardTotalsSerializer(serializers.Serializer):
 
 # One annotator's counts (of their annotations, one per section) and scores.
 class DashboardAnnotatorRowSerializer(serializers.Serializer):
-    annotated = serializers.IntegerField(help_text="Their submitted annotations.")
+    annotated = serializers.IntegerField(
+        help_text="Their submitted annotations: open + review + confirmed + sent_back + excluded."
+    )
+    open = serializers.IntegerField(
+        help_text="Their submitted annotations of sections still waiting for other annotators."
+    )
     review = serializers.IntegerField(
         help_text="Their submitted annotations of sections ready for review."
     )
-    confirmed = serializers.IntegerField(help_text="Their annotations of confirmed sections.")
-    sent_back = serializers.IntegerField(
-        help_text="Their annotations of sent-back sections back in draft."
+    confirmed = serializers.IntegerField(
+        help_text="Their submitted annotations of confirmed sections."
     )
-    excluded = serializers.IntegerField(help_text="Their annotations of excluded sections.")
+    sent_back = serializers.IntegerField(
+        help_text="Their submitted annotations of sent-back sections (the section waits for the "
+        "annotators it was sent back to)."
+    )
+    excluded = serializers.IntegerField(
+        help_text="Their submitted annotations of excluded sections."
+    )
     username = serializers.CharField()
     drafts = serializers.IntegerField(help_text="Their annotations in draft (not submitted).")
+    drafts_sent_back = serializers.IntegerField(
+        help_text="Of their drafts, those of sections sent back to them (reopened by a reviewer)."
+    )
     sections_in_consensus = serializers.IntegerField(
-        help_text="Sections whose current consensus includes their annotation."
+        help_text="Sections whose current consensus includes their annotation; sent-back and "
+        "excluded sections left out."
     )
     mean_dice_others = score(
         f"Their mean Dice with each other annotator of a section, {_OVER_CONSENSUS}",

@@ -17,7 +17,7 @@ from annotations.serializers_section import (
     specimen_name,
 )
 from annotations.services.review import MAX_COMMENT_LENGTH
-from cellweb.api.pagination import PageSerializer
+from cellweb.api.pagination import PageQuerySerializer, PageSerializer
 
 MAX_DB_ID = 2**63 - 1
 
@@ -36,6 +36,10 @@ CONSENSUS_PNG = (
 
 class ReviewQueueItemSerializer(SectionPlaceSerializer):
     id = serializers.IntegerField(help_text="The section's id.")
+    label = serializers.CharField(
+        help_text="How pages name the section: “specimen · t<time point> · z<z> of z0–z<last>”."
+    )
+    time_index = serializers.IntegerField(help_text="The section's time point (from 0).")
     specimen = specimen_name(source="specimen_name")
     agreement = serializers.FloatField(
         allow_null=True,
@@ -61,6 +65,18 @@ class ReviewQueueItemSerializer(SectionPlaceSerializer):
 
     def get_url(self, row) -> str:
         return f"/sections/{row['id']}/review/"
+
+
+class ReviewQueueQuerySerializer(PageQuerySerializer):
+    specimen = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only this specimen's sections (its id)."
+    )
+    responses = serializers.BooleanField(
+        default=False, help_text="Only responses: sections resubmitted after a send-back."
+    )
+    stale = serializers.BooleanField(
+        default=False, help_text=f"Only sections whose confirmed ground truth is stale: {STALE}."
+    )
 
 
 class ReviewQueueSerializer(PageSerializer):

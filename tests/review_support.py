@@ -20,6 +20,7 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
+from annotations.services.annotation import annotation_save
 from annotations.services.review import consensus_compute_for_section, review_confirm
 
 
@@ -119,3 +120,18 @@ def jittered_disks(shape: tuple[int, int], n: int, seed: int) -> list[np.ndarray
         disk(shape, cy + rng.normal(0, 1.0), cx + rng.normal(0, 1.0), r + rng.normal(0, 1.0))
         for _ in range(n)
     ]
+
+
+def submit(section, user, mask, base=None):
+    """``user`` submits ``mask`` through the annotation service (its counters, status and
+    hooks), on top of revision ``base``."""
+    section = Section.objects.select_related("project", "volume", "specimen").get(pk=section.pk)
+    return annotation_save(
+        section=section,
+        user=user,
+        mask=mask,
+        base_revision=base,
+        time_spent_s=1,
+        submit=True,
+        source="canvas",
+    )

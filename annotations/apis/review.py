@@ -33,6 +33,7 @@ from annotations.serializers_review import (
     ReviewConflictSerializer,
     ReviewExcludeInputSerializer,
     ReviewIncludeInputSerializer,
+    ReviewQueueQuerySerializer,
     ReviewQueueSerializer,
     ReviewSendBackInputSerializer,
     ReviewSendBackOutputSerializer,
@@ -42,7 +43,6 @@ from annotations.serializers_review import (
 )
 from annotations.services import review as review_services
 from cellweb.api import (
-    LimitQuerySerializer,
     conflict_list,
     conflict_responses,
     decode_base64_png,
@@ -50,6 +50,7 @@ from cellweb.api import (
     parse,
 )
 from cellweb.api.reads import ReadApi, read_schema
+from cellweb.errors import InvalidInput
 
 READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(
@@ -65,15 +66,24 @@ def review_read(operation_id: str, output, **schema):
 @review_read(
     "review_queue",
     ReviewQueueSerializer,
-    parameters=[LimitQuerySerializer],
-    summary="Sections waiting for review, lowest agreement first",
+    parameters=[ReviewQueueQuerySerializer],
+    summary="Sections waiting for review, lowest agreement first, narrowed by the filters",
 )
 class ReviewQueueApi(ReadApi):
     def read(self, request, slug: str):
         project = get_project(request.user, slug, *READ_ROLES)
-        query = parse(LimitQuerySerializer, request.query_params)
+        query = parse(ReviewQueueQuerySerializer, request.query_params)
+        only = review_selectors.QueueFilter(
+            specimen=query.get("specimen"), responses=query["responses"], stale=query["stale"]
+        )
+        if only.specimen is not None and not project.specimens.filter(pk=only.specimen).exists():
+            raise InvalidInput(f"This project has no specimen {only.specimen}.")
         return review_selectors.review_queue_page(
-            project=project, user=request.user, limit=query["limit"]
+            project=project,
+            user=request.user,
+            limit=query["limit"],
+            offset=query["offset"],
+            only=only,
         )
 
 

@@ -150,7 +150,12 @@ def z_label(z: int, size_z: int) -> str:
     return f"z{z} of z0–z{size_z - 1}" if size_z > 1 else f"z{z}"
 
 
+def section_name(specimen: str, time_index: int, z: int, size_z: int) -> str:
+    """“specimen · t<time point> · z<z> of z0–z<last>”, from the parts a query can read."""
+    return f"{specimen} · t{time_index} · {z_label(z, size_z)}"
+
+
 def section_label(section: Section) -> str:
     """“specimen · t<time point> · z<z> of z0–z<last>”, how pages name a section."""
     volume = section.volume
-    return f"{section.specimen.name} · t{volume.time_index} · {z_label(section.z, volume.size_z)}"
+    return section_name(section.specimen.name, volume.time_index, section.z, volume.size_z)

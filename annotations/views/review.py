@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 
+from annotations.forms_review import ReviewQueueFilterForm
 from annotations.models import Role, SectionStatus
 from annotations.permissions import get_project, get_section, user_roles
 from annotations.selectors import review as selectors
@@ -38,20 +39,43 @@ QUEUE_PAGE_ROWS = 200
 @login_required
 @refusing
 def review_queue_page(request, slug: str):
+    """The queue, narrowed by the filter form's GET parameters (a bad one: 400, the form says
+    which), ``QUEUE_PAGE_ROWS`` rows a page."""
     project = get_project(request.user, slug, *READ_ROLES)
-    queue = selectors.review_queue_page(project=project, user=request.user, limit=QUEUE_PAGE_ROWS)
+    form = ReviewQueueFilterForm(request.GET, project=project)
+    if not form.is_valid():
+        context = {"project": project, "form": form, "rows": [], "waiting": 0, "invalid": True}
+        return render(request, "annotations/review_queue.html", context, status=400)
+    page = form.page_number()
+    queue = selectors.review_queue_page(
+        project=project,
+        user=request.user,
+        limit=QUEUE_PAGE_ROWS,
+        offset=(page - 1) * QUEUE_PAGE_ROWS,
+        only=form.queue_filter(),
+    )
     rows = queue["results"]
     labels = dict(SectionStatus.choices)
     for row in rows:
         row["status_label"] = labels.get(row["status"], row["status"])
+    first = (page - 1) * QUEUE_PAGE_ROWS
     return render(
         request,
         "annotations/review_queue.html",
         {
             "project": project,
+            "form": form,
             "rows": rows,
             # All that wait, not only the rows shown: a long day's queue is longer than the table.
             "waiting": queue["count"],
+            "first_row": first + 1,
+            "last_row": first + len(rows),
+            "previous_query": form.query_for_page(page - 1) if page > 1 else None,
+            "next_query": form.query_for_page(page + 1)
+            if first + len(rows) < queue["count"]
+            else None,
+            "first_page_query": form.query_for_page(1),
+            "filtered": form.queue_filter() != selectors.QueueFilter(),
             # A one-class project has no worst class: the header names only the mean Dice.
             "classes": any(row["worst_class"] for row in rows),
             "self_review": project.allow_self_review,

@@ -171,7 +171,8 @@ def test_dashboard_says_how_the_annotator_columns_are_aggregated(client, reviewe
     text = re.search(r'data-role="annotator-aggregation">(.*?)</p>', html, re.S).group(1)
     assert "means over sections, each section weighing the same" in text
     assert "over the confirmed sections" in text
-    assert "sent back their drafts in sections sent back" in text
+    assert "so those five add up to it" in text
+    assert "Excluded and sent-back sections are left out of these means" in text
 
 
 def test_queue_page_counts_every_waiting_section_not_only_the_rows_it_lists(

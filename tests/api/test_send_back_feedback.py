@@ -7,26 +7,13 @@ import numpy as np
 import pytest
 
 from annotations.models import Section, SectionStatus
-from annotations.services.annotation import annotation_reopen, annotation_save, section_offer_claim
+from annotations.services.annotation import annotation_reopen, section_offer_claim
 from tests.conftest import signed_in
 from tests.helpers_pages import page_config
-from tests.review_support import disk
+from tests.review_support import disk, submit
 
 SHAPE = (32, 32)
 COMMENT = "The nucleus edge is too far out on the left; follow the dark rim."
-
-
-def submit(section, user, mask, base=None):
-    section = Section.objects.select_related("project", "volume", "specimen").get(pk=section.pk)
-    return annotation_save(
-        section=section,
-        user=user,
-        mask=mask,
-        base_revision=base,
-        time_spent_s=1,
-        submit=True,
-        source="canvas",
-    )
 
 
 @pytest.fixture

@@ -24,9 +24,16 @@ from .ground_truth import (
 )
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
 from .page import ANNOTATOR_COLOURS, review_page_config, review_send_back, self_review_blocked
-from .queue import review_queue, review_queue_next, review_queue_page, review_queue_queryset
+from .queue import (
+    QueueFilter,
+    review_queue,
+    review_queue_next,
+    review_queue_page,
+    review_queue_queryset,
+)
 
 __all__ = [
+    "QueueFilter",
     "AGREEMENT_BINS",
     "ANNOTATOR_COLOURS",
     "STATUS_KEYS",

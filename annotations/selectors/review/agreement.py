@@ -25,6 +25,11 @@ from annotations.selectors.encoding import b64
 
 from .inputs import current_consensus
 
+# Sections whose consensus is not the current word: excluded ones are out of the data set, and a
+# sent-back section's consensus was overruled by the reviewer until its annotators resubmit and
+# it is recomputed (the section is then back in review).
+NOT_COUNTED = (SectionStatus.EXCLUDED, SectionStatus.SENT_BACK)
+
 # Mean pairwise Dice lives almost entirely above 0.7; 0.05-wide bins still separate "fine" from
 # "look at this" without a near-empty left half.
 AGREEMENT_BINS = 20
@@ -103,7 +108,8 @@ def annotator_agreement_table(project: Project) -> list[dict]:
     truth, and STAPLE's mean estimated sensitivity and specificity.
 
     Excluded sections are out of the data set, so out of these means too (as they are out of the
-    agreement distribution): a section excluded for having no nucleus would add 1.0 each.
+    agreement distribution): a section excluded for having no nucleus would add 1.0 each. So are
+    sent-back sections (``NOT_COUNTED``): the reviewer overruled their consensus.
     """
     annotated = dict(
         Annotation.objects.filter(section__project=project, status=AnnotationStatus.SUBMITTED)
@@ -116,7 +122,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
     specificity: dict[str, list[float]] = defaultdict(list)
     for stats in (
         Consensus.objects.filter(section__project=project, is_current=True)
-        .exclude(section__status=SectionStatus.EXCLUDED)
+        .exclude(section__status__in=NOT_COUNTED)
         .values_list("annotator_stats", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -129,7 +135,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
         GroundTruth.objects.filter(
             section__project=project, source=GroundTruthSource.CONSENSUS, is_current=True
         )
-        .exclude(section__status=SectionStatus.EXCLUDED)
+        .exclude(section__status__in=NOT_COUNTED)
         .values_list("input_revisions", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -171,12 +177,12 @@ def _histogram(values: list[float], bins: int = AGREEMENT_BINS) -> dict:
 
 def _agreement_values(project: Project):
     return Section.objects.filter(project=project, agreement__isnull=False).exclude(
-        status=SectionStatus.EXCLUDED
+        status__in=NOT_COUNTED
     )
 
 
 def agreement_distribution(*, project: Project, specimen: Specimen | None = None) -> dict:
-    """Histogram of per-section mean pairwise Dice (excluded sections left out)."""
+    """Histogram of per-section mean pairwise Dice (excluded and sent-back sections left out)."""
     queryset = _agreement_values(project)
     if specimen is not None:
         queryset = queryset.filter(specimen=specimen)

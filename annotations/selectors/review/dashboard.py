@@ -52,20 +52,21 @@ def dashboard_counts(project: Project) -> dict:
         section__project=project, source=GroundTruthSource.CONSENSUS, is_current=True, stale=True
     ).count()
 
+    # Each submitted annotation is in exactly one state column (its section's state), so a row's
+    # state columns add up to "annotated"; drafts are counted apart, with those sent back to them.
     submitted = Q(status=AnnotationStatus.SUBMITTED)
+    draft = Q(status=AnnotationStatus.DRAFT)
     per_annotator = (
         Annotation.objects.filter(section__project=project)
         .values(username=F("annotator__username"))
         .annotate(
             annotated=Count("id", filter=submitted),
-            drafts=Count("id", filter=Q(status=AnnotationStatus.DRAFT)),
-            review=Count("id", filter=submitted & Q(section__status=SectionStatus.REVIEW)),
-            confirmed=Count("id", filter=Q(section__status=SectionStatus.CONFIRMED)),
-            sent_back=Count(
-                "id",
-                filter=Q(section__status=SectionStatus.SENT_BACK, status=AnnotationStatus.DRAFT),
-            ),
-            excluded=Count("id", filter=Q(section__status=SectionStatus.EXCLUDED)),
+            drafts=Count("id", filter=draft),
+            drafts_sent_back=Count("id", filter=draft & Q(section__status=SectionStatus.SENT_BACK)),
+            **{
+                key: Count("id", filter=submitted & Q(section__status=status))
+                for status, key in STATUS_KEYS.items()
+            },
         )
         .order_by("username")
     )
@@ -79,10 +80,8 @@ def dashboard_counts(project: Project) -> dict:
                 "username": name,
                 "annotated": 0,
                 "drafts": 0,
-                "review": 0,
-                "confirmed": 0,
-                "sent_back": 0,
-                "excluded": 0,
+                "drafts_sent_back": 0,
+                **dict.fromkeys(STATUS_KEYS.values(), 0),
             },
         )
     return {"totals": totals, "annotators": [rows[name] for name in sorted(rows)]}

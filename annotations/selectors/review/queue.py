@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef
 
@@ -10,20 +11,60 @@ from annotations.models import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    AuditEvent,
     Consensus,
     GroundTruth,
     GroundTruthSource,
     Project,
+    ReviewAction,
     RevisionOrigin,
     Section,
     SectionStatus,
     Specimen,
 )
 from annotations.selectors.annotation.feedback import send_back_responses
+from annotations.selectors.display import section_name
 
 
-def review_queue_queryset(*, project: Project, user):
-    """Sections ready for review, lowest agreement first (no agreement yet: first of all).
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a reviewer narrows the queue to: one specimen (its id), only responses
+    (resubmissions after a send-back) and only sections whose confirmed ground truth is stale.
+    Several narrow together (all must hold)."""
+
+    specimen: int | None = None
+    responses: bool = False
+    stale: bool = False
+
+
+NO_FILTER = QueueFilter()
+
+
+def _stale_truth():
+    return GroundTruth.objects.filter(
+        section=OuterRef("pk"), source=GroundTruthSource.CONSENSUS, is_current=True, stale=True
+    )
+
+
+def _responses_only(queryset):
+    """The sections whose latest send-back was answered (``send_back_responses``, the badge the
+    rows carry): only sections ever sent back are read, not the whole queue."""
+    sent_back = list(
+        queryset.filter(
+            Exists(AuditEvent.objects.filter(section=OuterRef("pk"), action=ReviewAction.SEND_BACK))
+        ).values_list("pk", flat=True)
+    )
+    answered = [
+        section_id
+        for section_id, entries in send_back_responses(sent_back).items()
+        if any(entry["answered"] for entry in entries.values())
+    ]
+    return queryset.filter(pk__in=answered)
+
+
+def review_queue_queryset(*, project: Project, user, only: QueueFilter = NO_FILTER):
+    """Sections ready for review, lowest agreement first (no agreement yet: first of all),
+    narrowed by ``only``.
 
     Sections whose confirmed ground truth went stale are back in "review"; ``review_queue``
     flags them. The ordering is the database's, on the ``section_review_queue`` index columns
@@ -34,6 +75,12 @@ def review_queue_queryset(*, project: Project, user):
         queryset = queryset.filter(
             ~Exists(Annotation.objects.filter(section=OuterRef("pk"), annotator=user))
         )
+    if only.specimen is not None:
+        queryset = queryset.filter(specimen_id=only.specimen)
+    if only.stale:
+        queryset = queryset.filter(Exists(_stale_truth()))
+    if only.responses:
+        queryset = _responses_only(queryset)
     # Sections without a measurable agreement (a single annotation) come first: nobody has
     # cross-checked them. On PostgreSQL the partial index ``section_review_order`` (created in a
     # migration: SQLite cannot declare NULLS FIRST in an index) serves this order directly.
@@ -55,9 +102,12 @@ def _from_proposal_counts(section_ids: list[int]) -> dict[int, int]:
     )
 
 
-def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
+def review_queue(
+    *, project: Project, user, limit: int = 50, offset: int = 0, only: QueueFilter = NO_FILTER
+) -> list[dict]:
+    offset = max(int(offset), 0)
     rows = list(
-        review_queue_queryset(project=project, user=user).values(
+        review_queue_queryset(project=project, user=user, only=only).values(
             "id",
             "z",
             "agreement",
@@ -65,7 +115,9 @@ def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
             "submitted_count",
             "specimen_id",
             "volume_id",
-        )[: max(int(limit), 0)]
+            time_index=F("volume__time_index"),
+            size_z=F("volume__size_z"),
+        )[offset : offset + max(int(limit), 0)]
     )
     specimens = dict(
         Specimen.objects.filter(pk__in={row["specimen_id"] for row in rows}).values_list(
@@ -107,6 +159,10 @@ def review_queue(*, project: Project, user, limit: int = 50) -> list[dict]:
         row["stale"] = row["id"] in stale
         row["worst_class"] = worst.get(row["id"])
         row["specimen_name"] = specimens.get(row["specimen_id"], "")
+        # How a reviewer names a section: specimen, time point and z (not the database id).
+        row["label"] = section_name(
+            row["specimen_name"], row["time_index"], row["z"], row.pop("size_z")
+        )
     return rows
 
 
@@ -114,9 +170,12 @@ def review_queue_next(*, project: Project, user) -> int | None:
     return review_queue_queryset(project=project, user=user).values_list("pk", flat=True).first()
 
 
-def review_queue_page(*, project: Project, user, limit: int = 50) -> dict:
-    """How many sections wait for this reviewer, and the first ``limit`` of them."""
+def review_queue_page(
+    *, project: Project, user, limit: int = 50, offset: int = 0, only: QueueFilter = NO_FILTER
+) -> dict:
+    """How many sections wait for this reviewer (narrowed by ``only``), and ``limit`` of them
+    from ``offset``."""
     return {
-        "count": review_queue_queryset(project=project, user=user).count(),
-        "results": review_queue(project=project, user=user, limit=limit),
+        "count": review_queue_queryset(project=project, user=user, only=only).count(),
+        "results": review_queue(project=project, user=user, limit=limit, offset=offset, only=only),
     }
