@@ -256,8 +256,9 @@ export class AnnotatorPage {
     const nb = this.neighbours;
     const shared = nb.panel.keyAction(k) ?? this.windowCtl?.keyAction(k);
     if (shared) return shared;
-    if (k === 'g' || k === 'G') return () => nb.toggleGhost();
-    if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
+    if (k === 'g' || k === 'G') return () => void nb.toggleGhost();
+    if (k === 'c') return () => void nb.copyAdjacent();
+    if (k === 'C') return () => void nb.copyFrom('next');
     if ((k === 'm' || k === 'M') && this.proposal) return () => void this.proposal?.load();
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'x' || k === 'X') && this.channels) return () => this.channels?.next();
