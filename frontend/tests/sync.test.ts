@@ -117,6 +117,7 @@ describe('AnnotationSync', () => {
     sync.markDirty();
     await vi.advanceTimersByTimeAsync(1500);
     expect(sync.phase).toBe('offline');
+    expect(sync.state().retryStatus).toBeNull();
     expect(storage.getItem(backupKey(12))).toContain('MASK');
     const putTimes: number[] = [];
     const start = Date.now();
@@ -136,6 +137,21 @@ describe('AnnotationSync', () => {
     // Time was not lost over the failed attempts.
     const lastPut = calls.filter((c) => c.method === 'PUT').at(-1)!;
     expect(lastPut.body.time_spent_s).toBe(3);
+  });
+
+  it('names the HTTP status of a failed save while it retries, and forgets it once saved', async () => {
+    let fail = 1;
+    const { sync } = setup((m) => {
+      if (m === 'GET') return dto(1);
+      if (fail-- > 0) throw new ApiError('http', 500, null, 'HTTP 500');
+      return dto(2);
+    });
+    await sync.load();
+    sync.markDirty();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(sync.state()).toMatchObject({ phase: 'offline', retryStatus: 500, dirty: true });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(sync.state()).toMatchObject({ phase: 'clean', retryStatus: null, revision: 2 });
   });
 
   it('caps the backoff at 30 s', async () => {

@@ -34,7 +34,8 @@ export function serverFields(dto: AnnotationDto): ServerFields {
 
 export type SaveFailure =
   | { kind: 'conflict'; current: AnnotationDto; detail: string }
-  | { kind: 'retry'; detail: string }
+  /** `httpStatus`: the server's 5xx or 429, or null when no answer came (network). */
+  | { kind: 'retry'; httpStatus: number | null; detail: string }
   | { kind: 'refused'; detail: string };
 
 export function classifySaveFailure(err: unknown): SaveFailure {
@@ -44,7 +45,18 @@ export function classifySaveFailure(err: unknown): SaveFailure {
     return { kind: 'conflict', current: current ?? emptyAnnotation(), detail: apiErr.detail };
   }
   if (!apiErr || apiErr.retryable) {
-    return { kind: 'retry', detail: apiErr?.detail ?? (err as Error)?.message ?? 'Network error' };
+    const httpStatus = apiErr && apiErr.kind === 'http' ? apiErr.status : null;
+    return { kind: 'retry', httpStatus, detail: apiErr?.detail ?? (err as Error)?.message ?? 'Network error' };
   }
   return { kind: 'refused', detail: apiErr.detail };
+}
+
+/**
+ * The status line while a save waits for its retry. "Offline" only when no answer came: a
+ * server that answered 500 or 429 is named as such, so nobody looks for a network fault.
+ */
+export function retryText(httpStatus: number | null, seconds: number, pendingSubmit: boolean): string {
+  const what =
+    httpStatus === null ? 'Offline' : `Not saved — the server ${httpStatus === 429 ? 'is busy' : 'failed'} (HTTP ${httpStatus})`;
+  return `${what} — retrying in ${seconds} s, your edits are kept in this page${pendingSubmit ? ' (submit pending)' : ''}`;
 }

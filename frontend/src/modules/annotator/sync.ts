@@ -166,6 +166,7 @@ export class AnnotationSync extends SyncModel {
     }
     if (failure.kind === 'retry') {
       this.schedule.failed();
+      this.retryStatus = failure.httpStatus;
       return this.halt('offline', failure.detail);
     }
     // Refused (400/403/404): retrying the same request cannot help; the next
