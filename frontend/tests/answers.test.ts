@@ -25,7 +25,8 @@ describe('classifySaveFailure', () => {
 
 describe('a save waiting for its retry', () => {
   it('says Offline only when no answer came, and names a server that answered 500 or 429', () => {
-    const server500 = classifySaveFailure(new ApiError('http', 500, null, 'HTTP 500'));
+    // As lib/api.ts throws them: a 5xx is kind 'network' with its status, no answer is status 0.
+    const server500 = classifySaveFailure(new ApiError('network', 500, { detail: '<h1>Server Error</h1>' }, 'x'));
     const busy = classifySaveFailure(new ApiError('http', 429, null, 'slow down'));
     const down = classifySaveFailure(new ApiError('network', 0, null, 'down'));
     const status = (f: ReturnType<typeof classifySaveFailure>) => (f.kind === 'retry' ? f.httpStatus : -1);

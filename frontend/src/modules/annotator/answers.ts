@@ -45,7 +45,8 @@ export function classifySaveFailure(err: unknown): SaveFailure {
     return { kind: 'conflict', current: current ?? emptyAnnotation(), detail: apiErr.detail };
   }
   if (!apiErr || apiErr.retryable) {
-    const httpStatus = apiErr && apiErr.kind === 'http' ? apiErr.status : null;
+    // lib/api.ts throws a 5xx as kind 'network' (retryable) with its status; 0: no answer.
+    const httpStatus = apiErr && apiErr.status > 0 ? apiErr.status : null;
     return { kind: 'retry', httpStatus, detail: apiErr?.detail ?? (err as Error)?.message ?? 'Network error' };
   }
   return { kind: 'refused', detail: apiErr.detail };

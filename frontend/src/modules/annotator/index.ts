@@ -228,7 +228,11 @@ export class AnnotatorPage {
 
   private async advance(handOutUrl: string, what: string, saveFirst: boolean): Promise<void> {
     try {
-      if (saveFirst && this.sync.state().dirty) await this.sync.save();
+      // A failed save (offline, 5xx, 409) would leave the edits only in this browser: stay.
+      if (saveFirst && !(await this.sync.saveAll())) {
+        this.editor.showToast(`Not skipped: your edits are not saved yet — ${this.sync.conflict ? 'resolve the conflict first' : 'see the save card'}`, 6000);
+        return;
+      }
       await openNextSection(handOutUrl, this.cfg.nextUrl);
     } catch (err) {
       this.editor.showToast(`Could not ${what}: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);

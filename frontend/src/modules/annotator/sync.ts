@@ -183,6 +183,19 @@ export class AnnotationSync extends SyncModel {
     this.emit();
   }
 
+  /**
+   * Saves until nothing is pending (a save in flight may leave newer edits for one more);
+   * false when edits are still unsaved: a save failed (offline, 5xx, 409, refused).
+   */
+  async saveAll(): Promise<boolean> {
+    for (let i = 0; i < 3 && this.dirty; i++) {
+      await this.save();
+      if (this.phase === 'offline' || this.phase === 'conflict' || this.phase === 'error') break;
+    }
+    while (this.inflight) await this.inflight;
+    return !this.dirty;
+  }
+
   /** Skips the remaining backoff (e.g. when the browser reports it is online again). */
   retryNow(): void {
     if (this.phase === 'offline') this.schedule.retryNow();
