@@ -21,6 +21,7 @@ import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
 import { openNextSection } from './queue';
 import { annotationShortcuts } from './shortcuts';
+import { markSentBackAnswered } from './sentBack';
 import { SaveCard } from './status';
 import { AnnotationSync } from './sync';
 import type { AnnotationDto, AnnotatorConfig, SaveOrigin } from './types';
@@ -207,6 +208,7 @@ export class AnnotatorPage {
     if (action === 'submit' || dto.status === 'submitted') {
       this.editor.setReadOnly(!this.sync.editable);
       this.showSubmitted(dto);
+      if (action === 'submit') markSentBackAnswered();
       void this.progress?.refresh();
     }
   }
