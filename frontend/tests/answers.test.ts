@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../src/lib/api';
+import { ApiError, TIMED_OUT } from '../src/lib/api';
 import { classifySaveFailure, emptyAnnotation, retryText, serverFields } from '../src/modules/annotator/answers';
 
 describe('classifySaveFailure', () => {
@@ -34,6 +34,8 @@ describe('a save waiting for its retry', () => {
     expect(retryText(status(busy), 2, true)).toBe('Not saved — the server is busy (HTTP 429) — retrying in 2 s, your edits are kept in this page (submit pending)');
     expect(retryText(status(down), 1, false)).toBe('Offline — retrying in 1 s, your edits are kept in this page');
     expect(retryText(status(classifySaveFailure(new TypeError('Failed to fetch'))), 1, false)).toMatch(/^Offline/);
+    const slow = classifySaveFailure(new ApiError('network', 0, null, TIMED_OUT));
+    expect(retryText(status(slow), 8, false)).toBe('Not saved — the server did not answer in time — retrying in 8 s, your edits are kept in this page');
   });
 });
 
