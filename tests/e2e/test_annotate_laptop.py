@@ -1,6 +1,6 @@
 """A real-size phase-contrast field (1024 × 1281 px, an odd width) on a 1366 × 768 laptop screen
 in Chromium: a square drawn at the image's far corner is stored on exactly those pixels, and the
-neighbouring section shown beside the editor is on screen."""
+neighbouring section shown beside the editor is on screen, the save state with it."""
 
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ def test_a_square_at_the_far_corner_is_stored_on_its_pixels_and_the_neighbour_is
     figure.wait_for(state="visible")
     box = figure.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= 768, box
+    # ... and the save state stays in sight above it.
+    status = page.locator(".cw-status").bounding_box()
+    side = page.locator(".cw-sidebar").bounding_box()
+    assert side["y"] <= status["y"] and status["y"] + status["height"] <= 768, (status, side)
     screenshot(page, "annotate-laptop-neighbour", full_page=False)
     page.keyboard.press(",")
 
