@@ -63,6 +63,10 @@ def test_a_square_at_the_far_corner_is_stored_on_its_pixels_and_the_neighbour_is
         [W, H],
     )
     page.keyboard.press("p")
+    # The polygon tool's hint is read whole, not cut with an ellipsis.
+    hint = page.locator(".cw-editor-hint")
+    assert "Backspace removes last point" in hint.inner_text()
+    assert hint.evaluate("e => e.scrollWidth <= e.clientWidth"), hint.inner_text()
     for x, y in [(W - 10, H - 7), (W, H - 7), (W, H), (W - 10, H)]:
         page.mouse.click(*to_page(page, x, y))
     page.keyboard.press("Enter")
