@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../src/lib/api';
-import { classifySaveFailure, emptyAnnotation, serverFields } from '../src/modules/annotator/answers';
+import { ApiError, TIMED_OUT } from '../src/lib/api';
+import { classifySaveFailure, emptyAnnotation, retryText, serverFields } from '../src/modules/annotator/answers';
 
 describe('classifySaveFailure', () => {
   it('keeps the newer server copy of a 409', () => {
@@ -20,6 +20,22 @@ describe('classifySaveFailure', () => {
     expect(classifySaveFailure(new ApiError('http', 503, null, 'busy')).kind).toBe('retry');
     expect(classifySaveFailure(new ApiError('http', 429, null, 'slow down')).kind).toBe('retry');
     expect(classifySaveFailure(new ApiError('http', 403, null, 'forbidden')).kind).toBe('refused');
+  });
+});
+
+describe('a save waiting for its retry', () => {
+  it('says Offline only when no answer came, and names a server that answered 500 or 429', () => {
+    // As lib/api.ts throws them: a 5xx is kind 'network' with its status, no answer is status 0.
+    const server500 = classifySaveFailure(new ApiError('network', 500, { detail: '<h1>Server Error</h1>' }, 'x'));
+    const busy = classifySaveFailure(new ApiError('http', 429, null, 'slow down'));
+    const down = classifySaveFailure(new ApiError('network', 0, null, 'down'));
+    const status = (f: ReturnType<typeof classifySaveFailure>) => (f.kind === 'retry' ? f.httpStatus : -1);
+    expect(retryText(status(server500), 4, false)).toBe('Not saved — the server failed (HTTP 500) — retrying in 4 s, your edits are kept in this page');
+    expect(retryText(status(busy), 2, true)).toBe('Not saved — the server is busy (HTTP 429) — retrying in 2 s, your edits are kept in this page (submit pending)');
+    expect(retryText(status(down), 1, false)).toBe('Offline — retrying in 1 s, your edits are kept in this page');
+    expect(retryText(status(classifySaveFailure(new TypeError('Failed to fetch'))), 1, false)).toMatch(/^Offline/);
+    const slow = classifySaveFailure(new ApiError('network', 0, null, TIMED_OUT));
+    expect(retryText(status(slow), 8, false)).toBe('Not saved — the server did not answer in time — retrying in 8 s, your edits are kept in this page');
   });
 });
 

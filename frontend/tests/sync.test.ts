@@ -117,6 +117,7 @@ describe('AnnotationSync', () => {
     sync.markDirty();
     await vi.advanceTimersByTimeAsync(1500);
     expect(sync.phase).toBe('offline');
+    expect(sync.state().retryStatus).toBeNull();
     expect(storage.getItem(backupKey(12))).toContain('MASK');
     const putTimes: number[] = [];
     const start = Date.now();
@@ -136,6 +137,49 @@ describe('AnnotationSync', () => {
     // Time was not lost over the failed attempts.
     const lastPut = calls.filter((c) => c.method === 'PUT').at(-1)!;
     expect(lastPut.body.time_spent_s).toBe(3);
+  });
+
+  it('names the HTTP status of a failed save while it retries, and forgets it once saved', async () => {
+    let fail = 1;
+    const { sync } = setup((m) => {
+      if (m === 'GET') return dto(1);
+      if (fail-- > 0) throw new ApiError('network', 500, null, '500 Internal Server Error');
+      return dto(2);
+    });
+    await sync.load();
+    sync.markDirty();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(sync.state()).toMatchObject({ phase: 'offline', retryStatus: 500, dirty: true });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(sync.state()).toMatchObject({ phase: 'clean', retryStatus: null, revision: 2 });
+  });
+
+  it('saveAll (before Skip) is false while a save fails, and waits out a save in flight with newer edits', async () => {
+    let fail = true;
+    let release: (() => void) | null = null;
+    const { sync, calls } = setup(async (m) => {
+      if (m === 'GET') return dto(1);
+      if (fail) throw new ApiError('network', 500, null, '500 Internal Server Error');
+      await new Promise<void>((r) => (release = r));
+      return dto(calls.filter((c) => c.method === 'PUT').length + 1);
+    });
+    await sync.load();
+    sync.markDirty();
+    expect(await sync.saveAll()).toBe(false);
+    expect(sync.state()).toMatchObject({ phase: 'offline', dirty: true });
+
+    fail = false;
+    sync.retryNow();
+    await flush();
+    sync.markDirty(); // drawn while the retry is in flight
+    const all = sync.saveAll();
+    for (let i = 0; i < 4; i++) {
+      await flush();
+      (release as (() => void) | null)?.();
+      release = null;
+    }
+    expect(await all).toBe(true);
+    expect(sync.state().dirty).toBe(false);
   });
 
   it('caps the backoff at 30 s', async () => {

@@ -1,4 +1,5 @@
-"""An annotator's whole round in Chromium: next section, draw, erase, undo, submit, reload, compare."""
+"""An annotator's whole round in Chromium: next section, draw, erase, undo, submit, reload, compare;
+the ghost and copy of the adjacent section's own mask."""
 
 from __future__ import annotations
 
@@ -167,6 +168,41 @@ def test_annotator_draws_submits_and_the_stored_mask_matches_pixel_for_pixel(
         screenshot(bob, "annotate-second-annotator")
     finally:
         context.close()
+
+
+def test_below_the_middle_the_ghost_and_the_copy_use_the_section_above(
+    asgi_server, page, project, sections, annotator
+):
+    section_id, errors = start_annotating(page, asgi_server, project)
+    page.keyboard.press("p")
+    for x, y in [(20, 20), (50, 20), (50, 50), (20, 50)]:
+        page.mouse.click(*to_page(page, x, y))
+    page.keyboard.press("Enter")
+    drawn = shown_mask(page)
+    submit_in_editor(page, section_id, annotator)
+    page.locator("[data-panel=submitted]").wait_for(state="visible")
+
+    # Middle-out: z1 first, then z0, whose only adjacent mask of alice's is z1's (z + 1).
+    page.keyboard.press("n")
+    page.wait_for_url(lambda url: f"/sections/{sections[0].pk}/annotate/" in url)
+    editor_ready(page)
+    copy = page.get_by_role("button", name="Copy my adjacent mask")
+    assert copy.is_enabled()
+
+    page.keyboard.press("g")
+    page.get_by_text("Ghost: your outline on the next section").wait_for()
+    screenshot(page, "annotate-ghost-from-above")
+
+    page.keyboard.press("c")
+    page.get_by_text("Copied your mask from the next section z1 (z + 1)").wait_for()
+    assert np.array_equal(shown_mask(page), drawn)
+    page.keyboard.press("Control+z")
+    assert not shown_mask(page).any()
+    copy.click()
+    page.get_by_text("Copied your mask from the next section z1 (z + 1)").wait_for()
+    assert np.array_equal(shown_mask(page), drawn)
+    assert shown_mask(page).shape == (SIZE, SIZE)
+    assert not errors, errors
 
 
 def test_nothing_left_page_thanks_the_annotator(asgi_server, page, project, sections, annotator):

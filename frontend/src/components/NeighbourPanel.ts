@@ -66,6 +66,8 @@ export class NeighbourPanel {
     if (this.shown) {
       this.refresh();
       this.onShow?.(side);
+      // On a laptop screen (768 px high) the figure sits below the fold under the side cards.
+      this.figure.scrollIntoView({ block: 'nearest' });
     }
     for (const [s, b] of this.buttons) b.setAttribute('aria-pressed', String(s === this.shown));
   }

@@ -7,10 +7,19 @@ export interface View {
 
 export const MAX_SCALE = 64;
 
-export function fitView(W: number, H: number, vw: number, vh: number, margin = 12): View {
-  const scale = Math.max(0.01, Math.min((vw - 2 * margin) / W, (vh - 2 * margin) / H));
-  return { scale, tx: (vw - W * scale) / 2, ty: (vh - H * scale) / 2 };
+/**
+ * The image whole and centred, `margin` CSS pixels from the sides and the top and `bottom`
+ * from the bottom edge, where the editor's read-outs sit (BOTTOM_INSET).
+ */
+export function fitView(W: number, H: number, vw: number, vh: number, margin = 12, bottom = margin): View {
+  const scale = Math.max(0.01, Math.min((vw - 2 * margin) / W, (vh - margin - bottom) / H));
+  return { scale, tx: (vw - W * scale) / 2, ty: margin + (vh - margin - bottom - H * scale) / 2 };
 }
+
+/** The row along the viewport's bottom edge that the zoom/coordinate read-out and the tool
+ * hint take (8 px from the edge, about 22 px high; styles/app.css `.cw-editor-hud`): the fitted
+ * image stays above it, so no pixel of it hides behind them. */
+export const BOTTOM_INSET = 36;
 
 export function minScale(fit: View): number {
   return Math.min(fit.scale * 0.25, 1);

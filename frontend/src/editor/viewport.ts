@@ -5,7 +5,7 @@
  * the result to the stage transform.
  */
 
-import { clampPan, fitView, minScale, toImage, zoomAt, type View } from './view';
+import { BOTTOM_INSET, clampPan, fitView, minScale, toImage, zoomAt, type View } from './view';
 
 export type ViewSource = 'user' | 'resize' | 'api';
 
@@ -35,7 +35,7 @@ export class Viewport {
     this.vw = vw;
     this.vh = vh;
     this.dpr = dpr;
-    this.fit = fitView(this.width, this.height, vw, vh);
+    this.fit = fitView(this.width, this.height, vw, vh, 12, BOTTOM_INSET);
     if (!this.touched) this.view = { ...this.fit };
     this.apply('resize');
     return true;

@@ -15,6 +15,9 @@ function cookieToken(): string {
   return m?.[1] ? decodeURIComponent(m[1]) : '';
 }
 
+/** The message of the error a request that ran past its time limit throws (status 0, kind 'network'). */
+export const TIMED_OUT = 'The server did not answer in time';
+
 export class ApiError extends Error {
   constructor(
     readonly kind: 'network' | 'http',
@@ -76,7 +79,7 @@ export async function request<T = unknown>(method: string, url: string, opts: Re
     });
   } catch (err) {
     const aborted = err instanceof DOMException && err.name === 'AbortError';
-    throw new ApiError('network', 0, null, aborted ? 'The server did not answer in time' : 'Network unreachable');
+    throw new ApiError('network', 0, null, aborted ? TIMED_OUT : 'Network unreachable');
   } finally {
     clearTimeout(timer);
   }

@@ -5,7 +5,7 @@
  * and 429 are retried with backoff; other 4xx cannot succeed by retrying.
  */
 
-import { ApiError } from '../../lib/api';
+import { ApiError, TIMED_OUT } from '../../lib/api';
 import type { AnnotationDto, AnnotationStatus } from './types';
 
 /** The answer for "no annotation of mine yet" (and a 409 without a body). */
@@ -34,7 +34,9 @@ export function serverFields(dto: AnnotationDto): ServerFields {
 
 export type SaveFailure =
   | { kind: 'conflict'; current: AnnotationDto; detail: string }
-  | { kind: 'retry'; detail: string }
+  /** `httpStatus`: the server's 5xx or 429, or null when no answer came: 0 when the request
+   * ran past its time limit (a slow server), null when it never reached one (network). */
+  | { kind: 'retry'; httpStatus: number | null; detail: string }
   | { kind: 'refused'; detail: string };
 
 export function classifySaveFailure(err: unknown): SaveFailure {
@@ -44,7 +46,24 @@ export function classifySaveFailure(err: unknown): SaveFailure {
     return { kind: 'conflict', current: current ?? emptyAnnotation(), detail: apiErr.detail };
   }
   if (!apiErr || apiErr.retryable) {
-    return { kind: 'retry', detail: apiErr?.detail ?? (err as Error)?.message ?? 'Network error' };
+    // lib/api.ts throws a 5xx as kind 'network' (retryable) with its status; 0: no answer.
+    const httpStatus = apiErr && (apiErr.status > 0 || apiErr.message === TIMED_OUT) ? apiErr.status : null;
+    return { kind: 'retry', httpStatus, detail: apiErr?.detail ?? (err as Error)?.message ?? 'Network error' };
   }
   return { kind: 'refused', detail: apiErr.detail };
+}
+
+/**
+ * The status line while a save waits for its retry. "Offline" only when the request reached no
+ * server: one that answered 500 or 429, or answered too late, is named as such, so nobody looks
+ * for a network fault.
+ */
+export function retryText(httpStatus: number | null, seconds: number, pendingSubmit: boolean): string {
+  const what =
+    httpStatus === null
+      ? 'Offline'
+      : httpStatus === 0
+        ? 'Not saved — the server did not answer in time'
+        : `Not saved — the server ${httpStatus === 429 ? 'is busy' : 'failed'} (HTTP ${httpStatus})`;
+  return `${what} — retrying in ${seconds} s, your edits are kept in this page${pendingSubmit ? ' (submit pending)' : ''}`;
 }

@@ -21,6 +21,7 @@ import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
 import { openNextSection } from './queue';
 import { annotationShortcuts } from './shortcuts';
+import { markSentBackAnswered } from './sentBack';
 import { SaveCard } from './status';
 import { AnnotationSync } from './sync';
 import type { AnnotationDto, AnnotatorConfig, SaveOrigin } from './types';
@@ -207,6 +208,7 @@ export class AnnotatorPage {
     if (action === 'submit' || dto.status === 'submitted') {
       this.editor.setReadOnly(!this.sync.editable);
       this.showSubmitted(dto);
+      if (action === 'submit') markSentBackAnswered();
       void this.progress?.refresh();
     }
   }
@@ -228,7 +230,11 @@ export class AnnotatorPage {
 
   private async advance(handOutUrl: string, what: string, saveFirst: boolean): Promise<void> {
     try {
-      if (saveFirst && this.sync.state().dirty) await this.sync.save();
+      // A failed save (offline, 5xx, 409) would leave the edits only in this browser: stay.
+      if (saveFirst && !(await this.sync.saveAll())) {
+        this.editor.showToast(`Not skipped: your edits are not saved yet — ${this.sync.conflict ? 'resolve the conflict first' : 'see the save card'}`, 6000);
+        return;
+      }
       await openNextSection(handOutUrl, this.cfg.nextUrl);
     } catch (err) {
       this.editor.showToast(`Could not ${what}: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
@@ -256,8 +262,9 @@ export class AnnotatorPage {
     const nb = this.neighbours;
     const shared = nb.panel.keyAction(k) ?? this.windowCtl?.keyAction(k);
     if (shared) return shared;
-    if (k === 'g' || k === 'G') return () => nb.toggleGhost();
-    if (k === 'c' || k === 'C') return () => void nb.copyFrom(k === 'c' ? 'prev' : 'next');
+    if (k === 'g' || k === 'G') return () => void nb.toggleGhost();
+    if (k === 'c') return () => void nb.copyAdjacent();
+    if (k === 'C') return () => void nb.copyFrom('next');
     if ((k === 'm' || k === 'M') && this.proposal) return () => void this.proposal?.load();
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'x' || k === 'X') && this.channels) return () => this.channels?.next();

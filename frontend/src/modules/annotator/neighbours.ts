@@ -10,6 +10,7 @@ import { pngBase64ToMaskOfSize } from '../../editor/png';
 import { ApiError, getJson } from '../../lib/api';
 import { button, card, h } from '../../lib/dom';
 import { icons } from '../../lib/icons';
+import { firstSideWithMask } from './adjacent';
 import type { AnnotationDto, AnnotatorConfig } from './types';
 
 const GHOST_COLOUR = '#ffb020';
@@ -38,9 +39,10 @@ export class NeighbourTools {
     this.ghostBtn = button('Ghost outline', { icon: icons.ghost, kbd: 'G', small: true, onClick: () => this.toggleGhost() });
     this.ghostBtn.setAttribute('aria-pressed', 'false');
     this.ghostBtn.title = 'Dashed outline of your own mask on the adjacent section (G)';
-    const copyBtn = button('Copy mask from previous', { icon: icons.copy, kbd: 'C', small: true, onClick: () => void this.copyFrom('prev') });
-    copyBtn.title = 'Replace this mask with your mask of the previous section (C; Shift+C: next section). Undo restores.';
-    if (!nb.prev?.ownMaskUrl) copyBtn.disabled = true;
+    const copyBtn = button('Copy my adjacent mask', { icon: icons.copy, kbd: 'C', small: true, onClick: () => void this.copyAdjacent() });
+    copyBtn.title =
+      'Replace this mask with your mask of the previous section, or of the next one when only it has yours (C; Shift+C: the next section). Undo restores.';
+    if (!nb.prev?.ownMaskUrl && !nb.next?.ownMaskUrl) copyBtn.disabled = true;
     const p = this.panel;
     this.card = card(
       'Neighbouring sections',
@@ -61,7 +63,7 @@ export class NeighbourTools {
   /** Called after a copy replaced the mask (the save records "own previous section"). */
   onCopied?: () => void;
 
-  toggleGhost(): void {
+  async toggleGhost(): Promise<void> {
     if (this.ghostOn) {
       this.ghostOn = false;
       this.ghostSide = null;
@@ -70,14 +72,26 @@ export class NeighbourTools {
       return;
     }
     const nb = this.cfg.neighbours ?? {};
-    const side: Side | null = this.panel.shown ?? (nb.prev?.ownMaskUrl ? 'prev' : nb.next?.ownMaskUrl ? 'next' : null);
-    if (!side) {
+    if (!nb.prev?.ownMaskUrl && !nb.next?.ownMaskUrl) {
       this.editor.showToast('No adjacent section to show a ghost from');
       return;
     }
+    // The side on view beside the editor, else the adjacent section that holds your mask.
+    const side: Side = this.panel.shown ?? (await firstSideWithMask((s) => this.fetchMask(s))) ?? (nb.prev?.ownMaskUrl ? 'prev' : 'next');
     this.ghostOn = true;
     this.ghostBtn.setAttribute('aria-pressed', 'true');
     void this.setGhost(side);
+  }
+
+  /** Copies your mask of the previous section, or of the next one when only it has yours. */
+  async copyAdjacent(): Promise<void> {
+    if (!this.editable()) return;
+    const side = await firstSideWithMask((s) => this.fetchMask(s));
+    if (!side) {
+      this.editor.showToast('You have no mask on an adjacent section yet');
+      return;
+    }
+    await this.copyFrom(side);
   }
 
   async copyFrom(side: Side): Promise<void> {
@@ -94,7 +108,7 @@ export class NeighbourTools {
     }
     this.editor.setMask(mask, { record: true, label: `Copy from ${WORD[side]} section` });
     this.onCopied?.();
-    this.editor.showToast(`Copied your mask from the ${WORD[side]} section — Ctrl+Z undoes`, 4000);
+    this.editor.showToast(`Copied your mask from the ${WORD[side]} section${this.panel.zLabel(side)} — Ctrl+Z undoes`, 4000);
   }
 
   private async setGhost(side: Side): Promise<void> {

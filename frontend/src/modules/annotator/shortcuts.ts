@@ -22,7 +22,7 @@ export function annotationShortcuts(panels: ShortcutPanels): ShortcutGroup {
       { keys: 'Ctrl+S', label: 'Save draft now (drafts also save automatically)' },
       NEIGHBOUR_SHORTCUT,
       { keys: 'G', label: 'Ghost: your outline on the adjacent section' },
-      { keys: 'C', label: 'Copy your mask from the previous section (Shift+C: next)' },
+      { keys: 'C', label: 'Copy your mask from the previous section, or the next when only it has yours (Shift+C: next)' },
       ...(panels.reference ? [REFERENCE_SHORTCUT] : []),
       ...(panels.proposal ? [{ keys: 'M', label: "Load the model's proposal for this section" }] : []),
       ...WINDOW_SHORTCUTS,

@@ -9,6 +9,7 @@ import { button, card, h, nextLink, setChildren } from '../../lib/dom';
 import { clockTime, dateTime, parseDate, shortTime } from '../../lib/format';
 import { icons } from '../../lib/icons';
 import { interceptPlainClick } from './queue';
+import { retryText } from './answers';
 import type { SyncState } from './sync';
 import type { AnnotationDto } from './types';
 
@@ -121,7 +122,7 @@ export class SaveCard {
         return [st.pendingSubmit ? 'Submitting…' : 'Saving…', null];
       case 'offline': {
         const s = st.retryAt ? Math.max(0, Math.ceil((st.retryAt - Date.now()) / 1000)) : 0;
-        const text = `Offline — retrying in ${s} s, your edits are kept in this page${st.pendingSubmit ? ' (submit pending)' : ''}`;
+        const text = retryText(st.retryStatus, s, st.pendingSubmit);
         return [text, button('Retry now', { small: true, onClick: () => this.actions.retryNow() })];
       }
       case 'conflict':

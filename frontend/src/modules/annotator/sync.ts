@@ -166,6 +166,7 @@ export class AnnotationSync extends SyncModel {
     }
     if (failure.kind === 'retry') {
       this.schedule.failed();
+      this.retryStatus = failure.httpStatus;
       return this.halt('offline', failure.detail);
     }
     // Refused (400/403/404): retrying the same request cannot help; the next
@@ -180,6 +181,19 @@ export class AnnotationSync extends SyncModel {
     this.error = error;
     this.writeBackup();
     this.emit();
+  }
+
+  /**
+   * Saves until nothing is pending (a save in flight may leave newer edits for one more);
+   * false when edits are still unsaved: a save failed (offline, 5xx, 409, refused).
+   */
+  async saveAll(): Promise<boolean> {
+    for (let i = 0; i < 3 && this.dirty; i++) {
+      await this.save();
+      if (this.phase === 'offline' || this.phase === 'conflict' || this.phase === 'error') break;
+    }
+    while (this.inflight) await this.inflight;
+    return !this.dirty;
   }
 
   /** Skips the remaining backoff (e.g. when the browser reports it is online again). */

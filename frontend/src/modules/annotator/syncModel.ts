@@ -17,6 +17,7 @@ export abstract class SyncModel {
   conflict: AnnotationDto | null = null;
   lastSavedAt: number | null = null;
   error: string | null = null;
+  retryStatus: number | null = null;
   phase: Phase = 'loading';
 
   protected editSeq = 0;
@@ -56,6 +57,7 @@ export abstract class SyncModel {
       lastSavedAt: this.lastSavedAt,
       retryAt: this.retryAt,
       error: this.error,
+      retryStatus: this.phase === 'offline' ? this.retryStatus : null,
       conflict: this.conflict,
       pendingSubmit: this.pendingAction === 'submit',
     };

@@ -105,6 +105,8 @@ export interface SyncState {
   lastSavedAt: number | null;
   retryAt: number | null;
   error: string | null;
+  /** While offline: the HTTP status the failed save got (5xx, 429), 0 when the server answered too late, null when no server was reached. */
+  retryStatus: number | null;
   conflict: AnnotationDto | null;
   pendingSubmit: boolean;
 }
