@@ -340,18 +340,3 @@ describe('AnnotationSync', () => {
     expect(calls.filter((c) => c.method === 'PUT')[1]!.body.base_revision).toBe(2);
   });
 });
-
-describe('ActiveTime', () => {
-  it('counts gaps up to 60 s and skips idle periods', () => {
-    const t = new ActiveTime();
-    t.touch(0);
-    t.touch(10_000);
-    t.touch(20_000);
-    t.touch(200_000); // 180 s idle: not counted
-    t.touch(205_000);
-    expect(t.take()).toBe(25);
-    expect(t.take()).toBe(0);
-    t.giveBack(4);
-    expect(t.peek()).toBe(4);
-  });
-});
