@@ -178,9 +178,7 @@ def _histogram(values: list[float], bins: int = AGREEMENT_BINS) -> dict:
 
 
 def _agreement_values(project: Project):
-    return Section.objects.filter(
-        project=project, agreement__isnull=False, status__in=COUNTED
-    )
+    return Section.objects.filter(project=project, agreement__isnull=False, status__in=COUNTED)
 
 
 def agreement_distribution(*, project: Project, specimen: Specimen | None = None) -> dict:
