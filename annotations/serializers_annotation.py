@@ -139,6 +139,15 @@ class _SaveFields(serializers.Serializer):
         help_text=SAVE_TIME,
     )
     action = serializers.ChoiceField(choices=["save", "submit"], default="save")
+    editor_session = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="A random id of the editor page, the same for all its saves. A save based on "
+        "an older revision is not a conflict when every revision since was saved by the same "
+        "page (the answers to its earlier saves were lost on the way back).",
+    )
     label_set_version = serializers.IntegerField(
         required=False,
         allow_null=True,

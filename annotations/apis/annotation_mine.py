@@ -135,6 +135,7 @@ class SectionMineApi(ReadApi):
             time_spent_s=data["time_spent_s"],
             submit=data["action"] == "submit",
             source=source,
+            editor_session=data["editor_session"],
             origin=data.get("origin"),
             origin_model_version=data.get("origin_model_version"),
             proposal_mask=proposal,

@@ -21,7 +21,8 @@ class GroundTruthImportSerializer(serializers.Serializer):
         allow_empty_file=False,
         use_url=False,
         help_text="A binary mask, class map or instance label image: .npy, TIFF, HDF5 or PNG "
-        "(z, y, x).",
+        "(z, y, x); with instances, also a .zip of one binary mask file per nucleus (.png, .tif, "
+        ".npy), merged in file-name order.",
     )
     instances = serializers.BooleanField(
         required=False,
@@ -60,6 +61,11 @@ class GroundTruthImportedSerializer(serializers.Serializer):
     )
     instances_in_volume = serializers.IntegerField(
         allow_null=True, help_text=f"Distinct instance ids in the whole volume; {NOT_INSTANCES}"
+    )
+    merged = serializers.CharField(
+        allow_null=True,
+        help_text="What merging a .zip of one mask file per nucleus did (files, nuclei, empty "
+        "files skipped, overlapping pixels and where they went); null for one file.",
     )
 
 

@@ -72,6 +72,13 @@ class AnnotationRevision(models.Model):
         help_text="Id of the model version whose proposal the mask started from (kept when the "
         "version is later replaced or deleted).",
     )
+    editor_session = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The editor page that saved it (a random id per page, kept with the page's "
+        "local backup): a save from the same page on top of it is not a conflict.",
+    )
 
     class Meta:
         constraints = [

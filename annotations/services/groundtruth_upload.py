@@ -1,5 +1,6 @@
 """A mask file uploaded through the API imported as ground truth: the REST form of
-``manage.py import_masks`` (same reading, same checks, same messages)."""
+``manage.py import_masks`` (same reading, same checks, same messages). With ``instances``, a
+.zip of one mask file per nucleus is merged into one instance label image first."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from annotations.services.groundtruth_import import (
     ground_truth_import_instances,
 )
 from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
+from annotations.services.object_mask_files import (
+    is_object_mask_source,
+    merged_summary,
+    read_object_masks,
+)
+from cellweb.errors import InvalidInput
 
 
 def ground_truth_upload(
@@ -37,10 +44,23 @@ def ground_truth_upload(
         for chunk in upload.chunks():
             handle.write(chunk)
         handle.flush()
-        masks = time_point(
-            read_mask_stack(Path(handle.name), dataset, name, instances=instances), time_index
-        )
-    result: dict[str, Any] = {"volume": volume.pk, "time": volume.time_index}
+        merged = None
+        if is_object_mask_source(Path(handle.name)):
+            if not instances:
+                raise InvalidInput(
+                    f"{name} is a .zip: it is read as one mask file per nucleus, so set instances."
+                )
+            merged = read_object_masks(Path(handle.name), name)
+            masks = merged.labels
+        else:
+            masks = time_point(
+                read_mask_stack(Path(handle.name), dataset, name, instances=instances), time_index
+            )
+    result: dict[str, Any] = {
+        "volume": volume.pk,
+        "time": volume.time_index,
+        "merged": merged_summary(merged) if merged is not None else None,
+    }
     if instances:
         counts = ground_truth_import_instances(
             volume=volume, labels=masks, user=user, class_name=class_name

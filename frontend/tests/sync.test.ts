@@ -72,7 +72,7 @@ describe('AnnotationSync', () => {
     await vi.advanceTimersByTimeAsync(200);
     const puts = calls.filter((c) => c.method === 'PUT');
     expect(puts).toHaveLength(1);
-    expect(puts[0]!.body).toEqual({ base_revision: 3, mask_png: 'MASK', time_spent_s: 12.5, action: 'save' });
+    expect(puts[0]!.body).toEqual({ base_revision: 3, mask_png: 'MASK', time_spent_s: 12.5, action: 'save', editor_session: expect.stringMatching(/^[0-9a-f]{24}$/) });
     expect(sync.revision).toBe(4);
     expect(sync.phase).toBe('clean');
     expect(sync.dirty).toBe(false);

@@ -143,3 +143,17 @@ def test_the_dashboard_page_shows_the_columns_that_add_up(day, reviewer):
     counts = dict(re.findall(r'data-count-([a-z-]+)="(\d+)"', bob))
     assert int(counts["annotated"]) == sum(int(counts[s.replace("_", "-")]) for s in STATES)
     assert "Waiting for others" in html
+
+
+def test_a_section_an_annotator_reopened_leaves_the_agreement_numbers(api, reviewer, day, cast):
+    sections, drawn = day
+    answer = api(cast[1]).post(f"/api/sections/{sections[1].pk}/annotations/mine/reopen/")
+    assert answer.status_code == 200, answer.content
+    assert Section.objects.get(pk=sections[1].pk).status == SectionStatus.OPEN
+
+    body = dashboard(api, reviewer)
+
+    assert body["distribution"]["n"] == 1
+    assert body["distribution"]["mean"] == pytest.approx(mean_pairwise_dice(drawn[sections[2].pk]))
+    bob = next(row for row in body["annotators"] if row["username"] == "bob")
+    assert bob["sections_in_consensus"] == 1

@@ -57,6 +57,7 @@ def test_an_instance_image_is_stored_with_its_ids(api, manager, specimen, volume
         "stored_as": "instance maps",
         "instances": [5, 4],
         "instances_in_volume": 5,
+        "merged": None,
     }
     for truth in GroundTruth.objects.filter(is_current=True).select_related("section"):
         decoded = stored_labels(bytes(truth.mask_png), [1], [1], SHAPE)

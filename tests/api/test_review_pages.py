@@ -172,7 +172,7 @@ def test_dashboard_says_how_the_annotator_columns_are_aggregated(client, reviewe
     assert "means over sections, each section weighing the same" in text
     assert "over the confirmed sections" in text
     assert "so those five add up to it" in text
-    assert "Excluded and sent-back sections are left out of these means" in text
+    assert "Only sections ready for review or confirmed count in these means" in text
 
 
 def test_queue_page_counts_every_waiting_section_not_only_the_rows_it_lists(

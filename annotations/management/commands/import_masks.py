@@ -3,7 +3,9 @@
 A binary stack (0/1, 0/255) is one class (``--class NAME``, else the project's only class or its
 instance class); in a project of several classes, a class map whose values are the classes'
 values. ``--instances`` reads an instance label image (each positive value one object, as Fiji,
-napari or QuPath write them) and stores it as instance maps of its class.
+napari or QuPath write them) and stores it as instance maps of its class; with
+``--instances``, a folder or .zip of one mask file per nucleus (as the 2018 Data Science Bowl
+sets hold them) is merged into one such image first.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from annotations.services.groundtruth_import import (
     ground_truth_import_instances,
 )
 from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
+from annotations.services.object_mask_files import (
+    is_object_mask_source,
+    merged_summary,
+    read_object_masks,
+)
 from cellweb.errors import DomainError
 
 
 class Command(BaseCommand):
     help = (
         "Import a binary mask stack (z, y, x), or with --instances an instance label image, as "
-        "imported ground truth of a specimen's label-free volume."
+        "imported ground truth of a specimen's label-free volume; with --instances also a "
+        "folder or .zip of one mask file per nucleus."
     )
 
     def add_arguments(self, parser):
@@ -39,8 +47,9 @@ class Command(BaseCommand):
             "--instances",
             action="store_true",
             help="The file is an instance label image: 0 background, each positive value one "
-            "object of the class. Stored as instance maps (one id per object); the instances "
-            "are counted.",
+            "object of the class; or PATH is a folder or .zip of one binary mask file per "
+            "nucleus (.png, .tif, .npy), merged in file-name order. Stored as instance maps "
+            "(one id per object); the instances are counted.",
         )
         parser.add_argument(
             "--class",
@@ -58,12 +67,22 @@ class Command(BaseCommand):
         specimen = Specimen.objects.filter(project=project, name=options["specimen"]).first()
         if specimen is None:
             raise CommandError(f"Project “{project.slug}” has no specimen “{options['specimen']}”.")
+        merged = None
         try:
             volume = label_free_volume(specimen, options["time"])
-            masks = time_point(
-                read_mask_stack(path, options["dataset"], instances=options["instances"]),
-                options["time"],
-            )
+            if is_object_mask_source(path):
+                if not options["instances"]:
+                    raise CommandError(
+                        f"{path.name} is a folder or .zip: it is read as one mask file per "
+                        "nucleus, so add --instances."
+                    )
+                merged = read_object_masks(path)
+                masks = merged.labels
+            else:
+                masks = time_point(
+                    read_mask_stack(path, options["dataset"], instances=options["instances"]),
+                    options["time"],
+                )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         try:
@@ -80,6 +99,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path.name} was not imported (nothing was written): {exc.message}"
             ) from exc
+        if merged is not None:
+            self.stdout.write(merged_summary(merged))
         if options["instances"]:
             self._report_instances(counts)
         self.stdout.write(

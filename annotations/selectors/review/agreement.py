@@ -25,10 +25,11 @@ from annotations.selectors.encoding import b64
 
 from .inputs import current_consensus
 
-# Sections whose consensus is not the current word: excluded ones are out of the data set, and a
-# sent-back section's consensus was overruled by the reviewer until its annotators resubmit and
-# it is recomputed (the section is then back in review).
-NOT_COUNTED = (SectionStatus.EXCLUDED, SectionStatus.SENT_BACK)
+# Sections whose consensus is the current word: ready for review or confirmed. Left out: excluded
+# sections (out of the data set), sent-back ones (the reviewer overruled their consensus until
+# the annotators resubmit and it is recomputed) and open ones (an annotator reopened a submission,
+# so the consensus no longer stands for what they say; it counts again once resubmitted).
+COUNTED = (SectionStatus.REVIEW, SectionStatus.CONFIRMED)
 
 # Mean pairwise Dice lives almost entirely above 0.7; 0.05-wide bins still separate "fine" from
 # "look at this" without a near-empty left half.
@@ -109,7 +110,8 @@ def annotator_agreement_table(project: Project) -> list[dict]:
 
     Excluded sections are out of the data set, so out of these means too (as they are out of the
     agreement distribution): a section excluded for having no nucleus would add 1.0 each. So are
-    sent-back sections (``NOT_COUNTED``): the reviewer overruled their consensus.
+    sent-back sections and open ones (only ``COUNTED`` sections): the reviewer overruled their
+    consensus, or an annotator reopened a submission behind it.
     """
     annotated = dict(
         Annotation.objects.filter(section__project=project, status=AnnotationStatus.SUBMITTED)
@@ -122,7 +124,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
     specificity: dict[str, list[float]] = defaultdict(list)
     for stats in (
         Consensus.objects.filter(section__project=project, is_current=True)
-        .exclude(section__status__in=NOT_COUNTED)
+        .filter(section__status__in=COUNTED)
         .values_list("annotator_stats", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -135,7 +137,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
         GroundTruth.objects.filter(
             section__project=project, source=GroundTruthSource.CONSENSUS, is_current=True
         )
-        .exclude(section__status__in=NOT_COUNTED)
+        .filter(section__status__in=COUNTED)
         .values_list("input_revisions", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -176,13 +178,11 @@ def _histogram(values: list[float], bins: int = AGREEMENT_BINS) -> dict:
 
 
 def _agreement_values(project: Project):
-    return Section.objects.filter(project=project, agreement__isnull=False).exclude(
-        status__in=NOT_COUNTED
-    )
+    return Section.objects.filter(project=project, agreement__isnull=False, status__in=COUNTED)
 
 
 def agreement_distribution(*, project: Project, specimen: Specimen | None = None) -> dict:
-    """Histogram of per-section mean pairwise Dice (excluded and sent-back sections left out)."""
+    """Histogram of per-section mean pairwise Dice (only sections in review or confirmed)."""
     queryset = _agreement_values(project)
     if specimen is not None:
         queryset = queryset.filter(specimen=specimen)

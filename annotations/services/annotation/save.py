@@ -55,6 +55,24 @@ def _replayed_save(
     return latest
 
 
+def _own_lost_saves(annotation: Annotation, base_revision: int | None, session: str) -> bool:
+    """Whether every revision after ``base_revision`` was saved by the editor page ``session``.
+
+    A page whose save reached the server but whose answer was lost still believes in the older
+    revision; its next save (with edits made meanwhile) is based on it. Its mask holds every
+    edit of those revisions, so it goes on top: it is not a conflict with another tab.
+    """
+    base = base_revision or 0
+    if not session or base >= annotation.revision:
+        return False
+    sessions = set(
+        AnnotationRevision.objects.filter(annotation=annotation, number__gt=base).values_list(
+            "editor_session", flat=True
+        )
+    )
+    return sessions == {session}
+
+
 @transaction.atomic
 def annotation_save(
     *,
@@ -68,6 +86,7 @@ def annotation_save(
     origin: str | None = None,
     origin_model_version: int | None = None,
     proposal_mask: np.ndarray | None = None,
+    editor_session: str = "",
 ) -> Annotation:
     """Store ``mask`` as the next revision of the user's annotation of ``section``.
 
@@ -80,6 +99,8 @@ def annotation_save(
     ``labels_from_payload``); effort and counts use its foreground.
     ``proposal_mask`` is the proposal the editor loaded (only with the origin ``model``); a
     submission is measured against it (``effort.correction_effort_record``).
+    ``editor_session`` names the editor page (``_own_lost_saves``): a base older than the latest
+    revision is accepted when every revision since came from the same page.
     """
     require_role(user, section.project, Role.ANNOTATOR)
     if not section.is_label_free:
@@ -92,6 +113,8 @@ def annotation_save(
         isinstance(base_revision, bool) or not isinstance(base_revision, int)
     ):
         raise InvalidInput("“base_revision” must be a revision number or null.")
+    if not isinstance(editor_session, str) or len(editor_session) > 64:
+        raise InvalidInput("“editor_session” must be text of at most 64 characters.")
     origin, origin_model_version = validated_origin(section, origin, origin_model_version)
     if proposal_mask is not None:
         if origin != RevisionOrigin.MODEL:
@@ -171,7 +194,9 @@ def annotation_save(
                 user=user, section=section, annotation=annotation, lookup=False
             ),
         )
-    if (base_revision or 0) != annotation.revision:
+    if (base_revision or 0) != annotation.revision and not _own_lost_saves(
+        annotation, base_revision, editor_session
+    ):
         raise ConflictError(
             f"This annotation was saved elsewhere (revision {annotation.revision}) after the version you "
             f"edited (revision {base_revision or 0}). Look at the newer version, then keep one of them.",
@@ -196,6 +221,7 @@ def annotation_save(
         source=source,
         origin=origin,
         origin_model_version=origin_model_version,
+        editor_session=editor_session,
     )
     # Related rows are locked and uniqueness is the database's job: only field checks remain.
     revision.full_clean(

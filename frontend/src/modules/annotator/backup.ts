@@ -21,6 +21,17 @@ export function safeStorage(): Storage | null {
   }
 }
 
+/**
+ * A random id for one editor page, sent with its saves: the server then knows that a save based
+ * on an older revision comes from the page that saved the newer ones (their answers were lost),
+ * not from another tab. getRandomValues works on plain-HTTP lab servers too (randomUUID does not).
+ */
+export function editorSessionId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function backupKey(sectionId: number | string): string {
   return `cellweb.annotation.${sectionId}`;
 }
@@ -40,11 +51,11 @@ export class BackupStore {
   ) {}
 
   /** Writes the backup now; `maskPng` is only encoded when there is storage to keep it. */
-  write(baseRevision: number | null, maskPng: () => string): void {
+  write(baseRevision: number | null, maskPng: () => string, session?: string): void {
     this.cancel();
     if (!this.storage) return;
     try {
-      const backup: LocalBackup = { v: 1, sectionId: this.sectionId, savedAt: this.now(), baseRevision, maskPng: maskPng() };
+      const backup: LocalBackup = { v: 1, sectionId: this.sectionId, savedAt: this.now(), baseRevision, maskPng: maskPng(), session };
       this.storage.setItem(backupKey(this.sectionId), JSON.stringify(backup));
     } catch {
       // Quota exceeded or storage disabled: the in-page copy still exists.

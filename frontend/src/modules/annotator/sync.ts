@@ -11,7 +11,7 @@
 
 import { ApiError } from '../../lib/api';
 import { classifySaveFailure, emptyAnnotation } from './answers';
-import { BackupStore } from './backup';
+import { BackupStore, editorSessionId } from './backup';
 import { SaveSchedule } from './schedule';
 import { SyncModel } from './syncModel';
 import type { AnnotationDto, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
@@ -28,12 +28,15 @@ export class AnnotationSync extends SyncModel {
   private readonly now: () => number;
   private readonly backup: BackupStore;
   private readonly schedule: SaveSchedule;
+  /** This page's id; a restored backup's own, so its saves stay this page's after a reload. */
+  private session: string;
 
   constructor(
     private readonly deps: SyncDeps,
     listener: (s: SyncState) => void = () => {},
   ) {
     super(deps.readOnly ?? false, listener);
+    this.session = deps.session ?? editorSessionId();
     this.now = deps.now ?? (() => Date.now());
     this.backup = new BackupStore(deps.storage, deps.sectionId, this.now, deps.backupDelayMs ?? 700);
     this.schedule = new SaveSchedule(
@@ -69,6 +72,7 @@ export class AnnotationSync extends SyncModel {
     // Saving against the revision the edits were based on lets the server
     // detect (409) if someone else saved in between.
     if (restored) this.revision = restored.baseRevision;
+    if (restored?.session) this.session = restored.session;
     this.phase = this.settledPhase;
     if (restored) this.markDirty();
     else this.emit();
@@ -121,6 +125,7 @@ export class AnnotationSync extends SyncModel {
       mask_png: png,
       time_spent_s: Math.round(seconds * 10) / 10,
       action,
+      editor_session: this.session,
       ...(this.deps.getOrigin?.() ?? {}),
       ...(this.deps.labelSetVersion !== undefined ? { label_set_version: this.deps.labelSetVersion } : {}),
     };
@@ -253,7 +258,7 @@ export class AnnotationSync extends SyncModel {
 
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
-    if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng());
+    if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng(), this.session);
   }
 
   dispose(): void {

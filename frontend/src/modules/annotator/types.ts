@@ -88,6 +88,8 @@ export interface LocalBackup {
   savedAt: number;
   baseRevision: number | null;
   maskPng: string;
+  /** The editor page that made the edits (its saves on top of its own are not conflicts). */
+  session?: string;
 }
 
 /** Where the save state machine (sync.ts) stands, as the page shows it. */
@@ -129,6 +131,8 @@ export interface SyncDeps {
   storage?: StorageLike | null;
   now?: () => number;
   readOnly?: boolean;
+  /** This editor page's id (a random one when left out), sent with every save. */
+  session?: string;
   debounceMs?: number;
   maxIntervalMs?: number;
   maxBackoffS?: number;

@@ -1,0 +1,124 @@
+"""Expert masks of crowded nuclei as one file per nucleus (the 2018 Data Science Bowl form):
+a .zip over the API and a folder for ``manage.py import_masks --instances`` are merged into one
+instance label image, so touching nuclei stay apart; bad files are refused and nothing is
+stored."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from PIL import Image
+from scipy import ndimage
+
+from annotations.imaging.label_values import stored_labels
+from annotations.models import GroundTruth
+from tests.unit.test_mask_stacks import touching_disks
+
+SHAPE = (64, 96)
+
+
+def png_bytes(mask: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(mask.astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def nucleus_files(labels: np.ndarray) -> dict[str, bytes]:
+    return {
+        f"masks/{k:04x}.png": png_bytes(np.where(labels == k, 255, 0))
+        for k in range(1, int(labels.max()) + 1)
+    }
+
+
+def zipped(files: dict[str, bytes]) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return SimpleUploadedFile("masks.zip", buffer.getvalue(), content_type="application/zip")
+
+
+@pytest.fixture
+def one_section(make_volume, specimen, media_root):
+    return make_volume(specimen, shape=(1, *SHAPE))
+
+
+def post(client, specimen, upload, instances="true"):
+    return client.post(
+        f"/api/specimens/{specimen.pk}/ground-truth/",
+        {"file": upload, "instances": instances},
+        format="multipart",
+    )
+
+
+def stored_instances() -> np.ndarray:
+    truth = GroundTruth.objects.get(is_current=True)
+    return stored_labels(bytes(truth.mask_png), [1], [1], SHAPE).instances
+
+
+def test_a_zip_of_one_mask_per_nucleus_keeps_touching_nuclei_apart(
+    api, manager, specimen, one_section
+):
+    labels = touching_disks()
+    files = nucleus_files(labels)
+    files["masks/empty.png"] = png_bytes(np.zeros(SHAPE))
+    files["__MACOSX/masks/._0001.png"] = b"\x00\x05\x16\x07 resource fork"
+    files["masks/notes.txt"] = b"drawn by the expert"
+
+    response = post(api(manager), specimen, zipped(files))
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["instances"] == [labels.max()]
+    assert ndimage.label(stored_instances() > 0)[1] == 1  # one blob, yet five nuclei
+    assert np.array_equal(stored_instances(), labels)
+    assert body["merged"].startswith(f"{labels.max() + 1} mask file(s) merged into 5 nuclei")
+    assert "1 empty file(s) skipped: masks/empty.png" in body["merged"]
+
+
+def test_a_zip_without_instances_is_refused(api, manager, specimen, one_section):
+    response = post(api(manager), specimen, zipped(nucleus_files(touching_disks())), "false")
+
+    assert response.status_code == 400
+    assert "read as one mask file per nucleus, so set instances" in response.json()["detail"]
+    assert not GroundTruth.objects.exists()
+
+
+def test_a_mask_of_another_size_is_refused_by_name_and_nothing_is_stored(
+    api, manager, specimen, one_section
+):
+    files = nucleus_files(touching_disks())
+    files["masks/zz.png"] = png_bytes(np.zeros((64, 95)))
+
+    response = post(api(manager), specimen, zipped(files))
+
+    assert response.status_code == 400
+    assert "masks/zz.png is 64×95 pixels but masks/0001.png is 64×96" in response.json()["detail"]
+    assert not GroundTruth.objects.exists()
+
+
+def test_a_folder_is_imported_by_the_command(tmp_path, project, specimen, one_section):
+    labels = touching_disks()
+    folder = tmp_path / "masks"
+    folder.mkdir()
+    for name, data in nucleus_files(labels).items():
+        (tmp_path / name).write_bytes(data)
+    out = io.StringIO()
+
+    call_command(
+        "import_masks", str(folder), "--project", project.slug, "--specimen", specimen.name,
+        "--instances", stdout=out,
+    )  # fmt: skip
+
+    assert np.array_equal(stored_instances(), labels)
+    assert "5 mask file(s) merged into 5 nuclei" in out.getvalue()
+    assert "Section z=0: 5 instance(s)." in out.getvalue()
+    with pytest.raises(CommandError, match="so add --instances"):
+        call_command(
+            "import_masks", str(folder), "--project", project.slug, "--specimen", specimen.name
+        )
