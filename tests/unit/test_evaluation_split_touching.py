@@ -23,6 +23,7 @@ from inference.services.evaluation.labels import (
     watershed_labels,
 )
 from inference.services.evaluation.volume_numbers import class_objects
+from tests.conftest import signed_in
 from tests.helpers_training import current_gt
 from tests.unit.test_evaluation_instances import evaluate
 from tests.unit.test_mask_stacks import touching_disks
@@ -147,7 +148,8 @@ def test_an_evaluation_scores_the_otsu_baseline_as_the_option_says(
     column = rows[0].index("objects_pred_instances")
     otsu = [r for r in rows[1:] if r[0] == "volume" and r[rows[0].index("method")] == "otsu"]
     assert [r[column] for r in otsu] == [numbers["pred_instances"]]
-    html = report_html(done)
     said = "separated by the watershed" if split else "not separated: where a prediction"
-    assert f'data-role="prediction-split">Touching predicted nuclei: {said}' in html
-    assert f'data-role="prediction-split">{said}' in html  # the facts, beside the plan
+    page = signed_in(manager).get(f"/evaluations/{done.pk}/").content.decode()
+    for html in (report_html(done), page):
+        assert f'data-role="prediction-split">Touching predicted nuclei: {said}' in html
+        assert f'data-role="prediction-split">{said}' in html  # the facts, beside the plan
