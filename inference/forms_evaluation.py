@@ -35,6 +35,9 @@ class EvaluationLaunchForm(forms.Form):
     )
     gt_source = forms.ChoiceField(label="Ground truth", required=False)
     threshold = probability_threshold()
+    split_touching = forms.BooleanField(
+        label="Separate touching predicted nuclei", required=False, initial=True
+    )
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +89,7 @@ class EvaluationLaunchForm(forms.Form):
             "set_params": {k: v for k, v in params.items() if v is not None},
             "gt_source": data.get("gt_source") or None,
             "threshold": data["threshold"],
+            "split_touching": data["split_touching"],
         }
 
 

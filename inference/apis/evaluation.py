@@ -54,6 +54,12 @@ def _needs(set_kind: str, **properties) -> dict:
 
 
 _A_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID}
+SPLIT_TOUCHING = (
+    "Separate touching predicted nuclei (default true): a prediction numbered by connected "
+    "components (a binary version, the baselines) is split by the watershed the fluorescence "
+    "ground truth is split by (h-maxima seeds, h = 2 px) before objects are scored; a version "
+    "with an instance head keeps its own instances."
+)
 
 
 class EvaluationLaunchInput(serializers.Serializer):
@@ -103,6 +109,9 @@ class EvaluationLaunchInput(serializers.Serializer):
         "cross_validation, consensus otherwise.",
     )
     threshold = probability_threshold()
+    split_touching = serializers.BooleanField(
+        required=False, default=True, help_text=SPLIT_TOUCHING
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,6 +151,7 @@ class EvaluationSummarySerializer(JobSummarySerializer):
     set_params = serializers.JSONField(help_text=SET_PARAMS)
     gt_source = serializers.CharField(help_text="The ground-truth source scored against.")
     threshold = serializers.FloatField(help_text=THRESHOLD)
+    split_touching = serializers.BooleanField(help_text=SPLIT_TOUCHING)
     sections = serializers.IntegerField(help_text=SECTIONS)
     dice = serializers.FloatField(allow_null=True, help_text=DICE)
     url = serializers.CharField(help_text="Its page.")
@@ -240,6 +250,7 @@ class ProjectEvaluationsApi(ProjectListApi, ProjectJobLaunchApi):
             set_params=dict(data.get("set_params") or {}),
             gt_source=data.get("gt_source"),
             threshold=data["threshold"],
+            split_touching=data["split_touching"],
         )
 
 

@@ -64,6 +64,12 @@ class Evaluation(ProjectJobFields):
     threshold = models.FloatField(
         default=0.5, help_text="Probability above which a pixel is nucleus."
     )
+    split_touching = models.BooleanField(
+        default=True,
+        help_text="Touching predicted nuclei numbered by connected components (binary versions, "
+        "baselines) are separated by the ground truth's watershed before objects are scored. "
+        "Evaluations from before the option: False.",
+    )
     config = models.JSONField(
         default=dict,
         blank=True,

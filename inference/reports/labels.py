@@ -12,6 +12,7 @@ from typing import Any
 from inference.ml.nets import model_label
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind
 from inference.selectors.training import METRIC_LABELS
+from inference.services.evaluation.labels import WATERSHED_H
 
 __all__ = [
     "AGGREGATIONS",
@@ -25,6 +26,7 @@ __all__ = [
     "cross_validation_label",
     "method_label",
     "metric_label",
+    "prediction_split_label",
 ]
 
 # METRIC_LABELS is the model-version pages' table of the six section metrics: one serves both.
@@ -93,3 +95,19 @@ def method_label(evaluation: Evaluation, method: str) -> str:
     if method == EvaluationMethod.MODEL:
         return _model_name(evaluation)
     return dict(EvaluationMethod.choices).get(method, method)
+
+
+def prediction_split_label(evaluation: Evaluation) -> str:
+    """Whether the evaluation separated touching predicted nuclei before scoring objects, and
+    how (``Evaluation.split_touching``)."""
+    if evaluation.split_touching:
+        return (
+            "separated by the watershed the fluorescence ground truth is split by (distance "
+            f"transform, h-maxima seeds, h = {WATERSHED_H:g} px), section by section, where a "
+            "prediction is numbered by connected components (a binary version, edge-based, "
+            "Otsu); a version with an instance head keeps its own instances"
+        )
+    return (
+        "not separated: where a prediction is numbered by connected components, two touching "
+        "nuclei count as one object"
+    )

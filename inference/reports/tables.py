@@ -18,6 +18,7 @@ from .labels import (
     SUBSETS,
     VOLUME_METRICS,
     method_label,
+    prediction_split_label,
 )
 from .sections import nucleus_blocks, pooled_dice
 
@@ -223,6 +224,7 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
         "only_2d": only_2d,
         "volume_rows": _volume_rows(summary, labels, volume_metrics),
         "object_rows": _object_rows(summary, labels),
+        "prediction_split": prediction_split_label(evaluation),
         "class_rows": _class_rows(summary, labels),
         "quantity_rows": _quantity_rows(summary),
         "timelapse": summary.get("timelapse") or [],

@@ -80,6 +80,7 @@ def evaluation_public(evaluation: Evaluation, *, dice: float | None = None) -> d
         "set_params": evaluation.set_params,
         "gt_source": evaluation.gt_source,
         "threshold": evaluation.threshold,
+        "split_touching": evaluation.split_touching,
         "sections": evaluation.sections,
         "progress": evaluation.progress,
         "dice": dice if dice is not None else _primary_dice(evaluation),

@@ -104,6 +104,7 @@ def evaluation_page(evaluation: Evaluation, *, user, roles) -> dict[str, Any]:
         "config_data": config,
         "as_of": parse_datetime(as_of) if isinstance(as_of, str) else None,
         "model_label": labels.method_label(evaluation, EvaluationMethod.MODEL),
+        "prediction_split": labels.prediction_split_label(evaluation),
         "can_cancel": Role.MANAGER in roles or evaluation.created_by_id == user.pk,
         "is_report": evaluation.status == "succeeded" and bool(evaluation.summary),
     }

@@ -267,7 +267,14 @@ def test_the_baselines_run_beside_the_model_on_every_section(project, manager, m
 
 def test_volumes_get_3d_numbers_objects_nuclei_and_a_tiff_mask(project, manager, make_volume):
     made = make_specimens(project, make_volume, 1, z=6, size=48)
-    evaluation = run(launch(project, manager, set_params={"specimen_ids": [made[0][0].pk]}))
+    evaluation = run(
+        launch(
+            project,
+            manager,
+            set_params={"specimen_ids": [made[0][0].pk]},
+            split_touching=False,  # touching predicted nuclei kept as connected components
+        )
+    )
     volume, nucleus = made[0][1][0]
     row = VolumeResult.objects.get(evaluation=evaluation, volume=volume, method="otsu")
 

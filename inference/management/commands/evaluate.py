@@ -2,15 +2,18 @@
 
     python manage.py evaluate --project SLUG [--model-version ID] --set cross_modality
         [--lab X] [--tag T] [--specimen ID ...] [--include-training] [--exclude-flagged]
-        [--gt-source fluorescence] [--threshold 0.5] [--wait] [--device cpu|cuda]
+        [--gt-source fluorescence] [--threshold 0.5] [--no-split-touching] [--wait]
+        [--device cpu|cuda]
 
 Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With ``--wait`` this
 process runs it and prints the summary: the model and both baselines, mean ± SD over every
-section and over the sections whose ground truth holds a nucleus (the report's two tables).
+section and over the sections whose ground truth holds a nucleus (the report's two tables),
+then the objects, with whether touching predicted nuclei were separated.
 """
 
 from __future__ import annotations
 
+import argparse
 from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,6 +22,7 @@ from annotations.models import GroundTruthSource
 from inference.management import kit
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
+from inference.reports.labels import AGGREGATIONS, prediction_split_label
 from inference.reports.sections import nucleus_blocks
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
 
@@ -49,6 +53,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--gt-source", default=None, choices=GroundTruthSource.values)
         parser.add_argument("--threshold", type=float, default=0.5)
+        parser.add_argument(
+            "--split-touching",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="Separate touching predicted nuclei numbered by connected components (binary "
+            "versions, baselines) by the ground truth's watershed before objects are scored "
+            "(default; --no-split-touching counts them as one object).",
+        )
         kit.add_launch_arguments(parser, prints="the summary")
 
     def handle(self, *args, **o):
@@ -72,6 +84,7 @@ class Command(BaseCommand):
             set_params=set_params,
             gt_source=o["gt_source"],
             threshold=o["threshold"],
+            split_touching=o["split_touching"],
         )
         evaluation = kit.launch_and_run(self, o, launch, run=evaluation_run)
         if evaluation is None:
@@ -101,6 +114,7 @@ class Command(BaseCommand):
             "Sections whose ground truth holds a nucleus, mean ± SD over sections:",
             nucleus,
         )
+        self._objects(evaluation, methods)
         self.stdout.write(
             f"Report: /evaluations/{evaluation.pk}/  CSV: /evaluations/{evaluation.pk}/results.csv"
         )
@@ -116,3 +130,33 @@ class Command(BaseCommand):
                 cells.append(f"{mean:.3f} ± {std:.3f}" if mean is not None else "—")
             name = method_label(evaluation, method)[:28]
             self.stdout.write(f"{name:<28} " + " ".join(f"{c:>15}" for c in cells))
+
+    def _objects(self, evaluation, methods) -> None:
+        """The report's object table, and how the predicted nuclei were numbered."""
+        blocks = (evaluation.summary or {}).get("objects") or {}
+        rows = {m: blocks.get(m) or {} for m in methods}
+        rows = {m: b for m, b in rows.items() if b.get("n_gt") or b.get("n_pred")}
+        if not rows:
+            return
+        self.stdout.write(f"Objects (nuclei, {AGGREGATIONS['objects']}):")
+        keys = ("n_gt", "n_pred", "correct", "fn_rate", "fp_rate", "split", "merge")
+        names = ("GT", "predicted", "correct", "F.N. rate", "F.P. rate", "split", "merge")
+        self.stdout.write(
+            f"{'method':<28} " + " ".join(f"{n:>10}" for n in names) + f" {'mAP':>7}  instances"
+        )
+        for method, block in rows.items():
+            cells = [block.get(k) for k in keys]
+            text = [
+                "—" if c is None else f"{c:.3f}" if isinstance(c, float) else str(c) for c in cells
+            ]
+            mean = (block.get("map") or {}).get("mean")
+            name = method_label(evaluation, method)[:28]
+            self.stdout.write(
+                f"{name:<28} "
+                + " ".join(f"{c:>10}" for c in text)
+                + f" {(f'{mean:.3f}' if mean is not None else '—'):>7}  "
+                + f"{block.get('pred_instances') or '—'}"
+            )
+        gt = {b.get("gt_instances") for b in rows.values()} - {None}
+        self.stdout.write(f"Ground-truth nuclei: {' + '.join(sorted(gt)) or '—'}.")
+        self.stdout.write(f"Touching predicted nuclei: {prediction_split_label(evaluation)}.")

@@ -12,7 +12,12 @@ from (``gt_instances``, ``pred_instances``):
   nothing else says where one nucleus ends;
 - prediction: a version with an instance head gives its instances (``labels_from_output``:
   watershed of the predicted distance or boundary); any other output, and the baselines, by
-  4-connected components of the predicted class.
+  4-connected components of the predicted class, or, when the evaluation separates touching
+  predicted nuclei (``Evaluation.split_touching``, the default), by the same watershed as the
+  fluorescence ground truth, so a perfect binary prediction of a crowded field numbers its
+  nuclei as the ground truth does.
+
+Both sides are numbered section by section (2D): objects are matched per section.
 """
 
 from __future__ import annotations
@@ -97,18 +102,29 @@ def truth_labels(
         return SectionLabels(stored.class_map, stored.instances, dict(stored.classes), STORED)
     if source != GroundTruthSource.FLUORESCENCE:
         return SectionLabels(stored.class_map, stored.instances, dict(stored.classes), COMPONENTS)
-    instances = np.zeros(shape, dtype=np.int32)
+    return watershed_labels(stored.class_map, instance_values)
+
+
+def watershed_labels(class_map: np.ndarray, instance_values: Collection[int]) -> SectionLabels:
+    """A class map's instances by the watershed of each instance class's distance transform
+    (h-maxima seeds, h = ``WATERSHED_H``), numbered class after class."""
+    instances = np.zeros(class_map.shape, dtype=np.int32)
     classes: dict[int, int] = {}
     for value in sorted(instance_values):
-        split = label_instances(stored.class_map == value, split_touching=True, h=WATERSHED_H)
+        split = label_instances(class_map == value, split_touching=True, h=WATERSHED_H)
         offset = len(classes)
         instances = np.where(split > 0, split + offset, instances)
         classes.update({offset + i: value for i in range(1, int(split.max()) + 1)})
-    return SectionLabels(stored.class_map, instances, classes, WATERSHED)
+    return SectionLabels(class_map, instances, classes, WATERSHED)
 
 
-def component_labels(class_map: np.ndarray, instance_values: Collection[int]) -> SectionLabels:
-    """A predicted class map's instances by 4-connected components of each instance class."""
+def component_labels(
+    class_map: np.ndarray, instance_values: Collection[int], *, split_touching: bool = False
+) -> SectionLabels:
+    """A predicted class map's instances by 4-connected components of each instance class, or
+    with ``split_touching`` by the ground truth's watershed (``watershed_labels``)."""
+    if split_touching:
+        return watershed_labels(class_map, instance_values)
     instances, classes = numbered_by_components(class_map, instance_values)
     return SectionLabels(class_map, instances, classes, COMPONENTS)
 
@@ -129,20 +145,28 @@ def binary_prediction(
     zs: Sequence[int],
     instance_values: Collection[int],
     score: np.ndarray | None = None,
+    *,
+    split_touching: bool = False,
 ) -> Prediction:
-    """A binary mask of class ``value`` (a binary version or a baseline)."""
+    """A binary mask of class ``value`` (a binary version or a baseline); ``split_touching``
+    separates its touching nuclei as ``component_labels`` says."""
     class_map = np.asarray(mask, dtype=bool).astype(np.uint8) * np.uint8(value)
     scores = {value: score[list(zs)] if score is not None else None}
-    sections = [component_labels(class_map[z], instance_values) for z in zs]
+    sections = [
+        component_labels(class_map[z], instance_values, split_touching=split_touching) for z in zs
+    ]
     return Prediction(class_map, {k: v for k, v in scores.items() if v is not None}, sections)
 
 
 class HeadPredictions:
     """Outputs of a version with several classes or an instance head (``predict_volume`` with
     its layout: every channel, activated), turned into labels section by section
-    (``labels_from_output``) as the volume is predicted."""
+    (``labels_from_output``) as the volume is predicted. Without an instance head its objects
+    are connected components, separated with ``split_touching`` (``component_labels``)."""
 
-    def __init__(self, layout, classes: list[dict], shape, zs, instance_values, threshold):
+    def __init__(
+        self, layout, classes: list[dict], shape, zs, instance_values, threshold, *, split_touching
+    ):
         self.layout = layout
         self.values = [int(c["value"]) for c in classes]
         self.instance_values = [v for v in self.values if v in set(instance_values)]
@@ -156,6 +180,7 @@ class HeadPredictions:
         self.numbered_by = (
             instance_head(layout.instance) if layout.instance is not None else COMPONENTS
         )
+        self.split = layout.instance is None and split_touching
 
     def add(self, start: int, outputs: np.ndarray) -> None:
         """Outputs (n, C, H, W) of sections ``start``..``start + n``."""
@@ -178,6 +203,8 @@ class HeadPredictions:
                 for channel, value in enumerate(channels):
                     if value:
                         self.prediction.scores[value][i] = output[channel]
-                self.prediction.sections[i] = SectionLabels(
-                    class_map, instances, dict(classes), self.numbered_by
+                self.prediction.sections[i] = (
+                    watershed_labels(class_map, self.instance_values)
+                    if self.split
+                    else SectionLabels(class_map, instances, dict(classes), self.numbered_by)
                 )

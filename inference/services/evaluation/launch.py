@@ -83,9 +83,15 @@ def evaluation_launch(
     set_params: dict[str, Any] | None = None,
     gt_source: str | None = None,
     threshold: float = 0.5,
+    split_touching: bool = True,
     queue: bool = True,
 ) -> Evaluation:
     """Check the request against the data, record the plan and queue the job.
+
+    ``split_touching``: separate touching predicted nuclei that would be numbered by connected
+    components (binary versions, baselines) by the ground truth's watershed before objects are
+    scored (``labels.component_labels``); on by default, the fair comparison with a fluorescence
+    ground truth split the same way.
 
     Raises NotFoundError for a model version that is not in ``project``, InvalidInput for a set
     that is empty or has no ground truth of the chosen source. ``queue=False`` leaves the job
@@ -110,6 +116,8 @@ def evaluation_launch(
         raise InvalidInput("The threshold must be a number between 0 and 1.") from None
     if not (math.isfinite(threshold) and 0.0 < threshold < 1.0):
         raise InvalidInput("The threshold must be strictly between 0 and 1 (the paper uses 0.5).")
+    if not isinstance(split_touching, bool):
+        raise InvalidInput("Separate touching predicted nuclei must be true or false.")
     version = None
     if model_version_id is not None:
         version = (
@@ -200,6 +208,7 @@ def evaluation_launch(
         set_params=params,
         gt_source=plan.gt_source,
         threshold=threshold,
+        split_touching=split_touching,
         config=config,
         sections=len(entries),
         message=f"{len(entries)} sections of {config['specimens']} specimens",

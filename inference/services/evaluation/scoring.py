@@ -9,7 +9,8 @@ AUC-PR is the average precision of that two-level score, ``R·P + (1 − R)·pre
 (precision and recall at the mask, then everything): a fair threshold-free number for a method
 without a score. Per volume, over the sections with ground truth: predicted and GT nucleus
 volume (µm³), their difference, the volume intersection ratio and 3D Dice; for instance classes,
-objects on real instances (``labels``), section by section and pooled over the volume
+objects on real instances (``labels``; touching predicted nuclei separated as the ground
+truth's with ``Evaluation.split_touching``), section by section and pooled over the volume
 (``objects.PooledObjects``: Hungarian matching at IoU 0.7, paper 003's F.N./F.P. rates, split
 and merge, mAP over IoU 0.50:0.05:0.95); per nucleus of the whole predicted volume (target
 class): volume, surface area, mean RI and concentration (paper 001); with several classes, the
@@ -61,6 +62,7 @@ class VolumeScorer:
         self.evaluation = evaluation
         self.device = device
         self.threshold = float(evaluation.threshold)
+        self.split_touching = bool(evaluation.split_touching)
         config = evaluation.config or {}
         self.methods = list(config.get("methods") or [])
         # The class recorded at launch; evaluations from before label sets score the nucleus.
@@ -114,7 +116,13 @@ class VolumeScorer:
         probability = None
         if model is not None and layout is not None:
             heads = HeadPredictions(
-                layout, self.classes, volume.shape, zs, self.instance_values, self.threshold
+                layout,
+                self.classes,
+                volume.shape,
+                zs,
+                self.instance_values,
+                self.threshold,
+                split_touching=self.split_touching,
             )
         elif model is not None:
             probability = np.empty(volume.shape, dtype=np.float32)
@@ -146,15 +154,16 @@ class VolumeScorer:
                 otsu_masks[start + offset] = otsu(section, **OTSU_PARAMS)
             progress(stop - start, f"{label}: section {stop} of {z_count}")
         value = self.target.value
+        split = {"split_touching": self.split_touching}
         predictions = {
-            "edge": binary_prediction(edge, value, zs, self.instance_values),
-            "otsu": binary_prediction(otsu_masks, value, zs, self.instance_values),
+            "edge": binary_prediction(edge, value, zs, self.instance_values, **split),
+            "otsu": binary_prediction(otsu_masks, value, zs, self.instance_values, **split),
         }
         if heads is not None:
             predictions["model"] = heads.prediction
         elif probability is not None:
             predictions["model"] = binary_prediction(
-                probability > self.threshold, value, zs, self.instance_values, probability
+                probability > self.threshold, value, zs, self.instance_values, probability, **split
             )
         return first_channel(array), predictions
 

@@ -210,6 +210,8 @@ def summarize(
 
     return {
         "threshold": evaluation.threshold,
+        # Whether touching predicted nuclei were separated before objects were scored.
+        "split_touching": evaluation.split_touching,
         "class": target,
         "classes": blocks,
         "methods": methods,
