@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from cellweb import events
+from tests.data_files import files_under
 
 
 @pytest.fixture
@@ -38,6 +39,16 @@ def wait_until(check: Callable, *, timeout: float = 60.0, what: str | Callable =
             return value
         time.sleep(0.2)
     raise AssertionError(what() if callable(what) else f"{what} did not get there in {timeout} s")
+
+
+def cleaned_up(folder, *, timeout: float = 15.0) -> list:
+    """The files left under ``folder`` once a finished job's cleanup had its chance: the cleanup
+    runs just after the commit that makes the job final, so a reader can see the job finished
+    a moment before its staged files are gone. Waits until none is left, or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while files_under(folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return files_under(folder)
 
 
 def poll_job(

@@ -10,7 +10,7 @@ from django.test import Client
 from annotations.models import ImportJob, Section, Specimen, Volume
 from annotations.services.volumes import section_channels
 from cellweb.jobs import JobStatus
-from tests.data_files import files_under
+from tests.helpers_jobs import cleaned_up
 from tests.integration.test_import_batch_worker import assert_staging_emptied, tiff
 from tests.integration.test_import_worker import wait_for_final
 from tests.unit.test_multichannel_import import bf_phase_field
@@ -109,7 +109,7 @@ def test_channel_options_are_refused_as_in_the_single_file_import(
         assert bad.status_code == 400, bad.content
         assert says in bad.json()["detail"]
     assert not ImportJob.objects.exists() and not Specimen.objects.exists()
-    assert files_under(media_root / "staging") == []
+    assert cleaned_up(media_root / "staging") == []
 
 
 def test_the_folder_page_takes_the_channel_options(media_root, celery_worker, manager):

@@ -15,6 +15,7 @@ from django.test import Client
 from annotations.models import ImportJob, Section, Specimen, Volume
 from cellweb.jobs import JobStatus
 from tests.data_files import files_under
+from tests.helpers_jobs import cleaned_up
 from tests.integration.test_import_worker import wait_for_final
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,7 @@ def assert_staging_emptied(media_root, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while files_under(media_root / "staging") and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert files_under(media_root / "staging") == []
+    assert cleaned_up(media_root / "staging") == []
 
 
 def dish(fields: int, shape=(40, 40), seed=0) -> list[SimpleUploadedFile]:

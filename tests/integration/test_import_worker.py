@@ -16,7 +16,7 @@ from annotations.services import imports
 from annotations.services.imports import importer
 from cellweb.jobs import JobStatus
 from tests.data_files import files_under, write_small_tcf
-from tests.helpers_jobs import poll_job
+from tests.helpers_jobs import cleaned_up, poll_job
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ def test_an_api_upload_is_imported_by_the_worker(media_root, celery_worker, api,
     assert job.specimen.name == "cell-01"
     assert Volume.objects.filter(specimen=job.specimen).count() == 4
     assert Section.objects.filter(specimen=job.specimen, fluorescence__isnull=False).count() == 8
-    assert files_under(media_root / "staging") == []
+    assert cleaned_up(media_root / "staging") == []
     body = api(manager).get(f"/api/import-jobs/{job.pk}/").json()
     assert body["status"] == "succeeded" and body["result"]["volumes_created"] == 4
 
@@ -73,7 +73,7 @@ def test_a_refused_file_fails_its_job_in_the_worker_and_leaves_nothing(
     assert job.status == JobStatus.FAILED
     assert "NaN or infinity" in job.error
     assert not Volume.objects.exists()
-    assert files_under(media_root / "staging") == [] and files_under(media_root / "volumes") == []
+    assert cleaned_up(media_root / "staging") == [] and files_under(media_root / "volumes") == []
 
 
 def test_progress_is_visible_to_other_connections_while_the_import_transaction_is_open(

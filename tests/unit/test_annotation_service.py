@@ -2,78 +2,36 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import (
     Annotation,
     AnnotationRevision,
-    AuditEvent,
     Consensus,
     GroundTruth,
     GroundTruthSource,
-    Project,
     Section,
     SectionStatus,
 )
 from annotations.services.annotation import (
     annotation_reopen,
-    annotation_return_to_draft,
-    annotation_save,
     hooks,
-    mask_from_payload,
 )
 from annotations.services.annotation import save as save_module
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed
-
-SHAPE = (32, 32)
-
-
-def disk(cy=16, cx=16, r=6, shape=SHAPE) -> np.ndarray:
-    yy, xx = np.mgrid[: shape[0], : shape[1]]
-    return (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
-
-
-def png(array: np.ndarray) -> bytes:
-    """PNG of a uint8 array: (h, w) grey, (h, w, 3) RGB or (h, w, 4) RGBA."""
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
+from tests.helpers_annotation_saves import SHAPE, disk, fresh, save, three_sections
 
 
 @pytest.fixture
 def sections(specimen, make_volume):
-    volume = make_volume(specimen, shape=(3, *SHAPE))
-    return list(
-        Section.objects.filter(volume=volume)
-        .select_related("project", "volume", "specimen")
-        .order_by("z")
-    )
+    return three_sections(specimen, make_volume)
 
 
 @pytest.fixture
 def section(sections):
     return sections[0]
-
-
-def save(section, user, mask=None, base=None, submit=False, time_spent=1.0, source="canvas"):
-    return annotation_save(
-        section=section,
-        user=user,
-        mask=disk() if mask is None else mask,
-        base_revision=base,
-        time_spent_s=time_spent,
-        submit=submit,
-        source=source,
-    )
-
-
-def fresh(section) -> Section:
-    return Section.objects.get(pk=section.pk)
 
 
 # ---------------------------------------------------------------------------------- history
@@ -289,156 +247,3 @@ def test_edits_after_confirmation_mark_the_ground_truth_stale(section, annotator
     save(section, annotator, base=1)
     truth.refresh_from_db()
     assert truth.stale is True
-
-
-# ---------------------------------------------------------------------------------- reopen
-
-
-def test_reopen_turns_the_submission_into_a_draft_and_the_section_back_to_open(
-    section, annotator, second_annotator, third_annotator, monkeypatch
-):
-    monkeypatch.setattr(save_module, "on_annotations_complete", lambda s: None)
-    save(section, annotator, submit=True)
-    save(section, second_annotator, submit=True)
-    save(section, third_annotator, submit=True)
-    assert fresh(section).status == SectionStatus.REVIEW
-
-    reopened = annotation_reopen(section=section, user=annotator)
-
-    assert reopened.status == "draft" and reopened.submitted_at is None
-    assert reopened.revision == 1  # reopening stores no new mask
-    assert (fresh(section).submitted_count, fresh(section).started_count) == (2, 1)
-    assert fresh(section).status == SectionStatus.OPEN
-    event = AuditEvent.objects.get(section=section, action="reopen")
-    assert event.actor == annotator and event.detail["revision"] == 1
-
-
-def test_a_draft_cannot_be_reopened(section, annotator):
-    save(section, annotator)
-    with pytest.raises(ConflictError, match="draft"):
-        annotation_reopen(section=section, user=annotator)
-
-
-def test_nothing_to_reopen_without_an_annotation(section, annotator):
-    with pytest.raises(ConflictError):
-        annotation_reopen(section=section, user=annotator)
-
-
-def _ground_truth_built_from(annotation, *, current: bool) -> GroundTruth:
-    return GroundTruth.objects.create(
-        section=annotation.section,
-        source=GroundTruthSource.CONSENSUS,
-        version=1,
-        mask_png=encode_mask(disk()),
-        input_revisions=[
-            {"annotation_id": annotation.pk, "revision": annotation.revision, "annotator": "alice"}
-        ],
-        is_current=current,
-    )
-
-
-def test_reopen_is_refused_once_confirmed_ground_truth_uses_the_revision(section, annotator):
-    submitted = save(section, annotator, submit=True)
-    _ground_truth_built_from(submitted, current=True)
-    with pytest.raises(ConflictError, match="confirmed"):
-        annotation_reopen(section=section, user=annotator)
-    assert Annotation.objects.get(pk=submitted.pk).status == "submitted"
-
-
-def test_reopen_is_allowed_when_the_ground_truth_using_it_was_superseded(section, annotator):
-    submitted = save(section, annotator, submit=True)
-    _ground_truth_built_from(submitted, current=False)
-    assert annotation_reopen(section=section, user=annotator).status == "draft"
-
-
-def test_nobody_reopens_someone_elses_submission(section, annotator, second_annotator):
-    save(section, annotator, submit=True)
-    with pytest.raises(ConflictError):
-        annotation_reopen(section=section, user=second_annotator)
-    assert Annotation.objects.get(annotator=annotator).status == "submitted"
-
-
-def test_return_to_draft_keeps_the_counters_right(section, annotator, second_annotator):
-    first = save(section, annotator, submit=True)
-    save(section, second_annotator, submit=True)
-    assert annotation_return_to_draft(annotations=[first]) == 1
-    assert annotation_return_to_draft(annotations=[first]) == 0
-    assert (fresh(section).submitted_count, fresh(section).started_count) == (1, 1)
-
-
-def test_required_annotations_of_one_counts_a_single_submission(
-    specimen, make_volume, annotator, monkeypatch
-):
-    Project.objects.filter(pk=specimen.project_id).update(required_annotations=1)
-    volume = make_volume(specimen, shape=(1, *SHAPE))
-    section = Section.objects.select_related("project", "volume").get(volume=volume)
-    save(section, annotator, submit=True)
-    assert fresh(section).status == SectionStatus.REVIEW
-
-
-# ---------------------------------------------------------------------------------- payloads
-
-
-def test_png_masks_in_grey_one_bit_and_opaque_rgba_are_accepted(section):
-    mask = disk()
-    grey = (mask * 255).astype(np.uint8)
-    rgba = np.dstack([grey, grey, grey, np.full(SHAPE, 255, np.uint8)])
-    for data in (png(grey), encode_mask(mask), png(rgba), png(np.dstack([grey] * 3))):
-        assert np.array_equal(mask_from_payload(section=section, png_bytes=data), mask)
-
-
-def test_rgba_png_with_transparent_pixels_is_refused(section):
-    grey = (disk() * 255).astype(np.uint8)
-    rgba = np.dstack([grey, grey, grey, grey])  # a canvas export without a background
-    with pytest.raises(InvalidInput, match="transparent"):
-        mask_from_payload(section=section, png_bytes=png(rgba))
-
-
-def test_coloured_png_is_refused(section):
-    grey = (disk() * 255).astype(np.uint8)
-    red = np.dstack([grey, np.zeros_like(grey), np.zeros_like(grey)])
-    with pytest.raises(InvalidInput, match="colour"):
-        mask_from_payload(section=section, png_bytes=png(red))
-
-
-def test_polygons_become_a_filled_mask(section):
-    mask = mask_from_payload(
-        section=section,
-        polygons=[[[2, 2], [10, 2], [10, 10], [2, 10]], [[20, 20], [30, 20], [25, 30]]],
-    )
-    assert mask[5, 5] and mask[24, 25] and not mask[15, 15]
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({}, "No mask"),
-        ({"png_bytes": b"x", "polygons": []}, "not both"),
-        ({"polygons": [[[0, 0], [40, 0], [0, 10]]]}, "outside"),
-        ({"polygons": [[[0, 0], [4, 0]]]}, "at least 3"),
-        ({"polygons": "square"}, "list"),
-        ({"polygons": [[["a", 1], [2, 3], [4, 5]]]}, "numeric"),
-        ({"polygons": [[{"x": 1}, [2, 3], [4, 5]]]}, "numeric"),
-        ({"png_bytes": b"\x89PNG\r\n\x1a\nbroken"}, "PNG"),
-    ],
-)
-def test_unusable_payloads_are_refused_with_a_clear_message(section, kwargs, message):
-    with pytest.raises(InvalidInput, match=message):
-        mask_from_payload(section=section, **kwargs)
-
-
-def test_outlines_given_with_every_mask_round_trip_exactly():
-    from scipy import ndimage as ndi
-
-    from annotations.imaging.masks import polygons_to_mask
-    from annotations.imaging.outlines import mask_outlines
-
-    rng = np.random.default_rng(4)
-    for _ in range(20):
-        mask = disk(cy=rng.integers(6, 26), cx=rng.integers(6, 26), r=rng.integers(2, 8))
-        mask[rng.integers(0, 32, 12), rng.integers(0, 32, 12)] = True  # specks and border pixels
-        mask[16, 16] = False  # a hole, which outlines fill
-        assert np.array_equal(
-            polygons_to_mask(mask_outlines(mask), SHAPE), ndi.binary_fill_holes(mask)
-        )
-    assert mask_outlines(np.zeros(SHAPE, dtype=bool)) == []
