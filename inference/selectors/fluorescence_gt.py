@@ -152,6 +152,8 @@ def fluorescence_gt_overview(project: Project) -> dict[str, Any]:
                 "sections": p.label_free.size_z,
                 "with_gt": counts.get(p.label_free.pk, 0),
                 "first_section": first.get(p.label_free.pk),
+                "stain_id": p.fluorescence.pk,
+                "shift": p.fluorescence.stain_shift,
             }
             for p in pairs
         ],
