@@ -61,6 +61,19 @@ def synthetic_field(
     return Field(nuclei=nuclei, phase=phase, ri=ri, stain=stain.astype(np.float32))
 
 
+def aligned_truth(stain: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
+    """The fluorescence ground truth (default parameters) of one stain section moved by
+    ``shift``, on the label-free grid (nothing outside the part the stain covers)."""
+    from inference.ml.fluorescence import fluorescence_ground_truth
+    from inference.ml.stain_shift import shift_stain
+
+    part, box = shift_stain(stain, shift)
+    masks, _ = fluorescence_ground_truth(part)
+    full = np.zeros(stain.shape, dtype=bool)
+    full[box] = masks
+    return full
+
+
 def stain_pair(project, *, name: str = "field-1", time_index: int = 0, seed: int = 0):
     """A phase section and its Hoechst stain imaged (2, 3) px off, stored as a paired specimen:
     (label-free volume, stain volume, field)."""

@@ -5,18 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.ml.fluorescence import fluorescence_ground_truth
 from inference.ml.metrics import dice
 from inference.ml.stain_shift import estimate_stain_shift, imaged_box, shift_stain
-from tests.helpers_stain_shift import synthetic_field
-
-
-def aligned_truth(stain: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
-    part, box = shift_stain(stain, shift)
-    masks, _ = fluorescence_ground_truth(part)
-    full = np.zeros(stain.shape, dtype=bool)
-    full[box] = masks
-    return full
+from tests.helpers_stain_shift import aligned_truth, synthetic_field
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
