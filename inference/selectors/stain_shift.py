@@ -14,10 +14,19 @@ from inference.reports.layers import contour_data_uri
 from inference.services.fluorescence_gt import stain_shift_public
 from inference.services.fluorescence_gt.derive import imaged_sections
 
-__all__ = ["STAIN_CHOICES_MAX", "stain_shift_panel"]
+__all__ = ["STAIN_CHOICES_MAX", "stain_contour_style", "stain_shift_panel"]
 
 STAIN_CHOICES_MAX = 200
 OUTLINE_COLOUR = (60, 255, 90)  # green: the stain, beside the red ground truth
+
+
+def stain_contour_style(params: dict[str, Any] | None, shape: tuple[int, int]) -> str:
+    """The CSS that puts a mask of the label-free grid over the raw stain it came from: moved
+    back by the stain's shift (``params["stain_shift"]``); empty when it was not shifted."""
+    dy, dx = (params or {}).get("stain_shift") or (0, 0)
+    if (dy, dx) == (0, 0):
+        return ""
+    return f"transform: translate({-100 * dx / shape[1]:.4f}%, {-100 * dy / shape[0]:.4f}%)"
 
 
 def _label(stain: Volume) -> str:

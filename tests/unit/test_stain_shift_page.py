@@ -4,7 +4,7 @@ stain's outline to move and the front end's configuration, and reading it stores
 from __future__ import annotations
 
 from annotations.models import AuditEvent, GroundTruth, Volume
-from inference.services.fluorescence_gt import stain_shift_set
+from inference.services.fluorescence_gt import fluorescence_gt_create, stain_shift_set
 from tests.conftest import signed_in
 from tests.helpers_stain_shift import stain_pair
 
@@ -37,3 +37,19 @@ def test_a_manager_sees_the_card_but_cannot_apply(project, manager):
     assert page.status_code == 200
     assert page.context["config"]["canSet"] is False
     assert 'title="Reviewers set the stain shift"' in page.content.decode()
+
+
+def test_the_section_page_names_the_shift_and_moves_the_mask_back_onto_the_raw_stain(
+    project, reviewer
+):
+    label_free, stain, _ = stain_pair(project)
+    stain_shift_set(stain=stain, user=reviewer, dy=-2, dx=-3, base_version=0)
+    fluorescence_gt_create(project=project, user=reviewer)
+    section = label_free.sections.get()
+
+    page = signed_in(reviewer).get(f"/sections/{section.pk}/fluorescence-gt/")
+
+    html = page.content.decode()
+    assert "(-2, -3) px · stain imaged rows 0–189, columns 0–188" in html
+    # 3 of 192 columns and 2 of 192 rows back: the mask lies on the stain as it was imaged.
+    assert 'style="transform: translate(1.5625%, 1.0417%)"' in html
