@@ -12,6 +12,7 @@ from annotations.services.volumes import volume_create
 from inference.ml.fluorescence import FluorescenceGTParams
 from inference.models import SectionResult
 from inference.services.fluorescence_gt import fluorescence_gt_create, stain_shift_set
+from tests.conftest import signed_in
 from tests.helpers_evaluation import run_evaluation
 
 SIZE = 96
@@ -51,3 +52,5 @@ def test_the_band_a_shifted_stain_leaves_is_not_scored(project, manager, reviewe
     assert row.precision == pytest.approx(1.0, abs=0.01)
     assert row.recall == pytest.approx(1.0, abs=0.01)
     assert done.config["stain_shifts"] == [{"dy": -2, "dx": -3, "sections": 1}]
+    page = signed_in(manager).get(f"/evaluations/{done.pk}/").content.decode()
+    assert "(-2, -3) px on 1 section" in page
