@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0003_review_include_action'),
+        ('annotations', '0004_revision_editor_session'),
     ]
 
     operations = [
