@@ -16,6 +16,7 @@ CONFLICTS = {
     "modality_mismatch": "The model was trained on another modality than the chosen images.",
     "no_volumes": "The chosen specimens have no label-free volume (at the chosen time points).",
     "no_stain": "No chosen label-free volume has a paired fluorescence stack.",
+    "stale_stain_shift": "The stain's shift changed since the version the request names.",
     "not_a_segmentation_model": "The model version predicts a stain, not a nucleus mask.",
     "not_an_isl_model": "The model version segments; a virtual stain needs an in-silico-labelling one.",
     "not_label_free": "The section is not a label-free image.",

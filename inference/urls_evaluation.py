@@ -2,7 +2,7 @@
 
 from annotations.urls_parts import job_rest, page, rest, routes
 from inference.apis import evaluation as api
-from inference.apis import fluorescence, results
+from inference.apis import fluorescence, results, stain_shift
 from inference.views import evaluation as views
 from inference.views import evaluation_downloads as downloads
 from inference.views import fluorescence_gt as fluorescence_views
@@ -37,6 +37,10 @@ ROUTES = {
         "sections/<dbid:section_id>/layer/<slug:layer>.png": rest(
             results.EvaluationLayerApi, "api-evaluation-layer"
         ),
+    },
+    "api/volumes/<dbid:volume_id>/stain-shift/": {
+        "": rest(stain_shift.StainShiftApi, "api-stain-shift"),
+        "estimate/": rest(stain_shift.StainShiftEstimateApi, "api-stain-shift-estimate"),
     },
     "api/sections/<dbid:section_id>/fluorescence-gt/": {
         "": rest(fluorescence.SectionFluorescenceGTApi, "api-section-fluorescence-gt"),

@@ -135,3 +135,18 @@ def submit(section, user, mask, base=None):
         submit=True,
         source="canvas",
     )
+
+
+def fluorescence_truth(section: Section, mask: np.ndarray, **params) -> GroundTruth:
+    """A current fluorescence ground truth of ``section`` (version 1) with ``params`` beside an
+    unflagged stain signal."""
+    return GroundTruth.objects.create(
+        section=section,
+        source="fluorescence",
+        version=1,
+        mask_png=encode_mask(mask),
+        foreground_pixels=int(mask.sum()),
+        params={"quality": None, "stain_signal": True, **params},
+        confirmed_at=timezone.now(),
+        is_current=True,
+    )

@@ -98,6 +98,7 @@ class ReviewAction(models.TextChoices):
     REOPEN = "reopen", "Reopened"
     STALE = "stale", "Ground truth marked stale"
     FLUORESCENCE_GT = "fluorescence_gt", "Fluorescence ground truth derived"
+    STAIN_SHIFT = "stain_shift", "Stain shift set"
 
 
 class AuditEvent(models.Model):

@@ -39,6 +39,12 @@ class Volume(models.Model):
         "fluorescence_pairs",
         help_text="For a fluorescence volume: its label-free partner (same specimen and time point).",
     )
+    # A stain imaged a few pixels off its label-free partner (filter cube, chromatic offset,
+    # stage): where its content must move, in label-free pixels, as a reviewer confirmed it
+    # (inference/ml/stain_shift.py, docs/fluorescence.md). The version counts the changes.
+    stain_shift_y = models.IntegerField(default=0, help_text="Rows (down is positive).")
+    stain_shift_x = models.IntegerField(default=0, help_text="Columns (right is positive).")
+    stain_shift_version = models.PositiveIntegerField(default=0)
     channel_names = models.JSONField(
         default=list,
         blank=True,
@@ -69,6 +75,10 @@ class Volume(models.Model):
         if self.voxel_size_z is None or self.voxel_size_y is None or self.voxel_size_x is None:
             return None
         return (self.voxel_size_z, self.voxel_size_y, self.voxel_size_x)
+
+    @property
+    def stain_shift(self) -> tuple[int, int]:
+        return (self.stain_shift_y, self.stain_shift_x)
 
     @property
     def is_label_free(self) -> bool:

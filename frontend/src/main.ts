@@ -13,6 +13,7 @@ import { mountCurve } from './modules/lcurve';
 import { mountPrediction } from './modules/prediction';
 import { mountReport } from './modules/report';
 import { mountReview } from './modules/review';
+import { mountStainShift } from './modules/stainShift';
 import { mountViewer } from './modules/viewer';
 
 export { MaskEditor } from './editor/MaskEditor';
@@ -27,6 +28,7 @@ export const PAGES = {
   lcurve: { mount: mountCurve },
   import: { mount: mountImport },
   report: { mount: mountReport, needsRoot: false },
+  stainshift: { mount: mountStainShift, needsRoot: false },
 } satisfies PageTable;
 
 export type ModuleName = keyof typeof PAGES;

@@ -17,6 +17,7 @@ from annotations.selectors.review.minority import objects_outline_png
 from cellweb.errors import InvalidInput
 from inference.ml.fluorescence import QUALITY_FLAGS, FluorescenceGTParams
 from inference.reports.layers import contour_data_uri
+from inference.selectors.stain_shift import stain_contour_style
 from inference.services.fluorescence_gt import (
     FLAGGED,
     fluorescence_gt_preview,
@@ -152,6 +153,8 @@ def fluorescence_gt_overview(project: Project) -> dict[str, Any]:
                 "sections": p.label_free.size_z,
                 "with_gt": counts.get(p.label_free.pk, 0),
                 "first_section": first.get(p.label_free.pk),
+                "stain_id": p.fluorescence.pk,
+                "shift": p.fluorescence.stain_shift,
             }
             for p in pairs
         ],
@@ -188,6 +191,7 @@ def fluorescence_gt_preview_page(
         if section.fluorescence_id
         else None,
         "contour": contour_data_uri(mask),
+        "stain_contour_style": stain_contour_style(info, section.shape),
         "pixels": int(np.count_nonzero(mask)),
         "info": info,
         "quality_label": QUALITY_FLAGS.get(info.get("quality")),
@@ -276,7 +280,9 @@ def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[
         if section.fluorescence_id
         else None,
         "audit": [
-            e for e in audit_trail(section) if e["action"] in ("fluorescence_gt", "edit_confirm")
+            e
+            for e in audit_trail(section)
+            if e["action"] in ("fluorescence_gt", "edit_confirm", "stain_shift")
         ],
         "is_reviewer": is_reviewer,
         "quality": QUALITY_FLAGS.get((truth.params or {}).get("quality"))
@@ -286,6 +292,7 @@ def section_fluorescence_gt(section: Section, *, user, csrf_token: str) -> dict[
     if truth is not None:
         mask = mask_labels(section.project, bytes(truth.mask_png), section.shape).class_map
         context["contour"] = contour_data_uri(mask != 0)
+        context["stain_contour_style"] = stain_contour_style(truth.params, section.shape)
         context["config"] = _review_config(
             section,
             truth,

@@ -16,6 +16,7 @@ from cellweb.errors import DomainError
 from cellweb.pages import refused
 from inference.forms_evaluation import FluorescenceGTForm
 from inference.selectors import fluorescence_gt as selectors
+from inference.selectors.stain_shift import stain_shift_panel
 from inference.services.fluorescence_gt import fluorescence_gt_create
 
 __all__ = ["fluorescence_gt_page", "section_fluorescence_gt_page"]
@@ -74,7 +75,22 @@ def fluorescence_gt_page(request, slug: str):
         status = 400
     context = project_context(request, project) | selectors.fluorescence_gt_overview(project)
     context |= {"form": form, "preview": preview, "can_derive": True}
+    context |= _shift_card(request, project)
     return render(request, "inference/fluorescence_gt.html", context, status=status)
+
+
+def _shift_card(request, project) -> dict:
+    """The stain-shift card for ``?stain=<fluorescence volume id>`` (default: the first)."""
+    raw = request.GET.get("stain", "")
+    panel = stain_shift_panel(
+        project, stain_id=int(raw) if raw.isdigit() else None, user=request.user
+    )
+    if panel is None:
+        return {"shift_panel": None}
+    return {
+        "shift_panel": panel,
+        "config": panel["config"] | {"csrfToken": get_token(request)},
+    }
 
 
 @login_required

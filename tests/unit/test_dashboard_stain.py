@@ -6,16 +6,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from django.test import Client
-from django.utils import timezone
 from scipy.spatial.distance import dice as dice_dissimilarity
 
 from annotations.imaging.labels import encode_instance_map
-from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth
 from annotations.selectors.review.dashboard import stain_agreement
 from annotations.services.review import consensus_compute_for_section
 from tests.conftest import PASSWORD
-from tests.review_support import box, disk, jittered_disks, sections_of, submit_all
+from tests.review_support import (
+    box,
+    disk,
+    fluorescence_truth,
+    jittered_disks,
+    sections_of,
+    submit_all,
+)
 
 SHAPE = (32, 32)
 
@@ -25,16 +30,7 @@ def _dice(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _fluorescence(section, mask: np.ndarray, quality: str | None = None) -> None:
-    GroundTruth.objects.create(
-        section=section,
-        source="fluorescence",
-        version=1,
-        mask_png=encode_mask(mask),
-        foreground_pixels=int(mask.sum()),
-        params={"quality": quality, "stain_signal": True},
-        confirmed_at=timezone.now(),
-        is_current=True,
-    )
+    fluorescence_truth(section, mask, quality=quality)
 
 
 @pytest.fixture

@@ -109,12 +109,22 @@ def _nucleus_value(project: Project) -> int:
     return entry["value"] if entry else 1
 
 
+def _inside(mask: np.ndarray, imaged: list[int]) -> np.ndarray:
+    """``mask`` within rows ``imaged[0]:imaged[1]`` and columns ``imaged[2]:imaged[3]`` only."""
+    kept = np.zeros_like(mask)
+    rows, cols = slice(imaged[0], imaged[1]), slice(imaged[2], imaged[3])
+    kept[rows, cols] = mask[rows, cols]
+    return kept
+
+
 def _stain_chunk(
     truths: list[tuple], scores: dict, others: dict, values: list[int], nucleus: int
 ) -> None:
     """Add to ``scores`` each annotator's overlap with the fluorescence masks of ``truths``
     (an annotation's nucleus class, ``class_map == nucleus``, against the stain's nuclei)."""
     by_section = {section_id: rest for section_id, *rest in truths}
+    # A stain shifted onto the image imaged only part of the section (``params["imaged_box"]``,
+    # docs/fluorescence.md): drawing outside it is not compared with anything.
     revisions = (
         AnnotationRevision.objects.filter(
             annotation__section_id__in=list(by_section),
@@ -136,15 +146,17 @@ def _stain_chunk(
     )
     decoded: dict[int, np.ndarray] = {}
     for section_id, name, png, pixels in revisions.iterator(chunk_size=200):
-        truth_png, truth_pixels, height, width = by_section[section_id]
+        truth_png, truth_pixels, height, width, imaged = by_section[section_id]
         entry = scores[name]
         if not pixels and not truth_pixels:
             entry["both_empty"] += 1
             continue
         overlap = 0
         # A one-class project's foreground is its nucleus class: no decoding to count it.
-        if pixels and (truth_pixels or len(values) > 1):
+        if pixels and (truth_pixels or len(values) > 1 or imaged):
             drawn = stored_labels(bytes(png), values, (), (height, width)).class_map == nucleus
+            if imaged:
+                drawn = _inside(drawn, imaged)
             pixels = int(np.count_nonzero(drawn))
             if not pixels and not truth_pixels:
                 entry["both_empty"] += 1
@@ -181,6 +193,7 @@ def stain_agreement(project: Project) -> dict:
             "foreground_pixels",
             "section__volume__size_y",
             "section__volume__size_x",
+            "params__imaged_box",
         )
     )
     scores: dict[str, dict] = defaultdict(

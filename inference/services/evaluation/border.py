@@ -8,6 +8,11 @@ cuts. So in those sections a prediction obeys the same rule: its nuclei are spli
 truth's are (``border_nuclei``: the watershed of the distance transform), and those touching
 the border are removed from its class map, instances and scores before anything is scored. A
 mask a reviewer corrected is the reviewer's word and is scored as it is.
+
+A stain shifted onto its label-free image (``inference/ml/stain_shift.py``) leaves a band that
+nothing imaged: its ground truth records the part it covers (``params["imaged_box"]``). The
+prediction is scored inside that box only, and the box's edge is the border of the rule above,
+as a stain that stops short of a tomogram's sections gives those sections no ground truth.
 """
 
 from __future__ import annotations
@@ -31,30 +36,58 @@ def border_rule(truth: GroundTruth) -> bool:
     )
 
 
+def imaged_region(truth: GroundTruth) -> tuple[slice, slice] | None:
+    """The part of the section a shifted stain covers (``params["imaged_box"]``), or None where
+    it covers all of it or a reviewer corrected the mask."""
+    params = truth.params or {}
+    box = params.get("imaged_box")
+    if truth.source != GroundTruthSource.FLUORESCENCE or not box:
+        return None
+    if "edited_from_version" in params:
+        return None
+    return slice(box[0], box[1]), slice(box[2], box[3])
+
+
+def _erase(prediction: Prediction, i: int, z: int, where: np.ndarray) -> None:
+    """Remove the pixels ``where`` from section ``i`` (volume index ``z``) of a prediction."""
+    section = prediction.sections[i]
+    prediction.class_map[z][where] = 0
+    section.class_map[where] = 0
+    for scores in prediction.scores.values():
+        scores[i][where] = 0.0
+    gone = set(np.unique(section.instances[where]).tolist()) - {0}
+    section.instances[where] = 0
+    left = set(np.unique(section.instances[np.isin(section.instances, list(gone))]).tolist())
+    for instance in gone - left:
+        section.classes.pop(instance, None)
+
+
 def drop_border_nuclei(
     prediction: Prediction,
     zs: Sequence[int],
     ruled: Sequence[bool],
     instance_values: Collection[int],
+    boxes: Sequence[tuple[slice, slice] | None] | None = None,
 ) -> None:
     """Remove, in place, the predicted nuclei of each instance class that touch the border of
-    every section (``zs`` order) whose ground truth follows the border rule (``ruled``)."""
-    for i, (z, rule) in enumerate(zip(zs, ruled)):
+    every section (``zs`` order) whose ground truth follows the border rule (``ruled``).
+
+    Where a section's ground truth covers only ``boxes[i]`` (a shifted stain), everything
+    predicted outside it is removed first, and the box's edge is the border the rule means."""
+    boxes = boxes if boxes is not None else [None] * len(zs)
+    for i, (z, rule, box) in enumerate(zip(zs, ruled, boxes)):
+        if box is not None:
+            outside = np.ones(prediction.class_map[z].shape, dtype=bool)
+            outside[box] = False
+            _erase(prediction, i, z, outside)
         if not rule:
             continue
-        section = prediction.sections[i]
         for value in instance_values:
-            cut = border_nuclei(prediction.class_map[z] == value)
-            if not cut.any():
-                continue
-            prediction.class_map[z][cut] = 0
-            section.class_map[cut] = 0
-            for scores in prediction.scores.values():
-                scores[i][cut] = 0.0
-            gone = set(np.unique(section.instances[cut]).tolist()) - {0}
-            section.instances[cut] = 0
-            left = set(
-                np.unique(section.instances[np.isin(section.instances, list(gone))]).tolist()
-            )
-            for instance in gone - left:
-                section.classes.pop(instance, None)
+            mask = prediction.class_map[z] == value
+            if box is None:
+                cut = border_nuclei(mask)
+            else:
+                cut = np.zeros_like(mask)
+                cut[box] = border_nuclei(mask[box])
+            if cut.any():
+                _erase(prediction, i, z, cut)

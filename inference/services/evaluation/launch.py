@@ -35,6 +35,7 @@ from inference.services.evaluation.sets import (
     leave_out_flagged,
     set_plan,
     specimen_dicts,
+    stain_shifts_used,
 )
 from inference.services.evaluation.target import evaluation_target, leave_out_without_target
 from inference.services.model_versions import require_segmentation
@@ -189,6 +190,7 @@ def evaluation_launch(
         "skipped_specimens": sorted(skipped),
         "excluded_training": plan.excluded_training,
         "excluded_flagged": flagged_out,
+        "stain_shifts": stain_shifts_used([e.ground_truth_id for e in entries]),
         "target": {"value": target.value, "name": target.name},
         "classes": scored_classes(
             project.label_classes, version.config if version else None, target

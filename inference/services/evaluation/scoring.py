@@ -33,7 +33,7 @@ from inference.ml.infer import predict_volume
 from inference.ml.metrics import class_section_metrics, finite_or_none
 from inference.ml.pr import PRCounts
 from inference.models import Evaluation, SectionResult, VolumeResult
-from inference.services.evaluation.border import border_rule, drop_border_nuclei
+from inference.services.evaluation.border import border_rule, drop_border_nuclei, imaged_region
 from inference.services.evaluation.labels import (
     HeadPredictions,
     Prediction,
@@ -168,7 +168,8 @@ class VolumeScorer:
         return first_channel(array), predictions
 
     def _truths(self, volume: Volume, zs: list[int], truths: dict[int, SnapshotEntry]):
-        """Each section's ground-truth labels, and whether it left out the border's nuclei."""
+        """Each section's ground-truth labels, whether it left out the border's nuclei, and the
+        part of the section its stain covers (None: all of it)."""
         rows = GroundTruth.objects.only("id", "mask_png", "source", "params").in_bulk(
             [truths[z].ground_truth_id for z in zs]
         )
@@ -178,7 +179,7 @@ class VolumeScorer:
             truth_labels(bytes(row.mask_png), row.source, self.labels, self.instance_values, shape)
             for row in ordered
         ]
-        return labels, [border_rule(row) for row in ordered]
+        return labels, [border_rule(row) for row in ordered], [imaged_region(r) for r in ordered]
 
     def volume(
         self,
@@ -196,9 +197,9 @@ class VolumeScorer:
         array, predictions = self.segment(
             volume, model, input_size, progress, zs, tile_large=tile_large, layout=layout
         )
-        gt_sections, ruled = self._truths(volume, zs, truths)
+        gt_sections, ruled, boxes = self._truths(volume, zs, truths)
         for prediction in predictions.values():
-            drop_border_nuclei(prediction, zs, ruled, self.instance_values)
+            drop_border_nuclei(prediction, zs, ruled, self.instance_values, boxes)
         gt_maps = np.stack([g.class_map for g in gt_sections]) if zs else None
         ri = decode_ri(array) if volume.modality == Modality.RI else None
         complete = len(zs) == volume.size_z

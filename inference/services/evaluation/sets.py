@@ -208,3 +208,17 @@ def leave_out_flagged(
     left_out = {pk: (section_id, flag) for pk, section_id, flag in flagged}
     kept = [pk for pk in ground_truth_ids if pk not in left_out]
     return kept, [{"section": sid, "flag": flag} for sid, flag in left_out.values()]
+
+
+def stain_shifts_used(ground_truth_ids: list[int]) -> list[dict[str, int]]:
+    """The stain shifts behind the fluorescence ground truths scored, with how many sections
+    each: ``[{"dy", "dx", "sections"}]``, most sections first. A mask derived before shifts
+    existed was derived unshifted (0, 0)."""
+    counts: dict[tuple[int, int], int] = {}
+    for shift in GroundTruth.objects.filter(
+        pk__in=ground_truth_ids, source=GroundTruthSource.FLUORESCENCE
+    ).values_list("params__stain_shift", flat=True):
+        key = (int(shift[0]), int(shift[1])) if shift else (0, 0)
+        counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"dy": dy, "dx": dx, "sections": n} for (dy, dx), n in ranked]

@@ -7,7 +7,8 @@ Masks belong to the LABEL-FREE section (the image a network sees), as ``GroundTr
 the previous one stops being current; nothing is overwritten. Every parameter, the threshold
 actually used for the section and the stain section it came from are stored in ``params`` and
 shown wherever the mask is shown. A reviewer may correct a mask; the correction is one more
-version (``edited``), with the pixels added and removed.
+version (``edited``), with the pixels added and removed. A stain imaged a few pixels off its
+label-free image is moved back by the shift a reviewer confirmed (``shift``) before thresholding.
 """
 
 from .derive import fluorescence_gt_create, fluorescence_gt_preview
@@ -19,14 +20,26 @@ from .pairs import (
     fluorescence_gt_params,
     fluorescence_pairs,
 )
+from .shift import (
+    StainShiftResult,
+    stain_shift_estimate,
+    stain_shift_public,
+    stain_shift_set,
+    stain_volume_check,
+)
 
 __all__ = [
     "FLAGGED",
     "NUCLEAR_STAINS",
     "FluorescencePair",
+    "StainShiftResult",
     "fluorescence_gt_create",
     "fluorescence_gt_edit",
     "fluorescence_gt_params",
     "fluorescence_gt_preview",
     "fluorescence_pairs",
+    "stain_shift_estimate",
+    "stain_shift_public",
+    "stain_shift_set",
+    "stain_volume_check",
 ]

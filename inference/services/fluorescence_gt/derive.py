@@ -26,13 +26,14 @@ from annotations.permissions import require_role
 from annotations.services.volumes import volume_array
 from cellweb.errors import ConflictError
 from inference.ml.fluorescence import FluorescenceGTParams, fluorescence_ground_truth
+from inference.ml.stain_shift import shift_stain
 
 from .pairs import SOURCE, FluorescencePair, fluorescence_pairs
 
-__all__ = ["fluorescence_gt_create", "fluorescence_gt_preview"]
+__all__ = ["fluorescence_gt_create", "fluorescence_gt_preview", "imaged_sections"]
 
 
-def _imaged(volume: Volume) -> range:
+def imaged_sections(volume: Volume) -> range:
     """The sections of a stain stack that hold the stain: all, or those a stain resampled onto a
     taller tomogram reaches (``Volume.stats["imaged_sections"]``, docs/imports.md)."""
     first, last = volume.stats.get("imaged_sections") or (0, volume.size_z - 1)
@@ -42,14 +43,34 @@ def _imaged(volume: Volume) -> range:
 def _stain_stack(volume: Volume) -> np.ndarray:
     """The imaged sections of the stain: sections beyond them hold no stain image, so they
     neither take part in the thresholds nor get a mask."""
-    imaged = _imaged(volume)
+    imaged = imaged_sections(volume)
     return np.asarray(volume_array(volume)[imaged.start : imaged.stop], dtype=np.float32)
+
+
+def _aligned_masks(
+    volume: Volume, params: FluorescenceGTParams
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Masks of the imaged sections on the label-free grid, the stain moved by its confirmed
+    shift first. Only the part the shifted stain covers is thresholded (the band it leaves was
+    not imaged: no mask there, and its edge is a border for ``remove_border``)."""
+    part, box = shift_stain(_stain_stack(volume), volume.stain_shift)
+    masks, info = fluorescence_ground_truth(part, params)
+    aligned = np.zeros((masks.shape[0], volume.size_y, volume.size_x), dtype=bool)
+    aligned[(slice(None), *box)] = masks
+    info["stain_shift"] = list(volume.stain_shift)
+    if volume.stain_shift != (0, 0):
+        info["imaged_box"] = [box[0].start, box[0].stop, box[1].start, box[1].stop]
+    return aligned, info
+
+
+def _shift_params(info: dict[str, Any]) -> dict[str, Any]:
+    return {k: info[k] for k in ("stain_shift", "imaged_box") if k in info}
 
 
 def _section_params(
     params: FluorescenceGTParams, info: dict[str, Any], pair: FluorescencePair, z: int, fl_ids
 ) -> dict[str, Any]:
-    k = z - _imaged(pair.fluorescence).start  # the section's index in the imaged stack
+    k = z - imaged_sections(pair.fluorescence).start  # the section's index in the imaged stack
     threshold = info["thresholds"][k]
     return {
         **params.to_dict(),
@@ -62,6 +83,7 @@ def _section_params(
         "channel": pair.fluorescence.channel,
         "fluorescence_volume_id": pair.fluorescence.pk,
         "fluorescence_section_id": fl_ids.get(z),
+        **_shift_params(info),
     }
 
 
@@ -97,10 +119,10 @@ def fluorescence_gt_create(
     now = timezone.now()
     created = 0
     for pair in pairs:
-        imaged = _imaged(pair.fluorescence)
+        imaged = imaged_sections(pair.fluorescence)
         if not imaged:
             continue
-        masks, info = fluorescence_ground_truth(_stain_stack(pair.fluorescence), params)
+        masks, info = _aligned_masks(pair.fluorescence, params)
         # Lock the sections so two derivations of one volume cannot both write version n + 1.
         sections = list(
             Section.objects.select_for_update().filter(volume=pair.label_free).order_by("z")
@@ -149,6 +171,7 @@ def fluorescence_gt_create(
                         "channel": pair.fluorescence.channel,
                         "pixels": int(np.count_nonzero(mask)),
                         "quality": section_params["quality"],
+                        "stain_shift": section_params["stain_shift"],
                     },
                 )
             )
@@ -178,7 +201,7 @@ def fluorescence_gt_preview(
     )
     if not pairs:
         raise ConflictError("This section has no paired fluorescence stack.", code="no_stain")
-    imaged = _imaged(pairs[0].fluorescence)
+    imaged = imaged_sections(pairs[0].fluorescence)
     if section.z not in imaged:
         raise ConflictError(
             f"Section z{section.z} lies outside the stain stack, which reaches sections "
@@ -186,10 +209,9 @@ def fluorescence_gt_preview(
             "ground truth.",
             code="outside_stain",
         )
-    stack = _stain_stack(pairs[0].fluorescence)
     # The whole stack, whatever the scope: the volume threshold, 3D small-object removal and the
     # stain-signal levels all need it, and the preview must equal what deriving stores.
-    masks, info = fluorescence_ground_truth(stack, params)
+    masks, info = _aligned_masks(pairs[0].fluorescence, params)
     k = section.z - imaged.start
     return masks[k], _preview_info(info, k, pairs[0])
 
@@ -201,4 +223,5 @@ def _preview_info(info: dict[str, Any], k: int, pair: FluorescencePair) -> dict[
         "channel": pair.fluorescence.channel,
         "quality": info["quality"][k],
         "half_maximum_fill": k in info["filled_sections"],
+        **_shift_params(info),
     }

@@ -1,0 +1,132 @@
+"""REST endpoints of a stain's shift against its label-free image: read it, have it estimated
+(a suggestion, stored nowhere), and set it (reviewers), which derives the fluorescence ground
+truth again. ``volume_id`` is the stain (fluorescence) volume."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Role
+from annotations.permissions import get_volume
+from cellweb.api import conflict_responses, parse
+from inference.apis.errors import ERRORS
+from inference.conflicts import CONFLICTS
+from inference.services import fluorescence_gt as fl_services
+
+SHIFT_LIMIT = 100_000  # the real bound is a quarter of the section, checked by the service
+
+
+class StainShiftInput(serializers.Serializer):
+    dy = serializers.IntegerField(
+        min_value=-SHIFT_LIMIT, max_value=SHIFT_LIMIT, help_text="Rows, down is positive."
+    )
+    dx = serializers.IntegerField(
+        min_value=-SHIFT_LIMIT, max_value=SHIFT_LIMIT, help_text="Columns, right is positive."
+    )
+    base_version = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The shift version you saw; a newer one answers 409 stale_stain_shift.",
+    )
+    series = serializers.BooleanField(
+        default=False, help_text="Also every other time point of this specimen's channel."
+    )
+
+
+class StainShiftOutput(serializers.Serializer):
+    fluorescence_volume_id = serializers.IntegerField()
+    label_free_volume_id = serializers.IntegerField()
+    channel = serializers.CharField(allow_blank=True)
+    dy = serializers.IntegerField(help_text="Where the stain moves, in label-free pixels.")
+    dx = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="Changes so far (0: never set).")
+    max_dy = serializers.IntegerField(help_text="The largest |dy| accepted (a quarter).")
+    max_dx = serializers.IntegerField()
+    set_by = serializers.CharField(allow_null=True)
+    set_at = serializers.CharField(allow_null=True)
+
+
+class StainShiftSetOutput(StainShiftOutput):
+    volumes = serializers.IntegerField(help_text="Stain volumes whose shift changed.")
+    rederived = serializers.IntegerField(
+        help_text="Fluorescence ground-truth versions derived again with the new shift."
+    )
+
+
+class EstimateQuery(serializers.Serializer):
+    z = serializers.IntegerField(required=False, min_value=0, max_value=100_000)
+
+
+class StainShiftEstimateOutput(serializers.Serializer):
+    dy = serializers.IntegerField()
+    dx = serializers.IntegerField()
+    z = serializers.IntegerField(help_text="The section compared.")
+    peak_ratio = serializers.FloatField(
+        help_text="The phase correlation's peak over its next highest one; under 2: ambiguous."
+    )
+    correlation = serializers.FloatField(
+        allow_null=True,
+        help_text="Pearson correlation of the two images once aligned; negative: inverted.",
+    )
+    reliable = serializers.BooleanField()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class StainShiftApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="stain_shift_retrieve",
+        summary="The shift of a stain against its label-free image",
+        responses={200: StainShiftOutput, **ERRORS},
+    )
+    def get(self, request, volume_id: int):
+        stain = get_volume(request.user, volume_id)
+        fl_services.stain_volume_check(stain)
+        return Response(StainShiftOutput(fl_services.stain_shift_public(stain)).data)
+
+    @extend_schema(
+        operation_id="stain_shift_update",
+        summary="Set the stain's shift (reviewers); its fluorescence ground truth is derived again",
+        request=StainShiftInput,
+        responses={
+            200: StainShiftSetOutput,
+            **conflict_responses(CONFLICTS, "stale_stain_shift"),
+            **ERRORS,
+        },
+    )
+    def put(self, request, volume_id: int):
+        stain = get_volume(request.user, volume_id, Role.REVIEWER)
+        data = parse(StainShiftInput, request.data)
+        result = fl_services.stain_shift_set(stain=stain, user=request.user, **data)
+        stain.refresh_from_db()
+        payload = fl_services.stain_shift_public(stain) | {
+            "volumes": result.volumes,
+            "rederived": result.rederived,
+        }
+        return Response(StainShiftSetOutput(payload).data)
+
+
+class StainShiftEstimateApi(APIView):
+    @extend_schema(
+        operation_id="stain_shift_estimate",
+        summary="Suggest a shift by phase cross-correlation (stores nothing)",
+        parameters=[
+            OpenApiParameter(
+                "z", int, description="The section to compare (default: the middle one)."
+            )
+        ],
+        responses={200: StainShiftEstimateOutput, **ERRORS},
+    )
+    def get(self, request, volume_id: int):
+        stain = get_volume(request.user, volume_id, Role.REVIEWER, Role.MANAGER)
+        z = parse(EstimateQuery, request.query_params).get("z")
+        estimate, used = fl_services.stain_shift_estimate(stain=stain, z=z)
+        return Response(StainShiftEstimateOutput(estimate.to_dict() | {"z": used}).data)
