@@ -1,4 +1,4 @@
-"""On a 1920 × 1080 screen the editor pages (annotate, review) use the screen's width: the editor
+"""On a 1920 × 1080 screen the editor pages (annotate, review, fluorescence correction) use the screen's width: the editor
 is 1920 px less the side column and the page's margins, not what a 1280 px reading column leaves;
 a reading page (the dashboard) keeps its column."""
 
@@ -57,3 +57,26 @@ def test_review_page_uses_the_screen_width_and_the_dashboard_keeps_its_column(
 
     page.goto(f"{asgi_server.url}/projects/lab/dashboard/")
     assert page.locator("main.cw-page").bounding_box()["width"] <= 1280 + 2 * 24
+
+
+def test_fluorescence_correction_page_uses_the_screen_width(asgi_server, page, project, reviewer):
+    from annotations.models import Section
+    from inference.ml.fluorescence import FluorescenceGTParams
+    from inference.services.fluorescence_gt import fluorescence_gt_create
+    from tests.integration.test_evaluation_worker import SHAPE, demo_like
+
+    demo_like(project, n=1)
+    fluorescence_gt_create(
+        project=project, user=reviewer, params=FluorescenceGTParams(scope="volume")
+    )
+    section = Section.objects.get(project=project, is_label_free=True, z=SHAPE[0] // 2)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    login(page, asgi_server, "rita")
+
+    page.goto(f"{asgi_server.url}/sections/{section.pk}/fluorescence-gt/")
+    page.wait_for_selector("#cw-root canvas")
+
+    screenshot(page, "fluorescence-gt-wide-screen", full_page=False)
+    # Its cards sit in a padded frame of their own; the editor is still wider than the whole
+    # 1280 px column was.
+    assert editor_width(page) > 1280
