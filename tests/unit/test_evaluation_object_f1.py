@@ -63,6 +63,8 @@ def test_object_f1_is_pooled_over_sections_and_shown_everywhere(project, manager
     block = done.summary["objects"]["otsu"]
     assert {k: block[k] for k in KEYS} == pytest.approx(expected)
     assert block["tp_iou50"] == numbers["tp_iou50"]
+    served = signed_in(manager).get(f"/api/evaluations/{done.pk}/").json()["summary"]
+    assert {k: served["objects"]["otsu"][k] for k in KEYS} == pytest.approx(expected)
 
     rows = list(results_csv_rows(done))
     header = rows[0]
