@@ -45,6 +45,12 @@ class LearningCurveForm(forms.Form):
         initial=GroundTruthSource.CONSENSUS,
         help_text="Trained on and scored: confirmed consensus, imported masks or the stain's.",
     )
+    split_touching = forms.BooleanField(
+        label="Separate touching predicted nuclei",
+        required=False,
+        initial=True,
+        help_text="Before the held-out mAP: split by the watershed an evaluation uses.",
+    )
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)

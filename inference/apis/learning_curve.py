@@ -48,6 +48,13 @@ class SizeField(serializers.Field):
         return value
 
 
+SPLIT_TOUCHING = (
+    "Separate touching predicted nuclei (default true) before the held-out mAP is scored: the "
+    "prediction's connected components are split by the watershed an evaluation splits "
+    "fluorescence ground truth by (h-maxima seeds, h = 2 px at the input size)."
+)
+
+
 class LearningCurveInput(serializers.Serializer):
     sizes = serializers.ListField(
         child=SizeField(),
@@ -84,6 +91,9 @@ class LearningCurveInput(serializers.Serializer):
         default=GroundTruthSource.CONSENSUS,
         help_text="The ground truth trained on and scored.",
     )
+    split_touching = serializers.BooleanField(
+        required=False, default=True, help_text=SPLIT_TOUCHING
+    )
 
     def validate_input_size(self, value: int) -> int:
         if value % 16:
@@ -105,6 +115,10 @@ class LearningCurveSerializer(JobRowSerializer, JobSnapshotSerializer):
         help_text="The model version the pretrained curve starts from; null: from scratch only.",
     )
     held_out = serializers.JSONField(help_text="[{id, name, sections}] scored at every point.")
+    split_touching = serializers.BooleanField(
+        help_text="Whether touching predicted nuclei were separated before the mAP was scored "
+        "(false for curves launched before the option)."
+    )
     total_points = serializers.IntegerField(
         help_text="Points to train: n values × seeds × starts (2 with a start version, else 1)."
     )

@@ -68,6 +68,13 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
             "split",
             "merge",
             "map",
+            "tp_iou50",
+            "precision_iou50",
+            "recall_iou50",
+            "f1_iou50",
+            "precision_iou70",
+            "recall_iou70",
+            "f1_iou70",
             "gt_instances",
             "pred_instances",
         )

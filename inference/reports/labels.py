@@ -50,13 +50,18 @@ AREA_METRICS = (
 SUBSETS = {"all": "all sections", "nucleus": "sections with a nucleus"}
 NUCLEUS_DEFINITION = "the ground truth of the section is not empty"
 
+# The object table's precision / recall / F1 columns (the report's header order): at IoU > 0.5
+# and at the correct detections' IoU ≥ 0.7 (``inference.ml.objects.detection``).
+DETECTION_KEYS = ("precision_iou50", "recall_iou50", "f1_iou50", "f1_iou70")
+
 AGGREGATIONS = {
     "sections": "mean ± sample SD over sections",
     "folds": "mean ± sample SD over the folds' means",
     "volumes": "mean ± sample SD over volumes",
     "pixels": "pixels pooled over the set",
     "objects": "matched section by section on real instances; counts summed over sections and "
-    "volumes; mAP pooled over each volume's sections, then mean over volumes",
+    "volumes; object precision, recall and F1 from those sums; mAP pooled over each volume's "
+    "sections, then mean over volumes",
     "cells": "mean ± sample SD over predicted cells",
     "box": "one point per section; box: quartiles, whiskers: 1.5 × IQR",
 }

@@ -13,6 +13,7 @@ from .figures import FIGURE_TITLES
 from .labels import (
     AGGREGATIONS,
     AREA_METRICS,
+    DETECTION_KEYS,
     METRICS,
     NUCLEUS_DEFINITION,
     SUBSETS,
@@ -129,7 +130,8 @@ def _object_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
     for method, label in labels.items():
         block = (summary.get("objects") or {}).get(method) or {}
         if block.get("n_gt") or block.get("n_pred"):
-            rows.append({"method": method, "method_label": label, **block})
+            detection = [{"key": k, "value": block.get(k)} for k in DETECTION_KEYS]
+            rows.append({"method": method, "method_label": label, **block, "detection": detection})
     return rows
 
 

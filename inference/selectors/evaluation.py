@@ -154,11 +154,18 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
                 "error": evaluation.error or None,
             }
         ],
-        "summary": {"metrics": (summary or {}).get("metrics") or {}} if summary else None,
+        "summary": _summary_public(summary),
         "report_url": f"/evaluations/{evaluation.pk}/report.html" if evaluation.report else None,
         "csv_url": f"/evaluations/{evaluation.pk}/results.csv",
         "seq": seq,
     }
+
+
+def _summary_public(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The headline metrics and, per method, the target class's object numbers."""
+    if not summary:
+        return None
+    return {"metrics": summary.get("metrics") or {}, "objects": summary.get("objects") or {}}
 
 
 def section_results(

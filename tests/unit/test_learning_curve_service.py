@@ -197,7 +197,7 @@ def test_held_out_instances_reads_stored_ids_and_none_for_binary_truth(specimen,
         )
     ]
     entries = entries_for_ground_truths([t.pk for t in truths])
-    stored, binary = held_out_instances(entries, input_size=16)
+    stored, binary = held_out_instances(entries, input_size=16, source=GroundTruthSource.IMPORTED)
     assert binary is None
     assert stored.shape == (16, 16) and set(np.unique(stored)) == {0, 1, 2}
     assert np.array_equal(stored, ids[::2, ::2].astype(np.int32))

@@ -22,7 +22,7 @@ from annotations.models import GroundTruthSource
 from inference.management import kit
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
-from inference.reports.labels import AGGREGATIONS, prediction_split_label
+from inference.reports.labels import AGGREGATIONS, DETECTION_KEYS, prediction_split_label
 from inference.reports.sections import nucleus_blocks
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
 
@@ -141,22 +141,25 @@ class Command(BaseCommand):
         self.stdout.write(f"Objects (nuclei, {AGGREGATIONS['objects']}):")
         keys = ("n_gt", "n_pred", "correct", "fn_rate", "fp_rate", "split", "merge")
         names = ("GT", "predicted", "correct", "F.N. rate", "F.P. rate", "split", "merge")
-        self.stdout.write(
-            f"{'method':<28} " + " ".join(f"{n:>10}" for n in names) + f" {'mAP':>7}  instances"
-        )
+        names += ("mAP", "P IoU>0.5", "R IoU>0.5", "F1 IoU>0.5", "F1 IoU≥0.7")
+        self.stdout.write(f"{'method':<28} " + " ".join(f"{n:>10}" for n in names) + "  instances")
         for method, block in rows.items():
             cells = [block.get(k) for k in keys]
+            cells += [(block.get("map") or {}).get("mean")]
+            cells += [block.get(k) for k in DETECTION_KEYS]
             text = [
                 "—" if c is None else f"{c:.3f}" if isinstance(c, float) else str(c) for c in cells
             ]
-            mean = (block.get("map") or {}).get("mean")
             name = method_label(evaluation, method)[:28]
             self.stdout.write(
                 f"{name:<28} "
                 + " ".join(f"{c:>10}" for c in text)
-                + f" {(f'{mean:.3f}' if mean is not None else '—'):>7}  "
-                + f"{block.get('pred_instances') or '—'}"
+                + f"  {block.get('pred_instances') or '—'}"
             )
+        self.stdout.write(
+            "P, R, F1: object precision, recall and F1 of the nuclei paired one-to-one above the "
+            "IoU named, counts summed over every section, then divided."
+        )
         gt = {b.get("gt_instances") for b in rows.values()} - {None}
         self.stdout.write(f"Ground-truth nuclei: {' + '.join(sorted(gt)) or '—'}.")
         self.stdout.write(f"Touching predicted nuclei: {prediction_split_label(evaluation)}.")

@@ -3,7 +3,7 @@ the launch form.
 
     python manage.py learning_curve --project SLUG [--n 1,2,5,10,20,50,all] [--seeds 3]
         [--from-version ID] [--samples 2000] [--arch osnet] [--input-size 448]
-        [--gt-source consensus|imported|fluorescence]
+        [--gt-source consensus|imported|fluorescence] [--no-split-touching]
         [--user NAME] [--wait [--device cpu|cuda]]
 
 Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With ``--wait`` this
@@ -11,6 +11,8 @@ process runs it and prints the median Dice per n for each start and the 90%-of-p
 """
 
 from __future__ import annotations
+
+import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -46,6 +48,13 @@ class Command(BaseCommand):
             choices=GroundTruthSource.values,
             help="Which ground truth is trained on and scored (imported: the demo's).",
         )
+        parser.add_argument(
+            "--split-touching",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="Separate touching predicted nuclei by the watershed an evaluation uses before "
+            "the held-out mAP is scored (default; --no-split-touching counts them as one).",
+        )
         kit.add_launch_arguments(parser, prints="the curve")
 
     def handle(self, *args, **o):
@@ -63,6 +72,7 @@ class Command(BaseCommand):
                 input_size=o["input_size"],
                 batch_size=o["batch_size"],
                 gt_source=o["gt_source"],
+                split_touching=o["split_touching"],
             )
             return learning_curve_launch(
                 project=project, user=user, config=config, queue=not o["wait"]

@@ -36,12 +36,17 @@ Definitions, with their sources:
   unmatched predictions FP; "Precision = TP / (TP + FP + FN)", computed "for all 10 IoU
   thresholds in {0.5 + i×0.05, i ∈ [0, 9]}. The final result is the mean of these 10 values".
   "Above" is strict (IoU > t). No object in either image ⇒ precision 1.0 at every threshold.
+- **Object precision / recall / F1** (StarDist, Cellpose, the Data Science Bowl): TP/(TP+FP),
+  TP/(TP+FN) and 2TP/(2TP+FP+FN) of the one-to-one pairs with IoU > 0.5 (the mAP's pairs at
+  its first threshold) and of the correct detections (IoU ≥ 0.7); None where a denominator is 0.
 
 One module per idea: ``labels`` (instances from a binary mask), ``overlap`` (IoU of every pair),
-``matching`` (Hungarian pairs and paper 003's errors), ``precision`` (mAP), ``scores`` (the
+``matching`` (Hungarian pairs and paper 003's errors), ``precision`` (mAP), ``detection``
+(object precision, recall, F1), ``scores`` (the
 numbers of one binary pair) and ``pooled`` (the numbers of many 2D fields, summed). The names below are the package's surface.
 """
 
+from .detection import F1_IOU, detection_scores, threshold_key
 from .labels import label_instances
 from .matching import SPLIT_MERGE_LINK_IOU, ObjectMatch, match_instances
 from .overlap import iou_matrix
@@ -52,13 +57,16 @@ from .scores import object_scores
 __all__ = [
     "COUNT_KEYS",
     "DEFAULT_MAP_THRESHOLDS",
+    "F1_IOU",
     "SPLIT_MERGE_LINK_IOU",
     "ObjectMatch",
     "PooledObjects",
     "average_precision",
+    "detection_scores",
     "iou_matrix",
     "label_instances",
     "match_instances",
     "mean_average_precision",
     "object_scores",
+    "threshold_key",
 ]

@@ -8,10 +8,11 @@ from collections import defaultdict
 from typing import Any
 
 from inference.ml.metrics import aggregate, finite_or_none
-from inference.ml.objects import COUNT_KEYS
+from inference.ml.objects import COUNT_KEYS, F1_IOU, detection_scores, threshold_key
 from inference.ml.pr import PRCounts
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
 from inference.services.evaluation.target import scored_class
+from inference.services.evaluation.volume_numbers import OBJECT_IOU
 
 METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 VOLUME_KEYS = (
@@ -81,7 +82,8 @@ def _section_blocks(methods: list[str], rows: list[dict]) -> dict[str, Any]:
 
 
 def _pooled_objects(mine: list[VolumeResult]) -> dict[str, Any]:
-    """Object counts summed over volumes, rates from the sums, mAP mean ± SD over volumes."""
+    """Object counts summed over volumes, rates and object precision / recall / F1 from the
+    sums (every section of every volume pooled), mAP mean ± SD over volumes."""
     with_objects = [v for v in mine if v.object_metrics]
     if not with_objects:
         return {}
@@ -93,10 +95,22 @@ def _pooled_objects(mine: list[VolumeResult]) -> dict[str, Any]:
     pooled["fn_rate"] = pooled["false_negatives"] / n_gt if n_gt else None
     pooled["fp_rate"] = pooled["false_positives"] / n_gt if n_gt else None
     pooled["map"] = _stats([v.object_metrics.get("map") for v in with_objects])
+    pooled |= _detection(with_objects, pooled["n_gt"], pooled["n_pred"])
+    pooled |= detection_scores(pooled["correct"], n_gt, pooled["n_pred"], OBJECT_IOU)
     for key in ("gt_instances", "pred_instances"):
         names = {v.object_metrics.get(key) for v in with_objects} - {None}
         pooled[key] = " + ".join(sorted(names)) if names else None
     return pooled
+
+
+def _detection(with_objects: list[VolumeResult], n_gt: int, n_pred: int) -> dict[str, Any]:
+    """Pooled precision / recall / F1 at IoU > 0.5; None for all when a volume was scored
+    before its pairs at 0.5 were stored."""
+    key = f"tp_{threshold_key(F1_IOU)}"
+    pairs = [v.object_metrics.get(key) for v in with_objects]
+    if any(tp is None for tp in pairs):
+        return {key: None} | dict.fromkeys(detection_scores(0, 0, 0, F1_IOU))
+    return {key: sum(pairs)} | detection_scores(sum(pairs), n_gt, n_pred, F1_IOU)
 
 
 def _volume_blocks(methods: list[str], volume_rows: list[VolumeResult]) -> tuple[dict, dict]:

@@ -81,6 +81,9 @@ class LearningCurveConfig(TrainingSettings):
     # Seeds the choice of held-out specimens; the draws use 0..seeds-1.
     split_seed: int = 0
     start_version: int | None = None
+    # Touching predicted nuclei separated as an evaluation separates them before mAP is scored
+    # (``Evaluation.split_touching``); curves launched before the option record none: False.
+    split_touching: bool = True
 
     def problems(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -104,6 +107,8 @@ class LearningCurveConfig(TrainingSettings):
                 f"The input size must be a multiple of 16 between {MIN_INPUT} and {MAX_INPUT}; "
                 f"got {self.input_size}."
             )
+        if not isinstance(self.split_touching, bool):
+            errors["split_touching"] = "Separate touching predicted nuclei is true or false."
         if self.gt_source not in GroundTruthSource.values:
             errors["gt_source"] = f"Unknown ground-truth source “{self.gt_source}”."
         return errors

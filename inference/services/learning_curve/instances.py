@@ -1,10 +1,12 @@
-"""The held-out nuclei a learning curve scores mAP on.
+"""The held-out nuclei a learning curve scores mAP on, numbered as an evaluation numbers them.
 
-Where the ground truth stores instance ids (an instance map drawn in the editor, a consensus or
-an ``--instances`` import), its nuclei are those ids, so touching nuclei stay apart; they are
-resized to the network's input as the masks are (nearest, ``data.resize_masks``). A section
-without stored ids gives None, and its nuclei are numbered by connected components of the
-resized truth (touching nuclei then count as one), as docs/learning_curve.md says.
+True nuclei follow the evaluation's rule (``evaluation.labels.truth_labels``): the ground truth's
+stored instance ids (an instance map drawn in the editor, a consensus or an ``--instances``
+import), so touching nuclei stay apart; a fluorescence mask without ids split by the watershed of
+its distance transform at its own resolution. Both are resized to the network's input as the
+masks are (nearest, ``data.resize_masks``). A section numbered by connected components otherwise
+gives None, and is numbered at the input size (``runner.held_out_scores``), as
+docs/learning_curve.md says.
 """
 
 from __future__ import annotations
@@ -14,27 +16,27 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from annotations.imaging.label_values import stored_labels
 from inference.datasets import SnapshotEntry, entries_target, load_sections
 from inference.ml.data import resize_masks
+from inference.services.evaluation.labels import COMPONENTS, truth_labels
 
 ANY_CLASS = tuple(range(1, 256))
 
 
 def held_out_instances(
-    entries: Sequence[SnapshotEntry], *, input_size: int
+    entries: Sequence[SnapshotEntry], *, input_size: int, source: str
 ) -> list[np.ndarray | None]:
-    """Per entry, the target class's stored instance ids at ``input_size`` (int32), or None."""
+    """Per entry, the target class's nuclei at ``input_size`` (int32), or None where they are
+    its connected components; ``source``: the ground truth's (``GroundTruthSource``)."""
     target = entries_target(entries)
     if target is None:
         return []
 
     def decode(data: bytes, shape: tuple[int, int]) -> np.ndarray | None:
-        stored = stored_labels(data, ANY_CLASS, (target.value,), shape)
-        if not stored.stored_instances:
+        labels = truth_labels(data, source, ANY_CLASS, (target.value,), shape)
+        if labels.numbered_by == COMPONENTS:
             return None
-        ids = [i for i, value in stored.classes.items() if value == target.value]
-        return np.where(np.isin(stored.instances, ids), stored.instances, 0).astype(np.int32)
+        return labels.of_class(target.value).astype(np.int32)
 
     _, instances = load_sections(entries, decode)
     return [None if ids is None else _resized(ids, input_size) for ids in instances]

@@ -4,9 +4,11 @@ The held-out and pool sections are read once; each point draws its n sections fr
 (``inference.ml.learning_curve.draw_sections``), trains a fresh network (or the start version's
 weights) for the job's fixed budget of training samples, and scores it on the held-out sections:
 Dice pools every held-out pixel at threshold 0.5 (as a fold's held-out Dice does) and mAP is the
-mean over held-out sections of paper 004's mean average precision over IoU 0.50:0.05:0.95 (true
-nuclei: stored instance ids where the ground truth has them, ``instances.py``). Every finished
-point is saved on the row at once, so the page shows it live.
+mean over held-out sections of paper 004's mean average precision over IoU 0.50:0.05:0.95. Nuclei
+are numbered as an evaluation numbers them: true nuclei by ``instances.py``, predicted nuclei by
+``evaluation.labels.component_labels``, touching ones separated by the ground truth's watershed
+with the curve's ``split_touching``. Every finished point is saved on the row at once, so the
+page shows it live.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from inference.ml.data import iterate_batches
 from inference.ml.learning_curve import draw_sections
 from inference.ml.metrics import batch_section_metrics, finite_or_none, paper_scores
 from inference.ml.nets import create_model
-from inference.ml.objects import label_instances, mean_average_precision
+from inference.ml.objects import mean_average_precision
 from inference.models import LearningCurve
+from inference.services.evaluation.labels import component_labels
 from inference.services.learning_curve.config import LearningCurveConfig
 from inference.services.learning_curve.instances import held_out_instances
 from inference.services.learning_curve.plan import PRETRAINED
@@ -39,11 +42,19 @@ AUGMENT = AugmentConfig(elastic=False, flips=True, enlarge_crop=True, fraction=0
 
 
 def held_out_scores(
-    model, x: torch.Tensor, y: torch.Tensor, *, device, batch_size: int, instances=None
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    device,
+    batch_size: int,
+    instances=None,
+    split_touching: bool = False,
 ):
     """Pooled Dice and mean per-section mAP of ``model`` on the held-out sections; ``instances``
-    (per section, the stored nucleus ids at the input size, or None: ``instances.py``) are the
-    true nuclei where given, else connected components of the truth."""
+    (per section, the true nuclei at the input size, or None: ``instances.py``) are the true
+    nuclei where given, else connected components of the truth. Predicted nuclei are connected
+    components, separated by the ground truth's watershed with ``split_touching``."""
     probs = engine.predict_probabilities(model, x, device=device, batch_size=batch_size)[:, 0]
     probs_np = probs.numpy()
     truth = y[:, 0].to("cpu").numpy() > 0.5
@@ -52,7 +63,7 @@ def held_out_scores(
     stored = instances if instances is not None else [None] * len(truth)
     maps = [
         mean_average_precision(
-            label_instances(p > THRESHOLD), label_instances(t) if ids is None else ids
+            _nuclei(p > THRESHOLD, split_touching), _nuclei(t, False) if ids is None else ids
         )
         for p, t, ids in zip(probs_np, truth, stored, strict=True)
     ]
@@ -60,6 +71,11 @@ def held_out_scores(
         "dice": finite_or_none(paper_scores(tp, fp, fn)["dice"]),
         "map": finite_or_none(float(np.mean(maps))) if maps else None,
     }
+
+
+def _nuclei(mask: np.ndarray, split_touching: bool) -> np.ndarray:
+    """A binary section's nuclei, numbered as an evaluation numbers a binary prediction."""
+    return component_labels(mask.astype(np.uint8), (1,), split_touching=split_touching).instances
 
 
 class CurveRunner:
@@ -79,7 +95,9 @@ class CurveRunner:
         with self.ctx.keepalive():  # reading every section reports no progress
             pool_x, pool_y = training_tensors(pool, input_size=self.cfg.input_size)
             val_x, val_y = training_tensors(held, input_size=self.cfg.input_size)
-            self.held_instances = held_out_instances(held, input_size=self.cfg.input_size)
+            self.held_instances = held_out_instances(
+                held, input_size=self.cfg.input_size, source=self.cfg.gt_source
+            )
         if self.device.type == "cuda":
             pool_x, pool_y = pool_x.to(self.device), pool_y.to(self.device)
             val_x, val_y = val_x.to(self.device), val_y.to(self.device)
@@ -149,6 +167,7 @@ class CurveRunner:
                         device=self.device,
                         batch_size=cfg.batch_size,
                         instances=self.held_instances,
+                        split_touching=cfg.split_touching,
                     )
                     point = {
                         "start": start,

@@ -1,6 +1,6 @@
 """A learning curve's points summarised per start: median and spread over seeds for each n, the
 smallest n at which a curve reaches 90% of its plateau (the Dice at the largest n), and the
-table and sentence the page and the stored report show."""
+table and sentences the page and the stored report show."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from inference.ml.learning_curve import plateau_reached, summarise_curve
 from inference.models import LearningCurve
+from inference.services.evaluation.labels import WATERSHED_H
 from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
 
 PLATEAU_FRACTION = 0.9
@@ -58,6 +59,20 @@ def _plateau_sentence(summary: dict[str, Any], has_pretrained: bool) -> str:
     )
 
 
+def curve_split_touching(curve: LearningCurve) -> bool:
+    """Whether the curve separated touching predicted nuclei (none recorded: it did not)."""
+    return bool((curve.config or {}).get("split_touching", False))
+
+
+def prediction_split_sentence(curve: LearningCurve) -> str:
+    if curve_split_touching(curve):
+        return (
+            "separated by the watershed an evaluation splits fluorescence ground truth by "
+            f"(distance transform, h-maxima seeds, h = {WATERSHED_H:g} px at the input size)"
+        )
+    return "not separated: two touching nuclei count as one object (connected components)"
+
+
 def learning_curve_tables(curve: LearningCurve) -> dict[str, Any]:
     """The table (one row per n, both starts side by side) and the plateau sentence, for the
     page and the stored report alike."""
@@ -77,4 +92,5 @@ def learning_curve_tables(curve: LearningCurve) -> dict[str, Any]:
         "rows": [rows[n] for n in sorted(rows)],
         "has_pretrained": has_pretrained,
         "plateau_sentence": _plateau_sentence(summary, has_pretrained),
+        "prediction_split": prediction_split_sentence(curve),
     }
