@@ -20,6 +20,7 @@ from inference.ml.nets import MODEL_NAMES
 from inference.selectors.learning_curve import learning_curve_list
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from inference.services.learning_curve import config as limits
+from inference.services.learning_curve.instances import INPUT, NATIVE
 
 
 @extend_schema_field(
@@ -51,7 +52,8 @@ class SizeField(serializers.Field):
 SPLIT_TOUCHING = (
     "Separate touching predicted nuclei (default true) before the held-out mAP is scored: the "
     "prediction's connected components are split by the watershed an evaluation splits "
-    "fluorescence ground truth by (h-maxima seeds, h = 2 px at the input size)."
+    "fluorescence ground truth by (h-maxima seeds, h = 2 px of each section's native grid, "
+    "where the mAP is scored)."
 )
 
 
@@ -118,6 +120,12 @@ class LearningCurveSerializer(JobRowSerializer, JobSnapshotSerializer):
     split_touching = serializers.BooleanField(
         help_text="Whether touching predicted nuclei were separated before the mAP was scored "
         "(false for curves launched before the option)."
+    )
+    map_scored_at = serializers.ChoiceField(
+        choices=[NATIVE, INPUT],
+        help_text="Where the held-out mAP was scored: native (each section's own grid, the "
+        "prediction resized back as an evaluation does) or input (prediction and ground truth "
+        "resized to the input size: curves launched before native scoring).",
     )
     total_points = serializers.IntegerField(
         help_text="Points to train: n values × seeds × starts (2 with a start version, else 1)."

@@ -14,7 +14,11 @@ from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
 from cellweb.jobs.cancel_note import job_cancel_public
 from inference.models import LearningCurve, ModelVersion, ModelVersionTask
-from inference.services.learning_curve.summary import curve_split_touching, learning_curve_tables
+from inference.services.learning_curve.summary import (
+    curve_map_scored_at,
+    curve_split_touching,
+    learning_curve_tables,
+)
 
 __all__ = [
     "learning_curve_get",
@@ -42,6 +46,7 @@ def learning_curve_public(curve: LearningCurve) -> dict[str, Any]:
         "start_version": curve.start_version_id,
         "held_out": curve.held_out,
         "split_touching": curve_split_touching(curve),
+        "map_scored_at": curve_map_scored_at(curve),
         "total_points": curve.total_points,
         "points": curve.points,
     }

@@ -59,6 +59,7 @@ def test_launch_watch_and_read_a_learning_curve(
     assert curve.held_out[0]["name"] in page.inner_text("[data-role=held-out]")
     assert "pretrained curve reaches 90% of its plateau" in page.inner_text("[data-role=plateau]")
     assert page.locator("#curve-table tbody tr").count() == 2
+    assert "native resolution" in page.inner_text("[data-role=map-grid]")
     with page.expect_download() as csv_info:
         page.click("[data-role=csv]")
     rows = list(csv.DictReader(io.StringIO(Path(csv_info.value.path()).read_text())))

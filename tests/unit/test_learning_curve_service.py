@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from django.core.files.storage import default_storage
+from scipy import ndimage as ndi
 from sklearn.metrics import f1_score
 
 from annotations.models import GroundTruthSnapshot
@@ -139,14 +140,16 @@ class FixedLogits(torch.nn.Module):
 
 
 def _fixed_scores(guess: np.ndarray, truth: np.ndarray, batch_size: int = 2, **extra) -> dict:
-    """``held_out_scores`` on the CPU of ``FixedLogits`` fed ``guess``: it predicts ``guess``."""
+    """``held_out_scores`` on the CPU of ``FixedLogits`` fed ``guess``: it predicts ``guess``.
+    The true nuclei default to the truth's 4-connected components at the same size."""
+    components = [ndi.label(t[0] > 0.5)[0] for t in truth]
     return held_out_scores(
         FixedLogits(),
         torch.from_numpy(guess),
         torch.from_numpy(truth),
         device=torch.device("cpu"),
         batch_size=batch_size,
-        **extra,
+        **{"truths": components, **extra},
     )
 
 
@@ -172,22 +175,22 @@ def test_stored_nucleus_ids_keep_touching_nuclei_apart_in_the_held_out_map():
     ids = np.zeros((24, 24), dtype=np.int32)
     ids[6:14, 4:12], ids[6:14, 12:20] = 1, 2
     assert _fixed_scores(truth, truth, batch_size=1)["map"] == 1.0
-    merged = _fixed_scores(truth, truth, batch_size=1, instances=[ids])["map"]
+    merged = _fixed_scores(truth, truth, batch_size=1, truths=[ids])["map"]
     expected = mean_average_precision(label_instances(truth[0, 0] > 0.5), ids)
     assert merged == pytest.approx(expected) and merged == 0.0
 
 
-def test_held_out_instances_reads_stored_ids_and_none_for_binary_truth(specimen, make_volume):
+def test_held_out_truths_are_native_stored_ids_or_components_of_binary_truth(specimen, make_volume):
     from annotations.imaging.labels import encode_instance_map
     from annotations.imaging.masks import encode_mask
     from annotations.models import GroundTruth, GroundTruthSource, Section
     from inference.datasets import entries_for_ground_truths
-    from inference.services.learning_curve.instances import held_out_instances
+    from inference.services.learning_curve.instances import held_out_truths
 
     volume = make_volume(specimen, shape=(2, 32, 32))
     ids = np.zeros((32, 32), dtype=np.uint16)
-    ids[4:12, 4:12], ids[4:12, 12:20] = 1, 2
-    blobs = [encode_instance_map(ids, {1: 1, 2: 1}, [1]), encode_mask(ids > 0)]
+    ids[4:12, 4:12], ids[4:12, 12:20], ids[20:26, 20:26] = 1, 2, 3
+    blobs = [encode_instance_map(ids, {1: 1, 2: 1, 3: 1}, [1]), encode_mask(ids > 0)]
     truths = [
         GroundTruth.objects.create(
             section=section, mask_png=blob, source=GroundTruthSource.IMPORTED, version=1
@@ -197,7 +200,7 @@ def test_held_out_instances_reads_stored_ids_and_none_for_binary_truth(specimen,
         )
     ]
     entries = entries_for_ground_truths([t.pk for t in truths])
-    stored, binary = held_out_instances(entries, input_size=16, source=GroundTruthSource.IMPORTED)
-    assert binary is None
-    assert stored.shape == (16, 16) and set(np.unique(stored)) == {0, 1, 2}
-    assert np.array_equal(stored, ids[::2, ::2].astype(np.int32))
+    stored, binary = held_out_truths(entries, source=GroundTruthSource.IMPORTED)
+    assert np.array_equal(stored, ids)  # the section's own 32 px grid, whatever the input size
+    assert binary.shape == (32, 32)
+    assert np.array_equal(binary > 0, ids > 0) and len(np.unique(binary[binary > 0])) == 2

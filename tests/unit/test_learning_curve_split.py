@@ -17,7 +17,7 @@ from inference.datasets import entries_for_ground_truths
 from inference.ml.objects import mean_average_precision
 from inference.models import LearningCurve
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch, runner
-from inference.services.learning_curve.instances import held_out_instances
+from inference.services.learning_curve.instances import held_out_truths
 from tests.api.test_learning_curve_pages import browser
 from tests.helpers_training import add_specimens
 from tests.unit.test_evaluation_split_touching import skimage_watershed
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 def test_touching_predicted_nuclei_are_split_before_the_held_out_map():
     ids = touching_disks().astype(np.int32)  # five touching nuclei, stored ids
     mask = (ids > 0).astype(np.float32)[None, None]  # predicted exactly, as one binary mask
-    split = _fixed_scores(mask, mask, batch_size=1, instances=[ids], split_touching=True)
-    merged = _fixed_scores(mask, mask, batch_size=1, instances=[ids], split_touching=False)
+    split = _fixed_scores(mask, mask, batch_size=1, truths=[ids], split_touching=True)
+    merged = _fixed_scores(mask, mask, batch_size=1, truths=[ids], split_touching=False)
     assert split["map"] == pytest.approx(mean_average_precision(skimage_watershed(ids > 0), ids))
     assert split["map"] > 0.95  # the watershed's borders are within a pixel of the stored ones
     assert merged["map"] == mean_average_precision(ndi.label(ids > 0)[0], ids) == 0.0
@@ -50,12 +50,12 @@ def test_fluorescence_truth_without_ids_is_split_by_the_watershed(specimen, make
         version=1,
     )
     entries = entries_for_ground_truths([truth.pk])
-    (nuclei,) = held_out_instances(entries, input_size=64, source=GroundTruthSource.FLUORESCENCE)
+    (nuclei,) = held_out_truths(entries, source=GroundTruthSource.FLUORESCENCE)
     independent = skimage_watershed(disks > 0)
-    assert nuclei is not None and nuclei.max() == independent.max() == 3
+    assert nuclei.max() == independent.max() == 3
     assert mean_average_precision(nuclei, independent) == 1.0
-    (imported,) = held_out_instances(entries, input_size=64, source=GroundTruthSource.IMPORTED)
-    assert imported is None  # a binary mask of another source: connected components
+    (imported,) = held_out_truths(entries, source=GroundTruthSource.IMPORTED)
+    assert imported.max() == 1  # a binary mask of another source: connected components
 
 
 @pytest.fixture
@@ -91,18 +91,23 @@ def test_a_curve_records_the_split_scores_with_it_and_says_it(
     assert client.get(f"/api/learning-curves/{curve.pk}/").json()["split_touching"] is split
 
 
-def test_a_curve_from_before_the_option_says_it_did_not_split(project, manager, make_volume):
+def test_a_curve_from_before_both_options_says_it_did_not_split_and_scored_at_the_input(
+    project, manager, make_volume
+):
     add_specimens(project, make_volume, 3, sections=2)
     config = LearningCurveConfig(**TINY, sizes=[1])
     curve = learning_curve_launch(project=project, user=manager, config=config, queue=False)
+    recorded_since = ("split_touching", "map_scored_at")
     LearningCurve.objects.filter(pk=curve.pk).update(
-        config={k: v for k, v in curve.config.items() if k != "split_touching"},
+        config={k: v for k, v in curve.config.items() if k not in recorded_since},
         points=[{"start": "scratch", "n": 1, "seed": 0, "epochs": 1, "dice": 0.5, "map": 0.4}],
     )
     client = browser(manager)
-    assert client.get(f"/api/learning-curves/{curve.pk}/").json()["split_touching"] is False
+    public = client.get(f"/api/learning-curves/{curve.pk}/").json()
+    assert (public["split_touching"], public["map_scored_at"]) == (False, "input")
     page = client.get(f"/learning-curves/{curve.pk}/").content.decode()
     assert "touching predicted nuclei: not separated" in page
+    assert 'data-role="map-grid">scored at the input size (32 px)' in page
 
 
 def test_the_api_form_and_command_take_the_option(api, project, manager, make_volume):

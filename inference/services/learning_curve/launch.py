@@ -16,6 +16,7 @@ from cellweb.jobs import job_cancel
 from cellweb.jobs.queue import job_create
 from inference.models import LearningCurve
 from inference.services.learning_curve.config import LearningCurveConfig
+from inference.services.learning_curve.instances import MAP_SCORED_AT, NATIVE
 from inference.services.learning_curve.plan import learning_curve_plan
 
 
@@ -32,7 +33,12 @@ def learning_curve_launch(
         curve = LearningCurve(
             project=project,
             created_by=user,
-            config={**config.to_dict(), "starts": plan.starts, "pool_sections": len(plan.pool)},
+            config={
+                **config.to_dict(),
+                "starts": plan.starts,
+                "pool_sections": len(plan.pool),
+                MAP_SCORED_AT: NATIVE,
+            },
             snapshot=ground_truth_snapshot_of_entries(
                 project=project, source=config.gt_source, as_of=now, user=user, entries=plan.entries
             ),

@@ -29,9 +29,13 @@ from inference.ml.metrics import batch_section_metrics, finite_or_none, paper_sc
 from inference.ml.nets import create_model
 from inference.ml.objects import mean_average_precision
 from inference.models import LearningCurve
-from inference.services.evaluation.labels import component_labels
 from inference.services.learning_curve.config import LearningCurveConfig
-from inference.services.learning_curve.instances import held_out_instances
+from inference.services.learning_curve.instances import (
+    MAP_SCORED_AT,
+    NATIVE,
+    held_out_truths,
+    predicted_nuclei,
+)
 from inference.services.learning_curve.plan import PRETRAINED
 from inference.services.learning_curve.summary import curve_summary
 from inference.services.model_exchange.parent import fine_tune_parent_load
@@ -48,34 +52,28 @@ def held_out_scores(
     *,
     device,
     batch_size: int,
-    instances=None,
+    truths: list[np.ndarray],
     split_touching: bool = False,
 ):
-    """Pooled Dice and mean per-section mAP of ``model`` on the held-out sections; ``instances``
-    (per section, the true nuclei at the input size, or None: ``instances.py``) are the true
-    nuclei where given, else connected components of the truth. Predicted nuclei are connected
-    components, separated by the ground truth's watershed with ``split_touching``."""
+    """Pooled Dice (at the input size) and mean per-section mAP (at native resolution) of
+    ``model`` on the held-out sections ``x``, ``y``; ``truths``: per section, its true nuclei on
+    its native grid (``instances.held_out_truths``)."""
     probs = engine.predict_probabilities(model, x, device=device, batch_size=batch_size)[:, 0]
     probs_np = probs.numpy()
     truth = y[:, 0].to("cpu").numpy() > 0.5
     per_section = batch_section_metrics(probs_np, truth, threshold=THRESHOLD)
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
-    stored = instances if instances is not None else [None] * len(truth)
     maps = [
         mean_average_precision(
-            _nuclei(p > THRESHOLD, split_touching), _nuclei(t, False) if ids is None else ids
+            predicted_nuclei(p, ids.shape, threshold=THRESHOLD, split_touching=split_touching),
+            ids,
         )
-        for p, t, ids in zip(probs_np, truth, stored, strict=True)
+        for p, ids in zip(probs_np, truths, strict=True)
     ]
     return {
         "dice": finite_or_none(paper_scores(tp, fp, fn)["dice"]),
         "map": finite_or_none(float(np.mean(maps))) if maps else None,
     }
-
-
-def _nuclei(mask: np.ndarray, split_touching: bool) -> np.ndarray:
-    """A binary section's nuclei, numbered as an evaluation numbers a binary prediction."""
-    return component_labels(mask.astype(np.uint8), (1,), split_touching=split_touching).instances
 
 
 class CurveRunner:
@@ -85,7 +83,7 @@ class CurveRunner:
         self.device = device
         self.cfg = LearningCurveConfig.from_dict(curve.config)
         self.done = 0
-        self.held_instances: list = []
+        self.held_truths: list = []
 
     def _tensors(self):
         held_ids = {h["id"] for h in self.curve.held_out}
@@ -95,9 +93,7 @@ class CurveRunner:
         with self.ctx.keepalive():  # reading every section reports no progress
             pool_x, pool_y = training_tensors(pool, input_size=self.cfg.input_size)
             val_x, val_y = training_tensors(held, input_size=self.cfg.input_size)
-            self.held_instances = held_out_instances(
-                held, input_size=self.cfg.input_size, source=self.cfg.gt_source
-            )
+            self.held_truths = held_out_truths(held, source=self.cfg.gt_source)
         if self.device.type == "cuda":
             pool_x, pool_y = pool_x.to(self.device), pool_y.to(self.device)
             val_x, val_y = val_x.to(self.device), val_y.to(self.device)
@@ -152,6 +148,9 @@ class CurveRunner:
         cfg, curve = self.cfg, self.curve
         groups, pool_x, pool_y, val_x, val_y = self._tensors()
         starts = curve.config.get("starts") or ["scratch"]
+        if curve.config.get(MAP_SCORED_AT) != NATIVE:  # queued before launches recorded it
+            curve.config = {**curve.config, MAP_SCORED_AT: NATIVE}
+            self.ctx.save("config")
         curve.points = []
         for n in cfg.sizes:
             for seed in range(cfg.seeds):
@@ -166,7 +165,7 @@ class CurveRunner:
                         val_y,
                         device=self.device,
                         batch_size=cfg.batch_size,
-                        instances=self.held_instances,
+                        truths=self.held_truths,
                         split_touching=cfg.split_touching,
                     )
                     point = {

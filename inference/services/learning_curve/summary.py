@@ -11,6 +11,7 @@ from typing import Any
 from inference.ml.learning_curve import plateau_reached, summarise_curve
 from inference.models import LearningCurve
 from inference.services.evaluation.labels import WATERSHED_H
+from inference.services.learning_curve.instances import INPUT, MAP_SCORED_AT, NATIVE
 from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
 
 PLATEAU_FRACTION = 0.9
@@ -64,11 +65,36 @@ def curve_split_touching(curve: LearningCurve) -> bool:
     return bool((curve.config or {}).get("split_touching", False))
 
 
+def curve_map_scored_at(curve: LearningCurve) -> str:
+    """Where the curve scored its mAP: NATIVE, or INPUT for curves launched before it recorded
+    one (prediction and ground truth resized to the input size)."""
+    return NATIVE if (curve.config or {}).get(MAP_SCORED_AT) == NATIVE else INPUT
+
+
+def _grid(curve: LearningCurve) -> str:
+    if curve_map_scored_at(curve) == NATIVE:
+        return "of each section's native grid"
+    return f"at the input size, {curve.config.get('input_size')} px"
+
+
+def map_grid_sentence(curve: LearningCurve) -> str:
+    if curve_map_scored_at(curve) == NATIVE:
+        return (
+            "at each section's native resolution, as an evaluation scores it: the predicted "
+            "probability is resized back from the input size before it is thresholded and "
+            "its nuclei numbered"
+        )
+    return (
+        f"at the input size ({curve.config.get('input_size')} px): the ground truth was resized "
+        "to it, so small inputs lose touching nuclei and the mAP depends on the input size"
+    )
+
+
 def prediction_split_sentence(curve: LearningCurve) -> str:
     if curve_split_touching(curve):
         return (
             "separated by the watershed an evaluation splits fluorescence ground truth by "
-            f"(distance transform, h-maxima seeds, h = {WATERSHED_H:g} px at the input size)"
+            f"(distance transform, h-maxima seeds, h = {WATERSHED_H:g} px {_grid(curve)})"
         )
     return "not separated: two touching nuclei count as one object (connected components)"
 
@@ -93,4 +119,5 @@ def learning_curve_tables(curve: LearningCurve) -> dict[str, Any]:
         "has_pretrained": has_pretrained,
         "plateau_sentence": _plateau_sentence(summary, has_pretrained),
         "prediction_split": prediction_split_sentence(curve),
+        "map_grid": map_grid_sentence(curve),
     }
