@@ -4,16 +4,11 @@ told so with a 409, not answered with a server error."""
 from __future__ import annotations
 
 import pytest
-import torch
 
-from inference.ml.nets import create_model
 from inference.models import RetrainRound
-from inference.services.model_versions import (
-    model_version_activate,
-    model_version_create,
-    weights_payload,
-)
-from tests.helpers_training import TINY, add_specimens
+from inference.services.model_versions import model_version_activate
+from tests.helpers_evaluation import tiny_model_version
+from tests.helpers_training import add_specimens
 
 pytestmark = pytest.mark.django_db
 
@@ -22,14 +17,7 @@ def test_a_round_without_any_confirmed_consensus_is_a_409_naming_it(
     api, project, manager, make_volume
 ):
     add_specimens(project, make_volume, 4, sections=2, source="imported")
-    torch.manual_seed(0)
-    version = model_version_create(
-        project=project,
-        name="trained on imported masks",
-        arch="unet16",
-        weights=weights_payload(create_model("unet16"), arch="unet16", input_size=32),
-        config=dict(TINY),
-    )
+    version = tiny_model_version(project, name="trained on imported masks")
     model_version_activate(version=version, user=manager)
 
     response = api(manager).post(f"/api/projects/{project.slug}/retrain-rounds/", {}, format="json")
