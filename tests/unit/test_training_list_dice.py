@@ -40,3 +40,24 @@ def test_jobs_list_gives_dice_over_all_sections_and_over_sections_with_a_nucleus
     listed = client.get(f"/api/projects/{project.slug}/training-jobs/").json()["results"][0]
     assert listed["dice"] == pytest.approx(0.32)
     assert listed["dice_nucleus"] == pytest.approx(0.005)
+
+
+def test_job_page_says_auc_pr_is_over_sections_with_a_nucleus_in_both_tables(
+    client, project, manager, make_volume
+):
+    add_specimens(project, make_volume, 4, sections=2)
+    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    for fold in job.folds.order_by("index"):
+        FoldRun.objects.filter(pk=fold.pk).update(
+            status="succeeded",
+            metrics={
+                "section_mean": dict.fromkeys(KEYS, 0.5),
+                "section_mean_nucleus": dict.fromkeys(KEYS, 0.4),
+                "sections": 6,
+                "sections_nucleus": 4,
+            },
+        )
+    training_job_gather(job.pk)
+    client.force_login(manager)
+    html = client.get(f"/training-jobs/{job.pk}/").content.decode()
+    assert "both tables give it over the sections with a nucleus" in html
