@@ -23,4 +23,6 @@ CONFLICTS = {
     "round_running": "A retraining round of the project is still running.",
     "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",
     "too_few_sections": "A learning-curve n exceeds the sections available for training.",
+    "start_version_saw_all": "The learning curve's start version was trained on every specimen "
+    "with the ground truth: none is left to score it on.",
 }

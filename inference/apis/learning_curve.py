@@ -173,6 +173,7 @@ class LearningCurveListSerializer(PageSerializer):
         "too_few_specimens",
         "too_few_sections",
         "channel_mismatch",
+        "start_version_saw_all",
     ),
 )
 class ProjectLearningCurvesApi(ProjectListApi, ProjectJobLaunchApi):

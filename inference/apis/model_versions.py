@@ -68,8 +68,8 @@ TRAIN_SPECIMENS = "Names of the specimens it was trained on."
 VAL_SPECIMENS = "Names of the specimens it was held out from and scored on."
 METRICS = (
     "Its fold's scores on the held-out sections at threshold 0.5 (the training job's fold "
-    "metrics); a final model has none of its own and gives cross_validation, its job's means "
-    "over the folds; empty when imported."
+    "metrics); a final model has none of its own and gives cross_validation, the mean over its "
+    "job's folds of those pooled values; empty when imported."
 )
 
 

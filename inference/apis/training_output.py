@@ -140,6 +140,11 @@ DICE = (
     "the mean over the folds (older jobs: each fold's pixels pooled); null until the job has "
     "ended with a fold scored, and for in-silico labelling."
 )
+DICE_NUCLEUS = (
+    "The same Dice over the held-out sections whose ground truth holds a nucleus only (in dice, "
+    "a section empty in both prediction and ground truth scores 1.0); null where dice is, and "
+    "for jobs summarised before the subsets."
+)
 PCC = (
     "In-silico labelling: each fold's mean PCC over its held-out sections, then the mean over "
     "the folds; null otherwise, and until the job has ended with a fold scored."
@@ -158,6 +163,7 @@ class TrainingJobFactsSerializer(serializers.Serializer):
     sections = serializers.IntegerField(help_text=SECTIONS)
     estimate_s = serializers.FloatField(allow_null=True, help_text=ESTIMATE_S)
     dice = serializers.FloatField(allow_null=True, help_text=DICE)
+    dice_nucleus = serializers.FloatField(allow_null=True, help_text=DICE_NUCLEUS)
     pcc = serializers.FloatField(allow_null=True, help_text=PCC)
 
 

@@ -128,7 +128,45 @@ def _io_lines(io: PackageIO) -> list[str]:
     ]
 
 
-def _readme(name: str, arch: str, provenance: Mapping[str, Any], io: PackageIO) -> str:
+def _scale_lines(config: Mapping[str, Any], input_size: int) -> list[str]:
+    """How the sections met the network in training: another tool must feed it the same way."""
+    size = f"{input_size} × {input_size} px"
+    if config.get("native_crops"):
+        return [
+            f"Trained on {size} crops at the sections' native pixel size: give it sections at",
+            "that pixel size (whole, padded to a multiple of 16, or tiled).",
+        ]
+    return [
+        f"Trained on whole sections resized to {size}: resize each section to {size}",
+        "before the network and its output back to the section's size, as CellWeb does; a",
+        "section given at another scale is not segmented as validated.",
+    ]
+
+
+def _validation_lines(metrics: Mapping[str, Any]) -> list[str]:
+    keys = ("dice", "jaccard", "precision", "recall")
+    own = [(k, metrics[k]) for k in keys if isinstance(metrics.get(k), int | float)]
+    if own:
+        return [
+            "Held-out metrics at threshold 0.5 (pixels pooled over the held-out sections):",
+            "",
+            *(f"- {k}: {v:.4f}" for k, v in own),
+        ]
+    cv = metrics.get("cross_validation") or {}
+    folds = [(k, cv[k]) for k in keys if isinstance(cv.get(k), int | float)]
+    if folds:  # a final model: trained on all sections, none held out
+        return [
+            "No section was held out from this model. Its training job's cross-validation at",
+            "threshold 0.5 (each fold: pixels pooled over its held-out sections; mean over folds):",
+            "",
+            *(f"- {k}: {v:.4f}" for k, v in folds),
+        ]
+    return ["Held-out metrics at threshold 0.5: none."]
+
+
+def _readme(
+    name: str, arch: str, provenance: Mapping[str, Any], io: PackageIO, input_size: int
+) -> str:
     lines = [
         f"# {name}",
         "",
@@ -141,17 +179,15 @@ def _readme(name: str, arch: str, provenance: Mapping[str, Any], io: PackageIO) 
         "",
         "## Training",
         "",
+        *_scale_lines(provenance.get("config") or {}, input_size),
+        "",
         f"Provenance: {provenance.get('provenance', 'trained')}. Configuration, specimens and",
         "held-out metrics are in the attachment `provenance.json`.",
         "",
         "## Validation",
         "",
-        "Held-out metrics at threshold 0.5 (pixels pooled over the held-out sections):",
-        "",
+        *_validation_lines(provenance.get("metrics") or {}),
     ]
-    metrics = provenance.get("metrics") or {}
-    shown = [(k, metrics[k]) for k in ("dice", "jaccard", "precision", "recall") if k in metrics]
-    lines += [f"- {k}: {v:.4f}" for k, v in shown if isinstance(v, int | float)] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
@@ -192,7 +228,9 @@ def write_package(
         np.save(root / "test_input.npy", image)
         np.save(root / "test_output.npy", output)
         _cover(image[0, 0], output[0, -1 if io.layout.n_classes == 1 else 1], root / "cover.png")
-        (root / "README.md").write_text(_readme(name, arch, provenance, io), encoding="utf-8")
+        (root / "README.md").write_text(
+            _readme(name, arch, provenance, io, input_size), encoding="utf-8"
+        )
         (root / "provenance.json").write_text(
             json.dumps(dict(provenance), indent=2, default=str), encoding="utf-8"
         )

@@ -96,7 +96,8 @@ def _axes_problem(label: str, axes, channels_expected: int | None) -> str | None
 
 def _recorded(cellweb: dict[str, Any], input_axes) -> tuple[HeadLayout | None, dict[str, Any]]:
     """The head layout and what the version records from ``config.cellweb`` (written by
-    ``export_bioimageio``): classes, input channel names, modality."""
+    ``export_bioimageio``): classes, input channel names, modality, native crops and
+    foreground normalisation."""
     layout = cellweb.get("head_layout")
     try:
         layout = HeadLayout(**layout) if isinstance(layout, dict) else None
@@ -115,6 +116,10 @@ def _recorded(cellweb: dict[str, Any], input_axes) -> tuple[HeadLayout | None, d
     modalities = cellweb.get("modalities")
     if isinstance(modalities, list) and modalities:
         recorded["modalities"] = [str(m) for m in modalities]
+    # Resized or tiled, one pass or two (docs/tiling.md): as the version was trained.
+    for key in ("native_crops", "foreground_normalise"):
+        if isinstance(cellweb.get(key), bool):
+            recorded[key] = cellweb[key]
     return layout, recorded
 
 

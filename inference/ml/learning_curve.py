@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -30,14 +30,23 @@ DEFAULT_SIZES: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, ALL)
 HELD_OUT_FRACTION = 0.25
 
 
-def held_out_groups(groups: Sequence[int], *, seed: int, fraction: float = HELD_OUT_FRACTION):
+def held_out_groups(
+    groups: Sequence[int],
+    *,
+    seed: int,
+    fraction: float = HELD_OUT_FRACTION,
+    avoid: Collection[int] = (),
+):
     """The specimens scored at every point: a quarter of them (at least one), drawn by ``seed``,
-    always leaving at least one specimen to train on. Needs two specimens or more."""
+    always leaving at least one specimen to train on. Needs two specimens or more. Specimens in
+    ``avoid`` (those a pretrained start learned) are never drawn while another is left: fewer
+    are then held out rather than score the start on what it learned."""
     distinct = sorted(set(groups))
     if len(distinct) < 2:
         raise ValueError(f"need at least 2 specimens to hold one out, got {len(distinct)}")
     count = min(len(distinct) - 1, max(1, round(fraction * len(distinct))))
-    return sorted(random.Random(f"held-out:{seed}").sample(distinct, count))
+    candidates = [g for g in distinct if g not in set(avoid)] or distinct
+    return sorted(random.Random(f"held-out:{seed}").sample(candidates, min(count, len(candidates))))
 
 
 def draw_sections(groups: Sequence[int], n: int, *, seed: int) -> list[int]:

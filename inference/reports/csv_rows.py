@@ -30,10 +30,16 @@ def _attr(name: str) -> Callable[[VolumeResult], Any]:
     return lambda v: getattr(v, name)
 
 
+def fold_number(index: int | None) -> int | None:
+    """A fold as the report and the job page name it (Fold 1 first); none outside
+    cross-validation (stored as -1)."""
+    return index + 1 if index is not None and index >= 0 else None
+
+
 # (column, field of a SectionResult row or None, value of a VolumeResult or None)
 COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...] = (
     ("method", "method", _attr("method")),
-    ("fold", "fold_index", _attr("fold_index")),
+    ("fold", "fold_index", lambda v: fold_number(v.fold_index)),
     ("specimen", "specimen__name", lambda v: v.specimen.name),
     ("lab", "specimen__lab", lambda v: v.specimen.lab),
     ("volume_id", "volume_id", _attr("volume_id")),
@@ -133,6 +139,7 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
     )
     for values in sections.iterator(chunk_size=2000):
         by_field = dict(zip(fields, values))
+        by_field["fold_index"] = fold_number(by_field["fold_index"])
         value = by_field["class_value"]
         yield [
             "section",

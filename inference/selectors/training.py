@@ -76,10 +76,16 @@ def training_job_public(job: TrainingJob) -> dict[str, Any]:
         "estimate_s": job.estimate_s,
         "progress": job.progress,
         "dice": (((job.summary or {}).get("metrics") or {}).get("dice") or {}).get("mean"),
+        "dice_nucleus": _subset_dice(job.summary, "nucleus"),
         "task": config.get("task", "segmentation"),
         "pcc": (((job.summary or {}).get("metrics") or {}).get("pcc") or {}).get("mean"),
         "error": job.error or None,
     }
+
+
+def _subset_dice(summary: dict | None, subset: str) -> float | None:
+    metrics = (((summary or {}).get("subsets") or {}).get(subset) or {}).get("metrics") or {}
+    return (metrics.get("dice") or {}).get("mean")
 
 
 def _fold_public(fold: FoldRun, history: list[EpochLog]) -> dict[str, Any]:

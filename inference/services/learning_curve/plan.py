@@ -57,6 +57,18 @@ def start_version_arch(*, user, config: LearningCurveConfig, project_id: int | N
     return version.arch
 
 
+def _learned_by_start(config: LearningCurveConfig) -> set[int]:
+    """The specimens whose masks a segmentation start version was trained on (an
+    in-silico-labelling version learned the stain, not the masks): never held out while
+    another specimen can be."""
+    if config.start_version is None:
+        return set()
+    version = ModelVersion.objects.filter(pk=config.start_version).first()
+    if version is None or version.task == "isl":
+        return set()
+    return {s["id"] for s in version.train_specimens or [] if isinstance(s.get("id"), int)}
+
+
 def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of, user) -> CurvePlan:
     """Validate ``config`` against the project's data; LearningCurveError (400) for settings,
     LearningCurveConflict (409, with a code) when the project's ground truth or the start
@@ -82,7 +94,22 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
             code="too_few_specimens" if specimens else "no_ground_truth",
             current={"specimens": len(specimens)},
         )
-    held_ids = set(held_out_groups([e.specimen_id for e in entries], seed=config.split_seed))
+    seen = _learned_by_start(config) & set(specimens)
+    if seen and seen == set(specimens):
+        names = ", ".join(sorted(specimens.values()))
+        raise LearningCurveConflict(
+            {
+                "start_version": f"The start version was trained on every specimen with {source} ground "
+                f"truth ({names}), so the pretrained curve would be scored "
+                "on sections it learned. Start from a version trained without some of them (a "
+                "cross-validation fold) or from an in-silico-labelling version."
+            },
+            code="start_version_saw_all",
+            current={"specimens": len(specimens)},
+        )
+    held_ids = set(
+        held_out_groups([e.specimen_id for e in entries], seed=config.split_seed, avoid=seen)
+    )
     pool = [e for e in entries if e.specimen_id not in held_ids]
     held = [e for e in entries if e.specimen_id in held_ids]
     held_out = [

@@ -45,14 +45,17 @@ def package_io(version: ModelVersion, meta: dict[str, Any]) -> PackageIO:
     (docs/labels.md), its input channels and their names, the modality it was trained on."""
     recorded = version_outputs(version.config or {})
     layout, classes = recorded if recorded is not None else (HeadLayout(), [])
-    modalities = list((version.config or {}).get("modalities") or [])
+    config = version.config or {}
+    modalities = list(config.get("modalities") or [])
+    # How the network saw its sections in training; restored on import, so it predicts alike.
+    seen = {k: config[k] for k in ("native_crops", "foreground_normalise") if k in config}
     return PackageIO(
         layout=layout,
         classes=tuple(classes),
         channel_names=tuple(str(n) for n in meta.get("channel_names") or []),
         in_channels=int(meta.get("in_channels") or 1),
         modality=str((modalities or ["ri"])[0]),
-        extra={"modalities": modalities},  # restored on import: what it may predict
+        extra={"modalities": modalities, **seen},  # restored on import: what it may predict
     )
 
 

@@ -39,7 +39,10 @@ INHERITED += ("instance_alpha", "foreground_normalise")
 
 
 def _held_out_choice(project: Project, specimen_ids: list[int]) -> list[int]:
-    """The first round's held-out specimens: a seeded draw, so the same data gives the same set."""
+    """The first round's held-out specimens: a seeded draw, so the same data gives the same set
+    (none without specimens: the launch then says how many it needs)."""
+    if not specimen_ids:
+        return []
     count = max(1, round(HELD_OUT_FRACTION * len(specimen_ids)))
     return sorted(random.Random(project.pk).sample(sorted(specimen_ids), count))
 
@@ -114,7 +117,8 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
             raise ConflictError(
                 f"A round holds out specimens for its evaluation and cross-validates on the "
                 f"others, so it needs at least {MIN_TRAINING_SPECIMENS + 1} specimens with "
-                f"confirmed ground truth; this project has {len(with_gt)}.",
+                f"{GroundTruthSource(source).label.lower()} ground truth; this project "
+                f"has {len(with_gt)}.",
                 code="too_few_specimens",
             )
         if len(train_ids) < MIN_TRAINING_SPECIMENS:

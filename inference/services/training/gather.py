@@ -72,7 +72,10 @@ def training_job_gather(job_id: int) -> None:
             update_fields=["status", "summary", "error", "finished_at", "gathered_at", "progress"]
         )
         if job.summary:
-            means = {k: v["mean"] for k, v in job.summary["metrics"].items()}
+            # Beside the fold versions' pooled numbers, a final model shows the folds' mean of
+            # those (as the Models and Compare pages say); an ISL summary has no pooled block.
+            cv = job.summary.get("pooled") or job.summary["metrics"]
+            means = {k: v["mean"] for k, v in cv.items()}
             for version in ModelVersion.objects.filter(job=job, kind="final"):
                 version.metrics = {**version.metrics, "cross_validation": means}
                 version.save(update_fields=["metrics"])

@@ -56,7 +56,7 @@ export function summaryCard(state: JobState): HTMLElement | null {
       ? h(
           'p',
           { class: 'cw-muted', 'data-role': 'aggregation' },
-          h('small', null, `Threshold 0.5. Each cell: ${aggregation}.`, nucleus ? ` A section has a nucleus when ${nucleus}; sections empty in both prediction and ground truth score Dice 1.0 and count only in “all sections”.` : ''),
+          h('small', null, `Threshold 0.5. Each cell: ${aggregation}.`, nucleus ? ` A section has a nucleus when ${nucleus}; sections empty in both prediction and ground truth score Dice 1.0 and count only in “all sections”; AUC-PR is undefined on them, so both tables give it over the sections with a nucleus.` : ''),
         )
       : null,
     ...tables.map((t) => table(t, name, aggregation ? 'Mean ± SD over folds' : 'Mean ± SD')),
