@@ -1,4 +1,4 @@
-"""Migration 0004 rewrites the cross-validation metrics stored on final models before the fix
+"""Migration 0005 rewrites the cross-validation metrics stored on final models before the fix
 with the folds' pooled means their job's summary keeps."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.apps import apps
 
 from inference.models import ModelVersion, TrainingJob
 
-migration = importlib.import_module("inference.migrations.0004_final_model_cv_pooled")
+migration = importlib.import_module("inference.migrations.0005_final_model_cv_pooled")
 
 pytestmark = pytest.mark.django_db
 

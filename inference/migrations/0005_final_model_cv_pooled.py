@@ -18,6 +18,6 @@ def final_models_pooled(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inference", "0003_prediction_track_gap")]
+    dependencies = [("inference", "0004_evaluation_split_touching")]
 
     operations = [migrations.RunPython(final_models_pooled, migrations.RunPython.noop)]
