@@ -55,6 +55,21 @@ def _instance_png(image: Image.Image, name: str) -> np.ndarray:
     )
 
 
+def _npy(path: Path, name: str) -> np.ndarray:
+    """A .npy array; one holding Python objects (Cellpose's ``_seg.npy``, a pickled dict) is
+    refused unread, since unpickling an uploaded file could run code."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise
+        raise InvalidInput(
+            f"{name} holds Python objects, not an array (a Cellpose _seg.npy is a saved "
+            "dictionary); such files are not opened, as they can run code. Save the masks as a "
+            "16-bit label TIFF or PNG (Cellpose: File > Save masks as PNG/tif) and import that."
+        ) from exc
+
+
 def read_mask_stack(
     path: Path, dataset: str | None, name: str | None = None, *, instances: bool = False
 ) -> np.ndarray:
@@ -69,7 +84,7 @@ def read_mask_stack(
         head = fh.read(8)
     try:
         if head.startswith(b"\x93NUMPY"):
-            return np.load(path, allow_pickle=False)
+            return _npy(path, name)
         if head[:4] in _TIFF_HEADS:
             stack = tifffile.imread(path)
             if stack.size == 0:  # tifffile reads a damaged TIFF as an empty array

@@ -28,10 +28,43 @@ def _is_mask_name(name: str) -> bool:
     return not hidden and path.suffix.lower() in MASK_SUFFIXES
 
 
+def _masks_folder_only(names: list[str], source: str) -> list[str]:
+    """A field as published (``<id>/images/<id>.png`` beside ``<id>/masks/*.png``) holds its
+    image too: where the files lie in a ``masks`` folder, only that folder's files are masks.
+    Several such folders are several fields, which one instance image cannot hold."""
+    folders = sorted(
+        {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).parent.name == "masks"}
+    )
+    if not folders:
+        return names
+    if len(folders) > 1:
+        shown = ", ".join(f"{folder}/" for folder in folders[:3])
+        raise InvalidInput(
+            f"{source} holds {len(folders)} masks folders ({shown}{', …' if len(folders) > 3 else ''}"
+            "), one per field; import each field's masks on its own."
+        )
+    return [n for n in names if str(PurePosixPath(n).parent) == folders[0]]
+
+
+def _check_count(count: int, source: str) -> None:
+    """Refuse before a file is read: a 16-bit label image numbers at most 65,535 nuclei."""
+    if count > MAX_INSTANCES:
+        raise InvalidInput(
+            f"{source} holds {count:,} mask files; a 16-bit label image holds at most "
+            f"{MAX_INSTANCES:,} nuclei. Import the field in parts."
+        )
+
+
 def _folder_masks(folder: Path) -> Iterator[tuple[str, np.ndarray]]:
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and _is_mask_name(path.name):
-            yield path.name, read_mask_stack(path, None)
+    """The folder's own mask files, or, where it holds none, those of its ``masks`` folder (a
+    field's folder as published, with ``images/`` beside ``masks/``)."""
+    files = [p for p in sorted(folder.iterdir()) if p.is_file() and _is_mask_name(p.name)]
+    if not files and (folder / "masks").is_dir():
+        folder = folder / "masks"
+        files = [p for p in sorted(folder.iterdir()) if p.is_file() and _is_mask_name(p.name)]
+    _check_count(len(files), folder.name)
+    for path in files:
+        yield path.name, read_mask_stack(path, None)
 
 
 def _zip_masks(path: Path, name: str) -> Iterator[tuple[str, np.ndarray]]:
@@ -41,11 +74,9 @@ def _zip_masks(path: Path, name: str) -> Iterator[tuple[str, np.ndarray]]:
         raise InvalidInput(f"{name} could not be opened as a .zip ({exc}).") from exc
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir() and _is_mask_name(m.filename)]
-        if len(members) > MAX_INSTANCES:
-            raise InvalidInput(
-                f"{name} holds {len(members):,} mask files; a 16-bit label image holds at most "
-                f"{MAX_INSTANCES:,} nuclei."
-            )
+        kept = set(_masks_folder_only([m.filename for m in members], name))
+        members = [m for m in members if m.filename in kept]
+        _check_count(len(members), name)
         if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
             raise InvalidInput(f"{name} unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GiB.")
         for member in members:

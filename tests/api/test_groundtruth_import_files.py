@@ -106,3 +106,19 @@ def test_an_hdf5_upload_says_which_field_names_its_dataset(
     assert "'group' in labels.h5 is a group, not a dataset" in detail
     assert not GroundTruth.objects.exists()
     assert upload(dataset="group/labels").status_code == 201
+
+
+def test_a_cellpose_seg_npy_is_refused_unread_with_what_to_save_instead(
+    api, manager, specimen, one_section
+):
+    buffer = io.BytesIO()
+    np.save(buffer, {"masks": touching_disks(), "outlines": None}, allow_pickle=True)
+    seg = SimpleUploadedFile("field_seg.npy", buffer.getvalue())
+
+    response = post(api(manager), specimen, seg)
+
+    assert response.status_code == 400, response.content
+    detail = response.json()["detail"]
+    assert "field_seg.npy holds Python objects, not an array" in detail
+    assert "Save the masks as a 16-bit label TIFF or PNG" in detail
+    assert not GroundTruth.objects.exists()

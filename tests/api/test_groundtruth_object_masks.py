@@ -122,3 +122,66 @@ def test_a_folder_is_imported_by_the_command(tmp_path, project, specimen, one_se
         call_command(
             "import_masks", str(folder), "--project", project.slug, "--specimen", specimen.name
         )
+
+
+def published_field(labels: np.ndarray, field: str = "0a7d") -> dict[str, bytes]:
+    """A field as the 2018 Data Science Bowl publishes it: its image beside its masks."""
+    image = png_bytes(np.random.default_rng(0).integers(0, 255, SHAPE))
+    files = {f"{field}/images/{field}.png": image}
+    files.update({f"{field}/{name}": data for name, data in nucleus_files(labels).items()})
+    return files
+
+
+def test_a_zip_of_a_published_field_reads_its_masks_folder_not_its_image(
+    api, manager, specimen, one_section
+):
+    labels = touching_disks()
+
+    response = post(api(manager), specimen, zipped(published_field(labels)))
+
+    assert response.status_code == 201, response.content
+    assert np.array_equal(stored_instances(), labels)
+    assert response.json()["merged"].startswith("5 mask file(s) merged into 5 nuclei")
+
+
+def test_a_zip_of_two_fields_is_refused_naming_their_masks_folders(
+    api, manager, specimen, one_section
+):
+    files = published_field(touching_disks(), "f1") | published_field(touching_disks(), "f2")
+
+    response = post(api(manager), specimen, zipped(files))
+
+    assert response.status_code == 400
+    assert "holds 2 masks folders (f1/masks/, f2/masks/)" in response.json()["detail"]
+    assert not GroundTruth.objects.exists()
+
+
+def test_the_command_reads_a_published_field_folder_by_its_masks(
+    tmp_path, project, specimen, one_section
+):
+    labels = touching_disks()
+    for name, data in published_field(labels).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+
+    call_command(
+        "import_masks", str(tmp_path / "0a7d"), "--project", project.slug,
+        "--specimen", specimen.name, "--instances", stdout=io.StringIO(),
+    )  # fmt: skip
+
+    assert np.array_equal(stored_instances(), labels)
+
+
+def test_a_folder_of_too_many_masks_is_refused_before_a_file_is_read(
+    tmp_path, project, specimen, one_section, monkeypatch
+):
+    monkeypatch.setattr("annotations.services.object_mask_files.MAX_INSTANCES", 3)
+    for k in range(4):
+        (tmp_path / f"m{k}.png").write_bytes(b"not a png")  # reading any would fail otherwise
+
+    with pytest.raises(CommandError, match="holds 4 mask files; a 16-bit label image holds at"):
+        call_command(
+            "import_masks", str(tmp_path), "--project", project.slug,
+            "--specimen", specimen.name, "--instances",
+        )  # fmt: skip
+    assert not GroundTruth.objects.exists()

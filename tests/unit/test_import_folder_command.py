@@ -118,3 +118,14 @@ def test_nothing_to_pair_or_a_bad_option_is_refused_before_anything_is_written(
     with pytest.raises(CommandError, match="is not a folder"):
         run(*folder_args(folder / "missing"))
     assert not Specimen.objects.exists()
+
+
+def test_a_folder_of_field_folders_says_its_sub_folders_are_not_read(tmp_path, media_root):
+    folder = tmp_path / "stage1"
+    for field in ("0a7d", "1b2c"):
+        (folder / field / "images").mkdir(parents=True)
+        write_tiff(folder / field / "images" / f"{field}.tif", np.zeros((8, 8), np.float32))
+
+    with pytest.raises(CommandError, match=r"stage1 holds 2 sub-folder\(s\) \(0a7d, 1b2c\), which"):
+        run(*folder_args(folder, "--pattern", "{specimen}.tif"))
+    assert not Project.objects.filter(slug="dish").exists()

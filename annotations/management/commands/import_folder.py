@@ -100,6 +100,7 @@ class Command(BaseCommand):
         if not pairing.fields:
             raise CommandError(
                 f"No field could be paired by “{options['pattern']}”; nothing imported."
+                + _subfolder_hint(folder)
             )
         if options["dry_run"]:
             return
@@ -167,3 +168,17 @@ class Command(BaseCommand):
         if self._progress_bar is not None:
             self._progress_bar.close()
             self._progress_bar = None
+
+
+def _subfolder_hint(folder: Path) -> str:
+    """Published sets often keep a folder per field (``<id>/images/<id>.png``); the pairing reads
+    only the files directly in the folder, so say why those were not seen."""
+    subfolders = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if not subfolders:
+        return ""
+    shown = ", ".join(subfolders[:3]) + (", …" if len(subfolders) > 3 else "")
+    return (
+        f" {folder.name} holds {len(subfolders)} sub-folder(s) ({shown}), which are not read: "
+        "the pattern pairs the files directly in the folder. Put the fields' images in one "
+        "folder, or import a field per folder with import_volume."
+    )
