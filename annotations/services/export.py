@@ -17,13 +17,17 @@ import zipfile
 from typing import IO
 
 import numpy as np
-import tifffile
 from django.db.models import F
 
 from annotations.imaging.label_values import stored_labels
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
 from annotations.permissions import require_role, user_roles
-from annotations.services.export_labels import REVISION_COLUMNS, LabelExportWriter, revision_cells
+from annotations.services.export_labels import (
+    REVISION_COLUMNS,
+    LabelExportWriter,
+    revision_cells,
+    tiff_pages,
+)
 from annotations.services.export_truth import write_ground_truth
 from cellweb.errors import InvalidInput
 
@@ -87,13 +91,6 @@ def _submitted_revisions(*, user, project: Project):
     if not user_roles(user, project) & {Role.REVIEWER, Role.MANAGER}:
         revisions = revisions.filter(annotation__annotator=user)
     return revisions
-
-
-def _tiff_bytes(pages: list[np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    stack = np.stack(pages).astype(np.uint8) * np.uint8(255)
-    tifffile.imwrite(buffer, stack, photometric="minisblack", compression="zlib")
-    return buffer.getvalue()
 
 
 def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
@@ -163,6 +160,8 @@ def _write_tiffs(archive: zipfile.ZipFile, writer, revisions) -> None:
             stored_labels(bytes(revision.mask_png), ANY_CLASS, (), section.shape).class_map > 0
             for revision in group
         ]
-        archive.writestr(filename, _tiff_bytes(pages), compress_type=zipfile.ZIP_STORED)
+        stack = [page.astype(np.uint8) * np.uint8(255) for page in pages]
+        data = tiff_pages(stack, np.uint8, section)
+        archive.writestr(filename, data, compress_type=zipfile.ZIP_STORED)
         for page, revision in enumerate(group):
             writer.writerow(_row(revision, filename, page))

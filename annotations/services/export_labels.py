@@ -16,9 +16,9 @@ import io
 import zipfile
 
 import numpy as np
-import tifffile
 
 from annotations.imaging.label_values import StoredLabels, stored_labels
+from annotations.imaging.tiff_out import imagej_tiff_bytes
 from annotations.models import AnnotationRevision, LabelKind, Project
 from annotations.selectors.labels import label_classes
 
@@ -55,12 +55,15 @@ INSTANCE_FIELDS = [
 INSTANCE_COLUMNS = [*REVISION_COLUMNS, *INSTANCE_FIELDS]
 
 
-def tiff_pages(pages: list[np.ndarray], dtype) -> bytes:
-    buffer = io.BytesIO()
-    tifffile.imwrite(
-        buffer, np.stack(pages).astype(dtype), photometric="minisblack", compression="zlib"
+def tiff_pages(pages: list[np.ndarray], dtype, section) -> bytes:
+    """One section's pages (a mask per annotator or per ground-truth version) as an ImageJ TIFF
+    in the section's pixel size, so Fiji measures the masks in µm."""
+    volume = section.volume
+    known = volume.voxel_size_y is not None and volume.voxel_size_x is not None
+    return imagej_tiff_bytes(
+        np.stack(pages).astype(dtype),
+        pixel_size_yx=(volume.voxel_size_y, volume.voxel_size_x) if known else None,
     )
-    return buffer.getvalue()
 
 
 class LabelExportWriter:
@@ -83,7 +86,7 @@ class LabelExportWriter:
         section = group[0].annotation.section
         stem = f"{self.folder(section)}/z{section.z:03d}_section{section.pk}"
         decoded = [self.decode(r.mask_png, section.shape) for r in group]
-        classes_name, instances_name = self.write_pages(stem, decoded)
+        classes_name, instances_name = self.write_pages(stem, decoded, section)
         for page, (revision, labels) in enumerate(zip(group, decoded)):
             self.index_writer.writerow(self.row(revision, classes_name, page))
             self._instance_rows(revision, labels, instances_name, page)
@@ -92,14 +95,15 @@ class LabelExportWriter:
         """The class map and instances of a stored mask under the project's classes."""
         return stored_labels(bytes(mask_png), self.values, self.instance_values, shape)
 
-    def write_pages(self, stem: str, decoded: list[StoredLabels]) -> tuple[str, str]:
+    def write_pages(self, stem: str, decoded: list[StoredLabels], section) -> tuple[str, str]:
         """``{stem}_classes.tif`` and ``{stem}_instances.tif``, one page per decoded mask."""
         classes_name, instances_name = f"{stem}_classes.tif", f"{stem}_instances.tif"
         for name, pages, dtype in (
             (classes_name, [d.class_map for d in decoded], np.uint8),
             (instances_name, [d.instances for d in decoded], np.uint16),
         ):
-            self.archive.writestr(name, tiff_pages(pages, dtype), compress_type=zipfile.ZIP_STORED)
+            data = tiff_pages(pages, dtype, section)
+            self.archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
         return classes_name, instances_name
 
     def _instance_rows(self, revision, labels: StoredLabels, filename: str, page: int) -> None:

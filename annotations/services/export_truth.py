@@ -85,7 +85,7 @@ def write_ground_truth(archive: zipfile.ZipFile, project: Project, labels: Label
         section = group[0].section
         stem = f"{labels.folder(section)}/z{section.z:03d}_section{section.pk}_truth"
         decoded = [labels.decode(t.mask_png, section.shape) for t in group]
-        classes_name, instances_name = labels.write_pages(stem, decoded)
+        classes_name, instances_name = labels.write_pages(stem, decoded, section)
         for page, (truth, found) in enumerate(zip(group, decoded)):
             pages_writer.writerow(
                 [

@@ -23,7 +23,7 @@ from django.utils import timezone
 from cellweb.errors import ConflictError, InvalidInput
 from cellweb.jobs.fields import CANCEL_REASON_CHARS, FINAL_STATUSES, JobStatus
 from cellweb.jobs.kinds import JobKind, kinds
-from cellweb.jobs.lifecycle import kind_named, mark_final
+from cellweb.jobs.lifecycle import CANCELLING, kind_named, mark_final
 
 
 def _child_kind(parent: JobKind) -> JobKind:
@@ -63,7 +63,7 @@ def _cancel_row(kind: JobKind, row: Any, *, stop_running_now: bool) -> None:
     if row.status == JobStatus.QUEUED or stop_running_now:
         mark_final(kind, row, JobStatus.CANCELLED, fields=_NOTE_FIELDS)
     else:
-        row.message = "cancelling"
+        row.message = CANCELLING
         row.save(update_fields=[*_NOTE_FIELDS, "message"])
 
 
@@ -99,7 +99,7 @@ def job_cancel(
         if children is None:
             _cancel_row(kind, locked, stop_running_now=stop_running_now)
         else:
-            locked.message = "cancelling"
+            locked.message = CANCELLING
             locked.save(update_fields=[*_NOTE_FIELDS, "message"])
             child_kind = _child_kind(kind)
             because = f"{kind.name.replace('_', ' ')} job cancelled"

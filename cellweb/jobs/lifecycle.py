@@ -32,6 +32,8 @@ from cellweb.jobs.queue import assign_task, send_after_commit
 
 logger = logging.getLogger(__name__)
 
+# What a job asked to stop says until it has stopped; "cancelled" once it has.
+CANCELLING = "cancelling"
 # A retried job waits this long before its next attempt (a busy GPU, a database hiccup).
 RETRY_DELAY_S = 5
 
@@ -83,9 +85,19 @@ def mark_final(
     if result is not None:
         job.result = result
         names.append("result")
+    names += settled_message(job)
     job.save(update_fields=_unique(names))
     emit_status(kind, job)
     transaction.on_commit(lambda: after_final(kind, job))
+
+
+def settled_message(job: Any) -> list[str]:
+    """A cancelled job's "cancelling" becomes "cancelled" (it would otherwise outlive the job in
+    every reader: API, pages, commands); the fields to save, if any."""
+    if job.status == JobStatus.CANCELLED and job.message == CANCELLING:
+        job.message = "cancelled"
+        return ["message"]
+    return []
 
 
 def after_final(kind: JobKind, job: Any) -> None:

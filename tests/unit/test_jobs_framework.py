@@ -166,7 +166,7 @@ def test_a_running_job_stops_at_its_next_progress_check_after_a_cancel():
     chore = Chore.objects.create()
     assert job_execute("chore-cancelled-midway", chore.pk, worker="w") == "cancelled"
     chore.refresh_from_db()
-    assert chore.status == "cancelled" and chore.message == "cancelling"
+    assert chore.status == "cancelled" and chore.message == "cancelled"
     assert chore.progress == 0.5 and chore.result == {}
 
 

@@ -200,7 +200,7 @@ def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
         assert fold_run_execute(fold_id=first.pk, worker="w") == "cancelled"
     assert seen == [1]  # stopped before the second batch
     job.refresh_from_db()
-    assert job.status == "cancelled"
+    assert job.status == "cancelled" and job.message == "cancelled"  # not "cancelling" for ever
     assert set(job.folds.values_list("status", flat=True)) == {"cancelled"}
     assert not EpochLog.objects.filter(fold__job=job).exists()
     # A queued fold whose task starts later is skipped.

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import tifffile
 
+from annotations.imaging.tiff_out import imagej_tiff_bytes
 from inference.services.prediction.nucleus_classes import NucleusClasses
 
 __all__ = ["NUCLEUS_COLUMNS", "labels_tiff_bytes", "nuclei_csv", "read_labels"]
@@ -54,22 +55,10 @@ def labels_tiff_bytes(labels: np.ndarray, voxel_size_zyx: Sequence[float] | None
     if int(labels.max(initial=0)) > np.iinfo(np.uint16).max:
         raise ValueError("more than 65,535 nuclei do not fit a uint16 label image")
     data = np.ascontiguousarray(labels, dtype=np.uint16)
-    metadata: dict[str, Any] = {"axes": "ZYX"}
-    resolution = None
-    if voxel_size_zyx is not None:
-        vz, vy, vx = (float(v) for v in voxel_size_zyx)
-        metadata.update(spacing=vz, unit="um")
-        resolution = (1.0 / vx, 1.0 / vy)
-    buffer = io.BytesIO()
-    tifffile.imwrite(
-        buffer,
-        data,
-        imagej=True,
-        resolution=resolution,
-        metadata=metadata,
-        compression="zlib",
-    )
-    return buffer.getvalue()
+    if voxel_size_zyx is None:
+        return imagej_tiff_bytes(data)
+    vz, vy, vx = (float(v) for v in voxel_size_zyx)
+    return imagej_tiff_bytes(data, pixel_size_yx=(vy, vx), z_step=vz)
 
 
 def read_labels(path_or_file) -> np.ndarray:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind, job_listeners_notify
+from cellweb.jobs.lifecycle import settled_message
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.disagreement import disagreement_after_training
 from inference.services.training.recovery import checkpoint_dir
@@ -69,7 +70,15 @@ def training_job_gather(job_id: int) -> None:
         job.gathered_at = now
         job.progress = 1.0 if job.status == JobStatus.SUCCEEDED else job.progress
         job.save(
-            update_fields=["status", "summary", "error", "finished_at", "gathered_at", "progress"]
+            update_fields=[
+                "status",
+                "summary",
+                "error",
+                "finished_at",
+                "gathered_at",
+                "progress",
+                *settled_message(job),
+            ]
         )
         if job.summary:
             # Beside the fold versions' pooled numbers, a final model shows the folds' mean of
