@@ -129,7 +129,7 @@ def section_imported_truth(section: Section) -> dict | None:
         "imported_by": truth.reviewer.get_username()
         if truth.reviewer_id
         else truth.params.get("imported_by"),
-        "imported_at": truth.confirmed_at.isoformat(),
+        "imported_at": truth.confirmed_at,  # a datetime: the page formats it, json_script encodes it
         "mask_png": b64(mask),
         "outline_png": objects_outline_png(section, mask),
         "in_queue": not queue_leaves_out_imported(section.project),
