@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotations.models import GroundTruthSource
 from inference.ml.nets import model_label
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind
 from inference.selectors.training import METRIC_LABELS
-from inference.services.evaluation.labels import WATERSHED_H
+from inference.services.evaluation.labels import WATERSHED_H, truth_numbering
 
 __all__ = [
     "AGGREGATIONS",
@@ -103,20 +102,6 @@ def method_label(evaluation: Evaluation, method: str) -> str:
     return dict(EvaluationMethod.choices).get(method, method)
 
 
-def _truth_numbering(gt_source: str) -> str:
-    """How the ground truth of ``gt_source`` numbers its nuclei (``truth_labels``)."""
-    if gt_source == GroundTruthSource.FLUORESCENCE:
-        return (
-            "the fluorescence ground truth is split by the same watershed (a binary stain mask; "
-            "ids stored with a corrected mask are kept)"
-        )
-    source = dict(GroundTruthSource.choices).get(gt_source, gt_source).lower()
-    return (
-        f"the ground truth ({source}) is not split: it keeps the instance ids stored with it "
-        "(connected components where it holds none)"
-    )
-
-
 def prediction_split_label(evaluation: Evaluation) -> str:
     """Whether the evaluation separated touching predicted nuclei before scoring objects, and
     how (``Evaluation.split_touching``), worded from the ground truth it used (``gt_source``)."""
@@ -125,7 +110,7 @@ def prediction_split_label(evaluation: Evaluation) -> str:
             "separated by the watershed of their distance transform (h-maxima seeds, "
             f"h = {WATERSHED_H:g} px), section by section, where a prediction is numbered by "
             "connected components (a binary version, edge-based, Otsu); a version with an "
-            f"instance head keeps its own instances; {_truth_numbering(evaluation.gt_source)}"
+            f"instance head keeps its own instances; {truth_numbering(evaluation.gt_source)}"
         )
     return (
         "not separated: where a prediction is numbered by connected components, two touching "

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from annotations.services.groundtruth_import import ground_truth_import_instances
-from inference.models import Evaluation
+from inference.models import Evaluation, LearningCurve
 from inference.reports import report_html
 from inference.reports.labels import prediction_split_label
+from inference.services.learning_curve.summary import prediction_split_sentence
 from tests.conftest import signed_in
 from tests.unit.test_evaluation_instances import field  # noqa: F401 (fixture)
 
@@ -52,3 +53,10 @@ def test_an_evaluation_against_imported_instances_says_they_kept_their_ids(
     for text in (report_html(done), page, out.getvalue()):
         assert "(imported mask) is not split: it keeps the instance ids" in text
         assert WRONG not in text
+
+
+def test_a_learning_curve_on_imported_masks_says_they_kept_their_ids():
+    curve = LearningCurve(config={"split_touching": True, "gt_source": "imported"})
+    text = prediction_split_sentence(curve)
+    assert "(imported mask) is not split: it keeps the instance ids" in text
+    assert "fluorescence" not in text
