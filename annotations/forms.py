@@ -201,6 +201,13 @@ class ProjectSettingsForm(forms.Form):
         "disagree on most come first (scored after each training job); sections without a "
         "score follow in the fullest-first order.",
     )
+    queue_includes_imported = forms.BooleanField(
+        label="Annotators also draw sections with imported ground truth",
+        required=False,
+        help_text="Off: the work queue leaves out sections whose current ground truth is an "
+        "imported (expert) mask. On: they are offered too, e.g. to measure annotators against "
+        "the expert.",
+    )
     annotations_before_proposals = forms.IntegerField(
         label="Annotations of every section made without a proposal first",
         required=False,

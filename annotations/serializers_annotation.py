@@ -255,9 +255,18 @@ class RevisionQuerySerializer(serializers.Serializer):
     include_masks = serializers.BooleanField(required=False, default=False)
 
 
-# Counted over the project's label-free sections, excluded ones left out.
+# Counted over the project's label-free sections the queue hands out: excluded ones left out, and
+# those with imported ground truth unless the project includes them in the queue.
 class AnnotationProgressSerializer(serializers.Serializer):
     sections_total = serializers.IntegerField(help_text="Sections to annotate.")
+    sections_imported = serializers.IntegerField(
+        help_text="Sections whose current ground truth is imported (an expert's mask), excluded "
+        "ones left out; in sections_total only when imported_in_queue."
+    )
+    imported_in_queue = serializers.BooleanField(
+        help_text="The project's setting queue_includes_imported: sections with imported ground "
+        "truth are annotated too."
+    )
     sections_complete = serializers.IntegerField(
         help_text="Of them, with the required submitted annotations, or in review or confirmed."
     )

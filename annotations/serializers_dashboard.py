@@ -56,6 +56,14 @@ class DashboardTotalsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="All label-free sections, in any state.")
     open = serializers.IntegerField(help_text="Sections that still need annotations.")
     stale = serializers.IntegerField(help_text=f"Sections whose ground truth is stale: {STALE}.")
+    imported = serializers.IntegerField(
+        help_text="Sections whose current ground truth is imported (an expert's mask); also "
+        "counted in their state, usually open."
+    )
+    imported_in_queue = serializers.BooleanField(
+        help_text="The project asks annotators to draw those sections too "
+        "(queue_includes_imported); false: the annotation queue leaves them out."
+    )
 
 
 # One annotator's counts (of their annotations, one per section) and scores.

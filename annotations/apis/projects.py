@@ -44,6 +44,10 @@ class ProjectSettingsSerializer(serializers.Serializer):
         help_text="fullest_first (finish sections, middle-out) or most_informative (sections "
         "the latest training job's fold models disagree on most first; unscored ones after).",
     )
+    queue_includes_imported = serializers.BooleanField(
+        help_text="The work queue also offers sections whose current ground truth is imported "
+        "(false, the default: they are left out, the expert's mask is their ground truth)."
+    )
     annotations_before_proposals = serializers.IntegerField(
         min_value=0,
         max_value=20,

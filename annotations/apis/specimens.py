@@ -63,6 +63,19 @@ def intensity_stats(whose: str) -> IntensityStatsField:
     )
 
 
+# What of a specimen's ground truth is imported (``import_masks``, expert masks).
+class ImportedTruthSerializer(serializers.Serializer):
+    sections = serializers.IntegerField(
+        help_text="Sections whose current ground truth is imported."
+    )
+    nuclei = serializers.IntegerField(
+        allow_null=True,
+        help_text="Nuclei of the import: distinct instance ids per volume (an object through "
+        "several sections counted once), summed over its volumes; null for a mask imported "
+        "without --instances (no ids).",
+    )
+
+
 # A specimen as listed; its main volume is its first label-free volume at its first time point
 # (any volume when it has no label-free one).
 class SpecimenRowSerializer(serializers.Serializer):
@@ -90,6 +103,9 @@ class SpecimenRowSerializer(serializers.Serializer):
         "A thumbnail (96 pixels at most) of the main volume's middle section; null without one."
     )
     url = serializers.CharField(help_text="The specimen's page.")
+    imported_truth = ImportedTruthSerializer(
+        allow_null=True, help_text="Its imported ground truth (expert masks); null without."
+    )
 
 
 class SpecimenQuerySerializer(serializers.Serializer):

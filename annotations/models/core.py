@@ -85,6 +85,11 @@ class Project(models.Model):
         default=QueueMode.FULLEST_FIRST,
         help_text="The work queue's order of fresh sections.",
     )
+    queue_includes_imported = models.BooleanField(
+        default=False,
+        help_text="The work queue also offers sections whose current ground truth is imported "
+        "(expert masks), e.g. to measure annotators against the expert.",
+    )
     annotations_before_proposals = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(20)],

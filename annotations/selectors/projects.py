@@ -23,6 +23,7 @@ PROJECT_SETTINGS = (
     "allow_self_review",
     "proposals",
     "queue_mode",
+    "queue_includes_imported",
     "annotations_before_proposals",
     "paint_rule",
 )

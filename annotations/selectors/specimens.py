@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from annotations.models import LABEL_FREE_MODALITIES, Project, Section, Specimen, Volume
 from annotations.selectors.display import section_image_url
+from annotations.selectors.imported_truth import imported_truth_by_specimen
 
 
 def _volume_label(modality: str, channel: str) -> str:
@@ -48,6 +49,7 @@ def specimen_list(
             query |= Q(volume_id=vol["id"], z=vol["size_z"] // 2)
         thumb_for_volume = dict(Section.objects.filter(query).values_list("volume_id", "id"))
 
+    imported = imported_truth_by_specimen(s.pk for s in specimens)
     rows = []
     for specimen in specimens:
         vols = volumes[specimen.pk]
@@ -67,6 +69,8 @@ def specimen_list(
                 "shape": [main["size_z"], main["size_y"], main["size_x"]] if main else None,
                 "thumbnail_url": f"{section_image_url(thumb)}?size=96" if thumb else None,
                 "url": f"/specimens/{specimen.pk}/",
+                # Sections whose current ground truth is imported, and its nuclei (or None).
+                "imported_truth": imported.get(specimen.pk),
             }
         )
     return rows

@@ -11,6 +11,7 @@ from annotations.selectors.display import (
     section_image_url,
     volume_display_window,
 )
+from annotations.selectors.imported_truth import imported_truth_by_volume
 
 ANNOTATE_URL_TEMPLATE = "/sections/{id}/annotate/"
 
@@ -97,6 +98,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         # The predicted stain of a section (inference's in-silico-labelling versions).
         "virtualStainUrlTemplate": "/api/sections/{id}/virtual_stain.png",
     }
+    imported = imported_truth_by_volume(v.pk for v in volumes)
     summary = [
         {
             "id": v.pk,
@@ -109,6 +111,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
             if v.paired_with_id
             else [f.pk for f in volumes if f.paired_with_id == v.pk],
             "sections": v.size_z,
+            "imported_truth": imported.get(v.pk),
         }
         for v in volumes
     ]

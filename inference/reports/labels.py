@@ -12,7 +12,7 @@ from typing import Any
 from inference.ml.nets import model_label
 from inference.models import Evaluation, EvaluationMethod, EvaluationSetKind
 from inference.selectors.training import METRIC_LABELS
-from inference.services.evaluation.labels import WATERSHED_H
+from inference.services.evaluation.labels import WATERSHED_H, truth_numbering
 
 __all__ = [
     "AGGREGATIONS",
@@ -104,13 +104,13 @@ def method_label(evaluation: Evaluation, method: str) -> str:
 
 def prediction_split_label(evaluation: Evaluation) -> str:
     """Whether the evaluation separated touching predicted nuclei before scoring objects, and
-    how (``Evaluation.split_touching``)."""
+    how (``Evaluation.split_touching``), worded from the ground truth it used (``gt_source``)."""
     if evaluation.split_touching:
         return (
-            "separated by the watershed the fluorescence ground truth is split by (distance "
-            f"transform, h-maxima seeds, h = {WATERSHED_H:g} px), section by section, where a "
-            "prediction is numbered by connected components (a binary version, edge-based, "
-            "Otsu); a version with an instance head keeps its own instances"
+            "separated by the watershed of their distance transform (h-maxima seeds, "
+            f"h = {WATERSHED_H:g} px), section by section, where a prediction is numbered by "
+            "connected components (a binary version, edge-based, Otsu); a version with an "
+            f"instance head keeps its own instances; {truth_numbering(evaluation.gt_source)}"
         )
     return (
         "not separated: where a prediction is numbered by connected components, two touching "

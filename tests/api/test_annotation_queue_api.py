@@ -29,6 +29,8 @@ def test_progress_endpoint(api, annotator, project, sections):
     assert body == {
         "sections_total": 3,
         "sections_complete": 0,
+        "sections_imported": 0,
+        "imported_in_queue": False,
         "required_per_section": 3,
         "mine_submitted": 1,
         "mine_drafts": 0,

@@ -51,6 +51,7 @@ def test_project_detail_has_roles_settings_and_links(api, annotator, project):
         "allow_self_review": False,
         "proposals": "off",
         "queue_mode": "fullest_first",
+        "queue_includes_imported": False,
         "annotations_before_proposals": 0,
         "paint_rule": "replace",
     }

@@ -128,6 +128,8 @@ def test_dashboard_counts_sections_and_annotators(api, ready, reviewer, sections
         "sent_back": 0,
         "excluded": 1,
         "stale": 0,
+        "imported": 0,
+        "imported_in_queue": False,
     }
     alice = next(row for row in body["annotators"] if row["username"] == "alice")
     assert alice["annotated"] == 1 and alice["confirmed"] == 1

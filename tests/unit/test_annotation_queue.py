@@ -264,6 +264,8 @@ def test_progress_counts_the_project_and_the_annotator(
     assert annotation_progress(user=annotator, project=project) == {
         "sections_total": 3,
         "sections_complete": 1,
+        "sections_imported": 0,
+        "imported_in_queue": False,
         "required_per_section": 3,
         "mine_submitted": 1,
         "mine_drafts": 1,

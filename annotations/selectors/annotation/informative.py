@@ -15,6 +15,8 @@ from django.db.models.functions import Abs
 
 from annotations.models import (
     Annotation,
+    GroundTruth,
+    GroundTruthSource,
     Project,
     QueueMode,
     Section,
@@ -22,6 +24,7 @@ from annotations.models import (
     SectionOffer,
     SectionStatus,
 )
+from annotations.selectors.imported_truth import queue_leaves_out_imported
 
 __all__ = ["informative_order", "queue_reason", "top_scored_section"]
 
@@ -54,6 +57,11 @@ def top_scored_section(*, user, project: Project, skip: int | None) -> int | Non
         section__is_label_free=True,
         section__submitted_count__lt=project.required_annotations - F("section__started_count"),
     ).exclude(Exists(mine) | Exists(offered))
+    if queue_leaves_out_imported(project):
+        imported = GroundTruth.objects.filter(
+            section=OuterRef("section"), source=GroundTruthSource.IMPORTED, is_current=True
+        )
+        scores = scores.exclude(Exists(imported))
     if skip is not None:
         scores = scores.exclude(section_id=skip)
     return (

@@ -30,6 +30,7 @@ from annotations.models import (
     SectionStatus,
 )
 from annotations.permissions import require_role
+from annotations.selectors.imported_truth import has_imported_truth, queue_exclusion
 
 from .informative import informative_order, top_scored_section
 
@@ -103,6 +104,10 @@ def started_sections(*, user, project: Project, skip: int | None) -> QuerySet[Se
 def queue_candidates(*, user, project: Project, skip: int | None, now) -> QuerySet[Section]:
     """Every section this annotator may still annotate, best first, in one query.
 
+    Sections whose current ground truth is imported (an expert's mask) are left out unless the
+    project includes them (``Project.queue_includes_imported``); an annotator's own drafts are
+    not (``started_sections``): work already begun stays theirs to finish.
+
     First the section they opened and have neither saved nor skipped (``held``), then sections
     never offered to them, then those they skipped or left unsaved past ``OFFER_HOLD``.
     """
@@ -112,6 +117,7 @@ def queue_candidates(*, user, project: Project, skip: int | None, now) -> QueryS
         mine=FilteredRelation("annotations", condition=Q(annotations__annotator=user)),
         my_offer=FilteredRelation("offers", condition=Q(offers__annotator=user)),
     ).filter(
+        queue_exclusion(project),
         mine__isnull=True,
         project=project,
         status=SectionStatus.OPEN,
@@ -170,13 +176,18 @@ def next_section_peek(*, user, project: Project, skip: int | None = None) -> Sec
 
 
 def annotation_progress(*, user, project: Project) -> dict:
-    """How much of the project is annotated, and how much of it by this user."""
+    """How much of the project is annotated, and how much of it by this user.
+
+    Counted over the label-free sections the queue hands out: excluded sections are left out,
+    and so are sections with imported ground truth unless the project includes them in the
+    queue (their number is ``sections_imported``, whether counted or not)."""
     require_role(user, project)
     required = project.required_annotations
     sections = Section.objects.filter(project=project, is_label_free=True).exclude(
         status=SectionStatus.EXCLUDED
     )
-    totals = sections.aggregate(
+    imported = Q(has_imported_truth())
+    totals = sections.filter(queue_exclusion(project)).aggregate(
         total=Count("pk"),
         complete=Count(
             "pk",
@@ -194,6 +205,8 @@ def annotation_progress(*, user, project: Project) -> dict:
     return {
         "sections_total": totals["total"],
         "sections_complete": totals["complete"],
+        "sections_imported": sections.filter(imported).count(),
+        "imported_in_queue": project.queue_includes_imported,
         "required_per_section": required,
         "mine_submitted": counts["submitted"],
         "mine_drafts": counts["drafts"],

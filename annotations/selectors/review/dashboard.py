@@ -24,6 +24,7 @@ from annotations.models import (
     SectionStatus,
 )
 from annotations.selectors.effort import effort_summary
+from annotations.selectors.imported_truth import has_imported_truth
 from annotations.selectors.labels import instance_classes, label_class, label_classes
 
 from .agreement import (
@@ -48,6 +49,9 @@ def dashboard_counts(project: Project) -> dict:
     totals = {key: by_status.get(status, 0) for status, key in STATUS_KEYS.items()}
     totals["total"] = sum(by_status.values())
     totals["annotated"] = sections.filter(submitted_count__gt=0).count()
+    # Counted in their status too (usually open): the imported mask is their ground truth.
+    totals["imported"] = sections.filter(has_imported_truth()).count()
+    totals["imported_in_queue"] = project.queue_includes_imported
     totals["stale"] = GroundTruth.objects.filter(
         section__project=project, source=GroundTruthSource.CONSENSUS, is_current=True, stale=True
     ).count()

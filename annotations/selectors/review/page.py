@@ -16,6 +16,7 @@ from annotations.selectors.annotation.independence import independent_reference_
 from annotations.selectors.editor import section_editor_config
 from annotations.selectors.effort import annotation_efforts
 from annotations.selectors.encoding import b64
+from annotations.selectors.imported_truth import section_imported_truth
 
 from .agreement import section_agreement
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
@@ -166,6 +167,8 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
         }
         if truth
         else None,
+        # An expert's mask imported as ground truth (import_masks), shown as its own layer.
+        "importedTruth": section_imported_truth(section),
         # Without the right to decide (a manager, or self-review) the module gets no action
         # URLs, so it shows the buttons disabled instead of offering a certain 403.
         "actions": {

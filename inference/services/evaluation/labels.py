@@ -105,6 +105,21 @@ def truth_labels(
     return watershed_labels(stored.class_map, instance_values)
 
 
+def truth_numbering(gt_source: str) -> str:
+    """How ground truth from ``gt_source`` numbers its nuclei (``truth_labels``), for the notes
+    beside object metrics."""
+    if gt_source == GroundTruthSource.FLUORESCENCE:
+        return (
+            "the fluorescence ground truth is split by the same watershed (a binary stain mask; "
+            "ids stored with a corrected mask are kept)"
+        )
+    source = dict(GroundTruthSource.choices).get(gt_source, gt_source).lower()
+    return (
+        f"the ground truth ({source}) is not split: it keeps the instance ids stored with it "
+        "(connected components where it holds none)"
+    )
+
+
 def watershed_labels(class_map: np.ndarray, instance_values: Collection[int]) -> SectionLabels:
     """A class map's instances by the watershed of each instance class's distance transform
     (h-maxima seeds, h = ``WATERSHED_H``), numbered class after class."""

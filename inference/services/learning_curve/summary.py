@@ -8,9 +8,10 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
+from annotations.models import GroundTruthSource
 from inference.ml.learning_curve import plateau_reached, summarise_curve
 from inference.models import LearningCurve
-from inference.services.evaluation.labels import WATERSHED_H
+from inference.services.evaluation.labels import WATERSHED_H, truth_numbering
 from inference.services.learning_curve.instances import INPUT, MAP_SCORED_AT, NATIVE
 from inference.services.learning_curve.plan import PRETRAINED, SCRATCH
 
@@ -92,9 +93,10 @@ def map_grid_sentence(curve: LearningCurve) -> str:
 
 def prediction_split_sentence(curve: LearningCurve) -> str:
     if curve_split_touching(curve):
+        source = curve.config.get("gt_source") or GroundTruthSource.CONSENSUS
         return (
-            "separated by the watershed an evaluation splits fluorescence ground truth by "
-            f"(distance transform, h-maxima seeds, h = {WATERSHED_H:g} px {_grid(curve)})"
+            "separated by the watershed an evaluation separates them by (distance transform, "
+            f"h-maxima seeds, h = {WATERSHED_H:g} px {_grid(curve)}); {truth_numbering(source)}"
         )
     return "not separated: two touching nuclei count as one object (connected components)"
 

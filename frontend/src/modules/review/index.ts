@@ -125,6 +125,7 @@ export class ReviewPage {
       { keys: 'D', label: 'Disagreement map on/off' },
       { keys: 'M', label: 'Nuclei only a minority found on/off' },
       { keys: 'T', label: 'Ground truth contour on/off' },
+      ...(this.cfg.importedTruth ? [{ keys: 'I', label: 'Imported ground truth contour on/off' }] : []),
       { keys: '1 … 9', label: 'Annotator contours on/off' },
       NEIGHBOUR_SHORTCUT,
       ...WINDOW_SHORTCUTS,
@@ -274,7 +275,7 @@ export class ReviewPage {
     if (isMod(ev) && ev.key === 'Enter') return () => void this.confirm();
     if (isMod(ev) || ev.altKey) return null;
     const k = ev.key.toLowerCase();
-    const layer = { k: 'consensus', d: 'disagreement', t: 'gt', m: 'minority' }[k];
+    const layer = { k: 'consensus', d: 'disagreement', t: 'gt', m: 'minority', i: 'imported' }[k];
     if (layer) return () => this.toggleLayer(layer);
     const shared = this.neighbours.keyAction(k) ?? this.windowCtl?.keyAction(k);
     if (shared) return shared;

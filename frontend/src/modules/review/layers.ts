@@ -2,7 +2,8 @@
  * What the reviewer compares, as editor overlays with a legend: each
  * annotator's contour, the proposal (consensus or fluorescence mask), the
  * disagreement heat map (value = annotators disagreeing, scaled by their
- * number), the nuclei only a minority found, the confirmed ground truth, and after a lost race the winner's mask.
+ * number), the nuclei only a minority found, the confirmed ground truth, an imported (expert)
+ * ground truth, and after a lost race the winner's mask.
  */
 
 import type { Overlay } from '../../editor/MaskEditor';
@@ -21,13 +22,15 @@ export interface ReviewLayer extends Overlay {
 const CONSENSUS_COLOUR = '#ffffff';
 const GT_COLOUR = '#ffe119';
 const WINNER_COLOUR = '#00ff7f';
+/** An expert's imported mask: apart from the annotators' palette and the confirmed yellow. */
+const IMPORTED_COLOUR = '#b388ff';
 /** The nuclei only a minority of the annotators found: a warning colour, dashed. */
 const MINORITY_COLOUR = '#ff9800';
 /** Wider than an annotator's line (1.75 px), so it shows as a white band on both sides of an
  * annotator's contour that runs along it. */
 const CONSENSUS_WIDTH = 4;
 /** Drawn first, under the annotators' contours (see overlays()). */
-const UNDERLAYS = new Set(['consensus', 'gt']);
+const UNDERLAYS = new Set(['consensus', 'gt', 'imported']);
 
 export class ReviewLayers {
   readonly list: ReviewLayer[] = [];
@@ -69,6 +72,18 @@ export class ReviewLayers {
       const label = `Ground truth v${cfg.groundTruth!.version}`;
       this.list.push({ name: 'gt', label, colour: GT_COLOUR, swatch: GT_COLOUR, mask: gtMask, visible: false, dashed: true, key: 'T' });
     }
+    this.imported(cfg);
+  }
+
+  /** The imported ground truth's layer, named with its version and nucleus count. */
+  private imported(cfg: ReviewConfig): void {
+    const truth = cfg.importedTruth;
+    const mask = this.decode(truth?.outline_png) ?? this.decode(truth?.mask_png);
+    if (!truth || !mask) return;
+    const n = truth.nuclei;
+    const count = n === null || n === undefined ? '' : ` · ${n} nucle${n === 1 ? 'us' : 'i'}`;
+    const label = `${truth.label ?? 'Imported mask'} v${truth.version}${count}`;
+    this.list.push({ name: 'imported', label, colour: IMPORTED_COLOUR, swatch: IMPORTED_COLOUR, mask, visible: true, lineWidth: 2.5, key: 'I' });
   }
 
   /** The legend: a checkbox per layer with its swatch and key. */

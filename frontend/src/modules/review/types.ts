@@ -44,6 +44,19 @@ export interface ReviewConfig {
     nuclei?: { class_name: string; found_by: number; of: number; annotators: Record<string, number>; x: number | null; y: number | null; pixels: number }[];
   } | null;
   groundTruth?: { version: number; mask_png?: string | null; stale?: boolean } | null;
+  /** An expert's mask imported as the section's ground truth (import_masks): its own layer. */
+  importedTruth?: {
+    label?: string;
+    version: number;
+    /** Instance ids of the import in this section; null for a mask imported as a class map. */
+    nuclei?: number | null;
+    imported_by?: string | null;
+    imported_at?: string;
+    mask_png: string;
+    outline_png?: string | null;
+    /** The project asks annotators to draw these sections too. */
+    in_queue?: boolean;
+  } | null;
   fluorescence?: { imageUrl: string } | null;
   actions?: { confirm?: string; sendBack?: string; exclude?: string; include?: string };
   annotators?: string[];
