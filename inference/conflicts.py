@@ -21,6 +21,8 @@ CONFLICTS = {
     "not_an_isl_model": "The model version segments; a virtual stain needs an in-silico-labelling one.",
     "not_label_free": "The section is not a label-free image.",
     "round_running": "A retraining round of the project is still running.",
+    "round_source_fixed": "The project's rounds train on another ground-truth source, fixed by "
+    "its first round.",
     "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",
     "too_few_sections": "A learning-curve n exceeds the sections available for training.",
     "start_version_saw_all": "The learning curve's start version was trained on every specimen "

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from annotations.models import GroundTruthSource
 from inference.services.rounds import MAX_ROUND_EPOCHS
 
 
@@ -13,6 +14,18 @@ class RoundLaunchForm(forms.Form):
         label="Epochs",
         help_text="Empty: the project's round epochs.",
     )
+    gt_source = forms.ChoiceField(
+        choices=GroundTruthSource.choices,
+        required=False,
+        label="Ground truth",
+        help_text=(
+            "What the round trains and scores on. The first round fixes it for every later "
+            "round, with the held-out specimens."
+        ),
+    )
+
+    def clean_gt_source(self) -> str | None:
+        return self.cleaned_data.get("gt_source") or None
 
 
 class RoundSettingsForm(forms.Form):

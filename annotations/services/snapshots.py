@@ -22,11 +22,20 @@ from annotations.selectors.review import snapshot_masks
 from cellweb.errors import InvalidInput
 
 __all__ = [
+    "ground_truth_source_checked",
     "ground_truth_snapshot_create",
     "ground_truth_snapshot_of_entries",
     "ground_truth_as_of",
     "snapshot_masks",
 ]
+
+
+def ground_truth_source_checked(source: str) -> str:
+    """``source`` when it is a ground-truth source; 400 naming the choices otherwise."""
+    if source not in GroundTruthSource.values:
+        choices = ", ".join(GroundTruthSource.values)
+        raise InvalidInput(f"Unknown ground-truth source “{source}”; choose one of {choices}.")
+    return source
 
 
 def ground_truth_as_of(
@@ -79,9 +88,7 @@ def ground_truth_snapshot_create(
     specimen_ids: Iterable[int] | None = None,
 ) -> GroundTruthSnapshot:
     """Freeze the ground truth of ``project`` (optionally some specimens) as it was at ``as_of``."""
-    if source not in GroundTruthSource.values:
-        choices = ", ".join(GroundTruthSource.values)
-        raise InvalidInput(f"Unknown ground-truth source “{source}”; choose one of {choices}.")
+    ground_truth_source_checked(source)
     now = timezone.now()
     if as_of is None:
         as_of = now

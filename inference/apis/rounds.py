@@ -3,16 +3,17 @@ next round, and the round settings. Each calls one selector or service (docs/rou
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Role
+from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
-from cellweb.api import parse
-from inference.apis.errors import ERRORS, DetailSerializer
+from cellweb.api import conflict_responses, parse
+from inference.apis.errors import ERRORS
 from inference.apis.views import ProjectSettingsApi, settings_schema
+from inference.conflicts import CONFLICTS
 from inference.selectors import rounds as selectors
 from inference.services.rounds import (
     MAX_ROUND_EPOCHS,
@@ -20,12 +21,17 @@ from inference.services.rounds import (
     round_settings_set,
 )
 
-CONFLICT = {
-    409: OpenApiResponse(
-        DetailSerializer,
-        description="No active model, a round still running, or too few specimens to hold out.",
-    )
-}
+# The round's own refusals, then those of the training job it launches.
+CONFLICT = conflict_responses(
+    CONFLICTS,
+    "no_active_model",
+    "round_running",
+    "round_source_fixed",
+    "too_few_specimens",
+    "parent_arch_mismatch",
+    "channel_mismatch",
+    "no_target_class",
+)
 
 
 # A round's score (``inference.services.rounds.chain``): what the activation rule compares.
@@ -64,6 +70,10 @@ DELTA = (
 )
 JOB_STATUS = "That job's status (queued, running, succeeded, failed, cancelled); null without it."
 ACTIVATED = "Made the active model by the rule “activate when better on the same set”."
+GT_SOURCE = (
+    "The ground truth the round trained and was scored on (consensus, fluorescence, imported); "
+    "the first round fixes it for the series."
+)
 
 
 class RoundSerializer(serializers.Serializer):
@@ -73,6 +83,8 @@ class RoundSerializer(serializers.Serializer):
     state_label = serializers.CharField(help_text="The state in words, as the rounds page says it.")
     message = serializers.CharField(help_text="What the round is doing, or how it ended.")
     created_at = serializers.DateTimeField(help_text="When it was launched.")
+    gt_source = serializers.CharField(help_text=GT_SOURCE)
+    gt_source_label = serializers.CharField(help_text="The source in words, as the pages say it.")
     gt_sections = serializers.IntegerField(help_text=GT_SECTIONS)
     held_out = serializers.ListField(child=serializers.CharField(), help_text=HELD_OUT)
     parent = VersionSerializer(allow_null=True, help_text=PARENT)
@@ -135,6 +147,16 @@ class RoundLaunchSerializer(serializers.Serializer):
     epochs = serializers.IntegerField(
         min_value=1, max_value=MAX_ROUND_EPOCHS, required=False, allow_null=True
     )
+    gt_source = serializers.ChoiceField(
+        choices=GroundTruthSource.choices,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The ground truth to train and score on. Omitted: the series' (round 1's), else the "
+            "source the active model was trained on. Another source than the series' is a 409 "
+            "round_source_fixed."
+        ),
+    )
 
 
 class ProjectRoundsApi(APIView):
@@ -161,7 +183,12 @@ class ProjectRoundsApi(APIView):
     def post(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
         body = parse(RoundLaunchSerializer, request.data)
-        row = retrain_round_launch(project=project, user=request.user, epochs=body.get("epochs"))
+        row = retrain_round_launch(
+            project=project,
+            user=request.user,
+            epochs=body.get("epochs"),
+            gt_source=body.get("gt_source"),
+        )
         created = next(r for r in selectors.round_list(project) if r["number"] == row.number)
         return Response(RoundSerializer(created).data, status=status.HTTP_201_CREATED)
 

@@ -8,16 +8,24 @@ from typing import Any
 
 from django.http import Http404
 
-from annotations.models import Project
+from annotations.models import GroundTruthSource, Project
 from annotations.selectors.effort import AGGREGATION as EFFORT_AGGREGATION
 from annotations.selectors.effort import effort_summary
-from inference.models import EvaluationMethod, RetrainRound, RoundSettings, RoundState
+from inference.models import (
+    EvaluationMethod,
+    ModelVersion,
+    RetrainRound,
+    RoundSettings,
+    RoundState,
+)
 from inference.reports.labels import AGGREGATIONS, NUCLEUS_DEFINITION
 from inference.reports.sections import nucleus_blocks
+from inference.services.rounds.source import model_gt_source
 
 __all__ = [
     "round_comparison",
     "round_list",
+    "round_next_source",
     "round_settings",
     "learning_curve_points",
 ]
@@ -28,6 +36,21 @@ MODEL = EvaluationMethod.MODEL.value
 def round_settings(project: Project) -> RoundSettings:
     """The project's settings, or the defaults (unsaved: a GET never writes)."""
     return RoundSettings.objects.filter(project=project).first() or RoundSettings(project=project)
+
+
+def round_next_source(project: Project) -> dict[str, Any]:
+    """The ground truth the next round trains on: ``source`` (none without an active model or a
+    round), its ``label`` and ``fixed`` (true once round 1 has fixed it for the series)."""
+    first = RetrainRound.objects.filter(project=project).order_by("number").first()
+    active = ModelVersion.objects.filter(project=project, is_active=True).first()
+    if first is None and active is None:
+        return {"source": None, "label": "", "fixed": False}
+    source = first.gt_source if first else model_gt_source(active)
+    return {
+        "source": source,
+        "label": GroundTruthSource(source).label,
+        "fixed": first is not None,
+    }
 
 
 def _rounds(project: Project):
@@ -50,6 +73,8 @@ def _row(r: RetrainRound) -> dict[str, Any]:
         "state_label": r.get_state_display(),
         "message": r.message,
         "created_at": r.created_at,
+        "gt_source": r.gt_source,
+        "gt_source_label": r.get_gt_source_display(),
         "gt_sections": r.gt_sections,
         "held_out": [s["name"] for s in r.held_out],
         "parent": _version(r.parent_version),
@@ -131,7 +156,12 @@ def round_comparison(project: Project, number: int) -> dict[str, Any]:
         ],
         "no_proposal_effort": efforts.get(None),
         "effort_aggregation": EFFORT_AGGREGATION,
-        "same_set": previous is None or previous.held_out_ids == current.held_out_ids,
+        # The same sections scored against the same ground truth: only then do numbers compare.
+        "same_set": previous is None
+        or (
+            previous.held_out_ids == current.held_out_ids
+            and previous.gt_source == current.gt_source
+        ),
         "aggregation": AGGREGATIONS["sections"],
         "nucleus_definition": NUCLEUS_DEFINITION,
     }

@@ -42,7 +42,7 @@ def _post(request, project, launch_form, settings_form):
             return None, 400
         if launch_form.is_valid():
             row = retrain_round_launch(
-                project=project, user=request.user, epochs=launch_form.cleaned_data["epochs"]
+                project=project, user=request.user, **launch_form.cleaned_data
             )
             messages.success(
                 request, f"Round {row.number} launched: fine-tuning job {row.training_job_id}."
@@ -66,7 +66,8 @@ def rounds_page(request, project, context):
             "retrain_after_sections": current.retrain_after_sections,
         }
     )
-    launch_form = RoundLaunchForm()
+    next_source = selectors.round_next_source(project)
+    launch_form = RoundLaunchForm(initial={"gt_source": next_source["source"]})
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "settings":
@@ -82,6 +83,7 @@ def rounds_page(request, project, context):
         "settings_form": settings_form,
         "launch_form": launch_form,
         "active_model": active_model_version(project),
+        "next_source": next_source,
         **_curve(project),
     }
     return render(request, "inference/rounds.html", context, status=status)

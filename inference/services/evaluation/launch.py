@@ -21,7 +21,7 @@ from annotations.models import (
     Volume,
 )
 from annotations.permissions import require_role
-from annotations.services.snapshots import ground_truth_as_of
+from annotations.services.snapshots import ground_truth_as_of, ground_truth_source_checked
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_launch
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
@@ -104,13 +104,7 @@ def evaluation_launch(
         raise InvalidInput(
             f"Unknown set “{set_kind}”; choose one of {', '.join(EvaluationSetKind.values)}."
         )
-    if gt_source in ("", None):
-        gt_source = None
-    elif gt_source not in GroundTruthSource.values:
-        raise InvalidInput(
-            f"Unknown ground-truth source “{gt_source}”; choose one of "
-            f"{', '.join(GroundTruthSource.values)}."
-        )
+    gt_source = ground_truth_source_checked(gt_source) if gt_source else None
     try:
         threshold = float(threshold)
     except (TypeError, ValueError):

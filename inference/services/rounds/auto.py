@@ -1,6 +1,7 @@
 """The project setting "when N more sections have confirmed ground truth, fine-tune the active
 model": a round is launched by itself once the confirmed sections outnumber those of the last
-round (or, before any round, those the active model was trained on) by N.
+round (or, before any round, those the active model was trained on) by N. Only ground truth of
+the rounds' source counts (``rounds.source``: the series', else the active model's own).
 
 Checked after each ground-truth version is committed. A launch that cannot happen now (no active
 model, a round still running, too few specimens) is skipped and retried at the next
@@ -14,11 +15,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.models import GroundTruthSource, Project, Section
+from annotations.models import Project, Section
 from annotations.services.snapshots import ground_truth_as_of
 from cellweb.errors import DomainError
+from inference.datasets import entries_for_ground_truths
 from inference.models import ModelVersion, RetrainRound, RoundSettings, RoundState
 from inference.services.rounds.launch import retrain_round_launch
+from inference.services.rounds.source import round_gt_source
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +49,14 @@ def round_auto_launch(project_id: int) -> RetrainRound | None:
     ):
         return None
     last = rounds.order_by("-number").first()
-    source = last.gt_source if last else GroundTruthSource.CONSENSUS
-    confirmed = len(ground_truth_as_of(project=project, source=source, as_of=timezone.now()))
+    # The series' source (fixed by round 1), else the one the next round would train on.
+    source = round_gt_source(parent=active, first=rounds.order_by("number").first())
+    # Counted as a round counts them (``gt_sections``): label-free sections with ground truth.
+    confirmed = len(
+        entries_for_ground_truths(
+            ground_truth_as_of(project=project, source=source, as_of=timezone.now())
+        )
+    )
     if confirmed - _baseline(active, last) < settings.retrain_after_sections:
         return None
     try:
@@ -56,7 +65,8 @@ def round_auto_launch(project_id: int) -> RetrainRound | None:
         logger.info("No automatic round for project %s now: %s", project.slug, exc.message)
         return None
     row.message = (
-        f"Launched by itself: {confirmed} confirmed sections, {settings.retrain_after_sections} "
+        f"Launched by itself: {confirmed} confirmed sections of {source} ground truth, "
+        f"{settings.retrain_after_sections} "
         f"more than the model had seen. {row.message}"
     )[:2000]
     row.save(update_fields=["message"])

@@ -4,7 +4,8 @@
 A round fine-tunes the project's active version on every specimen with confirmed ground truth
 except the held-out ones, with the parent's settings (network, input size, batch, loss) and the
 project's round epochs; it learns the class its parent learned. The project's first round fixes
-the held-out specimens; every later round scores the same ones, so the rounds' numbers compare.
+the held-out specimens and the ground-truth source (``rounds.source``); every later round trains
+and scores on the same, so the rounds' numbers compare.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from inference.datasets import entries_for_ground_truths
 from inference.models import ModelVersion, RetrainRound, RoundSettings, RoundState
 from inference.selectors.model_versions import active_version_or_refuse
 from inference.services.rounds.chain import round_settle
+from inference.services.rounds.source import round_gt_source
 from inference.services.training import TrainingConfig, training_job_launch
 
 # Share of the specimens with ground truth the first round holds out (at least one).
@@ -77,12 +79,16 @@ def _round_config(parent: ModelVersion, *, epochs: int, train_ids: list[int], so
     )
 
 
-def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -> RetrainRound:
+def retrain_round_launch(
+    *, project: Project, user, epochs: int | None = None, gt_source: str | None = None
+) -> RetrainRound:
     """Fine-tune the active version on the confirmed ground truth of now; its evaluation on the
-    held-out specimens follows when the training job succeeds (``rounds.chain``).
+    held-out specimens follows when the training job succeeds (``rounds.chain``). ``gt_source``
+    (none: the series', else the active model's own) is fixed by the first round.
 
-    409 when there is no active model, a round is still running, or too few specimens have
-    ground truth to hold some out and still cross-validate; 400 for a bad configuration.
+    409 when there is no active model, a round is still running, ``gt_source`` is not the
+    series', or too few specimens have ground truth to hold some out and still cross-validate;
+    400 for a bad configuration.
     """
     if user is not None:
         require_role(user, project, Role.MANAGER)
@@ -105,7 +111,7 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
             "and activate a version on the Models page first.",
         )
         first = rounds.order_by("number").first()
-        source = first.gt_source if first else GroundTruthSource.CONSENSUS
+        source = round_gt_source(parent=parent, first=first, requested=gt_source)
         now = timezone.now()
         entries = entries_for_ground_truths(
             ground_truth_as_of(project=project, source=source, as_of=now)
@@ -123,8 +129,9 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
             )
         if len(train_ids) < MIN_TRAINING_SPECIMENS:
             raise ConflictError(
-                f"Only {len(train_ids)} specimen(s) outside the held-out set have confirmed "
-                f"ground truth; fine-tuning needs at least {MIN_TRAINING_SPECIMENS}.",
+                f"Only {len(train_ids)} specimen(s) outside the held-out set have "
+                f"{GroundTruthSource(source).label.lower()} ground truth; fine-tuning needs at "
+                f"least {MIN_TRAINING_SPECIMENS}.",
                 code="too_few_specimens",
             )
         config = _round_config(
@@ -142,7 +149,10 @@ def retrain_round_launch(*, project: Project, user, epochs: int | None = None) -
             gt_source=source,
             gt_sections=len(entries),
             held_out=[{"id": pk, "name": names.get(pk, f"specimen {pk}")} for pk in held_out],
-            message=f"Fine-tuning #{parent.pk} {parent.name} on {job.sections} sections",
+            message=(
+                f"Fine-tuning #{parent.pk} {parent.name} on {job.sections} sections of "
+                f"{GroundTruthSource(source).label.lower()} ground truth"
+            ),
         )
         row.full_clean()
         row.save()
