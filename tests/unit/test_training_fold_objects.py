@@ -171,3 +171,18 @@ def test_a_binary_job_reports_nuclei_per_fold_in_its_summary_and_the_train_outpu
     text = out.getvalue()
     assert "Object F1 (IoU > 0.5)" in text and "mAP (IoU 0.50:0.05:0.95)" in text
     assert "counts pooled over the fold's held-out sections" in text
+
+
+def test_an_instance_head_on_native_fields_scores_its_nuclei(project, manager, make_volume):
+    """With native crops the held-out fields are predicted tiled at their own size."""
+    add_cells(project, make_volume)
+    config = tiny_config(classes="all", instance_head="boundary", native_crops=True, epochs=1)
+    job = training_job_launch(project=project, user=manager, config=config, queue=False)
+    job = training_job_run_foreground(job=job)
+    assert job.status == "succeeded", job.error
+    for fold in job.folds.filter(kind="cv"):
+        objects = fold.metrics["objects"]
+        assert objects["pred_instances"] == "instance head (boundary)"
+        assert objects["n_gt"] == 2 * fold.val_sections
+    assert set(job.summary["objects"]["metrics"]) == {"precision_iou50", "recall_iou50",
+                                                      "f1_iou50", "map"}  # fmt: skip
