@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tickLabels, ticks, yAxis } from '../src/modules/job/chart';
 import { connIndicator, evaluateLink, hasValidation } from '../src/modules/job/derive';
 import { initialState, reduce, type JobMessage, type JobState } from '../src/modules/job/state';
-import { summaryTables } from '../src/modules/job/summary';
+import { objectsTable, summaryTables } from '../src/modules/job/summary';
 
 const finished: JobMessage = {
   type: 'snapshot',
@@ -91,6 +91,25 @@ describe('cross-validation summary tables', () => {
     expect(tables).toHaveLength(1);
     expect(tables[0]!.rows[0]!.label).toBe('AUC-PR');
     expect(summaryTables(null)).toEqual([]);
+  });
+});
+
+describe('nuclei table', () => {
+  it('names each object metric with its threshold, in a fixed order', () => {
+    const t = objectsTable({
+      metrics: { dice: { mean: 1 } },
+      objects: {
+        aggregation: 'mean ± sample SD over folds (each fold: counts pooled)',
+        metrics: { map: { label: 'mAP (IoU 0.50:0.05:0.95)', mean: 0.4, std: 0.1, per_fold: [0.3, 0.5] }, f1_iou50: { label: 'Object F1 (IoU > 0.5)', mean: 0.8, std: 0, per_fold: [0.8, 0.8] } },
+      },
+    });
+    expect(t!.rows.map((r) => r.label)).toEqual(['Object F1 (IoU > 0.5)', 'mAP (IoU 0.50:0.05:0.95)']);
+    expect(t!.rows[1]!.m.per_fold).toEqual([0.3, 0.5]);
+  });
+
+  it('has no table for a job trained before nuclei were scored', () => {
+    expect(objectsTable({ metrics: { dice: { mean: 0.9 } } })).toBeNull();
+    expect(objectsTable(null)).toBeNull();
   });
 });
 

@@ -21,6 +21,14 @@ METRIC_LABELS = {
     "recall": "Recall",
     "auc_pr": "AUC-PR",
 }
+# Nuclei (``metrics["objects"]`` of a fold, ``services/training/fold_objects.py``), named with
+# their IoU threshold; pooled over the fold's held-out sections.
+OBJECT_LABELS = {
+    "precision_iou50": "Object precision (IoU > 0.5)",
+    "recall_iou50": "Object recall (IoU > 0.5)",
+    "f1_iou50": "Object F1 (IoU > 0.5)",
+    "map": "mAP (IoU 0.50:0.05:0.95)",
+}
 
 
 def arch_label(arch: str | None) -> str:
@@ -84,12 +92,19 @@ def model_version_public(version: ModelVersion) -> dict[str, Any]:
     }
 
 
+def model_version_metric(metrics: dict | None, key: str) -> tuple[float | None, bool]:
+    """(value, whether it is the mean over the job's folds) of a pixel (``METRIC_LABELS``) or
+    nucleus (``OBJECT_LABELS``) metric: a fold's own, else a final model's cross-validation mean;
+    None for versions scored before nuclei were (never 0)."""
+    metrics = metrics or {}
+    own = metrics if key in METRIC_LABELS else metrics.get("objects") or {}
+    if own.get(key) is not None:
+        return own[key], False
+    return (metrics.get("cross_validation") or {}).get(key), True
+
+
 def _metric_value(version: ModelVersion, key: str) -> float | None:
-    metrics = version.metrics or {}
-    value = metrics.get(key)
-    if value is None:
-        value = (metrics.get("cross_validation") or {}).get(key)
-    return value
+    return model_version_metric(version.metrics, key)[0]
 
 
 def model_version_compare(*, project: Project, ids: list[int]) -> dict[str, Any]:
@@ -105,7 +120,7 @@ def model_version_compare(*, project: Project, ids: list[int]) -> dict[str, Any]
         raise Http404(f"No model version {missing[0]} in this project.")
     versions.sort(key=lambda v: ids.index(v.pk))
     rows = []
-    for key, label in METRIC_LABELS.items():
+    for key, label in (METRIC_LABELS | OBJECT_LABELS).items():
         values = [_metric_value(v, key) for v in versions]
         numeric = [x for x in values if isinstance(x, int | float)]
         best = max(numeric) if numeric else None

@@ -24,17 +24,21 @@ from inference.ml.nets import MODEL_NAMES, model_label
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.selectors.model_versions import (
     METRIC_LABELS,
+    OBJECT_LABELS,
     arch_label,
     model_version_compare,
     model_version_get,
+    model_version_metric,
     model_version_public,
     model_versions_for_project,
 )
 
 __all__ = [
     "METRIC_LABELS",
+    "OBJECT_LABELS",
     "model_version_compare",
     "model_version_get",
+    "model_version_metric",
     "model_version_public",
     "model_versions_for_project",
     "training_form_choices",
@@ -230,7 +234,7 @@ def training_summary_tables(summary: dict | None) -> dict[str, Any]:
     with a nucleus), each with the words of its aggregation, and the pooled Dice as a side note.
     Summaries stored before the per-section means are shown as what they are (pooled)."""
     if not summary or not summary.get("metrics"):
-        return {"tables": [], "aggregation": None, "pooled_dice": None}
+        return {"tables": [], "objects": None, "aggregation": None, "pooled_dice": None}
     subsets = summary.get("subsets") or {
         "all": {"label": "all sections", "metrics": summary["metrics"]}
     }
@@ -254,11 +258,29 @@ def training_summary_tables(summary: dict | None) -> dict[str, Any]:
     pooled = (summary.get("pooled") or {}).get("dice") or {}
     return {
         "tables": tables,
+        "objects": _objects_table(summary.get("objects")),
         "aggregation": summary.get("aggregation")
         or "each fold: pixels pooled over its held-out sections; mean ± sample SD over folds",
         "nucleus_definition": summary.get("nucleus_definition"),
         "pooled_dice": pooled if summary.get("subsets") else None,
         "pooled_aggregation": summary.get("pooled_aggregation"),
+    }
+
+
+def _objects_table(block: dict | None) -> dict[str, Any] | None:
+    """The nuclei table (jobs trained before nuclei were scored have none)."""
+    if not block:
+        return None
+    metrics = block.get("metrics") or {}
+    return {
+        "aggregation": block.get("aggregation"),
+        "pred_instances": block.get("pred_instances"),
+        "gt_instances": block.get("gt_instances"),
+        "nuclei": [n for n in block.get("nuclei") or [] if n is not None],
+        "rows": [
+            {"key": key, "label": label, **(metrics.get(key) or {})}
+            for key, label in OBJECT_LABELS.items()
+        ],
     }
 
 

@@ -92,18 +92,15 @@ def render_models_page(request, project, *, import_form=None, status: int = 200)
         selectors.model_version_public(v) | {"created": v.created_at}
         for v in selectors.model_versions_for_project(project)[:500]
     ]
+    labels = selectors.METRIC_LABELS | selectors.OBJECT_LABELS
     for version in versions:
-        metrics = version["metrics"] or {}
-        cv = metrics.get("cross_validation") or {}
         version["cells"] = [
-            {"value": metrics.get(key), "cv": False}
-            if metrics.get(key) is not None
-            else {"value": cv.get(key), "cv": True}
-            for key in selectors.METRIC_LABELS
+            dict(zip(("value", "cv"), selectors.model_version_metric(version["metrics"], key)))
+            for key in labels
         ]
     context = project_context(request, project) | {
         "versions": versions,
-        "metric_labels": selectors.METRIC_LABELS,
+        "metric_labels": labels,
     }
     if context["is_manager"]:
         context["import_form"] = import_form or ModelImportForm()

@@ -24,7 +24,7 @@ from inference.management.kit import (
     write_cancel_note,
 )
 from inference.ml.heads import INSTANCE_OUTPUTS
-from inference.selectors.training import METRIC_LABELS
+from inference.selectors.training import METRIC_LABELS, OBJECT_LABELS
 from inference.services import training as services
 from inference.services.training import NATIVE_CROPS, TrainingConfig
 
@@ -222,14 +222,21 @@ class Command(BaseCommand):
             f"{'fold ' + str(i + 1):>8}" for i in folds
         )
         self.stdout.write(header)
-        for key, label in METRIC_LABELS.items():
+        self._rows(metrics, METRIC_LABELS, 10)
+        objects = summary.get("objects")
+        if objects:  # jobs trained before nuclei were scored have none
+            self.stdout.write(f"Nuclei: {objects['aggregation']}.")
+            self._rows(objects["metrics"], OBJECT_LABELS, 28)
+
+    def _rows(self, metrics: dict, labels: dict[str, str], width: int) -> None:
+        for key, label in labels.items():
             row = metrics.get(key) or {}
             mean, std = row.get("mean"), row.get("std")
             cell = f"{mean:.4f} ± {std:.4f}" if mean is not None and std is not None else "—"
             per = " ".join(
                 f"{v:>8.4f}" if v is not None else f"{'—':>8}" for v in row.get("per_fold", [])
             )
-            self.stdout.write(f"{label:<10} {cell:>18} {per}")
+            self.stdout.write(f"{label:<{width}} {cell:>18} {per}")
 
 
 def _class_options(o: dict) -> dict:

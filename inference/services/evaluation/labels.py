@@ -36,6 +36,7 @@ STORED = "stored instance ids"
 WATERSHED = "watershed of the distance transform (h-maxima seeds)"
 COMPONENTS = "connected components"
 WATERSHED_H = 2.0  # pixels: the neck between two stained nuclei that splits them
+ANY_CLASS = tuple(range(1, 256))  # decodes whatever class values a stored mask holds
 
 
 def instance_head(kind: str) -> str:
@@ -120,6 +121,19 @@ def truth_numbering(gt_source: str) -> str:
     )
 
 
+def stored_truths(
+    entries: Sequence[Any], *, source: str, instance_values: Collection[int]
+) -> list[SectionLabels]:
+    """The ground truth of snapshot ``entries`` (``inference.datasets``) at each section's
+    native resolution, numbered by ``truth_labels``; ``source``: the snapshot's."""
+    from inference.datasets import load_sections
+
+    def decode(data: bytes, shape: tuple[int, int]) -> SectionLabels:
+        return truth_labels(data, source, ANY_CLASS, instance_values, shape)
+
+    return load_sections(entries, decode)[1]
+
+
 def watershed_labels(class_map: np.ndarray, instance_values: Collection[int]) -> SectionLabels:
     """A class map's instances by the watershed of each instance class's distance transform
     (h-maxima seeds, h = ``WATERSHED_H``), numbered class after class."""
@@ -173,6 +187,31 @@ def binary_prediction(
     return Prediction(class_map, {k: v for k, v in scores.items() if v is not None}, sections)
 
 
+def head_section_labels(
+    output: np.ndarray,
+    layout,
+    values: Sequence[int],
+    instance_values: Collection[int],
+    threshold: float,
+    *,
+    split_touching: bool,
+) -> SectionLabels:
+    """One section's labels from the activated output (C, H, W) of a version with several
+    classes or an instance head: the head's instances (``labels_from_output``), or without an
+    instance head its connected components, separated with ``split_touching``
+    (``component_labels``)."""
+    from inference.ml.label_output import labels_from_output
+
+    class_map, instances, classes = labels_from_output(
+        output, layout, values, instance_values, threshold, activated=True
+    )
+    if layout.instance is not None:
+        return SectionLabels(class_map, instances, dict(classes), instance_head(layout.instance))
+    if split_touching:
+        return watershed_labels(class_map, instance_values)
+    return SectionLabels(class_map, instances, dict(classes), COMPONENTS)
+
+
 class HeadPredictions:
     """Outputs of a version with several classes or an instance head (``predict_volume`` with
     its layout: every channel, activated), turned into labels section by section
@@ -192,34 +231,28 @@ class HeadPredictions:
         self.prediction.scores = {
             v: np.zeros((len(zs), *shape[1:]), dtype=np.float32) for v in self.values
         }
-        self.numbered_by = (
-            instance_head(layout.instance) if layout.instance is not None else COMPONENTS
-        )
-        self.split = layout.instance is None and split_touching
+        self.split_touching = split_touching
 
     def add(self, start: int, outputs: np.ndarray) -> None:
         """Outputs (n, C, H, W) of sections ``start``..``start + n``."""
-        from inference.ml.label_output import channel_values, labels_from_output
+        from inference.ml.label_output import channel_values
 
         channels = channel_values(self.layout, self.values)
         for offset, output in enumerate(outputs):
             z = start + offset
-            class_map, instances, classes = labels_from_output(
+            labels = head_section_labels(
                 output,
                 self.layout,
                 self.values,
                 self.instance_values,
                 self.threshold,
-                activated=True,
+                # Only the scored sections need their touching nuclei separated.
+                split_touching=self.split_touching and z in self.zs,
             )
-            self.prediction.class_map[z] = class_map
+            self.prediction.class_map[z] = labels.class_map
             if z in self.zs:
                 i = self.zs[z]
                 for channel, value in enumerate(channels):
                     if value:
                         self.prediction.scores[value][i] = output[channel]
-                self.prediction.sections[i] = (
-                    watershed_labels(class_map, self.instance_values)
-                    if self.split
-                    else SectionLabels(class_map, instances, dict(classes), self.numbered_by)
-                )
+                self.prediction.sections[i] = labels

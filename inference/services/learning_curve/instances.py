@@ -18,11 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from inference.datasets import SnapshotEntry, entries_target, load_sections
+from inference.datasets import SnapshotEntry, entries_target
 from inference.ml.data import resize_images
-from inference.services.evaluation.labels import component_labels, truth_labels
+from inference.services.evaluation.labels import component_labels, stored_truths
 
-ANY_CLASS = tuple(range(1, 256))
 # Where a curve scored its mAP, in its config; curves launched before record none: INPUT.
 MAP_SCORED_AT = "map_scored_at"
 NATIVE = "native"
@@ -35,11 +34,8 @@ def held_out_truths(entries: Sequence[SnapshotEntry], *, source: str) -> list[np
     target = entries_target(entries)
     if target is None:
         return []
-
-    def decode(data: bytes, shape: tuple[int, int]) -> np.ndarray:
-        return truth_labels(data, source, ANY_CLASS, (target.value,), shape).of_class(target.value)
-
-    return load_sections(entries, decode)[1]
+    truths = stored_truths(entries, source=source, instance_values=(target.value,))
+    return [truth.of_class(target.value) for truth in truths]
 
 
 def predicted_nuclei(

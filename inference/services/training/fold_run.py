@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ from inference.models import FoldRun, ModelVersion, ModelVersionTask, TrainingJo
 from inference.services.isl.fold import isl_held_out_metrics
 from inference.services.model_versions import model_version_create, weights_payload
 from inference.services.training.config import TrainingConfig
+from inference.services.training.fold_objects import fold_objects, head_outputs
 from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
 from inference.services.training.gather import METRIC_KEYS, THRESHOLD, training_job_gather
 from inference.services.training.heads import head_fold_outputs, head_held_out_metrics
@@ -55,38 +57,49 @@ def fold_started(fold: FoldRun, ctx: JobContext) -> list[str]:
     return ["worker", "device", "message"]
 
 
-def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[str, Any]:
+def held_out_probabilities(trained: TrainedFold, *, device, batch_size: int) -> list[np.ndarray]:
+    """The probability (h, w) of each held-out section: native fields tiled as at prediction, or
+    sections resized to the input."""
+    if isinstance(trained.val_x, list):  # native fields of any sizes, tiled at prediction
+        return [
+            engine.field_probabilities(
+                trained.model, x, tile=trained.tile, device=device, batch_size=batch_size
+            )[0].numpy()
+            for x in trained.val_x
+        ]
+    probs = engine.predict_probabilities(
+        trained.model, trained.val_x, device=device, batch_size=batch_size
+    )
+    return list(probs[:, 0].numpy())
+
+
+def held_out_metrics(
+    trained: TrainedFold,
+    *,
+    device,
+    batch_size: int,
+    probabilities: list[np.ndarray] | None = None,
+) -> dict[str, Any]:
     """The paper's metrics on the fold's held-out sections at threshold 0.5.
 
     The fold's numbers pool the pixels of all its held-out sections (counts summed, AUC-PR over
     every pixel), so sections above or below the nucleus, where an empty prediction is trivially
     right, do not inflate them. Per-section means are kept alongside under ``section_mean`` (all
     held-out sections) and ``section_mean_nucleus`` (those with a nucleus): the job's summary
-    aggregates those, as the evaluation report does (``summary.py``).
+    aggregates those, as the evaluation report does (``summary.py``). ``probabilities``: those
+    of ``held_out_probabilities`` when already computed.
     """
     if trained.val_x is None:
         return {}
-    if isinstance(trained.val_x, list):  # native fields of any sizes, tiled at prediction
-        fields = [
-            engine.field_probabilities(
-                trained.model, x, tile=trained.tile, device=device, batch_size=batch_size
-            )[0].numpy()
-            for x in trained.val_x
-        ]
-        truths = [y[0].cpu().numpy() > 0.5 for y in trained.val_y]
-        per_section = [
-            batch_section_metrics(p[None], t[None], threshold=THRESHOLD)[0]
-            for p, t in zip(fields, truths, strict=True)
-        ]
-        probs = np.concatenate([p.ravel() for p in fields])
-        truth = np.concatenate([t.ravel() for t in truths])
-    else:
-        probs = engine.predict_probabilities(
-            trained.model, trained.val_x, device=device, batch_size=batch_size
-        )
-        probs = probs[:, 0].numpy()
-        truth = trained.val_y[:, 0].to("cpu").numpy() > 0.5
-        per_section = batch_section_metrics(probs, truth, threshold=THRESHOLD)
+    if probabilities is None:
+        probabilities = held_out_probabilities(trained, device=device, batch_size=batch_size)
+    truths = [y[0].cpu().numpy() > 0.5 for y in trained.val_y]
+    per_section = [
+        batch_section_metrics(p[None], t[None], threshold=THRESHOLD)[0]
+        for p, t in zip(probabilities, truths, strict=True)
+    ]
+    probs = np.concatenate([p.ravel() for p in probabilities])
+    truth = np.concatenate([t.ravel() for t in truths])
     tp, fp, fn = (sum(s[k] for s in per_section) for k in ("tp", "fp", "fn"))
     with_nucleus = [s for s in per_section if s["gt_pixels"] > 0]
     return {
@@ -105,6 +118,24 @@ def held_out_metrics(trained: TrainedFold, *, device, batch_size: int) -> dict[s
     }
 
 
+def held_out_objects(outputs, fold: FoldRun, cfg: TrainingConfig, ctx: JobContext) -> dict:
+    """``{"objects": ...}``: the nuclei scores of the held-out outputs (``fold_objects``), and
+    the seconds they took in the job log; empty when the network outputs no instance class."""
+    started = time.perf_counter()
+    objects = fold_objects(outputs, fold, cfg)
+    if objects is None:
+        return {}
+    ctx.report(
+        f"held-out nuclei: object F1 (IoU > 0.5) {_fmt(objects['f1_iou50'])}, "
+        f"mAP {_fmt(objects['map'])}, scored in {time.perf_counter() - started:.1f} s"
+    )
+    return {"objects": objects}
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
 def fold_work(fold: FoldRun, ctx: JobContext) -> None:
     if settings.EMBEDDED_SERVICES:
         # The in-process worker runs two folds at once in threads of one process; one core each
@@ -121,8 +152,20 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
         )
     elif cfg.heads:  # several classes or an instance output: per-class scores
         metrics = head_held_out_metrics(trained, cfg, device, fold)
+        if trained.val_x is not None:
+            metrics |= held_out_objects(head_outputs(trained, cfg, device), fold, cfg, ctx)
     else:
-        metrics = held_out_metrics(trained, device=device, batch_size=cfg.batch_size)
+        probabilities = None
+        if trained.val_x is not None:
+            probabilities = held_out_probabilities(
+                trained, device=device, batch_size=cfg.batch_size
+            )
+        metrics = held_out_metrics(
+            trained, device=device, batch_size=cfg.batch_size, probabilities=probabilities
+        )
+        if probabilities is not None:
+            outputs = [p[None] for p in probabilities]
+            metrics |= held_out_objects(outputs, fold, cfg, ctx)
     weights = weights_payload(
         trained.model,
         arch=cfg.arch,

@@ -85,6 +85,8 @@ def training_job_gather(job_id: int) -> None:
             # those (as the Models and Compare pages say); an ISL summary has no pooled block.
             cv = job.summary.get("pooled") or job.summary["metrics"]
             means = {k: v["mean"] for k, v in cv.items()}
+            objects = (job.summary.get("objects") or {}).get("metrics") or {}
+            means |= {k: v["mean"] for k, v in objects.items()}
             for version in ModelVersion.objects.filter(job=job, kind="final"):
                 version.metrics = {**version.metrics, "cross_validation": means}
                 version.save(update_fields=["metrics"])

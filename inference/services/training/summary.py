@@ -6,7 +6,8 @@ sections, and the job's number is the mean ± sample SD over the folds' means: t
 subsets are given: all held-out sections, and only those whose ground truth holds a nucleus
 (a section empty in both the prediction and the ground truth scores Dice 1.0, which flatters a
 model on stacks with many sections above and below the cell). The Dice of the pixels pooled per
-fold is kept beside them under ``pooled``, named as such.
+fold is kept beside them under ``pooled``, named as such. Nuclei (object precision, recall and
+F1 at IoU > 0.5, mAP) are under ``objects`` once every fold scored them (``fold_objects``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 from typing import Any
 
 from inference.ml.metrics import aggregate, finite_or_none
-from inference.selectors.model_versions import METRIC_LABELS
+from inference.selectors.model_versions import METRIC_LABELS, OBJECT_LABELS
 
 __all__ = [
     "AGGREGATION",
@@ -23,6 +24,7 @@ __all__ = [
     "SUBSETS",
     "cross_validation_summary",
     "isl_summary",
+    "objects_summary",
     "over_folds",
 ]
 
@@ -64,6 +66,8 @@ def cross_validation_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, An
     Folds scored before the per-section means were stored have only pooled numbers; their
     summary says so (``aggregation`` is the pooled one) rather than mixing the two.
     """
+    objects = objects_summary(fold_metrics)
+    nuclei = {"objects": objects} if objects else {}
     per_section = all(m.get("section_mean") for m in fold_metrics)
     pooled = _metrics(fold_metrics)
     if not per_section:
@@ -72,6 +76,7 @@ def cross_validation_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, An
             "aggregation": POOLED_AGGREGATION,
             "subsets": {},
             "pooled": pooled,
+            **nuclei,
         }
     subsets = {}
     for subset, label in SUBSETS.items():
@@ -90,6 +95,29 @@ def cross_validation_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, An
         "nucleus_definition": NUCLEUS_DEFINITION,
         "pooled": pooled,
         "pooled_aggregation": POOLED_AGGREGATION,
+        **nuclei,
+    }
+
+
+def objects_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The folds' nuclei scores (``metrics["objects"]``) with mean ± sample SD over folds; None
+    when a fold was scored before nuclei were (its numbers are unknown, not 0)."""
+    blocks = [m.get("objects") for m in fold_metrics]
+    if not blocks or not all(blocks):
+        return None
+    return {
+        "metrics": {
+            key: {
+                "label": label,
+                **over_folds([finite_or_none(b.get(key)) for b in blocks]),
+            }
+            for key, label in OBJECT_LABELS.items()
+        },
+        "aggregation": f"mean ± sample SD over folds ({blocks[0]['aggregation']})",
+        "sections": [b.get("sections") for b in blocks],
+        "nuclei": [b.get("n_gt") for b in blocks],
+        "pred_instances": ", ".join(sorted({b["pred_instances"] for b in blocks})),
+        "gt_instances": ", ".join(sorted({b["gt_instances"] for b in blocks})),
     }
 
 

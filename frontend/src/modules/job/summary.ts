@@ -22,6 +22,21 @@ export interface SummaryTable {
   rows: { key: string; label: string; m: MetricSummary }[];
 }
 
+const OBJECT_KEYS = ['precision_iou50', 'recall_iou50', 'f1_iou50', 'map'];
+
+/** The nuclei table of a summary (null for jobs trained before nuclei were scored). */
+export function objectsTable(summary: JobSummary | null): SummaryTable | null {
+  const block = summary?.objects;
+  if (!block?.metrics) return null;
+  const metrics = block.metrics;
+  return {
+    subset: 'objects',
+    title: 'nuclei',
+    sections: [],
+    rows: OBJECT_KEYS.filter((key) => key in metrics).map((key) => ({ key, label: metrics[key]?.label ?? key, m: metrics[key] ?? {} })),
+  };
+}
+
 /** The tables a summary holds; a summary without subsets is one table over all sections. */
 export function summaryTables(summary: JobSummary | null): SummaryTable[] {
   if (!summary?.metrics || !Object.keys(summary.metrics).length) return [];
@@ -60,7 +75,19 @@ export function summaryCard(state: JobState): HTMLElement | null {
         )
       : null,
     ...tables.map((t) => table(t, name, aggregation ? 'Mean ± SD over folds' : 'Mean ± SD')),
+    ...objectsPart(state.summary, name),
   );
+}
+
+function objectsPart(summary: JobSummary | null, name: (i: number) => string): HTMLElement[] {
+  const t = objectsTable(summary);
+  const block = summary?.objects;
+  if (!t || !block) return [];
+  const nuclei = (block.nuclei ?? []).filter((n): n is number => typeof n === 'number');
+  return [
+    h('p', { class: 'cw-muted', 'data-role': 'objects-aggregation' }, h('small', null, `Nuclei${nuclei.length ? ` (${nuclei.join(' + ')} true nuclei)` : ''}. Each cell: ${block.aggregation ?? ''}. Predicted nuclei: ${block.pred_instances ?? '—'}; true nuclei: ${block.gt_instances ?? '—'}.`)),
+    table(t, name, 'Mean ± SD over folds'),
+  ];
 }
 
 function table(t: SummaryTable, name: (i: number) => string, meanHead: string): HTMLElement {

@@ -65,12 +65,23 @@ export interface SubsetSummary {
   metrics?: Record<string, MetricSummary>;
 }
 
+/** The folds' held-out nuclei: object precision, recall, F1 (IoU > 0.5) and mAP per fold. */
+export interface ObjectsSummary {
+  metrics?: Record<string, MetricSummary>;
+  aggregation?: string;
+  nuclei?: (number | null)[];
+  pred_instances?: string;
+  gt_instances?: string;
+}
+
 export interface JobSummary {
   metrics?: Record<string, MetricSummary>;
   /** How each number was aggregated, in words; the same words as the evaluation report's. */
   aggregation?: string;
   subsets?: Record<string, SubsetSummary>;
   nucleus_definition?: string;
+  /** Absent for jobs trained before nuclei were scored. */
+  objects?: ObjectsSummary;
   [k: string]: unknown;
 }
 
