@@ -186,3 +186,24 @@ def test_an_instance_head_on_native_fields_scores_its_nuclei(project, manager, m
         assert objects["n_gt"] == 2 * fold.val_sections
     assert set(job.summary["objects"]["metrics"]) == {"precision_iou50", "recall_iou50",
                                                       "f1_iou50", "map"}  # fmt: skip
+
+
+def test_a_failure_to_score_nuclei_costs_the_fold_nothing_else(project, crowded, monkeypatch):
+    from inference.services.training import fold_run
+
+    def broken(*args, **kwargs):
+        raise ValueError("no instances")
+
+    monkeypatch.setattr(fold_run, "fold_objects", broken)
+    out = io.StringIO()
+    call_command(
+        "train",
+        *("--project", project.slug, "--arch", "unet16", "--folds", "2", "--epochs", "1"),
+        *("--batch-size", "4", "--input-size", "32", "--no-elastic", "--wait"),
+        stdout=out,
+    )
+    version = ModelVersion.objects.filter(kind="fold").first()
+    assert version.fold.status == "succeeded" and "dice" in version.metrics
+    assert "objects" not in version.metrics
+    lines = [entry["line"] for entry in version.fold.log]
+    assert "held-out nuclei could not be scored (ValueError: no instances); none shown" in lines

@@ -8,6 +8,7 @@ success are written in one transaction, so a fold never ends succeeded without i
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -39,6 +40,8 @@ from inference.services.training.fold_trainer import FoldTrainer, TrainedFold
 from inference.services.training.gather import METRIC_KEYS, THRESHOLD, training_job_gather
 from inference.services.training.heads import head_fold_outputs, head_held_out_metrics
 from inference.services.training.recovery import checkpoint_path
+
+logger = logging.getLogger(__name__)
 
 # The in-process worker of ``manage.py demo`` runs this many folds at once, in threads.
 EMBEDDED_CONCURRENCY = 2
@@ -120,15 +123,25 @@ def held_out_metrics(
 
 def held_out_objects(outputs, fold: FoldRun, cfg: TrainingConfig, ctx: JobContext) -> dict:
     """``{"objects": ...}``: the nuclei scores of the held-out outputs (``fold_objects``), and
-    the seconds they took in the job log; empty when the network outputs no instance class."""
+    the seconds they took in the fold's log; empty when the network outputs no instance class, or
+    when scoring fails (logged: one figure never costs the fold its model and pixel scores)."""
     started = time.perf_counter()
-    objects = fold_objects(outputs, fold, cfg)
+    try:
+        objects = fold_objects(outputs, fold, cfg)
+    except Exception as exc:  # one figure never costs the fold its model and pixel scores
+        logger.exception("fold %s: held-out nuclei could not be scored", fold.pk)
+        line = f"held-out nuclei could not be scored ({type(exc).__name__}: {exc}); none shown"
+        ctx.log(line)
+        ctx.report(line)
+        return {}
     if objects is None:
         return {}
-    ctx.report(
+    line = (
         f"held-out nuclei: object F1 (IoU > 0.5) {_fmt(objects['f1_iou50'])}, "
         f"mAP {_fmt(objects['map'])}, scored in {time.perf_counter() - started:.1f} s"
     )
+    ctx.log(line)
+    ctx.report(line)
     return {"objects": objects}
 
 
