@@ -1,20 +1,18 @@
-"""The evaluation pages read what the evaluation stored and never write: the report page, its
-figures and downloads, the gallery over either subset of sections, the comparison and the list."""
+"""Evaluation and fluorescence ground-truth pages: the launch form, the report, the gallery,
+downloads and comparisons."""
 
 from __future__ import annotations
 
-import re
+import csv
+import io
 
 import numpy as np
-import pytest
-from django.core.files.storage import default_storage
+import tifffile
 
-from inference.models import SectionResult
-from inference.reports import figure_path
-from inference.reports.labels import METRIC_LABELS
+from annotations.models import GroundTruth
+from inference.models import Evaluation, SectionResult
 from tests.conftest import signed_in
 from tests.helpers_evaluation import (
-    cross_validation_job,
     finished_evaluation,  # noqa: F401 (the fixture ``finished``)
     launch_evaluation,
     make_specimens,
@@ -22,117 +20,170 @@ from tests.helpers_evaluation import (
     two_stained_specimens,  # noqa: F401 (the fixture ``data``)
 )
 
-
-def _stored(evaluation) -> set[str]:
-    folder = f"evaluations/{evaluation.project_id}/{evaluation.pk}/figures"
-    return set(default_storage.listdir(folder)[1]) | {evaluation.report.name}
+# ---------------------------------------------------------------------------------------------
+# Pages and downloads
 
 
-def test_a_get_never_writes_a_missing_report_or_figure(manager, finished):
+def test_the_list_page_shows_the_form_to_managers_only(project, manager, annotator, finished):
+    page = signed_in(manager).get(f"/projects/{project.slug}/evaluations/")
+    assert page.status_code == 200 and b'data-role="launch"' in page.content
+    assert f'data-evaluation="{finished.pk}"'.encode() in page.content
+    assert (
+        b'data-role="launch"'
+        not in signed_in(annotator).get(f"/projects/{project.slug}/evaluations/").content
+    )
+
+
+def test_the_launch_form_launches_or_shows_the_problem(project, manager, data, make_volume):
     client = signed_in(manager)
-    default_storage.delete(finished.report.name)
-    default_storage.delete(figure_path(finished, "pr_curves"))
-    before = _stored(finished)
+    bare = make_specimens(project, make_volume, 1, gt=None, prefix="bare")[0][0]
+    refused = client.post(
+        f"/projects/{project.slug}/evaluations/",
+        {"set_kind": "specimens", "specimen_ids": [bare.pk], "threshold": "0.5"},
+    )
+    assert refused.status_code == 400 and b"no confirmed consensus ground truth" in refused.content
+    response = client.post(
+        f"/projects/{project.slug}/evaluations/",
+        {"set_kind": "specimens", "specimen_ids": [data[0][0].pk], "threshold": "0.4"},
+    )
+    evaluation = Evaluation.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/evaluations/{evaluation.pk}/"
+    assert evaluation.threshold == 0.4
 
-    assert client.get(f"/evaluations/{finished.pk}/report.html").status_code == 404
-    assert client.get(f"/evaluations/{finished.pk}/figures/pr_curves.png").status_code == 404
-    assert client.get(f"/evaluations/{finished.pk}/").status_code == 200
-    assert client.get(f"/evaluations/{finished.pk}/figures/worst.png").status_code == 200
 
-    assert not default_storage.exists(finished.report.name)
-    assert not default_storage.exists(figure_path(finished, "pr_curves"))
-    assert _stored(finished) == before
+def test_a_running_evaluation_page_mounts_the_job_module(project, manager, data):
+    evaluation = launch_evaluation(project, manager, specimens=[data[0][0]])
+    page = signed_in(manager).get(f"/evaluations/{evaluation.pk}/")
+    assert page.status_code == 200
+    config = page.context["config"]
+    assert config["module"] == "job" and config["kind"] == "evaluation"
+    assert config["wsUrl"] == f"/ws/jobs/evaluation/{evaluation.pk}/"
+    assert config["snapshotUrl"] == f"/api/evaluations/{evaluation.pk}/"
+    assert config["cancelUrl"] == f"/api/evaluations/{evaluation.pk}/cancel/"
 
 
-def test_the_report_page_shows_both_subsets_and_names_each_aggregation(manager, finished):
+def test_a_finished_evaluation_page_is_the_report(manager, finished):
     page = signed_in(manager).get(f"/evaluations/{finished.pk}/")
     html = page.content.decode()
-    rows = SectionResult.objects.filter(evaluation=finished, method="model")
-    with_nucleus = [r.dice for r in rows if r.gt_pixels]
-
-    assert 'id="summary-table"' in html and 'id="nucleus-table"' in html
-    assert f"{np.mean(with_nucleus):.3f} over sections with a nucleus" in html
-    assert 'data-subset="nucleus"' in html and "mean ± sample SD over sections" in html
-    worst = page.context["worst_tables"]
-    assert [t["subset"] for t in worst] == ["nucleus", "all"]
-    assert all(r["gt_pixels"] > 0 for r in worst[0]["rows"])
+    assert page.status_code == 200
+    assert 'id="summary-table"' in html and "Edge-based" in html and "tiny model" in html
+    for name in ("pr_curves", "dice_boxplot", "volume_agreement", "orthogonal", "worst"):
+        assert f"/evaluations/{finished.pk}/figures/{name}.png" in html
+    assert f"/evaluations/{finished.pk}/results.csv" in html
 
 
-def test_a_left_out_figure_shows_its_note_on_the_report_page(
-    project, manager, make_volume, monkeypatch
-):
-    from inference.reports import figures
+def test_the_report_page_does_not_query_per_section(project, manager, finished, make_volume):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    spec = figures.SPECS["worst"]
-
-    def broken(evaluation, summary):
-        raise ValueError("cannot draw")
-
-    monkeypatch.setitem(figures.SPECS, "worst", type(spec)(spec.title, broken))
-    specimen = make_specimens(project, make_volume, 1, z=3, size=32)[0][0]
-    done = run_evaluation(project, manager, specimens=[specimen])
-
-    html = signed_in(manager).get(f"/evaluations/{done.pk}/").content.decode()
-    assert re.search(r'data-figure="worst"[^>]*data-left-out="true"', html)
-    assert "Left out: This figure could not be drawn (ValueError: cannot draw)" in html
-    assert f"/evaluations/{done.pk}/figures/worst.png" not in html
-
-
-def test_the_gallery_pages_through_either_subset_and_marks_empty_ground_truth(manager, finished):
     client = signed_in(manager)
-    everything = client.get(f"/evaluations/{finished.pk}/gallery/").context["gallery"]
-    nucleus = client.get(f"/evaluations/{finished.pk}/gallery/?sections=nucleus")
-    gallery = nucleus.context["gallery"]
-
-    assert everything["count"] == 8 and gallery["count"] == 4
-    assert all(r["has_nucleus"] for r in gallery["rows"])
-    assert (
-        'data-role="no-nucleus"'
-        in client.get(f"/evaluations/{finished.pk}/gallery/").content.decode()
+    url = f"/evaluations/{finished.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    specimen, _ = make_specimens(project, make_volume, 1, z=300, size=16, gt=None, prefix="many")[0]
+    template = SectionResult.objects.filter(evaluation=finished).first()
+    SectionResult.objects.bulk_create(
+        SectionResult(
+            evaluation=finished,
+            section=section,
+            specimen=specimen,
+            volume=section.volume,
+            method="model",
+            z=section.z,
+            dice=0.9,
+            jaccard=0.8,
+            f05=0.9,
+            precision=0.9,
+            recall=0.9,
+            gt_pixels=template.gt_pixels,
+            pred_pixels=template.gt_pixels,
+        )
+        for section in specimen.sections.all()
     )
-    dice = {s["key"]: s["dice"] for s in gallery["subsets"]}
-    scored = SectionResult.objects.filter(evaluation=finished, method="model")
-    assert dice["nucleus"] == pytest.approx(np.mean([r.dice for r in scored if r.gt_pixels]))
-    assert dice["all"] == pytest.approx(np.mean([r.dice for r in scored]))
-    assert b"?sections=nucleus" in nucleus.content
+    with CaptureQueriesContext(connection) as after:
+        assert client.get(url).status_code == 200
+    assert len(after) == len(before), [q["sql"][:120] for q in after.captured_queries]
 
 
-def test_the_comparison_gives_both_subsets(project, manager, finished, data):
+def test_the_gallery_has_toggleable_layers_and_the_fluorescence(manager, finished):
+    page = signed_in(manager).get(f"/evaluations/{finished.pk}/gallery/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    for layer in ("gt", "pred", "edge"):
+        assert f'data-layer="{layer}"' in html
+        assert html.count(f'data-layer-img="{layer}"') == 8
+    assert html.count('class="cw-overlay"') >= 8 and "tint=green" in html
+    dices = [float(x) for x in _attr_values(html, "data-dice")]
+    assert dices == sorted(dices)
+
+
+def _attr_values(html: str, name: str) -> list[str]:
+    import re
+
+    return re.findall(rf'{name}="([^"]+)"', html)
+
+
+def test_downloads_report_csv_masks_and_figures(manager, outsider, finished, data):
+    client = signed_in(manager)
+    report = client.get(f"/evaluations/{finished.pk}/report.html")
+    assert report.status_code == 200 and b"data:image/png;base64," in b"".join(
+        report.streaming_content
+    )
+    csv_response = client.get(f"/evaluations/{finished.pk}/results.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(csv_response.streaming_content).decode())))
+    assert {r["level"] for r in rows} == {"section", "volume"}
+    volume = data[0][1][0][0]
+    mask = client.get(f"/evaluations/{finished.pk}/masks/{volume.pk}.tif")
+    stack = tifffile.imread(io.BytesIO(b"".join(mask.streaming_content)))
+    assert stack.shape == (4, 32, 32) and set(np.unique(stack)) <= {0, 255}
+    assert (
+        client.get(f"/evaluations/{finished.pk}/masks/{volume.pk}.tif?method=magic").status_code
+        == 404
+    )
+    figure = client.get(f"/evaluations/{finished.pk}/figures/pr_curves.png")
+    assert figure.status_code == 200 and figure["Content-Type"] == "image/png"
+    assert client.get(f"/evaluations/{finished.pk}/figures/secret.png").status_code == 404
+    assert signed_in(outsider).get(f"/evaluations/{finished.pk}/results.csv").status_code == 404
+
+
+def test_two_evaluations_compare_side_by_side(project, manager, finished, data):
     second = run_evaluation(project, manager, specimens=[s for s, _ in data])
     page = signed_in(manager).get(f"/evaluations/compare/?a={finished.pk}&b={second.pk}")
-    rows = page.context["rows"]
-    otsu = next(r for r in rows if r["method_a"] == "otsu" and r["key"] == "dice")
-    scored = SectionResult.objects.filter(evaluation=finished, method="otsu", gt_pixels__gt=0)
-    assert otsu["a_nucleus"]["mean"] == pytest.approx(np.mean([r.dice for r in scored]))
-    assert otsu["metric_label"] == "Dice"
-    assert "Sections with a nucleus" in page.content.decode()
-    (nucleus,) = page.context["comparison"]["classes"]  # binary: its one class, named
-    assert nucleus["name"] == "nucleus" and nucleus["paired"] == len(
-        page.context["comparison"]["pairs"]
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-method="model" data-method-b="edge" data-metric="dice"' in html
+    assert 'data-method="otsu" data-method-b="otsu" data-metric="auc_pr"' in html
+    assert "data:image/png;base64," in html
+    assert page.context["comparison"]["pairs"] and len(page.context["comparison"]["pairs"]) == 8
+    assert signed_in(manager).get("/evaluations/compare/?a=1").status_code == 400
+
+
+def test_fluorescence_pages_preview_derive_and_inspect(project, reviewer, annotator, data):
+    client = signed_in(reviewer)
+    url = f"/projects/{project.slug}/fluorescence-gt/"
+    assert signed_in(annotator).get(url).status_code == 403
+    section = data[0][1][0][0].sections.get(z=2)
+    params = {
+        "method": "otsu",
+        "scope": "section",
+        "smoothing_sigma": 1,
+        "min_size": 5,
+        "fill_holes": "on",
+        "remove_border": "on",
+    }
+    preview = client.post(url, {**params, "action": "preview", "section": section.pk})
+    assert preview.status_code == 200 and preview.context["preview"]["pixels"] > 0
+    assert not GroundTruth.objects.filter(source="fluorescence").exists(), (
+        "a preview stores nothing"
     )
+    derived = client.post(url, {**params, "action": "derive"})
+    assert derived.status_code == 302
+    assert GroundTruth.objects.filter(source="fluorescence").count() == 8
 
-
-def test_the_live_page_names_its_metrics_from_the_report_table(project, manager, data):
-    evaluation = launch_evaluation(project, manager, specimens=[data[0][0]])
-    config = signed_in(manager).get(f"/evaluations/{evaluation.pk}/").context["config"]
-    assert config["module"] == "job"
-    assert config["metricLabels"] == METRIC_LABELS
-    assert config["metricLabels"]["auc_pr"] == "AUC-PR" and config["metricLabels"]["f05"] == "F0.5"
-
-
-def test_the_list_and_report_label_a_cross_validation_by_its_job(project, manager, make_volume):
-    made = make_specimens(project, make_volume, 4, z=3, size=32)
-    job, versions = cross_validation_job(project, [s for s, _ in made], folds=2)
-    done = run_evaluation(project, manager, version=versions[1], set_kind="cross_validation")
-    client = signed_in(manager)
-    label = f"Unet16 · job {job.pk} (2 folds)"
-
-    listing = client.get(f"/projects/{project.slug}/evaluations/").content.decode()
-    row = re.search(rf'<tr data-evaluation="{done.pk}">.*?</tr>', listing, re.S).group(0)
-    assert label in row and "fold 2" not in row
-    report = client.get(f"/evaluations/{done.pk}/")
-    assert label in report.context["model_label"]
-    head = re.search(
-        r'<header class="cw-page-head" id="report-head".*?</header>', report.content.decode(), re.S
-    )
-    assert label in head.group(0)
+    page = client.get(f"/sections/{section.pk}/fluorescence-gt/")
+    assert page.status_code == 200
+    config = page.context["config"]
+    assert config["module"] == "review" and config["consensus"]["mask_png"]
+    assert config["actions"]["confirm"] == f"/api/sections/{section.pk}/fluorescence-gt/confirm/"
+    assert b"Smoothing" in page.content and b"fluorescence v1" in page.content

@@ -1,5 +1,6 @@
-"""The evaluation service: launch validation, the stored numbers against independent
-computations, baselines beside the model, cross-validation folds, 3D and time-lapse, events."""
+"""The evaluation service: the stored numbers against independent computations, baselines beside
+the model, cross-validation folds, 3D and time-lapse (launch rules: test_evaluation_launch_rules.py;
+events, cancel and the command: test_evaluation_lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ import math
 import numpy as np
 import pytest
 import tifffile
-from django.http import Http404
 from scipy import ndimage as ndi
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
 from annotations.imaging.masks import decode_mask
-from annotations.models import GroundTruth, Project
+from annotations.models import GroundTruth
 from annotations.services.volumes import volume_array
-from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
 from inference.ml.baselines import edge_based, otsu
 from inference.ml.device import pick_device
 from inference.ml.infer import predict_volume
@@ -24,11 +23,8 @@ from inference.ml.metrics import section_metrics, volume_metrics
 from inference.ml.objects import match_instances
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation import (
-    evaluation_cancel,
     evaluation_launch,
     evaluation_run,
-    runner,
-    scoring,
 )
 from inference.services.model_versions import model_version_load
 from tests.helpers_evaluation import (
@@ -56,118 +52,6 @@ def run(evaluation) -> Evaluation:
 def gt_mask(result: SectionResult) -> np.ndarray:
     truth = GroundTruth.objects.get(pk=result.ground_truth_id)
     return decode_mask(bytes(truth.mask_png), result.section.shape)
-
-
-# ---------------------------------------------------------------------------------------------
-# Launch validation
-
-
-def test_a_set_without_ground_truth_is_refused_before_anything_is_written(
-    project, manager, make_volume
-):
-    made = make_specimens(project, make_volume, 2, gt=None)
-    with pytest.raises(ConflictError, match="no confirmed consensus ground truth") as caught:
-        launch(project, manager, set_params={"specimen_ids": [s.pk for s, _ in made]})
-    assert caught.value.code == "no_ground_truth"
-    with pytest.raises(ConflictError, match="derive it from the paired stain"):
-        launch(project, manager, set_kind="cross_modality")
-    assert not Evaluation.objects.exists()
-
-
-def test_a_model_version_of_another_project_is_not_found(project, manager, make_volume):
-    other = Project.objects.create(slug="other", name="Other")
-    version = tiny_model_version(other)
-    make_specimens(project, make_volume, 1)
-    with pytest.raises(NotFoundError):
-        launch(
-            project, manager, model_version_id=version.pk, set_kind="tag", set_params={"tag": "x"}
-        )
-
-
-def test_only_managers_launch_and_outsiders_see_nothing(project, reviewer, outsider, make_volume):
-    made = make_specimens(project, make_volume, 1)
-    params = {"specimen_ids": [made[0][0].pk]}
-    with pytest.raises(NotAllowed):
-        launch(project, reviewer, set_params=params)
-    with pytest.raises(Http404):
-        launch(project, outsider, set_params=params)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"set_kind": "cross_validation"}, "model version from a cross-validation job"),
-        ({"set_kind": "tag"}, "needs a tag"),
-        ({"set_kind": "specimens"}, "specimen_ids"),
-        ({"set_kind": "cross_lab"}, "needs the lab"),
-        ({"set_kind": "cross_modality", "gt_source": "consensus"}, "fluorescence ground truth"),
-        ({"set_kind": "sideways"}, "Unknown set"),
-        ({"set_params": {"colour": "red", "specimen_ids": [1]}}, "Unknown set parameter"),
-        ({"threshold": 1.0, "set_params": {"specimen_ids": [1]}}, "threshold"),
-        ({"threshold": float("nan"), "set_params": {"specimen_ids": [1]}}, "threshold"),
-        ({"gt_source": "guess", "set_params": {"specimen_ids": [1]}}, "ground-truth source"),
-    ],
-)
-def test_bad_requests_say_what_is_wrong(project, manager, make_volume, kwargs, message):
-    make_specimens(project, make_volume, 1)
-    with pytest.raises(InvalidInput, match=message):
-        launch(project, manager, **kwargs)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"set_kind": "tag", "set_params": {"tag": "nope"}}, "has no tag"),
-        ({"set_kind": "specimens", "set_params": {"specimen_ids": [999999]}}, "not part of"),
-    ],
-)
-def test_a_tag_or_specimen_not_in_the_project_is_not_found(
-    project, manager, make_volume, kwargs, message
-):
-    make_specimens(project, make_volume, 1)
-    with pytest.raises(NotFoundError, match=message):
-        launch(project, manager, **kwargs)
-
-
-def test_a_set_that_matches_no_specimen_is_a_conflict(project, manager, make_volume):
-    make_specimens(project, make_volume, 1)
-    with pytest.raises(ConflictError, match="No specimen") as caught:
-        launch(project, manager, set_kind="cross_lab", set_params={"lab": "Nowhere"})
-    assert caught.value.code == "no_matching_specimens"
-
-
-def test_a_fold_model_cannot_score_the_specimens_it_was_trained_on_unless_asked(
-    project, manager, make_volume
-):
-    made = make_specimens(project, make_volume, 2)
-    specimens = [s for s, _ in made]
-    version = tiny_model_version(project, train=specimens)
-    with pytest.raises(ConflictError, match="trained on all of them"):
-        launch(
-            project,
-            manager,
-            model_version_id=version.pk,
-            set_params={"specimen_ids": [s.pk for s in specimens]},
-        )
-
-    evaluation = launch(
-        project,
-        manager,
-        model_version_id=version.pk,
-        set_params={"specimen_ids": [s.pk for s in specimens], "include_training": True},
-    )
-    assert evaluation.config["specimens"] == 2
-
-
-def test_the_plan_records_the_ground_truth_versions_and_the_volumes(project, manager, make_volume):
-    made = make_specimens(project, make_volume, 2, z=4, time_points=2)
-    evaluation = launch(project, manager, set_params={"specimen_ids": [s.pk for s, _ in made]})
-
-    assert evaluation.status == "queued" and evaluation.sections == 16
-    assert len(evaluation.config["ground_truth_ids"]) == 16
-    assert evaluation.config["volumes"] == 4 and evaluation.config["total_sections"] == 16
-    assert evaluation.config["methods"] == ["edge", "otsu"]
-    assert evaluation.gt_source == "consensus"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,122 +287,3 @@ def test_a_time_lapse_gets_nucleus_curves_over_time(project, manager, make_volum
     assert [p["time_index"] for p in series["points"]] == [0, 1, 2]
     assert all(p["volume_um3"] and p["mean_ri"] for p in series["points"])
     assert len(series["gt_points"]) == 3
-
-
-def test_progress_and_status_events_are_the_jobs_own_on_the_one_envelope(
-    project, manager, make_volume, monkeypatch, django_capture_on_commit_callbacks
-):
-    from cellweb import events as live
-
-    events = []
-    monkeypatch.setattr(live, "send_now", lambda group, event: events.append((group, event)))
-    made = make_specimens(project, make_volume, 1, z=3)
-    with django_capture_on_commit_callbacks(execute=True):
-        evaluation = run(launch(project, manager, set_params={"specimen_ids": [made[0][0].pk]}))
-
-    group = f"job.evaluation.{evaluation.pk}"
-    assert {g for g, _ in events} == {group}
-    assert all(e["kind"] == "evaluation" and e["id"] == evaluation.pk for _, e in events)
-    progress = [e for _, e in events if e["type"] == "progress"]
-    assert progress and all("fold" not in e and e["batches"] == 3 for e in progress)
-    assert not [e for _, e in events if e["type"] == "fold_status"]
-    assert progress[-1]["batch"] == 3
-    final = [e for _, e in events if e["type"] == "job_status"][-1]
-    assert final["status"] == "succeeded" and "dice" in final["summary"]["metrics"]
-    seqs = [e["seq"] for _, e in events]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-
-
-def test_a_second_delivery_of_a_finished_evaluation_does_nothing(project, manager, make_volume):
-    made = make_specimens(project, make_volume, 1, z=3)
-    evaluation = run(launch(project, manager, set_params={"specimen_ids": [made[0][0].pk]}))
-    count = SectionResult.objects.filter(evaluation=evaluation).count()
-
-    again = evaluation_run(evaluation_id=evaluation.pk, device="cpu")
-
-    assert again.status == "succeeded"
-    assert SectionResult.objects.filter(evaluation=evaluation).count() == count
-
-
-def test_cancel_ends_a_queued_evaluation_and_refuses_a_finished_one(project, manager, make_volume):
-    made = make_specimens(project, make_volume, 1, z=3)
-    evaluation = launch(project, manager, set_params={"specimen_ids": [made[0][0].pk]})
-
-    cancelled = evaluation_cancel(evaluation=evaluation, user=manager)
-    assert cancelled.status == "cancelled"
-    assert evaluation_run(evaluation_id=evaluation.pk).status == "cancelled"
-    with pytest.raises(ConflictError):
-        evaluation_cancel(evaluation=cancelled, user=manager)
-
-
-def test_a_cancel_during_the_run_stops_it_and_keeps_no_partial_results(
-    project, manager, make_volume, monkeypatch
-):
-    made = make_specimens(project, make_volume, 2, z=3)
-    evaluation = launch(project, manager, set_params={"specimen_ids": [s.pk for s, _ in made]})
-    original = runner._Progress.__call__
-
-    def cancel_then_progress(self, sections, message):
-        Evaluation.objects.filter(pk=evaluation.pk).update(cancel_requested=True)
-        self.ctx._last_progress = float("-inf")  # this report is written, not throttled
-        original(self, sections, message)
-
-    monkeypatch.setattr(runner._Progress, "__call__", cancel_then_progress)
-    result = evaluation_run(evaluation_id=evaluation.pk, device="cpu")
-
-    assert result.status == "cancelled"
-    assert not SectionResult.objects.filter(evaluation=evaluation).exists()
-    assert not VolumeResult.objects.filter(evaluation=evaluation).exists()
-
-
-def test_a_failure_is_recorded_on_the_evaluation(project, manager, make_volume, monkeypatch):
-    made = make_specimens(project, make_volume, 1, z=3)
-    evaluation = launch(project, manager, set_params={"specimen_ids": [made[0][0].pk]})
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(scoring, "edge_based", broken)
-    result = evaluation_run(evaluation_id=evaluation.pk, device="cpu")
-
-    assert result.status == "failed" and "disk on fire" in result.error
-
-
-def test_manage_py_evaluate_runs_here_with_wait_and_prints_the_table(project, make_volume):
-    from io import StringIO
-
-    from django.core.management import CommandError, call_command
-
-    made = make_specimens(project, make_volume, 1, z=3)
-    out = StringIO()
-    call_command(
-        "evaluate",
-        "--project",
-        project.slug,
-        "--set",
-        "specimens",
-        "--specimen",
-        str(made[0][0].pk),
-        "--threshold",
-        "0.4",
-        "--wait",
-        "--device",
-        "cpu",
-        stdout=out,
-    )
-    text = out.getvalue()
-    evaluation = Evaluation.objects.get()
-    assert f"Evaluation {evaluation.pk} succeeded" in text
-    assert "Edge-based" in text and "Otsu" in text and "dice" in text
-    assert evaluation.threshold == 0.4 and evaluation.created_by is None
-    # Two tables, as in the report: every section, then the sections with a nucleus; the Otsu
-    # row's Dice is the mean over those sections of the stored section results.
-    every, nucleus = text.split("Sections whose ground truth holds a nucleus")
-    assert "Every section, mean ± SD over sections" in every
-    otsu = SectionResult.objects.filter(evaluation=evaluation, method="otsu")
-    for table, rows in ((every, otsu), (nucleus, otsu.filter(gt_pixels__gt=0))):
-        line = next(row for row in table.splitlines() if row.startswith("Otsu"))
-        dice = np.mean(list(rows.values_list("dice", flat=True)))
-        assert line.split()[1] == f"{dice:.3f}"
-    with pytest.raises(CommandError, match="derive it from the paired stain"):
-        call_command("evaluate", "--project", project.slug, "--set", "cross_modality", "--wait")
