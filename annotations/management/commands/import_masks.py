@@ -5,7 +5,9 @@ instance class); in a project of several classes, a class map whose values are t
 values. ``--instances`` reads an instance label image (each positive value one object, as Fiji,
 napari or QuPath write them) and stores it as instance maps of its class; with
 ``--instances``, a folder or .zip of one mask file per nucleus (as the 2018 Data Science Bowl
-sets hold them) is merged into one such image first.
+sets hold them) is merged into one such image first. ``--labelled-only`` stores only the
+sections whose mask holds something (experts who labelled some z sections) and leaves the others
+as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from annotations.models import Project, Specimen
 from annotations.services.groundtruth_import import (
     ground_truth_import,
     ground_truth_import_instances,
+    labelled_sections,
+    stored_sections_note,
 )
 from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
 from annotations.services.object_mask_files import (
@@ -58,6 +62,13 @@ class Command(BaseCommand):
             help="The class a binary mask (or, with --instances, every instance) belongs to; "
             "default: the project's only class, or its instance class.",
         )
+        parser.add_argument(
+            "--labelled-only",
+            action="store_true",
+            help="Store only the sections whose mask holds something; the empty ones are left "
+            "without new ground truth (open for annotators, not scored). A stack with no "
+            "labelled section is refused.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -86,14 +97,15 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         try:
+            only = labelled_sections(masks) if options["labelled_only"] else None
             if options["instances"]:
                 counts = ground_truth_import_instances(
-                    volume=volume, labels=masks, class_name=options["class_name"]
+                    volume=volume, labels=masks, class_name=options["class_name"], sections=only
                 )
-                count = len(counts.per_section)
+                count = len(only) if only is not None else len(counts.per_section)
             else:
                 count = ground_truth_import(
-                    volume=volume, masks=masks, class_name=options["class_name"]
+                    volume=volume, masks=masks, class_name=options["class_name"], sections=only
                 )
         except DomainError as exc:
             raise CommandError(
@@ -103,6 +115,8 @@ class Command(BaseCommand):
             self.stdout.write(merged_summary(merged))
         if options["instances"]:
             self._report_instances(counts)
+        if only is not None:
+            self.stdout.write(f"Labelled sections: {stored_sections_note(only, volume.size_z)}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported ground truth for {count} section(s) of “{specimen.name}” "
