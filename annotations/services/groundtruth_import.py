@@ -8,8 +8,8 @@ asked for (``ground_truth_import_instances``): it is stored as 16-bit instance m
 object, the same id in every section an object reaches), all of its class. A refused stack is
 refused whole, before a single section is written.
 
-Experts often label only some sections of a tomogram; ``sections`` (from ``labelled_sections``)
-stores those alone, and every other section keeps what it had: no imported ground truth, or a
+Experts often label only some sections of a tomogram; ``sections`` (chosen by
+``annotations/services/groundtruth_sections.py``) stores those alone, and every other section keeps what it had: no imported ground truth, or a
 previous import's version, untouched.
 """
 
@@ -119,34 +119,6 @@ def _class_maps(project, masks: np.ndarray, class_name: str | None) -> np.ndarra
         return class_map_stack(masks, {c["value"]: c["name"] for c in classes})
     except MaskError as exc:
         raise InvalidInput(exc.message) from exc
-
-
-def labelled_sections(masks: np.ndarray) -> list[int]:
-    """The z of the sections of a mask stack (z, y, x; a 2D mask is one section) that hold
-    anything; refuses a stack in which none does, as storing only labelled sections stores none."""
-    array = np.asarray(masks)
-    flat = array.reshape(-1, *array.shape[-2:])
-    found = [int(z) for z in np.flatnonzero(flat.reshape(len(flat), -1).any(axis=1))]
-    if not found:
-        raise InvalidInput(
-            f"No section of the mask stack holds anything (all {len(flat)} are empty), so "
-            "storing only the labelled sections would store none. Check the file, or import it "
-            "without “labelled only” to record every section as holding no nucleus."
-        )
-    return found
-
-
-def stored_sections_note(stored: Sequence[int], size_z: int) -> str:
-    """What an import of the labelled sections stored and left, e.g. "stored z3, z8 (2 of 16
-    sections); 14 empty sections left without new ground truth (an earlier import's stays)"."""
-    left = size_z - len(stored)
-    note = f"stored {', '.join(f'z{z}' for z in stored)} ({len(stored)} of {size_z} sections)"
-    if left:
-        note += (
-            f"; {left} empty section{'s' if left != 1 else ''} left without new ground truth "
-            "(an earlier import's stays)"
-        )
-    return note
 
 
 @transaction.atomic

@@ -100,3 +100,25 @@ def test_the_empty_sections_stay_open_for_annotators(project, volume, annotator,
     offered = next_section_peek(user=annotator, project=project)
     assert offered is not None
     assert offered.pk == Section.objects.get(volume=volume, z=4).pk
+
+
+def test_sections_stores_the_listed_ones_empty_or_not(volume, tmp_path):
+    out = import_masks(write_npy(tmp_path / "m.npy", labelled_on(1, 3)), "--sections", "z3, 0")
+    assert imported() == [(0, 1, True), (3, 1, True)]
+    assert GroundTruth.objects.get(section__z=0).foreground_pixels == 0
+    assert "stored z0, z3 (2 of 5 sections); 3 other sections left without new ground truth" in out
+
+
+def test_a_section_outside_the_volume_is_refused(volume, tmp_path):
+    with pytest.raises(
+        CommandError, match="“7” is not a section of the volume: list z from 0 to 4"
+    ):
+        import_masks(write_npy(tmp_path / "m.npy", labelled_on(1)), "--sections", "1,7")
+    assert imported() == []
+
+
+def test_labelled_only_and_sections_do_not_go_together(volume, tmp_path):
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        import_masks(
+            write_npy(tmp_path / "m.npy", labelled_on(1)), "--labelled-only", "--sections", "1"
+        )

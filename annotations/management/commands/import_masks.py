@@ -6,8 +6,8 @@ values. ``--instances`` reads an instance label image (each positive value one o
 napari or QuPath write them) and stores it as instance maps of its class; with
 ``--instances``, a folder or .zip of one mask file per nucleus (as the 2018 Data Science Bowl
 sets hold them) is merged into one such image first. ``--labelled-only`` stores only the
-sections whose mask holds something (experts who labelled some z sections) and leaves the others
-as they were.
+sections whose mask holds something (experts who labelled some z sections), ``--sections 3,8,13``
+the ones listed, and leaves the others as they were.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from annotations.models import Project, Specimen
 from annotations.services.groundtruth_import import (
     ground_truth_import,
     ground_truth_import_instances,
-    labelled_sections,
-    stored_sections_note,
 )
+from annotations.services.groundtruth_sections import sections_to_store, stored_sections_note
 from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
 from annotations.services.object_mask_files import (
     is_object_mask_source,
@@ -62,12 +61,20 @@ class Command(BaseCommand):
             help="The class a binary mask (or, with --instances, every instance) belongs to; "
             "default: the project's only class, or its instance class.",
         )
-        parser.add_argument(
+        which = parser.add_mutually_exclusive_group()
+        which.add_argument(
             "--labelled-only",
             action="store_true",
             help="Store only the sections whose mask holds something; the empty ones are left "
             "without new ground truth (open for annotators, not scored). A stack with no "
             "labelled section is refused.",
+        )
+        which.add_argument(
+            "--sections",
+            default="",
+            metavar="Z-LIST",
+            help="Store only these sections, empty or not (e.g. 3,8,13 or z3,z8); the others are "
+            "left without new ground truth.",
         )
 
     def handle(self, *args, **options):
@@ -97,7 +104,12 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         try:
-            only = labelled_sections(masks) if options["labelled_only"] else None
+            only = sections_to_store(
+                masks,
+                size_z=volume.size_z,
+                labelled_only=options["labelled_only"],
+                sections=options["sections"],
+            )
             if options["instances"]:
                 counts = ground_truth_import_instances(
                     volume=volume, labels=masks, class_name=options["class_name"], sections=only
@@ -116,7 +128,9 @@ class Command(BaseCommand):
         if options["instances"]:
             self._report_instances(counts)
         if only is not None:
-            self.stdout.write(f"Labelled sections: {stored_sections_note(only, volume.size_z)}.")
+            left_are = "empty" if options["labelled_only"] else "other"
+            note = stored_sections_note(only, volume.size_z, left_are=left_are)
+            self.stdout.write(f"Sections: {note}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported ground truth for {count} section(s) of “{specimen.name}” "
