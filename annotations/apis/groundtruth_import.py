@@ -38,6 +38,18 @@ class GroundTruthImportSerializer(serializers.Serializer):
     )
     time = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=0)
     dataset = dataset_field()
+    labelled_only = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Store only the sections whose mask holds something (experts who labelled some "
+        "z sections); the empty ones are left without new ground truth, open for annotators and "
+        "not scored. A stack with no labelled section is refused (400).",
+    )
+    sections = optional_text(
+        2000,
+        help_text="Store only these sections, empty or not: z separated by commas (“3, 8, 13” "
+        "or “z3,z8”); the others are left without new ground truth. Not with labelled_only.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -48,11 +60,21 @@ class GroundTruthImportSerializer(serializers.Serializer):
 NOT_INSTANCES = "null unless imported as instances."
 
 
-# What the import stored: a new imported ground-truth version of every section of the volume.
+# What the import stored: a new imported ground-truth version of every section of the volume
+# (with labelled_only, of the sections that hold something).
 class GroundTruthImportedSerializer(serializers.Serializer):
     volume = serializers.IntegerField(help_text="The label-free volume it was stored for (id).")
     time = serializers.IntegerField(help_text="The volume's time point.")
     sections = serializers.IntegerField(help_text="Sections given ground truth.")
+    stored_sections = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The z of the sections given ground truth."
+    )
+    summary = serializers.CharField(
+        allow_null=True,
+        help_text="With labelled_only or sections, the sections stored and the others left, e.g. "
+        "“stored z3, z8 (2 of 16 sections); 14 empty sections left without new ground truth "
+        "(an earlier import's stays)”; null otherwise.",
+    )
     stored_as = serializers.ChoiceField(choices=["class maps", "instance maps"])
     instances = serializers.ListField(
         child=serializers.IntegerField(),
@@ -89,5 +111,7 @@ class GroundTruthImportApi(UploadApi):
             class_name=values["class"].strip() or None,
             time_index=values["time"],
             dataset=values["dataset"] or None,
+            labelled_only=values["labelled_only"],
+            sections=values["sections"],
         )
         return Response(GroundTruthImportedSerializer(result).data, status=status.HTTP_201_CREATED)

@@ -7,9 +7,15 @@ of the project. An instance label stack (each positive value one object) is take
 asked for (``ground_truth_import_instances``): it is stored as 16-bit instance maps (one id per
 object, the same id in every section an object reaches), all of its class. A refused stack is
 refused whole, before a single section is written.
+
+Experts often label only some sections of a tomogram; ``sections`` (chosen by
+``annotations/services/groundtruth_sections.py``) stores those alone, and every other section keeps what it had: no imported ground truth, or a
+previous import's version, untouched.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from django.db import transaction
@@ -117,12 +123,19 @@ def _class_maps(project, masks: np.ndarray, class_name: str | None) -> np.ndarra
 
 @transaction.atomic
 def ground_truth_import(
-    *, volume: Volume, masks: np.ndarray, user=None, class_name: str | None = None
+    *,
+    volume: Volume,
+    masks: np.ndarray,
+    user=None,
+    class_name: str | None = None,
+    sections: Sequence[int] | None = None,
 ) -> int:
-    """Store one imported ground-truth version per section of ``volume``; returns the count.
+    """Store one imported ground-truth version per section of ``volume`` (or per section z in
+    ``sections``); returns the count.
 
     ``masks`` is read as the module says; the whole stack is checked before anything is written.
-    The previous imported version of each section stops being current; none is overwritten.
+    The previous imported version of each stored section stops being current; none is
+    overwritten, and the sections not stored are not touched.
     """
     project = volume.specimen.project
     class_maps = _class_maps(project, masks, class_name)
@@ -133,12 +146,18 @@ def ground_truth_import(
         encoded=[encode_class_map(section, values) for section in class_maps],
         foreground=[int(np.count_nonzero(section)) for section in class_maps],
         user=user,
+        only=sections,
     )
 
 
 @transaction.atomic
 def ground_truth_import_instances(
-    *, volume: Volume, labels: np.ndarray, user=None, class_name: str | None = None
+    *,
+    volume: Volume,
+    labels: np.ndarray,
+    user=None,
+    class_name: str | None = None,
+    sections: Sequence[int] | None = None,
 ) -> InstanceCounts:
     """Import an instance label stack as ground truth of its class in ``volume``.
 
@@ -146,7 +165,7 @@ def ground_truth_import_instances(
     class). Every section is stored as an instance map (``encode_instance_map``) keeping the
     stack's ids, so evaluation and export use these instances; ids above 65,535 are renumbered
     1..N over the whole stack, so an object keeps one id through the sections. The counts are
-    returned and recorded in ``params``.
+    returned and recorded in ``params``. ``sections`` stores only those z, as above.
     """
     entry = _instance_class(volume.specimen.project, class_name)
     foreground, counts = instances_from_array(labels)
@@ -166,6 +185,7 @@ def ground_truth_import_instances(
         foreground=[int(np.count_nonzero(section)) for section in ids],
         user=user,
         counts=counts,
+        only=sections,
     )
     return counts
 
@@ -191,20 +211,24 @@ def _store(
     foreground: list[int],
     user,
     counts: InstanceCounts | None = None,
+    only: Sequence[int] | None = None,
 ) -> int:
     sections = list(Section.objects.select_for_update().filter(volume=volume).order_by("z"))
     if len(sections) != volume.size_z:
         raise InvalidInput(
             f"Volume {volume.pk} has {len(sections)} sections instead of {volume.size_z}."
         )
+    if only is not None:
+        kept = set(only)
+        sections = [section for section in sections if section.z in kept]
     latest = dict(
-        GroundTruth.objects.filter(section__volume=volume, source=GroundTruthSource.IMPORTED)
+        GroundTruth.objects.filter(section__in=sections, source=GroundTruthSource.IMPORTED)
         .values("section_id")
         .annotate(top=Max("version"))
         .values_list("section_id", "top")
     )
     GroundTruth.objects.filter(
-        section__volume=volume, source=GroundTruthSource.IMPORTED, is_current=True
+        section__in=sections, source=GroundTruthSource.IMPORTED, is_current=True
     ).update(is_current=False)
     reviewer = user if getattr(user, "is_authenticated", False) else None
     params = {"imported_by": reviewer.get_username()} if reviewer else {}

@@ -58,6 +58,8 @@ def test_an_instance_image_is_stored_with_its_ids(api, manager, specimen, volume
         "instances": [5, 4],
         "instances_in_volume": 5,
         "merged": None,
+        "stored_sections": [0, 1],
+        "summary": None,
     }
     for truth in GroundTruth.objects.filter(is_current=True).select_related("section"):
         decoded = stored_labels(bytes(truth.mask_png), [1], [1], SHAPE)

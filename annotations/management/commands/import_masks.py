@@ -5,7 +5,9 @@ instance class); in a project of several classes, a class map whose values are t
 values. ``--instances`` reads an instance label image (each positive value one object, as Fiji,
 napari or QuPath write them) and stores it as instance maps of its class; with
 ``--instances``, a folder or .zip of one mask file per nucleus (as the 2018 Data Science Bowl
-sets hold them) is merged into one such image first.
+sets hold them) is merged into one such image first. ``--labelled-only`` stores only the
+sections whose mask holds something (experts who labelled some z sections), ``--sections 3,8,13``
+the ones listed, and leaves the others as they were.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from annotations.services.groundtruth_import import (
     ground_truth_import,
     ground_truth_import_instances,
 )
+from annotations.services.groundtruth_sections import sections_to_store, stored_sections_note
 from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
 from annotations.services.object_mask_files import (
     is_object_mask_source,
@@ -58,6 +61,21 @@ class Command(BaseCommand):
             help="The class a binary mask (or, with --instances, every instance) belongs to; "
             "default: the project's only class, or its instance class.",
         )
+        which = parser.add_mutually_exclusive_group()
+        which.add_argument(
+            "--labelled-only",
+            action="store_true",
+            help="Store only the sections whose mask holds something; the empty ones are left "
+            "without new ground truth (open for annotators, not scored). A stack with no "
+            "labelled section is refused.",
+        )
+        which.add_argument(
+            "--sections",
+            default="",
+            metavar="Z-LIST",
+            help="Store only these sections, empty or not (e.g. 3,8,13 or z3,z8); the others are "
+            "left without new ground truth.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -86,14 +104,20 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         try:
+            only = sections_to_store(
+                masks,
+                size_z=volume.size_z,
+                labelled_only=options["labelled_only"],
+                sections=options["sections"],
+            )
             if options["instances"]:
                 counts = ground_truth_import_instances(
-                    volume=volume, labels=masks, class_name=options["class_name"]
+                    volume=volume, labels=masks, class_name=options["class_name"], sections=only
                 )
-                count = len(counts.per_section)
+                count = len(only) if only is not None else len(counts.per_section)
             else:
                 count = ground_truth_import(
-                    volume=volume, masks=masks, class_name=options["class_name"]
+                    volume=volume, masks=masks, class_name=options["class_name"], sections=only
                 )
         except DomainError as exc:
             raise CommandError(
@@ -103,6 +127,10 @@ class Command(BaseCommand):
             self.stdout.write(merged_summary(merged))
         if options["instances"]:
             self._report_instances(counts)
+        if only is not None:
+            left_are = "empty" if options["labelled_only"] else "other"
+            note = stored_sections_note(only, volume.size_z, left_are=left_are)
+            self.stdout.write(f"Sections: {note}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported ground truth for {count} section(s) of “{specimen.name}” "
