@@ -45,10 +45,11 @@ class GroundTruthImportSerializer(serializers.Serializer):
         "z sections); the empty ones are left without new ground truth, open for annotators and "
         "not scored. A stack with no labelled section is refused (400).",
     )
-    sections = optional_text(
+    z = optional_text(
         2000,
         help_text="Store only these sections, empty or not: z separated by commas (“3, 8, 13” "
-        "or “z3,z8”); the others are left without new ground truth. Not with labelled_only.",
+        "or “z3,z8”); the others are left without new ground truth. Not with labelled_only. (The "
+        "answer's `sections` is how many were stored.)",
     )
 
     def get_fields(self):
@@ -71,7 +72,7 @@ class GroundTruthImportedSerializer(serializers.Serializer):
     )
     summary = serializers.CharField(
         allow_null=True,
-        help_text="With labelled_only or sections, the sections stored and the others left, e.g. "
+        help_text="With labelled_only or z, the sections stored and the others left, e.g. "
         "“stored z3, z8 (2 of 16 sections); 14 empty sections left without new ground truth "
         "(an earlier import's stays)”; null otherwise.",
     )
@@ -112,6 +113,6 @@ class GroundTruthImportApi(UploadApi):
             time_index=values["time"],
             dataset=values["dataset"] or None,
             labelled_only=values["labelled_only"],
-            sections=values["sections"],
+            sections=values["z"],
         )
         return Response(GroundTruthImportedSerializer(result).data, status=status.HTTP_201_CREATED)

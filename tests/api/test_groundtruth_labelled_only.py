@@ -68,23 +68,23 @@ def test_a_stack_with_nothing_labelled_is_refused(api, manager, specimen, volume
     assert imported() == [(1, 1, True)]
 
 
-def test_sections_lists_the_sections_to_store(api, manager, specimen, volume):
-    response = post(api(manager), specimen, file=tiff(labelled_on(0, 2)), sections="2,3")
+def test_z_lists_the_sections_to_store(api, manager, specimen, volume):
+    response = post(api(manager), specimen, file=tiff(labelled_on(0, 2)), z="2,3")
     assert response.status_code == 201, response.content
     assert response.json()["stored_sections"] == [2, 3]
     assert response.json()["summary"].startswith("stored z2, z3 (2 of 4 sections); 2 other")
     assert imported() == [(2, 1, True), (3, 1, True)]
 
 
-@pytest.mark.parametrize("sections", ["2,x", "4", " , "])
-def test_a_bad_section_list_is_refused(api, manager, specimen, volume, sections):
-    response = post(api(manager), specimen, file=tiff(labelled_on(0)), sections=sections)
+@pytest.mark.parametrize("z", ["2,x", "4", " , "])
+def test_a_bad_section_list_is_refused(api, manager, specimen, volume, z):
+    response = post(api(manager), specimen, file=tiff(labelled_on(0)), z=z)
     assert response.status_code == 400, response.content
     assert imported() == []
 
 
 def test_labelled_only_with_sections_is_refused(api, manager, specimen, volume):
-    fields = {"labelled_only": "true", "sections": "1"}
+    fields = {"labelled_only": "true", "z": "1"}
     response = post(api(manager), specimen, file=tiff(labelled_on(1)), **fields)
     assert response.status_code == 400
     assert "not both" in response.json()["detail"]

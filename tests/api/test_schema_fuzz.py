@@ -98,7 +98,7 @@ def _with_files(label: str, body: dict) -> None:
         body["class"] = "nucleus"  # named: the run may have added classes
         body.pop("time", None)
         # the z a volume has, and that a list goes without labelled_only, only the server knows
-        body["sections"] = "" if body.get("labelled_only") else "0, z2"
+        body["z"] = "" if body.get("labelled_only") else "0, z2"
     elif label == "POST /api/projects/{slug}/model-versions/import/":
         body.update(file=_weights(), arch="")
 
