@@ -103,6 +103,12 @@ def add_specimens(
     return made
 
 
+@pytest.fixture(name="five_cells")
+def five_specimens(project, make_volume):
+    """Five specimens of two sections each with confirmed ground truth, for training tests."""
+    return add_specimens(project, make_volume, 5, sections=2)
+
+
 def tiny_config(**overrides) -> TrainingConfig:
     return TrainingConfig(**{**TINY, **overrides})
 

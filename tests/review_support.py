@@ -7,6 +7,7 @@ independent of the annotation service's own rules (its tests cover those).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from django.utils import timezone
 
 from annotations.imaging.labels import encode_instance_map
@@ -150,3 +151,17 @@ def fluorescence_truth(section: Section, mask: np.ndarray, **params) -> GroundTr
         confirmed_at=timezone.now(),
         is_current=True,
     )
+
+
+# Fixtures of the review API tests (imported by name: ``four_sections`` is the fixture
+# ``sections``, ``ready_section`` the fixture ``ready``).
+@pytest.fixture(name="sections")
+def four_sections(specimen, make_volume):
+    """Four 32 × 32 sections of one volume."""
+    return sections_of(specimen, make_volume, shape=(4, 32, 32))
+
+
+@pytest.fixture(name="ready")
+def ready_section(sections, cast):
+    """The first of them with three submissions and their consensus: ready for review."""
+    return with_consensus(sections[0], cast)

@@ -14,22 +14,12 @@ from tests.review_support import (
     box,
     confirm,
     disk,
+    four_sections,  # noqa: F401 (the fixture ``sections``)
+    ready_section,  # noqa: F401 (the fixture ``ready``)
     save_revision,
-    sections_of,
-    with_consensus,
 )
 
 SHAPE = (32, 32)
-
-
-@pytest.fixture
-def sections(specimen, make_volume):
-    return sections_of(specimen, make_volume, shape=(4, 32, 32))
-
-
-@pytest.fixture
-def ready(sections, cast):
-    return with_consensus(sections[0], cast)
 
 
 def _b64(mask) -> str:

@@ -14,21 +14,10 @@ from tests.review_support import (
     box,
     confirm,
     disk,
-    sections_of,
+    four_sections,  # noqa: F401 (the fixture ``sections``)
+    ready_section,  # noqa: F401 (the fixture ``ready``)
     submit_all,
-    with_consensus,
 )
-
-
-@pytest.fixture
-def sections(specimen, make_volume):
-    return sections_of(specimen, make_volume, shape=(4, 32, 32))
-
-
-@pytest.fixture
-def ready(sections, cast):
-    return with_consensus(sections[0], cast)
-
 
 # --- ground truth and audit ----------------------------------------------------------------
 

@@ -20,14 +20,12 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training import fold_trainer as trainer
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import (
+    five_specimens,  # noqa: F401 (the fixture ``five_cells``)
+    tiny_config,
+)
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
-
-
-@pytest.fixture
-def five_cells(project, make_volume):
-    return add_specimens(project, make_volume, 5, sections=2)
 
 
 def test_a_fold_killed_after_an_epoch_resumes_from_its_checkpoint(

@@ -18,14 +18,12 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training import fold_trainer as trainer
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import (
+    five_specimens,  # noqa: F401 (the fixture ``five_cells``)
+    tiny_config,
+)
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
-
-
-@pytest.fixture
-def five_cells(project, make_volume):
-    return add_specimens(project, make_volume, 5, sections=2)
 
 
 def test_launch_freezes_ground_truth_and_stores_a_split_that_never_splits_a_specimen(
