@@ -139,12 +139,13 @@ def submit(section, user, mask, base=None):
 
 
 def fluorescence_truth(section: Section, mask: np.ndarray, **params) -> GroundTruth:
-    """A current fluorescence ground truth of ``section`` (version 1) with ``params`` beside an
-    unflagged stain signal."""
+    """A current fluorescence ground truth of ``section`` (version 1) as derivation stores it
+    (binary PNG), with ``params`` beside an unflagged stain signal (``method`` also its field)."""
     return GroundTruth.objects.create(
         section=section,
         source="fluorescence",
         version=1,
+        method=params.get("method", ""),
         mask_png=encode_mask(mask),
         foreground_pixels=int(mask.sum()),
         params={"quality": None, "stain_signal": True, **params},

@@ -8,7 +8,6 @@ import base64
 
 import numpy as np
 import pytest
-from django.utils import timezone
 
 from annotations.imaging.label_values import stored_labels
 from annotations.imaging.labels import encode_class_map, encode_instance_map
@@ -17,26 +16,11 @@ from annotations.models import GroundTruth, LabelKind
 from annotations.services.labels.presets import preset_classes
 from inference.services.evaluation.labels import STORED, WATERSHED, truth_labels
 from tests.conftest import signed_in
-from tests.review_support import disk, sections_of
+from tests.review_support import disk, fluorescence_truth, sections_of
 
 SHAPE = (32, 32)
 # Two stained nuclei whose thresholded blobs touch through a narrow neck.
 PAIR = disk(SHAPE, 16, 10, 6) | disk(SHAPE, 16, 21, 6)
-
-
-def _derived(section, mask: np.ndarray) -> GroundTruth:
-    """A fluorescence mask as derivation stores it (binary PNG, parameters)."""
-    return GroundTruth.objects.create(
-        section=section,
-        source="fluorescence",
-        version=1,
-        mask_png=encode_mask(mask),
-        foreground_pixels=int(mask.sum()),
-        method="otsu",
-        params={"method": "otsu", "stain_signal": True, "quality": None},
-        confirmed_at=timezone.now(),
-        is_current=True,
-    )
 
 
 @pytest.fixture
@@ -67,7 +51,7 @@ def _current(section) -> GroundTruth:
 
 
 def test_the_page_loads_the_stain_nuclei_split_as_instances(reviewer, section):
-    _derived(section, PAIR)
+    fluorescence_truth(section, PAIR, method="otsu")
 
     config = _page_config(reviewer, section)
 
@@ -80,7 +64,7 @@ def test_the_page_loads_the_stain_nuclei_split_as_instances(reviewer, section):
 
 
 def test_a_correction_that_keeps_the_watershed_nuclei_stores_binary_bytes(api, reviewer, section):
-    _derived(section, PAIR)
+    fluorescence_truth(section, PAIR, method="otsu")
     loaded = base64.b64decode(_page_config(reviewer, section)["consensus"]["mask_png"])
     instances = stored_labels(loaded, [1], [1], SHAPE).instances.copy()
     instances[disk(SHAPE, 4, 26, 2)] = 3  # a third nucleus, apart from the others
@@ -101,7 +85,7 @@ def test_a_correction_that_keeps_the_watershed_nuclei_stores_binary_bytes(api, r
 def test_merging_and_cutting_nuclei_stores_an_instance_map_the_evaluation_keeps(
     api, reviewer, section
 ):
-    _derived(section, PAIR)
+    fluorescence_truth(section, PAIR, method="otsu")
     merged = encode_instance_map(PAIR.astype(np.uint16), {1: 1}, [1])
 
     response = _confirm(api, reviewer, section, merged)
@@ -127,7 +111,7 @@ def test_merging_and_cutting_nuclei_stores_an_instance_map_the_evaluation_keeps(
 def test_a_nucleus_cytoplasm_project_stores_the_corrected_classes(api, project, reviewer, section):
     project.label_classes = preset_classes("nucleus-cytoplasm")
     project.save(update_fields=["label_classes"])
-    _derived(section, PAIR)
+    fluorescence_truth(section, PAIR, method="otsu")
     assert _page_config(reviewer, section)["consensus"]["labelled"] is True
     class_map = np.where(disk(SHAPE, 16, 16, 12), 2, 0).astype(np.uint8)
     class_map[PAIR] = 1
@@ -153,7 +137,7 @@ def test_a_nucleus_cytoplasm_project_stores_the_corrected_classes(api, project, 
     ],
 )
 def test_label_maps_the_project_cannot_hold_are_400(api, reviewer, section, png):
-    _derived(section, PAIR)
+    fluorescence_truth(section, PAIR, method="otsu")
 
     response = _confirm(api, reviewer, section, png)
 
@@ -164,7 +148,7 @@ def test_label_maps_the_project_cannot_hold_are_400(api, reviewer, section, png)
 def test_a_region_only_project_keeps_editing_one_binary_class(api, project, reviewer, section):
     project.label_classes = [{**preset_classes("nucleus")[0], "kind": LabelKind.REGION}]
     project.save(update_fields=["label_classes"])
-    _derived(section, PAIR)
+    fluorescence_truth(section, PAIR, method="otsu")
     config = _page_config(reviewer, section)
     assert config["consensus"]["labelled"] is False
     assert base64.b64decode(config["consensus"]["mask_png"]) == encode_mask(PAIR)
