@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotations.models import Project, Volume
+from annotations.models import Project, Tag, Volume
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
@@ -19,6 +19,7 @@ from inference.models import ModelVersion, Prediction, PredictionResult, Predict
 __all__ = [
     "SERIES_KEYS",
     "active_model_version",
+    "comparison_tags_missing",
     "current_result_for_volume",
     "group_comparison",
     "nucleus_series",
@@ -140,6 +141,24 @@ def _mean_sd(values: list[float]) -> dict[str, Any]:
     return {"mean": mean, "sd": sd, "n": n}
 
 
+def _specimen_tags(results) -> dict[int, set[str]]:
+    """The tag names of each specimen of ``results``, in one query."""
+    specimen_tags: dict[int, set[str]] = defaultdict(set)
+    pairs = Tag.objects.filter(specimens__in={r.specimen_id for r in results})
+    for specimen_id, name in pairs.values_list("specimens", "name"):
+        specimen_tags[specimen_id].add(name)
+    return specimen_tags
+
+
+def comparison_tags_missing(results, tags: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The ``tags`` that no specimen of ``results`` carries (a comparison would show an empty
+    group for them), and the tags those specimens do carry."""
+    results = list(results)
+    specimen_tags = _specimen_tags(results)
+    carried = set().union(*(specimen_tags[r.specimen_id] for r in results))
+    return [t for t in tags if t not in carried], sorted(carried, key=str.lower)
+
+
 def group_comparison(
     results, *, tags: tuple[str, str], quantity: str = "volume_um3"
 ) -> dict[str, Any]:
@@ -148,9 +167,7 @@ def group_comparison(
     if quantity not in SERIES_KEYS:
         raise ValueError(f"unknown quantity {quantity!r}")
     results = list(results)
-    specimen_tags: dict[int, set[str]] = defaultdict(set)
-    for r in results:
-        specimen_tags[r.specimen_id] = set(r.specimen.tags.values_list("name", flat=True))
+    specimen_tags = _specimen_tags(results)
     groups = {}
     for tag in tags:
         per_time: dict[int, list[float]] = defaultdict(list)

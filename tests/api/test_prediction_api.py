@@ -135,6 +135,21 @@ def test_series_keep_each_nucleus_and_the_groups_are_compared_with_mean_and_sd(
     assert api(annotator).get(url, {"quantity": "colour"}).status_code == 400
 
 
+def test_comparing_a_tag_none_of_the_specimens_carry_is_a_400_naming_it(
+    api, project, annotator, finished
+):
+    """A misspelt tag (or one of specimens this run did not predict) is not an empty group."""
+    Specimen.objects.create(project=project, name="unpredicted").tags.create(
+        project=project, name="DMSO"
+    )
+    url = f"/api/predictions/{finished.pk}/series/"
+    for tags, missing in (("LPS,contrl", "contrl"), ("DMSO,control", "DMSO")):
+        refused = api(annotator).get(url, {"tags": tags})
+        assert refused.status_code == 400, refused.content
+        detail = refused.json()["detail"]
+        assert f"“{missing}”" in detail and "tags: control, LPS." in detail
+
+
 def test_the_viewer_gets_the_active_models_outlines_per_section(api, annotator, finished):
     result = finished.results.order_by("specimen__name", "time_index").first()
     middle = result.volume.sections.get(z=4)
