@@ -251,12 +251,9 @@ class PredictionSeriesApi(APIView):
         if tags and len(tags) != 2:
             raise InvalidInput("Give two tags to compare, comma-separated (e.g. LPS,control).")
         results = list(selectors.prediction_results(prediction))
-        missing, carried = selectors.comparison_tags_missing(results, tuple(tags))
-        if missing:
-            raise InvalidInput(
-                f"No specimen of this prediction is tagged “{missing[0]}”; its specimens' tags: "
-                f"{', '.join(carried) or 'none'}."
-            )
+        refusal = tags and selectors.comparison_refusal(results, tuple(tags), query["quantity"])
+        if refusal:
+            raise InvalidInput(refusal)
         comparison = (
             selectors.group_comparison(results, tags=(tags[0], tags[1]), quantity=query["quantity"])
             if tags

@@ -19,7 +19,7 @@ from inference.models import ModelVersion, Prediction, PredictionResult, Predict
 __all__ = [
     "SERIES_KEYS",
     "active_model_version",
-    "comparison_tags_missing",
+    "comparison_refusal",
     "current_result_for_volume",
     "group_comparison",
     "nucleus_series",
@@ -150,13 +150,26 @@ def _specimen_tags(results) -> dict[int, set[str]]:
     return specimen_tags
 
 
-def comparison_tags_missing(results, tags: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """The ``tags`` that no specimen of ``results`` carries (a comparison would show an empty
-    group for them), and the tags those specimens do carry."""
+def comparison_refusal(results, tags: tuple[str, str], quantity: str) -> str | None:
+    """Why comparing ``tags`` on ``quantity`` would show an empty group, or ``None``: a tag no
+    specimen of ``results`` carries (a typo), or a quantity none of their nuclei has (a volume
+    of single-section fields, an RI of phase images)."""
     results = list(results)
     specimen_tags = _specimen_tags(results)
     carried = set().union(*(specimen_tags[r.specimen_id] for r in results))
-    return [t for t in tags if t not in carried], sorted(carried, key=str.lower)
+    missing = [t for t in tags if t not in carried]
+    if missing:
+        names = ", ".join(sorted(carried, key=str.lower)) or "none"
+        return f"No specimen of this prediction is tagged “{missing[0]}”; its specimens' tags: {names}."
+    measured = [
+        k for k in SERIES_KEYS if any(n.get(k) is not None for r in results for n in r.nuclei)
+    ]
+    if measured and quantity not in measured:
+        return (
+            f"No nucleus of this prediction has {quantity}; its nuclei have "
+            f"{', '.join(measured)} (single-section fields have an area, not a volume)."
+        )
+    return None
 
 
 def group_comparison(

@@ -150,6 +150,16 @@ def test_comparing_a_tag_none_of_the_specimens_carry_is_a_400_naming_it(
         assert f"“{missing}”" in detail and "tags: control, LPS." in detail
 
 
+def test_comparing_a_quantity_no_nucleus_has_is_a_400_naming_those_it_has(api, annotator, finished):
+    """RI tomograms' nuclei have no area (single-section fields have no volume): the default
+    volume is compared, an area asked for is refused rather than answered with empty groups."""
+    url = f"/api/predictions/{finished.pk}/series/"
+    assert api(annotator).get(url, {"tags": "LPS,control"}).status_code == 200
+    refused = api(annotator).get(url, {"tags": "LPS,control", "quantity": "area_um2"})
+    assert refused.status_code == 400
+    assert "has area_um2; its nuclei have volume_um3, surface_area_um2" in refused.json()["detail"]
+
+
 def test_the_viewer_gets_the_active_models_outlines_per_section(api, annotator, finished):
     result = finished.results.order_by("specimen__name", "time_index").first()
     middle = result.volume.sections.get(z=4)
