@@ -50,6 +50,14 @@ describe('prediction charts', () => {
     expect(lines[1]!.points).toEqual([[0, 8]]);
     expect(lines[2]!.style).toBe('thin');
   });
+
+  it('draws no SD where a group has a single nucleus (its SD is null, not zero)', () => {
+    const points = [{ t: 0, mean: 10, sd: 2, n: 3 }, { t: 1, mean: 12, sd: null, n: 1 }];
+    const lines = comparisonLines({ quantity: 'volume_um3', groups: { LPS: points } });
+    expect(lines[0]!.points).toEqual([[0, 10], [1, 12]]);
+    expect(lines[1]!.points).toEqual([[0, 8]]);
+    expect(lines[2]!.points).toEqual([[0, 12]]);
+  });
 });
 
 describe('viewer model contours', () => {

@@ -133,8 +133,8 @@ class SeriesSerializer(serializers.Serializer):
     comparison = serializers.JSONField(
         allow_null=True,
         help_text="Null without tags. Otherwise quantity and groups: per tag, [{t, mean, sd, "
-        "n}], the mean and sample SD of quantity over the nuclei of the tag's specimens at time "
-        "point t (n nuclei).",
+        "n}], the mean and sample SD (null for a single nucleus) of quantity over the nuclei of "
+        "the tag's specimens at time point t (n nuclei).",
     )
 
 

@@ -137,7 +137,8 @@ def nucleus_series(results) -> list[dict[str, Any]]:
 def _mean_sd(values: list[float]) -> dict[str, Any]:
     n = len(values)
     mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    # A single nucleus has no sample SD: None, not a spread of zero.
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
     return {"mean": mean, "sd": sd, "n": n}
 
 

@@ -131,6 +131,7 @@ def test_series_keep_each_nucleus_and_the_groups_are_compared_with_mean_and_sd(
         assert lps[t]["sd"] == pytest.approx(np.std(pair, ddof=1))
         assert lps[t]["n"] == 2
     assert [p["n"] for p in groups["control"]] == [1, 1, 1]
+    assert [p["sd"] for p in groups["control"]] == [None, None, None]  # one nucleus: no SD
     assert api(annotator).get(url, {"tags": "LPS"}).status_code == 400
     assert api(annotator).get(url, {"quantity": "colour"}).status_code == 400
 
