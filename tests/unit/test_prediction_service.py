@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import tifffile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.http import Http404
 
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
@@ -187,3 +187,16 @@ def test_manage_py_predict_waits_prints_the_table_and_writes_tiffs_and_csv(
     assert re.search(
         rf'data-prediction="{prediction.pk}">.*?<td>the command line</td>', listing, re.S
     )
+
+
+def test_manage_py_predict_refuses_an_out_that_is_a_file_before_running_anything(
+    project, manager, active_model, known_nuclei, tmp_path
+):
+    time_lapse(project, "cell-a", times=1)
+    taken = tmp_path / "nuclei.csv"
+    taken.write_text("kept")
+    with pytest.raises(CommandError, match="is a file, not a folder"):
+        call_command(
+            "predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(taken)
+        )
+    assert not Prediction.objects.exists() and taken.read_text() == "kept"
