@@ -11,12 +11,21 @@ import tifffile
 from django.core.management import CommandError, call_command
 from django.http import Http404
 
+from annotations.models import Specimen
+from annotations.services.volumes import volume_create
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
 from inference.models import Prediction, PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.conftest import signed_in
 from tests.helpers_evaluation import tiny_model_version
-from tests.helpers_prediction import VOXEL, threshold_sections, time_lapse
+from tests.helpers_prediction import (
+    MEDIUM,
+    NUCLEUS_RI,
+    VOXEL,
+    ball_mask,
+    threshold_sections,
+    time_lapse,
+)
 
 
 def run(project, manager, **launch) -> Prediction:
@@ -200,3 +209,30 @@ def test_manage_py_predict_refuses_an_out_that_is_a_file_before_running_anything
             "predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(taken)
         )
     assert not Prediction.objects.exists() and taken.read_text() == "kept"
+
+
+def test_a_daughter_names_her_parent_on_every_row_of_her_track(
+    project, manager, active_model, known_nuclei
+):
+    """The parent belongs to the track: filtering the table on it gives the daughter's whole
+    time course, not only the time point she appeared."""
+    specimen = Specimen.objects.create(project=project, name="dividing")
+    shape, centre = (8, 48, 48), (4, 24, 24)
+    daughters = ball_mask(shape, (4, 15, 24), 1.4) | ball_mask(shape, (4, 33, 24), 1.4)
+    for t, mask in enumerate([ball_mask(shape, centre, 2.0), daughters, daughters]):
+        ri = MEDIUM + (NUCLEUS_RI - MEDIUM) * mask
+        volume_create(
+            specimen=specimen,
+            data=ri.astype(np.float32),
+            modality="ri",
+            time_index=t,
+            voxel_size=VOXEL,
+        )
+    launched = prediction_launch(project=project, user=manager, queue=False)
+    done = prediction_run(prediction_id=launched.pk, device="cpu")
+    rows = {
+        (r.time_index, n["id"]): n["parent"]
+        for r in done.results.order_by("time_index")
+        for n in r.nuclei
+    }
+    assert rows == {(0, 1): None, (1, 1): None, (1, 2): 1, (2, 1): None, (2, 2): 1}
