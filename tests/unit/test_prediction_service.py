@@ -12,17 +12,15 @@ from django.core.management import CommandError, call_command
 from django.http import Http404
 
 from annotations.models import Specimen
-from annotations.services.volumes import volume_create
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
 from inference.models import Prediction, PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.conftest import signed_in
 from tests.helpers_evaluation import tiny_model_version
 from tests.helpers_prediction import (
-    MEDIUM,
-    NUCLEUS_RI,
     VOXEL,
     ball_mask,
+    nucleus_volume,
     threshold_sections,
     time_lapse,
 )
@@ -220,14 +218,7 @@ def test_a_daughter_names_her_parent_on_every_row_of_her_track(
     shape, centre = (8, 48, 48), (4, 24, 24)
     daughters = ball_mask(shape, (4, 15, 24), 1.4) | ball_mask(shape, (4, 33, 24), 1.4)
     for t, mask in enumerate([ball_mask(shape, centre, 2.0), daughters, daughters]):
-        ri = MEDIUM + (NUCLEUS_RI - MEDIUM) * mask
-        volume_create(
-            specimen=specimen,
-            data=ri.astype(np.float32),
-            modality="ri",
-            time_index=t,
-            voxel_size=VOXEL,
-        )
+        nucleus_volume(specimen, mask, t)
     launched = prediction_launch(project=project, user=manager, queue=False)
     done = prediction_run(prediction_id=launched.pk, device="cpu")
     rows = {
