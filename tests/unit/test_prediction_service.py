@@ -227,3 +227,14 @@ def test_a_daughter_names_her_parent_on_every_row_of_her_track(
         for n in r.nuclei
     }
     assert rows == {(0, 1): None, (1, 1): None, (1, 2): 1, (2, 1): None, (2, 2): 1}
+
+
+def test_predict_out_keeps_specimens_whose_names_make_the_same_file_name_apart(
+    project, manager, active_model, known_nuclei, tmp_path
+):
+    """Specimens “A1 ctrl” and “A1_ctrl” both make A1_ctrl in a file name: neither TIFF is lost."""
+    time_lapse(project, "A1 ctrl", times=1)
+    time_lapse(project, "A1_ctrl", times=1, seed=1)
+    call_command("predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(tmp_path))
+    tiffs = sorted(p.name for p in tmp_path.glob("*.tif"))
+    assert len(tiffs) == 2 and tiffs[0].startswith("A1_ctrl"), tiffs
