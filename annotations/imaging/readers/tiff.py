@@ -239,11 +239,12 @@ def _baseline_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
 
 
 def _pixel_size_yx(tags: Any, um_per_unit: float) -> list[float | None]:
-    """(y, x) pixel size in µm from the Y/XResolution tags (pixels per unit)."""
+    """(y, x) pixel size in µm from the Y/XResolution tags (pixels per unit), to 9 significant
+    digits: a rational's float noise (0.6499999999999999 for 0.65) is not a pixel size."""
     values: list[float | None] = []
     for tag in ("YResolution", "XResolution"):
         num, den = tags[tag].value if tag in tags else (0, 1)
-        values.append(den / num * um_per_unit if num else None)
+        values.append(float(f"{den / num * um_per_unit:.9g}") if num else None)
     return values
 
 
