@@ -177,6 +177,8 @@ def test_prediction_pages_render_tables_images_and_charts(manager, finished):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="nuclei-table"' in html and 'data-role="orthoviews"' in html
+    # The comparison says what it is a mean of: nuclei pooled over a group's specimens.
+    assert "mean ± sample SD over the nuclei of each group's specimens, pooled" in html
     config = page.context["config"]
     assert config["module"] == "prediction" and len(config["series"]) == 3
     assert set(config["comparison"]) == {"volume_um3", "area_um2", "dry_mass_pg"}
