@@ -43,10 +43,19 @@ class VolumeHandle:
     # The first and last section (inclusive) that hold image data when a stain was resampled
     # onto a taller tomogram (first > last: none); None when every section does.
     imaged_sections: tuple[int, int] | None = field(default=None, compare=False)
+    # The stain the file names for this fluorescence channel (a TCF channel's Name: "Hoechst"),
+    # stored as the volume's channel; "" where the file names none.
+    dye: str = field(default="", compare=False)
+
+    @property
+    def stored_channel(self) -> str:
+        """The channel name an import stores: the dye the file names, else the channel."""
+        return self.dye or self.channel
 
     @property
     def description(self) -> str:
-        what = "label-free" if self.kind == "label_free" else f"fluorescence {self.channel}"
+        dye = f" ({self.dye})" if self.dye else ""
+        what = "label-free" if self.kind == "label_free" else f"fluorescence {self.channel}{dye}"
         return f"{what} volume at time point {self.time_index}"
 
     def load(self) -> np.ndarray:
