@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..colour import grey_if_equal
 from ..errors import ImageReadError, ImagingError
 from ..ri import RI_INTEGER_SCALE
 from .request import VoxelSize
@@ -103,7 +104,9 @@ class ImageSource:
 def to_float_zyx(raw: np.ndarray, *, rgb: bool, scale: float | None) -> np.ndarray:
     data = raw
     if rgb:
-        data = np.tensordot(data[..., :3].astype(np.float32, copy=False), _LUMINANCE, axes=1)
+        # A grey image saved as RGB is its grey plane, exactly (imaging/colour.py).
+        grey = grey_if_equal(data)
+        data = grey if grey is not None else _luminance(data)
     volume = np.ascontiguousarray(data, dtype=np.float32)
     if not volume.flags.writeable:
         volume = volume.copy()
@@ -112,6 +115,10 @@ def to_float_zyx(raw: np.ndarray, *, rgb: bool, scale: float | None) -> np.ndarr
     if volume.ndim == 2:
         volume = volume[np.newaxis]
     return volume
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    return np.tensordot(rgb[..., :3].astype(np.float32, copy=False), _LUMINANCE, axes=1)
 
 
 def check_finite(volume: np.ndarray, where: str) -> None:
