@@ -75,7 +75,8 @@ def _npy(path: Path, name: str) -> np.ndarray:
 
 def _tiff_mask(path: Path, name: str, instances: bool) -> np.ndarray:
     """A TIFF's first series; its colour samples, where it has them, read as a mask by the
-    rule the volume readers share (``imaging/colour.py``): one section, never 3 or 4 z."""
+    rule the volume readers share (``imaging/colour.py``): interleaved colour is one section,
+    never 3 or 4 z; separate planes are planes."""
     with tifffile.TiffFile(path) as tif:
         series = tif.series[0]
         stack, axes = series.asarray(), series.axes
@@ -84,22 +85,11 @@ def _tiff_mask(path: Path, name: str, instances: bool) -> np.ndarray:
             f"{name} could not be read as a mask stack: the TIFF holds no image data "
             "(damaged or incomplete?)."
         )
-    axis = colour_axis(axes, stack.shape, stack.dtype)
+    axis = colour_axis(axes, stack.shape)
     if axis is None:
         return stack
-    planar = axis < axes.upper().index("Y")
-    what = f"{name} is a colour TIFF ({'RGBA' if stack.shape[axis] == 4 else 'RGB'}"
-    what += ", in separate planes)" if planar else ")"
-    try:
-        return mask_from_colour(np.moveaxis(stack, axis, -1), instances=instances, what=what)
-    except MaskError as exc:
-        if not planar:
-            raise
-        raise MaskError(
-            f"{exc.message} If its {stack.shape[axis]} planes are sections of a stack, save them "
-            "as grey pages: an 8-bit (3, y, x) or (4, y, x) array is stored as one colour image "
-            "unless written as grey (tifffile: photometric='minisblack')."
-        ) from exc
+    what = f"{name} is a colour TIFF ({'RGBA' if stack.shape[axis] == 4 else 'RGB'})"
+    return mask_from_colour(np.moveaxis(stack, axis, -1), instances=instances, what=what)
 
 
 def read_mask_stack(

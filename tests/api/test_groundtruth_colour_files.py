@@ -1,12 +1,14 @@
 """Colour files end to end: the image import and the ground-truth upload read an 8-bit RGB TIFF
 by one rule (docs/imports.md, "Colour or planes"), so a mask saved in colour fits the section
-its image became, a colour-coded label image is stored as instances, and a true colour image is
-a 400 that stores nothing."""
+its image became, a colour-coded label image is stored as instances, a true colour image is a
+400 that stores nothing, and a short stack written from NumPy (separate planes) is a stack for
+both."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import tifffile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.imaging.label_values import stored_labels
@@ -27,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def one_section(project, tmp_path, media_root):
-    """A bright-field image imported from an 8-bit RGB TIFF of separate planes: one section."""
-    path = write(tmp_path / "bf.tif", colour_photo(), planar=True)
+    """A bright-field image imported from an 8-bit RGB TIFF: one section."""
+    path = write(tmp_path / "bf.tif", colour_photo(), planar=False)
     result = import_file(path=path, project=project, specimen_name="f1", modality="brightfield")
     assert result.volumes == [("brightfield", "", 0, (1, H, W))]
     return Volume.objects.get()
@@ -49,8 +51,8 @@ def specimen_id() -> int:
     return Volume.objects.get().specimen_id
 
 
-def test_a_grey_mask_saved_as_rgb_planes_fits_the_one_section(api, manager, one_section, tmp_path):
-    file = upload(tmp_path, "mask.tif", as_rgb(grey_mask()), planar=True)
+def test_a_grey_mask_saved_as_rgb_fits_the_one_section(api, manager, one_section, tmp_path):
+    file = upload(tmp_path, "mask.tif", as_rgb(grey_mask()), planar=False)
 
     response = post(api(manager), specimen_id(), file)
 
@@ -80,12 +82,36 @@ def test_a_colour_coded_label_image_is_stored_as_instances(api, manager, one_sec
 def test_a_true_colour_image_is_refused_and_nothing_is_stored(
     api, manager, one_section, tmp_path, instances
 ):
-    file = upload(tmp_path, "photo.tif", colour_photo(), planar=True)
+    file = upload(tmp_path, "photo.tif", colour_photo(), planar=False)
 
     response = post(api(manager), specimen_id(), file, instances=instances)
 
     assert response.status_code == 400, response.content
     detail = response.json()["detail"]
-    assert detail.startswith("photo.tif is a colour TIFF (RGB, in separate planes)")
+    assert detail.startswith("photo.tif is a colour TIFF (RGB)")
     assert "Export the mask as a grey image" in detail
     assert not GroundTruth.objects.exists()
+
+
+def test_a_three_section_stack_and_its_labels_written_from_numpy_are_three_sections(
+    api, manager, project, tmp_path, media_root
+):
+    image = np.random.default_rng(1).integers(0, 256, (3, H, W), dtype=np.uint8)
+    labels = np.zeros((3, H, W), np.uint8)
+    labels[:, 5:15, 5:15] = 1
+    labels[1:, 25:35, 20:40] = 2
+    image_path, labels_path = tmp_path / "stack.tif", tmp_path / "stack_labels.tif"
+    # As tifffile.imwrite writes (3, y, x) arrays with no options: RGB in separate planes.
+    for path, array in ((image_path, image), (labels_path, labels)):
+        tifffile.imwrite(path, array, photometric="rgb", planarconfig="separate")
+    result = import_file(
+        path=image_path, project=project, specimen_name="s1", modality="brightfield"
+    )
+    assert result.volumes == [("brightfield", "", 0, (3, H, W))]
+    file = SimpleUploadedFile("stack_labels.tif", labels_path.read_bytes())
+
+    response = post(api(manager), specimen_id(), file, instances="true")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["sections"] == 3
+    assert response.json()["instances"] == [1, 2, 2]

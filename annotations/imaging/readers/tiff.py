@@ -78,16 +78,16 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
             "It was probably truncated during upload or copying; please upload the complete file."
         )
     check_dtype(dtype, request)
-    axes = _planes_not_colour(axes, dtype, request)
+    axes = _planes_not_colour(axes)
     axes = with_channel_axis(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
 
 
-def _planes_not_colour(axes: str, dtype: np.dtype, request: ReadRequest) -> str:
-    """A page of 3 or 4 separate colour planes (axes SYX) read as planes when it cannot be a
-    colour picture, by the rule of ``imaging/colour.py`` the mask import shares."""
-    if samples_are_planes(axes, dtype, channel_axis_given=request.channel_axis is not None):
+def _planes_not_colour(axes: str) -> str:
+    """A page of 3 or 4 separate planes (axes SYX) read as planes, not colour, by the rule of
+    ``imaging/colour.py`` the mask import shares."""
+    if samples_are_planes(axes):
         return "ZYX"
     return axes
 
