@@ -11,7 +11,11 @@ from annotations.selectors.display import (
     section_image_url,
     volume_display_window,
 )
-from annotations.selectors.imported_truth import imported_truth_by_volume
+from annotations.selectors.imported_truth import (
+    imported_truth_by_volume,
+    imported_truth_of_sections,
+    queue_leaves_out_imported,
+)
 
 ANNOTATE_URL_TEMPLATE = "/sections/{id}/annotate/"
 
@@ -99,6 +103,7 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
         "virtualStainUrlTemplate": "/api/sections/{id}/virtual_stain.png",
     }
     imported = imported_truth_by_volume(v.pk for v in volumes)
+    in_queue = not queue_leaves_out_imported(specimen.project)
     summary = [
         {
             "id": v.pk,
@@ -111,7 +116,9 @@ def specimen_viewer(*, specimen: Specimen, user=None) -> dict:
             if v.paired_with_id
             else [f.pk for f in volumes if f.paired_with_id == v.pk],
             "sections": v.size_z,
-            "imported_truth": imported.get(v.pk),
+            "imported_truth": imported_truth_of_sections(
+                imported.get(v.pk), v.size_z, imported_in_queue=in_queue
+            ),
         }
         for v in volumes
     ]

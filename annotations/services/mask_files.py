@@ -10,6 +10,9 @@ import numpy as np
 import tifffile
 from PIL import Image
 
+from annotations.imaging.colour import colour_axis
+from annotations.imaging.colour_masks import mask_from_colour
+from annotations.imaging.errors import MaskError
 from annotations.models import LABEL_FREE_MODALITIES, Specimen, Volume
 from cellweb.errors import InvalidInput
 
@@ -40,9 +43,9 @@ def _hdf5_dataset(path: Path, name: str, dataset: str | None) -> np.ndarray:
 
 
 def _instance_png(image: Image.Image, name: str) -> np.ndarray:
-    """The ids of an instance label PNG that is not plain grey: an indexed PNG's palette
-    indices (Fiji's label LUTs), a grey one's grey channel; a colour PNG is refused, since
-    colours cannot be read back as ids (two nuclei of similar colour would become one)."""
+    """The ids of an instance label PNG that is neither plain grey nor RGB(A): an indexed PNG's
+    palette indices (Fiji's label LUTs), a grey one's grey channel; any other mode is refused,
+    since its colours cannot be read back as ids (two nuclei of similar colour would merge)."""
     if image.mode == "P":
         return np.asarray(image)
     if image.mode == "LA":
@@ -70,13 +73,34 @@ def _npy(path: Path, name: str) -> np.ndarray:
         ) from exc
 
 
+def _tiff_mask(path: Path, name: str, instances: bool) -> np.ndarray:
+    """A TIFF's first series; its colour samples, where it has them, read as a mask by the
+    rule the volume readers share (``imaging/colour.py``): interleaved colour is one section,
+    never 3 or 4 z; separate planes are planes."""
+    with tifffile.TiffFile(path) as tif:
+        series = tif.series[0]
+        stack, axes = series.asarray(), series.axes
+    if stack.size == 0:  # tifffile reads a damaged TIFF as an empty array
+        raise InvalidInput(
+            f"{name} could not be read as a mask stack: the TIFF holds no image data "
+            "(damaged or incomplete?)."
+        )
+    axis = colour_axis(axes, stack.shape)
+    if axis is None:
+        return stack
+    what = f"{name} is a colour TIFF ({'RGBA' if stack.shape[axis] == 4 else 'RGB'})"
+    return mask_from_colour(np.moveaxis(stack, axis, -1), instances=instances, what=what)
+
+
 def read_mask_stack(
     path: Path, dataset: str | None, name: str | None = None, *, instances: bool = False
 ) -> np.ndarray:
     """A mask array from .npy, TIFF, HDF5 (with ``dataset``) or PNG, read as stored (bool kept,
     16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages. With
-    ``instances`` a PNG's pixel values are ids: an indexed PNG gives its palette indices and a
-    colour PNG is refused (converted to grey, nuclei of similar colour would merge)."""
+    ``instances`` a PNG's pixel values are ids: an indexed PNG gives its palette indices. A
+    colour TIFF or PNG (RGB, RGBA) is one section, read by ``imaging/colour_masks.py``: grey
+    where its planes are equal, a colour-coded label image decoded colour by colour, else refused
+    (converted to grey, nuclei of similar colour would merge)."""
     name = name or path.name
     if not path.is_file():
         raise InvalidInput(f"The file '{path}' does not exist.")
@@ -86,17 +110,14 @@ def read_mask_stack(
         if head.startswith(b"\x93NUMPY"):
             return _npy(path, name)
         if head[:4] in _TIFF_HEADS:
-            stack = tifffile.imread(path)
-            if stack.size == 0:  # tifffile reads a damaged TIFF as an empty array
-                raise InvalidInput(
-                    f"{name} could not be read as a mask stack: the TIFF holds no image data "
-                    "(damaged or incomplete?)."
-                )
-            return stack
+            return _tiff_mask(path, name, instances)
         if head.startswith(b"\x89PNG"):
             with Image.open(path) as image:
                 if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
                     return np.asarray(image)
+                if image.mode in ("RGB", "RGBA"):
+                    what = f"{name} is a colour PNG (mode {image.mode})"
+                    return mask_from_colour(np.asarray(image), instances=instances, what=what)
                 if instances:
                     return _instance_png(image, name)
                 return np.asarray(image.convert("L"))
@@ -104,6 +125,8 @@ def read_mask_stack(
             return _hdf5_dataset(path, name, dataset)
     except InvalidInput:
         raise
+    except MaskError as exc:
+        raise InvalidInput(exc.message) from exc
     except Exception as exc:
         raise InvalidInput(f"{name} could not be read as a mask stack ({exc}).") from exc
     raise InvalidInput(f"{name} is not a .npy, TIFF, HDF5 or PNG file.")

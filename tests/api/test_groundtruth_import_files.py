@@ -1,6 +1,7 @@
 """Label files as other tools save them. Instance label PNGs that are not plain grey: an indexed
-PNG (a label LUT) is read by its palette indices, a colour PNG is refused with a 400 instead of
-being turned into grey values, which merges nuclei whose colours have the same brightness. A
+PNG (a label LUT) is read by its palette indices, a colour PNG whose LUT repeats its colours is
+refused with a 400 instead of being turned into grey values, which merges nuclei whose colours
+have the same brightness (docs/imports.md, "Colour or planes"). A
 damaged TIFF is refused as one; an HDF5 file's refusals name the upload's own field."""
 
 from __future__ import annotations

@@ -134,7 +134,13 @@ def test_sha256_file_matches_hashlib(tmp_path):
 
 @pytest.mark.parametrize(
     ("planes", "dtype", "modality"),
-    [(4, np.float32, "ri"), (3, np.uint16, "ri"), (3, np.uint16, "phase"), (4, np.float32, "dic")],
+    [
+        (4, np.float32, "ri"),
+        (3, np.uint16, "ri"),
+        (3, np.uint16, "phase"),
+        (4, np.float32, "dic"),
+        (3, np.uint8, "brightfield"),  # 8-bit too: interleaved RGB is the colour picture
+    ],
 )
 def test_a_3_or_4_plane_stack_saved_by_tifffile_is_read_as_planes(
     tmp_path, planes, dtype, modality
@@ -153,12 +159,3 @@ def test_a_3_or_4_plane_stack_saved_by_tifffile_is_read_as_planes(
     assert loaded.shape == stack.shape
     expected = stack.astype(np.float64) / (1e4 if modality == "ri" and dtype != np.float32 else 1)
     np.testing.assert_allclose(loaded, expected, rtol=1e-6)
-
-
-def test_an_8_bit_colour_planar_tiff_of_a_bright_field_image_is_still_colour(tmp_path):
-    planar = np.zeros((3, 32, 40), np.uint8)
-    planar[1] = 100
-    path = tmp_path / "colour.tif"
-    tifffile.imwrite(path, planar, photometric="rgb", planarconfig="separate")
-    loaded = open_image(path, modality="brightfield").volumes[0].load()
-    assert loaded.shape == (1, 32, 40)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from .fl_grid import FlGrid, Grid, describe
 from .layout import axes_for_plain_array, handles_from_layout
 from .request import ReadRequest, VoxelSize, check_dtype, check_shape_usable
 from .select import natural_key
+from .tcf_dyes import dye_names
 from .tcf_time import attr_number, dataset_names, paired_by_time
 from .volume import VolumeHandle, integer_ri_scale
 
@@ -104,6 +106,7 @@ def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
         handles += _tcf_group_handles(group, request, "label_free", "", group.attrs)
     fl = f.get("Data/3DFL")
     if isinstance(fl, h5py.Group):
+        dyes = dye_names(fl)
         for ch_name in sorted(fl, key=natural_key):
             ch = fl[ch_name]
             if isinstance(ch, h5py.Group):
@@ -111,6 +114,7 @@ def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
                 found = _tcf_group_handles(
                     ch, request, "fluorescence", ch_name, attrs, ri_grid=ri_grid
                 )
+                found = [replace(h, dye=dyes.get(ch_name, "")) for h in found]
                 # TimeInterval may sit on the channel or on /Data/3DFL.
                 interval = ch.attrs if "TimeInterval" in ch.attrs else fl.attrs
                 handles += paired_by_time(f.get("Data/3D"), ch, interval, found)

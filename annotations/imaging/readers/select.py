@@ -27,12 +27,25 @@ def select_channel(handles: list[VolumeHandle], request: ReadRequest) -> list[Vo
     fl_channels = sorted({h.channel for h in handles if h.kind == "fluorescence"}, key=natural_key)
     if request.channel is None or not fl_channels:
         return handles
-    if request.channel not in fl_channels:
+    kept = [h for h in handles if h.kind == "label_free" or is_channel(h, request.channel)]
+    if not any(h.kind == "fluorescence" for h in kept):
         raise ImageReadError(
             f"Fluorescence channel '{request.channel}' is not in {request.name}; available "
-            f"channels: {', '.join(fl_channels)}."
+            f"channels: {channels_text(handles)}."
         )
-    return [h for h in handles if h.kind == "label_free" or h.channel == request.channel]
+    return kept
+
+
+def is_channel(handle: VolumeHandle, name: str) -> bool:
+    """Whether ``name`` is the fluorescence channel of ``handle``: its name in the file ("CH1")
+    or the dye the file names for it ("Hoechst", either case)."""
+    return handle.channel == name or bool(handle.dye) and handle.dye.casefold() == name.casefold()
+
+
+def channels_text(handles: list[VolumeHandle]) -> str:
+    """The fluorescence channels of ``handles`` for a message: "CH0, CH1 (Hoechst)"."""
+    named = {h.channel: h.dye for h in handles if h.kind == "fluorescence"}
+    return ", ".join(f"{c} ({named[c]})" if named[c] else c for c in sorted(named, key=natural_key))
 
 
 def _format_range(values: list[int]) -> str:

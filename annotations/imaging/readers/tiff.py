@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import tifffile
 
+from ..colour import samples_are_planes
 from ..errors import ImageReadError, ImagingError
 from .layout import axes_for_plain_array, handles_from_layout, with_channel_axis
 from .request import ReadRequest, VoxelSize, check_dtype
@@ -78,20 +79,17 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
             "It was probably truncated during upload or copying; please upload the complete file."
         )
     check_dtype(dtype, request)
-    axes = _planes_not_colour(axes, dtype, request)
+    axes = _planes_not_colour(axes)
     axes = with_channel_axis(shape, axes, request)
     axes = _unnamed_axes(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
 
 
-def _planes_not_colour(axes: str, dtype: np.dtype, request: ReadRequest) -> str:
-    """A page of 3 or 4 separate colour planes (axes SYX) read as planes when it cannot be a
-    colour picture: its samples are wider than 8 bits, or the caller said which axis holds the
-    channels. tifffile.imwrite stores any (3, y, x) or (4, y, x) array so unless told otherwise,
-    and a 3- or 4-plane stack of a label-free image (or an RI tomogram, never 8-bit) is far
-    likelier than a 16-bit or float colour photograph."""
-    if axes.upper() == "SYX" and (dtype != np.uint8 or request.channel_axis is not None):
+def _planes_not_colour(axes: str) -> str:
+    """A page of 3 or 4 separate planes (axes SYX) read as planes, not colour, by the rule of
+    ``imaging/colour.py`` the mask import shares."""
+    if samples_are_planes(axes):
         return "ZYX"
     return axes
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..colour import grey_if_equal
 from ..errors import ImageReadError, ImagingError
 from ..ri import RI_INTEGER_SCALE
 from .request import VoxelSize
@@ -43,10 +44,19 @@ class VolumeHandle:
     # The first and last section (inclusive) that hold image data when a stain was resampled
     # onto a taller tomogram (first > last: none); None when every section does.
     imaged_sections: tuple[int, int] | None = field(default=None, compare=False)
+    # The stain the file names for this fluorescence channel (a TCF channel's Name: "Hoechst"),
+    # stored as the volume's channel; "" where the file names none.
+    dye: str = field(default="", compare=False)
+
+    @property
+    def stored_channel(self) -> str:
+        """The channel name an import stores: the dye the file names, else the channel."""
+        return self.dye or self.channel
 
     @property
     def description(self) -> str:
-        what = "label-free" if self.kind == "label_free" else f"fluorescence {self.channel}"
+        dye = f" ({self.dye})" if self.dye else ""
+        what = "label-free" if self.kind == "label_free" else f"fluorescence {self.channel}{dye}"
         return f"{what} volume at time point {self.time_index}"
 
     def load(self) -> np.ndarray:
@@ -94,7 +104,9 @@ class ImageSource:
 def to_float_zyx(raw: np.ndarray, *, rgb: bool, scale: float | None) -> np.ndarray:
     data = raw
     if rgb:
-        data = np.tensordot(data[..., :3].astype(np.float32, copy=False), _LUMINANCE, axes=1)
+        # A grey image saved as RGB is its grey plane, exactly (imaging/colour.py).
+        grey = grey_if_equal(data)
+        data = grey if grey is not None else _luminance(data)
     volume = np.ascontiguousarray(data, dtype=np.float32)
     if not volume.flags.writeable:
         volume = volume.copy()
@@ -103,6 +115,10 @@ def to_float_zyx(raw: np.ndarray, *, rgb: bool, scale: float | None) -> np.ndarr
     if volume.ndim == 2:
         volume = volume[np.newaxis]
     return volume
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    return np.tensordot(rgb[..., :3].astype(np.float32, copy=False), _LUMINANCE, axes=1)
 
 
 def check_finite(volume: np.ndarray, where: str) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from annotations.imaging.errors import ImagingError
 from annotations.imaging.readers import ImageSource, VolumeHandle, open_image
+from annotations.imaging.readers.select import channels_text, is_channel
 from annotations.models import (
     LABEL_FREE_MODALITIES,
     Modality,
@@ -109,7 +110,7 @@ def upload_size_check(*, size_bytes: int) -> None:
 
 
 def channel_label(handle: VolumeHandle) -> str:
-    return handle.channel if handle.kind == "fluorescence" else ""
+    return handle.stored_channel if handle.kind == "fluorescence" else ""
 
 
 def inspect_file(
@@ -176,11 +177,12 @@ def inspect_file(
 
     fl_channels = sorted({h.channel for h in handles if h.kind == "fluorescence"})
     if channel:
-        if channel in fl_channels:
-            handles = [h for h in handles if h.kind == "label_free" or h.channel == channel]
+        if any(h.kind == "fluorescence" and is_channel(h, channel) for h in handles):
+            handles = [h for h in handles if h.kind == "label_free" or is_channel(h, channel)]
         elif len(fl_channels) == 1:
             handles = [
-                replace(h, channel=channel) if h.kind == "fluorescence" else h for h in handles
+                replace(h, channel=channel, dye="") if h.kind == "fluorescence" else h
+                for h in handles
             ]
         elif not fl_channels:
             raise InvalidInput(
@@ -190,7 +192,7 @@ def inspect_file(
         else:
             raise InvalidInput(
                 f"Fluorescence channel “{channel}” is not in '{Path(path).name}'; it has the "
-                f"channels {', '.join(fl_channels)}. Give one of these names or leave it empty."
+                f"channels {channels_text(handles)}. Give one of these names or leave it empty."
             )
     handles = stains_as_fluorescence(handles, stains)
     # Label-free first at each time point, so every fluorescence volume finds its partner.
