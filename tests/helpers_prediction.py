@@ -50,16 +50,21 @@ def time_lapse(
             if empty or t in missing
             else ball_mask(shape, centre, radius_um + growth_um * t)
         )
-        ri = MEDIUM + 0.002 * rng.standard_normal(shape) + (NUCLEUS_RI - MEDIUM) * mask
-        volume_create(
-            specimen=specimen,
-            data=ri.astype(np.float32),
-            modality="ri",
-            time_index=t,
-            voxel_size=VOXEL,
-        )
+        nucleus_volume(specimen, mask, t, noise=0.002 * rng.standard_normal(shape))
         masks.append(mask)
     return specimen, masks
+
+
+def nucleus_volume(specimen, mask: np.ndarray, time_index: int, *, noise=0.0) -> None:
+    """``specimen``'s RI volume at ``time_index``: nucleus-bright where ``mask``, else medium."""
+    ri = MEDIUM + noise + (NUCLEUS_RI - MEDIUM) * mask
+    volume_create(
+        specimen=specimen,
+        data=ri.astype(np.float32),
+        modality="ri",
+        time_index=time_index,
+        voxel_size=VOXEL,
+    )
 
 
 def threshold_sections(model, sections, *, modality="ri", tta=False, **_):

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction } from '../src/modules/prediction/state';
 import { nucleiCaption, nucleiOverlays } from '../src/modules/viewer/nuclei';
+import { COMPARISON_TITLES } from '../src/modules/prediction/index';
 
 const snapshot = { type: 'snapshot', job: { status: 'queued', seq: 3, batch: 0, batches: 24, message: '', error: null, summary: [] } };
 
@@ -49,6 +50,18 @@ describe('prediction charts', () => {
     expect(lines.map((l) => l.name)).toEqual(['LPS (mean)', 'LPS − SD', 'LPS + SD', 'control (mean)', 'control − SD', 'control + SD']);
     expect(lines[1]!.points).toEqual([[0, 8]]);
     expect(lines[2]!.style).toBe('thin');
+  });
+
+  it('titles each comparison chart with what its mean and SD are taken over', () => {
+    for (const title of Object.values(COMPARISON_TITLES)) expect(title).toMatch(/mean ± SD over the group’s nuclei$/);
+  });
+
+  it('draws no SD where a group has a single nucleus (its SD is null, not zero)', () => {
+    const points = [{ t: 0, mean: 10, sd: 2, n: 3 }, { t: 1, mean: 12, sd: null, n: 1 }];
+    const lines = comparisonLines({ quantity: 'volume_um3', groups: { LPS: points } });
+    expect(lines[0]!.points).toEqual([[0, 10], [1, 12]]);
+    expect(lines[1]!.points).toEqual([[0, 8]]);
+    expect(lines[2]!.points).toEqual([[0, 12]]);
   });
 });
 

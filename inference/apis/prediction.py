@@ -133,8 +133,8 @@ class SeriesSerializer(serializers.Serializer):
     comparison = serializers.JSONField(
         allow_null=True,
         help_text="Null without tags. Otherwise quantity and groups: per tag, [{t, mean, sd, "
-        "n}], the mean and sample SD of quantity over the nuclei of the tag's specimens at time "
-        "point t (n nuclei).",
+        "n}], the mean and sample SD (null for a single nucleus) of quantity over the nuclei of "
+        "the tag's specimens at time point t (n nuclei).",
     )
 
 
@@ -251,6 +251,9 @@ class PredictionSeriesApi(APIView):
         if tags and len(tags) != 2:
             raise InvalidInput("Give two tags to compare, comma-separated (e.g. LPS,control).")
         results = list(selectors.prediction_results(prediction))
+        refusal = tags and selectors.comparison_refusal(results, tuple(tags), query["quantity"])
+        if refusal:
+            raise InvalidInput(refusal)
         comparison = (
             selectors.group_comparison(results, tags=(tags[0], tags[1]), quantity=query["quantity"])
             if tags

@@ -33,6 +33,8 @@ __all__ = ["field_totals", "has_volume", "medium_ri", "nuclei_table", "sphericit
 _MEDIUM_BIN = 1e-4
 _MEDIUM_SMOOTH = 1e-3
 _MIN_OUTSIDE_FRACTION = 0.2
+# A histogram peak lower than this share of the tallest is noise or a reconstruction's halo.
+_MIN_PEAK_SHARE = 0.1
 
 
 def has_volume(shape: Sequence[int], voxel_size_zyx: Sequence[float] | None) -> bool:
@@ -63,10 +65,10 @@ def sphericity(volume: float, area: float) -> float | None:
 
 
 def medium_ri(ri: np.ndarray, outside: np.ndarray | None = None) -> float | None:
-    """The medium's refractive index n0: the most frequent RI (1e-4 bins) of the voxels
-    ``outside`` the cells (all voxels when not given, or when less than a fifth of the field is
-    outside), from a smoothed histogram. A field of view is mostly medium, so
-    its mode is the medium whatever the cells hold; ``None`` when there is nothing to measure.
+    """The medium's refractive index n0: the lowest-RI peak (``_lowest_peak``) of the smoothed
+    histogram (1e-4 bins) of the voxels ``outside`` the nuclei (all voxels when not given, or
+    when less than a fifth of the field is outside). In a sparse field that is its mode;
+    ``None`` when there is nothing to measure.
     """
     values = np.asarray(ri).ravel()
     step = max(1, values.size // 2_000_000)  # a strided sample: a tomogram has ~10^8 voxels
@@ -86,8 +88,20 @@ def medium_ri(ri: np.ndarray, outside: np.ndarray | None = None) -> float | None
     # Smoothed over ±0.001 RI: noise makes a raw 1e-4 histogram's tallest bin wander; cells
     # differ from the medium by 0.01 or more, so the smoothing cannot reach them.
     smooth = ndi.gaussian_filter1d(counts.astype(np.float64), _MEDIUM_SMOOTH / _MEDIUM_BIN)
-    peak = int(np.argmax(smooth))
+    peak = _lowest_peak(smooth)
     return float((edges[peak] + edges[peak + 1]) / 2)
+
+
+def _lowest_peak(smooth: np.ndarray) -> int:
+    """The bin of the lowest-RI peak at least ``_MIN_PEAK_SHARE`` as tall as the tallest: every
+    part of a cell is denser than the medium, so the medium is the lowest population of the
+    field even where a confluent layer's cytoplasm outnumbers it (its mode would then be the
+    cytoplasm, above nuclei darker than it, and their dry mass negative)."""
+    padded = np.concatenate(([-1.0], smooth, [-1.0]))
+    middle = padded[1:-1]
+    is_peak = (middle >= padded[:-2]) & (middle > padded[2:])
+    is_peak &= middle >= _MIN_PEAK_SHARE * smooth.max()
+    return int(np.flatnonzero(is_peak)[0]) if is_peak.any() else int(np.argmax(smooth))
 
 
 def _finite(value: float | None) -> float | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotations.models import Project, Volume
+from annotations.models import Project, Tag, Volume
 from annotations.permissions import get_in_project
 from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
@@ -19,6 +19,7 @@ from inference.models import ModelVersion, Prediction, PredictionResult, Predict
 __all__ = [
     "SERIES_KEYS",
     "active_model_version",
+    "comparison_refusal",
     "current_result_for_volume",
     "group_comparison",
     "nucleus_series",
@@ -136,8 +137,40 @@ def nucleus_series(results) -> list[dict[str, Any]]:
 def _mean_sd(values: list[float]) -> dict[str, Any]:
     n = len(values)
     mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    # A single nucleus has no sample SD: None, not a spread of zero.
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
     return {"mean": mean, "sd": sd, "n": n}
+
+
+def _specimen_tags(results) -> dict[int, set[str]]:
+    """The tag names of each specimen of ``results``, in one query."""
+    specimen_tags: dict[int, set[str]] = defaultdict(set)
+    pairs = Tag.objects.filter(specimens__in={r.specimen_id for r in results})
+    for specimen_id, name in pairs.values_list("specimens", "name"):
+        specimen_tags[specimen_id].add(name)
+    return specimen_tags
+
+
+def comparison_refusal(results, tags: tuple[str, str], quantity: str) -> str | None:
+    """Why comparing ``tags`` on ``quantity`` would show an empty group, or ``None``: a tag no
+    specimen of ``results`` carries (a typo), or a quantity none of their nuclei has (a volume
+    of single-section fields, an RI of phase images)."""
+    results = list(results)
+    specimen_tags = _specimen_tags(results)
+    carried = set().union(*(specimen_tags[r.specimen_id] for r in results))
+    missing = [t for t in tags if t not in carried]
+    if missing:
+        names = ", ".join(sorted(carried, key=str.lower)) or "none"
+        return f"No specimen of this prediction is tagged “{missing[0]}”; its specimens' tags: {names}."
+    measured = [
+        k for k in SERIES_KEYS if any(n.get(k) is not None for r in results for n in r.nuclei)
+    ]
+    if measured and quantity not in measured:
+        return (
+            f"No nucleus of this prediction has {quantity}; its nuclei have "
+            f"{', '.join(measured)} (single-section fields have an area, not a volume)."
+        )
+    return None
 
 
 def group_comparison(
@@ -148,9 +181,7 @@ def group_comparison(
     if quantity not in SERIES_KEYS:
         raise ValueError(f"unknown quantity {quantity!r}")
     results = list(results)
-    specimen_tags: dict[int, set[str]] = defaultdict(set)
-    for r in results:
-        specimen_tags[r.specimen_id] = set(r.specimen.tags.values_list("name", flat=True))
+    specimen_tags = _specimen_tags(results)
     groups = {}
     for tag in tags:
         per_time: dict[int, list[float]] = defaultdict(list)

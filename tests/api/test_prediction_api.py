@@ -131,8 +131,34 @@ def test_series_keep_each_nucleus_and_the_groups_are_compared_with_mean_and_sd(
         assert lps[t]["sd"] == pytest.approx(np.std(pair, ddof=1))
         assert lps[t]["n"] == 2
     assert [p["n"] for p in groups["control"]] == [1, 1, 1]
+    assert [p["sd"] for p in groups["control"]] == [None, None, None]  # one nucleus: no SD
     assert api(annotator).get(url, {"tags": "LPS"}).status_code == 400
     assert api(annotator).get(url, {"quantity": "colour"}).status_code == 400
+
+
+def test_comparing_a_tag_none_of_the_specimens_carry_is_a_400_naming_it(
+    api, project, annotator, finished
+):
+    """A misspelt tag (or one of specimens this run did not predict) is not an empty group."""
+    Specimen.objects.create(project=project, name="unpredicted").tags.create(
+        project=project, name="DMSO"
+    )
+    url = f"/api/predictions/{finished.pk}/series/"
+    for tags, missing in (("LPS,contrl", "contrl"), ("DMSO,control", "DMSO")):
+        refused = api(annotator).get(url, {"tags": tags})
+        assert refused.status_code == 400, refused.content
+        detail = refused.json()["detail"]
+        assert f"“{missing}”" in detail and "tags: control, LPS." in detail
+
+
+def test_comparing_a_quantity_no_nucleus_has_is_a_400_naming_those_it_has(api, annotator, finished):
+    """RI tomograms' nuclei have no area (single-section fields have no volume): the default
+    volume is compared, an area asked for is refused rather than answered with empty groups."""
+    url = f"/api/predictions/{finished.pk}/series/"
+    assert api(annotator).get(url, {"tags": "LPS,control"}).status_code == 200
+    refused = api(annotator).get(url, {"tags": "LPS,control", "quantity": "area_um2"})
+    assert refused.status_code == 400
+    assert "has area_um2; its nuclei have volume_um3, surface_area_um2" in refused.json()["detail"]
 
 
 def test_the_viewer_gets_the_active_models_outlines_per_section(api, annotator, finished):
@@ -151,6 +177,8 @@ def test_prediction_pages_render_tables_images_and_charts(manager, finished):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="nuclei-table"' in html and 'data-role="orthoviews"' in html
+    # The comparison says what it is a mean of: nuclei pooled over a group's specimens.
+    assert "mean ± sample SD over the nuclei of each group's specimens, pooled" in html
     config = page.context["config"]
     assert config["module"] == "prediction" and len(config["series"]) == 3
     assert set(config["comparison"]) == {"volume_um3", "area_um2", "dry_mass_pg"}

@@ -103,6 +103,31 @@ def test_the_medium_is_the_most_frequent_ri(scene) -> None:
     assert medium_ri(ri, outside=labels == 1) == pytest.approx(1.3337, abs=2e-4)
 
 
+def test_the_medium_is_the_lowest_ri_population_when_cytoplasm_outnumbers_it() -> None:
+    """A confluent layer of cells whose nuclei are darker than their cytoplasm (ODT): outside
+    the nuclei the cytoplasm outnumbers the medium, whose RI must still be n0, or every
+    nucleus's concentration and dry mass come out negative."""
+    rng = np.random.default_rng(0)
+    z, y, x = np.mgrid[:12, :64, :64]
+    ri = np.full((12, 64, 64), 1.337)
+    ri[2:10] = 1.375  # cytoplasm fills the field in the sections the cells span
+    nucleus = ((z - 6) * 0.6) ** 2 + ((y - 32) * 0.16) ** 2 + ((x - 32) * 0.16) ** 2 < 1.5**2
+    ri[nucleus] = 1.355
+    ri = (ri + rng.normal(0, 0.002, ri.shape)).astype(np.float32)
+    n0 = medium_ri(ri, outside=~nucleus)
+    assert n0 == pytest.approx(1.337, abs=5e-4)
+    [row] = nuclei_table(nucleus.astype(np.int32), ri, (0.6, 0.16, 0.16), n0=n0)
+    assert row["concentration_pg_per_um3"] == pytest.approx(0.018 / 0.19, rel=0.05)
+    assert row["dry_mass_pg"] > 0
+
+
+def test_a_thin_tail_below_the_medium_is_not_taken_for_it() -> None:
+    rng = np.random.default_rng(1)
+    ri = 1.337 + 0.002 * rng.standard_normal(200_000)
+    ri[:2_000] = rng.uniform(1.30, 1.33, 2_000)  # a reconstruction's low halo, 1 % of voxels
+    assert medium_ri(ri.astype(np.float32)) == pytest.approx(1.337, abs=3e-4)
+
+
 def test_without_ri_or_voxel_size_the_physical_columns_are_empty(scene) -> None:
     labels, ri, _ = scene
     [first, _] = nuclei_table(labels, None, None)

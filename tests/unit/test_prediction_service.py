@@ -8,15 +8,22 @@ import re
 import numpy as np
 import pytest
 import tifffile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.http import Http404
 
+from annotations.models import Specimen
 from cellweb.errors import ConflictError, InvalidInput, NotAllowed, NotFoundError
 from inference.models import Prediction, PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.conftest import signed_in
 from tests.helpers_evaluation import tiny_model_version
-from tests.helpers_prediction import VOXEL, threshold_sections, time_lapse
+from tests.helpers_prediction import (
+    VOXEL,
+    ball_mask,
+    nucleus_volume,
+    threshold_sections,
+    time_lapse,
+)
 
 
 def run(project, manager, **launch) -> Prediction:
@@ -187,3 +194,47 @@ def test_manage_py_predict_waits_prints_the_table_and_writes_tiffs_and_csv(
     assert re.search(
         rf'data-prediction="{prediction.pk}">.*?<td>the command line</td>', listing, re.S
     )
+
+
+def test_manage_py_predict_refuses_an_out_that_is_a_file_before_running_anything(
+    project, manager, active_model, known_nuclei, tmp_path
+):
+    time_lapse(project, "cell-a", times=1)
+    taken = tmp_path / "nuclei.csv"
+    taken.write_text("kept")
+    with pytest.raises(CommandError, match="is a file, not a folder"):
+        call_command(
+            "predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(taken)
+        )
+    assert not Prediction.objects.exists() and taken.read_text() == "kept"
+
+
+def test_a_daughter_names_her_parent_on_every_row_of_her_track(
+    project, manager, active_model, known_nuclei
+):
+    """The parent belongs to the track: filtering the table on it gives the daughter's whole
+    time course, not only the time point she appeared."""
+    specimen = Specimen.objects.create(project=project, name="dividing")
+    shape, centre = (8, 48, 48), (4, 24, 24)
+    daughters = ball_mask(shape, (4, 15, 24), 1.4) | ball_mask(shape, (4, 33, 24), 1.4)
+    for t, mask in enumerate([ball_mask(shape, centre, 2.0), daughters, daughters]):
+        nucleus_volume(specimen, mask, t)
+    launched = prediction_launch(project=project, user=manager, queue=False)
+    done = prediction_run(prediction_id=launched.pk, device="cpu")
+    rows = {
+        (r.time_index, n["id"]): n["parent"]
+        for r in done.results.order_by("time_index")
+        for n in r.nuclei
+    }
+    assert rows == {(0, 1): None, (1, 1): None, (1, 2): 1, (2, 1): None, (2, 2): 1}
+
+
+def test_predict_out_keeps_specimens_whose_names_make_the_same_file_name_apart(
+    project, manager, active_model, known_nuclei, tmp_path
+):
+    """Specimens “A1 ctrl” and “A1_ctrl” both make A1_ctrl in a file name: neither TIFF is lost."""
+    time_lapse(project, "A1 ctrl", times=1)
+    time_lapse(project, "A1_ctrl", times=1, seed=1)
+    call_command("predict", "--project", "lab", "--wait", "--device", "cpu", "--out", str(tmp_path))
+    tiffs = sorted(p.name for p in tmp_path.glob("*.tif"))
+    assert len(tiffs) == 2 and tiffs[0].startswith("A1_ctrl"), tiffs

@@ -15,7 +15,7 @@ import tifffile
 
 from ..colour import samples_are_planes
 from ..errors import ImageReadError, ImagingError
-from .layout import handles_from_layout, with_channel_axis
+from .layout import axes_for_plain_array, handles_from_layout, with_channel_axis
 from .request import ReadRequest, VoxelSize, check_dtype
 from .volume import VolumeHandle
 
@@ -30,6 +30,7 @@ UM_PER_UNIT = {
     "nm": 1e-3,
     "nanometer": 1e-3,
     "mm": 1e3,
+    "cm": 1e4,
     "m": 1e6,
 }
 
@@ -80,6 +81,7 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
     check_dtype(dtype, request)
     axes = _planes_not_colour(axes)
     axes = with_channel_axis(shape, axes, request)
+    axes = _unnamed_axes(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
 
@@ -89,6 +91,14 @@ def _planes_not_colour(axes: str) -> str:
     ``imaging/colour.py`` the mask import shares."""
     if samples_are_planes(axes):
         return "ZYX"
+    return axes
+
+
+def _unnamed_axes(shape: tuple[int, ...], axes: str, request: ReadRequest) -> str:
+    """A 4D array saved without saying its axes (``tifffile.imwrite(path, array)`` names both
+    leading ones Q) is read as the same array saved as .npy: (t, z, y, x)."""
+    if len(axes) == 4 and axes.upper().startswith("QQ") and axes.upper().endswith("YX"):
+        return axes_for_plain_array(shape, request)
     return axes
 
 
@@ -174,7 +184,7 @@ def _tiff_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
             return found
     if tif.is_imagej and tif.imagej_metadata:
         return _imagej_voxel_size(tif)
-    return None
+    return _baseline_voxel_size(tif)
 
 
 def _ome_voxel_size(xml: str) -> VoxelSize | None:
@@ -207,11 +217,33 @@ def _imagej_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
     spacing = meta.get("spacing")
     if spacing is not None:
         values[0] = float(spacing) * factor
-    for i, tag in ((1, "YResolution"), (2, "XResolution")):
-        if tag in tags:
-            num, den = tags[tag].value
-            values[i] = den / num * factor if num else None
+    values[1:] = _pixel_size_yx(tags, factor)
     return complete_voxel_size(values)
+
+
+# The baseline ResolutionUnit tag's value for centimetres (2 is inches, 1 no unit).
+_RESOLUTION_CM = 3
+
+
+def _baseline_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
+    """The pixel size in the baseline resolution tags of a TIFF without ImageJ or OME metadata,
+    when they are in centimetres (as microscope software writes them); pixels per inch are a
+    screen's or a scanner's default (72 dpi), not a pixel size."""
+    tags = tif.pages[0].tags
+    unit = tags.get("ResolutionUnit")
+    if unit is None or int(unit.value) != _RESOLUTION_CM:
+        return None
+    return complete_voxel_size([None, *_pixel_size_yx(tags, UM_PER_UNIT["cm"])])
+
+
+def _pixel_size_yx(tags: Any, um_per_unit: float) -> list[float | None]:
+    """(y, x) pixel size in µm from the Y/XResolution tags (pixels per unit), to 9 significant
+    digits: a rational's float noise (0.6499999999999999 for 0.65) is not a pixel size."""
+    values: list[float | None] = []
+    for tag in ("YResolution", "XResolution"):
+        num, den = tags[tag].value if tag in tags else (0, 1)
+        values.append(float(f"{den / num * um_per_unit:.9g}") if num else None)
+    return values
 
 
 def complete_voxel_size(values: Sequence[float | None]) -> VoxelSize | None:

@@ -12,6 +12,7 @@ volume); ``--out DIR`` also writes ``<specimen>_t<T>_labels.tif`` per volume and
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from pathlib import Path
 
@@ -59,6 +60,8 @@ class Command(BaseCommand):
         where = kit.model_launch_args(o)
         if o["out"] and not o["wait"]:
             raise CommandError("--out needs --wait (the files are written when the job ends).")
+        if o["out"]:
+            _out_folder(Path(o["out"]))
         kit.require_worker_unless_waiting(o["wait"])
         launch = partial(
             prediction_launch,
@@ -96,6 +99,19 @@ class Command(BaseCommand):
                 f"{row['specimen'][:24]:<24} {row['time_index']:>5} {row['n_nuclei']:>7} "
                 f"{volume:>19} {area:>17}"
             )
+
+
+def _out_folder(path: Path) -> None:
+    """--out made (or found) a writable folder before anything runs, so the files of a run
+    that took hours are not lost to a traceback at its end."""
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"--out {path} is a file, not a folder; give a folder for the TIFFs.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"--out {path} cannot be made: {exc.strerror}.") from exc
+    if not os.access(path, os.W_OK):
+        raise CommandError(f"--out {path} is not writable.")
 
 
 def _total(value) -> str:

@@ -115,12 +115,20 @@ def safe_name(name: str) -> str:
 
 
 def write_to_dir(results: Iterable[Any], directory: Path) -> list[Path]:
-    """``<specimen>_t<T>_labels.tif`` per result and ``nuclei.csv`` in ``directory``."""
+    """``<specimen>_t<T>_labels.tif`` per result and ``nuclei.csv`` in ``directory``; a specimen
+    whose name gives the same file name as another's ("A1 ctrl", "A1_ctrl") gets its id
+    appended, so no TIFF overwrites another."""
     directory.mkdir(parents=True, exist_ok=True)
     results = list(results)
+    stems: dict[int, str] = {}
+    for result in results:
+        stem = safe_name(result.specimen.name)
+        if result.specimen_id not in stems:
+            taken = stem in stems.values()
+            stems[result.specimen_id] = f"{stem}-{result.specimen_id}" if taken else stem
     written = []
     for result in results:
-        path = directory / f"{safe_name(result.specimen.name)}_t{result.time_index}_labels.tif"
+        path = directory / f"{stems[result.specimen_id]}_t{result.time_index}_labels.tif"
         with result.labels.open("rb") as fh:
             path.write_bytes(fh.read())
         written.append(path)

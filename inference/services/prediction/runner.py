@@ -155,6 +155,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
         segment = _segment if outputs is None else partial(segment_classes, outputs=outputs)
         for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
             tracker = Tracker(max_gap=options.track_gap)
+            lineage: dict[int, int] = {}  # a daughter's parent, on every row of her track
             for item in items:
                 volume = volumes.get(item["id"])
                 if volume is None:
@@ -168,7 +169,8 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 else:  # several classes: mask is (class map, instances)
                     tracked, parents = tracker.link(mask[1])
                     classes = (mask[0], tracked_classes(tracked, mask[0]))
-                nuclei, n0 = _measure(volume, first_channel(array), tracked, parents)
+                lineage.update(parents)
+                nuclei, n0 = _measure(volume, first_channel(array), tracked, lineage)
                 result = _store(prediction, volume, tracked, nuclei, n0, classes)
                 row = summary_row(result, volume.specimen.name)
                 summary.append(row)

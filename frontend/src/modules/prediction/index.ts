@@ -29,10 +29,11 @@ const SERIES_CHARTS = [
   { key: 'dry_mass_pg', title: 'Dry mass (pg)' },
 ] as const;
 
-const COMPARISON_TITLES: Record<string, string> = {
-  volume_um3: 'Nucleus volume (µm³), mean ± SD',
-  area_um2: 'Nucleus area (µm²), mean ± SD',
-  dry_mass_pg: 'Dry mass (pg), mean ± SD',
+/** The comparison charts' titles: each says what its mean and SD are taken over. */
+export const COMPARISON_TITLES: Record<string, string> = {
+  volume_um3: 'Nucleus volume (µm³), mean ± SD over the group’s nuclei',
+  area_um2: 'Nucleus area (µm²), mean ± SD over the group’s nuclei',
+  dry_mass_pg: 'Dry mass (pg), mean ± SD over the group’s nuclei',
 };
 
 export class PredictionPage {

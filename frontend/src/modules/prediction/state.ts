@@ -45,7 +45,8 @@ export interface NucleusSeries {
 export interface GroupPoint {
   t: number;
   mean: number;
-  sd: number;
+  /** Sample SD; null for a single nucleus, which has none. */
+  sd: number | null;
   n: number;
 }
 
@@ -88,14 +89,15 @@ export function hasPoints(lines: Series[]): boolean {
 
 const GROUP_COLOURS = ['#e6194b', '#4363d8'];
 
-/** Mean per group, with thin lines at mean ± SD. */
+/** Mean per group, with thin lines at mean ± SD where the SD exists (two nuclei or more). */
 export function comparisonLines(comparison: Comparison): Series[] {
   return Object.entries(comparison.groups).flatMap(([tag, points], i) => {
     const colour = GROUP_COLOURS[i % GROUP_COLOURS.length]!;
+    const spread = points.filter((p): p is GroupPoint & { sd: number } => typeof p.sd === 'number');
     return [
       { name: `${tag} (mean)`, colour, points: points.map((p) => [p.t, p.mean] as const) },
-      { name: `${tag} − SD`, colour, style: 'thin' as const, points: points.map((p) => [p.t, p.mean - p.sd] as const) },
-      { name: `${tag} + SD`, colour, style: 'thin' as const, points: points.map((p) => [p.t, p.mean + p.sd] as const) },
+      { name: `${tag} − SD`, colour, style: 'thin' as const, points: spread.map((p) => [p.t, p.mean - p.sd] as const) },
+      { name: `${tag} + SD`, colour, style: 'thin' as const, points: spread.map((p) => [p.t, p.mean + p.sd] as const) },
     ];
   });
 }
