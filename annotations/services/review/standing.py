@@ -19,7 +19,9 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
+from annotations.selectors.imported_truth import imported_truth_said, imported_truth_summary
 from annotations.selectors.review import ground_truth_current, ground_truth_public
+from annotations.selectors.review.decision import no_consensus_said
 from cellweb.errors import ConflictError
 
 # The statuses in which each decision applies. Confirming needs the submissions the consensus
@@ -56,6 +58,21 @@ def conflict_state(section: Section, current_gt: GroundTruth | None) -> dict:
     )
     state["status"] = section.status
     return state
+
+
+def refuse_imported_without_consensus(section: Section, current_gt: GroundTruth | None) -> None:
+    """ConflictError ``imported_ground_truth`` when the section's ground truth is an imported
+    mask and there is no consensus: confirming would have nothing of the annotators' to confirm
+    and could only stand in for the expert's mask."""
+    imported = imported_truth_summary(section)
+    state = conflict_state(section, current_gt)
+    if imported is None or state["consensus_id"] is not None:
+        return
+    raise ConflictError(
+        f"{imported_truth_said(imported)} {no_consensus_said(section)}",
+        code="imported_ground_truth",
+        current={**state, "imported": imported},
+    )
 
 
 def require_ground_truth_version(section: Section, base_version: int | None) -> GroundTruth | None:
