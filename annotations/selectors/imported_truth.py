@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC
 
 from django.db.models import Exists, OuterRef, Q
 
 from annotations.models import GroundTruth, GroundTruthSource, Project, Section
 from annotations.selectors.encoding import b64
+from cellweb.times import utc_minute
 
 SOURCE_LABEL = GroundTruthSource.IMPORTED.label
 
@@ -141,13 +141,12 @@ def imported_truth_summary(section: Section) -> dict | None:
 
 def imported_truth_said(summary: dict) -> str:
     """One sentence for a reviewer: which imported mask is the section's ground truth."""
-    when = summary["imported_at"].astimezone(UTC)
     parts = [f"version {summary['version']}"]
     if summary["file"]:
         parts.append(f"file “{summary['file']}”")
     if summary["imported_by"]:
         parts.append(f"imported by {summary['imported_by']}")
-    parts.append(f"at {when:%Y-%m-%d %H:%M} UTC")
+    parts.append(f"at {utc_minute(summary['imported_at'])}")
     return f"This section's ground truth is the imported mask ({', '.join(parts)})."
 
 

@@ -243,10 +243,10 @@ export class AnnotatorPage {
 
   private async reopen(): Promise<void> {
     try {
-      await this.sync.reopen();
+      const { note } = await this.sync.reopen();
       this.saveCard.setSubmitted(false);
       this.editor.setReadOnly(!this.sync.editable);
-      this.editor.showToast('Reopened — you can edit again');
+      this.editor.showToast(note ?? 'Reopened — you can edit again', note ? 15000 : undefined);
       void this.progress?.refresh();
     } catch (err) {
       this.editor.showToast(`Could not reopen: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
