@@ -48,3 +48,37 @@ def test_resubmitting_a_sent_back_section_says_so_in_the_callout(
     page.reload()
     editor_ready(page)
     assert "you resubmitted it" in callout.inner_text()
+
+
+def test_a_page_left_open_learns_of_the_send_back_when_reopening(
+    asgi_server, page, specimen, make_volume, annotator, reviewer
+):
+    if not BUNDLE.exists():
+        pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
+    make_volume(specimen, shape=(1, 96, 96))
+    section = Section.objects.get()
+    mask = np.zeros((96, 96), bool)
+    mask[20:70, 20:70] = True
+    annotation_save(
+        section=section, user=annotator, mask=mask, base_revision=None, time_spent_s=5, submit=True
+    )
+    login(page, asgi_server, "alice")
+    page.goto(f"{asgi_server.url}/sections/{section.pk}/annotate/")
+    editor_ready(page)
+    page.locator("[data-panel=submitted]").wait_for(state="visible")
+
+    # While her page shows the submission, rita sends the section back.
+    review_send_back(
+        section=section, reviewer=reviewer, comment="Too big.", annotator_ids=[annotator.pk]
+    )
+    page.get_by_role("button", name="Reopen").click()
+    toast = page.locator(".cw-editor-toast")
+    toast.get_by_text("rita sent this section back to you").wait_for()
+    assert "“Too big.”" in toast.inner_text()
+    # The page edits again at once: her next stroke is saved on top of her submission.
+    page.keyboard.press("e")
+    drag(page, [(10, 60), (80, 60)])
+    page.get_by_role("button", name="Submit").click()
+    page.locator("[data-panel=submitted]").wait_for(state="visible")
+    screenshot(page, "annotate-reopen-after-send-back", full_page=False)
+    assert section.annotations.get().revision == 2
