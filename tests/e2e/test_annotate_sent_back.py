@@ -15,9 +15,8 @@ from tests.fixtures_live import login, screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def test_resubmitting_a_sent_back_section_says_so_in_the_callout(
-    asgi_server, page, specimen, make_volume, annotator, reviewer
-):
+def submitted_section(specimen, make_volume, annotator) -> Section:
+    """A one-section volume that ``annotator`` annotated and submitted."""
     if not BUNDLE.exists():
         pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
     make_volume(specimen, shape=(1, 96, 96))
@@ -27,6 +26,13 @@ def test_resubmitting_a_sent_back_section_says_so_in_the_callout(
     annotation_save(
         section=section, user=annotator, mask=mask, base_revision=None, time_spent_s=5, submit=True
     )
+    return section
+
+
+def test_resubmitting_a_sent_back_section_says_so_in_the_callout(
+    asgi_server, page, specimen, make_volume, annotator, reviewer
+):
+    section = submitted_section(specimen, make_volume, annotator)
     review_send_back(
         section=section, reviewer=reviewer, comment="Too big.", annotator_ids=[annotator.pk]
     )
@@ -53,15 +59,7 @@ def test_resubmitting_a_sent_back_section_says_so_in_the_callout(
 def test_a_page_left_open_learns_of_the_send_back_when_reopening(
     asgi_server, page, specimen, make_volume, annotator, reviewer
 ):
-    if not BUNDLE.exists():
-        pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
-    make_volume(specimen, shape=(1, 96, 96))
-    section = Section.objects.get()
-    mask = np.zeros((96, 96), bool)
-    mask[20:70, 20:70] = True
-    annotation_save(
-        section=section, user=annotator, mask=mask, base_revision=None, time_spent_s=5, submit=True
-    )
+    section = submitted_section(specimen, make_volume, annotator)
     login(page, asgi_server, "alice")
     page.goto(f"{asgi_server.url}/sections/{section.pk}/annotate/")
     editor_ready(page)
