@@ -27,6 +27,7 @@ from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
+from .announce import announce_decision
 from .confirm_labels import LabelledTruth, labelled_truth
 from .consensus import STAPLE_MAX_ITERATIONS, consensus_minimum
 from .decisions import require_reviewer
@@ -198,5 +199,8 @@ def review_confirm(
         **result.edit_summary,
     }
     action = ReviewAction.EDIT_CONFIRM if really_edited else ReviewAction.CONFIRM
-    section_change_audited(section, reviewer, action, detail, status=SectionStatus.CONFIRMED)
+    announce_decision(
+        section,
+        section_change_audited(section, reviewer, action, detail, status=SectionStatus.CONFIRMED),
+    )
     return truth
