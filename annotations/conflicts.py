@@ -19,6 +19,8 @@ CONFLICTS = {
     "section_status": "The section was sent back, reopened or excluded since you opened it "
     "(`current` says by whom and when).",
     "stale_consensus": "A newer consensus was computed since you opened the section.",
+    "imported_ground_truth": "The section's ground truth is an imported mask and it has no "
+    "consensus to confirm (`current.imported` says which mask).",
     "project_exists": "A project with this short name exists already.",
     "label_name_taken": "Another class of the project's label set has this name.",
     "label_key_taken": "Another class of the project's label set has this key.",

@@ -57,12 +57,13 @@ def current_event_seq(kind: str, job_id: int) -> int:
     return int(cache.get(_seq_key(kind, job_id)) or 0)
 
 
-def send_now(group: str, event: dict[str, Any]) -> None:
+def send_now(group: str, event: dict[str, Any], *, handler: str = "job.event") -> None:
+    """Send ``event`` to ``group``'s consumers, to their method named by ``handler``."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, {"type": "job.event", "event": event})
+        async_to_sync(layer.group_send)(group, {"type": handler, "event": event})
     except Exception:  # a dropped live event must never break the work; history is in the DB
         logger.warning("Could not publish event to %s", group, exc_info=True)
 
@@ -77,3 +78,10 @@ def emit(kind: str, job_id: int, event: dict[str, Any]) -> None:
             send_now(job_group(kind, job_id), numbered)
 
     transaction.on_commit(send)
+
+
+def emit_after_commit(group: str, event: dict[str, Any], *, handler: str) -> None:
+    """Publish an unnumbered ``event`` to ``group`` once the current transaction (if any)
+    commits: a notice a page shows as it comes (a section's review decision), not a job's
+    state that it rebuilds in order."""
+    transaction.on_commit(lambda: send_now(group, event, handler=handler))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection
@@ -36,3 +37,22 @@ def run_together(work: Callable[[], Any], threads: int) -> tuple[list[Any], list
     for thread in running:
         thread.join(30)
     return results, errors
+
+
+def closing_connection(work: Callable[[], Any]) -> Callable[[], Any]:
+    """``work`` that closes its thread's database connection when done."""
+
+    def run():
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    return run
+
+
+def in_own_thread(work: Callable[[], Any]) -> Any:
+    """What ``work`` returns (or raises), run in a thread of its own: for work that publishes
+    live events while this thread runs an event loop (a browser test's)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(closing_connection(work)).result()

@@ -212,6 +212,7 @@ def review_action(operation_id: str, body, output, **schema):
                 "section_status",
                 "stale_consensus",
                 "too_few_annotations",
+                "imported_ground_truth",
             ),
         )
     },

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from annotations.models import GroundTruth, GroundTruthSource, Project, Section
 from annotations.selectors.encoding import b64
+from cellweb.times import utc_minute
 
 SOURCE_LABEL = GroundTruthSource.IMPORTED.label
 
@@ -130,16 +131,11 @@ def imported_truth_by_specimen(specimen_ids: Iterable[int]) -> dict[int, dict]:
     return specimens
 
 
-def section_imported_truth(section: Section) -> dict | None:
-    """The section's current imported ground truth for the review page: its version, nucleus
-    count (instance ids in this section; None for a class-map import), who imported it and
-    when, the mask and its outline; None when it has none."""
-    from annotations.selectors.review.minority import objects_outline_png
+def _section_truth(section: Section) -> GroundTruth | None:
+    return _current_imported().filter(section=section).select_related("reviewer").first()
 
-    truth = _current_imported().filter(section=section).select_related("reviewer").first()
-    if truth is None:
-        return None
-    mask = bytes(truth.mask_png)
+
+def _summary(truth: GroundTruth) -> dict:
     return {
         "source": GroundTruthSource.IMPORTED.value,
         "label": SOURCE_LABEL,
@@ -149,6 +145,43 @@ def section_imported_truth(section: Section) -> dict | None:
         if truth.reviewer_id
         else truth.params.get("imported_by"),
         "imported_at": truth.confirmed_at,  # a datetime: the page formats it, json_script encodes it
+        "file": truth.params.get("file"),
+    }
+
+
+def imported_truth_summary(section: Section) -> dict | None:
+    """The section's current imported ground truth without its mask: ``version``, ``nuclei``
+    (instance ids in this section; None for a class-map import), ``imported_by``,
+    ``imported_at`` and ``file`` (the imported file's name; None for an import that did not
+    record it); None when it has none."""
+    truth = _section_truth(section)
+    return _summary(truth) if truth is not None else None
+
+
+def imported_truth_said(summary: dict) -> str:
+    """One sentence for a reviewer: which imported mask is the section's ground truth."""
+    parts = [f"version {summary['version']}"]
+    if summary["file"]:
+        parts.append(f"file “{summary['file']}”")
+    if summary["imported_by"]:
+        parts.append(f"imported by {summary['imported_by']}")
+    parts.append(f"at {utc_minute(summary['imported_at'])}")
+    return f"This section's ground truth is the imported mask ({', '.join(parts)})."
+
+
+def section_imported_truth(section: Section) -> dict | None:
+    """The section's current imported ground truth for the review page: the summary above, the
+    mask and its outline; None when it has none."""
+    from annotations.selectors.review.minority import objects_outline_png
+
+    truth = _section_truth(section)
+    if truth is None:
+        return None
+    summary = _summary(truth)
+    mask = bytes(truth.mask_png)
+    return {
+        **summary,
+        "said": imported_truth_said(summary),
         "mask_png": b64(mask),
         "outline_png": objects_outline_png(section, mask),
         "in_queue": not queue_leaves_out_imported(section.project),

@@ -129,13 +129,15 @@ def ground_truth_import(
     user=None,
     class_name: str | None = None,
     sections: Sequence[int] | None = None,
+    file_name: str = "",
 ) -> int:
     """Store one imported ground-truth version per section of ``volume`` (or per section z in
     ``sections``); returns the count.
 
     ``masks`` is read as the module says; the whole stack is checked before anything is written.
     The previous imported version of each stored section stops being current; none is
-    overwritten, and the sections not stored are not touched.
+    overwritten, and the sections not stored are not touched. ``file_name`` (the imported
+    file's name) is recorded in ``params["file"]`` for the review page.
     """
     project = volume.specimen.project
     class_maps = _class_maps(project, masks, class_name)
@@ -147,6 +149,7 @@ def ground_truth_import(
         foreground=[int(np.count_nonzero(section)) for section in class_maps],
         user=user,
         only=sections,
+        file_name=file_name,
     )
 
 
@@ -158,6 +161,7 @@ def ground_truth_import_instances(
     user=None,
     class_name: str | None = None,
     sections: Sequence[int] | None = None,
+    file_name: str = "",
 ) -> InstanceCounts:
     """Import an instance label stack as ground truth of its class in ``volume``.
 
@@ -186,6 +190,7 @@ def ground_truth_import_instances(
         user=user,
         counts=counts,
         only=sections,
+        file_name=file_name,
     )
     return counts
 
@@ -212,6 +217,7 @@ def _store(
     user,
     counts: InstanceCounts | None = None,
     only: Sequence[int] | None = None,
+    file_name: str = "",
 ) -> int:
     sections = list(Section.objects.select_for_update().filter(volume=volume).order_by("z"))
     if len(sections) != volume.size_z:
@@ -232,6 +238,8 @@ def _store(
     ).update(is_current=False)
     reviewer = user if getattr(user, "is_authenticated", False) else None
     params = {"imported_by": reviewer.get_username()} if reviewer else {}
+    if file_name:
+        params["file"] = file_name
     if counts is not None:
         params["instances_in_volume"] = counts.total
     GroundTruth.objects.bulk_create(

@@ -77,7 +77,12 @@ def ground_truth_upload(
     }
     if instances:
         counts = ground_truth_import_instances(
-            volume=volume, labels=masks, user=user, class_name=class_name, sections=only
+            volume=volume,
+            labels=masks,
+            user=user,
+            class_name=class_name,
+            sections=only,
+            file_name=name,
         )
         return result | {
             "sections": len(only) if only is not None else len(counts.per_section),
@@ -86,7 +91,12 @@ def ground_truth_upload(
             "instances_in_volume": counts.total,
         }
     sections = ground_truth_import(
-        volume=volume, masks=masks, user=user, class_name=class_name, sections=only
+        volume=volume,
+        masks=masks,
+        user=user,
+        class_name=class_name,
+        sections=only,
+        file_name=name,
     )
     return result | {
         "sections": sections,

@@ -76,8 +76,9 @@ class JobCancelSerializer(serializers.Serializer):
     )
     cancelled_by = serializers.CharField(
         allow_null=True,
-        help_text="Who asked to cancel it (username); null when nobody did, when the system did "
-        "(a cancelled training job's folds, an interrupted command) or that user was deleted.",
+        help_text="Who asked to cancel it (username, kept when that user is deleted since); null "
+        "when nobody did or the system did (a cancelled training job's folds, an interrupted "
+        "command).",
     )
     cancel_requested_at = serializers.CharField(
         allow_null=True, help_text="When the cancel was asked (ISO 8601); null when it was not."
@@ -90,7 +91,8 @@ class JobCancelSerializer(serializers.Serializer):
     cancel_note = serializers.CharField(
         allow_null=True,
         help_text="The line its page shows: “Cancelled by <username> at <time zone> — <reason>” "
-        "(“by the system”; “Cancel requested” until a running job stops); null when nobody asked.",
+        "(“by the system”; “by <username> (a deleted user)”; “Cancel requested” until a running job "
+        "stops); null when nobody asked.",
     )
 
 

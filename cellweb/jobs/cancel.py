@@ -6,7 +6,8 @@ ends cancelled now; a running one is asked to stop and stops at its next progres
 Cancelling a parent (a training job) does the same to each of its children and then lets the
 parent gather.
 
-Every cancelled row records who asked (``cancelled_by``; none for the system), when
+Every cancelled row records who asked (``cancelled_by``, and their username in
+``cancelled_by_name``, which outlives a deleted account; none for the system), when
 (``cancel_requested_at``) and why (``cancel_reason``: the canceller's words, trimmed and at most
 ``CANCEL_REASON_CHARS``, or the system's reason); a second cancel of a running row keeps the
 first record. A parent's children record no user and the reason that their parent was
@@ -32,7 +33,13 @@ def _child_kind(parent: JobKind) -> JobKind:
 
 # The reason a system cancel records when its caller gives none.
 SYSTEM_REASON = "system cancel; no reason given"
-_NOTE_FIELDS = ["cancel_requested", "cancelled_by", "cancel_requested_at", "cancel_reason"]
+_NOTE_FIELDS = [
+    "cancel_requested",
+    "cancelled_by",
+    "cancelled_by_name",
+    "cancel_requested_at",
+    "cancel_reason",
+]
 
 
 def cancel_reason_clean(reason: str | None) -> str:
@@ -55,6 +62,7 @@ def _note(row: Any, *, user, reason: str, at) -> None:
         return
     row.cancel_requested = True
     row.cancelled_by = user
+    row.cancelled_by_name = user.get_username() if user is not None else ""
     row.cancel_requested_at = at
     row.cancel_reason = reason
 

@@ -3,8 +3,10 @@
 ``job_cancel_public`` gives the fields (the canceller's username, the time, the reason and one
 readable line); ``job_cancel_line`` the line alone: "Cancelled by alice at 2026-12-07 09:12 UTC —
 the wrong snapshot", "Cancelled by the system at ... — training job cancelled", or, while a
-running job has not yet reached its next progress check, "Cancel requested by ...". A job
-cancelled before these fields were recorded says that who and why are not known.
+running job has not yet reached its next progress check, "Cancel requested by ...". A user
+deleted since is named by the username stored when they cancelled (``cancelled_by_name``):
+"Cancelled by alice (a deleted user) at ...", never "by the system". A job cancelled before
+these fields were recorded says that who and why are not known.
 """
 
 from __future__ import annotations
@@ -25,8 +27,18 @@ def job_cancel_time(at) -> str:
 
 
 def _canceller(job: Any) -> str | None:
+    """The canceller's username: the account's, else the one stored when they cancelled."""
     user = job.cancelled_by if job.cancelled_by_id else None
-    return user.get_username() if user is not None else None
+    return user.get_username() if user is not None else (job.cancelled_by_name or None)
+
+
+def _by(job: Any) -> str:
+    """Who, for the line: the user, a deleted user (their stored name), or the system."""
+    if job.cancelled_by_id:
+        return f"by {job.cancelled_by.get_username()}"
+    if job.cancelled_by_name:
+        return f"by {job.cancelled_by_name} (a deleted user)"
+    return "by the system"
 
 
 def job_cancel_line(job: Any) -> str | None:
@@ -37,9 +49,7 @@ def job_cancel_line(job: Any) -> str | None:
     if job.cancel_requested_at is None:
         return "Cancelled; who cancelled it and why were not recorded." if cancelled else None
     head = "Cancelled" if cancelled else "Cancel requested"
-    who = _canceller(job)
-    by = f"by {who}" if who else "by the system"
-    line = f"{head} {by} at {job_cancel_time(job.cancel_requested_at)}"
+    line = f"{head} {_by(job)} at {job_cancel_time(job.cancel_requested_at)}"
     return f"{line} — {job.cancel_reason}" if job.cancel_reason else line
 
 

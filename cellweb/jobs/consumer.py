@@ -13,15 +13,13 @@ revealed).
 
 from __future__ import annotations
 
-import json
 from typing import Any, NoReturn
 
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from cellweb.consumers import GroupConsumer
 from cellweb.errors import NotAllowed, NotFoundError
 from cellweb.events import job_group
 from cellweb.jobs.kinds import get_kind
@@ -38,8 +36,7 @@ def job_snapshot_for(kind_name: str, user, job_id: int) -> dict[str, Any]:
     return kind.snapshot(kind.get_for(user, job_id))
 
 
-class JobConsumer(AsyncJsonWebsocketConsumer):
-    group: str | None = None
+class JobConsumer(GroupConsumer):
     allowed = False
 
     async def connect(self) -> None:
@@ -51,8 +48,7 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self._refuse(CLOSE_FORBIDDEN)
         # Join before reading the snapshot: an event published meanwhile is queued, not lost.
-        self.group = job_group(self.kind, self.job_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(job_group(self.kind, self.job_id))
         await self.send_snapshot()
         self.allowed = True
 
@@ -68,22 +64,8 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", "job": snapshot})
 
     async def _refuse(self, code: int) -> NoReturn:
-        """Close with ``code`` and end this consumer now: waiting for the client's half of the
-        closing handshake would keep the connection (and a server shutdown) hanging when the
-        client never sends it."""
         self.allowed = False
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None
-        await self.close(code=code)
-        raise StopConsumer()
-
-    @classmethod
-    async def decode_json(cls, text_data):
-        try:
-            return json.loads(text_data)
-        except ValueError:  # a malformed message is ignored, not a reason to drop the socket
-            return None
+        await self.close_now(code)
 
     async def receive_json(self, content, **kwargs) -> None:
         if self.allowed and isinstance(content, dict) and content.get("type") == "refresh":
@@ -92,8 +74,3 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
     async def job_event(self, message: dict[str, Any]) -> None:
         if self.allowed:
             await self.send_json(message["event"])
-
-    async def disconnect(self, code) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None

@@ -55,6 +55,13 @@ class JobFields(models.Model):
         related_name="+",
         help_text="Who asked to cancel it; null for the system (or a deleted user).",
     )
+    cancelled_by_name = models.CharField(
+        max_length=150,
+        blank=True,
+        default="",
+        help_text="The canceller's username when they cancelled; blank for the system. It "
+        "outlives the account, so a deleted user's cancel is not read as the system's.",
+    )
     cancel_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="When the cancel was asked."
     )

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskToPngBase64 } from '../src/editor/png';
 import { fillPolygon } from '../src/editor/raster';
+import { offeredDecisions } from '../src/modules/review/decision';
 import { ReviewLayers } from '../src/modules/review/layers';
 import type { ReviewConfig } from '../src/modules/review/types';
 
@@ -32,5 +33,19 @@ describe('imported ground truth on the review page', () => {
     const named = new ReviewLayers(config({ version: 1, nuclei: null, mask_png: square() }), W, H, 'Consensus');
     expect(named.list.find((l) => l.name === 'imported')!.label).toBe('Imported mask v1');
     expect(new ReviewLayers(config(null), W, H, 'Consensus').list).toHaveLength(0);
+  });
+});
+
+describe('the Decision card of a section scored against an imported mask', () => {
+  const note = "This section's ground truth is the imported mask (version 1). There is no consensus to confirm: no annotation of this section is submitted.";
+
+  it('shows no Confirm and no Edit, and Send back only with someone to send it to', () => {
+    const cfg = { ...config({ version: 1, mask_png: square() }), decisionNote: note, actions: { exclude: '/x', include: '/i' } };
+    expect(offeredDecisions(cfg)).toEqual({ confirm: false, edit: false, sendBack: false });
+    expect(offeredDecisions({ ...cfg, actions: { ...cfg.actions, sendBack: '/s' } }).sendBack).toBe(true);
+  });
+
+  it('shows every decision otherwise, even disabled ones without the right to decide', () => {
+    expect(offeredDecisions({ ...config(null), actions: {} })).toEqual({ confirm: true, edit: true, sendBack: true });
   });
 });

@@ -284,6 +284,39 @@ describe('AnnotationSync', () => {
     expect(sync.editable).toBe(true);
   });
 
+  it('says why a reopen found the annotation a draft already (sent back meanwhile) and lets it be edited', async () => {
+    const why = 'rita sent this section back to you (2024-06-01 11:58 UTC): “follow the rim”. Your annotation is a draft again: keep editing it and submit when done.';
+    const { sync } = setup((m, url) => {
+      if (m === 'GET') return dto(2, { status: 'submitted', can_edit: false, can_reopen: true });
+      if (url.endsWith('reopen/')) throw new ApiError('http', 409, { detail: why, code: 'annotation_draft', current: dto(2) }, why);
+      return dto(3);
+    });
+    await sync.load();
+    expect(sync.editable).toBe(false);
+    const { note } = await sync.reopen();
+    expect(note).toBe(why);
+    expect(sync.status).toBe('draft');
+    expect(sync.editable).toBe(true);
+  });
+
+  it('stops saving, says who confirmed the section and keeps the edits when a save finds it confirmed', async () => {
+    const why = 'rita confirmed this section\'s ground truth version 1 (2024-06-01 11:58 UTC). Its annotations are locked; nothing was saved.';
+    const { sync, calls } = setup((m) => {
+      if (m === 'GET') return dto(2);
+      throw new ApiError('http', 409, { detail: why, code: 'section_confirmed', current: dto(2, { can_edit: false }) }, why);
+    });
+    await sync.load();
+    sync.markDirty();
+    await sync.submit();
+    expect(sync.phase).toBe('locked');
+    expect(sync.error).toBe(`${why} Your drawing stays on this page.`);
+    expect(sync.conflict).toBeNull();
+    expect(sync.dirty).toBe(true);
+    expect(sync.editable).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
+  });
+
   it('restores a local backup that is newer than the server copy', async () => {
     const storage = new MemoryStorage();
     storage.setItem(backupKey(12), JSON.stringify({ v: 1, sectionId: 12, savedAt: Date.parse('2024-06-01T11:00:00Z'), baseRevision: 3, maskPng: 'LOCAL' }));

@@ -4,9 +4,10 @@ API and shown on its page; a refused cancel records nothing."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from annotations.models import ImportJob
+from annotations.models import ImportJob, Membership, Role
 from cellweb.jobs import job_cancel
 from cellweb.jobs.cancel_note import job_cancel_time
 from inference.models import Evaluation, TrainingJob
@@ -160,3 +161,26 @@ def test_an_import_is_cancelled_with_a_reason_by_whoever_may_see_it(
     page = signed_in(manager).get(f"/imports/{job.pk}/").content.decode()
     assert f"Cancelled by mona at {at} — wrong file" in page
     assert api(manager).post(url).status_code == 409
+
+
+def test_a_cancel_by_a_user_deleted_since_names_them_not_the_system(api, project, manager):
+    kim = get_user_model().objects.create_user(username="kim", password="x")
+    Membership.objects.create(project=project, user=kim, role=Role.MANAGER)
+    job = ImportJob.objects.create(
+        project=project,
+        created_by=kim,
+        original_name="cell.tif",
+        params={"specimen_name": "cell", "modality": "ri"},
+    )
+    api(kim).post(f"/api/import-jobs/{job.pk}/cancel/", {"reason": "dup"}, format="json")
+    kim.delete()
+
+    job.refresh_from_db()
+    at = job_cancel_time(job.cancel_requested_at)
+    assert job.cancelled_by is None and job.cancelled_by_name == "kim"
+    body = api(manager).get(f"/api/import-jobs/{job.pk}/").json()
+    assert body["cancelled_by"] == "kim"
+    assert body["cancel_note"] == f"Cancelled by kim (a deleted user) at {at} — dup"
+    page = signed_in(manager).get(f"/imports/{job.pk}/").content.decode()
+    assert f"Cancelled by kim (a deleted user) at {at} — dup" in page
+    assert "by the system" not in page

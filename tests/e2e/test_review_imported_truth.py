@@ -1,5 +1,6 @@
 """The review page of a section whose ground truth is an imported expert mask, in Chromium: the
-status says it is not annotated, a note names the import, and the layer I outlines each nucleus."""
+status says it is not annotated, a note names the import, the Decision card offers no Confirm,
+and the layer I outlines each nucleus."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ def test_the_review_page_shows_the_expert_mask_as_a_layer(
     assert "12 nuclei in this section" in page.locator("#imported-truth").inner_text()
     layer = page.locator(".cw-legend label", has_text="Imported mask v1 · 12 nuclei")
     assert layer.locator("input").is_checked()
+    # The Decision card says which mask it is scored against and offers no Confirm or Edit.
+    decision = page.locator('[data-card="actions"]')
+    note = decision.locator('[data-role="decision-note"]').inner_text()
+    assert note.startswith("This section's ground truth is the imported mask (version 1, ")
+    assert "There is no consensus to confirm" in note
+    assert decision.get_by_role("button", name="Confirm").count() == 0
+    assert decision.get_by_role("button", name="Edit consensus").count() == 0
+    assert decision.get_by_role("button", name="Send back").count() == 0
+    assert decision.get_by_role("button", name="Exclude").is_enabled()
     screenshot(page, "review-imported-truth")
     page.locator(".cw-editor-viewport").click()
     page.keyboard.press("i")

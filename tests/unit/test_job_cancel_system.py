@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from cellweb.jobs import job_cancel
 from cellweb.jobs.cancel_note import job_cancel_public, job_cancel_time
@@ -27,6 +28,24 @@ def test_a_system_cancel_records_no_user_and_says_so(db):
     assert (
         note["cancel_note"] == f"Cancelled by the system at {at} — system cancel; no reason given"
     )
+
+
+def test_a_user_deleted_after_cancelling_is_still_told_from_the_system(db):
+    # What a user's cancel leaves once the user is deleted (the link nulled, the name kept).
+    gone = Chore.objects.create(
+        status="cancelled",
+        cancel_requested=True,
+        cancel_requested_at=timezone.now(),
+        cancelled_by_name="kim",
+        cancel_reason="typo",
+    )
+    at = job_cancel_time(gone.cancel_requested_at)
+    assert job_cancel_public(gone)["cancelled_by"] == "kim"
+    assert job_cancel_public(gone)["cancel_note"] == (
+        f"Cancelled by kim (a deleted user) at {at} — typo"
+    )
+    by_system = job_cancel("chore", job=Chore.objects.create(), user=None)
+    assert job_cancel_public(by_system)["cancel_note"].startswith("Cancelled by the system at ")
 
 
 def test_a_job_cancelled_before_the_record_existed_says_it_is_not_known(db):

@@ -112,12 +112,20 @@ class Command(BaseCommand):
             )
             if options["instances"]:
                 counts = ground_truth_import_instances(
-                    volume=volume, labels=masks, class_name=options["class_name"], sections=only
+                    volume=volume,
+                    labels=masks,
+                    class_name=options["class_name"],
+                    sections=only,
+                    file_name=path.name,
                 )
                 count = len(only) if only is not None else len(counts.per_section)
             else:
                 count = ground_truth_import(
-                    volume=volume, masks=masks, class_name=options["class_name"], sections=only
+                    volume=volume,
+                    masks=masks,
+                    class_name=options["class_name"],
+                    sections=only,
+                    file_name=path.name,
                 )
         except DomainError as exc:
             raise CommandError(

@@ -19,6 +19,7 @@ from annotations.selectors.encoding import b64
 from annotations.selectors.imported_truth import section_imported_truth
 
 from .agreement import section_agreement
+from .decision import decision_card
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
 from .minority import minority_nuclei, objects_outline_png
 
@@ -125,6 +126,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
         for index, (name, revision) in enumerate(zip(names, revisions))
     ]
     agreement = section_agreement(section)
+    imported = section_imported_truth(section)
     truth = (
         GroundTruth.objects.filter(
             section=section, source=GroundTruthSource.CONSENSUS, is_current=True
@@ -168,17 +170,16 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
         if truth
         else None,
         # An expert's mask imported as ground truth (import_masks), shown as its own layer.
-        "importedTruth": section_imported_truth(section),
+        "importedTruth": imported,
         # Without the right to decide (a manager, or self-review) the module gets no action
         # URLs, so it shows the buttons disabled instead of offering a certain 403.
-        "actions": {
-            "confirm": reverse("api-review-confirm", args=[section.pk]),
-            "sendBack": reverse("api-review-send-back", args=[section.pk]),
-            "exclude": reverse("api-review-exclude", args=[section.pk]),
-            "include": reverse("api-review-include", args=[section.pk]),
-        }
-        if can_act
-        else {},
+        **decision_card(
+            section=section,
+            has_consensus=consensus is not None,
+            imported=imported,
+            annotators=names,
+            can_act=can_act,
+        ),
         "annotators": names,
         "nextUrl": reverse("review-next", args=[section.project.slug]),
         "auditUrl": reverse("api-section-audit", args=[section.pk]),

@@ -19,12 +19,28 @@ from annotations.permissions import require_role
 from annotations.selectors.annotation import (
     annotation_mine_state,
     annotation_used_in_confirmed_ground_truth,
+    section_send_back,
 )
 from annotations.services.audit import audit
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError
+from cellweb.times import utc_minute
 
 from .sections import adjust_counts, refuse_locked_section
+
+
+def _already_draft(section: Section, user, annotation: Annotation) -> str:
+    """Why the annotation is a draft already: a reviewer's send-back (who, when, their
+    comment), or a reopen elsewhere (another tab or device)."""
+    sent_back = section_send_back(section=section, user=user, annotation=annotation)
+    if sent_back is None or sent_back["answered"]:
+        return "This annotation is a draft already (reopened elsewhere); you can keep editing it."
+    comment = f": “{sent_back['comment']}”" if sent_back["comment"] else ""
+    return (
+        f"{sent_back['reviewer'] or 'A reviewer'} sent this section back to you "
+        f"({utc_minute(sent_back['at'])}){comment}. Your annotation is a draft again: keep "
+        "editing it and submit when done."
+    )
 
 
 @transaction.atomic
@@ -47,7 +63,7 @@ def annotation_reopen(*, section: Section, user) -> Annotation:
         )
     if annotation.status != AnnotationStatus.SUBMITTED:
         raise ConflictError(
-            "This annotation is a draft already; you can keep editing it.",
+            _already_draft(section, user, annotation),
             code="annotation_draft",
             current=annotation_mine_state(
                 user=user, section=section, annotation=annotation, lookup=False

@@ -7,24 +7,21 @@ from django.db.models.functions import Greatest
 
 from annotations.models import Annotation, Section, SectionStatus
 from annotations.selectors.annotation import annotation_mine_state
+from annotations.selectors.review.last_decision import last_decision, what_happened
 from cellweb.errors import ConflictError
 
 
 def refuse_locked_section(*, user, section: Section, annotation: Annotation | None) -> None:
+    """ConflictError when a reviewer excluded the section or confirmed its ground truth; the
+    message says who did it, when and why (a page left open learns it at its next save)."""
     if section.status == SectionStatus.EXCLUDED:
-        code, message = (
-            "section_excluded",
-            "This section was excluded by a reviewer; it no longer takes annotations.",
-        )
+        code, then = "section_excluded", "It no longer takes annotations"
     elif section.status == SectionStatus.CONFIRMED:
-        code, message = (
-            "section_confirmed",
-            "This section's ground truth is confirmed; its annotations are locked.",
-        )
+        code, then = "section_confirmed", "Its annotations are locked"
     else:
         return
     raise ConflictError(
-        message,
+        f"{what_happened(section, last_decision(section))} {then}; nothing was saved.",
         code=code,
         current=annotation_mine_state(
             user=user, section=section, annotation=annotation, lookup=False

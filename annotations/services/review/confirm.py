@@ -27,10 +27,17 @@ from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError, InvalidInput
 
+from .announce import announce_decision
 from .confirm_labels import LabelledTruth, labelled_truth
 from .consensus import STAPLE_MAX_ITERATIONS, consensus_minimum
 from .decisions import require_reviewer
-from .standing import CONFIRMABLE, conflict_state, require_ground_truth_version, require_status
+from .standing import (
+    CONFIRMABLE,
+    conflict_state,
+    refuse_imported_without_consensus,
+    require_ground_truth_version,
+    require_status,
+)
 
 
 def _binary_proposal(section: Section, consensus: Consensus) -> bool:
@@ -94,13 +101,16 @@ def review_confirm(
     section row is locked, so of two reviewers confirming together the second one waits, finds a
     newer version than the one it saw, and gets a ``ConflictError`` carrying the winner's result.
     A section sent back, reopened by its annotator or excluded meanwhile is refused the same way
-    (``section_status``): the consensus no longer stands for its submissions.
+    (``section_status``): the consensus no longer stands for its submissions. A section whose
+    ground truth is imported and that has no consensus has nothing to confirm
+    (``imported_ground_truth``).
     """
     section = lock_section(section)
     require_reviewer(reviewer, section)
 
     current_gt = require_ground_truth_version(section, base_version)
     if consensus_id is None:
+        refuse_imported_without_consensus(section, current_gt)
         raise ConflictError(
             "There is no consensus to confirm: a section needs at least "
             f"{consensus_minimum(section.project)} submitted annotations first.",
@@ -189,5 +199,8 @@ def review_confirm(
         **result.edit_summary,
     }
     action = ReviewAction.EDIT_CONFIRM if really_edited else ReviewAction.CONFIRM
-    section_change_audited(section, reviewer, action, detail, status=SectionStatus.CONFIRMED)
+    announce_decision(
+        section,
+        section_change_audited(section, reviewer, action, detail, status=SectionStatus.CONFIRMED),
+    )
     return truth

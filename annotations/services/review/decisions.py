@@ -22,6 +22,7 @@ from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
 from cellweb.errors import InvalidInput, NotAllowed
 
+from .announce import announce_decision
 from .consensus import consensus_compute_for_section
 from .standing import (
     NOT_EXCLUDED,
@@ -109,8 +110,11 @@ def review_send_back(
         "annotators": sorted(a.annotator.get_username() for a in annotations),
         "reopened": sorted(a.annotator.get_username() for a in reopened),
     }
-    section_change_audited(
-        section, reviewer, ReviewAction.SEND_BACK, detail, status=SectionStatus.SENT_BACK
+    announce_decision(
+        section,
+        section_change_audited(
+            section, reviewer, ReviewAction.SEND_BACK, detail, status=SectionStatus.SENT_BACK
+        ),
     )
     section.refresh_from_db(fields=["submitted_count", "started_count"])
     return section
@@ -131,8 +135,11 @@ def review_exclude(*, section: Section, reviewer, reason: str, base_version=UNSE
     require_reviewer(reviewer, section)
     _require_unchanged(section, base_version, "exclude this section")
     detail = {"reason": reason, "previous_status": section.status}
-    section_change_audited(
-        section, reviewer, ReviewAction.EXCLUDE, detail, status=SectionStatus.EXCLUDED
+    announce_decision(
+        section,
+        section_change_audited(
+            section, reviewer, ReviewAction.EXCLUDE, detail, status=SectionStatus.EXCLUDED
+        ),
     )
     return section
 

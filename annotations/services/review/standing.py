@@ -8,18 +8,17 @@ what and when; nothing either of them stored is changed.
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from annotations.models import (
-    AuditEvent,
     Consensus,
     GroundTruth,
     GroundTruthSource,
-    ReviewAction,
     Section,
     SectionStatus,
 )
+from annotations.selectors.imported_truth import imported_truth_said, imported_truth_summary
 from annotations.selectors.review import ground_truth_current, ground_truth_public
+from annotations.selectors.review.decision import no_consensus_said
+from annotations.selectors.review.last_decision import last_decision, what_happened
 from cellweb.errors import ConflictError
 
 # The statuses in which each decision applies. Confirming needs the submissions the consensus
@@ -28,14 +27,6 @@ CONFIRMABLE = frozenset({SectionStatus.REVIEW, SectionStatus.CONFIRMED})
 # An excluded section is out of annotation and review: sending it back or excluding it again
 # would silently replace the exclusion.
 NOT_EXCLUDED = frozenset(set(SectionStatus) - {SectionStatus.EXCLUDED})
-
-_DECISIONS = (
-    ReviewAction.SEND_BACK,
-    ReviewAction.EXCLUDE,
-    ReviewAction.REOPEN,
-    ReviewAction.CONFIRM,
-    ReviewAction.EDIT_CONFIRM,
-)
 
 
 def current_consensus_truth(section: Section) -> GroundTruth | None:
@@ -56,6 +47,21 @@ def conflict_state(section: Section, current_gt: GroundTruth | None) -> dict:
     )
     state["status"] = section.status
     return state
+
+
+def refuse_imported_without_consensus(section: Section, current_gt: GroundTruth | None) -> None:
+    """ConflictError ``imported_ground_truth`` when the section's ground truth is an imported
+    mask and there is no consensus: confirming would have nothing of the annotators' to confirm
+    and could only stand in for the expert's mask."""
+    imported = imported_truth_summary(section)
+    state = conflict_state(section, current_gt)
+    if imported is None or state["consensus_id"] is not None:
+        return
+    raise ConflictError(
+        f"{imported_truth_said(imported)} {no_consensus_said(section)}",
+        code="imported_ground_truth",
+        current={**state, "imported": imported},
+    )
 
 
 def require_ground_truth_version(section: Section, base_version: int | None) -> GroundTruth | None:
@@ -81,44 +87,13 @@ def require_ground_truth_version(section: Section, base_version: int | None) -> 
     )
 
 
-def _last_decision(section: Section) -> AuditEvent | None:
-    return (
-        AuditEvent.objects.filter(section=section, action__in=_DECISIONS)
-        .select_related("actor")
-        .order_by("-at", "-id")
-        .first()
-    )
-
-
-def _what_happened(section: Section, event: AuditEvent | None) -> str:
-    who = event.actor.get_username() if event is not None and event.actor else "Someone"
-    when = f" ({event.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" if event is not None else ""
-    detail = event.detail if event is not None else {}
-    if section.status == SectionStatus.EXCLUDED:
-        reason = f": “{detail['reason']}”" if detail.get("reason") else ""
-        return f"{who} excluded this section{when}{reason}."
-    if section.status == SectionStatus.SENT_BACK:
-        names = ", ".join(detail.get("annotators", [])) or "its annotators"
-        comment = f": “{detail['comment']}”" if detail.get("comment") else ""
-        return (
-            f"{who} sent this section back to {names}{when}{comment}. It returns to review "
-            "when they submit again."
-        )
-    if section.status == SectionStatus.OPEN:
-        return (
-            "This section is waiting for annotations (fewer are submitted than it needs, e.g. "
-            "an annotator reopened theirs); it returns to review when they submit."
-        )
-    return f"The section is {section.get_status_display().lower()}."
-
-
 def require_status(section: Section, allowed: frozenset, doing: str) -> None:
     """ConflictError ``section_status`` when ``section``'s status does not allow ``doing``."""
     if section.status in allowed:
         return
-    event = _last_decision(section)
+    event = last_decision(section)
     raise ConflictError(
-        f"You cannot {doing} now. {_what_happened(section, event)}",
+        f"You cannot {doing} now. {what_happened(section, event)}",
         code="section_status",
         current={
             **conflict_state(section, current_consensus_truth(section)),

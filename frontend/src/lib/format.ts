@@ -45,3 +45,8 @@ export function decimalsForStep(step: number): number {
   if (!Number.isFinite(step) || step <= 0 || step >= 1) return 0;
   return Math.min(6, Math.ceil(-Math.log10(step) - 1e-9));
 }
+
+/** `text` with its first letter in capitals. */
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

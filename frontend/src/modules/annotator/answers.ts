@@ -1,7 +1,8 @@
 /**
  * What the annotation endpoint's answers mean for the sync (sync.ts): the
  * fields a DTO sets, and what a failed save asks for. A 409 carries the newer
- * server copy and stops autosave until the user chooses; network errors, 5xx
+ * server copy and stops autosave until the user chooses, or says that a
+ * reviewer confirmed or excluded the section meanwhile; network errors, 5xx
  * and 429 are retried with backoff; other 4xx cannot succeed by retrying.
  */
 
@@ -32,8 +33,13 @@ export function serverFields(dto: AnnotationDto): ServerFields {
   };
 }
 
+/** 409 codes of a section a reviewer took out of annotation (confirmed, excluded) while the page was open. */
+const LOCKED_CODES = new Set(['section_confirmed', 'section_excluded']);
+
 export type SaveFailure =
   | { kind: 'conflict'; current: AnnotationDto; detail: string }
+  /** The section was confirmed or excluded meanwhile: `detail` says by whom, when and why. */
+  | { kind: 'locked'; current: AnnotationDto; detail: string }
   /** `httpStatus`: the server's 5xx or 429, or null when no answer came: 0 when the request
    * ran past its time limit (a slow server), null when it never reached one (network). */
   | { kind: 'retry'; httpStatus: number | null; detail: string }
@@ -43,7 +49,8 @@ export function classifySaveFailure(err: unknown): SaveFailure {
   const apiErr = err instanceof ApiError ? err : null;
   if (apiErr && apiErr.status === 409) {
     const current = (apiErr.data as { current?: AnnotationDto } | null)?.current ?? null;
-    return { kind: 'conflict', current: current ?? emptyAnnotation(), detail: apiErr.detail };
+    const kind = LOCKED_CODES.has(apiErr.code ?? '') ? 'locked' : 'conflict';
+    return { kind, current: current ?? emptyAnnotation(), detail: apiErr.detail };
   }
   if (!apiErr || apiErr.retryable) {
     // lib/api.ts throws a 5xx as kind 'network' (retryable) with its status; 0: no answer.

@@ -2,7 +2,8 @@
  * Annotator page: one section, the user's own mask, autosave, submit.
  * See frontend/README.md for the config and the REST calls. The save card
  * (status.ts), the neighbouring sections (neighbours.ts), the progress bars
- * (progress.ts) and the save state machine (sync.ts) live beside this file.
+ * (progress.ts), the save state machine (sync.ts) and the live notice of a
+ * reviewer's decision (reviewNotice.ts) live beside this file.
  */
 
 import { ChannelSelect, channelUrl } from '../../components/ChannelSelect';
@@ -19,6 +20,7 @@ import { safeStorage } from './backup';
 import { NeighbourTools } from './neighbours';
 import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
+import { watchReviewDecisions } from './reviewNotice';
 import { openNextSection } from './queue';
 import { annotationShortcuts } from './shortcuts';
 import { markSentBackAnswered } from './sentBack';
@@ -92,6 +94,7 @@ export class AnnotatorPage {
     );
     this.sync.onSaved = (dto, action) => this.onSaved(dto, action);
     sidebar.appendChild(this.saveCard.card);
+    if (!cfg.readOnly) watchReviewDecisions(s.id, this.saveCard.card);
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
     if (this.channels) sidebar.appendChild(this.channels.card);
     this.neighbours = new NeighbourTools(cfg, this.editor, (u) => this.imageUrl(u), () => this.sync.editable);
@@ -243,10 +246,10 @@ export class AnnotatorPage {
 
   private async reopen(): Promise<void> {
     try {
-      await this.sync.reopen();
+      const { note } = await this.sync.reopen();
       this.saveCard.setSubmitted(false);
       this.editor.setReadOnly(!this.sync.editable);
-      this.editor.showToast('Reopened — you can edit again');
+      this.editor.showToast(note ?? 'Reopened — you can edit again', note ? 15000 : undefined);
       void this.progress?.refresh();
     } catch (err) {
       this.editor.showToast(`Could not reopen: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);

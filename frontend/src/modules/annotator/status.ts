@@ -130,6 +130,7 @@ export class SaveCard {
       case 'error':
         return [`Not saved: ${st.error ?? 'the server refused the request'}`, button('Try again', { small: true, onClick: () => this.actions.save() })];
       case 'locked':
+        if (st.error) return [`Not saved: ${st.error}`, null];
         if (st.status === 'submitted') return [`Submitted${rev}`, null];
         return [c.readOnly ? `Read-only${rev}` : `Read-only — you cannot edit this annotation${rev}`, null];
     }

@@ -169,6 +169,12 @@ export class AnnotationSync extends SyncModel {
       this.conflict = failure.current;
       return this.halt('conflict', failure.detail);
     }
+    if (failure.kind === 'locked') {
+      // A reviewer confirmed or excluded the section: saving stops; the drawing stays on the page.
+      if (action === 'submit') this.pendingAction = 'save';
+      this.applyDto(failure.current);
+      return this.halt('locked', `${failure.detail} Your drawing stays on this page.`);
+    }
     if (failure.kind === 'retry') {
       this.schedule.failed();
       this.retryStatus = failure.httpStatus;
@@ -220,12 +226,21 @@ export class AnnotationSync extends SyncModel {
     await this.save();
   }
 
-  async reopen(): Promise<AnnotationDto> {
+  /** Reopens a submitted annotation; `note` says why it was a draft already (e.g. a reviewer sent it back meanwhile). */
+  async reopen(): Promise<{ dto: AnnotationDto; note: string | null }> {
     while (this.inflight) await this.inflight;
     const base = this.deps.url.endsWith('/') ? this.deps.url : `${this.deps.url}/`;
-    const dto = (await this.deps.transport('POST', `${base}reopen/`, { body: {} })) as AnnotationDto;
+    let dto: AnnotationDto;
+    let note: string | null = null;
+    try {
+      dto = (await this.deps.transport('POST', `${base}reopen/`, { body: {} })) as AnnotationDto;
+    } catch (err) {
+      const current = err instanceof ApiError && err.code === 'annotation_draft' ? (err.data as { current?: AnnotationDto }).current : null;
+      if (!current) throw err;
+      [dto, note] = [current, (err as ApiError).detail];
+    }
     this.settleOn(dto);
-    return dto;
+    return { dto, note };
   }
 
   /** Conflict resolution: keep the local mask and save it over the newer revision. */

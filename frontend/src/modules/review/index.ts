@@ -2,7 +2,8 @@
  * Review page: compare annotators' contours, the consensus and the
  * disagreement map; confirm (optionally after editing), send back or exclude.
  * The layers and legend (layers.ts), the agreement card (agreement.ts), the
- * decision forms (forms.ts) and the audit trail (audit.ts) live beside it.
+ * decision forms (forms.ts), what the Decision card offers (decision.ts) and the audit trail
+ * (audit.ts) live beside it.
  * A multi-channel section shows one channel at a time (the Channel card, X).
  */
 
@@ -15,11 +16,12 @@ import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, postJson } from '../../lib/api';
 import { button, card, h, setChildren } from '../../lib/dom';
-import { dateTime } from '../../lib/format';
+import { capitalise, dateTime } from '../../lib/format';
 import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { agreementCard } from './agreement';
 import { AuditTrail } from './audit';
+import { decisionNote, groundTruthBadge, offeredDecisions } from './decision';
 import { ProposalEdit, reviewEditorLabels } from './edit';
 import { excludeForm, includeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
@@ -53,7 +55,7 @@ export class ReviewPage {
     private readonly cfg: ReviewConfig,
   ) {
     const s = cfg.section;
-    const { main, sidebar } = workbench(root, { page: 'review', title: `Review · ${s.label ?? `section ${s.id}`}`, beside: this.gtBadge(), shortcuts: () => this.shortcuts() });
+    const { main, sidebar } = workbench(root, { page: 'review', title: `Review · ${s.label ?? `section ${s.id}`}`, beside: groundTruthBadge(cfg.groundTruth), shortcuts: () => this.shortcuts() });
     this.windowCtl = WindowControl.forModality(cfg.window, s.modality, () => this.applyWindow());
     this.channels = ChannelSelect.create(s.channels, () => this.applyWindow(), this.windowCtl);
     this.editor = new MaskEditor(main, { width: s.width, height: s.height, imageUrl: this.imageUrl(s.imageUrl), readOnly: true, colour: EDIT_COLOUR, ...reviewEditorLabels(cfg), ariaLabel: `Review of section ${s.label ?? s.id}` });
@@ -75,10 +77,11 @@ export class ReviewPage {
     const inclBtn = cfg.status === 'excluded' && acts.include ? button('Include again', { icon: icons.check, onClick: () => this.showInclude() }) : null;
     if (!this.layers.consensusMask) this.confirmBtn.title = `No ${this.proposal} yet: use Edit to draw the ground truth, then confirm`;
     const withAnnotators = cfg.annotatorTools ?? true;
-    this.actionBar = h('div', { class: 'cw-btn-row' }, this.confirmBtn, ...(withAnnotators ? [sendBtn, exclBtn] : []), inclBtn);
+    const offered = offeredDecisions(cfg);
+    this.actionBar = h('div', { class: 'cw-btn-row' }, offered.confirm ? this.confirmBtn : null, ...(withAnnotators ? [offered.sendBack ? sendBtn : null, exclBtn] : []), inclBtn);
     this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u), s.z);
     this.audit = new AuditTrail(cfg.auditUrl, outside(root, '#audit-trail ol, #audit-trail ul'));
-    sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, h('div', { class: 'cw-btn-row' }, this.editBtn), this.actionBar, this.formHost, this.resultEl));
+    sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, decisionNote(cfg), offered.edit ? h('div', { class: 'cw-btn-row' }, this.editBtn) : null, this.actionBar, this.formHost, this.resultEl));
     // The stain reference sits high in the sidebar, so R shows it without scrolling.
     if (cfg.fluorescence?.imageUrl) {
       this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
@@ -102,13 +105,6 @@ export class ReviewPage {
 
   private get proposal(): string {
     return this.cfg.proposalName || 'consensus';
-  }
-
-  private gtBadge(): HTMLElement | null {
-    const gt = this.cfg.groundTruth;
-    if (!gt) return null;
-    const title = gt.stale ? 'Annotations changed after this ground truth was confirmed' : 'Confirmed ground truth exists';
-    return h('span', { class: `cw-badge ${gt.stale ? 'cw-badge-warning' : 'cw-badge-succeeded'}`, title }, `Ground truth v${gt.version}${gt.stale ? ' · stale' : ''}`);
   }
 
   private applyOverlays(): void {
@@ -295,10 +291,6 @@ export class ReviewPage {
 /** First element matching `selector` that is not part of the app itself. */
 function outside(root: HTMLElement, selector: string): HTMLElement | null {
   return Array.from(document.querySelectorAll<HTMLElement>(selector)).find((el) => !root.contains(el)) ?? null;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function mountReview(root: HTMLElement, config: ReviewConfig): ReviewPage {

@@ -56,8 +56,13 @@ export interface ReviewConfig {
     outline_png?: string | null;
     /** The project asks annotators to draw these sections too. */
     in_queue?: boolean;
+    /** The imported file's name, when the import recorded it. */
+    file?: string | null;
   } | null;
   fluorescence?: { imageUrl: string } | null;
+  /** Set when the section is scored against an imported mask and has no consensus: the
+   * Decision card says so and shows no Confirm (decision.ts). */
+  decisionNote?: string | null;
   actions?: { confirm?: string; sendBack?: string; exclude?: string; include?: string };
   annotators?: string[];
   nextUrl?: string | null;

@@ -1,0 +1,49 @@
+"""A section's live notices over a websocket: what a reviewer decided while its page is open.
+
+Route ``ws/sections/<section_id>/`` (``cellweb/routing.py``). A member of the section's project
+who is signed in joins the section's group and gets ``{"type": "hello"}``; then every notice
+published to it (``annotations/services/review/announce.py``) is relayed as is. Close codes as
+for jobs: 4403 when not signed in, 4404 for a section that does not exist or whose project the
+user is not a member of.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.http import Http404
+
+from annotations.permissions import get_section
+from cellweb.consumers import GroupConsumer
+from cellweb.errors import NotAllowed, NotFoundError
+from cellweb.jobs.consumer import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
+
+# The consumers' method that relays a notice (``cellweb.events.send_now``'s ``handler``).
+NOTICE_HANDLER = "section.notice"
+
+
+def section_group(section_id: int) -> str:
+    return f"section.{section_id}"
+
+
+class SectionConsumer(GroupConsumer):
+    async def connect(self) -> None:
+        section_id = int(self.scope["url_route"]["kwargs"]["section_id"])
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close_now(CLOSE_FORBIDDEN)
+        try:
+            await database_sync_to_async(get_section)(user, section_id)
+        except (Http404, NotFoundError, NotAllowed):
+            await self.close_now(CLOSE_NOT_FOUND)
+        await self.join(section_group(section_id))
+        await self.send_json({"type": "hello", "section": section_id})
+
+    async def receive_json(self, content, **kwargs) -> None:
+        """The page sends nothing that needs an answer."""
+
+    async def section_notice(self, message: dict[str, Any]) -> None:
+        if self.group:
+            await self.send_json(message["event"])

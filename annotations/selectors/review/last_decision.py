@@ -1,0 +1,52 @@
+"""The latest decision on a section, in words: for a reviewer whose decision came too late
+(``services/review/standing.py``) and for an annotator whose save or reopen found the section
+changed (``services/annotation``): who did what, when, and why."""
+
+from __future__ import annotations
+
+from annotations.models import AuditEvent, ReviewAction, Section, SectionStatus
+from cellweb.times import utc_minute
+
+DECISIONS = (
+    ReviewAction.SEND_BACK,
+    ReviewAction.EXCLUDE,
+    ReviewAction.REOPEN,
+    ReviewAction.CONFIRM,
+    ReviewAction.EDIT_CONFIRM,
+)
+
+
+def last_decision(section: Section) -> AuditEvent | None:
+    return (
+        AuditEvent.objects.filter(section=section, action__in=DECISIONS)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def what_happened(section: Section, event: AuditEvent | None) -> str:
+    """What put ``section`` in its status, in one or two sentences (``event``: its latest
+    decision, ``last_decision``)."""
+    who = event.actor.get_username() if event is not None and event.actor else "Someone"
+    when = f" ({utc_minute(event.at)})" if event is not None else ""
+    detail = event.detail if event is not None else {}
+    if section.status == SectionStatus.EXCLUDED:
+        reason = f": “{detail['reason']}”" if detail.get("reason") else ""
+        return f"{who} excluded this section{when}{reason}."
+    if section.status == SectionStatus.SENT_BACK:
+        names = ", ".join(detail.get("annotators", [])) or "its annotators"
+        comment = f": “{detail['comment']}”" if detail.get("comment") else ""
+        return (
+            f"{who} sent this section back to {names}{when}{comment}. It returns to review "
+            "when they submit again."
+        )
+    if section.status == SectionStatus.OPEN:
+        return (
+            "This section is waiting for annotations (fewer are submitted than it needs, e.g. "
+            "an annotator reopened theirs); it returns to review when they submit."
+        )
+    if section.status == SectionStatus.CONFIRMED and event is not None:
+        version = f" version {detail['version']}" if detail.get("version") else ""
+        return f"{who} confirmed this section's ground truth{version}{when}."
+    return f"The section is {section.get_status_display().lower()}."

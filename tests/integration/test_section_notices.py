@@ -1,0 +1,75 @@
+"""The annotate page's live notice over the real websocket: a member on ``ws/sections/<id>/``
+hears a reviewer's send-back, confirmation or exclusion once it commits, in the words a stale
+save would get; strangers are turned away."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import websockets
+
+from annotations.models import Consensus, Section
+from annotations.services.review import review_confirm
+from annotations.services.review.decisions import review_send_back
+from tests.fixtures_live import run_async
+from tests.helpers_threads import closing_connection
+from tests.integration.test_training_websocket import _close_code, session_cookie
+from tests.review_support import disk, submit
+
+pytestmark = pytest.mark.integration
+
+SHAPE = (32, 32)
+
+
+@pytest.fixture
+def in_review(specimen, make_volume, cast):
+    """alice, bob and carol submitted section z1: it is ready for review."""
+    section = Section.objects.get(volume=make_volume(specimen, shape=(3, *SHAPE)), z=1)
+    for offset, user in enumerate(cast):
+        submit(section, user, disk(SHAPE, 16, 16 + offset, 8))
+    return Section.objects.get(pk=section.pk)
+
+
+async def _hear(url: str, headers: dict, decide) -> tuple[dict, list[dict]]:
+    """Join, run ``decide`` (in a thread: it uses the database) once joined, and gather the
+    notices it causes."""
+    async with websockets.connect(url, additional_headers=headers, open_timeout=10) as ws:
+        hello = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        count = await asyncio.to_thread(closing_connection(decide))
+        notices = [json.loads(await asyncio.wait_for(ws.recv(), 30)) for _ in range(count)]
+    return hello, notices
+
+
+def test_an_open_page_hears_each_decision_and_strangers_are_turned_away(
+    asgi_server, annotator, reviewer, outsider, in_review
+):
+    url = f"{asgi_server.ws_url}/ws/sections/{in_review.pk}/"
+    origin = {"Origin": asgi_server.url}
+    assert run_async(_close_code(url, origin)) == 4403  # not signed in
+    stranger = {"Cookie": session_cookie(asgi_server, "otto"), **origin}
+    assert run_async(_close_code(url, stranger)) == 4404  # not a member
+
+    def decide() -> int:
+        consensus = Consensus.objects.get(section=in_review, is_current=True)
+        review_confirm(section=in_review, reviewer=reviewer, consensus_id=consensus.pk)
+        # Then the confirmed section is sent back to alice after all.
+        review_send_back(
+            section=in_review,
+            reviewer=reviewer,
+            comment="Too big.",
+            annotator_ids=[annotator.pk],
+            base_version=1,
+        )
+        return 2
+
+    headers = {"Cookie": session_cookie(asgi_server, "alice"), **origin}
+    hello, (confirmed, sent_back) = run_async(_hear(url, headers, decide))
+    assert hello == {"type": "hello", "section": in_review.pk}
+    assert confirmed["type"] == "review_decision" and confirmed["action"] == "confirm"
+    assert confirmed["by"] == "rita" and confirmed["status"] == "confirmed"
+    assert confirmed["said"].startswith("rita confirmed this section's ground truth version 1 (")
+    assert sent_back["action"] == "send_back" and sent_back["annotators"] == ["alice"]
+    assert sent_back["said"].startswith("rita sent this section back to alice (")
+    assert "UTC): “Too big.”." in sent_back["said"]
