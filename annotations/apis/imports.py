@@ -135,7 +135,8 @@ class ImportBatchCreateSerializer(VolumeImportFields):
         max_length=200,
         required=False,
         default=DEFAULT_PATTERN,
-        help_text="File name pattern with {specimen} and optionally {channel}; * matches anything.",
+        help_text="File name pattern with {specimen} and optionally {channel} and {time} (the "
+        "frame number of a time-lapse saved one file per frame); * matches anything.",
     )
     label_free = serializers.CharField(
         max_length=32, required=False, default=DEFAULT_LABEL_FREE, help_text="{channel} value."
@@ -148,6 +149,13 @@ class ImportBatchCreateSerializer(VolumeImportFields):
     )
     stain_name = optional_text(32, help_text="e.g. DAPI.")
     voxel_size = voxel_size_field("z,y,x in µm.")
+    frame_interval = serializers.FloatField(
+        source="frame_interval_min",
+        required=False,
+        allow_null=True,
+        help_text="Minutes between consecutive time points of a time-lapse ({time} in the "
+        "pattern), for files that do not record it; overrides the files' own.",
+    )
 
 
 # A field of the folder: the files the pattern paired under one specimen name.

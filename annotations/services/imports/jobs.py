@@ -129,7 +129,17 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
     with ctx.keepalive():
         companions = params.get("companions") or []
         if companions:
-            files = [FieldFile(path, params.get("modality", ""), "", job.original_name)]
+            modality = params.get("modality", "")
+            files = [
+                FieldFile(
+                    path,
+                    modality,
+                    "",
+                    job.original_name,
+                    params.get("sha256"),
+                    time_index=params.get("time_index"),
+                )
+            ]
             files += [
                 FieldFile(
                     _staged_file(companion.get("staged_path", "")),
@@ -137,16 +147,22 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                     companion.get("channel") or "",
                     companion.get("original_name", ""),
                     companion.get("sha256"),
+                    time_index=companion.get("time_index"),
                 )
                 for companion in companions
             ]
-            files[0] = replace(
-                files[0],
-                sha256=params.get("sha256"),
-                channel_axis=params.get("channel_axis"),
-                channel_names=tuple(params.get("channel_names") or ()),
-                stain_channels=tuple(params.get("stain_channels") or ()),
-            )
+            # Every label-free file (each frame of a time-lapse) has the field's channels.
+            files = [
+                replace(
+                    file,
+                    channel_axis=params.get("channel_axis"),
+                    channel_names=tuple(params.get("channel_names") or ()),
+                    stain_channels=tuple(params.get("stain_channels") or ()),
+                )
+                if file.modality == modality
+                else file
+                for file in files
+            ]
             result = import_field(
                 project=job.project,
                 specimen_name=params.get("specimen_name", ""),
@@ -155,6 +171,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 voxel_size=params.get("voxel_size"),
                 user=job.created_by,
                 progress=progress,
+                frame_interval_min=params.get("frame_interval_min"),
             )
         else:
             result = import_file(
@@ -174,6 +191,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 channel_axis=params.get("channel_axis"),
                 channel_names=params.get("channel_names") or (),
                 stain_channels=params.get("stain_channels") or (),
+                frame_interval_min=params.get("frame_interval_min"),
             )
     job.specimen = result.specimen
     job.message = (
