@@ -151,10 +151,12 @@ class Command(BaseCommand):
                 )
                 continue
             self._close_bar()
+            interval = result.specimen.frame_interval_min
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{label}: {len(result.volumes)} volume(s), {len(result.time_points)} time "
                     f"point(s), {result.sections_count} section(s)"
+                    + (f", {interval:g} min apart" if interval is not None else "")
                 )
             )
             for warning in result.warnings:

@@ -82,6 +82,7 @@ class ImportResult:
                 "id": self.specimen.pk,
                 "name": self.specimen.name,
                 "lab": self.specimen.lab,
+                "frame_interval_min": self.specimen.frame_interval_min,
             },
             "volumes": [
                 {"modality": modality, "channel": channel, "time_index": t, "shape": list(shape)}
@@ -114,6 +115,8 @@ class ImportResult:
             f"{len(self.volumes)} volume(s), {len(self.time_points)} time point(s), "
             f"{self.sections_count} section(s)."
         )
+        if self.specimen.frame_interval_min is not None:
+            lines.append(f"Time points {self.specimen.frame_interval_min:g} min apart.")
         lines += [f"Warning: {w}" for w in self.warnings]
         return lines
 
