@@ -14,6 +14,7 @@ from inference.selectors.prediction import (
     nucleus_series,
     prediction_results,
     prediction_snapshot,
+    time_min,
 )
 from inference.selectors.prediction_images import nucleus_colour
 
@@ -50,6 +51,7 @@ def _result_row(result: PredictionResult, base: str) -> dict[str, Any]:
         "specimen": result.specimen.name,
         "specimen_id": result.specimen_id,
         "time_index": result.time_index,
+        "time_min": time_min(result.specimen, result.time_index),
         "n_nuclei": result.n_nuclei,
         "single_section": volume.size_z == 1,
         "total_volume_um3": result.total_volume_um3,

@@ -45,6 +45,8 @@ def test_series_give_minutes_beside_the_index_where_the_interval_is_known(
 
 
 def test_without_an_interval_the_time_is_the_index_only(api, annotator, finished):  # noqa: F811
+    page = signed_in(annotator).get(f"/predictions/{finished.pk}/").content.decode()
+    assert '<td class="cw-num" data-col="time">2</td>' in page and " min</td>" not in page
     body = api(annotator).get(f"/api/predictions/{finished.pk}/series/").json()
     assert {p["time_min"] for e in body["series"] for p in e["points"]} == {None}
     rows = api(annotator).get(f"/api/predictions/{finished.pk}/nuclei/").json()["results"]
@@ -58,6 +60,8 @@ def test_the_page_chart_gets_minutes(manager, finished):  # noqa: F811
     page = signed_in(manager).get(f"/predictions/{finished.pk}/?tag_a=LPS&tag_b=control")
     config = page.context["config"]
     assert [p["time_min"] for p in config["series"][0]["points"]] == [0, 2, 4]
+    html = page.content.decode()
+    assert '<td class="cw-num" data-col="time">2 · 4 min</td>' in html  # the volumes' table
     assert [p["time_min"] for p in config["comparison"]["volume_um3"]["groups"]["LPS"]] == [
         0,
         2,
