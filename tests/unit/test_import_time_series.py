@@ -261,3 +261,9 @@ def test_a_frame_that_repeats_another_is_named_in_the_refusal(
         "pos1_t001_c1.tif and pos1_t002_c1.tif are the same file; each frame needs its own image."
     )
     assert not Volume.objects.exists()
+
+
+def test_a_long_series_is_described_in_one_short_line():
+    names = [f"p_t{t}.tif" for t in range(1, 121)]
+    [line] = pair_files(names, pattern="{specimen}_t{time}.tif").describe()
+    assert line == "  p: 120 frame(s), time points 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …, 120 (no stain)"

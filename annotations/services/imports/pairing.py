@@ -75,12 +75,23 @@ class Pairing:
             + (f" + stain {f.stain}" if f.stain else " (no stain)")
             if not f.frames
             else f"  {f.specimen}: {len(f.frames)} frame(s), time points "
-            f"{', '.join(str(frame.time_index) for frame in f.frames)}"
-            + (f", {sum(1 for frame in f.frames if frame.stain)} with a stain")
+            f"{_listed([frame.time_index for frame in f.frames])}" + _stained(f.frames)
             for f in self.fields
         ]
         lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
         return lines
+
+
+def _stained(frames: tuple[FrameFiles, ...]) -> str:
+    count = sum(1 for frame in frames if frame.stain)
+    return f", {count} with a stain" if count else " (no stain)"
+
+
+def _listed(numbers: list[int], most: int = 12) -> str:
+    """“1, 2, 10”, or the first few and the last of a long series: “1, 2, 3, …, 120”."""
+    if len(numbers) <= most:
+        return ", ".join(map(str, numbers))
+    return ", ".join(map(str, numbers[: most - 2])) + f", …, {numbers[-1]}"
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:

@@ -74,7 +74,7 @@ def series_check_files(files: Sequence[FieldFile], *, voxel_size=None) -> None:
     """``series_check`` of a field's files (``fields.FieldFile``), read header only; a field of
     one file per specimen (no time points set) is not a series and passes."""
     framed = [f for f in files if f.time_index is not None]
-    if len({f.time_index for f in framed}) < 2:
+    if not framed:
         return
     frames = []
     for file in framed:
