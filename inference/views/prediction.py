@@ -63,6 +63,7 @@ def predictions_page(request, project, context):
         "settings_form": settings_form,
         "predictions": selectors.prediction_list(project=project),
         "active_model": selectors.active_model_version(project),
+        "version_count": len(choices["versions"]),
     }
     return render(request, "inference/prediction_list.html", context, status=launched.status)
 
