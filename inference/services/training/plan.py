@@ -27,7 +27,9 @@ from inference.services.training.estimate import (
     Calibration,
     calibration_for,
     estimate_device_kind,
+    fold_megapixels,
     fold_nominal_seconds,
+    held_out_nominal_seconds,
     job_seconds,
 )
 from inference.services.training.outputs import plan_outputs
@@ -254,6 +256,9 @@ def _estimate(config: TrainingConfig, folds: list[FoldPlan], calibration: Calibr
             val_sections=len(f.val),
             device_kind=calibration.device_kind,
         )
+        + held_out_nominal_seconds(
+            config, val_sections=len(f.val), device_kind=calibration.device_kind
+        )
         for f in folds
     ]
-    return job_seconds(nominal, calibration)
+    return job_seconds(nominal, calibration, [fold_megapixels(f.train + f.val) for f in folds])
