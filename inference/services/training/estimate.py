@@ -29,11 +29,10 @@ from django.db.models import Count, Sum
 
 from annotations.models import Volume
 from cellweb.jobs import JobStatus
-from inference.datasets import SnapshotEntry
+from inference.datasets import SnapshotEntry, snapshot_entries
 from inference.ml import engine
 from inference.models import FoldRun
 from inference.services.training.config import TrainingConfig
-from inference.services.training.fold_data import fold_entries
 
 __all__ = [
     "DEFAULT_CALIBRATION",
@@ -143,10 +142,11 @@ def _samples(device_kind: str) -> list[dict[str, Any]]:
             finished_at__isnull=False,
         )
         .annotate(epoch_s=Sum("epoch_logs__seconds"), logged=Count("epoch_logs"))
-        .select_related("job")
+        .select_related("job__snapshot")
         .order_by("-finished_at", "-id")
     )
     samples = []
+    entries_of_job: dict[int, list[SnapshotEntry]] = {}
     for fold in folds[: SAMPLE_FOLDS * 4]:
         if device_kind_of(fold.device) != device_kind or not fold.logged or not fold.epoch_s:
             continue
@@ -164,7 +164,10 @@ def _samples(device_kind: str) -> list[dict[str, Any]]:
         except (TypeError, ValueError):
             continue  # a configuration of an older version: not comparable
         wall = (fold.finished_at - fold.started_at).total_seconds()
-        train, val = fold_entries(fold)
+        if fold.job_id not in entries_of_job:  # the folds of a job share its snapshot
+            entries_of_job[fold.job_id] = snapshot_entries(fold.job.snapshot)
+        specimens = {s["id"] for s in [*fold.train_specimens, *fold.val_specimens]}
+        read = [e for e in entries_of_job[fold.job_id] if e.specimen_id in specimens]
         samples.append(
             {
                 "job": fold.job_id,
@@ -174,7 +177,7 @@ def _samples(device_kind: str) -> list[dict[str, Any]]:
                 "epoch_s": float(fold.epoch_s),
                 "nominal": nominal,
                 "held_out": held_out,
-                "mpx": fold_megapixels(train + val),
+                "mpx": fold_megapixels(read),
             }
         )
         if len(samples) == SAMPLE_FOLDS:
