@@ -4,8 +4,11 @@ named by the class, as an evaluation scores each class value; the job summary, i
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from inference.services.training import TrainingConfig, training_job_launch
 from inference.services.training.fold_objects import fold_objects
@@ -127,3 +130,17 @@ def test_the_job_page_names_each_class(client, manager, project, two_classes):
     page = client.get(f"/training-jobs/{job.pk}/").content.decode()
     assert "Nuclei of class nucleus" in page and "Nuclei of class micronucleus" in page
     assert 'data-subset="objects-micronucleus"' in page
+
+
+def test_train_prints_each_instance_class_nuclei(project, two_classes):
+    out = io.StringIO()
+    call_command(
+        "train",
+        *("--project", project.slug, "--arch", "unet16", "--folds", "2", "--epochs", "1"),
+        *("--batch-size", "4", "--input-size", "32", "--no-elastic", "--classes", "all"),
+        "--wait",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Nuclei of class nucleus:" in text and "Nuclei of class micronucleus:" in text
+    assert "mean over the instance classes" in text
