@@ -203,3 +203,16 @@ def test_too_few_specimens_for_many_folds_offers_the_folds_that_fit(project, mak
     add_specimens(project, make_volume, 3, sections=2)
     problem = training_estimate(project=project, config=tiny_config(folds=5))["errors"]["folds"]
     assert "Use at most 3 folds" in problem and "2 more specimens" in problem
+
+
+def test_native_crops_cost_the_tiles_that_cover_each_section(project, make_volume, on_cpu):
+    """Sections of 64 px trained on 32 px native crops: four crops per section each epoch and
+    four validation tiles each, where resized sections are one input each."""
+    add_specimens(project, make_volume, 4, sections=2, size=64)
+    resized = training_estimate(project=project, config=tiny_config(native_crops=False))
+    native = training_estimate(project=project, config=tiny_config(native_crops=True))
+    calibration = native["calibration"]
+    at_once = min(2, max(1.0, calibration["parallel"]))
+    fixed = 2 * (FOLD_SETUP_S + 8 * 64 * 64 / 1e6 * calibration["overhead_s_per_mpx"]) / at_once
+    assert resized["estimate_s"] > fixed
+    assert native["estimate_s"] - fixed == pytest.approx(4 * (resized["estimate_s"] - fixed))

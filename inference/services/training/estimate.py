@@ -27,12 +27,12 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Sum
 
-from annotations.models import Volume
 from cellweb.jobs import JobStatus
 from inference.datasets import SnapshotEntry, snapshot_entries
 from inference.ml import engine
 from inference.models import FoldRun
 from inference.services.training.config import TrainingConfig
+from inference.services.training.fold_sizes import fold_inputs, fold_megapixels
 
 __all__ = [
     "DEFAULT_CALIBRATION",
@@ -40,7 +40,6 @@ __all__ = [
     "Calibration",
     "calibration_for",
     "default_calibration",
-    "fold_megapixels",
     "fold_nominal_seconds",
     "held_out_nominal_seconds",
     "job_seconds",
@@ -122,17 +121,6 @@ def _pixel_scale(config: TrainingConfig) -> float:
     return (config.input_size / engine.REFERENCE_SIZE) ** 2
 
 
-def fold_megapixels(entries: list[SnapshotEntry]) -> float:
-    """Megapixels of the native sections of ``entries``: what reading and scoring them costs."""
-    pixels = {
-        pk: y * x
-        for pk, y, x in Volume.objects.filter(pk__in={e.volume_id for e in entries}).values_list(
-            "pk", "size_y", "size_x"
-        )
-    }
-    return sum(pixels.get(e.volume_id, 0) for e in entries) / 1e6
-
-
 def _samples(device_kind: str) -> list[dict[str, Any]]:
     folds = (
         FoldRun.objects.filter(
@@ -150,24 +138,28 @@ def _samples(device_kind: str) -> list[dict[str, Any]]:
     for fold in folds[: SAMPLE_FOLDS * 4]:
         if device_kind_of(fold.device) != device_kind or not fold.logged or not fold.epoch_s:
             continue
+        if fold.job_id not in entries_of_job:  # the folds of a job share its snapshot
+            entries_of_job[fold.job_id] = snapshot_entries(fold.job.snapshot)
+        train, val = (
+            [e for e in entries_of_job[fold.job_id] if e.specimen_id in {s["id"] for s in side}]
+            for side in (fold.train_specimens, fold.val_specimens)
+        )
         try:
             config = TrainingConfig.from_dict(fold.job.config or {})
+            sizes = {"input_size": config.input_size, "native_crops": bool(config.native_crops)}
+            train_inputs, val_inputs = fold_inputs(train, **sizes), fold_inputs(val, **sizes)
             nominal = fold_nominal_seconds(
                 config,
-                train_sections=fold.train_sections,
-                val_sections=fold.val_sections,
+                train_sections=train_inputs,
+                val_sections=val_inputs,
                 device_kind=device_kind,
             ) * (fold.logged / max(1, config.epochs))
             held_out = held_out_nominal_seconds(
-                config, val_sections=fold.val_sections, device_kind=device_kind
+                config, val_sections=val_inputs, device_kind=device_kind
             )
         except (TypeError, ValueError):
             continue  # a configuration of an older version: not comparable
         wall = (fold.finished_at - fold.started_at).total_seconds()
-        if fold.job_id not in entries_of_job:  # the folds of a job share its snapshot
-            entries_of_job[fold.job_id] = snapshot_entries(fold.job.snapshot)
-        specimens = {s["id"] for s in [*fold.train_specimens, *fold.val_specimens]}
-        read = [e for e in entries_of_job[fold.job_id] if e.specimen_id in specimens]
         samples.append(
             {
                 "job": fold.job_id,
@@ -177,7 +169,7 @@ def _samples(device_kind: str) -> list[dict[str, Any]]:
                 "epoch_s": float(fold.epoch_s),
                 "nominal": nominal,
                 "held_out": held_out,
-                "mpx": fold_megapixels(read),
+                "mpx": fold_megapixels(train + val),
             }
         )
         if len(samples) == SAMPLE_FOLDS:
