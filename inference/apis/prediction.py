@@ -200,6 +200,7 @@ class SettingsSerializer(serializers.Serializer):
         "modality_mismatch",
         "channel_mismatch",
         "no_volumes",
+        "partial_series",
     ),
 )
 class ProjectPredictionsApi(ProjectJobLaunchApi):
