@@ -2,9 +2,12 @@
 
 Route ``ws/sections/<section_id>/`` (``cellweb/routing.py``). A member of the section's project
 who is signed in joins the section's group and gets ``{"type": "hello"}``; then every notice
-published to it (``annotations/services/review/announce.py``) is relayed as is. Close codes as
-for jobs: 4403 when not signed in, 4404 for a section that does not exist or whose project the
-user is not a member of.
+published to it (``annotations/services/review/announce.py``) is relayed as is, but for a
+send-back: it names the annotators sent back and quotes the reviewer's comment, so it reaches only
+them and the project's reviewers and managers; another annotator of the section (whose annotation
+stands) hears nothing of it, as the blind rule keeps co-annotators and their masks apart. Close
+codes as for jobs: 4403 when not signed in, 4404 for a section that does not exist or whose
+project the user is not a member of.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from annotations.permissions import get_section
+from annotations.models import Role
+from annotations.permissions import get_section, user_roles
 from cellweb.consumers import GroupConsumer
 from cellweb.errors import NotAllowed, NotFoundError
 from cellweb.jobs.consumer import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
@@ -27,7 +31,23 @@ def section_group(section_id: int) -> str:
     return f"section.{section_id}"
 
 
+def concerns(notice: dict[str, Any], *, username: str, oversees: bool) -> bool:
+    """Whether ``notice`` is for a reader named ``username`` (``oversees``: a reviewer or
+    manager of the project): every decision is, but a send-back only for those it names."""
+    if notice.get("action") != "send_back" or oversees:
+        return True
+    return username in notice.get("annotators", [])
+
+
+def _oversees(user, section_id: int) -> bool:
+    section = get_section(user, section_id)
+    return bool(user_roles(user, section.project) & {Role.REVIEWER, Role.MANAGER})
+
+
 class SectionConsumer(GroupConsumer):
+    oversees = False
+    username = ""
+
     async def connect(self) -> None:
         section_id = int(self.scope["url_route"]["kwargs"]["section_id"])
         await self.accept()
@@ -35,9 +55,10 @@ class SectionConsumer(GroupConsumer):
         if user is None or not user.is_authenticated:
             await self.close_now(CLOSE_FORBIDDEN)
         try:
-            await database_sync_to_async(get_section)(user, section_id)
+            self.oversees = await database_sync_to_async(_oversees)(user, section_id)
         except (Http404, NotFoundError, NotAllowed):
             await self.close_now(CLOSE_NOT_FOUND)
+        self.username = user.get_username()
         await self.join(section_group(section_id))
         await self.send_json({"type": "hello", "section": section_id})
 
@@ -45,5 +66,6 @@ class SectionConsumer(GroupConsumer):
         """The page sends nothing that needs an answer."""
 
     async def section_notice(self, message: dict[str, Any]) -> None:
-        if self.group:
-            await self.send_json(message["event"])
+        notice = message["event"]
+        if self.group and concerns(notice, username=self.username, oversees=self.oversees):
+            await self.send_json(notice)

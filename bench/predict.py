@@ -133,7 +133,7 @@ def _job(project, user, name: str, ri: np.ndarray, device: str) -> float:
     done = prediction_run(prediction_id=prediction.pk, device=device)
     seconds = time.perf_counter() - start
     assert done.status == "succeeded", done.error
-    nuclei = sum(row["n_nuclei"] for row in done.summary)
+    nuclei = sum(row["n_nuclei"] or 0 for row in done.summary)
     print(f"# {name}: {ri.shape[0]} sections, {nuclei} nuclei, {seconds:.2f} s", flush=True)
     return seconds
 

@@ -15,6 +15,8 @@ CONFLICTS = {
     "channel_mismatch": "The model version takes other input channels than the project's images.",
     "modality_mismatch": "The model was trained on another modality than the chosen images.",
     "no_volumes": "The chosen specimens have no label-free volume (at the chosen time points).",
+    "partial_series": "Some time points of a specimen whose other time points hold current "
+    "results of the same model: re-predict the whole series, so its track ids come from one run.",
     "no_stain": "No chosen label-free volume has a paired fluorescence stack.",
     "stale_stain_shift": "The stain's shift changed since the version the request names.",
     "not_a_segmentation_model": "The model version predicts a stain, not a nucleus mask.",

@@ -41,7 +41,7 @@ class PredictionLaunchForm(forms.Form):
 
     def __init__(self, *args, versions, specimens, tags, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model_version"].choices = [("", "The active model")] + [
+        self.fields["model_version"].choices = [("", _default_choice(versions))] + [
             (v.pk, f"#{v.pk} {v.name}{' (active)' if v.is_active else ''}") for v in versions
         ]
         self.fields["specimen_ids"].choices = [(s.pk, s.name) for s in specimens]
@@ -81,3 +81,12 @@ class PredictionSettingsForm(forms.Form):
     predict_new_imports = forms.BooleanField(
         label="Predict new imports with the active model", required=False
     )
+
+
+def _default_choice(versions) -> str:
+    """The blank choice says what it stands for: the active model, or that there is none."""
+    if not versions:
+        return "No model version yet"
+    if not any(v.is_active for v in versions):
+        return "The active model (none yet: choose a version)"
+    return "The active model"

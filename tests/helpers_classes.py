@@ -40,6 +40,19 @@ def cell_image(instances: np.ndarray) -> np.ndarray:
     )
 
 
+def instance_gt(section, instances: np.ndarray, classes: dict[int, int], labels=LABELS):
+    """Version 1 of ``section``'s consensus ground truth: an instance map, confirmed, current."""
+    return GroundTruth.objects.create(
+        section=section,
+        source="consensus",
+        version=1,
+        mask_png=encode_instance_map(instances, classes, labels),
+        foreground_pixels=int((instances > 0).sum()),
+        confirmed_at=timezone.now(),
+        is_current=True,
+    )
+
+
 def add_cells(project, make_volume, n: int = 4, sections: int = 2, seed: int = 3):
     """``n`` specimens of ``sections`` sections in a nucleus + cytoplasm project."""
     project.label_classes = preset_classes("nucleus-cytoplasm")
@@ -49,12 +62,4 @@ def add_cells(project, make_volume, n: int = 4, sections: int = 2, seed: int = 3
         cells = [touching_cell(rng) for _ in range(sections)]
         volume = make_volume(specimen, np.stack([cell_image(c[0]) for c in cells]))
         for section, (instances, classes) in zip(volume.sections.order_by("z"), cells):
-            GroundTruth.objects.create(
-                section=section,
-                source="consensus",
-                version=1,
-                mask_png=encode_instance_map(instances, classes, LABELS),
-                foreground_pixels=int((instances > 0).sum()),
-                confirmed_at=timezone.now(),
-                is_current=True,
-            )
+            instance_gt(section, instances, classes)

@@ -88,3 +88,22 @@ def active_model(project, manager):
     version = tiny_model_version(project, input_size=32)
     model_version_activate(version=version, user=manager)
     return version
+
+
+def import_done(project, user, specimen, time_index: int):
+    """A succeeded import job of ``specimen``'s RI volume at ``time_index`` (what "predict new
+    imports" reads)."""
+    from annotations.models import ImportJob
+    from cellweb.jobs import JobStatus
+
+    return ImportJob.objects.create(
+        project=project,
+        created_by=user,
+        original_name=f"t{time_index}.npy",
+        params={},
+        specimen=specimen,
+        status=JobStatus.SUCCEEDED,
+        result={
+            "volumes": [{"modality": "ri", "channel": "", "time_index": time_index, "shape": [8]}]
+        },
+    )

@@ -11,6 +11,7 @@ time the registry is asked, in every process alike: web, worker, sweeper, manage
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -163,6 +164,9 @@ class JobKind:
 
 _KINDS: dict[str, JobKind] = {}
 _discovered = False
+# Held while the apps' job_kinds modules are imported, so that a second thread asking meanwhile
+# (the in-process worker runs two) waits for every kind instead of finding none.
+_DISCOVERY = threading.RLock()
 
 
 def register(cls: type[JobKind]) -> type[JobKind]:
@@ -173,9 +177,12 @@ def register(cls: type[JobKind]) -> type[JobKind]:
 
 def _discover() -> None:
     global _discovered
-    if not _discovered:
-        _discovered = True
-        autodiscover_modules("job_kinds")
+    if _discovered:
+        return
+    with _DISCOVERY:
+        if not _discovered:
+            autodiscover_modules("job_kinds")
+            _discovered = True
 
 
 def get_kind(name: str) -> JobKind | None:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis } from '../src/modules/prediction/state';
 import { nucleiCaption, nucleiOverlays } from '../src/modules/viewer/nuclei';
-import { COMPARISON_TITLES } from '../src/modules/prediction/index';
+import { COMPARISON_TITLES, comparisonTitle } from '../src/modules/prediction/index';
 
 const snapshot = { type: 'snapshot', job: { status: 'queued', seq: 3, batch: 0, batches: 24, message: '', error: null, summary: [] } };
 
@@ -54,6 +54,15 @@ describe('prediction charts', () => {
 
   it('titles each comparison chart with what its mean and SD are taken over', () => {
     for (const title of Object.values(COMPARISON_TITLES)) expect(title).toMatch(/mean ± SD over the group’s nuclei$/);
+  });
+
+  it('says in the title whether nuclei cut by the field edge are in the means', () => {
+    const groups = { LPS: [{ t: 0, mean: 10, sd: 2, n: 3 }] };
+    expect(comparisonTitle('area_um2', { quantity: 'area_um2', groups, edge_nuclei_included: false })).toBe(
+      'Nucleus area (µm²), mean ± SD over the group’s nuclei away from the field’s edge',
+    );
+    expect(comparisonTitle('area_um2', { quantity: 'area_um2', groups, edge_nuclei_included: true })).toMatch(/\(edge nuclei included\)$/);
+    expect(comparisonTitle('area_um2', { quantity: 'area_um2', groups })).toBe(COMPARISON_TITLES.area_um2);
   });
 
   it('draws no SD where a group has a single nucleus (its SD is null, not zero)', () => {

@@ -65,8 +65,10 @@ NUCLEUS_QUANTITIES = (
     "from, else null), voxel_count, volume_um3 (µm³), area_um2 (µm², a single section's nuclei "
     "instead of volume, surface, sphericity and dry mass), surface_area_um2 (µm²), sphericity, "
     "mean_ri, concentration_pg_per_um3 (pg/µm³), dry_mass_pg (pg), centroid (voxels, z y x) and "
-    "centroid_um (µm); µm numbers are null without a voxel size, refractive-index ones without "
-    "a refractive-index image"
+    "centroid_um (µm), touches_edge (the nucleus touches the field's x/y edge in some section: "
+    "cut, so measured too small) and touches_z_end (it reaches the first or last section of a "
+    "stack, not counted as the edge; null for a single section); µm numbers are null without a "
+    "voxel size, refractive-index ones without a refractive-index image"
 )
 
 
@@ -95,11 +97,16 @@ class PredictionDetailSerializer(PredictionSerializer, JobSnapshotSerializer):
     batches = serializers.IntegerField(help_text="Sections to segment.")
     summary = serializers.JSONField(
         help_text="One row per volume once it has been segmented (empty before): volume, "
-        "specimen, specimen_id, time_index, n_nuclei, total_volume_um3 (µm³, the sum of a "
-        "stack's nucleus volumes; null for a single section or without a voxel size), "
-        "total_area_um2 (µm², the sum of a single section's nucleus areas; null for a stack or "
-        "without a voxel size) and medium_ri (the medium's refractive index measured on the "
-        "volume; null without a refractive-index image)."
+        "specimen, specimen_id, time_index, no_signal (every section blank, a dropped frame: "
+        "not segmented, its counts and figures null, a gap rather than zero nuclei), "
+        "blank_sections (sections with no signal, which got no nuclei), n_nuclei (every "
+        "nucleus), n_edge_nuclei (those touching the field's x/y edge), total_volume_um3 (µm³, "
+        "the sum of a stack's nucleus volumes, edge nuclei included: the nucleus volume inside "
+        "the field; null for a single section or without a voxel size), total_area_um2 (µm², "
+        "the same for a single section's nucleus areas), mean_volume_um3 and mean_area_um2 (the "
+        "mean over the nuclei away from the edge, as edge_nuclei_included: false says) and "
+        "medium_ri (the medium's refractive index measured on the volume; null without a "
+        "refractive-index image)."
     )
     replaced = serializers.BooleanField(help_text="A later run of the same model replaced it.")
 
@@ -124,22 +131,34 @@ class SeriesQuery(serializers.Serializer):
         required=False, default="", help_text="Two tags, comma-separated: the groups to compare."
     )
     quantity = serializers.ChoiceField(choices=selectors.SERIES_KEYS, default="volume_um3")
+    include_edge = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Count the nuclei touching the field's x/y edge in the comparison's means "
+        "(default: left out, as a cut nucleus measures too small).",
+    )
 
 
 class SeriesSerializer(serializers.Serializer):
     series = serializers.JSONField(
         help_text="Per tracked nucleus: specimen, nucleus (its track id), parent and points "
-        "[{t, time_min, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg}], one per "
-        "time point (t: the time point's index; time_min: minutes since time point 0, the index "
-        "times the specimen's frame interval, null when the interval is unknown; area_um2: a "
-        "single-section field's nuclei, which have no volume)."
+        "[{t, time_min, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg, "
+        "touches_edge}], one per time point (t: the time point's index; time_min: minutes since "
+        "time point 0, the index times the specimen's frame interval, null when the interval is "
+        "unknown; area_um2: a single-section field's nuclei, which have no volume; touches_edge: "
+        "cut by the field's x/y edge, so measured too small)."
     )
     comparison = serializers.JSONField(
         allow_null=True,
-        help_text="Null without tags. Otherwise quantity and groups: per tag, [{t, time_min, "
-        "mean, sd, n}], the mean and sample SD (null for a single nucleus) of quantity over the "
-        "nuclei of the tag's specimens at time point t (n nuclei); time_min in minutes when "
-        "every compared specimen has the same frame interval, else null.",
+        help_text="Null without tags. Otherwise quantity, edge_nuclei_included and groups: per "
+        "tag, [{t, time_min, mean, sd, n}], the mean and sample SD (null for a single nucleus) "
+        "of quantity over the nuclei of the tag's specimens at time point t (n nuclei), those "
+        "touching the field's edge left out unless include_edge; time_min in minutes when every "
+        "compared specimen has the same frame interval, else null.",
+    )
+    no_signal = serializers.JSONField(
+        help_text="[{specimen, specimen_id, t}]: time points with no signal (a dropped or blank "
+        "frame), not segmented: gaps of the series, not zero nuclei."
     )
 
 
@@ -186,6 +205,7 @@ class SettingsSerializer(serializers.Serializer):
         "modality_mismatch",
         "channel_mismatch",
         "no_volumes",
+        "partial_series",
     ),
 )
 class ProjectPredictionsApi(ProjectJobLaunchApi):
@@ -260,15 +280,21 @@ class PredictionSeriesApi(APIView):
         if refusal:
             raise InvalidInput(refusal)
         comparison = (
-            selectors.group_comparison(results, tags=(tags[0], tags[1]), quantity=query["quantity"])
+            selectors.group_comparison(
+                results,
+                tags=(tags[0], tags[1]),
+                quantity=query["quantity"],
+                include_edge=query["include_edge"],
+            )
             if tags
             else None
         )
-        return Response(
-            SeriesSerializer(
-                {"series": selectors.nucleus_series(results), "comparison": comparison}
-            ).data
-        )
+        answer = {
+            "series": selectors.nucleus_series(results),
+            "comparison": comparison,
+            "no_signal": selectors.no_signal_points(results),
+        }
+        return Response(SeriesSerializer(answer).data)
 
 
 class SectionNucleiApi(APIView):

@@ -213,15 +213,15 @@ class TrainingJobDetailSerializer(
 
 # What a run-time estimate on one device kind rests on (``inference.services.training.estimate``).
 OVERHEAD_S = (
-    "Seconds per fold outside the epochs (loading data, scoring, saving): the median over the "
-    "folds measured."
+    "Seconds outside the epochs per megapixel of a fold's native sections (loading and scoring "
+    "them), beyond a fixed set-up and saving per fold: the median over the folds measured."
 )
 
 
 class TrainingCalibrationSerializer(serializers.Serializer):
     device_kind = serializers.CharField(help_text="cpu or cuda.")
     speed_factor = serializers.FloatField(help_text="Real / benchmark seconds per epoch.")
-    overhead_s = serializers.FloatField(help_text=OVERHEAD_S)
+    overhead_s_per_mpx = serializers.FloatField(help_text=OVERHEAD_S)
     parallel = serializers.FloatField(help_text="Folds that ran at once, the mean over jobs.")
     folds = serializers.IntegerField(help_text="Finished folds measured; 0: the default.")
     source = serializers.CharField(help_text="Where these numbers come from, in words.")

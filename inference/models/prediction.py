@@ -97,6 +97,14 @@ class PredictionResult(models.Model):
         default=dict, blank=True, help_text="The class value of each instance (track) id."
     )
     n_nuclei = models.PositiveIntegerField(default=0)
+    no_signal = models.BooleanField(
+        default=False,
+        help_text="Every section was blank (a dropped frame): not segmented, no nuclei, a gap "
+        "of the time-lapse rather than zero nuclei (inference/ml/no_signal.py).",
+    )
+    blank_sections = models.JSONField(
+        default=list, blank=True, help_text="Sections with no signal, which got no nuclei."
+    )
     total_volume_um3 = models.FloatField(null=True, blank=True)
     medium_ri = models.FloatField(null=True, blank=True, help_text="n0 measured on the volume.")
     nuclei = models.JSONField(default=list, blank=True)

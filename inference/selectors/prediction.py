@@ -22,6 +22,7 @@ __all__ = [
     "comparison_refusal",
     "current_result_for_volume",
     "group_comparison",
+    "no_signal_points",
     "nucleus_series",
     "prediction_get",
     "prediction_list",
@@ -143,14 +144,23 @@ def nucleus_series(results) -> list[dict[str, Any]]:
                     "points": [],
                 },
             )
-            entry["points"].append(
-                {
-                    "t": r.time_index,
-                    "time_min": time_min(r.specimen, r.time_index),
-                    **{k: nucleus.get(k) for k in SERIES_KEYS},
-                }
-            )
+            point = {
+                "t": r.time_index,
+                "time_min": time_min(r.specimen, r.time_index),
+                **{k: nucleus.get(k) for k in SERIES_KEYS},
+            }
+            entry["points"].append({**point, "touches_edge": bool(nucleus.get("touches_edge"))})
     return list(series.values())
+
+
+def no_signal_points(results) -> list[dict[str, Any]]:
+    """The time points of ``results`` that had no signal (a dropped or blank frame): gaps of
+    every series, not time points with zero nuclei."""
+    return [
+        {"specimen": r.specimen.name, "specimen_id": r.specimen_id, "t": r.time_index}
+        for r in results
+        if r.no_signal
+    ]
 
 
 def _mean_sd(values: list[float]) -> dict[str, Any]:
@@ -193,12 +203,14 @@ def comparison_refusal(results, tags: tuple[str, str], quantity: str) -> str | N
 
 
 def group_comparison(
-    results, *, tags: tuple[str, str], quantity: str = "volume_um3"
+    results, *, tags: tuple[str, str], quantity: str = "volume_um3", include_edge: bool = False
 ) -> dict[str, Any]:
     """Mean ± SD (sample SD, n − 1) of ``quantity`` over the nuclei of each tag's specimens,
-    per time point (paper 001's LPS-treated vs control curves). A point's ``time_min`` is given
-    when the specimens compared share one frame interval; otherwise one time point is not one
-    time, and it is null."""
+    per time point (paper 001's LPS-treated vs control curves): the nuclei away from the
+    field's edge (a cut nucleus measures too small, inference/ml/field_edges.py), every nucleus
+    with ``include_edge``. A time point with no signal has no nucleus: no entry, a gap. A
+    point's ``time_min`` is given when the specimens compared share one frame interval;
+    otherwise one time point is not one time, and it is null."""
     if quantity not in SERIES_KEYS:
         raise ValueError(f"unknown quantity {quantity!r}")
     results = list(results)
@@ -214,14 +226,16 @@ def group_comparison(
         for r in results:
             if tag in specimen_tags[r.specimen_id]:
                 per_time[r.time_index] += [
-                    n[quantity] for n in r.nuclei if n.get(quantity) is not None
+                    n[quantity]
+                    for n in r.nuclei
+                    if n.get(quantity) is not None and (include_edge or not n.get("touches_edge"))
                 ]
         groups[tag] = [
             {"t": t, "time_min": time_min(clock, t) if clock else None, **_mean_sd(values)}
             for t, values in sorted(per_time.items())
             if values
         ]
-    return {"quantity": quantity, "groups": groups}
+    return {"quantity": quantity, "groups": groups, "edge_nuclei_included": include_edge}
 
 
 def active_model_version(project: Project) -> ModelVersion | None:

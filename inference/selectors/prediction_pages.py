@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.models import Project, Specimen, Tag
-from inference.ml.nucleus_quantities import field_totals
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.selectors.prediction import (
     group_comparison,
+    no_signal_points,
     nuclei_rows,
     nucleus_series,
     prediction_results,
@@ -17,6 +17,7 @@ from inference.selectors.prediction import (
     time_min,
 )
 from inference.selectors.prediction_images import nucleus_colour
+from inference.selectors.prediction_summary import summary_row
 
 __all__ = ["launch_choices", "prediction_page"]
 
@@ -42,30 +43,21 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def _result_row(result: PredictionResult, base: str) -> dict[str, Any]:
-    """One image's line: a stack's total nucleus volume (µm³) or a single section's total
-    nucleus area (µm²), the sums of its nuclei's ``volume_um3`` or ``area_um2``."""
-    volume = result.volume
+def _result_row(result: PredictionResult, base: str, include_edge: bool) -> dict[str, Any]:
+    """One image's line (``summary_row``): a stack's total nucleus volume (µm³) or a single
+    section's total nucleus area (µm²) over all its nuclei, and the mean over those away from
+    the field's edge (all of them with ``include_edge``); a time point with no signal says so."""
     return {
-        "volume": result.volume_id,
-        "specimen": result.specimen.name,
-        "specimen_id": result.specimen_id,
-        "time_index": result.time_index,
+        **summary_row(result, result.specimen.name, include_edge=include_edge),
         "time_min": time_min(result.specimen, result.time_index),
-        "n_nuclei": result.n_nuclei,
-        "single_section": volume.size_z == 1,
-        "total_volume_um3": result.total_volume_um3,
-        "total_area_um2": field_totals(result.nuclei, volume.shape, volume.voxel_size)[
-            "total_area_um2"
-        ],
-        "medium_ri": result.medium_ri,
+        "single_section": result.volume.size_z == 1,
         "tiff_url": f"{base}/labels/{result.volume_id}.tif",
         "page_url": f"{base}/?volume={result.volume_id}",
     }
 
 
 def prediction_page(
-    prediction: Prediction, *, tags: list[str], volume_id: str | None
+    prediction: Prediction, *, tags: list[str], volume_id: str | None, include_edge: bool = False
 ) -> dict[str, Any]:
     results = list(prediction_results(prediction))
     base = f"/predictions/{prediction.pk}"
@@ -83,10 +75,12 @@ def prediction_page(
     comparison = None
     if len(tags) == 2:
         comparison = {
-            key: group_comparison(results, tags=(tags[0], tags[1]), quantity=key)
+            key: group_comparison(
+                results, tags=(tags[0], tags[1]), quantity=key, include_edge=include_edge
+            )
             for key in ("volume_um3", "area_um2", "dry_mass_pg")
         }
-    rows_per_image = [_result_row(r, base) for r in results]
+    rows_per_image = [_result_row(r, base, include_edge) for r in results]
     snapshot = prediction_snapshot(prediction)
     has_stacks = any(not r["single_section"] for r in rows_per_image)
     has_sections = any(r["single_section"] for r in rows_per_image)
@@ -104,7 +98,7 @@ def prediction_page(
         "sections_only": has_sections and not has_stacks,
         "has_ri": has_ri,
         # Specimen, t, nucleus, parent, size and centroid, then what the images have.
-        "nuclei_columns": 6 + 3 * has_stacks + has_sections + 2 * has_ri + (has_ri and has_stacks),
+        "nuclei_columns": 7 + 3 * has_stacks + has_sections + 2 * has_ri + (has_ri and has_stacks),
         "shown": shown,
         "ortho_url": f"{base}/ortho/{shown.volume_id}.png" if shown else None,
         "nuclei": rows[:TABLE_ROWS],
@@ -114,4 +108,6 @@ def prediction_page(
         "comparison": comparison,
         "tags": tags,
         "available_tags": available,
+        "include_edge": include_edge,
+        "no_signal": no_signal_points(results),
     }

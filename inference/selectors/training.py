@@ -277,11 +277,25 @@ def _objects_table(block: dict | None) -> dict[str, Any] | None:
         "pred_instances": block.get("pred_instances"),
         "gt_instances": block.get("gt_instances"),
         "nuclei": [n for n in block.get("nuclei") or [] if n is not None],
-        "rows": [
-            {"key": key, "label": label, **(metrics.get(key) or {})}
-            for key, label in OBJECT_LABELS.items()
+        "rows": _object_rows(metrics),
+        # Several instance classes: one table per class, named (the rows above are their mean).
+        "classes": [
+            {
+                "name": c["name"],
+                "value": c["value"],
+                "nuclei": [n for n in c.get("nuclei") or [] if n is not None],
+                "rows": _object_rows(c.get("metrics") or {}),
+            }
+            for c in block.get("per_class") or []
         ],
     }
+
+
+def _object_rows(metrics: dict) -> list[dict[str, Any]]:
+    return [
+        {"key": key, "label": label, **(metrics.get(key) or {})}
+        for key, label in OBJECT_LABELS.items()
+    ]
 
 
 def training_job_evaluate_url(job: TrainingJob) -> str:

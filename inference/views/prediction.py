@@ -63,6 +63,7 @@ def predictions_page(request, project, context):
         "settings_form": settings_form,
         "predictions": selectors.prediction_list(project=project),
         "active_model": selectors.active_model_version(project),
+        "version_count": len(choices["versions"]),
     }
     return render(request, "inference/prediction_list.html", context, status=launched.status)
 
@@ -74,7 +75,12 @@ def prediction_page(request, prediction_id: int):
     context = project_context(request, prediction.project)
     pair = [request.GET.get("tag_a", ""), request.GET.get("tag_b", "")]
     tags = pair if all(pair) else [t for t in request.GET.get("tags", "").split(",") if t][:2]
-    context |= pages.prediction_page(prediction, tags=tags, volume_id=request.GET.get("volume"))
+    context |= pages.prediction_page(
+        prediction,
+        tags=tags,
+        volume_id=request.GET.get("volume"),
+        include_edge=request.GET.get("edge") == "in",
+    )
     context["config"] = job_page_config(
         request,
         prediction,

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.models import ImportJob, Membership, Tag
-from inference.models import Prediction
+from inference.models import ModelVersion, Prediction
 from tests.conftest import signed_in
 from tests.data_files import assert_nothing_written, files_under, ri_stack
 from tests.helpers_pages import page_config
@@ -234,3 +234,23 @@ def test_a_reviewer_only_member_sees_the_review_link(reviewer, project):
     html = signed_in(reviewer).get("/projects/lab/").content.decode()
     assert 'href="/projects/lab/review/"' in html
     assert "/projects/lab/annotate/next/" not in html
+
+
+def test_the_predictions_page_says_when_there_is_no_model_to_predict_with(
+    manager, annotator, project
+):
+    for user in (manager, annotator):
+        html = signed_in(user).get("/projects/lab/predictions/").content.decode()
+        assert "No model version yet: train one on the" in html
+    assert (
+        '<option value="" selected>No model version yet</option>'
+        in signed_in(manager).get("/projects/lab/predictions/").content.decode()
+    )
+
+
+def test_the_predictions_page_offers_versions_when_none_is_active(manager, project):
+    ModelVersion.objects.create(project=project, name="fold 1/2", arch="unet16", weights="w.pt")
+    html = signed_in(manager).get("/projects/lab/predictions/").content.decode()
+    assert "No active model yet: activate a version" in html
+    assert "No model version yet" not in html
+    assert "The active model (none yet: choose a version)" in html

@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 import tifffile
 
-from annotations.models import ImportJob, Specimen
-from cellweb.jobs import JobStatus
+from annotations.models import Specimen
 from inference.models import Prediction, PredictionSettings
 from inference.services.prediction import predict_imported, prediction_launch, prediction_run
 from tests.conftest import signed_in
-from tests.helpers_prediction import time_lapse
+from tests.helpers_prediction import import_done, time_lapse
 
 pytestmark = pytest.mark.usefixtures("known_nuclei")
 
@@ -236,15 +235,7 @@ def test_predict_new_imports_is_a_managers_setting_used_after_an_import(
     assert not PredictionSettings.objects.exists()  # a GET never writes
     assert api(annotator).put(url, {"predict_new_imports": True}, format="json").status_code == 403
     specimen, _ = time_lapse(project, "imported", times=2)
-    job = ImportJob.objects.create(
-        project=project,
-        created_by=manager,
-        original_name="imported.npy",
-        params={},
-        specimen=specimen,
-        status=JobStatus.SUCCEEDED,
-        result={"volumes": [{"modality": "ri", "channel": "", "time_index": 1, "shape": [8]}]},
-    )
+    job = import_done(project, manager, specimen, 1)
     assert predict_imported(job) is None  # switched off
     response = api(manager).put(url, {"predict_new_imports": True}, format="json")
     assert response.status_code == 200 and response.json()["predict_new_imports"] is True

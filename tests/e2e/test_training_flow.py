@@ -68,8 +68,11 @@ def test_manager_launches_from_the_form_and_sees_the_curves_grow_until_success(
     page.click("#training-launch-button")
     page.wait_for_url(re.compile(r"/training-jobs/\d+/$"))
 
+    # The worker imports PyTorch and builds the data before the first epoch: on a loaded machine
+    # that alone can take longer than the default 30 s wait.
     page.wait_for_function(
-        "() => Number(document.querySelector(\"[data-fold='0'] [data-chart=loss]\")?.dataset.points) > 0"
+        "() => Number(document.querySelector(\"[data-fold='0'] [data-chart=loss]\")?.dataset.points) > 0",
+        timeout=90_000,
     )
     first = _points(page)
     page.wait_for_function(

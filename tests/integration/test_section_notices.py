@@ -10,9 +10,10 @@ import json
 import pytest
 import websockets
 
+from annotations.consumers import concerns
 from annotations.models import Consensus, Section
 from annotations.services.review import review_confirm
-from annotations.services.review.decisions import review_send_back
+from annotations.services.review.decisions import review_exclude, review_send_back
 from tests.fixtures_live import run_async
 from tests.helpers_threads import closing_connection
 from tests.integration.test_training_websocket import _close_code, session_cookie
@@ -73,3 +74,36 @@ def test_an_open_page_hears_each_decision_and_strangers_are_turned_away(
     assert sent_back["action"] == "send_back" and sent_back["annotators"] == ["alice"]
     assert sent_back["said"].startswith("rita sent this section back to alice (")
     assert "UTC): “Too big.”." in sent_back["said"]
+
+
+def test_a_send_back_reaches_only_the_annotators_it_names(
+    asgi_server, annotator, reviewer, in_review
+):
+    """bob's annotation of the section stands when alice's is sent back: the notice, which names
+    alice and quotes the comment on her mask, is not his to read (the blind rule); the exclusion
+    that follows is."""
+    url = f"{asgi_server.ws_url}/ws/sections/{in_review.pk}/"
+
+    def decide() -> int:
+        review_send_back(
+            section=in_review,
+            reviewer=reviewer,
+            comment="Your outline misses the lower lobe.",
+            annotator_ids=[annotator.pk],
+            base_version=None,
+        )
+        review_exclude(section=in_review, reviewer=reviewer, reason="Out of focus.")
+        return 1
+
+    headers = {"Cookie": session_cookie(asgi_server, "bob"), "Origin": asgi_server.url}
+    _, (heard,) = run_async(_hear(url, headers, decide))
+    assert heard["action"] == "exclude" and heard["said"].startswith("rita excluded this section")
+    assert "lower lobe" not in json.dumps(heard) and "alice" not in json.dumps(heard)
+
+
+def test_who_a_send_back_concerns():
+    notice = {"action": "send_back", "annotators": ["alice"]}
+    assert concerns(notice, username="alice", oversees=False)
+    assert not concerns(notice, username="bob", oversees=False)
+    assert concerns(notice, username="rita", oversees=True)
+    assert concerns({"action": "confirm", "annotators": []}, username="bob", oversees=False)

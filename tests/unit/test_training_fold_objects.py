@@ -9,10 +9,8 @@ import numpy as np
 import pytest
 import torch
 from django.core.management import call_command
-from django.utils import timezone
 from scipy.optimize import linear_sum_assignment
 
-from annotations.imaging.labels import encode_instance_map
 from annotations.models import GroundTruth
 from inference.datasets import snapshot_entries
 from inference.datasets_heads import head_tensors
@@ -28,7 +26,7 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training.fold_objects import fold_objects
-from tests.helpers_classes import add_cells
+from tests.helpers_classes import add_cells, instance_gt
 from tests.helpers_training import numbered_specimens, tiny_config
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
@@ -79,15 +77,7 @@ def crowded(project, make_volume):
         image, instances = crowded_section()
         volume = make_volume(specimen, np.stack([image, image]))
         for section in volume.sections.all():
-            GroundTruth.objects.create(
-                section=section,
-                source="consensus",
-                version=1,
-                mask_png=encode_instance_map(instances, {1: 1, 2: 1, 3: 1}, (1,)),
-                foreground_pixels=int((instances > 0).sum()),
-                confirmed_at=timezone.now(),
-                is_current=True,
-            )
+            instance_gt(section, instances, {1: 1, 2: 1, 3: 1}, (1,))
 
 
 def test_an_instance_head_fold_scores_its_held_out_nuclei_as_computed_independently(

@@ -2,12 +2,14 @@
 
     python manage.py predict --project SLUG [--model-version ID] [--specimen NAME ...]
         [--tag TAG] [--time T ...] [--threshold 0.5] [--tta] [--split-touching] [--h 1.0]
-        [--min-voxels 27] [--wait [--device cpu|cuda] [--out DIR]]
+        [--min-voxels 27] [--wait [--device cpu|cuda] [--out DIR] [--include-edge-nuclei]]
 
 The model defaults to the project's active one, the specimens to all of them, the time points
 to every one. Without ``--wait`` the job is queued for a Celery worker (queue ``gpu``). With
-``--wait`` this process runs it and prints a table (specimen, time point, nuclei, total nucleus
-volume); ``--out DIR`` also writes ``<specimen>_t<T>_labels.tif`` per volume and ``nuclei.csv``.
+``--wait`` this process runs it and prints a table (specimen, time point, nuclei, those touching
+the field's edge, total nucleus volume or area over all of them, mean nucleus volume or area over
+those away from the edge, or over all with ``--include-edge-nuclei``; "no signal" for a blank
+frame); ``--out DIR`` also writes ``<specimen>_t<T>_labels.tif`` per volume and ``nuclei.csv``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inference.management import kit
 from inference.selectors.prediction import prediction_results
+from inference.selectors.prediction_summary import summary_row
 from inference.services.prediction import prediction_launch, prediction_run, write_to_dir
 from inference.services.prediction.launch import ORIGIN_COMMAND
 
@@ -55,6 +58,11 @@ class Command(BaseCommand):
         )
         kit.add_launch_arguments(parser, prints="the table")
         parser.add_argument("--out", default=None, help="With --wait: write TIFFs and CSV here.")
+        parser.add_argument(
+            "--include-edge-nuclei",
+            action="store_true",
+            help="With --wait: the table's means count the nuclei touching the field's edge too.",
+        )
 
     def handle(self, *args, **o):
         where = kit.model_launch_args(o)
@@ -82,22 +90,43 @@ class Command(BaseCommand):
             return
         if prediction.status != "succeeded":
             raise CommandError(prediction.error or f"The prediction ended {prediction.status}.")
-        self._table(prediction.summary or [])
+        results = prediction_results(prediction).select_related("volume")
+        self._table(
+            [
+                summary_row(r, r.specimen.name, include_edge=o["include_edge_nuclei"])
+                for r in results
+            ]
+        )
         if o["out"]:
             written = write_to_dir(prediction_results(prediction), Path(o["out"]))
             self.stdout.write(f"Wrote {len(written)} files to {o['out']}")
 
     def _table(self, rows) -> None:
-        # A stack's nuclei sum to a volume, a single section's (bright-field, phase) to an area.
+        # A stack's nuclei sum to a volume, a single section's (bright-field, phase) to an area;
+        # the means leave out the nuclei the field's edge cuts unless asked to include them.
+        edge = "edge nuclei in" if rows and rows[0]["edge_nuclei_included"] else "edge nuclei out"
         self.stdout.write(
-            f"{'specimen':<24} {'time':>5} {'nuclei':>7} {'total volume (µm³)':>19} "
-            f"{'total area (µm²)':>17}"
+            f"{'specimen':<24} {'time':>5} {'nuclei':>9} {'at edge':>7} "
+            f"{'total volume (µm³)':>19} {'total area (µm²)':>17} "
+            f"{'mean volume (µm³)':>18} {'mean area (µm²)':>16}   (totals: all nuclei; "
+            f"means: {edge})"
         )
         for row in rows:
-            volume, area = (_total(row.get(key)) for key in ("total_volume_um3", "total_area_um2"))
+            figures = (
+                _total(row.get(key))
+                for key in (
+                    "total_volume_um3",
+                    "total_area_um2",
+                    "mean_volume_um3",
+                    "mean_area_um2",
+                )
+            )
+            volume, area, mean_volume, mean_area = figures
+            nuclei = "no signal" if row["no_signal"] else row["n_nuclei"]
+            at_edge = "—" if row["no_signal"] else row["n_edge_nuclei"]
             self.stdout.write(
-                f"{row['specimen'][:24]:<24} {row['time_index']:>5} {row['n_nuclei']:>7} "
-                f"{volume:>19} {area:>17}"
+                f"{row['specimen'][:24]:<24} {row['time_index']:>5} {nuclei:>9} {at_edge:>7} "
+                f"{volume:>19} {area:>17} {mean_volume:>18} {mean_area:>16}"
             )
 
 

@@ -227,6 +227,9 @@ class Command(BaseCommand):
         if objects:  # jobs trained before nuclei were scored have none
             self.stdout.write(f"Nuclei: {objects['aggregation']}.")
             self._rows(objects["metrics"], OBJECT_LABELS, 28)
+            for block in objects.get("per_class") or []:  # several instance classes
+                self.stdout.write(f"Nuclei of class {block['name']}:")
+                self._rows(block["metrics"], OBJECT_LABELS, 28)
 
     def _rows(self, metrics: dict, labels: dict[str, str], width: int) -> None:
         for key, label in labels.items():

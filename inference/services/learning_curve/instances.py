@@ -9,11 +9,15 @@ come from the network's probability at the input size resized back to the sectio
 ``infer.predict_volume`` resizes it for an evaluation, then thresholded and numbered by
 ``evaluation.labels.component_labels``. So the watershed's neck depth (``WATERSHED_H``) and every
 object are measured in native pixels, whatever the curve's input size.
+
+The held-out truths are read when a point is scored, ``TRUTH_CHUNK`` sections at a time, and
+dropped once scored: a curve never holds every held-out section's full-resolution truth at once,
+so its memory does not grow with the held-out sections (``bench/learning_curve_memory.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -26,16 +30,21 @@ from inference.services.evaluation.labels import component_labels, stored_truths
 MAP_SCORED_AT = "map_scored_at"
 NATIVE = "native"
 INPUT = "input"
+# Held-out sections whose truths are read (and their sections' pixels, for their shape) at once.
+TRUTH_CHUNK = 8
 
 
-def held_out_truths(entries: Sequence[SnapshotEntry], *, source: str) -> list[np.ndarray]:
-    """Per entry, the target class's true nuclei at the section's native resolution;
-    ``source``: the ground truth's (``GroundTruthSource``)."""
+def held_out_truths(entries: Sequence[SnapshotEntry], *, source: str) -> Iterator[np.ndarray]:
+    """Per entry, in order, the target class's true nuclei at the section's native resolution,
+    read ``TRUTH_CHUNK`` entries at a time as they are consumed; ``source``: the ground truth's
+    (``GroundTruthSource``)."""
     target = entries_target(entries)
     if target is None:
-        return []
-    truths = stored_truths(entries, source=source, instance_values=(target.value,))
-    return [truth.of_class(target.value) for truth in truths]
+        return
+    for start in range(0, len(entries), TRUTH_CHUNK):
+        chunk = entries[start : start + TRUTH_CHUNK]
+        for truth in stored_truths(chunk, source=source, instance_values=(target.value,)):
+            yield truth.of_class(target.value)
 
 
 def predicted_nuclei(

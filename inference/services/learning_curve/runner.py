@@ -14,6 +14,7 @@ page shows it live.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -52,12 +53,13 @@ def held_out_scores(
     *,
     device,
     batch_size: int,
-    truths: list[np.ndarray],
+    truths: Iterable[np.ndarray],
     split_touching: bool = False,
 ):
     """Pooled Dice (at the input size) and mean per-section mAP (at native resolution) of
     ``model`` on the held-out sections ``x``, ``y``; ``truths``: per section, its true nuclei on
-    its native grid (``instances.held_out_truths``)."""
+    its native grid (``instances.held_out_truths``, read as they are scored: each is dropped
+    once its section's mAP is computed)."""
     probs = engine.predict_probabilities(model, x, device=device, batch_size=batch_size)[:, 0]
     probs_np = probs.numpy()
     truth = y[:, 0].to("cpu").numpy() > 0.5
@@ -83,7 +85,7 @@ class CurveRunner:
         self.device = device
         self.cfg = LearningCurveConfig.from_dict(curve.config)
         self.done = 0
-        self.held_truths: list = []
+        self.held: list = []  # the held-out entries: their truths are read when scored
 
     def _tensors(self):
         held_ids = {h["id"] for h in self.curve.held_out}
@@ -93,7 +95,7 @@ class CurveRunner:
         with self.ctx.keepalive():  # reading every section reports no progress
             pool_x, pool_y = training_tensors(pool, input_size=self.cfg.input_size)
             val_x, val_y = training_tensors(held, input_size=self.cfg.input_size)
-            self.held_truths = held_out_truths(held, source=self.cfg.gt_source)
+        self.held = held
         if self.device.type == "cuda":
             pool_x, pool_y = pool_x.to(self.device), pool_y.to(self.device)
             val_x, val_y = val_x.to(self.device), val_y.to(self.device)
@@ -165,7 +167,7 @@ class CurveRunner:
                         val_y,
                         device=self.device,
                         batch_size=cfg.batch_size,
-                        truths=self.held_truths,
+                        truths=held_out_truths(self.held, source=cfg.gt_source),
                         split_touching=cfg.split_touching,
                     )
                     point = {

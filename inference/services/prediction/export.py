@@ -1,6 +1,7 @@
 """What a prediction gives away: instance label TIFFs that Fiji, napari and QuPath open at the
 right scale, and the nuclei table as CSV (the same rows as the API, each with its class: the
-class the version predicted for it, or a binary version's one target class). Sizes and
+class the version predicted for it, or a binary version's one target class, and whether it
+touches the field's edge; a time point with no signal is one row marked so). Sizes and
 positions are in µm only where the voxel size is known; the voxel count and the centroid in
 pixels (z as the section index) are always given; the time in minutes where the specimen's frame
 interval is known. Measures are rounded to the digits they are known to (``csv_digits``)."""
@@ -47,6 +48,9 @@ NUCLEUS_COLUMNS = (
     "centroid_x_px",
     "class_value",
     "class_name",
+    "touches_edge",
+    "touches_z_end",
+    "no_signal",
 )
 
 
@@ -102,18 +106,31 @@ def _csv_row(result, nucleus: dict[str, Any]) -> list[Any]:
     ]
 
 
+def _flag(value) -> str:
+    """A yes/no column: 1 or 0, empty where it does not apply (or was not recorded)."""
+    return "" if value is None else str(int(bool(value)))
+
+
 def nuclei_csv(results: Iterable[Any]) -> str:
-    """One line per nucleus per time point of ``results`` (``PredictionResult`` rows), measures
-    rounded to their column's digits (``csv_digits``); ``time_min`` is empty where the
+    """One line per nucleus per time point of ``results`` (``PredictionResult`` rows), every
+    nucleus, those touching the field's edge flagged (``touches_edge``); a time point with no
+    signal (a dropped frame) is one line with no nucleus and ``no_signal`` 1, a gap. Measures
+    are rounded to their column's digits (``csv_digits``); ``time_min`` is empty where the
     specimen's frame interval is unknown."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(NUCLEUS_COLUMNS)
     classes = NucleusClasses()
     for result in results:
+        if result.no_signal:
+            minutes = time_min(result.specimen, result.time_index)
+            blank = [result.specimen.name, result.time_index, "" if minutes is None else minutes]
+            writer.writerow([*blank, *[""] * (len(NUCLEUS_COLUMNS) - 4), 1])
+            continue
         class_of = classes.of(result)
         for nucleus in result.nuclei:
-            row = [*_csv_row(result, nucleus), *class_of(nucleus["id"])]
+            flags = (_flag(nucleus.get(k)) for k in ("touches_edge", "touches_z_end"))
+            row = [*_csv_row(result, nucleus), *class_of(nucleus["id"]), *flags, 0]
             writer.writerow([csv_value(c, v) for c, v in zip(NUCLEUS_COLUMNS, row, strict=True)])
     return out.getvalue()
 

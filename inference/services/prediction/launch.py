@@ -4,7 +4,9 @@
 The model version (default: the project's active one), the specimens (by id, name or tag;
 default: every specimen) and the time points (default: all) are resolved and checked before
 anything is written; the plan is recorded on the row and the job goes to the ``gpu`` queue
-after commit. No ground truth is needed.
+after commit. No ground truth is needed. Some time points of a specimen whose other time points
+hold current results of the same model are refused, or widened to the whole series for "predict
+new imports" (``series.py``): a time-lapse's track ids come from one run.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from inference.models import ModelVersion, Prediction
 from inference.selectors.model_versions import active_version_or_refuse
 from inference.services.channels import require_project_channels
 from inference.services.model_versions import require_segmentation
+from inference.services.prediction.series import held_elsewhere, partial_series_message
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
 
@@ -180,6 +183,12 @@ def prediction_launch(
             code="no_volumes",
         )
     names = {s.pk: s.name for s in specimens}
+    whole_series = False
+    if held := held_elsewhere(version, volumes):
+        if origin != ORIGIN_NEW_IMPORT:
+            raise ConflictError(partial_series_message(version, held, names), code="partial_series")
+        # A new time point of a predicted specimen: every time point, tracked together.
+        volumes, whole_series = _volumes(specimens, None, version), True
     config: dict[str, Any] = {
         "model": {"id": version.pk, "name": version.name, "arch": version.arch},
         "input_size": int((version.config or {}).get("input_size") or 448),
@@ -191,6 +200,7 @@ def prediction_launch(
         "tag": tag or "",
         "time_points": times,
         "origin": origin,
+        "whole_series": whole_series,
         "volumes": [
             {
                 "id": v["id"],

@@ -1,8 +1,12 @@
 """Running a prediction as the job kind "prediction" (``inference/job_kinds.py``).
 
-Each volume is segmented section by section in batches (``predict_sections``), thresholded,
+A volume whose every section is blank (``no_signal``: a dropped frame) is not segmented: it is
+a time point with no signal, a gap the tracker bridges like a missed time point; blank sections
+of a volume with signal get no nuclei. Each other volume is segmented section by section in
+batches (``predict_sections``), thresholded,
 split into nuclei (``nuclei_instances``), linked to the time point before by overlap
-(``Tracker``) so a nucleus keeps its id, and measured (``nuclei_table``). Its label
+(``Tracker``) so a nucleus keeps its id, and measured (``nuclei_table``, each nucleus flagged
+where it touches the field's edge: ``field_edges``). Its label
 image and table are stored as a result that is not yet current. The transaction that ends the
 job succeeded makes them current and retires the same model's earlier results on those
 volumes (``prediction_ending``), so readers see either the old results or the new ones; a run
@@ -25,13 +29,16 @@ from annotations.models import Modality, Volume
 from annotations.services.volumes import first_channel, volume_array
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_execute
+from inference.ml.field_edges import edge_labels, z_end_labels
 from inference.ml.infer import field_settings
 from inference.ml.metrics import finite_or_none
+from inference.ml.no_signal import blank_sections
 from inference.ml.nucleus_quantities import field_totals, medium_ri, nuclei_table
 from inference.ml.predict import PredictOptions, nuclei_instances, predict_sections
 from inference.ml.tracking import Tracker
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.output_classes import version_outputs
+from inference.selectors.prediction_summary import summary_row
 from inference.services.prediction.chunks import ChunkedPrediction
 from inference.services.prediction.classes import segment_classes, tracked_classes
 from inference.services.prediction.export import labels_tiff_bytes
@@ -80,24 +87,31 @@ def _measure(volume: Volume, array, tracked: np.ndarray, parents: dict[int, int]
     ri = decode_ri(array) if volume.modality == Modality.RI else None
     n0 = medium_ri(ri, outside=tracked == 0) if ri is not None else None
     rows = nuclei_table(tracked, ri, volume.voxel_size, n0=n0)
+    edge, z_end = edge_labels(tracked), z_end_labels(tracked)
+    single = tracked.shape[0] == 1
     nuclei = []
     for row in rows:
         track = row.pop("label")
-        nuclei.append({"id": track, "parent": parents.get(track), **row})
+        flags = {"touches_edge": track in edge, "touches_z_end": None if single else track in z_end}
+        nuclei.append({"id": track, "parent": parents.get(track), **row, **flags})
     return nuclei, n0
 
 
 def _store(
-    prediction: Prediction, volume: Volume, tracked, nuclei, n0, classes=None
+    prediction: Prediction, volume: Volume, tracked, nuclei, n0, classes=None, blank=()
 ) -> PredictionResult:
     result = PredictionResult(
+        no_signal=len(blank) == volume.size_z,
+        blank_sections=list(blank),
         prediction=prediction,
         model_version_id=prediction.model_version_id,
         volume=volume,
         specimen_id=volume.specimen_id,
         time_index=volume.time_index,
         n_nuclei=len(nuclei),
-        total_volume_um3=field_totals(nuclei, volume.shape, volume.voxel_size)["total_volume_um3"],
+        total_volume_um3=None
+        if len(blank) == volume.size_z
+        else field_totals(nuclei, volume.shape, volume.voxel_size)["total_volume_um3"],
         medium_ri=n0,
         nuclei=nuclei,
         is_current=False,
@@ -112,21 +126,9 @@ def _store(
     return result
 
 
-def summary_row(result: PredictionResult, specimen_name: str) -> dict[str, Any]:
-    """A finished volume's line: the total nucleus volume of a stack (µm³), the total nucleus
-    area of a single section (µm²), each None where it does not apply."""
-    volume = result.volume
-    area = field_totals(result.nuclei, volume.shape, volume.voxel_size)["total_area_um2"]
-    return {
-        "volume": result.volume_id,
-        "specimen": specimen_name,
-        "specimen_id": result.specimen_id,
-        "time_index": result.time_index,
-        "n_nuclei": result.n_nuclei,
-        "total_volume_um3": finite_or_none(result.total_volume_um3),
-        "total_area_um2": finite_or_none(area),
-        "medium_ri": finite_or_none(result.medium_ri),
-    }
+def _no_classes(volume: Volume):
+    """The class map and instance classes of a volume with no signal: nothing."""
+    return np.zeros(volume.shape, dtype=np.uint8), {}
 
 
 def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
@@ -161,29 +163,40 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 if volume is None:
                     continue  # deleted since launch
                 array = volume_array(volume)
-                mask = segment(run, volume, array)
-                if outputs is None:
+                blank = blank_sections(array)
+                if len(blank) == volume.size_z:  # no signal: a gap the tracker bridges
+                    tracked, parents = tracker.link(np.zeros(volume.shape, dtype=np.uint16))
+                    progress(
+                        volume.size_z, f"{volume.specimen.name} t{volume.time_index}: no signal"
+                    )
+                    classes = None if outputs is None else _no_classes(volume)
+                elif outputs is None:
+                    mask = segment(run, volume, array)
+                    mask[blank] = False
                     labels = nuclei_instances(mask, options, spacing=volume.voxel_size)
                     tracked, parents = tracker.link(labels)
                     classes = None
                 else:  # several classes: mask is (class map, instances)
-                    tracked, parents = tracker.link(mask[1])
-                    classes = (mask[0], tracked_classes(tracked, mask[0]))
+                    class_map, instances = segment(run, volume, array)
+                    class_map[blank], instances[blank] = 0, 0
+                    tracked, parents = tracker.link(instances)
+                    classes = (class_map, tracked_classes(tracked, class_map))
                 lineage.update(parents)
-                nuclei, n0 = _measure(volume, first_channel(array), tracked, lineage)
-                result = _store(prediction, volume, tracked, nuclei, n0, classes)
+                nuclei, n0 = (
+                    ([], None)  # nothing to measure, not even the medium
+                    if len(blank) == volume.size_z
+                    else _measure(volume, first_channel(array), tracked, lineage)
+                )
+                result = _store(prediction, volume, tracked, nuclei, n0, classes, blank)
                 row = summary_row(result, volume.specimen.name)
                 summary.append(row)
-                progress(
-                    0,
-                    f"{row['specimen']} t{row['time_index']}: {row['n_nuclei']} nuclei",
-                    volume_done=row,
-                )
+                found = "no signal" if row["no_signal"] else f"{row['n_nuclei']} nuclei"
+                progress(0, f"{row['specimen']} t{row['time_index']}: {found}", volume_done=row)
     prediction.summary = summary
     ctx.save("summary")
     return {
         "volumes": len(summary),
-        "nuclei": sum(r["n_nuclei"] for r in summary),
+        "nuclei": sum(r["n_nuclei"] or 0 for r in summary),
         "device": str(device),
     }
 

@@ -8,8 +8,11 @@ binary network, or classes without an instance head, the watershed split of each
 class's components (``component_labels`` with ``split_touching``, the evaluation's default). The
 ground truth is numbered by ``truth_labels`` (stored ids, the watershed of a fluorescence mask,
 else connected components). Nuclei are matched one-to-one within each section and class
-(``objects.PooledObjects``) and the counts pooled over the fold's sections, so the fold's
-numbers are those an evaluation of its held-out specimens would pool.
+(``objects.PooledObjects``) and the counts pooled over the fold's sections, one pool per instance
+class, so the fold's numbers of a class are those an evaluation of its held-out specimens would
+pool for it. With several instance classes each class's numbers are under ``per_class`` (named),
+and the fold's headline numbers are their mean over the classes (every class counts alike, as the
+pixel metrics' headline); with one they are that class's.
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ FOLD_AGGREGATION = (
     "each fold: nuclei matched one-to-one (Hungarian on IoU) within each held-out section on its "
     "native grid, counts pooled over the fold's held-out sections"
 )
+CLASSES_AGGREGATION = (
+    "; per instance class, the headline numbers being the mean over the instance classes (those "
+    "where the number is defined)"
+)
+COUNT_KEYS = ("n_gt", "n_pred", "tp_iou50")
 
 
 def head_outputs(trained, cfg: TrainingConfig, device) -> list[np.ndarray]:
@@ -87,26 +95,43 @@ def _numbered(output: np.ndarray, classes: OutputClasses | None, values: list[in
 
 
 def pooled_fold_objects(
-    predicted: Sequence[SectionLabels], truths: Sequence[SectionLabels], values: Sequence[int]
+    predicted: Sequence[SectionLabels],
+    truths: Sequence[SectionLabels],
+    values: Sequence[int],
+    names: dict[int, str] | None = None,
 ) -> dict[str, Any]:
-    """The pooled object numbers of sections' predicted and true labels, and how each side's
-    instances were numbered."""
-    pool = PooledObjects()
+    """The pooled object numbers of sections' predicted and true labels, one pool per class of
+    ``values`` (named by ``names``), and how each side's instances were numbered."""
+    pools = {value: PooledObjects() for value in values}
     for pred, truth in zip(predicted, truths, strict=True):
         for value in values:
-            pool.add(pred.of_class(value), truth.of_class(value))
-    scores = pool.scores()
+            pools[value].add(pred.of_class(value), truth.of_class(value))
+    per_class = [
+        {
+            "value": int(value),
+            "name": (names or {}).get(value, str(value)),
+            **{key: scores[key] for key in (*OBJECT_KEYS, *COUNT_KEYS)},
+        }
+        for value, scores in ((v, pools[v].scores()) for v in values)
+    ]
+    several = len(per_class) > 1
     return {
-        **{key: scores[key] for key in OBJECT_KEYS},
-        "n_gt": scores["n_gt"],
-        "n_pred": scores["n_pred"],
-        "tp_iou50": scores["tp_iou50"],
+        **{key: _mean_over_classes([c[key] for c in per_class]) for key in OBJECT_KEYS},
+        **{key: sum(c[key] for c in per_class) for key in COUNT_KEYS},
         "iou": F1_IOU,
         "sections": len(predicted),
         "pred_instances": ", ".join(sorted({p.numbered_by for p in predicted})),
         "gt_instances": ", ".join(sorted({t.numbered_by for t in truths})),
-        "aggregation": FOLD_AGGREGATION,
+        "aggregation": FOLD_AGGREGATION + (CLASSES_AGGREGATION if several else ""),
+        **({"per_class": per_class} if several else {}),
     }
+
+
+def _mean_over_classes(values: list[float | None]) -> float | None:
+    """The mean over the classes whose number is defined (a class with no predicted nucleus has
+    no precision); None when no class has one."""
+    defined = [v for v in values if v is not None]
+    return sum(defined) / len(defined) if defined else None
 
 
 def fold_objects(
@@ -117,8 +142,10 @@ def fold_objects(
     classes = head_fold_outputs(fold, cfg) if cfg.heads else None
     if classes is not None:
         values = classes.instance_values
+        names = {int(c["value"]): str(c["name"]) for c in classes.classes}
     else:
-        values = [class_target(fold.job.project, value=cfg.target_value).value]
+        target = class_target(fold.job.project, value=cfg.target_value)
+        values, names = [target.value], {target.value: target.name}
     if not values or not outputs:
         return None
     entries = fold_entries(fold)[1]
@@ -127,4 +154,4 @@ def fold_objects(
         _numbered(_native(output, truth.class_map.shape), classes, values)
         for output, truth in zip(outputs, truths, strict=True)
     ]
-    return pooled_fold_objects(predicted, truths, values)
+    return pooled_fold_objects(predicted, truths, values, names)

@@ -28,8 +28,10 @@ from inference.services.training.estimate import (
     calibration_for,
     estimate_device_kind,
     fold_nominal_seconds,
+    held_out_nominal_seconds,
     job_seconds,
 )
+from inference.services.training.fold_sizes import fold_inputs, fold_megapixels
 from inference.services.training.outputs import plan_outputs
 
 MIN_FOLDS = 2
@@ -179,8 +181,16 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
     ]
     if config.final_model:
         folds.append(FoldPlan(index=len(folds), kind="final", train=list(entries), val=[]))
+    native_crops = (
+        config.native_crops
+        if config.native_crops is not None
+        else native_crops_default(entries, config.input_size)
+    )
     calibrations = {kind: calibration_for(kind) for kind in ("cpu", "cuda")}
-    estimates = {kind: _estimate(config, folds, calibrations[kind]) for kind in calibrations}
+    estimates = {
+        kind: _estimate(config, folds, calibrations[kind], native_crops=native_crops)
+        for kind in calibrations
+    }
     device_kind = estimate_device_kind()
     return TrainingPlan(
         entries=entries,
@@ -193,11 +203,7 @@ def training_plan(project: Project, config: TrainingConfig, *, as_of) -> Trainin
         target=target,
         outputs=outputs,
         skipped=skipped,
-        native_crops=(
-            config.native_crops
-            if config.native_crops is not None
-            else native_crops_default(entries, config.input_size)
-        ),
+        native_crops=native_crops,
     )
 
 
@@ -245,15 +251,22 @@ def _too_few_specimens(config: TrainingConfig, names: list[str], source: str) ->
     )
 
 
-def _estimate(config: TrainingConfig, folds: list[FoldPlan], calibration: Calibration) -> float:
-    """Wall-clock seconds of all folds, calibrated by the folds that finished here."""
-    nominal = [
-        fold_nominal_seconds(
-            config,
-            train_sections=len(f.train),
-            val_sections=len(f.val),
-            device_kind=calibration.device_kind,
+def _estimate(
+    config: TrainingConfig,
+    folds: list[FoldPlan],
+    calibration: Calibration,
+    *,
+    native_crops: bool,
+) -> float:
+    """Wall-clock seconds of all folds, calibrated by the folds that finished here: each pass
+    costs by its network inputs (with native crops, the tiles that cover each section)."""
+    sizes = {"input_size": config.input_size, "native_crops": native_crops}
+    kind = calibration.device_kind
+    nominal = []
+    for f in folds:
+        train, val = fold_inputs(f.train, **sizes), fold_inputs(f.val, **sizes)
+        nominal.append(
+            fold_nominal_seconds(config, train_sections=train, val_sections=val, device_kind=kind)
+            + held_out_nominal_seconds(config, val_sections=val, device_kind=kind)
         )
-        for f in folds
-    ]
-    return job_seconds(nominal, calibration)
+    return job_seconds(nominal, calibration, [fold_megapixels(f.train + f.val) for f in folds])

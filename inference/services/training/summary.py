@@ -118,6 +118,34 @@ def objects_summary(fold_metrics: list[dict[str, Any]]) -> dict[str, Any] | None
         "nuclei": [b.get("n_gt") for b in blocks],
         "pred_instances": ", ".join(sorted({b["pred_instances"] for b in blocks})),
         "gt_instances": ", ".join(sorted({b["gt_instances"] for b in blocks})),
+        **_objects_per_class(blocks),
+    }
+
+
+def _objects_per_class(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"per_class": [...]}``: each instance class's nuclei scores, mean ± sample SD over folds,
+    when the folds scored several instance classes (``fold_objects``); else empty."""
+    if not all(b.get("per_class") for b in blocks):
+        return {}
+    by_fold = [{c["value"]: c for c in b["per_class"]} for b in blocks]
+    return {
+        "per_class": [
+            {
+                "value": c["value"],
+                "name": c["name"],
+                "nuclei": [f.get(c["value"], {}).get("n_gt") for f in by_fold],
+                "metrics": {
+                    key: {
+                        "label": label,
+                        **over_folds(
+                            [finite_or_none(f.get(c["value"], {}).get(key)) for f in by_fold]
+                        ),
+                    }
+                    for key, label in OBJECT_LABELS.items()
+                },
+            }
+            for c in blocks[0]["per_class"]
+        ]
     }
 
 

@@ -36,6 +36,14 @@ export const COMPARISON_TITLES: Record<string, string> = {
   dry_mass_pg: 'Dry mass (pg), mean ± SD over the group’s nuclei',
 };
 
+/** A comparison chart's title: its quantity, what the mean is over, and whether nuclei cut by
+ * the field's edge are in it. */
+export function comparisonTitle(key: string, comparison: Comparison): string {
+  const base = COMPARISON_TITLES[key] ?? key;
+  if (comparison.edge_nuclei_included === undefined) return base;
+  return `${base} ${comparison.edge_nuclei_included ? '(edge nuclei included)' : 'away from the field’s edge'}`;
+}
+
 export class PredictionPage {
   private readonly live: ResultsCard<PredictionState>;
 
@@ -89,7 +97,7 @@ export class PredictionPage {
       const axis = timeAxis(Object.values(comparison.groups).flat());
       const lines = comparisonLines(comparison, axis);
       if (!hasPoints(lines)) continue;
-      const chart = new LineChart({ title: COMPARISON_TITLES[key] ?? key, xLabel: axis.label });
+      const chart = new LineChart({ title: comparisonTitle(key, comparison), xLabel: axis.label });
       chart.el.dataset.chart = `compare-${key}`;
       compareHost.appendChild(chart.el);
       chart.update(lines);

@@ -58,6 +58,8 @@ export interface GroupPoint {
 export interface Comparison {
   quantity: string;
   groups: Record<string, GroupPoint[]>;
+  /** Whether nuclei touching the field's edge are in the means (absent: stored before the flag). */
+  edge_nuclei_included?: boolean;
 }
 
 /** Before the first snapshot; a page opened on a succeeded job shows every section done. */
