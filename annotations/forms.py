@@ -84,6 +84,12 @@ class ImportOptionsForm(VoxelSizeCleaning, forms.Form):
     channels = label_free_channels_field()
     channel_axis = channel_axis_field()
     stain_channels = stain_channels_field()
+    frame_interval_min = forms.FloatField(
+        label="Frame interval (minutes)",
+        required=False,
+        help_text="For a time-lapse: minutes between consecutive time points, when the files do "
+        "not record it (ImageJ and OME-TIFF metadata, a TCF do).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,12 +177,6 @@ class ImportFolderForm(ImportOptionsForm):
     )
     stain_name = forms.CharField(
         label="Stain", max_length=32, required=False, help_text="e.g. DAPI or Hoechst."
-    )
-    frame_interval_min = forms.FloatField(
-        label="Frame interval (minutes)",
-        required=False,
-        help_text="For a time-lapse ({time} in the pattern): minutes between consecutive time "
-        "points, when the files do not record it (ImageJ or OME-TIFF metadata do).",
     )
 
 

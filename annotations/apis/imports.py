@@ -149,13 +149,6 @@ class ImportBatchCreateSerializer(VolumeImportFields):
     )
     stain_name = optional_text(32, help_text="e.g. DAPI.")
     voxel_size = voxel_size_field("z,y,x in µm.")
-    frame_interval = serializers.FloatField(
-        source="frame_interval_min",
-        required=False,
-        allow_null=True,
-        help_text="Minutes between consecutive time points of a time-lapse ({time} in the "
-        "pattern), for files that do not record it; overrides the files' own.",
-    )
 
 
 # A field of the folder: the files the pattern paired under one specimen name.

@@ -3,9 +3,13 @@ OME ``TimeIncrement`` with its unit) or given at import, stored on the specimen 
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import tifffile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from annotations.imaging.readers import open_image
 from annotations.imaging.readers.frame_interval import (
@@ -16,6 +20,7 @@ from annotations.imaging.readers.frame_interval import (
 from annotations.models import Specimen
 from annotations.services.imports import import_file
 from cellweb.errors import ConflictError, InvalidInput
+from tests.conftest import signed_in
 from tests.data_files import write_small_tcf
 
 STACK = np.random.default_rng(0).random((3, 24, 24)).astype(np.float32)
@@ -106,3 +111,36 @@ def test_a_tcf_time_lapse_gives_its_tomogram_interval(tmp_path):
     assert open_image(lapse, modality="ri").frame_interval_min == 10
     single = write_small_tcf(tmp_path / "one.TCF", time_points=1, stain=False)
     assert tcf_frame_interval(single) is None  # one tomogram has no interval
+
+
+@pytest.mark.django_db
+def test_the_single_file_imports_take_the_frame_interval(
+    tmp_path, api, manager, media_root, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A (t, y, x) time-lapse saved as .npy records no interval: the command, the API and the
+    form take it."""
+    lapse = tmp_path / "lapse.npy"
+    np.save(lapse, STACK[:, np.newaxis])  # (t, z, y, x)
+    call_command(
+        "import_volume", str(lapse), "--project", "lab", "--specimen", "cmd",
+        "--modality", "phase", "--frame-interval", "3",
+    )  # fmt: skip
+    assert Specimen.objects.get(name="cmd").frame_interval_min == 3
+
+    buffer = io.BytesIO()
+    np.save(buffer, STACK[:, np.newaxis] + 1)
+    data = {"specimen": "api", "modality": "phase", "frame_interval": "0.25"}
+    data["file"] = SimpleUploadedFile("lapse.npy", buffer.getvalue())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(manager).post("/api/projects/lab/imports/", data, format="multipart")
+    assert response.status_code == 202, response.content
+    assert Specimen.objects.get(name="api").frame_interval_min == 0.25
+    assert Specimen.objects.get(name="api").volumes.count() == 3
+
+    form = {"specimen": "page", "modality": "phase", "frame_interval_min": "-2"}
+    form["file"] = SimpleUploadedFile("lapse.npy", buffer.getvalue())
+    refused = signed_in(manager).post("/projects/lab/import/", form)
+    assert (
+        refused.status_code == 400 and "frame interval must be above 0" in refused.content.decode()
+    )
+    assert not Specimen.objects.filter(name="page").exists()

@@ -73,14 +73,6 @@ class Command(BaseCommand):
         )
         add_channel_arguments(parser)
         parser.add_argument(
-            "--frame-interval",
-            type=float,
-            default=None,
-            metavar="MINUTES",
-            help="Minutes between the time points of a time-lapse, for files that do not record "
-            "it (ImageJ finterval and OME TimeIncrement are read); overrides the files' own.",
-        )
-        parser.add_argument(
             "--dry-run", action="store_true", help="Only show how the files would be paired."
         )
 

@@ -25,6 +25,7 @@ from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.fields import FieldFile, import_field
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
+from annotations.services.imports.series import frame_interval_check
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
 from annotations.services.projects import lab_check, specimen_name_check
 from cellweb.errors import InvalidInput
@@ -46,14 +47,17 @@ def import_job_create(
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
     stain_channels: Sequence[str] = (),
+    frame_interval_min: float | None = None,
 ) -> ImportJob:
-    """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import."""
+    """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import;
+    ``frame_interval_min`` overrides the file's own frame interval."""
     upload_size_check(size_bytes=upload.size or 0)
     specimen_name = specimen_name_check(specimen_name)
     lab = lab_check(lab)
     modality_check(modality)
     time_index_check(time_index)
     voxel_size = voxel_size_check(voxel_size)
+    frame_interval_min = frame_interval_check(frame_interval_min)
     channel = (channel or "").strip()
     dataset = (dataset or "").strip()
     if len(dataset) > 500:
@@ -98,6 +102,7 @@ def import_job_create(
                     "channel_axis": channel_axis,
                     "channel_names": list(channel_names),
                     "stain_channels": list(stain_channels),
+                    "frame_interval_min": frame_interval_min,
                 },
             )
             job_create("import", job)
