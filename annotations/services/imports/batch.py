@@ -191,7 +191,10 @@ def _same_files(staged: list[dict], *, series: bool) -> str:
     for item in staged:
         first = seen.setdefault(item["sha256"], item["original_name"])
         if first != item["original_name"]:
-            return f"{first} and {item['original_name']} are the same file; each frame needs its own image."
+            return (
+                f"{first} and {item['original_name']} are the same file; each frame needs its "
+                "own image."
+            )
     return "Two files of this field are the same file."
 
 

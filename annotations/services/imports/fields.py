@@ -1,6 +1,6 @@
 """Importing one field of view: its label-free image and its stain (or, for a time-lapse saved one
-file per frame, every frame's) into one specimen, all or nothing. The folder command runs it in the foreground; a batch upload's import job runs it in a
-worker (``import_job_work``)."""
+file per frame, every frame's) into one specimen, all or nothing. The folder command runs it in
+the foreground; a batch upload's import job runs it in a worker (``import_job_work``)."""
 
 from __future__ import annotations
 

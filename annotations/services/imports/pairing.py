@@ -3,9 +3,9 @@
 A pattern is a file name with placeholders: ``{specimen}`` (required) names the field, and so the
 specimen it becomes; ``{channel}`` (optional) tells the label-free image from its stain;
 ``{time}`` (optional, digits) numbers the frames of a time-lapse saved one file per frame, which
-become the time points of one specimen; ``*`` matches anything and ``?`` one character. The default, ``{specimen}_c{channel}.*``, pairs
-``dish1_f03_c1.tif`` (label-free, channel 1) with ``dish1_f03_c2.tif`` (stain, channel 2) into
-specimen ``dish1_f03``. Matching ignores case; every file not used is listed with the reason.
+become the time points of one specimen; ``*`` matches anything and ``?`` one character. The
+default, ``{specimen}_c{channel}.*``, pairs ``dish1_f03_c1.tif`` (label-free, channel 1) with
+``dish1_f03_c2.tif`` (stain, channel 2) into specimen ``dish1_f03``. Matching ignores case; every file not used is listed with the reason.
 """
 
 from __future__ import annotations

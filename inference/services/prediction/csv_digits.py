@@ -1,18 +1,20 @@
 """How many digits the nuclei CSV gives each measured column, so that no number reads as more
 exact than it is (a volume of 105.20250000000001 µm³ is a count of voxels times the voxel's
-volume, known to a few parts in a thousand). docs/prediction.md lists the same table.
+volume, known to a few parts in a thousand). docs/prediction.md gives the same list.
 
-| columns | digits | why |
-| --- | --- | --- |
-| volume_um3, area_um2, surface_area_um2 | 4 significant | a nucleus of a few hundred voxels or more; one voxel more or less is 0.1-1 % |
-| sphericity | 3 significant | a ratio of the surface and the volume above |
-| mean_ri, medium_ri | 5 significant (4 decimals of an RI near 1.33-1.40) | a tomogram's RI resolution is about 0.0001 |
-| concentration_pg_per_um3, dry_mass_pg | 3 significant | from an RI difference of about 0.01-0.05 known to 0.0001 |
-| centroid_z/y/x_um | 2 decimals | a position, a fraction of a voxel (about 0.1 µm) |
-| centroid_z/y/x_px | 1 decimal | the same in pixels |
-| time_min | 6 significant | the time point's index times the frame interval: exact as given |
+- volume_um3, area_um2, surface_area_um2: 4 significant digits (a nucleus of a few hundred
+  voxels or more; one voxel more or less is 0.1-1 %);
+- sphericity: 3 significant (a ratio of the surface and the volume above);
+- mean_ri, medium_ri: 5 significant, 4 decimals of an RI near 1.33-1.40 (a tomogram's RI
+  resolution is about 0.0001);
+- concentration_pg_per_um3, dry_mass_pg: 3 significant (from an RI difference of about
+  0.01-0.05 known to 0.0001);
+- centroid_z/y/x_um: 2 decimals (a position, to a fraction of a voxel of about 0.1 µm);
+  centroid_z/y/x_px: 1 decimal;
+- time_min: 6 significant (the time point's index times the frame interval: exact as given).
 
-Whole numbers (time_index, nucleus, parent, voxel_count, class_value) are printed as they are.
+Whole numbers (time_index, nucleus, parent, voxel_count, class_value, the 0/1 flags) are
+printed as they are.
 """
 
 from __future__ import annotations
