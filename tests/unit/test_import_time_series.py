@@ -267,3 +267,17 @@ def test_a_long_series_is_described_in_one_short_line():
     names = [f"p_t{t}.tif" for t in range(1, 121)]
     [line] = pair_files(names, pattern="{specimen}_t{time}.tif").describe()
     assert line == "  p: 120 frame(s), time points 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …, 120 (no stain)"
+
+
+def test_a_frame_of_another_format_or_kind_refuses_its_field(tmp_path, media_root):
+    folder = write_series(tmp_path / "tl", times=(1, 2, 3), stain=False)
+    (folder / "pos1_t002_c1.tif").unlink()
+    np.save(folder / "pos1_t002_c1.npy", frame(2))
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            *folder_args(folder, "--pattern", "{specimen}_t{time}_c{channel}.*"), stdout=out
+        )
+    assert "pos1_t002_c1.npy is not like the series' first frame pos1_t001_c1.tif" in out.getvalue()
+    assert "npy: label-free 1×40×40" in out.getvalue()
+    assert not Volume.objects.exists() and not SourceFile.objects.exists()
