@@ -84,6 +84,12 @@ class ImportOptionsForm(VoxelSizeCleaning, forms.Form):
     channels = label_free_channels_field()
     channel_axis = channel_axis_field()
     stain_channels = stain_channels_field()
+    frame_interval_min = forms.FloatField(
+        label="Frame interval (minutes)",
+        required=False,
+        help_text="For a time-lapse: minutes between consecutive time points, when the files do "
+        "not record it (ImageJ and OME-TIFF metadata, a TCF do).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,8 +159,10 @@ class ImportFolderForm(ImportOptionsForm):
         max_length=200,
         initial=DEFAULT_PATTERN,
         help_text="{specimen} names the field (one specimen per field), {channel} tells the "
-        "label-free image from its stain, * matches anything: dish1_f03_c1.tif + dish1_f03_c2.tif "
-        "→ specimen dish1_f03.",
+        "label-free image from its stain, {time} numbers the frames of a time-lapse saved one file "
+        "per frame, * matches anything: dish1_f03_c1.tif + dish1_f03_c2.tif → specimen dish1_f03; "
+        "with {specimen}_t{time}.tif, pos1_t001.tif, pos1_t002.tif, … → specimen pos1, time "
+        "points 1, 2, ….",
     )
     label_free = forms.CharField(
         label="Label-free channel", max_length=32, initial=DEFAULT_LABEL_FREE

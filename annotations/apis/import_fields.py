@@ -49,6 +49,14 @@ class VolumeImportFields(serializers.Serializer):
         help_text="Those of the channels that are a stain, e.g. hoechst: stored as fluorescence "
         "volumes of that channel, paired with the label-free image of the other channels.",
     )
+    frame_interval = serializers.FloatField(
+        source="frame_interval_min",
+        required=False,
+        allow_null=True,
+        help_text="Minutes between consecutive time points of a time-lapse, for files that do "
+        "not record it (ImageJ finterval, OME TimeIncrement, a TCF's TimeInterval are read); "
+        "overrides the file's own.",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

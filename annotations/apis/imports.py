@@ -135,7 +135,8 @@ class ImportBatchCreateSerializer(VolumeImportFields):
         max_length=200,
         required=False,
         default=DEFAULT_PATTERN,
-        help_text="File name pattern with {specimen} and optionally {channel}; * matches anything.",
+        help_text="File name pattern with {specimen} and optionally {channel} and {time} (the "
+        "frame number of a time-lapse saved one file per frame); * matches anything.",
     )
     label_free = serializers.CharField(
         max_length=32, required=False, default=DEFAULT_LABEL_FREE, help_text="{channel} value."

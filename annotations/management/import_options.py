@@ -38,10 +38,20 @@ def add_channel_arguments(parser) -> None:
 
 
 def add_origin_arguments(parser, *, what: str, voxel_help: str) -> None:
-    """``--lab`` (the lab that imaged ``what``) and ``--voxel-size`` (Z Y X, ``voxel_help``)."""
+    """``--lab`` (the lab that imaged ``what``), ``--voxel-size`` (Z Y X, ``voxel_help``) and
+    ``--frame-interval`` (minutes between time points)."""
     parser.add_argument("--lab", default="", help=f"The lab that imaged {what}.")
     parser.add_argument(
         "--voxel-size", nargs=3, type=float, metavar=("Z", "Y", "X"), help=voxel_help
+    )
+    parser.add_argument(
+        "--frame-interval",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="Minutes between the time points of a time-lapse, for files that do not record it "
+        "(ImageJ finterval, OME TimeIncrement and a TCF's TimeInterval are read); overrides the "
+        "files' own.",
     )
 
 

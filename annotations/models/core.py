@@ -173,6 +173,11 @@ class Specimen(NamedInProject):
     lab = models.CharField(max_length=100, blank=True, default="")
     tags = models.ManyToManyField(Tag, blank=True, related_name="specimens")
     notes = models.TextField(blank=True, default="")
+    # The time between consecutive time points, in minutes, as the file said (ImageJ finterval,
+    # OME TimeIncrement) or the import was told; None: unknown, time is the time point only.
+    frame_interval_min = models.FloatField(
+        null=True, blank=True, help_text="Minutes between consecutive time points."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
 

@@ -62,6 +62,7 @@ def import_page(request, slug: str):
             channel_axis=values.get("channel_axis"),
             channel_names=parse_channel_names(values.get("channels") or ""),
             stain_channels=parse_channel_names(values.get("stain_channels") or ""),
+            frame_interval_min=values.get("frame_interval_min"),
         )
 
     form, status, job = _submit(request, ImportForm, create, modality=Modality.RI)

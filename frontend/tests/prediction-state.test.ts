@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction } from '../src/modules/prediction/state';
+import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis } from '../src/modules/prediction/state';
 import { nucleiCaption, nucleiOverlays } from '../src/modules/viewer/nuclei';
 import { COMPARISON_TITLES, comparisonTitle } from '../src/modules/prediction/index';
 
@@ -71,6 +71,19 @@ describe('prediction charts', () => {
     expect(lines[0]!.points).toEqual([[0, 10], [1, 12]]);
     expect(lines[1]!.points).toEqual([[0, 8]]);
     expect(lines[2]!.points).toEqual([[0, 12]]);
+  });
+
+  it('puts time in minutes on the x-axis where every point has it, else the time point index', () => {
+    const timed = [{ specimen: 'cell', nucleus: 1, points: [{ t: 1, time_min: 5, volume_um3: 300 }, { t: 10, time_min: 50, volume_um3: 320 }] }];
+    const axis = timeAxis(timed.flatMap((s) => s.points));
+    expect(axis.label).toBe('time (min)');
+    expect(nucleusLines(timed, 'volume_um3', axis)[0]!.points).toEqual([[5, 300], [50, 320]]);
+    const groups = { LPS: [{ t: 2, time_min: 1, mean: 10, sd: 2, n: 3 }] };
+    expect(comparisonLines({ quantity: 'volume_um3', groups }, timeAxis(groups.LPS))[0]!.points).toEqual([[1, 10]]);
+    // One specimen without a frame interval: the index for all, as before.
+    const mixed = [...timed[0]!.points, { t: 3, time_min: null }];
+    expect(timeAxis(mixed).label).toBe('time point');
+    expect(timeAxis(series.flatMap((s) => s.points)).label).toBe('time point');
   });
 });
 

@@ -119,7 +119,9 @@ class NucleiSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Rows in results.")
     results = serializers.JSONField(
         help_text="One row per nucleus and time point of its current results: specimen, "
-        "specimen_id, time_index, volume (id), medium_ri, and the nucleus's "
+        "specimen_id, time_index, time_min (minutes since time point 0: the index times the "
+        "specimen's frame interval; null when the interval is unknown), volume (id), medium_ri, "
+        "and the nucleus's "
         f"{NUCLEUS_QUANTITIES}."
     )
 
@@ -140,16 +142,19 @@ class SeriesQuery(serializers.Serializer):
 class SeriesSerializer(serializers.Serializer):
     series = serializers.JSONField(
         help_text="Per tracked nucleus: specimen, nucleus (its track id), parent and points "
-        "[{t, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg, touches_edge}], one "
-        "per time point (area_um2: a single-section field's nuclei, which have no volume; "
-        "touches_edge: cut by the field's x/y edge, so measured too small)."
+        "[{t, time_min, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg, "
+        "touches_edge}], one per time point (t: the time point's index; time_min: minutes since "
+        "time point 0, the index times the specimen's frame interval, null when the interval is "
+        "unknown; area_um2: a single-section field's nuclei, which have no volume; touches_edge: "
+        "cut by the field's x/y edge, so measured too small)."
     )
     comparison = serializers.JSONField(
         allow_null=True,
         help_text="Null without tags. Otherwise quantity, edge_nuclei_included and groups: per "
-        "tag, [{t, mean, sd, n}], the mean and sample SD (null for a single nucleus) of quantity "
-        "over the nuclei of the tag's specimens at time point t (n nuclei), those touching the "
-        "field's edge left out unless include_edge.",
+        "tag, [{t, time_min, mean, sd, n}], the mean and sample SD (null for a single nucleus) "
+        "of quantity over the nuclei of the tag's specimens at time point t (n nuclei), those "
+        "touching the field's edge left out unless include_edge; time_min in minutes when every "
+        "compared specimen has the same frame interval, else null.",
     )
     no_signal = serializers.JSONField(
         help_text="[{specimen, specimen_id, t}]: time points with no signal (a dropped or blank "

@@ -30,6 +30,7 @@ __all__ = [
     "prediction_results",
     "prediction_settings",
     "prediction_snapshot",
+    "time_min",
 ]
 
 # area_um2: the nuclei of single-section fields (bright-field, phase), which have no volume.
@@ -100,6 +101,15 @@ def prediction_results(prediction: Prediction) -> QuerySet[PredictionResult]:
     )
 
 
+def time_min(specimen, time_index: int) -> float | None:
+    """The time of ``time_index`` in minutes: the index times the specimen's frame interval
+    (time since time point 0); None when the interval is unknown (docs/prediction.md)."""
+    interval = specimen.frame_interval_min
+    if interval is None:
+        return None
+    return float(f"{time_index * interval:.9g}")
+
+
 def nuclei_rows(results) -> list[dict[str, Any]]:
     """Every nucleus of ``results``, flat, as the API and the table give it."""
     return [
@@ -107,6 +117,7 @@ def nuclei_rows(results) -> list[dict[str, Any]]:
             "specimen": r.specimen.name,
             "specimen_id": r.specimen_id,
             "time_index": r.time_index,
+            "time_min": time_min(r.specimen, r.time_index),
             "volume": r.volume_id,
             "medium_ri": r.medium_ri,
             **nucleus,
@@ -117,7 +128,9 @@ def nuclei_rows(results) -> list[dict[str, Any]]:
 
 
 def nucleus_series(results) -> list[dict[str, Any]]:
-    """Per tracked nucleus (specimen, id): its quantities at each time point, for the charts."""
+    """Per tracked nucleus (specimen, id): its quantities at each time point, for the charts;
+    each point's ``time_min`` beside its index ``t`` where the specimen's frame interval is
+    known (else null)."""
     series: dict[tuple[int, int], dict[str, Any]] = {}
     for r in results:
         for nucleus in r.nuclei:
@@ -131,7 +144,11 @@ def nucleus_series(results) -> list[dict[str, Any]]:
                     "points": [],
                 },
             )
-            point = {"t": r.time_index, **{k: nucleus.get(k) for k in SERIES_KEYS}}
+            point = {
+                "t": r.time_index,
+                "time_min": time_min(r.specimen, r.time_index),
+                **{k: nucleus.get(k) for k in SERIES_KEYS},
+            }
             entry["points"].append({**point, "touches_edge": bool(nucleus.get("touches_edge"))})
     return list(series.values())
 
@@ -191,11 +208,18 @@ def group_comparison(
     """Mean ± SD (sample SD, n − 1) of ``quantity`` over the nuclei of each tag's specimens,
     per time point (paper 001's LPS-treated vs control curves): the nuclei away from the
     field's edge (a cut nucleus measures too small, inference/ml/field_edges.py), every nucleus
-    with ``include_edge``. A time point with no signal has no nucleus: no entry, a gap."""
+    with ``include_edge``. A time point with no signal has no nucleus: no entry, a gap. A
+    point's ``time_min`` is given when the specimens compared share one frame interval;
+    otherwise one time point is not one time, and it is null."""
     if quantity not in SERIES_KEYS:
         raise ValueError(f"unknown quantity {quantity!r}")
     results = list(results)
     specimen_tags = _specimen_tags(results)
+    compared = {
+        r.specimen_id: r.specimen for r in results if specimen_tags[r.specimen_id] & set(tags)
+    }
+    intervals = {s.frame_interval_min for s in compared.values()}
+    clock = next(iter(compared.values())) if len(intervals) == 1 else None
     groups = {}
     for tag in tags:
         per_time: dict[int, list[float]] = defaultdict(list)
@@ -207,7 +231,9 @@ def group_comparison(
                     if n.get(quantity) is not None and (include_edge or not n.get("touches_edge"))
                 ]
         groups[tag] = [
-            {"t": t, **_mean_sd(values)} for t, values in sorted(per_time.items()) if values
+            {"t": t, "time_min": time_min(clock, t) if clock else None, **_mean_sd(values)}
+            for t, values in sorted(per_time.items())
+            if values
         ]
     return {"quantity": quantity, "groups": groups, "edge_nuclei_included": include_edge}
 

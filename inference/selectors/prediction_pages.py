@@ -14,6 +14,7 @@ from inference.selectors.prediction import (
     nucleus_series,
     prediction_results,
     prediction_snapshot,
+    time_min,
 )
 from inference.selectors.prediction_images import nucleus_colour
 from inference.selectors.prediction_summary import summary_row
@@ -48,6 +49,7 @@ def _result_row(result: PredictionResult, base: str, include_edge: bool) -> dict
     the field's edge (all of them with ``include_edge``); a time point with no signal says so."""
     return {
         **summary_row(result, result.specimen.name, include_edge=include_edge),
+        "time_min": time_min(result.specimen, result.time_index),
         "single_section": result.volume.size_z == 1,
         "tiff_url": f"{base}/labels/{result.volume_id}.tif",
         "page_url": f"{base}/?volume={result.volume_id}",

@@ -95,8 +95,9 @@ def test_nuclei_api_csv_and_tiff_give_the_same_nuclei(api, annotator, finished):
     for line in table:
         row = api_rows[(line["specimen"], int(line["time_index"]))]
         assert int(line["nucleus"]) == row["id"]
-        assert float(line["volume_um3"]) == pytest.approx(row["volume_um3"])
-        assert float(line["dry_mass_pg"]) == pytest.approx(row["dry_mass_pg"])
+        # The CSV gives 4 and 3 significant digits (docs/prediction.md, CSV digits).
+        assert float(line["volume_um3"]) == pytest.approx(row["volume_um3"], rel=5e-4)
+        assert float(line["dry_mass_pg"]) == pytest.approx(row["dry_mass_pg"], rel=5e-3)
         assert (line["class_value"], line["class_name"]) == ("1", "nucleus")  # its one class
     result = finished.results.order_by("specimen__name", "time_index").first()
     tif = client.get(f"/predictions/{finished.pk}/labels/{result.volume_id}.tif")

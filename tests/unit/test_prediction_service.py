@@ -180,8 +180,10 @@ def test_manage_py_predict_waits_prints_the_table_and_writes_tiffs_and_csv(
         "nuclei.csv",
     ]
     csv_lines = (tmp_path / "nuclei.csv").read_text().splitlines()
-    assert csv_lines[0].startswith("specimen,time_index,nucleus,parent,voxel_count,volume_um3")
-    assert len(csv_lines) == 3 and csv_lines[1].startswith("cell-a,0,1,,")
+    assert csv_lines[0].startswith(
+        "specimen,time_index,time_min,nucleus,parent,voxel_count,volume_um3"
+    )
+    assert len(csv_lines) == 3 and csv_lines[1].startswith("cell-a,0,,1,,")
     assert tifffile.imread(tmp_path / "cell-a_t1_labels.tif").dtype == np.uint16
     # Launched without --user: its page and the list say so, not "the system (new import)".
     prediction = Prediction.objects.get()

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .detect import detect_format
+from .frame_interval import file_frame_interval
 from .hdf5 import open_hdf5
 from .npy import open_npy
 from .png import open_png
@@ -51,6 +52,8 @@ def open_image(
     handle per channel, named by ``channel_names`` (default "channel 1", ...). Its channel axis
     is ``channel_axis`` (0-based, in the stored array), or the C axis of an OME/ImageJ TIFF when
     ``channel_names`` are given; without either, a label-free file with channels is refused.
+    A time-lapse's frame interval (ImageJ ``finterval``, OME ``TimeIncrement``, a TCF's
+    ``TimeInterval``) is given in minutes.
     Raises ``ImageReadError`` with a message meant for the user.
     """
     request = make_request(
@@ -68,6 +71,7 @@ def open_image(
         format=fmt,
         volumes=handles,
         nbytes=sum(handle_nbytes(h) for h in handles),
+        frame_interval_min=file_frame_interval(request.path, fmt),
     )
 
 

@@ -187,12 +187,17 @@ def _tiff_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
     return _baseline_voxel_size(tif)
 
 
-def _ome_voxel_size(xml: str) -> VoxelSize | None:
+def ome_pixels(xml: str) -> ET.Element | None:
+    """The first Pixels element of an OME-XML description, or None."""
     try:
         root = ET.fromstring(xml)
     except ET.ParseError:
         return None
-    pixels = next((el for el in root.iter() if el.tag.endswith("}Pixels")), None)
+    return next((el for el in root.iter() if el.tag.endswith("}Pixels")), None)
+
+
+def _ome_voxel_size(xml: str) -> VoxelSize | None:
+    pixels = ome_pixels(xml)
     if pixels is None:
         return None
     values = []

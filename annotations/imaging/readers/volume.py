@@ -91,6 +91,8 @@ class ImageSource:
     format: str
     volumes: list[VolumeHandle]
     nbytes: int
+    # Minutes between time points where the file records it (readers/frame_interval.py).
+    frame_interval_min: float | None = None
 
     @property
     def label_free(self) -> list[VolumeHandle]:

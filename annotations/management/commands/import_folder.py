@@ -23,6 +23,7 @@ from annotations.services.imports.pairing import (
     DEFAULT_STAIN,
     pair_files,
 )
+from annotations.services.imports.series import frame_interval_check
 from annotations.services.projects import project_get_or_create
 from cellweb.errors import DomainError
 
@@ -40,8 +41,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--pattern",
             default=DEFAULT_PATTERN,
-            help="File name pattern with {specimen} and optionally {channel}; * matches anything "
-            f"(default “{DEFAULT_PATTERN}”: dish1_f03_c1.tif + dish1_f03_c2.tif → dish1_f03).",
+            help="File name pattern with {specimen} and optionally {channel} and {time}; * matches "
+            f"anything (default “{DEFAULT_PATTERN}”: dish1_f03_c1.tif + dish1_f03_c2.tif → "
+            "dish1_f03). {time} numbers the frames of a time-lapse saved one file per frame: "
+            "“{specimen}_t{time}.tif” makes pos1_t001.tif, pos1_t002.tif, … time points 1, 2, … "
+            "of specimen pos1.",
         )
         parser.add_argument(
             "--label-free",
@@ -83,6 +87,7 @@ class Command(BaseCommand):
                 lab=options["lab"],
                 voxel_size=options["voxel_size"],
             )
+            frame_interval_min = frame_interval_check(options["frame_interval"])
             names = [p.name for p in folder.iterdir() if p.is_file()]
             pairing = pair_files(
                 names,
@@ -128,6 +133,7 @@ class Command(BaseCommand):
                     lab=lab,
                     voxel_size=voxel_size,
                     progress=self._bar(label, options["verbosity"]),
+                    frame_interval_min=frame_interval_min,
                 )
             except DomainError as exc:
                 self._close_bar()
@@ -137,9 +143,12 @@ class Command(BaseCommand):
                 )
                 continue
             self._close_bar()
+            interval = result.specimen.frame_interval_min
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{label}: {len(result.volumes)} volume(s), {result.sections_count} section(s)"
+                    f"{label}: {len(result.volumes)} volume(s), {len(result.time_points)} time "
+                    f"point(s), {result.sections_count} section(s)"
+                    + (f", {interval:g} min apart" if interval is not None else "")
                 )
             )
             for warning in result.warnings:

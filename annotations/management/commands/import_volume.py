@@ -61,6 +61,7 @@ class Command(BaseCommand):
                     time_index=options["time"],
                     lab=options["lab"],
                     voxel_size=options["voxel_size"],
+                    frame_interval_min=options["frame_interval"],
                     original_name=path.name,
                     progress=progress,
                     **channel_options(options),

@@ -20,7 +20,6 @@ from annotations.models import LABEL_FREE_MODALITIES, ImportJob, Modality, Proje
 from annotations.services.imports.channels import stain_channels_check
 from annotations.services.imports.checks import (
     fit_check,
-    inspect_file,
     upload_size_check,
     voxel_size_check,
 )
@@ -31,6 +30,12 @@ from annotations.services.imports.pairing import (
     DEFAULT_STAIN,
     FieldFiles,
     pair_files,
+)
+from annotations.services.imports.series import (
+    at_time_point,
+    frame_interval_check,
+    inspect_named,
+    series_check,
 )
 from annotations.services.imports.staging import discard_staged, stage_upload
 from annotations.services.projects import lab_check, specimen_name_check
@@ -93,16 +98,22 @@ def _stage_field(
     lab: str,
     voxel_size,
     channels: LabelFreeChannels,
+    frame_interval_min: float | None = None,
 ) -> ImportJob:
-    """Stage, check and queue one field; nothing stays behind when it is refused."""
+    """Stage, check and queue one field (every frame of a time-lapse saved one file per frame);
+    nothing stays behind when it is refused."""
     specimen_name = specimen_name_check(fieldfiles.specimen)
-    roles = [(fieldfiles.label_free, modality, "", channels)]
-    if fieldfiles.stain:
-        roles.append((fieldfiles.stain, Modality.FLUORESCENCE, stain_name, LabelFreeChannels()))
+    roles = []
+    for time_index, label_free, stain in fieldfiles.timeline:
+        roles.append((label_free, modality, "", channels, time_index))
+        if stain:
+            roles.append(
+                (stain, Modality.FLUORESCENCE, stain_name, LabelFreeChannels(), time_index)
+            )
     staged: list[dict] = []
     try:
-        handles = []
-        for name, file_modality, channel, layout in roles:
+        handles, frames = [], []
+        for name, file_modality, channel, layout, time_index in roles:
             relative, sha256, size = stage_upload(uploads[name])
             staged.append(
                 {
@@ -111,27 +122,29 @@ def _stage_field(
                     "sha256": sha256,
                     "modality": file_modality,
                     "channel": channel,
+                    "time_index": time_index,
                 }
             )
             upload_size_check(size_bytes=size)
             if size == 0:
                 raise InvalidInput(f"'{name}' is empty (0 bytes).")
-            try:
-                _source, found = inspect_file(
-                    path=Path(settings.MEDIA_ROOT) / relative,
-                    modality=file_modality,
-                    channel=channel,
-                    voxel_size=voxel_size,
-                    channel_axis=layout.axis,
-                    channel_names=layout.names,
-                    stain_channels=layout.stains,
-                )
-            except InvalidInput as exc:
-                raise InvalidInput(f"{name}: {exc.message}") from exc
-            handles += found
+            source, found = inspect_named(
+                name,
+                path=Path(settings.MEDIA_ROOT) / relative,
+                modality=file_modality,
+                channel=channel,
+                voxel_size=voxel_size,
+                channel_axis=layout.axis,
+                channel_names=layout.names,
+                stain_channels=layout.stains,
+            )
+            frames.append((f"{file_modality} {channel}", name, source, found))
+            handles += at_time_point(found, time_index)
+        if fieldfiles.frames:
+            series_check(frames)
         fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
         if len({s["sha256"] for s in staged}) < len(staged):
-            raise InvalidInput("The label-free and the stain file are the same file.")
+            raise InvalidInput(_same_files(staged, series=bool(fieldfiles.frames)))
         main, companions = staged[0], staged[1:]
         with transaction.atomic():
             for item in staged:
@@ -147,7 +160,8 @@ def _stage_field(
                     "modality": modality,
                     "channel": "",
                     "dataset": "",
-                    "time_index": None,
+                    "time_index": main["time_index"],
+                    "frame_interval_min": frame_interval_min,
                     "lab": lab,
                     "voxel_size": list(voxel_size) if voxel_size else None,
                     "sha256": main["sha256"],
@@ -168,6 +182,22 @@ def _stage_field(
     return job
 
 
+def _same_files(staged: list[dict], *, series: bool) -> str:
+    """Why a field whose files repeat one another is refused; in a time-lapse, naming the first
+    two."""
+    if not series:
+        return "The label-free and the stain file are the same file."
+    seen: dict[str, str] = {}
+    for item in staged:
+        first = seen.setdefault(item["sha256"], item["original_name"])
+        if first != item["original_name"]:
+            return (
+                f"{first} and {item['original_name']} are the same file; each frame needs its "
+                "own image."
+            )
+    return "Two files of this field are the same file."
+
+
 def import_batch_create(
     *,
     project: Project,
@@ -183,13 +213,16 @@ def import_batch_create(
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
     stain_channels: Sequence[str] = (),
+    frame_interval_min: float | None = None,
 ) -> BatchResult:
     """Pair ``files`` by ``pattern`` and queue an import job per field (docs/imports.md);
     ``channel_axis``, ``channel_names`` and ``stain_channels`` describe every field's
-    multi-channel label-free image (docs/channels.md)."""
+    multi-channel label-free image (docs/channels.md); ``frame_interval_min`` is the time
+    between the frames of a time-lapse (``{time}`` in the pattern)."""
     stain_name, lab, voxel_size = batch_options_check(
         modality=modality, stain_name=stain_name, lab=lab, voxel_size=voxel_size
     )
+    frame_interval_min = frame_interval_check(frame_interval_min)
     layout = LabelFreeChannels(channel_axis, tuple(channel_names), tuple(stain_channels))
     channels = layout.check(modality)
     if not files:
@@ -219,6 +252,7 @@ def import_batch_create(
                 lab=lab,
                 voxel_size=voxel_size,
                 channels=channels,
+                frame_interval_min=frame_interval_min,
             )
         except DomainError as exc:
             result.refused.append((fieldfiles, exc.message))

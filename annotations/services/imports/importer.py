@@ -26,6 +26,10 @@ from annotations.services.imports.checks import (
     voxel_size_check,
 )
 from annotations.services.imports.duplicates import duplicate_check
+from annotations.services.imports.series import (
+    frame_interval_check,
+    specimen_frame_interval_set,
+)
 from annotations.services.projects import lab_check, specimen_get_or_create, specimen_name_check
 from annotations.services.volumes import atomic_with_file_cleanup, volume_create
 from cellweb.errors import ConflictError, InvalidInput
@@ -78,6 +82,7 @@ class ImportResult:
                 "id": self.specimen.pk,
                 "name": self.specimen.name,
                 "lab": self.specimen.lab,
+                "frame_interval_min": self.specimen.frame_interval_min,
             },
             "volumes": [
                 {"modality": modality, "channel": channel, "time_index": t, "shape": list(shape)}
@@ -110,6 +115,8 @@ class ImportResult:
             f"{len(self.volumes)} volume(s), {len(self.time_points)} time point(s), "
             f"{self.sections_count} section(s)."
         )
+        if self.specimen.frame_interval_min is not None:
+            lines.append(f"Time points {self.specimen.frame_interval_min:g} min apart.")
         lines += [f"Warning: {w}" for w in self.warnings]
         return lines
 
@@ -156,8 +163,12 @@ def import_file(
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
     stain_channels: Sequence[str] = (),
+    frame_interval_min: float | None = None,
 ) -> ImportResult:
     """Import every volume of one file into a specimen of ``project``, all or nothing.
+
+    ``frame_interval_min`` (minutes between time points) overrides the interval the file
+    records (ImageJ ``finterval``, OME ``TimeIncrement``); either is stored on the specimen.
 
     ``stain_channels`` names the channels of a multi-channel label-free image that are stored as
     fluorescence volumes paired with it (docs/channels.md).
@@ -171,6 +182,7 @@ def import_file(
     specimen_name = specimen_name_check(specimen_name)
     lab = lab_check(lab)
     voxel_size = voxel_size_check(voxel_size)
+    frame_interval_min = frame_interval_check(frame_interval_min)
 
     report(0.0, f"Checking {display_name}")
     source, handles = inspect_file(
@@ -223,6 +235,10 @@ def import_file(
             except ValidationError as exc:
                 raise InvalidInput(" ".join(exc.messages)) from exc
             specimen, _ = specimen_get_or_create(project=project, name=specimen_name, lab=lab)
+            specimen_frame_interval_set(
+                specimen,
+                source.frame_interval_min if frame_interval_min is None else frame_interval_min,
+            )
 
             groups = channel_groups(handles)
             for number, group in enumerate(groups, start=1):

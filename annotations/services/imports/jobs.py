@@ -25,6 +25,7 @@ from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.fields import FieldFile, import_field
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
+from annotations.services.imports.series import frame_interval_check
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
 from annotations.services.projects import lab_check, specimen_name_check
 from cellweb.errors import InvalidInput
@@ -46,14 +47,17 @@ def import_job_create(
     channel_axis: int | None = None,
     channel_names: Sequence[str] = (),
     stain_channels: Sequence[str] = (),
+    frame_interval_min: float | None = None,
 ) -> ImportJob:
-    """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import."""
+    """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import;
+    ``frame_interval_min`` overrides the file's own frame interval."""
     upload_size_check(size_bytes=upload.size or 0)
     specimen_name = specimen_name_check(specimen_name)
     lab = lab_check(lab)
     modality_check(modality)
     time_index_check(time_index)
     voxel_size = voxel_size_check(voxel_size)
+    frame_interval_min = frame_interval_check(frame_interval_min)
     channel = (channel or "").strip()
     dataset = (dataset or "").strip()
     if len(dataset) > 500:
@@ -98,6 +102,7 @@ def import_job_create(
                     "channel_axis": channel_axis,
                     "channel_names": list(channel_names),
                     "stain_channels": list(stain_channels),
+                    "frame_interval_min": frame_interval_min,
                 },
             )
             job_create("import", job)
@@ -129,7 +134,17 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
     with ctx.keepalive():
         companions = params.get("companions") or []
         if companions:
-            files = [FieldFile(path, params.get("modality", ""), "", job.original_name)]
+            modality = params.get("modality", "")
+            files = [
+                FieldFile(
+                    path,
+                    modality,
+                    "",
+                    job.original_name,
+                    params.get("sha256"),
+                    time_index=params.get("time_index"),
+                )
+            ]
             files += [
                 FieldFile(
                     _staged_file(companion.get("staged_path", "")),
@@ -137,16 +152,22 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                     companion.get("channel") or "",
                     companion.get("original_name", ""),
                     companion.get("sha256"),
+                    time_index=companion.get("time_index"),
                 )
                 for companion in companions
             ]
-            files[0] = replace(
-                files[0],
-                sha256=params.get("sha256"),
-                channel_axis=params.get("channel_axis"),
-                channel_names=tuple(params.get("channel_names") or ()),
-                stain_channels=tuple(params.get("stain_channels") or ()),
-            )
+            # Every label-free file (each frame of a time-lapse) has the field's channels.
+            files = [
+                replace(
+                    file,
+                    channel_axis=params.get("channel_axis"),
+                    channel_names=tuple(params.get("channel_names") or ()),
+                    stain_channels=tuple(params.get("stain_channels") or ()),
+                )
+                if file.modality == modality
+                else file
+                for file in files
+            ]
             result = import_field(
                 project=job.project,
                 specimen_name=params.get("specimen_name", ""),
@@ -155,6 +176,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 voxel_size=params.get("voxel_size"),
                 user=job.created_by,
                 progress=progress,
+                frame_interval_min=params.get("frame_interval_min"),
             )
         else:
             result = import_file(
@@ -174,6 +196,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 channel_axis=params.get("channel_axis"),
                 channel_names=params.get("channel_names") or (),
                 stain_channels=params.get("stain_channels") or (),
+                frame_interval_min=params.get("frame_interval_min"),
             )
     job.specimen = result.specimen
     job.message = (

@@ -3,7 +3,8 @@ right scale, and the nuclei table as CSV (the same rows as the API, each with it
 class the version predicted for it, or a binary version's one target class, and whether it
 touches the field's edge; a time point with no signal is one row marked so). Sizes and
 positions are in µm only where the voxel size is known; the voxel count and the centroid in
-pixels (z as the section index) are always given."""
+pixels (z as the section index) are always given; the time in minutes where the specimen's frame
+interval is known. Measures are rounded to the digits they are known to (``csv_digits``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import numpy as np
 import tifffile
 
 from annotations.imaging.tiff_out import imagej_tiff_bytes
+from inference.selectors.prediction import time_min
+from inference.services.prediction.csv_digits import csv_value
 from inference.services.prediction.nucleus_classes import NucleusClasses
 
 __all__ = ["NUCLEUS_COLUMNS", "labels_tiff_bytes", "nuclei_csv", "read_labels"]
@@ -25,6 +28,7 @@ __all__ = ["NUCLEUS_COLUMNS", "labels_tiff_bytes", "nuclei_csv", "read_labels"]
 NUCLEUS_COLUMNS = (
     "specimen",
     "time_index",
+    "time_min",
     "nucleus",
     "parent",
     "voxel_count",
@@ -69,14 +73,17 @@ def read_labels(path_or_file) -> np.ndarray:
     return tifffile.imread(path_or_file)
 
 
-def _csv_row(specimen: str, time_index: int, n0, nucleus: dict[str, Any]) -> list[Any]:
+def _csv_row(result, nucleus: dict[str, Any]) -> list[Any]:
     centroid = [
         *(nucleus.get("centroid_um") or [None] * 3),
         *(nucleus.get("centroid") or [None] * 3),
     ]
+    minutes = time_min(result.specimen, result.time_index)
+    n0 = result.medium_ri
     return [
-        specimen,
-        time_index,
+        result.specimen.name,
+        result.time_index,
+        "" if minutes is None else minutes,
         nucleus["id"],
         nucleus.get("parent") or "",
         nucleus["voxel_count"],
@@ -107,21 +114,24 @@ def _flag(value) -> str:
 def nuclei_csv(results: Iterable[Any]) -> str:
     """One line per nucleus per time point of ``results`` (``PredictionResult`` rows), every
     nucleus, those touching the field's edge flagged (``touches_edge``); a time point with no
-    signal (a dropped frame) is one line with no nucleus and ``no_signal`` 1, a gap."""
+    signal (a dropped frame) is one line with no nucleus and ``no_signal`` 1, a gap. Measures
+    are rounded to their column's digits (``csv_digits``); ``time_min`` is empty where the
+    specimen's frame interval is unknown."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(NUCLEUS_COLUMNS)
     classes = NucleusClasses()
     for result in results:
         if result.no_signal:
-            blank = [result.specimen.name, result.time_index]
-            writer.writerow([*blank, *[""] * (len(NUCLEUS_COLUMNS) - 3), 1])
+            minutes = time_min(result.specimen, result.time_index)
+            blank = [result.specimen.name, result.time_index, "" if minutes is None else minutes]
+            writer.writerow([*blank, *[""] * (len(NUCLEUS_COLUMNS) - 4), 1])
             continue
         class_of = classes.of(result)
         for nucleus in result.nuclei:
-            row = _csv_row(result.specimen.name, result.time_index, result.medium_ri, nucleus)
             flags = (_flag(nucleus.get(k)) for k in ("touches_edge", "touches_z_end"))
-            writer.writerow([*row, *class_of(nucleus["id"]), *flags, 0])
+            row = [*_csv_row(result, nucleus), *class_of(nucleus["id"]), *flags, 0]
+            writer.writerow([csv_value(c, v) for c, v in zip(NUCLEUS_COLUMNS, row, strict=True)])
     return out.getvalue()
 
 

@@ -9,7 +9,7 @@
 import { LineChart } from '../job/chart';
 import { ResultsCard, type ResultsCardConfig } from '../job/resultsCard';
 import type { Conn } from '../job/socket';
-import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, type Comparison, type NucleusSeries, type PredictionState } from './state';
+import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis, type Comparison, type NucleusSeries, type PredictionState } from './state';
 
 export interface PredictionConfig extends ResultsCardConfig {
   module: 'prediction';
@@ -80,10 +80,12 @@ export class PredictionPage {
     const host = document.querySelector<HTMLElement>('[data-role="series-charts"]');
     const series = this.cfg.series ?? [];
     if (host && series.length) {
+      // Minutes where every specimen's frame interval is known, else the time point index.
+      const axis = timeAxis(series.flatMap((s) => s.points));
       for (const { key, title, ...rest } of SERIES_CHARTS) {
-        const lines = nucleusLines(series, key);
+        const lines = nucleusLines(series, key, axis);
         if (!hasPoints(lines)) continue;
-        const chart = new LineChart({ title, xLabel: 'time point', ...rest });
+        const chart = new LineChart({ title, xLabel: axis.label, ...rest });
         chart.el.dataset.chart = key;
         host.appendChild(chart.el);
         chart.update(lines);
@@ -92,9 +94,10 @@ export class PredictionPage {
     const compareHost = document.querySelector<HTMLElement>('[data-role="comparison-charts"]');
     for (const [key, comparison] of Object.entries(this.cfg.comparison ?? {})) {
       if (!compareHost) break;
-      const lines = comparisonLines(comparison);
+      const axis = timeAxis(Object.values(comparison.groups).flat());
+      const lines = comparisonLines(comparison, axis);
       if (!hasPoints(lines)) continue;
-      const chart = new LineChart({ title: comparisonTitle(key, comparison), xLabel: 'time point' });
+      const chart = new LineChart({ title: comparisonTitle(key, comparison), xLabel: axis.label });
       chart.el.dataset.chart = `compare-${key}`;
       compareHost.appendChild(chart.el);
       chart.update(lines);

@@ -27,6 +27,9 @@ export interface VolumeRow {
 
 export interface SeriesPoint {
   t: number;
+  /** Minutes since time point 0 (the index times the specimen's frame interval); null when
+   * the interval is unknown. */
+  time_min?: number | null;
   volume_um3?: number | null;
   area_um2?: number | null;
   surface_area_um2?: number | null;
@@ -44,6 +47,8 @@ export interface NucleusSeries {
 
 export interface GroupPoint {
   t: number;
+  /** Minutes, when every compared specimen has the same frame interval; else null. */
+  time_min?: number | null;
   mean: number;
   /** Sample SD; null for a single nucleus, which has none. */
   sd: number | null;
@@ -74,12 +79,27 @@ export const reducePrediction = resultsReducer<PredictionState, VolumeRow>({
   },
 });
 
+/** The charts' time axis: minutes when every point has them, else the time point's index. */
+export interface TimeAxis {
+  label: string;
+  x: (p: { t: number; time_min?: number | null }) => number;
+}
+
+export const INDEX_AXIS: TimeAxis = { label: 'time point', x: (p) => p.t };
+const MINUTES_AXIS: TimeAxis = { label: 'time (min)', x: (p) => p.time_min as number };
+
+/** Minutes where every point has them (every specimen's frame interval is known), else the
+ * time point index, as the server left `time_min` null. */
+export function timeAxis(points: { t: number; time_min?: number | null }[]): TimeAxis {
+  return points.length && points.every((p) => typeof p.time_min === 'number') ? MINUTES_AXIS : INDEX_AXIS;
+}
+
 /** One line per tracked nucleus over time (in its track colour) for one quantity. */
-export function nucleusLines(series: NucleusSeries[], key: keyof Omit<SeriesPoint, 't'>): Series[] {
+export function nucleusLines(series: NucleusSeries[], key: keyof Omit<SeriesPoint, 't' | 'time_min'>, axis: TimeAxis = INDEX_AXIS): Series[] {
   return series.map((s) => ({
     name: `${s.specimen} #${s.nucleus}${s.parent ? ` (from #${s.parent})` : ''}`,
     colour: s.colour ?? '#4363d8',
-    points: s.points.filter((p) => typeof p[key] === 'number').map((p) => [p.t, p[key] as number] as const),
+    points: s.points.filter((p) => typeof p[key] === 'number').map((p) => [axis.x(p), p[key] as number] as const),
   }));
 }
 
@@ -92,14 +112,14 @@ export function hasPoints(lines: Series[]): boolean {
 const GROUP_COLOURS = ['#e6194b', '#4363d8'];
 
 /** Mean per group, with thin lines at mean ± SD where the SD exists (two nuclei or more). */
-export function comparisonLines(comparison: Comparison): Series[] {
+export function comparisonLines(comparison: Comparison, axis: TimeAxis = INDEX_AXIS): Series[] {
   return Object.entries(comparison.groups).flatMap(([tag, points], i) => {
     const colour = GROUP_COLOURS[i % GROUP_COLOURS.length]!;
     const spread = points.filter((p): p is GroupPoint & { sd: number } => typeof p.sd === 'number');
     return [
-      { name: `${tag} (mean)`, colour, points: points.map((p) => [p.t, p.mean] as const) },
-      { name: `${tag} − SD`, colour, style: 'thin' as const, points: spread.map((p) => [p.t, p.mean - p.sd] as const) },
-      { name: `${tag} + SD`, colour, style: 'thin' as const, points: spread.map((p) => [p.t, p.mean + p.sd] as const) },
+      { name: `${tag} (mean)`, colour, points: points.map((p) => [axis.x(p), p.mean] as const) },
+      { name: `${tag} − SD`, colour, style: 'thin' as const, points: spread.map((p) => [axis.x(p), p.mean - p.sd] as const) },
+      { name: `${tag} + SD`, colour, style: 'thin' as const, points: spread.map((p) => [axis.x(p), p.mean + p.sd] as const) },
     ];
   });
 }
