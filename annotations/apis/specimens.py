@@ -70,6 +70,9 @@ class ImportedTruthSerializer(serializers.Serializer):
     )
     of = serializers.IntegerField(help_text="Its label-free sections, every time point.")
     open_sections = serializers.IntegerField(help_text="`of` − `sections`: open for annotation.")
+    imported_in_queue = serializers.BooleanField(
+        help_text="The project asks annotators to draw the imported sections too."
+    )
     partial = serializers.BooleanField(
         help_text="Some of its sections have none (a partial import)."
     )

@@ -114,6 +114,7 @@ def test_the_project_list_says_of_how_many_sections_and_marks_a_partial_import(
         "of": 2,
         "open_sections": 0,
         "partial": False,
+        "imported_in_queue": False,
         "nuclei": None,
     }
     assert by_name[specimen.name]["of"] == 10 and by_name[specimen.name]["partial"] is True
