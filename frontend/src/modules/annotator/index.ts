@@ -20,7 +20,8 @@ import { safeStorage } from './backup';
 import { NeighbourTools } from './neighbours';
 import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
-import { watchReviewDecisions } from './reviewNotice';
+import { showKept } from './keptNotice';
+import { sentBackNews, showReviewNotice, watchReviewDecisions } from './reviewNotice';
 import { openNextSection } from './queue';
 import { annotationShortcuts } from './shortcuts';
 import { markSentBackAnswered } from './sentBack';
@@ -155,6 +156,9 @@ export class AnnotatorPage {
 
   private renderStatus(): void {
     this.saveCard.render(this.sync.state(), { updatedAt: this.sync.updatedAt, readOnly: this.cfg.readOnly ?? false, loaded: this.loaded });
+    // A drawing refused for good (the section was confirmed or excluded): offered as a file, never saved.
+    if (this.sync.kept && this.sync.phase === 'locked') this.editor.setReadOnly(true);
+    showKept(this.sync.kept, this.saveCard.card, { discard: () => this.sync.discardKept() });
   }
 
   private imageUrl(url: string): string {
@@ -208,6 +212,8 @@ export class AnnotatorPage {
   }
 
   private onSaved(dto: AnnotationDto, action: 'save' | 'submit'): void {
+    const news = sentBackNews(dto.sent_back);
+    if (news) showReviewNotice(this.saveCard.card, news);
     if (action === 'submit' || dto.status === 'submitted') {
       this.editor.setReadOnly(!this.sync.editable);
       this.showSubmitted(dto);
@@ -282,7 +288,8 @@ export class AnnotatorPage {
     }
     window.addEventListener('beforeunload', (ev) => {
       const st = this.sync.state();
-      if (st.dirty || this.sync.busy || st.pendingSubmit) {
+      // A drawing refused for good is kept in this browser (kept.ts): leaving loses nothing.
+      if ((st.dirty && !(this.sync.kept && st.phase === 'locked')) || this.sync.busy || st.pendingSubmit) {
         this.sync.writeBackup();
         ev.preventDefault();
         ev.returnValue = '';

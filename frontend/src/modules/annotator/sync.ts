@@ -12,9 +12,10 @@
 import { ApiError } from '../../lib/api';
 import { classifySaveFailure, emptyAnnotation } from './answers';
 import { BackupStore, editorSessionId } from './backup';
+import { KeptStore } from './kept';
 import { SaveSchedule } from './schedule';
 import { SyncModel } from './syncModel';
-import type { AnnotationDto, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
+import type { AnnotationDto, KeptDrawing, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
 
 export { backupKey, type StorageLike } from './backup';
 export type { LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
@@ -27,6 +28,9 @@ export class AnnotationSync extends SyncModel {
   private saveAgain = false;
   private readonly now: () => number;
   private readonly backup: BackupStore;
+  private readonly keptStore: KeptStore;
+  /** A drawing this browser keeps that can no longer be saved (kept.ts). */
+  kept: KeptDrawing | null = null;
   private readonly schedule: SaveSchedule;
   /** This page's id; a restored backup's own, so its saves stay this page's after a reload. */
   private session: string;
@@ -39,6 +43,7 @@ export class AnnotationSync extends SyncModel {
     this.session = deps.session ?? editorSessionId();
     this.now = deps.now ?? (() => Date.now());
     this.backup = new BackupStore(deps.storage, deps.sectionId, this.now, deps.backupDelayMs ?? 700);
+    this.keptStore = new KeptStore(deps.storage, deps.sectionId);
     this.schedule = new SaveSchedule(
       () => void this.save(),
       () => this.emit(),
@@ -68,7 +73,11 @@ export class AnnotationSync extends SyncModel {
       dto = emptyAnnotation();
     }
     this.applyDto(dto);
+    // Edits kept from an earlier visit of a section confirmed or excluded since: offered, never saved.
+    const unsaveable = !this.editable && dto.locked ? this.backup.unsaved(dto) : null;
+    if (unsaveable && dto.locked) this.keptStore.keep(unsaveable.maskPng, unsaveable.savedAt, dto.locked.detail);
     const restored = this.backup.newerThan(dto, this.editable);
+    this.kept = this.keptStore.read();
     // Saving against the revision the edits were based on lets the server
     // detect (409) if someone else saved in between.
     if (restored) this.revision = restored.baseRevision;
@@ -76,7 +85,7 @@ export class AnnotationSync extends SyncModel {
     this.phase = this.settledPhase;
     if (restored) this.markDirty();
     else this.emit();
-    return { dto, restored };
+    return { dto, restored, kept: this.kept };
   }
 
   markDirty(): void {
@@ -173,6 +182,7 @@ export class AnnotationSync extends SyncModel {
       // A reviewer confirmed or excluded the section: saving stops; the drawing stays on the page.
       if (action === 'submit') this.pendingAction = 'save';
       this.applyDto(failure.current);
+      this.keepRefused(failure.detail);
       return this.halt('locked', `${failure.detail} Your drawing stays on this page.`);
     }
     if (failure.kind === 'retry') {
@@ -184,6 +194,24 @@ export class AnnotationSync extends SyncModel {
     // edit or an explicit save tries again.
     if (action === 'submit') this.pendingAction = 'save';
     this.halt('error', failure.detail);
+  }
+
+  /** A save refused for good (section confirmed or excluded): the drawing moves from the backup
+   * to kept.ts, which only the user's Discard removes and nothing ever saves. */
+  private keepRefused(why: string): void {
+    try {
+      this.kept = this.keptStore.keep(this.deps.getMaskPng(), this.now(), why);
+      this.backup.remove();
+    } catch {
+      // The mask cannot be encoded: the backup of unsaved edits stays as it is.
+    }
+  }
+
+  /** The user's explicit Discard of the kept drawing. */
+  discardKept(): void {
+    this.keptStore.remove();
+    this.kept = null;
+    this.emit();
   }
 
   /** Saving stops in `phase` until a retry or the user acts; the edits stay in the page and in the backup. */
@@ -273,6 +301,8 @@ export class AnnotationSync extends SyncModel {
 
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
+    // Refused for good: the kept drawing holds the edits; a backup would restore them when the section takes saves again.
+    if (this.phase === 'locked' && this.kept) return;
     if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng(), this.session);
   }
 

@@ -1,0 +1,60 @@
+/**
+ * A drawing that can no longer be saved, kept in this browser (localStorage key
+ * `cellweb.annotation.kept.<section id>`): a save refused because a reviewer confirmed or
+ * excluded the section meanwhile, or a backup (backup.ts) that finds the section so on the
+ * next visit. It is never sent to the server by itself: the page offers it as a PNG mask to
+ * download, or to discard, and says why it could not be saved. It lives apart from the
+ * backup of unsaved edits, so no later save or restore of the section touches it.
+ */
+
+import type { StorageLike } from './backup';
+import type { KeptDrawing } from './types';
+
+export function keptKey(sectionId: number | string): string {
+  return `cellweb.annotation.kept.${sectionId}`;
+}
+
+export class KeptStore {
+  constructor(
+    private readonly storage: StorageLike | null | undefined,
+    private readonly sectionId: number | string,
+  ) {}
+
+  /** Keeps `maskPng` (the app's save encoding) with why it could not be saved; the page's copy stays when storage fails. */
+  keep(maskPng: string, savedAt: number, why: string): KeptDrawing {
+    const kept: KeptDrawing = { v: 1, sectionId: this.sectionId, savedAt, maskPng, why };
+    try {
+      this.storage?.setItem(keptKey(this.sectionId), JSON.stringify(kept));
+    } catch {
+      // Quota exceeded or storage disabled: the page still offers the drawing while it is open.
+    }
+    return kept;
+  }
+
+  read(): KeptDrawing | null {
+    try {
+      const raw = this.storage?.getItem(keptKey(this.sectionId));
+      if (!raw) return null;
+      const k = JSON.parse(raw) as Partial<KeptDrawing>;
+      if (k.v !== 1 || typeof k.maskPng !== 'string' || typeof k.savedAt !== 'number' || typeof k.why !== 'string') return null;
+      return k as KeptDrawing;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Only on the user's explicit "Discard". */
+  remove(): void {
+    try {
+      this.storage?.removeItem(keptKey(this.sectionId));
+    } catch {
+      // ignore
+    }
+  }
+}
+
+/** The file name a kept drawing downloads under: the section and when it was drawn (UTC). */
+export function keptFileName(sectionId: number | string, savedAt: number): string {
+  const stamp = new Date(savedAt).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  return `section-${sectionId}-unsaved-${stamp}Z.png`;
+}
