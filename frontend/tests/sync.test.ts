@@ -332,16 +332,16 @@ describe('AnnotationSync', () => {
     sync.markDirty();
     await sync.save();
     expect(sync.phase).toBe('locked');
-    expect(sync.kept).toMatchObject({ maskPng: 'DRAWN', why, sectionId: 12 });
+    expect(sync.kept).toMatchObject([{ maskPng: 'DRAWN', why, sectionId: 12 }]);
     sync.writeBackup(); // the page is left: the refused drawing is no backup to restore
     expect(storage.getItem(backupKey(12))).toBeNull();
-    expect(JSON.parse(storage.getItem(keptKey(12))!).maskPng).toBe('DRAWN');
+    expect(JSON.parse(storage.getItem(keptKey(12))!)[0].maskPng).toBe('DRAWN');
 
     // The next visit, even once the section takes saves again (included again): offered, not restored, not sent.
     const next = setup((m) => (m === 'GET' ? dto(2, { updated_at: '2024-06-01T13:00:00Z' }) : dto(3)), { storage });
     const { restored, kept } = await next.sync.load();
     expect(restored).toBeNull();
-    expect(kept).toMatchObject({ maskPng: 'DRAWN', why });
+    expect(kept).toMatchObject([{ maskPng: 'DRAWN', why }]);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(next.calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
     // Its own edits save as usual and leave the kept drawing alone.
@@ -349,9 +349,28 @@ describe('AnnotationSync', () => {
     await vi.advanceTimersByTimeAsync(1500);
     expect(next.calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
     expect(storage.getItem(keptKey(12))).not.toBeNull();
-    next.sync.discardKept();
-    expect(next.sync.kept).toBeNull();
+    next.sync.discardKept(kept[0]!.savedAt);
+    expect(next.sync.kept).toEqual([]);
     expect(storage.getItem(keptKey(12))).toBeNull();
+  });
+
+  it('keeps every refused drawing: a second refusal does not replace the first', async () => {
+    const why = 'rita excluded this section (2024-06-01 11:58 UTC): “out of focus”. It no longer takes annotations; nothing was saved.';
+    const storage = new MemoryStorage();
+    const refuse = () => {
+      throw new ApiError('http', 409, { detail: why, code: 'section_excluded', current: dto(2, { can_edit: false }) }, why);
+    };
+    const first = setup((m) => (m === 'GET' ? dto(2) : refuse()), { storage, png: () => 'FIRST' });
+    await first.sync.load();
+    first.sync.markDirty();
+    await first.sync.save();
+    vi.setSystemTime(new Date('2024-06-01T12:30:00Z'));
+    // Included again and drawn anew from the server copy, then excluded again.
+    const second = setup((m) => (m === 'GET' ? dto(2) : refuse()), { storage, png: () => 'SECOND' });
+    await second.sync.load();
+    second.sync.markDirty();
+    await second.sync.save();
+    expect(second.sync.kept.map((k) => k.maskPng)).toEqual(['FIRST', 'SECOND']);
   });
 
   it('offers, on the next visit, a backup of a section excluded meanwhile, saying who excluded it', async () => {
@@ -361,7 +380,7 @@ describe('AnnotationSync', () => {
     const { sync, calls } = setup((m) => (m === 'GET' ? dto(3, { updated_at: '2024-06-01T10:00:00Z', can_edit: false, locked }) : dto(4)), { storage });
     const { restored, kept } = await sync.load();
     expect(restored).toBeNull();
-    expect(kept).toMatchObject({ maskPng: 'LOCAL', why: locked.detail, savedAt: Date.parse('2024-06-01T11:00:00Z') });
+    expect(kept).toMatchObject([{ maskPng: 'LOCAL', why: locked.detail, savedAt: Date.parse('2024-06-01T11:00:00Z') }]);
     expect(storage.getItem(backupKey(12))).toBeNull();
     expect(storage.getItem(keptKey(12))).not.toBeNull();
     expect(sync.dirty).toBe(false);

@@ -157,8 +157,8 @@ export class AnnotatorPage {
   private renderStatus(): void {
     this.saveCard.render(this.sync.state(), { updatedAt: this.sync.updatedAt, readOnly: this.cfg.readOnly ?? false, loaded: this.loaded });
     // A drawing refused for good (the section was confirmed or excluded): offered as a file, never saved.
-    if (this.sync.kept && this.sync.phase === 'locked') this.editor.setReadOnly(true);
-    showKept(this.sync.kept, this.saveCard.card, { discard: () => this.sync.discardKept() });
+    if (this.sync.kept.length && this.sync.phase === 'locked') this.editor.setReadOnly(true);
+    showKept(this.sync.kept, this.saveCard.card, { discard: (savedAt) => this.sync.discardKept(savedAt) });
   }
 
   private imageUrl(url: string): string {
@@ -289,7 +289,7 @@ export class AnnotatorPage {
     window.addEventListener('beforeunload', (ev) => {
       const st = this.sync.state();
       // A drawing refused for good is kept in this browser (kept.ts): leaving loses nothing.
-      if ((st.dirty && !(this.sync.kept && st.phase === 'locked')) || this.sync.busy || st.pendingSubmit) {
+      if ((st.dirty && !(this.sync.kept.length && st.phase === 'locked')) || this.sync.busy || st.pendingSubmit) {
         this.sync.writeBackup();
         ev.preventDefault();
         ev.returnValue = '';

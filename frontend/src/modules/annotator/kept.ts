@@ -20,35 +20,40 @@ export class KeptStore {
     private readonly sectionId: number | string,
   ) {}
 
-  /** Keeps `maskPng` (the app's save encoding) with why it could not be saved; the page's copy stays when storage fails. */
+  /**
+   * Keeps `maskPng` (the app's save encoding) with why it could not be saved, beside any drawing
+   * kept before (one drawn at the same moment is the same drawing); the page's copy stays when
+   * storage fails.
+   */
   keep(maskPng: string, savedAt: number, why: string): KeptDrawing {
     const kept: KeptDrawing = { v: 1, sectionId: this.sectionId, savedAt, maskPng, why };
-    try {
-      this.storage?.setItem(keptKey(this.sectionId), JSON.stringify(kept));
-    } catch {
-      // Quota exceeded or storage disabled: the page still offers the drawing while it is open.
-    }
+    this.write([...this.read().filter((k) => k.savedAt !== savedAt), kept]);
     return kept;
   }
 
-  read(): KeptDrawing | null {
+  /** The kept drawings, oldest first. */
+  read(): KeptDrawing[] {
     try {
       const raw = this.storage?.getItem(keptKey(this.sectionId));
-      if (!raw) return null;
-      const k = JSON.parse(raw) as Partial<KeptDrawing>;
-      if (k.v !== 1 || typeof k.maskPng !== 'string' || typeof k.savedAt !== 'number' || typeof k.why !== 'string') return null;
-      return k as KeptDrawing;
+      const list = raw ? (JSON.parse(raw) as Partial<KeptDrawing>[]) : [];
+      const valid = (k: Partial<KeptDrawing>) => k?.v === 1 && typeof k.maskPng === 'string' && typeof k.savedAt === 'number' && typeof k.why === 'string';
+      return Array.isArray(list) ? (list.filter(valid) as KeptDrawing[]) : [];
     } catch {
-      return null;
+      return [];
     }
   }
 
-  /** Only on the user's explicit "Discard". */
-  remove(): void {
+  /** Only on the user's explicit "Discard" of the drawing kept at `savedAt`. */
+  remove(savedAt: number): void {
+    this.write(this.read().filter((k) => k.savedAt !== savedAt));
+  }
+
+  private write(list: KeptDrawing[]): void {
     try {
-      this.storage?.removeItem(keptKey(this.sectionId));
+      if (list.length) this.storage?.setItem(keptKey(this.sectionId), JSON.stringify(list));
+      else this.storage?.removeItem(keptKey(this.sectionId));
     } catch {
-      // ignore
+      // Quota exceeded or storage disabled: the page still offers the drawing while it is open.
     }
   }
 }

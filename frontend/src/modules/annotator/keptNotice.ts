@@ -11,10 +11,11 @@ import { keptFileName } from './kept';
 import type { KeptDrawing } from './types';
 
 export interface KeptActions {
-  discard(): void;
+  /** Discards the drawing kept at `savedAt`. */
+  discard(savedAt: number): void;
 }
 
-/** What the callout says: that the drawing is not saved, why, and that it stays in this browser. */
+/** What the callout says of one drawing: that it is not saved, why, and that it stays in this browser. */
 export function keptText(kept: KeptDrawing): string {
   const when = dateTime(new Date(kept.savedAt).toISOString());
   return (
@@ -34,10 +35,26 @@ function download(kept: KeptDrawing): void {
   window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** Shows `kept` just before `anchor` (or removes the callout when null). */
-export function showKept(kept: KeptDrawing | null, anchor: HTMLElement, actions: KeptActions): void {
+/** One drawing: its text, Download PNG and Discard… (asked twice). */
+function keptItem(kept: KeptDrawing, actions: KeptActions): HTMLElement {
+  const downloadBtn = button('Download PNG', { small: true, variant: 'primary', onClick: () => download(kept) });
+  downloadBtn.dataset.action = 'download-kept';
+  const discardBtn = button('Discard…', { small: true, onClick: () => askDiscard() });
+  discardBtn.dataset.action = 'discard-kept';
+  const row = h('div', { class: 'cw-btn-row' }, downloadBtn, discardBtn);
+  const askDiscard = () => {
+    const sure = button('Discard it for good', { small: true, onClick: () => actions.discard(kept.savedAt) });
+    sure.dataset.action = 'discard-kept-confirm';
+    const keep = button('Keep it', { small: true, onClick: () => setChildren(row, downloadBtn, discardBtn) });
+    setChildren(row, sure, keep);
+  };
+  return h('div', { 'data-kept-at': String(kept.savedAt) }, h('p', null, h('strong', null, 'Not saved. '), keptText(kept)), row);
+}
+
+/** Shows the kept drawings just before `anchor` (the callout goes when there are none). */
+export function showKept(kept: KeptDrawing[], anchor: HTMLElement, actions: KeptActions): void {
   let el = document.querySelector<HTMLElement>('[data-kept-drawing]');
-  if (!kept) {
+  if (!kept.length) {
     el?.remove();
     return;
   }
@@ -45,17 +62,9 @@ export function showKept(kept: KeptDrawing | null, anchor: HTMLElement, actions:
     el = h('div', { class: 'cw-callout cw-callout-danger', role: 'alert', 'data-kept-drawing': 'true' });
     anchor.before(el);
   }
-  const callout = el;
-  const downloadBtn = button('Download PNG', { small: true, variant: 'primary', onClick: () => download(kept) });
-  downloadBtn.dataset.action = 'download-kept';
-  const discardBtn = button('Discard…', { small: true, onClick: () => askDiscard() });
-  discardBtn.dataset.action = 'discard-kept';
-  const row = h('div', { class: 'cw-btn-row' }, downloadBtn, discardBtn);
-  const askDiscard = () => {
-    const sure = button('Discard it for good', { small: true, onClick: () => actions.discard() });
-    sure.dataset.action = 'discard-kept-confirm';
-    const keep = button('Keep it', { small: true, onClick: () => setChildren(row, downloadBtn, discardBtn) });
-    setChildren(row, sure, keep);
-  };
-  setChildren(callout, h('p', null, h('strong', null, 'Not saved. '), keptText(kept)), row);
+  const shown = el.dataset.keptShown ?? '';
+  const now = kept.map((k) => k.savedAt).join(',');
+  if (shown === now) return; // unchanged: a re-render must not undo a pending "Discard…"
+  el.dataset.keptShown = now;
+  setChildren(el, ...kept.map((k) => keptItem(k, actions)));
 }

@@ -29,8 +29,8 @@ export class AnnotationSync extends SyncModel {
   private readonly now: () => number;
   private readonly backup: BackupStore;
   private readonly keptStore: KeptStore;
-  /** A drawing this browser keeps that can no longer be saved (kept.ts). */
-  kept: KeptDrawing | null = null;
+  /** Drawings this browser keeps that can no longer be saved (kept.ts), oldest first. */
+  kept: KeptDrawing[] = [];
   private readonly schedule: SaveSchedule;
   /** This page's id; a restored backup's own, so its saves stay this page's after a reload. */
   private session: string;
@@ -200,17 +200,18 @@ export class AnnotationSync extends SyncModel {
    * to kept.ts, which only the user's Discard removes and nothing ever saves. */
   private keepRefused(why: string): void {
     try {
-      this.kept = this.keptStore.keep(this.deps.getMaskPng(), this.now(), why);
+      this.keptStore.keep(this.deps.getMaskPng(), this.now(), why);
+      this.kept = this.keptStore.read();
       this.backup.remove();
     } catch {
       // The mask cannot be encoded: the backup of unsaved edits stays as it is.
     }
   }
 
-  /** The user's explicit Discard of the kept drawing. */
-  discardKept(): void {
-    this.keptStore.remove();
-    this.kept = null;
+  /** The user's explicit Discard of the drawing kept at `savedAt`. */
+  discardKept(savedAt: number): void {
+    this.keptStore.remove(savedAt);
+    this.kept = this.keptStore.read();
     this.emit();
   }
 
@@ -302,7 +303,7 @@ export class AnnotationSync extends SyncModel {
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
     // Refused for good: the kept drawing holds the edits; a backup would restore them when the section takes saves again.
-    if (this.phase === 'locked' && this.kept) return;
+    if (this.phase === 'locked' && this.kept.length) return;
     if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng(), this.session);
   }
 

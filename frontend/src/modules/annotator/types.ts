@@ -140,8 +140,8 @@ export interface SyncState {
 export interface LoadResult {
   dto: AnnotationDto;
   restored: LocalBackup | null;
-  /** A drawing this browser kept that can no longer be saved (never restored by itself). */
-  kept: KeptDrawing | null;
+  /** Drawings this browser kept that can no longer be saved (never restored by themselves). */
+  kept: KeptDrawing[];
 }
 
 /** What the save state machine needs from the page; injected so it runs in unit tests. */
