@@ -332,7 +332,8 @@ describe('AnnotationSync', () => {
     sync.markDirty();
     await sync.save();
     expect(sync.phase).toBe('locked');
-    expect(sync.kept).toMatchObject([{ maskPng: 'DRAWN', why, sectionId: 12 }]);
+    expect(sync.kept.list).toMatchObject([{ maskPng: 'DRAWN', why, sectionId: 12 }]);
+    expect(await sync.saveAll()).toBe(true); // kept: Skip may leave the section
     sync.writeBackup(); // the page is left: the refused drawing is no backup to restore
     expect(storage.getItem(backupKey(12))).toBeNull();
     expect(JSON.parse(storage.getItem(keptKey(12))!)[0].maskPng).toBe('DRAWN');
@@ -349,9 +350,27 @@ describe('AnnotationSync', () => {
     await vi.advanceTimersByTimeAsync(1500);
     expect(next.calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
     expect(storage.getItem(keptKey(12))).not.toBeNull();
-    next.sync.discardKept(kept[0]!.savedAt);
-    expect(next.sync.kept).toEqual([]);
+    next.sync.kept.remove(kept[0]!.savedAt);
+    expect(next.sync.kept.list).toEqual([]);
     expect(storage.getItem(keptKey(12))).toBeNull();
+  });
+
+  it('offers a refused drawing in the page even without storage, and then keeps Skip from leaving it', async () => {
+    const why = 'rita excluded this section (2024-06-01 11:58 UTC). It no longer takes annotations; nothing was saved.';
+    const broken = { getItem: () => null, setItem: () => { throw new Error('quota'); }, removeItem: () => {} };
+    const { sync } = setup(
+      (m) => {
+        if (m === 'GET') return dto(2);
+        throw new ApiError('http', 409, { detail: why, code: 'section_excluded', current: dto(2, { can_edit: false }) }, why);
+      },
+      { storage: broken as unknown as MemoryStorage, png: () => 'DRAWN' },
+    );
+    await sync.load();
+    sync.markDirty();
+    await sync.save();
+    expect(sync.kept.list).toMatchObject([{ maskPng: 'DRAWN', why }]);
+    expect(sync.refusedAndKept).toBe(false);
+    expect(await sync.saveAll()).toBe(false);
   });
 
   it('keeps every refused drawing: a second refusal does not replace the first', async () => {
@@ -370,7 +389,7 @@ describe('AnnotationSync', () => {
     await second.sync.load();
     second.sync.markDirty();
     await second.sync.save();
-    expect(second.sync.kept.map((k) => k.maskPng)).toEqual(['FIRST', 'SECOND']);
+    expect(second.sync.kept.list.map((k) => k.maskPng)).toEqual(['FIRST', 'SECOND']);
   });
 
   it('offers, on the next visit, a backup of a section excluded meanwhile, saying who excluded it', async () => {

@@ -157,8 +157,12 @@ export class AnnotatorPage {
   private renderStatus(): void {
     this.saveCard.render(this.sync.state(), { updatedAt: this.sync.updatedAt, readOnly: this.cfg.readOnly ?? false, loaded: this.loaded });
     // A drawing refused for good (the section was confirmed or excluded): offered as a file, never saved.
-    if (this.sync.kept.length && this.sync.phase === 'locked') this.editor.setReadOnly(true);
-    showKept(this.sync.kept, this.saveCard.card, { discard: (savedAt) => this.sync.discardKept(savedAt) });
+    if (this.sync.phase === 'locked' && this.sync.kept.list.length) this.editor.setReadOnly(true);
+    const discard = (at: number) => {
+      this.sync.kept.remove(at);
+      this.renderStatus();
+    };
+    showKept(this.sync.kept.list, this.saveCard.card, { discard });
   }
 
   private imageUrl(url: string): string {
@@ -289,7 +293,7 @@ export class AnnotatorPage {
     window.addEventListener('beforeunload', (ev) => {
       const st = this.sync.state();
       // A drawing refused for good is kept in this browser (kept.ts): leaving loses nothing.
-      if ((st.dirty && !(this.sync.kept.length && st.phase === 'locked')) || this.sync.busy || st.pendingSubmit) {
+      if ((st.dirty && !this.sync.refusedAndKept) || this.sync.busy || st.pendingSubmit) {
         this.sync.writeBackup();
         ev.preventDefault();
         ev.returnValue = '';

@@ -8,17 +8,35 @@
  */
 
 import type { StorageLike } from './backup';
-import type { KeptDrawing } from './types';
+import type { KeptDrawing, LocalBackup } from './types';
 
 export function keptKey(sectionId: number | string): string {
   return `cellweb.annotation.kept.${sectionId}`;
 }
 
 export class KeptStore {
+  /** What the page offers, oldest first: the stored drawings, and one storage could not take. */
+  list: KeptDrawing[];
+  /** The latest refused drawing is in this browser's storage, so leaving the page loses nothing. */
+  inBrowser = false;
+
   constructor(
     private readonly storage: StorageLike | null | undefined,
     private readonly sectionId: number | string,
-  ) {}
+  ) {
+    this.list = this.read();
+  }
+
+  /** A drawing a save refused for good: kept, and offered even where storage fails. */
+  refused(maskPng: string, at: number, why: string): void {
+    this.keep(maskPng, at, why);
+    this.inBrowser = this.read().some((k) => k.savedAt === at);
+  }
+
+  /** On load: a backup of edits (backup.ts) the section no longer takes joins the stored ones. */
+  adopt(backup: LocalBackup | null, why: string): void {
+    if (backup) this.keep(backup.maskPng, backup.savedAt, why);
+  }
 
   /**
    * Keeps `maskPng` (the app's save encoding) with why it could not be saved, beside any drawing
@@ -27,8 +45,15 @@ export class KeptStore {
    */
   keep(maskPng: string, savedAt: number, why: string): KeptDrawing {
     const kept: KeptDrawing = { v: 1, sectionId: this.sectionId, savedAt, maskPng, why };
-    this.write([...this.read().filter((k) => k.savedAt !== savedAt), kept]);
+    this.write([...this.merged().filter((k) => k.savedAt !== savedAt), kept]);
     return kept;
+  }
+
+  /** What is stored (another tab may have kept one too) and what only this page holds. */
+  private merged(): KeptDrawing[] {
+    const stored = this.read();
+    const only = this.list.filter((k) => !stored.some((s) => s.savedAt === k.savedAt));
+    return [...stored, ...only].sort((a, b) => a.savedAt - b.savedAt);
   }
 
   /** The kept drawings, oldest first. */
@@ -45,10 +70,12 @@ export class KeptStore {
 
   /** Only on the user's explicit "Discard" of the drawing kept at `savedAt`. */
   remove(savedAt: number): void {
-    this.write(this.read().filter((k) => k.savedAt !== savedAt));
+    this.write(this.merged().filter((k) => k.savedAt !== savedAt));
   }
 
+  /** Stores `list` (the page offers what is stored, from load on). */
   private write(list: KeptDrawing[]): void {
+    this.list = list;
     try {
       if (list.length) this.storage?.setItem(keptKey(this.sectionId), JSON.stringify(list));
       else this.storage?.removeItem(keptKey(this.sectionId));

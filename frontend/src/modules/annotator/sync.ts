@@ -15,7 +15,7 @@ import { BackupStore, editorSessionId } from './backup';
 import { KeptStore } from './kept';
 import { SaveSchedule } from './schedule';
 import { SyncModel } from './syncModel';
-import type { AnnotationDto, KeptDrawing, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
+import type { AnnotationDto, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
 
 export { backupKey, type StorageLike } from './backup';
 export type { LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
@@ -28,9 +28,8 @@ export class AnnotationSync extends SyncModel {
   private saveAgain = false;
   private readonly now: () => number;
   private readonly backup: BackupStore;
-  private readonly keptStore: KeptStore;
-  /** Drawings this browser keeps that can no longer be saved (kept.ts), oldest first. */
-  kept: KeptDrawing[] = [];
+  /** Drawings this browser keeps that can no longer be saved (kept.ts): the page offers `kept.list`. */
+  readonly kept: KeptStore;
   private readonly schedule: SaveSchedule;
   /** This page's id; a restored backup's own, so its saves stay this page's after a reload. */
   private session: string;
@@ -43,7 +42,7 @@ export class AnnotationSync extends SyncModel {
     this.session = deps.session ?? editorSessionId();
     this.now = deps.now ?? (() => Date.now());
     this.backup = new BackupStore(deps.storage, deps.sectionId, this.now, deps.backupDelayMs ?? 700);
-    this.keptStore = new KeptStore(deps.storage, deps.sectionId);
+    this.kept = new KeptStore(deps.storage, deps.sectionId);
     this.schedule = new SaveSchedule(
       () => void this.save(),
       () => this.emit(),
@@ -73,11 +72,9 @@ export class AnnotationSync extends SyncModel {
       dto = emptyAnnotation();
     }
     this.applyDto(dto);
-    // Edits kept from an earlier visit of a section confirmed or excluded since: offered, never saved.
-    const unsaveable = !this.editable && dto.locked ? this.backup.unsaved(dto) : null;
-    if (unsaveable && dto.locked) this.keptStore.keep(unsaveable.maskPng, unsaveable.savedAt, dto.locked.detail);
+    // Edits of an earlier visit of a section confirmed or excluded since: offered, never saved.
+    if (!this.editable && dto.locked) this.kept.adopt(this.backup.unsaved(dto), dto.locked.detail);
     const restored = this.backup.newerThan(dto, this.editable);
-    this.kept = this.keptStore.read();
     // Saving against the revision the edits were based on lets the server
     // detect (409) if someone else saved in between.
     if (restored) this.revision = restored.baseRevision;
@@ -85,7 +82,7 @@ export class AnnotationSync extends SyncModel {
     this.phase = this.settledPhase;
     if (restored) this.markDirty();
     else this.emit();
-    return { dto, restored, kept: this.kept };
+    return { dto, restored, kept: this.kept.list };
   }
 
   markDirty(): void {
@@ -200,19 +197,16 @@ export class AnnotationSync extends SyncModel {
    * to kept.ts, which only the user's Discard removes and nothing ever saves. */
   private keepRefused(why: string): void {
     try {
-      this.keptStore.keep(this.deps.getMaskPng(), this.now(), why);
-      this.kept = this.keptStore.read();
-      this.backup.remove();
+      this.kept.refused(this.deps.getMaskPng(), this.now(), why);
+      if (this.kept.inBrowser) this.backup.remove();
     } catch {
       // The mask cannot be encoded: the backup of unsaved edits stays as it is.
     }
   }
 
-  /** The user's explicit Discard of the drawing kept at `savedAt`. */
-  discardKept(savedAt: number): void {
-    this.keptStore.remove(savedAt);
-    this.kept = this.keptStore.read();
-    this.emit();
+  /** Refused for good and kept in this browser: leaving the page loses nothing. */
+  get refusedAndKept(): boolean {
+    return this.phase === 'locked' && this.kept.inBrowser;
   }
 
   /** Saving stops in `phase` until a retry or the user acts; the edits stay in the page and in the backup. */
@@ -225,15 +219,16 @@ export class AnnotationSync extends SyncModel {
 
   /**
    * Saves until nothing is pending (a save in flight may leave newer edits for one more);
-   * false when edits are still unsaved: a save failed (offline, 5xx, 409, refused).
+   * false when edits are still unsaved: a save failed (offline, 5xx, 409, refused). Edits the
+   * section refused for good are kept (kept.ts), so leaving the page loses nothing: true.
    */
   async saveAll(): Promise<boolean> {
-    for (let i = 0; i < 3 && this.dirty; i++) {
+    for (let i = 0; i < 3 && this.dirty && this.phase !== 'locked'; i++) {
       await this.save();
       if (this.phase === 'offline' || this.phase === 'conflict' || this.phase === 'error') break;
     }
     while (this.inflight) await this.inflight;
-    return !this.dirty;
+    return !this.dirty || this.refusedAndKept;
   }
 
   /** Skips the remaining backoff (e.g. when the browser reports it is online again). */
@@ -303,7 +298,7 @@ export class AnnotationSync extends SyncModel {
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
     // Refused for good: the kept drawing holds the edits; a backup would restore them when the section takes saves again.
-    if (this.phase === 'locked' && this.kept.length) return;
+    if (this.refusedAndKept) return;
     if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng(), this.session);
   }
 
