@@ -61,8 +61,10 @@ def test_a_drawing_refused_by_an_exclusion_is_kept_offered_as_png_and_discarded_
     assert drawn.shape == (96, 96) and drawn[0, 0] == 0
     assert drawn[30, 30] != 0 and drawn[70, 80] != 0
 
-    # A reload (or the next visit) offers it again and sends nothing.
-    page.reload()
+    # Kept in the browser, so Skip moves on; the next visit offers it again and sends nothing.
+    page.locator("[data-action=skip]").click()
+    page.wait_for_url(lambda url: f"/sections/{drafted.pk}/annotate/" not in url)
+    page.goto(f"{asgi_server.url}/sections/{drafted.pk}/annotate/")
     editor_ready(page)
     kept.wait_for()
     assert "rita excluded this section" in kept.inner_text()
@@ -74,6 +76,26 @@ def test_a_drawing_refused_by_an_exclusion_is_kept_offered_as_png_and_discarded_
     page.reload()
     editor_ready(page)
     assert page.locator("[data-kept-drawing]").count() == 0
+    assert not errors, errors
+
+
+def test_discarding_the_refused_drawing_shows_the_saved_annotation_again(
+    asgi_server, page, drafted, reviewer
+):
+    errors = open_annotate(page, asgi_server, drafted)
+    in_own_thread(lambda: review_exclude(section=drafted, reviewer=reviewer, reason="no nucleus"))
+    page.keyboard.press("b")
+    drag(page, [(60, 60), (80, 70)])
+    kept = page.locator("[data-kept-drawing]")
+    kept.wait_for()
+    kept.locator("[data-action=discard-kept]").click()
+    kept.locator("[data-action=discard-kept-confirm]").click()
+    kept.wait_for(state="detached")
+    # Nothing is left unsaved on the page: Skip moves on without a word about unsaved edits.
+    page.wait_for_function("() => !window.cellweb.page.sync.dirty")
+    page.locator("[data-action=skip]").click()
+    page.wait_for_url(lambda url: f"/sections/{drafted.pk}/annotate/" not in url)
+    assert AnnotationRevision.objects.filter(annotation__section=drafted).count() == 1
     assert not errors, errors
 
 

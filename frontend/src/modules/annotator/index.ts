@@ -160,6 +160,8 @@ export class AnnotatorPage {
     if (this.sync.phase === 'locked' && this.sync.kept.list.length) this.editor.setReadOnly(true);
     const discard = (at: number) => {
       this.sync.kept.remove(at);
+      // The drawing refused on this page goes too: the editor shows the saved annotation again.
+      if (this.sync.phase === 'locked' && this.sync.dirty) void this.showSaved();
       this.renderStatus();
     };
     showKept(this.sync.kept.list, this.saveCard.card, { discard });
@@ -198,6 +200,20 @@ export class AnnotatorPage {
       this.editor.showToast('Loaded the newer version — Ctrl+Z brings back yours', 5000);
     } catch (err) {
       this.editor.showToast(`Could not load the newer version: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
+    }
+  }
+
+  /** Back to the server copy after a refused drawing was discarded (nothing left unsaved). */
+  private async showSaved(): Promise<void> {
+    try {
+      const dto = await this.sync.fetchNewer();
+      this.showServerMask(() => {
+        if (dto.mask_png) this.editor.fromPngBase64(dto.mask_png, { record: false });
+        else this.editor.setMask(new Uint8Array(this.editor.width * this.editor.height), { record: false });
+      });
+      this.sync.acceptServer(dto);
+    } catch (err) {
+      this.editor.showToast(`Could not load your saved annotation: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
     }
   }
 
