@@ -37,15 +37,22 @@ def open_annotate(page, asgi_server, section) -> list[str]:
     return errors
 
 
-def test_a_drawing_refused_by_an_exclusion_is_kept_offered_as_png_and_discarded_only_on_request(
-    asgi_server, page, drafted, reviewer
-):
-    errors = open_annotate(page, asgi_server, drafted)
-    in_own_thread(lambda: review_exclude(section=drafted, reviewer=reviewer, reason="out of focus"))
+def refused_stroke(page, section, reviewer, reason: str):
+    """rita excludes ``section`` while its page is open, so the stroke drawn next is refused;
+    returns the kept drawing's callout."""
+    in_own_thread(lambda: review_exclude(section=section, reviewer=reviewer, reason=reason))
     page.keyboard.press("b")
     drag(page, [(60, 60), (80, 70)])
     kept = page.locator("[data-kept-drawing]")
     kept.wait_for()
+    return kept
+
+
+def test_a_drawing_refused_by_an_exclusion_is_kept_offered_as_png_and_discarded_only_on_request(
+    asgi_server, page, drafted, reviewer
+):
+    errors = open_annotate(page, asgi_server, drafted)
+    kept = refused_stroke(page, drafted, reviewer, "out of focus")
     text = kept.inner_text()
     assert "could not be saved: rita excluded this section (" in text
     assert "“out of focus”" in text and "never saved by itself" in text
@@ -83,11 +90,7 @@ def test_discarding_the_refused_drawing_shows_the_saved_annotation_again(
     asgi_server, page, drafted, reviewer
 ):
     errors = open_annotate(page, asgi_server, drafted)
-    in_own_thread(lambda: review_exclude(section=drafted, reviewer=reviewer, reason="no nucleus"))
-    page.keyboard.press("b")
-    drag(page, [(60, 60), (80, 70)])
-    kept = page.locator("[data-kept-drawing]")
-    kept.wait_for()
+    kept = refused_stroke(page, drafted, reviewer, "no nucleus")
     kept.locator("[data-action=discard-kept]").click()
     kept.locator("[data-action=discard-kept-confirm]").click()
     kept.wait_for(state="detached")
