@@ -18,6 +18,8 @@ CONFLICTS = {
     "stale_ground_truth": "Someone confirmed the section since you opened it (`current`).",
     "section_status": "The section was sent back, reopened or excluded since you opened it "
     "(`current` says by whom and when).",
+    "annotation_not_submitted": "An annotator you named never submitted an annotation of the "
+    "section: review saw nothing of theirs to send back (`current.not_submitted` names them).",
     "stale_consensus": "A newer consensus was computed since you opened the section.",
     "imported_ground_truth": "The section's ground truth is an imported mask and it has no "
     "consensus to confirm (`current.imported` says which mask).",

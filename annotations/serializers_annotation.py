@@ -113,9 +113,39 @@ class MineStateSerializer(serializers.Serializer):
     )
 
 
+LOCKED_SECTION = (
+    "The section is confirmed or excluded, so nothing can be saved on it; null while it takes "
+    "annotations."
+)
+
+
+class SectionLockedSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["section_confirmed", "section_excluded"],
+        help_text="The 409 code a save would get.",
+    )
+    detail = serializers.CharField(help_text="Who confirmed or excluded it, when, and why.")
+
+
 class MineReadSerializer(MineStateSerializer):
     sent_back = SentBackSerializer(
         allow_null=True, help_text="The latest send-back naming you: who sent it back and why."
+    )
+    locked = SectionLockedSerializer(allow_null=True, help_text=LOCKED_SECTION)
+
+
+class SentBackNewsSerializer(SentBackSerializer):
+    said = serializers.CharField(
+        help_text="The line the page shows: who sent it back, when, the comment, and what it "
+        "means for the annotation just saved."
+    )
+
+
+class MineSaveAnswerSerializer(MineStateSerializer):
+    sent_back = SentBackNewsSerializer(
+        allow_null=True,
+        help_text="Once, in the answer to your first save after a reviewer sent this section "
+        "back naming you while your annotation was a draft: who, when and why. Null otherwise.",
     )
 
 

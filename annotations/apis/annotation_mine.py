@@ -14,12 +14,18 @@ from rest_framework.views import APIView
 from annotations.apis.annotation import annotation_read
 from annotations.models import Role
 from annotations.permissions import get_section
-from annotations.selectors.annotation import annotation_mine_state, section_send_back
+from annotations.selectors.annotation import (
+    annotation_mine_state,
+    section_send_back,
+    sent_back_to_draft,
+)
+from annotations.selectors.review.last_decision import section_locked_said
 from annotations.serializers_annotation import (
     ANNOTATION_ERRORS,
     MAX_MASK_UPLOAD_BYTES,
     AnnotationConflictSerializer,
     MineReadSerializer,
+    MineSaveAnswerSerializer,
     MineSaveSerializer,
     MineStateSerializer,
     MineUploadSerializer,
@@ -54,12 +60,14 @@ _SAVE_ERRORS = {
 }
 
 
-def _mine_response(request, annotation) -> Response:
-    """The caller's annotation as it now stands, answered from what the service just stored."""
+def _mine_response(request, annotation, **news) -> Response:
+    """The caller's annotation as it now stands, answered from what the service just stored;
+    a save's answer adds ``sent_back`` (``news``)."""
     state = annotation_mine_state(
         user=request.user, section=annotation.section, annotation=annotation, lookup=False
     )
-    return Response(MineStateSerializer(state).data)
+    serializer = MineSaveAnswerSerializer if news else MineStateSerializer
+    return Response(serializer(state | news).data)
 
 
 def _upload_bytes(upload) -> bytes:
@@ -83,6 +91,8 @@ class SectionMineApi(ReadApi):
         section = get_section(request.user, section_id)
         state = annotation_mine_state(user=request.user, section=section)
         state["sent_back"] = section_send_back(section=section, user=request.user)
+        # Why a drawing kept in the browser can no longer be saved (the page offers it as a file).
+        state["locked"] = section_locked_said(section)
         return state
 
     @extend_schema(
@@ -93,12 +103,14 @@ class SectionMineApi(ReadApi):
         "The mask comes as `mask_png` (base64 PNG: binary, class map or instance map; "
         "`instances_png` beside a class map) or `polygons` in JSON, or as PNG files `mask` (and "
         "`instances`) in a multipart form. A mask that does not fit the project's label set, or "
-        "that holds classes changed since its `label_set_version`, is a 400; nothing is stored.",
+        "that holds classes changed since its `label_set_version`, is a 400; nothing is stored. "
+        "The first save after a reviewer sent the section back naming you while your annotation "
+        "was a draft answers that send-back in `sent_back` (once).",
         request={
             "application/json": MineSaveSerializer,
             "multipart/form-data": MineUploadSerializer,
         },
-        responses={200: MineStateSerializer, **_SAVE_ERRORS},
+        responses={200: MineSaveAnswerSerializer, **_SAVE_ERRORS},
     )
     def put(self, request, section_id: int):
         section = get_section(request.user, section_id, Role.ANNOTATOR)
@@ -140,7 +152,9 @@ class SectionMineApi(ReadApi):
             origin_model_version=data.get("origin_model_version"),
             proposal_mask=proposal,
         )
-        return _mine_response(request, annotation)
+        # A send-back that named this draft's author: told once, in the first save's answer.
+        sent_back = sent_back_to_draft(annotation=annotation)
+        return _mine_response(request, annotation, sent_back=sent_back)
 
 
 class SectionMineReopenApi(APIView):

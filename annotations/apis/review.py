@@ -242,7 +242,9 @@ class ReviewConfirmApi(ReviewActionApi):
     ReviewSendBackInputSerializer,
     ReviewSendBackOutputSerializer,
     summary="Reopen the named annotators' annotations with a comment",
-    responses=conflict_responses(CONFLICTS, "stale_ground_truth", "section_status"),
+    responses=conflict_responses(
+        CONFLICTS, "stale_ground_truth", "section_status", "annotation_not_submitted"
+    ),
 )
 class ReviewSendBackApi(ReviewActionApi):
     def act(self, section, reviewer, data):

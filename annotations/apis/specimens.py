@@ -68,6 +68,14 @@ class ImportedTruthSerializer(serializers.Serializer):
     sections = serializers.IntegerField(
         help_text="Sections whose current ground truth is imported."
     )
+    of = serializers.IntegerField(help_text="Its label-free sections, every time point.")
+    open_sections = serializers.IntegerField(help_text="`of` − `sections`: open for annotation.")
+    imported_in_queue = serializers.BooleanField(
+        help_text="The project asks annotators to draw the imported sections too."
+    )
+    partial = serializers.BooleanField(
+        help_text="Some of its sections have none (a partial import)."
+    )
     nuclei = serializers.IntegerField(
         allow_null=True,
         help_text="Nuclei of the import: distinct instance ids per volume (an object through "

@@ -30,10 +30,13 @@ _EXPORT_GREY = (
 )
 
 
-def mask_from_colour(pixels: np.ndarray, *, instances: bool, what: str) -> np.ndarray:
+def mask_from_colour(
+    pixels: np.ndarray, *, instances: bool, what: str, one_object: bool = False
+) -> np.ndarray:
     """The grey mask, binary mask (uint8 0/1) or instance ids (uint16) that colour ``pixels``
     (samples last: (..., y, x, 3|4)) stand for. ``what`` begins each refusal ("labels.png is a
-    colour PNG (mode RGB)")."""
+    colour PNG (mode RGB)"). ``one_object``: the file is one nucleus of a folder of one file per
+    nucleus (``imaging/object_masks.py``), so several colours are refused as such."""
     data = np.asarray(pixels)
     if data.dtype.kind not in "ui" or data.dtype.itemsize > 2:
         raise MaskError(
@@ -56,6 +59,14 @@ def mask_from_colour(pixels: np.ndarray, *, instances: bool, what: str) -> np.nd
     if not instances:
         if count == 1:
             return (codes != 0).astype(np.uint8)
+        if one_object:
+            raise MaskError(
+                f"{what} with {count:,} colours besides black ({_shown(colours[black:], bits)}). "
+                "In a folder of one file per nucleus each file holds one object: one nucleus in "
+                "one colour (or white) on black. Split this file into one file per nucleus; if it "
+                "is a colour-coded label image of the whole field, import that file by itself "
+                "(with instances), not as part of a folder of per-nucleus files."
+            )
         raise MaskError(
             f"{what} with {count:,} colours besides black ({_shown(colours[black:], bits)}), so it "
             "is not a black-and-white mask. A colour mask is one colour on black; if each "

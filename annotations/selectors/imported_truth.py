@@ -84,18 +84,19 @@ def imported_truth_by_volume(volume_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def imported_truth_of_sections(
-    entry: dict | None, size_z: int, *, imported_in_queue: bool
+    entry: dict | None, of: int, *, imported_in_queue: bool
 ) -> dict | None:
-    """A volume's ``imported_truth_by_volume`` entry with what it means for its ``size_z``
-    sections: ``size_z``, ``open_sections`` (sections without imported ground truth: the work
-    queue offers them for annotation), ``partial`` (only some sections were imported, as by
-    ``--labelled-only`` or a list of sections) and ``imported_in_queue`` (the project asks
-    annotators to draw the imported sections too). None for a volume without imported truth."""
+    """A volume's ``imported_truth_by_volume`` entry (or a specimen's,
+    ``imported_truth_by_specimen``) with what it means for its ``of`` sections: ``of``,
+    ``open_sections`` (sections without imported ground truth: the work queue offers them for
+    annotation), ``partial`` (only some sections were imported, as by ``--labelled-only``, a list
+    of sections or some time points only) and ``imported_in_queue`` (the project asks annotators
+    to draw the imported sections too). None without imported truth."""
     if entry is None:
         return None
-    open_sections = max(size_z - entry["sections"], 0)
+    open_sections = max(of - entry["sections"], 0)
     return entry | {
-        "size_z": size_z,
+        "of": of,
         "open_sections": open_sections,
         "partial": open_sections > 0,
         "imported_in_queue": imported_in_queue,

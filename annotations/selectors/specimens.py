@@ -8,7 +8,11 @@ from django.db.models import Q
 
 from annotations.models import LABEL_FREE_MODALITIES, Project, Section, Specimen, Volume
 from annotations.selectors.display import section_image_url
-from annotations.selectors.imported_truth import imported_truth_by_specimen
+from annotations.selectors.imported_truth import (
+    imported_truth_by_specimen,
+    imported_truth_of_sections,
+    queue_leaves_out_imported,
+)
 
 
 def _volume_label(modality: str, channel: str) -> str:
@@ -50,12 +54,14 @@ def specimen_list(
         thumb_for_volume = dict(Section.objects.filter(query).values_list("volume_id", "id"))
 
     imported = imported_truth_by_specimen(s.pk for s in specimens)
+    in_queue = not queue_leaves_out_imported(project)
     rows = []
     for specimen in specimens:
         vols = volumes[specimen.pk]
         main = _main_volume(vols)
         label_free = [v for v in vols if v["modality"] in LABEL_FREE_MODALITIES]
         thumb = thumb_for_volume.get(main["id"]) if main else None
+        section_count = sum(v["size_z"] for v in label_free)
         rows.append(
             {
                 "id": specimen.pk,
@@ -65,12 +71,14 @@ def specimen_list(
                 "modalities": sorted({_volume_label(v["modality"], v["channel"]) for v in vols}),
                 "time_points": sorted({v["time_index"] for v in vols}),
                 "volume_count": len(vols),
-                "section_count": sum(v["size_z"] for v in label_free),
+                "section_count": section_count,
                 "shape": [main["size_z"], main["size_y"], main["size_x"]] if main else None,
                 "thumbnail_url": f"{section_image_url(thumb)}?size=96" if thumb else None,
                 "url": f"/specimens/{specimen.pk}/",
-                # Sections whose current ground truth is imported, and its nuclei (or None).
-                "imported_truth": imported.get(specimen.pk),
+                # Sections whose current ground truth is imported, of how many, and its nuclei.
+                "imported_truth": imported_truth_of_sections(
+                    imported.get(specimen.pk), section_count, imported_in_queue=in_queue
+                ),
             }
         )
     return rows

@@ -73,7 +73,7 @@ def _npy(path: Path, name: str) -> np.ndarray:
         ) from exc
 
 
-def _tiff_mask(path: Path, name: str, instances: bool) -> np.ndarray:
+def _tiff_mask(path: Path, name: str, instances: bool, one_object: bool) -> np.ndarray:
     """A TIFF's first series; its colour samples, where it has them, read as a mask by the
     rule the volume readers share (``imaging/colour.py``): interleaved colour is one section,
     never 3 or 4 z; separate planes are planes."""
@@ -89,18 +89,26 @@ def _tiff_mask(path: Path, name: str, instances: bool) -> np.ndarray:
     if axis is None:
         return stack
     what = f"{name} is a colour TIFF ({'RGBA' if stack.shape[axis] == 4 else 'RGB'})"
-    return mask_from_colour(np.moveaxis(stack, axis, -1), instances=instances, what=what)
+    return mask_from_colour(
+        np.moveaxis(stack, axis, -1), instances=instances, what=what, one_object=one_object
+    )
 
 
 def read_mask_stack(
-    path: Path, dataset: str | None, name: str | None = None, *, instances: bool = False
+    path: Path,
+    dataset: str | None,
+    name: str | None = None,
+    *,
+    instances: bool = False,
+    one_object: bool = False,
 ) -> np.ndarray:
     """A mask array from .npy, TIFF, HDF5 (with ``dataset``) or PNG, read as stored (bool kept,
     16-bit label PNGs not squeezed to 8 bits). ``name`` is the file's name in messages. With
     ``instances`` a PNG's pixel values are ids: an indexed PNG gives its palette indices. A
     colour TIFF or PNG (RGB, RGBA) is one section, read by ``imaging/colour_masks.py``: grey
     where its planes are equal, a colour-coded label image decoded colour by colour, else refused
-    (converted to grey, nuclei of similar colour would merge)."""
+    (converted to grey, nuclei of similar colour would merge). ``one_object``: the file is one
+    nucleus of a folder of one file per nucleus (its refusals say so)."""
     name = name or path.name
     if not path.is_file():
         raise InvalidInput(f"The file '{path}' does not exist.")
@@ -110,14 +118,16 @@ def read_mask_stack(
         if head.startswith(b"\x93NUMPY"):
             return _npy(path, name)
         if head[:4] in _TIFF_HEADS:
-            return _tiff_mask(path, name, instances)
+            return _tiff_mask(path, name, instances, one_object)
         if head.startswith(b"\x89PNG"):
             with Image.open(path) as image:
                 if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
                     return np.asarray(image)
                 if image.mode in ("RGB", "RGBA"):
                     what = f"{name} is a colour PNG (mode {image.mode})"
-                    return mask_from_colour(np.asarray(image), instances=instances, what=what)
+                    return mask_from_colour(
+                        np.asarray(image), instances=instances, what=what, one_object=one_object
+                    )
                 if instances:
                     return _instance_png(image, name)
                 return np.asarray(image.convert("L"))

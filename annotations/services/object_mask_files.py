@@ -64,7 +64,7 @@ def _folder_masks(folder: Path) -> Iterator[tuple[str, np.ndarray]]:
         files = [p for p in sorted(folder.iterdir()) if p.is_file() and _is_mask_name(p.name)]
     _check_count(len(files), folder.name)
     for path in files:
-        yield path.name, read_mask_stack(path, None)
+        yield path.name, read_mask_stack(path, None, one_object=True)
 
 
 def _zip_masks(path: Path, name: str) -> Iterator[tuple[str, np.ndarray]]:
@@ -89,7 +89,10 @@ def _zip_masks(path: Path, name: str) -> Iterator[tuple[str, np.ndarray]]:
                         f"{member.filename} in {name} could not be unpacked ({exc})."
                     ) from exc
                 handle.flush()
-                yield member.filename, read_mask_stack(Path(handle.name), None, member.filename)
+                yield (
+                    member.filename,
+                    read_mask_stack(Path(handle.name), None, member.filename, one_object=True),
+                )
 
 
 def is_object_mask_source(path: Path) -> bool:

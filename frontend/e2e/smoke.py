@@ -1175,8 +1175,10 @@ def test_template_integration(browser, shots: Path | None) -> None:
 
 
 def open_page(browser, width: int, height: int):
-    """A new tab of ``width`` x ``height`` and the list where its errors collect."""
+    """A new tab of ``width`` x ``height`` and the list where its errors collect. The annotate
+    page's section notices (``/ws/sections/<id>/``) connect to a socket that stays silent."""
     page = browser.new_page(viewport={"width": width, "height": height})
+    page.route_web_socket("**/ws/sections/**", lambda ws: None)
     return page, watch_errors(page)
 
 

@@ -9,9 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotations.models import (
+    Annotation,
     AnnotationRevision,
+    AuditEvent,
     Consensus,
     Membership,
+    ReviewAction,
     Role,
     Section,
     SectionStatus,
@@ -86,6 +89,11 @@ def test_a_save_after_a_confirmation_names_the_reviewer_and_stores_nothing(
         assert body["detail"].endswith("Its annotations are locked; nothing was saved.")
         assert body["current"]["can_edit"] is False
     assert AnnotationRevision.objects.filter(annotation__annotator=dan).count() == before
+    # A page opened later hears the same, so it can offer what the browser kept as a file.
+    mine = api(dan).get(f"/api/sections/{in_review.pk}/annotations/mine/").json()
+    assert mine["locked"]["code"] == "section_confirmed"
+    assert mine["locked"]["detail"].startswith("rita confirmed this section's ground truth")
+    assert mine["locked"]["detail"].endswith("UTC). Its annotations are locked.")
 
 
 def test_a_save_after_an_exclusion_names_the_reviewer_and_the_reason(api, reviewer, dan, in_review):
@@ -98,3 +106,55 @@ def test_a_save_after_an_exclusion_names_the_reviewer_and_the_reason(api, review
     assert body["detail"].endswith(
         "UTC): “out of focus”. It no longer takes annotations; nothing was saved."
     )
+    locked = api(dan).get(f"/api/sections/{in_review.pk}/annotations/mine/").json()["locked"]
+    assert locked["code"] == "section_excluded"
+    assert locked["detail"].endswith("“out of focus”. It no longer takes annotations.")
+
+
+def test_a_send_back_naming_a_never_submitted_draft_is_refused_and_changes_nothing(
+    api, reviewer, annotator, dan, in_review
+):
+    response = api(reviewer).post(
+        f"/api/sections/{in_review.pk}/review/send-back/",
+        {"comment": COMMENT, "annotators": ["alice", "dan"]},
+        format="json",
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "annotation_not_submitted"
+    assert body["detail"].startswith("dan has not submitted an annotation of this section")
+    assert body["current"]["not_submitted"] == ["dan"]
+    assert Section.objects.get(pk=in_review.pk).status == SectionStatus.REVIEW
+    assert not AuditEvent.objects.filter(section=in_review, action=ReviewAction.SEND_BACK).exists()
+    assert Annotation.objects.get(section=in_review, annotator=annotator).status == "submitted"
+
+
+def test_a_reopened_author_named_in_a_send_back_hears_it_once_at_the_next_save(
+    api, reviewer, annotator, in_review
+):
+    """alice reopened her submission herself; rita, who reviewed it, sends it back to her."""
+    client = api(annotator)
+    assert client.post(f"/api/sections/{in_review.pk}/annotations/mine/reopen/").status_code == 200
+    review(api, reviewer, in_review, "send-back", comment=COMMENT, annotators=["alice"])
+
+    first = save_mask(client, in_review, disk(SHAPE, 16, 15, 8), base_revision=1)
+    assert first.status_code == 200, first.content
+    news = first.json()["sent_back"]
+    assert news["reviewer"] == "rita" and news["comment"] == COMMENT
+    assert news["said"].startswith("rita sent this section back to you (")
+    assert news["said"].endswith(
+        f"UTC): “{COMMENT}”. Your draft was saved: keep editing it and submit when done."
+    )
+    # Once: the next save says nothing more.
+    second = save_mask(client, in_review, disk(SHAPE, 16, 14, 8), base_revision=2)
+    assert second.status_code == 200 and second.json()["sent_back"] is None
+
+
+def test_an_author_whose_submission_was_sent_back_hears_it_at_the_reopen_not_again(
+    api, reviewer, annotator, in_review
+):
+    review(api, reviewer, in_review, "send-back", comment=COMMENT, annotators=["alice"])
+    client = api(annotator)
+    assert client.post(f"/api/sections/{in_review.pk}/annotations/mine/reopen/").status_code == 409
+    saved = save_mask(client, in_review, disk(SHAPE, 16, 15, 8), base_revision=1)
+    assert saved.status_code == 200 and saved.json()["sent_back"] is None

@@ -88,9 +88,10 @@ def test_get_mine_before_any_save_is_an_empty_editable_state(api, annotator, sec
     assert response.status_code == 200
     body = response.json()
     # A GET also says whether a reviewer sent the section back (test_send_back_feedback).
-    assert set(body) == STATE_KEYS | {"sent_back"}
+    assert set(body) == STATE_KEYS | {"sent_back", "locked"}
     assert body | {"updated_at": None} == {
         "sent_back": None,
+        "locked": None,
         "revision": None,
         "status": None,
         "mask_png": None,
@@ -109,7 +110,7 @@ def test_put_a_png_draft_then_get_it_back_with_polygons(api, annotator, section)
     response = save_mask(client, section, rect_mask(), time_spent_s=7.5)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == STATE_KEYS
+    assert set(body) == STATE_KEYS | {"sent_back"} and body["sent_back"] is None
     assert body["revision"] == 1 and body["status"] == "draft" and body["can_edit"] is True
     assert body["time_spent_s"] == 7.5
     assert np.array_equal(unb64(body["mask_png"]), rect_mask())

@@ -185,3 +185,25 @@ def test_a_folder_of_too_many_masks_is_refused_before_a_file_is_read(
             "--specimen", specimen.name, "--instances",
         )  # fmt: skip
     assert not GroundTruth.objects.exists()
+
+
+def test_a_file_of_several_colours_is_refused_as_more_than_one_nucleus(
+    api, manager, specimen, one_section
+):
+    """The user imports instances already: the refusal says the file must hold one object."""
+    files = nucleus_files(touching_disks())
+    colours = np.zeros((*SHAPE, 3), np.uint8)
+    colours[5:15, 5:15] = (255, 0, 0)
+    colours[30:40, 50:60] = (0, 255, 0)
+    buffer = io.BytesIO()
+    Image.fromarray(colours, mode="RGB").save(buffer, format="PNG")
+    files["masks/both.png"] = buffer.getvalue()
+
+    response = post(api(manager), specimen, zipped(files))
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "masks/both.png is a colour PNG (mode RGB) with 2 colours besides black" in detail
+    assert "each file holds one object" in detail
+    assert "import it as instances" not in detail
+    assert not GroundTruth.objects.exists()

@@ -46,7 +46,7 @@ def cell(html: str, role: str) -> str:
 def test_the_project_page_counts_sections_and_nuclei_per_specimen(manager, project, imported):
     html = signed_in(manager).get("/projects/lab/").content.decode()
     assert "Imported ground truth" in html
-    assert cell(html, "imported-truth").strip() == "3 sections · 9 nuclei"
+    assert cell(html, "imported-truth").strip() == "3 of 3 sections · 9 nuclei"
 
 
 def test_the_project_page_queries_do_not_grow_with_specimens(
@@ -84,7 +84,7 @@ def test_a_class_map_import_says_its_nuclei_are_not_numbered(
     html = signed_in(manager).get(f"/specimens/{specimen.pk}/").content.decode()
     assert "not numbered (imported as a class map)" in cell(html, "imported-truth")
     assert cell(signed_in(manager).get("/projects/lab/").content.decode(), "imported-truth") == (
-        "2 sections"
+        "2 of 2 sections"
     )
 
 

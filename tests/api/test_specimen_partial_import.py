@@ -1,4 +1,4 @@
-"""The specimen page says when ground truth was imported for some sections only (labelled only,
+"""The specimen page (and the project's specimen list) says when ground truth was imported for some sections only (labelled only,
 or a list of sections): per volume, how many of its sections hold imported ground truth and that
 the others are open for annotation, in a number of queries that does not grow with volumes."""
 
@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 
+from annotations.models import Specimen
 from annotations.services.groundtruth_import import ground_truth_import
 from tests.conftest import signed_in
 
@@ -76,3 +77,44 @@ def test_the_counts_cost_no_query_per_volume(
         "3 of 10 sections have imported ground truth",
         *["1 of 10 sections has imported ground truth"] * 3,
     ]
+
+
+def test_the_project_list_says_of_how_many_sections_and_marks_a_partial_import(
+    manager, project, specimen, make_volume, partial, api, django_assert_max_num_queries
+):
+    client = signed_in(manager)
+    client.get(f"/projects/{project.slug}/")  # the session and the user are read once
+    with django_assert_max_num_queries(20) as one:
+        html = client.get(f"/projects/{project.slug}/").content.decode()
+    assert plain(cells(html)[0]) == "3 of 10 sections · partial import"
+    assert 'data-sections="3" data-of="10" data-partial="true"' in html
+    # More specimens, a whole import among them: no query more.
+    whole = Specimen.objects.create(project=project, name="whole")
+    ground_truth_import(volume=make_volume(whole, shape=(2, *SHAPE)), masks=mask(2), user=manager)
+    for n in range(3):
+        other = Specimen.objects.create(project=project, name=f"part{n}")
+        volume = make_volume(other, shape=(4, *SHAPE))
+        ground_truth_import(volume=volume, masks=mask(4), user=manager, sections=[n])
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(f"/projects/{project.slug}/").content.decode()
+    shown = dict(
+        zip(
+            re.findall(r'data-specimen-id="\d+">.*?<a href="[^"]+">([^<]+)</a>', html, re.S),
+            map(plain, cells(html)),
+        )
+    )
+    assert shown["whole"] == "2 of 2 sections"
+    assert shown["part0"] == "1 of 4 sections · partial import"
+    # The API says the same.
+    rows = api(manager).get(f"/api/projects/{project.slug}/specimens/").json()
+    rows = rows["results"] if isinstance(rows, dict) else rows
+    by_name = {row["name"]: row["imported_truth"] for row in rows}
+    assert by_name["whole"] | {"nuclei": None} == {
+        "sections": 2,
+        "of": 2,
+        "open_sections": 0,
+        "partial": False,
+        "imported_in_queue": False,
+        "nuclei": None,
+    }
+    assert by_name[specimen.name]["of"] == 10 and by_name[specimen.name]["partial"] is True

@@ -16,8 +16,9 @@ from tests.helpers_threads import in_own_thread
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def submitted_section(specimen, make_volume, annotator) -> Section:
-    """A one-section volume that ``annotator`` annotated and submitted."""
+def submitted_section(specimen, make_volume, annotator, *, done: bool = True) -> Section:
+    """A one-section volume that ``annotator`` annotated and submitted (``done=False``: left as
+    a draft)."""
     if not BUNDLE.exists():
         pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
     make_volume(specimen, shape=(1, 96, 96))
@@ -25,7 +26,7 @@ def submitted_section(specimen, make_volume, annotator) -> Section:
     mask = np.zeros((96, 96), bool)
     mask[20:70, 20:70] = True
     annotation_save(
-        section=section, user=annotator, mask=mask, base_revision=None, time_spent_s=5, submit=True
+        section=section, user=annotator, mask=mask, base_revision=None, time_spent_s=5, submit=done
     )
     return section
 

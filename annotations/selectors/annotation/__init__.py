@@ -5,7 +5,13 @@ annotate page's config (``page``)."""
 
 from annotations.imaging.outlines import mask_outlines
 
-from .feedback import section_send_back, send_back_responses, sent_back_to
+from .feedback import (
+    section_send_back,
+    send_back_responses,
+    sent_back_said,
+    sent_back_to,
+    sent_back_to_draft,
+)
 from .informative import queue_reason
 from .page import annotate_page_config
 from .queue import DRAFTABLE_SECTION_STATUSES, annotation_progress, next_section_peek
@@ -42,6 +48,8 @@ __all__ = [
     "section_is_unblinded",
     "section_send_back",
     "send_back_responses",
+    "sent_back_said",
     "sent_back_to",
+    "sent_back_to_draft",
     "visible_annotations",
 ]

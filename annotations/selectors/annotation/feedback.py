@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from annotations.models import (
     Annotation,
+    AnnotationRevision,
     AnnotationStatus,
     AuditEvent,
     Project,
@@ -20,6 +21,7 @@ from annotations.models import (
     SectionStatus,
 )
 from annotations.selectors.display import section_label
+from cellweb.times import utc_minute
 
 # Sections a sent-back annotator can still act on.
 _ACTIVE_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionStatus.SENT_BACK)
@@ -64,6 +66,44 @@ def section_send_back(
                 annotation = Annotation.objects.filter(section=section, annotator=user).first()
             return _public(event, annotation)
     return None
+
+
+def sent_back_said(sent_back: dict, then: str) -> str:
+    """A send-back (``_public``) told to the annotator it names: who, when, the comment, then
+    ``then`` (what it means for their annotation now)."""
+    comment = f": “{sent_back['comment']}”" if sent_back["comment"] else ""
+    return (
+        f"{sent_back['reviewer'] or 'A reviewer'} sent this section back to you "
+        f"({utc_minute(sent_back['at'])}){comment}. {then}"
+    )
+
+
+def sent_back_to_draft(*, annotation: Annotation) -> dict | None:
+    """The send-back that named ``annotation``'s author while it was a draft, when the save
+    just stored (its latest revision) is the first since: what that save's answer tells them,
+    once (``said`` added). None otherwise, and for an author whose submission the send-back
+    reopened: their page learns it when it reopens (409 ``annotation_draft``) or reloads."""
+    event = _send_backs([annotation.section_id]).first()
+    username = annotation.annotator.get_username()
+    if event is None or username not in _names(event):
+        return None
+    if username in (event.detail or {}).get("reopened", []):
+        return None
+    times = dict(
+        AnnotationRevision.objects.filter(
+            annotation=annotation, number__in=[annotation.revision - 1, annotation.revision]
+        ).values_list("number", "created_at")
+    )
+    before, now = times.get(annotation.revision - 1), times.get(annotation.revision)
+    if before is None or now is None or not before < event.at <= now:
+        return None
+    public = _public(event, annotation)
+    then = (
+        "Your submission was stored; reopen it if the comment asks for a change."
+        if public["answered"]
+        else "Your draft was saved: keep editing it and submit when done."
+    )
+    return public | {"said": sent_back_said(public, then)}
 
 
 def sent_back_to(*, user, project: Project | None = None, limit: int = 50) -> list[dict]:

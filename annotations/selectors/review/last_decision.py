@@ -50,3 +50,29 @@ def what_happened(section: Section, event: AuditEvent | None) -> str:
         version = f" version {detail['version']}" if detail.get("version") else ""
         return f"{who} confirmed this section's ground truth{version}{when}."
     return f"The section is {section.get_status_display().lower()}."
+
+
+# What a confirmed or excluded section means for its annotations: the 409 code, and the words.
+_LOCKED = {
+    SectionStatus.EXCLUDED: ("section_excluded", "It no longer takes annotations"),
+    SectionStatus.CONFIRMED: ("section_confirmed", "Its annotations are locked"),
+}
+
+
+def section_locked(section: Section) -> dict | None:
+    """Why nobody may save on ``section`` any more, or None while it takes annotations:
+    ``code`` (``section_confirmed``, ``section_excluded``), ``said`` (who did it, when and why)
+    and ``then`` (what that means for its annotations)."""
+    if section.status not in _LOCKED:
+        return None
+    code, then = _LOCKED[section.status]
+    return {"code": code, "said": what_happened(section, last_decision(section)), "then": then}
+
+
+def section_locked_said(section: Section) -> dict | None:
+    """``section_locked`` as the annotation API answers it: ``code`` and ``detail`` (one line),
+    or None while the section takes annotations."""
+    locked = section_locked(section)
+    if locked is None:
+        return None
+    return {"code": locked["code"], "detail": f"{locked['said']} {locked['then']}."}

@@ -20,11 +20,11 @@ from annotations.selectors.annotation import (
     annotation_mine_state,
     annotation_used_in_confirmed_ground_truth,
     section_send_back,
+    sent_back_said,
 )
 from annotations.services.audit import audit
 from annotations.services.locking import lock_section
 from cellweb.errors import ConflictError
-from cellweb.times import utc_minute
 
 from .sections import adjust_counts, refuse_locked_section
 
@@ -35,11 +35,8 @@ def _already_draft(section: Section, user, annotation: Annotation) -> str:
     sent_back = section_send_back(section=section, user=user, annotation=annotation)
     if sent_back is None or sent_back["answered"]:
         return "This annotation is a draft already (reopened elsewhere); you can keep editing it."
-    comment = f": “{sent_back['comment']}”" if sent_back["comment"] else ""
-    return (
-        f"{sent_back['reviewer'] or 'A reviewer'} sent this section back to you "
-        f"({utc_minute(sent_back['at'])}){comment}. Your annotation is a draft again: keep "
-        "editing it and submit when done."
+    return sent_back_said(
+        sent_back, "Your annotation is a draft again: keep editing it and submit when done."
     )
 
 

@@ -5,24 +5,21 @@ from __future__ import annotations
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from annotations.models import Annotation, Section, SectionStatus
+from annotations.models import Annotation, Section
 from annotations.selectors.annotation import annotation_mine_state
-from annotations.selectors.review.last_decision import last_decision, what_happened
+from annotations.selectors.review.last_decision import section_locked
 from cellweb.errors import ConflictError
 
 
 def refuse_locked_section(*, user, section: Section, annotation: Annotation | None) -> None:
     """ConflictError when a reviewer excluded the section or confirmed its ground truth; the
     message says who did it, when and why (a page left open learns it at its next save)."""
-    if section.status == SectionStatus.EXCLUDED:
-        code, then = "section_excluded", "It no longer takes annotations"
-    elif section.status == SectionStatus.CONFIRMED:
-        code, then = "section_confirmed", "Its annotations are locked"
-    else:
+    locked = section_locked(section)
+    if locked is None:
         return
     raise ConflictError(
-        f"{what_happened(section, last_decision(section))} {then}; nothing was saved.",
-        code=code,
+        f"{locked['said']} {locked['then']}; nothing was saved.",
+        code=locked["code"],
         current=annotation_mine_state(
             user=user, section=section, annotation=annotation, lookup=False
         ),

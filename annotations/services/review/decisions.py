@@ -9,6 +9,7 @@ from django.db import transaction
 
 from annotations.models import (
     Annotation,
+    AnnotationRevision,
     AnnotationStatus,
     Consensus,
     ReviewAction,
@@ -20,12 +21,13 @@ from annotations.permissions import require_role
 from annotations.services.annotation import annotation_return_to_draft
 from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
-from cellweb.errors import InvalidInput, NotAllowed
+from cellweb.errors import ConflictError, InvalidInput, NotAllowed
 
 from .announce import announce_decision
 from .consensus import consensus_compute_for_section
 from .standing import (
     NOT_EXCLUDED,
+    conflict_state,
     current_consensus_truth,
     require_ground_truth_version,
     require_status,
@@ -65,6 +67,31 @@ def require_reviewer(user, section: Section) -> None:
         )
 
 
+def _refuse_never_submitted(section: Section, annotations: list[Annotation]) -> None:
+    """ConflictError ``annotation_not_submitted`` naming the annotators whose annotation was
+    never submitted: review never saw their draft, so there is nothing of theirs to send back.
+    A draft that was submitted before (its author reopened it since) may be named: the reviewer
+    reviewed that submission, and the comment reaches its author at their next save."""
+    drafts = [a for a in annotations if a.status != AnnotationStatus.SUBMITTED]
+    submitted_before = set(
+        AnnotationRevision.objects.filter(
+            annotation__in=drafts, status=AnnotationStatus.SUBMITTED
+        ).values_list("annotation_id", flat=True)
+    )
+    never = sorted(a.annotator.get_username() for a in drafts if a.pk not in submitted_before)
+    if not never:
+        return
+    who = ", ".join(never)
+    raise ConflictError(
+        f"{who} {'has' if len(never) == 1 else 'have'} not submitted an annotation of this "
+        "section: review has seen nothing of theirs, so there is nothing to send back (their "
+        "draft stays theirs to finish). Leave them out of the send-back; nothing was changed.",
+        code="annotation_not_submitted",
+        current=conflict_state(section, current_consensus_truth(section))
+        | {"not_submitted": never},
+    )
+
+
 @transaction.atomic
 def review_send_back(
     *,
@@ -100,6 +127,8 @@ def review_send_back(
             get_user_model().objects.filter(pk__in=missing).values_list("username", flat=True)
         ) or [str(pk) for pk in missing]
         raise InvalidInput(f"{', '.join(names)} did not annotate this section.")
+
+    _refuse_never_submitted(section, annotations)
 
     reopened = [a for a in annotations if a.status == AnnotationStatus.SUBMITTED]
     for annotation in annotations:

@@ -79,13 +79,19 @@ export class BackupStore {
    * still be saved; any other backup is dropped.
    */
   newerThan(dto: AnnotationDto, editable: boolean): LocalBackup | null {
+    const backup = this.unsaved(dto);
+    if (editable && backup) return backup;
+    this.remove();
+    return null;
+  }
+
+  /** The backup when it holds edits newer than, and different from, the server copy `dto`. */
+  unsaved(dto: AnnotationDto): LocalBackup | null {
     const backup = this.read();
     if (!backup) return null;
     const serverTime = dto.updated_at ? Date.parse(dto.updated_at) : 0;
     const newer = backup.savedAt > (Number.isFinite(serverTime) ? serverTime : 0);
-    if (editable && newer && backup.maskPng !== dto.mask_png) return backup;
-    this.remove();
-    return null;
+    return newer && backup.maskPng !== dto.mask_png ? backup : null;
   }
 
   remove(): void {

@@ -2,8 +2,9 @@
  * Annotator page: one section, the user's own mask, autosave, submit.
  * See frontend/README.md for the config and the REST calls. The save card
  * (status.ts), the neighbouring sections (neighbours.ts), the progress bars
- * (progress.ts), the save state machine (sync.ts) and the live notice of a
- * reviewer's decision (reviewNotice.ts) live beside this file.
+ * (progress.ts), the save state machine (sync.ts), the live notice of a
+ * reviewer's decision (reviewNotice.ts), the drawings such a decision refused (kept.ts,
+ * keptNotice.ts) and the page's lifecycle (lifecycle.ts) live beside this file.
  */
 
 import { ChannelSelect, channelUrl } from '../../components/ChannelSelect';
@@ -20,7 +21,9 @@ import { safeStorage } from './backup';
 import { NeighbourTools } from './neighbours';
 import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
-import { watchReviewDecisions } from './reviewNotice';
+import { showKept } from './keptNotice';
+import { bindLifecycle } from './lifecycle';
+import { sentBackNews, showReviewNotice, watchReviewDecisions } from './reviewNotice';
 import { openNextSection } from './queue';
 import { annotationShortcuts } from './shortcuts';
 import { markSentBackAnswered } from './sentBack';
@@ -116,7 +119,7 @@ export class AnnotatorPage {
       if (this.suppressChange === 0) this.sync.markDirty();
     });
     onShortcut((ev) => this.keyAction(ev));
-    this.bindLifecycle();
+    bindLifecycle(this.sync, this.activeTime);
     void this.load();
     void this.progress?.refresh();
     if (this.progress) window.setInterval(() => void this.progress?.refresh(), 60_000);
@@ -155,6 +158,16 @@ export class AnnotatorPage {
 
   private renderStatus(): void {
     this.saveCard.render(this.sync.state(), { updatedAt: this.sync.updatedAt, readOnly: this.cfg.readOnly ?? false, loaded: this.loaded });
+    // Drawings refused for good (the section was confirmed or excluded): offered as files, never saved.
+    if (this.sync.phase === 'locked' && this.sync.kept.list.length) this.editor.setReadOnly(true);
+    showKept(this.sync.kept.list, this.saveCard.card, { discard: (at) => this.discardKept(at) });
+  }
+
+  /** The user's Discard: a drawing refused on this page leaves the editor too. */
+  private discardKept(savedAt: number): void {
+    this.sync.kept.remove(savedAt);
+    if (this.sync.phase === 'locked' && this.sync.dirty) void this.showSaved();
+    this.renderStatus();
   }
 
   private imageUrl(url: string): string {
@@ -176,20 +189,34 @@ export class AnnotatorPage {
     }
   }
 
+  /** Puts the server copy into the editor (`label`: as an undo step) and settles the sync on it. */
+  private takeServer(dto: AnnotationDto, label?: string): void {
+    this.showServerMask(() => {
+      const opts = { record: label !== undefined, label };
+      if (dto.mask_png) this.editor.fromPngBase64(dto.mask_png, opts);
+      else this.editor.setMask(new Uint8Array(this.editor.width * this.editor.height), opts);
+    });
+    this.sync.acceptServer(dto);
+  }
+
   private async loadNewer(): Promise<void> {
     try {
       const dto = await this.sync.fetchNewer();
-      this.showServerMask(() => {
-        const label = 'Load newer version';
-        if (dto.mask_png) this.editor.fromPngBase64(dto.mask_png, { record: true, label });
-        else this.editor.setMask(new Uint8Array(this.editor.width * this.editor.height), { record: true, label });
-      });
-      this.sync.acceptServer(dto);
+      this.takeServer(dto, 'Load newer version');
       this.editor.setReadOnly(!this.sync.editable);
       if (dto.status === 'submitted') this.showSubmitted(dto);
       this.editor.showToast('Loaded the newer version — Ctrl+Z brings back yours', 5000);
     } catch (err) {
       this.editor.showToast(`Could not load the newer version: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
+    }
+  }
+
+  /** Back to the saved annotation once the drawing refused on this page is discarded. */
+  private async showSaved(): Promise<void> {
+    try {
+      this.takeServer(await this.sync.fetchNewer());
+    } catch (err) {
+      this.editor.showToast(`Could not load your saved annotation: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
     }
   }
 
@@ -208,6 +235,8 @@ export class AnnotatorPage {
   }
 
   private onSaved(dto: AnnotationDto, action: 'save' | 'submit'): void {
+    const news = sentBackNews(dto.sent_back);
+    if (news) showReviewNotice(this.saveCard.card, news);
     if (action === 'submit' || dto.status === 'submitted') {
       this.editor.setReadOnly(!this.sync.editable);
       this.showSubmitted(dto);
@@ -273,23 +302,6 @@ export class AnnotatorPage {
     if ((k === 'x' || k === 'X') && this.channels) return () => this.channels?.next();
     if ((k === 'n' || k === 'N') && this.cfg.nextUrl && this.saveCard.submittedShown) return () => void this.next();
     return null;
-  }
-
-  private bindLifecycle(): void {
-    const touch = () => this.activeTime.touch(Date.now());
-    for (const t of ['pointerdown', 'pointermove', 'keydown', 'wheel'] as const) {
-      document.addEventListener(t, touch, { passive: true, capture: true });
-    }
-    window.addEventListener('beforeunload', (ev) => {
-      const st = this.sync.state();
-      if (st.dirty || this.sync.busy || st.pendingSubmit) {
-        this.sync.writeBackup();
-        ev.preventDefault();
-        ev.returnValue = '';
-      }
-    });
-    window.addEventListener('pagehide', () => this.sync.writeBackup());
-    window.addEventListener('online', () => this.sync.retryNow());
   }
 }
 

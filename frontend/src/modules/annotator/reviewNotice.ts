@@ -9,6 +9,7 @@
 
 import { h } from '../../lib/dom';
 import { LiveSocket } from '../job/socket';
+import type { SentBackNews } from './types';
 
 export interface ReviewDecisionNotice {
   type: 'review_decision';
@@ -29,17 +30,32 @@ export function noticeText(n: ReviewDecisionNotice): string {
   return `${n.said} Your drawing stays on this page, but it can no longer be saved.`;
 }
 
+/** Shows `text` in the review notice just before `anchor` (one notice: a newer one replaces it). */
+export function showReviewNotice(anchor: HTMLElement, text: string): void {
+  let el = document.querySelector<HTMLElement>('[data-review-notice]');
+  if (!el) {
+    el = h('div', { class: 'cw-callout cw-callout-warning', role: 'alert', 'data-review-notice': 'true' });
+    anchor.before(el);
+  }
+  el.textContent = text;
+}
+
+/**
+ * What a save's answer says of a send-back that named this draft's author (`sent_back`, sent
+ * once): its line, or null when there is none or the page already shows that send-back in its
+ * callout (it was opened after the send-back).
+ */
+export function sentBackNews(news: SentBackNews | null | undefined, root: ParentNode = document): string | null {
+  if (!news) return null;
+  const shown = root.querySelector('[data-sent-back] time')?.getAttribute('datetime');
+  if (shown && Date.parse(shown) === Date.parse(news.at)) return null;
+  return news.said;
+}
+
 /** Watches the section's notices and shows the latest one just before `anchor` (which says
  * `data-review-notices="live"` once joined). */
 export function watchReviewDecisions(sectionId: number | string, anchor: HTMLElement): LiveSocket {
-  const show = (text: string) => {
-    let el = document.querySelector<HTMLElement>('[data-review-notice]');
-    if (!el) {
-      el = h('div', { class: 'cw-callout cw-callout-warning', role: 'alert', 'data-review-notice': 'true' });
-      anchor.before(el);
-    }
-    el.textContent = text;
-  };
+  const show = (text: string) => showReviewNotice(anchor, text);
   const ignore = () => {};
   return new LiveSocket({
     wsUrl: `/ws/sections/${sectionId}/`,

@@ -12,6 +12,7 @@
 import { ApiError } from '../../lib/api';
 import { classifySaveFailure, emptyAnnotation } from './answers';
 import { BackupStore, editorSessionId } from './backup';
+import { KeptStore } from './kept';
 import { SaveSchedule } from './schedule';
 import { SyncModel } from './syncModel';
 import type { AnnotationDto, LoadResult, Phase, SaveAction, SyncDeps, SyncState } from './types';
@@ -27,6 +28,8 @@ export class AnnotationSync extends SyncModel {
   private saveAgain = false;
   private readonly now: () => number;
   private readonly backup: BackupStore;
+  /** Drawings this browser keeps that can no longer be saved (kept.ts): the page offers `kept.list`. */
+  readonly kept: KeptStore;
   private readonly schedule: SaveSchedule;
   /** This page's id; a restored backup's own, so its saves stay this page's after a reload. */
   private session: string;
@@ -39,6 +42,7 @@ export class AnnotationSync extends SyncModel {
     this.session = deps.session ?? editorSessionId();
     this.now = deps.now ?? (() => Date.now());
     this.backup = new BackupStore(deps.storage, deps.sectionId, this.now, deps.backupDelayMs ?? 700);
+    this.kept = new KeptStore(deps.storage, deps.sectionId);
     this.schedule = new SaveSchedule(
       () => void this.save(),
       () => this.emit(),
@@ -68,6 +72,8 @@ export class AnnotationSync extends SyncModel {
       dto = emptyAnnotation();
     }
     this.applyDto(dto);
+    // Edits of an earlier visit of a section confirmed or excluded since: offered, never saved.
+    if (!this.editable && dto.locked) this.kept.adopt(this.backup.unsaved(dto), dto.locked.detail);
     const restored = this.backup.newerThan(dto, this.editable);
     // Saving against the revision the edits were based on lets the server
     // detect (409) if someone else saved in between.
@@ -76,7 +82,7 @@ export class AnnotationSync extends SyncModel {
     this.phase = this.settledPhase;
     if (restored) this.markDirty();
     else this.emit();
-    return { dto, restored };
+    return { dto, restored, kept: this.kept.list };
   }
 
   markDirty(): void {
@@ -173,6 +179,7 @@ export class AnnotationSync extends SyncModel {
       // A reviewer confirmed or excluded the section: saving stops; the drawing stays on the page.
       if (action === 'submit') this.pendingAction = 'save';
       this.applyDto(failure.current);
+      this.keepRefused(failure.detail);
       return this.halt('locked', `${failure.detail} Your drawing stays on this page.`);
     }
     if (failure.kind === 'retry') {
@@ -186,6 +193,22 @@ export class AnnotationSync extends SyncModel {
     this.halt('error', failure.detail);
   }
 
+  /** A save refused for good (section confirmed or excluded): the drawing moves from the backup
+   * to kept.ts, which only the user's Discard removes and nothing ever saves. */
+  private keepRefused(why: string): void {
+    try {
+      this.kept.refused(this.deps.getMaskPng(), this.now(), why);
+      if (this.kept.inBrowser) this.backup.remove();
+    } catch {
+      // The mask cannot be encoded: the backup of unsaved edits stays as it is.
+    }
+  }
+
+  /** Refused for good and kept in this browser: leaving the page loses nothing. */
+  get refusedAndKept(): boolean {
+    return this.phase === 'locked' && this.kept.inBrowser;
+  }
+
   /** Saving stops in `phase` until a retry or the user acts; the edits stay in the page and in the backup. */
   private halt(phase: Phase, error: string): void {
     this.phase = phase;
@@ -196,15 +219,16 @@ export class AnnotationSync extends SyncModel {
 
   /**
    * Saves until nothing is pending (a save in flight may leave newer edits for one more);
-   * false when edits are still unsaved: a save failed (offline, 5xx, 409, refused).
+   * false when edits are still unsaved: a save failed (offline, 5xx, 409, refused). Edits the
+   * section refused for good are kept (kept.ts), so leaving the page loses nothing: true.
    */
   async saveAll(): Promise<boolean> {
-    for (let i = 0; i < 3 && this.dirty; i++) {
+    for (let i = 0; i < 3 && this.dirty && this.phase !== 'locked'; i++) {
       await this.save();
       if (this.phase === 'offline' || this.phase === 'conflict' || this.phase === 'error') break;
     }
     while (this.inflight) await this.inflight;
-    return !this.dirty;
+    return !this.dirty || this.refusedAndKept;
   }
 
   /** Skips the remaining backoff (e.g. when the browser reports it is online again). */
@@ -273,6 +297,8 @@ export class AnnotationSync extends SyncModel {
 
   /** Synchronous backup for beforeunload/pagehide. */
   writeBackup(): void {
+    // Refused for good: the kept drawing holds the edits; a backup would restore them when the section takes saves again.
+    if (this.refusedAndKept) return;
     if (this.dirty) this.backup.write(this.revision, () => this.deps.getMaskPng(), this.session);
   }
 

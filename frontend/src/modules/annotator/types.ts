@@ -80,6 +80,30 @@ export interface AnnotationDto {
   can_edit?: boolean;
   can_reopen?: boolean;
   updated_at?: string | null;
+  /** GET: the section is confirmed or excluded (who, when, why); nothing can be saved on it. */
+  locked?: { code: string; detail: string } | null;
+  /** PUT: once, the first save after a reviewer sent the section back naming this draft's author. */
+  sent_back?: SentBackNews | null;
+}
+
+export interface SentBackNews {
+  reviewer: string;
+  comment: string;
+  at: string;
+  answered: boolean;
+  /** The line the page shows (who, when, the comment, what it means now). */
+  said: string;
+}
+
+/** A drawing that could not be saved (kept.ts): offered as a PNG to download, or to discard. */
+export interface KeptDrawing {
+  v: 1;
+  sectionId: number | string;
+  savedAt: number;
+  /** The mask as the app saves it (base64 PNG). */
+  maskPng: string;
+  /** Why it could not be saved: who confirmed or excluded the section, when, why. */
+  why: string;
 }
 
 export interface LocalBackup {
@@ -116,6 +140,8 @@ export interface SyncState {
 export interface LoadResult {
   dto: AnnotationDto;
   restored: LocalBackup | null;
+  /** Drawings this browser kept that can no longer be saved (never restored by themselves). */
+  kept: KeptDrawing[];
 }
 
 /** What the save state machine needs from the page; injected so it runs in unit tests. */
