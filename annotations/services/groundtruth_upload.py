@@ -9,18 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from annotations.models import Specimen
-from annotations.services.groundtruth_import import (
-    ground_truth_import,
-    ground_truth_import_instances,
-)
-from annotations.services.groundtruth_sections import sections_to_store, stored_sections_note
-from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
-from annotations.services.object_mask_files import (
-    is_object_mask_source,
-    merged_summary,
-    read_object_masks,
-)
-from cellweb.errors import InvalidInput
+from annotations.services.groundtruth_masks import read_truth_masks, store_truth_masks
+from annotations.services.groundtruth_sections import stored_sections_note
+from annotations.services.mask_files import label_free_volume
+from annotations.services.object_mask_files import merged_summary
 
 
 def ground_truth_upload(
@@ -48,59 +40,40 @@ def ground_truth_upload(
         for chunk in upload.chunks():
             handle.write(chunk)
         handle.flush()
-        merged = None
-        if is_object_mask_source(Path(handle.name)):
-            if not instances:
-                raise InvalidInput(
-                    f"{name} is a .zip: it is read as one mask file per nucleus, so set instances."
-                )
-            merged = read_object_masks(Path(handle.name), name)
-            masks = merged.labels
-        else:
-            masks = time_point(
-                read_mask_stack(Path(handle.name), dataset, name, instances=instances), time_index
-            )
-    only = sections_to_store(
-        masks, size_z=volume.size_z, labelled_only=labelled_only, sections=sections
+        masks, merged = read_truth_masks(
+            Path(handle.name),
+            name=name,
+            instances=instances,
+            dataset=dataset,
+            time_index=time_index,
+            ask_instances="set instances",
+        )
+    stored = store_truth_masks(
+        volume=volume,
+        masks=masks,
+        instances=instances,
+        user=user,
+        class_name=class_name,
+        labelled_only=labelled_only,
+        sections=sections,
+        file_name=name,
     )
-    left_are = "empty" if labelled_only else "other"
-    result: dict[str, Any] = {
+    only = stored.stored
+    counts = stored.counts
+    return {
         "volume": volume.pk,
         "time": volume.time_index,
         "merged": merged_summary(merged) if merged is not None else None,
         "stored_sections": only if only is not None else list(range(volume.size_z)),
         "summary": (
-            stored_sections_note(only, volume.size_z, left_are=left_are)
+            stored_sections_note(
+                only, volume.size_z, left_are="empty" if labelled_only else "other"
+            )
             if only is not None
             else None
         ),
-    }
-    if instances:
-        counts = ground_truth_import_instances(
-            volume=volume,
-            labels=masks,
-            user=user,
-            class_name=class_name,
-            sections=only,
-            file_name=name,
-        )
-        return result | {
-            "sections": len(only) if only is not None else len(counts.per_section),
-            "stored_as": "instance maps",
-            "instances": list(counts.per_section),
-            "instances_in_volume": counts.total,
-        }
-    sections = ground_truth_import(
-        volume=volume,
-        masks=masks,
-        user=user,
-        class_name=class_name,
-        sections=only,
-        file_name=name,
-    )
-    return result | {
-        "sections": sections,
-        "stored_as": "class maps",
-        "instances": None,
-        "instances_in_volume": None,
+        "sections": stored.sections,
+        "stored_as": "instance maps" if counts is not None else "class maps",
+        "instances": list(counts.per_section) if counts is not None else None,
+        "instances_in_volume": counts.total if counts is not None else None,
     }

@@ -17,17 +17,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import Project, Specimen
-from annotations.services.groundtruth_import import (
-    ground_truth_import,
-    ground_truth_import_instances,
-)
-from annotations.services.groundtruth_sections import sections_to_store, stored_sections_note
-from annotations.services.mask_files import label_free_volume, read_mask_stack, time_point
-from annotations.services.object_mask_files import (
-    is_object_mask_source,
-    merged_summary,
-    read_object_masks,
-)
+from annotations.services.groundtruth_masks import read_truth_masks, store_truth_masks
+from annotations.services.groundtruth_sections import stored_sections_note
+from annotations.services.mask_files import label_free_volume
+from annotations.services.object_mask_files import merged_summary
 from cellweb.errors import DomainError
 
 
@@ -85,56 +78,37 @@ class Command(BaseCommand):
         specimen = Specimen.objects.filter(project=project, name=options["specimen"]).first()
         if specimen is None:
             raise CommandError(f"Project “{project.slug}” has no specimen “{options['specimen']}”.")
-        merged = None
         try:
             volume = label_free_volume(specimen, options["time"])
-            if is_object_mask_source(path):
-                if not options["instances"]:
-                    raise CommandError(
-                        f"{path.name} is a folder or .zip: it is read as one mask file per "
-                        "nucleus, so add --instances."
-                    )
-                merged = read_object_masks(path)
-                masks = merged.labels
-            else:
-                masks = time_point(
-                    read_mask_stack(path, options["dataset"], instances=options["instances"]),
-                    options["time"],
-                )
+            masks, merged = read_truth_masks(
+                path,
+                name=path.name,
+                instances=options["instances"],
+                dataset=options["dataset"],
+                time_index=options["time"],
+                ask_instances="add --instances",
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         try:
-            only = sections_to_store(
-                masks,
-                size_z=volume.size_z,
+            stored = store_truth_masks(
+                volume=volume,
+                masks=masks,
+                instances=options["instances"],
+                class_name=options["class_name"],
                 labelled_only=options["labelled_only"],
                 sections=options["sections"],
+                file_name=path.name,
             )
-            if options["instances"]:
-                counts = ground_truth_import_instances(
-                    volume=volume,
-                    labels=masks,
-                    class_name=options["class_name"],
-                    sections=only,
-                    file_name=path.name,
-                )
-                count = len(only) if only is not None else len(counts.per_section)
-            else:
-                count = ground_truth_import(
-                    volume=volume,
-                    masks=masks,
-                    class_name=options["class_name"],
-                    sections=only,
-                    file_name=path.name,
-                )
         except DomainError as exc:
             raise CommandError(
                 f"{path.name} was not imported (nothing was written): {exc.message}"
             ) from exc
+        only, count = stored.stored, stored.sections
         if merged is not None:
             self.stdout.write(merged_summary(merged))
-        if options["instances"]:
-            self._report_instances(counts)
+        if stored.counts is not None:
+            self._report_instances(stored.counts)
         if only is not None:
             left_are = "empty" if options["labelled_only"] else "other"
             note = stored_sections_note(only, volume.size_z, left_are=left_are)
