@@ -166,6 +166,10 @@ def start_asgi_server(*, name: str = "asgi", extra_env: dict | None = None) -> L
             str(port),
             "--log-level",
             "warning",
+            # A test's websocket left open at its end (a page, a client that never closed)
+            # would hold a graceful shutdown for the whole stop() timeout.
+            "--timeout-graceful-shutdown",
+            "2",
         ],
         name=name,
         env=child_env() | (extra_env or {}),
