@@ -1,0 +1,55 @@
+/** What the AnnotationSync tests share: an in-memory storage, a stub transport and the sync under
+ * test wired to them (sync.test.ts, syncLocked.test.ts). */
+
+import type { RequestOptions } from '../src/lib/api';
+import { ActiveTime } from '../src/modules/annotator/activeTime';
+import { AnnotationSync, type SyncState } from '../src/modules/annotator/sync';
+import type { AnnotationDto, SaveOrigin } from '../src/modules/annotator/types';
+
+export class MemoryStorage {
+  data = new Map<string, string>();
+  getItem(k: string) {
+    return this.data.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.data.set(k, v);
+  }
+  removeItem(k: string) {
+    this.data.delete(k);
+  }
+}
+
+export type Handler = (method: string, url: string, opts?: RequestOptions) => unknown;
+
+export function dto(revision: number | null, extra: Partial<AnnotationDto> = {}): AnnotationDto {
+  return { revision, status: revision === null ? null : 'draft', mask_png: revision === null ? null : `png${revision}`, can_edit: true, can_reopen: false, updated_at: '2024-01-01T00:00:00Z', ...extra };
+}
+
+export function setup(handler: Handler, opts: { storage?: MemoryStorage; png?: () => string; origin?: () => SaveOrigin | null } = {}) {
+  const calls: { method: string; url: string; body: any }[] = [];
+  const states: SyncState[] = [];
+  const storage = opts.storage ?? new MemoryStorage();
+  const active = new ActiveTime();
+  const sync = new AnnotationSync(
+    {
+      url: '/api/sections/12/annotations/mine/',
+      sectionId: 12,
+      transport: async (method, url, o) => {
+        calls.push({ method, url, body: o?.body });
+        return handler(method, url, o);
+      },
+      getMaskPng: opts.png ?? (() => 'MASK'),
+      getOrigin: opts.origin,
+      activeTime: active,
+      storage,
+      now: () => Date.now(),
+    },
+    (s) => states.push(s),
+  );
+  return { sync, calls, states, storage, active };
+}
+
+export const flush = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
