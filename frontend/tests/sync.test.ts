@@ -1,15 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/lib/api';
 import { backupKey } from '../src/modules/annotator/sync';
 import type { AnnotationDto, SaveOrigin } from '../src/modules/annotator/types';
-import { MemoryStorage, dto, flush, setup } from './syncHarness';
+import { MemoryStorage, dto, flush, setup, useFakeClock } from './syncHarness';
 
 describe('AnnotationSync', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(new Date('2024-06-01T12:00:00Z'));
-  });
-  afterEach(() => vi.useRealTimers());
+  useFakeClock();
 
   it('autosaves 1.5 s after the last edit with the base revision and active time', async () => {
     let rev = 3;

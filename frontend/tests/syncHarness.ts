@@ -1,6 +1,7 @@
-/** What the AnnotationSync tests share: an in-memory storage, a stub transport and the sync under
- * test wired to them (sync.test.ts, syncLocked.test.ts). */
+/** What the AnnotationSync tests share: a fake clock, an in-memory storage, a stub transport and
+ * the sync under test wired to them (sync.test.ts, syncLocked.test.ts, syncSession.test.ts). */
 
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { RequestOptions } from '../src/lib/api';
 import { ActiveTime } from '../src/modules/annotator/activeTime';
 import { AnnotationSync, type SyncState } from '../src/modules/annotator/sync';
@@ -25,7 +26,24 @@ export function dto(revision: number | null, extra: Partial<AnnotationDto> = {})
   return { revision, status: revision === null ? null : 'draft', mask_png: revision === null ? null : `png${revision}`, can_edit: true, can_reopen: false, updated_at: '2024-01-01T00:00:00Z', ...extra };
 }
 
-export function setup(handler: Handler, opts: { storage?: MemoryStorage; png?: () => string; origin?: () => SaveOrigin | null } = {}) {
+/** Inside a describe: each test runs on fake timers from 2024-06-01 12:00 UTC. */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2024-06-01T12:00:00Z'));
+  });
+  afterEach(() => vi.useRealTimers());
+}
+
+export interface SetupOptions {
+  storage?: MemoryStorage;
+  png?: () => string;
+  origin?: () => SaveOrigin | null;
+  /** The editor page's id; a random one when left out. */
+  session?: string;
+}
+
+export function setup(handler: Handler, opts: SetupOptions = {}) {
   const calls: { method: string; url: string; body: any }[] = [];
   const states: SyncState[] = [];
   const storage = opts.storage ?? new MemoryStorage();
@@ -42,6 +60,7 @@ export function setup(handler: Handler, opts: { storage?: MemoryStorage; png?: (
       getOrigin: opts.origin,
       activeTime: active,
       storage,
+      session: opts.session,
       now: () => Date.now(),
     },
     (s) => states.push(s),

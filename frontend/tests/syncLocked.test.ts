@@ -1,19 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/lib/api';
 import { keptFileName, keptKey } from '../src/modules/annotator/kept';
 import { backupKey } from '../src/modules/annotator/sync';
-import { MemoryStorage, dto, setup } from './syncHarness';
+import { MemoryStorage, dto, setup, useFakeClock } from './syncHarness';
 
 /** A save that finds the section decided meanwhile (sent back, confirmed, excluded): the page
  * says who did what, and a drawing it could not save is kept in this browser and offered, never
  * sent by itself. */
 
 describe('AnnotationSync when a reviewer decided first', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(new Date('2024-06-01T12:00:00Z'));
-  });
-  afterEach(() => vi.useRealTimers());
+  useFakeClock();
 
   it('says why a reopen found the annotation a draft already (sent back meanwhile) and lets it be edited', async () => {
     const why = 'rita sent this section back to you (2024-06-01 11:58 UTC): “follow the rim”. Your annotation is a draft again: keep editing it and submit when done.';

@@ -1,5 +1,5 @@
 /**
- * What the annotation endpoint's answers mean for the sync (sync.ts): the
+ * What the annotation endpoint's answers mean for the sync (saveLoop.ts, sync.ts): the
  * fields a DTO sets, and what a failed save asks for. A 409 carries the newer
  * server copy and stops autosave until the user chooses, or says that a
  * reviewer confirmed or excluded the section meanwhile; network errors, 5xx

@@ -2,9 +2,10 @@
  * Annotator page: one section, the user's own mask, autosave, submit.
  * See frontend/README.md for the config and the REST calls. The save card
  * (status.ts), the neighbouring sections (neighbours.ts), the progress bars
- * (progress.ts), the save state machine (sync.ts), the live notice of a
+ * (progress.ts), the save state machine (sync.ts, saveLoop.ts), the live notice of a
  * reviewer's decision (reviewNotice.ts), the drawings such a decision refused (kept.ts,
- * keptNotice.ts) and the page's lifecycle (lifecycle.ts) live beside this file.
+ * keptNotice.ts, keptFlow.ts), the server copies that are no edits (serverMask.ts), Skip and
+ * Next (queue.ts) and the page's lifecycle (lifecycle.ts) live beside this file.
  */
 
 import { ChannelSelect, channelUrl } from '../../components/ChannelSelect';
@@ -21,12 +22,13 @@ import { safeStorage } from './backup';
 import { NeighbourTools } from './neighbours';
 import { ProposalTools } from './proposal';
 import { ProgressBars } from './progress';
-import { showKept } from './keptNotice';
+import { KeptFlow } from './keptFlow';
 import { bindLifecycle } from './lifecycle';
 import { sentBackNews, showReviewNotice, watchReviewDecisions } from './reviewNotice';
-import { openNextSection } from './queue';
+import { QueueMoves } from './queue';
 import { annotationShortcuts } from './shortcuts';
 import { markSentBackAnswered } from './sentBack';
+import { ServerMask } from './serverMask';
 import { SaveCard } from './status';
 import { AnnotationSync } from './sync';
 import type { AnnotationDto, AnnotatorConfig, SaveOrigin } from './types';
@@ -44,8 +46,10 @@ export class AnnotatorPage {
   private readonly channels: ChannelSelect | null;
   private readonly progress: ProgressBars | null = null;
   private readonly proposal: ProposalTools | null = null;
+  private readonly serverMask: ServerMask;
+  private readonly keptFlow: KeptFlow;
+  private readonly moves: QueueMoves;
   private origin: SaveOrigin | null = null;
-  private suppressChange = 0;
   private emptyConfirmUntil = 0;
   private loaded = false;
 
@@ -76,8 +80,8 @@ export class AnnotatorPage {
         loadNewer: () => void this.loadNewer(),
         keepMine: () => this.sync.keepMine(),
         reopen: () => void this.reopen(),
-        skip: cfg.skipUrl ? () => void this.skip() : undefined,
-        next: () => void this.next(),
+        skip: cfg.skipUrl ? () => void this.moves.skip() : undefined,
+        next: () => void this.moves.next(),
       },
       root,
     );
@@ -96,6 +100,7 @@ export class AnnotatorPage {
       () => this.renderStatus(),
     );
     this.sync.onSaved = (dto, action) => this.onSaved(dto, action);
+    this.moves = new QueueMoves(cfg, this.sync, (text, ms) => this.editor.showToast(text, ms));
     sidebar.appendChild(this.saveCard.card);
     if (!cfg.readOnly) watchReviewDecisions(s.id, this.saveCard.card);
     if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
@@ -115,9 +120,8 @@ export class AnnotatorPage {
       this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
       sidebar.appendChild(this.reference.card);
     }
-    this.editor.addEventListener('change', () => {
-      if (this.suppressChange === 0) this.sync.markDirty();
-    });
+    this.serverMask = new ServerMask(this.editor, this.sync);
+    this.keptFlow = new KeptFlow(this.sync, this.editor, this.serverMask, this.saveCard.card, () => this.renderStatus());
     onShortcut((ev) => this.keyAction(ev));
     bindLifecycle(this.sync, this.activeTime);
     void this.load();
@@ -133,7 +137,7 @@ export class AnnotatorPage {
   private async load(attempt = 0): Promise<void> {
     try {
       const { dto, restored } = await this.sync.load();
-      this.showServerMask(() => {
+      this.serverMask.show(() => {
         const b64 = restored?.maskPng ?? dto.mask_png;
         if (b64) this.editor.fromPngBase64(b64, { record: false });
       });
@@ -158,16 +162,7 @@ export class AnnotatorPage {
 
   private renderStatus(): void {
     this.saveCard.render(this.sync.state(), { updatedAt: this.sync.updatedAt, readOnly: this.cfg.readOnly ?? false, loaded: this.loaded });
-    // Drawings refused for good (the section was confirmed or excluded): offered as files, never saved.
-    if (this.sync.phase === 'locked' && this.sync.kept.list.length) this.editor.setReadOnly(true);
-    showKept(this.sync.kept.list, this.saveCard.card, { discard: (at) => this.discardKept(at) });
-  }
-
-  /** The user's Discard: a drawing refused on this page leaves the editor too. */
-  private discardKept(savedAt: number): void {
-    this.sync.kept.remove(savedAt);
-    if (this.sync.phase === 'locked' && this.sync.dirty) void this.showSaved();
-    this.renderStatus();
+    this.keptFlow.render();
   }
 
   private imageUrl(url: string): string {
@@ -179,44 +174,15 @@ export class AnnotatorPage {
     this.neighbours.panel.refresh();
   }
 
-  /** Puts a server copy into the editor without it counting as an edit to save. */
-  private showServerMask(put: () => void): void {
-    this.suppressChange++;
-    try {
-      put();
-    } finally {
-      this.suppressChange--;
-    }
-  }
-
-  /** Puts the server copy into the editor (`label`: as an undo step) and settles the sync on it. */
-  private takeServer(dto: AnnotationDto, label?: string): void {
-    this.showServerMask(() => {
-      const opts = { record: label !== undefined, label };
-      if (dto.mask_png) this.editor.fromPngBase64(dto.mask_png, opts);
-      else this.editor.setMask(new Uint8Array(this.editor.width * this.editor.height), opts);
-    });
-    this.sync.acceptServer(dto);
-  }
-
   private async loadNewer(): Promise<void> {
     try {
       const dto = await this.sync.fetchNewer();
-      this.takeServer(dto, 'Load newer version');
+      this.serverMask.take(dto, 'Load newer version');
       this.editor.setReadOnly(!this.sync.editable);
       if (dto.status === 'submitted') this.showSubmitted(dto);
       this.editor.showToast('Loaded the newer version — Ctrl+Z brings back yours', 5000);
     } catch (err) {
       this.editor.showToast(`Could not load the newer version: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
-    }
-  }
-
-  /** Back to the saved annotation once the drawing refused on this page is discarded. */
-  private async showSaved(): Promise<void> {
-    try {
-      this.takeServer(await this.sync.fetchNewer());
-    } catch (err) {
-      this.editor.showToast(`Could not load your saved annotation: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
     }
   }
 
@@ -249,30 +215,6 @@ export class AnnotatorPage {
     this.saveCard.showSubmitted(dto, this.cfg.nextUrl, dto.can_reopen ?? this.sync.canReopen);
   }
 
-  /** Skip: the section goes to the back of the queue (a draft is saved first) and the next opens. */
-  private async skip(): Promise<void> {
-    if (this.cfg.skipUrl) await this.advance(this.cfg.skipUrl, 'skip', true);
-  }
-
-  /** Next section (after submitting): the queue hands one out, then it opens. */
-  private async next(): Promise<void> {
-    if (this.cfg.nextApiUrl) await this.advance(this.cfg.nextApiUrl, 'open the next section', false);
-    else if (this.cfg.nextUrl) window.location.href = this.cfg.nextUrl;
-  }
-
-  private async advance(handOutUrl: string, what: string, saveFirst: boolean): Promise<void> {
-    try {
-      // A failed save (offline, 5xx, 409) would leave the edits only in this browser: stay.
-      if (saveFirst && !(await this.sync.saveAll())) {
-        this.editor.showToast(`Not skipped: your edits are not saved yet — ${this.sync.conflict ? 'resolve the conflict first' : 'see the save card'}`, 6000);
-        return;
-      }
-      await openNextSection(handOutUrl, this.cfg.nextUrl);
-    } catch (err) {
-      this.editor.showToast(`Could not ${what}: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
-    }
-  }
-
   private async reopen(): Promise<void> {
     try {
       const { note } = await this.sync.reopen();
@@ -300,7 +242,7 @@ export class AnnotatorPage {
     if ((k === 'm' || k === 'M') && this.proposal) return () => void this.proposal?.load();
     if ((k === 'r' || k === 'R') && this.reference) return () => this.reference?.toggle();
     if ((k === 'x' || k === 'X') && this.channels) return () => this.channels?.next();
-    if ((k === 'n' || k === 'N') && this.cfg.nextUrl && this.saveCard.submittedShown) return () => void this.next();
+    if ((k === 'n' || k === 'N') && this.cfg.nextUrl && this.saveCard.submittedShown) return () => void this.moves.next();
     return null;
   }
 }

@@ -2,7 +2,7 @@
  * When the annotator saves: 1.5 s after the last edit and at least every 15 s
  * while edits keep coming; after a failure that may pass (network, 5xx) again
  * after 1, 2, 4 … 30 s, with a tick every second meanwhile so the page can
- * count down. What a save does is sync.ts's business.
+ * count down. What a save does is saveLoop.ts's business.
  */
 
 type Timer = ReturnType<typeof setTimeout>;

@@ -1,8 +1,8 @@
 /**
  * What the annotator's sync knows at any moment: the server's last answer about the annotation,
  * the edit counters (dirty = edits not yet saved), where the save state machine rests and its
- * last error, and the snapshot of all that the page renders. The transitions (load, save,
- * submit, the conflict choices) are sync.ts.
+ * last error, and the snapshot of all that the page renders. The transitions are the save loop
+ * (saveLoop.ts) and, around it, load, submit, reopen and the conflict choices (sync.ts).
  */
 
 import { serverFields } from './answers';

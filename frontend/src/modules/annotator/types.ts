@@ -116,7 +116,7 @@ export interface LocalBackup {
   session?: string;
 }
 
-/** Where the save state machine (sync.ts) stands, as the page shows it. */
+/** Where the save state machine (saveLoop.ts, sync.ts) stands, as the page shows it. */
 export type Phase = 'loading' | 'clean' | 'dirty' | 'saving' | 'offline' | 'conflict' | 'error' | 'locked';
 export type SaveAction = 'save' | 'submit';
 
