@@ -122,7 +122,7 @@ def _report_case(n_sections: int, client_class) -> None:
 
     from annotations.models import Section, Specimen, Volume
     from inference.models import Evaluation, SectionResult, VolumeResult
-    from inference.services.evaluation import summarize
+    from inference.services.evaluation import BASELINE_PARAMS, summarize
 
     user, project = bench_manager()
     per_volume = 100
@@ -173,10 +173,7 @@ def _report_case(n_sections: int, client_class) -> None:
             "specimens": len(volumes),
             "volumes": len(volumes),
             "as_of": timezone.now().isoformat(),
-            "baselines": {
-                "edge": {"dilation_radius": 2, "min_size": 64, "smooth_sigma": 1.0},
-                "otsu": {"min_size": 64},
-            },
+            "baselines": BASELINE_PARAMS,
         },
     )
     rows = []

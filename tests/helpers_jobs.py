@@ -9,6 +9,7 @@ import pytest
 
 from cellweb import events
 from tests.data_files import files_under
+from tests.polling import wait_until
 
 
 @pytest.fixture
@@ -27,18 +28,6 @@ def heard(monkeypatch):
     published = []
     monkeypatch.setattr(events, "send_now", lambda group, event: published.append((group, event)))
     return published
-
-
-def wait_until(check: Callable, *, timeout: float = 60.0, what: str | Callable = "the condition"):
-    """``check()``'s first truthy value, asked every 0.2 s; past ``timeout`` fail saying ``what``
-    (or what ``what()`` says then)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(what() if callable(what) else f"{what} did not get there in {timeout} s")
 
 
 def cleaned_up(folder, *, timeout: float = 15.0) -> list:

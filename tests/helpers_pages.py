@@ -1,4 +1,5 @@
-"""What a server-rendered page hands its script: the JSON of its ``cw-config`` element."""
+"""Server-rendered pages: what a page hands its script (the JSON of its ``cw-config`` element),
+and the project settings form as posted."""
 
 from __future__ import annotations
 
@@ -14,3 +15,11 @@ def page_config(page) -> dict:
     match = CONFIG_SCRIPT.search(html)
     assert match, "the page has no cw-config"
     return json.loads(match.group(1))
+
+
+def settings_form_post(client, **fields):
+    """POST the settings page of the project ``lab`` with ``client``: the fields the form
+    requires as the ``project`` fixture holds them (3 annotations, STAPLE), changed or added to
+    by ``fields``."""
+    form = {"required_annotations": "3", "consensus_method": "staple", **fields}
+    return client.post("/projects/lab/settings/", form)

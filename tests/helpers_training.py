@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Specimen, Tag
-from inference.services.training import TrainingConfig
+from inference.models import TrainingJob
+from inference.services.training import TrainingConfig, training_job_launch
 from tests.helpers_jobs import poll_job
 
 # Training processes in these tests use one torch thread: on a loaded 2-core machine OpenMP's
@@ -113,9 +114,16 @@ def tiny_config(**overrides) -> TrainingConfig:
     return TrainingConfig(**{**TINY, **overrides})
 
 
+def tiny_job_launch(project, user, **overrides) -> TrainingJob:
+    """A training job of ``tiny_config(**overrides)`` launched by ``user`` and not queued: its
+    folds wait for ``training_job_run_foreground`` or ``fold_run_execute`` here."""
+    return training_job_launch(
+        project=project, user=user, config=tiny_config(**overrides), queue=False
+    )
+
+
 def wait_for_job(job_id: int, *, timeout: float = 120.0, until=None, logs=None):
     """Poll the database until the job ends (or ``until(job)`` holds); fail with the worker logs."""
-    from inference.models import TrainingJob
 
     def failure(job) -> str:
         folds = list(job.folds.values("index", "status", "epoch", "attempts", "error"))

@@ -23,8 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from browser import APP_BUILD, HARNESS_BUILD, launch, missing_bundles
+from browser import APP_BUILD, HARNESS_BUILD, ROOT, launch, missing_bundles
 from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(ROOT))
+from tests.polling import wait_until as poll
 
 ORIGIN = "http://cellweb.test"
 W = H = 448
@@ -154,13 +157,13 @@ class Backend:
 
 def wait_until(page, fn: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
     # page.wait_for_timeout (not time.sleep) so Playwright keeps serving routes meanwhile.
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        page.wait_for_timeout(50)
-    raise AssertionError(f"timed out waiting for {what}")
+    return poll(
+        fn,
+        timeout=timeout,
+        what=what,
+        interval=0.05,
+        pause=lambda seconds: page.wait_for_timeout(seconds * 1000),
+    )
 
 
 def editor_point(page, x: float, y: float) -> tuple[float, float]:

@@ -7,6 +7,10 @@ from __future__ import annotations
 import pytest
 from rest_framework import serializers
 
+# The fixtures ``sections`` and ``ready`` of the review API tests; a module's own fixture of the
+# same name comes first.
+from tests.review_support import four_sections, ready_section  # noqa: F401
+
 # Keys a selector builds for another reader, which an answer leaves out on purpose.
 LEFT_OUT = {
     # The agreement table's count of annotations; the dashboard row has it as ``annotated``.

@@ -7,6 +7,7 @@ from annotations.models import Project, QueueMode, SectionDisagreement
 from inference.models import DisagreementJob
 from tests.conftest import signed_in
 from tests.helpers_disagreement import disagreeing_training_job, square_sections
+from tests.helpers_pages import settings_form_post
 
 
 def test_managers_choose_the_queue_mode_through_the_api_and_bad_values_are_refused(
@@ -32,14 +33,7 @@ def test_managers_choose_the_queue_mode_through_the_api_and_bad_values_are_refus
 def test_the_settings_page_saves_the_queue_mode(manager, project):
     client = signed_in(manager)
     assert "Work queue order" in client.get("/projects/lab/settings/").content.decode()
-    response = client.post(
-        "/projects/lab/settings/",
-        {
-            "required_annotations": "3",
-            "consensus_method": "staple",
-            "queue_mode": "most_informative",
-        },
-    )
+    response = settings_form_post(client, queue_mode="most_informative")
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).queue_mode == QueueMode.MOST_INFORMATIVE
 

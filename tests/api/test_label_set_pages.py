@@ -5,6 +5,7 @@ from __future__ import annotations
 from annotations.models import Project
 from tests.conftest import signed_in
 from tests.helpers_labels import stored_masks
+from tests.helpers_pages import settings_form_post
 
 
 def test_the_new_project_page_creates_a_project_from_a_preset(creator):
@@ -77,9 +78,6 @@ def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
 
 
 def test_the_settings_form_saves_the_painting_rule(manager, project):
-    response = signed_in(manager).post(
-        "/projects/lab/settings/",
-        {"required_annotations": "3", "consensus_method": "staple", "paint_rule": "background"},
-    )
+    response = settings_form_post(signed_in(manager), paint_rule="background")
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).paint_rule == "background"

@@ -8,7 +8,7 @@ import pytest
 from annotations.models import Project, Section
 from tests.api.test_annotation_api import SHAPE, b64, rect_mask
 from tests.conftest import signed_in
-from tests.helpers_pages import page_config
+from tests.helpers_pages import page_config, settings_form_post
 
 
 @pytest.fixture
@@ -38,17 +38,16 @@ def test_managers_set_the_mode_through_the_api_and_bad_values_are_refused(
 def test_the_settings_page_saves_the_mode(manager, project):
     client = signed_in(manager)
     assert "Model proposals in the editor" in client.get("/projects/lab/settings/").content.decode()
-    form = {"required_annotations": "3", "consensus_method": "staple", "proposals": "start"}
-    response = client.post("/projects/lab/settings/", form)
+    response = settings_form_post(client, proposals="start")
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).proposals == "start"
     assert Project.objects.get(pk=project.pk).annotations_before_proposals == 0  # kept
     page = client.get("/projects/lab/settings/").content.decode()
     assert "made without a proposal first" in page
-    response = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 2})
+    response = settings_form_post(client, proposals="start", annotations_before_proposals=2)
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2
-    refused = client.post("/projects/lab/settings/", {**form, "annotations_before_proposals": 21})
+    refused = settings_form_post(client, proposals="start", annotations_before_proposals=21)
     assert refused.status_code == 400
     assert Project.objects.get(pk=project.pk).annotations_before_proposals == 2
 

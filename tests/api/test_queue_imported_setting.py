@@ -7,6 +7,7 @@ import pytest
 
 from annotations.models import Project
 from tests.conftest import signed_in
+from tests.helpers_pages import settings_form_post
 from tests.unit.test_queue_imported_truth import two_cells  # noqa: F401 (fixture)
 
 
@@ -36,14 +37,7 @@ def test_the_settings_page_shows_and_saves_it(manager, project):
     client = signed_in(manager)
     html = client.get("/projects/lab/settings/").content.decode()
     assert "Annotators also draw sections with imported ground truth" in html
-    response = client.post(
-        "/projects/lab/settings/",
-        {
-            "required_annotations": "3",
-            "consensus_method": "staple",
-            "queue_includes_imported": "on",
-        },
-    )
+    response = settings_form_post(client, queue_includes_imported="on")
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).queue_includes_imported is True
 

@@ -14,8 +14,6 @@ from tests.review_support import (
     box,
     confirm,
     disk,
-    four_sections,  # noqa: F401 (the fixture ``sections``)
-    ready_section,  # noqa: F401 (the fixture ``ready``)
     save_revision,
 )
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from django.test import Client
 
-from inference.services.training import training_job_cancel, training_job_launch
-from tests.helpers_training import add_specimens, tiny_config
+from inference.services.training import training_job_cancel
+from tests.helpers_training import add_specimens, tiny_job_launch
 
 
 def test_a_cancelled_job_says_so_in_the_api_and_on_its_page(
     project, manager, make_volume, api, django_capture_on_commit_callbacks
 ):
     add_specimens(project, make_volume, 4, sections=2)
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     with django_capture_on_commit_callbacks(execute=True):
         training_job_cancel(job=job, user=manager, reason="wrong snapshot")
 

@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from tests.helpers_training import single_thread_torch  # noqa: F401  (offered to every unit test)
+# Offered to every unit test: torch on one thread, and ``five_cells`` of the training tests.
+from tests.helpers_training import five_specimens, single_thread_torch  # noqa: F401
 
 
 @pytest.fixture

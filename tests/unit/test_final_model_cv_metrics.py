@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from inference.models import FoldRun, ModelVersion
-from inference.services.training import training_job_gather, training_job_launch
-from tests.helpers_training import add_specimens, tiny_config
+from inference.services.training import training_job_gather
+from tests.helpers_training import add_specimens, tiny_job_launch
 
 KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
@@ -26,9 +26,7 @@ def _fold_metrics(pooled: float, section_mean: float) -> dict:
 @pytest.fixture
 def finished_job(project, manager, make_volume):
     add_specimens(project, make_volume, 4, sections=2)
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(final_model=True), queue=False
-    )
+    job = tiny_job_launch(project, manager, final_model=True)
     folds = list(job.folds.order_by("index"))
     # Folds that miss every nucleus (pooled 0.0 and 0.1) on stacks with many empty sections.
     for fold, (pooled, mean) in zip(folds, [(0.0, 0.3), (0.1, 0.5)]):

@@ -22,11 +22,10 @@ from inference.services.model_versions import (
 )
 from inference.services.training import (
     TrainingDataConflict,
-    training_job_launch,
     training_job_run_foreground,
 )
 from inference.services.training.fold_data import fold_entries
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
@@ -72,12 +71,7 @@ def test_fine_tuning_starts_from_the_parents_weights_and_records_the_parent(
     project, manager, cells
 ):
     parent = _parent(project)
-    job = training_job_launch(
-        project=project,
-        user=manager,
-        config=tiny_config(**ONE_BATCH, from_version=parent.pk),
-        queue=False,
-    )
+    job = tiny_job_launch(project, manager, **ONE_BATCH, from_version=parent.pk)
     job = training_job_run_foreground(job=job)
     assert job.status == "succeeded", job.error
     for fold in job.folds.all():
@@ -92,9 +86,7 @@ def test_fine_tuning_starts_from_the_parents_weights_and_records_the_parent(
 
 
 def test_a_job_from_scratch_records_no_parent(project, manager, cells):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(**ONE_BATCH), queue=False
-    )
+    job = tiny_job_launch(project, manager, **ONE_BATCH)
     training_job_run_foreground(job=job)
     assert {(v.parent_id, v.provenance) for v in ModelVersion.objects.filter(job=job)} == {
         (None, "trained")
@@ -104,12 +96,7 @@ def test_a_job_from_scratch_records_no_parent(project, manager, cells):
 def test_fine_tuning_keeps_the_architecture(project, manager, cells):
     parent = _parent(project, arch="unet16")
     with pytest.raises(TrainingDataConflict) as caught:
-        training_job_launch(
-            project=project,
-            user=manager,
-            config=tiny_config(arch="osnet", from_version=parent.pk),
-            queue=False,
-        )
+        tiny_job_launch(project, manager, arch="osnet", from_version=parent.pk)
     assert "train unet16 (not osnet)" in caught.value.errors["from_version"]
     assert caught.value.code == "parent_arch_mismatch"
     assert not project.training_jobs.exists()
@@ -119,12 +106,7 @@ def test_a_version_the_user_may_not_see_cannot_be_a_parent(project, manager, cel
     other = Project.objects.create(slug="elsewhere", name="Elsewhere")
     hidden = _parent(other)
     with pytest.raises(NotFoundError) as caught:
-        training_job_launch(
-            project=project,
-            user=manager,
-            config=tiny_config(from_version=hidden.pk),
-            queue=False,
-        )
+        tiny_job_launch(project, manager, from_version=hidden.pk)
     # A version the user may not see does not exist for them.
     assert caught.value.message == f"No model version {hidden.pk} to fine-tune from."
 

@@ -32,7 +32,7 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from tests.helpers_isl import add_stained_specimens, tiny_isl
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
@@ -151,12 +151,7 @@ def test_a_segmentation_job_fine_tuned_from_an_isl_version_records_its_parent(
 ):
     add_specimens(project, make_volume, 4, sections=2)
     parent = _isl_version(project)
-    job = training_job_launch(
-        project=project,
-        user=manager,
-        config=tiny_config(epochs=1, from_version=parent.pk),
-        queue=False,
-    )
+    job = tiny_job_launch(project, manager, epochs=1, from_version=parent.pk)
     job = training_job_run_foreground(job=job)
     assert job.status == "succeeded", job.error
     children = ModelVersion.objects.filter(job=job)

@@ -20,7 +20,7 @@ from inference.services.evaluation import evaluation_launch, evaluation_run
 from inference.services.training import training_job_launch
 from tests.data_files import files_under
 from tests.helpers_evaluation import make_specimens
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, tiny_config, tiny_job_launch
 from tests.jobkind_app.models import Chore
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_one_sweeper_ends_or_requeues_a_silent_job_of_every_kind(
     # As if its worker died while writing results.
     Evaluation.objects.filter(pk=evaluation.pk).update(status="running", heartbeat_at=old)
     add_specimens(project, make_volume, 2, sections=1, prefix="fold-cell")
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     fold = job.folds.get(index=0)
     FoldRun.objects.filter(pk=fold.pk).update(
         status="running", attempts=1, heartbeat_at=old, task_id="lost"

@@ -24,7 +24,13 @@ from inference.services.model_versions import (
 )
 from inference.services.training import training_job_launch, training_job_run_foreground
 from tests.helpers_evaluation import run_evaluation
-from tests.helpers_training import add_specimens, current_gt, tiny_config, training_form
+from tests.helpers_training import (
+    add_specimens,
+    current_gt,
+    tiny_config,
+    tiny_job_launch,
+    training_form,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -82,10 +88,8 @@ def test_large_bright_field_fields_train_on_native_crops_scored_whole(
 
 def test_ri_tomograms_keep_resizing_unless_native_crops_are_chosen(project, manager, make_volume):
     add_specimens(project, make_volume, 2, sections=2, size=64)
-    auto = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
-    chosen = training_job_launch(
-        project=project, user=manager, config=tiny_config(native_crops=True), queue=False
-    )
+    auto = tiny_job_launch(project, manager)
+    chosen = tiny_job_launch(project, manager, native_crops=True)
     assert auto.config["native_crops"] is False and chosen.config["native_crops"] is True
 
 

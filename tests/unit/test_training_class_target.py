@@ -28,10 +28,9 @@ from inference.services.evaluation import evaluation_launch, evaluation_run
 from inference.services.training import (
     TrainingConfigError,
     training_estimate,
-    training_job_launch,
     training_job_run_foreground,
 )
-from tests.helpers_training import numbered_specimens, tiny_config
+from tests.helpers_training import numbered_specimens, tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 SIZE = 32
@@ -103,7 +102,7 @@ def only_cytoplasm(truth_ids) -> None:
 
 
 def test_binary_nucleus_training_uses_only_the_nucleus_value(project, manager, cells):
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     assert (job.config["target_class"], job.config["target_value"]) == ("nucleus", 1)
     entries = snapshot_entries(job.snapshot)
     _, masks = load_pairs(entries)
@@ -119,12 +118,7 @@ def test_binary_nucleus_training_uses_only_the_nucleus_value(project, manager, c
 
 
 def test_a_named_class_trains_on_that_class(project, manager, cells):
-    job = training_job_launch(
-        project=project,
-        user=manager,
-        config=tiny_config(target_class="Cytoplasm"),
-        queue=False,
-    )
+    job = tiny_job_launch(project, manager, target_class="Cytoplasm")
     assert (job.config["target_class"], job.config["target_value"]) == ("cytoplasm", 2)
     entries = snapshot_entries(job.snapshot)
     _, masks = load_pairs(entries)
@@ -135,9 +129,7 @@ def test_a_named_class_trains_on_that_class(project, manager, cells):
 
 def test_an_unknown_class_is_refused_with_the_projects_classes(project, manager, cells):
     with pytest.raises(TrainingConfigError) as refused:
-        training_job_launch(
-            project=project, user=manager, config=tiny_config(target_class="membrane"), queue=False
-        )
+        tiny_job_launch(project, manager, target_class="membrane")
     assert "no class “membrane”" in refused.value.errors["target_class"]
     assert "nucleus (value 1), cytoplasm (value 2)" in refused.value.errors["target_class"]
 
@@ -149,7 +141,7 @@ def test_sections_without_the_target_are_left_out_before_queueing(project, manag
     assert estimate["problem"] is None
     assert (estimate["sections"], estimate["skipped_sections"]) == (5, 3)
     assert "3 sections left out" in estimate["skipped_message"]
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     assert job.sections == 5
     assert not set(job.snapshot.entries.values_list("pk", flat=True)) & set(lacking)
     assert "3 sections left out: their ground truth holds other classes but no nucleus" in (
@@ -187,7 +179,7 @@ def test_instance_map_ground_truth_is_read_by_its_classes(project, manager, cell
     instances[class_map == 1] = 2  # ... around one nucleus instance
     truth.mask_png = encode_instance_map(instances, {1: 2, 2: 1}, LABELS)
     truth.save(update_fields=["mask_png"])
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     entries = [e for e in snapshot_entries(job.snapshot) if e.ground_truth_id == truth.pk]
     _, (mask,) = load_pairs(entries)
     assert np.array_equal(mask, class_map == 1)

@@ -29,7 +29,7 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from tests.helpers_classes import add_cells, cell_image, touching_cell
-from tests.helpers_training import tiny_config
+from tests.helpers_training import tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 CPU = torch.device("cpu")
@@ -102,12 +102,7 @@ def test_a_classes_and_distance_job_trains_versions_that_record_their_outputs_an
     assert len(fold.epoch_logs.first().val_metrics["per_class_dice"]) == 2
 
     # Fine-tuning it (as a retrain round does) keeps its classes and its distance output.
-    tuned = training_job_launch(
-        project=project,
-        user=manager,
-        config=tiny_config(epochs=1, from_version=version.pk),
-        queue=False,
-    )
+    tuned = tiny_job_launch(project, manager, epochs=1, from_version=version.pk)
     assert tuned.config["classes"] == ["nucleus", "cytoplasm"]
     assert tuned.config["class_values"] == [1, 2] and tuned.config["instance_head"] == "distance"
     tuned = training_job_run_foreground(job=tuned)
@@ -134,9 +129,7 @@ def test_bad_class_choices_are_refused_with_the_reason(
     project, manager, cells, overrides, field, words
 ):
     with pytest.raises(TrainingConfigError) as caught:
-        training_job_launch(
-            project=project, user=manager, config=tiny_config(**overrides), queue=False
-        )
+        tiny_job_launch(project, manager, **overrides)
     assert field in caught.value.errors and words in caught.value.errors[field]
 
 

@@ -27,7 +27,7 @@ from inference.services.training import (
 )
 from inference.services.training.fold_objects import fold_objects
 from tests.helpers_classes import add_cells, instance_gt
-from tests.helpers_training import numbered_specimens, tiny_config
+from tests.helpers_training import numbered_specimens, tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 MAP_THRESHOLDS = np.round(np.arange(0.5, 1.0, 0.05), 2)
@@ -127,7 +127,7 @@ def test_an_instance_head_fold_scores_its_held_out_nuclei_as_computed_independen
 def test_a_binary_fold_splits_touching_nuclei_as_an_evaluation_does(project, manager, crowded):
     """A controlled prediction, the true nuclei's union: the watershed separates the touching
     pair, so every nucleus is found; connected components would have merged it."""
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     fold = job.folds.filter(kind="cv").order_by("index").first()
     perfect = (crowded_section()[1] > 0).astype(np.float32)[None]
     held = fold.val_sections  # two specimens of two sections

@@ -14,7 +14,7 @@ from inference.services.training import TrainingConfig, training_job_launch
 from inference.services.training.fold_objects import fold_objects
 from inference.services.training.summary import cross_validation_summary
 from tests.helpers_classes import instance_gt
-from tests.helpers_training import numbered_specimens, tiny_config
+from tests.helpers_training import numbered_specimens, tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
@@ -95,9 +95,7 @@ def test_two_instance_classes_are_scored_each_on_its_own_and_named(project, mana
 
 def test_one_instance_class_keeps_its_numbers(project, manager, two_classes):
     """Learning the nucleus class alone: its own numbers, no per-class block."""
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(target_class="nucleus"), queue=False
-    )
+    job = tiny_job_launch(project, manager, target_class="nucleus")
     fold = job.folds.filter(kind="cv").order_by("index").first()
     instances, classes = two_class_section()
     perfect = (np.isin(instances, (1, 2))).astype(np.float32)[None]
@@ -113,9 +111,7 @@ def test_one_instance_class_keeps_its_numbers(project, manager, two_classes):
 def test_the_job_page_names_each_class(client, manager, project, two_classes):
     from inference.models import FoldRun
 
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(classes="all"), queue=False
-    )
+    job = tiny_job_launch(project, manager, classes="all")
     cfg = TrainingConfig.from_dict(job.config)
     instances, classes = two_class_section()
     output = softmax_output(instances, classes, keep={1})

@@ -9,9 +9,9 @@ import pytest
 
 from inference.models import FoldRun, ModelVersion
 from inference.selectors.model_versions import model_version_metric
-from inference.services.training import training_job_gather, training_job_launch
+from inference.services.training import training_job_gather
 from inference.services.training.summary import cross_validation_summary
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, tiny_job_launch
 
 KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
@@ -34,9 +34,7 @@ def _fold_metrics(f1: float | None) -> dict:
 
 
 def _finish(project, manager, f1s):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(final_model=True), queue=False
-    )
+    job = tiny_job_launch(project, manager, final_model=True)
     folds = list(job.folds.order_by("index"))
     for fold, f1 in zip(folds, f1s):
         FoldRun.objects.filter(pk=fold.pk).update(status="succeeded", metrics=_fold_metrics(f1))

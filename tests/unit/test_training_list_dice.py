@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from inference.models import FoldRun
-from inference.services.training import training_job_gather, training_job_launch
-from tests.helpers_training import add_specimens, tiny_config
+from inference.services.training import training_job_gather
+from tests.helpers_training import add_specimens, tiny_job_launch
 
 KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
@@ -16,7 +16,7 @@ def test_jobs_list_gives_dice_over_all_sections_and_over_sections_with_a_nucleus
     client, project, manager, make_volume
 ):
     add_specimens(project, make_volume, 4, sections=2)
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     for fold, (all_sections, nucleus) in zip(
         job.folds.order_by("index"), [(0.3, 0.0), (0.34, 0.01)]
     ):
@@ -46,7 +46,7 @@ def test_job_page_says_auc_pr_is_over_sections_with_a_nucleus_in_both_tables(
     client, project, manager, make_volume
 ):
     add_specimens(project, make_volume, 4, sections=2)
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     for fold in job.folds.order_by("index"):
         FoldRun.objects.filter(pk=fold.pk).update(
             status="succeeded",

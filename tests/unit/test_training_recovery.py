@@ -16,14 +16,10 @@ from inference.services.training import (
     fold_data,
     fold_run_execute,
     training_job_cancel,
-    training_job_launch,
     training_job_run_foreground,
 )
 from inference.services.training import fold_trainer as trainer
-from tests.helpers_training import (
-    five_specimens,  # noqa: F401 (the fixture ``five_cells``)
-    tiny_config,
-)
+from tests.helpers_training import tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
@@ -31,9 +27,7 @@ pytestmark = pytest.mark.usefixtures("single_thread_torch")
 def test_a_fold_killed_after_an_epoch_resumes_from_its_checkpoint(
     project, manager, five_cells, monkeypatch
 ):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(epochs=3), queue=False
-    )
+    job = tiny_job_launch(project, manager, epochs=3)
     fold = job.folds.get(index=0)
     original = trainer.FoldTrainer._end_epoch
 
@@ -59,7 +53,7 @@ def test_a_fold_killed_after_an_epoch_resumes_from_its_checkpoint(
 
 
 def test_a_second_delivery_while_the_first_run_is_alive_is_skipped(project, manager, five_cells):
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     fold = job.folds.get(index=0)
     FoldRun.objects.filter(pk=fold.pk).update(
         status="running", attempts=1, heartbeat_at=timezone.now()
@@ -78,7 +72,7 @@ def test_a_fold_that_keeps_failing_ends_failed_with_its_error(
         raise RuntimeError("the data loader exploded")
 
     monkeypatch.setattr(fold_data, "training_tensors", broken)
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     job = training_job_run_foreground(job=job)
     assert job.status == "failed"
     for fold in job.folds.all():
@@ -90,9 +84,7 @@ def test_a_fold_that_keeps_failing_ends_failed_with_its_error(
 def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
     project, manager, five_cells, monkeypatch, django_capture_on_commit_callbacks
 ):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(epochs=50, batch_size=1), queue=False
-    )
+    job = tiny_job_launch(project, manager, epochs=50, batch_size=1)
     original = trainer.FoldTrainer.on_batch
     seen = []
 
@@ -118,7 +110,7 @@ def test_cancel_stops_a_running_fold_at_its_next_batch_and_cancels_queued_folds(
 def test_cancelling_an_ended_job_is_a_conflict(project, manager, five_cells):
     from cellweb.errors import ConflictError
 
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     TrainingJob.objects.filter(pk=job.pk).update(status="succeeded")
     with pytest.raises(ConflictError):
         training_job_cancel(job=job, user=manager)
@@ -128,7 +120,7 @@ def test_a_silent_running_fold_is_requeued_then_failed_when_out_of_attempts(
     project, manager, five_cells, queued, settings, django_capture_on_commit_callbacks
 ):
     settings.TRAINING_MAX_RETRIES = 1
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     fold = job.folds.get(index=0)
     old = timezone.now() - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_S + 5)
     FoldRun.objects.filter(pk=fold.pk).update(

@@ -18,10 +18,7 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training import fold_trainer as trainer
-from tests.helpers_training import (
-    five_specimens,  # noqa: F401 (the fixture ``five_cells``)
-    tiny_config,
-)
+from tests.helpers_training import tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 
@@ -29,9 +26,7 @@ pytestmark = pytest.mark.usefixtures("single_thread_torch")
 def test_launch_freezes_ground_truth_and_stores_a_split_that_never_splits_a_specimen(
     project, manager, five_cells, queued
 ):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(folds=3), queue=False
-    )
+    job = tiny_job_launch(project, manager, folds=3)
     assert job.snapshot.entries.count() == 10
     folds = list(job.folds.order_by("index"))
     assert [f.kind for f in folds] == ["cv", "cv", "cv"]
@@ -52,7 +47,7 @@ def test_launch_freezes_ground_truth_and_stores_a_split_that_never_splits_a_spec
 def test_a_later_confirmation_does_not_change_a_launched_jobs_snapshot(
     project, manager, five_cells
 ):
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     frozen = set(job.snapshot.entries.values_list("pk", flat=True))
     truth = GroundTruth.objects.filter(section__specimen=five_cells[0]).first()
     truth.is_current = False
@@ -83,9 +78,7 @@ def test_folds_are_queued_once_each_only_after_commit(
 def test_a_job_run_here_trains_every_fold_logs_epochs_and_creates_versions_and_summary(
     project, manager, five_cells
 ):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(final_model=True), queue=False
-    )
+    job = tiny_job_launch(project, manager, final_model=True)
     job = training_job_run_foreground(job=job)
     assert job.status == "succeeded", job.error
     folds = list(job.folds.order_by("index"))
@@ -114,9 +107,7 @@ def test_a_job_run_here_trains_every_fold_logs_epochs_and_creates_versions_and_s
 
 
 def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(folds=3), queue=False
-    )
+    job = tiny_job_launch(project, manager, folds=3)
     dices = [0.8, 0.9, 1.0]
     for fold, dice in zip(job.folds.order_by("index"), dices):
         FoldRun.objects.filter(pk=fold.pk).update(
@@ -132,9 +123,7 @@ def test_summary_is_mean_and_sample_std_over_folds(project, manager, five_cells)
 
 
 def test_only_one_version_per_project_is_active(project, manager, five_cells):
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(epochs=1), queue=False
-    )
+    job = tiny_job_launch(project, manager, epochs=1)
     training_job_run_foreground(job=job)
     first, second = ModelVersion.objects.filter(job=job).order_by("pk")
     model_version_activate(version=first, user=manager)
@@ -215,9 +204,7 @@ def test_fluorescence_ground_truth_stored_on_the_stain_trains_on_the_paired_labe
             )
         assert Section.objects.filter(volume=ri, fluorescence__isnull=False).count() == 2
 
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(gt_source="fluorescence"), queue=False
-    )
+    job = tiny_job_launch(project, manager, gt_source="fluorescence")
     entries = snapshot_entries(job.snapshot)
     assert len(entries) == 4 and {e.modality for e in entries} == {"ri"}
     images, masks = training_tensors(entries, input_size=32)
@@ -231,9 +218,7 @@ def test_the_epoch_loop_reads_the_fold_once_per_batch_and_writes_progress_thrott
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(epochs=3, batch_size=1), queue=False
-    )
+    job = tiny_job_launch(project, manager, epochs=3, batch_size=1)
     batches = []
     original = trainer.FoldTrainer.on_batch
 

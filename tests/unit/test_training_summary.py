@@ -11,11 +11,11 @@ from sklearn.metrics import f1_score
 from inference.models import FoldRun
 from inference.reports.labels import AGGREGATIONS, NUCLEUS_DEFINITION, SUBSETS
 from inference.selectors.training import training_summary_tables
-from inference.services.training import training_job_gather, training_job_launch
+from inference.services.training import training_job_gather
 from inference.services.training.fold_run import held_out_metrics
 from inference.services.training.fold_trainer import TrainedFold
 from inference.services.training.summary import cross_validation_summary
-from tests.helpers_training import add_specimens, tiny_config
+from tests.helpers_training import add_specimens, tiny_job_launch
 
 
 def _fold_metrics(all_dice: float, nucleus_dice: float, n: int, n_nucleus: int) -> dict:
@@ -98,7 +98,7 @@ def test_job_page_shows_both_subsets_and_the_evaluate_link_when_done(
     client, project, manager, make_volume
 ):
     add_specimens(project, make_volume, 4, sections=2)
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     for fold, (a, n) in zip(job.folds.order_by("index"), [(0.9, 0.6), (0.7, 0.2)]):
         FoldRun.objects.filter(pk=fold.pk).update(
             status="succeeded", metrics=_fold_metrics(a, n, 4, 2)
@@ -122,7 +122,7 @@ def test_the_evaluate_link_preselects_the_jobs_model_and_cross_validation(
     from inference.models import ModelVersion
 
     add_specimens(project, make_volume, 4, sections=2)
-    job = training_job_launch(project=project, user=manager, config=tiny_config(), queue=False)
+    job = tiny_job_launch(project, manager)
     fold = job.folds.get(index=0)
     version = ModelVersion.objects.create(
         project=project, name="job version", arch="unet16", kind="fold", job=job, fold=fold
@@ -144,9 +144,7 @@ def test_job_page_and_cross_validation_report_give_the_same_numbers(project, man
     from tests.helpers_evaluation import run_evaluation
 
     add_specimens(project, make_volume, 4, sections=3)
-    job = training_job_launch(
-        project=project, user=manager, config=tiny_config(epochs=1), queue=False
-    )
+    job = tiny_job_launch(project, manager, epochs=1)
     job = training_job_run_foreground(job=job)
     version = job.model_versions.order_by("pk").first()
     done = run_evaluation(project, manager, version=version, set_kind="cross_validation")
