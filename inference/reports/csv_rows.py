@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation.target import scored_class
 
@@ -47,7 +48,7 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
     ("section_id", "section_id", None),
     ("z", "z", None),
     ("ground_truth_id", "ground_truth_id", None),
-    *((key, key, None) for key in ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")),
+    *((key, key, None) for key in SECTION_METRIC_KEYS),
     *((key, key, None) for key in ("gt_pixels", "pred_pixels", "tp", "fp", "fn")),
     *(
         (key, None, _attr(key))

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.http import Http404
 
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import Evaluation, EvaluationMethod, SectionResult
 from inference.services.evaluation.target import target_value
 
-METRIC_FIELDS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
+METRIC_FIELDS = SECTION_METRIC_KEYS
 
 
 def _set_block(evaluation: Evaluation, method: str, key: str) -> dict:

@@ -6,14 +6,13 @@ from urllib.request import urlopen
 
 import pytest
 
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import EpochLog, FoldRun
 from inference.services.training import training_job_gather, training_job_launch
 from tests.fixtures_live import login, screenshot
 from tests.helpers_training import add_specimens, tiny_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
 
 def _finished_job(project, manager, make_volume):
@@ -32,8 +31,8 @@ def _finished_job(project, manager, make_volume):
             if final
             else {
                 "dice": 0.5,
-                "section_mean": dict.fromkeys(KEYS, 0.8 - 0.1 * fold.index),
-                "section_mean_nucleus": dict.fromkeys(KEYS, 0.6 - 0.1 * fold.index),
+                "section_mean": dict.fromkeys(SECTION_METRIC_KEYS, 0.8 - 0.1 * fold.index),
+                "section_mean_nucleus": dict.fromkeys(SECTION_METRIC_KEYS, 0.6 - 0.1 * fold.index),
                 "sections": 4,
                 "sections_nucleus": 3,
             }

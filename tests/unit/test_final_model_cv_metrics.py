@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import pytest
 
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import FoldRun, ModelVersion
 from inference.services.training import training_job_gather
 from tests.helpers_training import add_specimens, tiny_job_launch
 
-KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
-
 
 def _fold_metrics(pooled: float, section_mean: float) -> dict:
     return {
-        **dict.fromkeys(KEYS, pooled),  # the fold's own numbers: pixels pooled
-        "section_mean": dict.fromkeys(KEYS, section_mean),  # empty sections count 1.0 here
-        "section_mean_nucleus": dict.fromkeys(KEYS, pooled - 0.1),
+        **dict.fromkeys(SECTION_METRIC_KEYS, pooled),  # the fold's own numbers: pixels pooled
+        "section_mean": dict.fromkeys(
+            SECTION_METRIC_KEYS, section_mean
+        ),  # empty sections count 1.0 here
+        "section_mean_nucleus": dict.fromkeys(SECTION_METRIC_KEYS, pooled - 0.1),
         "sections": 6,
         "sections_nucleus": 3,
     }

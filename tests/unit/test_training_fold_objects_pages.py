@@ -7,17 +7,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import FoldRun, ModelVersion
 from inference.selectors.model_versions import model_version_metric
 from inference.services.training import training_job_gather
 from inference.services.training.summary import cross_validation_summary
 from tests.helpers_training import add_specimens, tiny_job_launch
 
-KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
-
 
 def _fold_metrics(f1: float | None) -> dict:
-    metrics = {**dict.fromkeys(KEYS, 0.8), "section_mean": dict.fromkeys(KEYS, 0.7), "sections": 4}
+    metrics = {
+        **dict.fromkeys(SECTION_METRIC_KEYS, 0.8),
+        "section_mean": dict.fromkeys(SECTION_METRIC_KEYS, 0.7),
+        "sections": 4,
+    }
     if f1 is not None:
         metrics["objects"] = {
             "precision_iou50": f1,

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import FoldRun
 from inference.services.training import training_job_gather
 from tests.helpers_training import add_specimens, tiny_job_launch
-
-KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
 
 def test_jobs_list_gives_dice_over_all_sections_and_over_sections_with_a_nucleus(
@@ -23,9 +22,9 @@ def test_jobs_list_gives_dice_over_all_sections_and_over_sections_with_a_nucleus
         FoldRun.objects.filter(pk=fold.pk).update(
             status="succeeded",
             metrics={
-                **dict.fromkeys(KEYS, 0.0),
-                "section_mean": dict.fromkeys(KEYS, all_sections),
-                "section_mean_nucleus": dict.fromkeys(KEYS, nucleus),
+                **dict.fromkeys(SECTION_METRIC_KEYS, 0.0),
+                "section_mean": dict.fromkeys(SECTION_METRIC_KEYS, all_sections),
+                "section_mean_nucleus": dict.fromkeys(SECTION_METRIC_KEYS, nucleus),
                 "sections": 6,
                 "sections_nucleus": 4,
             },
@@ -51,8 +50,8 @@ def test_job_page_says_auc_pr_is_over_sections_with_a_nucleus_in_both_tables(
         FoldRun.objects.filter(pk=fold.pk).update(
             status="succeeded",
             metrics={
-                "section_mean": dict.fromkeys(KEYS, 0.5),
-                "section_mean_nucleus": dict.fromkeys(KEYS, 0.4),
+                "section_mean": dict.fromkeys(SECTION_METRIC_KEYS, 0.5),
+                "section_mean_nucleus": dict.fromkeys(SECTION_METRIC_KEYS, 0.4),
                 "sections": 6,
                 "sections_nucleus": 4,
             },

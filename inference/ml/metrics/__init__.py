@@ -55,11 +55,12 @@ from .counts import (
     recall,
     scores_from_counts,
 )
-from .sections import batch_section_metrics, pr_curve, section_metrics
+from .sections import SECTION_METRIC_KEYS, batch_section_metrics, pr_curve, section_metrics
 from .summary import aggregate, finite_or_none
 from .volume import volume_metrics
 
 __all__ = [
+    "SECTION_METRIC_KEYS",
     "class_section_metrics",
     "LOG_ODDS_BINS",
     "aggregate",

@@ -12,7 +12,10 @@ from inference.ml.pr import PRCounts
 from .auc import HALF_SPAN, LOG_ODDS_BINS, ap_from_histograms, auc_pr, log_odds_codes
 from .counts import paper_scores
 
-__all__ = ["batch_section_metrics", "pr_curve", "section_metrics"]
+__all__ = ["SECTION_METRIC_KEYS", "batch_section_metrics", "pr_curve", "section_metrics"]
+
+# The scores of a section every evaluation, fold and report names, in the order they show them.
+SECTION_METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
 
 
 def _metrics_dict(

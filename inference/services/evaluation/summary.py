@@ -7,14 +7,14 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from inference.ml.metrics import aggregate, finite_or_none
+from inference.ml.metrics import SECTION_METRIC_KEYS, aggregate, finite_or_none
 from inference.ml.objects import COUNT_KEYS, F1_IOU, detection_scores, threshold_key
 from inference.ml.pr import PRCounts
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
 from inference.services.evaluation.target import scored_class
 from inference.services.evaluation.volume_numbers import OBJECT_IOU
 
-METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
+METRIC_KEYS = SECTION_METRIC_KEYS
 VOLUME_KEYS = (
     "dice_3d",
     "jaccard_3d",

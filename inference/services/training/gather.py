@@ -20,12 +20,13 @@ from django.utils import timezone
 
 from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind, job_listeners_notify
 from cellweb.jobs.lifecycle import settled_message
+from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.disagreement import disagreement_after_training
 from inference.services.training.recovery import checkpoint_dir
 from inference.services.training.summary import cross_validation_summary, isl_summary
 
-METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
+METRIC_KEYS = SECTION_METRIC_KEYS
 THRESHOLD = 0.5
 
 
