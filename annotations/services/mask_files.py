@@ -13,11 +13,11 @@ from PIL import Image
 from annotations.imaging.colour import colour_axis
 from annotations.imaging.colour_masks import mask_from_colour
 from annotations.imaging.errors import MaskError
+from annotations.imaging.readers.detect import format_by_content
 from annotations.models import LABEL_FREE_MODALITIES, Specimen, Volume
 from cellweb.errors import InvalidInput
 
 _RAW_PNG_MODES = ("1", "L", "I", "I;16", "I;16B", "I;16L")
-_TIFF_HEADS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
 
 def _hdf5_dataset(path: Path, name: str, dataset: str | None) -> np.ndarray:
@@ -112,14 +112,13 @@ def read_mask_stack(
     name = name or path.name
     if not path.is_file():
         raise InvalidInput(f"The file '{path}' does not exist.")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
+    kind = format_by_content(path)
     try:
-        if head.startswith(b"\x93NUMPY"):
+        if kind == "npy":
             return _npy(path, name)
-        if head[:4] in _TIFF_HEADS:
+        if kind == "tiff":
             return _tiff_mask(path, name, instances, one_object)
-        if head.startswith(b"\x89PNG"):
+        if kind == "png":
             with Image.open(path) as image:
                 if image.mode in _RAW_PNG_MODES:  # labels as stored (16-bit ones included)
                     return np.asarray(image)
@@ -131,7 +130,7 @@ def read_mask_stack(
                 if instances:
                     return _instance_png(image, name)
                 return np.asarray(image.convert("L"))
-        if h5py.is_hdf5(str(path)):
+        if kind == "hdf5":
             return _hdf5_dataset(path, name, dataset)
     except InvalidInput:
         raise

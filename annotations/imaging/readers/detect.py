@@ -15,11 +15,11 @@ _TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _SUPPORTED = "TCF, HDF5 (.h5/.hdf5), TIFF/OME-TIFF, NumPy .npy or PNG"
 
 
-def detect_format(path: Path) -> str:
+def format_by_content(path: Path) -> str | None:
+    """The file's kind by its first bytes (an HDF5 user block included): hdf5, png, npy, tiff,
+    or None. The one reading of a file's kind, for images and masks alike."""
     with open(path, "rb") as fh:
         head = fh.read(8)
-    if not head:
-        raise ImageReadError(f"The file '{path.name}' is empty (0 bytes).")
     if head.startswith(_HDF5_MAGIC):
         return "hdf5"
     if head.startswith(_PNG_MAGIC):
@@ -28,8 +28,17 @@ def detect_format(path: Path) -> str:
         return "npy"
     if head[:4] in _TIFF_MAGICS:
         return "tiff"
-    if h5py.is_hdf5(str(path)):  # HDF5 with a user block: the signature sits at 512, 1024, ...
+    if head and h5py.is_hdf5(str(path)):  # HDF5 with a user block: the signature at 512, ...
         return "hdf5"
+    return None
+
+
+def detect_format(path: Path) -> str:
+    if path.stat().st_size == 0:
+        raise ImageReadError(f"The file '{path.name}' is empty (0 bytes).")
+    found = format_by_content(path)
+    if found:
+        return found
     suffix = path.suffix.lower()
     hint = (
         f" Although it is named '{suffix}', its content is not a valid {suffix.lstrip('.')} file;"

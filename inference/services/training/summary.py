@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from inference.ml.metrics import aggregate, finite_or_none
+from inference.reports.labels import AGGREGATIONS, NUCLEUS_DEFINITION, SUBSETS
 from inference.selectors.model_versions import METRIC_LABELS, OBJECT_LABELS
 
 __all__ = [
@@ -29,14 +30,12 @@ __all__ = [
 ]
 
 METRIC_KEYS = tuple(METRIC_LABELS)
-# The same words as the report's (``inference.reports.labels``; a test keeps them equal).
-AGGREGATION = "mean ± sample SD over the folds' means"
+# The report's words (``inference.reports.labels``): a summary says what the report says.
+AGGREGATION = AGGREGATIONS["folds"]
 FOLD_MEAN = "each fold: mean over its held-out sections"
 POOLED_AGGREGATION = (
     "each fold: pixels pooled over its held-out sections; mean ± sample SD over folds"
 )
-SUBSETS = {"all": "all sections", "nucleus": "sections with a nucleus"}
-NUCLEUS_DEFINITION = "the ground truth of the section is not empty"
 # Where each subset's per-fold means are stored in a fold's metrics (``fold_run``).
 _FOLD_KEYS = {
     "all": ("section_mean", "sections"),
