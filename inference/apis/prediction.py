@@ -14,12 +14,13 @@ from cellweb.api import conflict_responses, parse
 from cellweb.api.fields import NumberField
 from cellweb.api.reads import ReadApi
 from cellweb.errors import InvalidInput
-from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer
 from inference.apis.errors import ERRORS
 from inference.apis.fields import id_list, optional_id, probability_threshold
 from inference.apis.views import (
     ProjectJobLaunchApi,
     ProjectSettingsApi,
+    inference_job_views,
     inference_read,
     launch_schema,
     settings_schema,
@@ -197,7 +198,6 @@ class SettingsSerializer(serializers.Serializer):
     summary="Launch a prediction (managers)",
     description="A model version (default: the active one) segments the chosen label-free "
     "specimens at every (or the chosen) time point; no ground truth is needed.",
-    errors=ERRORS,
     refusals=conflict_responses(
         CONFLICTS,
         "no_active_model",
@@ -237,12 +237,10 @@ class ProjectPredictionsApi(ProjectJobLaunchApi):
         )
 
 
-PredictionDetailApi, PredictionCancelApi = job_api_views(
+PredictionDetailApi, PredictionCancelApi = inference_job_views(
     "prediction",
     output=PredictionDetailSerializer,
-    errors=ERRORS,
     id_kwarg="prediction_id",
-    operations=("prediction_get", "prediction_cancel"),
     summaries=(
         "A prediction: status, progress, options and per-volume table",
         "Cancel a prediction (it leaves no results behind)",
