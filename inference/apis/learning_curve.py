@@ -11,7 +11,7 @@ from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses
 from cellweb.api.pagination import PageSerializer
 from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer
-from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, input_size_field
+from inference.apis.fields import INPUT_SIZE_RULES, input_size_field, optional_id
 from inference.apis.views import (
     ProjectJobLaunchApi,
     ProjectListApi,
@@ -73,13 +73,9 @@ class LearningCurveInput(serializers.Serializer):
         "`current.largest_n`).",
     )
     seeds = serializers.IntegerField(default=3, min_value=1, max_value=limits.MAX_SEEDS)
-    start_version = serializers.IntegerField(
-        default=None,
-        allow_null=True,
-        min_value=1,
-        max_value=MAX_DB_ID,
-        help_text="A model version to train from beside the scratch curve (an in-silico-"
-        "labelling version gives its encoder and decoder). Its network is used for both curves.",
+    start_version = optional_id(
+        "A model version to train from beside the scratch curve (an in-silico-"
+        "labelling version gives its encoder and decoder). Its network is used for both curves."
     )
     arch = serializers.ChoiceField(
         choices=list(MODEL_NAMES), default="osnet", help_text="Without a start version."
