@@ -20,8 +20,8 @@ from annotations.selectors.annotation import (
     sent_back_to_draft,
 )
 from annotations.selectors.review.last_decision import section_locked_said
-from annotations.serializers_annotation import (
-    ANNOTATION_ERRORS,
+from annotations.serializers_annotation import ANNOTATION_ERRORS
+from annotations.serializers_annotation_mine import (
     MAX_MASK_UPLOAD_BYTES,
     AnnotationConflictSerializer,
     MineReadSerializer,

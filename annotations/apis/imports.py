@@ -15,7 +15,7 @@ from annotations.serializers_section import PROJECT_SLUG
 from annotations.services.imports import import_job_create, upload_size_check
 from annotations.services.imports.batch import import_batch_create
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
-from cellweb.api import conflict_responses, error_responses, parse
+from cellweb.api import conflict_responses, parse
 from cellweb.api.fields import name_text, optional_text
 from cellweb.api.reads import ReadApi, read_schema
 from cellweb.api.uploads import UploadApi, upload_schema
@@ -118,7 +118,6 @@ class ImportJobDetailApi(ReadApi):
 _, ImportJobCancelApi = job_api_views(
     "import",
     output=ImportJobSerializer,
-    errors=error_responses(400, 403, 404),
     operations=("import_jobs_detail", "import_jobs_cancel"),
     summaries=("An import job", "Cancel an import (a running one stops at its next step)"),
 )

@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cellweb.api import RefusesUnknownFields, parse
+from cellweb.api import RefusesUnknownFields, error_responses, parse
 from cellweb.jobs.cancel import job_cancel
 from cellweb.jobs.fields import CANCEL_REASON_CHARS
 from cellweb.jobs.lifecycle import kind_named
@@ -172,13 +172,17 @@ def job_api_views(
     kind: str,
     *,
     output: type[serializers.Serializer],
-    errors: dict,
-    id_kwarg: str = "job_id",
-    operations: tuple[str, str],
     summaries: tuple[str, str],
+    errors: dict | None = None,
+    id_kwarg: str = "job_id",
+    operations: tuple[str, str] | None = None,
 ) -> tuple[type[JobDetailApi], type[JobCancelApi]]:
-    """The detail and cancel endpoints of ``kind``, with their schema (``operations`` and
-    ``summaries``: detail first, cancel second)."""
+    """The detail and cancel endpoints of ``kind``, with their schema: ``summaries`` (detail
+    first, cancel second), the error answers ``errors`` (by default the 400, 403 and 404 every
+    endpoint can give) and the operation ids ``operations`` (by default ``<kind>_get`` and
+    ``<kind>_cancel``)."""
+    errors = error_responses(400, 403, 404) if errors is None else errors
+    operations = operations or (f"{kind}_get", f"{kind}_cancel")
     attrs = {"kind": kind, "id_kwarg": id_kwarg, "output": output}
     conflict = OpenApiResponse(errors[400].response, description="The job has already ended.")
     detail = extend_schema_view(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
-from inference.apis.errors import ERRORS, DetailSerializer
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer
+from inference.apis.errors import DetailSerializer
 from inference.apis.fields import optional_id, probability_threshold
-from inference.apis.views import ProjectJobLaunchApi, launch_schema
+from inference.apis.views import ProjectJobLaunchApi, inference_job_views, launch_schema
 from inference.services.disagreement import disagreement_launch
 
 
@@ -51,7 +51,6 @@ class DisagreementSerializer(JobRowSerializer, JobSnapshotSerializer):
     "pairwise Dice of their masks. The queue mode `most_informative` ranks by them. Runs "
     "by itself after each training job of a project in that mode. 409 when no training "
     "job has two fold models.",
-    errors=ERRORS,
     refusals={409: OpenApiResponse(DetailSerializer, description="No fold models to compare.")},
 )
 class ProjectDisagreementApi(ProjectJobLaunchApi):
@@ -69,11 +68,9 @@ class ProjectDisagreementApi(ProjectJobLaunchApi):
         )
 
 
-DisagreementDetailApi, DisagreementCancelApi = job_api_views(
+DisagreementDetailApi, DisagreementCancelApi = inference_job_views(
     "disagreement",
     output=DisagreementSerializer,
-    errors=ERRORS,
-    operations=("disagreement_get", "disagreement_cancel"),
     summaries=(
         "A disagreement scoring: status, progress and the top sections",
         "Cancel a disagreement scoring (the earlier scores stay)",

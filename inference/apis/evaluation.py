@@ -15,11 +15,15 @@ from cellweb.jobs.api import (
     JobSnapshotSerializer,
     JobSummarySerializer,
     RunTimesSerializer,
-    job_api_views,
 )
-from inference.apis.errors import ERRORS
 from inference.apis.fields import MAX_DB_ID, id_list, optional_id, probability_threshold
-from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
+from inference.apis.views import (
+    ProjectJobLaunchApi,
+    ProjectListApi,
+    inference_job_views,
+    launch_schema,
+    list_schema,
+)
 from inference.conflicts import CONFLICTS
 from inference.models import EvaluationSetKind
 from inference.selectors import evaluation as selectors
@@ -212,7 +216,6 @@ class EvaluationDetailSerializer(
 @list_schema(
     operation_id="evaluations_list",
     summary="Evaluations of a project, newest first",
-    errors=ERRORS,
 )
 @launch_schema(
     operation_id="evaluations_launch",
@@ -225,7 +228,6 @@ class EvaluationDetailSerializer(
     ),
     # JSON: a form field cannot carry the null that gt_source and model_version take.
     request={"application/json": EvaluationLaunchInput},
-    errors=ERRORS,
     refusals=conflict_responses(
         CONFLICTS,
         "not_cross_validated",
@@ -260,12 +262,10 @@ class ProjectEvaluationsApi(ProjectListApi, ProjectJobLaunchApi):
         )
 
 
-EvaluationDetailApi, EvaluationCancelApi = job_api_views(
+EvaluationDetailApi, EvaluationCancelApi = inference_job_views(
     "evaluation",
     output=EvaluationDetailSerializer,
-    errors=ERRORS,
     id_kwarg="evaluation_id",
-    operations=("evaluation_get", "evaluation_cancel"),
     summaries=(
         "An evaluation: status, progress, plan and summary (the live page's snapshot)",
         "Cancel an evaluation (a running one stops after its current sections)",

@@ -13,9 +13,11 @@ from annotations.permissions import get_project, get_section
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.fields import NumberField
 from cellweb.api.masks import decode_base64_png
+from cellweb.api.reads import ReadApi
 from cellweb.errors import InvalidInput
 from inference.apis.errors import ERRORS, DetailSerializer
 from inference.apis.fields import MAX_DB_ID, id_list
+from inference.apis.views import inference_read
 from inference.conflicts import CONFLICTS
 from inference.ml.fluorescence import EXTENTS
 from inference.selectors.fluorescence_truth import (
@@ -183,15 +185,14 @@ class ProjectFluorescenceGTApi(APIView):
         return Response(FluorescenceCreateOutput(payload).data, status=status.HTTP_201_CREATED)
 
 
-class SectionFluorescenceGTApi(APIView):
-    @extend_schema(
-        operation_id="section_fluorescence_gt",
-        summary="The current fluorescence ground truth of a label-free section",
-        responses={200: GroundTruthOutput, **ERRORS},
-    )
-    def get(self, request, section_id: int):
-        section = get_section(request.user, section_id)
-        return Response(GroundTruthOutput(section_fluorescence_truth(section)).data)
+@inference_read(
+    "section_fluorescence_gt",
+    GroundTruthOutput,
+    summary="The current fluorescence ground truth of a label-free section",
+)
+class SectionFluorescenceGTApi(ReadApi):
+    def read(self, request, section_id: int):
+        return section_fluorescence_truth(get_section(request.user, section_id))
 
 
 class SectionFluorescenceGTConfirmApi(APIView):

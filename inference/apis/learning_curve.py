@@ -10,10 +10,15 @@ from rest_framework import serializers
 from annotations.models import GroundTruthSource
 from cellweb.api import conflict_responses
 from cellweb.api.pagination import PageSerializer
-from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
-from inference.apis.errors import ERRORS
-from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, input_size_field
-from inference.apis.views import ProjectJobLaunchApi, ProjectListApi, launch_schema, list_schema
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer
+from inference.apis.fields import INPUT_SIZE_RULES, input_size_field, optional_id
+from inference.apis.views import (
+    ProjectJobLaunchApi,
+    ProjectListApi,
+    inference_job_views,
+    launch_schema,
+    list_schema,
+)
 from inference.conflicts import CONFLICTS
 from inference.ml.learning_curve import ALL, DEFAULT_SIZES
 from inference.ml.nets import MODEL_NAMES
@@ -68,13 +73,9 @@ class LearningCurveInput(serializers.Serializer):
         "`current.largest_n`).",
     )
     seeds = serializers.IntegerField(default=3, min_value=1, max_value=limits.MAX_SEEDS)
-    start_version = serializers.IntegerField(
-        default=None,
-        allow_null=True,
-        min_value=1,
-        max_value=MAX_DB_ID,
-        help_text="A model version to train from beside the scratch curve (an in-silico-"
-        "labelling version gives its encoder and decoder). Its network is used for both curves.",
+    start_version = optional_id(
+        "A model version to train from beside the scratch curve (an in-silico-"
+        "labelling version gives its encoder and decoder). Its network is used for both curves."
     )
     arch = serializers.ChoiceField(
         choices=list(MODEL_NAMES), default="osnet", help_text="Without a start version."
@@ -154,7 +155,6 @@ class LearningCurveListSerializer(PageSerializer):
 @list_schema(
     operation_id="learning_curves_list",
     summary="Learning curves of a project, newest first",
-    errors=ERRORS,
 )
 @launch_schema(
     operation_id="learning_curves_launch",
@@ -166,7 +166,6 @@ class LearningCurveListSerializer(PageSerializer):
         "a start version you may not see is a 404); nothing is queued when they refuse. "
         "Follow it at `/api/learning-curves/<id>/` or `/ws/jobs/learning_curve/<id>/`."
     ),
-    errors=ERRORS,
     refusals=conflict_responses(
         CONFLICTS,
         "no_ground_truth",
@@ -190,12 +189,10 @@ class ProjectLearningCurvesApi(ProjectListApi, ProjectJobLaunchApi):
         return learning_curve_launch(project=project, user=user, config=config)
 
 
-LearningCurveDetailApi, LearningCurveCancelApi = job_api_views(
+LearningCurveDetailApi, LearningCurveCancelApi = inference_job_views(
     "learning_curve",
     output=LearningCurveSerializer,
-    errors=ERRORS,
     id_kwarg="curve_id",
-    operations=("learning_curve_get", "learning_curve_cancel"),
     summaries=(
         "A learning curve: status, progress, held-out specimens and finished points",
         "Cancel a learning curve (the points it finished are kept)",

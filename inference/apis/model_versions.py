@@ -13,6 +13,7 @@ from annotations.models import Role
 from annotations.permissions import get_project
 from cellweb.api import BinaryApi, binary_answer, parse
 from cellweb.api.pagination import PageSerializer
+from cellweb.api.reads import ReadApi
 from cellweb.api.uploads import UploadApi
 from inference.apis.training_output import (
     ARCH_LABEL,
@@ -20,7 +21,7 @@ from inference.apis.training_output import (
     INPUT_SIZE,
     TrainingErrorSerializer,
 )
-from inference.apis.views import ProjectListApi, list_schema
+from inference.apis.views import ProjectListApi, inference_read, list_schema
 from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
 from inference.services.model_exchange import model_version_export_file, model_version_import_upload
@@ -170,30 +171,31 @@ class ProjectModelVersionsApi(ProjectListApi):
         return selectors.model_version_public(version)
 
 
-class ModelVersionCompareApi(APIView):
-    @extend_schema(
-        operation_id="model_versions_compare",
-        summary="Compare model versions side by side",
-        parameters=[ModelCompareQuery],
-        responses={200: ModelCompareSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
+@inference_read(
+    "model_versions_compare",
+    ModelCompareSerializer,
+    summary="Compare model versions side by side",
+    parameters=[ModelCompareQuery],
+    errors=ERRORS,
+)
+class ModelVersionCompareApi(ReadApi):
+    def read(self, request, slug: str):
         project = get_project(request.user, slug)
         query = ModelCompareQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = selectors.model_version_compare(project=project, ids=query.id_list())
-        return Response(ModelCompareSerializer(result).data)
+        return selectors.model_version_compare(project=project, ids=query.id_list())
 
 
-class ModelVersionDetailApi(APIView):
-    @extend_schema(
-        operation_id="model_version_get",
-        summary="A model version with its provenance and metrics",
-        responses={200: ModelVersionSerializer, **ERRORS},
-    )
-    def get(self, request, version_id: int):
+@inference_read(
+    "model_version_get",
+    ModelVersionSerializer,
+    summary="A model version with its provenance and metrics",
+    errors=ERRORS,
+)
+class ModelVersionDetailApi(ReadApi):
+    def read(self, request, version_id: int):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
-        return version_answer(version)
+        return selectors.model_version_public(version)
 
 
 class ModelVersionDownloadApi(BinaryApi):

@@ -1,25 +1,29 @@
-"""REST endpoints of predictions: launch, list, follow and cancel them; their nuclei (JSON),
-per-nucleus time series and the two-group comparison; the active model's nuclei outlines on a
-section (the viewer's contours); a project's prediction settings."""
+"""REST endpoints of predictions: launch, list, follow and cancel them; a project's prediction
+settings. Their results (nuclei, time series, a section's outlines) are in ``prediction_nuclei``,
+re-exported here."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from annotations.permissions import get_project, get_section
-from cellweb.api import conflict_responses, parse
+from annotations.permissions import get_project
+from cellweb.api import conflict_responses
 from cellweb.api.fields import NumberField
 from cellweb.api.reads import ReadApi
-from cellweb.errors import InvalidInput
-from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer, job_api_views
+from cellweb.jobs.api import JobRowSerializer, JobSnapshotSerializer
 from inference.apis.errors import ERRORS
 from inference.apis.fields import id_list, optional_id, probability_threshold
+from inference.apis.prediction_nuclei import (
+    PredictionNucleiApi,
+    PredictionSeriesApi,
+    SectionNucleiApi,
+)
 from inference.apis.views import (
     ProjectJobLaunchApi,
     ProjectSettingsApi,
+    inference_job_views,
     inference_read,
     launch_schema,
     settings_schema,
@@ -27,8 +31,22 @@ from inference.apis.views import (
 from inference.conflicts import CONFLICTS
 from inference.ml.tracking import MAX_TRACK_GAP
 from inference.selectors import prediction as selectors
-from inference.selectors.prediction_images import section_nuclei_outlines
 from inference.services import prediction as services
+
+__all__ = [
+    "PredictionCancelApi",
+    "PredictionDetailApi",
+    "PredictionDetailSerializer",
+    "PredictionLaunchInput",
+    "PredictionListSerializer",
+    "PredictionNucleiApi",
+    "PredictionSerializer",
+    "PredictionSeriesApi",
+    "PredictionSettingsApi",
+    "ProjectPredictionsApi",
+    "SectionNucleiApi",
+    "SettingsSerializer",
+]
 
 
 class PredictionLaunchInput(serializers.Serializer):
@@ -56,20 +74,6 @@ class PredictionLaunchInput(serializers.Serializer):
         max_value=MAX_TRACK_GAP,
         help_text="Time points a nucleus may be missed and keep its track id (0: none).",
     )
-
-
-# A nucleus's quantities at one time point (``inference.ml.nucleus_quantities``, tracked by
-# ``inference.services.prediction.runner``).
-NUCLEUS_QUANTITIES = (
-    "id (its track: the same nucleus keeps it over time), parent (the track a daughter split "
-    "from, else null), voxel_count, volume_um3 (µm³), area_um2 (µm², a single section's nuclei "
-    "instead of volume, surface, sphericity and dry mass), surface_area_um2 (µm²), sphericity, "
-    "mean_ri, concentration_pg_per_um3 (pg/µm³), dry_mass_pg (pg), centroid (voxels, z y x) and "
-    "centroid_um (µm), touches_edge (the nucleus touches the field's x/y edge in some section: "
-    "cut, so measured too small) and touches_z_end (it reaches the first or last section of a "
-    "stack, not counted as the edge; null for a single section); µm numbers are null without a "
-    "voxel size, refractive-index ones without a refractive-index image"
-)
 
 
 class PredictionSerializer(JobRowSerializer):
@@ -115,71 +119,6 @@ class PredictionListSerializer(serializers.Serializer):
     results = PredictionSerializer(many=True, help_text="Newest first, 50 at most.")
 
 
-class NucleiSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Rows in results.")
-    results = serializers.JSONField(
-        help_text="One row per nucleus and time point of its current results: specimen, "
-        "specimen_id, time_index, time_min (minutes since time point 0: the index times the "
-        "specimen's frame interval; null when the interval is unknown), volume (id), medium_ri, "
-        "and the nucleus's "
-        f"{NUCLEUS_QUANTITIES}."
-    )
-
-
-class SeriesQuery(serializers.Serializer):
-    tags = serializers.CharField(
-        required=False, default="", help_text="Two tags, comma-separated: the groups to compare."
-    )
-    quantity = serializers.ChoiceField(choices=selectors.SERIES_KEYS, default="volume_um3")
-    include_edge = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Count the nuclei touching the field's x/y edge in the comparison's means "
-        "(default: left out, as a cut nucleus measures too small).",
-    )
-
-
-class SeriesSerializer(serializers.Serializer):
-    series = serializers.JSONField(
-        help_text="Per tracked nucleus: specimen, nucleus (its track id), parent and points "
-        "[{t, time_min, volume_um3, area_um2, surface_area_um2, mean_ri, dry_mass_pg, "
-        "touches_edge}], one per time point (t: the time point's index; time_min: minutes since "
-        "time point 0, the index times the specimen's frame interval, null when the interval is "
-        "unknown; area_um2: a single-section field's nuclei, which have no volume; touches_edge: "
-        "cut by the field's x/y edge, so measured too small)."
-    )
-    comparison = serializers.JSONField(
-        allow_null=True,
-        help_text="Null without tags. Otherwise quantity, edge_nuclei_included and groups: per "
-        "tag, [{t, time_min, mean, sd, n}], the mean and sample SD (null for a single nucleus) "
-        "of quantity over the nuclei of the tag's specimens at time point t (n nuclei), those "
-        "touching the field's edge left out unless include_edge; time_min in minutes when every "
-        "compared specimen has the same frame interval, else null.",
-    )
-    no_signal = serializers.JSONField(
-        help_text="[{specimen, specimen_id, t}]: time points with no signal (a dropped or blank "
-        "frame), not segmented: gaps of the series, not zero nuclei."
-    )
-
-
-class SectionNucleusSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="Tracked nucleus id (the label in the TIFF).")
-    colour = serializers.CharField(help_text="Its colour in the viewer, #rrggbb.")
-    contours = serializers.JSONField(help_text="Outlines [[[x, y], ...], ...] in pixels.")
-
-
-class SectionNucleiSerializer(serializers.Serializer):
-    prediction = serializers.IntegerField(
-        allow_null=True,
-        help_text="The prediction whose result is shown; null when the active model has not "
-        "segmented the section's volume, or the project has no active model.",
-    )
-    model_version = serializers.IntegerField(
-        allow_null=True, help_text="The active model version; null when nothing is shown."
-    )
-    nuclei = SectionNucleusSerializer(many=True, help_text="The nuclei the section cuts through.")
-
-
 class SettingsSerializer(serializers.Serializer):
     predict_new_imports = serializers.BooleanField(
         help_text="When an import has finished, the active model segments its time points by itself."
@@ -197,7 +136,6 @@ class SettingsSerializer(serializers.Serializer):
     summary="Launch a prediction (managers)",
     description="A model version (default: the active one) segments the chosen label-free "
     "specimens at every (or the chosen) time point; no ground truth is needed.",
-    errors=ERRORS,
     refusals=conflict_responses(
         CONFLICTS,
         "no_active_model",
@@ -237,75 +175,15 @@ class ProjectPredictionsApi(ProjectJobLaunchApi):
         )
 
 
-PredictionDetailApi, PredictionCancelApi = job_api_views(
+PredictionDetailApi, PredictionCancelApi = inference_job_views(
     "prediction",
     output=PredictionDetailSerializer,
-    errors=ERRORS,
     id_kwarg="prediction_id",
-    operations=("prediction_get", "prediction_cancel"),
     summaries=(
         "A prediction: status, progress, options and per-volume table",
         "Cancel a prediction (it leaves no results behind)",
     ),
 )
-
-
-class PredictionNucleiApi(APIView):
-    @extend_schema(
-        operation_id="prediction_nuclei",
-        summary="Every nucleus of a prediction at every time point (the CSV's rows)",
-        responses={200: NucleiSerializer, **ERRORS},
-    )
-    def get(self, request, prediction_id: int):
-        prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
-        rows = selectors.nuclei_rows(selectors.prediction_results(prediction))
-        return Response(NucleiSerializer({"count": len(rows), "results": rows}).data)
-
-
-class PredictionSeriesApi(APIView):
-    @extend_schema(
-        operation_id="prediction_series",
-        summary="Tracked nuclei over time, and two tags' mean ± SD per time point",
-        parameters=[SeriesQuery],
-        responses={200: SeriesSerializer, **ERRORS},
-    )
-    def get(self, request, prediction_id: int):
-        prediction = selectors.prediction_get(user=request.user, prediction_id=prediction_id)
-        query = parse(SeriesQuery, request.query_params)
-        tags = [t.strip() for t in query["tags"].split(",") if t.strip()]
-        if tags and len(tags) != 2:
-            raise InvalidInput("Give two tags to compare, comma-separated (e.g. LPS,control).")
-        results = list(selectors.prediction_results(prediction))
-        refusal = tags and selectors.comparison_refusal(results, tuple(tags), query["quantity"])
-        if refusal:
-            raise InvalidInput(refusal)
-        comparison = (
-            selectors.group_comparison(
-                results,
-                tags=(tags[0], tags[1]),
-                quantity=query["quantity"],
-                include_edge=query["include_edge"],
-            )
-            if tags
-            else None
-        )
-        answer = {
-            "series": selectors.nucleus_series(results),
-            "comparison": comparison,
-            "no_signal": selectors.no_signal_points(results),
-        }
-        return Response(SeriesSerializer(answer).data)
-
-
-class SectionNucleiApi(APIView):
-    @extend_schema(
-        operation_id="section_predicted_nuclei",
-        summary="The active model's nuclei on a section: outlines and a colour per nucleus",
-        responses={200: SectionNucleiSerializer, **ERRORS},
-    )
-    def get(self, request, section_id: int):
-        section = get_section(request.user, section_id)
-        return Response(SectionNucleiSerializer(section_nuclei_outlines(section)).data)
 
 
 @inference_read(

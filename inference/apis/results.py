@@ -7,13 +7,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.serializers_section import SectionPlaceSerializer
 from cellweb.api import BinaryApi, binary_answer, parse, png_response
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, page_answer
+from cellweb.api.reads import ReadApi
 from inference.apis.errors import ERRORS
+from inference.apis.views import inference_read
 from inference.models import EvaluationMethod
 from inference.reports import LAYER_COLOURS, layer_png
 from inference.selectors import evaluation as selectors
@@ -69,14 +69,14 @@ class SectionResultListSerializer(PageSerializer):
     results = SectionResultSerializer(many=True)
 
 
-class EvaluationSectionsApi(APIView):
-    @extend_schema(
-        operation_id="evaluation_sections",
-        summary="Per-section results (worst Dice first by default)",
-        parameters=[SectionsQuery],
-        responses={200: SectionResultListSerializer, **ERRORS},
-    )
-    def get(self, request, evaluation_id: int):
+@inference_read(
+    "evaluation_sections",
+    SectionResultListSerializer,
+    summary="Per-section results (worst Dice first by default)",
+    parameters=[SectionsQuery],
+)
+class EvaluationSectionsApi(ReadApi):
+    def read(self, request, evaluation_id: int):
         evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
         data = parse(SectionsQuery, request.query_params)
         count, rows = selectors.section_results(
@@ -86,7 +86,7 @@ class EvaluationSectionsApi(APIView):
             limit=data["limit"],
             offset=data["offset"],
         )
-        return Response(SectionResultListSerializer(page_answer(count, rows)).data)
+        return page_answer(count, rows)
 
 
 class EvaluationLayerApi(BinaryApi):

@@ -6,13 +6,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import get_project
 from cellweb.api import conflict_responses, parse
+from cellweb.api.reads import ReadApi
 from inference.apis.errors import ERRORS
-from inference.apis.views import ProjectSettingsApi, settings_schema
+from inference.apis.views import ProjectSettingsApi, inference_read, settings_schema
 from inference.conflicts import CONFLICTS
 from inference.selectors import rounds as selectors
 from inference.services.rounds import (
@@ -159,20 +159,19 @@ class RoundLaunchSerializer(serializers.Serializer):
     )
 
 
-class ProjectRoundsApi(APIView):
-    @extend_schema(
-        operation_id="retrain_rounds_list",
-        summary="A project's retrain rounds (newest first), Dice by round and round settings",
-        responses={200: RoundListSerializer, **ERRORS},
-    )
-    def get(self, request, slug: str):
+@inference_read(
+    "retrain_rounds_list",
+    RoundListSerializer,
+    summary="A project's retrain rounds (newest first), Dice by round and round settings",
+)
+class ProjectRoundsApi(ReadApi):
+    def read(self, request, slug: str):
         project = get_project(request.user, slug)
-        answer = {
+        return {
             "rounds": selectors.round_list(project),
             "learning_curve": selectors.learning_curve_points(project),
             "settings": settings_public(selectors.round_settings(project)),
         }
-        return Response(RoundListSerializer(answer).data)
 
     @extend_schema(
         operation_id="retrain_round_launch",

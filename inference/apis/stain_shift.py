@@ -8,12 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotations.models import Role
 from annotations.permissions import get_volume
 from cellweb.api import conflict_responses, parse
+from cellweb.api.reads import ReadApi
 from inference.apis.errors import ERRORS
+from inference.apis.views import inference_read
 from inference.conflicts import CONFLICTS
 from inference.services import fluorescence_gt as fl_services
 
@@ -79,18 +80,18 @@ class StainShiftEstimateOutput(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-class StainShiftApi(APIView):
+@inference_read(
+    "stain_shift_retrieve",
+    StainShiftOutput,
+    summary="The shift of a stain against its label-free image",
+)
+class StainShiftApi(ReadApi):
     parser_classes = [JSONParser]
 
-    @extend_schema(
-        operation_id="stain_shift_retrieve",
-        summary="The shift of a stain against its label-free image",
-        responses={200: StainShiftOutput, **ERRORS},
-    )
-    def get(self, request, volume_id: int):
+    def read(self, request, volume_id: int):
         stain = get_volume(request.user, volume_id)
         fl_services.stain_volume_check(stain)
-        return Response(StainShiftOutput(fl_services.stain_shift_public(stain)).data)
+        return fl_services.stain_shift_public(stain)
 
     @extend_schema(
         operation_id="stain_shift_update",
@@ -114,19 +115,17 @@ class StainShiftApi(APIView):
         return Response(StainShiftSetOutput(payload).data)
 
 
-class StainShiftEstimateApi(APIView):
-    @extend_schema(
-        operation_id="stain_shift_estimate",
-        summary="Suggest a shift by phase cross-correlation (stores nothing)",
-        parameters=[
-            OpenApiParameter(
-                "z", int, description="The section to compare (default: the middle one)."
-            )
-        ],
-        responses={200: StainShiftEstimateOutput, **ERRORS},
-    )
-    def get(self, request, volume_id: int):
+@inference_read(
+    "stain_shift_estimate",
+    StainShiftEstimateOutput,
+    summary="Suggest a shift by phase cross-correlation (stores nothing)",
+    parameters=[
+        OpenApiParameter("z", int, description="The section to compare (default: the middle one).")
+    ],
+)
+class StainShiftEstimateApi(ReadApi):
+    def read(self, request, volume_id: int):
         stain = get_volume(request.user, volume_id, Role.REVIEWER, Role.MANAGER)
         z = parse(EstimateQuery, request.query_params).get("z")
         estimate, used = fl_services.stain_shift_estimate(stain=stain, z=z)
-        return Response(StainShiftEstimateOutput(estimate.to_dict() | {"z": used}).data)
+        return estimate.to_dict() | {"z": used}

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from annotations.models import LABEL_FREE_MODALITIES, GroundTruthSource
 from cellweb.api.fields import NumberField
-from inference.apis.fields import INPUT_SIZE_RULES, MAX_DB_ID, id_list, input_size_field
+from inference.apis.fields import INPUT_SIZE_RULES, id_list, input_size_field, optional_id
 from inference.ml.heads import INSTANCE_OUTPUTS
 from inference.ml.nets import MODEL_NAMES
 from inference.services import training as services
@@ -78,13 +78,7 @@ class TrainingConfigInput(FoldTrainingInput):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64), default=list, max_length=200
     )
-    from_version = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_DB_ID,
-        allow_null=True,
-        default=None,
-        help_text="Fine-tune: start from this model version's weights (same network).",
-    )
+    from_version = optional_id("Fine-tune: start from this model version's weights (same network).")
 
     native_crops = serializers.BooleanField(
         allow_null=True,

@@ -1,7 +1,7 @@
 """The endpoints the inference APIs build on: a read documented with the inference error answers,
 a page of a project's list (its members read it), a project's settings that its managers save,
-and the launch of a job by the project's managers (a POST whose answer is 201 with the new
-job's snapshot, what its detail endpoint answers)."""
+the launch of a job by the project's managers (a POST whose answer is 201 with the new
+job's snapshot, what its detail endpoint answers), and a job's detail and cancel endpoints."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from annotations.permissions import get_project
 from cellweb.api import parse
 from cellweb.api.pagination import PageQuerySerializer, PageSerializer, requested_page
 from cellweb.api.reads import read_schema
-from cellweb.jobs.api import job_launched_response
+from cellweb.jobs.api import job_api_views, job_launched_response
 from inference.apis.errors import ERRORS
 
 
@@ -26,6 +26,13 @@ def inference_read(operation_id: str, output, *, errors: dict = ERRORS, **schema
     """``read_schema`` of an inference ``ReadApi``, with ``errors`` (by default the inference
     endpoints' error answers)."""
     return read_schema(operation_id, output, responses=errors, **schema)
+
+
+def inference_job_views(kind: str, *, errors: dict = ERRORS, **schema):
+    """``job_api_views`` of an inference job ``kind``, with ``errors`` (by default the inference
+    endpoints' error answers); ``schema``: ``output``, ``summaries`` and where they differ from
+    the defaults, ``id_kwarg`` and ``operations``."""
+    return job_api_views(kind, errors=errors, **schema)
 
 
 # GET: the page of a project's list that ``limit`` and ``offset`` select, in ``page_output``.
@@ -50,9 +57,10 @@ class ProjectListApi(APIView):
         return Response(self.page_output(self.page(project, request.query_params)).data)
 
 
-def list_schema(*, errors: dict, **schema):
+def list_schema(*, errors: dict = ERRORS, **schema):
     """A class decorator: the GET schema of a ``ProjectListApi`` subclass, its 200 the
-    ``page_output``, with ``errors``; ``schema``: ``operation_id`` and ``summary``."""
+    ``page_output``, with ``errors`` (by default the inference endpoints' error answers);
+    ``schema``: ``operation_id`` and ``summary``."""
 
     def decorate(view: type[ProjectListApi]) -> type[ProjectListApi]:
         responses = {200: view.page_output, **errors}
@@ -114,10 +122,11 @@ class ProjectJobLaunchApi(APIView):
         return job_launched_response(self.kind, job, self.output)
 
 
-def launch_schema(*, errors: dict, refusals: dict, request=None, **schema):
+def launch_schema(*, refusals: dict, errors: dict = ERRORS, request=None, **schema):
     """A class decorator: the POST schema of a ``ProjectJobLaunchApi`` subclass, its 201 the
-    ``output``, with ``errors`` and its 409 ``refusals``; ``request`` defaults to ``input``;
-    ``schema``: ``operation_id``, ``summary`` and ``description``."""
+    ``output``, with ``errors`` (by default the inference endpoints' error answers) and its 409
+    ``refusals``; ``request`` defaults to ``input``; ``schema``: ``operation_id``, ``summary``
+    and ``description``."""
 
     def decorate(view: type[ProjectJobLaunchApi]) -> type[ProjectJobLaunchApi]:
         responses = {201: view.output, **errors, **refusals}

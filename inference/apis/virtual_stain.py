@@ -7,17 +7,12 @@ from rest_framework import serializers
 
 from annotations.permissions import get_section
 from cellweb.api import BinaryApi, binary_answer, error_responses, parse, png_response
-from inference.apis.fields import MAX_DB_ID
+from cellweb.api.fields import optional_id
 from inference.selectors.virtual_stain import section_virtual_stain
 
 
 class VirtualStainQuery(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_DB_ID,
-        help_text="An in-silico-labelling model version; default: the project's newest.",
-    )
+    version = optional_id("An in-silico-labelling model version; default: the project's newest.")
 
 
 class SectionVirtualStainApi(BinaryApi):

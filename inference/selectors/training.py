@@ -1,26 +1,18 @@
-"""Reads for training: jobs with their folds and history, and the launch form's choices (model
-versions are read in ``model_versions``; their names are re-exported here)."""
+"""Reads for training: jobs with their folds and history. The launch form's choices
+(``training_form``), the summary's tables (``training_summary``) and the model versions
+(``model_versions``) are read in their own modules; their names are re-exported here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
-from annotations.models import (
-    LABEL_FREE_MODALITIES,
-    GroundTruth,
-    GroundTruthSource,
-    Modality,
-    Project,
-    Specimen,
-)
+from annotations.models import Project
 from annotations.permissions import get_in_project
-from annotations.selectors.projects import project_filter_counts
 from cellweb.events import current_event_seq
 from cellweb.jobs.cancel_note import job_cancel_line, job_cancel_public
 from cellweb.jobs.rows import job_list_fields
-from inference.ml.nets import MODEL_NAMES, model_label
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.selectors.model_versions import (
     METRIC_LABELS,
@@ -32,6 +24,8 @@ from inference.selectors.model_versions import (
     model_version_public,
     model_versions_for_project,
 )
+from inference.selectors.training_form import training_form_choices
+from inference.selectors.training_summary import training_summary_tables
 
 __all__ = [
     "METRIC_LABELS",
@@ -175,127 +169,6 @@ def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
         "summary": job.summary,
         "seq": seq,
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# The launch form
-
-
-def training_form_choices(project: Project) -> dict[str, Any]:
-    """Data filters with counts, networks and ground-truth sources, for the launch form."""
-    modality_counts = dict(
-        Specimen.objects.filter(project=project, volumes__modality__in=LABEL_FREE_MODALITIES)
-        .values_list("volumes__modality")
-        .annotate(n=Count("id", distinct=True))
-    )
-    modalities = [
-        {"value": m.value, "label": m.label, "n": modality_counts.get(m.value, 0)}
-        for m in Modality
-        if m.value in LABEL_FREE_MODALITIES and modality_counts.get(m.value)
-    ]
-    gt_counts = dict(
-        GroundTruth.objects.filter(section__project=project, is_current=True)
-        .values_list("source")
-        .annotate(n=Count("id"))
-    )
-    gt_specimens = dict(
-        GroundTruth.objects.filter(section__project=project, is_current=True)
-        .values_list("source")
-        .annotate(n=Count("section__specimen", distinct=True))
-    )
-    sources = [
-        {
-            "value": s.value,
-            "label": s.label,
-            "sections": gt_counts.get(s.value, 0),
-            "specimens": gt_specimens.get(s.value, 0),
-        }
-        for s in GroundTruthSource
-    ]
-    return {
-        **project_filter_counts(project=project),
-        "modalities": modalities,
-        "sources": sources,
-        "networks": [{"value": name, "label": model_label(name)} for name in MODEL_NAMES],
-        "specimens": Specimen.objects.filter(project=project).count(),
-        "specimens_with_gt": Specimen.objects.filter(project=project)
-        .filter(Q(sections__ground_truths__is_current=True))
-        .distinct()
-        .count(),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# The cross-validation summary as tables, each naming its aggregation
-
-
-def training_summary_tables(summary: dict | None) -> dict[str, Any]:
-    """The job page's summary: one table per subset of held-out sections (all of them, those
-    with a nucleus), each with the words of its aggregation, and the pooled Dice as a side note.
-    Summaries stored before the per-section means are shown as what they are (pooled)."""
-    if not summary or not summary.get("metrics"):
-        return {"tables": [], "objects": None, "aggregation": None, "pooled_dice": None}
-    subsets = summary.get("subsets") or {
-        "all": {"label": "all sections", "metrics": summary["metrics"]}
-    }
-    labels = METRIC_LABELS
-    if "pcc" in summary["metrics"]:  # in-silico labelling: the stain's PCC and L1 loss
-        labels = {k: v.get("label", k) for k, v in summary["metrics"].items()}
-    tables = []
-    for subset, block in subsets.items():
-        metrics = block.get("metrics") or {}
-        tables.append(
-            {
-                "subset": subset,
-                "title": block.get("label") or subset,
-                "sections": [n for n in block.get("sections") or [] if n is not None],
-                "rows": [
-                    {"key": key, "label": label, **(metrics.get(key) or {})}
-                    for key, label in labels.items()
-                ],
-            }
-        )
-    pooled = (summary.get("pooled") or {}).get("dice") or {}
-    return {
-        "tables": tables,
-        "objects": _objects_table(summary.get("objects")),
-        "aggregation": summary.get("aggregation")
-        or "each fold: pixels pooled over its held-out sections; mean ± sample SD over folds",
-        "nucleus_definition": summary.get("nucleus_definition"),
-        "pooled_dice": pooled if summary.get("subsets") else None,
-        "pooled_aggregation": summary.get("pooled_aggregation"),
-    }
-
-
-def _objects_table(block: dict | None) -> dict[str, Any] | None:
-    """The nuclei table (jobs trained before nuclei were scored have none)."""
-    if not block:
-        return None
-    metrics = block.get("metrics") or {}
-    return {
-        "aggregation": block.get("aggregation"),
-        "pred_instances": block.get("pred_instances"),
-        "gt_instances": block.get("gt_instances"),
-        "nuclei": [n for n in block.get("nuclei") or [] if n is not None],
-        "rows": _object_rows(metrics),
-        # Several instance classes: one table per class, named (the rows above are their mean).
-        "classes": [
-            {
-                "name": c["name"],
-                "value": c["value"],
-                "nuclei": [n for n in c.get("nuclei") or [] if n is not None],
-                "rows": _object_rows(c.get("metrics") or {}),
-            }
-            for c in block.get("per_class") or []
-        ],
-    }
-
-
-def _object_rows(metrics: dict) -> list[dict[str, Any]]:
-    return [
-        {"key": key, "label": label, **(metrics.get(key) or {})}
-        for key, label in OBJECT_LABELS.items()
-    ]
 
 
 def training_job_evaluate_url(job: TrainingJob) -> str:
