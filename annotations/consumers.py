@@ -17,8 +17,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from annotations.models import Role
-from annotations.permissions import get_section, user_roles
+from annotations.permissions import get_section, oversees
 from cellweb.consumers import GroupConsumer
 from cellweb.errors import NotAllowed, NotFoundError
 from cellweb.jobs.consumer import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
@@ -41,7 +40,7 @@ def concerns(notice: dict[str, Any], *, username: str, oversees: bool) -> bool:
 
 def _oversees(user, section_id: int) -> bool:
     section = get_section(user, section_id)
-    return bool(user_roles(user, section.project) & {Role.REVIEWER, Role.MANAGER})
+    return oversees(user, section.project)
 
 
 class SectionConsumer(GroupConsumer):

@@ -15,6 +15,10 @@ from cellweb.errors import NotAllowed
 ALL_ROLES = frozenset(Role.values)
 
 
+# Who reviews: a reviewer, or a manager (who may do all a reviewer does).
+REVIEW_ROLES = (Role.REVIEWER, Role.MANAGER)
+
+
 def user_roles(user, project: Project) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -35,6 +39,11 @@ def projects_for(user) -> QuerySet[Project]:
     if user.is_superuser:
         return Project.objects.all()
     return Project.objects.filter(memberships__user=user).distinct()
+
+
+def oversees(user, project: Project) -> bool:
+    """A reviewer or manager of ``project``: sees every annotation, the blind rule aside."""
+    return bool(user_roles(user, project).intersection(REVIEW_ROLES))
 
 
 def require_role(user, project: Project, *roles: str) -> frozenset[str]:

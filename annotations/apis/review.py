@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from annotations.conflicts import CONFLICTS
 from annotations.models import GroundTruthSource, Role
-from annotations.permissions import get_project, get_section
+from annotations.permissions import REVIEW_ROLES, get_project, get_section
 from annotations.selectors import review as review_selectors
 from annotations.selectors.users import user_ids_by_name
 from annotations.serializers_dashboard import ProjectDashboardSerializer
@@ -52,7 +52,6 @@ from cellweb.api import (
 from cellweb.api.reads import ReadApi, read_schema
 from cellweb.errors import InvalidInput
 
-READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 ERRORS = error_responses(
     403, 404, descriptions={403: "Needs the reviewer role.", 404: "No such section or project."}
 )
@@ -71,7 +70,7 @@ def review_read(operation_id: str, output, **schema):
 )
 class ReviewQueueApi(ReadApi):
     def read(self, request, slug: str):
-        project = get_project(request.user, slug, *READ_ROLES)
+        project = get_project(request.user, slug, *REVIEW_ROLES)
         query = parse(ReviewQueueQuerySerializer, request.query_params)
         only = review_selectors.QueueFilter(
             specimen=query.get("specimen"), responses=query["responses"], stale=query["stale"]
@@ -94,7 +93,7 @@ class ReviewQueueApi(ReadApi):
 )
 class DashboardApi(ReadApi):
     def read(self, request, slug: str):
-        return review_selectors.dashboard(get_project(request.user, slug, *READ_ROLES))
+        return review_selectors.dashboard(get_project(request.user, slug, *REVIEW_ROLES))
 
 
 @review_read(
@@ -105,7 +104,7 @@ class DashboardApi(ReadApi):
 class SectionAgreementApi(ReadApi):
     def read(self, request, section_id: int):
         return review_selectors.section_agreement(
-            get_section(request.user, section_id, *READ_ROLES)
+            get_section(request.user, section_id, *REVIEW_ROLES)
         )
 
 
@@ -121,7 +120,7 @@ class SectionConsensusApi(APIView):
         summary="Recompute the consensus from the latest submitted annotations",
     )
     def post(self, request, section_id: int):
-        section = get_section(request.user, section_id, *READ_ROLES)
+        section = get_section(request.user, section_id, *REVIEW_ROLES)
         record = review_services.consensus_recompute(section=section, user=request.user)
         return Response(
             ConsensusProposalSerializer(review_selectors.consensus_proposal(record)).data,
@@ -146,7 +145,7 @@ class SectionGroundTruthApi(APIView):
         "that version's detail (same shape as `current`).",
     )
     def get(self, request, section_id: int):
-        section = get_section(request.user, section_id, *READ_ROLES)
+        section = get_section(request.user, section_id, *REVIEW_ROLES)
         query = parse(SectionGroundTruthQuerySerializer, request.query_params)
         source = query.get("source", GroundTruthSource.CONSENSUS)
         if "version" in query:
@@ -166,7 +165,7 @@ class SectionGroundTruthApi(APIView):
 )
 class SectionAuditApi(ReadApi):
     def read(self, request, section_id: int):
-        return review_selectors.audit_rows(get_section(request.user, section_id, *READ_ROLES))
+        return review_selectors.audit_rows(get_section(request.user, section_id, *REVIEW_ROLES))
 
 
 # POST by a reviewer on a section: the body validated by ``body``, ``act`` does the action and

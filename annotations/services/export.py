@@ -20,8 +20,8 @@ import numpy as np
 from django.db.models import F
 
 from annotations.imaging.label_values import stored_labels
-from annotations.models import AnnotationRevision, AnnotationStatus, Project, Role, SectionStatus
-from annotations.permissions import require_role, user_roles
+from annotations.models import AnnotationRevision, AnnotationStatus, Project, SectionStatus
+from annotations.permissions import oversees, require_role
 from annotations.services.export_labels import (
     REVISION_COLUMNS,
     LabelExportWriter,
@@ -88,7 +88,7 @@ def _submitted_revisions(*, user, project: Project):
             "annotation__annotator__username",
         )
     )
-    if not user_roles(user, project) & {Role.REVIEWER, Role.MANAGER}:
+    if not oversees(user, project):
         revisions = revisions.filter(annotation__annotator=user)
     return revisions
 
@@ -129,7 +129,7 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
                 for group in _by_section(revisions):
                     labels.write_section(group)
                 labels.finish()
-                if user_roles(user, project) & {Role.REVIEWER, Role.MANAGER}:
+                if oversees(user, project):
                     write_ground_truth(archive, project, labels)
             archive.writestr("index.csv", index.getvalue())
     except BaseException:

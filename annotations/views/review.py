@@ -9,12 +9,10 @@ from django.shortcuts import redirect, render
 
 from annotations.forms_review import ReviewQueueFilterForm
 from annotations.models import Role, SectionStatus
-from annotations.permissions import get_project, get_section, user_roles
+from annotations.permissions import REVIEW_ROLES, get_project, get_section, user_roles
 from annotations.selectors import review as selectors
 from annotations.selectors.effort import effort_chart
 from cellweb.pages import refusing
-
-READ_ROLES = (Role.REVIEWER, Role.MANAGER)
 
 
 def _bar_chart(distribution: dict) -> list[dict]:
@@ -41,7 +39,7 @@ QUEUE_PAGE_ROWS = 200
 def review_queue_page(request, slug: str):
     """The queue, narrowed by the filter form's GET parameters (a bad one: 400, the form says
     which), ``QUEUE_PAGE_ROWS`` rows a page."""
-    project = get_project(request.user, slug, *READ_ROLES)
+    project = get_project(request.user, slug, *REVIEW_ROLES)
     form = ReviewQueueFilterForm(request.GET, project=project)
     if not form.is_valid():
         context = {"project": project, "form": form, "rows": [], "waiting": 0, "invalid": True}
@@ -86,7 +84,7 @@ def review_queue_page(request, slug: str):
 @login_required
 @refusing
 def review_next(request, slug: str):
-    project = get_project(request.user, slug, *READ_ROLES)
+    project = get_project(request.user, slug, *REVIEW_ROLES)
     section_id = selectors.review_queue_next(project=project, user=request.user)
     if section_id is None:
         messages.info(request, "Nothing is waiting for your review in this project.")
@@ -97,7 +95,7 @@ def review_next(request, slug: str):
 @login_required
 @refusing
 def dashboard_page(request, slug: str):
-    project = get_project(request.user, slug, *READ_ROLES)
+    project = get_project(request.user, slug, *REVIEW_ROLES)
     data = selectors.dashboard(project)
     specimens = [
         {**entry, "bars": _bar_chart(entry["distribution"])} for entry in data["specimens"]
@@ -122,7 +120,7 @@ def dashboard_page(request, slug: str):
 @login_required
 @refusing
 def review_page(request, section_id: int):
-    section = get_section(request.user, section_id, *READ_ROLES)
+    section = get_section(request.user, section_id, *REVIEW_ROLES)
     is_reviewer = Role.REVIEWER in user_roles(request.user, section.project)
     blocked = selectors.self_review_blocked(section=section, user=request.user)
     if blocked and is_reviewer:

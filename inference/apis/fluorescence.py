@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.models import Role
-from annotations.permissions import get_project, get_section
+from annotations.permissions import REVIEW_ROLES, get_project, get_section
 from cellweb.api import conflict_responses, only, parse
 from cellweb.api.fields import NumberField
 from cellweb.api.masks import decode_base64_png
@@ -162,7 +162,7 @@ class ProjectFluorescenceGTApi(APIView):
         },
     )
     def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.REVIEWER, Role.MANAGER)
+        project = get_project(request.user, slug, *REVIEW_ROLES)
         body = FluorescenceCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -10,7 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from annotations.models import Role
-from annotations.permissions import get_volume
+from annotations.permissions import REVIEW_ROLES, get_volume
 from cellweb.api import conflict_responses, parse
 from cellweb.api.reads import ReadApi
 from inference.apis.errors import ERRORS
@@ -125,7 +125,7 @@ class StainShiftApi(ReadApi):
 )
 class StainShiftEstimateApi(ReadApi):
     def read(self, request, volume_id: int):
-        stain = get_volume(request.user, volume_id, Role.REVIEWER, Role.MANAGER)
+        stain = get_volume(request.user, volume_id, *REVIEW_ROLES)
         z = parse(EstimateQuery, request.query_params).get("z")
         estimate, used = fl_services.stain_shift_estimate(stain=stain, z=z)
         return estimate.to_dict() | {"z": used}

@@ -9,8 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.models import Role
-from annotations.permissions import get_project, get_section
+from annotations.permissions import REVIEW_ROLES, get_project, get_section
 from annotations.views.context import project_context
 from cellweb.errors import DomainError
 from cellweb.pages import refused
@@ -58,7 +57,7 @@ def _derive(request, project, form: FluorescenceGTForm):
 @require_http_methods(["GET", "POST"])
 def fluorescence_gt_page(request, slug: str):
     try:
-        project = get_project(request.user, slug, Role.REVIEWER, Role.MANAGER)
+        project = get_project(request.user, slug, *REVIEW_ROLES)
     except DomainError as error:
         return refused(request, error)
     # Both buttons post the same parameters: "preview" draws one section, "derive" stores all.
@@ -96,7 +95,7 @@ def _shift_card(request, project) -> dict:
 @login_required
 def section_fluorescence_gt_page(request, section_id: int):
     try:
-        section = get_section(request.user, section_id, Role.REVIEWER, Role.MANAGER)
+        section = get_section(request.user, section_id, *REVIEW_ROLES)
     except DomainError as error:
         return refused(request, error)
     context = project_context(request, section.project)

@@ -18,13 +18,11 @@ from annotations.models import (
     Project,
     ReviewAction,
     Section,
-    SectionStatus,
 )
 from annotations.selectors.display import section_label
 from cellweb.times import utc_minute
 
-# Sections a sent-back annotator can still act on.
-_ACTIVE_STATUSES = (SectionStatus.OPEN, SectionStatus.REVIEW, SectionStatus.SENT_BACK)
+from .queue import DRAFTABLE_SECTION_STATUSES  # sections a sent-back annotator can act on
 
 
 def _send_backs(section_ids=None) -> QuerySet[AuditEvent]:
@@ -112,7 +110,7 @@ def sent_back_to(*, user, project: Project | None = None, limit: int = 50) -> li
     drafts = Annotation.objects.filter(
         annotator=user,
         status=AnnotationStatus.DRAFT,
-        section__status__in=_ACTIVE_STATUSES,
+        section__status__in=DRAFTABLE_SECTION_STATUSES,
     )
     if project is not None:
         drafts = drafts.filter(section__project=project)

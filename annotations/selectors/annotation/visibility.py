@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from annotations.models import Annotation, AnnotationStatus, Project, Role, Section
-from annotations.permissions import require_role, user_roles
+from annotations.models import Annotation, AnnotationStatus, Project, Section
+from annotations.permissions import REVIEW_ROLES, oversees, require_role, user_roles
 
 
 def can_see_all_annotations(user, project: Project) -> bool:
-    return bool(user_roles(user, project) & {Role.REVIEWER, Role.MANAGER})
+    return oversees(user, project)
 
 
 def section_is_unblinded(section: Section) -> bool:
@@ -27,7 +27,7 @@ def visible_annotations(*, user, section: Section) -> QuerySet[Annotation]:
     """
     queryset = Annotation.objects.filter(section=section).select_related("annotator")
     roles = user_roles(user, section.project)
-    if roles & {Role.REVIEWER, Role.MANAGER}:
+    if roles.intersection(REVIEW_ROLES):
         return queryset
     if not roles:
         return queryset.none()

@@ -18,10 +18,9 @@ from annotations.models import (
     Consensus,
     ConsensusMethod,
     ReviewAction,
-    Role,
     Section,
 )
-from annotations.permissions import require_role
+from annotations.permissions import REVIEW_ROLES, require_role
 from annotations.selectors.review import latest_submitted_revisions
 from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
@@ -183,7 +182,7 @@ def consensus_compute_for_section(section: Section, *, actor=None) -> Consensus 
 
 def consensus_recompute(*, section: Section, user) -> Consensus:
     """Recompute on request; unlike the automatic path, too few inputs is an error to show."""
-    require_role(user, section.project, Role.REVIEWER, Role.MANAGER)
+    require_role(user, section.project, *REVIEW_ROLES)
     record = consensus_compute_for_section(section, actor=user)
     if record is None:
         count = len(latest_submitted_revisions(section))

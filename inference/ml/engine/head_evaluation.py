@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from ..device import autocast_context
 from ..heads import HeadLayout
+from ..metrics import MASK_METRIC_KEYS
 from .evaluation import EvalStats, _ratio
 from .fields import field_logits
 from .losses import LossFn
@@ -26,7 +27,7 @@ from .setup import device_inputs
 
 __all__ = ["HeadEvalStats", "class_counts", "evaluate_head_fields", "evaluate_heads", "scores"]
 
-SCORE_NAMES = ("dice", "jaccard", "f05", "precision", "recall")
+SCORE_NAMES = MASK_METRIC_KEYS
 
 
 @dataclass

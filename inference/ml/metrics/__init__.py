@@ -55,11 +55,18 @@ from .counts import (
     recall,
     scores_from_counts,
 )
-from .sections import SECTION_METRIC_KEYS, batch_section_metrics, pr_curve, section_metrics
+from .sections import (
+    MASK_METRIC_KEYS,
+    SECTION_METRIC_KEYS,
+    batch_section_metrics,
+    pr_curve,
+    section_metrics,
+)
 from .summary import aggregate, finite_or_none
 from .volume import volume_metrics
 
 __all__ = [
+    "MASK_METRIC_KEYS",
     "SECTION_METRIC_KEYS",
     "class_section_metrics",
     "LOG_ODDS_BINS",

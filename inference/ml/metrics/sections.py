@@ -12,10 +12,18 @@ from inference.ml.pr import PRCounts
 from .auc import HALF_SPAN, LOG_ODDS_BINS, ap_from_histograms, auc_pr, log_odds_codes
 from .counts import paper_scores
 
-__all__ = ["SECTION_METRIC_KEYS", "batch_section_metrics", "pr_curve", "section_metrics"]
+__all__ = [
+    "MASK_METRIC_KEYS",
+    "SECTION_METRIC_KEYS",
+    "batch_section_metrics",
+    "pr_curve",
+    "section_metrics",
+]
 
-# The scores of a section every evaluation, fold and report names, in the order they show them.
-SECTION_METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall", "auc_pr")
+# The scores of a thresholded mask, and with AUC-PR (it needs the probabilities) the scores of a
+# section every evaluation, fold and report names, in the order they show them.
+MASK_METRIC_KEYS = ("dice", "jaccard", "f05", "precision", "recall")
+SECTION_METRIC_KEYS = (*MASK_METRIC_KEYS, "auc_pr")
 
 
 def _metrics_dict(

@@ -17,12 +17,11 @@ from annotations.models import (
     GroundTruth,
     Project,
     ReviewAction,
-    Role,
     Section,
     Specimen,
     Volume,
 )
-from annotations.permissions import require_role
+from annotations.permissions import REVIEW_ROLES, require_role
 from annotations.services.volumes import volume_array
 from cellweb.errors import ConflictError
 from inference.ml.fluorescence import FluorescenceGTParams, fluorescence_ground_truth
@@ -103,7 +102,7 @@ def fluorescence_gt_create(
     ``user`` None is the system (``manage.py fluorescence_gt`` without ``--user``).
     """
     if user is not None:
-        require_role(user, project, Role.REVIEWER, Role.MANAGER)
+        require_role(user, project, *REVIEW_ROLES)
     params = params or FluorescenceGTParams()
     pairs = fluorescence_pairs(
         project=project, specimens=specimens, volumes=volumes, channel=channel

@@ -13,12 +13,12 @@ import torch
 
 from inference.ml import engine
 from inference.ml.data import iterate_batches
-from inference.ml.metrics import finite_or_none
+from inference.ml.metrics import MASK_METRIC_KEYS, finite_or_none
 from inference.services.isl.fold import isl_validate
 from inference.services.training.config import TrainingConfig
 from inference.services.training.heads import head_validate
 
-VAL_METRICS = ("dice", "jaccard", "f05", "precision", "recall")
+VAL_METRICS = MASK_METRIC_KEYS
 
 
 def epoch_validation(
