@@ -13,7 +13,8 @@ from annotations.models import (
     ProposalMode,
     QueueMode,
 )
-from annotations.services.imports import parse_voxel_size, voxel_size_check
+from annotations.services.imports import ImportOptions, parse_voxel_size, voxel_size_check
+from annotations.services.imports.channels import parse_channel_names
 from annotations.services.imports.pairing import DEFAULT_LABEL_FREE, DEFAULT_PATTERN, DEFAULT_STAIN
 from annotations.services.labels import DEFAULT_PRESET, preset_choices
 from cellweb.errors import InvalidInput
@@ -94,6 +95,19 @@ class ImportOptionsForm(VoxelSizeCleaning, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields([name for name in self.fields if name not in _IMPORT_OPTIONS])
+
+    def import_options(self) -> ImportOptions:
+        """The valid form's options as one record (a form's own fields included: the modality,
+        and a file's channel, HDF5 dataset and time point)."""
+        data = self.cleaned_data
+        return ImportOptions.from_dict(
+            data
+            | {
+                "time_index": data.get("time"),
+                "channel_names": parse_channel_names(data.get("channels") or ""),
+                "stain_channels": parse_channel_names(data.get("stain_channels") or ""),
+            }
+        )
 
 
 _IMPORT_OPTIONS = frozenset(ImportOptionsForm.base_fields)

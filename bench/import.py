@@ -81,7 +81,7 @@ def main() -> None:
         workdir = Path(tmp)
         configure_django(workdir)
         from annotations.models import Project, SourceFile
-        from annotations.services.imports import import_file
+        from annotations.services.imports import ImportOptions, import_file
 
         files = make_files(workdir, shape, args.format)
         voxel_mb = 2 * 4 * shape[0] * shape[1] * shape[2] / 1e6
@@ -110,8 +110,8 @@ def main() -> None:
                     path=path,
                     project=project,
                     specimen_name=f"cell-{run}",
+                    options=ImportOptions(**params),
                     progress=progress,
-                    **params,
                 )
             elapsed = time.perf_counter() - started
             if args.profile and run == args.repeat - 1:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from annotations.services.imports.channels import parse_channel_names
 from annotations.services.imports.checks import VOXEL_SIZE_PATTERN, parse_voxel_size
+from annotations.services.imports.options import ImportOptions
 from cellweb.api.fields import name_text, optional_text
 
 VOXEL_SIZE_VALIDATOR = RegexValidator(
@@ -29,8 +30,9 @@ def voxel_size_field(help_text: str) -> serializers.CharField:
 class VolumeImportFields(serializers.Serializer):
     # What every volume import form takes beside its files and its voxel size: the lab, and the
     # channels of a multi-channel label-free image (docs/channels.md). Validated, a form is the
-    # keyword arguments of its import service: the voxel size as numbers, the channel names as a
-    # list. (A comment, not a docstring: the schema would give it to every form built on it.)
+    # keyword arguments of its import service, its options as one record (``options``: the
+    # voxel size as numbers, the channel names as a list). (A comment, not a docstring: the
+    # schema would give it to every form built on it.)
     lab = name_text(100, what="lab", required=False)
     channels = optional_text(
         300,
@@ -63,4 +65,5 @@ class VolumeImportFields(serializers.Serializer):
         attrs["voxel_size"] = parse_voxel_size(attrs.get("voxel_size", ""))
         attrs["channel_names"] = parse_channel_names(attrs.get("channel_names", ""))
         attrs["stain_channels"] = parse_channel_names(attrs.get("stain_channels", ""))
-        return attrs
+        options, rest = ImportOptions.take(attrs)
+        return {**rest, "options": options}

@@ -20,7 +20,7 @@ from PIL import Image
 from annotations.demo import make_brightfield, make_cell, make_time_series, write_tcf
 from annotations.models import ConsensusMethod, Membership, Project, Role, Specimen, Tag, Volume
 from annotations.services.groundtruth_import import ground_truth_import
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from annotations.services.volumes import atomic_with_file_cleanup
 
 DEMO_PASSWORD = "cellweb-demo"
@@ -131,9 +131,14 @@ def _ensure_project(report: DemoReport) -> Project:
     return project
 
 
-def _destination(project: Project, spec: DemoSpecimen) -> dict:
-    """Where every file of ``spec`` is imported: its project, specimen and lab."""
-    return {"project": project, "specimen_name": spec.name, "lab": spec.lab}
+def _import(project: Project, spec: DemoSpecimen, path: Path, **options) -> None:
+    """``path`` imported into the specimen of ``spec`` (from its lab) with ``options``."""
+    import_file(
+        path=path,
+        project=project,
+        specimen_name=spec.name,
+        options=ImportOptions(lab=spec.lab, **options),
+    )
 
 
 def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
@@ -141,7 +146,7 @@ def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
     if spec.as_tcf:
         path = folder / f"{spec.name}.TCF"
         write_tcf(path, [cell.ri], {"CH0": [cell.dapi]}, cell.voxel_size, compression="gzip")
-        import_file(path=path, modality="ri", channel=spec.stain, **_destination(project, spec))
+        _import(project, spec, path, modality="ri", channel=spec.stain)
     else:
         ri_path, stain_path = (
             folder / f"{spec.name}_RI.npy",
@@ -149,9 +154,15 @@ def _import_cell(project: Project, spec: DemoSpecimen, folder: Path) -> None:
         )
         np.save(ri_path, cell.ri)
         np.save(stain_path, cell.dapi)
-        where = {**_destination(project, spec), "voxel_size": cell.voxel_size}
-        import_file(path=ri_path, modality="ri", **where)
-        import_file(path=stain_path, modality="fluorescence", channel=spec.stain, **where)
+        _import(project, spec, ri_path, modality="ri", voxel_size=cell.voxel_size)
+        _import(
+            project,
+            spec,
+            stain_path,
+            modality="fluorescence",
+            channel=spec.stain,
+            voxel_size=cell.voxel_size,
+        )
     if spec.ground_truth:
         volume = Volume.objects.get(
             specimen__project=project, specimen__name=spec.name, modality="ri", time_index=0
@@ -163,16 +174,14 @@ def _import_time_lapse(project: Project, spec: DemoSpecimen, folder: Path) -> No
     cells = make_time_series(seed=spec.seed, n_time_points=4, shape=SHAPE, lab=spec.profile)
     path = folder / f"{spec.name}.TCF"
     write_tcf(path, [c.ri for c in cells], {"CH0": [c.dapi for c in cells]}, cells[0].voxel_size)
-    import_file(path=path, modality="ri", channel=spec.stain, **_destination(project, spec))
+    _import(project, spec, path, modality="ri", channel=spec.stain)
 
 
 def _import_brightfield(project: Project, spec: DemoSpecimen, folder: Path) -> None:
     image, _nucleus = make_brightfield(seed=spec.seed, shape=(256, 256))
     path = folder / f"{spec.name}.png"
     Image.fromarray(np.clip(image * 65535.0, 0, 65535).astype(np.uint16)).save(path)
-    import_file(
-        path=path, modality="brightfield", voxel_size=(0.16, 0.16), **_destination(project, spec)
-    )
+    _import(project, spec, path, modality="brightfield", voxel_size=(0.16, 0.16))
 
 
 _IMPORTERS: dict[str, Callable[[Project, DemoSpecimen, Path], None]] = {

@@ -5,6 +5,7 @@ the voxel size."""
 from __future__ import annotations
 
 from annotations.services.imports.channels import parse_channel_names
+from annotations.services.imports.options import ImportOptions
 
 
 def add_source_arguments(parser, *, path_help: str) -> None:
@@ -55,11 +56,17 @@ def add_origin_arguments(parser, *, what: str, voxel_help: str) -> None:
     )
 
 
-def channel_options(options: dict) -> dict:
-    """``channel_axis``, ``channel_names`` and ``stain_channels`` for ``import_file`` from the
-    parsed options."""
-    return {
-        "channel_axis": options["channel_axis"],
-        "channel_names": parse_channel_names(options["channels"]),
-        "stain_channels": parse_channel_names(options["stain_channels"]),
-    }
+def import_options(options: dict, **own) -> ImportOptions:
+    """The import options of the parsed arguments: the modality, the lab, the voxel size, the
+    frame interval and the channels, plus a command's ``own`` (a file's channel, HDF5 dataset
+    and time point)."""
+    return ImportOptions(
+        modality=options["modality"],
+        lab=options["lab"],
+        voxel_size=options["voxel_size"],
+        frame_interval_min=options["frame_interval"],
+        channel_axis=options["channel_axis"],
+        channel_names=parse_channel_names(options["channels"]),
+        stain_channels=parse_channel_names(options["stain_channels"]),
+        **own,
+    )

@@ -1,8 +1,8 @@
 """A project's label-free channels: what its networks take as input.
 
-Every label-free volume of a project has the same channels (``volumes.project_channels_check``
-refuses an import that would differ): one plain channel, or the named channels of a
-multi-channel image such as bright-field + phase.
+Every label-free volume of a project has the same channels
+(``services.volume_channels.project_channels_check`` refuses an import that would differ): one
+plain channel, or the named channels of a multi-channel image such as bright-field + phase.
 """
 
 from __future__ import annotations

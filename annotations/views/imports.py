@@ -13,7 +13,6 @@ from annotations.selectors import imports as selectors
 from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.services.imports.batch import import_batch_create
-from annotations.services.imports.channels import parse_channel_names
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError, NotAllowed
 from cellweb.jobs.pages import job_page_config
@@ -21,15 +20,15 @@ from cellweb.pages import refused as _refused
 
 
 def _submit(request, form_class, action, **initial):
-    """(form, status, outcome): on POST, the bound form's values given to ``action``; a refused
-    action becomes the form's error with its status."""
+    """(form, status, outcome): on POST, the bound form's values and its options given to
+    ``action``; a refused action becomes the form's error with its status."""
     if request.method != "POST":
         return form_class(initial=initial or None), 200, None
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         return form, 400, None
     try:
-        return form, 200, action(form.cleaned_data)
+        return form, 200, action(form.cleaned_data, form.import_options())
     except DomainError as exc:
         form.add_error(None, exc.message)
         return form, exc.status_code, None
@@ -47,22 +46,13 @@ def import_page(request, slug: str):
     except NotAllowed as exc:
         return _refused(request, exc)
 
-    def create(values):
+    def create(values, options):
         return import_job_create(
             project=project,
             user=request.user,
             upload=values["file"],
             specimen_name=values["specimen"],
-            modality=values["modality"],
-            channel=values.get("channel") or "",
-            dataset=values.get("dataset") or "",
-            time_index=values.get("time"),
-            lab=values.get("lab") or "",
-            voxel_size=values.get("voxel_size"),
-            channel_axis=values.get("channel_axis"),
-            channel_names=parse_channel_names(values.get("channels") or ""),
-            stain_channels=parse_channel_names(values.get("stain_channels") or ""),
-            frame_interval_min=values.get("frame_interval_min"),
+            options=options,
         )
 
     form, status, job = _submit(request, ImportForm, create, modality=Modality.RI)
@@ -86,15 +76,16 @@ def import_folder_page(request, slug: str):
     except NotAllowed as exc:
         return _refused(request, exc)
 
-    def create(values):
-        names = parse_channel_names(values.pop("channels", "") or "")
-        stains = parse_channel_names(values.pop("stain_channels", "") or "")
+    def create(values, options):
         return import_batch_create(
             project=project,
             user=request.user,
-            channel_names=names,
-            stain_channels=stains,
-            **values,
+            files=values["files"],
+            options=options,
+            pattern=values["pattern"],
+            label_free=values["label_free"],
+            stain=values["stain"],
+            stain_name=values["stain_name"],
         )
 
     form, status, batch = _submit(request, ImportFolderForm, create)

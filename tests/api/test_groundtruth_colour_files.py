@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.imaging.label_values import stored_labels
 from annotations.models import GroundTruth, Volume
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from tests.unit.test_colour_files import (
     H,
     W,
@@ -31,7 +31,12 @@ pytestmark = pytest.mark.django_db
 def one_section(project, tmp_path, media_root):
     """A bright-field image imported from an 8-bit RGB TIFF: one section."""
     path = write(tmp_path / "bf.tif", colour_photo(), planar=False)
-    result = import_file(path=path, project=project, specimen_name="f1", modality="brightfield")
+    result = import_file(
+        path=path,
+        project=project,
+        specimen_name="f1",
+        options=ImportOptions(modality="brightfield"),
+    )
     assert result.volumes == [("brightfield", "", 0, (1, H, W))]
     return Volume.objects.get()
 
@@ -105,7 +110,10 @@ def test_a_three_section_stack_and_its_labels_written_from_numpy_are_three_secti
     for path, array in ((image_path, image), (labels_path, labels)):
         tifffile.imwrite(path, array, photometric="rgb", planarconfig="separate")
     result = import_file(
-        path=image_path, project=project, specimen_name="s1", modality="brightfield"
+        path=image_path,
+        project=project,
+        specimen_name="s1",
+        options=ImportOptions(modality="brightfield"),
     )
     assert result.volumes == [("brightfield", "", 0, (3, H, W))]
     file = SimpleUploadedFile("stack_labels.tif", labels_path.read_bytes())

@@ -9,7 +9,7 @@ import pytest
 
 from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, Section, Volume
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from cellweb.errors import ConflictError
 from inference.ml.fluorescence import FluorescenceGTParams
 from inference.services.fluorescence_gt import fluorescence_gt_create, fluorescence_gt_preview
@@ -49,7 +49,10 @@ def _write(path):
 
 def test_sections_outside_the_stain_get_no_ground_truth(project, tmp_path, media_root):
     import_file(
-        path=_write(tmp_path / "cell.TCF"), project=project, specimen_name="cell", modality="ri"
+        path=_write(tmp_path / "cell.TCF"),
+        project=project,
+        specimen_name="cell",
+        options=ImportOptions(modality="ri"),
     )
     assert Volume.objects.get(modality="fluorescence").stats["imaged_sections"] == [1, 4]
     # In-silico labelling and the section pages pair only the sections the stain reaches.
@@ -68,7 +71,10 @@ def test_sections_outside_the_stain_get_no_ground_truth(project, tmp_path, media
 
 def test_preview_of_a_section_outside_the_stain_says_so(project, tmp_path, media_root):
     import_file(
-        path=_write(tmp_path / "cell.TCF"), project=project, specimen_name="cell", modality="ri"
+        path=_write(tmp_path / "cell.TCF"),
+        project=project,
+        specimen_name="cell",
+        options=ImportOptions(modality="ri"),
     )
     ri = Volume.objects.get(modality="ri")
 

@@ -18,7 +18,7 @@ from annotations.imaging.readers.frame_interval import (
     tiff_frame_interval,
 )
 from annotations.models import Specimen
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from cellweb.errors import ConflictError, InvalidInput
 from tests.conftest import signed_in
 from tests.data_files import write_small_tcf
@@ -65,20 +65,26 @@ def test_the_import_stores_the_file_s_interval_or_the_given_one_on_the_specimen(
     tmp_path, project, media_root
 ):
     path = imagej(tmp_path / "tl.tif", finterval=300.0, tunit="sec")
-    import_file(path=path, project=project, specimen_name="tl", modality="phase")
+    import_file(
+        path=path, project=project, specimen_name="tl", options=ImportOptions(modality="phase")
+    )
     assert Specimen.objects.get(name="tl").frame_interval_min == 5
 
     other = tmp_path / "other.tif"
     tifffile.imwrite(other, STACK[:1] + 1)
     import_file(
-        path=other, project=project, specimen_name="given", modality="phase",
-        frame_interval_min=0.5,
-    )  # fmt: skip
+        path=other,
+        project=project,
+        specimen_name="given",
+        options=ImportOptions(modality="phase", frame_interval_min=0.5),
+    )
     assert Specimen.objects.get(name="given").frame_interval_min == 0.5
 
     plain = tmp_path / "plain.tif"
     tifffile.imwrite(plain, STACK[:1] + 2)
-    import_file(path=plain, project=project, specimen_name="none", modality="phase")
+    import_file(
+        path=plain, project=project, specimen_name="none", options=ImportOptions(modality="phase")
+    )
     assert Specimen.objects.get(name="none").frame_interval_min is None
 
 
@@ -87,22 +93,28 @@ def test_a_second_interval_for_a_specimen_or_a_bad_one_is_refused(tmp_path, proj
     first = tmp_path / "t0.tif"
     tifffile.imwrite(first, STACK[:1])
     import_file(
-        path=first, project=project, specimen_name="tl", modality="phase", time_index=0,
-        frame_interval_min=5,
-    )  # fmt: skip
+        path=first,
+        project=project,
+        specimen_name="tl",
+        options=ImportOptions(modality="phase", time_index=0, frame_interval_min=5),
+    )
     second = tmp_path / "t1.tif"
     tifffile.imwrite(second, STACK[1:2])
     with pytest.raises(ConflictError, match="are 5 min apart, but this import says 10 min"):
         import_file(
-            path=second, project=project, specimen_name="tl", modality="phase", time_index=1,
-            frame_interval_min=10,
-        )  # fmt: skip
+            path=second,
+            project=project,
+            specimen_name="tl",
+            options=ImportOptions(modality="phase", time_index=1, frame_interval_min=10),
+        )
     assert Specimen.objects.get(name="tl").volumes.count() == 1
     with pytest.raises(InvalidInput, match="above 0"):
         import_file(
-            path=second, project=project, specimen_name="tl", modality="phase", time_index=1,
-            frame_interval_min=-1,
-        )  # fmt: skip
+            path=second,
+            project=project,
+            specimen_name="tl",
+            options=ImportOptions(modality="phase", time_index=1, frame_interval_min=-1),
+        )
 
 
 def test_a_tcf_time_lapse_gives_its_tomogram_interval(tmp_path):

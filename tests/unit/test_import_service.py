@@ -10,7 +10,7 @@ from PIL import Image
 from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, Section, SourceFile, Specimen, Volume
 from annotations.services.groundtruth_import import ground_truth_import
-from annotations.services.imports import import_file, inspect_file
+from annotations.services.imports import ImportOptions, import_file, inspect_file
 from cellweb.errors import ConflictError, InvalidInput
 from tests.data_files import (
     VOXEL,
@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 
 def _import(path, project, **kwargs):
     params = {"specimen_name": "cell-01", "modality": "ri"} | kwargs
-    return import_file(path=path, project=project, **params)
+    options, rest = ImportOptions.take(params)
+    return import_file(path=path, project=project, options=options, **rest)
 
 
 def test_tcf_brings_every_time_point_and_pairs_its_fluorescence(project, tmp_path, media_root):
@@ -271,7 +272,9 @@ def test_a_channel_name_for_an_image_without_fluorescence_is_refused(project, tm
 
 def test_inspecting_reads_no_pixels(tmp_path):
     path = write_small_tcf(tmp_path / "c.TCF", time_points=2)
-    source, handles = inspect_file(path=path, modality="ri", channel="Hoechst")
+    source, handles = inspect_file(
+        path=path, options=ImportOptions(modality="ri", channel="Hoechst")
+    )
     assert source.format == "tcf"
     assert [(h.kind, h.channel, h.time_index) for h in handles] == [
         ("label_free", "", 0),

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 
 from annotations.models import Section, Volume
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from annotations.services.volumes import section_array, section_channels, volume_array
 from cellweb.errors import ConflictError, InvalidInput
 
@@ -29,7 +29,8 @@ def bf_phase_field(seed: int = 0, size: tuple[int, int] = (48, 64)) -> np.ndarra
 
 def _import(path, project, **kwargs):
     params = {"specimen_name": "field-01", "modality": "brightfield"} | kwargs
-    return import_file(path=path, project=project, **params)
+    options, rest = ImportOptions.take(params)
+    return import_file(path=path, project=project, options=options, **rest)
 
 
 @pytest.mark.parametrize("suffix", ["npy", "tif"])

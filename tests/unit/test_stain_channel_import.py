@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from annotations.models import Section, SourceFile, Volume
-from annotations.services.imports import import_file, inspect_file
+from annotations.services.imports import ImportOptions, import_file, inspect_file
 from annotations.services.volumes import volume_array
 from cellweb.errors import InvalidInput
 from tests.api.test_import_api import npy_bytes, upload
@@ -45,7 +45,8 @@ def write_tiff(path, stack: np.ndarray, *, imagej: bool) -> dict:
 
 def _import(path, project, **kwargs):
     params = {"specimen_name": "field-01", "modality": "brightfield"} | kwargs
-    return import_file(path=path, project=project, **params)
+    options, rest = ImportOptions.take(params)
+    return import_file(path=path, project=project, options=options, **rest)
 
 
 def test_inspect_file_turns_the_stain_channel_into_a_fluorescence_handle(tmp_path):
@@ -54,10 +55,12 @@ def test_inspect_file_turns_the_stain_channel_into_a_fluorescence_handle(tmp_pat
 
     _source, handles = inspect_file(
         path=path,
-        modality="brightfield",
-        channel_names=["bf", "hoechst"],
-        stain_channels=["hoechst"],
-        **options,
+        options=ImportOptions(
+            modality="brightfield",
+            channel_names=["bf", "hoechst"],
+            stain_channels=["hoechst"],
+            **options,
+        ),
     )
 
     assert [(h.kind, h.channel, h.time_index, h.units) for h in handles] == [

@@ -12,7 +12,7 @@ import pytest
 from annotations.imaging.errors import ImageReadError
 from annotations.imaging.readers import open_image
 from annotations.models import Volume
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from cellweb.errors import InvalidInput
 from inference.services.fluorescence_gt.pairs import fluorescence_pairs
 from tests.data_files import VOXEL, ri_stack, stain_stack
@@ -69,7 +69,10 @@ def test_an_unknown_channel_names_the_dyes(three_channels):
 @pytest.mark.django_db
 def test_the_hoechst_channel_is_the_stain_without_being_named(project, three_channels, media_root):
     result = import_file(
-        path=three_channels, project=project, specimen_name="cell-01", modality="ri"
+        path=three_channels,
+        project=project,
+        specimen_name="cell-01",
+        options=ImportOptions(modality="ri"),
     )
     assert sorted(c for m, c, _, _ in result.volumes if m == "fluorescence") == [
         "CH2",
@@ -85,7 +88,10 @@ def test_the_hoechst_channel_is_the_stain_without_being_named(project, three_cha
 @pytest.mark.parametrize("asked", ["CH1", "hoechst"])
 def test_a_channel_is_picked_by_its_group_or_its_dye(project, three_channels, media_root, asked):
     import_file(
-        path=three_channels, project=project, specimen_name="c", modality="ri", channel=asked
+        path=three_channels,
+        project=project,
+        specimen_name="c",
+        options=ImportOptions(modality="ri", channel=asked),
     )
     assert list(
         Volume.objects.filter(modality="fluorescence").values_list("channel", flat=True)
@@ -96,7 +102,10 @@ def test_a_channel_is_picked_by_its_group_or_its_dye(project, three_channels, me
 def test_a_channel_not_in_the_file_is_refused_naming_the_dyes(project, three_channels, media_root):
     with pytest.raises(InvalidInput, match=r"CH1 \(Hoechst\)"):
         import_file(
-            path=three_channels, project=project, specimen_name="c", modality="ri", channel="DAPI"
+            path=three_channels,
+            project=project,
+            specimen_name="c",
+            options=ImportOptions(modality="ri", channel="DAPI"),
         )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from annotations.imaging.readers import open_image
 from annotations.models import Section, Volume
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from annotations.services.volumes import volume_array
 
 RI_SHAPE, RI_VOXEL = (12, 32, 32), (0.2, 0.1, 0.1)
@@ -117,7 +117,10 @@ def test_import_stores_the_resampled_stain_paired_with_the_tomogram(project, tmp
     path = _write(tmp_path / "cell.TCF", (5, 16, 16), (0.4, 0.2, 0.2), offset_z=1.2)
 
     result = import_file(
-        path=path, project=project, specimen_name="cell", modality="ri", channel="Hoechst"
+        path=path,
+        project=project,
+        specimen_name="cell",
+        options=ImportOptions(modality="ri", channel="Hoechst"),
     )
 
     fl = Volume.objects.get(modality="fluorescence")

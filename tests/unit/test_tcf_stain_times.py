@@ -9,7 +9,7 @@ import pytest
 
 from annotations.imaging.readers import open_image
 from annotations.models import Section, Volume
-from annotations.services.imports import import_file
+from annotations.services.imports import ImportOptions, import_file
 from annotations.services.volumes import volume_array
 
 SHAPE = (3, 16, 16)
@@ -81,7 +81,9 @@ def test_without_times_the_stain_pairs_by_number(tmp_path):
 def test_import_pairs_the_stain_with_the_tomogram_of_its_time(project, tmp_path, media_root):
     path = _write(tmp_path / "lapse.TCF", [0, 60, 120, 180], [0, 120])
 
-    result = import_file(path=path, project=project, specimen_name="lapse", modality="ri")
+    result = import_file(
+        path=path, project=project, specimen_name="lapse", options=ImportOptions(modality="ri")
+    )
 
     stain = Volume.objects.get(modality="fluorescence", time_index=2)
     assert float(volume_array(stain)[0, 0, 0]) == 1120.0

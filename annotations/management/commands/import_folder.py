@@ -11,7 +11,7 @@ from annotations.management.import_options import (
     add_channel_arguments,
     add_origin_arguments,
     add_source_arguments,
-    channel_options,
+    import_options,
 )
 from annotations.management.progress_bar import percent_bar
 from annotations.models import LABEL_FREE_MODALITIES, Modality
@@ -23,7 +23,6 @@ from annotations.services.imports.pairing import (
     DEFAULT_STAIN,
     pair_files,
 )
-from annotations.services.imports.series import frame_interval_check
 from annotations.services.projects import project_get_or_create
 from cellweb.errors import DomainError
 
@@ -81,13 +80,9 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.")
         try:
-            stain_name, lab, voxel_size = batch_options_check(
-                modality=options["modality"],
-                stain_name=options["stain_name"],
-                lab=options["lab"],
-                voxel_size=options["voxel_size"],
+            shared, stain_name = batch_options_check(
+                import_options(options), stain_name=options["stain_name"]
             )
-            frame_interval_min = frame_interval_check(options["frame_interval"])
             names = [p.name for p in folder.iterdir() if p.is_file()]
             pairing = pair_files(
                 names,
@@ -124,16 +119,9 @@ class Command(BaseCommand):
                     project=project,
                     specimen_name=fieldfiles.specimen,
                     files=field_files(
-                        field=fieldfiles,
-                        folder=folder,
-                        modality=options["modality"],
-                        stain_channel=stain_name,
-                        **channel_options(options),
+                        field=fieldfiles, folder=folder, options=shared, stain_channel=stain_name
                     ),
-                    lab=lab,
-                    voxel_size=voxel_size,
                     progress=self._bar(label, options["verbosity"]),
-                    frame_interval_min=frame_interval_min,
                 )
             except DomainError as exc:
                 self._close_bar()

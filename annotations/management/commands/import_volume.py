@@ -10,7 +10,7 @@ from annotations.management.import_options import (
     add_channel_arguments,
     add_origin_arguments,
     add_source_arguments,
-    channel_options,
+    import_options,
 )
 from annotations.management.progress_bar import percent_bar
 from annotations.models import Modality
@@ -55,16 +55,14 @@ class Command(BaseCommand):
                     path=path,
                     project=project,
                     specimen_name=options["specimen"],
-                    modality=options["modality"],
-                    channel=options["channel"],
-                    dataset=options["dataset"],
-                    time_index=options["time"],
-                    lab=options["lab"],
-                    voxel_size=options["voxel_size"],
-                    frame_interval_min=options["frame_interval"],
+                    options=import_options(
+                        options,
+                        channel=options["channel"],
+                        dataset=options["dataset"] or "",
+                        time_index=options["time"],
+                    ),
                     original_name=path.name,
                     progress=progress,
-                    **channel_options(options),
                 )
         except DomainError as exc:
             bar.close()

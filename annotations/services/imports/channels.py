@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from annotations.imaging.readers import LABEL_FREE_MODALITIES, VolumeHandle
-from annotations.services.volumes import channel_names_check, project_channels_check
+from annotations.services.volume_channels import channel_names_check, project_channels_check
 from cellweb.errors import InvalidInput
 
 

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -29,6 +30,9 @@ from annotations.services.imports.channels import (
 )
 from annotations.services.imports.duplicates import duplicate_check as duplicate_check
 from cellweb.errors import ConflictError, InvalidInput, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from annotations.services.imports.options import ImportOptions
 
 logger = logging.getLogger(__name__)
 
@@ -114,42 +118,37 @@ def channel_label(handle: VolumeHandle) -> str:
 
 
 def inspect_file(
-    *,
-    path: str | Path,
-    modality: str,
-    channel: str = "",
-    dataset: str | None = None,
-    time_index: int | None = None,
-    voxel_size: Sequence[float] | None = None,
-    channel_axis: int | None = None,
-    channel_names: Sequence[str] = (),
-    stain_channels: Sequence[str] = (),
+    *, path: str | Path, options: ImportOptions
 ) -> tuple[ImageSource, list[VolumeHandle]]:
     """Open a file without reading its pixels and decide which volumes an import would create.
 
-    A file with one time point is stored at ``time_index`` (so a DAPI stack can join time point 3
-    of a time-lapse specimen); a file with several keeps only that time point. ``channel`` names
-    the channel of a single-channel fluorescence file (“DAPI”), renames the only fluorescence
-    channel of a TCF, or picks one channel of a multi-channel file. ``channel_axis`` and
-    ``channel_names`` describe a multi-channel label-free image (``readers.open_image``), whose
-    ``stain_channels`` become fluorescence volumes paired with it (``channels.py``).
+    A file with one time point is stored at ``options.time_index`` (so a DAPI stack can join
+    time point 3 of a time-lapse specimen); a file with several keeps only that time point.
+    ``options.channel`` names the channel of a single-channel fluorescence file (“DAPI”), renames
+    the only fluorescence channel of a TCF, or picks one channel of a multi-channel file.
+    ``channel_axis`` and ``channel_names`` describe a multi-channel label-free image
+    (``readers.open_image``), whose ``stain_channels`` become fluorescence volumes paired with it
+    (``channels.py``).
     """
-    modality_check(modality)
-    time_index_check(time_index)
-    stains = stain_channels_check(stain_channels, modality=modality, channel_names=channel_names)
-    channel = (channel or "").strip()
+    modality = modality_check(options.modality)
+    time_index = time_index_check(options.time_index)
+    channel_names = options.channel_names
+    stains = stain_channels_check(
+        options.stain_channels, modality=modality, channel_names=channel_names
+    )
+    channel = (options.channel or "").strip()
     if len(channel) > 32:
         raise InvalidInput("The channel name is too long (at most 32 characters, e.g. “DAPI”).")
     try:
         source = open_image(
             path,
             modality=modality,
-            dataset=(dataset or None),
+            dataset=(options.dataset or None),
             time_index=None,
-            voxel_size=voxel_size,
+            voxel_size=options.voxel_size,
             channel=None,
-            channel_axis=channel_axis,
-            channel_names=tuple(channel_names),
+            channel_axis=options.channel_axis,
+            channel_names=channel_names,
         )
     except ImagingError as exc:
         raise InvalidInput(exc.message) from exc

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotations.models import Modality, Project
+from annotations.models import Project
 from annotations.services.imports.importer import ImportResult, Progress, import_file
+from annotations.services.imports.options import ImportOptions
 from annotations.services.imports.pairing import FieldFiles
 from annotations.services.imports.series import series_check_files
 from annotations.services.volumes import atomic_with_file_cleanup
@@ -17,59 +18,26 @@ from annotations.services.volumes import atomic_with_file_cleanup
 
 @dataclass(frozen=True)
 class FieldFile:
-    """One file of a field and how to read it."""
+    """One file of a field and how to read it (its time point: a frame of a time-lapse saved one
+    file per frame; None: the file's own)."""
 
     path: Path
-    modality: str
-    channel: str = ""
+    options: ImportOptions
     original_name: str = ""
     sha256: str | None = None
-    # A multi-channel label-free image (docs/channels.md).
-    channel_axis: int | None = None
-    channel_names: tuple[str, ...] = ()
-    stain_channels: tuple[str, ...] = ()
-    # The time point of a frame of a time-lapse saved one file per frame; None: the file's own.
-    time_index: int | None = None
 
 
 def field_files(
-    *,
-    field: FieldFiles,
-    folder: Path,
-    modality: str,
-    stain_channel: str = "",
-    channel_axis: int | None = None,
-    channel_names: Sequence[str] = (),
-    stain_channels: Sequence[str] = (),
+    *, field: FieldFiles, folder: Path, options: ImportOptions, stain_channel: str = ""
 ) -> list[FieldFile]:
-    """The files of ``field`` under ``folder``: the label-free image as ``modality`` (with its
-    channels, when ``channel_axis`` or ``channel_names`` describe them, and its
-    ``stain_channels``), the stain as fluorescence named ``stain_channel``; frame by frame, at
-    its time point, for a time-lapse saved one file per frame."""
+    """The files of ``field`` under ``folder``: the label-free image with ``options`` (its
+    modality and channels), the stain as fluorescence named ``stain_channel``; frame by frame,
+    at its time point, for a time-lapse saved one file per frame."""
     files = []
     for time_index, label_free, stain in field.timeline:
-        files.append(
-            FieldFile(
-                folder / label_free,
-                modality,
-                "",
-                label_free,
-                channel_axis=channel_axis,
-                channel_names=tuple(channel_names),
-                stain_channels=tuple(stain_channels),
-                time_index=time_index,
-            )
-        )
+        files.append(FieldFile(folder / label_free, options.frame(time_index), label_free))
         if stain:
-            files.append(
-                FieldFile(
-                    folder / stain,
-                    Modality.FLUORESCENCE,
-                    stain_channel,
-                    stain,
-                    time_index=time_index,
-                )
-            )
+            files.append(FieldFile(folder / stain, options.stain(stain_channel, time_index), stain))
     return files
 
 
@@ -78,17 +46,15 @@ def import_field(
     project: Project,
     specimen_name: str,
     files: Sequence[FieldFile],
-    lab: str = "",
-    voxel_size: Sequence[float] | None = None,
     user=None,
     progress: Progress | None = None,
-    frame_interval_min: float | None = None,
 ) -> ImportResult:
     """Import ``files`` (label-free first) into specimen ``specimen_name``; a refused file
     leaves none of them imported. The frames of a time-lapse are checked to agree first
-    (``series_check``); ``frame_interval_min`` is the time between its frames."""
+    (``series_check``); each file's options carry the field's lab, voxel size and frame
+    interval."""
     report: Progress = progress or (lambda fraction, message: None)
-    series_check_files(files, voxel_size=voxel_size)
+    series_check_files(files)
     results: list[ImportResult] = []
     with atomic_with_file_cleanup():
         for number, file in enumerate(files):
@@ -101,19 +67,11 @@ def import_field(
                     path=file.path,
                     project=project,
                     specimen_name=specimen_name,
-                    modality=file.modality,
-                    channel=file.channel,
-                    lab=lab,
-                    voxel_size=voxel_size,
+                    options=file.options,
                     user=user,
                     original_name=file.original_name or file.path.name,
                     progress=part,
                     sha256=file.sha256,
-                    channel_axis=file.channel_axis,
-                    channel_names=file.channel_names,
-                    stain_channels=file.stain_channels,
-                    time_index=file.time_index,
-                    frame_interval_min=frame_interval_min,
                 )
             )
     return ImportResult.merge(results)

@@ -19,18 +19,11 @@ from annotations.imaging.errors import ImagingError
 from annotations.imaging.readers import VolumeHandle, sha256_file
 from annotations.models import Modality, Project, SourceFile, Specimen
 from annotations.services.imports.channels import channel_groups, stack_channels
-from annotations.services.imports.checks import (
-    channel_label,
-    fit_check,
-    inspect_file,
-    voxel_size_check,
-)
+from annotations.services.imports.checks import channel_label, fit_check, inspect_file
 from annotations.services.imports.duplicates import duplicate_check
-from annotations.services.imports.series import (
-    frame_interval_check,
-    specimen_frame_interval_set,
-)
-from annotations.services.projects import lab_check, specimen_get_or_create, specimen_name_check
+from annotations.services.imports.options import ImportOptions
+from annotations.services.imports.series import specimen_frame_interval_set
+from annotations.services.projects import specimen_get_or_create, specimen_name_check
 from annotations.services.volumes import atomic_with_file_cleanup, volume_create
 from cellweb.errors import ConflictError, InvalidInput
 
@@ -150,28 +143,19 @@ def import_file(
     path: str | Path,
     project: Project,
     specimen_name: str,
-    modality: str,
-    channel: str = "",
-    dataset: str | None = None,
-    time_index: int | None = None,
-    lab: str = "",
-    voxel_size: Sequence[float] | None = None,
+    options: ImportOptions,
     user=None,
     original_name: str | None = None,
     progress: Progress | None = None,
     sha256: str | None = None,
-    channel_axis: int | None = None,
-    channel_names: Sequence[str] = (),
-    stain_channels: Sequence[str] = (),
-    frame_interval_min: float | None = None,
 ) -> ImportResult:
     """Import every volume of one file into a specimen of ``project``, all or nothing.
 
-    ``frame_interval_min`` (minutes between time points) overrides the interval the file
+    ``options.frame_interval_min`` (minutes between time points) overrides the interval the file
     records (ImageJ ``finterval``, OME ``TimeIncrement``); either is stored on the specimen.
 
-    ``stain_channels`` names the channels of a multi-channel label-free image that are stored as
-    fluorescence volumes paired with it (docs/channels.md).
+    ``options.stain_channels`` names the channels of a multi-channel label-free image that are
+    stored as fluorescence volumes paired with it (docs/channels.md).
 
     ``sha256`` may be passed when the caller already hashed the file (uploads are hashed while
     they are staged).
@@ -180,22 +164,11 @@ def import_file(
     path = Path(path)
     display_name = original_name or path.name
     specimen_name = specimen_name_check(specimen_name)
-    lab = lab_check(lab)
-    voxel_size = voxel_size_check(voxel_size)
-    frame_interval_min = frame_interval_check(frame_interval_min)
+    options = options.checked()
+    modality = options.modality
 
     report(0.0, f"Checking {display_name}")
-    source, handles = inspect_file(
-        path=path,
-        modality=modality,
-        channel=channel,
-        dataset=dataset,
-        time_index=time_index,
-        voxel_size=voxel_size,
-        channel_axis=channel_axis,
-        channel_names=channel_names,
-        stain_channels=stain_channels,
-    )
+    source, handles = inspect_file(path=path, options=options)
     fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
     size_bytes = path.stat().st_size
     if sha256 is None:
@@ -234,10 +207,12 @@ def import_file(
                 ) from None
             except ValidationError as exc:
                 raise InvalidInput(" ".join(exc.messages)) from exc
-            specimen, _ = specimen_get_or_create(project=project, name=specimen_name, lab=lab)
+            specimen, _ = specimen_get_or_create(
+                project=project, name=specimen_name, lab=options.lab
+            )
+            interval = options.frame_interval_min
             specimen_frame_interval_set(
-                specimen,
-                source.frame_interval_min if frame_interval_min is None else frame_interval_min,
+                specimen, source.frame_interval_min if interval is None else interval
             )
 
             groups = channel_groups(handles)

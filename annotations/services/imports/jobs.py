@@ -3,7 +3,6 @@ then imported by a worker as the job kind "import" (``annotations/job_kinds.py``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,48 +18,34 @@ from annotations.services.imports.checks import (
     modality_check,
     time_index_check,
     upload_size_check,
-    voxel_size_check,
 )
 from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.fields import FieldFile, import_field
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
-from annotations.services.imports.series import frame_interval_check
+from annotations.services.imports.options import ImportOptions
 from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
-from annotations.services.projects import lab_check, specimen_name_check
+from annotations.services.projects import specimen_name_check
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_create, job_execute
 
 
 def import_job_create(
-    *,
-    project: Project,
-    user,
-    upload: UploadedFile,
-    specimen_name: str,
-    modality: str,
-    channel: str = "",
-    dataset: str = "",
-    time_index: int | None = None,
-    lab: str = "",
-    voxel_size: Sequence[float] | None = None,
-    channel_axis: int | None = None,
-    channel_names: Sequence[str] = (),
-    stain_channels: Sequence[str] = (),
-    frame_interval_min: float | None = None,
+    *, project: Project, user, upload: UploadedFile, specimen_name: str, options: ImportOptions
 ) -> ImportJob:
     """Stage an uploaded file, refuse a bad or duplicate one at once, and queue its import;
-    ``frame_interval_min`` overrides the file's own frame interval."""
+    ``options.frame_interval_min`` overrides the file's own frame interval."""
     upload_size_check(size_bytes=upload.size or 0)
     specimen_name = specimen_name_check(specimen_name)
-    lab = lab_check(lab)
-    modality_check(modality)
-    time_index_check(time_index)
-    voxel_size = voxel_size_check(voxel_size)
-    frame_interval_min = frame_interval_check(frame_interval_min)
-    channel = (channel or "").strip()
-    dataset = (dataset or "").strip()
-    if len(dataset) > 500:
+    modality_check(options.modality)
+    time_index_check(options.time_index)
+    options = options.checked()
+    options = replace(
+        options,
+        channel=(options.channel or "").strip(),
+        dataset=(options.dataset or "").strip(),
+    )
+    if len(options.dataset) > 500:
         raise InvalidInput("The dataset path is too long (at most 500 characters).")
     original_name = Path(upload.name or "upload").name[:255] or "upload"
 
@@ -69,18 +54,10 @@ def import_job_create(
         upload_size_check(size_bytes=size)
         if size == 0:
             raise InvalidInput(f"'{original_name}' is empty (0 bytes).")
-        _source, handles = inspect_file(
-            path=Path(settings.MEDIA_ROOT) / relative,
-            modality=modality,
-            channel=channel,
-            dataset=dataset or None,
-            time_index=time_index,
-            voxel_size=voxel_size,
-            channel_axis=channel_axis,
-            channel_names=channel_names,
-            stain_channels=stain_channels,
+        _source, handles = inspect_file(path=Path(settings.MEDIA_ROOT) / relative, options=options)
+        fit_check(
+            project=project, specimen_name=specimen_name, modality=options.modality, handles=handles
         )
-        fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
         with transaction.atomic():
             duplicate_check(project=project, sha256=sha256, in_flight=True)
             job = ImportJob(
@@ -91,18 +68,9 @@ def import_job_create(
                 message="Waiting for a worker",
                 params={
                     "specimen_name": specimen_name,
-                    "modality": modality,
-                    "channel": channel,
-                    "dataset": dataset,
-                    "time_index": time_index,
-                    "lab": lab,
-                    "voxel_size": list(voxel_size) if voxel_size else None,
+                    **options.to_dict(),
                     "sha256": sha256,
                     "size_bytes": size,
-                    "channel_axis": channel_axis,
-                    "channel_names": list(channel_names),
-                    "stain_channels": list(stain_channels),
-                    "frame_interval_min": frame_interval_min,
                 },
             )
             job_create("import", job)
@@ -131,72 +99,37 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
     def progress(fraction: float, message: str) -> None:
         ctx.progress(fraction, message=message)
 
+    options = ImportOptions.from_dict(params)
     with ctx.keepalive():
         companions = params.get("companions") or []
         if companions:
-            modality = params.get("modality", "")
-            files = [
-                FieldFile(
-                    path,
-                    modality,
-                    "",
-                    job.original_name,
-                    params.get("sha256"),
-                    time_index=params.get("time_index"),
-                )
-            ]
+            files = [FieldFile(path, options, job.original_name, params.get("sha256"))]
             files += [
                 FieldFile(
                     _staged_file(companion.get("staged_path", "")),
-                    companion.get("modality", ""),
-                    companion.get("channel") or "",
+                    _companion_options(options, companion),
                     companion.get("original_name", ""),
                     companion.get("sha256"),
-                    time_index=companion.get("time_index"),
                 )
                 for companion in companions
-            ]
-            # Every label-free file (each frame of a time-lapse) has the field's channels.
-            files = [
-                replace(
-                    file,
-                    channel_axis=params.get("channel_axis"),
-                    channel_names=tuple(params.get("channel_names") or ()),
-                    stain_channels=tuple(params.get("stain_channels") or ()),
-                )
-                if file.modality == modality
-                else file
-                for file in files
             ]
             result = import_field(
                 project=job.project,
                 specimen_name=params.get("specimen_name", ""),
                 files=files,
-                lab=params.get("lab") or "",
-                voxel_size=params.get("voxel_size"),
                 user=job.created_by,
                 progress=progress,
-                frame_interval_min=params.get("frame_interval_min"),
             )
         else:
             result = import_file(
                 path=path,
                 project=job.project,
                 specimen_name=params.get("specimen_name", ""),
-                modality=params.get("modality", ""),
-                channel=params.get("channel") or "",
-                dataset=params.get("dataset") or None,
-                time_index=params.get("time_index"),
-                lab=params.get("lab") or "",
-                voxel_size=params.get("voxel_size"),
+                options=options,
                 user=job.created_by,
                 original_name=job.original_name,
                 progress=progress,
                 sha256=params.get("sha256"),
-                channel_axis=params.get("channel_axis"),
-                channel_names=params.get("channel_names") or (),
-                stain_channels=params.get("stain_channels") or (),
-                frame_interval_min=params.get("frame_interval_min"),
             )
     job.specimen = result.specimen
     job.message = (
@@ -204,6 +137,16 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
     )
     ctx.save("specimen", "message")
     return result.summary()
+
+
+def _companion_options(options: ImportOptions, companion: dict) -> ImportOptions:
+    """A field's other file as its staged record says: a frame of the label-free image (every
+    frame of a time-lapse has the field's channels), or the stain (fluorescence)."""
+    channel = companion.get("channel") or ""
+    time_index = companion.get("time_index")
+    if companion.get("modality", "") == options.modality:
+        return replace(options.frame(time_index), channel=channel)
+    return options.stain(channel, time_index)
 
 
 def import_job_finish(job: ImportJob) -> None:

@@ -17,7 +17,10 @@ from annotations.services.imports.checks import channel_label, inspect_file
 from cellweb.errors import ConflictError, InvalidInput
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from annotations.services.imports.fields import FieldFile
+    from annotations.services.imports.options import ImportOptions
 
 
 def _signature(source: ImageSource, handles: list[VolumeHandle]) -> tuple:
@@ -70,33 +73,27 @@ def at_time_point(handles: list[VolumeHandle], time_index: int | None) -> list[V
     return [replace(h, time_index=time_index) for h in handles]
 
 
-def series_check_files(files: Sequence[FieldFile], *, voxel_size=None) -> None:
+def series_check_files(files: Sequence[FieldFile]) -> None:
     """``series_check`` of a field's files (``fields.FieldFile``), read header only; a field of
     one file per specimen (no time points set) is not a series and passes."""
-    framed = [f for f in files if f.time_index is not None]
+    framed = [f for f in files if f.options.time_index is not None]
     if not framed:
         return
     frames = []
     for file in framed:
         name = file.original_name or file.path.name
-        source, handles = inspect_named(
-            name,
-            path=file.path,
-            modality=file.modality,
-            channel=file.channel,
-            voxel_size=voxel_size,
-            channel_axis=file.channel_axis,
-            channel_names=file.channel_names,
-            stain_channels=file.stain_channels,
-        )
-        frames.append((f"{file.modality} {file.channel}", name, source, handles))
+        source, handles = inspect_frame(name, path=file.path, options=file.options)
+        frames.append((f"{file.options.modality} {file.options.channel}", name, source, handles))
     series_check(frames)
 
 
-def inspect_named(name: str, **options) -> tuple[ImageSource, list[VolumeHandle]]:
-    """``inspect_file(**options)``, a refusal saying which file of several it is about."""
+def inspect_frame(
+    name: str, *, path: Path, options: ImportOptions
+) -> tuple[ImageSource, list[VolumeHandle]]:
+    """``inspect_file`` of a field's file as it is (every time point it holds, for
+    ``series_check``), a refusal saying which file of several it is about."""
     try:
-        return inspect_file(**options)
+        return inspect_file(path=path, options=replace(options, time_index=None))
     except InvalidInput as exc:
         raise InvalidInput(f"{name}: {exc.message}") from exc
 
