@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from annotations.models import GroundTruth, Project, Specimen, Volume
 from tests.data_files import (
@@ -16,14 +14,9 @@ from tests.data_files import (
     write_npy,
     write_small_tcf,
 )
+from tests.helpers_commands import run_command
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 INTO_P_S = ("--project", "p", "--specimen", "s")
@@ -31,13 +24,13 @@ INTO_P_S = ("--project", "p", "--specimen", "s")
 
 def import_into_p_s(path, command: str = "import_volume", *options: str) -> str:
     """``command`` on ``path`` into specimen "s" of project "p"."""
-    return run(command, str(path), *INTO_P_S, *options)
+    return run_command(command, str(path), *INTO_P_S, *options)
 
 
 def test_import_volume_creates_project_and_specimen_and_says_what_it_made(tmp_path, media_root):
     path = write_small_tcf(tmp_path / "cell.TCF", time_points=2)
 
-    out = run(
+    out = run_command(
         "import_volume",
         str(path),
         "--project",
@@ -94,7 +87,7 @@ def test_import_volume_exits_non_zero_with_the_reason_and_creates_nothing(tmp_pa
 def test_import_volume_refuses_an_invalid_project_name(tmp_path, media_root):
     path = write_npy(tmp_path / "ri.npy", ri_stack())
     with pytest.raises(CommandError, match="not a valid project short name"):
-        run(
+        run_command(
             "import_volume",
             str(path),
             "--project",
@@ -142,7 +135,9 @@ def test_import_masks_refuses_a_stack_of_another_shape(tmp_path, imported_ri):
     with pytest.raises(CommandError, match="must match"):
         import_into_p_s(write_npy(tmp_path / "m.npy", np.zeros((3, 32, 32), bool)), "import_masks")
     with pytest.raises(CommandError, match="no specimen"):
-        run("import_masks", str(tmp_path / "m.npy"), "--project", "p", "--specimen", "nobody")
+        run_command(
+            "import_masks", str(tmp_path / "m.npy"), "--project", "p", "--specimen", "nobody"
+        )
     assert not GroundTruth.objects.exists()
 
 

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from annotations.models import Project, Section, SourceFile, Specimen, Volume
 from tests.data_files import files_under, truncate, write_tiff
+from tests.helpers_commands import run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +26,6 @@ def write_dish(folder, fields=3, shape=(48, 48)):
     return folder
 
 
-def run(*args) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
-
-
 def folder_args(folder, *extra):
     return ("import_folder", str(folder), "--project", "dish", "--modality", "phase", *extra)
 
@@ -40,7 +35,7 @@ def test_one_command_imports_every_field_with_its_stain(tmp_path, media_root):
     (folder / "dish_f01_c3.tif").write_bytes((folder / "dish_f01_c2.tif").read_bytes())
     (folder / "notes.txt").write_text("16 fields, Hoechst")
 
-    out = run(*folder_args(folder, "--stain-name", "Hoechst", "--lab", "KAIST"))
+    out = run_command(*folder_args(folder, "--stain-name", "Hoechst", "--lab", "KAIST"))
 
     assert "4 field(s) paired, 2 file(s) skipped" in out
     assert "dish_f01: dish_f01_c1.tif + stain dish_f01_c2.tif" in out
@@ -83,14 +78,14 @@ def test_a_new_project_is_not_left_behind_when_every_field_is_refused(tmp_path, 
     folder = write_dish(tmp_path / "dish", fields=1)
     truncate(folder / "dish_f01_c1.tif", keep=0.3)
     with pytest.raises(CommandError, match="project “dish” was not created"):
-        run(*folder_args(folder))
+        run_command(*folder_args(folder))
     assert not Project.objects.filter(slug="dish").exists()
     assert files_under(media_root) == []
 
 
 def test_running_it_again_imports_nothing_twice(tmp_path, media_root):
     folder = write_dish(tmp_path / "dish", fields=2)
-    run(*folder_args(folder))
+    run_command(*folder_args(folder))
     out = io.StringIO()
     with pytest.raises(CommandError, match="2 field\\(s\\) refused"):
         call_command(*folder_args(folder), stdout=out, stderr=io.StringIO())
@@ -100,7 +95,7 @@ def test_running_it_again_imports_nothing_twice(tmp_path, media_root):
 
 def test_a_dry_run_only_shows_the_pairing(tmp_path, media_root):
     folder = write_dish(tmp_path / "dish", fields=2)
-    out = run(*folder_args(folder, "--dry-run"))
+    out = run_command(*folder_args(folder, "--dry-run"))
     assert "2 field(s) paired, 0 file(s) skipped" in out
     assert not Volume.objects.exists() and files_under(media_root) == []
 
@@ -112,11 +107,11 @@ def test_nothing_to_pair_or_a_bad_option_is_refused_before_anything_is_written(
     folder.mkdir()
     (folder / "readme.md").write_text("x")
     with pytest.raises(CommandError, match="No field could be paired"):
-        run(*folder_args(folder))
+        run_command(*folder_args(folder))
     with pytest.raises(CommandError, match="must contain “{specimen}” exactly once"):
-        run(*folder_args(folder, "--pattern", "*.tif"))
+        run_command(*folder_args(folder, "--pattern", "*.tif"))
     with pytest.raises(CommandError, match="is not a folder"):
-        run(*folder_args(folder / "missing"))
+        run_command(*folder_args(folder / "missing"))
     assert not Specimen.objects.exists()
 
 
@@ -127,5 +122,5 @@ def test_a_folder_of_field_folders_says_its_sub_folders_are_not_read(tmp_path, m
         write_tiff(folder / field / "images" / f"{field}.tif", np.zeros((8, 8), np.float32))
 
     with pytest.raises(CommandError, match=r"stage1 holds 2 sub-folder\(s\) \(0a7d, 1b2c\), which"):
-        run(*folder_args(folder, "--pattern", "{specimen}.tif"))
+        run_command(*folder_args(folder, "--pattern", "{specimen}.tif"))
     assert not Project.objects.filter(slug="dish").exists()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 import tifffile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from annotations.imaging.label_values import stored_labels
 from annotations.imaging.labels import decode_class_map
@@ -15,22 +13,17 @@ from annotations.imaging.masks import encode_mask
 from annotations.models import GroundTruth, Project, Volume
 from annotations.services.labels import label_class_add, label_class_delete
 from tests.data_files import ri_stack, write_npy
+from tests.helpers_commands import run_command
 from tests.unit.test_mask_stacks import touching_disks
 
 pytestmark = pytest.mark.django_db
 SHAPE = (2, 64, 96)
 
 
-def run(*args) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
-
-
 @pytest.fixture
 def volume(tmp_path, media_root):
     path = write_npy(tmp_path / "image.npy", ri_stack(SHAPE))
-    run("import_volume", str(path), "--project", "p", "--specimen", "s", "--modality", "ri")
+    run_command("import_volume", str(path), "--project", "p", "--specimen", "s", "--modality", "ri")
     return Volume.objects.get()
 
 
@@ -43,7 +36,7 @@ def cytoplasm(volume):
 
 
 def import_masks(path, *extra) -> str:
-    return run("import_masks", str(path), "--project", "p", "--specimen", "s", *extra)
+    return run_command("import_masks", str(path), "--project", "p", "--specimen", "s", *extra)
 
 
 def current_maps() -> np.ndarray:

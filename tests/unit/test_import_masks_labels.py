@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 import tifffile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from PIL import Image
 
 from annotations.imaging.label_values import stored_labels
@@ -16,20 +14,17 @@ from annotations.models import GroundTruth, Volume
 from annotations.services.groundtruth_import import ground_truth_import
 from cellweb.errors import InvalidInput
 from tests.data_files import ri_stack, write_npy
+from tests.helpers_commands import run_command
 from tests.unit.test_mask_stacks import touching_disks
 
 pytestmark = pytest.mark.django_db
 
 
-def run(*args) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
-
-
 def make_volume(tmp_path, shape, modality="ri") -> Volume:
     path = write_npy(tmp_path / "image.npy", ri_stack(shape))
-    run("import_volume", str(path), "--project", "p", "--specimen", "s", "--modality", modality)
+    run_command(
+        "import_volume", str(path), "--project", "p", "--specimen", "s", "--modality", modality
+    )
     return Volume.objects.get()
 
 
@@ -39,7 +34,7 @@ def volume(tmp_path, media_root):
 
 
 def import_masks(path, *extra) -> str:
-    return run("import_masks", str(path), "--project", "p", "--specimen", "s", *extra)
+    return run_command("import_masks", str(path), "--project", "p", "--specimen", "s", *extra)
 
 
 def stored() -> list[tuple[int, int, bytes]]:
