@@ -5,12 +5,16 @@ between predicted ones still widens the run to the whole series."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 
 from annotations.models import Specimen
 from inference.models import PredictionResult, PredictionSettings
 from inference.selectors.prediction import nucleus_series, prediction_results
 from inference.services.prediction import predict_imported, prediction_run
+from tests.conftest import signed_in
 from tests.helpers_prediction import ball_mask, dividing_frame, import_done, nucleus_volume
 from tests.unit.test_prediction_service import run
 
@@ -75,6 +79,14 @@ def test_each_new_frame_is_predicted_alone_and_keeps_the_whole_series_track_ids(
     )}  # fmt: skip
     assert series[still_id] == [0, 1, 2, 3] and series[4] == [3]
     assert [r.time_index for r in prediction_results(jobs[1])] == [0, 1]
+    client = signed_in(manager)
+    table = client.get(f"/predictions/{jobs[3].pk}/nuclei.csv").content.decode()
+    rows = [(r["time_index"], r["nucleus"]) for r in csv.DictReader(io.StringIO(table))]
+    assert ("0", str(still_id)) in rows and ("3", "4") in rows
+    page = client.get(f"/predictions/{jobs[3].pk}/")
+    assert page.status_code == 200 and len(page.context["config"]["series"]) == 4
+    api = client.get(f"/api/predictions/{jobs[3].pk}/series/").json()["series"]
+    assert {e["nucleus"]: len(e["points"]) for e in api}[still_id] == 4
 
 
 def test_a_nucleus_missed_in_one_new_frame_keeps_its_id_when_it_comes_back(
