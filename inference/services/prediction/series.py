@@ -87,8 +87,8 @@ def continuation_points(
 def continued_run(version: ModelVersion, specimen_id: int, time_index: int) -> Prediction:
     """The run whose current result holds ``time_index`` of the specimen: a continuation takes
     its options, so the whole series is segmented and bridged alike."""
-    held = _current(version.pk, specimen_id).select_related("prediction")
-    return held.get(time_index=time_index).prediction
+    held = _current(version.pk, specimen_id).filter(time_index=time_index)
+    return held.select_related("prediction").latest("pk").prediction
 
 
 def _current(model_version_id: int, specimen_id: int):
