@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "MALLOC_ENV",
+    "NoMigrations",
     "REPO_ROOT",
     "bench_manager",
     "ensure_malloc_env",
@@ -28,6 +29,7 @@ __all__ = [
     "median_ms",
     "setup_django",
     "start_server",
+    "throwaway_site",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +138,29 @@ def setup_django(workdir: Path, database_url: str, *, secret_filler: str = "x") 
 
     django.setup()
     return env
+
+
+class NoMigrations:
+    """Every app's tables made straight from its models: a throwaway site needs no history."""
+
+    def __contains__(self, item):
+        return True
+
+    def __getitem__(self, item):
+        return None
+
+
+def throwaway_site(workdir: Path) -> None:
+    """Django set up on a new SQLite database in ``workdir``, its tables made from the models,
+    for benches that run jobs in this process."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_django(workdir, f"sqlite:///{workdir / 'bench.sqlite3'}")
+    setup_test_environment()
+    settings.MIGRATION_MODULES = NoMigrations()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
 
 
 def bench_manager():

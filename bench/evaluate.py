@@ -28,7 +28,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, bench_manager, ensure_malloc_env, figure, median_ms
+from _common import (
+    REPO_ROOT,
+    NoMigrations,
+    bench_manager,
+    ensure_malloc_env,
+    figure,
+    median_ms,
+)
 
 ensure_malloc_env()  # before numpy/torch allocate anything
 
@@ -93,21 +100,13 @@ def _django(tmp: str) -> None:
     django.setup()
 
 
-class _NoMigrations:
-    def __contains__(self, item):
-        return True
-
-    def __getitem__(self, item):
-        return None
-
-
 def bench_report(n_sections: int) -> None:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    settings.MIGRATION_MODULES = _NoMigrations()
+    settings.MIGRATION_MODULES = NoMigrations()
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, bench_manager, ensure_malloc_env, figure, setup_django
+from _common import REPO_ROOT, bench_manager, ensure_malloc_env, figure, throwaway_site
 
 ensure_malloc_env()  # before numpy/torch allocate anything
 
@@ -66,25 +66,6 @@ def tomogram(z: int, rng: np.random.Generator) -> np.ndarray:
         inside = ((zz - cz) / rz) ** 2 + ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
         ri[inside] += 0.03
     return ri
-
-
-def _site(workdir: Path):
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_django(workdir, f"sqlite:///{workdir / 'bench.sqlite3'}")
-    setup_test_environment()
-    settings.MIGRATION_MODULES = _NoMigrations()
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-
-
-class _NoMigrations:
-    def __contains__(self, item):
-        return True
-
-    def __getitem__(self, item):
-        return None
 
 
 def _project():
@@ -173,7 +154,7 @@ def main() -> None:
     sections = 16 if args.quick else args.sections
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory(prefix="cellweb-bench-") as tmp:
-        _site(Path(tmp))
+        throwaway_site(Path(tmp))
         project, user = _project()
         load = _nucleus_like_loader()
         ri = tomogram(sections, rng)

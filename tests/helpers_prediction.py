@@ -67,6 +67,19 @@ def nucleus_volume(specimen, mask: np.ndarray, time_index: int, *, noise=0.0) ->
     )
 
 
+def dividing_frame(t: int, shape=(8, 64, 64)) -> np.ndarray:
+    """The nuclei mask of time point ``t`` of a small time-lapse: a nucleus that never moves, one
+    that drifts and divides at t3, and one that appears at t2 (t3 on: as at t3)."""
+    mask = ball_mask(shape, (4, 14, 14), 2.0)
+    if t < 3:
+        mask |= ball_mask(shape, (4, 44, 43 + t), 2.0)
+    else:
+        mask |= ball_mask(shape, (4, 37, 38), 1.4) | ball_mask(shape, (4, 51, 52), 1.4)
+    if t >= 2:
+        mask |= ball_mask(shape, (4, 14, 48), 1.6)
+    return mask
+
+
 def threshold_sections(model, sections, *, modality="ri", tta=False, **_):
     """Stands in for the network where a test needs known nuclei: "probability" 1 where the
     RI is nucleus-bright."""

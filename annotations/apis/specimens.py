@@ -1,11 +1,14 @@
-"""REST endpoints for browsing data: specimens, volumes and sections."""
+"""REST endpoints for browsing data: specimens, volumes and sections; a manager sets or clears a
+specimen's frame interval (PATCH on the specimen)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
 
-from annotations.models import Modality
+from annotations.models import Modality, Role
 from annotations.permissions import get_project, get_section, get_specimen, get_volume
 from annotations.selectors.specimens import (
     section_detail,
@@ -14,6 +17,7 @@ from annotations.selectors.specimens import (
     volume_detail,
 )
 from annotations.serializers_section import PROJECT_SLUG, SECTION_STATUS, SECTION_Z
+from annotations.services.specimens import specimen_frame_interval_set
 from cellweb.api import parse
 from cellweb.api.reads import ReadApi, read_schema
 
@@ -24,6 +28,11 @@ CHANNEL = "The channel's name (e.g. DAPI); blank for a single-channel modality."
 TIME_INDEX = "The time point (0 first)."
 UNITS = "What the values are: ri (refractive index) or intensity."
 IMAGE_URL = "The section's image (PNG; the image endpoint takes its window, size and channel)."
+FRAME_INTERVAL = (
+    "Minutes between consecutive time points, read from the file, given at import or set by a "
+    "manager; null when unknown (time is then the time point only). Predictions' time_min is "
+    "the time point times this, computed when read."
+)
 FLUORESCENCE_ID = "The paired fluorescence section of a label-free section; null when none."
 
 _STATS = {"type": "object", "additionalProperties": {"type": "number", "format": "double"}}
@@ -174,7 +183,43 @@ class SpecimenDetailSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True)
     project = serializers.CharField(help_text=PROJECT_SLUG)
     tags = serializers.ListField(child=serializers.CharField(), help_text=TAGS)
+    frame_interval_min = serializers.FloatField(allow_null=True, help_text=FRAME_INTERVAL)
     time_points = TimePointSerializer(many=True, help_text="Its time points, in order.")
+
+
+# What the import accepts (``frame_interval_check``): above 0, at most 100,000 minutes.
+@extend_schema_field(
+    {
+        "type": "number",
+        "nullable": True,
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": 100_000,
+        "example": 5,
+    }
+)
+class MinutesField(serializers.Field):
+    """A JSON number of minutes or null; its range is checked by the service as an import's
+    interval is, so the API and the page refuse the same values in the same words."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise serializers.ValidationError(
+                f"The frame interval must be a number of minutes, e.g. 5 or 0.5; got {data!r}."
+            )
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class FrameIntervalSerializer(serializers.Serializer):
+    frame_interval_min = MinutesField(
+        required=False,
+        allow_null=True,
+        help_text="Minutes between time points (above 0, e.g. 5 or 0.5); null clears it, and "
+        "left out it stays as it is. Anything else is a 400, as at import.",
+    )
 
 
 class FluorescencePartnerSerializer(serializers.Serializer):
@@ -236,8 +281,25 @@ class SpecimenListApi(ReadApi):
 
 @read_schema("specimens_retrieve", SpecimenDetailSerializer)
 class SpecimenDetailApi(ReadApi):
+    parser_classes = [JSONParser]
+
     def read(self, request, specimen_id: int):
         return specimen_detail(specimen=get_specimen(request.user, specimen_id))
+
+    @extend_schema(
+        operation_id="specimens_frame_interval_update",
+        summary="Set or clear the specimen's frame interval (managers)",
+        request=FrameIntervalSerializer,
+        responses={200: SpecimenDetailSerializer},
+    )
+    def patch(self, request, specimen_id: int):
+        specimen = get_specimen(request.user, specimen_id, Role.MANAGER)
+        values = parse(FrameIntervalSerializer, request.data)
+        if "frame_interval_min" in values:
+            specimen = specimen_frame_interval_set(
+                specimen=specimen, user=request.user, minutes=values["frame_interval_min"]
+            )
+        return Response(SpecimenDetailSerializer(specimen_detail(specimen=specimen)).data)
 
 
 @read_schema("volumes_retrieve", VolumeDetailSerializer)

@@ -144,6 +144,7 @@ def specimen_detail(*, specimen: Specimen) -> dict:
         "notes": specimen.notes,
         "project": specimen.project.slug,
         "tags": sorted(specimen.tags.values_list("name", flat=True)),
+        "frame_interval_min": specimen.frame_interval_min,
         "time_points": [{"time_index": t, "volumes": by_time[t]} for t in sorted(by_time)],
     }
 

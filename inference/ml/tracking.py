@@ -14,6 +14,10 @@ time points before the previous one: a nucleus left over after the first matchin
 matched, one-to-one on IoU again, to the tracks last seen there (tracks ended within the gap, most
 recent time point first), and keeps that id, as TrackMate's gap closing does. Only then is it a
 daughter or a new track. Any other nucleus starts a new track without a parent.
+
+A series tracked before carries on where it stopped (``Tracker.continue_from``): a stored
+label image holds track ids, so it is its own labels with every id its own track
+(``held_time_point``), and the ids it meets are those the run that tracked it had met.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["MAX_TRACK_GAP", "TrackLinks", "Tracker", "link_time_point", "relabel"]
+__all__ = [
+    "MAX_TRACK_GAP",
+    "TrackLinks",
+    "Tracker",
+    "held_time_point",
+    "link_time_point",
+    "relabel",
+]
 
 # The most time points a prediction may bridge: a longer gap is another nucleus more often
 # than the same one come back.
@@ -162,6 +173,16 @@ class Tracker:
         self.history: deque[tuple[np.ndarray, dict[int, int]]] = deque(maxlen=max_gap + 1)
         self.next_id = 1
 
+    def continue_from(
+        self, history: Sequence[tuple[np.ndarray, dict[int, int]]], next_id: int
+    ) -> None:
+        """Carry on a series tracked before: ``history`` the (labels, track ids) of its last
+        time points, oldest first (``held_time_point``), ``next_id`` above every id it used. The
+        next ``link`` then gives what linking the whole series in one run would have given."""
+        self.history.clear()
+        self.history.extend(history[-(self.history.maxlen or 1) :])
+        self.next_id = max(self.next_id, next_id)
+
     def link(self, labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
         """``labels`` (1..N) with their track ids, and the parent track of each daughter."""
         labels = np.asarray(labels)
@@ -179,6 +200,15 @@ class Tracker:
         self.next_id = links.next_id
         parents = {links.track_of[k]: v for k, v in links.parent_of.items()}
         return relabel(labels, links.track_of), parents
+
+
+def held_time_point(tracked: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+    """A stored label image whose values are track ids, as a tracker's history holds a time
+    point: its labels, each its own track."""
+    tracked = np.asarray(tracked)
+    ids = np.unique(tracked[tracked > 0]).tolist()
+    kept = tracked.astype(np.uint16, copy=False) if tracked.max(initial=0) < 65536 else tracked
+    return kept, {int(i): int(i) for i in ids}
 
 
 def relabel(labels: np.ndarray, track_of: dict[int, int]) -> np.ndarray:

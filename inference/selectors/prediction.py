@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from annotations.models import Project, Tag, Volume
 from annotations.permissions import get_in_project
@@ -94,8 +94,14 @@ def prediction_snapshot(prediction: Prediction) -> dict[str, Any]:
 
 
 def prediction_results(prediction: Prediction) -> QuerySet[PredictionResult]:
+    """Its current results, and those of the series it continued ("predict new imports" of a
+    time point after a tracked series: ``config["continued_results"]``), so its series, CSV and
+    page show the whole series under one set of track ids; a result replaced since is left out."""
+    continued = (prediction.config or {}).get("continued_results") or []
     return (
-        PredictionResult.objects.filter(prediction=prediction, is_current=True)
+        PredictionResult.objects.filter(
+            Q(prediction=prediction) | Q(pk__in=continued), is_current=True
+        )
         .select_related("specimen__project", "volume", "model_version", "prediction")
         .order_by("specimen__name", "specimen_id", "time_index")
     )

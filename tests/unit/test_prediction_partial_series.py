@@ -1,6 +1,7 @@
 """Re-predicting some time points of a time-lapse the same model has predicted would mix the
 track ids of two runs in the viewer and the series: refused with a 409 that says to predict the
-whole series; a new import's time point widens its run to the whole series instead."""
+whole series; a new import's time point between predicted ones widens its run to the whole
+series instead (one after them continues the series: test_prediction_continuation.py)."""
 
 from __future__ import annotations
 
@@ -40,18 +41,19 @@ def test_some_time_points_of_a_predicted_series_are_refused(
     assert run(project, manager, model_version_id=other.pk, time_points=[1]).status == "succeeded"
 
 
-def test_a_new_time_point_of_a_predicted_series_is_predicted_with_the_whole_series(
+def test_a_new_time_point_between_predicted_ones_is_predicted_with_the_whole_series(
     project, manager, active_model, known_nuclei
 ):
     specimen, _ = time_lapse(project, "live", times=2)
+    nucleus_volume(specimen, ball_mask((8, 48, 48), (4, 27, 27), 2.0), 3)
     run(project, manager)
     nucleus_volume(specimen, ball_mask((8, 48, 48), (4, 26, 26), 2.0), 2)
     PredictionSettings.objects.create(project=project, predict_new_imports=True)
     job = import_done(project, manager, specimen, 2)
     prediction = predict_imported(job)
     assert prediction.config["whole_series"] is True
-    assert [v["time_index"] for v in prediction.config["volumes"]] == [0, 1, 2]
+    assert [v["time_index"] for v in prediction.config["volumes"]] == [0, 1, 2, 3]
     prediction_run(prediction_id=prediction.pk, device="cpu")
     current = PredictionResult.objects.filter(is_current=True, specimen=specimen)
-    assert {r.prediction_id for r in current} == {prediction.pk} and current.count() == 3
-    assert [[n["id"] for n in r.nuclei] for r in current.order_by("time_index")] == [[1]] * 3
+    assert {r.prediction_id for r in current} == {prediction.pk} and current.count() == 4
+    assert [[n["id"] for n in r.nuclei] for r in current.order_by("time_index")] == [[1]] * 4

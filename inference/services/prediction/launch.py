@@ -5,8 +5,8 @@ The model version (default: the project's active one), the specimens (by id, nam
 default: every specimen) and the time points (default: all) are resolved and checked before
 anything is written; the plan is recorded on the row and the job goes to the ``gpu`` queue
 after commit. No ground truth is needed. Some time points of a specimen whose other time points
-hold current results of the same model are refused, or widened to the whole series for "predict
-new imports" (``series.py``): a time-lapse's track ids come from one run.
+hold current results of the same model are refused; for "predict new imports" they continue the
+held tracks, or widen to the whole series (``series.py``): a time-lapse has one set of track ids.
 """
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ from inference.models import ModelVersion, Prediction
 from inference.selectors.model_versions import active_version_or_refuse
 from inference.services.channels import require_project_channels
 from inference.services.model_versions import require_segmentation
-from inference.services.prediction.series import held_elsewhere, partial_series_message
+from inference.services.prediction.series import (
+    continuation_points,
+    continued_run,
+    held_elsewhere,
+    partial_series_message,
+)
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
 
@@ -183,12 +188,16 @@ def prediction_launch(
             code="no_volumes",
         )
     names = {s.pk: s.name for s in specimens}
-    whole_series = False
+    whole_series, continues = False, {}
     if held := held_elsewhere(version, volumes):
         if origin != ORIGIN_NEW_IMPORT:
             raise ConflictError(partial_series_message(version, held, names), code="partial_series")
-        # A new time point of a predicted specimen: every time point, tracked together.
-        volumes, whole_series = _volumes(specimens, None, version), True
+        continues = continuation_points(version, volumes, held)
+        if continues is None:  # a time point between held ones: every one, tracked together
+            volumes, whole_series, continues = _volumes(specimens, None, version), True, {}
+        else:  # only the new ones, segmented and bridged as the series was
+            specimen_id, last = next(iter(continues.items()))
+            options = continued_run(version, specimen_id, last).options
     config: dict[str, Any] = {
         "model": {"id": version.pk, "name": version.name, "arch": version.arch},
         "input_size": int((version.config or {}).get("input_size") or 448),
@@ -201,6 +210,8 @@ def prediction_launch(
         "time_points": times,
         "origin": origin,
         "whole_series": whole_series,
+        # Per specimen (id as text): the last held time point whose tracks this run continues.
+        "continues": {str(k): v for k, v in continues.items()},
         "volumes": [
             {
                 "id": v["id"],

@@ -5,7 +5,8 @@ a time point with no signal, a gap the tracker bridges like a missed time point;
 of a volume with signal get no nuclei. Each other volume is segmented section by section in
 batches (``predict_sections``), thresholded,
 split into nuclei (``nuclei_instances``), linked to the time point before by overlap
-(``Tracker``) so a nucleus keeps its id, and measured (``nuclei_table``, each nucleus flagged
+(``Tracker``) so a nucleus keeps its id (new time points of a series tracked before carry on
+its tracks: ``series.series_seed``), and measured (``nuclei_table``, each nucleus flagged
 where it touches the field's edge: ``field_edges``). Its label
 image and table are stored as a result that is not yet current. The transaction that ends the
 job succeeded makes them current and retires the same model's earlier results on those
@@ -42,6 +43,7 @@ from inference.selectors.prediction_summary import summary_row
 from inference.services.prediction.chunks import ChunkedPrediction
 from inference.services.prediction.classes import segment_classes, tracked_classes
 from inference.services.prediction.export import labels_tiff_bytes
+from inference.services.prediction.series import series_seed
 
 __all__ = [
     "prediction_cleanup",
@@ -131,6 +133,25 @@ def _no_classes(volume: Volume):
     return np.zeros(volume.shape, dtype=np.uint8), {}
 
 
+def _tracker(prediction: Prediction, specimen_id: int, first: int, continued: list[int]):
+    """The tracker and lineage of a specimen's planned time points, from ``first`` on: fresh, or
+    carrying on the held series before them (``config["continues"]``, whose results are added
+    to ``continued``)."""
+    options = prediction.options
+    tracker, lineage = Tracker(max_gap=options.track_gap), {}
+    if str(specimen_id) in (prediction.config.get("continues") or {}):
+        seed = series_seed(
+            model_version_id=prediction.model_version_id,
+            specimen_id=specimen_id,
+            before=first,
+            depth=options.track_gap + 1,
+        )
+        tracker.continue_from(seed.history, seed.next_id)
+        lineage.update(seed.lineage)
+        continued += seed.result_ids
+    return tracker, lineage
+
+
 def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     """Segment, track and measure every planned volume; results stay non-current here."""
     from inference.services.model_versions import model_version_load
@@ -147,6 +168,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     )
     options: PredictOptions = prediction.options
     summary: list[dict[str, Any]] = []
+    continued: list[int] = []  # the held results whose tracks this run continues
     with ctx.keepalive():  # loading the model and meshing large nuclei report no progress
         model, meta = model_version_load(version, device=device)
         field = field_settings(meta, {**prediction.config, **(version.config or {})})
@@ -155,9 +177,10 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
         two_pass = bool((version.config or {}).get("foreground_normalise"))
         run = ChunkedPrediction(model, field, device, options, progress, two_pass)
         segment = _segment if outputs is None else partial(segment_classes, outputs=outputs)
-        for _specimen, items in groupby(plan, key=lambda v: v["specimen"]):
-            tracker = Tracker(max_gap=options.track_gap)
-            lineage: dict[int, int] = {}  # a daughter's parent, on every row of her track
+        for specimen_id, group in groupby(plan, key=lambda v: v["specimen"]):
+            items = list(group)
+            # lineage: a daughter's parent, on every row of her track
+            tracker, lineage = _tracker(prediction, specimen_id, items[0]["time_index"], continued)
             for item in items:
                 volume = volumes.get(item["id"])
                 if volume is None:
@@ -193,7 +216,9 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
                 found = "no signal" if row["no_signal"] else f"{row['n_nuclei']} nuclei"
                 progress(0, f"{row['specimen']} t{row['time_index']}: {found}", volume_done=row)
     prediction.summary = summary
-    ctx.save("summary")
+    # Its series, CSV and page show them with its own (``selectors.prediction_results``).
+    prediction.config = {**prediction.config, "continued_results": continued}
+    ctx.save("summary", "config")
     return {
         "volumes": len(summary),
         "nuclei": sum(r["n_nuclei"] or 0 for r in summary),

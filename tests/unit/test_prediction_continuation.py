@@ -1,0 +1,131 @@
+""" "Predict new imports" of a time-lapse imported one frame at a time: each new frame after the
+last predicted one is predicted alone and continues the series' tracks (a nucleus keeps its id,
+new nuclei get new ids, a daughter her parent), giving the ids of one whole-series run; a frame
+between predicted ones still widens the run to the whole series."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from annotations.models import Specimen
+from inference.models import PredictionResult, PredictionSettings
+from inference.selectors.prediction import nucleus_series, prediction_results
+from inference.services.prediction import predict_imported, prediction_run
+from tests.conftest import signed_in
+from tests.helpers_prediction import ball_mask, dividing_frame, import_done, nucleus_volume
+from tests.unit.test_prediction_service import run
+
+SHAPE = (8, 64, 64)
+
+
+def ids(results) -> list[list[tuple[int, int | None]]]:
+    """Per time point, its nuclei's (id, parent), sorted."""
+    return [
+        sorted((n["id"], n.get("parent")) for n in r.nuclei)
+        for r in sorted(results, key=lambda r: r.time_index)
+    ]
+
+
+def one_frame_at_a_time(project, manager, name: str, frames) -> list:
+    specimen = Specimen.objects.create(project=project, name=name)
+    PredictionSettings.objects.update_or_create(
+        project=project, defaults={"predict_new_imports": True}
+    )
+    jobs = []
+    for t, mask in enumerate(frames):
+        nucleus_volume(specimen, mask, t)
+        prediction = predict_imported(import_done(project, manager, specimen, t))
+        jobs.append(prediction_run(prediction_id=prediction.pk, device="cpu"))
+        assert jobs[-1].status == "succeeded", jobs[-1].error
+    return jobs
+
+
+def test_each_new_frame_is_predicted_alone_and_keeps_the_whole_series_track_ids(
+    project, manager, active_model, known_nuclei
+):
+    jobs = one_frame_at_a_time(project, manager, "lapse", [dividing_frame(t) for t in range(4)])
+    for t, job in enumerate(jobs):
+        assert [v["time_index"] for v in job.config["volumes"]] == [t]  # only its frame
+        assert job.config["whole_series"] is False
+        assert job.sections == SHAPE[0]
+    specimen = Specimen.objects.get(name="lapse")
+    assert jobs[1].config["continues"] == {str(specimen.pk): 0}
+    assert jobs[3].config["continues"] == {str(specimen.pk): 2}
+    current = PredictionResult.objects.filter(specimen=specimen, is_current=True)
+    assert sorted(r.prediction_id for r in current) == [j.pk for j in jobs]
+    frame_by_frame = ids(current)
+
+    whole = Specimen.objects.create(project=project, name="whole")
+    for t in range(4):
+        nucleus_volume(whole, dividing_frame(t), t)
+    one_run = run(project, manager, specimen_ids=[whole.pk])
+    assert one_run.status == "succeeded", one_run.error
+    assert frame_by_frame == ids(one_run.results.all())
+
+    still = {n["id"] for n in current.get(time_index=0).nuclei if n["centroid"][1] < 20}
+    assert len(still) == 1
+    [still_id] = still
+    assert all(any(n["id"] == still_id for n in r.nuclei) for r in current)  # never moved
+    assert frame_by_frame[2][-1] == (3, None)  # appeared at t2: above the ids before
+    assert (4, 2) in frame_by_frame[3]  # a daughter of nucleus 2, which keeps its id too
+    assert (2, None) in frame_by_frame[3]
+
+    # The last job's series, CSV and page show the whole series under one set of ids.
+    series = {e["nucleus"]: [p["t"] for p in e["points"]] for e in nucleus_series(
+        prediction_results(jobs[3])
+    )}  # fmt: skip
+    assert series[still_id] == [0, 1, 2, 3] and series[4] == [3]
+    assert [r.time_index for r in prediction_results(jobs[1])] == [0, 1]
+    client = signed_in(manager)
+    table = client.get(f"/predictions/{jobs[3].pk}/nuclei.csv").content.decode()
+    rows = [(r["time_index"], r["nucleus"]) for r in csv.DictReader(io.StringIO(table))]
+    assert ("0", str(still_id)) in rows and ("3", "4") in rows
+    page = client.get(f"/predictions/{jobs[3].pk}/")
+    assert page.status_code == 200 and len(page.context["config"]["series"]) == 4
+    api = client.get(f"/api/predictions/{jobs[3].pk}/series/").json()["series"]
+    assert {e["nucleus"]: len(e["points"]) for e in api}[still_id] == 4
+
+
+def test_a_nucleus_missed_in_one_new_frame_keeps_its_id_when_it_comes_back(
+    project, manager, active_model, known_nuclei
+):
+    nucleus = ball_mask(SHAPE, (4, 30, 30), 2.0)
+    frames = [nucleus, nucleus, np.zeros(SHAPE, dtype=bool), nucleus]
+    jobs = one_frame_at_a_time(project, manager, "flicker", frames)
+    current = PredictionResult.objects.filter(prediction__in=jobs, is_current=True)
+    assert [[n["id"] for n in r.nuclei] for r in current.order_by("time_index")] == [
+        [1],
+        [1],
+        [],
+        [1],
+    ]
+
+
+def test_a_continuation_is_segmented_and_bridged_as_the_series_was(
+    project, manager, active_model, known_nuclei
+):
+    specimen = Specimen.objects.create(project=project, name="gapless")
+    for t in range(2):
+        nucleus_volume(specimen, dividing_frame(t), t)
+    first = run(project, manager, track_gap=0, min_voxels=50)
+    PredictionSettings.objects.create(project=project, predict_new_imports=True)
+    nucleus_volume(specimen, dividing_frame(2), 2)
+    later = predict_imported(import_done(project, manager, specimen, 2))
+    assert (later.track_gap, later.min_voxels) == (first.track_gap, first.min_voxels) == (0, 50)
+
+
+def test_a_frame_between_predicted_ones_widens_the_run_to_the_whole_series(
+    project, manager, active_model, known_nuclei
+):
+    specimen = Specimen.objects.create(project=project, name="late")
+    for t in (0, 2):
+        nucleus_volume(specimen, dividing_frame(t), t)
+    run(project, manager)
+    PredictionSettings.objects.create(project=project, predict_new_imports=True)
+    nucleus_volume(specimen, dividing_frame(1), 1)
+    prediction = predict_imported(import_done(project, manager, specimen, 1))
+    assert prediction.config["whole_series"] is True and prediction.config["continues"] == {}
+    assert [v["time_index"] for v in prediction.config["volumes"]] == [0, 1, 2]
