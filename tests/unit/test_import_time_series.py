@@ -16,7 +16,8 @@ from annotations.models import Section, SourceFile, Specimen, Volume
 from annotations.services.imports.pairing import FieldFiles, FrameFiles, pair_files
 from tests.conftest import signed_in
 from tests.data_files import files_under, write_tiff
-from tests.unit.test_import_folder_command import folder_args, run
+from tests.helpers_commands import run_command
+from tests.unit.test_import_folder_command import folder_args
 from tests.unit.test_stain_channel_import import bf_hoechst_stack
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_the_command_imports_a_field_of_frames_as_one_specimen_with_its_stains(
     folder = write_series(tmp_path / "tl", times=(1, 2, 10))
     write_series(folder, specimen="pos2", times=(1, 2), stain=False)
 
-    out = run(
+    out = run_command(
         *folder_args(folder, "--pattern", SERIES, "--stain-name", "Hoechst"),
         "--frame-interval",
         "5",
@@ -113,7 +114,7 @@ def test_the_command_takes_stain_channels_of_each_frame(tmp_path, media_root):
     for t in (3, 1):
         tifffile.imwrite(folder / f"w1_t{t}.tif", bf_hoechst_stack(n_z=1, seed=t)[0])
 
-    run(
+    run_command(
         "import_folder", str(folder), "--project", "dish", "--modality", "brightfield",
         "--pattern", "{specimen}_t{time}.tif", "--channel-axis", "0",
         "--channels", "bf,hoechst", "--stain-channels", "hoechst",
