@@ -1,5 +1,6 @@
 """A saturated nucleus in a Hoechst field must not lift the Otsu threshold above every other
-nucleus (inference/ml/stain_saturation.py, docs/fluorescence.md)."""
+nucleus (inference/ml/stain_saturation.py, docs/fluorescence.md); the section page says how many
+saturated pixels were left out."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
+from annotations.models import GroundTruth, Specimen
+from annotations.services.volumes import volume_create
 from inference.ml.fluorescence import FluorescenceGTParams, fluorescence_ground_truth
 from inference.ml.metrics import dice
+from inference.services.fluorescence_gt import fluorescence_gt_create
+from tests.conftest import signed_in
 
 CEILING = 65535.0  # a 16-bit camera's brightest value
 
@@ -78,3 +83,22 @@ def test_a_stack_rescaled_and_clipped_at_one_is_not_taken_for_saturation() -> No
     rescaled = np.clip(saturated / 4000.0, 0, 1).astype(np.float32)
     _, info = fluorescence_ground_truth(rescaled)
     assert info["saturated_pixels"] == 0
+
+
+@pytest.mark.django_db
+def test_the_section_page_says_how_many_saturated_pixels_the_threshold_left_out(
+    project, reviewer
+) -> None:
+    stain, nuclei = _field(saturate=True)
+    specimen = Specimen.objects.create(project=project, name="saturated", lab="A")
+    phase = volume_create(specimen=specimen, data=nuclei.astype(np.float32), modality="phase")
+    volume_create(specimen=specimen, data=stain, modality="fluorescence", channel="Hoechst")
+    fluorescence_gt_create(project=project, user=reviewer)
+    section = phase.sections.get()
+    truth = GroundTruth.objects.get(section=section, is_current=True)
+
+    page = signed_in(reviewer).get(f"/sections/{section.pk}/fluorescence-gt/")
+
+    plateau = int((stain == CEILING).sum())
+    assert truth.params["saturated_pixels"] == plateau
+    assert f'data-role="saturated-pixels">{plateau} px' in page.content.decode()
