@@ -14,9 +14,12 @@ as fluorescence ground truth is (the default parameters) and compared with the t
   ``_flagged``: fraction the estimate marks unreliable; ``_flagged_by_signal``: the same from
   the measured signals alone (peak ratio, sign of the correlation, size), the RI modality's own
   warning set aside; ``_peak_ratio``: median peak ratio.
-  ``phase``: a phase-like image (nucleus brighter than the cytoplasm) with Hoechst; ``ri``: an
+  ``phase``: a phase-like image (nucleus brighter than the cytoplasm) with Hoechst;
+  ``phase_contrast``: a phase-contrast field as the microscope shows it (dark cells with bright
+  halos, a darker nucleus) with an unevenly lit Hoechst, every fourth with a saturated nucleus
+  (``phase_contrast_field``); ``ri``: an
   RI-like section (nucleus darker than the cytoplasm, bright nucleoli and lipid droplets) with
-  the same stain; ``demo_ri``: the middle section of the demo's RI cells (``annotations/demo``,
+  the same stain, estimated as an RI modality as the product does; ``demo_ri``: the middle section of the demo's RI cells (``annotations/demo``,
   every third with a dark nucleus) with their DAPI moved by the offset, estimated as an RI
   modality (always flagged, by design).
 """
@@ -38,7 +41,7 @@ from scipy import ndimage as ndi
 from annotations.demo import make_cell
 from inference.ml.metrics import dice
 from inference.ml.stain_shift import estimate_stain_shift
-from tests.helpers_stain_shift import aligned_truth, synthetic_field
+from tests.helpers_stain_shift import aligned_truth, phase_contrast_field, synthetic_field
 
 FIELDS = 20
 OFFSET = (2, 3)
@@ -74,13 +77,15 @@ def report(name: str, trials: list[tuple[tuple[int, int], object]]) -> None:
 
 
 def estimate_figures() -> None:
-    phase, ri, demo = [], [], []
+    phase, contrast, ri, demo = [], [], [], []
     for offset in OFFSETS:
         truth = (-offset[0], -offset[1])
         for seed in range(FIELDS):
             field = synthetic_field(offset=offset, seed=seed)
             phase.append((truth, estimate_stain_shift(field.phase, field.stain)))
-            ri.append((truth, estimate_stain_shift(field.ri, field.stain)))
+            ri.append((truth, estimate_stain_shift(field.ri, field.stain, inverted_modality=True)))
+            image, stain = phase_contrast_field(offset, seed, saturated=seed % 4 == 0)
+            contrast.append((truth, estimate_stain_shift(image, stain)))
         for i in range(1, 11):
             cell = make_cell(seed=100 + i, lab="A", dark_nucleus=i % 3 == 0)
             z = cell.ri.shape[0] // 2
@@ -88,6 +93,7 @@ def estimate_figures() -> None:
             estimate = estimate_stain_shift(cell.ri[z], stain, inverted_modality=True)
             demo.append((truth, estimate))
     report("phase", phase)
+    report("phase_contrast", contrast)
     report("ri", ri)
     report("demo_ri", demo)
 

@@ -61,6 +61,31 @@ def synthetic_field(
     return Field(nuclei=nuclei, phase=phase, ri=ri, stain=stain.astype(np.float32))
 
 
+def phase_contrast_field(offset, seed, *, stained=True, saturated=False):
+    """A phase-contrast field as the microscope shows it (cells darker than the medium with a
+    bright halo, the nucleus darker still) and its Hoechst stain imaged ``offset`` px off, lit
+    unevenly (half as bright on the left as on the right)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:192, :240]
+    cells, nuclei, placed = np.zeros(yy.shape, bool), np.zeros(yy.shape, bool), []
+    while len(placed) < 6:
+        cy, cx = rng.integers(36, 156), rng.integers(36, 204)
+        if all(np.hypot(cy - a, cx - b) > 50 for a, b in placed):
+            placed.append((cy, cx))
+            cells |= ((yy - cy) / 22) ** 2 + ((xx - cx) / 19) ** 2 < 1
+            nuclei |= ((yy - cy) / 11) ** 2 + ((xx - cx) / 9) ** 2 < 1
+    halo = np.exp(-ndi.distance_transform_edt(~cells) / 2.5) * ~cells
+    phase = ndi.gaussian_filter(2000 + 1500 * halo - 600 * cells - 300 * nuclei, 1.2)
+    phase = phase + rng.normal(0, 40, yy.shape)
+    light = 0.5 + 0.8 * xx / xx.shape[1]
+    stain = 300 + 3000 * light * ndi.gaussian_filter(nuclei.astype(float), 1.5) * stained
+    if saturated:
+        first = ((yy - placed[0][0]) / 11) ** 2 + ((xx - placed[0][1]) / 9) ** 2 < 1
+        stain[first] = 65535.0
+    stain = ndi.shift(stain + rng.normal(0, 25, yy.shape), offset, order=0, mode="nearest")
+    return phase, stain.astype(np.float32)
+
+
 def aligned_truth(stain: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
     """The fluorescence ground truth (default parameters) of one stain section moved by
     ``shift``, on the label-free grid (nothing outside the part the stain covers)."""

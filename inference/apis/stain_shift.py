@@ -70,7 +70,8 @@ class StainShiftEstimateOutput(serializers.Serializer):
     dx = serializers.IntegerField()
     z = serializers.IntegerField(help_text="The section compared.")
     peak_ratio = serializers.FloatField(
-        help_text="The phase correlation's peak over its next highest one; under 2: ambiguous."
+        help_text="The correlation's peak over its next highest one (phase correlation on an RI "
+        "tomogram, under 2: ambiguous; plain cross-correlation otherwise, under 1.5)."
     )
     correlation = serializers.FloatField(
         allow_null=True,

@@ -47,6 +47,7 @@ from skimage.segmentation import clear_border
 
 from .baselines import remove_small
 from .objects import label_instances
+from .stain_saturation import Saturation, find_saturation, floor_of
 from .stain_signal import (
     MASK_NO_SIGNAL,
     QUALITY_FLAGS,
@@ -172,8 +173,11 @@ def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:
     return out
 
 
-def _volume_otsu(sections: np.ndarray, flat: list[bool], sigma: float) -> float | None:
-    """Otsu threshold of all smoothed sections with signal, pooled.
+def _volume_otsu(
+    sections: np.ndarray, flat: list[bool], params: FluorescenceGTParams, saturation: Saturation
+) -> float | None:
+    """Otsu threshold of all smoothed sections with signal, pooled, a saturated plateau left
+    out (``stain_saturation.py``).
 
     Same result as ``threshold_otsu`` on the concatenated smoothed sections (its 256-bin
     histogram over the data range), accumulated section by section to bound memory.
@@ -181,18 +185,27 @@ def _volume_otsu(sections: np.ndarray, flat: list[bool], sigma: float) -> float 
     indices = [i for i, is_flat in enumerate(flat) if not is_flat]
     if not indices:
         return None
-    low, high = np.inf, -np.inf
+
+    def kept(i: int) -> np.ndarray:
+        return saturation.kept(sections[i], _smooth(sections[i], params.smoothing_sigma))
+
+    low, high, stats = np.inf, -np.inf, []
     for i in indices:
-        smoothed = _smooth(sections[i], sigma)
-        low, high = min(low, float(smoothed.min())), max(high, float(smoothed.max()))
+        values = kept(i)
+        low, high = min(low, float(values.min())), max(high, float(values.max()))
+        if saturation.ceiling is not None:
+            stats.append(section_statistics(values))
     if high - low <= _FLAT_RELATIVE_RANGE * max(abs(low), abs(high), 1.0):
         return None
     counts = np.zeros(_OTSU_BINS, dtype=np.int64)
     for i in indices:
-        hist, edges = np.histogram(_smooth(sections[i], sigma), bins=_OTSU_BINS, range=(low, high))
+        hist, edges = np.histogram(kept(i), bins=_OTSU_BINS, range=(low, high))
         counts += hist
     centers = (edges[:-1] + edges[1:]) / 2
-    return float(threshold_otsu(hist=(counts, centers)))
+    threshold = float(threshold_otsu(hist=(counts, centers)))
+    if threshold < (floor_of(stats, params.signal_snr) or threshold):
+        return _volume_otsu(sections, flat, params, Saturation())  # nothing but the plateau
+    return threshold
 
 
 def fluorescence_ground_truth(
@@ -223,8 +236,9 @@ def fluorescence_ground_truth(
     volume_threshold: float | None = None
     if params.method == "fixed":
         volume_threshold = float(params.value)  # type: ignore[arg-type]
-    elif params.scope == "volume":
-        volume_threshold = _volume_otsu(sections, flat, params.smoothing_sigma)
+    saturation = find_saturation(sections, flat, params.smoothing_sigma)
+    if params.method == "otsu" and params.scope == "volume":
+        volume_threshold = _volume_otsu(sections, flat, params, saturation)
 
     masks = np.zeros(sections.shape, dtype=bool)
     thresholds: list[float | None] = []
@@ -239,7 +253,10 @@ def fluorescence_ground_truth(
         smoothed = _smooth(sections[index], params.smoothing_sigma)
         statistics.append(section_statistics(smoothed))
         if params.method == "otsu" and params.scope == "section":
-            threshold: float | None = float(threshold_otsu(smoothed))
+            kept = saturation.kept(sections[index], smoothed)
+            threshold: float | None = float(threshold_otsu(kept))
+            if threshold < (saturation.floor([kept], params.signal_snr) or threshold):
+                threshold = float(threshold_otsu(smoothed))  # nothing but the plateau
         else:
             threshold = volume_threshold
         thresholds.append(threshold)
@@ -274,5 +291,6 @@ def fluorescence_ground_truth(
         "quality": quality,
         "filled_sections": filled,
         "stain_levels": levels,
+        "saturated_pixels": saturation.pixels,
     }
     return (masks[0] if array.ndim == 2 else masks), info

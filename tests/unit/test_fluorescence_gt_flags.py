@@ -152,6 +152,9 @@ def test_the_command_leaves_flagged_sections_out_and_the_pages_say_so(
     evaluation = Evaluation.objects.get()
     assert evaluation.status == "succeeded", evaluation.error
     assert evaluation.sections == 10 and len(evaluation.config["excluded_flagged"]) == 2
+    printed = out.getvalue()
+    assert "Flagged, left out: 2 sections whose fluorescence ground truth is flagged" in printed
+    assert "Stain shift: (0, 0) px on 10 sections" in printed
     client = signed_in(manager)
     for url in (f"/evaluations/{evaluation.pk}/", f"/evaluations/{evaluation.pk}/report.html"):
         response = client.get(url)

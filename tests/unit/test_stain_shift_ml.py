@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 
 from inference.ml.metrics import dice
-from inference.ml.stain_shift import estimate_stain_shift, imaged_box, shift_stain
-from tests.helpers_stain_shift import aligned_truth, synthetic_field
+from inference.ml.stain_shift import (
+    MIN_PLAIN_PEAK_RATIO,
+    estimate_stain_shift,
+    imaged_box,
+    shift_stain,
+)
+from tests.helpers_stain_shift import aligned_truth, phase_contrast_field, synthetic_field
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -39,7 +44,7 @@ def test_the_estimate_is_exact_on_a_phase_and_hoechst_pair(seed):
 
     assert (estimate.dy, estimate.dx) == (-2, -3)
     assert estimate.reliable, estimate.warnings
-    assert estimate.peak_ratio > 3
+    assert estimate.peak_ratio > MIN_PLAIN_PEAK_RATIO
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -62,10 +67,38 @@ def test_an_ri_modality_is_always_flagged_even_on_a_clean_match():
     assert any(w.startswith("RI tomogram") for w in estimate.warnings)
 
 
-def test_inverted_contrast_and_a_large_shift_are_named():
+def test_inverted_contrast_and_a_large_shift_are_named_on_an_ri_tomogram():
     field = synthetic_field(offset=(20, 0), seed=1)
 
-    estimate = estimate_stain_shift(-field.phase, field.stain)
+    estimate = estimate_stain_shift(-field.phase, field.stain, inverted_modality=True)
 
     assert any(w.startswith("inverted contrast") for w in estimate.warnings)
     assert any(w.startswith("large shift") for w in estimate.warnings)
+
+
+@pytest.mark.parametrize("offset", [(3, -4), (-2, 5), (6, -6)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_estimate_is_exact_on_phase_contrast_with_halos_and_uneven_hoechst(offset, seed):
+    phase, stain = phase_contrast_field(offset, seed)
+
+    estimate = estimate_stain_shift(phase, stain)
+
+    assert (estimate.dy, estimate.dx) == (-offset[0], -offset[1])
+    assert estimate.reliable, estimate.warnings
+
+
+def test_a_phase_contrast_field_without_hoechst_signal_is_flagged():
+    phase, stain = phase_contrast_field((3, -4), 0, stained=False)
+
+    estimate = estimate_stain_shift(phase, stain)
+
+    assert any(w.startswith("weak peak") for w in estimate.warnings)
+
+
+def test_a_saturated_nucleus_does_not_weaken_the_estimate():
+    phase, stain = phase_contrast_field((3, -4), 0, saturated=True)
+
+    estimate = estimate_stain_shift(phase, stain)
+
+    assert (estimate.dy, estimate.dx) == (-3, 4)
+    assert estimate.reliable, estimate.warnings

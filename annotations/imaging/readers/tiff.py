@@ -17,6 +17,7 @@ from ..colour import samples_are_planes
 from ..errors import ImageReadError, ImagingError
 from .layout import axes_for_plain_array, handles_from_layout, with_channel_axis
 from .request import ReadRequest, VoxelSize, check_dtype
+from .tiff_channels import check_channel_order, recorded_channel_names
 from .volume import VolumeHandle
 
 UM_PER_UNIT = {
@@ -64,6 +65,7 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
             truncated = _tiff_is_truncated(request.path, tif.series[-1])
             truncated = truncated or _imagej_is_short(tif, shape)
             metadata_vs = _tiff_voxel_size(tif)
+            recorded = recorded_channel_names(tif)
     except ImagingError:
         raise
     except Exception as exc:
@@ -81,6 +83,7 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
     check_dtype(dtype, request)
     axes = _planes_not_colour(axes)
     axes = with_channel_axis(shape, axes, request)
+    check_channel_order(request, recorded, shape, axes)
     axes = _unnamed_axes(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)

@@ -95,7 +95,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(pairing.fields)} field(s) paired, {len(pairing.skipped)} file(s) skipped:"
         )
-        for line in pairing.describe():
+        for line in pairing.describe(stain_channels=shared.stain_channels):
             self.stdout.write(line)
         if not pairing.fields:
             raise CommandError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cellweb.errors import InvalidInput
@@ -69,22 +69,28 @@ class Pairing:
     fields: list[FieldFiles] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
-    def describe(self) -> list[str]:
+    def describe(self, *, stain_channels: Sequence[str] = ()) -> list[str]:
+        """One line per field and per skipped file; ``stain_channels``: the stain is a channel
+        of each label-free file (``--stain-channels``), named where a field has no stain file."""
+        inside = (
+            f" + stain channel {', '.join(stain_channels)} of the same file"
+            if stain_channels
+            else " (no stain)"
+        )
         lines = [
-            f"  {f.specimen}: {f.label_free}"
-            + (f" + stain {f.stain}" if f.stain else " (no stain)")
+            f"  {f.specimen}: {f.label_free}" + (f" + stain {f.stain}" if f.stain else inside)
             if not f.frames
             else f"  {f.specimen}: {len(f.frames)} frame(s), time points "
-            f"{_listed([frame.time_index for frame in f.frames])}" + _stained(f.frames)
+            f"{_listed([frame.time_index for frame in f.frames])}" + _stained(f.frames, inside)
             for f in self.fields
         ]
         lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
         return lines
 
 
-def _stained(frames: tuple[FrameFiles, ...]) -> str:
+def _stained(frames: tuple[FrameFiles, ...], inside: str) -> str:
     count = sum(1 for frame in frames if frame.stain)
-    return f", {count} with a stain" if count else " (no stain)"
+    return f", {count} with a stain" if count else inside
 
 
 def _listed(numbers: list[int], most: int = 12) -> str:

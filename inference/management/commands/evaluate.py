@@ -103,6 +103,7 @@ class Command(BaseCommand):
         nucleus = {
             m: block.get("set") or {} for m, block in nucleus_blocks(evaluation, methods).items()
         }
+        self._set_notes(evaluation.config or {})
         self._table(
             evaluation,
             "Every section, mean ± SD over sections (a section empty in both the prediction and "
@@ -118,6 +119,26 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Report: /evaluations/{evaluation.pk}/  CSV: /evaluations/{evaluation.pk}/results.csv"
         )
+
+    def _set_notes(self, config: dict) -> None:
+        """What the evaluation page says of the set beside the tables: the sections left out as
+        flagged, and the stain shifts of the fluorescence ground truth scored."""
+        flagged = len(config.get("excluded_flagged") or [])
+        if flagged:
+            self.stdout.write(
+                f"Flagged, left out: {flagged} section{'s' * (flagged != 1)} whose fluorescence "
+                "ground truth is flagged (stain and mask disagree)."
+            )
+        shifts = config.get("stain_shifts") or []
+        if shifts:
+            listed = " · ".join(
+                f"({s['dy']}, {s['dx']}) px on {s['sections']} section{'s' * (s['sections'] != 1)}"
+                for s in shifts
+            )
+            self.stdout.write(
+                f"Stain shift: {listed} (rows, columns the stain was moved onto the label-free "
+                "image before thresholding; the band it leaves was not imaged and is not scored)."
+            )
 
     def _table(self, evaluation, title: str, blocks: dict) -> None:
         self.stdout.write(title)

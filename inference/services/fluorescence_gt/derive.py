@@ -79,6 +79,8 @@ def _section_params(
         "quality": info["quality"][k],
         "stain_signal": info["signal"][k],
         "half_maximum_fill": k in info["filled_sections"],
+        # Pixels at the camera's full scale left out of the Otsu histogram (stain_saturation.py).
+        "saturated_pixels": info["saturated_pixels"],
         "channel": pair.fluorescence.channel,
         "fluorescence_volume_id": pair.fluorescence.pk,
         "fluorescence_section_id": fl_ids.get(z),
