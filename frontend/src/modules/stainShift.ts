@@ -3,8 +3,7 @@
  * and nudge buttons move the stain's outline over the label-free image at
  * once (a CSS translate, no request); "Estimate" asks the server for a
  * suggestion (a cross-correlation, inference/ml/stain_shift.py) and shows it
- * with its warnings, and only
- * "Use suggestion" copies it into the inputs; "Apply shift" stores it
+ * with its warnings, and only "Use suggestion" copies it into the inputs; "Apply shift" stores it
  * (reviewers), naming the version the card was loaded with, so a shift set
  * meanwhile is a 409 instead of a silent overwrite.
  */
