@@ -174,6 +174,10 @@ def ground_truth_import_instances(
     entry = _instance_class(volume.specimen.project, class_name)
     foreground, counts = instances_from_array(labels)
     ids = np.asarray(labels).reshape(foreground.shape).astype(np.int64)
+    if sections is not None:
+        # The nuclei of what is stored: an object only the other sections hold is not imported.
+        stored_ids = ids[sorted({z for z in sections if 0 <= z < len(ids)})]
+        counts = InstanceCounts(counts.per_section, len(np.unique(stored_ids[stored_ids > 0])))
     if ids.max(initial=0) > MAX_INSTANCES:
         ids = relabel_sequential(ids)[0]
     values = [c["value"] for c in label_classes(volume.specimen.project)]

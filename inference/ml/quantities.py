@@ -157,12 +157,16 @@ def largest_nuclei(
     *,
     keep: int = 10,
     min_voxels: int = 27,
+    labels: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`nucleus_quantities` of the ``keep`` largest nuclei of a binary mask (at least
-    ``min_voxels`` each, so specks are not reported as nuclei), largest first."""
+    ``min_voxels`` each, so specks are not reported as nuclei), largest first. The nuclei are
+    ``labels`` where given (instance ids of the mask, touching nuclei apart), else its connected
+    components."""
     if not np.any(mask_3d):
         return []
-    labels = label_instances(mask_3d)
+    mask_3d = np.asarray(mask_3d, dtype=bool)
+    labels = label_instances(mask_3d) if labels is None else np.where(mask_3d, labels, 0)
     sizes = np.bincount(labels.ravel())[1:]
     kept = [int(i) + 1 for i in np.argsort(sizes)[::-1][:keep] if sizes[i] >= min_voxels]
     if not kept:

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
 from inference.models import Evaluation, VolumeResult
+from inference.services.evaluation.volume_numbers import MAX_NUCLEI, MIN_NUCLEUS_VOXELS
 
 from .figures import FIGURE_TITLES, FIGURES, FigureSet, draw_figures
 from .labels import SUBSETS, method_label
@@ -81,6 +82,7 @@ def report_html(evaluation: Evaluation, figures: FigureSet | None = None) -> str
         .select_related("specimen")
         .order_by("class_value", "method", "specimen__name", "time_index", "volume_id")
     ]
+    context["nuclei_measured"] = {"most": MAX_NUCLEI, "min_voxels": MIN_NUCLEUS_VOXELS}
     context["worst_tables"] = worst_tables(evaluation, STANDALONE_WORST)
     return render_to_string("inference/report_standalone.html", context)
 

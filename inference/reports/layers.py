@@ -9,9 +9,12 @@ import io
 import numpy as np
 from PIL import Image
 from scipy import ndimage as ndi
+from skimage.segmentation import find_boundaries
 
-from annotations.models import Section
+from annotations.imaging.label_values import stored_labels
+from annotations.models import GroundTruth, Section
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.labels import ANY_CLASS, STORED, SectionLabels
 from inference.services.evaluation.target import target_value
 
 from .masks import ground_truth_masks, volume_result_mask
@@ -29,11 +32,16 @@ def outline(mask: np.ndarray, thickness: int) -> np.ndarray:
     return mask & ~inner
 
 
-def contour_png(mask: np.ndarray, colour: tuple[int, int, int]) -> bytes:
-    """RGBA PNG: the mask's outline in ``colour``, transparent elsewhere. The line grows with
-    the image (1 px per 224 px of its larger side) so it stays visible when scaled down."""
+def contour_png(
+    mask: np.ndarray, colour: tuple[int, int, int], instances: np.ndarray | None = None
+) -> bytes:
+    """RGBA PNG: the mask's outline in ``colour``, transparent elsewhere, and where
+    ``instances`` are given the line between touching ones. The line grows with the image
+    (1 px per 224 px of its larger side) so it stays visible when scaled down."""
     mask = np.asarray(mask, dtype=bool)
     line = outline(mask, max(1, round(max(mask.shape) / 224)))
+    if instances is not None:
+        line |= find_boundaries(instances, mode="inner") & mask
     rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
     rgba[line, :3] = colour
     rgba[line, 3] = 255
@@ -87,4 +95,26 @@ def layer_png(
     mask = _layer_mask(evaluation, section, layer, chosen)
     if mask is None:
         mask = np.zeros(section.shape, dtype=bool)
-    return contour_png(mask, LAYER_COLOURS[layer])
+    instances = _truth_instances(evaluation, section, chosen) if layer == "gt" else None
+    return contour_png(mask, LAYER_COLOURS[layer], instances)
+
+
+def _truth_instances(evaluation: Evaluation, section: Section, value: int) -> np.ndarray | None:
+    """The ids stored with a section's ground truth (imported or drawn instances), so touching
+    nuclei are outlined apart; None where it holds none (a binary or fluorescence mask)."""
+    row = (
+        GroundTruth.objects.filter(
+            pk__in=SectionResult.objects.filter(evaluation=evaluation, section=section).values(
+                "ground_truth_id"
+            )
+        )
+        .only("mask_png")
+        .first()
+    )
+    if row is None:
+        return None
+    stored = stored_labels(bytes(row.mask_png), ANY_CLASS, [value], section.shape)
+    if not stored.stored_instances:
+        return None
+    labels = SectionLabels(stored.class_map, stored.instances, dict(stored.classes), STORED)
+    return labels.of_class(value)

@@ -108,3 +108,6 @@ def test_the_evaluate_command_prints_object_f1(project, specimen, fields):
     wanted = [f"{block[k]:.3f}" for k in ("precision_iou50", "recall_iou50", "f1_iou50")]
     assert cells[9:12] == wanted and cells[12] == f"{block['f1_iou70']:.3f}"
     assert "counts summed over every section, then divided" in objects
+    # The paper-003 columns beside them say what they count, as the page's notes do.
+    assert "correct: nuclei paired one-to-one at IoU ≥ 0.7" in objects
+    assert "F.N. rate: ground-truth nuclei their best prediction covers less than 70 %" in objects

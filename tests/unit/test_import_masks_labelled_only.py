@@ -122,3 +122,16 @@ def test_labelled_only_and_sections_do_not_go_together(volume, tmp_path):
         import_masks(
             write_npy(tmp_path / "m.npy", labelled_on(1)), "--labelled-only", "--sections", "1"
         )
+
+
+def test_instances_of_listed_sections_are_counted_over_those_sections_only(volume, tmp_path):
+    labels = np.zeros(SHAPE, np.uint16)
+    labels[1, 2:6, 2:6] = 5  # an object z1 alone holds
+    labels[1:4, 10:20, 10:20] = 9  # one through z1..z3
+    labels[3, 24:30, 24:30] = 300  # another z3 alone holds
+    out = import_masks(write_npy(tmp_path / "l.npy", labels), "--instances", "--sections", "3")
+    assert imported() == [(3, 1, True)]
+    params = GroundTruth.objects.get().params
+    assert (params["instances"], params["instances_in_volume"]) == (2, 2)
+    assert "Section z=3: 2 instance(s)." in out and "Section z=1" not in out
+    assert "2 instance(s) in the stored sections" in out

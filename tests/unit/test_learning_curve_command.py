@@ -40,3 +40,20 @@ def test_the_command_refuses_with_the_reason_and_runs_a_tiny_curve(
     assert "succeeded" in text and "curve from scratch reaches 90% of its plateau" in text
     table = [line.split() for line in text.splitlines() if line.strip()[:1].isdigit()]
     assert [row[0] for row in table] == ["1", "4"]
+    # The held-out mAP of each n is printed beside its Dice, as the page and the API give it.
+    header = next(line.split() for line in text.splitlines() if line.split()[:1] == ["n"])
+    assert header == [
+        "n",
+        "scratch",
+        "Dice",
+        "scratch",
+        "mAP",
+        "pretrained",
+        "Dice",
+        "pretrained",
+        "mAP",
+    ]
+    curve = LearningCurve.objects.get()
+    maps = {p["n"]: p["map"] for p in curve.points}
+    assert [float(row[2]) for row in table] == [pytest.approx(maps[n], abs=5e-4) for n in (1, 4)]
+    assert "Touching predicted nuclei: separated by the watershed" in text

@@ -108,7 +108,7 @@ class Command(BaseCommand):
         if merged is not None:
             self.stdout.write(merged_summary(merged))
         if stored.counts is not None:
-            self._report_instances(stored.counts)
+            self._report_instances(stored.counts, only)
         if only is not None:
             left_are = "empty" if options["labelled_only"] else "other"
             note = stored_sections_note(only, volume.size_z, left_are=left_are)
@@ -120,11 +120,13 @@ class Command(BaseCommand):
             )
         )
 
-    def _report_instances(self, counts) -> None:
+    def _report_instances(self, counts, only) -> None:
         for z, found in enumerate(counts.per_section):
-            self.stdout.write(f"Section z={z}: {found} instance(s).")
+            if only is None or z in only:
+                self.stdout.write(f"Section z={z}: {found} instance(s).")
+        where = "the volume" if only is None else "the stored sections"
         self.stdout.write(
-            f"{counts.total} instance(s) in the volume (a nucleus that spans sections counts once). "
+            f"{counts.total} instance(s) in {where} (a nucleus that spans sections counts once). "
             "Each was stored with its own id (16-bit instance maps), so evaluation and export "
             "use these instances."
         )

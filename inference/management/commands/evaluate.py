@@ -181,6 +181,13 @@ class Command(BaseCommand):
             "P, R, F1: object precision, recall and F1 of the nuclei paired one-to-one above the "
             "IoU named, counts summed over every section, then divided."
         )
+        self.stdout.write(
+            "correct: nuclei paired one-to-one at IoU ≥ 0.7. F.N. rate: ground-truth nuclei "
+            "their best prediction covers less than 70 %; F.P. rate: predicted nuclei that cover "
+            "no ground-truth nucleus to 70 %; both divided by the ground-truth nuclei (paper "
+            "003). split / merge: one nucleus cut into several / several joined into one (link "
+            "at IoU > 0.1)."
+        )
         gt = {b.get("gt_instances") for b in rows.values()} - {None}
         self.stdout.write(f"Ground-truth nuclei: {' + '.join(sorted(gt)) or '—'}.")
         self.stdout.write(f"Touching predicted nuclei: {prediction_split_label(evaluation)}.")

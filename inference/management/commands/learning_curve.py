@@ -102,11 +102,15 @@ class Command(BaseCommand):
         if curve.status != "succeeded":
             raise CommandError(curve.error or f"The learning curve ended {curve.status}.")
         page = learning_curve_page(curve)
-        self.stdout.write(f"{'n':>6} {'scratch Dice':>13} {'pretrained Dice':>16}")
+        keys = ("scratch_dice", "scratch_map", "pretrained_dice", "pretrained_map")
+        names = ("scratch Dice", "scratch mAP", "pretrained Dice", "pretrained mAP")
+        self.stdout.write(f"{'n':>6} " + " ".join(f"{name:>15}" for name in names))
         for row in page["rows"]:
-            cells = [
-                f"{row[k]['median']:.3f}" if k in row else "—"
-                for k in ("scratch_dice", "pretrained_dice")
-            ]
-            self.stdout.write(f"{row['n']:>6} {cells[0]:>13} {cells[1]:>16}")
+            cells = [f"{row[k]['median']:.3f}" if k in row else "—" for k in keys]
+            self.stdout.write(f"{row['n']:>6} " + " ".join(f"{cell:>15}" for cell in cells))
+        self.stdout.write(
+            "Median over seeds; held-out Dice pooled over pixels, mAP (IoU 0.50:0.05:0.95) "
+            f"{page['map_grid']}."
+        )
+        self.stdout.write(f"Touching predicted nuclei: {page['prediction_split']}.")
         self.stdout.write(page["plateau_sentence"])

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from annotations.imaging.ri import decode_ri
-from annotations.models import GroundTruth, LabelKind, Modality, Volume
+from annotations.models import GroundTruth, GroundTruthSource, LabelKind, Modality, Volume
 from annotations.services.volumes import first_channel, volume_array
 from inference.class_target import class_target, project_labels
 from inference.datasets import SnapshotEntry
@@ -44,6 +44,7 @@ from inference.services.evaluation.quantities import cell_quantities
 from inference.services.evaluation.summary import PR_POINTS
 from inference.services.evaluation.volume_numbers import (
     class_objects,
+    imported_nuclei,
     largest_nuclei_rows,
     volume_agreement,
     volume_result_save,
@@ -168,8 +169,8 @@ class VolumeScorer:
         return first_channel(array), predictions
 
     def _truths(self, volume: Volume, zs: list[int], truths: dict[int, SnapshotEntry]):
-        """Each section's ground-truth labels, whether it left out the border's nuclei, and the
-        part of the section its stain covers (None: all of it)."""
+        """Each section's ground-truth labels, whether it left out the border's nuclei, the part
+        of the section its stain covers (None: all of it), and whether all of it is imported."""
         rows = GroundTruth.objects.only("id", "mask_png", "source", "params").in_bulk(
             [truths[z].ground_truth_id for z in zs]
         )
@@ -179,7 +180,9 @@ class VolumeScorer:
             truth_labels(bytes(row.mask_png), row.source, self.labels, self.instance_values, shape)
             for row in ordered
         ]
-        return labels, [border_rule(row) for row in ordered], [imaged_region(r) for r in ordered]
+        imported = all(row.source == GroundTruthSource.IMPORTED for row in ordered)
+        ruled, boxes = [border_rule(row) for row in ordered], [imaged_region(r) for r in ordered]
+        return labels, ruled, boxes, imported
 
     def volume(
         self,
@@ -197,14 +200,18 @@ class VolumeScorer:
         array, predictions = self.segment(
             volume, model, input_size, progress, zs, tile_large=tile_large, layout=layout
         )
-        gt_sections, ruled, boxes = self._truths(volume, zs, truths)
+        gt_sections, ruled, boxes, imported = self._truths(volume, zs, truths)
         for prediction in predictions.values():
             drop_border_nuclei(prediction, zs, ruled, self.instance_values, boxes)
         gt_maps = np.stack([g.class_map for g in gt_sections]) if zs else None
         ri = decode_ri(array) if volume.modality == Modality.RI else None
         complete = len(zs) == volume.size_z
         target = self.target.value
-        gt_nuclei = largest_nuclei_rows(gt_maps == target, volume, ri) if complete and zs else []
+        split = {"split_touching": self.split_touching}
+        gt_nuclei = []
+        if complete and zs:
+            ids = imported_nuclei(gt_sections, target, imported)
+            gt_nuclei = largest_nuclei_rows(gt_maps == target, volume, ri, instances=ids, **split)
         quantities = {}
         if "model" in predictions and len(self.classes) > 1:
             quantities = cell_quantities(predictions["model"].class_map, ri, volume, self.classes)
@@ -237,7 +244,7 @@ class VolumeScorer:
                     if cls["kind"] == LabelKind.INSTANCES:
                         row.object_metrics = class_objects(prediction.sections, gt_sections, value)
                 if value == target and (method == "model" or "model" not in self.methods):
-                    row.nuclei = largest_nuclei_rows(predicted, volume, ri)
+                    row.nuclei = largest_nuclei_rows(predicted, volume, ri, **split)
                 volume_result_save(row, predicted, f"volume{volume.pk}-{method}-c{value}.tif")
         SectionResult.objects.bulk_create(section_rows, batch_size=500)
 

@@ -13,10 +13,10 @@ from django.core.files.base import ContentFile
 
 from annotations.models import Volume
 from inference.ml.metrics import finite_or_none, volume_metrics
-from inference.ml.objects import PooledObjects
+from inference.ml.objects import PooledObjects, label_instances
 from inference.ml.quantities import largest_nuclei
 from inference.models import VolumeResult
-from inference.services.evaluation.labels import SectionLabels
+from inference.services.evaluation.labels import STORED, WATERSHED_H, SectionLabels
 
 MAX_NUCLEI = 10
 MIN_NUCLEUS_VOXELS = 27
@@ -34,13 +34,31 @@ VOLUME_METRIC_FIELDS = {
 
 
 def largest_nuclei_rows(
-    mask: np.ndarray, volume: Volume, ri: np.ndarray | None
+    mask: np.ndarray,
+    volume: Volume,
+    ri: np.ndarray | None,
+    *,
+    split_touching: bool = False,
+    instances: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
-    """Quantities of the largest nuclei of a 3D mask (RI volumes with a voxel size only)."""
+    """Quantities of the largest nuclei of a 3D mask (RI volumes with a voxel size only).
+
+    The nuclei are ``instances`` where given (ids that hold through the sections), else the
+    mask's connected components, with ``split_touching`` separated in 3D by the watershed the
+    evaluation splits sections with (h = ``WATERSHED_H`` in-plane pixels), so a crowded field
+    is not measured as one nucleus."""
     if ri is None or volume.voxel_size is None:
         return []
+    if instances is None and split_touching:
+        spacing = np.asarray(volume.voxel_size, dtype=float) / volume.voxel_size[-1]
+        instances = label_instances(mask, split_touching=True, h=WATERSHED_H, spacing=spacing)
     rows = largest_nuclei(
-        mask, ri, volume.voxel_size, keep=MAX_NUCLEI, min_voxels=MIN_NUCLEUS_VOXELS
+        mask,
+        ri,
+        volume.voxel_size,
+        keep=MAX_NUCLEI,
+        min_voxels=MIN_NUCLEUS_VOXELS,
+        labels=instances,
     )
     return [
         {
@@ -51,6 +69,15 @@ def largest_nuclei_rows(
         }
         for row in rows
     ]
+
+
+def imported_nuclei(sections: list[SectionLabels], value: int, imported: bool):
+    """The (z, y, x) ids of class ``value`` in ground truth imported with its instances, which
+    keep one id per nucleus through the sections; None for any other ground truth, whose ids
+    (if any) are unique within a section only."""
+    if not imported or any(section.numbered_by != STORED for section in sections):
+        return None
+    return np.stack([section.of_class(value) for section in sections])
 
 
 def class_objects(
