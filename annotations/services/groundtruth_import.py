@@ -15,6 +15,7 @@ previous import's version, untouched.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 import numpy as np
@@ -242,6 +243,9 @@ def _store(
     ).update(is_current=False)
     reviewer = user if getattr(user, "is_authenticated", False) else None
     params = {"imported_by": reviewer.get_username()} if reviewer else {}
+    # One mark per import: its rows' ids name one nucleus through the sections, another
+    # import's need not (inference/services/evaluation/volume_numbers.py ``one_import``).
+    params["import"] = uuid.uuid4().hex
     if file_name:
         params["file"] = file_name
     if counts is not None:

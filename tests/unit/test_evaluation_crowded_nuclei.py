@@ -5,6 +5,7 @@ predicted nuclei are separated in 3D as the evaluation separates them section by
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from inference.models import VolumeResult
 from inference.reports import report_html
 from inference.reports.figures import FigureSet
 from inference.reports.layers import layer_png, outline
+from inference.services.evaluation.volume_numbers import one_import
 from tests.helpers_evaluation import run_evaluation
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch", "media_root")
@@ -88,3 +90,46 @@ def test_the_ground_truth_layer_outlines_each_imported_nucleus_apart(evaluated):
     contact = find_boundaries(labels, mode="inner") & (labels > 0) & ~outline(labels > 0, 1)
     assert contact.sum() > 10
     assert drawn[contact].all()
+
+
+BALL_RI = (1.35, 1.40, 1.45)
+
+
+def test_sections_imported_apart_are_not_measured_by_their_ids(project, manager):
+    """Sections 0-1 and 2-4 imported from two files that number the same balls the other way
+    round: by the ids, nucleus 1 would be half of one ball and half of another (its mean RI
+    between theirs); each ball is measured as itself instead."""
+    labels = touching_balls()
+    ri = np.full(labels.shape, 1.337, dtype=np.float32)
+    for ball, value in enumerate(BALL_RI, start=1):
+        ri[labels == ball] = value
+    specimen = Specimen.objects.create(project=project, name="two-files", lab="A")
+    volume = volume_create(specimen=specimen, data=ri, modality="ri", voxel_size=VOXEL)
+    swapped = np.array([0, 3, 2, 1], dtype=np.uint16)[labels]
+    ground_truth_import_instances(
+        volume=volume, labels=labels, user=manager, sections=[0, 1], file_name="top.tif"
+    )
+    ground_truth_import_instances(
+        volume=volume, labels=swapped, user=manager, sections=[2, 3, 4], file_name="low.tif"
+    )
+
+    done = run_evaluation(project, manager, specimens=[specimen], gt_source="imported")
+
+    assert done.status == "succeeded", done.error
+    row = VolumeResult.objects.get(evaluation=done, method="otsu")
+    assert len(row.gt_nuclei) == 3
+    for nucleus in row.gt_nuclei:
+        assert min(abs(nucleus["mean_ri"] - value) for value in BALL_RI) < 0.003, nucleus
+
+
+def test_one_import_is_told_by_its_mark_and_older_rows_by_file_and_count():
+    def row(**params):
+        return SimpleNamespace(source="imported", params=params)
+
+    assert one_import([row(**{"import": "a"}), row(**{"import": "a"})])
+    assert not one_import([row(**{"import": "a"}), row(**{"import": "b"})])
+    older = {"file": "x.tif", "instances_in_volume": 39}
+    assert one_import([row(**older), row(**older)])
+    assert not one_import([row(**older), row(file="y.tif", instances_in_volume=39)])
+    assert not one_import([row(instances_in_volume=39)])  # no file named: not known to be one
+    assert not one_import([SimpleNamespace(source="consensus", params={"import": "a"})])

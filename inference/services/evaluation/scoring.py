@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from annotations.imaging.ri import decode_ri
-from annotations.models import GroundTruth, GroundTruthSource, LabelKind, Modality, Volume
+from annotations.models import GroundTruth, LabelKind, Modality, Volume
 from annotations.services.volumes import first_channel, volume_array
 from inference.class_target import class_target, project_labels
 from inference.datasets import SnapshotEntry
@@ -46,6 +46,7 @@ from inference.services.evaluation.volume_numbers import (
     class_objects,
     imported_nuclei,
     largest_nuclei_rows,
+    one_import,
     volume_agreement,
     volume_result_save,
 )
@@ -170,7 +171,8 @@ class VolumeScorer:
 
     def _truths(self, volume: Volume, zs: list[int], truths: dict[int, SnapshotEntry]):
         """Each section's ground-truth labels, whether it left out the border's nuclei, the part
-        of the section its stain covers (None: all of it), and whether all of it is imported."""
+        of the section its stain covers (None: all of it), and whether all of it is one import
+        (``one_import``: its ids then name one nucleus through the sections)."""
         rows = GroundTruth.objects.only("id", "mask_png", "source", "params").in_bulk(
             [truths[z].ground_truth_id for z in zs]
         )
@@ -180,7 +182,7 @@ class VolumeScorer:
             truth_labels(bytes(row.mask_png), row.source, self.labels, self.instance_values, shape)
             for row in ordered
         ]
-        imported = all(row.source == GroundTruthSource.IMPORTED for row in ordered)
+        imported = one_import(ordered)
         ruled, boxes = [border_rule(row) for row in ordered], [imaged_region(r) for r in ordered]
         return labels, ruled, boxes, imported
 

@@ -11,7 +11,7 @@ import numpy as np
 import tifffile
 from django.core.files.base import ContentFile
 
-from annotations.models import Volume
+from annotations.models import GroundTruthSource, Volume
 from inference.ml.metrics import finite_or_none, volume_metrics
 from inference.ml.objects import PooledObjects, label_instances
 from inference.ml.quantities import largest_nuclei
@@ -69,6 +69,24 @@ def largest_nuclei_rows(
         }
         for row in rows
     ]
+
+
+def one_import(rows) -> bool:
+    """Whether ground-truth rows (``GroundTruth``) are all of one import (its mark in
+    ``params["import"]``; rows imported before the mark: the same file and count of the volume's
+    nuclei). Sections imported apart number their nuclei apart: the same id may be two nuclei."""
+    if not rows or any(row.source != GroundTruthSource.IMPORTED for row in rows):
+        return False
+    keys = (
+        ("import",)
+        if all("import" in row.params for row in rows)
+        else (
+            "file",
+            "instances_in_volume",
+        )
+    )
+    marks = {tuple(row.params.get(key) for key in keys) for row in rows}
+    return len(marks) == 1 and None not in next(iter(marks))
 
 
 def imported_nuclei(sections: list[SectionLabels], value: int, imported: bool):
