@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from annotations.management.users import user_named
 from annotations.models import Project
 from cellweb.errors import DomainError
 from cellweb.jobs.cancel_note import job_cancel_line
@@ -64,16 +64,6 @@ def project_named(slug: str) -> Project:
     if project is None:
         raise CommandError(f"No project with slug “{slug}”.")
     return project
-
-
-def user_named(username: str | None):
-    """The user named by --user, or None (the command acts as no one in particular)."""
-    if not username:
-        return None
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(f"No user “{username}”.")
-    return user
 
 
 def require_worker_unless_waiting(wait: bool, *, run_here: str = "run it here") -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError
 
-from annotations.models import GroundTruth, Project, Specimen, Volume
+from annotations.models import GroundTruth, Membership, Project, Role, Specimen, Volume
 from tests.data_files import (
     assert_nothing_written,
     ri_stack,
@@ -146,3 +147,23 @@ def test_import_masks_needs_a_label_free_volume(tmp_path, media_root):
     import_into_p_s(stain, "import_volume", "--modality", "fluorescence", "--channel", "DAPI")
     with pytest.raises(CommandError, match="no label-free volume"):
         import_into_p_s(write_npy(tmp_path / "m.npy", np.zeros((4, 32, 32), bool)), "import_masks")
+
+
+def test_import_masks_records_the_manager_named_by_user(tmp_path, imported_ri):
+    project = Project.objects.get(slug="p")
+    mona = User.objects.create_user("mona")
+    alice = User.objects.create_user("alice")
+    Membership.objects.create(project=project, user=mona, role=Role.MANAGER)
+    Membership.objects.create(project=project, user=alice, role=Role.ANNOTATOR)
+    path = write_npy(tmp_path / "m.npy", np.ones((4, 32, 32), np.uint8))
+
+    with pytest.raises(CommandError, match="“alice” is not a manager of project “p”"):
+        import_into_p_s(path, "import_masks", "--user", "alice")
+    with pytest.raises(CommandError, match="No user “nobody”"):
+        import_into_p_s(path, "import_masks", "--user", "nobody")
+    assert not GroundTruth.objects.exists()
+    import_into_p_s(path, "import_masks", "--user", "mona")
+
+    rows = GroundTruth.objects.filter(source="imported", is_current=True)
+    assert rows.count() == 4
+    assert {(row.reviewer, row.params["imported_by"]) for row in rows} == {(mona, "mona")}

@@ -7,7 +7,8 @@ napari or QuPath write them) and stores it as instance maps of its class; with
 ``--instances``, a folder or .zip of one mask file per nucleus (as the 2018 Data Science Bowl
 sets hold them) is merged into one such image first. ``--labelled-only`` stores only the
 sections whose mask holds something (experts who labelled some z sections), ``--sections 3,8,13``
-the ones listed, and leaves the others as they were.
+the ones listed, and leaves the others as they were. ``--user NAME`` records the project's
+manager who imports (the review card names the importer, as it does for an upload).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import Project, Specimen
+from annotations.management.users import user_named
+from annotations.models import Project, Role, Specimen
+from annotations.permissions import user_roles
 from annotations.services.groundtruth_masks import read_truth_masks, store_truth_masks
 from annotations.services.groundtruth_sections import stored_sections_note
 from annotations.services.mask_files import label_free_volume
@@ -35,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--project", required=True)
         parser.add_argument("--specimen", required=True)
+        parser.add_argument(
+            "--user", default=None, help="Record this manager of the project as the importer."
+        )
         parser.add_argument(
             "--time", type=int, default=0, help="Time point of the label-free volume (default 0)."
         )
@@ -78,6 +84,12 @@ class Command(BaseCommand):
         specimen = Specimen.objects.filter(project=project, name=options["specimen"]).first()
         if specimen is None:
             raise CommandError(f"Project “{project.slug}” has no specimen “{options['specimen']}”.")
+        importer = user_named(options["user"])
+        if importer is not None and Role.MANAGER not in user_roles(importer, project):
+            raise CommandError(
+                f"“{importer.get_username()}” is not a manager of project “{project.slug}”: "
+                "ground truth is imported by a manager."
+            )
         try:
             volume = label_free_volume(specimen, options["time"])
             masks, merged = read_truth_masks(
@@ -99,6 +111,7 @@ class Command(BaseCommand):
                 labelled_only=options["labelled_only"],
                 sections=options["sections"],
                 file_name=path.name,
+                user=importer,
             )
         except DomainError as exc:
             raise CommandError(
