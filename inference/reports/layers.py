@@ -12,9 +12,16 @@ from scipy import ndimage as ndi
 from skimage.segmentation import find_boundaries
 
 from annotations.imaging.label_values import stored_labels
-from annotations.models import GroundTruth, Section
+from annotations.models import GroundTruth, LabelKind, Section
+from annotations.selectors.labels import label_classes
 from inference.models import Evaluation, SectionResult, VolumeResult
-from inference.services.evaluation.labels import ANY_CLASS, STORED, SectionLabels
+from inference.services.evaluation.labels import (
+    ANY_CLASS,
+    STORED,
+    SectionLabels,
+    component_labels,
+    version_layout,
+)
 from inference.services.evaluation.target import target_value
 
 from .masks import ground_truth_masks, volume_result_mask
@@ -54,6 +61,11 @@ def contour_data_uri(mask: np.ndarray, colour: tuple[int, int, int] = LAYER_COLO
     return "data:image/png;base64," + base64.b64encode(contour_png(mask, colour)).decode("ascii")
 
 
+def _layer_method(evaluation: Evaluation, layer: str) -> str:
+    methods = (evaluation.config or {}).get("methods") or []
+    return "edge" if layer == "edge" else ("model" if "model" in methods else "otsu")
+
+
 def _layer_mask(
     evaluation: Evaluation, section: Section, layer: str, value: int
 ) -> np.ndarray | None:
@@ -65,8 +77,7 @@ def _layer_mask(
             .first()
         )
         return ground_truth_masks(evaluation, [gt_id], {gt_id: section.shape}, value).get(gt_id)
-    methods = (evaluation.config or {}).get("methods") or []
-    method = "edge" if layer == "edge" else ("model" if "model" in methods else "otsu")
+    method = _layer_method(evaluation, layer)
     result = (
         VolumeResult.objects.filter(
             evaluation=evaluation,
@@ -95,8 +106,31 @@ def layer_png(
     mask = _layer_mask(evaluation, section, layer, chosen)
     if mask is None:
         mask = np.zeros(section.shape, dtype=bool)
-    instances = _truth_instances(evaluation, section, chosen) if layer == "gt" else None
+    if layer == "gt":
+        instances = _truth_instances(evaluation, section, chosen)
+    else:
+        instances = _predicted_instances(evaluation, layer, mask, chosen)
     return contour_png(mask, LAYER_COLOURS[layer], instances)
+
+
+def _predicted_instances(
+    evaluation: Evaluation, layer: str, mask: np.ndarray, value: int
+) -> np.ndarray | None:
+    """A section's predicted nuclei of an instance class as the evaluation numbered them
+    (``component_labels``: connected components, separated by the watershed where it separates
+    touching nuclei), so touching ones are outlined apart as they were scored; None for a
+    region class, and for a model with an instance head (its nuclei are not stored)."""
+    kinds = {int(c["value"]): c["kind"] for c in label_classes(evaluation.project)}
+    if kinds.get(value) != LabelKind.INSTANCES or not mask.any():
+        return None
+    if _layer_method(evaluation, layer) == "model":
+        version = evaluation.model_version
+        recorded = version_layout(version.config) if version is not None else None
+        if recorded is not None and recorded[0].instance is not None:
+            return None
+    class_map = np.asarray(mask, dtype=bool).astype(np.uint8) * np.uint8(value)
+    numbered = component_labels(class_map, [value], split_touching=evaluation.split_touching)
+    return numbered.of_class(value)
 
 
 def _truth_instances(evaluation: Evaluation, section: Section, value: int) -> np.ndarray | None:

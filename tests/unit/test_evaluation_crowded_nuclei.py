@@ -133,3 +133,18 @@ def test_one_import_is_told_by_its_mark_and_older_rows_by_file_and_count():
     assert not one_import([row(**older), row(file="y.tif", instances_in_volume=39)])
     assert not one_import([row(instances_in_volume=39)])  # no file named: not known to be one
     assert not one_import([SimpleNamespace(source="consensus", params={"import": "a"})])
+
+
+def test_the_prediction_layer_outlines_touching_nuclei_as_they_were_scored(evaluated):
+    done, volume = evaluated
+    assert done.split_touching  # the default: touching predicted nuclei are separated
+    section = volume.sections.get(z=2)
+
+    png = layer_png(evaluation=done, section=section, layer="pred")
+
+    drawn = np.asarray(Image.open(io.BytesIO(png)))[..., 3] > 0
+    # Otsu finds the three bright balls as one blob; the watershed the scores used splits it,
+    # and the layer draws the lines between them.
+    labels = touching_balls()[2]
+    contact = find_boundaries(labels, mode="inner") & (labels > 0) & ~outline(labels > 0, 1)
+    assert drawn[contact].mean() > 0.5
