@@ -75,7 +75,9 @@ class StainShiftEstimateOutput(serializers.Serializer):
     )
     correlation = serializers.FloatField(
         allow_null=True,
-        help_text="Pearson correlation of the two images once aligned; negative: inverted.",
+        help_text="Pearson correlation of the two images once aligned; negative: the nucleus has "
+        "the opposite contrast in the two (a warning on an RI tomogram only: on phase contrast "
+        "a cell is dark and its stain bright).",
     )
     reliable = serializers.BooleanField()
     warnings = serializers.ListField(child=serializers.CharField())
@@ -119,7 +121,7 @@ class StainShiftApi(ReadApi):
 @inference_read(
     "stain_shift_estimate",
     StainShiftEstimateOutput,
-    summary="Suggest a shift by phase cross-correlation (stores nothing)",
+    summary="Suggest a shift by cross-correlation (stores nothing)",
     parameters=[
         OpenApiParameter("z", int, description="The section to compare (default: the middle one).")
     ],
