@@ -27,17 +27,21 @@ from tests.unit.test_colour_files import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def one_section(project, tmp_path, media_root):
-    """A bright-field image imported from an 8-bit RGB TIFF: one section."""
-    path = write(tmp_path / "bf.tif", colour_photo(), planar=False)
+def import_brightfield(project, path, specimen_name: str, sections: int) -> None:
+    """Import ``path`` as a bright-field image, which must become ``sections`` sections."""
     result = import_file(
         path=path,
         project=project,
-        specimen_name="f1",
+        specimen_name=specimen_name,
         options=ImportOptions(modality="brightfield"),
     )
-    assert result.volumes == [("brightfield", "", 0, (1, H, W))]
+    assert result.volumes == [("brightfield", "", 0, (sections, H, W))]
+
+
+@pytest.fixture
+def one_section(project, tmp_path, media_root):
+    """A bright-field image imported from an 8-bit RGB TIFF: one section."""
+    import_brightfield(project, write(tmp_path / "bf.tif", colour_photo(), planar=False), "f1", 1)
     return Volume.objects.get()
 
 
@@ -109,13 +113,7 @@ def test_a_three_section_stack_and_its_labels_written_from_numpy_are_three_secti
     # As tifffile.imwrite writes (3, y, x) arrays with no options: RGB in separate planes.
     for path, array in ((image_path, image), (labels_path, labels)):
         tifffile.imwrite(path, array, photometric="rgb", planarconfig="separate")
-    result = import_file(
-        path=image_path,
-        project=project,
-        specimen_name="s1",
-        options=ImportOptions(modality="brightfield"),
-    )
-    assert result.volumes == [("brightfield", "", 0, (3, H, W))]
+    import_brightfield(project, image_path, "s1", 3)
     file = SimpleUploadedFile("stack_labels.tif", labels_path.read_bytes())
 
     response = post(api(manager), specimen_id(), file, instances="true")

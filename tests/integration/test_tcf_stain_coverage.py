@@ -47,13 +47,19 @@ def _write(path):
     return path
 
 
-def test_sections_outside_the_stain_get_no_ground_truth(project, tmp_path, media_root):
+@pytest.fixture
+def ri(project, tmp_path, media_root):
+    """The RI volume of the file ``_write`` makes, imported with its stain."""
     import_file(
         path=_write(tmp_path / "cell.TCF"),
         project=project,
         specimen_name="cell",
         options=ImportOptions(modality="ri"),
     )
+    return Volume.objects.get(modality="ri")
+
+
+def test_sections_outside_the_stain_get_no_ground_truth(project, ri):
     assert Volume.objects.get(modality="fluorescence").stats["imaged_sections"] == [1, 4]
     # In-silico labelling and the section pages pair only the sections the stain reaches.
     linked = Section.objects.filter(volume__modality="ri", fluorescence__isnull=False)
@@ -69,15 +75,7 @@ def test_sections_outside_the_stain_get_no_ground_truth(project, tmp_path, media
         assert 2 * (mask & expected).sum() / (mask.sum() + expected.sum()) > 0.95
 
 
-def test_preview_of_a_section_outside_the_stain_says_so(project, tmp_path, media_root):
-    import_file(
-        path=_write(tmp_path / "cell.TCF"),
-        project=project,
-        specimen_name="cell",
-        options=ImportOptions(modality="ri"),
-    )
-    ri = Volume.objects.get(modality="ri")
-
+def test_preview_of_a_section_outside_the_stain_says_so(ri):
     inside, _ = fluorescence_gt_preview(
         section=Section.objects.get(volume=ri, z=2), params=FluorescenceGTParams()
     )

@@ -14,6 +14,7 @@ from inference.services.evaluation import (
     runner,
     scoring,
 )
+from tests.helpers_commands import run_command
 from tests.helpers_evaluation import (
     make_specimens,
 )
@@ -102,13 +103,10 @@ def test_a_failure_is_recorded_on_the_evaluation(project, manager, make_volume, 
 
 
 def test_manage_py_evaluate_runs_here_with_wait_and_prints_the_table(project, make_volume):
-    from io import StringIO
-
     from django.core.management import CommandError, call_command
 
     made = make_specimens(project, make_volume, 1, z=3)
-    out = StringIO()
-    call_command(
+    text = run_command(
         "evaluate",
         "--project",
         project.slug,
@@ -121,9 +119,7 @@ def test_manage_py_evaluate_runs_here_with_wait_and_prints_the_table(project, ma
         "--wait",
         "--device",
         "cpu",
-        stdout=out,
     )
-    text = out.getvalue()
     evaluation = Evaluation.objects.get()
     assert f"Evaluation {evaluation.pk} succeeded" in text
     assert "Edge-based" in text and "Otsu" in text and "dice" in text

@@ -18,6 +18,7 @@ from inference.services.training import (
     training_job_run_foreground,
 )
 from inference.services.training import fold_trainer as trainer
+from tests.helpers_commands import run_command
 from tests.helpers_training import tiny_config, tiny_job_launch
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
@@ -132,12 +133,7 @@ def test_only_one_version_per_project_is_active(project, manager, five_cells):
 
 
 def test_the_train_command_launches_runs_here_and_prints_the_summary(project, five_cells):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    out = StringIO()
-    call_command(
+    text = run_command(
         "train",
         "--project",
         project.slug,
@@ -155,9 +151,7 @@ def test_the_train_command_launches_runs_here_and_prints_the_summary(project, fi
         "--lab",
         "Lab A",
         "--wait",
-        stdout=out,
     )
-    text = out.getvalue()
     job = TrainingJob.objects.get()
     assert (
         job.status == "succeeded"
