@@ -13,7 +13,7 @@ from ..device import autocast_context
 from .losses import LossFn
 from .setup import device_inputs
 
-__all__ = ["EvalStats", "evaluate", "predict_probabilities"]
+__all__ = ["EvalStats", "evaluate", "predict_probabilities", "scores"]
 
 
 @dataclass
@@ -30,6 +30,17 @@ class EvalStats:
 
 def _ratio(num: float, den: float, empty: float) -> float:
     return num / den if den > 0 else empty
+
+
+def scores(tp: float, fp: float, fn: float) -> dict[str, float]:
+    """The five pooled threshold metrics from confusion counts (0/0 counts as perfect agreement)."""
+    return {
+        "dice": _ratio(2 * tp, 2 * tp + fp + fn, 1.0),
+        "jaccard": _ratio(tp, tp + fp + fn, 1.0),
+        "f05": _ratio(1.25 * tp, 1.25 * tp + fp + 0.25 * fn, 1.0),
+        "precision": _ratio(tp, tp + fp, 1.0 if fn == 0 else 0.0),
+        "recall": _ratio(tp, tp + fn, 1.0),
+    }
 
 
 @torch.inference_mode()
@@ -67,14 +78,7 @@ def evaluate(
         sections += n
     tp, fp, fn = counts.tolist()  # the one host synchronisation
     loss = float(loss_sum) / sections if sections else math.nan
-    return EvalStats(
-        loss=loss,
-        dice=_ratio(2 * tp, 2 * tp + fp + fn, 1.0),
-        jaccard=_ratio(tp, tp + fp + fn, 1.0),
-        f05=_ratio(1.25 * tp, 1.25 * tp + fp + 0.25 * fn, 1.0),
-        precision=_ratio(tp, tp + fp, 1.0 if fn == 0 else 0.0),
-        recall=_ratio(tp, tp + fn, 1.0),
-    )
+    return EvalStats(loss=loss, **scores(tp, fp, fn))
 
 
 @torch.no_grad()  # not inference_mode: callers may post-process the result in place

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from ..device import autocast_context
 from ..tiling import network_stride, predict_tiled
-from .evaluation import EvalStats, _ratio, predict_probabilities
+from .evaluation import EvalStats, predict_probabilities, scores
 from .losses import LossFn
 from .setup import device_inputs
 
@@ -87,11 +87,5 @@ def evaluate_fields(
             dtype=torch.float64,
         )
     tp, fp, fn = counts.tolist()
-    return EvalStats(
-        loss=loss_sum / len(images) if len(images) else math.nan,
-        dice=_ratio(2 * tp, 2 * tp + fp + fn, 1.0),
-        jaccard=_ratio(tp, tp + fp + fn, 1.0),
-        f05=_ratio(1.25 * tp, 1.25 * tp + fp + 0.25 * fn, 1.0),
-        precision=_ratio(tp, tp + fp, 1.0 if fn == 0 else 0.0),
-        recall=_ratio(tp, tp + fn, 1.0),
-    )
+    loss = loss_sum / len(images) if len(images) else math.nan
+    return EvalStats(loss=loss, **scores(tp, fp, fn))

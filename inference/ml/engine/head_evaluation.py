@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from ..device import autocast_context
 from ..heads import HeadLayout
 from ..metrics import MASK_METRIC_KEYS
-from .evaluation import EvalStats, _ratio
+from .evaluation import EvalStats, scores
 from .fields import field_logits
 from .losses import LossFn
 from .setup import device_inputs
@@ -47,17 +47,6 @@ def class_counts(output: Tensor, target: Tensor, layout: HeadLayout, threshold: 
         pred, true = predicted == channel, truth == channel
         rows.append(torch.stack([(pred & true).sum(), (pred & ~true).sum(), (~pred & true).sum()]))
     return torch.stack(rows).double()
-
-
-def scores(tp: float, fp: float, fn: float) -> dict[str, float]:
-    """The five pooled threshold metrics of one class (0/0 counts as perfect agreement)."""
-    return {
-        "dice": _ratio(2 * tp, 2 * tp + fp + fn, 1.0),
-        "jaccard": _ratio(tp, tp + fp + fn, 1.0),
-        "f05": _ratio(1.25 * tp, 1.25 * tp + fp + 0.25 * fn, 1.0),
-        "precision": _ratio(tp, tp + fp, 1.0 if fn == 0 else 0.0),
-        "recall": _ratio(tp, tp + fn, 1.0),
-    }
 
 
 def _stats(loss: float, counts: Tensor) -> HeadEvalStats:
