@@ -14,9 +14,9 @@ from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.services.imports.batch import import_batch_create
 from annotations.views.context import project_context as _project_context
-from cellweb.errors import DomainError, NotAllowed
+from cellweb.errors import DomainError
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import refused as _refused
+from cellweb.pages import refusing
 
 
 def _submit(request, form_class, action, **initial):
@@ -40,11 +40,9 @@ def _manager_project(request, slug: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusing
 def import_page(request, slug: str):
-    try:
-        project = _manager_project(request, slug)
-    except NotAllowed as exc:
-        return _refused(request, exc)
+    project = _manager_project(request, slug)
 
     def create(values, options):
         return import_job_create(
@@ -68,13 +66,11 @@ def import_page(request, slug: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusing
 def import_folder_page(request, slug: str):
     """Several files at once, paired into fields by a name pattern; the report lists each
     field's job, each refused field and each skipped file with its reason."""
-    try:
-        project = _manager_project(request, slug)
-    except NotAllowed as exc:
-        return _refused(request, exc)
+    project = _manager_project(request, slug)
 
     def create(values, options):
         return import_batch_create(
@@ -97,11 +93,9 @@ def import_folder_page(request, slug: str):
 
 
 @login_required
+@refusing
 def import_job_page(request, job_id: int):
-    try:
-        job = selectors.import_job_get(user=request.user, job_id=job_id)
-    except NotAllowed as exc:
-        return _refused(request, exc)
+    job = selectors.import_job_get(user=request.user, job_id=job_id)
     status = selectors.import_job_status(job=job)
     config = job_page_config(
         request,
