@@ -59,7 +59,8 @@ def ri(project, tmp_path, media_root):
     return Volume.objects.get(modality="ri")
 
 
-def test_sections_outside_the_stain_get_no_ground_truth(project, ri):
+@pytest.mark.usefixtures("ri")
+def test_sections_outside_the_stain_get_no_ground_truth(project):
     assert Volume.objects.get(modality="fluorescence").stats["imaged_sections"] == [1, 4]
     # In-silico labelling and the section pages pair only the sections the stain reaches.
     linked = Section.objects.filter(volume__modality="ri", fluorescence__isnull=False)
