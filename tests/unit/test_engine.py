@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from annotations.imaging import overlap
 from inference.ml.augment import AugmentConfig, epoch_indices
 from inference.ml.data import iterate_batches
 from inference.ml.device import autocast_context, device_description, pick_device
@@ -151,6 +152,26 @@ def test_evaluate_pooled_metrics_match_the_paper_formulas() -> None:
     assert stats.recall == pytest.approx(tp / (tp + fn))
     bce = nn.functional.binary_cross_entropy_with_logits(logits, torch.from_numpy(truth))
     assert stats.loss == pytest.approx(float(bce), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("predicted", "expected"),
+    [
+        (False, {"dice": 1.0, "jaccard": 1.0, "f05": 1.0, "precision": 1.0, "recall": 1.0}),
+        (True, {"dice": 0.0, "jaccard": 0.0, "f05": 0.0, "precision": 0.0, "recall": 0.0}),
+    ],
+)
+def test_evaluate_on_sections_without_nuclei_scores_as_the_reports_do(predicted, expected) -> None:
+    """Nothing to find: an empty prediction is perfect, a prediction is wrong on every score,
+    recall included (validation and the evaluation report must not disagree on a held-out set
+    or a class with no nucleus)."""
+    truth = torch.zeros((2, 1, 8, 8))
+    logits = torch.full((2, 1, 8, 8), 4.0 if predicted else -4.0)
+    stats = evaluate(_Oracle(), [(logits, truth)], make_loss("bce"), device=CPU)
+    got = {k: getattr(stats, k) for k in expected}
+    report = overlap.scores_from_counts(0, int((logits > 0).sum()), 0)
+    assert got == expected
+    assert got["recall"] == report["recall"] and got["precision"] == report["precision"]
 
 
 def test_predict_probabilities_shape_and_range() -> None:

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from ..device import autocast_context
+from ..metrics.counts import paper_scores
 from .losses import LossFn
 from .setup import device_inputs
 
@@ -28,19 +29,12 @@ class EvalStats:
     recall: float
 
 
-def _ratio(num: float, den: float, empty: float) -> float:
-    return num / den if den > 0 else empty
-
-
 def scores(tp: float, fp: float, fn: float) -> dict[str, float]:
-    """The five pooled threshold metrics from confusion counts (0/0 counts as perfect agreement)."""
-    return {
-        "dice": _ratio(2 * tp, 2 * tp + fp + fn, 1.0),
-        "jaccard": _ratio(tp, tp + fp + fn, 1.0),
-        "f05": _ratio(1.25 * tp, 1.25 * tp + fp + 0.25 * fn, 1.0),
-        "precision": _ratio(tp, tp + fp, 1.0 if fn == 0 else 0.0),
-        "recall": _ratio(tp, tp + fn, 1.0),
-    }
+    """The five pooled threshold metrics from confusion counts, as the reports compute them
+    (``inference.ml.metrics.paper_scores``): a 0/0 ratio is 1.0 only when nothing was predicted
+    and nothing was to be found, else 0.0 (a prediction where the truth has none scores recall
+    0, as it does in an evaluation)."""
+    return paper_scores(int(tp), int(fp), int(fn))
 
 
 @torch.inference_mode()
@@ -54,8 +48,8 @@ def evaluate(
 ) -> EvalStats:
     """Loss and pooled pixel metrics (DICE, Jaccard, F0.5, precision, recall) at ``threshold``.
 
-    Counts are accumulated on the device; 0/0 ratios (nothing predicted and nothing to find)
-    count as perfect agreement (1.0).
+    Counts are accumulated on the device and scored once, as the reports score them
+    (:func:`scores`).
     """
     model.eval()
     counts = torch.zeros(3, device=device, dtype=torch.float64)  # tp, fp, fn
