@@ -40,10 +40,51 @@ def label_instances(
     if not binary.any():
         return np.zeros(binary.shape, dtype=np.int32)
     distance = ndi.distance_transform_edt(binary, sampling=spacing)
-    seeds = connected_label(h_maxima(distance, h), connectivity=binary.ndim)
+    seeds = connected_label(_h_maxima_seeds(distance, binary, h), connectivity=binary.ndim)
     labels = watershed(-distance, seeds, mask=binary).astype(np.int32, copy=False)
     orphans = binary & (labels == 0)
     if orphans.any():
         extra = connected_label(orphans, connectivity=binary.ndim).astype(np.int32)
         labels = np.where(extra > 0, extra + labels.max(), labels)
     return relabel_sequential(labels)[0].astype(np.int32, copy=False)
+
+
+def _h_maxima_seeds(distance: np.ndarray, binary: np.ndarray, h: float) -> np.ndarray:
+    """``h_maxima(distance, h) != 0`` for the distance transform of ``binary`` (2D or 3D), one
+    component at a time: the same voxels, without reconstructing the background around them.
+
+    h_maxima reconstructs the marker ``distance - h - tolerance`` (tolerance 2e-15 of each value)
+    by dilation under ``distance`` and keeps the voxels that rise at least ``h`` above the
+    reconstruction. Components are apart by background, where the distance is 0, so what reaches
+    a component from elsewhere is exactly ``reach = min(peak, 0)``, ``peak`` the marker's maximum
+    over the volume:
+
+    - in a component whose own marker peaks at >= 0, the reconstruction from inside is >= 0
+      everywhere, so the rest of the volume changes nothing there: the same call on its bounding
+      box, other components blanked and a margin of background, gives the same voxels;
+    - in any other component (too thin for a seed, or its peak within the tolerance of ``h``)
+      every voxel reconstructs to ``reach``, and is a seed where ``distance - reach >= h``, as
+      the whole-volume call computes it.
+
+    A mask without background (one component, the whole image) takes the whole-volume call.
+    """
+    if binary.all():
+        return h_maxima(distance, h) != 0
+    seeds = np.zeros(binary.shape, dtype=bool)
+    if h > np.ptp(distance):  # h_maxima's own early answer: no maximum that high
+        return seeds
+    # h_maxima's float64 marker, voxel for voxel.
+    shifted = distance - h - 2 * np.finfo(distance.dtype).resolution * np.abs(distance)
+    reach = min(shifted.max(), 0.0)
+    components, count = ndi.label(binary, structure=np.ones((3,) * binary.ndim, dtype=bool))
+    tall = np.zeros(count + 1, dtype=bool)
+    tall[components[shifted >= 0]] = True  # background is never >= 0: shifted there is -h
+    low = binary & ~tall[components]
+    seeds[low] = distance[low] - reach >= h
+    boxes = ndi.find_objects(components)
+    for number in np.flatnonzero(tall):
+        box = boxes[number - 1]
+        inside = components[box] == number
+        crop = np.pad(np.where(inside, distance[box], 0.0), 1)
+        seeds[box] |= (h_maxima(crop, h)[(slice(1, -1),) * binary.ndim] != 0) & inside
+    return seeds
