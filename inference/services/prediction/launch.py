@@ -146,6 +146,26 @@ def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelV
     return chosen
 
 
+def plan_rows(volumes: list[dict[str, Any]], names: dict[int, str]) -> list[dict[str, Any]]:
+    """The plan's volumes as ``config["volumes"]`` records them (``names``: specimen names)."""
+    return [
+        {
+            "id": v["id"],
+            "specimen": v["specimen_id"],
+            "specimen_name": names[v["specimen_id"]],
+            "time_index": v["time_index"],
+            "modality": v["modality"],
+            "size_z": v["size_z"],
+        }
+        for v in volumes
+    ]
+
+
+def series_volumes(specimen: Specimen, version: ModelVersion) -> list[dict[str, Any]]:
+    """Every time point of ``specimen`` that ``version`` segments, as the plan records it."""
+    return plan_rows(_volumes([specimen], None, version), {specimen.pk: specimen.name})
+
+
 def prediction_launch(
     *,
     project: Project,
@@ -212,17 +232,7 @@ def prediction_launch(
         "whole_series": whole_series,
         # Per specimen (id as text): the last held time point whose tracks this run continues.
         "continues": {str(k): v for k, v in continues.items()},
-        "volumes": [
-            {
-                "id": v["id"],
-                "specimen": v["specimen_id"],
-                "specimen_name": names[v["specimen_id"]],
-                "time_index": v["time_index"],
-                "modality": v["modality"],
-                "size_z": v["size_z"],
-            }
-            for v in volumes
-        ],
+        "volumes": plan_rows(volumes, names),
         "options": options.to_dict(),
     }
     return job_launch(

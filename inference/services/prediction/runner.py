@@ -1,5 +1,7 @@
 """Running a prediction as the job kind "prediction" (``inference/job_kinds.py``).
 
+A run first waits for its turn on its specimens' series and plans them again from the results
+current then (``turn.series_turn``): two runs of one model never track a specimen side by side.
 A volume whose every section is blank (``no_signal``: a dropped frame) is not segmented: it is
 a time point with no signal, a gap the tracker bridges like a missed time point; blank sections
 of a volume with signal get no nuclei. Each other volume is segmented section by section in
@@ -44,6 +46,7 @@ from inference.services.prediction.chunks import ChunkedPrediction
 from inference.services.prediction.classes import segment_classes, tracked_classes
 from inference.services.prediction.export import labels_tiff_bytes
 from inference.services.prediction.series import series_seed
+from inference.services.prediction.turn import series_turn
 
 __all__ = [
     "prediction_cleanup",
@@ -160,6 +163,7 @@ def prediction_work(prediction: Prediction, ctx: JobContext) -> dict[str, Any]:
     version = ModelVersion.objects.filter(pk=prediction.model_version_id).first()
     if version is None:
         raise InvalidInput("The model version of this prediction was deleted after launch.")
+    series_turn(prediction, version, ctx)  # one run at a time tracks a series
     plan = prediction.config.get("volumes") or []
     volumes = Volume.objects.select_related("specimen").in_bulk([v["id"] for v in plan])
     progress = _Progress(ctx, sum(volumes[v["id"]].size_z for v in plan if v["id"] in volumes))

@@ -11,6 +11,10 @@ predicted, linked to the held time points before them (their label images are th
 new nuclei numbered above the series' highest id, daughters keeping their parents
 (``continuation_points``, ``series_seed``). Anything else (a time point between held ones, or
 one that holds a result already) widens the run to every time point of that specimen.
+
+Two runs never track a specimen at the same time (``turn.py``): a run continuing a series seeds
+from the results current when its turn comes, after the runs before it ended, and is planned
+again then as the launch planned it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,136 @@
+"""One run at a time on a series: a prediction tracks a specimen's time points only while no
+other run of the same model version is tracking that specimen.
+
+Two imports landing close together launch two runs of "predict new imports" that both continue
+the series from the same held time points (``series.py``); run side by side they would number
+their new nuclei from the same next id and neither would link to the other's time points. So
+every run first takes its **turn** on the specimens of its plan (``series_turn``): in one
+transaction that locks those specimens' rows it looks for another running prediction of the
+same version holding a turn on one of them (``config["series_turn"]``) and, when there is
+none, takes the turn on all of them at once (so two runs never wait on each other). A run whose
+turn is taken waits, with the job's heartbeat kept alive and its cancel honoured, and asks
+again every ``WAIT_S`` seconds.
+
+A turn ends with its run: the transaction that ends a prediction succeeded also makes its
+results current, so the next run sees them; a run that fails, is cancelled, or whose worker
+died (the sweeper ends it once its heartbeat is stale) leaves the turn to the next one.
+
+Taking its turn, a run plans each specimen again from the results current then, as the launch
+did: a continuation carries on from the last time point holding a current result if every
+planned time point still comes after it; a run whose plan left out time points that hold
+current results now (another run ended in between, whichever launched first) widens to every
+time point of the specimen, tracked together, so the series keeps one set of track ids.
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import groupby
+from typing import Any
+
+from django.db import transaction
+
+from annotations.models import Specimen
+from cellweb.jobs import JobContext, JobStatus
+from inference.models import ModelVersion, Prediction, PredictionResult
+from inference.services.prediction.launch import series_volumes
+
+__all__ = ["TURN", "WAIT_S", "series_turn"]
+
+TURN = "series_turn"
+# How often a run waiting for its turn asks again.
+WAIT_S = 1.0
+
+
+def _specimens(plan: list[dict[str, Any]]) -> list[int]:
+    return sorted({int(v["specimen"]) for v in plan})
+
+
+def _holder(prediction: Prediction, specimen_ids: list[int]) -> int | None:
+    """Another running prediction of the same version holding a turn on one of the specimens."""
+    running = (
+        Prediction.objects.filter(
+            model_version_id=prediction.model_version_id, status=JobStatus.RUNNING
+        )
+        .exclude(pk=prediction.pk)
+        .order_by("pk")
+        .values_list("pk", "config")
+    )
+    wanted = set(specimen_ids)
+    for pk, config in running:
+        config = config or {}
+        if config.get(TURN) and wanted & set(_specimens(config.get("volumes") or [])):
+            return pk
+    return None
+
+
+def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, list[str]]:
+    """The plan, the continuations and the specimens widened to their whole series, from the
+    results current now."""
+    continues = dict(prediction.config.get("continues") or {})
+    plan, widened = [], []
+    for specimen_id, group in groupby(prediction.config.get("volumes") or [], key=_specimen):
+        items = list(group)
+        planned = {v["time_index"] for v in items}
+        current = set(
+            PredictionResult.objects.filter(
+                model_version_id=version.pk, is_current=True, specimen_id=specimen_id
+            ).values_list("time_index", flat=True)
+        )
+        key = str(specimen_id)
+        if not current - planned:
+            continues.pop(key, None)
+        elif key in continues and min(planned) > max(current):
+            continues[key] = max(current)
+        else:
+            specimen = Specimen.objects.filter(pk=specimen_id).first()
+            if specimen is not None:
+                items = series_volumes(specimen, version)
+                widened.append(specimen.name)
+            continues.pop(key, None)
+        plan += items
+    return plan, continues, widened
+
+
+def _specimen(v: dict[str, Any]) -> int:
+    return int(v["specimen"])
+
+
+def _take(prediction: Prediction, version: ModelVersion, ctx: JobContext) -> int | None:
+    """Take the turn and plan again (None), or the id of the run holding it."""
+    with transaction.atomic():
+        ids = _specimens(prediction.config.get("volumes") or [])
+        list(Specimen.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        holder = _holder(prediction, ids)
+        if holder is not None:
+            return holder
+        plan, continues, widened = _replan(prediction, version)
+        config = {**prediction.config, TURN: True, "volumes": plan, "continues": continues}
+        fields = ["config"]
+        if widened:
+            config["whole_series"] = True
+            prediction.sections = sum(v["size_z"] for v in plan)
+            prediction.log_append(
+                f"Widened to every time point of {', '.join(widened)}: time points outside the "
+                "plan hold current results of another run that ended since the launch."
+            )
+            fields += ["sections", "log"]
+        prediction.config = config
+        ctx.save(*fields)
+    return None
+
+
+def series_turn(prediction: Prediction, version: ModelVersion, ctx: JobContext) -> None:
+    """Wait for this run's turn on its specimens, then plan again (``prediction.config``)."""
+    waiting_for = None
+    with ctx.keepalive():
+        while (holder := _take(prediction, version, ctx)) is not None:
+            if holder != waiting_for:
+                waiting_for = holder
+                ctx.progress(
+                    0.0,
+                    message=f"waiting for prediction {holder} of the same series to end",
+                    force=True,
+                )
+            ctx.check()
+            time.sleep(WAIT_S)
