@@ -48,12 +48,14 @@ def _mean(values: list[float]) -> float | None:
 
 
 def edge_means(nuclei: Sequence[dict[str, Any]], *, include_edge: bool = False) -> dict[str, Any]:
-    """Of one image's nuclei rows: how many touch the field's edge, and the mean nucleus
-    volume (µm³) and area (µm²) over the nuclei away from the edge (every nucleus with
-    ``include_edge``); a mean is ``None`` where no nucleus counted has that quantity."""
+    """Of one image's nuclei rows: how many touch the field's edge (None where a row does not
+    say: a result stored before the flag), and the mean nucleus volume (µm³) and area (µm²)
+    over the nuclei away from the edge (every nucleus with ``include_edge``); a mean is
+    ``None`` where no nucleus counted has that quantity."""
     counted = [n for n in nuclei if include_edge or not n.get("touches_edge")]
+    unknown = any(n.get("touches_edge") is None for n in nuclei)  # stored before the flag
     return {
-        "n_edge_nuclei": sum(1 for n in nuclei if n.get("touches_edge")),
+        "n_edge_nuclei": None if unknown else sum(1 for n in nuclei if n["touches_edge"]),
         "mean_volume_um3": _mean([n["volume_um3"] for n in counted if n.get("volume_um3")]),
         "mean_area_um2": _mean([n["area_um2"] for n in counted if n.get("area_um2")]),
         "edge_nuclei_included": include_edge,

@@ -126,6 +126,7 @@ def nuclei_rows(results) -> list[dict[str, Any]]:
             "time_min": time_min(r.specimen, r.time_index),
             "volume": r.volume_id,
             "medium_ri": r.medium_ri,
+            "touches_edge": None,  # unknown: a result stored before the flag
             **nucleus,
         }
         for r in results
@@ -155,7 +156,8 @@ def nucleus_series(results) -> list[dict[str, Any]]:
                 "time_min": time_min(r.specimen, r.time_index),
                 **{k: nucleus.get(k) for k in SERIES_KEYS},
             }
-            entry["points"].append({**point, "touches_edge": bool(nucleus.get("touches_edge"))})
+            # None where the result predates the flag: unknown, not "away from the edge".
+            entry["points"].append({**point, "touches_edge": nucleus.get("touches_edge")})
     return list(series.values())
 
 

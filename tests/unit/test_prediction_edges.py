@@ -138,3 +138,45 @@ def test_manage_py_predict_table_says_whether_edge_nuclei_are_in_its_means(
     current = PredictionResult.objects.get(is_current=True)
     every = np.mean([n["volume_um3"] for n in current.nuclei])
     assert line[6] == f"{every:.1f}"
+
+
+def test_a_result_stored_before_the_flag_says_unknown_not_away_from_the_edge(
+    edge_run, manager, api
+):
+    old = PredictionResult.objects.get(prediction=edge_run, specimen__name="ctrl-1", time_index=0)
+    old.nuclei = [{k: v for k, v in n.items() if k != "touches_edge"} for n in old.nuclei]
+    old.save(update_fields=["nuclei"])
+    ids = {n["id"] for n in old.nuclei}
+
+    series = api(manager).get(f"/api/predictions/{edge_run.pk}/series/").json()["series"]
+    points = {
+        (e["specimen"], e["nucleus"], p["t"]): p["touches_edge"]
+        for e in series
+        for p in e["points"]
+    }
+    assert {points["ctrl-1", i, 0] for i in ids} == {None}
+    assert sorted(points["ctrl-1", i, 1] for i in ids) == [False, True]  # known ones stay
+    rows = api(manager).get(f"/api/predictions/{edge_run.pk}/nuclei/").json()["results"]
+    flags = {(r["specimen"], r["time_index"], r["id"]): r["touches_edge"] for r in rows}
+    assert {flags["ctrl-1", 0, i] for i in ids} == {None}
+    assert sorted(flags["ctrl-1", 1, i] for i in ids) == [False, True]
+
+    response = signed_in(manager).get(f"/predictions/{edge_run.pk}/nuclei.csv")
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    column = {
+        t: sorted(
+            r["touches_edge"] for r in table if (r["specimen"], r["time_index"]) == ("ctrl-1", t)
+        )
+        for t in ("0", "1")
+    }
+    assert column == {"0": ["", ""], "1": ["0", "1"]}  # blank: unknown
+
+    page = signed_in(manager).get(f"/predictions/{edge_run.pk}/").content.decode()
+    cells = re.findall(
+        r'<tr data-nucleus="\d+" data-t="(\d)">\s*<td>ctrl-1</td>.*?data-col="edge">([^<]*)<',
+        page,
+        re.S,
+    )
+    assert sorted(cells) == [("0", "unknown"), ("0", "unknown"), ("1", ""), ("1", "yes")]
+    row = re.search(rf'<tr data-volume="{old.volume_id}"[^>]*>(.*?)</tr>', page, re.S)[1]
+    assert re.search(r'data-col="edge-nuclei">([^<]*)<', row)[1] == "unknown"

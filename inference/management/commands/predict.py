@@ -124,6 +124,7 @@ class Command(BaseCommand):
             volume, area, mean_volume, mean_area = figures
             nuclei = "no signal" if row["no_signal"] else row["n_nuclei"]
             at_edge = "—" if row["no_signal"] else row["n_edge_nuclei"]
+            at_edge = "unknown" if at_edge is None else at_edge  # stored before the flag
             self.stdout.write(
                 f"{row['specimen'][:24]:<24} {row['time_index']:>5} {nuclei:>9} {at_edge:>7} "
                 f"{volume:>19} {area:>17} {mean_volume:>18} {mean_area:>16}"
