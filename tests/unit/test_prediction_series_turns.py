@@ -107,12 +107,14 @@ def test_two_continuations_run_at_once_wait_their_turn_and_keep_one_set_of_ids(
     monkeypatch.setattr("inference.services.prediction.runner.predict_sections", held_up)
     with ThreadPoolExecutor(max_workers=2) as pool:
         one = in_thread(pool, first)
-        assert entered.wait(30)
-        two = in_thread(pool, second)
-        wanted = f"waiting for prediction {first.pk} of the same series to end"
-        wait_until(lambda: message(second) == wanted, what="the second run waiting")
-        assert not PredictionResult.objects.filter(prediction=second).exists()
-        release.set()
+        try:
+            assert entered.wait(30)
+            two = in_thread(pool, second)
+            wanted = f"waiting for prediction {first.pk} of the same series to end"
+            wait_until(lambda: message(second) == wanted, what="the second run waiting")
+            assert not PredictionResult.objects.filter(prediction=second).exists()
+        finally:
+            release.set()
         first, second = one.result(60), two.result(60)
     assert first.status == second.status == "succeeded", (first.error, second.error)
     assert second.config["continues"] == {str(specimen.pk): 2}  # seeded from the first's t2
