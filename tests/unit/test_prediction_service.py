@@ -133,6 +133,10 @@ def test_options_and_selection(project, manager, active_model, known_nuclei):
     assert prediction.config["options"]["tta"] and prediction.config["options"]["split_touching"]
     by_name = run(project, manager, specimen_names=["control-1"], time_points=[1])
     assert [r["specimen"] for r in by_name.summary] == ["control-1"]
+    launched = prediction_launch(
+        project=project, user=manager, queue=False, specimen_names=["control-1"], time_points=[1]
+    )
+    assert launched.message == "1 volume of 1 specimen"  # what the job says before it starts
 
 
 def test_bad_requests_are_refused_and_write_nothing(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from annotations.models import Section
+from cellweb.words import counted
 
 _ACTIONS = {
     "confirm": "api-review-confirm",
@@ -26,8 +27,8 @@ def no_consensus_said(section: Section) -> str:
     if submitted == 0:
         return "There is no consensus to confirm: no annotation of this section is submitted."
     return (
-        f"There is no consensus to confirm yet: {submitted} annotation"
-        f"{'' if submitted == 1 else 's'} submitted, the project asks for "
+        f"There is no consensus to confirm yet: {counted(submitted, 'annotation')} submitted, "
+        f"the project asks for "
         f"{section.project.required_annotations}."
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from annotations.models import GroundTruthSource, Project
 from annotations.services.snapshots import ground_truth_as_of
+from cellweb.words import counted
 from inference.datasets import SnapshotEntry, entries_for_ground_truths
 from inference.ml.learning_curve import ALL, held_out_groups
 from inference.models import ModelVersion
@@ -33,10 +34,6 @@ class CurvePlan:
     @property
     def total_points(self) -> int:
         return len(self.sizes) * len(self.starts)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def start_version_arch(*, user, config: LearningCurveConfig, project_id: int | None = None) -> str:
@@ -85,7 +82,7 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
         message = (
             f"A learning curve scores every point on held-out specimens that are never trained "
             f"on, so it needs confirmed {source} ground truth on at least 2 specimens; this "
-            f"project has {_plural(len(specimens), 'specimen')} with it"
+            f"project has {counted(len(specimens), 'specimen')} with it"
             + (f" ({', '.join(sorted(specimens.values()))})" if specimens else "")
             + ". Confirm sections of another specimen in review first."
         )
@@ -126,10 +123,10 @@ def learning_curve_plan(project: Project, config: LearningCurveConfig, *, as_of,
         held_names = ", ".join(h["name"] for h in held_out)
         message = (
             f"n = {', '.join(map(str, too_many))} is more than the "
-            f"{_plural(available, 'section')} available for training "
-            f"({_plural(len(specimens) - len(held_ids), 'specimen')} with confirmed {source} "
+            f"{counted(available, 'section')} available for training "
+            f"({counted(len(specimens) - len(held_ids), 'specimen')} with confirmed {source} "
             f"ground truth; the held-out {'specimen' if len(held_out) == 1 else 'specimens'} "
-            f"{held_names} ({_plural(len(held), 'section')}) "
+            f"{held_names} ({counted(len(held), 'section')}) "
             f"{'is' if len(held_out) == 1 else 'are'} never trained on). "
             f"Use sizes up to {available}, or “all”."
         )

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from annotations.models import GroundTruthSource
+from cellweb.words import counted
 from inference.ml.learning_curve import plateau_reached, summarise_curve
 from inference.models import LearningCurve
 from inference.services.evaluation.labels import WATERSHED_H, truth_numbering
@@ -56,8 +57,8 @@ def _plateau_sentence(summary: dict[str, Any], has_pretrained: bool) -> str:
     if not reached:
         return f"The {which} has no finished points with a positive Dice yet."
     return (
-        f"The {which} reaches {percent}% of its plateau at n = {reached['n']} annotated "
-        f"section{'' if reached['n'] == 1 else 's'} (plateau = its median Dice at the largest n, {reached['plateau_dice']:.3f})."
+        f"The {which} reaches {percent}% of its plateau at n = "
+        f"{counted(reached['n'], 'annotated section')} (plateau = its median Dice at the largest n, {reached['plateau_dice']:.3f})."
     )
 
 

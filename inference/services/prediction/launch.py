@@ -19,6 +19,7 @@ from annotations.models import LABEL_FREE_MODALITIES, Project, Role, Specimen, V
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
 from cellweb.jobs import job_cancel, job_launch
+from cellweb.words import counted
 from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
 from inference.ml.tracking import MAX_TRACK_GAP
@@ -244,7 +245,7 @@ def prediction_launch(
         model_version=version,
         config=config,
         sections=sum(v["size_z"] for v in volumes),
-        message=f"{len(volumes)} volumes of {len(config['specimens'])} specimens",
+        message=f"{counted(len(volumes), 'volume')} of {counted(len(config['specimens']), 'specimen')}",
         **options.to_dict(),
     )
 
