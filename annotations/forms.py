@@ -26,7 +26,8 @@ def label_free_channels_field() -> forms.CharField:
         label="Label-free channels",
         max_length=300,
         required=False,
-        help_text="For a label-free image with several channels: their names, e.g. bf,phase.",
+        help_text="For a label-free image with several channels: their names, e.g. bf,phase. "
+        "Left empty, a file that names its channels (Phase, Hoechst) is read by those names.",
     )
 
 
@@ -49,7 +50,7 @@ def stain_channels_field() -> forms.CharField:
         max_length=300,
         required=False,
         help_text="Those of the channels that are a stain (e.g. hoechst): stored as fluorescence, "
-        "paired with the other channels.",
+        "paired with the other channels. Given alone, picked among the names the file gives.",
     )
 
 

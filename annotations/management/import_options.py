@@ -21,7 +21,8 @@ def add_channel_arguments(parser) -> None:
         "--channels",
         default="",
         help="Names of the channels of a multi-channel label-free image, e.g. bf,phase "
-        "(default channel 1, channel 2, ... when --channel-axis is given).",
+        "(default channel 1, channel 2, ... when --channel-axis is given). Left out, a file that "
+        "names its channels (Phase, Hoechst; an HDF5 file's datasets) is read by those names.",
     )
     parser.add_argument(
         "--channel-axis",
@@ -34,7 +35,8 @@ def add_channel_arguments(parser) -> None:
         "--stain-channels",
         default="",
         help="Those of the --channels that are a stain, e.g. hoechst: stored as fluorescence "
-        "volumes of that channel, paired with the label-free image of the other channels.",
+        "volumes of that channel, paired with the label-free image of the other channels. "
+        "Without --channels, picked among the names the file gives its channels.",
     )
 
 

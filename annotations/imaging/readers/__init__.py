@@ -7,7 +7,9 @@ then reads exactly one (z, y, x) volume.
 One module per idea: ``open`` (the entry point), ``detect`` (format by content),
 ``hdf5`` (TCF and generic HDF5), ``tiff``, ``npy``, ``png``, ``layout`` (axes to
 volumes), ``select`` (time point and channel), ``request`` (the checked
-arguments and common limits) and ``volume`` (the handles and their loading).
+arguments and common limits), ``volume`` (the handles and their loading),
+``named_channels`` (the channel names a file records) and ``channel_roles``
+(which of them is label-free and which the stain).
 """
 
 from .open import open_image, sha256_file

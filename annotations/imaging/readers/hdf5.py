@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ImageReadError
 from .fl_grid import FlGrid, Grid, describe
 from .layout import axes_for_plain_array, handles_from_layout
-from .request import ReadRequest, VoxelSize, check_dtype, check_shape_usable
+from .request import MIN_SECTION_SIZE, ReadRequest, VoxelSize, check_dtype, check_shape_usable
 from .select import natural_key
 from .tcf_dyes import dye_names
 from .tcf_time import attr_number, dataset_names, paired_by_time
@@ -47,6 +47,9 @@ def open_hdf5(request: ReadRequest) -> tuple[str, list[VolumeHandle]]:
             return ("tcf" if is_tcf else "hdf5"), _hdf5_dataset_handles(f, request)
         if is_tcf:
             return "tcf", _tcf_handles(f, request)
+        named = _named_datasets(f, request)
+        if named:
+            return "hdf5", _hdf5_channel_handles(f, request, named)
         if request.path.suffix.lower() == ".tcf":
             raise ImageReadError(
                 f"{request.name} is named .TCF but has no /Data/3D tomogram; it is not a "
@@ -54,7 +57,7 @@ def open_hdf5(request: ReadRequest) -> tuple[str, list[VolumeHandle]]:
             )
         raise ImageReadError(
             f"{request.name} is a generic HDF5 file: please say which dataset holds the image. "
-            f"Available datasets: {_list_datasets(f)}."
+            f"Available datasets: {_list_datasets(f)}.{_channels_hint(f)}"
         )
 
 
@@ -89,6 +92,67 @@ def _hdf5_dataset_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHand
             return np.asarray(fh[ds_name][index])
 
     return handles_from_layout(shape, axes, dtype, request, metadata_vs, read)
+
+
+def image_datasets(f: h5py.File) -> dict[str, str]:
+    """A generic HDF5 file's datasets that are images of one shape, by name (the last part of
+    their path), in the file's order: {"BF": "/field/BF", "Hoechst": "/field/Hoechst"}; {} for
+    a TCF, or for datasets of several shapes or of the same name."""
+    if isinstance(f.get("Data/3D"), h5py.Group) or isinstance(f.get("Data/3DFL"), h5py.Group):
+        return {}
+    found: list[tuple[str, str, tuple[int, ...]]] = []
+
+    def visit(name: str, obj: Any) -> None:
+        shape = tuple(int(n) for n in getattr(obj, "shape", ()))
+        if (
+            isinstance(obj, h5py.Dataset)
+            and 2 <= len(shape) <= 4
+            and np.dtype(obj.dtype).kind in "uif"
+            and min(shape[-2:]) >= MIN_SECTION_SIZE
+        ):
+            found.append((name.rsplit("/", 1)[-1].strip(), obj.name, shape))
+
+    f.visititems(visit)
+    folded = {name.casefold() for name, _, _ in found}
+    if len({shape for _, _, shape in found}) != 1 or len(folded) != len(found):
+        return {}
+    return {name: path_in_file for name, path_in_file, _ in found}
+
+
+def _channels_hint(f: h5py.File) -> str:
+    """How to read a file of one dataset per channel (BF, Hoechst) as the channels of one
+    image, where it holds several datasets of one shape; else ""."""
+    names = list(image_datasets(f))
+    if len(names) < 2:
+        return ""
+    return (
+        " Or, where each of them is a channel of one field, name them as the channels "
+        f"(channels “{','.join(names)}”) and the stains among them (stain channels)."
+    )
+
+
+def _named_datasets(f: h5py.File, request: ReadRequest) -> dict[str, str]:
+    """The datasets of a generic HDF5 file that ``request.channel_names`` name (any case), as
+    {channel: dataset path} in the names' order; {} unless every name is one."""
+    names = request.channel_names
+    if len(names) < 2 or request.channel_axis is not None:
+        return {}
+    by_name = {name.casefold(): where for name, where in image_datasets(f).items()}
+    if not all(name.casefold() in by_name for name in names):
+        return {}
+    return {name: by_name[name.casefold()] for name in names}
+
+
+def _hdf5_channel_handles(
+    f: h5py.File, request: ReadRequest, named: dict[str, str]
+) -> list[VolumeHandle]:
+    """The channels of a label-free image stored one dataset per channel (BF, Hoechst), each
+    read as the dataset alone and named by the given name."""
+    handles: list[VolumeHandle] = []
+    for channel, where in named.items():
+        one = replace(request, dataset=where, channel_names=())
+        handles += [replace(h, channel=channel) for h in _hdf5_dataset_handles(f, one)]
+    return handles
 
 
 def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:

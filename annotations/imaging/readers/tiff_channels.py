@@ -1,10 +1,11 @@
 """The channel names a TIFF records, held against the names an import gives.
 
 Microscope software names each channel in the file: ImageJ (Fiji, Micro-Manager) as the labels of
-a hyperstack's planes, OME-TIFF as the ``Name`` of each ``Channel``. An import names the channels
-itself (``channels``, docs/channels.md), so a lab that gives them in another order than the
-file's (``hoechst,phase`` for a file of Phase then Hoechst) would store the phase image as the
-stain and the stain as the label-free image, without a word. A given name that is one of the
+a hyperstack's planes (once per channel, or at every plane), OME-TIFF as the ``Name`` of each
+``Channel``. An import names the channels itself (``channels``, docs/channels.md) or takes the
+file's (``named_channels``), so a lab that gives them in another order than the file's
+(``hoechst,phase`` for a file of Phase then Hoechst) would store the phase image as the stain
+and the stain as the label-free image, without a word. A given name that is one of the
 file's names (case ignored) at another position is refused, naming both orders; names the file
 does not use are the lab's own and are taken as given.
 """
@@ -31,8 +32,13 @@ def recorded_channel_names(tif: Any) -> tuple[str, ...]:
     if tif.is_imagej and tif.imagej_metadata:
         meta = tif.imagej_metadata
         labels = meta.get("Labels") or []
-        if isinstance(labels, list) and len(labels) == int(meta.get("channels", 0) or 0):
-            return tuple(str(label).strip() for label in labels)
+        n = int(meta.get("channels", 0) or 0)
+        # One label per channel, or per plane as Fiji writes a hyperstack's: the channels' names
+        # repeated at every z and t (channel fastest).
+        if isinstance(labels, list) and n and len(labels) % n == 0:
+            names = tuple(str(label).strip() for label in labels[:n])
+            if all(str(label).strip() == names[i % n] for i, label in enumerate(labels)):
+                return names
     return ()
 
 

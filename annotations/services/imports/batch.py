@@ -61,9 +61,12 @@ def batch_options_check(options: ImportOptions, *, stain_name: str) -> tuple[Imp
 
 def _channels_check(options: ImportOptions) -> ImportOptions:
     """The label-free image's channel names checked once for the whole upload (1-32
-    characters, distinct), and the stains among them (docs/channels.md)."""
+    characters, distinct), and the stains among them (docs/channels.md). Stains without names
+    are picked among the names each field's file gives its channels, field by field."""
     channel_names_check(list(options.channel_names))
     names = tuple(n.strip() for n in options.channel_names)
+    if not names:
+        return options
     stains = stain_channels_check(
         options.stain_channels, modality=options.modality, channel_names=names
     )

@@ -5,19 +5,28 @@ as a label-free handle of its own, named after its channel; an import stores the
 time point together, as one volume of (z, c, y, x) (``volumes.volume_create``). A stain saved as
 a channel of the same file (bright-field + Hoechst) is named a stain channel and becomes a
 fluorescence handle, paired with the label-free image of its time point
-(``stains_as_fluorescence``).
+(``stains_as_fluorescence``). A file that names its channels so that the names say which is
+label-free and which the stain (Phase, Hoechst) needs neither: ``channels_by_name``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from annotations.imaging.readers import LABEL_FREE_MODALITIES, VolumeHandle
+from annotations.imaging.readers.channel_roles import ChannelRoles, channel_roles
+from annotations.imaging.readers.detect import format_by_content
+from annotations.imaging.readers.named_channels import file_channel_names
 from annotations.services.volume_channels import channel_names_check, project_channels_check
 from cellweb.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from annotations.services.imports.options import ImportOptions
 
 
 def channel_groups(handles: list[VolumeHandle]) -> list[list[VolumeHandle]]:
@@ -111,3 +120,53 @@ def planned_channels_check(*, project, modality: str, handles: list[VolumeHandle
     times = {h.time_index for h in handles if h.kind == "label_free"}
     per_time = names[: len(names) // len(times)]
     project_channels_check(project.pk, modality=modality, names=channel_names_check(per_time))
+
+
+def channels_by_name(path: Path, options: ImportOptions) -> tuple[ImportOptions, str]:
+    """``options`` with the channels a label-free file names itself (a TIFF's Phase + Hoechst,
+    an HDF5 file's BF and DAPI datasets), and the line that says so.
+
+    Without stain channels, the stains are those the names say (``channel_roles``); names that
+    do not say which is which refuse a TIFF with the names found (an HDF5 file is refused as
+    before, with its datasets listed). Stain channels given alone (“hoechst”, any case) are
+    picked among the file's names. ``options`` as they are, and "", when the import names the
+    channels itself (that choice wins) or the file names none."""
+    chosen = options.channel_names or options.channel or options.channel_axis is not None
+    if options.modality not in LABEL_FREE_MODALITIES or chosen:
+        return options, ""
+    names = file_channel_names(path, options.dataset or None)
+    if not names:
+        return options, ""
+    if options.stain_channels:
+        return _stains_among(names, options)
+    roles = channel_roles(names)
+    if roles.problem:
+        if format_by_content(path) != "tiff":
+            return options, ""
+        raise InvalidInput(
+            f"'{path.name}' has {len(names)} channels, named {', '.join(names)} in the file, "
+            f"but {roles.problem}. Name the stain channels (e.g. "
+            f"“{(roles.stains or names[-1:])[0]}”), or give the channels in the file's order "
+            f"(channels “{','.join(names)}”) with the stains among them; for a stain alone, "
+            "choose the modality 'fluorescence'."
+        )
+    picked = replace(options, channel_names=roles.names, stain_channels=roles.stains)
+    return picked, (
+        f"Channels picked by their names in the file: {roles.described()}. To choose otherwise, "
+        "give the channels and stain channels."
+    )
+
+
+def _stains_among(names: tuple[str, ...], options: ImportOptions) -> tuple[ImportOptions, str]:
+    """The file's ``names`` as the channels, the given stain channels as the file spells them;
+    ``options`` as they are when a stain is not among them (refused with the reason)."""
+    spelled = {name.casefold(): name for name in names}
+    given = [stain for stain in options.stain_channels if stain]
+    if not given or not all(stain.casefold() in spelled for stain in given):
+        return options, ""
+    stains = tuple(dict.fromkeys(spelled[stain.casefold()] for stain in given))
+    roles = ChannelRoles(
+        names=names, roles=tuple("stain" if n in stains else "label_free" for n in names)
+    )
+    picked = replace(options, channel_names=names, stain_channels=stains)
+    return picked, f"Channels named as in the file: {roles.described()}."

@@ -24,6 +24,7 @@ from annotations.models import (
     Volume,
 )
 from annotations.services.imports.channels import (
+    channels_by_name,
     planned_channels_check,
     stain_channels_check,
     stains_as_fluorescence,
@@ -128,10 +129,13 @@ def inspect_file(
     the only fluorescence channel of a TCF, or picks one channel of a multi-channel file.
     ``channel_axis`` and ``channel_names`` describe a multi-channel label-free image
     (``readers.open_image``), whose ``stain_channels`` become fluorescence volumes paired with it
-    (``channels.py``).
+    (``channels.py``). Without any of these, a file whose channel names say which channel is
+    label-free and which the stain is read by them (``channels_by_name``); its handles' note
+    says so.
     """
     modality = modality_check(options.modality)
     time_index = time_index_check(options.time_index)
+    options, picked = channels_by_name(Path(path), options)
     channel_names = options.channel_names
     stains = stain_channels_check(
         options.stain_channels, modality=modality, channel_names=channel_names
@@ -194,6 +198,8 @@ def inspect_file(
                 f"channels {channels_text(handles)}. Give one of these names or leave it empty."
             )
     handles = stains_as_fluorescence(handles, stains)
+    if picked:
+        handles = [replace(h, note=h.note or picked) for h in handles]
     # Label-free first at each time point, so every fluorescence volume finds its partner.
     # The sort is stable: a multi-channel label-free image keeps its channels in the file's order.
     handles.sort(key=lambda h: (h.time_index, h.kind != "label_free", channel_label(h)))

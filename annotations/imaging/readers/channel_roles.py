@@ -1,0 +1,109 @@
+"""Which of a file's named channels is the label-free image and which the nuclear stain.
+
+A microscope names each channel it records (OME ``Channel Name``, ImageJ's labels, an HDF5
+file's dataset names): "Phase", "BF", "Brightfield", "DIC", "RI" are label-free; "Hoechst",
+"DAPI", "H33342" the stain. Names are read as a person writes them: any case, spaces, hyphens or
+underscores between words ("Bright field", "TL-DIC", "Phase_contrast"), a wavelength
+("DAPI 405nm", "Hoechst (ex 405 nm)") and a dye number ("Hoechst 33342") ignored. A name that
+says neither ("Ch1", "405nm", "GFP") or both ("BF+DAPI") says nothing, and the channels are then
+picked by hand, as before (docs/channels.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["ChannelRoles", "Role", "channel_role", "channel_roles"]
+
+Role = Literal["label_free", "stain"]
+
+# Whole words (lower case) that name a label-free contrast or a nuclear stain.
+_LABEL_FREE_WORDS = frozenset(
+    {"bf", "brightfield", "phase", "ph", "phc", "dic", "nomarski", "ri", "transmitted", "trans"}
+)
+_STAIN_WORDS = frozenset({"hoechst", "dapi", "h33342", "h33258", "h34580", "nucblue"})
+# Two words that name one: "bright field", "H 33342".
+_LABEL_FREE_PAIRS = frozenset({("bright", "field")})
+_STAIN_PAIRS = frozenset({("h", "33342"), ("h", "33258"), ("h", "34580")})
+# A wavelength ("405nm", "405 nm", "ex405/em460nm") says which light, not which image.
+_WAVELENGTH = re.compile(r"\d+(?:\.\d+)?\s*nm\b")
+_WORD = re.compile(r"[a-z]+\d*|\d+")
+
+
+def _words(name: str) -> list[str]:
+    """The lower-case words of a channel name, wavelengths left out; a word keeps the digits
+    that follow its letters ("h33342", "ph1")."""
+    return _WORD.findall(_WAVELENGTH.sub(" ", name.casefold()))
+
+
+def _word_role(word: str) -> Role | None:
+    bare = word.rstrip("0123456789")
+    if word in _STAIN_WORDS or bare in _STAIN_WORDS:
+        return "stain"
+    # "Ph1", "Ph2": a phase-contrast ring; "BF1" a numbered bright-field channel.
+    if word in _LABEL_FREE_WORDS or bare in _LABEL_FREE_WORDS:
+        return "label_free"
+    return None
+
+
+def channel_role(name: str) -> Role | None:
+    """ "label_free" or "stain" when ``name`` says which, else None."""
+    words = _words(name)
+    found: set[Role] = set()
+    for word in words:
+        if role := _word_role(word):
+            found.add(role)
+    for pair in zip(words, words[1:]):
+        if pair in _LABEL_FREE_PAIRS:
+            found.add("label_free")
+        elif pair in _STAIN_PAIRS:
+            found.add("stain")
+    return found.pop() if len(found) == 1 else None
+
+
+def _role_text(role: Role | None) -> str:
+    return {"label_free": "label-free", "stain": "stain"}.get(role or "", "not said")
+
+
+@dataclass(frozen=True)
+class ChannelRoles:
+    """A file's channel names, in its order, and what each name says."""
+
+    names: tuple[str, ...]
+    roles: tuple[Role | None, ...]
+
+    @property
+    def stains(self) -> tuple[str, ...]:
+        return tuple(n for n, r in zip(self.names, self.roles) if r == "stain")
+
+    @property
+    def problem(self) -> str:
+        """Why the names do not pick the channels on their own; "" when they do."""
+        if not all(self.names):
+            return "some channels have no name"
+        unknown = [n for n, r in zip(self.names, self.roles) if r is None]
+        if unknown:
+            listed = ", ".join(f"“{n}”" for n in unknown)
+            return (
+                f"{listed} {'does' if len(unknown) == 1 else 'do'} not say whether "
+                f"{'it is' if len(unknown) == 1 else 'they are'} label-free (bright-field, "
+                "phase, DIC, RI) or a stain (Hoechst, DAPI)"
+            )
+        if "label_free" not in self.roles:
+            return "every channel is a stain, so no label-free image is left"
+        folded = [n.casefold() for n in self.names]
+        if len(set(folded)) != len(folded) or any(len(n) > 32 for n in self.names):
+            return "the names cannot be channel names (each 1 to 32 characters, all different)"
+        return ""
+
+    def described(self) -> str:
+        """“Phase (label-free), Hoechst (stain)”."""
+        return ", ".join(f"{n} ({_role_text(r)})" for n, r in zip(self.names, self.roles))
+
+
+def channel_roles(names: Sequence[str]) -> ChannelRoles:
+    names = tuple(str(n).strip() for n in names)
+    return ChannelRoles(names=names, roles=tuple(channel_role(n) if n else None for n in names))
