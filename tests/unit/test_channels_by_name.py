@@ -412,3 +412,34 @@ def test_import_folder_reads_each_fields_channel_names(project, tmp_path, media_
 
     assert out.getvalue().count(f"Warning: {PICKED}: BF (label-free), DAPI (stain).") == 2
     assert Volume.objects.filter(modality="fluorescence", channel="DAPI").count() == 2
+
+
+@pytest.mark.parametrize(
+    "names, stored",
+    [
+        (["Hoechst 33342", "GFP"], ["Hoechst 33342", "GFP"]),
+        (["DAPI", "dapi"], ["CH0", "CH1"]),
+        (["CH0", "x" * 33], ["CH0", "CH1"]),
+    ],
+    ids=["named", "twice", "own-or-long"],
+)
+def test_a_fluorescence_tiffs_channels_keep_the_files_names(
+    project, tmp_path, media_root, names, stored
+):
+    path = tmp_path / "stain.ome.tif"
+    ome_tiff(path, _field(), "CYX", names)
+
+    result = _import(path, project, modality="fluorescence")
+
+    assert sorted(volume[1] for volume in result.volumes) == sorted(stored)
+
+
+def test_a_fluorescence_tiffs_channel_is_picked_by_its_name(project, tmp_path, media_root):
+    path = tmp_path / "stain.tif"
+    field = _field()
+    imagej_tiff(path, field, "CYX", ["Brightfield", "Hoechst"])
+
+    result = _import(path, project, modality="fluorescence", channel="hoechst")
+
+    assert result.volumes == [("fluorescence", "Hoechst", 0, (1, 48, 64))]
+    np.testing.assert_array_equal(volume_array(Volume.objects.get())[0], field[1])

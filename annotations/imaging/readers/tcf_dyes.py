@@ -31,12 +31,24 @@ def _text(raw: Any) -> str:
 def dye_names(fl: h5py.Group) -> dict[str, str]:
     """{channel group name: the dye its ``Name`` attribute names}, for the channels that name
     one of their own."""
-    found = {}
-    for name, channel in fl.items():
-        if not isinstance(channel, h5py.Group):
-            continue
-        dye = _text(channel.attrs.get("Name"))
-        if dye and dye.casefold() != name.casefold() and len(dye) <= MAX_DYE_CHARS:
-            found[name] = dye
+    return usable_dyes(
+        {
+            name: _text(channel.attrs.get("Name"))
+            for name, channel in fl.items()
+            if isinstance(channel, h5py.Group)
+        }
+    )
+
+
+def usable_dyes(named: dict[str, str]) -> dict[str, str]:
+    """{channel: the dye the file names for it}, for the names that can be a stored channel's:
+    not empty, not the channel's own name, at most 32 characters, not shared by two channels.
+    (A TIFF's channel names too: ``tiff.py``.)"""
+    spaced = {name: " ".join(dye.split()) for name, dye in named.items()}
+    found = {
+        name: dye
+        for name, dye in spaced.items()
+        if dye and dye.casefold() != name.casefold() and len(dye) <= MAX_DYE_CHARS
+    }
     shared = Counter(dye.casefold() for dye in found.values())
     return {name: dye for name, dye in found.items() if shared[dye.casefold()] == 1}

@@ -7,6 +7,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..colour import samples_are_planes
 from ..errors import ImageReadError, ImagingError
 from .layout import axes_for_plain_array, handles_from_layout, with_channel_axis
 from .request import ReadRequest, VoxelSize, check_dtype
+from .tcf_dyes import usable_dyes
 from .tiff_channels import check_channel_order, recorded_channel_names
 from .volume import VolumeHandle
 
@@ -86,7 +88,20 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
     check_channel_order(request, recorded, shape, axes)
     axes = _unnamed_axes(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
-    return handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
+    handles = handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
+    return _named_stains(handles, recorded)
+
+
+def _named_stains(handles: list[VolumeHandle], recorded: tuple[str, ...]) -> list[VolumeHandle]:
+    """A fluorescence TIFF's channels (CH0, CH1, ...) under the names the file gives them
+    (“Hoechst”, “GFP”), as a TCF's dyes: stored so, and picked by them (``channel``)."""
+    channels = {h.channel for h in handles if h.kind == "fluorescence"}
+    if len(channels) < 2 or len(recorded) != len(channels):
+        return handles
+    dyes = usable_dyes({f"CH{c}": name for c, name in enumerate(recorded)})
+    return [
+        replace(h, dye=dyes.get(h.channel, "")) if h.kind == "fluorescence" else h for h in handles
+    ]
 
 
 def _planes_not_colour(axes: str) -> str:
