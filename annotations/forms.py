@@ -137,7 +137,8 @@ class ImportForm(ImportOptionsForm):
         label="HDF5 dataset",
         max_length=500,
         required=False,
-        help_text="Only for a generic HDF5 file: the path of the image inside it (e.g. /volume).",
+        help_text="Only for a generic HDF5 file: the path of the image inside it (e.g. /volume). "
+        "Left empty, a file of one dataset per channel (BF, Hoechst) is read by their names.",
     )
     time = forms.IntegerField(
         label="Time point",

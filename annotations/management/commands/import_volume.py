@@ -33,7 +33,10 @@ class Command(BaseCommand):
         parser.add_argument("--modality", required=True, choices=Modality.values)
         parser.add_argument("--channel", default="", help="Fluorescence channel name, e.g. DAPI.")
         parser.add_argument(
-            "--dataset", default=None, help="Dataset path inside a generic HDF5 file."
+            "--dataset",
+            default=None,
+            help="Dataset path inside a generic HDF5 file. Left out, a file of one dataset per "
+            "channel (BF, Hoechst) is read by the datasets' names.",
         )
         parser.add_argument(
             "--time",
