@@ -230,9 +230,15 @@ def test_stain_channels_the_file_does_not_name_are_refused_as_before(project, tm
         _import(path, project, stain_channels="dapi")
 
 
-def test_a_file_without_channel_names_is_refused_as_before(project, tmp_path, media_root):
+@pytest.mark.parametrize(
+    "labels", [None, ["field.tif"] * 6, ["BF", "Hoechst", "BF", "DAPI", "BF", "Hoechst"]]
+)
+def test_a_file_without_channel_names_is_refused_as_before(project, tmp_path, media_root, labels):
+    """No labels, one label on every plane, or labels that are not the same at every z."""
     path = tmp_path / "field.tif"
-    tifffile.imwrite(path, _field(), imagej=True, metadata={"axes": "CYX"})
+    stack = bf_hoechst_stack(n_z=3).astype(np.uint16)
+    metadata = {"axes": "ZCYX"} | ({"Labels": labels} if labels else {})
+    tifffile.imwrite(path, stack, imagej=True, metadata=metadata)
 
     with pytest.raises(InvalidInput, match="has 2 channels. A label-free image with several"):
         _import(path, project)

@@ -34,9 +34,13 @@ def recorded_channel_names(tif: Any) -> tuple[str, ...]:
         labels = meta.get("Labels") or []
         n = int(meta.get("channels", 0) or 0)
         # One label per channel, or per plane as Fiji writes a hyperstack's: the channels' names
-        # repeated at every z and t (channel fastest).
+        # repeated at every z and t (channel fastest), one name per channel (not the file's
+        # name on every plane).
         if isinstance(labels, list) and n and len(labels) % n == 0:
             names = tuple(str(label).strip() for label in labels[:n])
+            per_plane = len(labels) > n
+            if per_plane and len(set(names)) < n:
+                return ()
             if all(str(label).strip() == names[i % n] for i, label in enumerate(labels)):
                 return names
     return ()
