@@ -18,7 +18,7 @@ from annotations.imaging.readers.channel_roles import channel_role, channel_role
 from annotations.models import Section, SourceFile, Specimen, Volume
 from annotations.services.imports import ImportOptions, import_file, inspect_file
 from annotations.services.volumes import volume_array
-from cellweb.errors import InvalidInput
+from cellweb.errors import ConflictError, InvalidInput
 from tests.api.test_import_api import upload
 from tests.conftest import signed_in
 from tests.unit.test_stain_channel_import import bf_hoechst_stack
@@ -449,3 +449,40 @@ def test_a_fluorescence_tiffs_channel_is_picked_by_its_name(project, tmp_path, m
 
     assert result.volumes == [("fluorescence", "Hoechst", 0, (1, 48, 64))]
     np.testing.assert_array_equal(volume_array(Volume.objects.get())[0], field[1])
+
+
+@pytest.mark.parametrize("stains", ["", "hoechst"], ids=["by-name", "stain-alone"])
+def test_names_the_project_spells_otherwise_take_its_spelling(
+    project, tmp_path, media_root, stains
+):
+    """A project's channels named by hand “bf,phase”: a file of BF, Phase (and Hoechst) joins
+    it under those names; names that differ otherwise are refused as before (409)."""
+    bf, hoechst = _field()
+    first = tmp_path / "first.tif"
+    tifffile.imwrite(first, np.stack([bf, bf // 2]), photometric="minisblack")
+    _import(first, project, channel_axis=0, channel_names=["bf", "phase"])
+    named = tmp_path / "named.ome.tif"
+    ome_tiff(named, np.stack([bf + 1, bf // 3, hoechst]), "CYX", ["BF", "Phase", "Hoechst"])
+    other = tmp_path / "other.ome.tif"
+    ome_tiff(other, np.stack([bf + 2, bf // 4, hoechst]), "CYX", ["BF", "DIC", "Hoechst"])
+
+    result = import_file(
+        path=named,
+        project=project,
+        specimen_name="field-02",
+        options=ImportOptions(modality="brightfield", stain_channels=stains),
+    )
+
+    assert Volume.objects.get(specimen__name="field-02", modality="brightfield").channel_names == [
+        "bf",
+        "phase",
+    ]
+    assert result.warnings[0].endswith("Stored as the project's channels bf, phase.")
+    with pytest.raises(ConflictError) as refused:
+        import_file(
+            path=other,
+            project=project,
+            specimen_name="field-03",
+            options=ImportOptions(modality="brightfield", stain_channels=stains),
+        )
+    assert refused.value.code == "channels_differ"

@@ -109,7 +109,7 @@ def _stage_field(
             if size == 0:
                 raise InvalidInput(f"'{name}' is empty (0 bytes).")
             path = Path(settings.MEDIA_ROOT) / relative
-            source, found = inspect_frame(name, path=path, options=file_options)
+            source, found = inspect_frame(name, path=path, options=file_options, project=project)
             frames.append((f"{file_options.modality} {file_options.channel}", name, source, found))
             handles += at_time_point(found, file_options.time_index)
         if fieldfiles.frames:

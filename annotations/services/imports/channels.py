@@ -122,7 +122,9 @@ def planned_channels_check(*, project, modality: str, handles: list[VolumeHandle
     project_channels_check(project.pk, modality=modality, names=channel_names_check(per_time))
 
 
-def channels_by_name(path: Path, options: ImportOptions) -> tuple[ImportOptions, str]:
+def channels_by_name(
+    path: Path, options: ImportOptions, *, known: Sequence[str] = ()
+) -> tuple[ImportOptions, str]:
     """``options`` with the channels a label-free file names itself (a TIFF's Phase + Hoechst,
     an HDF5 file's BF and DAPI datasets), and the line that says so.
 
@@ -130,7 +132,9 @@ def channels_by_name(path: Path, options: ImportOptions) -> tuple[ImportOptions,
     do not say which is which refuse a TIFF with the names found (an HDF5 file is refused as
     before, with its datasets listed). Stain channels given alone (“hoechst”, any case) are
     picked among the file's names. ``options`` as they are, and "", when the import names the
-    channels itself (that choice wins) or the file names none."""
+    channels itself (that choice wins) or the file names none. Label-free channels that are the
+    project's ``known`` channels but for case (BF, Phase for bf, phase) take the project's
+    spelling, so that the project keeps one set of channels."""
     chosen = options.channel_names or options.channel or options.channel_axis is not None
     if options.modality not in LABEL_FREE_MODALITIES or chosen:
         return options, ""
@@ -138,7 +142,7 @@ def channels_by_name(path: Path, options: ImportOptions) -> tuple[ImportOptions,
     if not names:
         return options, ""
     if options.stain_channels:
-        return _stains_among(names, options)
+        return _known_spelling(*_stains_among(names, options), known)
     roles = channel_roles(names)
     if roles.problem:
         if format_by_content(path) != "tiff":
@@ -151,9 +155,11 @@ def channels_by_name(path: Path, options: ImportOptions) -> tuple[ImportOptions,
             "choose the modality 'fluorescence'."
         )
     picked = replace(options, channel_names=roles.names, stain_channels=roles.stains)
-    return picked, (
+    return _known_spelling(
+        picked,
         f"Channels picked by their names in the file: {roles.described()}. To choose otherwise, "
-        "give the channels and stain channels."
+        "give the channels and stain channels.",
+        known,
     )
 
 
@@ -170,3 +176,18 @@ def _stains_among(names: tuple[str, ...], options: ImportOptions) -> tuple[Impor
     )
     picked = replace(options, channel_names=names, stain_channels=stains)
     return picked, f"Channels named as in the file: {roles.described()}."
+
+
+def _known_spelling(
+    options: ImportOptions, note: str, known: Sequence[str]
+) -> tuple[ImportOptions, str]:
+    """``options`` whose label-free channels are ``known`` but for case spelled as ``known``,
+    and ``note`` saying so."""
+    free = [n for n in options.channel_names if n not in options.stain_channels]
+    if free == list(known) or [n.casefold() for n in free] != [n.casefold() for n in known]:
+        return options, note
+    spelled = dict(zip(free, known))
+    names = tuple(spelled.get(n, n) for n in options.channel_names)
+    return replace(options, channel_names=names), (
+        f"{note} Stored as the project's channels {', '.join(known)}."
+    )

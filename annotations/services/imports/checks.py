@@ -23,6 +23,7 @@ from annotations.models import (
     Specimen,
     Volume,
 )
+from annotations.selectors.channels import project_channel_names
 from annotations.services.imports.channels import (
     channels_by_name,
     planned_channels_check,
@@ -119,7 +120,7 @@ def channel_label(handle: VolumeHandle) -> str:
 
 
 def inspect_file(
-    *, path: str | Path, options: ImportOptions
+    *, path: str | Path, options: ImportOptions, project: Project | None = None
 ) -> tuple[ImageSource, list[VolumeHandle]]:
     """Open a file without reading its pixels and decide which volumes an import would create.
 
@@ -130,12 +131,13 @@ def inspect_file(
     ``channel_axis`` and ``channel_names`` describe a multi-channel label-free image
     (``readers.open_image``), whose ``stain_channels`` become fluorescence volumes paired with it
     (``channels.py``). Without any of these, a file whose channel names say which channel is
-    label-free and which the stain is read by them (``channels_by_name``); its handles' note
-    says so.
+    label-free and which the stain is read by them (``channels_by_name``, spelled as the
+    ``project``'s channels where they are those but for case); its handles' note says so.
     """
     modality = modality_check(options.modality)
     time_index = time_index_check(options.time_index)
-    options, picked = channels_by_name(Path(path), options)
+    known = project_channel_names(project.pk) if project is not None else []
+    options, picked = channels_by_name(Path(path), options, known=known)
     channel_names = options.channel_names
     stains = stain_channels_check(
         options.stain_channels, modality=modality, channel_names=channel_names

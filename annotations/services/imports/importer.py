@@ -168,7 +168,7 @@ def import_file(
     modality = options.modality
 
     report(0.0, f"Checking {display_name}")
-    source, handles = inspect_file(path=path, options=options)
+    source, handles = inspect_file(path=path, options=options, project=project)
     fit_check(project=project, specimen_name=specimen_name, modality=modality, handles=handles)
     size_bytes = path.stat().st_size
     if sha256 is None:

@@ -54,7 +54,8 @@ def import_job_create(
         upload_size_check(size_bytes=size)
         if size == 0:
             raise InvalidInput(f"'{original_name}' is empty (0 bytes).")
-        _source, handles = inspect_file(path=Path(settings.MEDIA_ROOT) / relative, options=options)
+        path = Path(settings.MEDIA_ROOT) / relative
+        _source, handles = inspect_file(path=path, options=options, project=project)
         fit_check(
             project=project, specimen_name=specimen_name, modality=options.modality, handles=handles
         )

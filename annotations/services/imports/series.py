@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from annotations.imaging.readers import ImageSource, VolumeHandle
-from annotations.models import Specimen
+from annotations.models import Project, Specimen
 from annotations.services.imports.checks import channel_label, inspect_file
 from cellweb.errors import ConflictError, InvalidInput
 
@@ -88,12 +88,12 @@ def series_check_files(files: Sequence[FieldFile]) -> None:
 
 
 def inspect_frame(
-    name: str, *, path: Path, options: ImportOptions
+    name: str, *, path: Path, options: ImportOptions, project: Project | None = None
 ) -> tuple[ImageSource, list[VolumeHandle]]:
     """``inspect_file`` of a field's file as it is (every time point it holds, for
     ``series_check``), a refusal saying which file of several it is about."""
     try:
-        return inspect_file(path=path, options=replace(options, time_index=None))
+        return inspect_file(path=path, options=replace(options, time_index=None), project=project)
     except InvalidInput as exc:
         raise InvalidInput(f"{name}: {exc.message}") from exc
 
