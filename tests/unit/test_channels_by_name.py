@@ -38,7 +38,8 @@ def test_label_free_names(name) -> None:
 @pytest.mark.parametrize(
     "name",
     ["Hoechst", "HOECHST", "hoechst 33342", "Hoechst 33342", "Hoechst33342", "H33342", "H 33258"]
-    + ["DAPI", "dapi 405nm", "DAPI (405 nm)", "Hoechst_405", "  DAPI  "],
+    + ["DAPI", "dapi 405nm", "DAPI (405 nm)", "Hoechst_405", "  DAPI  "]
+    + ["DRAQ5", "SYTOX Green", "Nuclear stain"],
 )
 def test_stain_names(name) -> None:
     assert channel_role(name) == "stain"

@@ -16,6 +16,7 @@ from inference.services.fluorescence_gt import (
     fluorescence_gt_edit,
     fluorescence_gt_params,
     fluorescence_gt_preview,
+    fluorescence_pairs,
 )
 from inference.services.training import TrainingConfig, training_estimate
 
@@ -145,6 +146,18 @@ def test_a_project_without_paired_stains_is_refused_clearly(
     with pytest.raises(ConflictError, match="paired fluorescence") as caught:
         fluorescence_gt_create(project=project, user=reviewer, params=FluorescenceGTParams())
     assert caught.value.code == "no_stain"
+
+
+@pytest.mark.parametrize("stain", ["H33342", "Hoechst 33342", "DRAQ5"])
+def test_of_several_paired_channels_the_one_named_like_a_nuclear_stain_is_used(
+    specimen, make_volume, stain
+):
+    masks = nucleus_disks(6)
+    ri = make_volume(specimen, shape=masks.shape)
+    for channel in ("Actin", stain, "GFP"):  # "Actin" and "GFP" come first by name
+        make_volume(specimen, stain_for(masks), modality="fluorescence", channel=channel)
+    (pair,) = fluorescence_pairs(project=specimen.project)
+    assert pair.label_free == ri and pair.fluorescence.channel == stain
 
 
 def test_only_the_chosen_specimens_are_derived(project, reviewer, paired, make_volume):

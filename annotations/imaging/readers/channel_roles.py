@@ -2,7 +2,7 @@
 
 A microscope names each channel it records (OME ``Channel Name``, ImageJ's labels, an HDF5
 file's dataset names): "Phase", "BF", "Brightfield", "DIC", "RI" are label-free; "Hoechst",
-"DAPI", "H33342" the stain. Names are read as a person writes them: any case, spaces, hyphens or
+"DAPI", "H33342", "DRAQ5", "SYTOX", "Nuclear" the stain. Names are read as a person writes them: any case, spaces, hyphens or
 underscores between words ("Bright field", "TL-DIC", "Phase_contrast"), a wavelength
 ("DAPI 405nm", "Hoechst (ex 405 nm)") and a dye number ("Hoechst 33342") ignored. A name that
 says neither ("Ch1", "405nm", "GFP") or both ("BF+DAPI") says nothing, and the channels are then
@@ -24,7 +24,22 @@ Role = Literal["label_free", "stain"]
 _LABEL_FREE_WORDS = frozenset(
     {"bf", "brightfield", "phase", "ph", "phc", "dic", "nomarski", "ri", "transmitted", "trans"}
 )
-_STAIN_WORDS = frozenset({"hoechst", "dapi", "h33342", "h33258", "h34580", "nucblue"})
+_STAIN_WORDS = frozenset(
+    {
+        "hoechst",
+        "dapi",
+        "h33342",
+        "h33258",
+        "h34580",
+        "nucblue",
+        "draq5",
+        "draq7",
+        "sytox",
+        "nuclear",
+        "nucleus",
+        "nuclei",
+    }
+)
 # Two words that name one: "bright field", "H 33342".
 _LABEL_FREE_PAIRS = frozenset({("bright", "field")})
 _STAIN_PAIRS = frozenset({("h", "33342"), ("h", "33258"), ("h", "34580")})

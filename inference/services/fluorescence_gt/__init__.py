@@ -15,7 +15,6 @@ from .derive import fluorescence_gt_create, fluorescence_gt_preview
 from .edit import fluorescence_gt_edit
 from .pairs import (
     FLAGGED,
-    NUCLEAR_STAINS,
     FluorescencePair,
     fluorescence_gt_params,
     fluorescence_pairs,
@@ -30,7 +29,6 @@ from .shift import (
 
 __all__ = [
     "FLAGGED",
-    "NUCLEAR_STAINS",
     "FluorescencePair",
     "StainShiftResult",
     "fluorescence_gt_create",

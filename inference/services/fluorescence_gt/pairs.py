@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from annotations.imaging.readers.channel_roles import channel_role
 from annotations.models import (
     LABEL_FREE_MODALITIES,
     GroundTruthSource,
@@ -22,14 +23,12 @@ from inference.ml.fluorescence import FluorescenceGTParams
 
 __all__ = [
     "FLAGGED",
-    "NUCLEAR_STAINS",
     "SOURCE",
     "FluorescencePair",
     "fluorescence_gt_params",
     "fluorescence_pairs",
 ]
 
-NUCLEAR_STAINS = ("dapi", "hoechst", "nuclear", "nucleus", "draq5", "sytox")
 SOURCE = GroundTruthSource.FLUORESCENCE
 # Fluorescence ground truth whose stain and mask disagree (``params["quality"]`` set, not null;
 # a bare ``params__quality__isnull=False`` would also match a stored null).
@@ -58,8 +57,9 @@ def fluorescence_gt_params(data: dict[str, Any] | None = None) -> FluorescenceGT
 
 
 def _stain_rank(volume: Volume) -> tuple[int, str]:
-    name = volume.channel.lower()
-    return (0 if any(stain in name for stain in NUCLEAR_STAINS) else 1, volume.channel)
+    """Channels named like a nuclear stain first (the import's reading of channel names:
+    DAPI, Hoechst 33342, H33342, DRAQ5...), then by name."""
+    return (0 if channel_role(volume.channel) == "stain" else 1, volume.channel)
 
 
 def fluorescence_pairs(
