@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from .heads import HeadLayout
@@ -31,6 +32,7 @@ from .weights import (
     extract_zip,
     read_state_dict,
     state_dict_from_payload,
+    zip_names,
 )
 
 __all__ = ["ImportedWeights", "read_model_file"]
@@ -148,13 +150,60 @@ def _describe(rdf: Path):
     # File hashes are checked below for the weights we use; no URL is fetched (offline).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        descr = load_description(rdf, format_version="latest", perform_io_checks=False)
+        try:
+            descr = load_description(rdf, format_version="latest", perform_io_checks=False)
+        except Exception as exc:  # the YAML parser and the reader raise many types
+            reason = (str(exc) or type(exc).__name__).splitlines()[0][:400]
+            raise WeightsError(
+                f"Not a valid bioimage.io model package: {rdf.name} cannot be read ({reason})."
+            ) from None
     if isinstance(descr, InvalidDescr):
         reason = (descr.get_reason() or "it does not validate").splitlines()[0][:400]
         raise WeightsError(f"Not a valid bioimage.io model package: {reason}")
     if descr.type != "model":
         raise WeightsError(f"The package describes a {descr.type}, not a model.")
     return descr
+
+
+def _package_file(root: Path, source: Any, what: str) -> Path:
+    """The file ``source`` of the package unpacked in ``root``; refused when the package lacks
+    it or it lies elsewhere (a URL, a path out of the package): nothing is fetched."""
+    from bioimageio.spec.common import RelativeFilePath
+
+    path = (root / str(source.path)).resolve() if isinstance(source, RelativeFilePath) else None
+    if path is None or not path.is_relative_to(root.resolve()) or not path.is_file():
+        raise WeightsError(f"The package lacks its {what} “{source}”.")
+    return path
+
+
+def _check_test_tensors(root: Path, descr) -> None:
+    """Each test tensor the description names is in the package, a ``.npy`` array, and fits
+    its tensor's axes (a package whose files were lost or edited is refused, not stored)."""
+    from bioimageio.spec.model.v0_5 import validate_tensors
+
+    tensors = {}
+    for tensor in (*descr.inputs, *descr.outputs):
+        if tensor.test_tensor is None:
+            continue
+        path = _package_file(root, tensor.test_tensor.source, f"“{tensor.id}” test tensor")
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise WeightsError(
+                f"The package's test tensor “{path.name}” is not a .npy array ({exc})."
+            ) from None
+        tensors[tensor.id] = (tensor, array)
+    try:
+        validate_tensors(
+            tensors, tensor_origin="test_tensor", pad_inputs="allow", crop_outputs="allow"
+        )
+    except (ValueError, RuntimeError) as exc:  # a size off its axis can surface as either
+        shapes = "; ".join(f"{k} {list(array.shape)}" for k, (_, array) in tensors.items())
+        reason = str(exc).splitlines()[0][:300] if isinstance(exc, ValueError) else ""
+        raise WeightsError(
+            f"The package's test tensors ({shapes}) do not fit its description"
+            + (f": {reason}." if reason else ".")
+        ) from None
 
 
 def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
@@ -186,9 +235,7 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
         named = (architecture.kwargs or {}).get("name")
     named = named or cellweb.get("arch")
     chosen = _choose_arch(named, arch)
-    weights_path = root / str(entry.source.path if hasattr(entry.source, "path") else entry.source)
-    if not weights_path.is_file():
-        raise WeightsError(f"The package lacks its weights file “{entry.source}”.")
+    weights_path = _package_file(root, entry.source, "weights file")
     data = weights_path.read_bytes()
     if entry.sha256 is not None and hashlib.sha256(data).hexdigest() != str(entry.sha256):
         raise WeightsError("The weights file does not match the SHA-256 in the package.")
@@ -198,6 +245,7 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
             f"The package's input has {in_channels} channels; its weights take {taken}."
         )
     check_state_dict(chosen, state, in_channels=in_channels, layout=layout)
+    _check_test_tensors(root, descr)
     return ImportedWeights(
         chosen,
         state,
@@ -227,17 +275,20 @@ def read_model_file(
     with path.open("rb") as fh:
         head = fh.read(4)
     if head == b"PK\x03\x04":
-        with tempfile.TemporaryDirectory(prefix="cw-import-") as tmp:
-            root = Path(tmp)
-            names = extract_zip(path, root, limits=limits)
-            rdf = next((root / n for n in names if Path(n).name in _DESCRIPTIONS), None)
-            if rdf is not None:
+        names = zip_names(path)
+        if any(Path(n).name in _DESCRIPTIONS for n in names):
+            with tempfile.TemporaryDirectory(prefix="cw-import-") as tmp:
+                root = Path(tmp)
+                names = extract_zip(path, root, limits=limits)
+                rdf = next(root / n for n in names if Path(n).name in _DESCRIPTIONS)
                 return _read_package(rdf.parent, rdf, arch)
-            if not any(Path(n).name == "data.pkl" for n in names):
-                raise WeightsError(
-                    "The zip holds neither a bioimage.io description (rdf.yaml) nor a PyTorch "
-                    "state dict."
-                )
+        # A PyTorch file is itself a zip of one entry per tensor (FusionNet's: 302), so it is
+        # read as weights, with the archive checks of a weights file, not as a package.
+        if not any(Path(n).name == "data.pkl" for n in names):
+            raise WeightsError(
+                "The zip holds neither a bioimage.io description (rdf.yaml) nor a PyTorch "
+                "state dict."
+            )
     state, meta = state_dict_from_payload(read_state_dict(path.read_bytes(), limits=limits))
     chosen = _choose_arch(meta.get("arch") if isinstance(meta.get("arch"), str) else None, arch)
     check_state_dict(chosen, state)

@@ -29,6 +29,7 @@ __all__ = [
     "extract_zip",
     "read_state_dict",
     "state_dict_from_payload",
+    "zip_names",
 ]
 
 _PREFIXES = ("_orig_mod.", "module.")
@@ -68,15 +69,25 @@ def _entry_problem(info: zipfile.ZipInfo, limits: ZipLimits) -> str | None:
     return None
 
 
-def extract_zip(path: Path, dest: Path, *, limits: ZipLimits = ZipLimits()) -> list[str]:
-    """Check every entry, then extract into ``dest``; returns the names of the files."""
+def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise WeightsError(
             f"The file is not a readable zip archive (corrupt or truncated: {exc})."
         ) from None
-    with archive:
+
+
+def zip_names(path: Path) -> list[str]:
+    """The names of the files in the zip at ``path``, read from its directory (nothing is
+    extracted): a package is told from a PyTorch file, which is a zip of one entry per tensor."""
+    with _open_zip(path) as archive:
+        return [i.filename for i in archive.infolist() if not i.is_dir()]
+
+
+def extract_zip(path: Path, dest: Path, *, limits: ZipLimits = ZipLimits()) -> list[str]:
+    """Check every entry, then extract into ``dest``; returns the names of the files."""
+    with _open_zip(path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if len(infos) > limits.max_entries:
             raise WeightsError(

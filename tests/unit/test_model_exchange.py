@@ -180,6 +180,73 @@ def test_weights_of_another_architecture_are_refused_with_the_mismatch(tmp_path)
     assert read_model_file(path, arch="unet16").arch == "unet16"
 
 
+def test_a_state_dict_of_more_tensors_than_a_package_holds_files_is_read_as_weights(tmp_path):
+    # torch.save writes one zip entry per tensor: FusionNet's state dict holds 302 of them.
+    path = tmp_path / "fusionnet.pt"
+    torch.save(create_model("fusionnet").state_dict(), path)
+    assert len(zipfile.ZipFile(path).namelist()) > ZipLimits().max_entries
+    assert read_model_file(path, arch="fusionnet").arch == "fusionnet"
+    with pytest.raises(WeightsError, match="do not fit the unet16 network"):
+        read_model_file(path, arch="unet16")
+    payload = tmp_path / "fusionnet-version.pt"
+    payload.write_bytes(weights_payload(create_model("fusionnet"), arch="fusionnet", input_size=32))
+    assert read_model_file(payload).arch == "fusionnet"
+
+
+def _without(src: Path, dest: Path, member: str) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != member:
+                zout.writestr(info.filename, zin.read(info))
+    return dest
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda src, dest: _without(src, dest, "test_input.npy"),
+            "lacks its “ri” test tensor “test_input.npy”",
+        ),
+        (
+            lambda src, dest: _without(src, dest, "test_output.npy"),
+            "lacks its “nucleus_probability” test tensor",
+        ),
+        (
+            lambda src, dest: _rewrite(
+                src, dest, "test_input.npy", lambda _: _npy(np.full((1, 1, 7, 7), 1.34, "f4"))
+            ),
+            r"test tensors \(ri \[1, 1, 7, 7\]; nucleus_probability \[1, 1, 32, 32\]\) do not fit",
+        ),
+        (
+            lambda src, dest: _rewrite(src, dest, "test_output.npy", lambda _: b"not an array"),
+            "“test_output.npy” is not a .npy array",
+        ),
+        (
+            lambda src, dest: _rewrite(src, dest, "rdf.yaml", lambda _: b"{{{ not: yaml"),
+            "rdf.yaml cannot be read",
+        ),
+    ],
+    ids=["no-test-input", "no-test-output", "test-input-7x7", "test-output-junk", "rdf-not-yaml"],
+)
+def test_a_package_with_lost_or_broken_files_is_refused_and_nothing_stored(
+    package, project, manager, tmp_path, settings, edit, message
+):
+    bad = edit(package[0], tmp_path / "messy.zip")
+    media = Path(settings.MEDIA_ROOT)
+    before = sorted(media.rglob("*")) if media.exists() else []
+    with pytest.raises(InvalidInput, match=message):
+        model_version_import(project=project, user=manager, path=bad, filename="messy.zip")
+    assert not ModelVersion.objects.exists()
+    assert (sorted(media.rglob("*")) if media.exists() else []) == before
+
+
 def test_a_file_that_is_no_model_at_all_is_refused(tmp_path):
     path = tmp_path / "notes.pt"
     path.write_bytes(b"just some text, not weights")
