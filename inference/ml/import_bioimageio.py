@@ -122,6 +122,16 @@ def _recorded(cellweb: dict[str, Any], input_axes) -> tuple[HeadLayout | None, d
     for key in ("native_crops", "foreground_normalise"):
         if isinstance(cellweb.get(key), bool):
             recorded[key] = cellweb[key]
+        elif cellweb.get(key) is not None:  # a guess would resize, tile or normalise otherwise
+            raise WeightsError(
+                f"The package's config.cellweb.{key} is “{cellweb[key]}”; it must be true or false."
+            )
+    size = cellweb.get("input_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise WeightsError(
+            f"The package's config.cellweb.input_size is “{size}”; it must be the side in pixels "
+            "the network was trained at, a whole number."
+        )
     return layout, recorded
 
 

@@ -232,8 +232,33 @@ def _npy(array: np.ndarray) -> bytes:
             lambda src, dest: _rewrite(src, dest, "rdf.yaml", lambda _: b"{{{ not: yaml"),
             "rdf.yaml cannot be read",
         ),
+        (
+            lambda src, dest: _rewrite(
+                src, dest, "rdf.yaml", lambda d: d.replace(b"input_size: 32", b"input_size: big")
+            ),
+            "config.cellweb.input_size is “big”; it must be the side in pixels",
+        ),
+        (
+            lambda src, dest: _rewrite(
+                src,
+                dest,
+                "rdf.yaml",
+                lambda d: d.replace(
+                    b"input_size: 32\n", b"input_size: 32\n    native_crops: 'yes'\n"
+                ),
+            ),
+            "config.cellweb.native_crops is “yes”; it must be true or false",
+        ),
     ],
-    ids=["no-test-input", "no-test-output", "test-input-7x7", "test-output-junk", "rdf-not-yaml"],
+    ids=[
+        "no-test-input",
+        "no-test-output",
+        "test-input-7x7",
+        "test-output-junk",
+        "rdf-not-yaml",
+        "input-size-not-a-number",
+        "native-crops-not-a-flag",
+    ],
 )
 def test_a_package_with_lost_or_broken_files_is_refused_and_nothing_stored(
     package, project, manager, tmp_path, settings, edit, message
