@@ -146,6 +146,19 @@ def _scale_lines(config: Mapping[str, Any], input_size: int) -> list[str]:
 def _validation_lines(metrics: Mapping[str, Any]) -> list[str]:
     keys = ("dice", "jaccard", "precision", "recall")
     own = [(k, metrics[k]) for k in keys if isinstance(metrics.get(k), int | float)]
+    per_class = metrics.get("per_class")
+    if own and isinstance(per_class, Mapping) and per_class:  # several classes: their mean
+        return [
+            "Held-out metrics at threshold 0.5 (pixels pooled over the held-out sections), the",
+            "mean over the classes, then each class's dice:",
+            "",
+            *(f"- {k}: {v:.4f}" for k, v in own),
+            *(
+                f"- {name} dice: {scores['dice']:.4f}"
+                for name, scores in per_class.items()
+                if isinstance(scores, Mapping) and isinstance(scores.get("dice"), int | float)
+            ),
+        ]
     if own:
         return [
             "Held-out metrics at threshold 0.5 (pixels pooled over the held-out sections):",
@@ -164,14 +177,23 @@ def _validation_lines(metrics: Mapping[str, Any]) -> list[str]:
     return ["Held-out metrics at threshold 0.5: none."]
 
 
+def _subject_lines(arch: str, io: PackageIO) -> list[str]:
+    names = [str(c["name"]) for c in io.classes]
+    what = f"segmentation ({', '.join(names)})" if names else "nucleus segmentation"
+    sections = "refractive-index (RI)" if io.modality == "ri" else io.modality
+    return [
+        f"{model_label(arch)} {what} of label-free {sections} sections,",
+        "exported by CellWeb.",
+    ]
+
+
 def _readme(
     name: str, arch: str, provenance: Mapping[str, Any], io: PackageIO, input_size: int
 ) -> str:
     lines = [
         f"# {name}",
         "",
-        f"{model_label(arch)} nucleus segmentation of label-free refractive-index (RI) sections,",
-        "exported by CellWeb.",
+        *_subject_lines(arch, io),
         "",
         "## Input and output",
         "",
