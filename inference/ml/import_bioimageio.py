@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .heads import HeadLayout
+from .heads import INSTANCE_OUTPUTS, HeadLayout
 from .isl import weights_in_channels
 from .weights import (
     WeightsError,
@@ -105,7 +105,9 @@ def _recorded(cellweb: dict[str, Any], input_axes) -> tuple[HeadLayout | None, d
         layout = HeadLayout(**layout) if isinstance(layout, dict) else None
     except (TypeError, ValueError) as exc:
         raise WeightsError(
-            f"The package's config.cellweb.head_layout is not usable: {exc}."
+            f"The package's config.cellweb.head_layout {layout} is not usable ({exc}): it must "
+            f"give n_classes (a whole number, 1 or more) and instance "
+            f"({', '.join(INSTANCE_OUTPUTS)} or null)."
         ) from None
     channels = next(a for a in input_axes if a.type == "channel")
     names = cellweb.get("channel_names")

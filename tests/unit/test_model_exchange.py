@@ -249,6 +249,15 @@ def _npy(array: np.ndarray) -> bytes:
             ),
             "config.cellweb.native_crops is “yes”; it must be true or false",
         ),
+        (
+            lambda src, dest: _rewrite(
+                src,
+                dest,
+                "rdf.yaml",
+                lambda d: d.replace(b"head_layout:\n", b"head_layout: {n_classes: three}\n"),
+            ),
+            r"head_layout \{'n_classes': 'three'\} is not usable .* it must give n_classes \(a whole",
+        ),
     ],
     ids=[
         "no-test-input",
@@ -258,6 +267,7 @@ def _npy(array: np.ndarray) -> bytes:
         "rdf-not-yaml",
         "input-size-not-a-number",
         "native-crops-not-a-flag",
+        "head-layout-not-a-number",
     ],
 )
 def test_a_package_with_lost_or_broken_files_is_refused_and_nothing_stored(
