@@ -105,6 +105,7 @@ class ImportOptionsForm(VoxelSizeCleaning, forms.Form):
             data
             | {
                 "time_index": data.get("time"),
+                "first_time_index": data.get("first_time"),
                 "channel_names": parse_channel_names(data.get("channels") or ""),
                 "stain_channels": parse_channel_names(data.get("stain_channels") or ""),
             }
@@ -112,6 +113,13 @@ class ImportOptionsForm(VoxelSizeCleaning, forms.Form):
 
 
 _IMPORT_OPTIONS = frozenset(ImportOptionsForm.base_fields)
+
+
+def time_point_field(label: str, help_text: str) -> forms.IntegerField:
+    """An optional time point of the import form, 0 to 100,000."""
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=100_000, required=False, help_text=help_text
+    )
 
 
 class ImportForm(ImportOptionsForm):
@@ -140,12 +148,16 @@ class ImportForm(ImportOptionsForm):
         help_text="Only for a generic HDF5 file: the path of the image inside it (e.g. /volume). "
         "Left empty, a file of one dataset per channel (BF, Hoechst) is read by their names.",
     )
-    time = forms.IntegerField(
-        label="Time point",
-        min_value=0,
-        max_value=100_000,
-        required=False,
-        help_text="Empty imports every time point; for a single stack, the time point it belongs to.",
+    time = time_point_field(
+        "Time point",
+        "One frame: empty imports every time point; for a file of several, the one to keep; for "
+        "a single stack, the time point it belongs to.",
+    )
+    first_time = time_point_field(
+        "First time point",
+        "Every frame: where the file's time points start in the specimen's series, for a "
+        "time-lapse saved in several files (t 0–9 of the file stored at 10–19 with 10). Leave "
+        "the time point empty.",
     )
     voxel_size = voxel_size_field("Overrides the file's own; e.g. 0.195,0.098,0.098.")
 

@@ -56,6 +56,13 @@ class ImportJobSerializer(JobCancelSerializer, LiveSnapshotSerializer):
     )
 
 
+def time_point_field(source: str, help_text: str) -> serializers.IntegerField:
+    """An optional time point of the import API's input, 0 to 100,000."""
+    return serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, source=source, help_text=help_text
+    )
+
+
 class ImportCreateSerializer(VolumeImportFields):
     file = serializers.FileField(allow_empty_file=False, use_url=False, source="upload")
     specimen = name_text(
@@ -65,8 +72,15 @@ class ImportCreateSerializer(VolumeImportFields):
     channel = optional_text(32, help_text="Fluorescence channel, e.g. DAPI.")
     dataset = dataset_field()
     # Left out (or empty) for every time point; a form field cannot carry JSON's null.
-    time = serializers.IntegerField(
-        min_value=0, max_value=100_000, required=False, source="time_index"
+    time = time_point_field(
+        "time_index",
+        "One frame: the time point to keep of a file of several, or to store a single stack at.",
+    )
+    first_time = time_point_field(
+        "first_time_index",
+        "Every frame: the time point of the specimen's series where the file's first time point "
+        "goes, the others after it (a time-lapse saved in several files); not with time. A time "
+        "point the specimen already has refuses the file (409 volume_exists).",
     )
     voxel_size = voxel_size_field("z,y,x in micrometres.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -53,6 +54,15 @@ def test_the_options_come_back_whole_from_a_job_s_json():
 
     assert set(stored) == STORED_KEYS
     assert ImportOptions.from_dict(stored) == FULL
+
+
+def test_a_first_time_point_is_kept_beside_those_keys_only_when_given():
+    chunk = replace(FULL, time_index=None, first_time_index=10)
+    stored = json.loads(json.dumps(chunk.to_dict()))
+
+    assert set(stored) == STORED_KEYS | {"first_time_index"}
+    assert stored["first_time_index"] == 10
+    assert ImportOptions.from_dict(stored) == chunk
 
 
 def test_a_job_stored_before_the_record_is_read_with_its_own_values():

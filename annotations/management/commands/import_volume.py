@@ -42,7 +42,18 @@ class Command(BaseCommand):
             "--time",
             type=int,
             default=None,
-            help="Keep only this time point of a multi-time-point file, or store a single stack at it.",
+            help="One frame: keep only this time point of a multi-time-point file, or store a "
+            "single stack at it.",
+        )
+        parser.add_argument(
+            "--first-time",
+            type=int,
+            default=None,
+            metavar="T",
+            help="Every frame: the file's time points go into the specimen's series from T on "
+            "(a file holding t 0-9 of its own is stored at T to T+9), for a time-lapse saved in "
+            "several files. Refused, before anything is stored, where the specimen already has "
+            "any of those time points. Not with --time.",
         )
         add_channel_arguments(parser)
         add_origin_arguments(parser, what="the specimen", voxel_help="Voxel size in micrometres.")
@@ -63,6 +74,7 @@ class Command(BaseCommand):
                         channel=options["channel"],
                         dataset=options["dataset"] or "",
                         time_index=options["time"],
+                        first_time_index=options["first_time"],
                     ),
                     original_name=path.name,
                     progress=progress,

@@ -61,6 +61,39 @@ def time_index_check(time_index: int | None) -> int | None:
     return time_index
 
 
+def first_time_check(first_time: int | None, *, time_index: int | None) -> int | None:
+    """The time point where a file's series starts in the specimen's, checked as
+    ``time_index_check``; it cannot go with ``time_index`` (one frame kept)."""
+    if first_time is None:
+        return None
+    if time_index is not None:
+        raise InvalidInput(
+            "Give either the time point (one frame of the file kept, or a single stack stored at "
+            "it) or the first time point (every frame of the file, from it on), not both."
+        )
+    try:
+        return time_index_check(first_time)
+    except InvalidInput:
+        raise InvalidInput(
+            f"The first time point must be a whole number from 0 up; got {first_time!r}."
+        ) from None
+
+
+def _from_first_time(
+    handles: list[VolumeHandle], first_time: int, times: list[int], *, name: str
+) -> list[VolumeHandle]:
+    """``handles`` moved so that the file's first time point is ``first_time``; the file's
+    steps between its time points are kept."""
+    shift = first_time - times[0]
+    last = times[-1] + shift
+    if last > 100_000:
+        raise InvalidInput(
+            f"'{name}' holds time points up to {times[-1] - times[0]} after its first; from "
+            f"time point {first_time} on they would end at {last}, past 100,000."
+        )
+    return [replace(h, time_index=h.time_index + shift) for h in handles]
+
+
 def voxel_size_check(voxel_size: Sequence[float] | None) -> tuple[float, ...] | None:
     if voxel_size is None:
         return None
@@ -126,6 +159,8 @@ def inspect_file(
 
     A file with one time point is stored at ``options.time_index`` (so a DAPI stack can join
     time point 3 of a time-lapse specimen); a file with several keeps only that time point.
+    ``options.first_time_index`` keeps every time point and moves them all, the file's first to
+    it (a chunk of a time-lapse: t 10-19 of a series whose t 0-9 came in another file).
     ``options.channel`` names the channel of a single-channel fluorescence file (“DAPI”), renames
     the only fluorescence channel of a TCF, or picks one channel of a multi-channel file.
     ``channel_axis`` and ``channel_names`` describe a multi-channel label-free image
@@ -136,6 +171,7 @@ def inspect_file(
     """
     modality = modality_check(options.modality)
     time_index = time_index_check(options.time_index)
+    first_time = first_time_check(options.first_time_index, time_index=time_index)
     known = project_channel_names(project.pk) if project is not None else []
     options, picked = channels_by_name(Path(path), options, known=known)
     channel_names = options.channel_names
@@ -169,7 +205,9 @@ def inspect_file(
         raise InvalidInput(f"'{Path(path).name}' holds no image volume.")
 
     times = sorted({h.time_index for h in handles})
-    if time_index is not None:
+    if first_time is not None:
+        handles = _from_first_time(handles, first_time, times, name=Path(path).name)
+    elif time_index is not None:
         if len(times) == 1:
             handles = [replace(h, time_index=time_index) for h in handles]
         else:
@@ -212,6 +250,46 @@ def _shape_text(shape) -> str:
     return "×".join(map(str, shape))
 
 
+def _time_points_text(times: Sequence[int]) -> str:
+    """“3”, “3 and 4”, “10–19” for a run, else the numbers listed."""
+    if len(times) == 1:
+        return str(times[0])
+    if list(times) == list(range(times[0], times[-1] + 1)):
+        return f"{times[0]}–{times[-1]}" if len(times) > 2 else f"{times[0]} and {times[1]}"
+    return ", ".join(map(str, times))
+
+
+def _clash_check(specimen_name: str, planned: list[tuple], known: list[tuple]) -> None:
+    """409 ``volume_exists`` when a planned volume's modality, channel and time point are the
+    specimen's already, naming every clashing time point and where the series ends."""
+    stored = {(m, c, t) for m, c, t, _ in known}
+    clashes: dict[str, set[int]] = {}
+    for mod, channel, t, _shape in planned:
+        if (mod, channel, t) in stored:
+            clashes.setdefault(f"{mod} {channel}".strip(), set()).add(t)
+    if not clashes:
+        return
+    times = sorted(set().union(*clashes.values()))
+    if len(times) == 1:
+        label = next(iter(clashes))
+        raise ConflictError(
+            f"Specimen “{specimen_name}” already has a {label} volume at time point {times[0]}; "
+            "choose another specimen name or time point.",
+            code="volume_exists",
+        )
+    held = ", ".join(
+        f"{label} volumes at time points {_time_points_text(sorted(ts))}"
+        for label, ts in clashes.items()
+    )
+    last = max(t for _m, _c, t, _s in known)
+    raise ConflictError(
+        f"Specimen “{specimen_name}” already has {held}, which this file would fill again; "
+        f"nothing was imported. Its series holds time points up to {last}: give a first time "
+        f"point after them (e.g. {last + 1}), or choose another specimen name.",
+        code="volume_exists",
+    )
+
+
 def fit_check(
     *, project: Project, specimen_name: str, modality: str, handles: list[VolumeHandle]
 ) -> None:
@@ -233,14 +311,9 @@ def fit_check(
     ]
     known = [(v.modality, v.channel, v.time_index, v.shape) for v in existing]
     planned_channels_check(project=project, modality=modality, handles=handles)
+    _clash_check(specimen_name, planned, known)
     for number, (mod, channel, t, shape) in enumerate(planned):
         label = f"{mod} {channel}".strip()
-        if any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in known):
-            raise ConflictError(
-                f"Specimen “{specimen_name}” already has a {label} volume at time point {t}; choose another "
-                "specimen name or time point.",
-                code="volume_exists",
-            )
         is_label_free = mod in LABEL_FREE_MODALITIES
         # The channels of one label-free image are planned one by one; two stains are a clash.
         twice = any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in planned[:number])

@@ -25,7 +25,9 @@ class ImportOptions:
     """``modality`` of the file (the label-free modality of a folder's fields); ``channel`` names
     a fluorescence channel (“DAPI”) or picks one of a multi-channel file; ``dataset`` is the
     path inside a generic HDF5 file; ``time_index`` the time point to keep or to store a single
-    stack at (None: the file's own); ``voxel_size`` (z, y, x) µm overrides the file's own;
+    stack at (None: the file's own); ``first_time_index`` where every time point of the file
+    goes in the specimen's series, the file's first at it and the others after it (a chunk of a
+    time-lapse saved in several files); ``voxel_size`` (z, y, x) µm overrides the file's own;
     ``frame_interval_min`` the minutes between time points; ``channel_axis``,
     ``channel_names`` and ``stain_channels`` describe a multi-channel label-free image."""
 
@@ -39,6 +41,7 @@ class ImportOptions:
     channel_names: tuple[str, ...] = ()
     stain_channels: tuple[str, ...] = ()
     frame_interval_min: float | None = None
+    first_time_index: int | None = None
 
     def __post_init__(self):
         # Lists (JSON, the command line) kept as tuples, so the record stays frozen; names may
@@ -49,7 +52,9 @@ class ImportOptions:
             object.__setattr__(self, name, tuple(parse_channel_names(getattr(self, name))))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, under the keys an import job's ``params`` have always used."""
+        """JSON-safe, under the keys an import job's ``params`` have always used; the first
+        time point only where one is given."""
+        first = {} if self.first_time_index is None else {"first_time_index": self.first_time_index}
         return {
             "modality": self.modality,
             "channel": self.channel,
@@ -61,6 +66,7 @@ class ImportOptions:
             "channel_names": list(self.channel_names),
             "stain_channels": list(self.stain_channels),
             "frame_interval_min": self.frame_interval_min,
+            **first,
         }
 
     @classmethod
@@ -78,6 +84,7 @@ class ImportOptions:
             channel_names=values.get("channel_names") or (),
             stain_channels=values.get("stain_channels") or (),
             frame_interval_min=values.get("frame_interval_min"),
+            first_time_index=values.get("first_time_index"),
         )
 
     @classmethod
