@@ -1,14 +1,19 @@
 """The bioimage.io descriptions of a package's tensors and of its state dict's architecture
-(``inference.ml.bioimageio_io`` says what each channel is)."""
+(``inference.ml.bioimageio_io`` says what each channel is), and on import the check that the
+test tensors a package names are there and fit them."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from .bioimageio_io import RI_CLIP, PackageIO
 from .data import RI_CENTER, RI_SCALE
+from .weights import WeightsError
 
-__all__ = ["package_architecture", "tensor_descrs"]
+__all__ = ["check_test_tensors", "package_architecture", "package_file", "tensor_descrs"]
 
 
 def tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
@@ -109,3 +114,44 @@ def package_architecture(arch: str, io: PackageIO):
             "instance": io.layout.instance,
         },
     )
+
+
+def package_file(root: Path, source: Any, what: str) -> Path:
+    """The file ``source`` of the package unpacked in ``root``; refused when the package lacks
+    it or it lies elsewhere (a URL, a path out of the package): nothing is fetched."""
+    from bioimageio.spec.common import RelativeFilePath
+
+    path = (root / str(source.path)).resolve() if isinstance(source, RelativeFilePath) else None
+    if path is None or not path.is_relative_to(root.resolve()) or not path.is_file():
+        raise WeightsError(f"The package lacks its {what} “{source}”.")
+    return path
+
+
+def check_test_tensors(root: Path, descr) -> None:
+    """Each test tensor the description names is in the package, a ``.npy`` array, and fits
+    its tensor's axes (a package whose files were lost or edited is refused, not stored)."""
+    from bioimageio.spec.model.v0_5 import validate_tensors
+
+    tensors = {}
+    for tensor in (*descr.inputs, *descr.outputs):
+        if tensor.test_tensor is None:
+            continue
+        path = package_file(root, tensor.test_tensor.source, f"“{tensor.id}” test tensor")
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise WeightsError(
+                f"The package's test tensor “{path.name}” is not a .npy array ({exc})."
+            ) from None
+        tensors[tensor.id] = (tensor, array)
+    try:
+        validate_tensors(
+            tensors, tensor_origin="test_tensor", pad_inputs="allow", crop_outputs="allow"
+        )
+    except (ValueError, RuntimeError) as exc:  # a size off its axis can surface as either
+        shapes = "; ".join(f"{k} {list(array.shape)}" for k, (_, array) in tensors.items())
+        reason = str(exc).splitlines()[0][:300] if isinstance(exc, ValueError) else ""
+        raise WeightsError(
+            f"The package's test tensors ({shapes}) do not fit its description"
+            + (f": {reason}." if reason else ".")
+        ) from None

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
+from .bioimageio_tensors import check_test_tensors, package_file
 from .heads import INSTANCE_OUTPUTS, HeadLayout
 from .isl import weights_in_channels
 from .weights import (
@@ -177,47 +177,6 @@ def _describe(rdf: Path):
     return descr
 
 
-def _package_file(root: Path, source: Any, what: str) -> Path:
-    """The file ``source`` of the package unpacked in ``root``; refused when the package lacks
-    it or it lies elsewhere (a URL, a path out of the package): nothing is fetched."""
-    from bioimageio.spec.common import RelativeFilePath
-
-    path = (root / str(source.path)).resolve() if isinstance(source, RelativeFilePath) else None
-    if path is None or not path.is_relative_to(root.resolve()) or not path.is_file():
-        raise WeightsError(f"The package lacks its {what} “{source}”.")
-    return path
-
-
-def _check_test_tensors(root: Path, descr) -> None:
-    """Each test tensor the description names is in the package, a ``.npy`` array, and fits
-    its tensor's axes (a package whose files were lost or edited is refused, not stored)."""
-    from bioimageio.spec.model.v0_5 import validate_tensors
-
-    tensors = {}
-    for tensor in (*descr.inputs, *descr.outputs):
-        if tensor.test_tensor is None:
-            continue
-        path = _package_file(root, tensor.test_tensor.source, f"“{tensor.id}” test tensor")
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise WeightsError(
-                f"The package's test tensor “{path.name}” is not a .npy array ({exc})."
-            ) from None
-        tensors[tensor.id] = (tensor, array)
-    try:
-        validate_tensors(
-            tensors, tensor_origin="test_tensor", pad_inputs="allow", crop_outputs="allow"
-        )
-    except (ValueError, RuntimeError) as exc:  # a size off its axis can surface as either
-        shapes = "; ".join(f"{k} {list(array.shape)}" for k, (_, array) in tensors.items())
-        reason = str(exc).splitlines()[0][:300] if isinstance(exc, ValueError) else ""
-        raise WeightsError(
-            f"The package's test tensors ({shapes}) do not fit its description"
-            + (f": {reason}." if reason else ".")
-        ) from None
-
-
 def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
     descr = _describe(rdf)
     if len(descr.inputs) != 1 or len(descr.outputs) != 1:
@@ -247,7 +206,7 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
         named = (architecture.kwargs or {}).get("name")
     named = named or cellweb.get("arch")
     chosen = _choose_arch(named, arch)
-    weights_path = _package_file(root, entry.source, "weights file")
+    weights_path = package_file(root, entry.source, "weights file")
     data = weights_path.read_bytes()
     if entry.sha256 is not None and hashlib.sha256(data).hexdigest() != str(entry.sha256):
         raise WeightsError("The weights file does not match the SHA-256 in the package.")
@@ -257,7 +216,7 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
             f"The package's input has {in_channels} channels; its weights take {taken}."
         )
     check_state_dict(chosen, state, in_channels=in_channels, layout=layout)
-    _check_test_tensors(root, descr)
+    check_test_tensors(root, descr)
     return ImportedWeights(
         chosen,
         state,
