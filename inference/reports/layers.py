@@ -24,7 +24,7 @@ from inference.services.evaluation.labels import (
 )
 from inference.services.evaluation.target import target_value
 
-from .masks import ground_truth_masks, volume_result_mask
+from .masks import ground_truth_masks, volume_result_section
 
 __all__ = ["LAYER_COLOURS", "contour_data_uri", "contour_png", "layer_png", "outline"]
 
@@ -68,7 +68,10 @@ def _layer_method(evaluation: Evaluation, layer: str) -> str:
 
 def _layer_mask(
     evaluation: Evaluation, section: Section, layer: str, value: int
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The layer's mask of class ``value`` on the section (None where nothing is stored), and
+    for a predicted layer the ids of its nuclei stored as they were scored (None where the row
+    stores none)."""
     volume = section.volume
     if layer == "gt":
         gt_id = (
@@ -76,7 +79,8 @@ def _layer_mask(
             .values_list("ground_truth_id", flat=True)
             .first()
         )
-        return ground_truth_masks(evaluation, [gt_id], {gt_id: section.shape}, value).get(gt_id)
+        masks = ground_truth_masks(evaluation, [gt_id], {gt_id: section.shape}, value)
+        return masks.get(gt_id), None
     method = _layer_method(evaluation, layer)
     result = (
         VolumeResult.objects.filter(
@@ -89,9 +93,9 @@ def _layer_mask(
         .first()
     )
     if result is None:
-        return None
+        return None, None
     result.volume = volume
-    return volume_result_mask(result, section.z)
+    return volume_result_section(result, section.z)
 
 
 def layer_png(
@@ -103,26 +107,35 @@ def layer_png(
     if layer not in LAYER_COLOURS:
         raise ValueError(f"unknown layer {layer!r}")
     chosen = target_value(evaluation) if value is None else value
-    mask = _layer_mask(evaluation, section, layer, chosen)
+    mask, ids = _layer_mask(evaluation, section, layer, chosen)
     if mask is None:
         mask = np.zeros(section.shape, dtype=bool)
     if layer == "gt":
         instances = _truth_instances(evaluation, section, chosen)
     else:
-        instances = _predicted_instances(evaluation, layer, mask, chosen)
+        instances = _predicted_instances(evaluation, layer, mask, chosen, ids)
     return contour_png(mask, LAYER_COLOURS[layer], instances)
 
 
 def _predicted_instances(
-    evaluation: Evaluation, layer: str, mask: np.ndarray, value: int
+    evaluation: Evaluation,
+    layer: str,
+    mask: np.ndarray,
+    value: int,
+    stored: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """A section's predicted nuclei of an instance class as the evaluation numbered them
-    (``component_labels``: connected components, separated by the watershed where it separates
-    touching nuclei), so touching ones are outlined apart as they were scored; None for a
-    region class, and for a model with an instance head (its nuclei are not stored)."""
+    """A section's predicted nuclei of an instance class as the evaluation scored them: the
+    ids stored with the result (``stored``: an instance head's nuclei, or connected components,
+    separated by the watershed where the evaluation separates touching nuclei), so touching
+    ones are outlined apart exactly as they were scored. A result stored before the ids were
+    (a 0/255 mask) has them numbered again as ``component_labels`` did, except a model with an
+    instance head (its nuclei are not in such a mask: None, one outline). None for a region
+    class."""
     kinds = {int(c["value"]): c["kind"] for c in label_classes(evaluation.project)}
     if kinds.get(value) != LabelKind.INSTANCES or not mask.any():
         return None
+    if stored is not None:
+        return stored
     if _layer_method(evaluation, layer) == "model":
         version = evaluation.model_version
         recorded = version_layout(version.config) if version is not None else None

@@ -1,8 +1,10 @@
-"""Masks and images exactly as an evaluation stored them: the predicted TIFF of a volume, the
-ground-truth versions it was scored against, and the label-free image for display."""
+"""Masks and images exactly as an evaluation stored them: the predicted TIFF of a volume (its
+mask, and the nuclei ids an instance class's holds), the ground-truth versions it was scored
+against, and the label-free image for display."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import numpy as np
@@ -14,12 +16,14 @@ from annotations.models import GroundTruth, Modality, Volume
 from inference.class_target import class_target
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation.target import target_value
+from inference.services.evaluation.volume_numbers import PRED_IDS
 
 __all__ = [
     "display_image",
     "ground_truth_masks",
     "ground_truth_volume",
     "volume_result_mask",
+    "volume_result_section",
 ]
 
 
@@ -31,6 +35,26 @@ def volume_result_mask(result: VolumeResult, z: int | None = None) -> np.ndarray
             volume = result.volume
             return tif.asarray().reshape(volume.size_z, volume.size_y, volume.size_x) > 0
         return tif.pages[z].asarray() > 0
+
+
+def volume_result_section(result: VolumeResult, z: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """One section of the stored prediction (one page read): its mask as bool, and the ids of
+    its nuclei as they were scored, or None where the row stores none (a region class, or an
+    evaluation from before the ids were stored: a 0/255 mask)."""
+    with result.pred_mask.open("rb") as fh, tifffile.TiffFile(fh) as tif:
+        page = tif.pages[z].asarray()
+        ids = page if _holds_ids(tif) else None
+    return page > 0, ids
+
+
+def _holds_ids(tif: tifffile.TiffFile) -> bool:
+    description = tif.pages.first.description
+    try:
+        metadata = json.loads(description) if description else {}
+    except ValueError:
+        return False
+    key, value = PRED_IDS
+    return isinstance(metadata, dict) and metadata.get(key) == value
 
 
 def ground_truth_masks(

@@ -1,5 +1,7 @@
 """Figures drawn over section images: orthogonal views (xy/xz/yz) of one 3D prediction, and the
-worst sections' overlays (ground truth red, model yellow, edge-based cyan, as in paper 000)."""
+worst sections' overlays (ground truth red, model yellow, edge-based cyan, as in paper 000); the
+predicted nuclei of an instance class stored with their ids are drawn apart, as they were
+scored."""
 
 from __future__ import annotations
 
@@ -7,17 +9,24 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from scipy import ndimage as ndi
 
 from annotations.services.volumes import first_channel, volume_array
 from inference.models import Evaluation, SectionResult, VolumeResult
 from inference.services.evaluation.target import target_value
 
 from .labels import method_label
-from .masks import display_image, ground_truth_masks, ground_truth_volume, volume_result_mask
+from .masks import (
+    display_image,
+    ground_truth_masks,
+    ground_truth_volume,
+    volume_result_mask,
+    volume_result_section,
+)
 from .plotting import EDGE_COLOUR, GT_COLOUR, PRED_COLOUR, FigureLeftOut, new_figure
 from .score_figures import figure_classes
 
-__all__ = ["WORST_COUNT", "orthogonal_figure", "worst_figure", "worst_results"]
+__all__ = ["WORST_COUNT", "nucleus_pieces", "orthogonal_figure", "worst_figure", "worst_results"]
 
 WORST_COUNT = 6
 
@@ -36,6 +45,35 @@ def _contour(ax, mask: np.ndarray | None, colour: str, width: float) -> None:
     if mask is None or min(mask.shape) < 2 or not mask.any():
         return
     ax.contour(mask.astype(float), levels=[0.5], colors=[colour], linewidths=width)
+
+
+def nucleus_pieces(ids: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One (x, y, inside) piece per nucleus of stored ids (``masks.volume_result_section``),
+    its box with a pixel of margin, for each to be outlined on its own: touching nuclei are
+    drawn apart as they were scored (their outlines meet on the line between them). Empty
+    without ids: a region class, or a row stored before the ids were."""
+    if ids is None:
+        return []
+    pieces = []
+    for number, box in enumerate(ndi.find_objects(ids), start=1):
+        if box is None:
+            continue
+        padded = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in box)
+        inside = (ids[padded] == number).astype(float)
+        ys = np.arange(padded[0].start, padded[0].start + inside.shape[0])
+        xs = np.arange(padded[1].start, padded[1].start + inside.shape[1])
+        pieces.append((xs, ys, inside))
+    return pieces
+
+
+def _predicted_contour(ax, mask: np.ndarray, ids: np.ndarray | None, colour: str) -> None:
+    """A predicted section's contour: each stored nucleus on its own, else the mask's."""
+    pieces = nucleus_pieces(ids)
+    if not pieces:
+        _contour(ax, mask, colour, 1.2)
+    for xs, ys, inside in pieces:
+        if min(inside.shape) >= 2 and inside.any():
+            ax.contour(xs, ys, inside, levels=[0.5], colors=[colour], linewidths=1.2)
 
 
 def _centre(gt: np.ndarray, pred: np.ndarray, present: np.ndarray) -> tuple[int, int, int]:
@@ -147,7 +185,7 @@ def _worst_panel(ax, evaluation, result, truths, predicted, overlays, name: str)
     for method, colour in overlays:
         vr = predicted.get((volume.pk, method))
         if vr is not None:
-            _contour(ax, volume_result_mask(vr, result.z), colour, 1.2)
+            _predicted_contour(ax, *volume_result_section(vr, result.z), colour)
     ax.set_title(
         f"{name}{result.specimen.name} t{volume.time_index} z{result.z} · Dice {result.dice:.3f}\n"
         f"ground truth {result.gt_pixels} px · predicted {result.pred_pixels} px",

@@ -10,7 +10,8 @@ import numpy as np
 import tifffile
 
 from annotations.models import GroundTruth
-from inference.models import Evaluation, SectionResult
+from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.reports import volume_result_mask
 from tests.conftest import signed_in
 from tests.helpers_evaluation import (
     finished_evaluation,  # noqa: F401 (the fixture ``finished``)
@@ -136,7 +137,11 @@ def test_downloads_report_csv_masks_and_figures(manager, outsider, finished, dat
     volume = data[0][1][0][0]
     mask = client.get(f"/evaluations/{finished.pk}/masks/{volume.pk}.tif")
     stack = tifffile.imread(io.BytesIO(b"".join(mask.streaming_content)))
-    assert stack.shape == (4, 32, 32) and set(np.unique(stack)) <= {0, 255}
+    # The model's nuclei as they were scored: their ids, the mask where > 0.
+    row = VolumeResult.objects.get(evaluation=finished, volume=volume, method="model")
+    row.volume = volume
+    assert stack.shape == (4, 32, 32) and stack.dtype == np.uint16
+    assert np.array_equal(stack > 0, volume_result_mask(row))
     assert (
         client.get(f"/evaluations/{finished.pk}/masks/{volume.pk}.tif?method=magic").status_code
         == 404

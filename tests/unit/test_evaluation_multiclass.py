@@ -42,13 +42,14 @@ def cell_field(size: int = 32, z: int = 3) -> np.ndarray:
     return np.stack([section] * z)
 
 
-def multiclass_version(project):
+def multiclass_version(project, layout=None, classes=CLASSES, name="nucleus + cytoplasm"):
+    """A tiny version with heads (default: nucleus + cytoplasm and a distance head)."""
     torch.manual_seed(0)
-    layout = HeadLayout(n_classes=3, instance="distance")
+    layout = layout or HeadLayout(n_classes=3, instance="distance")
     model = attach_heads(create_model("unet16"), layout)
     return model_version_create(
         project=project,
-        name="nucleus + cytoplasm",
+        name=name,
         arch="unet16",
         weights=weights_payload(model, arch="unet16", input_size=32),
         kind="final",
@@ -56,7 +57,7 @@ def multiclass_version(project):
             "arch": "unet16",
             "input_size": 32,
             "head_layout": layout.to_dict(),
-            "classes": CLASSES,
+            "classes": classes,
         },
     )
 

@@ -14,7 +14,8 @@ truth's with ``Evaluation.split_touching``), section by section and pooled over 
 (``objects.PooledObjects``: Hungarian matching at IoU 0.7, paper 003's F.N./F.P. rates, split
 and merge, mAP over IoU 0.50:0.05:0.95); per nucleus of the whole predicted volume (target
 class): volume, surface area, mean RI and concentration (paper 001); with several classes, the
-per-class quantities of every cell (``class_quantities``).
+per-class quantities of every cell (``class_quantities``). The stored mask of an instance class
+holds its nuclei's ids as they were scored (``volume_numbers``), for the gallery to outline.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from inference.services.evaluation.volume_numbers import (
     imported_nuclei,
     largest_nuclei_rows,
     one_import,
+    predicted_ids,
     volume_agreement,
     volume_result_save,
 )
@@ -247,7 +249,11 @@ class VolumeScorer:
                         row.object_metrics = class_objects(prediction.sections, gt_sections, value)
                 if value == target and (method == "model" or "model" not in self.methods):
                     row.nuclei = largest_nuclei_rows(predicted, volume, ri, **split)
-                volume_result_save(row, predicted, f"volume{volume.pk}-{method}-c{value}.tif")
+                ids = None
+                if cls["kind"] == LabelKind.INSTANCES:
+                    ids = predicted_ids(predicted, prediction.sections, zs, value)
+                name = f"volume{volume.pk}-{method}-c{value}.tif"
+                volume_result_save(row, predicted, name, ids)
         SectionResult.objects.bulk_create(section_rows, batch_size=500)
 
     def _section_rows(self, volume, fold, method, value, prediction, gt_maps, zs, truths):

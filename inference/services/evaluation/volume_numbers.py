@@ -1,6 +1,14 @@
 """The per-volume numbers of an evaluation's volume rows: 3D agreement over the sections with
 ground truth, a class's objects on real instances, the largest nuclei's quantities, and the
-predicted mask stored with the row (``scoring.VolumeScorer`` computes the rest)."""
+predicted mask stored with the row (``scoring.VolumeScorer`` computes the rest).
+
+The stored TIFF (one zlib page per section) of an instance class holds the predicted nuclei's
+ids (uint16, uint32 past 65,535; 0 background, ids unique within a section): on the sections
+with ground truth, the nuclei exactly as they were scored (an instance head's, or connected
+components, separated by the watershed where the evaluation separates touching nuclei); on the
+others, the 4-connected components. Its description says so (``"ids": "nuclei"``, ``PRED_IDS``).
+A region class, and every row stored before the ids were, holds the mask as 0/255 uint8; a
+reader that wants the mask keeps ``> 0`` of either."""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ from typing import Any
 import numpy as np
 import tifffile
 from django.core.files.base import ContentFile
+from scipy import ndimage as ndi
 
 from annotations.models import GroundTruthSource, Volume
 from inference.ml.metrics import finite_or_none, volume_metrics
@@ -18,6 +27,7 @@ from inference.ml.quantities import largest_nuclei
 from inference.models import VolumeResult
 from inference.services.evaluation.labels import STORED, WATERSHED_H, SectionLabels
 
+PRED_IDS = ("ids", "nuclei")  # the stored TIFF's description holds the nuclei's ids
 MAX_NUCLEI = 10
 MIN_NUCLEUS_VOXELS = 27
 OBJECT_IOU = 0.7
@@ -116,15 +126,41 @@ def _sources(names) -> str:
     return " + ".join(sorted(set(names))) or "none"
 
 
-def _tiff_bytes(mask: np.ndarray) -> bytes:
+def predicted_ids(
+    predicted: np.ndarray, sections: list[SectionLabels], zs: list[int], value: int
+) -> np.ndarray:
+    """The nuclei of class ``value`` in a predicted (Z, H, W) mask, ids unique within a
+    section: the scored ones (``sections``, ``zs`` order) where a section was scored, else its
+    4-connected components. Any predicted pixel the scoring left without an id (none is) would
+    take a component of its own, so the ids ``> 0`` are the mask."""
+    mask = np.asarray(predicted, dtype=bool)
+    ids = np.zeros(mask.shape, dtype=np.uint16)  # uint32 only for a section past 65,535
+    scored = dict(zip(zs, sections))
+    for z in range(mask.shape[0]):
+        section = np.zeros(mask.shape[1:], dtype=np.int64)
+        if z in scored:
+            section = np.where(mask[z], scored[z].of_class(value), 0).astype(np.int64)
+        left = mask[z] & (section == 0)
+        if left.any():
+            extra, _ = ndi.label(left)
+            section = np.where(left, extra + section.max(), section)
+        if section.max() > np.iinfo(ids.dtype).max:
+            ids = ids.astype(np.uint32)
+        ids[z] = section
+    return ids
+
+
+def _tiff_bytes(predicted: np.ndarray, ids: np.ndarray | None = None) -> bytes:
+    """The TIFF of a row: the nuclei's ``ids`` where given (``PRED_IDS``), else the mask 0/255."""
+    if ids is None:
+        data = np.ascontiguousarray(predicted, dtype=bool).astype(np.uint8) * np.uint8(255)
+        metadata = {"axes": "ZYX"}
+    else:
+        wide = ids.max(initial=0) > np.iinfo(np.uint16).max
+        data = np.ascontiguousarray(ids, dtype=np.uint32 if wide else np.uint16)
+        metadata = {"axes": "ZYX", PRED_IDS[0]: PRED_IDS[1]}
     buffer = io.BytesIO()
-    tifffile.imwrite(
-        buffer,
-        np.ascontiguousarray(mask, dtype=np.uint8) * np.uint8(255),
-        compression="zlib",
-        photometric="minisblack",
-        metadata={"axes": "ZYX"},
-    )
+    tifffile.imwrite(buffer, data, compression="zlib", photometric="minisblack", metadata=metadata)
     return buffer.getvalue()
 
 
@@ -144,9 +180,12 @@ def volume_agreement(row: VolumeResult, volume: Volume, sub: np.ndarray, gt_stac
         setattr(row, field_name, finite_or_none(numbers[key]))
 
 
-def volume_result_save(row: VolumeResult, predicted: np.ndarray, name: str) -> None:
-    """Save the row with its predicted mask as a TIFF; the file goes again if the row cannot."""
-    row.pred_mask.save(name, ContentFile(_tiff_bytes(predicted)), save=False)
+def volume_result_save(
+    row: VolumeResult, predicted: np.ndarray, name: str, ids: np.ndarray | None = None
+) -> None:
+    """Save the row with its predicted mask as a TIFF (the nuclei's ``ids`` where given, see
+    the module); the file goes again if the row cannot."""
+    row.pred_mask.save(name, ContentFile(_tiff_bytes(predicted, ids)), save=False)
     try:
         row.save()
     except BaseException:
