@@ -41,7 +41,9 @@ class ImportJobSerializer(JobCancelSerializer, LiveSnapshotSerializer):
     result = serializers.JSONField(
         help_text="Once it succeeded: specimen_name, volumes_created, time_points_count, "
         "sections_count, specimen {id, name, lab}, volumes [{modality, channel, time_index, "
-        "shape}], time_points, source_file, source_files and warnings; empty before."
+        "shape}], time_points, source_file, source_files, notes (what the import chose by "
+        "itself, e.g. the channels it picked by their names in the file: information) and "
+        "warnings (what may be wrong); empty before."
     )
     original_name = serializers.CharField(help_text="The uploaded file's name.")
     project = serializers.CharField(help_text=PROJECT_SLUG)

@@ -7,7 +7,7 @@ plain channel, or the named channels of a multi-channel image such as bright-fie
 
 from __future__ import annotations
 
-from annotations.models import LABEL_FREE_MODALITIES, Volume
+from annotations.models import LABEL_FREE_MODALITIES, Modality, Volume
 
 
 def project_channel_names(project_id: int) -> list[str]:
@@ -19,6 +19,18 @@ def project_channel_names(project_id: int) -> list[str]:
         .first()
     )
     return list(names or [])
+
+
+def project_stain_names(project_id: int) -> list[str]:
+    """The channels of the project's fluorescence volumes (its stains: “Hoechst”), first
+    imported first."""
+    names = (
+        Volume.objects.filter(specimen__project_id=project_id, modality=Modality.FLUORESCENCE)
+        .exclude(channel="")
+        .order_by("id")
+        .values_list("channel", flat=True)
+    )
+    return list(dict.fromkeys(names))
 
 
 def project_in_channels(project_id: int) -> int:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followImport, type ImportFollow, summaryEntries } from '../src/modules/import';
+import { followImport, type ImportFollow, resultMessages, summaryEntries } from '../src/modules/import';
 
 const start: ImportFollow = { status: null, lastSeq: -1 };
 
@@ -44,5 +44,15 @@ describe('summaryEntries', () => {
       ['alpha note', 'x'],
       ['zeta flag', 'true'],
     ]);
+  });
+});
+
+describe('resultMessages', () => {
+  it('keeps the notes apart from the warnings, so that a note is not shown as a warning', () => {
+    const picked = 'Channels picked by their names in the file: Phase (label-free), Hoechst (stain).';
+    const resampled = 'The stain was resampled onto the tomogram\'s grid.';
+    expect(resultMessages({ notes: [picked], warnings: [resampled] })).toEqual({ notes: [picked], warnings: [resampled] });
+    expect(resultMessages({ warnings: [resampled, 3] })).toEqual({ notes: [], warnings: [resampled] });
+    expect(resultMessages({ notes: 'not a list' })).toEqual({ notes: [], warnings: [] });
   });
 });

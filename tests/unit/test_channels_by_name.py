@@ -125,10 +125,11 @@ def test_an_ome_tiff_is_read_by_its_channel_names(tmp_path, names) -> None:
     _source, handles = inspect_file(path=path, options=ImportOptions(modality="phase"))
 
     assert _kinds(handles) == [("label_free", ""), ("fluorescence", names[1])]
-    assert {h.note for h in handles} == {
+    assert {h.info for h in handles} == {
         f"{PICKED}: {names[0]} (label-free), {names[1]} (stain). To choose otherwise, give the "
         "channels and stain channels."
     }
+    assert {h.note for h in handles} == {""}
 
 
 def test_a_fiji_hyperstack_labels_every_plane(tmp_path) -> None:
@@ -177,7 +178,7 @@ def test_channels_given_by_hand_win(tmp_path, options, kinds) -> None:
     _source, handles = inspect_file(path=path, options=ImportOptions(modality="phase", **options))
 
     assert _kinds(handles) == kinds
-    assert not any(h.note for h in handles)
+    assert not any(h.note or h.info for h in handles)
 
 
 @pytest.mark.parametrize("ome", [True, False], ids=["ome", "imagej"])
@@ -218,9 +219,8 @@ def test_stain_channels_given_alone_are_picked_among_the_files_names(
         ("brightfield", ""),
         ("fluorescence", names[1]),
     ]
-    assert result.warnings == [
-        f"Channels named as in the file: Ch1 (label-free), {names[1]} (stain)."
-    ]
+    assert result.notes == [f"Channels named as in the file: Ch1 (label-free), {names[1]} (stain)."]
+    assert result.warnings == []
 
 
 def test_stain_channels_the_file_does_not_name_are_refused_as_before(project, tmp_path):
@@ -258,7 +258,8 @@ def test_an_hdf5_file_of_named_datasets_is_a_label_free_image_and_its_stain(
         ("brightfield", "", 0, (3, 48, 64)),
         ("fluorescence", "Hoechst 33342", 0, (3, 48, 64)),
     ]
-    assert result.warnings[0].startswith(f"{PICKED}: BF (label-free), Hoechst 33342 (stain).")
+    assert result.notes[0].startswith(f"{PICKED}: BF (label-free), Hoechst 33342 (stain).")
+    assert result.warnings == []
     bf, stain = (
         Volume.objects.get(modality="brightfield"),
         Volume.objects.get(modality="fluorescence"),
@@ -279,7 +280,7 @@ def test_hdf5_datasets_named_by_hand_are_the_channels(project, tmp_path, media_r
     result = _import(path, project, channel_names=["A", "B"], stain_channels=["B"])
 
     assert [volume[:2] for volume in result.volumes] == [("brightfield", ""), ("fluorescence", "B")]
-    assert not any(PICKED in warning for warning in result.warnings)
+    assert not any(PICKED in line for line in result.notes + result.warnings)
 
 
 def _time_lapse(path, n_t: int = 3) -> np.ndarray:
@@ -305,7 +306,8 @@ def test_import_volume_reads_an_ome_time_lapse_by_its_channel_names(project, tmp
     call_command(*args, "--modality", "dic", stdout=out)
 
     text = out.getvalue()
-    assert f"Warning: {PICKED}: DIC (label-free), Hoechst 33342 (stain)." in text
+    assert f"\nNote: {PICKED}: DIC (label-free), Hoechst 33342 (stain)." in text
+    assert "Warning" not in text
     assert "6 volume(s), 3 time point(s), 6 section(s)." in text
     assert "Time points 5 min apart." in text
     for t in range(3):
@@ -349,7 +351,8 @@ def test_the_upload_reads_the_channel_names(
         ("dic", "", 1),
         ("fluorescence", "Hoechst 33342", 1),
     ]
-    assert status["result"]["warnings"][0].startswith(f"{PICKED}: DIC (label-free)")
+    assert status["result"]["notes"][0].startswith(f"{PICKED}: DIC (label-free)")
+    assert status["result"]["warnings"] == []
 
 
 def test_the_import_page_reads_the_channel_names_and_its_job_page_says_so(
@@ -369,7 +372,11 @@ def test_the_import_page_reads_the_channel_names_and_its_job_page_says_so(
 
     assert response.status_code == 302, response.content.decode()
     page = client.get(response["Location"]).content.decode()
-    assert f"{PICKED}: Brightfield (label-free), DAPI (stain)." in page
+    assert (
+        f'<span class="cw-muted" data-role="import-note">{PICKED}: Brightfield (label-free), '
+        "DAPI (stain)." in page
+    )
+    assert "cw-error" not in page
     assert Volume.objects.get(modality="fluorescence", channel="DAPI").paired_with == (
         Volume.objects.get(modality="brightfield")
     )
@@ -417,7 +424,8 @@ def test_import_folder_reads_each_fields_channel_names(project, tmp_path, media_
 
     call_command(*args, stdout=out, verbosity=0)
 
-    assert out.getvalue().count(f"Warning: {PICKED}: BF (label-free), DAPI (stain).") == 2
+    assert out.getvalue().count(f"  Note: {PICKED}: BF (label-free), DAPI (stain).") == 2
+    assert "Warning" not in out.getvalue()
     assert Volume.objects.filter(modality="fluorescence", channel="DAPI").count() == 2
 
 
@@ -478,7 +486,7 @@ def test_names_the_project_spells_otherwise_take_its_spelling(
         "bf",
         "phase",
     ]
-    assert result.warnings[0].endswith("Stored as the project's channels bf, phase.")
+    assert result.notes[0].endswith("Stored as the project's channels bf, phase.")
     with pytest.raises(ConflictError) as refused:
         import_file(
             path=other,

@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ChannelRoles", "Role", "channel_role", "channel_roles"]
+__all__ = [
+    "ChannelRoles",
+    "Role",
+    "channel_role",
+    "channel_roles",
+    "label_free_contrast",
+    "same_dye",
+    "stain_dye",
+]
 
 Role = Literal["label_free", "stain"]
 
@@ -77,6 +85,59 @@ def channel_role(name: str) -> Role | None:
         elif pair in _STAIN_PAIRS:
             found.add("stain")
     return found.pop() if len(found) == 1 else None
+
+
+# The label-free contrast each word names, as the modality it is imported as.
+_CONTRAST_WORDS = {
+    "bf": "brightfield",
+    "brightfield": "brightfield",
+    "transmitted": "brightfield",
+    "trans": "brightfield",
+    "phase": "phase",
+    "ph": "phase",
+    "phc": "phase",
+    "dic": "dic",
+    "nomarski": "dic",
+    "ri": "ri",
+}
+# A Hoechst dye's number; "Hoechst" alone names none of them.
+_HOECHST_NUMBERS = frozenset({"33342", "33258", "34580"})
+_DYE_WORDS = frozenset({"dapi", "draq5", "draq7"})
+
+
+def label_free_contrast(name: str) -> str | None:
+    """The label-free modality a channel's name says (“DIC” → "dic", “Bright field” →
+    "brightfield", “Ph1” → "phase"); None when it says none, or more than one."""
+    words = _words(name)
+    found = {_CONTRAST_WORDS.get(w, _CONTRAST_WORDS.get(w.rstrip("0123456789"))) for w in words}
+    found |= {"brightfield" for pair in zip(words, words[1:]) if pair in _LABEL_FREE_PAIRS}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
+def stain_dye(name: str) -> tuple[str, str] | None:
+    """The dye a stain channel's name says, as (dye, number): “Hoechst”, “H33342” and “Hoechst
+    33342” → ("hoechst", "") or ("hoechst", "33342"); “DAPI 405nm” → ("dapi", ""); None when
+    the name says no dye (“Nuclear”, “SYTOX Green”) or two."""
+    words = _words(name)
+    found: set[tuple[str, str]] = set()
+    for word, after in zip(words, [*words[1:], ""]):
+        bare = word.rstrip("0123456789")
+        number = word[len(bare) :] or (after if after in _HOECHST_NUMBERS else "")
+        if bare == "hoechst" or (bare == "h" and number in _HOECHST_NUMBERS):
+            found.add(("hoechst", number if number in _HOECHST_NUMBERS else ""))
+        elif word in _DYE_WORDS or bare == "dapi":
+            found.add((bare if bare == "dapi" else word, ""))
+    return found.pop() if len(found) == 1 else None
+
+
+def same_dye(a: str, b: str) -> bool:
+    """Whether two stain names name the same dye (“Hoechst” and “H33342”; not “Hoechst 33342”
+    and “Hoechst 33258”, nor DAPI and Hoechst)."""
+    first, second = stain_dye(a), stain_dye(b)
+    if first is None or second is None or first[0] != second[0]:
+        return False
+    return not first[1] or not second[1] or first[1] == second[1]
 
 
 def _role_text(role: Role | None) -> str:

@@ -41,6 +41,9 @@ class VolumeHandle:
     # What a person should know about how this volume was read (a stain resampled onto the
     # tomogram's grid, and which sections it covers).
     note: str = field(default="", compare=False)
+    # What the import chose by itself, as information rather than a warning (the channels it
+    # picked by their names in the file).
+    info: str = field(default="", compare=False)
     # The first and last section (inclusive) that hold image data when a stain was resampled
     # onto a taller tomogram (first > last: none); None when every section does.
     imaged_sections: tuple[int, int] | None = field(default=None, compare=False)

@@ -14,13 +14,16 @@ from annotations.management.import_options import (
     import_options,
 )
 from annotations.management.progress_bar import percent_bar
-from annotations.models import LABEL_FREE_MODALITIES, Modality
+from annotations.models import LABEL_FREE_MODALITIES, Modality, Project
 from annotations.services.imports.batch import batch_options_check
+from annotations.services.imports.checks import stains_by_name
 from annotations.services.imports.fields import field_files, import_field
+from annotations.services.imports.options import ImportOptions
 from annotations.services.imports.pairing import (
     DEFAULT_LABEL_FREE,
     DEFAULT_PATTERN,
     DEFAULT_STAIN,
+    FieldFiles,
     pair_files,
 )
 from annotations.services.projects import project_get_or_create
@@ -95,8 +98,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(pairing.fields)} field(s) paired, {len(pairing.skipped)} file(s) skipped:"
         )
-        for line in pairing.describe(stain_channels=shared.stain_channels):
+        named, refusals = _stains_by_name(folder, pairing.fields, shared, options["project"])
+        for line in pairing.describe(stain_channels=shared.stain_channels, named=named):
             self.stdout.write(line)
+        for specimen, reason in refusals:
+            self.stdout.write(f"  {specimen} will be refused: {reason}")
         if not pairing.fields:
             raise CommandError(
                 f"No field could be paired by “{options['pattern']}”; nothing imported."
@@ -139,6 +145,8 @@ class Command(BaseCommand):
                     + (f", {interval:g} min apart" if interval is not None else "")
                 )
             )
+            for note in result.notes:
+                self.stdout.write(f"  Note: {note}")
             for warning in result.warnings:
                 self.stdout.write(f"  Warning: {warning}")
         imported = len(pairing.fields) - len(refused)
@@ -165,6 +173,27 @@ class Command(BaseCommand):
         if self._progress_bar is not None:
             self._progress_bar.close()
             self._progress_bar = None
+
+
+def _stains_by_name(
+    folder: Path, fields: list[FieldFiles], options: ImportOptions, slug: str
+) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, str]]]:
+    """By field without a stain file, the stain channels its label-free file names itself (from
+    the file's header, as the import will pick them); and the fields whose names the import
+    will refuse, with the reason."""
+    project = Project.objects.filter(slug=slug).first()
+    named: dict[str, tuple[str, ...]] = {}
+    refusals: list[tuple[str, str]] = []
+    for fieldfiles in fields:
+        if fieldfiles.stain or any(frame.stain for frame in fieldfiles.frames):
+            continue
+        try:
+            named[fieldfiles.specimen] = stains_by_name(
+                path=folder / fieldfiles.label_free, options=options, project=project
+            )
+        except DomainError as exc:
+            refusals.append((fieldfiles.specimen, exc.message))
+    return named, refusals
 
 
 def _subfolder_hint(folder: Path) -> str:

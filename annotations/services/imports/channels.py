@@ -12,16 +12,22 @@ label-free and which the stain (Phase, Hoechst) needs neither: ``channels_by_nam
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from annotations.imaging.readers import LABEL_FREE_MODALITIES, VolumeHandle
-from annotations.imaging.readers.channel_roles import ChannelRoles, channel_roles
+from annotations.imaging.readers.channel_roles import (
+    ChannelRoles,
+    channel_roles,
+    label_free_contrast,
+    same_dye,
+)
 from annotations.imaging.readers.detect import format_by_content
 from annotations.imaging.readers.named_channels import file_channel_names
+from annotations.models import Modality
 from annotations.services.volume_channels import channel_names_check, project_channels_check
 from cellweb.errors import InvalidInput
 
@@ -122,44 +128,99 @@ def planned_channels_check(*, project, modality: str, handles: list[VolumeHandle
     project_channels_check(project.pk, modality=modality, names=channel_names_check(per_time))
 
 
+@dataclass(frozen=True)
+class NamedChannels:
+    """What ``channels_by_name`` made of a file's channel names: the ``options`` to import it
+    with, the ``note`` that says which channels were picked (information, "" for none) and a
+    ``warning`` when a label-free channel's name says another contrast than the modality."""
+
+    options: ImportOptions
+    note: str = ""
+    warning: str = ""
+    # A stain channel stored under the project's name for the same dye: {"Hoechst 33342":
+    # "Hoechst"}.
+    stored: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stains(self) -> tuple[str, ...]:
+        """The stain channels as they are stored."""
+        return tuple(self.stored.get(n, n) for n in self.options.stain_channels)
+
+
 def channels_by_name(
-    path: Path, options: ImportOptions, *, known: Sequence[str] = ()
-) -> tuple[ImportOptions, str]:
+    path: Path,
+    options: ImportOptions,
+    *,
+    known: Sequence[str] = (),
+    known_stains: Sequence[str] = (),
+) -> NamedChannels:
     """``options`` with the channels a label-free file names itself (a TIFF's Phase + Hoechst,
-    an HDF5 file's BF and DAPI datasets), and the line that says so.
+    an HDF5 file's BF and DAPI datasets), and the note that says so.
 
     Without stain channels, the stains are those the names say (``channel_roles``); names that
     do not say which is which refuse a TIFF with the names found (an HDF5 file is refused as
     before, with its datasets listed). Stain channels given alone (“hoechst”, any case) are
-    picked among the file's names. ``options`` as they are, and "", when the import names the
-    channels itself (that choice wins) or the file names none. Label-free channels that are the
-    project's ``known`` channels but for case (BF, Phase for bf, phase) take the project's
-    spelling, so that the project keeps one set of channels."""
+    picked among the file's names. ``options`` as they are, and no note, when the import names
+    the channels itself (that choice wins) or the file names none. Label-free channels that are
+    the project's ``known`` channels but for case (BF, Phase for bf, phase) take the project's
+    spelling, so that the project keeps one set of channels; a stain that is one of the
+    project's ``known_stains`` but for case, or names its dye otherwise (Hoechst 33342 for
+    Hoechst), is stored under the project's name (``stored``). A label-free name that says
+    another contrast than the modality (DIC imported as bright-field) is warned of; the
+    modality chosen is kept."""
     chosen = options.channel_names or options.channel or options.channel_axis is not None
     if options.modality not in LABEL_FREE_MODALITIES or chosen:
-        return options, ""
+        return NamedChannels(options)
     names = file_channel_names(path, options.dataset or None)
     if not names:
-        return options, ""
+        return NamedChannels(options)
     if options.stain_channels:
-        return _known_spelling(*_stains_among(names, options), known)
-    roles = channel_roles(names)
-    if roles.problem:
-        if format_by_content(path) != "tiff":
-            return options, ""
-        raise InvalidInput(
-            f"'{path.name}' has {len(names)} channels, named {', '.join(names)} in the file, "
-            f"but {roles.problem}. Name the stain channels (e.g. "
-            f"“{(roles.stains or names[-1:])[0]}”), or give the channels in the file's order "
-            f"(channels “{','.join(names)}”) with the stains among them; for a stain alone, "
-            "choose the modality 'fluorescence'."
+        picked, note = _stains_among(names, options)
+    else:
+        roles = channel_roles(names)
+        if roles.problem:
+            if format_by_content(path) != "tiff":
+                return NamedChannels(options)
+            raise InvalidInput(
+                f"'{path.name}' has {len(names)} channels, named {', '.join(names)} in the file, "
+                f"but {roles.problem}. Name the stain channels (e.g. "
+                f"“{(roles.stains or names[-1:])[0]}”), or give the channels in the file's order "
+                f"(channels “{','.join(names)}”) with the stains among them; for a stain alone, "
+                "choose the modality 'fluorescence'."
+            )
+        picked = replace(options, channel_names=roles.names, stain_channels=roles.stains)
+        note = (
+            f"Channels picked by their names in the file: {roles.described()}. To choose "
+            "otherwise, give the channels and stain channels."
         )
-    picked = replace(options, channel_names=roles.names, stain_channels=roles.stains)
-    return _known_spelling(
-        picked,
-        f"Channels picked by their names in the file: {roles.described()}. To choose otherwise, "
-        "give the channels and stain channels.",
-        known,
+    if not note:
+        return NamedChannels(options)
+    warning = _contrast_warning(picked)
+    picked, note = _known_spelling(picked, note, known)
+    stored, note = _known_stains(note, picked.stain_channels, known_stains)
+    return NamedChannels(picked, note, warning, stored)
+
+
+def _contrast_text(modality: str) -> str:
+    """A label-free modality as a sentence names it: “bright-field”, “DIC”."""
+    label = Modality(modality).label.split(" (")[0]
+    return label if label.isupper() else label[0].lower() + label[1:]
+
+
+def _contrast_warning(options: ImportOptions) -> str:
+    """Why the label-free channels' names disagree with the modality, or ""."""
+    free = [n for n in options.channel_names if n not in options.stain_channels]
+    said = {n: label_free_contrast(n) for n in free}
+    contrasts = [c for c in dict.fromkeys(said.values()) if c]
+    if not contrasts or options.modality in contrasts:
+        return ""
+    named = ", ".join(f"“{n}”" for n, c in said.items() if c)
+    other = " or ".join(_contrast_text(c) for c in contrasts)
+    return (
+        f"The file names the label-free channel {named}, which says {other}, but the image was "
+        f"imported as {_contrast_text(options.modality)}, the modality chosen. If it is "
+        f"{other}, import it with the modality "
+        f"{' or '.join(f'“{c}”' for c in contrasts)} instead."
     )
 
 
@@ -191,3 +252,21 @@ def _known_spelling(
     return replace(options, channel_names=names), (
         f"{note} Stored as the project's channels {', '.join(known)}."
     )
+
+
+def _known_stains(note: str, stains: Sequence[str], known: Sequence[str]) -> tuple[dict, str]:
+    """The ``stains`` that are one of the project's ``known`` stain channels but for case, or
+    name the same dye (“Hoechst 33342” for “Hoechst”), each with the name it is stored under,
+    and ``note`` saying so; a stain that is like none, or like several, keeps its own name."""
+    stored: dict[str, str] = {}
+    for stain in stains:
+        if stain in known:
+            continue
+        like = [k for k in known if k.casefold() == stain.casefold()]
+        like = like or [k for k in known if same_dye(k, stain)]
+        if len(like) == 1 and like[0] not in stains:
+            stored[stain] = like[0]
+    if not stored:
+        return stored, note
+    said = "; ".join(f"{old} as the project's stain channel {new}" for old, new in stored.items())
+    return stored, f"{note} Stored {said} (the same dye)."

@@ -23,8 +23,9 @@ from annotations.models import (
     Specimen,
     Volume,
 )
-from annotations.selectors.channels import project_channel_names
+from annotations.selectors.channels import project_channel_names, project_stain_names
 from annotations.services.imports.channels import (
+    NamedChannels,
     channels_by_name,
     planned_channels_check,
     stain_channels_check,
@@ -167,13 +168,15 @@ def inspect_file(
     (``readers.open_image``), whose ``stain_channels`` become fluorescence volumes paired with it
     (``channels.py``). Without any of these, a file whose channel names say which channel is
     label-free and which the stain is read by them (``channels_by_name``, spelled as the
-    ``project``'s channels where they are those but for case); its handles' note says so.
+    ``project``'s channels where they are those but for case or the same dye); its handles'
+    ``info`` says so, and their ``note`` warns when a name says another contrast than the
+    modality.
     """
     modality = modality_check(options.modality)
     time_index = time_index_check(options.time_index)
     first_time = first_time_check(options.first_time_index, time_index=time_index)
-    known = project_channel_names(project.pk) if project is not None else []
-    options, picked = channels_by_name(Path(path), options, known=known)
+    named = _named_channels(path, options, project)
+    options = named.options
     channel_names = options.channel_names
     stains = stain_channels_check(
         options.stain_channels, modality=modality, channel_names=channel_names
@@ -238,12 +241,44 @@ def inspect_file(
                 f"channels {channels_text(handles)}. Give one of these names or leave it empty."
             )
     handles = stains_as_fluorescence(handles, stains)
-    if picked:
-        handles = [replace(h, note=h.note or picked) for h in handles]
+    if named.note:
+        handles = [
+            replace(
+                h,
+                info=named.note,
+                note=" ".join(filter(None, [h.note, named.warning])),
+                dye=named.stored.get(h.channel, h.dye) if h.kind == "fluorescence" else h.dye,
+            )
+            for h in handles
+        ]
     # Label-free first at each time point, so every fluorescence volume finds its partner.
     # The sort is stable: a multi-channel label-free image keeps its channels in the file's order.
     handles.sort(key=lambda h: (h.time_index, h.kind != "label_free", channel_label(h)))
     return source, handles
+
+
+def _named_channels(
+    path: str | Path, options: ImportOptions, project: Project | None
+) -> NamedChannels:
+    """``channels_by_name`` of ``path``, spelled as the ``project``'s channels and stains."""
+    if project is None:
+        return channels_by_name(Path(path), options)
+    return channels_by_name(
+        Path(path),
+        options,
+        known=project_channel_names(project.pk),
+        known_stains=project_stain_names(project.pk),
+    )
+
+
+def stains_by_name(
+    *, path: str | Path, options: ImportOptions, project: Project | None = None
+) -> tuple[str, ...]:
+    """The stain channels an import of ``path`` picks by the file's own channel names, read
+    from its header alone (the dry run of a folder); () when it picks none. InvalidInput as the
+    import refuses a file whose names do not say which channel is which."""
+    named = _named_channels(path, options, project)
+    return named.stains if named.note else ()
 
 
 def _shape_text(shape) -> str:

@@ -41,6 +41,8 @@ class ImportResult:
     sections_count: int
     source_file: SourceFile
     warnings: list[str] = field(default_factory=list)
+    # What the import chose by itself, said as information (the channels picked by their names).
+    notes: list[str] = field(default_factory=list)
     # The other files imported with it into the same specimen (a field's stain).
     more_source_files: list[SourceFile] = field(default_factory=list)
 
@@ -56,6 +58,7 @@ class ImportResult:
             sections_count=sum(result.sections_count for result in results),
             source_file=first.source_file,
             warnings=[warning for result in results for warning in result.warnings],
+            notes=[note for result in results for note in result.notes],
             more_source_files=[
                 source
                 for result in results
@@ -89,6 +92,7 @@ class ImportResult:
                 "sha256": self.source_file.sha256,
             },
             "warnings": self.warnings,
+            "notes": self.notes,
             "source_files": [
                 {"id": source.pk, "name": source.original_name}
                 for source in [self.source_file, *self.more_source_files]
@@ -110,6 +114,7 @@ class ImportResult:
         )
         if self.specimen.frame_interval_min is not None:
             lines.append(f"Time points {self.specimen.frame_interval_min:g} min apart.")
+        lines += [f"Note: {n}" for n in self.notes]
         lines += [f"Warning: {w}" for w in self.warnings]
         return lines
 
@@ -181,6 +186,7 @@ def import_file(
     done_weight = 0.0
     created: list[tuple[str, str, int, tuple[int, int, int]]] = []
     warnings: list[str] = []
+    notes: list[str] = []
     sections_count = 0
 
     def fraction(extra: float = 0.0) -> float:
@@ -245,6 +251,7 @@ def import_file(
                 sections_count += volume.size_z
                 # A stain resampled at every time point is said once.
                 warnings += [h.note for h in group if h.note and h.note not in warnings]
+                notes += [h.info for h in group if h.info and h.info not in notes]
                 if volume.modality == Modality.RI and (
                     warning := _ri_warning(volume, handle.description)
                 ):
@@ -267,4 +274,5 @@ def import_file(
         sections_count=sections_count,
         source_file=source_file,
         warnings=warnings,
+        notes=notes,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cellweb.errors import InvalidInput
@@ -69,23 +69,42 @@ class Pairing:
     fields: list[FieldFiles] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
-    def describe(self, *, stain_channels: Sequence[str] = ()) -> list[str]:
+    def describe(
+        self,
+        *,
+        stain_channels: Sequence[str] = (),
+        named: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[str]:
         """One line per field and per skipped file; ``stain_channels``: the stain is a channel
-        of each label-free file (``--stain-channels``), named where a field has no stain file."""
-        inside = (
-            f" + stain channel {', '.join(stain_channels)} of the same file"
-            if stain_channels
-            else " (no stain)"
-        )
+        of each label-free file (``--stain-channels``), named where a field has no stain file;
+        ``named``: by field, the stain channels its label-free file names itself (the import
+        picks them by their names)."""
         lines = [
-            f"  {f.specimen}: {f.label_free}" + (f" + stain {f.stain}" if f.stain else inside)
+            f"  {f.specimen}: {f.label_free}"
+            + (f" + stain {f.stain}" if f.stain else _inside(stain_channels, named, f.specimen))
             if not f.frames
             else f"  {f.specimen}: {len(f.frames)} frame(s), time points "
-            f"{_listed([frame.time_index for frame in f.frames])}" + _stained(f.frames, inside)
+            f"{_listed([frame.time_index for frame in f.frames])}"
+            + _stained(f.frames, _inside(stain_channels, named, f.specimen))
             for f in self.fields
         ]
         lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
         return lines
+
+
+def _inside(
+    stain_channels: Sequence[str], named: Mapping[str, Sequence[str]] | None, specimen: str
+) -> str:
+    """What a field without a stain file holds of a stain: channels of its own file, or none."""
+    if stain_channels:
+        return f" + stain channel {', '.join(stain_channels)} of the same file"
+    picked = (named or {}).get(specimen)
+    if picked:
+        return (
+            f" + stain channel {', '.join(picked)} of the same file, picked by "
+            f"{'its name' if len(picked) == 1 else 'their names'} in the file"
+        )
+    return " (no stain)"
 
 
 def _stained(frames: tuple[FrameFiles, ...], inside: str) -> str:

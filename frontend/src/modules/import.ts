@@ -192,16 +192,30 @@ export function summaryEntries(result: Record<string, unknown>): [string, string
   return [...labelled, ...others];
 }
 
-/** Scalar result fields as a key/value list, plus any `warnings` strings. */
+/** A result field's strings; [] when it is not a list. */
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((w): w is string => typeof w === 'string') : [];
+}
+
+/**
+ * The result's `notes` (what the import chose by itself, e.g. the channels it picked by their
+ * names: information, shown muted) and `warnings` (what may be wrong, shown as warnings).
+ */
+export function resultMessages(result: Record<string, unknown>): { notes: string[]; warnings: string[] } {
+  return { notes: strings(result.notes), warnings: strings(result.warnings) };
+}
+
+/** Scalar result fields as a key/value list, then the result's notes and warnings. */
 function summary(result: Record<string, unknown> | null | undefined): HTMLElement | null {
   if (!result || typeof result !== 'object') return null;
   const entries = summaryEntries(result);
-  const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w): w is string => typeof w === 'string') : [];
-  if (!entries.length && !warnings.length) return null;
+  const { notes, warnings } = resultMessages(result);
+  if (!entries.length && !notes.length && !warnings.length) return null;
   return h(
     'div',
     null,
     entries.length ? h('dl', { class: 'cw-kv' }, ...entries.flatMap(([label, value]) => [h('dt', null, label), h('dd', null, value)])) : null,
+    notes.length ? h('ul', { class: 'cw-notes', 'data-role': 'import-notes' }, ...notes.map((n) => h('li', null, n))) : null,
     warnings.length ? h('ul', { class: 'cw-warnings' }, ...warnings.map((w) => h('li', null, w))) : null,
   );
 }
