@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.forms import ImportFolderForm, ImportForm
+from annotations.forms_imports import ImportFolderForm, ImportForm
 from annotations.models import Modality, Role
 from annotations.permissions import get_project
 from annotations.selectors import imports as selectors

@@ -1,4 +1,5 @@
-"""Tomocube TCF files and generic HDF5 files (one named dataset)."""
+"""Tomocube TCF files and generic HDF5 files (one named dataset); a TCF stain stack is placed on
+the tomogram's grid by ``tcf_grid``."""
 
 from __future__ import annotations
 
@@ -13,12 +14,19 @@ import hdf5plugin  # noqa: F401  (registers the compression filters used by Tomo
 import numpy as np
 
 from ..errors import ImageReadError
-from .fl_grid import FlGrid, Grid, describe
+from .fl_grid import Grid
 from .layout import axes_for_plain_array, handles_from_layout
 from .request import MIN_SECTION_SIZE, ReadRequest, VoxelSize, check_dtype, check_shape_usable
 from .select import natural_key
 from .tcf_dyes import dye_names
-from .tcf_time import attr_number, dataset_names, paired_by_time
+from .tcf_grid import (
+    coverage_note,
+    fl_on_ri_grid,
+    registered_reader,
+    tcf_ri_grid,
+    voxel_size_from_tcf_attrs,
+)
+from .tcf_time import dataset_names, paired_by_time
 from .volume import VolumeHandle, integer_ri_scale
 
 
@@ -162,7 +170,7 @@ def _tcf_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHandle]:
             "choose the modality 'ri' (or 'fluorescence' for its fluorescence channels)."
         )
     handles: list[VolumeHandle] = []
-    ri_grid = _tcf_ri_grid(f)
+    ri_grid = tcf_ri_grid(f)
     if request.modality == "ri":
         group = f.get("Data/3D")
         if not isinstance(group, h5py.Group):
@@ -195,7 +203,7 @@ def _tcf_group_handles(
     attrs: Any,
     ri_grid: Grid | None = None,
 ) -> list[VolumeHandle]:
-    file_voxel = _voxel_size_from_tcf_attrs(attrs)
+    file_voxel = voxel_size_from_tcf_attrs(attrs)
     voxel = file_voxel
     if request.voxel_size is not None:
         voxel = request.voxel_size
@@ -218,9 +226,9 @@ def _tcf_group_handles(
         is_ri = kind == "label_free"
         scale = integer_ri_scale(is_ri, ds.dtype)
         read, note, covered = _h5_reader(request.path, ds.name), "", None
-        grid = _fl_on_ri_grid(shape, file_voxel, attrs, ri_grid) if not is_ri else None
+        grid = fl_on_ri_grid(shape, file_voxel, attrs, ri_grid) if not is_ri else None
         if grid is not None:
-            read, note = _registered_reader(read, grid), _coverage_note(grid, channel)
+            read, note = registered_reader(read, grid), coverage_note(grid, channel)
             shape, voxel = grid.ri_shape, (voxel if request.voxel_size else grid.ri_voxel)
             covered = grid.covered or (0, -1)
             covered = None if covered == (0, shape[0] - 1) else covered
@@ -243,97 +251,12 @@ def _tcf_group_handles(
     return handles
 
 
-def _tcf_ri_grid(f: h5py.File) -> Grid | None:
-    """The tomogram's grid (shape of its first time point, voxel size from ``/Data/3D``)."""
-    group = f.get("Data/3D")
-    if not isinstance(group, h5py.Group):
-        return None
-    voxel = _voxel_size_from_tcf_attrs(group.attrs)
-    first = next(
-        (
-            group[n]
-            for n in sorted(group, key=natural_key)
-            if isinstance(group.get(n), h5py.Dataset)
-        ),
-        None,
-    )
-    if voxel is None or first is None or first.ndim != 3:
-        return None
-    return (tuple(int(n) for n in first.shape), voxel)  # type: ignore[return-value]
-
-
-def _fl_on_ri_grid(
-    shape: tuple[int, ...], fl_voxel: VoxelSize | None, attrs: Any, ri_grid: Grid | None
-) -> FlGrid | None:
-    """How a stain stack maps onto the tomogram, or None when it needs no resampling (or the
-    file does not say enough to do it: then the stacks must match section by section)."""
-    if ri_grid is None or fl_voxel is None or len(shape) != 3:
-        return None
-    # A stack that contradicts its own header (SizeX/Y/Z) is not placed by that header.
-    header = tuple(_attr_float(attrs, f"Size{axis}") for axis in "ZYX")
-    if all(header) and header != tuple(float(n) for n in shape):
-        return None
-    # A stain stack centred on the tomogram's lowest plane would be half outside it: a zero
-    # offset is taken as "not recorded", like a missing one (centred on the tomogram).
-    offset = (attr_number(attrs, "OffsetZ") or 0.0) + (
-        attr_number(attrs, "OffsetZCompensation") or 0.0
-    ) or None
-    grid = FlGrid(
-        fl_shape=(shape[0], shape[1], shape[2]),
-        fl_voxel=fl_voxel,
-        ri_shape=ri_grid[0],
-        ri_voxel=ri_grid[1],
-        z_centre_um=offset,
-    )
-    return None if grid.identical else grid
-
-
-def _registered_reader(read: Callable[[], np.ndarray], grid: FlGrid) -> Callable[[], np.ndarray]:
-    def registered() -> np.ndarray:
-        fl = np.asarray(read(), dtype=np.float32)
-        background = float(np.median(fl[:, ::4, ::4]))
-        return grid.resample(fl, fill=background)
-
-    return registered
-
-
-def _coverage_note(grid: FlGrid, channel: str) -> str:
-    what = f"Fluorescence {channel}".strip()
-    stain = describe((grid.fl_shape, grid.fl_voxel))
-    tomogram = describe((grid.ri_shape, grid.ri_voxel))
-    covered = grid.covered
-    if covered is None:
-        return (
-            f"{what} ({stain}) lies outside the tomogram's z range ({tomogram}); "
-            "no section has its stain."
-        )
-    first, last = covered
-    text = f"{what} ({stain}) was resampled onto the tomogram's grid ({tomogram})"
-    if (first, last) == (0, grid.ri_shape[0] - 1):
-        return text + "."
-    return (
-        text + f"; it covers sections {first}–{last} only: the other sections hold no stain image "
-        "and get no fluorescence ground truth."
-    )
-
-
 def _h5_reader(path: Path, ds_name: str) -> Callable[[], np.ndarray]:
     def read() -> np.ndarray:
         with h5py.File(path, "r") as fh:
             return np.asarray(fh[ds_name][()])
 
     return read
-
-
-def _attr_float(attrs: Any, key: str) -> float | None:
-    """A positive number attribute (a size, a resolution), else None."""
-    value = attr_number(attrs, key)
-    return value if value is not None and value > 0 else None
-
-
-def _voxel_size_from_tcf_attrs(attrs: Any) -> VoxelSize | None:
-    z, y, x = (_attr_float(attrs, f"Resolution{a}") for a in "ZYX")
-    return (z, y, x) if z and y and x else None
 
 
 def _voxel_size_from_attrs(attrs: Any, keys: Sequence[str]) -> VoxelSize | None:

@@ -1,7 +1,8 @@
 """Bringing image files into a project: one code path for the web form, the API and the command.
 
 ``options``: how to import a file (``ImportOptions``), one record that each entry builds and the
-services pass down. ``checks``: what refuses a file before any pixel is read. ``importer``:
+services pass down. ``checks``: what refuses a file before any pixel is read; ``fit``: whether its volumes fit the
+specimen they join. ``importer``:
 ``import_file``, one file into a specimen, all or nothing. ``staging``: uploads kept on disk until
 their import runs. ``jobs``: uploads as jobs of the kind "import", run by a worker. ``pairing``:
 the files of a folder grouped into fields by a name pattern (pure). ``fields``: one field (a
@@ -10,7 +11,6 @@ files at once, a job per field.
 """
 
 from annotations.services.imports.checks import (
-    fit_check,
     inspect_file,
     modality_check,
     parse_voxel_size,
@@ -19,6 +19,7 @@ from annotations.services.imports.checks import (
     voxel_size_check,
 )
 from annotations.services.imports.duplicates import duplicate_check
+from annotations.services.imports.fit import fit_check
 from annotations.services.imports.importer import ImportResult, import_file
 from annotations.services.imports.jobs import (
     import_job_create,

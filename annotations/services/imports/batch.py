@@ -18,8 +18,9 @@ from django.db import transaction
 
 from annotations.models import LABEL_FREE_MODALITIES, ImportJob, Project
 from annotations.services.imports.channels import stain_channels_check
-from annotations.services.imports.checks import fit_check, upload_size_check
+from annotations.services.imports.checks import upload_size_check
 from annotations.services.imports.duplicates import duplicate_check
+from annotations.services.imports.fit import fit_check
 from annotations.services.imports.options import ImportOptions
 from annotations.services.imports.pairing import (
     DEFAULT_LABEL_FREE,

@@ -1,5 +1,5 @@
 """Checks that refuse a bad import before any pixel is read: names, modality, time point, voxel
-size, upload size, what a file holds and whether it fits the specimen (duplicates:
+size, upload size and what a file holds (whether it fits the specimen: ``fit.py``; duplicates:
 ``annotations.services.imports.duplicates``)."""
 
 from __future__ import annotations
@@ -17,22 +17,18 @@ from annotations.imaging.errors import ImagingError
 from annotations.imaging.readers import ImageSource, VolumeHandle, open_image
 from annotations.imaging.readers.select import channels_text, is_channel
 from annotations.models import (
-    LABEL_FREE_MODALITIES,
     Modality,
     Project,
-    Specimen,
-    Volume,
 )
 from annotations.selectors.channels import project_channel_names, project_stain_names
 from annotations.services.imports.channels import (
     NamedChannels,
     channels_by_name,
-    planned_channels_check,
     stain_channels_check,
     stains_as_fluorescence,
 )
 from annotations.services.imports.duplicates import duplicate_check as duplicate_check
-from cellweb.errors import ConflictError, InvalidInput, PayloadTooLarge
+from cellweb.errors import InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
     from annotations.services.imports.options import ImportOptions
@@ -279,105 +275,3 @@ def stains_by_name(
     import refuses a file whose names do not say which channel is which."""
     named = _named_channels(path, options, project)
     return named.stains if named.note else ()
-
-
-def _shape_text(shape) -> str:
-    return "×".join(map(str, shape))
-
-
-def _time_points_text(times: Sequence[int]) -> str:
-    """“3”, “3 and 4”, “10–19” for a run, else the numbers listed."""
-    if len(times) == 1:
-        return str(times[0])
-    if list(times) == list(range(times[0], times[-1] + 1)):
-        return f"{times[0]}–{times[-1]}" if len(times) > 2 else f"{times[0]} and {times[1]}"
-    return ", ".join(map(str, times))
-
-
-def _clash_check(specimen_name: str, planned: list[tuple], known: list[tuple]) -> None:
-    """409 ``volume_exists`` when a planned volume's modality, channel and time point are the
-    specimen's already, naming every clashing time point and where the series ends."""
-    stored = {(m, c, t) for m, c, t, _ in known}
-    clashes: dict[str, set[int]] = {}
-    for mod, channel, t, _shape in planned:
-        if (mod, channel, t) in stored:
-            clashes.setdefault(f"{mod} {channel}".strip(), set()).add(t)
-    if not clashes:
-        return
-    times = sorted(set().union(*clashes.values()))
-    if len(times) == 1:
-        label = next(iter(clashes))
-        raise ConflictError(
-            f"Specimen “{specimen_name}” already has a {label} volume at time point {times[0]}; "
-            "choose another specimen name or time point.",
-            code="volume_exists",
-        )
-    held = ", ".join(
-        f"{label} volumes at time points {_time_points_text(sorted(ts))}"
-        for label, ts in clashes.items()
-    )
-    last = max(t for _m, _c, t, _s in known)
-    raise ConflictError(
-        f"Specimen “{specimen_name}” already has {held}, which this file would fill again; "
-        f"nothing was imported. Its series holds time points up to {last}: give a first time "
-        f"point after them (e.g. {last + 1}), or choose another specimen name.",
-        code="volume_exists",
-    )
-
-
-def fit_check(
-    *, project: Project, specimen_name: str, modality: str, handles: list[VolumeHandle]
-) -> None:
-    """Refuse, before any pixel is read, volumes that clash with the specimen or with each other.
-
-    A fluorescence stack must match its label-free partner of the same time point section by
-    section, and a specimen holds one volume per modality, channel and time point.
-    """
-    specimen = Specimen.objects.filter(project=project, name=specimen_name).first()
-    existing = list(Volume.objects.filter(specimen=specimen)) if specimen else []
-    planned: list[tuple[str, str, int, tuple[int, int, int]]] = [
-        (
-            Modality.FLUORESCENCE if h.kind == "fluorescence" else modality,
-            channel_label(h),
-            h.time_index,
-            h.shape,
-        )
-        for h in handles
-    ]
-    known = [(v.modality, v.channel, v.time_index, v.shape) for v in existing]
-    planned_channels_check(project=project, modality=modality, handles=handles)
-    _clash_check(specimen_name, planned, known)
-    for number, (mod, channel, t, shape) in enumerate(planned):
-        label = f"{mod} {channel}".strip()
-        is_label_free = mod in LABEL_FREE_MODALITIES
-        # The channels of one label-free image are planned one by one; two stains are a clash.
-        twice = any((m, c, tt) == (mod, channel, t) for m, c, tt, _ in planned[:number])
-        if twice and not is_label_free:
-            raise InvalidInput(
-                f"This upload holds two {label} volumes of “{specimen_name}” at time point {t} (a "
-                "stain channel of the image and a stain file of the same name?); keep one of them."
-            )
-        # A partner already in the project is state (409); one in this same upload is the
-        # request's own contradiction (400).
-        partners = [
-            (m, s, stored)
-            for (m, _c, tt, s), stored in [(k, True) for k in known]
-            + [(p, False) for p in planned[:number]]
-            if tt == t and (m in LABEL_FREE_MODALITIES) != is_label_free
-        ]
-        for partner_modality, partner_shape, stored in partners:
-            if partner_shape != shape:
-                stain, free = (
-                    (label, partner_modality) if not is_label_free else (partner_modality, label)
-                )
-                stain_shape, free_shape = (
-                    (shape, partner_shape) if not is_label_free else (partner_shape, shape)
-                )
-                message = (
-                    f"The {stain} stack is {_shape_text(stain_shape)} (z×y×x) but the {free} image of "
-                    f"“{specimen_name}” at time point {t} is {_shape_text(free_shape)}; a fluorescence stack "
-                    "must match its label-free image section by section."
-                )
-                if stored:
-                    raise ConflictError(message, code="partner_shape_mismatch")
-                raise InvalidInput(message)

@@ -19,8 +19,9 @@ from annotations.imaging.errors import ImagingError
 from annotations.imaging.readers import VolumeHandle, sha256_file
 from annotations.models import Modality, Project, SourceFile, Specimen
 from annotations.services.imports.channels import channel_groups, stack_channels
-from annotations.services.imports.checks import channel_label, fit_check, inspect_file
+from annotations.services.imports.checks import channel_label, inspect_file
 from annotations.services.imports.duplicates import duplicate_check
+from annotations.services.imports.fit import fit_check
 from annotations.services.imports.options import ImportOptions
 from annotations.services.imports.series import specimen_frame_interval_set
 from annotations.services.projects import specimen_get_or_create, specimen_name_check

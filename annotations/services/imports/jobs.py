@@ -13,7 +13,6 @@ from django.db import transaction
 
 from annotations.models import ImportJob, Project
 from annotations.services.imports.checks import (
-    fit_check,
     inspect_file,
     modality_check,
     time_index_check,
@@ -21,6 +20,7 @@ from annotations.services.imports.checks import (
 )
 from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.fields import FieldFile, import_field
+from annotations.services.imports.fit import fit_check
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
 from annotations.services.imports.options import ImportOptions
