@@ -81,7 +81,11 @@ def main() -> None:
         PredictionSettings.objects.create(project=project, predict_new_imports=True)
         runner.predict_sections = threshold_sections  # known nuclei, not an untrained network's
         continuation = launch.continuation_points
-        launch.continuation_points = lambda *args: None  # as before: the whole series each time
+        # As before: no continuation, the whole series each time.
+        launch.continuation_points = lambda version, volumes, held, series: (
+            dict.fromkeys(held),
+            {},
+        )
         before = _imports(project, user, "before", args.times)
         launch.continuation_points = continuation
         after = _imports(project, user, "after", args.times)

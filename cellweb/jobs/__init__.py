@@ -10,7 +10,7 @@ silent jobs (``cellweb.jobs.sweeper``) and relays events to the one websocket ro
 
 from cellweb.jobs.cancel import job_cancel
 from cellweb.jobs.context import JobCancelled, JobContext, JobSuperseded
-from cellweb.jobs.fields import FINAL_STATUSES, LOG_LINES, JobFields, JobStatus
+from cellweb.jobs.fields import FINAL_STATUSES, LOG_LINES, JobFields, JobStatus, log_entry
 from cellweb.jobs.kinds import JobKind, RetryPolicy, Watch, get_kind, kinds, register
 from cellweb.jobs.lifecycle import emit_status, job_execute, job_fail_unstarted
 from cellweb.jobs.listeners import job_listener_register, job_listeners_notify
@@ -38,5 +38,6 @@ __all__ = [
     "job_listener_register",
     "job_listeners_notify",
     "kinds",
+    "log_entry",
     "register",
 ]

@@ -94,8 +94,12 @@ class JobFields(models.Model):
 
     def log_append(self, line: str) -> None:
         """Add a line to ``log`` (the caller saves it)."""
-        entry = {"at": timezone.now().isoformat(), "line": str(line)[-LOG_LINE_CHARS:]}
-        self.log = [*(self.log or []), entry][-LOG_LINES:]
+        self.log = [*(self.log or []), log_entry(line)][-LOG_LINES:]
+
+
+def log_entry(line: str) -> dict[str, str]:
+    """A line of a job's ``log`` written now (a job launched with lines passes ``log``)."""
+    return {"at": timezone.now().isoformat(), "line": str(line)[-LOG_LINE_CHARS:]}
 
 
 class ProjectJobFields(JobFields):

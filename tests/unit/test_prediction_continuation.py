@@ -1,7 +1,9 @@
 """ "Predict new imports" of a time-lapse imported one frame at a time: each new frame after the
 last predicted one is predicted alone and continues the series' tracks (a nucleus keeps its id,
 new nuclei get new ids, a daughter her parent), giving the ids of one whole-series run; a frame
-between predicted ones still widens the run to the whole series."""
+between predicted ones still widens the run to the whole series. A frame whose prediction failed
+or was cancelled is a hole: predicted with the next new frame when it comes after the last
+predicted one, by widening to the whole series when it lies between predicted ones."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ import csv
 import io
 
 import numpy as np
+import pytest
 
 from annotations.models import Specimen
 from inference.models import PredictionResult, PredictionSettings
 from inference.selectors.prediction import nucleus_series, prediction_results
-from inference.services.prediction import predict_imported, prediction_run
+from inference.services.prediction import (
+    predict_imported,
+    prediction_cancel,
+    prediction_run,
+)
 from tests.conftest import signed_in
 from tests.helpers_prediction import ball_mask, dividing_frame, import_done, nucleus_volume
 from tests.unit.test_prediction_service import run
@@ -51,6 +58,7 @@ def test_each_new_frame_is_predicted_alone_and_keeps_the_whole_series_track_ids(
         assert [v["time_index"] for v in job.config["volumes"]] == [t]  # only its frame
         assert job.config["whole_series"] is False
         assert job.sections == SHAPE[0]
+        assert not any("Added" in line["line"] or "Widened" in line["line"] for line in job.log)
     specimen = Specimen.objects.get(name="lapse")
     assert jobs[1].config["continues"] == {str(specimen.pk): 0}
     assert jobs[3].config["continues"] == {str(specimen.pk): 2}
@@ -129,3 +137,71 @@ def test_a_frame_between_predicted_ones_widens_the_run_to_the_whole_series(
     prediction = predict_imported(import_done(project, manager, specimen, 1))
     assert prediction.config["whole_series"] is True and prediction.config["continues"] == {}
     assert [v["time_index"] for v in prediction.config["volumes"]] == [0, 1, 2]
+
+
+def whole_series_ids(project, manager, frames) -> list:
+    whole = Specimen.objects.create(project=project, name="whole")
+    for t, mask in enumerate(frames):
+        nucleus_volume(whole, mask, t)
+    one_run = run(project, manager, specimen_ids=[whole.pk])
+    assert one_run.status == "succeeded", one_run.error
+    return ids(one_run.results.all())
+
+
+def broken(*args, **kwargs):
+    raise RuntimeError("the GPU fell off the bus")
+
+
+@pytest.mark.parametrize("ending", ["failed", "cancelled"])
+def test_a_frame_left_without_a_result_is_predicted_with_the_next_new_frame(
+    project, manager, active_model, known_nuclei, monkeypatch, ending
+):
+    frames = [dividing_frame(t) for t in range(4)]
+    one_frame_at_a_time(project, manager, "lapse", frames[:2])
+    specimen = Specimen.objects.get(name="lapse")
+    nucleus_volume(specimen, frames[2], 2)
+    lost = predict_imported(import_done(project, manager, specimen, 2))
+    if ending == "failed":
+        with monkeypatch.context() as patch:
+            patch.setattr("inference.services.prediction.runner.predict_sections", broken)
+            lost = prediction_run(prediction_id=lost.pk, device="cpu")
+    else:
+        lost = prediction_cancel(prediction=lost, user=manager)
+    assert lost.status == ending
+    assert not PredictionResult.objects.filter(specimen=specimen, time_index=2).exists()
+
+    nucleus_volume(specimen, frames[3], 3)
+    later = predict_imported(import_done(project, manager, specimen, 3))
+    assert [v["time_index"] for v in later.config["volumes"]] == [2, 3]
+    assert later.config["continues"] == {str(specimen.pk): 1}
+    assert later.config["whole_series"] is False and later.sections == 2 * SHAPE[0]
+    [note] = [line["line"] for line in later.log]
+    assert note.startswith("Added time points 2 of lapse, left without a current result")
+    later = prediction_run(prediction_id=later.pk, device="cpu")
+    assert later.status == "succeeded", later.error
+    assert [r.time_index for r in later.results.all()] == [2, 3]
+    current = PredictionResult.objects.filter(specimen=specimen, is_current=True)
+    assert ids(current) == whole_series_ids(project, manager, frames)
+
+
+def test_a_frame_without_a_result_between_predicted_ones_widens_the_next_to_the_series(
+    project, manager, active_model, known_nuclei
+):
+    frames = [dividing_frame(t) for t in range(5)]
+    specimen = Specimen.objects.create(project=project, name="holed")
+    for t in (0, 1, 3):
+        nucleus_volume(specimen, frames[t], t)
+    run(project, manager)
+    nucleus_volume(specimen, frames[2], 2)  # imported while new imports were not predicted
+    PredictionSettings.objects.create(project=project, predict_new_imports=True)
+    nucleus_volume(specimen, frames[4], 4)
+    later = predict_imported(import_done(project, manager, specimen, 4))
+    assert later.config["whole_series"] is True and later.config["continues"] == {}
+    assert [v["time_index"] for v in later.config["volumes"]] == [0, 1, 2, 3, 4]
+    [note] = [line["line"] for line in later.log]
+    assert note.startswith("Widened to every time point of holed: time points 2, left without")
+    later = prediction_run(prediction_id=later.pk, device="cpu")
+    assert later.status == "succeeded", later.error
+    current = PredictionResult.objects.filter(specimen=specimen, is_current=True)
+    assert {r.prediction_id for r in current} == {later.pk}
+    assert ids(current) == whole_series_ids(project, manager, frames)

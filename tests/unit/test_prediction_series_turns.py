@@ -3,7 +3,8 @@ that both continue the series from the same held time points. Run by two workers
 second waits for the first to end, then seeds from its results: every nucleus keeps one id and
 the tracks link across both runs, as one whole-series run tracks them. A run that takes its
 turn after a later-launched one ended widens to the whole series; a dead worker's run or a
-cancel never leaves the waiting run stuck."""
+cancel never leaves the waiting run stuck, and the time point the dead run left without a result
+is predicted with the waiting run's."""
 
 from __future__ import annotations
 
@@ -172,8 +173,12 @@ def test_the_run_of_a_dead_worker_leaves_the_turn_once_the_sweeper_ends_it(
         second = two.result(60)
     assert Prediction.objects.get(pk=first.pk).status == "failed"
     assert second.status == "succeeded", second.error
-    assert [r.time_index for r in second.results.all()] == [3]
-    assert [len(t) for t in series_ids(specimen)] == [1, 1, 4]  # t2 left unpredicted
+    # t2, left without a result by the dead run, is predicted with t3, continuing from t1.
+    assert [r.time_index for r in second.results.all()] == [2, 3]
+    assert second.config["continues"] == {str(specimen.pk): 1}
+    assert second.config["whole_series"] is False and second.sections == 2 * SHAPE[0]
+    assert any("Added time points 2 of lapse" in line["line"] for line in second.log)
+    assert series_ids(specimen) == whole_series_ids(project, manager)
 
 
 @pytest.mark.django_db(transaction=True)

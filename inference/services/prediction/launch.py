@@ -18,7 +18,7 @@ from typing import Any
 from annotations.models import LABEL_FREE_MODALITIES, Project, Role, Specimen, Volume
 from annotations.permissions import require_role
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
-from cellweb.jobs import job_cancel, job_launch
+from cellweb.jobs import job_cancel, job_launch, log_entry
 from cellweb.words import counted
 from inference.ml.predict import PredictOptions
 from inference.ml.tiling import tile_size_error
@@ -31,6 +31,7 @@ from inference.services.prediction.series import (
     continuation_points,
     continued_run,
     held_elsewhere,
+    holes_note,
     partial_series_message,
 )
 
@@ -113,7 +114,11 @@ def _options(threshold, tta, split_touching, watershed_h, min_voxels, track_gap)
     )
 
 
-def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelVersion):
+def _volumes(
+    specimens: list[Specimen], times: list[int] | None, version: ModelVersion, strict: bool = True
+):
+    """The label-free volumes of the plan; a time point with none the version was trained on is
+    refused (``strict``) or left out."""
     rows = list(
         Volume.objects.filter(specimen__in=specimens, modality__in=LABEL_FREE_MODALITIES)
         .order_by("specimen__name", "specimen_id", "time_index", "modality", "channel")
@@ -128,7 +133,7 @@ def _volumes(specimens: list[Specimen], times: list[int] | None, version: ModelV
             (r["specimen_id"], r["time_index"]) for r in rows if r["modality"] in trained_on
         }
         wrong = [r for r in rows if (r["specimen_id"], r["time_index"]) not in readable]
-        if wrong:
+        if wrong and strict:
             raise ConflictError(
                 f"Model version “{version.name}” was trained on {', '.join(sorted(trained_on))} "
                 f"images; {len(wrong)} of the chosen volumes are {wrong[0]['modality']}. "
@@ -162,9 +167,13 @@ def plan_rows(volumes: list[dict[str, Any]], names: dict[int, str]) -> list[dict
     ]
 
 
-def series_volumes(specimen: Specimen, version: ModelVersion) -> list[dict[str, Any]]:
-    """Every time point of ``specimen`` that ``version`` segments, as the plan records it."""
-    return plan_rows(_volumes([specimen], None, version), {specimen.pk: specimen.name})
+def series_volumes(
+    specimen: Specimen, version: ModelVersion, strict: bool = True
+) -> list[dict[str, Any]]:
+    """Every time point of ``specimen`` that ``version`` segments, as the plan records it (one
+    with no volume it was trained on refused, ``strict``, or left out)."""
+    rows = _volumes([specimen], None, version, strict)
+    return plan_rows(rows, {specimen.pk: specimen.name})
 
 
 def prediction_launch(
@@ -209,14 +218,25 @@ def prediction_launch(
             code="no_volumes",
         )
     names = {s.pk: s.name for s in specimens}
-    whole_series, continues = False, {}
+    whole_series, continues, notes = False, {}, []
     if held := held_elsewhere(version, volumes):
         if origin != ORIGIN_NEW_IMPORT:
             raise ConflictError(partial_series_message(version, held, names), code="partial_series")
-        continues = continuation_points(version, volumes, held)
-        if continues is None:  # a time point between held ones: every one, tracked together
-            volumes, whole_series, continues = _volumes(specimens, None, version), True, {}
-        else:  # only the new ones, segmented and bridged as the series was
+        series = _volumes(specimens, None, version, strict=False)
+        plans, between = continuation_points(version, volumes, held, series)
+        if None in plans.values():  # a time point or a hole between held ones: all, together
+            volumes, whole_series = _volumes(specimens, None, version), True
+            notes = [holes_note(names[k], v, widened=True) for k, v in between.items()]
+        else:  # the new ones and the holes after the last held one, as the series was done
+            continues = {k: plan.last for k, plan in plans.items()}
+            notes = [
+                holes_note(names[k], plan.holes, widened=False)
+                for k, plan in plans.items()
+                if plan.holes
+            ]
+            wanted = {(v["specimen_id"], v["time_index"]) for v in volumes}
+            wanted |= {(k, t) for k, plan in plans.items() for t in plan.holes}
+            volumes = [v for v in series if (v["specimen_id"], v["time_index"]) in wanted]
             specimen_id, last = next(iter(continues.items()))
             options = continued_run(version, specimen_id, last).options
     config: dict[str, Any] = {
@@ -246,6 +266,7 @@ def prediction_launch(
         config=config,
         sections=sum(v["size_z"] for v in volumes),
         message=f"{counted(len(volumes), 'volume')} of {counted(len(config['specimens']), 'specimen')}",
+        log=[log_entry(line) for line in notes],
         **options.to_dict(),
     )
 

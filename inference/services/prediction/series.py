@@ -9,12 +9,21 @@ the whole series again.
 last one holding a current result of the model **continue** its tracks: only they are
 predicted, linked to the held time points before them (their label images are their track ids),
 new nuclei numbered above the series' highest id, daughters keeping their parents
-(``continuation_points``, ``series_seed``). Anything else (a time point between held ones, or
-one that holds a result already) widens the run to every time point of that specimen.
+(``continuation_points``, ``continuation``, ``series_seed``). Anything else (a time point between
+held ones, or one that holds a result already) widens the run to every time point of that
+specimen.
+
+A continuation that failed or was cancelled leaves its time point without a result: a **hole**
+(``series_holes``), a time point after the first held one and before the last planned one with
+a label-free volume the model segments, no current result, and in no queued or running
+prediction's plan. A hole after the last held time point is predicted with the new time points
+(tracked in order from the last held one, the ids stay one run's); a hole between held time
+points widens the run to the whole series, as a new time point there does. The job log says
+which time points were added or why the run widened (``holes_note``).
 
 Two runs never track a specimen at the same time (``turn.py``): a run continuing a series seeds
 from the results current when its turn comes, after the runs before it ended, and is planned
-again then as the launch planned it.
+again then by the same rule, holes included (a run that failed meanwhile left one).
 """
 
 from __future__ import annotations
@@ -25,15 +34,21 @@ from typing import Any
 
 import numpy as np
 
+from cellweb.jobs import FINAL_STATUSES
 from inference.ml.tracking import held_time_point
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.services.prediction.export import read_labels
 
 __all__ = [
+    "Continuation",
     "SeriesSeed",
+    "continuation",
     "continuation_points",
     "held_elsewhere",
+    "holes_note",
     "partial_series_message",
+    "pending_time_points",
+    "series_holes",
     "series_seed",
 ]
 
@@ -69,23 +84,107 @@ def partial_series_message(version: ModelVersion, held: dict[int, list[int]], na
     )
 
 
+def pending_time_points(
+    model_version_id: int, specimen_ids, exclude: int | None = None
+) -> dict[int, set[int]]:
+    """Per specimen: the time points in the plan of a queued or running prediction of the model
+    (other than ``exclude``); they are about to get a result, so they are no hole."""
+    wanted = {int(i) for i in specimen_ids}
+    pending: dict[int, set[int]] = defaultdict(set)
+    plans = (
+        Prediction.objects.filter(model_version_id=model_version_id)
+        .exclude(status__in=FINAL_STATUSES)
+        .exclude(pk=exclude)
+        .values_list("config", flat=True)
+    )
+    for config in plans:
+        for v in (config or {}).get("volumes") or []:
+            if int(v["specimen"]) in wanted:
+                pending[int(v["specimen"])].add(int(v["time_index"]))
+    return dict(pending)
+
+
+def series_holes(
+    planned: set[int], current: set[int], series: set[int], pending: set[int]
+) -> list[int]:
+    """The **holes** of a specimen's series: time points of ``series`` (those with a label-free
+    volume the model segments) after the first one holding a current result (``current``) and
+    before the last planned one, that hold none, are not ``planned`` and no queued or running
+    prediction plans (``pending``): say, a run that failed or was cancelled left them."""
+    if not current or not planned:
+        return []
+    first, end = min(current), max(planned)
+    taken = current | planned | pending
+    return sorted(t for t in series if first < t < end and t not in taken)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """How a plan continues a specimen's tracks: from the ``last`` time point holding a current
+    result, predicting its ``holes`` with the new time points."""
+
+    last: int
+    holes: list[int]
+
+
+def continuation(
+    planned: set[int], current: set[int], series: set[int], pending: set[int]
+) -> Continuation | None:
+    """The continuation of a specimen's planned time points, or None when there is none (a
+    planned time point at or before the last held one, or a hole between held ones): the run
+    widens to the whole series."""
+    last = max(current)
+    holes = series_holes(planned, current, series, pending)
+    if min(planned) <= last or any(t < last for t in holes):
+        return None
+    return Continuation(last=last, holes=holes)
+
+
+def holes_note(name: str, holes: list[int], *, widened: bool) -> str:
+    """The job log's line on the holes of specimen ``name`` a plan took in."""
+    left = "left without a current result of this model"
+    if widened:
+        return (
+            f"Widened to every time point of {name}: time points {_times(holes)}, {left}, lie "
+            "between time points holding one."
+        )
+    return (
+        f"Added time points {_times(holes)} of {name}, {left}: they come after the last time "
+        "point holding one, so they are tracked with the new time points."
+    )
+
+
 def continuation_points(
-    version: ModelVersion, volumes: list[dict[str, Any]], held: dict[int, list[int]]
-) -> dict[int, int] | None:
-    """Per specimen of ``held`` (``held_elsewhere``): the last time point holding a current
-    result of ``version``, when every planned time point of that specimen comes after every
-    time point holding one; None when some specimen's plan does not (a time point between held
-    ones, or re-predicted)."""
-    current = PredictionResult.objects.filter(
+    version: ModelVersion,
+    volumes: list[dict[str, Any]],
+    held: dict[int, list[int]],
+    series: list[dict[str, Any]],
+) -> tuple[dict[int, Continuation | None], dict[int, list[int]]]:
+    """Per specimen of ``held`` (``held_elsewhere``): the ``continuation`` of its planned
+    ``volumes`` (``series``: every time point of those specimens the model segments), None where
+    it has none; and per specimen, its holes between held time points (they widen the run)."""
+    current: dict[int, set[int]] = defaultdict(set)
+    rows = PredictionResult.objects.filter(
         model_version=version, is_current=True, specimen_id__in=held
     ).values_list("specimen_id", "time_index")
-    last: dict[int, int] = {}
-    for specimen_id, time_index in current:
-        last[specimen_id] = max(time_index, last.get(specimen_id, time_index))
+    for specimen_id, time_index in rows:
+        current[specimen_id].add(time_index)
+    planned: dict[int, set[int]] = defaultdict(set)
     for v in volumes:
-        if v["specimen_id"] in last and v["time_index"] <= last[v["specimen_id"]]:
-            return None
-    return last
+        planned[v["specimen_id"]].add(v["time_index"])
+    times: dict[int, set[int]] = defaultdict(set)
+    for v in series:
+        times[v["specimen_id"]].add(v["time_index"])
+    pending = pending_time_points(version.pk, held)
+    plans, between = {}, {}
+    for specimen_id in held:
+        found = (planned[specimen_id], current[specimen_id], times[specimen_id])
+        found += (pending.get(specimen_id, set()),)
+        plans[specimen_id] = continuation(*found)
+        last = max(current[specimen_id])
+        if inside := [t for t in series_holes(*found) if t < last]:
+            between[specimen_id] = inside
+    return plans, between
 
 
 def continued_run(version: ModelVersion, specimen_id: int, time_index: int) -> Prediction:

@@ -15,11 +15,13 @@ A turn ends with its run: the transaction that ends a prediction succeeded also 
 results current, so the next run sees them; a run that fails, is cancelled, or whose worker
 died (the sweeper ends it once its heartbeat is stale) leaves the turn to the next one.
 
-Taking its turn, a run plans each specimen again from the results current then, as the launch
-did: a continuation carries on from the last time point holding a current result if every
-planned time point still comes after it; a run whose plan left out time points that hold
-current results now (another run ended in between, whichever launched first) widens to every
-time point of the specimen, tracked together, so the series keeps one set of track ids.
+Taking its turn, a run plans each specimen again from the results current then, by the
+launch's rule (``series.continuation``): a continuation carries on from the last time point
+holding a current result if every planned time point still comes after it, taking in the holes
+after that time point (a run before it failed or was cancelled); a run whose plan left out time
+points that hold current results now (another run ended in between, whichever launched first),
+or a hole between them, widens to every time point of the specimen, tracked together, so the
+series keeps one set of track ids.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ from annotations.models import Specimen
 from cellweb.jobs import JobContext, JobStatus
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.services.prediction.launch import series_volumes
+from inference.services.prediction.series import (
+    continuation,
+    holes_note,
+    pending_time_points,
+    series_holes,
+)
 
 __all__ = ["TURN", "WAIT_S", "series_turn"]
 
@@ -64,11 +72,12 @@ def _holder(prediction: Prediction, specimen_ids: list[int]) -> int | None:
     return None
 
 
-def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, list[str]]:
-    """The plan, the continuations and the specimens widened to their whole series, from the
-    results current now."""
+def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, bool, list[str]]:
+    """The plan, the continuations, whether a specimen widened to its whole series and the job
+    log's lines on what changed, from the results current now, by the launch's rule
+    (``series.continuation``)."""
     continues = dict(prediction.config.get("continues") or {})
-    plan, widened = [], []
+    plan, widened, notes = [], False, []
     for specimen_id, group in groupby(prediction.config.get("volumes") or [], key=_specimen):
         items = list(group)
         planned = {v["time_index"] for v in items}
@@ -80,16 +89,38 @@ def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, 
         key = str(specimen_id)
         if not current - planned:
             continues.pop(key, None)
-        elif key in continues and min(planned) > max(current):
-            continues[key] = max(current)
+            plan += items
+            continue
+        specimen = Specimen.objects.filter(pk=specimen_id).first()
+        if specimen is None:  # deleted since launch: its volumes are gone too
+            continues.pop(key, None)
+            plan += items
+            continue
+        series = series_volumes(specimen, version, strict=False)
+        times = {v["time_index"] for v in series}
+        pending = pending_time_points(version.pk, [specimen_id], exclude=prediction.pk)
+        found = (planned, current, times, pending.get(specimen_id, set()))
+        carry_on = continuation(*found) if key in continues else None
+        if carry_on is not None:
+            continues[key] = carry_on.last
+            if carry_on.holes:
+                items = sorted(
+                    items + [v for v in series if v["time_index"] in carry_on.holes],
+                    key=lambda v: v["time_index"],
+                )
+                notes.append(holes_note(specimen.name, carry_on.holes, widened=False))
         else:
-            specimen = Specimen.objects.filter(pk=specimen_id).first()
-            if specimen is not None:
-                items = series_volumes(specimen, version)
-                widened.append(specimen.name)
+            items, widened = series_volumes(specimen, version), True
+            between = [t for t in series_holes(*found) if t < max(current)]
+            notes.append(
+                holes_note(specimen.name, between, widened=True)
+                if between and key in continues
+                else f"Widened to every time point of {specimen.name}: time points outside the "
+                "plan hold current results of another run that ended since the launch."
+            )
             continues.pop(key, None)
         plan += items
-    return plan, continues, widened
+    return plan, continues, widened, notes
 
 
 def _specimen(v: dict[str, Any]) -> int:
@@ -104,16 +135,15 @@ def _take(prediction: Prediction, version: ModelVersion, ctx: JobContext) -> int
         holder = _holder(prediction, ids)
         if holder is not None:
             return holder
-        plan, continues, widened = _replan(prediction, version)
+        plan, continues, widened, notes = _replan(prediction, version)
         config = {**prediction.config, TURN: True, "volumes": plan, "continues": continues}
         fields = ["config"]
         if widened:
             config["whole_series"] = True
+        if notes:
             prediction.sections = sum(v["size_z"] for v in plan)
-            prediction.log_append(
-                f"Widened to every time point of {', '.join(widened)}: time points outside the "
-                "plan hold current results of another run that ended since the launch."
-            )
+            for note in notes:
+                prediction.log_append(note)
             fields += ["sections", "log"]
         prediction.config = config
         ctx.save(*fields)
