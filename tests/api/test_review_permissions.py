@@ -146,3 +146,40 @@ def test_pages_open_for_reviewers_and_managers(client, ready, reviewer, manager,
     for user in (reviewer, manager):
         client.force_login(user)
         assert _page(client, url, ready).status_code in (200, 302)
+
+
+def _send_back_without_bob(api, section, reviewer, bob, names: list[str]):
+    """Bob leaves the project; then the reviewer sends ``section`` back to ``names``."""
+    Membership.objects.filter(user=bob).delete()
+    return api(reviewer).post(
+        f"/api/sections/{section.pk}/review/send-back/",
+        {"annotators": names, "comment": "outline too large"},
+        format="json",
+    )
+
+
+def test_sending_back_to_an_annotator_removed_from_the_project_is_refused(
+    api, ready, reviewer, second_annotator
+):
+    section, _ = ready
+
+    answer = _send_back_without_bob(api, section, reviewer, second_annotator, ["alice", "bob"])
+
+    assert answer.status_code == 400
+    assert "bob is no longer an annotator of this project" in answer.json()["detail"]
+    section.refresh_from_db()
+    assert section.status == "review" and section.submitted_count == 3
+    assert set(section.annotations.values_list("status", flat=True)) == {"submitted"}
+    audit = api(reviewer).get(f"/api/sections/{section.pk}/audit/").json()
+    assert [row["action"] for row in audit] == ["consensus"]
+
+
+def test_a_send_back_still_reaches_the_annotators_who_stayed(
+    api, ready, reviewer, second_annotator
+):
+    section, _ = ready
+
+    answer = _send_back_without_bob(api, section, reviewer, second_annotator, ["alice"])
+
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["annotators"] == ["alice"]

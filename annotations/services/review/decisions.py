@@ -17,7 +17,7 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
-from annotations.permissions import require_role
+from annotations.permissions import require_role, user_roles
 from annotations.services.annotation import annotation_return_to_draft
 from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
@@ -92,6 +92,23 @@ def _refuse_never_submitted(section: Section, annotations: list[Annotation]) -> 
     )
 
 
+def _refuse_non_annotators(section: Section, annotations: list[Annotation]) -> None:
+    """InvalidInput naming the annotators who no longer hold the annotator role in the section's
+    project (removed mid-review): they could not open the section to change it, and a section
+    sent back to them would wait for them for good."""
+    gone = sorted(
+        a.annotator.get_username()
+        for a in annotations
+        if Role.ANNOTATOR not in user_roles(a.annotator, section.project)
+    )
+    if gone:
+        raise InvalidInput(
+            f"{', '.join(gone)} {'is' if len(gone) == 1 else 'are'} no longer an annotator of "
+            "this project and could not change their annotation; leave them out of the "
+            "send-back. Nothing was changed."
+        )
+
+
 @transaction.atomic
 def review_send_back(
     *,
@@ -128,6 +145,7 @@ def review_send_back(
         ) or [str(pk) for pk in missing]
         raise InvalidInput(f"{', '.join(names)} did not annotate this section.")
 
+    _refuse_non_annotators(section, annotations)
     _refuse_never_submitted(section, annotations)
 
     reopened = [a for a in annotations if a.status == AnnotationStatus.SUBMITTED]
