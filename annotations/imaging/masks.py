@@ -11,6 +11,7 @@ and pixel (row r, column c) covers [c, c+1] x [r, r+1], so a polygon lies in
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Sequence
 
@@ -182,6 +183,10 @@ def format_value(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
+def _too_large(width: int, height: int) -> MaskError:
+    return MaskError(f"The mask is {width}×{height} pixels, far larger than any section.")
+
+
 def _open_png(data: bytes) -> Image.Image:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise MaskError(f"The mask must be PNG bytes; got {type(data).__name__}.")
@@ -191,9 +196,12 @@ def _open_png(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=["PNG"])
         width, height = image.size
         if width * height > MAX_MASK_PIXELS:
-            raise MaskError(f"The mask is {width}×{height} pixels, far larger than any section.")
+            raise _too_large(width, height)
     except MaskError:
         raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        # Pillow refuses the size before the check above sees it; the size is in the header.
+        raise _too_large(*struct.unpack(">II", bytes(data[16:24]))) from None
     except Exception as exc:
         raise MaskError(
             "The mask is not a readable PNG image; the upload may be corrupt or incomplete."

@@ -115,6 +115,15 @@ def test_without_a_section_shape_the_pixel_ceiling_still_applies(decodes):
     assert decodes == []
 
 
+@pytest.mark.parametrize("shape", [SHAPE, None])
+def test_a_png_past_the_image_libraries_own_ceiling_is_named_by_its_size(shape, decodes):
+    # 10000 × 10000 is past Pillow's decompression-bomb limit, which refuses it before the
+    # pixel ceiling is compared: it is a valid PNG, not a corrupt one.
+    with pytest.raises(MaskError, match="10000×10000 pixels, far larger than any section"):
+        decode_mask(bomb_png(10000, 10000, colour_type=0), shape)
+    assert decodes == []
+
+
 @pytest.mark.parametrize("mode", ["1", "L", "RGB", "RGBA", "LA", "P", "I;16"])
 def test_valid_masks_still_decode_bit_identically(mode):
     mask = nucleus()
