@@ -113,7 +113,8 @@ class SectionAnnotatorAgreementSerializer(serializers.Serializer):
     )
     sensitivity = score(
         "STAPLE's estimate of the share of the true foreground they marked (whatever the "
-        "consensus method)."
+        "consensus method); where STAPLE's estimated foreground is empty (0/0): 1.0 for an "
+        "annotator who marked nothing, else 0.0."
     )
     specificity = score(
         "STAPLE's estimate of the share of the true background they left unmarked (whatever "

@@ -101,6 +101,31 @@ def test_dice_with_consensus_is_recorded_per_annotator(project, section, cast):
         assert 0.0 <= entry["sensitivity"] <= 1.0 and 0.0 <= entry["specificity"] <= 1.0
 
 
+@pytest.mark.parametrize("method", [ConsensusMethod.STAPLE, ConsensusMethod.MAJORITY])
+def test_a_nucleus_only_one_annotator_drew_does_not_earn_them_the_best_sensitivity(
+    project, section, cast, method
+):
+    """Two annotators drew nothing, one a nucleus: STAPLE's truth is empty and its sensitivity
+    is 0/0; the one who drew scores 0.0, as recall does in the reports, not STAPLE's 1.0."""
+    project.consensus_method = method
+    project.save()
+    empty = np.zeros(SHAPE, dtype=bool)
+    yy, xx = np.mgrid[: SHAPE[0], : SHAPE[1]]
+    disk = (yy - 16) ** 2 + (xx - 16) ** 2 <= 25
+    alice, bob, carol = cast
+    submit_all(section, {alice: empty, bob: disk, carol: empty})
+    images = [sitk.GetImageFromArray(m.astype(np.uint8)) for m in (empty, disk, empty)]
+    direct = sitk.STAPLEImageFilter()
+    direct.SetMaximumIterations(STAPLE_MAX_ITERATIONS)
+    assert not (sitk.GetArrayFromImage(direct.Execute(images)) > 0.5).any()
+    assert list(direct.GetSensitivity()) == [0.0, 1.0, 0.0]  # the estimate this replaces
+
+    stats = consensus_compute_for_section(section).annotator_stats
+
+    assert [stats[n]["sensitivity"] for n in ("alice", "bob", "carol")] == [1.0, 0.0, 1.0]
+    assert stats["bob"]["specificity"] < 1.0 == stats["alice"]["specificity"]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("kind", ["disks", "noise"])
 def test_staple_through_the_service_equals_simpleitk_called_directly(

@@ -29,6 +29,7 @@ __all__ = [
     "decode_labelled_revisions",
     "decode_revisions",
     "foreground_statistics",
+    "staple_rates",
     "labelled_consensus",
 ]
 
@@ -99,6 +100,7 @@ def foreground_statistics(
     specificity (reported whatever the project's method, so a majority-vote project still sees
     who over- or under-segments), Dice with the consensus and mean Dice with the others."""
     agreement = consensus_math.pairwise_agreement(masks, labels=names)
+    sensitivity, specificity = staple_rates(staple_result, masks)
     annotator_stats = {}
     for index, (revision, name, mask) in enumerate(zip(revisions, names, masks)):
         annotator_stats[name] = {
@@ -106,8 +108,8 @@ def foreground_statistics(
             "annotation_id": revision.annotation_id,
             "revision": revision.number,
             "revision_id": revision.pk,
-            "sensitivity": staple_result.sensitivity[index],
-            "specificity": staple_result.specificity[index],
+            "sensitivity": sensitivity[index],
+            "specificity": specificity[index],
             "dice_consensus": consensus_math.dice(mask, merged),
             "mean_dice": agreement.per_annotator_mean_dice[name],
         }
@@ -124,6 +126,24 @@ def foreground_statistics(
         },
     }
     return ForegroundStatistics(annotator_stats, agreement_json, agreement.mean_dice)
+
+
+def staple_rates(
+    staple_result: consensus_math.StapleResult, masks: list[np.ndarray]
+) -> tuple[list[float], list[float]]:
+    """Each annotator's sensitivity and specificity: STAPLE's estimates, except where its
+    estimated truth has no foreground (or no background). There the rate is 0/0 and the EM's
+    number means nothing (an annotator who drew a nucleus nobody else saw came out with
+    sensitivity 1.0, those who drew nothing 0.0), so the rule of every other score here answers:
+    1.0 for an annotator whose mask agrees with it (nothing marked; everything marked), else 0.0."""
+    sensitivity = list(staple_result.sensitivity)
+    specificity = list(staple_result.specificity)
+    truth = np.asarray(staple_result.mask, dtype=bool)
+    if not truth.any():
+        sensitivity = [0.0 if np.any(m) else 1.0 for m in masks]
+    if truth.all():
+        specificity = [1.0 if np.all(m) else 0.0 for m in masks]
+    return sensitivity, specificity
 
 
 def _pairs(result) -> list[dict]:
