@@ -109,5 +109,8 @@ def test_an_edit_with_a_class_outside_the_label_set_is_a_400(api, ready, reviewe
     response = _confirm(api(reviewer), ready, encode_class_map(unknown, [7]))
 
     assert response.status_code == 400
-    assert "7" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "7" in detail and detail.startswith(
+        "The edited mask cannot be used: the mask must contain"
+    )
     assert not GroundTruth.objects.filter(section=section).exists()

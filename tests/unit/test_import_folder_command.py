@@ -66,7 +66,7 @@ def test_a_bad_file_refuses_its_field_alone_and_the_command_exits_non_zero(tmp_p
     text = out.getvalue()
     assert "[2/3] dish_f02: refused, nothing imported: 'dish_f02_c2.tif'" in text
     assert (
-        "[3/3] dish_f03: refused, nothing imported: The fluorescence CH0 stack is 1×40×40" in text
+        "[3/3] dish_f03: refused, nothing imported: the fluorescence CH0 stack is 1×40×40" in text
     )
     assert "Imported 1 of 3 field(s)" in text
     assert list(Specimen.objects.values_list("name", flat=True)) == ["dish_f01"]
@@ -89,7 +89,7 @@ def test_running_it_again_imports_nothing_twice(tmp_path, media_root):
     out = io.StringIO()
     with pytest.raises(CommandError, match="2 field\\(s\\) refused"):
         call_command(*folder_args(folder), stdout=out, stderr=io.StringIO())
-    assert "Specimen “dish_f01” already has a phase volume" in out.getvalue()
+    assert "nothing imported: specimen “dish_f01” already has a phase volume" in out.getvalue()
     assert Volume.objects.count() == 4
 
 

@@ -1,4 +1,4 @@
-from cellweb.words import counted
+from cellweb.words import as_clause, counted
 
 
 def test_counted_says_the_plural_unless_the_count_is_one():
@@ -8,3 +8,10 @@ def test_counted_says_the_plural_unless_the_count_is_one():
         "2 specimens",
     ]
     assert counted(1, "annotated section") == "1 annotated section"
+
+
+def test_a_sentence_after_a_colon_starts_in_lower_case_unless_it_names_something():
+    assert as_clause("The mask holds label value(s) 99.") == "the mask holds label value(s) 99."
+    assert as_clause("DAPI is missing.") == "DAPI is missing."
+    assert as_clause("A mask of 3 classes.") == "a mask of 3 classes."
+    assert as_clause("") == ""

@@ -28,6 +28,7 @@ from annotations.services.imports.pairing import (
 )
 from annotations.services.projects import project_get_or_create
 from cellweb.errors import DomainError
+from cellweb.words import as_clause
 
 
 class Command(BaseCommand):
@@ -133,7 +134,9 @@ class Command(BaseCommand):
                 self._close_bar()
                 refused.append(fieldfiles.specimen)
                 self.stdout.write(
-                    self.style.ERROR(f"{label}: refused, nothing imported: {exc.message}")
+                    self.style.ERROR(
+                        f"{label}: refused, nothing imported: {as_clause(exc.message)}"
+                    )
                 )
                 continue
             self._close_bar()

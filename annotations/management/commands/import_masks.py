@@ -25,6 +25,7 @@ from annotations.services.groundtruth_sections import stored_sections_note
 from annotations.services.mask_files import label_free_volume
 from annotations.services.object_mask_files import merged_summary
 from cellweb.errors import DomainError
+from cellweb.words import as_clause
 
 
 class Command(BaseCommand):
@@ -115,7 +116,7 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(
-                f"{path.name} was not imported (nothing was written): {exc.message}"
+                f"{path.name} was not imported (nothing was written): {as_clause(exc.message)}"
             ) from exc
         only, count = stored.stored, stored.sections
         if merged is not None:

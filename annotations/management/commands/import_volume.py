@@ -19,6 +19,7 @@ from annotations.services.imports.listeners import ImportDone, import_listeners_
 from annotations.services.projects import project_get_or_create
 from annotations.services.volumes import atomic_with_file_cleanup
 from cellweb.errors import DomainError
+from cellweb.words import as_clause
 
 
 class Command(BaseCommand):
@@ -81,7 +82,7 @@ class Command(BaseCommand):
                 )
         except DomainError as exc:
             bar.close()
-            raise CommandError(f"{path.name} was not imported: {exc.message}") from exc
+            raise CommandError(f"{path.name} was not imported: {as_clause(exc.message)}") from exc
         bar.close()
         # Committed: the other apps follow up as after an import job (predictions, proposals).
         import_listeners_notify(

@@ -19,6 +19,7 @@ from annotations.imaging.labels import encode_class_map, encode_instance_map
 from annotations.models import AnnotationRevision, LabelKind, Section
 from annotations.selectors.labels import label_classes
 from cellweb.errors import InvalidInput
+from cellweb.words import as_clause
 
 __all__ = ["LabelledTruth", "labelled_truth"]
 
@@ -56,7 +57,7 @@ def labelled_truth(
         try:
             return stored_labels(data, values, instance_values, section.shape)
         except MaskError as exc:
-            raise InvalidInput(f"{what}: {exc.message}") from exc
+            raise InvalidInput(f"{what}: {as_clause(exc.message)}") from exc
 
     proposal = read(consensus_png, "The consensus cannot be read")
     final = proposal
@@ -110,4 +111,4 @@ def _class_map_png(mask: np.ndarray, values: list[int], shape: tuple[int, int]) 
     try:
         return encode_class_map(array.astype(np.uint8), values)
     except MaskError as exc:
-        raise InvalidInput(f"The edited mask cannot be used: {exc.message}") from exc
+        raise InvalidInput(f"The edited mask cannot be used: {as_clause(exc.message)}") from exc

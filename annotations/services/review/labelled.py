@@ -23,6 +23,7 @@ from annotations.imaging.labels import InstanceMap, encode_class_map, encode_ins
 from annotations.models import AnnotationRevision, ConsensusMethod, LabelKind, Section
 from annotations.selectors.labels import label_classes
 from cellweb.errors import InvalidInput
+from cellweb.words import as_clause
 
 __all__ = [
     "ConsensusFields",
@@ -65,7 +66,7 @@ def decode_revisions(
         except MaskError as exc:
             name = revision.annotation.annotator.get_username()
             raise InvalidInput(
-                f"The annotation of {name} (revision {revision.number}) cannot be read: {exc.message}"
+                f"The annotation of {name} (revision {revision.number}) cannot be read: {as_clause(exc.message)}"
             ) from exc
     return decoded
 

@@ -14,6 +14,7 @@ from annotations.permissions import require_role
 from annotations.selectors.review import ground_truth_public
 from annotations.services.audit import audit
 from cellweb.errors import ConflictError, InvalidInput, NotFoundError
+from cellweb.words import as_clause
 from inference.ml.fluorescence import quality_flag
 
 from .labels import FluorescenceLabels, correction_labels, editor_labels, same_partition
@@ -125,7 +126,7 @@ def _class_map_png(array: np.ndarray, section: Section) -> bytes:
     try:
         return encode_class_map(array.astype(np.uint8), values)
     except MaskError as exc:
-        raise InvalidInput(f"The corrected mask cannot be used: {exc.message}") from exc
+        raise InvalidInput(f"The corrected mask cannot be used: {as_clause(exc.message)}") from exc
 
 
 def _summary(before: FluorescenceLabels, after: FluorescenceLabels) -> dict:

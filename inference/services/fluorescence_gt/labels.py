@@ -25,6 +25,7 @@ from annotations.models import GroundTruthSource, LabelKind, Project
 from annotations.selectors.labels import label_classes
 from annotations.services.review.confirm_labels import same_partition
 from cellweb.errors import InvalidInput
+from cellweb.words import as_clause
 from inference.ml.objects import label_instances
 from inference.services.evaluation.labels import WATERSHED_H, truth_labels
 
@@ -95,7 +96,7 @@ def correction_labels(project: Project, data: bytes, shape: tuple[int, int]) -> 
     try:
         edited: StoredLabels = stored_labels(data, values, instance_values, shape)
     except MaskError as exc:
-        raise InvalidInput(f"The corrected mask cannot be used: {exc.message}") from exc
+        raise InvalidInput(f"The corrected mask cannot be used: {as_clause(exc.message)}") from exc
     class_map, instances = edited.class_map, edited.instances
     if not instance_values:
         png = encode_class_map(class_map, values)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cellweb.errors import DomainError
 from cellweb.jobs import JobStatus
 from cellweb.jobs.cancel_note import job_cancel_line
+from cellweb.words import as_clause
 from inference.models import (
     Evaluation,
     EvaluationMethod,
@@ -80,7 +81,11 @@ def round_training_ended(job: TrainingJob) -> None:
                 )
         except DomainError as exc:
             row.save(update_fields=["result_version"])
-            _close(row, RoundState.FAILED, f"The held-out set could not be scored: {exc.message}")
+            _close(
+                row,
+                RoundState.FAILED,
+                f"The held-out set could not be scored: {as_clause(exc.message)}",
+            )
             return
         row.state = RoundState.EVALUATING
         row.message = f"Scoring #{version.pk} on {len(row.held_out)} held-out specimens"
@@ -135,7 +140,7 @@ def _activate_if_better(row: RetrainRound, previous: RetrainRound | None) -> str
     try:
         model_version_make_active(version=row.result_version)
     except DomainError as exc:
-        return f"Not activated: {exc.message}"
+        return f"Not activated: {as_clause(exc.message)}"
     row.activated = True
     row.save(update_fields=["activated"])
     return (
