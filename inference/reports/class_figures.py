@@ -14,7 +14,10 @@ __all__ = ["class_figure"]
 
 
 def _bars(ax, classes, methods, evaluation, value_of, title: str) -> None:
+    """Bars of mean ± SD, each labelled with its mean above its error bar: the axis reaches
+    over the highest error bar (a label beyond the axis would not be drawn)."""
     width = 0.8 / max(len(methods), 1)
+    top = 1.05
     for j, method in enumerate(methods):
         xs, heights, errors = [], [], []
         for i, cls in enumerate(classes):
@@ -35,8 +38,9 @@ def _bars(ax, classes, methods, evaluation, value_of, title: str) -> None:
                 label=method_label(evaluation, method),
             )
             ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+            top = max(top, *(h + e + 0.1 for h, e in zip(heights, errors)))
     ax.set_xticks(range(len(classes)), [wrap(c["name"], 14) for c in classes])
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, top)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
 

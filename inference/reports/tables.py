@@ -113,12 +113,24 @@ def _headline(
     return lines
 
 
+def _volume_cell(block: dict, key: str) -> dict[str, Any]:
+    """A cell of the volume table: over how many of the row's volumes when fewer (a volume
+    without a voxel size, or a 2D field, has no µm³), and no SD of a single volume."""
+    cell = _cell(block, key)
+    n, volumes = ((block.get(key) or {}).get("n"), block["volumes"])
+    if n is not None and n < volumes:
+        cell["over"] = f"{n} of {volumes} volumes"
+    if n == 1:
+        cell["std"] = None
+    return cell
+
+
 def _volume_rows(summary: dict, labels: dict[str, str], metrics) -> list[dict[str, Any]]:
     rows = []
     for method, label in labels.items():
         block = (summary.get("volumes") or {}).get(method) or {}
         if block.get("volumes"):
-            cells = [_cell(block, k) for k, _ in metrics]
+            cells = [_volume_cell(block, k) for k, _ in metrics]
             rows.append(
                 {"method": method, "method_label": label, "n": block["volumes"], "cells": cells}
             )

@@ -51,13 +51,14 @@ def largest_nuclei_rows(
     split_touching: bool = False,
     instances: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
-    """Quantities of the largest nuclei of a 3D mask (RI volumes with a voxel size only).
+    """Quantities of the largest nuclei of a 3D mask (RI volumes with a voxel size only; a
+    single-section field has none: its nuclei's µm³ would be areas times a z voxel size).
 
     The nuclei are ``instances`` where given (ids that hold through the sections), else the
     mask's connected components, with ``split_touching`` separated in 3D by the watershed the
     evaluation splits sections with (h = ``WATERSHED_H`` in-plane pixels), so a crowded field
     is not measured as one nucleus."""
-    if ri is None or volume.voxel_size is None:
+    if ri is None or volume.voxel_size is None or volume.size_z == 1:
         return []
     if instances is None and split_touching:
         spacing = np.asarray(volume.voxel_size, dtype=float) / volume.voxel_size[-1]

@@ -1,0 +1,103 @@
+"""The report's volume table over a set where not every volume has every number: a 3D volume
+with a voxel size (µm³ and %), one without (neither), and a single-section field (a % of its
+area, no µm³). Each cell says over how many of the row's volumes it is taken, and has no SD of
+a single volume; its numbers are scikit-learn's and numpy's on the stored masks."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import tifffile
+from sklearn.metrics import f1_score
+
+from annotations.models import Specimen
+from annotations.services.volumes import volume_create
+from inference.models import VolumeResult
+from inference.reports import FigureSet, report_html
+from inference.reports.class_figures import class_figure
+from tests.helpers_evaluation import VOXEL, add_gt, disk_volume, run_evaluation
+
+pytestmark = pytest.mark.usefixtures("single_thread_torch", "media_root")
+
+
+@pytest.fixture
+def evaluated(project, manager):
+    """(evaluation, {volume id: (truth, voxel size or None)}) of the baselines."""
+    rng = np.random.default_rng(5)
+    fields = {}
+    for name, z, voxel in (("sized", 5, VOXEL), ("unsized", 4, None), ("flat", 1, VOXEL)):
+        specimen = Specimen.objects.create(project=project, name=name, lab="A")
+        ri, nucleus = disk_volume(max(z, 3), 32, rng, radius=8)
+        if z == 1:
+            ri, nucleus = ri[1:2], nucleus[1:2]
+        truth = nucleus.copy()
+        truth[-1] = nucleus[z // 2]  # a nucleus in the truth where the image shows none
+        volume = volume_create(specimen=specimen, data=ri, modality="ri", voxel_size=voxel)
+        add_gt(volume, truth)
+        fields[volume.pk] = (truth, voxel)
+    specimens = list(Specimen.objects.filter(project=project))
+    done = run_evaluation(project, manager, specimens=specimens)
+    assert done.status == "succeeded", done.error
+    return done, fields
+
+
+def predicted(row: VolumeResult) -> np.ndarray:
+    with row.pred_mask.open("rb") as fh:
+        return tifffile.imread(io.BytesIO(fh.read())) > 0
+
+
+def test_each_volume_cell_says_over_how_many_volumes(evaluated):
+    done, fields = evaluated
+    dice, um3, pct = [], [], []
+    for row in VolumeResult.objects.filter(evaluation=done, method="otsu"):
+        truth, voxel = fields[row.volume_id]
+        mask = predicted(row)
+        dice.append(f1_score(truth.ravel(), mask.ravel()))
+        if voxel is not None:
+            pct.append(100 * (mask.sum() - truth.sum()) / truth.sum())
+            if len(truth) > 1:
+                um3.append(abs(int(mask.sum()) - int(truth.sum())) * np.prod(voxel))
+    assert len(dice) == 3 and len(pct) == 2 and len(um3) == 1
+
+    html = report_html(done, FigureSet())
+    table = html.split('id="volume-table"')[1].split("</table>")[0]
+    row = table.split('data-method="otsu">')[1].split("</tr>")[0]
+    assert f"{np.mean(dice):.3f} ± {np.std(dice, ddof=1):.3f}</td>" in row
+    assert f"{um3[0]:.3f} <small>(1 of 3 volumes)</small>" in row  # no SD of one volume
+    assert f"{np.mean(pct):.3f} ± {np.std(pct, ddof=1):.3f} <small>(2 of 3 volumes)" in row
+
+
+def test_every_bar_of_the_class_figure_shows_its_mean_dice(evaluated):
+    """Dice over all sections (a section empty on both sides scores 1.0): with a spread
+    reaching past 1, the mean's label is drawn above the error bar still inside the axis."""
+    done, fields = evaluated
+    dice = {}
+    for row in VolumeResult.objects.filter(evaluation=done):
+        truth, mask = fields[row.volume_id][0], predicted(row)
+        dice.setdefault(row.method, []).extend(
+            f1_score(t.ravel(), m.ravel(), zero_division=1.0) for t, m in zip(truth, mask)
+        )
+    tops = {m: np.mean(d) + np.std(d, ddof=1) for m, d in dice.items()}
+    assert max(tops.values()) > 1.05  # beyond the Dice axis's usual top
+
+    ax = class_figure(done, done.summary).axes[0]
+    labels = {a.get_text(): a.xy[1] for a in ax.texts}  # text: the top of its error bar
+    assert len(labels) == len(dice) == 2
+    for method, values in dice.items():
+        assert labels[f"{np.mean(values):.2f}"] == pytest.approx(tops[method])
+    assert max(labels.values()) < ax.get_ylim()[1]
+
+
+def test_a_single_section_field_measures_no_nucleus_volume(evaluated):
+    """A 2D field's nuclei have areas: no µm³, surface or concentration, as its volume row has
+    no µm³; the 3D volume with a voxel size measures its nuclei as 3D voxel counts."""
+    done, fields = evaluated
+    rows = VolumeResult.objects.filter(evaluation=done, method="otsu")
+    flat = rows.get(volume__size_z=1)
+    assert flat.gt_volume_um3 is None and flat.nuclei == [] and flat.gt_nuclei == []
+    sized = next(r for r in rows if fields[r.volume_id][1] is not None and r.volume.size_z > 1)
+    truth = fields[sized.volume_id][0]
+    assert [n["voxel_count"] for n in sized.gt_nuclei] == [int(truth.sum())]  # one 3D nucleus
+    assert sized.gt_nuclei[0]["volume_um3"] == pytest.approx(truth.sum() * np.prod(VOXEL))
