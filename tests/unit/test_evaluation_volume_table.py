@@ -17,6 +17,7 @@ from annotations.services.volumes import volume_create
 from inference.models import VolumeResult
 from inference.reports import FigureSet, report_html
 from inference.reports.class_figures import class_figure
+from inference.reports.set_figures import volume_figure
 from tests.helpers_evaluation import VOXEL, add_gt, disk_volume, run_evaluation
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch", "media_root")
@@ -101,3 +102,20 @@ def test_a_single_section_field_measures_no_nucleus_volume(evaluated):
     truth = fields[sized.volume_id][0]
     assert [n["voxel_count"] for n in sized.gt_nuclei] == [int(truth.sum())]  # one 3D nucleus
     assert sized.gt_nuclei[0]["volume_um3"] == pytest.approx(truth.sum() * np.prod(VOXEL))
+
+
+def test_the_bland_altman_of_one_volume_draws_its_bias_without_limits(evaluated):
+    """One 3D volume with a voxel size per method: its difference in µm³ (numpy on the stored
+    masks) is the bias line, and no ±1.96 SD limits are drawn on it (no SD of one value)."""
+    done, fields = evaluated
+    bias = {}
+    for row in VolumeResult.objects.filter(evaluation=done, volume__size_z__gt=1):
+        truth, voxel = fields[row.volume_id]
+        if voxel is not None:
+            bias[row.method] = (int(predicted(row).sum()) - int(truth.sum())) * np.prod(voxel)
+    assert len(bias) == 2
+
+    bland = volume_figure(done, done.summary).axes[1]
+    lines = sorted(line.get_ydata()[0] for line in bland.get_lines())
+    assert lines == pytest.approx(sorted([0.0, *bias.values()]))  # the zero line and each bias
+    assert "bias alone of one volume" in bland.get_title()
