@@ -73,6 +73,12 @@ METRICS = (
     "job's folds of those pooled values; empty when imported."
 )
 
+UNVERIFIED = (
+    "Why an imported version is unverified: its bioimage.io package names no test tensors (format "
+    "0.5 allows it; 0.4 packages without them are refused), so the import could not check that "
+    "the package reproduces its own output. Null otherwise."
+)
+
 
 class ModelVersionSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The model version's id.")
@@ -106,6 +112,7 @@ class ModelVersionSerializer(serializers.Serializer):
         allow_null=True, help_text="The version fine-tuning started from."
     )
     origin = serializers.JSONField(help_text="An imported version's file, format and package.")
+    unverified = serializers.CharField(allow_null=True, help_text=UNVERIFIED)
     bioimageio_url = serializers.CharField(help_text="Export as a bioimage.io package (.zip).")
 
 

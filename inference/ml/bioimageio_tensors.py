@@ -1,6 +1,7 @@
 """The bioimage.io descriptions of a package's tensors and of its state dict's architecture
 (``inference.ml.bioimageio_io`` says what each channel is), and on import the check that the
-test tensors a package names are there and fit them."""
+test tensors a package names are there and fit them, and what is unverified where it names
+none."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from .bioimageio_io import RI_CLIP, PackageIO
 from .data import RI_CENTER, RI_SCALE
 from .weights import WeightsError
 
-__all__ = ["check_test_tensors", "package_architecture", "package_file", "tensor_descrs"]
+__all__ = [
+    "UNTESTED",
+    "check_test_tensors",
+    "package_architecture",
+    "package_file",
+    "tensor_descrs",
+]
 
 
 def tensor_descrs(io: PackageIO, input_path: Path, output_path: Path):
@@ -127,14 +134,21 @@ def package_file(root: Path, source: Any, what: str) -> Path:
     return path
 
 
-def check_test_tensors(root: Path, descr) -> None:
+UNTESTED = "the import could not check that this package reproduces its own output"
+
+
+def check_test_tensors(root: Path, descr) -> str | None:
     """Each test tensor the description names is in the package, a ``.npy`` array, and fits
-    its tensor's axes (a package whose files were lost or edited is refused, not stored)."""
+    its tensor's axes (a package whose files were lost or edited is refused, not stored).
+
+    Returns why the version is unverified where tensors lack one (format 0.5 allows it), else
+    None."""
     from bioimageio.spec.model.v0_5 import validate_tensors
 
-    tensors = {}
+    tensors, untested = {}, []
     for tensor in (*descr.inputs, *descr.outputs):
         if tensor.test_tensor is None:
+            untested.append(f"“{tensor.id}”")
             continue
         path = package_file(root, tensor.test_tensor.source, f"“{tensor.id}” test tensor")
         try:
@@ -155,3 +169,6 @@ def check_test_tensors(root: Path, descr) -> None:
             f"The package's test tensors ({shapes}) do not fit its description"
             + (f": {reason}." if reason else ".")
         ) from None
+    if not tensors:
+        return f"no test tensors: {UNTESTED}"
+    return f"no test tensor for {', '.join(untested)}: {UNTESTED}" if untested else None

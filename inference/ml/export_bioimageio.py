@@ -42,6 +42,7 @@ __all__ = [
     "RI_CLIP",
     "PackageIO",
     "offline_context",
+    "package_name",
     "package_predict",
     "test_section",
     "write_package",
@@ -169,7 +170,7 @@ def write_package(
         )
         with offline_context():
             descr = spec.ModelDescr(
-                name=_package_name(name),
+                name=package_name(name),
                 description=_summary(arch, io),
                 authors=[spec.Author(name=a) for a in (authors or ["CellWeb user"])],
                 cite=[spec.CiteEntry(**c) for c in ARCH_CITATIONS.get(arch, [_UNET])],
@@ -190,7 +191,13 @@ def write_package(
                     ),
                 ),
                 config={
-                    "cellweb": {"arch": arch, "input_size": int(input_size), **io.cellweb_config()}
+                    "cellweb": {
+                        "arch": arch,
+                        "input_size": int(input_size),
+                        # The name as given: "/" and "·" have no place in a bioimage.io name.
+                        "name": name,
+                        **io.cellweb_config(),
+                    }
                 },
             )
             with warnings.catch_warnings():
@@ -210,8 +217,9 @@ def _summary(arch: str, io: PackageIO) -> str:
     )[:1000]
 
 
-def _package_name(name: str) -> str:
-    """bioimage.io names allow letters, digits, ``_+- ()`` only, 5 to 128 of them."""
+def package_name(name: str) -> str:
+    """``name`` fit for bioimage.io, whose names allow letters, digits and ``_+- ()`` only, 5
+    to 128 of them."""
     allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+- ()")
     cleaned = "".join(c if c in allowed else " " for c in name)
     cleaned = " ".join(cleaned.split())[:120]

@@ -2,7 +2,8 @@
 downloaded) or a plain PyTorch state dict, into a registry architecture and checked weights.
 
 A package is unpacked only after ``weights.extract_zip`` has passed every entry, described with
-``bioimageio.spec`` (format 0.4 packages are converted to 0.5), and accepted only when its one
+``bioimageio.spec`` (``bioimageio_describe``: format 0.4 packages are converted to 0.5, their
+name kept as written), and accepted only when its one
 input and one output are 2D (axes batch, channel, y, x), the output's channels are those its
 ``config.cellweb`` records (several classes, an instance channel) or one, it carries
 PyTorch state-dict weights whose SHA-256 matches the description, and those weights fit the
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .bioimageio_describe import describe_package, imported_name
 from .bioimageio_tensors import check_test_tensors, package_file
 from .heads import INSTANCE_OUTPUTS, HeadLayout
 from .isl import weights_in_channels
@@ -156,29 +157,8 @@ def _classes(layout: HeadLayout, classes: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _describe(rdf: Path):
-    from bioimageio.spec import InvalidDescr, load_description
-
-    # File hashes are checked below for the weights we use; no URL is fetched (offline).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            descr = load_description(rdf, format_version="latest", perform_io_checks=False)
-        except Exception as exc:  # the YAML parser and the reader raise many types
-            reason = (str(exc) or type(exc).__name__).splitlines()[0][:400]
-            raise WeightsError(
-                f"Not a valid bioimage.io model package: {rdf.name} cannot be read ({reason})."
-            ) from None
-    if isinstance(descr, InvalidDescr):
-        reason = (descr.get_reason() or "it does not validate").splitlines()[0][:400]
-        raise WeightsError(f"Not a valid bioimage.io model package: {reason}")
-    if descr.type != "model":
-        raise WeightsError(f"The package describes a {descr.type}, not a model.")
-    return descr
-
-
 def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
-    descr = _describe(rdf)
+    descr, written = describe_package(rdf)
     if len(descr.inputs) != 1 or len(descr.outputs) != 1:
         raise WeightsError(
             f"The model has {len(descr.inputs)} inputs and {len(descr.outputs)} outputs; "
@@ -216,16 +196,18 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
             f"The package's input has {in_channels} channels; its weights take {taken}."
         )
     check_state_dict(chosen, state, in_channels=in_channels, layout=layout)
-    check_test_tensors(root, descr)
+    unverified = check_test_tensors(root, descr)
+    name = imported_name(written, cellweb)
     return ImportedWeights(
         chosen,
         state,
         "bioimageio",
         _input_size(cellweb.get("input_size")),
-        name=str(descr.name),
+        name=name,
         details={
-            "package_name": str(descr.name),
-            "format_version": str(descr.format_version),
+            "package_name": name,
+            "format_version": str(written.format_version),
+            **({"unverified": unverified} if unverified else {}),
             "description": str(descr.description)[:500],
             "authors": [a.name for a in descr.authors],
             "cite": [c.text for c in descr.cite],

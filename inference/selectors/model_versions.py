@@ -88,6 +88,8 @@ def model_version_public(version: ModelVersion) -> dict[str, Any]:
         "provenance": version.provenance,
         "parent": version.parent_id,
         "origin": version.origin,
+        # Set on import where the package names no test tensors (inference.ml.bioimageio_tensors).
+        "unverified": (version.origin or {}).get("unverified"),
         "bioimageio_url": f"/api/model-versions/{version.pk}/bioimageio/",
     }
 

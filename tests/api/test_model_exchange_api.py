@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -167,3 +168,36 @@ def test_the_training_form_fine_tunes_from_a_chosen_version(
     launched = client.post(f"/projects/{project.slug}/training/", {**form, "arch": "unet16"})
     assert launched.status_code == 302
     assert TrainingJob.objects.get().config["from_version"] == version.pk
+
+
+def test_a_package_without_test_tensors_is_shown_unverified_in_the_api_and_on_the_page(
+    api, client, project, manager, version
+):
+    data = b"".join(
+        api(manager).get(f"/api/model-versions/{version.pk}/bioimageio/").streaming_content
+    )
+    bare = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(bare, "w") as zout:
+        for info in zin.infolist():
+            text = zin.read(info)
+            if info.filename == "rdf.yaml":  # format 0.5: a tensor's test_tensor is optional
+                text = re.sub(
+                    rb"    test_tensor:\n      source: \S+\n      sha256: \S+\n", b"", text
+                )
+            if not info.filename.endswith(".npy"):
+                zout.writestr(info.filename, text)
+    upload = SimpleUploadedFile("bare.zip", bare.getvalue(), content_type="application/zip")
+    response = api(manager).post(
+        f"/api/projects/{project.slug}/model-versions/import/", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    note = "no test tensors: the import could not check that this package reproduces its own output"
+    assert response.json()["unverified"] == note
+    listed = api(manager).get(f"/api/projects/{project.slug}/model-versions/").json()["results"]
+    assert {v["name"]: v["unverified"] for v in listed} == {
+        version.name: None,
+        "Unet16 · imported · Unet16 · job 1 · fold 1/2": note,
+    }
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/models/").content.decode()
+    assert 'data-role="unverified"' in page and note in page
