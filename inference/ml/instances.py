@@ -105,6 +105,11 @@ def distance_to_instances(
         raise ValueError(f"distance {values.shape} and foreground {mask.shape} differ in shape")
     if not mask.any():
         return np.zeros(mask.shape, dtype=np.int32)
+    # h_maxima over the whole map, not objects.labels' per-component seeding: that is exact only
+    # where the map is >= 0 inside the foreground and 0 between, and the instance head's distance
+    # is regressed by a plain 1x1 convolution (heads.SegmentationHeads), negative where it
+    # undershoots. Below the background's 0, a nucleus's seeds then depend on the rest of the
+    # map: a peak rising h out of a negative pit seeds here and not per component.
     seeds = connected_label(h_maxima(values, h) & mask, connectivity=mask.ndim)
     labels = watershed(-values, seeds, mask=mask)
     return _relabelled_with_orphans(labels, mask)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from skimage.morphology import h_maxima
 
 from annotations.demo.nuclei import nuclei_field, nuclei_samples
 from inference.ml.engine import make_optimizer, prepare_model, seed_everything, train_one_epoch
@@ -70,6 +71,23 @@ def test_foreground_without_a_seed_becomes_its_own_nucleus():
     distance[2:8, 2:8] = distance_target(foreground[2:8, 2:8].astype(np.int32))
     labels = distance_to_instances(distance, foreground)
     assert labels.max() == 2 and len(np.unique(labels[12:18, 12:18])) == 1
+
+
+def test_a_regressed_distance_below_zero_seeds_as_h_maxima_of_the_whole_map_do():
+    """The instance head's distance is a plain regression and undershoots 0 inside nuclei; a
+    peak rising h out of a negative pit seeds its own nucleus, as h-maxima of the whole map
+    decide (seeding one component at a time, exact for maps >= 0, finds none there)."""
+    distance = np.zeros((9, 22))
+    distance[1:8, 1:14] = 0.2  # two touching nuclei, each centre a peak in a negative pit
+    distance[2:7, 2:7] = distance[2:7, 8:13] = -0.5
+    distance[4, 4] = distance[4, 10] = -0.1
+    distance[1:8, 16:21], distance[4, 18] = 0.5, 1.0  # a third nucleus apart
+    foreground = distance != 0
+    seeds = (h_maxima(distance, 0.3) != 0) & foreground
+    assert np.argwhere(seeds).tolist() == [[4, 4], [4, 10], [4, 18]]
+    labels = distance_to_instances(distance, foreground, h=0.3)
+    assert labels.max() == 3
+    assert len({labels[4, 4], labels[4, 10], labels[4, 18]}) == 3
 
 
 def test_objects_are_matched_only_within_their_class():
