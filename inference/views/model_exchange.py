@@ -38,4 +38,6 @@ def model_import_page(request, slug: str):
         form.add_error("file", exc.message)
         return render_models_page(request, project, import_form=form, status=exc.status_code)
     messages.success(request, f"Imported model version {version.pk}: {version.name}.")
+    if note := version.origin.get("unverified"):
+        messages.warning(request, f"Model version {version.pk} is unverified: {note}.")
     return redirect("models", slug=project.slug)

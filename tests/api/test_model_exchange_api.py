@@ -201,3 +201,10 @@ def test_a_package_without_test_tensors_is_shown_unverified_in_the_api_and_on_th
     client.force_login(manager)
     page = client.get(f"/projects/{project.slug}/models/").content.decode()
     assert 'data-role="unverified"' in page and note in page
+    bare.seek(0)
+    response = client.post(
+        f"/projects/{project.slug}/models/import/",
+        {"file": SimpleUploadedFile("bare.zip", bare.getvalue())},
+        follow=True,
+    )
+    assert f"is unverified: {note}." in response.content.decode()

@@ -3,12 +3,14 @@ without them is refused, a 0.5 one is stored marked unverified) and the name it 
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
 import torch
+from django.core.management import call_command
 
 from cellweb.errors import InvalidInput
 from inference.ml.export_bioimageio import write_package
@@ -131,6 +133,9 @@ def test_a_format_05_package_without_test_tensors_is_stored_marked_unverified(
     version = _import(project, manager, bare)
     assert version.origin["unverified"] == UNVERIFIED
     assert model_version_public(version)["unverified"] == UNVERIFIED
+    text = io.StringIO()
+    call_command("import_model", str(bare), "--project", project.slug, stdout=text)
+    assert f"Unverified: {UNVERIFIED}." in text.getvalue()
 
 
 def test_a_package_with_only_its_input_test_tensor_names_the_output_it_lacks(

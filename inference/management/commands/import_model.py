@@ -49,3 +49,5 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Model version {version.pk}")
             + f" · {version.name} · {version.arch} · provenance {version.provenance}"
         )
+        if note := version.origin.get("unverified"):
+            self.stdout.write(self.style.WARNING(f"Unverified: {note}."))
