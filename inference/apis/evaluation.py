@@ -189,7 +189,8 @@ PLAN = "units (fold, model_version, specimens, volumes), baselines, as_of, ..."
 SUMMARY = (
     '{"metrics": {"dice": {"mean", "std", "per_fold"?}, "jaccard", "f05", "precision", '
     f'"recall", "auc_pr"}}}} of {_PRIMARY}, once it has been scored (null before): mean is '
-    f"{_OVER_SECTIONS}, std the sample SD of the same values, per_fold the folds' means. "
+    f"{_OVER_SECTIONS}, std the sample SD of the same values (null over one value, which has "
+    "no SD), per_fold the folds' means. "
     '"objects": {method: {n_gt, n_pred, correct, fn_rate, fp_rate, split, merge, map, '
     "tp_iou50, precision_iou50, recall_iou50, f1_iou50, precision_iou70, recall_iou70, "
     "f1_iou70, ...}}: counts summed over every section of every volume, object precision, "

@@ -96,7 +96,7 @@ FOLD_METRICS = (
     "sections and sections_nucleus; objects, its held-out nuclei (precision_iou50, "
     "recall_iou50, f1_iou50 at IoU > 0.5 and map over IoU 0.50:0.05:0.95, counts pooled over "
     "its held-out sections, with n_gt, n_pred, pred_instances and gt_instances; absent for folds "
-    "scored before nuclei were). In-silico labelling: pcc (mean over sections), pcc_std, "
+    "scored before nuclei were). In-silico labelling: pcc (mean over sections), pcc_std (null over one section), "
     "pcc_sections and l1."
 )
 FOLD_VERSION = "The model version it produced; null until it has finished."
@@ -192,7 +192,7 @@ SUMMARY = (
     '"precision", "recall", "auc_pr"}, "aggregation", "subsets", "pooled", "folds", '
     '"folds_total", "threshold", "sections", "objects"}. Each fold\'s number is the mean over '
     "its held-out sections (older jobs: its pixels pooled; aggregation says which); mean and std "
-    "(sample SD) are over the folds that succeeded. objects: the folds' nuclei scores "
+    "(sample SD; null over one fold, which has no SD) are over the folds that succeeded. objects: the folds' nuclei scores "
     "(precision_iou50, recall_iou50, f1_iou50, map) with mean, std and per_fold, and the words "
     "of their aggregation; absent when a fold was scored before nuclei were. In-silico "
     "labelling: metrics pcc and l1."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PRCounts"]
+__all__ = ["PRCounts", "curve_average_precision"]
 
 
 class PRCounts:
@@ -57,3 +57,22 @@ class PRCounts:
             precision_curve = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 1.0)
             recall_curve = tp / total_pos if total_pos else np.full(tp.size, np.nan)
         return precision_curve, recall_curve, self.thresholds
+
+
+def curve_average_precision(recall, precision) -> float:
+    """The area under a precision-recall curve given as points: Σ (Rₙ − Rₙ₋₁) · Pₙ over the
+    points in order of recall (from recall 0; at equal recall the highest precision counts),
+    scikit-learn's ``average_precision_score`` for scores that take the curve's thresholds
+    (a 0/1 mask: its point and the prevalence at recall 1). NaN without a point."""
+    pairs = ((r, p) for r, p in zip(recall, precision) if r is not None and p is not None)
+    points = sorted(
+        ((float(r), float(p)) for r, p in pairs if np.isfinite(r) and np.isfinite(p)),
+        key=lambda rp: (rp[0], -rp[1]),
+    )
+    if not points:
+        return float("nan")
+    area, before = 0.0, 0.0
+    for r, p in points:
+        area += (r - before) * p
+        before = r
+    return area

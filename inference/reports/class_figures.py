@@ -1,7 +1,10 @@
-"""The per-class figure: for every class scored, each method's mean Dice over sections (± sample
-SD) and, for instance classes, its object mAP over IoU 0.50:0.05:0.95 (mean over volumes)."""
+"""The per-class figure: for every class scored, each method's mean Dice over all sections (±
+sample SD) and, for instance classes, its object mAP over IoU 0.50:0.05:0.95 (mean ± sample SD
+over volumes). A bar over one value has no SD and no error bar."""
 
 from __future__ import annotations
+
+import math
 
 from matplotlib.figure import Figure
 
@@ -10,12 +13,18 @@ from inference.models import Evaluation
 from .labels import method_label
 from .plotting import METHOD_COLOURS, FigureLeftOut, new_figure, wrap
 
-__all__ = ["class_figure"]
+__all__ = ["DICE_TITLE", "MAP_TITLE", "class_figure"]
+
+# The Dice is the "all sections" subset: a section empty in both prediction and ground truth
+# scores 1.0 (the report's first table; the second leaves such sections out).
+DICE_TITLE = "Dice per class, over all sections\n(mean ± sample SD over sections)"
+MAP_TITLE = "Object mAP 0.50:0.95 per class\n(mean ± sample SD over volumes)"
 
 
 def _bars(ax, classes, methods, evaluation, value_of, title: str) -> None:
-    """Bars of mean ± SD, each labelled with its mean above its error bar: the axis reaches
-    over the highest error bar (a label beyond the axis would not be drawn)."""
+    """Bars of mean ± SD, each labelled with its mean above its error bar (above the bar where
+    one value has no SD): the axis reaches over the highest error bar (a label beyond the axis
+    would not be drawn)."""
     width = 0.8 / max(len(methods), 1)
     top = 1.05
     for j, method in enumerate(methods):
@@ -26,7 +35,7 @@ def _bars(ax, classes, methods, evaluation, value_of, title: str) -> None:
                 continue
             xs.append(i + (j - (len(methods) - 1) / 2) * width)
             heights.append(mean)
-            errors.append(std or 0.0)
+            errors.append(math.nan if std is None else std)  # NaN: no error bar drawn
         if xs:
             bars = ax.bar(
                 xs,
@@ -38,7 +47,9 @@ def _bars(ax, classes, methods, evaluation, value_of, title: str) -> None:
                 label=method_label(evaluation, method),
             )
             ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
-            top = max(top, *(h + e + 0.1 for h, e in zip(heights, errors)))
+            top = max(
+                top, *(h + (0.0 if math.isnan(e) else e) + 0.1 for h, e in zip(heights, errors))
+            )
     ax.set_xticks(range(len(classes)), [wrap(c["name"], 14) for c in classes])
     ax.set_ylim(0, top)
     ax.set_title(title, fontsize=10)
@@ -62,10 +73,8 @@ def class_figure(evaluation: Evaluation, summary: dict) -> Figure:
     methods = summary.get("methods") or []
     fig = new_figure(9.0, 3.8)
     dice_ax, map_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    _bars(dice_ax, classes, methods, evaluation, _dice, "Dice per class (mean ± SD over sections)")
-    _bars(
-        map_ax, classes, methods, evaluation, _map, "Object mAP per class (mean ± SD over volumes)"
-    )
+    _bars(dice_ax, classes, methods, evaluation, _dice, DICE_TITLE)
+    _bars(map_ax, classes, methods, evaluation, _map, MAP_TITLE)
     handles, labels = dice_ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False)
     return fig

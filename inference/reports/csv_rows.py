@@ -31,6 +31,11 @@ def _attr(name: str) -> Callable[[VolumeResult], Any]:
     return lambda v: getattr(v, name)
 
 
+def _deep(v: VolumeResult) -> bool:
+    """A 3D volume, not a single-section (2D) field."""
+    return v.volume.size_z > 1
+
+
 def fold_number(index: int | None) -> int | None:
     """A fold as the report and the job page name it (Fold 1 first); none outside
     cross-validation (stored as -1)."""
@@ -57,9 +62,11 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
             "pred_volume_um3",
             "gt_volume_um3",
             "volume_difference_um3",
-            "volume_difference_pct",
         )
     ),
+    # A 2D field's difference in % is its area's: a column of its own, as in the report.
+    ("volume_difference_pct", None, lambda v: v.volume_difference_pct if _deep(v) else None),
+    ("area_difference_pct", None, lambda v: None if _deep(v) else v.volume_difference_pct),
     ("volume_intersection_ratio", None, _attr("intersection_ratio")),
     ("dice_3d", None, _attr("dice_3d")),
     ("jaccard_3d", None, _attr("jaccard_3d")),
@@ -151,7 +158,7 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
         ]
     volumes = (
         VolumeResult.objects.filter(evaluation=evaluation)
-        .select_related("specimen")
+        .select_related("specimen", "volume")
         .order_by("class_value", "method", "specimen__name", "time_index", "volume_id")
     )
     cells: list[list[Any]] = []

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from inference.models import Evaluation
 
 from .class_figures import class_figure
+from .labels import AGGREGATIONS
 from .plotting import FigureLeftOut, png
 from .score_figures import dice_figure, pr_figure
 from .section_figures import orthogonal_figure, worst_figure
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+BOX = AGGREGATIONS["box"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,13 @@ class _Spec:
 SPECS: dict[str, _Spec] = {
     "pr_curves": _Spec("Precision-recall curves per class (pixels pooled over the set)", pr_figure),
     "classes": _Spec(
-        "Per class: Dice and object mAP of every method (region classes have no objects)",
+        "Per class: Dice over all sections (mean ± sample SD over sections) and object mAP "
+        "(mean ± sample SD over volumes) of every method; no error bar over one value; region "
+        "classes have no objects",
         class_figure,
     ),
     "dice_boxplot": _Spec(
-        "Per-section Dice per class, all sections and sections with the class "
-        "(one point per section; box: quartiles, whiskers: 1.5 × IQR)",
+        f"Per-section Dice per class, all sections and sections with the class ({BOX})",
         dice_figure,
     ),
     "volume_agreement": _Spec(

@@ -19,11 +19,13 @@ __all__ = [
     "AREA_METRICS",
     "METRICS",
     "METRIC_LABELS",
+    "MIXED_METRICS",
     "NUCLEUS_DEFINITION",
     "SUBSETS",
     "VOLUME_METRICS",
     "VOLUME_METRIC_LABELS",
     "cross_validation_label",
+    "mean_sd_text",
     "method_label",
     "metric_label",
     "prediction_split_label",
@@ -42,7 +44,14 @@ VOLUME_METRICS = tuple(VOLUME_METRIC_LABELS.items())
 AREA_METRICS = (
     ("dice_3d", "Dice of the field"),
     ("intersection_ratio", "Area intersection ratio"),
-    ("volume_difference_pct", "Area difference (%)"),
+    ("area_difference_pct", "Area difference (%)"),
+)
+# A set of 3D volumes and 2D fields: a volume's difference in % and a field's (its area's) in
+# columns of their own, each over its own kind, never averaged together.
+MIXED_METRICS = (
+    *VOLUME_METRICS[:3],
+    ("volume_difference_pct", "Volume difference (%), 3D volumes"),
+    ("area_difference_pct", "Area difference (%), 2D fields"),
 )
 
 # Which sections a per-section number is taken over. Sections empty in both the prediction and
@@ -63,8 +72,19 @@ AGGREGATIONS = {
     "volumes; object precision, recall and F1 from those sums; mAP pooled over each volume's "
     "sections, then mean over volumes",
     "cells": "mean ± sample SD over predicted cells",
-    "box": "one point per section; box: quartiles, whiskers: 1.5 × IQR",
+    "box": "box: quartiles and median of the sections' Dice; whiskers: the furthest section "
+    "within 1.5 × IQR of the box; points: only the sections beyond (outliers)",
 }
+
+
+def mean_sd_text(cell: dict | None, digits: int) -> str:
+    """A summary's ``{"mean", "std"}`` as plain text: "mean ± SD", the mean alone where there
+    is no SD (one value), "—" without a mean (the report's cells, ``report_cells.mean_sd``)."""
+    cell = cell or {}
+    if cell.get("mean") is None:
+        return "—"
+    text = f"{cell['mean']:.{digits}f}"
+    return text if cell.get("std") is None else f"{text} ± {cell['std']:.{digits}f}"
 
 
 def metric_label(key: str) -> str:

@@ -9,13 +9,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from inference.ml.pr import curve_average_precision
 from inference.models import Evaluation, EvaluationMethod, SectionResult
 from inference.services.evaluation.target import scored_class
 
 from .labels import method_label
 from .plotting import METHOD_COLOURS, FigureLeftOut, new_figure, wrap
 
-__all__ = ["dice_figure", "figure_classes", "pr_figure"]
+__all__ = ["PR_CAPTION", "dice_figure", "figure_classes", "pr_figure"]
 
 
 def figure_classes(evaluation: Evaluation, summary: dict) -> list[dict]:
@@ -51,11 +52,9 @@ def _pr_panel(ax, evaluation, methods, cls) -> bool:
         if curve.get("prevalence") is not None:
             pairs.append((1.0, curve["prevalence"]))
         recall, precision = zip(*sorted(set(pairs), key=lambda rp: (rp[0], -rp[1])))
-        block = ((cls.get("by_method") or {}).get(method) or {}).get("set") or {}
-        auc = (block.get("auc_pr") or {}).get("mean")
-        label = method_label(evaluation, method) + (
-            f" · AUC-PR {auc:.3f}" if auc is not None else ""
-        )
+        # The legend names the curve drawn: its own area, not the tables' mean over sections.
+        area = curve_average_precision(recall, precision)
+        label = f"{method_label(evaluation, method)} · area {area:.3f}"
         colour = METHOD_COLOURS.get(method)
         if method == EvaluationMethod.MODEL:
             ax.plot(recall, precision, color=colour, label=wrap(label, 40), lw=2)
@@ -78,8 +77,16 @@ def _pr_panel(ax, evaluation, methods, cls) -> bool:
     return drawn
 
 
+PR_CAPTION = (
+    "Each curve: the pixels of all scored sections pooled\n"
+    "legend: the area under the curve drawn\n"
+    "(the tables' AUC-PR: mean over sections)"
+)
+
+
 def pr_figure(evaluation: Evaluation, summary: dict) -> Figure:
-    """One panel per class: each method's curve, AUC-PR as mean over sections."""
+    """One panel per class: each method's curve of the pixels pooled over the set, with the
+    area under that curve in its legend."""
     classes = [c for c in figure_classes(evaluation, summary) if c.get("pr_curves")]
     if not classes:
         raise FigureLeftOut("No precision-recall data was stored for this evaluation.")
@@ -89,7 +96,7 @@ def pr_figure(evaluation: Evaluation, summary: dict) -> Figure:
     for ax, cls in zip(axes, classes):
         _pr_panel(ax, evaluation, methods, cls)
     axes[0].set_ylabel("Precision")
-    fig.suptitle("AUC-PR: mean over sections", fontsize=9)
+    fig.suptitle(PR_CAPTION, fontsize=9)
     return fig
 
 

@@ -76,12 +76,12 @@ def section_rows(
 
 
 def _stats(n: int, total: float | None, squares: float | None) -> dict[str, Any]:
-    """Mean and sample SD (0.0 for one value, as ``ml.metrics.aggregate``) from sums."""
+    """Mean and sample SD from sums; one value has no SD (None, as ``ml.metrics.aggregate``)."""
     if not n:
         return {"mean": None, "std": None, "n": 0}
     mean = float(total) / n
     if n == 1:
-        return {"mean": mean, "std": 0.0, "n": 1}
+        return {"mean": mean, "std": None, "n": 1}
     variance = max(0.0, (float(squares) - float(total) * mean) / (n - 1))
     return {"mean": mean, "std": math.sqrt(variance), "n": n}
 

@@ -15,6 +15,7 @@ from .labels import (
     AREA_METRICS,
     DETECTION_KEYS,
     METRICS,
+    MIXED_METRICS,
     NUCLEUS_DEFINITION,
     SUBSETS,
     VOLUME_METRICS,
@@ -27,8 +28,11 @@ __all__ = ["report_context"]
 
 
 def _cell(block: dict | None, key: str) -> dict[str, Any]:
+    """``{"mean", "std"}`` of a summary's number; a summary stored before one value had no SD
+    gave it 0.0, so a cell over one value (``n``) has none either way."""
     value = (block or {}).get(key) or {}
-    return {"mean": value.get("mean"), "std": value.get("std")}
+    std = None if value.get("n") == 1 else value.get("std")
+    return {"mean": value.get("mean"), "std": std}
 
 
 def _row(scope: str, method: str, label: str, n, block: dict, aggregation: str) -> dict:
@@ -113,15 +117,13 @@ def _headline(
     return lines
 
 
-def _volume_cell(block: dict, key: str) -> dict[str, Any]:
-    """A cell of the volume table: over how many of the row's volumes when fewer (a volume
-    without a voxel size, or a 2D field, has no µm³), and no SD of a single volume."""
+def _volume_cell(block: dict, key: str, items: str) -> dict[str, Any]:
+    """A cell of the volume table: over how many of the row's ``items`` when fewer (a volume
+    without a voxel size, or a 2D field, has no µm³); one volume has no SD (``std`` None)."""
     cell = _cell(block, key)
     n, volumes = ((block.get(key) or {}).get("n"), block["volumes"])
     if n is not None and n < volumes:
-        cell["over"] = f"{n} of {volumes} volumes"
-    if n == 1:
-        cell["std"] = None
+        cell["over"] = f"{n} of {volumes} {items}"
     return cell
 
 
@@ -129,8 +131,13 @@ def _volume_rows(summary: dict, labels: dict[str, str], metrics) -> list[dict[st
     rows = []
     for method, label in labels.items():
         block = (summary.get("volumes") or {}).get(method) or {}
+        if "area_difference_pct" not in block and metrics is AREA_METRICS:
+            # Summarised before a field's difference had a key of its own: 2D fields only.
+            block = block | {"area_difference_pct": block.get("volume_difference_pct")}
         if block.get("volumes"):
-            cells = [_volume_cell(block, k) for k, _ in metrics]
+            # A set of 3D volumes and 2D fields counts images: a field is no volume.
+            items = "images" if metrics is MIXED_METRICS else "volumes"
+            cells = [_volume_cell(block, k, items) for k, _ in metrics]
             rows.append(
                 {"method": method, "method_label": label, "n": block["volumes"], "cells": cells}
             )
@@ -220,8 +227,13 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
     )
     primary = summary.get("primary") or (methods[0] if methods else "")
     config = evaluation.config or {}
-    only_2d = not VolumeResult.objects.filter(evaluation=evaluation, volume__size_z__gt=1).exists()
-    volume_metrics = AREA_METRICS if only_2d else VOLUME_METRICS
+    rows = VolumeResult.objects.filter(evaluation=evaluation)
+    has_3d, has_2d = (
+        rows.filter(volume__size_z__gt=1).exists(),
+        rows.filter(volume__size_z=1).exists(),
+    )
+    only_2d = has_2d and not has_3d
+    volume_metrics = AREA_METRICS if only_2d else MIXED_METRICS if has_2d else VOLUME_METRICS
     return {
         "evaluation": evaluation,
         "summary": summary,
@@ -236,6 +248,7 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
         "nucleus_definition": NUCLEUS_DEFINITION,
         "has_folds": any(r["aggregation"] == "folds" for r in tables[0]["rows"]),
         "only_2d": only_2d,
+        "mixed_2d_3d": has_2d and has_3d,
         "volume_rows": _volume_rows(summary, labels, volume_metrics),
         "object_rows": _object_rows(summary, labels),
         "prediction_split": prediction_split_label(evaluation),

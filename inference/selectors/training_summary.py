@@ -69,6 +69,12 @@ def _objects_table(block: dict | None) -> dict[str, Any] | None:
 
 def _rows(metrics: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
     """A table's rows: each metric of ``labels`` with its label and aggregated numbers."""
-    return [
-        {"key": key, "label": label, **(metrics.get(key) or {})} for key, label in labels.items()
-    ]
+    return [_row(key, label, metrics.get(key) or {}) for key, label in labels.items()]
+
+
+def _row(key: str, label: str, cell: dict[str, Any]) -> dict[str, Any]:
+    """One fold has no SD: its row shows the mean alone (a summary stored before said 0.0)."""
+    row = {"key": key, "label": label, **cell}
+    if sum(v is not None for v in cell.get("per_fold") or []) == 1:
+        row["std"] = None
+    return row

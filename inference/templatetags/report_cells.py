@@ -1,5 +1,6 @@
 """``{{ cell|mean_sd:3 }}``: a report table's cell (``{"mean": …, "std": …}``) as "mean ± SD",
-both with the given decimals; the mean alone without an SD, "—" without a mean."""
+both with the given decimals; the mean alone without an SD (one value has none), "—" without a
+mean."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ register = template.Library()
 
 
 @register.filter
-def mean_sd(cell: dict, digits: int) -> str:
+def mean_sd(cell: dict | None, digits: int) -> str:
+    cell = cell or {}
     if cell.get("mean") is None:
         return "—"
     text = floatformat(cell["mean"], digits)

@@ -17,6 +17,7 @@ from annotations.services.volumes import volume_create
 from inference.models import VolumeResult
 from inference.reports import FigureSet, report_html
 from inference.reports.class_figures import class_figure
+from inference.reports.csv_rows import results_csv_rows
 from inference.reports.set_figures import volume_figure
 from tests.helpers_evaluation import VOXEL, add_gt, disk_volume, run_evaluation
 
@@ -50,24 +51,58 @@ def predicted(row: VolumeResult) -> np.ndarray:
 
 
 def test_each_volume_cell_says_over_how_many_volumes(evaluated):
+    """µm³ only from the 3D volume with a voxel size; the difference in % from voxel counts of
+    every 3D volume, with a voxel size or without; the 2D field's % (its area's) in a column of
+    its own, never averaged with a volume's."""
     done, fields = evaluated
-    dice, um3, pct = [], [], []
+    dice, um3, volume_pct, area_pct = [], [], [], []
     for row in VolumeResult.objects.filter(evaluation=done, method="otsu"):
         truth, voxel = fields[row.volume_id]
         mask = predicted(row)
         dice.append(f1_score(truth.ravel(), mask.ravel()))
-        if voxel is not None:
-            pct.append(100 * (mask.sum() - truth.sum()) / truth.sum())
-            if len(truth) > 1:
-                um3.append(abs(int(mask.sum()) - int(truth.sum())) * np.prod(voxel))
-    assert len(dice) == 3 and len(pct) == 2 and len(um3) == 1
+        pct = 100 * (int(mask.sum()) - int(truth.sum())) / int(truth.sum())
+        assert row.volume_difference_pct == pytest.approx(pct)
+        (volume_pct if len(truth) > 1 else area_pct).append(pct)
+        if voxel is not None and len(truth) > 1:
+            um3.append(abs(int(mask.sum()) - int(truth.sum())) * np.prod(voxel))
+    assert len(dice) == 3 and len(volume_pct) == 2 and len(area_pct) == 1 and len(um3) == 1
 
     html = report_html(done, FigureSet())
     table = html.split('id="volume-table"')[1].split("</table>")[0]
+    assert '<th class="cw-num">Volume difference (%), 3D volumes</th>' in table
+    assert '<th class="cw-num">Area difference (%), 2D fields</th>' in table
     row = table.split('data-method="otsu">')[1].split("</tr>")[0]
     assert f"{np.mean(dice):.3f} ± {np.std(dice, ddof=1):.3f}</td>" in row
-    assert f"{um3[0]:.3f} <small>(1 of 3 volumes)</small>" in row  # no SD of one volume
-    assert f"{np.mean(pct):.3f} ± {np.std(pct, ddof=1):.3f} <small>(2 of 3 volumes)" in row
+    assert f"{um3[0]:.3f} <small>(1 of 3 images)</small>" in row  # no SD of one volume
+    spread = f"{np.mean(volume_pct):.3f} ± {np.std(volume_pct, ddof=1):.3f}"
+    assert f"{spread} <small>(2 of 3 images)</small>" in row
+    assert f">{area_pct[0]:.3f} <small>(1 of 3 images)</small>" in row
+    assert "never averaged together" in html.split('id="volume-table"')[1].split("</section>")[0]
+
+    block = done.summary["volumes"]["otsu"]  # the report's source
+    assert block["volume_difference_pct"]["mean"] == pytest.approx(np.mean(volume_pct))
+    assert block["volume_difference_pct"]["std"] == pytest.approx(np.std(volume_pct, ddof=1))
+    assert block["area_difference_pct"] == {"mean": pytest.approx(area_pct[0]), "std": None, "n": 1}
+
+
+def test_the_csv_keeps_a_fields_area_difference_apart(evaluated):
+    done, fields = evaluated
+    rows = list(results_csv_rows(done))
+    head = rows[0]
+    volume, area = head.index("volume_difference_pct"), head.index("area_difference_pct")
+    seen = {}
+    for line in rows[1:]:
+        if line[0] == "volume" and line[head.index("method")] == "otsu":
+            seen[int(line[head.index("volume_id")])] = (line[volume], line[area])
+    stored = {
+        r.volume_id: r.volume_difference_pct
+        for r in VolumeResult.objects.filter(evaluation=done, method="otsu")
+    }
+    for volume_id, (of_volume, of_area) in seen.items():
+        deep = len(fields[volume_id][0]) > 1
+        assert float(of_volume if deep else of_area) == pytest.approx(stored[volume_id])
+        assert (of_area if deep else of_volume) == ""
+    assert len(seen) == 3
 
 
 def test_every_bar_of_the_class_figure_shows_its_mean_dice(evaluated):

@@ -23,6 +23,7 @@ from inference.ml.metrics import (
     confusion,
     dice,
     f_beta,
+    finite_or_none,
     jaccard,
     pr_curve,
     precision,
@@ -30,6 +31,7 @@ from inference.ml.metrics import (
     section_metrics,
     volume_metrics,
 )
+from inference.ml.pr import curve_average_precision
 from tests.helpers_masks import bool_grid
 from tests.helpers_training import POOLED_METRICS
 
@@ -211,6 +213,22 @@ def test_pr_curve_matches_brute_force_counts() -> None:
     assert precision_curve[-1] == 1.0 and recall_curve[-1] == 0.0
 
 
+def test_the_area_under_a_pooled_curve_is_scikit_learns_average_precision() -> None:
+    """The PR figure's legend: the area under the curve drawn (its thresholds, and the
+    prevalence at recall 1) is ``average_precision_score`` of the probabilities binned to those
+    thresholds (positive at t when p > t), and of a 0/1 mask."""
+    rng = np.random.default_rng(4)
+    probs = np.stack([_realistic_section(rng, size=64)[0] for _ in range(3)])
+    gts = probs + rng.normal(0, 0.2, probs.shape) > 0.5
+    for scores in (probs, (probs > 0.5).astype(np.float32)):
+        precision_curve, recall_curve, thresholds = pr_curve(scores, gts, n_points=21)
+        prevalence = gts.mean()
+        area = curve_average_precision([*recall_curve, 1.0], [*precision_curve, prevalence])
+        binned = np.searchsorted(thresholds, scores.ravel(), side="left")
+        assert area == pytest.approx(average_precision_score(gts.ravel(), binned), abs=1e-12)
+    assert math.isnan(curve_average_precision([None], [None]))
+
+
 # --- 3D ---------------------------------------------------------------------------------------
 
 
@@ -251,7 +269,12 @@ def test_aggregate_skips_nan_and_uses_sample_std() -> None:
     mean, std = aggregate([0.8, float("nan"), 0.9, 1.0])
     assert mean == pytest.approx(0.9)
     assert std == pytest.approx(np.std([0.8, 0.9, 1.0], ddof=1))
-    assert aggregate([0.5]) == (0.5, 0.0)
+    # One value has no sample SD: numpy's is NaN (with a warning), and so is ours, never 0.0.
+    with np.errstate(invalid="ignore", divide="ignore"), pytest.warns(RuntimeWarning):
+        numpy_sd = np.std([0.5], ddof=1)
+    one_mean, one_std = aggregate([0.5])
+    assert one_mean == 0.5 and math.isnan(one_std) and math.isnan(numpy_sd)
+    assert finite_or_none(one_std) is None  # JSON null
     nan_mean, nan_std = aggregate([float("nan")])
     assert math.isnan(nan_mean) and math.isnan(nan_std)
     assert aggregate([1.0, 3.0], ddof=0) == (2.0, 1.0)

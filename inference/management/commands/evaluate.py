@@ -22,7 +22,12 @@ from annotations.models import GroundTruthSource
 from inference.management import kit
 from inference.models import EvaluationSetKind
 from inference.reports import method_label
-from inference.reports.labels import AGGREGATIONS, DETECTION_KEYS, prediction_split_label
+from inference.reports.labels import (
+    AGGREGATIONS,
+    DETECTION_KEYS,
+    mean_sd_text,
+    prediction_split_label,
+)
 from inference.reports.sections import nucleus_blocks
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
 
@@ -144,11 +149,7 @@ class Command(BaseCommand):
         self.stdout.write(title)
         self.stdout.write(f"{'method':<28} " + " ".join(f"{k:>15}" for k in METRIC_KEYS))
         for method, block in blocks.items():
-            cells = []
-            for key in METRIC_KEYS:
-                value = block.get(key) or {}
-                mean, std = value.get("mean"), value.get("std")
-                cells.append(f"{mean:.3f} ± {std:.3f}" if mean is not None else "—")
+            cells = [mean_sd_text(block.get(key), 3) for key in METRIC_KEYS]
             name = method_label(evaluation, method)[:28]
             self.stdout.write(f"{name:<28} " + " ".join(f"{c:>15}" for c in cells))
 

@@ -22,6 +22,7 @@ from inference.management.kit import (
     user_named,
     write_cancel_note,
 )
+from inference.reports.labels import mean_sd_text
 from inference.services.isl import IslOptions, isl_job_launch
 from inference.services.training import training_job_run_foreground
 
@@ -69,6 +70,6 @@ class Command(BaseCommand):
         pcc = ((job.summary or {}).get("metrics") or {}).get("pcc") or {}
         if pcc.get("mean") is not None:
             folds = " ".join(f"{v:.4f}" if v is not None else "—" for v in pcc["per_fold"])
-            self.stdout.write(f"PCC {pcc['mean']:.4f} ± {pcc['std']:.4f} (folds: {folds})")
+            self.stdout.write(f"PCC {mean_sd_text(pcc, 4)} (folds: {folds})")
         for version in job.model_versions.order_by("id"):
             self.stdout.write(f"  model version {version.pk}: {version.name}")

@@ -24,6 +24,7 @@ from inference.management.kit import (
     write_cancel_note,
 )
 from inference.ml.heads import INSTANCE_OUTPUTS
+from inference.reports.labels import mean_sd_text
 from inference.selectors.training import METRIC_LABELS, OBJECT_LABELS
 from inference.services import training as services
 from inference.services.training import NATIVE_CROPS, TrainingConfig
@@ -234,8 +235,7 @@ class Command(BaseCommand):
     def _rows(self, metrics: dict, labels: dict[str, str], width: int) -> None:
         for key, label in labels.items():
             row = metrics.get(key) or {}
-            mean, std = row.get("mean"), row.get("std")
-            cell = f"{mean:.4f} ± {std:.4f}" if mean is not None and std is not None else "—"
+            cell = mean_sd_text(row, 4)
             per = " ".join(
                 f"{v:>8.4f}" if v is not None else f"{'—':>8}" for v in row.get("per_fold", [])
             )

@@ -1,4 +1,4 @@
-"""Summaries of many metric values: mean ± SD skipping NaN, and JSON-safe numbers."""
+"""Summaries of many metric values: mean ± sample SD skipping NaN, and JSON-safe numbers."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ def finite_or_none(value: Any) -> float | None:
 def aggregate(values: Iterable[float], *, ddof: int = 1) -> tuple[float, float]:
     """``(mean, std)`` of the values, skipping NaN (e.g. AUC-PR of nucleus-free sections).
 
-    ``std`` is the sample standard deviation (``ddof=1``) as in "mean ± SD" over folds or cells;
-    with a single value it is 0.0. No finite value ⇒ ``(nan, nan)``.
+    ``std`` is the sample standard deviation (``ddof=1``) as in "mean ± SD" over folds or cells,
+    as ``numpy.std(ddof=1)``: one value has none, so its ``std`` is NaN (JSON null through
+    ``finite_or_none``; a display shows the mean alone), never a spread of 0. No finite value
+    ⇒ ``(nan, nan)``.
     """
     array = np.asarray(list(values), dtype=np.float64)
     finite = array[~np.isnan(array)]
@@ -31,5 +33,5 @@ def aggregate(values: Iterable[float], *, ddof: int = 1) -> tuple[float, float]:
         return math.nan, math.nan
     mean = float(finite.mean())
     if finite.size <= ddof:
-        return mean, 0.0
+        return mean, math.nan
     return mean, float(finite.std(ddof=ddof))

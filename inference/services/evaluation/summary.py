@@ -121,6 +121,12 @@ def _volume_blocks(methods: list[str], volume_rows: list[VolumeResult]) -> tuple
         if not any(v.method == method for v in volume_rows):
             continue
         block = {key: _stats([getattr(v, key) for v in mine]) for key in VOLUME_KEYS}
+        # A 2D field's difference in % is its area's: never averaged with a volume's.
+        flat = [v.volume.size_z == 1 for v in mine]
+        for key, of_fields in (("volume_difference_pct", False), ("area_difference_pct", True)):
+            block[key] = _stats(
+                [v.volume_difference_pct for v, f in zip(mine, flat) if f == of_fields]
+            )
         block["abs_volume_difference_um3"] = _stats(
             [
                 abs(v.volume_difference_um3) if v.volume_difference_um3 is not None else None
@@ -192,7 +198,7 @@ def summarize(
     )
     volume_rows = list(
         VolumeResult.objects.filter(evaluation=evaluation)
-        .select_related("specimen")
+        .select_related("specimen", "volume")
         .order_by("specimen__name", "time_index", "volume_id", "method", "class_value")
     )
     classes = list((evaluation.config or {}).get("classes") or [target])

@@ -167,15 +167,14 @@ def _tiff_bytes(predicted: np.ndarray, ids: np.ndarray | None = None) -> bytes:
 
 def volume_agreement(row: VolumeResult, volume: Volume, sub: np.ndarray, gt_stack) -> None:
     """3D agreement over the sections with ground truth; µm³ only for a 3D volume with a
-    voxel size. A single-section (2D) field has an area, not a volume: its µm³ would be the
-    area times a z voxel size that measures nothing, so it has none (its difference in %,
-    the area's, is kept)."""
+    voxel size. The difference in % is (predicted − ground-truth voxels) / ground-truth voxels,
+    unitless, so every volume has it, with a voxel size or without. A single-section (2D)
+    field has an area, not a volume: its µm³ would be the area times a z voxel size that
+    measures nothing, so it has none (its difference in % is the area's)."""
     voxel = volume.voxel_size
     numbers = volume_metrics(sub, gt_stack, voxel or (1.0, 1.0, 1.0))
     physical = ("pred_volume_um3", "gt_volume_um3", "volume_difference_um3")
     for field_name, key in VOLUME_METRIC_FIELDS.items():
-        if voxel is None and field_name == "volume_difference_pct":
-            continue
         if field_name in physical and (voxel is None or volume.size_z == 1):
             continue
         setattr(row, field_name, finite_or_none(numbers[key]))
