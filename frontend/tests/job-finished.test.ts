@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { num } from '../src/lib/format';
 import { tickLabels, ticks, yAxis } from '../src/modules/job/chart';
 import { connIndicator, evaluateLink, hasValidation } from '../src/modules/job/derive';
 import { initialState, reduce, type JobMessage, type JobState } from '../src/modules/job/state';
-import { objectsTable, summaryTables } from '../src/modules/job/summary';
+import { meanSd, objectsTable, summaryTables } from '../src/modules/job/summary';
 
 const finished: JobMessage = {
   type: 'snapshot',
@@ -91,6 +92,15 @@ describe('cross-validation summary tables', () => {
     expect(tables).toHaveLength(1);
     expect(tables[0]!.rows[0]!.label).toBe('AUC-PR');
     expect(summaryTables(null)).toEqual([]);
+  });
+});
+
+describe('a summary cell', () => {
+  it('gives the mean alone where one value has no SD (null, or 0 stored over one fold)', () => {
+    expect(meanSd({ mean: 0.75, std: 0.05, per_fold: [0.7, 0.8] })).toBe(`${num(0.75)} ± ${num(0.05)}`);
+    expect(meanSd({ mean: 0.75, std: null, per_fold: [0.75] })).toBe(num(0.75));
+    expect(meanSd({ mean: 0.75, std: 0, per_fold: [0.75, null] })).toBe(num(0.75));
+    expect(meanSd({ mean: 0.75, std: 0, per_fold: [0.75, 0.75] })).toBe(`${num(0.75)} ± ${num(0)}`);
   });
 });
 

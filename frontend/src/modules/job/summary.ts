@@ -90,6 +90,16 @@ function objectsPart(summary: JobSummary | null, name: (i: number) => string): H
   ];
 }
 
+/**
+ * "mean ± SD", or the mean alone where there is no SD: one fold has none (null from the server;
+ * a summary stored before said 0, which claims no spread).
+ */
+export function meanSd(m: { mean?: number | null; std?: number | null; per_fold?: (number | null)[] }): string {
+  const folds = (m.per_fold ?? []).filter((v) => v !== null && v !== undefined).length;
+  const sd = m.std === undefined || m.std === null || folds === 1 ? null : m.std;
+  return `${num(m.mean ?? null)}${sd === null ? '' : ` ± ${num(sd)}`}`;
+}
+
 function table(t: SummaryTable, name: (i: number) => string, meanHead: string): HTMLElement {
   const foldCount = Math.max(0, ...t.rows.map((r) => r.m.per_fold?.length ?? 0));
   const foldHeads = Array.from({ length: foldCount }, (_, i) => h('th', { class: 'cw-num' }, name(i)));
@@ -99,7 +109,7 @@ function table(t: SummaryTable, name: (i: number) => string, meanHead: string): 
       { 'data-metric': key },
       h('th', { scope: 'row' }, label),
       ...Array.from({ length: foldCount }, (_, i) => h('td', { class: 'cw-num' }, num(m.per_fold?.[i] ?? null))),
-      h('td', { class: 'cw-num cw-strong' }, `${num(m.mean ?? null)}${m.std !== undefined && m.std !== null ? ` ± ${num(m.std)}` : ''}`),
+      h('td', { class: 'cw-num cw-strong' }, meanSd(m)),
     ),
   );
   const count = t.sections.length ? ` (${t.sections.join(' + ')} sections)` : '';
