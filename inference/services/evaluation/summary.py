@@ -247,7 +247,7 @@ def summarize(
         ),
         "volume_count": len({v.volume_id for v in volume_rows}),
         "std": "sample standard deviation (over sections; over folds for the fold means; over "
-        "cells for quantities)",
+        "cells for quantities); null over one value, which has none",
     }
 
 
