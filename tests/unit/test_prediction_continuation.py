@@ -3,7 +3,9 @@ last predicted one is predicted alone and continues the series' tracks (a nucleu
 new nuclei get new ids, a daughter her parent), giving the ids of one whole-series run; a frame
 between predicted ones still widens the run to the whole series. A frame whose prediction failed
 or was cancelled is a hole: predicted with the next new frame when it comes after the last
-predicted one, by widening to the whole series when it lies between predicted ones."""
+predicted one, by widening to the whole series when it lies between predicted ones. A first frame
+whose run failed is predicted with the next new frame, the series tracked afresh from it, at
+launch or in the next run's turn."""
 
 from __future__ import annotations
 
@@ -152,6 +154,18 @@ def broken(*args, **kwargs):
     raise RuntimeError("the GPU fell off the bus")
 
 
+def lose(prediction, ending: str, manager, monkeypatch):
+    """End ``prediction`` without a result: its run fails, or it is cancelled before it runs."""
+    if ending == "failed":
+        with monkeypatch.context() as patch:
+            patch.setattr("inference.services.prediction.runner.predict_sections", broken)
+            prediction = prediction_run(prediction_id=prediction.pk, device="cpu")
+    else:
+        prediction = prediction_cancel(prediction=prediction, user=manager)
+    assert prediction.status == ending
+    return prediction
+
+
 @pytest.mark.parametrize("ending", ["failed", "cancelled"])
 def test_a_frame_left_without_a_result_is_predicted_with_the_next_new_frame(
     project, manager, active_model, known_nuclei, monkeypatch, ending
@@ -160,14 +174,7 @@ def test_a_frame_left_without_a_result_is_predicted_with_the_next_new_frame(
     one_frame_at_a_time(project, manager, "lapse", frames[:2])
     specimen = Specimen.objects.get(name="lapse")
     nucleus_volume(specimen, frames[2], 2)
-    lost = predict_imported(import_done(project, manager, specimen, 2))
-    if ending == "failed":
-        with monkeypatch.context() as patch:
-            patch.setattr("inference.services.prediction.runner.predict_sections", broken)
-            lost = prediction_run(prediction_id=lost.pk, device="cpu")
-    else:
-        lost = prediction_cancel(prediction=lost, user=manager)
-    assert lost.status == ending
+    lose(predict_imported(import_done(project, manager, specimen, 2)), ending, manager, monkeypatch)
     assert not PredictionResult.objects.filter(specimen=specimen, time_index=2).exists()
 
     nucleus_volume(specimen, frames[3], 3)
@@ -205,3 +212,56 @@ def test_a_frame_without_a_result_between_predicted_ones_widens_the_next_to_the_
     current = PredictionResult.objects.filter(specimen=specimen, is_current=True)
     assert {r.prediction_id for r in current} == {later.pk}
     assert ids(current) == whole_series_ids(project, manager, frames)
+
+
+def first_frame_lost(project, manager, monkeypatch, ending: str) -> Specimen:
+    """A new specimen whose first frame's prediction ended without a result."""
+    specimen = Specimen.objects.create(project=project, name="lapse")
+    PredictionSettings.objects.create(project=project, predict_new_imports=True)
+    nucleus_volume(specimen, dividing_frame(0), 0)
+    lose(predict_imported(import_done(project, manager, specimen, 0)), ending, manager, monkeypatch)
+    assert not PredictionResult.objects.filter(specimen=specimen).exists()
+    return specimen
+
+
+def starts_at_the_first_frame(project, manager, specimen, later) -> None:
+    """``later`` predicted frames 0 and 1 together, tracked as a fresh series (no seed)."""
+    assert [v["time_index"] for v in later.config["volumes"]] == [0, 1]
+    assert later.config["continues"] == {} and later.sections == 2 * SHAPE[0]
+    [note] = [line["line"] for line in later.log if line["line"].startswith("Added")]
+    assert note.startswith("Added time points 0 of lapse, left without a current result")
+    assert [r.time_index for r in later.results.all()] == [0, 1]
+    current = PredictionResult.objects.filter(specimen=specimen, is_current=True)
+    frames = [dividing_frame(t) for t in range(2)]
+    assert ids(current) == whole_series_ids(project, manager, frames)
+
+
+@pytest.mark.parametrize("ending", ["failed", "cancelled"])
+def test_a_first_frame_left_without_a_result_is_predicted_with_the_next_new_frame(
+    project, manager, active_model, known_nuclei, monkeypatch, ending
+):
+    specimen = first_frame_lost(project, manager, monkeypatch, ending)
+    nucleus_volume(specimen, dividing_frame(1), 1)
+    later = predict_imported(import_done(project, manager, specimen, 1))
+    assert [v["time_index"] for v in later.config["volumes"]] == [0, 1]
+    assert later.config["whole_series"] is False
+    later = prediction_run(prediction_id=later.pk, device="cpu")
+    assert later.status == "succeeded", later.error
+    starts_at_the_first_frame(project, manager, specimen, later)
+
+
+def test_a_first_frame_that_fails_while_the_next_waits_is_predicted_in_its_turn(
+    project, manager, active_model, known_nuclei, monkeypatch
+):
+    specimen = Specimen.objects.create(project=project, name="lapse")
+    PredictionSettings.objects.create(project=project, predict_new_imports=True)
+    nucleus_volume(specimen, dividing_frame(0), 0)
+    first = predict_imported(import_done(project, manager, specimen, 0))
+    nucleus_volume(specimen, dividing_frame(1), 1)
+    later = predict_imported(import_done(project, manager, specimen, 1))
+    # Frame 0 was still planned by the first run: no hole then.
+    assert [v["time_index"] for v in later.config["volumes"]] == [1]
+    lose(first, "failed", manager, monkeypatch)
+    later = prediction_run(prediction_id=later.pk, device="cpu")
+    assert later.status == "succeeded", later.error
+    starts_at_the_first_frame(project, manager, specimen, later)

@@ -6,7 +6,8 @@ default: every specimen) and the time points (default: all) are resolved and che
 anything is written; the plan is recorded on the row and the job goes to the ``gpu`` queue
 after commit. No ground truth is needed. Some time points of a specimen whose other time points
 hold current results of the same model are refused; for "predict new imports" they continue the
-held tracks, or widen to the whole series (``series.py``): a time-lapse has one set of track ids.
+held tracks, or widen to the whole series, and take in the time points a failed or cancelled
+run left without a result (``series.py``): a time-lapse has one set of track ids.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from inference.services.prediction.series import (
     held_elsewhere,
     holes_note,
     partial_series_message,
+    plan_unheld_holes,
 )
 
 __all__ = ["prediction_cancel", "prediction_launch", "resolve_model_version"]
@@ -219,26 +221,29 @@ def prediction_launch(
         )
     names = {s.pk: s.name for s in specimens}
     whole_series, continues, notes = False, {}, []
-    if held := held_elsewhere(version, volumes):
-        if origin != ORIGIN_NEW_IMPORT:
-            raise ConflictError(partial_series_message(version, held, names), code="partial_series")
+    held = held_elsewhere(version, volumes)
+    if held and origin != ORIGIN_NEW_IMPORT:
+        raise ConflictError(partial_series_message(version, held, names), code="partial_series")
+    if origin == ORIGIN_NEW_IMPORT:
         series = _volumes(specimens, None, version, strict=False)
         plans, between = continuation_points(version, volumes, held, series)
         if None in plans.values():  # a time point or a hole between held ones: all, together
             volumes, whole_series = _volumes(specimens, None, version), True
             notes = [holes_note(names[k], v, widened=True) for k, v in between.items()]
-        else:  # the new ones and the holes after the last held one, as the series was done
+        else:  # the new ones and the holes after the last held one (or the first planned)
             continues = {k: plan.last for k, plan in plans.items()}
-            notes = [
-                holes_note(names[k], plan.holes, widened=False)
-                for k, plan in plans.items()
-                if plan.holes
+            holes = {k: plan.holes for k, plan in plans.items() if plan.holes}
+            unheld = plan_unheld_holes(version, volumes, series)
+            notes = [holes_note(names[k], v, widened=False) for k, v in holes.items()]
+            notes += [
+                holes_note(names[k], v, widened=False, unheld=True) for k, v in unheld.items()
             ]
             wanted = {(v["specimen_id"], v["time_index"]) for v in volumes}
-            wanted |= {(k, t) for k, plan in plans.items() for t in plan.holes}
+            wanted |= {(k, t) for k, times in (holes | unheld).items() for t in times}
             volumes = [v for v in series if (v["specimen_id"], v["time_index"]) in wanted]
-            specimen_id, last = next(iter(continues.items()))
-            options = continued_run(version, specimen_id, last).options
+            if continues:
+                specimen_id, last = next(iter(continues.items()))
+                options = continued_run(version, specimen_id, last).options
     config: dict[str, Any] = {
         "model": {"id": version.pk, "name": version.name, "arch": version.arch},
         "input_size": int((version.config or {}).get("input_size") or 448),

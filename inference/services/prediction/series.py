@@ -18,8 +18,13 @@ A continuation that failed or was cancelled leaves its time point without a resu
 a label-free volume the model segments, no current result, and in no queued or running
 prediction's plan. A hole after the last held time point is predicted with the new time points
 (tracked in order from the last held one, the ids stay one run's); a hole between held time
-points widens the run to the whole series, as a new time point there does. The job log says
-which time points were added or why the run widened (``holes_note``).
+points widens the run to the whole series, as a new time point there does. A specimen whose
+first run failed or was cancelled holds no result at all: its holes are the time points without
+one from the first time point a run of the model planned (``series_start``, ``unheld_holes``),
+predicted with the new time points as a series tracked afresh, so the series does not start at
+the new time point and leave its beginning out for good (a specimen no run of the model planned
+before starts the model's series at its new time points). The job log says which time points
+were added or why the run widened (``holes_note``).
 
 Two runs never track a specimen at the same time (``turn.py``): a run continuing a series seeds
 from the results current when its turn comes, after the runs before it ended, and is planned
@@ -48,8 +53,11 @@ __all__ = [
     "holes_note",
     "partial_series_message",
     "pending_time_points",
+    "plan_unheld_holes",
     "series_holes",
     "series_seed",
+    "series_start",
+    "unheld_holes",
 ]
 
 
@@ -105,15 +113,21 @@ def pending_time_points(
 
 
 def series_holes(
-    planned: set[int], current: set[int], series: set[int], pending: set[int]
+    planned: set[int],
+    current: set[int],
+    series: set[int],
+    pending: set[int],
+    *,
+    since: int | None = None,
 ) -> list[int]:
     """The **holes** of a specimen's series: time points of ``series`` (those with a label-free
-    volume the model segments) after the first one holding a current result (``current``) and
-    before the last planned one, that hold none, are not ``planned`` and no queued or running
-    prediction plans (``pending``): say, a run that failed or was cancelled left them."""
-    if not current or not planned:
+    volume the model segments) after the first one holding a current result (``current``; where
+    none holds one, from ``since`` on: ``series_start``) and before the last planned one, that
+    hold none, are not ``planned`` and no queued or running prediction plans (``pending``): say,
+    a run that failed or was cancelled left them."""
+    if not planned or not (current or since is not None):
         return []
-    first, end = min(current), max(planned)
+    first, end = min(current) if current else since - 1, max(planned)
     taken = current | planned | pending
     return sorted(t for t in series if first < t < end and t not in taken)
 
@@ -140,9 +154,63 @@ def continuation(
     return Continuation(last=last, holes=holes)
 
 
-def holes_note(name: str, holes: list[int], *, widened: bool) -> str:
-    """The job log's line on the holes of specimen ``name`` a plan took in."""
+def series_start(model_version_id: int, specimen_id: int) -> int | None:
+    """The first time point of the specimen that a prediction of the model planned, whatever
+    became of it (None: none did): where the model's series of the specimen starts."""
+    plans = Prediction.objects.filter(
+        model_version_id=model_version_id, config__volumes__contains=[{"specimen": specimen_id}]
+    ).values_list("config", flat=True)
+    times = [
+        int(v["time_index"])
+        for config in plans
+        for v in (config or {}).get("volumes") or []
+        if int(v["specimen"]) == specimen_id
+    ]
+    return min(times, default=None)
+
+
+def unheld_holes(
+    model_version_id: int, specimen_id: int, planned: set[int], series: set[int]
+) -> list[int]:
+    """The holes of a specimen holding no current result of the model, its first run having
+    failed or been cancelled: from the first time point a run planned (``series_start``) on. A
+    specimen no run planned before starts the model's series at its ``planned`` time points."""
+    pending = pending_time_points(model_version_id, [specimen_id]).get(specimen_id, set())
+    since = series_start(model_version_id, specimen_id)
+    return series_holes(planned, set(), series, pending, since=since)
+
+
+def plan_unheld_holes(
+    version: ModelVersion, volumes: list[dict[str, Any]], series: list[dict[str, Any]]
+) -> dict[int, list[int]]:
+    """Per specimen of the plan ``volumes`` holding no current result of ``version``: its
+    ``unheld_holes`` (``series``: every time point of those specimens the model segments), where
+    it has any."""
+    planned: dict[int, set[int]] = defaultdict(set)
+    for v in volumes:
+        planned[v["specimen_id"]].add(v["time_index"])
+    held = set(
+        PredictionResult.objects.filter(
+            model_version=version, is_current=True, specimen_id__in=planned
+        ).values_list("specimen_id", flat=True)
+    )
+    holes = {}
+    for specimen_id in set(planned) - held:
+        times = {v["time_index"] for v in series if v["specimen_id"] == specimen_id}
+        if found := unheld_holes(version.pk, specimen_id, planned[specimen_id], times):
+            holes[specimen_id] = found
+    return holes
+
+
+def holes_note(name: str, holes: list[int], *, widened: bool, unheld: bool = False) -> str:
+    """The job log's line on the holes of specimen ``name`` a plan took in (``unheld``: no time
+    point of it holds a current result)."""
     left = "left without a current result of this model"
+    if unheld:
+        return (
+            f"Added time points {_times(holes)} of {name}, {left}: none of its time points "
+            "holds one, so its series is tracked afresh from the first one a run planned."
+        )
     if widened:
         return (
             f"Widened to every time point of {name}: time points {_times(holes)}, {left}, lie "

@@ -21,7 +21,9 @@ holding a current result if every planned time point still comes after it, takin
 after that time point (a run before it failed or was cancelled); a run whose plan left out time
 points that hold current results now (another run ended in between, whichever launched first),
 or a hole between them, widens to every time point of the specimen, tracked together, so the
-series keeps one set of track ids.
+series keeps one set of track ids. A "predict new imports" run on a specimen holding no current
+result (its first run failed or was cancelled meanwhile) takes in the time points that run left
+without one (``series.unheld_holes``), as it would have at launch.
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ from django.db import transaction
 from annotations.models import Specimen
 from cellweb.jobs import JobContext, JobStatus
 from inference.models import ModelVersion, Prediction, PredictionResult
-from inference.services.prediction.launch import series_volumes
+from inference.services.prediction.launch import ORIGIN_NEW_IMPORT, series_volumes
 from inference.services.prediction.series import (
     continuation,
     holes_note,
     pending_time_points,
     series_holes,
+    unheld_holes,
 )
 
 __all__ = ["TURN", "WAIT_S", "series_turn"]
@@ -77,6 +80,7 @@ def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, 
     log's lines on what changed, from the results current now, by the launch's rule
     (``series.continuation``)."""
     continues = dict(prediction.config.get("continues") or {})
+    new_import = prediction.config.get("origin") == ORIGIN_NEW_IMPORT
     plan, widened, notes = [], False, []
     for specimen_id, group in groupby(prediction.config.get("volumes") or [], key=_specimen):
         items = list(group)
@@ -87,13 +91,12 @@ def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, 
             ).values_list("time_index", flat=True)
         )
         key = str(specimen_id)
-        if not current - planned:
-            continues.pop(key, None)
-            plan += items
-            continue
         specimen = Specimen.objects.filter(pk=specimen_id).first()
-        if specimen is None:  # deleted since launch: its volumes are gone too
+        if specimen is None or not current - planned:  # none: deleted, with its volumes
             continues.pop(key, None)
+            if specimen is not None and not current and new_import:
+                items, note = _unheld(version, specimen, items)
+                notes += note
             plan += items
             continue
         series = series_volumes(specimen, version, strict=False)
@@ -104,10 +107,7 @@ def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, 
         if carry_on is not None:
             continues[key] = carry_on.last
             if carry_on.holes:
-                items = sorted(
-                    items + [v for v in series if v["time_index"] in carry_on.holes],
-                    key=lambda v: v["time_index"],
-                )
+                items = _with(items, series, carry_on.holes)
                 notes.append(holes_note(specimen.name, carry_on.holes, widened=False))
         else:
             items, widened = series_volumes(specimen, version), True
@@ -121,6 +121,27 @@ def _replan(prediction: Prediction, version: ModelVersion) -> tuple[list, dict, 
             continues.pop(key, None)
         plan += items
     return plan, continues, widened, notes
+
+
+def _unheld(
+    version: ModelVersion, specimen: Specimen, items: list[dict]
+) -> tuple[list[dict], list[str]]:
+    """The plan of a specimen holding no current result, with the earlier time points left
+    without one (``series.unheld_holes``), and the job log's line on them."""
+    series = series_volumes(specimen, version, strict=False)
+    planned = {v["time_index"] for v in items}
+    holes = unheld_holes(version.pk, specimen.pk, planned, {v["time_index"] for v in series})
+    if not holes:
+        return items, []
+    return _with(items, series, holes), [
+        holes_note(specimen.name, holes, widened=False, unheld=True)
+    ]
+
+
+def _with(items: list[dict], series: list[dict], holes: list[int]) -> list[dict]:
+    """The plan ``items`` of a specimen with its ``holes`` (rows of ``series``), in time order."""
+    added = [v for v in series if v["time_index"] in holes]
+    return sorted(items + added, key=lambda v: v["time_index"])
 
 
 def _specimen(v: dict[str, Any]) -> int:
