@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.models import Annotation, AnnotationStatus, GroundTruth, Membership, Role
+from annotations.models import (
+    Annotation,
+    AnnotationStatus,
+    AuditEvent,
+    GroundTruth,
+    Membership,
+    ReviewAction,
+    Role,
+)
 from tests.conftest import _user
-from tests.review_support import sections_of, with_consensus
+from tests.review_support import sections_of, submit, three_disks, with_consensus
 
 
 @pytest.fixture
@@ -188,3 +196,64 @@ def test_including_needs_a_reason(api, ready, reviewer):
     assert _post(api(reviewer), section, "include", {"reason": "  "}).status_code == 400
     section.refresh_from_db()
     assert section.status == "excluded"
+
+
+def _send_backs(section) -> list[dict]:
+    rows = AuditEvent.objects.filter(section=section, action=ReviewAction.SEND_BACK)
+    return [row.detail for row in rows.order_by("at", "id")]
+
+
+@pytest.mark.parametrize("second", ["reviewer", "rob"])  # a double click, or a second reviewer
+def test_sending_back_again_to_the_same_annotators_is_409_and_writes_no_second_row(
+    api, ready, reviewer, rob, second
+):
+    section, _ = ready
+    assert _post(api(reviewer), section, "send-back", SEND_BACK).status_code == 200
+    again = {**SEND_BACK, "comment": "the left edge too"}
+
+    answer = _post(api({"reviewer": reviewer, "rob": rob}[second]), section, "send-back", again)
+
+    assert answer.status_code == 409
+    body = answer.json()
+    assert body["code"] == "section_status"
+    assert body["detail"].startswith("Already sent back; nothing was changed.")
+    assert "rita sent this section back to alice" in body["detail"]
+    assert "outline too large" in body["detail"]
+    assert (body["current"]["status"], body["current"]["by"]) == ("sent_back", "rita")
+    assert body["current"]["action"] == ReviewAction.SEND_BACK and body["current"]["at"]
+    assert [row["comment"] for row in _send_backs(section)] == ["outline too large"]
+
+
+def test_sending_back_to_one_more_annotator_after_a_send_back_goes_through(api, ready, reviewer):
+    section, _ = ready
+    assert _post(api(reviewer), section, "send-back", SEND_BACK).status_code == 200
+    more = {**SEND_BACK, "annotators": ["alice", "bob"], "comment": "bob too"}
+
+    answer = _post(api(reviewer), section, "send-back", more)
+
+    assert answer.status_code == 200
+    assert [row["reopened"] for row in _send_backs(section)] == [["alice"], ["bob"]]
+    assert Annotation.objects.get(section=section, annotator__username="bob").status == (
+        AnnotationStatus.DRAFT
+    )
+
+
+def test_a_send_back_after_the_annotator_resubmitted_and_reopened_goes_through(
+    api, ready, reviewer, annotator
+):
+    """Still sent back (bob has not answered), but alice answered and then reopened her own
+    annotation: a new send-back to her is a new round, not a repeat."""
+    section, _ = ready
+    both = {**SEND_BACK, "annotators": ["alice", "bob"]}
+    assert _post(api(reviewer), section, "send-back", both).status_code == 200
+    mine = Annotation.objects.get(section=section, annotator=annotator)
+    submit(section, annotator, three_disks()[0], base=mine.revision)
+    reopen = api(annotator).post(f"/api/sections/{section.pk}/annotations/mine/reopen/")
+    assert reopen.status_code == 200
+    section.refresh_from_db()
+    assert section.status == "sent_back"
+
+    answer = _post(api(reviewer), section, "send-back", {**SEND_BACK, "comment": "once more"})
+
+    assert answer.status_code == 200
+    assert [row["comment"] for row in _send_backs(section)] == ["outline too large", "once more"]

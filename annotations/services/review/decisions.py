@@ -1,4 +1,10 @@
-"""A reviewer's other decisions: send a section back to named annotators, or exclude it."""
+"""A reviewer's other decisions: send a section back to named annotators, or exclude it.
+
+A decision that is already made is refused as a decision overtaken by another reviewer's is
+(``standing.py``): excluding an excluded section, or sending a section back again to annotators
+it is already sent back to (a double click, or two reviewers with the section open), is a 409
+``section_status`` naming who did it, when and why, and writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from annotations.models import (
     Annotation,
     AnnotationRevision,
     AnnotationStatus,
+    AuditEvent,
     Consensus,
     ReviewAction,
     Role,
@@ -18,6 +25,7 @@ from annotations.models import (
     SectionStatus,
 )
 from annotations.permissions import require_role, user_roles
+from annotations.selectors.review.last_decision import what_happened
 from annotations.services.annotation import annotation_return_to_draft
 from annotations.services.audit import section_change_audited
 from annotations.services.locking import lock_section
@@ -31,6 +39,7 @@ from .standing import (
     current_consensus_truth,
     require_ground_truth_version,
     require_status,
+    status_conflict,
 )
 
 MAX_COMMENT_LENGTH = 2000
@@ -109,6 +118,35 @@ def _refuse_non_annotators(section: Section, annotations: list[Annotation]) -> N
         )
 
 
+def _refuse_repeat(section: Section, annotations: list[Annotation], reopened: list) -> None:
+    """ConflictError ``section_status`` when the section is sent back already to every annotator
+    named, none of whom has submitted since: the send-back would reopen nothing and add only a
+    second audit row (the first one's comment is the one they read)."""
+    if section.status != SectionStatus.SENT_BACK or reopened:
+        return
+    event = (
+        AuditEvent.objects.filter(section=section, action=ReviewAction.SEND_BACK)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None:
+        return
+    named = set(event.detail.get("annotators") or [])
+    if any(a.annotator.get_username() not in named for a in annotations):
+        return
+    answered = AnnotationRevision.objects.filter(
+        annotation__in=annotations, status=AnnotationStatus.SUBMITTED, created_at__gt=event.at
+    )
+    if answered.exists():  # submitted since, then reopened by its author: a new round
+        return
+    raise status_conflict(
+        section,
+        event,
+        f"Already sent back; nothing was changed. {what_happened(section, event)}",
+    )
+
+
 @transaction.atomic
 def review_send_back(
     *,
@@ -149,6 +187,7 @@ def review_send_back(
     _refuse_never_submitted(section, annotations)
 
     reopened = [a for a in annotations if a.status == AnnotationStatus.SUBMITTED]
+    _refuse_repeat(section, annotations, reopened)
     for annotation in annotations:
         annotation.section = section
     annotation_return_to_draft(annotations=reopened)

@@ -9,6 +9,7 @@ what and when; nothing either of them stored is changed.
 from __future__ import annotations
 
 from annotations.models import (
+    AuditEvent,
     Consensus,
     GroundTruth,
     GroundTruthSource,
@@ -87,13 +88,11 @@ def require_ground_truth_version(section: Section, base_version: int | None) -> 
     )
 
 
-def require_status(section: Section, allowed: frozenset, doing: str) -> None:
-    """ConflictError ``section_status`` when ``section``'s status does not allow ``doing``."""
-    if section.status in allowed:
-        return
-    event = last_decision(section)
-    raise ConflictError(
-        f"You cannot {doing} now. {what_happened(section, event)}",
+def status_conflict(section: Section, event: AuditEvent | None, message: str) -> ConflictError:
+    """ConflictError ``section_status``: ``message``, with the section's state and who made the
+    decision ``event`` (the one that put it in its status), and when."""
+    return ConflictError(
+        message,
         code="section_status",
         current={
             **conflict_state(section, current_consensus_truth(section)),
@@ -101,4 +100,14 @@ def require_status(section: Section, allowed: frozenset, doing: str) -> None:
             "action": event.action if event is not None else None,
             "at": event.at if event is not None else None,
         },
+    )
+
+
+def require_status(section: Section, allowed: frozenset, doing: str) -> None:
+    """ConflictError ``section_status`` when ``section``'s status does not allow ``doing``."""
+    if section.status in allowed:
+        return
+    event = last_decision(section)
+    raise status_conflict(
+        section, event, f"You cannot {doing} now. {what_happened(section, event)}"
     )
