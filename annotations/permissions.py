@@ -46,6 +46,14 @@ def oversees(user, project: Project) -> bool:
     return bool(user_roles(user, project).intersection(REVIEW_ROLES))
 
 
+def no_longer_annotators(project: Project, users) -> list[str]:
+    """The names, sorted, of ``users`` who do not hold the annotator role in ``project`` (any
+    more: removed from it, or left another role only). What they submitted while annotators
+    stays data of the project, but nothing can be asked of them there (no send-back)."""
+    names = {u.get_username() for u in users if Role.ANNOTATOR not in user_roles(u, project)}
+    return sorted(names)
+
+
 def require_role(user, project: Project, *roles: str) -> frozenset[str]:
     """Return the user's roles; 404 for outsiders, 403 for members lacking every one of ``roles``."""
     held = user_roles(user, project)

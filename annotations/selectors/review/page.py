@@ -11,6 +11,7 @@ from annotations.models import (
     RevisionOrigin,
     Section,
 )
+from annotations.permissions import no_longer_annotators
 from annotations.selectors.annotation.feedback import send_back_responses
 from annotations.selectors.annotation.independence import independent_reference_ids
 from annotations.selectors.editor import section_editor_config
@@ -19,7 +20,7 @@ from annotations.selectors.encoding import b64
 from annotations.selectors.imported_truth import section_imported_truth
 
 from .agreement import section_agreement
-from .decision import decision_card
+from .decision import decision_card, left_said
 from .inputs import consensus_inputs, current_consensus, latest_submitted_revisions
 from .minority import minority_nuclei, objects_outline_png
 
@@ -107,6 +108,8 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
     references = independent_reference_ids(section.pk, section.project.annotations_before_proposals)
     responses = send_back_responses([section.pk]).get(section.pk, {})
     efforts = annotation_efforts(revision.annotation_id for revision in revisions)
+    # Submitted while an annotator: still counted; said, and never offered a send-back.
+    left = no_longer_annotators(section.project, [r.annotation.annotator for r in revisions])
     annotations = [
         {
             "annotator": name,
@@ -122,6 +125,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             # One of the first K annotations made without a proposal (the project's setting).
             "independent_reference": revision.annotation_id in references,
             "effort": _effort(efforts.get(revision.annotation_id)),
+            "left_project": left_said(name) if name in left else None,
         }
         for index, (name, revision) in enumerate(zip(names, revisions))
     ]
@@ -179,6 +183,7 @@ def review_page_config(*, section: Section, user, csrf_token: str, can_act: bool
             imported=imported,
             annotators=names,
             can_act=can_act,
+            left=left,
         ),
         "annotators": names,
         "nextUrl": reverse("review-next", args=[section.project.slug]),

@@ -24,7 +24,7 @@ from annotations.models import (
     Section,
     SectionStatus,
 )
-from annotations.permissions import require_role, user_roles
+from annotations.permissions import no_longer_annotators, require_role
 from annotations.selectors.review.last_decision import what_happened
 from annotations.services.annotation import annotation_return_to_draft
 from annotations.services.audit import section_change_audited
@@ -105,11 +105,7 @@ def _refuse_non_annotators(section: Section, annotations: list[Annotation]) -> N
     """InvalidInput naming the annotators who no longer hold the annotator role in the section's
     project (removed mid-review): they could not open the section to change it, and a section
     sent back to them would wait for them for good."""
-    gone = sorted(
-        a.annotator.get_username()
-        for a in annotations
-        if Role.ANNOTATOR not in user_roles(a.annotator, section.project)
-    )
+    gone = no_longer_annotators(section.project, [a.annotator for a in annotations])
     if gone:
         raise InvalidInput(
             f"{', '.join(gone)} {'is' if len(gone) == 1 else 'are'} no longer an annotator of "

@@ -60,14 +60,21 @@ function textForm(o: TextFormOptions): [HTMLFormElement, HTMLTextAreaElement] {
   return [form, text];
 }
 
+/**
+ * `left`: annotators who have left the project, with why (the API refuses a send-back to them):
+ * their box is disabled and says so.
+ */
 export function sendBackForm(
   annotators: string[],
   send: (comment: string, chosen: string[], submit: HTMLButtonElement) => void,
   cancel: () => void,
+  left: Record<string, string> = {},
 ): [HTMLFormElement, HTMLTextAreaElement] {
   const boxes = annotators.map((n) => {
-    const c = h('input', { type: 'checkbox', value: n });
-    return { n, c, el: h('label', { class: 'cw-check' }, c, n) };
+    const why = left[n];
+    const c = h('input', { type: 'checkbox', value: n, disabled: !!why });
+    const note = why ? h('span', { class: 'cw-muted', 'data-role': 'left-project' }, ' (no longer an annotator)') : null;
+    return { n, c, el: h('label', { class: 'cw-check', title: why ?? null }, c, n, note) };
   });
   const chosen = () => boxes.filter((b) => b.c.checked).map((b) => b.n);
   const submit = button('Send back', { variant: 'primary', small: true, icon: icons.send });

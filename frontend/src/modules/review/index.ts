@@ -21,7 +21,7 @@ import { icons } from '../../lib/icons';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { agreementCard } from './agreement';
 import { AuditTrail } from './audit';
-import { decisionNote, groundTruthBadge, offeredDecisions } from './decision';
+import { decisionNote, groundTruthBadge, leftProject, offeredDecisions, sendBackNote } from './decision';
 import { ProposalEdit, reviewEditorLabels } from './edit';
 import { excludeForm, includeForm, sendBackForm } from './forms';
 import { ReviewLayers } from './layers';
@@ -68,7 +68,7 @@ export class ReviewPage {
     this.editBtn = button(`Edit ${this.proposal}`, { icon: icons.edit, small: true, onClick: () => this.toggleEdit() });
     this.confirmBtn = button('Confirm', { icon: icons.check, variant: 'primary', kbd: 'Ctrl+↵', onClick: () => void this.confirm() });
     const acts = cfg.actions ?? {};
-    const sendBtn = button('Send back', { icon: icons.send, onClick: () => this.showSendBack() });
+    const sendBtn = button('Send back', { icon: icons.send, title: cfg.sendBackNote ?? undefined, onClick: () => this.showSendBack() });
     const exclBtn = button('Exclude', { icon: icons.ban, variant: 'danger', onClick: () => this.showExclude() });
     this.confirmBtn.disabled = !acts.confirm;
     sendBtn.disabled = !acts.sendBack;
@@ -81,7 +81,7 @@ export class ReviewPage {
     this.actionBar = h('div', { class: 'cw-btn-row' }, offered.confirm ? this.confirmBtn : null, ...(withAnnotators ? [offered.sendBack ? sendBtn : null, exclBtn] : []), inclBtn);
     this.neighbours = new NeighbourPanel(cfg.neighbours, (u) => this.imageUrl(u), s.z);
     this.audit = new AuditTrail(cfg.auditUrl, outside(root, '#audit-trail ol, #audit-trail ul'));
-    sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, decisionNote(cfg), offered.edit ? h('div', { class: 'cw-btn-row' }, this.editBtn) : null, this.actionBar, this.formHost, this.resultEl));
+    sidebar.appendChild(card('Decision', { 'data-card': 'actions' }, decisionNote(cfg), sendBackNote(cfg), offered.edit ? h('div', { class: 'cw-btn-row' }, this.editBtn) : null, this.actionBar, this.formHost, this.resultEl));
     // The stain reference sits high in the sidebar, so R shows it without scrolling.
     if (cfg.fluorescence?.imageUrl) {
       this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
@@ -243,7 +243,7 @@ export class ReviewPage {
     const names = this.cfg.annotators ?? (this.cfg.annotations ?? []).map((a) => a.annotator);
     const send = (comment: string, chosen: string[], submit: HTMLButtonElement) =>
       void this.runAction(submit, () => postJson<{ status?: string }>(url, { comment, annotators: chosen, base_version: this.cfg.groundTruth?.version ?? null }), () => `Sent back to ${chosen.join(', ')}.`, (res) => res?.status ?? 'sent_back');
-    this.showForm(sendBackForm(names, send, () => this.formHost.replaceChildren()));
+    this.showForm(sendBackForm(names, send, () => this.formHost.replaceChildren(), leftProject(this.cfg)));
   }
 
   private showExclude(): void {

@@ -12,6 +12,8 @@ export interface ReviewAnnotation {
   outline_png?: string | null;
   /** This revision answers a reviewer's send-back. */
   response?: { reviewer: string; comment: string; at: string } | null;
+  /** Set when its annotator has left the project: why it still counts and cannot be sent back. */
+  left_project?: string | null;
 }
 
 export interface ReviewConfig {
@@ -63,6 +65,8 @@ export interface ReviewConfig {
   /** Set when the section is scored against an imported mask and has no consensus: the
    * Decision card says so and shows no Confirm (decision.ts). */
   decisionNote?: string | null;
+  /** Set when every annotator has left the project: why there is no Send back. */
+  sendBackNote?: string | null;
   actions?: { confirm?: string; sendBack?: string; exclude?: string; include?: string };
   annotators?: string[];
   nextUrl?: string | null;
