@@ -65,7 +65,7 @@ def test_a_reopen_after_a_send_back_says_who_and_why_and_the_page_can_edit(
     body = response.json()
     assert body["code"] == "annotation_draft"
     assert body["detail"].startswith("rita sent this section back to you (")
-    assert f"UTC): “{COMMENT}”. Your annotation is a draft again" in body["detail"]
+    assert f"UTC): “{COMMENT}” Your annotation is a draft again" in body["detail"]
     assert body["current"]["status"] == "draft" and body["current"]["can_edit"] is True
     # Her next save goes on top of her submission: nothing she drew is lost.
     saved = save_mask(api(annotator), in_review, disk(SHAPE, 16, 15, 8), base_revision=1)
@@ -143,7 +143,7 @@ def test_a_reopened_author_named_in_a_send_back_hears_it_once_at_the_next_save(
     assert news["reviewer"] == "rita" and news["comment"] == COMMENT
     assert news["said"].startswith("rita sent this section back to you (")
     assert news["said"].endswith(
-        f"UTC): “{COMMENT}”. Your draft was saved: keep editing it and submit when done."
+        f"UTC): “{COMMENT}” Your draft was saved: keep editing it and submit when done."
     )
     # Once: the next save says nothing more.
     second = save_mask(client, in_review, disk(SHAPE, 16, 14, 8), base_revision=2)

@@ -73,7 +73,7 @@ def test_an_open_page_hears_each_decision_and_strangers_are_turned_away(
     assert confirmed["said"].startswith("rita confirmed this section's ground truth version 1 (")
     assert sent_back["action"] == "send_back" and sent_back["annotators"] == ["alice"]
     assert sent_back["said"].startswith("rita sent this section back to alice (")
-    assert "UTC): “Too big.”." in sent_back["said"]
+    assert "UTC): “Too big.” It returns to review" in sent_back["said"]
 
 
 def test_a_send_back_reaches_only_the_annotators_it_names(

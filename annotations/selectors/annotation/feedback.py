@@ -21,6 +21,7 @@ from annotations.models import (
 )
 from annotations.selectors.display import section_label
 from cellweb.times import utc_minute
+from cellweb.words import quoted
 
 from .queue import DRAFTABLE_SECTION_STATUSES  # sections a sent-back annotator can act on
 
@@ -69,10 +70,10 @@ def section_send_back(
 def sent_back_said(sent_back: dict, then: str) -> str:
     """A send-back (``_public``) told to the annotator it names: who, when, the comment, then
     ``then`` (what it means for their annotation now)."""
-    comment = f": “{sent_back['comment']}”" if sent_back["comment"] else ""
+    comment, stop = quoted(sent_back["comment"])
     return (
         f"{sent_back['reviewer'] or 'A reviewer'} sent this section back to you "
-        f"({utc_minute(sent_back['at'])}){comment}. {then}"
+        f"({utc_minute(sent_back['at'])}){comment}{stop} {then}"
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from annotations.models import AuditEvent, ReviewAction, Section, SectionStatus
 from cellweb.times import utc_minute
+from cellweb.words import quoted
 
 DECISIONS = (
     ReviewAction.SEND_BACK,
@@ -32,13 +33,13 @@ def what_happened(section: Section, event: AuditEvent | None) -> str:
     when = f" ({utc_minute(event.at)})" if event is not None else ""
     detail = event.detail if event is not None else {}
     if section.status == SectionStatus.EXCLUDED:
-        reason = f": “{detail['reason']}”" if detail.get("reason") else ""
-        return f"{who} excluded this section{when}{reason}."
+        reason, stop = quoted(detail.get("reason"))
+        return f"{who} excluded this section{when}{reason}{stop}"
     if section.status == SectionStatus.SENT_BACK:
         names = ", ".join(detail.get("annotators", [])) or "its annotators"
-        comment = f": “{detail['comment']}”" if detail.get("comment") else ""
+        comment, stop = quoted(detail.get("comment"))
         return (
-            f"{who} sent this section back to {names}{when}{comment}. It returns to review "
+            f"{who} sent this section back to {names}{when}{comment}{stop} It returns to review "
             "when they submit again."
         )
     if section.status == SectionStatus.OPEN:
