@@ -9,7 +9,7 @@ its class table, read from the header without decoding a pixel.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
@@ -26,7 +26,13 @@ from .labels import (
 )
 from .masks import _open_png, decode_mask
 
-__all__ = ["StoredLabels", "numbered_by_components", "stored_label_values", "stored_labels"]
+__all__ = [
+    "StoredLabels",
+    "instance_classes_only",
+    "numbered_by_components",
+    "stored_label_values",
+    "stored_labels",
+]
 
 
 def stored_label_values(data: bytes) -> set[int]:
@@ -87,3 +93,17 @@ def numbered_by_components(
         instances[inside] = numbered[inside] + (first - 1)
         classes.update({first + i: value for i in range(count)})
     return instances, classes
+
+
+def instance_classes_only(labels: StoredLabels, instance_values: Collection[int]) -> StoredLabels:
+    """``labels`` with the ids of instance classes only. An instance map stores each region
+    class (cytoplasm, membrane) under ids of its own so that it paints the whole class map;
+    those areas are not objects, and dropping them here gives the same instances whether the
+    mask was stored with ids or as a class map (numbered by :func:`numbered_by_components`)."""
+    wanted = {int(v) for v in instance_values}
+    kept = {i: v for i, v in labels.classes.items() if v in wanted}
+    if len(kept) == len(labels.classes):
+        return labels
+    inside = np.isin(labels.instances, np.fromiter(kept, dtype=np.int64, count=len(kept)))
+    instances = np.where(inside, labels.instances, 0).astype(np.uint16)
+    return replace(labels, instances=instances, classes=kept)

@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-from annotations.imaging.label_values import StoredLabels, stored_labels
+from annotations.imaging.label_values import StoredLabels, instance_classes_only, stored_labels
 from annotations.imaging.tiff_out import imagej_tiff_bytes
 from annotations.models import AnnotationRevision, LabelKind, Project
 from annotations.selectors.labels import label_classes
@@ -92,8 +92,10 @@ class LabelExportWriter:
             self._instance_rows(revision, labels, instances_name, page)
 
     def decode(self, mask_png, shape) -> StoredLabels:
-        """The class map and instances of a stored mask under the project's classes."""
-        return stored_labels(bytes(mask_png), self.values, self.instance_values, shape)
+        """The class map and the instance-class objects of a stored mask under the project's
+        classes (region classes have no instances, however the mask was stored)."""
+        labels = stored_labels(bytes(mask_png), self.values, self.instance_values, shape)
+        return instance_classes_only(labels, self.instance_values)
 
     def write_pages(self, stem: str, decoded: list[StoredLabels], section) -> tuple[str, str]:
         """``{stem}_classes.tif`` and ``{stem}_instances.tif``, one page per decoded mask."""

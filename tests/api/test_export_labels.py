@@ -14,7 +14,7 @@ import tifffile
 from django.utils import timezone
 from PIL import Image
 
-from annotations.imaging.labels import encode_instance_map
+from annotations.imaging.labels import encode_class_map, encode_instance_map
 from annotations.imaging.masks import encode_mask
 from annotations.models import AnnotationRevision, GroundTruth, Section
 from annotations.services.labels import label_class_add
@@ -146,7 +146,8 @@ def test_the_current_ground_truth_is_exported_on_its_own_pages(
     assert class_maps.shape == instance_maps.shape == (2, *SHAPE)
     expected_imported = np.where(touching_pair() == 2, 2, touching_pair() > 0).astype(np.uint8)
     assert np.array_equal(class_maps[1], expected_imported)
-    assert np.array_equal(instance_maps[1], touching_pair())
+    # the cytoplasm (a region class) stored under id 2 is an area, not an instance
+    assert np.array_equal(instance_maps[1], np.where(touching_pair() == 1, 1, 0))
     assert int(pages[0]["foreground_pixels"]) == int(np.count_nonzero(class_maps[0]))
 
     instances = rows(archive, "ground_truth_instances.csv")
@@ -158,9 +159,46 @@ def test_the_current_ground_truth_is_exported_on_its_own_pages(
     assert summary == [
         ("fluorescence", "1", "nucleus", "160", "connected components"),
         ("imported", "1", "nucleus", "80", "stored"),
-        ("imported", "2", "cytoplasm", "80", "stored"),
     ]
     # Annotators get their own annotations only: no ground truth.
     theirs = download(api, annotator, project)
     assert "ground_truth.csv" not in theirs.namelist()
     assert not [n for n in theirs.namelist() if "_truth_" in n]
+
+
+def test_a_region_class_has_no_instances_however_the_mask_was_stored(
+    api, reviewer, project, section
+):
+    """The same drawing (two touching nuclei in a cytoplasm) stored as an instance map, its
+    cytoplasm under an id of its own as the editor saves it, and as a class map: the class maps
+    are equal and neither exports the cytoplasm as an instance."""
+    nuclei = touching_pair()
+    ids = nuclei.copy()
+    ids[16:22, 2:30] = 3  # the cytoplasm
+    class_map = np.where(ids == 3, 2, ids > 0).astype(np.uint8)
+    alice, bob = AnnotationRevision.objects.filter(annotation__section=section).order_by(
+        "annotation__annotator__username"
+    )
+    alice.mask_png = encode_instance_map(ids, {1: 1, 2: 1, 3: 2}, [1, 2])
+    bob.mask_png = encode_class_map(class_map, [1, 2])
+    AnnotationRevision.objects.bulk_update([alice, bob], ["mask_png"])
+
+    archive = download(api, reviewer, project)
+
+    [index, _] = rows(archive, "index.csv")
+    classes_file = index["filename"]
+    class_maps = tifffile.imread(io.BytesIO(archive.read(classes_file)))
+    instance_maps = tifffile.imread(
+        io.BytesIO(archive.read(classes_file.replace("_classes.tif", "_instances.tif")))
+    )
+    assert np.array_equal(class_maps[0], class_map) and np.array_equal(class_maps[1], class_map)
+    assert np.array_equal(instance_maps[0], nuclei)  # stored ids: the pair apart, no cytoplasm
+    assert not instance_maps[1][class_map == 2].any()
+    summary = [
+        (r["annotator"], r["class_name"], r["pixels"]) for r in rows(archive, "instances.csv")
+    ]
+    assert summary == [
+        ("alice", "nucleus", "80"),
+        ("alice", "nucleus", "80"),
+        ("bob", "nucleus", "160"),  # a class map has no ids: the touching pair is one
+    ]

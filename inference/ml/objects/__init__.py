@@ -50,7 +50,7 @@ from .detection import F1_IOU, detection_scores, threshold_key
 from .labels import label_instances
 from .matching import SPLIT_MERGE_LINK_IOU, ObjectMatch, match_instances
 from .overlap import iou_matrix
-from .pooled import COUNT_KEYS, PooledObjects
+from .pooled import COUNT_KEYS, PooledObjects, class_map_score
 from .precision import DEFAULT_MAP_THRESHOLDS, average_precision, mean_average_precision
 from .scores import object_scores
 
@@ -61,6 +61,7 @@ __all__ = [
     "SPLIT_MERGE_LINK_IOU",
     "ObjectMatch",
     "PooledObjects",
+    "class_map_score",
     "average_precision",
     "detection_scores",
     "iou_matrix",

@@ -20,7 +20,7 @@ from .detection import F1_IOU, detection_scores, threshold_key
 from .matching import match_instances
 from .precision import DEFAULT_MAP_THRESHOLDS, true_positives_at
 
-__all__ = ["COUNT_KEYS", "PooledObjects"]
+__all__ = ["COUNT_KEYS", "PooledObjects", "class_map_score"]
 
 COUNT_KEYS = (
     "n_gt",
@@ -84,3 +84,13 @@ class PooledObjects:
             **detection_scores(self.counts["correct"], n_gt, n_pred, self.iou_threshold),
             "fields": self.fields,
         }
+
+
+def class_map_score(scores: dict[str, Any]) -> float | None:
+    """The pooled mAP of one class's objects (``PooledObjects.scores()``), or None when neither
+    side holds an object of the class: with no true and no predicted object there is nothing to
+    match, as object F1 says (None), so a class absent from the ground truth and the prediction
+    gets no mAP rather than a perfect 1.0 that would lift a mean over classes or volumes."""
+    if not scores["n_gt"] and not scores["n_pred"]:
+        return None
+    return scores["map"]

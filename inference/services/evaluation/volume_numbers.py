@@ -22,7 +22,7 @@ from scipy import ndimage as ndi
 
 from annotations.models import GroundTruthSource, Volume
 from inference.ml.metrics import finite_or_none, volume_metrics
-from inference.ml.objects import PooledObjects, label_instances
+from inference.ml.objects import PooledObjects, class_map_score, label_instances
 from inference.ml.quantities import largest_nuclei
 from inference.models import VolumeResult
 from inference.services.evaluation.labels import STORED, WATERSHED_H, SectionLabels
@@ -117,7 +117,7 @@ def class_objects(
     for pred, gt in zip(predicted, truth):
         pooled.add(pred.of_class(value), gt.of_class(value))
     scores = pooled.scores()
-    scores["map"] = finite_or_none(scores["map"])
+    scores["map"] = finite_or_none(class_map_score(scores))
     scores["gt_instances"] = _sources(gt.numbered_by for gt in truth)
     scores["pred_instances"] = _sources(pred.numbered_by for pred in predicted)
     return scores

@@ -27,7 +27,7 @@ from inference.class_target import class_target
 from inference.ml import engine
 from inference.ml.data import resize_images
 from inference.ml.label_output import activate_tensor
-from inference.ml.objects import F1_IOU, PooledObjects
+from inference.ml.objects import F1_IOU, PooledObjects, class_map_score
 from inference.models import FoldRun
 from inference.output_classes import OutputClasses
 from inference.services.evaluation.labels import (
@@ -111,6 +111,7 @@ def pooled_fold_objects(
             "value": int(value),
             "name": (names or {}).get(value, str(value)),
             **{key: scores[key] for key in (*OBJECT_KEYS, *COUNT_KEYS)},
+            "map": class_map_score(scores),
         }
         for value, scores in ((v, pools[v].scores()) for v in values)
     ]
