@@ -11,6 +11,7 @@ import pytest
 from annotations.imaging.label_values import stored_labels
 from annotations.imaging.labels import encode_class_map, encode_instance_map
 from annotations.models import GroundTruth, SectionStatus
+from annotations.services.labels import label_class_update
 from annotations.services.review import consensus_compute_for_section
 from tests.review_support import instance_png, save_revision, sections_of
 
@@ -114,3 +115,25 @@ def test_an_edit_with_a_class_outside_the_label_set_is_a_400(api, ready, reviewe
         "The edited mask cannot be used: the mask must contain"
     )
     assert not GroundTruth.objects.filter(section=section).exists()
+
+
+def test_a_class_renamed_after_the_consensus_shows_its_new_name(
+    api, client, ready, reviewer, project
+):
+    """The agreement is stored with the names of the day; the review API, its page and the queue
+    name each class by its value under the current label set."""
+    section, _ = ready
+    label_class_update(project=project, value=1, name="cell nucleus", colour="#123456")
+
+    body = api(reviewer).get(f"/api/sections/{section.pk}/agreement/").json()
+    queue = api(reviewer).get(f"/api/projects/{project.slug}/review-queue/").json()
+    client.force_login(reviewer)
+    page = client.get(f"/sections/{section.pk}/review/").content.decode()
+
+    [nucleus] = body["classes"]
+    assert (nucleus["name"], nucleus["colour"]) == ("cell nucleus", "#123456")
+    assert body["worst_class"]["name"] == "cell nucleus"
+    assert [m["class_name"] for m in body["minority"]] == ["cell nucleus"]
+    rows = queue["results"] if isinstance(queue, dict) else queue
+    assert [row["worst_class"] for row in rows] == ["cell nucleus"]
+    assert "cell nucleus" in page

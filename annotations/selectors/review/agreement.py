@@ -23,6 +23,7 @@ from annotations.models import (
 )
 from annotations.selectors.encoding import b64
 
+from .class_names import ClassNames
 from .inputs import current_consensus
 
 # Sections whose consensus is the current word: ready for review or confirmed. Left out: excluded
@@ -67,6 +68,7 @@ def section_agreement(section: Section) -> dict:
             "minority": [],
         }
     agreement = consensus.agreement or {}
+    names = ClassNames(section.project)
     annotators = []
     for name in sorted(consensus.annotator_stats):
         stats = consensus.annotator_stats[name]
@@ -93,9 +95,13 @@ def section_agreement(section: Section) -> dict:
         "staple": agreement.get("staple"),
         # Label classes and instances (absent for a one-class binary section): per class the
         # mean pairwise Dice (and nucleus F1), the worst class, the nuclei a minority found.
-        "classes": agreement.get("classes", []),
-        "worst_class": agreement.get("worst_class"),
-        "minority": agreement.get("minority", []),
+        # Named under the current label set: a class renamed since shows its new name.
+        "classes": [names.row(row) for row in agreement.get("classes", [])],
+        "worst_class": names.row(agreement.get("worst_class")),
+        "minority": [
+            names.row(row, value="class", name="class_name")
+            for row in agreement.get("minority", [])
+        ],
     }
 
 

@@ -25,6 +25,8 @@ from annotations.models import (
 from annotations.selectors.annotation.feedback import send_back_responses
 from annotations.selectors.display import section_name
 
+from .class_names import ClassNames
+
 
 @dataclass(frozen=True)
 class QueueFilter:
@@ -142,11 +144,16 @@ def review_queue(
         ).values_list("section_id", flat=True)
     )
     # The class whose mean Dice is the section's agreement (absent for a binary section).
-    worst = dict(
-        Consensus.objects.filter(section_id__in=[row["id"] for row in rows], is_current=True)
-        .values_list("section_id", "agreement__worst_class__name")
+    # Named by value under the current label set (a class renamed since has its new name).
+    class_names = ClassNames(project)
+    worst = {
+        section_id: class_names.name(value, stored)
+        for section_id, value, stored in Consensus.objects.filter(
+            section_id__in=[row["id"] for row in rows], is_current=True
+        )
+        .values_list("section_id", "agreement__worst_class__value", "agreement__worst_class__name")
         .order_by()
-    )
+    }
     responses = send_back_responses([row["id"] for row in rows])
     from_proposal = _from_proposal_counts([row["id"] for row in rows])
     for row in rows:
