@@ -27,7 +27,7 @@ CLASS_AGGREGATION = (
 
 
 def training_class_table(folds: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Rows per class (in the folds' order) of the finished cross-validation folds' per-class
+    """Rows per class (in the folds' class order) of the finished cross-validation folds' per-class
     scores, each metric with ``mean``, ``std`` and ``per_fold`` (``cells``: the same in
     ``metrics`` order); None when the job learned one
     class (its folds have no per-class scores) or no fold has finished."""
@@ -36,9 +36,15 @@ def training_class_table(folds: list[dict[str, Any]]) -> dict[str, Any] | None:
     ]
     if not scored:
         return None
+    # The classes in the order the folds learned them (value order, ``class_order``); the
+    # per-class object itself comes back from jsonb with its keys reordered. Folds stored
+    # without the order keep the keys' order.
     names: list[str] = []
     for fold in scored:
-        names += [n for n in fold["metrics"]["per_class"] if n not in names]
+        order = fold["metrics"].get("class_order") or []
+        for name in [*order, *fold["metrics"]["per_class"]]:
+            if name not in names:
+                names.append(name)
     rows = []
     for name in names:
         blocks = [fold["metrics"]["per_class"].get(name) or {} for fold in scored]

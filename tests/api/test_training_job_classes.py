@@ -78,3 +78,24 @@ def test_a_one_class_job_has_no_class_table(client, project, manager):
     page = client.get(f"/training-jobs/{job.pk}/")
     assert page.status_code == 200 and page.context["class_table"] is None
     assert 'id="class-table"' not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_class_table_follows_the_class_order_not_the_stored_keys(client, project, manager):
+    """Postgres gives a stored JSON object's keys back shortest first; the table keeps the
+    classes in the order the job learned them (value order)."""
+    job = _job(project, per_class=True)
+    order = ["nucleus", "membrane", "nucleolus", "lipid droplet", "Mito"]
+    for fold in job.folds.all():
+        fold.metrics = {
+            "dice": 0.5,
+            "per_class": {name: {"dice": 0.1 * k} for k, name in enumerate(order)},
+            "class_order": order,
+        }
+        fold.save(update_fields=["metrics"])
+    client.force_login(manager)
+
+    table = client.get(f"/training-jobs/{job.pk}/").context["class_table"]
+
+    assert [row["name"] for row in table["rows"]] == order
+    assert [row["dice"]["mean"] for row in table["rows"]] == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])

@@ -135,6 +135,9 @@ def head_held_out_metrics(trained, cfg: TrainingConfig, device, fold: FoldRun) -
             name: {k: finite_or_none(v) for k, v in scores.items()}
             for name, scores in zip(names, stats.per_class, strict=True)
         },
+        # The classes in value order: a JSON object stored in Postgres (jsonb) keeps its keys in
+        # its own order (shorter names first), not ours.
+        "class_order": names,
         "aggregation": AGGREGATION,
         "sections": len(trained.val_x),
         "threshold": 0.5,
