@@ -8,7 +8,6 @@
  */
 
 import { Box, type Rect } from './raster';
-import { INSTANCE_TINTS, type Rgb } from './render';
 
 export type PaintRule = 'replace' | 'background';
 
@@ -189,12 +188,4 @@ export function cutInstances(ids: Uint16Array, W: number, H: number, line: Uint8
     }
   }
   return { rect: box.rect(), made };
-}
-
-/** The colour instance `id` of a class drawn in `base` is shown in (as render.ts draws it). */
-export function instanceShade(base: Rgb, id: number): Rgb {
-  if (!id) return base;
-  const t = (id % (INSTANCE_TINTS.length / 3)) * 3;
-  const mix = (a: number, b: number) => (a * 0.55 + b * 0.45) | 0;
-  return { r: mix(base.r, INSTANCE_TINTS[t]!), g: mix(base.g, INSTANCE_TINTS[t + 1]!), b: mix(base.b, INSTANCE_TINTS[t + 2]!) };
 }

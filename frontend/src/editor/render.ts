@@ -78,7 +78,7 @@ export function renderMaskRgba(
       const p = v * 4;
       const id = ids ? ids[i]! : 0;
       if (id) {
-        const t = (id % INSTANCE_TINTS.length) * 3;
+        const t = tintOffset(id);
         out[o] = (palette[p]! * 0.55 + INSTANCE_TINTS[t]! * 0.45) | 0;
         out[o + 1] = (palette[p + 1]! * 0.55 + INSTANCE_TINTS[t + 1]! * 0.45) | 0;
         out[o + 2] = (palette[p + 2]! * 0.55 + INSTANCE_TINTS[t + 2]! * 0.45) | 0;
@@ -94,6 +94,19 @@ export function renderMaskRgba(
 
 /** Tints mixed 45 % into the class colour, one per instance id (cycling): touching instances stand apart. */
 export const INSTANCE_TINTS = Uint8Array.from([255, 255, 255, 255, 64, 160, 255, 214, 0, 64, 96, 255, 0, 200, 90, 255, 120, 0, 160, 64, 255]);
+
+/** Where instance `id`'s tint starts in INSTANCE_TINTS: three bytes a tint, the tints taken in turn. */
+export function tintOffset(id: number): number {
+  return (id % (INSTANCE_TINTS.length / 3)) * 3;
+}
+
+/** The colour instance `id` of a class drawn in `base` is shown in (0: the class colour itself). */
+export function instanceShade(base: Rgb, id: number): Rgb {
+  if (!id) return base;
+  const t = tintOffset(id);
+  const mix = (a: number, b: number) => (a * 0.55 + b * 0.45) | 0;
+  return { r: mix(base.r, INSTANCE_TINTS[t]!), g: mix(base.g, INSTANCE_TINTS[t + 1]!), b: mix(base.b, INSTANCE_TINTS[t + 2]!) };
+}
 
 export interface HeatLayer {
   heat: ArrayLike<number>;
