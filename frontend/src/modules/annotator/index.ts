@@ -78,7 +78,7 @@ export class AnnotatorPage {
         submit: () => void this.submit(),
         retryNow: () => this.sync.retryNow(),
         loadNewer: () => void this.loadNewer(),
-        keepMine: () => this.sync.keepMine(),
+        keepMine: () => void this.sync.keepMine(),
         reopen: () => void this.reopen(),
         skip: cfg.skipUrl ? () => void this.moves.skip() : undefined,
         next: () => void this.moves.next(),
@@ -180,7 +180,8 @@ export class AnnotatorPage {
       this.serverMask.take(dto, 'Load newer version');
       this.editor.setReadOnly(!this.sync.editable);
       if (dto.status === 'submitted') this.showSubmitted(dto);
-      this.editor.showToast('Loaded the newer version — Ctrl+Z brings back yours', 5000);
+      const yours = dto.status === 'submitted' ? 'Reopen, then Ctrl+Z brings back yours' : 'Ctrl+Z brings back yours';
+      this.editor.showToast(`Loaded the ${dto.status === 'submitted' ? 'submitted' : 'newer'} version — ${yours}`, 5000);
     } catch (err) {
       this.editor.showToast(`Could not load the newer version: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
     }

@@ -70,7 +70,7 @@ export class SaveCard {
     this.text.textContent = text;
     setChildren(this.action, action);
     this.status.title = st.error && st.phase !== 'error' ? st.error : '';
-    this.renderConflict(st.conflict);
+    this.renderConflict(st.conflict, st.reopenRefused);
     const canSubmit = st.editable && !st.conflict && c.loaded;
     this.submitBtn.disabled = !canSubmit || (st.phase === 'saving' && st.pendingSubmit);
     this.saveBtn.disabled = !st.editable || !st.dirty || st.phase === 'saving' || !!st.conflict;
@@ -126,7 +126,7 @@ export class SaveCard {
         return [text, button('Retry now', { small: true, onClick: () => this.actions.retryNow() })];
       }
       case 'conflict':
-        return ['Conflict — a newer version exists on the server', null];
+        return [st.conflict?.status === 'submitted' ? 'Conflict — you submitted this section in another tab or device' : 'Conflict — a newer version exists on the server', null];
       case 'error':
         return [`Not saved: ${st.error ?? 'the server refused the request'}`, button('Try again', { small: true, onClick: () => this.actions.save() })];
       case 'locked':
@@ -136,22 +136,31 @@ export class SaveCard {
     }
   }
 
-  private renderConflict(current: AnnotationDto | null): void {
+  private renderConflict(current: AnnotationDto | null, reopenRefused: string | null): void {
     if (!current) {
       this.conflictPanel.hidden = true;
       return;
     }
     const when = parseDate(current.updated_at);
     const rev = current.revision !== null && current.revision !== undefined ? `revision ${current.revision}` : 'a newer revision';
-    const loadBtn = button('Load newer', { variant: 'primary', small: true, onClick: () => this.actions.loadNewer() });
-    loadBtn.title = 'Replace your mask with the server version (your version stays in undo history)';
-    const keepBtn = button('Keep mine', { small: true, onClick: () => this.actions.keepMine() });
-    keepBtn.title = 'Save your mask as the newest revision';
+    const saved = `${rev}${when ? `, saved ${shortTime(when)}` : ''}`;
+    // A copy submitted elsewhere takes no save until reopened: Keep mine reopens it first (sync.ts).
+    const submitted = current.status === 'submitted';
+    const loadBtn = button(submitted ? 'Load submitted' : 'Load newer', { variant: 'primary', small: true, onClick: () => this.actions.loadNewer() });
+    loadBtn.title = submitted
+      ? 'Show the submitted version (yours stays in undo history: Reopen, then Ctrl+Z brings it back)'
+      : 'Replace your mask with the server version (your version stays in undo history)';
+    const keepBtn = button(submitted ? 'Reopen and keep mine' : 'Keep mine', { small: true, onClick: () => this.actions.keepMine() });
+    keepBtn.title = submitted ? 'Reopen your submission and save your mask over it as a draft' : 'Save your mask as the newest revision';
+    const canKeep = !submitted || current.can_reopen !== false;
     setChildren(
       this.conflictPanel,
-      h('p', null, h('strong', null, 'Conflict. '), `A newer version (${rev}${when ? `, saved ${shortTime(when)}` : ''}) exists — probably from another tab or device.`),
-      h('p', { class: 'cw-muted' }, 'Your edits are kept here until you choose.'),
-      h('div', { class: 'cw-btn-row' }, loadBtn, keepBtn),
+      submitted
+        ? h('p', null, h('strong', null, 'Submitted elsewhere. '), `You submitted this section (${saved}) in another tab or device.`)
+        : h('p', null, h('strong', null, 'Conflict. '), `A newer version (${saved}) exists — probably from another tab or device.`),
+      h('p', { class: 'cw-muted' }, canKeep ? 'Your edits are kept here until you choose.' : 'It can no longer be reopened, so your edits here cannot replace it.'),
+      reopenRefused ? h('p', { 'data-role': 'reopen-refused' }, reopenRefused) : null,
+      h('div', { class: 'cw-btn-row' }, loadBtn, canKeep ? keepBtn : null),
     );
     this.conflictPanel.hidden = false;
   }

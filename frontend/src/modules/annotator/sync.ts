@@ -57,29 +57,48 @@ export class AnnotationSync extends SaveLoop {
   /** Reopens a submitted annotation; `note` says why it was a draft already (e.g. a reviewer sent it back meanwhile). */
   async reopen(): Promise<{ dto: AnnotationDto; note: string | null }> {
     while (this.inflight) await this.inflight;
+    const reopened = await this.reopenRequest();
+    this.settleOn(reopened.dto);
+    return reopened;
+  }
+
+  /** POSTs the reopen; a draft already (sent back meanwhile, reopened elsewhere) answers its current copy. */
+  private async reopenRequest(): Promise<{ dto: AnnotationDto; note: string | null }> {
     const base = this.deps.url.endsWith('/') ? this.deps.url : `${this.deps.url}/`;
-    let dto: AnnotationDto;
-    let note: string | null = null;
     try {
-      dto = (await this.deps.transport('POST', `${base}reopen/`, { body: {} })) as AnnotationDto;
+      return { dto: (await this.deps.transport('POST', `${base}reopen/`, { body: {} })) as AnnotationDto, note: null };
     } catch (err) {
       const current = err instanceof ApiError && err.code === 'annotation_draft' ? (err.data as { current?: AnnotationDto }).current : null;
       if (!current) throw err;
-      [dto, note] = [current, (err as ApiError).detail];
+      return { dto: current, note: (err as ApiError).detail };
     }
-    this.settleOn(dto);
-    return { dto, note };
   }
 
-  /** Conflict resolution: keep the local mask and save it over the newer revision. */
-  keepMine(): void {
-    if (!this.conflict) return;
-    if (this.conflict.revision !== null && this.conflict.revision !== undefined) this.revision = this.conflict.revision;
+  /**
+   * Conflict resolution: keep the local mask and save it over the newer revision. A copy
+   * submitted in another tab or device takes no save until it is reopened, so it is reopened
+   * first; where that is refused, the conflict stays and `reopenRefused` says why.
+   */
+  async keepMine(): Promise<void> {
+    const current = this.conflict;
+    if (!current) return;
+    this.reopenRefused = null;
+    if (current.status === 'submitted') {
+      try {
+        this.applyDto((await this.reopenRequest()).dto);
+      } catch (err) {
+        this.reopenRefused = `Could not reopen your submission: ${err instanceof ApiError ? err.detail : String(err)}`;
+        this.emit();
+        return;
+      }
+    } else if (current.revision !== null && current.revision !== undefined) {
+      this.revision = current.revision;
+    }
     this.conflict = null;
     this.error = null;
     this.phase = 'dirty';
     this.emit();
-    void this.save();
+    await this.save();
   }
 
   /**
@@ -94,6 +113,7 @@ export class AnnotationSync extends SaveLoop {
 
   acceptServer(dto: AnnotationDto): void {
     this.conflict = null;
+    this.reopenRefused = null;
     this.schedule.stop();
     this.backup.remove();
     this.settleOn(dto);

@@ -15,6 +15,7 @@ export abstract class SyncModel {
   canReopen = false;
   updatedAt: string | null = null;
   conflict: AnnotationDto | null = null;
+  reopenRefused: string | null = null;
   lastSavedAt: number | null = null;
   error: string | null = null;
   retryStatus: number | null = null;
@@ -59,6 +60,7 @@ export abstract class SyncModel {
       error: this.error,
       retryStatus: this.phase === 'offline' ? this.retryStatus : null,
       conflict: this.conflict,
+      reopenRefused: this.reopenRefused,
       pendingSubmit: this.pendingAction === 'submit',
     };
   }

@@ -134,6 +134,8 @@ export interface SyncState {
   /** While offline: the HTTP status the failed save got (5xx, 429), 0 when the server answered too late, null when no server was reached. */
   retryStatus: number | null;
   conflict: AnnotationDto | null;
+  /** Why "Keep mine" could not reopen an annotation submitted in another tab or device, or null. */
+  reopenRefused: string | null;
   pendingSubmit: boolean;
 }
 
