@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from annotations.models import Section
+from tests.e2e.test_annotate_flow import BUNDLE
 from tests.fixtures_live import LiveServer, start_asgi_server
 
 
@@ -29,3 +31,12 @@ def asgi_server(request, transactional_db) -> Iterator[LiveServer]:
     server = start_asgi_server()
     yield server
     server.process.stop()
+
+
+@pytest.fixture
+def stack(specimen, make_volume):
+    """A specimen of three 96 × 96 sections for the annotate page, with the front end built."""
+    if not BUNDLE.exists():
+        pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
+    make_volume(specimen, shape=(3, 96, 96))
+    return list(Section.objects.order_by("z"))

@@ -6,19 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from annotations.models import Section, SectionOffer
-from tests.e2e.test_annotate_flow import BUNDLE, drag, start_annotating
+from annotations.models import SectionOffer
+from tests.e2e.test_annotate_flow import drag, start_annotating
 from tests.fixtures_live import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture
-def stack(specimen, make_volume):
-    if not BUNDLE.exists():
-        pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
-    make_volume(specimen, shape=(3, 96, 96))
-    return list(Section.objects.order_by("z"))
 
 
 def fail_saves(page, status: int) -> None:

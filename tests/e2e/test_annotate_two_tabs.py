@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from annotations.models import Annotation, AnnotationStatus, Section
+from annotations.models import Annotation, AnnotationStatus
 from tests.e2e.test_annotate_flow import (
-    BUNDLE,
     drag,
     editor_ready,
     shown_mask,
@@ -22,14 +21,6 @@ from tests.fixtures_live import screenshot
 from tests.helpers_browser import submit_in_editor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture
-def stack(specimen, make_volume):
-    if not BUNDLE.exists():
-        pytest.fail("The front end is not built: run `cd frontend && npm run build` first.")
-    make_volume(specimen, shape=(3, 96, 96))
-    return list(Section.objects.order_by("z"))
 
 
 def saved(tab) -> None:
@@ -56,7 +47,9 @@ def test_a_tab_behind_a_submit_elsewhere_says_so_and_keeps_its_mask_by_reopening
     second.keyboard.press("Control+s")
     panel = second.locator("[data-panel=conflict]")
     expect(panel).to_contain_text("You submitted this section (revision 2")
-    expect(second.locator(".cw-status")).to_contain_text("you submitted this section in another tab")
+    expect(second.locator(".cw-status")).to_contain_text(
+        "you submitted this section in another tab"
+    )
     screenshot(second, "annotate-submitted-in-another-tab", full_page=False)
 
     panel.get_by_role("button", name="Reopen and keep mine").click()
