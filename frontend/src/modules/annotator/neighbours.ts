@@ -22,7 +22,8 @@ export class NeighbourTools {
   private readonly ghostBtn: HTMLButtonElement;
   private ghostOn = false;
   private ghostSide: Side | null = null;
-  private masks = new Map<Side, Promise<Uint8Array | null>>();
+  /** The user's stored mask PNG (base64) of each adjacent section, null when none yet. */
+  private pngs = new Map<Side, Promise<string | null>>();
 
   constructor(
     private readonly cfg: AnnotatorConfig,
@@ -100,13 +101,14 @@ export class NeighbourTools {
       this.editor.showToast(`There is no ${WORD[side]} section`);
       return;
     }
-    const mask = await this.fetchMask(side);
-    if (mask === undefined) return;
-    if (!mask) {
+    const png = await this.fetchPng(side);
+    if (png === undefined) return;
+    if (!png) {
       this.editor.showToast(`You have no mask on the ${WORD[side]} section yet`);
       return;
     }
-    this.editor.setMask(mask, { record: true, label: `Copy from ${WORD[side]} section` });
+    // The stored label map as it is: every class and every instance, as the section's own mask loads.
+    this.editor.fromPngBase64(png, { record: true, label: `Copy from ${WORD[side]} section` });
     this.onCopied?.();
     this.editor.showToast(`Copied your mask from the ${WORD[side]} section${this.panel.zLabel(side)} — Ctrl+Z undoes`, 4000);
   }
@@ -124,25 +126,35 @@ export class NeighbourTools {
     this.editor.showToast(`Ghost: your outline on the ${WORD[side]} section`);
   }
 
-  /** The user's mask of the adjacent section (null: none yet), or undefined when it could not be loaded (said in a toast). */
+  /** The user's mask of the adjacent section as foreground (1) and background (0), for the
+   * ghost outline and for finding the side that holds one (null: none yet), or undefined when
+   * it could not be loaded (said in a toast). */
   private async fetchMask(side: Side): Promise<Uint8Array | null | undefined> {
+    const png = await this.fetchPng(side);
+    if (png === undefined) return undefined;
+    if (!png) return null;
+    return pngBase64ToMaskOfSize(png, this.editor.width, this.editor.height);
+  }
+
+  /** The user's stored mask PNG of the adjacent section (null: none yet), or undefined when it could not be loaded (said in a toast). */
+  private async fetchPng(side: Side): Promise<string | null | undefined> {
     try {
-      return await this.mask(side);
+      return await this.png(side);
     } catch (err) {
       this.editor.showToast(`Could not load the ${WORD[side]} section's mask: ${err instanceof ApiError ? err.detail : String(err)}`, 5000);
       return undefined;
     }
   }
 
-  private mask(side: Side): Promise<Uint8Array | null> {
+  private png(side: Side): Promise<string | null> {
     const url = this.cfg.neighbours?.[side]?.ownMaskUrl;
     if (!url) return Promise.resolve(null);
-    let p = this.masks.get(side);
+    let p = this.pngs.get(side);
     if (!p) {
-      p = getJson<AnnotationDto>(url).then((dto) => (dto?.mask_png ? pngBase64ToMaskOfSize(dto.mask_png, this.editor.width, this.editor.height) : null));
+      p = getJson<AnnotationDto>(url).then((dto) => dto?.mask_png ?? null);
       // A failed request may succeed later; do not cache the failure.
-      p.catch(() => this.masks.delete(side));
-      this.masks.set(side, p);
+      p.catch(() => this.pngs.delete(side));
+      this.pngs.set(side, p);
     }
     return p;
   }
