@@ -111,6 +111,11 @@ export class MaskEditor extends MaskCanvas {
     return this.brush;
   }
 
+  /** True while a polygon or another outline is begun and not closed: it is not in the mask yet. */
+  get shapePending(): boolean {
+    return TOOL_NAMES.some((name) => this.tools[name].pending);
+  }
+
   get canUndo(): boolean {
     return this.model.history.canUndo;
   }

@@ -80,7 +80,11 @@ export class AnnotatorPage {
         loadNewer: () => void this.loadNewer(),
         keepMine: () => void this.sync.keepMine(),
         reopen: () => void this.reopen(),
-        skip: cfg.skipUrl ? () => void this.moves.skip() : undefined,
+        skip: cfg.skipUrl
+          ? () => {
+              if (!this.outlineOpen('skipping')) void this.moves.skip();
+            }
+          : undefined,
         next: () => void this.moves.next(),
       },
       root,
@@ -187,7 +191,15 @@ export class AnnotatorPage {
     }
   }
 
+  /** An outline begun and not closed is not in the mask: say so rather than submit or leave without it. */
+  private outlineOpen(what: string): boolean {
+    if (!this.editor.shapePending) return false;
+    this.editor.showToast(`Close the outline before ${what} (Enter or double-click), or cancel it (Esc)`, 5000);
+    return true;
+  }
+
   private async submit(): Promise<void> {
+    if (this.sync.editable && this.outlineOpen('submitting')) return;
     if (!this.sync.editable || this.sync.conflict) {
       if (this.sync.conflict) this.editor.showToast('Resolve the conflict first (Load newer or Keep mine)', 4000);
       return;
