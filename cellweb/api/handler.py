@@ -4,7 +4,8 @@ Every 4xx and 5xx answer under ``/api/`` is ``{"detail": "...", "errors": {...}}
 is one readable sentence saying what to change; ``errors`` (only on invalid input) maps each
 offending field, dotted for nested ones (``items.2.x``), to its messages; a conflict (409: a
 valid request the current state refuses) adds its machine-readable ``code`` and, where useful,
-the ``current`` state. DRF's exception handler covers the views; the ``handler404``-style views
+the ``current`` state, and a request without a signed-in user (403) the code ``not_signed_in``.
+DRF's exception handler covers the views; the ``handler404``-style views
 below cover what never reaches a view (an id that is not a number, a body over Django's limit).
 """
 
@@ -79,6 +80,10 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and not isinstance(response.data.get("detail"), str):
         response.data = error_body(_sentence(field_errors(response.data)))
+    if response is not None and isinstance(exc, exceptions.NotAuthenticated):
+        # A page left open after its session ended (signed out in another tab, expired) tells
+        # this apart from a refusal and asks its user to sign in again, its edits kept.
+        response.data["code"] = "not_signed_in"
     return response
 
 

@@ -21,6 +21,12 @@ describe('classifySaveFailure', () => {
     expect(classifySaveFailure(new ApiError('http', 429, null, 'slow down')).kind).toBe('retry');
     expect(classifySaveFailure(new ApiError('http', 403, null, 'forbidden')).kind).toBe('refused');
   });
+
+  it('asks a signed-out user to sign in again, edits kept, rather than quote the server', () => {
+    const body = { detail: 'Authentication credentials were not provided.', code: 'not_signed_in' };
+    const failure = classifySaveFailure(new ApiError('http', 403, body, body.detail));
+    expect(failure).toEqual({ kind: 'refused', detail: 'you are signed out. Sign in again in another tab (this page keeps your edits), then press Try again' });
+  });
 });
 
 describe('a save waiting for its retry', () => {

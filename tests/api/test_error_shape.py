@@ -129,3 +129,18 @@ def test_an_accept_header_the_api_cannot_answer_is_a_documented_406(api, manager
     schema = api(manager).get("/api/schema/", {"format": "json"}).json()
     assert "406" in schema["paths"]["/api/projects/{slug}/labels/"]["get"]["responses"]
     assert "406" not in schema["paths"]["/api/sections/{section_id}/image.png"]["get"]["responses"]
+
+
+def test_a_save_without_a_signed_in_user_says_so_by_its_code(api, annotator, section):
+    """A page left open after its session ended (signed out in another tab) tells this 403 apart
+    from a refusal by its code, and asks its user to sign in again."""
+    url = f"/api/sections/{section.pk}/annotations/mine/"
+    response = api(None).put(url, {"mask_png": "", "action": "save"}, format="json")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "not_signed_in"
+    assert body["detail"] == "Authentication credentials were not provided."
+    # A signed-in user refused for another reason carries no such code.
+    refused = api(annotator).post("/api/projects/lab/training-jobs/", {}, format="json")
+    assert refused.status_code == 403
+    assert "code" not in refused.json()

@@ -59,7 +59,9 @@ export async function request<T = unknown>(method: string, url: string, opts: Re
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? 20000);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') {
-    headers['X-CSRFToken'] = csrfToken || cookieToken();
+    // The cookie first: Django gives a new token at sign-in, so a page open across a sign-out
+    // and a sign-in elsewhere would send its stale one for good.
+    headers['X-CSRFToken'] = cookieToken() || csrfToken;
     headers['X-Requested-With'] = 'XMLHttpRequest';
   }
   let body: string | undefined;

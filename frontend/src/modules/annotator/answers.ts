@@ -52,6 +52,9 @@ export function classifySaveFailure(err: unknown): SaveFailure {
     const kind = LOCKED_CODES.has(apiErr.code ?? '') ? 'locked' : 'conflict';
     return { kind, current: current ?? emptyAnnotation(), detail: apiErr.detail };
   }
+  if (apiErr?.code === 'not_signed_in') {
+    return { kind: 'refused', detail: 'you are signed out. Sign in again in another tab (this page keeps your edits), then press Try again' };
+  }
   if (!apiErr || apiErr.retryable) {
     // lib/api.ts throws a 5xx as kind 'network' (retryable) with its status; 0: no answer.
     const httpStatus = apiErr && (apiErr.status > 0 || apiErr.message === TIMED_OUT) ? apiErr.status : null;
