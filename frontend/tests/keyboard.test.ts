@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brushStep, keyAction, type KeyHost } from '../src/editor/keyboard';
+import { BRUSH_MAX, brushStep, clampBrushSize, keyAction, type KeyHost } from '../src/editor/keyboard';
 import { MaskModel } from '../src/editor/mask';
 import { createTools, type ToolContext } from '../src/editor/tools';
 
@@ -84,5 +84,10 @@ describe('editor key map', () => {
 
   it('steps the brush size faster for larger brushes', () => {
     expect([1, 9, 10, 29, 30, 80].map(brushStep)).toEqual([1, 1, 2, 2, 5, 5]);
+  });
+
+  it('keeps brush sizes whole and between 1 and the end of the size slider', () => {
+    expect(BRUSH_MAX).toBe(200);
+    expect([0, 1, 12.4, 80, 85, 200, 205, Number.NaN].map(clampBrushSize)).toEqual([1, 1, 12, 80, 85, 200, 200, 12]);
   });
 });

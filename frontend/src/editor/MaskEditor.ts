@@ -11,7 +11,7 @@
 
 import type { ShortcutGroup } from '../lib/keys';
 import { h } from '../lib/dom';
-import { bindKeyboard, editorShortcuts, type KeyHost } from './keyboard';
+import { bindKeyboard, clampBrushSize, editorShortcuts, type KeyHost } from './keyboard';
 import { MaskCanvas } from './MaskCanvas';
 import type { ChangeSource } from './mask';
 import { PointerInput } from './pointer';
@@ -44,7 +44,7 @@ export class MaskEditor extends MaskCanvas {
     super(container, opts);
     this.readOnlyFlag = opts.readOnly ?? false;
     this.toolName = opts.tool ?? 'brush';
-    this.brush = clampSize(opts.brushSize ?? 12);
+    this.brush = clampBrushSize(opts.brushSize ?? 12);
     this.model.onChange = (c) => this.afterChange(c.label, c.source, c.rect);
     const self = this;
     this.ctx = {
@@ -197,7 +197,7 @@ export class MaskEditor extends MaskCanvas {
   }
 
   setBrushSize(size: number): void {
-    this.brush = clampSize(size);
+    this.brush = clampBrushSize(size);
     this.toolbar?.setBrushSize(this.brush);
     this.layers.markTool();
   }
@@ -262,8 +262,4 @@ export class MaskEditor extends MaskCanvas {
     this.root.style.setProperty('--cw-tool-cursor', this.activeTool.cursor);
     this.layers.markTool();
   }
-}
-
-function clampSize(n: number): number {
-  return Math.max(1, Math.min(200, Math.round(Number.isFinite(n) ? n : 12)));
 }

@@ -40,6 +40,14 @@ export interface KeyHost extends EditorCommands {
 /** Each tool by its key (TOOL_INFO), lower case. */
 const TOOL_KEYS: Record<string, ToolName> = Object.fromEntries(TOOL_NAMES.map((t) => [TOOL_INFO[t].key.toLowerCase(), t]));
 
+/** The largest brush in image pixels: where [ and ] stop and where the size slider ends. */
+export const BRUSH_MAX = 200;
+
+/** A brush size the editor takes: a whole number of pixels from 1 to BRUSH_MAX (12 when not a number). */
+export function clampBrushSize(n: number): number {
+  return Math.max(1, Math.min(BRUSH_MAX, Math.round(Number.isFinite(n) ? n : 12)));
+}
+
 /** Bigger steps for bigger brushes, so [ and ] feel even across sizes. */
 export function brushStep(size: number): number {
   return size < 10 ? 1 : size < 30 ? 2 : 5;

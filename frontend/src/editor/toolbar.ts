@@ -8,7 +8,7 @@ import { h } from '../lib/dom';
 import { icons } from '../lib/icons';
 import type { MaskHistory } from './history';
 import type { LabelTable } from './labels';
-import type { EditorCommands } from './keyboard';
+import { BRUSH_MAX, type EditorCommands } from './keyboard';
 import { EDIT_TOOLS, TOOL_INFO, type ToolName } from './tools';
 
 export interface ToolbarHost extends EditorCommands {
@@ -54,7 +54,7 @@ export class Toolbar {
     this.sizeInput = this.sizeValue = this.undoBtn = this.redoBtn = null;
     if (!readOnly) {
       const sizeTitle = 'Brush size ([ and ] change it)';
-      const input = h('input', { type: 'range', min: 1, max: 80, step: 1, value: brushSize, 'aria-label': 'Brush size in pixels', title: sizeTitle });
+      const input = h('input', { type: 'range', min: 1, max: BRUSH_MAX, step: 1, value: brushSize, 'aria-label': 'Brush size in pixels', title: sizeTitle });
       input.addEventListener('input', () => this.host.setBrushSize(Number(input.value)));
       this.sizeInput = input;
       this.sizeValue = h('span', { class: 'cw-size-value' }, `${brushSize} px`);
