@@ -11,6 +11,7 @@ from annotations.models import (
     PaintRule,
     ProposalMode,
     QueueMode,
+    Role,
 )
 from annotations.services.labels import DEFAULT_PRESET, preset_choices
 
@@ -112,3 +113,14 @@ class LabelClassForm(forms.Form):
         if not data.get("kind"):
             data.pop("kind", None)
         return data
+
+
+class MemberAddForm(forms.Form):
+    """Adding an existing account to a project with one role (settings page, Members)."""
+
+    identifier = forms.CharField(
+        label="User name or e-mail",
+        max_length=254,
+        help_text="An existing account; an administrator creates accounts in Admin → Users.",
+    )
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.ANNOTATOR)

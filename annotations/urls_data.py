@@ -10,6 +10,7 @@ from annotations.apis import specimens as specimen_api
 from annotations.urls_parts import page, rest, routes
 from annotations.views import imports as import_views
 from annotations.views import labels as label_views
+from annotations.views import members as member_views
 from annotations.views import projects as project_views
 from annotations.views import specimens as specimen_views
 
@@ -25,6 +26,12 @@ ROUTES = {
             "": page(label_views.label_add_page, "project-label-add"),
             "<int:value>/": page(label_views.label_update_page, "project-label-update"),
             "<int:value>/delete/": page(label_views.label_delete_page, "project-label-delete"),
+        },
+        "settings/members/": {
+            "": page(member_views.member_add_page, "project-member-add"),
+            "<int:membership_id>/delete/": page(
+                member_views.member_remove_page, "project-member-remove"
+            ),
         },
         "import/folder/": page(import_views.import_folder_page, "project-import-folder"),
     },

@@ -17,7 +17,7 @@ from annotations.services.labels import (
     project_create,
 )
 from annotations.services.labels.creation import CREATE_PERMISSION
-from annotations.views.projects import settings_response
+from annotations.views.projects import form_problems, settings_change, settings_response
 from cellweb.errors import DomainError, NotAllowed
 from cellweb.pages import refusing
 
@@ -53,26 +53,21 @@ def _label_change(request, slug: str, change, success: str, *, adding: bool = Fa
     project = get_project(request.user, slug, Role.MANAGER)
     form = LabelClassForm(request.POST)
     if not form.is_valid():
-        problems = " ".join(
-            f"{form.fields[name].label}: {' '.join(errors)}"
-            for name, errors in form.errors.items()
-            if name in form.fields
-        )
-        return settings_response(
-            request, project, label_form=form if adding else None, label_error=problems, status=400
-        )
-    try:
-        change(project, form.cleaned_data)
-    except DomainError as exc:
         return settings_response(
             request,
             project,
             label_form=form if adding else None,
-            label_error=exc.message,
-            status=exc.status_code,
+            label_error=form_problems(form),
+            status=400,
         )
-    messages.success(request, success)
-    return redirect("project-settings", slug=project.slug)
+    return settings_change(
+        request,
+        project,
+        lambda: change(project, form.cleaned_data),
+        success=success,
+        refusal="label_error",
+        label_form=form if adding else None,
+    )
 
 
 @login_required
@@ -105,9 +100,10 @@ def label_update_page(request, slug: str, value: int):
 @refusing
 def label_delete_page(request, slug: str, value: int):
     project = get_project(request.user, slug, Role.MANAGER)
-    try:
-        label_class_delete(project=project, value=value)
-    except DomainError as exc:
-        return settings_response(request, project, label_error=exc.message, status=exc.status_code)
-    messages.success(request, "Class deleted.")
-    return redirect("project-settings", slug=project.slug)
+    return settings_change(
+        request,
+        project,
+        lambda: label_class_delete(project=project, value=value),
+        success="Class deleted.",
+        refusal="label_error",
+    )

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.forms import LabelClassForm, ProjectSettingsForm
+from annotations.forms import LabelClassForm, MemberAddForm, ProjectSettingsForm
 from annotations.models import Role
 from annotations.permissions import get_project, user_roles
 from annotations.selectors.annotation import sent_back_to
 from annotations.selectors.labels import label_classes
+from annotations.selectors.members import project_members
 from annotations.selectors.projects import project_filters, project_list, project_settings
 from annotations.selectors.specimens import specimen_list
 from annotations.services.labels import suggested_colour
@@ -77,9 +78,18 @@ def project_settings_page(request, slug: str):
 
 
 def settings_response(
-    request, project, *, form=None, label_form=None, label_error: str = "", status: int = 200
+    request,
+    project,
+    *,
+    form=None,
+    label_form=None,
+    label_error: str = "",
+    member_form=None,
+    member_error: str = "",
+    status: int = 200,
 ):
-    """The settings page: the project's settings form and its label set, with any refusal."""
+    """The settings page: the project's settings form, its label set and its members, with any
+    refusal."""
     classes = label_classes(project)
     context = project_context(request, project) | {
         "form": form or ProjectSettingsForm(initial=project_settings(project)),
@@ -87,5 +97,32 @@ def settings_response(
         "label_form": label_form
         or LabelClassForm(initial={"colour": suggested_colour(classes), "kind": "region"}),
         "label_error": label_error,
+        "members": project_members(project=project),
+        "member_form": member_form or MemberAddForm(),
+        "member_error": member_error,
     }
     return render(request, "annotations/project_settings.html", context, status=status)
+
+
+def form_problems(form) -> str:
+    """A refused form's errors as one sentence per field, each led by the field's label."""
+    return " ".join(
+        f"{form.fields[name].label}: {' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
+def settings_change(request, project, change, *, success, refusal: str, **shown):
+    """Run ``change()`` (a service call); on success announce ``success`` (or ``success(result)``)
+    and go back to the settings page, on a refusal show that page with its message as
+    ``refusal`` (``label_error``, ``member_error``) beside what ``shown`` adds."""
+    try:
+        result = change()
+    except DomainError as exc:
+        return settings_response(
+            request, project, **shown, **{refusal: exc.message}, status=exc.status_code
+        )
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect("project-settings", slug=project.slug)

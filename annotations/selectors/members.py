@@ -1,0 +1,24 @@
+"""Who works in a project: its members, one row per person with each of their roles."""
+
+from __future__ import annotations
+
+from annotations.models import Membership, Project
+from annotations.selectors.projects import ROLE_ORDER
+
+
+def project_members(*, project: Project) -> list[dict]:
+    """Every member of ``project`` by user name: ``username``, ``full_name`` and ``roles`` (each
+    ``{"id", "role"}``, the membership that grants it, in the order manager, reviewer,
+    annotator)."""
+    people: dict[int, dict] = {}
+    rows = Membership.objects.filter(project=project).select_related("user")
+    for membership in rows.order_by("user__username"):
+        user = membership.user
+        person = people.setdefault(
+            user.pk,
+            {"username": user.get_username(), "full_name": user.get_full_name(), "roles": []},
+        )
+        person["roles"].append({"id": membership.pk, "role": membership.role})
+    for person in people.values():
+        person["roles"].sort(key=lambda held: ROLE_ORDER.index(held["role"]))
+    return list(people.values())

@@ -1,0 +1,84 @@
+"""The settings page's Members: a manager adds accounts with a role and takes roles away, so a
+new lab can bring in its annotators and reviewer without the Django admin."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from annotations.models import Membership, Role
+from tests.conftest import signed_in
+
+PASSWORD = "members-test-pass"
+
+
+def _account(username: str, **extra):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+def _roles(project, username: str) -> set[str]:
+    return set(
+        Membership.objects.filter(project=project, user__username=username).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def test_a_manager_adds_two_annotators_and_a_reviewer_who_then_see_the_project(project, manager):
+    for name in ("ann1", "ann2", "rev1"):
+        _account(name, email=f"{name}@lab.example")
+    client = signed_in(manager)
+    base = f"/projects/{project.slug}/settings/"
+    page = client.get(base).content.decode()
+    assert 'id="member-add-form"' in page and 'data-username="mona"' in page
+
+    for identifier, role in (
+        ("ann1", "annotator"),
+        ("ANN2@lab.example", "annotator"),
+        ("rev1", "reviewer"),
+    ):
+        answer = client.post(base + "members/", {"identifier": identifier, "role": role})
+        assert answer.status_code == 302, answer.content.decode()
+
+    assert _roles(project, "ann1") == {Role.ANNOTATOR}
+    assert _roles(project, "ann2") == {Role.ANNOTATOR}
+    assert _roles(project, "rev1") == {Role.REVIEWER}
+    listed = client.get(base).content.decode()
+    assert 'data-username="ann2"' in listed and 'data-username="rev1"' in listed
+    reviewer = get_user_model().objects.get(username="rev1")
+    assert signed_in(reviewer).get(f"/projects/{project.slug}/review/").status_code == 200
+
+
+def test_unknown_accounts_and_repeated_roles_are_refused_saying_why(project, manager, annotator):
+    client = signed_in(manager)
+    url = f"/projects/{project.slug}/settings/members/"
+    unknown = client.post(url, {"identifier": "nobody", "role": "annotator"})
+    assert unknown.status_code == 400
+    assert "no active account called “nobody”" in unknown.content.decode()
+    again = client.post(url, {"identifier": annotator.username, "role": "annotator"})
+    assert again.status_code == 409
+    assert "already annotator" in again.content.decode()
+    assert Membership.objects.filter(project=project).count() == 2
+
+
+def test_a_role_is_taken_away_but_never_the_last_managers(project, manager, annotator):
+    client = signed_in(manager)
+    held = Membership.objects.get(project=project, user=annotator)
+    removed = client.post(f"/projects/{project.slug}/settings/members/{held.pk}/delete/")
+    assert removed.status_code == 302
+    assert _roles(project, annotator.username) == set()
+    assert signed_in(annotator).get(f"/projects/{project.slug}/").status_code == 404
+
+    own = Membership.objects.get(project=project, user=manager)
+    refused = client.post(f"/projects/{project.slug}/settings/members/{own.pk}/delete/")
+    assert refused.status_code == 409
+    assert "only manager" in refused.content.decode()
+    assert _roles(project, manager.username) == {Role.MANAGER}
+
+
+def test_only_managers_change_members(project, reviewer, outsider):
+    _account("newcomer")
+    url = f"/projects/{project.slug}/settings/members/"
+    data = {"identifier": "newcomer", "role": "manager"}
+    assert signed_in(reviewer).post(url, data).status_code == 403
+    assert signed_in(outsider).post(url, data).status_code == 404
+    assert _roles(project, "newcomer") == set()
