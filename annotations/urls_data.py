@@ -36,7 +36,10 @@ ROUTES = {
         "import/folder/": page(import_views.import_folder_page, "project-import-folder"),
     },
     "imports/<dbid:job_id>/": page(import_views.import_job_page, "import-job"),
-    "specimens/<dbid:specimen_id>/": page(specimen_views.specimen_page, "specimen"),
+    "specimens/<dbid:specimen_id>/": {
+        "": page(specimen_views.specimen_page, "specimen"),
+        "delete/": page(specimen_views.specimen_delete_page, "specimen-delete"),
+    },
     # REST
     "api/projects/": rest(project_api.ProjectListApi, "api-projects"),
     "api/projects/<slug:slug>/": {

@@ -11,14 +11,17 @@ class InferenceConfig(AppConfig):
         from annotations.models import GroundTruth
         from annotations.services.imports.listeners import import_listener_register
         from annotations.services.projects import project_settings_listener_register
+        from annotations.services.specimen_removal import specimen_keeper_register
         from cellweb.jobs import job_listener_register
         from inference.selectors.proposal_state import proposal_state_publish
+        from inference.selectors.specimen_results import specimen_results_said
         from inference.services.disagreement import disagreement_after_mode_change
         from inference.services.prediction import predict_imported
         from inference.services.proposals import proposals_after_import, proposals_after_settings
         from inference.services.rounds import round_evaluation_ended, round_training_ended
         from inference.services.rounds.auto import rounds_after_ground_truth
 
+        specimen_keeper_register(specimen_results_said)
         import_listener_register(predict_imported)
         import_listener_register(proposals_after_import)
         project_settings_listener_register(proposal_state_publish)

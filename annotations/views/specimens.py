@@ -1,19 +1,22 @@
 """The specimen page: the viewer over a specimen's volumes, its frame interval, and the small
-form with which a manager sets or clears that interval."""
+forms with which a manager sets or clears that interval or deletes a specimen nothing was made
+from yet."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from annotations.permissions import get_specimen
+from annotations.models import Role
+from annotations.permissions import get_specimen, require_role
 from annotations.selectors.viewer import specimen_viewer
+from annotations.services.specimen_removal import specimen_delete
 from annotations.services.specimens import specimen_frame_interval_set
 from annotations.views.context import project_context
 from cellweb.errors import DomainError, InvalidInput
-from cellweb.pages import refused
+from cellweb.pages import refused, refusing
 
 
 @login_required
@@ -46,3 +49,16 @@ def specimen_page(request, specimen_id: int):
         "interval_value": request.POST.get("frame_interval", "") if interval_error else "",
     }
     return render(request, "annotations/specimen.html", context, status=status)
+
+
+@login_required
+@require_POST
+@refusing
+def specimen_delete_page(request, specimen_id: int):
+    """A manager takes an import back: the specimen goes, unless something was made from it."""
+    specimen = get_specimen(request.user, specimen_id)
+    project = specimen.project
+    require_role(request.user, project, Role.MANAGER)
+    name = specimen_delete(specimen=specimen)
+    messages.success(request, f"Specimen “{name}” deleted; its files can be imported again.")
+    return redirect("project", slug=project.slug)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ImageReadError
 from .fl_grid import Grid
-from .layout import axes_for_plain_array, handles_from_layout
+from .layout import axes_for_plain_array, handles_from_layout, with_guessed_axes_said
 from .request import MIN_SECTION_SIZE, ReadRequest, VoxelSize, check_dtype, check_shape_usable
 from .select import natural_key
 from .tcf_dyes import dye_names
@@ -99,7 +99,8 @@ def _hdf5_dataset_handles(f: h5py.File, request: ReadRequest) -> list[VolumeHand
         with h5py.File(path, "r") as fh:
             return np.asarray(fh[ds_name][index])
 
-    return handles_from_layout(shape, axes, dtype, request, metadata_vs, read)
+    handles = handles_from_layout(shape, axes, dtype, request, metadata_vs, read)
+    return with_guessed_axes_said(handles, shape, axes, request)
 
 
 def image_datasets(f: h5py.File) -> dict[str, str]:

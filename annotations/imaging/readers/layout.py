@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -77,6 +77,26 @@ def axes_for_plain_array(shape: tuple[int, ...], request: ReadRequest) -> str:
         f"{request.name} holds a {ndim}-dimensional array {shape}; expected a 2D image (y, x), "
         "a 3D stack (z, y, x) or a time series of stacks (t, z, y, x)."
     )
+
+
+def with_guessed_axes_said(
+    handles: list[VolumeHandle], shape: tuple[int, ...], axes: str, request: ReadRequest
+) -> list[VolumeHandle]:
+    """``handles``, told (as ``info``) how a 4D array that names no axes was read: as
+    (t, z, y, x), which is a guess (the first or second axis may hold channels)."""
+    if len(shape) != 4 or axes != "TZYX" or request.channel_axis is not None:
+        return handles
+    times, planes = shape[0], shape[1]
+    info = (
+        f"{request.name} does not say which axis is which: its "
+        f"{'×'.join(str(n) for n in shape)} array was read as (t, z, y, x), {times} time "
+        f"point{'s' if times != 1 else ''} of {planes} z-section{'s' if planes != 1 else ''}. "
+        "If an axis holds channels (a label-free image and a stain), delete the specimen (its "
+        "page, Delete specimen) and import the file again with the channel axis (0 or 1) and "
+        "the channels' names; a file saved with its axes (ImageJ hyperstack, OME-TIFF) is read "
+        "by them."
+    )
+    return [replace(h, info=" ".join(filter(None, [h.info, info]))) for h in handles]
 
 
 def with_channel_axis(shape: tuple[int, ...], axes: str, request: ReadRequest) -> str:

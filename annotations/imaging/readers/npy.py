@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ImageReadError
-from .layout import axes_for_plain_array, handles_from_layout
+from .layout import axes_for_plain_array, handles_from_layout, with_guessed_axes_said
 from .request import ReadRequest, check_dtype
 from .volume import VolumeHandle
 
@@ -29,4 +29,5 @@ def open_npy(request: ReadRequest) -> list[VolumeHandle]:
     def read(index: tuple[Any, ...]) -> np.ndarray:
         return np.array(np.load(path, mmap_mode="r", allow_pickle=False)[index])
 
-    return handles_from_layout(shape, axes, dtype, request, None, read)
+    handles = handles_from_layout(shape, axes, dtype, request, None, read)
+    return with_guessed_axes_said(handles, shape, axes, request)

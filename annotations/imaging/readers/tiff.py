@@ -16,7 +16,12 @@ import tifffile
 
 from ..colour import samples_are_planes
 from ..errors import ImageReadError, ImagingError
-from .layout import axes_for_plain_array, handles_from_layout, with_channel_axis
+from .layout import (
+    axes_for_plain_array,
+    handles_from_layout,
+    with_channel_axis,
+    with_guessed_axes_said,
+)
 from .request import ReadRequest, VoxelSize, check_dtype
 from .tcf_dyes import usable_dyes
 from .tiff_channels import check_channel_order, recorded_channel_names
@@ -86,9 +91,12 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
     axes = _planes_not_colour(axes)
     axes = with_channel_axis(shape, axes, request)
     check_channel_order(request, recorded, shape, axes)
+    named = axes
     axes = _unnamed_axes(shape, axes, request)
     reader = _TiffReader(request.path, shape, axes, page_axes, n_pages, whole_file=stacked > 1)
     handles = handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
+    if axes != named:
+        handles = with_guessed_axes_said(handles, shape, axes, request)
     return _named_stains(handles, recorded)
 
 
