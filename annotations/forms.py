@@ -14,6 +14,8 @@ from annotations.models import (
     Role,
 )
 from annotations.services.labels import DEFAULT_PRESET, preset_choices
+from annotations.services.labels.creation import project_slug_check
+from cellweb.errors import InvalidInput
 
 
 class ProjectSettingsForm(forms.Form):
@@ -78,7 +80,7 @@ class ProjectSettingsForm(forms.Form):
 
 
 class ProjectCreateForm(forms.Form):
-    slug = forms.SlugField(
+    slug = forms.CharField(
         label="Short name",
         max_length=64,
         help_text="Lower-case letters, digits and hyphens; it appears in the project's addresses.",
@@ -96,6 +98,13 @@ class ProjectCreateForm(forms.Form):
     paint_rule = forms.ChoiceField(
         label="Painting over another class", choices=PaintRule.choices, initial=PaintRule.REPLACE
     )
+
+    def clean_slug(self) -> str:
+        """The service's own rule, so the field says what to write instead (“nuclei-ri-2026”)."""
+        try:
+            return project_slug_check(self.cleaned_data["slug"].strip())
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class LabelClassForm(forms.Form):

@@ -44,6 +44,17 @@ def test_the_new_project_page_refuses_without_permission_and_bad_slugs(annotator
     assert not Project.objects.filter(slug="new").exists()
 
 
+def test_a_short_name_with_capitals_and_spaces_is_refused_with_one_to_use(creator):
+    response = signed_in(creator).post(
+        "/projects/new/", {"slug": "Nuclei RI 2026", "preset": "nucleus", "paint_rule": "replace"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "(e.g. “nuclei-ri-2026”)" in page
+    assert "underscores" not in page  # the generic slug message, which suggested nothing
+    assert not Project.objects.exists()
+
+
 def test_the_settings_page_adds_renames_and_refuses_deleting_a_class_in_use(
     manager,
     annotated_section,

@@ -15,6 +15,21 @@ CREATE_PERMISSION = "annotations.add_project"
 RESERVED_SLUGS = frozenset({"new"})  # /projects/new/ is the page that creates one
 
 
+def project_slug_check(slug: str) -> str:
+    """``slug`` when it can be a new project's short name, else InvalidInput suggesting one."""
+    clean = slugify(slug or "")
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            f"“{slug}” is a word the site's addresses use; choose another short name."
+        )
+    if not clean or clean != slug:
+        raise InvalidInput(
+            f"“{slug}” is not a valid project short name; use lower-case letters, digits and "
+            f"hyphens (e.g. “{clean or 'my-project'}”)."
+        )
+    return slug
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -35,16 +50,7 @@ def project_create(
         )
     if preset not in PRESETS:
         raise InvalidInput(f"Unknown preset “{preset}”; choose one of {', '.join(PRESETS)}.")
-    clean = slugify(slug or "")
-    if slug in RESERVED_SLUGS:
-        raise InvalidInput(
-            f"“{slug}” is a word the site's addresses use; choose another short name."
-        )
-    if not clean or clean != slug:
-        raise InvalidInput(
-            f"“{slug}” is not a valid project short name; use lower-case letters, digits and "
-            f"hyphens (e.g. “{clean or 'my-project'}”)."
-        )
+    project_slug_check(slug)
     project = Project(
         slug=slug,
         name=(name or "").strip() or slug,
