@@ -12,7 +12,7 @@ from annotations.models import Role
 from annotations.permissions import get_project, user_roles
 from annotations.selectors.annotation import sent_back_to
 from annotations.selectors.labels import label_classes
-from annotations.selectors.members import project_members
+from annotations.selectors.members import annotator_shortfall, project_members
 from annotations.selectors.projects import project_filters, project_list, project_settings
 from annotations.selectors.specimens import specimen_list
 from annotations.services.labels import suggested_colour
@@ -49,6 +49,7 @@ def project_page(request, slug: str):
         "sent_back": sent_back_to(user=request.user, project=project)
         if Role.ANNOTATOR in user_roles(request.user, project)
         else [],
+        "annotator_shortfall": annotator_shortfall(project=project),
     }
     return render(request, "annotations/project.html", context)
 
@@ -98,6 +99,7 @@ def settings_response(
         or LabelClassForm(initial={"colour": suggested_colour(classes), "kind": "region"}),
         "label_error": label_error,
         "members": project_members(project=project),
+        "annotator_shortfall": annotator_shortfall(project=project),
         "member_form": member_form or MemberAddForm(),
         "member_error": member_error,
     }

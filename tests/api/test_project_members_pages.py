@@ -82,3 +82,29 @@ def test_only_managers_change_members(project, reviewer, outsider):
     assert signed_in(reviewer).post(url, data).status_code == 403
     assert signed_in(outsider).post(url, data).status_code == 404
     assert _roles(project, "newcomer") == set()
+
+
+def test_too_few_annotators_for_the_required_annotations_is_said_until_there_are_enough(
+    project, manager
+):
+    client = signed_in(manager)
+    shortfall = 'data-role="annotator-shortfall"'
+    settings_page = client.get(f"/projects/{project.slug}/settings/").content.decode()
+    assert shortfall in settings_page
+    assert "needs 3 independent annotations" in settings_page and "no annotator:" in settings_page
+    for name in ("ann1", "ann2"):
+        _account(name)
+        client.post(
+            f"/projects/{project.slug}/settings/members/",
+            {"identifier": name, "role": "annotator"},
+        )
+    project_page = client.get(f"/projects/{project.slug}/").content.decode()
+    assert (
+        shortfall in project_page
+        and "has 2 annotators: no section can reach review" in project_page
+    )
+
+    project.required_annotations = 2
+    project.save(update_fields=["required_annotations"])
+    assert shortfall not in client.get(f"/projects/{project.slug}/").content.decode()
+    assert shortfall not in client.get(f"/projects/{project.slug}/settings/").content.decode()
