@@ -39,13 +39,15 @@ def project_links(project: Project, roles) -> list[dict]:
     links = [{"label": "Specimens", "url": f"{base}/", "key": "project"}]
     if "annotator" in roles:
         links.append({"label": "Annotate", "url": f"{base}/annotate/next/", "key": "annotate"})
-    if "reviewer" in roles:
-        links.append({"label": "Review", "url": f"{base}/review/", "key": "review"})
-    if "manager" in roles:
+    # Managers may do all a reviewer does (annotations/permissions.py), and both open the
+    # dashboard.
+    if "reviewer" in roles or "manager" in roles:
         links += [
+            {"label": "Review", "url": f"{base}/review/", "key": "review"},
             {"label": "Dashboard", "url": f"{base}/dashboard/", "key": "dashboard"},
-            {"label": "Training", "url": f"{base}/training/", "key": "training"},
         ]
+    if "manager" in roles:
+        links.append({"label": "Training", "url": f"{base}/training/", "key": "training"})
     links += [
         {"label": "Models", "url": f"{base}/models/", "key": "models"},
         {"label": "Rounds", "url": f"{base}/rounds/", "key": "rounds"},

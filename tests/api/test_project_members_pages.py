@@ -3,6 +3,8 @@ new lab can bring in its annotators and reviewer without the Django admin."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 
 from annotations.models import Membership, Role
@@ -108,3 +110,22 @@ def test_too_few_annotators_for_the_required_annotations_is_said_until_there_are
     project.save(update_fields=["required_annotations"])
     assert shortfall not in client.get(f"/projects/{project.slug}/").content.decode()
     assert shortfall not in client.get(f"/projects/{project.slug}/settings/").content.decode()
+
+
+def _nav(client, project) -> list[str]:
+    page = client.get(f"/projects/{project.slug}/").content.decode()
+    return re.findall(r'data-nav="([a-z]+)"', page)
+
+
+def test_the_menu_offers_each_role_the_pages_it_may_open(
+    project, reviewer, annotator, django_user_model
+):
+    only_manager = django_user_model.objects.create_user(username="pi", password=PASSWORD)
+    Membership.objects.create(project=project, user=only_manager, role=Role.MANAGER)
+    assert "review" in _nav(signed_in(only_manager), project)  # managers review too
+    assert "dashboard" in _nav(signed_in(reviewer), project)
+    for key in ("review", "dashboard"):
+        assert signed_in(reviewer).get(f"/projects/{project.slug}/{key}/").status_code == 200
+        assert signed_in(only_manager).get(f"/projects/{project.slug}/{key}/").status_code == 200
+    annotator_menu = _nav(signed_in(annotator), project)
+    assert "review" not in annotator_menu and "dashboard" not in annotator_menu
