@@ -93,6 +93,11 @@ def _submitted_revisions(*, user, project: Project):
     return revisions
 
 
+def export_annotation_count(*, user, project: Project) -> int:
+    """How many masks an export of ``project`` by ``user`` holds (the export page says so)."""
+    return _submitted_revisions(user=user, project=project).count()
+
+
 def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
     """Build the export archive; returns an open file positioned at its start and a file name.
 

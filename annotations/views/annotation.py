@@ -19,6 +19,7 @@ from annotations.selectors.annotation import (
     section_send_back,
 )
 from annotations.services.annotation import section_offer_claim
+from annotations.services.export import export_annotation_count
 from annotations.views.context import project_context
 from cellweb.pages import refusing
 
@@ -173,5 +174,8 @@ def export_page(request, slug: str):
         request,
         "annotations/export.html",
         project_context(request, project)
-        | {"sees_all": can_see_all_annotations(request.user, project)},
+        | {
+            "sees_all": can_see_all_annotations(request.user, project),
+            "annotation_count": export_annotation_count(user=request.user, project=project),
+        },
     )

@@ -35,3 +35,16 @@ def test_a_user_who_may_create_projects_is_told_to_start_one(creator, django_use
     newcomer = django_user_model.objects.create_user(username="newcomer", password="x-pass-1234")
     plain = signed_in(newcomer).get("/").content.decode()
     assert "Ask a project manager to add you" in plain
+
+
+def test_the_export_page_says_there_is_nothing_to_export_yet(project, manager):
+    page = signed_in(manager).get(f"/projects/{project.slug}/export/").content.decode()
+    assert 'data-count="0"' in page and "Nothing to export yet" in page
+
+
+def test_the_export_page_counts_the_masks_each_user_gets(annotated_section, manager, annotator):
+    slug = annotated_section.project.slug
+    everyone = signed_in(manager).get(f"/projects/{slug}/export/").content.decode()
+    assert "2 submitted annotations to export." in everyone
+    own = signed_in(annotator).get(f"/projects/{slug}/export/").content.decode()
+    assert "1 submitted annotation to export." in own and "Nothing to export" not in own
