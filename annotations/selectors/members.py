@@ -42,6 +42,7 @@ def annotator_shortfall(*, project: Project) -> str:
     )
     return (
         f"Each section needs {needed} independent annotation{'s' if needed != 1 else ''} before "
-        f"it goes to review, and this project has {have}: no section can reach review. Add "
+        f"it goes to review, and this project has {have} (members with the annotator role): no "
+        "section can reach review. Add "
         "annotators under Settings → Members, or lower “Annotations needed per section”."
     )

@@ -93,7 +93,10 @@ def test_too_few_annotators_for_the_required_annotations_is_said_until_there_are
     shortfall = 'data-role="annotator-shortfall"'
     settings_page = client.get(f"/projects/{project.slug}/settings/").content.decode()
     assert shortfall in settings_page
-    assert "needs 3 independent annotations" in settings_page and "no annotator:" in settings_page
+    assert (
+        "needs 3 independent annotations" in settings_page
+        and "no annotator (members with the annotator role): no section" in settings_page
+    )
     for name in ("ann1", "ann2"):
         _account(name)
         client.post(
@@ -103,7 +106,7 @@ def test_too_few_annotators_for_the_required_annotations_is_said_until_there_are
     project_page = client.get(f"/projects/{project.slug}/").content.decode()
     assert (
         shortfall in project_page
-        and "has 2 annotators: no section can reach review" in project_page
+        and "has 2 annotators (members with the annotator role)" in project_page
     )
 
     project.required_annotations = 2
