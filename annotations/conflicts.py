@@ -24,6 +24,10 @@ CONFLICTS = {
     "imported_ground_truth": "The section's ground truth is an imported mask and it has no "
     "consensus to confirm (`current.imported` says which mask).",
     "project_exists": "A project with this short name exists already.",
+    "already_member": "The account already holds this role in the project.",
+    "last_manager": "The membership is the project's only manager role; add another manager first.",
+    "specimen_in_use": "Annotations, ground truth, evaluation or prediction results were made "
+    "from the specimen, and would be lost with it.",
     "label_name_taken": "Another class of the project's label set has this name.",
     "label_key_taken": "Another class of the project's label set has this key.",
     "label_set_full": "The label set holds 255 classes, as many as 8-bit class maps can.",

@@ -4,6 +4,7 @@ from annotations.apis import display as display_api
 from annotations.apis import groundtruth_import as groundtruth_api
 from annotations.apis import imports as import_api
 from annotations.apis import labels as label_api
+from annotations.apis import members as member_api
 from annotations.apis import projects as project_api
 from annotations.apis import section_images as image_api
 from annotations.apis import specimens as specimen_api
@@ -46,6 +47,8 @@ ROUTES = {
         "": rest(project_api.ProjectDetailApi, "api-project"),
         "labels/": rest(label_api.LabelSetApi, "api-project-labels"),
         "labels/<int:value>/": rest(label_api.LabelClassApi, "api-project-label"),
+        "members/": rest(member_api.MemberListApi, "api-project-members"),
+        "members/<int:membership_id>/": rest(member_api.MemberApi, "api-project-member"),
         "specimens/": rest(specimen_api.SpecimenListApi, "api-project-specimens"),
         "imports/": rest(import_api.ImportCreateApi, "api-project-imports"),
         "imports/batch/": rest(import_api.ImportBatchCreateApi, "api-project-imports-batch"),

@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "LabelFreeModalityEnum": "cellweb.api.schema.label_free_modalities",
         "GtSourceEnum": "annotations.models.GroundTruthSource",
         "LabelKindEnum": "annotations.models.LabelKind",
+        "RoleEnum": "annotations.models.Role",
         "ExtentEnum": "inference.ml.fluorescence.EXTENTS",
     },
     "POSTPROCESSING_HOOKS": [

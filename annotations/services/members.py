@@ -26,11 +26,14 @@ def _account(identifier: str):
             Q(username__iexact=wanted) | Q(email__iexact=wanted), is_active=True
         )[:2]
     )
-    if len(matches) != 1:
-        reason = "no active account" if not matches else "more than one account"
+    if not matches:
+        raise NotFoundError(
+            f"There is no active account called “{wanted}”. Give the exact user name; an "
+            "administrator creates accounts in Admin → Users."
+        )
+    if len(matches) > 1:
         raise InvalidInput(
-            f"There is {reason} called “{wanted}”. Give the exact user name; an administrator "
-            "creates accounts in Admin → Users."
+            f"More than one account answers to “{wanted}”; give the exact user name instead."
         )
     return matches[0]
 

@@ -54,7 +54,7 @@ def test_unknown_accounts_and_repeated_roles_are_refused_saying_why(project, man
     client = signed_in(manager)
     url = f"/projects/{project.slug}/settings/members/"
     unknown = client.post(url, {"identifier": "nobody", "role": "annotator"})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 404
     assert "no active account called “nobody”" in unknown.content.decode()
     again = client.post(url, {"identifier": annotator.username, "role": "annotator"})
     assert again.status_code == 409
