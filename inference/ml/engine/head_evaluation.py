@@ -3,7 +3,11 @@
 Per output class (background excluded) the pixels of every section are pooled into confusion
 counts (true positives, false positives, false negatives); each class's Dice, Jaccard, F0.5,
 precision and recall come from its own counts, and the headline value of each metric is their
-mean over the classes (every class counts alike, however large). The loss is the training loss
+mean over the classes (every class counts alike, however large). A class that neither the
+ground truth nor the prediction holds anywhere in the set is not scored (NaN, null in JSON) and
+left out of that mean: its 0/0 would otherwise count as a perfect 1.0 and lift the mean for a
+class nothing tested. Only when no class is held anywhere do the scores fall back to the 0/0
+rule of one binary class (1.0: nothing to find, nothing predicted). The loss is the training loss
 (``losses.HeadLoss``) on the same batches; a binary layout with an instance channel scores its
 one class at ``threshold``.
 """
@@ -50,8 +54,16 @@ def class_counts(output: Tensor, target: Tensor, layout: HeadLayout, threshold: 
 
 
 def _stats(loss: float, counts: Tensor) -> HeadEvalStats:
-    per_class = [scores(*row) for row in counts.tolist()]
-    means = {k: sum(c[k] for c in per_class) / len(per_class) for k in SCORE_NAMES}
+    rows = counts.tolist()
+    held = [any(row) for row in rows]
+    if not any(held):
+        held = [True] * len(rows)
+    per_class = [
+        scores(*row) if holds else dict.fromkeys(SCORE_NAMES, math.nan)
+        for row, holds in zip(rows, held, strict=True)
+    ]
+    scored = [c for c, holds in zip(per_class, held, strict=True) if holds]
+    means = {k: sum(c[k] for c in scored) / len(scored) for k in SCORE_NAMES}
     return HeadEvalStats(loss=loss, per_class=per_class, **means)
 
 
