@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from annotations.models import ImportJob
+from annotations.models import ImportJob, Membership
 from cellweb.jobs import job_execute
 from inference.models import RetrainRound, RoundState
 from inference.reports import FIGURES, LAYER_COLOURS
@@ -140,6 +140,7 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
         "fluorescence_section_id": fluorescence.pk,
         "value": 1,  # the nucleus class every label set starts with
         "number": 1,  # retrain round 1
+        "membership_id": Membership.objects.get(project=project, user=annotator).pk,
     }
 
 

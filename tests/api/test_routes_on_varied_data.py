@@ -101,6 +101,7 @@ def test_no_route_fails_on_multichannel_classed_or_odd_sections(
                 "curve_id",
                 "import_job_id",
                 "training_job_id",
+                "membership_id",
             ],
             NOTHING,
         ),
