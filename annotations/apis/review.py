@@ -50,10 +50,15 @@ from cellweb.api import (
     parse,
 )
 from cellweb.api.reads import ReadApi, read_schema
-from cellweb.errors import InvalidInput
+from cellweb.errors import NotFoundError
 
 ERRORS = error_responses(
-    403, 404, descriptions={403: "Needs the reviewer role.", 404: "No such section or project."}
+    403,
+    404,
+    descriptions={
+        403: "Needs the reviewer role.",
+        404: "No such section or project (or, filtering the queue, no such specimen in it).",
+    },
 )
 
 
@@ -76,7 +81,7 @@ class ReviewQueueApi(ReadApi):
             specimen=query.get("specimen"), responses=query["responses"], stale=query["stale"]
         )
         if only.specimen is not None and not project.specimens.filter(pk=only.specimen).exists():
-            raise InvalidInput(f"This project has no specimen {only.specimen}.")
+            raise NotFoundError(f"This project has no specimen {only.specimen}.")
         return review_selectors.review_queue_page(
             project=project,
             user=request.user,

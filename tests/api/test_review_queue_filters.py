@@ -107,7 +107,9 @@ def test_the_api_filters_and_pages_the_same_way(api, reviewer, queue):
     ] == [queue["answered"].pk]
     stale = client.get("/api/projects/lab/review-queue/?stale=true").json()["results"]
     assert [row["id"] for row in stale] == [queue["stale"].pk] and stale[0]["stale"] is True
-    assert client.get("/api/projects/lab/review-queue/?specimen=999999").status_code == 400
+    unknown = client.get("/api/projects/lab/review-queue/?specimen=999999")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "This project has no specimen 999999."
 
 
 def test_reading_a_filtered_queue_writes_nothing(browser, queue):
