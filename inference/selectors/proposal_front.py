@@ -5,8 +5,9 @@ The same two ways as section images (``annotations.selectors.section_images``): 
 state read from the shared cache, the PNG in this process's memory) or, in a worker thread,
 with the session check, the state from the database when the cache has none, the first-K
 count and the stored PNG. Either returns None for anything but a stored proposal served as it
-is: no session, an outsider, no active model, another modality, a section still waiting for
-its first K annotations without a proposal, or no stored proposal. The Django view then
+is: no session, an outsider, a project whose proposal setting is off, no active model, another
+modality, a section still waiting for its first K annotations without a proposal, or no stored
+proposal. The Django view then
 answers it (its usual 404, 409, or a proposal computed on demand).
 
 A PNG is kept under its section and model version, and the version is the one the project's
@@ -55,15 +56,20 @@ def _memory_key(section_id: int, version_id: int) -> str:
 
 
 def _servable(source: SectionSource, state: ProposalState) -> bool:
-    """An active model that may propose for this section's modality."""
-    return state.version_id is not None and (
-        proposal_refusal(
-            modality=source.modality,
-            is_label_free=source.modality in LABEL_FREE_MODALITIES,
-            version_name=state.version_name,
-            modalities=state.modalities,
+    """An active model that may propose for this section's modality, in a project that
+    offers proposals."""
+    return (
+        not state.proposals_off
+        and state.version_id is not None
+        and (
+            proposal_refusal(
+                modality=source.modality,
+                is_label_free=source.modality in LABEL_FREE_MODALITIES,
+                version_name=state.version_name,
+                modalities=state.modalities,
+            )
+            is None
         )
-        is None
     )
 
 

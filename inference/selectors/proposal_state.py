@@ -1,9 +1,9 @@
 """What the proposal front must know about a project, kept in the shared cache.
 
 The front answers ``GET /api/sections/<id>/proposal.png`` without the database when it can, so
-it reads the project's active model version (id, name, modalities) and its "first K without a
-proposal" setting from one cache entry per project. Whatever changes them publishes the entry
-again after its commit (``proposal_state_publish``: activating a version, saving the project's
+it reads the project's active model version (id, name, modalities), whether it offers proposals
+at all and its "first K without a proposal" setting from one cache entry per project. Whatever
+changes them publishes the entry again after its commit (``proposal_state_publish``: activating a version, saving the project's
 settings); a reader that finds no entry loads it from the database and adds it only if nobody
 published meanwhile (``cache.add``), so a slow reader cannot put an old version back.
 """
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from django.core.cache import cache, caches
 
-from annotations.models import Project
+from annotations.models import Project, ProposalMode
 from inference.models import ModelVersion
 
 __all__ = ["ProposalState", "proposal_state", "proposal_state_in_cache", "proposal_state_publish"]
@@ -30,27 +30,30 @@ class ProposalState:
     version_name: str = ""
     modalities: tuple[str, ...] = ()
     before_proposals: int = 0  # the project's K
+    # The project's proposal setting is "off": no proposal is served, stored or not.
+    proposals_off: bool = False
 
 
 def _key(project_id: int) -> str:
-    return f"proposal-state:v1:{project_id}"
+    return f"proposal-state:v2:{project_id}"
 
 
 def _load(project_id: int) -> ProposalState:
-    first = (
+    first, mode = (
         Project.objects.filter(pk=project_id)
-        .values_list("annotations_before_proposals", flat=True)
+        .values_list("annotations_before_proposals", "proposals")
         .first()
-    )
+    ) or (0, ProposalMode.OFF)
+    off = mode == ProposalMode.OFF
     version = (
         ModelVersion.objects.filter(project_id=project_id, is_active=True)
         .only("pk", "name", "config")
         .first()
     )
     if version is None:
-        return ProposalState(None, before_proposals=first or 0)
+        return ProposalState(None, before_proposals=first or 0, proposals_off=off)
     modalities = tuple(sorted((version.config or {}).get("modalities") or []))
-    return ProposalState(version.pk, version.name, modalities, first or 0)
+    return ProposalState(version.pk, version.name, modalities, first or 0, off)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from annotations.imaging.masks import encode_mask
-from annotations.models import Section
+from annotations.models import ProposalMode, Section
 from annotations.selectors.annotation.independence import proposals_withheld_reason
 from annotations.services.volumes import section_pixels
 from cellweb.errors import ConflictError, NotFoundError
@@ -80,6 +80,14 @@ def proposal_refusal(
 
 
 def _refuse(section: Section, version: ModelVersion) -> None:
+    if section.project.proposals == ProposalMode.OFF:
+        # The editor offers nothing then; a request made anyway must not get the model's mask,
+        # or the project's choice of annotating without a model would be one URL away.
+        raise ConflictError(
+            f"Project “{section.project.name}” does not offer model proposals (its setting is "
+            "off). Start from a blank mask.",
+            code="proposal_unavailable",
+        )
     reason = proposal_refusal(
         modality=section.volume.modality,
         is_label_free=section.is_label_free,
@@ -206,9 +214,10 @@ def _computed_png(section: Section, version: ModelVersion) -> bytes:
 def section_proposal(section: Section) -> Proposal:
     """The active model's mask of ``section`` (the caller has checked membership).
 
-    ``NotFoundError`` when the project has no active model; ``ConflictError`` when the model was
-    trained on another modality (or the section is fluorescence), or while the section lacks
-    the project's first K annotations made without a proposal.
+    ``NotFoundError`` when the project has no active model; ``ConflictError`` when the project's
+    proposal setting is off, when the model was trained on another modality (or the section is
+    fluorescence), or while the section lacks the project's first K annotations made without a
+    proposal.
     """
     version = active_model_version(section.project)
     if version is None:

@@ -19,6 +19,13 @@ from tests.helpers_prediction import time_lapse
 from tests.helpers_proposals import _empty_cache, png_mask, url  # noqa: F401 (an autouse fixture)
 
 
+@pytest.fixture(autouse=True)
+def offered(project):
+    """The project offers proposals (tests/api/test_proposal_off.py: when it does not)."""
+    project.proposals = "offered"
+    project.save(update_fields=["proposals"])
+
+
 @pytest.fixture
 def section(project):
     specimen, _ = time_lapse(project, "cell", times=1, shape=(4, 40, 40))

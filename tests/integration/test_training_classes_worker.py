@@ -68,6 +68,8 @@ def test_a_classes_and_distance_job_trains_predicts_and_proposes_labels(
 
     # The active version's proposal for a section: its labels, as a 16-bit instance map.
     model_version_activate(version=version, user=manager)
+    project.proposals = "offered"
+    project.save(update_fields=["proposals"])
     proposal = section_proposal(Section.objects.get(volume=volume))
     assert proposal.model_version_id == version.pk and proposal.source == "computed"
     labels_png = stored_labels(proposal.png, (1, 2), (1,), (32, 32))
