@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.helpers_jobs",
     "tests.helpers_prediction",
     "tests.helpers_labels",
+    "tests.helpers_routes",
 ]
 
 
