@@ -3,10 +3,12 @@
 ``job_cancel_public`` gives the fields (the canceller's username, the time, the reason and one
 readable line); ``job_cancel_line`` the line alone: "Cancelled by alice at 2026-12-07 09:12 UTC —
 the wrong snapshot", "Cancelled by the system at ... — training job cancelled", or, while a
-running job has not yet reached its next progress check, "Cancel requested by ...". A user
-deleted since is named by the username stored when they cancelled (``cancelled_by_name``):
-"Cancelled by alice (a deleted user) at ...", never "by the system". A job cancelled before
-these fields were recorded says that who and why are not known.
+running job has not yet reached its next progress check, "Cancel requested by ...". A cancel
+that came after the run's last progress check (its report, its final transaction) did not stop
+it: "...; the job succeeded before the cancel took effect" (or failed). A user deleted since is
+named by the username stored when they cancelled (``cancelled_by_name``): "Cancelled by alice
+(a deleted user) at ...", never "by the system". A job cancelled before these fields were
+recorded says that who and why are not known.
 """
 
 from __future__ import annotations
@@ -50,7 +52,11 @@ def job_cancel_line(job: Any) -> str | None:
         return "Cancelled; who cancelled it and why were not recorded." if cancelled else None
     head = "Cancelled" if cancelled else "Cancel requested"
     line = f"{head} {_by(job)} at {job_cancel_time(job.cancel_requested_at)}"
-    return f"{line} — {job.cancel_reason}" if job.cancel_reason else line
+    line = f"{line} — {job.cancel_reason}" if job.cancel_reason else line
+    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        # Asked after the run's last progress check: the job ended its own way first.
+        return f"{line}; the job {job.status} before the cancel took effect"
+    return line
 
 
 def job_cancel_public(job: Any) -> dict[str, Any]:

@@ -91,11 +91,20 @@ def mark_final(
     transaction.on_commit(lambda: after_final(kind, job))
 
 
+# What an ended job's "cancelling" becomes: "cancelled", or, for a cancel that came after the
+# run's last progress check (its report, its final transaction), how the job ended instead.
+SETTLED_MESSAGES = {
+    JobStatus.CANCELLED: "cancelled",
+    JobStatus.SUCCEEDED: "finished before the cancel took effect",
+    JobStatus.FAILED: "failed before the cancel took effect",
+}
+
+
 def settled_message(job: Any) -> list[str]:
-    """A cancelled job's "cancelling" becomes "cancelled" (it would otherwise outlive the job in
+    """An ended job's "cancelling" says how it ended (it would otherwise outlive the job in
     every reader: API, pages, commands); the fields to save, if any."""
-    if job.status == JobStatus.CANCELLED and job.message == CANCELLING:
-        job.message = "cancelled"
+    if job.message == CANCELLING and job.status in SETTLED_MESSAGES:
+        job.message = SETTLED_MESSAGES[job.status]
         return ["message"]
     return []
 
