@@ -36,6 +36,16 @@ def sweep_interval_s() -> float:
     return max(1.0, settings.HEARTBEAT_TIMEOUT_S / 4)
 
 
+def lost_error(kind: JobKind, job, silent: int) -> str:
+    """Why a silent job failed, and what comes next: a retrying kind out of attempts says so; a
+    kind that is not retried says that nothing will run it again (never "attempt 1 of 2")."""
+    head = f"The worker stopped responding (no heartbeat for {silent} s"
+    if kind.retry.retrying:
+        return f"{head}, attempt {job.attempts} of {kind.retry.max_attempts()}; no attempts left)."
+    what = kind.name.replace("_", " ")
+    return f"{head}). A {what} job is not run again after that: launch it again."
+
+
 def _sweep_row(kind: JobKind, job_id: int, cutoff) -> bool:
     with transaction.atomic():
         job = kind.model.objects.select_for_update().filter(pk=job_id).first()
@@ -57,11 +67,9 @@ def _sweep_row(kind: JobKind, job_id: int, cutoff) -> bool:
         if cancelled:
             mark_final(kind, job, JobStatus.CANCELLED, fields=["log"])
         else:
-            error = (
-                f"The worker stopped responding (no heartbeat for {silent} s, attempt "
-                f"{job.attempts} of {kind.retry.max_attempts()})."
+            mark_final(
+                kind, job, JobStatus.FAILED, error=lost_error(kind, job, silent), fields=["log"]
             )
-            mark_final(kind, job, JobStatus.FAILED, error=error, fields=["log"])
     return True
 
 
