@@ -47,11 +47,16 @@ def _round_locked(state: str, **link) -> RetrainRound | None:
 
 def _ended_badly(kind: str, job) -> tuple[str, str]:
     """The round's state and message after its ``job`` ended other than succeeded; a cancel
-    says who cancelled the job, when and why ("The evaluation was cancelled by mona at ...")."""
+    says who cancelled the job, when and why ("The evaluation was cancelled by mona at ..."), a
+    failure its error ("The fine-tuning job failed: fold 1 failed: the task queue could not be
+    reached ...")."""
     if job.status == JobStatus.CANCELLED:
         note = job_cancel_line(job) or "Cancelled."
         return RoundState.CANCELLED, f"The {kind} was {note[0].lower()}{note[1:]}"
-    return RoundState.FAILED, f"The {kind} {job.status}."
+    error = (job.error or "").strip()
+    return RoundState.FAILED, f"The {kind} {job.status}" + (
+        f": {as_clause(error)}" if error else "."
+    )
 
 
 def round_training_ended(job: TrainingJob) -> None:
