@@ -50,8 +50,14 @@ class DisagreementSerializer(JobRowSerializer, JobSnapshotSerializer):
     "annotations; each gets the mean pixel variance of their probabilities and the mean "
     "pairwise Dice of their masks. The queue mode `most_informative` ranks by them. Runs "
     "by itself after each training job of a project in that mode. 409 when no training "
-    "job has two fold models.",
-    refusals={409: OpenApiResponse(DetailSerializer, description="No fold models to compare.")},
+    "job has two fold models (`too_few_fold_models`) or a scoring of the same training job is "
+    "queued or running (`scoring_under_way`, `current` names it).",
+    refusals={
+        409: OpenApiResponse(
+            DetailSerializer,
+            description="No fold models to compare, or their scoring is already under way.",
+        )
+    },
 )
 class ProjectDisagreementApi(ProjectJobLaunchApi):
     kind = "disagreement"

@@ -2,10 +2,14 @@
 of a project whose queue is "most informative first".
 
 The training job must have at least two cross-validation fold models (one model cannot
-disagree with itself); by default it is the active model's job, else the newest such job.
+disagree with itself); by default it is the active model's job, else the newest such job. One
+scoring of a training job's fold models at a time: a second launch while one is queued or
+running is refused (409 ``scoring_under_way``).
 """
 
 from __future__ import annotations
+
+from django.db import transaction
 
 from annotations.models import Project, QueueMode, Role, SectionDisagreement
 from annotations.permissions import require_role
@@ -75,16 +79,38 @@ def disagreement_launch(
     if not 0.0 < float(threshold) < 1.0:
         raise InvalidInput("The threshold must be strictly between 0 and 1 (the paper uses 0.5).")
     training_job = _training_job(project, training_job_id)
-    return job_launch(
-        "disagreement",
-        DisagreementJob,
-        user=user,
-        queue=queue,
-        project=project,
-        training_job=training_job,
-        threshold=float(threshold),
-        message=f"fold models of training job {training_job.pk}",
+    with transaction.atomic():
+        # Launches take turns on the project row, so two at once see each other's scoring.
+        Project.objects.select_for_update().filter(pk=project.pk).values("pk").first()
+        _refuse_a_second(training_job)
+        return job_launch(
+            "disagreement",
+            DisagreementJob,
+            user=user,
+            queue=queue,
+            project=project,
+            training_job=training_job,
+            threshold=float(threshold),
+            message=f"fold models of training job {training_job.pk}",
+        )
+
+
+def _refuse_a_second(training_job: TrainingJob) -> None:
+    """409 while a scoring of the same fold models is queued or running (a double click, two
+    managers): a second would redo the same work on the GPU."""
+    pending = (
+        DisagreementJob.objects.filter(training_job=training_job)
+        .exclude(status__in=FINAL_STATUSES)
+        .order_by("pk")
+        .first()
     )
+    if pending is not None:
+        raise ConflictError(
+            f"Scoring {pending.pk} of training job {training_job.pk} is already {pending.status}; "
+            "it ranks the work queue when it ends (cancel it to launch another).",
+            code="scoring_under_way",
+            current={"id": pending.pk, "status": pending.status},
+        )
 
 
 def disagreement_after_training(training_job_id: int) -> DisagreementJob | None:
@@ -97,7 +123,10 @@ def disagreement_after_training(training_job_id: int) -> DisagreementJob | None:
         return None
     if fold_versions(job).count() < MIN_FOLDS:
         return None
-    return disagreement_launch(project=job.project, user=None, training_job_id=job.pk)
+    try:
+        return disagreement_launch(project=job.project, user=None, training_job_id=job.pk)
+    except ConflictError:  # a manager's scoring of these fold models is already under way
+        return None
 
 
 def disagreement_after_mode_change(project_id: int) -> DisagreementJob | None:
