@@ -3,7 +3,9 @@
 Every job event has one shape, ``{"kind", "id", "seq", "type", ...}``, and goes to the channel
 group of that job; consumers authenticate, join the group and relay; the database stays the
 history. ``seq`` grows per job (one counter per kind and id, shared by every process through the
-cache), so a page drops what it has already seen.
+cache), so a page drops what it has already seen. When Redis is unreachable an event is dropped
+with a warning (it could not be delivered anyway): the work, a launch that fails for want of a
+broker, the sweeper and the snapshot a page reads go on.
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ def current_event_seq(kind: str, job_id: int) -> int:
     """The last number handed out. A snapshot reads it before it reads the database, so an
     event it has not seen always carries a larger number and the page applies it (at worst an
     update is applied twice, never lost)."""
-    return int(cache.get(_seq_key(kind, job_id)) or 0)
+    try:
+        return int(cache.get(_seq_key(kind, job_id)) or 0)
+    except Exception:  # the cache is unreachable: 0 lets the page apply every later event
+        logger.warning("Could not read the event number of %s %s", kind, job_id, exc_info=True)
+        return 0
 
 
 def send_now(group: str, event: dict[str, Any], *, handler: str = "job.event") -> None:
@@ -74,8 +80,12 @@ def emit(kind: str, job_id: int, event: dict[str, Any]) -> None:
 
     def send() -> None:
         with _SEND_LOCK:
-            numbered = {"kind": kind, "id": job_id, **event, "seq": next_event_seq(kind, job_id)}
-            send_now(job_group(kind, job_id), numbered)
+            try:
+                seq = next_event_seq(kind, job_id)
+            except Exception:  # the cache (Redis) is unreachable: drop the event, not the work
+                logger.warning("Could not number an event of %s %s", kind, job_id, exc_info=True)
+                return
+            send_now(job_group(kind, job_id), {"kind": kind, "id": job_id, **event, "seq": seq})
 
     transaction.on_commit(send)
 
