@@ -2,7 +2,8 @@
 
 A silent job is queued again while its kind's retry policy allows (a fold resumes from its
 checkpoint), else it fails (or ends cancelled when a cancel was pending), with its event, its
-cleanup and its parent's gather. Nothing reads-and-sweeps: pages and APIs only read.
+cleanup and its parent's gather. A parent left open although every child has ended (its gather
+lost with a killed worker) is gathered. Nothing reads-and-sweeps: pages and APIs only read.
 
 It runs in the web process (``SweeperLifespan``, the ASGI lifespan of ``cellweb.asgi``), so a
 dead worker's job is noticed even when no worker is alive, and in every worker (the
@@ -20,10 +21,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cellweb.jobs.fields import JobStatus
+from cellweb.jobs.fields import FINAL_STATUSES, JobStatus
 from cellweb.jobs.kinds import JobKind, kinds
 from cellweb.jobs.lifecycle import emit_status, mark_final, requeue
 
@@ -80,10 +81,29 @@ def jobs_sweep() -> int:
     changed = 0
     for kind in kinds():
         if not kind.runs:
+            changed += _gather_ended(kind)
             continue
         ids = kind.model.objects.filter(silent, status=JobStatus.RUNNING)
         for job_id in list(ids.values_list("pk", flat=True)):
             changed += _sweep_row(kind, job_id, cutoff)
+    return changed
+
+
+def _gather_ended(parent: JobKind) -> int:
+    """Gather the parents (training jobs) left open although every child has ended: a worker
+    killed between a child's final commit and its parent's gather leaves nothing else that
+    would (a redelivered message finds the child final and skips it). Gathering is idempotent."""
+    child = next((k for k in kinds() if k.parent == parent.name), None)
+    if child is None:
+        return 0
+    children = child.model.objects.filter(**{f"{child.parent_field}_id": OuterRef("pk")})
+    open_rows = parent.model.objects.exclude(status__in=FINAL_STATUSES).filter(
+        Exists(children), ~Exists(children.exclude(status__in=FINAL_STATUSES))
+    )
+    changed = 0
+    for job_id in list(open_rows.values_list("pk", flat=True)):
+        parent.gather(job_id)
+        changed += parent.model.objects.filter(pk=job_id, status__in=FINAL_STATUSES).exists()
     return changed
 
 
