@@ -49,3 +49,20 @@ def test_a_run_goes_on_without_its_live_events_when_redis_is_down(heard):
     assert chore.result == {"steps": 3} and chore.message == "step 3 of 3"
     assert heard == []  # nothing could be numbered, nothing was sent
     assert events.current_event_seq("chore", chore.pk) == 0
+
+
+@CACHE_DOWN
+@pytest.mark.usefixtures("unreachable_broker")
+def test_an_upload_with_redis_down_is_answered_and_its_import_failed_clearly(
+    api, manager, project, media_root, django_capture_on_commit_callbacks
+):
+    from annotations.models import ImportJob
+    from tests.data_files import files_under
+    from tests.unit.test_jobs_sweeper import _launch_import
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _, job_id = _launch_import(api=api, manager=manager)
+
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.status == "failed" and "The task queue could not be reached" in job.error
+    assert files_under(media_root / "staging") == []  # nothing half-made
