@@ -137,6 +137,7 @@ def disagreement_work(job: DisagreementJob, ctx: JobContext) -> dict[str, Any]:
                 )
             done += len(chunk)
             ctx.progress(min(done / total, 0.999), message=f"{done} of {len(rows)} sections")
+    ctx.check()  # a cancel during the last (throttled) batches keeps the earlier scores
     _store(job, scores)
     job.sections = len(scores)
     ctx.save("sections")
