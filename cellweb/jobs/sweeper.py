@@ -102,7 +102,11 @@ def _gather_ended(parent: JobKind) -> int:
     )
     changed = 0
     for job_id in list(open_rows.values_list("pk", flat=True)):
-        parent.gather(job_id)
+        try:
+            parent.gather(job_id)
+        except Exception:  # one parent that cannot be gathered must not stop the sweep
+            logger.exception("Gathering %s %s failed", parent.name, job_id)
+            continue
         changed += parent.model.objects.filter(pk=job_id, status__in=FINAL_STATUSES).exists()
     return changed
 

@@ -4,13 +4,17 @@ the sweeper gathers it; a training job with a fold still under way is left alone
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from cellweb.jobs import job_execute
 from cellweb.jobs.sweeper import jobs_sweep
+from inference.job_kinds import TrainingKind
 from inference.models import FoldRun, TrainingJob
 from tests.helpers_training import add_specimens, tiny_job_launch
+from tests.jobkind_app.models import Chore
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +53,21 @@ def test_the_sweeper_ends_a_training_job_whose_folds_ended_without_its_gather(
     assert ended and ended[-1]["status"] == "failed"
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_sweep() == 0  # gathered once
+
+
+def test_a_training_job_that_cannot_be_gathered_does_not_stop_the_sweep(
+    project, manager, make_volume, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    add_specimens(project, make_volume, 2, sections=1)
+    _lost_gather(tiny_job_launch(project, manager), "succeeded", "succeeded")
+    old = timezone.now() - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_S + 30)
+    silent = Chore.objects.create(status="running", attempts=1, heartbeat_at=old)
+
+    def broken(self, job_id):
+        raise RuntimeError("summary bug")
+
+    monkeypatch.setattr(TrainingKind, "gather", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_sweep() == 1
+
+    assert Chore.objects.get(pk=silent.pk).status == "failed"
