@@ -19,6 +19,7 @@ from annotations.conflicts import CONFLICTS
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import REVIEW_ROLES, get_project, get_section
 from annotations.selectors import review as review_selectors
+from annotations.selectors.annotation import review_section
 from annotations.selectors.users import user_ids_by_name
 from annotations.serializers_dashboard import ProjectDashboardSerializer
 from annotations.serializers_groundtruth import (
@@ -108,9 +109,7 @@ class DashboardApi(ReadApi):
 )
 class SectionAgreementApi(ReadApi):
     def read(self, request, section_id: int):
-        return review_selectors.section_agreement(
-            get_section(request.user, section_id, *REVIEW_ROLES)
-        )
+        return review_selectors.section_agreement(review_section(request.user, section_id))
 
 
 class SectionConsensusApi(APIView):
@@ -125,7 +124,7 @@ class SectionConsensusApi(APIView):
         summary="Recompute the consensus from the latest submitted annotations",
     )
     def post(self, request, section_id: int):
-        section = get_section(request.user, section_id, *REVIEW_ROLES)
+        section = review_section(request.user, section_id)
         record = review_services.consensus_recompute(section=section, user=request.user)
         return Response(
             ConsensusProposalSerializer(review_selectors.consensus_proposal(record)).data,
@@ -170,7 +169,7 @@ class SectionGroundTruthApi(APIView):
 )
 class SectionAuditApi(ReadApi):
     def read(self, request, section_id: int):
-        return review_selectors.audit_rows(get_section(request.user, section_id, *REVIEW_ROLES))
+        return review_selectors.audit_rows(review_section(request.user, section_id))
 
 
 # POST by a reviewer on a section: the body validated by ``body``, ``act`` does the action and
@@ -184,7 +183,7 @@ class ReviewActionApi(APIView):
         raise NotImplementedError
 
     def post(self, request, section_id: int):
-        section = get_section(request.user, section_id, Role.REVIEWER)
+        section = review_section(request.user, section_id, Role.REVIEWER)
         payload = self.act(section, request.user, parse(self.body, request.data))
         return Response(self.output(payload).data)
 

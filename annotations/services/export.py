@@ -17,11 +17,12 @@ import zipfile
 from typing import IO
 
 import numpy as np
-from django.db.models import F
+from django.db.models import F, Q
 
 from annotations.imaging.label_values import stored_labels
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, SectionStatus
 from annotations.permissions import oversees, require_role
+from annotations.selectors.annotation import blind_sections
 from annotations.services.export_labels import (
     REVISION_COLUMNS,
     LabelExportWriter,
@@ -43,6 +44,8 @@ INDEX_COLUMNS = [
     "page",
     "foreground_pixels",
 ]
+# Sections whose co-annotators' masks a manager-annotator's export leaves out (the blind rule).
+WITHHELD_COLUMNS = ["section_id", "specimen", "time_index", "z", "submitted"]
 _SPOOL_BYTES = 8 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -89,8 +92,44 @@ def _submitted_revisions(*, user, project: Project):
         )
     )
     if not oversees(user, project):
-        revisions = revisions.filter(annotation__annotator=user)
-    return revisions
+        return revisions.filter(annotation__annotator=user)
+    # The blind rule holds for a reviewer or manager who also annotates: co-annotators' masks of
+    # sections still open are left out (``withheld.csv`` says which).
+    return revisions.exclude(
+        Q(annotation__section__in=blind_sections(user, project)) & ~Q(annotation__annotator=user)
+    )
+
+
+def _withheld_sections(*, user, project: Project):
+    """The sections whose co-annotators' masks ``_submitted_revisions`` leaves out for ``user``
+    (only a reviewer or manager who annotates has any)."""
+    if not oversees(user, project):
+        return []
+    others = AnnotationRevision.objects.filter(
+        annotation__status=AnnotationStatus.SUBMITTED, number=F("annotation__revision")
+    ).exclude(annotation__annotator=user)
+    return (
+        blind_sections(user, project)
+        .exclude(status=SectionStatus.EXCLUDED)
+        .filter(annotations__revisions__in=others)
+        .distinct()
+        .select_related("specimen", "volume")
+        .order_by("specimen__name", "volume__time_index", "z", "pk")
+    )
+
+
+def _withheld_csv(*, user, project: Project) -> str | None:
+    rows = [
+        [s.pk, s.specimen.name, s.volume.time_index, s.z, s.submitted_count]
+        for s in _withheld_sections(user=user, project=project)
+    ]
+    if not rows:
+        return None
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(WITHHELD_COLUMNS)
+    writer.writerows(rows)
+    return text.getvalue()
 
 
 def export_annotation_count(*, user, project: Project) -> int:
@@ -101,7 +140,9 @@ def export_annotation_count(*, user, project: Project) -> int:
 def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
     """Build the export archive; returns an open file positioned at its start and a file name.
 
-    Reviewers and managers get every submitted annotation; an annotator only their own.
+    Reviewers and managers get every submitted annotation; an annotator only their own. A
+    reviewer or manager who also annotates is blind on sections still open: others' masks of
+    those are left out, and ``withheld.csv`` lists the sections.
     """
     require_role(user, project)
     if fmt not in EXPORT_FORMATS:
@@ -137,6 +178,9 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
                 if oversees(user, project):
                     write_ground_truth(archive, project, labels)
             archive.writestr("index.csv", index.getvalue())
+            withheld = _withheld_csv(user=user, project=project)
+            if withheld is not None:
+                archive.writestr("withheld.csv", withheld)
     except BaseException:
         spool.close()
         raise

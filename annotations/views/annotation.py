@@ -12,6 +12,7 @@ from annotations.permissions import get_project, get_section, user_roles
 from annotations.selectors.annotation import (
     LOCKED_SECTION_STATUSES,
     annotate_page_config,
+    annotates,
     annotation_progress,
     can_see_all_annotations,
     next_section_peek,
@@ -176,6 +177,8 @@ def export_page(request, slug: str):
         project_context(request, project)
         | {
             "sees_all": can_see_all_annotations(request.user, project),
+            # Blind on sections still open, whatever other roles they hold (the export says so).
+            "annotates": annotates(request.user, project),
             "annotation_count": export_annotation_count(user=request.user, project=project),
         },
     )

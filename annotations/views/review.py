@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 
 from annotations.forms_review import ReviewQueueFilterForm
 from annotations.models import Role, SectionStatus
-from annotations.permissions import REVIEW_ROLES, get_project, get_section, user_roles
+from annotations.permissions import REVIEW_ROLES, get_project, user_roles
 from annotations.selectors import review as selectors
+from annotations.selectors.annotation import review_section
 from annotations.selectors.effort import effort_chart
 from cellweb.pages import refusing
 
@@ -120,7 +121,7 @@ def dashboard_page(request, slug: str):
 @login_required
 @refusing
 def review_page(request, section_id: int):
-    section = get_section(request.user, section_id, *REVIEW_ROLES)
+    section = review_section(request.user, section_id)
     is_reviewer = Role.REVIEWER in user_roles(request.user, section.project)
     blocked = selectors.self_review_blocked(section=section, user=request.user)
     if blocked and is_reviewer:

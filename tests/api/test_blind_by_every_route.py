@@ -15,8 +15,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
-from annotations.models import Annotation, AnnotationRevision, Section
+from annotations.models import Annotation, AnnotationRevision, Membership, Role, Section
 from tests.conftest import signed_in
 from tests.helpers_routes import concrete, routes
 from tests.review_support import save_revision
@@ -61,9 +62,9 @@ def blind(ids, project, second_annotator) -> dict:
     return {"annotation": bobs, "png": png, "b64": base64.b64encode(png)}
 
 
-def test_an_annotator_reads_nothing_of_a_co_annotators_mask_by_any_route(ids, blind, annotator):
-    client = signed_in(annotator)
-    ids = ids | {"annotation_id": blind["annotation"].pk}
+def _walk(client, ids: dict, blind: dict) -> tuple[list[str], int]:
+    """GET every route (and the export in each format) as ``client``: the answers that carry
+    Bob's mask, and how many answered 200."""
     urls = [concrete(route, ids) for route, view in routes() if _answers_get(view)]
     urls += [f"/api/projects/{ids['slug']}/export/?format={fmt}" for fmt in EXPORTS]
     leaks, opened = [], 0
@@ -75,6 +76,11 @@ def test_an_annotator_reads_nothing_of_a_co_annotators_mask_by_any_route(ids, bl
         body = _unpacked(_body(response))
         if blind["png"] in body or blind["b64"] in body:
             leaks.append(f"{url}: {response.status_code}")
+    return leaks, opened
+
+
+def _assert_blind(client, ids: dict, blind: dict, annotator) -> None:
+    leaks, opened = _walk(client, ids, blind)
     assert not leaks, "\n".join(leaks)
     assert opened > 40  # the walk reached pages, not only refusals
     bobs = blind["annotation"].pk
@@ -83,6 +89,39 @@ def test_an_annotator_reads_nothing_of_a_co_annotators_mask_by_any_route(ids, bl
     listed = client.get(f"/api/sections/{ids['section_id']}/annotations/").json()
     assert {a["annotator"] for a in listed} == {annotator.username}
     assert Annotation.objects.filter(pk=bobs).exists()
+
+
+def test_an_annotator_reads_nothing_of_a_co_annotators_mask_by_any_route(ids, blind, annotator):
+    _assert_blind(
+        signed_in(annotator), ids | {"annotation_id": blind["annotation"].pk}, blind, annotator
+    )
+
+
+def test_a_manager_who_annotates_reads_nothing_of_it_either(ids, blind, annotator, project):
+    """Alice holds the manager role as well: while the section is still open she is as blind on
+    it as any annotator, and its review, agreement and consensus are refused to her."""
+    Membership.objects.create(project=project, user=annotator, role=Role.MANAGER)
+    client = signed_in(annotator)
+    _assert_blind(client, ids | {"annotation_id": blind["annotation"].pk}, blind, annotator)
+    section = {"section_id": ids["section_id"]}
+    assert client.get(reverse("review", kwargs=section)).status_code == 403
+    assert client.get(reverse("api-section-agreement", kwargs=section)).status_code == 403
+    assert client.post(reverse("api-section-consensus", kwargs=section)).status_code == 403
+    export = client.get(f"/api/projects/{ids['slug']}/export/?format=png")
+    with zipfile.ZipFile(io.BytesIO(_body(export))) as archive:
+        withheld = archive.read("withheld.csv").decode().splitlines()
+    assert withheld[1].split(",")[0] == str(ids["section_id"])
+    page = client.get(reverse("project-export", kwargs={"slug": ids["slug"]})).content.decode()
+    assert "withheld.csv" in page
+
+
+def test_a_manager_who_does_not_annotate_reads_it(ids, blind, manager):
+    """The walk can see a leak: a pure manager's export carries Bob's mask."""
+    response = signed_in(manager).get(f"/api/projects/{ids['slug']}/export/?format=png")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(_body(response))) as archive:
+        assert blind["png"] in archive.read(next(n for n in archive.namelist() if "_bob_" in n))
+        assert "withheld.csv" not in archive.namelist()
 
 
 def test_the_reviewer_does_read_it(ids, blind, reviewer):

@@ -5,8 +5,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from annotations.models import Annotation, AnnotationStatus, Project, Section
-from annotations.permissions import REVIEW_ROLES, oversees, require_role, user_roles
+from annotations.models import Annotation, AnnotationStatus, Membership, Project, Role, Section
+from annotations.permissions import (
+    REVIEW_ROLES,
+    get_section,
+    oversees,
+    require_role,
+    user_roles,
+)
+from cellweb.errors import NotAllowed
 
 
 def can_see_all_annotations(user, project: Project) -> bool:
@@ -18,22 +25,56 @@ def section_is_unblinded(section: Section) -> bool:
     return section.submitted_count >= section.project.required_annotations
 
 
+def annotates(user, project: Project) -> bool:
+    """Whether ``user`` holds the annotator role in ``project``, whatever other roles they hold.
+
+    A superuser holds every role on paper, but is an annotator only through a membership."""
+    if getattr(user, "is_superuser", False):
+        return Membership.objects.filter(project=project, user=user, role=Role.ANNOTATOR).exists()
+    return Role.ANNOTATOR in user_roles(user, project)
+
+
+def is_blind_on(user, section: Section) -> bool:
+    """The blind rule: an annotator of the project (a reviewer or manager too, if they also
+    annotate) sees only their own annotation of ``section`` until it has all its required
+    submissions. Members who do not annotate are never blind."""
+    return not section_is_unblinded(section) and annotates(user, section.project)
+
+
+def blind_sections(user, project: Project) -> QuerySet[Section]:
+    """The sections of ``project`` that ``user`` is blind on (``is_blind_on``), for filtering in
+    bulk."""
+    if not annotates(user, project):
+        return Section.objects.none()
+    return Section.objects.filter(project=project, submitted_count__lt=project.required_annotations)
+
+
+def require_unblinded(user, section: Section) -> None:
+    """Refuse (403) a view of every annotator's work on ``section`` to a user blind on it."""
+    if is_blind_on(user, section):
+        raise NotAllowed(
+            "You annotate in this project and this section does not yet have all its required "
+            "submissions: its review, agreement and consensus open once they are all in."
+        )
+
+
 def visible_annotations(*, user, section: Section) -> QuerySet[Annotation]:
     """The annotations of ``section`` this user may see.
 
-    Reviewers and managers see all of them. An annotator sees only their own until the section
-    has all its required submissions, and then also the others' submitted ones (never drafts).
+    An annotator (whatever other roles they hold) sees only their own until the section has all
+    its required submissions (``is_blind_on``). After that an annotator also sees the others'
+    submitted ones (never drafts). Reviewers and managers who do not annotate see all of them.
     Members of another project, or of none, see nothing.
     """
     queryset = Annotation.objects.filter(section=section).select_related("annotator")
     roles = user_roles(user, section.project)
+    if is_blind_on(user, section):
+        return queryset.filter(annotator=user)
     if roles.intersection(REVIEW_ROLES):
         return queryset
     if not roles:
         return queryset.none()
-    if section_is_unblinded(section):
-        return queryset.filter(Q(annotator=user) | Q(status=AnnotationStatus.SUBMITTED))
-    return queryset.filter(annotator=user)
+    return queryset.filter(Q(annotator=user) | Q(status=AnnotationStatus.SUBMITTED))
 
 
 def annotation_get_visible(*, user, annotation_id: int) -> Annotation:
@@ -52,3 +93,12 @@ def annotation_get_visible(*, user, annotation_id: int) -> Annotation:
     if not visible_annotations(user=user, section=section).filter(pk=annotation.pk).exists():
         raise Http404("No such annotation.")
     return annotation
+
+
+def review_section(user, section_id: int, *roles: str) -> Section:
+    """A section for a view of every annotator's work on it (review page, agreement, consensus,
+    audit, review actions): ``get_section`` with ``roles`` (the review roles unless given), then
+    403 to a member blind on it (``is_blind_on``)."""
+    section = get_section(user, section_id, *(roles or REVIEW_ROLES))
+    require_unblinded(user, section)
+    return section
