@@ -9,7 +9,7 @@ import pytest
 from annotations.imaging.masks import decode_mask
 from annotations.models import Annotation, AnnotationRevision, Section, SectionOffer
 from tests.fixtures_live import ROOT, login, screenshot
-from tests.helpers_browser import submit_in_editor
+from tests.helpers_browser import editor_mask, submit_in_editor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -62,8 +62,7 @@ def start_annotating(page, asgi_server, project, username: str = "alice") -> tup
 
 
 def shown_mask(page) -> np.ndarray:
-    values = page.evaluate("() => Array.from(window.cellweb.editor.getMask())")
-    return np.asarray(values, dtype=np.uint8).reshape(SIZE, SIZE) > 0
+    return editor_mask(page, (SIZE, SIZE)) > 0
 
 
 def to_page(page, x: float, y: float) -> tuple[float, float]:

@@ -11,7 +11,7 @@ from annotations.imaging.masks import decode_mask
 from annotations.models import AnnotationRevision, Section
 from tests.e2e.test_annotate_flow import BUNDLE, start_annotating, to_page
 from tests.fixtures_live import screenshot
-from tests.helpers_browser import submit_in_editor
+from tests.helpers_browser import editor_mask, submit_in_editor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -73,10 +73,7 @@ def test_a_square_at_the_far_corner_is_stored_on_its_pixels_and_the_neighbour_is
     screenshot(page, "annotate-laptop-corner", full_page=False)
     expected = np.zeros((H, W), bool)
     expected[H - 7 :, W - 10 :] = True
-    shown = np.asarray(
-        page.evaluate("() => Array.from(window.cellweb.editor.getMask())"), dtype=np.uint8
-    )
-    assert np.array_equal(shown.reshape(H, W) > 0, expected)
+    assert np.array_equal(editor_mask(page, (H, W)) > 0, expected)
 
     annotation = submit_in_editor(page, section_id, annotator)
     revision = AnnotationRevision.objects.get(annotation=annotation, number=annotation.revision)

@@ -15,7 +15,7 @@ from inference.models import PredictionResult
 from inference.services.prediction import prediction_launch, prediction_run
 from tests.e2e.test_annotate_flow import BUNDLE, drag, editor_ready
 from tests.fixtures_live import login, screenshot
-from tests.helpers_browser import submit_in_editor
+from tests.helpers_browser import editor_mask, submit_in_editor
 from tests.helpers_prediction import time_lapse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -24,8 +24,7 @@ SHAPE = (6, 96, 96)
 
 
 def shown(page) -> np.ndarray:
-    values = page.evaluate("() => Array.from(window.cellweb.editor.getMask())")
-    return np.asarray(values, dtype=np.uint8).reshape(SHAPE[1:]) > 0
+    return editor_mask(page, SHAPE[1:]) > 0
 
 
 def test_load_the_proposal_correct_it_submit_and_the_reviewer_sees_its_origin(
