@@ -13,7 +13,6 @@ echo "==> front-end unit tests (Vitest)"
 (cd frontend && npm test --silent)
 echo "==> pytest"
 export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
-# Two workers (pytest-xdist): the tests that start processes (worker, server, browser) run one
-# after another on one of them, the rest is shared out (tests/parallel.py). CELLWEB_TEST_WORKERS=0
-# runs everything in this one process.
-exec .venv/bin/pytest -n "${CELLWEB_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# Two workers (pytest-xdist), tests shared out one by one; each worker has its own test database
+# and Redis database (tests/parallel.py). CELLWEB_TEST_WORKERS=0 runs everything in this process.
+exec .venv/bin/pytest -n "${CELLWEB_TEST_WORKERS:-2}" --dist load "$@"

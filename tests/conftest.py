@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 
 from annotations.models import Membership, Project, Role, Specimen
 from cellweb.celery import app as celery_app
-from tests.parallel import LIVE_GROUP, starts_processes
 
 PASSWORD = "pass-word-123"
 
@@ -125,12 +124,3 @@ def eager_tasks():
     celery_app.conf.task_eager_propagates = False
     yield
     celery_app.conf.task_always_eager = previous
-
-
-def pytest_collection_modifyitems(config, items):
-    """In a parallel run (``--dist loadgroup``), the tests that start processes share one worker."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if starts_processes(item):
-            item.add_marker(pytest.mark.xdist_group(LIVE_GROUP))

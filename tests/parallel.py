@@ -1,24 +1,17 @@
 """A parallel test run (``pytest -n 2``, pytest-xdist): what keeps its workers apart.
 
-Each worker gets a Redis database of its own (so a worker's Celery worker never takes the other's
-tasks), and the tests that start real processes (a Celery worker, an ASGI server, Chromium) run
-one after another on one worker, so that their waits are not squeezed by two of them at once.
+Each worker gets a test database (pytest-django) and a Redis database of its own, so the Celery
+worker, ASGI server and browser a test starts on one worker never take the other's tasks, events
+or sessions. Tests are shared out one by one (``--dist load``), those that start processes
+included: both workers may run one at a time each. (They were once kept on one worker with
+``--dist loadgroup``; pytest-xdist 3.8 under pytest 9.2 ignores the groups, so they already
+ran on both workers, and one kept worker would only make that worker the run's bound.)
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-# The fixtures that start real processes (tests/fixtures_live.py).
-LIVE_FIXTURES = {
-    "celery_worker",
-    "worker_factory",
-    "asgi_server",
-    "shared_asgi_server",
-    "browser",
-    "page",
-}
-LIVE_GROUP = "live-processes"
 REDIS_DATABASES = 16
 
 
@@ -30,9 +23,3 @@ def redis_database_for_worker(url: str, worker: str) -> str:
     number = int(worker.removeprefix("gw"))
     database = (base + number + 1) % REDIS_DATABASES
     return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def starts_processes(item) -> bool:
-    """Whether a collected test starts real processes, by its fixtures or its folder."""
-    folder = item.path.parent.name
-    return folder in {"e2e", "integration"} or bool(LIVE_FIXTURES & set(item.fixturenames))
