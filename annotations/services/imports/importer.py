@@ -144,6 +144,18 @@ def _ri_warning(volume, description: str) -> str | None:
     return None
 
 
+def _voxel_warning(volume, description: str) -> str | None:
+    """A 3D label-free volume stored without a voxel size: what it costs, and how to mend it."""
+    if volume.size_z < 2 or volume.modality == Modality.FLUORESCENCE or volume.voxel_size_z:
+        return None
+    return (
+        f"The {description} has no voxel size (the file gives none with a unit, and none was "
+        "given): its nuclei can be counted and scored, but not measured in µm³, µm² or "
+        "picograms. To measure them, delete the specimen on its page and import the file again "
+        "with the voxel size z,y,x in micrometres."
+    )
+
+
 def import_file(
     *,
     path: str | Path,
@@ -188,6 +200,7 @@ def import_file(
     created: list[tuple[str, str, int, tuple[int, int, int]]] = []
     warnings: list[str] = []
     notes: list[str] = []
+    unmeasured: str | None = None  # said once, not at every time point
     sections_count = 0
 
     def fraction(extra: float = 0.0) -> float:
@@ -257,7 +270,9 @@ def import_file(
                     warning := _ri_warning(volume, handle.description)
                 ):
                     warnings.append(warning)
+                unmeasured = unmeasured or _voxel_warning(volume, handle.description)
                 done_weight += weight
+            warnings += [unmeasured] if unmeasured else []
             report(0.97, "Saving")
     except IntegrityError:
         # Two imports created the same specimen or volume at the same moment; one of them wins.
