@@ -44,6 +44,7 @@ from inference.services.proposals import proposal_run_work
 from inference.services.training import (
     fold_started,
     fold_work,
+    training_job_finish,
     training_job_gather,
 )
 
@@ -61,6 +62,9 @@ class TrainingKind(JobKind):
 
     def gather(self, job_id: int) -> None:
         training_job_gather(job_id)
+
+    def finish(self, job: TrainingJob) -> None:
+        training_job_finish(job)
 
     def status_event(self, job: TrainingJob) -> dict[str, Any]:
         return {**super().status_event(job), "summary": job.summary}

@@ -77,6 +77,13 @@ class JobFields(models.Model):
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Runs started, counting runs cut short by a lost worker."
     )
+    finish_pending = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Its final state is committed but the steps after it (cleanup, finish, "
+        "listeners, the parent's gather) have not all run; the sweeper runs them when a killed "
+        "worker left them.",
+    )
 
     class Meta:
         abstract = True

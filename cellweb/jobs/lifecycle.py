@@ -7,7 +7,8 @@ redelivered a message while the first run's heartbeat is fresh). It counts the a
 a run that was cut short, honours a cancel and gives up after the kind's attempts. The run then
 ends succeeded, failed (or queued again when the kind retries) or cancelled, each in a
 transaction that checks the run still owns the job; the final state's event goes out after
-commit, then the kind's cleanup and finish hooks run and the parent gathers.
+commit, then the kind's cleanup and finish hooks run and the parent gathers (``finish_pending``
+marks a row whose steps after commit have not all run: the sweeper runs them after a kill).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def mark_final(
     job.status = status
     job.finished_at = now
     job.error = error
-    names = ["status", "finished_at", "error", *fields, *kind.ending(job)]
+    job.finish_pending = True  # until after_final has run (the sweeper's cue after a kill)
+    names = ["status", "finished_at", "error", "finish_pending", *fields, *kind.ending(job)]
     if status == JobStatus.SUCCEEDED:
         job.progress = 1.0
         job.heartbeat_at = now
@@ -111,7 +113,8 @@ def settled_message(job: Any) -> list[str]:
 
 def after_final(kind: JobKind, job: Any) -> None:
     """Cleanup, finish, the kind's listeners and the parent's gather; one failing step does not
-    skip the others."""
+    skip the others. Then ``finish_pending`` is cleared: a worker killed before that leaves it
+    set, and the sweeper runs these steps again (each is idempotent)."""
     steps = []
     if job.status != JobStatus.SUCCEEDED:
         steps.append(lambda: kind.cleanup(job))
@@ -125,6 +128,8 @@ def after_final(kind: JobKind, job: Any) -> None:
             step()
         except Exception:  # the job has ended; what follows must not undo or hide that
             logger.exception("After %s %s ended", kind.name, job.pk)
+    kind.model.objects.filter(pk=job.pk).update(finish_pending=False)
+    job.finish_pending = False
 
 
 def requeue(kind: JobKind, job: Any, *, countdown: float | None = None) -> list[str]:

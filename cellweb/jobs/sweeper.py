@@ -2,8 +2,10 @@
 
 A silent job is queued again while its kind's retry policy allows (a fold resumes from its
 checkpoint), else it fails (or ends cancelled when a cancel was pending), with its event, its
-cleanup and its parent's gather. A parent left open although every child has ended (its gather
-lost with a killed worker) is gathered. Nothing reads-and-sweeps: pages and APIs only read.
+cleanup and its parent's gather. A job that ended but whose worker was killed before the steps
+after its final commit (``finish_pending``: cleanup, finish, listeners, the parent's gather) has
+them run, and a parent left open although every child has ended (its gather lost with a killed
+worker) is gathered. Nothing reads-and-sweeps: pages and APIs only read.
 
 It runs in the web process (``SweeperLifespan``, the ASGI lifespan of ``cellweb.asgi``), so a
 dead worker's job is noticed even when no worker is alive, and in every worker (the
@@ -26,7 +28,7 @@ from django.utils import timezone
 
 from cellweb.jobs.fields import FINAL_STATUSES, JobStatus
 from cellweb.jobs.kinds import JobKind, kinds
-from cellweb.jobs.lifecycle import emit_status, mark_final, requeue
+from cellweb.jobs.lifecycle import after_final, emit_status, mark_final, requeue
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +82,31 @@ def jobs_sweep() -> int:
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     changed = 0
     for kind in kinds():
+        changed += _finish_left(kind, cutoff)
         if not kind.runs:
             changed += _gather_ended(kind)
             continue
         ids = kind.model.objects.filter(silent, status=JobStatus.RUNNING)
         for job_id in list(ids.values_list("pk", flat=True)):
             changed += _sweep_row(kind, job_id, cutoff)
+    return changed
+
+
+def _finish_left(kind: JobKind, cutoff) -> int:
+    """Run the steps after the final commit (cleanup, finish, listeners, the parent's gather)
+    of the jobs that ended before ``cutoff`` but whose worker was killed before those steps
+    had all run: an import's staged files, a retrain round waiting on its training job. Each
+    step is idempotent; a row whose steps fail is logged and not tried again."""
+    rows = kind.model.objects.filter(
+        finish_pending=True, status__in=FINAL_STATUSES, finished_at__lt=cutoff
+    )
+    changed = 0
+    for job in list(rows):
+        logger.warning(
+            "Finishing %s %s: its worker stopped after its final commit", kind.name, job.pk
+        )
+        after_final(kind, job)
+        changed += 1
     return changed
 
 
@@ -117,7 +138,9 @@ def sweep_if_due() -> int | None:
         return None
     changed = jobs_sweep()
     if changed:
-        logger.warning("Re-queued or ended %d job(s) whose worker stopped responding", changed)
+        logger.warning(
+            "Re-queued, ended or finished %d job(s) whose worker stopped responding", changed
+        )
     return changed
 
 

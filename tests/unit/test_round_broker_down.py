@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from inference.models import RoundSettings, RoundState
-from inference.services.model_versions import model_version_activate
+from inference.models import RoundState
 from inference.services.rounds import retrain_round_launch
-from tests.helpers_evaluation import tiny_model_version
-from tests.helpers_training import TINY, add_specimens
+from tests.helpers_rounds import round_ready
 from tests.unit.test_jobs_sweeper import unreachable_broker  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +20,7 @@ def test_a_round_launched_with_the_broker_down_ends_failed_and_blocks_nothing(
     make_volume,
     django_capture_on_commit_callbacks,
 ):
-    add_specimens(project, make_volume, 4, sections=1)
-    parent = tiny_model_version(project, name="parent")
-    parent.config = dict(TINY)
-    parent.save(update_fields=["config"])
-    model_version_activate(version=parent, user=manager)
-    RoundSettings.objects.create(project=project, epochs=1)
+    round_ready(project, manager, make_volume)
 
     with django_capture_on_commit_callbacks(execute=True):
         row = retrain_round_launch(project=project, user=manager)

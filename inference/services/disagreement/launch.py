@@ -123,6 +123,8 @@ def disagreement_after_training(training_job_id: int) -> DisagreementJob | None:
         return None
     if fold_versions(job).count() < MIN_FOLDS:
         return None
+    if DisagreementJob.objects.filter(training_job=job).exists():
+        return None  # already scored or under way (this ran before a worker was killed)
     try:
         return disagreement_launch(project=job.project, user=None, training_job_id=job.pk)
     except ConflictError:  # a manager's scoring of these fold models is already under way

@@ -28,7 +28,12 @@ from inference.services.training.fold_run import (
     fold_work,
     training_job_run_foreground,
 )
-from inference.services.training.gather import METRIC_KEYS, THRESHOLD, training_job_gather
+from inference.services.training.gather import (
+    METRIC_KEYS,
+    THRESHOLD,
+    training_job_finish,
+    training_job_gather,
+)
 from inference.services.training.launch import (
     code_version,
     training_job_cancel,
@@ -59,6 +64,7 @@ __all__ = [
     "fold_work",
     "training_estimate",
     "training_job_cancel",
+    "training_job_finish",
     "training_job_gather",
     "training_job_launch",
     "training_job_run_foreground",

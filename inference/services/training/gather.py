@@ -18,8 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind, job_listeners_notify
-from cellweb.jobs.lifecycle import settled_message
+from cellweb.jobs import FINAL_STATUSES, JobStatus, emit_status, get_kind
+from cellweb.jobs.lifecycle import after_final, settled_message
 from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import FoldRun, ModelVersion, TrainingJob
 from inference.services.disagreement import disagreement_after_training
@@ -70,6 +70,7 @@ def training_job_gather(job_id: int) -> None:
         job.finished_at = now
         job.gathered_at = now
         job.progress = 1.0 if job.status == JobStatus.SUCCEEDED else job.progress
+        job.finish_pending = True
         job.save(
             update_fields=[
                 "status",
@@ -78,6 +79,7 @@ def training_job_gather(job_id: int) -> None:
                 "finished_at",
                 "gathered_at",
                 "progress",
+                "finish_pending",
                 *settled_message(job),
             ]
         )
@@ -91,11 +93,17 @@ def training_job_gather(job_id: int) -> None:
             for version in ModelVersion.objects.filter(job=job, kind="final"):
                 version.metrics = {**version.metrics, "cross_validation": means}
                 version.save(update_fields=["metrics"])
-        emit_status(get_kind("training"), job)
-        # A parent has no run of its own: its listeners hear its end from here.
-        transaction.on_commit(lambda: job_listeners_notify("training", job))
-        # Checkpoints only serve resuming a fold of an unfinished job.
-        transaction.on_commit(lambda: shutil.rmtree(checkpoint_dir(job.pk), ignore_errors=True))
-        if job.status == JobStatus.SUCCEEDED:
-            # "Most informative first" ranks by the new fold models as soon as they exist.
-            transaction.on_commit(lambda: disagreement_after_training(job.pk))
+        kind = get_kind("training")
+        emit_status(kind, job)
+        # A parent has no run of its own: its finish and listeners follow its end from here
+        # (or from the sweeper, when a killed worker left ``finish_pending`` set).
+        transaction.on_commit(lambda: after_final(kind, job))
+
+
+def training_job_finish(job: TrainingJob) -> None:
+    """After the job's end is committed: its checkpoints go (they only serve resuming a fold of
+    an unfinished job), and a job that succeeded has its fold models score the sections when the
+    project ranks its queue by their disagreement. Run again after a kill, it does nothing twice."""
+    shutil.rmtree(checkpoint_dir(job.pk), ignore_errors=True)
+    if job.status == JobStatus.SUCCEEDED:
+        disagreement_after_training(job.pk)
