@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,13 @@ def save_checkpoint(
     epoch: int,
     history: list[dict[str, Any]],
     extra: dict[str, Any],
+    publish: Callable[[Callable[[], None]], None] | None = None,
 ) -> None:
     """Write a checkpoint atomically: a temporary file in the same directory, then
-    ``os.replace``, so a crash or a concurrent reader never sees a half-written file."""
+    ``os.replace``, so a crash or a concurrent reader never sees a half-written file.
+
+    ``publish(replace)``, when given, decides whether the file takes the checkpoint's place: it
+    calls ``replace()`` (under a lock of its own, say) or raises, and the temporary file goes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {
@@ -63,7 +68,11 @@ def save_checkpoint(
             torch.save(state, fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
+
+        def replace() -> None:
+            os.replace(tmp_name, path)
+
+        (publish or (lambda done: done()))(replace)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise

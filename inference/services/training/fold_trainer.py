@@ -212,7 +212,12 @@ class FoldTrainer:
             }
             history.append(entry)
             checkpoint_save(
-                fold, model=model, optimizer=optimizer, generator=generator, history=history
+                fold,
+                self.ctx,
+                model=model,
+                optimizer=optimizer,
+                generator=generator,
+                history=history,
             )
             self._end_epoch(entry)
             val_text = "" if val_x is None else validation_text(entry)

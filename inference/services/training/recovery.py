@@ -3,7 +3,8 @@
 After every epoch the fold saves the model, the optimizer, the random generator and its history
 to ``checkpoints/job-<id>/fold-<index>.pt``; the next attempt loads it, writes the epoch logs the
 database missed (a worker killed between the two) and goes on from there, so no epoch is lost or
-doubled. Checkpoints only serve an unfinished job: gathering the job removes them.
+doubled. Only the run that owns the fold row replaces the checkpoint: a stalled run taken over by
+a new attempt cannot overwrite the new attempt's. Checkpoints only serve an unfinished job: gathering the job removes them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 import torch
 from django.conf import settings
+from django.db import transaction
 
+from cellweb.jobs import JobContext
 from inference.ml import engine
 from inference.models import EpochLog, FoldRun
 
@@ -27,8 +30,23 @@ def checkpoint_path(fold: FoldRun) -> Path:
 
 
 def checkpoint_save(
-    fold: FoldRun, *, model, optimizer, generator: torch.Generator, history: list[dict]
+    fold: FoldRun,
+    ctx: JobContext,
+    *,
+    model,
+    optimizer,
+    generator: torch.Generator,
+    history: list[dict],
 ) -> None:
+    """Save the fold's checkpoint if this run still owns the fold: the file is written aside and
+    takes the checkpoint's place under the fold's row lock, so a stalled run whose fold a new
+    attempt took over never overwrites that attempt's checkpoint (``JobSuperseded`` instead)."""
+
+    def publish_if_owned(replace) -> None:
+        with transaction.atomic():
+            ctx.lock()  # JobSuperseded when another attempt owns the fold now
+            replace()
+
     engine.save_checkpoint(
         checkpoint_path(fold),
         model=model,
@@ -36,6 +54,7 @@ def checkpoint_save(
         epoch=history[-1]["epoch"] if history else 0,
         history=history,
         extra={"rng": generator.get_state(), "fold_id": fold.pk},
+        publish=publish_if_owned,
     )
 
 
