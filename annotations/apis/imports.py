@@ -40,7 +40,8 @@ class ImportJobSerializer(JobCancelSerializer, LiveSnapshotSerializer):
     error = serializers.CharField(allow_blank=True, help_text="Why it failed; empty otherwise.")
     result = serializers.JSONField(
         help_text="Once it succeeded: specimen_name, volumes_created, time_points_count, "
-        "sections_count, specimen {id, name, lab}, volumes [{modality, channel, time_index, "
+        "sections_count (label-free sections, as the project page counts them), "
+        "stain_sections_count (the stain's fluorescence sections), specimen {id, name, lab}, volumes [{modality, channel, time_index, "
         "shape}], time_points, source_file, source_files, notes (what the import chose by "
         "itself, e.g. the channels it picked by their names in the file: information) and "
         "warnings (what may be wrong); empty before."
@@ -48,7 +49,12 @@ class ImportJobSerializer(JobCancelSerializer, LiveSnapshotSerializer):
     original_name = serializers.CharField(help_text="The uploaded file's name.")
     project = serializers.CharField(help_text=PROJECT_SLUG)
     specimen_url = serializers.CharField(
-        allow_null=True, help_text="The specimen's page once imported; null before."
+        allow_null=True,
+        help_text="The specimen's page once imported; null before, and once the specimen was "
+        "deleted.",
+    )
+    specimen_deleted = serializers.BooleanField(
+        help_text="It imported a specimen that was deleted since (with its volumes and sections)."
     )
     created_at = serializers.CharField(help_text="When it was queued (ISO 8601).")
     started_at = serializers.CharField(allow_null=True, help_text=STARTED_AT)

@@ -211,6 +211,12 @@ class ImportJob(JobFields):
     class Meta:
         ordering = ["-created_at"]
 
+    @property
+    def specimen_deleted(self) -> bool:
+        """It stored a specimen that was deleted since (the link is emptied then)."""
+        stored = self.status == "succeeded" and (self.result or {}).get("specimen")
+        return bool(stored) and self.specimen_id is None
+
 
 # Here, not beside Volume: migration 0001 names it as ``annotations.models.core.volume_upload_to``.
 def volume_upload_to(instance: Volume, filename: str) -> str:

@@ -29,6 +29,7 @@ def import_job_public(job: ImportJob) -> dict:
         "original_name": job.original_name,
         "project": job.project.slug,
         "specimen_url": specimen_url,
+        "specimen_deleted": job.specimen_deleted,
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followImport, type ImportFollow, resultMessages, summaryEntries } from '../src/modules/import';
+import { deletedText, followImport, type ImportFollow, resultMessages, summaryEntries } from '../src/modules/import';
 
 const start: ImportFollow = { status: null, lastSeq: -1 };
 
@@ -32,18 +32,36 @@ describe('summaryEntries', () => {
       ['Specimen', 'cellA'],
       ['Volumes', '1'],
       ['Time points', '2'],
-      ['Sections', '16'],
+      ['Label-free sections', '16'],
     ];
     expect(summaryEntries(live)).toEqual(expected);
     expect(summaryEntries(stored)).toEqual(expected);
   });
 
+  it('counts the label-free sections as the project page does, and the stain sections apart', () => {
+    expect(summaryEntries({ sections_count: 8, stain_sections_count: 8 })).toEqual([
+      ['Label-free sections', '8'],
+      ['Stain sections', '8'],
+    ]);
+    expect(summaryEntries({ sections_count: 8, stain_sections_count: 0 })).toEqual([['Label-free sections', '8']]);
+  });
+
   it('lists fields it does not know after those, by name', () => {
     expect(summaryEntries({ zeta_flag: true, sections_count: 3, alpha_note: 'x' })).toEqual([
-      ['Sections', '3'],
+      ['Label-free sections', '3'],
       ['alpha note', 'x'],
       ['zeta flag', 'true'],
     ]);
+  });
+});
+
+describe('deletedText', () => {
+  it('says that the imported specimen was deleted since, and nothing while it exists', () => {
+    const result = { specimen_name: 'cellA' };
+    expect(deletedText({ status: 'succeeded', specimen_deleted: true, specimen_url: null, result })).toBe(
+      'Specimen “cellA” was deleted after this import, with its volumes and sections.',
+    );
+    expect(deletedText({ status: 'succeeded', specimen_deleted: false, specimen_url: '/specimens/4/', result })).toBeNull();
   });
 });
 

@@ -310,7 +310,7 @@ def test_import_volume_reads_an_ome_time_lapse_by_its_channel_names(project, tmp
     text = out.getvalue()
     assert f"\nNote: {PICKED}: DIC (label-free), Hoechst 33342 (stain)." in text
     assert "Warning" not in text
-    assert "6 volume(s), 3 time point(s), 6 section(s)." in text
+    assert "6 volume(s), 3 time point(s), 3 label-free section(s) and 3 stain section(s)." in text
     assert "Time points 5 min apart." in text
     for t in range(3):
         dic = Volume.objects.get(modality="dic", time_index=t)

@@ -47,7 +47,7 @@ def test_import_volume_creates_project_and_specimen_and_says_what_it_made(tmp_pa
     )
 
     assert "Created project “new-lab”" in out
-    assert "4 volume(s), 2 time point(s), 16 section(s)" in out
+    assert "4 volume(s), 2 time point(s), 8 label-free section(s) and 8 stain section(s)" in out
     assert "fluorescence DAPI" in out
     project = Project.objects.get(slug="new-lab")
     assert project.name == "new-lab"

@@ -9,6 +9,7 @@ from PIL import Image
 
 from annotations.imaging.masks import decode_mask
 from annotations.models import GroundTruth, Section, SourceFile, Specimen, Volume
+from annotations.selectors.projects import project_detail
 from annotations.services.groundtruth_import import ground_truth_import
 from annotations.services.imports import ImportOptions, import_file, inspect_file
 from cellweb.errors import ConflictError, InvalidInput
@@ -46,7 +47,13 @@ def test_tcf_brings_every_time_point_and_pairs_its_fluorescence(project, tmp_pat
         ("ri", "", 1, (4, 32, 32)),
     ]
     assert result.time_points == [0, 1]
-    assert result.sections_count == 16
+    # Counted as the project page counts sections (label-free), the stain's apart.
+    assert (result.sections_count, result.stain_sections_count) == (8, 8)
+    assert project_detail(user=None, project=project)["section_count"] == 8
+    assert result.summary()["stain_sections_count"] == 8
+    assert "2 time point(s), 8 label-free section(s) and 8 stain section(s)." in " ".join(
+        result.describe()
+    )
     assert result.specimen.lab == "KAIST"
     assert result.source_file.format == "tcf"
     ri = Volume.objects.get(modality="ri", time_index=1)

@@ -90,7 +90,10 @@ def test_the_command_imports_a_field_of_frames_as_one_specimen_with_its_stains(
     )
 
     assert "pos1: 3 frame(s), time points 1, 2, 10, 3 with a stain" in out
-    assert "pos1: 6 volume(s), 3 time point(s), 6 section(s), 5 min apart" in out
+    assert (
+        "pos1: 6 volume(s), 3 time point(s), 3 label-free section(s) and 3 stain section(s), "
+        "5 min apart" in out
+    )
     assert "Imported 2 of 2 field(s)" in out
     pos1 = Specimen.objects.get(name="pos1")
     assert pos1.frame_interval_min == 5

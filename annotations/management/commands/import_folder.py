@@ -144,7 +144,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{label}: {len(result.volumes)} volume(s), {len(result.time_points)} time "
-                    f"point(s), {result.sections_count} section(s)"
+                    f"point(s), {result.sections_text()}"
                     + (f", {interval:g} min apart" if interval is not None else "")
                 )
             )

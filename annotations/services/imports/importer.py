@@ -8,8 +8,7 @@ then reads one volume at a time and stores it with ``volume_create``, all inside
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -17,12 +16,13 @@ from django.db import IntegrityError, transaction
 
 from annotations.imaging.errors import ImagingError
 from annotations.imaging.readers import VolumeHandle, sha256_file
-from annotations.models import Modality, Project, SourceFile, Specimen
+from annotations.models import Modality, Project, SourceFile
 from annotations.services.imports.channels import channel_groups, stack_channels
 from annotations.services.imports.checks import channel_label, inspect_file
 from annotations.services.imports.duplicates import duplicate_check
 from annotations.services.imports.fit import fit_check
 from annotations.services.imports.options import ImportOptions
+from annotations.services.imports.result import ImportResult
 from annotations.services.imports.series import specimen_frame_interval_set
 from annotations.services.projects import specimen_get_or_create, specimen_name_check
 from annotations.services.volumes import atomic_with_file_cleanup, volume_create
@@ -32,92 +32,6 @@ Progress = Callable[[float, str], None]
 # RI of water is 1.333 and of lipid droplets about 1.40; values far outside mean the file holds
 # intensities or a contrast image rather than a refractive-index tomogram.
 _PLAUSIBLE_RI = (1.0, 2.0)
-
-
-@dataclass
-class ImportResult:
-    specimen: Specimen
-    volumes: list[tuple[str, str, int, tuple[int, int, int]]]
-    time_points: list[int]
-    sections_count: int
-    source_file: SourceFile
-    warnings: list[str] = field(default_factory=list)
-    # What the import chose by itself, said as information (the channels picked by their names).
-    notes: list[str] = field(default_factory=list)
-    # The other files imported with it into the same specimen (a field's stain).
-    more_source_files: list[SourceFile] = field(default_factory=list)
-
-    @classmethod
-    def merge(cls, results: Sequence[ImportResult]) -> ImportResult:
-        """Several files' results as one: the first file's specimen and source, all volumes."""
-        first = results[0]
-        volumes = [volume for result in results for volume in result.volumes]
-        return cls(
-            specimen=first.specimen,
-            volumes=volumes,
-            time_points=sorted({t for _, _, t, _ in volumes}),
-            sections_count=sum(result.sections_count for result in results),
-            source_file=first.source_file,
-            warnings=[warning for result in results for warning in result.warnings],
-            notes=[note for result in results for note in result.notes],
-            more_source_files=[
-                source
-                for result in results
-                for source in [result.source_file, *result.more_source_files]
-            ][1:],
-        )
-
-    def summary(self) -> dict:
-        """A JSON-safe description (stored on the job, shown on the page)."""
-        return {
-            # Flat values first: the import page lists them as they are.
-            "specimen_name": self.specimen.name,
-            "volumes_created": len(self.volumes),
-            "time_points_count": len(self.time_points),
-            "sections_count": self.sections_count,
-            "specimen": {
-                "id": self.specimen.pk,
-                "name": self.specimen.name,
-                "lab": self.specimen.lab,
-                "frame_interval_min": self.specimen.frame_interval_min,
-            },
-            "volumes": [
-                {"modality": modality, "channel": channel, "time_index": t, "shape": list(shape)}
-                for modality, channel, t, shape in self.volumes
-            ],
-            "time_points": self.time_points,
-            "source_file": {
-                "id": self.source_file.pk,
-                "name": self.source_file.original_name,
-                "format": self.source_file.format,
-                "sha256": self.source_file.sha256,
-            },
-            "warnings": self.warnings,
-            "notes": self.notes,
-            "source_files": [
-                {"id": source.pk, "name": source.original_name}
-                for source in [self.source_file, *self.more_source_files]
-            ],
-        }
-
-    def describe(self) -> list[str]:
-        """Lines a person reads after an import."""
-        lines = [
-            f"Specimen “{self.specimen.name}”"
-            + (f" (lab {self.specimen.lab})" if self.specimen.lab else "")
-        ]
-        for modality, channel, t, shape in self.volumes:
-            label = f"{modality} {channel}".strip()
-            lines.append(f"  {label:<22} time point {t:<3} {'×'.join(map(str, shape))} (z×y×x)")
-        lines.append(
-            f"{len(self.volumes)} volume(s), {len(self.time_points)} time point(s), "
-            f"{self.sections_count} section(s)."
-        )
-        if self.specimen.frame_interval_min is not None:
-            lines.append(f"Time points {self.specimen.frame_interval_min:g} min apart.")
-        lines += [f"Note: {n}" for n in self.notes]
-        lines += [f"Warning: {w}" for w in self.warnings]
-        return lines
 
 
 def _load(handle: VolumeHandle):
@@ -201,7 +115,7 @@ def import_file(
     warnings: list[str] = []
     notes: list[str] = []
     unmeasured: str | None = None  # said once, not at every time point
-    sections_count = 0
+    sections_count = stain_sections_count = 0
 
     def fraction(extra: float = 0.0) -> float:
         return 0.05 + 0.9 * (done_weight + extra) / total_weight
@@ -262,7 +176,10 @@ def import_file(
                     raise InvalidInput(" ".join(exc.messages)) from exc
                 del data
                 created.append((volume.modality, volume.channel, volume.time_index, volume.shape))
-                sections_count += volume.size_z
+                if volume.is_label_free:
+                    sections_count += volume.size_z
+                else:
+                    stain_sections_count += volume.size_z
                 # A stain resampled at every time point is said once.
                 warnings += [h.note for h in group if h.note and h.note not in warnings]
                 notes += [h.info for h in group if h.info and h.info not in notes]
@@ -282,13 +199,15 @@ def import_file(
             code="import_race",
         ) from None
 
-    report(1.0, f"Imported {len(created)} volume(s) with {sections_count} section(s)")
-    return ImportResult(
+    result = ImportResult(
         specimen=specimen,
         volumes=created,
         time_points=sorted({t for _, _, t, _ in created}),
         sections_count=sections_count,
+        stain_sections_count=stain_sections_count,
         source_file=source_file,
         warnings=warnings,
         notes=notes,
     )
+    report(1.0, f"Imported {len(created)} volume(s) with {result.sections_text()}")
+    return result

@@ -133,9 +133,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
                 sha256=params.get("sha256"),
             )
     job.specimen = result.specimen
-    job.message = (
-        f"Imported {len(result.volumes)} volume(s) with {result.sections_count} section(s)"
-    )
+    job.message = f"Imported {len(result.volumes)} volume(s) with {result.sections_text()}"
     ctx.save("specimen", "message")
     return result.summary()
 

@@ -31,6 +31,8 @@ export interface ImportStatus {
   error?: string | null;
   result?: Record<string, unknown> | null;
   specimen_url?: string | null;
+  /** It imported a specimen that was deleted since (then there is no specimen to open). */
+  specimen_deleted?: boolean | null;
   /** "Cancelled by … at … — reason"; null when nobody cancelled it. */
   cancel_note?: string | null;
   seq?: number | null;
@@ -145,7 +147,7 @@ export class ImportPage {
     else this.bar.set(p, p !== null ? `${Math.round(p * 100)} %` : '');
     this.message.textContent = st.message || (st.status === 'queued' ? 'Waiting for a worker…' : st.status === 'running' ? 'Working…' : '');
     if (st.status === 'succeeded') {
-      const specimenUrl = this.cfg.specimenUrl ?? st.specimen_url ?? null;
+      const specimenUrl = st.specimen_deleted ? null : (st.specimen_url ?? this.cfg.specimenUrl ?? null);
       const open = specimenUrl
         ? h('a', { class: 'cw-btn cw-btn-primary', href: specimenUrl, 'data-action': 'open-specimen' }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.eye }), h('span', { class: 'cw-btn-label' }, 'Open the specimen'))
         : null;
@@ -154,7 +156,7 @@ export class ImportPage {
         : null;
       setChildren(
         this.outcome,
-        h('div', { class: 'cw-callout cw-callout-success' }, h('p', null, 'Import finished.'), summary(st.result), open || done ? h('div', { class: 'cw-btn-row' }, open, done) : null),
+        h('div', { class: 'cw-callout cw-callout-success' }, h('p', null, 'Import finished.'), deletedNote(st), summary(st.result), open || done ? h('div', { class: 'cw-btn-row' }, open, done) : null),
       );
     } else if (st.status === 'cancelled') {
       setChildren(this.outcome, h('div', { class: 'cw-callout', 'data-result': 'cancelled' }, h('p', { 'data-role': 'cancel-note' }, st.cancel_note || 'Import cancelled.')));
@@ -173,8 +175,11 @@ const RESULT_LABELS: ReadonlyArray<readonly [string, string]> = [
   ['specimen_name', 'Specimen'],
   ['volumes_created', 'Volumes'],
   ['time_points_count', 'Time points'],
-  ['sections_count', 'Sections'],
+  ['sections_count', 'Label-free sections'],
+  ['stain_sections_count', 'Stain sections'],
 ];
+/** Counts not listed while they are 0 (a file without a stain). */
+const SHOWN_WHEN_SOME = new Set(['stain_sections_count']);
 
 /**
  * The result's scalar fields as (label, value) pairs: the known ones labelled and in a fixed
@@ -184,12 +189,25 @@ const RESULT_LABELS: ReadonlyArray<readonly [string, string]> = [
 export function summaryEntries(result: Record<string, unknown>): [string, string][] {
   const scalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
   const known = new Set(RESULT_LABELS.map(([key]) => key));
-  const labelled = RESULT_LABELS.filter(([key]) => scalar(result[key])).map(([key, label]): [string, string] => [label, String(result[key])]);
+  const shown = (key: string) => scalar(result[key]) && !(SHOWN_WHEN_SOME.has(key) && result[key] === 0);
+  const labelled = RESULT_LABELS.filter(([key]) => shown(key)).map(([key, label]): [string, string] => [label, String(result[key])]);
   const others = Object.keys(result)
     .filter((key) => !known.has(key) && scalar(result[key]))
     .sort()
     .map((key): [string, string] => [key.replace(/_/g, ' '), String(result[key])]);
   return [...labelled, ...others];
+}
+
+/** What the page says of an imported specimen that was deleted since; null while it exists. */
+export function deletedText(st: ImportStatus): string | null {
+  if (!st.specimen_deleted) return null;
+  const name = typeof st.result?.specimen_name === 'string' ? `Specimen “${st.result.specimen_name}”` : 'The specimen';
+  return `${name} was deleted after this import, with its volumes and sections.`;
+}
+
+function deletedNote(st: ImportStatus): HTMLElement | null {
+  const text = deletedText(st);
+  return text ? h('p', { 'data-role': 'specimen-deleted' }, text) : null;
 }
 
 /** A result field's strings; [] when it is not a list. */
