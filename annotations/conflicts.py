@@ -32,6 +32,7 @@ CONFLICTS = {
     "label_key_taken": "Another class of the project's label set has this key.",
     "label_set_full": "The label set holds 255 classes, as many as 8-bit class maps can.",
     "label_in_use": "Stored masks use the class (`current` counts them).",
+    "specimen_without_images": "The specimen has no images yet, so no voxel size to set.",
     "no_instance_class": "The project's label set has no class of kind instances to hold an "
     "instance label image.",
 }

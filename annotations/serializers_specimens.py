@@ -1,5 +1,5 @@
 """The answers of the data-browsing endpoints (``annotations/apis/specimens.py``): specimens,
-volumes, sections, and a specimen's frame interval."""
+volumes, sections, and the facts of a specimen a manager corrects (frame interval, voxel size)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from annotations.models import Modality
 from annotations.serializers_section import PROJECT_SLUG, SECTION_STATUS, SECTION_Z
+from cellweb.api import RefusesUnknownFields
 
 # Texts several answers share (``annotations.selectors.specimens``).
 LAB = "The specimen's lab (may be blank)."
@@ -172,6 +173,22 @@ class SpecimenDetailSerializer(serializers.Serializer):
     project = serializers.CharField(help_text=PROJECT_SLUG)
     tags = serializers.ListField(child=serializers.CharField(), help_text=TAGS)
     frame_interval_min = serializers.FloatField(allow_null=True, help_text=FRAME_INTERVAL)
+    voxel_size = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="[z, y, x] in µm that every volume of the specimen has; null when some volume "
+        "has none (its nuclei are not measured in µm³, µm² or pg) or they differ (see each "
+        "volume's voxel_size).",
+    )
+    voxel_size_set_by = serializers.CharField(
+        allow_null=True,
+        help_text="Who last set the voxel size after import; null: as imported (or a command "
+        "acting as no one).",
+    )
+    voxel_size_set_at = serializers.CharField(
+        allow_null=True,
+        help_text="When the voxel size was last set after import (ISO 8601); null: as imported.",
+    )
     time_points = TimePointSerializer(many=True, help_text="Its time points, in order.")
 
 
@@ -201,12 +218,42 @@ class MinutesField(serializers.Field):
         return value
 
 
-class FrameIntervalSerializer(serializers.Serializer):
+# What the service accepts (``annotations/services/voxel_size.py``): 3 numbers z, y, x (or y, x
+# for single sections), each from 0.01 to 100 µm.
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "number", "minimum": 0.01, "maximum": 100},
+        "minItems": 2,
+        "maxItems": 3,
+        "example": [0.195, 0.098, 0.098],
+    }
+)
+class VoxelSizeField(serializers.Field):
+    """A JSON list of micrometres; its numbers are checked by the service, so the API, the page
+    and the command refuse the same values in the same words."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class SpecimenUpdateSerializer(RefusesUnknownFields, serializers.Serializer):
     frame_interval_min = MinutesField(
         required=False,
         allow_null=True,
         help_text="Minutes between time points (above 0, e.g. 5 or 0.5); null clears it, and "
         "left out it stays as it is. Anything else is a 400, as at import.",
+    )
+    voxel_size = VoxelSizeField(
+        required=False,
+        help_text="[z, y, x] in µm (or [y, x] for a field of single sections), each from 0.01 "
+        "to 100: every volume of the specimen, label-free and paired stains, at every time "
+        "point, takes it. Evaluations and predictions made from now on measure µm³, µm² and "
+        "dry mass with it; those made before keep the size they were made with (their "
+        "voxel_size). Left out it stays as it is; it cannot be cleared.",
     )
 
 

@@ -1,5 +1,5 @@
 """REST endpoints for browsing data: specimens, volumes and sections; a manager sets or clears a
-specimen's frame interval (PATCH on the specimen)."""
+specimen's frame interval and sets its voxel size (PATCH on the specimen)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from annotations.conflicts import CONFLICTS
 from annotations.models import Role
 from annotations.permissions import get_project, get_section, get_specimen, get_volume
 from annotations.selectors.specimens import (
@@ -16,15 +17,15 @@ from annotations.selectors.specimens import (
     volume_detail,
 )
 from annotations.serializers_specimens import (
-    FrameIntervalSerializer,
     SectionDetailSerializer,
     SpecimenDetailSerializer,
     SpecimenQuerySerializer,
     SpecimenRowSerializer,
+    SpecimenUpdateSerializer,
     VolumeDetailSerializer,
 )
-from annotations.services.specimens import specimen_frame_interval_set
-from cellweb.api import parse
+from annotations.services.specimens import specimen_update
+from cellweb.api import conflict_responses, parse
 from cellweb.api.reads import ReadApi, read_schema
 
 
@@ -54,18 +55,23 @@ class SpecimenDetailApi(ReadApi):
         return specimen_detail(specimen=get_specimen(request.user, specimen_id))
 
     @extend_schema(
-        operation_id="specimens_frame_interval_update",
-        summary="Set or clear the specimen's frame interval (managers)",
-        request=FrameIntervalSerializer,
-        responses={200: SpecimenDetailSerializer},
+        operation_id="specimens_partial_update",
+        summary="Set the specimen's frame interval or voxel size (managers)",
+        description="Each field only where given, together or not at all. A voxel size set "
+        "here holds for every volume of the specimen (label-free and paired stains, every time "
+        "point), is recorded in the audit trail of its label-free sections, and is used by "
+        "evaluations and predictions made from now on; results made before keep the size they "
+        "were made with (docs/imports.md).",
+        request=SpecimenUpdateSerializer,
+        responses={
+            200: SpecimenDetailSerializer,
+            **conflict_responses(CONFLICTS, "specimen_without_images"),
+        },
     )
     def patch(self, request, specimen_id: int):
         specimen = get_specimen(request.user, specimen_id, Role.MANAGER)
-        values = parse(FrameIntervalSerializer, request.data)
-        if "frame_interval_min" in values:
-            specimen = specimen_frame_interval_set(
-                specimen=specimen, user=request.user, minutes=values["frame_interval_min"]
-            )
+        values = parse(SpecimenUpdateSerializer, request.data)
+        specimen = specimen_update(specimen=specimen, user=request.user, values=values)
         return Response(SpecimenDetailSerializer(specimen_detail(specimen=specimen)).data)
 
 

@@ -20,3 +20,17 @@ def optional_link(to, related_name: str = "+", **options) -> models.ForeignKey:
 def creator(related_name: str = "+", **options) -> models.ForeignKey:
     """The user who made the row, or launched the job; empty once that user is deleted."""
     return optional_link(settings.AUTH_USER_MODEL, related_name, **options)
+
+
+def voxel_size_used() -> models.JSONField:
+    """A result's own record of the voxel size it was measured with: a manager may set or
+    correct a volume's voxel size later (``annotations/services/voxel_size.py``), and a result
+    made before keeps the numbers, and says the size, it was made with."""
+    return models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="[z, y, x] in µm: the volume's voxel size when this was made, which its µm³, "
+        "µm² and picograms were measured with (a later change leaves them as they are); "
+        "null: the volume had none.",
+    )

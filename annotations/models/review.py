@@ -99,6 +99,7 @@ class ReviewAction(models.TextChoices):
     STALE = "stale", "Ground truth marked stale"
     FLUORESCENCE_GT = "fluorescence_gt", "Fluorescence ground truth derived"
     STAIN_SHIFT = "stain_shift", "Stain shift set"
+    VOXEL_SIZE = "voxel_size", "Voxel size set"
 
 
 class AuditEvent(models.Model):

@@ -13,6 +13,7 @@ from annotations.selectors.imported_truth import (
     imported_truth_of_sections,
     queue_leaves_out_imported,
 )
+from annotations.selectors.voxel_size import specimen_voxel_size
 
 
 def _volume_label(modality: str, channel: str) -> str:
@@ -137,6 +138,7 @@ def specimen_detail(*, specimen: Specimen) -> dict:
     by_time: dict[int, list[dict]] = defaultdict(list)
     for volume in volumes:
         by_time[volume.time_index].append(_volume_row(volume) | {"sections": sections[volume.pk]})
+    voxel = specimen_voxel_size(specimen=specimen)
     return {
         "id": specimen.pk,
         "name": specimen.name,
@@ -145,6 +147,9 @@ def specimen_detail(*, specimen: Specimen) -> dict:
         "project": specimen.project.slug,
         "tags": sorted(specimen.tags.values_list("name", flat=True)),
         "frame_interval_min": specimen.frame_interval_min,
+        "voxel_size": voxel["voxel_size"],
+        "voxel_size_set_by": voxel["set_by"],
+        "voxel_size_set_at": voxel["set_at"].isoformat() if voxel["set_at"] else None,
         "time_points": [{"time_index": t, "volumes": by_time[t]} for t in sorted(by_time)],
     }
 

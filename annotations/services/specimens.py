@@ -1,4 +1,5 @@
-"""A specimen's facts a manager may correct after import: the time between its time points.
+"""A specimen's facts a manager may correct after import: the time between its time points, and
+(``voxel_size.py``) the voxel size of its volumes.
 
 The frame interval is read from the file or given at import (docs/imports.md); a file of one
 frame seldom records it, and a lab sometimes gives a wrong one. Everything derived from it
@@ -16,8 +17,9 @@ from django.db import transaction
 from annotations.models import Role, Specimen
 from annotations.permissions import require_role
 from annotations.services.imports.series import frame_interval_check
+from annotations.services.voxel_size import specimen_voxel_size_set
 
-__all__ = ["specimen_frame_interval_set"]
+__all__ = ["specimen_frame_interval_set", "specimen_update"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,4 +44,18 @@ def specimen_frame_interval_set(*, specimen: Specimen, user, minutes) -> Specime
         value,
         user.get_username(),
     )
+    return specimen
+
+
+@transaction.atomic
+def specimen_update(*, specimen: Specimen, user, values: dict) -> Specimen:
+    """A PATCH of the specimen: the frame interval and the voxel size of ``values``, each only
+    where given, together or not at all (a refused voxel size leaves the interval unchanged)."""
+    require_role(user, specimen.project, Role.MANAGER)
+    if "frame_interval_min" in values:
+        specimen = specimen_frame_interval_set(
+            specimen=specimen, user=user, minutes=values["frame_interval_min"]
+        )
+    if "voxel_size" in values:
+        specimen_voxel_size_set(specimen=specimen, user=user, values=values["voxel_size"])
     return specimen

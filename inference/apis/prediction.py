@@ -110,7 +110,9 @@ class PredictionDetailSerializer(PredictionSerializer, JobSnapshotSerializer):
         "the same for a single section's nucleus areas), mean_volume_um3 and mean_area_um2 (the "
         "mean over the nuclei away from the edge, as edge_nuclei_included: false says) and "
         "medium_ri (the medium's refractive index measured on the volume; null without a "
-        "refractive-index image)."
+        "refractive-index image), voxel_size ([z, y, x] in µm: the volume's voxel size when it "
+        "was predicted, which its µm³, µm² and picograms were measured with; a size set on the "
+        "specimen since is used by predictions made from then on; null: none)."
     )
     replaced = serializers.BooleanField(help_text="A later run of the same model replaced it.")
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from annotations.models import GroundTruth, GroundTruthSource, Project, Section, Specimen, Volume
-from annotations.models.fields import creator, optional_link
+from annotations.models.fields import creator, optional_link, voxel_size_used
 from cellweb.jobs.fields import ProjectJobFields
 from inference.models.training import ModelVersion
 
@@ -157,6 +157,7 @@ class VolumeResult(MethodResult):
     gt_volume_um3 = models.FloatField(null=True, blank=True)
     volume_difference_um3 = models.FloatField(null=True, blank=True)
     volume_difference_pct = models.FloatField(null=True, blank=True)
+    voxel_size = voxel_size_used()
     intersection_ratio = models.FloatField(
         null=True, blank=True, help_text="|prediction ∩ GT| / |GT| over the GT sections."
     )

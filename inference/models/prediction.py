@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from annotations.models import Project, Specimen, Volume
-from annotations.models.fields import creator
+from annotations.models.fields import creator, voxel_size_used
 from cellweb.jobs.fields import ProjectJobFields
 from inference.models.training import ModelVersion
 
@@ -106,6 +106,7 @@ class PredictionResult(models.Model):
         default=list, blank=True, help_text="Sections with no signal, which got no nuclei."
     )
     total_volume_um3 = models.FloatField(null=True, blank=True)
+    voxel_size = voxel_size_used()
     medium_ri = models.FloatField(null=True, blank=True, help_text="n0 measured on the volume.")
     nuclei = models.JSONField(default=list, blank=True)
     is_current = models.BooleanField(default=False)

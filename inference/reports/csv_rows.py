@@ -64,6 +64,11 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
             "volume_difference_um3",
         )
     ),
+    # The voxel size the volume's µm numbers were measured with (its own when evaluated).
+    *(
+        (f"voxel_{axis}_um", None, lambda v, i=i: v.voxel_size[i] if v.voxel_size else None)
+        for i, axis in enumerate("zyx")
+    ),
     # A 2D field's difference in % is its area's: a column of its own, as in the report.
     ("volume_difference_pct", None, lambda v: v.volume_difference_pct if _deep(v) else None),
     ("area_difference_pct", None, lambda v: None if _deep(v) else v.volume_difference_pct),

@@ -110,7 +110,7 @@ def orthogonal_figure(evaluation: Evaluation, summary: dict) -> Figure:
     gt, present = ground_truth_volume(evaluation, volume)
     image = np.asarray(first_channel(volume_array(volume)), dtype=np.float32)
     zc, yc, xc = _centre(gt, pred, present)
-    voxel = volume.voxel_size or (1.0, 1.0, 1.0)
+    voxel = result.voxel_size or (1.0, 1.0, 1.0)  # as the evaluation measured it
     views = (
         (f"xy (z = {zc})", np.s_[zc], 1.0),
         (f"xz (y = {yc})", np.s_[:, yc, :], voxel[0] / voxel[2]),

@@ -4,8 +4,10 @@ page stays fast for any number of sections."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from annotations.selectors.voxel_size import voxel_size_words
 from inference.models import Evaluation, VolumeResult
 from inference.services.evaluation.target import scored_class
 
@@ -202,6 +204,17 @@ def _quantity_rows(summary: dict) -> list[dict[str, Any]]:
     ]
 
 
+def _voxel_sizes(rows) -> list[dict[str, Any]]:
+    """The voxel sizes the volumes' µm numbers were measured with (each volume's own when it was
+    evaluated, kept though it be corrected since), and over how many volumes each."""
+    by_volume = dict(rows.order_by().values_list("volume_id", "voxel_size"))
+    counts = Counter(tuple(size) if size else None for size in by_volume.values())
+    return [
+        {"size": voxel_size_words(size) if size else "none", "volumes": n}
+        for size, n in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or ()))
+    ]
+
+
 def report_context(evaluation: Evaluation) -> dict[str, Any]:
     summary = evaluation.summary or {}
     methods = summary.get("methods") or []
@@ -250,6 +263,7 @@ def report_context(evaluation: Evaluation) -> dict[str, Any]:
         "only_2d": only_2d,
         "mixed_2d_3d": has_2d and has_3d,
         "volume_rows": _volume_rows(summary, labels, volume_metrics),
+        "voxel_sizes": _voxel_sizes(rows),
         "object_rows": _object_rows(summary, labels),
         "prediction_split": prediction_split_label(evaluation),
         "class_rows": _class_rows(summary, labels),

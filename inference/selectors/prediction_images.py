@@ -95,8 +95,8 @@ def orthogonal_views_png(result: PredictionResult) -> bytes:
     image = decode_ri(array) if volume.modality == "ri" else np.asarray(array, dtype=np.float32)
     lo, hi = display_window(image[z], modality=volume.modality)
     ratio = 1
-    if volume.voxel_size:
-        ratio = max(1, int(round(volume.voxel_size[0] / volume.voxel_size[2])))
+    if result.voxel_size:  # the size its nuclei were measured with
+        ratio = max(1, int(round(result.voxel_size[0] / result.voxel_size[2])))
     xy = _panel(to_uint8(image[z], lo, hi), labels[z], (1, 1))
     if labels.shape[0] == 1:
         return encode_png(xy, text={"Description": "XY, the single section"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.models import Project, Specimen, Tag
+from annotations.selectors.voxel_size import voxel_size_words
 from inference.models import ModelVersion, Prediction, PredictionResult
 from inference.selectors.prediction import (
     group_comparison,
@@ -51,6 +52,7 @@ def _result_row(result: PredictionResult, base: str, include_edge: bool) -> dict
         **summary_row(result, result.specimen.name, include_edge=include_edge),
         "time_min": time_min(result.specimen, result.time_index),
         "single_section": result.volume.size_z == 1,
+        "voxel_size_words": voxel_size_words(result.voxel_size) if result.voxel_size else "unknown",
         "tiff_url": f"{base}/labels/{result.volume_id}.tif",
         "page_url": f"{base}/?volume={result.volume_id}",
     }

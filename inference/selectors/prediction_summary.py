@@ -22,9 +22,11 @@ def summary_row(
     edge), the total nucleus volume of a stack (µm³) or area of a single section (µm²) over
     all its nuclei (the nucleus volume inside the field), each None where it does not apply,
     and the mean nucleus volume or area over the nuclei away from the edge (all of them with
-    ``include_edge``). A time point with no signal has None for its count and every figure."""
-    volume = result.volume
-    totals = field_totals(result.nuclei, volume.shape, volume.voxel_size)
+    ``include_edge``), and the voxel size they were measured with (the volume's when it was
+    predicted: a later change of the volume's leaves them as they are). A time point with no
+    signal has None for its count and every figure."""
+    volume = result.volume  # its shape; the voxel size is the one the result was measured with
+    totals = field_totals(result.nuclei, volume.shape, result.voxel_size)
     means = edge_means(result.nuclei, include_edge=include_edge)
     row = {
         "volume": result.volume_id,
@@ -38,6 +40,7 @@ def summary_row(
         "total_area_um2": finite_or_none(totals["total_area_um2"]),
         **{k: finite_or_none(v) if k.startswith("mean") else v for k, v in means.items()},
         "medium_ri": finite_or_none(result.medium_ri),
+        "voxel_size": result.voxel_size,
     }
     if result.no_signal:  # a gap, not zero nuclei
         row |= dict.fromkeys(("n_nuclei", "n_edge_nuclei", "total_volume_um3"))

@@ -1,6 +1,6 @@
 """A 3D label-free stack stored without a voxel size is said at import: its nuclei can be
-counted and scored but not measured in µm³, and the warning says how to mend it, once per file
-(not once per time point). A file whose ImageJ spacing has no unit is such a file."""
+counted and scored but not measured in µm³, and the warning says how to mend it (set the size
+on the specimen, docs/imports.md), once per file (not once per time point). A file whose ImageJ spacing has no unit is such a file."""
 
 from __future__ import annotations
 
@@ -39,7 +39,11 @@ def test_an_imagej_spacing_without_a_unit_stores_no_voxel_size_and_says_so(
     assert Volume.objects.get().voxel_size_z is None
     [warning] = _voxel_warnings(result)
     assert "counted and scored, but not measured in µm³" in warning
-    assert "import the file again with the voxel size z,y,x in micrometres" in warning
+    # The cure keeps the specimen and its annotations: the voxel size is set where it stands.
+    specimen = Volume.objects.get().specimen_id
+    assert "set the voxel size z,y,x in micrometres on the specimen's page" in warning
+    assert f"(/specimens/{specimen}/), with PATCH /api/specimens/{specimen}/" in warning
+    assert "manage.py set_voxel_size" in warning and "delete" not in warning
 
 
 def test_a_stack_with_its_voxel_size_gets_no_warning(project, tmp_path, media_root):

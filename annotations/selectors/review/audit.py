@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from annotations.models import AuditEvent, ReviewAction, Section
+from annotations.selectors.voxel_size import voxel_size_words
 
 
 def audit_trail(section: Section) -> list[dict]:
@@ -42,6 +43,9 @@ def _audit_summary(action: str, detail: dict) -> str:
             f"{detail.get('annotator')} changed their annotation (r{detail.get('confirmed_revision')} → "
             f"r{detail.get('new_revision')}); version {detail.get('version')} is stale"
         )
+    if action == ReviewAction.VOXEL_SIZE:
+        before, after = detail.get("previous"), detail.get("voxel_size")
+        return f"{voxel_size_words(before)} → {voxel_size_words(after)} (z × y × x)"
     if action == ReviewAction.REOPEN:
         return f"{detail.get('annotator', '')} reopened revision {detail.get('revision')}"
     return ""

@@ -59,14 +59,16 @@ def _ri_warning(volume, description: str) -> str | None:
 
 
 def _voxel_warning(volume, description: str) -> str | None:
-    """A 3D label-free volume stored without a voxel size: what it costs, and how to mend it."""
+    """A 3D label-free volume stored without a voxel size: what it costs, and how to mend it
+    (``annotations/services/voxel_size.py``)."""
     if volume.size_z < 2 or volume.modality == Modality.FLUORESCENCE or volume.voxel_size_z:
         return None
     return (
         f"The {description} has no voxel size (the file gives none with a unit, and none was "
         "given): its nuclei can be counted and scored, but not measured in µm³, µm² or "
-        "picograms. To measure them, delete the specimen on its page and import the file again "
-        "with the voxel size z,y,x in micrometres."
+        "picograms. To measure them, set the voxel size z,y,x in micrometres on the specimen's "
+        f"page (/specimens/{volume.specimen_id}/), with PATCH /api/specimens/"
+        f"{volume.specimen_id}/ or manage.py set_voxel_size; its annotations stay."
     )
 
 

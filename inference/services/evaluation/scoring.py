@@ -240,6 +240,7 @@ class VolumeScorer:
                     time_index=volume.time_index,
                     gt_sections=len(zs),
                     total_sections=volume.size_z,
+                    voxel_size=list(volume.voxel_size) if volume.voxel_size else None,
                     gt_nuclei=gt_nuclei if value == target else [],
                     quantities=quantities.get(value, []) if method == "model" else [],
                 )

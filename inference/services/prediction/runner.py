@@ -119,6 +119,7 @@ def _store(
         else field_totals(nuclei, volume.shape, volume.voxel_size)["total_volume_um3"],
         medium_ri=n0,
         nuclei=nuclei,
+        voxel_size=list(volume.voxel_size) if volume.voxel_size else None,
         is_current=False,
     )
     name = f"{volume.specimen_id}-t{volume.time_index}-v{volume.pk}-{uuid.uuid4().hex[:8]}.tif"
