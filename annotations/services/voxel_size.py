@@ -89,8 +89,19 @@ def voxel_size_given(values, *, sections: int) -> tuple[float, float, float]:
     return (numbers[0], numbers[1], numbers[2])
 
 
+def _audited(volumes: list[Volume]) -> dict[int, Volume]:
+    """{label-free volume id: the changed volume its sections' trail records}: each changed
+    label-free volume itself, and a changed stain whose label-free partner kept its size."""
+    changed = {v.pk for v in volumes}
+    audited = {v.pk: v for v in volumes if v.modality in LABEL_FREE_MODALITIES}
+    for v in volumes:
+        if v.pk not in audited and v.paired_with_id and v.paired_with_id not in changed:
+            audited.setdefault(v.paired_with_id, v)
+    return audited
+
+
 def _audit(volumes: list[Volume], user, voxel_size, now) -> None:
-    label_free = {v.pk: v.voxel_size for v in volumes if v.modality in LABEL_FREE_MODALITIES}
+    audited = _audited(volumes)
     events = (
         AuditEvent(
             section_id=pk,
@@ -99,13 +110,11 @@ def _audit(volumes: list[Volume], user, voxel_size, now) -> None:
             at=now,
             detail={
                 "voxel_size": list(voxel_size),
-                "previous": list(label_free[volume_id]) if label_free[volume_id] else None,
-                "volume_id": volume_id,
+                "previous": list(audited[lf].voxel_size) if audited[lf].voxel_size else None,
+                "volume_id": audited[lf].pk,
             },
         )
-        for pk, volume_id in Section.objects.filter(volume_id__in=label_free).values_list(
-            "pk", "volume_id"
-        )
+        for pk, lf in Section.objects.filter(volume_id__in=audited).values_list("pk", "volume_id")
     )
     AuditEvent.objects.bulk_create(events, batch_size=1000)
 

@@ -88,6 +88,22 @@ def test_a_manager_sets_it_on_every_volume_and_the_audit_trail_says_who_and_what
     assert AuditEvent.objects.filter(action=ReviewAction.VOXEL_SIZE).count() == 16
 
 
+def test_a_stain_that_lacked_the_size_of_its_image_is_recorded_on_the_images_sections(
+    specimen, manager
+):
+    ri = _stack(specimen, voxel_size=(0.2, 0.1, 0.1))
+    stain = Volume.objects.get(specimen=specimen, modality="fluorescence")
+    Volume.objects.filter(pk=stain.pk).update(voxel_size_z=None)
+
+    change = specimen_voxel_size_set(specimen=specimen, user=manager, values=[0.2, 0.1, 0.1])
+
+    assert change.volumes == 1 and change.previous == [None]
+    assert _sizes(specimen) == [(0.2, 0.1, 0.1)] * 2
+    events = AuditEvent.objects.filter(action=ReviewAction.VOXEL_SIZE)
+    assert {e.section.volume_id for e in events} == {ri.pk} and events.count() == 4
+    assert {e.detail["volume_id"] for e in events} == {stain.pk}
+
+
 @pytest.mark.parametrize(
     ("value", "says"),
     [
