@@ -110,7 +110,7 @@ def test_rows_stored_before_the_column_get_their_volumes_size(project, manager, 
     _predict(project, manager)
     PredictionResult.objects.update(voxel_size=None)  # as the rows were before the column
 
-    migration = importlib.import_module("inference.migrations.0005_result_voxel_size")
+    migration = importlib.import_module("inference.migrations.0006_result_voxel_size")
     migration.record_voxel_sizes(apps, None)
 
     sizes = dict(PredictionResult.objects.values_list("specimen__name", "voxel_size"))

@@ -18,7 +18,7 @@ def record_voxel_sizes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inference', '0004_prediction_result_no_signal'),
+        ('inference', '0005_job_finish_pending'),
     ]
 
     operations = [
