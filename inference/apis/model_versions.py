@@ -75,8 +75,14 @@ METRICS = (
 
 UNVERIFIED = (
     "Why an imported version is unverified: its bioimage.io package names no test tensors (format "
-    "0.5 allows it; 0.4 packages without them are refused), so the import could not check that "
-    "the package reproduces its own output. Null otherwise."
+    "0.5 allows it; 0.4 packages without them are refused) or its test input is too large to run "
+    "on import, so the import could not check that the package reproduces its own output. Null "
+    "otherwise."
+)
+VERIFIED = (
+    "An imported package whose test input, run through the network on import, reproduced its "
+    "test output: the largest absolute difference over the output's values and the tolerance "
+    "(origin.verified holds the numbers). Null otherwise."
 )
 
 
@@ -113,6 +119,7 @@ class ModelVersionSerializer(serializers.Serializer):
     )
     origin = serializers.JSONField(help_text="An imported version's file, format and package.")
     unverified = serializers.CharField(allow_null=True, help_text=UNVERIFIED)
+    verified = serializers.CharField(allow_null=True, help_text=VERIFIED)
     bioimageio_url = serializers.CharField(help_text="Export as a bioimage.io package (.zip).")
 
 

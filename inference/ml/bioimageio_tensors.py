@@ -1,7 +1,7 @@
 """The bioimage.io descriptions of a package's tensors and of its state dict's architecture
 (``inference.ml.bioimageio_io`` says what each channel is), and on import the check that the
 test tensors a package names are there and fit them, and what is unverified where it names
-none."""
+none (``bioimageio_check`` then runs them through the network)."""
 
 from __future__ import annotations
 
@@ -137,12 +137,12 @@ def package_file(root: Path, source: Any, what: str) -> Path:
 UNTESTED = "the import could not check that this package reproduces its own output"
 
 
-def check_test_tensors(root: Path, descr) -> str | None:
+def check_test_tensors(root: Path, descr) -> tuple[dict[str, np.ndarray], str | None]:
     """Each test tensor the description names is in the package, a ``.npy`` array, and fits
     its tensor's axes (a package whose files were lost or edited is refused, not stored).
 
-    Returns why the version is unverified where tensors lack one (format 0.5 allows it), else
-    None."""
+    Returns the arrays by tensor id, and why the version is unverified where tensors lack one
+    (format 0.5 allows it), else None."""
     from bioimageio.spec.model.v0_5 import validate_tensors
 
     tensors, untested = {}, []
@@ -169,6 +169,7 @@ def check_test_tensors(root: Path, descr) -> str | None:
             f"The package's test tensors ({shapes}) do not fit its description"
             + (f": {reason}." if reason else ".")
         ) from None
+    arrays = {str(k): array for k, (_, array) in tensors.items()}
     if not tensors:
-        return f"no test tensors: {UNTESTED}"
-    return f"no test tensor for {', '.join(untested)}: {UNTESTED}" if untested else None
+        return arrays, f"no test tensors: {UNTESTED}"
+    return arrays, f"no test tensor for {', '.join(untested)}: {UNTESTED}" if untested else None

@@ -8,7 +8,8 @@ input and one output are 2D (axes batch, channel, y, x), the output's channels a
 ``config.cellweb`` records (several classes, an instance channel) or one, it carries
 PyTorch state-dict weights whose SHA-256 matches the description, and those weights fit the
 architecture: named by the package (``create_model`` from ``inference.ml.nets``, or
-``config.cellweb.arch``) or given by the user.
+``config.cellweb.arch``) or given by the user; and, where it has its test tensors, the network
+reproduces its test output from its test input (``bioimageio_check``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
+from .bioimageio_check import reproduce_test_output
 from .bioimageio_describe import describe_package, imported_name
+from .bioimageio_io import PackageIO
 from .bioimageio_tensors import check_test_tensors, package_file
-from .heads import INSTANCE_OUTPUTS, HeadLayout
+from .heads import INSTANCE_OUTPUTS, HeadLayout, attach_heads
 from .isl import weights_in_channels
+from .nets import create_model
 from .weights import (
     WeightsError,
     ZipLimits,
@@ -55,6 +60,15 @@ class ImportedWeights:
     channel_names: list[str] = field(default_factory=list)
     # What the version records (docs/labels.md): its head layout and classes, its modalities.
     outputs: dict[str, Any] = field(default_factory=dict)
+
+    def network(self) -> nn.Module:
+        """The registry network with these weights (and the recorded heads), on the CPU."""
+        model = create_model(self.arch, in_channels=self.in_channels)
+        if layout := self.outputs.get("head_layout"):
+            attach_heads(model, HeadLayout(**layout))  # several classes or an instance channel
+        # Shapes were checked; this cannot half-load.
+        model.load_state_dict(self.state_dict, strict=True)
+        return model
 
 
 def _input_size(value: Any) -> int:
@@ -196,9 +210,9 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
             f"The package's input has {in_channels} channels; its weights take {taken}."
         )
     check_state_dict(chosen, state, in_channels=in_channels, layout=layout)
-    unverified = check_test_tensors(root, descr)
+    tests, unverified = check_test_tensors(root, descr)
     name = imported_name(written, cellweb)
-    return ImportedWeights(
+    imported = ImportedWeights(
         chosen,
         state,
         "bioimageio",
@@ -207,7 +221,6 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
         details={
             "package_name": name,
             "format_version": str(written.format_version),
-            **({"unverified": unverified} if unverified else {}),
             "description": str(descr.description)[:500],
             "authors": [a.name for a in descr.authors],
             "cite": [c.text for c in descr.cite],
@@ -218,6 +231,28 @@ def _read_package(root: Path, rdf: Path, arch: str | None) -> ImportedWeights:
         channel_names=recorded.pop("channel_names"),
         outputs=recorded,
     )
+    if unverified:
+        imported.details["unverified"] = unverified
+    else:  # every test tensor is there: run the input, compare with the output
+        io = PackageIO(
+            layout=layout or HeadLayout(),
+            in_channels=in_channels,
+            modality=_modality(cellweb, descr),
+        )
+        test_input, test_output = (tests[str(t.id)] for t in (*descr.inputs, *descr.outputs))
+        result = reproduce_test_output(imported.network(), io, descr, test_input, test_output)
+        imported.details.update(result)
+    return imported
+
+
+def _modality(cellweb: dict[str, Any], descr) -> str:
+    """The modality the version's input is normalised for: as a CellWeb export records it,
+    else RI unless the package scales its input by percentiles (bright-field, phase)."""
+    recorded = cellweb.get("modality") or (cellweb.get("modalities") or [None])[0]
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    scaled = any(p.id == "scale_range" for p in descr.inputs[0].preprocessing)
+    return "image" if scaled else "ri"
 
 
 def read_model_file(

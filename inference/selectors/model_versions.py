@@ -88,10 +88,24 @@ def model_version_public(version: ModelVersion) -> dict[str, Any]:
         "provenance": version.provenance,
         "parent": version.parent_id,
         "origin": version.origin,
-        # Set on import where the package names no test tensors (inference.ml.bioimageio_tensors).
+        # Set on import where the package's test tensors could not be run
+        # (inference.ml.bioimageio_tensors), or were and were reproduced (bioimageio_check).
         "unverified": (version.origin or {}).get("unverified"),
+        "verified": verified_note((version.origin or {}).get("verified")),
         "bioimageio_url": f"/api/model-versions/{version.pk}/bioimageio/",
     }
+
+
+def verified_note(verified: dict | None) -> str | None:
+    """How an imported package's test output was reproduced, in words; None when it was not."""
+    if not isinstance(verified, dict):
+        return None
+    tol = verified.get("tolerance") or {}
+    return (
+        f"test output reproduced: largest absolute difference {verified['max_abs_diff']:.2g} "
+        f"over its {verified['values']:,} values ({verified['beyond_tolerance']:,} beyond "
+        f"|difference| ≤ {tol.get('absolute', 0):g} + {tol.get('relative', 0):g} × |expected|)"
+    )
 
 
 def model_version_metric(metrics: dict | None, key: str) -> tuple[float | None, bool]:

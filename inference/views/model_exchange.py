@@ -12,6 +12,7 @@ from annotations.permissions import get_project
 from cellweb.errors import DomainError, NotAllowed
 from cellweb.pages import refused
 from inference.forms_model_exchange import ModelImportForm
+from inference.selectors.model_versions import verified_note
 from inference.services.model_exchange import model_version_import_upload
 from inference.views.training import render_models_page
 
@@ -40,4 +41,6 @@ def model_import_page(request, slug: str):
     messages.success(request, f"Imported model version {version.pk}: {version.name}.")
     if note := version.origin.get("unverified"):
         messages.warning(request, f"Model version {version.pk} is unverified: {note}.")
+    elif note := verified_note(version.origin.get("verified")):
+        messages.success(request, f"Model version {version.pk} is verified: {note}.")
     return redirect("models", slug=project.slug)

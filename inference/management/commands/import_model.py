@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cellweb.errors import DomainError
 from inference.management.kit import project_named
 from inference.ml.nets import MODEL_NAMES
+from inference.selectors.model_versions import verified_note
 from inference.services.model_exchange import model_version_import
 
 
@@ -51,3 +52,5 @@ class Command(BaseCommand):
         )
         if note := version.origin.get("unverified"):
             self.stdout.write(self.style.WARNING(f"Unverified: {note}."))
+        elif note := verified_note(version.origin.get("verified")):
+            self.stdout.write(f"Verified: {note}.")

@@ -5,14 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from torch import nn
-
 from annotations.models import Project, Role
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, PayloadTooLarge
-from inference.ml.heads import HeadLayout, attach_heads
-from inference.ml.import_bioimageio import ImportedWeights, read_model_file
-from inference.ml.nets import create_model, model_label
+from inference.ml.import_bioimageio import read_model_file
+from inference.ml.nets import model_label
 from inference.ml.tiling import tile_size_error
 from inference.ml.weights import WeightsError
 from inference.models import ModelVersion, ModelVersionKind, ModelVersionProvenance
@@ -20,15 +17,6 @@ from inference.services.model_versions import model_version_create, weights_payl
 
 # The largest registry network (Unet64) packs to ~320 MB with its TorchScript copy.
 MAX_IMPORT_BYTES = 1 << 30
-
-
-def _network(imported: ImportedWeights) -> nn.Module:
-    model = create_model(imported.arch, in_channels=imported.in_channels)
-    if layout := imported.outputs.get("head_layout"):
-        attach_heads(model, HeadLayout(**layout))  # several classes or an instance channel
-    # Shapes were checked; this cannot half-load.
-    model.load_state_dict(imported.state_dict, strict=True)
-    return model
 
 
 def model_version_import(
@@ -54,7 +42,7 @@ def model_version_import(
     if reason := tile_size_error(imported.arch, imported.input_size):
         raise InvalidInput(reason)  # it could never predict a field (docs/tiling.md)
     weights = weights_payload(
-        _network(imported),
+        imported.network(),
         arch=imported.arch,
         input_size=imported.input_size,
         channel_names=imported.channel_names,
