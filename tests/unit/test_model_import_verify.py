@@ -197,3 +197,21 @@ def test_a_network_that_cannot_run_the_test_input_is_refused_with_the_reason(
         str(response.json()),
     )
     assert not ModelVersion.objects.filter(provenance="imported").exists()
+
+
+def test_a_test_input_over_the_limit_is_not_run_and_the_version_says_so(
+    project, manager, exported, tmp_path
+):
+    def large(array: np.ndarray) -> np.ndarray:
+        noise = np.random.default_rng(0).random((1, 1, 1040, 1040))  # 1040² > 1024²
+        return (array.mean() + noise).astype(np.float32)
+
+    big = _with_test_tensor(exported, tmp_path / "in.zip", "test_input.npy", large)
+    big = _with_test_tensor(big, tmp_path / "big.zip", "test_output.npy", large)
+    version = model_version_import(project=project, user=manager, path=big, filename="big.zip")
+    assert "verified" not in version.origin
+    assert model_version_public(version)["unverified"] == (
+        "its test input (1 × 1 × 1040 × 1040) is larger than the import runs (at most 1,048,576 "
+        "pixels over batch, y and x, a 1024 × 1024 section): the import could not check that "
+        "this package reproduces its own output"
+    )
