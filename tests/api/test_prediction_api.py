@@ -241,6 +241,11 @@ def test_predict_new_imports_is_a_managers_setting_used_after_an_import(
     assert response.status_code == 200 and response.json()["predict_new_imports"] is True
     prediction = predict_imported(job)
     assert prediction is not None and prediction.created_by == manager
+    job.refresh_from_db()
+    assert job.result["prediction_id"] == prediction.pk
+    # Run again (the sweeper finishing an import whose worker was killed after its final
+    # commit): the import already launched its prediction, so nothing more is queued.
+    assert predict_imported(job) is None and Prediction.objects.count() == 1
     page = signed_in(manager).get(f"/predictions/{prediction.pk}/").content.decode()
     assert f"launched by {manager.username} (new import)" in page
     assert api(manager).get(f"/api/predictions/{prediction.pk}/").json()["launched_by"] == (

@@ -32,7 +32,11 @@ def prediction_settings_set(*, project, user, predict_new_imports: bool) -> Pred
 def predict_imported(import_job) -> Prediction | None:
     """The import listener: queue a prediction of the imported time points when the project
     predicts new imports and has an active model. A refusal (say, a modality the model was not
-    trained on) is logged on the import job, not raised: the import itself succeeded."""
+    trained on) is logged on the import job, not raised: the import itself succeeded.
+
+    The launch and its record on the import (``result["prediction_id"]``) commit together, under
+    the import row's lock: the listener run again for the same import (the sweeper finishing a
+    job whose worker was killed after its final commit) finds it and launches nothing."""
     project = import_job.project
     wanted = PredictionSettings.objects.filter(project=project, predict_new_imports=True)
     if not wanted.exists() or import_job.specimen_id is None:
@@ -41,13 +45,20 @@ def predict_imported(import_job) -> Prediction | None:
         return None
     times = sorted({int(v["time_index"]) for v in (import_job.result or {}).get("volumes") or []})
     try:
-        prediction = prediction_launch(
-            project=project,
-            user=None,
-            specimen_ids=[import_job.specimen_id],
-            time_points=times or None,
-            origin=ORIGIN_NEW_IMPORT,
-        )
+        with transaction.atomic():
+            row = type(import_job).objects.select_for_update().get(pk=import_job.pk)
+            if (row.result or {}).get("prediction_id") is not None:
+                return None
+            prediction = prediction_launch(
+                project=project,
+                user=None,
+                specimen_ids=[import_job.specimen_id],
+                time_points=times or None,
+                origin=ORIGIN_NEW_IMPORT,
+            )
+            row.result = {**(row.result or {}), "prediction_id": prediction.pk}
+            row.save(update_fields=["result"])
+            import_job.result = row.result
     except DomainError as exc:
         logger.info("Import %s not predicted: %s", import_job.pk, exc.message)
         return None
