@@ -170,6 +170,24 @@ class EffortRowSerializer(serializers.Serializer):
     aggregation = serializers.CharField(help_text="How the figures are aggregated, in words.")
 
 
+class DashboardBlindSerializer(serializers.Serializer):
+    applies = serializers.BooleanField(
+        help_text="You hold the annotator role in this project, so the blind rule applies: the "
+        "other annotators' counts and scores, the correction effort of their submissions and "
+        "every agreement (theirs and yours, the distributions) leave out the sections still open "
+        "(fewer than the required submissions). Your own counts and Dice with the stain include "
+        "all of yours. False: nothing is left out."
+    )
+    sections_left_out = serializers.IntegerField(
+        help_text="Sections still open where another annotator has worked (a draft or a "
+        "submission), left out as applies says; 0 when applies is false."
+    )
+    note = serializers.CharField(
+        help_text="The same in one sentence, as the dashboard page says it; empty when applies "
+        "is false."
+    )
+
+
 class ProjectDashboardSerializer(serializers.Serializer):
     totals = DashboardTotalsSerializer()
     annotators = DashboardAnnotatorRowSerializer(
@@ -182,4 +200,7 @@ class ProjectDashboardSerializer(serializers.Serializer):
     )
     effort = EffortRowSerializer(
         many=True, help_text="Correction effort per model version (docs/effort.md)."
+    )
+    blind = DashboardBlindSerializer(
+        help_text="What the blind rule leaves out of these figures for you (docs/handoffs.md)."
     )

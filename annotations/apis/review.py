@@ -99,7 +99,8 @@ class ReviewQueueApi(ReadApi):
 )
 class DashboardApi(ReadApi):
     def read(self, request, slug: str):
-        return review_selectors.dashboard(get_project(request.user, slug, *REVIEW_ROLES))
+        project = get_project(request.user, slug, *REVIEW_ROLES)
+        return review_selectors.dashboard(project, request.user)
 
 
 @review_read(

@@ -14,6 +14,7 @@ from collections import defaultdict
 from django.apps import apps
 
 from annotations.models import AnnotationStatus, CorrectionEffort, Project
+from annotations.selectors.annotation import hidden_from
 
 AGGREGATION = "median over submissions"
 
@@ -44,16 +45,21 @@ def _row(version: int | None, label: str, measures: list[dict]) -> dict:
     }
 
 
-def effort_summary(project: Project) -> list[dict]:
+def effort_summary(project: Project, viewer) -> list[dict]:
     """Rows ``{model_version, label, n, measured, accepted_unchanged, median_dice,
     median_changed_pixels, median_minutes, aggregation}``: "no proposal" first (``model_version``
     None, present even when empty), then the model versions in id order. ``measured`` counts the
     submissions whose loaded proposal was recorded; the fraction accepted unchanged and the
-    Dice are over those, the minutes over all ``n``."""
+    Dice are over those, the minutes over all ``n``. A ``viewer`` who annotates counts all of
+    their own submissions and the others' without the sections still open (``hidden_from``)."""
     groups: dict[int | None, list[dict]] = defaultdict(list)
-    for measure in CorrectionEffort.objects.filter(
-        annotation__section__project=project, annotation__status=AnnotationStatus.SUBMITTED
-    ).values("origin_model_version", "proposal_dice", "changed_pixels", "active_time_s"):
+    for measure in (
+        CorrectionEffort.objects.filter(
+            annotation__section__project=project, annotation__status=AnnotationStatus.SUBMITTED
+        )
+        .exclude(hidden_from(viewer, project, via="annotation__"))
+        .values("origin_model_version", "proposal_dice", "changed_pixels", "active_time_s")
+    ):
         groups[measure["origin_model_version"]].append(measure)
     versions = sorted(v for v in groups if v is not None)
     names = _version_names(project, set(versions))

@@ -17,12 +17,12 @@ import zipfile
 from typing import IO
 
 import numpy as np
-from django.db.models import F, Q
+from django.db.models import F
 
 from annotations.imaging.label_values import stored_labels
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, SectionStatus
 from annotations.permissions import oversees, require_role
-from annotations.selectors.annotation import blind_sections
+from annotations.selectors.annotation import blind_sections, hidden_from
 from annotations.services.export_labels import (
     REVISION_COLUMNS,
     LabelExportWriter,
@@ -95,9 +95,7 @@ def _submitted_revisions(*, user, project: Project):
         return revisions.filter(annotation__annotator=user)
     # The blind rule holds for a reviewer or manager who also annotates: co-annotators' masks of
     # sections still open are left out (``withheld.csv`` says which).
-    return revisions.exclude(
-        Q(annotation__section__in=blind_sections(user, project)) & ~Q(annotation__annotator=user)
-    )
+    return revisions.exclude(hidden_from(user, project, via="annotation__"))
 
 
 def _withheld_sections(*, user, project: Project):

@@ -97,7 +97,7 @@ def review_next(request, slug: str):
 @refusing
 def dashboard_page(request, slug: str):
     project = get_project(request.user, slug, *REVIEW_ROLES)
-    data = selectors.dashboard(project)
+    data = selectors.dashboard(project, request.user)
     specimens = [
         {**entry, "bars": _bar_chart(entry["distribution"])} for entry in data["specimens"]
     ]
@@ -114,6 +114,7 @@ def dashboard_page(request, slug: str):
             "specimens": specimens,
             "effort": data["effort"],
             "effort_chart": effort_chart(data["effort"]),
+            "blind": data["blind"],
         },
     )
 

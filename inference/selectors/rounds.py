@@ -127,9 +127,10 @@ def _scores(r: RetrainRound) -> dict[str, Any]:
     }
 
 
-def round_comparison(project: Project, number: int) -> dict[str, Any]:
+def round_comparison(project: Project, number: int, viewer) -> dict[str, Any]:
     """Round ``number`` beside the round before it: Dice on the same held-out specimens, the
-    ground truth each was trained on, and what each round's jobs did."""
+    ground truth each was trained on, and what each round's jobs did (the correction effort as
+    ``viewer`` may count it under the blind rule)."""
     if not 0 < number < 2**31:
         raise Http404(f"This project has no round {number}.")
     rounds = {r.number: r for r in _rounds(project).filter(number__in=[number, number - 1])}
@@ -139,7 +140,7 @@ def round_comparison(project: Project, number: int) -> dict[str, Any]:
     previous = rounds.get(number - 1)
     columns = [c for c in (previous, current) if c is not None]
     scored = {c.number: _scores(c) for c in columns}
-    efforts = {row["model_version"]: row for row in effort_summary(project)}
+    efforts = {row["model_version"]: row for row in effort_summary(project, viewer)}
     return {
         "round": _row(current),
         "previous": _row(previous) if previous else None,

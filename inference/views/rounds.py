@@ -93,5 +93,7 @@ def rounds_page(request, project, context):
 @require_GET
 def round_page(request, slug: str, number: int):
     project = get_project(request.user, slug)
-    context = project_context(request, project) | selectors.round_comparison(project, number)
+    context = project_context(request, project) | selectors.round_comparison(
+        project, number, request.user
+    )
     return render(request, "inference/round.html", context)

@@ -1,6 +1,8 @@
 """The blind rule by every route: while a section lacks its required submissions, an annotator
 reads nothing of a co-annotator's mask of it through any GET of the site (pages, APIs,
-downloads, the export in each format), and the co-annotator's annotation is 404 to them.
+downloads, the export in each format), and the co-annotator's annotation is 404 to them; nor
+does any figure (the dashboard's counts, scores, agreement and correction effort, the review
+queue, the rounds) tell them whose it is, how it is drawn or how long it took.
 
 The routes come from the URL configuration (``tests/helpers_routes.py``), so a route added
 later is held to the rule without editing this file; the section and annotation ids it fills in
@@ -11,16 +13,25 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import zipfile
 
 import numpy as np
 import pytest
 from django.urls import reverse
 
-from annotations.models import Annotation, AnnotationRevision, Membership, Role, Section
+from annotations.imaging.masks import encode_mask
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    CorrectionEffort,
+    Membership,
+    Role,
+    Section,
+)
 from tests.conftest import signed_in
 from tests.helpers_routes import concrete, routes
-from tests.review_support import save_revision
+from tests.review_support import fluorescence_truth, save_revision
 
 pytestmark = pytest.mark.usefixtures("known_nuclei")
 
@@ -62,15 +73,18 @@ def blind(ids, project, second_annotator) -> dict:
     return {"annotation": bobs, "png": png, "b64": base64.b64encode(png)}
 
 
+def _urls(ids: dict) -> list[str]:
+    """Every route that answers a GET (and the export in each format), the slow ones aside."""
+    urls = [concrete(route, ids) for route, view in routes() if _answers_get(view)]
+    urls += [f"/api/projects/{ids['slug']}/export/?format={fmt}" for fmt in EXPORTS]
+    return [url for url in urls if url is not None and not any(part in url for part in SLOW)]
+
+
 def _walk(client, ids: dict, blind: dict) -> tuple[list[str], int]:
     """GET every route (and the export in each format) as ``client``: the answers that carry
     Bob's mask, and how many answered 200."""
-    urls = [concrete(route, ids) for route, view in routes() if _answers_get(view)]
-    urls += [f"/api/projects/{ids['slug']}/export/?format={fmt}" for fmt in EXPORTS]
     leaks, opened = [], 0
-    for url in urls:
-        if url is None or any(part in url for part in SLOW):
-            continue
+    for url in _urls(ids):
         response = client.get(url)
         opened += response.status_code == 200
         body = _unpacked(_body(response))
@@ -130,3 +144,65 @@ def test_the_reviewer_does_read_it(ids, blind, reviewer):
     response = signed_in(reviewer).get(f"/api/annotations/{bobs}/revisions/?include_masks=true")
     assert response.status_code == 200
     assert blind["b64"] in response.content
+
+
+# A page's CSRF token (a form's, the page config's, the API docs' request header) is new on
+# every answer.
+_TOKENS = re.compile(
+    rb'(csrfmiddlewaretoken" value="|csrfToken": "|CSRFToken"\] = ")[^"]+', re.IGNORECASE
+)
+
+
+def _answers(client, ids: dict) -> dict[str, tuple[int, bytes]]:
+    answers = {}
+    for url in _urls(ids):
+        response = client.get(url)
+        answers[url] = (response.status_code, _TOKENS.sub(rb"\1", _unpacked(_body(response))))
+    return answers
+
+
+def _redrawn_by_carol(blind: dict, carol) -> None:
+    """Bob's submission of the blind section becomes Carol's, drawn otherwise and after other
+    work: the section's own counts (its submissions) stay as they were."""
+    annotation = blind["annotation"]
+    Annotation.objects.filter(pk=annotation.pk).update(annotator=carol)
+    mask = np.zeros(annotation.section.shape, dtype=bool)
+    mask[10:22, 6:30] = True
+    AnnotationRevision.objects.filter(annotation=annotation).update(
+        mask_png=encode_mask(mask), foreground_pixels=int(mask.sum()), author=carol
+    )
+    CorrectionEffort.objects.filter(annotation=annotation).update(active_time_s=1234.0)
+
+
+def test_no_figure_tells_a_manager_who_annotates_anything_of_a_co_annotators_work(
+    ids, blind, annotator, project, third_annotator
+):
+    """Alice, a manager who annotates, walks every route; then Bob's submission of the blind
+    section becomes Carol's, with another outline, another Dice with the stain and more work
+    behind it, and she walks again: no answer may change (the dashboard, the review queue, the
+    rounds' correction effort and every other figure leave it out for her)."""
+    section = Section.objects.get(pk=ids["section_id"])
+    fluorescence_truth(section, np.ones(section.shape, dtype=bool))
+    CorrectionEffort.objects.create(
+        annotation=blind["annotation"], revision=1, origin="blank", active_time_s=90.0
+    )
+    Membership.objects.create(project=project, user=annotator, role=Role.MANAGER)
+    client = signed_in(annotator)
+    before = _answers(client, ids)
+    _redrawn_by_carol(blind, third_annotator)
+    after = _answers(client, ids)
+    changed = [url for url in before if before[url] != after[url]]
+    assert not changed, "\n".join(changed)
+    assert sum(status == 200 for status, _ in before.values()) > 40
+
+
+def test_the_figure_walk_can_see_a_change(ids, blind, reviewer, third_annotator):
+    """The walk above can see a leak: to a reviewer who does not annotate, the dashboard shows
+    whose the submission is and how it scores."""
+    section = Section.objects.get(pk=ids["section_id"])
+    fluorescence_truth(section, np.ones(section.shape, dtype=bool))
+    url = f"/api/projects/{ids['slug']}/dashboard/"
+    client = signed_in(reviewer)
+    before = client.get(url).json()
+    _redrawn_by_carol(blind, third_annotator)
+    assert client.get(url).json()["annotators"] != before["annotators"]

@@ -74,9 +74,9 @@ def _expected(plan, version) -> dict:
     }
 
 
-def test_effort_summary_per_model_version(project, hand_made, versions):
+def test_effort_summary_per_model_version(project, hand_made, versions, reviewer):
     v1, v2 = versions
-    rows = effort_summary(project)
+    rows = effort_summary(project, reviewer)
     assert [r["model_version"] for r in rows] == [None, v1.pk, v2.pk]
     assert [r["label"] for r in rows] == [
         "No proposal",
@@ -93,8 +93,8 @@ def test_effort_summary_per_model_version(project, hand_made, versions):
     assert rows[0]["median_minutes"] == pytest.approx(12.5)
 
 
-def test_no_submission_gives_one_empty_no_proposal_row(project):
-    assert effort_summary(project) == [
+def test_no_submission_gives_one_empty_no_proposal_row(project, reviewer):
+    assert effort_summary(project, reviewer) == [
         {
             "model_version": None,
             "label": "No proposal",

@@ -82,9 +82,11 @@ def _expected(users, truth, drawn) -> dict[str, dict]:
     return expected
 
 
-def test_each_annotator_is_scored_against_the_stain_beside_the_others(project, scored) -> None:
+def test_each_annotator_is_scored_against_the_stain_beside_the_others(
+    project, scored, reviewer
+) -> None:
     users, truth, drawn = scored
-    result = stain_agreement(project)
+    result = stain_agreement(project, reviewer)
     expected = _expected(users, truth, drawn)
 
     assert result["sections"] == 3 and result["flagged_left_out"] == 1
@@ -127,7 +129,9 @@ def test_without_fluorescence_ground_truth_the_dashboard_says_so(api, project, r
     assert all(row["mean_dice_stain"] is None for row in body["annotators"])
 
 
-def test_a_corrected_stain_stored_as_an_instance_map_scores_the_same(project, scored) -> None:
+def test_a_corrected_stain_stored_as_an_instance_map_scores_the_same(
+    project, scored, reviewer
+) -> None:
     """A correction that cuts nuclei is stored as an instance map: the same pixels, so the same
     Dice (the fluorescence correction page, docs/labels.md)."""
     users, truth, drawn = scored
@@ -138,7 +142,7 @@ def test_a_corrected_stain_stored_as_an_instance_map_scores_the_same(project, sc
         stored.mask_png = encode_instance_map(ids, {1: 1, 2: 1}, [1])
         stored.save(update_fields=["mask_png"])
 
-    result = stain_agreement(project)
+    result = stain_agreement(project, reviewer)
 
     for name, want in _expected(users, truth, drawn).items():
         got = result["annotators"][name]

@@ -20,7 +20,7 @@ def test_drawing_in_the_band_the_stain_did_not_image_is_not_charged(
     # The nucleus as the stain shows it, and a nucleus in the band the shifted stain left.
     submit_all(section, {annotator: truth | box(SHAPE, slice(10, 20), slice(29, 32))})
 
-    scores = stain_agreement(section.project)["annotators"][annotator.username]
+    scores = stain_agreement(section.project, annotator)["annotators"][annotator.username]
 
     assert scores["mean_dice_stain"] == pytest.approx(1.0)
     assert scores["pooled_dice_stain"] == pytest.approx(1.0)

@@ -49,6 +49,19 @@ def blind_sections(user, project: Project) -> QuerySet[Section]:
     return Section.objects.filter(project=project, submitted_count__lt=project.required_annotations)
 
 
+def hidden_from(user, project: Project, via: str = "") -> Q:
+    """The blind rule over a whole project, for reads that count or score annotations across
+    annotators (the dashboard, the review queue, the export): co-annotators' annotations of the
+    sections ``user`` is blind on (``blind_sections``), as a filter to exclude. ``via`` is the
+    lookup path from the rows filtered to their annotation (``"annotation__"`` for revisions and
+    correction efforts). It matches nothing for a member who does not annotate."""
+    if not annotates(user, project):
+        return Q(pk__in=[])
+    return Q(**{f"{via}section__in": blind_sections(user, project)}) & ~Q(
+        **{f"{via}annotator": user}
+    )
+
+
 def require_unblinded(user, section: Section) -> None:
     """Refuse (403) a view of every annotator's work on ``section`` to a user blind on it."""
     if is_blind_on(user, section):

@@ -1,5 +1,6 @@
-"""Reads for cross-confirmation: consensus inputs, the review queue, agreement, the dashboard,
-ground truth, the audit trail and the review page's config, one module each."""
+"""Reads for cross-confirmation: consensus inputs, the review queue, agreement, the dashboard
+(its annotators against the stain in ``stain``), ground truth, the audit trail and the review
+page's config, one module each."""
 
 from annotations.selectors.encoding import b64
 

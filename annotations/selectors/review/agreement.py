@@ -21,6 +21,7 @@ from annotations.models import (
     SectionStatus,
     Specimen,
 )
+from annotations.selectors.annotation import blind_sections, hidden_from
 from annotations.selectors.encoding import b64
 
 from .class_names import ClassNames
@@ -110,17 +111,22 @@ def _mean(values: list[float]) -> float | None:
     return float(statistics.fmean(values)) if values else None
 
 
-def annotator_agreement_table(project: Project) -> list[dict]:
+def annotator_agreement_table(project: Project, viewer) -> list[dict]:
     """Per annotator: sections annotated, mean Dice with the others and with confirmed ground
-    truth, and STAPLE's mean estimated sensitivity and specificity.
+    truth, and STAPLE's mean estimated sensitivity and specificity, as ``viewer`` may see them.
 
     Excluded sections are out of the data set, so out of these means too (as they are out of the
     agreement distribution): a section excluded for having no nucleus would add 1.0 each. So are
     sent-back sections and open ones (only ``COUNTED`` sections): the reviewer overruled their
     consensus, or an annotator reopened a submission behind it.
+
+    A viewer who annotates counts all of their own annotations and the others' without the
+    sections still open (``hidden_from``); every agreement leaves those sections out, theirs too.
     """
+    blind = blind_sections(viewer, project)
     annotated = dict(
         Annotation.objects.filter(section__project=project, status=AnnotationStatus.SUBMITTED)
+        .exclude(hidden_from(viewer, project))
         .values("annotator__username")
         .annotate(n=Count("id"))
         .values_list("annotator__username", "n")
@@ -131,6 +137,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
     for stats in (
         Consensus.objects.filter(section__project=project, is_current=True)
         .filter(section__status__in=COUNTED)
+        .exclude(section__in=blind)
         .values_list("annotator_stats", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -144,6 +151,7 @@ def annotator_agreement_table(project: Project) -> list[dict]:
             section__project=project, source=GroundTruthSource.CONSENSUS, is_current=True
         )
         .filter(section__status__in=COUNTED)
+        .exclude(section__in=blind)
         .values_list("input_revisions", flat=True)
         .iterator(chunk_size=2000)
     ):
@@ -183,22 +191,28 @@ def _histogram(values: list[float], bins: int = AGREEMENT_BINS) -> dict:
     }
 
 
-def _agreement_values(project: Project):
-    return Section.objects.filter(project=project, agreement__isnull=False, status__in=COUNTED)
+def _agreement_values(project: Project, viewer):
+    """The sections whose agreement counts: in review or confirmed, and none that ``viewer`` is
+    blind on."""
+    return Section.objects.filter(
+        project=project, agreement__isnull=False, status__in=COUNTED
+    ).exclude(pk__in=blind_sections(viewer, project))
 
 
-def agreement_distribution(*, project: Project, specimen: Specimen | None = None) -> dict:
-    """Histogram of per-section mean pairwise Dice (only sections in review or confirmed)."""
-    queryset = _agreement_values(project)
+def agreement_distribution(*, project: Project, viewer, specimen: Specimen | None = None) -> dict:
+    """Histogram of per-section mean pairwise Dice (only sections in review or confirmed, as
+    ``viewer`` may see them)."""
+    queryset = _agreement_values(project, viewer)
     if specimen is not None:
         queryset = queryset.filter(specimen=specimen)
     return _histogram(list(queryset.values_list("agreement", flat=True)))
 
 
-def specimen_agreement_distributions(project: Project) -> list[dict]:
-    """One histogram per specimen that has any agreement yet, in one query."""
+def specimen_agreement_distributions(project: Project, viewer) -> list[dict]:
+    """One histogram per specimen that has any agreement yet (as ``viewer`` may see it), in one
+    query."""
     values: dict[int, list[float]] = defaultdict(list)
-    for specimen_id, agreement in _agreement_values(project).values_list(
+    for specimen_id, agreement in _agreement_values(project, viewer).values_list(
         "specimen_id", "agreement"
     ):
         values[specimen_id].append(agreement)

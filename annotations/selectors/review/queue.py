@@ -22,6 +22,7 @@ from annotations.models import (
     SectionStatus,
     Specimen,
 )
+from annotations.selectors.annotation import blind_sections
 from annotations.selectors.annotation.feedback import send_back_responses
 from annotations.selectors.display import section_name
 
@@ -71,8 +72,14 @@ def review_queue_queryset(*, project: Project, user, only: QueueFilter = NO_FILT
     Sections whose confirmed ground truth went stale are back in "review"; ``review_queue``
     flags them. The ordering is the database's, on the ``section_review_queue`` index columns
     (project, status, agreement); nothing is sorted in Python.
+
+    A reviewer who also annotates is not offered a section they are blind on (one still short of
+    its required submissions, e.g. after the project asked for more): its review is refused to
+    them (``review_section``), so it is neither listed nor counted.
     """
-    queryset = Section.objects.filter(project=project, status=SectionStatus.REVIEW)
+    queryset = Section.objects.filter(project=project, status=SectionStatus.REVIEW).exclude(
+        pk__in=blind_sections(user, project)
+    )
     if not project.allow_self_review:
         queryset = queryset.filter(
             ~Exists(Annotation.objects.filter(section=OuterRef("pk"), annotator=user))
