@@ -158,7 +158,7 @@ class ProjectDetailApi(ReadApi):
     def patch(self, request, slug: str):
         project = get_project(request.user, slug, Role.MANAGER)
         changes = parse(ProjectSettingsPatchSerializer, request.data)
-        project = project_settings_update(project=project, **changes)
+        project = project_settings_update(project=project, actor=request.user, **changes)
         return Response(
             ProjectDetailSerializer(project_detail(user=request.user, project=project)).data
         )

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from annotations.models import ConsensusMethod, Project, Specimen
 from annotations.selectors.projects import PROJECT_SETTINGS
+from annotations.services.annotation.requirement import sections_follow_requirement
 from annotations.services.names import name_checked
 from cellweb.errors import InvalidInput
 
@@ -96,8 +97,11 @@ def specimen_get_or_create(*, project: Project, name: str, lab: str = "") -> tup
 
 
 @transaction.atomic
-def project_settings_update(*, project: Project, **changes) -> Project:
-    """Change how a project's annotation and review work (managers only; checked by the caller)."""
+def project_settings_update(*, project: Project, actor=None, **changes) -> Project:
+    """Change how a project's annotation and review work (managers only; checked by the caller).
+
+    A new "annotations needed per section" moves the sections already on either side of it
+    (``sections_follow_requirement``); ``project.moved`` says how many went where."""
     unknown = set(changes) - set(PROJECT_SETTINGS)
     if unknown:
         raise InvalidInput(f"These project settings do not exist: {', '.join(sorted(unknown))}.")
@@ -107,10 +111,14 @@ def project_settings_update(*, project: Project, **changes) -> Project:
             f"{', '.join(ConsensusMethod.values)}."
         )
     project = Project.objects.select_for_update().get(pk=project.pk)
+    previous = project.required_annotations
     for field, value in changes.items():
         setattr(project, field, value)
     _full_clean(project)
     if changes:
         project.save(update_fields=list(changes))
         transaction.on_commit(lambda: _settings_changed(project.pk))
+    project.moved = {"to_review": 0, "to_annotation": 0}
+    if project.required_annotations != previous:
+        project.moved = sections_follow_requirement(project, previous=previous, actor=actor)
     return project

@@ -15,6 +15,7 @@ from annotations.selectors.labels import label_classes
 from annotations.selectors.members import annotator_shortfall, project_members
 from annotations.selectors.projects import project_filters, project_list, project_settings
 from annotations.selectors.specimens import specimen_list
+from annotations.services.annotation.requirement import moved_words
 from annotations.services.labels import suggested_colour
 from annotations.services.projects import project_settings_update
 from annotations.views.context import project_context
@@ -64,12 +65,17 @@ def project_settings_page(request, slug: str):
         form = ProjectSettingsForm(request.POST)
         if form.is_valid():
             try:
-                project_settings_update(project=project, **form.cleaned_data)
+                saved = project_settings_update(
+                    project=project, actor=request.user, **form.cleaned_data
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
-                messages.success(request, "Project settings saved.")
+                moved = moved_words(saved.moved)
+                messages.success(
+                    request, "Project settings saved." + (f" {moved}" if moved else "")
+                )
                 return redirect("project-settings", slug=project.slug)
         else:
             status = 400

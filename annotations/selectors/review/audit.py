@@ -46,6 +46,11 @@ def _audit_summary(action: str, detail: dict) -> str:
     if action == ReviewAction.VOXEL_SIZE:
         before, after = detail.get("previous"), detail.get("voxel_size")
         return f"{voxel_size_words(before)} → {voxel_size_words(after)} (z × y × x)"
+    if action == ReviewAction.REOPEN and detail.get("by") == "requirement":
+        return (
+            f"back to annotation: the project now needs {detail.get('required')} annotations per "
+            f"section (was {detail.get('previous_required')}; {detail.get('submitted')} submitted)"
+        )
     if action == ReviewAction.REOPEN:
         return f"{detail.get('annotator', '')} reopened revision {detail.get('revision')}"
     return ""
