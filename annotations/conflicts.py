@@ -31,6 +31,8 @@ CONFLICTS = {
     "label_name_taken": "Another class of the project's label set has this name.",
     "label_key_taken": "Another class of the project's label set has this key.",
     "label_set_full": "The label set holds 255 classes, as many as 8-bit class maps can.",
+    "label_values_spent": "Every label value from 1 to 255 has been given to a class of the "
+    "project (a deleted class's value is never given again).",
     "label_in_use": "Stored masks use the class (`current` counts them).",
     "specimen_without_images": "The specimen has no images yet, so no voxel size to set.",
     "no_instance_class": "The project's label set has no class of kind instances to hold an "

@@ -114,7 +114,11 @@ class LabelSetApi(ReadApi):
         responses={
             201: LabelClassSerializer,
             **conflict_responses(
-                CONFLICTS, "label_name_taken", "label_key_taken", "label_set_full"
+                CONFLICTS,
+                "label_name_taken",
+                "label_key_taken",
+                "label_set_full",
+                "label_values_spent",
             ),
         },
     )

@@ -110,6 +110,11 @@ class Project(models.Model):
         blank=True,
         help_text="{value: label_set_version} when each class was added or its kind last changed.",
     )
+    label_value_high = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The highest label value a class of the project has ever had: a new class "
+        "takes the next one, so a deleted class's value is never given again.",
+    )
     paint_rule = models.CharField(
         max_length=16,
         choices=PaintRule.choices,

@@ -1,8 +1,11 @@
 """Changing a project's label set: add a class, rename or recolour it, delete an unused one.
 
 A class's ``value`` is what masks store and never changes, so a rename or a new colour leaves
-every mask as it is. Each change locks the project's row, so two managers editing at once
-cannot lose each other's classes.
+every mask as it is. A value is never given twice in a project: a new class takes the value
+after the highest any class has had (``Project.label_value_high``), since training versions,
+evaluations, predictions and exports made before a class was deleted still hold its value with
+its old meaning. Each change locks the project's row, so two managers editing at once cannot
+lose each other's classes.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ def _store(project: Project, classes: list[dict], *, changed: int | None = None)
     kind: what that value means changed, so the label-set version goes up (masks drawn under
     an older version are checked against it when saved, annotation/labelmask.py)."""
     project.label_classes = label_classes_check(classes)
-    fields = ["label_classes"]
+    project.label_value_high = max(
+        [project.label_value_high, *(entry["value"] for entry in project.label_classes)]
+    )
+    fields = ["label_classes", "label_value_high"]
     if changed is not None:
         project.label_set_version += 1
         since = {str(k): v for k, v in (project.label_class_since or {}).items()}
@@ -74,7 +80,8 @@ def _find(classes: list[dict], value: int, project: Project) -> dict:
 def label_class_add(
     *, project: Project, name: str, colour: str, shortcut: str = "", kind: str = LabelKind.REGION
 ) -> dict:
-    """Add a class with the smallest free label value; existing masks are untouched."""
+    """Add a class with the next label value never given in the project; existing masks are
+    untouched."""
     project = _locked(project)
     classes = label_classes(project)
     if len(classes) >= MAX_CLASSES:
@@ -83,7 +90,15 @@ def label_class_add(
             "an unused one first.",
             code="label_set_full",
         )
-    value = next_value(classes)
+    value = next_value(classes, project.label_value_high)
+    if value is None:
+        raise ConflictError(
+            "Every label value from 1 to 255 (what 8-bit class maps hold) has been given to a "
+            "class of this project. A deleted class's value is not given again, since models, "
+            "evaluations and predictions made before still use it; give an unused class the "
+            "new name instead of adding one.",
+            code="label_values_spent",
+        )
     entry = {"value": value, "name": name, "colour": colour, "shortcut": shortcut, "kind": kind}
     _refuse_taken(classes, entry)
     stored = _store(project, [*classes, entry], changed=value)

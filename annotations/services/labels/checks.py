@@ -106,10 +106,9 @@ def _unique(classes: list[dict], field: str, message: str, key=lambda value: val
         seen.add(marker)
 
 
-def next_value(classes: list[dict]) -> int:
-    """The smallest label value no class uses."""
-    used = {entry["value"] for entry in classes}
-    for value in range(1, 256):
-        if value not in used:
-            return value
-    raise InvalidInput(f"A project has at most {MAX_CLASSES} classes (8-bit class maps).")
+def next_value(classes: list[dict], high: int = 0) -> int | None:
+    """The label value a new class takes: one above the highest any class of the project has
+    had (``high``, ``Project.label_value_high``) or has now, so a deleted class's value is never
+    given again; None once 255 has been given."""
+    value = max([high, *(entry["value"] for entry in classes)]) + 1
+    return value if value <= 255 else None

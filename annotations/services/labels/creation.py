@@ -51,11 +51,13 @@ def project_create(
     if preset not in PRESETS:
         raise InvalidInput(f"Unknown preset “{preset}”; choose one of {', '.join(PRESETS)}.")
     project_slug_check(slug)
+    classes = label_classes_check(preset_classes(preset))
     project = Project(
         slug=slug,
         name=(name or "").strip() or slug,
         description=description or "",
-        label_classes=label_classes_check(preset_classes(preset)),
+        label_classes=classes,
+        label_value_high=max(entry["value"] for entry in classes),
         paint_rule=paint_rule,
         created_by=user,
     )
