@@ -195,7 +195,10 @@ SUMMARY = (
     "tp_iou50, precision_iou50, recall_iou50, f1_iou50, precision_iou70, recall_iou70, "
     "f1_iou70, ...}}: counts summed over every section of every volume, object precision, "
     "recall and F1 from those sums (one-to-one pairs at IoU > 0.5, and the correct detections "
-    "at IoU ≥ 0.7), map the mean ± SD over volumes; docs/labels.md."
+    "at IoU ≥ 0.7), map the mean ± SD over volumes; docs/labels.md. "
+    '"classes": [{value, name, kind, metrics, not_scored}]: every class scored, its metrics as '
+    "above for the primary method; a class that no scored section holds in the ground truth or "
+    "the prediction has null metrics and not_scored says why (null otherwise)."
 )
 
 

@@ -1,6 +1,8 @@
 """The per-class figure: for every class scored, each method's mean Dice over all sections (±
 sample SD) and, for instance classes, its object mAP over IoU 0.50:0.05:0.95 (mean ± sample SD
-over volumes). A bar over one value has no SD and no error bar."""
+over volumes). A bar over one value has no SD and no error bar. A class a method is not scored
+for (no scored section holds it on either side, ``services/evaluation/absent.py``) has no Dice
+bar but "not scored" in its place."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import math
 from matplotlib.figure import Figure
 
 from inference.models import Evaluation
+from inference.services.evaluation.absent import not_scored_methods
 
 from .labels import method_label
 from .plotting import METHOD_COLOURS, FigureLeftOut, new_figure, wrap
@@ -21,19 +24,23 @@ DICE_TITLE = "Dice per class, over all sections\n(mean ± sample SD over section
 MAP_TITLE = "Object mAP 0.50:0.95 per class\n(mean ± sample SD over volumes)"
 
 
-def _bars(ax, classes, methods, evaluation, value_of, title: str) -> None:
+def _bars(ax, classes, methods, evaluation, value_of, title: str, unscored=None) -> None:
     """Bars of mean ± SD, each labelled with its mean above its error bar (above the bar where
     one value has no SD): the axis reaches over the highest error bar (a label beyond the axis
-    would not be drawn)."""
+    would not be drawn). ``unscored``: [{method: why}] per class, "not scored" where a bar
+    would be."""
     width = 0.8 / max(len(methods), 1)
     top = 1.05
     for j, method in enumerate(methods):
         xs, heights, errors = [], [], []
         for i, cls in enumerate(classes):
             mean, std = value_of(cls, method)
+            x = i + (j - (len(methods) - 1) / 2) * width
+            if mean is None and unscored and method in unscored[i]:
+                ax.text(x, 0.02, "not scored", rotation=90, ha="center", va="bottom", fontsize=7)
             if mean is None:
                 continue
-            xs.append(i + (j - (len(methods) - 1) / 2) * width)
+            xs.append(x)
             heights.append(mean)
             errors.append(math.nan if std is None else std)  # NaN: no error bar drawn
         if xs:
@@ -73,7 +80,8 @@ def class_figure(evaluation: Evaluation, summary: dict) -> Figure:
     methods = summary.get("methods") or []
     fig = new_figure(9.0, 3.8)
     dice_ax, map_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    _bars(dice_ax, classes, methods, evaluation, _dice, DICE_TITLE)
+    unscored = [not_scored_methods(cls) for cls in classes]
+    _bars(dice_ax, classes, methods, evaluation, _dice, DICE_TITLE, unscored)
     _bars(map_ax, classes, methods, evaluation, _map, MAP_TITLE)
     handles, labels = dice_ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False)

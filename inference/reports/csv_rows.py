@@ -1,7 +1,9 @@
 """One CSV of every per-section, per-volume and per-cell number, with a ``level`` column
 ("section", "volume" or "cell") so a single file loads into any spreadsheet or data frame;
 columns that do not apply to a level are empty. Every row names its label class (``class``,
-``class_value``). The column table below is the only list of section and volume columns: each
+``class_value``). A class a method is not scored for (no scored section holds it on either side,
+``inference/services/evaluation/absent.py``) has its pixel scores and 3D overlaps empty on that
+method's rows, and ``not_scored`` says why. The column table below is the only list of section and volume columns: each
 names where a section row and where a volume row takes its value; cell rows (the per-class
 quantities of each predicted cell, paper 001) fill the ``cell_*`` columns."""
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from inference.ml.metrics import SECTION_METRIC_KEYS
 from inference.models import Evaluation, SectionResult, VolumeResult
+from inference.services.evaluation.absent import not_scored_methods
 from inference.services.evaluation.target import scored_class
 
 __all__ = ["CSV_COLUMNS", "results_csv_lines", "results_csv_rows"]
@@ -120,8 +123,14 @@ CSV_COLUMNS = (
     "class_value",
     *(name for name, _, _ in COLUMNS),
     *(name for name, _ in CELL_COLUMNS),
+    "not_scored",
 )
 _CELL_BLANKS = [""] * len(CELL_COLUMNS)
+# The columns left empty on the rows of a class a method is not scored for.
+_UNSCORED = {
+    "section": frozenset(SECTION_METRIC_KEYS),
+    "volume": frozenset({"dice_3d", "jaccard_3d", "volume_intersection_ratio"}),
+}
 
 
 def _fmt(value: Any) -> Any:
@@ -144,6 +153,11 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
     and class, then one per predicted cell and class."""
     yield list(CSV_COLUMNS)
     names = class_names(evaluation)
+    unscored = {
+        (int(cls["value"]), method): why
+        for cls in (evaluation.summary or {}).get("classes") or []
+        for method, why in not_scored_methods(cls).items()
+    }
     fields = ["class_value", *(field for _, field, _ in COLUMNS if field)]
     sections = (
         SectionResult.objects.filter(evaluation=evaluation)
@@ -154,13 +168,9 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
         by_field = dict(zip(fields, values))
         by_field["fold_index"] = fold_number(by_field["fold_index"])
         value = by_field["class_value"]
-        yield [
-            "section",
-            names.get(value, ""),
-            value,
-            *(_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS),
-            *_CELL_BLANKS,
-        ]
+        why = unscored.get((value, by_field["method"]), "")
+        numbers = [_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS]
+        yield ["section", names.get(value, ""), value, *_blank(numbers, why, "section")]
     volumes = (
         VolumeResult.objects.filter(evaluation=evaluation)
         .select_related("specimen", "volume")
@@ -169,18 +179,24 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
     cells: list[list[Any]] = []
     for volume in volumes.iterator(chunk_size=200):
         head = [names.get(volume.class_value, ""), volume.class_value]
-        yield [
-            "volume",
-            *head,
-            *(_fmt(get(volume)) if get else "" for _, _, get in COLUMNS),
-            *_CELL_BLANKS,
-        ]
+        why = unscored.get((volume.class_value, volume.method), "")
+        numbers = [_fmt(get(volume)) if get else "" for _, _, get in COLUMNS]
+        yield ["volume", *head, *_blank(numbers, why, "volume")]
         for quantity in volume.quantities or []:
             row = [_fmt(get(volume)) if name in _CELL_CONTEXT else "" for name, _, get in COLUMNS]
-            cells.append(
-                ["cell", *head, *row, *(_fmt(quantity.get(key)) for _, key in CELL_COLUMNS)]
-            )
+            quantities = [_fmt(quantity.get(key)) for _, key in CELL_COLUMNS]
+            cells.append(["cell", *head, *row, *quantities, ""])
     yield from cells
+
+
+def _blank(numbers: list[Any], why: str, level: str) -> list[Any]:
+    """A section or volume row's ``COLUMNS`` values, the cell columns and ``not_scored``: the
+    pixel scores (3D overlaps) emptied where ``why`` says the class is not scored."""
+    if why:
+        numbers = [
+            "" if name in _UNSCORED[level] else n for (name, _, _), n in zip(COLUMNS, numbers)
+        ]
+    return [*numbers, *_CELL_BLANKS, why]
 
 
 # The columns a cell row repeats from its volume row.

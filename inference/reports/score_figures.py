@@ -4,6 +4,7 @@ curves and per-section Dice box plots. A binary version scores its one target cl
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -11,6 +12,7 @@ from matplotlib.patches import Patch
 
 from inference.ml.pr import curve_average_precision
 from inference.models import Evaluation, EvaluationMethod, SectionResult
+from inference.services.evaluation.absent import not_scored_methods
 from inference.services.evaluation.target import scored_class
 
 from .labels import method_label
@@ -100,7 +102,10 @@ def pr_figure(evaluation: Evaluation, summary: dict) -> Figure:
     return fig
 
 
-def _box_panel(ax, groups, methods, labs, evaluation, title: str) -> None:
+NOT_SCORED_PANEL = "not scored: no section holds\nthe class, in truth or prediction"
+
+
+def _box_panel(ax, groups, methods, labs, evaluation, title: str, empty: str = "none") -> None:
     data, positions, colours, ticks, tick_labels = [], [], [], [], []
     for i, lab in enumerate(labs):
         start = i * (len(methods) + 1) + 1
@@ -120,9 +125,10 @@ def _box_panel(ax, groups, methods, labs, evaluation, title: str) -> None:
     per_method = defaultdict(int)
     for (method, _), values in groups.items():
         per_method[method] += len(values)
-    ax.set_title(f"{title} ({max(per_method.values(), default=0)} sections)", fontsize=9)
+    count = max(per_method.values(), default=0)
+    ax.set_title(f"{title} ({count} sections)" if count else title, fontsize=9)
     if not data:
-        ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes, fontsize=8)
     else:
         box = ax.boxplot(data, positions=positions, patch_artist=True, widths=0.6)
         for patch, colour in zip(box["boxes"], colours):
@@ -136,7 +142,10 @@ def _box_panel(ax, groups, methods, labs, evaluation, title: str) -> None:
     ax.grid(axis="y", alpha=0.3)
 
 
-def _subsets(evaluation: Evaluation, value: int) -> dict[str, dict[tuple[str, str], list]]:
+def _subsets(
+    evaluation: Evaluation, value: int, unscored: Collection[str] = ()
+) -> dict[str, dict[tuple[str, str], list]]:
+    """Per subset, {(method, lab): per-section Dice}; the methods in ``unscored`` give none."""
     rows = SectionResult.objects.filter(evaluation=evaluation, class_value=value).values_list(
         "method", "specimen__lab", "dice", "gt_pixels"
     )
@@ -145,6 +154,8 @@ def _subsets(evaluation: Evaluation, value: int) -> dict[str, dict[tuple[str, st
         "nucleus": defaultdict(list),
     }
     for method, lab, dice, gt_pixels in rows.iterator(chunk_size=2000):
+        if method in unscored:
+            continue
         subsets["all"][(method, lab or "—")].append(dice)
         if gt_pixels:
             subsets["nucleus"][(method, lab or "—")].append(dice)
@@ -153,12 +164,14 @@ def _subsets(evaluation: Evaluation, value: int) -> dict[str, dict[tuple[str, st
 
 def dice_figure(evaluation: Evaluation, summary: dict) -> Figure:
     """One row per class: its per-section Dice over all sections and over the sections whose
-    ground truth holds the class (one panel when they are the same sections)."""
+    ground truth holds the class (one panel when they are the same sections). A class a method
+    is not scored for has no box of that method; one no method scores, a panel saying so."""
     methods = summary.get("methods") or []
     classes = []
     for cls in figure_classes(evaluation, summary):
-        subsets = _subsets(evaluation, int(cls["value"]))
-        if subsets["all"]:
+        unscored = not_scored_methods(cls)
+        subsets = _subsets(evaluation, int(cls["value"]), unscored)
+        if subsets["all"] or unscored:
             classes.append((cls, subsets))
     if not classes:
         raise FigureLeftOut("No section was scored.")
@@ -173,10 +186,16 @@ def dice_figure(evaluation: Evaluation, summary: dict) -> Figure:
         for ax, subset in zip(row, shown):
             name = cls["name"]
             title = "all sections" if subset == "all" else f"sections with {name}"
-            if shown == ["all"]:
+            if shown == ["all"] and subsets["all"]:
                 title += f", each with {name}"
             _box_panel(
-                ax, subsets[subset], methods, labs, evaluation, wrap(f"Class {name}: {title}", 44)
+                ax,
+                subsets[subset],
+                methods,
+                labs,
+                evaluation,
+                wrap(f"Class {name}: {title}", 44),
+                empty=NOT_SCORED_PANEL if not_scored_methods(cls) else "none",
             )
         for ax in row[len(shown) :]:
             ax.set_axis_off()

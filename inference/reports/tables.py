@@ -108,8 +108,11 @@ def _headline(
             f"{folds['mean']:.3f}{spread} over the folds' means (as the training job page)"
         )
     lines = [f"Dice of {label}, mean over sections: " + " · ".join(parts)] if parts else []
+    not_scored = (by_subset["all"].get(primary) or {}).get("not_scored")
+    if not_scored:
+        lines.append(f"Dice of {label}: {not_scored}.")
     counts = pooled.get(primary) or {}
-    if counts.get("set") is not None:
+    if counts.get("set") is not None and not not_scored:
         line = f"pixels pooled over the set: {counts['set']:.3f}"
         if counts.get("fold_mean") is not None:
             line += (
@@ -161,7 +164,8 @@ def _class_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for cls in summary.get("classes") or []:
         for method, label in labels.items():
-            block = ((cls.get("by_method") or {}).get(method) or {}).get("set")
+            by_method = (cls.get("by_method") or {}).get(method) or {}
+            block = by_method.get("set")
             if not block:
                 continue
             objects = (cls.get("objects") or {}).get(method) or {}
@@ -176,6 +180,7 @@ def _class_rows(summary: dict, labels: dict[str, str]) -> list[dict[str, Any]]:
                     "cells": [_cell(block, k) for k, _ in METRICS],
                     "dice_3d": _cell((cls.get("volumes") or {}).get(method), "dice_3d"),
                     "objects": objects,
+                    "not_scored": by_method.get("not_scored"),
                 }
             )
     return rows

@@ -162,10 +162,27 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def _summary_public(summary: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The headline metrics and, per method, the target class's object numbers."""
+    """The headline metrics and, per method, the target class's object numbers; per class
+    scored, its metrics for the primary method, null with ``not_scored`` saying why where no
+    scored section holds the class (``services/evaluation/absent.py``)."""
     if not summary:
         return None
-    return {"metrics": summary.get("metrics") or {}, "objects": summary.get("objects") or {}}
+    primary = summary.get("primary")
+    classes = [
+        {
+            "value": cls["value"],
+            "name": cls["name"],
+            "kind": cls.get("kind"),
+            "metrics": cls.get("metrics") or {},
+            "not_scored": ((cls.get("by_method") or {}).get(primary) or {}).get("not_scored"),
+        }
+        for cls in summary.get("classes") or []
+    ]
+    return {
+        "metrics": summary.get("metrics") or {},
+        "objects": summary.get("objects") or {},
+        "classes": classes,
+    }
 
 
 def section_results(

@@ -42,11 +42,18 @@ def cell_field(size: int = 32, z: int = 3) -> np.ndarray:
     return np.stack([section] * z)
 
 
-def multiclass_version(project, layout=None, classes=CLASSES, name="nucleus + cytoplasm"):
-    """A tiny version with heads (default: nucleus + cytoplasm and a distance head)."""
+def multiclass_version(
+    project, layout=None, classes=CLASSES, name="nucleus + cytoplasm", class_bias=None
+):
+    """A tiny version with heads (default: nucleus + cytoplasm and a distance head); with
+    ``class_bias`` (one logit per class channel) it answers the same class for every pixel."""
     torch.manual_seed(0)
     layout = layout or HeadLayout(n_classes=3, instance="distance")
     model = attach_heads(create_model("unet16"), layout)
+    if class_bias is not None:
+        with torch.no_grad():
+            model.head.classes.weight.zero_()
+            model.head.classes.bias.copy_(torch.tensor(class_bias))
     return model_version_create(
         project=project,
         name=name,
@@ -62,14 +69,21 @@ def multiclass_version(project, layout=None, classes=CLASSES, name="nucleus + cy
     )
 
 
-@pytest.fixture
-def evaluated(project, manager, specimen):
-    label_class_add(project=project, name="cytoplasm", colour="#ffb000", kind="region")
+def imported_volume(specimen, maps: np.ndarray):
+    """An RI volume of the class maps ``maps`` (each class a little brighter), with ``maps``
+    imported as its ground truth under the project's current classes."""
     specimen.project.refresh_from_db()
-    maps = cell_field()
     ri = (1.337 + 0.01 * (maps == 2) + 0.03 * (maps == 1)).astype(np.float32)
     volume = volume_create(specimen=specimen, data=ri, modality="ri", voxel_size=VOXEL)
     ground_truth_import(volume=volume, masks=maps)
+    return volume
+
+
+@pytest.fixture
+def evaluated(project, manager, specimen):
+    label_class_add(project=project, name="cytoplasm", colour="#ffb000", kind="region")
+    maps = cell_field()
+    volume = imported_volume(specimen, maps)
     version = multiclass_version(project)
     evaluation = evaluation_launch(
         project=project,

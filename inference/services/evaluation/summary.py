@@ -11,6 +11,11 @@ from inference.ml.metrics import SECTION_METRIC_KEYS, aggregate, finite_or_none
 from inference.ml.objects import COUNT_KEYS, F1_IOU, detection_scores, threshold_key
 from inference.ml.pr import PRCounts
 from inference.models import Evaluation, EvaluationMethod, SectionResult, VolumeResult
+from inference.services.evaluation.absent import (
+    unscored_classes,
+    unscored_section_block,
+    unscored_volume_block,
+)
 from inference.services.evaluation.target import scored_class
 from inference.services.evaluation.volume_numbers import OBJECT_IOU
 
@@ -150,10 +155,15 @@ def _job_metrics(primary_block: dict) -> dict[str, Any]:
     return job_metrics
 
 
-def _class_block(cls, methods, primary, rows, volume_rows, pr_curves) -> dict[str, Any]:
+def _class_block(cls, methods, primary, rows, volume_rows, pr_curves, unscored) -> dict[str, Any]:
+    """One class's blocks; ``unscored``: {method: class values nothing tested} (absent.py)."""
     value = cls["value"]
     by_method = _section_blocks(methods, [r for r in rows if r["class_value"] == value])
     volumes, objects = _volume_blocks(methods, [v for v in volume_rows if v.class_value == value])
+    for method in [m for m in by_method if value in unscored.get(m, ())]:
+        by_method[method] = unscored_section_block(by_method[method])
+        if method in volumes:
+            volumes[method] = unscored_volume_block(volumes[method])
     return {
         "value": value,
         "name": cls["name"],
@@ -186,14 +196,22 @@ def summarize(
     Per class and method: over all sections of the set, per fold (and mean ± SD of the fold
     means, the paper's way), per lab; per volume (3D); objects pooled over volumes; per-cell
     quantities. The top-level blocks are the target class's (``class``); ``classes`` lists every
-    class scored. ``pr_curves``: {class value: {method: curve}}.
+    class scored. A class no scored section holds on either side has null pixel scores and a
+    ``not_scored`` reason for that method (absent.py). ``pr_curves``: {class value: {method:
+    curve}}.
     """
     methods = list((evaluation.config or {}).get("methods") or [])
     primary = methods[0] if methods else "edge"
     target = scored_class(evaluation)
     rows = list(
         SectionResult.objects.filter(evaluation=evaluation).values(
-            "method", "class_value", "fold_index", "specimen__lab", *METRIC_KEYS
+            "method",
+            "class_value",
+            "fold_index",
+            "specimen__lab",
+            "gt_pixels",
+            "pred_pixels",
+            *METRIC_KEYS,
         )
     )
     volume_rows = list(
@@ -202,8 +220,10 @@ def summarize(
         .order_by("specimen__name", "time_index", "volume_id", "method", "class_value")
     )
     classes = list((evaluation.config or {}).get("classes") or [target])
+    unscored = unscored_classes(rows)
     blocks = [
-        _class_block(c, methods, primary, rows, volume_rows, pr_curves or {}) for c in classes
+        _class_block(c, methods, primary, rows, volume_rows, pr_curves or {}, unscored)
+        for c in classes
     ]
     main = next((b for b in blocks if b["value"] == target["value"]), blocks[0])
 
