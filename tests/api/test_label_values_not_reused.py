@@ -164,7 +164,7 @@ def test_the_migration_takes_the_mark_from_versions_and_evaluations_of_deleted_c
         project=project, name="binary", arch="unet16", config={"target_value": 6}
     )
     other = Project.objects.create(slug="other", name="Other")
-    migration = importlib.import_module("inference.migrations.0005_label_value_high_from_records")
+    migration = importlib.import_module("inference.migrations.0007_label_value_high_from_records")
 
     migration.forwards(apps, None)
 

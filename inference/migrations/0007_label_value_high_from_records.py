@@ -35,8 +35,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0005_project_label_value_high"),
-        ("inference", "0004_prediction_result_no_signal"),
+        ("annotations", "0007_project_label_value_high"),
+        ("inference", "0006_result_voxel_size"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0004_specimen_frame_interval'),
+        ('annotations', '0006_audit_voxel_size'),
     ]
 
     operations = [
