@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from sklearn.metrics import f1_score, jaccard_score
 
@@ -181,3 +182,30 @@ def test_a_method_that_holds_no_class_keeps_the_one_class_rule():
     assert unscored_classes(empty) == {"model": set()}
     held = [*empty, row | {"class_value": 1, "gt_pixels": 5}]
     assert unscored_classes(held) == {"model": {2}}
+
+
+def test_the_command_prints_each_class_and_says_which_is_not_scored(project, specimen):
+    """``manage.py evaluate`` printed the target class's tables only: a multi-class evaluation's
+    other classes, and the one nobody holds, never showed in the terminal."""
+    label_class_add(project=project, name="cytoplasm", colour="#ffb000", kind="region")
+    label_class_add(project=project, name="nucleolus", colour="#ff3d7f", kind="instances")
+    maps = truth_maps()
+    imported_volume(specimen, maps)
+    version = nucleus_everywhere_version(project)
+    out = io.StringIO()
+    options = (
+        f"--model-version {version.pk} --set specimens --specimen {specimen.pk} "
+        "--gt-source imported --wait --device cpu"
+    )
+    call_command("evaluate", "--project", project.slug, *options.split(), stdout=out)
+    printed = out.getvalue()
+    for name in ("nucleus", "cytoplasm", "nucleolus"):
+        assert f"Class {name}, every section, mean ± SD over sections:" in printed
+    nucleolus = printed.split("Class nucleolus, every section")[1].split("Objects (nuclei")[0]
+    row = next(line for line in nucleolus.splitlines() if line.startswith(version.name))
+    assert "1.000" not in row and row.split()[len(version.name.split())] == "—"
+    assert f"  {version.name}: not scored: no scored section holds this class" in nucleolus
+    cytoplasm = printed.split("Class cytoplasm, every section")[1].split("Class nucleolus")[0]
+    row = next(line for line in cytoplasm.splitlines() if line.startswith(version.name))
+    dice = np.mean(_per_section(f1_score, maps, 2))  # 1.0 on the two sections without it
+    assert row.split()[len(version.name.split())] == f"{dice:.3f}"

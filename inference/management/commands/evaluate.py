@@ -30,6 +30,7 @@ from inference.reports.labels import (
 )
 from inference.reports.sections import nucleus_blocks
 from inference.services.evaluation import METRIC_KEYS, evaluation_launch, evaluation_run
+from inference.services.evaluation.absent import not_scored_methods
 
 
 class Command(BaseCommand):
@@ -120,6 +121,7 @@ class Command(BaseCommand):
             "Sections whose ground truth holds a nucleus, mean ± SD over sections:",
             nucleus,
         )
+        self._per_class(evaluation, methods)
         self._objects(evaluation, methods)
         self.stdout.write(
             f"Report: /evaluations/{evaluation.pk}/  CSV: /evaluations/{evaluation.pk}/results.csv"
@@ -144,6 +146,21 @@ class Command(BaseCommand):
                 f"Stain shift: {listed} (rows, columns the stain was moved onto the label-free "
                 "image before thresholding; the band it leaves was not imaged and is not scored)."
             )
+
+    def _per_class(self, evaluation, methods) -> None:
+        """An evaluation of several classes: each class's table over every section, as the
+        page's per-class table; a class no scored section holds says it is not scored."""
+        classes = (evaluation.summary or {}).get("classes") or []
+        if len(classes) < 2:
+            return
+        for cls in classes:
+            by_method = cls.get("by_method") or {}
+            blocks = {m: by_method[m].get("set") or {} for m in methods if by_method.get(m)}
+            self._table(
+                evaluation, f"Class {cls['name']}, every section, mean ± SD over sections:", blocks
+            )
+            for method, why in not_scored_methods(cls).items():
+                self.stdout.write(f"  {method_label(evaluation, method)}: {why}")
 
     def _table(self, evaluation, title: str, blocks: dict) -> None:
         self.stdout.write(title)
