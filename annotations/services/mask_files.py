@@ -112,6 +112,19 @@ def read_mask_stack(
     name = name or path.name
     if not path.is_file():
         raise InvalidInput(f"The file '{path}' does not exist.")
+    return without_sample_axis(_read(path, dataset, name, instances, one_object))
+
+
+def without_sample_axis(stack: np.ndarray) -> np.ndarray:
+    """A stack saved with a trailing axis of one sample per pixel, (y, x, 1) or (z, y, x, 1) as
+    NumPy, Keras or tifffile write a grey image, without that axis: one section, as the image
+    readers take it, never x = 1."""
+    while stack.ndim > 2 and stack.shape[-1] == 1:
+        stack = stack[..., 0]
+    return stack
+
+
+def _read(path: Path, dataset, name: str, instances: bool, one_object: bool) -> np.ndarray:
     kind = format_by_content(path)
     try:
         if kind == "npy":

@@ -2,7 +2,8 @@
 PNG (a label LUT) is read by its palette indices, a colour PNG whose LUT repeats its colours is
 refused with a 400 instead of being turned into grey values, which merges nuclei whose colours
 have the same brightness (docs/imports.md, "Colour or planes"). A
-damaged TIFF is refused as one; an HDF5 file's refusals name the upload's own field."""
+damaged TIFF is refused as one; an HDF5 file's refusals name the upload's own field. A label image
+saved with a trailing axis of one sample (y, x, 1), as the image beside it imports, is one section."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import io
 import h5py
 import numpy as np
 import pytest
+import tifffile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -123,3 +125,24 @@ def test_a_cellpose_seg_npy_is_refused_unread_with_what_to_save_instead(
     assert "field_seg.npy holds Python objects, not an array" in detail
     assert "Save the masks as a 16-bit label TIFF or PNG" in detail
     assert not GroundTruth.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["tif", "npy"])
+def test_a_label_image_with_a_trailing_sample_axis_is_one_section(
+    api, manager, specimen, one_section, kind
+):
+    labels = (touching_disks().astype(np.uint16) * 300)[..., None]  # (y, x, 1), ids above 255
+    buffer = io.BytesIO()
+    if kind == "tif":
+        tifffile.imwrite(buffer, labels)
+    else:
+        np.save(buffer, labels)
+    upload = SimpleUploadedFile(f"labels.{kind}", buffer.getvalue())
+
+    response = post(api(manager), specimen, upload)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["instances"] == [5]
+    truth = GroundTruth.objects.get(is_current=True)
+    stored = stored_labels(bytes(truth.mask_png), [1], [1], SHAPE).instances
+    assert np.array_equal(stored, labels[..., 0])
