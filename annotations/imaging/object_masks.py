@@ -14,6 +14,7 @@ thousand nuclei costs their pixels, not a thousand full images.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -58,30 +59,44 @@ def _foreground(name: str, mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(data)
 
 
+def _size(shape: tuple[int, ...]) -> str:
+    """``shape`` (height, width, …) as the messages give sizes: width × height."""
+    return "×".join(map(str, (shape[1], shape[0], *shape[2:]))) if len(shape) > 1 else str(shape)
+
+
+def _one_size(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """The size every file has; where they differ, refuse naming the files whose size is not
+    the one most of them have (one mask a pixel off among hundreds is named, not the others)."""
+    counts = Counter(shapes.values())
+    shape = counts.most_common(1)[0][0]
+    if len(counts) == 1:
+        return shape
+    odd = [f"{name} is {_size(other)}" for name, other in shapes.items() if other != shape]
+    shown = "; ".join(odd[:5]) + (f"; and {len(odd) - 5} more" if len(odd) > 5 else "")
+    raise MaskError(
+        f"{len(odd)} of {len(shapes)} mask files are not {_size(shape)} pixels (width × height) "
+        f"as the others are: {shown}. The masks of one image have its size."
+    )
+
+
 def merge_object_masks(masks: Iterable[tuple[str, np.ndarray]]) -> MergedObjects:
     """Merge (name, mask) pairs, one nucleus per mask, into one instance label image."""
-    shape: tuple[int, ...] | None = None
-    first = ""
+    shapes: dict[str, tuple[int, ...]] = {}
     pixels: list[np.ndarray] = []
     names: list[str] = []
     empty: list[str] = []
     for name, mask in sorted(masks, key=lambda item: natural_key(item[0])):
         array = np.asarray(mask)
-        if shape is None:
-            shape, first = array.shape, name
-        elif array.shape != shape:
-            raise MaskError(
-                f"{name} is {'×'.join(map(str, array.shape))} pixels but {first} is "
-                f"{'×'.join(map(str, shape))}: the masks of one image have its size."
-            )
+        shapes[name] = array.shape
         indices = _foreground(name, array)
         if indices.size == 0:
             empty.append(name)
             continue
         pixels.append(indices)
         names.append(name)
-    if shape is None:
+    if not shapes:
         raise MaskError("There are no mask files to merge.")
+    shape = _one_size(shapes)
     if len(names) > MAX_INSTANCES:
         raise MaskError(
             f"{len(names):,} nucleus masks; a 16-bit label image holds at most "

@@ -98,7 +98,10 @@ def test_a_mask_of_another_size_is_refused_by_name_and_nothing_is_stored(
     response = post(api(manager), specimen, zipped(files))
 
     assert response.status_code == 400
-    assert "masks/zz.png is 64×95 pixels but masks/0001.png is 64×96" in response.json()["detail"]
+    assert (
+        "not 96×64 pixels (width × height) as the others are: masks/zz.png is 95×64."
+        in response.json()["detail"]
+    )
     assert not GroundTruth.objects.exists()
 
 

@@ -83,7 +83,10 @@ def test_empty_files_are_skipped_and_named():
 @pytest.mark.parametrize(
     ("second", "message"),
     [
-        (np.zeros((10, 12), np.uint8), "b.png is 10×12 pixels but a.png is 10×10"),
+        (
+            np.zeros((10, 12), np.uint8),
+            "not 10×10 pixels (width × height) as the others are: b.png is 12×10",
+        ),
         (np.arange(100).reshape(10, 10), "b.png holds several values (1, 2, 3, 4, …)"),
         (np.array(["x"] * 100).reshape(10, 10), "b.png holds <U1 values"),
     ],
@@ -94,6 +97,24 @@ def test_a_file_that_is_not_one_nucleus_of_the_size_is_refused(second, message):
     with pytest.raises(MaskError) as refused:
         merge_object_masks([("a.png", first), ("b.png", second)])
     assert message in refused.value.message
+
+
+def test_the_one_mask_a_pixel_off_is_named_even_when_it_comes_first():
+    """An expert set of hundreds of masks with one a row taller: the refusal names that file,
+    not every other file against it, in width × height as the other size messages."""
+    good = np.zeros((520, 696), np.uint8)
+    good[10:20, 10:20] = 255
+    odd = np.zeros((521, 696), np.uint8)
+    odd[30:40, 30:40] = 255
+    files = [("mask_0.png", odd)] + [(f"mask_{k}.png", good) for k in range(1, 6)]
+
+    with pytest.raises(MaskError) as refused:
+        merge_object_masks(files)
+
+    assert refused.value.message == (
+        "1 of 6 mask files are not 696×520 pixels (width × height) as the others are: "
+        "mask_0.png is 696×521. The masks of one image have its size."
+    )
 
 
 def test_no_files_is_refused():
