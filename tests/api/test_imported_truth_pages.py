@@ -106,6 +106,24 @@ def test_the_review_page_shows_the_expert_mask_as_a_named_layer(reviewer, projec
     assert truth["label"] == "Imported mask" and truth["mask_png"] and truth["outline_png"]
 
 
+def test_the_review_note_names_the_file_however_it_was_imported(
+    reviewer, manager, specimen, make_volume
+):
+    """An expert's .zip uploaded over HTTP is not said to come from ``import_masks``: the note
+    names the file, which an upload and the command both record."""
+    volume = make_volume(specimen, shape=(1, *SHAPE))
+    ground_truth_import_instances(
+        volume=volume, labels=expert(1, 4), user=manager, file_name="expert-masks.zip"
+    )
+    section = Section.objects.get(volume=volume, z=0)
+
+    html = signed_in(reviewer).get(f"/sections/{section.pk}/review/").content.decode()
+
+    note = re.search(r'id="imported-truth"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "import_masks" not in note
+    assert "(an expert's mask, file “expert-masks.zip”)" in note
+
+
 def test_a_section_included_in_the_queue_still_needs_annotations(reviewer, project, imported):
     project.queue_includes_imported = True
     project.save(update_fields=["queue_includes_imported"])
