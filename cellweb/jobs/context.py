@@ -121,6 +121,7 @@ class JobContext:
     def save(self, *fields: str) -> None:
         """Write these fields of ``ctx.job`` and the heartbeat if this run still owns the job,
         cancel requested or not (what the work already did stays recorded)."""
+        self._flush_side()
         self.job.heartbeat_at = timezone.now()
         values = {name: getattr(self.job, name) for name in fields}
         self._write(values, None, honour_cancel=False)
@@ -165,6 +166,7 @@ class JobContext:
         if self._inside_work_transaction():
             self._side_writer().submit(values, event)
         else:
+            self._flush_side()
             self._write(values, event)
 
     def log(self, line: str) -> None:
@@ -208,6 +210,13 @@ class JobContext:
             self._side = _SideWriter(self)
         return self._side
 
+    def _flush_side(self) -> None:
+        """Before a write in line outside the work's transaction: the progress handed to the
+        side writer lands first, so it never overwrites what the work says after it (a
+        batch field's "Imported 2 volume(s)" replaced by its stain file's own last words)."""
+        if self._side is not None and not self._inside_work_transaction():
+            self._side.flush()
+
     def close(self) -> None:
         if self._side is not None:
             self._side.close()
@@ -226,6 +235,7 @@ class _SideWriter:
         self._keepalive_depth = 0
         self._closing = False
         self._noticed: Exception | None = None
+        self._writing = False
         self._thread = threading.Thread(
             target=self._loop, name=f"job-{ctx.kind.name}-{ctx.job.pk}", daemon=True
         )
@@ -234,7 +244,7 @@ class _SideWriter:
     def submit(self, values: dict, event: dict) -> None:
         with self._cond:
             self._pending = (values, event)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def keepalive(self, change: int) -> None:
         with self._cond:
@@ -244,10 +254,16 @@ class _SideWriter:
         if self._noticed is not None:
             raise self._noticed
 
+    def flush(self) -> None:
+        """Wait until the progress submitted so far is written (or given up)."""
+        with self._cond:
+            while (self._pending is not None or self._writing) and self._thread.is_alive():
+                self._cond.wait(0.1)
+
     def close(self) -> None:
         with self._cond:
             self._closing = True
-            self._cond.notify()
+            self._cond.notify_all()
         self._thread.join()
 
     def _loop(self) -> None:
@@ -259,8 +275,14 @@ class _SideWriter:
                     item, self._pending = self._pending, None
                     closing = self._closing
                     alive = self._keepalive_depth > 0
+                    self._writing = item is not None
                 if item is not None:
-                    self._write(*item)
+                    try:
+                        self._write(*item)
+                    finally:
+                        with self._cond:
+                            self._writing = False
+                            self._cond.notify_all()
                 elif alive and not closing:
                     self._write({}, None)
                 if closing and item is None:
