@@ -149,15 +149,12 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
-def fold_work(fold: FoldRun, ctx: JobContext) -> None:
-    if settings.EMBEDDED_SERVICES:
-        # The in-process worker runs two folds at once in threads of one process; one core each
-        # beats both sharing one OpenMP pool, whose spinning threads then fight over the cores.
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // EMBEDDED_CONCURRENCY))
-    device = ctx.options.get("torch_device") or pick_device(ctx.options.get("device"))
-    job = fold.job
-    cfg = TrainingConfig.from_dict(job.config)
-    trained = FoldTrainer(fold, ctx, device).run()
+def held_out_scores(
+    trained: TrainedFold, fold: FoldRun, cfg: TrainingConfig, ctx: JobContext, device
+) -> dict:
+    """The fold's scores on its held-out sections: PCC for in-silico labelling, per-class scores
+    for several classes or an instance output, else the paper's metrics; nuclei where a class
+    holds instances."""
     isl = cfg.task == "isl"
     if isl:  # the stain's PCC on the held-out specimens
         metrics = isl_held_out_metrics(
@@ -179,6 +176,21 @@ def fold_work(fold: FoldRun, ctx: JobContext) -> None:
         if probabilities is not None:
             outputs = [p[None] for p in probabilities]
             metrics |= held_out_objects(outputs, fold, cfg, ctx)
+    return metrics
+
+
+def fold_work(fold: FoldRun, ctx: JobContext) -> None:
+    if settings.EMBEDDED_SERVICES:
+        # The in-process worker runs two folds at once in threads of one process; one core each
+        # beats both sharing one OpenMP pool, whose spinning threads then fight over the cores.
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // EMBEDDED_CONCURRENCY))
+    device = ctx.options.get("torch_device") or pick_device(ctx.options.get("device"))
+    job = fold.job
+    cfg = TrainingConfig.from_dict(job.config)
+    trained = FoldTrainer(fold, ctx, device).run()
+    isl = cfg.task == "isl"
+    with ctx.keepalive():  # scoring whole held-out fields reports no progress (minutes on a CPU)
+        metrics = held_out_scores(trained, fold, cfg, ctx, device)
     weights = weights_payload(
         trained.model,
         arch=cfg.arch,

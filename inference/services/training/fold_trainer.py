@@ -202,7 +202,10 @@ class FoldTrainer:
                 raise JobCancelled() from exc
             self.ctx.check()
             eval_started = time.perf_counter()
-            val = epoch_validation(model, val_x, val_y, loss_fn, cfg, device)
+            # Whole native fields on a CPU can take minutes and report no progress: without a
+            # heartbeat the sweeper takes the fold away in the middle of its validation.
+            with self.ctx.keepalive():
+                val = epoch_validation(model, val_x, val_y, loss_fn, cfg, device)
             self.eval_seconds = time.perf_counter() - eval_started
             entry = {
                 "epoch": epoch + 1,
