@@ -1,6 +1,7 @@
 """The job kinds of the inference app (found by ``cellweb.jobs``'s registry): a training job is
 a parent gathered from its folds; a fold, an evaluation, a prediction, a proposals run, a
-disagreement scoring and a learning curve are work on the ``gpu`` queue."""
+disagreement scoring and a learning curve are work on the ``gpu`` queue; a model import (its
+test input run on the CPU) on the ``celery`` queue."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from inference.models import (
     Evaluation,
     FoldRun,
     LearningCurve,
+    ModelImportJob,
     Prediction,
     ProposalRun,
     TrainingJob,
@@ -25,6 +27,11 @@ from inference.models import (
 from inference.selectors.disagreement import disagreement_get, disagreement_snapshot
 from inference.selectors.evaluation import evaluation_get, evaluation_snapshot
 from inference.selectors.learning_curve import learning_curve_get, learning_curve_snapshot
+from inference.selectors.model_import import (
+    model_import_get,
+    model_import_outcome,
+    model_import_snapshot,
+)
 from inference.selectors.prediction import prediction_get, prediction_snapshot
 from inference.selectors.training import training_job_get, training_job_snapshot
 from inference.services.disagreement import disagreement_work
@@ -34,6 +41,7 @@ from inference.services.evaluation import (
     evaluation_work,
 )
 from inference.services.learning_curve import learning_curve_report, learning_curve_work
+from inference.services.model_exchange import model_import_finish, model_import_work
 from inference.services.prediction import (
     prediction_cleanup,
     prediction_ending,
@@ -211,3 +219,22 @@ class LearningCurveKind(_InferenceKind):
 
     def status_event(self, job: LearningCurve) -> dict[str, Any]:
         return {**super().status_event(job), "points": len(job.points or [])}
+
+
+@register
+class ModelImportKind(JobKind):
+    """A model file checked by running its test input, then stored. Not retried: a refused
+    file fails the same way every time; a run cut short by a lost worker starts again."""
+
+    name = "model_import"
+    model = ModelImportJob
+    watch = Watch(model_import_get, model_import_snapshot)
+
+    def work(self, job: ModelImportJob, ctx) -> dict[str, Any]:
+        return model_import_work(job, ctx)
+
+    def finish(self, job: ModelImportJob) -> None:
+        model_import_finish(job)
+
+    def status_event(self, job: ModelImportJob) -> dict[str, Any]:
+        return {**super().status_event(job), **model_import_outcome(job)}

@@ -2,9 +2,9 @@
 
 from annotations.urls_parts import job_rest, page, rest, routes
 from inference.apis import isl as isl_api
+from inference.apis import model_import, virtual_stain
 from inference.apis import model_versions as versions
 from inference.apis import training as api
-from inference.apis import virtual_stain
 from inference.views import isl as isl_views
 from inference.views import model_exchange as model_views
 from inference.views import training as views
@@ -19,6 +19,7 @@ ROUTES = {
         "models/import/": page(model_views.model_import_page, "model-import"),
     },
     "training-jobs/<dbid:job_id>/": page(views.training_job_page, "training-job"),
+    "model-imports/<dbid:job_id>/": page(model_views.model_import_job_page, "model-import-job"),
     "model-versions/<dbid:version_id>/activate/": page(views.model_activate_page, "model-activate"),
     # REST
     "api/projects/<slug:slug>/": {
@@ -29,10 +30,15 @@ ROUTES = {
         "model-versions/compare/": rest(
             versions.ModelVersionCompareApi, "api-model-versions-compare"
         ),
-        "model-versions/import/": rest(versions.ProjectModelImportApi, "api-model-versions-import"),
+        "model-versions/import/": rest(
+            model_import.ProjectModelImportApi, "api-model-versions-import"
+        ),
     },
     "api/training-jobs/<dbid:job_id>/": job_rest(
         api.TrainingJobDetailApi, api.TrainingJobCancelApi, "api-training-job"
+    ),
+    "api/model-imports/<dbid:job_id>/": job_rest(
+        model_import.ModelImportDetailApi, model_import.ModelImportCancelApi, "api-model-import"
     ),
     "api/model-versions/<dbid:version_id>/": {
         "": rest(versions.ModelVersionDetailApi, "api-model-version"),

@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures_live",
     "tests.data_files",
     "tests.helpers_jobs",
+    "tests.helpers_model_import",
     "tests.helpers_prediction",
     "tests.helpers_labels",
     "tests.helpers_routes",

@@ -1,5 +1,5 @@
 """Every route of the site with its parameters filled in, over a project with data in every
-room (sections, an annotation, an import, a training job, an evaluation, a prediction, a
+room (sections, an annotation, an import, a model import, a training job, an evaluation, a prediction, a
 learning curve, a retrain round): what the sweeps over all routes share
 (``tests/api/test_gets_write_nothing.py``, ``tests/api/test_writes_by_role.py``).
 
@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotations.models import ImportJob, Membership
 from cellweb.jobs import job_execute
-from inference.models import RetrainRound, RoundState
+from inference.models import ModelImportJob, RetrainRound, RoundState
 from inference.reports import FIGURES, LAYER_COLOURS
 from inference.services.learning_curve import LearningCurveConfig, learning_curve_launch
 from inference.services.model_versions import model_version_activate
@@ -89,6 +89,14 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
     upload = ImportJob.objects.create(
         project=project, created_by=manager, original_name="x.npy", params={}
     )
+    model_import = ModelImportJob.objects.create(
+        project=project,
+        created_by=manager,
+        original_name="w.pt",
+        status="succeeded",
+        model_version=versions[1],
+        result={"model_version": versions[1].pk, "name": versions[1].name},
+    )
     RetrainRound.objects.create(
         project=project,
         number=1,
@@ -112,6 +120,7 @@ def ids(project, manager, annotator, make_volume, media_root) -> dict[str, int |
         "prediction_id": prediction.pk,
         "curve_id": curve.pk,
         "import_job_id": upload.pk,
+        "model_import_job_id": model_import.pk,
         "training_job_id": training.pk,
         "layer": next(iter(LAYER_COLOURS)),
         "name": FIGURES[0],
@@ -128,8 +137,9 @@ def concrete(route: str, ids: dict) -> str | None:
 
     def value(match: re.Match) -> str:
         name = match["name"]
-        if name == "job_id":  # two kinds of job share the parameter's name
+        if name == "job_id":  # several kinds of job share the parameter's name
             name = "training_job_id" if "training" in route else "import_job_id"
+            name = "model_import_job_id" if "model-imports" in route else name
         if name == "section_id" and "fluorescence-gt" in route:
             name = "fluorescence_section_id"
         if name not in ids:

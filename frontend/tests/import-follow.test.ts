@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deletedText, followImport, type ImportFollow, resultMessages, summaryEntries } from '../src/modules/import';
+import { deletedText, followImport, type ImportFollow, openTarget, resultMessages, summaryEntries } from '../src/modules/import';
 
 const start: ImportFollow = { status: null, lastSeq: -1 };
 
@@ -72,5 +72,18 @@ describe('resultMessages', () => {
     expect(resultMessages({ notes: [picked], warnings: [resampled] })).toEqual({ notes: [picked], warnings: [resampled] });
     expect(resultMessages({ warnings: [resampled, 3] })).toEqual({ notes: [], warnings: [resampled] });
     expect(resultMessages({ notes: 'not a list' })).toEqual({ notes: [], warnings: [] });
+  });
+});
+
+describe('a model import', () => {
+  it('opens the stored version and lists its result in words', () => {
+    const st = { status: 'succeeded', model_version: 7, version_url: '/projects/lab/models/#model-version-7' };
+    expect(openTarget(st, null)).toEqual({ url: '/projects/lab/models/#model-version-7', label: 'Open model version 7', action: 'open-version' });
+    expect(openTarget({ status: 'succeeded' }, '/specimens/3/')).toMatchObject({ label: 'Open the specimen' });
+    expect(summaryEntries({ unverified: null, verified: 'test output reproduced: largest absolute difference 0', name: 'Unet16 · imported · lab B', model_version: 7 })).toEqual([
+      ['Model version', '7'],
+      ['Name', 'Unet16 · imported · lab B'],
+      ['Verified', 'test output reproduced: largest absolute difference 0'],
+    ]);
   });
 });

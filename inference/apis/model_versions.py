@@ -9,12 +9,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Role
 from annotations.permissions import get_project
-from cellweb.api import BinaryApi, binary_answer, parse
+from cellweb.api import BinaryApi, binary_answer
 from cellweb.api.pagination import PageSerializer
 from cellweb.api.reads import ReadApi
-from cellweb.api.uploads import UploadApi
 from inference.apis.training_output import (
     ARCH_LABEL,
     ERRORS,
@@ -22,9 +20,8 @@ from inference.apis.training_output import (
     TrainingErrorSerializer,
 )
 from inference.apis.views import ProjectListApi, inference_read, list_schema
-from inference.ml.nets import MODEL_NAMES
 from inference.selectors import training as selectors
-from inference.services.model_exchange import model_version_export_file, model_version_import_upload
+from inference.services.model_exchange import model_version_export_file
 from inference.services.model_versions import model_version_activate
 
 
@@ -244,22 +241,6 @@ class ModelVersionActivateApi(APIView):
         return version_answer(version)
 
 
-class ModelImportSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        allow_empty_file=False,
-        use_url=False,
-        help_text="A bioimage.io package (.zip) or a PyTorch state dict (.pt).",
-    )
-    arch = serializers.ChoiceField(
-        choices=MODEL_NAMES,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The network of a state dict that does not say; must agree with a file that does.",
-    )
-    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-
-
 class ModelVersionBioimageioApi(BinaryApi):
     @extend_schema(
         operation_id="model_version_bioimageio",
@@ -270,27 +251,3 @@ class ModelVersionBioimageioApi(BinaryApi):
         version = selectors.model_version_get(user=request.user, version_id=version_id)
         handle = model_version_export_file(version=version, user=request.user)
         return version_file(version, handle, "bioimageio.zip", "application/zip")
-
-
-class ProjectModelImportApi(UploadApi):
-    @extend_schema(
-        operation_id="model_versions_import",
-        summary="Import a bioimage.io package or a PyTorch state dict (managers)",
-        request={"multipart/form-data": ModelImportSerializer},
-        responses={
-            201: ModelVersionSerializer,
-            413: OpenApiResponse(TrainingErrorSerializer, description="The file is too large."),
-            **ERRORS,
-        },
-    )
-    def post(self, request, slug: str):
-        project = get_project(request.user, slug, Role.MANAGER)
-        body = parse(ModelImportSerializer, request.data)
-        version = model_version_import_upload(
-            project=project,
-            user=request.user,
-            upload=body["file"],
-            arch=body["arch"] or None,
-            name=body["name"],
-        )
-        return version_answer(version, status.HTTP_201_CREATED)

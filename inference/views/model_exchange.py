@@ -1,19 +1,21 @@
-"""Pages of model exchange: the models page's import form and its bioimage.io export link."""
+"""Pages of model exchange: the models page's import form and the page that follows the import's
+job live."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from annotations.models import Role
 from annotations.permissions import get_project
+from annotations.views.context import project_context
 from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused
+from cellweb.jobs.pages import job_page_config
+from cellweb.pages import refused, refusing
 from inference.forms_model_exchange import ModelImportForm
-from inference.selectors.model_versions import verified_note
-from inference.services.model_exchange import model_version_import_upload
+from inference.selectors.model_import import model_import_get, model_import_snapshot
+from inference.services.model_exchange import model_import_launch
 from inference.views.training import render_models_page
 
 
@@ -28,7 +30,7 @@ def model_import_page(request, slug: str):
     if not form.is_valid():
         return render_models_page(request, project, import_form=form, status=400)
     try:
-        version = model_version_import_upload(
+        job = model_import_launch(
             project=project,
             user=request.user,
             upload=form.cleaned_data["file"],
@@ -38,9 +40,29 @@ def model_import_page(request, slug: str):
     except DomainError as exc:
         form.add_error("file", exc.message)
         return render_models_page(request, project, import_form=form, status=exc.status_code)
-    messages.success(request, f"Imported model version {version.pk}: {version.name}.")
-    if note := version.origin.get("unverified"):
-        messages.warning(request, f"Model version {version.pk} is unverified: {note}.")
-    elif note := verified_note(version.origin.get("verified")):
-        messages.success(request, f"Model version {version.pk} is verified: {note}.")
-    return redirect("models", slug=project.slug)
+    return redirect("model-import-job", job_id=job.pk)
+
+
+@login_required
+@refusing
+def model_import_job_page(request, job_id: int):
+    job = model_import_get(user=request.user, job_id=job_id)
+    status = model_import_snapshot(job)
+    config = job_page_config(
+        request,
+        job,
+        kind="model_import",
+        api="model-imports",
+        module="import",
+        title=f"Importing the model {job.original_name}",
+        doneUrl=f"/projects/{job.project.slug}/models/",
+        doneLabel="Back to the model versions",
+        job=status,
+    )
+    context = project_context(request, job.project) | {
+        "job": job,
+        "status": status,
+        "percent": round(100 * (job.progress or 0)),
+        "config": config,
+    }
+    return render(request, "inference/model_import.html", context)

@@ -11,8 +11,9 @@ import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inference.ml.nets import create_model
-from inference.models import ModelVersion, TrainingJob
+from inference.models import ModelImportJob, ModelVersion, TrainingJob
 from inference.services.model_versions import model_version_create, weights_payload
+from tests.data_files import files_under
 from tests.helpers_training import TINY, add_specimens
 
 
@@ -35,7 +36,7 @@ def _state_dict_upload(arch: str = "unet16", name: str = "weights.pt") -> Simple
 
 
 def test_a_member_exports_a_version_as_a_bioimageio_zip_that_imports_back(
-    api, project, annotator, manager, version
+    api, project, annotator, manager, version, model_import
 ):
     response = api(annotator).get(f"/api/model-versions/{version.pk}/bioimageio/")
     assert response.status_code == 200
@@ -44,11 +45,17 @@ def test_a_member_exports_a_version_as_a_bioimageio_zip_that_imports_back(
     data = b"".join(response.streaming_content)
     assert "rdf.yaml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
     upload = SimpleUploadedFile("exported.zip", data, content_type="application/zip")
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/model-versions/import/", {"file": upload}, format="multipart"
+    response, job = model_import(manager, project, upload)
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    assert response.json()["url"] == f"/model-imports/{job['id']}/"
+    assert job["status"] == "succeeded", job
+    assert (
+        job["version_url"]
+        == f"/projects/{project.slug}/models/#model-version-{job['model_version']}"
     )
-    assert response.status_code == 201, response.content
-    body = response.json()
+    assert job["result"]["verified"].startswith("test output reproduced")
+    body = api(manager).get(f"/api/model-versions/{job['model_version']}/").json()
     assert body["provenance"] == "imported" and body["arch"] == "unet16"
     assert body["origin"]["format"] == "bioimageio" and body["origin"]["filename"] == "exported.zip"
 
@@ -58,16 +65,18 @@ def test_outsiders_cannot_export(api, outsider, version):
 
 
 def test_a_state_dict_imports_with_its_architecture_and_only_for_managers(
-    api, project, manager, annotator
+    api, project, manager, annotator, model_import, media_root
 ):
-    url = f"/api/projects/{project.slug}/model-versions/import/"
-    refused = api(annotator).post(url, {"file": _state_dict_upload()}, format="multipart")
+    refused, _ = model_import(annotator, project, _state_dict_upload())
     assert refused.status_code == 403
-    response = api(manager).post(
-        url, {"file": _state_dict_upload(), "arch": "unet16", "name": "lab B"}, format="multipart"
+    response, job = model_import(
+        manager, project, _state_dict_upload(), arch="unet16", name="lab B"
     )
-    assert response.status_code == 201, response.content
-    assert response.json()["name"] == "Unet16 · imported · lab B"
+    assert response.status_code == 202, response.content
+    assert job["status"] == "succeeded" and job["arch"] == "unet16" and job["name"] == "lab B"
+    assert job["result"]["name"] == "Unet16 · imported · lab B"
+    assert ModelVersion.objects.get(pk=job["model_version"]).created_by == manager
+    assert files_under(media_root / "staging") == []
 
 
 @pytest.mark.parametrize(
@@ -78,7 +87,9 @@ def test_a_state_dict_imports_with_its_architecture_and_only_for_managers(
         ({"arch": "resnet"}, "is not a valid choice"),
     ],
 )
-def test_a_file_that_does_not_fit_is_a_400_with_nothing_stored(api, project, manager, body, text):
+def test_a_file_that_does_not_fit_is_a_400_with_nothing_stored(
+    api, project, manager, body, text, media_root
+):
     response = api(manager).post(
         f"/api/projects/{project.slug}/model-versions/import/",
         {"file": _state_dict_upload(), **body},
@@ -86,7 +97,8 @@ def test_a_file_that_does_not_fit_is_a_400_with_nothing_stored(api, project, man
     )
     assert response.status_code == 400
     assert text in response.content.decode()
-    assert not ModelVersion.objects.exists()
+    assert not ModelVersion.objects.exists() and not ModelImportJob.objects.exists()
+    assert files_under(media_root / "staging") == []
 
 
 def test_training_from_a_version_of_another_network_is_a_409(
@@ -114,19 +126,27 @@ def test_training_from_a_version_of_another_network_is_a_409(
 
 
 def test_the_models_page_offers_export_and_import_and_shows_provenance(
-    client, project, manager, version
+    client, project, manager, version, eager_tasks, django_capture_on_commit_callbacks
 ):
     client.force_login(manager)
     page = client.get(f"/projects/{project.slug}/models/").content.decode()
     assert f'href="/api/model-versions/{version.pk}/bioimageio/"' in page
     assert 'id="model-import-form"' in page and "trained from scratch" in page
-    response = client.post(
-        f"/projects/{project.slug}/models/import/",
-        {"file": _state_dict_upload(name="lab-b.pt"), "arch": "unet16"},
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/projects/{project.slug}/models/import/",
+            {"file": _state_dict_upload(name="lab-b.pt"), "arch": "unet16"},
+        )
+    job = ModelImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/model-imports/{job.pk}/"
+    followed = client.get(response["Location"]).content.decode()
+    assert f"/ws/jobs/model_import/{job.pk}/" in followed
+    assert (
+        f'href="/projects/{project.slug}/models/#model-version-{job.model_version_id}"' in followed
     )
-    assert response.status_code == 302
     page = client.get(f"/projects/{project.slug}/models/").content.decode()
     assert "imported from lab-b.pt" in page
+    assert f'id="model-version-{job.model_version_id}"' in page
 
 
 def test_a_refused_import_on_the_page_says_why_with_a_400(client, project, manager):
@@ -171,7 +191,7 @@ def test_the_training_form_fine_tunes_from_a_chosen_version(
 
 
 def test_a_package_without_test_tensors_is_shown_unverified_in_the_api_and_on_the_page(
-    api, client, project, manager, version
+    api, client, project, manager, version, model_import, django_capture_on_commit_callbacks
 ):
     data = b"".join(
         api(manager).get(f"/api/model-versions/{version.pk}/bioimageio/").streaming_content
@@ -187,12 +207,10 @@ def test_a_package_without_test_tensors_is_shown_unverified_in_the_api_and_on_th
             if not info.filename.endswith(".npy"):
                 zout.writestr(info.filename, text)
     upload = SimpleUploadedFile("bare.zip", bare.getvalue(), content_type="application/zip")
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/model-versions/import/", {"file": upload}, format="multipart"
-    )
-    assert response.status_code == 201, response.content
+    response, job = model_import(manager, project, upload)
+    assert response.status_code == 202, response.content
     note = "no test tensors: the import could not check that this package reproduces its own output"
-    assert response.json()["unverified"] == note
+    assert job["result"]["unverified"] == note and job["result"]["verified"] is None
     listed = api(manager).get(f"/api/projects/{project.slug}/model-versions/").json()["results"]
     assert {v["name"]: v["unverified"] for v in listed} == {
         version.name: None,
@@ -202,9 +220,10 @@ def test_a_package_without_test_tensors_is_shown_unverified_in_the_api_and_on_th
     page = client.get(f"/projects/{project.slug}/models/").content.decode()
     assert 'data-role="unverified"' in page and note in page
     bare.seek(0)
-    response = client.post(
-        f"/projects/{project.slug}/models/import/",
-        {"file": SimpleUploadedFile("bare.zip", bare.getvalue())},
-        follow=True,
-    )
-    assert f"is unverified: {note}." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/projects/{project.slug}/models/import/",
+            {"file": SimpleUploadedFile("bare.zip", bare.getvalue())},
+        )
+    response = client.get(response["Location"])  # its job ran as the upload's commit ended
+    assert f"Unverified: {note}." in response.content.decode()

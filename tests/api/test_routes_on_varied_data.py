@@ -100,6 +100,7 @@ def test_no_route_fails_on_multichannel_classed_or_odd_sections(
                 "prediction_id",
                 "curve_id",
                 "import_job_id",
+                "model_import_job_id",
                 "training_job_id",
                 "membership_id",
             ],

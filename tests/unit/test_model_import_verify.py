@@ -17,9 +17,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from cellweb.errors import InvalidInput
-from inference.models import ModelVersion
+from inference.models import ModelImportJob, ModelVersion
 from inference.selectors.model_versions import model_version_public
 from inference.services.model_exchange import model_version_import
+from tests.data_files import files_under
 from tests.unit.test_model_exchange import SIZE, _npy, _version
 
 TOLERANCE = "|difference| ≤ 0.001 + 0.001 × |expected|"
@@ -80,13 +81,8 @@ def _tampered(output: np.ndarray) -> np.ndarray:
     return output
 
 
-def _nothing_stored(media: Path, before: list[Path]) -> bool:
-    after = sorted(media.rglob("*")) if media.exists() else []
-    return ModelVersion.objects.filter(provenance="imported").count() == 0 and after == before
-
-
 def test_a_package_exported_by_export_model_round_trips_verified(
-    client, project, manager, exported
+    client, project, manager, exported, eager_tasks, django_capture_on_commit_callbacks
 ):
     text = io.StringIO()
     call_command("import_model", str(exported), "--project", project.slug, stdout=text)
@@ -104,44 +100,58 @@ def test_a_package_exported_by_export_model_round_trips_verified(
     client.force_login(manager)
     page = client.get(f"/projects/{project.slug}/models/").content.decode()
     assert 'data-role="verified"' in page and public["verified"] in page
-    response = client.post(
-        f"/projects/{project.slug}/models/import/",
-        {"file": SimpleUploadedFile("again.zip", exported.read_bytes())},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/projects/{project.slug}/models/import/",
+            {"file": SimpleUploadedFile("again.zip", exported.read_bytes())},
+        )
+    response = client.get(response["Location"])  # its job ran as the upload's commit ended
     again = ModelVersion.objects.filter(provenance="imported").latest("pk")
-    assert f"Model version {again.pk} is verified: test output reproduced" in (
-        response.content.decode()
-    )
+    page = response.content.decode()
+    assert f"Verified: {model_version_public(again)['verified']}." in page
+    assert f'href="/projects/{project.slug}/models/#model-version-{again.pk}"' in page
 
 
-def test_a_package_whose_test_output_was_tampered_is_refused_naming_the_difference(
-    api, client, project, manager, exported, tmp_path, settings
+def test_a_package_whose_test_output_was_tampered_ends_its_job_failed_naming_the_difference(
+    api,
+    client,
+    project,
+    manager,
+    exported,
+    tmp_path,
+    media_root,
+    model_import,
+    django_capture_on_commit_callbacks,
 ):
     bad = _with_test_tensor(exported, tmp_path / "bad.zip", "test_output.npy", _tampered)
-    media = Path(settings.MEDIA_ROOT)
-    before = sorted(media.rglob("*")) if media.exists() else []
+    with pytest.raises(InvalidInput) as refused:  # what the import says, as the command says it
+        model_version_import(project=project, user=manager, path=bad, filename="bad.zip")
     upload = SimpleUploadedFile("bad.zip", bad.read_bytes(), content_type="application/zip")
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/model-versions/import/", {"file": upload}, format="multipart"
-    )
-    assert response.status_code == 400, response.content
-    message = str(response.json())
-    assert "does not reproduce the package's test output" in message
-    assert "the largest absolute difference is 0.25 (batch 0, channel “nucleus”, y 5, x 7)" in (
-        message
-    )
-    assert f"1 of its 1,024 values are beyond the tolerance ({TOLERANCE}" in message
-    assert _nothing_stored(media, before)
-    client.force_login(manager)
-    page = client.post(
-        f"/projects/{project.slug}/models/import/",
-        {"file": SimpleUploadedFile("bad.zip", bad.read_bytes())},
-    )
+    response, job = model_import(manager, project, upload)
+    assert response.status_code == 202, response.content  # the quick checks pass
+    assert job["status"] == "failed" and job["error"] == refused.value.message
+    assert "does not reproduce the package's test output" in job["error"]
     assert (
-        page.status_code == 400 and "largest absolute difference is 0.25" in page.content.decode()
+        "the largest absolute difference is 0.25 (batch 0, channel “nucleus”, y 5, x 7)"
+        in (job["error"])
     )
-    assert _nothing_stored(media, before)
+    assert f"1 of its 1,024 values are beyond the tolerance ({TOLERANCE}" in job["error"]
+    assert job["model_version"] is None and job["result"] == {}
+    assert ModelImportJob.objects.get(pk=job["id"]).staged_path  # it was staged ...
+    assert files_under(media_root) == []  # ... and is gone; no weights were written
+    assert not ModelVersion.objects.filter(provenance="imported").exists()
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/projects/{project.slug}/models/import/",
+            {"file": SimpleUploadedFile("bad.zip", bad.read_bytes())},
+        )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Refused: " in page and "largest absolute difference is 0.25" in page
+    assert 'id="open-version"' not in page
+    assert files_under(media_root) == []
+    assert not ModelVersion.objects.filter(provenance="imported").exists()
 
 
 def test_a_difference_within_the_tolerance_is_verified_with_its_size(
@@ -177,7 +187,7 @@ def test_test_tensors_of_the_wrong_shape_are_still_refused(
 
 
 def test_a_network_that_cannot_run_the_test_input_is_refused_with_the_reason(
-    api, project, manager, exported, tmp_path
+    project, manager, exported, tmp_path, model_import
 ):
     def small(array: np.ndarray) -> np.ndarray:
         return array[..., :8, :8].copy()
@@ -187,14 +197,13 @@ def test_a_network_that_cannot_run_the_test_input_is_refused_with_the_reason(
     )
     bad = _with_test_tensor(bad, tmp_path / "small.zip", "test_output.npy", small)
     upload = SimpleUploadedFile("small.zip", bad.read_bytes(), content_type="application/zip")
-    response = api(manager).post(
-        f"/api/projects/{project.slug}/model-versions/import/", {"file": upload}, format="multipart"
-    )
-    assert response.status_code == 400, response.content
+    response, job = model_import(manager, project, upload)
+    assert response.status_code == 202, response.content
+    assert job["status"] == "failed"
     assert re.search(
         r"could not run on the package's test input \(1 × 1 × 8 × 8\): "
         r"input height and width must be multiples of 16, got 8x8",
-        str(response.json()),
+        job["error"],
     )
     assert not ModelVersion.objects.filter(provenance="imported").exists()
 

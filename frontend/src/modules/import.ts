@@ -17,6 +17,8 @@ export interface ImportConfig {
   /** The cancel endpoint, for who may cancel the import (its launcher or a manager). */
   cancelUrl?: string | null;
   doneUrl?: string | null;
+  /** What the link to doneUrl says once the import has finished (default: back to the project). */
+  doneLabel?: string | null;
   /** Optional: where the imported specimen can be opened. */
   specimenUrl?: string | null;
   /** Optional: the status at render time, shown before the first poll answers. */
@@ -31,6 +33,9 @@ export interface ImportStatus {
   error?: string | null;
   result?: Record<string, unknown> | null;
   specimen_url?: string | null;
+  /** A model import: the stored version's row on the models page. */
+  version_url?: string | null;
+  model_version?: number | null;
   /** It imported a specimen that was deleted since (then there is no specimen to open). */
   specimen_deleted?: boolean | null;
   /** "Cancelled by … at … — reason"; null when nobody cancelled it. */
@@ -148,11 +153,12 @@ export class ImportPage {
     this.message.textContent = st.message || (st.status === 'queued' ? 'Waiting for a worker…' : st.status === 'running' ? 'Working…' : '');
     if (st.status === 'succeeded') {
       const specimenUrl = st.specimen_deleted ? null : (st.specimen_url ?? this.cfg.specimenUrl ?? null);
-      const open = specimenUrl
-        ? h('a', { class: 'cw-btn cw-btn-primary', href: specimenUrl, 'data-action': 'open-specimen' }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.eye }), h('span', { class: 'cw-btn-label' }, 'Open the specimen'))
+      const target = openTarget(st, specimenUrl);
+      const open = target
+        ? h('a', { class: 'cw-btn cw-btn-primary', href: target.url, 'data-action': target.action }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.eye }), h('span', { class: 'cw-btn-label' }, target.label))
         : null;
       const done = this.cfg.doneUrl
-        ? h('a', { class: `cw-btn${open ? '' : ' cw-btn-primary'}`, href: this.cfg.doneUrl, 'data-action': 'done' }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.next }), h('span', { class: 'cw-btn-label' }, open ? 'Back to the project' : 'Continue'))
+        ? h('a', { class: `cw-btn${open ? '' : ' cw-btn-primary'}`, href: this.cfg.doneUrl, 'data-action': 'done' }, h('span', { class: 'cw-icon', 'aria-hidden': 'true', html: icons.next }), h('span', { class: 'cw-btn-label' }, this.cfg.doneLabel ?? (open ? 'Back to the project' : 'Continue')))
         : null;
       setChildren(
         this.outcome,
@@ -170,8 +176,18 @@ export class ImportPage {
   }
 }
 
-/** The labels of the importer's flat result fields, in the order the page lists them. */
+/** What a finished import opens: the stored model version, else the imported specimen. */
+export function openTarget(st: ImportStatus, specimenUrl: string | null): { url: string; label: string; action: string } | null {
+  if (st.version_url) return { url: st.version_url, label: `Open model version ${st.model_version ?? ''}`.trim(), action: 'open-version' };
+  return specimenUrl ? { url: specimenUrl, label: 'Open the specimen', action: 'open-specimen' } : null;
+}
+
+/** The labels of the importers' flat result fields, in the order the page lists them. */
 const RESULT_LABELS: ReadonlyArray<readonly [string, string]> = [
+  ['model_version', 'Model version'],
+  ['name', 'Name'],
+  ['verified', 'Verified'],
+  ['unverified', 'Unverified'],
   ['specimen_name', 'Specimen'],
   ['volumes_created', 'Volumes'],
   ['time_points_count', 'Time points'],

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from annotations.models import Project, Role
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, PayloadTooLarge
-from inference.ml.import_bioimageio import read_model_file
+from inference.ml.import_bioimageio import ImportedWeights, read_model_file
 from inference.ml.nets import model_label
 from inference.ml.tiling import tile_size_error
 from inference.ml.weights import WeightsError
@@ -19,28 +18,48 @@ from inference.services.model_versions import model_version_create, weights_payl
 MAX_IMPORT_BYTES = 1 << 30
 
 
-def model_version_import(
-    *, project: Project, user, path: Path, filename: str, arch: str | None = None, name: str = ""
-) -> ModelVersion:
-    """Read and check ``path`` (nothing is written when it cannot be used), then store it.
-
-    ``arch`` names the registry network for a state dict that does not say; for a file that does
-    say, it must agree. ``filename`` is the name the user gave the file (kept as its origin)."""
-    if user is not None:
-        require_role(user, project, Role.MANAGER)
-    path = Path(path)
-    size = path.stat().st_size
+def import_size_check(size: int) -> None:
+    """A model file over ``MAX_IMPORT_BYTES`` is refused (413) before it is read."""
     if size > MAX_IMPORT_BYTES:
         raise PayloadTooLarge(
             f"The file is {size / 2**20:.0f} MiB; a model file is at most "
             f"{MAX_IMPORT_BYTES / 2**20:.0f} MiB."
         )
+
+
+def model_file_read(path: Path, *, arch: str | None, reproduce: bool = True) -> ImportedWeights:
+    """``path`` read and checked (``InvalidInput`` with the reason when it cannot be used);
+    ``reproduce=False`` leaves out running a package's test input (the upload's quick checks)."""
+    import_size_check(Path(path).stat().st_size)
     try:
-        imported = read_model_file(path, arch=arch or None)
+        imported = read_model_file(Path(path), arch=arch or None, reproduce=reproduce)
     except WeightsError as exc:
         raise InvalidInput(str(exc)) from None
     if reason := tile_size_error(imported.arch, imported.input_size):
         raise InvalidInput(reason)  # it could never predict a field (docs/tiling.md)
+    return imported
+
+
+def model_version_import(
+    *,
+    project: Project,
+    user,
+    path: Path,
+    filename: str,
+    arch: str | None = None,
+    name: str = "",
+    created_by=None,
+) -> ModelVersion:
+    """Read and check ``path`` (nothing is written when it cannot be used), then store it.
+
+    ``arch`` names the registry network for a state dict that does not say; for a file that does
+    say, it must agree. ``filename`` is the name the user gave the file (kept as its origin).
+    ``user`` must manage the project (None: a command); ``created_by`` records who imported
+    when no ``user`` is checked here (a job, whose launcher was checked at launch)."""
+    if user is not None:
+        require_role(user, project, Role.MANAGER)
+    path = Path(path)
+    imported = model_file_read(path, arch=arch)
     weights = weights_payload(
         imported.network(),
         arch=imported.arch,
@@ -51,7 +70,7 @@ def model_version_import(
     origin = {
         "filename": Path(filename).name[:200],
         "format": imported.format,
-        "bytes": size,
+        "bytes": path.stat().st_size,
         **imported.details,
     }
     return model_version_create(
@@ -61,33 +80,7 @@ def model_version_import(
         weights=weights,
         kind=ModelVersionKind.IMPORTED,
         config={"arch": imported.arch, "input_size": imported.input_size, **imported.outputs},
-        created_by=user,
+        created_by=user or created_by,
         provenance=ModelVersionProvenance.IMPORTED,
         origin=origin,
     )
-
-
-def model_version_import_upload(
-    *, project: Project, user, upload, arch: str | None = None, name: str = ""
-) -> ModelVersion:
-    """``model_version_import`` of an uploaded file (the page's and the API's form field)."""
-    if user is not None:
-        require_role(user, project, Role.MANAGER)
-    size = getattr(upload, "size", None) or 0
-    if size > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge(
-            f"The file is {size / 2**20:.0f} MiB; a model file is at most "
-            f"{MAX_IMPORT_BYTES / 2**20:.0f} MiB."
-        )
-    with tempfile.NamedTemporaryFile(prefix="cw-model-", suffix=".upload") as tmp:
-        for chunk in upload.chunks():
-            tmp.write(chunk)
-        tmp.flush()
-        return model_version_import(
-            project=project,
-            user=user,
-            path=Path(tmp.name),
-            filename=getattr(upload, "name", "") or "upload",
-            arch=arch,
-            name=name,
-        )
