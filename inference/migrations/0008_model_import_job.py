@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0006_audit_voxel_size'),
-        ('inference', '0006_result_voxel_size'),
+        ('annotations', '0007_project_label_value_high'),
+        ('inference', '0007_label_value_high_from_records'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
