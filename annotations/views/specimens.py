@@ -42,6 +42,7 @@ def specimen_page(request, specimen_id: int):
     minutes = specimen.frame_interval_min
     viewer = specimen_viewer(specimen=specimen, user=request.user)
     voxel = specimen_voxel_size(specimen=specimen)
+    shown = voxel["voxel_size"] if voxel["stack"] else (voxel["voxel_size"] or [])[1:] or None
     context = project_context(request, specimen.project) | {
         "specimen": specimen,
         "config": viewer["config"],
@@ -52,8 +53,9 @@ def specimen_page(request, specimen_id: int):
         "interval_error": errors.get("interval", ""),
         "interval_value": request.POST.get("frame_interval", "") if errors else "",
         "voxel": voxel,
-        "voxel_words": voxel_size_words(voxel["voxel_size"]),
-        "voxel_text": ",".join(f"{v:g}" for v in voxel["voxel_size"] or []),
+        # A field of single sections shows its pixel size (y × x); its stored z is y's copy.
+        "voxel_words": voxel_size_words(shown),
+        "voxel_text": ",".join(f"{v:g}" for v in shown or []),
         "voxel_error": errors.get("voxel_size", ""),
         "voxel_value": request.POST.get("voxel_size", "") if errors else "",
     }

@@ -151,6 +151,10 @@ def test_a_field_of_single_sections_takes_y_and_x(api, specimen, manager):
     response = api(manager).patch(_url(specimen), {"voxel_size": [0.16, 0.12]}, format="json")
     assert response.status_code == 200, response.content
     assert _sizes(specimen) == [(0.16, 0.16, 0.12)]  # as an import stores y, x
+    # The page shows a field's pixel size, not the z an import copies from y.
+    html = signed_in(manager).get(f"/specimens/{specimen.pk}/").content.decode()
+    assert "Pixel size (y × x): <strong>0.16 × 0.12 µm</strong>" in html
+    assert 'data-voxel-size="0.16,0.12"' in html and "Voxel size (z × y × x)" not in html
 
 
 def test_a_specimen_without_images_is_a_409(api, specimen, manager):
