@@ -5,8 +5,10 @@ thresholding the fluorescence images that were simultaneously obtained with ODT"
 not give the threshold, so it is a parameter here and the one actually used is returned with the
 masks, to be stored next to the ground truth it produced.
 
-Per section: Gaussian smoothing (``smoothing_sigma`` pixels, in-plane) -> threshold (Otsu of
-the section, Otsu of the whole volume, or a fixed value, all on the smoothed intensities) ->
+Per section: Gaussian smoothing (``smoothing_sigma`` pixels, in-plane) -> with Otsu, the uneven
+background subtracted (``stain_background.py``, ``background_block``) -> threshold (Otsu of the
+section, Otsu of the whole volume, both with a saturated plateau and nuclei far brighter than
+the others left out, ``stain_otsu.py``; or a fixed value, on the smoothed stain as imaged) ->
 fill holes -> remove objects under ``min_size`` pixels -> remove the nuclei touching the section
 border (touching nuclei split first, so a cluster's inner nuclei stay). The stain is bright on a
 dark background, so foreground = above the threshold.
@@ -42,12 +44,13 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.filters import threshold_otsu
 from skimage.segmentation import clear_border
 
 from .baselines import remove_small
 from .objects import label_instances
-from .stain_saturation import Saturation, find_saturation, floor_of
+from .stain_background import BACKGROUND_BLOCK, flatten
+from .stain_otsu import stack_otsu
+from .stain_saturation import RIM, find_saturation
 from .stain_signal import (
     MASK_NO_SIGNAL,
     QUALITY_FLAGS,
@@ -73,7 +76,6 @@ __all__ = [
 EXTENTS = ("section", "volume")
 
 _FLAT_RELATIVE_RANGE = 1e-6
-_OTSU_BINS = 256  # scikit-image's default for threshold_otsu
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class FluorescenceGTParams:
     local_fill: bool = True
     signal_snr: float = 10.0
     signal_fraction: float = 0.2
+    background_block: int = BACKGROUND_BLOCK
+    leave_out_bright: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in ("otsu", "fixed"):
@@ -116,6 +120,8 @@ class FluorescenceGTParams:
             raise ValueError(f"signal_snr must be >= 0, got {self.signal_snr}")
         if not (np.isfinite(self.signal_fraction) and 0 <= self.signal_fraction <= 1):
             raise ValueError(f"signal_fraction must be within [0, 1], got {self.signal_fraction}")
+        if self.background_block < 0:
+            raise ValueError(f"background_block must be >= 0, got {self.background_block}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,9 +132,15 @@ def _is_flat(image: np.ndarray) -> bool:
     return high - low <= _FLAT_RELATIVE_RANGE * max(abs(low), abs(high), 1.0)
 
 
-def _smooth(section: np.ndarray, sigma: float) -> np.ndarray:
+def _smooth(section: np.ndarray, params: FluorescenceGTParams) -> np.ndarray:
+    """The section smoothed, and with Otsu its uneven background subtracted
+    (``stain_background.py``; a fixed value is a level of the stain as imaged)."""
     image = np.asarray(section, dtype=np.float64)
-    return ndi.gaussian_filter(image, sigma) if sigma > 0 else image
+    if params.smoothing_sigma > 0:
+        image = ndi.gaussian_filter(image, params.smoothing_sigma)
+    if params.method == "otsu":
+        image = flatten(image, params.background_block)
+    return image
 
 
 def _clean(mask: np.ndarray, params: FluorescenceGTParams, *, small: bool = True) -> np.ndarray:
@@ -173,41 +185,6 @@ def _remove_small_3d(masks: np.ndarray, min_size: int) -> np.ndarray:
     return out
 
 
-def _volume_otsu(
-    sections: np.ndarray, flat: list[bool], params: FluorescenceGTParams, saturation: Saturation
-) -> float | None:
-    """Otsu threshold of all smoothed sections with signal, pooled, a saturated plateau left
-    out (``stain_saturation.py``).
-
-    Same result as ``threshold_otsu`` on the concatenated smoothed sections (its 256-bin
-    histogram over the data range), accumulated section by section to bound memory.
-    """
-    indices = [i for i, is_flat in enumerate(flat) if not is_flat]
-    if not indices:
-        return None
-
-    def kept(i: int) -> np.ndarray:
-        return saturation.kept(sections[i], _smooth(sections[i], params.smoothing_sigma))
-
-    low, high, stats = np.inf, -np.inf, []
-    for i in indices:
-        values = kept(i)
-        low, high = min(low, float(values.min())), max(high, float(values.max()))
-        if saturation.ceiling is not None:
-            stats.append(section_statistics(values))
-    if high - low <= _FLAT_RELATIVE_RANGE * max(abs(low), abs(high), 1.0):
-        return None
-    counts = np.zeros(_OTSU_BINS, dtype=np.int64)
-    for i in indices:
-        hist, edges = np.histogram(kept(i), bins=_OTSU_BINS, range=(low, high))
-        counts += hist
-    centers = (edges[:-1] + edges[1:]) / 2
-    threshold = float(threshold_otsu(hist=(counts, centers)))
-    if threshold < (floor_of(stats, params.signal_snr) or threshold):
-        return _volume_otsu(sections, flat, params, Saturation())  # nothing but the plateau
-    return threshold
-
-
 def fluorescence_ground_truth(
     stack: np.ndarray, params: FluorescenceGTParams | None = None
 ) -> tuple[np.ndarray, dict[str, Any]]:
@@ -237,8 +214,30 @@ def fluorescence_ground_truth(
     if params.method == "fixed":
         volume_threshold = float(params.value)  # type: ignore[arg-type]
     saturation = find_saturation(sections, flat, params.smoothing_sigma)
+    last: dict[int, np.ndarray] = {}
+
+    def prepared(i: int) -> np.ndarray:
+        """One smoothed section at a time (a 260x860x860 stack in float64 would need 1.5 GB),
+        the last one kept: the threshold reads each section several times."""
+        if i not in last:
+            last.clear()
+            last[i] = _smooth(sections[i], params)
+        return last[i]
+
+    def otsu(indices: list[int]) -> float | None:
+        return stack_otsu(
+            sections,
+            indices,
+            prepared,
+            saturation,
+            params.signal_snr,
+            rim=RIM + int(np.ceil(3 * params.smoothing_sigma)),
+            min_size=params.min_size,
+            leave_out_bright=params.leave_out_bright,
+        )
+
     if params.method == "otsu" and params.scope == "volume":
-        volume_threshold = _volume_otsu(sections, flat, params, saturation)
+        volume_threshold = otsu([i for i, is_flat in enumerate(flat) if not is_flat])
 
     masks = np.zeros(sections.shape, dtype=bool)
     thresholds: list[float | None] = []
@@ -249,14 +248,10 @@ def fluorescence_ground_truth(
             thresholds.append(None)
             statistics.append(None)
             continue
-        # Smoothed one section at a time: a 260x860x860 stack in float64 would need 1.5 GB.
-        smoothed = _smooth(sections[index], params.smoothing_sigma)
+        smoothed = prepared(index)
         statistics.append(section_statistics(smoothed))
         if params.method == "otsu" and params.scope == "section":
-            kept = saturation.kept(sections[index], smoothed)
-            threshold: float | None = float(threshold_otsu(kept))
-            if threshold < (saturation.floor([kept], params.signal_snr) or threshold):
-                threshold = float(threshold_otsu(smoothed))  # nothing but the plateau
+            threshold: float | None = otsu([index])
         else:
             threshold = volume_threshold
         thresholds.append(threshold)
@@ -273,7 +268,7 @@ def fluorescence_ground_truth(
             if stats is None or not signal[index] or masks[index].any():
                 continue
             half_maximum = levels["background"] + 0.5 * (stats[2] - levels["background"])
-            smoothed = _smooth(sections[index], params.smoothing_sigma)
+            smoothed = _smooth(sections[index], params)
             masks[index] = _clean(smoothed > half_maximum, params)
             thresholds[index] = float(half_maximum)
             filled.append(index)

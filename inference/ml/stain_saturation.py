@@ -5,7 +5,7 @@ brightest value. In a Hoechst field with one saturated nucleus among unsaturated
 two classes become "the plateau" and "everything else": its threshold lies above every other
 nucleus, and the mask keeps the saturated one alone, unflagged since it is not empty (a field
 of nine nuclei scored Dice 0.20 against them). So the plateau and its rim (the optics' blur and
-the smoothing, ``_RIM`` + 3σ px) are left out of the Otsu histogram: the threshold separates the
+the smoothing, ``RIM`` + 3σ px) are left out of the Otsu histogram: the threshold separates the
 stain from the background among the other pixels, and the saturated nucleus, above any such
 threshold, stays in the mask. Where that threshold falls below the other pixels' background plus
 ``signal_snr`` noise standard deviations (``stain_signal.py``), they hold no nucleus (a field
@@ -25,13 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from .stain_signal import section_statistics
-
-__all__ = ["FULL_SCALES", "MIN_PLATEAU", "Saturation", "find_saturation", "floor_of"]
+__all__ = ["FULL_SCALES", "MIN_PLATEAU", "RIM", "Saturation", "find_saturation", "floor_of"]
 
 MIN_PLATEAU = 16
 FULL_SCALES = frozenset(float(2**bits - 1) for bits in range(8, 17))
-_RIM = 4  # px beyond the plateau still lifted by the saturated nucleus's blurred edge
+RIM = 4  # px beyond the plateau still lifted by the saturated nucleus's blurred edge
 
 
 @dataclass(frozen=True)
@@ -40,24 +38,21 @@ class Saturation:
 
     ceiling: float | None = None
     pixels: int = 0
-    rim: int = _RIM
+    rim: int = RIM
 
     def kept(self, section: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
         """The smoothed values of one section that the Otsu threshold may see (flat)."""
+        return smoothed[self.kept_mask(section, smoothed)]
+
+    def kept_mask(self, section: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
+        """Where the section's values may be seen by the Otsu threshold: all but the plateau
+        and its rim."""
         if self.ceiling is None:
-            return smoothed.ravel()
+            return np.ones(smoothed.shape, dtype=bool)
         plateau = np.asarray(section) >= self.ceiling
         if not plateau.any():
-            return smoothed.ravel()
-        return smoothed[~ndi.binary_dilation(plateau, iterations=self.rim)]
-
-    def floor(self, kept: list[np.ndarray], signal_snr: float) -> float | None:
-        """The lowest threshold the kept values may give (below it they hold no nucleus):
-        background + ``signal_snr`` noise SDs of each section's kept values (median over
-        sections), or None without saturation."""
-        if self.ceiling is None:
-            return None
-        return floor_of([section_statistics(values) for values in kept if values.size], signal_snr)
+            return np.ones(smoothed.shape, dtype=bool)
+        return ~ndi.binary_dilation(plateau, iterations=self.rim)
 
 
 def floor_of(stats: list[tuple[float, float, float]], signal_snr: float) -> float | None:
@@ -79,7 +74,7 @@ def find_saturation(sections: np.ndarray, flat: list[bool], sigma: float) -> Sat
     pixels = sum(int((sections[i] >= ceiling).sum()) for i in indices)
     if pixels < MIN_PLATEAU:
         return Saturation()
-    found = Saturation(ceiling, pixels, _RIM + int(np.ceil(3 * sigma)))
+    found = Saturation(ceiling, pixels, RIM + int(np.ceil(3 * sigma)))
     rest = [found.kept(sections[i], np.asarray(sections[i])) for i in indices]
     values = [v for v in rest if v.size]
     if not values or min(float(v.min()) for v in values) == max(float(v.max()) for v in values):
