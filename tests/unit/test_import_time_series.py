@@ -89,7 +89,7 @@ def test_the_command_imports_a_field_of_frames_as_one_specimen_with_its_stains(
         "5",
     )
 
-    assert "pos1: 3 frame(s), time points 1, 2, 10, 3 with a stain" in out
+    assert "pos1: 3 frame(s), time points 1, 2, 10; 3 with a stain" in out
     assert (
         "pos1: 6 volume(s), 3 time point(s), 3 label-free section(s) and 3 stain section(s), "
         "5 min apart" in out

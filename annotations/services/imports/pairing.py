@@ -109,7 +109,8 @@ def _inside(
 
 def _stained(frames: tuple[FrameFiles, ...], inside: str) -> str:
     count = sum(1 for frame in frames if frame.stain)
-    return f", {count} with a stain" if count else inside
+    # A semicolon: after the list of time points, ", 3 with a stain" read as a fourth one.
+    return f"; {count} with a stain" if count else inside
 
 
 def _listed(numbers: list[int], most: int = 12) -> str:
