@@ -58,6 +58,7 @@ from .stain_signal import (
     quality_flag,
     section_statistics,
     stain_signal,
+    without_hot_pixels,
 )
 
 __all__ = [
@@ -249,7 +250,8 @@ def fluorescence_ground_truth(
             statistics.append(None)
             continue
         smoothed = prepared(index)
-        statistics.append(section_statistics(smoothed))
+        clean = _smooth(without_hot_pixels(sections[index], params.signal_snr), params)
+        statistics.append(section_statistics(smoothed, clean))
         if params.method == "otsu" and params.scope == "section":
             threshold: float | None = otsu([index])
         else:

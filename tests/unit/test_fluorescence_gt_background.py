@@ -68,3 +68,17 @@ def test_a_flat_background_and_a_small_field_are_left_as_they_are() -> None:
     surface = background_surface(flat)
     assert surface is not None and np.ptp(surface) < 5.0  # noise only: a flat surface
     assert background_surface(flat[:256, :256]) is None  # under 3 blocks of 128 px a side
+
+
+def test_a_field_without_nuclei_but_with_hot_pixels_shows_no_signal() -> None:
+    """Dozens of hot pixels (a camera's, at full scale) are not the stain: no mask, no flag.
+    They stood for the field's peak and flagged it 'stain signal but empty mask'."""
+    rng = np.random.default_rng(4)
+    empty = rng.poisson(150.0 * (1 + 2 * np.linspace(0, 1, SHAPE[1])[None, :]), SHAPE)
+    empty = empty.astype(np.float32)
+    empty[rng.integers(0, SHAPE[0], 60), rng.integers(0, SHAPE[1], 60)] = 4095
+    mask, info = fluorescence_ground_truth(empty)
+    assert not mask.any()
+    assert info["signal"] == [False] and info["quality"] == [None]
+    stain, _ = _field(gradient=3.0, mitotic=0)  # the same camera's hot pixels beside nuclei
+    assert fluorescence_ground_truth(stain)[1]["signal"] == [True]
