@@ -40,6 +40,8 @@ describe('a save waiting for its retry', () => {
     expect(retryText(status(busy), 2, true)).toBe('Not saved — the server is busy (HTTP 429) — retrying in 2 s, your edits are kept in this page (submit pending)');
     expect(retryText(status(down), 1, false)).toBe('Offline — retrying in 1 s, your edits are kept in this page');
     expect(retryText(status(classifySaveFailure(new TypeError('Failed to fetch'))), 1, false)).toMatch(/^Offline/);
+    // The browser has its network: the server is down or restarting, not the annotator's Wi-Fi.
+    expect(retryText(status(down), 3, false, true)).toBe('Not saved — the server cannot be reached (down or restarting) — retrying in 3 s, your edits are kept in this page');
     const slow = classifySaveFailure(new ApiError('network', 0, null, TIMED_OUT));
     expect(retryText(status(slow), 8, false)).toBe('Not saved — the server did not answer in time — retrying in 8 s, your edits are kept in this page');
   });

@@ -46,3 +46,32 @@ def test_a_failing_server_is_named_and_skip_keeps_the_annotator_on_unsaved_edits
     page.wait_for_url(lambda url: f"/sections/{section_id}/" not in url)
     assert SectionOffer.objects.get(section_id=section_id, annotator=annotator).skipped_at
     assert not errors, errors
+
+
+def test_a_server_that_cannot_be_reached_is_not_called_offline_while_the_browser_is_online(
+    asgi_server, page, project, stack, annotator
+):
+    """A server down or restarting refuses the connection: no answer came, but the annotator's
+    network is fine, so the save card names the server; with the network gone it says Offline."""
+    section_id, errors = start_annotating(page, asgi_server, project)
+    page.route(
+        "**/annotations/mine/**",
+        lambda route: (
+            route.abort("connectionrefused") if route.request.method == "PUT" else route.continue_()
+        ),
+    )
+    page.keyboard.press("b")
+    drag(page, [(30, 30), (60, 40)])
+    status = page.locator(".cw-status")
+    expect(status).to_contain_text("Not saved — the server cannot be reached (down or restarting)")
+    assert "Offline" not in status.inner_text()
+    screenshot(page, "annotate-server-unreachable", full_page=False)
+
+    page.context.set_offline(True)
+    drag(page, [(30, 60), (60, 70)])
+    expect(status).to_contain_text("Offline — retrying in")
+    # The network back: the page retries at once and the server takes the edits.
+    page.unroute("**/annotations/mine/**")
+    page.context.set_offline(False)
+    expect(status).to_have_attribute("data-phase", "clean")
+    assert not errors, errors

@@ -64,14 +64,17 @@ export function classifySaveFailure(err: unknown): SaveFailure {
 }
 
 /**
- * The status line while a save waits for its retry. "Offline" only when the request reached no
- * server: one that answered 500 or 429, or answered too late, is named as such, so nobody looks
- * for a network fault.
+ * The status line while a save waits for its retry. "Offline" only when the browser says it has
+ * no network (`browserOnline` false); a request that reached no server while the browser is
+ * online found the server down or restarting, and says so. One that answered 500 or 429, or
+ * answered too late, is named as such, so nobody looks for a network fault.
  */
-export function retryText(httpStatus: number | null, seconds: number, pendingSubmit: boolean): string {
+export function retryText(httpStatus: number | null, seconds: number, pendingSubmit: boolean, browserOnline = false): string {
   const what =
     httpStatus === null
-      ? 'Offline'
+      ? browserOnline
+        ? 'Not saved — the server cannot be reached (down or restarting)'
+        : 'Offline'
       : httpStatus === 0
         ? 'Not saved — the server did not answer in time'
         : `Not saved — the server ${httpStatus === 429 ? 'is busy' : 'failed'} (HTTP ${httpStatus})`;

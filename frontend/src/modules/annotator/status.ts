@@ -122,7 +122,7 @@ export class SaveCard {
         return [st.pendingSubmit ? 'Submitting…' : 'Saving…', null];
       case 'offline': {
         const s = st.retryAt ? Math.max(0, Math.ceil((st.retryAt - Date.now()) / 1000)) : 0;
-        const text = retryText(st.retryStatus, s, st.pendingSubmit);
+        const text = retryText(st.retryStatus, s, st.pendingSubmit, navigator.onLine);
         return [text, button('Retry now', { small: true, onClick: () => this.actions.retryNow() })];
       }
       case 'conflict':
