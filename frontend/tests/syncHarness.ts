@@ -41,6 +41,8 @@ export interface SetupOptions {
   origin?: () => SaveOrigin | null;
   /** The editor page's id; a random one when left out. */
   session?: string;
+  /** The tab's own storage (sessionStorage in the page). */
+  tabStorage?: MemoryStorage;
 }
 
 export function setup(handler: Handler, opts: SetupOptions = {}) {
@@ -61,6 +63,7 @@ export function setup(handler: Handler, opts: SetupOptions = {}) {
       activeTime: active,
       storage,
       session: opts.session,
+      tabStorage: opts.tabStorage,
       now: () => Date.now(),
     },
     (s) => states.push(s),

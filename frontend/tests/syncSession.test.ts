@@ -8,7 +8,7 @@ import { MemoryStorage, dto, setup, useFakeClock } from './syncHarness';
  * revisions from another tab's. */
 
 /** A page whose server copy is revision 3, saved before any backup below; `put` answers its saves. */
-function page(put: () => unknown, opts: { session?: string; storage?: MemoryStorage } = {}) {
+function page(put: () => unknown, opts: { session?: string; storage?: MemoryStorage; tabStorage?: MemoryStorage } = {}) {
   const bodies: any[] = [];
   const { sync } = setup((method, _url, o) => {
     if (method === 'GET') return dto(3, { updated_at: '2024-06-01T10:00:00Z' });
@@ -56,5 +56,35 @@ describe('editor session', () => {
     expect(restored?.session).toBe('page-before-reload');
     await reloaded.sync.save();
     expect(reloaded.bodies[0]).toMatchObject({ base_revision: 3, editor_session: 'page-before-reload' });
+  });
+
+  it('lets only a reload of the same tab take the backup\'s id: another tab keeps its own', async () => {
+    // Tab A's saves fail, so its backup stays; tab B opens the section and restores it.
+    const storage = new MemoryStorage();
+    const tabA = new MemoryStorage();
+    const a = page(() => {
+      throw new ApiError('network', 500, null, 'failed');
+    }, { session: 'tab-a', storage, tabStorage: tabA });
+    await a.sync.load();
+    a.sync.markDirty();
+    await a.sync.save();
+    const kept = JSON.parse(storage.getItem(backupKey(12))!);
+    kept.savedAt = Date.parse('2024-06-01T11:00:00Z');
+    storage.setItem(backupKey(12), JSON.stringify(kept));
+
+    // Tab B (its own tab storage, still open tab A): a save with A's id would let A's next save
+    // go over B's revisions unseen; B saves as itself, so the server answers A with a 409.
+    const b = page(() => dto(4), { session: 'tab-b', storage, tabStorage: new MemoryStorage() });
+    const { restored } = await b.sync.load();
+    expect(restored?.session).toBe('tab-a');
+    await b.sync.save();
+    expect(b.bodies[0]).toMatchObject({ base_revision: 3, editor_session: 'tab-b' });
+
+    // Tab A reloaded: the same tab storage, so it takes its own id back.
+    storage.setItem(backupKey(12), JSON.stringify(kept));
+    const reloaded = page(() => dto(5), { session: 'after-reload', storage, tabStorage: tabA });
+    await reloaded.sync.load();
+    await reloaded.sync.save();
+    expect(reloaded.bodies[0]).toMatchObject({ editor_session: 'tab-a' });
   });
 });

@@ -9,13 +9,14 @@ import type { AnnotationDto, LocalBackup } from './types';
 
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
-/** This browser's localStorage, or null where it is disabled (private modes, policies). */
-export function safeStorage(): Storage | null {
+/** This browser's localStorage (`session`: this tab's sessionStorage), or null where it is disabled (private modes, policies). */
+export function safeStorage(kind: 'local' | 'session' = 'local'): Storage | null {
   try {
+    const store = kind === 'local' ? localStorage : sessionStorage;
     const k = '__cw_probe__';
-    localStorage.setItem(k, '1');
-    localStorage.removeItem(k);
-    return localStorage;
+    store.setItem(k, '1');
+    store.removeItem(k);
+    return store;
   } catch {
     return null;
   }

@@ -99,6 +99,7 @@ export class AnnotatorPage {
         labelSetVersion: cfg.labels?.version,
         activeTime: this.activeTime,
         storage: safeStorage(),
+        tabStorage: safeStorage('session'),
         readOnly: cfg.readOnly ?? false,
       },
       () => this.renderStatus(),

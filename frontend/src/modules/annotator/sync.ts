@@ -33,7 +33,17 @@ export class AnnotationSync extends SaveLoop {
     // Saving against the revision the edits were based on lets the server
     // detect (409) if someone else saved in between.
     if (restored) this.revision = restored.baseRevision;
-    if (restored?.session) this.session = restored.session;
+    // The backup's page id is taken back only by a reload of the tab that wrote it: another tab
+    // that finds the backup (its writer still open, its saves failing) keeps an id of its own,
+    // or the two would save over each other's revisions without a 409.
+    const tabKey = `cellweb.editorSession.${this.deps.sectionId}`;
+    const tab = this.deps.tabStorage;
+    if (restored?.session && (!tab || tab.getItem(tabKey) === restored.session)) this.session = restored.session;
+    try {
+      tab?.setItem(tabKey, this.session);
+    } catch {
+      // A full or refused tab storage: a reload then gets an id of its own.
+    }
     this.phase = this.settledPhase;
     if (restored) this.markDirty();
     else this.emit();

@@ -157,6 +157,9 @@ export interface SyncDeps {
   labelSetVersion?: number;
   activeTime: Pick<ActiveTime, 'take' | 'giveBack'>;
   storage?: StorageLike | null;
+  /** This tab's own storage (sessionStorage: kept over a reload of the tab, never shared with
+   * another tab): which page id the tab last had, so that only a reload takes a backup's id back. */
+  tabStorage?: StorageLike | null;
   now?: () => number;
   readOnly?: boolean;
   /** This editor page's id (a random one when left out), sent with every save. */
