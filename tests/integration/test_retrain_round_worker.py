@@ -87,7 +87,7 @@ def test_two_rounds_fine_tune_the_active_model_and_score_the_same_held_out_speci
     assert second.evaluation.set_params["specimen_ids"] == held_out
     assert second.parent_version_id == parent.pk  # round 1 was not activated
     assert len(second.training_job.config["specimen_ids"]) == 4
-    comparison = round_comparison(project, 2)
+    comparison = round_comparison(project, 2, manager)
     assert [c["number"] for c in comparison["columns"]] == [1, 2] and comparison["same_set"]
     for column, row in zip(comparison["columns"], (first, second)):
         assert_scores_are_the_rows(column["scores"], row)

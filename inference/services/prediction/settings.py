@@ -7,7 +7,7 @@ import logging
 
 from django.db import transaction
 
-from annotations.models import Role
+from annotations.models import ImportJob, Role
 from annotations.permissions import require_role
 from cellweb.errors import DomainError
 from inference.models import ModelVersion, Prediction, PredictionSettings
@@ -44,21 +44,28 @@ def predict_imported(import_job) -> Prediction | None:
     if not ModelVersion.objects.filter(project=project, is_active=True).exists():
         return None
     times = sorted({int(v["time_index"]) for v in (import_job.result or {}).get("volumes") or []})
+
+    def launch() -> Prediction:
+        return prediction_launch(
+            project=project,
+            user=None,
+            specimen_ids=[import_job.specimen_id],
+            time_points=times or None,
+            origin=ORIGIN_NEW_IMPORT,
+        )
+
     try:
-        with transaction.atomic():
-            row = type(import_job).objects.select_for_update().get(pk=import_job.pk)
-            if (row.result or {}).get("prediction_id") is not None:
-                return None
-            prediction = prediction_launch(
-                project=project,
-                user=None,
-                specimen_ids=[import_job.specimen_id],
-                time_points=times or None,
-                origin=ORIGIN_NEW_IMPORT,
-            )
-            row.result = {**(row.result or {}), "prediction_id": prediction.pk}
-            row.save(update_fields=["result"])
-            import_job.result = row.result
+        if isinstance(import_job, ImportJob):
+            with transaction.atomic():
+                row = ImportJob.objects.select_for_update().get(pk=import_job.pk)
+                if (row.result or {}).get("prediction_id") is not None:
+                    return None
+                prediction = launch()
+                row.result = {**(row.result or {}), "prediction_id": prediction.pk}
+                row.save(update_fields=["result"])
+                import_job.result = row.result
+        else:  # an import in the foreground (no worker): no job row, nothing runs it again
+            prediction = launch()
     except DomainError as exc:
         logger.info("Import %s not predicted: %s", import_job.pk, exc.message)
         return None
