@@ -24,7 +24,11 @@ from annotations.services.imports.fit import fit_check
 from annotations.services.imports.importer import import_file
 from annotations.services.imports.listeners import import_listeners_notify
 from annotations.services.imports.options import ImportOptions
-from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
+from annotations.services.imports.staging import (
+    discard_staged,
+    stage_upload,
+    staged_file,
+)
 from annotations.services.projects import specimen_name_check
 from cellweb.errors import InvalidInput
 from cellweb.jobs import JobContext, JobStatus, job_create, job_execute
@@ -81,21 +85,11 @@ def import_job_create(
     return job
 
 
-def _staged_file(relative: str) -> Path:
-    path = staged_path(relative)
-    if path is None or not path.is_file():
-        raise InvalidInput(
-            "The uploaded file is no longer on the server (it was removed or the server was "
-            "cleaned up); please upload it again."
-        )
-    return path
-
-
 def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
     """The import of a staged upload: all volumes or none (``import_file``). A field of a batch
     upload brings its stain as a companion file, imported with it or not at all."""
     params = job.params or {}
-    path = _staged_file(job.staged_path)
+    path = staged_file(job.staged_path)
 
     def progress(fraction: float, message: str) -> None:
         ctx.progress(fraction, message=message)
@@ -107,7 +101,7 @@ def import_job_work(job: ImportJob, ctx: JobContext) -> dict[str, Any]:
             files = [FieldFile(path, options, job.original_name, params.get("sha256"))]
             files += [
                 FieldFile(
-                    _staged_file(companion.get("staged_path", "")),
+                    staged_file(companion.get("staged_path", "")),
                     _companion_options(options, companion),
                     companion.get("original_name", ""),
                     companion.get("sha256"),

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 
 from annotations.services.imports.checks import upload_size_check
+from cellweb.errors import InvalidInput
 
 STAGING_DIR = "staging"
 _CHUNK = 8 * 1024 * 1024
@@ -44,6 +45,17 @@ def staged_path(relative: str) -> Path | None:
     if root not in candidate.parents:
         return None
     return candidate
+
+
+def staged_file(relative: str) -> Path:
+    """The staged upload a job reads; ``InvalidInput`` when it is gone (removed, cleaned up)."""
+    path = staged_path(relative)
+    if path is None or not path.is_file():
+        raise InvalidInput(
+            "The uploaded file is no longer on the server (it was removed or the server was "
+            "cleaned up); please upload it again."
+        )
+    return path
 
 
 def discard_staged(relative: str) -> None:

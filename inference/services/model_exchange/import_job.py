@@ -12,8 +12,12 @@ from django.core.files.uploadedfile import UploadedFile
 
 from annotations.models import Project, Role
 from annotations.permissions import require_role
-from annotations.services.imports.staging import discard_staged, stage_upload, staged_path
-from cellweb.errors import InvalidInput
+from annotations.services.imports.staging import (
+    discard_staged,
+    stage_upload,
+    staged_file,
+    staged_path,
+)
 from cellweb.jobs import JobContext, job_launch
 from inference.models import ModelImportJob, ModelVersion
 from inference.selectors.model_versions import verified_note
@@ -53,16 +57,6 @@ def model_import_launch(
         raise
 
 
-def _staged_file(relative: str) -> Path:
-    path = staged_path(relative)
-    if path is None or not path.is_file():
-        raise InvalidInput(
-            "The uploaded file is no longer on the server (it was removed or the server was "
-            "cleaned up); please upload it again."
-        )
-    return path
-
-
 def import_result(version: ModelVersion) -> dict[str, Any]:
     """A finished import's result: the version and, in words, whether its test output was
     reproduced (``verified``) or why it could not be checked (``unverified``)."""
@@ -80,7 +74,7 @@ def model_import_work(job: ModelImportJob, ctx: JobContext) -> dict[str, Any]:
     slow one), then the version stored; a refusal fails the job with the 400's message."""
     if job.model_version_id is not None:  # a re-run after its worker was lost once it stored
         return import_result(job.model_version)
-    path = _staged_file(job.staged_path)
+    path = staged_file(job.staged_path)
     ctx.progress(0.1, message="Checking the file and running its test input through the network")
     with ctx.keepalive():
         version = model_version_import(
