@@ -6,15 +6,13 @@ from django.http import Http404
 
 from annotations.models import ImportJob, Project, Role
 from annotations.permissions import require_role
-from cellweb.events import current_event_seq
 from cellweb.jobs.cancel_note import job_cancel_public
+from cellweb.jobs.snapshot import live_snapshot
 
 
 def import_job_status(*, job: ImportJob) -> dict:
-    """What the import page shows, with the event number it was read at (read first)."""
-    seq = current_event_seq("import", job.pk)
-    job = ImportJob.objects.select_related("project", "cancelled_by").get(pk=job.pk)
-    return import_job_public(job) | {"seq": seq}
+    """What the import page shows (``cellweb.jobs.snapshot``)."""
+    return live_snapshot("import", job, import_job_public)
 
 
 def import_job_public(job: ImportJob) -> dict:

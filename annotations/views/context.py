@@ -1,17 +1,24 @@
 """What every page inside a project shares: its context (the project, the user's roles in it,
-its navigation) and the frame of a project page whose form only managers may post."""
+its navigation), the frame of a project page whose form only managers may post, and the live
+page of one of its jobs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from annotations.models import Project, Role
 from annotations.permissions import get_project, user_roles
 from annotations.selectors.projects import project_links, sorted_roles
 from cellweb.errors import NotAllowed
+from cellweb.jobs.lifecycle import kind_named
+from cellweb.jobs.pages import job_page_config
 from cellweb.pages import refused
 
 
@@ -47,3 +54,36 @@ def managers_post(refusal: str):
         return page
 
     return decorate
+
+
+def job_page(
+    request,
+    kind: str,
+    job_id: int,
+    template: str,
+    *,
+    api: str,
+    module: str,
+    config: Callable[[Any, dict[str, Any]], dict[str, Any]],
+) -> HttpResponse:
+    """The live page of a job of ``kind``, found for the user and read by the kind's own rules
+    (``get_for``: Http404 for an outsider; ``snapshot``). ``config(job, snapshot)`` adds what the
+    page's front-end ``module`` needs to ``cellweb.jobs.pages.job_page_config``; the template
+    gets the project's context with ``job``, its snapshot as ``status``, ``percent`` and
+    ``config``."""
+    job_kind = kind_named(kind)
+    job = job_kind.get_for(request.user, job_id)
+    status = job_kind.snapshot(job)
+    extra = config(job, status)
+    page = job_page_config(request, job, kind=kind, api=api, module=module, job=status, **extra)
+    return render(
+        request,
+        template,
+        project_context(request, job.project)
+        | {
+            "job": job,
+            "status": status,
+            "percent": round(100 * (job.progress or 0)),
+            "config": page,
+        },
+    )

@@ -13,9 +13,9 @@ from annotations.selectors import imports as selectors
 from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.services.imports.batch import import_batch_create
+from annotations.views.context import job_page
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError
-from cellweb.jobs.pages import job_page_config
 from cellweb.pages import refusing
 
 
@@ -95,22 +95,15 @@ def import_folder_page(request, slug: str):
 @login_required
 @refusing
 def import_job_page(request, job_id: int):
-    job = selectors.import_job_get(user=request.user, job_id=job_id)
-    status = selectors.import_job_status(job=job)
-    config = job_page_config(
+    return job_page(
         request,
-        job,
-        kind="import",
+        "import",
+        job_id,
+        "annotations/import_job.html",
         api="import-jobs",
         module="import",
-        doneUrl=f"/projects/{job.project.slug}/",
-        specimenUrl=status["specimen_url"],
-        job=status,
+        config=lambda job, status: {
+            "doneUrl": f"/projects/{job.project.slug}/",
+            "specimenUrl": status["specimen_url"],
+        },
     )
-    context = _project_context(request, job.project) | {
-        "job": job,
-        "status": status,
-        "percent": round(100 * (job.progress or 0)),
-        "config": config,
-    }
-    return render(request, "annotations/import_job.html", context)

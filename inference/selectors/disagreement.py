@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.permissions import get_in_project
-from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
-from cellweb.jobs.cancel_note import job_cancel_public
+from cellweb.jobs.snapshot import live_snapshot
 from inference.models import DisagreementJob
 
 __all__ = ["disagreement_get", "disagreement_snapshot"]
@@ -20,16 +19,15 @@ def disagreement_get(*, user, job_id: int) -> DisagreementJob:
 
 
 def disagreement_snapshot(job: DisagreementJob) -> dict[str, Any]:
-    """The job as the API shows it, with the event ``seq`` read before the row."""
-    seq = current_event_seq("disagreement", job.pk)
-    rows = DisagreementJob.objects.select_related("project", "created_by", "cancelled_by")
-    job = rows.get(pk=job.pk)
+    """The job as the API shows it (``cellweb.jobs.snapshot``)."""
+    return live_snapshot("disagreement", job, _disagreement_public)
+
+
+def _disagreement_public(job: DisagreementJob) -> dict[str, Any]:
     return {
         **job_row_public(job),
         "training_job": job.training_job_id,
         "threshold": job.threshold,
         "sections": job.sections,
-        **job_cancel_public(job),
         "result": job.result or {},
-        "seq": seq,
     }

@@ -10,9 +10,8 @@ from django.db.models import Count, Q, QuerySet
 from annotations.models import GroundTruth, GroundTruthSource, Project, Specimen
 from annotations.permissions import get_in_project
 from annotations.selectors.projects import project_filter_counts
-from cellweb.events import current_event_seq
-from cellweb.jobs.cancel_note import job_cancel_public
 from cellweb.jobs.rows import job_list_fields
+from cellweb.jobs.snapshot import live_snapshot
 from inference.models import (
     Evaluation,
     EvaluationMethod,
@@ -115,12 +114,11 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
     """Everything the live page needs, from the database (the websocket's first message).
 
     The evaluation is one unit of work, shown as the single entry of ``folds`` (index -1); its
-    live events are the job's own (no fold)."""
-    # The event counter first, then the rows (see ``cellweb.events.current_event_seq``).
-    seq = current_event_seq("evaluation", evaluation.pk)
-    evaluation = Evaluation.objects.select_related(
-        "project", "created_by", "cancelled_by", "model_version"
-    ).get(pk=evaluation.pk)
+    live events are the job's own (no fold); ``cellweb.jobs.snapshot`` reads it."""
+    return live_snapshot("evaluation", evaluation, _evaluation_live, links=["model_version"])
+
+
+def _evaluation_live(evaluation: Evaluation) -> dict[str, Any]:
     config = evaluation.config or {}
     total = int(config.get("total_sections") or 0)
     done = round(evaluation.progress * total) if total else None
@@ -132,7 +130,6 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
         "started_at": evaluation.started_at.isoformat() if evaluation.started_at else None,
         "heartbeat_at": evaluation.heartbeat_at.isoformat() if evaluation.heartbeat_at else None,
         "message": evaluation.message,
-        **job_cancel_public(evaluation),
         "config": {
             "model": model.get("name") or "baselines only",
             "set": evaluation.set_kind,
@@ -157,7 +154,6 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict[str, Any]:
         "summary": _summary_public(summary),
         "report_url": f"/evaluations/{evaluation.pk}/report.html" if evaluation.report else None,
         "csv_url": f"/evaluations/{evaluation.pk}/results.csv",
-        "seq": seq,
     }
 
 

@@ -10,9 +10,8 @@ from django.http import Http404
 
 from annotations.models import Project
 from annotations.permissions import get_in_project
-from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
-from cellweb.jobs.cancel_note import job_cancel_public
+from cellweb.jobs.snapshot import live_snapshot
 from inference.models import LearningCurve, ModelVersion, ModelVersionTask
 from inference.services.learning_curve.summary import (
     curve_map_scored_at,
@@ -53,10 +52,8 @@ def learning_curve_public(curve: LearningCurve) -> dict[str, Any]:
 
 
 def learning_curve_snapshot(curve: LearningCurve) -> dict[str, Any]:
-    seq = current_event_seq("learning_curve", curve.pk)
-    rows = LearningCurve.objects.select_related("project", "created_by", "cancelled_by")
-    curve = rows.get(pk=curve.pk)
-    return {**learning_curve_public(curve), **job_cancel_public(curve), "seq": seq}
+    """What the live page shows (``cellweb.jobs.snapshot``)."""
+    return live_snapshot("learning_curve", curve, learning_curve_public)
 
 
 def learning_curve_list(*, project: Project, limit: int = 50) -> list[dict[str, Any]]:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.permissions import get_in_project
-from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
-from cellweb.jobs.cancel_note import job_cancel_public
+from cellweb.jobs.snapshot import live_snapshot
 from inference.models import ModelImportJob
 
 __all__ = ["model_import_get", "model_import_outcome", "model_import_snapshot"]
@@ -20,19 +19,18 @@ def model_import_get(*, user, job_id: int) -> ModelImportJob:
 
 
 def model_import_snapshot(job: ModelImportJob) -> dict[str, Any]:
-    """The job as the API shows it, with the event ``seq`` read before the row."""
-    seq = current_event_seq("model_import", job.pk)
-    rows = ModelImportJob.objects.select_related("project", "created_by", "cancelled_by")
-    job = rows.get(pk=job.pk)
+    """The job as the API shows it (``cellweb.jobs.snapshot``)."""
+    return live_snapshot("model_import", job, _model_import_public)
+
+
+def _model_import_public(job: ModelImportJob) -> dict[str, Any]:
     return {
         **job_row_public(job),
         "url": f"/model-imports/{job.pk}/",
         "original_name": job.original_name,
         "arch": job.arch or None,
         "name": job.name,
-        **job_cancel_public(job),
         **model_import_outcome(job),
-        "seq": seq,
     }
 
 

@@ -11,9 +11,8 @@ from django.db.models import Q, QuerySet
 
 from annotations.models import Project, Tag, Volume
 from annotations.permissions import get_in_project
-from cellweb.events import current_event_seq
 from cellweb.jobs.api import job_row_public
-from cellweb.jobs.cancel_note import job_cancel_public
+from cellweb.jobs.snapshot import live_snapshot
 from inference.models import ModelVersion, Prediction, PredictionResult, PredictionSettings
 
 __all__ = [
@@ -75,21 +74,20 @@ def prediction_list(*, project: Project, limit: int = 50) -> list[dict[str, Any]
 
 
 def prediction_snapshot(prediction: Prediction) -> dict[str, Any]:
-    """What the live page shows, with the event ``seq`` read before the row."""
-    seq = current_event_seq("prediction", prediction.pk)
-    rows = Prediction.objects.select_related("project", "created_by", "cancelled_by")
-    prediction = rows.get(pk=prediction.pk)
+    """What the live page shows (``cellweb.jobs.snapshot``)."""
+    return live_snapshot("prediction", prediction, _prediction_live)
+
+
+def _prediction_live(prediction: Prediction) -> dict[str, Any]:
     done = round(prediction.progress * prediction.sections)
     return {
         **prediction_public(prediction),
-        **job_cancel_public(prediction),
         "batch": done,
         "batches": prediction.sections,
         "summary": prediction.summary or [],
         "replaced": prediction.status == "succeeded"
         and not PredictionResult.objects.filter(prediction=prediction).exists()
         and bool(prediction.summary),
-        "seq": seq,
     }
 
 

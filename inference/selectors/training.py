@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 
 from annotations.models import Project
 from annotations.permissions import get_in_project
-from cellweb.events import current_event_seq
-from cellweb.jobs.cancel_note import job_cancel_line, job_cancel_public
+from cellweb.jobs.cancel_note import job_cancel_line
 from cellweb.jobs.rows import job_list_fields
+from cellweb.jobs.snapshot import live_snapshot
 from inference.models import EpochLog, FoldRun, ModelVersion, TrainingJob
 from inference.selectors.model_versions import (
     METRIC_LABELS,
@@ -127,13 +127,12 @@ def _fold_public(fold: FoldRun, history: list[EpochLog]) -> dict[str, Any]:
 
 
 def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
-    """Everything the job page shows, from the database (what the websocket sends first)."""
-    # The event counter first, then the rows: whatever changed after this read comes with a
-    # larger seq, so the page applies it on top of this snapshot.
-    seq = current_event_seq("training", job.pk)
-    job = TrainingJob.objects.select_related(
-        "project", "created_by", "cancelled_by", "snapshot"
-    ).get(pk=job.pk)
+    """Everything the job page shows, from the database (what the websocket sends first), its
+    folds included (``cellweb.jobs.snapshot``)."""
+    return live_snapshot("training", job, _training_live, links=["snapshot"])
+
+
+def _training_live(job: TrainingJob) -> dict[str, Any]:
     folds = list(job.folds.order_by("index"))
     logs: dict[int, list[EpochLog]] = {f.pk: [] for f in folds}
     for log in EpochLog.objects.filter(fold__job=job).order_by("fold_id", "epoch"):
@@ -163,11 +162,9 @@ def training_job_snapshot(job: TrainingJob) -> dict[str, Any]:
         }
         if job.snapshot_id
         else {"id": None, "source": "fluorescence pairs", "as_of": None, "sections": job.sections},
-        **job_cancel_public(job),
         "message": job.message,
         "folds": fold_rows,
         "summary": job.summary,
-        "seq": seq,
     }
 
 

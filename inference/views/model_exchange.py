@@ -4,17 +4,15 @@ job live."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from annotations.models import Role
 from annotations.permissions import get_project
-from annotations.views.context import project_context
+from annotations.views.context import job_page
 from cellweb.errors import DomainError, NotAllowed
-from cellweb.jobs.pages import job_page_config
 from cellweb.pages import refused, refusing
 from inference.forms_model_exchange import ModelImportForm
-from inference.selectors.model_import import model_import_get, model_import_snapshot
 from inference.services.model_exchange import model_import_launch
 from inference.views.training import render_models_page
 
@@ -46,23 +44,16 @@ def model_import_page(request, slug: str):
 @login_required
 @refusing
 def model_import_job_page(request, job_id: int):
-    job = model_import_get(user=request.user, job_id=job_id)
-    status = model_import_snapshot(job)
-    config = job_page_config(
+    return job_page(
         request,
-        job,
-        kind="model_import",
+        "model_import",
+        job_id,
+        "inference/model_import.html",
         api="model-imports",
         module="import",
-        title=f"Importing the model {job.original_name}",
-        doneUrl=f"/projects/{job.project.slug}/models/",
-        doneLabel="Back to the model versions",
-        job=status,
+        config=lambda job, status: {
+            "title": f"Importing the model {job.original_name}",
+            "doneUrl": f"/projects/{job.project.slug}/models/",
+            "doneLabel": "Back to the model versions",
+        },
     )
-    context = project_context(request, job.project) | {
-        "job": job,
-        "status": status,
-        "percent": round(100 * (job.progress or 0)),
-        "config": config,
-    }
-    return render(request, "inference/model_import.html", context)
