@@ -19,7 +19,7 @@ from annotations.conflicts import CONFLICTS
 from annotations.models import GroundTruthSource, Role
 from annotations.permissions import REVIEW_ROLES, get_project, get_section
 from annotations.selectors import review as review_selectors
-from annotations.selectors.annotation import review_section
+from annotations.selectors.annotation import require_truth_unblinded, review_section
 from annotations.selectors.users import user_ids_by_name
 from annotations.serializers_dashboard import ProjectDashboardSerializer
 from annotations.serializers_groundtruth import (
@@ -153,6 +153,7 @@ class SectionGroundTruthApi(APIView):
         section = get_section(request.user, section_id, *REVIEW_ROLES)
         query = parse(SectionGroundTruthQuerySerializer, request.query_params)
         source = query.get("source", GroundTruthSource.CONSENSUS)
+        require_truth_unblinded(request.user, section, source)
         if "version" in query:
             detail = review_selectors.ground_truth_version_detail(
                 section, source=source, version=query["version"]

@@ -1,6 +1,7 @@
 """Export of a project's submitted masks as a zip: PNG per annotation, multi-page TIFF per
 section, or the project's labels (class-map and instance TIFFs per section plus instances.csv,
-``export_labels.py``; with the current ground truth for reviewers and managers, ``export_truth.py``).
+``export_labels.py``; with the current ground truth for reviewers and managers, ``export_truth.py``,
+but the consensus of sections blind to them).
 
 The archive is written into a spooled temporary file (memory first, disk past a few MB) and
 streamed from there, so a large project neither fills the web process's memory nor has to be
@@ -22,7 +23,7 @@ from django.db.models import F
 from annotations.imaging.label_values import stored_labels
 from annotations.models import AnnotationRevision, AnnotationStatus, Project, SectionStatus
 from annotations.permissions import oversees, require_role
-from annotations.selectors.annotation import blind_sections, hidden_from
+from annotations.selectors.annotation import blind_sections, hidden_from, truth_hidden_from
 from annotations.services.export_labels import (
     REVISION_COLUMNS,
     LabelExportWriter,
@@ -44,7 +45,8 @@ INDEX_COLUMNS = [
     "page",
     "foreground_pixels",
 ]
-# Sections whose co-annotators' masks a manager-annotator's export leaves out (the blind rule).
+# Sections whose co-annotators' masks (and confirmed consensus, in the labels format) a
+# manager-annotator's export leaves out (the blind rule).
 WITHHELD_COLUMNS = ["section_id", "specimen", "time_index", "z", "submitted"]
 _SPOOL_BYTES = 8 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -139,8 +141,9 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
     """Build the export archive; returns an open file positioned at its start and a file name.
 
     Reviewers and managers get every submitted annotation; an annotator only their own. A
-    reviewer or manager who also annotates is blind on sections still open: others' masks of
-    those are left out, and ``withheld.csv`` lists the sections.
+    reviewer or manager who also annotates is blind on sections still open (or open again, a
+    confirmed section that lost a submission): others' masks of those and their confirmed
+    consensus are left out, and ``withheld.csv`` lists the sections.
     """
     require_role(user, project)
     if fmt not in EXPORT_FORMATS:
@@ -174,7 +177,9 @@ def export_masks(*, user, project: Project, fmt: str) -> tuple[IO[bytes], str]:
                     labels.write_section(group)
                 labels.finish()
                 if oversees(user, project):
-                    write_ground_truth(archive, project, labels)
+                    write_ground_truth(
+                        archive, project, labels, hidden=truth_hidden_from(user, project)
+                    )
             archive.writestr("index.csv", index.getvalue())
             withheld = _withheld_csv(user=user, project=project)
             if withheld is not None:

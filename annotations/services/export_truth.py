@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+from django.db.models import Q
 
 from annotations.models import GroundTruth, Project, SectionStatus
 
@@ -36,10 +37,11 @@ TRUTH_COLUMNS = [
 TRUTH_INSTANCE_COLUMNS = [*_WHERE, *INSTANCE_FIELDS]
 
 
-def _current_truths(project: Project):
+def _current_truths(project: Project, hidden: Q):
     return (
         GroundTruth.objects.filter(section__project=project, is_current=True)
         .exclude(section__status=SectionStatus.EXCLUDED)
+        .exclude(hidden)
         .select_related("section__specimen", "section__volume", "reviewer")
         .order_by(
             "section__specimen__name",
@@ -74,14 +76,17 @@ def _where(truth: GroundTruth) -> list:
     ]
 
 
-def write_ground_truth(archive: zipfile.ZipFile, project: Project, labels: LabelExportWriter):
-    """Write every current ground truth of ``project`` (excluded sections left out)."""
+def write_ground_truth(
+    archive: zipfile.ZipFile, project: Project, labels: LabelExportWriter, *, hidden: Q
+):
+    """Write every current ground truth of ``project`` but the ``hidden`` ones (the blind rule,
+    ``truth_hidden_from``; excluded sections left out too)."""
     pages_csv, instances_csv = io.StringIO(), io.StringIO()
     pages_writer = csv.writer(pages_csv, lineterminator="\n")
     instance_writer = csv.writer(instances_csv, lineterminator="\n")
     pages_writer.writerow(TRUTH_COLUMNS)
     instance_writer.writerow(TRUTH_INSTANCE_COLUMNS)
-    for group in _by_section(_current_truths(project).iterator(chunk_size=200)):
+    for group in _by_section(_current_truths(project, hidden).iterator(chunk_size=200)):
         section = group[0].section
         stem = f"{labels.folder(section)}/z{section.z:03d}_section{section.pk}_truth"
         decoded = [labels.decode(t.mask_png, section.shape) for t in group]

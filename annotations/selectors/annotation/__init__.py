@@ -24,19 +24,23 @@ from .state import (
     latest_revision,
 )
 from .visibility import (
+    BLIND_TRUTH_SOURCES,
     annotates,
     annotation_get_visible,
     blind_sections,
     can_see_all_annotations,
     hidden_from,
     is_blind_on,
+    require_truth_unblinded,
     require_unblinded,
     review_section,
     section_is_unblinded,
+    truth_hidden_from,
     visible_annotations,
 )
 
 __all__ = [
+    "BLIND_TRUTH_SOURCES",
     "DRAFTABLE_SECTION_STATUSES",
     "LOCKED_SECTION_STATUSES",
     "annotate_page_config",
@@ -55,6 +59,7 @@ __all__ = [
     "mask_outlines",
     "next_section_peek",
     "queue_reason",
+    "require_truth_unblinded",
     "require_unblinded",
     "review_section",
     "section_is_unblinded",
@@ -63,5 +68,6 @@ __all__ = [
     "sent_back_said",
     "sent_back_to",
     "sent_back_to_draft",
+    "truth_hidden_from",
     "visible_annotations",
 ]

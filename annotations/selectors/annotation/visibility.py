@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from annotations.models import Annotation, AnnotationStatus, Membership, Project, Role, Section
+from annotations.models import (
+    Annotation,
+    AnnotationStatus,
+    GroundTruthSource,
+    Membership,
+    Project,
+    Role,
+    Section,
+)
 from annotations.permissions import (
     REVIEW_ROLES,
     get_section,
@@ -60,6 +68,28 @@ def hidden_from(user, project: Project, via: str = "") -> Q:
     return Q(**{f"{via}section__in": blind_sections(user, project)}) & ~Q(
         **{f"{via}annotator": user}
     )
+
+
+# Ground truth built from the annotators' masks (a confirmed consensus) is their work and blind
+# like them; truth derived from a stain or imported from files is nobody's work in the project.
+BLIND_TRUTH_SOURCES = (GroundTruthSource.CONSENSUS,)
+
+
+def truth_hidden_from(user, project: Project) -> Q:
+    """The blind rule over a project's ground truth (``hidden_from`` for ``GroundTruth`` rows):
+    the consensus truths of the sections ``user`` is blind on, as a filter to exclude. A
+    confirmed section that loses a submission (sent back, reopened) is blind again, and so is
+    its truth. It matches nothing for a member who does not annotate."""
+    if not annotates(user, project):
+        return Q(pk__in=[])
+    return Q(section__in=blind_sections(user, project), source__in=BLIND_TRUTH_SOURCES)
+
+
+def require_truth_unblinded(user, section: Section, source: str) -> None:
+    """Refuse (403) ``source`` ground truth of ``section`` to a user blind on it, when that
+    truth is built from the annotators' masks (``BLIND_TRUTH_SOURCES``)."""
+    if source in BLIND_TRUTH_SOURCES:
+        require_unblinded(user, section)
 
 
 def require_unblinded(user, section: Section) -> None:
