@@ -24,7 +24,7 @@ from annotations.selectors.section_images import (
     SectionSource,
     section_source,
     section_source_in_memory,
-    session_may_see,
+    session_granted,
 )
 from annotations.selectors.section_images.grants import process_grants
 from annotations.selectors.section_images.pngs import png_memory
@@ -105,10 +105,8 @@ def proposal_answer(section_id: int, session_key: str | None) -> ProposalAnswer 
     source = section_source(section_id)
     if source is None:
         return None
-    if not process_grants.allowed(session_key, source.project_id):
-        if not session_may_see(session_key, source.project_id):
-            return None
-        process_grants.add(session_key, source.project_id, generation=generation)
+    if not session_granted(session_key, source.project_id, generation=generation):
+        return None
     state = proposal_state(source.project_id)
     if not _servable(source, state):
         return None

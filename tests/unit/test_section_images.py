@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from annotations.models import Membership
@@ -208,3 +213,57 @@ def test_an_expired_session_is_not_answered(annotator, section):
     session.set_expiry(-1)
     session.save()
     assert answer(ask(section, session.session_key)) is None
+
+
+def _later(monkeypatch, seconds: float) -> None:
+    """The grants' clock moves ``seconds`` ahead (nothing else does)."""
+    start = time.monotonic()
+    monkeypatch.setattr(grants, "time", SimpleNamespace(monotonic=lambda: start + seconds))
+
+
+def test_a_session_left_to_expire_sees_no_image_once_it_has(annotator, section, monkeypatch):
+    """No logout, so no signal: the grant learned from the session ends when the session does,
+    not a full ``SECTION_IMAGE_GRANT_TTL`` later."""
+    key = session_of(annotator)
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(seconds=20))
+    assert answer(ask(section, key)).status == 200
+    _later(monkeypatch, 10)
+    assert answer_from_memory(ask(section, key)).status == 200
+    _later(monkeypatch, 21)
+    assert answer_from_memory(ask(section, key)) is None
+
+
+def test_an_expired_session_learns_no_grant(annotator, section):
+    key = session_of(annotator)
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert answer(ask(section, key)) is None
+    assert answer_from_memory(ask(section, key)) is None
+
+
+def test_a_long_session_is_still_checked_again_after_the_grant_ttl(
+    annotator, section, monkeypatch, settings
+):
+    key = session_of(annotator)
+    assert answer(ask(section, key)).status == 200
+    _later(monkeypatch, settings.SECTION_IMAGE_GRANT_TTL + 1)
+    assert answer_from_memory(ask(section, key)) is None
+    assert answer(ask(section, key)).status == 200  # checked again, still signed in
+
+
+def test_a_flushed_session_or_a_deactivated_user_sees_no_image_at_once(
+    annotator, reviewer, section
+):
+    flushed = Client()
+    flushed.force_login(annotator)
+    gone = flushed.session.session_key
+    assert answer(ask(section, gone)).status == 200
+    flushed.session.flush()
+    assert answer_from_memory(ask(section, gone)) is None
+    assert answer(ask(section, gone)) is None
+
+    key = session_of(reviewer)
+    assert answer(ask(section, key)).status == 200
+    reviewer.is_active = False
+    reviewer.save()
+    assert answer_from_memory(ask(section, key)) is None
+    assert answer(ask(section, key)) is None

@@ -10,14 +10,17 @@ more than sending bytes that are already rendered. So each process keeps in memo
   a window of one's own, such as a slider being dragged, is not worth a round trip there;
 - **grants**: which session may see the images of which project, learned through Django's own
   session store and ``django.contrib.auth.get_user`` (session hash, active user, backends) plus
-  the membership query of the image API, and kept for ``SECTION_IMAGE_GRANT_TTL`` seconds.
+  the membership query of the image API, and kept for ``SECTION_IMAGE_GRANT_TTL`` seconds, or
+  until the session expires if that is sooner (an expiry sends no signal).
 
 Whatever can take access away (a logout, a membership change, a user deactivated or given a new
 password, a deleted volume or project) calls :func:`revoke_image_access`. That forgets the grants
 of this process at once and writes a new access epoch to the shared cache. Every other process
 reads the epoch at most ``SECTION_IMAGE_GRANT_RECHECK_S`` seconds apart and forgets its grants
 and section sources when it has changed. If the cache cannot be read, the grants are dropped
-and every request is checked again.
+and every request is checked again. That recheck is the one bound on revocation, kept for speed
+(``bench/image_grants.py``: reading the epoch on every request costs about ten times an answer
+from memory, checking the session every time about a hundred times).
 
 :func:`answer_from_memory` never touches the database and never blocks on I/O except that
 epoch read. :func:`answer` may do both and belongs in a worker thread. Either one returns
@@ -37,6 +40,7 @@ from .answers import (
     answer,
     answer_from_memory,
     forget_in_process,
+    session_granted,
     session_may_see,
 )
 from .grants import EPOCH_CACHE_KEY, revoke_image_access
@@ -71,6 +75,7 @@ __all__ = [
     "etag_matches",
     "forget_in_process",
     "forget_section_sources",
+    "session_granted",
     "may_see_section_images",
     "revoke_image_access",
     "section_image_params",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 
 from django.conf import settings
@@ -73,13 +74,40 @@ def answer_from_memory(request: ImageRequest) -> ImageAnswer | None:
     return _answer_for(request, source, lambda spec: png_memory.get(spec.cache_key))
 
 
-def session_may_see(session_key: str, project_id: int) -> bool:
-    """Django's own session and user checks, then membership of the project."""
+def session_may_see(session_key: str, project_id: int) -> datetime | None:
+    """Django's own session and user checks, then membership of the project: when the session
+    expires if it may see the project's images, else None."""
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     request = HttpRequest()
     request.session = store
     user = auth.get_user(request)
-    return may_see_section_images(user, project_id)
+    if not may_see_section_images(user, project_id):
+        return None
+    return _session_expires(store)
+
+
+def _session_expires(store) -> datetime:
+    """When Django stops accepting the session: the stored row's date for the database-backed
+    engines (the session's data alone would say "a full age from now"), else its own expiry."""
+    if hasattr(store, "get_model_class"):
+        rows = store.get_model_class().objects.filter(session_key=store.session_key)
+        stored = rows.values_list("expire_date", flat=True).first()
+        if stored is not None:
+            return stored
+    return store.get_expiry_date()
+
+
+def session_granted(session_key: str, project_id: int, *, generation: int) -> bool:
+    """Whether the session may see the project's images: a grant held, else the session checked
+    (``session_may_see``) and, if it may, kept as a grant that ends with the session at the
+    latest."""
+    if process_grants.allowed(session_key, project_id):
+        return True
+    expires = session_may_see(session_key, project_id)
+    if expires is None:
+        return False
+    process_grants.add(session_key, project_id, generation=generation, session_expires=expires)
+    return True
 
 
 def answer(request: ImageRequest) -> ImageAnswer | None:
@@ -91,10 +119,8 @@ def answer(request: ImageRequest) -> ImageAnswer | None:
     source = section_source(request.section_id)
     if source is None:
         return None
-    if not process_grants.allowed(request.session_key, source.project_id):
-        if not session_may_see(request.session_key, source.project_id):
-            return None
-        process_grants.add(request.session_key, source.project_id, generation=generation)
+    if not session_granted(request.session_key, source.project_id, generation=generation):
+        return None
     return _answer_for(request, source, _png_or_none)
 
 

@@ -6,10 +6,12 @@ import contextlib
 import threading
 import time
 import uuid
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.utils import timezone
 
 from .sources import forget_section_sources
 
@@ -37,16 +39,23 @@ class Grants:
         expires = self._grants.get((session_key, project_id))
         return expires is not None and time.monotonic() < expires
 
-    def add(self, session_key: str, project_id: int, *, generation: int) -> None:
+    def add(
+        self, session_key: str, project_id: int, *, generation: int, session_expires: datetime
+    ) -> None:
+        """Grant ``session_key`` the project's images for ``SECTION_IMAGE_GRANT_TTL`` seconds, or
+        until ``session_expires`` if that comes first: a session left to expire (no logout, so
+        no signal) stops seeing images the moment Django would stop accepting it."""
+        left = (session_expires - timezone.now()).total_seconds()
+        lasts = min(settings.SECTION_IMAGE_GRANT_TTL, left)
+        if lasts <= 0:
+            return
         with self._lock:
             # Access may have been revoked while the grant was being checked.
             if generation != self._generation:
                 return
             if len(self._grants) >= _GRANTS_MAX:
                 self._grants.clear()
-            self._grants[(session_key, project_id)] = (
-                time.monotonic() + settings.SECTION_IMAGE_GRANT_TTL
-            )
+            self._grants[(session_key, project_id)] = time.monotonic() + lasts
 
     def forget(self) -> None:
         with self._lock:
