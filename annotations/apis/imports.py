@@ -44,7 +44,8 @@ class ImportJobSerializer(JobCancelSerializer, LiveSnapshotSerializer):
         "stain_sections_count (the stain's fluorescence sections), specimen {id, name, lab}, volumes [{modality, channel, time_index, "
         "shape}], time_points, source_file, source_files, notes (what the import chose by "
         "itself, e.g. the channels it picked by their names in the file: information) and "
-        "warnings (what may be wrong); empty before."
+        "warnings (what may be wrong; once the specimen is deleted they no longer apply and "
+        "one of the notes says so in their place); empty before."
     )
     original_name = serializers.CharField(help_text="The uploaded file's name.")
     project = serializers.CharField(help_text=PROJECT_SLUG)

@@ -8,6 +8,7 @@ from annotations.models import ImportJob, Project, Role
 from annotations.permissions import require_role
 from cellweb.jobs.cancel_note import job_cancel_public
 from cellweb.jobs.snapshot import live_snapshot
+from cellweb.words import counted
 
 
 def import_job_status(*, job: ImportJob) -> dict:
@@ -23,7 +24,7 @@ def import_job_public(job: ImportJob) -> dict:
         "progress": job.progress,
         "message": job.message,
         "error": job.error,
-        "result": job.result or {},
+        "result": _result_shown(job),
         "original_name": job.original_name,
         "project": job.project.slug,
         "specimen_url": specimen_url,
@@ -34,6 +35,23 @@ def import_job_public(job: ImportJob) -> dict:
         "stale": job.is_stale(),
         **job_cancel_public(job),
     }
+
+
+def _result_shown(job: ImportJob) -> dict:
+    """The stored result as it reads now: once the imported specimen is deleted, its warnings
+    (about its volumes, naming its page) no longer apply, and one note says so in their place.
+    The stored result keeps them."""
+    result = job.result or {}
+    warnings = result.get("warnings") or []
+    if not job.specimen_deleted or not warnings:
+        return result
+    name = result.get("specimen_name") or (result.get("specimen") or {}).get("name", "")
+    verb = "was" if len(warnings) == 1 else "were"
+    note = (
+        f"{counted(len(warnings), 'warning')} of this import {verb} about specimen “{name}”, "
+        f"deleted since: {'it no longer applies' if len(warnings) == 1 else 'they no longer apply'}."
+    )
+    return {**result, "warnings": [], "notes": [*(result.get("notes") or []), note]}
 
 
 def import_job_get(*, user, job_id: int) -> ImportJob:
