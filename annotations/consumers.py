@@ -4,8 +4,9 @@ Route ``ws/sections/<section_id>/`` (``cellweb/routing.py``). A member of the se
 who is signed in joins the section's group and gets ``{"type": "hello"}``; then every notice
 published to it (``annotations/services/review/announce.py``) is relayed as is, but for a
 send-back: it names the annotators sent back and quotes the reviewer's comment, so it reaches only
-them and the project's reviewers and managers; another annotator of the section (whose annotation
-stands) hears nothing of it, as the blind rule keeps co-annotators and their masks apart. Close
+them and the project's reviewers and managers who do not annotate; another annotator of the
+section (whose annotation stands, whatever other role they hold) hears nothing of it, as the
+blind rule keeps co-annotators and their masks apart. Close
 codes as for jobs: 4403 when not signed in, 4404 for a section that does not exist or whose
 project the user is not a member of.
 """
@@ -18,6 +19,7 @@ from channels.db import database_sync_to_async
 from django.http import Http404
 
 from annotations.permissions import get_section, oversees
+from annotations.selectors.annotation.visibility import annotates
 from cellweb.consumers import GroupConsumer
 from cellweb.errors import NotAllowed, NotFoundError
 from cellweb.jobs.consumer import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
@@ -32,15 +34,19 @@ def section_group(section_id: int) -> str:
 
 def concerns(notice: dict[str, Any], *, username: str, oversees: bool) -> bool:
     """Whether ``notice`` is for a reader named ``username`` (``oversees``: a reviewer or
-    manager of the project): every decision is, but a send-back only for those it names."""
+    manager of the project who does not annotate): every decision is, but a send-back only for
+    those it names."""
     if notice.get("action") != "send_back" or oversees:
         return True
     return username in notice.get("annotators", [])
 
 
 def _oversees(user, section_id: int) -> bool:
+    """Whether every send-back of the section is the user's to hear: a reviewer or manager who
+    does not annotate. One who annotates is blind on a section sent back (it lacks a submission
+    again, ``visibility.is_blind_on``), so hears only those that name them."""
     section = get_section(user, section_id)
-    return oversees(user, section.project)
+    return oversees(user, section.project) and not annotates(user, section.project)
 
 
 class SectionConsumer(GroupConsumer):

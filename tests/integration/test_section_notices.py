@@ -11,7 +11,7 @@ import pytest
 import websockets
 
 from annotations.consumers import concerns
-from annotations.models import Consensus, Section
+from annotations.models import Consensus, Membership, Role, Section
 from annotations.services.review import review_confirm
 from annotations.services.review.decisions import review_exclude, review_send_back
 from tests.fixtures_live import run_async
@@ -76,12 +76,16 @@ def test_an_open_page_hears_each_decision_and_strangers_are_turned_away(
     assert "UTC): “Too big.” It returns to review" in sent_back["said"]
 
 
+@pytest.mark.parametrize("bob_manages", [False, True], ids=["annotator", "manager-annotator"])
 def test_a_send_back_reaches_only_the_annotators_it_names(
-    asgi_server, annotator, reviewer, in_review
+    asgi_server, annotator, second_annotator, reviewer, project, in_review, bob_manages
 ):
     """bob's annotation of the section stands when alice's is sent back: the notice, which names
-    alice and quotes the comment on her mask, is not his to read (the blind rule); the exclusion
-    that follows is."""
+    alice and quotes the comment on her mask, is not his to read (the blind rule: the section
+    lacks a submission again), even when he manages the project too; the exclusion that follows
+    is."""
+    if bob_manages:
+        Membership.objects.create(project=project, user=second_annotator, role=Role.MANAGER)
     url = f"{asgi_server.ws_url}/ws/sections/{in_review.pk}/"
 
     def decide() -> int:
