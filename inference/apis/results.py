@@ -17,7 +17,7 @@ from inference.apis.views import inference_read
 from inference.models import EvaluationMethod
 from inference.reports import LAYER_COLOURS, layer_png
 from inference.selectors import evaluation as selectors
-from inference.selectors.scored_sections import scored_section
+from inference.selectors.scored_sections import require_layer_visible, scored_section
 from inference.services.evaluation.target import chosen_class
 
 
@@ -96,7 +96,9 @@ class EvaluationLayerApi(BinaryApi):
         description="gt: ground truth (red); pred: the model, or Otsu without a model (yellow); "
         "edge: the edge-based baseline (cyan; scores the nucleus class only). Rendered from the "
         "stored masks of one class: `class` (a value the evaluation scored; default its target "
-        "class). Another class value is 400.",
+        "class). Another class value is 400. The gt layer of a confirmed consensus is 403 to a "
+        "member who annotates while the section lacks its required submissions (the blind "
+        "rule).",
         parameters=[
             OpenApiParameter(
                 "layer", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(LAYER_COLOURS)
@@ -110,6 +112,9 @@ class EvaluationLayerApi(BinaryApi):
         if layer not in LAYER_COLOURS:
             raise Http404("Unknown layer; use gt, pred or edge.")
         section = scored_section(evaluation=evaluation, section_id=section_id)
+        require_layer_visible(
+            user=request.user, evaluation=evaluation, section=section, layer=layer
+        )
         try:
             value = chosen_class(evaluation, request.query_params.get("class"))
         except LookupError as exc:

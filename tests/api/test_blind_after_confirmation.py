@@ -95,3 +95,15 @@ def test_no_route_hands_a_manager_blind_again_the_consensus(ids, reblinded, anno
     leaks, opened = _walk(signed_in(annotator), ids, reblinded)
     assert not leaks, "\n".join(leaks)
     assert opened > 40
+
+
+def test_an_evaluations_truth_layer_of_the_section_is_refused_while_it_is_blind(
+    ids, reblinded, annotator, reviewer
+):
+    """The evaluation scored the section against a confirmed consensus: its red ground-truth
+    outline is the annotators' work too; the model's layer is not."""
+    base = f"/api/evaluations/{ids['evaluation_id']}/sections/{ids['section_id']}/layer/"
+    alice = signed_in(annotator)
+    assert alice.get(base + "gt.png").status_code == 403
+    assert alice.get(base + "pred.png").status_code == 200
+    assert signed_in(reviewer).get(base + "gt.png").status_code == 200
