@@ -41,6 +41,17 @@ def concerns(notice: dict[str, Any], *, username: str, oversees: bool) -> bool:
     return username in notice.get("annotators", [])
 
 
+def told(notice: dict[str, Any], *, username: str, oversees: bool) -> dict[str, Any]:
+    """``notice`` as a reader it concerns hears it: a send-back told to an annotator it names
+    names them alone ("sent this section back to you"), as the blind rule keeps co-annotators'
+    reviews apart; reviewers and managers who do not annotate hear it whole."""
+    to_you = notice.get("said_to_you")
+    notice = {key: value for key, value in notice.items() if key != "said_to_you"}
+    if to_you is None or oversees:
+        return notice
+    return {**notice, "annotators": [username], "said": to_you}
+
+
 def _oversees(user, section_id: int) -> bool:
     """Whether every send-back of the section is the user's to hear: a reviewer or manager who
     does not annotate. One who annotates is blind on a section sent back (it lacks a submission
@@ -73,4 +84,4 @@ class SectionConsumer(GroupConsumer):
     async def section_notice(self, message: dict[str, Any]) -> None:
         notice = message["event"]
         if self.group and concerns(notice, username=self.username, oversees=self.oversees):
-            await self.send_json(notice)
+            await self.send_json(told(notice, username=self.username, oversees=self.oversees))

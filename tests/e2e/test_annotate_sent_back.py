@@ -77,7 +77,7 @@ def test_a_page_left_open_hears_of_the_send_back_and_reopens_with_who_and_why(
         )
     )
     notice = page.locator("[data-review-notice]")
-    notice.get_by_text("rita sent this section back to alice").wait_for()
+    notice.get_by_text("rita sent this section back to you").wait_for()
     assert "“Too big.”" in notice.inner_text() and "Reopen your annotation" in notice.inner_text()
     page.get_by_role("button", name="Reopen").click()
     toast = page.locator(".cw-editor-toast")

@@ -10,7 +10,7 @@ import json
 import pytest
 import websockets
 
-from annotations.consumers import concerns
+from annotations.consumers import concerns, told
 from annotations.models import Consensus, Membership, Role, Section
 from annotations.services.review import review_confirm
 from annotations.services.review.decisions import review_exclude, review_send_back
@@ -72,7 +72,8 @@ def test_an_open_page_hears_each_decision_and_strangers_are_turned_away(
     assert confirmed["by"] == "rita" and confirmed["status"] == "confirmed"
     assert confirmed["said"].startswith("rita confirmed this section's ground truth version 1 (")
     assert sent_back["action"] == "send_back" and sent_back["annotators"] == ["alice"]
-    assert sent_back["said"].startswith("rita sent this section back to alice (")
+    assert sent_back["said"].startswith("rita sent this section back to you (")
+    assert "said_to_you" not in sent_back
     assert "UTC): “Too big.” It returns to review" in sent_back["said"]
 
 
@@ -111,3 +112,19 @@ def test_who_a_send_back_concerns():
     assert not concerns(notice, username="bob", oversees=False)
     assert concerns(notice, username="rita", oversees=True)
     assert concerns({"action": "confirm", "annotators": []}, username="bob", oversees=False)
+
+
+def test_a_send_back_names_each_annotator_it_reaches_alone():
+    """Sent back to alice and bob together: each hears it told to them, not who else was sent
+    back; a reviewer who does not annotate hears it whole."""
+    notice = {
+        "action": "send_back",
+        "annotators": ["alice", "bob"],
+        "said": "rita sent this section back to alice, bob (…): “Redraw.”",
+        "said_to_you": "rita sent this section back to you (…): “Redraw.”",
+    }
+    alice = told(notice, username="alice", oversees=False)
+    assert alice["annotators"] == ["alice"] and "bob" not in alice["said"]
+    assert alice["said"].startswith("rita sent this section back to you")
+    rita = told(notice, username="rita", oversees=True)
+    assert rita["annotators"] == ["alice", "bob"] and "said_to_you" not in rita

@@ -26,9 +26,10 @@ def last_decision(section: Section) -> AuditEvent | None:
     )
 
 
-def what_happened(section: Section, event: AuditEvent | None) -> str:
+def what_happened(section: Section, event: AuditEvent | None, *, to_you: bool = False) -> str:
     """What put ``section`` in its status, in one or two sentences (``event``: its latest
-    decision, ``last_decision``)."""
+    decision, ``last_decision``); ``to_you``: a send-back told to one annotator it names, as
+    "back to you" (the others it names are not theirs to know)."""
     who = event.actor.get_username() if event is not None and event.actor else "Someone"
     when = f" ({utc_minute(event.at)})" if event is not None else ""
     detail = event.detail if event is not None else {}
@@ -36,7 +37,7 @@ def what_happened(section: Section, event: AuditEvent | None) -> str:
         reason, stop = quoted(detail.get("reason"))
         return f"{who} excluded this section{when}{reason}{stop}"
     if section.status == SectionStatus.SENT_BACK:
-        names = ", ".join(detail.get("annotators", [])) or "its annotators"
+        names = "you" if to_you else ", ".join(detail.get("annotators", [])) or "its annotators"
         comment, stop = quoted(detail.get("comment"))
         return (
             f"{who} sent this section back to {names}{when}{comment}{stop} It returns to review "
