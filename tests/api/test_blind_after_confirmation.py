@@ -86,6 +86,8 @@ def test_the_labels_export_leaves_the_consensus_out_and_says_so(ids, reblinded, 
     assert not [row for row in rows if row.split(",")[3] == str(section_id)]
     withheld = archive.read("withheld.csv").decode().splitlines()[1:]
     assert str(section_id) in [row.split(",")[0] for row in withheld]
+    page = signed_in(annotator).get(reverse("project-export", kwargs={"slug": ids["slug"]}))
+    assert "leaves out their confirmed consensus" in page.content.decode()
     # The pure manager's export has the confirmed consensus of the section.
     full = _archive(signed_in(manager), ids["slug"])
     assert [name for name in full.namelist() if stem in name]
