@@ -24,6 +24,7 @@ from inference.reports.sections import nucleus_blocks, section_rows
 from inference.reports.set_figures import compare_figure_png
 from inference.selectors import evaluation as evaluations
 from inference.selectors.fluorescence_gt import fluorescence_flags
+from inference.selectors.scored_sections import withheld_truth_sections
 from inference.services.evaluation.target import evaluation_classes, target_value
 
 __all__ = [
@@ -155,6 +156,7 @@ def _gallery_subsets(
 def evaluation_gallery(
     evaluation: Evaluation,
     *,
+    viewer,
     page: int,
     subset: str = "all",
     value: int | None = None,
@@ -162,7 +164,8 @@ def evaluation_gallery(
 ) -> dict[str, Any]:
     """One page of scored sections of the primary method for class ``value`` (default: the
     target class), worst Dice first, with the URLs of the section image, the class's contour
-    layers and its paired stain."""
+    layers and its paired stain. A ground truth the blind rule withholds from ``viewer``
+    (``withheld_truth_sections``) has no layer URL and says so (``truth_withheld``)."""
     methods = (evaluation.config or {}).get("methods") or []
     primary = methods[0] if methods else EvaluationMethod.EDGE
     subset = subset if subset in labels.SUBSETS else "all"
@@ -189,12 +192,17 @@ def evaluation_gallery(
         ground_truth_ids=(evaluation.config or {}).get("ground_truth_ids") or [],
         section_ids=[row["section"] for row in rows],
     )
+    withheld = withheld_truth_sections(
+        user=viewer, evaluation=evaluation, section_ids=[row["section"] for row in rows]
+    )
     for row in rows:
         row["gt_flag"] = flags.get(row["section"])
+        row["truth_withheld"] = row["section"] in withheld
         row["image_url"] = f"/api/sections/{row['section']}/image.png"
         row["layers"] = {
             layer: f"{base}/{row['section']}/layer/{layer}.png{query}"
             for layer in ("gt", "pred", "edge")
+            if not (layer == "gt" and row["truth_withheld"])
         }
         fluorescence = row["fluorescence_section"]
         row["fluorescence_url"] = (

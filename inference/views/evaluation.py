@@ -87,6 +87,7 @@ def evaluation_gallery_page(request, evaluation_id: int):
         return render(request, "base.html", status=400)
     gallery = pages.evaluation_gallery(
         evaluation,
+        viewer=request.user,
         page=_page_number(request.GET.get("page", "1")),
         subset=request.GET.get("sections", "all"),
         value=value,

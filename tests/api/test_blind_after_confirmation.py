@@ -109,3 +109,10 @@ def test_an_evaluations_truth_layer_of_the_section_is_refused_while_it_is_blind(
     assert alice.get(base + "gt.png").status_code == 403
     assert alice.get(base + "pred.png").status_code == 200
     assert signed_in(reviewer).get(base + "gt.png").status_code == 200
+    # The gallery shows the section without that layer, and says why.
+    gallery = alice.get(f"/evaluations/{ids['evaluation_id']}/gallery/?sections=all")
+    html = gallery.content.decode()
+    assert gallery.status_code == 200 and base + "gt.png" not in html
+    assert base + "pred.png" in html and 'data-role="truth-withheld"' in html
+    full = signed_in(reviewer).get(f"/evaluations/{ids['evaluation_id']}/gallery/?sections=all")
+    assert base + "gt.png" in full.content.decode()
