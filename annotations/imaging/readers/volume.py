@@ -12,7 +12,8 @@ import numpy as np
 
 from ..colour import grey_if_equal
 from ..errors import ImageReadError, ImagingError
-from ..ri import RI_INTEGER_SCALE
+from ..ri import RI_INTEGER_SCALE, ri_scale
+from .padding import fill_padding
 from .request import VoxelSize
 
 _LUMINANCE = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
@@ -63,7 +64,9 @@ class VolumeHandle:
         return f"{what} volume at time point {self.time_index}"
 
     def load(self) -> np.ndarray:
-        """Read this volume as float32 (z, y, x); RI in physical units."""
+        """Read this volume as float32 (z, y, x); RI in physical units, whether the file stores
+        RI, or RI x 10,000 as integers or as floats. A NaN (or, in RI, 0) margin around the image
+        is filled with its background (``padding.py``); a NaN inside it is refused."""
         try:
             raw = self._read()
         except ImagingError:
@@ -76,6 +79,11 @@ class VolumeHandle:
                 f"corrupt or incomplete ({type(exc).__name__}: {exc})."
             ) from exc
         volume = to_float_zyx(raw, rgb=self._rgb, scale=self._scale)
+        is_ri = self.units == "ri"
+        fill_padding(volume, is_ri=is_ri)
+        if is_ri and raw.dtype.kind == "f" and (encoded := ri_scale(volume)) != 1.0:
+            # Float RI saved as RI x 10,000 (a converted TCF, a TomoStudio float export).
+            volume /= np.float32(encoded)
         if volume.shape != self.shape:
             raise ImageReadError(
                 f"The {self.description} of {self._source_name} has shape {volume.shape}, "
