@@ -1,8 +1,8 @@
 """The time between the frames of a time-lapse, where the file records it: a TIFF's ImageJ
 ``finterval`` with its ``tunit`` (seconds when absent, as ImageJ writes it) or OME
 ``TimeIncrement`` with its ``TimeIncrementUnit`` on Pixels (seconds when absent, the schema's
-default); a Tomocube TCF's ``/Data/3D`` ``TimeInterval`` (seconds) when it holds several
-tomograms. In minutes; None when the file says nothing usable (no value, zero, an unknown unit).
+default); a Tomocube TCF's tomogram times (each volume's ``Time``, else ``/Data/3D``
+``TimeInterval``, seconds) when it holds several tomograms. In minutes; None when the file says nothing usable (no value, zero, an unknown unit).
 ImageJ's ``fps`` is a playback speed, not the acquisition's, and is not read."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import h5py
 import tifffile
 
-from .tcf_time import attr_number, dataset_names
+from .tcf_time import tomogram_interval_s
 from .tiff import ome_pixels
 
 MINUTES_PER_UNIT = {
@@ -65,9 +65,9 @@ def tcf_frame_interval(path: str | Path) -> float | None:
     try:
         with h5py.File(path, "r") as f:
             group = f.get("Data/3D")
-            if not isinstance(group, h5py.Group) or len(dataset_names(group)) < 2:
+            if not isinstance(group, h5py.Group):
                 return None
-            return in_minutes(attr_number(group.attrs, "TimeInterval"), "s")
+            return in_minutes(tomogram_interval_s(group), "s")
     except (OSError, KeyError, TypeError, ValueError):
         return None
 

@@ -24,7 +24,7 @@ from .tcf_grid import (
     fl_on_ri_grid,
     registered_reader,
     tcf_ri_grid,
-    voxel_size_from_tcf_attrs,
+    tcf_voxel_size,
 )
 from .tcf_time import dataset_names, paired_by_time
 from .volume import VolumeHandle, integer_ri_scale
@@ -204,7 +204,7 @@ def _tcf_group_handles(
     attrs: Any,
     ri_grid: Grid | None = None,
 ) -> list[VolumeHandle]:
-    file_voxel = voxel_size_from_tcf_attrs(attrs)
+    file_voxel = tcf_voxel_size(group, attrs)
     voxel = file_voxel
     if request.voxel_size is not None:
         voxel = request.voxel_size

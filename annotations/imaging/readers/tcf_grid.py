@@ -20,6 +20,7 @@ __all__ = [
     "fl_on_ri_grid",
     "registered_reader",
     "tcf_ri_grid",
+    "tcf_voxel_size",
     "voxel_size_from_tcf_attrs",
 ]
 
@@ -35,12 +36,27 @@ def voxel_size_from_tcf_attrs(attrs: Any) -> VoxelSize | None:
     return (z, y, x) if z and y and x else None
 
 
+def tcf_voxel_size(group: h5py.Group, attrs: Any = None) -> VoxelSize | None:
+    """The voxel size of a TCF group's volumes: from ``attrs`` (default: the group's), else from
+    its first volume's own attributes, else from the groups above it (``/Data``, the root), where
+    some writers put ``ResolutionX/Y/Z``."""
+    found = voxel_size_from_tcf_attrs(group.attrs if attrs is None else attrs)
+    first = next((group[n] for n in sorted(group, key=natural_key)), None)
+    if found is None and isinstance(first, h5py.Dataset):
+        found = voxel_size_from_tcf_attrs(first.attrs)
+    above = group.parent if group.name != "/" else None
+    while found is None and above is not None:
+        found = voxel_size_from_tcf_attrs(above.attrs)
+        above = above.parent if above.name != "/" else None
+    return found
+
+
 def tcf_ri_grid(f: h5py.File) -> Grid | None:
     """The tomogram's grid (shape of its first time point, voxel size from ``/Data/3D``)."""
     group = f.get("Data/3D")
     if not isinstance(group, h5py.Group):
         return None
-    voxel = voxel_size_from_tcf_attrs(group.attrs)
+    voxel = tcf_voxel_size(group)
     first = next(
         (
             group[n]

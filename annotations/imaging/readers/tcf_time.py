@@ -52,6 +52,16 @@ def _times(group: Any, names: list[str], interval_attrs: Any) -> list[float] | N
     return [interval * position for position in range(len(names))]
 
 
+def tomogram_interval_s(group: Any) -> float | None:
+    """Seconds between a TCF group's time points: the median step of their ``Time`` attributes,
+    else the group's ``TimeInterval``; None for a single volume or a file that says neither."""
+    names = dataset_names(group)
+    times = _times(group, names, group.attrs) if len(names) > 1 else None
+    steps = np.diff(sorted(times)) if times else np.array([])
+    steps = steps[steps > 0]
+    return float(np.median(steps)) if steps.size else None
+
+
 def stain_times(
     ri_group: Any,
     ri_names: list[str],
