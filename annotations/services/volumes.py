@@ -8,7 +8,6 @@ back is removed again.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 import uuid
@@ -17,10 +16,11 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from annotations.imaging.npy_bytes import NpyBytes
 from annotations.imaging.sections import section_stats
 from annotations.models import (
     LABEL_FREE_MODALITIES,
@@ -76,10 +76,10 @@ def atomic_with_file_cleanup() -> Iterator[None]:
 
 
 def _save_array(specimen: Specimen, data: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(data, dtype=np.float32), allow_pickle=False)
+    # Streamed from the array itself: an in-memory .npy would double the volume's memory.
+    stream = NpyBytes(np.asarray(data, dtype=np.float32))
     name = f"volumes/{specimen.project_id}/{specimen.pk}/{uuid.uuid4().hex}.npy"
-    saved = default_storage.save(name, ContentFile(buffer.getbuffer()))
+    saved = default_storage.save(name, File(stream, name=name))
     if getattr(_local, "files", None) is not None:
         _local.files.append(saved)
     return saved
