@@ -96,7 +96,22 @@ def test_nan_padded_tomogram_imports_with_its_window_on_the_cell(project, tmp_pa
     path = write_npy(tmp_path / "padded.npy", _padded(ri_stack((4, 32, 32)), np.nan))
     options, _ = ImportOptions.take({"modality": "ri"})
 
-    import_file(path=path, project=project, specimen_name="cell-01", options=options)
+    result = import_file(path=path, project=project, specimen_name="cell-01", options=options)
 
     stats = Volume.objects.get().stats
     assert 1.33 < stats["p0_5"] < stats["p99_5"] < 1.39
+    assert any("margin of NaN or 0" in note for note in result.notes), result.notes
+
+
+@pytest.mark.django_db
+def test_float_ri_times_ten_thousand_imports_as_ri_and_says_so(project, tmp_path, media_root):
+    path = write_npy(tmp_path / "x1e4.npy", np.stack([_cell(), _cell()]) * 1e4)  # 2 time points
+    options, _ = ImportOptions.take({"modality": "ri"})
+
+    result = import_file(path=path, project=project, specimen_name="cell-01", options=options)
+
+    assert {round(v.stats["max"], 3) for v in Volume.objects.all()} == {1.372}
+    assert [n for n in result.notes if "RI × 10,000" in n] == [
+        "'x1e4.npy' stores RI × 10,000 as decimals; it was read as RI."
+    ]
+    assert not any("far from refractive indices" in w for w in result.warnings)

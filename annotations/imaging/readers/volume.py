@@ -63,10 +63,12 @@ class VolumeHandle:
         what = "label-free" if self.kind == "label_free" else f"fluorescence {self.channel}{dye}"
         return f"{what} volume at time point {self.time_index}"
 
-    def load(self) -> np.ndarray:
+    def load(self, notes: list[str] | None = None) -> np.ndarray:
         """Read this volume as float32 (z, y, x); RI in physical units, whether the file stores
         RI, or RI x 10,000 as integers or as floats. A NaN (or, in RI, 0) margin around the image
-        is filled with its background (``padding.py``); a NaN inside it is refused."""
+        is filled with its background (``padding.py``); a NaN inside it is refused. What a person
+        should know of either is appended to ``notes``, in words that are the same at every time
+        point of a file."""
         try:
             raw = self._read()
         except ImagingError:
@@ -80,10 +82,19 @@ class VolumeHandle:
             ) from exc
         volume = to_float_zyx(raw, rgb=self._rgb, scale=self._scale)
         is_ri = self.units == "ri"
-        fill_padding(volume, is_ri=is_ri)
+        said: list[str] = []
+        if fill_padding(volume, is_ri=is_ri):
+            said.append(
+                f"{self._source_name} pads its image with a margin of {'NaN or 0' if is_ri else 'NaN'}"
+                " (whole sections, rows and columns); it was filled with the image's background, "
+                "the median of its outermost voxels."
+            )
         if is_ri and raw.dtype.kind == "f" and (encoded := ri_scale(volume)) != 1.0:
             # Float RI saved as RI x 10,000 (a converted TCF, a TomoStudio float export).
             volume /= np.float32(encoded)
+            said.append(f"{self._source_name} stores RI × 10,000 as decimals; it was read as RI.")
+        if notes is not None:
+            notes += [text for text in said if text not in notes]
         if volume.shape != self.shape:
             raise ImageReadError(
                 f"The {self.description} of {self._source_name} has shape {volume.shape}, "

@@ -34,9 +34,9 @@ Progress = Callable[[float, str], None]
 _PLAUSIBLE_RI = (1.0, 2.0)
 
 
-def _load(handle: VolumeHandle):
+def _load(handle: VolumeHandle, notes: list[str]):
     try:
-        return handle.load()
+        return handle.load(notes)
     except ImagingError as exc:
         raise InvalidInput(exc.message) from exc
     except MemoryError:
@@ -156,7 +156,7 @@ def import_file(
                 handle, weight = group[0], sum(weights[handles.index(h)] for h in group)
                 step = f"({number}/{len(groups)})"
                 report(fraction(), f"Reading the {handle.description} {step}")
-                data = stack_channels([_load(h) for h in group])
+                data = stack_channels([_load(h, notes) for h in group])
                 report(fraction(0.5 * weight), f"Storing the {handle.description} {step}")
                 target_modality = (
                     Modality.FLUORESCENCE if handle.kind == "fluorescence" else modality
