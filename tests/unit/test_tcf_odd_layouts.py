@@ -40,3 +40,16 @@ def test_tcf_frame_interval_from_each_volumes_time(tmp_path):
 
     assert tcf_frame_interval(path) == 10.0
     assert open_image(path, modality="ri").frame_interval_min == 10.0
+
+
+def test_tcf_stain_with_its_resolution_on_its_volume_is_placed_on_the_tomogram(tmp_path):
+    path = _tcf(tmp_path / "stain.TCF", resolution_on="Data/3D")
+    with h5py.File(path, "a") as f:
+        stain = f.create_dataset("Data/3DFL/CH0/000000", data=np.ones((2, 16, 16), "u2"))
+        for key, value in RESOLUTION.items():
+            stain.attrs[key] = np.array([value * 2])  # half the tomogram's sampling
+
+    stain_handle = open_image(path, modality="ri").fluorescence[0]
+
+    assert stain_handle.shape == (4, 32, 32)
+    assert stain_handle.voxel_size == (0.195, 0.098, 0.098)
