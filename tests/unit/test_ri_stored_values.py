@@ -115,3 +115,12 @@ def test_float_ri_times_ten_thousand_imports_as_ri_and_says_so(project, tmp_path
         "'x1e4.npy' stores RI × 10,000 as decimals; it was read as RI."
     ]
     assert not any("far from refractive indices" in w for w in result.warnings)
+
+
+def test_ri_minus_medium_keeps_its_zeros(tmp_path):
+    delta = _cell() - np.float32(MEDIUM)  # the medium is exactly 0 here, and it is data
+    path = write_npy(tmp_path / "delta.npy", delta)
+
+    loaded = open_image(path, modality="ri").volumes[0].load()
+
+    np.testing.assert_array_equal(loaded, delta)

@@ -1,7 +1,8 @@
 """The margin a reconstruction or an export pads a volume with, filled with its background.
 
 ODT software writes a tomogram into a larger canvas and pads the rest with NaN, or with 0 where
-it stores integers (RI x 10,000): no refractive index is 0 or below. Such a margin is whole
+it stores integers (RI x 10,000): no refractive index is 0 (a file of RI − n0, where 0 is the
+medium, keeps its zeros). Such a margin is whole
 sections, rows and columns around a box that holds every real voxel. It is filled with the
 median of the box's outermost voxels (the medium around the cell), so the display window, the
 statistics and a prediction see the medium rather than NaN or 0. A non-finite voxel inside the
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# Absolute RI is above 1 (water 1.333); RI − n0 stays well below this.
+_ABSOLUTE_RI_MEDIAN = 0.5
+
 
 def fill_padding(volume: np.ndarray, *, is_ri: bool) -> int:
     """Fill ``volume``'s (z, y, x) padding in place with the background; the count filled."""
@@ -19,9 +23,8 @@ def fill_padding(volume: np.ndarray, *, is_ri: bool) -> int:
     if np.isfinite(lo) and np.isfinite(hi) and (not is_ri or lo > 0):
         return 0  # the common case: nothing to look at, no mask allocated
     valid = np.isfinite(volume)
-    if is_ri:
-        with np.errstate(invalid="ignore"):
-            valid &= volume > 0
+    if is_ri and _absolute_ri(volume[valid]):
+        valid &= volume != 0
     box = _bounding_box(valid)
     if box is None:
         return 0
@@ -34,6 +37,14 @@ def fill_padding(volume: np.ndarray, *, is_ri: bool) -> int:
     volume[...] = background
     volume[box] = inside
     return filled
+
+
+def _absolute_ri(values: np.ndarray) -> bool:
+    """Whether RI ``values`` are absolute (about 1.33, or 13,300 encoded), where 0 can only be
+    padding; RI − n0 (about 0) holds 0 as data."""
+    sample = values[:: max(1, values.size // 65536)]
+    sample = sample[sample != 0]
+    return bool(sample.size) and float(np.median(sample)) > _ABSOLUTE_RI_MEDIAN
 
 
 def _bounding_box(valid: np.ndarray) -> tuple[slice, ...] | None:
