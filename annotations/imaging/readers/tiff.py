@@ -184,7 +184,7 @@ class _TiffReader:
     def read(self, index: tuple[Any, ...]) -> np.ndarray:
         with tifffile.TiffFile(self.path) as tif:
             if not self.paged:
-                return np.asarray(tif.series[0].asarray())[index]
+                return self._read_unpaged(tif, index)
             n_lead = len(self.lead_shape)
             lead_index, page_index = index[:n_lead], index[n_lead:]
             grids = [
@@ -201,6 +201,18 @@ class _TiffReader:
             pages = pages.reshape(len(keys), *pages.shape[-len(self.page_axes) :])
             kept = [len(g) for g, i in zip(grids, lead_index) if isinstance(i, slice)]
             return pages.reshape(*kept, *pages.shape[1:])[(..., *page_index)]
+
+    def _read_unpaged(self, tif: tifffile.TiffFile, index: tuple[Any, ...]) -> np.ndarray:
+        """A series without a page per plane (ImageJ's hyperstacks over 4 GB keep one): its
+        volume mapped from the file where the data is contiguous and uncompressed, so one
+        volume is read, not the whole file; else the series read whole."""
+        series = tif.series[0]
+        offset = series.dataoffset
+        if offset is None or tuple(series.shape) != self.shape:
+            return np.asarray(series.asarray())[index]
+        dtype = np.dtype(series.dtype).newbyteorder(tif.byteorder)
+        mapped = np.memmap(self.path, dtype=dtype, mode="r", offset=offset, shape=self.shape)
+        return np.array(mapped[index])
 
 
 def _tiff_voxel_size(tif: tifffile.TiffFile) -> VoxelSize | None:
