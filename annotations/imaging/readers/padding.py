@@ -2,10 +2,10 @@
 
 ODT software writes a tomogram into a larger canvas and pads the rest with NaN, or with 0 where
 it stores integers (RI x 10,000): no refractive index is 0 (a file of RI − n0, where 0 is the
-medium, keeps its zeros). Such a margin is whole
-sections, rows and columns around a box that holds every real voxel. It is filled with the
-median of the box's outermost voxels (the medium around the cell), so the display window, the
-statistics and a prediction see the medium rather than NaN or 0. A non-finite voxel inside the
+medium, keeps its zeros). Such a margin is whole sections, rows and columns around a box that
+holds every real voxel. It is filled with the median of the box's outermost voxels (the medium
+around the cell), so the display window, the statistics and a prediction see the medium rather
+than NaN or 0. A non-finite voxel inside the
 box is not padding: ``volume.check_finite`` refuses it as before, counting only those.
 """
 
@@ -23,7 +23,7 @@ def fill_padding(volume: np.ndarray, *, is_ri: bool) -> int:
     if np.isfinite(lo) and np.isfinite(hi) and (not is_ri or lo > 0):
         return 0  # the common case: nothing to look at, no mask allocated
     valid = np.isfinite(volume)
-    if is_ri and _absolute_ri(volume[valid]):
+    if is_ri and _absolute_ri(volume):
         valid &= volume != 0
     box = _bounding_box(valid)
     if box is None:
@@ -39,11 +39,11 @@ def fill_padding(volume: np.ndarray, *, is_ri: bool) -> int:
     return filled
 
 
-def _absolute_ri(values: np.ndarray) -> bool:
-    """Whether RI ``values`` are absolute (about 1.33, or 13,300 encoded), where 0 can only be
-    padding; RI − n0 (about 0) holds 0 as data."""
-    sample = values[:: max(1, values.size // 65536)]
-    sample = sample[sample != 0]
+def _absolute_ri(volume: np.ndarray) -> bool:
+    """Whether RI ``volume`` is absolute (about 1.33, or 13,300 encoded), where 0 can only be
+    padding; RI − n0 (about 0) holds 0 as data. Decided on a strided sample of its voxels."""
+    sample = volume.reshape(-1)[:: max(1, volume.size // 65536)]
+    sample = sample[np.isfinite(sample) & (sample != 0)]
     return bool(sample.size) and float(np.median(sample)) > _ABSOLUTE_RI_MEDIAN
 
 
