@@ -25,6 +25,7 @@ from .layout import (
 from .request import ReadRequest, VoxelSize, check_dtype
 from .tcf_dyes import usable_dyes
 from .tiff_channels import check_channel_order, recorded_channel_names
+from .tiff_series import other_series_note, single_page_series_count
 from .volume import VolumeHandle
 
 UM_PER_UNIT = {
@@ -66,7 +67,8 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
             shape, axes, dtype = tuple(series.shape), series.axes, np.dtype(series.dtype)
             page_axes = series.keyframe.axes
             n_pages = len(series.pages)
-            stacked = _single_page_series_count(tif)
+            stacked = single_page_series_count(tif)
+            left_out = other_series_note(tif, request.name)
             if stacked > 1:
                 shape, axes, n_pages = (stacked, *shape), "Q" + axes, stacked
             truncated = _tiff_is_truncated(request.path, tif.series[-1])
@@ -97,6 +99,8 @@ def open_tiff(request: ReadRequest) -> list[VolumeHandle]:
     handles = handles_from_layout(shape, axes, dtype, request, metadata_vs, reader.read)
     if axes != named:
         handles = with_guessed_axes_said(handles, shape, axes, request)
+    if left_out:
+        handles = [replace(h, note=" ".join(filter(None, [h.note, left_out]))) for h in handles]
     return _named_stains(handles, recorded)
 
 
@@ -126,18 +130,6 @@ def _unnamed_axes(shape: tuple[int, ...], axes: str, request: ReadRequest) -> st
     if len(axes) == 4 and axes.upper().startswith("QQ") and axes.upper().endswith("YX"):
         return axes_for_plain_array(shape, request)
     return axes
-
-
-def _single_page_series_count(tif: tifffile.TiffFile) -> int:
-    """Number of planes when a stack was saved as one series per plane, else 0."""
-    series = tif.series
-    if len(series) < 2:
-        return 0
-    first = series[0]
-    same = all(
-        len(s.pages) == 1 and s.shape == first.shape and s.dtype == first.dtype for s in series
-    )
-    return len(series) if same and len(tif.pages) == len(series) else 0
 
 
 _TIFF_DAMAGE = re.compile(r"corrupt|invalid page offset|truncat|invalid tag|out of range", re.I)
