@@ -16,13 +16,27 @@ nucleus each was drawn from. Per method it prints:
 - ``fl_gt_<method>_t0_z6_pixels``: mask pixels of the time-lapse's t0 z6 (issue 11);
 
 and ``fl_gt_default_ms``: the default method's time per 24x128x128 volume.
+
+Then widefield phase-contrast + Hoechst fields (1040 × 1392 px, ``annotations/demo/widefield.py``:
+uneven background, out-of-focus haze, mitotic nuclei 20-40 times brighter, hot pixels), among
+them crowded fields whose mitotic nuclei saturate the camera. Per field, the default method
+before (``rules_before``: a crowded section's noise read from the spread of its darkest pixels,
+the nuclei's haze between them; beside a plateau, the threshold alone against the noise floor)
+and after (at most the camera's noise, ``stain_signal.camera_noise``; the threshold's upper
+class and a nucleus of its own, ``stain_otsu._beside_plateau``), in the same process: ``fl_gt_field_<field>_dice_before`` / ``_after`` (Dice with the nuclei the border
+does not cut), ``_found_before`` / ``_after`` (nuclei in the mask, split as evaluations split
+them) and ``_known``, ``_flagged_before`` / ``_after`` (1 where the section is flagged) and
+``_saturated_pixels``.
+
+    python bench/fluorescence_gt.py --fields   # the widefield fields only
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,8 +47,11 @@ sys.path.insert(0, str(REPO_ROOT))
 import numpy as np
 from skimage.filters import threshold_otsu
 
+import inference.ml.stain_otsu as stain_otsu
 from annotations.demo import make_cell, make_time_series
+from annotations.demo.widefield import widefield_field
 from inference.ml.fluorescence import FluorescenceGTParams, fluorescence_ground_truth
+from inference.ml.objects import label_instances
 
 Volume = tuple[str, np.ndarray, np.ndarray]  # name, stain, known nucleus
 OLD = {"small_objects": "section", "local_fill": False}
@@ -100,12 +117,78 @@ def methods(volumes: list[Volume]) -> dict[str, Callable[[str, np.ndarray], np.n
     }
 
 
+SATURATED = {"crowded": True, "mitotic_gain": 40.0}  # 40 × 150 counts: past 4095
+FIELDS: dict[str, dict] = {
+    "gradient_haze_mitotic": {},
+    "no_mitotic": {"mitotic": 0},
+    "flat_background": {"gradient": 1.0},
+    "n50": {"n_nuclei": 50},
+    "n200": {"n_nuclei": 200},
+    "crowded": {"crowded": True, "mitotic": 0},
+    "crowded_mitotic_16bit": {"crowded": True, "full_scale": 65535.0},
+    "no_cells": {"n_nuclei": 0, "mitotic": 0},
+    "sparse_saturated": {"mitotic_gain": 40.0},
+    "crowded_saturated": SATURATED,
+    "crowded_saturated_no_haze": {**SATURATED, "haze": 0.0},
+    "crowded_saturated_gradient6": {**SATURATED, "gradient": 6.0},
+    "crowded_saturated_16bit": {**SATURATED, "gain": 16.0, "full_scale": 65535.0},
+    "crowded_saturated_4000_in_16bit": {**SATURATED, "full_scale": 65535.0, "ceiling": 4000.0},
+    "crowded_saturated_debris": {**SATURATED, "debris": 30},
+    "all_mitotic_saturated": {**SATURATED, "mitotic": 221},
+    "all_bright_crowded_16bit": {
+        "crowded": True,
+        "mitotic": 221,
+        "condensed": False,
+        "full_scale": 65535.0,
+    },
+}
+
+
+@contextlib.contextmanager
+def rules_before() -> Iterator[None]:
+    """The method before: a crowded section's noise is the spread of its darkest pixels (its
+    nuclei's haze), not bounded by the camera's noise, and the threshold found beside a plateau
+    is kept only where it stands the noise floor or more."""
+    bound, beside = stain_otsu.camera_noise, stain_otsu._beside_plateau
+    stain_otsu.camera_noise = lambda section, sigma=0.0: float("inf")
+    stain_otsu._beside_plateau = lambda threshold, upper_mean, floor, others: threshold >= floor
+    try:
+        yield
+    finally:
+        stain_otsu.camera_noise, stain_otsu._beside_plateau = bound, beside
+
+
+def widefield_figures() -> None:
+    for key, keywords in FIELDS.items():
+        field = widefield_field(**keywords)
+        with rules_before():
+            before, before_info = fluorescence_ground_truth(field.stain)
+        after, info = fluorescence_ground_truth(field.stain)
+        for when, mask, found in (("before", before, before_info), ("after", after, info)):
+            figure(f"fl_gt_field_{key}_dice_{when}", _dice(mask, field.known), "Dice")
+            figure(
+                f"fl_gt_field_{key}_found_{when}",
+                int(label_instances(mask, split_touching=True).max()),
+                "nuclei",
+            )
+            figure(
+                f"fl_gt_field_{key}_flagged_{when}",
+                int(found["quality"][0] is not None),
+                "sections",
+            )
+        figure(f"fl_gt_field_{key}_known", len(np.unique(field.nuclei[field.known])), "nuclei")
+        figure(f"fl_gt_field_{key}_saturated_pixels", info["saturated_pixels"], "px")
+
+
 def _dice(a: np.ndarray, b: np.ndarray) -> float:
     total = int(a.sum()) + int(b.sum())
     return 1.0 if total == 0 else 2.0 * int((a & b).sum()) / total
 
 
 def main() -> None:
+    if "--fields" in sys.argv[1:]:
+        widefield_figures()
+        return
     volumes = demo_volumes()
     signal = {name: fluorescence_ground_truth(stain)[1]["signal"] for name, stain, _ in volumes}
     print(
@@ -141,6 +224,7 @@ def main() -> None:
         fluorescence_ground_truth(stain)
         times.append((time.perf_counter() - start) * 1000.0)
     figure("fl_gt_default_ms", float(np.median(times)), "ms")
+    widefield_figures()
 
 
 if __name__ == "__main__":

@@ -235,6 +235,7 @@ def fluorescence_ground_truth(
             rim=RIM + int(np.ceil(3 * params.smoothing_sigma)),
             min_size=params.min_size,
             leave_out_bright=params.leave_out_bright,
+            sigma=params.smoothing_sigma,
         )
 
     if params.method == "otsu" and params.scope == "volume":

@@ -7,10 +7,12 @@ nucleus, and the mask keeps the saturated one alone, unflagged since it is not e
 of nine nuclei scored Dice 0.20 against them). So the plateau and its rim (the optics' blur and
 the smoothing, ``RIM`` + 3σ px) are left out of the Otsu histogram: the threshold separates the
 stain from the background among the other pixels, and the saturated nucleus, above any such
-threshold, stays in the mask. Where that threshold falls below the other pixels' background plus
-``signal_snr`` noise standard deviations (``stain_signal.py``), they hold no nucleus (a field
-whose only nucleus is saturated) and the plain Otsu threshold is used, plateau included, rather
-than one in the camera noise.
+threshold, stays in the mask. Where that threshold, and the mean of the pixels above it, fall
+below the other pixels' background plus ``signal_snr`` noise standard deviations
+(``stain_signal.py``; in a crowded section at most the camera's noise, not the spread of the
+haze between its nuclei), or above it no object is free of the plateau, they hold no nucleus (a
+field whose only nucleus is saturated) and the plain Otsu threshold is used, plateau included,
+rather than one in the camera noise (``stain_otsu._beside_plateau``).
 
 A plateau is the stack's maximum held by at least ``MIN_PLATEAU`` pixels (a hot pixel is not
 saturation) where that maximum is a camera's full scale, 2^bits − 1 for 8 to 16 bits (255,

@@ -6,7 +6,9 @@ pixels (``without_hot_pixels``: a camera's hot pixels, dozens on a 1040 × 1392 
 the peak of a field without nuclei, flagged "stain signal but empty mask"),
 the median and a robust one-sided standard deviation (median - 15.87th percentile); in a crowded
 section (nuclei over about half of it, so its median lies in the stain) the background's lower
-tail gives both instead. A section shows signal when its peak stands above the volume's
+tail gives both instead (where a threshold is chosen, ``stain_otsu.py``, that noise is at most
+the camera's, ``camera_noise``: the lower tail between crowded nuclei is their haze). A section
+shows signal when its peak stands above the volume's
 background (median of the sections' medians) by ``signal_snr`` noise standard deviations (median
 of the sections' ones) and ``signal_fraction`` of the volume's brightest section.
 """
@@ -23,6 +25,7 @@ __all__ = [
     "QUALITY_FLAGS",
     "SIGNAL_NO_MASK",
     "quality_flag",
+    "camera_noise",
     "section_statistics",
     "stain_signal",
     "without_hot_pixels",
@@ -42,10 +45,12 @@ QUALITY_FLAGS = {
 
 
 def section_statistics(
-    smoothed: np.ndarray, peak_from: np.ndarray | None = None
+    smoothed: np.ndarray, peak_from: np.ndarray | None = None, camera: float | None = None
 ) -> tuple[float, float, float]:
     """Median, one-sided robust standard deviation and peak of one smoothed section; the peak
-    read from ``peak_from`` where given (the section without its hot pixels, smoothed alike)."""
+    read from ``peak_from`` where given (the section without its hot pixels, smoothed alike).
+    In a crowded section the noise is at most ``camera`` where given and not 0 (a noise of 0
+    from differences is a quantised or noiseless image, not a measure)."""
     values = smoothed.ravel()
     top = values if peak_from is None else peak_from.ravel()
     k = min(_PEAK_PIXELS, top.size)
@@ -54,9 +59,28 @@ def section_statistics(
     sigma, tail_sigma = median - low, low - tail
     if tail_sigma > 0 and sigma > _CROWDED_SKEW * tail_sigma:
         # Crowded nuclei cover about half the section or more: its median lies in the stain,
-        # not in the background. The background's lower tail is still the darkest pixels.
-        return float(low + tail_sigma), float(tail_sigma), peak
+        # not in the background. The background's lower tail is still the darkest pixels,
+        # but between crowded nuclei they are the nuclei's out-of-focus haze, whose spread is
+        # not the camera's noise.
+        noise = min(tail_sigma, camera) if camera else tail_sigma
+        return float(low + tail_sigma), float(noise), peak
     return float(median), float(sigma), peak
+
+
+def camera_noise(section: np.ndarray, sigma: float = 0.0) -> float:
+    """The camera's noise standard deviation in one section, from differences of neighbouring
+    pixels (1.4826 × MAD / √2: a haze or a background gradient does not change them), and as
+    it remains after a Gaussian smoothing of ``sigma`` px (× the kernel's root sum of squares)."""
+    image = np.asarray(section, dtype=np.float64)
+    if image.shape[-1] < 2:
+        return 0.0
+    noise = 1.4826 * float(np.median(np.abs(np.diff(image, axis=-1)))) / np.sqrt(2.0)
+    if sigma <= 0:
+        return noise
+    size = 2 * int(np.ceil(4 * sigma)) + 1
+    impulse = np.zeros((size, size))
+    impulse[size // 2, size // 2] = 1.0
+    return noise * float(np.sqrt((ndi.gaussian_filter(impulse, sigma) ** 2).sum()))
 
 
 def without_hot_pixels(section: np.ndarray, snr: float) -> np.ndarray:
@@ -67,7 +91,7 @@ def without_hot_pixels(section: np.ndarray, snr: float) -> np.ndarray:
     image = np.asarray(section, dtype=np.float64)
     if min(image.shape) < 3:
         return image
-    noise = 1.4826 * float(np.median(np.abs(np.diff(image, axis=1)))) / np.sqrt(2.0)
+    noise = camera_noise(image)
     ring = np.ones((3, 3), dtype=bool)
     ring[1, 1] = False
     hot = image - ndi.maximum_filter(image, footprint=ring, mode="nearest") > snr * max(
