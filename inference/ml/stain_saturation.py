@@ -36,7 +36,8 @@ RIM = 4  # px beyond the plateau still lifted by the saturated nucleus's blurred
 
 @dataclass(frozen=True)
 class Saturation:
-    """The stack's saturation ceiling (None: no plateau) and how many pixels hold it."""
+    """The stack's saturation ceiling (None: no plateau) and how many pixels of a plateau hold
+    it (a hot pixel alone at the ceiling is not counted)."""
 
     ceiling: float | None = None
     pixels: int = 0
@@ -65,6 +66,15 @@ def floor_of(stats: list[tuple[float, float, float]], signal_snr: float) -> floa
     return background + signal_snr * float(np.median([s[1] for s in stats]))
 
 
+def _plateau(section: np.ndarray, ceiling: float) -> np.ndarray:
+    """The pixels at the ceiling with a neighbour there too: a camera's hot pixels, alone at
+    its full scale, are not a saturated nucleus."""
+    at = np.asarray(section) >= ceiling
+    ring = np.ones((3,) * at.ndim, dtype=bool)
+    ring[(1,) * at.ndim] = False
+    return at & ndi.binary_dilation(at, structure=ring)
+
+
 def find_saturation(sections: np.ndarray, flat: list[bool], sigma: float) -> Saturation:
     """The plateau of a ``(z, y, x)`` stack, if it has one and anything else varies."""
     indices = [i for i, is_flat in enumerate(flat) if not is_flat]
@@ -73,9 +83,10 @@ def find_saturation(sections: np.ndarray, flat: list[bool], sigma: float) -> Sat
     ceiling = max(float(sections[i].max()) for i in indices)
     if ceiling not in FULL_SCALES:
         return Saturation()
-    pixels = sum(int((sections[i] >= ceiling).sum()) for i in indices)
-    if pixels < MIN_PLATEAU:
+    if sum(int((sections[i] >= ceiling).sum()) for i in indices) < MIN_PLATEAU:
         return Saturation()
+    # Hot pixels at the ceiling are left out of the histogram too, but not counted as saturated.
+    pixels = sum(int(_plateau(sections[i], ceiling).sum()) for i in indices)
     found = Saturation(ceiling, pixels, RIM + int(np.ceil(3 * sigma)))
     rest = [found.kept(sections[i], np.asarray(sections[i])) for i in indices]
     values = [v for v in rest if v.size]

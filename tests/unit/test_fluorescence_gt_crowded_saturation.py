@@ -63,3 +63,15 @@ def test_the_camera_noise_is_read_from_neighbouring_pixels_whatever_the_haze() -
     assert camera_noise(100.0 + haze + noise) == pytest.approx(10.0, rel=0.05)
     smoothed = ndi.gaussian_filter(noise, 1.0)
     assert camera_noise(noise, 1.0) == pytest.approx(float(smoothed.std()), rel=0.1)
+
+
+def test_hot_pixels_at_full_scale_are_not_counted_as_saturated() -> None:
+    """40 hot pixels at 4095 stood for 40 saturated pixels on the section's page."""
+    field = widefield_field(crowded=True, mitotic=0)
+    assert (field.stain == 4095).sum() >= 16
+    _, info = fluorescence_ground_truth(field.stain)
+    assert info["saturated_pixels"] == 0
+    saturated = widefield_field(**SATURATED)
+    _, info = fluorescence_ground_truth(saturated.stain)
+    hot = (saturated.stain == 4095) & (ndi.uniform_filter((saturated.stain == 4095) * 9.0) < 1.5)
+    assert info["saturated_pixels"] == int((saturated.stain == 4095).sum() - hot.sum())
