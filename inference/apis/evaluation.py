@@ -61,7 +61,8 @@ _A_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID}
 SPLIT_TOUCHING = (
     "Separate touching predicted nuclei (default true): a prediction numbered by connected "
     "components (a binary version, the baselines) is split by a watershed of its distance "
-    "transform (h-maxima seeds, h = 2 px; the one that splits fluorescence ground truth) before "
+    "transform (h-maxima seeds, h = 1 px, wide necks merged; the one that splits fluorescence "
+    "ground truth) before "
     "objects are scored; a version with an instance head keeps its own instances, and imported "
     "or drawn ground truth its stored ids."
 )

@@ -57,7 +57,8 @@ class SizeField(serializers.Field):
 SPLIT_TOUCHING = (
     "Separate touching predicted nuclei (default true) before the held-out mAP is scored: the "
     "prediction's connected components are split by the watershed an evaluation splits "
-    "fluorescence ground truth by (h-maxima seeds, h = 2 px of each section's native grid, "
+    "fluorescence ground truth by (h-maxima seeds, h = 1 px, wide necks merged, of each "
+    "section's native grid, "
     "where the mAP is scored)."
 )
 

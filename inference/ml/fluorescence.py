@@ -144,30 +144,37 @@ def _smooth(section: np.ndarray, params: FluorescenceGTParams) -> np.ndarray:
     return image
 
 
-def _clean(mask: np.ndarray, params: FluorescenceGTParams, *, small: bool = True) -> np.ndarray:
+def _clean(
+    mask: np.ndarray,
+    params: FluorescenceGTParams,
+    *,
+    small: bool = True,
+    stain: np.ndarray | None = None,
+) -> np.ndarray:
     if params.fill_holes:
         mask = ndi.binary_fill_holes(mask)
     if small:
         mask = remove_small(mask, params.min_size)
     if params.remove_border:
-        mask = _clear_border_nuclei(np.asarray(mask, dtype=bool))
+        mask = _clear_border_nuclei(np.asarray(mask, dtype=bool), stain)
     return np.asarray(mask, dtype=bool)
 
 
-def _clear_border_nuclei(mask: np.ndarray) -> np.ndarray:
+def _clear_border_nuclei(mask: np.ndarray, stain: np.ndarray | None = None) -> np.ndarray:
     """The mask without the nuclei that touch the section's border (``border_nuclei``)."""
-    return mask & ~border_nuclei(mask)
+    return mask & ~border_nuclei(mask, stain)
 
 
-def border_nuclei(mask: np.ndarray) -> np.ndarray:
+def border_nuclei(mask: np.ndarray, stain: np.ndarray | None = None) -> np.ndarray:
     """The pixels of a mask's nuclei that touch the section's border. Touching nuclei are split
     first, as evaluations split them (``label_instances``: watershed of the distance transform),
     so in a crowded field only the nuclei the border cuts count, not every nucleus of a cluster
-    that reaches it."""
+    that reaches it. With the section's ``stain`` (hot pixels replaced), nuclei pressed flat
+    against each other are told apart by their dimmer boundary too (``label_instances``)."""
     mask = np.asarray(mask, dtype=bool)
     if not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()):
         return np.zeros_like(mask)
-    nuclei = label_instances(mask, split_touching=True)
+    nuclei = label_instances(mask, split_touching=True, stain=stain)
     return (nuclei > 0) & (clear_border(nuclei) == 0)
 
 
@@ -251,7 +258,8 @@ def fluorescence_ground_truth(
             statistics.append(None)
             continue
         smoothed = prepared(index)
-        clean = _smooth(without_hot_pixels(sections[index], params.signal_snr), params)
+        stain = without_hot_pixels(sections[index], params.signal_snr)
+        clean = _smooth(stain, params)
         statistics.append(section_statistics(smoothed, clean))
         if params.method == "otsu" and params.scope == "section":
             threshold: float | None = otsu([index])
@@ -260,7 +268,7 @@ def fluorescence_ground_truth(
         thresholds.append(threshold)
         if threshold is None:
             continue
-        masks[index] = _clean(smoothed > threshold, params, small=per_section_small)
+        masks[index] = _clean(smoothed > threshold, params, small=per_section_small, stain=stain)
     if not per_section_small:
         masks = _remove_small_3d(masks, params.min_size)
 
@@ -272,7 +280,8 @@ def fluorescence_ground_truth(
                 continue
             half_maximum = levels["background"] + 0.5 * (stats[2] - levels["background"])
             smoothed = _smooth(sections[index], params)
-            masks[index] = _clean(smoothed > half_maximum, params)
+            stain = without_hot_pixels(sections[index], params.signal_snr)
+            masks[index] = _clean(smoothed > half_maximum, params, stain=stain)
             thresholds[index] = float(half_maximum)
             filled.append(index)
     quality = [

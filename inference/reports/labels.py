@@ -128,7 +128,7 @@ def prediction_split_label(evaluation: Evaluation) -> str:
     if evaluation.split_touching:
         return (
             "separated by the watershed of their distance transform (h-maxima seeds, "
-            f"h = {WATERSHED_H:g} px), section by section, where a prediction is numbered by "
+            f"h = {WATERSHED_H:g} px, wide necks merged), section by section, where a prediction is numbered by "
             "connected components (a binary version, edge-based, Otsu); a version with an "
             f"instance head keeps its own instances; {truth_numbering(evaluation.gt_source)}"
         )

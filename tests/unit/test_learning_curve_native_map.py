@@ -88,4 +88,4 @@ def test_a_curve_records_native_scoring_and_its_page_api_and_report_say_so(
     report = b"".join(client.get(f"/learning-curves/{curve.pk}/report.html").streaming_content)
     for html in (page, report.decode()):
         assert 'data-role="map-grid">scored at each section&#x27;s native resolution' in html
-        assert "h = 2 px of each section&#x27;s native grid" in html
+        assert "h = 1 px, wide necks merged of each section&#x27;s native grid" in html

@@ -10,15 +10,24 @@ from skimage.measure import label as connected_label
 from skimage.morphology import h_maxima
 from skimage.segmentation import relabel_sequential, watershed
 
-__all__ = ["label_instances"]
+from .intensity import IntensitySplit, both_cuts, split_by_intensity
+from .necks import merge_wide_necks
+
+__all__ = ["NECK_RATIO", "SPLIT_H", "label_instances"]
+
+SPLIT_H = 1.0  # pixels: the shallowest dip of the distance ridge that seeds two nuclei
+NECK_RATIO = 0.9  # a cut this wide against the narrower region's radius is no neck
 
 
 def label_instances(
     mask: np.ndarray,
     *,
     split_touching: bool = False,
-    h: float = 2.0,
+    h: float = SPLIT_H,
     spacing: Sequence[float] | None = None,
+    neck_ratio: float | None = NECK_RATIO,
+    stain: np.ndarray | None = None,
+    intensity: type[IntensitySplit] | IntensitySplit = IntensitySplit,
 ) -> np.ndarray:
     """Label the connected nuclei of a binary mask (2D or 3D) as int32, 1..N, 0 = background.
 
@@ -29,6 +38,14 @@ def label_instances(
     units (pixels by default), of the neck between two nuclei for them to be split: paper 004's
     h = 10 applies to its predicted distance map's intensity scale, not to pixels. A component too
     thin to hold a seed keeps its own label rather than vanishing.
+
+    ``neck_ratio`` then merges two adjacent regions whose cut is wide: the distance on the cut
+    reaches ``neck_ratio`` times the smaller region's inscribed radius (``merge_wide_necks``), as
+    along an elongated or lumpy nucleus, which has no neck; None keeps every cut. With ``stain``
+    (an image of the mask's shape: the nuclear stain the mask was thresholded from) the mask is
+    also split by the stain, where nuclei pressed flat against each other show a dim boundary and
+    no neck (``split_by_intensity``, its settings ``intensity``): a nucleus ends where either
+    split cuts it (``both_cuts``).
     """
     binary = np.asarray(mask) != 0
     if binary.ndim not in (2, 3):
@@ -42,6 +59,11 @@ def label_instances(
     distance = ndi.distance_transform_edt(binary, sampling=spacing)
     seeds = connected_label(_h_maxima_seeds(distance, binary, h), connectivity=binary.ndim)
     labels = watershed(-distance, seeds, mask=binary).astype(np.int32, copy=False)
+    if neck_ratio is not None:
+        labels = merge_wide_necks(labels, distance, neck_ratio)
+    if stain is not None:
+        by_stain = split_by_intensity(binary, stain, distance, spacing=spacing, settings=intensity)
+        labels = both_cuts(binary, labels, by_stain, distance, intensity.sliver)
     orphans = binary & (labels == 0)
     if orphans.any():
         extra = connected_label(orphans, connectivity=binary.ndim).astype(np.int32)

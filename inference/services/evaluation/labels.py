@@ -31,11 +31,12 @@ import numpy as np
 from annotations.imaging.label_values import numbered_by_components, stored_labels
 from annotations.models import GroundTruthSource, LabelKind
 from inference.ml.objects import label_instances
+from inference.ml.objects.labels import SPLIT_H
 
 STORED = "stored instance ids"
-WATERSHED = "watershed of the distance transform (h-maxima seeds)"
+WATERSHED = "watershed of the distance transform (h-maxima seeds, wide necks merged)"
 COMPONENTS = "connected components"
-WATERSHED_H = 2.0  # pixels: the neck between two stained nuclei that splits them
+WATERSHED_H = SPLIT_H  # pixels: the dip of the distance ridge that seeds two nuclei
 ANY_CLASS = tuple(range(1, 256))  # decodes whatever class values a stored mask holds
 
 

@@ -97,7 +97,8 @@ def prediction_split_sentence(curve: LearningCurve) -> str:
         source = curve.config.get("gt_source") or GroundTruthSource.CONSENSUS
         return (
             "separated by the watershed an evaluation separates them by (distance transform, "
-            f"h-maxima seeds, h = {WATERSHED_H:g} px {_grid(curve)}); {truth_numbering(source)}"
+            f"h-maxima seeds, h = {WATERSHED_H:g} px, wide necks merged {_grid(curve)}); "
+            f"{truth_numbering(source)}"
         )
     return "not separated: two touching nuclei count as one object (connected components)"
 
