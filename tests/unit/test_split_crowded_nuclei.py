@@ -99,3 +99,9 @@ def test_pressed_nuclei_in_an_anisotropic_volume_stay_split():
     assert abs(int(volume.max()) - int(section.max())) <= 0.1 * section.max()
     plain = label_instances(mask, split_touching=True, spacing=(2.0, 1.0, 1.0))
     assert plain.max() >= 0.6 * field.count
+
+
+def test_the_report_names_the_split_with_its_merge_of_wide_necks():
+    from inference.services.evaluation.labels import WATERSHED
+
+    assert WATERSHED == "watershed of the distance transform (h-maxima seeds, wide necks merged)"

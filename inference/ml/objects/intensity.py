@@ -98,8 +98,10 @@ def both_cuts(
         np.bincount(by_shape.ravel())[by_shape], np.bincount(by_stain.ravel())[by_stain]
     )
     parent = np.where(by_stain > 0, parent, np.bincount(by_shape.ravel())[by_shape])
-    small = np.zeros(area.size, dtype=bool)
-    np.logical_or.at(small, pieces.ravel(), (area[pieces] < sliver * parent).ravel())
+    # A piece lies inside one region of each: its parent size is the same at all its pixels.
+    parent_size = np.zeros(area.size)
+    parent_size[pieces] = parent
+    small = area < sliver * parent_size
     small[0] = False
     kept = np.where(small[pieces], 0, pieces)
     return watershed(-distance, kept, mask=binary).astype(np.int32, copy=False)

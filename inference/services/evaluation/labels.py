@@ -7,7 +7,8 @@ from (``gt_instances``, ``pred_instances``):
 - ground truth: the ids stored with the mask (instance maps: drawn with instances, or imported
   with ``--instances``); fluorescence-derived ground truth (a binary stain mask, where touching
   nuclei are one blob) split by a watershed of its distance transform seeded at its h-maxima
-  (``objects.label_instances(split_touching=True)``, h = ``WATERSHED_H`` pixels); a mask stored
+  (``objects.label_instances(split_touching=True)``, h = ``WATERSHED_H`` pixels), regions whose
+  cut is as wide as the narrower one merged again (an elongated nucleus has no neck); a mask stored
   without ids otherwise (drawn before instances existed) by 4-connected components, since
   nothing else says where one nucleus ends;
 - prediction: a version with an instance head gives its instances (``labels_from_output``:
@@ -137,7 +138,7 @@ def stored_truths(
 
 def watershed_labels(class_map: np.ndarray, instance_values: Collection[int]) -> SectionLabels:
     """A class map's instances by the watershed of each instance class's distance transform
-    (h-maxima seeds, h = ``WATERSHED_H``), numbered class after class."""
+    (h-maxima seeds, h = ``WATERSHED_H``, wide necks merged), numbered class after class."""
     instances = np.zeros(class_map.shape, dtype=np.int32)
     classes: dict[int, int] = {}
     for value in sorted(instance_values):
