@@ -105,3 +105,14 @@ def test_the_report_names_the_split_with_its_merge_of_wide_necks():
     from inference.services.evaluation.labels import WATERSHED
 
     assert WATERSHED == "watershed of the distance transform (h-maxima seeds, wide necks merged)"
+
+
+def test_a_flat_stain_leaves_the_split_of_the_shape_and_a_wrong_shape_is_refused():
+    field = elongated_field((192, 240), nuclei=8, seed=5)
+    shape_only = label_instances(field.mask, split_touching=True)
+    flat = label_instances(field.mask, split_touching=True, stain=np.full(field.mask.shape, 7.0))
+    assert flat.max() == shape_only.max()  # the same nuclei, numbered in raster order
+    pairs = np.unique(np.stack([flat.ravel(), shape_only.ravel()]), axis=1)
+    assert pairs.shape[1] == shape_only.max() + 1
+    with pytest.raises(ValueError, match="the stain is"):
+        label_instances(field.mask, split_touching=True, stain=field.stain[:-1])
