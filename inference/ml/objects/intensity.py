@@ -29,7 +29,7 @@ from skimage.segmentation import watershed
 
 from .necks import merge_wide_necks
 
-__all__ = ["IntensitySplit", "split_by_intensity"]
+__all__ = ["IntensitySplit", "both_cuts", "scaled_stain", "split_by_intensity"]
 
 
 class IntensitySplit:
