@@ -8,6 +8,12 @@ from annotations.models import ImportJob
 from annotations.selectors.imports import import_job_get, import_job_public, import_job_status
 from annotations.services.imports import import_job_finish, import_job_work
 from cellweb.jobs import JobKind, register
+from cellweb.jobs.pages import JobPage
+
+
+def import_page_links(job: ImportJob, status: dict[str, Any]) -> dict[str, Any]:
+    """Where the import page leads: back to the project, and to the specimen it made."""
+    return {"doneUrl": f"/projects/{job.project.slug}/", "specimenUrl": status["specimen_url"]}
 
 
 @register
@@ -18,6 +24,7 @@ class ImportKind(JobKind):
     name = "import"
     model = ImportJob
     queue = "celery"
+    page = JobPage("annotations/import_job.html", "import-jobs", "import", import_page_links)
 
     def work(self, job: ImportJob, ctx) -> dict[str, Any]:
         return import_job_work(job, ctx)

@@ -14,6 +14,7 @@ from annotations.views import labels as label_views
 from annotations.views import members as member_views
 from annotations.views import projects as project_views
 from annotations.views import specimens as specimen_views
+from annotations.views.context import job_page
 
 ROUTES = {
     # Pages ("projects/new/" first, before a project's slug could take it)
@@ -36,7 +37,7 @@ ROUTES = {
         },
         "import/folder/": page(import_views.import_folder_page, "project-import-folder"),
     },
-    "imports/<dbid:job_id>/": page(import_views.import_job_page, "import-job"),
+    "imports/<dbid:job_id>/": page(job_page, "import-job", kind="import"),
     "specimens/<dbid:specimen_id>/": {
         "": page(specimen_views.specimen_page, "specimen"),
         "delete/": page(specimen_views.specimen_delete_page, "specimen-delete"),

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from cellweb.jobs import JobKind, JobStatus, RetryPolicy, Watch, register
 from cellweb.jobs.cancel_note import job_cancel_line
+from cellweb.jobs.pages import JobPage
 from inference.ml.device import device_description, pick_device
 from inference.models import (
     DisagreementJob,
@@ -221,6 +222,13 @@ class LearningCurveKind(_InferenceKind):
         return {**super().status_event(job), "points": len(job.points or [])}
 
 
+def model_import_page(job: ModelImportJob, status: dict[str, Any]) -> dict[str, Any]:
+    """The model import page's title, and its way back to the model versions."""
+    done = f"/projects/{job.project.slug}/models/"
+    title = f"Importing the model {job.original_name}"
+    return {"title": title, "doneUrl": done, "doneLabel": "Back to the model versions"}
+
+
 @register
 class ModelImportKind(JobKind):
     """A model file checked by running its test input, then stored. Not retried: a refused
@@ -229,6 +237,7 @@ class ModelImportKind(JobKind):
     name = "model_import"
     model = ModelImportJob
     watch = Watch(model_import_get, model_import_snapshot)
+    page = JobPage("inference/model_import.html", "model-imports", "import", model_import_page)
 
     def work(self, job: ModelImportJob, ctx) -> dict[str, Any]:
         return model_import_work(job, ctx)

@@ -1,6 +1,7 @@
 """Routes of training: pages and REST endpoints for jobs and model versions."""
 
 from annotations.urls_parts import job_rest, page, rest, routes
+from annotations.views.context import job_page
 from inference.apis import isl as isl_api
 from inference.apis import model_import, virtual_stain
 from inference.apis import model_versions as versions
@@ -19,7 +20,7 @@ ROUTES = {
         "models/import/": page(model_views.model_import_page, "model-import"),
     },
     "training-jobs/<dbid:job_id>/": page(views.training_job_page, "training-job"),
-    "model-imports/<dbid:job_id>/": page(model_views.model_import_job_page, "model-import-job"),
+    "model-imports/<dbid:job_id>/": page(job_page, "model-import-job", kind="model_import"),
     "model-versions/<dbid:version_id>/activate/": page(views.model_activate_page, "model-activate"),
     # REST
     "api/projects/<slug:slug>/": {

@@ -4,12 +4,10 @@ page of one of its jobs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -19,7 +17,7 @@ from annotations.selectors.projects import project_links, sorted_roles
 from cellweb.errors import NotAllowed
 from cellweb.jobs.lifecycle import kind_named
 from cellweb.jobs.pages import job_page_config
-from cellweb.pages import refused
+from cellweb.pages import refused, refusing
 
 
 def project_context(request, project: Project) -> dict:
@@ -56,34 +54,28 @@ def managers_post(refusal: str):
     return decorate
 
 
-def job_page(
-    request,
-    kind: str,
-    job_id: int,
-    template: str,
-    *,
-    api: str,
-    module: str,
-    config: Callable[[Any, dict[str, Any]], dict[str, Any]],
-) -> HttpResponse:
-    """The live page of a job of ``kind``, found for the user and read by the kind's own rules
-    (``get_for``: Http404 for an outsider; ``snapshot``). ``config(job, snapshot)`` adds what the
-    page's front-end ``module`` needs to ``cellweb.jobs.pages.job_page_config``; the template
-    gets the project's context with ``job``, its snapshot as ``status``, ``percent`` and
-    ``config``."""
+@login_required
+@refusing
+def job_page(request, job_id: int, *, kind: str) -> HttpResponse:
+    """The page of a job of ``kind`` that shows only the job (the kind's ``page``), found for
+    the user and read by the kind's own rules (``get_for``: Http404 for an outsider;
+    ``snapshot``). The template gets the project's context with ``job``, its snapshot as
+    ``status``, ``percent`` and the front-end module's ``config``."""
     job_kind = kind_named(kind)
+    page = job_kind.page
+    if page is None:
+        raise Http404("Jobs of this kind have no page.")
     job = job_kind.get_for(request.user, job_id)
     status = job_kind.snapshot(job)
-    extra = config(job, status)
-    page = job_page_config(request, job, kind=kind, api=api, module=module, job=status, **extra)
-    return render(
+    config = job_page_config(
         request,
-        template,
-        project_context(request, job.project)
-        | {
-            "job": job,
-            "status": status,
-            "percent": round(100 * (job.progress or 0)),
-            "config": page,
-        },
+        job,
+        kind=kind,
+        api=page.api,
+        module=page.module,
+        job=status,
+        **page.config(job, status),
     )
+    percent = round(100 * (job.progress or 0))
+    context = {"job": job, "status": status, "percent": percent, "config": config}
+    return render(request, page.template, project_context(request, job.project) | context)

@@ -13,7 +13,6 @@ from annotations.selectors import imports as selectors
 from annotations.selectors.specimens import specimen_names
 from annotations.services.imports import import_job_create
 from annotations.services.imports.batch import import_batch_create
-from annotations.views.context import job_page
 from annotations.views.context import project_context as _project_context
 from cellweb.errors import DomainError
 from cellweb.pages import refusing
@@ -89,21 +88,4 @@ def import_folder_page(request, slug: str):
     context = _project_context(request, project) | {"form": form, "report": report}
     return render(
         request, "annotations/import_folder.html", context, status=202 if report else status
-    )
-
-
-@login_required
-@refusing
-def import_job_page(request, job_id: int):
-    return job_page(
-        request,
-        "import",
-        job_id,
-        "annotations/import_job.html",
-        api="import-jobs",
-        module="import",
-        config=lambda job, status: {
-            "doneUrl": f"/projects/{job.project.slug}/",
-            "specimenUrl": status["specimen_url"],
-        },
     )

@@ -26,6 +26,7 @@ from cellweb.jobs.fields import JobFields
 
 if TYPE_CHECKING:
     from cellweb.jobs.context import JobContext
+    from cellweb.jobs.pages import JobPage
 
 # A kind that is never retried still runs once more when its worker vanished mid-run and the
 # broker hands the message back: it starts cleanly. Bounded, so a file that kills its worker
@@ -81,6 +82,8 @@ class JobKind:
     # The selectors of a kind whose jobs have a live page; None: not watched (or ``get_for`` and
     # ``snapshot`` overridden).
     watch: ClassVar[Watch | None] = None
+    # Its page that shows only the job (``cellweb.jobs.pages.JobPage``); None: no such page.
+    page: ClassVar[JobPage | None] = None
     # Progress rows and events: a few per second at most.
     progress_interval_s: ClassVar[float] = 0.25
 

@@ -1,15 +1,30 @@
 """The config every job's live page hands its front-end module: the job's websocket, the REST
 snapshot it falls back to, the cancel endpoint (only for who may cancel, by the kind's rule)
-and the CSRF token."""
+and the CSRF token; and ``JobPage``, a kind's page that shows only the job (one view serves
+them all: ``annotations.views.context.job_page``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.middleware.csrf import get_token
 
 from cellweb.errors import NotAllowed
 from cellweb.jobs.lifecycle import kind_named
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """A kind's live page that shows only its job: the ``template`` (extending
+    ``job_page.html``), the collection of the kind's REST endpoints (``api``), the front-end
+    ``module`` that follows it, and what else that module needs: ``config(job, snapshot)``."""
+
+    template: str
+    api: str
+    module: str
+    config: Callable[[Any, dict[str, Any]], dict[str, Any]]
 
 
 def job_page_config(

@@ -9,9 +9,8 @@ from django.views.decorators.http import require_POST
 
 from annotations.models import Role
 from annotations.permissions import get_project
-from annotations.views.context import job_page
 from cellweb.errors import DomainError, NotAllowed
-from cellweb.pages import refused, refusing
+from cellweb.pages import refused
 from inference.forms_model_exchange import ModelImportForm
 from inference.services.model_exchange import model_import_launch
 from inference.views.training import render_models_page
@@ -39,21 +38,3 @@ def model_import_page(request, slug: str):
         form.add_error("file", exc.message)
         return render_models_page(request, project, import_form=form, status=exc.status_code)
     return redirect("model-import-job", job_id=job.pk)
-
-
-@login_required
-@refusing
-def model_import_job_page(request, job_id: int):
-    return job_page(
-        request,
-        "model_import",
-        job_id,
-        "inference/model_import.html",
-        api="model-imports",
-        module="import",
-        config=lambda job, status: {
-            "title": f"Importing the model {job.original_name}",
-            "doneUrl": f"/projects/{job.project.slug}/models/",
-            "doneLabel": "Back to the model versions",
-        },
-    )
