@@ -51,6 +51,8 @@ def specimen_page(request, specimen_id: int):
         # Minutes as a person writes them: 5, 0.5, 2.5 (not 5.0 or 0.500000).
         "interval": "" if minutes is None else f"{minutes:g}",
         "interval_error": errors.get("interval", ""),
+        # One time point has no time between frames: the page says so instead of asking for it.
+        "time_points": len(viewer["config"]["timePoints"]),
         "interval_value": request.POST.get("frame_interval", "") if errors else "",
         "voxel": voxel,
         # A field of single sections shows its pixel size (y × x); its stored z is y's copy.

@@ -114,3 +114,16 @@ def test_the_predictions_time_in_minutes_follows_a_change(api, manager, annotato
     assert minutes() == ([0, 2.5, 5], [0, 2.5, 5], ["0", "2.5", "5"])
     api(manager).patch(_url(lps), {"frame_interval_min": None}, format="json")
     assert minutes() == ([None] * 3, [None] * 3, [""] * 3)
+
+
+def test_a_specimen_of_one_time_point_says_why_it_has_no_interval_form(
+    specimen, make_volume, manager
+):
+    make_volume(specimen)
+    page = f"/specimens/{specimen.pk}/"
+    html = signed_in(manager).get(page).content.decode()
+    assert "frame-interval-form" not in html
+    assert "<strong>not used</strong>: this specimen has a single time point" in html
+    make_volume(specimen, time_index=1, seed=1)
+    html = signed_in(manager).get(page).content.decode()
+    assert 'id="frame-interval-form"' in html and "single time point" not in html
