@@ -4,7 +4,10 @@
 
 Figures: ``bioimageio_export_s`` (test tensors, cover, TorchScript trace, state dict, description
 built, zipped and validated by bioimageio.spec, offline), ``bioimageio_import_s`` (zip checked and
-extracted, description validated, axes and weights checked against the registry),
+extracted, description validated, axes and weights checked against the registry, the test input
+run), ``bioimageio_upload_checks_s`` (what an upload's request checks while its manager waits:
+the archive's entries, the description unpacked alone and fitted, the weights file present; the
+weights are read by the import's job),
 ``bioimageio_package_mb`` and ``roundtrip_max_abs_diff`` (logits of the exported and re-read
 weights on one section; 0 means bit-identical). The first call of each includes importing
 bioimageio.spec (pydantic models), as a fresh web or command process pays it.
@@ -29,7 +32,7 @@ import torch  # noqa: E402
 from inference.ml.bioimageio_io import PackageIO, create_package_model  # noqa: E402
 from inference.ml.export_bioimageio import write_package  # noqa: E402
 from inference.ml.heads import HeadLayout  # noqa: E402
-from inference.ml.import_bioimageio import read_model_file  # noqa: E402
+from inference.ml.import_bioimageio import check_model_file, read_model_file  # noqa: E402
 from inference.ml.nets import MODEL_NAMES, create_model  # noqa: E402
 
 
@@ -71,6 +74,9 @@ def main() -> None:
         )
         figure("bioimageio_export_s", time.perf_counter() - started, "s")
         figure("bioimageio_package_mb", out.stat().st_size / 2**20, "MiB")
+        started = time.perf_counter()
+        check_model_file(out)
+        figure("bioimageio_upload_checks_s", time.perf_counter() - started, "s")
         started = time.perf_counter()
         imported = read_model_file(out)
         figure("bioimageio_import_s", time.perf_counter() - started, "s")

@@ -85,8 +85,10 @@ def zip_names(path: Path) -> list[str]:
         return [i.filename for i in archive.infolist() if not i.is_dir()]
 
 
-def extract_zip(path: Path, dest: Path, *, limits: ZipLimits = ZipLimits()) -> list[str]:
-    """Check every entry, then extract into ``dest``; returns the names of the files."""
+def extract_zip(path: Path, dest: Path, *, limits: ZipLimits = ZipLimits(), only=None) -> list[str]:
+    """Check every entry, then extract into ``dest``; returns the names of the files. With
+    ``only`` (a test of a name), every entry is still checked but only those it passes are
+    written (a package's description without its weights)."""
     with _open_zip(path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if len(infos) > limits.max_entries:
@@ -106,6 +108,9 @@ def extract_zip(path: Path, dest: Path, *, limits: ZipLimits = ZipLimits()) -> l
                 raise WeightsError(f"The archive is refused: {problem}.")
         names = []
         for info in infos:
+            names.append(info.filename)
+            if only is not None and not only(info.filename):
+                continue
             target = dest / info.filename
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -114,7 +119,6 @@ def extract_zip(path: Path, dest: Path, *, limits: ZipLimits = ZipLimits()) -> l
                 raise WeightsError(
                     f"The archive is corrupt: “{info.filename}” cannot be read ({exc})."
                 ) from None
-            names.append(info.filename)
     return names
 
 

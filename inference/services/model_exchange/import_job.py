@@ -1,7 +1,8 @@
 """Model import as a job: the upload is staged and given its quick checks while the manager
-waits (size, zip, description, weights: a file that cannot be used is refused at once), then a
-worker runs the package's test input through the network and stores the version as the job kind
-"model_import" (``inference/job_kinds.py``). The staged file goes whatever the ending."""
+waits (size, zip, description, network: a file that cannot be used is refused at once), then a
+worker reads and checks the weights, runs the package's test input through the network and
+stores the version as the job kind "model_import" (``inference/job_kinds.py``). The staged file
+goes whatever the ending."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from inference.models import ModelImportJob, ModelVersion
 from inference.selectors.model_versions import verified_note
 from inference.services.model_exchange.imports import (
     import_size_check,
-    model_file_read,
+    model_file_check,
     model_version_import,
 )
 
@@ -40,7 +41,7 @@ def model_import_launch(
     original_name = Path(upload.name or "upload").name[:255] or "upload"
     relative, _sha256, _size = stage_upload(upload)
     try:
-        model_file_read(staged_path(relative), arch=arch, reproduce=False)
+        model_file_check(staged_path(relative), arch=arch)
         return job_launch(
             "model_import",
             ModelImportJob,

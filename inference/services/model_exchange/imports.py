@@ -7,7 +7,7 @@ from pathlib import Path
 from annotations.models import Project, Role
 from annotations.permissions import require_role
 from cellweb.errors import InvalidInput, PayloadTooLarge
-from inference.ml.import_bioimageio import ImportedWeights, read_model_file
+from inference.ml.import_bioimageio import ImportedWeights, check_model_file, read_model_file
 from inference.ml.nets import model_label
 from inference.ml.tiling import tile_size_error
 from inference.ml.weights import WeightsError
@@ -27,12 +27,25 @@ def import_size_check(size: int) -> None:
         )
 
 
-def model_file_read(path: Path, *, arch: str | None, reproduce: bool = True) -> ImportedWeights:
-    """``path`` read and checked (``InvalidInput`` with the reason when it cannot be used);
-    ``reproduce=False`` leaves out running a package's test input (the upload's quick checks)."""
+def model_file_check(path: Path, *, arch: str | None) -> None:
+    """The quick checks of an upload, made while its manager waits (``check_model_file``): its
+    size, a package's archive and description, its network and input size; ``InvalidInput``
+    with the reason, in the words the import gives. The weights are read by the import."""
     import_size_check(Path(path).stat().st_size)
     try:
-        imported = read_model_file(Path(path), arch=arch or None, reproduce=reproduce)
+        arch, input_size = check_model_file(Path(path), arch=arch or None)
+    except WeightsError as exc:
+        raise InvalidInput(str(exc)) from None
+    if reason := tile_size_error(arch, input_size):
+        raise InvalidInput(reason)  # it could never predict a field (docs/tiling.md)
+
+
+def model_file_read(path: Path, *, arch: str | None) -> ImportedWeights:
+    """``path`` read and checked, a package's test input run through the network
+    (``InvalidInput`` with the reason when it cannot be used)."""
+    import_size_check(Path(path).stat().st_size)
+    try:
+        imported = read_model_file(Path(path), arch=arch or None)
     except WeightsError as exc:
         raise InvalidInput(str(exc)) from None
     if reason := tile_size_error(imported.arch, imported.input_size):
