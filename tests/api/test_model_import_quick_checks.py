@@ -16,7 +16,10 @@ from inference.ml.nets import create_model
 from inference.ml.weights import WeightsError
 from inference.models import ModelImportJob, ModelVersion
 from tests.data_files import files_under
-from tests.unit.test_model_exchange import _rewrite, _without, package  # noqa: F401
+from tests.unit import test_model_exchange as exchange
+from tests.unit.test_model_exchange import _rewrite, _without
+
+package = exchange.package  # the fixture: a CellWeb export of Unet16 at 32 pixels
 
 
 def _upload(path: Path) -> SimpleUploadedFile:
@@ -36,7 +39,7 @@ def test_the_upload_of_a_package_reads_no_weights_and_its_job_does(
     project,
     manager,
     package,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     read = []
     real = import_bioimageio.read_state_dict
@@ -63,7 +66,7 @@ def test_weights_swapped_in_a_package_fail_its_job_with_the_reason(
     package,
     tmp_path,
     model_import,
-    media_root,  # noqa: F811
+    media_root,
 ):
     bad = _rewrite(package[0], tmp_path / "other.zip", "weights.pt", _osnet_weights)
     with pytest.raises(WeightsError) as refused:  # the words the import says it in
@@ -100,7 +103,7 @@ def test_a_package_whose_description_does_not_fit_is_still_a_400_at_once(
     tmp_path,
     media_root,
     edit,
-    message,  # noqa: F811
+    message,
 ):
     bad = edit(package[0], tmp_path / "messy.zip")
     response = _post(api, manager, project, bad)
