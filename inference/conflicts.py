@@ -23,6 +23,7 @@ CONFLICTS = {
     "not_an_isl_model": "The model version segments; a virtual stain needs an in-silico-labelling one.",
     "not_label_free": "The section is not a label-free image.",
     "round_running": "A retraining round of the project is still running.",
+    "no_round_series": "The project has no round yet: round 1's launch chooses its source.",
     "round_source_fixed": "The project's rounds train on another ground-truth source, fixed by "
     "its first round.",
     "too_few_fold_models": "No training job (or not the chosen one) has two or more fold models.",

@@ -1,4 +1,5 @@
-"""Forms of the rounds page: launching a round, and the project's round settings."""
+"""Forms of the rounds page: launching a round, the project's round settings, and switching
+the ground truth of the series."""
 
 from django import forms
 
@@ -52,3 +53,14 @@ class RoundSettingsForm(forms.Form):
 
     def clean_retrain_after_sections(self) -> int:
         return self.cleaned_data.get("retrain_after_sections") or 0
+
+
+class RoundSourceForm(forms.Form):
+    gt_source = forms.ChoiceField(
+        choices=GroundTruthSource.choices,
+        label="Switch the ground truth to",
+        help_text=(
+            "The next rounds train and score on it, on the same held-out specimens. Their Dice "
+            "is compared with earlier rounds of the same ground truth only. Recorded below."
+        ),
+    )

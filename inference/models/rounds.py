@@ -16,7 +16,7 @@ from annotations.models.fields import creator, optional_link
 from inference.models.evaluation import Evaluation
 from inference.models.training import ModelVersion, TrainingJob
 
-__all__ = ["RetrainRound", "RoundSettings", "RoundState"]
+__all__ = ["RetrainRound", "RoundSettings", "RoundSourceSwitch", "RoundState"]
 
 
 class RoundState(models.TextChoices):
@@ -99,3 +99,31 @@ class RoundSettings(models.Model):
         help_text="0: off. Otherwise a round is launched by itself when this many more sections "
         "have confirmed ground truth than the last round (or the active model) was trained on.",
     )
+    gt_source = models.CharField(
+        max_length=16,
+        choices=GroundTruthSource.choices,
+        blank=True,
+        default="",
+        help_text="The ground truth the next rounds train and score on, as a manager switched "
+        "it; empty: the one round 1 fixed.",
+    )
+
+
+class RoundSourceSwitch(models.Model):
+    """The audit trail of a round series' ground-truth source: who switched it, when, from
+    what to what (rounds before and after a switch are scored on different ground truth)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="round_source_switches"
+    )
+    previous = models.CharField(max_length=16, choices=GroundTruthSource.choices)
+    source = models.CharField(max_length=16, choices=GroundTruthSource.choices)
+    after_round = models.PositiveIntegerField(help_text="The number of the last round before it.")
+    switched_by = creator()
+    switched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "-switched_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Rounds of {self.project_id}: {self.previous} → {self.source}"

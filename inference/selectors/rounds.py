@@ -16,17 +16,19 @@ from inference.models import (
     ModelVersion,
     RetrainRound,
     RoundSettings,
+    RoundSourceSwitch,
     RoundState,
 )
 from inference.reports.labels import AGGREGATIONS, NUCLEUS_DEFINITION
 from inference.reports.sections import nucleus_blocks
-from inference.services.rounds.source import model_gt_source
+from inference.services.rounds.source import model_gt_source, series_gt_source
 
 __all__ = [
     "round_comparison",
     "round_list",
     "round_next_source",
     "round_settings",
+    "round_source_switches",
     "learning_curve_points",
 ]
 
@@ -40,17 +42,36 @@ def round_settings(project: Project) -> RoundSettings:
 
 def round_next_source(project: Project) -> dict[str, Any]:
     """The ground truth the next round trains on: ``source`` (none without an active model or a
-    round), its ``label`` and ``fixed`` (true once round 1 has fixed it for the series)."""
+    round), its ``label``, ``fixed`` (true once round 1 has fixed it for the series) and
+    ``switched`` (true when a manager has switched it since)."""
     first = RetrainRound.objects.filter(project=project).order_by("number").first()
     active = ModelVersion.objects.filter(project=project, is_active=True).first()
     if first is None and active is None:
-        return {"source": None, "label": "", "fixed": False}
-    source = first.gt_source if first else model_gt_source(active)
+        return {"source": None, "label": "", "fixed": False, "switched": False}
+    settings = round_settings(project)
+    source = series_gt_source(first, settings) or model_gt_source(active)
     return {
         "source": source,
         "label": GroundTruthSource(source).label,
         "fixed": first is not None,
+        "switched": first is not None and bool(settings.gt_source),
     }
+
+
+def round_source_switches(project: Project) -> list[dict[str, Any]]:
+    """The series' source switches, newest first: from what to what, after which round, by whom."""
+    return [
+        {
+            "previous": s.previous,
+            "previous_label": s.get_previous_display(),
+            "source": s.source,
+            "source_label": s.get_source_display(),
+            "after_round": s.after_round,
+            "switched_by": s.switched_by.get_username() if s.switched_by else None,
+            "switched_at": s.switched_at,
+        }
+        for s in RoundSourceSwitch.objects.filter(project=project).select_related("switched_by")
+    ]
 
 
 def _rounds(project: Project):
@@ -89,17 +110,19 @@ def _row(r: RetrainRound) -> dict[str, Any]:
 
 
 def round_list(project: Project) -> list[dict[str, Any]]:
-    """Every round, newest first, with the change in Dice from the round done before it."""
+    """Every round, newest first, with the change in Dice from the round done before it on the
+    same ground truth (a switched source starts its own comparison)."""
     rows = [_row(r) for r in _rounds(project).order_by("number")]
-    previous = None
+    previous: dict[str, float] = {}
     for row in rows:
+        before = previous.get(row["gt_source"])
         row["delta"] = (
-            row["dice_nucleus"] - previous
-            if previous is not None and row["dice_nucleus"] is not None
+            row["dice_nucleus"] - before
+            if before is not None and row["dice_nucleus"] is not None
             else None
         )
         if row["state"] == RoundState.DONE and row["dice_nucleus"] is not None:
-            previous = row["dice_nucleus"]
+            previous[row["gt_source"]] = row["dice_nucleus"]
     return rows[::-1]
 
 

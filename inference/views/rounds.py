@@ -13,12 +13,16 @@ from django.views.decorators.http import require_GET
 from annotations.permissions import get_project
 from annotations.views.context import managers_post, project_context
 from cellweb.errors import DomainError
-from inference.forms_rounds import RoundLaunchForm, RoundSettingsForm
+from inference.forms_rounds import RoundLaunchForm, RoundSettingsForm, RoundSourceForm
 from inference.reports.learning_curve import learning_curve_png
 from inference.reports.plotting import FigureLeftOut
 from inference.selectors import rounds as selectors
 from inference.selectors.prediction import active_model_version
-from inference.services.rounds import retrain_round_launch, round_settings_set
+from inference.services.rounds import (
+    retrain_round_launch,
+    round_settings_set,
+    round_source_switch,
+)
 
 __all__ = ["round_page", "rounds_page"]
 
@@ -31,29 +35,33 @@ def _curve(project) -> dict[str, str]:
     return {"curve": "data:image/png;base64," + base64.b64encode(data).decode("ascii")}
 
 
-def _post(request, project, launch_form, settings_form):
-    """(redirect or None, status): the launch or the settings, whichever was posted."""
+def _post(request, project, action: str, form):
+    """(redirect or None, status): the launch, the settings or the source switch, whichever was
+    posted (``action``, its bound ``form``)."""
+    if not form.is_valid():
+        return None, 400
     try:
-        if request.POST.get("action") == "settings":
-            if settings_form.is_valid():
-                round_settings_set(project=project, user=request.user, **settings_form.cleaned_data)
-                messages.success(request, "Round settings saved.")
-                return redirect("rounds", slug=project.slug), 200
-            return None, 400
-        if launch_form.is_valid():
-            row = retrain_round_launch(
-                project=project, user=request.user, **launch_form.cleaned_data
+        if action == "settings":
+            round_settings_set(project=project, user=request.user, **form.cleaned_data)
+            messages.success(request, "Round settings saved.")
+        elif action == "source":
+            switch = round_source_switch(project=project, user=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                f"The next rounds train and score on {switch.get_source_display().lower()} "
+                "ground truth."
+                if switch
+                else "The rounds already use that ground truth; nothing changed.",
             )
+        else:
+            row = retrain_round_launch(project=project, user=request.user, **form.cleaned_data)
             messages.success(
                 request, f"Round {row.number} launched: fine-tuning job {row.training_job_id}."
             )
-            return redirect("rounds", slug=project.slug), 200
-        return None, 400
     except DomainError as exc:
-        (settings_form if request.POST.get("action") == "settings" else launch_form).add_error(
-            None, exc.message
-        )
+        form.add_error(None, exc.message)
         return None, exc.status_code
+    return redirect("rounds", slug=project.slug), 200
 
 
 @managers_post("Retrain rounds need the manager role.")
@@ -67,21 +75,26 @@ def rounds_page(request, project, context):
         }
     )
     next_source = selectors.round_next_source(project)
-    launch_form = RoundLaunchForm(initial={"gt_source": next_source["source"]})
+    forms = {
+        "launch": RoundLaunchForm(initial={"gt_source": next_source["source"]}),
+        "settings": settings_form,
+        "source": RoundSourceForm(initial={"gt_source": next_source["source"]}),
+    }
     status = 200
     if request.method == "POST":
-        if request.POST.get("action") == "settings":
-            settings_form = RoundSettingsForm(request.POST)
-        else:
-            launch_form = RoundLaunchForm(request.POST)
-        answer, status = _post(request, project, launch_form, settings_form)
+        action = request.POST.get("action")
+        action = action if action in forms else "launch"
+        forms[action] = type(forms[action])(request.POST)
+        answer, status = _post(request, project, action, forms[action])
         if answer is not None:
             return answer
     context |= {
         "rounds": selectors.round_list(project),
         "round_settings": current,
-        "settings_form": settings_form,
-        "launch_form": launch_form,
+        "settings_form": forms["settings"],
+        "launch_form": forms["launch"],
+        "source_form": forms["source"],
+        "source_switches": selectors.round_source_switches(project),
         "active_model": active_model_version(project),
         "next_source": next_source,
         **_curve(project),

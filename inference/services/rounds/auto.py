@@ -49,8 +49,10 @@ def round_auto_launch(project_id: int) -> RetrainRound | None:
     ):
         return None
     last = rounds.order_by("-number").first()
-    # The series' source (fixed by round 1), else the one the next round would train on.
-    source = round_gt_source(parent=active, first=rounds.order_by("number").first())
+    # The series' source (fixed by round 1, or switched), else the one the next round would train on.
+    source = round_gt_source(
+        parent=active, first=rounds.order_by("number").first(), settings=settings
+    )
     # Counted as a round counts them (``gt_sections``): label-free sections with ground truth.
     confirmed = len(
         entries_for_ground_truths(

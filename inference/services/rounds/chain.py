@@ -117,8 +117,11 @@ def round_evaluation_ended(evaluation: Evaluation) -> None:
         row.dice_nucleus = _nucleus_dice(evaluation)
         row.save(update_fields=["dice_nucleus"])
         previous = (
-            RetrainRound.objects.filter(
-                project=row.project_id, number__lt=row.number, state=RoundState.DONE
+            RetrainRound.objects.filter(  # scored on the same ground truth (``switch``)
+                project=row.project_id,
+                number__lt=row.number,
+                state=RoundState.DONE,
+                gt_source=row.gt_source,
             )
             .order_by("-number")
             .first()

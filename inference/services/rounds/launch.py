@@ -111,7 +111,7 @@ def retrain_round_launch(
             "and activate a version on the Models page first.",
         )
         first = rounds.order_by("number").first()
-        source = round_gt_source(parent=parent, first=first, requested=gt_source)
+        source = round_gt_source(parent=parent, first=first, requested=gt_source, settings=settings)
         now = timezone.now()
         entries = entries_for_ground_truths(
             ground_truth_as_of(project=project, source=source, as_of=now)
