@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis } from '../src/modules/prediction/state';
+import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis, unmeasuredSpecimens } from '../src/modules/prediction/state';
 import { nucleiCaption, nucleiOverlays } from '../src/modules/viewer/nuclei';
 import { COMPARISON_TITLES, comparisonTitle } from '../src/modules/prediction/index';
 
@@ -43,6 +43,15 @@ describe('prediction charts', () => {
       [1, 320],
     ]);
     expect(lines[1]!.colour).toBe('#3cb44b');
+  });
+
+  it('leaves a specimen measured nowhere out of the chart and its legend, and names it', () => {
+    const unmeasured = [{ specimen: 'no-voxel-size', nucleus: 1, colour: '#e6194b', points: [{ t: 0, volume_um3: null, mean_ri: 1.36 }] }];
+    const both = [...series, ...unmeasured];
+    expect(nucleusLines(both, 'volume_um3').map((l) => l.name)).toEqual(['cell #1', 'cell #3 (from #1)']);
+    expect(unmeasuredSpecimens(both, 'volume_um3')).toEqual(['no-voxel-size']);
+    expect(nucleusLines(both, 'mean_ri').map((l) => l.name)).toEqual(['no-voxel-size #1']);
+    expect(unmeasuredSpecimens(series, 'volume_um3')).toEqual([]);
   });
 
   it('draws the mean of each group with thin lines at one SD either side', () => {

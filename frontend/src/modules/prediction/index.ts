@@ -9,7 +9,7 @@
 import { LineChart } from '../job/chart';
 import { ResultsCard, type ResultsCardConfig } from '../job/resultsCard';
 import type { Conn } from '../job/socket';
-import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis, type Comparison, type NucleusSeries, type PredictionState } from './state';
+import { comparisonLines, hasPoints, initialPredictionState, nucleusLines, reducePrediction, timeAxis, unmeasuredSpecimens, type Comparison, type NucleusSeries, type PredictionState } from './state';
 
 export interface PredictionConfig extends ResultsCardConfig {
   module: 'prediction';
@@ -89,6 +89,8 @@ export class PredictionPage {
         chart.el.dataset.chart = key;
         host.appendChild(chart.el);
         chart.update(lines);
+        const left = unmeasuredSpecimens(series, key);
+        if (left.length) chart.el.append(unmeasuredNote(left));
       }
     }
     const compareHost = document.querySelector<HTMLElement>('[data-role="comparison-charts"]');
@@ -103,6 +105,17 @@ export class PredictionPage {
       chart.update(lines);
     }
   }
+}
+
+/** Why a chart has no line of some specimens: none of their nuclei has the quantity. */
+export function unmeasuredNote(specimens: string[]): HTMLElement {
+  const note = document.createElement('p');
+  note.className = 'cw-muted';
+  note.dataset.role = 'unmeasured';
+  note.textContent =
+    `Not drawn: ${specimens.join(', ')}, not measured in this unit (its voxel size is ` +
+    'unknown, set it on the specimen page; or its images have no such measure).';
+  return note;
 }
 
 export function mountPrediction(root: HTMLElement, config: PredictionConfig): PredictionPage {

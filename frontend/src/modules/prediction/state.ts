@@ -94,13 +94,26 @@ export function timeAxis(points: { t: number; time_min?: number | null }[]): Tim
   return points.length && points.every((p) => typeof p.time_min === 'number') ? MINUTES_AXIS : INDEX_AXIS;
 }
 
-/** One line per tracked nucleus over time (in its track colour) for one quantity. */
-export function nucleusLines(series: NucleusSeries[], key: keyof Omit<SeriesPoint, 't' | 'time_min'>, axis: TimeAxis = INDEX_AXIS): Series[] {
-  return series.map((s) => ({
-    name: `${s.specimen} #${s.nucleus}${s.parent ? ` (from #${s.parent})` : ''}`,
-    colour: s.colour ?? '#4363d8',
-    points: s.points.filter((p) => typeof p[key] === 'number').map((p) => [axis.x(p), p[key] as number] as const),
-  }));
+type Quantity = keyof Omit<SeriesPoint, 't' | 'time_min'>;
+
+/** One line per tracked nucleus over time (in its track colour) for one quantity; a nucleus
+ * without it at any time point (a stack without a voxel size has no µm³) draws no line and
+ * takes no place in the legend. */
+export function nucleusLines(series: NucleusSeries[], key: Quantity, axis: TimeAxis = INDEX_AXIS): Series[] {
+  return series
+    .map((s) => ({
+      name: `${s.specimen} #${s.nucleus}${s.parent ? ` (from #${s.parent})` : ''}`,
+      colour: s.colour ?? '#4363d8',
+      points: s.points.filter((p) => typeof p[key] === 'number').map((p) => [axis.x(p), p[key] as number] as const),
+    }))
+    .filter((line) => line.points.length > 0);
+}
+
+/** The specimens none of whose nuclei has ``key`` (no voxel size, a single section, not RI):
+ * the chart names them rather than leaving a reader to look for their lines. */
+export function unmeasuredSpecimens(series: NucleusSeries[], key: Quantity): string[] {
+  const measured = new Set(series.filter((s) => s.points.some((p) => typeof p[key] === 'number')).map((s) => s.specimen));
+  return [...new Set(series.map((s) => s.specimen))].filter((name) => !measured.has(name));
 }
 
 /** Whether any line has a point: a chart without one (areas of a stack, RI of a phase field)
