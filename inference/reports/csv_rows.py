@@ -105,7 +105,7 @@ COLUMNS: tuple[tuple[str, str | None, Callable[[VolumeResult], Any] | None], ...
     ("largest_nucleus_volume_um3", None, _largest("volume_um3")),
     ("largest_nucleus_surface_um2", None, _largest("surface_area_um2")),
     ("largest_nucleus_mean_ri", None, _largest("mean_ri")),
-    ("largest_nucleus_concentration", None, _largest("concentration_pg_per_um3")),
+    ("largest_nucleus_concentration_pg_per_um3", None, _largest("concentration_pg_per_um3")),
 )
 # Per-class quantities of one predicted cell: column -> key of a VolumeResult.quantities entry.
 CELL_COLUMNS = (
