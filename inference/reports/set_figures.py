@@ -102,6 +102,18 @@ TIMELAPSE_PANELS = (
 PALETTE = ["#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed", "#0891b2"]
 
 
+def _nothing_measured(series: list[dict]) -> str:
+    """Why no time point has a quantity: no nucleus predicted at all (a voxel size would not
+    help), or nuclei without a voxel size or an RI image."""
+    if all(not p.get("nuclei") for item in series for p in item["points"]):
+        names = ", ".join(item["specimen"] for item in series)
+        return (
+            f"The model predicted no nucleus (of 27 voxels or more) at any time point of "
+            f"{names}: there is nothing to measure."
+        )
+    return "No nucleus quantity was measured (RI volumes with a voxel size)."
+
+
 def timelapse_figure(evaluation: Evaluation, summary: dict) -> Figure:
     series = summary.get("timelapse") or []
     if not series:
@@ -112,7 +124,7 @@ def timelapse_figure(evaluation: Evaluation, summary: dict) -> Figure:
         if any(q.get(p[0]) is not None for item in series for q in item["points"])
     ]
     if not panels:
-        raise FigureLeftOut("No nucleus quantity was measured (RI volumes with a voxel size).")
+        raise FigureLeftOut(_nothing_measured(series))
     fig = new_figure(3.6 * len(panels), 3.9)
     axes = np.atleast_1d(fig.subplots(1, len(panels)))
     for ax, (key, label, fmt) in zip(axes, panels):
