@@ -134,7 +134,10 @@ def settings_public(row) -> dict:
     return {name: getattr(row, name) for name in RoundSettingsSerializer._declared_fields}
 
 
-CURVE = "One point per round that is done and scored, oldest first."
+CURVE = (
+    "One point per round that is done and scored on the series' present ground-truth source, "
+    "oldest first."
+)
 
 
 class RoundListSerializer(serializers.Serializer):

@@ -127,11 +127,15 @@ def round_list(project: Project) -> list[dict[str, Any]]:
 
 
 def learning_curve_points(project: Project) -> list[dict[str, Any]]:
-    """(confirmed sections at launch, Dice over held-out sections with a nucleus) per done round."""
+    """(confirmed sections at launch, Dice over held-out sections with a nucleus) per done round
+    on the series' present ground truth: a Dice on another source (before a switch) is another
+    curve, not a point of this one."""
+    first = RetrainRound.objects.filter(project=project).order_by("number").first()
+    source = series_gt_source(first, round_settings(project))
     return [
         {"round": n, "gt_sections": sections, "dice": dice}
         for n, sections, dice in _rounds(project)
-        .filter(state=RoundState.DONE, dice_nucleus__isnull=False)
+        .filter(state=RoundState.DONE, dice_nucleus__isnull=False, gt_source=source or "")
         .order_by("number")
         .values_list("number", "gt_sections", "dice_nucleus")
     ]

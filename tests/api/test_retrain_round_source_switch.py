@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from inference.models import RetrainRound, RoundSourceSwitch
-from inference.selectors.rounds import round_list
+from inference.selectors.rounds import learning_curve_points, round_list
 from inference.services.rounds import retrain_round_launch
 from tests.api.test_retrain_round_gt_source import trained_on
 from tests.conftest import signed_in
@@ -48,6 +48,8 @@ def test_a_manager_switches_the_source_and_the_next_round_uses_it(api, project, 
     RetrainRound.objects.filter(pk=second.pk).update(state="done", dice_nucleus=0.6)
     rows = {r["number"]: r for r in round_list(project)}
     assert rows[2]["delta"] is None  # not compared with round 1's consensus Dice
+    # The curve of Dice by round is the present source's: round 1 scored other ground truth.
+    assert [p["round"] for p in learning_curve_points(project)] == [2]
     refused = api(manager).post(
         f"/api/projects/{project.slug}/retrain-rounds/", {"gt_source": "consensus"}, format="json"
     )
