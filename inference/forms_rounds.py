@@ -36,7 +36,8 @@ class RoundSettingsForm(forms.Form):
         label="Activate when better on the same set",
         help_text=(
             "A round's model becomes the active model by itself when its Dice on the held-out "
-            "sections with a nucleus is strictly higher than the previous round's."
+            "sections with a nucleus is strictly higher than the previous round's on the same "
+            "ground truth."
         ),
     )
     retrain_after_sections = forms.IntegerField(
