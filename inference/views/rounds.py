@@ -27,10 +27,15 @@ from inference.services.rounds import (
 __all__ = ["round_page", "rounds_page"]
 
 
-def _curve(project) -> dict[str, str]:
+def _curve(project, source: dict) -> dict[str, str]:
     try:
         data = learning_curve_png(selectors.learning_curve_points(project))
     except FigureLeftOut as exc:
+        if source["switched"]:  # rounds were scored, on the ground truth before the switch
+            return {
+                "curve_note": f"No round has been scored on {source['label'].lower()} "
+                "ground truth since the switch: the curve starts with the next one."
+            }
         return {"curve_note": str(exc)}
     return {"curve": "data:image/png;base64," + base64.b64encode(data).decode("ascii")}
 
@@ -97,7 +102,7 @@ def rounds_page(request, project, context):
         "source_switches": selectors.round_source_switches(project),
         "active_model": active_model_version(project),
         "next_source": next_source,
-        **_curve(project),
+        **_curve(project, next_source),
     }
     return render(request, "inference/rounds.html", context, status=status)
 

@@ -96,5 +96,6 @@ def test_the_rounds_page_switches_it_and_shows_the_trail(project, manager, annot
     assert 'id="round-source-form"' not in html
     assert "Ground truth: <strong>Imported mask</strong>, as a manager switched it" in html
     assert "After round 1: confirmed consensus → <strong>imported mask</strong>" in html
+    assert "No round has been scored on imported mask ground truth since the switch" in html
     refused = client.post(page, {"action": "source", "gt_source": "guess"})
     assert refused.status_code == 400 and RoundSourceSwitch.objects.count() == 1
