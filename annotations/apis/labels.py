@@ -140,7 +140,7 @@ class LabelClassApi(APIView):
     def patch(self, request, slug: str, value: int):
         project = get_project(request.user, slug, Role.MANAGER)
         changes = parse(LabelClassPatchSerializer, request.data)
-        entry = label_class_update(project=project, value=value, **changes)
+        entry = label_class_update(project=project, value=value, user=request.user, **changes)
         return Response(LabelClassSerializer(entry).data)
 
     @extend_schema(
@@ -152,5 +152,5 @@ class LabelClassApi(APIView):
     )
     def delete(self, request, slug: str, value: int):
         project = get_project(request.user, slug, Role.MANAGER)
-        label_class_delete(project=project, value=value)
+        label_class_delete(project=project, value=value, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

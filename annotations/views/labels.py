@@ -90,7 +90,9 @@ def label_update_page(request, slug: str, value: int):
     return _label_change(
         request,
         slug,
-        lambda project, data: label_class_update(project=project, value=value, **data),
+        lambda project, data: label_class_update(
+            project=project, value=value, user=request.user, **data
+        ),
         "Class saved; masks are unchanged.",
     )
 
@@ -103,7 +105,7 @@ def label_delete_page(request, slug: str, value: int):
     return settings_change(
         request,
         project,
-        lambda: label_class_delete(project=project, value=value),
+        lambda: label_class_delete(project=project, value=value, user=request.user),
         success="Class deleted.",
         refusal="label_error",
     )

@@ -106,7 +106,7 @@ def label_class_add(
 
 
 @transaction.atomic
-def label_class_update(*, project: Project, value: int, **changes) -> dict:
+def label_class_update(*, project: Project, value: int, user=None, **changes) -> dict:
     """Rename, recolour, re-key a class; its kind changes only while no mask uses it."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -115,11 +115,11 @@ def label_class_update(*, project: Project, value: int, **changes) -> dict:
     classes = label_classes(project)
     entry = _find(classes, value, project)
     if "kind" in changes and changes["kind"] != entry["kind"]:
-        usage = label_class_usage(project=project, value=value)
-        if usage["masks"]:
+        usage = label_class_usage(project=project, value=value, user=user)
+        if usage["in_use"]:
             raise ConflictError(
-                f"Class “{entry['name']}” is used by {usage['masks']} stored mask(s), which were "
-                f"drawn as {entry['kind']}; its kind cannot change now. Add a new class instead.",
+                f"Class “{entry['name']}” {_usage_words(usage)}, drawn as {entry['kind']}; its "
+                "kind cannot change now. Add a new class instead.",
                 code="label_in_use",
                 current=usage,
             )
@@ -130,21 +130,34 @@ def label_class_update(*, project: Project, value: int, **changes) -> dict:
 
 
 @transaction.atomic
-def label_class_delete(*, project: Project, value: int) -> None:
+def label_class_delete(*, project: Project, value: int, user=None) -> None:
     """Delete a class no stored mask uses (409 with the count otherwise)."""
     project = _locked(project)
     classes = label_classes(project)
     entry = _find(classes, value, project)
     if len(classes) == 1:
         raise InvalidInput("A project needs at least one class; add another before deleting this.")
-    usage = label_class_usage(project=project, value=value)
-    if usage["masks"]:
+    usage = label_class_usage(project=project, value=value, user=user)
+    if usage["in_use"]:
         raise ConflictError(
-            f"Class “{entry['name']}” is used by {usage['masks']} stored mask(s) "
-            f"({usage['annotation_revisions']} annotation revision(s), {usage['consensus']} "
-            f"consensus, {usage['ground_truth']} ground truth); a class in use cannot be "
-            "deleted. Rename it instead, or keep it.",
+            f"Class “{entry['name']}” {_usage_words(usage)}; a class in use cannot be deleted. "
+            "Rename it instead, or keep it.",
             code="label_in_use",
             current=usage,
         )
     _store(project, [other for other in classes if other["value"] != value], changed=value)
+
+
+def _usage_words(usage: dict) -> str:
+    """What the refusal says of a class's use: counts of what the reader may see only, and a
+    word without a number for masks still blind to them (``label_class_usage``)."""
+    words = []
+    if usage["masks"]:
+        words.append(
+            f"is used by {usage['masks']} stored mask(s) on {usage['sections']} section(s) "
+            f"({usage['annotation_revisions']} annotation revision(s), {usage['consensus']} "
+            f"consensus, {usage['ground_truth']} ground truth)"
+        )
+    if usage["withheld"]:
+        words.append("is used in work on sections still blind to you")
+    return " and ".join(words)
