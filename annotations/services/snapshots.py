@@ -18,6 +18,7 @@ from annotations.models import (
     ReviewAction,
     Specimen,
 )
+from annotations.selectors.annotation.visibility import BLIND_TRUTH_SOURCES
 from annotations.selectors.review import snapshot_masks
 from cellweb.errors import InvalidInput
 
@@ -50,13 +51,19 @@ def ground_truth_as_of(
     Only facts dated at or before ``as_of`` are used (confirmation and exclusion times), so the
     answer for a past instant never changes: a later re-confirmation has a later ``confirmed_at``
     and is ignored, an older version stays stored. A section excluded after its chosen version
-    was confirmed (and not re-confirmed before ``as_of``) is left out.
+    was confirmed (and not re-confirmed before ``as_of``) is left out. So is, for truth built
+    from the annotators' masks (``BLIND_TRUTH_SOURCES``), a section sent back or reopened after
+    its chosen version was confirmed: short of its submissions again it is blind again, and its
+    truth leaves the set, for everyone, until it is re-confirmed.
     """
+    withdrawing = [ReviewAction.EXCLUDE]
+    if source in BLIND_TRUTH_SOURCES:
+        withdrawing += [ReviewAction.SEND_BACK, ReviewAction.REOPEN]
     truths = GroundTruth.objects.filter(
         section__project=project, source=source, confirmed_at__lte=as_of
     )
     exclusions = AuditEvent.objects.filter(
-        section__project=project, action=ReviewAction.EXCLUDE, at__lte=as_of
+        section__project=project, action__in=withdrawing, at__lte=as_of
     )
     if specimen_ids is not None:
         truths = truths.filter(section__specimen_id__in=specimen_ids)

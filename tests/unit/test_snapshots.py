@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from annotations.imaging.masks import decode_mask, encode_mask
 from annotations.models import GroundTruth, GroundTruthSource, Specimen
-from annotations.services.review import review_exclude
+from annotations.services.review import review_exclude, review_send_back
 from annotations.services.snapshots import ground_truth_snapshot_create, snapshot_masks
 from cellweb.errors import InvalidInput
 from tests.review_support import confirm, disk, sections_of, with_consensus
@@ -145,3 +145,23 @@ def test_a_snapshot_refuses_specimens_of_other_projects_and_future_times(project
         ground_truth_snapshot_create(project=project, as_of=timezone.now() + timedelta(hours=1))
     with pytest.raises(InvalidInput):
         ground_truth_snapshot_create(project=project, source="guesswork")
+
+
+def test_a_section_sent_back_after_confirmation_leaves_the_truth_set_until_reconfirmed(
+    project, sections, reviewer, cast
+):
+    (section, consensus), (other, other_consensus) = sections
+    kept = _confirm(other, other_consensus, reviewer)
+    truth = _confirm(section, consensus, reviewer)
+    before_send_back = timezone.now()
+    review_send_back(
+        section=section, reviewer=reviewer, comment="Redraw", annotator_ids=[cast[2].pk]
+    )
+    section.refresh_from_db()
+    assert section.submitted_count < project.required_annotations
+
+    earlier = ground_truth_snapshot_create(project=project, as_of=before_send_back)
+    later = ground_truth_snapshot_create(project=project)
+
+    assert set(earlier.entries.values_list("pk", flat=True)) == {truth.pk, kept.pk}
+    assert set(later.entries.values_list("pk", flat=True)) == {kept.pk}
