@@ -148,9 +148,12 @@ def class_names(evaluation: Evaluation) -> dict[int, str]:
     return {int(c["value"]): c["name"] for c in classes}
 
 
-def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
+def results_csv_rows(
+    evaluation: Evaluation, withheld: frozenset[int] = frozenset()
+) -> Iterator[list[Any]]:
     """Header, then one row per scored section, method and class, then one per volume, method
-    and class, then one per predicted cell and class."""
+    and class, then one per predicted cell and class. The scores of the ``withheld`` sections
+    (their truth is withheld from the reader by the blind rule) are left blank, and said so."""
     yield list(CSV_COLUMNS)
     names = class_names(evaluation)
     unscored = {
@@ -170,6 +173,9 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
         value = by_field["class_value"]
         why = unscored.get((value, by_field["method"]), "")
         numbers = [_fmt(by_field[f]) if f else "" for _, f, _ in COLUMNS]
+        if by_field["section_id"] in withheld:
+            why = TRUTH_WITHHELD
+            numbers = [n if name in _WHERE else "" for (name, _, _), n in zip(COLUMNS, numbers)]
         yield ["section", names.get(value, ""), value, *_blank(numbers, why, "section")]
     volumes = (
         VolumeResult.objects.filter(evaluation=evaluation)
@@ -187,6 +193,11 @@ def results_csv_rows(evaluation: Evaluation) -> Iterator[list[Any]]:
             quantities = [_fmt(quantity.get(key)) for _, key in CELL_COLUMNS]
             cells.append(["cell", *head, *row, *quantities, ""])
     yield from cells
+
+
+# What a section row whose truth is withheld keeps: where it is, not how it scored.
+_WHERE = {name for name, _, _ in COLUMNS[: [c[0] for c in COLUMNS].index("ground_truth_id") + 1]}
+TRUTH_WITHHELD = "ground truth withheld: the other annotators' work, blind to you"
 
 
 def _blank(numbers: list[Any], why: str, level: str) -> list[Any]:
@@ -208,7 +219,9 @@ class _Echo:
         return value
 
 
-def results_csv_lines(evaluation: Evaluation) -> Iterator[str]:
+def results_csv_lines(
+    evaluation: Evaluation, withheld: frozenset[int] = frozenset()
+) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    for row in results_csv_rows(evaluation):
+    for row in results_csv_rows(evaluation, withheld):
         yield writer.writerow(row)

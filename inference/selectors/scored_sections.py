@@ -39,6 +39,15 @@ def withheld_truth_sections(*, user, evaluation: Evaluation, section_ids) -> set
     )
 
 
+def withheld_scored_sections(*, user, evaluation: Evaluation) -> frozenset[int]:
+    """Every section ``evaluation`` scored whose truth the blind rule withholds from ``user``
+    (``withheld_truth_sections``): the results CSV leaves their scores blank."""
+    scored = SectionResult.objects.filter(evaluation=evaluation).values_list("section_id")
+    return frozenset(
+        withheld_truth_sections(user=user, evaluation=evaluation, section_ids=scored.distinct())
+    )
+
+
 def require_layer_visible(*, user, evaluation: Evaluation, section: Section, layer: str) -> None:
     """The blind rule on a scored section's layers: its ground-truth layer (``gt``) is refused
     (403) when ``withheld_truth_sections`` holds the section; the methods' layers are nobody's

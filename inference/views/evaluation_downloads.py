@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from inference.reports import open_stored_figure, open_stored_report, results_csv_lines
 from inference.selectors import evaluation as selectors
 from inference.selectors.evaluation_pages import open_volume_mask
+from inference.selectors.scored_sections import withheld_scored_sections
 
 __all__ = [
     "evaluation_figure",
@@ -39,8 +40,9 @@ def evaluation_report_download(request, evaluation_id: int):
 @login_required
 def evaluation_results_csv(request, evaluation_id: int):
     evaluation = selectors.evaluation_get(user=request.user, evaluation_id=evaluation_id)
+    withheld = withheld_scored_sections(user=request.user, evaluation=evaluation)
     response = StreamingHttpResponse(
-        results_csv_lines(evaluation), content_type="text/csv; charset=utf-8"
+        results_csv_lines(evaluation, withheld), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = (
         f'attachment; filename="{evaluation.project.slug}-evaluation-{evaluation.pk}.csv"'

@@ -7,6 +7,7 @@ not any other GET of the site. Stain-derived truth is nobody's work and stays re
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import zipfile
 
@@ -116,3 +117,23 @@ def test_an_evaluations_truth_layer_of_the_section_is_refused_while_it_is_blind(
     assert base + "pred.png" in html and 'data-role="truth-withheld"' in html
     full = signed_in(reviewer).get(f"/evaluations/{ids['evaluation_id']}/gallery/?sections=all")
     assert base + "gt.png" in full.content.decode()
+
+
+def test_the_results_csv_blanks_the_sections_score_against_a_withheld_truth(
+    ids, reblinded, annotator, reviewer
+):
+    """Per-section Dice against the consensus is a figure of the co-annotators' work: left out of
+    the CSV for the manager blind on the section, as the gallery leaves out its truth layer."""
+    url = f"/evaluations/{ids['evaluation_id']}/results.csv"
+
+    def section_rows(user):
+        text = b"".join(signed_in(user).get(url).streaming_content).decode()
+        rows = csv.DictReader(io.StringIO(text))
+        return [row for row in rows if row["section_id"] == str(ids["section_id"])]
+
+    hers, full = section_rows(annotator), section_rows(reviewer)
+    assert hers and full and len(hers) == len(full)
+    for row in hers:
+        assert row["dice"] == "" and row["gt_pixels"] == "" and row["tp"] == ""
+        assert row["not_scored"].startswith("ground truth withheld")
+    assert all(row["dice"] and row["gt_pixels"] for row in full)
