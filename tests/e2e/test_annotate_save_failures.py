@@ -23,6 +23,16 @@ def fail_saves(page, status: int) -> None:
     page.route("**/annotations/mine/**", answer)
 
 
+def refuse_saves(page) -> None:
+    """The server down or restarting: its saves find the connection refused."""
+    page.route(
+        "**/annotations/mine/**",
+        lambda route: (
+            route.abort("connectionrefused") if route.request.method == "PUT" else route.continue_()
+        ),
+    )
+
+
 def test_a_failing_server_is_named_and_skip_keeps_the_annotator_on_unsaved_edits(
     asgi_server, page, project, stack, annotator
 ):
@@ -54,12 +64,7 @@ def test_a_server_that_cannot_be_reached_is_not_called_offline_while_the_browser
     """A server down or restarting refuses the connection: no answer came, but the annotator's
     network is fine, so the save card names the server; with the network gone it says Offline."""
     section_id, errors = start_annotating(page, asgi_server, project)
-    page.route(
-        "**/annotations/mine/**",
-        lambda route: (
-            route.abort("connectionrefused") if route.request.method == "PUT" else route.continue_()
-        ),
-    )
+    refuse_saves(page)
     page.keyboard.press("b")
     drag(page, [(30, 30), (60, 40)])
     status = page.locator(".cw-status")

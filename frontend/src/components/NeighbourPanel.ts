@@ -66,10 +66,21 @@ export class NeighbourPanel {
     if (this.shown) {
       this.refresh();
       this.onShow?.(side);
-      // On a laptop screen (768 px high) the figure sits below the fold under the side cards.
-      this.figure.scrollIntoView({ block: 'nearest' });
+      this.reveal();
     }
     for (const [s, b] of this.buttons) b.setAttribute('aria-pressed', String(s === this.shown));
+  }
+
+  /**
+   * On a laptop screen (720 or 768 px high) the figure sits below the fold under the side cards:
+   * it scrolls into sight with its card, so the buttons that toggle it stay in sight too; a card
+   * taller than the side column brings the figure alone.
+   */
+  private reveal(): void {
+    const card = this.figure.closest<HTMLElement>('.cw-card');
+    const port = card?.parentElement;
+    const fits = card && port && card.offsetHeight <= port.clientHeight;
+    (fits ? card : this.figure).scrollIntoView({ block: 'nearest' });
   }
 
   /** Loads the shown image again, e.g. after the display window changed. */

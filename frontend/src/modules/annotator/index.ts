@@ -14,7 +14,7 @@ import { WindowControl } from '../../components/WindowControl';
 import { workbench } from '../../components/Workbench';
 import { MaskEditor } from '../../editor/MaskEditor';
 import { ApiError, request } from '../../lib/api';
-import { card } from '../../lib/dom';
+import { card, h } from '../../lib/dom';
 import { clockTime } from '../../lib/format';
 import { isMod, onShortcut, type ShortcutGroup } from '../../lib/keys';
 import { ActiveTime } from './activeTime';
@@ -106,12 +106,15 @@ export class AnnotatorPage {
     );
     this.sync.onSaved = (dto, action) => this.onSaved(dto, action);
     this.moves = new QueueMoves(cfg, this.sync, (text, ms) => this.editor.showToast(text, ms));
-    sidebar.appendChild(this.saveCard.card);
+    // The save card (and the notices put before it) stays in sight above the other cards, which
+    // scroll on their own below it: it never lies over them on a 720 or 768 px high screen.
+    const side = h('div', { class: 'cw-side-scroll' });
+    sidebar.append(h('div', { class: 'cw-side-pinned' }, this.saveCard.card), side);
     if (!cfg.readOnly) watchReviewDecisions(s.id, this.saveCard.card);
-    if (this.windowCtl) sidebar.appendChild(card('Display', null, this.windowCtl.el));
-    if (this.channels) sidebar.appendChild(this.channels.card);
+    if (this.windowCtl) side.appendChild(card('Display', null, this.windowCtl.el));
+    if (this.channels) side.appendChild(this.channels.card);
     this.neighbours = new NeighbourTools(cfg, this.editor, (u) => this.imageUrl(u), () => this.sync.editable);
-    if (cfg.neighbours?.prev || cfg.neighbours?.next) sidebar.appendChild(this.neighbours.card);
+    if (cfg.neighbours?.prev || cfg.neighbours?.next) side.appendChild(this.neighbours.card);
     this.neighbours.onCopied = () => {
       this.origin = { origin: 'own_previous' };
     };
@@ -119,11 +122,11 @@ export class AnnotatorPage {
       this.proposal = new ProposalTools(cfg.proposal, this.editor, () => this.sync.editable, (origin) => {
         this.origin = origin;
       });
-      sidebar.appendChild(this.proposal.card);
+      side.appendChild(this.proposal.card);
     }
     if (cfg.fluorescence?.imageUrl) {
       this.reference = new ReferencePanel(cfg.fluorescence.imageUrl);
-      sidebar.appendChild(this.reference.card);
+      side.appendChild(this.reference.card);
     }
     this.serverMask = new ServerMask(this.editor, this.sync);
     this.keptFlow = new KeptFlow(this.sync, this.editor, this.serverMask, this.saveCard.card, () => this.renderStatus());
