@@ -131,18 +131,76 @@ describe('AnnotationSync', () => {
     expect(sync.state().dirty).toBe(false);
   });
 
-  it('caps the backoff at 30 s', async () => {
+  it('caps the backoff at 8 s, so a server back after a restart is found within 8 s', async () => {
     const { sync } = setup((m) => {
       if (m === 'GET') return dto(1);
-      throw new ApiError('network', 503, null, 'Service unavailable');
+      throw new ApiError('network', 0, null, 'Failed to fetch');
     });
     await sync.load();
     sync.markDirty();
-    await vi.advanceTimersByTimeAsync(1500 + 1000 + 2000 + 4000 + 8000 + 16000 + 100);
+    await vi.advanceTimersByTimeAsync(1500 + 1000 + 2000 + 4000 + 8000 + 8000 + 100);
     const before = Date.now();
     await vi.advanceTimersByTimeAsync(10);
-    expect(sync.retryAt! - before).toBeLessThanOrEqual(30_000);
-    expect(sync.retryAt! - before).toBeGreaterThan(25_000);
+    expect(sync.retryAt! - before).toBeLessThanOrEqual(8000);
+    expect(sync.retryAt! - before).toBeGreaterThan(7000);
+  });
+
+  it('retries up to a quarter sooner at random, so pages waiting on one restart spread out', async () => {
+    const waits: number[] = [];
+    for (const r of [0, 0.5, 0.999]) {
+      const { sync } = setup(
+        (m) => {
+          if (m === 'GET') return dto(1);
+          throw new ApiError('network', 502, null, 'Bad gateway');
+        },
+        { random: () => r },
+      );
+      await sync.load();
+      sync.markDirty();
+      await vi.advanceTimersByTimeAsync(1500);
+      waits.push(sync.retryAt! - Date.now());
+      sync.dispose();
+    }
+    // The first retry's 1 s step less none, an eighth and nearly a quarter of it.
+    expect(waits).toEqual([1000, 875, 750]);
+  });
+
+  it('Retry now sends the waiting save at once, and never a second one while it is in flight', async () => {
+    let down = true;
+    let inflight = 0;
+    let most = 0;
+    let release: (() => void) | null = null;
+    const { sync, calls } = setup(async (m) => {
+      if (m === 'GET') return dto(1);
+      inflight++;
+      most = Math.max(most, inflight);
+      try {
+        if (down) throw new ApiError('network', 0, null, 'Failed to fetch');
+        await new Promise<void>((r) => (release = r));
+        return dto(2);
+      } finally {
+        inflight--;
+      }
+    });
+    await sync.load();
+    sync.markDirty();
+    for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(8000);
+    expect(sync.phase).toBe('offline');
+    const failed = calls.filter((c) => c.method === 'PUT').length;
+    down = false;
+    sync.retryNow();
+    await flush();
+    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(failed + 1);
+    // Retry now pressed again, the tab focused, the socket back: the save in flight stays the only one.
+    sync.retryNow();
+    void sync.save();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(failed + 1);
+    (release as (() => void) | null)?.();
+    await flush();
+    expect(sync.state()).toMatchObject({ phase: 'clean', revision: 2, dirty: false });
+    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(failed + 1);
+    expect(most).toBe(1);
   });
 
   it('stops on 409 and resolves with keep mine', async () => {

@@ -43,6 +43,8 @@ export interface SetupOptions {
   session?: string;
   /** The tab's own storage (sessionStorage in the page). */
   tabStorage?: MemoryStorage;
+  /** The retries' jitter; none when left out. */
+  random?: () => number;
 }
 
 export function setup(handler: Handler, opts: SetupOptions = {}) {
@@ -65,6 +67,7 @@ export function setup(handler: Handler, opts: SetupOptions = {}) {
       session: opts.session,
       tabStorage: opts.tabStorage,
       now: () => Date.now(),
+      random: opts.random ?? (() => 0),
     },
     (s) => states.push(s),
   );

@@ -110,7 +110,8 @@ export class AnnotatorPage {
     // scroll on their own below it: it never lies over them on a 720 or 768 px high screen.
     const side = h('div', { class: 'cw-side-scroll' });
     sidebar.append(h('div', { class: 'cw-side-pinned' }, this.saveCard.card), side);
-    if (!cfg.readOnly) watchReviewDecisions(s.id, this.saveCard.card);
+    // The socket back (the server restarted): a save waiting for its retry goes at once.
+    if (!cfg.readOnly) watchReviewDecisions(s.id, this.saveCard.card, () => this.sync.retryNow());
     if (this.windowCtl) side.appendChild(card('Display', null, this.windowCtl.el));
     if (this.channels) side.appendChild(this.channels.card);
     this.neighbours = new NeighbourTools(cfg, this.editor, (u) => this.imageUrl(u), () => this.sync.editable);

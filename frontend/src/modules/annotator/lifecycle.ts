@@ -2,7 +2,9 @@
  * What the annotator page does as the browser comes and goes: every input counts as active
  * time (activeTime.ts); leaving with unsaved edits writes the local backup and asks first
  * (a drawing refused for good is kept in this browser instead, kept.ts, so leaving loses
- * nothing); a page hidden writes the backup; the network back retries a waiting save at once.
+ * nothing); a page hidden writes the backup; the network back, or the tab shown or focused
+ * again, retries a waiting save at once (the annotator who comes back after a server restart
+ * finds the edits saved, not a countdown).
  */
 
 import type { ActiveTime } from './activeTime';
@@ -23,4 +25,8 @@ export function bindLifecycle(sync: AnnotationSync, activeTime: ActiveTime): voi
   });
   window.addEventListener('pagehide', () => sync.writeBackup());
   window.addEventListener('online', () => sync.retryNow());
+  window.addEventListener('focus', () => sync.retryNow());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') sync.retryNow();
+  });
 }

@@ -53,8 +53,9 @@ export function sentBackNews(news: SentBackNews | null | undefined, root: Parent
 }
 
 /** Watches the section's notices and shows the latest one just before `anchor` (which says
- * `data-review-notices="live"` once joined). */
-export function watchReviewDecisions(sectionId: number | string, anchor: HTMLElement): LiveSocket {
+ * `data-review-notices="live"` once joined); `onLive` is called each time the socket is open,
+ * also after a reconnect (the server back after a restart). */
+export function watchReviewDecisions(sectionId: number | string, anchor: HTMLElement, onLive: () => void = () => {}): LiveSocket {
   const show = (text: string) => showReviewNotice(anchor, text);
   const ignore = () => {};
   return new LiveSocket({
@@ -65,7 +66,9 @@ export function watchReviewDecisions(sectionId: number | string, anchor: HTMLEle
       if (isReviewNotice(msg)) show(noticeText(msg));
     },
     onSnapshot: ignore,
-    onConn: ignore,
+    onConn: (conn) => {
+      if (conn === 'live') onLive();
+    },
     onRefused: ignore,
     onError: ignore,
     isFinished: () => false,

@@ -41,7 +41,7 @@ export abstract class SaveLoop extends SyncModel {
     this.schedule = new SaveSchedule(
       () => void this.save(),
       () => this.emit(),
-      { now: this.now, debounceMs: deps.debounceMs, maxIntervalMs: deps.maxIntervalMs, maxBackoffS: deps.maxBackoffS },
+      { now: this.now, debounceMs: deps.debounceMs, maxIntervalMs: deps.maxIntervalMs, maxBackoffS: deps.maxBackoffS, random: deps.random },
     );
   }
 
@@ -200,7 +200,8 @@ export abstract class SaveLoop extends SyncModel {
     return !this.dirty || this.refusedAndKept;
   }
 
-  /** Skips the remaining backoff (e.g. when the browser reports it is online again). */
+  /** Skips the remaining backoff (Retry now; the browser online again, the tab shown again, the
+   * section's socket reconnected). Nothing when no retry waits: a save in flight stays the only one. */
   retryNow(): void {
     if (this.phase === 'offline') this.schedule.retryNow();
   }

@@ -1,8 +1,12 @@
 /**
  * When the annotator saves: 1.5 s after the last edit and at least every 15 s
- * while edits keep coming; after a failure that may pass (network, 5xx) again
- * after 1, 2, 4 … 30 s, with a tick every second meanwhile so the page can
- * count down. What a save does is saveLoop.ts's business.
+ * while edits keep coming; after a failure that may pass (network, 5xx, a server
+ * restarting) again after 1, 2, 4, then every 8 s, each up to a quarter sooner at
+ * random (pages left waiting on one restart do not all come back at once), with a
+ * tick every second meanwhile so the page can count down. A server back is thus
+ * found within 8 s; the page's own signs of it (the network back, the tab shown
+ * again, the section's socket reconnected: lifecycle.ts) retry at once. What a
+ * save does is saveLoop.ts's business.
  */
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -12,6 +16,8 @@ export interface ScheduleOptions {
   debounceMs?: number;
   maxIntervalMs?: number;
   maxBackoffS?: number;
+  /** In [0, 1): how much of the quarter a retry comes sooner (Math.random). */
+  random?: () => number;
 }
 
 export class SaveSchedule {
@@ -61,12 +67,13 @@ export class SaveSchedule {
   /** A save failed in a way that may pass: retry after the next backoff step. */
   failed(): void {
     this.attempt++;
-    const delayS = Math.min(this.opts.maxBackoffS ?? 30, 2 ** (this.attempt - 1));
-    this.retryAt = this.opts.now() + delayS * 1000;
+    const stepS = Math.min(this.opts.maxBackoffS ?? 8, 2 ** (this.attempt - 1));
+    const delayMs = Math.round(stepS * 1000 * (1 - 0.25 * (this.opts.random ?? Math.random)()));
+    this.retryAt = this.opts.now() + delayMs;
     this.retry = setTimeout(() => {
       this.retry = null;
       this.save();
-    }, delayS * 1000);
+    }, delayMs);
     this.stopTick();
     this.tick = setInterval(this.onTick, 1000);
   }

@@ -167,5 +167,7 @@ export interface SyncDeps {
   debounceMs?: number;
   maxIntervalMs?: number;
   maxBackoffS?: number;
+  /** The retries' jitter (schedule.ts); Math.random when left out. */
+  random?: () => number;
   backupDelayMs?: number;
 }
