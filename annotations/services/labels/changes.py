@@ -115,14 +115,12 @@ def label_class_update(*, project: Project, value: int, user=None, **changes) ->
     classes = label_classes(project)
     entry = _find(classes, value, project)
     if "kind" in changes and changes["kind"] != entry["kind"]:
-        usage = label_class_usage(project=project, value=value, user=user)
-        if usage["in_use"]:
-            raise ConflictError(
-                f"Class “{entry['name']}” {_usage_words(usage)}, drawn as {entry['kind']}; its "
-                "kind cannot change now. Add a new class instead.",
-                code="label_in_use",
-                current=usage,
-            )
+        _refuse_in_use(
+            project,
+            entry,
+            user,
+            f", drawn as {entry['kind']}; its kind cannot change now. Add a new class instead.",
+        )
     _refuse_taken(classes, {**entry, **changes})
     kind_changed = "kind" in changes and changes["kind"] != entry["kind"]
     entry.update(changes)
@@ -137,15 +135,22 @@ def label_class_delete(*, project: Project, value: int, user=None) -> None:
     entry = _find(classes, value, project)
     if len(classes) == 1:
         raise InvalidInput("A project needs at least one class; add another before deleting this.")
-    usage = label_class_usage(project=project, value=value, user=user)
+    _refuse_in_use(
+        project, entry, user, "; a class in use cannot be deleted. Rename it instead, or keep it."
+    )
+    _store(project, [other for other in classes if other["value"] != value], changed=value)
+
+
+def _refuse_in_use(project: Project, entry: dict, user, why: str) -> None:
+    """409 ``label_in_use`` when a stored mask uses the class ``entry``: its use as ``user`` may
+    know it (``_usage_words``), then ``why`` the change is refused."""
+    usage = label_class_usage(project=project, value=entry["value"], user=user)
     if usage["in_use"]:
         raise ConflictError(
-            f"Class “{entry['name']}” {_usage_words(usage)}; a class in use cannot be deleted. "
-            "Rename it instead, or keep it.",
+            f"Class “{entry['name']}” {_usage_words(usage)}{why}",
             code="label_in_use",
             current=usage,
         )
-    _store(project, [other for other in classes if other["value"] != value], changed=value)
 
 
 def _usage_words(usage: dict) -> str:
